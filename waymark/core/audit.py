@@ -1,0 +1,135 @@
+"""Writing and verifying the audit trail.
+
+Every service that changes personal data, and every view of a person or a restricted item, calls
+``audit_record``. Entries are chained: ``entry_hash = sha256(previous_hash + canonical content)``.
+Appends are serialised (a PostgreSQL transaction-level advisory lock; SQLite writers are already
+serialised) so that the chain has no forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import connection, transaction
+
+from waymark.core import clock, context
+from waymark.core.models import AuditAction, AuditEvent
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 0x57A7_A0D1  # arbitrary constant shared by every writer of the chain
+
+
+def _canonical(event: AuditEvent) -> str:
+    content = {
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "channel": event.channel,
+        "action": event.action,
+        "verb": event.verb,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "person_id": event.person_id,
+        "payload": event.payload,
+        "recipient": event.recipient,
+        "purpose": event.purpose,
+        "request_id": event.request_id,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def compute_hash(previous_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((previous_hash + _canonical(event)).encode()).hexdigest()
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    verb: str,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    person_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    recipient: str = "",
+    purpose: str = "",
+) -> AuditEvent:
+    """Append one entry to the audit trail and return it.
+
+    ``actor`` is a user, or None for the system or a machine client (the acting context then names
+    the client). ``target`` may be any model instance; its label and primary key are recorded.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    acting = context.current()
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = user.get_username() if user else (acting.client_label or "system")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
+        event = AuditEvent(
+            occurred_at=clock.now(),
+            actor=user,
+            actor_label=label,
+            channel=acting.channel,
+            action=action,
+            verb=verb,
+            target_type=target_type,
+            target_id=str(target_id) if target_id != "" else "",
+            person_id=person_id,
+            payload=_json_safe(payload or {}),
+            recipient=recipient,
+            purpose=purpose,
+            request_id=acting.request_id,
+            previous_hash=last or GENESIS_HASH,
+        )
+        event.entry_hash = compute_hash(event.previous_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_broken_sequence: int | None
+    problem: str
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken_sequence is None
+
+
+def audit_verify(batch_size: int = 5000) -> VerifyResult:
+    """Walk the chain in order and report the first entry whose hashes do not hold."""
+    previous = GENESIS_HASH
+    checked = 0
+    last_sequence = 0
+    while True:
+        rows = list(AuditEvent.objects.filter(sequence__gt=last_sequence).order_by("sequence")[:batch_size])
+        if not rows:
+            return VerifyResult(checked, None, "")
+        for event in rows:
+            if event.previous_hash != previous:
+                return VerifyResult(
+                    checked, event.sequence, "previous_hash does not match the entry before it "
+                    "(an entry was removed or inserted)"
+                )
+            if compute_hash(previous, event) != event.entry_hash:
+                return VerifyResult(checked, event.sequence, "content does not match its hash (altered)")
+            previous = event.entry_hash
+            checked += 1
+            last_sequence = event.sequence

@@ -1,0 +1,138 @@
+"""The Jinja2 environment for Waymark pages.
+
+Pages use GOV.UK Frontend macros from ``govuk-frontend-jinja`` (imported as
+``govuk_frontend_jinja/components/<name>/macro.html``) and our own templates from each app's
+``jinja2/`` folder. Dates are shown in Europe/London in GOV.UK style ("22 November 2026, 3:15pm").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from waymark.core.clock import LONDON
+from waymark.core.navigation import nav_items
+
+
+def govuk_date(value: date | datetime | None, empty: str = "Not recorded") -> str:
+    if value is None or value == "":
+        return empty
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def govuk_datetime(value: datetime | None, empty: str = "Not recorded") -> str:
+    if value is None:
+        return empty
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    clock_part = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    if local.hour == 12 and local.minute == 0:
+        clock_part = "midday"
+    return f"{local.day} {local:%B %Y}, {clock_part}"
+
+
+def govuk_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def querystring(request, **changes) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def form_errors(form) -> list[dict[str, str]]:
+    """Error list for the GOV.UK error summary: each error links to its field."""
+    if form is None or not form.errors:
+        return []
+    items = []
+    for name, errors in form.errors.items():
+        href = f"#{form[name].id_for_label}" if name != "__all__" and name in form.fields else "#main-content"
+        if name != "__all__" and name in form.fields:
+            widget = form.fields[name].widget
+            subwidgets = getattr(widget, "widgets", None)
+            if subwidgets or getattr(widget, "input_type", "") in {"radio", "checkbox"}:
+                href = f"#{form[name].id_for_label or 'id_' + name}"
+        for error in errors:
+            items.append({"text": str(error), "href": href})
+    return items
+
+
+def field_error(form, name: str):
+    if form is None or name not in form.errors:
+        return None
+    return {"text": " ".join(str(e) for e in form.errors[name])}
+
+
+def environment(**options) -> Environment:
+    options.pop("loader", None)
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader([str(settings.BASE_DIR / "templates")]),
+            *[
+                PackageLoader(app, "jinja2")
+                for app in [
+                    "waymark.core", "waymark.accounts", "waymark.people", "waymark.work",
+                    "waymark.correspondence", "waymark.documents", "waymark.api",
+                    *getattr(settings, "WAYMARK_MODULE_APPS", []),
+                ]
+                if _has_jinja_dir(app)
+            ],
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    env = Environment(loader=loader, **options)  # noqa: S701 - Django's backend turns autoescape on
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "querystring": querystring,
+            "form_errors": form_errors,
+            "field_error": field_error,
+            "get_messages": messages.get_messages,
+            "csrf_token_value": get_token,
+            "service_name": settings.WAYMARK_SERVICE_NAME,
+            "urlencode": urlencode,
+            "format_html": format_html,
+            "mark_safe": mark_safe,
+            "nav_items": nav_items,
+        }
+    )
+    env.filters.update({"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time})
+    return env
+
+
+def _has_jinja_dir(app: str) -> bool:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(app)
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(loc) / "jinja2").is_dir() for loc in spec.submodule_search_locations)

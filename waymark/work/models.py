@@ -1,0 +1,134 @@
+"""Work: every item of work is a ``Task`` in a ``Queue`` (brief platform §2).
+
+Task states (``TaskStatus``, transitions in ``waymark.work.workflows``):
+  open        - waiting to be taken; may be unassigned (in the queue) or assigned;
+  in_progress - someone is working on it;
+  waiting     - waiting on someone else (a supplier, a partner, the person);
+  done        - finished with an outcome;
+  cancelled   - no longer needed, with a reason.
+
+The deadline rule and its inputs are stored on the task so that anyone can see why it is due when
+it is. Priority is a number computed by the owning module's rule (higher is more urgent) with the
+reason shown.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from waymark.accounts.models import Team
+
+USER = settings.AUTH_USER_MODEL
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting on someone else"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING]
+
+
+class Queue(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="queues")
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("allocate_tasks", "Can allocate and reassign tasks in bulk"),
+            ("view_workload", "Can see the team workload page"),
+            ("view_any_queue", "Can see queues outside their own teams"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Task(models.Model):
+    task_type = models.CharField(max_length=60, db_index=True, help_text="Key in the task-type registry")
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tasks")
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    subject_type = models.CharField(max_length=100, blank=True, help_text="The object this task is about")
+    subject_id = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+
+    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    outcome = models.CharField(max_length=60, blank=True)
+    outcome_note = models.TextField(blank=True)
+
+    priority = models.IntegerField(default=0, help_text="Higher is more urgent")
+    priority_reason = models.CharField(max_length=300, blank=True)
+
+    due_at = models.DateTimeField(null=True, blank=True)
+    deadline_rule = models.CharField(max_length=80, blank=True)
+    deadline_inputs = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True,
+        help_text="Set by sweeps and integrations so the same work is never created twice",
+    )
+
+    class Meta:
+        ordering = ["-priority", "due_at", "pk"]
+        indexes = [
+            # "get next": the most urgent unallocated open task in the user's queues
+            models.Index(
+                fields=["queue", "-priority", "due_at", "id"],
+                name="task_get_next",
+                condition=Q(status="open", assignee__isnull=True),
+            ),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["queue", "status", "due_at"]),
+            models.Index(fields=["person", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="in_progress") | Q(assignee__isnull=False),
+                name="task_in_progress_has_assignee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["done", "cancelled"]) | Q(completed_at__isnull=False),
+                name="task_closed_has_completed_at",
+            ),
+        ]
+        permissions = [("take_tasks", "Can take work with get next")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (#{self.pk})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class SavedFilter(models.Model):
+    """A user's saved queue filter: the filter lives in the query string, so we save that."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="saved_filters")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    query_string = models.CharField(max_length=1000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user")]
