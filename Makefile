@@ -1,0 +1,77 @@
+# Waymark — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: help setup run serve test test-fast lint bench check-deploy css static migrate demo clean browser-deps
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+css: node_modules/.installed ## Compile the Sass (GOV.UK Frontend + MOJ Frontend) to CSS
+	npm run --silent build:css
+
+static: $(VENV)/.installed css ## Collect static files for WhiteNoise
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+setup: $(VENV)/.installed node_modules/.installed static ## Install Python and npm packages, build assets
+
+migrate: setup ## Apply database migrations
+	$(PY) manage.py migrate --noinput --verbosity 0
+
+demo: migrate ## Load the demo data if the database is empty, and print the demo users
+	$(PY) manage.py demo_load --if-empty
+
+run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (SQLite), job worker and scheduler
+	@echo "Starting the job worker, the sweep scheduler and the web server on http://$(HOST):$(PORT)/"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --queue-name '*' --interval 2 & \
+	  $(PY) manage.py scheduler & \
+	  $(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --threads 2 \
+	    --access-logfile - --timeout 60
+
+browser-deps: ## Install Debian's Chromium for the browser tests (never a downloaded browser)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || { echo "Could not install chromium"; exit 1; }; \
+	  else echo "Install Debian's chromium package for the browser tests"; fi; \
+	fi
+
+test: setup browser-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database)
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
+	$(VENV)/bin/pytest -q -m "not browser"
+
+lint: $(VENV)/.installed ## ruff and mypy on the code that holds the rules
+	$(VENV)/bin/ruff check waymark config bench tests
+	$(VENV)/bin/mypy
+
+check-deploy: $(VENV)/.installed ## Django's deployment checklist with production settings
+	WAYMARK_ENV=production SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=waymark.example \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: setup ## Benchmarks: ratios against baselines measured in the same run
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean: ## Remove the virtualenv, node_modules and local data
+	rm -rf $(VENV) node_modules var

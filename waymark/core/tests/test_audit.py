@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from waymark.core import clock
+from waymark.core.audit import GENESIS_HASH, audit_record, audit_verify
+from waymark.core.models import AuditAction, AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(n: int) -> list[AuditEvent]:
+    return [
+        audit_record(actor=None, action=AuditAction.ALTERATION, verb="test.changed",
+                     target_type="test", target_id=i, person_id=i, payload={"old": {"n": i}, "new": {"n": i + 1}})
+        for i in range(n)
+    ]
+
+
+def _tamper(sql: str, params: list) -> None:
+    """Change a row behind the application's back (as an attacker with database access would)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # bypass the append-only trigger
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_entries_are_chained_from_genesis():
+    events = _write(3)
+    assert events[0].previous_hash == GENESIS_HASH
+    assert events[1].previous_hash == events[0].entry_hash
+    assert events[2].previous_hash == events[1].entry_hash
+    assert audit_verify().ok
+    assert audit_verify().checked == 3
+
+
+def test_audit_verify_finds_a_tampered_row():
+    events = _write(5)
+    _tamper("UPDATE core_auditevent SET payload = %s WHERE sequence = %s", ['{"old": {}, "new": {"n": 999}}', events[2].sequence])
+    result = audit_verify()
+    assert not result.ok
+    assert result.first_broken_sequence == events[2].sequence
+    assert "altered" in result.problem
+
+
+def test_audit_verify_finds_a_removed_row():
+    events = _write(4)
+    _tamper("DELETE FROM core_auditevent WHERE sequence = %s", [events[1].sequence])
+    result = audit_verify()
+    assert result.first_broken_sequence == events[2].sequence
+    assert "removed" in result.problem
+
+
+def test_audit_verify_command_reports_first_broken_link():
+    events = _write(3)
+    call_command("audit_verify")  # intact: no error
+    _tamper("UPDATE core_auditevent SET actor_label = %s WHERE sequence = %s", ["someone-else", events[1].sequence])
+    with pytest.raises(CommandError, match=f"#{events[1].sequence}"):
+        call_command("audit_verify")
+
+
+def test_unknown_action_is_refused_and_nothing_written():
+    with pytest.raises(ValueError):
+        audit_record(actor=None, action="gossip", verb="x")
+    assert AuditEvent.objects.count() == 0
+
+
+def test_entries_use_the_clock():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2026, 3, 3, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+    with clock.frozen(at):
+        event = audit_record(actor=None, action=AuditAction.CONSULTATION, verb="person.viewed", person_id=7)
+    assert event.occurred_at == at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's")
+def test_postgresql_refuses_update_and_delete_of_audit_rows():
+    event = _write(1)[0]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(actor_label="x")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
