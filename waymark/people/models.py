@@ -166,14 +166,25 @@ class PersonName(models.Model):
     given_names = models.CharField(max_length=200)
     family_name = models.CharField(max_length=200)
     source = models.CharField(max_length=200, blank=True)
-    # Normalised and phonetic keys for fuzzy search (see waymark.people.search)
-    normalised = models.CharField(max_length=400, db_index=True)
-    family_key = models.CharField(max_length=50, db_index=True)
-    given_key = models.CharField(max_length=50, db_index=True)
+    # Normalised and phonetic keys for fuzzy search, kept in step by ``search.name_keys``.
+    # Candidates are found by exact matches on these indexed columns (portable: no LIKE, no
+    # database extension), then ranked in Python with Jaro-Winkler (waymark.people.search).
+    normalised = models.CharField(max_length=400, db_index=True, help_text="given family, normalised")
+    family_normalised = models.CharField(max_length=200, blank=True, default="")
+    given_normalised = models.CharField(max_length=200, blank=True, default="")
+    family_key = models.CharField(max_length=50, db_index=True, help_text="Metaphone of the family name")
+    given_key = models.CharField(max_length=50, db_index=True, help_text="Metaphone of the first given name")
+    family_alt_key = models.CharField(max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS")
+    given_alt_key = models.CharField(max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS")
+    family_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
+    given_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.given_names} {self.family_name.upper()}".strip()
 
 
 class PersonDateOfBirth(models.Model):
@@ -186,6 +197,9 @@ class PersonDateOfBirth(models.Model):
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["person", "date_of_birth"], name="dob_once_per_person")]
 
+    def __str__(self) -> str:
+        return f"{self.date_of_birth:%d/%m/%Y}"
+
 
 class PersonNationality(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nationalities")
@@ -195,6 +209,9 @@ class PersonNationality(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["person", "country"], name="nationality_once_per_person")]
+
+    def __str__(self) -> str:
+        return self.country
 
 
 class ReferenceType(models.TextChoices):
@@ -211,16 +228,29 @@ class ExternalReference(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="references")
     reference_type = models.CharField(max_length=30, choices=ReferenceType.choices)
     value = models.CharField(max_length=100)
+    value_normalised = models.CharField(
+        max_length=100, db_index=True, default="", help_text="Upper case without spaces: for matching"
+    )
+    source = models.CharField(max_length=200, blank=True, default="")
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["reference_type", "value"]
         constraints = [
-            models.UniqueConstraint(fields=["reference_type", "value"], name="external_reference_unique_per_type")
+            models.UniqueConstraint(fields=["reference_type", "value"], name="external_reference_unique_per_type"),
+            models.UniqueConstraint(
+                fields=["reference_type", "value_normalised"], name="external_reference_normalised_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_reference_type_display()}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        # Derived matching key, kept here so that no writer can leave it blank (blank values would
+        # collide on the unique constraint). Upper case without spaces, as search.reference_normalise.
+        self.value_normalised = "".join((self.value or "").split()).upper()
+        super().save(*args, **kwargs)
 
 
 class AddressType(models.TextChoices):
@@ -250,6 +280,9 @@ class Address(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.one_line
+
     @property
     def one_line(self) -> str:
         return ", ".join(p for p in [self.line_1, self.line_2, self.town, self.postcode] if p)
@@ -272,6 +305,9 @@ class PhoneNumber(models.Model):
     class Meta:
         ordering = ["-valid_from", "-pk"]
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class Conviction(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="convictions")
@@ -285,6 +321,9 @@ class Conviction(models.Model):
 
     class Meta:
         ordering = ["-conviction_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.offence} ({self.conviction_date:%d/%m/%Y})"
 
 
 class FlagType(models.TextChoices):
@@ -307,6 +346,9 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["-set_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.get_flag_type_display()
 
     @property
     def is_active(self) -> bool:
@@ -344,6 +386,9 @@ class Vulnerability(models.Model):
         ordering = ["-identified_on", "-pk"]
         verbose_name_plural = "vulnerabilities"
 
+    def __str__(self) -> str:
+        return self.get_vulnerability_type_display()
+
 
 class ProtectedCharacteristics(models.Model):
     """Recorded only for equality monitoring; visible only with a specific permission, and every
@@ -358,6 +403,9 @@ class ProtectedCharacteristics(models.Model):
 
     class Meta:
         verbose_name_plural = "protected characteristics"
+
+    def __str__(self) -> str:
+        return f"Protected characteristics of person {self.person_id}"
 
 
 class BailGrantedBy(models.TextChoices):
@@ -375,6 +423,9 @@ class BailGrant(models.Model):
     class Meta:
         ordering = ["-granted_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"Bail granted by {self.get_granted_by_display()}"
+
 
 class OwnershipChange(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="ownership_history")
@@ -391,8 +442,32 @@ class OwnershipChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"Ownership change {self.from_state} to {self.to_state}"
 
-class TimelineEvent(models.Model):
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to delete an append-only row (timeline events, notes)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only and cannot be deleted")
+
+
+class AppendOnlyModel(models.Model):
+    """Refuses deletion in Python on every engine; on PostgreSQL a trigger refuses it too."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only and cannot be deleted")
+
+
+class TimelineEvent(AppendOnlyModel):
     """One entry in a person's single chronological stream. Append-only."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="timeline")
@@ -411,11 +486,14 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["person", "-occurred_at"])]
+        indexes = [models.Index(fields=["person", "-occurred_at"]), models.Index(fields=["person", "module"])]
         triggers = [pgtrigger.Protect(name="timeline_no_delete", operation=pgtrigger.Delete)]
 
+    def __str__(self) -> str:
+        return self.summary
 
-class Note(models.Model):
+
+class Note(AppendOnlyModel):
     """A note on a person. Corrections are new notes with ``corrects`` set; the original stays."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="notes")
@@ -429,6 +507,9 @@ class Note(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         triggers = [pgtrigger.Protect(name="note_no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.text[:50]
 
 
 class PersonMerge(models.Model):
@@ -447,3 +528,6 @@ class PersonMerge(models.Model):
 
     class Meta:
         ordering = ["-performed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Merge of person {self.merged_id} into {self.survivor_id}"

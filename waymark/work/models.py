@@ -54,20 +54,27 @@ class Queue(models.Model):
 
 
 class Task(models.Model):
-    task_type = models.CharField(max_length=60, db_index=True, help_text="Key in the task-type registry")
+    task_type = models.CharField(
+        max_length=60, db_index=True, help_text="Key in the task-type registry"
+    )
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tasks")
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
-    subject_type = models.CharField(max_length=100, blank=True, help_text="The object this task is about")
+    subject_type = models.CharField(
+        max_length=100, blank=True, help_text="The object this task is about"
+    )
     subject_id = models.CharField(max_length=64, blank=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
 
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
-    assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    assignee = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
     outcome = models.CharField(max_length=60, blank=True)
     outcome_note = models.TextField(blank=True)
+    waiting_reason = models.CharField(max_length=500, blank=True, help_text="Who or what it waits on")
 
     priority = models.IntegerField(default=0, help_text="Higher is more urgent")
     priority_reason = models.CharField(max_length=300, blank=True)
@@ -77,7 +84,9 @@ class Task(models.Model):
     deadline_inputs = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     allocated_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -124,11 +133,18 @@ class SavedFilter(models.Model):
     """A user's saved queue filter: the filter lives in the query string, so we save that."""
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="saved_filters")
-    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=100)
     query_string = models.CharField(max_length=1000)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

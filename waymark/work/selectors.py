@@ -1,15 +1,256 @@
-"""Reads of work: tasks and queues as a user may see them."""
+"""Reads of work: tasks and queues as a user may see them, and the live figures.
+
+Team scoping: a user sees the queues (and the tasks in them) of their own teams, unless they have
+``work.view_any_queue``. Anything outside that is a 404 (``access_task``), never a 403.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+from typing import Any
 
-from waymark.work.models import ACTIVE_STATUSES, Task
+from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+
+from waymark.accounts.models import Team, User
+from waymark.core import clock
+from waymark.work import rules
+from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
+from waymark.work.registry import task_type_label
 
 
 def person_ids_with_active_work_for_teams(team_ids: list[int]) -> QuerySet:
     """Subquery: people who have active work in any of these teams' queues."""
+    return Task.objects.filter(
+        queue__team_id__in=team_ids, status__in=ACTIVE_STATUSES, person__isnull=False
+    ).values("person_id")
+
+
+def _sees_every_queue(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("work.view_any_queue"))
+
+
+def queue_visible_queryset(user) -> QuerySet[Queue]:
+    queues = Queue.objects.select_related("team")
+    if _sees_every_queue(user):
+        return queues
+    if not (user and user.is_authenticated):
+        return queues.none()
+    return queues.filter(team__in=user.teams.all())
+
+
+def access_queue(user, slug: str) -> Queue:
+    return get_object_or_404(queue_visible_queryset(user), slug=slug)
+
+
+def task_visible_queryset(user) -> QuerySet[Task]:
+    tasks = Task.objects.select_related("queue", "queue__team", "assignee", "person")
+    if _sees_every_queue(user):
+        return tasks
+    if not (user and user.is_authenticated):
+        return tasks.none()
+    return tasks.filter(queue__team__in=user.teams.all())
+
+
+def access_task(user, pk: int) -> Task:
+    """The task if ``user`` may see it, else 404 (so its existence is not confirmed)."""
+    return get_object_or_404(task_visible_queryset(user), pk=pk)
+
+
+def urgent_order() -> list:
+    """Most urgent first: priority, then the nearest deadline (no deadline last), then oldest."""
+    return [F("priority").desc(), F("due_at").asc(nulls_last=True), "id"]
+
+
+def my_work(user) -> QuerySet[Task]:
     return (
-        Task.objects.filter(queue__team_id__in=team_ids, status__in=ACTIVE_STATUSES, person__isnull=False)
-        .values("person_id")
+        Task.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+        .select_related("queue", "person")
+        .order_by(*urgent_order())
     )
+
+
+def team_members(team: Team) -> QuerySet[User]:
+    return User.objects.filter(teams=team, is_active=True, is_machine=False).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def workload_teams(user) -> QuerySet[Team]:
+    teams = Team.objects.filter(is_active=True)
+    return teams if _sees_every_queue(user) else teams.filter(members=user)
+
+
+def saved_filters_for(user, queue: Queue) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user).filter(Q(queue=queue) | Q(queue__isnull=True))
+
+
+# ------------------------------------------------------------------------------------------------
+# Live figures: computed by the database with CASE expressions and GROUP BY, never row by row.
+
+
+def age_band_expression(now) -> Case:
+    whens = []
+    for key, _label, _low, high in rules.AGE_BANDS:
+        if high is None:
+            continue
+        # age in whole days <= high  <=>  created after now - (high + 1) days
+        whens.append(When(created_at__gt=now - timedelta(days=high + 1), then=Value(key)))
+    return Case(*whens, default=Value(rules.AGE_BANDS[-1][0]), output_field=CharField())
+
+
+def deadline_state_expression(now) -> Case:
+    return Case(
+        When(due_at__isnull=True, then=Value(rules.NO_DEADLINE)),
+        When(due_at__lt=now, then=Value(rules.OVERDUE)),
+        When(due_at__lt=now + rules.AT_RISK_WINDOW, then=Value(rules.AT_RISK)),
+        default=Value(rules.ON_TIME),
+        output_field=CharField(),
+    )
+
+
+def with_age_and_deadline(tasks: QuerySet[Task], now=None) -> QuerySet[Task]:
+    now = now or clock.now()
+    return tasks.annotate(
+        age_band=age_band_expression(now), deadline_state=deadline_state_expression(now)
+    )
+
+
+def _counts(now) -> dict[str, Any]:
+    return {
+        "total": Count("id"),
+        "unallocated": Count("id", filter=Q(assignee__isnull=True)),
+        "overdue": Count("id", filter=Q(due_at__lt=now)),
+        "at_risk": Count("id", filter=Q(due_at__gte=now, due_at__lt=now + rules.AT_RISK_WINDOW)),
+        "on_time": Count("id", filter=Q(due_at__gte=now + rules.AT_RISK_WINDOW)),
+        "no_deadline": Count("id", filter=Q(due_at__isnull=True)),
+    }
+
+
+def backlog_figures(*, user, queue: Queue | None = None) -> dict[str, Any]:
+    """Active work the user may see, counted live: totals, by queue, by type, by age band, and
+    the queue x type x age band x deadline state cross-table."""
+    now = clock.now()
+    tasks = Task.objects.filter(status__in=ACTIVE_STATUSES)
+    visible_queues = queue_visible_queryset(user)
+    tasks = tasks.filter(queue__in=visible_queues)
+    if queue is not None:
+        tasks = tasks.filter(queue=queue)
+    counts = _counts(now)
+    totals = tasks.aggregate(**counts)
+
+    queue_names = dict(visible_queues.values_list("id", "name"))
+    queue_slugs = dict(visible_queues.values_list("id", "slug"))
+    by_queue = [
+        {**row, "queue_name": queue_names.get(row["queue_id"], ""),
+         "queue_slug": queue_slugs.get(row["queue_id"], "")}
+        for row in tasks.values("queue_id").annotate(**counts).order_by("queue_id")
+    ]
+    by_queue.sort(key=lambda row: row["queue_name"])
+    by_type = [
+        {**row, "label": task_type_label(row["task_type"])}
+        for row in tasks.values("task_type").annotate(**counts).order_by("task_type")
+    ]
+    banded = with_age_and_deadline(tasks, now)
+    band_rows = {
+        row["age_band"]: row for row in banded.values("age_band").annotate(**counts).order_by()
+    }
+    by_age_band = [
+        {"age_band": key, "label": label, **{k: band_rows.get(key, {}).get(k, 0) for k in counts}}
+        for key, label, _low, _high in rules.AGE_BANDS
+    ]
+    cross = [
+        {
+            **row,
+            "queue_name": queue_names.get(row["queue_id"], ""),
+            "type_label": task_type_label(row["task_type"]),
+            "age_band_label": rules.AGE_BAND_LABELS[row["age_band"]],
+            "deadline_state_label": rules.DEADLINE_STATE_LABELS[row["deadline_state"]],
+        }
+        for row in banded.values("queue_id", "task_type", "age_band", "deadline_state")
+        .annotate(count=Count("id"), unallocated=Count("id", filter=Q(assignee__isnull=True)))
+        .order_by("queue_id", "task_type", "age_band", "deadline_state")
+    ]
+    return {
+        "at": now,
+        "totals": totals,
+        "by_queue": by_queue,
+        "by_type": by_type,
+        "by_age_band": by_age_band,
+        "cross": cross,
+    }
+
+
+def workload_for_team(team: Team) -> list[dict[str, Any]]:
+    """Per member of ``team``: how much active work they hold (in any queue), how much is
+    overdue, and when their oldest active task was created. One grouped query."""
+    now = clock.now()
+    active = Q(tasks__status__in=ACTIVE_STATUSES)
+    members = team_members(team).annotate(
+        open_count=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN)),
+        in_progress_count=Count("tasks", filter=Q(tasks__status=TaskStatus.IN_PROGRESS)),
+        waiting_count=Count("tasks", filter=Q(tasks__status=TaskStatus.WAITING)),
+        overdue_count=Count("tasks", filter=active & Q(tasks__due_at__lt=now)),
+        oldest_created_at=Min("tasks__created_at", filter=active),
+    )
+    return [
+        {
+            "user": member,
+            "open": member.open_count,
+            "in_progress": member.in_progress_count,
+            "waiting": member.waiting_count,
+            "active": member.open_count + member.in_progress_count + member.waiting_count,
+            "overdue": member.overdue_count,
+            "oldest": member.oldest_created_at,
+        }
+        for member in members
+    ]
+
+
+def get_next_candidates(*, user) -> QuerySet[Task]:
+    """Open, unassigned tasks in active queues of the user's own teams that the user may take,
+    most urgent first. (Get next works from a user's own teams even with ``view_any_queue``.)"""
+    from waymark.work.registry import task_types
+
+    registered = task_types()
+    allowed = [t.key for t in registered if user.has_perm(t.take_permission)]
+    type_filter = Q(task_type__in=allowed)
+    if user.has_perm("work.take_tasks"):
+        # Types no module has registered (old data, demo data) need only the default permission.
+        type_filter |= ~Q(task_type__in=[t.key for t in registered])
+    queue_ids = list(
+        Queue.objects.filter(team__in=user.teams.all(), is_active=True).values_list("id", flat=True)
+    )
+    return (
+        Task.objects.filter(status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids)
+        .filter(type_filter)
+        .order_by(*urgent_order())
+    )
+
+
+def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], list[str]]:
+    """The tasks a bulk allocation would change, and every reason it may not go ahead."""
+    problems: list[str] = []
+    ids = sorted({int(pk) for pk in task_ids})
+    if not ids:
+        problems.append("Select at least one task")
+    if assignee is None:
+        problems.append("Select who to allocate the tasks to")
+    tasks = list(
+        task_visible_queryset(actor).filter(pk__in=ids).order_by("pk") if ids else Task.objects.none()
+    )
+    missing = set(ids) - {t.pk for t in tasks}
+    if missing:
+        problems.append(f"{len(missing)} of the selected tasks could not be found")
+    if assignee is not None and not assignee.is_active:
+        problems.append(f"{assignee.display_name} cannot be given work (account not active)")
+    member_of = set(assignee.teams.values_list("id", flat=True)) if assignee is not None else set()
+    for task in tasks:
+        if not task.is_active:
+            problems.append(f"Task {task.pk} ({task.title}) is {task.get_status_display().lower()}")
+        elif assignee is not None and task.queue.team_id not in member_of:
+            problems.append(
+                f"{assignee.display_name} is not in {task.queue.team.name}, the team for "
+                f"task {task.pk} ({task.title})"
+            )
+    return tasks, problems

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from waymark.work import views
 
 app_name = "work"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("work/get-next/", views.get_next, name="get-next"),
+    path("work/queues/", views.queue_list, name="queues"),
+    path("work/queues/<slug:slug>/", views.queue_detail, name="queue"),
+    path("work/queues/<slug:slug>/allocate/", views.allocate, name="allocate"),
+    path("work/queues/<slug:slug>/saved-filters/", views.saved_filter_create, name="saved-filter-create"),
+    path("work/saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
+    path("work/tasks/<int:pk>/", views.task_detail, name="task-detail"),
+    path("work/tasks/<int:pk>/<slug:action>/", views.task_action, name="task-action"),
+    path("work/workload/", views.workload, name="workload"),
+    path("work/backlog/", views.backlog, name="backlog"),
+]

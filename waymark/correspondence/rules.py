@@ -1,0 +1,61 @@
+"""Correspondence intake: the numbered rules, each in one place (brief platform §3).
+
+``tests/test_rules.py`` pins every number here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+# The same message sent again (or to several mailboxes) within this window becomes a copy of the
+# first item, not a new one (000 §5.85: "the same email was often sent multiple times and even to
+# several inboxes"). Matched on Message-ID first, then on a fingerprint of sender+subject+body.
+DUPLICATE_WINDOW = timedelta(days=7)
+
+# Response deadlines, as task types with named deadline rules (registered in apps.py).
+GENERAL_ENQUIRY_WORKING_DAYS = 5  # 000 §5.85; figures.md "general enquiries: 5 working days"
+PRE_ACTION_RESPONSE_DAYS = 14  # Pre-Action Protocol for Judicial Review; figures.md, monitoring.md §4
+
+DEADLINE_RULE_GENERAL_ENQUIRY = "general_enquiry_5_working_days"
+DEADLINE_RULE_PRE_ACTION = "pre_action_letter_14_days"
+
+TASK_GENERAL_ENQUIRY = "general.enquiry"
+TASK_MATCH_NEEDED = "correspondence.match_needed"
+TASK_LEGAL_REPRESENTATIONS = "correspondence.legal_representations"
+TASK_PRE_ACTION = "correspondence.pre_action_letter"
+TASK_COMPLAINT = "correspondence.complaint"
+
+CORRESPONDENCE_QUEUE_SLUG = "correspondence"
+MATCH_QUEUE_SLUG = "correspondence-match-needed"
+
+# Category -> the task type its reply is worked under. Representations and complaints have no
+# figure of their own in the brief, so they run to the general-enquiry standard until one is set.
+TASK_TYPE_FOR_CATEGORY = {
+    "general_enquiry": TASK_GENERAL_ENQUIRY,
+    "legal_representations": TASK_LEGAL_REPRESENTATIONS,
+    "pre_action_letter": TASK_PRE_ACTION,
+    "complaint": TASK_COMPLAINT,
+    "other": TASK_GENERAL_ENQUIRY,
+}
+
+# Category inference: the first rule whose pattern is found in the subject or body wins, so the
+# most specific rules come first. Anything else is a general enquiry. A caseworker can correct
+# the category on the item page.
+CATEGORY_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("pre_action_letter", re.compile(
+        r"pre[- ]?action(?: protocol)?|letter before (?:claim|action)|proposed claim for judicial review",
+        re.I)),
+    ("complaint", re.compile(r"\bcomplain(?:t|ts|ing)?\b|formal complaint", re.I)),
+    ("legal_representations", re.compile(
+        r"\brepresentations?\b|on behalf of our client|we act for|our client", re.I)),
+]
+DEFAULT_CATEGORY = "general_enquiry"
+
+
+def category_infer(subject: str, body: str) -> str:
+    text = f"{subject}\n{body}"
+    for category, pattern in CATEGORY_RULES:
+        if pattern.search(text):
+            return category
+    return DEFAULT_CATEGORY

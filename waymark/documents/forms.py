@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from waymark.core.forms import GovUKDateField, GovUKForm
+from waymark.documents.models import DocumentType, ServiceMethod
+
+UPLOAD_TYPES = [(value, label) for value, label in DocumentType.choices if value != DocumentType.LETTER]
+
+
+def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or the form) for the error summary."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DocumentUploadForm(GovUKForm):
+    file = forms.FileField(
+        label="Upload a file",
+        error_messages={"required": "Select a file", "empty": "The selected file is empty"},
+    )
+    document_type = forms.ChoiceField(
+        label="Type of document", choices=UPLOAD_TYPES,
+        error_messages={"required": "Select the type of document"},
+    )
+    title = forms.CharField(label="Title (optional)", max_length=300, required=False)
+
+
+class LetterChooseForm(GovUKForm):
+    template = forms.TypedChoiceField(
+        label="Letter", coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Select a letter", "invalid_choice": "Select a letter"},
+    )
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [(t.pk, t.name) for t in templates]
+
+
+class LetterServiceForm(GovUKForm):
+    method = forms.ChoiceField(
+        label="How was the letter served?", choices=ServiceMethod.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select how the letter was served"},
+    )
+    served_on = GovUKDateField(label="Date served", allow_future=False,
+                               error_messages={"required": "Enter the date the letter was served"})
+    note = forms.CharField(label="Note (optional)", max_length=500, required=False)

@@ -1,0 +1,19 @@
+"""The people module's numbered rules, each in one named place (house style)."""
+
+from __future__ import annotations
+
+# Reference format: "WM-" and the primary key to seven digits, e.g. WM-0001234 (platform §1).
+WAYMARK_REFERENCE_FORMAT = "WM-%07d"
+
+# Fuzzy name search (platform §7: "person search ... with fuzzy name matching").
+# A candidate whose Jaro-Winkler score is below this is not shown: at 0.80 single-letter typos,
+# transpositions and spelling variants (Mohamed / Muhammad) pass and unrelated names do not.
+NAME_MATCH_MIN_SCORE = 0.80
+# Weight of the family name in a full-name score; the given name takes the rest.
+NAME_MATCH_FAMILY_WEIGHT = 0.6
+# A match on an alias counts very slightly less than the same match on the person's own name.
+NAME_MATCH_ALIAS_PENALTY = 0.02
+# How many candidate name rows are scored at most; lookups are indexed, so this bounds Python work.
+NAME_SEARCH_CANDIDATE_LIMIT = 5000
+# Length of the normalised prefix used to find candidates with a typo after the first letters.
+NAME_PREFIX_LENGTH = 3

@@ -1,0 +1,247 @@
+"""Person search: by reference, name (fuzzy), date of birth and nationality (platform §7).
+
+How fuzzy name search stays fast at 100,000 people and more, on SQLite and PostgreSQL alike:
+
+1. Every name a person is known by (``PersonName``: their name and each alias) carries keys
+   written by ``name_keys``: the normalised name (case-folded, accents and apostrophes removed,
+   hyphens as spaces), the Metaphone and NYSIIS codes of the family name and of the first given
+   name, and the first three letters of each.
+2. A query is normalised the same way. Candidates are the name rows whose indexed keys equal the
+   query's keys - exact matches on indexed columns, so no full scan, no ``LIKE`` and no database
+   extension. With two or more words, one word must match the family side and another the given
+   side, in either order (so "SMITH John" finds John SMITH).
+3. The candidates are ranked in Python with Jaro-Winkler similarity; the best name per person
+   counts, and results below ``rules.NAME_MATCH_MIN_SCORE`` are dropped.
+
+Only active records the user may see are searched (``person_visible_queryset``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import reduce
+from operator import or_
+
+import jellyfish
+from django.db.models import Q
+
+from waymark.people import rules
+from waymark.people.models import (
+    ExternalReference,
+    NameType,
+    Person,
+    PersonDateOfBirth,
+    PersonName,
+    PersonNationality,
+    RecordStatus,
+)
+from waymark.people.selectors import person_visible_queryset
+
+_DROPPED = {"'", "\u2019", "\u2018", "`", "\u02bc"}  # apostrophes: O'Brien -> obrien
+
+
+def normalise_name(text: str) -> str:
+    """Case-fold, strip accents, drop apostrophes, turn hyphens and punctuation into spaces."""
+    text = unicodedata.normalize("NFKD", text or "").casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c) and c not in _DROPPED)
+    text = "".join(c if c.isalnum() else " " for c in text)
+    return " ".join(text.split())
+
+
+def _phonetic(word: str) -> tuple[str, str]:
+    """(Metaphone, NYSIIS) of one normalised word; empty for empty input."""
+    if not word:
+        return "", ""
+    try:
+        return jellyfish.metaphone(word)[:50], jellyfish.nysiis(word)[:50]
+    except (ValueError, IndexError):  # pragma: no cover - exotic scripts
+        return word[:50], word[:50]
+
+
+def reference_normalise(value: str) -> str:
+    """External and Waymark references are matched upper case without spaces."""
+    return "".join((value or "").split()).upper()
+
+
+def name_keys(*, given_names: str, family_name: str) -> dict[str, str]:
+    """The search columns of a ``PersonName`` row for this name (used by services and loaders)."""
+    family = normalise_name(family_name)
+    given = normalise_name(given_names)
+    family_joined = family.replace(" ", "")
+    first_given = given.split(" ")[0] if given else ""
+    family_key, family_alt = _phonetic(family_joined)
+    given_key, given_alt = _phonetic(first_given)
+    return {
+        "normalised": f"{given} {family}".strip(),
+        "family_normalised": family,
+        "given_normalised": given,
+        "family_key": family_key,
+        "given_key": given_key,
+        "family_alt_key": family_alt,
+        "given_alt_key": given_alt,
+        "family_prefix": family_joined[: rules.NAME_PREFIX_LENGTH],
+        "given_prefix": first_given[: rules.NAME_PREFIX_LENGTH],
+    }
+
+
+@dataclass
+class PersonSearchResult:
+    person: Person
+    score: float
+    matched_on: str  # "reference", "name", "alias", "filters"
+    matched_name: str = ""
+    swapped: bool = False
+
+    @property
+    def score_percent(self) -> int:
+        return round(self.score * 100)
+
+
+def _side_terms(side: str, word: str) -> list[tuple[str, str]]:
+    """(column, value) pairs that find this word on one side (family or given) of a name."""
+    key, alt = _phonetic(word)
+    terms = [(f"{side}_prefix", word[: rules.NAME_PREFIX_LENGTH])]
+    if key:
+        terms.append((f"{side}_key", key))
+    if alt:
+        terms.append((f"{side}_alt_key", alt))
+    return terms
+
+
+def _candidate_filter(words: list[str]) -> Q:
+    """An OR of small AND terms, each led by an indexed equality, so that both SQLite (multi-index
+    OR) and PostgreSQL (bitmap OR) answer it from the indexes without scanning the table."""
+    if len(words) == 1:
+        terms = [Q(**{c: v}) for side in ("family", "given") for c, v in _side_terms(side, words[0])]
+        return reduce(or_, terms)
+    words = words[:4]
+    terms = []
+    for i, family_word in enumerate(words):
+        for j, given_word in enumerate(words):
+            if i == j:
+                continue
+            for family_column, family_value in _side_terms("family", family_word):
+                for given_column, given_value in _side_terms("given", given_word):
+                    terms.append(Q(**{family_column: family_value, given_column: given_value}))
+    return reduce(or_, terms)
+
+
+def _jw(a: str, b: str) -> float:
+    return jellyfish.jaro_winkler_similarity(a, b) if a and b else 0.0
+
+
+def _splits(words: list[str], comma_split: tuple[list[str], list[str]] | None):
+    """(given words, family words, swapped) readings of the query."""
+    if comma_split:
+        family, given = comma_split
+        yield given, family, False
+        yield family, given, True
+        return
+    yield words[:-1], words[-1:], False
+    yield words[1:], words[:1], True
+    if len(words) >= 3:
+        yield words[:1], words[1:], False  # a family name of more than one word
+
+
+def _score(words, comma_split, row_given: str, row_family: str) -> tuple[float, bool]:
+    row_family_joined = row_family.replace(" ", "")
+    row_given_words = row_given.split()
+    row_first = row_given_words[0] if row_given_words else ""
+    if len(words) == 1 and not comma_split:
+        word = words[0]
+        return max(_jw(word, row_family_joined), 0.95 * _jw(word, row_first)), False
+    best, best_swapped = 0.0, False
+    weight = rules.NAME_MATCH_FAMILY_WEIGHT
+    for given, family, swapped in _splits(words, comma_split):
+        family_sim = _jw("".join(family), row_family_joined)
+        given_sim = max(_jw(" ".join(given), row_given), _jw(given[0] if given else "", row_first))
+        score = weight * family_sim + (1 - weight) * given_sim
+        if score > best + 1e-9:
+            best, best_swapped = score, swapped
+    return best, best_swapped
+
+
+def person_search(
+    *,
+    user,
+    query: str = "",
+    reference: str = "",
+    date_of_birth: date | None = None,
+    nationality: str = "",
+    limit: int = 50,
+) -> list[PersonSearchResult]:
+    """Active people the user may see matching every criterion given, best first."""
+    base = person_visible_queryset(user).filter(record_status=RecordStatus.ACTIVE)
+    if date_of_birth:
+        base = base.filter(
+            Q(date_of_birth=date_of_birth)
+            | Q(pk__in=PersonDateOfBirth.objects.filter(date_of_birth=date_of_birth).values("person_id"))
+        )
+    if nationality:
+        base = base.filter(
+            pk__in=PersonNationality.objects.filter(country=nationality.strip().upper()).values("person_id")
+        )
+    matched_on = "filters"
+    if reference.strip():
+        value = reference_normalise(reference)
+        base = base.filter(
+            Q(reference=value)
+            | Q(pk__in=ExternalReference.objects.filter(value_normalised=value).values("person_id"))
+            # a merged record's reference finds the record it was merged into
+            | Q(pk__in=Person.objects.filter(reference=value).values("merged_into_id"))
+        )
+        matched_on = "reference"
+
+    words_text = query.strip()
+    if not words_text:
+        if matched_on == "filters" and not (date_of_birth or nationality):
+            return []
+        people = _load(base.order_by("family_name", "given_names", "pk").values_list("pk", flat=True)[:limit])
+        return [PersonSearchResult(person=p, score=1.0, matched_on=matched_on) for p in people]
+
+    comma_split = None
+    if "," in words_text:
+        before, _, after = words_text.partition(",")
+        family_words, given_words = normalise_name(before).split(), normalise_name(after).split()
+        if family_words and given_words:
+            comma_split = (family_words, given_words)
+    words = normalise_name(words_text).split()
+    if not words:
+        return []
+
+    rows = (
+        PersonName.objects.filter(_candidate_filter(words), person_id__in=base.values("pk"))
+        .values_list("person_id", "name_type", "given_names", "family_name", "given_normalised",
+                     "family_normalised")[: rules.NAME_SEARCH_CANDIDATE_LIMIT]
+    )
+    best: dict[int, tuple[float, str, str, bool]] = {}
+    for person_id, name_type, given, family, given_norm, family_norm in rows:
+        score, swapped = _score(words, comma_split, given_norm, family_norm)
+        kind = "name" if name_type == NameType.PRIMARY else "alias"
+        if kind == "alias":
+            score -= rules.NAME_MATCH_ALIAS_PENALTY
+        if score < rules.NAME_MATCH_MIN_SCORE:
+            continue
+        current = best.get(person_id)
+        if current is None or score > current[0]:
+            best[person_id] = (score, kind, f"{given} {family.upper()}".strip(), swapped)
+
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2].casefold(), item[0]))[:limit]
+    people = {p.pk: p for p in _load(pid for pid, _ in ranked)}
+    return [
+        PersonSearchResult(person=people[pid], score=score, matched_on=kind, matched_name=name, swapped=swapped)
+        for pid, (score, kind, name, swapped) in ranked
+        if pid in people
+    ]
+
+
+def _load(ids) -> list[Person]:
+    people = (
+        Person.objects.filter(pk__in=list(ids))
+        .select_related("owning_team", "case_owner")
+        .prefetch_related("nationalities")
+        .order_by("family_name", "given_names", "pk")
+    )
+    return list(people)

@@ -1,0 +1,91 @@
+"""The task-type registry: every kind of work, which queue it lands in and how it is timed.
+
+Modules add their own types from ``AppConfig.ready`` with ``register_task_type``. A type names
+its default queue (by slug), its deadline rule (a name in ``waymark.work.rules``, or "" for none),
+the permission needed to take it with "get next", and optionally a priority rule: a callable that
+receives the unsaved task and returns ``(priority, reason)``; higher is more urgent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from waymark.work import rules
+
+PriorityRule = Callable[[Any], tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class TaskType:
+    key: str
+    label: str
+    module: str
+    queue_slug: str  # "" means the caller always names the queue
+    deadline_rule: str = ""  # "" means no deadline unless the caller sets one
+    take_permission: str = "work.take_tasks"
+    priority: PriorityRule | None = None
+
+
+_TYPES: dict[str, TaskType] = {}
+
+
+def register_task_type(task_type: TaskType) -> TaskType:
+    """Add a type. The same definition again is harmless; a different one under a key already
+    taken raises ``ValueError``."""
+    existing = _TYPES.get(task_type.key)
+    if existing is not None and existing != task_type:
+        raise ValueError(f"Task type {task_type.key!r} is already registered by {existing.module}")
+    _TYPES[task_type.key] = task_type
+    return task_type
+
+
+def get_task_type(key: str) -> TaskType:
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise KeyError(f"No task type {key!r} is registered") from None
+
+
+def task_type_label(key: str) -> str:
+    found = _TYPES.get(key)
+    return found.label if found else key.replace("_", " ").replace(".", ": ").capitalize()
+
+
+def task_types() -> list[TaskType]:
+    return sorted(_TYPES.values(), key=lambda t: t.label)
+
+
+# ------------------------------------------------------------------------------------------------
+# The platform's own task types
+
+
+def _ownership_priority(task: Any) -> tuple[int, str]:
+    return (
+        OWNERSHIP_TO_DECIDE_PRIORITY,
+        "A person with no clear owner is a data-quality failure (001 §3.11, §6.10)",
+    )
+
+
+# Ownership gaps outrank routine correspondence (priority 0): nobody is acting on the person.
+OWNERSHIP_TO_DECIDE_PRIORITY = 50
+
+GENERAL_ENQUIRY = TaskType(
+    "general.enquiry", "Reply to a general enquiry", "work", "correspondence",
+    rules.DEADLINE_RULE_GENERAL_ENQUIRY,
+)
+MATCH_NEEDED = TaskType(
+    "correspondence.match_needed", "Match correspondence to a person", "work",
+    "correspondence-match-needed", rules.DEADLINE_RULE_GENERAL_ENQUIRY,
+)
+OWNERSHIP_TO_DECIDE = TaskType(
+    "person.ownership_to_decide", "Decide who owns this person's case", "work",
+    "ownership-to-decide", "", priority=_ownership_priority,
+)
+FOLLOW_UP = TaskType("general.follow_up", "Follow up", "work", "")
+
+
+def platform_task_types_register() -> None:
+    for task_type in (GENERAL_ENQUIRY, MATCH_NEEDED, OWNERSHIP_TO_DECIDE, FOLLOW_UP):
+        register_task_type(task_type)

@@ -1,0 +1,191 @@
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from waymark.core import clock
+from waymark.core.clock import LONDON
+from waymark.work.models import SavedFilter, Task, TaskStatus
+from waymark.work.tests.factories import (
+    CASEWORKER,
+    queue_make,
+    task_make,
+    task_row,
+    team_make,
+    user_make,
+)
+
+NOW = datetime(2026, 3, 3, 10, 0, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def _frozen(settings):
+    settings.AXES_ENABLED = False
+    with clock.frozen(NOW):
+        yield
+
+
+def test_home_lists_my_work_and_offers_get_next(client, queue, caseworker):
+    mine = task_row(queue=queue, title="Chase the supplier", assignee=caseworker,
+                    status=TaskStatus.IN_PROGRESS, due_at=NOW - timedelta(hours=2))
+    task_row(queue=queue, title="Someone else's")
+    client.force_login(caseworker)
+    page = client.get(reverse("work:home")).content.decode()
+    assert "Chase the supplier" in page and "Someone else" not in page
+    assert "Get next task" in page and "Overdue" in page
+    assert reverse("work:task-detail", args=[mine.pk]) in page
+
+
+def test_get_next_button_gives_a_task_or_says_there_is_none(client, queue, caseworker):
+    client.force_login(caseworker)
+    response = client.post(reverse("work:get-next"), follow=True)
+    assert "There are no tasks for you to take right now." in response.content.decode()
+    task = task_row(queue=queue, title="Reply to enquiry")
+    response = client.post(reverse("work:get-next"))
+    assert response.url == reverse("work:task-detail", args=[task.pk])
+    assert Task.objects.get(pk=task.pk).assignee == caseworker
+
+
+def test_get_next_is_post_only(client, caseworker):
+    client.force_login(caseworker)
+    assert client.get(reverse("work:get-next")).status_code == 405
+
+
+def test_queue_filters_by_deadline_assignee_and_person(client, queue, caseworker):
+    from waymark.people.tests.factories import make_person
+
+    person = make_person()
+    task_row(queue=queue, title="Late one", due_at=NOW - timedelta(days=1))
+    task_row(queue=queue, title="Fine one", due_at=NOW + timedelta(days=5), assignee=caseworker)
+    task_row(queue=queue, title="About a person", person=person)
+    client.force_login(caseworker)
+    url = reverse("work:queue", args=[queue.slug])
+    page = client.get(url, {"deadline_state": "overdue"}).content.decode()
+    assert "Late one" in page and "Fine one" not in page
+    page = client.get(url, {"assignee": "unassigned"}).content.decode()
+    assert "Late one" in page and "Fine one" not in page
+    page = client.get(url, {"assignee": "me"}).content.decode()
+    assert "Fine one" in page and "Late one" not in page
+    page = client.get(url, {"person": person.reference.lower()}).content.decode()
+    assert "About a person" in page and "Late one" not in page
+    page = client.get(url, {"sort": "due"}).content.decode()
+    assert page.index("Late one") < page.index("Fine one")
+    page = client.get(url, {"sort": "-due"}).content.decode()
+    assert page.index("Fine one") < page.index("Late one")
+
+
+def test_queue_hides_closed_tasks_unless_asked(client, queue, caseworker):
+    task_row(queue=queue, title="Finished", status=TaskStatus.DONE, completed_at=NOW)
+    client.force_login(caseworker)
+    url = reverse("work:queue", args=[queue.slug])
+    assert "Finished" not in client.get(url).content.decode()
+    assert "Finished" in client.get(url, {"status": "done"}).content.decode()
+
+
+def test_saved_filters_save_list_and_delete(client, queue, caseworker):
+    client.force_login(caseworker)
+    url = reverse("work:saved-filter-create", args=[queue.slug])
+    response = client.post(url, {"name": "", "query_string": "deadline_state=overdue"})
+    assert response.status_code == 400
+    assert "Enter a name for the filter" in response.content.decode()
+    response = client.post(url, {"name": "Overdue", "query_string": "deadline_state=overdue"})
+    assert response.url.endswith("?deadline_state=overdue")
+    saved = SavedFilter.objects.get(user=caseworker)
+    page = client.get(reverse("work:queue", args=[queue.slug])).content.decode()
+    assert "?deadline_state=overdue" in page and ">Overdue</a>" in page
+    client.post(reverse("work:saved-filter-delete", args=[saved.pk]))
+    assert not SavedFilter.objects.exists()
+
+
+def test_task_page_shows_the_deadline_rule_and_priority_reason(client, caseworker, team):
+    queue = queue_make(team=team, slug="correspondence")
+    task = task_make(queue=queue, task_type="general.enquiry", title="Where is my passport",
+                     start=datetime(2026, 3, 3, 9, tzinfo=LONDON))
+    client.force_login(caseworker)
+    page = client.get(reverse("work:task-detail", args=[task.pk])).content.decode()
+    assert "Due 5 working days after 3 March 2026 (England and Wales bank holidays)" in page
+    assert "Standard priority" in page
+
+
+def test_task_actions_and_form_errors(client, queue, caseworker):
+    task = task_make(queue=queue)
+    client.force_login(caseworker)
+    action = lambda name: reverse("work:task-action", args=[task.pk, name])  # noqa: E731
+    client.post(action("assign-to-me"))
+    assert Task.objects.get(pk=task.pk).assignee == caseworker
+    client.post(action("start"))
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+    response = client.post(action("complete"), {"complete-outcome": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "Enter the outcome" in page
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+    client.post(action("complete"), {"complete-outcome": "Replied", "complete-note": ""})
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+    response = client.post(action("start"))
+    assert response.status_code == 400 and "cannot be changed" in response.content.decode()
+
+
+def test_other_teams_task_is_404(client, caseworker):
+    other = task_make(queue=queue_make(team=team_make()))
+    client.force_login(caseworker)
+    assert client.get(reverse("work:task-detail", args=[other.pk])).status_code == 404
+    assert client.post(reverse("work:task-action", args=[other.pk, "start"])).status_code == 404
+    assert client.get(reverse("work:queue", args=[other.queue.slug])).status_code == 404
+
+
+def test_bulk_allocation_confirms_then_allocates(client, queue, manager, caseworker):
+    tasks = [task_make(queue=queue, title=f"Breach {n}") for n in range(3)]
+    client.force_login(manager)
+    url = reverse("work:allocate", args=[queue.slug])
+    ids = [t.pk for t in tasks[:2]]
+    response = client.post(url, {"task_ids": ids, "assignee": caseworker.pk,
+                                 "return_query": "assignee=unassigned"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Allocate 2 tasks to Casey" in page and "Breach 0" in page and "Breach 2" not in page
+    assert not Task.objects.filter(assignee=caseworker).exists()  # nothing changed yet
+    response = client.post(url, {"task_ids": ids, "assignee": caseworker.pk, "confirm": "yes",
+                                 "return_query": "assignee=unassigned"})
+    assert response.url.endswith("?assignee=unassigned")
+    assert set(Task.objects.filter(assignee=caseworker).values_list("pk", flat=True)) == set(ids)
+
+
+def test_bulk_allocation_errors(client, queue, manager, caseworker):
+    task = task_make(queue=queue)
+    client.force_login(manager)
+    url = reverse("work:allocate", args=[queue.slug])
+    response = client.post(url, {"assignee": caseworker.pk})
+    assert response.status_code == 400 and "Select at least one task" in response.content.decode()
+    outsider = user_make(*CASEWORKER, teams=[team_make()])
+    response = client.post(url, {"task_ids": [task.pk], "assignee": outsider.pk, "confirm": "yes"})
+    assert response.status_code == 400 and "Select someone in this team" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).assignee is None
+
+
+def test_bulk_allocation_needs_the_permission(client, queue, caseworker):
+    task = task_make(queue=queue)
+    client.force_login(caseworker)
+    response = client.post(reverse("work:allocate", args=[queue.slug]),
+                           {"task_ids": [task.pk], "assignee": caseworker.pk, "confirm": "yes"})
+    assert response.status_code == 403
+
+
+def test_workload_and_backlog_pages(client, queue, manager, caseworker):
+    task_row(queue=queue, assignee=caseworker, status=TaskStatus.IN_PROGRESS,
+             due_at=NOW - timedelta(hours=1), created_at=NOW - timedelta(days=4))
+    task_row(queue=queue, due_at=NOW + timedelta(hours=3))
+    client.force_login(manager)
+    page = client.get(reverse("work:workload")).content.decode()
+    assert "Casey" in page and "3 February 2026" not in page and "27 February 2026" in page
+    page = client.get(reverse("work:backlog")).content.decode()
+    assert "3 to 5 days" in page and "At risk" in page and "Overdue" in page
+    client.force_login(caseworker)
+    assert client.get(reverse("work:workload")).status_code == 403
+
+
+def test_queue_list_counts(client, queue, caseworker):
+    task_row(queue=queue, due_at=NOW - timedelta(hours=1))
+    client.force_login(caseworker)
+    page = client.get(reverse("work:queues")).content.decode()
+    assert queue.name in page and 'govuk-tag--red">1<' in page

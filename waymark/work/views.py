@@ -1,0 +1,310 @@
+"""Work pages: my work and get next, queues, the task page, allocation, workload and backlog.
+
+Views are thin: check the form, call one service, redirect. Object access goes through
+``access_task`` / ``access_queue`` (404 outside the user's teams).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from waymark.accounts.models import User
+from waymark.core import clock
+from waymark.core.permissions import requires, signed_in
+from waymark.work import rules, selectors, services
+from waymark.work.filters import DEFAULT_SORT, SORT_LABELS, SORTS, TaskFilter
+from waymark.work.forms import (
+    ActionForm,
+    AllocateForm,
+    AssignForm,
+    OutcomeForm,
+    ReasonForm,
+    SavedFilterForm,
+)
+from waymark.work.models import SavedFilter, TaskStatus
+from waymark.work.registry import task_type_label
+
+PAGE_SIZE = 50
+
+
+def _common(request, **context):
+    return {
+        "now": clock.now(),
+        "deadline_state": rules.deadline_state,
+        "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
+        "task_type_label": task_type_label,
+        **context,
+    }
+
+
+def _errors_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@signed_in
+def home(request):
+    tasks = list(selectors.my_work(request.user)[:200])
+    return render(request, "work/home.html", _common(request, tasks=tasks))
+
+
+@requires("work.take_tasks")
+@require_POST
+def get_next(request):
+    task = services.task_get_next(user=request.user)
+    if task is None:
+        messages.info(request, "There are no tasks for you to take right now.")
+        return redirect("work:home")
+    messages.success(request, f"You have been given task {task.pk}: {task.title}")
+    return redirect("work:task-detail", pk=task.pk)
+
+
+@requires("work.view_task")
+def queue_list(request):
+    figures = selectors.backlog_figures(user=request.user)
+    counted = {row["queue_id"]: row for row in figures["by_queue"]}
+    queues = [
+        {"queue": q, "counts": counted.get(q.pk)}
+        for q in selectors.queue_visible_queryset(request.user).filter(is_active=True)
+    ]
+    return render(request, "work/queue_list.html", _common(request, queues=queues, figures=figures))
+
+
+def _queue_tasks(request, queue):
+    now = clock.now()
+    base = selectors.with_age_and_deadline(
+        selectors.task_visible_queryset(request.user).filter(queue=queue), now
+    )
+    params = request.GET.copy()
+    if "status" not in params:
+        params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
+    type_keys = list(
+        base.order_by().values_list("task_type", flat=True).distinct()
+    )
+    members = list(selectors.team_members(queue.team))
+    task_filter = TaskFilter(params, queryset=base, user=request.user, type_keys=type_keys,
+                             members=members)
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    tasks = task_filter.qs.order_by(*SORTS[sort])
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return task_filter, page, sort, members, params
+
+
+@requires("work.view_task")
+def queue_detail(request, slug):
+    queue = selectors.access_queue(request.user, slug)
+    task_filter, page, sort, members, params = _queue_tasks(request, queue)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = _common(
+        request, queue=queue, filter=task_filter, page=page, sort=sort, sort_labels=SORT_LABELS,
+        members=members, params=params, query_string=query.urlencode(),
+        saved_filters=selectors.saved_filters_for(request.user, queue),
+        save_form=SavedFilterForm(initial={"query_string": query.urlencode()}),
+        may_allocate=request.user.has_perm("work.allocate_tasks"),
+        figures=selectors.backlog_figures(user=request.user, queue=queue)["totals"],
+    )
+    return render(request, "work/queue_detail.html", context)
+
+
+@requires("work.view_task")
+@require_POST
+def saved_filter_create(request, slug):
+    queue = selectors.access_queue(request.user, slug)
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            services.saved_filter_create(
+                actor=request.user, name=form.cleaned_data["name"],
+                query_string=form.cleaned_data["query_string"], queue=queue,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"Filter '{form.cleaned_data['name']}' saved")
+            query = form.cleaned_data["query_string"]
+            target = reverse("work:queue", args=[slug])
+            return HttpResponseRedirect(f"{target}?{query}" if query else target)
+    # Show the queue as it was filtered when the user pressed save, with the error.
+    request.GET = QueryDict(request.POST.get("query_string", ""))
+    task_filter, page, sort, members, params = _queue_tasks(request, queue)
+    context = _common(
+        request, queue=queue, filter=task_filter, page=page, sort=sort, sort_labels=SORT_LABELS,
+        members=members, params=params, query_string=request.POST.get("query_string", ""),
+        saved_filters=selectors.saved_filters_for(request.user, queue), save_form=form, form=form,
+        may_allocate=request.user.has_perm("work.allocate_tasks"),
+        figures=selectors.backlog_figures(user=request.user, queue=queue)["totals"],
+    )
+    return render(request, "work/queue_detail.html", context, status=400)
+
+
+@requires("work.view_task")
+@require_POST
+def saved_filter_delete(request, pk):
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    slug = saved.queue.slug if saved.queue else None
+    services.saved_filter_delete(actor=request.user, saved_filter=saved)
+    messages.success(request, f"Filter '{saved.name}' deleted")
+    return redirect("work:queue", slug=slug) if slug else redirect("work:queues")
+
+
+@requires("work.view_task")
+def task_detail(request, pk):
+    task = selectors.access_task(request.user, pk)
+    return render(request, "work/task_detail.html", _task_context(request, task))
+
+
+def _task_context(request, task, **extra):
+    may_change = request.user.has_perm("work.change_task")
+    may_allocate = request.user.has_perm("work.allocate_tasks")
+    members = list(selectors.team_members(task.queue.team)) if may_allocate else []
+    context = _common(
+        request, task=task, may_change=may_change and task.is_active,
+        may_allocate=may_allocate and task.is_active,
+        deadline_text=rules.deadline_describe(task.deadline_inputs),
+        state=rules.deadline_state(task.due_at, clock.now()) if task.is_active else None,
+        outcome_form=OutcomeForm(prefix="complete"), wait_form=ReasonForm(prefix="wait"),
+        cancel_form=ReasonForm(prefix="cancel"),
+        assign_form=AssignForm(prefix="assign", members=members),
+        is_member=request.user.teams.filter(pk=task.queue.team_id).exists(),
+    )
+    context.update(extra)
+    return context
+
+
+ACTIONS = {"start", "release", "assign-to-me", "wait", "complete", "cancel", "reassign"}
+# Which form on the task page each action's errors belong to.
+FORM_NAMES = {"wait": "wait_form", "cancel": "cancel_form", "complete": "outcome_form",
+              "reassign": "assign_form"}
+
+
+def _action_form(request, task, action):
+    if action in ("wait", "cancel"):
+        return ReasonForm(request.POST, prefix=action)
+    if action == "complete":
+        return OutcomeForm(request.POST, prefix="complete")
+    if action == "reassign":
+        if not request.user.has_perm("work.allocate_tasks"):
+            raise PermissionDenied
+        return AssignForm(request.POST, prefix="assign",
+                          members=list(selectors.team_members(task.queue.team)))
+    return ActionForm(request.POST)
+
+
+def _action_run(request, task, action, data) -> str:
+    user = request.user
+    if action == "start":
+        services.task_start(actor=user, task=task)
+        return "Task started"
+    if action == "release":
+        services.task_release(actor=user, task=task)
+        return "Task returned to the queue"
+    if action == "assign-to-me":
+        services.task_assign(actor=user, task=task, assignee=user)
+        return "Task assigned to you"
+    if action == "wait":
+        services.task_wait(actor=user, task=task, reason=data["reason"])
+        return "Task marked as waiting"
+    if action == "cancel":
+        services.task_cancel(actor=user, task=task, reason=data["reason"])
+        return "Task cancelled"
+    if action == "complete":
+        services.task_complete(actor=user, task=task, outcome=data["outcome"], note=data["note"])
+        return "Task completed"
+    assignee = get_object_or_404(User, pk=data["assignee"])
+    services.task_reassign(actor=user, task=task, assignee=assignee, reason=data["reason"])
+    return f"Task given to {assignee.display_name}"
+
+
+@requires("work.view_task", "work.change_task")
+@require_POST
+def task_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    task = selectors.access_task(request.user, pk)
+    form = _action_form(request, task, action)
+    if form.is_valid():
+        try:
+            message = _action_run(request, task, action, form.cleaned_data)
+        except ValidationError as exc:
+            for text in exc.messages:
+                form.add_error(None, text)
+        else:
+            messages.success(request, message)
+            return redirect("work:task-detail", pk=task.pk)
+    task.refresh_from_db()
+    extra = {"form": form}
+    if action in FORM_NAMES:
+        extra[FORM_NAMES[action]] = form
+    return render(request, "work/task_detail.html", _task_context(request, task, **extra), status=400)
+
+
+@requires("work.view_task", "work.allocate_tasks")
+@require_POST
+def allocate(request, slug):
+    """Step 1 posts the selection and shows what will change; step 2 (``confirm``) allocates."""
+    queue = selectors.access_queue(request.user, slug)
+    members = list(selectors.team_members(queue.team))
+    task_choices = selectors.task_visible_queryset(request.user).filter(queue=queue).values_list(
+        "pk", flat=True
+    )
+    form = AllocateForm(request.POST, task_choices=list(task_choices), members=members)
+    back = reverse("work:queue", args=[slug]) + "?" + request.POST.get("return_query", "")
+    if not form.is_valid():
+        return render(request, "work/allocate_error.html",
+                      _common(request, queue=queue, form=form, back=back), status=400)
+    assignee = get_object_or_404(User, pk=form.cleaned_data["assignee"])
+    task_ids = form.cleaned_data["task_ids"]
+    if request.POST.get("confirm") == "yes":
+        try:
+            changed = services.tasks_bulk_allocate(actor=request.user, task_ids=task_ids,
+                                                   assignee=assignee)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+            return render(request, "work/allocate_error.html",
+                          _common(request, queue=queue, form=form, back=back), status=400)
+        messages.success(request, f"{len(changed)} tasks allocated to {assignee.display_name}")
+        return HttpResponseRedirect(back)
+    tasks, problems = selectors.bulk_allocation_check(actor=request.user, task_ids=task_ids,
+                                                      assignee=assignee)
+    for problem in problems:
+        form.add_error(None, problem)
+    return render(request, "work/allocate_confirm.html", _common(
+        request, queue=queue, form=form, tasks=tasks, assignee=assignee, back=back,
+        return_query=request.POST.get("return_query", ""), problems=problems,
+    ), status=400 if problems else 200)
+
+
+@requires("work.view_workload")
+def workload(request):
+    teams = list(selectors.workload_teams(request.user))
+    if not teams:
+        return render(request, "work/workload.html", _common(request, teams=[], team=None, rows=[]))
+    chosen = request.GET.get("team")
+    team = next((t for t in teams if t.slug == chosen), None)
+    if chosen and team is None:
+        raise Http404
+    team = team or next((t for t in teams if request.user.teams.filter(pk=t.pk).exists()), teams[0])
+    rows = selectors.workload_for_team(team)
+    return render(request, "work/workload.html", _common(request, teams=teams, team=team, rows=rows))
+
+
+@requires("work.view_task")
+def backlog(request):
+    figures = selectors.backlog_figures(user=request.user)
+    return render(request, "work/backlog.html", _common(
+        request, figures=figures, age_bands=rules.AGE_BANDS, deadline_states=rules.DEADLINE_STATES,
+        urlencode=urlencode,
+    ))
