@@ -66,9 +66,14 @@ def test_module_apps_use_other_apps_only_through_services_and_selectors():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("waymark."):
                 parts = node.module.split(".")
-                if len(parts) >= 3 and parts[1] != app and parts[1] not in {"core", "accounts"} and parts[2] == "models":
-                    if parts[1] not in PLATFORM_APPS:
-                        offences.append(f"{path.relative_to(ROOT)} imports {node.module}")
+                if (
+                    len(parts) >= 3
+                    and parts[1] != app
+                    and parts[1] not in {"core", "accounts"}
+                    and parts[2] == "models"
+                    and parts[1] not in PLATFORM_APPS
+                ):
+                    offences.append(f"{path.relative_to(ROOT)} imports {node.module}")
     assert offences == []
 
 

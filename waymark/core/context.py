@@ -20,7 +20,7 @@ class ActingContext:
 
 
 _current: contextvars.ContextVar[ActingContext] = contextvars.ContextVar(
-    "waymark_acting", default=ActingContext()
+    "waymark_acting", default=ActingContext()  # noqa: B039 - frozen dataclass, immutable
 )
 
 

@@ -48,7 +48,11 @@ class GovUKDateField(forms.MultiValueField):
     def __init__(self, *, label: str, required: bool = True, allow_future: bool = True, **kwargs):
         self.allow_future = allow_future
         self.label_text = label
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        # Sub-fields are optional so that compress() names the missing part ("must include a month").
+        fields = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        # Django's MultiValueField says "This field is required." when all three boxes are empty;
+        # the Design System says "Enter <label>".
+        kwargs["error_messages"] = {"required": f"Enter {label.lower()}", **kwargs.get("error_messages", {})}
         super().__init__(fields=fields, required=required, require_all_fields=False, label=label, **kwargs)
 
     def compress(self, data_list):

@@ -23,27 +23,20 @@ class CorrespondenceConfig(AppConfig):
 
 
 def task_types_register() -> None:
-    """Our task types and their deadline rules, in the work registry (platform contracts)."""
-    try:
-        from waymark.work.registry import TaskType, register_task_type
-        from waymark.work.rules import CalendarHours, WorkingDays, register_deadline_rule
-    except ImportError:  # the work app is not built yet
-        return
+    """Our task types and their deadline rules, in the work registry (platform contracts).
+
+    The general enquiry and "match needed" task types are the platform's own (work.registry)."""
     from waymark.correspondence import rules
+    from waymark.work.registry import TaskType, register_task_type
+    from waymark.work.rules import CalendarHours, register_deadline_rule
 
     def _safely(register, *args) -> None:
         with contextlib.suppress(ValueError, KeyError):  # already registered (e.g. by the work app)
             register(*args)
 
-    _safely(register_deadline_rule, rules.DEADLINE_RULE_GENERAL_ENQUIRY,
-            WorkingDays(rules.GENERAL_ENQUIRY_WORKING_DAYS))
     _safely(register_deadline_rule, rules.DEADLINE_RULE_PRE_ACTION,
             CalendarHours(rules.PRE_ACTION_RESPONSE_DAYS * 24))
     types = [
-        (rules.TASK_GENERAL_ENQUIRY, "Reply to a general enquiry", rules.CORRESPONDENCE_QUEUE_SLUG,
-         rules.DEADLINE_RULE_GENERAL_ENQUIRY),
-        (rules.TASK_MATCH_NEEDED, "Match correspondence to a person", rules.MATCH_QUEUE_SLUG,
-         rules.DEADLINE_RULE_GENERAL_ENQUIRY),
         (rules.TASK_LEGAL_REPRESENTATIONS, "Respond to legal representations",
          rules.CORRESPONDENCE_QUEUE_SLUG, rules.DEADLINE_RULE_GENERAL_ENQUIRY),
         (rules.TASK_PRE_ACTION, "Respond to a pre-action protocol letter", rules.CORRESPONDENCE_QUEUE_SLUG,

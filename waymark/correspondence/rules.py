@@ -8,20 +8,24 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from waymark.work.registry import GENERAL_ENQUIRY, MATCH_NEEDED
+from waymark.work.rules import DEADLINE_RULE_GENERAL_ENQUIRY, GENERAL_ENQUIRY_WORKING_DAYS
+
+__all__ = ["DEADLINE_RULE_GENERAL_ENQUIRY", "GENERAL_ENQUIRY_WORKING_DAYS"]
+
 # The same message sent again (or to several mailboxes) within this window becomes a copy of the
 # first item, not a new one (000 §5.85: "the same email was often sent multiple times and even to
 # several inboxes"). Matched on Message-ID first, then on a fingerprint of sender+subject+body.
 DUPLICATE_WINDOW = timedelta(days=7)
 
 # Response deadlines, as task types with named deadline rules (registered in apps.py).
-GENERAL_ENQUIRY_WORKING_DAYS = 5  # 000 §5.85; figures.md "general enquiries: 5 working days"
+# The general-enquiry standard (5 working days, 000 §5.85) is the platform's, in work.rules.
 PRE_ACTION_RESPONSE_DAYS = 14  # Pre-Action Protocol for Judicial Review; figures.md, monitoring.md §4
 
-DEADLINE_RULE_GENERAL_ENQUIRY = "general_enquiry_5_working_days"
 DEADLINE_RULE_PRE_ACTION = "pre_action_letter_14_days"
 
-TASK_GENERAL_ENQUIRY = "general.enquiry"
-TASK_MATCH_NEEDED = "correspondence.match_needed"
+TASK_GENERAL_ENQUIRY = GENERAL_ENQUIRY.key
+TASK_MATCH_NEEDED = MATCH_NEEDED.key
 TASK_LEGAL_REPRESENTATIONS = "correspondence.legal_representations"
 TASK_PRE_ACTION = "correspondence.pre_action_letter"
 TASK_COMPLAINT = "correspondence.complaint"

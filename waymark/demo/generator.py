@@ -290,6 +290,20 @@ def _user_ensure(*, username, first, last, grade, team, group, password_hash, ma
     return user, created
 
 
+def demo_users_table() -> list[dict[str, str]]:
+    """The demo users already in the database, as ``users_ensure`` prints them (for --if-empty)."""
+    rows = []
+    for role in ROLES.values():
+        user = User.objects.filter(username=role.key.replace("_", "-")).prefetch_related("teams").first()
+        if user is None:
+            continue
+        team = user.teams.first()
+        rows.append({"username": user.username, "role": role.name, "grade": str(user.grade),
+                     "team": team.name if team else "-",
+                     "password": "(machine client: API credential)" if user.is_machine else DEMO_PASSWORD})
+    return rows
+
+
 def users_ensure(teams: dict[str, Team]) -> tuple[dict[str, User], dict[str, list[User]], list[dict]]:
     """One demo user per role, extra caseworkers per team. Returns (by role, by team, table)."""
     password_hash = make_password(DEMO_PASSWORD)

@@ -165,6 +165,8 @@ def test_command_if_empty_does_nothing_when_people_exist(loaded):
     call_command("demo_load", "--if-empty", stdout=out)
     assert Person.objects.count() == before
     assert "already" in out.getvalue()
+    # make run prints the demo users every time it starts, loaded or not
+    assert "case-owner" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
 
 
 def test_command_prints_the_demo_users_table():

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from waymark.core import clock
-from waymark.demo.generator import DEFAULT_SEED, demo_load
+from waymark.demo.generator import DEFAULT_SEED, demo_load, demo_users_table
 from waymark.people.models import Person
 
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             raise CommandError("--scale must be more than 0")
         if options["if_empty"] and Person.objects.exists():
             self.stdout.write("Demo data not loaded: people are already recorded.")
+            users = demo_users_table()
+            if users:
+                self.stdout.write(self._users_table(users))
             return
         anchor = None
         if options["anchor"]:
