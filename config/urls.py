@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from health_check.views import HealthCheckView
 
+from waymark.core import views as core_views
+
 urlpatterns = [
     path("", include("waymark.work.urls")),
     path("accounts/", include("waymark.accounts.urls")),
@@ -10,6 +12,8 @@ urlpatterns = [
     path("correspondence/", include("waymark.correspondence.urls")),
     path("documents/", include("waymark.documents.urls")),
     path("audit/", include("waymark.core.urls")),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("cookies/", core_views.cookies, name="cookies"),
     path("api/v1/", include("config.api")),
     path(
         "health/",
@@ -20,3 +24,9 @@ urlpatterns = [
     ),
     path("django-admin/", admin.site.urls),
 ]
+
+# GOV.UK error pages (waymark/core/jinja2/errors/).
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from waymark.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign-in"),
+    path("verify/", views.verify, name="verify"),
+    path("sign-out/", views.sign_out, name="sign-out"),
+    path("signed-out/", views.signed_out, name="signed-out"),
+    path("keep-alive/", views.keep_alive, name="keep-alive"),
+    path("two-factor/", views.two_factor, name="two-factor"),
+]

@@ -90,6 +90,13 @@ def field_error(form, name: str):
     return {"text": " ".join(str(e) for e in form.errors[name])}
 
 
+def session_timeout() -> dict[str, int]:
+    """Seconds for the page's session timeout warning (``accounts.rules``)."""
+    from waymark.accounts.rules import session_timeout as rule
+
+    return rule()
+
+
 def environment(**options) -> Environment:
     options.pop("loader", None)
     loader = ChoiceLoader(
@@ -122,6 +129,7 @@ def environment(**options) -> Environment:
             "format_html": format_html,
             "mark_safe": mark_safe,
             "nav_items": nav_items,
+            "session_timeout": session_timeout,
         }
     )
     env.filters.update({"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time})

@@ -1,5 +1,170 @@
+// Waymark's page script: start GOV.UK Frontend and MOJ Frontend, then Waymark's own components.
+// Loaded as a module from static files (no inline script, so the Content Security Policy holds).
 import { initAll } from '/static/govuk/govuk-frontend.min.js'
 import { initAll as initMoj } from '/static/moj/moj-frontend.min.js'
 
 initAll()
 initMoj()
+
+// ---------------------------------------------------------------------------------------------
+// Session timeout warning.
+//
+// MOJ Frontend 11 has no timeout-warning component, so this is a small one in the same pattern
+// (GOV.UK / HMRC timeout dialog): a modal <dialog> opened `warningSeconds` before the idle session
+// ends, "Stay signed in" POSTs to the keep-alive address (204) and closes it, "Sign out" is an
+// ordinary form. When time runs out the page signs out and goes to the signed-out page.
+//
+// Several tabs share one clock: each page load and each keep-alive writes the time to
+// localStorage, and every tab measures idleness from the latest write, so an active tab keeps
+// the others from warning. Escape means "stay signed in", as in the HMRC pattern.
+
+const STORAGE_KEY = 'waymark:session-refreshed-at'
+const TICK_MS = 1000
+const ANNOUNCE_EVERY_SECONDS = 20
+
+function readShared () {
+  try {
+    const value = Number(window.localStorage.getItem(STORAGE_KEY))
+    return Number.isFinite(value) ? value : 0
+  } catch {
+    return 0
+  }
+}
+
+function writeShared (time) {
+  try {
+    window.localStorage.setItem(STORAGE_KEY, String(time))
+  } catch {
+    // Private browsing or storage turned off: this tab keeps its own clock.
+  }
+}
+
+function describe (seconds) {
+  if (seconds >= 60) {
+    const minutes = Math.ceil(seconds / 60)
+    return minutes === 1 ? '1 minute' : `${minutes} minutes`
+  }
+  return seconds === 1 ? '1 second' : `${seconds} seconds`
+}
+
+export function initSessionTimeout (root) {
+  const dialog = root.querySelector('dialog')
+  if (!dialog || typeof dialog.showModal !== 'function') {
+    return // very old browsers: the server still ends the session; no warning
+  }
+  const sessionMs = Number(root.dataset.sessionSeconds) * 1000
+  const warningMs = Number(root.dataset.warningSeconds) * 1000
+  const keepAliveUrl = root.dataset.keepAliveUrl
+  const signOutUrl = root.dataset.signOutUrl
+  const signedOutUrl = root.dataset.signedOutUrl
+  const countdown = dialog.querySelector('[data-timeout-countdown]')
+  const announcement = dialog.querySelector('[data-timeout-announcement]')
+  const live = dialog.querySelector('[data-timeout-live]')
+  const stay = dialog.querySelector('[data-timeout-stay]')
+  const tokenMeta = document.querySelector('meta[name="waymark-csrf-token"]')
+  const csrfToken = tokenMeta ? tokenMeta.content : ''
+  if (!sessionMs || !warningMs || !keepAliveUrl) {
+    return
+  }
+
+  let localRefresh = Date.now()
+  writeShared(localRefresh)
+  let returnFocusTo = null
+  let lastAnnounced = null
+  let finished = false
+
+  const refreshedAt = () => Math.max(localRefresh, readShared())
+
+  function post (url) {
+    return window.fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: { 'X-CSRFToken': csrfToken, 'X-Requested-With': 'fetch' }
+    })
+  }
+
+  function open () {
+    returnFocusTo = document.activeElement
+    lastAnnounced = null
+    dialog.showModal()
+    dialog.focus()
+  }
+
+  function close () {
+    if (dialog.open) {
+      dialog.close()
+    }
+    if (returnFocusTo && typeof returnFocusTo.focus === 'function') {
+      returnFocusTo.focus()
+    }
+    returnFocusTo = null
+  }
+
+  function expire () {
+    if (finished) return
+    finished = true
+    // Best effort: end the session on the server too, then show the signed-out page.
+    post(signOutUrl).catch(() => {}).finally(() => {
+      window.location.assign(signedOutUrl)
+    })
+  }
+
+  async function stayAlive () {
+    try {
+      const response = await post(keepAliveUrl)
+      if (response.status !== 204) {
+        expire() // the session had already ended (a redirect to sign in) or was refused
+        return
+      }
+    } catch {
+      return // network blip: leave the dialog open so that the user can try again
+    }
+    localRefresh = Date.now()
+    writeShared(localRefresh)
+    close()
+  }
+
+  function tick () {
+    if (finished) return
+    const remainingMs = sessionMs - (Date.now() - refreshedAt())
+    if (remainingMs <= 0) {
+      expire()
+      return
+    }
+    if (remainingMs > warningMs) {
+      if (dialog.open) close() // another tab kept the session alive
+      return
+    }
+    if (!dialog.open) open()
+    const seconds = Math.ceil(remainingMs / 1000)
+    const text = describe(seconds)
+    if (countdown) countdown.textContent = text
+    if (announcement) announcement.textContent = text
+    // Screen readers hear the time when the dialog opens and every 20 seconds, not every second.
+    if (live && (lastAnnounced === null || lastAnnounced - seconds >= ANNOUNCE_EVERY_SECONDS)) {
+      live.textContent = `You will be signed out in ${text}.`
+      lastAnnounced = seconds
+    }
+  }
+
+  if (stay) {
+    stay.addEventListener('click', (event) => {
+      event.preventDefault()
+      stayAlive()
+    })
+  }
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault() // Escape: stay signed in
+    stayAlive()
+  })
+  window.addEventListener('storage', (event) => {
+    if (event.key === STORAGE_KEY) tick()
+  })
+  window.setInterval(tick, TICK_MS)
+  tick()
+}
+
+for (const root of document.querySelectorAll('[data-module="waymark-session-timeout"]')) {
+  initSessionTimeout(root)
+}

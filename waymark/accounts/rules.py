@@ -1,0 +1,56 @@
+"""Accounts rules: grade order for sign-off, and the numbers that govern signing in.
+
+Grade order is the Civil Service order AO < EO < HEO < SEO < G7 < G6 (platform brief §6:
+"authorisation rules that depend on grade ... are enforced by the system, not by trust").
+The lockout limit and the idle session length are deployment settings (``AXES_FAILURE_LIMIT``,
+``SESSION_COOKIE_AGE`` in ``config/settings.py``); the numbers below are the ones the product fixes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from waymark.accounts.models import GRADE_ORDER, Grade
+
+# The session timeout warning appears this long before an idle session ends (platform brief §6,
+# "session timeout"; the MOJ / HMRC timeout-warning pattern uses 2 minutes).
+SESSION_WARNING_BEFORE_EXPIRY = timedelta(minutes=2)
+
+# After a correct password, a user with a second factor has this long to enter their code before
+# they must start signing in again.
+SECOND_FACTOR_PENDING_LIMIT = timedelta(minutes=5)
+
+# Authenticator apps show 6-digit codes (RFC 6238 default, django-otp's TOTPDevice default).
+TOTP_DIGITS = 6
+
+
+def grade_rank(grade: str) -> int:
+    """0 for AO up to 5 for G6."""
+    return GRADE_ORDER.index(Grade(grade))
+
+
+def grade_at_least(user, grade: str) -> bool:
+    """True if the user's grade is ``grade`` or higher (e.g. HEO sign-off: ``Grade.HEO``).
+
+    Anonymous users, machine clients and users without a recognised grade never qualify.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_machine", False):
+        return False
+    try:
+        return grade_rank(user.grade) >= grade_rank(grade)
+    except ValueError:
+        return False
+
+
+def session_timeout() -> dict[str, int]:
+    """Seconds for the page's timeout warning: the idle session length and the warning lead."""
+    session_seconds = int(settings.SESSION_COOKIE_AGE)
+    warning_seconds = int(SESSION_WARNING_BEFORE_EXPIRY.total_seconds())
+    return {
+        "session_seconds": session_seconds,
+        "warning_seconds": min(warning_seconds, session_seconds),
+    }
