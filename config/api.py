@@ -1,5 +1,29 @@
 """API v1 routes: each app contributes its endpoints from its own ``api.py``."""
 
-from django.urls import path  # noqa: F401
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-urlpatterns: list = []
+from waymark.core.permissions import public
+from waymark.correspondence import api as correspondence_api
+from waymark.people import api as people_api
+from waymark.work import api as work_api
+
+app_name = "api"
+urlpatterns = [
+    path("persons/", people_api.PersonListView.as_view(), name="persons"),
+    path("persons/<str:person>/", people_api.PersonDetailView.as_view(), name="person"),
+    path("persons/<str:person>/timeline/", people_api.PersonTimelineView.as_view(), name="person-timeline"),
+    path("tasks/", work_api.TaskListView.as_view(), name="tasks"),
+    path("tasks/<int:pk>/", work_api.TaskDetailView.as_view(), name="task"),
+    path("tasks/<int:pk>/complete/", work_api.TaskCompleteView.as_view(), name="task-complete"),
+    path("correspondence/", correspondence_api.CorrespondenceListView.as_view(), name="correspondence"),
+    path("correspondence/<int:pk>/", correspondence_api.CorrespondenceDetailView.as_view(),
+         name="correspondence-item"),
+    # The schema and its documentation page are public: they describe the API, not anyone's data.
+    path("schema/", public(login_not_required(SpectacularAPIView.as_view(permission_classes=[],
+                                                                          authentication_classes=[]))),
+         name="schema"),
+    path("docs/", public(login_not_required(SpectacularSwaggerSplitView.as_view(
+        url_name="api:schema", permission_classes=[], authentication_classes=[]))), name="docs"),
+]

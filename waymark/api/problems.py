@@ -1,6 +1,139 @@
-from rest_framework.views import exception_handler
+"""RFC 9457 problem details for every API error.
+
+Body: ``type``, ``title``, ``status``, ``detail``, ``instance`` and, for invalid input, ``errors``:
+a list of ``{"field": ..., "detail": ...}``. Served as ``application/problem+json``. An object the
+caller may not see is a 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://waymark.example/problems/"
+
+TITLES = {
+    400: "Your request is not valid",
+    401: "You need to authenticate",
+    403: "You may not do this",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "A request with this idempotency key is still being processed",
+    415: "Unsupported media type",
+    422: "The request breaks a rule",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+}
+TYPES = {400: "invalid-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+         405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 415: "unsupported-media-type",
+         422: "rule-broken", 429: "throttled", 500: "server-error"}
+
+
+class Problem(exceptions.APIException):
+    """Raise from API code to answer with a problem of any status."""
+
+    def __init__(self, status_code: int, detail: str, *, errors: list[dict[str, str]] | None = None,
+                 problem_type: str = ""):
+        self.status_code = status_code
+        self.errors = errors or []
+        self.problem_type = problem_type
+        super().__init__(detail)
+
+
+def problem_body(status_code: int, detail: str, *, instance: str = "", errors=None,
+                 problem_type: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (problem_type or TYPES.get(status_code, "error")),
+        "title": TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """DRF's nested error detail -> [{"field": "references[0].value", "detail": "..."}]."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            if isinstance(key, int):  # DRF keys a list's errors by index
+                out += _flatten(value, f"{prefix}[{key}]")
+                continue
+            name = "" if key in ("non_field_errors", "__all__") else str(key)
+            out += _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [{"field": prefix, "detail": str(item)} for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:
+                out += _flatten(item, f"{prefix}[{index}]")
+        return out
+    return [{"field": prefix, "detail": str(detail)}]
+
+
+def _django_validation_errors(exc: DjangoValidationError) -> list[dict[str, str]]:
+    if hasattr(exc, "error_dict"):
+        return [{"field": "" if field == "__all__" else field, "detail": str(message)}
+                for field, errors in exc.message_dict.items() for message in errors]
+    return [{"field": "", "detail": str(message)} for message in exc.messages]
+
+
+def problem_response(status_code: int, detail: str, *, request=None, errors=None, problem_type: str = "",
+                     headers: dict[str, str] | None = None) -> Response:
+    instance = request.path if request is not None else ""
+    response = Response(problem_body(status_code, detail, instance=instance, errors=errors,
+                                     problem_type=problem_type),
+                        status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    return response
 
 
 def problem_exception_handler(exc, context):
-    """Placeholder: replaced by the RFC 9457 handler."""
-    return exception_handler(exc, context)
+    request = context.get("request")
+    headers: dict[str, str] = {}
+    if isinstance(exc, Problem):
+        return problem_response(exc.status_code, str(exc.detail), request=request, errors=exc.errors,
+                                problem_type=exc.problem_type)
+    if isinstance(exc, DjangoValidationError):
+        errors = _django_validation_errors(exc)
+        return problem_response(422, "The request breaks a rule: see errors.", request=request, errors=errors)
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return problem_response(404, "There is no such record, or you may not see it.", request=request)
+    if isinstance(exc, DjangoPermissionDenied):
+        return problem_response(403, str(exc) or "You may not do this.", request=request)
+    if isinstance(exc, exceptions.ValidationError):
+        return problem_response(400, "The request is not valid: see errors.", request=request,
+                                errors=_flatten(exc.detail))
+    if isinstance(exc, exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        code = exc.status_code
+        if code == status.HTTP_403_FORBIDDEN and request is not None and request.user is None:
+            code = 401  # DRF answers 403 when no authenticator offers a challenge
+        detail = exc.detail if isinstance(exc.detail, str) else "See errors."
+        errors = None if isinstance(exc.detail, str) else _flatten(exc.detail)
+        return problem_response(code, str(detail), request=request, errors=errors, headers=headers or None)
+    logger.exception("Unhandled API error", exc_info=exc)
+    return problem_response(500, "The error has been logged.", request=request)
+
+
+def problem_json_response(request, status_code: int, detail: str) -> JsonResponse:
+    """For Django-level errors under /api/ (unknown URL, server error) outside DRF's handler."""
+    return JsonResponse(problem_body(status_code, detail, instance=request.path), status=status_code,
+                        content_type=PROBLEM_CONTENT_TYPE)

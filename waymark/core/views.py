@@ -15,7 +15,15 @@ from waymark.core.permissions import public
 logger = logging.getLogger("waymark.core")
 
 
+_API_DETAIL = {400: "The request is not valid.", 403: "You may not do this.",
+               404: "There is no such resource.", 500: "The error has been logged."}
+
+
 def _error_page(request, template: str, status: int):
+    if request.path.startswith("/api/"):  # API clients get problem details, never an HTML page
+        from waymark.api.problems import problem_json_response
+
+        return problem_json_response(request, status, _API_DETAIL.get(status, "Error"))
     return render(request, template, {"status": status}, status=status)
 
 

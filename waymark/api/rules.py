@@ -1,0 +1,28 @@
+"""The API's numbered rules, each in one place (tests/test_rules.py pins them)."""
+
+SCOPES = (
+    "persons:read",
+    "persons:write",
+    "tasks:read",
+    "tasks:write",
+    "correspondence:read",
+    "correspondence:write",
+)
+
+# Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+
+# An in-flight record older than this is taken to belong to a request that died (a crashed
+# worker); a retry may then take it over instead of getting 409 for ever.
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
+
+# Pagination: a page holds PAGE_SIZE results unless the client asks for up to MAX_PAGE_SIZE.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+# Attachments posted as base64 in JSON: at most this many per item (each is also held to the
+# documents app's size and type rules).
+MAX_ATTACHMENTS_PER_ITEM = 10
+
+# Client secrets: 32 random bytes, URL-safe base64 (43 characters).
+SECRET_BYTES = 32
