@@ -1,0 +1,108 @@
+"""Sign in → search → person → get next → complete, in a real browser, accessible at each step."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from tests.browser.conftest import axe_serious
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-test-password-123"
+
+
+@pytest.fixture
+def journey_data():
+    from django.contrib.auth.models import Group
+
+    from waymark.accounts.models import Team, User
+    from waymark.accounts.services import roles_sync
+    from waymark.people import services as people_services
+    from waymark.work import services as work_services
+    from waymark.work.models import Queue
+
+    roles_sync()
+    team = Team.objects.create(slug="journey-team", name="Criminal casework Croydon")
+    user = User.objects.create_user(username="case.owner", password=PASSWORD, first_name="Casey",
+                                    last_name="Owner", grade="EO")
+    user.teams.add(team)
+    user.groups.add(Group.objects.get(name="case_owner"))
+    person = people_services.person_create(actor=None, given_names="Amir", family_name="Haddad",
+                                           date_of_birth=date(1990, 5, 17), nationalities=("SYR",),
+                                           owning_team=team)
+    queue = Queue.objects.create(slug="journey-queue", name="Casework", team=team)
+    task = work_services.task_create(actor=None, task_type="general.enquiry",
+                                     title="Reply to the solicitor's letter", person=person, queue=queue)
+    return {"user": user, "person": person, "task": task}
+
+
+def _assert_accessible(page, where: str) -> None:
+    problems = axe_serious(page)
+    assert problems == [], f"axe on {where}: {problems}"
+
+
+def _sign_in(page, base: str) -> None:
+    page.goto(base + "/")
+    assert "/accounts/sign-in/" in page.url
+    _assert_accessible(page, "sign in")
+    page.fill("input[name=username]", "case.owner")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def test_sign_in_search_person_get_next_and_complete(page, live_server, journey_data):
+    base = live_server.url
+    _sign_in(page, base)
+    _assert_accessible(page, "home")
+
+    page.goto(base + "/people/")
+    page.fill("input[name=name]", "Amir Hadad")  # misspelt: the search is fuzzy
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    _assert_accessible(page, "search results")
+    page.get_by_role("link", name=re.compile("Haddad", re.I)).first.click()
+    page.wait_for_url(re.compile(rf"/people/{journey_data['person'].pk}/$"))
+    assert "Haddad".upper() in page.locator(".moj-identity-bar").inner_text().upper()
+    _assert_accessible(page, "person page")
+
+    page.goto(base + "/")
+    page.get_by_role("button", name="Get next task").click()
+    page.wait_for_url(re.compile(rf"/work/tasks/{journey_data['task'].pk}/$"))
+    assert "Reply to the solicitor" in page.content()
+    _assert_accessible(page, "task page")
+
+    page.get_by_text("Complete this task").click()  # a GOV.UK details component
+    page.fill("input[name=complete-outcome]", "Replied by letter")
+    page.get_by_role("button", name="Complete task").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-tag", has_text="Done").count() >= 1
+    journey_data["task"].refresh_from_db()
+    assert journey_data["task"].status == "done"
+
+
+def test_get_next_works_by_keyboard_alone(page, live_server, journey_data):
+    base = live_server.url
+    _sign_in(page, base)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement && document.activeElement.innerText || ''")
+        if "Get next task" in focused:
+            break
+    else:
+        pytest.fail("Tab never reached the Get next task button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/work/tasks/{journey_data['task'].pk}/$"))
+
+
+@pytest.mark.parametrize("path", ["/people/?name=Haddad&search=1", "person", "/"])
+def test_pages_fit_a_360px_screen(page, live_server, journey_data, path):
+    base = live_server.url
+    _sign_in(page, base)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(base + (f"/people/{journey_data['person'].pk}/" if path == "person" else path))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{path} is {width}px wide at 360px"
+    _assert_accessible(page, f"{path} at 360px")
