@@ -1,5 +1,6 @@
 """API v1 routes: each app contributes its endpoints from its own ``api.py``."""
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -24,6 +25,8 @@ urlpatterns = [
     path("schema/", public(login_not_required(SpectacularAPIView.as_view(permission_classes=[],
                                                                           authentication_classes=[]))),
          name="schema"),
-    path("docs/", public(login_not_required(SpectacularSwaggerSplitView.as_view(
-        url_name="api:schema", permission_classes=[], authentication_classes=[]))), name="docs"),
+    # Swagger UI sets inline styles; this page alone may use them (it shows no personal data).
+    path("docs/", public(login_not_required(csp_update({"style-src": ["'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[],
+                                            authentication_classes=[])))), name="docs"),
 ]
