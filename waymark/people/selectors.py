@@ -21,12 +21,10 @@ def person_visible_queryset(user) -> QuerySet[Person]:
         qs = qs.filter(restricted_access=False)
     if user.has_perm("people.view_any_person"):
         return qs
-    from waymark.work.selectors import person_ids_with_active_work_for_teams
+    from waymark.work.selectors import active_work_in_teams_exists
 
     team_ids = list(user.teams.values_list("pk", flat=True))
-    return qs.filter(
-        Q(owning_team_id__in=team_ids) | Q(pk__in=person_ids_with_active_work_for_teams(team_ids))
-    )
+    return qs.filter(Q(owning_team_id__in=team_ids) | active_work_in_teams_exists(team_ids))
 
 
 def access_person(user, person_id: int | str) -> Person:

@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 
 from waymark.accounts.models import Team, User
@@ -19,11 +31,15 @@ from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskS
 from waymark.work.registry import task_type_label
 
 
-def person_ids_with_active_work_for_teams(team_ids: list[int]) -> QuerySet:
-    """Subquery: people who have active work in any of these teams' queues."""
-    return Task.objects.filter(
-        queue__team_id__in=team_ids, status__in=ACTIVE_STATUSES, person__isnull=False
-    ).values("person_id")
+def active_work_in_teams_exists(team_ids: list[int]) -> Exists:
+    """Correlated EXISTS for a Person queryset: the person has active work in these teams' queues.
+
+    A correlated EXISTS lets the database probe the (person, status) index for the candidate people
+    only; ``pk IN (subquery)`` made PostgreSQL build the set of every person with active work in
+    the teams first (a scan of every active task) and then scan every person."""
+    return Exists(Task.objects.filter(
+        person_id=OuterRef("pk"), queue__team_id__in=team_ids, status__in=ACTIVE_STATUSES,
+    ))
 
 
 def _sees_every_queue(user) -> bool:
@@ -125,6 +141,13 @@ def _counts(now) -> dict[str, Any]:
         "on_time": Count("id", filter=Q(due_at__gte=now + rules.AT_RISK_WINDOW)),
         "no_deadline": Count("id", filter=Q(due_at__isnull=True)),
     }
+
+
+def queue_totals(*, user, queue: Queue) -> dict[str, int]:
+    """The queue page's headline counts: one aggregate, not the whole backlog breakdown."""
+    if not queue_visible_queryset(user).filter(pk=queue.pk).exists():
+        return dict.fromkeys(_counts(clock.now()), 0)
+    return Task.objects.filter(status__in=ACTIVE_STATUSES, queue=queue).aggregate(**_counts(clock.now()))
 
 
 def backlog_figures(*, user, queue: Queue | None = None) -> dict[str, Any]:

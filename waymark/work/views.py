@@ -111,7 +111,7 @@ def queue_detail(request, slug):
         saved_filters=selectors.saved_filters_for(request.user, queue),
         save_form=SavedFilterForm(initial={"query_string": query.urlencode()}),
         may_allocate=request.user.has_perm("work.allocate_tasks"),
-        figures=selectors.backlog_figures(user=request.user, queue=queue)["totals"],
+        figures=selectors.queue_totals(user=request.user, queue=queue),
     )
     return render(request, "work/queue_detail.html", context)
 
@@ -144,7 +144,7 @@ def saved_filter_create(request, slug):
         members=members, params=params, query_string=request.POST.get("query_string", ""),
         saved_filters=selectors.saved_filters_for(request.user, queue), save_form=form, form=form,
         may_allocate=request.user.has_perm("work.allocate_tasks"),
-        figures=selectors.backlog_figures(user=request.user, queue=queue)["totals"],
+        figures=selectors.queue_totals(user=request.user, queue=queue),
     )
     return render(request, "work/queue_detail.html", context, status=400)
 

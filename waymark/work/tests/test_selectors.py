@@ -67,3 +67,19 @@ def test_workload_for_team(queue, team, caseworker):
     assert (casey["open"], casey["in_progress"], casey["waiting"], casey["overdue"]) == (1, 1, 1, 1)
     assert casey["oldest"] == NOW - timedelta(days=9)
     assert rows[idle.pk]["active"] == 0 and rows[idle.pk]["oldest"] is None
+
+
+def test_queue_totals_agree_with_the_backlog_figures_for_that_queue(db):
+    from waymark.work import selectors
+    from waymark.work.tests.factories import queue_make, task_make, user_make
+
+    queue = queue_make()
+    other = queue_make()
+    user = user_make("work.view_task", teams=[queue.team])
+    for _ in range(3):
+        task_make(queue=queue)
+    task_make(queue=other)
+    totals = selectors.queue_totals(user=user, queue=queue)
+    assert totals == selectors.backlog_figures(user=user, queue=queue)["totals"]
+    assert totals["total"] == 3
+    assert selectors.queue_totals(user=user, queue=other)["total"] == 0  # not the user's queue
