@@ -188,8 +188,7 @@ def _locked(task: Task) -> Task:
     return Task.objects.select_for_update().select_related("queue", "queue__team").get(pk=task.pk)
 
 
-def task_assign(*, actor, task: Task, assignee) -> Task:
-    """Give an active task to ``assignee`` (yourself: "assign to me"). Its status is kept."""
+def _give(*, actor, task: Task, assignee, verb: str, extra: dict | None = None) -> Task:
     with transaction.atomic():
         task = _locked(task)
         _check_may_give(actor=actor, task=task, assignee=assignee)
@@ -199,8 +198,13 @@ def task_assign(*, actor, task: Task, assignee) -> Task:
         task.assignee = assignee
         task.allocated_at = clock.now()
         task.save(update_fields=["assignee", "allocated_at"])
-        _audit_change(actor=actor, task=task, verb="task.assigned", old=old)
+        _audit_change(actor=actor, task=task, verb=verb, old=old, extra=extra)
     return task
+
+
+def task_assign(*, actor, task: Task, assignee) -> Task:
+    """Give an active task to ``assignee`` (yourself: "assign to me"). Its status is kept."""
+    return _give(actor=actor, task=task, assignee=assignee, verb="task.assigned")
 
 
 def task_reassign(*, actor, task: Task, assignee, reason: str = "") -> Task:
@@ -208,18 +212,8 @@ def task_reassign(*, actor, task: Task, assignee, reason: str = "") -> Task:
     user = _user(actor)
     if user is not None and not user.has_perm("work.allocate_tasks"):
         raise PermissionDenied
-    with transaction.atomic():
-        task = _locked(task)
-        _check_may_give(actor=actor, task=task, assignee=assignee)
-        if task.assignee_id == assignee.pk:
-            return task
-        old = _snapshot(task)
-        task.assignee = assignee
-        task.allocated_at = clock.now()
-        task.save(update_fields=["assignee", "allocated_at"])
-        _audit_change(actor=actor, task=task, verb="task.reassigned", old=old,
-                      extra={"reason": reason})
-    return task
+    return _give(actor=actor, task=task, assignee=assignee, verb="task.reassigned",
+                 extra={"reason": reason})
 
 
 def task_start(*, actor, task: Task) -> Task:
