@@ -12,6 +12,7 @@ from waymark.people.models import (
     FlagType,
     NameType,
     ReferenceType,
+    Sex,
     VulnerabilityAssessment,
     VulnerabilityStatus,
     VulnerabilityType,
@@ -142,3 +143,61 @@ class MergeForm(GovUKForm):
         if not value.startswith("WM-"):
             raise ValidationError("Enter a Waymark reference in the format WM-0001234")
         return value
+
+
+class PersonCreateForm(GovUKForm):
+    given_names = forms.CharField(max_length=200, label="Given names",
+                                  error_messages=_required("Enter the given names"))
+    family_name = forms.CharField(max_length=200, label="Family name",
+                                  error_messages=_required("Enter the family name"))
+    date_of_birth = GovUKDateField(label="Date of birth", required=False, allow_future=False,
+                                   help_text="For example, 27 3 1990. Leave empty if not known.")
+    sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.NOT_RECORDED, widget=forms.RadioSelect,
+                            label="Sex", error_messages=_required("Select the sex, or Not recorded"))
+    nationality = forms.ChoiceField(required=False, label="Nationality (optional)")
+    reference_type = forms.ChoiceField(required=False, label="Type of reference (optional)")
+    reference_value = forms.CharField(required=False, max_length=100, label="Reference (optional)")
+    owning_team = forms.ChoiceField(required=False, label="Owning team",
+                                    help_text="Choose “Ownership unclear” if nobody has taken the case yet: "
+                                    "it goes to the ownership queue to be decided.")
+    no_match_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nationality"].choices = [("", "Not known"), *country_choices()]
+        self.fields["reference_type"].choices = [("", "No reference"), *ReferenceType.choices]
+        self.fields["owning_team"].choices = [("", "Ownership unclear"), *((str(t.pk), t.name) for t in teams)]
+        self.teams = {str(t.pk): t for t in teams}
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("reference_type")) != bool(data.get("reference_value")):
+            self.add_error("reference_value" if data.get("reference_type") else "reference_type",
+                           "Enter both the type of reference and the reference, or neither")
+        data["owning_team"] = self.teams.get(data.get("owning_team") or "")
+        return data
+
+
+class PersonDetailsForm(GovUKForm):
+    given_names = forms.CharField(max_length=200, label="Given names",
+                                  error_messages=_required("Enter the given names"))
+    family_name = forms.CharField(max_length=200, label="Family name",
+                                  error_messages=_required("Enter the family name"))
+    date_of_birth = GovUKDateField(label="Date of birth", required=False, allow_future=False)
+    sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect, label="Sex")
+    main_language = forms.CharField(required=False, max_length=100, label="Main language")
+    interpreter_needed = forms.ChoiceField(choices=[("no", "No"), ("yes", "Yes")], widget=forms.RadioSelect,
+                                           label="Needs an interpreter")
+    no_fixed_abode = forms.ChoiceField(
+        choices=[("no", "No: has an address"), ("yes", "Yes: no fixed abode")], widget=forms.RadioSelect,
+        label="No fixed abode", help_text="Addresses are kept on the record with their dates either way.")
+    email = forms.EmailField(required=False, label="Email address (optional)")
+    reason = forms.CharField(widget=forms.Textarea, max_length=1000, label="Why are you changing these details?",
+                             error_messages=_required("Enter why you are changing these details"))
+
+    def clean(self):
+        data = super().clean()
+        for key in ("interpreter_needed", "no_fixed_abode"):
+            if key in data:
+                data[key] = data[key] == "yes"
+        return data

@@ -279,8 +279,9 @@ def person_create(
     return person
 
 
-def person_update(*, actor, person: Person, **changes) -> Person:
-    """Change scalar details. Ownership changes go through ``ownership_change``."""
+def person_update(*, actor, person: Person, reason: str = "", **changes) -> Person:
+    """Change scalar details. Ownership changes go through ``ownership_change``. ``reason`` (why
+    the record was wrong or has changed) is kept in the audit entry and on the timeline."""
     _require(actor, "people.change_person", "change people's records")
     _refuse_if_merged(person)
     for key in ("given_names", "family_name"):
@@ -302,11 +303,12 @@ def person_update(*, actor, person: Person, **changes) -> Person:
             PersonDateOfBirth.objects.get_or_create(person=person, date_of_birth=changed["date_of_birth"])
         person.save()
         audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.updated", target=person,
-                     person_id=person.pk, payload={"old": old, "new": _values(person, changed)})
+                     person_id=person.pk,
+                     payload={"old": old, "new": _values(person, changed), "reason": reason.strip()})
         labels = ", ".join(str(Person._meta.get_field(k).verbose_name) for k in sorted(changed))
         timeline_event_record(person=person, module=MODULE, event_type="person.updated",
                               summary=f"Record updated: {labels}", actor=actor,
-                              detail={"fields": sorted(changed)})
+                              detail={"fields": sorted(changed), "reason": reason.strip()})
     return person
 
 

@@ -5,7 +5,9 @@ from waymark.people import views
 app_name = "people"
 urlpatterns = [
     path("", views.person_search, name="search"),
+    path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/details/", views.person_details_change, name="details-change"),
     path("<int:pk>/timeline/", views.person_timeline, name="timeline"),
     path("<int:pk>/tasks/", views.person_tasks, name="tasks"),
     path("<int:pk>/documents/", views.person_documents, name="documents"),

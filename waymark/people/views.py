@@ -29,6 +29,8 @@ from waymark.people.forms import (
     NoteCorrectForm,
     NoteForm,
     OwnershipForm,
+    PersonCreateForm,
+    PersonDetailsForm,
     PersonSearchForm,
     ProtectedCharacteristicsReasonForm,
     ReasonForm,
@@ -197,6 +199,68 @@ def person_search(request):
 
 
 # --------------------------------------------------------------------------------------------
+# Adding a person, changing their details
+
+
+def _possible_duplicates(user, data) -> list:
+    """People already recorded who may be this person: same reference, or a close name match
+    (with the same date of birth when one is given)."""
+    found: dict[int, Any] = {}
+    if data.get("reference_value"):
+        for result in search_people(user=user, reference=data["reference_value"], limit=10):
+            found[result.person.pk] = result
+    name = f"{data['given_names']} {data['family_name']}"
+    for result in search_people(user=user, query=name, date_of_birth=data.get("date_of_birth"), limit=10):
+        found.setdefault(result.person.pk, result)
+    return list(found.values())
+
+
+@requires("people.view_person", "people.add_person")
+def person_create(request):
+    """Two steps when the record may already exist: the user sees the possible matches and must
+    confirm that none of them is the person before a new record is made (no duplicates by habit)."""
+    teams = list(request.user.teams.filter(is_active=True).order_by("name"))
+    form = PersonCreateForm(request.POST or None, teams=teams)
+    matches = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        matches = [] if data["no_match_confirmed"] else _possible_duplicates(request.user, data)
+        if not matches:
+            references = [(data["reference_type"], data["reference_value"])] if data["reference_type"] else []
+            person = _run(form, lambda d: services.person_create(
+                actor=request.user, given_names=d["given_names"], family_name=d["family_name"],
+                date_of_birth=d["date_of_birth"], sex=d["sex"],
+                nationalities=[d["nationality"]] if d["nationality"] else [], references=references,
+                owning_team=d["owning_team"],
+            ))
+            if person is not None:
+                messages.success(request, f"{person.full_name} recorded as {person.reference}")
+                return redirect("people:detail", pk=person.pk)
+        else:
+            form = PersonCreateForm({**request.POST.dict(), "no_match_confirmed": "True"}, teams=teams)
+            form.is_valid()
+    return render(request, "people/create.html", {
+        "form": form, "fields": form_fields(form), "matches": matches, "country_name": country_name,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@requires("people.view_person", "people.change_person")
+def person_details_change(request, pk: int):
+    person = access_person(request.user, pk)
+    initial = {k: getattr(person, k) for k in ("given_names", "family_name", "date_of_birth", "sex",
+                                                "main_language", "email")}
+    initial.update(interpreter_needed="yes" if person.interpreter_needed else "no",
+                   no_fixed_abode="yes" if person.no_fixed_abode else "no")
+    form = PersonDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _run(form, lambda d: services.person_update(
+            actor=request.user, person=person, **d)):
+        messages.success(request, "Details changed")
+        return redirect("people:detail", pk=person.pk)
+    return _form_page(request, person, form, title="Change personal details", submit="Save changes",
+                      intro="The old values stay in the record's history with your reason.")
+
+
+# --------------------------------------------------------------------------------------------
 # The person page and its tabs
 
 
@@ -250,9 +314,11 @@ def person_timeline(request, pk: int):
 def person_tasks(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="tasks")
-    from waymark.work.models import ACTIVE_STATUSES, Task
+    from waymark.work.models import ACTIVE_STATUSES
+    from waymark.work.selectors import task_visible_queryset
 
-    tasks = list(Task.objects.filter(person=person).select_related("queue", "assignee")
+    # Only the tasks in queues the user may see: another team's work stays hidden.
+    tasks = list(task_visible_queryset(request.user).filter(person=person)
                  .order_by("-created_at", "-pk")[:200])
     rows = [{"task": t, "href": _url_or_none("work:task-detail", t.pk),
              "active": t.status in ACTIVE_STATUSES} for t in tasks]
