@@ -37,7 +37,22 @@ def authed(world):
     return {"Authorization": f"Bearer {issued.token}"}
 
 
-def test_schemathesis_no_server_errors(authed, world):
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """Calling the WSGI handler directly fires request_started/finished, whose
+    close_old_connections would close the test's transaction-held connection on PostgreSQL.
+    Django's own test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_schemathesis_no_server_errors(authed, world, wsgi_keeps_the_test_connection):
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
