@@ -3,7 +3,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from waymark.core.calendars import add_working_days, is_working_day, working_days_between
+from waymark.core.calendars import (
+    add_working_days,
+    bank_holidays,
+    is_working_day,
+    working_days_between,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -41,3 +46,27 @@ def test_unknown_nation_refused():
 
 def test_working_days_between():
     assert working_days_between(date(2026, 11, 20), date(2026, 11, 27), "england-and-wales") == 5
+
+
+# Days where the two sources disagree, each checked by hand. The GOV.UK data cached in
+# govuk-bank-holidays 0.19 predates the one-off Scottish bank holiday for the 2026 World Cup.
+KNOWN_DIFFERENCES = {
+    ("scotland", date(2026, 6, 15)): "holidays: Scotland's participation in the FIFA World Cup final",
+}
+
+
+@pytest.mark.parametrize("nation", ["england-and-wales", "scotland", "northern-ireland"])
+def test_the_holidays_package_agrees_with_govuk_published_bank_holidays(nation):
+    """Cross-check (libraries.md): our calendar against the GOV.UK bank-holiday data shipped with
+    govuk-bank-holidays, for every year that data covers in full."""
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
+    published = BankHolidays(use_cached_holidays=True).get_holidays(division=nation)
+    years = sorted({h["date"].year for h in published})
+    full_years = years[1:-1]  # the first and last years of the file may be partial
+    assert len(full_years) >= 5
+    for year in full_years:
+        govuk = {h["date"] for h in published if h["date"].year == year and h["date"].weekday() < 5}
+        ours = {day for day in bank_holidays(nation, year) if day.weekday() < 5}
+        ours -= {day for (n, day) in KNOWN_DIFFERENCES if n == nation}
+        assert ours == govuk, f"{nation} {year}: only ours {sorted(ours - govuk)}, only GOV.UK {sorted(govuk - ours)}"
