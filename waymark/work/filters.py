@@ -27,16 +27,20 @@ SORT_LABELS = {
 
 
 class TaskFilter(django_filters.FilterSet):
-    """Expects a queryset annotated by ``selectors.with_age_and_deadline``."""
+    """Expects a queryset annotated by ``selectors.with_age_and_deadline``.
 
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label="Status")
-    task_type = django_filters.MultipleChoiceFilter(choices=[], label="Type")
+    ``distinct=False``: django-filter's multiple-choice filters add DISTINCT by default, which made
+    PostgreSQL sort and de-duplicate every task of a large queue (each of these filters is on a
+    column of the task itself, so there is nothing to de-duplicate)."""
+
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label="Status", distinct=False)
+    task_type = django_filters.MultipleChoiceFilter(choices=[], label="Type", distinct=False)
     assignee = django_filters.CharFilter(method="filter_assignee", label="Assigned to")
     deadline_state = django_filters.MultipleChoiceFilter(
-        choices=rules.DEADLINE_STATES, label="Deadline"
+        choices=rules.DEADLINE_STATES, label="Deadline", distinct=False
     )
     age_band = django_filters.MultipleChoiceFilter(
-        choices=[(key, label) for key, label, _, _ in rules.AGE_BANDS], label="Age"
+        choices=[(key, label) for key, label, _, _ in rules.AGE_BANDS], label="Age", distinct=False
     )
     person = django_filters.CharFilter(method="filter_person", label="Person reference")
 

@@ -105,6 +105,12 @@ class Task(models.Model):
                 name="task_get_next",
                 condition=Q(status="open", assignee__isnull=True),
             ),
+            # the queue page's default order, over active work only (a LIMIT-50 index scan)
+            models.Index(
+                fields=["queue", "-priority", "due_at", "id"],
+                name="task_queue_active_priority",
+                condition=Q(status__in=["open", "in_progress", "waiting"]),
+            ),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["queue", "status", "due_at"]),
             models.Index(fields=["person", "status"]),

@@ -189,3 +189,19 @@ def test_queue_list_counts(client, queue, caseworker):
     client.force_login(caseworker)
     page = client.get(reverse("work:queues")).content.decode()
     assert queue.name in page and 'govuk-tag--red">1<' in page
+
+
+def test_queue_page_reads_its_tasks_without_distinct(client, queue, caseworker):
+    """A large queue must be read by the ordered partial index, not sorted and de-duplicated
+    (django-filter's multiple-choice filters add DISTINCT unless told not to)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        task_make(queue=queue)
+    client.force_login(caseworker)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("work:queue", args=[queue.slug]) + "?status=open&status=waiting")
+    assert response.status_code == 200
+    task_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "work_task"' in q["sql"]]
+    assert task_reads and not [sql for sql in task_reads if 'SELECT DISTINCT "work_task"."id"' in sql]
