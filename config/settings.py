@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "waymark.work",
     "waymark.correspondence",
     "waymark.documents",
+    "waymark.monitoring",
     "waymark.api",
 ]
 
