@@ -359,9 +359,15 @@ def order_payload(order: FittingOrder) -> dict[str, Any]:
     }
 
 
+class OrderNotSent(Exception):
+    """The transport failed; the attempt is recorded and the job retries later."""
+
+
 def order_send(*, order_id: int, transport) -> FittingOrder:
-    """Send one order; ``transport(payload)`` raises on failure. Retries are the job's; after the
-    last attempt the order is marked and a task tells the Hub (never silently lost)."""
+    """Send one order; ``transport(payload)`` raises on failure. A failed attempt is recorded and
+    ``OrderNotSent`` raised so the job retries; after the last attempt the order is marked and a task
+    tells the Hub (never silently lost)."""
+    error = ""
     with transaction.atomic():
         order = FittingOrder.objects.select_for_update().get(pk=order_id)
         if order.status not in (OrderStatus.QUEUED, OrderStatus.SEND_FAILED):
@@ -369,8 +375,8 @@ def order_send(*, order_id: int, transport) -> FittingOrder:
         order.send_attempts += 1
         try:
             transport(order_payload(order))
-        except Exception as exc:
-            order.last_send_error = str(exc)[:300]
+        except Exception as exc:  # any transport failure is recorded and retried
+            error = order.last_send_error = str(exc)[:300] or exc.__class__.__name__
             final = order.send_attempts >= rules.OUTBOUND_MAX_ATTEMPTS
             if final:
                 order.status = OrderStatus.SEND_FAILED
@@ -383,16 +389,18 @@ def order_send(*, order_id: int, transport) -> FittingOrder:
                          person_id=order.person_id, payload={"attempt": order.send_attempts, "final": final,
                                                              "error": order.last_send_error},
                          recipient="monitoring supplier", purpose="fitting order")
-            if not final:
-                raise
+            if final:
+                return order
+        else:
+            order.status = OrderStatus.SENT
+            order.sent_at = clock.now()
+            order.last_send_error = ""
+            order.save(update_fields=["status", "sent_at", "send_attempts", "last_send_error"])
+            audit_record(actor=None, action=AuditAction.DISCLOSURE, verb="em.order_sent", target=order,
+                         person_id=order.person_id, payload={"reference": order.reference},
+                         recipient="monitoring supplier", purpose=f"{order.get_kind_display()} order")
             return order
-        order.status = OrderStatus.SENT
-        order.sent_at = clock.now()
-        order.save(update_fields=["status", "sent_at", "send_attempts", "last_send_error"])
-        audit_record(actor=None, action=AuditAction.DISCLOSURE, verb="em.order_sent", target=order,
-                     person_id=order.person_id, payload={"reference": order.reference},
-                     recipient="monitoring supplier", purpose=f"{order.get_kind_display()} order")
-    return order
+    raise OrderNotSent(error)
 
 
 def slot_answer(*, actor, order: FittingOrder, confirmed: bool, slot_start: datetime | None = None,
