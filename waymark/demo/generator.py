@@ -835,7 +835,7 @@ def demo_load(
             for i in range(batch_start, min(n_people, batch_start + BATCH)):
                 factory.build(start_pk + i)
             tasks.tasks = []
-            for person, (pk, team_slug, _owner, em, _created, _nfa) in zip(
+            for person, (pk, team_slug, _owner, _em, _created, _nfa) in zip(
                 factory.rows["person"], factory.rows["meta"], strict=True
             ):
                 name = f"{person.given_names} {person.family_name.upper()}"
@@ -848,8 +848,8 @@ def demo_load(
                     continue
                 for _ in range(rng.choice([0, 1, 1, 1, 2, 2])):
                     tasks.build(team_slug=team_slug, group="casework", person_id=pk, person_name=name)
-                if em:
-                    tasks.build(team_slug="em-hub", group="em-hub", person_id=pk, person_name=name)
+                # EM work comes from the monitoring module's own demo records (below), not
+                # from free-standing tasks.
                 roll = rng.random()
                 if roll < 0.04:
                     tasks.build(team_slug="competent-authority", group="competent-authority",
@@ -871,6 +871,11 @@ def demo_load(
                            f"tasks {counts.get('task', 0):,}")
         _reset_sequences(pm.Person)
         counts["on_bail_with_em"] = em_people
+
+        if importlib.util.find_spec("waymark.monitoring.demo") is not None:
+            from waymark.monitoring.demo import em_demo_load
+
+            counts.update(em_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
 
         if correspondence:
             with transaction.atomic():

@@ -30,6 +30,10 @@ class MonitoringConfig(AppConfig):
                                                       "monitoring.view_trail_data", "monitoring.manage_em"})
         register_role_permissions("supplier", {"monitoring.supplier_notify"})
         task_types_register()
+        from waymark.monitoring.selectors import em_visibility
+        from waymark.people.selectors import register_visibility_rule
+
+        register_visibility_rule("monitoring", em_visibility)
         for name, fn in sweeps.SWEEPS.items():
             with contextlib.suppress(ValueError):
                 register_sweep(name, fn)

@@ -66,6 +66,22 @@ def battery_window() -> timedelta:
     return timedelta(days=float(_configured("BATTERY_WINDOW_DAYS", BATTERY_WINDOW_DAYS_DEFAULT)))
 
 
+def battery_first_violation(spans: list[tuple[datetime, datetime]]) -> tuple[int, int, timedelta] | None:
+    """The accumulated battery rule over uncounted battery breaches ``(start, end)`` in start order:
+    the first run ``[i, j]`` whose out-of-contact time inside one rolling window reaches the
+    threshold, as ``(i, j, total)``; or None. The caller counts those breaches so none counts twice."""
+    window, threshold = battery_window(), battery_threshold()
+    first, total = 0, timedelta(0)
+    for index, (_start, end) in enumerate(spans):
+        total += end - spans[index][0]
+        while spans[first][0] < end - window:
+            total -= spans[first][1] - spans[first][0]
+            first += 1
+        if total >= threshold:
+            return first, index, total
+    return None
+
+
 # 000 §5.14: out of contact for 7 days or more is the first priority.
 OUT_OF_CONTACT_PRIORITY_DAYS = 7
 # Data quality: a breach still open (no end time) this long after its start is flagged.

@@ -47,6 +47,18 @@ from waymark.people.selectors import person_visible_queryset
 # Access
 
 
+def em_visibility(user) -> Q | None:
+    """The EM Hub's need to know: people with an EM condition (in force or past) or an exemption,
+    and the duty cohort (on bail and facing deportation), wherever their case is owned."""
+    if not user.has_perm("monitoring.manage_em"):
+        return None
+    on_bail = BailGrant.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+    return (Q(Exists(Condition.objects.filter(person=OuterRef("pk"))))
+            | Q(Exists(Exemption.objects.filter(person=OuterRef("pk"))))
+            | (Q(Exists(on_bail)) & (Q(deportation_decision_date__isnull=False)
+                                     | Q(deportation_order_date__isnull=False))))
+
+
 def em_person_queryset(user) -> QuerySet[Person]:
     """People this user may see in EM pages: the platform's visibility rules, nothing wider."""
     return person_visible_queryset(user)

@@ -645,23 +645,18 @@ def battery_evaluate(*, person: Person) -> AccumulatedViolation | None:
     """The accumulated battery rule (000 §5.16, note 20): uncounted, ended battery breaches are
     summed over a rolling window; when a window's sum reaches the threshold, one violation is raised
     and those breaches are counted (each breach is counted once)."""
-    window, threshold = rules.battery_window(), rules.battery_threshold()
     pending = list(
         Breach.objects.select_for_update().filter(
             person=person, breach_type=rules.BATTERY, disposition=BreachDisposition.BATTERY_BELOW,
             ended_at__isnull=False,
         ).order_by("started_at", "pk")
     )
-    start_index, total = 0, timedelta(0)
-    for index, breach in enumerate(pending):
-        total += breach.ended_at - breach.started_at
-        while pending[start_index].started_at < breach.ended_at - window:
-            total -= pending[start_index].ended_at - pending[start_index].started_at
-            start_index += 1
-        if total >= threshold:
-            counted = pending[start_index:index + 1]
-            return _violation_raise(person, counted, total)
-    return None
+    raised = None
+    while (found := rules.battery_first_violation([(b.started_at, b.ended_at) for b in pending])) is not None:
+        first, last, total = found
+        raised = _violation_raise(person, pending[first:last + 1], total)
+        pending = pending[:first] + pending[last + 1:]
+    return raised
 
 
 def _violation_raise(person: Person, counted: list[Breach], total: timedelta) -> AccumulatedViolation:

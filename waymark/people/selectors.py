@@ -6,10 +6,22 @@ user may see it and raises ``Http404`` otherwise, so a forbidden record looks li
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from waymark.people.models import Person
+
+# Modules widen team scoping for the people their work is about (e.g. the EM Hub sees everyone on
+# EM or in the EM duty cohort, wherever their case is owned). Each rule returns a Q over Person for
+# this user, or None when it gives them nothing. Registered from ``AppConfig.ready``.
+VisibilityRule = Callable[[object], Q | None]
+_VISIBILITY_RULES: dict[str, VisibilityRule] = {}
+
+
+def register_visibility_rule(name: str, rule: VisibilityRule) -> None:
+    _VISIBILITY_RULES[name] = rule
 
 
 def person_visible_queryset(user) -> QuerySet[Person]:
@@ -24,7 +36,12 @@ def person_visible_queryset(user) -> QuerySet[Person]:
     from waymark.work.selectors import active_work_in_teams_exists
 
     team_ids = list(user.teams.values_list("pk", flat=True))
-    return qs.filter(Q(owning_team_id__in=team_ids) | active_work_in_teams_exists(team_ids))
+    scope = Q(owning_team_id__in=team_ids) | active_work_in_teams_exists(team_ids)
+    for rule in _VISIBILITY_RULES.values():
+        extra = rule(user)
+        if extra is not None:
+            scope |= extra
+    return qs.filter(scope)
 
 
 def access_person(user, person_id: int | str) -> Person:

@@ -393,3 +393,21 @@ def test_notifications_against_work_items(fitted, person):
 def test_every_change_is_on_the_persons_timeline(fitted, person):
     kinds = set(TimelineEvent.objects.filter(person=person, module="monitoring").values_list("event_type", flat=True))
     assert {"em.condition_imposed", "em.order_created", "em.fitting_outcome"} <= kinds
+
+
+def test_the_hub_sees_people_on_em_owned_by_other_teams_and_no_one_else(frozen, caseworker):
+    from waymark.accounts.models import Team
+    from waymark.people.selectors import person_visible_queryset
+
+    elsewhere = Team.objects.create(slug="casework-leeds", name="Casework Leeds")
+    on_em = em_person(elsewhere, family_name="Onem")
+    condition_make(None, on_em)
+    unrelated = people_create_plain(elsewhere)
+    visible = set(person_visible_queryset(caseworker).values_list("pk", flat=True))
+    assert on_em.pk in visible and unrelated.pk not in visible
+
+
+def people_create_plain(team):
+    from waymark.people import services as people_services
+
+    return people_services.person_create(actor=None, given_names="Ann", family_name="Other", owning_team=team)
