@@ -7,6 +7,7 @@ SCOPES = (
     "tasks:write",
     "correspondence:read",
     "correspondence:write",
+    "monitoring:read",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

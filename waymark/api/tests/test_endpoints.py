@@ -19,6 +19,7 @@ READS = [
     ("/api/v1/tasks/", ["work.view_task"]),
     ("/api/v1/tasks/{task}/", ["work.view_task"]),
     ("/api/v1/correspondence/", ["correspondence.view_correspondenceitem"]),
+    ("/api/v1/monitoring/figures/", ["monitoring.view_em_mi"]),
 ]
 
 
