@@ -1198,3 +1198,80 @@ def breaches_open_too_long() -> Any:
     return Breach.objects.filter(ended_at__isnull=True, started_at__lt=cutoff)
 
 
+
+
+# ------------------------------------------------------------------------------------------------
+# Bulk replay of a supplier archive (000 §5.13: breach reports "archived unprocessed")
+
+
+def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "archive") -> dict[str, int]:
+    """Ingest many breach notifications at once, with the same outcome as one by one: each event id
+    stored once (repeats skipped), battery breaches accumulated, the rest prioritised work.
+
+    ``rows``: dicts with event_id, person_reference, breach_type, started_at, ended_at (aware
+    datetimes or None), details. Invalid rows are reported back, not stored."""
+    from waymark.work.models import Queue, Task
+    from waymark.work.rules import deadline_compute
+
+    now = clock.now()
+    ids = [row["event_id"] for row in rows]
+    seen = set(SupplierEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+    people = {p.reference: p for p in Person.objects.filter(
+        reference__in={row["person_reference"] for row in rows})}
+    conditions = {}
+    for condition in Condition.objects.filter(person__in=people.values()).exclude(
+            status=ConditionStatus.CEASED).order_by("decided_at"):
+        conditions[condition.person_id] = condition
+    events, breaches, rejected, fresh = [], [], 0, set()
+    for row in rows:
+        person = people.get(row["person_reference"])
+        bad = (person is None or row["breach_type"] not in rules.BREACH_TYPE_LABELS
+               or (row.get("ended_at") and row["ended_at"] < row["started_at"]))
+        if row["event_id"] in seen or row["event_id"] in fresh:
+            continue
+        if bad:
+            rejected += 1
+            continue
+        fresh.add(row["event_id"])
+        body = f'{row["event_id"]}|{row["person_reference"]}|{row["breach_type"]}|{row["started_at"]}|{row.get("ended_at")}'
+        event = SupplierEvent(event_id=row["event_id"], event_type="breach.created", body_sha256=hashlib.sha256(
+            body.encode()).hexdigest(), payload={"archive": True}, received_at=now, client_label=client_label,
+            response_body={"replayed_from_archive": True})
+        events.append(event)
+        is_battery = row["breach_type"] == rules.BATTERY
+        breach = Breach(event=event, person=person, condition=conditions.get(person.pk), breach_type=row["breach_type"],
+                        started_at=row["started_at"], ended_at=row.get("ended_at"), received_at=now,
+                        details=(row.get("details") or "")[:2000],
+                        disposition=BreachDisposition.BATTERY_BELOW if is_battery else BreachDisposition.ACTIONABLE)
+        if not is_battery:
+            oc = breach.duration if breach.breach_type == "out_of_contact" else None
+            breach.priority, breach.priority_reason = rules.breach_priority(breach.breach_type, oc)
+        breaches.append(breach)
+    with transaction.atomic():
+        SupplierEvent.objects.bulk_create(events, batch_size=2000)
+        for breach in breaches:
+            breach.event_id = breach.event.pk
+        Breach.objects.bulk_create(breaches, batch_size=2000)
+        queue = Queue.objects.select_related("team").get(slug=rules.QUEUE_BREACHES)
+        tasks = []
+        for breach in breaches:
+            if breach.disposition != BreachDisposition.ACTIONABLE:
+                continue
+            task = Task(task_type=rules.TASK_BREACH, queue=queue, person=breach.person,
+                        subject_type="monitoring.breach", subject_id=str(breach.pk),
+                        title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
+                        created_at=now, priority=breach.priority, priority_reason=breach.priority_reason,
+                        dedupe_key=f"em-breach-{breach.pk}", deadline_rule="em_next_working_day")
+            task.due_at, task.deadline_inputs = deadline_compute("em_next_working_day", now, queue.team.nation)
+            tasks.append(task)
+        Task.objects.bulk_create(tasks, batch_size=2000)
+        violations = 0
+        for person in {b.person for b in breaches if b.breach_type == rules.BATTERY}:
+            before = AccumulatedViolation.objects.filter(person=person).count()
+            battery_evaluate(person=person)
+            violations += AccumulatedViolation.objects.filter(person=person).count() - before
+        audit_record(actor=None, action=AuditAction.COLLECTION, verb="em.archive_replayed",
+                     payload={"new": {"stored": len(breaches), "skipped": len(rows) - len(breaches) - rejected,
+                                      "rejected": rejected, "client": client_label}})
+    return {"stored": len(breaches), "skipped": len(rows) - len(breaches) - rejected, "rejected": rejected,
+            "work_items": len(tasks) + violations}

@@ -411,3 +411,18 @@ def people_create_plain(team):
     from waymark.people import services as people_services
 
     return people_services.person_create(actor=None, given_names="Ann", family_name="Other", owning_team=team)
+
+
+def test_an_archive_replay_stores_each_event_once_and_applies_the_battery_rule(fitted, person):
+    rows = [{"event_id": f"arch-{i}", "person_reference": person.reference, "breach_type": "battery",
+             "started_at": NOW - timedelta(days=6 - i), "ended_at": NOW - timedelta(days=6 - i) + timedelta(hours=3)}
+            for i in range(4)]
+    rows.append({"event_id": "arch-x", "person_reference": person.reference, "breach_type": "full_curfew",
+                 "started_at": NOW - timedelta(hours=3), "ended_at": NOW - timedelta(hours=2)})
+    rows.append({"event_id": "arch-bad", "person_reference": "WM-0000000", "breach_type": "battery",
+                 "started_at": NOW, "ended_at": None})
+    first = services.breach_archive_replay(rows=rows + rows[:2])
+    assert first == {"stored": 5, "skipped": 2, "rejected": 1, "work_items": 2}
+    again = services.breach_archive_replay(rows=rows)
+    assert again["stored"] == 0 and Breach.objects.count() == 5
+    assert AccumulatedViolation.objects.count() == 1
