@@ -35,7 +35,7 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/waymark_bench"
 SEED = 2026
 ANCHOR = "2026-11-20T09:00:00+00:00"
 # Bump when the generator changes shape so that stored bench databases are reloaded.
-DATA_VERSION = "2"
+DATA_VERSION = "3"  # 3: EM records in the demo
 MARKER_TABLE = "bench_marker"
 
 

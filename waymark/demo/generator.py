@@ -803,6 +803,7 @@ def demo_load(
     anchor: datetime | None = None,
     progress: Callable[[str], None] | None = None,
     correspondence: bool = True,
+    em_scale: float | None = None,
 ) -> LoadResult:
     """Load the demo data at ``scale`` x the seeds' volumes. Same seed, scale and anchor give the
     same data. Adds to what is there (people get new references after the existing ones)."""
@@ -875,7 +876,7 @@ def demo_load(
         if importlib.util.find_spec("waymark.monitoring.demo") is not None:
             from waymark.monitoring.demo import em_demo_load
 
-            counts.update(em_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
+            counts.update(em_demo_load(anchor=anchor, scale=em_scale or scale, seed=seed, progress=progress))
 
         if correspondence:
             with transaction.atomic():

@@ -325,8 +325,7 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
             breach.disposition = BreachDisposition.BATTERY_BELOW
             by_person.setdefault(breach.person_id, []).append(breach)
     for person_id, pending in by_person.items():
-        while (found := rules.battery_first_violation([(b.started_at, b.ended_at) for b in pending])) is not None:
-            first_i, last_i, total = found
+        for first_i, last_i, total in rules.battery_violations([(b.started_at, b.ended_at) for b in pending]):
             counted = pending[first_i:last_i + 1]
             violation = AccumulatedViolation(person_id=person_id, window_start=counted[0].started_at,
                                              window_end=counted[-1].ended_at, total_seconds=int(total.total_seconds()),
@@ -334,7 +333,6 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
             violations.append((violation, counted))
             for b in counted:
                 b.disposition = BreachDisposition.BATTERY_COUNTED
-            pending = pending[:first_i] + pending[last_i + 1:]
     AccumulatedViolation.objects.bulk_create([v for v, _ in violations], batch_size=2000)
     for violation, counted in violations:
         for b in counted:

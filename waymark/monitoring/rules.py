@@ -66,20 +66,23 @@ def battery_window() -> timedelta:
     return timedelta(days=float(_configured("BATTERY_WINDOW_DAYS", BATTERY_WINDOW_DAYS_DEFAULT)))
 
 
-def battery_first_violation(spans: list[tuple[datetime, datetime]]) -> tuple[int, int, timedelta] | None:
-    """The accumulated battery rule over uncounted battery breaches ``(start, end)`` in start order:
-    the first run ``[i, j]`` whose out-of-contact time inside one rolling window reaches the
-    threshold, as ``(i, j, total)``; or None. The caller counts those breaches so none counts twice."""
+def battery_violations(spans: list[tuple[datetime, datetime]]) -> list[tuple[int, int, timedelta]]:
+    """The accumulated battery rule over uncounted battery breaches ``(start, end)`` in start order,
+    in one pass: each run ``(i, j, total)`` whose out-of-contact time inside one rolling window
+    reaches the threshold. A run's breaches are counted, so the next window starts after it; no
+    breach counts twice. Breaches before a run are older than any later window."""
     window, threshold = battery_window(), battery_threshold()
+    runs: list[tuple[int, int, timedelta]] = []
     first, total = 0, timedelta(0)
-    for index, (_start, end) in enumerate(spans):
-        total += end - spans[index][0]
-        while spans[first][0] < end - window:
+    for index, (start, end) in enumerate(spans):
+        total += end - start
+        while first < index and spans[first][0] < end - window:
             total -= spans[first][1] - spans[first][0]
             first += 1
         if total >= threshold:
-            return first, index, total
-    return None
+            runs.append((first, index, total))
+            first, total = index + 1, timedelta(0)
+    return runs
 
 
 # 000 §5.14: out of contact for 7 days or more is the first priority.

@@ -652,10 +652,8 @@ def battery_evaluate(*, person: Person) -> AccumulatedViolation | None:
         ).order_by("started_at", "pk")
     )
     raised = None
-    while (found := rules.battery_first_violation([(b.started_at, b.ended_at) for b in pending])) is not None:
-        first, last, total = found
+    for first, last, total in rules.battery_violations([(b.started_at, b.ended_at) for b in pending]):
         raised = _violation_raise(person, pending[first:last + 1], total)
-        pending = pending[:first] + pending[last + 1:]
     return raised
 
 
