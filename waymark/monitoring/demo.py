@@ -308,9 +308,13 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
         for _ in range(_scaled(monthly, scale)):
             breach_type = _share(rng, weights)
             condition = rng.choice(heavy) if breach_type == "battery" and rng.random() < 0.7 else rng.choice(active)
-            start = _at(first + timedelta(days=rng.randrange(days)), rng, 0, 23)
+            start = _at(first + timedelta(days=rng.randrange(days)), rng, 0, 21)
+            for _ in range(20):  # someone already fitted by then, so the month keeps its count
+                if not condition.fitted_at or condition.fitted_at < start:
+                    break
+                condition = rng.choice(active)
             if condition.fitted_at and start < condition.fitted_at:
-                start = condition.fitted_at + timedelta(hours=rng.randint(1, 48))
+                start = min(condition.fitted_at + timedelta(hours=1), _at(last - timedelta(days=1), rng, 0, 20))
             hours = {"battery": rng.uniform(1, 6), "out_of_contact": rng.uniform(24, 24 * 10)}.get(
                 breach_type, rng.uniform(0.2, 3))
             rows.append(Breach(person=condition.person, condition=condition, breach_type=breach_type,

@@ -293,7 +293,7 @@ def devices_against_plan() -> list[dict[str, Any]]:
 def breaches_by_type_by_month(period: Period) -> dict[str, Any]:
     """Breach notifications by type by month (000 Figure 6)."""
     rows = (Breach.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
-            .annotate(month=TruncMonth("started_at", tzinfo=LONDON)).values_list("month", "breach_type")
+            .annotate(month=TruncMonth("received_at", tzinfo=LONDON)).values_list("month", "breach_type")
             .annotate(n=Count("pk")))
     table: dict[str, dict[str, int]] = defaultdict(dict)
     months: set[str] = set()

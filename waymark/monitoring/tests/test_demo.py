@@ -1,0 +1,67 @@
+"""The EM demo reproduces the seed's figures from records (000 Figures 5, 6, 9, 14; §5.18)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from waymark.core import clock
+from waymark.demo.generator import demo_load
+from waymark.monitoring import rules, selectors
+from waymark.monitoring.demo import MONTHLY_BREACHES, TYPE_MIX
+from waymark.monitoring.models import Breach, Condition, ConditionStatus, Review, TrailDataRequest
+
+ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_em_demo_reproduces_the_reports_figures():
+    """One load at x1 (about 20 s), then each figure: Figure 6, the battery effect, Figure 5,
+    Figure 14, §5.18 and Figure 9."""
+    with clock.frozen(ANCHOR):
+        demo_load(scale=1.0, anchor=ANCHOR, correspondence=False)
+    _breach_notifications_follow_figure_6()
+    _notifications_become_far_fewer_work_items()
+    _awaiting_a_device_splits_as_figure_5()
+    _reviews_representations_and_trail_requests_match_the_report()
+
+
+def _breach_notifications_follow_figure_6():
+    assert Breach.objects.count() == sum(MONTHLY_BREACHES) == 7_131
+    battery_share = Breach.objects.filter(breach_type=rules.BATTERY).count() / 7_131
+    assert abs(battery_share - TYPE_MIX["battery"] / sum(TYPE_MIX.values())) < 0.02  # 69.7%
+    with clock.frozen(ANCHOR):
+        figures = selectors.breaches_by_type_by_month(selectors.period_default())
+    assert figures["total"] == 7_131
+    assert len(figures["months"]) == 6
+
+
+def _notifications_become_far_fewer_work_items():
+    with clock.frozen(ANCHOR):
+        figures = selectors.notifications_and_work(selectors.period_default())
+    assert figures["received"] == 7_131
+    assert figures["work_items"] < figures["received"] * 0.5
+    assert figures["accumulated_violations"] > 0
+
+
+def _awaiting_a_device_splits_as_figure_5():
+    counts = selectors.awaiting_device_counts()
+    assert (counts["attempted_unsuccessful"], counts["not_yet_attempted"], counts["arranged"]) == (34, 42, 5)
+    assert Condition.objects.filter(status=ConditionStatus.ACTIVE).count() > 1_600
+
+
+def _reviews_representations_and_trail_requests_match_the_report():
+    assert Review.objects.filter(status="completed").count() == 338
+    assert Review.objects.filter(status="due").count() == 818
+    with clock.frozen(ANCHOR):
+        period = selectors.Period(datetime(2026, 1, 1).date(), datetime(2026, 11, 21).date())
+        reps = selectors.representations_by_outcome(period)
+        trail = selectors.trail_figures(period)
+    assert {k: reps["by_outcome"].get(k) for k in ("em_ceased", "curfew_removed", "curfew_amended")} == {
+        "em_ceased": 2, "curfew_removed": 28, "curfew_amended": 3}
+    assert TrailDataRequest.objects.count() == 36
+    assert trail["by_requester"] == {"police": 18, "probation": 16, "home_office": 2}
+    assert trail["by_outcome"]["provided"] == 24 and trail["by_outcome"]["withdrawn"] == 1
