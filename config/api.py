@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from waymark.core.permissions import public
 from waymark.correspondence import api as correspondence_api
 from waymark.monitoring import api_figures as monitoring_figures
+from waymark.monitoring import supplier_api as monitoring_supplier
 from waymark.people import api as people_api
 from waymark.work import api as work_api
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("correspondence/<int:pk>/", correspondence_api.CorrespondenceDetailView.as_view(),
          name="correspondence-item"),
     path("monitoring/figures/", monitoring_figures.FiguresView.as_view(), name="em-figures"),
+    path("monitoring/supplier/events/", monitoring_supplier.SupplierEventView.as_view(), name="em-supplier-events"),
     # The schema and its documentation page are public: they describe the API, not anyone's data.
     path("schema/", public(login_not_required(SpectacularAPIView.as_view(permission_classes=[],
                                                                           authentication_classes=[]))),

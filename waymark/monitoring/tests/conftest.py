@@ -37,10 +37,22 @@ def frozen():
         yield NOW
 
 
+def em_reference_data() -> Team:
+    """The team, queues and letters the EM migration seeds. A transactional test's flush removes
+    migration data, so tests that need it put it back the same way."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    roles_sync()
+    seed = importlib.import_module("waymark.monitoring.migrations.0002_em_hub_queues_and_letters").seed
+    seed(django_apps, None)
+    return Team.objects.get(slug="em-hub")
+
+
 @pytest.fixture
 def hub(db) -> Team:
-    roles_sync()
-    return Team.objects.get(slug="em-hub")
+    return em_reference_data()
 
 
 @pytest.fixture

@@ -1,0 +1,285 @@
+"""The supplier's inbound API: ``POST /api/v1/monitoring/supplier/events/`` (brief §2-§3, §6).
+
+Authentication is a Standard Webhooks signature, not a bearer token: ``Waymark-Client-Id`` names
+the ``SupplierClient``; ``webhook-id`` is the supplier's own event id, ``webhook-timestamp`` and
+``webhook-signature`` the signed time and HMAC-SHA256 (``signing.verify``; ±5 minutes; the
+previous secret is accepted during rotation). ``Idempotency-Key`` is required. The event id is
+unique: the event is stored and applied in one transaction that commits before the 201, and a
+repeat is answered 200 with the first answer (``Idempotent-Replayed: true``), never a second record.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from waymark.api.problems import Problem
+from waymark.api.rules import IDEMPOTENCY_KEY_MAX_LENGTH
+from waymark.api.views import problems
+from waymark.core import clock, context
+from waymark.core.permissions import public
+from waymark.monitoring import rules, services
+from waymark.monitoring.models import FailureReason, FaultCause, SupplierClient, SupplierEvent
+from waymark.monitoring.signing import SignatureError, verify
+
+# ------------------------------------------------------------------------------------------------
+# Serializers: one per event type (schema validation before anything is stored)
+
+
+class BreachCreated(serializers.Serializer):
+    person_reference = serializers.CharField(max_length=20)
+    breach_type = serializers.ChoiceField(choices=rules.BREACH_TYPES)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    details = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate(self, attrs):
+        if attrs.get("ended_at") and attrs["ended_at"] < attrs["started_at"]:
+            raise serializers.ValidationError({"ended_at": "The end of a breach must not be before its start"})
+        return attrs
+
+
+class BreachEnded(serializers.Serializer):
+    breach_event_id = serializers.CharField(max_length=100, help_text="The webhook-id of the breach.created event")
+    ended_at = serializers.DateTimeField()
+
+
+class FittingOutcome(serializers.Serializer):
+    order_reference = serializers.CharField(max_length=20)
+    fitted = serializers.BooleanField()
+    at = serializers.DateTimeField()
+    device_serial = serializers.CharField(required=False, allow_blank=True, max_length=60, default="")
+    issued_phone_number = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
+    failure_reason = serializers.ChoiceField(choices=FailureReason.choices, required=False, allow_blank=True,
+                                             default="")
+    failure_detail = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class SlotAnswer(serializers.Serializer):
+    order_reference = serializers.CharField(max_length=20)
+    confirmed = serializers.BooleanField()
+    slot_start = serializers.DateTimeField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class DeviceFaultReported(serializers.Serializer):
+    device_serial = serializers.CharField(max_length=60)
+    cause = serializers.ChoiceField(choices=FaultCause.choices)
+    reported_at = serializers.DateTimeField()
+
+
+class ServiceLevelFigure(serializers.Serializer):
+    met = serializers.IntegerField(min_value=0)
+    total = serializers.IntegerField(min_value=0)
+
+
+class ServiceFigures(serializers.Serializer):
+    month = serializers.DateField()
+    figures = serializers.DictField(child=ServiceLevelFigure())
+
+
+EVENT_TYPES: dict[str, type[serializers.Serializer]] = {
+    "breach.created": BreachCreated,
+    "breach.ended": BreachEnded,
+    "fitting.outcome": FittingOutcome,
+    "slot.answer": SlotAnswer,
+    "device.fault": DeviceFaultReported,
+    "service.figures": ServiceFigures,
+}
+
+
+class EventEnvelope(serializers.Serializer):
+    type = serializers.ChoiceField(choices=sorted(EVENT_TYPES))
+    data = serializers.DictField(help_text="The event's fields: see the event types in the description")
+
+
+class EventAccepted(serializers.Serializer):
+    event_id = serializers.CharField()
+    event_type = serializers.CharField()
+    person_id = serializers.IntegerField(required=False, allow_null=True)
+    record_id = serializers.IntegerField(required=False, allow_null=True)
+    outcome = serializers.CharField()
+
+
+# ------------------------------------------------------------------------------------------------
+# Authentication and permission
+
+
+class SupplierSignatureAuthentication(BaseAuthentication):
+    """Standard Webhooks signature over the raw body; answers 401 (never 403) when it fails."""
+
+    def authenticate(self, request):
+        raw = request._request
+        client_id = raw.headers.get("Waymark-Client-Id", "")
+        client = SupplierClient.objects.select_related("machine_user").filter(
+            client_id=client_id, is_active=True).first() if client_id else None
+        if client is None:
+            raise AuthenticationFailed("Unknown or inactive supplier client (Waymark-Client-Id)")
+        now = clock.now()
+        try:
+            verify(secrets=client.secrets_at(now), message_id=raw.headers.get("webhook-id", ""),
+                   timestamp=raw.headers.get("webhook-timestamp", ""),
+                   signature_header=raw.headers.get("webhook-signature", ""), body=raw.body, now=now)
+        except SignatureError as exc:
+            raise AuthenticationFailed(str(exc)) from None
+        return client.machine_user, client
+
+    def authenticate_header(self, request) -> str:
+        return 'Signature realm="waymark-supplier"'
+
+
+class SupplierSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = SupplierSignatureAuthentication
+    name = "supplierSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "webhook-signature",
+                "description": "Standard Webhooks: `v1,<base64 HMAC-SHA256 of '{webhook-id}.{webhook-timestamp}.{body}'>`"
+                               " with the client's secret; also send `Waymark-Client-Id`, `webhook-id` (your event id)"
+                               " and `webhook-timestamp` (seconds, within 5 minutes)."}
+
+
+class SupplierPermission(BasePermission):
+    message = "This client may not send supplier events."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, SupplierClient) and request.user.has_perm("monitoring.supplier_notify")
+
+
+# ------------------------------------------------------------------------------------------------
+# Handlers: apply one validated event, return the answer body
+
+
+def _breach_created(event: SupplierEvent, data: dict) -> dict:
+    person = services.person_by_reference(data["person_reference"])
+    breach = services.breach_ingest(event=event, person=person, breach_type=data["breach_type"],
+                                    started_at=data["started_at"], ended_at=data.get("ended_at"),
+                                    details=data.get("details", ""))
+    return {"person_id": person.pk, "record_id": breach.pk, "outcome": breach.disposition}
+
+
+def _breach_ended(event: SupplierEvent, data: dict) -> dict:
+    original = SupplierEvent.objects.filter(event_id=data["breach_event_id"]).select_related("breach").first()
+    breach = getattr(original, "breach", None) if original else None
+    if breach is None:
+        raise DjangoValidationError({"breach_event_id": f"No breach with the event id {data['breach_event_id']!r}"})
+    services.breach_end_record(breach=breach, ended_at=data["ended_at"])
+    return {"person_id": breach.person_id, "record_id": breach.pk, "outcome": "ended"}
+
+
+def _fitting_outcome(event: SupplierEvent, data: dict) -> dict:
+    order = services.order_by_reference(data["order_reference"])
+    services.fitting_outcome_record(actor=None, order=order, fitted=data["fitted"], at=data["at"],
+                                    device_serial=data.get("device_serial", ""),
+                                    issued_phone_number=data.get("issued_phone_number", ""),
+                                    failure_reason=data.get("failure_reason", ""),
+                                    failure_detail=data.get("failure_detail", ""))
+    return {"person_id": order.person_id, "record_id": order.pk, "outcome": order.status}
+
+
+def _slot_answer(event: SupplierEvent, data: dict) -> dict:
+    order = services.order_by_reference(data["order_reference"])
+    services.slot_answer(actor=None, order=order, confirmed=data["confirmed"], slot_start=data.get("slot_start"),
+                         reason=data.get("reason", ""))
+    return {"person_id": order.person_id, "record_id": order.pk, "outcome": order.status}
+
+
+def _device_fault(event: SupplierEvent, data: dict) -> dict:
+    fault = services.device_fault_record(event=event, device_serial=data["device_serial"], cause=data["cause"],
+                                         reported_at=data["reported_at"])
+    return {"person_id": fault.person_id, "record_id": fault.pk, "outcome": "recorded"}
+
+
+def _service_figures(event: SupplierEvent, data: dict) -> dict:
+    rows = services.service_figures_record(event=event, month=data["month"], figures=data["figures"])
+    return {"person_id": None, "record_id": None, "outcome": f"{len(rows)} figures recorded"}
+
+
+HANDLERS = {"breach.created": _breach_created, "breach.ended": _breach_ended,
+            "fitting.outcome": _fitting_outcome, "slot.answer": _slot_answer,
+            "device.fault": _device_fault, "service.figures": _service_figures}
+
+
+# ------------------------------------------------------------------------------------------------
+# The view
+
+
+@extend_schema(
+    summary="Receive one event from the monitoring supplier",
+    description="Event types and their `data`: " + "; ".join(
+        f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()),
+    request=EventEnvelope,
+    parameters=[
+        OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+        OpenApiParameter("Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+        OpenApiParameter("webhook-id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                         description="Your own event id: a repeat is answered with the first answer"),
+        OpenApiParameter("webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True),
+    ],
+    responses={201: EventAccepted, 200: EventAccepted, **problems(400, 401, 403, 422)},
+)
+class SupplierEventView(APIView):
+    authentication_classes = [SupplierSignatureAuthentication]
+    permission_classes = [SupplierPermission]
+    parser_classes = [JSONParser]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return public(login_not_required(csrf_exempt(super().as_view(**initkwargs))))
+
+    def post(self, request):
+        client: SupplierClient = request.auth
+        key = request.headers.get("Idempotency-Key", "")
+        if not key:
+            raise Problem(400, "Send an Idempotency-Key header with every event",
+                          errors=[{"field": "Idempotency-Key", "detail": "Required"}])
+        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise Problem(400, f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
+                          errors=[{"field": "Idempotency-Key", "detail": "Too long"}])
+        event_id = request.headers.get("webhook-id", "")
+        envelope = EventEnvelope(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        event_type = envelope.validated_data["type"]
+        payload = EVENT_TYPES[event_type](data=envelope.validated_data["data"])
+        if not payload.is_valid():
+            raise Problem(400, "The event's data is not valid: see errors.",
+                          errors=[{"field": f"data.{e['field']}" if e["field"] else "data", "detail": e["detail"]}
+                                  for e in _flat(payload.errors)])
+        data = payload.validated_data
+
+        def handler(event: SupplierEvent) -> dict:
+            answer = HANDLERS[event_type](event, data)
+            return {"event_id": event.event_id, "event_type": event_type, **answer}
+
+        with context.acting("api", client_label=client.client_id):
+            try:
+                event, created = services.supplier_event_receive(
+                    client_label=client.client_id, event_id=event_id, event_type=event_type,
+                    payload=request.data, body=request._request.body, idempotency_key=key, handler=handler)
+            except services.EventConflict as exc:
+                raise Problem(422, str(exc), errors=[{"field": "webhook-id", "detail": str(exc)}]) from None
+            except DjangoValidationError as exc:
+                errors = [{"field": f"data.{field}" if field != "__all__" else "data", "detail": str(message)}
+                          for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
+                          for message in messages]
+                raise Problem(422, "The event breaks a rule: nothing was stored. See errors.", errors=errors) from None
+        if created:
+            return Response(event.response_body, status=201)
+        return Response(event.response_body, status=200, headers={"Idempotent-Replayed": "true"})
+
+
+def _flat(errors, prefix: str = "") -> list[dict[str, str]]:
+    from waymark.api.problems import _flatten
+
+    return _flatten(errors, prefix)
