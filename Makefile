@@ -39,11 +39,20 @@ migrate: setup ## Apply database migrations
 demo: migrate ## Load the demo data if the database is empty, and print the demo users
 	$(PY) manage.py demo_load --if-empty
 
-run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (SQLite), job worker and scheduler
+SIMULATOR ?= 0
+SIMULATOR_PORT ?= 8765
+
+run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (SQLite), job worker and scheduler; SIMULATOR=1 adds the EM supplier simulator
 	@echo "Starting the job worker, the sweep scheduler and the web server on http://$(HOST):$(PORT)/"
-	@trap 'kill 0' EXIT INT TERM; \
+	@if [ "$(SIMULATOR)" = "1" ]; then \
+	  export WAYMARK_EM_SUPPLIER_URL=http://127.0.0.1:$(SIMULATOR_PORT) \
+	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \
+	trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 2 & \
 	  $(PY) manage.py scheduler & \
+	  if [ "$(SIMULATOR)" = "1" ]; then \
+	    (sleep 5; $(PY) manage.py em_supplier_simulator --base-url http://$(HOST):$(PORT) \
+	       --listen 127.0.0.1:$(SIMULATOR_PORT) --breaches-per-minute 12) & fi; \
 	  $(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --threads 2 \
 	    --access-logfile - --timeout 60
 
