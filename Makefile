@@ -46,7 +46,7 @@ run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (S
 	@echo "Starting the job worker, the sweep scheduler and the web server on http://$(HOST):$(PORT)/"
 	@if [ "$(SIMULATOR)" = "1" ]; then \
 	  export WAYMARK_EM_SUPPLIER_URL=http://127.0.0.1:$(SIMULATOR_PORT) \
-	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \
+	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -v 0 -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \
 	trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 2 & \
 	  $(PY) manage.py scheduler & \
