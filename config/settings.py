@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
+WAYMARK_MODULE_APPS = ["waymark.monitoring"]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -139,6 +139,15 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
             if isinstance(value, date):
                 value = [value.day, value.month, value.year]
             spec.update(kind="date", value=[v or "" for v in (value or ["", "", ""])])
+        elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+            spec.update(kind="file")
+        elif isinstance(widget, forms.CheckboxSelectMultiple):
+            chosen = {str(v) for v in (value or [])}
+            spec.update(kind="checkboxes", items=[
+                {"value": str(v), "text": str(t), "checked": str(v) in chosen} for v, t in field.choices
+            ])
+        elif isinstance(widget, forms.CheckboxInput):
+            spec.update(kind="checkbox", checked=bool(value) and value not in ("false", "0"))
         elif isinstance(widget, forms.HiddenInput):
             spec.update(kind="hidden", value=value or "")
         elif isinstance(widget, forms.RadioSelect):
@@ -165,6 +174,11 @@ def _form_page(request, person: Person, form: forms.Form, *, title: str, submit:
         "back": back or reverse("people:detail", args=[person.pk]), **(extra or {}),
     })
     return render(request, "people/form.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+# For module apps: the person's identity bar and tabs, and a generic GOV.UK form page about a person.
+person_page_context = _person_context
+person_form_page = _form_page
 
 
 def _run(form: forms.Form, action) -> Any:
