@@ -301,10 +301,14 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
     # A few people are persistent battery breachers: the rule's effect shows in their records.
     heavy = rng.sample(active, k=max(1, len(active) // 6))
     rows: list[Breach] = []
-    for back, monthly in enumerate(reversed(MONTHLY_BREACHES), start=1):
+    anchor_day = anchor.astimezone(LONDON).date()
+    latest = anchor - timedelta(hours=2)
+    # The six months up to the anchor (the last one runs to the anchor), so that recent breaches
+    # are still open work, as Figure 6's last month was when the Hub was inspected.
+    for back, monthly in enumerate(reversed(MONTHLY_BREACHES)):
         first = month_start - relativedelta(months=back)
-        last = first + relativedelta(months=1)
-        days = (last - first).days
+        last = min(first + relativedelta(months=1), anchor_day + timedelta(days=1))
+        days = max(1, (last - first).days)
         for _ in range(_scaled(monthly, scale)):
             breach_type = _share(rng, weights)
             condition = rng.choice(heavy) if breach_type == "battery" and rng.random() < 0.7 else rng.choice(active)
@@ -315,10 +319,12 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                 condition = rng.choice(active)
             if condition.fitted_at and start < condition.fitted_at:
                 start = min(condition.fitted_at + timedelta(hours=1), _at(last - timedelta(days=1), rng, 0, 20))
+            if start > latest - timedelta(hours=8):
+                start = latest - timedelta(hours=rng.uniform(8, 20))
             hours = {"battery": rng.uniform(1, 6), "out_of_contact": rng.uniform(24, 24 * 10)}.get(
                 breach_type, rng.uniform(0.2, 3))
             rows.append(Breach(person=condition.person, condition=condition, breach_type=breach_type,
-                               started_at=start, ended_at=start + timedelta(hours=hours), received_at=start
+                               started_at=start, ended_at=max(start, min(start + timedelta(hours=hours), latest)), received_at=start
                                + timedelta(minutes=rng.randint(2, 90)), disposition=BreachDisposition.ACTIONABLE))
     rows.sort(key=lambda b: (b.person_id, b.started_at))
     # The accumulated battery rule, as the service applies it.

@@ -523,9 +523,26 @@ def _period(request) -> tuple[f.PeriodForm, selectors.Period]:
 @requires(MI)
 def mi(request):
     form, period = _period(request)
-    return render(request, "monitoring/mi.html", {"form": form, "period": period,
-                                                  "figures": selectors.mi_figures(period),
-                                                  "type_labels": rules.BREACH_TYPE_LABELS})
+    figures = selectors.mi_figures(period)
+    labels = _labels(figures)
+    return render(request, "monitoring/mi.html", {
+        "form": form, "period": period, "figures": figures,
+        "relabel": lambda pairs: [(labels.get(str(k), str(k).replace("_", " ").capitalize()), v) for k, v in pairs]})
+
+
+def _labels(figures) -> dict[str, str]:
+    """Display names for the codes the figures are keyed by."""
+    from waymark.monitoring import models as m
+    from waymark.people.countries import country_name
+    from waymark.people.models import Sex
+
+    labels: dict[str, str] = {}
+    for choices in (Sex.choices, m.ChallengeOutcome.choices, m.TrailOutcome.choices, m.RequesterKind.choices,
+                    m.ExemptionGround.choices):
+        labels.update({str(k): str(v) for k, v in choices})
+    for code, _n in figures["population"]["by_nationality"]:
+        labels[code] = country_name(code)
+    return labels
 
 
 @requires(MI)
