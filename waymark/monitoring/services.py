@@ -1252,6 +1252,7 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
         Breach.objects.bulk_create(breaches, batch_size=2000)
         queue = Queue.objects.select_related("team").get(slug=rules.QUEUE_BREACHES)
         tasks = []
+        due_at, inputs = deadline_compute("em_next_working_day", now, queue.team.nation)  # same for every row
         for breach in breaches:
             if breach.disposition != BreachDisposition.ACTIONABLE:
                 continue
@@ -1260,7 +1261,7 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
                         title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
                         created_at=now, priority=breach.priority, priority_reason=breach.priority_reason,
                         dedupe_key=f"em-breach-{breach.pk}", deadline_rule="em_next_working_day")
-            task.due_at, task.deadline_inputs = deadline_compute("em_next_working_day", now, queue.team.nation)
+            task.due_at, task.deadline_inputs = due_at, dict(inputs)
             tasks.append(task)
         Task.objects.bulk_create(tasks, batch_size=2000)
         violations = 0
