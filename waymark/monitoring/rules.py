@@ -214,6 +214,10 @@ SCARCITY_LABELS = {
     "entered_in_breach_of_deportation_order": "Entered in breach of a deportation order",
     "eu_national_or_family": "EU national or family member subject to deportation",
 }
+# EU member states (ISO 3166-1 alpha-3), for the last group of the scarcity order (000 §5.54).
+EU_NATIONALITIES = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL", "ITA",
+    "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE"})
 LONG_SENTENCE_MONTHS = 48  # 4 years: the threshold the Home Office uses for "serious" offending
 
 

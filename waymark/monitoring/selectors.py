@@ -153,14 +153,29 @@ FIGURE_5_GROUPS = [
 ]
 
 
+def scarcity_rank(person: Person) -> tuple[int, str]:
+    """The person's place in the scarcity order (000 §5.54): lower is fitted first. The record
+    holds harm and nationality; deportation with assurances and entry in breach of a deportation
+    order are not recorded yet, so those people rank by harm."""
+    eu = any(n.country in rules.EU_NATIONALITIES for n in person.nationalities.all())
+    group = rules.scarcity_group(harm_level=person.harm_level, deportation_with_assurances=False,
+                                 entered_in_breach=False, eu_national=eu)
+    return rules.SCARCITY_ORDER.index(group), rules.SCARCITY_LABELS[group]
+
+
 def released_awaiting_device(user) -> dict[str, list[Condition]]:
-    """People released who still need a device, split as the report's Figure 5."""
+    """People released who still need a device, split as the report's Figure 5; within each group
+    in the scarcity order (000 §5.54), then by fitting deadline."""
     conditions = Condition.objects.filter(status=ConditionStatus.AWAITING_FITTING).filter(
         Q(released_at__isnull=False) | Q(held_in_detention=False)).filter(
-        person__in=em_person_queryset(user)).select_related("person").prefetch_related("orders")
+        person__in=em_person_queryset(user)).select_related("person").prefetch_related("orders",
+                                                                                       "person__nationalities")
     groups: dict[str, list[Condition]] = {key: [] for key, _ in FIGURE_5_GROUPS}
     for condition in conditions.order_by("fitting_due_at"):
+        condition.scarcity = scarcity_rank(condition.person)
         groups[figure_5_group(condition)].append(condition)
+    for rows in groups.values():
+        rows.sort(key=lambda c: (c.scarcity[0], c.fitting_due_at))
     return groups
 
 

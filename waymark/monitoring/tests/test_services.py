@@ -426,3 +426,18 @@ def test_an_archive_replay_stores_each_event_once_and_applies_the_battery_rule(f
     again = services.breach_archive_replay(rows=rows)
     assert again["stored"] == 0 and Breach.objects.count() == 5
     assert AccumulatedViolation.objects.count() == 1
+
+
+def test_people_awaiting_a_device_are_listed_in_the_scarcity_order(frozen, caseworker, hub):
+    from waymark.people import services as people_services
+
+    low = em_person(hub, family_name="Low", harm_level="low")
+    high = em_person(hub, family_name="High", harm_level="high")
+    eu = people_services.person_create(actor=None, given_names="Jan", family_name="Kowalski", owning_team=hub,
+                                       nationalities=("POL",), harm_level="very_high",
+                                       deportation_order_date=date(2025, 1, 1))
+    for person in (low, eu, high):
+        condition = condition_make(caseworker, person, held_in_detention=False)
+        assert condition.status == ConditionStatus.AWAITING_FITTING
+    order = [c.person.family_name for c in selectors.released_awaiting_device(caseworker)["not_yet_attempted"]]
+    assert order == ["High", "Low", "Kowalski"]
