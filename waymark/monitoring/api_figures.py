@@ -17,10 +17,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from waymark.api.views import WaymarkApiView, problems
-from waymark.monitoring import selectors
+from waymark.monitoring import rules, selectors
 from waymark.monitoring.models import Condition
 
-MAX_PERIOD_DAYS = 3 * 366  # a longer period is refused: it is an export, not a page
+MAX_PERIOD_DAYS = rules.MI_MAX_PERIOD_DAYS
 
 
 class FiguresQuerySerializer(serializers.Serializer):

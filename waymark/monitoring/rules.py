@@ -162,6 +162,8 @@ def ladder_step_for(actionable_count: int, breach_type: str, deliberate: bool = 
 # --- §4 Reviews and challenges ------------------------------------------------------------------------
 # 000 §5.17, §5.80-5.81: every person on EM is reviewed every 3 months.
 REVIEW_INTERVAL_MONTHS = 3
+# A review's task appears this many days before the review is due, so it can be prepared.
+REVIEW_LEAD_DAYS = 14
 # 000 §3.11, §5.77: ceasing or varying EM needs sign-off by a senior caseworker (HEO or above).
 SIGN_OFF_GRADE = Grade.HEO
 PRE_ACTION_DAYS = PRE_ACTION_RESPONSE_DAYS  # 14, the Pre-Action Protocol (one place: correspondence.rules)
@@ -191,7 +193,20 @@ SERVICE_LEVELS: dict[str, tuple[str, Decimal]] = {
     "court_attendance": ("Attendance at court", Decimal("1.00")),
 }
 
+# --- §7-§8 Figures and the operational plan ----------------------------------------------------------
+# The figures page and API refuse a longer period: that is an export, not a page.
+MI_MAX_PERIOD_DAYS = 3 * 366
+# Planning assumptions for the operational plan (000 rec 5), shown on the page: the report gives no
+# minutes per item, so these are stated to be challenged, not findings.
+PLAN_WORK_MINUTES = {"release": 90, "breach": 30, "review": 60, "representation": 120}
+PLAN_FTE_HOURS_PER_WEEK = Decimal("37")
+PLAN_PRODUCTIVE_SHARE = Decimal("0.7")  # time on casework after leave, training and meetings
+PLAN_LOOKBACK_WEEKS = 8  # demand rates come from the last 8 weeks of records
+WEEKS_PER_REVIEW_INTERVAL = 13  # 3 months
+
 # --- Supplier integration -----------------------------------------------------------------------------
+# After a secret is rotated the previous one keeps working this long, so the supplier can switch.
+SECRET_ROTATION_OVERLAP = timedelta(days=7)
 # Standard Webhooks: the signed timestamp must be within 5 minutes of our clock.
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 # Outbound orders are retried with backoff this many times before a person is told.

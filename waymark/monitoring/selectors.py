@@ -475,11 +475,7 @@ def mi_figures(period: Period) -> dict[str, Any]:
 # §8 Operational plan
 
 
-# Minutes of Hub work per item, by item type. Planning assumptions, shown on the page and editable
-# only here; the report gives no per-item times, so these are stated as assumptions to challenge.
-WORK_MINUTES = {"release": 90, "breach": 30, "review": 60, "representation": 120}
-FTE_HOURS_PER_WEEK = Decimal("37")
-PRODUCTIVE_SHARE = Decimal("0.7")  # time on casework after leave, training, meetings
+WORK_MINUTES = rules.PLAN_WORK_MINUTES
 
 
 def operational_plan(*, weeks: int = 12, releases_per_week: int | None = None,
@@ -487,20 +483,20 @@ def operational_plan(*, weeks: int = 12, releases_per_week: int | None = None,
     """Forecast the Hub's weekly workload against staff in post (000 Figure 10) and device stock,
     and the backlog it leads to (000 rec 5). Rates come from the last 8 weeks of records unless given."""
     today = today or clock.today()
-    since = datetime.combine(today - timedelta(weeks=8), time(0), tzinfo=LONDON)
-    per_week = Decimal(8)
+    since = datetime.combine(today - timedelta(weeks=rules.PLAN_LOOKBACK_WEEKS), time(0), tzinfo=LONDON)
+    per_week = Decimal(rules.PLAN_LOOKBACK_WEEKS)
     releases = Decimal(releases_per_week) if releases_per_week is not None else \
         Decimal(Condition.objects.filter(decided_at__gte=since).count()) / per_week
     breach_items = (Decimal(Breach.objects.filter(received_at__gte=since, disposition=BreachDisposition.ACTIONABLE)
                             .count() + AccumulatedViolation.objects.filter(raised_at__gte=since).count()) / per_week)
     representations = Decimal(Challenge.objects.filter(received_on__gte=since.date()).count()) / per_week
     active = Condition.objects.filter(status=ConditionStatus.ACTIVE).count()
-    reviews = Decimal(active) / Decimal(13)  # every person on EM reviewed once a quarter (13 weeks)
+    reviews = Decimal(active) / Decimal(rules.WEEKS_PER_REVIEW_INTERVAL)  # each person on EM, once a quarter
     demand_hours = (releases * WORK_MINUTES["release"] + breach_items * WORK_MINUTES["breach"]
                     + reviews * WORK_MINUTES["review"] + representations * WORK_MINUTES["representation"]) / 60
     staff = list(StaffInPost.objects.order_by("grade"))
     caseworking_fte = sum((s.in_post_fte for s in staff if s.grade in ("AO", "EO", "HEO")), Decimal(0))
-    capacity_hours = caseworking_fte * FTE_HOURS_PER_WEEK * PRODUCTIVE_SHARE
+    capacity_hours = caseworking_fte * rules.PLAN_FTE_HOURS_PER_WEEK * rules.PLAN_PRODUCTIVE_SHARE
     backlog_now = Decimal(_open_em_tasks())
     weekly = []
     backlog = backlog_now
@@ -513,7 +509,7 @@ def operational_plan(*, weeks: int = 12, releases_per_week: int | None = None,
                        "backlog": int(backlog)})
     stock = {s.device_type: s.available for s in DeviceStock.objects.all()}
     return {
-        "assumptions": {"minutes": WORK_MINUTES, "fte_hours": FTE_HOURS_PER_WEEK, "productive": PRODUCTIVE_SHARE},
+        "assumptions": {"minutes": WORK_MINUTES, "fte_hours": rules.PLAN_FTE_HOURS_PER_WEEK, "productive": rules.PLAN_PRODUCTIVE_SHARE},
         "weekly_demand": {"releases": round(releases, 1), "breach_items": round(breach_items, 1),
                           "reviews": round(reviews, 1), "representations": round(representations, 1)},
         "demand_hours": round(demand_hours, 1), "capacity_hours": round(capacity_hours, 1),

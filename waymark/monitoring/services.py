@@ -851,9 +851,6 @@ def service_figures_record(*, event: SupplierEvent | None, month: date, figures:
 # ------------------------------------------------------------------------------------------------
 # §4 Reviews and challenges
 
-REVIEW_LEAD_DAYS = 14  # a review's task appears this many days before it is due
-
-
 def next_review_due(condition: Condition) -> date | None:
     last = condition.reviews.order_by("-due_on").first()
     base = last.due_on if last else (condition.fitted_at.astimezone(LONDON).date() if condition.fitted_at else None)
@@ -869,7 +866,7 @@ def reviews_schedule(*, today: date | None = None) -> int:
         reviews__status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF]).select_related("person")
     for condition in active.iterator(chunk_size=500):
         due_on = next_review_due(condition)
-        if due_on is None or due_on - timedelta(days=REVIEW_LEAD_DAYS) > today:
+        if due_on is None or due_on - timedelta(days=rules.REVIEW_LEAD_DAYS) > today:
             continue
         try:
             with transaction.atomic():
@@ -880,6 +877,8 @@ def reviews_schedule(*, today: date | None = None) -> int:
                     actor=None, task_type=rules.TASK_REVIEW, title=f"EM review: {condition.person.full_name}",
                     person=condition.person, subject=review, start=start, dedupe_key=f"em-review-{review.pk}")
                 review.save(update_fields=["task"])
+                audit_record(actor=None, action=AuditAction.COLLECTION, verb="em.review_scheduled", target=review,
+                             person_id=review.person_id, payload={"new": {"due_on": due_on.isoformat()}})
                 created += 1
         except IntegrityError:
             continue

@@ -125,3 +125,15 @@ def test_slot_conflict_warns_for_a_late_prison_slot_and_offers_a_morning():  # 0
     fine = datetime(2026, 11, 17, 9, 0, tzinfo=LONDON)
     assert rules.slot_conflict(granted_at=granted, release_at=None, slot_start=fine, at_prison=True,
                                limit_hours=72) == ""
+
+
+def test_planning_assumptions_and_limits_are_pinned():
+    assert rules.REVIEW_LEAD_DAYS == 14
+    assert rules.MI_MAX_PERIOD_DAYS == 3 * 366
+    assert rules.PLAN_WORK_MINUTES == {"release": 90, "breach": 30, "review": 60, "representation": 120}
+    assert Decimal("37") == rules.PLAN_FTE_HOURS_PER_WEEK and Decimal("0.7") == rules.PLAN_PRODUCTIVE_SHARE
+    assert rules.PLAN_LOOKBACK_WEEKS == 8 and rules.WEEKS_PER_REVIEW_INTERVAL == 13
+    assert timedelta(days=7) == rules.SECRET_ROTATION_OVERLAP
+    assert rules.trail_max_period() == timedelta(days=31) and rules.trail_retention() == timedelta(days=90)
+    assert rules.slot_answer_silence() == timedelta(hours=24)
+    assert rules.sos_fitting_target_hours() == 120

@@ -245,3 +245,23 @@ def test_500_notifications_each_sent_20_times_concurrently_are_stored_once():
         assert statuses == [200] * (REPEATS - 1) + [201], statuses
         first = next(body for status, body in results if status == 201)
         assert all(body == first for _, body in results)
+
+
+@pytest.mark.django_db
+def test_the_client_command_issues_and_rotates_a_secret(frozen, hub):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("em_supplier_client_create", "newco", "--label", "NewCo", stdout=out)
+    first = SupplierClient.objects.get(client_id="newco")
+    assert first.secret.startswith("whsec_") and first.secret in out.getvalue()
+    assert first.machine_user.is_machine and first.machine_user.has_perm("monitoring.supplier_notify")
+    with pytest.raises(CommandError):
+        call_command("em_supplier_client_create", "newco", stdout=StringIO())
+    call_command("em_supplier_client_create", "newco", "--rotate", stdout=StringIO())
+    rotated = SupplierClient.objects.get(client_id="newco")
+    assert rotated.previous_secret == first.secret and rotated.secret != first.secret
+    assert rotated.secrets_at(NOW + timedelta(days=6)) == [rotated.secret, first.secret]
+    assert rotated.secrets_at(NOW + timedelta(days=8)) == [rotated.secret]

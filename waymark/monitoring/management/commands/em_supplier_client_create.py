@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -15,9 +14,10 @@ from waymark.accounts.services import roles_sync
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
+from waymark.monitoring import rules
 from waymark.monitoring.models import SupplierClient
 
-ROTATION_OVERLAP = timedelta(days=7)  # the previous secret keeps working this long after a rotation
+ROTATION_OVERLAP = rules.SECRET_ROTATION_OVERLAP
 
 
 def new_secret() -> str:
