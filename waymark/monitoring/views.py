@@ -63,9 +63,10 @@ def home(request):
     user = request.user
     quality = selectors.data_quality(user)
     released = selectors.released_awaiting_device(user)
+    held = selectors.held_awaiting_fitting(user)
     return render(request, "monitoring/home.html", {
-        "held": selectors.held_awaiting_fitting(user)[:10],
-        "held_count": len(selectors.held_awaiting_fitting(user)),
+        "held": held[:10],
+        "held_count": len(held),
         "released": {key: len(rows) for key, rows in released.items()},
         "figure_5": selectors.FIGURE_5_GROUPS,
         "breaches": selectors.breaches_for_triage(user)[:10],
