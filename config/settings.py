@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "waymark.correspondence",
     "waymark.documents",
     "waymark.monitoring",
+    "waymark.casework",
     "waymark.api",
 ]
 
@@ -96,7 +97,7 @@ MIDDLEWARE = [
 ]
 
 # Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
-WAYMARK_MODULE_APPS = ["waymark.monitoring"]
+WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

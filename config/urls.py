@@ -12,6 +12,7 @@ urlpatterns = [
     path("correspondence/", include("waymark.correspondence.urls")),
     path("documents/", include("waymark.documents.urls")),
     path("monitoring/", include("waymark.monitoring.urls")),
+    path("casework/", include("waymark.casework.urls")),
     path("audit/", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),
