@@ -877,6 +877,10 @@ def demo_load(
             from waymark.monitoring.demo import em_demo_load
 
             counts.update(em_demo_load(anchor=anchor, scale=em_scale or scale, seed=seed, progress=progress))
+        if importlib.util.find_spec("waymark.casework.demo") is not None:
+            from waymark.casework.demo import casework_demo_load
+
+            counts.update(casework_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
 
         if correspondence:
             with transaction.atomic():
