@@ -147,12 +147,21 @@ def reporting_centres_for(user) -> QuerySet[Team]:
 CHANGE_SHOWN_DAYS = 14
 
 
-def day_list(centre: Team, day: date) -> list[dict[str, Any]]:
-    """The centre's list for a day: each event with its person, the restriction as it stands now,
-    what changed recently, and any open commission."""
-    events = list(ReportingEvent.objects.filter(centre=centre, due_on=day, cancelled=False)
-                  .select_related("person", "restriction", "outcome_recorded_by")
-                  .order_by("window_start", "person__family_name", "pk"))
+DAY_LIST_PAGE = 100
+
+
+def day_list_events(centre: Team, day: date) -> QuerySet[ReportingEvent]:
+    return ReportingEvent.objects.filter(centre=centre, due_on=day, cancelled=False).order_by(
+        "window_start", "person__family_name", "pk")
+
+
+def day_list(centre: Team, day: date, *, page: int = 1, per_page: int = DAY_LIST_PAGE) -> list[dict[str, Any]]:
+    """One page of the centre's list for a day: each event with its person, the restriction as it
+    stands now, what changed recently, and any open commission. A busy centre has thousands a
+    day, so the list is read a page at a time (``day_list_events(...).count()`` for the total)."""
+    start = (max(1, page) - 1) * per_page
+    events = list(day_list_events(centre, day).select_related("person", "restriction", "outcome_recorded_by")
+                  [start:start + per_page])
     person_ids = [e.person_id for e in events]
     open_commissions: dict[int, list[Commission]] = defaultdict(list)
     for c in Commission.objects.filter(person_id__in=person_ids, status=CommissionStatus.REQUESTED):

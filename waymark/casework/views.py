@@ -609,10 +609,13 @@ def centre(request):
     except ValueError:
         day = clock.today()
         messages.error(request, "The date must look like 2026-11-23; showing today")
-    rows = selectors.day_list(chosen, day) if chosen else []
+    total = selectors.day_list_events(chosen, day).count() if chosen else 0
+    page = Paginator(range(total), selectors.DAY_LIST_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.day_list(chosen, day, page=page.number) if chosen else []
     missing = (selectors.events_missing_outcome().filter(centre=chosen).count() if chosen else 0)
     return render(request, "casework/centre.html", {
-        "centres": centres, "chosen": chosen, "day": day, "rows": rows, "today": clock.today(),
+        "centres": centres, "chosen": chosen, "day": day, "rows": rows, "today": clock.today(), "page": page,
+        "total": total,
         "missing": missing, "previous": day.fromordinal(day.toordinal() - 1), "next": day.fromordinal(day.toordinal() + 1),
         "missing_events": selectors.events_missing_outcome().filter(centre=chosen)[:20] if chosen else [],
     })
