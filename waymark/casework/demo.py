@@ -39,8 +39,8 @@ from waymark.casework.models import (
     NonCompliance,
     RedNotice,
     Referral,
-    Reoffence,
     RemovalDirection,
+    Reoffence,
     ReportingEvent,
     ReportingRestriction,
     TraceReferral,
@@ -144,8 +144,19 @@ def _say(progress, message: str) -> None:
 
 
 class DemoCase:
-    __slots__ = ("pk", "person_id", "team", "owner", "band", "nfa", "detained", "reporting", "absconder",
-                 "release", "case")
+    __slots__ = (
+        "absconder",
+        "band",
+        "case",
+        "detained",
+        "nfa",
+        "owner",
+        "person_id",
+        "pk",
+        "release",
+        "reporting",
+        "team",
+    )
 
     def __init__(self, **kw):
         for key, value in kw.items():
@@ -272,7 +283,7 @@ def _non_compliance(*, open_runs, today, anchor, rng, counts) -> None:
     steps = []
     for nc, (d, opened) in zip(ncs, meta, strict=True):
         for step, due in rules.contact_step_deadlines(d.band, opened).items():
-            done = due < anchor and rng.random() < 0.7 or (due >= anchor and rng.random() < 0.3)
+            done = (due < anchor and rng.random() < 0.7) or (due >= anchor and rng.random() < 0.3)
             steps.append(ContactStep(non_compliance=nc, step=step, due_at=due,
                                      done_at=min(anchor, due - timedelta(hours=rng.randint(1, 20))) if done else None,
                                      result="No answer; message left" if done else "", done_by_id=d.owner if done else None))

@@ -94,6 +94,9 @@ class BandChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class ReferralStatus(models.TextChoices):
     AWAITING_CHECKS = "awaiting_checks", "Awaiting intake checks"
@@ -123,6 +126,9 @@ class Referral(models.Model):
         indexes = [models.Index(fields=["status", "intake_due_on"])]
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(status="awaiting_checks"),
                                                name="one_open_referral_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class PlaceKind(models.TextChoices):
@@ -175,6 +181,9 @@ class RestrictionChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Outcome(models.TextChoices):
@@ -241,6 +250,9 @@ class Commission(models.Model):
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["person", "status"])]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class NonComplianceStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -262,6 +274,9 @@ class NonCompliance(models.Model):
         ordering = ["-opened_at", "-pk"]
         indexes = [models.Index(fields=["person", "status"])]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class ContactStep(models.Model):
     non_compliance = models.ForeignKey(NonCompliance, on_delete=models.CASCADE, related_name="steps")
@@ -275,6 +290,9 @@ class ContactStep(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["non_compliance", "step"], name="one_step_of_each_kind")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class AbsconderDeclaration(models.Model):
@@ -291,6 +309,9 @@ class AbsconderDeclaration(models.Model):
 
     class Meta:
         ordering = ["-declared_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class TraceReferral(models.Model):
@@ -309,11 +330,15 @@ class TraceReferral(models.Model):
         ordering = ["-priority", "referred_at", "pk"]
         indexes = [models.Index(fields=["outcome", "-priority"])]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
     @property
     def days_to_locate(self) -> int | None:
         if self.outcome in ("located_detained", "located_reporting") and self.outcome_at:
             return (self.outcome_at - self.referred_at).days
         return None
+
 
 
 class Reoffence(models.Model):
@@ -329,6 +354,9 @@ class Reoffence(models.Model):
     class Meta:
         ordering = ["-offence_on", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class CaseReview(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="case_reviews")
@@ -343,6 +371,9 @@ class CaseReview(models.Model):
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(completed_at__isnull=True),
                                                name="one_open_case_review")]
         indexes = [models.Index(fields=["due_on"], name="case_review_open", condition=Q(completed_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class CasePreparation(models.Model):
@@ -362,9 +393,13 @@ class CasePreparation(models.Model):
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(finalised_on__isnull=True),
                                                name="one_open_case_preparation")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
     @property
     def days_taken(self) -> int | None:
         return (self.finalised_on - self.started_on).days if self.finalised_on else None
+
 
 
 class Barrier(models.Model):
@@ -403,6 +438,9 @@ class EtdApplication(models.Model):
         ordering = ["-updated_on", "-pk"]
         indexes = [models.Index(fields=["country", "status"])]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class RedNotice(models.Model):
     """RED.0004: once served, repeat grounds can be dismissed (001 §7.14)."""
@@ -415,6 +453,9 @@ class RedNotice(models.Model):
 
     class Meta:
         ordering = ["-served_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class FurtherSubmission(models.Model):
@@ -433,6 +474,9 @@ class FurtherSubmission(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Charter(models.Model):
@@ -477,6 +521,9 @@ class RemovalDirection(models.Model):
         constraints = [models.CheckConstraint(
             condition=~Q(status="failed") | ~Q(failure_reason=""), name="failed_removal_has_reason")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class GatekeepingDecision(models.TextChoices):
     PENDING = "pending", "Awaiting a decision"
@@ -500,6 +547,9 @@ class DetentionRequest(models.Model):
         constraints = [models.CheckConstraint(
             condition=~Q(decision="rejected") | ~Q(rejection_reason=""), name="rejection_has_reason")]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class VoluntaryReturnOffer(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="voluntary_return_offers")
@@ -513,3 +563,6 @@ class VoluntaryReturnOffer(models.Model):
 
     class Meta:
         ordering = ["-offered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 from django.conf import settings
 
 from waymark.accounts.models import Grade
@@ -66,17 +66,13 @@ def routing() -> dict[int, str]:
     return {int(k): v for k, v in _configured("ROUTING", ROUTING_DEFAULT).items()}
 
 
-def _months_served(days: int | None) -> int:
-    return 0 if not days else days * 12 // 365
-
-
 def sentence_at_least_12_months(days: int | None) -> bool:
     """12 months of custody: a year is 365 days for this purpose (a sentence is given in days)."""
-    return bool(days) and days >= 365 * REFERRAL_SENTENCE_MONTHS // 12
+    return days is not None and days >= 365 * REFERRAL_SENTENCE_MONTHS // 12
 
 
 def sentence_over_5_years(days: int | None) -> bool:
-    return bool(days) and days > 365 * BAND_1_SENTENCE_OVER_YEARS + BAND_1_SENTENCE_OVER_YEARS // 4
+    return days is not None and days > 365 * BAND_1_SENTENCE_OVER_YEARS + BAND_1_SENTENCE_OVER_YEARS // 4
 
 
 @dataclass(frozen=True)

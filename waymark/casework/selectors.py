@@ -33,11 +33,11 @@ from waymark.casework.models import (
     GatekeepingDecision,
     Referral,
     ReferralStatus,
+    RemovalDirection,
+    RemovalStatus,
     Reoffence,
     ReportingEvent,
     ReportingRestriction,
-    RemovalDirection,
-    RemovalStatus,
     TraceReferral,
     VoluntaryReturnOffer,
 )

@@ -686,7 +686,7 @@ def mi_csv(request):
     for row in figures["figure_6"]:
         for key in ("planned", "removed", "failed"):
             out.writerow(["figure_6", f"{row['year']} {key}", row[key]])
-    for key, label, n in figures["figure_8"]:
+    for _key, label, n in figures["figure_8"]:
         out.writerow(["figure_8", label, n])
     for row in figures["figure_9"]:
         out.writerow(["figure_9", f"{row['year']} referred", row["referred"]])

@@ -73,7 +73,7 @@ def test_figures_7_and_8_the_two_charters(figures):
     reasons = Counter()
     for c in f["charters"]:
         reasons.update(dict(c["reasons"]))
-    labels = dict((k, lbl) for k, lbl, _n in f["figure_8"])
+    labels = {k: lbl for k, lbl, _n in f["figure_8"]}
     top = {k: reasons[labels[k]] for k in demo.FIGURE_8}
     assert sum(top.values()) == round(sum(demo.FIGURE_8.values()) * SCALE)
     assert top["fresh_asylum_claim"] >= top["judicial_review"] >= top["no_visit_resources"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, time, timedelta
 
 import pytest
@@ -39,7 +40,7 @@ def miss(officer, person, day):
 def test_setting_reporting_generates_weekly_events_to_the_horizon_once(frozen, owner, person, teams):
     restriction = restriction_make(owner, person, teams["centre"])
     days = list(ReportingEvent.objects.filter(restriction=restriction).values_list("due_on", flat=True))
-    assert days[0] == TODAY and all((b - a).days == 7 for a, b in zip(days, days[1:], strict=False))
+    assert days[0] == TODAY and all((b - a).days == 7 for a, b in itertools.pairwise(days))
     assert days[-1] <= TODAY + timedelta(days=rules.event_horizon_days())
     assert services.events_generate() == 0
     assert services.events_generate(restriction_ids=[restriction.pk]) == 0
@@ -367,7 +368,7 @@ def test_a_failed_removal_for_judicial_review_reopens_a_jr_barrier_and_is_counte
         barrier = Barrier.objects.get(person=person, cleared_on__isnull=True)
         assert barrier.barrier_type == "judicial_review" and barrier.reopened_by_removal == direction
         figures = selectors.mi_figures()
-        assert dict((k, n) for k, _l, n in figures["figure_8"])["judicial_review"] == 1
+        assert {k: n for k, _l, n in figures["figure_8"]}["judicial_review"] == 1
         assert figures["figure_6"][0]["failed"] == 1
 
 
