@@ -30,7 +30,7 @@ AGGREGATE_WINDOW_YEARS = 5
 AGGREGATE_MAX_SENTENCES = 3
 # "Persistent offender": the brief gives no number; configuration, counted in the same 5 years.
 PERSISTENT_OFFENDER_CONVICTIONS_DEFAULT = 3
-# Offences below the threshold may be referred when they fall in these categories (001 §6.33).
+# Offences below the threshold may be referred when they fall in these categories (001 §6.34).
 DISCRETIONARY_CATEGORIES: dict[str, tuple[str, ...]] = {
     "violence": ("assault", "wounding", "grievous bodily harm", "robbery", "affray", "manslaughter",
                  "murder", "offensive weapon"),
@@ -40,7 +40,7 @@ DISCRETIONARY_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 DISCRETIONARY_LABELS = {"violence": "Violence", "sexual": "Sexual offending",
                         "children": "Offences against children", "serious_drugs": "Serious drugs offences"}
-# Serious harm: the person's assessed harm (001 §6.33 "caused serious harm").
+# Serious harm: the person's assessed harm (000 §1.7 "caused serious harm").
 SERIOUS_HARM_LEVELS = ("high", "very_high")
 
 # 001 §6.36: the intake team agrees the case with the owning team within 28 days of referral.

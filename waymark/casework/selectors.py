@@ -51,7 +51,13 @@ def reporting_centre_visibility(user) -> Q | None:
     if not user.has_perm("casework.run_reporting_centre"):
         return None
     team_ids = list(user.teams.values_list("pk", flat=True))
-    return Q(Exists(ReportingRestriction.objects.filter(person=OuterRef("pk"), centre_id__in=team_ids)))
+    since = clock.today() - timedelta(days=CENTRE_VISIBILITY_AFTER_END_DAYS)
+    return Q(Exists(ReportingRestriction.objects.filter(person=OuterRef("pk"), centre_id__in=team_ids).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=since))))
+
+
+# A centre keeps sight of someone for a month after their reporting there ends (late outcomes, chasing).
+CENTRE_VISIBILITY_AFTER_END_DAYS = 31
 
 
 def access_case_person(user, pk) -> Person:

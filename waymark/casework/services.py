@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 
 from waymark.accounts.models import Team
 from waymark.accounts.rules import grade_at_least
@@ -849,7 +850,26 @@ def reviews_schedule(*, today: date | None = None) -> int:
     rows = [CaseReview(person_id=person_id, due_on=due or rules.next_review_due(opened.astimezone(LONDON).date()))
             for _pk, person_id, due, opened in missing]
     CaseReview.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    _review_tasks(today)
     return len(rows)
+
+
+def _review_tasks(today: date) -> int:
+    """Owner work for each review due within the lead time (one task per review, never two)."""
+    created = 0
+    soon = (CaseReview.objects.filter(completed_at__isnull=True,
+                                      due_on__lte=today + timedelta(days=rules.REVIEW_TASK_LEAD_DAYS))
+            .exclude(Exists(Task.objects.filter(dedupe_key=Concat(Value("casework.review:"), Cast("pk", CharField())))))
+            .select_related("person", "person__owning_team"))
+    for review in soon.iterator(chunk_size=500):
+        if review.person.owning_team_id is None:
+            continue
+        start = datetime.combine(review.due_on - timedelta(days=rules.REVIEW_TASK_LEAD_DAYS), time(9), tzinfo=LONDON)
+        _owner_work(actor=None, person=review.person, task_type=rules.TASK_CASE_REVIEW,
+                    title=f"Three-monthly case review due {review.due_on:%d %b %Y}: {review.person.full_name}",
+                    start=start, dedupe_key=f"casework.review:{review.pk}")
+        created += 1
+    return created
 
 
 def case_review_complete(*, actor, review: CaseReview, summary: str, next_action: str) -> CaseReview:
@@ -890,6 +910,15 @@ def case_preparation_start(*, actor, person: Person, caseworker=None, started_on
                 summary=f"Case preparation started by {caseworker.display_name}: initial preparation due "
                         f"{prep.initial_due_on:%d %b}, finalised by {prep.finalise_due_on:%d %b %Y}",
                 new={"caseworker": caseworker.pk, "finalise_due_on": prep.finalise_due_on})
+        task = _owner_work(actor=actor, person=person, task_type=rules.TASK_CASE_PREPARATION,
+                           title=f"Prepare the case for removal: {person.full_name}",
+                           description=f"Initial preparation by {prep.initial_due_on:%d %b %Y}; finalise with a senior "
+                                       f"caseworker by {prep.finalise_due_on:%d %b %Y}",
+                           start=datetime.combine(started_on, time(9), tzinfo=LONDON),
+                           dedupe_key=f"casework.preparation:{prep.pk}")
+        if task.assignee_id != caseworker.pk and task.is_active:
+            task.assignee_id, task.allocated_at = caseworker.pk, clock.now()
+            task.save(update_fields=["assignee", "allocated_at"])
     return prep
 
 
@@ -919,6 +948,7 @@ def case_preparation_finalise(*, actor, prep: CasePreparation, senior) -> CasePr
     _raise(errors)
     prep.finalised_on, prep.senior = clock.today(), senior
     prep.save(update_fields=["finalised_on", "senior"])
+    _close_tasks(actor=actor, prefix=f"casework.preparation:{prep.pk}", outcome="finalised")
     _record(actor=actor, verb="casework.preparation_finalised", target=prep, person=prep.person,
             summary=f"Case preparation finalised with {senior.display_name} in {prep.days_taken} days "
                     f"(target {rules.CASE_PREP_TOTAL_WEEKS * 7})", new={"days": prep.days_taken})

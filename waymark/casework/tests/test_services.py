@@ -299,6 +299,12 @@ def test_reviews_are_scheduled_every_3_months_and_overdue_is_visible(owner, pers
         assert services.reviews_schedule() == 0
         review = person.case_reviews.get()
         assert review.due_on == date(2027, 2, 18)
+        assert not Task.objects.filter(task_type=rules.TASK_CASE_REVIEW).exists()  # not due soon yet
+    with clock.frozen(NOW + timedelta(days=80)):
+        services.reviews_schedule()
+        services.reviews_schedule()
+        task = Task.objects.get(task_type=rules.TASK_CASE_REVIEW, person=person)
+        assert task.assignee == owner and task.due_at.astimezone(clock.LONDON).date() == date(2027, 2, 18)
     with clock.frozen(NOW + timedelta(days=100)):
         assert selectors.data_quality(owner)["review_overdue"].count() == 1
         services.case_review_complete(actor=owner, review=review, summary="ETD chased", next_action="Interview")
@@ -309,12 +315,15 @@ def test_case_preparation_is_tracked_against_8_weeks(frozen, owner, person, team
     senior = user_make("case_owner", teams["owning"], grade=Grade.HEO)
     prep = services.case_preparation_start(actor=owner, person=person)
     assert (prep.initial_due_on - TODAY).days == 14 and (prep.finalise_due_on - TODAY).days == 56
+    task = Task.objects.get(task_type=rules.TASK_CASE_PREPARATION, person=person)
+    assert task.assignee == owner and task.due_at.astimezone(clock.LONDON).date() == prep.finalise_due_on
     with pytest.raises(ValidationError):
         services.case_preparation_finalise(actor=owner, prep=prep, senior=senior)
     services.case_preparation_initial_done(actor=owner, prep=prep)
     with pytest.raises(ValidationError):
         services.case_preparation_finalise(actor=owner, prep=prep, senior=owner)
     services.case_preparation_finalise(actor=owner, prep=prep, senior=senior)
+    assert Task.objects.get(pk=task.pk).status == "done"
     rows = selectors.preparation_by_caseworker(owner)
     assert rows[0]["finalised"] == 1 and rows[0]["on_time"] == 1
 

@@ -132,3 +132,14 @@ def test_removals_and_gatekeeping_pages(scene, removals_officer):
     assert client.get("/casework/charters/new/").status_code == 200
     assert client.get("/casework/figures/").status_code == 200
     assert client.get("/casework/figures.csv").status_code == 200
+
+
+def test_centre_staff_see_the_people_who_report_at_their_centre_and_no_one_else(scene, teams, person, centre_officer):
+    from waymark.people.selectors import person_can_view
+
+    other_centre = user_make("reporting_centre", teams["other_centre"])
+    assert person_can_view(centre_officer, person)
+    assert not person_can_view(other_centre, person)
+    ReportingRestriction.objects.filter(person=person).update(ends_on=TODAY - timedelta(days=40),
+                                                              starts_on=TODAY - timedelta(days=100))
+    assert not person_can_view(centre_officer, person)
