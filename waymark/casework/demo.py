@@ -293,7 +293,7 @@ def _non_compliance(*, open_runs, today, anchor, rng, counts) -> None:
                         title=f"Missed reporting ({d.case[0]} in a row): band {d.band}", assignee_id=d.owner,
                         allocated_at=opened if d.owner else None, created_at=opened,
                         priority=50 - d.band * 5, priority_reason=f"Band {d.band} missed reporting",
-                        dedupe_key=f"casework.missed:demo:{d.person_id}")
+                        dedupe_key=f"casework.missed:{nc.pk}:{nc.event_id}")
             task.due_at, task.deadline_inputs = deadline_compute(f"casework_contact_band_{d.band}", opened,
                                                                  queue.team.nation)
             task.deadline_rule = f"casework_contact_band_{d.band}"
@@ -361,6 +361,12 @@ def _absconders(*, cases, today, rng, scale, counts) -> None:
     counts["declarations"] = len(declarations)
 
 
+def _working_days(day: date, n: int) -> date:
+    from waymark.core.calendars import add_working_days
+
+    return add_working_days(_at(day, 9), n, "england-and-wales").astimezone(LONDON).date()
+
+
 def _any_user() -> int:
     return User.objects.filter(is_machine=False).order_by("pk").values_list("pk", flat=True).first()
 
@@ -424,7 +430,7 @@ def _progression(*, cases, staff, today, anchor, rng, counts) -> None:
             decided = received + timedelta(days=rng.randint(2, 14)) if rng.random() < 0.8 else None
             submissions.append(FurtherSubmission(
                 person_id=d.person_id, received_on=received, grounds=grounds, summary="Further representations",
-                decision_due_on=received + timedelta(days=7),
+                decision_due_on=_working_days(received, rules.FURTHER_SUBMISSIONS_WORKING_DAYS),
                 decided_on=decided if decided and decided <= today else None,
                 decision=rng.choice(["rejected", "rejected", "fresh_claim"]) if decided and decided <= today else ""))
             if rng.random() < 0.3:
