@@ -12,7 +12,7 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from waymark.accounts.roles import register_role_permissions
         from waymark.casework import sweeps
-        from waymark.casework.selectors import reporting_centre_visibility
+        from waymark.casework.selectors import intake_visibility, reporting_centre_visibility
         from waymark.core.navigation import NavItem, register_nav
         from waymark.people.selectors import register_visibility_rule
         from waymark.people.tabs import PersonTab, register_person_tab
@@ -33,6 +33,7 @@ class CaseworkConfig(AppConfig):
         register_role_permissions("performance_analyst", {"casework.view_casework_mi"})
         register_role_permissions("assurance", {"casework.view_case", "casework.view_casework_mi"})
         register_visibility_rule("reporting_centre", reporting_centre_visibility)
+        register_visibility_rule("casework_intake", intake_visibility)
         task_types_register()
         for name, fn in sweeps.SWEEPS.items():
             with contextlib.suppress(ValueError):

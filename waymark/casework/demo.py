@@ -188,6 +188,11 @@ def _cases(*, owned, longest, anchor, today, rng, scale, counts) -> list[DemoCas
     n_abs = round(len(free) * ABSCONDERS_AT_X1 / NON_DETAINED_AT_X1)
     for i, d in enumerate(free):
         d.absconder, d.reporting = i < n_abs, i >= n_abs
+    # 001 §6.24: some released more than 12 months ago still have no deportation decision.
+    long_ago = today - relativedelta(months=rules.DECISION_OVERDUE_MONTHS)
+    overdue = [d.person_id for d in free if d.release and d.release < long_ago and rng.random() < 0.06]
+    pm.Person.objects.filter(pk__in=overdue).update(deportation_decision_date=None, deportation_order_date=None)
+    counts["decision_overdue"] = len(overdue)
     counts["cases"], counts["non_detained"] = len(demo), len(free)
     counts["reporting"], counts["absconders"] = len(free) - n_abs, n_abs
     return demo
@@ -223,8 +228,10 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
     ReportingRestriction.objects.bulk_create(restrictions, batch_size=2000)
     counts["restrictions"] = len(restrictions)
     events, case_updates, open_runs = [], [], []
+    reporters = [d.person_id for d in plans if not d.absconder]
+    drifters = set(rng.sample(reporters, round(len(reporters) * DRIFTING_SHARE)))
     for d, r in zip(plans, restrictions, strict=True):
-        drifting = d.absconder or rng.random() < DRIFTING_SHARE
+        drifting = d.absconder or d.person_id in drifters
         run, last_attended, first_missed = 0, None, None
         for day in rules.event_days(starts_on=r.starts_on, ends_on=r.ends_on, frequency_days=r.frequency_days,
                                     first=history_start, last=horizon):
@@ -534,7 +541,9 @@ def _removals(*, cases, nationality, teams, today, anchor, rng, scale, counts) -
     for person_id in removed_iter:
         add(person_id, fy_start + timedelta(days=rng.randrange(fy_days)))
     RemovalDirection.objects.bulk_create(directions, batch_size=2000)
+    owners = {c.person_id: c.owner for c in cases}
     Barrier.objects.bulk_create([Barrier(person_id=d.person_id, barrier_type=b, started_on=d.planned_for,
+                                         owner_id=owners.get(d.person_id),
                                          reopened_by_removal=d, recorded_at=_at(d.planned_for, 19),
                                          detail="Re-opened by the failed removal")
                                  for d, b in reopened], batch_size=2000)

@@ -60,6 +60,13 @@ def reporting_centre_visibility(user) -> Q | None:
 CENTRE_VISIBILITY_AFTER_END_DAYS = 31
 
 
+def intake_visibility(user) -> Q | None:
+    """Intake sees the people referred to criminal casework and awaiting its checks."""
+    if not user.has_perm("casework.manage_intake"):
+        return None
+    return Q(Exists(Referral.objects.filter(person=OuterRef("pk"), status=ReferralStatus.AWAITING_CHECKS)))
+
+
 def access_case_person(user, pk) -> Person:
     return _access(user, pk)
 

@@ -143,3 +143,14 @@ def test_centre_staff_see_the_people_who_report_at_their_centre_and_no_one_else(
     ReportingRestriction.objects.filter(person=person).update(ends_on=TODAY - timedelta(days=40),
                                                               starts_on=TODAY - timedelta(days=100))
     assert not person_can_view(centre_officer, person)
+
+
+def test_intake_sees_people_awaiting_its_checks(frozen, teams, owner):
+    from waymark.casework.tests.conftest import person_make
+    from waymark.people.selectors import person_can_view
+
+    unowned = person_make(None, None, family_name="Unowned")
+    assert not person_can_view(owner, unowned)
+    referral = services.referral_create(actor=None, person=unowned)
+    assert person_can_view(owner, unowned)
+    assert signed_in(owner).get(f"/casework/referrals/{referral.pk}/").status_code == 200
