@@ -443,6 +443,7 @@ def mi_figures(*, weeks: int = 8) -> dict[str, Any]:
         {"label": "No fixed abode", "people": nfa_total, "reoffended": nfa_re,
          "rate": round(100 * nfa_re / nfa_total, 1) if nfa_total else None},
     ]
+    disparity = outcomes_by_nationality(non_detained)
     vr = Counter(VoluntaryReturnOffer.objects.values_list("outcome", flat=True))
     further = FurtherSubmission.objects.filter(decided_on__isnull=False)
     return {
@@ -466,9 +467,48 @@ def mi_figures(*, weeks: int = 8) -> dict[str, Any]:
         "further_decided": further.count(),
         "further_on_time": further.filter(decided_on__lte=models_f("decision_due_on")).count(),
         "figure_6": figure_6, "figure_8": figure_8, "charters": charters, "gatekeeping": gatekeeping,
-        "reoffending": reoffending,
+        "reoffending": reoffending, "disparity": disparity,
         "voluntary_return": {"offered": sum(vr.values()), "referred": vr["referred"], "departed": vr["departed"]},
     }
+
+
+DISPARITY_TOP = 10
+
+
+def outcomes_by_nationality(non_detained: QuerySet[Case]) -> list[dict[str, Any]]:
+    """Fair treatment: the same outcomes, rate per nationality (the ten largest groups), so a
+    manager can see a group declared absconder or detained far more often than the rest."""
+    from waymark.people.countries import country_name
+    from waymark.people.models import PersonNationality
+
+    people = dict(non_detained.values_list("person_id", "absconder_since"))
+    nationality: dict[int, str] = {}
+    for person_id, country in PersonNationality.objects.filter(person_id__in=list(people)).order_by("pk").values_list(
+            "person_id", "country"):
+        nationality.setdefault(person_id, country)
+    detention = Counter()
+    for person_id, decision in DetentionRequest.objects.filter(person_id__in=list(people)).values_list(
+            "person_id", "decision"):
+        detention[(nationality.get(person_id), decision)] += 1
+    groups = Counter(nationality.get(p) for p in people)
+    absconders = Counter(nationality.get(p) for p, since in people.items() if since)
+    rows = []
+    total_abs = sum(absconders.values())
+    for country, n in groups.most_common(DISPARITY_TOP):
+        accepted, rejected = detention[(country, "accepted")], detention[(country, "rejected")]
+        rows.append({"country": country_name(country) if country else "Not recorded", "people": n,
+                     "absconder_rate": round(100 * absconders[country] / n, 1) if n else None,
+                     "detention_requests": accepted + rejected + detention[(country, "pending")],
+                     "detention_accepted_rate": round(100 * accepted / (accepted + rejected), 1)
+                     if accepted + rejected else None})
+    everyone = len(people)
+    accepted = sum(v for (_c, d), v in detention.items() if d == "accepted")
+    decided = accepted + sum(v for (_c, d), v in detention.items() if d == "rejected")
+    rows.append({"country": "All non-detained", "people": everyone,
+                 "absconder_rate": round(100 * total_abs / everyone, 1) if everyone else None,
+                 "detention_requests": sum(detention.values()),
+                 "detention_accepted_rate": round(100 * accepted / decided, 1) if decided else None})
+    return rows
 
 
 def models_f(name: str):

@@ -406,3 +406,16 @@ def test_commissions_need_a_restriction(frozen, owner, person):
     with pytest.raises(ValidationError):
         services.commission_request(actor=owner, person=person, kind="etd_interview", instructions="x")
     assert not Commission.objects.exists()
+
+
+def test_outcomes_by_nationality_compare_each_group_with_everyone(frozen, owner, removals_officer, teams):
+    jamaican = person_make(teams["owning"], owner, family_name="One")
+    for person in (jamaican, person_make(teams["owning"], owner, family_name="Two")):
+        services.case_ensure(actor=owner, person=person)
+    Case.objects.filter(person=jamaican).update(absconder_since=TODAY)
+    request = services.detention_request(actor=owner, person=jamaican, grounds="Absconded")
+    services.detention_decide(actor=removals_officer, request=request, accept=True)
+    rows = {r["country"]: r for r in selectors.mi_figures()["disparity"]}
+    assert rows["Jamaica"]["people"] == 2 and rows["Jamaica"]["absconder_rate"] == 50.0
+    assert rows["Jamaica"]["detention_accepted_rate"] == 100.0
+    assert rows["All non-detained"]["people"] == 2
