@@ -462,14 +462,22 @@ def mi_figures(*, weeks: int = 8) -> dict[str, Any]:
         "prep_on_time": sum(1 for d in finalised if d <= rules.CASE_PREP_TOTAL_WEEKS * 7),
         "prep_median_days": sorted(finalised)[len(finalised) // 2] if finalised else None,
         "barriers": barriers_by_type_and_age(), "barrier_ages": [lbl for *_r, lbl in AGE_BANDS],
-        "etd_by_country": list(EtdApplication.objects.values("country", "status").annotate(n=Count("pk"))
-                               .order_by("country", "status")),
+        "etd_by_country": etd_by_country(),
         "further_decided": further.count(),
         "further_on_time": further.filter(decided_on__lte=models_f("decision_due_on")).count(),
         "figure_6": figure_6, "figure_8": figure_8, "charters": charters, "gatekeeping": gatekeeping,
         "reoffending": reoffending, "disparity": disparity,
         "voluntary_return": {"offered": sum(vr.values()), "referred": vr["referred"], "departed": vr["departed"]},
     }
+
+
+def etd_by_country() -> list[dict[str, Any]]:
+    from waymark.people.countries import country_name
+
+    statuses = dict(rules.ETD_STATUSES)
+    return [{**row, "country_name": country_name(row["country"]), "status_label": statuses.get(row["status"], "")}
+            for row in EtdApplication.objects.values("country", "status").annotate(n=Count("pk"))
+            .order_by("country", "status")]
 
 
 DISPARITY_TOP = 10

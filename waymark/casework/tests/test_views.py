@@ -125,8 +125,11 @@ def test_a_failed_removal_for_jr_is_counted_by_reason_on_the_mi_page(owner, remo
     assert "Judicial review lodged after directions set" in row and ">1<" in row.replace(" ", "")
 
 
-def test_removals_and_gatekeeping_pages(scene, removals_officer):
+def test_removals_and_gatekeeping_pages(scene, removals_officer, owner, person):
+    services.etd_record(actor=owner, person=person, country="JAM", status="submitted", applied_on=TODAY)
     client = signed_in(removals_officer)
+    page = client.get("/casework/figures/").content.decode()
+    assert "Jamaica" in page and "Submitted to the embassy" in page
     assert client.get("/casework/removals/").status_code == 200
     assert client.get(f"/casework/charters/{scene['charter'].pk}/").status_code == 200
     assert client.get("/casework/charters/new/").status_code == 200
