@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "casework-latest.md"
-DATA_VERSION = "cw-1"
+DATA_VERSION = "cw-2"
 
 
 def db_url(suffix: str) -> str:

@@ -18,7 +18,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from waymark.core import clock  # noqa: E402
 
@@ -115,15 +115,16 @@ def part_load(args: dict) -> dict:
             NULL, '', 0, NULL, DATE %(today)s + (p.id %% 91)::int, %(now)s, %(now)s
         FROM people_person p
     """, {"today": TODAY, "now": now})
-    # Restrictions: weekly, 15% fortnightly with a reason; start days spread over the past year so
-    # every weekday is as busy as the next; centre round robin; windows 09:00 to 16:00.
+    # Restrictions: weekly, 15% fortnightly with a reason (hashed, so no centre is all fortnightly);
+    # start days spread over the past year so every weekday is as busy as the next; centre round
+    # robin; windows 09:00 to 16:00.
     sql("""
         INSERT INTO casework_reportingrestriction (person_id, centre_id, place_kind, police_station, frequency_days,
             frequency_reason, window_start, window_minutes, window_reason, detain_on_reporting, starts_on, ends_on,
             set_at, change_summary, version)
         SELECT p.id, (%(centres)s::int[])[(1 + p.id %% %(ncentres)s)::int], 'reporting_centre', '',
-            CASE WHEN p.id %% 20 < 3 THEN 14 ELSE 7 END,
-            CASE WHEN p.id %% 20 < 3 THEN 'history_of_compliance' ELSE '' END,
+            CASE WHEN abs(hashint8(p.id)) %% 100 < 15 THEN 14 ELSE 7 END,
+            CASE WHEN abs(hashint8(p.id)) %% 100 < 15 THEN 'history_of_compliance' ELSE '' END,
             TIME '09:00' + make_interval(mins => (30 * ((p.id / %(ncentres)s) %% 15))::int), 60, '', false,
             DATE %(today)s - 365 + (p.id %% 364)::int, NULL, %(now)s, '', 1
         FROM people_person p
@@ -218,13 +219,15 @@ def part_sweep(args: dict) -> dict:
     blank = scalar("SELECT count(*) FROM casework_reportingevent WHERE outcome = ''")
     # Past events all end before ANCHOR - grace; running on successive days gives the same
     # candidates each time with a new dedupe key for the centre tasks (a new day's chase).
-    services.outcomes_missing_chase(now=ANCHOR + timedelta(days=10))  # warm-up: creates the centres' queues
+    with transaction.atomic():
+        services.outcomes_missing_chase(now=ANCHOR + timedelta(days=10))  # warm-up: creates the centres' queues
     times, base_times, chased = [], [], []
     for rep in range(3):
         sql("UPDATE casework_reportingevent SET chased_at = NULL WHERE chased_at IS NOT NULL")
         now = ANCHOR + timedelta(days=rep)
         began = time.perf_counter()
-        chased.append(services.outcomes_missing_chase(now=now))
+        with transaction.atomic():  # as the sweep runner (work.sweeps.sweeps_run_all) calls it
+            chased.append(services.outcomes_missing_chase(now=now))
         times.append(time.perf_counter() - began)
         sql("UPDATE casework_reportingevent SET chased_at = NULL WHERE chased_at IS NOT NULL")
         began = time.perf_counter()

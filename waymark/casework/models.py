@@ -217,6 +217,8 @@ class ReportingEvent(models.Model):
             models.Index(fields=["person", "due_on"]),
             models.Index(fields=["due_on"], name="event_outcome_missing",
                          condition=Q(outcome="", cancelled=False)),
+            models.Index(fields=["centre", "due_on"], name="event_centre_outcome_missing",
+                         condition=Q(outcome="", cancelled=False)),
         ]
 
     def __str__(self) -> str:

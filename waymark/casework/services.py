@@ -691,14 +691,15 @@ def outcomes_missing_chase(*, now: datetime | None = None) -> int:
     todays = [e.pk for e in candidates.filter(due_on=cutoff.date()).only("due_on", "window_start", "window_minutes")
               if _window_end(e) > cutoff]
     candidates = candidates.exclude(pk__in=todays)
-    by_centre = dict(candidates.values_list("centre_id").annotate(n=_count()).values_list("centre_id", "n"))
-    chased = candidates.update(chased_at=now)
-    for centre in Team.objects.filter(pk__in=by_centre):
-        work.task_create(actor=None, task_type=rules.TASK_OUTCOMES_MISSING,
-                         title=f"Record outcomes: {by_centre[centre.pk]} past reporting events have none",
-                         queue=team_queue(centre, "interviews", "Interviews"),
-                         description="Each event with no outcome is listed on the centre's day list for its date.",
-                         dedupe_key=f"reporting.outcomes_missing:{centre.pk}:{local.date().isoformat()}")
+    with transaction.atomic():  # marked chased and the centres' tasks created together, or neither
+        by_centre = dict(candidates.values_list("centre_id").annotate(n=_count()).values_list("centre_id", "n"))
+        chased = candidates.update(chased_at=now)
+        for centre in Team.objects.filter(pk__in=by_centre):
+            work.task_create(actor=None, task_type=rules.TASK_OUTCOMES_MISSING,
+                             title=f"Record outcomes: {by_centre[centre.pk]} past reporting events have none",
+                             queue=team_queue(centre, "interviews", "Interviews"),
+                             description="Each event with no outcome is listed on the centre's day list for its date.",
+                             dedupe_key=f"reporting.outcomes_missing:{centre.pk}:{local.date().isoformat()}")
     return chased
 
 
