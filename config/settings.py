@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "waymark.documents",
     "waymark.monitoring",
     "waymark.casework",
+    "waymark.operations",
+    "waymark.guidance",
     "waymark.api",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include("waymark.documents.urls")),
     path("monitoring/", include("waymark.monitoring.urls")),
     path("casework/", include("waymark.casework.urls")),
+    path("operations/", include("waymark.operations.urls")),
     path("audit/", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),

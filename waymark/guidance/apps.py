@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class GuidanceConfig(AppConfig):
+    name = "waymark.guidance"
+    label = "guidance"
+    verbose_name = "Guidance hub: searchable, versioned guidance readable on a phone"
+    default_auto_field = "django.db.models.BigAutoField"
