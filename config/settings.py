@@ -99,7 +99,7 @@ MIDDLEWARE = [
 ]
 
 # Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
-WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework"]
+WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework", "waymark.operations", "waymark.guidance"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

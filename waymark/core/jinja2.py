@@ -97,6 +97,13 @@ def session_timeout() -> dict[str, int]:
     return rule()
 
 
+def guidance_for_step(step_key: str):
+    """The guidance page for a journey step, or None (``waymark.guidance``)."""
+    from waymark.guidance.selectors import guidance_for_step as select
+
+    return select(step_key)
+
+
 def environment(**options) -> Environment:
     options.pop("loader", None)
     loader = ChoiceLoader(
@@ -130,6 +137,7 @@ def environment(**options) -> Environment:
             "mark_safe": mark_safe,
             "nav_items": nav_items,
             "session_timeout": session_timeout,
+            "guidance_for_step": guidance_for_step,
         }
     )
     env.filters.update({"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time})
