@@ -8,6 +8,8 @@ SCOPES = (
     "correspondence:read",
     "correspondence:write",
     "monitoring:read",
+    # A police force's machine client answering operational notification forms (operations §3).
+    "operations:notifications",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

@@ -523,3 +523,69 @@ def models_f(name: str):
     from django.db.models import F
 
     return F(name)
+
+
+# ------------------------------------------------------------------------------------------------
+# For other modules: what happened to a person afterwards (enforcement operations' measures of effect)
+
+# Read in this order: the first that applies is the person's outcome.
+REMOVAL_OUTCOME_LABELS = {
+    "removed": "Removed",
+    "returned": "Returned voluntarily",
+    "detained": "Detained",
+    "released": "Released (reporting or case closed)",
+    "case_open": "Case open",
+}
+_OUTCOME_CHUNK = 900  # keeps each IN (...) under SQLite's bound-parameter limit
+
+
+def removal_outcomes_for_people(person_ids) -> dict[int, str]:
+    """For each person known to criminal casework, what happened: ``removed`` (removal directions
+    carried out, or the case closed as removed), ``returned`` (left under a voluntary-return
+    offer), ``detained`` (case detained, or a request to detain accepted), ``released`` (a
+    reporting restriction in force, or the case closed) or ``case_open``. People casework has no
+    record of are left out. ``person_ids`` is ids, or a queryset of ids (read as a subquery).
+    Read-only; keys of ``REMOVAL_OUTCOME_LABELS``."""
+    if isinstance(person_ids, QuerySet):
+        chunks: list = [person_ids]  # one subquery each, however many people
+    else:
+        ids = sorted({int(pk) for pk in person_ids if pk is not None})
+        chunks = [ids[start:start + _OUTCOME_CHUNK] for start in range(0, len(ids), _OUTCOME_CHUNK)]
+    today = clock.today()
+    found: dict[int, set[str]] = defaultdict(set)
+    for chunk in chunks:
+        for pk in RemovalDirection.objects.filter(person_id__in=chunk, status=RemovalStatus.REMOVED).values_list(
+                "person_id", flat=True):
+            found[pk].add("removed")
+        for pk, status, detained in Case.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "status", "detained"):
+            found[pk].add({CaseStatus.REMOVED: "removed", CaseStatus.CLOSED: "released"}.get(status, "case_open"))
+            if detained and status == CaseStatus.OPEN:
+                found[pk].add("detained")
+        for pk in VoluntaryReturnOffer.objects.filter(person_id__in=chunk, outcome="departed").values_list(
+                "person_id", flat=True):
+            found[pk].add("returned")
+        for pk in DetentionRequest.objects.filter(person_id__in=chunk, decision=GatekeepingDecision.ACCEPTED
+                                                  ).values_list("person_id", flat=True):
+            found[pk].add("detained")
+        for pk in ReportingRestriction.objects.filter(person_id__in=chunk, starts_on__lte=today).filter(
+                Q(ends_on__isnull=True) | Q(ends_on__gte=today)).values_list("person_id", flat=True):
+            found[pk].add("released")
+    return {pk: next(key for key in REMOVAL_OUTCOME_LABELS if key in outcomes) for pk, outcomes in found.items()}
+
+
+def removal_outcome_dates_for_people(person_ids) -> dict[int, date]:
+    """For people removed or returned (see ``removal_outcomes_for_people``), the day they left: the
+    removal date of directions carried out, or the departure date of a voluntary return. Read-only."""
+    ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    left: dict[int, date] = {}
+    for start in range(0, len(ids), _OUTCOME_CHUNK):
+        chunk = ids[start:start + _OUTCOME_CHUNK]
+        for pk, day in RemovalDirection.objects.filter(person_id__in=chunk, status=RemovalStatus.REMOVED).values_list(
+                "person_id", "planned_for"):
+            left[pk] = min(day, left.get(pk, day))
+        for pk, day in VoluntaryReturnOffer.objects.filter(person_id__in=chunk, outcome="departed",
+                                                           departed_on__isnull=False).values_list(
+                "person_id", "departed_on"):
+            left[pk] = min(day, left.get(pk, day))
+    return left

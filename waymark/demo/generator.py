@@ -881,6 +881,10 @@ def demo_load(
             from waymark.casework.demo import casework_demo_load
 
             counts.update(casework_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
+        if importlib.util.find_spec("waymark.operations.demo") is not None:
+            from waymark.operations.demo import operations_demo_load
+
+            counts.update(operations_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
 
         if correspondence:
             with transaction.atomic():

@@ -23,9 +23,23 @@ class OperationsConfig(AppConfig):
         register_role_permissions("police_partner", {"operations.answer_notifications"})
 
         # --- planning and authorisation (views.py) ---
-        # register_nav(NavItem("Enforcement visits", "operations:home", "operations.view_operations", 40))
+        from waymark.core.navigation import NavItem, register_nav
+
+        register_nav(NavItem("Enforcement visits", "operations:home", "operations.view_operations", 40))
+        register_nav(NavItem("Authorisations", "operations:authorisations", "operations.authorise_visits", 41))
+        register_nav(NavItem("Notification forms", "operations:partner-home", "operations.answer_notifications", 42))
         # --- field (field_views.py) ---
+        from waymark.core.navigation import NavItem as FieldNavItem
+        from waymark.core.navigation import register_nav as field_register_nav
+
+        field_register_nav(FieldNavItem("In the field", "operations:field-visits",
+                                        "operations.record_field_entries", 43))
         # --- measures (measures_views.py) ---
+        from waymark.core.navigation import NavItem as MeasuresNavItem
+        from waymark.core.navigation import register_nav as measures_register_nav
+
+        measures_register_nav(MeasuresNavItem("Enforcement measures", "operations:measures",
+                                              "operations.view_operations_measures", 82))
         # --- end ---
         from waymark.operations import setup
         setup.task_types_register()

@@ -47,7 +47,7 @@ class PoliceForce(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120, unique=True)
     intelligence_unit_phone = models.CharField(max_length=30, blank=True)
-    partners = models.ManyToManyField(USER, blank=True, related_name="police_forces",
+    partners: models.ManyToManyField = models.ManyToManyField(USER, blank=True, related_name="police_forces",
                                       help_text="Police partner users who answer this force's forms")
 
     class Meta:
@@ -115,7 +115,7 @@ class IntelligencePackage(models.Model):
     source = models.CharField(max_length=30, choices=_choices(rules.INTELLIGENCE_SOURCES))
     received_on = models.DateField()
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="intelligence")
-    subjects = models.ManyToManyField(PERSON, blank=True, related_name="+")
+    subjects: models.ManyToManyField = models.ManyToManyField(PERSON, blank=True, related_name="+")
     subject_descriptions = models.TextField(blank=True, help_text="Named subjects not yet matched to a person")
     summary = models.TextField()
     harm = models.CharField(max_length=10, choices=_choices(rules.HARM_LEVELS))
@@ -179,7 +179,7 @@ class Visit(models.Model):
     partner_agencies = models.JSONField(default=list, blank=True)
     planned_start = models.DateTimeField()
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="visits")
-    subjects = models.ManyToManyField(PERSON, blank=True, related_name="+")
+    subjects: models.ManyToManyField = models.ManyToManyField(PERSON, blank=True, related_name="+")
     intended_power = models.CharField(max_length=20, choices=_choices(rules.POWERS_OF_ENTRY), blank=True)
     community_impact = models.TextField(blank=True, help_text="Community impact considered for every visit")
     risk_rating = models.CharField(max_length=5, choices=_choices(rules.RATINGS), blank=True)

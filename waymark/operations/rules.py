@@ -249,6 +249,35 @@ DEMO_CRITICAL_INCIDENTS_PER_4000 = 6
 DEMO_NRM_REFERRALS_PER_YEAR = 24
 DEMO_OFFICERS_PER_VISIT = (6, 12)
 
+# --- §9 Measures of effort and effect (H3) ----------------------------------------------------------
+# Brief §9: the measures cover a period; by default the last 12 months up to today.
+MEASURES_DEFAULT_MONTHS = 12
+# 003 Figure 5 and footnote 15: the top ten nationalities, British citizens left out (no right-to-
+# work restriction); their count is shown beside the table.
+NATIONALITY_TOP = 10
+NATIONALITY_EXCLUDED = frozenset({"GBR"})
+# 003 Figure 4: the top ten sectors; the rest are one row.
+SECTOR_TOP = 10
+# 003 rec 6, Figure 8: red / amber / green against a target. A measure within this fraction of
+# its target (on the wrong side) is amber; further off is red. Each measure may set its own.
+OBJECTIVE_AMBER_MARGIN_DEFAULT = 0.1
+RAG_TOLERANCE = 1e-9  # floating-point slack, so 85.5 against 95 with a 0.1 margin is amber
+RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No data"}
+
+
+def rag_status(*, value: float | None, target: float, higher_is_better: bool = True,
+               amber_margin: float = OBJECTIVE_AMBER_MARGIN_DEFAULT) -> str:
+    """Green when the target is met; amber when short of it by no more than ``amber_margin`` x
+    the target (an absolute margin when the target is 0); red beyond; "none" with no figure."""
+    if value is None:
+        return "none"
+    band = abs(target) * amber_margin if target else amber_margin
+    gap = (target - value) if higher_is_better else (value - target)
+    if gap <= RAG_TOLERANCE:
+        return "green"
+    return "amber" if gap <= band + RAG_TOLERANCE else "red"
+# --- end measures ---
+
 # --- Work -----------------------------------------------------------------------------------------
 QUEUE_AUTHORISATION = "ops-authorisation"
 TASK_AUTHORISE = "ops_authorise_visit"
@@ -258,3 +287,28 @@ TASK_CLOSE = "ops_close_visit"
 TASK_INTELLIGENCE = "ops_assess_intelligence"
 DEADLINE_ONF_RESPONSE = "ops_onf_response_72_hours"
 DEADLINE_CLOSURE = "ops_closure_48_hours"
+
+# --- Planning and authorisation (H1) -----------------------------------------------------------------
+# Authorisation and briefing tasks fall due at the visit's planned start (a deadline of 0 hours
+# counted from planned_start): there is no point authorising or briefing after it.
+DEADLINE_BEFORE_VISIT = "ops_before_visit"
+TASK_PLAN_CHANGED = "ops_plan_changed"
+# The police machine client's scope for answering notification forms through the API (brief §3).
+NOTIFICATION_API_SCOPE = "operations:notifications"
+# Lists of visits and intelligence packages on the planning pages.
+PLANNING_PAGE_SIZE = 25
+# --- end planning and authorisation ---
+
+# --- Field, debrief and closure (H2) ---------------------------------------------------------------
+# An entry may carry a phone time up to this long before the visit was marked deployed in Waymark
+# (the team sets off and the first arrival can be stamped before the OIC's deploy reaches the
+# server; brief §6 "each entry is stamped with time").
+FIELD_BEFORE_DEPLOYMENT_MARGIN = timedelta(minutes=30)
+# At most this many entries in one offline replay batch (brief §6 "Offline"; one phone's shift).
+FIELD_BATCH_MAX = 100
+# The phone retries the offline queue this often while entries wait (milliseconds, field.mjs
+# reads it from the page).
+FIELD_RETRY_INTERVAL_MS = 15_000
+# Machine clients never record field entries: officers send them from a signed-in phone session.
+FIELD_API_SCOPE = "operations:field"
+# --- end field, debrief and closure ---

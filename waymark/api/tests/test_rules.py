@@ -8,7 +8,8 @@ def test_the_api_numbers_are_pinned():
     assert rules.MAX_ATTACHMENTS_PER_ITEM == 10
     assert rules.SECRET_BYTES == 32
     assert set(rules.SCOPES) == {"persons:read", "persons:write", "tasks:read", "tasks:write",
-                                 "correspondence:read", "correspondence:write", "monitoring:read"}
+                                 "correspondence:read", "correspondence:write", "monitoring:read",
+                                 "operations:notifications"}
 
 
 def test_a_page_size_over_the_maximum_is_capped(api, world):

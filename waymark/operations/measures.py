@@ -1,0 +1,512 @@
+"""Measures of effort and effect, live from the records (brief operations.md §9; seed 003 Figures
+3-6 and 8, §5.27, §5.62, §6.52, §7.22-7.23).
+
+Reads only. Every figure is for a ``Period`` (by default the last ``rules.MEASURES_DEFAULT_MONTHS``
+months up to today) and optionally one team, over the same base: the visits *undertaken* in the
+period (deployed or closed, by planned date; ``visits_undertaken``). Legacy records imported from the
+pocket notebook count too, which is how "no rating" appears (003 §5.27).
+
+The measures of effect follow each person encountered as an offender through their person record
+to what criminal casework recorded afterwards (``casework.selectors.removal_outcomes_for_people``):
+removed, returned, detained, released, case open, or not known.
+
+``REGISTRY`` names every single-number measure by a stable key (``ObjectiveMeasure.measure_key``):
+key -> ``Measure(label, function, unit)``, each function taking ``(period, team)``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from waymark.accounts.models import Team
+from waymark.casework import selectors as casework_selectors
+from waymark.core import clock
+from waymark.operations import rules
+from waymark.operations.models import (
+    CriticalIncident,
+    Debrief,
+    EmployerSanction,
+    Encounter,
+    NotificationForm,
+    SafeguardingRecord,
+    Seizure,
+    Visit,
+    VisitOfficer,
+    VisitStatus,
+)
+from waymark.people.countries import country_name
+
+UNDERTAKEN = (VisitStatus.DEPLOYED, VisitStatus.CLOSED)
+NO_RATING = "none"
+EFFECT_LABELS = {**casework_selectors.REMOVAL_OUTCOME_LABELS, "not_known": "Not known (no casework record yet)"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` to ``end``, both days included (Europe/London)."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=clock.LONDON)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.LONDON)
+
+    def __str__(self) -> str:
+        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+
+
+def period_default() -> Period:
+    today = clock.today()
+    return Period(today - relativedelta(months=rules.MEASURES_DEFAULT_MONTHS) + timedelta(days=1), today)
+
+
+def measure_teams() -> QuerySet[Team]:
+    """The teams the filter offers: every ICE team, and any other team that owns a visit."""
+    return Team.objects.filter(Q(slug__startswith="ice-") | Q(pk__in=Visit.objects.values("team_id"))).order_by("name")
+
+
+def visits_undertaken(period: Period, team: Team | None = None) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(status__in=UNDERTAKEN, planned_start__gte=period.since, planned_start__lt=period.until)
+    return qs.filter(team=team) if team is not None else qs
+
+
+def _pct(part: int | float, whole: int | float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def by_key(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["key"]: r for r in rows}
+
+
+def _rows(counts: dict[str, int], labels: dict[str, str], total: int) -> list[dict[str, Any]]:
+    return [{"key": key, "label": label, "n": counts.get(key, 0), "pct": _pct(counts.get(key, 0), total)}
+            for key, label in labels.items()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Effort: visits (003 Figures 3, 4 and 6; §5.62)
+
+RATING_LABELS = {**rules.RATINGS, NO_RATING: "No rating"}
+
+
+def visits_by_rating(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """Figure 3: visits by EPA risk rating, "no rating" included (003 §5.27)."""
+    counts = Counter({r or NO_RATING: n for r, n in visits_undertaken(period, team).values_list("risk_rating")
+                      .annotate(n=Count("pk")).values_list("risk_rating", "n")})
+    return _rows(counts, RATING_LABELS, sum(counts.values()))
+
+
+def visits_by_team(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """Visits by team and rating, largest first."""
+    by: dict[int, Counter] = {}
+    for team_id, rating, n in (visits_undertaken(period, team).values_list("team_id", "risk_rating")
+                               .annotate(n=Count("pk")).values_list("team_id", "risk_rating", "n")):
+        by.setdefault(team_id, Counter())[rating or NO_RATING] += n
+    names = dict(Team.objects.filter(pk__in=list(by)).values_list("pk", "name"))
+    rows = [{"team_id": pk, "team": names[pk], "n": sum(c.values()),
+             **{key: c.get(key, 0) for key in RATING_LABELS}} for pk, c in by.items()]
+    return sorted(rows, key=lambda r: (-r["n"], r["team"]))
+
+
+def visits_by_sector(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """Figure 4: the top ten sectors by share of visits; the rest in one row."""
+    pairs = list(visits_undertaken(period, team).values_list("premises__sector__name")
+                 .annotate(n=Count("pk")).values_list("premises__sector__name", "n"))
+    pairs.sort(key=lambda p: (-p[1], p[0]))
+    total = sum(n for _s, n in pairs)
+    rows = [{"label": name, "n": n, "pct": _pct(n, total)} for name, n in pairs[:rules.SECTOR_TOP]]
+    rest = sum(n for _s, n in pairs[rules.SECTOR_TOP:])
+    if rest:
+        rows.append({"label": "All other sectors", "n": rest, "pct": _pct(rest, total)})
+    return rows
+
+
+def intended_powers(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """Figure 6: the intended power of entry as a share of visits; none recorded counts as other."""
+    counts: Counter = Counter()
+    for power, n in (visits_undertaken(period, team).values_list("intended_power").annotate(n=Count("pk"))
+                     .values_list("intended_power", "n")):
+        counts[power if power in rules.POWERS_OF_ENTRY else "other"] += n
+    return _rows(counts, rules.POWERS_OF_ENTRY, sum(counts.values()))
+
+
+def _joint_q() -> Q:
+    return Q(visit_type="joint_operation") | ~Q(partner_agencies=[])
+
+
+def joint_operations(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """003 §5.62: the share of visits that were joint operations with a partner agency."""
+    qs = visits_undertaken(period, team)
+    total = qs.count()
+    joint = qs.filter(_joint_q()).count()
+    return {"n": joint, "total": total, "pct": _pct(joint, total)}
+
+
+# ------------------------------------------------------------------------------------------------
+# Effort: people encountered (Figure 5 and footnote 15)
+
+
+def _encounters(period: Period, team: Team | None) -> QuerySet[Encounter]:
+    return Encounter.objects.filter(visit__in=visits_undertaken(period, team))
+
+
+def nationalities(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """Figure 5: the top ten nationalities encountered, with arrests, British citizens left out
+    (footnote 15: they were the most encountered, with no restriction on their right to work)."""
+    encountered: Counter = Counter()
+    arrested: Counter = Counter()
+    for code, action, n in (_encounters(period, team).values_list("nationality", "action").annotate(n=Count("pk"))
+                            .values_list("nationality", "action", "n")):
+        encountered[code] += n
+        if action == "arrest":
+            arrested[code] += n
+    excluded = {code: encountered.get(code, 0) for code in sorted(rules.NATIONALITY_EXCLUDED)}
+    ranked = sorted(((code, n) for code, n in encountered.items()
+                     if code and code not in rules.NATIONALITY_EXCLUDED), key=lambda p: (-p[1], p[0]))
+    rows = [{"code": code, "label": country_name(code), "encountered": n, "arrested": arrested.get(code, 0)}
+            for code, n in ranked[:rules.NATIONALITY_TOP]]
+    return {"rows": rows, "excluded": [{"code": c, "label": country_name(c), "encountered": n}
+                                       for c, n in excluded.items()],
+            "not_recorded": encountered.get("", 0), "encountered": sum(encountered.values()),
+            "arrested": sum(arrested.values())}
+
+
+def encounter_outcomes(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    counts = Counter(dict(_encounters(period, team).values_list("result").annotate(n=Count("pk"))
+                          .values_list("result", "n")))
+    return _rows(counts, rules.ENCOUNTER_RESULTS, sum(counts.values()))
+
+
+def offender_actions(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    counts = Counter(dict(_encounters(period, team).filter(result="offender").values_list("action")
+                          .annotate(n=Count("pk")).values_list("action", "n")))
+    return _rows(counts, rules.OFFENDER_ACTIONS, sum(counts.values()))
+
+
+# ------------------------------------------------------------------------------------------------
+# Effort: sanctions, safeguarding, incidents (Figure 8; §6.52; §1.9)
+
+
+def sanctions(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """Civil penalty referral notices, no-action notices, licensing and closure referrals."""
+    counts = Counter(dict(EmployerSanction.objects.filter(visit__in=visits_undertaken(period, team))
+                          .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
+    return [{"key": k, "label": label, "n": counts.get(k, 0)} for k, label in rules.SANCTION_KINDS.items()]
+
+
+def safeguarding(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """NRM and social-services referrals, vulnerability and section 55 issues (Figure 8)."""
+    counts = Counter(dict(SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team))
+                          .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
+    return [{"key": k, "label": label, "n": counts.get(k, 0)} for k, label in rules.SAFEGUARDING_KINDS.items()]
+
+
+def _safeguarding_count(kind: str) -> Callable[[Period, Team | None], int]:
+    def count(period: Period, team: Team | None = None) -> int:
+        return SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team), kind=kind).count()
+    return count
+
+
+def _sanction_count(kind: str) -> Callable[[Period, Team | None], int]:
+    def count(period: Period, team: Team | None = None) -> int:
+        return EmployerSanction.objects.filter(visit__in=visits_undertaken(period, team), kind=kind).count()
+    return count
+
+
+def nrm_where_indicators_pct(period: Period, team: Team | None = None) -> float | None:
+    """Of the visits where vulnerability or modern-slavery indicators were recorded, the share with
+    an NRM referral."""
+    records = SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team))
+    flagged = set(records.filter(kind__in=["vulnerability", "nrm"]).values_list("visit_id", flat=True))
+    referred = set(records.filter(kind="nrm").values_list("visit_id", flat=True))
+    return _pct(len(referred & flagged), len(flagged))
+
+
+def critical_incidents(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """003 §1.9: critical incidents, and per 1,000 visits."""
+    visits = visits_undertaken(period, team)
+    n = CriticalIncident.objects.filter(visit__in=visits).count()
+    total = visits.count()
+    return {"n": n, "per_1000": round(1000 * n / total, 2) if total else None, "total": total}
+
+
+# ------------------------------------------------------------------------------------------------
+# Quality of the work: intelligence, briefing, closure
+
+
+def intelligence_accuracy(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
+    """From the debriefs: was the intelligence accurate, partly accurate or inaccurate?"""
+    counts = Counter(dict(Debrief.objects.filter(visit__in=visits_undertaken(period, team))
+                          .values_list("intelligence_accuracy").annotate(n=Count("pk"))
+                          .values_list("intelligence_accuracy", "n")))
+    return _rows(counts, rules.INTELLIGENCE_ACCURACY, sum(counts.values()))
+
+
+def intelligence_accurate_pct(period: Period, team: Team | None = None) -> float | None:
+    return next(r["pct"] for r in intelligence_accuracy(period, team) if r["key"] == "accurate")
+
+
+def _accepted_q() -> Q:
+    return Q(briefing_accepted_at__isnull=False, briefing_plan_version=F("visit__plan_version"))
+
+
+def briefing_acceptance(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """Officers assigned to the visits undertaken, and how many accepted the briefing for the plan
+    that was carried out (003 §6.5-6.7)."""
+    officers = VisitOfficer.objects.filter(visit__in=visits_undertaken(period, team))
+    total = officers.count()
+    accepted = officers.filter(_accepted_q()).count()
+    visits_short = officers.exclude(_accepted_q()).values("visit_id").distinct().count()
+    return {"assigned": total, "accepted": accepted, "pct": _pct(accepted, total), "visits_short": visits_short}
+
+
+def closure(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """Time from the visit (its planned start) to closure: median hours, the share closed by
+    ``closure_due_at`` (``rules.CLOSURE_DUE`` after the visit, 003 §6.33), and the visits overdue for
+    closure now."""
+    closed = visits_undertaken(period, team).filter(status=VisitStatus.CLOSED, closed_at__isnull=False)
+    hours = [(closed_at - planned).total_seconds() / 3600
+             for closed_at, planned in closed.values_list("closed_at", "planned_start")]
+    on_time = closed.filter(closure_due_at__isnull=False, closed_at__lte=F("closure_due_at")).count()
+    return {"closed": len(hours), "median_hours": round(statistics.median(hours), 1) if hours else None,
+            "on_time": on_time, "on_time_pct": _pct(on_time, len(hours)),
+            "overdue_now": overdue_closures(team).count(), "due_hours": int(rules.CLOSURE_DUE.total_seconds() // 3600)}
+
+
+def overdue_closures(team: Team | None = None) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(status=VisitStatus.DEPLOYED, closure_due_at__lt=clock.now())
+    return qs.filter(team=team) if team is not None else qs
+
+
+# ------------------------------------------------------------------------------------------------
+# Effect: what happened afterwards to the people encountered as offenders (003 §7.22-7.23)
+
+
+def effect(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """Each person encountered as an offender on a visit in the period, counted once, by what
+    criminal casework recorded afterwards. An offender with no person record is "not known"."""
+    offenders = _encounters(period, team).filter(result="offender")
+    unlinked = offenders.filter(person__isnull=True).count()
+    # A merged record's history lives on the survivor.
+    linked = (offenders.filter(person__isnull=False).annotate(pid=Coalesce("person__merged_into", "person"))
+              .order_by().values_list("pid", flat=True).distinct())
+    people = set(linked)
+    outcomes = casework_selectors.removal_outcomes_for_people(linked)
+    counts = Counter(outcomes.get(pid, "not_known") for pid in people)
+    counts["not_known"] += unlinked
+    total = sum(counts.values())
+    return {"rows": _rows(counts, EFFECT_LABELS, total), "people": total, "linked": len(people), "unlinked": unlinked}
+
+
+def effect_removed_or_returned_pct(period: Period, team: Team | None = None) -> float | None:
+    return _effect_pct(effect(period, team), ("removed", "returned"))
+
+
+def effect_linked_pct(period: Period, team: Team | None = None) -> float | None:
+    result = effect(period, team)
+    return _pct(result["people"] - result["unlinked"], result["people"])
+
+
+# ------------------------------------------------------------------------------------------------
+# The registry of single-number measures (for objectives and the summary cards)
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    function: Callable[[Period, Team | None], float | int | None]
+    unit: str  # "count", "percent", "hours", "per 1,000 visits"
+    # The same figure read from ``measures_all``'s result, so a page that has it does not recount.
+    from_figures: Callable[[dict[str, Any]], float | int | None] | None = None
+
+
+def _rated_pct(rows: list[dict[str, Any]]) -> float | None:
+    total = sum(r["n"] for r in rows)
+    return _pct(total - next(r["n"] for r in rows if r["key"] == NO_RATING), total)
+
+
+def _rating_pct(period: Period, team: Team | None = None) -> float | None:
+    return _rated_pct(visits_by_rating(period, team))
+
+
+def _effect_pct(result: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    return _pct(sum(r["n"] for r in result["rows"] if r["key"] in keys), result["people"])
+
+
+REGISTRY: dict[str, Measure] = {
+    "visits": Measure("Visits undertaken", lambda p, t=None: visits_undertaken(p, t).count(), "count"),
+    "visits_risk_rated_pct": Measure("Visits with a risk rating", _rating_pct, "percent",
+                                     lambda f: _rated_pct(f["by_rating"])),
+    "visits_no_rating": Measure("Visits with no risk rating",
+                                lambda p, t=None: visits_undertaken(p, t).filter(risk_rating="").count(), "count"),
+    "joint_operations_pct": Measure("Joint operations", lambda p, t=None: joint_operations(p, t)["pct"], "percent",
+                                    lambda f: f["joint"]["pct"]),
+    "encounters": Measure("People encountered", lambda p, t=None: _encounters(p, t).count(), "count"),
+    "arrests": Measure("Arrests", lambda p, t=None: _encounters(p, t).filter(action="arrest").count(), "count"),
+    "civil_penalty_referrals": Measure("Civil penalty referral notices", _sanction_count("civil_penalty_referral"),
+                                       "count"),
+    "licensing_referrals": Measure("Licensing review referrals", _sanction_count("licensing_review"), "count"),
+    "closure_referrals": Measure("Closure notice referrals", _sanction_count("closure_notice"), "count"),
+    "nrm_referrals": Measure("NRM referrals", _safeguarding_count("nrm"), "count"),
+    "nrm_where_indicators_pct": Measure("NRM referrals where indicators were found", nrm_where_indicators_pct,
+                                        "percent"),
+    "social_services_referrals": Measure("Social services referrals", _safeguarding_count("social_services"),
+                                         "count"),
+    "s55_issues": Measure("Children's welfare (section 55) issues", _safeguarding_count("s55"), "count"),
+    "critical_incidents": Measure("Critical incidents", lambda p, t=None: critical_incidents(p, t)["n"], "count"),
+    "critical_incidents_per_1000": Measure("Critical incidents per 1,000 visits",
+                                           lambda p, t=None: critical_incidents(p, t)["per_1000"],
+                                           "per 1,000 visits", lambda f: f["incidents"]["per_1000"]),
+    "intelligence_accurate_pct": Measure("Intelligence accurate (from debriefs)", intelligence_accurate_pct,
+                                         "percent", lambda f: by_key(f["accuracy"])["accurate"]["pct"]),
+    "briefing_acceptance_pct": Measure("Briefings accepted by the officers assigned",
+                                       lambda p, t=None: briefing_acceptance(p, t)["pct"], "percent",
+                                       lambda f: f["briefing"]["pct"]),
+    "closed_within_due_pct": Measure("Visits closed within 48 hours", lambda p, t=None: closure(p, t)["on_time_pct"],
+                                     "percent", lambda f: f["closure"]["on_time_pct"]),
+    "closure_median_hours": Measure("Median hours to closure", lambda p, t=None: closure(p, t)["median_hours"],
+                                    "hours", lambda f: f["closure"]["median_hours"]),
+    "closures_overdue": Measure("Visits overdue for closure now", lambda p, t=None: overdue_closures(t).count(),
+                                "count"),
+    "offenders_linked_pct": Measure("Offenders linked to a person record", effect_linked_pct, "percent",
+                                    lambda f: _pct(f["effect"]["people"] - f["effect"]["unlinked"],
+                                                   f["effect"]["people"])),
+    "offenders_removed_or_returned_pct": Measure("Offenders since removed or returned",
+                                                 effect_removed_or_returned_pct, "percent",
+                                                 lambda f: _effect_pct(f["effect"], ("removed", "returned"))),
+}
+
+
+def measure_value(key: str, period: Period, team: Team | None = None) -> float | int | None:
+    return REGISTRY[key].function(period, team)
+
+
+def measures_all(period: Period, team: Team | None = None) -> dict[str, Any]:
+    """Everything the measures page and its CSV show."""
+    return {
+        "period": period, "team": team,
+        "by_rating": visits_by_rating(period, team), "by_team": visits_by_team(period, team),
+        "by_sector": visits_by_sector(period, team), "powers": intended_powers(period, team),
+        "joint": joint_operations(period, team), "nationalities": nationalities(period, team),
+        "encounter_outcomes": encounter_outcomes(period, team), "offender_actions": offender_actions(period, team),
+        "sanctions": sanctions(period, team), "safeguarding": safeguarding(period, team),
+        "incidents": critical_incidents(period, team), "accuracy": intelligence_accuracy(period, team),
+        "briefing": briefing_acceptance(period, team), "closure": closure(period, team),
+        "effect": effect(period, team),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Data quality (brief issue 5 item 11): each list is a queryset of rows that link to a visit
+
+DATA_QUALITY_LABELS = {
+    "no_rating": "Visits with no risk rating",
+    "unsealed_exhibit": "Seized property not signed off (the unsealed exhibit)",
+    "unaccepted_briefing": "Authorised or deployed visits with a briefing not accepted",
+    "thin_debrief": f"Debriefs shorter than {rules.DEBRIEF_MIN_WORDS} words",
+    "overdue_closure": "Visits overdue for closure",
+    "onf_not_returned": "Notification forms not returned by the police in time",
+}
+
+
+def _dq_no_rating() -> QuerySet[Visit]:
+    return Visit.objects.filter(risk_rating="").exclude(status=VisitStatus.CANCELLED).order_by("-planned_start", "-pk")
+
+
+def _dq_unsealed() -> QuerySet[Seizure]:
+    return (Seizure.objects.filter(property_signed_off_at__isnull=True).select_related("visit")
+            .order_by("-visit__planned_start", "pk"))
+
+
+def _dq_unaccepted() -> QuerySet[Visit]:
+    short = VisitOfficer.objects.exclude(_accepted_q()).values("visit_id")
+    return (Visit.objects.filter(status__in=[VisitStatus.AUTHORISED, VisitStatus.DEPLOYED], pk__in=short)
+            .annotate(not_accepted=Count("officers", filter=~Q(officers__briefing_accepted_at__isnull=False,
+                                                                  officers__briefing_plan_version=F("plan_version"))))
+            .order_by("planned_start", "pk"))
+
+
+def _dq_thin_debrief() -> list[Debrief]:
+    fields = list(rules.DEBRIEF_SECTIONS)
+    thin = [d for d in Debrief.objects.only("pk", "visit_id", "submitted_at", *fields).order_by("-submitted_at", "-pk")
+            .iterator(chunk_size=2000) if d.word_count < rules.DEBRIEF_MIN_WORDS]
+    visits = Visit.objects.in_bulk([d.visit_id for d in thin])
+    for d in thin:
+        d.visit = visits[d.visit_id]
+    return thin
+
+
+def _dq_overdue() -> QuerySet[Visit]:
+    return overdue_closures().order_by("closure_due_at", "pk")
+
+
+def _dq_onf() -> QuerySet[NotificationForm]:
+    return (NotificationForm.objects.filter(returned_at__isnull=True, response_due_at__lt=clock.now())
+            .exclude(visit__status=VisitStatus.CANCELLED).select_related("visit", "police_force")
+            .order_by("response_due_at", "pk"))
+
+
+DATA_QUALITY_RULES: dict[str, Callable[[], Any]] = {
+    "no_rating": _dq_no_rating, "unsealed_exhibit": _dq_unsealed, "unaccepted_briefing": _dq_unaccepted,
+    "thin_debrief": _dq_thin_debrief, "overdue_closure": _dq_overdue, "onf_not_returned": _dq_onf,
+}
+
+
+def data_quality_list(key: str):
+    """The rows breaking one data-quality rule (a queryset, or a list for the debrief word count)."""
+    return DATA_QUALITY_RULES[key]()
+
+
+def data_quality_counts() -> dict[str, int]:
+    counts = {}
+    for key, rows in ((k, f()) for k, f in DATA_QUALITY_RULES.items()):
+        counts[key] = len(rows) if isinstance(rows, list) else rows.count()
+    return counts
+
+
+# ------------------------------------------------------------------------------------------------
+# Objectives with their live red / amber / green status (003 rec 6, Figure 8)
+
+
+def objectives_with_status(period: Period, team: Team | None = None, *, include_inactive: bool = False,
+                           figures: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each objective with its measures' live figures and status; ``figures`` (from
+    ``measures_all`` for the same period and team) saves recounting what the page already has."""
+    from waymark.operations.models import Objective
+
+    qs = Objective.objects.prefetch_related("measures").order_by("title")
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    cache: dict[str, Any] = {}
+    result = []
+    for objective in qs:
+        rows = []
+        for m in objective.measures.all():
+            spec = REGISTRY.get(m.measure_key)
+            if spec is None:
+                rows.append({"measure": m, "label": f"Unknown measure {m.measure_key}", "value": None,
+                             "unit": "", "status": "none"})
+                continue
+            if m.measure_key not in cache:
+                cache[m.measure_key] = (spec.from_figures(figures) if figures is not None and spec.from_figures
+                                        else spec.function(period, team))
+            value = cache[m.measure_key]
+            rows.append({"measure": m, "label": spec.label, "value": value, "unit": spec.unit,
+                         "status": rules.rag_status(value=value, target=m.target, higher_is_better=m.higher_is_better,
+                                                    amber_margin=m.amber_margin)})
+        result.append({"objective": objective, "measures": rows})
+    return result
