@@ -24,7 +24,7 @@ from waymark.accounts.models import Team, User
 from waymark.accounts.roles import ROLES
 from waymark.core import clock
 
-MACHINE_ROLES = {"supplier", "police_partner"}
+MACHINE_ROLES = {"supplier"}
 _ARG = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 SKIP_PREFIXES = (*THIRD_PARTY_PREFIXES, "api/", "accounts/sign-out", "accounts/keep-alive")
 

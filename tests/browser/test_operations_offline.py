@@ -54,6 +54,10 @@ def _queue(page) -> list[dict]:
     return page.evaluate("() => JSON.parse(localStorage.getItem('waymark:field-queue:v1') || '[]')")
 
 
+def _no_signal(route) -> None:
+    route.abort("internetdisconnected")
+
+
 def _waiting(page) -> str:
     return page.locator("[data-field-queue-count]").inner_text()
 
@@ -83,6 +87,10 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(brows
         page.goto(field_url)
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
+        # No signal. Chromium's offline emulation reaches a freshly loaded document a moment after it
+        # starts, so the API is also cut off at the context's network layer, which every page of
+        # the context has from its first request: nothing reaches Waymark until the signal is back.
+        context.route("**/api/v1/operations/**", _no_signal)
         context.set_offline(True)
         page.wait_for_function("() => navigator.onLine === false")
 
@@ -125,6 +133,7 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(brows
 
         time.sleep(2)  # a gap between writing the entries and the signal coming back
         went_online = datetime.now().astimezone()
+        context.unroute("**/api/v1/operations/**", _no_signal)
         context.set_offline(False)
         page.wait_for_function("() => document.querySelector('[data-field-queue-count]').textContent"
                                ".includes('Waiting to be sent: 0')", timeout=30_000)

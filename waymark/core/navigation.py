@@ -33,6 +33,10 @@ def nav_items(request) -> list[dict]:
             href = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = request.path == href or (href != "/" and request.path.startswith(href))
-        items.append({"href": href, "text": item.label, "active": active})
+        matches = request.path == href or (href != "/" and request.path.startswith(href))
+        items.append({"href": href, "text": item.label, "active": matches})
+    # One item is current: the longest matching link (/operations/field/ over /operations/).
+    best = max((i for i in items if i["active"]), key=lambda i: len(i["href"]), default=None)
+    for item in items:
+        item["active"] = item is best
     return items

@@ -304,13 +304,18 @@ def demo_users_table() -> list[dict[str, str]]:
     return rows
 
 
+# The supplier is a machine client; a police partner is an external person who signs in to answer
+# operational notification forms on the partner page (brief README, "Who uses it").
+MACHINE_ROLE_KEYS = frozenset({"supplier"})
+
+
 def users_ensure(teams: dict[str, Team]) -> tuple[dict[str, User], dict[str, list[User]], list[dict]]:
     """One demo user per role, extra caseworkers per team. Returns (by role, by team, table)."""
     password_hash = make_password(DEMO_PASSWORD)
     by_role: dict[str, User] = {}
     table = []
     for role in ROLES.values():
-        machine = role.key in {"supplier", "police_partner"}
+        machine = role.key in MACHINE_ROLE_KEYS
         username = role.key.replace("_", "-")
         team = teams.get(role.demo_team) if role.demo_team else None
         user, _ = _user_ensure(username=username, first="Demo", last=role.name.split(" (")[0],

@@ -470,6 +470,7 @@ def operations_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 20
             reference_data_ensure()
             teams = ice_teams_ensure()
             pools = officers_ensure(teams)
+            _police_partner_ensure()
         b = _Builder(rng=rng, anchor=anchor, teams=teams, pools=pools, scale=scale)
         known = _people_known_to_casework(rng)
         plan = _plan_visits(rng, scale, b.today)
@@ -483,6 +484,14 @@ def operations_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 20
     _say(progress, f"Enforcement visits {counts.get('visits', 0):,}; encounters {counts.get('encounters', 0):,}; "
                    f"field entries {counts.get('field_entries', 0):,}")
     return counts
+
+
+def _police_partner_ensure() -> None:
+    """The demo police partner answers the Metropolitan Police's forms (Central London's visits)."""
+    partner = User.objects.filter(username="police-partner").first()
+    force = m.PoliceForce.objects.filter(code="met").first()
+    if partner is not None and force is not None:
+        force.partners.add(partner)
 
 
 ORDER = [("premises", m.Premises), ("intelligence", m.IntelligencePackage),

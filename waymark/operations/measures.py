@@ -24,7 +24,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from waymark.accounts.models import Team
@@ -268,9 +269,10 @@ def briefing_acceptance(period: Period, team: Team | None = None) -> dict[str, A
     """Officers assigned to the visits undertaken, and how many accepted the briefing for the plan
     that was carried out (003 §6.5-6.7)."""
     officers = VisitOfficer.objects.filter(visit__in=visits_undertaken(period, team))
-    total = officers.count()
-    accepted = officers.filter(_accepted_q()).count()
-    visits_short = officers.exclude(_accepted_q()).values("visit_id").distinct().count()
+    # One pass over the officers: counted, accepted, and the visits where someone had not.
+    row = officers.aggregate(total=Count("pk"), accepted=Count("pk", filter=_accepted_q()),
+                             visits_short=Count("visit_id", distinct=True, filter=~_accepted_q()))
+    total, accepted, visits_short = row["total"], row["accepted"], row["visits_short"]
     return {"assigned": total, "accepted": accepted, "pct": _pct(accepted, total), "visits_short": visits_short}
 
 
@@ -279,12 +281,31 @@ def closure(period: Period, team: Team | None = None) -> dict[str, Any]:
     ``closure_due_at`` (``rules.CLOSURE_DUE`` after the visit, 003 §6.33), and the visits overdue for
     closure now."""
     closed = visits_undertaken(period, team).filter(status=VisitStatus.CLOSED, closed_at__isnull=False)
-    hours = [(closed_at - planned).total_seconds() / 3600
-             for closed_at, planned in closed.values_list("closed_at", "planned_start")]
-    on_time = closed.filter(closure_due_at__isnull=False, closed_at__lte=F("closure_due_at")).count()
-    return {"closed": len(hours), "median_hours": round(statistics.median(hours), 1) if hours else None,
-            "on_time": on_time, "on_time_pct": _pct(on_time, len(hours)),
+    on_time_q = Q(closure_due_at__isnull=False, closed_at__lte=F("closure_due_at"))
+    row = closed.aggregate(n=Count("pk"), on_time=Count("pk", filter=on_time_q))
+    n, on_time = row["n"], row["on_time"]
+    median = _median_hours_to_closure(closed) if n else None
+    return {"closed": n, "median_hours": round(median, 1) if median is not None else None,
+            "on_time": on_time, "on_time_pct": _pct(on_time, n),
             "overdue_now": overdue_closures(team).count(), "due_hours": int(rules.CLOSURE_DUE.total_seconds() // 3600)}
+
+
+class _MedianDuration(Aggregate):
+    """PostgreSQL's ordered-set median over an interval."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def _median_hours_to_closure(closed: QuerySet[Visit]) -> float | None:
+    """The median of closed_at - planned_start in hours: in the database on PostgreSQL, in Python on
+    SQLite (which has no ordered-set aggregates)."""
+    if connection.vendor == "postgresql":
+        value = closed.aggregate(m=_MedianDuration(F("closed_at") - F("planned_start")))["m"]
+        return value.total_seconds() / 3600 if value is not None else None
+    hours = [(c - p).total_seconds() / 3600 for c, p in closed.values_list("closed_at", "planned_start")]
+    return statistics.median(hours) if hours else None
 
 
 def overdue_closures(team: Team | None = None) -> QuerySet[Visit]:

@@ -286,6 +286,19 @@ def partner_forms(user) -> QuerySet[NotificationForm]:
             .select_related("visit", "visit__premises", "police_force").order_by("returned_at", "response_due_at"))
 
 
+def partner_forms_waiting(user) -> QuerySet[NotificationForm]:
+    """Forms the partner's force still has to answer, for visits that have not yet happened (a form
+    for a visit already carried out or called off is no longer asked for)."""
+    return (partner_forms(user).filter(returned_at__isnull=True, visit__planned_start__gte=clock.now(),
+                                       visit__status__in=[VisitStatus.PLANNING, VisitStatus.AUTHORISED])
+            .order_by("response_due_at", "pk"))
+
+
+def partner_forms_answered(user, *, limit: int = rules.PLANNING_PAGE_SIZE) -> list[NotificationForm]:
+    """The force's most recent answers, newest first."""
+    return list(partner_forms(user).filter(returned_at__isnull=False).order_by("-returned_at", "-pk")[:limit])
+
+
 def access_partner_form(user, pk: int) -> NotificationForm:
     form = partner_forms(user).filter(pk=pk).first()
     if form is None:

@@ -461,9 +461,10 @@ def deploy(request, pk: int):
 
 @requires(ANSWER)
 def partner_home(request):
-    forms = selectors.partner_forms(request.user)
     return render(request, "operations/partner/home.html", {
-        "waiting": [x for x in forms if x.returned_at is None], "answered": [x for x in forms if x.returned_at][:50],
+        "waiting": list(selectors.partner_forms_waiting(request.user)),
+        "answered": selectors.partner_forms_answered(request.user),
+        "response_hours": int(rules.ONF_POLICE_RESPONSE.total_seconds() // 3600),
     })
 
 

@@ -136,3 +136,11 @@ def test_api_without_the_scope_is_refused(sent, machine):
         response = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
                                HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert response.status_code == 403
+
+
+def test_a_form_for_a_visit_already_past_is_no_longer_waiting(sent, police_partner, frozen):
+    c = client_for(police_partner)
+    assert sent.visit.premises.postcode in c.get("/operations/partner/").content.decode()
+    with clock.frozen(sent.visit.planned_start + rules.ONF_POLICE_RESPONSE):
+        home = c.get("/operations/partner/").content.decode()
+    assert "Waiting for your answer (0)" in home and sent.visit.premises.postcode not in home
