@@ -7,8 +7,9 @@ import threading
 from datetime import time, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from tests.concurrency import run_at_once
 from waymark.casework import services
 from waymark.casework.models import Case, NonCompliance, ReportingEvent, ReportingRestriction
 from waymark.casework.tests.conftest import NOW, casework_reference_data, person_make, user_make
@@ -23,26 +24,7 @@ THREADS = 6
 
 
 def _run(workers) -> list[str]:
-    errors: list[str] = []
-    connections.close_all()
-    barrier = threading.Barrier(len(workers))
-
-    def wrap(fn):
-        try:
-            barrier.wait()
-            with clock.frozen(NOW):
-                fn()
-        except Exception as exc:  # reported by the test: a thread must not die silently
-            errors.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=wrap, args=(fn,)) for fn in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
+    return run_at_once(workers, at=NOW)
 
 
 def test_sweeps_running_at_once_create_each_event_once():

@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from tests.concurrency import run_at_once
 from waymark.accounts.services import roles_sync
-from waymark.core import clock
 from waymark.operations import field_services
 from waymark.operations import models as m
 from waymark.operations.tests.conftest import (
@@ -29,26 +29,7 @@ THREADS = 6
 
 
 def _run(workers) -> list[str]:
-    errors: list[str] = []
-    connections.close_all()
-    barrier = threading.Barrier(len(workers))
-
-    def wrap(fn):
-        try:
-            barrier.wait()
-            with clock.frozen(NOW):
-                fn()
-        except Exception as exc:  # reported by the test: a thread must not die silently
-            errors.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=wrap, args=(fn,)) for fn in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
+    return run_at_once(workers, at=NOW)
 
 
 def _world():
