@@ -164,7 +164,7 @@ def test_changing_the_rating_is_material(visit, oic, cio, frozen):
 # Must show: a visit cannot be deployed while one officer has not accepted the briefing
 
 
-def test_MUST_SHOW_visit_cannot_deploy_while_one_officer_has_not_accepted_the_briefing_and_can_once_they_have(
+def test_a_visit_cannot_be_deployed_while_one_officer_has_not_accepted_the_briefing_and_can_once_they_have(
         visit, oic, cio, field_officer, police_partner, subject):
     visit.subjects.add(subject)
     h.ready_but_final_check(visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner)
