@@ -145,8 +145,12 @@ def team_queue(team: Team) -> Queue:
 
 
 def _authorisation_queue(team: Team) -> Queue:
-    return Queue.objects.filter(slug=rules.QUEUE_AUTHORISATION).first() or Queue.objects.create(
-        slug=rules.QUEUE_AUTHORISATION, name="Enforcement visits: awaiting authorisation", team=team)
+    """The owning team's authorisation queue, so the team's own authorising officers see the task
+    (queues are team-scoped); created the first time the team asks for an authorisation."""
+    queue, _ = Queue.objects.get_or_create(
+        slug=f"{rules.QUEUE_AUTHORISATION}-{team.slug}"[:80],
+        defaults={"name": f"{team.name}: visits awaiting authorisation", "team": team})
+    return queue
 
 
 def _officer_task(*, actor, visit: Visit, officer, task_type: str, title: str, dedupe_key: str,

@@ -36,7 +36,9 @@ def test_authorising_above_ones_grade_is_refused_with_the_reason_and_nothing_sav
 
 def test_authorising_at_ones_grade_is_granted_and_completes_the_task(rated_visit, oic, hmi):
     task = services.authorisation_request(actor=oic, visit=rated_visit)
-    assert task.queue.slug == rules.QUEUE_AUTHORISATION and task.due_at == VISIT_AT
+    # On the owning team's own authorisation queue, where its authorising officers see it.
+    assert task.queue.team == rated_visit.team and task.queue.slug.startswith(rules.QUEUE_AUTHORISATION)
+    assert task.due_at == VISIT_AT
     authorisation = services.visit_authorise(actor=hmi, visit=rated_visit, granted=True, reason="Proportionate")
     assert authorisation.granted and authorisation.decided_grade == "SEO"
     rated_visit.refresh_from_db()
@@ -307,3 +309,20 @@ def test_reference_data_migration(db):
     assert m.Sector.objects.filter(in_sector_plan=True).exists()
     assert Queue.objects.filter(slug=rules.QUEUE_AUTHORISATION).exists()
     assert m.InterviewQuestion.objects.filter(predefined=True).count() >= 10
+
+
+def test_each_team_asks_its_own_authorising_officers(ice_team, other_ice_team, premises, frozen):
+    from waymark.accounts.models import Grade
+    from waymark.work.selectors import task_visible_queryset
+
+    from .conftest import user_make, visit_make
+
+    planner = user_make("officer_in_charge", other_ice_team, arrest_trained=True)
+    visit = visit_make(other_ice_team, premises, creator=planner)
+    h.rate(visit, planner, "green")
+    h.plan_assess(visit, planner)
+    task = services.authorisation_request(actor=planner, visit=visit)
+    theirs = user_make("authorising_officer", other_ice_team, grade=Grade.HEO)
+    elsewhere = user_make("authorising_officer", ice_team, grade=Grade.HEO)
+    assert task_visible_queryset(theirs).filter(pk=task.pk).exists()
+    assert not task_visible_queryset(elsewhere).filter(pk=task.pk).exists()
