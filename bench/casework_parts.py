@@ -10,6 +10,8 @@ import types
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import harness  # bench/harness.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -270,17 +272,7 @@ def _bench_urlconf():
     return module
 
 
-def _timed(client, url: str, n: int, warm: int = 5) -> list[float]:
-    for _ in range(warm):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(n):
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - began)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
+_timed = harness.timed_gets
 
 
 def part_pages(args: dict) -> dict:

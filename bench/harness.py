@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,3 +61,17 @@ def run_part(script: str, part: str, url: str, args, **extra) -> dict:
     if proc.returncode != 0 or result is None:
         return {"error": f"{part} failed (exit {proc.returncode})"}
     return result
+
+
+def timed_gets(client, url: str, n: int, warm: int = 5) -> list[float]:
+    """Seconds for each of ``n`` GETs of ``url`` after ``warm`` untimed ones; every answer must be 200."""
+    for _ in range(warm):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(n):
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - began)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
