@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "waymark.casework",
     "waymark.operations",
     "waymark.guidance",
+    "waymark.linkage",
     "waymark.api",
 ]
 
@@ -99,7 +100,8 @@ MIDDLEWARE = [
 ]
 
 # Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
-WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework", "waymark.operations", "waymark.guidance"]
+WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework", "waymark.operations", "waymark.guidance",
+                      "waymark.linkage"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("casework/", include("waymark.casework.urls")),
     path("operations/", include("waymark.operations.urls")),
     path("guidance/", include("waymark.guidance.urls")),  # H4 guidance hub
+    path("linkage/", include("waymark.linkage.urls")),
     path("audit/", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),

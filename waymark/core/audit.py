@@ -102,6 +102,41 @@ def audit_record(
     return event
 
 
+def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: int = 2000) -> int:
+    """Append many entries at once (a bulk import writing thousands of records): the same chain,
+    the same lock, one INSERT per batch. Each entry has the keyword arguments of ``audit_record``
+    (``action``, ``verb``, ``target_type``, ``target_id``, ``person_id``, ``payload``...)."""
+    if not entries:
+        return 0
+    acting = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = user.get_username() if user else (acting.client_label or "system")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        previous = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
+        previous = previous or GENESIS_HASH
+        now = clock.now()
+        events = []
+        for entry in entries:
+            if entry["action"] not in AuditAction.values:
+                raise ValueError(f"Unknown audit action {entry['action']!r}")
+            target_id = entry.get("target_id", "")
+            event = AuditEvent(
+                occurred_at=now, actor=user, actor_label=label, channel=acting.channel,
+                action=entry["action"], verb=entry["verb"], target_type=entry.get("target_type", ""),
+                target_id=str(target_id) if target_id != "" else "", person_id=entry.get("person_id"),
+                payload=_json_safe(entry.get("payload") or {}), recipient=entry.get("recipient", ""),
+                purpose=entry.get("purpose", ""), request_id=acting.request_id, previous_hash=previous,
+            )
+            event.entry_hash = compute_hash(previous, event)
+            previous = event.entry_hash
+            events.append(event)
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    return len(events)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int

@@ -890,6 +890,10 @@ def demo_load(
             from waymark.operations.demo import operations_demo_load
 
             counts.update(operations_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
+        if importlib.util.find_spec("waymark.linkage.demo") is not None:
+            from waymark.linkage.demo import linkage_demo_load
+
+            counts.update(linkage_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress))
 
         if correspondence:
             with transaction.atomic():

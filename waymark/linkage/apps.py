@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    name = "waymark.linkage"
+    label = "linkage"
+    verbose_name = "Record linkage and legacy import"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from waymark.linkage import setup
+
+        setup.roles_register()
+        setup.nav_register()
+        setup.task_types_register()

@@ -1,0 +1,106 @@
+"""Record linkage and legacy import: every numbered rule, each in one place (brief linkage.md;
+seed 001 §6.9-§6.23, §6.40-§6.48).
+
+Figures the brief calls configuration read ``settings.WAYMARK_LINKAGE`` first, so a deployment can
+change them without a code change. ``tests/test_rules.py`` pins every number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+def _configured(name: str, default: Any) -> Any:
+    return getattr(settings, "WAYMARK_LINKAGE", {}).get(name, default)
+
+
+# --- §1 Imports ------------------------------------------------------------------------------------
+# The largest file an import accepts. A national CID extract is split into files of this size.
+MAX_FILE_BYTES_DEFAULT = 50 * 1024 * 1024
+# The most rows one file may hold (a guard against a runaway spreadsheet export).
+MAX_ROWS_DEFAULT = 1_000_000
+# How many rejected rows the report page lists before it paginates.
+REPORT_PAGE_SIZE = 50
+# Progress is saved every this many rows, so the progress page moves without slowing the import.
+PROGRESS_EVERY_ROWS = 500
+
+
+def max_file_bytes() -> int:
+    return int(_configured("MAX_FILE_BYTES", MAX_FILE_BYTES_DEFAULT))
+
+
+def max_rows() -> int:
+    return int(_configured("MAX_ROWS", MAX_ROWS_DEFAULT))
+
+
+# --- §2 Linking: thresholds on the match probability ----------------------------------------------
+# Chosen from measured precision and recall on generated data with known truth (docs/modules/
+# linkage.md, "Choosing the thresholds"; `make bench` prints the figures at these values).
+# At or above UPPER: linked automatically. Between LOWER and UPPER: clerical review. Below LOWER:
+# kept apart.
+UPPER_THRESHOLD_DEFAULT = 0.99
+LOWER_THRESHOLD_DEFAULT = 0.80
+
+
+def upper_threshold() -> float:
+    return float(_configured("UPPER_THRESHOLD", UPPER_THRESHOLD_DEFAULT))
+
+
+def lower_threshold() -> float:
+    return float(_configured("LOWER_THRESHOLD", LOWER_THRESHOLD_DEFAULT))
+
+
+def band_for(probability: float) -> str:
+    """'auto', 'review' or 'apart' for a pair's match probability."""
+    if probability >= upper_threshold():
+        return "auto"
+    if probability >= lower_threshold():
+        return "review"
+    return "apart"
+
+
+# Incremental linking (one new record against the population) returns at most this many candidates.
+INCREMENTAL_MAX_CANDIDATES = 5
+# Records sampled for estimating u probabilities by random sampling when training the model.
+TRAINING_MAX_PAIRS = 2_000_000
+
+# --- §3 Bulk checks --------------------------------------------------------------------------------
+# A potential match in a bulk check must be reviewed within this many UK working days; the count of
+# unreviewed potential matches is shown until it is zero (001 §6.22-§6.23: 27,991 never analysed).
+BULK_MATCH_REVIEW_WORKING_DAYS = 10
+
+# --- Work ------------------------------------------------------------------------------------------
+QUEUE_REVIEW = "linkage-review"
+QUEUE_BULK_CHECK = "linkage-bulk-check"
+TASK_REVIEW_PAIR = "linkage.review_pair"
+TASK_REVIEW_BULK_MATCH = "linkage.review_bulk_match"
+TASK_NEW_CRIMINALITY = "linkage.new_criminality"
+# A clerical review pair is decided within this many UK working days.
+REVIEW_PAIR_WORKING_DAYS = 5
+DEADLINE_REVIEW_PAIR = "linkage_review_pair"
+DEADLINE_BULK_MATCH = "linkage_bulk_match"
+# The owner acts on criminality not previously known within this many UK working days.
+NEW_CRIMINALITY_WORKING_DAYS = 5
+DEADLINE_NEW_CRIMINALITY = "linkage_new_criminality"
+
+# --- H4 (review pages) -----------------------------------------------------------------------------
+# The review queue filters its pairs by band of match probability, so a reviewer can take the
+# near-certain ones first: (key, label, lowest probability in the band), highest band first.
+REVIEW_BANDS: tuple[tuple[str, str, float], ...] = (
+    ("high", "Likely: 90% or more", 0.90),
+    ("middle", "Possible: 75% to 90%", 0.75),
+    ("low", "Doubtful: below 75%", 0.0),
+)
+# Rows per page on the review queue and the run history.
+REVIEW_QUEUE_PAGE_SIZE = 50
+RUN_LIST_PAGE_SIZE = 25
+
+# --- H2 ---
+# Import pages: imports listed per page, and how often the progress page reloads while an import
+# runs (a <meta http-equiv="refresh">: no script).
+IMPORT_LIST_PAGE_SIZE = 25
+IMPORT_PROGRESS_REFRESH_SECONDS = 5
+# Example values shown under each column on the mapping page.
+IMPORT_MAPPING_EXAMPLE_ROWS = 3
