@@ -84,6 +84,7 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/em.py $(EM_BENCH_ARGS)
 	$(PY) bench/casework.py $(CW_BENCH_ARGS)
 	$(PY) bench/operations.py $(OPS_BENCH_ARGS)
+	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node_modules and local data
 	rm -rf $(VENV) node_modules var

@@ -49,6 +49,16 @@ def _sign_in(page, base: str, username: str, password: str) -> None:
     page.wait_for_url(base + "/")
 
 
+def _queues_ensure() -> None:
+    from waymark.accounts.models import Team
+    from waymark.linkage import rules
+    from waymark.work.models import Queue
+
+    team = Team.objects.get_or_create(slug="records", defaults={"name": "Records and linkage", "unit": "Records"})[0]
+    for slug in (rules.QUEUE_REVIEW, rules.QUEUE_BULK_CHECK):
+        Queue.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team})
+
+
 def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy_file):
     from waymark.linkage import import_services, services
     from waymark.linkage.models import (
@@ -61,6 +71,7 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     )
     from waymark.linkage.tests.review_fixtures import PASSWORD
 
+    _queues_ensure()  # an earlier transactional test may have flushed the migration's queues
     base = live_server.url
     _sign_in(page, base, manager.username, PASSWORD)
 

@@ -239,13 +239,39 @@ def model_train(records: Sequence[dict[str, Any]] | pa.Table, *, seed: int = 202
             session.close()
 
 
-@dataclass(frozen=True)
 class PairScore:
-    id_l: str
-    id_r: str
-    match_probability: float
-    match_weight: float
-    contributions: list[dict[str, Any]]
+    """One scored pair. ``contributions`` (per comparison: label, weight, Bayes factor, the two
+    values) is read from the prediction table only when asked for: a national run scores millions
+    of pairs and shows reasons for few."""
+
+    __slots__ = ("_contributions", "_source", "guarded", "id_l", "id_r", "match_probability", "match_weight")
+
+    def __init__(self, id_l: str, id_r: str, match_probability: float, match_weight: float,
+                 contributions: list[dict[str, Any]] | None = None, source: tuple | None = None,
+                 guarded: bool = False) -> None:
+        self.id_l, self.id_r = id_l, id_r
+        self.match_probability, self.match_weight = match_probability, match_weight
+        self.guarded = guarded
+        self._contributions = contributions
+        self._source = source
+
+    @property
+    def contributions(self) -> list[dict[str, Any]]:
+        if self._contributions is None:
+            if self._source is None:
+                return []
+            table, index, labels = self._source
+            self._contributions = _contributions(table.slice(index, 1).to_pylist()[0], labels)
+            self._source = None
+        return self._contributions
+
+    def swapped(self) -> PairScore:
+        return PairScore(self.id_r, self.id_l, self.match_probability, self.match_weight,
+                         [{**c, "left": c["right"], "right": c["left"]} for c in self.contributions],
+                         guarded=self.guarded)
+
+    def __repr__(self) -> str:
+        return f"PairScore({self.id_l!r}, {self.id_r!r}, {self.match_probability:.4f})"
 
 
 def _contributions(row: dict[str, Any], level_labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
@@ -282,16 +308,40 @@ def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
 
 
 def _scores(frame, settings: dict[str, Any], *, with_contributions: bool = True) -> list[PairScore]:
-    arrow = frame.as_pyarrow_table() if hasattr(frame, "as_pyarrow_table") else None
-    rows = arrow.to_pylist() if arrow is not None else frame.as_record_dict()
+    table = frame.as_pyarrow_table()
     labels = _level_labels(settings)
+    ids_l = [str(v) for v in table.column("unique_id_l").to_pylist()]
+    ids_r = [str(v) for v in table.column("unique_id_r").to_pylist()]
+    probabilities = [float(v) for v in table.column("match_probability").to_pylist()]
+    weights = [float(v) for v in table.column("match_weight").to_pylist()]
+    guarded = _guarded(table)
     # DuckDB returns rows in no set order (threads): sort, so that a run is repeatable.
-    rows.sort(key=lambda row: (-float(row["match_probability"]), str(row["unique_id_l"]), str(row["unique_id_r"])))
-    return [PairScore(
-        id_l=row["unique_id_l"], id_r=row["unique_id_r"],
-        match_probability=float(row["match_probability"]), match_weight=float(row["match_weight"]),
-        contributions=_contributions(row, labels) if with_contributions else [],
-    ) for row in rows]
+    order = sorted(range(len(ids_l)), key=lambda i: (-probabilities[i], ids_l[i], ids_r[i]))
+    return [PairScore(ids_l[i], ids_r[i], probabilities[i], weights[i],
+                      source=(table, i, labels) if with_contributions else None, guarded=guarded[i])
+            for i in order]
+
+
+# Levels (gamma values, counted from the bottom non-null level at 0) that the twins guard reads.
+_NAME_FORENAMES_DIFFER = {2, 0}  # "Surname the same, forename different" and "Names different"
+_IDENTIFIER_SAME = 2  # "Same Home Office reference" / "Same Police National Computer ID"
+
+
+def _guarded(table) -> list[bool]:
+    """Pairs the model scores high that must still go to a person: the forenames differ and no
+    identifier agrees. Twins and siblings share a surname, a date of birth, an address and a
+    nationality, which the model (assuming the fields independent) adds up to near certainty;
+    only the forename and their own references tell them apart (brief linkage.md §1)."""
+    names = table.column("gamma_name").to_pylist()
+    home_office = table.column("gamma_home_office_ref").to_pylist()
+    pnc = table.column("gamma_pnc_id").to_pylist()
+    return [n in _NAME_FORENAMES_DIFFER and h != _IDENTIFIER_SAME and p != _IDENTIFIER_SAME
+            for n, h, p in zip(names, home_office, pnc, strict=True)]
+
+
+def linked(score: PairScore, threshold: float) -> bool:
+    """Whether a pair is linked automatically: at or above the threshold and not guarded."""
+    return score.match_probability >= threshold and not score.guarded
 
 
 def pairs_predict(records: Sequence[dict[str, Any]] | pa.Table, model: dict[str, Any], *,
@@ -327,11 +377,7 @@ def pairs_between(left: Sequence[dict[str, Any]] | pa.Table, right: Sequence[dic
         left_ids = set(left_t.column("unique_id").to_pylist())
         out = []
         for score in _scores(frame, settings):
-            if score.id_l in left_ids:
-                out.append(score)
-            else:
-                out.append(PairScore(score.id_r, score.id_l, score.match_probability, score.match_weight,
-                                     [{**c, "left": c["right"], "right": c["left"]} for c in score.contributions]))
+            out.append(score if score.id_l in left_ids else score.swapped())
         return out
     finally:
         if own:

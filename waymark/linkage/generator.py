@@ -408,9 +408,11 @@ class _Builder:
                 used.add(value)
                 return value
 
+    # No 'B' prefix: the platform demo's people hold B-numbers, and generated legacy records must not
+    # claim a demo person's Home Office reference.
     def _ho_ref(self) -> str:
         rng = self.rng
-        return self._unique(self.used_refs, lambda: f"{rng.choice('HHHMMBS')}{rng.randint(1000000, 9999999)}")
+        return self._unique(self.used_refs, lambda: f"{rng.choice('HHHMMS')}{rng.randint(1000000, 9999999)}")
 
     def _pnc(self, dob: date) -> str:
         rng = self.rng
@@ -610,7 +612,11 @@ def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
     for person in population:
         person.unit = (b.criminal_owner if person.criminal else b.other_owner).pick(random_)
     if figure3:
-        chosen = rng.sample(range(len(population)), sum(FIGURE3_COUNTS.values()))
+        # Twins are kept out of the Figure 3 people: telling twins apart is the review queue's
+        # work, and the demo's Figure 3 is a count of people, not of the model's hardest pairs.
+        twinned = {p.twin_of for p in population if p.twin_of}
+        eligible = [i for i, p in enumerate(population) if not p.twin_of and p.key not in twinned]
+        chosen = rng.sample(eligible, sum(FIGURE3_COUNTS.values()))
         cursor = 0
         for category, count in FIGURE3_COUNTS.items():
             for index in chosen[cursor:cursor + count]:

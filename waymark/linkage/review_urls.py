@@ -14,4 +14,5 @@ urlpatterns: list = [
     path("runs/start/", views.run_start, name="run-start"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("match/", views.match, name="match"),
+    path("people/<int:pk>/", views.person_records, name="person"),
 ]

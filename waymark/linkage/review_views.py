@@ -226,3 +226,26 @@ def match(request):
         "form": form, "fields": form_fields(form), "candidates": candidates,
         "has_run": selectors.run_completed_exists(),
     }, status=400 if form.is_bound and form.errors else 200)
+
+
+# ------------------------------------------------------------------------------------------------
+# The person's "Linked records" tab: every source record linked to the person
+
+
+@requires("linkage.link_records")
+def person_records(request, pk: int):
+    from waymark.linkage.models import CandidatePair, SourceRecord
+    from waymark.people.selectors import access_person
+    from waymark.people.services import person_record_view
+    from waymark.people.views import person_page_context
+
+    subject = access_person(request.user, pk)
+    person_record_view(actor=request.user, person=subject, page="linked records")
+    records = list(SourceRecord.objects.filter(person=subject).select_related("import_job")
+                   .order_by("source_kind", "source_ref"))
+    ids = [r.pk for r in records]
+    pairs = (CandidatePair.objects.filter(record_l_id__in=ids) | CandidatePair.objects.filter(record_r_id__in=ids))
+    context = person_page_context(request, subject, "linkage")
+    context.update({"records": records, "open_pairs": pairs.filter(status__in=["pending", "unsure"]).distinct()
+                    .order_by("-match_probability")[:20]})
+    return render(request, "linkage/review/person_records.html", context)

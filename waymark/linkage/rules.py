@@ -89,9 +89,9 @@ DEADLINE_NEW_CRIMINALITY = "linkage_new_criminality"
 # The review queue filters its pairs by band of match probability, so a reviewer can take the
 # near-certain ones first: (key, label, lowest probability in the band), highest band first.
 REVIEW_BANDS: tuple[tuple[str, str, float], ...] = (
-    ("high", "Likely: 90% or more", 0.90),
-    ("middle", "Possible: 75% to 90%", 0.75),
-    ("low", "Doubtful: below 75%", 0.0),
+    ("high", "Likely: 95% or more", 0.95),
+    ("middle", "Possible: 90% to 95%", 0.90),
+    ("low", "Doubtful: below 90%", 0.0),
 )
 # Rows per page on the review queue and the run history.
 REVIEW_QUEUE_PAGE_SIZE = 50

@@ -191,7 +191,7 @@ def linkage_run_execute(run_id: int, *, truth: dict[str, Any] | None = None,
 
         t = time.perf_counter()
         _phase(run, "Training the model (m and u probabilities)")
-        model = engine.model_train(records, session=session)
+        model = engine.model_train(records, session=session, max_pairs=rules.TRAINING_MAX_PAIRS)
         timings["train"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -244,8 +244,8 @@ def _measure(records, scores, found, truth, run) -> dict[str, Any]:
     keyed = {uid: truth[refs[uid]] for uid in refs if refs[uid] in truth}
     ids = list(keyed)
     pairwise = engine.pairwise_accuracy(
-        [(s.id_l, s.id_r, s.match_probability) for s in scores if s.id_l in keyed and s.id_r in keyed],
-        keyed, threshold=run.upper_threshold, ids=ids)
+        [(s.id_l, s.id_r, s.match_probability if not s.guarded else 0.0) for s in scores
+         if s.id_l in keyed and s.id_r in keyed], keyed, threshold=run.upper_threshold, ids=ids)
     clustered = engine.clusters_accuracy({i: found[i] for i in ids}, keyed)
     return {"pairwise": pairwise, "clusters": clustered, "records_with_truth": len(ids)}
 
@@ -265,7 +265,7 @@ def _write_results(run: LinkageRun, records: list[dict[str, Any]], scores: list[
     decided = {(l_id, r_id): status for l_id, r_id, status in CandidatePair.objects.filter(
         status__in=[*DECIDED, PairStatus.UNSURE]).values_list("record_l_id", "record_r_id", "status")}
     links = [key(s.id_l, s.id_r) for s in scores
-             if s.match_probability >= upper and decided.get(key(s.id_l, s.id_r)) != PairStatus.NOT_MATCH]
+             if engine.linked(s, upper) and decided.get(key(s.id_l, s.id_r)) != PairStatus.NOT_MATCH]
     links += [k for k, status in decided.items() if status == PairStatus.MATCH]
     ids = [r["unique_id"] for r in records]
     found = engine.clusters(ids, [(str(a), str(b)) for a, b in links])
@@ -326,6 +326,7 @@ def _write_results(run: LinkageRun, records: list[dict[str, Any]], scores: list[
         for i in range(0, len(pks), 900):
             SourceRecord.objects.filter(pk__in=pks[i:i + 900]).update(person_id=person_id, updated_at=now)
     people_updated = len([p for p, uids in attach.items() if uids])
+    _references_attach(attach, record_by_id)
     merged = 0
     for target, others, _cluster in merges:
         for other in others:
@@ -343,6 +344,31 @@ def _write_results(run: LinkageRun, records: list[dict[str, Any]], scores: list[
     return {"clusters": found, "comparisons": len(scores), "pairs_auto": pairs_auto, "pairs_review": pairs_review,
             "people_created": len(created), "people_updated": people_updated, "people_merged": merged,
             "review_tasks": review_tasks}
+
+
+def _references_attach(attach: dict[int, list[str]], record_by_id: dict[str, dict[str, Any]]) -> None:
+    """Records that joined an existing person bring their references with them (audited through
+    ``people.services.reference_add``); a reference another person already holds is left off, as
+    the pair of people is then for review."""
+    from waymark.people.services import reference_add
+
+    for person_id, uids in attach.items():
+        if not uids:
+            continue
+        held = {(t, v) for t, v in ExternalReference.objects.filter(person_id=person_id).values_list(
+            "reference_type", "value_normalised")}
+        person = None
+        for uid in uids:
+            for reference_type, value in _references_of(record_by_id[uid]):
+                key = (reference_type, "".join(value.split()).upper())
+                if key in held:
+                    continue
+                held.add(key)
+                if ExternalReference.objects.filter(reference_type=reference_type, value_normalised=key[1]).exists():
+                    continue
+                person = person or Person.objects.get(pk=person_id)
+                reference_add(actor=None, person=person, reference_type=reference_type, value=value,
+                              source="Record linkage")
 
 
 def _person_spec(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -398,7 +424,7 @@ def _pairs_write(run, scores, found, decided, key, now) -> tuple[int, int, int]:
         k = key(s.id_l, s.id_r)
         if decided.get(k) in DECIDED:
             continue
-        if s.match_probability >= upper:
+        if engine.linked(s, upper):
             a, b = find(s.id_l), find(s.id_r)
             if a != b:
                 parent[a] = b

@@ -24,6 +24,9 @@ def nav_register() -> None:
     from waymark.core.navigation import NavItem, register_nav
 
     register_nav(NavItem("Record linkage", "linkage:home", "linkage.link_records", 70))
+    from waymark.people.tabs import PersonTab, register_person_tab
+
+    register_person_tab(PersonTab("linkage", "Linked records", "linkage:person", "linkage.link_records", 60))
 
 
 def task_types_register() -> None:

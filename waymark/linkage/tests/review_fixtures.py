@@ -44,7 +44,7 @@ CONTRIBUTIONS: list[dict[str, Any]] = [
      "bayes_factor": 2 ** 2.0, "weight": 2.0, "left": "SYR", "right": "SYR"},
 ]
 PAIR_WEIGHT = 1.8  # the prior (about -5.5) plus the contributions above
-PAIR_PROBABILITY = 0.78
+PAIR_PROBABILITY = 0.915
 
 MODEL: dict[str, Any] = {
     "probability_two_random_records_match": 2.1e-5,

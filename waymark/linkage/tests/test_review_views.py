@@ -52,6 +52,7 @@ def _pages(world) -> list[str]:
         reverse("linkage:home"), reverse("linkage:review-queue"), reverse("linkage:runs"),
         reverse("linkage:run-detail", args=[world["run"].pk]), reverse("linkage:pair", args=[world["pair"].pk]),
         reverse("linkage:record", args=[world["left"].pk]), reverse("linkage:match"),
+        reverse("linkage:person", args=[world["person_a"].pk]),
     ]
 
 
@@ -162,7 +163,7 @@ def test_queue_lists_pending_and_unsure_and_filters_by_status_and_band(client, m
     job = world["job"]
     c = fx.record_make(job, source_ref="CASE-0003", given_names="Omar", family_name="Nasser", date_of_birth=None)
     d = fx.record_make(job, source_ref="CASE-0004", given_names="Omar", family_name="Naser", date_of_birth=None)
-    unsure = fx.pair_make(world["run"], c, d, status=PairStatus.UNSURE, probability=0.93, task=False)
+    unsure = fx.pair_make(world["run"], c, d, status=PairStatus.UNSURE, probability=0.97, task=False)
     e = fx.record_make(job, source_ref="CASE-0005", given_names="Lina", family_name="Haddad", date_of_birth=None)
     auto = fx.pair_make(world["run"], world["left"], e, status=PairStatus.AUTO, probability=0.999, task=False)
     client.force_login(manager)
@@ -213,7 +214,7 @@ def test_pair_page_shows_both_records_and_the_reasons(client, manager, world):
     assert "CASE-0001" in page and "CASE-0002" in page
     assert "Haddad" in page and "Hadad" in page
     assert world["person_a"].reference in page and world["person_b"].reference in page
-    assert "78.0%" in page  # the match probability
+    assert "91.5%" in page  # the match probability
     assert "Day and month transposed" in page and "+3.40" in page and "\u22124.20" in page
     assert "govuk-tag--green" in page and "govuk-tag--red" in page
     assert "<svg" in page and "style=" not in page.split("<main", 1)[1]
@@ -362,3 +363,15 @@ def test_an_automatic_link_needs_no_decision(client, manager, world):
     response = _decide(client, auto, "not_match", "Not them")
     assert response.status_code == 409
     assert CandidatePair.objects.get(pk=auto.pk).status == PairStatus.AUTO
+
+
+def test_the_person_tab_lists_every_linked_record_and_the_pairs_waiting(client, manager, world):
+    from waymark.core.models import AuditEvent
+
+    client.force_login(manager)
+    response = client.get(reverse("linkage:person", args=[world["person_a"].pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "CASE-0001" in page and "Linked records" in page
+    assert f"pair {world['pair'].pk}" in page
+    assert AuditEvent.objects.filter(verb="person.viewed", person_id=world["person_a"].pk).exists()

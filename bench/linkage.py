@@ -1,0 +1,120 @@
+"""Record-linkage benchmarks (issue 6). Every time is set beside a baseline measured in the same run:
+
+- accuracy: pairwise and cluster precision, recall and F1 against the generator's truth at the
+  configured thresholds (``waymark.linkage.rules``), with a sweep of other thresholds (the table in
+  docs/modules/linkage.md that the thresholds were chosen from), and the clerical-review queue per
+  10,000 records (pairs of clusters between the thresholds);
+- pipeline: the whole path at 100k and 1M input rows on PostgreSQL (import through the import
+  services with validation and standardisation, train, score, cluster, write people and the review
+  queue), against bare Splink ``predict`` + connected-components clustering on the same
+  standardised records with the same model; and how run time grows from 100k to 1M;
+- incremental: one record matched against a population of 1M, p50/p95, against the bare candidate
+  lookup (the blocking-key SELECT alone);
+- peak memory of each part's process (the 1M pipeline is the national-scale figure).
+
+Usage: ``.venv/bin/python bench/linkage.py [--quick] [--rows 100000,1000000] [--parts accuracy,pipeline,incremental]``
+(``make bench`` runs it; ``LINK_BENCH_ARGS``). ``--quick`` uses 10k and 30k rows. Pipeline
+databases ``<DATABASE_URL name or waymark_bench>_link_<rows>`` are created afresh each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import harness  # bench/harness.py (the script's folder is on sys.path)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "linkage-latest.md"
+SEED = 2026
+ROWS_PER_FILE = 150_000  # a national extract arrives split into files under the 50 MB upload limit
+
+
+def _f(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rows", default="100000,1000000")
+    parser.add_argument("--parts", default="accuracy,pipeline,incremental")
+    parser.add_argument("--probes", type=int, default=300)
+    args = parser.parse_args(argv)
+    scales = [10_000, 30_000] if args.quick else [int(s) for s in args.rows.split(",") if s]
+    parts = [p for p in args.parts.split(",") if p]
+    started = time.monotonic()
+    lines: list[str] = []
+
+    def out(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    def run(part: str, url: str, **extra) -> dict:
+        return harness.run_part("linkage_parts.py", part, url, argparse.Namespace(), seed=SEED, **extra)
+
+    url_any = harness.db_url("link", "engine")
+    if "accuracy" in parts:
+        a = run("accuracy", url_any, rows=scales[0])
+        out(f"\n## Linkage accuracy on {scales[0]:,} generated rows (truth from the generator)")
+        if "error" in a:
+            out(a["error"])
+        else:
+            out(f"thresholds: link at p >= {a['upper']}, review between {a['lower']} and {a['upper']}; "
+                f"{a['rows']:,} records, {a['true_pairs']:,} true pairs, {a['scored_pairs']:,} pairs scored")
+            out("| measure | precision | recall | F1 |")
+            out("|---|---|---|---|")
+            out(f"| pairwise links | {_f(a['pair']['precision'])} | {_f(a['pair']['recall'])} | {_f(a['pair']['f1'])} |")
+            out(f"| final clusters (pairs within clusters) | {_f(a['cluster']['precision'])} | "
+                f"{_f(a['cluster']['recall'])} | {_f(a['cluster']['f1'])} |")
+            out(f"clerical review queue: {a['review_per_10k']:.1f} pairs per 10,000 records; "
+                f"train {a['train_s']:.1f} s, score {a['predict_s']:.1f} s; peak memory {a['peak_memory_mb']:,} MB")
+            out("\nThreshold sweep (upper, lower): pairwise P/R/F1, cluster F1, review per 10k")
+            for s in a["sweep"]:
+                out(f"- {s['upper']}, {s['lower']}: {_f(s['pair']['precision'])} / {_f(s['pair']['recall'])} / "
+                    f"{_f(s['pair']['f1'])}; clusters F1 {_f(s['cluster']['f1'])}; review {s['review_per_10k']:.1f}")
+
+    if "pipeline" in parts:
+        out("\n## Linkage pipeline end to end (PostgreSQL) against bare Splink predict + cluster")
+        out("| rows | import+standardise s | train s | score s | write s | pipeline s | bare Splink s | ratio | "
+            "pairwise F1 | people | peak MB |")
+        out("|---|---|---|---|---|---|---|---|---|---|---|")
+        totals = {}
+        for rows in scales:
+            url = harness.db_url("link", str(rows))
+            harness.db_prepare(url, f"fresh-{time.time()}")
+            p = run("pipeline", url, rows=rows, rows_per_file=ROWS_PER_FILE)
+            if "error" in p:
+                out(f"| {rows:,} | {p['error']} |")
+                continue
+            t = p["run"]
+            totals[rows] = p["total_s"]
+            out(f"| {p['rows']:,} | {p['import_s']:.1f} | {t['train']:.1f} | {t['predict']:.1f} | {t['write']:.1f} | "
+                f"{p['total_s']:.1f} | {p['bare_s']:.1f} | {p['total_s'] / p['bare_s']:.1f} | "
+                f"{p['accuracy']['pairwise']['f1']:.4f} | {p['people']:,} | {p['peak_memory_mb']:,} |")
+        if len(totals) >= 2:
+            (r1, t1), (r2, t2) = sorted(totals.items())[:2]
+            out(f"run time grows x{t2 / t1:.1f} for x{r2 / r1:.0f} the rows "
+                f"({r1:,} -> {r2:,}: {t1 / r1 * 1e6:.0f} -> {t2 / r2 * 1e6:.0f} microseconds a row)")
+
+    if "incremental" in parts:
+        population = scales[-1]
+        i = run("incremental", url_any, rows=population, probes=args.probes)
+        out(f"\n## Incremental match: one record against {population:,} rows")
+        if "error" in i:
+            out(i["error"])
+        else:
+            out(f"p50 {i['p50'] * 1000:.1f} ms, p95 {i['p95'] * 1000:.1f} ms over {i['probes']} probes "
+                f"(bare candidate lookup p50 {i['lookup_p50'] * 1000:.1f} ms, p95 {i['lookup_p95'] * 1000:.1f} ms: "
+                f"ratio {i['p95'] / i['lookup_p95']:.1f} at p95); top candidate is the same person for "
+                f"{i['top_is_same_person']:.1%}; population of {i['population']:,} loaded in {i['build_s']:.1f} s; "
+                f"peak memory {i['peak_memory_mb']:,} MB")
+    out(f"\n(linkage benchmarks took {time.monotonic() - started:.0f} s)")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

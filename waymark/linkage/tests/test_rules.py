@@ -1,0 +1,68 @@
+"""Every number of the linkage module, pinned: changing one is a deliberate act with this test to
+update (brief linkage.md; docs/modules/linkage.md says why each is what it is)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from waymark.linkage import generator, rules
+
+
+def test_the_thresholds_link_at_99_percent_and_review_from_80():
+    assert rules.UPPER_THRESHOLD_DEFAULT == 0.99
+    assert rules.LOWER_THRESHOLD_DEFAULT == 0.80
+    assert rules.band_for(0.99) == "auto"
+    assert rules.band_for(0.9899) == "review"
+    assert rules.band_for(0.80) == "review"
+    assert rules.band_for(0.7999) == "apart"
+
+
+def test_the_thresholds_are_configuration():
+    with override_settings(WAYMARK_LINKAGE={"UPPER_THRESHOLD": 0.95, "LOWER_THRESHOLD": 0.5}):
+        assert rules.upper_threshold() == 0.95 and rules.lower_threshold() == 0.5
+        assert rules.band_for(0.96) == "auto" and rules.band_for(0.6) == "review"
+
+
+def test_an_upload_is_at_most_50_mb_and_a_million_rows():
+    assert rules.MAX_FILE_BYTES_DEFAULT == 50 * 1024 * 1024
+    assert rules.MAX_ROWS_DEFAULT == 1_000_000
+    with override_settings(WAYMARK_LINKAGE={"MAX_FILE_BYTES": 100, "MAX_ROWS": 10}):
+        assert rules.max_file_bytes() == 100 and rules.max_rows() == 10
+
+
+def test_work_deadlines_in_uk_working_days():
+    assert rules.REVIEW_PAIR_WORKING_DAYS == 5
+    assert rules.BULK_MATCH_REVIEW_WORKING_DAYS == 10
+    assert rules.NEW_CRIMINALITY_WORKING_DAYS == 5
+
+
+def test_page_sizes_progress_and_candidates():
+    assert rules.REPORT_PAGE_SIZE == 50
+    assert rules.PROGRESS_EVERY_ROWS == 500
+    assert rules.INCREMENTAL_MAX_CANDIDATES == 5
+    assert rules.TRAINING_MAX_PAIRS == 2_000_000
+    assert (rules.REVIEW_QUEUE_PAGE_SIZE, rules.RUN_LIST_PAGE_SIZE, rules.IMPORT_LIST_PAGE_SIZE) == (50, 25, 25)
+    assert rules.IMPORT_PROGRESS_REFRESH_SECONDS == 5
+    assert rules.IMPORT_MAPPING_EXAMPLE_ROWS == 3
+
+
+def test_review_bands_lie_inside_the_review_range_highest_first():
+    floors = [floor for _key, _label, floor in rules.REVIEW_BANDS]
+    assert floors == [0.95, 0.90, 0.0]
+    assert all(rules.LOWER_THRESHOLD_DEFAULT < f < rules.UPPER_THRESHOLD_DEFAULT for f in floors[:-1])
+
+
+@pytest.mark.parametrize(("category", "count"), [
+    ("lit", 25), ("removals_fru", 92), ("asylum", 24), ("border_force", 2), ("nrc_detained", 21),
+    ("unidentified", 38), ("blank", 135)])
+def test_figure_3_of_seed_001(category, count):
+    assert generator.FIGURE3_COUNTS[category] == count
+    assert sum(generator.FIGURE3_COUNTS.values()) == 337
+
+
+def test_the_engine_trains_its_prior_at_70_percent_recall_on_seven_blocking_rules():
+    from waymark.linkage import engine
+
+    assert engine.PRIOR_RECALL == 0.7
+    assert len(engine.BLOCKING_RULES) == 7 and len(engine.TRAINING_BLOCKS) == 3
