@@ -60,7 +60,7 @@ def part_accuracy(args: dict) -> None:
     _gen, records, truth = _generated(args["rows"], args["seed"])
     ids = [r["unique_id"] for r in records]
     began = time.perf_counter()
-    model = engine.model_train(records)
+    model = engine.model_train(records, max_records=rules.TRAINING_MAX_RECORDS)
     train = time.perf_counter() - began
     began = time.perf_counter()
     scores = engine.pairs_predict(records, model, threshold=0.3, with_contributions=False)
@@ -145,8 +145,9 @@ def part_incremental(args: dict) -> None:
 
     _gen, records, truth = _generated(args["rows"], args["seed"])
     rng = random.Random(args["seed"])
-    sample = rng.sample(records, min(len(records), 100_000))
-    model = engine.model_train(sample)
+    from waymark.linkage import rules
+
+    model = engine.model_train(records, max_records=rules.TRAINING_MAX_RECORDS)
     began = time.perf_counter()
     matcher = engine.Matcher(model, records)
     build_s = time.perf_counter() - began

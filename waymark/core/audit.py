@@ -50,6 +50,16 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _chain_head() -> str:
+    """Take the chain's lock (released at the end of the caller's transaction) and return the last
+    entry's hash, or the genesis hash."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
+    return last or GENESIS_HASH
+
+
 def audit_record(
     *,
     actor: Any,
@@ -77,10 +87,7 @@ def audit_record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
+        last = _chain_head()
         event = AuditEvent(
             occurred_at=clock.now(),
             actor=user,
@@ -95,7 +102,7 @@ def audit_record(
             recipient=recipient,
             purpose=purpose,
             request_id=acting.request_id,
-            previous_hash=last or GENESIS_HASH,
+            previous_hash=last,
         )
         event.entry_hash = compute_hash(event.previous_hash, event)
         event.save(force_insert=True)
@@ -112,11 +119,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        previous = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
-        previous = previous or GENESIS_HASH
+        previous = _chain_head()
         now = clock.now()
         events = []
         for entry in entries:

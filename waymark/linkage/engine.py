@@ -16,7 +16,9 @@ Django models, so the benchmark, the services and the Spark check share exactly 
 from __future__ import annotations
 
 import logging
+import random
 import re
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -201,6 +203,8 @@ class Session:
         from splink import DuckDBAPI
 
         self.con = duckdb.connect()
+        # DuckDB spills to ./.tmp by default: keep spill files out of the working directory.
+        self.con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/waymark-duckdb'")
         if self.threads:
             self.con.execute(f"SET threads = {int(self.threads)}")
         if self.memory_limit:
@@ -219,9 +223,14 @@ def _linker(session: Session, tables: list[pa.Table], settings: dict[str, Any]):
 
 
 def model_train(records: Sequence[dict[str, Any]] | pa.Table, *, seed: int = 2026,
-                max_pairs: float = 2e6, session: Session | None = None) -> dict[str, Any]:
+                max_pairs: float = 2e6, max_records: int | None = None,
+                session: Session | None = None) -> dict[str, Any]:
     """Train m and u without labels: the prior from a deterministic rule, u from random pairs,
-    m by expectation maximisation on a few blocks. Returns the Splink model as a dict."""
+    m by expectation maximisation on a few blocks. Returns the Splink model as a dict.
+    ``max_records`` trains on a seeded random sample of that many records (the parameters are
+    proportions, which a sample of a few hundred thousand estimates as well as the whole)."""
+    if max_records and not isinstance(records, pa.Table) and len(records) > max_records:
+        records = random.Random(seed).sample(list(records), max_records)
     table = _table(records)
     if table.num_rows < 2:
         raise EngineError("At least two records are needed to train the linkage model")

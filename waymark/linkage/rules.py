@@ -65,6 +65,9 @@ def band_for(probability: float) -> str:
 INCREMENTAL_MAX_CANDIDATES = 5
 # Records sampled for estimating u probabilities by random sampling when training the model.
 TRAINING_MAX_PAIRS = 2_000_000
+# Records the model trains on at most (a seeded random sample above that): a national run's m and
+# u are proportions, and expectation maximisation over every record of millions spills to disk.
+TRAINING_MAX_RECORDS = 250_000
 
 # --- §3 Bulk checks --------------------------------------------------------------------------------
 # A potential match in a bulk check must be reviewed within this many UK working days; the count of

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from waymark.core import clock
@@ -56,6 +56,9 @@ DECISION_LABELS = {PairStatus.MATCH: "the same person", PairStatus.NOT_MATCH: "n
                    PairStatus.UNSURE: "unsure"}
 
 
+_RUN_START_LOCK = 0x4C1_4B00  # advisory lock key: starting a linkage run
+
+
 class PairAlreadyDecided(ValidationError):
     """A clerical decision on a pair someone has already decided."""
 
@@ -67,21 +70,6 @@ def _require(actor, permission: str, doing: str) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Engine records
-
-
-def record_engine_dict(record: SourceRecord) -> dict[str, Any]:
-    """The engine's view of a source record; ``unique_id`` is the record's primary key."""
-    dob = record.date_of_birth.isoformat() if record.date_of_birth else None
-    postcode = record.postcode_std or None
-    values = {
-        "unique_id": str(record.pk), "source_kind": record.source_kind,
-        "given_std": record.given_std, "middle_std": record.middle_std, "family_std": record.family_std,
-        "given_phonetic": record.given_phonetic, "family_phonetic": record.family_phonetic,
-        "dob": dob, "birth_year": dob[:4] if dob else None, "sex": record.sex, "nationality": record.nationality,
-        "postcode_std": postcode, "postcode_district": postcode.split(" ")[0] if postcode else None,
-        "home_office_ref": record.home_office_ref, "pnc_id": record.pnc_id,
-    }
-    return {k: (v or None) for k, v in values.items()}
 
 
 ENGINE_FIELDS = ["pk", "source_kind", "given_std", "middle_std", "family_std", "given_phonetic",
@@ -119,7 +107,10 @@ def linkage_run_start(*, actor) -> LinkageRun:
     """Queue a run over every source record. One run at a time."""
     _require(actor, "linkage.review_links", "start a linkage run")
     with transaction.atomic():
-        busy = LinkageRun.objects.select_for_update().filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+        if connection.vendor == "postgresql":  # one starter at a time (SQLite serialises writers)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RUN_START_LOCK])
+        busy = LinkageRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
         if busy is not None:
             raise ValidationError(f"Linkage run {busy.pk} is already {busy.get_status_display().lower()}: "
                                   "wait for it to finish")
@@ -191,7 +182,8 @@ def linkage_run_execute(run_id: int, *, truth: dict[str, Any] | None = None,
 
         t = time.perf_counter()
         _phase(run, "Training the model (m and u probabilities)")
-        model = engine.model_train(records, session=session, max_pairs=rules.TRAINING_MAX_PAIRS)
+        model = engine.model_train(records, session=session, max_pairs=rules.TRAINING_MAX_PAIRS,
+                                   max_records=rules.TRAINING_MAX_RECORDS)
         timings["train"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -42,6 +42,7 @@ def test_page_sizes_progress_and_candidates():
     assert rules.PROGRESS_EVERY_ROWS == 500
     assert rules.INCREMENTAL_MAX_CANDIDATES == 5
     assert rules.TRAINING_MAX_PAIRS == 2_000_000
+    assert rules.TRAINING_MAX_RECORDS == 250_000
     assert (rules.REVIEW_QUEUE_PAGE_SIZE, rules.RUN_LIST_PAGE_SIZE, rules.IMPORT_LIST_PAGE_SIZE) == (50, 25, 25)
     assert rules.IMPORT_PROGRESS_REFRESH_SECONDS == 5
     assert rules.IMPORT_MAPPING_EXAMPLE_ROWS == 3
