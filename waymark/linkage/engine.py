@@ -134,19 +134,21 @@ def _comparisons():
 
 # Blocking: only pairs that agree on one of these are compared. Each is an index-friendly
 # equality, so comparisons stay near-linear in the number of records (docs/modules/linkage.md).
+# Names alone are not a block: common names (thousands of MUHAMMAD KHANs in a national extract)
+# would make the pairs grow with the square of the records, so names block with the year of birth.
 BLOCKING_RULES: list[str] = [
     "l.home_office_ref = r.home_office_ref",
     "l.pnc_id = r.pnc_id",
     "l.family_phonetic = r.family_phonetic AND l.dob = r.dob",
     "l.given_phonetic = r.given_phonetic AND l.dob = r.dob",
-    "l.family_std = r.family_std AND l.given_std = r.given_std",
+    "l.family_std = r.family_std AND l.given_std = r.given_std AND l.birth_year = r.birth_year",
     "l.family_phonetic = r.given_phonetic AND l.given_phonetic = r.family_phonetic",
     "l.dob = r.dob AND l.postcode_std = r.postcode_std",
 ]
 # Training: blocks for expectation maximisation (each leaves the blocked comparisons free to vary).
 TRAINING_BLOCKS: list[str] = [
     "l.dob = r.dob AND l.nationality = r.nationality",
-    "l.family_std = r.family_std AND l.given_std = r.given_std",
+    "l.family_std = r.family_std AND l.given_std = r.given_std AND l.birth_year = r.birth_year",
     "l.home_office_ref = r.home_office_ref",
 ]
 # The deterministic rule used to estimate the prior (the chance two random records match).

@@ -43,9 +43,9 @@ def test_reviewers_deciding_one_pair_at_once_give_one_decision_and_one_merge():
     job = job_make()
     population_make(job)
     left = record_make(job, source_ref="TWIN-A", given_names="Samuel", family_name="Adeyemi",
-                       date_of_birth="04/05/1988", nationality="NGA")
-    right = record_make(job, source_ref="TWIN-B", given_names="Samuel", family_name="Adeyemi",
-                        date_of_birth="04/05/1988", nationality="NGA")
+                       date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
+    right = record_make(job, source_ref="TWIN-B", given_names="Samson", family_name="Adeyemi",
+                        date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
     with clock.frozen(AT):
         services.linkage_run_execute(services.linkage_run_start(actor=None).pk)
     pair = CandidatePair.objects.get(record_l=left, record_r=right)
