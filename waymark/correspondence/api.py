@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -15,12 +17,51 @@ from waymark.api.views import (
     problems,
 )
 from waymark.correspondence import selectors, services
-from waymark.correspondence.models import Channel, CorrespondenceItem
+from waymark.correspondence.models import Channel, CorrespondenceItem, MatchStatus
 from waymark.correspondence.serializers import (
     CorrespondenceCreateSerializer,
     CorrespondenceItemSerializer,
     CorrespondenceListQuerySerializer,
+    Sight,
 )
+from waymark.people.selectors import person_visible_queryset
+from waymark.work.selectors import task_visible_queryset
+
+
+def sight(user, items) -> Sight:
+    """The people and tasks named by ``items`` that ``user`` may see (two queries a page)."""
+    people = {i.person_id for i in items if i.person_id is not None}
+    tasks = {t for i in items for t in (i.task_id, i.match_task_id) if t is not None}
+    return Sight(
+        people=frozenset(person_visible_queryset(user).filter(pk__in=people).values_list("pk", flat=True)),
+        tasks=frozenset(task_visible_queryset(user).filter(pk__in=tasks).values_list("pk", flat=True)),
+    )
+
+
+def _one_as_seen(user, item: CorrespondenceItem):
+    return CorrespondenceItemSerializer(item, context={"sight": sight(user, [item])}).data
+
+
+def _many_as_seen(user, items):
+    items = list(items)
+    return CorrespondenceItemSerializer(items, many=True, context={"sight": sight(user, items)}).data
+
+
+def _readable(user, match_status: str = "") -> QuerySet[CorrespondenceItem]:
+    """Items the caller may read, filtered by the match status *as they see it*: those they may see,
+    and those they registered (or sent a copy of) that matched someone they may not see, which
+    they see as match-needed. Without the second kind, the item a caller just posted would be
+    404 or missing from their list exactly when it named a hidden person: an oracle."""
+    visible = selectors.correspondence_visible_queryset(user)
+    if match_status:
+        visible = visible.filter(match_status=match_status)
+    scope = Q(pk__in=visible.values("pk"))
+    if match_status in ("", MatchStatus.MATCH_NEEDED) and user.has_perm("correspondence.view_correspondenceitem"):
+        own_hidden = (CorrespondenceItem.objects
+                      .filter(Q(registered_by=user) | Q(copies__registered_by=user), person__isnull=False)
+                      .exclude(person__in=person_visible_queryset(user).values("pk")))
+        scope |= Q(pk__in=own_hidden.values("pk"))
+    return CorrespondenceItem.objects.filter(scope)
 
 
 class CorrespondenceListView(WaymarkApiView):
@@ -36,18 +77,18 @@ class CorrespondenceListView(WaymarkApiView):
     def get(self, request):
         query = CorrespondenceListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        items = (selectors.correspondence_list(user=request.user,
-                                               match_status=query.validated_data.get("match_status", ""))
+        items = (_readable(request.user, query.validated_data.get("match_status", ""))
                  .prefetch_related("attachments", "copies").order_by("-received_at", "-pk"))
         page = self.paginate_queryset(items)
-        return self.get_paginated_response(CorrespondenceItemSerializer(page, many=True).data)
+        return self.get_paginated_response(_many_as_seen(request.user, page))
 
     @extend_schema(
         summary="Register an inbound message",
         description="Matched to a person by references, or names and date of birth; otherwise it goes "
         "to the match-needed queue. The same message posted twice (same Message-ID, or same sender, "
         "subject and body within the duplicate window) is one item: the answer is then 200 with "
-        "the existing item, not 201.",
+        "the existing item, not 201. A match to a person you may not see is answered exactly as no "
+        "match (no person, match_needed); task ids appear only for tasks you may see.",
         request=CorrespondenceCreateSerializer, parameters=[IDEMPOTENCY_KEY],
         responses={201: CorrespondenceItemSerializer, 200: CorrespondenceItemSerializer, **CREATE_PROBLEMS},
     )
@@ -62,10 +103,8 @@ class CorrespondenceListView(WaymarkApiView):
                 received_at=values["received_at"], message_id=values["message_id"],
                 attachments=[dict(a) for a in values["attachments"]],
             )
-            body = CorrespondenceItemSerializer(item).data
-            if not selectors.correspondence_visible_queryset(request.user).filter(pk=item.pk).exists():
-                body["person"] = None  # matched to someone the sender may not see: do not name them
-            return Response(body,
+            # Matched to someone the sender may not see: answered as if it matched nobody.
+            return Response(_one_as_seen(request.user, item),
                             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
         return idempotent_create(request, create)
@@ -79,4 +118,7 @@ class CorrespondenceDetailView(WaymarkApiView):
     @extend_schema(summary="One correspondence item", responses={200: CorrespondenceItemSerializer,
                                                                  **READ_PROBLEMS})
     def get(self, request, pk: int):
-        return Response(CorrespondenceItemSerializer(selectors.access_correspondence_item(request.user, pk)).data)
+        item = _readable(request.user).filter(pk=pk).first()
+        if item is None:
+            raise Http404("No such correspondence")
+        return Response(_one_as_seen(request.user, item))

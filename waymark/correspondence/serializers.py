@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 
 from rest_framework import serializers
 
 from waymark.api import rules as api_rules
-from waymark.correspondence.models import CorrespondenceItem, MatchStatus
+from waymark.correspondence.models import CorrespondenceItem, MatchMethod, MatchStatus
 from waymark.documents.rules import MAX_DOCUMENT_BYTES
 
 
@@ -22,8 +23,24 @@ class AttachmentOutSerializer(serializers.Serializer):
         return attachment.document_id
 
 
+@dataclass(frozen=True)
+class Sight:
+    """What the caller may see of a page of items: the people and the tasks they name."""
+
+    people: frozenset[int]
+    tasks: frozenset[int]
+
+
 class CorrespondenceItemSerializer(serializers.ModelSerializer):
-    person = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    """An item as the caller may see it. Needs ``context["sight"]`` (``correspondence.api.sight``).
+
+    An item matched to a person the caller may not see (they registered it, so they may read it
+    back) is shown exactly as an item that matched nobody: no person, ``match_needed``, no method.
+    Task ids are shown only for tasks the caller may see. So the answer is the same whether the
+    person named is hidden or does not exist (issue 14 item 8); the match itself is kept for staff
+    who may see the person."""
+
+    person = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     attachments = AttachmentOutSerializer(many=True, read_only=True)
     copies = serializers.SerializerMethodField()
 
@@ -36,6 +53,17 @@ class CorrespondenceItemSerializer(serializers.ModelSerializer):
 
     def get_copies(self, item) -> int:
         return item.copies.count()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        sight: Sight = self.context["sight"]
+        if instance.person_id is not None and instance.person_id not in sight.people:
+            data.update(person=None, match_status=MatchStatus.MATCH_NEEDED.value,
+                        match_method=MatchMethod.NONE.value)
+        for field in ("task_id", "match_task_id"):
+            if data[field] is not None and data[field] not in sight.tasks:
+                data[field] = None
+        return data
 
 
 class AttachmentInSerializer(serializers.Serializer):

@@ -64,7 +64,7 @@ class PersonListView(WaymarkApiView):
                    parameters=[IDEMPOTENCY_KEY], responses={201: PersonSerializer, **CREATE_PROBLEMS})
     def post(self, request):
         def create():
-            data = PersonCreateSerializer(data=request.data)
+            data = PersonCreateSerializer(data=request.data, context={"user": request.user})
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
             references = [(r["type"], r["value"]) for r in values.pop("references", [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
 from waymark.accounts.models import Team
@@ -49,6 +50,26 @@ class PersonSearchResultSerializer(serializers.Serializer):
     matched_name = serializers.CharField()
 
 
+class OwnTeamField(serializers.SlugRelatedField):
+    """A team slug, accepted only for one of the caller's own active teams: the rule of the web form
+    (``people.forms.PersonCreateForm`` offers only the user's teams). Needs ``context["user"]``."""
+
+    default_error_messages = {
+        "does_not_exist": "{value} is not one of your teams: name one of your own teams, or send null "
+                          "if ownership is unclear.",
+        "invalid": "Enter a team's slug.",
+    }
+
+    def get_queryset(self):
+        return super().get_queryset().filter(pk__in=self.context["user"].teams.values("pk"))
+
+    def to_internal_value(self, data):
+        try:
+            return self.get_queryset().get(**{self.slug_field: data})
+        except (ObjectDoesNotExist, TypeError, ValueError):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
+
+
 class PersonCreateSerializer(serializers.Serializer):
     given_names = serializers.CharField(max_length=200)
     family_name = serializers.CharField(max_length=200)
@@ -57,8 +78,10 @@ class PersonCreateSerializer(serializers.Serializer):
     nationalities = serializers.ListField(child=serializers.CharField(max_length=3), required=False,
                                           max_length=10, default=list)
     references = ReferenceSerializer(many=True, required=False, default=list, max_length=20)
-    owning_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.filter(is_active=True),
-                                               required=False, allow_null=True)
+    owning_team = OwnTeamField(slug_field="slug", queryset=Team.objects.filter(is_active=True),
+                               required=False, allow_null=True,
+                               help_text="One of your own active teams (the same rule as the page), or "
+                                         "null when nobody has taken the case yet (ownership unclear).")
 
     def validate_nationalities(self, value: list[str]) -> list[str]:
         codes = [c.strip().upper() for c in value]

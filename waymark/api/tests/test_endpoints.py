@@ -161,3 +161,77 @@ def test_an_unknown_api_url_is_a_problem_not_a_page(api):
     response = api.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 14 item 9: the owning team follows the web form's rule (one of the caller's own teams)
+
+
+def test_a_person_cannot_be_created_for_a_team_the_caller_is_not_in(api, world):
+    before = Person.objects.count()
+    response = api.post("/api/v1/persons/", {"given_names": "Ola", "family_name": "Nowak",
+                                             "owning_team": "other-team"}, format="json", **key())
+    assert response.status_code == 400, response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["owning_team"]
+    assert Person.objects.count() == before
+
+
+def test_a_person_may_be_created_for_the_callers_team_or_with_ownership_unclear(api, world):
+    own = api.post("/api/v1/persons/", {"given_names": "Ola", "family_name": "Nowak",
+                                        "owning_team": "api-team"}, format="json", **key())
+    assert own.status_code == 201 and own.json()["owning_team"] == "api-team"
+    unclear = api.post("/api/v1/persons/", {"given_names": "Iva", "family_name": "Horak",
+                                            "owning_team": None}, format="json", **key())
+    assert unclear.status_code == 201 and unclear.json()["owning_team"] is None
+    assert unclear.json()["ownership_state"] == "unclear"
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 14 item 8: registering correspondence is not an oracle for people the caller may not see
+
+_ORACLE_FIELDS = ("person", "match_status", "match_method", "task_id", "match_task_id", "copies")
+
+
+def _register(client, reference: str, message_id: str):
+    return client.post("/api/v1/correspondence/", {
+        "sender": "rep@law.example", "recipients": ["hub@waymark.example"],
+        "subject": f"Our client {reference}", "body": f"Home Office reference {reference}, please reply.",
+        "received_at": "2026-11-20T09:30:00Z", "message_id": message_id,
+    }, format="json", **key())
+
+
+def test_correspondence_naming_a_hidden_person_answers_as_for_nobody(world):
+    from waymark.correspondence.models import CorrespondenceItem
+    from waymark.people import services as people_services
+
+    people_services.reference_add(actor=None, person=world["hidden"], reference_type="home_office",
+                                  value="K7654321")
+    client = APIClient()
+    client.force_authenticate(member("case_owner", world["team"]))
+    hidden = _register(client, "K7654321", "<hidden@law.example>")
+    nobody = _register(client, "K1111111", "<nobody@law.example>")
+    assert hidden.status_code == nobody.status_code == 201, (hidden.json(), nobody.json())
+    assert {f: hidden.json()[f] for f in _ORACLE_FIELDS} == {f: nobody.json()[f] for f in _ORACLE_FIELDS}
+    assert hidden.json()["match_status"] == "match_needed"
+    # Reading the items back tells the same story.
+    for what in ("id",):
+        one = client.get(f"/api/v1/correspondence/{hidden.json()[what]}/")
+        two = client.get(f"/api/v1/correspondence/{nobody.json()[what]}/")
+        assert one.status_code == two.status_code == 200
+        assert {f: one.json()[f] for f in _ORACLE_FIELDS} == {f: two.json()[f] for f in _ORACLE_FIELDS}
+    listed = {i["id"]: i for i in client.get("/api/v1/correspondence/").json()["results"]}
+    assert hidden.json()["id"] in listed and nobody.json()["id"] in listed
+    needed = {i["id"] for i in client.get("/api/v1/correspondence/",
+                                          {"match_status": "match_needed"}).json()["results"]}
+    assert {hidden.json()["id"], nobody.json()["id"]} <= needed
+    matched = {i["id"] for i in client.get("/api/v1/correspondence/",
+                                           {"match_status": "matched"}).json()["results"]}
+    assert hidden.json()["id"] not in matched
+    # The match itself is recorded, for staff who may see the person.
+    item = CorrespondenceItem.objects.get(pk=hidden.json()["id"])
+    assert item.person_id == world["hidden"].pk and item.match_status == "matched"
+    staff = APIClient()
+    staff.force_authenticate(member("case_owner", world["other"]))
+    seen = staff.get(f"/api/v1/correspondence/{item.pk}/").json()
+    assert seen["person"] == world["hidden"].reference and seen["match_status"] == "matched"
