@@ -10,29 +10,36 @@ the user's own teams; without ``work.view_any_queue`` only their own teams' queu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from waymark.accounts.models import Grade
 
 
-@dataclass
+@dataclass(frozen=True)
 class Role:
+    """A role and its permission set. Frozen, and its set a ``frozenset``: two roles built from
+    the same base set (``CASEWORK``) can never share one mutable set again, which once let every
+    permission registered for EM caseworkers leak to NRM decision makers (issue 14 item 3)."""
+
     key: str
     name: str
     description: str
-    permissions: set[str] = field(default_factory=set)
+    permissions: frozenset[str] = field(default_factory=frozenset)
     demo_grade: str = Grade.EO
     demo_team: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permissions", frozenset(self.permissions))
 
-PERSON_READ = {"people.view_person"}
-CASEWORK = PERSON_READ | {
+
+PERSON_READ = frozenset({"people.view_person"})
+CASEWORK = PERSON_READ | frozenset({
     "people.add_person", "people.change_person", "people.add_note",
     "work.view_task", "work.change_task", "work.add_task", "work.take_tasks",
     "correspondence.view_correspondenceitem", "correspondence.match_correspondence",
     "documents.view_document", "documents.add_document", "documents.generate_letter",
     "documents.record_service",
-}
+})
 
 ROLES: dict[str, Role] = {
     r.key: r
@@ -121,9 +128,18 @@ ROLES: dict[str, Role] = {
 }
 
 
-def register_role_permissions(role_key: str, permissions: set[str]) -> None:
-    """Let a module add its own permissions to a platform role (call from ``AppConfig.ready``)."""
-    ROLES[role_key].permissions |= permissions
+# Every registration made by a module, in order: (role key, permissions). The role-table test
+# rebuilds each role's expected set from the table and these, independently of ROLES.
+REGISTRATIONS: list[tuple[str, frozenset[str]]] = []
+TABLE_PERMISSIONS: dict[str, frozenset[str]] = {key: role.permissions for key, role in ROLES.items()}
+
+
+def register_role_permissions(role_key: str, permissions: set[str] | frozenset[str]) -> None:
+    """Let a module add its own permissions to a platform role (call from ``AppConfig.ready``).
+    The role gets a new set; no other role's set is touched."""
+    added = frozenset(permissions)
+    REGISTRATIONS.append((role_key, added))
+    ROLES[role_key] = replace(ROLES[role_key], permissions=ROLES[role_key].permissions | added)
 
 
 def register_role(role: Role) -> None:
@@ -131,3 +147,4 @@ def register_role(role: Role) -> None:
     if role.key in ROLES:
         raise ValueError(f"Role {role.key!r} already registered")
     ROLES[role.key] = role
+    TABLE_PERMISSIONS[role.key] = role.permissions

@@ -6,16 +6,14 @@ as a disclosure), and the ownership clean-up with the Figure 3 table. Thin: read
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core.audit import audit_record
+from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
 from waymark.documents.forms import form_add_service_errors
@@ -163,9 +161,11 @@ def bulk_match(request, pk: int):
 CSV_HEADERS = ["Waymark reference", "Name", "Date of birth", "Owning team", "PNC ID", "Offences",
                "Most serious offence", "Last conviction", "Police force", "Bulk check", "Confirmed by",
                "Confirmed on", "Owner task"]
+NEW_CRIMINALITY_PURPOSE = "Criminality not previously known: the reviewed list, as CSV"
 
 
 @requires(LINK)
+@export_view
 def bulk_new_criminality(request):
     check = None
     if request.GET.get("check"):
@@ -177,26 +177,28 @@ def bulk_new_criminality(request):
     return render(request, "linkage/bulk/new_criminality.html", {"page": page, "check": check})
 
 
-def _new_criminality_csv(request, matches, check) -> HttpResponse:
-    rows = list(matches)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="criminality-not-previously-known.csv"'
-    out = csv.writer(response)
-    out.writerow(CSV_HEADERS)
-    for m in rows:
-        extra = m.police_record.extra or {}
-        decider = (m.decided_by.get_full_name() or m.decided_by.get_username()) if m.decided_by else ""
-        out.writerow([m.person.reference, m.person.full_name, m.person.date_of_birth or "",
-                      m.person.owning_team.name if m.person.owning_team else "Ownership unclear",
-                      m.police_record.pnc_id, extra.get("offence_count") or "",
-                      extra.get("most_serious_offence", ""), extra.get("last_conviction_date", ""),
-                      extra.get("force", ""), m.check_run.name, decider,
-                      m.decided_at.date().isoformat() if m.decided_at else "", m.owner_task_id or ""])
-    audit_record(actor=request.user, action=AuditAction.DISCLOSURE, verb="linkage.new_criminality_exported",
-                 payload={"rows": len(rows), "check": check.pk if check else None,
-                          "people": [m.person_id for m in rows][:5000]},
-                 purpose="Criminality not previously known: the reviewed list exported as CSV")
-    return response
+def _new_criminality_row(m) -> list:
+    extra = m.police_record.extra or {}
+    decider = (m.decided_by.get_full_name() or m.decided_by.get_username()) if m.decided_by else ""
+    return [m.person.reference, m.person.full_name, m.person.date_of_birth or "",
+            m.person.owning_team.name if m.person.owning_team else "Ownership unclear",
+            m.police_record.pnc_id, extra.get("offence_count") or "",
+            extra.get("most_serious_offence", ""), extra.get("last_conviction_date", ""),
+            extra.get("force", ""), m.check_run.name, decider,
+            m.decided_at.date().isoformat() if m.decided_at else "", m.owner_task_id or ""]
+
+
+def _new_criminality_csv(request, matches, check):
+    """Streamed through the export helper (issue 14 item 11); the people are counted first, by the
+    same query, for the one disclosure entry."""
+    people = list(matches.values_list("person_id", flat=True))
+    return export_csv(
+        request, filename="criminality-not-previously-known.csv", header=CSV_HEADERS,
+        rows=(_new_criminality_row(m) for m in matches.iterator(chunk_size=2000)),
+        count=len(people),
+        disclosure=Disclosure(verb="linkage.new_criminality_exported", people=people, target=check,
+                              query={"check": check.pk if check else None},
+                              purpose=NEW_CRIMINALITY_PURPOSE))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,17 +4,16 @@ Everything needs ``linkage.import_records``."""
 
 from __future__ import annotations
 
-import csv
 import itertools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from waymark.core.audit import audit_record
+from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
 from waymark.documents.forms import form_add_service_errors
@@ -209,23 +208,20 @@ def import_rejections(request, pk: int):
     return render(request, "linkage/imports/rejections.html", {"job": job, "page": page})
 
 
-def _csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @requires(IMPORT)
+@export_view
 def import_report(request, pk: int):
-    """The validation report as CSV: every rejected row with its reasons and its values as read."""
+    """The validation report as CSV: every rejected row with its reasons and its values as read.
+    Streamed through the export helper, header row included in the neutralising (issue 14 item 11);
+    rejected rows are people's details as typed, so the download is a disclosure."""
     job = _job(pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected-rows.csv"'
-    response.write("\ufeff")  # so that Excel reads it as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["Row", "Reasons", *job.headers])
-    for rejection in job.rejections.iterator(chunk_size=2000):
-        writer.writerow([rejection.row_number, "; ".join(r.get("detail", "") for r in rejection.reasons),
-                         *(_csv_safe(rejection.values.get(h)) for h in job.headers)])
-    _rejections_audit(request, job, verb="linkage.import_report_downloaded")
-    return response
+    rows = ([rejection.row_number, "; ".join(r.get("detail", "") for r in rejection.reasons),
+             *(rejection.values.get(h) for h in job.headers)]
+            for rejection in job.rejections.iterator(chunk_size=2000))
+    return export_csv(
+        request, filename=f"import-{job.pk}-rejected-rows.csv",
+        header=["Row", "Reasons", *job.headers],
+        rows=rows, count=job.rejections.count(), excel_bom=True,
+        disclosure=Disclosure(verb="linkage.import_report_downloaded", target=job,
+                              query={"import": job.pk, "file": job.file_name},
+                              purpose="Import report: the rejected rows, to correct the file"))

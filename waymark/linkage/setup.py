@@ -17,7 +17,8 @@ def roles_register() -> None:
     register_role_permissions("records_manager", everything)
     # Assurance sees the runs and their measured accuracy, and the review queue, but decides nothing.
     register_role_permissions("assurance", {"linkage.link_records"})
-    register_role_permissions("system_admin", {"linkage.link_records"})
+    # Not the system administrator: linkage pages show police and legacy records (names, dates of
+    # birth, nationalities, postcodes) that only the people doing linkage need (issue 14 item 10).
 
 
 def nav_register() -> None:

@@ -213,9 +213,11 @@ class FittingOrder(models.Model):
 
 
 class SupplierEvent(models.Model):
-    """One notification from the supplier, stored once by its own event id."""
+    """One notification from the supplier, stored once by its own event id. Event ids are the
+    supplier's own, so they are unique per client: one client's ``breach.ended`` can never reach
+    another client's breach (issue 14 item 13)."""
 
-    event_id = models.CharField(max_length=100, unique=True)
+    event_id = models.CharField(max_length=100)
     event_type = models.CharField(max_length=40)
     idempotency_key = models.CharField(max_length=200, blank=True)
     body_sha256 = models.CharField(max_length=64)
@@ -228,6 +230,8 @@ class SupplierEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["event_type", "received_at"])]
+        constraints = [models.UniqueConstraint(fields=["client_label", "event_id"],
+                                               name="supplier_event_once_per_client")]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"

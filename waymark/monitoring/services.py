@@ -523,7 +523,7 @@ def supplier_event_receive(
     rolls everything back, so nothing is stored. A concurrent duplicate waits on the unique index,
     then finds the first and replays its answer."""
     sha = hashlib.sha256(body).hexdigest()
-    existing = SupplierEvent.objects.filter(event_id=event_id).first()
+    existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
     if existing is not None:
         return _replay(existing, sha), False
     try:
@@ -539,7 +539,7 @@ def supplier_event_receive(
                          payload={"new": {"event_id": event_id}})
         return event, True
     except IntegrityError:
-        existing = SupplierEvent.objects.filter(event_id=event_id).first()
+        existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
         if existing is None:
             raise
         return _replay(existing, sha), False
@@ -1212,7 +1212,8 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
 
     now = clock.now()
     ids = [row["event_id"] for row in rows]
-    seen = set(SupplierEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+    seen = set(SupplierEvent.objects.filter(client_label=client_label, event_id__in=ids)
+               .values_list("event_id", flat=True))
     people = {p.reference: p for p in Person.objects.filter(
         reference__in={row["person_reference"] for row in rows})}
     conditions = {}

@@ -36,6 +36,8 @@ from waymark.monitoring.signing import SignatureError, verify
 # ------------------------------------------------------------------------------------------------
 # Serializers: one per event type (schema validation before anything is stored)
 
+WEBHOOK_ID_MAX_LENGTH = SupplierEvent._meta.get_field("event_id").max_length
+
 
 class BreachCreated(serializers.Serializer):
     person_reference = serializers.CharField(max_length=20)
@@ -170,7 +172,8 @@ def _breach_created(event: SupplierEvent, data: dict) -> dict:
 
 
 def _breach_ended(event: SupplierEvent, data: dict) -> dict:
-    original = SupplierEvent.objects.filter(event_id=data["breach_event_id"]).select_related("breach").first()
+    original = (SupplierEvent.objects.filter(client_label=event.client_label, event_id=data["breach_event_id"])
+                .select_related("breach").first())
     breach = getattr(original, "breach", None) if original else None
     if breach is None:
         raise DjangoValidationError({"breach_event_id": f"No breach with the event id {data['breach_event_id']!r}"})
@@ -248,6 +251,9 @@ class SupplierEventView(APIView):
             raise Problem(400, f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
                           errors=[{"field": "Idempotency-Key", "detail": "Too long"}])
         event_id = request.headers.get("webhook-id", "")
+        if len(event_id) > WEBHOOK_ID_MAX_LENGTH:
+            raise Problem(400, f"webhook-id may be at most {WEBHOOK_ID_MAX_LENGTH} characters",
+                          errors=[{"field": "webhook-id", "detail": "Too long"}])
         envelope = EventEnvelope(data=request.data)
         envelope.is_valid(raise_exception=True)
         event_type = envelope.validated_data["type"]

@@ -3,7 +3,6 @@ a form, call one service, show its refusal as a GOV.UK error."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -11,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from waymark.core import clock
 from waymark.core.clock import LONDON
+from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.permissions import requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.monitoring import forms as f
@@ -547,17 +546,18 @@ def _labels(figures) -> dict[str, str]:
 
 
 @requires(MI)
+@export_view
 def mi_csv(request):
+    """The figures as CSV through the export helper (issue 14 item 11); aggregate, naming nobody."""
     _form_unused, period = _period(request)
     figures = selectors.mi_figures(period)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="em-figures-{period.start}-{period.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["section", "measure", "value"])
-    for section, values in figures.items():
-        for measure, value in _flatten(values):
-            writer.writerow([section, measure, value])
-    return response
+    rows = [[section, measure, value]
+            for section, values in figures.items() for measure, value in _flatten(values)]
+    query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    return export_csv(request, filename=f"em-figures-{period.start}-{period.end}.csv",
+                      header=["section", "measure", "value"], rows=rows, count=len(rows),
+                      disclosure=Disclosure(verb="monitoring.mi_exported", query=query,
+                                            purpose="Electronic monitoring figures (MI), as CSV"))
 
 
 def _flatten(value, prefix: str = ""):

@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core import clock
-from waymark.core.audit import audit_record
-from waymark.core.models import AuditAction
+from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
 from waymark.core.permissions import requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.operations import measures, objectives, rules
@@ -28,7 +27,6 @@ from waymark.people.views import form_fields
 VIEW = "operations.view_operations_measures"
 MANAGE = "operations.manage_objectives"
 DATA_QUALITY_PAGE = 50
-CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def visit_url(pk: int) -> str:
@@ -61,19 +59,6 @@ def measures_page(request):
         "rating_labels": measures.RATING_LABELS, "team_items": _team_items(form, request),
         "registry": measures.REGISTRY,
     }, status=400 if form.is_bound and form.errors else 200)
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would read as a formula (= + - @, tab, carriage return) gets a leading
-    apostrophe, so an exported name like ``=HYPERLINK(...)`` stays text."""
-    if isinstance(value, str) and value.startswith(CSV_UNSAFE_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def measures_rows(figures: dict[str, Any]) -> Iterator[list[Any]]:
@@ -116,6 +101,7 @@ def measures_rows(figures: dict[str, Any]) -> Iterator[list[Any]]:
 
 
 @requires(VIEW)
+@export_view
 def measures_csv(request):
     form, period, team = _filters(request)
     if form.is_bound and form.errors:
@@ -123,16 +109,15 @@ def measures_csv(request):
                                                                            for e in errs))
         return redirect(reverse("operations:measures") + "?" + request.GET.urlencode())
     figures = measures.measures_all(period, team)
-    audit_record(actor=request.user, action=AuditAction.DISCLOSURE, verb="operations.measures_exported",
-                 recipient=request.user.get_username(), purpose="Measures of effort and effect (CSV)",
-                 payload={"new": {"start": period.start.isoformat(), "end": period.end.isoformat(),
-                                  "team": team.slug if team else "", "people": figures["effect"]["people"]}})
-    writer = csv.writer(_Echo())
-    name = f"operations-measures-{period.start}-{period.end}{'-' + team.slug if team else ''}.csv"
-    response = StreamingHttpResponse((writer.writerow([neutralise(v) for v in row]) for row in measures_rows(figures)),
-                                     content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    header, *rows = measures_rows(figures)
+    slug = team.slug if team else ""
+    query = {"start": period.start.isoformat(), "end": period.end.isoformat(), "team": slug}
+    name = f"operations-measures-{period.start}-{period.end}{'-' + slug if slug else ''}.csv"
+    return export_csv(
+        request, filename=name, header=header, rows=rows, count=len(rows),
+        disclosure=Disclosure(verb="operations.measures_exported", query=query,
+                              people_count=figures["effect"]["people"],
+                              purpose="Measures of effort and effect (CSV)"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -121,3 +121,62 @@ def test_demo_generator_uses_the_same_groups():
         assert group.name == key
         assert _group_permission_names(group) == _expected(key)
     assert not Group.objects.filter(name__in=[role.name for role in ROLES.values()]).exists()
+
+
+# --- Issue 14 item 3: no role borrows another's powers ---------------------------------------
+
+
+def _table_and_registrations(role_key: str) -> set[str]:
+    """What the role should hold, rebuilt from the table and the modules' registrations alone."""
+    from waymark.accounts.roles import REGISTRATIONS, TABLE_PERMISSIONS
+
+    expected = set(TABLE_PERMISSIONS[role_key])
+    for key, permissions in REGISTRATIONS:
+        if key == role_key:
+            expected |= permissions
+    return expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role_key", sorted(ROLES))
+def test_each_role_holds_exactly_its_table_and_registrations(role_key):
+    services.roles_sync()
+    group = Group.objects.get(name=role_key)
+    expected = {
+        name for name in _table_and_registrations(role_key)
+        if apps.get_app_config(name.partition(".")[0]).models_module is not None
+    }
+    assert _group_permission_names(group) == expected
+
+
+def test_no_two_roles_share_a_mutable_permission_set():
+    for role in ROLES.values():
+        assert isinstance(role.permissions, frozenset), role.key
+
+
+def test_registering_for_one_role_leaves_every_other_role_alone():
+    from waymark.accounts import roles
+
+    before = {key: role.permissions for key, role in ROLES.items()}
+    try:
+        roles.register_role_permissions("em_caseworker", {"monitoring.test_only_permission"})
+        for key, role in ROLES.items():
+            if key != "em_caseworker":
+                assert role.permissions == before[key], key
+        assert "monitoring.test_only_permission" in ROLES["em_caseworker"].permissions
+    finally:
+        roles.REGISTRATIONS.pop()
+        roles.ROLES["em_caseworker"] = roles.replace(ROLES["em_caseworker"],
+                                                     permissions=before["em_caseworker"])
+
+
+def test_nrm_decision_makers_hold_no_electronic_monitoring_power():
+    nrm = ROLES["nrm_decision_maker"].permissions
+    assert "monitoring.manage_em" not in nrm
+    assert "monitoring.view_em_mi" not in nrm
+
+
+def test_the_system_administrator_may_not_read_linkage_records():
+    """Issue 14 item 10: police and legacy records are for linkage roles only."""
+    assert not {p for p in ROLES["system_admin"].permissions if p.startswith("linkage.")}
+    assert "linkage.link_records" in ROLES["records_manager"].permissions

@@ -127,7 +127,7 @@ def test_new_criminality_list_and_csv_export_audited_as_disclosure(client, check
     assert world["unknown"].reference in body and world["known"].reference not in body
     response = client.get(reverse("linkage:bulk-new-criminality") + f"?format=csv&check={check.pk}")
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
-    lines = response.content.decode().splitlines()
+    lines = b"".join(response.streaming_content).decode().splitlines()  # streamed (issue 14 item 11)
     assert len(lines) == 2 and world["unknown"].reference in lines[1] and "2015/0099887B" in lines[1]
     event = AuditEvent.objects.get(verb="linkage.new_criminality_exported")
     assert event.action == AuditAction.DISCLOSURE and event.payload["rows"] == 1

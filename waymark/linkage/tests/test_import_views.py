@@ -93,7 +93,7 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     assert "Date of birth &#39;31/02/1985&#39; is not a real date" in page and "SMITH" in page
     report = c.get(reverse("linkage:import-report", args=[job.pk]))
     assert report["Content-Type"].startswith("text/csv")
-    text = report.content.decode("utf-8-sig")
+    text = b"".join(report.streaming_content).decode("utf-8-sig")  # streamed (issue 14 item 11)
     assert text.splitlines()[0].startswith("Row,Reasons,CASE_ID")
     assert "5,Date of birth '31/02/1985' is not a real date,C4" in text
 

@@ -265,3 +265,48 @@ def test_the_client_command_issues_and_rotates_a_secret(frozen, hub):
     assert rotated.previous_secret == first.secret and rotated.secret != first.secret
     assert rotated.secrets_at(NOW + timedelta(days=6)) == [rotated.secret, first.secret]
     assert rotated.secrets_at(NOW + timedelta(days=8)) == [rotated.secret]
+
+
+# --- Issue 14 item 13 (supplier part) and item 2 (the demo secret in production) ---------------
+
+
+@pytest.mark.django_db
+def test_a_webhook_id_over_100_characters_is_400_and_stores_nothing(frozen, fitted, person, supplier):
+    answer = send(Client(), breach_body(person), event_id="e" * 101, key="short-key")
+    assert answer.status_code == 400, answer.content
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["errors"][0]["field"] == "webhook-id"
+    assert SupplierEvent.objects.count() == 0 and Breach.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_one_clients_breach_ended_cannot_end_another_clients_breach(frozen, fitted, person, supplier):
+    other_secret = "whsec_" + base64.b64encode(b"the-other-supplier-secret-000003").decode()
+    machine = em_user("supplier", None, machine=True)
+    SupplierClient.objects.create(client_id="rivalco", label="RivalCo", machine_user=machine,
+                                  secret=other_secret, created_at=clock.now())
+    client = Client()
+    assert send(client, breach_body(person, ended_at=None), event_id="evt-shared").status_code == 201
+    ended = {"type": "breach.ended", "data": {"breach_event_id": "evt-shared",
+                                             "ended_at": (NOW - timedelta(hours=1)).isoformat()}}
+    answer = send(client, ended, client_id="rivalco", secret=other_secret)
+    assert answer.status_code == 422, answer.content
+    assert Breach.objects.get().ended_at is None
+    # The rival may use the same event id for its own event: ids are the supplier's own.
+    assert send(client, breach_body(person), event_id="evt-shared", client_id="rivalco",
+                secret=other_secret).status_code == 201
+    assert SupplierEvent.objects.filter(event_id="evt-shared").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_published_demo_secret_signs_nothing_in_production(frozen, fitted, person, hub, settings):
+    from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET
+
+    machine = em_user("supplier", None, machine=True)
+    SupplierClient.objects.create(client_id="tagco", label="TagCo", machine_user=machine,
+                                  secret=DEMO_SUPPLIER_SECRET, created_at=clock.now())
+    settings.PRODUCTION = True
+    refused = send(Client(), breach_body(person), secret=DEMO_SUPPLIER_SECRET)
+    assert refused.status_code == 401 and SupplierEvent.objects.count() == 0
+    settings.PRODUCTION = False
+    assert send(Client(), breach_body(person), secret=DEMO_SUPPLIER_SECRET).status_code == 201

@@ -1,0 +1,252 @@
+"""Crafted values through every export route (issue 14 item 11).
+
+``EXPORT_ROUTES`` names every URL that downloads a CSV or XLSX file, each with a way to put the
+crafted values below into its file (through the records it exports, or, for aggregate figures,
+into the figures the view is given). For each route the test downloads the file as a user who may,
+and asserts that:
+
+- every crafted value comes out neutralised (a leading quote), the header row included, and no
+  cell at all starts a formula, except cells that are real numbers;
+- the response is streamed, not cached, an attachment with a safe file name;
+- exactly one disclosure entry is written, naming the user as recipient with a purpose, the row
+  count, the query and the people (or ``None`` for aggregate figures), and no consultation entry.
+
+``test_every_export_route_is_listed_here`` walks the URL map: a view marked ``@export_view`` (the
+only views the export helper serves) whose route is not in ``EXPORT_ROUTES`` fails it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from waymark.accounts.models import User
+from waymark.accounts.roles import ROLES
+from waymark.accounts.services import roles_sync
+from waymark.core import clock
+from waymark.core.models import AuditAction, AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+CRAFTED = ['=HYPERLINK("http://x","y")', "@SUM(1+1)", "+1", "-1+2", "\t=1", "\r=1"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+REAL_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
+
+
+# ------------------------------------------------------------------------------------------------
+# How each export is given crafted values; each returns (the URL, the expected people or None).
+
+
+def _linkage_new_criminality(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.linkage.models import (
+        BulkCheck,
+        BulkCheckMatch,
+        BulkCheckStatus,
+        BulkMatchStatus,
+        SourceKind,
+    )
+    from waymark.linkage.tests import bulk_fixtures as fx
+    from waymark.people.models import Person
+
+    team = fx.team_make("Criminal casework Croydon")
+    person = fx.person_make("Bola", "Okafor", date(1985, 3, 2), team=team)
+    Person.objects.filter(pk=person.pk).update(given_names=CRAFTED[0], family_name="")
+    police = fx.job_make(SourceKind.POLICE, label="PNC extract")
+    record = fx.police_record_make(police, "2015/0099887B", "Bola", "OKAFOR", "1985-03-02")
+    record.pnc_id = CRAFTED[1]
+    record.extra = {
+        **record.extra,
+        "most_serious_offence": CRAFTED[2],
+        "force": CRAFTED[3],
+        "last_conviction_date": CRAFTED[4],
+        "offence_count": "3",
+    }
+    record.save()
+    check = BulkCheck.objects.create(
+        name=CRAFTED[5],
+        population="all_linked",
+        police_import=police,
+        status=BulkCheckStatus.COMPLETED,
+        created_at=clock.now(),
+    )
+    BulkCheckMatch.objects.create(
+        check_run=check,
+        person=person,
+        police_record=record,
+        match_probability=0.95,
+        match_weight=-1.5,
+        status=BulkMatchStatus.CONFIRMED,
+        previously_known=False,
+        decided_at=clock.now(),
+    )
+    return reverse("linkage:bulk-new-criminality") + f"?format=csv&check={check.pk}", [person.pk]
+
+
+def _linkage_import_report(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.linkage.models import ImportRejection
+    from waymark.linkage.tests import bulk_fixtures as fx
+
+    job = fx.job_make()
+    job.headers = [CRAFTED[0], CRAFTED[1], "NAME"]
+    job.save(update_fields=["headers"])
+    ImportRejection.objects.create(
+        job=job,
+        row_number=2,
+        reasons=[{"detail": CRAFTED[2]}],
+        values={CRAFTED[0]: CRAFTED[3], CRAFTED[1]: CRAFTED[4], "NAME": CRAFTED[5]},
+    )
+    ImportRejection.objects.create(
+        job=job,
+        row_number=3,
+        reasons=[{"detail": "Date of birth missing"}],
+        values={CRAFTED[0]: "-1", CRAFTED[1]: "x", "NAME": "SMITH"},
+    )
+    return reverse("linkage:import-report", args=[job.pk]), None
+
+
+def _monitoring_figures(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.monitoring import selectors
+
+    real = selectors.mi_figures
+
+    def crafted(period):
+        figures = real(period)
+        # A section name comes out as the first cell, a value as the last.
+        figures[CRAFTED[0]] = {"label": CRAFTED[1], "more": CRAFTED[2]}
+        figures["crafted"] = [CRAFTED[3], CRAFTED[4], CRAFTED[5], -1]
+        return figures
+
+    monkeypatch.setattr(selectors, "mi_figures", crafted)
+    return reverse("monitoring:mi-csv"), None
+
+
+def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.casework import selectors
+
+    real = selectors.mi_figures
+
+    def crafted(**kwargs):
+        figures = real(**kwargs)
+        figures["definition"] = CRAFTED[0]
+        figures["figure_8"] = [
+            *figures["figure_8"],
+            ("x", CRAFTED[1], CRAFTED[2]),
+            ("y", CRAFTED[3], -1),
+        ]
+        figures["gatekeeping"]["by_reason"] = [
+            *figures["gatekeeping"]["by_reason"],
+            (CRAFTED[4], CRAFTED[5]),
+        ]
+        return figures
+
+    monkeypatch.setattr(selectors, "mi_figures", crafted)
+    return reverse("casework:mi-csv"), None
+
+
+def _operations_measures(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.operations import measures
+
+    real = measures.measures_all
+
+    def crafted(period, team=None, **kwargs):
+        figures = real(period, team, **kwargs)
+        figures["by_team"] = [
+            *figures["by_team"],
+            {"team": CRAFTED[0], "n": -1},
+            *({"team": value, "n": 1} for value in CRAFTED[1:]),
+        ]
+        return figures
+
+    monkeypatch.setattr(measures, "measures_all", crafted)
+    return reverse("operations:measures-csv"), None
+
+
+EXPORT_ROUTES: dict[str, Callable] = {
+    "linkage:bulk-new-criminality": _linkage_new_criminality,
+    "linkage:import-report": _linkage_import_report,
+    "monitoring:mi-csv": _monitoring_figures,
+    "casework:mi-csv": _casework_figures,
+    "operations:measures-csv": _operations_measures,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def _walk(patterns, namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}", pattern.callback
+
+
+def _user_for(route: str) -> User:
+    """A user whose role holds every permission the export view declares."""
+    callback = dict(_walk(get_resolver().url_patterns))[route]
+    declared = set(callback.waymark_permissions)
+    role = next(
+        key for key, r in ROLES.items() if declared <= r.permissions and key not in ("supplier",)
+    )
+    roles_sync()
+    user = User.objects.create_user(
+        username=f"exporter-{role}",
+        password="a-long-test-password-123",
+        grade=ROLES[role].demo_grade,
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return User.objects.get(pk=user.pk)
+
+
+def test_every_export_route_is_listed_here():
+    marked = {
+        name
+        for name, callback in _walk(get_resolver().url_patterns)
+        if getattr(callback, "waymark_export", False)
+    }
+    assert marked == set(EXPORT_ROUTES)
+
+
+@pytest.mark.parametrize("route", sorted(EXPORT_ROUTES))
+def test_crafted_values_come_out_inert_and_each_export_is_one_disclosure(
+    client, monkeypatch, route
+):
+    url, people = EXPORT_ROUTES[route](monkeypatch)
+    user = _user_for(route)
+    client.force_login(user)
+    before = (
+        AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    )
+
+    response = client.get(url)
+
+    assert response.status_code == 200, route
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    active = [c for c in cells if c.startswith(FORMULA_START) and not REAL_NUMBER.fullmatch(c)]
+    assert active == [], route
+    for value in CRAFTED:
+        assert "'" + value in cells, (route, value)
+    assert response.streaming, "exports are streamed"
+    assert response["Cache-Control"] == "no-store"
+    assert re.fullmatch(
+        r'attachment; filename="[A-Za-z0-9._-]+\.(csv|xlsx)"', response["Content-Disposition"]
+    )
+    new = AuditEvent.objects.filter(sequence__gt=before)
+    disclosures = list(new.filter(action=AuditAction.DISCLOSURE))
+    assert len(disclosures) == 1, route
+    assert not new.filter(action=AuditAction.CONSULTATION).exists()
+    entry = disclosures[0]
+    assert entry.actor_id == user.pk and entry.recipient == user.get_username() and entry.purpose
+    assert entry.payload["rows"] == len(rows) - 1  # the header is not a row of data
+    assert "query" in entry.payload
+    assert entry.payload["people"] == people
