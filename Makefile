@@ -42,8 +42,10 @@ demo: migrate ## Load the demo data if the database is empty, and print the demo
 SIMULATOR ?= 0
 SIMULATOR_PORT ?= 8765
 
+run: export WAYMARK_OTP_REQUIRED = 0
 run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (SQLite), job worker and scheduler; SIMULATOR=1 adds the EM supplier simulator
 	@echo "Starting the job worker, the sweep scheduler and the web server on http://$(HOST):$(PORT)/"
+	@echo "Demo only: the second factor is optional here (WAYMARK_OTP_REQUIRED=0); production requires it."
 	@if [ "$(SIMULATOR)" = "1" ]; then \
 	  export WAYMARK_EM_SUPPLIER_URL=http://127.0.0.1:$(SIMULATOR_PORT) \
 	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -v 0 -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "waymark.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waymark.core.middleware.ChannelMiddleware",
@@ -154,7 +155,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "waymark.accounts.backends.WaymarkModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,13 +167,22 @@ LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "work:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 
-# Sign-in hardening: five failures lock the account and address pair for 30 minutes.
+# Sign-in hardening: five failures lock the account for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock an account after AXES_FAILURE_LIMIT failures from any address (guessing from many addresses
+# must not multiply the attempts); a system administrator unlocks it (accounts:locked-accounts).
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+
+# A second factor (TOTP) is mandatory for staff users and for every role that can see people
+# nationally, restricted records or trail data (waymark.accounts.rules.SECOND_FACTOR_PERMISSIONS):
+# they enrol on first sign-in. Only the local demo may relax it; production refuses to.
+WAYMARK_OTP_REQUIRED = env_bool("WAYMARK_OTP_REQUIRED", default=True)
+if PRODUCTION and not WAYMARK_OTP_REQUIRED:
+    raise ImproperlyConfigured("WAYMARK_OTP_REQUIRED cannot be turned off in production")
 
 # Sessions end after 30 minutes idle; the MOJ timeout warning appears 2 minutes before.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
@@ -190,7 +200,13 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "node_modules/govuk-frontend/dist", BASE_DIR / "node_modules/@ministryofjustice/frontend"]
+STATICFILES_DIRS = [
+    BASE_DIR / "node_modules/govuk-frontend/dist",
+    BASE_DIR / "node_modules/@ministryofjustice/frontend",
+    # MOJ Frontend points GOV.UK Frontend's image path at its own folder, so the compiled CSS asks
+    # for GOV.UK images (the crest) under moj/assets/images/. Listed last: MOJ's own files win.
+    ("moj/assets/images", BASE_DIR / "node_modules/govuk-frontend/dist/govuk/assets/images"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,7 +3,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from health_check.views import HealthCheckView
 
+from waymark.accounts.views import admin_sign_in
 from waymark.core import views as core_views
+
+# The admin's own form takes a password alone; Waymark's sign-in asks for the second factor too.
+admin.site.login = admin_sign_in
 
 urlpatterns = [
     path("", include("waymark.work.urls")),

@@ -43,3 +43,14 @@ class SecurityCodeForm(GovUKForm):
         if not code.isdigit() or len(code) != TOTP_DIGITS:
             raise forms.ValidationError(f"Enter the {TOTP_DIGITS}-digit security code")
         return code
+
+
+class UnlockForm(GovUKForm):
+    username = forms.CharField(max_length=150, widget=forms.HiddenInput,
+                               error_messages={"required": "Choose the account to unlock"})
+    reason = forms.CharField(
+        label="Why are you unlocking this account?", max_length=500,
+        error_messages={"required": "Enter why you are unlocking this account",
+                        "max_length": "Reason must be 500 characters or fewer"},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -25,6 +25,46 @@ SECOND_FACTOR_PENDING_LIMIT = timedelta(minutes=5)
 # Authenticator apps show 6-digit codes (RFC 6238 default, django-otp's TOTPDevice default).
 TOTP_DIGITS = 6
 
+# Whoever holds one of these permissions, and every staff user, must sign in with a second factor
+# (and enrols on first sign-in): they can see people nationally, restricted records or trail data.
+SECOND_FACTOR_PERMISSIONS = frozenset({
+    "people.view_any_person", "people.view_restricted_person", "monitoring.view_trail_data",
+})
+
+
+def second_factor_required(user) -> bool:
+    """True when ``user`` may only use Waymark after proving a second factor in this session.
+
+    ``WAYMARK_OTP_REQUIRED`` may be off only outside production (the local demo and the tests).
+    Machine clients authenticate with credentials, not sessions, and are never asked.
+    """
+    if not getattr(settings, "WAYMARK_OTP_REQUIRED", True):
+        return False
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_machine", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(user.has_perm(permission) for permission in SECOND_FACTOR_PERMISSIONS)
+
+
+# The demo's password is printed in the README and by ``demo_load``: in production no account may
+# sign in with it, whoever set it (``waymark.accounts.backends``).
+DEMO_PASSWORD = "Waymark-demo-2026"  # noqa: S105 - published on purpose; refused in production
+PUBLISHED_DEMO_PASSWORDS = frozenset({DEMO_PASSWORD})
+
+
+def refuses_demo_password(password: str | None) -> bool:
+    """True when ``password`` is a published demo password and this is a production deployment."""
+    return bool(getattr(settings, "PRODUCTION", False)) and password in PUBLISHED_DEMO_PASSWORDS
+
+
+def demo_data_refused_reason() -> str:
+    """Why demo data may not be loaded here, or "" when it may (anything but production)."""
+    if getattr(settings, "PRODUCTION", False):
+        return ("Demo data is never loaded in production: it creates accounts with the published demo "
+                "password and a supplier client with the published signing secret. Nothing was written.")
+    return ""
+
 
 def grade_rank(grade: str) -> int:
     """0 for AO up to 5 for G6."""

@@ -138,3 +138,43 @@ def totp_device_remove(*, user: User, code: str) -> bool:
     TOTPDevice.objects.filter(user=user).delete()
     logger.info("Second factor turned off for user %s", user.pk)
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Lockout (django-axes counts failures per username across addresses)
+
+
+def accounts_locked() -> list[dict]:
+    """Usernames locked out now: failures within the cool-off period at or over the limit."""
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    from waymark.core import clock
+
+    since = clock.now() - settings.AXES_COOLOFF_TIME
+    rows = (AccessAttempt.objects.filter(attempt_time__gte=since).values("username")
+            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+            .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("-last"))
+    return [{"username": r["username"], "failures": r["failures"], "last": r["last"],
+             "until": r["last"] + settings.AXES_COOLOFF_TIME} for r in rows]
+
+
+def account_unlock(*, actor, username: str, reason: str) -> bool:
+    """Clear a lockout (every address) and record who did it and why; False if nothing was locked."""
+    from axes.utils import reset
+
+    from waymark.core.audit import audit_record
+    from waymark.core.models import AuditAction
+
+    if not actor.has_perm("accounts.change_user"):
+        raise PermissionError("Only a system administrator can unlock accounts")
+    if not any(row["username"] == username for row in accounts_locked()):
+        return False
+    with transaction.atomic():
+        removed = reset(username=username)
+        user = User.objects.filter(username=username).first()
+        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="account.unlocked",
+                     target=user, target_type="accounts.user", target_id=user.pk if user else username,
+                     payload={"username": username, "reason": reason, "attempts_cleared": removed})
+    logger.info("Account %r unlocked by %r", username, actor.get_username())
+    return True

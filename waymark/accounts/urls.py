@@ -10,4 +10,5 @@ urlpatterns = [
     path("signed-out/", views.signed_out, name="signed-out"),
     path("keep-alive/", views.keep_alive, name="keep-alive"),
     path("two-factor/", views.two_factor, name="two-factor"),
+    path("locked/", views.locked_accounts, name="locked-accounts"),
 ]

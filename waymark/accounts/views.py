@@ -21,15 +21,15 @@ from django.contrib.auth import authenticate, get_user_model, login, logout, use
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from waymark.accounts import rules, services
-from waymark.accounts.forms import SIGN_IN_FAILED, SecurityCodeForm, SignInForm
-from waymark.core.permissions import public, signed_in
+from waymark.accounts.forms import SIGN_IN_FAILED, SecurityCodeForm, SignInForm, UnlockForm
+from waymark.core.permissions import public, requires, signed_in
 
 logger = logging.getLogger("waymark.accounts")
 
@@ -86,6 +86,15 @@ def sign_in(request):
             logger.info("Signed in %r from %s", username, _client_address(request))
             return redirect(_safe_next(request, next_url))
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
+
+
+@public
+@never_cache
+def admin_sign_in(request, extra_context=None):
+    """The Django admin signs in through Waymark's own sign-in (password, then the second factor),
+    never through its own password-only form."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:sign-in')}?{urlencode({'next': _safe_next(request, next_url)})}")
 
 
 def _pending_user(request):
@@ -178,6 +187,7 @@ def two_factor(request):
     """Turn the authenticator-app second factor on (scan, then confirm a code) or off."""
     user = request.user
     confirmed = services.totp_device_confirmed(user=user)
+    required = rules.second_factor_required(user)
     form = SecurityCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
@@ -186,13 +196,17 @@ def two_factor(request):
                 otp_login(request, services.totp_device_confirmed(user=user))
                 messages.success(request, "Two-factor authentication is on. You will need a code "
                                           "from your authenticator app each time you sign in.")
-                return redirect("accounts:two-factor")
+                return redirect("work:home" if required else "accounts:two-factor")
+        elif required:
+            # Nothing to turn off: the role needs it (rules.SECOND_FACTOR_PERMISSIONS).
+            form.add_error("code", "Two-factor authentication cannot be turned off for your account "
+                                   "because of the records you can see")
         elif services.totp_device_remove(user=user, code=code):
             messages.success(request, "Two-factor authentication is off.")
             return redirect("accounts:two-factor")
         form.add_error("code", "The security code is not correct, or has expired. Enter the code "
                                "your authenticator app shows now")
-    context = {"form": form, "confirmed": confirmed}
+    context = {"form": form, "confirmed": confirmed, "required": required}
     if confirmed is None:
         device = services.totp_device_start(user=user)
         context.update(
@@ -200,3 +214,20 @@ def two_factor(request):
             secret=services.totp_secret_text(device=device),
         )
     return render(request, "accounts/two_factor.html", context)
+
+
+@requires("accounts.change_user")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def locked_accounts(request):
+    """Accounts locked after too many failed sign-ins, and an audited unlock with a reason."""
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        if services.account_unlock(actor=request.user, username=username, reason=form.cleaned_data["reason"]):
+            messages.success(request, f"{username} can sign in again.")
+            return redirect("accounts:locked-accounts")
+        form.add_error("username", f"{username} is not locked")
+    return render(request, "accounts/locked_accounts.html",
+                  {"form": form, "locked": services.accounts_locked(),
+                   "failure_limit": settings.AXES_FAILURE_LIMIT})

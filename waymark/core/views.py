@@ -4,10 +4,13 @@ accessibility statement and the cookies page. Error handlers are set in ``config
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
-from django.http import HttpResponseServerError
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
 from waymark.core.permissions import public
@@ -16,7 +19,13 @@ logger = logging.getLogger("waymark.core")
 
 
 _API_DETAIL = {400: "The request is not valid.", 403: "You may not do this.",
-               404: "There is no such resource.", 500: "The error has been logged."}
+               404: "There is no such resource.", 500: "The error has been logged.",
+               503: "The service is unavailable for a moment (its database cannot be reached). Try again."}
+
+# While the database cannot be reached (restarting, failing over) every request fails the same way:
+# that is 503 with a time to retry, not a 500 that pages someone about a bug.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 def _error_page(request, template: str, status: int):
@@ -47,9 +56,29 @@ def csrf_failure(request, reason=""):
     return _error_page(request, "errors/403_csrf.html", 403)
 
 
+def service_unavailable(request):
+    """503 without touching the database: no session, no user, no navigation."""
+    if request.path.startswith("/api/"):
+        from waymark.api.problems import problem_json_response
+
+        response = problem_json_response(request, 503, _API_DETAIL[503])
+    else:
+        try:
+            body = render_to_string("errors/503.html", {"status": 503})
+        except Exception:  # pragma: no cover - the fallback of last resort
+            body = "Sorry, the service is unavailable. Try again in a few minutes."
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @requires_csrf_token
 def server_error(request):
     """Keep this one simple: it must not fail itself."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        logger.error("Database unavailable: answered 503 for %s", request.path)
+        return service_unavailable(request)
     try:
         return _error_page(request, "errors/500.html", 500)
     except Exception:  # pragma: no cover - the fallback of last resort

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from waymark.accounts.models import Team, User
 from waymark.accounts.roles import ROLES
+from waymark.accounts.rules import DEMO_PASSWORD, demo_data_refused_reason
 from waymark.core import clock, context
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
@@ -34,7 +35,6 @@ from waymark.people.rules import WAYMARK_REFERENCE_FORMAT
 from waymark.people.search import name_keys, normalise_name
 from waymark.work.models import Queue, Task, TaskStatus
 
-DEMO_PASSWORD = "Waymark-demo-2026"  # noqa: S105 - printed for the demo; never a real account
 DEFAULT_SEED = 2026
 BATCH = 2000
 
@@ -811,7 +811,11 @@ def demo_load(
     em_scale: float | None = None,
 ) -> LoadResult:
     """Load the demo data at ``scale`` x the seeds' volumes. Same seed, scale and anchor give the
-    same data. Adds to what is there (people get new references after the existing ones)."""
+    same data. Adds to what is there (people get new references after the existing ones).
+    Refused in production (``demo_data_refused_reason``) before anything is written."""
+    refused = demo_data_refused_reason()
+    if refused:
+        raise PermissionError(refused)
     anchor = anchor or _default_anchor()
     rng = random.Random(seed)
     result = LoadResult()

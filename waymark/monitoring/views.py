@@ -485,8 +485,12 @@ def joint_log(request):
     form = f.JointLogForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "close" in request.POST:
-            entry = JointLogEntry.objects.filter(pk=request.POST.get("close")).first()
-            if entry is not None:
+            close = request.POST.get("close", "")
+            entry = (JointLogEntry.objects.filter(pk=int(close)).first()
+                     if close.isdigit() and len(close) <= 18 else None)  # a bigint, not a crafted value
+            if entry is None:
+                messages.error(request, "That joint log entry could not be found: it may have been removed")
+            else:
                 try:
                     services.joint_log_close(actor=request.user, entry=entry)
                     messages.success(request, f"Closed: {entry.title}")

@@ -46,6 +46,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from waymark.accounts.models import Team, User
+from waymark.accounts.rules import DEMO_PASSWORD
 from waymark.casework import selectors as casework_selectors
 from waymark.core import clock
 from waymark.demo import names
@@ -54,7 +55,6 @@ from waymark.operations import rules
 from waymark.people import models as pm
 
 BATCH = 2000
-DEMO_PASSWORD = "Waymark-demo-2026"  # noqa: S105 - the platform demo's printed password
 
 # Relative size of each ICE team's year (London and the big conurbations busiest).
 TEAM_WEIGHTS = {

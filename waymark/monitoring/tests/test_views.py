@@ -188,3 +188,17 @@ def test_the_joint_log_adds_and_closes(frozen, manager):
     client.post("/monitoring/supplier/joint-log/", {"close": entry.pk})
     entry.refresh_from_db()
     assert entry.status == "closed"
+
+
+@pytest.mark.parametrize("close", ["abc", "", "1e3", "-1", "99999999999999999999999"])
+def test_closing_a_joint_log_entry_that_is_not_a_number_says_so_and_changes_nothing(frozen, manager, close):
+    """Issue 14 item 13: ``close=abc`` answered 500."""
+    client = signed_in(manager)
+    client.post("/monitoring/supplier/joint-log/", {"kind": "issue", "title": "Late slots", "description": "x",
+                                                    "owner": "Supplier"})
+    from waymark.monitoring.models import JointLogEntry
+
+    response = client.post("/monitoring/supplier/joint-log/", {"close": close}, follow=True)
+    assert response.status_code == 200
+    assert "could not be found" in response.content.decode()
+    assert JointLogEntry.objects.get().status != "closed"

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from waymark.accounts.rules import demo_data_refused_reason
 from waymark.core import clock
 from waymark.demo.generator import DEFAULT_SEED, demo_load, demo_users_table
 from waymark.people.models import Person
@@ -27,6 +28,9 @@ class Command(BaseCommand):
                             help="Skip the inbound correspondence examples")
 
     def handle(self, *args, **options):
+        refused = demo_data_refused_reason()
+        if refused:
+            raise CommandError(refused)
         if options["scale"] <= 0:
             raise CommandError("--scale must be more than 0")
         if options["if_empty"] and Person.objects.exists():

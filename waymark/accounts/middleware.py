@@ -1,0 +1,56 @@
+"""The second factor is not optional for users who can see people nationally (rules).
+
+A user who must use a second factor and has not proved one in this session gets no page: if they
+have no authenticator app yet they are sent to set one up (enrolment on first sign-in); if they
+have one but the session was opened without it (the Django admin's own form, a session from before
+the rule) the session ends and they sign in again, with the code. API calls made with the session
+get a 403 problem instead of a redirect.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+
+from waymark.accounts import rules, services
+
+# Pages a user without a verified second factor may still use: signing in and out, and enrolment.
+OPEN_WITHOUT_SECOND_FACTOR = frozenset({
+    "accounts:sign-in", "accounts:verify", "accounts:sign-out", "accounts:signed-out",
+    "accounts:two-factor", "accounts:keep-alive", "health", "accessibility", "cookies",
+})
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and rules.second_factor_required(user) and not user.is_verified():
+            try:
+                route = resolve(request.path_info).view_name
+            except Resolver404:
+                route = ""
+            if route not in OPEN_WITHOUT_SECOND_FACTOR:
+                return self._refuse(request, user)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, user):
+        enrolled = services.totp_device_confirmed(user=user) is not None
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(
+                {"type": "about:blank", "title": "Second factor required", "status": 403,
+                 "detail": "Sign in with your authenticator app code before using the API with this "
+                           "session." if enrolled else
+                           "Set up two-factor authentication before using the API with this session."},
+                status=403, content_type="application/problem+json",
+            )
+        if enrolled:
+            logout(request)
+            return redirect(f"{reverse('accounts:sign-in')}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(f"{reverse('accounts:two-factor')}?required=1")
