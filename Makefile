@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: help setup run serve test test-fast lint bench check-deploy css static migrate demo clean browser-deps
+.PHONY: help setup run serve test test-fast lint bench check-deploy prod-smoke css static migrate demo clean browser-deps
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ lint: $(VENV)/.installed ## ruff and mypy on the code that holds the rules
 check-deploy: $(VENV)/.installed ## Django's deployment checklist with production settings
 	WAYMARK_ENV=production SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=waymark.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+prod-smoke: setup ## Production smoke: collectstatic, fresh database, gunicorn with production settings, fetch the key pages over "HTTPS"
+	$(PY) .ci/prod_smoke.py
 
 bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/run.py $(BENCH_ARGS)
