@@ -29,7 +29,7 @@ from django_otp import login as otp_login
 
 from waymark.accounts import rules, services
 from waymark.accounts.forms import SIGN_IN_FAILED, SecurityCodeForm, SignInForm, UnlockForm
-from waymark.core.permissions import public, requires, signed_in
+from waymark.core.permissions import no_personal_data, public, requires, signed_in
 
 logger = logging.getLogger("waymark.accounts")
 
@@ -164,6 +164,7 @@ def signed_out(request):
     )
 
 
+@no_personal_data
 @signed_in
 @require_POST
 def keep_alive(request):
@@ -180,6 +181,7 @@ def _qr_svg(data: str) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
 
 
+@no_personal_data
 @signed_in
 @never_cache
 @require_http_methods(["GET", "POST"])

@@ -39,7 +39,7 @@ from waymark.casework.models import (
 )
 from waymark.core import clock
 from waymark.core.exports import Disclosure, export_csv, export_view
-from waymark.core.permissions import requires
+from waymark.core.permissions import no_personal_data, requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.people.services import person_record_view
 from waymark.people.views import person_form_page, person_page_context
@@ -663,6 +663,7 @@ def commission_result(request, pk: int):
 # Management information
 
 
+@no_personal_data
 @requires(MI)
 def mi(request):
     return render(request, "casework/mi.html", {"f": selectors.mi_figures(), "rules": rules,

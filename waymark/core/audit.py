@@ -8,9 +8,10 @@ serialised) so that the chain has no forks.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
@@ -20,6 +21,56 @@ from waymark.core import clock, context
 from waymark.core.models import AuditAction, AuditEvent
 
 GENESIS_HASH = "0" * 64
+CONSULTED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
+NOTED_PEOPLE_LIMIT = 500  # people ids kept in one consultation entry; the count is always kept
+
+
+@dataclass
+class RequestLedger:
+    """What one request has recorded so far: whether it logged a consultation (or disclosure) of
+    its own, the people and count a list noted (``note_consulted``), and the people whose records
+    it loaded (the fallback for pages that note nobody). The personal-data middleware writes one
+    consultation entry for requests that logged none."""
+
+    consulted: bool = False
+    people: set[int] = field(default_factory=set)
+    count: int | None = None
+    loaded: set[int] = field(default_factory=set)
+
+
+_ledger: contextvars.ContextVar[RequestLedger | None] = contextvars.ContextVar("waymark_ledger", default=None)
+
+
+def ledger_open() -> tuple[RequestLedger, contextvars.Token]:
+    ledger = RequestLedger()
+    return ledger, _ledger.set(ledger)
+
+
+def ledger_close(token: contextvars.Token) -> None:
+    _ledger.reset(token)
+
+
+def note_consulted(*, people=(), count: int | None = None) -> None:
+    """A list or search tells the request's consultation entry whom it showed (ids) and how many
+    matched; outside a request it does nothing."""
+    ledger = _ledger.get()
+    if ledger is None:
+        return
+    ledger.people.update(int(pk) for pk in people if pk is not None)
+    if count is not None:
+        ledger.count = (ledger.count or 0) + count
+
+
+def _mark_consulted(action: str) -> None:
+    ledger = _ledger.get()
+    if ledger is not None and action in CONSULTED:
+        ledger.consulted = True
+
+
+def current_ledger() -> RequestLedger | None:
+    return _ledger.get()
+
+
 _ADVISORY_LOCK_KEY = 0x57A7_A0D1  # arbitrary constant shared by every writer of the chain
 
 
@@ -106,6 +157,7 @@ def audit_record(
         )
         event.entry_hash = compute_hash(event.previous_hash, event)
         event.save(force_insert=True)
+    _mark_consulted(action)
     return event
 
 
@@ -137,6 +189,8 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
             previous = event.entry_hash
             events.append(event)
         AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    for entry in entries:
+        _mark_consulted(entry["action"])
     return len(events)
 
 

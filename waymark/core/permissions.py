@@ -53,3 +53,12 @@ def public(view: Callable) -> Callable:
     view = login_not_required(view)
     view.waymark_permissions = ("public",)  # type: ignore[attr-defined]
     return view
+
+
+def no_personal_data(view: Callable) -> Callable:
+    """Mark a view (function or DRF class) that never returns personal data: an aggregate figures
+    page, guidance, a settings page. Every other signed-in read is logged as a consultation and
+    sent with ``Cache-Control: no-store`` (``core.middleware.PersonalDataMiddleware``); the audit
+    coverage test (tests/test_audit_coverage.py) holds every route to one or the other."""
+    view.waymark_no_personal_data = True  # type: ignore[attr-defined]
+    return view

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from waymark.core.permissions import requires, signed_in
+from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.documents.forms import form_add_service_errors
 from waymark.guidance import forms as f
 from waymark.guidance import rules, selectors, services
@@ -18,6 +18,7 @@ from waymark.guidance import rules, selectors, services
 PUBLISH = rules.PUBLISH_PERMISSION
 
 
+@no_personal_data
 @signed_in
 def index(request):
     return render(request, "guidance/index.html", {
@@ -26,6 +27,7 @@ def index(request):
     })
 
 
+@no_personal_data
 @signed_in
 def search(request):
     query = request.GET.get("q", "").strip()
@@ -41,12 +43,14 @@ def _page_context(request, page, shown) -> dict:
     }
 
 
+@no_personal_data
 @signed_in
 def page(request, slug):
     found = selectors.guidance_get(slug)
     return render(request, "guidance/page.html", _page_context(request, found, found))
 
 
+@no_personal_data
 @signed_in
 def version(request, slug, version):
     found = selectors.guidance_get(slug)
@@ -56,6 +60,7 @@ def version(request, slug, version):
     return render(request, "guidance/page.html", _page_context(request, found, shown))
 
 
+@no_personal_data
 @requires(PUBLISH)
 @require_http_methods(["GET", "POST"])
 def publish(request):
@@ -76,6 +81,7 @@ def publish(request):
     })
 
 
+@no_personal_data
 @requires(PUBLISH)
 @require_http_methods(["GET", "POST"])
 def revise(request, slug):

@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from waymark.api.views import WaymarkApiView, problems
+from waymark.core.permissions import no_personal_data
 from waymark.monitoring import rules, selectors
 from waymark.monitoring.models import Condition
 
@@ -37,6 +38,7 @@ class FiguresQuerySerializer(serializers.Serializer):
         return {"start": start, "end": end}
 
 
+@no_personal_data
 class FiguresView(WaymarkApiView):
     queryset = Condition.objects.none()  # for the schema only
     required_perms = {"GET": ["monitoring.view_em_mi"]}

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from waymark.core import clock
 from waymark.core.clock import LONDON
 from waymark.core.exports import Disclosure, export_csv, export_view
-from waymark.core.permissions import requires
+from waymark.core.permissions import no_personal_data, requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.monitoring import forms as f
 from waymark.monitoring import rules, selectors, services
@@ -524,6 +524,7 @@ def _period(request) -> tuple[f.PeriodForm, selectors.Period]:
     return form, default
 
 
+@no_personal_data
 @requires(MI)
 def mi(request):
     form, period = _period(request)
@@ -577,6 +578,7 @@ def _flatten(value, prefix: str = ""):
         yield prefix, value
 
 
+@no_personal_data
 @requires(MI)
 def supplier(request):
     form, period = _period(request)
@@ -585,6 +587,7 @@ def supplier(request):
         "measures": selectors.supplier_measures(period), "can_log": request.user.has_perm(SUPPLIER)})
 
 
+@no_personal_data
 @requires(MI)
 def plan(request):
     form = f.PlanForm(request.GET or None)

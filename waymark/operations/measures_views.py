@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from waymark.core import clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
-from waymark.core.permissions import requires
+from waymark.core.permissions import no_personal_data, requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.operations import measures, objectives, rules
 from waymark.operations import measures_forms as f
@@ -48,6 +48,7 @@ def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
     return [{"value": value, "text": label, "selected": value == chosen} for value, label in form.fields["team"].choices]
 
 
+@no_personal_data
 @requires(VIEW)
 def measures_page(request):
     form, period, team = _filters(request)
@@ -156,6 +157,7 @@ def _measure(pk: int) -> ObjectiveMeasure:
     return measure
 
 
+@no_personal_data
 @requires(VIEW)
 def objectives_page(request):
     form, period, team = _filters(request)
@@ -166,6 +168,7 @@ def objectives_page(request):
         status=400 if form.is_bound and form.errors else 200)
 
 
+@no_personal_data
 @requires(VIEW, MANAGE)
 @require_http_methods(["GET", "POST"])
 def objective_new(request):
@@ -181,6 +184,7 @@ def objective_new(request):
                       back=reverse("operations:objectives"))
 
 
+@no_personal_data
 @requires(VIEW, MANAGE)
 @require_http_methods(["GET", "POST"])
 def objective_edit(request, pk: int):
@@ -210,6 +214,7 @@ def _measure_action(form) -> dict[str, Any]:
             "amber_margin": data.get("amber_margin")}
 
 
+@no_personal_data
 @requires(VIEW, MANAGE)
 @require_http_methods(["GET", "POST"])
 def objective_measure_new(request, pk: int):
@@ -226,6 +231,7 @@ def objective_measure_new(request, pk: int):
     return _form_page(request, form, title=f"Add a measure to “{objective.title}”", submit="Add measure", back=back)
 
 
+@no_personal_data
 @requires(VIEW, MANAGE)
 @require_http_methods(["GET", "POST"])
 def objective_measure_edit(request, pk: int):
@@ -243,6 +249,7 @@ def objective_measure_edit(request, pk: int):
                       submit="Save target", back=back)
 
 
+@no_personal_data
 @requires(VIEW, MANAGE)
 @require_POST
 def objective_measure_remove(request, pk: int):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from waymark.accounts.models import User
 from waymark.core import clock
-from waymark.core.permissions import requires, signed_in
+from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.work import rules, selectors, services
 from waymark.work.filters import DEFAULT_SORT, SORT_LABELS, SORTS, TaskFilter
 from waymark.work.forms import (
@@ -66,6 +66,7 @@ def get_next(request):
     return redirect("work:task-detail", pk=task.pk)
 
 
+@no_personal_data
 @requires("work.view_task")
 def queue_list(request):
     figures = selectors.backlog_figures(user=request.user)
@@ -301,6 +302,7 @@ def workload(request):
     return render(request, "work/workload.html", _common(request, teams=teams, team=team, rows=rows))
 
 
+@no_personal_data
 @requires("work.view_task")
 def backlog(request):
     figures = selectors.backlog_figures(user=request.user)
