@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: help setup run serve test test-fast lint bench check-deploy prod-smoke css static migrate demo clean browser-deps
+.PHONY: help setup run serve test test-fast lint bench check-deploy prod-smoke css static migrate demo clean browser-deps scanner-deps
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -66,7 +66,16 @@ browser-deps: ## Install Debian's Chromium for the browser tests (never a downlo
 	  else echo "Install Debian's chromium package for the browser tests"; fi; \
 	fi
 
-test: setup browser-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database)
+scanner-deps: ## Install Debian's ClamAV daemon for the virus-scan tests (they start their own clamd)
+	@if ! command -v clamd >/dev/null && [ ! -x /usr/sbin/clamd ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      clamav-daemon >/dev/null) || { echo "Could not install clamav-daemon"; exit 1; }; \
+	    (systemctl disable --now clamav-daemon clamav-freshclam >/dev/null 2>&1 || true); \
+	  else echo "Install Debian's clamav-daemon package (apt-get install clamav-daemon) for the virus-scan tests"; fi; \
+	fi
+
+test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database)
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
@@ -79,7 +88,7 @@ lint: $(VENV)/.installed ## ruff and mypy on the code that holds the rules
 
 check-deploy: $(VENV)/.installed ## Django's deployment checklist with production settings
 	WAYMARK_ENV=production SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=waymark.example \
-	  $(PY) manage.py check --deploy --fail-level WARNING
+	  WAYMARK_CLAMD_SOCKET=/run/clamav/clamd.ctl $(PY) manage.py check --deploy --fail-level WARNING
 
 prod-smoke: setup ## Production smoke: collectstatic, fresh database, gunicorn with production settings, fetch the key pages over "HTTPS"
 	$(PY) .ci/prod_smoke.py

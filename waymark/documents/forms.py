@@ -28,6 +28,18 @@ class DocumentUploadForm(GovUKForm):
         error_messages={"required": "Select the type of document"},
     )
     title = forms.CharField(label="Title (optional)", max_length=300, required=False)
+    content: bytes = b""  # the file's bytes, read by clean_file
+
+    def clean_file(self):
+        """Read the upload in chunks, refusing it as soon as it is too large (``content`` holds the bytes)."""
+        from waymark.documents.services import upload_read
+
+        upload = self.cleaned_data["file"]
+        try:
+            self.content = upload_read(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc  # the service keys it by field; here it is the field
+        return upload
 
 
 class LetterChooseForm(GovUKForm):

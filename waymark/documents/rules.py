@@ -23,6 +23,16 @@ ALLOWED_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "text/csv": (".csv",),
 }
 
+# Office files that can carry macros (VBA or Excel 4.0 sheets) are refused by name, and an OOXML
+# file is refused by content too if it holds a VBA project, whatever its name says.
+MACRO_ENABLED_EXTENSIONS: tuple[str, ...] = (
+    ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
+)
+
+# Uploads are read in chunks of this size, so an oversize file is refused after at most one
+# chunk past MAX_DOCUMENT_BYTES; files go to the virus scanner in chunks of the same size.
+UPLOAD_CHUNK_BYTES = 64 * 1024
+
 # Generated letters are stored as HTML (see docs/modules/documents.md). HTML is never accepted
 # from an upload: only Waymark itself writes documents of this type.
 GENERATED_LETTER_CONTENT_TYPE = "text/html"

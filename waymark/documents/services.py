@@ -1,9 +1,11 @@
 """Writes for documents and letters. Each validates, writes atomically, audits and adds a
 timeline event on the person.
 
-``document_store`` is the one way a file enters Waymark: it checks the extension and the content
-agree on an allowed type (``rules.ALLOWED_CONTENT_TYPES``), the size (``rules.MAX_DOCUMENT_BYTES``)
-and the virus-scan hook, and stores nothing if any check fails.
+``document_store`` is the one way a file enters Waymark: it checks the size
+(``rules.MAX_DOCUMENT_BYTES``), refuses macro-enabled Office files and polyglots (bytes that are
+more than one type), checks the extension and the content agree on an allowed type
+(``rules.ALLOWED_CONTENT_TYPES``) and runs the virus scanner, and stores nothing if any check
+fails. ``upload_read`` reads an uploaded file in chunks and stops as soon as it is too large.
 """
 
 from __future__ import annotations
@@ -39,8 +41,14 @@ from waymark.documents.rules import (
     ALLOWED_CONTENT_TYPES,
     GENERATED_LETTER_CONTENT_TYPE,
     MAX_DOCUMENT_BYTES,
+    UPLOAD_CHUNK_BYTES,
 )
-from waymark.documents.sniffing import agreed_content_type
+from waymark.documents.sniffing import (
+    TYPE_NAMES,
+    agreed_content_type,
+    content_types_found,
+    has_macros,
+)
 
 
 def _timeline(*, person, event_type: str, summary: str, actor, detail=None, related=None, occurred_at=None):
@@ -56,18 +64,47 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
+def _too_large() -> ValidationError:
+    return ValidationError({"file": f"The selected file must be smaller than {_mib(MAX_DOCUMENT_BYTES)}"})
+
+
+def upload_read(upload, *, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of an uploaded file, read in chunks; ValidationError as soon as it passes ``limit``.
+
+    A known size over the limit is refused without reading anything; otherwise no more than one
+    chunk past the limit is ever read, so a huge (or endless) file is never held in memory.
+    """
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise _too_large()
+    buffer = bytearray()
+    for chunk in upload.chunks(UPLOAD_CHUNK_BYTES):
+        buffer += chunk
+        if len(buffer) > limit:
+            raise _too_large()
+    return bytes(buffer)
+
+
 def document_validate(*, file_name: str, content: bytes) -> str:
     """The agreed content type of an acceptable file; a ValidationError saying why otherwise."""
     if not content:
         raise ValidationError({"file": "The selected file is empty"})
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise ValidationError({"file": f"The selected file must be smaller than {_mib(MAX_DOCUMENT_BYTES)}"})
+        raise _too_large()
+    if has_macros(file_name, content):
+        raise ValidationError({"file": "The selected file must not contain macros. Save it without macros "
+                                       "(as a DOCX or XLSX) and upload it again"})
     content_type = agreed_content_type(file_name, content)
     if content_type is None:
         allowed = ", ".join(
             ext.lstrip(".").upper() for exts in ALLOWED_CONTENT_TYPES.values() for ext in exts[:1]
         )
         raise ValidationError({"file": f"The selected file must be a {allowed}"})
+    found = content_types_found(content)
+    if len(found) > 1:
+        names = [TYPE_NAMES.get(t, t) for t in found]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        raise ValidationError({"file": f"The selected file must be only one type of file. This one is {listed}"})
     return content_type
 
 
@@ -79,6 +116,8 @@ def _document_write(
     result = scanning.scan(content)
     if result.status == scanning.INFECTED:
         raise ValidationError({"file": "The selected file contains a virus"})
+    if result.status == scanning.ERROR:  # fail closed: no verdict, no file
+        raise ValidationError({"file": "The selected file could not be checked for viruses. Try again later"})
     now = clock.now()
     document = Document(
         person=person,
@@ -94,7 +133,7 @@ def _document_write(
         source=source,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
-        scan_status=result.status if result.status in {"clean", "error"} else "not_scanned",
+        scan_status=scanning.CLEAN if result.status == scanning.CLEAN else scanning.NOT_SCANNED,
         scan_detail=result.detail[:300],
         letter_template=letter_template,
     )

@@ -66,7 +66,7 @@ def document_upload(request, person_pk):
         upload = form.cleaned_data["file"]
         try:
             document = services.document_store(
-                actor=request.user, person=person, file_name=upload.name, content=upload.read(),
+                actor=request.user, person=person, file_name=upload.name, content=form.content,
                 content_type=upload.content_type or "", document_type=form.cleaned_data["document_type"],
                 title=form.cleaned_data["title"],
             )

@@ -45,3 +45,24 @@ def test_extension_and_content_must_agree():
     assert agreed_content_type("list.csv", b"a,b\n1,2\n") == "text/csv"
     assert agreed_content_type("mail.eml", b"From: a@b.c\nSubject: hi\n\nbody") == "message/rfc822"
     assert agreed_content_type("mail.eml", b"just some text") is None
+
+
+def test_macro_extensions_and_upload_chunk_are_pinned():
+    assert rules.MACRO_ENABLED_EXTENSIONS == (
+        ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
+    )
+    assert rules.UPLOAD_CHUNK_BYTES == 64 * 1024
+
+
+def test_compressed_or_random_bytes_are_not_taken_for_a_second_type():
+    """Polyglot checks look for structure (a valid ZIP directory, markup, a PDF header where readers
+    look for it), so 8 MB of noise after an image or PDF header is still one type."""
+    import random
+
+    from waymark.documents.sniffing import content_types_found
+
+    noise = random.Random(14).randbytes(8 * 1024 * 1024)
+    assert content_types_found(JPEG + noise) == ["image/jpeg"]
+    assert content_types_found(PNG + noise) == ["image/png"]
+    assert content_types_found(PDF + noise) == ["application/pdf"]
+    assert content_types_found(docx_bytes()) == [sniff_content_type(docx_bytes())]

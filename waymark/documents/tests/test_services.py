@@ -81,10 +81,6 @@ def test_virus_scan_hook_refuses_an_infected_file(caseworker, settings):
     assert _stored_files(settings) == []
 
 
-def test_default_scan_hook_passes_through_as_not_scanned():
-    assert scanning.scan(b"anything").status == scanning.NOT_SCANNED
-
-
 def test_seeded_templates_exist():
     for key in ("general-acknowledgement", "failure-to-report-warning", "reporting-restriction-change"):
         assert letter_template_get_current(key) is not None
