@@ -43,6 +43,7 @@ from waymark.core.permissions import no_personal_data, requires
 from waymark.documents.forms import form_add_service_errors
 from waymark.people.services import person_record_view
 from waymark.people.views import person_form_page, person_page_context
+from waymark.work.selectors import RESTRICTED_LABEL, person_withheld
 
 VIEW = "casework.view_case"
 MANAGE = "casework.manage_casework"
@@ -618,6 +619,9 @@ def centre(request):
         "total": total,
         "missing": missing, "previous": day.fromordinal(day.toordinal() - 1), "next": day.fromordinal(day.toordinal() + 1),
         "missing_events": selectors.events_missing_outcome().filter(centre=chosen)[:20] if chosen else [],
+        # A restricted record keeps its place on the list (the count is the centre's workload) but
+        # is not named, nor opened, for an officer who may not see it (issue 14 item 7).
+        "withheld": lambda person: person_withheld(request.user, person), "restricted_label": RESTRICTED_LABEL,
     })
 
 
@@ -626,6 +630,8 @@ def _centre_event(request, pk: int) -> ReportingEvent:
     if event is None:
         raise Http404("No such event")
     if not request.user.has_perm("work.view_any_queue") and not request.user.teams.filter(pk=event.centre_id).exists():
+        raise Http404("No such event")
+    if person_withheld(request.user, event.person):
         raise Http404("No such event")
     return event
 

@@ -306,7 +306,7 @@ def correspondence_match(*, actor, item: CorrespondenceItem, person) -> Correspo
         for attachment in item.attachments.select_related("document").filter(document__isnull=False):
             document_file(actor=actor, document=attachment.document, person=person)
         _timeline_received(actor=actor, item=item)
-        _match_task_close(actor=actor, item=item, outcome="matched", note=f"Matched to {person.reference}")
+        _match_task_close(actor=actor, item=item, outcome="matched", note="Matched to a person")  # no reference: the task has no person, so nothing would mask it
         if not item.task_id:
             _reply_task_create(actor=actor, item=item)
     return item

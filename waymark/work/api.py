@@ -1,4 +1,5 @@
-"""API v1: tasks. Visibility is ``task_visible_queryset`` (the caller's teams' queues)."""
+"""API v1: tasks. Visibility is ``task_visible_queryset`` (the caller's teams' queues); a task about
+a restricted record the caller may not see is masked in the list and refused (404) one by one."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class TaskListView(WaymarkApiView):
         if query.validated_data.get("assignee") == "me":
             tasks = tasks.filter(assignee=request.user)
         page = self.paginate_queryset(tasks.order_by(*selectors.urgent_order()))
-        return self.get_paginated_response(TaskSerializer(page, many=True).data)
+        rows = TaskSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(rows)
 
     @extend_schema(summary="Create a task; its deadline comes from the task type's rule",
                    request=TaskCreateSerializer, parameters=[IDEMPOTENCY_KEY],
@@ -78,7 +80,8 @@ class TaskListView(WaymarkApiView):
             if not selectors.task_visible_queryset(request.user).filter(pk=task.pk).exists():
                 # The type's default queue belongs to another team: the caller may not create there.
                 raise serializers.ValidationError({"queue": "Name a queue of one of your teams."})
-            return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+            created = TaskSerializer(task, context={"request": request}).data
+            return Response(created, status=status.HTTP_201_CREATED)
 
         return idempotent_create(request, create)
 
@@ -90,7 +93,8 @@ class TaskDetailView(WaymarkApiView):
 
     @extend_schema(summary="One task", responses={200: TaskSerializer, **READ_PROBLEMS})
     def get(self, request, pk: int):
-        return Response(TaskSerializer(selectors.access_task(request.user, pk)).data)
+        task = selectors.access_task(request.user, pk)
+        return Response(TaskSerializer(task, context={"request": request}).data)
 
 
 class TaskCompleteView(WaymarkApiView):
@@ -108,6 +112,7 @@ class TaskCompleteView(WaymarkApiView):
             data = TaskCompleteSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             done = services.task_complete(actor=request.user, task=task, **data.validated_data)
-            return Response(TaskSerializer(done).data, status=status.HTTP_200_OK)
+            completed = TaskSerializer(done, context={"request": request}).data
+            return Response(completed, status=status.HTTP_200_OK)
 
         return idempotent_create(request, complete)

@@ -2,6 +2,10 @@
 
 Team scoping: a user sees the queues (and the tasks in them) of their own teams, unless they have
 ``work.view_any_queue``. Anything outside that is a 404 (``access_task``), never a 403.
+
+Restricted records: work about a person marked ``restricted_access`` stays in lists (so counts stay
+true) but shows ``RESTRICTED_LABEL`` instead of what names them to a user without
+``people.view_restricted_person``, and ``access_task`` refuses it to them (issue 14 item 7).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.shortcuts import get_object_or_404
 
 from waymark.accounts.models import Team, User
 from waymark.core import clock
+from waymark.people.permissions import VIEW_RESTRICTED_PERSON
 from waymark.work import rules
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.registry import task_type_label
@@ -68,9 +73,30 @@ def task_visible_queryset(user) -> QuerySet[Task]:
     return tasks.filter(queue__team__in=user.teams.all())
 
 
+RESTRICTED_LABEL = "Restricted record"
+
+
+def sees_restricted(user) -> bool:
+    """The people app's rule (``people.selectors.person_visible_queryset``), for pages that reach
+    people through their work rather than through that queryset."""
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_RESTRICTED_PERSON))
+
+
+def person_withheld(user, person) -> bool:
+    """Whether ``person`` is a restricted record ``user`` may not see: lists show
+    ``RESTRICTED_LABEL`` in place of what names them (work pages, the reporting-centre day list)."""
+    return bool(person is not None and person.restricted_access and not sees_restricted(user))
+
+
+def without_withheld(tasks: QuerySet[Task], user) -> QuerySet[Task]:
+    """``tasks`` less those about a restricted record ``user`` may not see: what they may open,
+    change, allocate or be given."""
+    return tasks if sees_restricted(user) else tasks.exclude(person__restricted_access=True)
+
+
 def access_task(user, pk: int) -> Task:
-    """The task if ``user`` may see it, else 404 (so its existence is not confirmed)."""
-    return get_object_or_404(task_visible_queryset(user), pk=pk)
+    """The task if ``user`` may see it and its person, else 404 (so its existence is not confirmed)."""
+    return get_object_or_404(without_withheld(task_visible_queryset(user), user), pk=pk)
 
 
 def urgent_order() -> list:
@@ -244,11 +270,8 @@ def get_next_candidates(*, user) -> QuerySet[Task]:
     queue_ids = list(
         Queue.objects.filter(team__in=user.teams.all(), is_active=True).values_list("id", flat=True)
     )
-    return (
-        Task.objects.filter(status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids)
-        .filter(type_filter)
-        .order_by(*urgent_order())
-    )
+    tasks = Task.objects.filter(status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids)
+    return without_withheld(tasks, user).filter(type_filter).order_by(*urgent_order())
 
 
 def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], list[str]]:
@@ -260,7 +283,8 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
     if assignee is None:
         problems.append("Select who to allocate the tasks to")
     tasks = list(
-        task_visible_queryset(actor).filter(pk__in=ids).order_by("pk") if ids else Task.objects.none()
+        without_withheld(task_visible_queryset(actor), actor).filter(pk__in=ids).order_by("pk")
+        if ids else Task.objects.none()
     )
     missing = set(ids) - {t.pk for t in tasks}
     if missing:
@@ -271,6 +295,9 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
     for task in tasks:
         if not task.is_active:
             problems.append(f"Task {task.pk} ({task.title}) is {task.get_status_display().lower()}")
+        elif assignee is not None and person_withheld(assignee, task.person):
+            problems.append(f"{assignee.display_name} may not see the person task {task.pk} is about "
+                            "(a restricted record)")
         elif assignee is not None and task.queue.team_id not in member_of:
             problems.append(
                 f"{assignee.display_name} is not in {task.queue.team.name}, the team for "

@@ -5,9 +5,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from waymark.work.models import Task, TaskStatus
+from waymark.work.selectors import RESTRICTED_LABEL, person_withheld
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    """A task about a restricted record the caller may not see (``context["request"].user``) keeps
+    its place in a list but shows ``RESTRICTED_LABEL`` in every field that could name the person."""
+
+    WITHHELD_FIELDS = ("title", "description", "person", "outcome_note", "waiting_reason")
+
     queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     person = serializers.SlugRelatedField(slug_field="reference", read_only=True)
@@ -20,6 +26,13 @@ class TaskSerializer(serializers.ModelSerializer):
             "outcome_note", "waiting_reason", "created_at", "allocated_at", "started_at", "completed_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if person_withheld(getattr(request, "user", None), instance.person):
+            data.update(dict.fromkeys(self.WITHHELD_FIELDS, RESTRICTED_LABEL))
+        return data
 
 
 class TaskCreateSerializer(serializers.Serializer):

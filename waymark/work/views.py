@@ -38,6 +38,9 @@ PAGE_SIZE = 50
 def _common(request, **context):
     return {
         "now": clock.now(),
+        # Lists keep a restricted person's task as a row but show this instead of what names them.
+        "withheld": lambda task: selectors.person_withheld(request.user, task.person),
+        "restricted_label": selectors.RESTRICTED_LABEL,
         "deadline_state": rules.deadline_state,
         "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
         "task_type_label": task_type_label,
@@ -257,9 +260,9 @@ def allocate(request, slug):
     """Step 1 posts the selection and shows what will change; step 2 (``confirm``) allocates."""
     queue = selectors.access_queue(request.user, slug)
     members = list(selectors.team_members(queue.team))
-    task_choices = selectors.task_visible_queryset(request.user).filter(queue=queue).values_list(
-        "pk", flat=True
-    )
+    task_choices = selectors.without_withheld(
+        selectors.task_visible_queryset(request.user), request.user
+    ).filter(queue=queue).values_list("pk", flat=True)
     form = AllocateForm(request.POST, task_choices=list(task_choices), members=members)
     back = reverse("work:queue", args=[slug]) + "?" + request.POST.get("return_query", "")
     if not form.is_valid():
