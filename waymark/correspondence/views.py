@@ -24,6 +24,7 @@ from waymark.correspondence.forms import (
 from waymark.correspondence.matching import person_match_find
 from waymark.correspondence.models import Category, Channel, Mailbox, MatchStatus
 from waymark.documents.forms import form_add_service_errors
+from waymark.documents.services import upload_read
 
 
 @requires("correspondence.view_correspondenceitem", "correspondence.add_correspondenceitem")
@@ -39,14 +40,14 @@ def intake(request):
             if kind == "eml" and eml_form.is_valid():
                 mailbox = Mailbox.objects.filter(pk=eml_form.cleaned_data["mailbox"]).first()
                 item, created = services.correspondence_register_eml(
-                    actor=request.user, raw=eml_form.cleaned_data["file"].read(), mailbox=mailbox,
+                    actor=request.user, raw=upload_read(eml_form.cleaned_data["file"]), mailbox=mailbox,
                 )
                 return _registered(request, item, created)
             if kind == "post" and post_form.is_valid():
                 data = post_form.cleaned_data
                 attachments = []
                 if data["attachment"]:
-                    attachments.append((data["attachment"].name, data["attachment"].read(),
+                    attachments.append((data["attachment"].name, upload_read(data["attachment"]),
                                         data["attachment"].content_type or ""))
                 received = datetime.combine(data["received_on"], time(9, 0), tzinfo=clock.LONDON)
                 item, created = services.correspondence_register(

@@ -19,6 +19,7 @@ from waymark.core.clock import LONDON
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.permissions import no_personal_data, requires
 from waymark.documents.forms import form_add_service_errors
+from waymark.documents.services import upload_read
 from waymark.monitoring import forms as f
 from waymark.monitoring import rules, selectors, services
 from waymark.monitoring.models import EVIDENCE_CHECKLIST, ConditionStatus, JointLogEntry
@@ -251,7 +252,7 @@ def conveyance_upload(request, pk: int):
     def act(d):
         upload = d["file"]
         services.conveyance_confirmation_store(actor=request.user, condition=condition, file_name=upload.name,
-                                               content=upload.read(), content_type=upload.content_type or "")
+                                               content=upload_read(upload), content_type=upload.content_type or "")
         return _person_url(condition.person)
 
     return _form(request, condition.person, form, title="Store a confirmation of conveyance", submit="Upload",
