@@ -13,7 +13,6 @@ security header or a person page reachable without the second factor fails.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import http.client
@@ -49,7 +48,7 @@ def fail(message: str) -> None:
 
 
 def run(args: list[str], env: dict, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, **kwargs)
+    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, **kwargs)  # noqa: S603
     if check and result.returncode != 0:
         print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
         raise SystemExit(f"FAIL: {' '.join(args[1:3])} exited {result.returncode}")
@@ -105,7 +104,7 @@ class Browser:
         connection.close()
         if response.status >= 500:
             fail(f"{method} {path} answered {response.status}")
-        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), content
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, content
 
     def csrf(self, html: str) -> str:
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
@@ -158,8 +157,8 @@ def main() -> int:
 
         port = free_port()
         step(f"gunicorn with production settings on 127.0.0.1:{port}")
-        log = open(work / "gunicorn.log", "w")
-        server = subprocess.Popen([GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        log = open(work / "gunicorn.log", "w")  # noqa: SIM115 - gunicorn writes it until the end
+        server = subprocess.Popen(  # noqa: S603[GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                    "--workers", "2", "--timeout", "60", "--access-logfile", "-"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)

@@ -41,7 +41,7 @@ def staff(db):
 @required
 @pytest.mark.django_db
 def test_the_admin_login_form_goes_to_waymark_sign_in_with_its_second_factor(client, staff):
-    user, device = staff
+    user, _ = staff
     response = client.get("/django-admin/login/?next=/django-admin/")
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
     # Posting a password to the admin's form signs no one in.
@@ -54,7 +54,7 @@ def test_the_admin_login_form_goes_to_waymark_sign_in_with_its_second_factor(cli
 @required
 @pytest.mark.django_db
 def test_a_staff_session_without_the_code_reaches_no_page_of_people(client, staff):
-    user, device = staff
+    user, _ = staff
     for path in ("/people/", "/", "/django-admin/", "/django-admin/people/person/", "/work/queues/"):
         client.force_login(user)  # a session opened with the password alone
         response = client.get(path)
