@@ -157,11 +157,11 @@ def main() -> int:
 
         port = free_port()
         step(f"gunicorn with production settings on 127.0.0.1:{port}")
-        log = open(work / "gunicorn.log", "w")  # noqa: SIM115 - gunicorn writes it until the end
-        server = subprocess.Popen(  # noqa: S603[GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                                   "--workers", "2", "--timeout", "60", "--access-logfile", "-"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        log = open(work / "gunicorn.log", "w")  # noqa: SIM115 (gunicorn writes it until the end)
+        command = [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", "2", "--timeout", "60", "--access-logfile", "-"]
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
+                                  stderr=subprocess.STDOUT, start_new_session=True)
         browser = Browser(port)
         for _ in range(120):
             try:
