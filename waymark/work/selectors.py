@@ -91,7 +91,14 @@ def person_withheld(user, person) -> bool:
 def without_withheld(tasks: QuerySet[Task], user) -> QuerySet[Task]:
     """``tasks`` less those about a restricted record ``user`` may not see: what they may open,
     change, allocate or be given."""
-    return tasks if sees_restricted(user) else tasks.exclude(person__restricted_access=True)
+    if sees_restricted(user):
+        return tasks
+    from waymark.people.models import Person
+
+    # A subquery, not a join: get next locks its candidate rows (FOR UPDATE SKIP LOCKED), which
+    # PostgreSQL refuses on the nullable side of an outer join. Tasks with no person stay.
+    restricted = Person.objects.filter(restricted_access=True).values("pk")
+    return tasks.exclude(person_id__in=restricted)
 
 
 def access_task(user, pk: int) -> Task:
