@@ -18,6 +18,7 @@ from waymark.documents.forms import (
     form_add_service_errors,
 )
 from waymark.documents.models import LetterTemplate
+from waymark.documents.uploads import upload_size_limited
 
 
 def person_href(person) -> str:
@@ -57,6 +58,7 @@ def document_detail(request, pk):
     return render(request, "documents/document_detail.html", {"document": document})
 
 
+@upload_size_limited  # an oversize file is refused while the body is parsed, never written out whole
 @requires("documents.add_document")
 @require_http_methods(["GET", "POST"])
 def document_upload(request, person_pk):

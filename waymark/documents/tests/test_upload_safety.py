@@ -188,6 +188,36 @@ def test_an_oversize_upload_page_shows_the_error_without_reading_the_file(client
     assert sum(bytes_read) == 0
 
 
+@pytest.mark.django_db
+def test_an_oversize_upload_is_cut_off_while_the_request_body_is_parsed(client_in, settings, monkeypatch):
+    """The bytes past the limit never reach Django's temporary file (or memory) handler."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    kept = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):
+        kept.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    content = b"%PDF-1.7\n" + b"0" * (MAX_DOCUMENT_BYTES + 4 * 1024 * 1024)
+    _assert_refused(_upload(client_in, person_make(), "huge.pdf", content),
+                    "The selected file must be smaller than 20 MB", settings)
+    assert 0 < sum(kept) <= MAX_DOCUMENT_BYTES < len(content)
+
+
+@pytest.mark.django_db
+def test_the_upload_page_still_checks_the_csrf_token(caseworker):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(caseworker)
+    response = _upload(client, person_make(), "scan.pdf", PDF)
+    assert response.status_code == 403
+    assert Document.objects.count() == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Scanning with a real clamd
 
@@ -277,7 +307,8 @@ def test_the_development_scanner_refuses_eicar_and_never_claims_a_file_is_clean(
 
 
 def _settings_in_production(**env: str) -> subprocess.CompletedProcess:
-    base = {"WAYMARK_ENV": "production", "SECRET_KEY": "x", "ALLOWED_HOSTS": "h", "PATH": os.environ["PATH"]}
+    base = {"WAYMARK_ENV": "production", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "h",
+            "WAYMARK_OTP_REQUIRED": "1", "PATH": os.environ["PATH"]}
     return subprocess.run(
         [sys.executable, "-c", "import config.settings as s; print(s.WAYMARK_VIRUS_SCANNER)"],
         env={**base, **env}, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=120,
