@@ -43,13 +43,14 @@ class SecondFactorMiddleware:
     def _refuse(request, user):
         enrolled = services.totp_device_confirmed(user=user) is not None
         if request.path_info.startswith("/api/"):
-            return JsonResponse(
-                {"type": "about:blank", "title": "Second factor required", "status": 403,
-                 "detail": "Sign in with your authenticator app code before using the API with this "
-                           "session." if enrolled else
-                           "Set up two-factor authentication before using the API with this session."},
-                status=403, content_type="application/problem+json",
-            )
+            from waymark.api.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+            detail = ("Sign in with your authenticator app code before using the API with this session."
+                      if enrolled else
+                      "Set up two-factor authentication before using the API with this session.")
+            return JsonResponse(problem_body(403, detail, instance=request.path,
+                                             problem_type="second-factor-required"),
+                                status=403, content_type=PROBLEM_CONTENT_TYPE)
         if enrolled:
             logout(request)
             return redirect(f"{reverse('accounts:sign-in')}?{urlencode({'next': request.get_full_path()})}")

@@ -102,6 +102,13 @@ def problem_response(status_code: int, detail: str, *, request=None, errors=None
     return response
 
 
+def _challenge(context) -> str:
+    """The view's own ``WWW-Authenticate`` challenge, or the bearer credential's."""
+    view, request = context.get("view"), context.get("request")
+    header = view.get_authenticate_header(request) if view is not None and request is not None else None
+    return header or 'Bearer realm="waymark"'
+
+
 def problem_exception_handler(exc, context):
     request = context.get("request")
     headers: dict[str, str] = {}
@@ -124,11 +131,18 @@ def problem_exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         code = exc.status_code
-        if code == status.HTTP_403_FORBIDDEN and request is not None and request.user is None:
-            code = 401  # DRF answers 403 when no authenticator offers a challenge
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            # Only a missing or failed authentication is a 401 (DRF says 403 when no authenticator
+            # offers a challenge). A refusal such as a session's CSRF failure stays 403: the caller
+            # is known, and a new credential would not help.
+            code = status.HTTP_401_UNAUTHORIZED
+        if code == status.HTTP_401_UNAUTHORIZED:
+            headers.setdefault("WWW-Authenticate", _challenge(context))  # RFC 9110 §11.6.1: always
+        problem_type = "csrf-failed" if str(exc.detail).startswith("CSRF Failed") else ""
         detail = exc.detail if isinstance(exc.detail, str) else "See errors."
         errors = None if isinstance(exc.detail, str) else _flatten(exc.detail)
-        return problem_response(code, str(detail), request=request, errors=errors, headers=headers or None)
+        return problem_response(code, str(detail), request=request, errors=errors, problem_type=problem_type,
+                                headers=headers or None)
     logger.exception("Unhandled API error", exc_info=exc)
     return problem_response(500, "The error has been logged.", request=request)
 

@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.generics import GenericAPIView
 
+from waymark.api import rules
 from waymark.api.permissions import ScopedPermission
+from waymark.api.schema import ProblemSerializer, WaymarkAutoSchema
+
+__all__ = ["CREATE_PROBLEMS", "IDEMPOTENCY_KEY", "READ_PROBLEMS", "ProblemSerializer", "WaymarkApiView", "problems"]
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key", location=OpenApiParameter.HEADER, required=True,
+    # What ``idempotency.idempotent_create`` accepts: surrounding spaces are ignored, so the key
+    # needs one visible character, and at most IDEMPOTENCY_KEY_MAX_LENGTH.
+    type={"type": "string", "minLength": 1, "maxLength": rules.IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": r"\S"},
     description="A unique value per new request (a UUID). A repeat returns the first result.",
-)
-
-ProblemSerializer = inline_serializer(
-    "Problem",
-    {
-        "type": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.IntegerField(),
-        "detail": serializers.CharField(),
-        "instance": serializers.CharField(),
-        "errors": serializers.ListField(
-            child=inline_serializer("FieldError", {"field": serializers.CharField(),
-                                                   "detail": serializers.CharField()}),
-            required=False,
-        ),
-    },
 )
 
 
 def problems(*codes: int) -> dict[int, OpenApiResponse]:
+    """Problems a view answers beyond those ``WaymarkAutoSchema`` adds to every operation."""
     return {code: OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details") for code in codes}
 
 
@@ -44,6 +34,7 @@ class WaymarkApiView(GenericAPIView):
     """Declare ``required_perms`` and ``required_scope`` per method; every view gets both gates."""
 
     permission_classes = [ScopedPermission]
+    schema = WaymarkAutoSchema()
     required_perms: dict[str, list[str]] = {}
     required_scope: dict[str, str] = {}
 

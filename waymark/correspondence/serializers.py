@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rest_framework import serializers
 
@@ -87,10 +88,19 @@ class CorrespondenceCreateSerializer(serializers.Serializer):
     recipients = serializers.ListField(child=serializers.EmailField(max_length=320), min_length=1, max_length=50)
     subject = serializers.CharField(max_length=500, allow_blank=True, default="")
     body = serializers.CharField(allow_blank=True, default="", max_length=1_000_000)
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(help_text="On or after 1900-01-01")
     message_id = serializers.CharField(max_length=500, allow_blank=True, default="")
     attachments = AttachmentInSerializer(many=True, required=False, default=list,
                                          max_length=api_rules.MAX_ATTACHMENTS_PER_ITEM)
+
+    # Nothing we receive is older. Before 1847 Europe/London's offset was local mean time
+    # (-00:01:15), which the answer would echo as a time that is not RFC 3339 date-time.
+    EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+    def validate_received_at(self, value: datetime) -> datetime:
+        if value < self.EARLIEST:
+            raise serializers.ValidationError("Enter a time on or after 1900-01-01.")
+        return value
 
 
 class CorrespondenceListQuerySerializer(serializers.Serializer):

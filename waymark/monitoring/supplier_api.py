@@ -26,7 +26,8 @@ from rest_framework.views import APIView
 
 from waymark.api.problems import Problem
 from waymark.api.rules import IDEMPOTENCY_KEY_MAX_LENGTH
-from waymark.api.views import problems
+from waymark.api.schema import WaymarkAutoSchema
+from waymark.api.views import IDEMPOTENCY_KEY, problems
 from waymark.core import clock, context
 from waymark.core.permissions import public
 from waymark.monitoring import rules, services
@@ -224,7 +225,7 @@ HANDLERS = {"breach.created": _breach_created, "breach.ended": _breach_ended,
         f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()),
     request=EventEnvelope,
     parameters=[
-        OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+        IDEMPOTENCY_KEY,
         OpenApiParameter("Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
         OpenApiParameter("webhook-id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
                          description="Your own event id: a repeat is answered with the first answer"),
@@ -236,6 +237,7 @@ class SupplierEventView(APIView):
     authentication_classes = [SupplierSignatureAuthentication]
     permission_classes = [SupplierPermission]
     parser_classes = [JSONParser]
+    schema = WaymarkAutoSchema()
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -243,7 +245,7 @@ class SupplierEventView(APIView):
 
     def post(self, request):
         client: SupplierClient = request.auth
-        key = request.headers.get("Idempotency-Key", "")
+        key = request.headers.get("Idempotency-Key", "").strip()  # as every other create reads it
         if not key:
             raise Problem(400, "Send an Idempotency-Key header with every event",
                           errors=[{"field": "Idempotency-Key", "detail": "Required"}])

@@ -19,8 +19,10 @@ class PersonSerializer(serializers.ModelSerializer):
     nationalities = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField()
     aliases = serializers.SerializerMethodField()
-    owning_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    case_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null while the record has no owner (ownership_state unclear): declared so the schema says so.
+    owning_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    case_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                              help_text="The case owner's username, if any")
 
     class Meta:
         model = Person
@@ -99,7 +101,8 @@ class PersonSearchQuerySerializer(serializers.Serializer):
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                         help_text="Who did it; null for the system or a partner")
 
     class Meta:
         model = TimelineEvent

@@ -15,8 +15,10 @@ class TaskSerializer(serializers.ModelSerializer):
     WITHHELD_FIELDS = ("title", "description", "person", "outcome_note", "waiting_reason")
 
     queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    person = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    # Null while unassigned, and for a task about no one: declared so the schema says so.
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                            help_text="The assignee's username, if any")
+    person = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
 
     class Meta:
         model = Task
