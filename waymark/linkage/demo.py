@@ -77,7 +77,9 @@ def linkage_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 2026,
             (SourceKind.CASEWORK, "Atlas person extract, November 2026", "atlas_people.csv",
              _csv_bytes(gen.rows[SourceKind.CASEWORK])),
         ]
-        for i, (label, tracker_rows) in enumerate(sorted(gen.trackers.items())):
+        # At the smallest scales a team's tracker can come out with no rows: there is no file then.
+        trackers = [(label, rows_) for label, rows_ in sorted(gen.trackers.items()) if rows_]
+        for i, (label, tracker_rows) in enumerate(trackers):
             content = _xlsx_bytes(tracker_rows) if i % 2 == 0 else _csv_bytes(tracker_rows)
             extension = "xlsx" if i % 2 == 0 else "csv"
             files.append((SourceKind.TRACKER, f"Team tracker: {label}", f"tracker_{label}.{extension}", content))
