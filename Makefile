@@ -82,8 +82,9 @@ test: setup browser-deps scanner-deps ## Set everything up and run the whole tes
 test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
 	$(VENV)/bin/pytest -q -m "not browser"
 
-lint: $(VENV)/.installed ## ruff and mypy on the code that holds the rules
-	$(VENV)/bin/ruff check waymark config bench tests
+lint: $(VENV)/.installed ## ruff (rules and formatting), import contracts and mypy; CI runs it first
+	$(VENV)/bin/ruff check waymark config bench tests conftest.py
+	$(VENV)/bin/ruff format --check waymark config bench tests conftest.py
 	$(VENV)/bin/mypy
 
 check-deploy: $(VENV)/.installed ## Django's deployment checklist with production settings

@@ -18,8 +18,10 @@ import pytest
 def _fast_password_hasher():
     from django.test.utils import override_settings
 
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                             WAYMARK_OTP_REQUIRED=False)
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        WAYMARK_OTP_REQUIRED=False,
+    )
     fast.enable()  # sends setting_changed, which clears Django's cached hashers
     yield
     fast.disable()

@@ -50,13 +50,23 @@ def ratio(a, b) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="Smoke run: tiny volumes (x0.01 of each scale)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run: tiny volumes (x0.01 of each scale)"
+    )
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--parts", default="generate,sweep,pages")
-    parser.add_argument("--horizon", type=int, default=365, help="Days of events generated (x1 and below)")
-    parser.add_argument("--large-horizon", type=int, default=91,
-                        help="Days of events generated at scales above x1 (a year at x10 is about 44M rows)")
+    parser.add_argument(
+        "--horizon", type=int, default=365, help="Days of events generated (x1 and below)"
+    )
+    parser.add_argument(
+        "--large-horizon",
+        type=int,
+        default=91,
+        help="Days of events generated at scales above x1 (a year at x10 is about 44M rows)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     rows: list[tuple[str, str, str, str, str]] = []
@@ -72,8 +82,11 @@ def main(argv=None) -> int:
             if "error" in load:
                 rows.append((f"load {label}", "", load["error"], "", ""))
                 continue
-            print(f"  loaded {load['people']:,} people, {load['centres']} centres, {load['teams']} teams "
-                  f"in {load['load_seconds']:.0f} s", flush=True)
+            print(
+                f"  loaded {load['people']:,} people, {load['centres']} centres, {load['teams']} teams "
+                f"in {load['load_seconds']:.0f} s",
+                flush=True,
+            )
         horizon = args.horizon if scale <= 1 else args.large_horizon
         if "generate" in parts:
             g = run_part("generate", url, args, scale=scale, horizon=horizon)
@@ -82,45 +95,73 @@ def main(argv=None) -> int:
             else:
                 span = "a year" if horizon == 365 else f"{horizon} days"
                 rows += [
-                    (f"generate {span} of reporting events, sweep, {label}",
-                     f"{g['restrictions']:,} restrictions, {g['created']:,} events",
-                     f"{g['app_rate']:,.0f} rows/s", f"{g['base_rate']:,.0f} rows/s",
-                     ratio(g["app_rate"], g["base_rate"])),
-                    (f"sweep re-run creates, {label}", f"{g['rerun_seconds']:.1f} s to find nothing to do",
-                     str(g["rerun_created"]), "0", "must be 0"),
+                    (
+                        f"generate {span} of reporting events, sweep, {label}",
+                        f"{g['restrictions']:,} restrictions, {g['created']:,} events",
+                        f"{g['app_rate']:,.0f} rows/s",
+                        f"{g['base_rate']:,.0f} rows/s",
+                        ratio(g["app_rate"], g["base_rate"]),
+                    ),
+                    (
+                        f"sweep re-run creates, {label}",
+                        f"{g['rerun_seconds']:.1f} s to find nothing to do",
+                        str(g["rerun_created"]),
+                        "0",
+                        "must be 0",
+                    ),
                 ]
         if "sweep" in parts:
             s = run_part("sweep", url, args, scale=scale)
             if "error" in s:
                 rows.append((f"missed-event sweep over a week, {label}", "", s["error"], "", ""))
             else:
-                rows.append((f"missed-event sweep over a week, {label}",
-                             f"{s['events']:,} events, {s['blank']:,} blank", f"{s['app_seconds'] * 1000:,.0f} ms",
-                             f"{s['base_seconds'] * 1000:,.1f} ms", ratio(s["app_seconds"], s["base_seconds"])))
+                rows.append(
+                    (
+                        f"missed-event sweep over a week, {label}",
+                        f"{s['events']:,} events, {s['blank']:,} blank",
+                        f"{s['app_seconds'] * 1000:,.0f} ms",
+                        f"{s['base_seconds'] * 1000:,.1f} ms",
+                        ratio(s["app_seconds"], s["base_seconds"]),
+                    )
+                )
         if "pages" in parts:
             p = run_part("pages", url, args, scale=scale)
             if "error" in p:
                 rows.append((f"centre day list / caseload pages, {label}", "", p["error"], "", ""))
             else:
                 rows += [
-                    (f"centre day list page p95, {label}",
-                     f"{p['day_rows']} events that day, {p['events']:,} in table",
-                     f"{p['day_p95_ms']:.1f} ms", f"{p['day_bare_p95_ms']:.1f} ms",
-                     ratio(p["day_p95_ms"], p["day_bare_p95_ms"])),
-                    (f"owner's caseload page p95, {label}",
-                     f"{p['caseload']} cases, {p['team_people']:,} in the team",
-                     f"{p['mine_p95_ms']:.1f} ms", f"{p['mine_bare_p95_ms']:.1f} ms",
-                     ratio(p["mine_p95_ms"], p["mine_bare_p95_ms"])),
+                    (
+                        f"centre day list page p95, {label}",
+                        f"{p['day_rows']} events that day, {p['events']:,} in table",
+                        f"{p['day_p95_ms']:.1f} ms",
+                        f"{p['day_bare_p95_ms']:.1f} ms",
+                        ratio(p["day_p95_ms"], p["day_bare_p95_ms"]),
+                    ),
+                    (
+                        f"owner's caseload page p95, {label}",
+                        f"{p['caseload']} cases, {p['team_people']:,} in the team",
+                        f"{p['mine_p95_ms']:.1f} ms",
+                        f"{p['mine_bare_p95_ms']:.1f} ms",
+                        ratio(p["mine_p95_ms"], p["mine_bare_p95_ms"]),
+                    ),
                 ]
     elapsed = time.monotonic() - started
     header = ("measure", "data", "Waymark", "baseline", "ratio")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
-    lines = ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
-             "| " + " | ".join("-" * w for w in widths) + " |"]
-    lines += ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows]
-    text = (f"Casework benchmarks, PostgreSQL{' (--quick: x0.01 volumes)' if args.quick else ''}, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed / 60:.1f} min. "
-            "Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n" + "\n".join(lines) + "\n")
+    lines = [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
+        "| " + " | ".join("-" * w for w in widths) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows
+    ]
+    text = (
+        f"Casework benchmarks, PostgreSQL{' (--quick: x0.01 volumes)' if args.quick else ''}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed / 60:.1f} min. "
+        "Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     print("\n" + text)
     print(f"Run time: {elapsed:.0f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -78,22 +78,42 @@ def part_load(args: dict) -> dict:
     people, centres, owning = sizes(args)
     began = time.perf_counter()
     now = ANCHOR
-    sql("INSERT INTO accounts_team (slug, name, unit, nation, is_active) SELECT 'reporting-centre-bench-' || lpad(g::text, 4, '0'),"
-        " 'Reporting centre ' || g, 'Reporting centres', 'england-and-wales', true FROM generate_series(1, %s) g", [centres])
-    sql("INSERT INTO accounts_team (slug, name, unit, nation, is_active) SELECT 'criminal-casework-bench-' || lpad(g::text, 4, '0'),"
+    sql(
+        "INSERT INTO accounts_team (slug, name, unit, nation, is_active) SELECT "
+        "'reporting-centre-bench-' || lpad(g::text, 4, '0'),"
+        " 'Reporting centre ' || g, 'Reporting centres', 'england-and-wales', true FROM generate_series(1, %s) g",
+        [centres],
+    )
+    sql(
+        "INSERT INTO accounts_team (slug, name, unit, nation, is_active) SELECT "
+        "'criminal-casework-bench-' || lpad(g::text, 4, '0'),"
         " 'Criminal casework ' || g, %s, 'england-and-wales', true FROM generate_series(1, %s) g",
-        [_casework_unit(), owning])
-    centre_ids = list(Team.objects.filter(slug__startswith="reporting-centre-bench-").order_by("pk").values_list("pk", flat=True))
-    team_ids = list(Team.objects.filter(slug__startswith="criminal-casework-bench-").order_by("pk").values_list("pk", flat=True))
-    owner = User.objects.create(username="bench-owner", first_name="Bench", last_name="Owner", is_active=True)
+        [_casework_unit(), owning],
+    )
+    centre_ids = list(
+        Team.objects.filter(slug__startswith="reporting-centre-bench-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    team_ids = list(
+        Team.objects.filter(slug__startswith="criminal-casework-bench-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    owner = User.objects.create(
+        username="bench-owner", first_name="Bench", last_name="Owner", is_active=True
+    )
     owner.teams.add(team_ids[0])
     owner.groups.add(Group.objects.get(name="case_owner"))
-    officer = User.objects.create(username="bench-centre", first_name="Bench", last_name="Centre", is_active=True)
+    officer = User.objects.create(
+        username="bench-centre", first_name="Bench", last_name="Centre", is_active=True
+    )
     officer.teams.add(centre_ids[0])
     officer.groups.add(Group.objects.get(name="reporting_centre"))
     # People: owning team round robin; the first OWNER_CASES people of the owner's team are the
     # owner's caseload, the rest of the team have no named owner.
-    sql("""
+    sql(
+        """
         INSERT INTO people_person (reference, record_status, given_names, family_name, date_of_birth, sex,
             gender_as_recorded, main_language, interpreter_needed, no_fixed_abode, email, legal_rep_firm,
             legal_rep_contact, release_date, harm_level, vulnerability_assessment, immigration_status,
@@ -107,20 +127,33 @@ def part_load(args: dict) -> dict:
             CASE WHEN g %% %(nteams)s = 0 AND g / %(nteams)s < %(owned)s THEN %(owner)s END,
             'given' || (g %% 997) || ' family' || (g %% 7919), false, %(now)s, %(now)s
         FROM generate_series(0, %(n)s - 1) g
-    """, {"today": TODAY, "teams": team_ids, "nteams": len(team_ids), "owned": OWNER_CASES, "owner": owner.pk,
-          "now": now, "n": people})
-    sql("""
+    """,
+        {
+            "today": TODAY,
+            "teams": team_ids,
+            "nteams": len(team_ids),
+            "owned": OWNER_CASES,
+            "owner": owner.pk,
+            "now": now,
+            "n": people,
+        },
+    )
+    sql(
+        """
         INSERT INTO casework_case (person_id, status, detained, formerly_mappa, computed_band, computed_reason,
             band_override, band_override_reason, consecutive_missed, out_of_contact_since, next_review_due,
             opened_at, updated_at)
         SELECT p.id, 'open', false, false, 1 + p.id %% 4, 'Bench band ' || (1 + p.id %% 4),
             NULL, '', 0, NULL, DATE %(today)s + (p.id %% 91)::int, %(now)s, %(now)s
         FROM people_person p
-    """, {"today": TODAY, "now": now})
+    """,
+        {"today": TODAY, "now": now},
+    )
     # Restrictions: weekly, 15% fortnightly with a reason (hashed, so no centre is all fortnightly);
     # start days spread over the past year so every weekday is as busy as the next; centre round
     # robin; windows 09:00 to 16:00.
-    sql("""
+    sql(
+        """
         INSERT INTO casework_reportingrestriction (person_id, centre_id, place_kind, police_station, frequency_days,
             frequency_reason, window_start, window_minutes, window_reason, detain_on_reporting, starts_on, ends_on,
             set_at, change_summary, version)
@@ -130,9 +163,16 @@ def part_load(args: dict) -> dict:
             TIME '09:00' + make_interval(mins => (30 * ((p.id / %(ncentres)s) %% 15))::int), 60, '', false,
             DATE %(today)s - 365 + (p.id %% 364)::int, NULL, %(now)s, '', 1
         FROM people_person p
-    """, {"centres": centre_ids, "ncentres": len(centre_ids), "today": TODAY, "now": now})
+    """,
+        {"centres": centre_ids, "ncentres": len(centre_ids), "today": TODAY, "now": now},
+    )
     mark(args["marker"])
-    return {"people": people, "centres": centres, "teams": owning, "load_seconds": time.perf_counter() - began}
+    return {
+        "people": people,
+        "centres": centres,
+        "teams": owning,
+        "load_seconds": time.perf_counter() - began,
+    }
 
 
 def _casework_unit() -> str:
@@ -151,7 +191,9 @@ INSERT INTO casework_reportingevent
 SELECT r.person_id, r.id, r.centre_id, d::date, r.window_start, r.window_minutes, '', '', false
 FROM casework_reportingrestriction r
 CROSS JOIN LATERAL generate_series(
-    (%(first)s::date + ((r.frequency_days - ((%(first)s::date - r.starts_on) %% r.frequency_days)) %% r.frequency_days))::timestamp,
+    (%(first)s::date
+     + ((r.frequency_days - ((%(first)s::date - r.starts_on) %% r.frequency_days))
+        %% r.frequency_days))::timestamp,
     %(last)s::date::timestamp, make_interval(days => r.frequency_days)) AS d
 """
 
@@ -186,9 +228,18 @@ def part_generate(args: dict) -> dict:
     base_seconds = time.perf_counter() - began
     print(f"  plain INSERT: {plain:,} rows in {base_seconds:.1f} s", flush=True)
     _reset_events()
-    return {"restrictions": restrictions, "horizon": horizon, "created": created, "plain_rows": plain,
-            "app_rate": created / app_seconds, "base_rate": plain / base_seconds, "app_seconds": app_seconds,
-            "base_seconds": base_seconds, "rerun_created": again, "rerun_seconds": rerun_seconds}
+    return {
+        "restrictions": restrictions,
+        "horizon": horizon,
+        "created": created,
+        "plain_rows": plain,
+        "app_rate": created / app_seconds,
+        "base_rate": plain / base_seconds,
+        "app_seconds": app_seconds,
+        "base_seconds": base_seconds,
+        "rerun_created": again,
+        "rerun_seconds": rerun_seconds,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -222,7 +273,9 @@ def part_sweep(args: dict) -> dict:
     # Past events all end before ANCHOR - grace; running on successive days gives the same
     # candidates each time with a new dedupe key for the centre tasks (a new day's chase).
     with transaction.atomic():
-        services.outcomes_missing_chase(now=ANCHOR + timedelta(days=10))  # warm-up: creates the centres' queues
+        services.outcomes_missing_chase(
+            now=ANCHOR + timedelta(days=10)
+        )  # warm-up: creates the centres' queues
     times, base_times, chased = [], [], []
     for rep in range(3):
         sql("UPDATE casework_reportingevent SET chased_at = NULL WHERE chased_at IS NOT NULL")
@@ -237,11 +290,23 @@ def part_sweep(args: dict) -> dict:
             cursor.execute(CHASE_SELECT, {"cutoff": (now - timedelta(hours=2)).date()})
             found = len(cursor.fetchall())
         base_times.append(time.perf_counter() - began)
-    tasks = scalar("SELECT count(*) FROM work_task WHERE dedupe_key LIKE 'reporting.outcomes_missing:%%'")
-    print(f"  {events:,} events, {blank:,} blank; chased {chased}, SELECT found {found:,}; "
-          f"{tasks:,} centre tasks after 4 runs", flush=True)
-    return {"events": events, "blank": blank, "chased": chased[-1], "found": found, "tasks": tasks,
-            "app_seconds": statistics.median(times), "base_seconds": statistics.median(base_times)}
+    tasks = scalar(
+        "SELECT count(*) FROM work_task WHERE dedupe_key LIKE 'reporting.outcomes_missing:%%'"
+    )
+    print(
+        f"  {events:,} events, {blank:,} blank; chased {chased}, SELECT found {found:,}; "
+        f"{tasks:,} centre tasks after 4 runs",
+        flush=True,
+    )
+    return {
+        "events": events,
+        "blank": blank,
+        "chased": chased[-1],
+        "found": found,
+        "tasks": tasks,
+        "app_seconds": statistics.median(times),
+        "base_seconds": statistics.median(base_times),
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -302,7 +367,10 @@ def part_pages(args: dict) -> dict:
 
     request_started.disconnect(reset_queries)  # keep the captured queries of a request
     result: dict = {"events": events}
-    with override_settings(ROOT_URLCONF=module.__name__, ALLOWED_HOSTS=["testserver"]), clock.frozen(ANCHOR):
+    with (
+        override_settings(ROOT_URLCONF=module.__name__, ALLOWED_HOSTS=["testserver"]),
+        clock.frozen(ANCHOR),
+    ):
         client = Client()
         client.force_login(officer)
         day_rows = selectors.day_list_events(centre, TODAY).count()
@@ -311,14 +379,24 @@ def part_pages(args: dict) -> dict:
             client.get(url)
         day_queries = len(ctx.captured_queries)
         page = _timed(client, url, n)
-        qs = selectors.day_list_events(centre, TODAY).select_related("person", "restriction", "outcome_recorded_by")
-        module.BARE[:] = [qs[:selectors.DAY_LIST_PAGE].query.sql_with_params()]
+        qs = selectors.day_list_events(centre, TODAY).select_related(
+            "person", "restriction", "outcome_recorded_by"
+        )
+        module.BARE[:] = [qs[: selectors.DAY_LIST_PAGE].query.sql_with_params()]
         bare = _timed(client, "/__bench__/casework/", n)
-        result.update({"day_rows": day_rows, "day_queries": day_queries,
-                       "day_p95_ms": p95(page) * 1000, "day_bare_p95_ms": p95(bare) * 1000})
-        print(f"  centre day list: {day_rows} events that day, {day_queries} queries; "
-              f"p50 {statistics.median(page) * 1000:.1f} ms, bare p50 {statistics.median(bare) * 1000:.1f} ms",
-              flush=True)
+        result.update(
+            {
+                "day_rows": day_rows,
+                "day_queries": day_queries,
+                "day_p95_ms": p95(page) * 1000,
+                "day_bare_p95_ms": p95(bare) * 1000,
+            }
+        )
+        print(
+            f"  centre day list: {day_rows} events that day, {day_queries} queries; "
+            f"p50 {statistics.median(page) * 1000:.1f} ms, bare p50 {statistics.median(bare) * 1000:.1f} ms",
+            flush=True,
+        )
 
         client = Client()
         client.force_login(owner)
@@ -334,13 +412,24 @@ def part_pages(args: dict) -> dict:
 
         module.BARE[:] = [mine[:PAGE_SIZE].query.sql_with_params()]
         bare = _timed(client, "/__bench__/casework/", n)
-        team_people = scalar("SELECT count(*) FROM people_person WHERE owning_team_id = %s",
-                             [owner.teams.values_list("pk", flat=True).get()])
-        result.update({"caseload": caseload, "team_people": team_people, "mine_queries": len(captured),
-                       "mine_p95_ms": p95(page) * 1000, "mine_bare_p95_ms": p95(bare) * 1000})
-        print(f"  my caseload: {caseload} cases ({team_people:,} people in the team), {len(captured)} "
-              f"queries; p50 {statistics.median(page) * 1000:.1f} ms, bare p50 {statistics.median(bare) * 1000:.1f} ms",
-              flush=True)
+        team_people = scalar(
+            "SELECT count(*) FROM people_person WHERE owning_team_id = %s",
+            [owner.teams.values_list("pk", flat=True).get()],
+        )
+        result.update(
+            {
+                "caseload": caseload,
+                "team_people": team_people,
+                "mine_queries": len(captured),
+                "mine_p95_ms": p95(page) * 1000,
+                "mine_bare_p95_ms": p95(bare) * 1000,
+            }
+        )
+        print(
+            f"  my caseload: {caseload} cases ({team_people:,} people in the team), {len(captured)} "
+            f"queries; p50 {statistics.median(page) * 1000:.1f} ms, bare p50 {statistics.median(bare) * 1000:.1f} ms",
+            flush=True,
+        )
         for q in slow:
             print(f"    slowest: {q['time']} s {q['sql'][:300]}", flush=True)
     by_centre = ReportingEvent.objects.filter(due_on=TODAY).values("centre").annotate(n=Count("pk"))
@@ -352,7 +441,10 @@ def part_sweep_setup_only() -> None:
     from waymark.casework import services
 
     with connection.cursor() as cursor:
-        cursor.execute(services.GENERATE_SQL, {"first": TODAY - timedelta(days=7), "last": TODAY - timedelta(days=1)})
+        cursor.execute(
+            services.GENERATE_SQL,
+            {"first": TODAY - timedelta(days=7), "last": TODAY - timedelta(days=1)},
+        )
     sql("UPDATE casework_reportingevent SET outcome = 'attended' WHERE due_on < %s", [TODAY])
 
 

@@ -45,7 +45,9 @@ def ratio(a, b) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="Smoke run: small volumes")
     parser.add_argument("--mi-scales", default="10,100")
     parser.add_argument("--parts", default="ingest,battery,mi")
@@ -61,14 +63,34 @@ def main(argv=None) -> int:
         ingest = run_part("ingest", ingest_url, args)
     if "error" not in ingest:
         rows += [
-            ("breach ingest, HTTP endpoint (8 clients)", f"{ingest['events']:,} events",
-             f"{ingest['http_rate']:.0f}/s", f"{ingest['raw_rate']:.0f}/s", ratio(ingest["http_rate"], ingest["raw_rate"])),
-            ("breach ingest p95 latency per event", "", f"{ingest['http_p95_ms']:.1f} ms",
-             f"{ingest['raw_p95_ms']:.2f} ms", ratio(ingest["http_p95_ms"], ingest["raw_p95_ms"])),
-            ("duplicate events stored twice", f"{ingest['replays']:,} replays", str(ingest["doubles"]), "0",
-             "must be 0"),
-            ("bulk archive replay vs COPY", f"{ingest['bulk_rows']:,} rows", f"{ingest['bulk_rate']:.0f}/s",
-             f"{ingest['copy_rate']:.0f}/s", ratio(ingest["bulk_rate"], ingest["copy_rate"])),
+            (
+                "breach ingest, HTTP endpoint (8 clients)",
+                f"{ingest['events']:,} events",
+                f"{ingest['http_rate']:.0f}/s",
+                f"{ingest['raw_rate']:.0f}/s",
+                ratio(ingest["http_rate"], ingest["raw_rate"]),
+            ),
+            (
+                "breach ingest p95 latency per event",
+                "",
+                f"{ingest['http_p95_ms']:.1f} ms",
+                f"{ingest['raw_p95_ms']:.2f} ms",
+                ratio(ingest["http_p95_ms"], ingest["raw_p95_ms"]),
+            ),
+            (
+                "duplicate events stored twice",
+                f"{ingest['replays']:,} replays",
+                str(ingest["doubles"]),
+                "0",
+                "must be 0",
+            ),
+            (
+                "bulk archive replay vs COPY",
+                f"{ingest['bulk_rows']:,} rows",
+                f"{ingest['bulk_rate']:.0f}/s",
+                f"{ingest['copy_rate']:.0f}/s",
+                ratio(ingest["bulk_rate"], ingest["copy_rate"]),
+            ),
         ]
     battery = {"error": "not run"}
     if "battery" in parts:
@@ -77,10 +99,15 @@ def main(argv=None) -> int:
         loaded = db_prepare(battery_url, marker)
         battery = run_part("battery", battery_url, args, loaded=loaded, marker=marker)
     if "error" not in battery:
-        rows.append(("accumulated battery rule (x100 of a year)",
-                     f"{battery['events']:,} events, {battery['devices']:,} devices",
-                     f"{battery['rule_seconds']:.2f} s", f"{battery['sql_seconds']:.2f} s",
-                     ratio(battery["rule_seconds"], battery["sql_seconds"])))
+        rows.append(
+            (
+                "accumulated battery rule (x100 of a year)",
+                f"{battery['events']:,} events, {battery['devices']:,} devices",
+                f"{battery['rule_seconds']:.2f} s",
+                f"{battery['sql_seconds']:.2f} s",
+                ratio(battery["rule_seconds"], battery["sql_seconds"]),
+            )
+        )
     for scale in [float(s) for s in args.mi_scales.split(",") if s and "mi" in parts]:
         if args.quick:
             scale = scale / 100
@@ -89,18 +116,31 @@ def main(argv=None) -> int:
         loaded = db_prepare(url, marker)
         mi = run_part("mi", url, args, scale=scale, loaded=loaded, marker=marker)
         if "error" not in mi:
-            rows.append((f"EM figures page p95, x{scale:g}", f"{mi['breaches']:,} breaches, {mi['conditions']:,} conditions",
-                         f"{mi['page_p95_ms']:.1f} ms", f"{mi['duckdb_p95_ms']:.1f} ms",
-                         ratio(mi["page_p95_ms"], mi["duckdb_p95_ms"])))
+            rows.append(
+                (
+                    f"EM figures page p95, x{scale:g}",
+                    f"{mi['breaches']:,} breaches, {mi['conditions']:,} conditions",
+                    f"{mi['page_p95_ms']:.1f} ms",
+                    f"{mi['duckdb_p95_ms']:.1f} ms",
+                    ratio(mi["page_p95_ms"], mi["duckdb_p95_ms"]),
+                )
+            )
     elapsed = time.monotonic() - started
     header = ("measure", "data", "Waymark", "baseline", "ratio")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
-    lines = ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
-             "| " + " | ".join("-" * w for w in widths) + " |"]
-    lines += ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows]
-    text = (f"EM benchmarks, PostgreSQL, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"{elapsed / 60:.1f} min. Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n"
-            + "\n".join(lines) + "\n")
+    lines = [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
+        "| " + " | ".join("-" * w for w in widths) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows
+    ]
+    text = (
+        f"EM benchmarks, PostgreSQL, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{elapsed / 60:.1f} min. Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     print("\n" + text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)

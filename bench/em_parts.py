@@ -72,29 +72,58 @@ def _events(people: list[str], n: int, rng: random.Random) -> list[dict]:
         breach_type = rules.BATTERY if rng.random() < 0.697 else rng.choice(TYPES)
         start = ANCHOR - timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 20))
         hours = rng.uniform(1, 6) if breach_type == rules.BATTERY else rng.uniform(0.2, 3)
-        rows.append({"event_id": f"bench-{uuid.uuid4().hex}-{i}", "person_reference": rng.choice(people),
-                     "breach_type": breach_type, "started_at": start,
-                     "ended_at": start + timedelta(hours=hours)})
+        rows.append(
+            {
+                "event_id": f"bench-{uuid.uuid4().hex}-{i}",
+                "person_reference": rng.choice(people),
+                "breach_type": breach_type,
+                "started_at": start,
+                "ended_at": start + timedelta(hours=hours),
+            }
+        )
     return rows
 
 
 def _body(row: dict) -> bytes:
-    return json.dumps({"type": "breach.created", "data": {
-        "person_reference": row["person_reference"], "breach_type": row["breach_type"],
-        "started_at": row["started_at"].isoformat(), "ended_at": row["ended_at"].isoformat()}}).encode()
+    return json.dumps(
+        {
+            "type": "breach.created",
+            "data": {
+                "person_reference": row["person_reference"],
+                "breach_type": row["breach_type"],
+                "started_at": row["started_at"].isoformat(),
+                "ended_at": row["ended_at"].isoformat(),
+            },
+        }
+    ).encode()
 
 
 def part_ingest(args: dict) -> dict:
     call_command("migrate", verbosity=0, interactive=False)
     quick = args.get("quick")
     with clock.frozen(ANCHOR), context.acting("command"):
-        demo_load(scale=0.02 if quick else 0.1, anchor=ANCHOR, correspondence=False,
-                  progress=lambda m: print("  " + m, flush=True))
+        demo_load(
+            scale=0.02 if quick else 0.1,
+            anchor=ANCHOR,
+            correspondence=False,
+            progress=lambda m: print("  " + m, flush=True),
+        )
     from waymark.monitoring.demo import _supplier_user
 
-    SupplierClient.objects.update_or_create(client_id="bench", defaults={
-        "label": "Bench supplier", "secret": SECRET, "machine_user": _supplier_user(), "created_at": clock.now()})
-    people = list(Condition.objects.filter(status=ConditionStatus.ACTIVE).values_list("person__reference", flat=True))
+    SupplierClient.objects.update_or_create(
+        client_id="bench",
+        defaults={
+            "label": "Bench supplier",
+            "secret": SECRET,
+            "machine_user": _supplier_user(),
+            "created_at": clock.now(),
+        },
+    )
+    people = list(
+        Condition.objects.filter(status=ConditionStatus.ACTIVE).values_list(
+            "person__reference", flat=True
+        )
+    )
     rng = random.Random(7)
     n = 300 if quick else 2000
     rows = _events(people, n, rng)
@@ -102,10 +131,28 @@ def part_ingest(args: dict) -> dict:
     sends = [(r, False) for r in rows] + [(r, True) for r in replays]
     rng.shuffle(sends)
     port = _free_port()
-    env = {**os.environ, "AXES_ENABLED": "false", "WAYMARK_ENV": "development", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    env = {
+        **os.environ,
+        "AXES_ENABLED": "false",
+        "WAYMARK_ENV": "development",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
     server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env)
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(100):
             try:
@@ -122,12 +169,18 @@ def part_ingest(args: dict) -> dict:
             for row, _replay in chunk:
                 body = _body(row)
                 ts = int(time.time())
-                headers = {"Content-Type": "application/json", "Waymark-Client-Id": "bench",
-                           "webhook-id": row["event_id"], "webhook-timestamp": str(ts),
-                           "webhook-signature": sign(SECRET, row["event_id"], ts, body),
-                           "Idempotency-Key": row["event_id"]}
+                headers = {
+                    "Content-Type": "application/json",
+                    "Waymark-Client-Id": "bench",
+                    "webhook-id": row["event_id"],
+                    "webhook-timestamp": str(ts),
+                    "webhook-signature": sign(SECRET, row["event_id"], ts, body),
+                    "Idempotency-Key": row["event_id"],
+                }
                 began = time.perf_counter()
-                conn.request("POST", "/api/v1/monitoring/supplier/events/", body=body, headers=headers)
+                conn.request(
+                    "POST", "/api/v1/monitoring/supplier/events/", body=body, headers=headers
+                )
                 response = conn.getresponse()
                 response.read()
                 took = time.perf_counter() - began
@@ -149,7 +202,11 @@ def part_ingest(args: dict) -> dict:
         server.wait(timeout=30)
     print(f"  HTTP statuses: {statuses}", flush=True)
     stored = Breach.objects.filter(event__event_id__startswith="bench-").count()
-    doubles = stored - len({r["event_id"] for r in rows}) if statuses.get(201, 0) == n else stored - statuses.get(201, 0)
+    doubles = (
+        stored - len({r["event_id"] for r in rows})
+        if statuses.get(201, 0) == n
+        else stored - statuses.get(201, 0)
+    )
 
     # Baseline: the same rows, one INSERT each, 8 connections.
     import psycopg
@@ -164,7 +221,13 @@ def part_ingest(args: dict) -> dict:
                 conn.execute(
                     "INSERT INTO monitoring_breach (person_id, breach_type, started_at, ended_at, received_at, details,"
                     " disposition, priority, priority_reason) VALUES (%s, %s, %s, %s, now(), '', 'raw', 0, '')",
-                    [person_ids[row["person_reference"]], row["breach_type"], row["started_at"], row["ended_at"]])
+                    [
+                        person_ids[row["person_reference"]],
+                        row["breach_type"],
+                        row["started_at"],
+                        row["ended_at"],
+                    ],
+                )
                 took = time.perf_counter() - began
                 with lock:
                     raw_latencies.append(took)
@@ -187,26 +250,42 @@ def part_ingest(args: dict) -> dict:
     began = time.perf_counter()
     with clock.frozen(ANCHOR), context.acting("command"):
         for i in range(0, len(bulk), 5000):
-            breach_archive_replay(rows=bulk[i:i + 5000])
+            breach_archive_replay(rows=bulk[i : i + 5000])
     bulk_seconds = time.perf_counter() - began
     buffer = io.StringIO()
     for row in bulk:
-        buffer.write(f"{person_ids[row['person_reference']]}\t{row['breach_type']}\t{row['started_at'].isoformat()}\t"
-                     f"{row['ended_at'].isoformat()}\t{ANCHOR.isoformat()}\t\tcopy\t0\t\n")
+        buffer.write(
+            f"{person_ids[row['person_reference']]}\t{row['breach_type']}\t{row['started_at'].isoformat()}\t"
+            f"{row['ended_at'].isoformat()}\t{ANCHOR.isoformat()}\t\tcopy\t0\t\n"
+        )
     with psycopg.connect(psycopg_url()) as conn:
         began = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-                "COPY monitoring_breach (person_id, breach_type, started_at, ended_at, received_at, details, disposition,"
-                " priority, priority_reason) FROM STDIN") as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY monitoring_breach (person_id, breach_type, started_at, ended_at, "
+                "received_at, details, disposition,"
+                " priority, priority_reason) FROM STDIN"
+            ) as copy,
+        ):
             copy.write(buffer.getvalue())
         conn.commit()
         copy_seconds = time.perf_counter() - began
         conn.execute("DELETE FROM monitoring_breach WHERE disposition = 'copy'")
         conn.commit()
-    return {"events": n, "replays": len(replays), "http_rate": len(sends) / http_seconds,
-            "http_p95_ms": p95(latencies) * 1000, "raw_rate": len(raw_rows) / raw_seconds,
-            "raw_p95_ms": p95(raw_latencies) * 1000, "doubles": doubles, "statuses": statuses,
-            "bulk_rows": len(bulk), "bulk_rate": len(bulk) / bulk_seconds, "copy_rate": len(bulk) / copy_seconds}
+    return {
+        "events": n,
+        "replays": len(replays),
+        "http_rate": len(sends) / http_seconds,
+        "http_p95_ms": p95(latencies) * 1000,
+        "raw_rate": len(raw_rows) / raw_seconds,
+        "raw_p95_ms": p95(raw_latencies) * 1000,
+        "doubles": doubles,
+        "statuses": statuses,
+        "bulk_rows": len(bulk),
+        "bulk_rate": len(bulk) / bulk_seconds,
+        "copy_rate": len(bulk) / copy_seconds,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -224,8 +303,19 @@ def part_battery(args: dict) -> dict:
         from waymark.people.models import Person
 
         now = ANCHOR
-        Person.objects.bulk_create([Person(reference=f"WM-B{i:06d}", given_names="Bench", family_name=f"Device{i}",
-                                           created_at=now, updated_at=now) for i in range(devices)], batch_size=5000)
+        Person.objects.bulk_create(
+            [
+                Person(
+                    reference=f"WM-B{i:06d}",
+                    given_names="Bench",
+                    family_name=f"Device{i}",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(devices)
+            ],
+            batch_size=5000,
+        )
         ids = list(Person.objects.filter(reference__startswith="WM-B").values_list("pk", flat=True))
         rng = random.Random(5)
         buffer = io.StringIO()
@@ -234,12 +324,18 @@ def part_battery(args: dict) -> dict:
             for _ in range(per_device):
                 start = ANCHOR - timedelta(seconds=rng.randrange(year))
                 end = start + timedelta(hours=rng.uniform(1, 6))
-                buffer.write(f"{pk}\tbattery\t{start.isoformat()}\t{end.isoformat()}\t{end.isoformat()}\t\t"
-                             "battery_below\t0\t\n")
+                buffer.write(
+                    f"{pk}\tbattery\t{start.isoformat()}\t{end.isoformat()}\t{end.isoformat()}\t\t"
+                    "battery_below\t0\t\n"
+                )
         with psycopg.connect(psycopg_url()) as conn:
-            with conn.cursor() as cursor, cursor.copy(
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
                     "COPY monitoring_breach (person_id, breach_type, started_at, ended_at, received_at, details,"
-                    " disposition, priority, priority_reason) FROM STDIN") as copy:
+                    " disposition, priority, priority_reason) FROM STDIN"
+                ) as copy,
+            ):
                 copy.write(buffer.getvalue())
             conn.commit()
         mark(args["marker"])
@@ -248,8 +344,10 @@ def part_battery(args: dict) -> dict:
     for _ in range(3):
         began = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT person_id, started_at, ended_at FROM monitoring_breach WHERE breach_type = 'battery'"
-                           " AND disposition = 'battery_below' AND ended_at IS NOT NULL ORDER BY person_id, started_at")
+            cursor.execute(
+                "SELECT person_id, started_at, ended_at FROM monitoring_breach WHERE breach_type = 'battery'"
+                " AND disposition = 'battery_below' AND ended_at IS NOT NULL ORDER BY person_id, started_at"
+            )
             current, spans, violations = None, [], 0
             for person_id, start, end in cursor.fetchall():
                 if person_id != current:
@@ -264,13 +362,23 @@ def part_battery(args: dict) -> dict:
                 "SELECT count(*) FROM (SELECT SUM(EXTRACT(EPOCH FROM ended_at - started_at)) OVER ("
                 "PARTITION BY person_id ORDER BY started_at RANGE BETWEEN INTERVAL '7 days' PRECEDING AND CURRENT ROW)"
                 " AS seconds FROM monitoring_breach WHERE breach_type = 'battery') w WHERE seconds >= %s",
-                [rules.battery_threshold().total_seconds()])
+                [rules.battery_threshold().total_seconds()],
+            )
             crossings = cursor.fetchone()[0]
         sql_timings.append(time.perf_counter() - began)
-    print(f"  violations (rule, each breach counted once): {violations:,}; "
-          f"rows at or over 12 hours (window query): {crossings:,}", flush=True)
-    return {"events": events, "devices": devices, "rule_seconds": statistics.median(timings),
-            "sql_seconds": statistics.median(sql_timings), "violations": violations, "crossings": crossings}
+    print(
+        f"  violations (rule, each breach counted once): {violations:,}; "
+        f"rows at or over 12 hours (window query): {crossings:,}",
+        flush=True,
+    )
+    return {
+        "events": events,
+        "devices": devices,
+        "rule_seconds": statistics.median(timings),
+        "sql_seconds": statistics.median(sql_timings),
+        "violations": violations,
+        "crossings": crossings,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -281,7 +389,7 @@ MI_TABLES = {
     "breach": "SELECT breach_type, started_at, received_at, disposition FROM monitoring_breach",
     "violation": "SELECT raised_at FROM monitoring_accumulatedviolation",
     "condition": "SELECT c.id, c.person_id, c.status, c.device_type, c.decided_at, c.ended_at, c.bail_grant_id,"
-                 " p.sex FROM monitoring_condition c JOIN people_person p ON p.id = c.person_id",
+    " p.sex FROM monitoring_condition c JOIN people_person p ON p.id = c.person_id",
     "nationality": "SELECT person_id, country FROM people_personnationality",
     "review": "SELECT status, outcome, decided_at, due_on FROM monitoring_review",
     "challenge": "SELECT kind, outcome, received_on, is_complaint FROM monitoring_challenge",
@@ -290,21 +398,24 @@ MI_TABLES = {
 }
 
 DUCK_QUERIES = [
-    "SELECT sex, count(DISTINCT person_id) FROM condition WHERE decided_at < $end AND (ended_at IS NULL OR ended_at >= $end) GROUP BY sex",
+    "SELECT sex, count(DISTINCT person_id) FROM condition WHERE decided_at < $end AND "
+    "(ended_at IS NULL OR ended_at >= $end) GROUP BY sex",
     "SELECT n.country, count(DISTINCT c.person_id) AS k FROM condition c JOIN nationality n USING (person_id)"
     " WHERE c.decided_at < $end AND (c.ended_at IS NULL OR c.ended_at >= $end) GROUP BY 1 ORDER BY k DESC LIMIT 10",
     "SELECT device_type, count(*) FROM condition WHERE status = 'active' GROUP BY 1",
     "SELECT breach_type, strftime(started_at, '%Y-%m') AS m, count(*) FROM breach WHERE received_at >= $start"
     " AND received_at < $end GROUP BY 1, 2",
-    "SELECT count(*), count(*) FILTER (WHERE breach_type = 'battery'), count(*) FILTER (WHERE disposition = 'actionable')"
+    "SELECT count(*), count(*) FILTER (WHERE breach_type = 'battery'), count(*) FILTER (WHERE "
+    "disposition = 'actionable')"
     " FROM breach WHERE received_at >= $start AND received_at < $end",
     "SELECT count(*) FROM violation WHERE raised_at >= $start AND raised_at < $end",
     "SELECT count(*) FILTER (WHERE status = 'completed' AND decided_at >= $start AND decided_at < $end),"
     " count(*) FILTER (WHERE status <> 'completed' AND due_on < CAST($end AS DATE)) FROM review",
     "SELECT kind, outcome, count(*) FROM challenge WHERE received_on >= CAST($start AS DATE)"
     " AND received_on < CAST($end AS DATE) GROUP BY 1, 2",
-    "SELECT requester_kind, outcome, count(*) FROM trail WHERE requested_at >= $start AND requested_at < $end GROUP BY 1, 2",
-    "SELECT g.granted_by, count(*), count(c.id) FROM \"grant\" g LEFT JOIN (SELECT DISTINCT bail_grant_id AS id"
+    "SELECT requester_kind, outcome, count(*) FROM trail WHERE requested_at >= $start AND "
+    "requested_at < $end GROUP BY 1, 2",
+    'SELECT g.granted_by, count(*), count(c.id) FROM "grant" g LEFT JOIN (SELECT DISTINCT bail_grant_id AS id'
     " FROM condition) c ON c.id = g.id WHERE g.granted_at >= $start AND g.granted_at < $end GROUP BY 1",
 ]
 
@@ -321,8 +432,13 @@ def part_mi(args: dict) -> dict:
     scale = float(args["scale"])
     if not args.get("loaded"):
         with clock.frozen(ANCHOR), context.acting("command"):
-            demo_load(scale=min(scale, 10), em_scale=scale, anchor=ANCHOR, correspondence=False,
-                      progress=lambda m: print("  " + m, flush=True))
+            demo_load(
+                scale=min(scale, 10),
+                em_scale=scale,
+                anchor=ANCHOR,
+                correspondence=False,
+                progress=lambda m: print("  " + m, flush=True),
+            )
         mark(args["marker"])
     with clock.frozen(ANCHOR):
         period = selectors.period_default()
@@ -332,7 +448,10 @@ def part_mi(args: dict) -> dict:
     from django.urls import NoReverseMatch, reverse
 
     try:
-        url = reverse("monitoring:mi") + f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
+        url = (
+            reverse("monitoring:mi")
+            + f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
+        )
     except NoReverseMatch:
         url = ""
     page = []
@@ -350,28 +469,52 @@ def part_mi(args: dict) -> dict:
     with psycopg.connect(psycopg_url()) as conn:
         for name, sql in MI_TABLES.items():
             buffer = io.BytesIO()
-            with conn.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
+            ):
                 for data in copy:
                     buffer.write(data)
             path = Path(f"/tmp/waymark-bench-{name}.csv")  # noqa: S108 - bench scratch file
             path.write_bytes(buffer.getvalue())
-            types = {col: "TIMESTAMPTZ" for col in ("started_at", "received_at", "raised_at", "decided_at",
-                                                   "ended_at", "requested_at", "granted_at") if col in sql}
+            types = {
+                col: "TIMESTAMPTZ"
+                for col in (
+                    "started_at",
+                    "received_at",
+                    "raised_at",
+                    "decided_at",
+                    "ended_at",
+                    "requested_at",
+                    "granted_at",
+                )
+                if col in sql
+            }
             types.update({col: "DATE" for col in ("due_on", "received_on") if col in sql})
             types.update({col: "VARCHAR" for col in ("outcome", "status", "sex") if col in sql})
             typed = f", types={types!r}" if types else ""
-            duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_csv(\'{path}\', header=true{typed})')  # noqa: S608 - constant names
+            duck.execute(
+                f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM '  # noqa: S608 - bench's own files
+                f"read_csv('{path}', header=true{typed})"
+            )
     params = {"start": period.start_at.isoformat(), "end": period.end_at.isoformat()}
     duck_times = []
     for _ in range(6 if args.get("quick") else 12):
         began = time.perf_counter()
         for query in DUCK_QUERIES:
             sql = query.replace("$start", f"TIMESTAMPTZ '{params['start']}'").replace(
-                "$end", f"TIMESTAMPTZ '{params['end']}'")
+                "$end", f"TIMESTAMPTZ '{params['end']}'"
+            )
             duck.execute(sql).fetchall()
         duck_times.append(time.perf_counter() - began)
-    return {"scale": scale, "page_p95_ms": p95(page) * 1000, "duckdb_p95_ms": p95(duck_times) * 1000,
-            "breaches": Breach.objects.count(), "conditions": Condition.objects.count(), "page": bool(url)}
+    return {
+        "scale": scale,
+        "page_p95_ms": p95(page) * 1000,
+        "duckdb_p95_ms": p95(duck_times) * 1000,
+        "breaches": Breach.objects.count(),
+        "conditions": Condition.objects.count(),
+        "page": bool(url),
+    }
 
 
 if __name__ == "__main__":

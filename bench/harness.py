@@ -47,8 +47,13 @@ def db_prepare(url: str, marker: str) -> bool:
 
 def run_part(script: str, part: str, url: str, args, **extra) -> dict:
     """Run ``bench/<script> <part> <json args>`` against ``url``; its ``BENCH-RESULT`` line is the result."""
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "AXES_ENABLED": "false",
-           "WAYMARK_ENV": "development"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "AXES_ENABLED": "false",
+        "WAYMARK_ENV": "development",
+    }
     cmd = [sys.executable, str(ROOT / "bench" / script), part, json.dumps({**vars(args), **extra})]
     print(f"\n== {part} ({url.rsplit('/', 1)[-1]})", flush=True)
     result = None

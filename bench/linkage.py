@@ -36,7 +36,9 @@ def _f(x: float) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rows", default="100000,1000000")
     parser.add_argument("--parts", default="accuracy,pipeline,incremental")
@@ -52,7 +54,9 @@ def main(argv=None) -> int:
         lines.append(line)
 
     def run(part: str, url: str, **extra) -> dict:
-        return harness.run_part("linkage_parts.py", part, url, argparse.Namespace(), seed=SEED, **extra)
+        return harness.run_part(
+            "linkage_parts.py", part, url, argparse.Namespace(), seed=SEED, **extra
+        )
 
     url_any = harness.db_url("link", "engine")
     if "accuracy" in parts:
@@ -61,24 +65,36 @@ def main(argv=None) -> int:
         if "error" in a:
             out(a["error"])
         else:
-            out(f"thresholds: link at p >= {a['upper']}, review between {a['lower']} and {a['upper']}; "
-                f"{a['rows']:,} records, {a['true_pairs']:,} true pairs, {a['scored_pairs']:,} pairs scored")
+            out(
+                f"thresholds: link at p >= {a['upper']}, review between {a['lower']} and {a['upper']}; "
+                f"{a['rows']:,} records, {a['true_pairs']:,} true pairs, {a['scored_pairs']:,} pairs scored"
+            )
             out("| measure | precision | recall | F1 |")
             out("|---|---|---|---|")
-            out(f"| pairwise links | {_f(a['pair']['precision'])} | {_f(a['pair']['recall'])} | {_f(a['pair']['f1'])} |")
-            out(f"| final clusters (pairs within clusters) | {_f(a['cluster']['precision'])} | "
-                f"{_f(a['cluster']['recall'])} | {_f(a['cluster']['f1'])} |")
-            out(f"clerical review queue: {a['review_per_10k']:.1f} pairs per 10,000 records; "
-                f"train {a['train_s']:.1f} s, score {a['predict_s']:.1f} s; peak memory {a['peak_memory_mb']:,} MB")
+            out(
+                f"| pairwise links | {_f(a['pair']['precision'])} | {_f(a['pair']['recall'])} | {_f(a['pair']['f1'])} |"
+            )
+            out(
+                f"| final clusters (pairs within clusters) | {_f(a['cluster']['precision'])} | "
+                f"{_f(a['cluster']['recall'])} | {_f(a['cluster']['f1'])} |"
+            )
+            out(
+                f"clerical review queue: {a['review_per_10k']:.1f} pairs per 10,000 records; "
+                f"train {a['train_s']:.1f} s, score {a['predict_s']:.1f} s; peak memory {a['peak_memory_mb']:,} MB"
+            )
             out("\nThreshold sweep (upper, lower): pairwise P/R/F1, cluster F1, review per 10k")
             for s in a["sweep"]:
-                out(f"- {s['upper']}, {s['lower']}: {_f(s['pair']['precision'])} / {_f(s['pair']['recall'])} / "
-                    f"{_f(s['pair']['f1'])}; clusters F1 {_f(s['cluster']['f1'])}; review {s['review_per_10k']:.1f}")
+                out(
+                    f"- {s['upper']}, {s['lower']}: {_f(s['pair']['precision'])} / {_f(s['pair']['recall'])} / "
+                    f"{_f(s['pair']['f1'])}; clusters F1 {_f(s['cluster']['f1'])}; review {s['review_per_10k']:.1f}"
+                )
 
     if "pipeline" in parts:
         out("\n## Linkage pipeline end to end (PostgreSQL) against bare Splink predict + cluster")
-        out("| rows | import+standardise s | train s | score s | write s | pipeline s | bare Splink s | ratio | "
-            "pairwise F1 | people | peak MB |")
+        out(
+            "| rows | import+standardise s | train s | score s | write s | pipeline s | bare Splink s | ratio | "
+            "pairwise F1 | people | peak MB |"
+        )
         out("|---|---|---|---|---|---|---|---|---|---|---|")
         totals = {}
         for rows in scales:
@@ -90,13 +106,17 @@ def main(argv=None) -> int:
                 continue
             t = p["run"]
             totals[rows] = p["total_s"]
-            out(f"| {p['rows']:,} | {p['import_s']:.1f} | {t['train']:.1f} | {t['predict']:.1f} | {t['write']:.1f} | "
+            out(
+                f"| {p['rows']:,} | {p['import_s']:.1f} | {t['train']:.1f} | {t['predict']:.1f} | {t['write']:.1f} | "
                 f"{p['total_s']:.1f} | {p['bare_s']:.1f} | {p['total_s'] / p['bare_s']:.1f} | "
-                f"{p['accuracy']['pairwise']['f1']:.4f} | {p['people']:,} | {p['peak_memory_mb']:,} |")
+                f"{p['accuracy']['pairwise']['f1']:.4f} | {p['people']:,} | {p['peak_memory_mb']:,} |"
+            )
         if len(totals) >= 2:
             (r1, t1), (r2, t2) = sorted(totals.items())[:2]
-            out(f"run time grows x{t2 / t1:.1f} for x{r2 / r1:.0f} the rows "
-                f"({r1:,} -> {r2:,}: {t1 / r1 * 1e6:.0f} -> {t2 / r2 * 1e6:.0f} microseconds a row)")
+            out(
+                f"run time grows x{t2 / t1:.1f} for x{r2 / r1:.0f} the rows "
+                f"({r1:,} -> {r2:,}: {t1 / r1 * 1e6:.0f} -> {t2 / r2 * 1e6:.0f} microseconds a row)"
+            )
 
     if "incremental" in parts:
         population = scales[-1]
@@ -105,11 +125,13 @@ def main(argv=None) -> int:
         if "error" in i:
             out(i["error"])
         else:
-            out(f"p50 {i['p50'] * 1000:.1f} ms, p95 {i['p95'] * 1000:.1f} ms over {i['probes']} probes "
+            out(
+                f"p50 {i['p50'] * 1000:.1f} ms, p95 {i['p95'] * 1000:.1f} ms over {i['probes']} probes "
                 f"(bare candidate lookup p50 {i['lookup_p50'] * 1000:.1f} ms, p95 {i['lookup_p95'] * 1000:.1f} ms: "
                 f"ratio {i['p95'] / i['lookup_p95']:.1f} at p95); top candidate is the same person for "
                 f"{i['top_is_same_person']:.1%}; population of {i['population']:,} loaded in {i['build_s']:.1f} s; "
-                f"peak memory {i['peak_memory_mb']:,} MB")
+                f"peak memory {i['peak_memory_mb']:,} MB"
+            )
     out(f"\n(linkage benchmarks took {time.monotonic() - started:.0f} s)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")

@@ -76,12 +76,31 @@ def part_accuracy(args: dict) -> None:
         for lo in (0.5, 0.8, 0.9):
             if lo >= u:
                 continue
-            sweep.append({"upper": u, "lower": lo, "pair": pair, "cluster": cluster,
-                          "review_per_10k": _band(scores, found, lo, u) / len(ids) * 10_000})
+            sweep.append(
+                {
+                    "upper": u,
+                    "lower": lo,
+                    "pair": pair,
+                    "cluster": cluster,
+                    "review_per_10k": _band(scores, found, lo, u) / len(ids) * 10_000,
+                }
+            )
     chosen = next(s for s in sweep if s["upper"] == upper and s["lower"] == lower)
-    _done({"rows": len(records), "true_pairs": chosen["pair"]["true_pairs"], "upper": upper, "lower": lower,
-           "pair": chosen["pair"], "cluster": chosen["cluster"], "review_per_10k": chosen["review_per_10k"],
-           "sweep": sweep, "train_s": train, "predict_s": predict, "scored_pairs": len(scores)})
+    _done(
+        {
+            "rows": len(records),
+            "true_pairs": chosen["pair"]["true_pairs"],
+            "upper": upper,
+            "lower": lower,
+            "pair": chosen["pair"],
+            "cluster": chosen["cluster"],
+            "review_per_10k": chosen["review_per_10k"],
+            "sweep": sweep,
+            "train_s": train,
+            "predict_s": predict,
+            "scored_pairs": len(scores),
+        }
+    )
 
 
 def _csv_chunks(rows: list[dict], per_file: int) -> list[bytes]:
@@ -90,7 +109,7 @@ def _csv_chunks(rows: list[dict], per_file: int) -> list[bytes]:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows[start:start + per_file])
+        writer.writerows(rows[start : start + per_file])
         out.append(buffer.getvalue().encode())
     return out
 
@@ -116,9 +135,12 @@ def part_pipeline(args: dict) -> None:
         began = time.perf_counter()
         rows_imported = 0
         for kind, name, content in files:
-            job = import_services.import_upload(actor=None, source_kind=kind, label=name, file_name=name,
-                                                content=content)
-            job = import_services.import_map(actor=None, job=job, mapping=importers.mapping_suggest(kind, job.headers))
+            job = import_services.import_upload(
+                actor=None, source_kind=kind, label=name, file_name=name, content=content
+            )
+            job = import_services.import_map(
+                actor=None, job=job, mapping=importers.mapping_suggest(kind, job.headers)
+            )
             job = import_services.import_check(actor=None, job=job)
             job = import_services.import_confirm(actor=None, job=job, accept_valid_rows=False)
             job = import_services.import_execute(job.pk)
@@ -132,10 +154,20 @@ def part_pipeline(args: dict) -> None:
     began = time.perf_counter()
     bare = engine.splink_clusters(records, run.model, threshold=run.upper_threshold)
     bare_s = time.perf_counter() - began
-    _done({"rows": rows_imported, "import_s": import_s, "run": run.timings, "accuracy": run.accuracy,
-           "people": Person.objects.count(), "review_pairs": run.pairs_review, "bare_s": bare_s,
-           "bare_clusters": len(set(bare.values())), "clusters": run.clusters,
-           "total_s": import_s + run.timings["total"]})
+    _done(
+        {
+            "rows": rows_imported,
+            "import_s": import_s,
+            "run": run.timings,
+            "accuracy": run.accuracy,
+            "people": Person.objects.count(),
+            "review_pairs": run.pairs_review,
+            "bare_s": bare_s,
+            "bare_clusters": len(set(bare.values())),
+            "clusters": run.clusters,
+            "total_s": import_s + run.timings["total"],
+        }
+    )
 
 
 def part_incremental(args: dict) -> None:
@@ -167,9 +199,18 @@ def part_incremental(args: dict) -> None:
     def pct(values, q):
         return statistics.quantiles(values, n=100)[q - 1]
 
-    _done({"population": len(records), "probes": len(probes), "build_s": build_s,
-           "p50": pct(times, 50), "p95": pct(times, 95), "lookup_p50": pct(lookups, 50),
-           "lookup_p95": pct(lookups, 95), "top_is_same_person": hits / len(probes)})
+    _done(
+        {
+            "population": len(records),
+            "probes": len(probes),
+            "build_s": build_s,
+            "p50": pct(times, 50),
+            "p95": pct(times, 95),
+            "lookup_p50": pct(lookups, 50),
+            "lookup_p95": pct(lookups, 95),
+            "top_is_same_person": hits / len(probes),
+        }
+    )
 
 
 PARTS = {"accuracy": part_accuracy, "pipeline": part_pipeline, "incremental": part_incremental}

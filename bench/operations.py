@@ -66,32 +66,71 @@ def missing(name: str) -> str:
 def entries_rows(e: dict, label: str) -> list[tuple]:
     rows = []
     if not e.get("single_url"):
-        rows.append((f"field entry, one a request, {label}", "", missing("api:operations-entries"), "", ""))
+        rows.append(
+            (f"field entry, one a request, {label}", "", missing("api:operations-entries"), "", "")
+        )
     else:
         data = f"{e['single_n']} notes, replay answered {e['single_replay_status']}"
-        rows += [(f"field entry, one a request, {label}", data, f"{e['single_rate']:,.0f} entries/s",
-                  f"{e['single_base_rate']:,.0f} entries/s", ratio(e["single_rate"], e["single_base_rate"])),
-                 (f"field entry p95, {label}", data, f"{e['single_p95_ms']:.1f} ms",
-                  f"{e['single_base_p95_ms']:.2f} ms", ratio(e["single_p95_ms"], e["single_base_p95_ms"]))]
+        rows += [
+            (
+                f"field entry, one a request, {label}",
+                data,
+                f"{e['single_rate']:,.0f} entries/s",
+                f"{e['single_base_rate']:,.0f} entries/s",
+                ratio(e["single_rate"], e["single_base_rate"]),
+            ),
+            (
+                f"field entry p95, {label}",
+                data,
+                f"{e['single_p95_ms']:.1f} ms",
+                f"{e['single_base_p95_ms']:.2f} ms",
+                ratio(e["single_p95_ms"], e["single_base_p95_ms"]),
+            ),
+        ]
     if not e.get("batch_url"):
-        rows.append((f"offline replay batch, {label}", "", missing("api:operations-entries-batch"), "", ""))
+        rows.append(
+            (f"offline replay batch, {label}", "", missing("api:operations-entries-batch"), "", "")
+        )
     else:
         data = f"{e['batch_n']} notes in batches of {e['batch_size']}"
-        rows += [(f"offline replay batch, {label}", data, f"{e['batch_rate']:,.0f} entries/s",
-                  f"{e['batch_base_rate']:,.0f} entries/s", ratio(e["batch_rate"], e["batch_base_rate"])),
-                 (f"offline batch p95 (per batch), {label}", data, f"{e['batch_p95_ms']:.1f} ms",
-                  f"{e['batch_base_p95_ms']:.2f} ms", ratio(e["batch_p95_ms"], e["batch_base_p95_ms"])),
-                 (f"same batches replayed store, {label}",
-                  f"{e['batch_replay_seconds']:.2f} s; answers {e.get('batch_replay_statuses')}",
-                  str(e["batch_replay_new"]), "0", "must be 0")]
+        rows += [
+            (
+                f"offline replay batch, {label}",
+                data,
+                f"{e['batch_rate']:,.0f} entries/s",
+                f"{e['batch_base_rate']:,.0f} entries/s",
+                ratio(e["batch_rate"], e["batch_base_rate"]),
+            ),
+            (
+                f"offline batch p95 (per batch), {label}",
+                data,
+                f"{e['batch_p95_ms']:.1f} ms",
+                f"{e['batch_base_p95_ms']:.2f} ms",
+                ratio(e["batch_p95_ms"], e["batch_base_p95_ms"]),
+            ),
+            (
+                f"same batches replayed store, {label}",
+                f"{e['batch_replay_seconds']:.2f} s; answers {e.get('batch_replay_statuses')}",
+                str(e["batch_replay_new"]),
+                "0",
+                "must be 0",
+            ),
+        ]
     return rows
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="Smoke run: tiny volumes (x0.01 of each scale)")
-    parser.add_argument("--scales", default="1,10,100",
-                        help="Scales to load and measure (x100 is loaded once, about 13 minutes, for the measures row)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run: tiny volumes (x0.01 of each scale)"
+    )
+    parser.add_argument(
+        "--scales",
+        default="1,10,100",
+        help="Scales to load and measure (x100 is loaded once, about 13 minutes, for the measures row)",
+    )
     parser.add_argument("--parts", default="entries,pages,measures")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -108,9 +147,11 @@ def main(argv=None) -> int:
             if "error" in load:
                 rows.append((f"load {label}", "", load["error"], "", ""))
                 continue
-            note = (f"{label}: {load['visits']:,} visits, {load['officers']:,} officers, {load['assignments']:,} "
-                    f"assignments, {load['entries']:,} entries, {load['encounters']:,} encounters loaded in "
-                    f"{load['load_seconds']:.0f} s")
+            note = (
+                f"{label}: {load['visits']:,} visits, {load['officers']:,} officers, {load['assignments']:,} "
+                f"assignments, {load['entries']:,} entries, {load['encounters']:,} encounters loaded in "
+                f"{load['load_seconds']:.0f} s"
+            )
             print("  " + note, flush=True)
             loads.append(note)
         if "entries" in parts and nominal == min(float(s) for s in args.scales.split(",") if s):
@@ -125,36 +166,67 @@ def main(argv=None) -> int:
                 rows.append((f"field and planning pages, {label}", "", p["error"], "", ""))
             else:
                 for key, title, data in (
-                        ("field", "visit page in the field p95", f"{p['entries']} entries, {p['officers']} officers"),
-                        ("plan", "planning page with premises history p95", f"{p['history']} earlier visits")):
+                    (
+                        "field",
+                        "visit page in the field p95",
+                        f"{p['entries']} entries, {p['officers']} officers",
+                    ),
+                    (
+                        "plan",
+                        "planning page with premises history p95",
+                        f"{p['history']} earlier visits",
+                    ),
+                ):
                     r = p.get(key, {})
                     if "missing" in r:
                         rows.append((f"{title}, {label}", data, missing(r["missing"]), "", ""))
                     elif "error" in r:
                         rows.append((f"{title}, {label}", data, r["error"], "", ""))
                     else:
-                        rows.append((f"{title}, {label}", f"{data}, {r['queries']} queries",
-                                     f"{r['p95_ms']:.1f} ms", f"{r['bare_p95_ms']:.1f} ms",
-                                     ratio(r["p95_ms"], r["bare_p95_ms"])))
+                        rows.append(
+                            (
+                                f"{title}, {label}",
+                                f"{data}, {r['queries']} queries",
+                                f"{r['p95_ms']:.1f} ms",
+                                f"{r['bare_p95_ms']:.1f} ms",
+                                ratio(r["p95_ms"], r["bare_p95_ms"]),
+                            )
+                        )
         if "measures" in parts and (nominal in MEASURE_SCALES or args.scales == "1"):
             q = run_part("measures", url, args, scale=scale)
             if "error" in q:
                 rows.append((f"measures page p95, {label}", "", q["error"], "", ""))
             elif not q.get("url"):
-                rows.append((f"measures page p95, {label}", "", missing("operations:measures"), "", ""))
+                rows.append(
+                    (f"measures page p95, {label}", "", missing("operations:measures"), "", "")
+                )
             else:
-                rows.append((f"measures page p95 vs DuckDB, {label}", f"{q['visits_in_period']:,} visits in 12 months",
-                             f"{q['page_p95_ms']:.0f} ms", f"{q['duckdb_p95_ms']:.1f} ms",
-                             ratio(q["page_p95_ms"], q["duckdb_p95_ms"])))
+                rows.append(
+                    (
+                        f"measures page p95 vs DuckDB, {label}",
+                        f"{q['visits_in_period']:,} visits in 12 months",
+                        f"{q['page_p95_ms']:.0f} ms",
+                        f"{q['duckdb_p95_ms']:.1f} ms",
+                        ratio(q["page_p95_ms"], q["duckdb_p95_ms"]),
+                    )
+                )
     elapsed = time.monotonic() - started
     header = ("measure", "data", "Waymark", "baseline", "ratio")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
-    lines = ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
-             "| " + " | ".join("-" * w for w in widths) + " |"]
-    lines += ["| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows]
-    text = (f"Operations benchmarks, PostgreSQL{' (--quick: x0.01 volumes)' if args.quick else ''}, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed / 60:.1f} min. "
-            "Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n" + "\n".join(lines) + "\n")
+    lines = [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)) + " |",
+        "| " + " | ".join("-" * w for w in widths) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)) + " |" for r in rows
+    ]
+    text = (
+        f"Operations benchmarks, PostgreSQL{' (--quick: x0.01 volumes)' if args.quick else ''}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed / 60:.1f} min. "
+        "Ratio = Waymark / baseline (rates: higher is better; times: lower).\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     if loads:
         text += "\nLoaded this run: " + "; ".join(loads) + ".\n"
     print("\n" + text)

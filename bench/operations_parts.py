@@ -133,8 +133,10 @@ class Copier:
         return count
 
     def reset_sequence(self) -> None:
-        sql(f"SELECT setval(pg_get_serial_sequence('\"{self.table}\"', 'id'), "  # noqa: S608
-            f"(SELECT coalesce(max(id), 1) FROM \"{self.table}\"))")
+        sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{self.table}\"', 'id'), "  # noqa: S608
+            f'(SELECT coalesce(max(id), 1) FROM "{self.table}"))'
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -144,8 +146,12 @@ class Copier:
 def sizes(scale: float) -> dict[str, int]:
     visits = max(20, round(VISITS_X1 * scale))
     teams = max(2, round(TEAMS_X1 * scale))
-    return {"visits": visits, "teams": teams, "officers": teams * OFFICERS_PER_TEAM,
-            "premises": max(10, round(visits * PREMISES_PER_VISIT))}
+    return {
+        "visits": visits,
+        "teams": teams,
+        "officers": teams * OFFICERS_PER_TEAM,
+        "premises": max(10, round(visits * PREMISES_PER_VISIT)),
+    }
 
 
 def _user_make(username: str, role: str, team, grade: str):
@@ -154,7 +160,9 @@ def _user_make(username: str, role: str, team, grade: str):
     from waymark.accounts.models import User
     from waymark.operations.models import OfficerProfile
 
-    user = User.objects.create(username=username, first_name="Bench", last_name=username, is_active=True, grade=grade)
+    user = User.objects.create(
+        username=username, first_name="Bench", last_name=username, is_active=True, grade=grade
+    )
     user.set_unusable_password()
     user.save()
     if team is not None:
@@ -182,23 +190,51 @@ def part_load(args: dict) -> dict:
     if not sectors:
         sectors = [m.Sector.objects.create(key="bench", name="Bench sector").pk]
     # Teams and officers.
-    teams = [Team(slug=f"ice-bench-{i:04d}", name=f"ICE bench team {i}", unit="Immigration Compliance and Enforcement")
-             for i in range(n["teams"])]
+    teams = [
+        Team(
+            slug=f"ice-bench-{i:04d}",
+            name=f"ICE bench team {i}",
+            unit="Immigration Compliance and Enforcement",
+        )
+        for i in range(n["teams"])
+    ]
     Team.objects.bulk_create(teams)
     teams = list(Team.objects.filter(slug__startswith="ice-bench-").order_by("slug"))
     unusable = "!"  # an unusable password: bench officers never sign in with one
-    officers = [User(username=f"bench-ice-{i:06d}", first_name="Officer", last_name=f"{i:06d}", grade="EO",
-                     password=unusable, is_active=True) for i in range(n["officers"])]
+    officers = [
+        User(
+            username=f"bench-ice-{i:06d}",
+            first_name="Officer",
+            last_name=f"{i:06d}",
+            grade="EO",
+            password=unusable,
+            is_active=True,
+        )
+        for i in range(n["officers"])
+    ]
     User.objects.bulk_create(officers, batch_size=2000)
-    officer_ids = list(User.objects.filter(username__startswith="bench-ice-").order_by("username")
-                       .values_list("pk", flat=True))
+    officer_ids = list(
+        User.objects.filter(username__startswith="bench-ice-")
+        .order_by("username")
+        .values_list("pk", flat=True)
+    )
     through = User.teams.through
-    through.objects.bulk_create([through(user_id=uid, team_id=teams[i // OFFICERS_PER_TEAM].pk)
-                                 for i, uid in enumerate(officer_ids)], batch_size=5000)
+    through.objects.bulk_create(
+        [
+            through(user_id=uid, team_id=teams[i // OFFICERS_PER_TEAM].pk)
+            for i, uid in enumerate(officer_ids)
+        ],
+        batch_size=5000,
+    )
     group = Group.objects.get(name="field_officer")
-    User.groups.through.objects.bulk_create([User.groups.through(user_id=uid, group_id=group.pk)
-                                             for uid in officer_ids], batch_size=5000)
-    team_officers = {t.pk: officer_ids[i * OFFICERS_PER_TEAM:(i + 1) * OFFICERS_PER_TEAM] for i, t in enumerate(teams)}
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=uid, group_id=group.pk) for uid in officer_ids],
+        batch_size=5000,
+    )
+    team_officers = {
+        t.pk: officer_ids[i * OFFICERS_PER_TEAM : (i + 1) * OFFICERS_PER_TEAM]
+        for i, t in enumerate(teams)
+    }
     # Premises.
     pc = Copier(m.Premises)
     premises_ids = []
@@ -208,12 +244,21 @@ def part_load(args: dict) -> dict:
             pk = pc.id()
             premises_ids.append(pk)
             licensed = i % 4 == 0
-            yield {"id": pk, "business_name": f"Bench business {i}", "address_line_1": f"{i} Bench Street",
-                   "town": f"Town {i % 97}", "postcode": f"BN{i % 90} {i % 9}AB", "sector_id": sectors[i % len(sectors)],
-                   "licensed": licensed, "licence_reference": f"LIC-{i}" if licensed else "",
-                   "police_force_id": forces[i % len(forces)] if forces else None,
-                   "latitude": 51.0 + (i % 1000) / 1000, "longitude": -1.0 + (i % 700) / 1000,
-                   "notes": "", "created_at": now - timedelta(days=800)}
+            yield {
+                "id": pk,
+                "business_name": f"Bench business {i}",
+                "address_line_1": f"{i} Bench Street",
+                "town": f"Town {i % 97}",
+                "postcode": f"BN{i % 90} {i % 9}AB",
+                "sector_id": sectors[i % len(sectors)],
+                "licensed": licensed,
+                "licence_reference": f"LIC-{i}" if licensed else "",
+                "police_force_id": forces[i % len(forces)] if forces else None,
+                "latitude": 51.0 + (i % 1000) / 1000,
+                "longitude": -1.0 + (i % 700) / 1000,
+                "notes": "",
+                "created_at": now - timedelta(days=800),
+            }
 
     pc.copy(premises_rows())
     # Visits over the year before the anchor; the last few days still deployed, some planned ahead.
@@ -244,8 +289,18 @@ def part_load(args: dict) -> dict:
     cic = Copier(m.CriticalIncident)
     dbc = Copier(m.Debrief)
     visits, assignments, entries = [], [], []
-    typed: dict[str, list[dict]] = {k: [] for k in ("entry", "encounter", "seizure", "safeguarding", "sanction",
-                                                   "engagement", "incident")}
+    typed: dict[str, list[dict]] = {
+        k: []
+        for k in (
+            "entry",
+            "encounter",
+            "seizure",
+            "safeguarding",
+            "sanction",
+            "engagement",
+            "incident",
+        )
+    }
     debriefs = []
     types_of_visit = list(rules.VISIT_TYPES)
     nv = n["visits"]
@@ -256,131 +311,348 @@ def part_load(args: dict) -> dict:
         planned_ahead = i >= nv - max(2, nv // 50)
         if planned_ahead:
             start = now + timedelta(days=1 + i % 28)
-        status = "planning" if planned_ahead else ("deployed" if start > now - timedelta(days=3) else "closed")
+        status = (
+            "planning"
+            if planned_ahead
+            else ("deployed" if start > now - timedelta(days=3) else "closed")
+        )
         joint = (i * 7919) % 100 < rules.DEMO_JOINT_SHARE * 100
         vid = vc.id()
         pool = team_officers[team.pk]
-        k = rules.DEMO_OFFICERS_PER_VISIT[0] + i % (rules.DEMO_OFFICERS_PER_VISIT[1] - rules.DEMO_OFFICERS_PER_VISIT[0] + 1)
+        k = rules.DEMO_OFFICERS_PER_VISIT[0] + i % (
+            rules.DEMO_OFFICERS_PER_VISIT[1] - rules.DEMO_OFFICERS_PER_VISIT[0] + 1
+        )
         chosen = [pool[(i + j) % len(pool)] for j in range(k)]
         oic = chosen[0]
         deployed_at = start if status != "planning" else None
         closed_at = start + timedelta(hours=4 + (i % 60)) if status == "closed" else None
-        visits.append({
-            "id": vid, "reference": f"BV-{vid:08d}", "source": "waymark", "team_id": team.pk,
-            "region": f"Region {team.pk % 7}", "visit_type": "joint_operation" if joint else types_of_visit[i % 2],
-            "partner_agencies": ["Police"] if joint else [], "planned_start": start,
-            "premises_id": premises_ids[(i * 48271) % len(premises_ids)], "intended_power": pick(power_cut, x),
-            "community_impact": "Considered: no known tensions", "risk_rating": pick(rating_cut, (x * 7) % 1),
-            "status": status, "plan_version": 1, "officer_in_charge_id": oic, "bronze_commander_id": oic,
-            "silver_commander_id": chosen[1], "gold_commander_id": chosen[2], "created_at": start - timedelta(days=10),
-            "deployed_at": deployed_at, "closure_due_at": start + rules.CLOSURE_DUE if deployed_at else None,
-            "closed_at": closed_at, "closed_by_id": oic if closed_at else None, "updated_at": closed_at or start,
-        })
+        visits.append(
+            {
+                "id": vid,
+                "reference": f"BV-{vid:08d}",
+                "source": "waymark",
+                "team_id": team.pk,
+                "region": f"Region {team.pk % 7}",
+                "visit_type": "joint_operation" if joint else types_of_visit[i % 2],
+                "partner_agencies": ["Police"] if joint else [],
+                "planned_start": start,
+                "premises_id": premises_ids[(i * 48271) % len(premises_ids)],
+                "intended_power": pick(power_cut, x),
+                "community_impact": "Considered: no known tensions",
+                "risk_rating": pick(rating_cut, (x * 7) % 1),
+                "status": status,
+                "plan_version": 1,
+                "officer_in_charge_id": oic,
+                "bronze_commander_id": oic,
+                "silver_commander_id": chosen[1],
+                "gold_commander_id": chosen[2],
+                "created_at": start - timedelta(days=10),
+                "deployed_at": deployed_at,
+                "closure_due_at": start + rules.CLOSURE_DUE if deployed_at else None,
+                "closed_at": closed_at,
+                "closed_by_id": oic if closed_at else None,
+                "updated_at": closed_at or start,
+            }
+        )
         for j, officer in enumerate(chosen):
             accepted = (i + j) % 20 != 0  # 95% accept the briefing
             arrived = start + timedelta(minutes=j) if deployed_at else None
-            assignments.append({
-                "id": voc.id(), "visit_id": vid, "officer_id": officer, "role": "Arrest team",
-                "briefing_accepted_at": start - timedelta(hours=2) if accepted else None,
-                "briefing_plan_version": 1 if accepted else None, "arrived_at": arrived,
-                "departed_at": start + timedelta(hours=2) if closed_at else None,
-            })
+            assignments.append(
+                {
+                    "id": voc.id(),
+                    "visit_id": vid,
+                    "officer_id": officer,
+                    "role": "Arrest team",
+                    "briefing_accepted_at": start - timedelta(hours=2) if accepted else None,
+                    "briefing_plan_version": 1 if accepted else None,
+                    "arrived_at": arrived,
+                    "departed_at": start + timedelta(hours=2) if closed_at else None,
+                }
+            )
             if deployed_at:
-                for kind, at in (("arrival", arrived), ("departure", start + timedelta(hours=2) if closed_at else None)):
+                for kind, at in (
+                    ("arrival", arrived),
+                    ("departure", start + timedelta(hours=2) if closed_at else None),
+                ):
                     if at is not None:
                         entries.append(_entry(fec, vid, officer, kind, at, f"{kind.title()}d", {}))
         if not deployed_at:
             continue
-        entry = _entry(fec, vid, oic, "entry", start + timedelta(minutes=15), "Entry to premises", {})
+        entry = _entry(
+            fec, vid, oic, "entry", start + timedelta(minutes=15), "Entry to premises", {}
+        )
         entries.append(entry)
         achieved = i % 10 != 0
-        typed["entry"].append({"id": erc.id(), "entry_id": entry["id"], "visit_id": vid, "achieved": achieved,
-                               "power": visits[-1]["intended_power"] if achieved else "",
-                               "consent_given_by": "Manager" if achieved else "", "told_could_refuse": True,
-                               "not_achieved_reason": "" if achieved else "No one answered"})
+        typed["entry"].append(
+            {
+                "id": erc.id(),
+                "entry_id": entry["id"],
+                "visit_id": vid,
+                "achieved": achieved,
+                "power": visits[-1]["intended_power"] if achieved else "",
+                "consent_given_by": "Manager" if achieved else "",
+                "told_could_refuse": True,
+                "not_achieved_reason": "" if achieved else "No one answered",
+            }
+        )
         offenders = 0
         for e in range(i % 6):
             who = chosen[(e + 1) % len(chosen)]
-            fe = _entry(fec, vid, who, "encounter", start + timedelta(minutes=20 + e), "Encounter", {})
+            fe = _entry(
+                fec, vid, who, "encounter", start + timedelta(minutes=20 + e), "Encounter", {}
+            )
             entries.append(fe)
-            y = ((i * 31 + e * 17) % 100)
+            y = (i * 31 + e * 17) % 100
             result = "offender" if y < 35 else ("right_to_work" if y < 80 else "british_irish")
             offenders += result == "offender"
-            typed["encounter"].append({
-                "id": enc.id(), "entry_id": fe["id"], "visit_id": vid, "name_given": f"Person {i}-{e}",
-                "nationality": "GBR" if result == "british_irish" else NATIONALITIES[(i + e) % 11],
-                "checks_made": ["biometric", "status_lookup"], "result": result,
-                "action": ("arrest" if y < 25 else "papers_served") if result == "offender" else "",
-                "offence": "Working in breach" if result == "offender" else ""})
+            typed["encounter"].append(
+                {
+                    "id": enc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "name_given": f"Person {i}-{e}",
+                    "nationality": "GBR"
+                    if result == "british_irish"
+                    else NATIONALITIES[(i + e) % 11],
+                    "checks_made": ["biometric", "status_lookup"],
+                    "result": result,
+                    "action": ("arrest" if y < 25 else "papers_served")
+                    if result == "offender"
+                    else "",
+                    "offence": "Working in breach" if result == "offender" else "",
+                }
+            )
         if i % 20 == 0:
-            fe = _entry(fec, vid, chosen[-1], "seizure", start + timedelta(minutes=40), "Seizure", {})
+            fe = _entry(
+                fec, vid, chosen[-1], "seizure", start + timedelta(minutes=40), "Seizure", {}
+            )
             entries.append(fe)
-            typed["seizure"].append({"id": szc.id(), "entry_id": fe["id"], "visit_id": vid, "searched": "Staff room",
-                                     "search_power": "Para 25A", "item_description": "Passport",
-                                     "exhibit_number": f"EX-{vid}-1", "sealed_bag_number": f"SB-{vid}-1",
-                                     "property_signed_off_by_id": oic, "property_signed_off_at": start + timedelta(hours=1)})
+            typed["seizure"].append(
+                {
+                    "id": szc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "searched": "Staff room",
+                    "search_power": "Para 25A",
+                    "item_description": "Passport",
+                    "exhibit_number": f"EX-{vid}-1",
+                    "sealed_bag_number": f"SB-{vid}-1",
+                    "property_signed_off_by_id": oic,
+                    "property_signed_off_at": start + timedelta(hours=1),
+                }
+            )
         if i % 150 == 0 or i % 40 == 1:
-            fe = _entry(fec, vid, oic, "safeguarding", start + timedelta(minutes=45), "Safeguarding", {})
+            fe = _entry(
+                fec, vid, oic, "safeguarding", start + timedelta(minutes=45), "Safeguarding", {}
+            )
             entries.append(fe)
-            typed["safeguarding"].append({"id": sgc.id(), "entry_id": fe["id"], "visit_id": vid,
-                                          "kind": "nrm" if i % 150 == 0 else "vulnerability", "detail": "Bench"})
+            typed["safeguarding"].append(
+                {
+                    "id": sgc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "kind": "nrm" if i % 150 == 0 else "vulnerability",
+                    "detail": "Bench",
+                }
+            )
         if offenders:
-            fe = _entry(fec, vid, oic, "employer_sanction", start + timedelta(minutes=50), "Sanction", {})
+            fe = _entry(
+                fec, vid, oic, "employer_sanction", start + timedelta(minutes=50), "Sanction", {}
+            )
             entries.append(fe)
-            typed["sanction"].append({"id": snc.id(), "entry_id": fe["id"], "visit_id": vid,
-                                      "kind": "civil_penalty_referral" if i % 9 else "licensing_review", "detail": ""})
+            typed["sanction"].append(
+                {
+                    "id": snc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "kind": "civil_penalty_referral" if i % 9 else "licensing_review",
+                    "detail": "",
+                }
+            )
         elif i % 3 == 0:
-            fe = _entry(fec, vid, oic, "employer_sanction", start + timedelta(minutes=50), "Sanction", {})
+            fe = _entry(
+                fec, vid, oic, "employer_sanction", start + timedelta(minutes=50), "Sanction", {}
+            )
             entries.append(fe)
-            typed["sanction"].append({"id": snc.id(), "entry_id": fe["id"], "visit_id": vid,
-                                      "kind": "no_action_notice", "detail": ""})
+            typed["sanction"].append(
+                {
+                    "id": snc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "kind": "no_action_notice",
+                    "detail": "",
+                }
+            )
         if i % 3 == 0:
-            fe = _entry(fec, vid, chosen[1], "engagement", start + timedelta(minutes=55), "Engagement", {})
+            fe = _entry(
+                fec, vid, chosen[1], "engagement", start + timedelta(minutes=55), "Engagement", {}
+            )
             entries.append(fe)
-            typed["engagement"].append({"id": egc.id(), "entry_id": fe["id"], "visit_id": vid,
-                                        "advice_given": "Right to work checks", "leaflets_handed_out": 3})
+            typed["engagement"].append(
+                {
+                    "id": egc.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "advice_given": "Right to work checks",
+                    "leaflets_handed_out": 3,
+                }
+            )
         if i % 630 == 0:
-            fe = _entry(fec, vid, oic, "critical_incident", start + timedelta(minutes=60), "Critical incident", {})
+            fe = _entry(
+                fec,
+                vid,
+                oic,
+                "critical_incident",
+                start + timedelta(minutes=60),
+                "Critical incident",
+                {},
+            )
             entries.append(fe)
-            typed["incident"].append({"id": cic.id(), "entry_id": fe["id"], "visit_id": vid,
-                                      "declared_at": start + timedelta(minutes=60), "reason": "Protest",
-                                      "help_requested": "Police"})
-        entries.append(_entry(fec, vid, oic, "note", start + timedelta(minutes=70), "Note: all clear", {"text": "all clear"}))
+            typed["incident"].append(
+                {
+                    "id": cic.id(),
+                    "entry_id": fe["id"],
+                    "visit_id": vid,
+                    "declared_at": start + timedelta(minutes=60),
+                    "reason": "Protest",
+                    "help_requested": "Police",
+                }
+            )
+        entries.append(
+            _entry(
+                fec,
+                vid,
+                oic,
+                "note",
+                start + timedelta(minutes=70),
+                "Note: all clear",
+                {"text": "all clear"},
+            )
+        )
         if closed_at:
             debriefs.append(_debrief(dbc, vid, oic, closed_at, i))
         if len(entries) > 200_000:
-            _flush(visits, assignments, entries, typed, debriefs, vc, voc, fec, erc, enc, szc, sgc, snc, egc, cic, dbc)
-    _flush(visits, assignments, entries, typed, debriefs, vc, voc, fec, erc, enc, szc, sgc, snc, egc, cic, dbc)
+            _flush(
+                visits,
+                assignments,
+                entries,
+                typed,
+                debriefs,
+                vc,
+                voc,
+                fec,
+                erc,
+                enc,
+                szc,
+                sgc,
+                snc,
+                egc,
+                cic,
+                dbc,
+            )
+    _flush(
+        visits,
+        assignments,
+        entries,
+        typed,
+        debriefs,
+        vc,
+        voc,
+        fec,
+        erc,
+        enc,
+        szc,
+        sgc,
+        snc,
+        egc,
+        cic,
+        dbc,
+    )
     for c in (pc, vc, voc, fec, erc, enc, szc, sgc, snc, egc, cic, dbc):
         c.reset_sequence()
     bench = _bench_visits(teams[0], premises_ids[0], m)
     mark(args["marker"])
-    return {"visits": vc.rows, "officers": len(officer_ids), "assignments": voc.rows, "entries": fec.rows,
-            "encounters": enc.rows, "premises": pc.rows, "load_seconds": time.perf_counter() - began, **bench}
+    return {
+        "visits": vc.rows,
+        "officers": len(officer_ids),
+        "assignments": voc.rows,
+        "entries": fec.rows,
+        "encounters": enc.rows,
+        "premises": pc.rows,
+        "load_seconds": time.perf_counter() - began,
+        **bench,
+    }
 
 
 def _entry(fec, vid, officer, kind, at, summary, payload) -> dict:
-    return {"id": fec.id(), "visit_id": vid, "officer_id": officer, "entry_type": kind,
-            "client_uuid": uuid.uuid4(), "recorded_at": at, "received_at": at, "latitude": 51.5, "longitude": -0.1,
-            "location_accuracy_m": 8.0, "sent_offline": False, "summary": summary, "payload": payload}
+    return {
+        "id": fec.id(),
+        "visit_id": vid,
+        "officer_id": officer,
+        "entry_type": kind,
+        "client_uuid": uuid.uuid4(),
+        "recorded_at": at,
+        "received_at": at,
+        "latitude": 51.5,
+        "longitude": -0.1,
+        "location_accuracy_m": 8.0,
+        "sent_offline": False,
+        "summary": summary,
+        "payload": payload,
+    }
 
 
 def _debrief(dbc, vid, oic, at, i) -> dict:
     accuracy = list(rules.INTELLIGENCE_ACCURACY)[i % 3 if i % 5 else 0]
     text = "Resources and activity recorded in full for the benchmark with enough words to count."
-    return {"id": dbc.id(), "visit_id": vid, "resources_deployed": text, "activity_undertaken": text,
-            "people_and_outcomes": text, "intelligence_accuracy": accuracy, "intelligence_accuracy_notes": text,
-            "premises_information": f"Entrance at the rear since visit {vid}; shop extended next door.",
-            "onward_referrals": "None", "went_well": text, "to_improve": text, "employer_records": "Paper copies",
-            "submitted_by_id": oic, "submitted_at": at}
+    return {
+        "id": dbc.id(),
+        "visit_id": vid,
+        "resources_deployed": text,
+        "activity_undertaken": text,
+        "people_and_outcomes": text,
+        "intelligence_accuracy": accuracy,
+        "intelligence_accuracy_notes": text,
+        "premises_information": f"Entrance at the rear since visit {vid}; shop extended next door.",
+        "onward_referrals": "None",
+        "went_well": text,
+        "to_improve": text,
+        "employer_records": "Paper copies",
+        "submitted_by_id": oic,
+        "submitted_at": at,
+    }
 
 
-def _flush(visits, assignments, entries, typed, debriefs, vc, voc, fec, erc, enc, szc, sgc, snc, egc, cic, dbc):
+def _flush(
+    visits,
+    assignments,
+    entries,
+    typed,
+    debriefs,
+    vc,
+    voc,
+    fec,
+    erc,
+    enc,
+    szc,
+    sgc,
+    snc,
+    egc,
+    cic,
+    dbc,
+):
     vc.copy(visits)
     voc.copy(assignments)
     fec.copy(entries)
-    for key, copier in (("entry", erc), ("encounter", enc), ("seizure", szc), ("safeguarding", sgc),
-                        ("sanction", snc), ("engagement", egc), ("incident", cic)):
+    for key, copier in (
+        ("entry", erc),
+        ("encounter", enc),
+        ("seizure", szc),
+        ("safeguarding", sgc),
+        ("sanction", snc),
+        ("engagement", egc),
+        ("incident", cic),
+    ):
         copier.copy(typed[key])
         typed[key].clear()
     dbc.copy(debriefs)
@@ -397,43 +669,97 @@ def _bench_visits(team, premises_id, m) -> dict:
     officer = _user_make("bench-officer", "field_officer", team, "EO")
     oic = _user_make("bench-oic", "officer_in_charge", team, "HEO")
     _user_make("bench-analyst", "performance_analyst", None, "HEO")
-    others = list(team.members.filter(username__startswith="bench-ice-").order_by("pk")[:BENCH_OFFICERS - 2])
+    others = list(
+        team.members.filter(username__startswith="bench-ice-").order_by("pk")[: BENCH_OFFICERS - 2]
+    )
     crew = [oic, officer, *others]
     premises = m.Premises.objects.get(pk=premises_id)
     start = ANCHOR - timedelta(hours=1)
     for h in range(BENCH_HISTORY):
         earlier = start - timedelta(days=90 * (h + 1))
         v = m.Visit.objects.create(
-            reference=f"BENCH-H{h}", team=team, region="Bench", visit_type="illegal_working_arrest",
-            planned_start=earlier, premises=premises, risk_rating="green", status="closed", officer_in_charge=oic,
-            created_at=earlier, deployed_at=earlier, closed_at=earlier + timedelta(hours=5), closed_by=oic,
-            closure_due_at=earlier + rules.CLOSURE_DUE, updated_at=earlier)
-        m.Debrief.objects.create(visit=v, submitted_by=oic, submitted_at=earlier + timedelta(hours=4),
-                                 **{k: f"Bench {k} for earlier visit {h}: entrance moved to the rear."
-                                    for k in rules.DEBRIEF_SECTIONS if k != "intelligence_accuracy_notes"},
-                                 intelligence_accuracy="partly", intelligence_accuracy_notes="Partly right")
+            reference=f"BENCH-H{h}",
+            team=team,
+            region="Bench",
+            visit_type="illegal_working_arrest",
+            planned_start=earlier,
+            premises=premises,
+            risk_rating="green",
+            status="closed",
+            officer_in_charge=oic,
+            created_at=earlier,
+            deployed_at=earlier,
+            closed_at=earlier + timedelta(hours=5),
+            closed_by=oic,
+            closure_due_at=earlier + rules.CLOSURE_DUE,
+            updated_at=earlier,
+        )
+        m.Debrief.objects.create(
+            visit=v,
+            submitted_by=oic,
+            submitted_at=earlier + timedelta(hours=4),
+            **{
+                k: f"Bench {k} for earlier visit {h}: entrance moved to the rear."
+                for k in rules.DEBRIEF_SECTIONS
+                if k != "intelligence_accuracy_notes"
+            },
+            intelligence_accuracy="partly",
+            intelligence_accuracy_notes="Partly right",
+        )
     made = {}
     for ref in ("BENCH-FIELD", "BENCH-POST"):
         v = m.Visit.objects.create(
-            reference=ref, team=team, region="Bench", visit_type="illegal_working_arrest", planned_start=start,
-            premises=premises, risk_rating="green", intended_power="informed_consent", status="deployed",
-            officer_in_charge=oic, bronze_commander=oic, silver_commander=crew[2], gold_commander=crew[3],
-            created_at=start - timedelta(days=5), deployed_at=start, deployed_by=oic,
-            closure_due_at=start + rules.CLOSURE_DUE, updated_at=start)
+            reference=ref,
+            team=team,
+            region="Bench",
+            visit_type="illegal_working_arrest",
+            planned_start=start,
+            premises=premises,
+            risk_rating="green",
+            intended_power="informed_consent",
+            status="deployed",
+            officer_in_charge=oic,
+            bronze_commander=oic,
+            silver_commander=crew[2],
+            gold_commander=crew[3],
+            created_at=start - timedelta(days=5),
+            deployed_at=start,
+            deployed_by=oic,
+            closure_due_at=start + rules.CLOSURE_DUE,
+            updated_at=start,
+        )
         for j, person in enumerate(crew):
-            m.VisitOfficer.objects.create(visit=v, officer=person, role="Arrest team", briefing_accepted_at=start,
-                                          briefing_plan_version=1, arrived_at=start + timedelta(minutes=j) if
-                                          ref == "BENCH-FIELD" else None, last_latitude=51.5, last_longitude=-0.1)
+            m.VisitOfficer.objects.create(
+                visit=v,
+                officer=person,
+                role="Arrest team",
+                briefing_accepted_at=start,
+                briefing_plan_version=1,
+                arrived_at=start + timedelta(minutes=j) if ref == "BENCH-FIELD" else None,
+                last_latitude=51.5,
+                last_longitude=-0.1,
+            )
         made[ref] = v
     field = made["BENCH-FIELD"]
     rows = []
     for j in range(BENCH_ENTRIES):
         who = crew[j % len(crew)]
         kind = "arrival" if j < len(crew) else "note"
-        rows.append(m.FieldEntry(visit=field, officer=who, entry_type=kind, client_uuid=uuid.uuid4(),
-                                 recorded_at=start + timedelta(minutes=j), received_at=start + timedelta(minutes=j),
-                                 latitude=51.5, longitude=-0.1, location_accuracy_m=5, summary=f"{kind} {j}",
-                                 payload={"text": f"Bench note {j}"} if kind == "note" else {}))
+        rows.append(
+            m.FieldEntry(
+                visit=field,
+                officer=who,
+                entry_type=kind,
+                client_uuid=uuid.uuid4(),
+                recorded_at=start + timedelta(minutes=j),
+                received_at=start + timedelta(minutes=j),
+                latitude=51.5,
+                longitude=-0.1,
+                location_accuracy_m=5,
+                summary=f"{kind} {j}",
+                payload={"text": f"Bench note {j}"} if kind == "note" else {},
+            )
+        )
     m.FieldEntry.objects.bulk_create(rows)
     return {"field_visit": field.pk, "post_visit": made["BENCH-POST"].pk}
 
@@ -451,16 +777,40 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 
 def _payloads(visit_id: int, count: int, offline: bool) -> list[dict]:
     base = ANCHOR - timedelta(minutes=50)
-    return [{"client_uuid": str(uuid.uuid4()), "visit": visit_id, "entry_type": "note",
-             "recorded_at": (base + timedelta(seconds=i)).isoformat(), "latitude": 51.5 + i / 1e5,
-             "longitude": -0.1, "accuracy_m": 6.0, "sent_offline": offline,
-             "data": {"text": f"Bench note {i}: side door locked, two staff in the kitchen."}} for i in range(count)]
+    return [
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "visit": visit_id,
+            "entry_type": "note",
+            "recorded_at": (base + timedelta(seconds=i)).isoformat(),
+            "latitude": 51.5 + i / 1e5,
+            "longitude": -0.1,
+            "accuracy_m": 6.0,
+            "sent_offline": offline,
+            "data": {"text": f"Bench note {i}: side door locked, two staff in the kitchen."},
+        }
+        for i in range(count)
+    ]
 
 
 def _raw_rows(payloads: list[dict], officer_id: int) -> list[tuple]:
-    return [(p["visit"], officer_id, p["entry_type"], str(uuid.uuid4()), p["recorded_at"], ANCHOR.isoformat(),
-             p["latitude"], p["longitude"], p["accuracy_m"], p["sent_offline"], f"Note: {p['data']['text']}"[:300],
-             json.dumps(p["data"])) for p in payloads]
+    return [
+        (
+            p["visit"],
+            officer_id,
+            p["entry_type"],
+            str(uuid.uuid4()),
+            p["recorded_at"],
+            ANCHOR.isoformat(),
+            p["latitude"],
+            p["longitude"],
+            p["accuracy_m"],
+            p["sent_offline"],
+            f"Note: {p['data']['text']}"[:300],
+            json.dumps(p["data"]),
+        )
+        for p in payloads
+    ]
 
 
 def _clear_post_visit(visit_id: int) -> None:
@@ -515,32 +865,56 @@ def part_entries(args: dict) -> dict:
                     base_times.append(time.perf_counter() - t0)
             base_seconds = time.perf_counter() - began
             _clear_post_visit(visit.pk)
-            result.update({"single_n": n, "single_rate": n / app_seconds, "single_base_rate": n / base_seconds,
-                           "single_p95_ms": p95(times) * 1000, "single_base_p95_ms": p95(base_times) * 1000,
-                           "single_replay_status": replay.status_code, "single_stored": stored})
-            print(f"  single: {n} entries in {app_seconds:.2f} s ({n / app_seconds:,.0f}/s), raw INSERT "
-                  f"{n / base_seconds:,.0f}/s; replay status {replay.status_code}; stored {stored}", flush=True)
+            result.update(
+                {
+                    "single_n": n,
+                    "single_rate": n / app_seconds,
+                    "single_base_rate": n / base_seconds,
+                    "single_p95_ms": p95(times) * 1000,
+                    "single_base_p95_ms": p95(base_times) * 1000,
+                    "single_replay_status": replay.status_code,
+                    "single_stored": stored,
+                }
+            )
+            print(
+                f"  single: {n} entries in {app_seconds:.2f} s ({n / app_seconds:,.0f}/s), raw INSERT "
+                f"{n / base_seconds:,.0f}/s; replay status {replay.status_code}; stored {stored}",
+                flush=True,
+            )
         if batch_url:
             payloads = _payloads(visit.pk, n, offline=True)
-            batches = [payloads[i:i + batch_size] for i in range(0, n, batch_size)]
-            warm = client.post(batch_url, {"entries": _payloads(visit.pk, 3, offline=True)},
-                               content_type="application/json")
+            batches = [payloads[i : i + batch_size] for i in range(0, n, batch_size)]
+            warm = client.post(
+                batch_url,
+                {"entries": _payloads(visit.pk, 3, offline=True)},
+                content_type="application/json",
+            )
             assert warm.status_code in (200, 201, 207), (warm.status_code, warm.content[:500])
             _clear_post_visit(visit.pk)
             times = []
             began = time.perf_counter()
             for batch in batches:
                 t0 = time.perf_counter()
-                response = client.post(batch_url, {"entries": batch}, content_type="application/json")
+                response = client.post(
+                    batch_url, {"entries": batch}, content_type="application/json"
+                )
                 times.append(time.perf_counter() - t0)
-                assert response.status_code in (200, 201, 207), (response.status_code, response.content[:500])
+                assert response.status_code in (200, 201, 207), (
+                    response.status_code,
+                    response.content[:500],
+                )
             app_seconds = time.perf_counter() - began
             stored = FieldEntry.objects.filter(visit=visit).count()
             began = time.perf_counter()
             replay_statuses: dict[int, int] = {}
             for batch in batches:
-                response = client.post(batch_url, {"entries": batch}, content_type="application/json")
-                assert response.status_code in (200, 201, 207), (response.status_code, response.content[:500])
+                response = client.post(
+                    batch_url, {"entries": batch}, content_type="application/json"
+                )
+                assert response.status_code in (200, 201, 207), (
+                    response.status_code,
+                    response.content[:500],
+                )
                 for item in response.json().get("results", []):
                     replay_statuses[item["status"]] = replay_statuses.get(item["status"], 0) + 1
             replay_seconds = time.perf_counter() - began
@@ -552,18 +926,29 @@ def part_entries(args: dict) -> dict:
             with connection.cursor() as cursor:
                 for i in range(0, len(raw), batch_size):
                     t0 = time.perf_counter()
-                    cursor.executemany(RAW_INSERT, raw[i:i + batch_size])
+                    cursor.executemany(RAW_INSERT, raw[i : i + batch_size])
                     base_times.append(time.perf_counter() - t0)
             base_seconds = time.perf_counter() - began
             _clear_post_visit(visit.pk)
-            result.update({"batch_n": n, "batch_size": batch_size, "batch_rate": n / app_seconds,
-                           "batch_base_rate": n / base_seconds, "batch_p95_ms": p95(times) * 1000,
-                           "batch_base_p95_ms": p95(base_times) * 1000, "batch_stored": stored,
-                           "batch_replay_new": after_replay - stored, "batch_replay_seconds": replay_seconds,
-                           "batch_replay_statuses": replay_statuses})
-            print(f"  batch: {n} entries in {len(batches)} batches of {batch_size}, {n / app_seconds:,.0f}/s, raw "
-                  f"{n / base_seconds:,.0f}/s; replay stored {after_replay - stored} new in {replay_seconds:.2f} s",
-                  flush=True)
+            result.update(
+                {
+                    "batch_n": n,
+                    "batch_size": batch_size,
+                    "batch_rate": n / app_seconds,
+                    "batch_base_rate": n / base_seconds,
+                    "batch_p95_ms": p95(times) * 1000,
+                    "batch_base_p95_ms": p95(base_times) * 1000,
+                    "batch_stored": stored,
+                    "batch_replay_new": after_replay - stored,
+                    "batch_replay_seconds": replay_seconds,
+                    "batch_replay_statuses": replay_statuses,
+                }
+            )
+            print(
+                f"  batch: {n} entries in {len(batches)} batches of {batch_size}, {n / app_seconds:,.0f}/s, raw "
+                f"{n / base_seconds:,.0f}/s; replay stored {after_replay - stored} new in {replay_seconds:.2f} s",
+                flush=True,
+            )
     return result
 
 
@@ -626,8 +1011,11 @@ def _page_vs_bare(client, url: str, module, n: int, label: str) -> dict:
     page = _timed(client, url, n)
     module.BARE[:] = own
     bare = _timed(client, "/__bench__/operations/", n)
-    print(f"  {label}: {queries} queries ({len(own)} the page's own); p50 {statistics.median(page) * 1000:.1f} ms, "
-          f"bare p50 {statistics.median(bare) * 1000:.1f} ms", flush=True)
+    print(
+        f"  {label}: {queries} queries ({len(own)} the page's own); p50 {statistics.median(page) * 1000:.1f} ms, "
+        f"bare p50 {statistics.median(bare) * 1000:.1f} ms",
+        flush=True,
+    )
     return {"queries": queries, "p95_ms": p95(page) * 1000, "bare_p95_ms": p95(bare) * 1000}
 
 
@@ -642,18 +1030,28 @@ def part_pages(args: dict) -> dict:
 
     field = Visit.objects.get(reference="BENCH-FIELD")
     n = 10 if args.get("quick") else 50
-    result: dict = {"entries": field.entries.count(), "officers": field.officers.count(),
-                    "history": Visit.objects.filter(premises=field.premises).exclude(pk=field.pk).count()}
+    result: dict = {
+        "entries": field.entries.count(),
+        "officers": field.officers.count(),
+        "history": Visit.objects.filter(premises=field.premises).exclude(pk=field.pk).count(),
+    }
     module = _bench_urlconf()
     request_started.disconnect(reset_queries)  # keep the captured queries of a request
-    with override_settings(ROOT_URLCONF=module.__name__, ALLOWED_HOSTS=["testserver"]), clock.frozen(ANCHOR):
-        for key, name, username in (("field", "operations:field", "bench-officer"),
-                                    ("plan", "operations:visit", "bench-oic")):
+    with (
+        override_settings(ROOT_URLCONF=module.__name__, ALLOWED_HOSTS=["testserver"]),
+        clock.frozen(ANCHOR),
+    ):
+        for key, name, username in (
+            ("field", "operations:field", "bench-officer"),
+            ("plan", "operations:visit", "bench-oic"),
+        ):
             url = url_or_none(name, field.pk)
             if url is None:
                 result[key] = {"missing": name}
                 continue
-            client = Client(raise_request_exception=False)  # a page that fails is a row, not a crash
+            client = Client(
+                raise_request_exception=False
+            )  # a page that fails is a row, not a crash
             client.force_login(User.objects.get(username=username))
             probe = client.get(url)
             if probe.status_code != 200:
@@ -729,56 +1127,105 @@ def part_measures(args: dict) -> dict:
             since, until = period.since, period.until
         except (ImportError, AttributeError):
             since, until = ANCHOR - timedelta(days=365), ANCHOR + timedelta(days=1)
-    result["visits_in_period"] = scalar("SELECT count(*) FROM operations_visit WHERE status IN ('deployed', 'closed')"
-                                        " AND planned_start >= %s AND planned_start < %s", [since, until])
+    result["visits_in_period"] = scalar(
+        "SELECT count(*) FROM operations_visit WHERE status IN ('deployed', 'closed')"
+        " AND planned_start >= %s AND planned_start < %s",
+        [since, until],
+    )
     if url:
         with override_settings(ALLOWED_HOSTS=["testserver"]), clock.frozen(ANCHOR):
             client = Client()
             client.force_login(User.objects.get(username="bench-analyst"))
             page = _timed(client, url, n, warm=2)
         result["page_p95_ms"] = p95(page) * 1000
-        print(f"  measures page: {result['visits_in_period']:,} visits in the period; p50 "
-              f"{statistics.median(page) * 1000:.0f} ms", flush=True)
+        print(
+            f"  measures page: {result['visits_in_period']:,} visits in the period; p50 "
+            f"{statistics.median(page) * 1000:.0f} ms",
+            flush=True,
+        )
     # DuckDB over an export of the same rows (the export is not timed).
     duck = duckdb.connect()
     settings_db = connection.settings_dict
-    dsn = (f"host={settings_db['HOST'] or '127.0.0.1'} port={settings_db['PORT'] or 5432} "
-           f"dbname={settings_db['NAME']} user={settings_db['USER'] or 'postgres'}")
+    dsn = (
+        f"host={settings_db['HOST'] or '127.0.0.1'} port={settings_db['PORT'] or 5432} "
+        f"dbname={settings_db['NAME']} user={settings_db['USER'] or 'postgres'}"
+    )
     if settings_db.get("PASSWORD"):
         dsn += f" password={settings_db['PASSWORD']}"
     with psycopg.connect(dsn) as conn:
         for name, statement in MEASURE_TABLES.items():
             buffer = io.BytesIO()
-            with conn.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
+            ):
                 for data in copy:
                     buffer.write(data)
             path = Path(f"/tmp/waymark-bench-ops-{name}.csv")  # noqa: S108 - bench scratch file
             path.write_bytes(buffer.getvalue())
             header = set(buffer.getvalue().split(b"\n", 1)[0].decode().strip().split(","))
-            typed = {col: "TIMESTAMPTZ" for col in ("planned_start", "deployed_at", "closed_at", "closure_due_at",
-                                                    "briefing_accepted_at") if col in header}
-            typed.update({col: "VARCHAR" for col in ("status", "risk_rating", "intended_power", "visit_type",
-                                                     "partner_agencies", "nationality", "result", "action", "kind",
-                                                     "intelligence_accuracy", "sector", "name") if col in header})
+            typed = {
+                col: "TIMESTAMPTZ"
+                for col in (
+                    "planned_start",
+                    "deployed_at",
+                    "closed_at",
+                    "closure_due_at",
+                    "briefing_accepted_at",
+                )
+                if col in header
+            }
+            typed.update(
+                {
+                    col: "VARCHAR"
+                    for col in (
+                        "status",
+                        "risk_rating",
+                        "intended_power",
+                        "visit_type",
+                        "partner_agencies",
+                        "nationality",
+                        "result",
+                        "action",
+                        "kind",
+                        "intelligence_accuracy",
+                        "sector",
+                        "name",
+                    )
+                    if col in header
+                }
+            )
             types_clause = f", types={typed!r}" if typed else ""
-            duck.execute(f"CREATE OR REPLACE TABLE \"{name}\" AS SELECT * FROM read_csv('{path}', header=true"  # noqa: S608
-                         f"{types_clause})")
+            duck.execute(
+                f"CREATE OR REPLACE TABLE \"{name}\" AS SELECT * FROM read_csv('{path}', header=true"  # noqa: S608
+                f"{types_clause})"
+            )
     duck_times = []
     for _ in range(n):
         began = time.perf_counter()
         for query in DUCK_QUERIES:
-            statement = (query.replace("$since", f"TIMESTAMPTZ '{since.isoformat()}'")
-                         .replace("$until", f"TIMESTAMPTZ '{until.isoformat()}'")
-                         .replace("$now", f"TIMESTAMPTZ '{ANCHOR.isoformat()}'"))
+            statement = (
+                query.replace("$since", f"TIMESTAMPTZ '{since.isoformat()}'")
+                .replace("$until", f"TIMESTAMPTZ '{until.isoformat()}'")
+                .replace("$now", f"TIMESTAMPTZ '{ANCHOR.isoformat()}'")
+            )
             duck.execute(statement).fetchall()
         duck_times.append(time.perf_counter() - began)
     result["duckdb_p95_ms"] = p95(duck_times) * 1000
-    print(f"  DuckDB, the same aggregates: p50 {statistics.median(duck_times) * 1000:.1f} ms", flush=True)
+    print(
+        f"  DuckDB, the same aggregates: p50 {statistics.median(duck_times) * 1000:.1f} ms",
+        flush=True,
+    )
     return result
 
 
 if __name__ == "__main__":
     part, raw_args = sys.argv[1], json.loads(sys.argv[2])
-    parts = {"load": part_load, "entries": part_entries, "pages": part_pages, "measures": part_measures}
+    parts = {
+        "load": part_load,
+        "entries": part_entries,
+        "pages": part_pages,
+        "measures": part_measures,
+    }
     result = parts[part](raw_args)
     print("BENCH-RESULT " + json.dumps(result, default=str), flush=True)

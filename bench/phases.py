@@ -59,18 +59,29 @@ def ensure_loaded(*, scale, seed, anchor, marker, marker_table) -> dict:
     seconds = None
     if _marker_get(marker_table) != marker:
         if Person.objects.exists():
-            raise RuntimeError("The bench database holds other data: run.py recreates it; do not share it")
+            raise RuntimeError(
+                "The bench database holds other data: run.py recreates it; do not share it"
+            )
         started = time.monotonic()
-        demo_load(scale=scale, seed=seed, anchor=datetime.fromisoformat(anchor),
-                  progress=lambda m: print("  " + m, flush=True), correspondence=False)
+        demo_load(
+            scale=scale,
+            seed=seed,
+            anchor=datetime.fromisoformat(anchor),
+            progress=lambda m: print("  " + m, flush=True),
+            correspondence=False,
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {marker_table} (value varchar(100))")
             cursor.execute(f"DELETE FROM {marker_table}")  # noqa: S608
             cursor.execute(f"INSERT INTO {marker_table} (value) VALUES (%s)", [marker])  # noqa: S608
         seconds = time.monotonic() - started
-    return {"people": Person.objects.count(), "events": TimelineEvent.objects.count(),
-            "tasks": Task.objects.count(), "seconds": seconds}
+    return {
+        "people": Person.objects.count(),
+        "events": TimelineEvent.objects.count(),
+        "tasks": Task.objects.count(),
+        "seconds": seconds,
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -81,7 +92,7 @@ def _typo(word: str) -> str:
     if len(word) < 5:
         return word
     i = len(word) // 2
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 def search_cases(count: int) -> list[dict]:
@@ -100,7 +111,10 @@ def search_cases(count: int) -> list[dict]:
             {"query": person.family_name},
             {"query": f"{person.family_name.upper()}, {first_given}"},
             {"reference": ref.value if ref else person.reference},
-            {"date_of_birth": person.date_of_birth, "nationality": nationality.country if nationality else ""},
+            {
+                "date_of_birth": person.date_of_birth,
+                "nationality": nationality.country if nationality else "",
+            },
         ]
     return cases
 
@@ -126,9 +140,14 @@ def bench_search(*, user, iterations: int, count: int) -> dict:
                     cursor.execute(sql)
                     cursor.fetchall()
                 bare.append(time.perf_counter() - started)
-    return {"p50": statistics.median(timings), "p95": percentile(timings, 0.95),
-            "bare_p50": statistics.median(bare), "bare_p95": percentile(bare, 0.95),
-            "queries": len(cases), "samples": len(timings)}
+    return {
+        "p50": statistics.median(timings),
+        "p95": percentile(timings, 0.95),
+        "bare_p50": statistics.median(bare),
+        "bare_p95": percentile(bare, 0.95),
+        "queries": len(cases),
+        "samples": len(timings),
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -136,8 +155,12 @@ def bench_search(*, user, iterations: int, count: int) -> dict:
 
 
 def _queue_url(queue: Queue) -> str | None:
-    for name, args in (("work:queue", [queue.slug]), ("work:queue", [queue.pk]),
-                       ("work:queue-detail", [queue.pk]), ("work:queue-detail", [queue.slug])):
+    for name, args in (
+        ("work:queue", [queue.slug]),
+        ("work:queue", [queue.pk]),
+        ("work:queue-detail", [queue.pk]),
+        ("work:queue-detail", [queue.slug]),
+    ):
         try:
             return reverse(name, args=args)
         except NoReverseMatch:
@@ -156,10 +179,13 @@ def _page_bench(client: Client, urls: list[str], repeats: int) -> dict:
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
-        statements = [q["sql"] for q in ctx.captured_queries
-                      if q["sql"].lstrip().upper().startswith("SELECT")
-                      and "django_session" not in q["sql"]
-                      and not q["sql"].startswith('SELECT "accounts_user"')]
+        statements = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if q["sql"].lstrip().upper().startswith("SELECT")
+            and "django_session" not in q["sql"]
+            and not q["sql"].startswith('SELECT "accounts_user"')
+        ]
         query_counts.append(len(ctx.captured_queries))
         for _ in range(repeats):
             started = time.perf_counter()
@@ -170,9 +196,14 @@ def _page_bench(client: Client, urls: list[str], repeats: int) -> dict:
             response = client.get("/__bench__/bare/")
             bare_times.append(time.perf_counter() - started)
             assert response.status_code == 200, response.status_code
-    return {"p50": statistics.median(times), "p95": percentile(times, 0.95),
-            "bare_p50": statistics.median(bare_times), "bare_p95": percentile(bare_times, 0.95),
-            "queries": max(query_counts), "samples": len(times)}
+    return {
+        "p50": statistics.median(times),
+        "p95": percentile(times, 0.95),
+        "bare_p50": statistics.median(bare_times),
+        "bare_p95": percentile(bare_times, 0.95),
+        "queries": max(query_counts),
+        "samples": len(times),
+    }
 
 
 def bench_pages(*, user, repeats: int, count: int) -> tuple[dict, dict]:
@@ -180,8 +211,11 @@ def bench_pages(*, user, repeats: int, count: int) -> tuple[dict, dict]:
         client = Client()
         client.force_login(user)
         team_ids = list(user.teams.values_list("pk", flat=True))
-        people = list(Person.objects.filter(owning_team_id__in=team_ids).order_by("pk")
-                      .values_list("pk", flat=True))
+        people = list(
+            Person.objects.filter(owning_team_id__in=team_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         step = max(1, len(people) // count)
         person_urls = [reverse("people:detail", args=[pk]) for pk in people[::step][:count]]
         person = _page_bench(client, person_urls, repeats)
@@ -190,7 +224,9 @@ def bench_pages(*, user, repeats: int, count: int) -> tuple[dict, dict]:
         if not queue_urls:
             queue = {"error": "no queue page URL (work:queue) yet"}
         else:
-            queue_urls = [u + suffix for u in queue_urls for suffix in ("", "?page=2")][: max(2, count // 2)]
+            queue_urls = [u + suffix for u in queue_urls for suffix in ("", "?page=2")][
+                : max(2, count // 2)
+            ]
             queue = _page_bench(client, queue_urls, repeats)
     return person, queue
 
@@ -200,9 +236,12 @@ def bench_pages(*, user, repeats: int, count: int) -> tuple[dict, dict]:
 
 
 def _bench_team_and_users() -> tuple[Queue, list[User]]:
-    team, _ = Team.objects.get_or_create(slug="bench-get-next", defaults={"name": "Benchmark: get next"})
-    queue, _ = Queue.objects.get_or_create(slug="bench-get-next", defaults={"name": "Benchmark: get next",
-                                                                          "team": team})
+    team, _ = Team.objects.get_or_create(
+        slug="bench-get-next", defaults={"name": "Benchmark: get next"}
+    )
+    queue, _ = Queue.objects.get_or_create(
+        slug="bench-get-next", defaults={"name": "Benchmark: get next", "team": team}
+    )
     group = role_group("case_owner")
     users = []
     for n in range(GET_NEXT_WORKERS):
@@ -218,12 +257,22 @@ def _tasks_reset(queue: Queue, count: int, seed: int) -> None:
     now = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
     with transaction.atomic():
         Task.objects.filter(queue=queue).delete()
-        Task.objects.bulk_create([
-            Task(task_type="bench.item", queue=queue, title=f"Benchmark task {n}", status=TaskStatus.OPEN,
-                 priority=rng.choice([0, 0, 0, 10, 50]), due_at=now + timedelta(hours=rng.randint(1, 500)),
-                 deadline_rule="bench", created_at=now)
-            for n in range(count)
-        ], batch_size=2000)
+        Task.objects.bulk_create(
+            [
+                Task(
+                    task_type="bench.item",
+                    queue=queue,
+                    title=f"Benchmark task {n}",
+                    status=TaskStatus.OPEN,
+                    priority=rng.choice([0, 0, 0, 10, 50]),
+                    due_at=now + timedelta(hours=rng.randint(1, 500)),
+                    deadline_rule="bench",
+                    created_at=now,
+                )
+                for n in range(count)
+            ],
+            batch_size=2000,
+        )
 
 
 def _waymark_worker(user_id, barrier, results):
@@ -254,8 +303,10 @@ def _bare_worker(user_id, queue_id, barrier, results):
                 row = conn.execute(BARE_GET_NEXT_SQL, [queue_id]).fetchone()
                 if row is None:
                     break
-                conn.execute("UPDATE work_task SET assignee_id = %s, allocated_at = now() WHERE id = %s",
-                             [user_id, row[0]])
+                conn.execute(
+                    "UPDATE work_task SET assignee_id = %s, allocated_at = now() WHERE id = %s",
+                    [user_id, row[0]],
+                )
             ids.append(row[0])
     results.put(ids)
 
@@ -265,7 +316,10 @@ def _run_workers(target, args_for) -> tuple[list[list[int]], float]:
     barrier = ctx.Barrier(GET_NEXT_WORKERS + 1)
     results = ctx.Queue()
     connections.close_all()
-    procs = [ctx.Process(target=target, args=(*args_for(n), barrier, results)) for n in range(GET_NEXT_WORKERS)]
+    procs = [
+        ctx.Process(target=target, args=(*args_for(n), barrier, results))
+        for n in range(GET_NEXT_WORKERS)
+    ]
     for proc in procs:
         proc.start()
     barrier.wait()
@@ -278,7 +332,9 @@ def _run_workers(target, args_for) -> tuple[list[list[int]], float]:
 
 
 def _doubles(collected: list[list[int]]) -> int:
-    return sum(count - 1 for count in Counter(i for ids in collected for i in ids).values() if count > 1)
+    return sum(
+        count - 1 for count in Counter(i for ids in collected for i in ids).values() if count > 1
+    )
 
 
 def bench_get_next(*, tasks: int, seed: int) -> dict:
@@ -296,10 +352,16 @@ def bench_get_next(*, tasks: int, seed: int) -> dict:
     bare_collected, bare_elapsed = _run_workers(_bare_worker, lambda n: (users[n].pk, queue.pk))
     bare_total = sum(len(ids) for ids in bare_collected)
     Task.objects.filter(queue=queue).delete()
-    return {"waymark_per_s": waymark_total / elapsed, "bare_per_s": bare_total / bare_elapsed,
-            "waymark_doubles": waymark_doubles, "bare_doubles": _doubles(bare_collected),
-            "waymark_allocated": waymark_total, "bare_allocated": bare_total, "left_unallocated": left,
-            "tasks": tasks}
+    return {
+        "waymark_per_s": waymark_total / elapsed,
+        "bare_per_s": bare_total / bare_elapsed,
+        "waymark_doubles": waymark_doubles,
+        "bare_doubles": _doubles(bare_collected),
+        "waymark_allocated": waymark_total,
+        "bare_allocated": bare_total,
+        "left_unallocated": left,
+        "tasks": tasks,
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -307,14 +369,19 @@ def bench_get_next(*, tasks: int, seed: int) -> dict:
 
 def run(*, engine, scale, quick, iterations, get_next, seed, anchor, marker, marker_table) -> dict:
     result: dict = {"engine": engine, "scale": scale}
-    result["load"] = ensure_loaded(scale=scale, seed=seed, anchor=anchor, marker=marker,
-                                   marker_table=marker_table)
-    print(f"  data: {result['load']['people']:,} people, {result['load']['events']:,} events", flush=True)
+    result["load"] = ensure_loaded(
+        scale=scale, seed=seed, anchor=anchor, marker=marker, marker_table=marker_table
+    )
+    print(
+        f"  data: {result['load']['people']:,} people, {result['load']['events']:,} events",
+        flush=True,
+    )
     user = User.objects.get(username="case-owner")
     result["search"] = bench_search(user=user, iterations=iterations, count=4 if quick else 15)
     print(f"  search p50 {result['search']['p50'] * 1000:.1f} ms", flush=True)
-    result["person_page"], result["queue_page"] = bench_pages(user=user, repeats=2 if quick else 5,
-                                                              count=4 if quick else 20)
+    result["person_page"], result["queue_page"] = bench_pages(
+        user=user, repeats=2 if quick else 5, count=4 if quick else 20
+    )
     print("  pages measured", flush=True)
     if get_next and connection.vendor == "postgresql":
         result["get_next"] = bench_get_next(tasks=400 if quick else 4000, seed=seed)

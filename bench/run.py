@@ -111,10 +111,23 @@ def sqlite_prepare(url: str, scale: float) -> None:
 def run_phase(engine: str, scale: float, args) -> dict:
     url = pg_url(scale) if engine == "postgresql" else sqlite_url(scale)
     (pg_prepare if engine == "postgresql" else sqlite_prepare)(url, scale)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "AXES_ENABLED": "false", "WAYMARK_ENV": "development"}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", engine, "--phase-scale", str(scale),
-           "--iterations", str(args.iterations)]
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "AXES_ENABLED": "false",
+        "WAYMARK_ENV": "development",
+    }
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--phase",
+        engine,
+        "--phase-scale",
+        str(scale),
+        "--iterations",
+        str(args.iterations),
+    ]
     if args.quick:
         cmd.append("--quick")
     if args.get_next and engine == "postgresql" and scale == min(args.scale_list):
@@ -151,33 +164,76 @@ def report(results: list[dict], args, elapsed: float) -> str:
             rows.append(("phase", engine, scale, res["error"], "", ""))
             continue
         load = res.get("load", {})
-        notes.append(f"- {engine} x{res['scale']:g}: {load.get('people', 0):,} people, "
-                     f"{load.get('events', 0):,} timeline events, {load.get('tasks', 0):,} tasks"
-                     + (f" (loaded in {load['seconds']:.0f} s)" if load.get("seconds") else " (reused)"))
+        notes.append(
+            f"- {engine} x{res['scale']:g}: {load.get('people', 0):,} people, "
+            f"{load.get('events', 0):,} timeline events, {load.get('tasks', 0):,} tasks"
+            + (f" (loaded in {load['seconds']:.0f} s)" if load.get("seconds") else " (reused)")
+        )
         gn = res.get("get_next")
         if gn:
             if "error" in gn:
-                rows.append(("get-next allocation (8 processes)", engine, scale, gn["error"], "", ""))
+                rows.append(
+                    ("get-next allocation (8 processes)", engine, scale, gn["error"], "", "")
+                )
             else:
-                rows.append(("get-next allocations per second (8 processes)", engine, scale,
-                             f"{gn['waymark_per_s']:.0f}/s", f"{gn['bare_per_s']:.0f}/s",
-                             ratio(gn["waymark_per_s"], gn["bare_per_s"])))
-                rows.append(("get-next double allocations", engine, scale, str(gn["waymark_doubles"]),
-                             str(gn["bare_doubles"]), "must be 0"))
+                rows.append(
+                    (
+                        "get-next allocations per second (8 processes)",
+                        engine,
+                        scale,
+                        f"{gn['waymark_per_s']:.0f}/s",
+                        f"{gn['bare_per_s']:.0f}/s",
+                        ratio(gn["waymark_per_s"], gn["bare_per_s"]),
+                    )
+                )
+                rows.append(
+                    (
+                        "get-next double allocations",
+                        engine,
+                        scale,
+                        str(gn["waymark_doubles"]),
+                        str(gn["bare_doubles"]),
+                        "must be 0",
+                    )
+                )
         for key, label in (("search", "person search"),):
             s = res.get(key)
             if s:
-                rows.append((f"{label} p50", engine, scale, fmt_ms(s["p50"]), fmt_ms(s["bare_p50"]),
-                             ratio(s["p50"], s["bare_p50"])))
-                rows.append((f"{label} p95", engine, scale, fmt_ms(s["p95"]), fmt_ms(s["bare_p95"]),
-                             ratio(s["p95"], s["bare_p95"])))
+                rows.append(
+                    (
+                        f"{label} p50",
+                        engine,
+                        scale,
+                        fmt_ms(s["p50"]),
+                        fmt_ms(s["bare_p50"]),
+                        ratio(s["p50"], s["bare_p50"]),
+                    )
+                )
+                rows.append(
+                    (
+                        f"{label} p95",
+                        engine,
+                        scale,
+                        fmt_ms(s["p95"]),
+                        fmt_ms(s["bare_p95"]),
+                        ratio(s["p95"], s["bare_p95"]),
+                    )
+                )
         for key, label in (("person_page", "person page p95"), ("queue_page", "queue page p95")):
             p = res.get(key)
             if p and "error" in p:
                 rows.append((label, engine, scale, p["error"], "", ""))
             elif p:
-                rows.append((label, engine, scale, f"{fmt_ms(p['p95'])} ({p['queries']} queries)",
-                             fmt_ms(p["bare_p95"]), ratio(p["p95"], p["bare_p95"])))
+                rows.append(
+                    (
+                        label,
+                        engine,
+                        scale,
+                        f"{fmt_ms(p['p95'])} ({p['queries']} queries)",
+                        fmt_ms(p["bare_p95"]),
+                        ratio(p["p95"], p["bare_p95"]),
+                    )
+                )
     # Growth: how cost changes from the smallest to the largest scale, per engine.
     by = {(r["engine"], r["scale"]): r for r in results if "error" not in r}
     lo, hi = min(args.scale_list), max(args.scale_list)
@@ -185,27 +241,54 @@ def report(results: list[dict], args, elapsed: float) -> str:
         for engine in args.engine_list:
             a, b = by.get((engine, lo)), by.get((engine, hi))
             if a and b and a.get("search") and b.get("search"):
-                rows.append((f"growth: search p50 x{hi:g} over x{lo:g}", engine, f"{hi / lo:g}x data",
-                             fmt_ms(b["search"]["p50"]), fmt_ms(a["search"]["p50"]),
-                             ratio(b["search"]["p50"], a["search"]["p50"])))
-                rows.append((f"growth: search p95 x{hi:g} over x{lo:g}", engine, f"{hi / lo:g}x data",
-                             fmt_ms(b["search"]["p95"]), fmt_ms(a["search"]["p95"]),
-                             ratio(b["search"]["p95"], a["search"]["p95"])))
+                rows.append(
+                    (
+                        f"growth: search p50 x{hi:g} over x{lo:g}",
+                        engine,
+                        f"{hi / lo:g}x data",
+                        fmt_ms(b["search"]["p50"]),
+                        fmt_ms(a["search"]["p50"]),
+                        ratio(b["search"]["p50"], a["search"]["p50"]),
+                    )
+                )
+                rows.append(
+                    (
+                        f"growth: search p95 x{hi:g} over x{lo:g}",
+                        engine,
+                        f"{hi / lo:g}x data",
+                        fmt_ms(b["search"]["p95"]),
+                        fmt_ms(a["search"]["p95"]),
+                        ratio(b["search"]["p95"], a["search"]["p95"]),
+                    )
+                )
             for key in ("person_page", "queue_page"):
                 if a and b and a.get(key, {}).get("p95") and b.get(key, {}).get("p95"):
-                    rows.append((f"growth: {key.replace('_', ' ')} p95 x{hi:g} over x{lo:g}", engine,
-                                 f"{hi / lo:g}x data", fmt_ms(b[key]["p95"]), fmt_ms(a[key]["p95"]),
-                                 ratio(b[key]["p95"], a[key]["p95"])))
+                    rows.append(
+                        (
+                            f"growth: {key.replace('_', ' ')} p95 x{hi:g} over x{lo:g}",
+                            engine,
+                            f"{hi / lo:g}x data",
+                            fmt_ms(b[key]["p95"]),
+                            fmt_ms(a[key]["p95"]),
+                            ratio(b[key]["p95"], a[key]["p95"]),
+                        )
+                    )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-             for row in rows]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
     lines.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
-    header = [f"# Waymark benchmarks ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-              f"Scales {', '.join(f'x{s:g}' for s in args.scale_list)}; engines "
-              f"{', '.join(args.engine_list)}; {'quick' if args.quick else 'full'} run in {elapsed / 60:.1f} min "
-              f"on {os.cpu_count()} CPUs. Ratio = Waymark ÷ baseline (for get-next, allocations per "
-              "second, so higher is better; for latencies lower is better; growth rows compare the "
-              "largest scale with the smallest).", ""]
+    header = [
+        f"# Waymark benchmarks ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"Scales {', '.join(f'x{s:g}' for s in args.scale_list)}; engines "
+        f"{', '.join(args.engine_list)}; {'quick' if args.quick else 'full'} run in {elapsed / 60:.1f} min "
+        f"on {os.cpu_count()} CPUs. Ratio = Waymark ÷ baseline (for get-next, allocations per "
+        "second, so higher is better; for latencies lower is better; growth rows compare the "
+        "largest scale with the smallest).",
+        "",
+    ]
     return "\n".join([*header, *lines, "", "Data:", *notes, ""])
 
 
@@ -235,25 +318,41 @@ def main_phase(args) -> int:
     django.setup()
     import phases  # bench/phases.py
 
-    result = phases.run(engine=args.phase, scale=args.phase_scale, quick=args.quick,
-                        iterations=args.iterations, get_next=args.phase_get_next,
-                        seed=SEED, anchor=ANCHOR, marker=marker_wanted(args.phase_scale),
-                        marker_table=MARKER_TABLE)
+    result = phases.run(
+        engine=args.phase,
+        scale=args.phase_scale,
+        quick=args.quick,
+        iterations=args.iterations,
+        get_next=args.phase_get_next,
+        seed=SEED,
+        anchor=ANCHOR,
+        marker=marker_wanted(args.phase_scale),
+        marker_table=MARKER_TABLE,
+    )
     print("BENCH-RESULT " + json.dumps(result), flush=True)
     return 0
 
 
 def parse(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="", help="Comma-separated multiples of the seeds' volumes "
-                        "(default 1,10; add 100 for x100)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales",
+        default="",
+        help="Comma-separated multiples of the seeds' volumes (default 1,10; add 100 for x100)",
+    )
     parser.add_argument("--engines", default="postgresql,sqlite")
-    parser.add_argument("--quick", action="store_true", help="Smoke run: small scales, few iterations")
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run: small scales, few iterations"
+    )
     parser.add_argument("--iterations", type=int, default=0, help="Repeats per search query")
     parser.add_argument("--no-get-next", dest="get_next", action="store_false")
     parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
     parser.add_argument("--phase-scale", type=float, default=1.0, help=argparse.SUPPRESS)
-    parser.add_argument("--get-next", dest="phase_get_next", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--get-next", dest="phase_get_next", action="store_true", help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if not args.scales:
         args.scales = "0.02,0.1" if args.quick else "1,10"

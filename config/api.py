@@ -18,26 +18,67 @@ app_name = "api"
 urlpatterns = [
     path("persons/", people_api.PersonListView.as_view(), name="persons"),
     path("persons/<str:person>/", people_api.PersonDetailView.as_view(), name="person"),
-    path("persons/<str:person>/timeline/", people_api.PersonTimelineView.as_view(), name="person-timeline"),
+    path(
+        "persons/<str:person>/timeline/",
+        people_api.PersonTimelineView.as_view(),
+        name="person-timeline",
+    ),
     path("tasks/", work_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/", work_api.TaskDetailView.as_view(), name="task"),
     path("tasks/<int:pk>/complete/", work_api.TaskCompleteView.as_view(), name="task-complete"),
-    path("correspondence/", correspondence_api.CorrespondenceListView.as_view(), name="correspondence"),
-    path("correspondence/<int:pk>/", correspondence_api.CorrespondenceDetailView.as_view(),
-         name="correspondence-item"),
+    path(
+        "correspondence/",
+        correspondence_api.CorrespondenceListView.as_view(),
+        name="correspondence",
+    ),
+    path(
+        "correspondence/<int:pk>/",
+        correspondence_api.CorrespondenceDetailView.as_view(),
+        name="correspondence-item",
+    ),
     path("monitoring/figures/", monitoring_figures.FiguresView.as_view(), name="em-figures"),
-    path("monitoring/supplier/events/", monitoring_supplier.SupplierEventView.as_view(), name="em-supplier-events"),
-    path("operations/notifications/<int:pk>/answer/", operations_partner.NotificationAnswerView.as_view(),
-         name="operations-notification-answer"),  # H1
-    path("operations/entries/", operations_field.FieldEntryCreateView.as_view(), name="operations-entries"),  # H2
-    path("operations/entries/batch/", operations_field.FieldEntryBatchView.as_view(),
-         name="operations-entries-batch"),  # H2
+    path(
+        "monitoring/supplier/events/",
+        monitoring_supplier.SupplierEventView.as_view(),
+        name="em-supplier-events",
+    ),
+    path(
+        "operations/notifications/<int:pk>/answer/",
+        operations_partner.NotificationAnswerView.as_view(),
+        name="operations-notification-answer",
+    ),  # H1
+    path(
+        "operations/entries/",
+        operations_field.FieldEntryCreateView.as_view(),
+        name="operations-entries",
+    ),  # H2
+    path(
+        "operations/entries/batch/",
+        operations_field.FieldEntryBatchView.as_view(),
+        name="operations-entries-batch",
+    ),  # H2
     # The schema and its documentation page are public: they describe the API, not anyone's data.
-    path("schema/", public(login_not_required(SpectacularAPIView.as_view(permission_classes=[],
-                                                                          authentication_classes=[]))),
-         name="schema"),
+    path(
+        "schema/",
+        public(
+            login_not_required(
+                SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[])
+            )
+        ),
+        name="schema",
+    ),
     # Swagger UI sets inline styles; this page alone may use them (it shows no personal data).
-    path("docs/", public(login_not_required(csp_update({"style-src": ["'unsafe-inline'"]})(
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[],
-                                            authentication_classes=[])))), name="docs"),
+    path(
+        "docs/",
+        public(
+            login_not_required(
+                csp_update({"style-src": ["'unsafe-inline'"]})(
+                    SpectacularSwaggerSplitView.as_view(
+                        url_name="api:schema", permission_classes=[], authentication_classes=[]
+                    )
+                )
+            )
+        ),
+        name="docs",
+    ),
 ]

@@ -102,8 +102,13 @@ MIDDLEWARE = [
 ]
 
 # Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
-WAYMARK_MODULE_APPS = ["waymark.monitoring", "waymark.casework", "waymark.operations", "waymark.guidance",
-                      "waymark.linkage"]
+WAYMARK_MODULE_APPS = [
+    "waymark.monitoring",
+    "waymark.casework",
+    "waymark.operations",
+    "waymark.guidance",
+    "waymark.linkage",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -146,9 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool(
-        "WAYMARK_SQLITE_TEST_FILE"
-    ) else {}
+    DATABASES["default"]["TEST"] = (
+        {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("WAYMARK_SQLITE_TEST_FILE") else {}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -160,7 +165,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -322,7 +330,9 @@ try:
     WAYMARK_CLAMD_PORT = int(os.environ.get("WAYMARK_CLAMD_PORT", "3310"))
     WAYMARK_CLAMD_TIMEOUT = float(os.environ.get("WAYMARK_CLAMD_TIMEOUT", "30"))
 except ValueError as exc:
-    raise ImproperlyConfigured("WAYMARK_CLAMD_PORT and WAYMARK_CLAMD_TIMEOUT must be numbers") from exc
+    raise ImproperlyConfigured(
+        "WAYMARK_CLAMD_PORT and WAYMARK_CLAMD_TIMEOUT must be numbers"
+    ) from exc
 WAYMARK_ALLOW_UNSCANNED_UPLOADS = env_bool("WAYMARK_ALLOW_UNSCANNED_UPLOADS")
 WAYMARK_VIRUS_SCANNER = os.environ.get("WAYMARK_VIRUS_SCANNER", "").strip()
 if not WAYMARK_VIRUS_SCANNER:
@@ -332,7 +342,7 @@ if not WAYMARK_VIRUS_SCANNER:
         raise ImproperlyConfigured(
             "No virus scanner is configured: set WAYMARK_CLAMD_SOCKET (or WAYMARK_CLAMD_HOST and "
             "WAYMARK_CLAMD_PORT) to a ClamAV daemon, or set WAYMARK_ALLOW_UNSCANNED_UPLOADS=1 to store "
-            "uploads unscanned on purpose (see docs/deployment.md, \"Virus scanning\")"
+            'uploads unscanned on purpose (see docs/deployment.md, "Virus scanning")'
         )
     else:
         WAYMARK_VIRUS_SCANNER = "waymark.documents.scanning.development_scan"

@@ -27,7 +27,9 @@ urlpatterns = [
     path(
         "health/",
         login_not_required(
-            HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Storage"])
+            HealthCheckView.as_view(
+                checks=["health_check.checks.Database", "health_check.checks.Storage"]
+            )
         ),
         name="health",
     ),

@@ -64,7 +64,11 @@ def test_module_apps_use_other_apps_only_through_services_and_selectors():
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("waymark."):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("waymark.")
+            ):
                 parts = node.module.split(".")
                 if (
                     len(parts) >= 3

@@ -55,10 +55,16 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "linkage/runs/start/": (405, POST_ONLY),
     "linkage/imports/<int:pk>/cancel/": (405, POST_ONLY),
     "linkage/ownership/run/": (405, POST_ONLY),
-    "linkage/imports/<int:pk>/columns/": (302, "redirects to the import unless it awaits its columns "
-                                                "(the demo data holds no import at that step)"),
-    "linkage/imports/<int:pk>/check/": (302, "redirects to the import unless it awaits confirmation "
-                                              "(the demo data holds no import at that step)"),
+    "linkage/imports/<int:pk>/columns/": (
+        302,
+        "redirects to the import unless it awaits its columns "
+        "(the demo data holds no import at that step)",
+    ),
+    "linkage/imports/<int:pk>/check/": (
+        302,
+        "redirects to the import unless it awaits confirmation "
+        "(the demo data holds no import at that step)",
+    ),
     "api/v1/tasks/<int:pk>/complete/": (403, API_POST_ONLY),
     "api/v1/operations/notifications/<int:pk>/answer/": (403, API_POST_ONLY),
     "api/v1/operations/entries/": (403, API_POST_ONLY),
@@ -98,36 +104,60 @@ def _first(label: str, **filters):
 
 # The model a route's ``pk`` names, by the app and the path segment before it.
 PK_MODELS = {
-    ("work", "tasks"): "work.Task", ("work", "saved-filters"): "work.SavedFilter",
+    ("work", "tasks"): "work.Task",
+    ("work", "saved-filters"): "work.SavedFilter",
     ("correspondence", ""): "correspondence.CorrespondenceItem",
     ("documents", ""): "documents.Document",
-    ("monitoring", "conditions"): "monitoring.Condition", ("monitoring", "exemptions"): "monitoring.Exemption",
-    ("monitoring", "orders"): "monitoring.FittingOrder", ("monitoring", "breaches"): "monitoring.Breach",
-    ("monitoring", "referrals"): "monitoring.ProsecutionReferral", ("monitoring", "reviews"): "monitoring.Review",
-    ("monitoring", "challenges"): "monitoring.Challenge", ("monitoring", "trail-data"): "monitoring.TrailDataRequest",
-    ("casework", "restrictions"): "casework.ReportingRestriction", ("casework", "steps"): "casework.ContactStep",
-    ("casework", "absconders"): "casework.AbsconderDeclaration", ("casework", "trace"): "casework.TraceReferral",
-    ("casework", "reviews"): "casework.CaseReview", ("casework", "preparation"): "casework.CasePreparation",
-    ("casework", "barriers"): "casework.Barrier", ("casework", "further-submissions"): "casework.FurtherSubmission",
-    ("casework", "referrals"): "casework.Referral", ("casework", "removals"): "casework.RemovalDirection",
-    ("casework", "charters"): "casework.Charter", ("casework", "detention"): "casework.DetentionRequest",
-    ("casework", "events"): "casework.ReportingEvent", ("casework", "commissions"): "casework.Commission",
-    ("operations", "intelligence"): "operations.IntelligencePackage", ("operations", "visits"): "operations.Visit",
-    ("operations", "forms"): "operations.NotificationForm", ("operations", "notifications"): "operations.NotificationForm",
-    ("operations", "objectives"): "operations.Objective", ("operations", "measures"): "operations.ObjectiveMeasure",
-    ("linkage", "pairs"): "linkage.CandidatePair", ("linkage", "records"): "linkage.SourceRecord",
-    ("linkage", "runs"): "linkage.LinkageRun", ("linkage", "imports"): "linkage.ImportJob",
-    ("linkage", "bulk"): "linkage.BulkCheck", ("linkage", "matches"): "linkage.BulkCheckMatch",
+    ("monitoring", "conditions"): "monitoring.Condition",
+    ("monitoring", "exemptions"): "monitoring.Exemption",
+    ("monitoring", "orders"): "monitoring.FittingOrder",
+    ("monitoring", "breaches"): "monitoring.Breach",
+    ("monitoring", "referrals"): "monitoring.ProsecutionReferral",
+    ("monitoring", "reviews"): "monitoring.Review",
+    ("monitoring", "challenges"): "monitoring.Challenge",
+    ("monitoring", "trail-data"): "monitoring.TrailDataRequest",
+    ("casework", "restrictions"): "casework.ReportingRestriction",
+    ("casework", "steps"): "casework.ContactStep",
+    ("casework", "absconders"): "casework.AbsconderDeclaration",
+    ("casework", "trace"): "casework.TraceReferral",
+    ("casework", "reviews"): "casework.CaseReview",
+    ("casework", "preparation"): "casework.CasePreparation",
+    ("casework", "barriers"): "casework.Barrier",
+    ("casework", "further-submissions"): "casework.FurtherSubmission",
+    ("casework", "referrals"): "casework.Referral",
+    ("casework", "removals"): "casework.RemovalDirection",
+    ("casework", "charters"): "casework.Charter",
+    ("casework", "detention"): "casework.DetentionRequest",
+    ("casework", "events"): "casework.ReportingEvent",
+    ("casework", "commissions"): "casework.Commission",
+    ("operations", "intelligence"): "operations.IntelligencePackage",
+    ("operations", "visits"): "operations.Visit",
+    ("operations", "forms"): "operations.NotificationForm",
+    ("operations", "notifications"): "operations.NotificationForm",
+    ("operations", "objectives"): "operations.Objective",
+    ("operations", "measures"): "operations.ObjectiveMeasure",
+    ("linkage", "pairs"): "linkage.CandidatePair",
+    ("linkage", "records"): "linkage.SourceRecord",
+    ("linkage", "runs"): "linkage.LinkageRun",
+    ("linkage", "imports"): "linkage.ImportJob",
+    ("linkage", "bulk"): "linkage.BulkCheck",
+    ("linkage", "matches"): "linkage.BulkCheckMatch",
     ("tasks", ""): "work.Task",
 }
 # Whose records a module's person pages show: someone the module holds.
-PERSON_OF = {"monitoring": ("monitoring.Condition", "person_id"), "casework": ("casework.Case", "person_id"),
-             "linkage": ("linkage.SourceRecord", "person_id")}
+PERSON_OF = {
+    "monitoring": ("monitoring.Condition", "person_id"),
+    "casework": ("casework.Case", "person_id"),
+    "linkage": ("linkage.SourceRecord", "person_id"),
+}
 # A child's route also names its parent: (model, the parent's attribute).
-CHILDREN = {"note_pk": ("people.Note", "person_id"), "flag_pk": ("people.Flag", "person_id"),
-            "merge_pk": ("people.PersonMerge", "survivor_id"),
-            "mitigation_pk": ("monitoring.Mitigation", "breach_id"),
-            "seizure_pk": ("operations.Seizure", "visit_id")}
+CHILDREN = {
+    "note_pk": ("people.Note", "person_id"),
+    "flag_pk": ("people.Flag", "person_id"),
+    "merge_pk": ("people.PersonMerge", "survivor_id"),
+    "mitigation_pk": ("monitoring.Mitigation", "breach_id"),
+    "seizure_pk": ("operations.Seizure", "visit_id"),
+}
 
 
 def _slugs(name: str, app: str) -> str | None:
@@ -184,7 +214,9 @@ def reader(db):
     from waymark.demo.generator import demo_load
 
     demo_load(scale=0.01, anchor=ANCHOR)
-    user = User.objects.create_superuser(username="coverage-reader", password="a-long-test-password-123")
+    user = User.objects.create_superuser(
+        username="coverage-reader", password="a-long-test-password-123"
+    )
     user.teams.add(*Team.objects.all())
     user = User.objects.get(pk=user.pk)
     _records_the_demo_lacks(user)
@@ -201,33 +233,53 @@ def _records_the_demo_lacks(user) -> None:
     from waymark.people import services as people_services
 
     person = _first("people.Person")
-    documents_services.document_store(actor=None, person=person, file_name="note.txt", content=b"A note.\n")
+    documents_services.document_store(
+        actor=None, person=person, file_name="note.txt", content=b"A note.\n"
+    )
     survivor, merged = apps.get_model("people.Person").objects.order_by("-pk")[:2]
-    people_services.person_merge(actor=user, survivor=survivor, merged=merged, reason="The same person")
+    people_services.person_merge(
+        actor=user, survivor=survivor, merged=merged, reason="The same person"
+    )
     breach = _first("monitoring.Breach")
-    monitoring_services.mitigation_record(actor=user, breach=breach, given_by="person",
-                                          explanation="The charger failed.", received_on=clock.today())
+    monitoring_services.mitigation_record(
+        actor=user,
+        breach=breach,
+        given_by="person",
+        explanation="The charger failed.",
+        received_on=clock.today(),
+    )
     monitoring_services.referral_open(actor=user, person=breach.person, breaches=[breach])
     case_person = apps.get_model("people.Person").objects.get(pk=_first("casework.Case").person_id)
-    casework_services.commission_request(actor=user, person=case_person, kind="circumstances_update",
-                                         instructions="Ask about the new address.")
+    casework_services.commission_request(
+        actor=user,
+        person=case_person,
+        kind="circumstances_update",
+        instructions="Ask about the new address.",
+    )
     _first("operations.NotificationForm").police_force.partners.add(user)
-    visit = Visit.objects.filter(status="deployed").order_by("pk").first() or _first("operations.Visit")
+    visit = Visit.objects.filter(status="deployed").order_by("pk").first() or _first(
+        "operations.Visit"
+    )
     Visit.objects.filter(pk=visit.pk).update(officer_in_charge=user)
     VisitOfficer.objects.create(visit=visit, officer=user, role="Officer in charge")
     assert NotificationForm.objects.filter(police_force__partners=user).exists()
 
 
 def _consulted_since(sequence: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(sequence__gt=sequence,
-                                          action__in=[AuditAction.CONSULTATION, AuditAction.DISCLOSURE]))
+    return list(
+        AuditEvent.objects.filter(
+            sequence__gt=sequence, action__in=[AuditAction.CONSULTATION, AuditAction.DISCLOSURE]
+        )
+    )
 
 
 def _last() -> int:
     return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
-def test_every_route_that_returns_personal_data_leaves_one_consultation_and_is_not_cached(reader, client):
+def test_every_route_that_returns_personal_data_leaves_one_consultation_and_is_not_cached(
+    reader, client
+):
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -246,22 +298,32 @@ def test_every_route_that_returns_personal_data_leaves_one_consultation_and_is_n
             listed.append(route)
             expected, reason = NOT_READ_BY_GET[route]
             if response.status_code != expected or entries:
-                wrong.append(f"{url}: listed as {expected} ({reason}) but answered {response.status_code} "
-                             f"with {len(entries)} entries")
+                wrong.append(
+                    f"{url}: listed as {expected} ({reason}) but answered {response.status_code} "
+                    f"with {len(entries)} entries"
+                )
             continue
         if not 200 <= response.status_code < 300:
-            wrong.append(f"{url}: answered {response.status_code}; exercise it or list it with a reason")
+            wrong.append(
+                f"{url}: answered {response.status_code}; exercise it or list it with a reason"
+            )
             continue
         exercised.append(route)
         if len(entries) != 1:
             wrong.append(f"{url}: {len(entries)} consultation entries, expected 1")
         if "no-store" not in response.get("Cache-Control", ""):
-            wrong.append(f"{url}: Cache-Control {response.get('Cache-Control')!r}, expected no-store")
+            wrong.append(
+                f"{url}: Cache-Control {response.get('Cache-Control')!r}, expected no-store"
+            )
     assert wrong == [], "\n".join(wrong)
     assert len(exercised) + len(declared) + len(listed) == len(list(_routes()))
-    api_routes = [len([r for r in kind if r.startswith("api/")]) for kind in (exercised, declared, listed)]
-    print(f"\naudit coverage: {len(exercised)} exercised, {len(declared)} declared without personal data, "
-          f"{len(listed)} listed as not read by GET; of which API routes {api_routes}")
+    api_routes = [
+        len([r for r in kind if r.startswith("api/")]) for kind in (exercised, declared, listed)
+    ]
+    print(
+        f"\naudit coverage: {len(exercised)} exercised, {len(declared)} declared without personal data, "
+        f"{len(listed)} listed as not read by GET; of which API routes {api_routes}"
+    )
 
 
 def test_every_api_operation_in_the_schema_is_a_walked_route():

@@ -41,10 +41,17 @@ KNOWN_LEAKS: set[tuple[str, str]] = set()
 
 # Which object a route's ``pk`` means, by the route's text before the argument.
 PK_OBJECTS = {
-    "people/": "person", "casework/people/": "person", "monitoring/people/": "person",
-    "linkage/people/": "person", "work/tasks/": "task", "documents/": "document",
-    "correspondence/": "item", "casework/restrictions/": "restriction", "casework/events/": "event",
-    "casework/commissions/": "commission", "monitoring/conditions/": "condition",
+    "people/": "person",
+    "casework/people/": "person",
+    "monitoring/people/": "person",
+    "linkage/people/": "person",
+    "work/tasks/": "task",
+    "documents/": "document",
+    "correspondence/": "item",
+    "casework/restrictions/": "restriction",
+    "casework/events/": "event",
+    "casework/commissions/": "commission",
+    "monitoring/conditions/": "condition",
     "monitoring/challenges/": "challenge",
 }
 
@@ -66,45 +73,98 @@ def _world() -> dict:
     hub = em_reference_data()
     importlib.import_module("waymark.demo.generator").roles_ensure()
     owning, centre = teams["owning"], teams["centre"]
-    actor = User.objects.create_superuser(username="scan-actor", password="a-long-test-password-123")
-    person = people.person_create(
-        actor=None, given_names=GIVEN, family_name=FAMILY, date_of_birth=date(1984, 2, 29),
-        nationalities=("ALB",), owning_team=owning, case_owner=actor, release_date=date(2026, 1, 5),
-        deportation_order_date=date(2025, 1, 10), restricted_access=True,
+    actor = User.objects.create_superuser(
+        username="scan-actor", password="a-long-test-password-123"
     )
-    people.conviction_add(actor=None, person=person, offence="Robbery", conviction_date=date(2024, 3, 1),
-                          sentence_type="Imprisonment", sentence_length_days=500, custodial=True)
+    person = people.person_create(
+        actor=None,
+        given_names=GIVEN,
+        family_name=FAMILY,
+        date_of_birth=date(1984, 2, 29),
+        nationalities=("ALB",),
+        owning_team=owning,
+        case_owner=actor,
+        release_date=date(2026, 1, 5),
+        deportation_order_date=date(2025, 1, 10),
+        restricted_access=True,
+    )
+    people.conviction_add(
+        actor=None,
+        person=person,
+        offence="Robbery",
+        conviction_date=date(2024, 3, 1),
+        sentence_type="Imprisonment",
+        sentence_length_days=500,
+        custodial=True,
+    )
     queue = Queue.objects.create(slug="scan-queue", name="Scan queue", team=owning)
-    task = work.task_create(actor=None, task_type="general.follow_up", title=f"Call {person.full_name} back",
-                            person=person, queue=queue)
-    restriction = casework.restriction_set(actor=actor, person=person, centre=centre,
-                                           window_start=time(10, 0), starts_on=clock.today())
+    task = work.task_create(
+        actor=None,
+        task_type="general.follow_up",
+        title=f"Call {person.full_name} back",
+        person=person,
+        queue=queue,
+    )
+    restriction = casework.restriction_set(
+        actor=actor, person=person, centre=centre, window_start=time(10, 0), starts_on=clock.today()
+    )
     event = restriction.events.order_by("due_on").first()
     # A past event with no outcome puts the person on the centre's "missing outcome" list too.
-    past = type(event).objects.create(restriction=restriction, person=person, centre=centre,
-                                      due_on=clock.today() - timedelta(days=3), window_start=time(9, 0),
-                                      window_minutes=event.window_minutes)
-    commission = casework.commission_request(actor=actor, person=person, kind="circumstances_update",
-                                             instructions="Ask about the new address")
+    past = type(event).objects.create(
+        restriction=restriction,
+        person=person,
+        centre=centre,
+        due_on=clock.today() - timedelta(days=3),
+        window_start=time(9, 0),
+        window_minutes=event.window_minutes,
+    )
+    commission = casework.commission_request(
+        actor=actor,
+        person=person,
+        kind="circumstances_update",
+        instructions="Ask about the new address",
+    )
     condition = condition_make(actor, person)
-    challenge = monitoring.challenge_record(actor=actor, person=person, kind="representation",
-                                            received_on=clock.today(), from_party="Solicitor",
-                                            summary="Asks for the tag to be removed")
-    document = documents.document_store(actor=None, person=person, file_name="note.txt",
-                                        content=b"A plain text note.\n")
+    challenge = monitoring.challenge_record(
+        actor=actor,
+        person=person,
+        kind="representation",
+        received_on=clock.today(),
+        from_party="Solicitor",
+        summary="Asks for the tag to be removed",
+    )
+    document = documents.document_store(
+        actor=None, person=person, file_name="note.txt", content=b"A plain text note.\n"
+    )
     note = people.note_add(actor=actor, person=person, text="Reported on time.")
-    flag = people.flag_set(actor=actor, person=person,
-                           flag_type=Flag._meta.get_field("flag_type").choices[0][0])
+    flag = people.flag_set(
+        actor=actor, person=person, flag_type=Flag._meta.get_field("flag_type").choices[0][0]
+    )
     item, _ = correspondence.correspondence_register(
-        actor=None, channel="email", sender="rep@law.example", recipients=["hub@waymark.example"],
-        subject="Enquiry", body="Please call me.", received_at=clock.now(),
+        actor=None,
+        channel="email",
+        sender="rep@law.example",
+        recipients=["hub@waymark.example"],
+        subject="Enquiry",
+        body="Please call me.",
+        received_at=clock.now(),
     )
     correspondence.correspondence_match(actor=actor, item=item, person=person)
     return {
-        "teams": [owning, centre, hub], "person": person, "task": task, "queue": queue,
-        "restriction": restriction, "event": event, "past_event": past, "commission": commission,
-        "condition": condition, "challenge": challenge, "document": document, "note": note,
-        "flag": flag, "item": item,
+        "teams": [owning, centre, hub],
+        "person": person,
+        "task": task,
+        "queue": queue,
+        "restriction": restriction,
+        "event": event,
+        "past_event": past,
+        "commission": commission,
+        "condition": condition,
+        "challenge": challenge,
+        "document": document,
+        "note": note,
+        "flag": flag,
+        "item": item,
     }
 
 
@@ -134,11 +194,20 @@ def _urls(world) -> tuple[list[str], list[str], list[str]]:
     person, queue, centre = world["person"], world["queue"], world["teams"][1]
     extra = [
         f"/casework/centre/?centre={centre.pk}&day={clock.today().isoformat()}",
-        f"/people/?q={FAMILY}", f"/people/?q={person.reference}",
+        f"/people/?q={FAMILY}",
+        f"/people/?q={person.reference}",
         f"/work/queues/{queue.slug}/?person={person.reference}",
-        "/api/v1/tasks/", "/api/v1/tasks/?assignee=me", f"/api/v1/tasks/{world['task'].pk}/",
+        "/api/v1/tasks/",
+        "/api/v1/tasks/?assignee=me",
+        f"/api/v1/tasks/{world['task'].pk}/",
     ]
-    for slug in sorted(set(world["task"].__class__.objects.filter(person=person).values_list("queue__slug", flat=True))):
+    for slug in sorted(
+        set(
+            world["task"]
+            .__class__.objects.filter(person=person)
+            .values_list("queue__slug", flat=True)
+        )
+    ):
         extra += [f"/work/queues/{slug}/", f"/api/v1/tasks/?queue={slug}"]
     return urls, unresolved, list(dict.fromkeys(u for u in extra if u not in urls))
 
@@ -160,8 +229,12 @@ def _arg_value(route: str, name: str, world):
 def _member(role_key: str, teams) -> User:
     from waymark.demo.generator import role_group
 
-    user = User.objects.create_user(username=f"scan-{role_key}", password="a-long-test-password-123",
-                                    grade=ROLES[role_key].demo_grade, is_machine=role_key in MACHINE_ROLES)
+    user = User.objects.create_user(
+        username=f"scan-{role_key}",
+        password="a-long-test-password-123",
+        grade=ROLES[role_key].demo_grade,
+        is_machine=role_key in MACHINE_ROLES,
+    )
     user.teams.add(*teams)
     user.groups.add(role_group(role_key))
     return User.objects.get(pk=user.pk)
@@ -172,9 +245,15 @@ def test_no_page_shows_a_restricted_person_to_a_role_without_the_permission(clie
     world = _world()
     person = world["person"]
     # Names are stored in capitals; the kinds name the secret for KNOWN_LEAKS.
-    secrets = {"given name": GIVEN.lower(), "family name": FAMILY.lower(), "reference": person.reference.lower()}
+    secrets = {
+        "given name": GIVEN.lower(),
+        "family name": FAMILY.lower(),
+        "reference": person.reference.lower(),
+    }
     urls, unresolved, extra = _urls(world)
-    assert len(urls) >= RESOLVED_FLOOR, f"only {len(urls)} page URLs resolved; unresolved: {unresolved}"
+    assert len(urls) >= RESOLVED_FLOOR, (
+        f"only {len(urls)} page URLs resolved; unresolved: {unresolved}"
+    )
     urls += extra
 
     leaks: list[str] = []
@@ -207,12 +286,16 @@ def test_no_page_shows_a_restricted_person_to_a_role_without_the_permission(clie
                 leaks.append(f"{role_key} {url}: shows the {', '.join(shown)}")
         if permitted:
             page = client.get(f"/people/{person.pk}/").content.decode().lower()
-            assert all(s in page for s in secrets.values()), f"{role_key} holds the permission but cannot see them"
+            assert all(s in page for s in secrets.values()), (
+                f"{role_key} holds the permission but cannot see them"
+            )
         client.logout()
 
-    print(f"\nrestricted scan: {len(urls)} URLs ({len(extra)} extra) x {len(ROLES)} roles, "
-          f"{rendered} bodies rendered, {len(unresolved)} patterns unresolved, {len(leaks)} leaks "
-          f"on {len({leak.split(': ')[0].split(' ', 1)[1] for leak in leaks})} URLs")
+    print(
+        f"\nrestricted scan: {len(urls)} URLs ({len(extra)} extra) x {len(ROLES)} roles, "
+        f"{rendered} bodies rendered, {len(unresolved)} patterns unresolved, {len(leaks)} leaks "
+        f"on {len({leak.split(': ')[0].split(' ', 1)[1] for leak in leaks})} URLs"
+    )
     assert seen_by_permitted > 0, "the scan never saw the person, even for a role allowed to"
     assert leaks == [], "\n".join(leaks)
     kept = {"/", "/casework/centre/", f"/work/queues/{world['queue'].slug}/", "/api/v1/tasks/"}

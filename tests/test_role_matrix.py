@@ -52,24 +52,45 @@ def world(db):
     team = Team.objects.create(slug="matrix-team", name="Matrix team")
     queue = Queue.objects.create(slug="matrix-queue", name="Matrix queue", team=team)
     person = people_services.person_create(
-        actor=None, given_names="Amir", family_name="Haddad",
-        date_of_birth=datetime(1990, 5, 17).date(), nationalities=("SYR",), owning_team=team,
+        actor=None,
+        given_names="Amir",
+        family_name="Haddad",
+        date_of_birth=datetime(1990, 5, 17).date(),
+        nationalities=("SYR",),
+        owning_team=team,
     )
-    task = work_services.task_create(actor=None, task_type="general.follow_up", title="Follow up",
-                                     person=person, queue=queue)
+    task = work_services.task_create(
+        actor=None, task_type="general.follow_up", title="Follow up", person=person, queue=queue
+    )
     document = documents_services.document_store(
-        actor=None, person=person, file_name="note.txt", content=b"A plain text note.\n",
+        actor=None,
+        person=person,
+        file_name="note.txt",
+        content=b"A plain text note.\n",
     )
-    author = User.objects.create_superuser(username="matrix-author", password="a-long-test-password-123")
+    author = User.objects.create_superuser(
+        username="matrix-author", password="a-long-test-password-123"
+    )
     note = people_services.note_add(actor=author, person=person, text="Reported on time.")
     flag = people_services.flag_set(actor=None, person=person, flag_type=_first_flag_type())
     item, _ = correspondence_services.correspondence_register(
-        actor=None, channel="email", sender="rep@law.example", recipients=["hub@waymark.example"],
-        subject="Enquiry", body="Please call me.", received_at=clock.now().astimezone(UTC),
+        actor=None,
+        channel="email",
+        sender="rep@law.example",
+        recipients=["hub@waymark.example"],
+        subject="Enquiry",
+        body="Please call me.",
+        received_at=clock.now().astimezone(UTC),
     )
     return {
-        "team": team, "queue": queue, "person": person, "task": task, "document": document,
-        "note": note, "flag": flag, "item": item,
+        "team": team,
+        "queue": queue,
+        "person": person,
+        "task": task,
+        "document": document,
+        "note": note,
+        "flag": flag,
+        "item": item,
     }
 
 
@@ -89,8 +110,13 @@ def _url(route: str, world) -> str:
         if name in {"pk", "person_pk"}:
             obj = world["person"] if name == "person_pk" else world[by_app.get(app, "person")]
             return str(obj.pk)
-        simple = {"note_pk": world["note"].pk, "flag_pk": world["flag"].pk, "merge_pk": 999_999,
-                  "slug": world["queue"].slug, "action": "complete"}
+        simple = {
+            "note_pk": world["note"].pk,
+            "flag_pk": world["flag"].pk,
+            "merge_pk": 999_999,
+            "slug": world["queue"].slug,
+            "action": "complete",
+        }
         if name in simple:
             return str(simple[name])
         return "1"
@@ -101,9 +127,12 @@ def _url(route: str, world) -> str:
 def _member(role_key: str, team: Team) -> User:
     from waymark.demo.generator import role_group
 
-    user = User.objects.create_user(username=f"m-{role_key}", password="a-long-test-password-123",
-                                    grade=ROLES[role_key].demo_grade,
-                                    is_machine=role_key in MACHINE_ROLES)
+    user = User.objects.create_user(
+        username=f"m-{role_key}",
+        password="a-long-test-password-123",
+        grade=ROLES[role_key].demo_grade,
+        is_machine=role_key in MACHINE_ROLES,
+    )
     user.teams.add(team)
     user.groups.add(role_group(role_key))
     return User.objects.get(pk=user.pk)

@@ -1,5 +1,6 @@
 """Take the README screenshot from a running demo: `make run`, then
 `.venv/bin/python tests/browser/screenshot.py http://127.0.0.1:8000`."""
+
 import re
 import sys
 

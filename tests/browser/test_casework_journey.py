@@ -24,18 +24,32 @@ def casework_data():
     from waymark.people import services as people_services
 
     teams = casework_reference_data()
-    owner = User.objects.create_user(username="case.owner", password=PASSWORD, first_name="Chloe", last_name="Owner",
-                                     grade="EO")
+    owner = User.objects.create_user(
+        username="case.owner", password=PASSWORD, first_name="Chloe", last_name="Owner", grade="EO"
+    )
     owner.teams.add(teams["owning"])
     owner.groups.add(Group.objects.get(name="case_owner"))
-    officer = User.objects.create_user(username="centre.officer", password=PASSWORD, first_name="Raj",
-                                       last_name="Centre", grade="AO")
+    officer = User.objects.create_user(
+        username="centre.officer",
+        password=PASSWORD,
+        first_name="Raj",
+        last_name="Centre",
+        grade="AO",
+    )
     officer.teams.add(teams["centre"])
     officer.groups.add(Group.objects.get(name="reporting_centre"))
-    person = people_services.person_create(actor=None, given_names="Marcus", family_name="Brown",
-                                           date_of_birth=date(1985, 6, 1), nationalities=("JAM",),
-                                           owning_team=teams["owning"], case_owner=owner,
-                                           release_date=date(2026, 6, 1), mappa_level=2, mappa_category=1)
+    person = people_services.person_create(
+        actor=None,
+        given_names="Marcus",
+        family_name="Brown",
+        date_of_birth=date(1985, 6, 1),
+        nationalities=("JAM",),
+        owning_team=teams["owning"],
+        case_owner=owner,
+        release_date=date(2026, 6, 1),
+        mappa_level=2,
+        mappa_category=1,
+    )
     return {"owner": owner, "officer": officer, "person": person, "teams": teams}
 
 
@@ -105,9 +119,11 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
         assert "Missed reporting (1 in a row)" in owner_page.content()
         owner_page.goto(base + f"/casework/people/{person.pk}/")
         assert "band 1 deadlines" in owner_page.content()
-        for step, result in [("Telephone contact and a verbal warning", "Phoned twice: no answer"),
-                             ("Failure-to-report warning letter", "Letter sent first class"),
-                             ("Visit, or referral to an arrest team", "Visited: not at the address")]:
+        for step, result in [
+            ("Telephone contact and a verbal warning", "Phoned twice: no answer"),
+            ("Failure-to-report warning letter", "Letter sent first class"),
+            ("Visit, or referral to an arrest team", "Visited: not at the address"),
+        ]:
             owner_page.get_by_role("link", name=f"Record {step}").click()
             _accessible(owner_page, f"step: {step}")
             owner_page.fill("textarea[name=result]", result)
@@ -117,7 +133,9 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
         # Every step failed and nobody knows where he is: declare an absconder.
         owner_page.get_by_role("link", name="Declare an absconder").click()
         _accessible(owner_page, "absconder form")
-        owner_page.fill("textarea[name=reasons]", "All mandatory steps failed; not at the bail address")
+        owner_page.fill(
+            "textarea[name=reasons]", "All mandatory steps failed; not at the bail address"
+        )
         owner_page.get_by_role("button", name="Declare").click()
         assert "whereabouts" in owner_page.content()  # the confirmation is required
         owner_page.get_by_label("The person's whereabouts are unknown").check()

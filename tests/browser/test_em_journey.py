@@ -26,19 +26,35 @@ def hub_data():
     from waymark.people import services as people_services
 
     hub = em_reference_data()
-    user = User.objects.create_user(username="em.caseworker", password=PASSWORD, first_name="Emma",
-                                    last_name="Hub", grade="EO")
+    user = User.objects.create_user(
+        username="em.caseworker", password=PASSWORD, first_name="Emma", last_name="Hub", grade="EO"
+    )
     user.teams.add(hub)
     user.groups.add(Group.objects.get(name="em_caseworker"))
-    person = people_services.person_create(actor=None, given_names="Arben", family_name="Hoxha",
-                                           date_of_birth=date(1988, 3, 4), nationalities=("ALB",), owning_team=hub,
-                                           deportation_order_date=date(2025, 1, 10))
-    grant = services.bail_grant_record(actor=user, person=person, granted_by="immigration_judge",
-                                       granted_at=clock.now() - timedelta(hours=2))
+    person = people_services.person_create(
+        actor=None,
+        given_names="Arben",
+        family_name="Hoxha",
+        date_of_birth=date(1988, 3, 4),
+        nationalities=("ALB",),
+        owning_team=hub,
+        deportation_order_date=date(2025, 1, 10),
+    )
+    grant = services.bail_grant_record(
+        actor=user,
+        person=person,
+        granted_by="immigration_judge",
+        granted_at=clock.now() - timedelta(hours=2),
+    )
     advice = services.recommendation_for(person)
-    condition = services.condition_impose(actor=user, person=person, bail_grant=grant,
-                                          device_type=advice.device_type, start_date=clock.today(),
-                                          held_in_detention=False)
+    condition = services.condition_impose(
+        actor=user,
+        person=person,
+        bail_grant=grant,
+        device_type=advice.device_type,
+        start_date=clock.today(),
+        held_in_detention=False,
+    )
     return {"user": user, "person": person, "condition": condition}
 
 
@@ -94,8 +110,13 @@ def test_fitting_breach_warning_letter_and_review(page, live_server, hub_data):
     assert "GPS-424242" in page.content()
 
     # A breach arrives from the supplier and becomes prioritised work.
-    services.breach_ingest(event=None, person=person, breach_type="full_curfew",
-                           started_at=clock.now() - timedelta(minutes=50), ended_at=clock.now() - timedelta(minutes=20))
+    services.breach_ingest(
+        event=None,
+        person=person,
+        breach_type="full_curfew",
+        started_at=clock.now() - timedelta(minutes=50),
+        ended_at=clock.now() - timedelta(minutes=20),
+    )
     page.goto(base + "/monitoring/lists/breaches/")
     _accessible(page, "breach list")
     assert "second priority" in page.content()
@@ -119,7 +140,12 @@ def test_fitting_breach_warning_letter_and_review(page, live_server, hub_data):
     _accessible(page, "reviews list")
     page.get_by_role("link", name=re.compile("Hoxha", re.I)).click()
     page.get_by_label("Continue EM").check()
-    for name in ("reasons_vulnerability", "reasons_medical", "reasons_convention_rights", "reasons_harm"):
+    for name in (
+        "reasons_vulnerability",
+        "reasons_medical",
+        "reasons_convention_rights",
+        "reasons_harm",
+    ):
         page.fill(f"textarea[name={name}]", "Considered: no change")
     _accessible(page, "review form")
     page.get_by_role("button", name="Record the review").click()

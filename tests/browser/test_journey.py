@@ -25,16 +25,27 @@ def journey_data():
 
     roles_sync()
     team = Team.objects.create(slug="journey-team", name="Criminal casework Croydon")
-    user = User.objects.create_user(username="case.owner", password=PASSWORD, first_name="Casey",
-                                    last_name="Owner", grade="EO")
+    user = User.objects.create_user(
+        username="case.owner", password=PASSWORD, first_name="Casey", last_name="Owner", grade="EO"
+    )
     user.teams.add(team)
     user.groups.add(Group.objects.get(name="case_owner"))
-    person = people_services.person_create(actor=None, given_names="Amir", family_name="Haddad",
-                                           date_of_birth=date(1990, 5, 17), nationalities=("SYR",),
-                                           owning_team=team)
+    person = people_services.person_create(
+        actor=None,
+        given_names="Amir",
+        family_name="Haddad",
+        date_of_birth=date(1990, 5, 17),
+        nationalities=("SYR",),
+        owning_team=team,
+    )
     queue = Queue.objects.create(slug="journey-queue", name="Casework", team=team)
-    task = work_services.task_create(actor=None, task_type="general.enquiry",
-                                     title="Reply to the solicitor's letter", person=person, queue=queue)
+    task = work_services.task_create(
+        actor=None,
+        task_type="general.enquiry",
+        title="Reply to the solicitor's letter",
+        person=person,
+        queue=queue,
+    )
     return {"user": user, "person": person, "task": task}
 
 

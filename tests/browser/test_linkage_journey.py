@@ -25,8 +25,9 @@ def legacy_file(tmp_path):
     from waymark.linkage import generator
 
     gen = generator.generate(SCALE)
-    return generator.write_csv(gen.rows["legacy_case"], tmp_path / "cid_extract.csv",
-                               generator.HEADERS["legacy_case"])
+    return generator.write_csv(
+        gen.rows["legacy_case"], tmp_path / "cid_extract.csv", generator.HEADERS["legacy_case"]
+    )
 
 
 @pytest.fixture
@@ -54,9 +55,13 @@ def _queues_ensure() -> None:
     from waymark.linkage import rules
     from waymark.work.models import Queue
 
-    team = Team.objects.get_or_create(slug="records", defaults={"name": "Records and linkage", "unit": "Records"})[0]
+    team = Team.objects.get_or_create(
+        slug="records", defaults={"name": "Records and linkage", "unit": "Records"}
+    )[0]
     for slug in (rules.QUEUE_REVIEW, rules.QUEUE_BULK_CHECK):
-        Queue.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team})
+        Queue.objects.get_or_create(
+            slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team}
+        )
 
 
 def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy_file):
@@ -104,7 +109,9 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     job = ImportJob.objects.get()
     import_services.import_execute(job.pk)
     job.refresh_from_db()
-    assert job.status == ImportStatus.COMPLETED and job.rows_rejected == 0 and job.rows_created > 100
+    assert (
+        job.status == ImportStatus.COMPLETED and job.rows_rejected == 0 and job.rows_created > 100
+    )
     page.reload()
     assert "Completed" in page.content()
     _accessible(page, "import report")
@@ -120,7 +127,9 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     assert run.status == RunStatus.COMPLETED, run.failure_reason
     assert run.pairs_review > 0, "the generated file should give pairs between the thresholds"
     page.reload()
-    assert "The trained model" in page.content() and "Forename and surname the same" in page.content()
+    assert (
+        "The trained model" in page.content() and "Forename and surname the same" in page.content()
+    )
     _accessible(page, "linkage run")
 
     # The dashboard now counts the records and the pairs waiting.
@@ -131,7 +140,11 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     # The review queue: the most likely pair first.
     page.wait_for_url(re.compile(r"/linkage/review/$"))
     _accessible(page, "review queue")
-    first = CandidatePair.objects.filter(status=PairStatus.PENDING).order_by("-match_probability", "pk").first()
+    first = (
+        CandidatePair.objects.filter(status=PairStatus.PENDING)
+        .order_by("-match_probability", "pk")
+        .first()
+    )
     assert first is not None
     page.get_by_role("link", name=f"Compare pair {first.pk}").click()
 
@@ -149,7 +162,9 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     _accessible(page, "pair comparison with errors")
 
     page.get_by_label("Yes, the same person").check()
-    page.get_by_label("Reason for your decision").fill("Same name and date of birth; the HO file shows one person")
+    page.get_by_label("Reason for your decision").fill(
+        "Same name and date of birth; the HO file shows one person"
+    )
     page.get_by_role("button", name="Save decision").click()
     page.wait_for_url(re.compile(rf"/linkage/review/pairs/{first.pk}/$"))
     content = page.content()

@@ -32,8 +32,9 @@ def field_data():
     sector = m.Sector.objects.create(key="offline-restaurants", name="Restaurants (offline test)")
     oic = user_make("officer_in_charge", team, arrest_trained=True)
     officer = user_make("field_officer", team, arrest_trained=True)
-    visit = visit_deployed_make(team, premises_make(sector), oic, [officer],
-                                deployed_at=clock.now() - timedelta(minutes=10))
+    visit = visit_deployed_make(
+        team, premises_make(sector), oic, [officer], deployed_at=clock.now() - timedelta(minutes=10)
+    )
     return {"visit": visit, "officer": officer}
 
 
@@ -68,22 +69,27 @@ def signal(monkeypatch):
 
     state = {"up": True, "refused": 0}
     for view in (field_api.FieldEntryCreateView, field_api.FieldEntryBatchView):
+
         def post(self, request, _original=view.post):
             if not state["up"]:
                 state["refused"] += 1
                 return Response(status=503)
             return _original(self, request)
+
         monkeypatch.setattr(view, "post", post)
     return state
 
 
-def test_entries_recorded_offline_are_stored_once_with_their_original_time(browser, live_server, field_data,
-                                                                           signal):
+def test_entries_recorded_offline_are_stored_once_with_their_original_time(
+    browser, live_server, field_data, signal
+):
     from waymark.operations.models import FieldEntry
 
     base, visit = live_server.url, field_data["visit"]
     field_url = f"{base}/operations/visits/{visit.pk}/field/"
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, geolocation=PLACE, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport=PHONE, bypass_csp=True, geolocation=PLACE, permissions=["geolocation"]
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -114,8 +120,12 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(brows
 
         # 1. Arrival: the officer's own button on the field page.
         page.get_by_role("button", name="I have arrived").click()
-        page.wait_for_function("() => JSON.parse(localStorage.getItem('waymark:field-queue:v1') || '[]').length === 1")
-        assert page.get_by_role("button", name="I have departed").is_visible()  # the button offers the next step
+        page.wait_for_function(
+            "() => JSON.parse(localStorage.getItem('waymark:field-queue:v1') || '[]').length === 1"
+        )
+        assert page.get_by_role(
+            "button", name="I have departed"
+        ).is_visible()  # the button offers the next step
         time.sleep(1.1)
 
         # 2. Entry by informed consent: the form page opens from the kept copy.
@@ -143,31 +153,47 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(brows
 
         assert "Waiting to be sent: 3" in _waiting(page)
         listed = page.locator("[data-field-queue-list] li").all_inner_texts()
-        assert [text.split(" ", 1)[1] for text in listed] == ["Record your arrival", "Entry to the premises",
-                                                              "Search and seizure"]
+        assert [text.split(" ", 1)[1] for text in listed] == [
+            "Record your arrival",
+            "Entry to the premises",
+            "Search and seizure",
+        ]
         queued = {item["client_uuid"]: item for item in _queue(page)}
-        assert len(queued) == 3 and all(item["latitude"] == PLACE["latitude"] for item in queued.values())
+        assert len(queued) == 3 and all(
+            item["latitude"] == PLACE["latitude"] for item in queued.values()
+        )
         assert FieldEntry.objects.filter(visit=visit).count() == 0
 
         time.sleep(2)  # a gap between writing the entries and the signal coming back
         went_online = datetime.now().astimezone()
         signal["up"] = True
         context.set_offline(False)
-        page.wait_for_function("() => document.querySelector('[data-field-queue-count]').textContent"
-                               ".includes('Waiting to be sent: 0')", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('[data-field-queue-count]').textContent"
+            ".includes('Waiting to be sent: 0')",
+            timeout=30_000,
+        )
         assert _queue(page) == []
 
         stored = list(FieldEntry.objects.filter(visit=visit).order_by("recorded_at"))
         assert [entry.entry_type for entry in stored] == ["arrival", "entry", "seizure"]
         for entry in stored:
-            phone_time = datetime.fromisoformat(queued[str(entry.client_uuid)]["recorded_at"].replace("Z", "+00:00"))
+            phone_time = datetime.fromisoformat(
+                queued[str(entry.client_uuid)]["recorded_at"].replace("Z", "+00:00")
+            )
             assert FieldEntry.objects.filter(client_uuid=entry.client_uuid).count() == 1
             assert abs(entry.recorded_at - phone_time) < timedelta(milliseconds=1)
             assert entry.received_at >= went_online - timedelta(milliseconds=500)
             assert entry.received_at - entry.recorded_at >= timedelta(seconds=2)
             assert entry.sent_offline and entry.latitude == PLACE["latitude"]
-        assert stored[1].entry_record.consent_given_by == "Mr Li" and stored[1].entry_record.told_could_refuse
-        assert stored[2].seizure.exhibit_number == "XL/1" and stored[2].seizure.sealed_bag_number == "S0012345"
+        assert (
+            stored[1].entry_record.consent_given_by == "Mr Li"
+            and stored[1].entry_record.told_could_refuse
+        )
+        assert (
+            stored[2].seizure.exhibit_number == "XL/1"
+            and stored[2].seizure.sealed_bag_number == "S0012345"
+        )
 
         # Back online, the field page lists them from the server.
         page.goto(field_url)

@@ -32,5 +32,6 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_roles_sync_after_migrate, dispatch_uid="waymark.accounts.roles_sync")
         from waymark.core.navigation import NavItem, register_nav
 
-        register_nav(NavItem("Locked accounts", "accounts:locked-accounts", "accounts.change_user", 95))
-
+        register_nav(
+            NavItem("Locked accounts", "accounts:locked-accounts", "accounts.change_user", 95)
+        )

@@ -15,12 +15,17 @@ SIGN_IN_FAILED = "Enter a correct username and password"
 
 class SignInForm(GovUKForm):
     username = forms.CharField(
-        label="Username", max_length=150, error_messages={"required": "Enter your username"},
-        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false",
-                                      "autocapitalize": "none"}),
+        label="Username",
+        max_length=150,
+        error_messages={"required": "Enter your username"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}
+        ),
     )
     password = forms.CharField(
-        label="Password", strip=False, max_length=4096,
+        label="Password",
+        strip=False,
+        max_length=4096,
         error_messages={"required": "Enter your password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -32,10 +37,12 @@ class SignInForm(GovUKForm):
 
 class SecurityCodeForm(GovUKForm):
     code = forms.CharField(
-        label="Security code", max_length=20,
+        label="Security code",
+        max_length=20,
         error_messages={"required": "Enter the security code from your authenticator app"},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
     )
 
     def clean_code(self) -> str:
@@ -46,11 +53,17 @@ class SecurityCodeForm(GovUKForm):
 
 
 class UnlockForm(GovUKForm):
-    username = forms.CharField(max_length=150, widget=forms.HiddenInput,
-                               error_messages={"required": "Choose the account to unlock"})
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the account to unlock"},
+    )
     reason = forms.CharField(
-        label="Why are you unlocking this account?", max_length=500,
-        error_messages={"required": "Enter why you are unlocking this account",
-                        "max_length": "Reason must be 500 characters or fewer"},
+        label="Why are you unlocking this account?",
+        max_length=500,
+        error_messages={
+            "required": "Enter why you are unlocking this account",
+            "max_length": "Reason must be 500 characters or fewer",
+        },
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -18,10 +18,19 @@ from django.utils.http import urlencode
 from waymark.accounts import rules, services
 
 # Pages a user without a verified second factor may still use: signing in and out, and enrolment.
-OPEN_WITHOUT_SECOND_FACTOR = frozenset({
-    "accounts:sign-in", "accounts:verify", "accounts:sign-out", "accounts:signed-out",
-    "accounts:two-factor", "accounts:keep-alive", "health", "accessibility", "cookies",
-})
+OPEN_WITHOUT_SECOND_FACTOR = frozenset(
+    {
+        "accounts:sign-in",
+        "accounts:verify",
+        "accounts:sign-out",
+        "accounts:signed-out",
+        "accounts:two-factor",
+        "accounts:keep-alive",
+        "health",
+        "accessibility",
+        "cookies",
+    }
+)
 
 
 class SecondFactorMiddleware:
@@ -45,13 +54,21 @@ class SecondFactorMiddleware:
         if request.path_info.startswith("/api/"):
             from waymark.api.problems import PROBLEM_CONTENT_TYPE, problem_body
 
-            detail = ("Sign in with your authenticator app code before using the API with this session."
-                      if enrolled else
-                      "Set up two-factor authentication before using the API with this session.")
-            return JsonResponse(problem_body(403, detail, instance=request.path,
-                                             problem_type="second-factor-required"),
-                                status=403, content_type=PROBLEM_CONTENT_TYPE)
+            detail = (
+                "Sign in with your authenticator app code before using the API with this session."
+                if enrolled
+                else "Set up two-factor authentication before using the API with this session."
+            )
+            return JsonResponse(
+                problem_body(
+                    403, detail, instance=request.path, problem_type="second-factor-required"
+                ),
+                status=403,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
         if enrolled:
             logout(request)
-            return redirect(f"{reverse('accounts:sign-in')}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(
+                f"{reverse('accounts:sign-in')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return redirect(f"{reverse('accounts:two-factor')}?required=1")

@@ -32,7 +32,9 @@ class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)
     unit = models.CharField(max_length=200, blank=True, help_text="Owning unit or directorate")
     nation = models.CharField(
-        max_length=30, choices=NATION_CHOICES, default="england-and-wales",
+        max_length=30,
+        choices=NATION_CHOICES,
+        default="england-and-wales",
         help_text="Decides which bank holidays count for working-day deadlines",
     )
     is_active = models.BooleanField(default=True)

@@ -27,9 +27,13 @@ TOTP_DIGITS = 6
 
 # Whoever holds one of these permissions, and every staff user, must sign in with a second factor
 # (and enrols on first sign-in): they can see people nationally, restricted records or trail data.
-SECOND_FACTOR_PERMISSIONS = frozenset({
-    "people.view_any_person", "people.view_restricted_person", "monitoring.view_trail_data",
-})
+SECOND_FACTOR_PERMISSIONS = frozenset(
+    {
+        "people.view_any_person",
+        "people.view_restricted_person",
+        "monitoring.view_trail_data",
+    }
+)
 
 
 def second_factor_required(user) -> bool:
@@ -40,7 +44,11 @@ def second_factor_required(user) -> bool:
     """
     if not getattr(settings, "WAYMARK_OTP_REQUIRED", True):
         return False
-    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_machine", False):
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or getattr(user, "is_machine", False)
+    ):
         return False
     if user.is_staff or user.is_superuser:
         return True
@@ -61,8 +69,10 @@ def refuses_demo_password(password: str | None) -> bool:
 def demo_data_refused_reason() -> str:
     """Why demo data may not be loaded here, or "" when it may (anything but production)."""
     if getattr(settings, "PRODUCTION", False):
-        return ("Demo data is never loaded in production: it creates accounts with the published demo "
-                "password and a supplier client with the published signing secret. Nothing was written.")
+        return (
+            "Demo data is never loaded in production: it creates accounts with the published demo "
+            "password and a supplier client with the published signing secret. Nothing was written."
+        )
     return ""
 
 

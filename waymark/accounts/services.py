@@ -104,8 +104,12 @@ def totp_config_url(*, device: TOTPDevice) -> str:
     issuer = settings.WAYMARK_SERVICE_NAME.replace(":", "")
     label = f"{issuer}:{device.user.get_username()}"
     params = urlencode(
-        {"secret": totp_secret_text(device=device), "algorithm": "SHA1", "digits": device.digits,
-         "period": device.step}
+        {
+            "secret": totp_secret_text(device=device),
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+        }
     )
     return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
 
@@ -152,11 +156,22 @@ def accounts_locked() -> list[dict]:
     from waymark.core import clock
 
     since = clock.now() - settings.AXES_COOLOFF_TIME
-    rows = (AccessAttempt.objects.filter(attempt_time__gte=since).values("username")
-            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-            .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("-last"))
-    return [{"username": r["username"], "failures": r["failures"], "last": r["last"],
-             "until": r["last"] + settings.AXES_COOLOFF_TIME} for r in rows]
+    rows = (
+        AccessAttempt.objects.filter(attempt_time__gte=since)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last")
+    )
+    return [
+        {
+            "username": r["username"],
+            "failures": r["failures"],
+            "last": r["last"],
+            "until": r["last"] + settings.AXES_COOLOFF_TIME,
+        }
+        for r in rows
+    ]
 
 
 def account_unlock(*, actor, username: str, reason: str) -> bool:
@@ -173,8 +188,14 @@ def account_unlock(*, actor, username: str, reason: str) -> bool:
     with transaction.atomic():
         removed = reset(username=username)
         user = User.objects.filter(username=username).first()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="account.unlocked",
-                     target=user, target_type="accounts.user", target_id=user.pk if user else username,
-                     payload={"username": username, "reason": reason, "attempts_cleared": removed})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="account.unlocked",
+            target=user,
+            target_type="accounts.user",
+            target_id=user.pk if user else username,
+            payload={"username": username, "reason": reason, "attempts_cleared": removed},
+        )
     logger.info("Account %r unlocked by %r", username, actor.get_username())
     return True

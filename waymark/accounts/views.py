@@ -66,9 +66,13 @@ def sign_in(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        user = authenticate(request=request, username=username, password=form.cleaned_data["password"])
+        user = authenticate(
+            request=request, username=username, password=form.cleaned_data["password"]
+        )
         if user is not None and getattr(user, "is_machine", False):
-            logger.warning("Sign-in refused for machine account %r from %s", username, _client_address(request))
+            logger.warning(
+                "Sign-in refused for machine account %r from %s", username, _client_address(request)
+            )
             user = None
         if user is None:
             logger.info("Sign-in failed for %r from %s", username, _client_address(request))
@@ -94,7 +98,9 @@ def admin_sign_in(request, extra_context=None):
     """The Django admin signs in through Waymark's own sign-in (password, then the second factor),
     never through its own password-only form."""
     next_url = request.GET.get("next") or reverse("admin:index")
-    return redirect(f"{reverse('accounts:sign-in')}?{urlencode({'next': _safe_next(request, next_url)})}")
+    return redirect(
+        f"{reverse('accounts:sign-in')}?{urlencode({'next': _safe_next(request, next_url)})}"
+    )
 
 
 def _pending_user(request):
@@ -130,13 +136,20 @@ def verify(request):
             user.otp_device = device  # django-otp records the verified device on login
             login(request, user, backend=backend)
             otp_login(request, device)
-            logger.info("Signed in %r with a second factor from %s", user.username, _client_address(request))
+            logger.info(
+                "Signed in %r with a second factor from %s", user.username, _client_address(request)
+            )
             return redirect(_safe_next(request, next_url))
-        logger.info("Security code rejected for %r from %s", user.username, _client_address(request))
+        logger.info(
+            "Security code rejected for %r from %s", user.username, _client_address(request)
+        )
         # Count it as a failed sign-in so that django-axes locks out code guessing as well.
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-        form.add_error("code", "The security code is not correct, or has expired. Enter the "
-                               "code your authenticator app shows now")
+        form.add_error(
+            "code",
+            "The security code is not correct, or has expired. Enter the "
+            "code your authenticator app shows now",
+        )
     return render(request, "accounts/verify.html", {"form": form})
 
 
@@ -159,8 +172,10 @@ def signed_out(request):
     return render(
         request,
         "accounts/signed_out.html",
-        {"timed_out": request.GET.get("timeout") == "1",
-         "idle_minutes": rules.session_timeout()["session_seconds"] // 60},
+        {
+            "timed_out": request.GET.get("timeout") == "1",
+            "idle_minutes": rules.session_timeout()["session_seconds"] // 60,
+        },
     )
 
 
@@ -177,8 +192,10 @@ def keep_alive(request):
 def _qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
-    svg = svg[svg.index("<svg"):]  # drop the XML declaration; the SVG goes inline in the page
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
+    svg = svg[svg.index("<svg") :]  # drop the XML declaration; the SVG goes inline in the page
+    return svg.replace(
+        "<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1
+    )
 
 
 @no_personal_data
@@ -196,18 +213,27 @@ def two_factor(request):
         if confirmed is None:
             if services.totp_device_confirm(user=user, code=code):
                 otp_login(request, services.totp_device_confirmed(user=user))
-                messages.success(request, "Two-factor authentication is on. You will need a code "
-                                          "from your authenticator app each time you sign in.")
+                messages.success(
+                    request,
+                    "Two-factor authentication is on. You will need a code "
+                    "from your authenticator app each time you sign in.",
+                )
                 return redirect("work:home" if required else "accounts:two-factor")
         elif required:
             # Nothing to turn off: the role needs it (rules.SECOND_FACTOR_PERMISSIONS).
-            form.add_error("code", "Two-factor authentication cannot be turned off for your account "
-                                   "because of the records you can see")
+            form.add_error(
+                "code",
+                "Two-factor authentication cannot be turned off for your account "
+                "because of the records you can see",
+            )
         elif services.totp_device_remove(user=user, code=code):
             messages.success(request, "Two-factor authentication is off.")
             return redirect("accounts:two-factor")
-        form.add_error("code", "The security code is not correct, or has expired. Enter the code "
-                               "your authenticator app shows now")
+        form.add_error(
+            "code",
+            "The security code is not correct, or has expired. Enter the code "
+            "your authenticator app shows now",
+        )
     context = {"form": form, "confirmed": confirmed, "required": required}
     if confirmed is None:
         device = services.totp_device_start(user=user)
@@ -226,10 +252,18 @@ def locked_accounts(request):
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if services.account_unlock(actor=request.user, username=username, reason=form.cleaned_data["reason"]):
+        if services.account_unlock(
+            actor=request.user, username=username, reason=form.cleaned_data["reason"]
+        ):
             messages.success(request, f"{username} can sign in again.")
             return redirect("accounts:locked-accounts")
         form.add_error("username", f"{username} is not locked")
-    return render(request, "accounts/locked_accounts.html",
-                  {"form": form, "locked": services.accounts_locked(),
-                   "failure_limit": settings.AXES_FAILURE_LIMIT})
+    return render(
+        request,
+        "accounts/locked_accounts.html",
+        {
+            "form": form,
+            "locked": services.accounts_locked(),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+        },
+    )

@@ -26,9 +26,13 @@ class ClientCredentialAuthentication(BaseAuthentication):
         services.credential_mark_used(credential=credential)
         # The audit trail names the client, not only its service user.
         current = context.current()
-        context.set_current(context.ActingContext(
-            channel="api", client_label=credential.label, request_id=current.request_id,
-        ))
+        context.set_current(
+            context.ActingContext(
+                channel="api",
+                client_label=credential.label,
+                request_id=current.request_id,
+            )
+        )
         return credential.user, credential
 
     def authenticate_header(self, request):
@@ -42,6 +46,9 @@ class ClientCredentialScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "A machine client's credential: `<client id>.<secret>`, issued by "
-                               "`manage.py api_client_create`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A machine client's credential: `<client id>.<secret>`, issued by "
+            "`manage.py api_client_create`.",
+        }

@@ -39,25 +39,39 @@ def _request_hash(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, owner: str, key: str, request, digest: str) -> tuple[IdempotencyRecord | None, IdempotencyRecord | None]:
+def _claim(
+    *, owner: str, key: str, request, digest: str
+) -> tuple[IdempotencyRecord | None, IdempotencyRecord | None]:
     """Returns (claimed record, existing record): exactly one is not None."""
     now = clock.now()
     try:
         with transaction.atomic():
             return IdempotencyRecord.objects.create(
-                owner=owner, key=key, method=request.method, path=request.path[:300],
-                request_hash=digest, created_at=now,
+                owner=owner,
+                key=key,
+                method=request.method,
+                path=request.path[:300],
+                request_hash=digest,
+                created_at=now,
             ), None
     except IntegrityError:
         pass
     with transaction.atomic():
-        existing = IdempotencyRecord.objects.select_for_update().filter(owner=owner, key=key).first()
+        existing = (
+            IdempotencyRecord.objects.select_for_update().filter(owner=owner, key=key).first()
+        )
         if existing is None:  # released between our insert and our read: try once more
             return IdempotencyRecord.objects.create(
-                owner=owner, key=key, method=request.method, path=request.path[:300],
-                request_hash=digest, created_at=now,
+                owner=owner,
+                key=key,
+                method=request.method,
+                path=request.path[:300],
+                request_hash=digest,
+                created_at=now,
             ), None
-        stale = now - existing.created_at > timedelta(seconds=rules.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)
+        stale = now - existing.created_at > timedelta(
+            seconds=rules.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS
+        )
         if existing.status_code is None and stale and existing.request_hash == digest:
             existing.created_at = now
             existing.save(update_fields=["created_at"])
@@ -68,26 +82,45 @@ def _claim(*, owner: str, key: str, request, digest: str) -> tuple[IdempotencyRe
 def idempotent_create(request, handler: Callable[[], Response]) -> Response:
     key = (request.headers.get(HEADER) or "").strip()
     if not key:
-        raise Problem(400, f"Send an {HEADER} header with a unique value for each new request.",
-                      errors=[{"field": HEADER, "detail": "This header is required."}],
-                      problem_type="idempotency-key-missing")
+        raise Problem(
+            400,
+            f"Send an {HEADER} header with a unique value for each new request.",
+            errors=[{"field": HEADER, "detail": "This header is required."}],
+            problem_type="idempotency-key-missing",
+        )
     if len(key) > rules.IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise Problem(400, f"{HEADER} is too long.",
-                      errors=[{"field": HEADER,
-                               "detail": f"At most {rules.IDEMPOTENCY_KEY_MAX_LENGTH} characters."}],
-                      problem_type="idempotency-key-invalid")
+        raise Problem(
+            400,
+            f"{HEADER} is too long.",
+            errors=[
+                {
+                    "field": HEADER,
+                    "detail": f"At most {rules.IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+                }
+            ],
+            problem_type="idempotency-key-invalid",
+        )
     owner, digest = _owner(request), _request_hash(request)
     record, existing = _claim(owner=owner, key=key, request=request, digest=digest)
     if existing is not None:
         if existing.request_hash != digest:
-            raise Problem(422, f"This {HEADER} was used for a different request.",
-                          errors=[{"field": HEADER, "detail": "Already used with another body or path."}],
-                          problem_type="idempotency-key-reused")
+            raise Problem(
+                422,
+                f"This {HEADER} was used for a different request.",
+                errors=[{"field": HEADER, "detail": "Already used with another body or path."}],
+                problem_type="idempotency-key-reused",
+            )
         if existing.status_code is None:
-            raise Problem(409, "The first request with this key has not finished yet; retry later.",
-                          problem_type="idempotency-in-flight")
-        return Response(existing.response_body, status=existing.status_code,
-                        headers={"Idempotent-Replayed": "true"})
+            raise Problem(
+                409,
+                "The first request with this key has not finished yet; retry later.",
+                problem_type="idempotency-in-flight",
+            )
+        return Response(
+            existing.response_body,
+            status=existing.status_code,
+            headers={"Idempotent-Replayed": "true"},
+        )
     assert record is not None
     try:
         with transaction.atomic():

@@ -14,13 +14,18 @@ class ClientCredential(models.Model):
     scopes bound what it may do through the API."""
 
     client_id = models.CharField(max_length=40, unique=True)
-    secret_hash = models.CharField(max_length=64, help_text="SHA-256 of the secret (never the secret)")
+    secret_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the secret (never the secret)"
+    )
     label = models.CharField(max_length=200, help_text="Who the client is, for the audit trail")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_credentials")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_credentials"
+    )
     scopes = models.JSONField(default=list, help_text=f"Any of: {', '.join(rules.SCOPES)}")
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -45,13 +50,17 @@ class IdempotencyRecord(models.Model):
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=300)
     request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while in flight")
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty while in flight"
+    )
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="api_idempotency_owner_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="api_idempotency_owner_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"

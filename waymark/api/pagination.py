@@ -31,5 +31,7 @@ class WaymarkPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         page = super().paginate_queryset(queryset, request, view)
         if page is not None:
-            note_consulted(people=(_person_id(item) for item in page), count=self.page.paginator.count)
+            note_consulted(
+                people=(_person_id(item) for item in page), count=self.page.paginator.count
+            )
         return page

@@ -34,24 +34,41 @@ TITLES = {
     429: "Too many requests",
     500: "Something went wrong on our side",
 }
-TYPES = {400: "invalid-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
-         405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 415: "unsupported-media-type",
-         422: "rule-broken", 429: "throttled", 500: "server-error"}
+TYPES = {
+    400: "invalid-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    415: "unsupported-media-type",
+    422: "rule-broken",
+    429: "throttled",
+    500: "server-error",
+}
 
 
 class Problem(exceptions.APIException):
     """Raise from API code to answer with a problem of any status."""
 
-    def __init__(self, status_code: int, detail: str, *, errors: list[dict[str, str]] | None = None,
-                 problem_type: str = ""):
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        problem_type: str = "",
+    ):
         self.status_code = status_code
         self.errors = errors or []
         self.problem_type = problem_type
         super().__init__(detail)
 
 
-def problem_body(status_code: int, detail: str, *, instance: str = "", errors=None,
-                 problem_type: str = "") -> dict[str, Any]:
+def problem_body(
+    status_code: int, detail: str, *, instance: str = "", errors=None, problem_type: str = ""
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + (problem_type or TYPES.get(status_code, "error")),
         "title": TITLES.get(status_code, "Error"),
@@ -88,24 +105,41 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 
 def _django_validation_errors(exc: DjangoValidationError) -> list[dict[str, str]]:
     if hasattr(exc, "error_dict"):
-        return [{"field": "" if field == "__all__" else field, "detail": str(message)}
-                for field, errors in exc.message_dict.items() for message in errors]
+        return [
+            {"field": "" if field == "__all__" else field, "detail": str(message)}
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
     return [{"field": "", "detail": str(message)} for message in exc.messages]
 
 
-def problem_response(status_code: int, detail: str, *, request=None, errors=None, problem_type: str = "",
-                     headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    status_code: int,
+    detail: str,
+    *,
+    request=None,
+    errors=None,
+    problem_type: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
     instance = request.path if request is not None else ""
-    response = Response(problem_body(status_code, detail, instance=instance, errors=errors,
-                                     problem_type=problem_type),
-                        status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    response = Response(
+        problem_body(
+            status_code, detail, instance=instance, errors=errors, problem_type=problem_type
+        ),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
     return response
 
 
 def _challenge(context) -> str:
     """The view's own ``WWW-Authenticate`` challenge, or the bearer credential's."""
     view, request = context.get("view"), context.get("request")
-    header = view.get_authenticate_header(request) if view is not None and request is not None else None
+    header = (
+        view.get_authenticate_header(request) if view is not None and request is not None else None
+    )
     return header or 'Bearer realm="waymark"'
 
 
@@ -113,18 +147,31 @@ def problem_exception_handler(exc, context):
     request = context.get("request")
     headers: dict[str, str] = {}
     if isinstance(exc, Problem):
-        return problem_response(exc.status_code, str(exc.detail), request=request, errors=exc.errors,
-                                problem_type=exc.problem_type)
+        return problem_response(
+            exc.status_code,
+            str(exc.detail),
+            request=request,
+            errors=exc.errors,
+            problem_type=exc.problem_type,
+        )
     if isinstance(exc, DjangoValidationError):
         errors = _django_validation_errors(exc)
-        return problem_response(422, "The request breaks a rule: see errors.", request=request, errors=errors)
+        return problem_response(
+            422, "The request breaks a rule: see errors.", request=request, errors=errors
+        )
     if isinstance(exc, Http404 | exceptions.NotFound):
-        return problem_response(404, "There is no such record, or you may not see it.", request=request)
+        return problem_response(
+            404, "There is no such record, or you may not see it.", request=request
+        )
     if isinstance(exc, DjangoPermissionDenied):
         return problem_response(403, str(exc) or "You may not do this.", request=request)
     if isinstance(exc, exceptions.ValidationError):
-        return problem_response(400, "The request is not valid: see errors.", request=request,
-                                errors=_flatten(exc.detail))
+        return problem_response(
+            400,
+            "The request is not valid: see errors.",
+            request=request,
+            errors=_flatten(exc.detail),
+        )
     if isinstance(exc, exceptions.APIException):
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
@@ -141,13 +188,22 @@ def problem_exception_handler(exc, context):
         problem_type = "csrf-failed" if str(exc.detail).startswith("CSRF Failed") else ""
         detail = exc.detail if isinstance(exc.detail, str) else "See errors."
         errors = None if isinstance(exc.detail, str) else _flatten(exc.detail)
-        return problem_response(code, str(detail), request=request, errors=errors, problem_type=problem_type,
-                                headers=headers or None)
+        return problem_response(
+            code,
+            str(detail),
+            request=request,
+            errors=errors,
+            problem_type=problem_type,
+            headers=headers or None,
+        )
     logger.exception("Unhandled API error", exc_info=exc)
     return problem_response(500, "The error has been logged.", request=request)
 
 
 def problem_json_response(request, status_code: int, detail: str) -> JsonResponse:
     """For Django-level errors under /api/ (unknown URL, server error) outside DRF's handler."""
-    return JsonResponse(problem_body(status_code, detail, instance=request.path), status=status_code,
-                        content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        problem_body(status_code, detail, instance=request.path),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )

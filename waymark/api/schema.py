@@ -18,7 +18,9 @@ PAGING = ("page", "page_size")  # a bad page is 404 and a bad page size is ignor
 
 
 class FieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The field, e.g. `references[0].value`; empty for the request")
+    field = serializers.CharField(
+        help_text="The field, e.g. `references[0].value`; empty for the request"
+    )
     detail = serializers.CharField()
 
 
@@ -32,14 +34,15 @@ class ProblemSerializer(serializers.Serializer):
     instance = serializers.CharField(required=False, help_text="The path that was requested")
     # The metaclass moves declared fields off the class, so this does not hide Serializer.errors.
     errors = FieldErrorSerializer(  # type: ignore[assignment]
-        many=True, required=False, help_text="For invalid input: what is wrong where")
+        many=True, required=False, help_text="For invalid input: what is wrong where"
+    )
 
 
 WHEN = {
     400: "The request is not valid: `errors` says what is wrong where.",
     401: "No credential or session, or the credential is unknown or revoked.",
     403: "The role or the credential's scopes do not allow this, a session's CSRF token is missing or "
-         "wrong, or the session has not proved its second factor.",
+    "wrong, or the session has not proved its second factor.",
     404: "No such record, or one you may not see (the answer is the same); or no such page of results.",
     409: "The first request with this Idempotency-Key is still being processed: retry later.",
     422: "The request breaks a rule, or this Idempotency-Key was used for a different request.",
@@ -54,7 +57,11 @@ def problem_codes(operation: dict) -> set[int]:
     (``idempotent_create``) declares 409 itself."""
     codes = {401, 403}
     parameters = operation.get("parameters", [])
-    checked = [p for p in parameters if p["in"] == "header" or (p["in"] == "query" and p["name"] not in PAGING)]
+    checked = [
+        p
+        for p in parameters
+        if p["in"] == "header" or (p["in"] == "query" and p["name"] not in PAGING)
+    ]
     if operation.get("requestBody") or checked:
         codes.add(400)
     if any(p["in"] == "path" or (p["in"] == "query" and p["name"] == "page") for p in parameters):
@@ -76,12 +83,18 @@ class WaymarkAutoSchema(AutoSchema):
         declared = {int(code) for code in responses if code.isdigit() and 400 <= int(code) < 500}
         problem = self.resolve_serializer(ProblemSerializer, "response").ref
         for code in declared | problem_codes(operation):
-            response = {"description": f"{TITLES.get(code, 'Error')}. {WHEN.get(code, '')}".strip(),
-                        "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}}}
+            response = {
+                "description": f"{TITLES.get(code, 'Error')}. {WHEN.get(code, '')}".strip(),
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
+            }
             if code == 401:
-                response["headers"] = {"WWW-Authenticate": {
-                    "schema": {"type": "string"}, "required": True,
-                    "description": "The challenge: the scheme to authenticate with."}}
+                response["headers"] = {
+                    "WWW-Authenticate": {
+                        "schema": {"type": "string"},
+                        "required": True,
+                        "description": "The challenge: the scheme to authenticate with.",
+                    }
+                }
             responses[str(code)] = response
         operation["responses"] = dict(sorted(responses.items()))
         return operation

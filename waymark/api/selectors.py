@@ -15,8 +15,11 @@ def credential_for_token(token: str) -> ClientCredential | None:
     client_id, dot, secret = token.partition(".")
     if not dot or not client_id or not secret:
         return None
-    credential = (ClientCredential.objects.select_related("user")
-                  .filter(client_id=client_id, revoked_at__isnull=True).first())
+    credential = (
+        ClientCredential.objects.select_related("user")
+        .filter(client_id=client_id, revoked_at__isnull=True)
+        .first()
+    )
     if credential is None or not credential.user.is_active:
         return None
     if not hmac.compare_digest(credential.secret_hash, secret_hash(secret)):

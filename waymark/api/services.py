@@ -30,8 +30,12 @@ def credential_issue(*, actor, user, label: str, scopes) -> IssuedCredential:
     client_id = "wm_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(rules.SECRET_BYTES)
     credential = ClientCredential.objects.create(
-        client_id=client_id, secret_hash=secret_hash(secret), label=label.strip(), user=user,
-        scopes=sorted(set(scopes)), created_at=clock.now(),
+        client_id=client_id,
+        secret_hash=secret_hash(secret),
+        label=label.strip(),
+        user=user,
+        scopes=sorted(set(scopes)),
+        created_at=clock.now(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     return IssuedCredential(credential=credential, token=f"{client_id}.{secret}")

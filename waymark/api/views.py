@@ -10,20 +10,37 @@ from waymark.api import rules
 from waymark.api.permissions import ScopedPermission
 from waymark.api.schema import ProblemSerializer, WaymarkAutoSchema
 
-__all__ = ["CREATE_PROBLEMS", "IDEMPOTENCY_KEY", "READ_PROBLEMS", "ProblemSerializer", "WaymarkApiView", "problems"]
+__all__ = [
+    "CREATE_PROBLEMS",
+    "IDEMPOTENCY_KEY",
+    "READ_PROBLEMS",
+    "ProblemSerializer",
+    "WaymarkApiView",
+    "problems",
+]
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", location=OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=True,
     # What ``idempotency.idempotent_create`` accepts: surrounding spaces are ignored, so the key
     # needs one visible character, and at most IDEMPOTENCY_KEY_MAX_LENGTH.
-    type={"type": "string", "minLength": 1, "maxLength": rules.IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": r"\S"},
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": rules.IDEMPOTENCY_KEY_MAX_LENGTH,
+        "pattern": r"\S",
+    },
     description="A unique value per new request (a UUID). A repeat returns the first result.",
 )
 
 
 def problems(*codes: int) -> dict[int, OpenApiResponse]:
     """Problems a view answers beyond those ``WaymarkAutoSchema`` adds to every operation."""
-    return {code: OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details") for code in codes}
+    return {
+        code: OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details")
+        for code in codes
+    }
 
 
 READ_PROBLEMS = problems(401, 403, 404)

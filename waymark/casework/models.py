@@ -39,9 +39,13 @@ class Case(models.Model):
     formerly_mappa = models.BooleanField(default=False)
     computed_band = models.PositiveSmallIntegerField(choices=list(rules.BANDS.items()))
     computed_reason = models.CharField(max_length=300)
-    band_override = models.PositiveSmallIntegerField(null=True, blank=True, choices=list(rules.BANDS.items()))
+    band_override = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=list(rules.BANDS.items())
+    )
     band_override_reason = models.TextField(blank=True)
-    band_overridden_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    band_overridden_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     band_overridden_at = models.DateTimeField(null=True, blank=True)
     # Reporting state, kept in step by the outcome services.
     consecutive_missed = models.PositiveIntegerField(default=0)
@@ -55,8 +59,11 @@ class Case(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["status", "detained"]),
-            models.Index(fields=["out_of_contact_since"], name="case_out_of_contact",
-                         condition=Q(out_of_contact_since__isnull=False, absconder_since__isnull=True)),
+            models.Index(
+                fields=["out_of_contact_since"],
+                name="case_out_of_contact",
+                condition=Q(out_of_contact_since__isnull=False, absconder_since__isnull=True),
+            ),
             models.Index(fields=["next_review_due"]),
         ]
         permissions = [
@@ -88,7 +95,9 @@ class BandChange(models.Model):
     from_band = models.PositiveSmallIntegerField(null=True)
     to_band = models.PositiveSmallIntegerField()
     reason = models.TextField()
-    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField()
 
     class Meta:
@@ -109,23 +118,36 @@ class Referral(models.Model):
 
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="casework_referrals")
     referred_at = models.DateTimeField()
-    referred_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     criteria = models.JSONField(default=list, help_text="[[key, reason], ...] at referral")
     intake_due_on = models.DateField()
-    status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_CHECKS)
+    status = models.CharField(
+        max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_CHECKS
+    )
     outstanding_applications_checked = models.BooleanField(default=False)
     outstanding_applications = models.TextField(blank=True)
     band = models.PositiveSmallIntegerField(null=True, blank=True)
-    routed_to = models.ForeignKey(TEAM, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    routed_to = models.ForeignKey(
+        TEAM, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     routed_at = models.DateTimeField(null=True, blank=True)
-    routed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    routed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     not_accepted_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["intake_due_on", "pk"]
         indexes = [models.Index(fields=["status", "intake_due_on"])]
-        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(status="awaiting_checks"),
-                                               name="one_open_referral_per_person")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="awaiting_checks"),
+                name="one_open_referral_per_person",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -137,10 +159,18 @@ class PlaceKind(models.TextChoices):
 
 
 class ReportingRestriction(models.Model):
-    person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="reporting_restrictions")
-    centre = models.ForeignKey(TEAM, on_delete=models.PROTECT, related_name="reporting_restrictions",
-                               help_text="The reporting centre team that runs the events")
-    place_kind = models.CharField(max_length=20, choices=PlaceKind.choices, default=PlaceKind.REPORTING_CENTRE)
+    person = models.ForeignKey(
+        PERSON, on_delete=models.PROTECT, related_name="reporting_restrictions"
+    )
+    centre = models.ForeignKey(
+        TEAM,
+        on_delete=models.PROTECT,
+        related_name="reporting_restrictions",
+        help_text="The reporting centre team that runs the events",
+    )
+    place_kind = models.CharField(
+        max_length=20, choices=PlaceKind.choices, default=PlaceKind.REPORTING_CENTRE
+    )
     police_station = models.CharField(max_length=200, blank=True)
     frequency_days = models.PositiveSmallIntegerField(default=rules.DEFAULT_FREQUENCY_DAYS)
     frequency_reason = models.CharField(max_length=30, blank=True, choices=rules.LESS_OFTEN_REASONS)
@@ -150,7 +180,9 @@ class ReportingRestriction(models.Model):
     detain_on_reporting = models.BooleanField(default=False)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
-    set_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    set_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     set_at = models.DateTimeField()
     changed_at = models.DateTimeField(null=True, blank=True)
     change_summary = models.CharField(max_length=500, blank=True)
@@ -158,23 +190,38 @@ class ReportingRestriction(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
-        indexes = [models.Index(fields=["person", "ends_on"]), models.Index(fields=["centre", "ends_on"])]
-        constraints = [models.CheckConstraint(condition=Q(window_minutes__gt=0), name="restriction_window_positive"),
-                       models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                                              name="restriction_ends_after_start")]
+        indexes = [
+            models.Index(fields=["person", "ends_on"]),
+            models.Index(fields=["centre", "ends_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_minutes__gt=0), name="restriction_window_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="restriction_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Restriction {self.pk}"
 
     @property
     def place(self) -> str:
-        return self.police_station if self.place_kind == PlaceKind.POLICE_STATION else self.centre.name
+        return (
+            self.police_station if self.place_kind == PlaceKind.POLICE_STATION else self.centre.name
+        )
 
 
 class RestrictionChange(models.Model):
-    restriction = models.ForeignKey(ReportingRestriction, on_delete=models.CASCADE, related_name="changes")
+    restriction = models.ForeignKey(
+        ReportingRestriction, on_delete=models.CASCADE, related_name="changes"
+    )
     changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changes = models.JSONField(help_text="{field: [old, new]}")
     summary = models.CharField(max_length=500)
     reason = models.TextField()
@@ -195,8 +242,9 @@ class Outcome(models.TextChoices):
 
 class ReportingEvent(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="reporting_events")
-    restriction = models.ForeignKey(ReportingRestriction, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="events")
+    restriction = models.ForeignKey(
+        ReportingRestriction, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     centre = models.ForeignKey(TEAM, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     window_start = models.TimeField()
@@ -204,21 +252,37 @@ class ReportingEvent(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_reason = models.TextField(blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
-    outcome_recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome_recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rescheduled_to = models.DateField(null=True, blank=True)
-    chased_at = models.DateTimeField(null=True, blank=True, help_text="Past with no outcome: the centre was chased")
-    cancelled = models.BooleanField(default=False, help_text="Withdrawn by a change to the restriction")
+    chased_at = models.DateTimeField(
+        null=True, blank=True, help_text="Past with no outcome: the centre was chased"
+    )
+    cancelled = models.BooleanField(
+        default=False, help_text="Withdrawn by a change to the restriction"
+    )
 
     class Meta:
         ordering = ["due_on", "window_start", "pk"]
-        constraints = [models.UniqueConstraint(fields=["restriction", "due_on"], name="one_event_per_restriction_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restriction", "due_on"], name="one_event_per_restriction_day"
+            )
+        ]
         indexes = [
             models.Index(fields=["centre", "due_on"]),
             models.Index(fields=["person", "due_on"]),
-            models.Index(fields=["due_on"], name="event_outcome_missing",
-                         condition=Q(outcome="", cancelled=False)),
-            models.Index(fields=["centre", "due_on"], name="event_centre_outcome_missing",
-                         condition=Q(outcome="", cancelled=False)),
+            models.Index(
+                fields=["due_on"],
+                name="event_outcome_missing",
+                condition=Q(outcome="", cancelled=False),
+            ),
+            models.Index(
+                fields=["centre", "due_on"],
+                name="event_centre_outcome_missing",
+                condition=Q(outcome="", cancelled=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,16 +299,23 @@ class CommissionStatus(models.TextChoices):
 class Commission(models.Model):
     """The case owner asks the centre to use the next event for something (001 §5.6, §7.10)."""
 
-    person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="reporting_commissions")
+    person = models.ForeignKey(
+        PERSON, on_delete=models.PROTECT, related_name="reporting_commissions"
+    )
     kind = models.CharField(max_length=30, choices=rules.COMMISSION_KINDS)
     instructions = models.TextField()
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    event = models.ForeignKey(ReportingEvent, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="commissions")
-    status = models.CharField(max_length=20, choices=CommissionStatus.choices, default=CommissionStatus.REQUESTED)
+    event = models.ForeignKey(
+        ReportingEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="commissions"
+    )
+    status = models.CharField(
+        max_length=20, choices=CommissionStatus.choices, default=CommissionStatus.REQUESTED
+    )
     result = models.TextField(blank=True)
-    result_recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    result_recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     result_recorded_at = models.DateTimeField(null=True, blank=True)
     owner_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -266,10 +337,14 @@ class NonCompliance(models.Model):
     """Opened at once by a missed event (001 §7.26); its steps are the mandatory checklist."""
 
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="non_compliance")
-    event = models.OneToOneField(ReportingEvent, on_delete=models.PROTECT, related_name="non_compliance")
+    event = models.OneToOneField(
+        ReportingEvent, on_delete=models.PROTECT, related_name="non_compliance"
+    )
     band = models.PositiveSmallIntegerField()
     opened_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=NonComplianceStatus.choices, default=NonComplianceStatus.OPEN)
+    status = models.CharField(
+        max_length=20, choices=NonComplianceStatus.choices, default=NonComplianceStatus.OPEN
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -281,26 +356,35 @@ class NonCompliance(models.Model):
 
 
 class ContactStep(models.Model):
-    non_compliance = models.ForeignKey(NonCompliance, on_delete=models.CASCADE, related_name="steps")
+    non_compliance = models.ForeignKey(
+        NonCompliance, on_delete=models.CASCADE, related_name="steps"
+    )
     step = models.CharField(max_length=30, choices=rules.CONTACT_STEPS)
     due_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     result = models.TextField(blank=True)
     contact_made = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["non_compliance", "step"], name="one_step_of_each_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["non_compliance", "step"], name="one_step_of_each_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
 
 
 class AbsconderDeclaration(models.Model):
-    person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="absconder_declarations")
-    non_compliance = models.ForeignKey(NonCompliance, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="declarations")
+    person = models.ForeignKey(
+        PERSON, on_delete=models.PROTECT, related_name="absconder_declarations"
+    )
+    non_compliance = models.ForeignKey(
+        NonCompliance, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
     declared_at = models.DateTimeField()
     declared_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     steps_taken = models.JSONField(help_text="{step: {done_at, result}} at declaration")
@@ -318,10 +402,17 @@ class AbsconderDeclaration(models.Model):
 
 class TraceReferral(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="trace_referrals")
-    declaration = models.ForeignKey(AbsconderDeclaration, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="trace_referrals")
+    declaration = models.ForeignKey(
+        AbsconderDeclaration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trace_referrals",
+    )
     referred_at = models.DateTimeField()
-    referred_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     priority = models.IntegerField()
     priority_reason = models.CharField(max_length=300)
     outcome = models.CharField(max_length=30, blank=True, choices=rules.TRACE_OUTCOMES)
@@ -342,7 +433,6 @@ class TraceReferral(models.Model):
         return None
 
 
-
 class Reoffence(models.Model):
     """A new offence by a non-detained person (001 §7.37), with the release address type at the time."""
 
@@ -350,7 +440,9 @@ class Reoffence(models.Model):
     offence = models.CharField(max_length=300)
     offence_on = models.DateField()
     no_fixed_abode_at_time = models.BooleanField()
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -364,15 +456,26 @@ class CaseReview(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="case_reviews")
     due_on = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    completed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     summary = models.TextField(blank=True)
     next_action = models.TextField(blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
-        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(completed_at__isnull=True),
-                                               name="one_open_case_review")]
-        indexes = [models.Index(fields=["due_on"], name="case_review_open", condition=Q(completed_at__isnull=True))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(completed_at__isnull=True),
+                name="one_open_case_review",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"], name="case_review_open", condition=Q(completed_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -388,12 +491,19 @@ class CasePreparation(models.Model):
     initial_done_on = models.DateField(null=True, blank=True)
     finalise_due_on = models.DateField()
     finalised_on = models.DateField(null=True, blank=True)
-    senior = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    senior = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_on", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(finalised_on__isnull=True),
-                                               name="one_open_case_preparation")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(finalised_on__isnull=True),
+                name="one_open_case_preparation",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -403,24 +513,35 @@ class CasePreparation(models.Model):
         return (self.finalised_on - self.started_on).days if self.finalised_on else None
 
 
-
 class Barrier(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="removal_barriers")
     barrier_type = models.CharField(max_length=30, choices=rules.BARRIER_TYPES)
     detail = models.TextField(blank=True)
     started_on = models.DateField()
-    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     blocks_removal = models.BooleanField(default=True)
     cleared_on = models.DateField(null=True, blank=True)
-    cleared_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cleared_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     cleared_note = models.TextField(blank=True)
-    reopened_by_removal = models.ForeignKey("RemovalDirection", null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="reopened_barriers")
+    reopened_by_removal = models.ForeignKey(
+        "RemovalDirection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reopened_barriers",
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["cleared_on", "-started_on", "-pk"]
-        indexes = [models.Index(fields=["person", "cleared_on"]), models.Index(fields=["barrier_type", "cleared_on"])]
+        indexes = [
+            models.Index(fields=["person", "cleared_on"]),
+            models.Index(fields=["barrier_type", "cleared_on"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_barrier_type_display()} (from {self.started_on})"
@@ -450,7 +571,9 @@ class RedNotice(models.Model):
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="red_notices")
     served_on = models.DateField()
     grounds_considered = models.JSONField(default=list)
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -466,13 +589,26 @@ class FurtherSubmission(models.Model):
     grounds = models.JSONField(default=list)
     summary = models.TextField()
     decision_due_on = models.DateField()
-    already_considered = models.JSONField(default=list, help_text="Grounds already considered under a RED.0004")
-    barrier = models.OneToOneField(Barrier, null=True, blank=True, on_delete=models.PROTECT, related_name="submission")
+    already_considered = models.JSONField(
+        default=list, help_text="Grounds already considered under a RED.0004"
+    )
+    barrier = models.OneToOneField(
+        Barrier, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
     decided_on = models.DateField(null=True, blank=True)
-    decision = models.CharField(max_length=30, blank=True, choices=[
-        ("rejected", "Rejected: no fresh claim"), ("dismissed_red", "Dismissed: grounds already considered (RED.0004)"),
-        ("fresh_claim", "Accepted as a fresh claim"), ("granted", "Leave granted")])
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=[
+            ("rejected", "Rejected: no fresh claim"),
+            ("dismissed_red", "Dismissed: grounds already considered (RED.0004)"),
+            ("fresh_claim", "Accepted as a fresh claim"),
+            ("granted", "Leave granted"),
+        ],
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -506,22 +642,41 @@ class RemovalDirection(models.Model):
     route = models.CharField(max_length=30, choices=rules.REMOVAL_ROUTES)
     planned_for = models.DateField()
     flight = models.CharField(max_length=40, blank=True)
-    charter = models.ForeignKey(Charter, null=True, blank=True, on_delete=models.PROTECT, related_name="manifest")
+    charter = models.ForeignKey(
+        Charter, null=True, blank=True, on_delete=models.PROTECT, related_name="manifest"
+    )
     escorts = models.PositiveSmallIntegerField(default=0)
-    set_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    set_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     set_at = models.DateTimeField()
-    override_reason = models.TextField(blank=True, help_text="Why directions were set despite an open barrier")
-    status = models.CharField(max_length=20, choices=RemovalStatus.choices, default=RemovalStatus.PLANNED)
-    failure_reason = models.CharField(max_length=30, blank=True, choices=_choices(rules.FAILURE_REASONS))
+    override_reason = models.TextField(
+        blank=True, help_text="Why directions were set despite an open barrier"
+    )
+    status = models.CharField(
+        max_length=20, choices=RemovalStatus.choices, default=RemovalStatus.PLANNED
+    )
+    failure_reason = models.CharField(
+        max_length=30, blank=True, choices=_choices(rules.FAILURE_REASONS)
+    )
     outcome_note = models.TextField(blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
-    outcome_recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome_recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-planned_for", "-pk"]
-        indexes = [models.Index(fields=["status", "planned_for"]), models.Index(fields=["person", "status"])]
-        constraints = [models.CheckConstraint(
-            condition=~Q(status="failed") | ~Q(failure_reason=""), name="failed_removal_has_reason")]
+        indexes = [
+            models.Index(fields=["status", "planned_for"]),
+            models.Index(fields=["person", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="failed_removal_has_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -538,28 +693,48 @@ class DetentionRequest(models.Model):
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     grounds = models.TextField()
-    decision = models.CharField(max_length=20, choices=GatekeepingDecision.choices, default=GatekeepingDecision.PENDING)
-    rejection_reason = models.CharField(max_length=30, blank=True, choices=rules.GATEKEEPING_REJECTION_REASONS)
+    decision = models.CharField(
+        max_length=20, choices=GatekeepingDecision.choices, default=GatekeepingDecision.PENDING
+    )
+    rejection_reason = models.CharField(
+        max_length=30, blank=True, choices=rules.GATEKEEPING_REJECTION_REASONS
+    )
     decision_note = models.TextField(blank=True)
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
-        constraints = [models.CheckConstraint(
-            condition=~Q(decision="rejected") | ~Q(rejection_reason=""), name="rejection_has_reason")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="rejected") | ~Q(rejection_reason=""),
+                name="rejection_has_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
 
 
 class VoluntaryReturnOffer(models.Model):
-    person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="voluntary_return_offers")
+    person = models.ForeignKey(
+        PERSON, on_delete=models.PROTECT, related_name="voluntary_return_offers"
+    )
     option = models.CharField(max_length=30, choices=rules.VOLUNTARY_RETURN_OPTIONS)
     offered_at = models.DateTimeField()
-    offered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    context = models.CharField(max_length=20, choices=[("reporting", "At a reporting event"),
-                                                       ("visit", "On a visit"), ("other", "Other")])
+    offered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    context = models.CharField(
+        max_length=20,
+        choices=[
+            ("reporting", "At a reporting event"),
+            ("visit", "On a visit"),
+            ("other", "Other"),
+        ],
+    )
     outcome = models.CharField(max_length=20, choices=rules.VOLUNTARY_RETURN_OUTCOMES)
     departed_on = models.DateField(null=True, blank=True)
 

@@ -32,14 +32,26 @@ AGGREGATE_MAX_SENTENCES = 3
 PERSISTENT_OFFENDER_CONVICTIONS_DEFAULT = 3
 # Offences below the threshold may be referred when they fall in these categories (001 §6.34).
 DISCRETIONARY_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "violence": ("assault", "wounding", "grievous bodily harm", "robbery", "affray", "manslaughter",
-                 "murder", "offensive weapon"),
+    "violence": (
+        "assault",
+        "wounding",
+        "grievous bodily harm",
+        "robbery",
+        "affray",
+        "manslaughter",
+        "murder",
+        "offensive weapon",
+    ),
     "sexual": ("sexual", "rape", "indecent"),
     "children": ("child", "children", "indecent images"),
     "serious_drugs": ("class a", "supply", "production", "importation"),
 }
-DISCRETIONARY_LABELS = {"violence": "Violence", "sexual": "Sexual offending",
-                        "children": "Offences against children", "serious_drugs": "Serious drugs offences"}
+DISCRETIONARY_LABELS = {
+    "violence": "Violence",
+    "sexual": "Sexual offending",
+    "children": "Offences against children",
+    "serious_drugs": "Serious drugs offences",
+}
 # Serious harm: the person's assessed harm (000 §1.7 "caused serious harm").
 SERIOUS_HARM_LEVELS = ("high", "very_high")
 
@@ -50,16 +62,26 @@ DECISION_OVERDUE_MONTHS = 12
 
 # Banding (001 §6.3, Figure 2).
 BAND_1_SENTENCE_OVER_YEARS = 5
-BANDS = {1: "Band 1 (highest risk)", 2: "Band 2 (lower risk)", 3: "Band 3 (lowest risk, possibly removable)",
-         4: "Band 4 (lowest risk, not removable)"}
+BANDS = {
+    1: "Band 1 (highest risk)",
+    2: "Band 2 (lower risk)",
+    3: "Band 3 (lowest risk, possibly removable)",
+    4: "Band 4 (lowest risk, not removable)",
+}
 # 001 §6.4, §6.35-6.38: bands 1-2 to one team, 3-4 to another. Team slugs are configuration.
-ROUTING_DEFAULT = {1: "criminal-casework-liverpool", 2: "criminal-casework-liverpool",
-                   3: "criminal-casework-leeds", 4: "criminal-casework-leeds"}
+ROUTING_DEFAULT = {
+    1: "criminal-casework-liverpool",
+    2: "criminal-casework-liverpool",
+    3: "criminal-casework-leeds",
+    4: "criminal-casework-leeds",
+}
 CRIMINAL_CASEWORK_UNIT = "Criminal casework"
 
 
 def persistent_offender_convictions() -> int:
-    return int(_configured("PERSISTENT_OFFENDER_CONVICTIONS", PERSISTENT_OFFENDER_CONVICTIONS_DEFAULT))
+    return int(
+        _configured("PERSISTENT_OFFENDER_CONVICTIONS", PERSISTENT_OFFENDER_CONVICTIONS_DEFAULT)
+    )
 
 
 def routing() -> dict[int, str]:
@@ -72,7 +94,10 @@ def sentence_at_least_12_months(days: int | None) -> bool:
 
 
 def sentence_over_5_years(days: int | None) -> bool:
-    return days is not None and days > 365 * BAND_1_SENTENCE_OVER_YEARS + BAND_1_SENTENCE_OVER_YEARS // 4
+    return (
+        days is not None
+        and days > 365 * BAND_1_SENTENCE_OVER_YEARS + BAND_1_SENTENCE_OVER_YEARS // 4
+    )
 
 
 @dataclass(frozen=True)
@@ -95,16 +120,27 @@ def referral_criteria(sentences: Iterable[Sentence], *, harm_level: str) -> list
     custodial = [s for s in items if s.custodial and s.days]
     single = [s for s in custodial if sentence_at_least_12_months(s.days)]
     if single:
-        met.append(("sentence_12_months", f"Sentenced to {single[-1].days} days ({single[-1].offence or 'offence'}) — "
-                                          f"{REFERRAL_SENTENCE_MONTHS} months or more"))
+        met.append(
+            (
+                "sentence_12_months",
+                f"Sentenced to {single[-1].days} days ({single[-1].offence or 'offence'}) — "
+                f"{REFERRAL_SENTENCE_MONTHS} months or more",
+            )
+        )
     else:
         for i in range(len(custodial)):
             window_end = custodial[i].convicted_on + relativedelta(years=AGGREGATE_WINDOW_YEARS)
-            group = [s for s in custodial[i:] if s.convicted_on <= window_end][:AGGREGATE_MAX_SENTENCES]
+            group = [s for s in custodial[i:] if s.convicted_on <= window_end][
+                :AGGREGATE_MAX_SENTENCES
+            ]
             if len(group) >= 2 and sentence_at_least_12_months(sum(s.days or 0 for s in group)):
-                met.append(("aggregate_5_years",
-                            f"{len(group)} sentences adding up to {sum(s.days or 0 for s in group)} days within "
-                            f"{AGGREGATE_WINDOW_YEARS} years"))
+                met.append(
+                    (
+                        "aggregate_5_years",
+                        f"{len(group)} sentences adding up to {sum(s.days or 0 for s in group)} days within "
+                        f"{AGGREGATE_WINDOW_YEARS} years",
+                    )
+                )
                 break
     if harm_level in SERIOUS_HARM_LEVELS:
         met.append(("serious_harm", f"Assessed harm is {harm_level.replace('_', ' ')}"))
@@ -112,17 +148,33 @@ def referral_criteria(sentences: Iterable[Sentence], *, harm_level: str) -> list
         window_end = items[i].convicted_on + relativedelta(years=AGGREGATE_WINDOW_YEARS)
         within = [s for s in items[i:] if s.convicted_on <= window_end]
         if len(within) >= persistent_offender_convictions():
-            met.append(("persistent_offender", f"{len(within)} convictions within {AGGREGATE_WINDOW_YEARS} years"))
+            met.append(
+                (
+                    "persistent_offender",
+                    f"{len(within)} convictions within {AGGREGATE_WINDOW_YEARS} years",
+                )
+            )
             break
     categories = sorted({c for s in items for c in discretionary_categories(s.offence)})
     if categories and not met:
-        met.append(("discretionary", "Below the threshold but may be referred: "
-                                     + ", ".join(DISCRETIONARY_LABELS[c].lower() for c in categories)))
+        met.append(
+            (
+                "discretionary",
+                "Below the threshold but may be referred: "
+                + ", ".join(DISCRETIONARY_LABELS[c].lower() for c in categories),
+            )
+        )
     return met
 
 
-def band_for(*, mappa_level: int | None, formerly_mappa: bool, harm_level: str, longest_sentence_days: int | None,
-             removable: bool) -> tuple[int, str]:
+def band_for(
+    *,
+    mappa_level: int | None,
+    formerly_mappa: bool,
+    harm_level: str,
+    longest_sentence_days: int | None,
+    removable: bool,
+) -> tuple[int, str]:
     """The band and the reason for it (001 §6.3, Figure 2)."""
     if mappa_level in (2, 3):
         return 1, f"MAPPA level {mappa_level}"
@@ -146,10 +198,19 @@ NOT_REMOVABLE_BARRIERS = ("no_travel_document", "medical")
 # --- §2 Reporting ---------------------------------------------------------------------------------------
 # 001 §6.64-6.65: weekly by default for this cohort; less often only with a recorded reason.
 DEFAULT_FREQUENCY_DAYS = 7
-FREQUENCY_CHOICES = [(1, "Daily"), (3, "Every 3 days"), (7, "Weekly"), (14, "Every 2 weeks"), (28, "Every 4 weeks"),
-                     (91, "Every 3 months")]
-LESS_OFTEN_REASONS = [("history_of_compliance", "A history of compliance"), ("low_harm", "Low harm"),
-                      ("removal_not_imminent", "Low likelihood of removal soon")]
+FREQUENCY_CHOICES = [
+    (1, "Daily"),
+    (3, "Every 3 days"),
+    (7, "Weekly"),
+    (14, "Every 2 weeks"),
+    (28, "Every 4 weeks"),
+    (91, "Every 3 months"),
+]
+LESS_OFTEN_REASONS = [
+    ("history_of_compliance", "A history of compliance"),
+    ("low_harm", "Low harm"),
+    ("removal_not_imminent", "Low likelihood of removal soon"),
+]
 # 001 §6.66: a one-hour window by default; longer only with a reason; a window over the configured
 # limit cannot be combined with "detain on reporting".
 DEFAULT_WINDOW_MINUTES = 60
@@ -171,16 +232,28 @@ def event_horizon_days() -> int:
     return int(_configured("EVENT_HORIZON_DAYS", EVENT_HORIZON_DAYS_DEFAULT))
 
 
-def restriction_problems(*, frequency_days: int, frequency_reason: str, window_start: time | None,
-                         window_minutes: int | None, window_reason: str, detain_on_reporting: bool,
-                         starts_on: date | None, ends_on: date | None) -> dict[str, str]:
+def restriction_problems(
+    *,
+    frequency_days: int,
+    frequency_reason: str,
+    window_start: time | None,
+    window_minutes: int | None,
+    window_reason: str,
+    detain_on_reporting: bool,
+    starts_on: date | None,
+    ends_on: date | None,
+) -> dict[str, str]:
     """Every reason a restriction cannot be set, by field. Empty: it may be set."""
     problems: dict[str, str] = {}
     if frequency_days not in dict(FREQUENCY_CHOICES):
         problems["frequency_days"] = "Select how often the person reports"
-    elif frequency_days > DEFAULT_FREQUENCY_DAYS and frequency_reason not in dict(LESS_OFTEN_REASONS):
-        problems["frequency_reason"] = ("Reporting less often than weekly needs a reason: a history of compliance, "
-                                        "low harm, or low likelihood of removal soon")
+    elif frequency_days > DEFAULT_FREQUENCY_DAYS and frequency_reason not in dict(
+        LESS_OFTEN_REASONS
+    ):
+        problems["frequency_reason"] = (
+            "Reporting less often than weekly needs a reason: a history of compliance, "
+            "low harm, or low likelihood of removal soon"
+        )
     if window_start is None:
         problems["window_start"] = "Enter the time the reporting window opens"
     if not window_minutes or window_minutes <= 0:
@@ -188,14 +261,22 @@ def restriction_problems(*, frequency_days: int, frequency_reason: str, window_s
     elif window_start is not None:
         opens = datetime.combine(date(2000, 1, 1), window_start)
         closes = opens + timedelta(minutes=window_minutes)
-        if window_start < CENTRE_OPENS or closes > datetime.combine(date(2000, 1, 1), CENTRE_CLOSES):
-            problems["window_minutes"] = (f"The window {window_start:%H:%M} to {closes:%H:%M} is outside the centre's "
-                                          f"opening hours ({CENTRE_OPENS:%H:%M} to {CENTRE_CLOSES:%H:%M})")
+        if window_start < CENTRE_OPENS or closes > datetime.combine(
+            date(2000, 1, 1), CENTRE_CLOSES
+        ):
+            problems["window_minutes"] = (
+                f"The window {window_start:%H:%M} to {closes:%H:%M} is outside the centre's "
+                f"opening hours ({CENTRE_OPENS:%H:%M} to {CENTRE_CLOSES:%H:%M})"
+            )
         elif window_minutes > DEFAULT_WINDOW_MINUTES and not (window_reason or "").strip():
-            problems["window_reason"] = (f"A window longer than {DEFAULT_WINDOW_MINUTES} minutes needs a reason")
+            problems["window_reason"] = (
+                f"A window longer than {DEFAULT_WINDOW_MINUTES} minutes needs a reason"
+            )
         if window_minutes > detain_window_limit_minutes() and detain_on_reporting:
-            problems["detain_on_reporting"] = (f"A window over {detain_window_limit_minutes()} minutes cannot be combined "
-                                               "with detention on reporting")
+            problems["detain_on_reporting"] = (
+                f"A window over {detain_window_limit_minutes()} minutes cannot be combined "
+                "with detention on reporting"
+            )
     if starts_on is None:
         problems["starts_on"] = "Enter the date reporting starts"
     elif ends_on is not None and ends_on < starts_on:
@@ -203,7 +284,9 @@ def restriction_problems(*, frequency_days: int, frequency_reason: str, window_s
     return problems
 
 
-def event_days(*, starts_on: date, ends_on: date | None, frequency_days: int, first: date, last: date) -> list[date]:
+def event_days(
+    *, starts_on: date, ends_on: date | None, frequency_days: int, first: date, last: date
+) -> list[date]:
     """The reporting days of a restriction between ``first`` and ``last`` inclusive: every
     ``frequency_days`` from the start date."""
     if ends_on is not None:
@@ -248,7 +331,10 @@ ABSCONDER_DECISION_LIMIT_DAYS_DEFAULT = {1: 7, 2: 14, 3: 21, 4: 28}
 
 
 def contact_step_hours() -> dict[int, dict[str, int]]:
-    return {int(k): dict(v) for k, v in _configured("CONTACT_STEP_HOURS", CONTACT_STEP_HOURS_DEFAULT).items()}
+    return {
+        int(k): dict(v)
+        for k, v in _configured("CONTACT_STEP_HOURS", CONTACT_STEP_HOURS_DEFAULT).items()
+    }
 
 
 def contact_step_deadlines(band: int, missed_at: datetime) -> dict[str, datetime]:
@@ -257,14 +343,24 @@ def contact_step_deadlines(band: int, missed_at: datetime) -> dict[str, datetime
 
 
 def absconder_limit_days(band: int) -> int:
-    return int({int(k): v for k, v in _configured("ABSCONDER_DECISION_LIMIT_DAYS",
-                                                   ABSCONDER_DECISION_LIMIT_DAYS_DEFAULT).items()}[band])
+    return int(
+        {
+            int(k): v
+            for k, v in _configured(
+                "ABSCONDER_DECISION_LIMIT_DAYS", ABSCONDER_DECISION_LIMIT_DAYS_DEFAULT
+            ).items()
+        }[band]
+    )
 
 
-def absconder_declaration_problems(*, steps_done: dict[str, Any], whereabouts_unknown: bool) -> list[str]:
+def absconder_declaration_problems(
+    *, steps_done: dict[str, Any], whereabouts_unknown: bool
+) -> list[str]:
     """001 §7.23: an absconder is someone whose whereabouts are unknown and for whom all mandatory
     procedures to re-establish contact have failed."""
-    problems = [f"{label} has not been recorded" for key, label in CONTACT_STEPS if not steps_done.get(key)]
+    problems = [
+        f"{label} has not been recorded" for key, label in CONTACT_STEPS if not steps_done.get(key)
+    ]
     if not whereabouts_unknown:
         problems.append("Confirm that the person's whereabouts are unknown")
     return problems
@@ -276,12 +372,17 @@ HARM_WEIGHT = {"very_high": 4, "high": 3, "medium": 2, "low": 1, "not_assessed":
 def trace_priority(*, harm_level: str, band: int, removable: bool) -> tuple[int, str]:
     """001 §7.28: prioritised by risk and how likely removal is if located. Higher first."""
     score = HARM_WEIGHT.get(harm_level, 2) * 10 + (5 - band) * 3 + (10 if removable else 0)
-    return score, (f"Harm {harm_level.replace('_', ' ')}, band {band}, "
-                   + ("removable if located" if removable else "removal not currently possible"))
+    return score, (
+        f"Harm {harm_level.replace('_', ' ')}, band {band}, "
+        + ("removable if located" if removable else "removal not currently possible")
+    )
 
 
-TRACE_OUTCOMES = [("located_detained", "Located: detained"), ("located_reporting", "Located: resumed reporting"),
-                  ("not_located", "Not located")]
+TRACE_OUTCOMES = [
+    ("located_detained", "Located: detained"),
+    ("located_reporting", "Located: resumed reporting"),
+    ("not_located", "Not located"),
+]
 
 
 # --- §4 Case progression ------------------------------------------------------------------------------------
@@ -313,28 +414,45 @@ BARRIER_TYPES = [
     ("modern_slavery", "Modern-slavery referral"),
     ("other", "Other"),
 ]
-ETD_STATUSES = [("not_started", "Not started"), ("interview_requested", "Interview requested"),
-                ("submitted", "Submitted to the embassy"), ("agreed", "Agreed"), ("issued", "Issued"),
-                ("refused", "Refused")]
+ETD_STATUSES = [
+    ("not_started", "Not started"),
+    ("interview_requested", "Interview requested"),
+    ("submitted", "Submitted to the embassy"),
+    ("agreed", "Agreed"),
+    ("issued", "Issued"),
+    ("refused", "Refused"),
+]
 # Grounds a further submission or a RED.0004 notice may cover (001 §7.14).
-GROUNDS = [("protection", "Asylum or humanitarian protection"), ("article_8", "Family and private life (Article 8)"),
-           ("article_3_medical", "Medical (Article 3)"), ("modern_slavery", "Modern slavery"),
-           ("statelessness", "Statelessness"), ("other", "Other")]
+GROUNDS = [
+    ("protection", "Asylum or humanitarian protection"),
+    ("article_8", "Family and private life (Article 8)"),
+    ("article_3_medical", "Medical (Article 3)"),
+    ("modern_slavery", "Modern slavery"),
+    ("statelessness", "Statelessness"),
+    ("other", "Other"),
+]
 # Overriding a blocking barrier to set removal directions (brief "bad input").
 BARRIER_OVERRIDE_GRADE = Grade.SEO
 
 
 # --- §5 Removals ----------------------------------------------------------------------------------------------
 REMOVAL_ROUTES = [
-    ("deportation", "Deportation"), ("administrative_removal", "Administrative removal"),
-    ("voluntary_departure", "Voluntary departure"), ("frs", "Facilitated Returns Scheme (FRS)"),
-    ("ers", "Early Removals Scheme (ERS)"), ("ters", "Tariff Expired Removal Scheme (TERS)"),
+    ("deportation", "Deportation"),
+    ("administrative_removal", "Administrative removal"),
+    ("voluntary_departure", "Voluntary departure"),
+    ("frs", "Facilitated Returns Scheme (FRS)"),
+    ("ers", "Early Removals Scheme (ERS)"),
+    ("ters", "Tariff Expired Removal Scheme (TERS)"),
 ]
 # 001 Figure 8 and the brief's fixed list; each failure re-opens the barrier named here (or none).
 FAILURE_REASONS = [
     ("fresh_asylum_claim", "Fresh asylum claim after removal directions set", "asylum_claim"),
     ("judicial_review", "Judicial review lodged after directions set", "judicial_review"),
-    ("further_representations", "Further representations received; removal deferred", "further_submissions"),
+    (
+        "further_representations",
+        "Further representations received; removal deferred",
+        "further_submissions",
+    ),
     ("not_encountered", "Not encountered on the enforcement visit", None),
     ("no_visit_resources", "No enforcement visit for lack of resources", None),
     ("medical", "Medical", "medical"),
@@ -354,10 +472,17 @@ GATEKEEPING_REJECTION_REASONS = [
     ("alternative_available", "A less restrictive alternative is available"),
     ("other", "Other"),
 ]
-VOLUNTARY_RETURN_OPTIONS = [("voluntary_departure", "Voluntary departure"), ("frs", "Facilitated Returns Scheme"),
-                            ("assisted_return", "Assisted voluntary return")]
-VOLUNTARY_RETURN_OUTCOMES = [("declined", "Declined"), ("considering", "Considering"), ("referred", "Referred"),
-                             ("departed", "Departed")]
+VOLUNTARY_RETURN_OPTIONS = [
+    ("voluntary_departure", "Voluntary departure"),
+    ("frs", "Facilitated Returns Scheme"),
+    ("assisted_return", "Assisted voluntary return"),
+]
+VOLUNTARY_RETURN_OUTCOMES = [
+    ("declined", "Declined"),
+    ("considering", "Considering"),
+    ("referred", "Referred"),
+    ("departed", "Departed"),
+]
 
 # --- §6 Management information ---------------------------------------------------------------------------------
 # 001 Figure 6: years run 1 April to 31 March.
@@ -365,7 +490,8 @@ FINANCIAL_YEAR_START_MONTH = 4
 REPORTING_POPULATION_DEFINITION = (
     "Open criminal-casework cases, not detained, with a reporting restriction in force today, "
     "who are not currently declared absconders. One definition, used on every page "
-    "(001 §3.8-3.10 found four different totals).")
+    "(001 §3.8-3.10 found four different totals)."
+)
 
 
 def financial_year(day: date) -> str:

@@ -20,7 +20,9 @@ urlpatterns = [
     path("people/<int:pk>/band/", views.band_override, name="band-override"),
     path("people/<int:pk>/refer/", views.refer, name="refer"),
     path("people/<int:pk>/detention/", views.detention_new, name="detention-new"),
-    path("people/<int:pk>/voluntary-return/", views.voluntary_return_new, name="voluntary-return-new"),
+    path(
+        "people/<int:pk>/voluntary-return/", views.voluntary_return_new, name="voluntary-return-new"
+    ),
     path("people/<int:pk>/directions/", views.directions_new, name="directions-new"),
     path("restrictions/<int:pk>/", views.restriction_edit, name="restriction-edit"),
     path("steps/<int:pk>/", views.contact_step, name="contact-step"),

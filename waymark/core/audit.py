@@ -38,7 +38,9 @@ class RequestLedger:
     loaded: set[int] = field(default_factory=set)
 
 
-_ledger: contextvars.ContextVar[RequestLedger | None] = contextvars.ContextVar("waymark_ledger", default=None)
+_ledger: contextvars.ContextVar[RequestLedger | None] = contextvars.ContextVar(
+    "waymark_ledger", default=None
+)
 
 
 def ledger_open() -> tuple[RequestLedger, contextvars.Token]:
@@ -179,11 +181,20 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
                 raise ValueError(f"Unknown audit action {entry['action']!r}")
             target_id = entry.get("target_id", "")
             event = AuditEvent(
-                occurred_at=now, actor=user, actor_label=label, channel=acting.channel,
-                action=entry["action"], verb=entry["verb"], target_type=entry.get("target_type", ""),
-                target_id=str(target_id) if target_id != "" else "", person_id=entry.get("person_id"),
-                payload=_json_safe(entry.get("payload") or {}), recipient=entry.get("recipient", ""),
-                purpose=entry.get("purpose", ""), request_id=acting.request_id, previous_hash=previous,
+                occurred_at=now,
+                actor=user,
+                actor_label=label,
+                channel=acting.channel,
+                action=entry["action"],
+                verb=entry["verb"],
+                target_type=entry.get("target_type", ""),
+                target_id=str(target_id) if target_id != "" else "",
+                person_id=entry.get("person_id"),
+                payload=_json_safe(entry.get("payload") or {}),
+                recipient=entry.get("recipient", ""),
+                purpose=entry.get("purpose", ""),
+                request_id=acting.request_id,
+                previous_hash=previous,
             )
             event.entry_hash = compute_hash(previous, event)
             previous = event.entry_hash
@@ -211,17 +222,23 @@ def audit_verify(batch_size: int = 5000) -> VerifyResult:
     checked = 0
     last_sequence = 0
     while True:
-        rows = list(AuditEvent.objects.filter(sequence__gt=last_sequence).order_by("sequence")[:batch_size])
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=last_sequence).order_by("sequence")[:batch_size]
+        )
         if not rows:
             return VerifyResult(checked, None, "")
         for event in rows:
             if event.previous_hash != previous:
                 return VerifyResult(
-                    checked, event.sequence, "previous_hash does not match the entry before it "
-                    "(an entry was removed or inserted)"
+                    checked,
+                    event.sequence,
+                    "previous_hash does not match the entry before it "
+                    "(an entry was removed or inserted)",
                 )
             if compute_hash(previous, event) != event.entry_hash:
-                return VerifyResult(checked, event.sequence, "content does not match its hash (altered)")
+                return VerifyResult(
+                    checked, event.sequence, "content does not match its hash (altered)"
+                )
             previous = event.entry_hash
             checked += 1
             last_sequence = event.sequence

@@ -17,7 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 
 LONDON = ZoneInfo("Europe/London")
-_frozen: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("waymark_frozen", default=None)
+_frozen: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "waymark_frozen", default=None
+)
 
 
 def _from_settings() -> datetime | None:

@@ -20,7 +20,8 @@ class ActingContext:
 
 
 _current: contextvars.ContextVar[ActingContext] = contextvars.ContextVar(
-    "waymark_acting", default=ActingContext()  # noqa: B039 - frozen dataclass, immutable
+    "waymark_acting",
+    default=ActingContext(),  # noqa: B039 - frozen dataclass, immutable
 )
 
 

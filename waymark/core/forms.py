@@ -49,11 +49,20 @@ class GovUKDateField(forms.MultiValueField):
         self.allow_future = allow_future
         self.label_text = label
         # Sub-fields are optional so that compress() names the missing part ("must include a month").
-        fields = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        fields = (
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+        )
         # Django's MultiValueField says "This field is required." when all three boxes are empty;
         # the Design System says "Enter <label>".
-        kwargs["error_messages"] = {"required": f"Enter {label.lower()}", **kwargs.get("error_messages", {})}
-        super().__init__(fields=fields, required=required, require_all_fields=False, label=label, **kwargs)
+        kwargs["error_messages"] = {
+            "required": f"Enter {label.lower()}",
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(
+            fields=fields, required=required, require_all_fields=False, label=label, **kwargs
+        )
 
     def compress(self, data_list):
         if not data_list or not any(data_list):

@@ -73,7 +73,11 @@ def form_errors(form) -> list[dict[str, str]]:
         return []
     items = []
     for name, errors in form.errors.items():
-        href = f"#{form[name].id_for_label}" if name != "__all__" and name in form.fields else "#main-content"
+        href = (
+            f"#{form[name].id_for_label}"
+            if name != "__all__" and name in form.fields
+            else "#main-content"
+        )
         if name != "__all__" and name in form.fields:
             widget = form.fields[name].widget
             subwidgets = getattr(widget, "widgets", None)
@@ -112,8 +116,13 @@ def environment(**options) -> Environment:
             *[
                 PackageLoader(app, "jinja2")
                 for app in [
-                    "waymark.core", "waymark.accounts", "waymark.people", "waymark.work",
-                    "waymark.correspondence", "waymark.documents", "waymark.api",
+                    "waymark.core",
+                    "waymark.accounts",
+                    "waymark.people",
+                    "waymark.work",
+                    "waymark.correspondence",
+                    "waymark.documents",
+                    "waymark.api",
                     *getattr(settings, "WAYMARK_MODULE_APPS", []),
                 ]
                 if _has_jinja_dir(app)
@@ -140,7 +149,9 @@ def environment(**options) -> Environment:
             "guidance_for_step": guidance_for_step,
         }
     )
-    env.filters.update({"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time})
+    env.filters.update(
+        {"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time}
+    )
     return env
 
 

@@ -48,7 +48,11 @@ _UNLOGGED_PARAMETERS = re.compile(
 def _person_loaded(sender, instance, **kwargs) -> None:
     """Pages that note nobody still name the people whose records they loaded (capped)."""
     ledger = audit.current_ledger()
-    if ledger is not None and instance.pk is not None and len(ledger.loaded) < audit.NOTED_PEOPLE_LIMIT:
+    if (
+        ledger is not None
+        and instance.pk is not None
+        and len(ledger.loaded) < audit.NOTED_PEOPLE_LIMIT
+    ):
         ledger.loaded.add(instance.pk)
 
 
@@ -90,8 +94,12 @@ class PersonalDataMiddleware:
             audit.ledger_close(token)
         match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
-        if (match is None or user is None or not getattr(user, "is_authenticated", False)
-                or carries_no_personal_data(match.func)):
+        if (
+            match is None
+            or user is None
+            or not getattr(user, "is_authenticated", False)
+            or carries_no_personal_data(match.func)
+        ):
             return response
         patch_cache_control(response, no_store=True, private=True)
         if request.method == "GET" and 200 <= response.status_code < 300 and not ledger.consulted:
@@ -100,21 +108,31 @@ class PersonalDataMiddleware:
 
     @staticmethod
     def _record(request, match, user, ledger: audit.RequestLedger) -> None:
-        query = {key: ("(not logged)" if _UNLOGGED_PARAMETERS.search(key) else value[:200])
-                 for key, value in request.GET.items()}
+        query = {
+            key: ("(not logged)" if _UNLOGGED_PARAMETERS.search(key) else value[:200])
+            for key, value in request.GET.items()
+        }
         people = sorted(ledger.people)
-        payload = {"route": match.view_name, "path": request.path[:500], "query": query,
-                   "kwargs": {k: str(v)[:100] for k, v in match.kwargs.items()}}
+        payload = {
+            "route": match.view_name,
+            "path": request.path[:500],
+            "query": query,
+            "kwargs": {k: str(v)[:100] for k, v in match.kwargs.items()},
+        }
         if ledger.count is not None:
             payload["count"] = ledger.count
         if people:
-            payload["people"] = people[:audit.NOTED_PEOPLE_LIMIT]
+            payload["people"] = people[: audit.NOTED_PEOPLE_LIMIT]
             payload["people_noted"] = len(people)
         elif ledger.loaded:
             people = sorted(ledger.loaded)
             payload["people_loaded"] = people
         audit.audit_record(
-            actor=user, action=AuditAction.CONSULTATION, verb="personal_data.consulted",
-            target_type="route", target_id=match.view_name[:64],
-            person_id=people[0] if len(people) == 1 else None, payload=payload,
+            actor=user,
+            action=AuditAction.CONSULTATION,
+            verb="personal_data.consulted",
+            target_type="route",
+            target_id=match.view_name[:64],
+            person_id=people[0] if len(people) == 1 else None,
+            payload=payload,
         )

@@ -30,7 +30,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField(max_length=200, help_text="Username or machine client at the time")
+    actor_label = models.CharField(
+        max_length=200, help_text="Username or machine client at the time"
+    )
     channel = models.CharField(max_length=20)
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     verb = models.CharField(max_length=100, help_text="What happened, e.g. person.viewed")
@@ -39,7 +41,9 @@ class AuditEvent(models.Model):
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     payload = models.JSONField(default=dict, blank=True, help_text="Old and new values, or detail")
     recipient = models.CharField(max_length=200, blank=True, help_text="For disclosures: to whom")
-    purpose = models.CharField(max_length=500, blank=True, help_text="For disclosures and restricted views: why")
+    purpose = models.CharField(
+        max_length=500, blank=True, help_text="For disclosures and restricted views: why"
+    )
     request_id = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
@@ -48,11 +52,16 @@ class AuditEvent(models.Model):
         ordering = ["sequence"]
         indexes = [models.Index(fields=["person_id", "occurred_at"]), models.Index(fields=["verb"])]
         permissions = [
-            ("view_access_history", "Can see a person's access history (subject access, investigations)"),
+            (
+                "view_access_history",
+                "Can see a person's access history (subject access, investigations)",
+            ),
             ("verify_audit", "Can run the audit chain verification"),
         ]
         triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
         ]
 
     def __str__(self) -> str:

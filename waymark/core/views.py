@@ -18,9 +18,13 @@ from waymark.core.permissions import public
 logger = logging.getLogger("waymark.core")
 
 
-_API_DETAIL = {400: "The request is not valid.", 403: "You may not do this.",
-               404: "There is no such resource.", 500: "The error has been logged.",
-               503: "The service is unavailable for a moment (its database cannot be reached). Try again."}
+_API_DETAIL = {
+    400: "The request is not valid.",
+    403: "You may not do this.",
+    404: "There is no such resource.",
+    500: "The error has been logged.",
+    503: "The service is unavailable for a moment (its database cannot be reached). Try again.",
+}
 
 # While the database cannot be reached (restarting, failing over) every request fails the same way:
 # that is 503 with a time to retry, not a 500 that pages someone about a bug.
@@ -84,19 +88,28 @@ def server_error(request):
     except Exception:  # pragma: no cover - the fallback of last resort
         logger.exception("The 500 page could not be rendered")
         return HttpResponseServerError(
-            "Sorry, there is a problem with the service. Try again later.", content_type="text/plain"
+            "Sorry, there is a problem with the service. Try again later.",
+            content_type="text/plain",
         )
 
 
 @public
 def accessibility(request):
-    return render(request, "pages/accessibility.html", {
-        "session_minutes": int(settings.SESSION_COOKIE_AGE) // 60,
-    })
+    return render(
+        request,
+        "pages/accessibility.html",
+        {
+            "session_minutes": int(settings.SESSION_COOKIE_AGE) // 60,
+        },
+    )
 
 
 @public
 def cookies(request):
-    return render(request, "pages/cookies.html", {
-        "session_minutes": int(settings.SESSION_COOKIE_AGE) // 60,
-    })
+    return render(
+        request,
+        "pages/cookies.html",
+        {
+            "session_minutes": int(settings.SESSION_COOKIE_AGE) // 60,
+        },
+    )

@@ -33,8 +33,12 @@ def sight(user, items) -> Sight:
     people = {i.person_id for i in items if i.person_id is not None}
     tasks = {t for i in items for t in (i.task_id, i.match_task_id) if t is not None}
     return Sight(
-        people=frozenset(person_visible_queryset(user).filter(pk__in=people).values_list("pk", flat=True)),
-        tasks=frozenset(task_visible_queryset(user).filter(pk__in=tasks).values_list("pk", flat=True)),
+        people=frozenset(
+            person_visible_queryset(user).filter(pk__in=people).values_list("pk", flat=True)
+        ),
+        tasks=frozenset(
+            task_visible_queryset(user).filter(pk__in=tasks).values_list("pk", flat=True)
+        ),
     )
 
 
@@ -44,7 +48,9 @@ def _one_as_seen(user, item: CorrespondenceItem):
 
 def _many_as_seen(user, items):
     items = list(items)
-    return CorrespondenceItemSerializer(items, many=True, context={"sight": sight(user, items)}).data
+    return CorrespondenceItemSerializer(
+        items, many=True, context={"sight": sight(user, items)}
+    ).data
 
 
 def _readable(user, match_status: str = "") -> QuerySet[CorrespondenceItem]:
@@ -56,29 +62,40 @@ def _readable(user, match_status: str = "") -> QuerySet[CorrespondenceItem]:
     if match_status:
         visible = visible.filter(match_status=match_status)
     scope = Q(pk__in=visible.values("pk"))
-    if match_status in ("", MatchStatus.MATCH_NEEDED) and user.has_perm("correspondence.view_correspondenceitem"):
-        own_hidden = (CorrespondenceItem.objects
-                      .filter(Q(registered_by=user) | Q(copies__registered_by=user), person__isnull=False)
-                      .exclude(person__in=person_visible_queryset(user).values("pk")))
+    if match_status in ("", MatchStatus.MATCH_NEEDED) and user.has_perm(
+        "correspondence.view_correspondenceitem"
+    ):
+        own_hidden = CorrespondenceItem.objects.filter(
+            Q(registered_by=user) | Q(copies__registered_by=user), person__isnull=False
+        ).exclude(person__in=person_visible_queryset(user).values("pk"))
         scope |= Q(pk__in=own_hidden.values("pk"))
     return CorrespondenceItem.objects.filter(scope)
 
 
 class CorrespondenceListView(WaymarkApiView):
-    queryset = CorrespondenceItem.objects.none()  # for the schema only: the views read through selectors
-    required_perms = {"GET": ["correspondence.view_correspondenceitem"],
-                      "POST": ["correspondence.add_correspondenceitem"]}
+    queryset = (
+        CorrespondenceItem.objects.none()
+    )  # for the schema only: the views read through selectors
+    required_perms = {
+        "GET": ["correspondence.view_correspondenceitem"],
+        "POST": ["correspondence.add_correspondenceitem"],
+    }
     required_scope = {"GET": "correspondence:read", "POST": "correspondence:write"}
     serializer_class = CorrespondenceItemSerializer
 
-    @extend_schema(summary="Correspondence you may see, newest first",
-                   parameters=[CorrespondenceListQuerySerializer],
-                   responses={200: CorrespondenceItemSerializer(many=True), **problems(400, 401, 403)})
+    @extend_schema(
+        summary="Correspondence you may see, newest first",
+        parameters=[CorrespondenceListQuerySerializer],
+        responses={200: CorrespondenceItemSerializer(many=True), **problems(400, 401, 403)},
+    )
     def get(self, request):
         query = CorrespondenceListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        items = (_readable(request.user, query.validated_data.get("match_status", ""))
-                 .prefetch_related("attachments", "copies").order_by("-received_at", "-pk"))
+        items = (
+            _readable(request.user, query.validated_data.get("match_status", ""))
+            .prefetch_related("attachments", "copies")
+            .order_by("-received_at", "-pk")
+        )
         page = self.paginate_queryset(items)
         return self.get_paginated_response(_many_as_seen(request.user, page))
 
@@ -89,8 +106,13 @@ class CorrespondenceListView(WaymarkApiView):
         "subject and body within the duplicate window) is one item: the answer is then 200 with "
         "the existing item, not 201. A match to a person you may not see is answered exactly as no "
         "match (no person, match_needed); task ids appear only for tasks you may see.",
-        request=CorrespondenceCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={201: CorrespondenceItemSerializer, 200: CorrespondenceItemSerializer, **CREATE_PROBLEMS},
+        request=CorrespondenceCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: CorrespondenceItemSerializer,
+            200: CorrespondenceItemSerializer,
+            **CREATE_PROBLEMS,
+        },
     )
     def post(self, request):
         def create():
@@ -98,14 +120,21 @@ class CorrespondenceListView(WaymarkApiView):
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
             item, created = services.correspondence_register(
-                actor=request.user, channel=Channel.API, sender=values["sender"],
-                recipients=values["recipients"], subject=values["subject"], body=values["body"],
-                received_at=values["received_at"], message_id=values["message_id"],
+                actor=request.user,
+                channel=Channel.API,
+                sender=values["sender"],
+                recipients=values["recipients"],
+                subject=values["subject"],
+                body=values["body"],
+                received_at=values["received_at"],
+                message_id=values["message_id"],
                 attachments=[dict(a) for a in values["attachments"]],
             )
             # Matched to someone the sender may not see: answered as if it matched nobody.
-            return Response(_one_as_seen(request.user, item),
-                            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            return Response(
+                _one_as_seen(request.user, item),
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            )
 
         return idempotent_create(request, create)
 
@@ -115,8 +144,10 @@ class CorrespondenceDetailView(WaymarkApiView):
     required_scope = {"GET": "correspondence:read"}
     serializer_class = CorrespondenceItemSerializer
 
-    @extend_schema(summary="One correspondence item", responses={200: CorrespondenceItemSerializer,
-                                                                 **READ_PROBLEMS})
+    @extend_schema(
+        summary="One correspondence item",
+        responses={200: CorrespondenceItemSerializer, **READ_PROBLEMS},
+    )
     def get(self, request, pk: int):
         item = _readable(request.user).filter(pk=pk).first()
         if item is None:

@@ -11,8 +11,12 @@ def _mailbox_choices():
 
 
 class EmlUploadForm(GovUKForm):
-    file = forms.FileField(label="Email file (.eml)", error_messages={"required": "Select an email file"})
-    mailbox = forms.TypedChoiceField(label="Mailbox it arrived at", coerce=int, required=False, empty_value=None)
+    file = forms.FileField(
+        label="Email file (.eml)", error_messages={"required": "Select an email file"}
+    )
+    mailbox = forms.TypedChoiceField(
+        label="Mailbox it arrived at", coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,12 +30,18 @@ class EmlUploadForm(GovUKForm):
 
 
 class PostedLetterForm(GovUKForm):
-    sender = forms.CharField(label="Who sent it", max_length=320,
-                             error_messages={"required": "Enter who sent the letter"})
+    sender = forms.CharField(
+        label="Who sent it",
+        max_length=320,
+        error_messages={"required": "Enter who sent the letter"},
+    )
     subject = forms.CharField(label="Subject or heading", max_length=500, required=False)
     body = forms.CharField(label="Text of the letter", widget=forms.Textarea, required=False)
-    received_on = GovUKDateField(label="Date received", allow_future=False,
-                                 error_messages={"required": "Enter the date received"})
+    received_on = GovUKDateField(
+        label="Date received",
+        allow_future=False,
+        error_messages={"required": "Enter the date received"},
+    )
     attachment = forms.FileField(label="Scanned letter (optional)", required=False)
 
     def clean(self):
@@ -55,9 +65,14 @@ class PersonSearchForm(GovUKForm):
 
 
 class MatchConfirmForm(GovUKForm):
-    person = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "Select a person"})
+    person = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": "Select a person"}
+    )
 
 
 class NoPersonNeededForm(GovUKForm):
-    reason = forms.CharField(label="Why is no person needed?", max_length=500,
-                             error_messages={"required": "Enter why no person is needed"})
+    reason = forms.CharField(
+        label="Why is no person needed?",
+        max_length=500,
+        error_messages={"required": "Enter why no person is needed"},
+    )

@@ -47,9 +47,20 @@ OTHER_REFERENCES = {
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
@@ -59,9 +70,12 @@ WORDED_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+
 
 _GIVEN = r"[A-Z][a-z'\u2019-]+"
 RE_LINE_NAME = re.compile(
-    rf"\bRe:?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?((?:{_GIVEN}\s+){{1,3}})([A-Z][A-Z'\u2019-]+(?:[- ][A-Z][A-Z'\u2019-]+)?)\b"
+    rf"\bRe:?\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?((?:{_GIVEN}\s+){{1,3}})"
+    rf"([A-Z][A-Z'\u2019-]+(?:[- ][A-Z][A-Z'\u2019-]+)?)\b"
 )
-LABELLED_NAME = re.compile(r"^\s*(?:full\s+name|name|client(?:'s)?\s+name|client)\s*:\s*(.+?)\s*$", re.I | re.M)
+LABELLED_NAME = re.compile(
+    r"^\s*(?:full\s+name|name|client(?:'s)?\s+name|client)\s*:\s*(.+?)\s*$", re.I | re.M
+)
 SIGN_OFF = re.compile(
     r"^\s*(?:yours\s+(?:sincerely|faithfully|truly)|kind\s+regards|best\s+regards|regards|many\s+thanks)"
     r"[,.!]?\s*\n+\s*([^\n]{3,80})",
@@ -129,7 +143,9 @@ def dates_find(text: str) -> list[date]:
 
 def _split_name(full: str) -> NameFound | None:
     tokens = [t for t in re.split(r"\s+", full.strip().strip(",.")) if t]
-    tokens = [t for t in tokens if t.lower().strip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}]
+    tokens = [
+        t for t in tokens if t.lower().strip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}
+    ]
     if len(tokens) < 2 or len(tokens) > 5 or any(any(ch.isdigit() for ch in t) for t in tokens):
         return None
     return NameFound(given=tokens[0], family=tokens[-1])
@@ -188,7 +204,8 @@ def _name_dob_candidates(names: list[NameFound], dates: list[date]) -> dict[int,
         return found
     for name in names:
         name_q = (Q(family_name__iexact=name.family) & Q(given_names__istartswith=name.given)) | (
-            Q(names__family_name__iexact=name.family) & Q(names__given_names__istartswith=name.given)
+            Q(names__family_name__iexact=name.family)
+            & Q(names__given_names__istartswith=name.given)
         )
         dob_q = Q(date_of_birth__in=dates) | Q(dates_of_birth__date_of_birth__in=dates)
         for person in Person.objects.filter(name_q & dob_q).distinct():
@@ -197,8 +214,11 @@ def _name_dob_candidates(names: list[NameFound], dates: list[date]) -> dict[int,
             if name.given.lower() not in {g.lower() for g in [first_given, *aliases]}:
                 continue
             for pk in _resolve([person.pk]):
-                found.setdefault(pk, f"{name.given} {name.family.upper()}, born "
-                                     f"{', '.join(d.strftime('%d/%m/%Y') for d in dates)}")
+                found.setdefault(
+                    pk,
+                    f"{name.given} {name.family.upper()}, born "
+                    f"{', '.join(d.strftime('%d/%m/%Y') for d in dates)}",
+                )
     return found
 
 
@@ -213,21 +233,34 @@ def person_match_find(*, subject: str, body: str) -> MatchResult:
     if len(people) == 1:
         (person_id,) = people
         best = min((ref for ref, _ in hits), key=lambda r: _STRENGTH.index(r.kind))
-        return MatchResult(person_id, best.kind, f"{best.value} found in the message",
-                           [person_id], references)
+        return MatchResult(
+            person_id, best.kind, f"{best.value} found in the message", [person_id], references
+        )
     if len(people) > 1:
         values = ", ".join(sorted({ref.value for ref, _ in hits}))
-        return MatchResult(None, "", f"References point to {len(people)} different people ({values})",
-                           sorted(people), references)
+        return MatchResult(
+            None,
+            "",
+            f"References point to {len(people)} different people ({values})",
+            sorted(people),
+            references,
+        )
 
     candidates = _name_dob_candidates(names_find(subject, body), dates_find(text))
     if len(candidates) == 1:
         ((person_id, detail),) = candidates.items()
         return MatchResult(person_id, "name_and_dob", detail, [person_id], references)
     if len(candidates) > 1:
-        return MatchResult(None, "", f"Name and date of birth fit {len(candidates)} people",
-                           sorted(candidates), references)
+        return MatchResult(
+            None,
+            "",
+            f"Name and date of birth fit {len(candidates)} people",
+            sorted(candidates),
+            references,
+        )
     detail = "No reference or name and date of birth matched a person"
     if references:
-        detail = f"References found but not on any record ({', '.join(r.value for r in references)})"
+        detail = (
+            f"References found but not on any record ({', '.join(r.value for r in references)})"
+        )
     return MatchResult(None, "", detail, [], references)

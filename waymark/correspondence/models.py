@@ -58,7 +58,9 @@ class Mailbox(models.Model):
 
     address = models.EmailField(unique=True)
     name = models.CharField(max_length=200)
-    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -80,18 +82,34 @@ class CorrespondenceItem(models.Model):
     content_fingerprint = models.CharField(max_length=64, db_index=True)
 
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="correspondence"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correspondence",
     )
-    match_status = models.CharField(max_length=20, choices=MatchStatus.choices, default=MatchStatus.MATCH_NEEDED)
+    match_status = models.CharField(
+        max_length=20, choices=MatchStatus.choices, default=MatchStatus.MATCH_NEEDED
+    )
     match_method = models.CharField(max_length=30, choices=MatchMethod.choices, blank=True)
     match_detail = models.CharField(max_length=500, blank=True)
-    matched_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    matched_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     matched_at = models.DateTimeField(null=True, blank=True)
-    category = models.CharField(max_length=30, choices=Category.choices, default=Category.GENERAL_ENQUIRY)
+    category = models.CharField(
+        max_length=30, choices=Category.choices, default=Category.GENERAL_ENQUIRY
+    )
 
-    task_id = models.BigIntegerField(null=True, blank=True, help_text="The work.Task the reply is worked under")
-    match_task_id = models.BigIntegerField(null=True, blank=True, help_text="The match-needed work.Task")
-    registered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The work.Task the reply is worked under"
+    )
+    match_task_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The match-needed work.Task"
+    )
+    registered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     registered_at = models.DateTimeField()
 
     class Meta:
@@ -103,7 +121,9 @@ class CorrespondenceItem(models.Model):
         constraints = [
             # Concurrent imports of the same message cannot create two items.
             models.UniqueConstraint(
-                fields=["message_id"], condition=~Q(message_id=""), name="correspondence_message_id_once"
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="correspondence_message_id_once",
             ),
             models.CheckConstraint(
                 condition=~Q(match_status="matched") | Q(person__isnull=False),
@@ -122,12 +142,16 @@ class CorrespondenceCopy(models.Model):
     """One arrival of an item: the address it came to, when, and the raw Message-ID."""
 
     item = models.ForeignKey(CorrespondenceItem, on_delete=models.PROTECT, related_name="copies")
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.PROTECT, related_name="copies")
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.PROTECT, related_name="copies"
+    )
     address = models.CharField(max_length=320, blank=True, help_text="Where it was received")
     received_at = models.DateTimeField()
     message_id = models.CharField(max_length=500, blank=True)
     registered_at = models.DateTimeField()
-    registered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["received_at", "pk"]
@@ -141,7 +165,9 @@ class Attachment(models.Model):
     """An attachment of an item. ``document`` is empty when the file was refused (wrong type,
     too large, infected): the refusal is kept so that nobody thinks it was lost."""
 
-    item = models.ForeignKey(CorrespondenceItem, on_delete=models.PROTECT, related_name="attachments")
+    item = models.ForeignKey(
+        CorrespondenceItem, on_delete=models.PROTECT, related_name="attachments"
+    )
     document = models.OneToOneField(
         "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -97,8 +97,12 @@ def eml_parse(raw: bytes) -> ParsedEmail:
         message = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; anything it raises means a broken file
         raise EmlError(f"The email could not be read: {exc}") from exc
-    if message.get("From") is None or (message.get("Subject") is None and message.get("Date") is None):
-        raise EmlError("The file is not an email message (.eml): it has no From, Subject or Date header")
+    if message.get("From") is None or (
+        message.get("Subject") is None and message.get("Date") is None
+    ):
+        raise EmlError(
+            "The file is not an email message (.eml): it has no From, Subject or Date header"
+        )
 
     try:
         received_at = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
@@ -114,7 +118,9 @@ def eml_parse(raw: bytes) -> ParsedEmail:
             content = body_part.get_content()
         except (LookupError, UnicodeDecodeError):
             content = body_part.get_payload(decode=True).decode("utf-8", errors="replace")
-        body = html_to_text(content) if body_part.get_content_subtype() == "html" else content.strip()
+        body = (
+            html_to_text(content) if body_part.get_content_subtype() == "html" else content.strip()
+        )
 
     attachments = []
     for part in message.iter_attachments():

@@ -20,7 +20,9 @@ DUPLICATE_WINDOW = timedelta(days=7)
 
 # Response deadlines, as task types with named deadline rules (registered in apps.py).
 # The general-enquiry standard (5 working days, 000 §5.85) is the platform's, in work.rules.
-PRE_ACTION_RESPONSE_DAYS = 14  # Pre-Action Protocol for Judicial Review; figures.md, monitoring.md §4
+PRE_ACTION_RESPONSE_DAYS = (
+    14  # Pre-Action Protocol for Judicial Review; figures.md, monitoring.md §4
+)
 
 DEADLINE_RULE_PRE_ACTION = "pre_action_letter_14_days"
 
@@ -47,12 +49,18 @@ TASK_TYPE_FOR_CATEGORY = {
 # most specific rules come first. Anything else is a general enquiry. A caseworker can correct
 # the category on the item page.
 CATEGORY_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("pre_action_letter", re.compile(
-        r"pre[- ]?action(?: protocol)?|letter before (?:claim|action)|proposed claim for judicial review",
-        re.I)),
+    (
+        "pre_action_letter",
+        re.compile(
+            r"pre[- ]?action(?: protocol)?|letter before (?:claim|action)|proposed claim for judicial review",
+            re.I,
+        ),
+    ),
     ("complaint", re.compile(r"\bcomplain(?:t|ts|ing)?\b|formal complaint", re.I)),
-    ("legal_representations", re.compile(
-        r"\brepresentations?\b|on behalf of our client|we act for|our client", re.I)),
+    (
+        "legal_representations",
+        re.compile(r"\brepresentations?\b|on behalf of our client|we act for|our client", re.I),
+    ),
 ]
 DEFAULT_CATEGORY = "general_enquiry"
 

@@ -10,7 +10,9 @@ from waymark.correspondence.models import CorrespondenceItem, MatchStatus
 
 
 def correspondence_visible_queryset(user) -> QuerySet[CorrespondenceItem]:
-    if not getattr(user, "is_authenticated", False) or not user.has_perm("correspondence.view_correspondenceitem"):
+    if not getattr(user, "is_authenticated", False) or not user.has_perm(
+        "correspondence.view_correspondenceitem"
+    ):
         return CorrespondenceItem.objects.none()
     from waymark.people.selectors import person_visible_queryset
 
@@ -21,13 +23,18 @@ def correspondence_visible_queryset(user) -> QuerySet[CorrespondenceItem]:
 
 def access_correspondence_item(user, pk) -> CorrespondenceItem:
     try:
-        return correspondence_visible_queryset(user).select_related("person", "registered_by").get(pk=pk)
+        return (
+            correspondence_visible_queryset(user)
+            .select_related("person", "registered_by")
+            .get(pk=pk)
+        )
     except (CorrespondenceItem.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such correspondence") from exc
 
 
-def correspondence_list(*, user, match_status: str = "", category: str = "", channel: str = "",
-                        q: str = "") -> QuerySet[CorrespondenceItem]:
+def correspondence_list(
+    *, user, match_status: str = "", category: str = "", channel: str = "", q: str = ""
+) -> QuerySet[CorrespondenceItem]:
     qs = correspondence_visible_queryset(user).select_related("person")
     if match_status:
         qs = qs.filter(match_status=match_status)
@@ -36,13 +43,17 @@ def correspondence_list(*, user, match_status: str = "", category: str = "", cha
     if channel:
         qs = qs.filter(channel=channel)
     if q:
-        qs = qs.filter(Q(subject__icontains=q) | Q(sender__icontains=q) | Q(person__reference__iexact=q))
+        qs = qs.filter(
+            Q(subject__icontains=q) | Q(sender__icontains=q) | Q(person__reference__iexact=q)
+        )
     return qs
 
 
 def match_queue(*, user) -> QuerySet[CorrespondenceItem]:
-    return correspondence_visible_queryset(user).filter(match_status=MatchStatus.MATCH_NEEDED).order_by(
-        "received_at", "pk"
+    return (
+        correspondence_visible_queryset(user)
+        .filter(match_status=MatchStatus.MATCH_NEEDED)
+        .order_by("received_at", "pk")
     )
 
 

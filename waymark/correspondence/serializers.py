@@ -47,9 +47,25 @@ class CorrespondenceItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CorrespondenceItem
-        fields = ["id", "channel", "sender", "recipients", "subject", "body", "received_at", "message_id",
-                  "person", "match_status", "match_method", "category", "task_id", "match_task_id",
-                  "registered_at", "attachments", "copies"]
+        fields = [
+            "id",
+            "channel",
+            "sender",
+            "recipients",
+            "subject",
+            "body",
+            "received_at",
+            "message_id",
+            "person",
+            "match_status",
+            "match_method",
+            "category",
+            "task_id",
+            "match_task_id",
+            "registered_at",
+            "attachments",
+            "copies",
+        ]
         read_only_fields = fields
 
     def get_copies(self, item) -> int:
@@ -59,8 +75,11 @@ class CorrespondenceItemSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         sight: Sight = self.context["sight"]
         if instance.person_id is not None and instance.person_id not in sight.people:
-            data.update(person=None, match_status=MatchStatus.MATCH_NEEDED.value,
-                        match_method=MatchMethod.NONE.value)
+            data.update(
+                person=None,
+                match_status=MatchStatus.MATCH_NEEDED.value,
+                match_method=MatchMethod.NONE.value,
+            )
         for field in ("task_id", "match_task_id"):
             if data[field] is not None and data[field] not in sight.tasks:
                 data[field] = None
@@ -69,13 +88,19 @@ class CorrespondenceItemSerializer(serializers.ModelSerializer):
 
 class AttachmentInSerializer(serializers.Serializer):
     file_name = serializers.CharField(max_length=255)
-    content_type = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    content_base64 = serializers.CharField(help_text=f"The file, base64; at most {MAX_DOCUMENT_BYTES} bytes")
+    content_type = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
+    content_base64 = serializers.CharField(
+        help_text=f"The file, base64; at most {MAX_DOCUMENT_BYTES} bytes"
+    )
 
     def validate(self, attrs):
         encoded = attrs.pop("content_base64")
         if len(encoded) > (MAX_DOCUMENT_BYTES * 4) // 3 + 4:
-            raise serializers.ValidationError({"content_base64": "The file is larger than the limit."})
+            raise serializers.ValidationError(
+                {"content_base64": "The file is larger than the limit."}
+            )
         try:
             attrs["content"] = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -85,13 +110,16 @@ class AttachmentInSerializer(serializers.Serializer):
 
 class CorrespondenceCreateSerializer(serializers.Serializer):
     sender = serializers.EmailField(max_length=320)
-    recipients = serializers.ListField(child=serializers.EmailField(max_length=320), min_length=1, max_length=50)
+    recipients = serializers.ListField(
+        child=serializers.EmailField(max_length=320), min_length=1, max_length=50
+    )
     subject = serializers.CharField(max_length=500, allow_blank=True, default="")
     body = serializers.CharField(allow_blank=True, default="", max_length=1_000_000)
     received_at = serializers.DateTimeField(help_text="On or after 1900-01-01")
     message_id = serializers.CharField(max_length=500, allow_blank=True, default="")
-    attachments = AttachmentInSerializer(many=True, required=False, default=list,
-                                         max_length=api_rules.MAX_ATTACHMENTS_PER_ITEM)
+    attachments = AttachmentInSerializer(
+        many=True, required=False, default=list, max_length=api_rules.MAX_ATTACHMENTS_PER_ITEM
+    )
 
     # Nothing we receive is older. Before 1847 Europe/London's offset was local mean time
     # (-00:01:15), which the answer would echo as a time that is not RFC 3339 date-time.

@@ -51,9 +51,13 @@ def _attachment_tuples(attachments: Iterable[Any]) -> list[tuple[str, bytes, str
     result = []
     for attachment in attachments:
         if isinstance(attachment, dict):
-            result.append((attachment["file_name"], attachment["content"], attachment.get("content_type", "")))
+            result.append(
+                (attachment["file_name"], attachment["content"], attachment.get("content_type", ""))
+            )
         elif hasattr(attachment, "file_name"):
-            result.append((attachment.file_name, attachment.content, getattr(attachment, "content_type", "")))
+            result.append(
+                (attachment.file_name, attachment.content, getattr(attachment, "content_type", ""))
+            )
         else:
             name, content, *rest = attachment
             result.append((name, content, rest[0] if rest else ""))
@@ -61,7 +65,11 @@ def _attachment_tuples(attachments: Iterable[Any]) -> list[tuple[str, bytes, str
 
 
 def _task_title(item: CorrespondenceItem, *, match_needed: bool = False) -> str:
-    what = "Match correspondence to a person" if match_needed else f"Reply: {item.get_category_display()}"
+    what = (
+        "Match correspondence to a person"
+        if match_needed
+        else f"Reply: {item.get_category_display()}"
+    )
     return f"{what}: {item.subject or '(no subject)'}"[:300]
 
 
@@ -69,7 +77,11 @@ def _task_create(*, actor, item: CorrespondenceItem, task_type: str, person=None
     from waymark.work.services import task_create
 
     return task_create(
-        actor=actor, task_type=task_type, title=title, person=person, subject=item,
+        actor=actor,
+        task_type=task_type,
+        title=title,
+        person=person,
+        subject=item,
         description=f"From {item.sender}, received {item.received_at:%d/%m/%Y %H:%M}",
         start=item.received_at,
     )
@@ -77,7 +89,10 @@ def _task_create(*, actor, item: CorrespondenceItem, task_type: str, person=None
 
 def _reply_task_create(*, actor, item: CorrespondenceItem) -> None:
     task = _task_create(
-        actor=actor, item=item, task_type=rules.TASK_TYPE_FOR_CATEGORY[item.category], person=item.person,
+        actor=actor,
+        item=item,
+        task_type=rules.TASK_TYPE_FOR_CATEGORY[item.category],
+        person=item.person,
         title=_task_title(item),
     )
     item.task_id = task.pk
@@ -88,11 +103,19 @@ def _timeline_received(*, actor, item: CorrespondenceItem) -> None:
     from waymark.people.services import timeline_event_record
 
     timeline_event_record(
-        person=item.person, module="correspondence", event_type="correspondence.received",
+        person=item.person,
+        module="correspondence",
+        event_type="correspondence.received",
         summary=f"{item.get_category_display()} received from {item.sender}: {item.subject or '(no subject)'}",
-        occurred_at=item.received_at, actor=actor, related=item,
-        detail={"item_id": item.pk, "channel": item.channel, "category": item.category,
-                "match_method": item.match_method},
+        occurred_at=item.received_at,
+        actor=actor,
+        related=item,
+        detail={
+            "item_id": item.pk,
+            "channel": item.channel,
+            "category": item.category,
+            "match_method": item.match_method,
+        },
     )
 
 
@@ -101,33 +124,52 @@ def _file_attachments(*, actor, item: CorrespondenceItem, attachments, person) -
     from waymark.documents.services import document_store
 
     for file_name, content, declared in attachments:
-        record = Attachment(item=item, file_name=file_name[:255], declared_content_type=declared[:120],
-                            size=len(content))
+        record = Attachment(
+            item=item,
+            file_name=file_name[:255],
+            declared_content_type=declared[:120],
+            size=len(content),
+        )
         try:
             with transaction.atomic():
                 record.document = document_store(
-                    actor=actor, person=person, file_name=file_name, content=content, content_type=declared,
-                    document_type=DocumentType.CORRESPONDENCE, source=DocumentSource.CORRESPONDENCE,
-                    title=f"{file_name} (attached to: {item.subject or 'correspondence'})", related=item,
+                    actor=actor,
+                    person=person,
+                    file_name=file_name,
+                    content=content,
+                    content_type=declared,
+                    document_type=DocumentType.CORRESPONDENCE,
+                    source=DocumentSource.CORRESPONDENCE,
+                    title=f"{file_name} (attached to: {item.subject or 'correspondence'})",
+                    related=item,
                 )
         except ValidationError as exc:
             record.refused_reason = "; ".join(exc.messages)[:300]
         record.save()
 
 
-def _copy_add(*, actor, item, mailbox, address, received_at, message_id) -> CorrespondenceCopy | None:
+def _copy_add(
+    *, actor, item, mailbox, address, received_at, message_id
+) -> CorrespondenceCopy | None:
     """Record another arrival; importing the very same file again records nothing new."""
     same = item.copies.filter(address=address, message_id=message_id, received_at=received_at)
     if message_id and same.exists():
         return None
     copy = CorrespondenceCopy.objects.create(
-        item=item, mailbox=mailbox, address=address, received_at=received_at, message_id=message_id,
-        registered_at=clock.now(), registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+        item=item,
+        mailbox=mailbox,
+        address=address,
+        received_at=received_at,
+        message_id=message_id,
+        registered_at=clock.now(),
+        registered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     return copy
 
 
-def _existing(*, message_id: str, fingerprint: str, received_at: datetime) -> CorrespondenceItem | None:
+def _existing(
+    *, message_id: str, fingerprint: str, received_at: datetime
+) -> CorrespondenceItem | None:
     if message_id:
         item = CorrespondenceItem.objects.filter(message_id=message_id).first()
         if item is not None:
@@ -144,9 +186,18 @@ def _existing(*, message_id: str, fingerprint: str, received_at: datetime) -> Co
 
 
 def correspondence_register(
-    *, actor, channel: str, sender: str, recipients: Iterable[str], subject: str, body: str,
-    received_at: datetime, message_id: str = "", attachments: Iterable[Any] = (),
-    mailbox: Mailbox | None = None, address: str = "",
+    *,
+    actor,
+    channel: str,
+    sender: str,
+    recipients: Iterable[str],
+    subject: str,
+    body: str,
+    received_at: datetime,
+    message_id: str = "",
+    attachments: Iterable[Any] = (),
+    mailbox: Mailbox | None = None,
+    address: str = "",
 ) -> tuple[CorrespondenceItem, bool]:
     """Register one inbound message. Returns ``(item, created)``: ``created`` is False when the
     message is a copy of one already registered (same Message-ID, or same sender, subject and
@@ -174,21 +225,47 @@ def correspondence_register(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                existing = _existing(message_id=message_id, fingerprint=fingerprint, received_at=received_at)
+                existing = _existing(
+                    message_id=message_id, fingerprint=fingerprint, received_at=received_at
+                )
                 if existing is not None:
-                    copy = _copy_add(actor=actor, item=existing, mailbox=mailbox, address=address,
-                                     received_at=received_at, message_id=message_id)
+                    copy = _copy_add(
+                        actor=actor,
+                        item=existing,
+                        mailbox=mailbox,
+                        address=address,
+                        received_at=received_at,
+                        message_id=message_id,
+                    )
                     audit_record(
-                        actor=actor, action=AuditAction.COLLECTION, verb="correspondence.copy_received",
-                        target=existing, person_id=existing.person_id,
-                        payload={"new": {"copy_id": copy.pk if copy else None, "address": address,
-                                         "message_id": message_id, "repeat_import": copy is None}},
+                        actor=actor,
+                        action=AuditAction.COLLECTION,
+                        verb="correspondence.copy_received",
+                        target=existing,
+                        person_id=existing.person_id,
+                        payload={
+                            "new": {
+                                "copy_id": copy.pk if copy else None,
+                                "address": address,
+                                "message_id": message_id,
+                                "repeat_import": copy is None,
+                            }
+                        },
                     )
                     return existing, False
                 return _item_create(
-                    actor=actor, channel=channel, sender=sender, recipients=list(recipients or []),
-                    subject=subject, body=body or "", received_at=received_at, message_id=message_id,
-                    fingerprint=fingerprint, attachments=attachment_list, mailbox=mailbox, address=address,
+                    actor=actor,
+                    channel=channel,
+                    sender=sender,
+                    recipients=list(recipients or []),
+                    subject=subject,
+                    body=body or "",
+                    received_at=received_at,
+                    message_id=message_id,
+                    fingerprint=fingerprint,
+                    attachments=attachment_list,
+                    mailbox=mailbox,
+                    address=address,
                 ), True
         except IntegrityError:
             # Someone registered the same Message-ID at the same moment: go round once more and
@@ -198,8 +275,21 @@ def correspondence_register(
     raise RuntimeError("unreachable")  # pragma: no cover
 
 
-def _item_create(*, actor, channel, sender, recipients, subject, body, received_at, message_id,
-                 fingerprint, attachments, mailbox, address) -> CorrespondenceItem:
+def _item_create(
+    *,
+    actor,
+    channel,
+    sender,
+    recipients,
+    subject,
+    body,
+    received_at,
+    message_id,
+    fingerprint,
+    attachments,
+    mailbox,
+    address,
+) -> CorrespondenceItem:
     match = person_match_find(subject=subject, body=body)
     person = None
     if match.matched:
@@ -208,8 +298,14 @@ def _item_create(*, actor, channel, sender, recipients, subject, body, received_
         person = Person.objects.get(pk=match.person_id)
     now = clock.now()
     item = CorrespondenceItem.objects.create(
-        channel=channel, sender=sender[:320], recipients=[str(r) for r in recipients], subject=subject[:500],
-        body=body, received_at=received_at, message_id=message_id, content_fingerprint=fingerprint,
+        channel=channel,
+        sender=sender[:320],
+        recipients=[str(r) for r in recipients],
+        subject=subject[:500],
+        body=body,
+        received_at=received_at,
+        message_id=message_id,
+        content_fingerprint=fingerprint,
         person=person,
         match_status=MatchStatus.MATCHED if person else MatchStatus.MATCH_NEEDED,
         match_method=match.method if person else MatchMethod.NONE,
@@ -219,22 +315,44 @@ def _item_create(*, actor, channel, sender, recipients, subject, body, received_
         registered_by=actor if getattr(actor, "is_authenticated", False) else None,
         registered_at=now,
     )
-    _copy_add(actor=actor, item=item, mailbox=mailbox, address=address, received_at=received_at,
-              message_id=message_id)
+    _copy_add(
+        actor=actor,
+        item=item,
+        mailbox=mailbox,
+        address=address,
+        received_at=received_at,
+        message_id=message_id,
+    )
     audit_record(
-        actor=actor, action=AuditAction.COLLECTION, verb="correspondence.registered", target=item,
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="correspondence.registered",
+        target=item,
         person_id=item.person_id,
-        payload={"new": {"channel": channel, "sender": sender, "subject": subject, "category": item.category,
-                         "match_status": item.match_status, "match_method": item.match_method,
-                         "match_detail": item.match_detail, "attachments": len(attachments)}},
+        payload={
+            "new": {
+                "channel": channel,
+                "sender": sender,
+                "subject": subject,
+                "category": item.category,
+                "match_status": item.match_status,
+                "match_method": item.match_method,
+                "match_detail": item.match_detail,
+                "attachments": len(attachments),
+            }
+        },
     )
     _file_attachments(actor=actor, item=item, attachments=attachments, person=person)
     if person is not None:
         _timeline_received(actor=actor, item=item)
         _reply_task_create(actor=actor, item=item)
     else:
-        task = _task_create(actor=actor, item=item, task_type=rules.TASK_MATCH_NEEDED,
-                            title=_task_title(item, match_needed=True))
+        task = _task_create(
+            actor=actor,
+            item=item,
+            task_type=rules.TASK_MATCH_NEEDED,
+            title=_task_title(item, match_needed=True),
+        )
         item.match_task_id = task.pk
         item.save(update_fields=["match_task_id"])
     return item
@@ -253,15 +371,24 @@ def correspondence_register_eml(
         address = mailbox.strip().lower()
         mailbox = Mailbox.objects.filter(address__iexact=address).first()
     return correspondence_register(
-        actor=actor, channel=channel, sender=parsed.sender, recipients=parsed.recipients,
-        subject=parsed.subject, body=parsed.body, received_at=parsed.received_at or clock.now(),
-        message_id=parsed.message_id, attachments=parsed.attachments, mailbox=mailbox,
+        actor=actor,
+        channel=channel,
+        sender=parsed.sender,
+        recipients=parsed.recipients,
+        subject=parsed.subject,
+        body=parsed.body,
+        received_at=parsed.received_at or clock.now(),
+        message_id=parsed.message_id,
+        attachments=parsed.attachments,
+        mailbox=mailbox,
         address=address or (mailbox.address if mailbox else ""),
     )
 
 
 def _check_may_match(actor) -> None:
-    if getattr(actor, "is_authenticated", False) and not actor.has_perm("correspondence.match_correspondence"):
+    if getattr(actor, "is_authenticated", False) and not actor.has_perm(
+        "correspondence.match_correspondence"
+    ):
         raise PermissionDenied
 
 
@@ -287,7 +414,9 @@ def correspondence_match(*, actor, item: CorrespondenceItem, person) -> Correspo
                 return item
             raise ValidationError("This correspondence is already matched to someone else")
         if getattr(person, "is_merged", False):
-            raise ValidationError("That record has been merged: match to the record it was merged into")
+            raise ValidationError(
+                "That record has been merged: match to the record it was merged into"
+            )
         old = {"person_id": item.person_id, "match_status": item.match_status}
         item.person = person
         item.match_status = MatchStatus.MATCHED
@@ -297,22 +426,34 @@ def correspondence_match(*, actor, item: CorrespondenceItem, person) -> Correspo
         item.matched_at = clock.now()
         item.save()
         audit_record(
-            actor=actor, action=AuditAction.ALTERATION, verb="correspondence.matched", target=item,
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="correspondence.matched",
+            target=item,
             person_id=person.pk,
-            payload={"old": old, "new": {"person_id": person.pk, "match_status": item.match_status}},
+            payload={
+                "old": old,
+                "new": {"person_id": person.pk, "match_status": item.match_status},
+            },
         )
         from waymark.documents.services import document_file
 
-        for attachment in item.attachments.select_related("document").filter(document__isnull=False):
+        for attachment in item.attachments.select_related("document").filter(
+            document__isnull=False
+        ):
             document_file(actor=actor, document=attachment.document, person=person)
         _timeline_received(actor=actor, item=item)
-        _match_task_close(actor=actor, item=item, outcome="matched", note="Matched to a person")  # no reference: the task has no person, so nothing would mask it
+        _match_task_close(
+            actor=actor, item=item, outcome="matched", note="Matched to a person"
+        )  # no reference: the task has no person, so nothing would mask it
         if not item.task_id:
             _reply_task_create(actor=actor, item=item)
     return item
 
 
-def correspondence_mark_no_person_needed(*, actor, item: CorrespondenceItem, reason: str) -> CorrespondenceItem:
+def correspondence_mark_no_person_needed(
+    *, actor, item: CorrespondenceItem, reason: str
+) -> CorrespondenceItem:
     """The message is not about anyone: close the match task and open the reply task without a person."""
     _check_may_match(actor)
     if not (reason or "").strip():
@@ -320,7 +461,9 @@ def correspondence_mark_no_person_needed(*, actor, item: CorrespondenceItem, rea
     with transaction.atomic():
         item = CorrespondenceItem.objects.select_for_update().get(pk=item.pk)
         if item.match_status != MatchStatus.MATCH_NEEDED:
-            raise ValidationError("Only correspondence waiting to be matched can be marked this way")
+            raise ValidationError(
+                "Only correspondence waiting to be matched can be marked this way"
+            )
         old = {"match_status": item.match_status}
         item.match_status = MatchStatus.NO_PERSON_NEEDED
         item.match_detail = reason.strip()[:500]
@@ -328,16 +471,26 @@ def correspondence_mark_no_person_needed(*, actor, item: CorrespondenceItem, rea
         item.matched_at = clock.now()
         item.save()
         audit_record(
-            actor=actor, action=AuditAction.ALTERATION, verb="correspondence.no_person_needed", target=item,
-            payload={"old": old, "new": {"match_status": item.match_status, "reason": item.match_detail}},
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="correspondence.no_person_needed",
+            target=item,
+            payload={
+                "old": old,
+                "new": {"match_status": item.match_status, "reason": item.match_detail},
+            },
         )
-        _match_task_close(actor=actor, item=item, outcome="no_person_needed", note=item.match_detail)
+        _match_task_close(
+            actor=actor, item=item, outcome="no_person_needed", note=item.match_detail
+        )
         if not item.task_id:
             _reply_task_create(actor=actor, item=item)
     return item
 
 
-def correspondence_set_category(*, actor, item: CorrespondenceItem, category: str) -> CorrespondenceItem:
+def correspondence_set_category(
+    *, actor, item: CorrespondenceItem, category: str
+) -> CorrespondenceItem:
     """Correct the inferred category (before the reply task exists, so the deadline follows it)."""
     if category not in Category.values:
         raise ValidationError({"category": "Select a category"})
@@ -346,7 +499,11 @@ def correspondence_set_category(*, actor, item: CorrespondenceItem, category: st
         item.category = category
         item.save(update_fields=["category"])
         audit_record(
-            actor=actor, action=AuditAction.ALTERATION, verb="correspondence.category_changed", target=item,
-            person_id=item.person_id, payload={"old": {"category": old}, "new": {"category": category}},
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="correspondence.category_changed",
+            target=item,
+            person_id=item.person_id,
+            payload={"old": {"category": old}, "new": {"category": category}},
         )
     return item

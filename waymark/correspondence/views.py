@@ -31,43 +31,66 @@ from waymark.documents.services import upload_read
 @require_http_methods(["GET", "POST"])
 def intake(request):
     kind = request.POST.get("kind", "")
-    eml_form = EmlUploadForm(request.POST if kind == "eml" else None, request.FILES if kind == "eml" else None,
-                             prefix="eml")
-    post_form = PostedLetterForm(request.POST if kind == "post" else None,
-                                 request.FILES if kind == "post" else None, prefix="post")
+    eml_form = EmlUploadForm(
+        request.POST if kind == "eml" else None,
+        request.FILES if kind == "eml" else None,
+        prefix="eml",
+    )
+    post_form = PostedLetterForm(
+        request.POST if kind == "post" else None,
+        request.FILES if kind == "post" else None,
+        prefix="post",
+    )
     if request.method == "POST":
         try:
             if kind == "eml" and eml_form.is_valid():
                 mailbox = Mailbox.objects.filter(pk=eml_form.cleaned_data["mailbox"]).first()
                 item, created = services.correspondence_register_eml(
-                    actor=request.user, raw=upload_read(eml_form.cleaned_data["file"]), mailbox=mailbox,
+                    actor=request.user,
+                    raw=upload_read(eml_form.cleaned_data["file"]),
+                    mailbox=mailbox,
                 )
                 return _registered(request, item, created)
             if kind == "post" and post_form.is_valid():
                 data = post_form.cleaned_data
                 attachments = []
                 if data["attachment"]:
-                    attachments.append((data["attachment"].name, upload_read(data["attachment"]),
-                                        data["attachment"].content_type or ""))
+                    attachments.append(
+                        (
+                            data["attachment"].name,
+                            upload_read(data["attachment"]),
+                            data["attachment"].content_type or "",
+                        )
+                    )
                 received = datetime.combine(data["received_on"], time(9, 0), tzinfo=clock.LONDON)
                 item, created = services.correspondence_register(
-                    actor=request.user, channel=Channel.POST, sender=data["sender"], recipients=[],
-                    subject=data["subject"], body=data["body"], received_at=min(received, clock.now()),
+                    actor=request.user,
+                    channel=Channel.POST,
+                    sender=data["sender"],
+                    recipients=[],
+                    subject=data["subject"],
+                    body=data["body"],
+                    received_at=min(received, clock.now()),
                     attachments=attachments,
                 )
                 return _registered(request, item, created)
         except ValidationError as exc:
             form_add_service_errors(eml_form if kind == "eml" else post_form, exc)
     form = post_form if kind == "post" else eml_form
-    return render(request, "correspondence/intake.html",
-                  {"form": form, "eml_form": eml_form, "post_form": post_form, "kind": kind})
+    return render(
+        request,
+        "correspondence/intake.html",
+        {"form": form, "eml_form": eml_form, "post_form": post_form, "kind": kind},
+    )
 
 
 def _registered(request, item, created):
     if created:
         messages.success(request, f"Registered: {item.get_match_status_display().lower()}")
     else:
-        messages.success(request, "This is a copy of correspondence already registered: it has been linked")
+        messages.success(
+            request, "This is a copy of correspondence already registered: it has been linked"
+        )
     return redirect("correspondence:item", item.pk)
 
 
@@ -77,10 +100,18 @@ def item_list(request):
     values = filters.cleaned_data if filters.is_valid() else {}
     qs = selectors.correspondence_list(user=request.user, **{k: v for k, v in values.items() if v})
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "correspondence/list.html", {
-        "page": page, "filters": filters, "statuses": MatchStatus.choices, "categories": Category.choices,
-        "channels": Channel.choices, "values": values,
-    })
+    return render(
+        request,
+        "correspondence/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": MatchStatus.choices,
+            "categories": Category.choices,
+            "channels": Channel.choices,
+            "values": values,
+        },
+    )
 
 
 @requires("correspondence.view_correspondenceitem")
@@ -103,12 +134,14 @@ def item_detail(request, pk):
         "correspondence.match_correspondence"
     ):
         search = PersonSearchForm(request.GET or None)
-        context.update({
-            "search_form": search,
-            "results": _search(request.user, search) if request.GET else [],
-            "suggestions": _suggestions(request.user, item),
-            "no_person_form": NoPersonNeededForm(),
-        })
+        context.update(
+            {
+                "search_form": search,
+                "results": _search(request.user, search) if request.GET else [],
+                "suggestions": _suggestions(request.user, item),
+                "no_person_form": NoPersonNeededForm(),
+            }
+        )
     return render(request, "correspondence/item.html", context)
 
 
@@ -131,14 +164,20 @@ def _search(user, form):
 
         qs = person_visible_queryset(user)
         if reference:
-            qs = qs.filter(reference__iexact=reference) | qs.filter(references__value__iexact=reference)
+            qs = qs.filter(reference__iexact=reference) | qs.filter(
+                references__value__iexact=reference
+            )
         if name:
             qs = qs.filter(family_name__icontains=name.split()[-1])
         if dob:
             qs = qs.filter(date_of_birth=dob)
         return list(qs.distinct()[:20])
-    return [_as_person(r) for r in person_search(user=user, query=name, reference=reference,
-                                                 date_of_birth=dob, limit=20)]
+    return [
+        _as_person(r)
+        for r in person_search(
+            user=user, query=name, reference=reference, date_of_birth=dob, limit=20
+        )
+    ]
 
 
 def _suggestions(user, item):
@@ -161,7 +200,9 @@ def item_match(request, pk):
     if form.is_valid():
         person = access_person(request.user, form.cleaned_data["person"])
         if request.POST.get("confirm") != "yes":
-            return render(request, "correspondence/match_confirm.html", {"item": item, "person": person})
+            return render(
+                request, "correspondence/match_confirm.html", {"item": item, "person": person}
+            )
         try:
             services.correspondence_match(actor=request.user, item=item, person=person)
         except ValidationError as exc:
@@ -188,10 +229,15 @@ def item_no_person_needed(request, pk):
             messages.success(request, "Marked as needing no person")
             return redirect("correspondence:item", item.pk)
     context = {
-        "item": item, "copies": item.copies.select_related("mailbox"),
+        "item": item,
+        "copies": item.copies.select_related("mailbox"),
         "attachments": item.attachments.select_related("document"),
-        "task": selectors.task_for(item.task_id), "match_task": selectors.task_for(item.match_task_id),
-        "search_form": PersonSearchForm(), "results": [], "suggestions": [], "no_person_form": form,
+        "task": selectors.task_for(item.task_id),
+        "match_task": selectors.task_for(item.match_task_id),
+        "search_form": PersonSearchForm(),
+        "results": [],
+        "suggestions": [],
+        "no_person_form": form,
         "form": form,
     }
     return render(request, "correspondence/item.html", context)

@@ -16,5 +16,11 @@ class DocumentsConfig(AppConfig):
         # selectors); add ours only if it does not.
         if all(tab.key != "documents" for tab in registered_tabs()):
             register_person_tab(
-                PersonTab("documents", "Documents", "documents:person-documents", "documents.view_document", 40)
+                PersonTab(
+                    "documents",
+                    "Documents",
+                    "documents:person-documents",
+                    "documents.view_document",
+                    40,
+                )
             )

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from waymark.core.forms import GovUKDateField, GovUKForm
 from waymark.documents.models import DocumentType, ServiceMethod
 
-UPLOAD_TYPES = [(value, label) for value, label in DocumentType.choices if value != DocumentType.LETTER]
+UPLOAD_TYPES = [
+    (value, label) for value, label in DocumentType.choices if value != DocumentType.LETTER
+]
 
 
 def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -24,7 +26,8 @@ class DocumentUploadForm(GovUKForm):
         error_messages={"required": "Select a file", "empty": "The selected file is empty"},
     )
     document_type = forms.ChoiceField(
-        label="Type of document", choices=UPLOAD_TYPES,
+        label="Type of document",
+        choices=UPLOAD_TYPES,
         error_messages={"required": "Select the type of document"},
     )
     title = forms.CharField(label="Title (optional)", max_length=300, required=False)
@@ -38,13 +41,17 @@ class DocumentUploadForm(GovUKForm):
         try:
             self.content = upload_read(upload)
         except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc  # the service keys it by field; here it is the field
+            raise ValidationError(
+                exc.messages
+            ) from exc  # the service keys it by field; here it is the field
         return upload
 
 
 class LetterChooseForm(GovUKForm):
     template = forms.TypedChoiceField(
-        label="Letter", coerce=int, widget=forms.RadioSelect,
+        label="Letter",
+        coerce=int,
+        widget=forms.RadioSelect,
         error_messages={"required": "Select a letter", "invalid_choice": "Select a letter"},
     )
 
@@ -55,9 +62,14 @@ class LetterChooseForm(GovUKForm):
 
 class LetterServiceForm(GovUKForm):
     method = forms.ChoiceField(
-        label="How was the letter served?", choices=ServiceMethod.choices, widget=forms.RadioSelect,
+        label="How was the letter served?",
+        choices=ServiceMethod.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": "Select how the letter was served"},
     )
-    served_on = GovUKDateField(label="Date served", allow_future=False,
-                               error_messages={"required": "Enter the date the letter was served"})
+    served_on = GovUKDateField(
+        label="Date served",
+        allow_future=False,
+        error_messages={"required": "Enter the date the letter was served"},
+    )
     note = forms.CharField(label="Note (optional)", max_length=500, required=False)

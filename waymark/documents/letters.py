@@ -37,13 +37,19 @@ def merge_context(*, person, sender=None, extra: dict[str, Any] | None = None, t
     from waymark.core.jinja2 import govuk_date
 
     address = ""
-    current = person.addresses.filter(valid_to__isnull=True).first() if hasattr(person, "addresses") else None
+    current = (
+        person.addresses.filter(valid_to__isnull=True).first()
+        if hasattr(person, "addresses")
+        else None
+    )
     if current is not None:
         address = current.one_line
     ho_ref = ""
     if hasattr(person, "references"):
         ho_ref = (
-            person.references.filter(reference_type="home_office").values_list("value", flat=True).first()
+            person.references.filter(reference_type="home_office")
+            .values_list("value", flat=True)
+            .first()
             or ""
         )
     team = getattr(sender, "primary_team", None) if sender is not None else None
@@ -81,10 +87,11 @@ def letter_text_to_html(*, title: str, text: str) -> str:
     """A printable HTML page: paragraphs split on blank lines, every character escaped."""
     paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     body = "\n".join(
-        "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+        "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n"
         "<style>body{font-family:Arial,sans-serif;max-width:40em;margin:2em auto;"
         "line-height:1.5}@media print{body{margin:0}}</style>\n"

@@ -78,16 +78,30 @@ class Document(models.Model):
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField()
-    filed_at = models.DateTimeField(null=True, blank=True, help_text="When it was put on the person")
-    source = models.CharField(max_length=20, choices=DocumentSource.choices, default=DocumentSource.UPLOAD)
-    related_type = models.CharField(max_length=100, blank=True, help_text="e.g. correspondence.correspondenceitem")
+    filed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was put on the person"
+    )
+    source = models.CharField(
+        max_length=20, choices=DocumentSource.choices, default=DocumentSource.UPLOAD
+    )
+    related_type = models.CharField(
+        max_length=100, blank=True, help_text="e.g. correspondence.correspondenceitem"
+    )
     related_id = models.CharField(max_length=64, blank=True)
-    scan_status = models.CharField(max_length=20, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED)
+    scan_status = models.CharField(
+        max_length=20, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED
+    )
     scan_detail = models.CharField(max_length=300, blank=True)
     letter_template = models.ForeignKey(
-        "documents.LetterTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
+        "documents.LetterTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
     )
 
     class Meta:
@@ -119,11 +133,15 @@ class LetterTemplate(models.Model):
     body = models.TextField(help_text="Plain text with merge fields such as {{ person.full_name }}")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "-version"]
-        constraints = [models.UniqueConstraint(fields=["key", "version"], name="letter_template_key_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="letter_template_key_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (version {self.version})"
@@ -140,7 +158,9 @@ class LetterService(models.Model):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="services")
     method = models.CharField(max_length=20, choices=ServiceMethod.choices)
     served_on = models.DateField()
-    served_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    served_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
     note = models.CharField(max_length=500, blank=True)
 

@@ -26,7 +26,16 @@ ALLOWED_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
 # Office files that can carry macros (VBA or Excel 4.0 sheets) are refused by name, and an OOXML
 # file is refused by content too if it holds a VBA project, whatever its name says.
 MACRO_ENABLED_EXTENSIONS: tuple[str, ...] = (
-    ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
+    ".docm",
+    ".dotm",
+    ".xlsm",
+    ".xltm",
+    ".xlam",
+    ".pptm",
+    ".potm",
+    ".ppsm",
+    ".ppam",
+    ".sldm",
 )
 
 # Uploads are read in chunks of this size, so an oversize file is refused after at most one
@@ -41,8 +50,14 @@ GENERATED_LETTER_CONTENT_TYPE = "text/html"
 # template is saved, and a sandboxed Jinja2 environment renders it.
 LETTER_MERGE_FIELDS: dict[str, tuple[str, ...]] = {
     "person": (
-        "full_name", "given_names", "family_name", "reference", "date_of_birth",
-        "home_office_reference", "address", "legal_rep_firm",
+        "full_name",
+        "given_names",
+        "family_name",
+        "reference",
+        "date_of_birth",
+        "home_office_reference",
+        "address",
+        "legal_rep_firm",
     ),
     "letter": ("date", "sender_name", "sender_team"),
     "extra": (),  # free keys supplied by the calling module (e.g. extra.reporting_date)

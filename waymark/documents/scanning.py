@@ -72,8 +72,12 @@ def _clamd_connect() -> socket.socket:
         return conn
     host = getattr(settings, "WAYMARK_CLAMD_HOST", "")
     if not host:
-        raise ScannerUnavailable("No ClamAV daemon configured (WAYMARK_CLAMD_SOCKET or WAYMARK_CLAMD_HOST)")
-    return socket.create_connection((host, int(getattr(settings, "WAYMARK_CLAMD_PORT", 3310))), timeout=timeout)
+        raise ScannerUnavailable(
+            "No ClamAV daemon configured (WAYMARK_CLAMD_SOCKET or WAYMARK_CLAMD_HOST)"
+        )
+    return socket.create_connection(
+        (host, int(getattr(settings, "WAYMARK_CLAMD_PORT", 3310))), timeout=timeout
+    )
 
 
 def _read_reply(conn: socket.socket) -> str:
@@ -100,7 +104,7 @@ def clamd_instream(content: bytes) -> str:
             conn.sendall(b"zINSTREAM\0")
             view = memoryview(content)
             for start in range(0, len(view), UPLOAD_CHUNK_BYTES):
-                chunk = view[start:start + UPLOAD_CHUNK_BYTES]
+                chunk = view[start : start + UPLOAD_CHUNK_BYTES]
                 conn.sendall(struct.pack(">I", len(chunk)))
                 conn.sendall(chunk)
             conn.sendall(struct.pack(">I", 0))
@@ -128,8 +132,12 @@ def scan(content: bytes) -> ScanResult:
     try:
         result = import_string(scanner_path)(content)
     except Exception as exc:  # any scanner failure must refuse the file, never a 500
-        logger.error("Virus scanner %s failed; the file was refused: %s", scanner_path, exc,
-                     exc_info=not isinstance(exc, ScannerUnavailable))
+        logger.error(
+            "Virus scanner %s failed; the file was refused: %s",
+            scanner_path,
+            exc,
+            exc_info=not isinstance(exc, ScannerUnavailable),
+        )
         return ScanResult(ERROR, "The virus scanner could not be reached")
     if result.status not in {NOT_SCANNED, CLEAN, INFECTED, ERROR}:
         logger.error("Virus scanner %s returned unknown status %r", scanner_path, result.status)

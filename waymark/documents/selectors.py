@@ -9,7 +9,11 @@ from waymark.documents.models import Document, LetterTemplate
 
 
 def document_list_for_person(*, person) -> QuerySet[Document]:
-    return Document.objects.filter(person=person).select_related("uploaded_by").prefetch_related("services")
+    return (
+        Document.objects.filter(person=person)
+        .select_related("uploaded_by")
+        .prefetch_related("services")
+    )
 
 
 def access_document(user, pk: int) -> Document:

@@ -51,12 +51,20 @@ from waymark.documents.sniffing import (
 )
 
 
-def _timeline(*, person, event_type: str, summary: str, actor, detail=None, related=None, occurred_at=None):
+def _timeline(
+    *, person, event_type: str, summary: str, actor, detail=None, related=None, occurred_at=None
+):
     from waymark.people.services import timeline_event_record
 
     timeline_event_record(
-        person=person, module="documents", event_type=event_type, summary=summary,
-        occurred_at=occurred_at, actor=actor, detail=detail, related=related,
+        person=person,
+        module="documents",
+        event_type=event_type,
+        summary=summary,
+        occurred_at=occurred_at,
+        actor=actor,
+        detail=detail,
+        related=related,
     )
 
 
@@ -65,7 +73,9 @@ def _mib(size: int) -> str:
 
 
 def _too_large() -> ValidationError:
-    return ValidationError({"file": f"The selected file must be smaller than {_mib(MAX_DOCUMENT_BYTES)}"})
+    return ValidationError(
+        {"file": f"The selected file must be smaller than {_mib(MAX_DOCUMENT_BYTES)}"}
+    )
 
 
 def upload_read(upload, *, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
@@ -92,8 +102,12 @@ def document_validate(*, file_name: str, content: bytes) -> str:
     if len(content) > MAX_DOCUMENT_BYTES:
         raise _too_large()
     if has_macros(file_name, content):
-        raise ValidationError({"file": "The selected file must not contain macros. Save it without macros "
-                                       "(as a DOCX or XLSX) and upload it again"})
+        raise ValidationError(
+            {
+                "file": "The selected file must not contain macros. Save it without macros "
+                "(as a DOCX or XLSX) and upload it again"
+            }
+        )
     content_type = agreed_content_type(file_name, content)
     if content_type is None:
         allowed = ", ".join(
@@ -104,20 +118,33 @@ def document_validate(*, file_name: str, content: bytes) -> str:
     if len(found) > 1:
         names = [TYPE_NAMES.get(t, t) for t in found]
         listed = ", ".join(names[:-1]) + " and " + names[-1]
-        raise ValidationError({"file": f"The selected file must be only one type of file. This one is {listed}"})
+        raise ValidationError(
+            {"file": f"The selected file must be only one type of file. This one is {listed}"}
+        )
     return content_type
 
 
 def _document_write(
-    *, actor, person, file_name: str, content: bytes, content_type: str, document_type: str,
-    source: str, title: str, related: Any = None, letter_template: LetterTemplate | None = None,
+    *,
+    actor,
+    person,
+    file_name: str,
+    content: bytes,
+    content_type: str,
+    document_type: str,
+    source: str,
+    title: str,
+    related: Any = None,
+    letter_template: LetterTemplate | None = None,
     timeline: bool = True,
 ) -> Document:
     result = scanning.scan(content)
     if result.status == scanning.INFECTED:
         raise ValidationError({"file": "The selected file contains a virus"})
     if result.status == scanning.ERROR:  # fail closed: no verdict, no file
-        raise ValidationError({"file": "The selected file could not be checked for viruses. Try again later"})
+        raise ValidationError(
+            {"file": "The selected file could not be checked for viruses. Try again later"}
+        )
     now = clock.now()
     document = Document(
         person=person,
@@ -140,15 +167,29 @@ def _document_write(
     document.file.save(document_storage_name(content_type), ContentFile(content), save=False)
     document.save()
     audit_record(
-        actor=actor, action=AuditAction.COLLECTION, verb="document.stored", target=document,
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="document.stored",
+        target=document,
         person_id=person.pk if person is not None else None,
-        payload={"new": {"title": document.title, "document_type": document_type, "source": source,
-                         "content_type": content_type, "size": document.size, "sha256": document.sha256,
-                         "scan_status": document.scan_status}},
+        payload={
+            "new": {
+                "title": document.title,
+                "document_type": document_type,
+                "source": source,
+                "content_type": content_type,
+                "size": document.size,
+                "sha256": document.sha256,
+                "scan_status": document.scan_status,
+            }
+        },
     )
     if person is not None and timeline:
         _timeline(
-            person=person, event_type="document.added", actor=actor, related=document,
+            person=person,
+            event_type="document.added",
+            actor=actor,
+            related=document,
             summary=f"Document added: {document.title}",
             detail={"document_id": document.pk, "document_type": document_type, "source": source},
         )
@@ -156,8 +197,16 @@ def _document_write(
 
 
 def document_store(
-    *, actor, person, file_name: str, content: bytes, content_type: str = "",
-    document_type: str = DocumentType.OTHER, source: str = "", title: str = "", related: Any = None,
+    *,
+    actor,
+    person,
+    file_name: str,
+    content: bytes,
+    content_type: str = "",
+    document_type: str = DocumentType.OTHER,
+    source: str = "",
+    title: str = "",
+    related: Any = None,
 ) -> Document:
     """Validate and store one file. ``content_type`` as declared by the sender is not trusted: the
     stored type is the one the extension and the bytes agree on. ``person`` may be None only for
@@ -168,8 +217,14 @@ def document_store(
     agreed = document_validate(file_name=file_name, content=content)
     with transaction.atomic():
         return _document_write(
-            actor=actor, person=person, file_name=file_name, content=content, content_type=agreed,
-            document_type=document_type, source=source or DocumentSource.UPLOAD, title=title,
+            actor=actor,
+            person=person,
+            file_name=file_name,
+            content=content,
+            content_type=agreed,
+            document_type=document_type,
+            source=source or DocumentSource.UPLOAD,
+            title=title,
             related=related,
         )
 
@@ -185,14 +240,24 @@ def document_file(*, actor, document: Document, person) -> Document:
         document.filed_at = clock.now()
         document.save(update_fields=["person", "filed_at"])
         audit_record(
-            actor=actor, action=AuditAction.ALTERATION, verb="document.filed", target=document,
-            person_id=person.pk, payload={"old": {"person_id": None}, "new": {"person_id": person.pk}},
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="document.filed",
+            target=document,
+            person_id=person.pk,
+            payload={"old": {"person_id": None}, "new": {"person_id": person.pk}},
         )
         _timeline(
-            person=person, event_type="document.added", actor=actor, related=document,
+            person=person,
+            event_type="document.added",
+            actor=actor,
+            related=document,
             summary=f"Document added: {document.title}",
-            detail={"document_id": document.pk, "document_type": document.document_type,
-                    "source": document.source},
+            detail={
+                "document_id": document.pk,
+                "document_type": document.document_type,
+                "source": document.source,
+            },
         )
     return document
 
@@ -200,34 +265,55 @@ def document_file(*, actor, document: Document, person) -> Document:
 def document_download_record(*, actor, document: Document) -> None:
     """A download is a consultation of personal data (DPA 2018 s62)."""
     audit_record(
-        actor=actor, action=AuditAction.CONSULTATION, verb="document.downloaded", target=document,
-        person_id=document.person_id, payload={"title": document.title, "sha256": document.sha256},
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="document.downloaded",
+        target=document,
+        person_id=document.person_id,
+        payload={"title": document.title, "sha256": document.sha256},
     )
 
 
-def letter_template_create(*, actor, key: str, name: str, body: str, description: str = "") -> LetterTemplate:
+def letter_template_create(
+    *, actor, key: str, name: str, body: str, description: str = ""
+) -> LetterTemplate:
     """Add a template, or a new version of an existing one (older versions stay for old letters)."""
     template_check(body)
     with transaction.atomic():
-        latest = LetterTemplate.objects.select_for_update().filter(key=key).order_by("-version").first()
+        latest = (
+            LetterTemplate.objects.select_for_update().filter(key=key).order_by("-version").first()
+        )
         template = LetterTemplate.objects.create(
-            key=key, version=(latest.version + 1) if latest else 1, name=name, body=body,
-            description=description, created_at=clock.now(),
+            key=key,
+            version=(latest.version + 1) if latest else 1,
+            name=name,
+            body=body,
+            description=description,
+            created_at=clock.now(),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit_record(
-            actor=actor, action=AuditAction.ALTERATION, verb="letter_template.saved", target=template,
-            payload={"old": {"version": latest.version if latest else None},
-                     "new": {"key": key, "version": template.version}},
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="letter_template.saved",
+            target=template,
+            payload={
+                "old": {"version": latest.version if latest else None},
+                "new": {"key": key, "version": template.version},
+            },
         )
     return template
 
 
 def letter_preview(*, actor, template: LetterTemplate, person, extra: dict | None = None) -> str:
-    return letter_render_text(template.body, merge_context(person=person, sender=actor, extra=extra))
+    return letter_render_text(
+        template.body, merge_context(person=person, sender=actor, extra=extra)
+    )
 
 
-def letter_generate(*, actor, template: LetterTemplate, person, extra: dict | None = None) -> Document:
+def letter_generate(
+    *, actor, template: LetterTemplate, person, extra: dict | None = None
+) -> Document:
     """Render ``template`` for ``person`` and store the letter as a document on their record."""
     text = letter_preview(actor=actor, template=template, person=person, extra=extra)
     title = f"{template.name} - {person.full_name}"
@@ -236,21 +322,42 @@ def letter_generate(*, actor, template: LetterTemplate, person, extra: dict | No
         raise ValidationError("The letter is too large to store")
     with transaction.atomic():
         document = _document_write(
-            actor=actor, person=person, file_name=f"{template.key}.html", content=content,
-            content_type=GENERATED_LETTER_CONTENT_TYPE, document_type=DocumentType.LETTER,
-            source=DocumentSource.LETTER, title=title, letter_template=template,
+            actor=actor,
+            person=person,
+            file_name=f"{template.key}.html",
+            content=content,
+            content_type=GENERATED_LETTER_CONTENT_TYPE,
+            document_type=DocumentType.LETTER,
+            source=DocumentSource.LETTER,
+            title=title,
+            letter_template=template,
             timeline=False,  # the letter.generated event below says it
         )
         audit_record(
-            actor=actor, action=AuditAction.COLLECTION, verb="letter.generated", target=document,
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="letter.generated",
+            target=document,
             person_id=person.pk,
-            payload={"new": {"template": template.key, "version": template.version,
-                             "extra": {str(k): str(v) for k, v in (extra or {}).items()}}},
+            payload={
+                "new": {
+                    "template": template.key,
+                    "version": template.version,
+                    "extra": {str(k): str(v) for k, v in (extra or {}).items()},
+                }
+            },
         )
         _timeline(
-            person=person, event_type="letter.generated", actor=actor, related=document,
+            person=person,
+            event_type="letter.generated",
+            actor=actor,
+            related=document,
             summary=f"Letter generated: {template.name}",
-            detail={"document_id": document.pk, "template": template.key, "version": template.version},
+            detail={
+                "document_id": document.pk,
+                "template": template.key,
+                "version": template.version,
+            },
         )
     return document
 
@@ -269,23 +376,44 @@ def letter_record_service(
     elif served_on > clock.today():
         errors["served_on"] = "The date the letter was served must be today or in the past"
     elif served_on < document.uploaded_at.astimezone(clock.LONDON).date():
-        errors["served_on"] = "The date the letter was served must be on or after the date it was made"
+        errors["served_on"] = (
+            "The date the letter was served must be on or after the date it was made"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         service = LetterService.objects.create(
-            document=document, method=method, served_on=served_on, note=note,
+            document=document,
+            method=method,
+            served_on=served_on,
+            note=note,
             served_by=actor if getattr(actor, "is_authenticated", False) else None,
             recorded_at=clock.now(),
         )
         audit_record(
-            actor=actor, action=AuditAction.COLLECTION, verb="letter.served", target=service,
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="letter.served",
+            target=service,
             person_id=document.person_id,
-            payload={"new": {"document_id": document.pk, "method": method, "served_on": served_on.isoformat()}},
+            payload={
+                "new": {
+                    "document_id": document.pk,
+                    "method": method,
+                    "served_on": served_on.isoformat(),
+                }
+            },
         )
         _timeline(
-            person=document.person, event_type="letter.served", actor=actor, related=document,
+            person=document.person,
+            event_type="letter.served",
+            actor=actor,
+            related=document,
             summary=f"{document.title} served ({ServiceMethod(method).label.lower()}) on {served_on:%d %B %Y}",
-            detail={"document_id": document.pk, "method": method, "served_on": served_on.isoformat()},
+            detail={
+                "document_id": document.pk,
+                "method": method,
+                "served_on": served_on.isoformat(),
+            },
         )
     return service

@@ -25,16 +25,38 @@ HTML = "text/html"
 _ZIP_BASED = {DOCX, XLSX}
 _BINARY_DOCUMENTS = {PDF, "image/png", "image/jpeg"}
 TYPE_NAMES = {  # for error messages: "This one is a PDF, a web page (HTML) and a ZIP archive"
-    PDF: "a PDF", "image/png": "a PNG", "image/jpeg": "a JPEG", DOCX: "a Word document (DOCX)",
-    XLSX: "an Excel spreadsheet (XLSX)", "message/rfc822": "an email (EML)", "text/plain": "a text file",
-    "text/csv": "a CSV", HTML: "a web page (HTML)", ZIP: "a ZIP archive",
+    PDF: "a PDF",
+    "image/png": "a PNG",
+    "image/jpeg": "a JPEG",
+    DOCX: "a Word document (DOCX)",
+    XLSX: "an Excel spreadsheet (XLSX)",
+    "message/rfc822": "an email (EML)",
+    "text/plain": "a text file",
+    "text/csv": "a CSV",
+    HTML: "a web page (HTML)",
+    ZIP: "a ZIP archive",
 }
 # Markup a browser would run, anywhere in a PDF or an image (which never legitimately hold it).
 _ACTIVE_MARKUP = re.compile(rb"<(?:html|head|body|script|iframe|svg)\b|<\?php", re.IGNORECASE)
 # The WHATWG MIME-sniffing patterns that make a browser treat a "text" file as HTML.
 _HTML_STARTS = (
-    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
-    b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--",
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<script",
+    b"<iframe",
+    b"<h1",
+    b"<div",
+    b"<font",
+    b"<table",
+    b"<a",
+    b"<style",
+    b"<title",
+    b"<b",
+    b"<body",
+    b"<br",
+    b"<p",
+    b"<!--",
 )
 # PDF readers accept the header anywhere in the first 1024 bytes.
 _PDF_HEADER_WINDOW = 1024
@@ -89,7 +111,8 @@ def _zip_member_head(content: bytes, name: str, limit: int = 1024 * 1024) -> byt
 def _starts_as_html(content: bytes) -> bool:
     head = content[:1024].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\n\x0c\r").lower()
     return any(
-        head.startswith(tag) and head[len(tag):len(tag) + 1] in {b" ", b">"} for tag in _HTML_STARTS
+        head.startswith(tag) and head[len(tag) : len(tag) + 1] in {b" ", b">"}
+        for tag in _HTML_STARTS
     )
 
 
@@ -128,7 +151,11 @@ def content_types_found(content: bytes) -> list[str]:
         found.append(HTML)
     if lead != PDF and b"%PDF-" in content[:_PDF_HEADER_WINDOW]:
         found.append(PDF)
-    if lead not in _ZIP_BASED and not content.startswith(b"PK\x03\x04") and _zip_member_names(content):
+    if (
+        lead not in _ZIP_BASED
+        and not content.startswith(b"PK\x03\x04")
+        and _zip_member_names(content)
+    ):
         found.append(ZIP)
     return found
 
@@ -147,7 +174,10 @@ def has_macros(file_name: str, content: bytes) -> bool:
     names = {name.lower() for name in _zip_member_names(content)}
     if not names:
         return False
-    if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" or "/macrosheets/" in f"/{name}" for name in names):
+    if any(
+        name.rsplit("/", 1)[-1] == "vbaproject.bin" or "/macrosheets/" in f"/{name}"
+        for name in names
+    ):
         return True
     return b"macroenabled" in _zip_member_head(content, "[Content_Types].xml").lower()
 

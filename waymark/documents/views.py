@@ -47,7 +47,8 @@ def person_documents(request, person_pk):
     person = _person(request, person_pk)
     documents = selectors.document_list_for_person(person=person)
     return render(
-        request, "documents/person_documents.html",
+        request,
+        "documents/person_documents.html",
         {"person": person, "documents": documents, "person_href": person_href(person)},
     )
 
@@ -63,13 +64,19 @@ def document_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def document_upload(request, person_pk):
     person = _person(request, person_pk)
-    form = DocumentUploadForm(*_bound(request), files=request.FILES if request.method == "POST" else None)
+    form = DocumentUploadForm(
+        *_bound(request), files=request.FILES if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             document = services.document_store(
-                actor=request.user, person=person, file_name=upload.name, content=form.content,
-                content_type=upload.content_type or "", document_type=form.cleaned_data["document_type"],
+                actor=request.user,
+                person=person,
+                file_name=upload.name,
+                content=form.content,
+                content_type=upload.content_type or "",
+                document_type=form.cleaned_data["document_type"],
                 title=form.cleaned_data["title"],
             )
         except ValidationError as exc:
@@ -89,7 +96,10 @@ def document_download(request, pk):
     except FileNotFoundError as exc:
         raise Http404("The file is missing") from exc
     response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -107,15 +117,24 @@ def letter_generate(request, person_pk):
         template = LetterTemplate.objects.get(pk=form.cleaned_data["template"])
         try:
             if request.POST.get("confirm") == "yes":
-                document = services.letter_generate(actor=request.user, template=template, person=person)
+                document = services.letter_generate(
+                    actor=request.user, template=template, person=person
+                )
                 messages.success(request, f"Letter generated: {template.name}")
                 return redirect("documents:detail", document.pk)
             preview = services.letter_preview(actor=request.user, template=template, person=person)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
     return render(
-        request, "documents/letter_generate.html",
-        {"person": person, "form": form, "templates": templates, "preview": preview, "template": template},
+        request,
+        "documents/letter_generate.html",
+        {
+            "person": person,
+            "form": form,
+            "templates": templates,
+            "preview": preview,
+            "template": template,
+        },
     )
 
 
@@ -129,8 +148,11 @@ def letter_service(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.letter_record_service(
-                actor=request.user, document=document, method=form.cleaned_data["method"],
-                served_on=form.cleaned_data["served_on"], note=form.cleaned_data["note"],
+                actor=request.user,
+                document=document,
+                method=form.cleaned_data["method"],
+                served_on=form.cleaned_data["served_on"],
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)

@@ -15,14 +15,24 @@ USER = settings.AUTH_USER_MODEL
 class GuidancePage(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
-    module = models.CharField(max_length=40, help_text="The module the page belongs to, e.g. operations")
-    step_key = models.CharField(max_length=80, blank=True, db_index=True,
-                                help_text="The journey step that links here, e.g. operations.authorise")
+    module = models.CharField(
+        max_length=40, help_text="The module the page belongs to, e.g. operations"
+    )
+    step_key = models.CharField(
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text="The journey step that links here, e.g. operations.authorise",
+    )
     summary = models.CharField(max_length=300)
-    body = models.TextField(help_text="The current version's text (paragraphs separated by blank lines)")
+    body = models.TextField(
+        help_text="The current version's text (paragraphs separated by blank lines)"
+    )
     version = models.PositiveIntegerField(default=1)
     published_at = models.DateTimeField()
-    published_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     owner_team = models.CharField(max_length=120, blank=True)
     review_due_on = models.DateField(null=True, blank=True)
 
@@ -42,11 +52,15 @@ class GuidanceVersion(models.Model):
     body = models.TextField()
     change_note = models.CharField(max_length=300)
     published_at = models.DateTimeField()
-    published_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["page", "-version"]
-        constraints = [models.UniqueConstraint(fields=["page", "version"], name="guidance_version_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "version"], name="guidance_version_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.page_id} v{self.version}"

@@ -73,11 +73,14 @@ def _score(term: str):
         When(title__icontains=term, then=Value(100)),
         When(summary__icontains=term, then=Value(10)),
         When(body__icontains=term, then=Value(1)),
-        default=Value(0), output_field=IntegerField(),
+        default=Value(0),
+        output_field=IntegerField(),
     )
 
 
-def guidance_search(query: str, *, limit: int = rules.SEARCH_RESULTS_LIMIT) -> QuerySet[GuidancePage]:
+def guidance_search(
+    query: str, *, limit: int = rules.SEARCH_RESULTS_LIMIT
+) -> QuerySet[GuidancePage]:
     """Pages matching the query, best first (title matches rank above text matches)."""
     terms = search_terms(query)
     if not terms:
@@ -87,8 +90,11 @@ def guidance_search(query: str, *, limit: int = rules.SEARCH_RESULTS_LIMIT) -> Q
     if not found.exists():
         found = pages.filter(reduce(or_, [_matches(t) for t in terms]))
     phrase = " ".join(terms)
-    whole_title = Case(When(title__icontains=phrase, then=Value(1000)), default=Value(0),
-                       output_field=IntegerField())
+    whole_title = Case(
+        When(title__icontains=phrase, then=Value(1000)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     rank = reduce(add, [_score(t) for t in terms], whole_title)
     return found.annotate(rank=rank).order_by("-rank", "title")[:limit]
 
@@ -97,18 +103,21 @@ def highlight(text: str, terms: list[str]) -> Markup:
     """``text`` escaped, with each search word wrapped in <mark>."""
     if not terms:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
-                         re.IGNORECASE)
+    pattern = re.compile(
+        "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
     out, last = [], 0
     for m in pattern.finditer(text):
-        out.append(escape(text[last:m.start()]))
+        out.append(escape(text[last : m.start()]))
         out.append(Markup("<mark>%s</mark>") % m.group(0))
         last = m.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
 
 
-def snippet(page: GuidancePage, terms: list[str], *, width: int = rules.SNIPPET_CHARACTERS) -> Markup:
+def snippet(
+    page: GuidancePage, terms: list[str], *, width: int = rules.SNIPPET_CHARACTERS
+) -> Markup:
     """A short passage of the page around the first search word it contains, words highlighted."""
     body = " ".join(page.body.split())
     lower = body.lower()
@@ -136,8 +145,10 @@ class SearchResult:
 
 def guidance_search_results(query: str) -> list[SearchResult]:
     terms = search_terms(query)
-    return [SearchResult(page, highlight(page.title, terms), snippet(page, terms))
-            for page in guidance_search(query)]
+    return [
+        SearchResult(page, highlight(page.title, terms), snippet(page, terms))
+        for page in guidance_search(query)
+    ]
 
 
 def paragraphs(body: str) -> list[dict]:

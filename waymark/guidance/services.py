@@ -44,14 +44,28 @@ def _validate_text(*, title: str, summary: str, body: str, change_note: str) -> 
 
 def _version_write(page: GuidancePage, *, change_note: str, actor) -> GuidanceVersion:
     return GuidanceVersion.objects.create(
-        page=page, version=page.version, title=page.title, summary=page.summary, body=page.body,
-        change_note=change_note.strip(), published_at=page.published_at, published_by=actor,
+        page=page,
+        version=page.version,
+        title=page.title,
+        summary=page.summary,
+        body=page.body,
+        change_note=change_note.strip(),
+        published_at=page.published_at,
+        published_by=actor,
     )
 
 
 def guidance_publish(
-    *, actor, title: str, summary: str, body: str, module: str, step_key: str = "",
-    slug: str = "", owner_team: str = "", review_due_on: date | None = None,
+    *,
+    actor,
+    title: str,
+    summary: str,
+    body: str,
+    module: str,
+    step_key: str = "",
+    slug: str = "",
+    owner_team: str = "",
+    review_due_on: date | None = None,
     change_note: str = "First published",
 ) -> GuidancePage:
     """Publish a new guidance page as version 1."""
@@ -71,26 +85,52 @@ def guidance_publish(
     now = clock.now()
     with transaction.atomic():
         page = GuidancePage.objects.create(
-            slug=slug, title=title.strip(), module=module, step_key=step_key.strip(),
-            summary=summary.strip(), body=body.strip(), version=1, published_at=now,
-            published_by=actor, owner_team=owner_team.strip(),
-            review_due_on=review_due_on or (now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS)),
+            slug=slug,
+            title=title.strip(),
+            module=module,
+            step_key=step_key.strip(),
+            summary=summary.strip(),
+            body=body.strip(),
+            version=1,
+            published_at=now,
+            published_by=actor,
+            owner_team=owner_team.strip(),
+            review_due_on=review_due_on
+            or (now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS)),
         )
         _version_write(page, change_note=change_note, actor=actor)
-        audit_record(actor=actor, action="collection", verb="guidance.published", target=page,
-                     payload={"slug": page.slug, "version": 1, "title": page.title})
+        audit_record(
+            actor=actor,
+            action="collection",
+            verb="guidance.published",
+            target=page,
+            payload={"slug": page.slug, "version": 1, "title": page.title},
+        )
     return page
 
 
 def guidance_revise(
-    *, actor, page: GuidancePage, title: str, summary: str, body: str, change_note: str,
-    owner_team: str | None = None, review_due_on: date | None = None,
+    *,
+    actor,
+    page: GuidancePage,
+    title: str,
+    summary: str,
+    body: str,
+    change_note: str,
+    owner_team: str | None = None,
+    review_due_on: date | None = None,
 ) -> GuidancePage:
     """Publish a new version of a page; the previous version stays readable."""
     _check_publisher(actor)
     errors = _validate_text(title=title, summary=summary, body=body, change_note=change_note)
-    if not errors and (title.strip(), summary.strip(), body.strip()) == (page.title, page.summary, page.body):
-        errors["body"] = "Nothing has changed: change the title, summary or text to publish a new version"
+    if not errors and (title.strip(), summary.strip(), body.strip()) == (
+        page.title,
+        page.summary,
+        page.body,
+    ):
+        errors["body"] = (
+            "Nothing has changed: change the title, summary or text to publish a new version"
+        )
     if errors:
         raise ValidationError(errors)
     now = clock.now()
@@ -103,11 +143,20 @@ def guidance_revise(
         page.published_by = actor
         if owner_team is not None:
             page.owner_team = owner_team.strip()
-        page.review_due_on = review_due_on or (now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS))
+        page.review_due_on = review_due_on or (
+            now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS)
+        )
         page.save()
         _version_write(page, change_note=change_note, actor=actor)
-        audit_record(actor=actor, action="alteration", verb="guidance.revised", target=page,
-                     payload={"old": old, "new": {"version": page.version, "title": page.title,
-                                                  "summary": page.summary},
-                              "change_note": change_note.strip()})
+        audit_record(
+            actor=actor,
+            action="alteration",
+            verb="guidance.revised",
+            target=page,
+            payload={
+                "old": old,
+                "new": {"version": page.version, "title": page.title, "summary": page.summary},
+                "change_note": change_note.strip(),
+            },
+        )
     return page

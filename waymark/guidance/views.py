@@ -21,10 +21,14 @@ PUBLISH = rules.PUBLISH_PERMISSION
 @no_personal_data
 @signed_in
 def index(request):
-    return render(request, "guidance/index.html", {
-        "groups": selectors.guidance_list_by_module(),
-        "can_publish": request.user.has_perm(PUBLISH),
-    })
+    return render(
+        request,
+        "guidance/index.html",
+        {
+            "groups": selectors.guidance_list_by_module(),
+            "can_publish": request.user.has_perm(PUBLISH),
+        },
+    )
 
 
 @no_personal_data
@@ -37,8 +41,11 @@ def search(request):
 
 def _page_context(request, page, shown) -> dict:
     return {
-        "page": page, "shown": shown, "paragraphs": selectors.paragraphs(shown.body),
-        "versions": selectors.guidance_versions(page), "module_label": rules.MODULES.get(page.module, page.module),
+        "page": page,
+        "shown": shown,
+        "paragraphs": selectors.paragraphs(shown.body),
+        "versions": selectors.guidance_versions(page),
+        "module_label": rules.MODULES.get(page.module, page.module),
         "can_publish": request.user.has_perm(PUBLISH),
     }
 
@@ -74,11 +81,20 @@ def publish(request):
         else:
             messages.success(request, f"Published {created.title}")
             return redirect("guidance:page", created.slug)
-    return render(request, "guidance/form.html", {
-        "form": form, "title": "Publish a guidance page", "submit": "Publish", "page": None,
-        "module_items": [{"value": k, "text": v, "selected": form["module"].value() == k}
-                         for k, v in rules.MODULES.items()],
-    })
+    return render(
+        request,
+        "guidance/form.html",
+        {
+            "form": form,
+            "title": "Publish a guidance page",
+            "submit": "Publish",
+            "page": None,
+            "module_items": [
+                {"value": k, "text": v, "selected": form["module"].value() == k}
+                for k, v in rules.MODULES.items()
+            ],
+        },
+    )
 
 
 @no_personal_data
@@ -86,7 +102,12 @@ def publish(request):
 @require_http_methods(["GET", "POST"])
 def revise(request, slug):
     found = selectors.guidance_get(slug)
-    initial = {"title": found.title, "summary": found.summary, "body": found.body, "owner_team": found.owner_team}
+    initial = {
+        "title": found.title,
+        "summary": found.summary,
+        "body": found.body,
+        "owner_team": found.owner_team,
+    }
     form = f.GuidanceReviseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,6 +117,13 @@ def revise(request, slug):
         else:
             messages.success(request, f"Published version {revised.version} of {revised.title}")
             return redirect("guidance:page", revised.slug)
-    return render(request, "guidance/form.html", {
-        "form": form, "title": f"Revise {found.title}", "submit": "Publish new version", "page": found,
-    })
+    return render(
+        request,
+        "guidance/form.html",
+        {
+            "form": form,
+            "title": f"Revise {found.title}",
+            "submit": "Publish new version",
+            "page": found,
+        },
+    )

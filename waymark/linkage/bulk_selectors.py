@@ -35,16 +35,23 @@ _COUNTS = {
     "unreviewed": Count("pk", filter=Q(status=BulkMatchStatus.PENDING)),
     "confirmed": Count("pk", filter=Q(status=BulkMatchStatus.CONFIRMED)),
     "rejected": Count("pk", filter=Q(status=BulkMatchStatus.REJECTED)),
-    "not_previously_known": Count("pk", filter=Q(status=BulkMatchStatus.CONFIRMED, previously_known=False)),
+    "not_previously_known": Count(
+        "pk", filter=Q(status=BulkMatchStatus.CONFIRMED, previously_known=False)
+    ),
 }
 
 
 def _counts(values: dict) -> BulkCounts:
     total = values.get("potential_matches") or 0
     unreviewed = values.get("unreviewed") or 0
-    return BulkCounts(potential_matches=total, reviewed=total - unreviewed, unreviewed=unreviewed,
-                      confirmed=values.get("confirmed") or 0, rejected=values.get("rejected") or 0,
-                      not_previously_known=values.get("not_previously_known") or 0)
+    return BulkCounts(
+        potential_matches=total,
+        reviewed=total - unreviewed,
+        unreviewed=unreviewed,
+        confirmed=values.get("confirmed") or 0,
+        rejected=values.get("rejected") or 0,
+        not_previously_known=values.get("not_previously_known") or 0,
+    )
 
 
 def bulk_check_counts(check: BulkCheck) -> BulkCounts:
@@ -53,11 +60,20 @@ def bulk_check_counts(check: BulkCheck) -> BulkCounts:
 
 def bulk_check_list() -> QuerySet[BulkCheck]:
     """Every check, newest first, with its counts annotated."""
-    return BulkCheck.objects.select_related("police_import", "created_by").annotate(
-        n_matches=Count("matches"),
-        n_unreviewed=Count("matches", filter=Q(matches__status=BulkMatchStatus.PENDING)),
-        n_new=Count("matches", filter=Q(matches__status=BulkMatchStatus.CONFIRMED, matches__previously_known=False)),
-    ).order_by("-created_at", "-pk")
+    return (
+        BulkCheck.objects.select_related("police_import", "created_by")
+        .annotate(
+            n_matches=Count("matches"),
+            n_unreviewed=Count("matches", filter=Q(matches__status=BulkMatchStatus.PENDING)),
+            n_new=Count(
+                "matches",
+                filter=Q(
+                    matches__status=BulkMatchStatus.CONFIRMED, matches__previously_known=False
+                ),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def access_bulk_check(user, pk) -> BulkCheck:
@@ -72,8 +88,11 @@ def match_visible_queryset(user) -> QuerySet[BulkCheckMatch]:
 
 
 def bulk_matches(user, check: BulkCheck, *, status: str = "") -> QuerySet[BulkCheckMatch]:
-    qs = match_visible_queryset(user).filter(check_run=check).select_related(
-        "person", "police_record", "decided_by", "task", "owner_task")
+    qs = (
+        match_visible_queryset(user)
+        .filter(check_run=check)
+        .select_related("person", "police_record", "decided_by", "task", "owner_task")
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-match_probability", "pk")
@@ -82,28 +101,48 @@ def bulk_matches(user, check: BulkCheck, *, status: str = "") -> QuerySet[BulkCh
 def access_bulk_match(user, pk) -> BulkCheckMatch:
     """One match, or 404 if missing or its person is hidden from the user."""
     try:
-        return match_visible_queryset(user).select_related(
-            "check_run", "person", "person__owning_team", "person__case_owner", "police_record",
-            "decided_by", "task", "owner_task").get(pk=pk)
+        return (
+            match_visible_queryset(user)
+            .select_related(
+                "check_run",
+                "person",
+                "person__owning_team",
+                "person__case_owner",
+                "police_record",
+                "decided_by",
+                "task",
+                "owner_task",
+            )
+            .get(pk=pk)
+        )
     except (BulkCheckMatch.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such bulk-check match") from exc
 
 
 def new_criminality(user, *, check: BulkCheck | None = None) -> QuerySet[BulkCheckMatch]:
     """The reviewed list: confirmed matches whose person's record showed no criminality."""
-    qs = match_visible_queryset(user).filter(status=BulkMatchStatus.CONFIRMED, previously_known=False)
+    qs = match_visible_queryset(user).filter(
+        status=BulkMatchStatus.CONFIRMED, previously_known=False
+    )
     if check is not None:
         qs = qs.filter(check_run=check)
-    return qs.select_related("check_run", "person", "person__owning_team", "police_record", "decided_by",
-                             "owner_task").order_by("-decided_at", "pk")
+    return qs.select_related(
+        "check_run", "person", "person__owning_team", "police_record", "decided_by", "owner_task"
+    ).order_by("-decided_at", "pk")
 
 
 def police_imports_completed() -> QuerySet[ImportJob]:
-    return ImportJob.objects.filter(source_kind=SourceKind.POLICE, status=ImportStatus.COMPLETED).order_by(
-        "-finished_at", "-pk")
+    return ImportJob.objects.filter(
+        source_kind=SourceKind.POLICE, status=ImportStatus.COMPLETED
+    ).order_by("-finished_at", "-pk")
 
 
 def next_pending(user, match: BulkCheckMatch) -> BulkCheckMatch | None:
     """The next match of the same check still waiting for review."""
-    return (match_visible_queryset(user).filter(check_run_id=match.check_run_id, status=BulkMatchStatus.PENDING)
-            .exclude(pk=match.pk).order_by("-match_probability", "pk").first())
+    return (
+        match_visible_queryset(user)
+        .filter(check_run_id=match.check_run_id, status=BulkMatchStatus.PENDING)
+        .exclude(pk=match.pk)
+        .order_by("-match_probability", "pk")
+        .first()
+    )

@@ -47,8 +47,10 @@ OWNERSHIP_QUEUE = "ownership-to-decide"
 # The engine's source kind for a Waymark person (police records keep theirs).
 PERSON_KIND = "person"
 PERSON_SEX = {Sex.MALE: "M", Sex.FEMALE: "F"}
-DECISIONS = {BulkMatchStatus.CONFIRMED: "confirmed: the same person",
-             BulkMatchStatus.REJECTED: "rejected: not the same person"}
+DECISIONS = {
+    BulkMatchStatus.CONFIRMED: "confirmed: the same person",
+    BulkMatchStatus.REJECTED: "rejected: not the same person",
+}
 
 
 class BulkMatchAlreadyDecided(ValidationError):
@@ -73,8 +75,11 @@ def _active() -> QuerySet[Person]:
 
 
 def population_all_linked() -> QuerySet[Person]:
-    return _active().filter(pk__in=SourceRecord.objects.filter(person__isnull=False)
-                            .exclude(source_kind=SourceKind.POLICE).values("person_id"))
+    return _active().filter(
+        pk__in=SourceRecord.objects.filter(person__isnull=False)
+        .exclude(source_kind=SourceKind.POLICE)
+        .values("person_id")
+    )
 
 
 def population_reporting() -> QuerySet[Person]:
@@ -95,17 +100,30 @@ class Population:
     people: Callable[[], QuerySet[Person]]
 
 
-POPULATIONS: dict[str, Population] = {p.key: p for p in [
-    Population("all_linked", "Everyone linked to source records",
-               "Every active person linked to at least one imported legacy, casework or tracker record.",
-               population_all_linked),
-    Population("reporting", "The reporting population",
-               "People with an open case and a reporting restriction in force today, as criminal casework "
-               "defines it (001 §6.9: 'all individuals with an open restriction for reporting').",
-               population_reporting),
-    Population("ownership_unclear", "Linked people whose ownership is unclear",
-               "Linked people with no owning team (001 §6.10).", population_ownership_unclear),
-]}
+POPULATIONS: dict[str, Population] = {
+    p.key: p
+    for p in [
+        Population(
+            "all_linked",
+            "Everyone linked to source records",
+            "Every active person linked to at least one imported legacy, casework or tracker record.",
+            population_all_linked,
+        ),
+        Population(
+            "reporting",
+            "The reporting population",
+            "People with an open case and a reporting restriction in force today, as criminal casework "
+            "defines it (001 §6.9: 'all individuals with an open restriction for reporting').",
+            population_reporting,
+        ),
+        Population(
+            "ownership_unclear",
+            "Linked people whose ownership is unclear",
+            "Linked people with no owning team (001 §6.10).",
+            population_ownership_unclear,
+        ),
+    ]
+}
 POPULATION_CHOICES = [(p.key, p.label) for p in POPULATIONS.values()]
 
 
@@ -156,11 +174,15 @@ def person_engine_records(people: QuerySet[Person]) -> list[dict[str, Any]]:
         nationality = next((n.country for n in person.nationalities.all()), "")
         address = next(iter(person.addresses.all()), None)  # ordered newest first
         mapped = {
-            "source_ref": person.reference, "given_names": person.given_names,
-            "family_name": person.family_name, "date_of_birth": person.date_of_birth or "",
-            "sex": PERSON_SEX.get(person.sex, ""), "nationality": nationality,
+            "source_ref": person.reference,
+            "given_names": person.given_names,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth or "",
+            "sex": PERSON_SEX.get(person.sex, ""),
+            "nationality": nationality,
             "postcode": address.postcode if address is not None else "",
-            "home_office_ref": refs.get(ReferenceType.HOME_OFFICE, ""), "pnc_id": refs.get(ReferenceType.PNC, ""),
+            "home_office_ref": refs.get(ReferenceType.HOME_OFFICE, ""),
+            "pnc_id": refs.get(ReferenceType.PNC, ""),
         }
         std = _standardised(mapped)
         if std:
@@ -170,7 +192,9 @@ def person_engine_records(people: QuerySet[Person]) -> list[dict[str, Any]]:
 
 def police_records(check: BulkCheck) -> QuerySet[SourceRecord]:
     """The police records of the check's import."""
-    return SourceRecord.objects.filter(import_job_id=check.police_import_id, source_kind=SourceKind.POLICE)
+    return SourceRecord.objects.filter(
+        import_job_id=check.police_import_id, source_kind=SourceKind.POLICE
+    )
 
 
 def _police_engine_records(qs: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
@@ -181,8 +205,12 @@ def _police_engine_records(qs: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
 
 def _model(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The latest completed linkage run's model, else one trained on these records."""
-    latest = LinkageRun.objects.filter(status=RunStatus.COMPLETED).exclude(model={}).order_by("-finished_at",
-                                                                                              "-pk").first()
+    latest = (
+        LinkageRun.objects.filter(status=RunStatus.COMPLETED)
+        .exclude(model={})
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
     if latest is not None and latest.model:
         return latest.model
     return engine.model_train(records)
@@ -206,16 +234,33 @@ def bulk_check_start(*, actor, name: str, population: str, police_import: Import
     elif police_import.source_kind != SourceKind.POLICE:
         errors["police_import"] = f"'{police_import.label}' is not a police records file"
     elif police_import.status != ImportStatus.COMPLETED:
-        errors["police_import"] = (f"The import '{police_import.label}' has not completed "
-                                   f"({police_import.get_status_display().lower()})")
+        errors["police_import"] = (
+            f"The import '{police_import.label}' has not completed "
+            f"({police_import.get_status_display().lower()})"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        check = BulkCheck.objects.create(name=name[:200], population=population, police_import=police_import,
-                                         created_by=_user(actor), created_at=clock.now())
-        audit_record(actor=actor, action=AuditAction.COMBINATION, verb="linkage.bulk_check_started", target=check,
-                     payload={"new": {"name": check.name, "population": population,
-                                      "police_import": police_import.pk}})
+        check = BulkCheck.objects.create(
+            name=name[:200],
+            population=population,
+            police_import=police_import,
+            created_by=_user(actor),
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMBINATION,
+            verb="linkage.bulk_check_started",
+            target=check,
+            payload={
+                "new": {
+                    "name": check.name,
+                    "population": population,
+                    "police_import": police_import.pk,
+                }
+            },
+        )
     from waymark.linkage.bulk_tasks import bulk_check_task
 
     transaction.on_commit(lambda: bulk_check_task.enqueue(check.pk))
@@ -235,26 +280,44 @@ def bulk_check_execute(check_id: int, *, model: dict[str, Any] | None = None) ->
         police = _police_engine_records(police_records(check))
         scores: list[engine.PairScore] = []
         if people and police:
-            scores = engine.pairs_between(people, police, model or _model(people + police),
-                                          threshold=rules.lower_threshold())
+            scores = engine.pairs_between(
+                people, police, model or _model(people + police), threshold=rules.lower_threshold()
+            )
         with transaction.atomic():
             created = _matches_write(check, scores)
             check.people_checked = len(people)
             check.police_records = len(police)
             check.potential_matches = check.matches.count()
-            check.status, check.finished_at, check.failure_reason = BulkCheckStatus.COMPLETED, clock.now(), ""
+            check.status, check.finished_at, check.failure_reason = (
+                BulkCheckStatus.COMPLETED,
+                clock.now(),
+                "",
+            )
             check.save()
-            audit_record(actor=None, action=AuditAction.COMBINATION, verb="linkage.bulk_check_completed",
-                         target=check, payload={"people_checked": check.people_checked,
-                                                "police_records": check.police_records,
-                                                "potential_matches": check.potential_matches, "new": created})
+            audit_record(
+                actor=None,
+                action=AuditAction.COMBINATION,
+                verb="linkage.bulk_check_completed",
+                target=check,
+                payload={
+                    "people_checked": check.people_checked,
+                    "police_records": check.police_records,
+                    "potential_matches": check.potential_matches,
+                    "new": created,
+                },
+            )
     except Exception as error:
         check.refresh_from_db()
         check.status, check.finished_at = BulkCheckStatus.FAILED, clock.now()
         check.failure_reason = f"{type(error).__name__}: {error}"[:2000]
         check.save(update_fields=["status", "finished_at", "failure_reason"])
-        audit_record(actor=None, action=AuditAction.COMBINATION, verb="linkage.bulk_check_failed", target=check,
-                     payload={"reason": check.failure_reason})
+        audit_record(
+            actor=None,
+            action=AuditAction.COMBINATION,
+            verb="linkage.bulk_check_failed",
+            target=check,
+            payload={"reason": check.failure_reason},
+        )
         if not isinstance(error, engine.EngineError | ValidationError):
             raise
     return check
@@ -270,27 +333,51 @@ def _matches_write(check: BulkCheck, scores: list[engine.PairScore]) -> int:
         if key in existing:
             continue  # a re-run never re-opens or duplicates a match
         existing.add(key)
-        created.append(BulkCheckMatch(
-            check_run=check, person_id=key[0], police_record_id=key[1],
-            match_probability=score.match_probability, match_weight=score.match_weight,
-            contributions=score.contributions))
+        created.append(
+            BulkCheckMatch(
+                check_run=check,
+                person_id=key[0],
+                police_record_id=key[1],
+                match_probability=score.match_probability,
+                match_weight=score.match_weight,
+                contributions=score.contributions,
+            )
+        )
     BulkCheckMatch.objects.bulk_create(created, batch_size=2000)
-    fresh = (check.matches.filter(task__isnull=True, status=BulkMatchStatus.PENDING)
-             .select_related("person", "police_record"))
+    fresh = check.matches.filter(task__isnull=True, status=BulkMatchStatus.PENDING).select_related(
+        "person", "police_record"
+    )
     for match in fresh:
         task = task_create(
-            actor=None, task_type=rules.TASK_REVIEW_BULK_MATCH, queue=rules.QUEUE_BULK_CHECK,
-            person=match.person, subject=match, dedupe_key=f"linkage-bulk-match-{match.pk}",
+            actor=None,
+            task_type=rules.TASK_REVIEW_BULK_MATCH,
+            queue=rules.QUEUE_BULK_CHECK,
+            person=match.person,
+            subject=match,
+            dedupe_key=f"linkage-bulk-match-{match.pk}",
             title=f"Review a possible police record match: {match.person.reference} and PNC "
-                  f"{match.police_record.pnc_id or match.police_record.source_ref}",
-            description=f"Bulk check '{check.name}': match probability {match.match_probability:.3f}.")
+            f"{match.police_record.pnc_id or match.police_record.source_ref}",
+            description=f"Bulk check '{check.name}': match probability {match.match_probability:.3f}.",
+        )
         BulkCheckMatch.objects.filter(pk=match.pk).update(task=task)
-    audit_record_many(actor=None, entries=[{
-        "action": AuditAction.COMBINATION, "verb": "linkage.bulk_match_found",
-        "target_type": "linkage.bulkcheckmatch", "target_id": m.pk, "person_id": m.person_id,
-        "payload": {"check": check.pk, "police_record": m.police_record_id,
-                    "match_probability": m.match_probability},
-    } for m in created])
+    audit_record_many(
+        actor=None,
+        entries=[
+            {
+                "action": AuditAction.COMBINATION,
+                "verb": "linkage.bulk_match_found",
+                "target_type": "linkage.bulkcheckmatch",
+                "target_id": m.pk,
+                "person_id": m.person_id,
+                "payload": {
+                    "check": check.pk,
+                    "police_record": m.police_record_id,
+                    "match_probability": m.match_probability,
+                },
+            }
+            for m in created
+        ],
+    )
     return len(created)
 
 
@@ -299,16 +386,30 @@ def _matches_write(check: BulkCheck, scores: list[engine.PairScore]) -> int:
 
 
 def _decider(match: BulkCheckMatch) -> str:
-    who = (match.decided_by.get_full_name() or match.decided_by.get_username()) if match.decided_by else "the system"
-    when = timezone.localtime(match.decided_at).strftime("%-d %B %Y at %H:%M") if match.decided_at else ""
+    who = (
+        (match.decided_by.get_full_name() or match.decided_by.get_username())
+        if match.decided_by
+        else "the system"
+    )
+    when = (
+        timezone.localtime(match.decided_at).strftime("%-d %B %Y at %H:%M")
+        if match.decided_at
+        else ""
+    )
     return f"{who} on {when}" if when else who
 
 
 def _survivor(person: Person) -> Person:
     seen = set()
-    while person.record_status == RecordStatus.MERGED and person.merged_into_id and person.pk not in seen:
+    while (
+        person.record_status == RecordStatus.MERGED
+        and person.merged_into_id
+        and person.pk not in seen
+    ):
         seen.add(person.pk)
-        person = Person.objects.select_related("owning_team", "case_owner").get(pk=person.merged_into_id)
+        person = Person.objects.select_related("owning_team", "case_owner").get(
+            pk=person.merged_into_id
+        )
     return person
 
 
@@ -323,14 +424,20 @@ def owner_queue(person: Person):
     if team is None:
         return Queue.objects.get(slug=OWNERSHIP_QUEUE)
     slug = f"{team.slug}-casework"[:80]
-    queue = (Queue.objects.filter(slug=slug).first()
-             or Queue.objects.filter(team=team, is_active=True).order_by("pk").first())
+    queue = (
+        Queue.objects.filter(slug=slug).first()
+        or Queue.objects.filter(team=team, is_active=True).order_by("pk").first()
+    )
     if queue is None:
-        queue, _ = Queue.objects.get_or_create(slug=slug, defaults={"name": f"{team.name}: Casework", "team": team})
+        queue, _ = Queue.objects.get_or_create(
+            slug=slug, defaults={"name": f"{team.name}: Casework", "team": team}
+        )
     return queue
 
 
-def bulk_match_decide(*, actor, match: BulkCheckMatch, decision: str, reason: str) -> BulkCheckMatch:
+def bulk_match_decide(
+    *, actor, match: BulkCheckMatch, decision: str, reason: str
+) -> BulkCheckMatch:
     """Confirm or reject one potential match, once. Confirming records the PNC ID on the person and,
     when their record showed no criminality, routes a task to their owner."""
     from waymark.people.services import reference_add, timeline_event_record
@@ -347,43 +454,80 @@ def bulk_match_decide(*, actor, match: BulkCheckMatch, decision: str, reason: st
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        match = (BulkCheckMatch.objects.select_for_update(of=("self",))
-                 .select_related("check_run", "police_record", "decided_by", "task").get(pk=match.pk))
+        match = (
+            BulkCheckMatch.objects.select_for_update(of=("self",))
+            .select_related("check_run", "police_record", "decided_by", "task")
+            .get(pk=match.pk)
+        )
         if match.status != BulkMatchStatus.PENDING:
             raise BulkMatchAlreadyDecided(
                 f"This match was already decided by {_decider(match)}: {DECISIONS[match.status]}. "
-                "A decided match cannot be decided again.")
-        person = _survivor(Person.objects.select_related("owning_team", "case_owner").get(pk=match.person_id))
+                "A decided match cannot be decided again."
+            )
+        person = _survivor(
+            Person.objects.select_related("owning_team", "case_owner").get(pk=match.person_id)
+        )
         police = match.police_record
         now = clock.now()
         if decision == BulkMatchStatus.CONFIRMED:
             pnc = standardise.reference_clean(police.pnc_id or police.source_ref)
-            had_reference = bool(pnc) and person.references.filter(
-                reference_type=ReferenceType.PNC, value_normalised=pnc).exists()
+            had_reference = (
+                bool(pnc)
+                and person.references.filter(
+                    reference_type=ReferenceType.PNC, value_normalised=pnc
+                ).exists()
+            )
             match.previously_known = had_reference or person.convictions.exists()
             if pnc and not had_reference:
-                reference_add(actor=actor, person=person, reference_type=ReferenceType.PNC, value=pnc,
-                              source=f"Police bulk check: {match.check_run.name}")
+                reference_add(
+                    actor=actor,
+                    person=person,
+                    reference_type=ReferenceType.PNC,
+                    value=pnc,
+                    source=f"Police bulk check: {match.check_run.name}",
+                )
             if not match.previously_known:
-                match.owner_task = _owner_task(actor=actor, person=person, match=match, reason=reason)
+                match.owner_task = _owner_task(
+                    actor=actor, person=person, match=match, reason=reason
+                )
             timeline_event_record(
-                person=person, module=MODULE, event_type="linkage.police_match_confirmed", actor=actor,
-                related=match, summary=(f"Police record {pnc} confirmed as this person"
-                                        + ("" if match.previously_known else ": criminality not previously known")),
-                detail={"check": match.check_run_id, "previously_known": match.previously_known,
-                        "offence_count": police.extra.get("offence_count"),
-                        "most_serious_offence": police.extra.get("most_serious_offence", "")})
+                person=person,
+                module=MODULE,
+                event_type="linkage.police_match_confirmed",
+                actor=actor,
+                related=match,
+                summary=(
+                    f"Police record {pnc} confirmed as this person"
+                    + ("" if match.previously_known else ": criminality not previously known")
+                ),
+                detail={
+                    "check": match.check_run_id,
+                    "previously_known": match.previously_known,
+                    "offence_count": police.extra.get("offence_count"),
+                    "most_serious_offence": police.extra.get("most_serious_offence", ""),
+                },
+            )
         old = {"status": match.status}
         match.status = decision
         match.decided_by = _user(actor)
         match.decided_at = now
         match.decision_reason = reason
         match.save()
-        audit_record(actor=actor, action=AuditAction.COMBINATION if decision == BulkMatchStatus.CONFIRMED
-                     else AuditAction.ALTERATION, verb="linkage.bulk_match_decided", target=match,
-                     person_id=person.pk,
-                     payload={"old": old, "new": {"status": decision, "previously_known": match.previously_known},
-                              "reason": reason, "police_record": police.unique_id})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMBINATION
+            if decision == BulkMatchStatus.CONFIRMED
+            else AuditAction.ALTERATION,
+            verb="linkage.bulk_match_decided",
+            target=match,
+            person_id=person.pk,
+            payload={
+                "old": old,
+                "new": {"status": decision, "previously_known": match.previously_known},
+                "reason": reason,
+                "police_record": police.unique_id,
+            },
+        )
         if match.task is not None and match.task.status in ACTIVE_STATUSES:
             task_complete(actor=actor, task=match.task, outcome=decision, note=reason)
     return match
@@ -396,14 +540,21 @@ def _owner_task(*, actor, person: Person, match: BulkCheckMatch, reason: str):
     extra = police.extra or {}
     offence = extra.get("most_serious_offence") or "not recorded"
     task = task_create(
-        actor=actor, task_type=rules.TASK_NEW_CRIMINALITY, person=person, subject=match,
-        queue=owner_queue(person), dedupe_key=f"linkage-new-criminality-{match.pk}",
+        actor=actor,
+        task_type=rules.TASK_NEW_CRIMINALITY,
+        person=person,
+        subject=match,
+        queue=owner_queue(person),
+        dedupe_key=f"linkage-new-criminality-{match.pk}",
         title=f"Criminality not previously known: {person.reference}",
-        description=(f"A police bulk check ('{match.check_run.name}') found police record "
-                     f"{police.pnc_id or police.source_ref} for this person, confirmed by review: {reason}. "
-                     f"Offences: {extra.get('offence_count') or 'not recorded'}; most serious: {offence}; "
-                     f"last conviction: {extra.get('last_conviction_date') or 'not recorded'}; "
-                     f"force: {extra.get('force') or 'not recorded'}. Their record showed no criminality."))
+        description=(
+            f"A police bulk check ('{match.check_run.name}') found police record "
+            f"{police.pnc_id or police.source_ref} for this person, confirmed by review: {reason}. "
+            f"Offences: {extra.get('offence_count') or 'not recorded'}; most serious: {offence}; "
+            f"last conviction: {extra.get('last_conviction_date') or 'not recorded'}; "
+            f"force: {extra.get('force') or 'not recorded'}. Their record showed no criminality."
+        ),
+    )
     if person.case_owner_id and task.assignee_id is None and task.is_active:
         # An owner who is not in the queue's team leaves the task waiting in the queue.
         with contextlib.suppress(ValidationError):

@@ -25,5 +25,9 @@ def ownership_cleanup_task(actor_id: int | None = None) -> dict:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with context.acting("job"):
         summary = ownership_cleanup(actor=actor)
-    return {"people": summary.people, "owners_set": summary.owners_set, "tasks_created": summary.tasks_created,
-            "findings_changed": summary.findings_changed}
+    return {
+        "people": summary.people,
+        "owners_set": summary.owners_set,
+        "tasks_created": summary.tasks_created,
+        "findings_changed": summary.findings_changed,
+    }

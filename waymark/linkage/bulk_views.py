@@ -42,10 +42,15 @@ def _require_review(request) -> None:
 @requires(LINK)
 def bulk_list(request):
     page = Paginator(selectors.bulk_check_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "linkage/bulk/list.html", {
-        "page": page, "can_start": request.user.has_perm(REVIEW),
-        "populations": services.POPULATIONS,
-    })
+    return render(
+        request,
+        "linkage/bulk/list.html",
+        {
+            "page": page,
+            "can_start": request.user.has_perm(REVIEW),
+            "populations": services.POPULATIONS,
+        },
+    )
 
 
 @requires(REVIEW)
@@ -59,12 +64,21 @@ def bulk_new(request):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"Bulk check '{check.name}' started. This page updates as it runs.")
+            messages.success(
+                request, f"Bulk check '{check.name}' started. This page updates as it runs."
+            )
             return redirect("linkage:bulk-detail", check.pk)
-    return render(request, "linkage/bulk/new.html", {
-        "form": form, "fields": form_fields(form), "has_imports": has_imports,
-        "populations": services.POPULATIONS.values(),
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "linkage/bulk/new.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "has_imports": has_imports,
+            "populations": services.POPULATIONS.values(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @requires(LINK)
@@ -73,18 +87,32 @@ def bulk_detail(request, pk: int):
     status = request.GET.get("status", "")
     if status not in BulkMatchStatus.values:
         status = ""
-    page = Paginator(selectors.bulk_matches(request.user, check, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = Paginator(
+        selectors.bulk_matches(request.user, check, status=status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     counts = selectors.bulk_check_counts(check)
-    return render(request, "linkage/bulk/detail.html", {
-        "check": check, "counts": counts, "page": page, "status": status,
-        "rows": [{"match": m, "probability": percent(m.match_probability)} for m in page.object_list],
-        "population": services.POPULATIONS.get(check.population),
-        "running": check.status in (BulkCheckStatus.QUEUED, BulkCheckStatus.RUNNING),
-        "first_pending": selectors.bulk_matches(request.user, check, status=BulkMatchStatus.PENDING).first(),
-        "status_items": [{"value": "", "text": "All", "selected": not status}]
-        + [{"value": v, "text": t, "selected": v == status} for v, t in BulkMatchStatus.choices],
-    })
+    return render(
+        request,
+        "linkage/bulk/detail.html",
+        {
+            "check": check,
+            "counts": counts,
+            "page": page,
+            "status": status,
+            "rows": [
+                {"match": m, "probability": percent(m.match_probability)} for m in page.object_list
+            ],
+            "population": services.POPULATIONS.get(check.population),
+            "running": check.status in (BulkCheckStatus.QUEUED, BulkCheckStatus.RUNNING),
+            "first_pending": selectors.bulk_matches(
+                request.user, check, status=BulkMatchStatus.PENDING
+            ).first(),
+            "status_items": [{"value": "", "text": "All", "selected": not status}]
+            + [
+                {"value": v, "text": t, "selected": v == status} for v, t in BulkMatchStatus.choices
+            ],
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -98,26 +126,56 @@ def _police_rows(match) -> list[dict]:
     refs = {r.reference_type: r.value for r in person.references.all()}
     return [
         {"label": "Name", "left": person.full_name, "right": police.full_name},
-        {"label": "Date of birth", "left": person.date_of_birth, "right": police.date_of_birth, "date": True},
+        {
+            "label": "Date of birth",
+            "left": person.date_of_birth,
+            "right": police.date_of_birth,
+            "date": True,
+        },
         {"label": "Sex", "left": person.get_sex_display(), "right": police.sex},
         {"label": "Nationality", "left": nationalities, "right": police.nationality},
-        {"label": "Postcode", "left": address.postcode if address else "", "right": police.postcode},
-        {"label": "Home Office reference", "left": refs.get("home_office", ""), "right": police.home_office_ref},
-        {"label": "Police National Computer ID", "left": refs.get("pnc", ""), "right": police.pnc_id},
+        {
+            "label": "Postcode",
+            "left": address.postcode if address else "",
+            "right": police.postcode,
+        },
+        {
+            "label": "Home Office reference",
+            "left": refs.get("home_office", ""),
+            "right": police.home_office_ref,
+        },
+        {
+            "label": "Police National Computer ID",
+            "left": refs.get("pnc", ""),
+            "right": police.pnc_id,
+        },
     ]
 
 
 def _match_page(request, match, form, *, status: int = 200, refusal: str = ""):
     extra = match.police_record.extra or {}
     convictions = list(match.person.convictions.all()[:10])
-    return render(request, "linkage/bulk/match.html", {
-        "match": match, "check": match.check_run, "form": form, "fields": form_fields(form) if form else [],
-        "rows": _police_rows(match), "police_extra": extra, "convictions": convictions,
-        "probability": percent(match.match_probability), "weight": signed(match.match_weight),
-        "waterfall": reasons_waterfall(list(match.contributions or []), match.match_weight),
-        "can_decide": request.user.has_perm(REVIEW), "pending": match.status == BulkMatchStatus.PENDING,
-        "refusal": refusal, "next_match": selectors.next_pending(request.user, match),
-    }, status=status)
+    return render(
+        request,
+        "linkage/bulk/match.html",
+        {
+            "match": match,
+            "check": match.check_run,
+            "form": form,
+            "fields": form_fields(form) if form else [],
+            "rows": _police_rows(match),
+            "police_extra": extra,
+            "convictions": convictions,
+            "probability": percent(match.match_probability),
+            "weight": signed(match.match_weight),
+            "waterfall": reasons_waterfall(list(match.contributions or []), match.match_weight),
+            "can_decide": request.user.has_perm(REVIEW),
+            "pending": match.status == BulkMatchStatus.PENDING,
+            "refusal": refusal,
+            "next_match": selectors.next_pending(request.user, match),
+        },
+        status=status,
+    )
 
 
 @requires(LINK)
@@ -125,10 +183,15 @@ def _match_page(request, match, form, *, status: int = 200, refusal: str = ""):
 def bulk_match(request, pk: int):
     match = selectors.access_bulk_match(request.user, pk)
     if request.method == "GET":
-        audit_record(actor=request.user, action=AuditAction.CONSULTATION, verb="linkage.bulk_match_viewed",
-                     target=match, person_id=match.person_id,
-                     payload={"police_record": match.police_record.unique_id},
-                     purpose="Police bulk check: compare a person with a police record")
+        audit_record(
+            actor=request.user,
+            action=AuditAction.CONSULTATION,
+            verb="linkage.bulk_match_viewed",
+            target=match,
+            person_id=match.person_id,
+            payload={"police_record": match.police_record.unique_id},
+            purpose="Police bulk check: compare a person with a police record",
+        )
         return _match_page(request, match, f.BulkMatchDecisionForm())
     _require_review(request)
     form = f.BulkMatchDecisionForm(request.POST)
@@ -145,22 +208,43 @@ def bulk_match(request, pk: int):
     if decided.status == BulkMatchStatus.REJECTED:
         messages.success(request, "Decision saved: not the same person.")
     elif decided.previously_known:
-        messages.success(request, "Decision saved: the same person. Their record already showed this criminality.")
+        messages.success(
+            request,
+            "Decision saved: the same person. Their record already showed this criminality.",
+        )
     else:
-        messages.success(request, "Decision saved: the same person, with criminality not previously known. "
-                                  "A task has gone to the person's owner.")
+        messages.success(
+            request,
+            "Decision saved: the same person, with criminality not previously known. "
+            "A task has gone to the person's owner.",
+        )
     following = selectors.next_pending(request.user, decided)
-    return redirect("linkage:bulk-match", following.pk) if following else redirect("linkage:bulk-detail",
-                                                                                  decided.check_run_id)
+    return (
+        redirect("linkage:bulk-match", following.pk)
+        if following
+        else redirect("linkage:bulk-detail", decided.check_run_id)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # The reviewed list
 
 
-CSV_HEADERS = ["Waymark reference", "Name", "Date of birth", "Owning team", "PNC ID", "Offences",
-               "Most serious offence", "Last conviction", "Police force", "Bulk check", "Confirmed by",
-               "Confirmed on", "Owner task"]
+CSV_HEADERS = [
+    "Waymark reference",
+    "Name",
+    "Date of birth",
+    "Owning team",
+    "PNC ID",
+    "Offences",
+    "Most serious offence",
+    "Last conviction",
+    "Police force",
+    "Bulk check",
+    "Confirmed by",
+    "Confirmed on",
+    "Owner task",
+]
 NEW_CRIMINALITY_PURPOSE = "Criminality not previously known: the reviewed list, as CSV"
 
 
@@ -180,12 +264,21 @@ def bulk_new_criminality(request):
 def _new_criminality_row(m) -> list:
     extra = m.police_record.extra or {}
     decider = (m.decided_by.get_full_name() or m.decided_by.get_username()) if m.decided_by else ""
-    return [m.person.reference, m.person.full_name, m.person.date_of_birth or "",
-            m.person.owning_team.name if m.person.owning_team else "Ownership unclear",
-            m.police_record.pnc_id, extra.get("offence_count") or "",
-            extra.get("most_serious_offence", ""), extra.get("last_conviction_date", ""),
-            extra.get("force", ""), m.check_run.name, decider,
-            m.decided_at.date().isoformat() if m.decided_at else "", m.owner_task_id or ""]
+    return [
+        m.person.reference,
+        m.person.full_name,
+        m.person.date_of_birth or "",
+        m.person.owning_team.name if m.person.owning_team else "Ownership unclear",
+        m.police_record.pnc_id,
+        extra.get("offence_count") or "",
+        extra.get("most_serious_offence", ""),
+        extra.get("last_conviction_date", ""),
+        extra.get("force", ""),
+        m.check_run.name,
+        decider,
+        m.decided_at.date().isoformat() if m.decided_at else "",
+        m.owner_task_id or "",
+    ]
 
 
 def _new_criminality_csv(request, matches, check):
@@ -193,12 +286,19 @@ def _new_criminality_csv(request, matches, check):
     same query, for the one disclosure entry."""
     people = list(matches.values_list("person_id", flat=True))
     return export_csv(
-        request, filename="criminality-not-previously-known.csv", header=CSV_HEADERS,
+        request,
+        filename="criminality-not-previously-known.csv",
+        header=CSV_HEADERS,
         rows=(_new_criminality_row(m) for m in matches.iterator(chunk_size=2000)),
         count=len(people),
-        disclosure=Disclosure(verb="linkage.new_criminality_exported", people=people, target=check,
-                              query={"check": check.pk if check else None},
-                              purpose=NEW_CRIMINALITY_PURPOSE))
+        disclosure=Disclosure(
+            verb="linkage.new_criminality_exported",
+            people=people,
+            target=check,
+            query={"check": check.pk if check else None},
+            purpose=NEW_CRIMINALITY_PURPOSE,
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -207,15 +307,25 @@ def _new_criminality_csv(request, matches, check):
 
 @requires(LINK)
 def ownership_page(request):
-    page = Paginator(ownership.people_to_decide(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(ownership.people_to_decide(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = ownership.figure3_counts()
-    return render(request, "linkage/ownership/page.html", {
-        "figure3": rows[:-1], "total": rows[-1][1], "conflicting": ownership.conflicting_open_count(),
-        "no_legacy": ownership.no_legacy_open_count(),
-        "page": page, "can_run": request.user.has_perm(REVIEW), "summary": ownership.findings_summary(),
-        "unsettled": ownership.linked_people_without_owner_or_task().count(),
-        "linked": ownership.linked_people().count(),
-    })
+    return render(
+        request,
+        "linkage/ownership/page.html",
+        {
+            "figure3": rows[:-1],
+            "total": rows[-1][1],
+            "conflicting": ownership.conflicting_open_count(),
+            "no_legacy": ownership.no_legacy_open_count(),
+            "page": page,
+            "can_run": request.user.has_perm(REVIEW),
+            "summary": ownership.findings_summary(),
+            "unsettled": ownership.linked_people_without_owner_or_task().count(),
+            "linked": ownership.linked_people().count(),
+        },
+    )
 
 
 @requires(REVIEW)
@@ -226,8 +336,12 @@ def ownership_run(request):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("linkage:ownership")
-    messages.success(request, (
-        f"Ownership clean-up finished: {summary.people} linked people checked, {summary.owners_set} given an "
-        f"owner, {summary.tasks_created} new 'ownership to be decided' tasks, "
-        f"{summary.findings_changed} findings changed."))
+    messages.success(
+        request,
+        (
+            f"Ownership clean-up finished: {summary.people} linked people checked, {summary.owners_set} given an "
+            f"owner, {summary.tasks_created} new 'ownership to be decided' tasks, "
+            f"{summary.findings_changed} findings changed."
+        ),
+    )
     return redirect("linkage:ownership")

@@ -49,16 +49,24 @@ def _xlsx_bytes(rows: list[dict]) -> bytes:
 def _import(*, kind: str, label: str, file_name: str, content: bytes):
     from waymark.linkage import import_services, importers
 
-    job = import_services.import_upload(actor=None, source_kind=kind, label=label, file_name=file_name,
-                                        content=content)
-    job = import_services.import_map(actor=None, job=job, mapping=importers.mapping_suggest(kind, job.headers))
+    job = import_services.import_upload(
+        actor=None, source_kind=kind, label=label, file_name=file_name, content=content
+    )
+    job = import_services.import_map(
+        actor=None, job=job, mapping=importers.mapping_suggest(kind, job.headers)
+    )
     job = import_services.import_check(actor=None, job=job)
     job = import_services.import_confirm(actor=None, job=job, accept_valid_rows=False)
     return import_services.import_execute(job.pk)
 
 
-def linkage_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 2026,
-                      progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def linkage_demo_load(
+    *,
+    anchor: datetime,
+    scale: float = 1.0,
+    seed: int = 2026,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     from waymark.linkage import generator, services
     from waymark.linkage.bulk_services import bulk_check_execute, bulk_check_start
     from waymark.linkage.models import SourceKind
@@ -72,27 +80,50 @@ def linkage_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 2026,
             gen = generator.generate(rows, seed=seed)
         counts: dict[str, int] = {}
         files = [
-            (SourceKind.LEGACY_CASE, "CID extract (legacy casework), November 2026", "cid_extract.csv",
-             _csv_bytes(gen.rows[SourceKind.LEGACY_CASE])),
-            (SourceKind.CASEWORK, "Atlas person extract, November 2026", "atlas_people.csv",
-             _csv_bytes(gen.rows[SourceKind.CASEWORK])),
+            (
+                SourceKind.LEGACY_CASE,
+                "CID extract (legacy casework), November 2026",
+                "cid_extract.csv",
+                _csv_bytes(gen.rows[SourceKind.LEGACY_CASE]),
+            ),
+            (
+                SourceKind.CASEWORK,
+                "Atlas person extract, November 2026",
+                "atlas_people.csv",
+                _csv_bytes(gen.rows[SourceKind.CASEWORK]),
+            ),
         ]
         # At the smallest scales a team's tracker can come out with no rows: there is no file then.
         trackers = [(label, rows_) for label, rows_ in sorted(gen.trackers.items()) if rows_]
         for i, (label, tracker_rows) in enumerate(trackers):
             content = _xlsx_bytes(tracker_rows) if i % 2 == 0 else _csv_bytes(tracker_rows)
             extension = "xlsx" if i % 2 == 0 else "csv"
-            files.append((SourceKind.TRACKER, f"Team tracker: {label}", f"tracker_{label}.{extension}", content))
+            files.append(
+                (
+                    SourceKind.TRACKER,
+                    f"Team tracker: {label}",
+                    f"tracker_{label}.{extension}",
+                    content,
+                )
+            )
         police = None
-        files.append((SourceKind.POLICE, "Police records file for the bulk check", "police_records.csv",
-                      _csv_bytes(gen.rows[SourceKind.POLICE])))
+        files.append(
+            (
+                SourceKind.POLICE,
+                "Police records file for the bulk check",
+                "police_records.csv",
+                _csv_bytes(gen.rows[SourceKind.POLICE]),
+            )
+        )
         for kind, label, file_name, content in files:
             job = _import(kind=kind, label=label, file_name=file_name, content=content)
             counts[f"linkage_rows_{kind}"] = counts.get(f"linkage_rows_{kind}", 0) + job.rows_read
             if kind == SourceKind.POLICE:
                 police = job
         if progress:
-            progress(f"Linkage: imported {sum(v for k, v in counts.items() if k.startswith('linkage_rows')):,} rows")
+            progress(
+                f"Linkage: imported {sum(v for k, v in counts.items() if k.startswith('linkage_rows')):,} rows"
+            )
         truth = {f"{kind}:{ref}": person for (kind, ref), person in gen.truth.items()}
         run = services.linkage_run_start(actor=None)
         run = services.linkage_run_execute(run.pk, truth=truth)
@@ -101,11 +132,17 @@ def linkage_demo_load(*, anchor: datetime, scale: float = 1.0, seed: int = 2026,
         summary = ownership_cleanup(actor=None)
         counts["linkage_ownership_to_decide"] = getattr(summary, "to_decide", 0)
         if police is not None and police.status == "completed":
-            check = bulk_check_start(actor=None, name="Everyone linked against the police records file",
-                                     population="all_linked", police_import=police)
+            check = bulk_check_start(
+                actor=None,
+                name="Everyone linked against the police records file",
+                population="all_linked",
+                police_import=police,
+            )
             check = bulk_check_execute(check.pk, model=run.model)
             counts["linkage_bulk_matches"] = check.potential_matches
         if progress:
-            progress(f"Linkage: {run.people_created:,} people from {run.records:,} records; "
-                     f"{run.pairs_review:,} pairs to review")
+            progress(
+                f"Linkage: {run.people_created:,} people from {run.records:,} records; "
+                f"{run.pairs_review:,} pairs to review"
+            )
     return counts

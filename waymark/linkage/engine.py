@@ -33,9 +33,21 @@ for _name in ("splink", "splink.internals"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 COLUMNS = [
-    "unique_id", "source_kind", "given_std", "middle_std", "family_std", "given_phonetic",
-    "family_phonetic", "dob", "birth_year", "sex", "nationality", "postcode_std", "postcode_district",
-    "home_office_ref", "pnc_id",
+    "unique_id",
+    "source_kind",
+    "given_std",
+    "middle_std",
+    "family_std",
+    "given_phonetic",
+    "family_phonetic",
+    "dob",
+    "birth_year",
+    "sex",
+    "nationality",
+    "postcode_std",
+    "postcode_district",
+    "home_office_ref",
+    "pnc_id",
 ]
 
 # Which record fields each comparison shows side by side on the pair page.
@@ -49,8 +61,12 @@ COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
     "sex": ("sex",),
 }
 COMPARISON_LABELS = {
-    "name": "Name", "dob": "Date of birth", "home_office_ref": "Home Office reference",
-    "pnc_id": "Police National Computer ID", "nationality": "Nationality", "postcode": "Postcode",
+    "name": "Name",
+    "dob": "Date of birth",
+    "home_office_ref": "Home Office reference",
+    "pnc_id": "Police National Computer ID",
+    "nationality": "Nationality",
+    "postcode": "Postcode",
     "sex": "Sex",
 }
 
@@ -71,61 +87,103 @@ def _comparisons():
     def both(level_given, level_family):
         return cll.And(level_given, level_family)
 
-    name = cl.CustomComparison(output_column_name="name", comparison_description="Forename and surname",
-                               comparison_levels=[
-        cll.And(cll.NullLevel("given_std"), cll.NullLevel("family_std")).configure(
-            is_null_level=True, label_for_charts="Name missing"),
-        both(cll.ExactMatchLevel("given_std"), cll.ExactMatchLevel("family_std")).configure(
-            label_for_charts="Forename and surname the same"),
-        cll.ColumnsReversedLevel("given_std", "family_std").configure(
-            label_for_charts="Forename and surname swapped"),
-        both(cll.JaroWinklerLevel("given_std", 0.92), cll.JaroWinklerLevel("family_std", 0.92)).configure(
-            label_for_charts="Both names spelled nearly the same (typing error)"),
-        both(cll.ExactMatchLevel("family_std"), cll.ExactMatchLevel("given_phonetic")).configure(
-            label_for_charts="Surname the same, forename sounds the same"),
-        both(cll.ExactMatchLevel("given_std"), cll.ExactMatchLevel("family_phonetic")).configure(
-            label_for_charts="Forename the same, surname sounds the same"),
-        both(cll.JaroWinklerLevel("given_std", 0.85), cll.JaroWinklerLevel("family_std", 0.85)).configure(
-            label_for_charts="Both names similar"),
-        cll.ExactMatchLevel("family_std").configure(
-            label_for_charts="Surname the same, forename different (an alias or a relative)"),
-        cll.ExactMatchLevel("given_std").configure(label_for_charts="Forename the same, surname different (an alias)"),
-        cll.ElseLevel().configure(label_for_charts="Names different"),
-    ])
-    swapped = ("substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
-               "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)")
-    dob = cl.CustomComparison(output_column_name="dob", comparison_description="Date of birth", comparison_levels=[
-        cll.NullLevel("dob").configure(label_for_charts="Date of birth missing"),
-        cll.ExactMatchLevel("dob").configure(label_for_charts="Same date of birth", tf_adjustment_column="dob",
-                                             tf_adjustment_weight=1.0),
-        custom(swapped, "Day and month transposed"),
-        cll.DamerauLevenshteinLevel("dob", 1).configure(label_for_charts="One digit different (typing error)"),
-        cll.ExactMatchLevel("birth_year").configure(label_for_charts="Same year of birth"),
-        cll.ElseLevel().configure(label_for_charts="Dates of birth different"),
-    ])
+    name = cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Forename and surname",
+        comparison_levels=[
+            cll.And(cll.NullLevel("given_std"), cll.NullLevel("family_std")).configure(
+                is_null_level=True, label_for_charts="Name missing"
+            ),
+            both(cll.ExactMatchLevel("given_std"), cll.ExactMatchLevel("family_std")).configure(
+                label_for_charts="Forename and surname the same"
+            ),
+            cll.ColumnsReversedLevel("given_std", "family_std").configure(
+                label_for_charts="Forename and surname swapped"
+            ),
+            both(
+                cll.JaroWinklerLevel("given_std", 0.92), cll.JaroWinklerLevel("family_std", 0.92)
+            ).configure(label_for_charts="Both names spelled nearly the same (typing error)"),
+            both(
+                cll.ExactMatchLevel("family_std"), cll.ExactMatchLevel("given_phonetic")
+            ).configure(label_for_charts="Surname the same, forename sounds the same"),
+            both(
+                cll.ExactMatchLevel("given_std"), cll.ExactMatchLevel("family_phonetic")
+            ).configure(label_for_charts="Forename the same, surname sounds the same"),
+            both(
+                cll.JaroWinklerLevel("given_std", 0.85), cll.JaroWinklerLevel("family_std", 0.85)
+            ).configure(label_for_charts="Both names similar"),
+            cll.ExactMatchLevel("family_std").configure(
+                label_for_charts="Surname the same, forename different (an alias or a relative)"
+            ),
+            cll.ExactMatchLevel("given_std").configure(
+                label_for_charts="Forename the same, surname different (an alias)"
+            ),
+            cll.ElseLevel().configure(label_for_charts="Names different"),
+        ],
+    )
+    swapped = (
+        "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+        "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="Date of birth",
+        comparison_levels=[
+            cll.NullLevel("dob").configure(label_for_charts="Date of birth missing"),
+            cll.ExactMatchLevel("dob").configure(
+                label_for_charts="Same date of birth",
+                tf_adjustment_column="dob",
+                tf_adjustment_weight=1.0,
+            ),
+            custom(swapped, "Day and month transposed"),
+            cll.DamerauLevenshteinLevel("dob", 1).configure(
+                label_for_charts="One digit different (typing error)"
+            ),
+            cll.ExactMatchLevel("birth_year").configure(label_for_charts="Same year of birth"),
+            cll.ElseLevel().configure(label_for_charts="Dates of birth different"),
+        ],
+    )
 
     def exact(column: str, description: str, same: str, *, tf: bool = False, typo: bool = False):
-        levels = [cll.NullLevel(column).configure(label_for_charts=f"{description} missing"),
-                  cll.ExactMatchLevel(column).configure(
-                      label_for_charts=same, **({"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
-                                                if tf else {}))]
+        levels = [
+            cll.NullLevel(column).configure(label_for_charts=f"{description} missing"),
+            cll.ExactMatchLevel(column).configure(
+                label_for_charts=same,
+                **({"tf_adjustment_column": column, "tf_adjustment_weight": 1.0} if tf else {}),
+            ),
+        ]
         if typo:
-            levels.append(cll.DamerauLevenshteinLevel(column, 1).configure(
-                label_for_charts="One character different (typing error)"))
+            levels.append(
+                cll.DamerauLevenshteinLevel(column, 1).configure(
+                    label_for_charts="One character different (typing error)"
+                )
+            )
         levels.append(cll.ElseLevel().configure(label_for_charts=f"{description} different"))
-        return cl.CustomComparison(output_column_name=column, comparison_description=description,
-                                   comparison_levels=levels)
+        return cl.CustomComparison(
+            output_column_name=column, comparison_description=description, comparison_levels=levels
+        )
 
-    postcode = cl.CustomComparison(output_column_name="postcode", comparison_description="Postcode", comparison_levels=[
-        cll.NullLevel("postcode_std").configure(label_for_charts="Postcode missing"),
-        cll.ExactMatchLevel("postcode_std").configure(label_for_charts="Same postcode"),
-        cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same postcode district"),
-        cll.ElseLevel().configure(label_for_charts="Postcode different (a move or another person)"),
-    ])
+    postcode = cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_description="Postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode_std").configure(label_for_charts="Postcode missing"),
+            cll.ExactMatchLevel("postcode_std").configure(label_for_charts="Same postcode"),
+            cll.ExactMatchLevel("postcode_district").configure(
+                label_for_charts="Same postcode district"
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="Postcode different (a move or another person)"
+            ),
+        ],
+    )
     return [
-        name, dob,
+        name,
+        dob,
         exact("home_office_ref", "Home Office reference", "Same Home Office reference", typo=True),
-        exact("pnc_id", "Police National Computer ID", "Same Police National Computer ID", typo=True),
+        exact(
+            "pnc_id", "Police National Computer ID", "Same Police National Computer ID", typo=True
+        ),
         exact("nationality", "Nationality", "Same nationality", tf=True),
         postcode,
         exact("sex", "Sex", "Same sex"),
@@ -188,7 +246,9 @@ def _settings_from_model(model: dict[str, Any] | None, link_type: str) -> dict[s
     settings["retain_matching_columns"] = True
     settings["retain_intermediate_calculation_columns"] = True
     settings["additional_columns_to_retain"] = ["source_kind"]
-    settings["blocking_rules_to_generate_predictions"] = [{"blocking_rule": r} for r in BLOCKING_RULES]
+    settings["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": r} for r in BLOCKING_RULES
+    ]
     return settings
 
 
@@ -224,9 +284,14 @@ def _linker(session: Session, tables: list[pa.Table], settings: dict[str, Any]):
     return Linker(frames[0] if len(frames) == 1 else frames, settings, log_level=logging.WARNING)
 
 
-def model_train(records: Sequence[dict[str, Any]] | pa.Table, *, seed: int = 2026,
-                max_pairs: float = 2e6, max_records: int | None = None,
-                session: Session | None = None) -> dict[str, Any]:
+def model_train(
+    records: Sequence[dict[str, Any]] | pa.Table,
+    *,
+    seed: int = 2026,
+    max_pairs: float = 2e6,
+    max_records: int | None = None,
+    session: Session | None = None,
+) -> dict[str, Any]:
     """Train m and u without labels: the prior from a deterministic rule, u from random pairs,
     m by expectation maximisation on a few blocks. Returns the Splink model as a dict.
     ``max_records`` trains on a seeded random sample of that many records (the parameters are
@@ -240,7 +305,9 @@ def model_train(records: Sequence[dict[str, Any]] | pa.Table, *, seed: int = 202
     session = session or Session()
     try:
         linker = _linker(session, [table], pipeline_settings())
-        linker.training.estimate_probability_two_random_records_match(PRIOR_RULES, recall=PRIOR_RECALL)
+        linker.training.estimate_probability_two_random_records_match(
+            PRIOR_RULES, recall=PRIOR_RECALL
+        )
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         for block in TRAINING_BLOCKS:
             linker.training.estimate_parameters_using_expectation_maximisation(block)
@@ -255,11 +322,26 @@ class PairScore:
     values) is read from the prediction table only when asked for: a national run scores millions
     of pairs and shows reasons for few."""
 
-    __slots__ = ("_contributions", "_source", "guarded", "id_l", "id_r", "match_probability", "match_weight")
+    __slots__ = (
+        "_contributions",
+        "_source",
+        "guarded",
+        "id_l",
+        "id_r",
+        "match_probability",
+        "match_weight",
+    )
 
-    def __init__(self, id_l: str, id_r: str, match_probability: float, match_weight: float,
-                 contributions: list[dict[str, Any]] | None = None, source: tuple | None = None,
-                 guarded: bool = False) -> None:
+    def __init__(
+        self,
+        id_l: str,
+        id_r: str,
+        match_probability: float,
+        match_weight: float,
+        contributions: list[dict[str, Any]] | None = None,
+        source: tuple | None = None,
+        guarded: bool = False,
+    ) -> None:
         self.id_l, self.id_r = id_l, id_r
         self.match_probability, self.match_weight = match_probability, match_weight
         self.guarded = guarded
@@ -277,15 +359,22 @@ class PairScore:
         return self._contributions
 
     def swapped(self) -> PairScore:
-        return PairScore(self.id_r, self.id_l, self.match_probability, self.match_weight,
-                         [{**c, "left": c["right"], "right": c["left"]} for c in self.contributions],
-                         guarded=self.guarded)
+        return PairScore(
+            self.id_r,
+            self.id_l,
+            self.match_probability,
+            self.match_weight,
+            [{**c, "left": c["right"], "right": c["left"]} for c in self.contributions],
+            guarded=self.guarded,
+        )
 
     def __repr__(self) -> str:
         return f"PairScore({self.id_l!r}, {self.id_r!r}, {self.match_probability:.4f})"
 
 
-def _contributions(row: dict[str, Any], level_labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
+def _contributions(
+    row: dict[str, Any], level_labels: dict[str, dict[int, str]]
+) -> list[dict[str, Any]]:
     out = []
     for name, fields in COMPARISON_FIELDS.items():
         gamma = row.get(f"gamma_{name}")
@@ -293,15 +382,19 @@ def _contributions(row: dict[str, Any], level_labels: dict[str, dict[int, str]])
         if weight is None:
             continue
         weight = float(weight) + float(row.get(f"mw_tf_adj_{name}") or 0.0)
-        out.append({
-            "field": name,
-            "description": COMPARISON_LABELS[name],
-            "label": level_labels.get(name, {}).get(int(gamma) if gamma is not None else -1, ""),
-            "bayes_factor": 2.0 ** weight,
-            "weight": weight,
-            "left": " ".join(str(row.get(f"{f}_l") or "") for f in fields).strip(),
-            "right": " ".join(str(row.get(f"{f}_r") or "") for f in fields).strip(),
-        })
+        out.append(
+            {
+                "field": name,
+                "description": COMPARISON_LABELS[name],
+                "label": level_labels.get(name, {}).get(
+                    int(gamma) if gamma is not None else -1, ""
+                ),
+                "bayes_factor": 2.0**weight,
+                "weight": weight,
+                "left": " ".join(str(row.get(f"{f}_l") or "") for f in fields).strip(),
+                "right": " ".join(str(row.get(f"{f}_r") or "") for f in fields).strip(),
+            }
+        )
     return out
 
 
@@ -311,7 +404,11 @@ def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
     for comparison in settings["comparisons"]:
         levels = comparison["comparison_levels"]
         non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        mapping = {-1: next((lv["label_for_charts"] for lv in levels if lv.get("is_null_level")), "missing")}
+        mapping = {
+            -1: next(
+                (lv["label_for_charts"] for lv in levels if lv.get("is_null_level")), "missing"
+            )
+        }
         for i, level in enumerate(non_null):
             mapping[len(non_null) - 1 - i] = level["label_for_charts"]
         labels[comparison["output_column_name"]] = mapping
@@ -328,9 +425,17 @@ def _scores(frame, settings: dict[str, Any], *, with_contributions: bool = True)
     guarded = _guarded(table)
     # DuckDB returns rows in no set order (threads): sort, so that a run is repeatable.
     order = sorted(range(len(ids_l)), key=lambda i: (-probabilities[i], ids_l[i], ids_r[i]))
-    return [PairScore(ids_l[i], ids_r[i], probabilities[i], weights[i],
-                      source=(table, i, labels) if with_contributions else None, guarded=guarded[i])
-            for i in order]
+    return [
+        PairScore(
+            ids_l[i],
+            ids_r[i],
+            probabilities[i],
+            weights[i],
+            source=(table, i, labels) if with_contributions else None,
+            guarded=guarded[i],
+        )
+        for i in order
+    ]
 
 
 # Levels (gamma values, counted from the bottom non-null level at 0) that the twins guard reads.
@@ -346,8 +451,10 @@ def _guarded(table) -> list[bool]:
     names = table.column("gamma_name").to_pylist()
     home_office = table.column("gamma_home_office_ref").to_pylist()
     pnc = table.column("gamma_pnc_id").to_pylist()
-    return [n in _NAME_FORENAMES_DIFFER and h != _IDENTIFIER_SAME and p != _IDENTIFIER_SAME
-            for n, h, p in zip(names, home_office, pnc, strict=True)]
+    return [
+        n in _NAME_FORENAMES_DIFFER and h != _IDENTIFIER_SAME and p != _IDENTIFIER_SAME
+        for n, h, p in zip(names, home_office, pnc, strict=True)
+    ]
 
 
 def linked(score: PairScore, threshold: float) -> bool:
@@ -355,25 +462,37 @@ def linked(score: PairScore, threshold: float) -> bool:
     return score.match_probability >= threshold and not score.guarded
 
 
-def pairs_predict(records: Sequence[dict[str, Any]] | pa.Table, model: dict[str, Any], *,
-                  threshold: float, session: Session | None = None,
-                  with_contributions: bool = True) -> list[PairScore]:
+def pairs_predict(
+    records: Sequence[dict[str, Any]] | pa.Table,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    session: Session | None = None,
+    with_contributions: bool = True,
+) -> list[PairScore]:
     """Score every blocked pair within ``records`` at or above ``threshold`` (dedupe)."""
     own = session is None
     session = session or Session()
     try:
         settings = _settings_from_model(model, "dedupe_only")
         linker = _linker(session, [_table(records)], settings)
-        frame = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        frame = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
         return _scores(frame, settings, with_contributions=with_contributions)
     finally:
         if own:
             session.close()
 
 
-def pairs_between(left: Sequence[dict[str, Any]] | pa.Table, right: Sequence[dict[str, Any]] | pa.Table,
-                  model: dict[str, Any], *, threshold: float,
-                  session: Session | None = None) -> list[PairScore]:
+def pairs_between(
+    left: Sequence[dict[str, Any]] | pa.Table,
+    right: Sequence[dict[str, Any]] | pa.Table,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    session: Session | None = None,
+) -> list[PairScore]:
     """Score blocked pairs between ``left`` and ``right`` only (e.g. people against police records).
     ``id_l`` is always a left record, ``id_r`` a right one."""
     own = session is None
@@ -384,7 +503,9 @@ def pairs_between(left: Sequence[dict[str, Any]] | pa.Table, right: Sequence[dic
         if not left_t.num_rows or not right_t.num_rows:
             return []
         linker = _linker(session, [left_t, right_t], settings)
-        frame = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        frame = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
         left_ids = set(left_t.column("unique_id").to_pylist())
         out = []
         for score in _scores(frame, settings):
@@ -417,8 +538,13 @@ def clusters(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> dict[str, 
     return {i: find(i) for i in parent}
 
 
-def splink_clusters(records: Sequence[dict[str, Any]] | pa.Table, model: dict[str, Any], *,
-                    threshold: float, session: Session | None = None) -> dict[str, str]:
+def splink_clusters(
+    records: Sequence[dict[str, Any]] | pa.Table,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    session: Session | None = None,
+) -> dict[str, str]:
     """Bare Splink: predict + Splink's own connected-components clustering (the benchmark's
     baseline, and a check that ``clusters`` agrees)."""
     own = session is None
@@ -426,12 +552,20 @@ def splink_clusters(records: Sequence[dict[str, Any]] | pa.Table, model: dict[st
     try:
         settings = _settings_from_model(model, "dedupe_only")
         linker = _linker(session, [_table(records)], settings)
-        frame = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        frame = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
         clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            frame, threshold_match_probability=threshold)
+            frame, threshold_match_probability=threshold
+        )
         table = clustered.as_pyarrow_table()
-        return dict(zip(table.column("unique_id").to_pylist(), table.column("cluster_id").to_pylist(),
-                        strict=True))
+        return dict(
+            zip(
+                table.column("unique_id").to_pylist(),
+                table.column("cluster_id").to_pylist(),
+                strict=True,
+            )
+        )
     finally:
         if own:
             session.close()
@@ -446,8 +580,13 @@ class Matcher:
     The population sits in DuckDB once; a match looks up candidates by the blocking keys, then
     Splink scores only those pairs. Thread-safe: one lock around the connection."""
 
-    def __init__(self, model: dict[str, Any], population: Sequence[dict[str, Any]] | pa.Table,
-                 *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: dict[str, Any],
+        population: Sequence[dict[str, Any]] | pa.Table,
+        *,
+        threads: int | None = None,
+    ) -> None:
         from splink import Linker
 
         self._lock = threading.Lock()
@@ -461,17 +600,20 @@ class Matcher:
         for column in ("home_office_ref", "pnc_id", "dob", "family_std"):
             self.session.con.execute(f"CREATE INDEX population_{column} ON population ({column})")
         # A linker over the population supplies the term frequencies the model adjusts by.
-        self._linker = Linker(self.session.db_api.register("population"), self.settings,
-                              log_level=logging.WARNING)
+        self._linker = Linker(
+            self.session.db_api.register("population"), self.settings, log_level=logging.WARNING
+        )
         for column in ("dob", "nationality"):
             self._linker.table_management.compute_tf_table(column)
         tf_sql = {  # the two term-frequency columns the model adjusts by (fixed names, not input)
             "dob": "SELECT dob, count(*) / (SELECT count(*) FROM population WHERE dob IS NOT NULL) "
-                   "FROM population WHERE dob IS NOT NULL GROUP BY 1",
+            "FROM population WHERE dob IS NOT NULL GROUP BY 1",
             "nationality": "SELECT nationality, count(*) / (SELECT count(*) FROM population WHERE nationality "
-                           "IS NOT NULL) FROM population WHERE nationality IS NOT NULL GROUP BY 1",
+            "IS NOT NULL) FROM population WHERE nationality IS NOT NULL GROUP BY 1",
         }
-        self._tf = {column: dict(self.session.con.execute(sql).fetchall()) for column, sql in tf_sql.items()}
+        self._tf = {
+            column: dict(self.session.con.execute(sql).fetchall()) for column, sql in tf_sql.items()
+        }
 
     def _candidates(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         where, params = [], []
@@ -503,9 +645,13 @@ class Matcher:
             row[f"tf_{column}"] = freqs.get(row[column]) if row[column] else None
         return row
 
-    def match(self, record: dict[str, Any], *, limit: int = 5, threshold: float = 0.0) -> list[PairScore]:
+    def match(
+        self, record: dict[str, Any], *, limit: int = 5, threshold: float = 0.0
+    ) -> list[PairScore]:
         with self._lock:
-            candidates = [c for c in self._candidates(record) if c["unique_id"] != record.get("unique_id")]
+            candidates = [
+                c for c in self._candidates(record) if c["unique_id"] != record.get("unique_id")
+            ]
             if not candidates:
                 return []
             left = [self._with_tf(record)] * len(candidates)
@@ -519,8 +665,11 @@ class Matcher:
         self.session.close()
 
 
-def accuracy(predicted_links: Iterable[tuple[str, str]], truth: dict[str, Any],
-             ids: Iterable[str] | None = None) -> dict[str, float]:
+def accuracy(
+    predicted_links: Iterable[tuple[str, str]],
+    truth: dict[str, Any],
+    ids: Iterable[str] | None = None,
+) -> dict[str, float]:
     """Pairwise precision, recall and F1 of links (after transitive closure, i.e. of the final
     clusters) against a truth of unique_id -> person key. Counts pairs without listing them."""
     ids = list(ids) if ids is not None else list(truth)
@@ -553,13 +702,25 @@ def clusters_accuracy(found: dict[str, str], truth: dict[str, Any]) -> dict[str,
             key = next(iter(keys))
             if predicted[c] == truth_sizes[key]:
                 exact["exact"] += 1
-    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": ap, "predicted_pairs": pp,
-            "clusters": len(predicted), "true_people": len(actual),
-            "clusters_exact": exact["exact"] / len(actual) if actual else 1.0}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_pairs": ap,
+        "predicted_pairs": pp,
+        "clusters": len(predicted),
+        "true_people": len(actual),
+        "clusters_exact": exact["exact"] / len(actual) if actual else 1.0,
+    }
 
 
-def pairwise_accuracy(scores: Iterable[tuple[str, str, float]], truth: dict[str, Any], *,
-                      threshold: float, ids: Iterable[str]) -> dict[str, float]:
+def pairwise_accuracy(
+    scores: Iterable[tuple[str, str, float]],
+    truth: dict[str, Any],
+    *,
+    threshold: float,
+    ids: Iterable[str],
+) -> dict[str, float]:
     """Precision/recall/F1 of the scored pairs at ``threshold`` themselves (before clustering):
     a true pair never scored (not blocked) counts as missed."""
     from collections import Counter
@@ -575,5 +736,10 @@ def pairwise_accuracy(scores: Iterable[tuple[str, str, float]], truth: dict[str,
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": actual,
-            "predicted_pairs": tp + fp}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_pairs": actual,
+        "predicted_pairs": tp + fp,
+    }

@@ -43,11 +43,15 @@ TRACKER_SHARE = 0.10
 POLICE_SHARE = 0.15
 # Legacy cases per person: 1 to 6, skewed towards one or two.
 CASES_PER_PERSON_WEIGHTS = (40, 25, 15, 10, 6, 4)
-MEAN_CASES = sum((i + 1) * w for i, w in enumerate(CASES_PER_PERSON_WEIGHTS)) / sum(CASES_PER_PERSON_WEIGHTS)
+MEAN_CASES = sum((i + 1) * w for i, w in enumerate(CASES_PER_PERSON_WEIGHTS)) / sum(
+    CASES_PER_PERSON_WEIGHTS
+)
 # Of people with tracker rows: how many rows (in one or two trackers; a repeat in the same
 # tracker happens too).
 TRACKER_ROWS_WEIGHTS = (80, 17, 3)
-MEAN_TRACKER_ROWS = sum((i + 1) * w for i, w in enumerate(TRACKER_ROWS_WEIGHTS)) / sum(TRACKER_ROWS_WEIGHTS)
+MEAN_TRACKER_ROWS = sum((i + 1) * w for i, w in enumerate(TRACKER_ROWS_WEIGHTS)) / sum(
+    TRACKER_ROWS_WEIGHTS
+)
 # Share of the police file's people who are also in the legacy/casework population.
 POLICE_KNOWN_SHARE = 0.40
 # Of those, the share with no criminal case on the legacy side ("criminality not previously
@@ -60,65 +64,114 @@ CASEWORK_PNC_RATE = 0.60
 FEMALE_SHARE = 0.06
 
 # --- Faults (per row unless said "per person") ---------------------------------------------------------
-TYPO_RATE = 0.03                    # per name part (given, family): one letter inserted/deleted/...
-DAY_MONTH_SWAP_RATE = 0.015         # day and month transposed, only where both readings are dates
-NAME_SWAP_RATE = 0.02               # forename and surname swapped
-ALIAS_PERSON_RATE = 0.05            # per person: has an alias (another family name or forename)
-ALIAS_USE_RATE = 0.35               # rows of such a person that use the alias
+TYPO_RATE = 0.03  # per name part (given, family): one letter inserted/deleted/...
+DAY_MONTH_SWAP_RATE = 0.015  # day and month transposed, only where both readings are dates
+NAME_SWAP_RATE = 0.02  # forename and surname swapped
+ALIAS_PERSON_RATE = 0.05  # per person: has an alias (another family name or forename)
+ALIAS_USE_RATE = 0.35  # rows of such a person that use the alias
 MISSING_DOB_RATE = 0.02
 MISSING_NATIONALITY_RATE = 0.04
 MISSING_POSTCODE_RATE = 0.08
-MISSING_HO_REF_RATE = 0.08          # legacy, casework and tracker rows
-MOVED_PERSON_RATE = 0.25            # per person: has an earlier address
-OLD_ADDRESS_USE_RATE = 0.40         # rows of such a person giving the earlier address
-TRANSLITERATION_RATE = 0.30         # per name with known variants: another spelling typed
-UNKNOWN_DOB_PERSON_RATE = 0.05      # per person: date of birth recorded as 01/01/YYYY
-TWIN_RATE = 0.004                   # per person: has a twin (a different person in the truth)
-HO_REF_TYPO_RATE = 0.01             # one digit of the Home Office reference wrong
-NATIONALITY_AS_NAME_RATE = 0.08     # legacy rows giving a country name instead of the code
-MIDDLE_NAME_PERSON_RATE = 0.15      # per person: has a middle name
-MIDDLE_NAME_DROPPED_RATE = 0.40     # rows of such a person leaving it out
-ACCENT_RATE = 0.60                  # casework and tracker rows typing a name's accents
-CID_PERSON_SPLIT_RATE = 0.30        # per person: the legacy system holds them under two person IDs
-UNIT_DRIFT_RATE = 0.03              # legacy rows (not figure3) naming a unit other than the owner's
-UNCLEAR_OWNER_PERSON_RATE = 0.03    # per person (not figure3): every case claims a non-current unit
-INVALID_ROWS = 6                    # per source, only with faults_invalid=True
+MISSING_HO_REF_RATE = 0.08  # legacy, casework and tracker rows
+MOVED_PERSON_RATE = 0.25  # per person: has an earlier address
+OLD_ADDRESS_USE_RATE = 0.40  # rows of such a person giving the earlier address
+TRANSLITERATION_RATE = 0.30  # per name with known variants: another spelling typed
+UNKNOWN_DOB_PERSON_RATE = 0.05  # per person: date of birth recorded as 01/01/YYYY
+TWIN_RATE = 0.004  # per person: has a twin (a different person in the truth)
+HO_REF_TYPO_RATE = 0.01  # one digit of the Home Office reference wrong
+NATIONALITY_AS_NAME_RATE = 0.08  # legacy rows giving a country name instead of the code
+MIDDLE_NAME_PERSON_RATE = 0.15  # per person: has a middle name
+MIDDLE_NAME_DROPPED_RATE = 0.40  # rows of such a person leaving it out
+ACCENT_RATE = 0.60  # casework and tracker rows typing a name's accents
+CID_PERSON_SPLIT_RATE = 0.30  # per person: the legacy system holds them under two person IDs
+UNIT_DRIFT_RATE = 0.03  # legacy rows (not figure3) naming a unit other than the owner's
+UNCLEAR_OWNER_PERSON_RATE = 0.03  # per person (not figure3): every case claims a non-current unit
+INVALID_ROWS = 6  # per source, only with faults_invalid=True
 
 # 001 §6.16 Figure 3: cases whose ownership still needed to be decided, October 2016.
 FIGURE3_COUNTS: dict[str, int] = {
-    "lit": 25, "removals_fru": 92, "asylum": 24, "border_force": 2, "nrc_detained": 21,
-    "unidentified": 38, "blank": 135,
+    "lit": 25,
+    "removals_fru": 92,
+    "asylum": 24,
+    "border_force": 2,
+    "nrc_detained": 21,
+    "unidentified": 38,
+    "blank": 135,
 }
 
 # --- Owning units ---------------------------------------------------------------------------------
 # The current teams: the names of waymark.demo.generator.TEAMS (copied, not imported, because the
 # demo generator imports Django models; a test keeps the two lists equal).
 CURRENT_TEAMS: tuple[str, ...] = (
-    "Criminal casework Croydon", "Criminal casework Liverpool", "Criminal casework Leeds",
-    "Electronic monitoring hub", "Reporting centre Croydon", "Reporting centre Liverpool",
-    "ICE Scotland", "ICE Northern Ireland", "ICE North West", "ICE Wales and West of England",
-    "ICE East Midlands", "ICE North East, Yorkshire and Humber", "ICE West Midlands",
-    "ICE South Central", "ICE East of England", "ICE South London", "ICE South East",
-    "ICE West London", "ICE Central London", "ICE North East London", "ICE Rapid Response Team",
-    "Competent authority (modern slavery)", "Removals and detention gatekeeping", "Assurance",
-    "Management information", "Information rights", "Records and linkage", "Digital and systems",
+    "Criminal casework Croydon",
+    "Criminal casework Liverpool",
+    "Criminal casework Leeds",
+    "Electronic monitoring hub",
+    "Reporting centre Croydon",
+    "Reporting centre Liverpool",
+    "ICE Scotland",
+    "ICE Northern Ireland",
+    "ICE North West",
+    "ICE Wales and West of England",
+    "ICE East Midlands",
+    "ICE North East, Yorkshire and Humber",
+    "ICE West Midlands",
+    "ICE South Central",
+    "ICE East of England",
+    "ICE South London",
+    "ICE South East",
+    "ICE West London",
+    "ICE Central London",
+    "ICE North East London",
+    "ICE Rapid Response Team",
+    "Competent authority (modern slavery)",
+    "Removals and detention gatekeeping",
+    "Assurance",
+    "Management information",
+    "Information rights",
+    "Records and linkage",
+    "Digital and systems",
 )
 # Who owns a person's cases, by weight: criminal cases mostly criminal casework (000 Figure 3).
-CRIMINAL_OWNERS = (("Criminal casework Croydon", 9415), ("Criminal casework Liverpool", 2787),
-                   ("Criminal casework Leeds", 1218))
-OTHER_OWNERS = (("ICE North West", 3), ("ICE South London", 3), ("ICE West Midlands", 2),
-                ("ICE Central London", 2), ("Removals and detention gatekeeping", 2),
-                ("Reporting centre Croydon", 2), ("Reporting centre Liverpool", 1),
-                ("Competent authority (modern slavery)", 1), ("ICE Scotland", 1))
+CRIMINAL_OWNERS = (
+    ("Criminal casework Croydon", 9415),
+    ("Criminal casework Liverpool", 2787),
+    ("Criminal casework Leeds", 1218),
+)
+OTHER_OWNERS = (
+    ("ICE North West", 3),
+    ("ICE South London", 3),
+    ("ICE West Midlands", 2),
+    ("ICE Central London", 2),
+    ("Removals and detention gatekeeping", 2),
+    ("Reporting centre Croydon", 2),
+    ("Reporting centre Liverpool", 1),
+    ("Competent authority (modern slavery)", 1),
+    ("ICE Scotland", 1),
+)
 # Values legacy records hold for units that are not current teams, by Figure 3 category.
 LEGACY_UNITS: dict[str, tuple[str, ...]] = {
-    "lit": ("Local Immigration Team North West", "Local Immigration Team London South",
-            "Local Immigration Team Midlands", "LIT Croydon", "LIT Wales", "Local Immigration Team Yorkshire"),
-    "removals_fru": ("Removals Casework (FRU)", "Removals Casework - Family Returns Unit", "FRU Removals"),
+    "lit": (
+        "Local Immigration Team North West",
+        "Local Immigration Team London South",
+        "Local Immigration Team Midlands",
+        "LIT Croydon",
+        "LIT Wales",
+        "Local Immigration Team Yorkshire",
+    ),
+    "removals_fru": (
+        "Removals Casework (FRU)",
+        "Removals Casework - Family Returns Unit",
+        "FRU Removals",
+    ),
     "asylum": ("Asylum Casework", "Asylum Cases", "Asylum Casework Team Leeds"),
     "border_force": ("Border Force", "Border Force Heathrow"),
-    "nrc_detained": ("NRC Detained Casework", "National Removals Command", "Detained Casework Duty Office",
-                     "NRC Duty Office"),
+    "nrc_detained": (
+        "NRC Detained Casework",
+        "National Removals Command",
+        "Detained Casework Duty Office",
+        "NRC Duty Office",
+    ),
     "unidentified": ("GRP-44", "GRP-107", "GRP-213", "GRP-9", "CCT-17", "UNIT 6B"),
     "blank": ("", "no unit", "not in use", "NO UNIT", "Not in use"),
 }
@@ -128,7 +181,10 @@ _UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("removals_fru", re.compile(r"\bFRU\b|FAMILY RETURNS|REMOVALS CASEWORK")),
     ("asylum", re.compile(r"ASYLUM")),
     ("border_force", re.compile(r"BORDER FORCE|\bUKBF\b")),
-    ("nrc_detained", re.compile(r"\bNRC\b|NATIONAL REMOVALS COMMAND|DETAINED CASEWORK|DUTY OFFICE")),
+    (
+        "nrc_detained",
+        re.compile(r"\bNRC\b|NATIONAL REMOVALS COMMAND|DETAINED CASEWORK|DUTY OFFICE"),
+    ),
 )
 _CURRENT_UPPER = frozenset(" ".join(t.upper().split()) for t in CURRENT_TEAMS)
 
@@ -141,8 +197,11 @@ def owning_unit_category(value: Any, current_teams: Iterable[str] | None = None)
     text = " ".join(str(value or "").upper().split())
     if text in BLANK_UNIT_VALUES:
         return "blank"
-    current = (_CURRENT_UPPER if current_teams is None
-               else {" ".join(t.upper().split()) for t in current_teams})
+    current = (
+        _CURRENT_UPPER
+        if current_teams is None
+        else {" ".join(t.upper().split()) for t in current_teams}
+    )
     if text in current:
         return "current_unit"
     for category, pattern in _UNIT_PATTERNS:
@@ -155,26 +214,78 @@ def owning_unit_category(value: Any, current_teams: Iterable[str] | None = None)
 
 # Accented spellings typed in the newer systems (the legacy system and the PNC store plain ASCII).
 ACCENTED: dict[str, str] = {
-    "Jose": "José", "Joao": "João", "Antonio": "António", "Goncalves": "Gonçalves", "Ines": "Inês",
-    "Michal": "Michał", "Lukasz": "Łukasz", "Pawel": "Paweł", "Wojcik": "Wójcik",
-    "Wisniewski": "Wiśniewski", "Kaminski": "Kamiński", "Zielinski": "Zieliński",
-    "Szymanski": "Szymański", "Wozniak": "Woźniak", "Dabrowski": "Dąbrowski", "Kozlowski": "Kozłowski",
-    "Muller": "Müller", "Nguyen": "Nguyễn", "Tran": "Trần", "Pham": "Phạm", "Dang": "Đặng",
-    "Huseyin": "Hüseyin", "Ozturk": "Öztürk", "Yilmaz": "Yılmaz", "Sahin": "Şahin", "Celik": "Çelik",  # noqa: RUF001
-    "Dogan": "Doğan", "Kilic": "Kılıç", "Ayse": "Ayşe", "Sebastien": "Sébastien", "Ionut": "Ionuț",  # noqa: RUF001
-    "Serban": "Șerban", "Catalin": "Cătălin", "Laszlo": "László", "Istvan": "István",
-    "Balazs": "Balázs", "Sandor": "Sándor", "Toth": "Tóth", "Kovacs": "Kovács", "Szabo": "Szabó",
-    "Nemeth": "Németh", "Berzins": "Bērziņš", "Kalnins": "Kalniņš", "Liepins": "Liepiņš",
-    "Janis": "Jānis", "Stankevicius": "Stankevičius", "Zukauskas": "Žukauskas", "Dvorak": "Dvořák",
-    "Jovanovic": "Jovanović", "Petrovic": "Petrović", "Nikolic": "Nikolić", "Garcia": "García",
-    "Rodriguez": "Rodríguez", "Martinez": "Martínez", "Lopez": "López", "Gonzalez": "González",
-    "Hernandez": "Hernández", "Perez": "Pérez", "Sanchez": "Sánchez", "Ramirez": "Ramírez",
-    "Gomez": "Gómez", "Diaz": "Díaz", "Andres": "Andrés", "Dusan": "Dušan",
+    "Jose": "José",
+    "Joao": "João",
+    "Antonio": "António",
+    "Goncalves": "Gonçalves",
+    "Ines": "Inês",
+    "Michal": "Michał",
+    "Lukasz": "Łukasz",
+    "Pawel": "Paweł",
+    "Wojcik": "Wójcik",
+    "Wisniewski": "Wiśniewski",
+    "Kaminski": "Kamiński",
+    "Zielinski": "Zieliński",
+    "Szymanski": "Szymański",
+    "Wozniak": "Woźniak",
+    "Dabrowski": "Dąbrowski",
+    "Kozlowski": "Kozłowski",
+    "Muller": "Müller",
+    "Nguyen": "Nguyễn",
+    "Tran": "Trần",
+    "Pham": "Phạm",
+    "Dang": "Đặng",
+    "Huseyin": "Hüseyin",
+    "Ozturk": "Öztürk",
+    "Yilmaz": "Yılmaz",
+    "Sahin": "Şahin",
+    "Celik": "Çelik",
+    "Dogan": "Doğan",
+    "Kilic": "Kılıç",
+    "Ayse": "Ayşe",
+    "Sebastien": "Sébastien",
+    "Ionut": "Ionuț",
+    "Serban": "Șerban",
+    "Catalin": "Cătălin",
+    "Laszlo": "László",
+    "Istvan": "István",
+    "Balazs": "Balázs",
+    "Sandor": "Sándor",
+    "Toth": "Tóth",
+    "Kovacs": "Kovács",
+    "Szabo": "Szabó",
+    "Nemeth": "Németh",
+    "Berzins": "Bērziņš",
+    "Kalnins": "Kalniņš",
+    "Liepins": "Liepiņš",
+    "Janis": "Jānis",
+    "Stankevicius": "Stankevičius",
+    "Zukauskas": "Žukauskas",
+    "Dvorak": "Dvořák",
+    "Jovanovic": "Jovanović",
+    "Petrovic": "Petrović",
+    "Nikolic": "Nikolić",
+    "Garcia": "García",
+    "Rodriguez": "Rodríguez",
+    "Martinez": "Martínez",
+    "Lopez": "López",
+    "Gonzalez": "González",
+    "Hernandez": "Hernández",
+    "Perez": "Pérez",
+    "Sanchez": "Sánchez",
+    "Ramirez": "Ramírez",
+    "Gomez": "Gómez",
+    "Diaz": "Díaz",
+    "Andres": "Andrés",
+    "Dusan": "Dušan",
 }
 # Spellings the standardiser does not know (so linkage still meets unexplained variation).
 UNLISTED_VARIANTS: dict[str, tuple[str, ...]] = {
-    "MUHAMMAD": ("Mohamud", "Mahamat"), "AHMED": ("Ahmmad",), "HASSAN": ("Hasson",),
-    "ALEXANDER": ("Oleksandar",), "HUSSAIN": ("Hossien",),
+    "MUHAMMAD": ("Mohamud", "Mahamat"),
+    "AHMED": ("Ahmmad",),
+    "HASSAN": ("Hasson",),
+    "ALEXANDER": ("Oleksandar",),
+    "HUSSAIN": ("Hossien",),
 }
 
 
@@ -193,70 +304,247 @@ VARIANTS = _variants_table()
 
 # Outward codes: (area, first district, last district, town, weight).
 POSTCODE_AREAS: tuple[tuple[str, int, int, str, int], ...] = (
-    ("E", 1, 18, "London", 6), ("N", 1, 22, "London", 5), ("SE", 1, 28, "London", 6),
-    ("SW", 1, 20, "London", 5), ("NW", 1, 11, "London", 4), ("W", 2, 14, "London", 4),
-    ("CR", 0, 8, "Croydon", 5), ("HA", 0, 9, "Harrow", 2), ("IG", 1, 11, "Ilford", 2),
-    ("UB", 1, 10, "Southall", 2), ("L", 1, 36, "Liverpool", 5), ("M", 1, 40, "Manchester", 5),
-    ("B", 1, 76, "Birmingham", 5), ("LS", 1, 29, "Leeds", 4), ("BD", 1, 24, "Bradford", 2),
-    ("S", 1, 36, "Sheffield", 2), ("NG", 1, 22, "Nottingham", 2), ("LE", 1, 19, "Leicester", 2),
-    ("CV", 1, 6, "Coventry", 1), ("WV", 1, 14, "Wolverhampton", 1), ("G", 1, 53, "Glasgow", 2),
-    ("CF", 3, 24, "Cardiff", 2), ("BS", 1, 16, "Bristol", 2), ("SL", 1, 6, "Slough", 1),
-    ("LU", 1, 7, "Luton", 1), ("NE", 1, 15, "Newcastle upon Tyne", 1), ("BT", 1, 17, "Belfast", 1),
+    ("E", 1, 18, "London", 6),
+    ("N", 1, 22, "London", 5),
+    ("SE", 1, 28, "London", 6),
+    ("SW", 1, 20, "London", 5),
+    ("NW", 1, 11, "London", 4),
+    ("W", 2, 14, "London", 4),
+    ("CR", 0, 8, "Croydon", 5),
+    ("HA", 0, 9, "Harrow", 2),
+    ("IG", 1, 11, "Ilford", 2),
+    ("UB", 1, 10, "Southall", 2),
+    ("L", 1, 36, "Liverpool", 5),
+    ("M", 1, 40, "Manchester", 5),
+    ("B", 1, 76, "Birmingham", 5),
+    ("LS", 1, 29, "Leeds", 4),
+    ("BD", 1, 24, "Bradford", 2),
+    ("S", 1, 36, "Sheffield", 2),
+    ("NG", 1, 22, "Nottingham", 2),
+    ("LE", 1, 19, "Leicester", 2),
+    ("CV", 1, 6, "Coventry", 1),
+    ("WV", 1, 14, "Wolverhampton", 1),
+    ("G", 1, 53, "Glasgow", 2),
+    ("CF", 3, 24, "Cardiff", 2),
+    ("BS", 1, 16, "Bristol", 2),
+    ("SL", 1, 6, "Slough", 1),
+    ("LU", 1, 7, "Luton", 1),
+    ("NE", 1, 15, "Newcastle upon Tyne", 1),
+    ("BT", 1, 17, "Belfast", 1),
     ("PE", 1, 9, "Peterborough", 1),
 )
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-STREETS = ("High", "Church", "Station", "Victoria", "Park", "Green", "Manor", "Queens", "Kings",
-           "Grange", "Mill", "Albert", "Windsor", "Springfield", "Oxford", "Stanley", "Derby",
-           "Clarence", "Alexandra", "Brook", "Cedar", "Elm", "Beech", "Harrow", "Dale")
+STREETS = (
+    "High",
+    "Church",
+    "Station",
+    "Victoria",
+    "Park",
+    "Green",
+    "Manor",
+    "Queens",
+    "Kings",
+    "Grange",
+    "Mill",
+    "Albert",
+    "Windsor",
+    "Springfield",
+    "Oxford",
+    "Stanley",
+    "Derby",
+    "Clarence",
+    "Alexandra",
+    "Brook",
+    "Cedar",
+    "Elm",
+    "Beech",
+    "Harrow",
+    "Dale",
+)
 STREET_KINDS = ("Road", "Street", "Avenue", "Lane", "Close", "Gardens", "Way", "Crescent")
-LEGACY_CASE_TYPES = ("Asylum claim", "Further submissions", "Leave to remain (family)",
-                     "Leave to remain (private life)", "EEA residence application", "Visit visa",
-                     "Indefinite leave to remain", "Appeal", "Judicial review")
-CRIMINAL_CASE_TYPES = ("Deportation (criminal casework)", "FNO conviction referral",
-                       "Deportation order revocation")
-CASE_STATUSES = ("Open", "Closed", "Pending", "Concluded", "Appeal lodged", "Awaiting documents",
-                 "Refused", "Granted")
-LEGACY_NOTES = ("", "", "", "", "Reporting weekly", "TD application sent", "Check address",
-                "Case transferred", "Awaiting HOPO", "Dup record?", "Bail conditions apply")
+LEGACY_CASE_TYPES = (
+    "Asylum claim",
+    "Further submissions",
+    "Leave to remain (family)",
+    "Leave to remain (private life)",
+    "EEA residence application",
+    "Visit visa",
+    "Indefinite leave to remain",
+    "Appeal",
+    "Judicial review",
+)
+CRIMINAL_CASE_TYPES = (
+    "Deportation (criminal casework)",
+    "FNO conviction referral",
+    "Deportation order revocation",
+)
+CASE_STATUSES = (
+    "Open",
+    "Closed",
+    "Pending",
+    "Concluded",
+    "Appeal lodged",
+    "Awaiting documents",
+    "Refused",
+    "Granted",
+)
+LEGACY_NOTES = (
+    "",
+    "",
+    "",
+    "",
+    "Reporting weekly",
+    "TD application sent",
+    "Check address",
+    "Case transferred",
+    "Awaiting HOPO",
+    "Dup record?",
+    "Bail conditions apply",
+)
 TRACKERS: tuple[tuple[str, str, str], ...] = (
     # (file label, reference prefix, owning team)
-    ("croydon", "CRO", "Criminal casework Croydon"), ("liverpool", "LIV", "Criminal casework Liverpool"),
-    ("leeds", "LDS", "Criminal casework Leeds"), ("em-hub", "EMH", "Electronic monitoring hub"),
+    ("croydon", "CRO", "Criminal casework Croydon"),
+    ("liverpool", "LIV", "Criminal casework Liverpool"),
+    ("leeds", "LDS", "Criminal casework Leeds"),
+    ("em-hub", "EMH", "Electronic monitoring hub"),
 )
 TRACKER_WEIGHTS = (50, 25, 12, 13)
-CASE_OWNERS = ("J. Smith", "A. Patel", "K. Brown", "S. Ahmed", "L. Jones", "M. Taylor", "R. Evans",
-               "T. Okafor", "P. Walsh", "D. Wright", "H. Khan", "C. Green")
-NEXT_ACTIONS = ("Chase travel document", "Review reporting", "Refer to removals", "Check bail conditions",
-                "Await appeal outcome", "Request ETD", "Update address", "Consider detention",
-                "Send decision letter", "")
-TRACKER_COMMENTS = ("", "", "", "see CID", "address unconfirmed", "aka on PNC", "absconded?",
-                    "EM tag fitted", "reports Tues", "chased 2x", "dup?")
-OFFENCES = ("Theft", "Burglary", "Assault occasioning actual bodily harm", "Possession with intent to supply",
-            "Fraud by false representation", "Driving while disqualified", "Robbery", "Common assault",
-            "Possession of an offensive weapon", "Grievous bodily harm", "Sexual assault",
-            "Handling stolen goods", "Breach of a restraining order", "Supply of Class A drugs")
-FORCES = ("Metropolitan Police Service", "Merseyside Police", "West Yorkshire Police",
-          "Greater Manchester Police", "West Midlands Police", "Thames Valley Police", "Kent Police",
-          "Police Scotland", "South Wales Police", "Avon and Somerset Constabulary",
-          "Nottinghamshire Police", "Leicestershire Police", "Northumbria Police",
-          "Police Service of Northern Ireland", "Bedfordshire Police")
+CASE_OWNERS = (
+    "J. Smith",
+    "A. Patel",
+    "K. Brown",
+    "S. Ahmed",
+    "L. Jones",
+    "M. Taylor",
+    "R. Evans",
+    "T. Okafor",
+    "P. Walsh",
+    "D. Wright",
+    "H. Khan",
+    "C. Green",
+)
+NEXT_ACTIONS = (
+    "Chase travel document",
+    "Review reporting",
+    "Refer to removals",
+    "Check bail conditions",
+    "Await appeal outcome",
+    "Request ETD",
+    "Update address",
+    "Consider detention",
+    "Send decision letter",
+    "",
+)
+TRACKER_COMMENTS = (
+    "",
+    "",
+    "",
+    "see CID",
+    "address unconfirmed",
+    "aka on PNC",
+    "absconded?",
+    "EM tag fitted",
+    "reports Tues",
+    "chased 2x",
+    "dup?",
+)
+OFFENCES = (
+    "Theft",
+    "Burglary",
+    "Assault occasioning actual bodily harm",
+    "Possession with intent to supply",
+    "Fraud by false representation",
+    "Driving while disqualified",
+    "Robbery",
+    "Common assault",
+    "Possession of an offensive weapon",
+    "Grievous bodily harm",
+    "Sexual assault",
+    "Handling stolen goods",
+    "Breach of a restraining order",
+    "Supply of Class A drugs",
+)
+FORCES = (
+    "Metropolitan Police Service",
+    "Merseyside Police",
+    "West Yorkshire Police",
+    "Greater Manchester Police",
+    "West Midlands Police",
+    "Thames Valley Police",
+    "Kent Police",
+    "Police Scotland",
+    "South Wales Police",
+    "Avon and Somerset Constabulary",
+    "Nottinghamshire Police",
+    "Leicestershire Police",
+    "Northumbria Police",
+    "Police Service of Northern Ireland",
+    "Bedfordshire Police",
+)
 FORCE_WEIGHTS = (30, 8, 8, 9, 9, 5, 5, 4, 3, 3, 3, 3, 3, 2, 3)
 _PNC_CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # File headers, in column order.
 HEADERS: dict[str, tuple[str, ...]] = {
-    "legacy_case": ("CASE_ID", "CID_PERSON_ID", "HO_REF", "SURNAME", "FORENAMES", "DOB", "GENDER",
-                    "NATIONALITY", "ADDRESS", "POSTCODE", "CASE_TYPE", "OWNING_UNIT", "CASE_STATUS",
-                    "NOTES"),
-    "casework": ("person_id", "ho_reference", "given_names", "family_name", "date_of_birth", "sex",
-                 "nationality", "postcode", "pnc_id"),
-    "tracker": ("Our ref", "Name", "D.O.B", "Nat.", "HO Ref", "Case owner", "Next action", "Comments"),
-    "police": ("PNC_ID", "CRO_NO", "SURNAME", "FORENAMES", "DOB", "SEX", "NATIONALITY", "POSTCODE",
-               "OFFENCE_COUNT", "MOST_SERIOUS_OFFENCE", "LAST_CONVICTION_DATE", "FORCE"),
+    "legacy_case": (
+        "CASE_ID",
+        "CID_PERSON_ID",
+        "HO_REF",
+        "SURNAME",
+        "FORENAMES",
+        "DOB",
+        "GENDER",
+        "NATIONALITY",
+        "ADDRESS",
+        "POSTCODE",
+        "CASE_TYPE",
+        "OWNING_UNIT",
+        "CASE_STATUS",
+        "NOTES",
+    ),
+    "casework": (
+        "person_id",
+        "ho_reference",
+        "given_names",
+        "family_name",
+        "date_of_birth",
+        "sex",
+        "nationality",
+        "postcode",
+        "pnc_id",
+    ),
+    "tracker": (
+        "Our ref",
+        "Name",
+        "D.O.B",
+        "Nat.",
+        "HO Ref",
+        "Case owner",
+        "Next action",
+        "Comments",
+    ),
+    "police": (
+        "PNC_ID",
+        "CRO_NO",
+        "SURNAME",
+        "FORENAMES",
+        "DOB",
+        "SEX",
+        "NATIONALITY",
+        "POSTCODE",
+        "OFFENCE_COUNT",
+        "MOST_SERIOUS_OFFENCE",
+        "LAST_CONVICTION_DATE",
+        "FORCE",
+    ),
 }
-SOURCE_REF_HEADER = {"legacy_case": "CASE_ID", "casework": "person_id", "tracker": "Our ref",
-                     "police": "PNC_ID"}
+SOURCE_REF_HEADER = {
+    "legacy_case": "CASE_ID",
+    "casework": "person_id",
+    "tracker": "Our ref",
+    "police": "PNC_ID",
+}
 
 
 @dataclass(slots=True)
@@ -345,11 +633,18 @@ class _Builder:
         self.nationality = _Picker([c for c, _ in weights], [w for _, w in weights])
         self.pools: dict[str, tuple[_Picker, _Picker, _Picker, list[str], list[str]]] = {}
         for pool, (male, female, family) in demo_names.NAMES.items():
-            self.pools[pool] = (_Picker(male, _zipf(len(male))), _Picker(female, _zipf(len(female))),
-                                _Picker(family, _zipf(len(family))), male, female)
+            self.pools[pool] = (
+                _Picker(male, _zipf(len(male))),
+                _Picker(female, _zipf(len(female))),
+                _Picker(family, _zipf(len(family))),
+                male,
+                female,
+            )
         self.nat_names = self._nationality_forms()
         self.area = _Picker(POSTCODE_AREAS, [a[4] for a in POSTCODE_AREAS])
-        self.criminal_owner = _Picker([t for t, _ in CRIMINAL_OWNERS], [w for _, w in CRIMINAL_OWNERS])
+        self.criminal_owner = _Picker(
+            [t for t, _ in CRIMINAL_OWNERS], [w for _, w in CRIMINAL_OWNERS]
+        )
         self.other_owner = _Picker([t for t, _ in OTHER_OWNERS], [w for _, w in OTHER_OWNERS])
         self.figure3_category = _Picker(list(FIGURE3_COUNTS), list(FIGURE3_COUNTS.values()))
         self.cases_per_person = _Picker(range(1, 7), CASES_PER_PERSON_WEIGHTS)
@@ -412,7 +707,9 @@ class _Builder:
     # claim a demo person's Home Office reference.
     def _ho_ref(self) -> str:
         rng = self.rng
-        return self._unique(self.used_refs, lambda: f"{rng.choice('HHHMMS')}{rng.randint(1000000, 9999999)}")
+        return self._unique(
+            self.used_refs, lambda: f"{rng.choice('HHHMMS')}{rng.randint(1000000, 9999999)}"
+        )
 
     def _pnc(self, dob: date) -> str:
         rng = self.rng
@@ -451,12 +748,27 @@ class _Builder:
                 middle = ""
         unknown_dob = random_() < UNKNOWN_DOB_PERSON_RATE
         year = int(rng.triangular(1952, 2007, 1990))
-        dob = date(year, 1, 1) if unknown_dob else date(year, 1, 1) + timedelta(days=rng.randrange(365))
+        dob = (
+            date(year, 1, 1)
+            if unknown_dob
+            else date(year, 1, 1) + timedelta(days=rng.randrange(365))
+        )
         postcode, address = self._postcode()
-        person = TruePerson(key=key, given=given, middle=middle, family=family, sex=sex, dob=dob,
-                            nationality=nationality, pool=pool, postcode=postcode, address=address,
-                            ho_ref=self._ho_ref() if in_population else "", unknown_dob=unknown_dob,
-                            in_population=in_population)
+        person = TruePerson(
+            key=key,
+            given=given,
+            middle=middle,
+            family=family,
+            sex=sex,
+            dob=dob,
+            nationality=nationality,
+            pool=pool,
+            postcode=postcode,
+            address=address,
+            ho_ref=self._ho_ref() if in_population else "",
+            unknown_dob=unknown_dob,
+            in_population=in_population,
+        )
         if random_() < MOVED_PERSON_RATE:
             person.old_postcode, person.old_address = self._postcode()
         if random_() < ALIAS_PERSON_RATE:
@@ -470,7 +782,9 @@ class _Builder:
             person.pnc_id = self._pnc(dob)
             person.cro_number = self._cro(person.pnc_id) if random_() < 0.7 else ""
         if in_population:
-            person.cid_ids = (self._cid(), self._cid()) if random_() < CID_PERSON_SPLIT_RATE else (self._cid(),)
+            person.cid_ids = (
+                (self._cid(), self._cid()) if random_() < CID_PERSON_SPLIT_RATE else (self._cid(),)
+            )
         self.people[key] = person
         return person
 
@@ -503,16 +817,16 @@ class _Builder:
         if op == 0:  # insert
             return text[:i] + letter + text[i:]
         if op == 1:  # delete
-            return text[:i] + text[i + 1:]
+            return text[:i] + text[i + 1 :]
         if op == 2:  # substitute
             if text[i].lower() == letter.lower():
                 letter = "e" if letter.lower() != "e" else "a"
                 letter = letter.upper() if upper else letter
-            return text[:i] + letter + text[i + 1:]
+            return text[:i] + letter + text[i + 1 :]
         j = i - 1 if i - 1 in letters and text[i - 1].lower() != text[i].lower() else None
         if j is None:
-            return text[:i] + letter + text[i + 1:]
-        return text[:j] + text[i] + text[j] + text[i + 1:]
+            return text[:i] + letter + text[i + 1 :]
+        return text[:j] + text[i] + text[j] + text[i + 1 :]
 
     def spelling(self, name: str, *, accents: bool) -> str:
         """One caseworker's spelling of a (single- or multi-word) name."""
@@ -577,7 +891,7 @@ class _Builder:
         if not p.figure3 and random_() < HO_REF_TYPO_RATE:
             i = self.rng.randrange(1, len(ref))
             digit = str((int(ref[i]) + self.rng.randint(1, 9)) % 10)
-            ref = ref[:i] + digit + ref[i + 1:]
+            ref = ref[:i] + digit + ref[i + 1 :]
         return ref
 
     def nationality_for_row(self, p: TruePerson) -> str:
@@ -588,8 +902,9 @@ def _dmy(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
 
 
-def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
-             faults_invalid: bool = False) -> GeneratedSet:
+def generate(
+    scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False, faults_invalid: bool = False
+) -> GeneratedSet:
     """About ``scale`` rows over the four sources, with the truth. Deterministic for a seed."""
     if scale < 20:
         raise ValueError("scale must be at least 20 rows")
@@ -598,8 +913,10 @@ def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
     random_ = rng.random
     n_population = max(4, round(scale * LEGACY_SHARE / MEAN_CASES))
     if figure3 and n_population < sum(FIGURE3_COUNTS.values()) * 1.2:
-        raise ValueError(f"figure3 needs a scale of at least "
-                         f"{int(sum(FIGURE3_COUNTS.values()) * 1.2 * MEAN_CASES / LEGACY_SHARE) + 1}")
+        raise ValueError(
+            f"figure3 needs a scale of at least "
+            f"{int(sum(FIGURE3_COUNTS.values()) * 1.2 * MEAN_CASES / LEGACY_SHARE) + 1}"
+        )
 
     population: list[TruePerson] = []
     while len(population) < n_population:
@@ -619,7 +936,7 @@ def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
         chosen = rng.sample(eligible, sum(FIGURE3_COUNTS.values()))
         cursor = 0
         for category, count in FIGURE3_COUNTS.items():
-            for index in chosen[cursor:cursor + count]:
+            for index in chosen[cursor : cursor + count]:
                 population[index].unit = rng.choice(LEGACY_UNITS[category])
                 population[index].figure3 = True
             cursor += count
@@ -650,7 +967,12 @@ def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
         _add_invalid_rows(b, legacy, casework, trackers, police, population)
 
     truth: dict[tuple[str, str], str] = {}
-    rows: dict[str, list[dict[str, Any]]] = {"legacy_case": [], "casework": [], "tracker": [], "police": []}
+    rows: dict[str, list[dict[str, Any]]] = {
+        "legacy_case": [],
+        "casework": [],
+        "tracker": [],
+        "police": [],
+    }
     for kind, keyed in (("legacy_case", legacy), ("casework", casework), ("police", police)):
         header = SOURCE_REF_HEADER[kind]
         for person_key, row in keyed:
@@ -663,8 +985,16 @@ def generate(scale: int, *, seed: int = DEFAULT_SEED, figure3: bool = False,
             truth[("tracker", row["Our ref"])] = person_key
             tracker_files[label].append(row)
             rows["tracker"].append(row)
-    return GeneratedSet(seed=seed, scale=scale, figure3=figure3, rows=rows, trackers=tracker_files,
-                        truth=truth, people=b.people, criminality_not_known=[p.key for p in not_known])
+    return GeneratedSet(
+        seed=seed,
+        scale=scale,
+        figure3=figure3,
+        rows=rows,
+        trackers=tracker_files,
+        truth=truth,
+        people=b.people,
+        criminality_not_known=[p.key for p in not_known],
+    )
 
 
 def _legacy_rows(b: _Builder, population: list[TruePerson]) -> list[tuple[str, dict[str, Any]]]:
@@ -675,7 +1005,9 @@ def _legacy_rows(b: _Builder, population: list[TruePerson]) -> list[tuple[str, d
         n = b.cases_per_person.pick(random_)
         types = [LEGACY_CASE_TYPES[int(random_() * len(LEGACY_CASE_TYPES))] for _ in range(n)]
         if p.criminal:
-            types[int(random_() * n)] = CRIMINAL_CASE_TYPES[int(random_() ** 2 * len(CRIMINAL_CASE_TYPES))]
+            types[int(random_() * n)] = CRIMINAL_CASE_TYPES[
+                int(random_() ** 2 * len(CRIMINAL_CASE_TYPES))
+            ]
         for case_type in types:
             given, family = b.names_for_row(p, accents=False)
             if random_() < 0.7:
@@ -689,21 +1021,36 @@ def _legacy_rows(b: _Builder, population: list[TruePerson]) -> list[tuple[str, d
                 unit = rng.choice(LEGACY_UNITS[b.figure3_category.pick(random_)])
             sex = p.sex if random_() >= 0.01 else "U"
             cid = p.cid_ids[0] if len(p.cid_ids) == 1 or random_() < 0.5 else p.cid_ids[1]
-            out.append((p.key, {
-                "CASE_ID": "", "CID_PERSON_ID": cid, "HO_REF": b.ho_ref_for_row(p),
-                "SURNAME": family, "FORENAMES": given, "DOB": _dmy(b.dob_for_row(p)), "GENDER": sex,
-                "NATIONALITY": nationality, "ADDRESS": address, "POSTCODE": postcode,
-                "CASE_TYPE": case_type, "OWNING_UNIT": unit,
-                "CASE_STATUS": CASE_STATUSES[int(random_() * len(CASE_STATUSES))],
-                "NOTES": LEGACY_NOTES[int(random_() * len(LEGACY_NOTES))],
-            }))
+            out.append(
+                (
+                    p.key,
+                    {
+                        "CASE_ID": "",
+                        "CID_PERSON_ID": cid,
+                        "HO_REF": b.ho_ref_for_row(p),
+                        "SURNAME": family,
+                        "FORENAMES": given,
+                        "DOB": _dmy(b.dob_for_row(p)),
+                        "GENDER": sex,
+                        "NATIONALITY": nationality,
+                        "ADDRESS": address,
+                        "POSTCODE": postcode,
+                        "CASE_TYPE": case_type,
+                        "OWNING_UNIT": unit,
+                        "CASE_STATUS": CASE_STATUSES[int(random_() * len(CASE_STATUSES))],
+                        "NOTES": LEGACY_NOTES[int(random_() * len(LEGACY_NOTES))],
+                    },
+                )
+            )
     rng.shuffle(out)
     for i, (_, row) in enumerate(out):
         row["CASE_ID"] = f"{20_000_000 + i * 7 + (i % 5)}"
     return out
 
 
-def _casework_rows(b: _Builder, population: list[TruePerson], scale: int) -> list[tuple[str, dict[str, Any]]]:
+def _casework_rows(
+    b: _Builder, population: list[TruePerson], scale: int
+) -> list[tuple[str, dict[str, Any]]]:
     rng = b.rng
     random_ = rng.random
     rate = min(1.0, scale * CASEWORK_SHARE / len(population))
@@ -715,13 +1062,24 @@ def _casework_rows(b: _Builder, population: list[TruePerson], scale: int) -> lis
         given, family = b.names_for_row(p, accents=True)
         dob = b.dob_for_row(p)
         postcode, _ = b.address_for_row(p)
-        out.append((p.key, {
-            "person_id": "", "ho_reference": b.ho_ref_for_row(p), "given_names": given,
-            "family_name": family, "date_of_birth": dob.isoformat() if dob else "",
-            "sex": sexes[p.sex] if random_() >= 0.01 else "unknown",
-            "nationality": b.nationality_for_row(p), "postcode": postcode,
-            "pnc_id": p.pnc_id if p.pnc_id and p.criminal and random_() < CASEWORK_PNC_RATE else "",
-        }))
+        out.append(
+            (
+                p.key,
+                {
+                    "person_id": "",
+                    "ho_reference": b.ho_ref_for_row(p),
+                    "given_names": given,
+                    "family_name": family,
+                    "date_of_birth": dob.isoformat() if dob else "",
+                    "sex": sexes[p.sex] if random_() >= 0.01 else "unknown",
+                    "nationality": b.nationality_for_row(p),
+                    "postcode": postcode,
+                    "pnc_id": p.pnc_id
+                    if p.pnc_id and p.criminal and random_() < CASEWORK_PNC_RATE
+                    else "",
+                },
+            )
+        )
     rng.shuffle(out)
     for i, (_, row) in enumerate(out):
         row["person_id"] = f"CW{1_000_000 + i:07d}"
@@ -743,8 +1101,9 @@ def _tracker_dob(b: _Builder, dob: date | None) -> Any:
     return _dmy(dob)
 
 
-def _tracker_rows(b: _Builder, population: list[TruePerson],
-                  scale: int) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+def _tracker_rows(
+    b: _Builder, population: list[TruePerson], scale: int
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     rng = b.rng
     random_ = rng.random
     rate = min(1.0, scale * TRACKER_SHARE / (len(population) * MEAN_TRACKER_ROWS))
@@ -771,13 +1130,21 @@ def _tracker_rows(b: _Builder, population: list[TruePerson],
             ho_ref = b.ho_ref_for_row(p)
             if ho_ref and random_() < 0.1:
                 ho_ref = f"{ho_ref[0].lower()}{ho_ref[1:4]} {ho_ref[4:]}"
-            files[TRACKERS[index][0]].append((p.key, {
-                "Our ref": "", "Name": name, "D.O.B": _tracker_dob(b, b.dob_for_row(p)),
-                "Nat.": nationality, "HO Ref": ho_ref,
-                "Case owner": CASE_OWNERS[int(random_() * len(CASE_OWNERS))],
-                "Next action": NEXT_ACTIONS[int(random_() * len(NEXT_ACTIONS))],
-                "Comments": TRACKER_COMMENTS[int(random_() * len(TRACKER_COMMENTS))],
-            }))
+            files[TRACKERS[index][0]].append(
+                (
+                    p.key,
+                    {
+                        "Our ref": "",
+                        "Name": name,
+                        "D.O.B": _tracker_dob(b, b.dob_for_row(p)),
+                        "Nat.": nationality,
+                        "HO Ref": ho_ref,
+                        "Case owner": CASE_OWNERS[int(random_() * len(CASE_OWNERS))],
+                        "Next action": NEXT_ACTIONS[int(random_() * len(NEXT_ACTIONS))],
+                        "Comments": TRACKER_COMMENTS[int(random_() * len(TRACKER_COMMENTS))],
+                    },
+                )
+            )
     for (label, prefix, _), (_, keyed) in zip(TRACKERS, files.items(), strict=True):
         rng.shuffle(keyed)
         for i, (_, row) in enumerate(keyed):
@@ -800,14 +1167,25 @@ def _police_rows(b: _Builder, people: list[TruePerson]) -> list[tuple[str, dict[
         earliest = max(p.dob + timedelta(days=365 * 17), date(1995, 1, 1))
         span = max(1, (EXTRACT_DATE - earliest).days)
         last = earliest + timedelta(days=int(random_() * span))
-        out.append((p.key, {
-            "PNC_ID": p.pnc_id, "CRO_NO": p.cro_number, "SURNAME": family.upper(),
-            "FORENAMES": given.upper(), "DOB": dob.isoformat() if dob else "", "SEX": p.sex,
-            "NATIONALITY": nationality, "POSTCODE": postcode,
-            "OFFENCE_COUNT": str(1 + int(random_() ** 3 * 30)),
-            "MOST_SERIOUS_OFFENCE": b.offence.pick(random_), "LAST_CONVICTION_DATE": last.isoformat(),
-            "FORCE": b.force.pick(random_),
-        }))
+        out.append(
+            (
+                p.key,
+                {
+                    "PNC_ID": p.pnc_id,
+                    "CRO_NO": p.cro_number,
+                    "SURNAME": family.upper(),
+                    "FORENAMES": given.upper(),
+                    "DOB": dob.isoformat() if dob else "",
+                    "SEX": p.sex,
+                    "NATIONALITY": nationality,
+                    "POSTCODE": postcode,
+                    "OFFENCE_COUNT": str(1 + int(random_() ** 3 * 30)),
+                    "MOST_SERIOUS_OFFENCE": b.offence.pick(random_),
+                    "LAST_CONVICTION_DATE": last.isoformat(),
+                    "FORCE": b.force.pick(random_),
+                },
+            )
+        )
     rng.shuffle(out)
     return out
 
@@ -819,30 +1197,79 @@ def _add_invalid_rows(b: _Builder, legacy, casework, trackers, police, populatio
     for i in range(INVALID_ROWS):
         p = population[rng.randrange(len(population))]
         bad_date, bad_nat = ("31/02/1985", "XYZ") if i % 2 else ("sometime in 1985", "Atlantis")
-        legacy.append((p.key, {
-            "CASE_ID": f"9{i:08d}", "CID_PERSON_ID": p.cid_ids[0], "HO_REF": p.ho_ref,
-            "SURNAME": p.family.upper(), "FORENAMES": p.given.upper(), "DOB": bad_date,
-            "GENDER": p.sex, "NATIONALITY": bad_nat, "ADDRESS": p.address, "POSTCODE": p.postcode,
-            "CASE_TYPE": LEGACY_CASE_TYPES[0], "OWNING_UNIT": p.unit, "CASE_STATUS": "Open", "NOTES": "",
-        }))
-        casework.append((p.key, {
-            "person_id": f"CW9{i:06d}", "ho_reference": p.ho_ref, "given_names": p.given,
-            "family_name": p.family, "date_of_birth": "1985-13-01", "sex": "male",
-            "nationality": bad_nat, "postcode": p.postcode, "pnc_id": "",
-        }))
+        legacy.append(
+            (
+                p.key,
+                {
+                    "CASE_ID": f"9{i:08d}",
+                    "CID_PERSON_ID": p.cid_ids[0],
+                    "HO_REF": p.ho_ref,
+                    "SURNAME": p.family.upper(),
+                    "FORENAMES": p.given.upper(),
+                    "DOB": bad_date,
+                    "GENDER": p.sex,
+                    "NATIONALITY": bad_nat,
+                    "ADDRESS": p.address,
+                    "POSTCODE": p.postcode,
+                    "CASE_TYPE": LEGACY_CASE_TYPES[0],
+                    "OWNING_UNIT": p.unit,
+                    "CASE_STATUS": "Open",
+                    "NOTES": "",
+                },
+            )
+        )
+        casework.append(
+            (
+                p.key,
+                {
+                    "person_id": f"CW9{i:06d}",
+                    "ho_reference": p.ho_ref,
+                    "given_names": p.given,
+                    "family_name": p.family,
+                    "date_of_birth": "1985-13-01",
+                    "sex": "male",
+                    "nationality": bad_nat,
+                    "postcode": p.postcode,
+                    "pnc_id": "",
+                },
+            )
+        )
         label = TRACKERS[i % len(TRACKERS)][0]
         prefix = TRACKERS[i % len(TRACKERS)][1]
-        trackers[label].append((p.key, {
-            "Our ref": f"{prefix}-9{i:05d}", "Name": f"{p.family.upper()}, {p.given}",
-            "D.O.B": bad_date, "Nat.": bad_nat, "HO Ref": p.ho_ref, "Case owner": "",
-            "Next action": "", "Comments": "",
-        }))
-        police.append((p.key, {
-            "PNC_ID": f"99/{i:06d}Z", "CRO_NO": "", "SURNAME": p.family.upper(),
-            "FORENAMES": p.given.upper(), "DOB": "1985-02-30", "SEX": p.sex, "NATIONALITY": bad_nat,
-            "POSTCODE": p.postcode, "OFFENCE_COUNT": "2", "MOST_SERIOUS_OFFENCE": OFFENCES[0],
-            "LAST_CONVICTION_DATE": "2019-05-01", "FORCE": FORCES[0],
-        }))
+        trackers[label].append(
+            (
+                p.key,
+                {
+                    "Our ref": f"{prefix}-9{i:05d}",
+                    "Name": f"{p.family.upper()}, {p.given}",
+                    "D.O.B": bad_date,
+                    "Nat.": bad_nat,
+                    "HO Ref": p.ho_ref,
+                    "Case owner": "",
+                    "Next action": "",
+                    "Comments": "",
+                },
+            )
+        )
+        police.append(
+            (
+                p.key,
+                {
+                    "PNC_ID": f"99/{i:06d}Z",
+                    "CRO_NO": "",
+                    "SURNAME": p.family.upper(),
+                    "FORENAMES": p.given.upper(),
+                    "DOB": "1985-02-30",
+                    "SEX": p.sex,
+                    "NATIONALITY": bad_nat,
+                    "POSTCODE": p.postcode,
+                    "OFFENCE_COUNT": "2",
+                    "MOST_SERIOUS_OFFENCE": OFFENCES[0],
+                    "LAST_CONVICTION_DATE": "2019-05-01",
+                    "FORCE": FORCES[0],
+                },
+            )
+        )
 
 
 # --- Files -------------------------------------------------------------------------------------------
@@ -856,7 +1283,9 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_csv(rows: list[dict[str, Any]], path: str | Path, headers: Sequence[str] | None = None) -> Path:
+def write_csv(
+    rows: list[dict[str, Any]], path: str | Path, headers: Sequence[str] | None = None
+) -> Path:
     """The rows as a UTF-8 CSV with a header row (dates written dd/mm/yyyy)."""
     path = Path(path)
     headers = list(headers or (rows[0].keys() if rows else []))
@@ -868,7 +1297,9 @@ def write_csv(rows: list[dict[str, Any]], path: str | Path, headers: Sequence[st
     return path
 
 
-def write_xlsx(rows: list[dict[str, Any]], path: str | Path, headers: Sequence[str] | None = None) -> Path:
+def write_xlsx(
+    rows: list[dict[str, Any]], path: str | Path, headers: Sequence[str] | None = None
+) -> Path:
     """The rows as a one-sheet workbook (openpyxl write-only mode); dates stay date cells."""
     from openpyxl import Workbook
 
@@ -883,12 +1314,16 @@ def write_xlsx(rows: list[dict[str, Any]], path: str | Path, headers: Sequence[s
     return path
 
 
-def write_set(gen: GeneratedSet, out_dir: str | Path, *, xlsx_trackers: bool = True) -> dict[str, Path]:
+def write_set(
+    gen: GeneratedSet, out_dir: str | Path, *, xlsx_trackers: bool = True
+) -> dict[str, Path]:
     """Every file of the set (and ``truth.csv``) into ``out_dir``: name -> path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = {
-        "legacy_cases.csv": write_csv(gen.rows["legacy_case"], out / "legacy_cases.csv", HEADERS["legacy_case"]),
+        "legacy_cases.csv": write_csv(
+            gen.rows["legacy_case"], out / "legacy_cases.csv", HEADERS["legacy_case"]
+        ),
         "casework.csv": write_csv(gen.rows["casework"], out / "casework.csv", HEADERS["casework"]),
     }
     for label, rows in gen.trackers.items():

@@ -18,18 +18,26 @@ SOURCE_KIND_HINTS = {
 
 class ImportUploadForm(GovUKForm):
     source_kind = forms.ChoiceField(
-        label="What kind of file is it?", choices=SourceKind.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Select what kind of file this is",
-                        "invalid_choice": "Select what kind of file this is"},
+        label="What kind of file is it?",
+        choices=SourceKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select what kind of file this is",
+            "invalid_choice": "Select what kind of file this is",
+        },
     )
     label = forms.CharField(
-        label="Name this import", max_length=200,
+        label="Name this import",
+        max_length=200,
         help_text="So that you and others can tell it apart, for example 'CID extract, November 2026'",
-        error_messages={"required": "Enter a name for this import",
-                        "max_length": "The name must be 200 characters or fewer"},
+        error_messages={
+            "required": "Enter a name for this import",
+            "max_length": "The name must be 200 characters or fewer",
+        },
     )
     file = forms.FileField(
-        label="Upload a file", help_text="A CSV file (.csv) or an Excel workbook (.xlsx, first sheet), "
+        label="Upload a file",
+        help_text="A CSV file (.csv) or an Excel workbook (.xlsx, first sheet), "
         "with the column names in its first row",
         error_messages={"required": "Select a file", "empty": "The selected file is empty"},
     )
@@ -38,8 +46,14 @@ class ImportUploadForm(GovUKForm):
 class ColumnMappingForm(GovUKForm):
     """One select per column of the file: which field the column holds (or not imported)."""
 
-    def __init__(self, *args, headers: list[str], source_kind: str, examples: dict[str, list[str]] | None = None,
-                 **kwargs):
+    def __init__(
+        self,
+        *args,
+        headers: list[str],
+        source_kind: str,
+        examples: dict[str, list[str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.headers = headers
         choices = importers.field_choices(source_kind)
@@ -47,8 +61,12 @@ class ColumnMappingForm(GovUKForm):
         for index, header in enumerate(headers):
             shown = [e for e in examples.get(header, []) if e]
             self.fields[f"column_{index}"] = forms.ChoiceField(
-                label=f"Column '{header}'", choices=choices, required=False,
-                help_text=("For example: " + ", ".join(shown)) if shown else "The first rows are blank in this column",
+                label=f"Column '{header}'",
+                choices=choices,
+                required=False,
+                help_text=("For example: " + ", ".join(shown))
+                if shown
+                else "The first rows are blank in this column",
                 error_messages={"invalid_choice": "Select a field from the list"},
             )
 
@@ -69,14 +87,19 @@ class ImportConfirmForm(GovUKForm):
         field = self.fields["accept_valid_rows"]
         if rows_rejected:
             field.label = f"Import only the {rows_valid:,} valid rows"
-            field.help_text = (f"The {rows_rejected:,} rejected rows are not imported; they stay on this "
-                               "import's report")
+            field.help_text = (
+                f"The {rows_rejected:,} rejected rows are not imported; they stay on this "
+                "import's report"
+            )
         else:
             self.fields.pop("accept_valid_rows")
 
     def clean(self):
         data = super().clean()
         if self.rows_rejected and not data.get("accept_valid_rows"):
-            self.add_error("accept_valid_rows", "Select 'Import only the valid rows' to go ahead, or cancel "
-                           "this import and correct the file")
+            self.add_error(
+                "accept_valid_rows",
+                "Select 'Import only the valid rows' to go ahead, or cancel "
+                "this import and correct the file",
+            )
         return data

@@ -60,14 +60,33 @@ CANCELLABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.QUEUE
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 # The SourceRecord columns an import writes from a standardised record.
-RECORD_FIELDS = ("given_names", "family_name", "date_of_birth", "sex", "nationality", "postcode", "address",
-                 "home_office_ref", "pnc_id", "given_std", "middle_std", "family_std", "given_phonetic",
-                 "family_phonetic", "postcode_std", "extra")
+RECORD_FIELDS = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "postcode",
+    "address",
+    "home_office_ref",
+    "pnc_id",
+    "given_std",
+    "middle_std",
+    "family_std",
+    "given_phonetic",
+    "family_phonetic",
+    "postcode_std",
+    "extra",
+)
 UPDATE_FIELDS = (*RECORD_FIELDS, "content_hash", "import_job", "updated_at")
 
 
 def _permission_check(actor) -> None:
-    if actor is not None and getattr(actor, "is_authenticated", False) and not actor.has_perm(PERMISSION):
+    if (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and not actor.has_perm(PERMISSION)
+    ):
         raise PermissionDenied("You may not import files")
 
 
@@ -81,8 +100,10 @@ def _size_text(size: int) -> str:
 
 def file_too_large_message(size: int) -> str:
     limit = rules.max_file_bytes()
-    return (f"The selected file must be smaller than {_size_text(limit)} (it is {_size_text(size)}): "
-            "split it into smaller files")
+    return (
+        f"The selected file must be smaller than {_size_text(limit)} (it is {_size_text(size)}): "
+        "split it into smaller files"
+    )
 
 
 def _table(job: ImportJob) -> importers.TableFile:
@@ -100,7 +121,9 @@ def _status_change(job: ImportJob, status: str) -> dict[str, str]:
 # --- Upload -------------------------------------------------------------------------------------
 
 
-def import_upload(*, actor, source_kind: str, label: str, file_name: str, content: bytes) -> ImportJob:
+def import_upload(
+    *, actor, source_kind: str, label: str, file_name: str, content: bytes
+) -> ImportJob:
     """Keep an uploaded file with its header row and a suggested mapping, or refuse it
     (``ValidationError``; nothing is created)."""
     _permission_check(actor)
@@ -127,15 +150,33 @@ def import_upload(*, actor, source_kind: str, label: str, file_name: str, conten
         raise ValidationError(errors)
     assert table is not None
     job = ImportJob.objects.create(
-        source_kind=source_kind, label=label, file_name=file_name[:255], file_format=table.file_format,
-        file_size=len(content), file_sha256=hashlib.sha256(content).hexdigest(), content=content,
-        headers=table.headers, column_mapping=importers.mapping_suggest(source_kind, table.headers),
-        status=ImportStatus.UPLOADED, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        source_kind=source_kind,
+        label=label,
+        file_name=file_name[:255],
+        file_format=table.file_format,
+        file_size=len(content),
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        headers=table.headers,
+        column_mapping=importers.mapping_suggest(source_kind, table.headers),
+        status=ImportStatus.UPLOADED,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=clock.now(),
     )
-    audit_record(actor=actor, action=AuditAction.COLLECTION, verb="linkage.import_uploaded", target=job,
-                 payload={"source_kind": source_kind, "label": label, "file_name": job.file_name,
-                          "file_size": job.file_size, "file_sha256": job.file_sha256, "headers": job.headers})
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_uploaded",
+        target=job,
+        payload={
+            "source_kind": source_kind,
+            "label": label,
+            "file_name": job.file_name,
+            "file_size": job.file_size,
+            "file_sha256": job.file_sha256,
+            "headers": job.headers,
+        },
+    )
     return job
 
 
@@ -147,10 +188,13 @@ def import_map(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     problems is refused with every problem listed; the job goes back to waiting for its check."""
     _permission_check(actor)
     if job.status not in REMAPPABLE or job.started_at is not None or job.content is None:
-        raise ValidationError(f"This import is {job.get_status_display().lower()}: its columns can no "
-                              "longer be changed")
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: its columns can no "
+            "longer be changed"
+        )
     mapping = {h: (mapping.get(h) or "") for h in job.headers} | {
-        h: f for h, f in mapping.items() if h not in job.headers}
+        h: f for h, f in mapping.items() if h not in job.headers
+    }
     problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
     if problems:
         raise ValidationError(problems)
@@ -160,29 +204,67 @@ def import_map(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
         job.status = ImportStatus.UPLOADED
         job.failure_reason = ""
         job.rows_read = job.rows_rejected = job.progress_total = 0
-        job.save(update_fields=["column_mapping", "status", "failure_reason", "rows_read", "rows_rejected",
-                                "progress_total"])
+        job.save(
+            update_fields=[
+                "column_mapping",
+                "status",
+                "failure_reason",
+                "rows_read",
+                "rows_rejected",
+                "progress_total",
+            ]
+        )
         job.rejections.all().delete()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="linkage.import_mapped", target=job,
-                     payload={"old": old, "new": {"column_mapping": mapping, "status": job.status}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="linkage.import_mapped",
+            target=job,
+            payload={"old": old, "new": {"column_mapping": mapping, "status": job.status}},
+        )
     return job
 
 
-def _fail(job: ImportJob, reason: str, *, actor, verb: str = "linkage.import_failed",
-          clear_content: bool = False) -> ImportJob:
+def _fail(
+    job: ImportJob,
+    reason: str,
+    *,
+    actor,
+    verb: str = "linkage.import_failed",
+    clear_content: bool = False,
+) -> ImportJob:
     change = _status_change(job, ImportStatus.FAILED)
     job.failure_reason = reason
     job.finished_at = clock.now() if clear_content else None
-    fields = ["status", "failure_reason", "finished_at", "rows_read", "rows_rejected", "progress_total",
-              "progress_done", "rows_created", "rows_updated", "rows_unchanged"]
+    fields = [
+        "status",
+        "failure_reason",
+        "finished_at",
+        "rows_read",
+        "rows_rejected",
+        "progress_total",
+        "progress_done",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+    ]
     if clear_content:
         job.content = None
         fields.append("content")
     job.rows_created = job.rows_updated = job.rows_unchanged = 0
     job.save(update_fields=fields)
-    audit_record(actor=actor, action=AuditAction.COLLECTION, verb=verb, target=job,
-                 payload={**change, "reason": reason, "rows_read": job.rows_read,
-                          "rows_rejected": job.rows_rejected})
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb=verb,
+        target=job,
+        payload={
+            **change,
+            "reason": reason,
+            "rows_read": job.rows_read,
+            "rows_rejected": job.rows_rejected,
+        },
+    )
     return job
 
 
@@ -191,9 +273,14 @@ def _rejections_replace(job: ImportJob, rejected: list[importers.RowResult]) -> 
         job.rejections.all().delete()
         batch = rules.PROGRESS_EVERY_ROWS
         for start in range(0, len(rejected), batch):
-            ImportRejection.objects.bulk_create([
-                ImportRejection(job=job, row_number=r.row_number, reasons=r.reasons, values=r.values)
-                for r in rejected[start:start + batch]])
+            ImportRejection.objects.bulk_create(
+                [
+                    ImportRejection(
+                        job=job, row_number=r.row_number, reasons=r.reasons, values=r.values
+                    )
+                    for r in rejected[start : start + batch]
+                ]
+            )
 
 
 def import_check(*, actor, job: ImportJob) -> ImportJob:
@@ -201,15 +288,21 @@ def import_check(*, actor, job: ImportJob) -> ImportJob:
     VALIDATED when there is something to import, FAILED (with the reason) otherwise."""
     _permission_check(actor)
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
-        raise ValidationError(f"This import is {job.get_status_display().lower()}: it cannot be checked again")
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be checked again"
+        )
     mapping = job.column_mapping or importers.mapping_suggest(job.source_kind, job.headers)
     job.column_mapping = mapping
     job.rows_read = job.rows_rejected = 0
     problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
     if problems:
         job.rejections.all().delete()
-        return _fail(job, "The file's columns do not fit a "
-                     f"{job.get_source_kind_display().lower()}: " + "; ".join(problems), actor=actor)
+        return _fail(
+            job,
+            "The file's columns do not fit a "
+            f"{job.get_source_kind_display().lower()}: " + "; ".join(problems),
+            actor=actor,
+        )
     rejected: list[importers.RowResult] = []
     limit = rules.max_rows()
     try:
@@ -229,18 +322,41 @@ def import_check(*, actor, job: ImportJob) -> ImportJob:
     if job.rows_read > limit:
         job.rows_rejected = 0
         job.rejections.all().delete()
-        return _fail(job, f"The file has more than {limit:,} rows: split it into smaller files", actor=actor)
+        return _fail(
+            job, f"The file has more than {limit:,} rows: split it into smaller files", actor=actor
+        )
     if job.rows_read == 0:
-        return _fail(job, "The file has no rows under its header row: there is nothing to import", actor=actor)
+        return _fail(
+            job,
+            "The file has no rows under its header row: there is nothing to import",
+            actor=actor,
+        )
     if job.rows_rejected == job.rows_read:
-        return _fail(job, f"Every row ({job.rows_read:,}) was rejected: see the reasons, correct the file "
-                     "or the column mapping, and try again", actor=actor)
+        return _fail(
+            job,
+            f"Every row ({job.rows_read:,}) was rejected: see the reasons, correct the file "
+            "or the column mapping, and try again",
+            actor=actor,
+        )
     change = _status_change(job, ImportStatus.VALIDATED)
     job.failure_reason = ""
-    job.save(update_fields=["column_mapping", "status", "failure_reason", "rows_read", "rows_rejected",
-                            "progress_total"])
-    audit_record(actor=actor, action=AuditAction.COLLECTION, verb="linkage.import_checked", target=job,
-                 payload={**change, "rows_read": job.rows_read, "rows_rejected": job.rows_rejected})
+    job.save(
+        update_fields=[
+            "column_mapping",
+            "status",
+            "failure_reason",
+            "rows_read",
+            "rows_rejected",
+            "progress_total",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_checked",
+        target=job,
+        payload={**change, "rows_read": job.rows_read, "rows_rejected": job.rows_rejected},
+    )
     return job
 
 
@@ -258,15 +374,26 @@ def import_confirm(*, actor, job: ImportJob, accept_valid_rows: bool) -> ImportJ
     rejected rows stay on the report; without it, any rejected row fails the whole import."""
     _permission_check(actor)
     if job.status != ImportStatus.VALIDATED:
-        raise ValidationError(f"This import is {job.get_status_display().lower()}: it cannot be started")
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be started"
+        )
     with transaction.atomic():
         change = _status_change(job, ImportStatus.QUEUED)
         job.accept_valid_rows = bool(accept_valid_rows)
         job.progress_done = 0
         job.save(update_fields=["status", "accept_valid_rows", "progress_done"])
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="linkage.import_confirmed", target=job,
-                     payload={**change, "accept_valid_rows": job.accept_valid_rows,
-                              "rows_read": job.rows_read, "rows_rejected": job.rows_rejected})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="linkage.import_confirmed",
+            target=job,
+            payload={
+                **change,
+                "accept_valid_rows": job.accept_valid_rows,
+                "rows_read": job.rows_read,
+                "rows_rejected": job.rows_rejected,
+            },
+        )
         job_id = job.pk
         transaction.on_commit(lambda: _enqueue(job_id))
     return job
@@ -276,18 +403,26 @@ def import_cancel(*, actor, job: ImportJob) -> ImportJob:
     """Cancel an import that has not started: the file is discarded, nothing is imported."""
     _permission_check(actor)
     if job.status not in CANCELLABLE:
-        raise ValidationError(f"This import is {job.get_status_display().lower()}: it cannot be cancelled")
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be cancelled"
+        )
     now = clock.now()
     with transaction.atomic():
         # Conditional: the task may have started it a moment ago.
         claimed = ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE).update(
-            status=ImportStatus.CANCELLED, content=None, finished_at=now)
+            status=ImportStatus.CANCELLED, content=None, finished_at=now
+        )
         if not claimed:
             raise ValidationError("This import has already started: it cannot be cancelled")
         old = job.status
         job.refresh_from_db()
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="linkage.import_cancelled", target=job,
-                     payload={"old": {"status": old}, "new": {"status": job.status}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="linkage.import_cancelled",
+            target=job,
+            payload={"old": {"status": old}, "new": {"status": job.status}},
+        )
     return job
 
 
@@ -309,8 +444,10 @@ class _ProgressWriter:
             return
         try:
             with self.side.cursor() as cursor:
-                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET progress_done = %s WHERE id = %s",  # noqa: S608
-                               [done, self.job_id])
+                cursor.execute(
+                    f"UPDATE {ImportJob._meta.db_table} SET progress_done = %s WHERE id = %s",  # noqa: S608
+                    [done, self.job_id],
+                )
         except Exception:  # progress is a courtesy: never fail an import over it
             logger.warning("Could not save the progress of import %s", self.job_id, exc_info=True)
             self.close()
@@ -321,8 +458,11 @@ class _ProgressWriter:
             self.side = None
 
 
-_MAX_LENGTHS = {f.name: f.max_length for f in SourceRecord._meta.get_fields()
-                if getattr(f, "max_length", None) and f.name in RECORD_FIELDS}
+_MAX_LENGTHS = {
+    f.name: f.max_length
+    for f in SourceRecord._meta.get_fields()
+    if getattr(f, "max_length", None) and f.name in RECORD_FIELDS
+}
 
 
 def _record_values(record: dict[str, Any]) -> dict[str, Any]:
@@ -350,20 +490,36 @@ class _Counts:
 
 def _batch_write(job: ImportJob, batch: list[importers.RowResult], counts: _Counts) -> None:
     now = clock.now()
-    existing = {r.source_ref: r for r in SourceRecord.objects.filter(
-        source_kind=job.source_kind, source_ref__in=[r.source_ref for r in batch])}
+    existing = {
+        r.source_ref: r
+        for r in SourceRecord.objects.filter(
+            source_kind=job.source_kind, source_ref__in=[r.source_ref for r in batch]
+        )
+    }
     new, changed = [], []
     for result in batch:
         assert result.record is not None
         record = existing.get(result.source_ref)
         if record is None:
-            new.append(SourceRecord(source_kind=job.source_kind, source_ref=result.source_ref, import_job=job,
-                                    content_hash=result.content_hash, created_at=now, updated_at=now,
-                                    **_record_values(result.record)))
+            new.append(
+                SourceRecord(
+                    source_kind=job.source_kind,
+                    source_ref=result.source_ref,
+                    import_job=job,
+                    content_hash=result.content_hash,
+                    created_at=now,
+                    updated_at=now,
+                    **_record_values(result.record),
+                )
+            )
         elif record.content_hash != result.content_hash:
             for name, value in _record_values(result.record).items():
                 setattr(record, name, value)
-            record.content_hash, record.import_job, record.updated_at = result.content_hash, job, now
+            record.content_hash, record.import_job, record.updated_at = (
+                result.content_hash,
+                job,
+                now,
+            )
             changed.append(record)
         else:
             counts.unchanged += 1
@@ -379,12 +535,16 @@ def _records_write(job: ImportJob, counts: _Counts, progress: _ProgressWriter) -
     table = _table(job)
     batch: list[importers.RowResult] = []
     every = max(1, rules.PROGRESS_EVERY_ROWS)
-    for result in importers.rows_validate(job.source_kind, job.headers, job.column_mapping, table.rows()):
+    for result in importers.rows_validate(
+        job.source_kind, job.headers, job.column_mapping, table.rows()
+    ):
         counts.read += 1
         counts.last_row = result.row_number
         if result.rejected:
             counts.rejected.append(result)
-        elif job.accept_valid_rows or not counts.rejected:  # without acceptance, stop writing: it will fail
+        elif (
+            job.accept_valid_rows or not counts.rejected
+        ):  # without acceptance, stop writing: it will fail
             batch.append(result)
         if len(batch) >= every:
             _batch_write(job, batch, counts)
@@ -395,19 +555,27 @@ def _records_write(job: ImportJob, counts: _Counts, progress: _ProgressWriter) -
     if batch:
         _batch_write(job, batch, counts)
     if counts.rejected and not job.accept_valid_rows:
-        raise _Refused(f"{len(counts.rejected):,} of {counts.read:,} rows were rejected and the import was "
-                       "not told to import only the valid rows: nothing was imported")
+        raise _Refused(
+            f"{len(counts.rejected):,} of {counts.read:,} rows were rejected and the import was "
+            "not told to import only the valid rows: nothing was imported"
+        )
 
 
 def import_execute(job_id: int) -> ImportJob:
     """Run a queued import (the background task): every record in one transaction, or none."""
     now = clock.now()
     if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-            status=ImportStatus.RUNNING, started_at=now, progress_done=0):
+        status=ImportStatus.RUNNING, started_at=now, progress_done=0
+    ):
         return ImportJob.objects.get(pk=job_id)  # cancelled, or already run by another worker
     job = ImportJob.objects.get(pk=job_id)
-    audit_record(actor=None, action=AuditAction.COLLECTION, verb="linkage.import_started", target=job,
-                 payload={"old": {"status": ImportStatus.QUEUED}, "new": {"status": ImportStatus.RUNNING}})
+    audit_record(
+        actor=None,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_started",
+        target=job,
+        payload={"old": {"status": ImportStatus.QUEUED}, "new": {"status": ImportStatus.RUNNING}},
+    )
     counts = _Counts()
     progress = _ProgressWriter(job.pk)
     failure = ""
@@ -417,25 +585,41 @@ def import_execute(job_id: int) -> ImportJob:
             progress.close()
             job.status = ImportStatus.COMPLETED
             job.rows_read, job.rows_rejected = counts.read, len(counts.rejected)
-            job.rows_created, job.rows_updated, job.rows_unchanged = counts.created, counts.updated, counts.unchanged
+            job.rows_created, job.rows_updated, job.rows_unchanged = (
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+            )
             job.progress_total = job.progress_done = counts.read
             job.finished_at = clock.now()
             job.failure_reason = ""
             job.content = None
             job.save()
-            audit_record(actor=None, action=AuditAction.COLLECTION, verb="linkage.import_completed", target=job,
-                         payload={"old": {"status": ImportStatus.RUNNING}, "new": {"status": job.status},
-                                  "rows_read": job.rows_read, "rows_rejected": job.rows_rejected,
-                                  "rows_created": job.rows_created, "rows_updated": job.rows_updated,
-                                  "rows_unchanged": job.rows_unchanged})
+            audit_record(
+                actor=None,
+                action=AuditAction.COLLECTION,
+                verb="linkage.import_completed",
+                target=job,
+                payload={
+                    "old": {"status": ImportStatus.RUNNING},
+                    "new": {"status": job.status},
+                    "rows_read": job.rows_read,
+                    "rows_rejected": job.rows_rejected,
+                    "rows_created": job.rows_created,
+                    "rows_updated": job.rows_updated,
+                    "rows_unchanged": job.rows_unchanged,
+                },
+            )
     except _Refused as exc:
         failure = str(exc)
     except importers.FileRefused as exc:
         failure = f"{exc}: nothing was imported"
     except Exception as exc:  # anything at all: roll back everything and say so on the report
         logger.exception("Import %s failed at row %s", job_id, counts.last_row)
-        failure = (f"The import stopped with an error after row {counts.last_row} ({type(exc).__name__}: "
-                   f"{exc}): nothing was imported")
+        failure = (
+            f"The import stopped with an error after row {counts.last_row} ({type(exc).__name__}: "
+            f"{exc}): nothing was imported"
+        )
     finally:
         progress.close()
     stored = set(ImportRejection.objects.filter(job_id=job_id).values_list("row_number", flat=True))
@@ -443,7 +627,10 @@ def import_execute(job_id: int) -> ImportJob:
         _rejections_replace(job, counts.rejected)
     if failure:
         job = ImportJob.objects.get(pk=job_id)
-        job.rows_read, job.rows_rejected = counts.read or job.rows_read, len(counts.rejected) or job.rows_rejected
+        job.rows_read, job.rows_rejected = (
+            counts.read or job.rows_read,
+            len(counts.rejected) or job.rows_rejected,
+        )
         job.progress_done = counts.read
         return _fail(job, failure, actor=None, clear_content=True)
     return job

@@ -31,9 +31,12 @@ from waymark.people.views import form_fields
 IMPORT = "linkage.import_records"
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 STATUS_TAGS = {
-    ImportStatus.UPLOADED: "govuk-tag--blue", ImportStatus.VALIDATED: "govuk-tag--light-blue",
-    ImportStatus.QUEUED: "govuk-tag--grey", ImportStatus.RUNNING: "govuk-tag--yellow",
-    ImportStatus.COMPLETED: "govuk-tag--green", ImportStatus.FAILED: "govuk-tag--red",
+    ImportStatus.UPLOADED: "govuk-tag--blue",
+    ImportStatus.VALIDATED: "govuk-tag--light-blue",
+    ImportStatus.QUEUED: "govuk-tag--grey",
+    ImportStatus.RUNNING: "govuk-tag--yellow",
+    ImportStatus.COMPLETED: "govuk-tag--green",
+    ImportStatus.FAILED: "govuk-tag--red",
     ImportStatus.CANCELLED: "govuk-tag--grey",
 }
 
@@ -59,8 +62,6 @@ def _next_step(job: ImportJob):
     if job.status == ImportStatus.VALIDATED:
         return redirect("linkage:import-check", job.pk)
     return redirect("linkage:import-detail", job.pk)
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,11 +90,20 @@ def import_new(request):
         if upload.size > rules.max_file_bytes():  # refused before it is read into memory
             form.add_error("file", services.file_too_large_message(upload.size))
         else:
-            job = _run(form, lambda: services.import_upload(
-                actor=request.user, source_kind=d["source_kind"], label=d["label"], file_name=upload.name,
-                content=upload.read()))
+            job = _run(
+                form,
+                lambda: services.import_upload(
+                    actor=request.user,
+                    source_kind=d["source_kind"],
+                    label=d["label"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                ),
+            )
         if job is not None:
-            messages.success(request, f"{job.file_name} uploaded: check which field each column holds")
+            messages.success(
+                request, f"{job.file_name} uploaded: check which field each column holds"
+            )
             return redirect("linkage:import-map", job.pk)
     form.fields["file"].help_text += f", up to {services._size_text(rules.max_file_bytes())}"
     fields = form_fields(form)
@@ -101,8 +111,12 @@ def import_new(request):
         if spec["name"] == "source_kind":
             for item in spec["items"]:
                 item["hint"] = {"text": SOURCE_KIND_HINTS.get(item["value"], "")}
-    return render(request, "linkage/imports/new.html", {"form": form, "fields": fields},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "linkage/imports/new.html",
+        {"form": form, "fields": fields},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -115,8 +129,10 @@ def _examples(job: ImportJob) -> dict[str, list[str]]:
         rows = list(itertools.islice(table.rows(), rules.IMPORT_MAPPING_EXAMPLE_ROWS))
     except importers.FileRefused:
         return {}
-    return {h: [importers.cell_text(cells[i]) if i < len(cells) else "" for _, cells in rows]
-            for i, h in enumerate(job.headers)}
+    return {
+        h: [importers.cell_text(cells[i]) if i < len(cells) else "" for _, cells in rows]
+        for i, h in enumerate(job.headers)
+    }
 
 
 @requires(IMPORT)
@@ -124,18 +140,33 @@ def import_map(request, pk: int):
     job = _job(pk)
     if job.status not in services.REMAPPABLE or job.started_at is not None or job.content is None:
         return redirect("linkage:import-detail", job.pk)
-    form = ColumnMappingForm(request.POST if request.method == "POST" else None, headers=job.headers, source_kind=job.source_kind,
-                             examples=_examples(job),
-                             initial=ColumnMappingForm.initial_from(job.headers, job.column_mapping))
+    form = ColumnMappingForm(
+        request.POST if request.method == "POST" else None,
+        headers=job.headers,
+        source_kind=job.source_kind,
+        examples=_examples(job),
+        initial=ColumnMappingForm.initial_from(job.headers, job.column_mapping),
+    )
     if request.method == "POST" and form.is_valid():
-        mapped = _run(form, lambda: services.import_map(actor=request.user, job=job, mapping=form.mapping()))
+        mapped = _run(
+            form, lambda: services.import_map(actor=request.user, job=job, mapping=form.mapping())
+        )
         if mapped is not None:
             checked = services.import_check(actor=request.user, job=mapped)
             return _next_step(checked)
-    return render(request, "linkage/imports/map.html", {
-        "form": form, "fields": form_fields(form), "job": job,
-        "required": [importers.FIELD_LABELS[f] for f in importers.SOURCE_FIELDS[job.source_kind].required],
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "linkage/imports/map.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "job": job,
+            "required": [
+                importers.FIELD_LABELS[f] for f in importers.SOURCE_FIELDS[job.source_kind].required
+            ],
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -147,21 +178,39 @@ def import_check(request, pk: int):
     job = _job(pk)
     if job.status != ImportStatus.VALIDATED:
         return _next_step(job)
-    form = ImportConfirmForm(request.POST if request.method == "POST" else None, rows_valid=job.rows_read - job.rows_rejected,
-                             rows_rejected=job.rows_rejected)
+    form = ImportConfirmForm(
+        request.POST if request.method == "POST" else None,
+        rows_valid=job.rows_read - job.rows_rejected,
+        rows_rejected=job.rows_rejected,
+    )
     if request.method == "POST" and form.is_valid():
-        confirmed = _run(form, lambda: services.import_confirm(
-            actor=request.user, job=job, accept_valid_rows=bool(form.cleaned_data.get("accept_valid_rows"))))
+        confirmed = _run(
+            form,
+            lambda: services.import_confirm(
+                actor=request.user,
+                job=job,
+                accept_valid_rows=bool(form.cleaned_data.get("accept_valid_rows")),
+            ),
+        )
         if confirmed is not None:
             messages.success(request, f"Import of {job.file_name} started")
             return redirect("linkage:import-detail", job.pk)
-    rejections = list(job.rejections.all()[:rules.REPORT_PAGE_SIZE])
+    rejections = list(job.rejections.all()[: rules.REPORT_PAGE_SIZE])
     if rejections:
         _rejections_audit(request, job, verb="linkage.import_rejections_viewed")
-    return render(request, "linkage/imports/check.html", {
-        "form": form, "fields": form_fields(form), "job": job, "rejections": rejections,
-        "rows_valid": job.rows_read - job.rows_rejected, "page_size": rules.REPORT_PAGE_SIZE,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "linkage/imports/check.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "job": job,
+            "rejections": rejections,
+            "rows_valid": job.rows_read - job.rows_rejected,
+            "page_size": rules.REPORT_PAGE_SIZE,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -171,13 +220,24 @@ def import_check(request, pk: int):
 @requires(IMPORT)
 def import_detail(request, pk: int):
     job = _job(pk)
-    return render(request, "linkage/imports/detail.html", {
-        "job": job, "tags": STATUS_TAGS, "running": job.status in RUNNING,
-        "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
-        "can_cancel": job.status in services.CANCELLABLE,
-        "can_remap": job.status == ImportStatus.FAILED and job.started_at is None and job.content is not None,
-        "mapping": [(h, importers.FIELD_LABELS.get(job.column_mapping.get(h, ""), "")) for h in job.headers],
-    })
+    return render(
+        request,
+        "linkage/imports/detail.html",
+        {
+            "job": job,
+            "tags": STATUS_TAGS,
+            "running": job.status in RUNNING,
+            "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
+            "can_cancel": job.status in services.CANCELLABLE,
+            "can_remap": job.status == ImportStatus.FAILED
+            and job.started_at is None
+            and job.content is not None,
+            "mapping": [
+                (h, importers.FIELD_LABELS.get(job.column_mapping.get(h, ""), ""))
+                for h in job.headers
+            ],
+        },
+    )
 
 
 @requires(IMPORT)
@@ -195,8 +255,13 @@ def import_cancel(request, pk: int):
 
 def _rejections_audit(request, job: ImportJob, *, verb: str) -> None:
     """Rejected rows hold people's details as typed: viewing them is a consultation."""
-    audit_record(actor=request.user, action=AuditAction.CONSULTATION, verb=verb, target=job,
-                 payload={"rows_rejected": job.rows_rejected, "page": request.GET.get("page", "1")})
+    audit_record(
+        actor=request.user,
+        action=AuditAction.CONSULTATION,
+        verb=verb,
+        target=job,
+        payload={"rows_rejected": job.rows_rejected, "page": request.GET.get("page", "1")},
+    )
 
 
 @requires(IMPORT)
@@ -215,13 +280,25 @@ def import_report(request, pk: int):
     Streamed through the export helper, header row included in the neutralising (issue 14 item 11);
     rejected rows are people's details as typed, so the download is a disclosure."""
     job = _job(pk)
-    rows = ([rejection.row_number, "; ".join(r.get("detail", "") for r in rejection.reasons),
-             *(rejection.values.get(h) for h in job.headers)]
-            for rejection in job.rejections.iterator(chunk_size=2000))
+    rows = (
+        [
+            rejection.row_number,
+            "; ".join(r.get("detail", "") for r in rejection.reasons),
+            *(rejection.values.get(h) for h in job.headers),
+        ]
+        for rejection in job.rejections.iterator(chunk_size=2000)
+    )
     return export_csv(
-        request, filename=f"import-{job.pk}-rejected-rows.csv",
+        request,
+        filename=f"import-{job.pk}-rejected-rows.csv",
         header=["Row", "Reasons", *job.headers],
-        rows=rows, count=job.rejections.count(), excel_bom=True,
-        disclosure=Disclosure(verb="linkage.import_report_downloaded", target=job,
-                              query={"import": job.pk, "file": job.file_name},
-                              purpose="Import report: the rejected rows, to correct the file"))
+        rows=rows,
+        count=job.rejections.count(),
+        excel_bom=True,
+        disclosure=Disclosure(
+            verb="linkage.import_report_downloaded",
+            target=job,
+            query={"import": job.pk, "file": job.file_name},
+            purpose="Import report: the rejected rows, to correct the file",
+        ),
+    )

@@ -64,8 +64,18 @@ FIELD_LABELS: dict[str, str] = {
     "force": "Police force",
 }
 
-COMMON_FIELDS = ("given_names", "family_name", "full_name", "date_of_birth", "sex", "nationality",
-                 "postcode", "address", "home_office_ref", "pnc_id")
+COMMON_FIELDS = (
+    "given_names",
+    "family_name",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "postcode",
+    "address",
+    "home_office_ref",
+    "pnc_id",
+)
 NAME_FIELDS = ("given_names", "family_name", "full_name")
 DATE_FIELDS = frozenset({"date_of_birth", "last_conviction_date"})
 
@@ -87,20 +97,40 @@ class SourceFields:
 SOURCE_FIELDS: dict[str, SourceFields] = {
     "legacy_case": SourceFields(
         required=("source_ref",),
-        optional=(*COMMON_FIELDS, "cid_person_id", "case_type", "owning_unit", "case_status", "notes")),
+        optional=(
+            *COMMON_FIELDS,
+            "cid_person_id",
+            "case_type",
+            "owning_unit",
+            "case_status",
+            "notes",
+        ),
+    ),
     "casework": SourceFields(required=("source_ref",), optional=COMMON_FIELDS),
     "tracker": SourceFields(
-        required=("source_ref",), optional=(*COMMON_FIELDS, "case_owner", "next_action", "notes")),
+        required=("source_ref",), optional=(*COMMON_FIELDS, "case_owner", "next_action", "notes")
+    ),
     "police": SourceFields(
         required=("source_ref",),
-        optional=(*COMMON_FIELDS, "cro_number", "offence_count", "most_serious_offence",
-                  "last_conviction_date", "force")),
+        optional=(
+            *COMMON_FIELDS,
+            "cro_number",
+            "offence_count",
+            "most_serious_offence",
+            "last_conviction_date",
+            "force",
+        ),
+    ),
 }
 
 # SourceRecord's column limits (models.SourceRecord): a longer value rejects the row rather than
 # failing the whole import at the database.
 MAX_LENGTHS: dict[str, int] = {
-    "source_ref": 120, "given_names": 200, "family_name": 200, "address": 300, "home_office_ref": 30,
+    "source_ref": 120,
+    "given_names": 200,
+    "family_name": 200,
+    "address": 300,
+    "home_office_ref": 30,
     "pnc_id": 30,
 }
 
@@ -137,14 +167,20 @@ def format_detect(file_name: str, content: bytes) -> str:
     is_zip = content[:4] == b"PK\x03\x04"
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
         if not is_zip:
-            raise FileRefused(f"{file_name} is named as an Excel workbook but is not one: save it again "
-                              "as .xlsx or .csv")
+            raise FileRefused(
+                f"{file_name} is named as an Excel workbook but is not one: save it again "
+                "as .xlsx or .csv"
+            )
         return XLSX
     if name.endswith(".xls"):
-        raise FileRefused(f"{file_name} is an old-style Excel file (.xls): save it as .xlsx or .csv")
+        raise FileRefused(
+            f"{file_name} is an old-style Excel file (.xls): save it as .xlsx or .csv"
+        )
     if name.endswith((".csv", ".txt", ".tsv")):
         if is_zip:
-            raise FileRefused(f"{file_name} is named as a CSV file but is a workbook: name it .xlsx")
+            raise FileRefused(
+                f"{file_name} is named as a CSV file but is a workbook: name it .xlsx"
+            )
         return CSV
     raise FileRefused("The selected file must be a CSV file (.csv) or an Excel workbook (.xlsx)")
 
@@ -167,16 +203,21 @@ def _text_decode(content: bytes) -> str:
     try:
         return content.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise FileRefused("The file's text could not be read: save it as CSV UTF-8 and upload it "
-                          "again") from exc
+        raise FileRefused(
+            "The file's text could not be read: save it as CSV UTF-8 and upload it again"
+        ) from exc
 
 
 def _csv_read(content: bytes) -> TableFile:
     text = _text_decode(content)
     if "\x00" in text[:65536]:
-        raise FileRefused("The file is not a text CSV file: save it as CSV UTF-8 and upload it again")
+        raise FileRefused(
+            "The file is not a text CSV file: save it as CSV UTF-8 and upload it again"
+        )
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:65536].split("\n", 20)[0] if text else "", delimiters=",;\t|")
+        dialect: Any = csv.Sniffer().sniff(
+            text[:65536].split("\n", 20)[0] if text else "", delimiters=",;\t|"
+        )
     except csv.Error:
         dialect = csv.excel
 
@@ -214,7 +255,9 @@ def _xlsx_read(content: bytes) -> TableFile:
         try:
             return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-            raise FileRefused("The Excel workbook could not be opened: save it again as .xlsx or .csv") from exc
+            raise FileRefused(
+                "The Excel workbook could not be opened: save it again as .xlsx or .csv"
+            ) from exc
 
     def sheet_rows() -> Iterator[tuple[int, list[Any]]]:
         wb = workbook()
@@ -286,21 +329,63 @@ def _key(header: str) -> str:
 
 # Free-form headers a person types in a tracker, by field (compared without case or punctuation).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "source_ref": ("ourref", "ref", "reference", "ourreference", "caseid", "caseref", "casereference",
-                   "casenumber", "caseno", "trackerref", "recordid", "id", "refno", "rowref"),
-    "given_names": ("forenames", "forename", "firstname", "firstnames", "givenname", "givennames",
-                    "christianname", "othernames"),
+    "source_ref": (
+        "ourref",
+        "ref",
+        "reference",
+        "ourreference",
+        "caseid",
+        "caseref",
+        "casereference",
+        "casenumber",
+        "caseno",
+        "trackerref",
+        "recordid",
+        "id",
+        "refno",
+        "rowref",
+    ),
+    "given_names": (
+        "forenames",
+        "forename",
+        "firstname",
+        "firstnames",
+        "givenname",
+        "givennames",
+        "christianname",
+        "othernames",
+    ),
     "family_name": ("surname", "lastname", "familyname"),
-    "full_name": ("name", "fullname", "personsname", "clientname", "applicantname", "subjectname",
-                  "nameofperson"),
+    "full_name": (
+        "name",
+        "fullname",
+        "personsname",
+        "clientname",
+        "applicantname",
+        "subjectname",
+        "nameofperson",
+    ),
     "date_of_birth": ("dob", "dateofbirth", "birthdate", "born", "birthday", "datebirth"),
     "sex": ("sex", "gender", "mf"),
-    "nationality": ("nat", "nationality", "nationalitycode", "country", "countryofnationality",
-                    "citizenship"),
+    "nationality": (
+        "nat",
+        "nationality",
+        "nationalitycode",
+        "country",
+        "countryofnationality",
+        "citizenship",
+    ),
     "postcode": ("postcode", "postalcode", "pcode", "zip"),
     "address": ("address", "homeaddress", "lastknownaddress", "currentaddress", "addr"),
-    "home_office_ref": ("horef", "hoeref", "homeofficeref", "homeofficereference", "horeference",
-                        "horefno", "ho"),
+    "home_office_ref": (
+        "horef",
+        "hoeref",
+        "homeofficeref",
+        "homeofficereference",
+        "horeference",
+        "horefno",
+        "ho",
+    ),
     "pnc_id": ("pnc", "pncid", "pncno", "pncnumber"),
     "cid_person_id": ("cidpersonid", "cidid", "personid"),
     "case_type": ("casetype", "type"),
@@ -312,7 +397,12 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "cro_number": ("cro", "crono", "cronumber"),
     "offence_count": ("offencecount", "offences", "nooffences", "numberofoffences"),
     "most_serious_offence": ("mostseriousoffence", "seriousoffence", "offence"),
-    "last_conviction_date": ("lastconvictiondate", "lastconviction", "convictiondate", "dateoflastconviction"),
+    "last_conviction_date": (
+        "lastconvictiondate",
+        "lastconviction",
+        "convictiondate",
+        "dateoflastconviction",
+    ),
     "force": ("force", "policeforce"),
 }
 
@@ -331,7 +421,9 @@ def _guess(header: str, allowed: Iterable[str]) -> str:
     if key in candidates:
         return candidates[key]
     # "Date of birth (dd/mm/yyyy)", "Surname / family name": the longest synonym the header starts with.
-    starts = sorted((s for s in candidates if len(s) >= 4 and key.startswith(s)), key=len, reverse=True)
+    starts = sorted(
+        (s for s in candidates if len(s) >= 4 and key.startswith(s)), key=len, reverse=True
+    )
     if starts:
         return candidates[starts[0]]
     close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.85)
@@ -375,27 +467,37 @@ def mapping_validate(source_kind: str, headers: list[str], mapping: dict[str, st
         if not target:
             continue
         if target not in spec.allowed:
-            problems.append(f"'{header}' is mapped to '{target}', which a {_kind_label(source_kind)} "
-                            "does not have")
+            problems.append(
+                f"'{header}' is mapped to '{target}', which a {_kind_label(source_kind)} "
+                "does not have"
+            )
             continue
         by_field.setdefault(target, []).append(header)
     for target, mapped_headers in by_field.items():
         if len(mapped_headers) > 1:
-            problems.append(f"{FIELD_LABELS[target]} is mapped from more than one column "
-                            f"({', '.join(mapped_headers)}): choose one")
+            problems.append(
+                f"{FIELD_LABELS[target]} is mapped from more than one column "
+                f"({', '.join(mapped_headers)}): choose one"
+            )
     for target in spec.required:
         if target not in by_field:
             problems.append(f"No column is mapped to {FIELD_LABELS[target]}: every row needs one")
     if "family_name" not in by_field and "full_name" not in by_field:
-        problems.append("No column is mapped to a name: map Family name (and Given names), or Full name")
+        problems.append(
+            "No column is mapped to a name: map Family name (and Given names), or Full name"
+        )
     if "full_name" in by_field and ({"family_name", "given_names"} & by_field.keys()):
         problems.append("Map either Full name or Given names and Family name, not both")
     return problems
 
 
 def _kind_label(source_kind: str) -> str:
-    return {"legacy_case": "legacy case extract", "casework": "new casework extract",
-            "tracker": "tracker spreadsheet", "police": "police records file"}.get(source_kind, source_kind)
+    return {
+        "legacy_case": "legacy case extract",
+        "casework": "new casework extract",
+        "tracker": "tracker spreadsheet",
+        "police": "police records file",
+    }.get(source_kind, source_kind)
 
 
 # --- Rows -----------------------------------------------------------------------------------------
@@ -436,7 +538,11 @@ def cell_text(value: Any) -> str:
 def _cell_value(target: str, value: Any) -> Any:
     """What record_standardise gets: dates as read (a datetime or an Excel serial from a workbook),
     everything else as text."""
-    if target in DATE_FIELDS and isinstance(value, date | int | float) and not isinstance(value, bool):
+    if (
+        target in DATE_FIELDS
+        and isinstance(value, date | int | float)
+        and not isinstance(value, bool)
+    ):
         return value
     return cell_text(value)
 
@@ -455,8 +561,12 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def rows_validate(source_kind: str, headers: list[str], mapping: dict[str, str],
-                  rows: Iterable[tuple[int, list[Any]]]) -> Iterator[RowResult]:
+def rows_validate(
+    source_kind: str,
+    headers: list[str],
+    mapping: dict[str, str],
+    rows: Iterable[tuple[int, list[Any]]],
+) -> Iterator[RowResult]:
     """Standardise each row; a rejected row carries every reason (``{"field", "column", "detail"}``).
 
     A source reference already seen on an earlier row rejects the later row, naming both."""
@@ -470,9 +580,14 @@ def rows_validate(source_kind: str, headers: list[str], mapping: dict[str, str],
         reasons: list[dict[str, str]] = []
         extra_cells = [c for c in cells[width:] if not _blank(c)]
         if extra_cells:
-            reasons.append({"field": "", "column": "",
-                            "detail": f"The row has {width + len(extra_cells)} or more cells but the header "
-                                      f"row names {width} columns: check for a stray separator"})
+            reasons.append(
+                {
+                    "field": "",
+                    "column": "",
+                    "detail": f"The row has {width + len(extra_cells)} or more cells but the header "
+                    f"row names {width} columns: check for a stray separator",
+                }
+            )
         mapped: dict[str, Any] = {}
         for i, _header, target in columns:
             if target:
@@ -480,19 +595,34 @@ def rows_validate(source_kind: str, headers: list[str], mapping: dict[str, str],
         source_ref = " ".join(cell_text(mapped.get("source_ref")).split())
         mapped["source_ref"] = source_ref
         if not source_ref:
-            reasons.append({"field": "source_ref", "column": ref_header,
-                            "detail": f"{ref_header} is blank: every row needs its own reference"})
+            reasons.append(
+                {
+                    "field": "source_ref",
+                    "column": ref_header,
+                    "detail": f"{ref_header} is blank: every row needs its own reference",
+                }
+            )
         elif source_ref in seen:
-            reasons.append({"field": "source_ref", "column": ref_header,
-                            "detail": f"{ref_header} {source_ref} also on row {seen[source_ref]}"})
+            reasons.append(
+                {
+                    "field": "source_ref",
+                    "column": ref_header,
+                    "detail": f"{ref_header} {source_ref} also on row {seen[source_ref]}",
+                }
+            )
         else:
             seen[source_ref] = row_number
         for target, limit in MAX_LENGTHS.items():
             text = mapped.get(target)
             if isinstance(text, str) and len(text) > limit:
                 column = header_of.get(target, target)
-                reasons.append({"field": target, "column": column,
-                                "detail": f"{column} is longer than {limit} characters"})
+                reasons.append(
+                    {
+                        "field": target,
+                        "column": column,
+                        "detail": f"{column} is longer than {limit} characters",
+                    }
+                )
         record = None
         try:
             record = standardise.record_standardise(mapped, source_kind=source_kind)
@@ -501,13 +631,25 @@ def rows_validate(source_kind: str, headers: list[str], mapping: dict[str, str],
                 target = reason.get("field", "")
                 if target == "source_ref" and not source_ref:
                     continue  # already said, with the column's name
-                reasons.append({"field": target, "column": header_of.get(target, ""),
-                                "detail": reason.get("detail", str(exc))})
+                reasons.append(
+                    {
+                        "field": target,
+                        "column": header_of.get(target, ""),
+                        "detail": reason.get("detail", str(exc)),
+                    }
+                )
         except standardise.StandardisationError as exc:
-            reasons.append({"field": exc.field, "column": header_of.get(exc.field, ""), "detail": str(exc)})
+            reasons.append(
+                {"field": exc.field, "column": header_of.get(exc.field, ""), "detail": str(exc)}
+            )
         if reasons:
             yield RowResult(row_number, values, source_ref=source_ref, reasons=reasons)
             continue
         assert record is not None
-        yield RowResult(row_number, values, source_ref=source_ref, record=record,
-                        content_hash=content_hash(record))
+        yield RowResult(
+            row_number,
+            values,
+            source_ref=source_ref,
+            record=record,
+            content_hash=content_hash(record),
+        )

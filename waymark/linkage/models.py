@@ -38,18 +38,26 @@ class ImportJob(models.Model):
     trace beyond this row and its rejections."""
 
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    label = models.CharField(max_length=200, help_text="What the file is, e.g. 'CID extract, Nov 2026'")
+    label = models.CharField(
+        max_length=200, help_text="What the file is, e.g. 'CID extract, Nov 2026'"
+    )
     file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10)  # csv | xlsx
     file_size = models.PositiveBigIntegerField(default=0)
     file_sha256 = models.CharField(max_length=64, blank=True)
-    content = models.BinaryField(null=True, blank=True, help_text="The uploaded file, cleared once imported")
+    content = models.BinaryField(
+        null=True, blank=True, help_text="The uploaded file, cleared once imported"
+    )
     headers = models.JSONField(default=list, blank=True)
     column_mapping = models.JSONField(default=dict, blank=True, help_text="file header -> field")
     accept_valid_rows = models.BooleanField(
-        default=False, help_text="Import the valid rows even though some were rejected (the rejected "
-        "rows stay on the report)")
-    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+        default=False,
+        help_text="Import the valid rows even though some were rejected (the rejected "
+        "rows stay on the report)",
+    )
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
     failure_reason = models.TextField(blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
@@ -58,7 +66,9 @@ class ImportJob(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -89,13 +99,17 @@ class ImportRejection(models.Model):
     """A row the import refused, with every reason: nothing is dropped silently."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
-    row_number = models.PositiveIntegerField(help_text="Row in the file, counting the header as row 1")
+    row_number = models.PositiveIntegerField(
+        help_text="Row in the file, counting the header as row 1"
+    )
     reasons = models.JSONField(default=list, help_text='[{"field": ..., "detail": ...}]')
     values = models.JSONField(default=dict, help_text="The row as read, by file header")
 
     class Meta:
         ordering = ["job", "row_number"]
-        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="rejection_row_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "row_number"], name="rejection_row_unique")
+        ]
 
     def __str__(self) -> str:
         return f"Row {self.row_number}: {'; '.join(r['detail'] for r in self.reasons)}"
@@ -107,10 +121,19 @@ class SourceRecord(models.Model):
 
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
     source_ref = models.CharField(max_length=120)
-    import_job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="records",
-                                   help_text="The import that last created or changed this record")
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="source_records")
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.PROTECT,
+        related_name="records",
+        help_text="The import that last created or changed this record",
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="source_records",
+    )
     # As typed in the source
     given_names = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
@@ -130,15 +153,18 @@ class SourceRecord(models.Model):
     postcode_std = models.CharField(max_length=10, blank=True)
     # Source-specific: case type, owning unit, status, notes, offence, owner, next action...
     extra = models.JSONField(default=dict, blank=True)
-    content_hash = models.CharField(max_length=64, help_text="Of the mapped values: an unchanged "
-                                    "re-import changes nothing")
+    content_hash = models.CharField(
+        max_length=64, help_text="Of the mapped values: an unchanged re-import changes nothing"
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["source_kind", "source_ref"]
         constraints = [
-            models.UniqueConstraint(fields=["source_kind", "source_ref"], name="source_record_unique"),
+            models.UniqueConstraint(
+                fields=["source_kind", "source_ref"], name="source_record_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["person"]),
@@ -172,7 +198,9 @@ class LinkageRun(models.Model):
     phase = models.CharField(max_length=100, blank=True, help_text="What the run is doing now")
     upper_threshold = models.FloatField()
     lower_threshold = models.FloatField()
-    model = models.JSONField(default=dict, blank=True, help_text="The trained Splink model (m and u)")
+    model = models.JSONField(
+        default=dict, blank=True, help_text="The trained Splink model (m and u)"
+    )
     records = models.PositiveIntegerField(default=0)
     comparisons = models.PositiveBigIntegerField(default=0, help_text="Pairs scored after blocking")
     pairs_auto = models.PositiveIntegerField(default=0)
@@ -182,11 +210,16 @@ class LinkageRun(models.Model):
     people_updated = models.PositiveIntegerField(default=0)
     people_merged = models.PositiveIntegerField(default=0)
     review_tasks = models.PositiveIntegerField(default=0)
-    accuracy = models.JSONField(default=dict, blank=True,
-                                help_text="Pairwise and cluster precision, recall and F1 against a truth")
+    accuracy = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Pairwise and cluster precision, recall and F1 against a truth",
+    )
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per phase")
     failure_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -214,21 +247,37 @@ class CandidatePair(models.Model):
     pair for all time (record_l < record_r): a re-run re-scores a pending pair and never re-opens
     a decided one."""
 
-    run = models.ForeignKey(LinkageRun, on_delete=models.PROTECT, related_name="pairs",
-                            help_text="The run that last scored this pair")
+    run = models.ForeignKey(
+        LinkageRun,
+        on_delete=models.PROTECT,
+        related_name="pairs",
+        help_text="The run that last scored this pair",
+    )
     record_l = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
     record_r = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
     match_probability = models.FloatField()
     match_weight = models.FloatField()
     contributions = models.JSONField(
-        default=list, help_text='[{"field", "label", "weight", "bayes_factor", "left", "right"}] per comparison')
+        default=list,
+        help_text='[{"field", "label", "weight", "bayes_factor", "left", "right"}] per comparison',
+    )
     status = models.CharField(max_length=20, choices=PairStatus.choices)
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
-    person_merge = models.ForeignKey("people.PersonMerge", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", help_text="The merge a 'match' decision made")
+    person_merge = models.ForeignKey(
+        "people.PersonMerge",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The merge a 'match' decision made",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -236,7 +285,9 @@ class CandidatePair(models.Model):
         ordering = ["-match_probability", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["record_l", "record_r"], name="candidate_pair_unique"),
-            models.CheckConstraint(condition=Q(record_l__lt=models.F("record_r")), name="candidate_pair_ordered"),
+            models.CheckConstraint(
+                condition=Q(record_l__lt=models.F("record_r")), name="candidate_pair_ordered"
+            ),
         ]
         indexes = [models.Index(fields=["status", "-match_probability"])]
 
@@ -259,14 +310,22 @@ class BulkCheck(models.Model):
     """A population of people checked against a police records file (001 §6.22)."""
 
     name = models.CharField(max_length=200)
-    population = models.CharField(max_length=40, help_text="Key of the population (services.POPULATIONS)")
-    police_import = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="bulk_checks")
-    status = models.CharField(max_length=20, choices=BulkCheckStatus.choices, default=BulkCheckStatus.QUEUED)
+    population = models.CharField(
+        max_length=40, help_text="Key of the population (services.POPULATIONS)"
+    )
+    police_import = models.ForeignKey(
+        ImportJob, on_delete=models.PROTECT, related_name="bulk_checks"
+    )
+    status = models.CharField(
+        max_length=20, choices=BulkCheckStatus.choices, default=BulkCheckStatus.QUEUED
+    )
     people_checked = models.PositiveIntegerField(default=0)
     police_records = models.PositiveIntegerField(default=0)
     potential_matches = models.PositiveIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -290,20 +349,36 @@ class BulkCheckMatch(models.Model):
     match_probability = models.FloatField()
     match_weight = models.FloatField()
     contributions = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=BulkMatchStatus.choices, default=BulkMatchStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=BulkMatchStatus.choices, default=BulkMatchStatus.PENDING
+    )
     previously_known = models.BooleanField(
-        null=True, help_text="Set on confirmation: did the person's record already show this criminality?")
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    owner_task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", help_text="Routed to the owner: criminality not known")
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+        null=True,
+        help_text="Set on confirmation: did the person's record already show this criminality?",
+    )
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_task = models.ForeignKey(
+        "work.Task",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Routed to the owner: criminality not known",
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-match_probability", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["check_run", "person", "police_record"], name="bulk_match_unique"),
+            models.UniqueConstraint(
+                fields=["check_run", "person", "police_record"], name="bulk_match_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -328,12 +403,19 @@ class OwnershipCategory(models.TextChoices):
 class OwnershipFinding(models.Model):
     """What the ownership clean-up found for one linked person (brief §4)."""
 
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="ownership_finding")
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="ownership_finding"
+    )
     category = models.CharField(max_length=20, choices=OwnershipCategory.choices)
-    claimed_units = models.JSONField(default=list, help_text="Owning units the source records named")
-    owning_team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_units = models.JSONField(
+        default=list, help_text="Owning units the source records named"
+    )
+    owning_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     found_at = models.DateTimeField()
 
     class Meta:

@@ -56,8 +56,13 @@ PERMISSION = "linkage.review_links"
 
 # The rows of 001 Figure 3 ('Case ownership still to be reviewed as at October 2016'), in its order.
 FIGURE3_ORDER: tuple[str, ...] = (
-    Cat.LOCAL_IMMIGRATION_TEAM, Cat.REMOVALS_FRU, Cat.ASYLUM, Cat.BORDER_FORCE, Cat.NRC_DETAINED,
-    Cat.UNIDENTIFIED, Cat.BLANK,
+    Cat.LOCAL_IMMIGRATION_TEAM,
+    Cat.REMOVALS_FRU,
+    Cat.ASYLUM,
+    Cat.BORDER_FORCE,
+    Cat.NRC_DETAINED,
+    Cat.UNIDENTIFIED,
+    Cat.BLANK,
 )
 # Named legacy units say more about who should own a case than 'unidentified', which says more
 # than blank: when a person's records claim several, the most telling category is the finding.
@@ -155,8 +160,10 @@ def _telling_category(categories: Counter) -> str:
 
 def linked_people(person_ids: Iterable[int] | None = None) -> QuerySet[Person]:
     """Active people with at least one source record."""
-    qs = Person.objects.filter(record_status=RecordStatus.ACTIVE,
-                               pk__in=SourceRecord.objects.filter(person__isnull=False).values("person_id"))
+    qs = Person.objects.filter(
+        record_status=RecordStatus.ACTIVE,
+        pk__in=SourceRecord.objects.filter(person__isnull=False).values("person_id"),
+    )
     if person_ids is not None:
         qs = qs.filter(pk__in=list(person_ids))
     return qs.select_related("owning_team").order_by("pk")
@@ -164,8 +171,11 @@ def linked_people(person_ids: Iterable[int] | None = None) -> QuerySet[Person]:
 
 def _claims_by_person(person_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     claims: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    rows = (SourceRecord.objects.filter(person_id__in=person_ids, source_kind__in=UNIT_SOURCE_KINDS)
-            .order_by("person_id", "source_kind", "source_ref").values_list("person_id", "source_kind", "extra"))
+    rows = (
+        SourceRecord.objects.filter(person_id__in=person_ids, source_kind__in=UNIT_SOURCE_KINDS)
+        .order_by("person_id", "source_kind", "source_ref")
+        .values_list("person_id", "source_kind", "extra")
+    )
     for person_id, kind, extra in rows:
         extra = extra or {}
         if kind == SourceKind.LEGACY_CASE:
@@ -175,7 +185,9 @@ def _claims_by_person(person_ids: list[int]) -> dict[int, list[tuple[str, str]]]
     return claims
 
 
-def ownership_cleanup(*, actor, person_ids: Iterable[int] | None = None, batch_size: int = 500) -> OwnershipSummary:
+def ownership_cleanup(
+    *, actor, person_ids: Iterable[int] | None = None, batch_size: int = 500
+) -> OwnershipSummary:
     """Give every linked person (or the ones named) one owner or an 'ownership to be decided' task,
     and record what their records claimed (one ``OwnershipFinding`` each). Idempotent."""
     if actor is not None and not actor.has_perm(PERMISSION):
@@ -184,26 +196,44 @@ def ownership_cleanup(*, actor, person_ids: Iterable[int] | None = None, batch_s
     teams = teams_by_name()
     people = list(linked_people(person_ids))
     for start in range(0, len(people), batch_size):
-        batch = people[start:start + batch_size]
+        batch = people[start : start + batch_size]
         claims = _claims_by_person([p.pk for p in batch])
-        findings = {f.person_id: f for f in OwnershipFinding.objects.filter(person__in=batch).select_related("task")}
+        findings = {
+            f.person_id: f
+            for f in OwnershipFinding.objects.filter(person__in=batch).select_related("task")
+        }
         with transaction.atomic():
             for person in batch:
                 found = claims_classify(claims.get(person.pk, []), teams)
-                _person_settle(actor=actor, person=person, found=found, finding=findings.get(person.pk),
-                               summary=summary)
+                _person_settle(
+                    actor=actor,
+                    person=person,
+                    found=found,
+                    finding=findings.get(person.pk),
+                    summary=summary,
+                )
     return summary
 
 
 def _finding_values(finding: OwnershipFinding | None) -> dict:
     if finding is None:
         return {}
-    return {"category": finding.category, "claimed_units": finding.claimed_units,
-            "owning_team": finding.owning_team_id, "task": finding.task_id}
+    return {
+        "category": finding.category,
+        "claimed_units": finding.claimed_units,
+        "owning_team": finding.owning_team_id,
+        "task": finding.task_id,
+    }
 
 
-def _person_settle(*, actor, person: Person, found: Classification, finding: OwnershipFinding | None,
-                   summary: OwnershipSummary) -> None:
+def _person_settle(
+    *,
+    actor,
+    person: Person,
+    found: Classification,
+    finding: OwnershipFinding | None,
+    summary: OwnershipSummary,
+) -> None:
     from waymark.people.services import ownership_change
     from waymark.work.models import ACTIVE_STATUSES
     from waymark.work.services import task_cancel
@@ -215,9 +245,14 @@ def _person_settle(*, actor, person: Person, found: Classification, finding: Own
     task = finding.task if finding is not None else None
     owned = person.ownership_state == OwnershipState.OWNED and person.owning_team_id is not None
     if found.category == Cat.CURRENT_UNIT and not owned:
-        ownership_change(actor=actor, person=person, team=found.team, owner=None,
-                         reason=f"Ownership clean-up after record linkage: the legacy records name "
-                                f"{found.team.name} as the owning unit")
+        ownership_change(
+            actor=actor,
+            person=person,
+            team=found.team,
+            owner=None,
+            reason=f"Ownership clean-up after record linkage: the legacy records name "
+            f"{found.team.name} as the owning unit",
+        )
         person.refresh_from_db(fields=["ownership_state", "owning_team", "case_owner"])
         summary.owners_set += 1
         verb = "linkage.ownership_owner_set"
@@ -226,7 +261,9 @@ def _person_settle(*, actor, person: Person, found: Classification, finding: Own
         summary.already_owned += 1
     if owned:
         if task is not None and task.status in ACTIVE_STATUSES:
-            task_cancel(actor=actor, task=task, reason="Ownership settled: the person has an owning team")
+            task_cancel(
+                actor=actor, task=task, reason="Ownership settled: the person has an owning team"
+            )
             summary.tasks_cancelled += 1
     else:
         new_task = _task_for(actor=actor, person=person, found=found, task=task)
@@ -234,8 +271,12 @@ def _person_settle(*, actor, person: Person, found: Classification, finding: Own
             summary.tasks_created += 1
             verb = "linkage.ownership_to_decide"
             task = new_task
-    new = {"category": found.category, "claimed_units": found.claimed_units,
-           "owning_team": person.owning_team_id, "task": task.pk if task is not None else None}
+    new = {
+        "category": found.category,
+        "claimed_units": found.claimed_units,
+        "owning_team": person.owning_team_id,
+        "task": task.pk if task is not None else None,
+    }
     if new == old:
         return
     if finding is None:
@@ -247,8 +288,14 @@ def _person_settle(*, actor, person: Person, found: Classification, finding: Own
     finding.found_at = clock.now()
     finding.save()
     summary.findings_changed += 1
-    audit_record(actor=actor, action=AuditAction.ALTERATION, verb=verb, target=finding, person_id=person.pk,
-                 payload={"old": old, "new": new})
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTERATION,
+        verb=verb,
+        target=finding,
+        person_id=person.pk,
+        payload={"old": old, "new": new},
+    )
 
 
 def _task_for(*, actor, person: Person, found: Classification, task):
@@ -268,10 +315,16 @@ def _task_for(*, actor, person: Person, found: Classification, task):
     label = Cat(found.category).label
     units = ", ".join(u or "(blank)" for u in found.claimed_units) or "(none recorded)"
     return task_create(
-        actor=actor, task_type=OWNERSHIP_TASK_TYPE, queue=OWNERSHIP_QUEUE, person=person, dedupe_key=key,
+        actor=actor,
+        task_type=OWNERSHIP_TASK_TYPE,
+        queue=OWNERSHIP_QUEUE,
+        person=person,
+        dedupe_key=key,
         title=f"Decide who owns {person.reference}: legacy owner '{label}'",
-        description=(f"The ownership clean-up after record linkage could not give {person.reference} an owner. "
-                     f"Owning units the source records claim: {units}. Category: {label}."),
+        description=(
+            f"The ownership clean-up after record linkage could not give {person.reference} an owner. "
+            f"Owning units the source records claim: {units}. Category: {label}."
+        ),
     )
 
 
@@ -283,8 +336,9 @@ def open_findings() -> QuerySet[OwnershipFinding]:
     """Findings whose 'ownership to be decided' task is still open: people still to be decided."""
     from waymark.work.models import ACTIVE_STATUSES
 
-    return (OwnershipFinding.objects.filter(task__status__in=ACTIVE_STATUSES)
-            .select_related("person", "task", "owning_team"))
+    return OwnershipFinding.objects.filter(task__status__in=ACTIVE_STATUSES).select_related(
+        "person", "task", "owning_team"
+    )
 
 
 def figure3_counts() -> list[tuple[str, int]]:
@@ -324,5 +378,8 @@ def linked_people_without_owner_or_task() -> QuerySet[Person]:
     """The brief's invariant: should be empty after a clean-up."""
     from waymark.work.models import ACTIVE_STATUSES
 
-    return linked_people().filter(owning_team__isnull=True).exclude(
-        ownership_finding__task__status__in=ACTIVE_STATUSES)
+    return (
+        linked_people()
+        .filter(owning_team__isnull=True)
+        .exclude(ownership_finding__task__status__in=ACTIVE_STATUSES)
+    )

@@ -43,7 +43,9 @@ QUEUE_STATUS_CHOICES = [(s.value, s.label) for s in QUEUE_STATUSES]
 
 def _person_visible(user, field: str) -> Q:
     """Records (through ``field``) with no person, or a person the user may see."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": person_visible_queryset(user).values("pk")})
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__in": person_visible_queryset(user).values("pk")}
+    )
 
 
 def record_visible_queryset(user) -> QuerySet[SourceRecord]:
@@ -51,17 +53,27 @@ def record_visible_queryset(user) -> QuerySet[SourceRecord]:
 
 
 def pair_visible_queryset(user) -> QuerySet[CandidatePair]:
-    return CandidatePair.objects.filter(_person_visible(user, "record_l__person")
-                                        & _person_visible(user, "record_r__person"))
+    return CandidatePair.objects.filter(
+        _person_visible(user, "record_l__person") & _person_visible(user, "record_r__person")
+    )
 
 
 def access_pair(user, pk: int) -> CandidatePair:
     """One candidate pair, or 404 if missing or if either record's person is hidden from the user."""
-    pair = (CandidatePair.objects
-            .select_related("run", "decided_by", "task", "person_merge",
-                            "record_l__person", "record_r__person",
-                            "record_l__import_job", "record_r__import_job")
-            .filter(pk=pk).first())
+    pair = (
+        CandidatePair.objects.select_related(
+            "run",
+            "decided_by",
+            "task",
+            "person_merge",
+            "record_l__person",
+            "record_r__person",
+            "record_l__import_job",
+            "record_r__import_job",
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if pair is None:
         raise Http404("No such pair")
     for record in (pair.record_l, pair.record_r):
@@ -90,13 +102,20 @@ def run_get(pk: int) -> LinkageRun:
 
 def dashboard_figures() -> dict[str, Any]:
     """Counts for the linkage home page (aggregate figures: no one's details)."""
-    by_kind = dict(SourceRecord.objects.values_list("source_kind").annotate(n=Count("pk")).order_by())
-    kinds = [{"kind": kind.value, "label": kind.label, "n": by_kind.get(kind.value, 0)} for kind in SourceKind]
+    by_kind = dict(
+        SourceRecord.objects.values_list("source_kind").annotate(n=Count("pk")).order_by()
+    )
+    kinds = [
+        {"kind": kind.value, "label": kind.label, "n": by_kind.get(kind.value, 0)}
+        for kind in SourceKind
+    ]
     statuses = dict(CandidatePair.objects.values_list("status").annotate(n=Count("pk")).order_by())
     return {
         "records_by_kind": kinds,
         "records": sum(k["n"] for k in kinds),
-        "people_linked": (SourceRecord.objects.exclude(person=None).values("person").distinct().count()),
+        "people_linked": (
+            SourceRecord.objects.exclude(person=None).values("person").distinct().count()
+        ),
         "pairs_pending": statuses.get(PairStatus.PENDING, 0),
         "pairs_unsure": statuses.get(PairStatus.UNSURE, 0),
         "pairs_decided": sum(statuses.get(s, 0) for s in DECIDED),
@@ -141,9 +160,12 @@ def _band_q(band: str) -> Q:
 def review_queue(user, *, status: str = "", band: str = "") -> QuerySet[CandidatePair]:
     """Pairs waiting for a clerical decision (pending and unsure), most likely first."""
     statuses = [status] if status in {s.value for s in QUEUE_STATUSES} else list(QUEUE_STATUSES)
-    qs = (pair_visible_queryset(user).filter(status__in=statuses)
-          .select_related("record_l", "record_r", "run", "decided_by")
-          .order_by("-match_probability", "pk"))
+    qs = (
+        pair_visible_queryset(user)
+        .filter(status__in=statuses)
+        .select_related("record_l", "record_r", "run", "decided_by")
+        .order_by("-match_probability", "pk")
+    )
     if band in {b[0] for b in rules.REVIEW_BANDS}:
         qs = qs.filter(_band_q(band))
     return qs
@@ -153,10 +175,16 @@ def review_queue_counts(user) -> dict[str, Any]:
     """How many pairs wait, by status and by band, among those the user may see."""
     base = pair_visible_queryset(user).filter(status__in=QUEUE_STATUSES)
     by_status = dict(base.values_list("status").annotate(n=Count("pk")).order_by())
-    bands = [{"key": key, "label": label, "n": base.filter(_band_q(key)).count()}
-             for key, label, _ in rules.REVIEW_BANDS]
-    return {"total": sum(by_status.values()), "pending": by_status.get(PairStatus.PENDING, 0),
-            "unsure": by_status.get(PairStatus.UNSURE, 0), "bands": bands}
+    bands = [
+        {"key": key, "label": label, "n": base.filter(_band_q(key)).count()}
+        for key, label, _ in rules.REVIEW_BANDS
+    ]
+    return {
+        "total": sum(by_status.values()),
+        "pending": by_status.get(PairStatus.PENDING, 0),
+        "unsure": by_status.get(PairStatus.UNSURE, 0),
+        "bands": bands,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -223,14 +251,31 @@ def reasons_waterfall(contributions: list[dict[str, Any]], total: float) -> dict
     for c, w, before in zip(contributions, weights, running, strict=False):
         after = before + w
         left, right = sorted((x(before), x(after)))
-        rows.append(ReasonRow(
-            field=str(c.get("field", "")), description=str(c.get("description") or c.get("field", "")),
-            label=str(c.get("label", "")), left=str(c.get("left") or ""), right=str(c.get("right") or ""),
-            weight=w, before=before, after=after, bar_x=left, bar_width=max(right - left, 0.5)))
+        rows.append(
+            ReasonRow(
+                field=str(c.get("field", "")),
+                description=str(c.get("description") or c.get("field", "")),
+                label=str(c.get("label", "")),
+                left=str(c.get("left") or ""),
+                right=str(c.get("right") or ""),
+                weight=w,
+                before=before,
+                after=after,
+                bar_x=left,
+                bar_width=max(right - left, 0.5),
+            )
+        )
     prior_l, prior_r = sorted((x(0.0), x(prior)))
-    return {"rows": rows, "prior": prior, "prior_signed": signed(prior), "prior_x": prior_l,
-            "prior_width": max(prior_r - prior_l, 0.5), "zero_x": x(0.0), "total": total,
-            "total_signed": signed(total)}
+    return {
+        "rows": rows,
+        "prior": prior,
+        "prior_signed": signed(prior),
+        "prior_x": prior_l,
+        "prior_width": max(prior_r - prior_l, 0.5),
+        "zero_x": x(0.0),
+        "total": total,
+        "total_signed": signed(total),
+    }
 
 
 # Side-by-side rows of the comparison: label, record attribute as typed, standardised attribute(s).
@@ -246,10 +291,18 @@ RECORD_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Police National Computer ID", "pnc_id", ()),
 )
 EXTRA_LABELS = {
-    "cid_person_id": "CID person ID", "case_type": "Case type", "owning_unit": "Owning unit",
-    "case_status": "Case status", "notes": "Notes", "case_owner": "Case owner", "next_action": "Next action",
-    "cro_number": "CRO number", "offence_count": "Offences", "most_serious_offence": "Most serious offence",
-    "last_conviction_date": "Last conviction", "force": "Police force",
+    "cid_person_id": "CID person ID",
+    "case_type": "Case type",
+    "owning_unit": "Owning unit",
+    "case_status": "Case status",
+    "notes": "Notes",
+    "case_owner": "Case owner",
+    "next_action": "Next action",
+    "cro_number": "CRO number",
+    "offence_count": "Offences",
+    "most_serious_offence": "Most serious offence",
+    "last_conviction_date": "Last conviction",
+    "force": "Police force",
 }
 
 
@@ -272,13 +325,32 @@ def records_side_by_side(left: SourceRecord, right: SourceRecord) -> list[dict[s
     for label, attr, std in RECORD_ROWS:
         lt, rt = _typed(left, attr), _typed(right, attr)
         ls, rs = (_std(left, std), _std(right, std)) if std else (lt, rt)
-        rows.append({"label": label, "left": lt, "right": rt, "left_std": ls if std else "",
-                     "right_std": rs if std else "", "differs": bool(ls and rs) and ls != rs})
+        rows.append(
+            {
+                "label": label,
+                "left": lt,
+                "right": rt,
+                "left_std": ls if std else "",
+                "right_std": rs if std else "",
+                "differs": bool(ls and rs) and ls != rs,
+            }
+        )
     keys = [k for k in EXTRA_LABELS if k in (left.extra or {}) or k in (right.extra or {})]
     for key in keys:
-        lv, rv = str((left.extra or {}).get(key, "") or ""), str((right.extra or {}).get(key, "") or "")
-        rows.append({"label": EXTRA_LABELS[key], "left": lv, "right": rv, "left_std": "", "right_std": "",
-                     "differs": False})
+        lv, rv = (
+            str((left.extra or {}).get(key, "") or ""),
+            str((right.extra or {}).get(key, "") or ""),
+        )
+        rows.append(
+            {
+                "label": EXTRA_LABELS[key],
+                "left": lv,
+                "right": rv,
+                "left_std": "",
+                "right_std": "",
+                "differs": False,
+            }
+        )
     return rows
 
 
@@ -299,21 +371,31 @@ def pair_detail(user, pair: CandidatePair) -> dict[str, Any]:
     left, right = pair.record_l, pair.record_r
     same_person = left.person_id is not None and left.person_id == right.person_id
     return {
-        "pair": pair, "left": left, "right": right,
-        "left_person": person_of(user, left), "right_person": person_of(user, right),
+        "pair": pair,
+        "left": left,
+        "right": right,
+        "left_person": person_of(user, left),
+        "right_person": person_of(user, right),
         "same_person": same_person,
         "rows": records_side_by_side(left, right),
         "waterfall": reasons_waterfall(list(pair.contributions or []), pair.match_weight),
-        "probability": percent(pair.match_probability), "weight": signed(pair.match_weight),
-        "band": band_label, "band_key": band_key,
-        "decided": pair.is_decided, "unsure": pair.status == PairStatus.UNSURE,
+        "probability": percent(pair.match_probability),
+        "weight": signed(pair.match_weight),
+        "band": band_label,
+        "band_key": band_key,
+        "decided": pair.is_decided,
+        "unsure": pair.status == PairStatus.UNSURE,
     }
 
 
 def record_pairs(user, record: SourceRecord) -> QuerySet[CandidatePair]:
     """The scored pairs a record is in (that the user may see), most likely first."""
-    return (pair_visible_queryset(user).filter(Q(record_l=record) | Q(record_r=record))
-            .select_related("record_l", "record_r").order_by("-match_probability", "pk"))
+    return (
+        pair_visible_queryset(user)
+        .filter(Q(record_l=record) | Q(record_r=record))
+        .select_related("record_l", "record_r")
+        .order_by("-match_probability", "pk")
+    )
 
 
 def record_siblings(user, record: SourceRecord) -> QuerySet[SourceRecord]:
@@ -331,8 +413,12 @@ def run_list() -> QuerySet[LinkageRun]:
     return LinkageRun.objects.select_related("created_by").order_by("-created_at", "-pk")
 
 
-ACCURACY_LABELS = {"pairwise": "Pairwise links", "clusters": "Final clusters", "cluster": "Final clusters",
-                   "pairs": "Pairwise links"}
+ACCURACY_LABELS = {
+    "pairwise": "Pairwise links",
+    "clusters": "Final clusters",
+    "cluster": "Final clusters",
+    "pairs": "Pairwise links",
+}
 
 
 def run_accuracy_rows(run: LinkageRun) -> list[dict[str, Any]]:
@@ -344,11 +430,22 @@ def run_accuracy_rows(run: LinkageRun) -> list[dict[str, Any]]:
     if "precision" in accuracy:
         groups = [("Links", accuracy)]
     else:
-        groups = [(ACCURACY_LABELS.get(k, k.replace("_", " ").capitalize()), v)
-                  for k, v in accuracy.items() if isinstance(v, dict) and "precision" in v]
-    return [{"label": label, "precision": _pct(v.get("precision")), "recall": _pct(v.get("recall")),
-             "f1": _fixed(v.get("f1")), "true_pairs": v.get("true_pairs"),
-             "predicted_pairs": v.get("predicted_pairs")} for label, v in groups]
+        groups = [
+            (ACCURACY_LABELS.get(k, k.replace("_", " ").capitalize()), v)
+            for k, v in accuracy.items()
+            if isinstance(v, dict) and "precision" in v
+        ]
+    return [
+        {
+            "label": label,
+            "precision": _pct(v.get("precision")),
+            "recall": _pct(v.get("recall")),
+            "f1": _fixed(v.get("f1")),
+            "true_pairs": v.get("true_pairs"),
+            "predicted_pairs": v.get("predicted_pairs"),
+        }
+        for label, v in groups
+    ]
 
 
 def _pct(value: Any) -> str:
@@ -360,8 +457,11 @@ def _fixed(value: Any) -> str:
 
 
 def run_timings(run: LinkageRun) -> list[dict[str, Any]]:
-    rows = [{"phase": str(k).replace("_", " ").capitalize(), "seconds": f"{float(v):.2f}"}
-            for k, v in (run.timings or {}).items() if isinstance(v, int | float)]
+    rows = [
+        {"phase": str(k).replace("_", " ").capitalize(), "seconds": f"{float(v):.2f}"}
+        for k, v in (run.timings or {}).items()
+        if isinstance(v, int | float)
+    ]
     return rows
 
 
@@ -377,11 +477,23 @@ def run_model_levels(run: LinkageRun) -> list[dict[str, Any]]:
             weight = None
             if isinstance(m, int | float) and isinstance(u, int | float) and m > 0 and u > 0:
                 weight = math.log2(m / u)
-            levels.append({"label": level.get("label_for_charts", ""), "m": _prob(m), "u": _prob(u),
-                           "weight": signed(weight) if weight is not None else "Not trained"})
+            levels.append(
+                {
+                    "label": level.get("label_for_charts", ""),
+                    "m": _prob(m),
+                    "u": _prob(u),
+                    "weight": signed(weight) if weight is not None else "Not trained",
+                }
+            )
         name = comparison.get("output_column_name", "")
-        out.append({"name": name, "levels": levels,
-                    "description": COMPARISON_LABELS.get(name) or comparison.get("comparison_description", "")})
+        out.append(
+            {
+                "name": name,
+                "levels": levels,
+                "description": COMPARISON_LABELS.get(name)
+                or comparison.get("comparison_description", ""),
+            }
+        )
     return out
 
 

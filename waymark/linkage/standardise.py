@@ -42,56 +42,113 @@ class RowRejected(ValueError):
 # --- Fields --------------------------------------------------------------------------------------------
 
 PERSON_FIELDS = (
-    "source_ref", "given_names", "family_name", "full_name", "date_of_birth", "sex", "nationality",
-    "postcode", "address", "home_office_ref", "pnc_id",
+    "source_ref",
+    "given_names",
+    "family_name",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "postcode",
+    "address",
+    "home_office_ref",
+    "pnc_id",
 )
 EXTRA_FIELDS: dict[str, tuple[str, ...]] = {
     "legacy_case": ("cid_person_id", "case_type", "owning_unit", "case_status", "notes"),
     "casework": (),
     "tracker": ("case_owner", "next_action", "notes"),
-    "police": ("cro_number", "offence_count", "most_serious_offence", "last_conviction_date", "force"),
+    "police": (
+        "cro_number",
+        "offence_count",
+        "most_serious_offence",
+        "last_conviction_date",
+        "force",
+    ),
 }
 ALL_EXTRA_FIELDS = tuple(dict.fromkeys(f for fields in EXTRA_FIELDS.values() for f in fields))
 FIELDS = PERSON_FIELDS + ALL_EXTRA_FIELDS
 
 # What each field is called in messages.
 FIELD_LABELS = {
-    "source_ref": "Reference", "given_names": "Given names", "family_name": "Family name",
-    "full_name": "Name", "date_of_birth": "Date of birth", "sex": "Sex", "nationality": "Nationality",
-    "postcode": "Postcode", "address": "Address", "home_office_ref": "Home Office reference",
-    "pnc_id": "PNC ID", "cid_person_id": "CID person ID", "case_type": "Case type",
-    "owning_unit": "Owning unit", "case_status": "Case status", "notes": "Notes",
-    "case_owner": "Case owner", "next_action": "Next action", "cro_number": "CRO number",
-    "offence_count": "Offence count", "most_serious_offence": "Most serious offence",
-    "last_conviction_date": "Last conviction date", "force": "Police force",
+    "source_ref": "Reference",
+    "given_names": "Given names",
+    "family_name": "Family name",
+    "full_name": "Name",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "nationality": "Nationality",
+    "postcode": "Postcode",
+    "address": "Address",
+    "home_office_ref": "Home Office reference",
+    "pnc_id": "PNC ID",
+    "cid_person_id": "CID person ID",
+    "case_type": "Case type",
+    "owning_unit": "Owning unit",
+    "case_status": "Case status",
+    "notes": "Notes",
+    "case_owner": "Case owner",
+    "next_action": "Next action",
+    "cro_number": "CRO number",
+    "offence_count": "Offence count",
+    "most_serious_offence": "Most serious offence",
+    "last_conviction_date": "Last conviction date",
+    "force": "Police force",
 }
 
 # The importer's default column mapping: the headers the generator writes (and the real extracts
 # use) -> mapping target. A file with exactly these headers needs no mapping step.
 DEFAULT_MAPPINGS: dict[str, dict[str, str]] = {
     "legacy_case": {
-        "CASE_ID": "source_ref", "CID_PERSON_ID": "cid_person_id", "HO_REF": "home_office_ref",
-        "SURNAME": "family_name", "FORENAMES": "given_names", "DOB": "date_of_birth",
-        "GENDER": "sex", "NATIONALITY": "nationality", "ADDRESS": "address", "POSTCODE": "postcode",
-        "CASE_TYPE": "case_type", "OWNING_UNIT": "owning_unit", "CASE_STATUS": "case_status",
+        "CASE_ID": "source_ref",
+        "CID_PERSON_ID": "cid_person_id",
+        "HO_REF": "home_office_ref",
+        "SURNAME": "family_name",
+        "FORENAMES": "given_names",
+        "DOB": "date_of_birth",
+        "GENDER": "sex",
+        "NATIONALITY": "nationality",
+        "ADDRESS": "address",
+        "POSTCODE": "postcode",
+        "CASE_TYPE": "case_type",
+        "OWNING_UNIT": "owning_unit",
+        "CASE_STATUS": "case_status",
         "NOTES": "notes",
     },
     "casework": {
-        "person_id": "source_ref", "ho_reference": "home_office_ref", "given_names": "given_names",
-        "family_name": "family_name", "date_of_birth": "date_of_birth", "sex": "sex",
-        "nationality": "nationality", "postcode": "postcode", "pnc_id": "pnc_id",
+        "person_id": "source_ref",
+        "ho_reference": "home_office_ref",
+        "given_names": "given_names",
+        "family_name": "family_name",
+        "date_of_birth": "date_of_birth",
+        "sex": "sex",
+        "nationality": "nationality",
+        "postcode": "postcode",
+        "pnc_id": "pnc_id",
     },
     "tracker": {
-        "Our ref": "source_ref", "Name": "full_name", "D.O.B": "date_of_birth",
-        "Nat.": "nationality", "HO Ref": "home_office_ref", "Case owner": "case_owner",
-        "Next action": "next_action", "Comments": "notes",
+        "Our ref": "source_ref",
+        "Name": "full_name",
+        "D.O.B": "date_of_birth",
+        "Nat.": "nationality",
+        "HO Ref": "home_office_ref",
+        "Case owner": "case_owner",
+        "Next action": "next_action",
+        "Comments": "notes",
     },
     "police": {
-        "PNC_ID": "source_ref", "CRO_NO": "cro_number", "SURNAME": "family_name",
-        "FORENAMES": "given_names", "DOB": "date_of_birth", "SEX": "sex",
-        "NATIONALITY": "nationality", "POSTCODE": "postcode", "OFFENCE_COUNT": "offence_count",
+        "PNC_ID": "source_ref",
+        "CRO_NO": "cro_number",
+        "SURNAME": "family_name",
+        "FORENAMES": "given_names",
+        "DOB": "date_of_birth",
+        "SEX": "sex",
+        "NATIONALITY": "nationality",
+        "POSTCODE": "postcode",
+        "OFFENCE_COUNT": "offence_count",
         "MOST_SERIOUS_OFFENCE": "most_serious_offence",
-        "LAST_CONVICTION_DATE": "last_conviction_date", "FORCE": "force",
+        "LAST_CONVICTION_DATE": "last_conviction_date",
+        "FORCE": "force",
     },
 }
 # A source whose own reference is also a person identifier: the police file's PNC ID is both the
@@ -111,16 +168,54 @@ def mapped_from_row(row: Mapping[str, Any], mapping: Mapping[str, str], source_k
 
 # --- Names ----------------------------------------------------------------------------------------------
 
-TITLES = frozenset({
-    "MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "PROFESSOR", "SIR", "DAME", "LADY", "LORD",
-    "REV", "REVD", "MASTER", "SHEIKH", "HAJI", "HAJJI", "ALHAJI",
-})
+TITLES = frozenset(
+    {
+        "MR",
+        "MRS",
+        "MS",
+        "MISS",
+        "MX",
+        "DR",
+        "PROF",
+        "PROFESSOR",
+        "SIR",
+        "DAME",
+        "LADY",
+        "LORD",
+        "REV",
+        "REVD",
+        "MASTER",
+        "SHEIKH",
+        "HAJI",
+        "HAJJI",
+        "ALHAJI",
+    }
+)
 # Letters NFKD does not decompose into a base letter and a mark.
-_SPECIAL_LETTERS = str.maketrans({
-    "ß": "SS", "ẞ": "SS", "Æ": "AE", "æ": "AE", "Œ": "OE", "œ": "OE", "Ø": "O", "ø": "O",
-    "Ł": "L", "ł": "L", "Đ": "D", "đ": "D", "Ð": "D", "ð": "D", "Þ": "TH", "þ": "TH",
-    "\u0131": "I", "Ħ": "H", "ħ": "H", "ĸ": "K",
-})
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ß": "SS",
+        "ẞ": "SS",
+        "Æ": "AE",
+        "æ": "AE",
+        "Œ": "OE",
+        "œ": "OE",
+        "Ø": "O",
+        "ø": "O",
+        "Ł": "L",
+        "ł": "L",
+        "Đ": "D",
+        "đ": "D",
+        "Ð": "D",
+        "ð": "D",
+        "Þ": "TH",
+        "þ": "TH",
+        "\u0131": "I",
+        "Ħ": "H",
+        "ħ": "H",
+        "ĸ": "K",
+    }
+)
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")  # straight, curly, grave, acute
 _NOT_LETTER = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r"\s+")
@@ -131,8 +226,11 @@ def _ascii_fold(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).encode(
-        "ascii", "ignore").decode("ascii")
+    return (
+        "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -156,35 +254,116 @@ def name_clean(text: str) -> str:
 # canonical spelling is the one a reader of the code would recognise, not a claim about which is
 # "right". Compared after name_clean (so accents are already folded: JOSÉ is JOSE).
 NAME_FAMILIES: dict[str, tuple[str, ...]] = {
-    "MUHAMMAD": ("MOHAMMED", "MOHAMMAD", "MOHAMED", "MOHAMAD", "MUHAMMED", "MUHAMED", "MUHAMAD",
-                 "MOHAMMOD", "MOHD", "MOUHAMED", "MOHAMMADH", "MAHOMED", "MOHAMMEDE", "MOHAMEED",
-                 "MUHAMMET", "MOHAMMET", "MUHAMMADU"),
+    "MUHAMMAD": (
+        "MOHAMMED",
+        "MOHAMMAD",
+        "MOHAMED",
+        "MOHAMAD",
+        "MUHAMMED",
+        "MUHAMED",
+        "MUHAMAD",
+        "MOHAMMOD",
+        "MOHD",
+        "MOUHAMED",
+        "MOHAMMADH",
+        "MAHOMED",
+        "MOHAMMEDE",
+        "MOHAMEED",
+        "MUHAMMET",
+        "MOHAMMET",
+        "MUHAMMADU",
+    ),
     "AHMED": ("AHMAD", "AHMET", "AHMMED", "AHAMED", "AHMEED", "AHMADU", "AHMEDU"),
-    "YUSUF": ("YOUSUF", "YOUSSEF", "YOUSEF", "YUSEF", "YOUSIF", "YUSIF", "YUSSUF", "YOUSOUF",
-              "YOUSSOUF", "YUSUPH"),
+    "YUSUF": (
+        "YOUSUF",
+        "YOUSSEF",
+        "YOUSEF",
+        "YUSEF",
+        "YOUSIF",
+        "YUSIF",
+        "YUSSUF",
+        "YOUSOUF",
+        "YOUSSOUF",
+        "YUSUPH",
+    ),
     "ALI": ("ALY", "ALEE", "ALIE"),
-    "HUSSAIN": ("HUSSEIN", "HUSAIN", "HOSSAIN", "HUSEIN", "HOSSEIN", "HUSSIEN", "HUSAYN",
-                "HUSSAYN", "HUSEYIN", "HOSEIN", "HUSSEN"),
+    "HUSSAIN": (
+        "HUSSEIN",
+        "HUSAIN",
+        "HOSSAIN",
+        "HUSEIN",
+        "HOSSEIN",
+        "HUSSIEN",
+        "HUSAYN",
+        "HUSSAYN",
+        "HUSEYIN",
+        "HOSEIN",
+        "HUSSEN",
+    ),
     "HASSAN": ("HASAN", "HASSANE", "HASSEN", "HASAAN"),
     "ABDUL": ("ABDOUL", "ABDEL", "ABDOL", "ABDULL", "ABDUUL"),
     "ABDULLAH": ("ABDALLAH", "ABDULAH", "ABDULLA", "ABDALLA", "ABDULLAHI", "ABDOULLAH"),
     "ABDIRAHMAN": ("ABDURAHMAN", "ABDULRAHMAN", "ABDURRAHMAN", "ABDIRAHMAAN", "ABDELRAHMAN"),
     "OLUWASEUN": ("OLUWASHEUN", "OLUSEUN", "OLUWASEUNI"),
-    "ALEXANDER": ("ALEKSANDR", "ALEKSANDER", "ALEXANDR", "ALEXANDRE", "OLEKSANDR", "ALEKSANDAR",
-                  "ALEKSANDRE", "ALEXANDRU", "ALEKSANDRS", "ALEKSANDRAS", "ALEJANDRO",
-                  "ALESSANDRO"),
-    "MICHAEL": ("MIKHAIL", "MICHAIL", "MYKHAILO", "MIHAIL", "MIKAEL", "MICHAL", "MIKHAEL",
-                "MICHEAL", "MIHAI", "MICHEL", "MIGUEL", "MICHELE", "MIKHAYIL"),
-    "EVGENY": ("YEVGENY", "YEVGENIY", "EVGENIY", "EVGENII", "YEVHEN", "EVGENI", "YEVGENI",
-               "IEVGEN", "JEVGENIJ", "EUGENE", "EUGEN"),
+    "ALEXANDER": (
+        "ALEKSANDR",
+        "ALEKSANDER",
+        "ALEXANDR",
+        "ALEXANDRE",
+        "OLEKSANDR",
+        "ALEKSANDAR",
+        "ALEKSANDRE",
+        "ALEXANDRU",
+        "ALEKSANDRS",
+        "ALEKSANDRAS",
+        "ALEJANDRO",
+        "ALESSANDRO",
+    ),
+    "MICHAEL": (
+        "MIKHAIL",
+        "MICHAIL",
+        "MYKHAILO",
+        "MIHAIL",
+        "MIKAEL",
+        "MICHAL",
+        "MIKHAEL",
+        "MICHEAL",
+        "MIHAI",
+        "MICHEL",
+        "MIGUEL",
+        "MICHELE",
+        "MIKHAYIL",
+    ),
+    "EVGENY": (
+        "YEVGENY",
+        "YEVGENIY",
+        "EVGENIY",
+        "EVGENII",
+        "YEVHEN",
+        "EVGENI",
+        "YEVGENI",
+        "IEVGEN",
+        "JEVGENIJ",
+        "EUGENE",
+        "EUGEN",
+    ),
     "DMITRY": ("DMITRI", "DMITRIY", "DMYTRO", "DMITRII", "DIMITRI", "DIMITRY", "DMITRIJ"),
     "SERGEY": ("SERGEI", "SERGIY", "SERHIY", "SERGII", "SERGEJ", "SERHII", "SERGHEI"),
     "ANDREY": ("ANDREI", "ANDRIY", "ANDRII", "ANDREJ", "ANDRIJ"),
     "YURI": ("YURIY", "IURII", "YURIJ", "JURIJ", "YURII", "IURIE"),
     "JOSE": ("JOSEH", "JOZE", "JOSÉ"),
     "JOAO": ("JOAOO", "JOHAO"),
-    "FATIMA": ("FATIMAH", "FATMA", "FATUMA", "FATEMA", "FATIMATA", "FATEMEH", "FATUMATA",
-               "FADUMO", "FAADUMO"),
+    "FATIMA": (
+        "FATIMAH",
+        "FATMA",
+        "FATUMA",
+        "FATEMA",
+        "FATIMATA",
+        "FATEMEH",
+        "FATUMATA",
+        "FADUMO",
+        "FAADUMO",
+    ),
     "AISHA": ("AYESHA", "AICHA", "AISHAH", "AYSHA", "AYSHE", "AYSE", "AISSA", "AISSATA", "AYISHA"),
     "MARYAM": ("MARIAM", "MERYEM", "MERIAM", "MARYAN"),
     "KHADIJA": ("KHADIJAH", "KADIJA", "KHADIDJA", "KHADIJE", "HADIJA", "KHADEEJA"),
@@ -200,8 +379,16 @@ NAME_FAMILIES: dict[str, tuple[str, ...]] = {
     "HAMID": ("HAMEED", "HAMED", "HAMEID"),
     "MAHMOUD": ("MAHMUD", "MEHMOOD", "MAHMOOD", "MAHMOD", "MEHMUD"),
     "ABUBAKAR": ("ABUBAKR", "ABOUBACAR", "ABUBAKER", "ABOUBAKAR", "ABUBAKARR", "ABUBACARR"),
-    "CHAUDHRY": ("CHOUDHURY", "CHOWDHURY", "CHAUDHARY", "CHOUDHARY", "CHOUDHRY", "CHAUDHURY",
-                 "CHAUDRY", "CHOUDRY"),
+    "CHAUDHRY": (
+        "CHOUDHURY",
+        "CHOWDHURY",
+        "CHAUDHARY",
+        "CHOUDHARY",
+        "CHOUDHRY",
+        "CHAUDHURY",
+        "CHAUDRY",
+        "CHOUDRY",
+    ),
     "TATIANA": ("TATYANA", "TETIANA", "TATJANA", "TATIANNA"),
     "NATALIA": ("NATALYA", "NATALIYA", "NATALJA", "NATALIE", "NATALIJA"),
     "OLGA": ("OLHA", "OLGHA"),
@@ -263,8 +450,30 @@ def phonetic(name: str) -> str:
 
 
 # Lower-case words that belong to the surname that follows ("John van der MERWE").
-SURNAME_PARTICLES = frozenset({"van", "der", "den", "de", "del", "della", "di", "da", "dos", "das",
-                               "do", "du", "le", "la", "von", "al", "el", "ben", "bin", "ter"})
+SURNAME_PARTICLES = frozenset(
+    {
+        "van",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "do",
+        "du",
+        "le",
+        "la",
+        "von",
+        "al",
+        "el",
+        "ben",
+        "bin",
+        "ter",
+    }
+)
 
 
 def _is_upper_word(token: str) -> bool:
@@ -303,9 +512,29 @@ def full_name_split(text: str) -> tuple[str, str]:
 # --- Dates --------------------------------------------------------------------------------------------
 
 _MONTHS = {
-    "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9,
-    "SEPT": 9, "OCT": 10, "NOV": 11, "DEC": 12, "JANUARY": 1, "FEBRUARY": 2, "MARCH": 3,
-    "APRIL": 4, "JUNE": 6, "JULY": 7, "AUGUST": 8, "SEPTEMBER": 9, "OCTOBER": 10, "NOVEMBER": 11,
+    "JAN": 1,
+    "FEB": 2,
+    "MAR": 3,
+    "APR": 4,
+    "MAY": 5,
+    "JUN": 6,
+    "JUL": 7,
+    "AUG": 8,
+    "SEP": 9,
+    "SEPT": 9,
+    "OCT": 10,
+    "NOV": 11,
+    "DEC": 12,
+    "JANUARY": 1,
+    "FEBRUARY": 2,
+    "MARCH": 3,
+    "APRIL": 4,
+    "JUNE": 6,
+    "JULY": 7,
+    "AUGUST": 8,
+    "SEPTEMBER": 9,
+    "OCTOBER": 10,
+    "NOVEMBER": 11,
     "DECEMBER": 12,
 }
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
@@ -405,81 +634,286 @@ def _date_text(text: str, *, day_first: bool, label: str, field: str) -> date:
     if text.isdigit() and len(text) <= 5:
         return _excel_serial(int(text), label, field)
     raise StandardisationError(
-        f"{label} '{text}' is not a date in a format we read ({DATE_FORMATS_READ})", field=field)
+        f"{label} '{text}' is not a date in a format we read ({DATE_FORMATS_READ})", field=field
+    )
 
 
 # --- Nationality ------------------------------------------------------------------------------------
 
 # Codes outside ISO 3166-1 that UK immigration records use (ICAO Doc 9303 and legacy systems).
 EXTRA_CODES = {
-    "XKX": "Kosovo", "XXA": "Stateless person", "XXB": "Refugee (1951 Convention)",
-    "XXC": "Refugee (other)", "XXX": "Unspecified nationality",
+    "XKX": "Kosovo",
+    "XXA": "Stateless person",
+    "XXB": "Refugee (1951 Convention)",
+    "XXC": "Refugee (other)",
+    "XXX": "Unspecified nationality",
 }
 # Legacy and document codes -> the code we keep ('' means "not known").
 LEGACY_CODES = {
-    "UK": "GBR", "GBD": "GBR", "GBN": "GBR", "GBO": "GBR", "GBP": "GBR", "GBS": "GBR",
-    "D": "DEU", "KOS": "XKX", "RKS": "XKX", "ZAR": "COD", "ROM": "ROU", "TMP": "TLS", "BUR": "MMR",
-    "SCG": "SRB", "YUG": "SRB", "SUN": "RUS", "EL": "GRC", "UNK": "XKX", "STA": "XXA",
-    "STATELESS": "XXA", "NK": "", "N K": "", "NOT KNOWN": "", "UNKNOWN": "", "NONE": "",
-    "NOT STATED": "", "TBC": "", "NULL": "",
+    "UK": "GBR",
+    "GBD": "GBR",
+    "GBN": "GBR",
+    "GBO": "GBR",
+    "GBP": "GBR",
+    "GBS": "GBR",
+    "D": "DEU",
+    "KOS": "XKX",
+    "RKS": "XKX",
+    "ZAR": "COD",
+    "ROM": "ROU",
+    "TMP": "TLS",
+    "BUR": "MMR",
+    "SCG": "SRB",
+    "YUG": "SRB",
+    "SUN": "RUS",
+    "EL": "GRC",
+    "UNK": "XKX",
+    "STA": "XXA",
+    "STATELESS": "XXA",
+    "NK": "",
+    "N K": "",
+    "NOT KNOWN": "",
+    "UNKNOWN": "",
+    "NONE": "",
+    "NOT STATED": "",
+    "TBC": "",
+    "NULL": "",
 }
 # English names the ISO list words differently, and places people give as a nationality.
 COUNTRY_ALIASES = {
-    "UNITED KINGDOM": "GBR", "GREAT BRITAIN": "GBR", "BRITAIN": "GBR", "ENGLAND": "GBR",
-    "SCOTLAND": "GBR", "WALES": "GBR", "NORTHERN IRELAND": "GBR", "USA": "USA", "US": "USA",
-    "UNITED STATES": "USA", "AMERICA": "USA", "VIETNAM": "VNM", "IRAN": "IRN", "SYRIA": "SYR",
-    "RUSSIA": "RUS", "TURKEY": "TUR", "TURKIYE": "TUR", "SOUTH KOREA": "KOR", "KOREA": "KOR",
-    "NORTH KOREA": "PRK", "DR CONGO": "COD", "DRC": "COD", "DEMOCRATIC REPUBLIC OF CONGO": "COD",
-    "DEMOCRATIC REPUBLIC OF THE CONGO": "COD", "CONGO KINSHASA": "COD", "CONGO BRAZZAVILLE": "COG",
-    "ZAIRE": "COD", "IVORY COAST": "CIV", "COTE D IVOIRE": "CIV", "CZECH REPUBLIC": "CZE",
-    "CZECHIA": "CZE", "TANZANIA": "TZA", "MOLDOVA": "MDA", "BOLIVIA": "BOL", "VENEZUELA": "VEN",
-    "LAOS": "LAO", "MACEDONIA": "MKD", "NORTH MACEDONIA": "MKD", "BURMA": "MMR", "MYANMAR": "MMR",
-    "KOSOVO": "XKX", "PALESTINE": "PSE", "PALESTINIAN TERRITORIES": "PSE", "HOLLAND": "NLD",
-    "THE NETHERLANDS": "NLD", "CAPE VERDE": "CPV", "SWAZILAND": "SWZ", "EAST TIMOR": "TLS",
-    "THE GAMBIA": "GMB", "GAMBIA": "GMB", "BRUNEI": "BRN", "TAIWAN": "TWN", "HONG KONG": "HKG",
-    "MACAU": "MAC", "SAINT LUCIA": "LCA", "ST LUCIA": "LCA", "ST VINCENT": "VCT",
-    "SAINT VINCENT": "VCT", "ST KITTS": "KNA", "TRINIDAD": "TTO", "TRINIDAD AND TOBAGO": "TTO",
-    "BOSNIA": "BIH", "BOSNIA AND HERZEGOVINA": "BIH", "UAE": "ARE", "EMIRATES": "ARE",
-    "SOUTH SUDAN": "SSD", "VATICAN": "VAT", "MICRONESIA": "FSM", "REPUBLIC OF IRELAND": "IRL",
-    "EIRE": "IRL", "SLOVAK REPUBLIC": "SVK",
+    "UNITED KINGDOM": "GBR",
+    "GREAT BRITAIN": "GBR",
+    "BRITAIN": "GBR",
+    "ENGLAND": "GBR",
+    "SCOTLAND": "GBR",
+    "WALES": "GBR",
+    "NORTHERN IRELAND": "GBR",
+    "USA": "USA",
+    "US": "USA",
+    "UNITED STATES": "USA",
+    "AMERICA": "USA",
+    "VIETNAM": "VNM",
+    "IRAN": "IRN",
+    "SYRIA": "SYR",
+    "RUSSIA": "RUS",
+    "TURKEY": "TUR",
+    "TURKIYE": "TUR",
+    "SOUTH KOREA": "KOR",
+    "KOREA": "KOR",
+    "NORTH KOREA": "PRK",
+    "DR CONGO": "COD",
+    "DRC": "COD",
+    "DEMOCRATIC REPUBLIC OF CONGO": "COD",
+    "DEMOCRATIC REPUBLIC OF THE CONGO": "COD",
+    "CONGO KINSHASA": "COD",
+    "CONGO BRAZZAVILLE": "COG",
+    "ZAIRE": "COD",
+    "IVORY COAST": "CIV",
+    "COTE D IVOIRE": "CIV",
+    "CZECH REPUBLIC": "CZE",
+    "CZECHIA": "CZE",
+    "TANZANIA": "TZA",
+    "MOLDOVA": "MDA",
+    "BOLIVIA": "BOL",
+    "VENEZUELA": "VEN",
+    "LAOS": "LAO",
+    "MACEDONIA": "MKD",
+    "NORTH MACEDONIA": "MKD",
+    "BURMA": "MMR",
+    "MYANMAR": "MMR",
+    "KOSOVO": "XKX",
+    "PALESTINE": "PSE",
+    "PALESTINIAN TERRITORIES": "PSE",
+    "HOLLAND": "NLD",
+    "THE NETHERLANDS": "NLD",
+    "CAPE VERDE": "CPV",
+    "SWAZILAND": "SWZ",
+    "EAST TIMOR": "TLS",
+    "THE GAMBIA": "GMB",
+    "GAMBIA": "GMB",
+    "BRUNEI": "BRN",
+    "TAIWAN": "TWN",
+    "HONG KONG": "HKG",
+    "MACAU": "MAC",
+    "SAINT LUCIA": "LCA",
+    "ST LUCIA": "LCA",
+    "ST VINCENT": "VCT",
+    "SAINT VINCENT": "VCT",
+    "ST KITTS": "KNA",
+    "TRINIDAD": "TTO",
+    "TRINIDAD AND TOBAGO": "TTO",
+    "BOSNIA": "BIH",
+    "BOSNIA AND HERZEGOVINA": "BIH",
+    "UAE": "ARE",
+    "EMIRATES": "ARE",
+    "SOUTH SUDAN": "SSD",
+    "VATICAN": "VAT",
+    "MICRONESIA": "FSM",
+    "REPUBLIC OF IRELAND": "IRL",
+    "EIRE": "IRL",
+    "SLOVAK REPUBLIC": "SVK",
 }
 # Adjectives people and systems write for a nationality.
 DEMONYMS = {
-    "ALBANIAN": "ALB", "JAMAICAN": "JAM", "POLISH": "POL", "ZIMBABWEAN": "ZWE", "NIGERIAN": "NGA",
-    "VIETNAMESE": "VNM", "PAKISTANI": "PAK", "IRAQI": "IRQ", "SOMALI": "SOM", "SOMALIAN": "SOM",
-    "PORTUGUESE": "PRT", "ROMANIAN": "ROU", "LITHUANIAN": "LTU", "INDIAN": "IND", "AFGHAN": "AFG",
-    "AFGHANI": "AFG", "IRANIAN": "IRN", "ERITREAN": "ERI", "SUDANESE": "SDN", "GHANAIAN": "GHA",
-    "BANGLADESHI": "BGD", "CHINESE": "CHN", "TURKISH": "TUR", "LATVIAN": "LVA", "SYRIAN": "SYR",
-    "ETHIOPIAN": "ETH", "SRI LANKAN": "LKA", "KENYAN": "KEN", "UGANDAN": "UGA",
-    "TRINIDADIAN": "TTO", "SIERRA LEONEAN": "SLE", "GAMBIAN": "GMB", "BULGARIAN": "BGR",
-    "SLOVAK": "SVK", "SLOVAKIAN": "SVK", "CZECH": "CZE", "UKRAINIAN": "UKR", "RUSSIAN": "RUS",
-    "HUNGARIAN": "HUN", "EGYPTIAN": "EGY", "LIBYAN": "LBY", "ALGERIAN": "DZA", "MOROCCAN": "MAR",
-    "TUNISIAN": "TUN", "YEMENI": "YEM", "KUWAITI": "KWT", "JORDANIAN": "JOR", "LEBANESE": "LBN",
-    "PALESTINIAN": "PSE", "CONGOLESE": "COD", "CAMEROONIAN": "CMR", "ANGOLAN": "AGO",
-    "BRAZILIAN": "BRA", "CAPE VERDEAN": "CPV", "MOZAMBICAN": "MOZ", "SPANISH": "ESP",
-    "COLOMBIAN": "COL", "ECUADORIAN": "ECU", "BOLIVIAN": "BOL", "VENEZUELAN": "VEN",
-    "DOMINICAN": "DOM", "ITALIAN": "ITA", "FRENCH": "FRA", "GERMAN": "DEU", "DUTCH": "NLD",
-    "IRISH": "IRL", "AMERICAN": "USA", "CANADIAN": "CAN", "AUSTRALIAN": "AUS",
-    "SOUTH AFRICAN": "ZAF", "GUYANESE": "GUY", "BARBADIAN": "BRB", "BAJAN": "BRB",
-    "ST LUCIAN": "LCA", "GRENADIAN": "GRD", "VINCENTIAN": "VCT", "MALAWIAN": "MWI",
-    "TANZANIAN": "TZA", "RWANDAN": "RWA", "BURUNDIAN": "BDI", "ZAMBIAN": "ZMB", "IVORIAN": "CIV",
-    "SENEGALESE": "SEN", "GUINEAN": "GIN", "LIBERIAN": "LBR", "TOGOLESE": "TGO",
-    "MALAYSIAN": "MYS", "FILIPINO": "PHL", "PHILIPPINE": "PHL", "THAI": "THA", "NEPALESE": "NPL",
-    "NEPALI": "NPL", "MAURITIAN": "MUS", "GEORGIAN": "GEO", "ARMENIAN": "ARM",
-    "AZERBAIJANI": "AZE", "KAZAKH": "KAZ", "KAZAKHSTANI": "KAZ", "MOLDOVAN": "MDA",
-    "ESTONIAN": "EST", "CROATIAN": "HRV", "SERBIAN": "SRB", "MACEDONIAN": "MKD", "BOSNIAN": "BIH",
-    "KOSOVAN": "XKX", "KOSOVAR": "XKX", "GREEK": "GRC", "CYPRIOT": "CYP", "BRITISH": "GBR",
-    "SAUDI": "SAU", "SAUDI ARABIAN": "SAU", "EMIRATI": "ARE", "OMANI": "OMN", "QATARI": "QAT",
-    "BAHRAINI": "BHR", "MALIAN": "MLI", "BENINESE": "BEN", "BURKINABE": "BFA", "CHADIAN": "TCD",
-    "NIGERIEN": "NER", "MAURITANIAN": "MRT", "DJIBOUTIAN": "DJI", "NAMIBIAN": "NAM",
-    "BOTSWANAN": "BWA", "MOTSWANA": "BWA", "BELARUSIAN": "BLR", "UZBEK": "UZB", "TAJIK": "TJK",
-    "KYRGYZ": "KGZ", "TURKMEN": "TKM", "MONGOLIAN": "MNG", "KOREAN": "KOR", "JAPANESE": "JPN",
-    "INDONESIAN": "IDN", "BURMESE": "MMR", "CAMBODIAN": "KHM", "LAOTIAN": "LAO",
-    "SINGAPOREAN": "SGP", "MEXICAN": "MEX", "ARGENTINIAN": "ARG", "ARGENTINE": "ARG",
-    "CHILEAN": "CHL", "PERUVIAN": "PER", "CUBAN": "CUB", "HAITIAN": "HTI", "BELGIAN": "BEL",
-    "SWISS": "CHE", "AUSTRIAN": "AUT", "SWEDISH": "SWE", "NORWEGIAN": "NOR", "DANISH": "DNK",
-    "FINNISH": "FIN", "SLOVENIAN": "SVN", "MONTENEGRIN": "MNE", "MALTESE": "MLT",
-    "ICELANDIC": "ISL", "LUXEMBOURGISH": "LUX", "NEW ZEALANDER": "NZL", "ISRAELI": "ISR",
+    "ALBANIAN": "ALB",
+    "JAMAICAN": "JAM",
+    "POLISH": "POL",
+    "ZIMBABWEAN": "ZWE",
+    "NIGERIAN": "NGA",
+    "VIETNAMESE": "VNM",
+    "PAKISTANI": "PAK",
+    "IRAQI": "IRQ",
+    "SOMALI": "SOM",
+    "SOMALIAN": "SOM",
+    "PORTUGUESE": "PRT",
+    "ROMANIAN": "ROU",
+    "LITHUANIAN": "LTU",
+    "INDIAN": "IND",
+    "AFGHAN": "AFG",
+    "AFGHANI": "AFG",
+    "IRANIAN": "IRN",
+    "ERITREAN": "ERI",
+    "SUDANESE": "SDN",
+    "GHANAIAN": "GHA",
+    "BANGLADESHI": "BGD",
+    "CHINESE": "CHN",
+    "TURKISH": "TUR",
+    "LATVIAN": "LVA",
+    "SYRIAN": "SYR",
+    "ETHIOPIAN": "ETH",
+    "SRI LANKAN": "LKA",
+    "KENYAN": "KEN",
+    "UGANDAN": "UGA",
+    "TRINIDADIAN": "TTO",
+    "SIERRA LEONEAN": "SLE",
+    "GAMBIAN": "GMB",
+    "BULGARIAN": "BGR",
+    "SLOVAK": "SVK",
+    "SLOVAKIAN": "SVK",
+    "CZECH": "CZE",
+    "UKRAINIAN": "UKR",
+    "RUSSIAN": "RUS",
+    "HUNGARIAN": "HUN",
+    "EGYPTIAN": "EGY",
+    "LIBYAN": "LBY",
+    "ALGERIAN": "DZA",
+    "MOROCCAN": "MAR",
+    "TUNISIAN": "TUN",
+    "YEMENI": "YEM",
+    "KUWAITI": "KWT",
+    "JORDANIAN": "JOR",
+    "LEBANESE": "LBN",
+    "PALESTINIAN": "PSE",
+    "CONGOLESE": "COD",
+    "CAMEROONIAN": "CMR",
+    "ANGOLAN": "AGO",
+    "BRAZILIAN": "BRA",
+    "CAPE VERDEAN": "CPV",
+    "MOZAMBICAN": "MOZ",
+    "SPANISH": "ESP",
+    "COLOMBIAN": "COL",
+    "ECUADORIAN": "ECU",
+    "BOLIVIAN": "BOL",
+    "VENEZUELAN": "VEN",
+    "DOMINICAN": "DOM",
+    "ITALIAN": "ITA",
+    "FRENCH": "FRA",
+    "GERMAN": "DEU",
+    "DUTCH": "NLD",
+    "IRISH": "IRL",
+    "AMERICAN": "USA",
+    "CANADIAN": "CAN",
+    "AUSTRALIAN": "AUS",
+    "SOUTH AFRICAN": "ZAF",
+    "GUYANESE": "GUY",
+    "BARBADIAN": "BRB",
+    "BAJAN": "BRB",
+    "ST LUCIAN": "LCA",
+    "GRENADIAN": "GRD",
+    "VINCENTIAN": "VCT",
+    "MALAWIAN": "MWI",
+    "TANZANIAN": "TZA",
+    "RWANDAN": "RWA",
+    "BURUNDIAN": "BDI",
+    "ZAMBIAN": "ZMB",
+    "IVORIAN": "CIV",
+    "SENEGALESE": "SEN",
+    "GUINEAN": "GIN",
+    "LIBERIAN": "LBR",
+    "TOGOLESE": "TGO",
+    "MALAYSIAN": "MYS",
+    "FILIPINO": "PHL",
+    "PHILIPPINE": "PHL",
+    "THAI": "THA",
+    "NEPALESE": "NPL",
+    "NEPALI": "NPL",
+    "MAURITIAN": "MUS",
+    "GEORGIAN": "GEO",
+    "ARMENIAN": "ARM",
+    "AZERBAIJANI": "AZE",
+    "KAZAKH": "KAZ",
+    "KAZAKHSTANI": "KAZ",
+    "MOLDOVAN": "MDA",
+    "ESTONIAN": "EST",
+    "CROATIAN": "HRV",
+    "SERBIAN": "SRB",
+    "MACEDONIAN": "MKD",
+    "BOSNIAN": "BIH",
+    "KOSOVAN": "XKX",
+    "KOSOVAR": "XKX",
+    "GREEK": "GRC",
+    "CYPRIOT": "CYP",
+    "BRITISH": "GBR",
+    "SAUDI": "SAU",
+    "SAUDI ARABIAN": "SAU",
+    "EMIRATI": "ARE",
+    "OMANI": "OMN",
+    "QATARI": "QAT",
+    "BAHRAINI": "BHR",
+    "MALIAN": "MLI",
+    "BENINESE": "BEN",
+    "BURKINABE": "BFA",
+    "CHADIAN": "TCD",
+    "NIGERIEN": "NER",
+    "MAURITANIAN": "MRT",
+    "DJIBOUTIAN": "DJI",
+    "NAMIBIAN": "NAM",
+    "BOTSWANAN": "BWA",
+    "MOTSWANA": "BWA",
+    "BELARUSIAN": "BLR",
+    "UZBEK": "UZB",
+    "TAJIK": "TJK",
+    "KYRGYZ": "KGZ",
+    "TURKMEN": "TKM",
+    "MONGOLIAN": "MNG",
+    "KOREAN": "KOR",
+    "JAPANESE": "JPN",
+    "INDONESIAN": "IDN",
+    "BURMESE": "MMR",
+    "CAMBODIAN": "KHM",
+    "LAOTIAN": "LAO",
+    "SINGAPOREAN": "SGP",
+    "MEXICAN": "MEX",
+    "ARGENTINIAN": "ARG",
+    "ARGENTINE": "ARG",
+    "CHILEAN": "CHL",
+    "PERUVIAN": "PER",
+    "CUBAN": "CUB",
+    "HAITIAN": "HTI",
+    "BELGIAN": "BEL",
+    "SWISS": "CHE",
+    "AUSTRIAN": "AUT",
+    "SWEDISH": "SWE",
+    "NORWEGIAN": "NOR",
+    "DANISH": "DNK",
+    "FINNISH": "FIN",
+    "SLOVENIAN": "SVN",
+    "MONTENEGRIN": "MNE",
+    "MALTESE": "MLT",
+    "ICELANDIC": "ISL",
+    "LUXEMBOURGISH": "LUX",
+    "NEW ZEALANDER": "NZL",
+    "ISRAELI": "ISR",
     "STATELESS": "XXA",
 }
 
@@ -545,7 +979,9 @@ def postcode_clean(value: str) -> str:
         return "GIR 0AA"
     match = _POSTCODE.match(compact)
     if not match:
-        raise StandardisationError(f"Postcode '{text.strip()}' is not a UK postcode", field="postcode")
+        raise StandardisationError(
+            f"Postcode '{text.strip()}' is not a UK postcode", field="postcode"
+        )
     return f"{match[1]} {match[2]}"
 
 
@@ -555,8 +991,19 @@ def postcode_district(std: str) -> str:
 
 
 _SEX = {
-    "M": "M", "MALE": "M", "MAN": "M", "F": "F", "FEMALE": "F", "WOMAN": "F", "U": "",
-    "UNKNOWN": "", "NOT KNOWN": "", "NK": "", "N/K": "", "NOT STATED": "", "": "",
+    "M": "M",
+    "MALE": "M",
+    "MAN": "M",
+    "F": "F",
+    "FEMALE": "F",
+    "WOMAN": "F",
+    "U": "",
+    "UNKNOWN": "",
+    "NOT KNOWN": "",
+    "NK": "",
+    "N/K": "",
+    "NOT STATED": "",
+    "": "",
 }
 
 
@@ -566,7 +1013,8 @@ def sex_code(value: Any) -> str:
     code = _SEX.get(text.upper())
     if code is None:
         raise StandardisationError(
-            f"Sex '{text}' is not one of M, F, Male, Female, U, Unknown or blank", field="sex")
+            f"Sex '{text}' is not one of M, F, Male, Female, U, Unknown or blank", field="sex"
+        )
     return code
 
 
@@ -610,8 +1058,12 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
 
     source_ref = _collapse(get("source_ref"))
     if not source_ref:
-        reasons.append({"field": "source_ref",
-                        "detail": "Reference '' is blank: every row needs its own reference"})
+        reasons.append(
+            {
+                "field": "source_ref",
+                "detail": "Reference '' is blank: every row needs its own reference",
+            }
+        )
 
     given = _collapse(get("given_names"))
     family = _collapse(get("family_name"))
@@ -624,8 +1076,12 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
     if not given_std and not family_std:
         field = "full_name" if "full_name" in mapped else "family_name"
         shown = _collapse(get(field)) or family or given
-        reasons.append({"field": field, "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters: "
-                        "every row needs a name"})
+        reasons.append(
+            {
+                "field": field,
+                "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters: every row needs a name",
+            }
+        )
 
     dob = None
     raw_dob = get("date_of_birth")
@@ -684,7 +1140,9 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
             elif text.isdigit():
                 extra[key] = int(text)
             else:
-                reasons.append({"field": key, "detail": f"Offence count '{text}' is not a whole number"})
+                reasons.append(
+                    {"field": key, "detail": f"Offence count '{text}' is not a whole number"}
+                )
         else:
             extra[key] = _collapse(raw)
 

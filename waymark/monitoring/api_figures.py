@@ -34,7 +34,9 @@ class FiguresQuerySerializer(serializers.Serializer):
         if end <= start:
             raise serializers.ValidationError({"end": "The end must be after the start"})
         if end - start > timedelta(days=MAX_PERIOD_DAYS):
-            raise serializers.ValidationError({"end": f"The period may be at most {MAX_PERIOD_DAYS} days"})
+            raise serializers.ValidationError(
+                {"end": f"The period may be at most {MAX_PERIOD_DAYS} days"}
+            )
         return {"start": start, "end": end}
 
 
@@ -45,8 +47,11 @@ class FiguresView(WaymarkApiView):
     required_scope = {"GET": "monitoring:read"}
     pagination_class = None
 
-    @extend_schema(summary="EM management information for a period", parameters=[FiguresQuerySerializer],
-                   responses={200: OpenApiTypes.OBJECT, **problems(400, 401, 403)})
+    @extend_schema(
+        summary="EM management information for a period",
+        parameters=[FiguresQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, **problems(400, 401, 403)},
+    )
     def get(self, request):
         query = FiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

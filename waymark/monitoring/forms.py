@@ -11,31 +11,67 @@ from waymark.core.forms import GovUKDateField, GovUKForm
 from waymark.monitoring import models as m
 from waymark.monitoring.rules import BREACH_TYPES
 
-WEEKDAYS = [(1, "Monday"), (2, "Tuesday"), (3, "Wednesday"), (4, "Thursday"), (5, "Friday"), (6, "Saturday"),
-            (7, "Sunday")]
+WEEKDAYS = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def time_field(label: str, required: bool = True, hint: str = "24-hour clock, for example 14:30") -> forms.TimeField:
-    return forms.TimeField(label=label, required=required, input_formats=["%H:%M", "%H.%M", "%H%M"], help_text=hint,
-                           error_messages={"required": f"Enter {label.lower()}",
-                                           "invalid": f"{label} must be a time like 09:30"})
+def time_field(
+    label: str, required: bool = True, hint: str = "24-hour clock, for example 14:30"
+) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=required,
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text=hint,
+        error_messages={
+            "required": f"Enter {label.lower()}",
+            "invalid": f"{label} must be a time like 09:30",
+        },
+    )
 
 
 def radios(label: str, choices, message: str, required: bool = True) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, required=required,
-                             error_messages={"required": message, "invalid_choice": message})
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=required,
+        error_messages={"required": message, "invalid_choice": message},
+    )
 
 
-def text(label: str, message: str = "", required: bool = True, hint: str = "", area: bool = False,
-         max_length: int = 2000) -> forms.CharField:
-    return forms.CharField(label=label, required=required, help_text=hint, max_length=max_length,
-                           widget=forms.Textarea if area else forms.TextInput,
-                           error_messages={"required": message or f"Enter {label.lower()}"})
+def text(
+    label: str,
+    message: str = "",
+    required: bool = True,
+    hint: str = "",
+    area: bool = False,
+    max_length: int = 2000,
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=hint,
+        max_length=max_length,
+        widget=forms.Textarea if area else forms.TextInput,
+        error_messages={"required": message or f"Enter {label.lower()}"},
+    )
 
 
 def at(day: date | None, clock_time: time | None) -> datetime | None:
-    return None if day is None or clock_time is None else datetime.combine(day, clock_time, tzinfo=LONDON)
+    return (
+        None
+        if day is None or clock_time is None
+        else datetime.combine(day, clock_time, tzinfo=LONDON)
+    )
 
 
 class BailGrantForm(GovUKForm):
@@ -48,17 +84,27 @@ class ConditionForm(GovUKForm):
     bail_grant = radios("The bail grant this condition is part of", [], "Select the bail grant")
     device_type = radios("Device", m.DeviceType.choices, "Select the device type")
     start_date = GovUKDateField(label="Start date")
-    held_in_detention = forms.BooleanField(label="The person is held in prison or an immigration removal centre",
-                                           required=False)
+    held_in_detention = forms.BooleanField(
+        label="The person is held in prison or an immigration removal centre", required=False
+    )
     release_expected_on = GovUKDateField(label="Expected release date (if held)", required=False)
     release_expected_time = time_field("Expected release time", required=False)
-    curfew_days = forms.MultipleChoiceField(label="Curfew days (leave empty for no curfew)", choices=WEEKDAYS,
-                                            widget=forms.CheckboxSelectMultiple, required=False)
-    curfew_start = time_field("Curfew starts", required=False, hint="For example 23:00; leave empty for no curfew")
+    curfew_days = forms.MultipleChoiceField(
+        label="Curfew days (leave empty for no curfew)",
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    curfew_start = time_field(
+        "Curfew starts", required=False, hint="For example 23:00; leave empty for no curfew"
+    )
     curfew_end = time_field("Curfew ends", required=False, hint="For example 07:00")
     conditions_text = text("Other conditions (optional)", required=False, area=True)
-    departure_reasons = text("Reasons, if you choose a different device from the recommendation", required=False,
-                             area=True)
+    departure_reasons = text(
+        "Reasons, if you choose a different device from the recommendation",
+        required=False,
+        area=True,
+    )
 
     def __init__(self, *args, grants=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,8 +119,12 @@ class ReleaseForm(GovUKForm):
 class ExemptionForm(GovUKForm):
     ground = radios("Ground", m.ExemptionGround.choices, "Select the ground for the exemption")
     reasons = text("Reasons", "Enter the reasons for the exemption", area=True)
-    evidence = text("Evidence", "Enter the evidence the decision rests on", area=True,
-                    hint="Medical reports, representations, assessments")
+    evidence = text(
+        "Evidence",
+        "Enter the evidence the decision rests on",
+        area=True,
+        hint="Medical reports, representations, assessments",
+    )
     decided_on = GovUKDateField(label="Date of the decision", allow_future=False)
     review_on = GovUKDateField(label="Review date (optional)", required=False)
 
@@ -84,15 +134,23 @@ class ReasonForm(GovUKForm):
 
 
 class OrderForm(GovUKForm):
-    place = radios("Where the device is to be fitted", m.FittingPlace.choices, "Select where the device is to be fitted")
-    place_details = text("Establishment or address", "Enter the establishment or address", max_length=300)
+    place = radios(
+        "Where the device is to be fitted",
+        m.FittingPlace.choices,
+        "Select where the device is to be fitted",
+    )
+    place_details = text(
+        "Establishment or address", "Enter the establishment or address", max_length=300
+    )
     language = text("Language (optional)", required=False, max_length=100)
     interpreter_needed = forms.BooleanField(label="An interpreter is needed", required=False)
     slot_on = GovUKDateField(label="Requested slot date")
     slot_time = time_field("Requested slot time")
     accept_slot_warning = forms.BooleanField(
-        label="I have considered the warning: send this slot anyway", required=False,
-        help_text="Only if the page warned that the slot may not work")
+        label="I have considered the warning: send this slot anyway",
+        required=False,
+        help_text="Only if the page warned that the slot may not work",
+    )
 
 
 class OutcomeForm(GovUKForm):
@@ -101,44 +159,74 @@ class OutcomeForm(GovUKForm):
     time_of_visit = time_field("Time of the visit")
     device_serial = text("Device serial number (if fitted)", required=False, max_length=60)
     issued_phone_number = text("Mobile number issued (if fitted)", required=False, max_length=30)
-    failure_reason = radios("Why it failed (if not fitted)", m.FailureReason.choices, "", required=False)
+    failure_reason = radios(
+        "Why it failed (if not fitted)", m.FailureReason.choices, "", required=False
+    )
     failure_detail = text("Details (optional)", required=False, max_length=300)
 
 
 class ConveyanceForm(GovUKForm):
-    file = forms.FileField(label="Confirmation of conveyance", help_text="PDF, PNG or JPEG",
-                           error_messages={"required": "Select the file", "empty": "The selected file is empty"})
+    file = forms.FileField(
+        label="Confirmation of conveyance",
+        help_text="PDF, PNG or JPEG",
+        error_messages={"required": "Select the file", "empty": "The selected file is empty"},
+    )
 
 
 class MitigationForm(GovUKForm):
-    given_by = radios("Who gave the explanation", [("person", "The person"), ("representative", "Their representative")],
-                      "Select who gave the explanation")
+    given_by = radios(
+        "Who gave the explanation",
+        [("person", "The person"), ("representative", "Their representative")],
+        "Select who gave the explanation",
+    )
     explanation = text("Explanation", "Enter the explanation given", area=True)
     received_on = GovUKDateField(label="Date received", allow_future=False)
 
 
 class MitigationDecisionForm(GovUKForm):
-    decision = radios("Decision", [("accepted", "Accepted: no further action"),
-                                   ("rejected", "Not accepted: the breach stands")], "Select the decision")
+    decision = radios(
+        "Decision",
+        [
+            ("accepted", "Accepted: no further action"),
+            ("rejected", "Not accepted: the breach stands"),
+        ],
+        "Select the decision",
+    )
     reasons = text("Reasons", "Enter the reasons for the decision", area=True)
     communicated_on = GovUKDateField(label="Date the person was told", allow_future=False)
-    method = text("How the person was told", "Enter how the person was told", max_length=30,
-                  hint="For example, letter or phone call")
+    method = text(
+        "How the person was told",
+        "Enter how the person was told",
+        max_length=30,
+        hint="For example, letter or phone call",
+    )
 
 
 class ReferralForm(GovUKForm):
     status = forms.ChoiceField(label="Status", choices=m.ReferralStatus.choices)
-    checklist = forms.MultipleChoiceField(label="Evidence in the case file", choices=m.EVIDENCE_CHECKLIST,
-                                          widget=forms.CheckboxSelectMultiple, required=False)
+    checklist = forms.MultipleChoiceField(
+        label="Evidence in the case file",
+        choices=m.EVIDENCE_CHECKLIST,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     compliance_attempts = text("Compliance attempts made", required=False, area=True)
     outcome_note = text("Outcome (optional)", required=False, area=True)
 
 
 class ReviewDecideForm(GovUKForm):
-    outcome = radios("Outcome of the review", m.ReviewOutcome.choices, "Select the outcome of the review")
-    reasons_vulnerability = text("Vulnerability", "Enter your consideration of vulnerability", area=True)
-    reasons_medical = text("Medical evidence", "Enter your consideration of medical evidence", area=True)
-    reasons_convention_rights = text("Convention rights", "Enter your consideration of Convention rights", area=True)
+    outcome = radios(
+        "Outcome of the review", m.ReviewOutcome.choices, "Select the outcome of the review"
+    )
+    reasons_vulnerability = text(
+        "Vulnerability", "Enter your consideration of vulnerability", area=True
+    )
+    reasons_medical = text(
+        "Medical evidence", "Enter your consideration of medical evidence", area=True
+    )
+    reasons_convention_rights = text(
+        "Convention rights", "Enter your consideration of Convention rights", area=True
+    )
     reasons_harm = text("Harm", "Enter your consideration of harm", area=True)
 
 
@@ -157,68 +245,112 @@ class ChallengeForm(GovUKForm):
 
 
 class ChallengeRespondForm(GovUKForm):
-    outcome = radios("Outcome", [c for c in m.ChallengeOutcome.choices if c[0]], "Select the outcome")
+    outcome = radios(
+        "Outcome", [c for c in m.ChallengeOutcome.choices if c[0]], "Select the outcome"
+    )
     reasons = text("Reasons", "Enter the reasons for the outcome", area=True)
 
 
 class TrailRequestForm(GovUKForm):
     requester_kind = radios("Who is asking", m.RequesterKind.choices, "Select who is asking")
-    requester_name = text("Requester's name or organisation", "Enter the requester's name", max_length=200)
+    requester_name = text(
+        "Requester's name or organisation", "Enter the requester's name", max_length=200
+    )
     request_type = radios("Type of data", m.TrailRequestType.choices, "Select the type of data")
     period_start = GovUKDateField(label="Period from", allow_future=False)
     period_end = GovUKDateField(label="Period to", allow_future=False)
-    lawful_ground = radios("Lawful ground", m.LawfulGround.choices, "Select the lawful ground from the list")
+    lawful_ground = radios(
+        "Lawful ground", m.LawfulGround.choices, "Select the lawful ground from the list"
+    )
     justification = text("Justification", "Enter the justification", area=True)
 
 
 class TrailApproveForm(GovUKForm):
     confirm_too_broad = forms.BooleanField(
-        label="I have considered the period and it is necessary", required=False,
-        help_text="Needed when the request is flagged as too broad")
+        label="I have considered the period and it is necessary",
+        required=False,
+        help_text="Needed when the request is flagged as too broad",
+    )
 
 
 class TrailCloseForm(GovUKForm):
     outcome = radios("Outcome", [c for c in m.TrailOutcome.choices if c[0]], "Select the outcome")
     reasons = text("Reasons (needed unless data is provided)", required=False, area=True)
-    returned_data = text("Data returned by the supplier (if provided)", required=False, area=True, max_length=200_000,
-                         hint="One point per line: date and time, latitude, longitude")
+    returned_data = text(
+        "Data returned by the supplier (if provided)",
+        required=False,
+        area=True,
+        max_length=200_000,
+        hint="One point per line: date and time, latitude, longitude",
+    )
 
     def clean_returned_data(self):
         points = []
-        for number, line in enumerate(self.cleaned_data.get("returned_data", "").splitlines(), start=1):
+        for number, line in enumerate(
+            self.cleaned_data.get("returned_data", "").splitlines(), start=1
+        ):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.split(",")]
             try:
                 points.append({"at": parts[0], "lat": float(parts[1]), "lon": float(parts[2])})
             except (IndexError, ValueError):
-                raise forms.ValidationError(f"Line {number} must be a date and time, a latitude and a longitude") \
-                    from None
+                raise forms.ValidationError(
+                    f"Line {number} must be a date and time, a latitude and a longitude"
+                ) from None
         return points
 
 
 class TrailViewForm(GovUKForm):
-    purpose = text("Why do you need to see this data?", "State why you need to see the trail data", area=True,
-                   max_length=500, hint="Your purpose is recorded with your name and the time")
+    purpose = text(
+        "Why do you need to see this data?",
+        "State why you need to see the trail data",
+        area=True,
+        max_length=500,
+        hint="Your purpose is recorded with your name and the time",
+    )
 
 
 class JointLogForm(GovUKForm):
     kind = radios("Issue or risk", m.LogKind.choices, "Select issue or risk")
     title = text("Title", max_length=200)
     description = text("Description", area=True)
-    owner = text("Owner", "Enter who owns it", max_length=200, hint="Home Office, MoJ contract owner or supplier")
-    likelihood = forms.TypedChoiceField(label="Likelihood (risks)", coerce=int, empty_value=None, required=False,
-                                        choices=[("", "Not a risk")] + [(str(i), str(i)) for i in range(1, 6)])
-    impact = forms.TypedChoiceField(label="Impact (risks)", coerce=int, empty_value=None, required=False,
-                                    choices=[("", "Not a risk")] + [(str(i), str(i)) for i in range(1, 6)])
+    owner = text(
+        "Owner",
+        "Enter who owns it",
+        max_length=200,
+        hint="Home Office, MoJ contract owner or supplier",
+    )
+    likelihood = forms.TypedChoiceField(
+        label="Likelihood (risks)",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "Not a risk")] + [(str(i), str(i)) for i in range(1, 6)],
+    )
+    impact = forms.TypedChoiceField(
+        label="Impact (risks)",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "Not a risk")] + [(str(i), str(i)) for i in range(1, 6)],
+    )
     mitigation = text("Mitigation (optional)", required=False, area=True)
 
 
 class PeriodForm(GovUKForm):
-    start = forms.DateField(label="From", required=False, input_formats=["%Y-%m-%d"],
-                            error_messages={"invalid": "Enter the start as YYYY-MM-DD"})
-    end = forms.DateField(label="Up to (not including)", required=False, input_formats=["%Y-%m-%d"],
-                          error_messages={"invalid": "Enter the end as YYYY-MM-DD"})
+    start = forms.DateField(
+        label="From",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Enter the start as YYYY-MM-DD"},
+    )
+    end = forms.DateField(
+        label="Up to (not including)",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Enter the end as YYYY-MM-DD"},
+    )
 
     def clean(self):
         data = super().clean()
@@ -229,8 +361,12 @@ class PeriodForm(GovUKForm):
 
 class PlanForm(GovUKForm):
     weeks = forms.IntegerField(label="Weeks ahead", min_value=1, max_value=52, required=False)
-    releases = forms.IntegerField(label="Releases a week (empty: from the last 8 weeks)", min_value=0,
-                                  max_value=10_000, required=False)
+    releases = forms.IntegerField(
+        label="Releases a week (empty: from the last 8 weeks)",
+        min_value=0,
+        max_value=10_000,
+        required=False,
+    )
 
 
 BREACH_TYPE_CHOICES = BREACH_TYPES

@@ -1,8 +1,9 @@
 """Electronic monitoring records (brief monitoring.md; seed 000).
 
 One person may have several bail grants over time (``people.BailGrant``, the platform's record);
-each EM condition hangs off the grant that imposed it. Fitting orders, breaches, reviews, challenges and trail-data requests all point at the
-person (for the single timeline and for team scoping) and at the condition where one exists.
+each EM condition hangs off the grant that imposed it. Fitting orders, breaches, reviews, challenges
+and trail-data requests all point at the person (for the single timeline and for team scoping)
+and at the condition where one exists.
 Supplier events are stored exactly once by the supplier's own event id: that unique constraint is
 what makes a replayed or concurrent notification harmless.
 """
@@ -33,10 +34,14 @@ class ExemptionGround(models.TextChoices):
 class Exemption(models.Model):
     """A decision that the EM duty does not apply to this person (000 §1.3-1.4, §5.22)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_exemptions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_exemptions"
+    )
     ground = models.CharField(max_length=30, choices=ExemptionGround.choices)
     reasons = models.TextField()
-    evidence = models.TextField(help_text="What the decision rests on: reports, medical evidence, etc.")
+    evidence = models.TextField(
+        help_text="What the decision rests on: reports, medical evidence, etc."
+    )
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     decided_on = models.DateField()
     review_on = models.DateField(null=True, blank=True)
@@ -50,7 +55,6 @@ class Exemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class DeviceType(models.TextChoices):
@@ -68,13 +72,21 @@ class ConditionStatus(models.TextChoices):
 class Condition(models.Model):
     """An EM condition of bail (brief monitoring §1)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_conditions")
-    bail_grant = models.ForeignKey("people.BailGrant", on_delete=models.PROTECT, related_name="em_conditions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_conditions"
+    )
+    bail_grant = models.ForeignKey(
+        "people.BailGrant", on_delete=models.PROTECT, related_name="em_conditions"
+    )
     # Custody at the grant: drives the "held awaiting fitting" and "released awaiting a device" views.
-    held_in_detention = models.BooleanField(default=True, help_text="In prison or an IRC when bail was granted")
+    held_in_detention = models.BooleanField(
+        default=True, help_text="In prison or an IRC when bail was granted"
+    )
     release_expected_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=ConditionStatus.choices, default=ConditionStatus.AWAITING_FITTING)
+    status = models.CharField(
+        max_length=20, choices=ConditionStatus.choices, default=ConditionStatus.AWAITING_FITTING
+    )
     device_type = models.CharField(max_length=20, choices=DeviceType.choices)
     curfew_days = models.JSONField(default=list, blank=True, help_text="ISO weekday numbers 1-7")
     curfew_start = models.TimeField(null=True, blank=True)
@@ -82,13 +94,17 @@ class Condition(models.Model):
     start_date = models.DateField()
     conditions_text = models.TextField(blank=True)
     decided_at = models.DateTimeField(help_text="When the decision to impose EM was made")
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     representations_due_at = models.DateTimeField()
     fitting_due_at = models.DateTimeField()
     fitting_limit_rule = models.CharField(max_length=60)
     # The recommender's advice and the caseworker's decision (000 §5.30).
     recommended_device_type = models.CharField(max_length=20, choices=DeviceType.choices)
-    recommended_review_months = models.PositiveSmallIntegerField(default=rules.REVIEW_INTERVAL_MONTHS)
+    recommended_review_months = models.PositiveSmallIntegerField(
+        default=rules.REVIEW_INTERVAL_MONTHS
+    )
     recommendation_reasons = models.JSONField(default=list)
     recommender_version = models.CharField(max_length=20)
     departure_reasons = models.TextField(blank=True)
@@ -108,7 +124,10 @@ class Condition(models.Model):
         permissions = [
             ("manage_em", "Can record EM conditions, fittings and breaches"),
             ("view_em_mi", "Can view EM management information"),
-            ("manage_supplier", "Can manage supplier performance, the issues log and risk register"),
+            (
+                "manage_supplier",
+                "Can manage supplier performance, the issues log and risk register",
+            ),
             ("supplier_notify", "Can send supplier notifications (machine client)"),
         ]
         constraints = [
@@ -141,7 +160,6 @@ class DeviceStock(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class FittingPlace(models.TextChoices):
@@ -184,7 +202,9 @@ class FittingOrder(models.Model):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="orders")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_orders")
     kind = models.CharField(max_length=20, choices=OrderKind.choices, default=OrderKind.INSTALL)
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.QUEUED)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.QUEUED
+    )
     place = models.CharField(max_length=20, choices=FittingPlace.choices)
     place_details = models.CharField(max_length=300)
     language = models.CharField(max_length=100, blank=True)
@@ -201,7 +221,9 @@ class FittingOrder(models.Model):
     outcome_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=30, choices=FailureReason.choices, blank=True)
     failure_detail = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -230,12 +252,14 @@ class SupplierEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["event_type", "received_at"])]
-        constraints = [models.UniqueConstraint(fields=["client_label", "event_id"],
-                                               name="supplier_event_once_per_client")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_label", "event_id"], name="supplier_event_once_per_client"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class BreachDisposition(models.TextChoices):
@@ -245,9 +269,15 @@ class BreachDisposition(models.TextChoices):
 
 
 class Breach(models.Model):
-    event = models.OneToOneField(SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="breach")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_breaches")
-    condition = models.ForeignKey(Condition, null=True, blank=True, on_delete=models.PROTECT, related_name="breaches")
+    event = models.OneToOneField(
+        SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="breach"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_breaches"
+    )
+    condition = models.ForeignKey(
+        Condition, null=True, blank=True, on_delete=models.PROTECT, related_name="breaches"
+    )
     breach_type = models.CharField(max_length=40, choices=rules.BREACH_TYPES)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -255,11 +285,17 @@ class Breach(models.Model):
     details = models.TextField(blank=True)
     disposition = models.CharField(max_length=20, choices=BreachDisposition.choices)
     accumulated = models.ForeignKey(
-        "AccumulatedViolation", null=True, blank=True, on_delete=models.PROTECT, related_name="breaches"
+        "AccumulatedViolation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breaches",
     )
     priority = models.IntegerField(default=0)
     priority_reason = models.CharField(max_length=300, blank=True)
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ladder_step = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
@@ -284,23 +320,25 @@ class Breach(models.Model):
         return None if self.ended_at is None else self.ended_at - self.started_at
 
 
-
 class AccumulatedViolation(models.Model):
     """Battery breaches summing to the threshold in the rolling window (000 §5.16, note 20)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_accumulated")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_accumulated"
+    )
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     total_seconds = models.PositiveIntegerField()
     raised_at = models.DateTimeField()
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-raised_at"]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class MitigationDecision(models.TextChoices):
@@ -314,31 +352,43 @@ class Mitigation(models.Model):
 
     breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="mitigations")
     received_on = models.DateField()
-    given_by = models.CharField(max_length=30, choices=[("person", "The person"), ("representative", "Their representative")])
+    given_by = models.CharField(
+        max_length=30,
+        choices=[("person", "The person"), ("representative", "Their representative")],
+    )
     explanation = models.TextField()
     decision = models.CharField(max_length=20, choices=MitigationDecision.choices, blank=True)
     decision_reasons = models.TextField(blank=True)
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     communicated_on = models.DateField(null=True, blank=True)
     communicated_by_method = models.CharField(max_length=30, blank=True)
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-
 class LadderAction(models.Model):
     """A step of the escalation ladder applied to a person for one breach (000 §5.83-5.84)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_ladder_actions")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_ladder_actions"
+    )
     breach = models.OneToOneField(Breach, on_delete=models.PROTECT, related_name="ladder_action")
     step = models.PositiveSmallIntegerField()
     step_key = models.CharField(max_length=30)
-    letter = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    applied_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    letter = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     applied_at = models.DateTimeField()
 
     class Meta:
@@ -346,7 +396,6 @@ class LadderAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class ReferralStatus(models.TextChoices):
@@ -373,20 +422,27 @@ EVIDENCE_CHECKLIST = [
 class ProsecutionReferral(models.Model):
     """A case file for the criminal investigations team (000 §5.19, note 22)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_referrals")
-    status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PREPARING)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_referrals"
+    )
+    status = models.CharField(
+        max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PREPARING
+    )
     breaches = models.ManyToManyField(Breach, related_name="referrals")
-    checklist = models.JSONField(default=dict, help_text="Evidence item key -> true when in the file")
+    checklist = models.JSONField(
+        default=dict, help_text="Evidence item key -> true when in the file"
+    )
     compliance_attempts = models.TextField(blank=True)
     outcome_note = models.TextField(blank=True)
-    opened_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     opened_at = models.DateTimeField()
     referred_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class ReviewStatus(models.TextChoices):
@@ -415,23 +471,30 @@ class Review(models.Model):
     reasons_medical = models.TextField(blank=True)
     reasons_convention_rights = models.TextField(blank=True)
     reasons_harm = models.TextField(blank=True)
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    signed_off_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_off_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["condition", "due_on"], name="em_review_once_per_due_date"),
+            models.UniqueConstraint(
+                fields=["condition", "due_on"], name="em_review_once_per_due_date"
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class ChallengeKind(models.TextChoices):
@@ -453,8 +516,12 @@ class ChallengeOutcome(models.TextChoices):
 class Challenge(models.Model):
     """Representations, pre-action letters and judicial reviews against EM (000 §5.18, Figure 14)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_challenges")
-    condition = models.ForeignKey(Condition, null=True, blank=True, on_delete=models.PROTECT, related_name="challenges")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_challenges"
+    )
+    condition = models.ForeignKey(
+        Condition, null=True, blank=True, on_delete=models.PROTECT, related_name="challenges"
+    )
     kind = models.CharField(max_length=20, choices=ChallengeKind.choices)
     received_on = models.DateField()
     from_party = models.CharField(max_length=200)
@@ -465,8 +532,12 @@ class Challenge(models.Model):
     outcome = models.CharField(max_length=20, choices=ChallengeOutcome.choices, blank=True)
     outcome_reasons = models.TextField(blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    task = models.ForeignKey("work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        "work.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -475,7 +546,6 @@ class Challenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class RequesterKind(models.TextChoices):
@@ -520,7 +590,9 @@ class TrailOutcome(models.TextChoices):
 
 
 class TrailDataRequest(models.Model):
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="em_trail_requests")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="em_trail_requests"
+    )
     requester_kind = models.CharField(max_length=20, choices=RequesterKind.choices)
     requester_name = models.CharField(max_length=200)
     request_type = models.CharField(max_length=20, choices=TrailRequestType.choices)
@@ -529,14 +601,20 @@ class TrailDataRequest(models.Model):
     lawful_ground = models.CharField(max_length=20, choices=LawfulGround.choices)
     justification = models.TextField()
     too_broad = models.BooleanField(default=False)
-    status = models.CharField(max_length=20, choices=TrailStatus.choices, default=TrailStatus.AWAITING_APPROVAL)
+    status = models.CharField(
+        max_length=20, choices=TrailStatus.choices, default=TrailStatus.AWAITING_APPROVAL
+    )
     outcome = models.CharField(max_length=30, choices=TrailOutcome.choices, blank=True)
     outcome_reasons = models.TextField(blank=True)
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    approved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
-    returned_data = models.JSONField(null=True, blank=True, help_text="Points returned by the supplier")
+    returned_data = models.JSONField(
+        null=True, blank=True, help_text="Points returned by the supplier"
+    )
     returned_at = models.DateTimeField(null=True, blank=True)
     retention_until = models.DateTimeField(null=True, blank=True)
     sealed_at = models.DateTimeField(null=True, blank=True)
@@ -548,13 +626,14 @@ class TrailDataRequest(models.Model):
             ("view_trail_data", "Can view returned trail data"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(period_end__gt=models.F("period_start")),
-                                   name="em_trail_period_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=models.F("period_start")),
+                name="em_trail_period_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class TrailDataView(models.Model):
@@ -567,25 +646,31 @@ class TrailDataView(models.Model):
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-
 class ServiceFigure(models.Model):
     """The supplier's monthly figures for one service level (000 Figure 12)."""
 
     month = models.DateField(help_text="First day of the month")
-    measure = models.CharField(max_length=40, choices=[(k, v[0]) for k, v in rules.SERVICE_LEVELS.items()])
+    measure = models.CharField(
+        max_length=40, choices=[(k, v[0]) for k, v in rules.SERVICE_LEVELS.items()]
+    )
     met = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
-    event = models.ForeignKey(SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["month", "measure"], name="em_service_figure_once_a_month"),
-            models.CheckConstraint(condition=Q(met__lte=models.F("total")), name="em_service_met_within_total"),
+            models.UniqueConstraint(
+                fields=["month", "measure"], name="em_service_figure_once_a_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(met__lte=models.F("total")), name="em_service_met_within_total"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class FaultCause(models.TextChoices):
@@ -597,8 +682,12 @@ class FaultCause(models.TextChoices):
 
 
 class DeviceFault(models.Model):
-    event = models.OneToOneField(SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="fault")
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="em_faults")
+    event = models.OneToOneField(
+        SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="fault"
+    )
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="em_faults"
+    )
     device_serial = models.CharField(max_length=60)
     cause = models.CharField(max_length=20, choices=FaultCause.choices)
     reported_at = models.DateTimeField()
@@ -606,7 +695,6 @@ class DeviceFault(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class LogKind(models.TextChoices):
@@ -620,12 +708,18 @@ class JointLogEntry(models.Model):
     kind = models.CharField(max_length=10, choices=LogKind.choices)
     title = models.CharField(max_length=200)
     description = models.TextField()
-    owner = models.CharField(max_length=200, help_text="Home Office, MoJ contract owner or supplier")
+    owner = models.CharField(
+        max_length=200, help_text="Home Office, MoJ contract owner or supplier"
+    )
     likelihood = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5 (risks)")
     impact = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5 (risks)")
     mitigation = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=[("open", "Open"), ("closed", "Closed")], default="open")
-    raised_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=[("open", "Open"), ("closed", "Closed")], default="open"
+    )
+    raised_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     raised_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -634,7 +728,6 @@ class JointLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class StaffInPost(models.Model):
@@ -647,7 +740,6 @@ class StaffInPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
 
 
 class SupplierClient(models.Model):
@@ -671,6 +763,8 @@ class SupplierClient(models.Model):
 
     def secrets_at(self, now) -> list[str]:
         secrets = [self.secret]
-        if self.previous_secret and (self.previous_expires_at is None or now < self.previous_expires_at):
+        if self.previous_secret and (
+            self.previous_expires_at is None or now < self.previous_expires_at
+        ):
             secrets.append(self.previous_secret)
         return secrets

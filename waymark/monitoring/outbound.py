@@ -30,12 +30,21 @@ def http_transport(payload: dict) -> dict:
     timestamp = int(clock.now().timestamp())
     if not url.startswith(("https://", "http://")):
         raise SupplierUnavailable("WAYMARK_EM_SUPPLIER_URL must be an http(s) URL")
-    request = urllib.request.Request(url.rstrip("/") + "/orders", data=body, method="POST", headers={  # noqa: S310
-        "Content-Type": "application/json", "webhook-id": message_id, "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body), "Idempotency-Key": payload["order_reference"],
-    })
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url.rstrip("/") + "/orders",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret, message_id, timestamp, body),
+            "Idempotency-Key": payload["order_reference"],
+        },
+    )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - configured https URL
+        # S310: the scheme is checked above (http or https only).
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return json.loads(response.read() or b"{}")
     except OSError as exc:
         raise SupplierUnavailable(f"The supplier did not accept the order: {exc}") from exc

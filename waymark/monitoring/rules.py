@@ -48,7 +48,9 @@ SLOT_ANSWER_SILENCE_HOURS_DEFAULT = 24
 
 
 def slot_answer_silence() -> timedelta:
-    return timedelta(hours=int(_configured("SLOT_ANSWER_SILENCE_HOURS", SLOT_ANSWER_SILENCE_HOURS_DEFAULT)))
+    return timedelta(
+        hours=int(_configured("SLOT_ANSWER_SILENCE_HOURS", SLOT_ANSWER_SILENCE_HOURS_DEFAULT))
+    )
 
 
 # --- §3 Breaches --------------------------------------------------------------------------------------
@@ -59,7 +61,9 @@ BATTERY_WINDOW_DAYS_DEFAULT = 7
 
 
 def battery_threshold() -> timedelta:
-    return timedelta(hours=float(_configured("BATTERY_THRESHOLD_HOURS", BATTERY_THRESHOLD_HOURS_DEFAULT)))
+    return timedelta(
+        hours=float(_configured("BATTERY_THRESHOLD_HOURS", BATTERY_THRESHOLD_HOURS_DEFAULT))
+    )
 
 
 def battery_window() -> timedelta:
@@ -121,7 +125,9 @@ PRIORITY_ACCUMULATED_BATTERY = PRIORITY_OTHER
 
 def breach_priority(breach_type: str, out_of_contact: timedelta | None) -> tuple[int, str]:
     """Triage priority and the reason shown on the task (000 §5.14)."""
-    if out_of_contact is not None and out_of_contact >= timedelta(days=OUT_OF_CONTACT_PRIORITY_DAYS):
+    if out_of_contact is not None and out_of_contact >= timedelta(
+        days=OUT_OF_CONTACT_PRIORITY_DAYS
+    ):
         return PRIORITY_OUT_OF_CONTACT, (
             f"Out of contact for {OUT_OF_CONTACT_PRIORITY_DAYS} days or more: first priority (000 §5.14)"
         )
@@ -129,7 +135,10 @@ def breach_priority(breach_type: str, out_of_contact: timedelta | None) -> tuple
         return PRIORITY_HIGH_TYPE, (
             f"{BREACH_TYPE_LABELS[breach_type]}: second priority after 7 days out of contact (000 §5.14)"
         )
-    return PRIORITY_OTHER, "Other breach types come after out of contact, tamper, full curfew and location"
+    return (
+        PRIORITY_OTHER,
+        "Other breach types come after out of contact, tamper, full curfew and location",
+    )
 
 
 # The published escalation ladder (000 §5.60, §5.83-5.84): one ladder, applied the same way to
@@ -151,7 +160,9 @@ ESCALATION_LADDER: list[LadderStep] = [
 STRAIGHT_TO_PROSECUTION_TYPES = ("strap_tamper", "not_available_for_installation")
 
 
-def ladder_step_for(actionable_count: int, breach_type: str, deliberate: bool = False) -> LadderStep:
+def ladder_step_for(
+    actionable_count: int, breach_type: str, deliberate: bool = False
+) -> LadderStep:
     """The step for the ``actionable_count``-th actionable breach (1-based)."""
     if deliberate or breach_type in STRAIGHT_TO_PROSECUTION_TYPES:
         return ESCALATION_LADDER[-1]
@@ -166,7 +177,9 @@ REVIEW_INTERVAL_MONTHS = 3
 REVIEW_LEAD_DAYS = 14
 # 000 §3.11, §5.77: ceasing or varying EM needs sign-off by a senior caseworker (HEO or above).
 SIGN_OFF_GRADE = Grade.HEO
-PRE_ACTION_DAYS = PRE_ACTION_RESPONSE_DAYS  # 14, the Pre-Action Protocol (one place: correspondence.rules)
+PRE_ACTION_DAYS = (
+    PRE_ACTION_RESPONSE_DAYS  # 14, the Pre-Action Protocol (one place: correspondence.rules)
+)
 
 # --- §5 Trail data ------------------------------------------------------------------------------------
 # A request for more than this period is "too broad" and flagged before approval (000 §5.34-5.37).
@@ -217,8 +230,13 @@ OUTBOUND_BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 RECOMMENDER_VERSION = "2026.1"
 # Scarcity order (000 §5.54): lower number = fitted first.
 SCARCITY_ORDER = [
-    "very_high_harm", "high_harm", "medium_harm", "low_harm",
-    "deportation_with_assurances", "entered_in_breach_of_deportation_order", "eu_national_or_family",
+    "very_high_harm",
+    "high_harm",
+    "medium_harm",
+    "low_harm",
+    "deportation_with_assurances",
+    "entered_in_breach_of_deportation_order",
+    "eu_national_or_family",
 ]
 SCARCITY_LABELS = {
     "very_high_harm": "Very high harm",
@@ -230,9 +248,37 @@ SCARCITY_LABELS = {
     "eu_national_or_family": "EU national or family member subject to deportation",
 }
 # EU member states (ISO 3166-1 alpha-3), for the last group of the scarcity order (000 §5.54).
-EU_NATIONALITIES = frozenset({
-    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL", "ITA",
-    "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE"})
+EU_NATIONALITIES = frozenset(
+    {
+        "AUT",
+        "BEL",
+        "BGR",
+        "HRV",
+        "CYP",
+        "CZE",
+        "DNK",
+        "EST",
+        "FIN",
+        "FRA",
+        "DEU",
+        "GRC",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LVA",
+        "LTU",
+        "LUX",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
+        "ESP",
+        "SWE",
+    }
+)
 LONG_SENTENCE_MONTHS = 48  # 4 years: the threshold the Home Office uses for "serious" offending
 
 
@@ -245,8 +291,14 @@ class Recommendation:
 
 
 def device_recommend(
-    *, harm_level: str, sentence_months: int | None, breach_count: int, compliance_concerns: bool,
-    vulnerable: bool, fitted_available: int, non_fitted_available: int,
+    *,
+    harm_level: str,
+    sentence_months: int | None,
+    breach_count: int,
+    compliance_concerns: bool,
+    vulnerable: bool,
+    fitted_available: int,
+    non_fitted_available: int,
 ) -> Recommendation:
     """Propose a device type and review period, with the reasons (000 §5.30). Pure function."""
     reasons: list[str] = []
@@ -265,7 +317,9 @@ def device_recommend(
         device = "gps_fitted"
         reasons.append("Concerns in the compliance history: a fitted GPS tag")
     if device == "non_fitted":
-        reasons.append("Low or medium harm, no long sentence, little breach history: a non-fitted device")
+        reasons.append(
+            "Low or medium harm, no long sentence, little breach history: a non-fitted device"
+        )
     if vulnerable:
         review = 1
         reasons.append("Vulnerabilities recorded: review after 1 month rather than 3")
@@ -277,8 +331,13 @@ def device_recommend(
     return Recommendation(device, review, reasons)
 
 
-def scarcity_group(*, harm_level: str, deportation_with_assurances: bool, entered_in_breach: bool,
-                   eu_national: bool) -> str:
+def scarcity_group(
+    *,
+    harm_level: str,
+    deportation_with_assurances: bool,
+    entered_in_breach: bool,
+    eu_national: bool,
+) -> str:
     """The person's place in the scarcity order (000 §5.54)."""
     if eu_national:
         return "eu_national_or_family"
@@ -291,8 +350,14 @@ def scarcity_group(*, harm_level: str, deportation_with_assurances: bool, entere
     return "low_harm"
 
 
-def slot_conflict(*, granted_at: datetime, release_at: datetime | None, slot_start: datetime,
-                  at_prison: bool, limit_hours: int | None) -> str:
+def slot_conflict(
+    *,
+    granted_at: datetime,
+    release_at: datetime | None,
+    slot_start: datetime,
+    at_prison: bool,
+    limit_hours: int | None,
+) -> str:
     """A warning when a requested slot cannot meet both the release and the fitting limit
     (000 §5.12), or "" when it can. Times are aware datetimes; local times are Europe/London."""
     from waymark.core.clock import LONDON
@@ -305,8 +370,12 @@ def slot_conflict(*, granted_at: datetime, release_at: datetime | None, slot_sta
         problems.append("prisons rarely release after 17:00")
     if release_at is not None and slot_start < release_at:
         problems.append("the slot is before the release")
-    if at_prison and local.time() >= SUPPLIER_AFTERNOON_SLOTS_FROM and release_at is not None \
-            and release_at.astimezone(LONDON).time() >= PRISON_LATEST_RELEASE:
+    if (
+        at_prison
+        and local.time() >= SUPPLIER_AFTERNOON_SLOTS_FROM
+        and release_at is not None
+        and release_at.astimezone(LONDON).time() >= PRISON_LATEST_RELEASE
+    ):
         problems.append("an afternoon slot cannot meet a release after 17:00")
     if not problems:
         return ""

@@ -53,10 +53,14 @@ def em_visibility(user) -> Q | None:
     if not user.has_perm("monitoring.manage_em"):
         return None
     on_bail = BailGrant.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
-    return (Q(Exists(Condition.objects.filter(person=OuterRef("pk"))))
-            | Q(Exists(Exemption.objects.filter(person=OuterRef("pk"))))
-            | (Q(Exists(on_bail)) & (Q(deportation_decision_date__isnull=False)
-                                     | Q(deportation_order_date__isnull=False))))
+    return (
+        Q(Exists(Condition.objects.filter(person=OuterRef("pk"))))
+        | Q(Exists(Exemption.objects.filter(person=OuterRef("pk"))))
+        | (
+            Q(Exists(on_bail))
+            & (Q(deportation_decision_date__isnull=False) | Q(deportation_order_date__isnull=False))
+        )
+    )
 
 
 def em_person_queryset(user) -> QuerySet[Person]:
@@ -73,7 +77,11 @@ def access_em_person(user, pk) -> Person:
 
 def _access(model, user, pk):
     """Fetch an EM record whose person the user may see, or 404."""
-    obj = model.objects.select_related("person").filter(pk=pk, person__in=em_person_queryset(user)).first()
+    obj = (
+        model.objects.select_related("person")
+        .filter(pk=pk, person__in=em_person_queryset(user))
+        .first()
+    )
     if obj is None:
         raise Http404("Not found")
     return obj
@@ -121,28 +129,49 @@ def duty_cohort(user=None) -> QuerySet[Person]:
     qs = person_visible_queryset(user) if user is not None else Person.objects.all()
     on_bail = BailGrant.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
     return qs.filter(Exists(on_bail)).filter(
-        Q(deportation_decision_date__isnull=False) | Q(deportation_order_date__isnull=False))
+        Q(deportation_decision_date__isnull=False) | Q(deportation_order_date__isnull=False)
+    )
 
 
 def duty_gaps(user=None) -> QuerySet[Person]:
     """In the duty cohort with neither a condition nor a current exemption (000 §5.22)."""
-    condition = Condition.objects.filter(person=OuterRef("pk")).exclude(status=ConditionStatus.CEASED)
+    condition = Condition.objects.filter(person=OuterRef("pk")).exclude(
+        status=ConditionStatus.CEASED
+    )
     exemption = current_exemptions().filter(person=OuterRef("pk"))
-    return duty_cohort(user).exclude(Exists(condition)).exclude(Exists(exemption)).order_by("family_name", "pk")
+    return (
+        duty_cohort(user)
+        .exclude(Exists(condition))
+        .exclude(Exists(exemption))
+        .order_by("family_name", "pk")
+    )
 
 
 def held_awaiting_fitting(user, now: datetime | None = None) -> list[dict[str, Any]]:
     """People held in detention awaiting a fitting, with time left on the limit (brief §2)."""
     now = now or clock.now()
-    conditions = Condition.objects.filter(
-        status=ConditionStatus.AWAITING_FITTING, held_in_detention=True, released_at__isnull=True,
-        person__in=em_person_queryset(user),
-    ).select_related("person", "bail_grant").order_by("fitting_due_at")
+    conditions = (
+        Condition.objects.filter(
+            status=ConditionStatus.AWAITING_FITTING,
+            held_in_detention=True,
+            released_at__isnull=True,
+            person__in=em_person_queryset(user),
+        )
+        .select_related("person", "bail_grant")
+        .order_by("fitting_due_at")
+    )
     rows = []
     for condition in conditions:
         left = condition.fitting_due_at - now
-        rows.append({"condition": condition, "person": condition.person, "time_left": left,
-                     "overdue": left.total_seconds() < 0, "hours_left": int(left.total_seconds() // 3600)})
+        rows.append(
+            {
+                "condition": condition,
+                "person": condition.person,
+                "time_left": left,
+                "overdue": left.total_seconds() < 0,
+                "hours_left": int(left.total_seconds() // 3600),
+            }
+        )
     return rows
 
 
@@ -158,18 +187,25 @@ def scarcity_rank(person: Person) -> tuple[int, str]:
     holds harm and nationality; deportation with assurances and entry in breach of a deportation
     order are not recorded yet, so those people rank by harm."""
     eu = any(n.country in rules.EU_NATIONALITIES for n in person.nationalities.all())
-    group = rules.scarcity_group(harm_level=person.harm_level, deportation_with_assurances=False,
-                                 entered_in_breach=False, eu_national=eu)
+    group = rules.scarcity_group(
+        harm_level=person.harm_level,
+        deportation_with_assurances=False,
+        entered_in_breach=False,
+        eu_national=eu,
+    )
     return rules.SCARCITY_ORDER.index(group), rules.SCARCITY_LABELS[group]
 
 
 def released_awaiting_device(user) -> dict[str, list[Condition]]:
     """People released who still need a device, split as the report's Figure 5; within each group
     in the scarcity order (000 §5.54), then by fitting deadline."""
-    conditions = Condition.objects.filter(status=ConditionStatus.AWAITING_FITTING).filter(
-        Q(released_at__isnull=False) | Q(held_in_detention=False)).filter(
-        person__in=em_person_queryset(user)).select_related("person").prefetch_related("orders",
-                                                                                       "person__nationalities")
+    conditions = (
+        Condition.objects.filter(status=ConditionStatus.AWAITING_FITTING)
+        .filter(Q(released_at__isnull=False) | Q(held_in_detention=False))
+        .filter(person__in=em_person_queryset(user))
+        .select_related("person")
+        .prefetch_related("orders", "person__nationalities")
+    )
     groups: dict[str, list[Condition]] = {key: [] for key, _ in FIGURE_5_GROUPS}
     for condition in conditions.order_by("fitting_due_at"):
         condition.scarcity = scarcity_rank(condition.person)
@@ -181,9 +217,14 @@ def released_awaiting_device(user) -> dict[str, list[Condition]]:
 
 def figure_5_group(condition: Condition) -> str:
     statuses = [order.status for order in condition.orders.all() if order.kind == "install"]
-    if any(s in (OrderStatus.SENT, OrderStatus.SLOT_CONFIRMED, OrderStatus.QUEUED) for s in statuses):
+    if any(
+        s in (OrderStatus.SENT, OrderStatus.SLOT_CONFIRMED, OrderStatus.QUEUED) for s in statuses
+    ):
         return "arranged"
-    if any(s in (OrderStatus.FAILED, OrderStatus.SLOT_DECLINED, OrderStatus.SEND_FAILED) for s in statuses):
+    if any(
+        s in (OrderStatus.FAILED, OrderStatus.SLOT_DECLINED, OrderStatus.SEND_FAILED)
+        for s in statuses
+    ):
         return "attempted_unsuccessful"
     return "not_yet_attempted"
 
@@ -199,8 +240,10 @@ class LadderPosition:
 def ladder_position(person: Person) -> LadderPosition:
     """Where the person stands on the published escalation ladder (000 §5.83-5.84)."""
     applied = LadderAction.objects.filter(person=person).order_by("-step").first()
-    actionable = Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE).count() + \
-        AccumulatedViolation.objects.filter(person=person).count()
+    actionable = (
+        Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE).count()
+        + AccumulatedViolation.objects.filter(person=person).count()
+    )
     step = applied.step if applied else 0
     label = rules.ESCALATION_LADDER[step - 1].label if step else "No step applied yet"
     following = rules.ESCALATION_LADDER[min(step, len(rules.ESCALATION_LADDER) - 1)].label
@@ -209,16 +252,27 @@ def ladder_position(person: Person) -> LadderPosition:
 
 def breaches_for_triage(user) -> QuerySet[Breach]:
     """Actionable breaches whose work is still open, most urgent first (000 §5.14)."""
-    return Breach.objects.filter(
-        disposition=BreachDisposition.ACTIONABLE, task__status__in=["open", "in_progress", "waiting"],
-        person__in=em_person_queryset(user),
-    ).select_related("person", "task").order_by("-priority", "started_at")
+    return (
+        Breach.objects.filter(
+            disposition=BreachDisposition.ACTIONABLE,
+            task__status__in=["open", "in_progress", "waiting"],
+            person__in=em_person_queryset(user),
+        )
+        .select_related("person", "task")
+        .order_by("-priority", "started_at")
+    )
 
 
 def reviews_outstanding(user, today: date | None = None) -> QuerySet[Review]:
     today = today or clock.today()
-    return Review.objects.filter(status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF],
-                                 person__in=em_person_queryset(user)).select_related("person").order_by("due_on")
+    return (
+        Review.objects.filter(
+            status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF],
+            person__in=em_person_queryset(user),
+        )
+        .select_related("person")
+        .order_by("due_on")
+    )
 
 
 def data_quality(user) -> dict[str, QuerySet]:
@@ -226,12 +280,15 @@ def data_quality(user) -> dict[str, QuerySet]:
     people = em_person_queryset(user)
     cutoff = clock.now() - timedelta(days=rules.BREACH_NO_END_FLAG_DAYS)
     return {
-        "no_issued_phone": Condition.objects.filter(status=ConditionStatus.ACTIVE, issued_phone_number="",
-                                                    person__in=people).select_related("person"),
-        "breach_no_end": Breach.objects.filter(ended_at__isnull=True, started_at__lt=cutoff,
-                                               person__in=people).select_related("person"),
-        "no_device_serial": Condition.objects.filter(status=ConditionStatus.ACTIVE, device_serial="",
-                                                     person__in=people).select_related("person"),
+        "no_issued_phone": Condition.objects.filter(
+            status=ConditionStatus.ACTIVE, issued_phone_number="", person__in=people
+        ).select_related("person"),
+        "breach_no_end": Breach.objects.filter(
+            ended_at__isnull=True, started_at__lt=cutoff, person__in=people
+        ).select_related("person"),
+        "no_device_serial": Condition.objects.filter(
+            status=ConditionStatus.ACTIVE, device_serial="", person__in=people
+        ).select_related("person"),
     }
 
 
@@ -269,7 +326,9 @@ def period_default(today: date | None = None) -> Period:
 def on_em_at(moment: datetime) -> QuerySet[Condition]:
     """One definition of "on EM" (000 Figures 1-3): a condition decided by ``moment`` and not ended
     by it, whether or not the device is fitted yet."""
-    return Condition.objects.filter(decided_at__lt=moment).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
+    return Condition.objects.filter(decided_at__lt=moment).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=moment)
+    )
 
 
 def population(period: Period) -> dict[str, Any]:
@@ -278,14 +337,22 @@ def population(period: Period) -> dict[str, Any]:
     by_sex = dict(people.values_list("sex").annotate(n=Count("pk")))
     from waymark.people.models import PersonNationality
 
-    by_nationality = Counter(dict(PersonNationality.objects.filter(person__in=people).values_list("country")
-                                  .annotate(n=Count("person_id", distinct=True))))
+    by_nationality = Counter(
+        dict(
+            PersonNationality.objects.filter(person__in=people)
+            .values_list("country")
+            .annotate(n=Count("person_id", distinct=True))
+        )
+    )
     total = people.count()
     return {
         "total": total,
         "monitored": conditions.filter(status=ConditionStatus.ACTIVE).count(),
-        "by_device": dict(conditions.filter(status=ConditionStatus.ACTIVE).values_list("device_type")
-                          .annotate(n=Count("pk"))),
+        "by_device": dict(
+            conditions.filter(status=ConditionStatus.ACTIVE)
+            .values_list("device_type")
+            .annotate(n=Count("pk"))
+        ),
         "by_sex": by_sex,
         "by_nationality": by_nationality.most_common(10),
         "nationality_count": len(by_nationality),
@@ -294,22 +361,35 @@ def population(period: Period) -> dict[str, Any]:
 
 def devices_against_plan() -> list[dict[str, Any]]:
     """Devices in use by type against plan (000 Figure 11)."""
-    in_use = dict(Condition.objects.filter(status=ConditionStatus.ACTIVE).values_list("device_type")
-                  .annotate(n=Count("pk")))
+    in_use = dict(
+        Condition.objects.filter(status=ConditionStatus.ACTIVE)
+        .values_list("device_type")
+        .annotate(n=Count("pk"))
+    )
     stock = {s.device_type: s for s in DeviceStock.objects.all()}
     rows = []
     for key, label in DeviceType.choices:
         plan = stock[key].planned_in_use if key in stock else 0
-        rows.append({"device_type": key, "label": label, "in_use": in_use.get(key, 0), "planned": plan,
-                     "available": stock[key].available if key in stock else 0})
+        rows.append(
+            {
+                "device_type": key,
+                "label": label,
+                "in_use": in_use.get(key, 0),
+                "planned": plan,
+                "available": stock[key].available if key in stock else 0,
+            }
+        )
     return rows
 
 
 def breaches_by_type_by_month(period: Period) -> dict[str, Any]:
     """Breach notifications by type by month (000 Figure 6)."""
-    rows = (Breach.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
-            .annotate(month=TruncMonth("received_at", tzinfo=LONDON)).values_list("month", "breach_type")
-            .annotate(n=Count("pk")))
+    rows = (
+        Breach.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+        .annotate(month=TruncMonth("received_at", tzinfo=LONDON))
+        .values_list("month", "breach_type")
+        .annotate(n=Count("pk"))
+    )
     table: dict[str, dict[str, int]] = defaultdict(dict)
     months: set[str] = set()
     for month, breach_type, n in rows:
@@ -320,9 +400,15 @@ def breaches_by_type_by_month(period: Period) -> dict[str, Any]:
     types = sorted(table, key=lambda t: -sum(table[t].values()))
     return {
         "months": ordered_months,
-        "rows": [{"breach_type": t, "label": rules.BREACH_TYPE_LABELS.get(t, t),
-                  "counts": [table[t].get(m, 0) for m in ordered_months], "total": sum(table[t].values())}
-                 for t in types],
+        "rows": [
+            {
+                "breach_type": t,
+                "label": rules.BREACH_TYPE_LABELS.get(t, t),
+                "counts": [table[t].get(m, 0) for m in ordered_months],
+                "total": sum(table[t].values()),
+            }
+            for t in types
+        ],
         "month_totals": [sum(table[t].get(m, 0) for t in types) for m in ordered_months],
         "total": sum(sum(v.values()) for v in table.values()),
     }
@@ -330,15 +416,21 @@ def breaches_by_type_by_month(period: Period) -> dict[str, Any]:
 
 def notifications_and_work(period: Period) -> dict[str, Any]:
     """Notifications received against work items created (the accumulated-battery effect, 000 §5.16)."""
-    breaches = Breach.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+    breaches = Breach.objects.filter(
+        received_at__gte=period.start_at, received_at__lt=period.end_at
+    )
     received = breaches.count()
     battery = breaches.filter(breach_type=rules.BATTERY).count()
     actionable = breaches.filter(disposition=BreachDisposition.ACTIONABLE).count()
-    violations = AccumulatedViolation.objects.filter(raised_at__gte=period.start_at,
-                                                     raised_at__lt=period.end_at).count()
+    violations = AccumulatedViolation.objects.filter(
+        raised_at__gte=period.start_at, raised_at__lt=period.end_at
+    ).count()
     work_items = actionable + violations
     return {
-        "received": received, "battery": battery, "actionable": actionable, "accumulated_violations": violations,
+        "received": received,
+        "battery": battery,
+        "actionable": actionable,
+        "accumulated_violations": violations,
         "work_items": work_items,
         "reduction": None if not received else round(100 * (1 - work_items / received), 1),
     }
@@ -346,33 +438,51 @@ def notifications_and_work(period: Period) -> dict[str, Any]:
 
 def reviews_figures(period: Period) -> dict[str, Any]:
     """Reviews completed and outstanding, and challenges (000 Figure 14)."""
-    completed = Review.objects.filter(status=ReviewStatus.COMPLETED, decided_at__gte=period.start_at,
-                                      decided_at__lt=period.end_at)
-    outstanding = Review.objects.filter(status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF],
-                                        due_on__lt=period.end)
+    completed = Review.objects.filter(
+        status=ReviewStatus.COMPLETED, decided_at__gte=period.start_at, decided_at__lt=period.end_at
+    )
+    outstanding = Review.objects.filter(
+        status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF], due_on__lt=period.end
+    )
     ceased_varied = completed.exclude(outcome="continue").count()
     challenges = {}
     for kind, label in ChallengeKind.choices:
-        qs = Challenge.objects.filter(kind=kind, received_on__gte=period.start, received_on__lt=period.end)
-        challenges[kind] = {"label": label, "answered": qs.exclude(outcome="").count(),
-                            "outstanding": qs.filter(outcome="").count()}
-    return {"completed": completed.count(), "outstanding": outstanding.count(), "ceased_or_varied": ceased_varied,
-            "challenges": challenges}
+        qs = Challenge.objects.filter(
+            kind=kind, received_on__gte=period.start, received_on__lt=period.end
+        )
+        challenges[kind] = {
+            "label": label,
+            "answered": qs.exclude(outcome="").count(),
+            "outstanding": qs.filter(outcome="").count(),
+        }
+    return {
+        "completed": completed.count(),
+        "outstanding": outstanding.count(),
+        "ceased_or_varied": ceased_varied,
+        "challenges": challenges,
+    }
 
 
 def representations_by_outcome(period: Period) -> dict[str, Any]:
     """Outcomes of representations (000 §5.18: 73 - EM ceased 2, curfew removed 28, amended 3)."""
-    qs = Challenge.objects.filter(kind=ChallengeKind.REPRESENTATION, received_on__gte=period.start,
-                                  received_on__lt=period.end).exclude(outcome="")
+    qs = Challenge.objects.filter(
+        kind=ChallengeKind.REPRESENTATION, received_on__gte=period.start, received_on__lt=period.end
+    ).exclude(outcome="")
     counts = dict(qs.values_list("outcome").annotate(n=Count("pk")))
-    return {"total": sum(counts.values()), "by_outcome": counts,
-            "complaints": Challenge.objects.filter(is_complaint=True, received_on__gte=period.start,
-                                                   received_on__lt=period.end).count()}
+    return {
+        "total": sum(counts.values()),
+        "by_outcome": counts,
+        "complaints": Challenge.objects.filter(
+            is_complaint=True, received_on__gte=period.start, received_on__lt=period.end
+        ).count(),
+    }
 
 
 def trail_figures(period: Period) -> dict[str, Any]:
     """Trail-data requests by requester and outcome (000 §5.37, Figure 9)."""
-    qs = TrailDataRequest.objects.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_at)
+    qs = TrailDataRequest.objects.filter(
+        requested_at__gte=period.start_at, requested_at__lt=period.end_at
+    )
     return {
         "total": qs.count(),
         "by_requester": dict(qs.values_list("requester_kind").annotate(n=Count("pk"))),
@@ -384,7 +494,9 @@ def trail_figures(period: Period) -> dict[str, Any]:
 
 def service_levels(period: Period) -> list[dict[str, Any]]:
     """The six Figure 12 service levels against their targets, from the supplier's figures."""
-    figures = ServiceFigure.objects.filter(month__gte=period.start.replace(day=1), month__lt=period.end)
+    figures = ServiceFigure.objects.filter(
+        month__gte=period.start.replace(day=1), month__lt=period.end
+    )
     totals: dict[str, list[int]] = {key: [0, 0] for key in rules.SERVICE_LEVELS}
     for figure in figures:
         totals[figure.measure][0] += figure.met
@@ -393,29 +505,55 @@ def service_levels(period: Period) -> list[dict[str, Any]]:
     for key, (label, target) in rules.SERVICE_LEVELS.items():
         met, total = totals[key]
         achieved = None if not total else Decimal(met) / Decimal(total)
-        rows.append({"measure": key, "label": label, "target": target, "met": met, "total": total,
-                     "achieved": achieved, "meets": None if achieved is None else achieved >= target})
+        rows.append(
+            {
+                "measure": key,
+                "label": label,
+                "target": target,
+                "met": met,
+                "total": total,
+                "achieved": achieved,
+                "meets": None if achieved is None else achieved >= target,
+            }
+        )
     return rows
 
 
 def supplier_measures(period: Period) -> dict[str, Any]:
     """What Waymark measures itself (000 §5.68): order to fitting, slot confirmations, success rate."""
-    orders = FittingOrder.objects.filter(kind="install", created_at__gte=period.start_at, created_at__lt=period.end_at)
+    orders = FittingOrder.objects.filter(
+        kind="install", created_at__gte=period.start_at, created_at__lt=period.end_at
+    )
     answered = orders.filter(slot_answered_at__isnull=False)
-    confirmed = answered.filter(Q(status__in=[OrderStatus.SLOT_CONFIRMED, OrderStatus.FITTED, OrderStatus.FAILED])
-                                & Q(confirmed_slot_start__isnull=False))
+    confirmed = answered.filter(
+        Q(status__in=[OrderStatus.SLOT_CONFIRMED, OrderStatus.FITTED, OrderStatus.FAILED])
+        & Q(confirmed_slot_start__isnull=False)
+    )
     with_outcome = orders.filter(status__in=[OrderStatus.FITTED, OrderStatus.FAILED])
     fitted = orders.filter(status=OrderStatus.FITTED)
-    hours = sorted((o.outcome_at - o.created_at).total_seconds() / 3600
-                   for o in fitted.only("outcome_at", "created_at") if o.outcome_at)
+    hours = sorted(
+        (o.outcome_at - o.created_at).total_seconds() / 3600
+        for o in fitted.only("outcome_at", "created_at")
+        if o.outcome_at
+    )
     median = None if not hours else hours[len(hours) // 2]
-    faults = dict(DeviceFault.objects.filter(reported_at__gte=period.start_at, reported_at__lt=period.end_at)
-                  .values_list("cause").annotate(n=Count("pk")))
+    faults = dict(
+        DeviceFault.objects.filter(reported_at__gte=period.start_at, reported_at__lt=period.end_at)
+        .values_list("cause")
+        .annotate(n=Count("pk"))
+    )
     return {
-        "orders": orders.count(), "slot_answers": answered.count(), "slots_confirmed": confirmed.count(),
-        "slot_confirmation_rate": None if not answered.count() else round(100 * confirmed.count() / answered.count(), 1),
-        "outcomes": with_outcome.count(), "fitted": fitted.count(),
-        "fitting_success_rate": None if not with_outcome.count() else round(100 * fitted.count() / with_outcome.count(), 1),
+        "orders": orders.count(),
+        "slot_answers": answered.count(),
+        "slots_confirmed": confirmed.count(),
+        "slot_confirmation_rate": None
+        if not answered.count()
+        else round(100 * confirmed.count() / answered.count(), 1),
+        "outcomes": with_outcome.count(),
+        "fitted": fitted.count(),
+        "fitting_success_rate": None
+        if not with_outcome.count()
+        else round(100 * fitted.count() / with_outcome.count(), 1),
         "median_hours_order_to_fitting": None if median is None else round(median, 1),
         "silent_orders": orders.filter(silence_flagged_at__isnull=False).count(),
         "faults_by_cause": faults,
@@ -428,34 +566,53 @@ def bail_em_share(period: Period) -> dict[str, Any]:
     grants = BailGrant.objects.filter(granted_at__gte=period.start_at, granted_at__lt=period.end_at)
     with_em = grants.filter(Exists(Condition.objects.filter(bail_grant=OuterRef("pk"))))
     result = {}
-    for key, label in (("immigration_judge", "Immigration judge"), ("secretary_of_state", "Secretary of State")):
+    for key, label in (
+        ("immigration_judge", "Immigration judge"),
+        ("secretary_of_state", "Secretary of State"),
+    ):
         total = grants.filter(granted_by=key).count()
         em = with_em.filter(granted_by=key).count()
-        result[key] = {"label": label, "granted": total, "with_em": em,
-                       "share": None if not total else round(100 * em / total, 1)}
+        result[key] = {
+            "label": label,
+            "granted": total,
+            "with_em": em,
+            "share": None if not total else round(100 * em / total, 1),
+        }
     return result
 
 
 def exemption_figures(period: Period) -> dict[str, Any]:
     """How many were exempted, and why (000 §5.22)."""
     qs = Exemption.objects.filter(decided_on__gte=period.start, decided_on__lt=period.end)
-    return {"total": qs.count(), "by_ground": dict(qs.values_list("ground").annotate(n=Count("pk"))),
-            "current": current_exemptions().count()}
+    return {
+        "total": qs.count(),
+        "by_ground": dict(qs.values_list("ground").annotate(n=Count("pk"))),
+        "current": current_exemptions().count(),
+    }
 
 
 def awaiting_device_counts(user=None) -> dict[str, int]:
-    conditions = Condition.objects.filter(status=ConditionStatus.AWAITING_FITTING).prefetch_related("orders")
+    conditions = Condition.objects.filter(status=ConditionStatus.AWAITING_FITTING).prefetch_related(
+        "orders"
+    )
     held = conditions.filter(held_in_detention=True, released_at__isnull=True).count()
     released = conditions.filter(Q(released_at__isnull=False) | Q(held_in_detention=False))
     counts = Counter(figure_5_group(c) for c in released)
-    return {"held": held, **{key: counts.get(key, 0) for key, _ in FIGURE_5_GROUPS},
-            "released_total": sum(counts.values())}
+    return {
+        "held": held,
+        **{key: counts.get(key, 0) for key, _ in FIGURE_5_GROUPS},
+        "released_total": sum(counts.values()),
+    }
 
 
 def mi_figures(period: Period) -> dict[str, Any]:
     """Every figure of brief §7 for the period, live from the records."""
     return {
-        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label},
+        "period": {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "label": period.label,
+        },
         "population": population(period),
         "devices": devices_against_plan(),
         "awaiting_device": awaiting_device_counts(),
@@ -478,48 +635,91 @@ def mi_figures(period: Period) -> dict[str, Any]:
 WORK_MINUTES = rules.PLAN_WORK_MINUTES
 
 
-def operational_plan(*, weeks: int = 12, releases_per_week: int | None = None,
-                     today: date | None = None) -> dict[str, Any]:
+def operational_plan(
+    *, weeks: int = 12, releases_per_week: int | None = None, today: date | None = None
+) -> dict[str, Any]:
     """Forecast the Hub's weekly workload against staff in post (000 Figure 10) and device stock,
     and the backlog it leads to (000 rec 5). Rates come from the last 8 weeks of records unless given."""
     today = today or clock.today()
-    since = datetime.combine(today - timedelta(weeks=rules.PLAN_LOOKBACK_WEEKS), time(0), tzinfo=LONDON)
+    since = datetime.combine(
+        today - timedelta(weeks=rules.PLAN_LOOKBACK_WEEKS), time(0), tzinfo=LONDON
+    )
     per_week = Decimal(rules.PLAN_LOOKBACK_WEEKS)
-    releases = Decimal(releases_per_week) if releases_per_week is not None else \
-        Decimal(Condition.objects.filter(decided_at__gte=since).count()) / per_week
-    breach_items = (Decimal(Breach.objects.filter(received_at__gte=since, disposition=BreachDisposition.ACTIONABLE)
-                            .count() + AccumulatedViolation.objects.filter(raised_at__gte=since).count()) / per_week)
-    representations = Decimal(Challenge.objects.filter(received_on__gte=since.date()).count()) / per_week
+    releases = (
+        Decimal(releases_per_week)
+        if releases_per_week is not None
+        else Decimal(Condition.objects.filter(decided_at__gte=since).count()) / per_week
+    )
+    breach_items = (
+        Decimal(
+            Breach.objects.filter(
+                received_at__gte=since, disposition=BreachDisposition.ACTIONABLE
+            ).count()
+            + AccumulatedViolation.objects.filter(raised_at__gte=since).count()
+        )
+        / per_week
+    )
+    representations = (
+        Decimal(Challenge.objects.filter(received_on__gte=since.date()).count()) / per_week
+    )
     active = Condition.objects.filter(status=ConditionStatus.ACTIVE).count()
-    reviews = Decimal(active) / Decimal(rules.WEEKS_PER_REVIEW_INTERVAL)  # each person on EM, once a quarter
-    demand_hours = (releases * WORK_MINUTES["release"] + breach_items * WORK_MINUTES["breach"]
-                    + reviews * WORK_MINUTES["review"] + representations * WORK_MINUTES["representation"]) / 60
+    reviews = Decimal(active) / Decimal(
+        rules.WEEKS_PER_REVIEW_INTERVAL
+    )  # each person on EM, once a quarter
+    demand_hours = (
+        releases * WORK_MINUTES["release"]
+        + breach_items * WORK_MINUTES["breach"]
+        + reviews * WORK_MINUTES["review"]
+        + representations * WORK_MINUTES["representation"]
+    ) / 60
     staff = list(StaffInPost.objects.order_by("grade"))
-    caseworking_fte = sum((s.in_post_fte for s in staff if s.grade in ("AO", "EO", "HEO")), Decimal(0))
+    caseworking_fte = sum(
+        (s.in_post_fte for s in staff if s.grade in ("AO", "EO", "HEO")), Decimal(0)
+    )
     capacity_hours = caseworking_fte * rules.PLAN_FTE_HOURS_PER_WEEK * rules.PLAN_PRODUCTIVE_SHARE
     backlog_now = Decimal(_open_em_tasks())
     weekly = []
     backlog = backlog_now
-    avg_minutes = Decimal(WORK_MINUTES["breach"]) if not demand_hours else demand_hours * 60 / max(
-        releases + breach_items + reviews + representations, Decimal(1))
+    avg_minutes = (
+        Decimal(WORK_MINUTES["breach"])
+        if not demand_hours
+        else demand_hours
+        * 60
+        / max(releases + breach_items + reviews + representations, Decimal(1))
+    )
     for week in range(1, weeks + 1):
         shortfall_hours = demand_hours - capacity_hours
         backlog = max(Decimal(0), backlog + shortfall_hours * 60 / avg_minutes)
-        weekly.append({"week": week, "starting": today + timedelta(weeks=week - 1),
-                       "backlog": int(backlog)})
+        weekly.append(
+            {"week": week, "starting": today + timedelta(weeks=week - 1), "backlog": int(backlog)}
+        )
     stock = {s.device_type: s.available for s in DeviceStock.objects.all()}
     return {
-        "assumptions": {"minutes": WORK_MINUTES, "fte_hours": rules.PLAN_FTE_HOURS_PER_WEEK, "productive": rules.PLAN_PRODUCTIVE_SHARE},
-        "weekly_demand": {"releases": round(releases, 1), "breach_items": round(breach_items, 1),
-                          "reviews": round(reviews, 1), "representations": round(representations, 1)},
-        "demand_hours": round(demand_hours, 1), "capacity_hours": round(capacity_hours, 1),
-        "staff": staff, "backlog_now": int(backlog_now), "weeks": weekly,
-        "device_weeks_of_stock": {k: (None if not releases else round(Decimal(v) / releases, 1))
-                                  for k, v in stock.items()},
+        "assumptions": {
+            "minutes": WORK_MINUTES,
+            "fte_hours": rules.PLAN_FTE_HOURS_PER_WEEK,
+            "productive": rules.PLAN_PRODUCTIVE_SHARE,
+        },
+        "weekly_demand": {
+            "releases": round(releases, 1),
+            "breach_items": round(breach_items, 1),
+            "reviews": round(reviews, 1),
+            "representations": round(representations, 1),
+        },
+        "demand_hours": round(demand_hours, 1),
+        "capacity_hours": round(capacity_hours, 1),
+        "staff": staff,
+        "backlog_now": int(backlog_now),
+        "weeks": weekly,
+        "device_weeks_of_stock": {
+            k: (None if not releases else round(Decimal(v) / releases, 1)) for k, v in stock.items()
+        },
     }
 
 
 def _open_em_tasks() -> int:
     from waymark.work.models import Task
 
-    return Task.objects.filter(task_type__startswith="monitoring.", status__in=["open", "in_progress", "waiting"]).count()
+    return Task.objects.filter(
+        task_type__startswith="monitoring.", status__in=["open", "in_progress", "waiting"]
+    ).count()

@@ -74,20 +74,43 @@ def _require(actor, permission: str, doing: str) -> None:
         raise PermissionDenied(f"Your role does not allow you to {doing}")
 
 
-def _record(*, actor, verb: str, target, person: Person | None, summary: str, new: dict | None = None,
-            old: dict | None = None, action: str = AuditAction.COLLECTION, occurred_at=None) -> None:
+def _record(
+    *,
+    actor,
+    verb: str,
+    target,
+    person: Person | None,
+    summary: str,
+    new: dict | None = None,
+    old: dict | None = None,
+    action: str = AuditAction.COLLECTION,
+    occurred_at=None,
+) -> None:
     """Audit the change and put it on the person's timeline (one call, so neither is forgotten)."""
     payload: dict[str, Any] = {}
     if new is not None:
         payload["new"] = {k: _json(v) for k, v in new.items()}
     if old is not None:
         payload["old"] = {k: _json(v) for k, v in old.items()}
-    audit_record(actor=actor, action=action, verb=verb, target=target,
-                 person_id=person.pk if person else None, payload=payload)
+    audit_record(
+        actor=actor,
+        action=action,
+        verb=verb,
+        target=target,
+        person_id=person.pk if person else None,
+        payload=payload,
+    )
     if person is not None:
-        timeline_event_record(person=person, module=MODULE, event_type=verb, summary=summary,
-                              occurred_at=occurred_at, actor=actor, related=target,
-                              detail={k: _json(v) for k, v in (new or {}).items()})
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type=verb,
+            summary=summary,
+            occurred_at=occurred_at,
+            actor=actor,
+            related=target,
+            detail={k: _json(v) for k, v in (new or {}).items()},
+        )
 
 
 def _json(value: Any) -> Any:
@@ -114,7 +137,9 @@ def _required_text(errors: dict, field: str, value: str, message: str) -> str:
 # §1 Duty, exemptions, bail grants and conditions
 
 
-def bail_grant_record(*, actor, person: Person, granted_by: str, granted_at: datetime, conditions: str = "") -> BailGrant:
+def bail_grant_record(
+    *, actor, person: Person, granted_by: str, granted_at: datetime, conditions: str = ""
+) -> BailGrant:
     """Record a grant of immigration bail on the platform's record of it (people.BailGrant)."""
     _require(actor, "monitoring.manage_em", "record a bail grant")
     errors = {}
@@ -127,11 +152,21 @@ def bail_grant_record(*, actor, person: Person, granted_by: str, granted_at: dat
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        grant = BailGrant.objects.create(person=person, granted_by=granted_by, granted_at=granted_at,
-                                         conditions=conditions.strip())
-        _record(actor=actor, verb="bail.granted", target=grant, person=person,
-                summary=f"Bail granted by the {grant.get_granted_by_display()}",
-                new={"granted_by": granted_by, "granted_at": granted_at}, occurred_at=granted_at)
+        grant = BailGrant.objects.create(
+            person=person,
+            granted_by=granted_by,
+            granted_at=granted_at,
+            conditions=conditions.strip(),
+        )
+        _record(
+            actor=actor,
+            verb="bail.granted",
+            target=grant,
+            person=person,
+            summary=f"Bail granted by the {grant.get_granted_by_display()}",
+            new={"granted_by": granted_by, "granted_at": granted_at},
+            occurred_at=granted_at,
+        )
     return grant
 
 
@@ -146,14 +181,27 @@ def release_record(*, actor, condition: Condition, released_at: datetime) -> Con
     with transaction.atomic():
         condition.released_at = released_at
         condition.save(update_fields=["released_at"])
-        _record(actor=actor, verb="em.released", target=condition, person=condition.person,
-                summary="Released from detention on bail", new={"released_at": released_at},
-                action=AuditAction.ALTERATION, occurred_at=released_at)
+        _record(
+            actor=actor,
+            verb="em.released",
+            target=condition,
+            person=condition.person,
+            summary="Released from detention on bail",
+            new={"released_at": released_at},
+            action=AuditAction.ALTERATION,
+            occurred_at=released_at,
+        )
     return condition
 
 
 def exemption_decide(
-    *, actor, person: Person, ground: str, reasons: str, evidence: str, decided_on: date,
+    *,
+    actor,
+    person: Person,
+    ground: str,
+    reasons: str,
+    evidence: str,
+    decided_on: date,
     review_on: date | None = None,
 ) -> Exemption:
     """Record that EM is impractical or contrary to Convention rights (000 §1.3-1.4, §5.22)."""
@@ -162,7 +210,9 @@ def exemption_decide(
     if ground not in ExemptionGround.values:
         errors["ground"] = "Select the ground for the exemption"
     reasons = _required_text(errors, "reasons", reasons, "Enter the reasons for the exemption")
-    evidence = _required_text(errors, "evidence", evidence, "Enter the evidence the decision rests on")
+    evidence = _required_text(
+        errors, "evidence", evidence, "Enter the evidence the decision rests on"
+    )
     if decided_on is None:
         errors["decided_on"] = "Enter the date of the decision"
     elif decided_on > clock.today():
@@ -173,12 +223,23 @@ def exemption_decide(
         raise ValidationError(errors)
     with transaction.atomic():
         exemption = Exemption.objects.create(
-            person=person, ground=ground, reasons=reasons, evidence=evidence, decided_by=actor,
-            decided_on=decided_on, review_on=review_on, recorded_at=clock.now(),
+            person=person,
+            ground=ground,
+            reasons=reasons,
+            evidence=evidence,
+            decided_by=actor,
+            decided_on=decided_on,
+            review_on=review_on,
+            recorded_at=clock.now(),
         )
-        _record(actor=actor, verb="em.exemption_decided", target=exemption, person=person,
-                summary=f"Exempted from electronic monitoring: {exemption.get_ground_display()}",
-                new={"ground": ground, "reasons": reasons, "decided_on": decided_on})
+        _record(
+            actor=actor,
+            verb="em.exemption_decided",
+            target=exemption,
+            person=person,
+            summary=f"Exempted from electronic monitoring: {exemption.get_ground_display()}",
+            new={"ground": ground, "reasons": reasons, "decided_on": decided_on},
+        )
     return exemption
 
 
@@ -192,42 +253,71 @@ def exemption_withdraw(*, actor, exemption: Exemption, reason: str) -> Exemption
         exemption.withdrawn_at = clock.now()
         exemption.withdrawn_reason = reason.strip()
         exemption.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-        _record(actor=actor, verb="em.exemption_withdrawn", target=exemption, person=exemption.person,
-                summary="EM exemption withdrawn", new={"reason": exemption.withdrawn_reason},
-                action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.exemption_withdrawn",
+            target=exemption,
+            person=exemption.person,
+            summary="EM exemption withdrawn",
+            new={"reason": exemption.withdrawn_reason},
+            action=AuditAction.ALTERATION,
+        )
     return exemption
 
 
 def recommendation_for(person: Person) -> rules.Recommendation:
     """The recommender's advice for this person, from their record (000 §5.30)."""
-    longest = person.convictions.filter(sentence_length_days__isnull=False).order_by("-sentence_length_days").first()
+    longest = (
+        person.convictions.filter(sentence_length_days__isnull=False)
+        .order_by("-sentence_length_days")
+        .first()
+    )
     sentence_months = None if longest is None else longest.sentence_length_days // 30
-    breaches = Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE).count()
-    compliance = person.em_ladder_actions.exists() or person.flags.filter(
-        ended_at__isnull=True, flag_type="warning_marker").exists()
+    breaches = Breach.objects.filter(
+        person=person, disposition=BreachDisposition.ACTIONABLE
+    ).count()
+    compliance = (
+        person.em_ladder_actions.exists()
+        or person.flags.filter(ended_at__isnull=True, flag_type="warning_marker").exists()
+    )
     stock = {s.device_type: s.available for s in DeviceStock.objects.all()}
     return rules.device_recommend(
-        harm_level=person.harm_level, sentence_months=sentence_months, breach_count=breaches,
+        harm_level=person.harm_level,
+        sentence_months=sentence_months,
+        breach_count=breaches,
         compliance_concerns=compliance,
         vulnerable=person.vulnerability_assessment == VulnerabilityAssessment.VULNERABLE,
-        fitted_available=stock.get(DeviceType.GPS_FITTED, 1), non_fitted_available=stock.get(DeviceType.NON_FITTED, 1),
+        fitted_available=stock.get(DeviceType.GPS_FITTED, 1),
+        non_fitted_available=stock.get(DeviceType.NON_FITTED, 1),
     )
 
 
 def fitting_limit(grant: BailGrant) -> tuple[datetime, str, int]:
     """When the device must be fitted, by whom bail was granted: (due, rule name, hours)."""
     if grant.granted_by == GrantedBy.IMMIGRATION_JUDGE:
-        return grant.granted_at + timedelta(hours=rules.JUDGE_FITTING_HOURS), rules.DEADLINE_JUDGE_FITTING, \
-            rules.JUDGE_FITTING_HOURS
+        return (
+            grant.granted_at + timedelta(hours=rules.JUDGE_FITTING_HOURS),
+            rules.DEADLINE_JUDGE_FITTING,
+            rules.JUDGE_FITTING_HOURS,
+        )
     hours = rules.sos_fitting_target_hours()
     return grant.granted_at + timedelta(hours=hours), rules.DEADLINE_SOS_FITTING, hours
 
 
 def condition_impose(
-    *, actor, person: Person, bail_grant: BailGrant, device_type: str, start_date: date,
-    held_in_detention: bool = True, release_expected_at: datetime | None = None,
-    curfew_days: list[int] | None = None, curfew_start: time | None = None, curfew_end: time | None = None,
-    conditions_text: str = "", departure_reasons: str = "",
+    *,
+    actor,
+    person: Person,
+    bail_grant: BailGrant,
+    device_type: str,
+    start_date: date,
+    held_in_detention: bool = True,
+    release_expected_at: datetime | None = None,
+    curfew_days: list[int] | None = None,
+    curfew_start: time | None = None,
+    curfew_end: time | None = None,
+    conditions_text: str = "",
+    departure_reasons: str = "",
 ) -> Condition:
     """Impose an EM condition on a bail grant. The fitting deadline follows who granted bail
     (72 hours for a judge); the person has 3 days to make representations (000 §1.24)."""
@@ -246,8 +336,9 @@ def condition_impose(
         errors["curfew_days"] = "Curfew days must be days of the week"
     if curfew_start is not None and not days:
         errors["curfew_days"] = "Select the days the curfew applies"
-    if Condition.objects.filter(person=person, status__in=[ConditionStatus.AWAITING_FITTING,
-                                                           ConditionStatus.ACTIVE]).exists():
+    if Condition.objects.filter(
+        person=person, status__in=[ConditionStatus.AWAITING_FITTING, ConditionStatus.ACTIVE]
+    ).exists():
         errors["device_type"] = "This person already has an EM condition in force"
     advice = recommendation_for(person)
     if device_type and device_type != advice.device_type and not (departure_reasons or "").strip():
@@ -261,26 +352,56 @@ def condition_impose(
     due, rule_name, _hours = fitting_limit(bail_grant)
     with transaction.atomic():
         condition = Condition.objects.create(
-            person=person, bail_grant=bail_grant, device_type=device_type, curfew_days=days,
-            held_in_detention=held_in_detention, release_expected_at=release_expected_at,
-            curfew_start=curfew_start, curfew_end=curfew_end, start_date=start_date,
-            conditions_text=conditions_text.strip(), decided_at=now, decided_by=_user(actor),
+            person=person,
+            bail_grant=bail_grant,
+            device_type=device_type,
+            curfew_days=days,
+            held_in_detention=held_in_detention,
+            release_expected_at=release_expected_at,
+            curfew_start=curfew_start,
+            curfew_end=curfew_end,
+            start_date=start_date,
+            conditions_text=conditions_text.strip(),
+            decided_at=now,
+            decided_by=_user(actor),
             representations_due_at=now + timedelta(days=rules.REPRESENTATIONS_WINDOW_DAYS),
-            fitting_due_at=due, fitting_limit_rule=rule_name,
-            recommended_device_type=advice.device_type, recommended_review_months=advice.review_months,
-            recommendation_reasons=advice.reasons, recommender_version=advice.version,
+            fitting_due_at=due,
+            fitting_limit_rule=rule_name,
+            recommended_device_type=advice.device_type,
+            recommended_review_months=advice.review_months,
+            recommendation_reasons=advice.reasons,
+            recommender_version=advice.version,
             departure_reasons=(departure_reasons or "").strip(),
         )
-        task_type = rules.TASK_FITTING_JUDGE if bail_grant.granted_by == GrantedBy.IMMIGRATION_JUDGE \
+        task_type = (
+            rules.TASK_FITTING_JUDGE
+            if bail_grant.granted_by == GrantedBy.IMMIGRATION_JUDGE
             else rules.TASK_FITTING_SOS
-        work.task_create(actor=actor, task_type=task_type, title=f"Arrange fitting for {person.full_name}",
-                         person=person, subject=condition, start=bail_grant.granted_at,
-                         dedupe_key=f"em-fitting-{condition.pk}")
-        _record(actor=actor, verb="em.condition_imposed", target=condition, person=person,
-                summary=f"EM condition imposed: {condition.get_device_type_display()}",
-                new={"device_type": device_type, "fitting_due_at": due, "recommended": advice.device_type,
-                     "recommender_version": advice.version, "departure_reasons": condition.departure_reasons,
-                     "representations_due_at": condition.representations_due_at})
+        )
+        work.task_create(
+            actor=actor,
+            task_type=task_type,
+            title=f"Arrange fitting for {person.full_name}",
+            person=person,
+            subject=condition,
+            start=bail_grant.granted_at,
+            dedupe_key=f"em-fitting-{condition.pk}",
+        )
+        _record(
+            actor=actor,
+            verb="em.condition_imposed",
+            target=condition,
+            person=person,
+            summary=f"EM condition imposed: {condition.get_device_type_display()}",
+            new={
+                "device_type": device_type,
+                "fitting_due_at": due,
+                "recommended": advice.device_type,
+                "recommender_version": advice.version,
+                "departure_reasons": condition.departure_reasons,
+                "representations_due_at": condition.representations_due_at,
+            },
+        )
     return condition
 
 
@@ -294,8 +415,15 @@ def _order_reference() -> str:
 
 
 def fitting_order_create(
-    *, actor, condition: Condition, place: str, place_details: str, requested_slot_start: datetime,
-    language: str = "", interpreter_needed: bool = False, accept_slot_warning: bool = False,
+    *,
+    actor,
+    condition: Condition,
+    place: str,
+    place_details: str,
+    requested_slot_start: datetime,
+    language: str = "",
+    interpreter_needed: bool = False,
+    accept_slot_warning: bool = False,
     kind: str = OrderKind.INSTALL,
 ) -> FittingOrder:
     """Create an order for the supplier; a background job sends it (``order_send``).
@@ -306,7 +434,9 @@ def fitting_order_create(
     errors: dict[str, str] = {}
     if place not in FittingPlace.values:
         errors["place"] = "Select where the device is to be fitted"
-    place_details = _required_text(errors, "place_details", place_details, "Enter the address or establishment")
+    place_details = _required_text(
+        errors, "place_details", place_details, "Enter the address or establishment"
+    )
     if requested_slot_start is None:
         errors["requested_slot_start"] = "Enter the requested slot"
     if kind == OrderKind.INSTALL and condition.status != ConditionStatus.AWAITING_FITTING:
@@ -318,7 +448,9 @@ def fitting_order_create(
     if kind == OrderKind.INSTALL:
         _due, _rule, hours = fitting_limit(grant)
         warning = rules.slot_conflict(
-            granted_at=grant.granted_at, release_at=condition.release_expected_at, slot_start=requested_slot_start,
+            granted_at=grant.granted_at,
+            release_at=condition.release_expected_at,
+            slot_start=requested_slot_start,
             at_prison=place == FittingPlace.PRISON,
             limit_hours=hours if grant.granted_by == GrantedBy.IMMIGRATION_JUDGE else None,
         )
@@ -326,15 +458,32 @@ def fitting_order_create(
             raise ValidationError({"requested_slot_start": warning})
     with transaction.atomic():
         order = FittingOrder.objects.create(
-            reference=_order_reference(), condition=condition, person=condition.person, kind=kind,
-            place=place, place_details=place_details, language=language.strip(),
-            interpreter_needed=interpreter_needed, requested_slot_start=requested_slot_start,
-            slot_warning=warning, created_by=_user(actor), created_at=clock.now(),
+            reference=_order_reference(),
+            condition=condition,
+            person=condition.person,
+            kind=kind,
+            place=place,
+            place_details=place_details,
+            language=language.strip(),
+            interpreter_needed=interpreter_needed,
+            requested_slot_start=requested_slot_start,
+            slot_warning=warning,
+            created_by=_user(actor),
+            created_at=clock.now(),
         )
-        _record(actor=actor, verb="em.order_created", target=order, person=condition.person,
-                summary=f"{order.get_kind_display()} order {order.reference} for the supplier",
-                new={"reference": order.reference, "place": place, "slot": requested_slot_start,
-                     "slot_warning": warning})
+        _record(
+            actor=actor,
+            verb="em.order_created",
+            target=order,
+            person=condition.person,
+            summary=f"{order.get_kind_display()} order {order.reference} for the supplier",
+            new={
+                "reference": order.reference,
+                "place": place,
+                "slot": requested_slot_start,
+                "slot_warning": warning,
+            },
+        )
         transaction.on_commit(lambda: _order_send_enqueue(order.pk))
     return order
 
@@ -348,14 +497,23 @@ def _order_send_enqueue(order_id: int) -> None:
 def order_payload(order: FittingOrder) -> dict[str, Any]:
     person = order.person
     return {
-        "order_reference": order.reference, "kind": order.kind, "person_reference": person.reference,
-        "name": person.full_name, "place": order.place, "place_details": order.place_details,
-        "language": order.language, "interpreter_needed": order.interpreter_needed,
+        "order_reference": order.reference,
+        "kind": order.kind,
+        "person_reference": person.reference,
+        "name": person.full_name,
+        "place": order.place,
+        "place_details": order.place_details,
+        "language": order.language,
+        "interpreter_needed": order.interpreter_needed,
         "requested_slot_start": order.requested_slot_start.isoformat(),
         "device_type": order.condition.device_type,
-        "curfew": None if not order.condition.has_curfew else {
-            "days": order.condition.curfew_days, "start": order.condition.curfew_start.isoformat(),
-            "end": order.condition.curfew_end.isoformat()},
+        "curfew": None
+        if not order.condition.has_curfew
+        else {
+            "days": order.condition.curfew_days,
+            "start": order.condition.curfew_start.isoformat(),
+            "end": order.condition.curfew_end.isoformat(),
+        },
     }
 
 
@@ -380,15 +538,30 @@ def order_send(*, order_id: int, transport) -> FittingOrder:
             final = order.send_attempts >= rules.OUTBOUND_MAX_ATTEMPTS
             if final:
                 order.status = OrderStatus.SEND_FAILED
-                work.task_create(actor=None, task_type=rules.TASK_SEND_FAILED,
-                                 title=f"Order {order.reference} could not be sent", person=order.person,
-                                 subject=order, dedupe_key=f"em-send-failed-{order.pk}",
-                                 description=order.last_send_error)
+                work.task_create(
+                    actor=None,
+                    task_type=rules.TASK_SEND_FAILED,
+                    title=f"Order {order.reference} could not be sent",
+                    person=order.person,
+                    subject=order,
+                    dedupe_key=f"em-send-failed-{order.pk}",
+                    description=order.last_send_error,
+                )
             order.save(update_fields=["send_attempts", "last_send_error", "status"])
-            audit_record(actor=None, action=AuditAction.DISCLOSURE, verb="em.order_send_failed", target=order,
-                         person_id=order.person_id, payload={"attempt": order.send_attempts, "final": final,
-                                                             "error": order.last_send_error},
-                         recipient="monitoring supplier", purpose="fitting order")
+            audit_record(
+                actor=None,
+                action=AuditAction.DISCLOSURE,
+                verb="em.order_send_failed",
+                target=order,
+                person_id=order.person_id,
+                payload={
+                    "attempt": order.send_attempts,
+                    "final": final,
+                    "error": order.last_send_error,
+                },
+                recipient="monitoring supplier",
+                purpose="fitting order",
+            )
             if final:
                 return order
         else:
@@ -396,17 +569,32 @@ def order_send(*, order_id: int, transport) -> FittingOrder:
             order.sent_at = clock.now()
             order.last_send_error = ""
             order.save(update_fields=["status", "sent_at", "send_attempts", "last_send_error"])
-            audit_record(actor=None, action=AuditAction.DISCLOSURE, verb="em.order_sent", target=order,
-                         person_id=order.person_id, payload={"reference": order.reference},
-                         recipient="monitoring supplier", purpose=f"{order.get_kind_display()} order")
+            audit_record(
+                actor=None,
+                action=AuditAction.DISCLOSURE,
+                verb="em.order_sent",
+                target=order,
+                person_id=order.person_id,
+                payload={"reference": order.reference},
+                recipient="monitoring supplier",
+                purpose=f"{order.get_kind_display()} order",
+            )
             return order
     raise OrderNotSent(error)
 
 
-def slot_answer(*, actor, order: FittingOrder, confirmed: bool, slot_start: datetime | None = None,
-                reason: str = "") -> FittingOrder:
+def slot_answer(
+    *,
+    actor,
+    order: FittingOrder,
+    confirmed: bool,
+    slot_start: datetime | None = None,
+    reason: str = "",
+) -> FittingOrder:
     if order.status not in (OrderStatus.SENT, OrderStatus.QUEUED, OrderStatus.SLOT_DECLINED):
-        raise ValidationError({"order_reference": f"Order {order.reference} is not waiting for a slot answer"})
+        raise ValidationError(
+            {"order_reference": f"Order {order.reference} is not waiting for a slot answer"}
+        )
     if not confirmed and not (reason or "").strip():
         raise ValidationError({"reason": "Give the reason the slot is declined"})
     with transaction.atomic():
@@ -417,26 +605,51 @@ def slot_answer(*, actor, order: FittingOrder, confirmed: bool, slot_start: date
         else:
             order.status = OrderStatus.SLOT_DECLINED
             order.decline_reason = reason.strip()[:300]
-        order.save(update_fields=["slot_answered_at", "status", "confirmed_slot_start", "decline_reason"])
-        _record(actor=actor, verb="em.slot_answered", target=order, person=order.person,
-                summary=(f"Supplier confirmed the slot for {order.reference}" if confirmed
-                         else f"Supplier declined the slot for {order.reference}: {order.decline_reason}"),
-                new={"confirmed": confirmed, "slot": order.confirmed_slot_start}, action=AuditAction.ALTERATION)
+        order.save(
+            update_fields=["slot_answered_at", "status", "confirmed_slot_start", "decline_reason"]
+        )
+        _record(
+            actor=actor,
+            verb="em.slot_answered",
+            target=order,
+            person=order.person,
+            summary=(
+                f"Supplier confirmed the slot for {order.reference}"
+                if confirmed
+                else f"Supplier declined the slot for {order.reference}: {order.decline_reason}"
+            ),
+            new={"confirmed": confirmed, "slot": order.confirmed_slot_start},
+            action=AuditAction.ALTERATION,
+        )
     return order
 
 
 def fitting_outcome_record(
-    *, actor, order: FittingOrder, fitted: bool, at: datetime, device_serial: str = "",
-    issued_phone_number: str = "", failure_reason: str = "", failure_detail: str = "",
+    *,
+    actor,
+    order: FittingOrder,
+    fitted: bool,
+    at: datetime,
+    device_serial: str = "",
+    issued_phone_number: str = "",
+    failure_reason: str = "",
+    failure_detail: str = "",
 ) -> FittingOrder:
     """Fitted (serial, issued phone, time) or failed with a reason (brief monitoring §2)."""
     errors: dict[str, str] = {}
-    if order.status in (OrderStatus.FITTED, OrderStatus.FAILED, OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+    if order.status in (
+        OrderStatus.FITTED,
+        OrderStatus.FAILED,
+        OrderStatus.COMPLETED,
+        OrderStatus.CANCELLED,
+    ):
         errors["order_reference"] = f"Order {order.reference} already has an outcome"
     if at is None:
         errors["at"] = "Enter when the visit took place"
     if fitted:
-        device_serial = _required_text(errors, "device_serial", device_serial, "Enter the device serial number")
+        device_serial = _required_text(
+            errors, "device_serial", device_serial, "Enter the device serial number"
+        )
     elif failure_reason not in FailureReason.values:
         errors["failure_reason"] = "Select why the fitting failed"
     if errors:
@@ -445,62 +658,102 @@ def fitting_outcome_record(
     with transaction.atomic():
         order.outcome_at = at
         if fitted:
-            order.status = OrderStatus.FITTED if order.kind == OrderKind.INSTALL else OrderStatus.COMPLETED
+            order.status = (
+                OrderStatus.FITTED if order.kind == OrderKind.INSTALL else OrderStatus.COMPLETED
+            )
             if order.kind == OrderKind.INSTALL:
                 condition.status = ConditionStatus.ACTIVE
                 condition.device_serial = device_serial
                 condition.issued_phone_number = (issued_phone_number or "").strip()
                 condition.fitted_at = at
-                condition.save(update_fields=["status", "device_serial", "issued_phone_number", "fitted_at"])
-                for task in condition_tasks(condition, [rules.TASK_FITTING_JUDGE, rules.TASK_FITTING_SOS]):
-                    _task_close(actor=actor, task=task, outcome="fitted", note=f"Device {device_serial}")
+                condition.save(
+                    update_fields=["status", "device_serial", "issued_phone_number", "fitted_at"]
+                )
+                for task in condition_tasks(
+                    condition, [rules.TASK_FITTING_JUDGE, rules.TASK_FITTING_SOS]
+                ):
+                    _task_close(
+                        actor=actor, task=task, outcome="fitted", note=f"Device {device_serial}"
+                    )
         else:
             order.status = OrderStatus.FAILED
             order.failure_reason = failure_reason
             order.failure_detail = (failure_detail or "").strip()[:300]
         order.save(update_fields=["outcome_at", "status", "failure_reason", "failure_detail"])
-        _record(actor=actor, verb="em.fitting_outcome", target=order, person=order.person,
-                summary=(f"Device fitted ({device_serial})" if fitted
-                         else f"Fitting failed: {order.get_failure_reason_display()}"),
-                new={"fitted": fitted, "device_serial": device_serial, "issued_phone_number": issued_phone_number,
-                     "failure_reason": failure_reason}, occurred_at=at)
+        _record(
+            actor=actor,
+            verb="em.fitting_outcome",
+            target=order,
+            person=order.person,
+            summary=(
+                f"Device fitted ({device_serial})"
+                if fitted
+                else f"Fitting failed: {order.get_failure_reason_display()}"
+            ),
+            new={
+                "fitted": fitted,
+                "device_serial": device_serial,
+                "issued_phone_number": issued_phone_number,
+                "failure_reason": failure_reason,
+            },
+            occurred_at=at,
+        )
     return order
 
 
 def condition_tasks(condition: Condition, task_types: list[str]):
     from waymark.work.models import Task
 
-    return Task.objects.filter(subject_type=condition._meta.label_lower, subject_id=str(condition.pk),
-                               task_type__in=task_types)
+    return Task.objects.filter(
+        subject_type=condition._meta.label_lower,
+        subject_id=str(condition.pk),
+        task_type__in=task_types,
+    )
 
 
-def conveyance_confirmation_store(*, actor, condition: Condition, file_name: str, content: bytes,
-                                  content_type: str = ""):
+def conveyance_confirmation_store(
+    *, actor, condition: Condition, file_name: str, content: bytes, content_type: str = ""
+):
     """A confirmation of conveyance served in prison, stored as a document (000 §5.29, note 24)."""
     from waymark.documents.models import DocumentType
     from waymark.documents.services import document_store
 
     _require(actor, "monitoring.manage_em", "store a confirmation of conveyance")
-    return document_store(actor=actor, person=condition.person, file_name=file_name, content=content,
-                          content_type=content_type, document_type=DocumentType.EVIDENCE,
-                          source="monitoring", title="Confirmation of conveyance", related=condition)
+    return document_store(
+        actor=actor,
+        person=condition.person,
+        file_name=file_name,
+        content=content,
+        content_type=content_type,
+        document_type=DocumentType.EVIDENCE,
+        source="monitoring",
+        title="Confirmation of conveyance",
+        related=condition,
+    )
 
 
 def slot_silence_flag() -> int:
     """Sweep: orders sent with no slot answer past the configured time get a chasing task."""
     cutoff = clock.now() - rules.slot_answer_silence()
     flagged = 0
-    for order in FittingOrder.objects.filter(status=OrderStatus.SENT, sent_at__lt=cutoff,
-                                             silence_flagged_at__isnull=True).select_related("person"):
+    for order in FittingOrder.objects.filter(
+        status=OrderStatus.SENT, sent_at__lt=cutoff, silence_flagged_at__isnull=True
+    ).select_related("person"):
         with transaction.atomic():
-            updated = FittingOrder.objects.filter(pk=order.pk, silence_flagged_at__isnull=True).update(
-                silence_flagged_at=clock.now())
+            updated = FittingOrder.objects.filter(
+                pk=order.pk, silence_flagged_at__isnull=True
+            ).update(silence_flagged_at=clock.now())
             if not updated:
                 continue
-            work.task_create(actor=None, task_type=rules.TASK_SLOT_SILENCE,
-                             title=f"No slot answer for {order.reference}", person=order.person, subject=order,
-                             dedupe_key=f"em-slot-silence-{order.pk}",
-                             description=f"Sent {order.sent_at:%d %b %Y %H:%M}; no answer from the supplier.")
+            work.task_create(
+                actor=None,
+                task_type=rules.TASK_SLOT_SILENCE,
+                title=f"No slot answer for {order.reference}",
+                person=order.person,
+                subject=order,
+                dedupe_key=f"em-slot-silence-{order.pk}",
+                description=f"Sent {order.sent_at:%d %b %Y %H:%M}; no answer from the supplier.",
+            )
             flagged += 1
     return flagged
 
@@ -514,8 +767,14 @@ class EventConflict(Exception):
 
 
 def supplier_event_receive(
-    *, client_label: str, event_id: str, event_type: str, payload: dict[str, Any], body: bytes,
-    idempotency_key: str = "", handler,
+    *,
+    client_label: str,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    body: bytes,
+    idempotency_key: str = "",
+    handler,
 ) -> tuple[SupplierEvent, bool]:
     """Store the event and apply it in one transaction; return ``(event, created)``.
 
@@ -529,17 +788,29 @@ def supplier_event_receive(
     try:
         with transaction.atomic():
             event = SupplierEvent.objects.create(
-                event_id=event_id, event_type=event_type, idempotency_key=idempotency_key, body_sha256=sha,
-                payload=payload, received_at=clock.now(), client_label=client_label,
+                event_id=event_id,
+                event_type=event_type,
+                idempotency_key=idempotency_key,
+                body_sha256=sha,
+                payload=payload,
+                received_at=clock.now(),
+                client_label=client_label,
             )
             event.response_body = handler(event)
             event.save(update_fields=["response_body"])
-            audit_record(actor=None, action=AuditAction.COLLECTION, verb=f"em.supplier.{event_type}",
-                         target=event, person_id=event.response_body.get("person_id"),
-                         payload={"new": {"event_id": event_id}})
+            audit_record(
+                actor=None,
+                action=AuditAction.COLLECTION,
+                verb=f"em.supplier.{event_type}",
+                target=event,
+                person_id=event.response_body.get("person_id"),
+                payload={"new": {"event_id": event_id}},
+            )
         return event, True
     except IntegrityError:
-        existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
+        existing = SupplierEvent.objects.filter(
+            client_label=client_label, event_id=event_id
+        ).first()
         if existing is None:
             raise
         return _replay(existing, sha), False
@@ -561,7 +832,11 @@ def person_by_reference(reference: str) -> Person:
 
 
 def order_by_reference(reference: str) -> FittingOrder:
-    order = FittingOrder.objects.select_related("condition", "person").filter(reference=reference).first()
+    order = (
+        FittingOrder.objects.select_related("condition", "person")
+        .filter(reference=reference)
+        .first()
+    )
     if order is None:
         raise ValidationError({"order_reference": f"No order with the reference {reference!r}"})
     return order
@@ -572,12 +847,22 @@ def order_by_reference(reference: str) -> FittingOrder:
 
 
 def _current_condition(person: Person) -> Condition | None:
-    return Condition.objects.filter(person=person).exclude(status=ConditionStatus.CEASED).order_by("-decided_at").first()
+    return (
+        Condition.objects.filter(person=person)
+        .exclude(status=ConditionStatus.CEASED)
+        .order_by("-decided_at")
+        .first()
+    )
 
 
 def breach_ingest(
-    *, event: SupplierEvent | None, person: Person, breach_type: str, started_at: datetime,
-    ended_at: datetime | None, details: str = "",
+    *,
+    event: SupplierEvent | None,
+    person: Person,
+    breach_type: str,
+    started_at: datetime,
+    ended_at: datetime | None,
+    details: str = "",
 ) -> Breach:
     """Store one breach; battery breaches accumulate (000 §5.16), the rest become prioritised work
     (000 §5.14). The first breach after fitting also prompts a phone call (000 §5.92)."""
@@ -591,18 +876,32 @@ def breach_ingest(
     if errors:
         raise ValidationError(errors)
     condition = _current_condition(person)
-    first_since_fitting = condition is not None and condition.fitted_at is not None and not Breach.objects.filter(
-        person=person, started_at__gte=condition.fitted_at).exists()
+    first_since_fitting = (
+        condition is not None
+        and condition.fitted_at is not None
+        and not Breach.objects.filter(person=person, started_at__gte=condition.fitted_at).exists()
+    )
     is_battery = breach_type == rules.BATTERY
     breach = Breach.objects.create(
-        event=event, person=person, condition=condition, breach_type=breach_type, started_at=started_at,
-        ended_at=ended_at, received_at=clock.now(), details=(details or "")[:2000],
+        event=event,
+        person=person,
+        condition=condition,
+        breach_type=breach_type,
+        started_at=started_at,
+        ended_at=ended_at,
+        received_at=clock.now(),
+        details=(details or "")[:2000],
         disposition=BreachDisposition.BATTERY_BELOW if is_battery else BreachDisposition.ACTIONABLE,
     )
-    timeline_event_record(person=person, module=MODULE, event_type="em.breach_received",
-                          summary=f"Breach reported: {rules.BREACH_TYPE_LABELS[breach_type]}",
-                          occurred_at=started_at, related=breach,
-                          detail={"started_at": started_at, "ended_at": ended_at})
+    timeline_event_record(
+        person=person,
+        module=MODULE,
+        event_type="em.breach_received",
+        summary=f"Breach reported: {rules.BREACH_TYPE_LABELS[breach_type]}",
+        occurred_at=started_at,
+        related=breach,
+        detail={"started_at": started_at, "ended_at": ended_at},
+    )
     if is_battery:
         battery_evaluate(person=person)
     else:
@@ -610,19 +909,28 @@ def breach_ingest(
     if first_since_fitting:
         phone = condition.issued_phone_number
         work.task_create(
-            actor=None, task_type=rules.TASK_FIRST_BREACH_CONTACT,
-            title=f"Phone {person.full_name} about their first breach", person=person, subject=breach,
+            actor=None,
+            task_type=rules.TASK_FIRST_BREACH_CONTACT,
+            title=f"Phone {person.full_name} about their first breach",
+            person=person,
+            subject=breach,
             dedupe_key=f"em-first-breach-{condition.pk}",
-            description=(f"Call the phone issued at fitting: {phone}" if phone else
-                         "No phone number was recorded at fitting: record it, then call (data quality)"),
+            description=(
+                f"Call the phone issued at fitting: {phone}"
+                if phone
+                else "No phone number was recorded at fitting: record it, then call (data quality)"
+            ),
         )
     return breach
 
 
 def _actionable_count(person: Person) -> int:
     """Actionable breaches and accumulated violations so far, less any whose mitigation was accepted."""
-    breaches = Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE).exclude(
-        mitigations__decision=MitigationDecision.ACCEPTED).count()
+    breaches = (
+        Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE)
+        .exclude(mitigations__decision=MitigationDecision.ACCEPTED)
+        .count()
+    )
     return breaches + AccumulatedViolation.objects.filter(person=person).count()
 
 
@@ -632,9 +940,13 @@ def _breach_make_actionable(breach: Breach) -> None:
     step = rules.ladder_step_for(_actionable_count(breach.person), breach.breach_type)
     breach.ladder_step = step.number
     breach.task = work.task_create(
-        actor=None, task_type=rules.TASK_BREACH,
+        actor=None,
+        task_type=rules.TASK_BREACH,
         title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
-        person=breach.person, subject=breach, priority=breach.priority, priority_reason=breach.priority_reason,
+        person=breach.person,
+        subject=breach,
+        priority=breach.priority,
+        priority_reason=breach.priority_reason,
         dedupe_key=f"em-breach-{breach.pk}",
         description=f"Escalation ladder: step {step.number}, {step.label}.",
     )
@@ -646,40 +958,64 @@ def battery_evaluate(*, person: Person) -> AccumulatedViolation | None:
     summed over a rolling window; when a window's sum reaches the threshold, one violation is raised
     and those breaches are counted (each breach is counted once)."""
     pending = list(
-        Breach.objects.select_for_update().filter(
-            person=person, breach_type=rules.BATTERY, disposition=BreachDisposition.BATTERY_BELOW,
+        Breach.objects.select_for_update()
+        .filter(
+            person=person,
+            breach_type=rules.BATTERY,
+            disposition=BreachDisposition.BATTERY_BELOW,
             ended_at__isnull=False,
-        ).order_by("started_at", "pk")
+        )
+        .order_by("started_at", "pk")
     )
     raised = None
-    for first, last, total in rules.battery_violations([(b.started_at, b.ended_at) for b in pending]):
-        raised = _violation_raise(person, pending[first:last + 1], total)
+    for first, last, total in rules.battery_violations(
+        [(b.started_at, b.ended_at) for b in pending]
+    ):
+        raised = _violation_raise(person, pending[first : last + 1], total)
     return raised
 
 
-def _violation_raise(person: Person, counted: list[Breach], total: timedelta) -> AccumulatedViolation:
+def _violation_raise(
+    person: Person, counted: list[Breach], total: timedelta
+) -> AccumulatedViolation:
     longest = max(b.ended_at - b.started_at for b in counted)
     violation = AccumulatedViolation.objects.create(
-        person=person, window_start=counted[0].started_at, window_end=counted[-1].ended_at,
-        total_seconds=int(total.total_seconds()), raised_at=clock.now(),
+        person=person,
+        window_start=counted[0].started_at,
+        window_end=counted[-1].ended_at,
+        total_seconds=int(total.total_seconds()),
+        raised_at=clock.now(),
     )
     Breach.objects.filter(pk__in=[b.pk for b in counted]).update(
-        disposition=BreachDisposition.BATTERY_COUNTED, accumulated=violation)
+        disposition=BreachDisposition.BATTERY_COUNTED, accumulated=violation
+    )
     priority, reason = rules.breach_priority(rules.BATTERY, longest)
     if priority == rules.PRIORITY_OTHER:
-        reason = (f"{total.total_seconds() / 3600:.1f} hours out of contact (battery) within "
-                  f"{rules.battery_window().days} days: one accumulated violation (000 §5.16)")
+        reason = (
+            f"{total.total_seconds() / 3600:.1f} hours out of contact (battery) within "
+            f"{rules.battery_window().days} days: one accumulated violation (000 §5.16)"
+        )
     step = rules.ladder_step_for(_actionable_count(person), rules.BATTERY)
     violation.task = work.task_create(
-        actor=None, task_type=rules.TASK_ACCUMULATED_BATTERY,
-        title=f"Accumulated battery violation: {person.full_name}", person=person, subject=violation,
-        priority=priority, priority_reason=reason, dedupe_key=f"em-accumulated-{violation.pk}",
+        actor=None,
+        task_type=rules.TASK_ACCUMULATED_BATTERY,
+        title=f"Accumulated battery violation: {person.full_name}",
+        person=person,
+        subject=violation,
+        priority=priority,
+        priority_reason=reason,
+        dedupe_key=f"em-accumulated-{violation.pk}",
         description=f"{len(counted)} battery breaches. Escalation ladder: step {step.number}, {step.label}.",
     )
     violation.save(update_fields=["task"])
-    timeline_event_record(person=person, module=MODULE, event_type="em.accumulated_violation",
-                          summary=f"Accumulated battery violation ({total.total_seconds() / 3600:.1f} hours)",
-                          related=violation, detail={"breaches": len(counted)})
+    timeline_event_record(
+        person=person,
+        module=MODULE,
+        event_type="em.accumulated_violation",
+        summary=f"Accumulated battery violation ({total.total_seconds() / 3600:.1f} hours)",
+        related=violation,
+        detail={"breaches": len(counted)},
+    )
     return violation
 
 
@@ -697,7 +1033,9 @@ def breach_end_record(*, breach: Breach, ended_at: datetime) -> Breach:
     return breach
 
 
-def mitigation_record(*, actor, breach: Breach, given_by: str, explanation: str, received_on: date) -> Mitigation:
+def mitigation_record(
+    *, actor, breach: Breach, given_by: str, explanation: str, received_on: date
+) -> Mitigation:
     _require(actor, "monitoring.manage_em", "record mitigation")
     errors: dict[str, str] = {}
     if given_by not in ("person", "representative"):
@@ -709,15 +1047,33 @@ def mitigation_record(*, actor, breach: Breach, given_by: str, explanation: str,
         raise ValidationError(errors)
     with transaction.atomic():
         mitigation = Mitigation.objects.create(
-            breach=breach, given_by=given_by, explanation=explanation, received_on=received_on,
-            recorded_by=_user(actor), recorded_at=clock.now())
-        _record(actor=actor, verb="em.mitigation_received", target=mitigation, person=breach.person,
-                summary="Explanation received for a breach", new={"given_by": given_by})
+            breach=breach,
+            given_by=given_by,
+            explanation=explanation,
+            received_on=received_on,
+            recorded_by=_user(actor),
+            recorded_at=clock.now(),
+        )
+        _record(
+            actor=actor,
+            verb="em.mitigation_received",
+            target=mitigation,
+            person=breach.person,
+            summary="Explanation received for a breach",
+            new={"given_by": given_by},
+        )
     return mitigation
 
 
-def mitigation_decide(*, actor, mitigation: Mitigation, decision: str, reasons: str, communicated_on: date,
-                      method: str) -> Mitigation:
+def mitigation_decide(
+    *,
+    actor,
+    mitigation: Mitigation,
+    decision: str,
+    reasons: str,
+    communicated_on: date,
+    method: str,
+) -> Mitigation:
     """Decide the explanation and record that the person was told (000 §1.33, §5.82)."""
     _require(actor, "monitoring.manage_em", "decide mitigation")
     errors: dict[str, str] = {}
@@ -736,10 +1092,15 @@ def mitigation_decide(*, actor, mitigation: Mitigation, decision: str, reasons: 
         mitigation.decided_by, mitigation.decided_at = actor, clock.now()
         mitigation.communicated_on, mitigation.communicated_by_method = communicated_on, method
         mitigation.save()
-        _record(actor=actor, verb="em.mitigation_decided", target=mitigation, person=mitigation.breach.person,
-                summary=f"Explanation for a breach: {mitigation.get_decision_display()}",
-                new={"decision": decision, "reasons": reasons, "communicated_on": communicated_on},
-                action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.mitigation_decided",
+            target=mitigation,
+            person=mitigation.breach.person,
+            summary=f"Explanation for a breach: {mitigation.get_decision_display()}",
+            new={"decision": decision, "reasons": reasons, "communicated_on": communicated_on},
+            action=AuditAction.ALTERATION,
+        )
     return mitigation
 
 
@@ -760,36 +1121,70 @@ def ladder_apply(*, actor, breach: Breach) -> LadderAction:
     with transaction.atomic():
         letter = None
         if step.letter_template:
-            template = LetterTemplate.objects.filter(key=step.letter_template).order_by("-version").first()
+            template = (
+                LetterTemplate.objects.filter(key=step.letter_template).order_by("-version").first()
+            )
             if template is None:
                 raise ValidationError(f"The letter template {step.letter_template} is missing")
-            letter = letter_generate(actor=actor, template=template, person=breach.person, extra={
-                "breach_type": rules.BREACH_TYPE_LABELS[breach.breach_type],
-                "breach_date": breach.started_at.astimezone(LONDON).strftime("%-d %B %Y"),
-            })
-        action = LadderAction.objects.create(person=breach.person, breach=breach, step=step.number,
-                                             step_key=step.key, letter=letter, applied_by=_user(actor),
-                                             applied_at=clock.now())
+            letter = letter_generate(
+                actor=actor,
+                template=template,
+                person=breach.person,
+                extra={
+                    "breach_type": rules.BREACH_TYPE_LABELS[breach.breach_type],
+                    "breach_date": breach.started_at.astimezone(LONDON).strftime("%-d %B %Y"),
+                },
+            )
+        action = LadderAction.objects.create(
+            person=breach.person,
+            breach=breach,
+            step=step.number,
+            step_key=step.key,
+            letter=letter,
+            applied_by=_user(actor),
+            applied_at=clock.now(),
+        )
         if step.key == "prosecution":
             referral_open(actor=actor, person=breach.person, breaches=[breach])
-        _record(actor=actor, verb="em.ladder_applied", target=action, person=breach.person,
-                summary=f"Escalation ladder step {step.number}: {step.label}",
-                new={"step": step.number, "letter": letter.pk if letter else None})
+        _record(
+            actor=actor,
+            verb="em.ladder_applied",
+            target=action,
+            person=breach.person,
+            summary=f"Escalation ladder step {step.number}: {step.label}",
+            new={"step": step.number, "letter": letter.pk if letter else None},
+        )
     return action
 
 
 def referral_open(*, actor, person: Person, breaches: list[Breach]) -> ProsecutionReferral:
     referral = ProsecutionReferral.objects.create(
-        person=person, opened_by=_user(actor), opened_at=clock.now(),
-        checklist={key: False for key, _ in EVIDENCE_CHECKLIST})
+        person=person,
+        opened_by=_user(actor),
+        opened_at=clock.now(),
+        checklist={key: False for key, _ in EVIDENCE_CHECKLIST},
+    )
     referral.breaches.set(breaches)
-    _record(actor=actor, verb="em.referral_opened", target=referral, person=person,
-            summary="Prosecution referral case file opened", new={"breaches": [b.pk for b in breaches]})
+    _record(
+        actor=actor,
+        verb="em.referral_opened",
+        target=referral,
+        person=person,
+        summary="Prosecution referral case file opened",
+        new={"breaches": [b.pk for b in breaches]},
+    )
     return referral
 
 
-def referral_update(*, actor, referral: ProsecutionReferral, status: str, checklist: dict[str, bool],
-                    compliance_attempts: str = "", outcome_note: str = "") -> ProsecutionReferral:
+def referral_update(
+    *,
+    actor,
+    referral: ProsecutionReferral,
+    status: str,
+    checklist: dict[str, bool],
+    compliance_attempts: str = "",
+    outcome_note: str = "",
+) -> ProsecutionReferral:
     _require(actor, "monitoring.manage_em", "update a prosecution referral")
     errors: dict[str, str] = {}
     if status not in ReferralStatus.values:
@@ -809,28 +1204,49 @@ def referral_update(*, actor, referral: ProsecutionReferral, status: str, checkl
         referral.outcome_note = (outcome_note or "").strip()
         if status == ReferralStatus.REFERRED and referral.referred_at is None:
             referral.referred_at = clock.now()
-        if status in (ReferralStatus.DECLINED, ReferralStatus.NO_FURTHER_ACTION, ReferralStatus.CONVICTED,
-                      ReferralStatus.ACQUITTED):
+        if status in (
+            ReferralStatus.DECLINED,
+            ReferralStatus.NO_FURTHER_ACTION,
+            ReferralStatus.CONVICTED,
+            ReferralStatus.ACQUITTED,
+        ):
             referral.closed_at = clock.now()
         referral.save()
-        _record(actor=actor, verb="em.referral_updated", target=referral, person=referral.person,
-                summary=f"Prosecution referral: {referral.get_status_display()}", old=old,
-                new={"status": status}, action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.referral_updated",
+            target=referral,
+            person=referral.person,
+            summary=f"Prosecution referral: {referral.get_status_display()}",
+            old=old,
+            new={"status": status},
+            action=AuditAction.ALTERATION,
+        )
     return referral
 
 
-def device_fault_record(*, event: SupplierEvent | None, device_serial: str, cause: str,
-                        reported_at: datetime) -> DeviceFault:
+def device_fault_record(
+    *, event: SupplierEvent | None, device_serial: str, cause: str, reported_at: datetime
+) -> DeviceFault:
     from waymark.monitoring.models import FaultCause
 
     if cause not in FaultCause.values:
         raise ValidationError({"cause": f"Unknown fault cause {cause!r}"})
-    condition = Condition.objects.filter(device_serial=device_serial).order_by("-decided_at").first()
-    return DeviceFault.objects.create(event=event, person=condition.person if condition else None,
-                                      device_serial=device_serial, cause=cause, reported_at=reported_at)
+    condition = (
+        Condition.objects.filter(device_serial=device_serial).order_by("-decided_at").first()
+    )
+    return DeviceFault.objects.create(
+        event=event,
+        person=condition.person if condition else None,
+        device_serial=device_serial,
+        cause=cause,
+        reported_at=reported_at,
+    )
 
 
-def service_figures_record(*, event: SupplierEvent | None, month: date, figures: dict[str, dict]) -> list[ServiceFigure]:
+def service_figures_record(
+    *, event: SupplierEvent | None, month: date, figures: dict[str, dict]
+) -> list[ServiceFigure]:
     errors = {}
     for measure, values in figures.items():
         if measure not in rules.SERVICE_LEVELS:
@@ -843,7 +1259,10 @@ def service_figures_record(*, event: SupplierEvent | None, month: date, figures:
     rows = []
     for measure, values in figures.items():
         row, _ = ServiceFigure.objects.update_or_create(
-            month=month, measure=measure, defaults={"met": values["met"], "total": values["total"], "event": event})
+            month=month,
+            measure=measure,
+            defaults={"met": values["met"], "total": values["total"], "event": event},
+        )
         rows.append(row)
     return rows
 
@@ -851,9 +1270,14 @@ def service_figures_record(*, event: SupplierEvent | None, month: date, figures:
 # ------------------------------------------------------------------------------------------------
 # §4 Reviews and challenges
 
+
 def next_review_due(condition: Condition) -> date | None:
     last = condition.reviews.order_by("-due_on").first()
-    base = last.due_on if last else (condition.fitted_at.astimezone(LONDON).date() if condition.fitted_at else None)
+    base = (
+        last.due_on
+        if last
+        else (condition.fitted_at.astimezone(LONDON).date() if condition.fitted_at else None)
+    )
     return None if base is None else base + relativedelta(months=rules.REVIEW_INTERVAL_MONTHS)
 
 
@@ -862,31 +1286,58 @@ def reviews_schedule(*, today: date | None = None) -> int:
     lead time (000 §5.17). The unique (condition, due date) constraint makes a rerun harmless."""
     today = today or clock.today()
     created = 0
-    active = Condition.objects.filter(status=ConditionStatus.ACTIVE, fitted_at__isnull=False).exclude(
-        reviews__status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF]).select_related("person")
+    active = (
+        Condition.objects.filter(status=ConditionStatus.ACTIVE, fitted_at__isnull=False)
+        .exclude(reviews__status__in=[ReviewStatus.DUE, ReviewStatus.AWAITING_SIGN_OFF])
+        .select_related("person")
+    )
     for condition in active.iterator(chunk_size=500):
         due_on = next_review_due(condition)
         if due_on is None or due_on - timedelta(days=rules.REVIEW_LEAD_DAYS) > today:
             continue
         try:
             with transaction.atomic():
-                review = Review.objects.create(person=condition.person, condition=condition, due_on=due_on,
-                                               created_at=clock.now())
+                review = Review.objects.create(
+                    person=condition.person,
+                    condition=condition,
+                    due_on=due_on,
+                    created_at=clock.now(),
+                )
                 start = datetime.combine(due_on, time(17, 0), tzinfo=LONDON)
                 review.task = work.task_create(
-                    actor=None, task_type=rules.TASK_REVIEW, title=f"EM review: {condition.person.full_name}",
-                    person=condition.person, subject=review, start=start, dedupe_key=f"em-review-{review.pk}")
+                    actor=None,
+                    task_type=rules.TASK_REVIEW,
+                    title=f"EM review: {condition.person.full_name}",
+                    person=condition.person,
+                    subject=review,
+                    start=start,
+                    dedupe_key=f"em-review-{review.pk}",
+                )
                 review.save(update_fields=["task"])
-                audit_record(actor=None, action=AuditAction.COLLECTION, verb="em.review_scheduled", target=review,
-                             person_id=review.person_id, payload={"new": {"due_on": due_on.isoformat()}})
+                audit_record(
+                    actor=None,
+                    action=AuditAction.COLLECTION,
+                    verb="em.review_scheduled",
+                    target=review,
+                    person_id=review.person_id,
+                    payload={"new": {"due_on": due_on.isoformat()}},
+                )
                 created += 1
         except IntegrityError:
             continue
     return created
 
 
-def review_decide(*, actor, review: Review, outcome: str, reasons_vulnerability: str, reasons_medical: str,
-                  reasons_convention_rights: str, reasons_harm: str) -> Review:
+def review_decide(
+    *,
+    actor,
+    review: Review,
+    outcome: str,
+    reasons_vulnerability: str,
+    reasons_medical: str,
+    reasons_convention_rights: str,
+    reasons_harm: str,
+) -> Review:
     """Record the review's outcome with reasons on each head. Continue completes it; cease or vary
     completes only with HEO sign-off (000 §3.11, §5.77), at once if the decider is HEO or above."""
     _require(actor, "monitoring.manage_em", "record an EM review")
@@ -896,12 +1347,21 @@ def review_decide(*, actor, review: Review, outcome: str, reasons_vulnerability:
     if outcome not in ReviewOutcome.values:
         errors["outcome"] = "Select the outcome of the review"
     texts = {
-        "reasons_vulnerability": (reasons_vulnerability, "Enter your consideration of vulnerability"),
+        "reasons_vulnerability": (
+            reasons_vulnerability,
+            "Enter your consideration of vulnerability",
+        ),
         "reasons_medical": (reasons_medical, "Enter your consideration of medical evidence"),
-        "reasons_convention_rights": (reasons_convention_rights, "Enter your consideration of Convention rights"),
+        "reasons_convention_rights": (
+            reasons_convention_rights,
+            "Enter your consideration of Convention rights",
+        ),
         "reasons_harm": (reasons_harm, "Enter your consideration of harm"),
     }
-    clean = {field: _required_text(errors, field, value, message) for field, (value, message) in texts.items()}
+    clean = {
+        field: _required_text(errors, field, value, message)
+        for field, (value, message) in texts.items()
+    }
     if errors:
         raise ValidationError(errors)
     needs_sign_off = outcome != ReviewOutcome.CONTINUE
@@ -911,17 +1371,32 @@ def review_decide(*, actor, review: Review, outcome: str, reasons_vulnerability:
         review.outcome, review.decided_by, review.decided_at = outcome, actor, clock.now()
         review.status = ReviewStatus.AWAITING_SIGN_OFF if needs_sign_off else ReviewStatus.COMPLETED
         review.save()
-        _task_close(actor=actor, task=review.task, outcome="decided", note=review.get_outcome_display())
-        _record(actor=actor, verb="em.review_decided", target=review, person=review.person,
-                summary=f"EM review: {review.get_outcome_display()}",
-                new={"outcome": outcome, **clean}, action=AuditAction.ALTERATION)
+        _task_close(
+            actor=actor, task=review.task, outcome="decided", note=review.get_outcome_display()
+        )
+        _record(
+            actor=actor,
+            verb="em.review_decided",
+            target=review,
+            person=review.person,
+            summary=f"EM review: {review.get_outcome_display()}",
+            new={"outcome": outcome, **clean},
+            action=AuditAction.ALTERATION,
+        )
         if needs_sign_off:
             if grade_at_least(actor, rules.SIGN_OFF_GRADE):
-                review_sign_off(actor=actor, review=review, agree=True, note="Decided at HEO or above")
+                review_sign_off(
+                    actor=actor, review=review, agree=True, note="Decided at HEO or above"
+                )
             else:
-                work.task_create(actor=actor, task_type=rules.TASK_REVIEW_SIGN_OFF,
-                                 title=f"Sign off EM review: {review.person.full_name}", person=review.person,
-                                 subject=review, dedupe_key=f"em-review-sign-off-{review.pk}")
+                work.task_create(
+                    actor=actor,
+                    task_type=rules.TASK_REVIEW_SIGN_OFF,
+                    title=f"Sign off EM review: {review.person.full_name}",
+                    person=review.person,
+                    subject=review,
+                    dedupe_key=f"em-review-sign-off-{review.pk}",
+                )
     return review
 
 
@@ -929,7 +1404,8 @@ def review_sign_off(*, actor, review: Review, agree: bool, note: str = "") -> Re
     """HEO sign-off of a cease or vary outcome (000 §3.11, §5.77). Disagreeing returns it as due."""
     if not grade_at_least(actor, rules.SIGN_OFF_GRADE):
         raise PermissionDenied(
-            f"Ceasing or varying EM needs sign-off by a {rules.SIGN_OFF_GRADE.label} or above")
+            f"Ceasing or varying EM needs sign-off by a {rules.SIGN_OFF_GRADE.label} or above"
+        )
     _require(actor, "monitoring.manage_em", "sign off an EM review")
     if review.status != ReviewStatus.AWAITING_SIGN_OFF:
         raise ValidationError("This review is not awaiting sign-off")
@@ -937,14 +1413,27 @@ def review_sign_off(*, actor, review: Review, agree: bool, note: str = "") -> Re
         raise ValidationError({"note": "Say why you do not agree"})
     with transaction.atomic():
         for task in condition_tasks_for(review, [rules.TASK_REVIEW_SIGN_OFF]):
-            _task_close(actor=actor, task=task, outcome="signed_off" if agree else "returned", note=note)
+            _task_close(
+                actor=actor, task=task, outcome="signed_off" if agree else "returned", note=note
+            )
         if not agree:
             review.status, review.outcome = ReviewStatus.DUE, ""
             review.save(update_fields=["status", "outcome"])
-            _record(actor=actor, verb="em.review_returned", target=review, person=review.person,
-                    summary="EM review returned at sign-off", new={"note": note}, action=AuditAction.ALTERATION)
+            _record(
+                actor=actor,
+                verb="em.review_returned",
+                target=review,
+                person=review.person,
+                summary="EM review returned at sign-off",
+                new={"note": note},
+                action=AuditAction.ALTERATION,
+            )
             return review
-        review.status, review.signed_off_by, review.signed_off_at = ReviewStatus.COMPLETED, actor, clock.now()
+        review.status, review.signed_off_by, review.signed_off_at = (
+            ReviewStatus.COMPLETED,
+            actor,
+            clock.now(),
+        )
         review.save(update_fields=["status", "signed_off_by", "signed_off_at"])
         condition = review.condition
         if review.outcome == ReviewOutcome.CEASE:
@@ -954,20 +1443,37 @@ def review_sign_off(*, actor, review: Review, agree: bool, note: str = "") -> Re
         elif review.outcome == ReviewOutcome.VARY_CURFEW_REMOVED:
             condition.curfew_days, condition.curfew_start, condition.curfew_end = [], None, None
             condition.save(update_fields=["curfew_days", "curfew_start", "curfew_end"])
-        _record(actor=actor, verb="em.review_signed_off", target=review, person=review.person,
-                summary=f"EM review signed off: {review.get_outcome_display()}", new={"outcome": review.outcome},
-                action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.review_signed_off",
+            target=review,
+            person=review.person,
+            summary=f"EM review signed off: {review.get_outcome_display()}",
+            new={"outcome": review.outcome},
+            action=AuditAction.ALTERATION,
+        )
     return review
 
 
 def condition_tasks_for(obj, task_types: list[str]):
     from waymark.work.models import Task
 
-    return Task.objects.filter(subject_type=obj._meta.label_lower, subject_id=str(obj.pk), task_type__in=task_types)
+    return Task.objects.filter(
+        subject_type=obj._meta.label_lower, subject_id=str(obj.pk), task_type__in=task_types
+    )
 
 
-def challenge_record(*, actor, person: Person, kind: str, received_on: date, from_party: str, summary: str,
-                     is_complaint: bool = False, court_deadline: datetime | None = None) -> Challenge:
+def challenge_record(
+    *,
+    actor,
+    person: Person,
+    kind: str,
+    received_on: date,
+    from_party: str,
+    summary: str,
+    is_complaint: bool = False,
+    court_deadline: datetime | None = None,
+) -> Challenge:
     """Representations, pre-action letters (14 days) and judicial reviews (court's deadline)."""
     _require(actor, "monitoring.manage_em", "record a challenge")
     errors: dict[str, str] = {}
@@ -983,27 +1489,57 @@ def challenge_record(*, actor, person: Person, kind: str, received_on: date, fro
         raise ValidationError(errors)
     received_at = datetime.combine(received_on, time(9, 0), tzinfo=LONDON)
     task_type, start, basis = {
-        ChallengeKind.REPRESENTATION: (rules.TASK_REPRESENTATIONS, received_at, "5 working days (general standard)"),
-        ChallengeKind.PRE_ACTION: (rules.TASK_PRE_ACTION, received_at,
-                                   f"{rules.PRE_ACTION_DAYS} days (Pre-Action Protocol)"),
-        ChallengeKind.JUDICIAL_REVIEW: (rules.TASK_JUDICIAL_REVIEW, court_deadline, "The court's deadline"),
+        ChallengeKind.REPRESENTATION: (
+            rules.TASK_REPRESENTATIONS,
+            received_at,
+            "5 working days (general standard)",
+        ),
+        ChallengeKind.PRE_ACTION: (
+            rules.TASK_PRE_ACTION,
+            received_at,
+            f"{rules.PRE_ACTION_DAYS} days (Pre-Action Protocol)",
+        ),
+        ChallengeKind.JUDICIAL_REVIEW: (
+            rules.TASK_JUDICIAL_REVIEW,
+            court_deadline,
+            "The court's deadline",
+        ),
     }[kind]
     with transaction.atomic():
-        challenge = Challenge(person=person, condition=_current_condition(person), kind=kind,
-                              received_on=received_on, from_party=from_party, summary=summary,
-                              is_complaint=is_complaint, deadline_basis=basis, recorded_by=_user(actor),
-                              recorded_at=clock.now(), due_at=received_at)
+        challenge = Challenge(
+            person=person,
+            condition=_current_condition(person),
+            kind=kind,
+            received_on=received_on,
+            from_party=from_party,
+            summary=summary,
+            is_complaint=is_complaint,
+            deadline_basis=basis,
+            recorded_by=_user(actor),
+            recorded_at=clock.now(),
+            due_at=received_at,
+        )
         challenge.save()
-        challenge.task = work.task_create(actor=actor, task_type=task_type,
-                                          title=f"{challenge.get_kind_display()}: {person.full_name}",
-                                          person=person, subject=challenge, start=start,
-                                          dedupe_key=f"em-challenge-{challenge.pk}")
+        challenge.task = work.task_create(
+            actor=actor,
+            task_type=task_type,
+            title=f"{challenge.get_kind_display()}: {person.full_name}",
+            person=person,
+            subject=challenge,
+            start=start,
+            dedupe_key=f"em-challenge-{challenge.pk}",
+        )
         challenge.due_at = challenge.task.due_at
         challenge.save(update_fields=["task", "due_at"])
-        _record(actor=actor, verb="em.challenge_received", target=challenge, person=person,
-                summary=f"{challenge.get_kind_display()} received from {from_party}"
-                        + (" (a complaint)" if is_complaint else ""),
-                new={"kind": kind, "due_at": challenge.due_at, "is_complaint": is_complaint})
+        _record(
+            actor=actor,
+            verb="em.challenge_received",
+            target=challenge,
+            person=person,
+            summary=f"{challenge.get_kind_display()} received from {from_party}"
+            + (" (a complaint)" if is_complaint else ""),
+            new={"kind": kind, "due_at": challenge.due_at, "is_complaint": is_complaint},
+        )
     return challenge
 
 
@@ -1018,12 +1554,22 @@ def challenge_respond(*, actor, challenge: Challenge, outcome: str, reasons: str
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        challenge.outcome, challenge.outcome_reasons, challenge.responded_at = outcome, reasons, clock.now()
+        challenge.outcome, challenge.outcome_reasons, challenge.responded_at = (
+            outcome,
+            reasons,
+            clock.now(),
+        )
         challenge.save(update_fields=["outcome", "outcome_reasons", "responded_at"])
         _task_close(actor=actor, task=challenge.task, outcome=outcome)
-        _record(actor=actor, verb="em.challenge_answered", target=challenge, person=challenge.person,
-                summary=f"{challenge.get_kind_display()}: {challenge.get_outcome_display()}",
-                new={"outcome": outcome, "reasons": reasons}, action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.challenge_answered",
+            target=challenge,
+            person=challenge.person,
+            summary=f"{challenge.get_kind_display()}: {challenge.get_outcome_display()}",
+            new={"outcome": outcome, "reasons": reasons},
+            action=AuditAction.ALTERATION,
+        )
     return challenge
 
 
@@ -1031,19 +1577,32 @@ def challenge_respond(*, actor, challenge: Challenge, outcome: str, reasons: str
 # §5 Trail data
 
 
-def trail_request_create(*, actor, person: Person, requester_kind: str, requester_name: str, request_type: str,
-                         period_start: datetime, period_end: datetime, lawful_ground: str,
-                         justification: str) -> TrailDataRequest:
+def trail_request_create(
+    *,
+    actor,
+    person: Person,
+    requester_kind: str,
+    requester_name: str,
+    request_type: str,
+    period_start: datetime,
+    period_end: datetime,
+    lawful_ground: str,
+    justification: str,
+) -> TrailDataRequest:
     _require(actor, "monitoring.manage_em", "record a trail-data request")
     errors: dict[str, str] = {}
     if requester_kind not in RequesterKind.values:
         errors["requester_kind"] = "Select who is asking"
-    requester_name = _required_text(errors, "requester_name", requester_name, "Enter the requester's name")
+    requester_name = _required_text(
+        errors, "requester_name", requester_name, "Enter the requester's name"
+    )
     if request_type not in TrailRequestType.values:
         errors["request_type"] = "Select the type of data"
     if lawful_ground not in LawfulGround.values:
         errors["lawful_ground"] = "Select the lawful ground from the list"
-    justification = _required_text(errors, "justification", justification, "Enter the justification")
+    justification = _required_text(
+        errors, "justification", justification, "Enter the justification"
+    )
     if period_start is None or period_end is None:
         errors["period_start"] = "Enter the period requested"
     elif period_end <= period_start:
@@ -1054,21 +1613,45 @@ def trail_request_create(*, actor, person: Person, requester_kind: str, requeste
         raise ValidationError(errors)
     with transaction.atomic():
         request = TrailDataRequest.objects.create(
-            person=person, requester_kind=requester_kind, requester_name=requester_name, request_type=request_type,
-            period_start=period_start, period_end=period_end, lawful_ground=lawful_ground,
-            justification=justification, too_broad=(period_end - period_start) > rules.trail_max_period(),
-            requested_by=actor, requested_at=clock.now())
-        work.task_create(actor=actor, task_type=rules.TASK_TRAIL_APPROVAL,
-                         title=f"Trail-data request from {requester_name}", person=person, subject=request,
-                         dedupe_key=f"em-trail-{request.pk}")
-        _record(actor=actor, verb="em.trail_requested", target=request, person=person,
-                summary=f"Trail-data request from {request.get_requester_kind_display()}",
-                new={"lawful_ground": lawful_ground, "too_broad": request.too_broad,
-                     "period_start": period_start, "period_end": period_end})
+            person=person,
+            requester_kind=requester_kind,
+            requester_name=requester_name,
+            request_type=request_type,
+            period_start=period_start,
+            period_end=period_end,
+            lawful_ground=lawful_ground,
+            justification=justification,
+            too_broad=(period_end - period_start) > rules.trail_max_period(),
+            requested_by=actor,
+            requested_at=clock.now(),
+        )
+        work.task_create(
+            actor=actor,
+            task_type=rules.TASK_TRAIL_APPROVAL,
+            title=f"Trail-data request from {requester_name}",
+            person=person,
+            subject=request,
+            dedupe_key=f"em-trail-{request.pk}",
+        )
+        _record(
+            actor=actor,
+            verb="em.trail_requested",
+            target=request,
+            person=person,
+            summary=f"Trail-data request from {request.get_requester_kind_display()}",
+            new={
+                "lawful_ground": lawful_ground,
+                "too_broad": request.too_broad,
+                "period_start": period_start,
+                "period_end": period_end,
+            },
+        )
     return request
 
 
-def trail_request_approve(*, actor, request: TrailDataRequest, confirm_too_broad: bool = False) -> TrailDataRequest:
+def trail_request_approve(
+    *, actor, request: TrailDataRequest, confirm_too_broad: bool = False
+) -> TrailDataRequest:
     """Approve: a permitted role, never the person who made the request (000 §5.34-5.37)."""
     if not actor.has_perm("monitoring.approve_trail_request"):
         raise PermissionDenied("Your role does not allow you to approve trail-data requests")
@@ -1077,22 +1660,43 @@ def trail_request_approve(*, actor, request: TrailDataRequest, confirm_too_broad
     if request.status != TrailStatus.AWAITING_APPROVAL:
         raise ValidationError("This request is not awaiting approval")
     if request.too_broad and not confirm_too_broad:
-        raise ValidationError({"confirm_too_broad": (
-            f"The period is longer than {rules.trail_max_period().days} days: confirm it is necessary, "
-            "or reject it as too broad")})
+        raise ValidationError(
+            {
+                "confirm_too_broad": (
+                    f"The period is longer than {rules.trail_max_period().days} days: confirm it is necessary, "
+                    "or reject it as too broad"
+                )
+            }
+        )
     with transaction.atomic():
-        request.status, request.approved_by, request.approved_at = TrailStatus.APPROVED, actor, clock.now()
+        request.status, request.approved_by, request.approved_at = (
+            TrailStatus.APPROVED,
+            actor,
+            clock.now(),
+        )
         request.save(update_fields=["status", "approved_by", "approved_at"])
         for task in condition_tasks_for(request, [rules.TASK_TRAIL_APPROVAL]):
             _task_close(actor=actor, task=task, outcome="approved")
-        _record(actor=actor, verb="em.trail_approved", target=request, person=request.person,
-                summary="Trail-data request approved", new={"too_broad_confirmed": confirm_too_broad},
-                action=AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.trail_approved",
+            target=request,
+            person=request.person,
+            summary="Trail-data request approved",
+            new={"too_broad_confirmed": confirm_too_broad},
+            action=AuditAction.ALTERATION,
+        )
     return request
 
 
-def trail_request_close(*, actor, request: TrailDataRequest, outcome: str, reasons: str = "",
-                        returned_data: list | None = None) -> TrailDataRequest:
+def trail_request_close(
+    *,
+    actor,
+    request: TrailDataRequest,
+    outcome: str,
+    reasons: str = "",
+    returned_data: list | None = None,
+) -> TrailDataRequest:
     """Close with a Figure 9 outcome; data provided is kept until its retention date."""
     _require(actor, "monitoring.manage_em", "close a trail-data request")
     errors: dict[str, str] = {}
@@ -1109,16 +1713,26 @@ def trail_request_close(*, actor, request: TrailDataRequest, outcome: str, reaso
         raise ValidationError(errors)
     now = clock.now()
     with transaction.atomic():
-        request.status, request.outcome, request.outcome_reasons = TrailStatus.CLOSED, outcome, (reasons or "").strip()
+        request.status, request.outcome, request.outcome_reasons = (
+            TrailStatus.CLOSED,
+            outcome,
+            (reasons or "").strip(),
+        )
         if providing:
             request.returned_data, request.returned_at = returned_data or [], now
             request.retention_until = now + rules.trail_retention()
         request.save()
         for task in condition_tasks_for(request, [rules.TASK_TRAIL_APPROVAL]):
             _task_close(actor=actor, task=task, outcome=outcome)
-        _record(actor=actor, verb="em.trail_closed", target=request, person=request.person,
-                summary=f"Trail-data request closed: {request.get_outcome_display()}", new={"outcome": outcome},
-                action=AuditAction.DISCLOSURE if providing else AuditAction.ALTERATION)
+        _record(
+            actor=actor,
+            verb="em.trail_closed",
+            target=request,
+            person=request.person,
+            summary=f"Trail-data request closed: {request.get_outcome_display()}",
+            new={"outcome": outcome},
+            action=AuditAction.DISCLOSURE if providing else AuditAction.ALTERATION,
+        )
     return request
 
 
@@ -1129,22 +1743,41 @@ def trail_data_view(*, actor, request: TrailDataRequest, purpose: str) -> list:
     if not (purpose or "").strip():
         raise ValidationError({"purpose": "State why you need to see the trail data"})
     if request.sealed_at is not None or request.returned_data is None:
-        raise ValidationError("There is no trail data to view: none was returned, or it has been sealed")
-    TrailDataView.objects.create(request=request, viewed_by=actor, viewed_at=clock.now(), purpose=purpose.strip()[:500])
-    audit_record(actor=actor, action=AuditAction.CONSULTATION, verb="em.trail_viewed", target=request,
-                 person_id=request.person_id, payload={"purpose": purpose.strip()}, purpose=purpose.strip()[:200])
+        raise ValidationError(
+            "There is no trail data to view: none was returned, or it has been sealed"
+        )
+    TrailDataView.objects.create(
+        request=request, viewed_by=actor, viewed_at=clock.now(), purpose=purpose.strip()[:500]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="em.trail_viewed",
+        target=request,
+        person_id=request.person_id,
+        payload={"purpose": purpose.strip()},
+        purpose=purpose.strip()[:200],
+    )
     return request.returned_data
 
 
 def trail_retention_seal() -> int:
     """Sweep: returned trail data past its retention date is deleted and the request sealed."""
     sealed = 0
-    for request in TrailDataRequest.objects.filter(retention_until__lt=clock.now(), sealed_at__isnull=True):
+    for request in TrailDataRequest.objects.filter(
+        retention_until__lt=clock.now(), sealed_at__isnull=True
+    ):
         with transaction.atomic():
             request.returned_data, request.sealed_at = None, clock.now()
             request.save(update_fields=["returned_data", "sealed_at"])
-            audit_record(actor=None, action=AuditAction.ERASURE, verb="em.trail_sealed", target=request,
-                         person_id=request.person_id, payload={"retention_until": request.retention_until.isoformat()})
+            audit_record(
+                actor=None,
+                action=AuditAction.ERASURE,
+                verb="em.trail_sealed",
+                target=request,
+                person_id=request.person_id,
+                payload={"retention_until": request.retention_until.isoformat()},
+            )
             sealed += 1
     return sealed
 
@@ -1153,8 +1786,17 @@ def trail_retention_seal() -> int:
 # §6 Joint issues log and risk register
 
 
-def joint_log_add(*, actor, kind: str, title: str, description: str, owner: str, likelihood: int | None = None,
-                  impact: int | None = None, mitigation: str = "") -> JointLogEntry:
+def joint_log_add(
+    *,
+    actor,
+    kind: str,
+    title: str,
+    description: str,
+    owner: str,
+    likelihood: int | None = None,
+    impact: int | None = None,
+    mitigation: str = "",
+) -> JointLogEntry:
     _require(actor, "monitoring.manage_supplier", "add to the issues log or risk register")
     errors: dict[str, str] = {}
     if kind not in ("issue", "risk"):
@@ -1169,11 +1811,24 @@ def joint_log_add(*, actor, kind: str, title: str, description: str, owner: str,
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        entry = JointLogEntry.objects.create(kind=kind, title=title, description=description, owner=owner,
-                                             likelihood=likelihood, impact=impact, mitigation=mitigation.strip(),
-                                             raised_by=_user(actor), raised_at=clock.now())
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="em.joint_log_added", target=entry,
-                     payload={"new": {"kind": kind, "title": title}})
+        entry = JointLogEntry.objects.create(
+            kind=kind,
+            title=title,
+            description=description,
+            owner=owner,
+            likelihood=likelihood,
+            impact=impact,
+            mitigation=mitigation.strip(),
+            raised_by=_user(actor),
+            raised_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="em.joint_log_added",
+            target=entry,
+            payload={"new": {"kind": kind, "title": title}},
+        )
     return entry
 
 
@@ -1184,8 +1839,13 @@ def joint_log_close(*, actor, entry: JointLogEntry) -> JointLogEntry:
     with transaction.atomic():
         entry.status, entry.closed_at = "closed", clock.now()
         entry.save(update_fields=["status", "closed_at"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="em.joint_log_closed", target=entry,
-                     payload={"new": {"status": "closed"}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="em.joint_log_closed",
+            target=entry,
+            payload={"new": {"status": "closed"}},
+        )
     return entry
 
 
@@ -1195,13 +1855,13 @@ def breaches_open_too_long() -> Any:
     return Breach.objects.filter(ended_at__isnull=True, started_at__lt=cutoff)
 
 
-
-
 # ------------------------------------------------------------------------------------------------
 # Bulk replay of a supplier archive (000 §5.13: breach reports "archived unprocessed")
 
 
-def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "archive") -> dict[str, int]:
+def breach_archive_replay(
+    *, rows: list[dict[str, Any]], client_label: str = "archive"
+) -> dict[str, int]:
     """Ingest many breach notifications at once, with the same outcome as one by one: each event id
     stored once (repeats skipped), battery breaches accumulated, the rest prioritised work.
 
@@ -1212,35 +1872,70 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
 
     now = clock.now()
     ids = [row["event_id"] for row in rows]
-    seen = set(SupplierEvent.objects.filter(client_label=client_label, event_id__in=ids)
-               .values_list("event_id", flat=True))
-    people = {p.reference: p for p in Person.objects.filter(
-        reference__in={row["person_reference"] for row in rows})}
+    seen = set(
+        SupplierEvent.objects.filter(client_label=client_label, event_id__in=ids).values_list(
+            "event_id", flat=True
+        )
+    )
+    people = {
+        p.reference: p
+        for p in Person.objects.filter(reference__in={row["person_reference"] for row in rows})
+    }
     conditions = {}
-    for condition in Condition.objects.filter(person__in=people.values()).exclude(
-            status=ConditionStatus.CEASED).order_by("decided_at"):
+    for condition in (
+        Condition.objects.filter(person__in=people.values())
+        .exclude(status=ConditionStatus.CEASED)
+        .order_by("decided_at")
+    ):
         conditions[condition.person_id] = condition
     events, breaches, rejected, fresh = [], [], 0, set()
     for row in rows:
         person = people.get(row["person_reference"])
-        bad = (person is None or row["breach_type"] not in rules.BREACH_TYPE_LABELS
-               or (row.get("ended_at") and row["ended_at"] < row["started_at"]))
+        bad = (
+            person is None
+            or row["breach_type"] not in rules.BREACH_TYPE_LABELS
+            or (row.get("ended_at") and row["ended_at"] < row["started_at"])
+        )
         if row["event_id"] in seen or row["event_id"] in fresh:
             continue
         if bad:
             rejected += 1
             continue
         fresh.add(row["event_id"])
-        body = f'{row["event_id"]}|{row["person_reference"]}|{row["breach_type"]}|{row["started_at"]}|{row.get("ended_at")}'
-        event = SupplierEvent(event_id=row["event_id"], event_type="breach.created", body_sha256=hashlib.sha256(
-            body.encode()).hexdigest(), payload={"archive": True}, received_at=now, client_label=client_label,
-            response_body={"replayed_from_archive": True})
+        body = "|".join(
+            str(value)
+            for value in (
+                row["event_id"],
+                row["person_reference"],
+                row["breach_type"],
+                row["started_at"],
+                row.get("ended_at"),
+            )
+        )
+        event = SupplierEvent(
+            event_id=row["event_id"],
+            event_type="breach.created",
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+            payload={"archive": True},
+            received_at=now,
+            client_label=client_label,
+            response_body={"replayed_from_archive": True},
+        )
         events.append(event)
         is_battery = row["breach_type"] == rules.BATTERY
-        breach = Breach(event=event, person=person, condition=conditions.get(person.pk), breach_type=row["breach_type"],
-                        started_at=row["started_at"], ended_at=row.get("ended_at"), received_at=now,
-                        details=(row.get("details") or "")[:2000],
-                        disposition=BreachDisposition.BATTERY_BELOW if is_battery else BreachDisposition.ACTIONABLE)
+        breach = Breach(
+            event=event,
+            person=person,
+            condition=conditions.get(person.pk),
+            breach_type=row["breach_type"],
+            started_at=row["started_at"],
+            ended_at=row.get("ended_at"),
+            received_at=now,
+            details=(row.get("details") or "")[:2000],
+            disposition=BreachDisposition.BATTERY_BELOW
+            if is_battery
+            else BreachDisposition.ACTIONABLE,
+        )
         if not is_battery:
             oc = breach.duration if breach.breach_type == "out_of_contact" else None
             breach.priority, breach.priority_reason = rules.breach_priority(breach.breach_type, oc)
@@ -1252,15 +1947,25 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
         Breach.objects.bulk_create(breaches, batch_size=2000)
         queue = Queue.objects.select_related("team").get(slug=rules.QUEUE_BREACHES)
         tasks = []
-        due_at, inputs = deadline_compute("em_next_working_day", now, queue.team.nation)  # same for every row
+        due_at, inputs = deadline_compute(
+            "em_next_working_day", now, queue.team.nation
+        )  # same for every row
         for breach in breaches:
             if breach.disposition != BreachDisposition.ACTIONABLE:
                 continue
-            task = Task(task_type=rules.TASK_BREACH, queue=queue, person=breach.person,
-                        subject_type="monitoring.breach", subject_id=str(breach.pk),
-                        title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
-                        created_at=now, priority=breach.priority, priority_reason=breach.priority_reason,
-                        dedupe_key=f"em-breach-{breach.pk}", deadline_rule="em_next_working_day")
+            task = Task(
+                task_type=rules.TASK_BREACH,
+                queue=queue,
+                person=breach.person,
+                subject_type="monitoring.breach",
+                subject_id=str(breach.pk),
+                title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
+                created_at=now,
+                priority=breach.priority,
+                priority_reason=breach.priority_reason,
+                dedupe_key=f"em-breach-{breach.pk}",
+                deadline_rule="em_next_working_day",
+            )
             task.due_at, task.deadline_inputs = due_at, dict(inputs)
             tasks.append(task)
         Task.objects.bulk_create(tasks, batch_size=2000)
@@ -1269,8 +1974,22 @@ def breach_archive_replay(*, rows: list[dict[str, Any]], client_label: str = "ar
             before = AccumulatedViolation.objects.filter(person=person).count()
             battery_evaluate(person=person)
             violations += AccumulatedViolation.objects.filter(person=person).count() - before
-        audit_record(actor=None, action=AuditAction.COLLECTION, verb="em.archive_replayed",
-                     payload={"new": {"stored": len(breaches), "skipped": len(rows) - len(breaches) - rejected,
-                                      "rejected": rejected, "client": client_label}})
-    return {"stored": len(breaches), "skipped": len(rows) - len(breaches) - rejected, "rejected": rejected,
-            "work_items": len(tasks) + violations}
+        audit_record(
+            actor=None,
+            action=AuditAction.COLLECTION,
+            verb="em.archive_replayed",
+            payload={
+                "new": {
+                    "stored": len(breaches),
+                    "skipped": len(rows) - len(breaches) - rejected,
+                    "rejected": rejected,
+                    "client": client_label,
+                }
+            },
+        )
+    return {
+        "stored": len(breaches),
+        "skipped": len(rows) - len(breaches) - rejected,
+        "rejected": rejected,
+        "work_items": len(tasks) + violations,
+    }

@@ -35,14 +35,25 @@ def _published_demo_secret(secret: str) -> bool:
 
     from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET
 
-    return bool(getattr(settings, "PRODUCTION", False)) and hmac.compare_digest(secret, DEMO_SUPPLIER_SECRET)
+    return bool(getattr(settings, "PRODUCTION", False)) and hmac.compare_digest(
+        secret, DEMO_SUPPLIER_SECRET
+    )
 
 
-def verify(*, secrets: list[str], message_id: str, timestamp: str, signature_header: str, body: bytes,
-           now: datetime) -> None:
+def verify(
+    *,
+    secrets: list[str],
+    message_id: str,
+    timestamp: str,
+    signature_header: str,
+    body: bytes,
+    now: datetime,
+) -> None:
     """Raise ``SignatureError`` unless one signature matches one secret and the time is fresh."""
     if not message_id or not timestamp or not signature_header:
-        raise SignatureError("The request is not signed (webhook-id, webhook-timestamp, webhook-signature)")
+        raise SignatureError(
+            "The request is not signed (webhook-id, webhook-timestamp, webhook-signature)"
+        )
     try:
         sent = int(timestamp)
     except ValueError:

@@ -49,12 +49,16 @@ class BreachCreated(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("ended_at") and attrs["ended_at"] < attrs["started_at"]:
-            raise serializers.ValidationError({"ended_at": "The end of a breach must not be before its start"})
+            raise serializers.ValidationError(
+                {"ended_at": "The end of a breach must not be before its start"}
+            )
         return attrs
 
 
 class BreachEnded(serializers.Serializer):
-    breach_event_id = serializers.CharField(max_length=100, help_text="The webhook-id of the breach.created event")
+    breach_event_id = serializers.CharField(
+        max_length=100, help_text="The webhook-id of the breach.created event"
+    )
     ended_at = serializers.DateTimeField()
 
 
@@ -62,11 +66,18 @@ class FittingOutcome(serializers.Serializer):
     order_reference = serializers.CharField(max_length=20)
     fitted = serializers.BooleanField()
     at = serializers.DateTimeField()
-    device_serial = serializers.CharField(required=False, allow_blank=True, max_length=60, default="")
-    issued_phone_number = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
-    failure_reason = serializers.ChoiceField(choices=FailureReason.choices, required=False, allow_blank=True,
-                                             default="")
-    failure_detail = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    device_serial = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, default=""
+    )
+    issued_phone_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, default=""
+    )
+    failure_reason = serializers.ChoiceField(
+        choices=FailureReason.choices, required=False, allow_blank=True, default=""
+    )
+    failure_detail = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, default=""
+    )
 
 
 class SlotAnswer(serializers.Serializer):
@@ -104,7 +115,9 @@ EVENT_TYPES: dict[str, type[serializers.Serializer]] = {
 
 class EventEnvelope(serializers.Serializer):
     type = serializers.ChoiceField(choices=sorted(EVENT_TYPES))
-    data = serializers.DictField(help_text="The event's fields: see the event types in the description")
+    data = serializers.DictField(
+        help_text="The event's fields: see the event types in the description"
+    )
 
 
 class EventAccepted(serializers.Serializer):
@@ -125,15 +138,25 @@ class SupplierSignatureAuthentication(BaseAuthentication):
     def authenticate(self, request):
         raw = request._request
         client_id = raw.headers.get("Waymark-Client-Id", "")
-        client = SupplierClient.objects.select_related("machine_user").filter(
-            client_id=client_id, is_active=True).first() if client_id else None
+        client = (
+            SupplierClient.objects.select_related("machine_user")
+            .filter(client_id=client_id, is_active=True)
+            .first()
+            if client_id
+            else None
+        )
         if client is None:
             raise AuthenticationFailed("Unknown or inactive supplier client (Waymark-Client-Id)")
         now = clock.now()
         try:
-            verify(secrets=client.secrets_at(now), message_id=raw.headers.get("webhook-id", ""),
-                   timestamp=raw.headers.get("webhook-timestamp", ""),
-                   signature_header=raw.headers.get("webhook-signature", ""), body=raw.body, now=now)
+            verify(
+                secrets=client.secrets_at(now),
+                message_id=raw.headers.get("webhook-id", ""),
+                timestamp=raw.headers.get("webhook-timestamp", ""),
+                signature_header=raw.headers.get("webhook-signature", ""),
+                body=raw.body,
+                now=now,
+            )
         except SignatureError as exc:
             raise AuthenticationFailed(str(exc)) from None
         return client.machine_user, client
@@ -147,17 +170,23 @@ class SupplierSignatureScheme(OpenApiAuthenticationExtension):
     name = "supplierSignature"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "webhook-signature",
-                "description": "Standard Webhooks: `v1,<base64 HMAC-SHA256 of '{webhook-id}.{webhook-timestamp}.{body}'>`"
-                               " with the client's secret; also send `Waymark-Client-Id`, `webhook-id` (your event id)"
-                               " and `webhook-timestamp` (seconds, within 5 minutes)."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-signature",
+            "description": "Standard Webhooks: `v1,<base64 HMAC-SHA256 of '{webhook-id}.{webhook-timestamp}.{body}'>`"
+            " with the client's secret; also send `Waymark-Client-Id`, `webhook-id` (your event id)"
+            " and `webhook-timestamp` (seconds, within 5 minutes).",
+        }
 
 
 class SupplierPermission(BasePermission):
     message = "This client may not send supplier events."
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, SupplierClient) and request.user.has_perm("monitoring.supplier_notify")
+        return isinstance(request.auth, SupplierClient) and request.user.has_perm(
+            "monitoring.supplier_notify"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -166,53 +195,86 @@ class SupplierPermission(BasePermission):
 
 def _breach_created(event: SupplierEvent, data: dict) -> dict:
     person = services.person_by_reference(data["person_reference"])
-    breach = services.breach_ingest(event=event, person=person, breach_type=data["breach_type"],
-                                    started_at=data["started_at"], ended_at=data.get("ended_at"),
-                                    details=data.get("details", ""))
+    breach = services.breach_ingest(
+        event=event,
+        person=person,
+        breach_type=data["breach_type"],
+        started_at=data["started_at"],
+        ended_at=data.get("ended_at"),
+        details=data.get("details", ""),
+    )
     return {"person_id": person.pk, "record_id": breach.pk, "outcome": breach.disposition}
 
 
 def _breach_ended(event: SupplierEvent, data: dict) -> dict:
-    original = (SupplierEvent.objects.filter(client_label=event.client_label, event_id=data["breach_event_id"])
-                .select_related("breach").first())
+    original = (
+        SupplierEvent.objects.filter(
+            client_label=event.client_label, event_id=data["breach_event_id"]
+        )
+        .select_related("breach")
+        .first()
+    )
     breach = getattr(original, "breach", None) if original else None
     if breach is None:
-        raise DjangoValidationError({"breach_event_id": f"No breach with the event id {data['breach_event_id']!r}"})
+        raise DjangoValidationError(
+            {"breach_event_id": f"No breach with the event id {data['breach_event_id']!r}"}
+        )
     services.breach_end_record(breach=breach, ended_at=data["ended_at"])
     return {"person_id": breach.person_id, "record_id": breach.pk, "outcome": "ended"}
 
 
 def _fitting_outcome(event: SupplierEvent, data: dict) -> dict:
     order = services.order_by_reference(data["order_reference"])
-    services.fitting_outcome_record(actor=None, order=order, fitted=data["fitted"], at=data["at"],
-                                    device_serial=data.get("device_serial", ""),
-                                    issued_phone_number=data.get("issued_phone_number", ""),
-                                    failure_reason=data.get("failure_reason", ""),
-                                    failure_detail=data.get("failure_detail", ""))
+    services.fitting_outcome_record(
+        actor=None,
+        order=order,
+        fitted=data["fitted"],
+        at=data["at"],
+        device_serial=data.get("device_serial", ""),
+        issued_phone_number=data.get("issued_phone_number", ""),
+        failure_reason=data.get("failure_reason", ""),
+        failure_detail=data.get("failure_detail", ""),
+    )
     return {"person_id": order.person_id, "record_id": order.pk, "outcome": order.status}
 
 
 def _slot_answer(event: SupplierEvent, data: dict) -> dict:
     order = services.order_by_reference(data["order_reference"])
-    services.slot_answer(actor=None, order=order, confirmed=data["confirmed"], slot_start=data.get("slot_start"),
-                         reason=data.get("reason", ""))
+    services.slot_answer(
+        actor=None,
+        order=order,
+        confirmed=data["confirmed"],
+        slot_start=data.get("slot_start"),
+        reason=data.get("reason", ""),
+    )
     return {"person_id": order.person_id, "record_id": order.pk, "outcome": order.status}
 
 
 def _device_fault(event: SupplierEvent, data: dict) -> dict:
-    fault = services.device_fault_record(event=event, device_serial=data["device_serial"], cause=data["cause"],
-                                         reported_at=data["reported_at"])
+    fault = services.device_fault_record(
+        event=event,
+        device_serial=data["device_serial"],
+        cause=data["cause"],
+        reported_at=data["reported_at"],
+    )
     return {"person_id": fault.person_id, "record_id": fault.pk, "outcome": "recorded"}
 
 
 def _service_figures(event: SupplierEvent, data: dict) -> dict:
-    rows = services.service_figures_record(event=event, month=data["month"], figures=data["figures"])
+    rows = services.service_figures_record(
+        event=event, month=data["month"], figures=data["figures"]
+    )
     return {"person_id": None, "record_id": None, "outcome": f"{len(rows)} figures recorded"}
 
 
-HANDLERS = {"breach.created": _breach_created, "breach.ended": _breach_ended,
-            "fitting.outcome": _fitting_outcome, "slot.answer": _slot_answer,
-            "device.fault": _device_fault, "service.figures": _service_figures}
+HANDLERS = {
+    "breach.created": _breach_created,
+    "breach.ended": _breach_ended,
+    "fitting.outcome": _fitting_outcome,
+    "slot.answer": _slot_answer,
+    "device.fault": _device_fault,
+    "service.figures": _service_figures,
+}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -221,15 +283,26 @@ HANDLERS = {"breach.created": _breach_created, "breach.ended": _breach_ended,
 
 @extend_schema(
     summary="Receive one event from the monitoring supplier",
-    description="Event types and their `data`: " + "; ".join(
-        f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()),
+    description="Event types and their `data`: "
+    + "; ".join(
+        f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()
+    ),
     request=EventEnvelope,
     parameters=[
         IDEMPOTENCY_KEY,
-        OpenApiParameter("Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
-        OpenApiParameter("webhook-id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                         description="Your own event id: a repeat is answered with the first answer"),
-        OpenApiParameter("webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True),
+        OpenApiParameter(
+            "Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
+        ),
+        OpenApiParameter(
+            "webhook-id",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            required=True,
+            description="Your own event id: a repeat is answered with the first answer",
+        ),
+        OpenApiParameter(
+            "webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
+        ),
     ],
     responses={201: EventAccepted, 200: EventAccepted, **problems(400, 401, 403, 422)},
 )
@@ -247,23 +320,37 @@ class SupplierEventView(APIView):
         client: SupplierClient = request.auth
         key = request.headers.get("Idempotency-Key", "").strip()  # as every other create reads it
         if not key:
-            raise Problem(400, "Send an Idempotency-Key header with every event",
-                          errors=[{"field": "Idempotency-Key", "detail": "Required"}])
+            raise Problem(
+                400,
+                "Send an Idempotency-Key header with every event",
+                errors=[{"field": "Idempotency-Key", "detail": "Required"}],
+            )
         if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise Problem(400, f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
-                          errors=[{"field": "Idempotency-Key", "detail": "Too long"}])
+            raise Problem(
+                400,
+                f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
+                errors=[{"field": "Idempotency-Key", "detail": "Too long"}],
+            )
         event_id = request.headers.get("webhook-id", "")
         if len(event_id) > WEBHOOK_ID_MAX_LENGTH:
-            raise Problem(400, f"webhook-id may be at most {WEBHOOK_ID_MAX_LENGTH} characters",
-                          errors=[{"field": "webhook-id", "detail": "Too long"}])
+            raise Problem(
+                400,
+                f"webhook-id may be at most {WEBHOOK_ID_MAX_LENGTH} characters",
+                errors=[{"field": "webhook-id", "detail": "Too long"}],
+            )
         envelope = EventEnvelope(data=request.data)
         envelope.is_valid(raise_exception=True)
         event_type = envelope.validated_data["type"]
         payload = EVENT_TYPES[event_type](data=envelope.validated_data["data"])
         if not payload.is_valid():
-            raise Problem(400, "The event's data is not valid: see errors.",
-                          errors=[{"field": f"data.{e['field']}" if e["field"] else "data", "detail": e["detail"]}
-                                  for e in _flat(payload.errors)])
+            raise Problem(
+                400,
+                "The event's data is not valid: see errors.",
+                errors=[
+                    {"field": f"data.{e['field']}" if e["field"] else "data", "detail": e["detail"]}
+                    for e in _flat(payload.errors)
+                ],
+            )
         data = payload.validated_data
 
         def handler(event: SupplierEvent) -> dict:
@@ -273,15 +360,32 @@ class SupplierEventView(APIView):
         with context.acting("api", client_label=client.client_id):
             try:
                 event, created = services.supplier_event_receive(
-                    client_label=client.client_id, event_id=event_id, event_type=event_type,
-                    payload=request.data, body=request._request.body, idempotency_key=key, handler=handler)
+                    client_label=client.client_id,
+                    event_id=event_id,
+                    event_type=event_type,
+                    payload=request.data,
+                    body=request._request.body,
+                    idempotency_key=key,
+                    handler=handler,
+                )
             except services.EventConflict as exc:
-                raise Problem(422, str(exc), errors=[{"field": "webhook-id", "detail": str(exc)}]) from None
+                raise Problem(
+                    422, str(exc), errors=[{"field": "webhook-id", "detail": str(exc)}]
+                ) from None
             except DjangoValidationError as exc:
-                errors = [{"field": f"data.{field}" if field != "__all__" else "data", "detail": str(message)}
-                          for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
-                          for message in messages]
-                raise Problem(422, "The event breaks a rule: nothing was stored. See errors.", errors=errors) from None
+                errors = [
+                    {
+                        "field": f"data.{field}" if field != "__all__" else "data",
+                        "detail": str(message),
+                    }
+                    for field, messages in getattr(
+                        exc, "message_dict", {"__all__": exc.messages}
+                    ).items()
+                    for message in messages
+                ]
+                raise Problem(
+                    422, "The event breaks a rule: nothing was stored. See errors.", errors=errors
+                ) from None
         if created:
             return Response(event.response_body, status=201)
         return Response(event.response_body, status=200, headers={"Idempotent-Replayed": "true"})

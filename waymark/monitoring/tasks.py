@@ -21,8 +21,17 @@ def order_send_task(order_id: int) -> str:
         try:
             order = order_send(order_id=order_id, transport=http_transport)
         except OrderNotSent:  # recorded on the order by order_send; try again later
-            attempts = FittingOrder.objects.filter(pk=order_id).values_list("send_attempts", flat=True).first() or 1
-            delay = rules.OUTBOUND_BACKOFF_SECONDS[min(attempts, len(rules.OUTBOUND_BACKOFF_SECONDS)) - 1]
-            order_send_task.using(run_after=clock.now() + timedelta(seconds=delay)).enqueue(order_id)
+            attempts = (
+                FittingOrder.objects.filter(pk=order_id)
+                .values_list("send_attempts", flat=True)
+                .first()
+                or 1
+            )
+            delay = rules.OUTBOUND_BACKOFF_SECONDS[
+                min(attempts, len(rules.OUTBOUND_BACKOFF_SECONDS)) - 1
+            ]
+            order_send_task.using(run_after=clock.now() + timedelta(seconds=delay)).enqueue(
+                order_id
+            )
             return "retry"
         return "sent" if order.status == OrderStatus.SENT else order.status

@@ -20,7 +20,11 @@ urlpatterns = [
     path("breaches/<int:pk>/", views.breach, name="breach"),
     path("breaches/<int:pk>/ladder/", views.breach_ladder_apply, name="breach-ladder"),
     path("breaches/<int:pk>/mitigation/", views.mitigation_new, name="mitigation-new"),
-    path("breaches/<int:pk>/mitigation/<int:mitigation_pk>/", views.mitigation_decide, name="mitigation-decide"),
+    path(
+        "breaches/<int:pk>/mitigation/<int:mitigation_pk>/",
+        views.mitigation_decide,
+        name="mitigation-decide",
+    ),
     path("referrals/<int:pk>/", views.referral, name="referral"),
     path("reviews/<int:pk>/", views.review, name="review"),
     path("challenges/<int:pk>/", views.challenge_respond, name="challenge"),

@@ -36,8 +36,18 @@ def _person_url(person) -> str:
     return reverse("monitoring:person", args=[person.pk])
 
 
-def _form(request, person, form, *, title: str, submit: str, action: Callable[[Any], str], intro: str = "",
-          back: str | None = None, extra: dict | None = None):
+def _form(
+    request,
+    person,
+    form,
+    *,
+    title: str,
+    submit: str,
+    action: Callable[[Any], str],
+    intro: str = "",
+    back: str | None = None,
+    extra: dict | None = None,
+):
     """The shared form flow: on a valid POST call ``action(cleaned_data)`` (one service call) and
     redirect to what it returns; a service refusal becomes an error on the form."""
     if request.method == "POST" and form.is_valid():
@@ -50,8 +60,17 @@ def _form(request, person, form, *, title: str, submit: str, action: Callable[[A
         else:
             messages.success(request, f"{title}: done")
             return redirect(target)
-    return person_form_page(request, person, form, title=title, submit=submit, current="monitoring",
-                            intro=intro, back=back or _person_url(person), extra=extra)
+    return person_form_page(
+        request,
+        person,
+        form,
+        title=title,
+        submit=submit,
+        current="monitoring",
+        intro=intro,
+        back=back or _person_url(person),
+        extra=extra,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -64,17 +83,21 @@ def home(request):
     quality = selectors.data_quality(user)
     released = selectors.released_awaiting_device(user)
     held = selectors.held_awaiting_fitting(user)
-    return render(request, "monitoring/home.html", {
-        "held": held[:10],
-        "held_count": len(held),
-        "released": {key: len(rows) for key, rows in released.items()},
-        "figure_5": selectors.FIGURE_5_GROUPS,
-        "breaches": selectors.breaches_for_triage(user)[:10],
-        "breach_count": selectors.breaches_for_triage(user).count(),
-        "reviews_count": selectors.reviews_outstanding(user).count(),
-        "gaps_count": selectors.duty_gaps(user).count(),
-        "quality": {key: qs.count() for key, qs in quality.items()},
-    })
+    return render(
+        request,
+        "monitoring/home.html",
+        {
+            "held": held[:10],
+            "held_count": len(held),
+            "released": {key: len(rows) for key, rows in released.items()},
+            "figure_5": selectors.FIGURE_5_GROUPS,
+            "breaches": selectors.breaches_for_triage(user)[:10],
+            "breach_count": selectors.breaches_for_triage(user).count(),
+            "reviews_count": selectors.reviews_outstanding(user).count(),
+            "gaps_count": selectors.duty_gaps(user).count(),
+            "quality": {key: qs.count() for key, qs in quality.items()},
+        },
+    )
 
 
 LISTS = {
@@ -124,20 +147,24 @@ def person(request, pk: int):
     subject = selectors.access_em_person(request.user, pk)
     person_record_view(actor=request.user, person=subject, page="monitoring")
     context = person_page_context(request, subject, "monitoring")
-    context.update({
-        "conditions": subject.em_conditions.select_related("bail_grant").prefetch_related("orders"),
-        "grants": subject.bail_grants.all(),
-        "breaches": subject.em_breaches.select_related("task")[:50],
-        "ladder": selectors.ladder_position(subject),
-        "ladder_steps": rules.ESCALATION_LADDER,
-        "reviews": subject.em_reviews.all(),
-        "challenges": subject.em_challenges.all(),
-        "exemptions": subject.em_exemptions.all(),
-        "trail_requests": subject.em_trail_requests.all(),
-        "referrals": subject.em_referrals.all(),
-        "advice": services.recommendation_for(subject),
-        "in_force": subject.em_conditions.exclude(status=ConditionStatus.CEASED).first(),
-    })
+    context.update(
+        {
+            "conditions": subject.em_conditions.select_related("bail_grant").prefetch_related(
+                "orders"
+            ),
+            "grants": subject.bail_grants.all(),
+            "breaches": subject.em_breaches.select_related("task")[:50],
+            "ladder": selectors.ladder_position(subject),
+            "ladder_steps": rules.ESCALATION_LADDER,
+            "reviews": subject.em_reviews.all(),
+            "challenges": subject.em_challenges.all(),
+            "exemptions": subject.em_exemptions.all(),
+            "trail_requests": subject.em_trail_requests.all(),
+            "referrals": subject.em_referrals.all(),
+            "advice": services.recommendation_for(subject),
+            "in_force": subject.em_conditions.exclude(status=ConditionStatus.CEASED).first(),
+        }
+    )
     return render(request, "monitoring/person.html", context)
 
 
@@ -146,10 +173,22 @@ def person(request, pk: int):
 def bail_grant_new(request, pk: int):
     subject = selectors.access_em_person(request.user, pk)
     form = f.BailGrantForm(request.POST if request.method == "POST" else None)
-    return _form(request, subject, form, title="Record a bail grant", submit="Record the grant",
-                 action=lambda d: (services.bail_grant_record(
-                     actor=request.user, person=subject, granted_by=d["granted_by"],
-                     granted_at=f.at(d["granted_on"], d["granted_time"])), _person_url(subject))[1])
+    return _form(
+        request,
+        subject,
+        form,
+        title="Record a bail grant",
+        submit="Record the grant",
+        action=lambda d: (
+            services.bail_grant_record(
+                actor=request.user,
+                person=subject,
+                granted_by=d["granted_by"],
+                granted_at=f.at(d["granted_on"], d["granted_time"]),
+            ),
+            _person_url(subject),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -163,19 +202,37 @@ def condition_new(request, pk: int):
     def act(d):
         grant = next(g for g in grants if str(g.pk) == d["bail_grant"])
         services.condition_impose(
-            actor=request.user, person=subject, bail_grant=grant, device_type=d["device_type"],
-            start_date=d["start_date"], held_in_detention=d["held_in_detention"],
-            release_expected_at=f.at(d["release_expected_on"], d["release_expected_time"] or time(12, 0))
-            if d["release_expected_on"] else None,
-            curfew_days=[int(x) for x in d["curfew_days"]], curfew_start=d["curfew_start"], curfew_end=d["curfew_end"],
-            conditions_text=d["conditions_text"], departure_reasons=d["departure_reasons"])
+            actor=request.user,
+            person=subject,
+            bail_grant=grant,
+            device_type=d["device_type"],
+            start_date=d["start_date"],
+            held_in_detention=d["held_in_detention"],
+            release_expected_at=f.at(
+                d["release_expected_on"], d["release_expected_time"] or time(12, 0)
+            )
+            if d["release_expected_on"]
+            else None,
+            curfew_days=[int(x) for x in d["curfew_days"]],
+            curfew_start=d["curfew_start"],
+            curfew_end=d["curfew_end"],
+            conditions_text=d["conditions_text"],
+            departure_reasons=d["departure_reasons"],
+        )
         return _person_url(subject)
 
     if not grants:
         messages.info(request, "Record the bail grant first: the condition is part of it")
         return redirect("monitoring:bail-grant-new", subject.pk)
-    return _form(request, subject, form, title="Impose an electronic monitoring condition", submit="Impose the condition",
-                 action=act, extra={"advice": advice, "before_form": "monitoring/_advice.html"})
+    return _form(
+        request,
+        subject,
+        form,
+        title="Impose an electronic monitoring condition",
+        submit="Impose the condition",
+        action=act,
+        extra={"advice": advice, "before_form": "monitoring/_advice.html"},
+    )
 
 
 @requires(EM)
@@ -183,10 +240,21 @@ def condition_new(request, pk: int):
 def release_new(request, pk: int):
     condition = selectors.access_condition(request.user, pk)
     form = f.ReleaseForm(request.POST if request.method == "POST" else None)
-    return _form(request, condition.person, form, title="Record the release", submit="Record the release",
-                 action=lambda d: (services.release_record(actor=request.user, condition=condition,
-                                                           released_at=f.at(d["released_on"], d["released_time"])),
-                                   _person_url(condition.person))[1])
+    return _form(
+        request,
+        condition.person,
+        form,
+        title="Record the release",
+        submit="Record the release",
+        action=lambda d: (
+            services.release_record(
+                actor=request.user,
+                condition=condition,
+                released_at=f.at(d["released_on"], d["released_time"]),
+            ),
+            _person_url(condition.person),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -194,13 +262,27 @@ def release_new(request, pk: int):
 def exemption_new(request, pk: int):
     subject = selectors.access_em_person(request.user, pk)
     form = f.ExemptionForm(request.POST if request.method == "POST" else None)
-    return _form(request, subject, form, title="Record an exemption from EM", submit="Record the exemption",
-                 intro="EM is required for people on bail facing deportation unless it is impractical or contrary to "
-                       "their Convention rights (000 §1.3-1.4). Record the reasons and the evidence.",
-                 action=lambda d: (services.exemption_decide(
-                     actor=request.user, person=subject, ground=d["ground"], reasons=d["reasons"],
-                     evidence=d["evidence"], decided_on=d["decided_on"], review_on=d["review_on"]),
-                     _person_url(subject))[1])
+    return _form(
+        request,
+        subject,
+        form,
+        title="Record an exemption from EM",
+        submit="Record the exemption",
+        intro="EM is required for people on bail facing deportation unless it is impractical or contrary to "
+        "their Convention rights (000 §1.3-1.4). Record the reasons and the evidence.",
+        action=lambda d: (
+            services.exemption_decide(
+                actor=request.user,
+                person=subject,
+                ground=d["ground"],
+                reasons=d["reasons"],
+                evidence=d["evidence"],
+                decided_on=d["decided_on"],
+                review_on=d["review_on"],
+            ),
+            _person_url(subject),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -208,26 +290,55 @@ def exemption_new(request, pk: int):
 def exemption_withdraw(request, pk: int):
     exemption = selectors.access_exemption(request.user, pk)
     form = f.ReasonForm(request.POST if request.method == "POST" else None)
-    return _form(request, exemption.person, form, title="Withdraw the exemption", submit="Withdraw",
-                 action=lambda d: (services.exemption_withdraw(actor=request.user, exemption=exemption,
-                                                               reason=d["reason"]), _person_url(exemption.person))[1])
+    return _form(
+        request,
+        exemption.person,
+        form,
+        title="Withdraw the exemption",
+        submit="Withdraw",
+        action=lambda d: (
+            services.exemption_withdraw(
+                actor=request.user, exemption=exemption, reason=d["reason"]
+            ),
+            _person_url(exemption.person),
+        )[1],
+    )
 
 
 @requires(EM)
 @require_http_methods(["GET", "POST"])
 def order_new(request, pk: int):
     condition = selectors.access_condition(request.user, pk)
-    form = f.OrderForm(request.POST if request.method == "POST" else None, initial={"language": condition.person.main_language,
-                                                      "interpreter_needed": condition.person.interpreter_needed})
+    form = f.OrderForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "language": condition.person.main_language,
+            "interpreter_needed": condition.person.interpreter_needed,
+        },
+    )
     due = condition.fitting_due_at.astimezone(LONDON)
-    return _form(request, condition.person, form, title="Order a fitting from the supplier", submit="Send the order",
-                 intro=f"The device must be fitted by {due:%-d %B %Y at %H:%M}. The supplier prefers afternoon slots "
-                       "(from 14:00); prisons rarely release after 17:00.",
-                 action=lambda d: (services.fitting_order_create(
-                     actor=request.user, condition=condition, place=d["place"], place_details=d["place_details"],
-                     language=d["language"], interpreter_needed=d["interpreter_needed"],
-                     requested_slot_start=f.at(d["slot_on"], d["slot_time"]),
-                     accept_slot_warning=d["accept_slot_warning"]), _person_url(condition.person))[1])
+    return _form(
+        request,
+        condition.person,
+        form,
+        title="Order a fitting from the supplier",
+        submit="Send the order",
+        intro=f"The device must be fitted by {due:%-d %B %Y at %H:%M}. The supplier prefers afternoon slots "
+        "(from 14:00); prisons rarely release after 17:00.",
+        action=lambda d: (
+            services.fitting_order_create(
+                actor=request.user,
+                condition=condition,
+                place=d["place"],
+                place_details=d["place_details"],
+                language=d["language"],
+                interpreter_needed=d["interpreter_needed"],
+                requested_slot_start=f.at(d["slot_on"], d["slot_time"]),
+                accept_slot_warning=d["accept_slot_warning"],
+            ),
+            _person_url(condition.person),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -235,28 +346,57 @@ def order_new(request, pk: int):
 def order_outcome(request, pk: int):
     order = selectors.access_order(request.user, pk)
     form = f.OutcomeForm(request.POST if request.method == "POST" else None)
-    return _form(request, order.person, form, title=f"Record the outcome of {order.reference}", submit="Record",
-                 action=lambda d: (services.fitting_outcome_record(
-                     actor=request.user, order=order, fitted=d["fitted"] == "yes",
-                     at=f.at(d["on"], d["time_of_visit"]), device_serial=d["device_serial"],
-                     issued_phone_number=d["issued_phone_number"], failure_reason=d["failure_reason"] or "",
-                     failure_detail=d["failure_detail"]), _person_url(order.person))[1])
+    return _form(
+        request,
+        order.person,
+        form,
+        title=f"Record the outcome of {order.reference}",
+        submit="Record",
+        action=lambda d: (
+            services.fitting_outcome_record(
+                actor=request.user,
+                order=order,
+                fitted=d["fitted"] == "yes",
+                at=f.at(d["on"], d["time_of_visit"]),
+                device_serial=d["device_serial"],
+                issued_phone_number=d["issued_phone_number"],
+                failure_reason=d["failure_reason"] or "",
+                failure_detail=d["failure_detail"],
+            ),
+            _person_url(order.person),
+        )[1],
+    )
 
 
 @requires(EM, "documents.add_document")
 @require_http_methods(["GET", "POST"])
 def conveyance_upload(request, pk: int):
     condition = selectors.access_condition(request.user, pk)
-    form = f.ConveyanceForm(request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None)
+    form = f.ConveyanceForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
 
     def act(d):
         upload = d["file"]
-        services.conveyance_confirmation_store(actor=request.user, condition=condition, file_name=upload.name,
-                                               content=upload_read(upload), content_type=upload.content_type or "")
+        services.conveyance_confirmation_store(
+            actor=request.user,
+            condition=condition,
+            file_name=upload.name,
+            content=upload_read(upload),
+            content_type=upload.content_type or "",
+        )
         return _person_url(condition.person)
 
-    return _form(request, condition.person, form, title="Store a confirmation of conveyance", submit="Upload",
-                 action=act, extra={"multipart": True})
+    return _form(
+        request,
+        condition.person,
+        form,
+        title="Store a confirmation of conveyance",
+        submit="Upload",
+        action=act,
+        extra={"multipart": True},
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,10 +407,16 @@ def conveyance_upload(request, pk: int):
 def breach(request, pk: int):
     record = selectors.access_breach(request.user, pk)
     context = person_page_context(request, record.person, "monitoring")
-    context.update({"breach": record, "mitigations": record.mitigations.all(),
-                    "ladder": selectors.ladder_position(record.person),
-                    "step": rules.ESCALATION_LADDER[record.ladder_step - 1] if record.ladder_step else None,
-                    "action": getattr(record, "ladder_action", None), "counted": record.accumulated})
+    context.update(
+        {
+            "breach": record,
+            "mitigations": record.mitigations.all(),
+            "ladder": selectors.ladder_position(record.person),
+            "step": rules.ESCALATION_LADDER[record.ladder_step - 1] if record.ladder_step else None,
+            "action": getattr(record, "ladder_action", None),
+            "counted": record.accumulated,
+        }
+    )
     return render(request, "monitoring/breach.html", context)
 
 
@@ -283,8 +429,11 @@ def breach_ladder_apply(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, f"Escalation ladder step {action.step} applied"
-                         + (": the letter is on the person's documents" if action.letter else ""))
+        messages.success(
+            request,
+            f"Escalation ladder step {action.step} applied"
+            + (": the letter is on the person's documents" if action.letter else ""),
+        )
     return redirect("monitoring:breach", record.pk)
 
 
@@ -293,11 +442,24 @@ def breach_ladder_apply(request, pk: int):
 def mitigation_new(request, pk: int):
     record = selectors.access_breach(request.user, pk)
     form = f.MitigationForm(request.POST if request.method == "POST" else None)
-    return _form(request, record.person, form, title="Record an explanation for the breach", submit="Record",
-                 back=reverse("monitoring:breach", args=[record.pk]),
-                 action=lambda d: (services.mitigation_record(
-                     actor=request.user, breach=record, given_by=d["given_by"], explanation=d["explanation"],
-                     received_on=d["received_on"]), reverse("monitoring:breach", args=[record.pk]))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title="Record an explanation for the breach",
+        submit="Record",
+        back=reverse("monitoring:breach", args=[record.pk]),
+        action=lambda d: (
+            services.mitigation_record(
+                actor=request.user,
+                breach=record,
+                given_by=d["given_by"],
+                explanation=d["explanation"],
+                received_on=d["received_on"],
+            ),
+            reverse("monitoring:breach", args=[record.pk]),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -310,12 +472,26 @@ def mitigation_decide(request, pk: int, mitigation_pk: int):
 
         raise Http404("No such explanation")
     form = f.MitigationDecisionForm(request.POST if request.method == "POST" else None)
-    return _form(request, record.person, form, title="Decide the explanation", submit="Record the decision",
-                 intro=mitigation.explanation, back=reverse("monitoring:breach", args=[record.pk]),
-                 action=lambda d: (services.mitigation_decide(
-                     actor=request.user, mitigation=mitigation, decision=d["decision"], reasons=d["reasons"],
-                     communicated_on=d["communicated_on"], method=d["method"]),
-                     reverse("monitoring:breach", args=[record.pk]))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title="Decide the explanation",
+        submit="Record the decision",
+        intro=mitigation.explanation,
+        back=reverse("monitoring:breach", args=[record.pk]),
+        action=lambda d: (
+            services.mitigation_decide(
+                actor=request.user,
+                mitigation=mitigation,
+                decision=d["decision"],
+                reasons=d["reasons"],
+                communicated_on=d["communicated_on"],
+                method=d["method"],
+            ),
+            reverse("monitoring:breach", args=[record.pk]),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -323,22 +499,40 @@ def mitigation_decide(request, pk: int, mitigation_pk: int):
 def referral(request, pk: int):
     from waymark.monitoring.models import ProsecutionReferral
 
-    record = ProsecutionReferral.objects.filter(pk=pk, person__in=selectors.em_person_queryset(request.user)).first()
+    record = ProsecutionReferral.objects.filter(
+        pk=pk, person__in=selectors.em_person_queryset(request.user)
+    ).first()
     if record is None:
         from django.http import Http404
 
         raise Http404("No such referral")
-    initial = {"status": record.status, "checklist": [k for k, v in record.checklist.items() if v],
-               "compliance_attempts": record.compliance_attempts, "outcome_note": record.outcome_note}
+    initial = {
+        "status": record.status,
+        "checklist": [k for k, v in record.checklist.items() if v],
+        "compliance_attempts": record.compliance_attempts,
+        "outcome_note": record.outcome_note,
+    }
     form = f.ReferralForm(request.POST if request.method == "POST" else None, initial=initial)
-    return _form(request, record.person, form, title="Prosecution referral case file", submit="Save",
-                 intro="Refer to the criminal investigations team when every item of evidence is in the file "
-                       "(000 §5.19, note 22).",
-                 action=lambda d: (services.referral_update(
-                     actor=request.user, referral=record, status=d["status"],
-                     checklist={key: key in d["checklist"] for key, _ in EVIDENCE_CHECKLIST},
-                     compliance_attempts=d["compliance_attempts"], outcome_note=d["outcome_note"]),
-                     _person_url(record.person))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title="Prosecution referral case file",
+        submit="Save",
+        intro="Refer to the criminal investigations team when every item of evidence is in the file "
+        "(000 §5.19, note 22).",
+        action=lambda d: (
+            services.referral_update(
+                actor=request.user,
+                referral=record,
+                status=d["status"],
+                checklist={key: key in d["checklist"] for key, _ in EVIDENCE_CHECKLIST},
+                compliance_attempts=d["compliance_attempts"],
+                outcome_note=d["outcome_note"],
+            ),
+            _person_url(record.person),
+        )[1],
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -351,26 +545,47 @@ def review(request, pk: int):
     record = selectors.access_review(request.user, pk)
     if record.status == "awaiting_sign_off":
         form = f.SignOffForm(request.POST if request.method == "POST" else None)
-        return _form(request, record.person, form, title="Sign off the EM review", submit="Record sign-off",
-                     intro=f"Outcome proposed: {record.get_outcome_display()}. Ceasing or varying EM needs a "
-                           f"{rules.SIGN_OFF_GRADE.label} or above to sign it off (000 §3.11, §5.77).",
-                     extra={"review": record, "before_form": "monitoring/_review_reasons.html"},
-                     action=lambda d: (services.review_sign_off(actor=request.user, review=record,
-                                                                agree=d["agree"] == "yes", note=d["note"]),
-                                       _person_url(record.person))[1])
+        return _form(
+            request,
+            record.person,
+            form,
+            title="Sign off the EM review",
+            submit="Record sign-off",
+            intro=f"Outcome proposed: {record.get_outcome_display()}. Ceasing or varying EM needs a "
+            f"{rules.SIGN_OFF_GRADE.label} or above to sign it off (000 §3.11, §5.77).",
+            extra={"review": record, "before_form": "monitoring/_review_reasons.html"},
+            action=lambda d: (
+                services.review_sign_off(
+                    actor=request.user, review=record, agree=d["agree"] == "yes", note=d["note"]
+                ),
+                _person_url(record.person),
+            )[1],
+        )
     if record.status == "completed":
         context = person_page_context(request, record.person, "monitoring")
         context.update({"review": record})
         return render(request, "monitoring/review_done.html", context)
     form = f.ReviewDecideForm(request.POST if request.method == "POST" else None)
-    return _form(request, record.person, form, title=f"EM review due {record.due_on:%-d %B %Y}",
-                 submit="Record the review",
-                 intro="Consider each head. Ceasing or varying EM goes to an HEO for sign-off.",
-                 action=lambda d: (services.review_decide(
-                     actor=request.user, review=record, outcome=d["outcome"],
-                     reasons_vulnerability=d["reasons_vulnerability"], reasons_medical=d["reasons_medical"],
-                     reasons_convention_rights=d["reasons_convention_rights"], reasons_harm=d["reasons_harm"]),
-                     _person_url(record.person))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title=f"EM review due {record.due_on:%-d %B %Y}",
+        submit="Record the review",
+        intro="Consider each head. Ceasing or varying EM goes to an HEO for sign-off.",
+        action=lambda d: (
+            services.review_decide(
+                actor=request.user,
+                review=record,
+                outcome=d["outcome"],
+                reasons_vulnerability=d["reasons_vulnerability"],
+                reasons_medical=d["reasons_medical"],
+                reasons_convention_rights=d["reasons_convention_rights"],
+                reasons_harm=d["reasons_harm"],
+            ),
+            _person_url(record.person),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -378,12 +593,28 @@ def review(request, pk: int):
 def challenge_new(request, pk: int):
     subject = selectors.access_em_person(request.user, pk)
     form = f.ChallengeForm(request.POST if request.method == "POST" else None)
-    return _form(request, subject, form, title="Record representations or a challenge", submit="Record",
-                 action=lambda d: (services.challenge_record(
-                     actor=request.user, person=subject, kind=d["kind"], received_on=d["received_on"],
-                     from_party=d["from_party"], summary=d["summary"], is_complaint=d["is_complaint"],
-                     court_deadline=f.at(d["court_deadline"], time(16, 0)) if d["court_deadline"] else None),
-                     _person_url(subject))[1])
+    return _form(
+        request,
+        subject,
+        form,
+        title="Record representations or a challenge",
+        submit="Record",
+        action=lambda d: (
+            services.challenge_record(
+                actor=request.user,
+                person=subject,
+                kind=d["kind"],
+                received_on=d["received_on"],
+                from_party=d["from_party"],
+                summary=d["summary"],
+                is_complaint=d["is_complaint"],
+                court_deadline=f.at(d["court_deadline"], time(16, 0))
+                if d["court_deadline"]
+                else None,
+            ),
+            _person_url(subject),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -392,11 +623,20 @@ def challenge_respond(request, pk: int):
     record = selectors.access_challenge(request.user, pk)
     form = f.ChallengeRespondForm(request.POST if request.method == "POST" else None)
     due = record.due_at.astimezone(LONDON)
-    return _form(request, record.person, form, title=f"Answer the {record.get_kind_display().lower()}",
-                 submit="Record the outcome", intro=f"{record.summary} - due {due:%-d %B %Y} ({record.deadline_basis}).",
-                 action=lambda d: (services.challenge_respond(actor=request.user, challenge=record,
-                                                              outcome=d["outcome"], reasons=d["reasons"]),
-                                   _person_url(record.person))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title=f"Answer the {record.get_kind_display().lower()}",
+        submit="Record the outcome",
+        intro=f"{record.summary} - due {due:%-d %B %Y} ({record.deadline_basis}).",
+        action=lambda d: (
+            services.challenge_respond(
+                actor=request.user, challenge=record, outcome=d["outcome"], reasons=d["reasons"]
+            ),
+            _person_url(record.person),
+        )[1],
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -408,25 +648,46 @@ def challenge_respond(request, pk: int):
 def trail_new(request, pk: int):
     subject = selectors.access_em_person(request.user, pk)
     form = f.TrailRequestForm(request.POST if request.method == "POST" else None)
-    return _form(request, subject, form, title="Record a trail-data request", submit="Record the request",
-                 intro=f"A request for more than {rules.trail_max_period().days} days is flagged as too broad.",
-                 action=lambda d: (services.trail_request_create(
-                     actor=request.user, person=subject, requester_kind=d["requester_kind"],
-                     requester_name=d["requester_name"], request_type=d["request_type"],
-                     period_start=datetime.combine(d["period_start"], time(0), tzinfo=LONDON),
-                     period_end=min(datetime.combine(d["period_end"], time(0), tzinfo=LONDON) + timedelta(days=1),
-                                    clock.now()),
-                     lawful_ground=d["lawful_ground"], justification=d["justification"]), _person_url(subject))[1])
+    return _form(
+        request,
+        subject,
+        form,
+        title="Record a trail-data request",
+        submit="Record the request",
+        intro=f"A request for more than {rules.trail_max_period().days} days is flagged as too broad.",
+        action=lambda d: (
+            services.trail_request_create(
+                actor=request.user,
+                person=subject,
+                requester_kind=d["requester_kind"],
+                requester_name=d["requester_name"],
+                request_type=d["request_type"],
+                period_start=datetime.combine(d["period_start"], time(0), tzinfo=LONDON),
+                period_end=min(
+                    datetime.combine(d["period_end"], time(0), tzinfo=LONDON) + timedelta(days=1),
+                    clock.now(),
+                ),
+                lawful_ground=d["lawful_ground"],
+                justification=d["justification"],
+            ),
+            _person_url(subject),
+        )[1],
+    )
 
 
 @requires(EM)
 def trail(request, pk: int):
     record = selectors.access_trail_request(request.user, pk)
     context = person_page_context(request, record.person, "monitoring")
-    context.update({"trail": record, "views": record.views.select_related("viewed_by"),
-                    "can_approve": request.user.has_perm("monitoring.approve_trail_request")
-                    and record.requested_by_id != request.user.pk,
-                    "can_view": request.user.has_perm("monitoring.view_trail_data")})
+    context.update(
+        {
+            "trail": record,
+            "views": record.views.select_related("viewed_by"),
+            "can_approve": request.user.has_perm("monitoring.approve_trail_request")
+            and record.requested_by_id != request.user.pk,
+            "can_view": request.user.has_perm("monitoring.view_trail_data"),
+        }
+    )
     return render(request, "monitoring/trail.html", context)
 
 
@@ -435,13 +696,26 @@ def trail(request, pk: int):
 def trail_approve(request, pk: int):
     record = selectors.access_trail_request(request.user, pk)
     form = f.TrailApproveForm(request.POST if request.method == "POST" else None)
-    intro = (f"This request is flagged as too broad: the period is longer than {rules.trail_max_period().days} days."
-             if record.too_broad else "Approve the request so that the data is requested from the supplier.")
-    return _form(request, record.person, form, title="Approve the trail-data request", submit="Approve",
-                 intro=intro, back=reverse("monitoring:trail", args=[record.pk]),
-                 action=lambda d: (services.trail_request_approve(actor=request.user, request=record,
-                                                                  confirm_too_broad=d["confirm_too_broad"]),
-                                   reverse("monitoring:trail", args=[record.pk]))[1])
+    intro = (
+        f"This request is flagged as too broad: the period is longer than {rules.trail_max_period().days} days."
+        if record.too_broad
+        else "Approve the request so that the data is requested from the supplier."
+    )
+    return _form(
+        request,
+        record.person,
+        form,
+        title="Approve the trail-data request",
+        submit="Approve",
+        intro=intro,
+        back=reverse("monitoring:trail", args=[record.pk]),
+        action=lambda d: (
+            services.trail_request_approve(
+                actor=request.user, request=record, confirm_too_broad=d["confirm_too_broad"]
+            ),
+            reverse("monitoring:trail", args=[record.pk]),
+        )[1],
+    )
 
 
 @requires(EM)
@@ -449,12 +723,24 @@ def trail_approve(request, pk: int):
 def trail_close(request, pk: int):
     record = selectors.access_trail_request(request.user, pk)
     form = f.TrailCloseForm(request.POST if request.method == "POST" else None)
-    return _form(request, record.person, form, title="Close the trail-data request", submit="Close",
-                 back=reverse("monitoring:trail", args=[record.pk]),
-                 action=lambda d: (services.trail_request_close(actor=request.user, request=record,
-                                                                outcome=d["outcome"], reasons=d["reasons"],
-                                                                returned_data=d["returned_data"]),
-                                   reverse("monitoring:trail", args=[record.pk]))[1])
+    return _form(
+        request,
+        record.person,
+        form,
+        title="Close the trail-data request",
+        submit="Close",
+        back=reverse("monitoring:trail", args=[record.pk]),
+        action=lambda d: (
+            services.trail_request_close(
+                actor=request.user,
+                request=record,
+                outcome=d["outcome"],
+                reasons=d["reasons"],
+                returned_data=d["returned_data"],
+            ),
+            reverse("monitoring:trail", args=[record.pk]),
+        )[1],
+    )
 
 
 @requires(EM, "monitoring.view_trail_data")
@@ -464,16 +750,25 @@ def trail_data(request, pk: int):
     form = f.TrailViewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            points = services.trail_data_view(actor=request.user, request=record, purpose=form.cleaned_data["purpose"])
+            points = services.trail_data_view(
+                actor=request.user, request=record, purpose=form.cleaned_data["purpose"]
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
             context = person_page_context(request, record.person, "monitoring")
             context.update({"trail": record, "points": points})
             return render(request, "monitoring/trail_data.html", context)
-    return person_form_page(request, record.person, form, title="View the returned trail data", submit="View the data",
-                            current="monitoring", back=reverse("monitoring:trail", args=[record.pk]),
-                            intro="Trail data shows where the person has been. Viewing it is recorded.")
+    return person_form_page(
+        request,
+        record.person,
+        form,
+        title="View the returned trail data",
+        submit="View the data",
+        current="monitoring",
+        back=reverse("monitoring:trail", args=[record.pk]),
+        intro="Trail data shows where the person has been. Viewing it is recorded.",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -487,10 +782,15 @@ def joint_log(request):
     if request.method == "POST":
         if "close" in request.POST:
             close = request.POST.get("close", "")
-            entry = (JointLogEntry.objects.filter(pk=int(close)).first()
-                     if close.isdigit() and len(close) <= 18 else None)  # a bigint, not a crafted value
+            entry = (
+                JointLogEntry.objects.filter(pk=int(close)).first()
+                if close.isdigit() and len(close) <= 18
+                else None
+            )  # a bigint, not a crafted value
             if entry is None:
-                messages.error(request, "That joint log entry could not be found: it may have been removed")
+                messages.error(
+                    request, "That joint log entry could not be found: it may have been removed"
+                )
             else:
                 try:
                     services.joint_log_close(actor=request.user, entry=entry)
@@ -501,9 +801,16 @@ def joint_log(request):
         if form.is_valid():
             try:
                 d = form.cleaned_data
-                services.joint_log_add(actor=request.user, kind=d["kind"], title=d["title"],
-                                       description=d["description"], owner=d["owner"], likelihood=d["likelihood"],
-                                       impact=d["impact"], mitigation=d["mitigation"])
+                services.joint_log_add(
+                    actor=request.user,
+                    kind=d["kind"],
+                    title=d["title"],
+                    description=d["description"],
+                    owner=d["owner"],
+                    likelihood=d["likelihood"],
+                    impact=d["impact"],
+                    mitigation=d["mitigation"],
+                )
             except ValidationError as exc:
                 form_add_service_errors(form, exc)
             else:
@@ -512,16 +819,22 @@ def joint_log(request):
     entries = Paginator(JointLogEntry.objects.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     from waymark.people.views import form_fields
 
-    return render(request, "monitoring/joint_log.html", {"form": form, "fields": form_fields(form), "page": entries},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "monitoring/joint_log.html",
+        {"form": form, "fields": form_fields(form), "page": entries},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _period(request) -> tuple[f.PeriodForm, selectors.Period]:
     form = f.PeriodForm(request.GET or None)
     default = selectors.period_default()
     if form.is_bound and form.is_valid():
-        return form, selectors.Period(form.cleaned_data.get("start") or default.start,
-                                      form.cleaned_data.get("end") or default.end)
+        return form, selectors.Period(
+            form.cleaned_data.get("start") or default.start,
+            form.cleaned_data.get("end") or default.end,
+        )
     return form, default
 
 
@@ -531,9 +844,18 @@ def mi(request):
     form, period = _period(request)
     figures = selectors.mi_figures(period)
     labels = _labels(figures)
-    return render(request, "monitoring/mi.html", {
-        "form": form, "period": period, "figures": figures,
-        "relabel": lambda pairs: [(labels.get(str(k), str(k).replace("_", " ").capitalize()), v) for k, v in pairs]})
+    return render(
+        request,
+        "monitoring/mi.html",
+        {
+            "form": form,
+            "period": period,
+            "figures": figures,
+            "relabel": lambda pairs: [
+                (labels.get(str(k), str(k).replace("_", " ").capitalize()), v) for k, v in pairs
+            ],
+        },
+    )
 
 
 def _labels(figures) -> dict[str, str]:
@@ -543,8 +865,13 @@ def _labels(figures) -> dict[str, str]:
     from waymark.people.models import Sex
 
     labels: dict[str, str] = {}
-    for choices in (Sex.choices, m.ChallengeOutcome.choices, m.TrailOutcome.choices, m.RequesterKind.choices,
-                    m.ExemptionGround.choices):
+    for choices in (
+        Sex.choices,
+        m.ChallengeOutcome.choices,
+        m.TrailOutcome.choices,
+        m.RequesterKind.choices,
+        m.ExemptionGround.choices,
+    ):
         labels.update({str(k): str(v) for k, v in choices})
     for code, _n in figures["population"]["by_nationality"]:
         labels[code] = country_name(code)
@@ -557,13 +884,24 @@ def mi_csv(request):
     """The figures as CSV through the export helper (issue 14 item 11); aggregate, naming nobody."""
     _form_unused, period = _period(request)
     figures = selectors.mi_figures(period)
-    rows = [[section, measure, value]
-            for section, values in figures.items() for measure, value in _flatten(values)]
+    rows = [
+        [section, measure, value]
+        for section, values in figures.items()
+        for measure, value in _flatten(values)
+    ]
     query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    return export_csv(request, filename=f"em-figures-{period.start}-{period.end}.csv",
-                      header=["section", "measure", "value"], rows=rows, count=len(rows),
-                      disclosure=Disclosure(verb="monitoring.mi_exported", query=query,
-                                            purpose="Electronic monitoring figures (MI), as CSV"))
+    return export_csv(
+        request,
+        filename=f"em-figures-{period.start}-{period.end}.csv",
+        header=["section", "measure", "value"],
+        rows=rows,
+        count=len(rows),
+        disclosure=Disclosure(
+            verb="monitoring.mi_exported",
+            query=query,
+            purpose="Electronic monitoring figures (MI), as CSV",
+        ),
+    )
 
 
 def _flatten(value, prefix: str = ""):
@@ -572,8 +910,14 @@ def _flatten(value, prefix: str = ""):
             yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            label = inner.get("measure") or inner.get("breach_type") or inner.get("device_type") or index \
-                if isinstance(inner, dict) else index
+            label = (
+                inner.get("measure")
+                or inner.get("breach_type")
+                or inner.get("device_type")
+                or index
+                if isinstance(inner, dict)
+                else index
+            )
             yield from _flatten(inner, f"{prefix}[{label}]")
     else:
         yield prefix, value
@@ -583,9 +927,17 @@ def _flatten(value, prefix: str = ""):
 @requires(MI)
 def supplier(request):
     form, period = _period(request)
-    return render(request, "monitoring/supplier.html", {
-        "form": form, "period": period, "levels": selectors.service_levels(period),
-        "measures": selectors.supplier_measures(period), "can_log": request.user.has_perm(SUPPLIER)})
+    return render(
+        request,
+        "monitoring/supplier.html",
+        {
+            "form": form,
+            "period": period,
+            "levels": selectors.service_levels(period),
+            "measures": selectors.supplier_measures(period),
+            "can_log": request.user.has_perm(SUPPLIER),
+        },
+    )
 
 
 @no_personal_data
@@ -596,5 +948,8 @@ def plan(request):
     if form.is_bound and form.is_valid():
         weeks = form.cleaned_data.get("weeks") or 12
         releases = form.cleaned_data.get("releases")
-    return render(request, "monitoring/plan.html", {"form": form, "plan": selectors.operational_plan(
-        weeks=weeks, releases_per_week=releases)})
+    return render(
+        request,
+        "monitoring/plan.html",
+        {"form": form, "plan": selectors.operational_plan(weeks=weeks, releases_per_week=releases)},
+    )

@@ -40,12 +40,18 @@ def _data_description() -> str:
 
 
 class EntryInput(serializers.Serializer):
-    client_uuid = serializers.UUIDField(help_text="Made on the phone when the entry was written; unique")
+    client_uuid = serializers.UUIDField(
+        help_text="Made on the phone when the entry was written; unique"
+    )
     visit = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     entry_type = serializers.ChoiceField(choices=list(rules.ENTRY_TYPES.items()))
-    recorded_at = serializers.DateTimeField(help_text="The phone's time when the entry was written (ISO 8601)")
+    recorded_at = serializers.DateTimeField(
+        help_text="The phone's time when the entry was written (ISO 8601)"
+    )
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
-    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    longitude = serializers.FloatField(
+        required=False, allow_null=True, min_value=-180, max_value=180
+    )
     accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1e7)
     sent_offline = serializers.BooleanField(required=False, default=False)
     data = serializers.DictField(required=False, default=dict, help_text=_data_description())
@@ -59,8 +65,20 @@ class EntryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = FieldEntry
-        fields = ["id", "client_uuid", "visit", "officer", "entry_type", "recorded_at", "received_at", "latitude",
-                  "longitude", "accuracy_m", "sent_offline", "summary"]
+        fields = [
+            "id",
+            "client_uuid",
+            "visit",
+            "officer",
+            "entry_type",
+            "recorded_at",
+            "received_at",
+            "latitude",
+            "longitude",
+            "accuracy_m",
+            "sent_offline",
+            "summary",
+        ]
 
 
 class BatchInput(serializers.Serializer):
@@ -73,7 +91,9 @@ class BatchProblem(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     instance = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()), required=False)
+    errors = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), required=False
+    )
 
 
 class BatchResult(serializers.Serializer):
@@ -92,20 +112,38 @@ def _record(user, values: dict) -> tuple[FieldEntry, bool]:
     try:
         visit = field_selectors.access_field_visit(user, values["visit"])
     except Http404:
-        raise Problem(404, "There is no such visit, or you are not assigned to it.",
-                      errors=[{"field": "visit", "detail": "Not one of your visits"}]) from None
+        raise Problem(
+            404,
+            "There is no such visit, or you are not assigned to it.",
+            errors=[{"field": "visit", "detail": "Not one of your visits"}],
+        ) from None
     raw = {k: v for k, v in values["data"].items() if k != "client_uuid"}
-    form = field_forms.entry_form(values["entry_type"], {**raw, "client_uuid": str(values["client_uuid"])})
+    form = field_forms.entry_form(
+        values["entry_type"], {**raw, "client_uuid": str(values["client_uuid"])}
+    )
     if not form.is_valid():
-        raise Problem(400, "The entry is not valid: see errors.", errors=[
-            {"field": f"data.{name}" if name != "__all__" else "data", "detail": str(message)}
-            for name, messages in form.errors.items() for message in messages])
+        raise Problem(
+            400,
+            "The entry is not valid: see errors.",
+            errors=[
+                {"field": f"data.{name}" if name != "__all__" else "data", "detail": str(message)}
+                for name, messages in form.errors.items()
+                for message in messages
+            ],
+        )
     try:
         return field_services.field_entry_record(
-            actor=user, visit=visit, entry_type=values["entry_type"], client_uuid=values["client_uuid"],
-            recorded_at=values["recorded_at"], latitude=values.get("latitude"), longitude=values.get("longitude"),
-            accuracy_m=values.get("accuracy_m"), sent_offline=values.get("sent_offline", False),
-            data=form.to_data())
+            actor=user,
+            visit=visit,
+            entry_type=values["entry_type"],
+            client_uuid=values["client_uuid"],
+            recorded_at=values["recorded_at"],
+            latitude=values.get("latitude"),
+            longitude=values.get("longitude"),
+            accuracy_m=values.get("accuracy_m"),
+            sent_offline=values.get("sent_offline", False),
+            data=form.to_data(),
+        )
     except ValidationError as exc:
         errors = _django_validation_errors(exc)
         raise Problem(422, "The entry breaks a rule: see errors.", errors=errors) from None
@@ -118,13 +156,19 @@ class FieldEntryCreateView(WaymarkApiView):
     required_scope = {"POST": rules.FIELD_API_SCOPE}
     serializer_class = EntryOutput
 
-    @extend_schema(summary="Record one field entry (exactly once by client_uuid)", request=EntryInput,
-                   responses={201: EntryOutput, 200: EntryOutput, **problems(400, 401, 403, 404, 422)})
+    @extend_schema(
+        summary="Record one field entry (exactly once by client_uuid)",
+        request=EntryInput,
+        responses={201: EntryOutput, 200: EntryOutput, **problems(400, 401, 403, 404, 422)},
+    )
     def post(self, request):
         values = EntryInput(data=request.data)
         values.is_valid(raise_exception=True)
         entry, created = _record(request.user, values.validated_data)
-        return Response(EntryOutput(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            EntryOutput(entry).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class FieldEntryBatchView(WaymarkApiView):
@@ -132,8 +176,11 @@ class FieldEntryBatchView(WaymarkApiView):
     required_scope = {"POST": rules.FIELD_API_SCOPE}
     serializer_class = BatchOutput
 
-    @extend_schema(summary="Replay the phone's offline queue: one result per entry", request=BatchInput,
-                   responses={200: BatchOutput, **problems(400, 401, 403)})
+    @extend_schema(
+        summary="Replay the phone's offline queue: one result per entry",
+        request=BatchInput,
+        responses={200: BatchOutput, **problems(400, 401, 403)},
+    )
     def post(self, request):
         batch = BatchInput(data=request.data)
         batch.is_valid(raise_exception=True)
@@ -144,10 +191,24 @@ class FieldEntryBatchView(WaymarkApiView):
                 with transaction.atomic():
                     entry, created = _record(request.user, values)
             except Problem as problem:
-                results.append({"client_uuid": key, "status": problem.status_code,
-                                "problem": problem_body(problem.status_code, str(problem.detail),
-                                                        instance=request.path, errors=problem.errors)})
+                results.append(
+                    {
+                        "client_uuid": key,
+                        "status": problem.status_code,
+                        "problem": problem_body(
+                            problem.status_code,
+                            str(problem.detail),
+                            instance=request.path,
+                            errors=problem.errors,
+                        ),
+                    }
+                )
                 continue
-            results.append({"client_uuid": key, "status": 201 if created else 200,
-                            "entry": EntryOutput(entry).data})
+            results.append(
+                {
+                    "client_uuid": key,
+                    "status": 201 if created else 200,
+                    "entry": EntryOutput(entry).data,
+                }
+            )
         return Response({"results": results}, status=status.HTTP_200_OK)

@@ -30,8 +30,11 @@ from waymark.operations.models import (
 
 def access_field_visit(user, pk: int) -> Visit:
     """A visit the user is assigned to (the field pages), or 404."""
-    visit = Visit.objects.select_related("premises", "officer_in_charge", "team").filter(
-        pk=pk, officers__officer=user).first()
+    visit = (
+        Visit.objects.select_related("premises", "officer_in_charge", "team")
+        .filter(pk=pk, officers__officer=user)
+        .first()
+    )
     if visit is None:
         raise Http404("No such visit")
     return visit
@@ -47,7 +50,12 @@ def visits_visible(user) -> QuerySet[Visit]:
 
 
 def access_where_visit(user, pk: int) -> Visit:
-    visit = visits_visible(user).select_related("premises", "officer_in_charge", "team").filter(pk=pk).first()
+    visit = (
+        visits_visible(user)
+        .select_related("premises", "officer_in_charge", "team")
+        .filter(pk=pk)
+        .first()
+    )
     if visit is None:
         raise Http404("No such visit")
     return visit
@@ -55,8 +63,11 @@ def access_where_visit(user, pk: int) -> Visit:
 
 def field_visits_for(user) -> QuerySet[Visit]:
     """The deployed visits the officer is on (the way into the field page)."""
-    return (Visit.objects.filter(officers__officer=user, status=VisitStatus.DEPLOYED)
-            .select_related("premises").order_by("-deployed_at"))
+    return (
+        Visit.objects.filter(officers__officer=user, status=VisitStatus.DEPLOYED)
+        .select_related("premises")
+        .order_by("-deployed_at")
+    )
 
 
 def visit_entries(visit: Visit) -> QuerySet[FieldEntry]:
@@ -84,21 +95,32 @@ STATE_LABELS = {"on_site": "On site", "departed": "Departed", "not_arrived": "No
 def who_is_where(visit: Visit) -> list[OfficerWhere]:
     """Each officer on the visit: on site / departed / not arrived, their last location and when."""
     last_seen: dict[int, datetime] = {}
-    for officer_id, recorded_at in (FieldEntry.objects.filter(visit=visit, latitude__isnull=False)
-                                    .order_by("officer_id", "-recorded_at")
-                                    .values_list("officer_id", "recorded_at")):
+    for officer_id, recorded_at in (
+        FieldEntry.objects.filter(visit=visit, latitude__isnull=False)
+        .order_by("officer_id", "-recorded_at")
+        .values_list("officer_id", "recorded_at")
+    ):
         last_seen.setdefault(officer_id, recorded_at)
     rows = []
-    for assignment in visit.officers.select_related("officer").order_by("officer__last_name", "officer__first_name"):
+    for assignment in visit.officers.select_related("officer").order_by(
+        "officer__last_name", "officer__first_name"
+    ):
         if assignment.on_site:
             state = "on_site"
         elif assignment.departed_at:
             state = "departed"
         else:
             state = "not_arrived"
-        rows.append(OfficerWhere(assignment=assignment, state=state, state_label=STATE_LABELS[state],
-                                 last_latitude=assignment.last_latitude, last_longitude=assignment.last_longitude,
-                                 last_seen_at=last_seen.get(assignment.officer_id)))
+        rows.append(
+            OfficerWhere(
+                assignment=assignment,
+                state=state,
+                state_label=STATE_LABELS[state],
+                last_latitude=assignment.last_latitude,
+                last_longitude=assignment.last_longitude,
+                last_seen_at=last_seen.get(assignment.officer_id),
+            )
+        )
     return rows
 
 
@@ -112,12 +134,18 @@ def incomplete_before_closure(visit: Visit) -> list[str]:
     problems = []
     on_site = [a for a in visit.officers.select_related("officer") if a.on_site]
     for assignment in on_site:
-        problems.append(f"{assignment.officer.get_full_name() or assignment.officer.username} is still on "
-                        "site: every officer must record their departure")
+        problems.append(
+            f"{assignment.officer.get_full_name() or assignment.officer.username} is still on "
+            "site: every officer must record their departure"
+        )
     if not Debrief.objects.filter(visit=visit).exists():
         problems.append("The debrief has not been submitted")
-    for seizure in Seizure.objects.filter(visit=visit, property_signed_off_at__isnull=True).order_by("pk"):
-        problems.append(f"The property record for exhibit {seizure.exhibit_number} is not signed off")
+    for seizure in Seizure.objects.filter(
+        visit=visit, property_signed_off_at__isnull=True
+    ).order_by("pk"):
+        problems.append(
+            f"The property record for exhibit {seizure.exhibit_number} is not signed off"
+        )
     if CriticalIncident.objects.filter(visit=visit, stood_down_at__isnull=True).exists():
         problems.append("The critical incident has not been stood down")
     if not EntryRecord.objects.filter(visit=visit).exists():
@@ -128,8 +156,11 @@ def incomplete_before_closure(visit: Visit) -> list[str]:
 def visits_closure_overdue(user=None, *, now: datetime | None = None) -> QuerySet[Visit]:
     """Deployed visits whose closure is overdue (brief §7; ``rules.CLOSURE_DUE``), oldest first."""
     visits = visits_visible(user) if user is not None else Visit.objects.all()
-    return (visits.filter(status=VisitStatus.DEPLOYED, closure_due_at__lt=now or clock.now())
-            .select_related("premises", "officer_in_charge").order_by("closure_due_at"))
+    return (
+        visits.filter(status=VisitStatus.DEPLOYED, closure_due_at__lt=now or clock.now())
+        .select_related("premises", "officer_in_charge")
+        .order_by("closure_due_at")
+    )
 
 
 def interview_questions() -> QuerySet[InterviewQuestion]:
@@ -141,6 +172,19 @@ def signed_off_pending(visit: Visit) -> QuerySet[Seizure]:
     return Seizure.objects.filter(visit=visit, property_signed_off_at__isnull=True).order_by("pk")
 
 
-ENTRY_TYPE_ORDER = ["arrival", "entry", "encounter", "interview", "search", "seizure", "safeguarding",
-                    "employer_sanction", "engagement", "critical_incident", "incident_action", "note", "departure"]
+ENTRY_TYPE_ORDER = [
+    "arrival",
+    "entry",
+    "encounter",
+    "interview",
+    "search",
+    "seizure",
+    "safeguarding",
+    "employer_sanction",
+    "engagement",
+    "critical_incident",
+    "incident_action",
+    "note",
+    "departure",
+]
 assert set(ENTRY_TYPE_ORDER) == set(rules.ENTRY_TYPES)

@@ -151,16 +151,24 @@ def _assignment(*, actor, visit: Visit) -> VisitOfficer:
 
 def _check_time(*, visit: Visit, recorded_at: datetime) -> None:
     if not isinstance(recorded_at, datetime) or recorded_at.tzinfo is None:
-        raise ValidationError({"recorded_at": "Send the time the entry was made, with its time zone"})
+        raise ValidationError(
+            {"recorded_at": "Send the time the entry was made, with its time zone"}
+        )
     now = clock.now()
     if recorded_at > now + rules.FIELD_CLOCK_TOLERANCE:
-        raise ValidationError({"recorded_at": "The entry's time is in the future: check the phone's clock"})
+        raise ValidationError(
+            {"recorded_at": "The entry's time is in the future: check the phone's clock"}
+        )
     started = visit.deployed_at or visit.planned_start
     if recorded_at < started - rules.FIELD_BEFORE_DEPLOYMENT_MARGIN:
         raise ValidationError({"recorded_at": "The entry's time is before the visit was deployed"})
     if now - recorded_at > rules.OFFLINE_REPLAY_LIMIT:
-        raise ValidationError({"recorded_at": "The entry is too old to be accepted from the offline queue: "
-                                              "record it in the debrief instead"})
+        raise ValidationError(
+            {
+                "recorded_at": "The entry is too old to be accepted from the offline queue: "
+                "record it in the debrief instead"
+            }
+        )
 
 
 def _client_uuid(value) -> uuid.UUID:
@@ -179,7 +187,11 @@ def _location(latitude, longitude, accuracy_m) -> tuple[float | None, float | No
         except (TypeError, ValueError):
             raise ValidationError({key: "Send a number"}) from None
 
-    lat, lon, acc = number(latitude, "latitude"), number(longitude, "longitude"), number(accuracy_m, "accuracy_m")
+    lat, lon, acc = (
+        number(latitude, "latitude"),
+        number(longitude, "longitude"),
+        number(accuracy_m, "accuracy_m"),
+    )
     if (lat is None) != (lon is None):
         raise ValidationError({"latitude": "Send both latitude and longitude, or neither"})
     if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):  # type: ignore[operator]
@@ -247,8 +259,9 @@ def _entry(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]
             if not fields["consent_given_by_role"]:
                 errors["consent_given_by_role"] = "Enter the role of the person who gave consent"
             if fields["told_could_refuse"] is not True:
-                errors["told_could_refuse"] = ("Informed consent needs the person to have been told they "
-                                               "could refuse")
+                errors["told_could_refuse"] = (
+                    "Informed consent needs the person to have been told they could refuse"
+                )
         elif power == "licensing_s179":
             if not visit.premises.licensed:
                 errors["power"] = "Section 179 applies only to licensed premises"
@@ -262,7 +275,9 @@ def _entry(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]
         elif power == "ad_letter_s28ca":
             fields["ad_letter_reference"] = _text(data, "ad_letter_reference", limit=60)
             if not fields["ad_letter_reference"]:
-                errors["ad_letter_reference"] = "Enter the reference of the assistant director's letter"
+                errors["ad_letter_reference"] = (
+                    "Enter the reference of the assistant director's letter"
+                )
         _raise(errors)
         summary = f"Entry achieved: {rules.POWERS_OF_ENTRY[power]}"
 
@@ -278,15 +293,20 @@ def _encounter(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Wri
     person_ref = data.get("person")
     if person_ref not in (None, ""):
         try:
-            person = people_selectors.access_person(actor, person_ref if isinstance(person_ref, int)
-                                                    else str(person_ref).strip())
+            person = people_selectors.access_person(
+                actor, person_ref if isinstance(person_ref, int) else str(person_ref).strip()
+            )
         except Http404:
-            raise ValidationError({"person": "No person with this reference that you may see"}) from None
+            raise ValidationError(
+                {"person": "No person with this reference that you may see"}
+            ) from None
     given, family = _text(data, "given_names", limit=200), _text(data, "family_name", limit=200)
     dob = _date(data, "date_of_birth")
     nationality = _text(data, "nationality", limit=3).upper()
     if person is None and not (given and family):
-        errors["family_name"] = "Enter the name given (given names and family name), or choose a person"
+        errors["family_name"] = (
+            "Enter the name given (given names and family name), or choose a person"
+        )
     checks = [str(c) for c in _list(data, "checks_made")]
     if any(c not in rules.ENCOUNTER_CHECKS for c in checks):
         errors["checks_made"] = "Select the checks made from the list"
@@ -308,21 +328,44 @@ def _encounter(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Wri
         nonlocal person
         if person is None:
             person = people_services.person_create(
-                actor=actor, given_names=given, family_name=family, date_of_birth=dob,
-                nationalities=(nationality,) if nationality else ())
+                actor=actor,
+                given_names=given,
+                family_name=family,
+                date_of_birth=dob,
+                nationalities=(nationality,) if nationality else (),
+            )
         encounter = Encounter.objects.create(
-            entry=entry, visit=visit, person=person, name_given=name_given[:200], date_of_birth_given=dob,
-            nationality=nationality, checks_made=checks, result=result, action=action, offence=offence)
+            entry=entry,
+            visit=visit,
+            person=person,
+            name_given=name_given[:200],
+            date_of_birth_given=dob,
+            nationality=nationality,
+            checks_made=checks,
+            result=result,
+            action=action,
+            offence=offence,
+        )
         outcome = rules.ENCOUNTER_RESULTS[result]
         if action:
             outcome += f"; {rules.OFFENDER_ACTIONS[action].lower()}"
         if offence:
             outcome += f" ({offence})"
         people_services.timeline_event_record(
-            person=person, module=MODULE, event_type="operations.encounter",
+            person=person,
+            module=MODULE,
+            event_type="operations.encounter",
             summary=f"Encountered on enforcement visit {visit.reference}: {outcome}",
-            occurred_at=recorded_at, actor=actor, related=encounter,
-            detail={"visit": visit.reference, "result": result, "action": action, "offence": offence})
+            occurred_at=recorded_at,
+            actor=actor,
+            related=encounter,
+            detail={
+                "visit": visit.reference,
+                "result": result,
+                "action": action,
+                "offence": offence,
+            },
+        )
         return encounter
 
     summary = f"Encounter: {name_given} — {rules.ENCOUNTER_RESULTS[result]}"
@@ -352,7 +395,9 @@ def _interview(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Wri
         if question_id is not None:
             question = InterviewQuestion.objects.filter(pk=question_id, active=True).first()
             if question is None:
-                raise ValidationError({"answers": f"Question {index + 1} is not one of the interview questions"})
+                raise ValidationError(
+                    {"answers": f"Question {index + 1} is not one of the interview questions"}
+                )
             text = question.text
         else:
             text = _text(item, "question", limit=300)
@@ -370,10 +415,16 @@ def _interview(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Wri
         now = clock.now()
         for text in to_save:
             if not InterviewQuestion.objects.filter(text__iexact=text, active=True).exists():
-                question = InterviewQuestion.objects.create(text=text, predefined=False, created_by=_user(actor),
-                                                            created_at=now)
-                audit_record(actor=actor, action=AuditAction.COLLECTION, verb="operations.question.saved",
-                             target=question, payload={"new": {"text": text}})
+                question = InterviewQuestion.objects.create(
+                    text=text, predefined=False, created_by=_user(actor), created_at=now
+                )
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.COLLECTION,
+                    verb="operations.question.saved",
+                    target=question,
+                    payload={"new": {"text": text}},
+                )
 
     return f"Interview: {len(answers)} question{'s' if len(answers) != 1 else ''} answered", write
 
@@ -398,26 +449,40 @@ def _seizure(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Write
         "exhibit_number": _text(data, "exhibit_number", limit=40),
         "sealed_bag_number": _text(data, "sealed_bag_number", limit=40),
     }
-    messages = {"searched": "Enter what was searched", "search_power": "Enter the power used for the search",
-                "item_description": "Describe the item seized",
-                "exhibit_number": "Enter the exhibit number: every seized item needs one",
-                "sealed_bag_number": "Enter the sealed-bag number: every seized item goes in a sealed bag"}
+    messages = {
+        "searched": "Enter what was searched",
+        "search_power": "Enter the power used for the search",
+        "item_description": "Describe the item seized",
+        "exhibit_number": "Enter the exhibit number: every seized item needs one",
+        "sealed_bag_number": "Enter the sealed-bag number: every seized item goes in a sealed bag",
+    }
     for key, message in messages.items():
         if not fields[key]:
             errors[key] = message
-    if fields["exhibit_number"] and Seizure.objects.filter(visit=visit,
-                                                           exhibit_number=fields["exhibit_number"]).exists():
-        errors["exhibit_number"] = f"Exhibit {fields['exhibit_number']} is already recorded on this visit"
+    if (
+        fields["exhibit_number"]
+        and Seizure.objects.filter(visit=visit, exhibit_number=fields["exhibit_number"]).exists()
+    ):
+        errors["exhibit_number"] = (
+            f"Exhibit {fields['exhibit_number']} is already recorded on this visit"
+        )
     _raise(errors)
     signed_off = bool(_bool(data, "property_signed_off"))
 
     def write(entry: FieldEntry) -> None:
-        Seizure.objects.create(entry=entry, visit=visit, **fields,
-                               property_signed_off_by=_user(actor) if signed_off else None,
-                               property_signed_off_at=recorded_at if signed_off else None)
+        Seizure.objects.create(
+            entry=entry,
+            visit=visit,
+            **fields,
+            property_signed_off_by=_user(actor) if signed_off else None,
+            property_signed_off_at=recorded_at if signed_off else None,
+        )
 
-    return f"Seized {fields['item_description']} (exhibit {fields['exhibit_number']}, " \
-           f"bag {fields['sealed_bag_number']})", write
+    return (
+        f"Seized {fields['item_description']} (exhibit {fields['exhibit_number']}, "
+        f"bag {fields['sealed_bag_number']})",
+        write,
+    )
 
 
 def _safeguarding(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]:
@@ -432,7 +497,9 @@ def _safeguarding(*, actor, visit, assignment, data, recorded_at) -> tuple[str, 
     encounter = _visit_encounter(visit, data)
 
     def write(entry: FieldEntry) -> None:
-        SafeguardingRecord.objects.create(entry=entry, visit=visit, encounter=encounter, kind=kind, detail=detail)
+        SafeguardingRecord.objects.create(
+            entry=entry, visit=visit, encounter=encounter, kind=kind, detail=detail
+        )
 
     return f"Safeguarding: {rules.SAFEGUARDING_KINDS[kind]}", write
 
@@ -456,7 +523,9 @@ def _engagement(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Wr
         raise ValidationError({"advice_given": "Enter the advice given"})
 
     def write(entry: FieldEntry) -> None:
-        Engagement.objects.create(entry=entry, visit=visit, advice_given=advice, leaflets_handed_out=leaflets)
+        Engagement.objects.create(
+            entry=entry, visit=visit, advice_given=advice, leaflets_handed_out=leaflets
+        )
 
     return f"Engagement: advice given, {leaflets} leaflet{'s' if leaflets != 1 else ''}", write
 
@@ -475,8 +544,13 @@ def _critical_incident(*, actor, visit, assignment, data, recorded_at) -> tuple[
         raise ValidationError({"reason": "A critical incident is already declared on this visit"})
 
     def write(entry: FieldEntry) -> None:
-        CriticalIncident.objects.create(entry=entry, visit=visit, declared_at=recorded_at, reason=reason,
-                                        help_requested=help_requested)
+        CriticalIncident.objects.create(
+            entry=entry,
+            visit=visit,
+            declared_at=recorded_at,
+            reason=reason,
+            help_requested=help_requested,
+        )
 
     return f"Critical incident declared: {reason[:200]}", write
 
@@ -508,10 +582,19 @@ def _note(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]:
 
 
 ENTRY_HANDLERS: dict[str, Callable[..., tuple[str, Writer]]] = {
-    "arrival": _arrival, "departure": _departure, "entry": _entry, "encounter": _encounter,
-    "interview": _interview, "search": _search, "seizure": _seizure, "safeguarding": _safeguarding,
-    "employer_sanction": _employer_sanction, "engagement": _engagement,
-    "critical_incident": _critical_incident, "incident_action": _incident_action, "note": _note,
+    "arrival": _arrival,
+    "departure": _departure,
+    "entry": _entry,
+    "encounter": _encounter,
+    "interview": _interview,
+    "search": _search,
+    "seizure": _seizure,
+    "safeguarding": _safeguarding,
+    "employer_sanction": _employer_sanction,
+    "engagement": _engagement,
+    "critical_incident": _critical_incident,
+    "incident_action": _incident_action,
+    "note": _note,
 }
 assert set(ENTRY_HANDLERS) == set(rules.ENTRY_TYPES)
 
@@ -520,19 +603,37 @@ assert set(ENTRY_HANDLERS) == set(rules.ENTRY_TYPES)
 # Recording an entry
 
 
-def _replay(*, existing: FieldEntry, actor, visit: Visit, entry_type: str, payload: Any) -> tuple[FieldEntry, bool]:
+def _replay(
+    *, existing: FieldEntry, actor, visit: Visit, entry_type: str, payload: Any
+) -> tuple[FieldEntry, bool]:
     # The time is not compared: the no-JavaScript form is stamped on arrival at the server, so a
     # double-submitted form carries the same id and content a moment later.
-    same = (existing.visit_id == visit.pk and existing.entry_type == entry_type
-            and existing.officer_id == getattr(actor, "pk", None) and existing.payload == payload)
+    same = (
+        existing.visit_id == visit.pk
+        and existing.entry_type == entry_type
+        and existing.officer_id == getattr(actor, "pk", None)
+        and existing.payload == payload
+    )
     if not same:
-        raise ValidationError({"client_uuid": "This entry id was already used for a different entry"})
+        raise ValidationError(
+            {"client_uuid": "This entry id was already used for a different entry"}
+        )
     return existing, False
 
 
-def field_entry_record(*, actor, visit: Visit, entry_type: str, client_uuid, recorded_at: datetime,
-                       latitude=None, longitude=None, accuracy_m=None, sent_offline: bool = False,
-                       data: dict | None = None) -> tuple[FieldEntry, bool]:
+def field_entry_record(
+    *,
+    actor,
+    visit: Visit,
+    entry_type: str,
+    client_uuid,
+    recorded_at: datetime,
+    latitude=None,
+    longitude=None,
+    accuracy_m=None,
+    sent_offline: bool = False,
+    data: dict | None = None,
+) -> tuple[FieldEntry, bool]:
     """Record one field entry (brief §6), exactly once by ``client_uuid``; see the module docstring."""
     assignment = _assignment(actor=actor, visit=visit)
     key = _client_uuid(client_uuid)
@@ -542,11 +643,17 @@ def field_entry_record(*, actor, visit: Visit, entry_type: str, client_uuid, rec
     payload = _canonical(data)
     existing = FieldEntry.objects.filter(client_uuid=key).first()
     if existing is not None:
-        return _replay(existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload)
+        return _replay(
+            existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload
+        )
     visit = Visit.objects.select_related("premises").get(pk=visit.pk)
     if visit.status not in workflows.IN_THE_FIELD:
-        raise ValidationError({"visit": f"Entries are recorded only while a visit is deployed; this visit is "
-                                        f"{visit.get_status_display().lower()}"})
+        raise ValidationError(
+            {
+                "visit": f"Entries are recorded only while a visit is deployed; this visit is "
+                f"{visit.get_status_display().lower()}"
+            }
+        )
     _check_time(visit=visit, recorded_at=recorded_at)
     lat, lon, acc = _location(latitude, longitude, accuracy_m)
     try:
@@ -555,37 +662,74 @@ def field_entry_record(*, actor, visit: Visit, entry_type: str, client_uuid, rec
             # Another send of this entry may have been stored while this one waited for the lock.
             existing = FieldEntry.objects.filter(client_uuid=key).first()
             if existing is not None:
-                return _replay(existing=existing, actor=actor, visit=visit, entry_type=entry_type,
-                               payload=payload)
-            summary, write = ENTRY_HANDLERS[entry_type](actor=actor, visit=visit, assignment=assignment,
-                                                        data=data, recorded_at=recorded_at)
+                return _replay(
+                    existing=existing,
+                    actor=actor,
+                    visit=visit,
+                    entry_type=entry_type,
+                    payload=payload,
+                )
+            summary, write = ENTRY_HANDLERS[entry_type](
+                actor=actor, visit=visit, assignment=assignment, data=data, recorded_at=recorded_at
+            )
             entry = FieldEntry.objects.create(
-                visit=visit, officer=actor, entry_type=entry_type, client_uuid=key, recorded_at=recorded_at,
-                received_at=clock.now(), latitude=lat, longitude=lon, location_accuracy_m=acc,
-                sent_offline=bool(sent_offline), summary=summary[:300], payload=payload)
+                visit=visit,
+                officer=actor,
+                entry_type=entry_type,
+                client_uuid=key,
+                recorded_at=recorded_at,
+                received_at=clock.now(),
+                latitude=lat,
+                longitude=lon,
+                location_accuracy_m=acc,
+                sent_offline=bool(sent_offline),
+                summary=summary[:300],
+                payload=payload,
+            )
             typed = write(entry)
             if lat is not None:
-                latest = FieldEntry.objects.filter(visit=visit, officer=actor, latitude__isnull=False) \
-                    .exclude(pk=entry.pk).order_by("-recorded_at").first()
+                latest = (
+                    FieldEntry.objects.filter(visit=visit, officer=actor, latitude__isnull=False)
+                    .exclude(pk=entry.pk)
+                    .order_by("-recorded_at")
+                    .first()
+                )
                 if latest is None or latest.recorded_at <= recorded_at:
                     assignment.last_latitude, assignment.last_longitude = lat, lon
                     assignment.save(update_fields=["last_latitude", "last_longitude"])
             person_id = typed.person_id if isinstance(typed, Encounter) else None
-            audit_record(actor=actor, action=AuditAction.COLLECTION, verb=f"operations.entry.{entry_type}",
-                         target=entry, person_id=person_id,
-                         payload={"new": {"visit": visit.reference, "entry_type": entry_type,
-                                          "client_uuid": str(key), "recorded_at": recorded_at.isoformat(),
-                                          "latitude": lat, "longitude": lon, "sent_offline": bool(sent_offline),
-                                          "summary": entry.summary, "data": payload}})
+            audit_record(
+                actor=actor,
+                action=AuditAction.COLLECTION,
+                verb=f"operations.entry.{entry_type}",
+                target=entry,
+                person_id=person_id,
+                payload={
+                    "new": {
+                        "visit": visit.reference,
+                        "entry_type": entry_type,
+                        "client_uuid": str(key),
+                        "recorded_at": recorded_at.isoformat(),
+                        "latitude": lat,
+                        "longitude": lon,
+                        "sent_offline": bool(sent_offline),
+                        "summary": entry.summary,
+                        "data": payload,
+                    }
+                },
+            )
     except IntegrityError:
         # Two sends of the same entry at once: the other one stored it first.
         existing = FieldEntry.objects.filter(client_uuid=key).first()
         if existing is None:
             if entry_type == "seizure":
-                raise ValidationError({"exhibit_number": "This exhibit number is already recorded on this "
-                                                         "visit"}) from None
+                raise ValidationError(
+                    {"exhibit_number": "This exhibit number is already recorded on this visit"}
+                ) from None
             raise
-        return _replay(existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload)
+        return _replay(
+            existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload
+        )
     return entry, True
 
 
@@ -597,13 +741,21 @@ def seizure_property_sign_off(*, actor, seizure: Seizure) -> Seizure:
     with transaction.atomic():
         seizure = Seizure.objects.select_for_update().get(pk=seizure.pk)
         if seizure.property_signed_off_at:
-            raise ValidationError(f"The property for exhibit {seizure.exhibit_number} is already signed off")
+            raise ValidationError(
+                f"The property for exhibit {seizure.exhibit_number} is already signed off"
+            )
         seizure.property_signed_off_by, seizure.property_signed_off_at = actor, clock.now()
         seizure.save(update_fields=["property_signed_off_by", "property_signed_off_at"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="operations.seizure.signed_off",
-                     target=seizure, payload={"old": {"property_signed_off_at": None},
-                                              "new": {"property_signed_off_at":
-                                                      seizure.property_signed_off_at.isoformat()}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="operations.seizure.signed_off",
+            target=seizure,
+            payload={
+                "old": {"property_signed_off_at": None},
+                "new": {"property_signed_off_at": seizure.property_signed_off_at.isoformat()},
+            },
+        )
     return seizure
 
 
@@ -621,7 +773,9 @@ def debrief_submit(*, actor, visit: Visit, **sections) -> Debrief:
     accuracy, or a refusal naming each missing section. Submitting again replaces it (audited)."""
     _officer_in_charge(actor=actor, visit=visit, doing="submit the debrief")
     if visit.status != VisitStatus.DEPLOYED:
-        raise ValidationError("A debrief is submitted while the visit is deployed and not yet closed")
+        raise ValidationError(
+            "A debrief is submitted while the visit is deployed and not yet closed"
+        )
     unknown = set(sections) - set(rules.DEBRIEF_SECTIONS) - {"intelligence_accuracy"}
     if unknown:
         raise ValidationError(f"Unknown debrief sections: {', '.join(sorted(unknown))}")
@@ -641,7 +795,9 @@ def debrief_submit(*, actor, visit: Visit, **sections) -> Debrief:
         existing = Debrief.objects.select_for_update().filter(visit=visit).first()
         now = clock.now()
         if existing is None:
-            debrief = Debrief.objects.create(visit=visit, submitted_by=actor, submitted_at=now, **values)
+            debrief = Debrief.objects.create(
+                visit=visit, submitted_by=actor, submitted_at=now, **values
+            )
             old = None
         else:
             old = {key: getattr(existing, key) for key in values}
@@ -650,9 +806,13 @@ def debrief_submit(*, actor, visit: Visit, **sections) -> Debrief:
             existing.submitted_by, existing.submitted_at = actor, now
             existing.save()
             debrief = existing
-        audit_record(actor=actor, action=AuditAction.COLLECTION if old is None else AuditAction.ALTERATION,
-                     verb="operations.debrief.submitted", target=debrief,
-                     payload={"new": values, **({"old": old} if old else {})})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION if old is None else AuditAction.ALTERATION,
+            verb="operations.debrief.submitted",
+            target=debrief,
+            payload={"new": values, **({"old": old} if old else {})},
+        )
     return debrief
 
 
@@ -677,15 +837,41 @@ def visit_close(*, actor, visit: Visit) -> Visit:
         now = clock.now()
         late = bool(visit.closure_due_at and now > visit.closure_due_at)
         old = {"status": visit.status}
-        visit.status, visit.closed_at, visit.closed_by, visit.updated_at = VisitStatus.CLOSED, now, actor, now
+        visit.status, visit.closed_at, visit.closed_by, visit.updated_at = (
+            VisitStatus.CLOSED,
+            now,
+            actor,
+            now,
+        )
         visit.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="operations.visit.closed", target=visit,
-                     payload={"old": old, "new": {"status": visit.status, "closed_at": now.isoformat(),
-                                                  "closure_due_at": visit.closure_due_at.isoformat()
-                                                  if visit.closure_due_at else None, "late": late}})
-        tasks = Task.objects.filter(task_type=rules.TASK_CLOSE, subject_type="operations.visit",
-                                    subject_id=str(visit.pk), status__in=ACTIVE_STATUSES)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="operations.visit.closed",
+            target=visit,
+            payload={
+                "old": old,
+                "new": {
+                    "status": visit.status,
+                    "closed_at": now.isoformat(),
+                    "closure_due_at": visit.closure_due_at.isoformat()
+                    if visit.closure_due_at
+                    else None,
+                    "late": late,
+                },
+            },
+        )
+        tasks = Task.objects.filter(
+            task_type=rules.TASK_CLOSE,
+            subject_type="operations.visit",
+            subject_id=str(visit.pk),
+            status__in=ACTIVE_STATUSES,
+        )
         for task in tasks:
-            work_services.task_complete(actor=actor, task=task, outcome="closed_late" if late else "closed",
-                                        note="Closed after the 48-hour closure deadline" if late else "")
+            work_services.task_complete(
+                actor=actor,
+                task=task,
+                outcome="closed_late" if late else "closed",
+                note="Closed after the 48-hour closure deadline" if late else "",
+            )
     return visit

@@ -33,11 +33,18 @@ COMMAND = "operations.command_visits"
 
 # The guidance page for each entry type's step (guidance step keys, platform contracts).
 GUIDANCE_KEYS = {
-    "arrival": "operations.arrival", "departure": "operations.arrival", "entry": "operations.entry",
-    "encounter": "operations.encounter", "interview": "operations.interview", "search": "operations.seizure",
-    "seizure": "operations.seizure", "safeguarding": "operations.safeguarding",
-    "employer_sanction": "operations.employer_sanction", "engagement": "operations.engagement",
-    "critical_incident": "operations.critical_incident", "incident_action": "operations.critical_incident",
+    "arrival": "operations.arrival",
+    "departure": "operations.arrival",
+    "entry": "operations.entry",
+    "encounter": "operations.encounter",
+    "interview": "operations.interview",
+    "search": "operations.seizure",
+    "seizure": "operations.seizure",
+    "safeguarding": "operations.safeguarding",
+    "employer_sanction": "operations.employer_sanction",
+    "engagement": "operations.engagement",
+    "critical_incident": "operations.critical_incident",
+    "incident_action": "operations.critical_incident",
     "note": "operations.offline",
 }
 # Entry types behind the big buttons (arrival and departure are the officer's own button).
@@ -57,16 +64,19 @@ def _offline_context(visit, user) -> dict:
         "field_url": _field_url(visit),
         "sw_url": reverse("operations:field-sw"),
         "retry_ms": rules.FIELD_RETRY_INTERVAL_MS,
-        "offline_pages": [_field_url(visit)] + [reverse("operations:field-entry", args=[visit.pk, t])
-                                                for t in rules.ENTRY_TYPES],
+        "offline_pages": [_field_url(visit)]
+        + [reverse("operations:field-entry", args=[visit.pk, t]) for t in rules.ENTRY_TYPES],
     }
 
 
 @requires(RECORD)
 def field_visits(request):
     """The deployed visits the officer is on."""
-    return render(request, "operations/field/visits.html", {
-        "visits": field_selectors.field_visits_for(request.user)})
+    return render(
+        request,
+        "operations/field/visits.html",
+        {"visits": field_selectors.field_visits_for(request.user)},
+    )
 
 
 @requires(RECORD)
@@ -75,16 +85,27 @@ def field(request, pk: int):
     assignment = field_selectors.assignment_for(visit, request.user)
     own_type = "departure" if assignment and assignment.on_site else "arrival"
     own_form = field_forms.entry_form(own_type)
-    return render(request, "operations/field/field.html", {
-        "visit": visit, "assignment": assignment, "own_type": own_type, "own_form": own_form,
-        "in_the_field": visit.status == VisitStatus.DEPLOYED,
-        "entries": field_selectors.visit_entries(visit), "where": field_selectors.who_is_where(visit),
-        "buttons": [(t, rules.ENTRY_TYPES[t]) for t in BUTTON_TYPES
-                    if t != "critical_incident" or visit.officer_in_charge_id == request.user.pk],
-        "unsigned": field_selectors.signed_off_pending(visit),
-        "is_oic": visit.officer_in_charge_id == request.user.pk,
-        "offline": _offline_context(visit, request.user),
-    })
+    return render(
+        request,
+        "operations/field/field.html",
+        {
+            "visit": visit,
+            "assignment": assignment,
+            "own_type": own_type,
+            "own_form": own_form,
+            "in_the_field": visit.status == VisitStatus.DEPLOYED,
+            "entries": field_selectors.visit_entries(visit),
+            "where": field_selectors.who_is_where(visit),
+            "buttons": [
+                (t, rules.ENTRY_TYPES[t])
+                for t in BUTTON_TYPES
+                if t != "critical_incident" or visit.officer_in_charge_id == request.user.pk
+            ],
+            "unsigned": field_selectors.signed_off_pending(visit),
+            "is_oic": visit.officer_in_charge_id == request.user.pk,
+            "offline": _offline_context(visit, request.user),
+        },
+    )
 
 
 @requires(RECORD)
@@ -97,20 +118,37 @@ def field_entry(request, pk: int, entry_type: str):
     if request.method == "POST" and form.is_valid():
         try:
             entry, created = field_services.field_entry_record(
-                actor=request.user, visit=visit, entry_type=entry_type,
-                client_uuid=form.cleaned_data["client_uuid"], recorded_at=clock.now(), data=form.to_data())
+                actor=request.user,
+                visit=visit,
+                entry_type=entry_type,
+                client_uuid=form.cleaned_data["client_uuid"],
+                recorded_at=clock.now(),
+                data=form.to_data(),
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "You may not do this")
         else:
-            messages.success(request, f"{entry.summary}: saved" if created else f"{entry.summary}: already saved")
+            messages.success(
+                request, f"{entry.summary}: saved" if created else f"{entry.summary}: already saved"
+            )
             return redirect(_field_url(visit))
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "operations/field/entry.html", {
-        "visit": visit, "form": form, "fields": form_fields(form), "entry_type": entry_type,
-        "title": form.title, "guidance_key": GUIDANCE_KEYS[entry_type], "offline": _offline_context(visit, request.user),
-    }, status=status)
+    return render(
+        request,
+        "operations/field/entry.html",
+        {
+            "visit": visit,
+            "form": form,
+            "fields": form_fields(form),
+            "entry_type": entry_type,
+            "title": form.title,
+            "guidance_key": GUIDANCE_KEYS[entry_type],
+            "offline": _offline_context(visit, request.user),
+        },
+        status=status,
+    )
 
 
 @requires(RECORD)
@@ -131,10 +169,16 @@ def seizure_sign_off(request, pk: int, seizure_pk: int):
 def where(request, pk: int):
     """Who is where: for the officer in charge and a remote manager."""
     visit = field_selectors.access_where_visit(request.user, pk)
-    return render(request, "operations/field/where.html", {
-        "visit": visit, "where": field_selectors.who_is_where(visit), "now": clock.now(),
-        "assigned": field_selectors.assignment_for(visit, request.user) is not None,
-    })
+    return render(
+        request,
+        "operations/field/where.html",
+        {
+            "visit": visit,
+            "where": field_selectors.who_is_where(visit),
+            "now": clock.now(),
+            "assigned": field_selectors.assignment_for(visit, request.user) is not None,
+        },
+    )
 
 
 def _commanded_visit(request, pk: int):
@@ -149,8 +193,14 @@ def _commanded_visit(request, pk: int):
 def debrief(request, pk: int):
     visit = _commanded_visit(request, pk)
     existing = Debrief.objects.filter(visit=visit).first()
-    initial = {k: getattr(existing, k) for k in [*rules.DEBRIEF_SECTIONS, "intelligence_accuracy"]} if existing else {}
-    form = field_forms.DebriefForm(request.POST if request.method == "POST" else None, initial=initial)
+    initial = (
+        {k: getattr(existing, k) for k in [*rules.DEBRIEF_SECTIONS, "intelligence_accuracy"]}
+        if existing
+        else {}
+    )
+    form = field_forms.DebriefForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             field_services.debrief_submit(actor=request.user, visit=visit, **form.cleaned_data)
@@ -159,11 +209,20 @@ def debrief(request, pk: int):
         else:
             messages.success(request, "Debrief submitted")
             return redirect(_field_url(visit))
-    return render(request, "operations/field/form.html", {
-        "visit": visit, "form": form, "fields": form_fields(form), "title": "Debrief",
-        "submit": "Submit the debrief", "guidance_key": "operations.debrief",
-        "intro": "Every section is required. Write enough for the next team to use it.",
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "operations/field/form.html",
+        {
+            "visit": visit,
+            "form": form,
+            "fields": form_fields(form),
+            "title": "Debrief",
+            "submit": "Submit the debrief",
+            "guidance_key": "operations.debrief",
+            "intro": "Every section is required. Write enough for the next team to use it.",
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @requires(COMMAND)
@@ -179,14 +238,29 @@ def close(request, pk: int):
                 form.add_error(None, message)
         else:
             late = visit.closure_due_at and clock.now() > visit.closure_due_at
-            messages.success(request, "Visit closed" + (" after the 48-hour closure deadline" if late else ""))
+            messages.success(
+                request, "Visit closed" + (" after the 48-hour closure deadline" if late else "")
+            )
             return redirect(_field_url(visit))
-    return render(request, "operations/field/form.html", {
-        "visit": visit, "form": form, "fields": form_fields(form), "title": "Close the visit",
-        "submit": "Close the visit", "guidance_key": "operations.closure",
-        "problems": field_selectors.incomplete_before_closure(visit) if visit.status == VisitStatus.DEPLOYED else [],
-        "intro": f"Closure is due by {visit.closure_due_at:%d %B %Y %H:%M}." if visit.closure_due_at else "",
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "operations/field/form.html",
+        {
+            "visit": visit,
+            "form": form,
+            "fields": form_fields(form),
+            "title": "Close the visit",
+            "submit": "Close the visit",
+            "guidance_key": "operations.closure",
+            "problems": field_selectors.incomplete_before_closure(visit)
+            if visit.status == VisitStatus.DEPLOYED
+            else [],
+            "intro": f"Closure is due by {visit.closure_due_at:%d %B %Y %H:%M}."
+            if visit.closure_due_at
+            else "",
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 SERVICE_WORKER = "operations/field-sw.js"

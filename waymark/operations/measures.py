@@ -48,7 +48,10 @@ from waymark.people.countries import country_name
 
 UNDERTAKEN = (VisitStatus.DEPLOYED, VisitStatus.CLOSED)
 NO_RATING = "none"
-EFFECT_LABELS = {**casework_selectors.REMOVAL_OUTCOME_LABELS, "not_known": "Not known (no casework record yet)"}
+EFFECT_LABELS = {
+    **casework_selectors.REMOVAL_OUTCOME_LABELS,
+    "not_known": "Not known (no casework record yet)",
+}
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,22 @@ class Period:
 
 def period_default() -> Period:
     today = clock.today()
-    return Period(today - relativedelta(months=rules.MEASURES_DEFAULT_MONTHS) + timedelta(days=1), today)
+    return Period(
+        today - relativedelta(months=rules.MEASURES_DEFAULT_MONTHS) + timedelta(days=1), today
+    )
 
 
 def measure_teams() -> QuerySet[Team]:
     """The teams the filter offers: every ICE team, and any other team that owns a visit."""
-    return Team.objects.filter(Q(slug__startswith="ice-") | Q(pk__in=Visit.objects.values("team_id"))).order_by("name")
+    return Team.objects.filter(
+        Q(slug__startswith="ice-") | Q(pk__in=Visit.objects.values("team_id"))
+    ).order_by("name")
 
 
 def visits_undertaken(period: Period, team: Team | None = None) -> QuerySet[Visit]:
-    qs = Visit.objects.filter(status__in=UNDERTAKEN, planned_start__gte=period.since, planned_start__lt=period.until)
+    qs = Visit.objects.filter(
+        status__in=UNDERTAKEN, planned_start__gte=period.since, planned_start__lt=period.until
+    )
     return qs.filter(team=team) if team is not None else qs
 
 
@@ -94,8 +103,15 @@ def by_key(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _rows(counts: dict[str, int], labels: dict[str, str], total: int) -> list[dict[str, Any]]:
-    return [{"key": key, "label": label, "n": counts.get(key, 0), "pct": _pct(counts.get(key, 0), total)}
-            for key, label in labels.items()]
+    return [
+        {
+            "key": key,
+            "label": label,
+            "n": counts.get(key, 0),
+            "pct": _pct(counts.get(key, 0), total),
+        }
+        for key, label in labels.items()
+    ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -106,31 +122,53 @@ RATING_LABELS = {**rules.RATINGS, NO_RATING: "No rating"}
 
 def visits_by_rating(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Figure 3: visits by EPA risk rating, "no rating" included (003 §5.27)."""
-    counts = Counter({r or NO_RATING: n for r, n in visits_undertaken(period, team).values_list("risk_rating")
-                      .annotate(n=Count("pk")).values_list("risk_rating", "n")})
+    counts = Counter(
+        {
+            r or NO_RATING: n
+            for r, n in visits_undertaken(period, team)
+            .values_list("risk_rating")
+            .annotate(n=Count("pk"))
+            .values_list("risk_rating", "n")
+        }
+    )
     return _rows(counts, RATING_LABELS, sum(counts.values()))
 
 
 def visits_by_team(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Visits by team and rating, largest first."""
     by: dict[int, Counter] = {}
-    for team_id, rating, n in (visits_undertaken(period, team).values_list("team_id", "risk_rating")
-                               .annotate(n=Count("pk")).values_list("team_id", "risk_rating", "n")):
+    for team_id, rating, n in (
+        visits_undertaken(period, team)
+        .values_list("team_id", "risk_rating")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "risk_rating", "n")
+    ):
         by.setdefault(team_id, Counter())[rating or NO_RATING] += n
     names = dict(Team.objects.filter(pk__in=list(by)).values_list("pk", "name"))
-    rows = [{"team_id": pk, "team": names[pk], "n": sum(c.values()),
-             **{key: c.get(key, 0) for key in RATING_LABELS}} for pk, c in by.items()]
+    rows = [
+        {
+            "team_id": pk,
+            "team": names[pk],
+            "n": sum(c.values()),
+            **{key: c.get(key, 0) for key in RATING_LABELS},
+        }
+        for pk, c in by.items()
+    ]
     return sorted(rows, key=lambda r: (-r["n"], r["team"]))
 
 
 def visits_by_sector(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Figure 4: the top ten sectors by share of visits; the rest in one row."""
-    pairs = list(visits_undertaken(period, team).values_list("premises__sector__name")
-                 .annotate(n=Count("pk")).values_list("premises__sector__name", "n"))
+    pairs = list(
+        visits_undertaken(period, team)
+        .values_list("premises__sector__name")
+        .annotate(n=Count("pk"))
+        .values_list("premises__sector__name", "n")
+    )
     pairs.sort(key=lambda p: (-p[1], p[0]))
     total = sum(n for _s, n in pairs)
-    rows = [{"label": name, "n": n, "pct": _pct(n, total)} for name, n in pairs[:rules.SECTOR_TOP]]
-    rest = sum(n for _s, n in pairs[rules.SECTOR_TOP:])
+    rows = [{"label": name, "n": n, "pct": _pct(n, total)} for name, n in pairs[: rules.SECTOR_TOP]]
+    rest = sum(n for _s, n in pairs[rules.SECTOR_TOP :])
     if rest:
         rows.append({"label": "All other sectors", "n": rest, "pct": _pct(rest, total)})
     return rows
@@ -139,8 +177,12 @@ def visits_by_sector(period: Period, team: Team | None = None) -> list[dict[str,
 def intended_powers(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Figure 6: the intended power of entry as a share of visits; none recorded counts as other."""
     counts: Counter = Counter()
-    for power, n in (visits_undertaken(period, team).values_list("intended_power").annotate(n=Count("pk"))
-                     .values_list("intended_power", "n")):
+    for power, n in (
+        visits_undertaken(period, team)
+        .values_list("intended_power")
+        .annotate(n=Count("pk"))
+        .values_list("intended_power", "n")
+    ):
         counts[power if power in rules.POWERS_OF_ENTRY else "other"] += n
     return _rows(counts, rules.POWERS_OF_ENTRY, sum(counts.values()))
 
@@ -170,31 +212,66 @@ def nationalities(period: Period, team: Team | None = None) -> dict[str, Any]:
     (footnote 15: they were the most encountered, with no restriction on their right to work)."""
     encountered: Counter = Counter()
     arrested: Counter = Counter()
-    for code, action, n in (_encounters(period, team).values_list("nationality", "action").annotate(n=Count("pk"))
-                            .values_list("nationality", "action", "n")):
+    for code, action, n in (
+        _encounters(period, team)
+        .values_list("nationality", "action")
+        .annotate(n=Count("pk"))
+        .values_list("nationality", "action", "n")
+    ):
         encountered[code] += n
         if action == "arrest":
             arrested[code] += n
     excluded = {code: encountered.get(code, 0) for code in sorted(rules.NATIONALITY_EXCLUDED)}
-    ranked = sorted(((code, n) for code, n in encountered.items()
-                     if code and code not in rules.NATIONALITY_EXCLUDED), key=lambda p: (-p[1], p[0]))
-    rows = [{"code": code, "label": country_name(code), "encountered": n, "arrested": arrested.get(code, 0)}
-            for code, n in ranked[:rules.NATIONALITY_TOP]]
-    return {"rows": rows, "excluded": [{"code": c, "label": country_name(c), "encountered": n}
-                                       for c, n in excluded.items()],
-            "not_recorded": encountered.get("", 0), "encountered": sum(encountered.values()),
-            "arrested": sum(arrested.values())}
+    ranked = sorted(
+        (
+            (code, n)
+            for code, n in encountered.items()
+            if code and code not in rules.NATIONALITY_EXCLUDED
+        ),
+        key=lambda p: (-p[1], p[0]),
+    )
+    rows = [
+        {
+            "code": code,
+            "label": country_name(code),
+            "encountered": n,
+            "arrested": arrested.get(code, 0),
+        }
+        for code, n in ranked[: rules.NATIONALITY_TOP]
+    ]
+    return {
+        "rows": rows,
+        "excluded": [
+            {"code": c, "label": country_name(c), "encountered": n} for c, n in excluded.items()
+        ],
+        "not_recorded": encountered.get("", 0),
+        "encountered": sum(encountered.values()),
+        "arrested": sum(arrested.values()),
+    }
 
 
 def encounter_outcomes(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
-    counts = Counter(dict(_encounters(period, team).values_list("result").annotate(n=Count("pk"))
-                          .values_list("result", "n")))
+    counts = Counter(
+        dict(
+            _encounters(period, team)
+            .values_list("result")
+            .annotate(n=Count("pk"))
+            .values_list("result", "n")
+        )
+    )
     return _rows(counts, rules.ENCOUNTER_RESULTS, sum(counts.values()))
 
 
 def offender_actions(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
-    counts = Counter(dict(_encounters(period, team).filter(result="offender").values_list("action")
-                          .annotate(n=Count("pk")).values_list("action", "n")))
+    counts = Counter(
+        dict(
+            _encounters(period, team)
+            .filter(result="offender")
+            .values_list("action")
+            .annotate(n=Count("pk"))
+            .values_list("action", "n")
+        )
+    )
     return _rows(counts, rules.OFFENDER_ACTIONS, sum(counts.values()))
 
 
@@ -204,27 +281,51 @@ def offender_actions(period: Period, team: Team | None = None) -> list[dict[str,
 
 def sanctions(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """Civil penalty referral notices, no-action notices, licensing and closure referrals."""
-    counts = Counter(dict(EmployerSanction.objects.filter(visit__in=visits_undertaken(period, team))
-                          .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
-    return [{"key": k, "label": label, "n": counts.get(k, 0)} for k, label in rules.SANCTION_KINDS.items()]
+    counts = Counter(
+        dict(
+            EmployerSanction.objects.filter(visit__in=visits_undertaken(period, team))
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
+    )
+    return [
+        {"key": k, "label": label, "n": counts.get(k, 0)}
+        for k, label in rules.SANCTION_KINDS.items()
+    ]
 
 
 def safeguarding(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """NRM and social-services referrals, vulnerability and section 55 issues (Figure 8)."""
-    counts = Counter(dict(SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team))
-                          .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
-    return [{"key": k, "label": label, "n": counts.get(k, 0)} for k, label in rules.SAFEGUARDING_KINDS.items()]
+    counts = Counter(
+        dict(
+            SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team))
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
+    )
+    return [
+        {"key": k, "label": label, "n": counts.get(k, 0)}
+        for k, label in rules.SAFEGUARDING_KINDS.items()
+    ]
 
 
 def _safeguarding_count(kind: str) -> Callable[[Period, Team | None], int]:
     def count(period: Period, team: Team | None = None) -> int:
-        return SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team), kind=kind).count()
+        return SafeguardingRecord.objects.filter(
+            visit__in=visits_undertaken(period, team), kind=kind
+        ).count()
+
     return count
 
 
 def _sanction_count(kind: str) -> Callable[[Period, Team | None], int]:
     def count(period: Period, team: Team | None = None) -> int:
-        return EmployerSanction.objects.filter(visit__in=visits_undertaken(period, team), kind=kind).count()
+        return EmployerSanction.objects.filter(
+            visit__in=visits_undertaken(period, team), kind=kind
+        ).count()
+
     return count
 
 
@@ -232,7 +333,9 @@ def nrm_where_indicators_pct(period: Period, team: Team | None = None) -> float 
     """Of the visits where vulnerability or modern-slavery indicators were recorded, the share with
     an NRM referral."""
     records = SafeguardingRecord.objects.filter(visit__in=visits_undertaken(period, team))
-    flagged = set(records.filter(kind__in=["vulnerability", "nrm"]).values_list("visit_id", flat=True))
+    flagged = set(
+        records.filter(kind__in=["vulnerability", "nrm"]).values_list("visit_id", flat=True)
+    )
     referred = set(records.filter(kind="nrm").values_list("visit_id", flat=True))
     return _pct(len(referred & flagged), len(flagged))
 
@@ -251,9 +354,14 @@ def critical_incidents(period: Period, team: Team | None = None) -> dict[str, An
 
 def intelligence_accuracy(period: Period, team: Team | None = None) -> list[dict[str, Any]]:
     """From the debriefs: was the intelligence accurate, partly accurate or inaccurate?"""
-    counts = Counter(dict(Debrief.objects.filter(visit__in=visits_undertaken(period, team))
-                          .values_list("intelligence_accuracy").annotate(n=Count("pk"))
-                          .values_list("intelligence_accuracy", "n")))
+    counts = Counter(
+        dict(
+            Debrief.objects.filter(visit__in=visits_undertaken(period, team))
+            .values_list("intelligence_accuracy")
+            .annotate(n=Count("pk"))
+            .values_list("intelligence_accuracy", "n")
+        )
+    )
     return _rows(counts, rules.INTELLIGENCE_ACCURACY, sum(counts.values()))
 
 
@@ -270,24 +378,39 @@ def briefing_acceptance(period: Period, team: Team | None = None) -> dict[str, A
     that was carried out (003 §6.5-6.7)."""
     officers = VisitOfficer.objects.filter(visit__in=visits_undertaken(period, team))
     # One pass over the officers: counted, accepted, and the visits where someone had not.
-    row = officers.aggregate(total=Count("pk"), accepted=Count("pk", filter=_accepted_q()),
-                             visits_short=Count("visit_id", distinct=True, filter=~_accepted_q()))
+    row = officers.aggregate(
+        total=Count("pk"),
+        accepted=Count("pk", filter=_accepted_q()),
+        visits_short=Count("visit_id", distinct=True, filter=~_accepted_q()),
+    )
     total, accepted, visits_short = row["total"], row["accepted"], row["visits_short"]
-    return {"assigned": total, "accepted": accepted, "pct": _pct(accepted, total), "visits_short": visits_short}
+    return {
+        "assigned": total,
+        "accepted": accepted,
+        "pct": _pct(accepted, total),
+        "visits_short": visits_short,
+    }
 
 
 def closure(period: Period, team: Team | None = None) -> dict[str, Any]:
     """Time from the visit (its planned start) to closure: median hours, the share closed by
     ``closure_due_at`` (``rules.CLOSURE_DUE`` after the visit, 003 §6.33), and the visits overdue for
     closure now."""
-    closed = visits_undertaken(period, team).filter(status=VisitStatus.CLOSED, closed_at__isnull=False)
+    closed = visits_undertaken(period, team).filter(
+        status=VisitStatus.CLOSED, closed_at__isnull=False
+    )
     on_time_q = Q(closure_due_at__isnull=False, closed_at__lte=F("closure_due_at"))
     row = closed.aggregate(n=Count("pk"), on_time=Count("pk", filter=on_time_q))
     n, on_time = row["n"], row["on_time"]
     median = _median_hours_to_closure(closed) if n else None
-    return {"closed": n, "median_hours": round(median, 1) if median is not None else None,
-            "on_time": on_time, "on_time_pct": _pct(on_time, n),
-            "overdue_now": overdue_closures(team).count(), "due_hours": int(rules.CLOSURE_DUE.total_seconds() // 3600)}
+    return {
+        "closed": n,
+        "median_hours": round(median, 1) if median is not None else None,
+        "on_time": on_time,
+        "on_time_pct": _pct(on_time, n),
+        "overdue_now": overdue_closures(team).count(),
+        "due_hours": int(rules.CLOSURE_DUE.total_seconds() // 3600),
+    }
 
 
 class _MedianDuration(Aggregate):
@@ -304,7 +427,9 @@ def _median_hours_to_closure(closed: QuerySet[Visit]) -> float | None:
     if connection.vendor == "postgresql":
         value = closed.aggregate(m=_MedianDuration(F("closed_at") - F("planned_start")))["m"]
         return value.total_seconds() / 3600 if value is not None else None
-    hours = [(c - p).total_seconds() / 3600 for c, p in closed.values_list("closed_at", "planned_start")]
+    hours = [
+        (c - p).total_seconds() / 3600 for c, p in closed.values_list("closed_at", "planned_start")
+    ]
     return statistics.median(hours) if hours else None
 
 
@@ -323,14 +448,24 @@ def effect(period: Period, team: Team | None = None) -> dict[str, Any]:
     offenders = _encounters(period, team).filter(result="offender")
     unlinked = offenders.filter(person__isnull=True).count()
     # A merged record's history lives on the survivor.
-    linked = (offenders.filter(person__isnull=False).annotate(pid=Coalesce("person__merged_into", "person"))
-              .order_by().values_list("pid", flat=True).distinct())
+    linked = (
+        offenders.filter(person__isnull=False)
+        .annotate(pid=Coalesce("person__merged_into", "person"))
+        .order_by()
+        .values_list("pid", flat=True)
+        .distinct()
+    )
     people = set(linked)
     outcomes = casework_selectors.removal_outcomes_for_people(linked)
     counts = Counter(outcomes.get(pid, "not_known") for pid in people)
     counts["not_known"] += unlinked
     total = sum(counts.values())
-    return {"rows": _rows(counts, EFFECT_LABELS, total), "people": total, "linked": len(people), "unlinked": unlinked}
+    return {
+        "rows": _rows(counts, EFFECT_LABELS, total),
+        "people": total,
+        "linked": len(people),
+        "unlinked": unlinked,
+    }
 
 
 def effect_removed_or_returned_pct(period: Period, team: Team | None = None) -> float | None:
@@ -369,46 +504,96 @@ def _effect_pct(result: dict[str, Any], keys: tuple[str, ...]) -> float | None:
 
 
 REGISTRY: dict[str, Measure] = {
-    "visits": Measure("Visits undertaken", lambda p, t=None: visits_undertaken(p, t).count(), "count"),
-    "visits_risk_rated_pct": Measure("Visits with a risk rating", _rating_pct, "percent",
-                                     lambda f: _rated_pct(f["by_rating"])),
-    "visits_no_rating": Measure("Visits with no risk rating",
-                                lambda p, t=None: visits_undertaken(p, t).filter(risk_rating="").count(), "count"),
-    "joint_operations_pct": Measure("Joint operations", lambda p, t=None: joint_operations(p, t)["pct"], "percent",
-                                    lambda f: f["joint"]["pct"]),
-    "encounters": Measure("People encountered", lambda p, t=None: _encounters(p, t).count(), "count"),
-    "arrests": Measure("Arrests", lambda p, t=None: _encounters(p, t).filter(action="arrest").count(), "count"),
-    "civil_penalty_referrals": Measure("Civil penalty referral notices", _sanction_count("civil_penalty_referral"),
-                                       "count"),
-    "licensing_referrals": Measure("Licensing review referrals", _sanction_count("licensing_review"), "count"),
-    "closure_referrals": Measure("Closure notice referrals", _sanction_count("closure_notice"), "count"),
+    "visits": Measure(
+        "Visits undertaken", lambda p, t=None: visits_undertaken(p, t).count(), "count"
+    ),
+    "visits_risk_rated_pct": Measure(
+        "Visits with a risk rating", _rating_pct, "percent", lambda f: _rated_pct(f["by_rating"])
+    ),
+    "visits_no_rating": Measure(
+        "Visits with no risk rating",
+        lambda p, t=None: visits_undertaken(p, t).filter(risk_rating="").count(),
+        "count",
+    ),
+    "joint_operations_pct": Measure(
+        "Joint operations",
+        lambda p, t=None: joint_operations(p, t)["pct"],
+        "percent",
+        lambda f: f["joint"]["pct"],
+    ),
+    "encounters": Measure(
+        "People encountered", lambda p, t=None: _encounters(p, t).count(), "count"
+    ),
+    "arrests": Measure(
+        "Arrests", lambda p, t=None: _encounters(p, t).filter(action="arrest").count(), "count"
+    ),
+    "civil_penalty_referrals": Measure(
+        "Civil penalty referral notices", _sanction_count("civil_penalty_referral"), "count"
+    ),
+    "licensing_referrals": Measure(
+        "Licensing review referrals", _sanction_count("licensing_review"), "count"
+    ),
+    "closure_referrals": Measure(
+        "Closure notice referrals", _sanction_count("closure_notice"), "count"
+    ),
     "nrm_referrals": Measure("NRM referrals", _safeguarding_count("nrm"), "count"),
-    "nrm_where_indicators_pct": Measure("NRM referrals where indicators were found", nrm_where_indicators_pct,
-                                        "percent"),
-    "social_services_referrals": Measure("Social services referrals", _safeguarding_count("social_services"),
-                                         "count"),
-    "s55_issues": Measure("Children's welfare (section 55) issues", _safeguarding_count("s55"), "count"),
-    "critical_incidents": Measure("Critical incidents", lambda p, t=None: critical_incidents(p, t)["n"], "count"),
-    "critical_incidents_per_1000": Measure("Critical incidents per 1,000 visits",
-                                           lambda p, t=None: critical_incidents(p, t)["per_1000"],
-                                           "per 1,000 visits", lambda f: f["incidents"]["per_1000"]),
-    "intelligence_accurate_pct": Measure("Intelligence accurate (from debriefs)", intelligence_accurate_pct,
-                                         "percent", lambda f: by_key(f["accuracy"])["accurate"]["pct"]),
-    "briefing_acceptance_pct": Measure("Briefings accepted by the officers assigned",
-                                       lambda p, t=None: briefing_acceptance(p, t)["pct"], "percent",
-                                       lambda f: f["briefing"]["pct"]),
-    "closed_within_due_pct": Measure("Visits closed within 48 hours", lambda p, t=None: closure(p, t)["on_time_pct"],
-                                     "percent", lambda f: f["closure"]["on_time_pct"]),
-    "closure_median_hours": Measure("Median hours to closure", lambda p, t=None: closure(p, t)["median_hours"],
-                                    "hours", lambda f: f["closure"]["median_hours"]),
-    "closures_overdue": Measure("Visits overdue for closure now", lambda p, t=None: overdue_closures(t).count(),
-                                "count"),
-    "offenders_linked_pct": Measure("Offenders linked to a person record", effect_linked_pct, "percent",
-                                    lambda f: _pct(f["effect"]["people"] - f["effect"]["unlinked"],
-                                                   f["effect"]["people"])),
-    "offenders_removed_or_returned_pct": Measure("Offenders since removed or returned",
-                                                 effect_removed_or_returned_pct, "percent",
-                                                 lambda f: _effect_pct(f["effect"], ("removed", "returned"))),
+    "nrm_where_indicators_pct": Measure(
+        "NRM referrals where indicators were found", nrm_where_indicators_pct, "percent"
+    ),
+    "social_services_referrals": Measure(
+        "Social services referrals", _safeguarding_count("social_services"), "count"
+    ),
+    "s55_issues": Measure(
+        "Children's welfare (section 55) issues", _safeguarding_count("s55"), "count"
+    ),
+    "critical_incidents": Measure(
+        "Critical incidents", lambda p, t=None: critical_incidents(p, t)["n"], "count"
+    ),
+    "critical_incidents_per_1000": Measure(
+        "Critical incidents per 1,000 visits",
+        lambda p, t=None: critical_incidents(p, t)["per_1000"],
+        "per 1,000 visits",
+        lambda f: f["incidents"]["per_1000"],
+    ),
+    "intelligence_accurate_pct": Measure(
+        "Intelligence accurate (from debriefs)",
+        intelligence_accurate_pct,
+        "percent",
+        lambda f: by_key(f["accuracy"])["accurate"]["pct"],
+    ),
+    "briefing_acceptance_pct": Measure(
+        "Briefings accepted by the officers assigned",
+        lambda p, t=None: briefing_acceptance(p, t)["pct"],
+        "percent",
+        lambda f: f["briefing"]["pct"],
+    ),
+    "closed_within_due_pct": Measure(
+        "Visits closed within 48 hours",
+        lambda p, t=None: closure(p, t)["on_time_pct"],
+        "percent",
+        lambda f: f["closure"]["on_time_pct"],
+    ),
+    "closure_median_hours": Measure(
+        "Median hours to closure",
+        lambda p, t=None: closure(p, t)["median_hours"],
+        "hours",
+        lambda f: f["closure"]["median_hours"],
+    ),
+    "closures_overdue": Measure(
+        "Visits overdue for closure now", lambda p, t=None: overdue_closures(t).count(), "count"
+    ),
+    "offenders_linked_pct": Measure(
+        "Offenders linked to a person record",
+        effect_linked_pct,
+        "percent",
+        lambda f: _pct(f["effect"]["people"] - f["effect"]["unlinked"], f["effect"]["people"]),
+    ),
+    "offenders_removed_or_returned_pct": Measure(
+        "Offenders since removed or returned",
+        effect_removed_or_returned_pct,
+        "percent",
+        lambda f: _effect_pct(f["effect"], ("removed", "returned")),
+    ),
 }
 
 
@@ -419,14 +604,22 @@ def measure_value(key: str, period: Period, team: Team | None = None) -> float |
 def measures_all(period: Period, team: Team | None = None) -> dict[str, Any]:
     """Everything the measures page and its CSV show."""
     return {
-        "period": period, "team": team,
-        "by_rating": visits_by_rating(period, team), "by_team": visits_by_team(period, team),
-        "by_sector": visits_by_sector(period, team), "powers": intended_powers(period, team),
-        "joint": joint_operations(period, team), "nationalities": nationalities(period, team),
-        "encounter_outcomes": encounter_outcomes(period, team), "offender_actions": offender_actions(period, team),
-        "sanctions": sanctions(period, team), "safeguarding": safeguarding(period, team),
-        "incidents": critical_incidents(period, team), "accuracy": intelligence_accuracy(period, team),
-        "briefing": briefing_acceptance(period, team), "closure": closure(period, team),
+        "period": period,
+        "team": team,
+        "by_rating": visits_by_rating(period, team),
+        "by_team": visits_by_team(period, team),
+        "by_sector": visits_by_sector(period, team),
+        "powers": intended_powers(period, team),
+        "joint": joint_operations(period, team),
+        "nationalities": nationalities(period, team),
+        "encounter_outcomes": encounter_outcomes(period, team),
+        "offender_actions": offender_actions(period, team),
+        "sanctions": sanctions(period, team),
+        "safeguarding": safeguarding(period, team),
+        "incidents": critical_incidents(period, team),
+        "accuracy": intelligence_accuracy(period, team),
+        "briefing": briefing_acceptance(period, team),
+        "closure": closure(period, team),
         "effect": effect(period, team),
     }
 
@@ -445,26 +638,49 @@ DATA_QUALITY_LABELS = {
 
 
 def _dq_no_rating() -> QuerySet[Visit]:
-    return Visit.objects.filter(risk_rating="").exclude(status=VisitStatus.CANCELLED).order_by("-planned_start", "-pk")
+    return (
+        Visit.objects.filter(risk_rating="")
+        .exclude(status=VisitStatus.CANCELLED)
+        .order_by("-planned_start", "-pk")
+    )
 
 
 def _dq_unsealed() -> QuerySet[Seizure]:
-    return (Seizure.objects.filter(property_signed_off_at__isnull=True).select_related("visit")
-            .order_by("-visit__planned_start", "pk"))
+    return (
+        Seizure.objects.filter(property_signed_off_at__isnull=True)
+        .select_related("visit")
+        .order_by("-visit__planned_start", "pk")
+    )
 
 
 def _dq_unaccepted() -> QuerySet[Visit]:
     short = VisitOfficer.objects.exclude(_accepted_q()).values("visit_id")
-    return (Visit.objects.filter(status__in=[VisitStatus.AUTHORISED, VisitStatus.DEPLOYED], pk__in=short)
-            .annotate(not_accepted=Count("officers", filter=~Q(officers__briefing_accepted_at__isnull=False,
-                                                                  officers__briefing_plan_version=F("plan_version"))))
-            .order_by("planned_start", "pk"))
+    return (
+        Visit.objects.filter(
+            status__in=[VisitStatus.AUTHORISED, VisitStatus.DEPLOYED], pk__in=short
+        )
+        .annotate(
+            not_accepted=Count(
+                "officers",
+                filter=~Q(
+                    officers__briefing_accepted_at__isnull=False,
+                    officers__briefing_plan_version=F("plan_version"),
+                ),
+            )
+        )
+        .order_by("planned_start", "pk")
+    )
 
 
 def _dq_thin_debrief() -> list[Debrief]:
     fields = list(rules.DEBRIEF_SECTIONS)
-    thin = [d for d in Debrief.objects.only("pk", "visit_id", "submitted_at", *fields).order_by("-submitted_at", "-pk")
-            .iterator(chunk_size=2000) if d.word_count < rules.DEBRIEF_MIN_WORDS]
+    thin = [
+        d
+        for d in Debrief.objects.only("pk", "visit_id", "submitted_at", *fields)
+        .order_by("-submitted_at", "-pk")
+        .iterator(chunk_size=2000)
+        if d.word_count < rules.DEBRIEF_MIN_WORDS
+    ]
     visits = Visit.objects.in_bulk([d.visit_id for d in thin])
     for d in thin:
         d.visit = visits[d.visit_id]
@@ -476,14 +692,21 @@ def _dq_overdue() -> QuerySet[Visit]:
 
 
 def _dq_onf() -> QuerySet[NotificationForm]:
-    return (NotificationForm.objects.filter(returned_at__isnull=True, response_due_at__lt=clock.now())
-            .exclude(visit__status=VisitStatus.CANCELLED).select_related("visit", "police_force")
-            .order_by("response_due_at", "pk"))
+    return (
+        NotificationForm.objects.filter(returned_at__isnull=True, response_due_at__lt=clock.now())
+        .exclude(visit__status=VisitStatus.CANCELLED)
+        .select_related("visit", "police_force")
+        .order_by("response_due_at", "pk")
+    )
 
 
 DATA_QUALITY_RULES: dict[str, Callable[[], Any]] = {
-    "no_rating": _dq_no_rating, "unsealed_exhibit": _dq_unsealed, "unaccepted_briefing": _dq_unaccepted,
-    "thin_debrief": _dq_thin_debrief, "overdue_closure": _dq_overdue, "onf_not_returned": _dq_onf,
+    "no_rating": _dq_no_rating,
+    "unsealed_exhibit": _dq_unsealed,
+    "unaccepted_briefing": _dq_unaccepted,
+    "thin_debrief": _dq_thin_debrief,
+    "overdue_closure": _dq_overdue,
+    "onf_not_returned": _dq_onf,
 }
 
 
@@ -503,8 +726,13 @@ def data_quality_counts() -> dict[str, int]:
 # Objectives with their live red / amber / green status (003 rec 6, Figure 8)
 
 
-def objectives_with_status(period: Period, team: Team | None = None, *, include_inactive: bool = False,
-                           figures: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def objectives_with_status(
+    period: Period,
+    team: Team | None = None,
+    *,
+    include_inactive: bool = False,
+    figures: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Each objective with its measures' live figures and status; ``figures`` (from
     ``measures_all`` for the same period and team) saves recounting what the page already has."""
     from waymark.operations.models import Objective
@@ -519,15 +747,36 @@ def objectives_with_status(period: Period, team: Team | None = None, *, include_
         for m in objective.measures.all():
             spec = REGISTRY.get(m.measure_key)
             if spec is None:
-                rows.append({"measure": m, "label": f"Unknown measure {m.measure_key}", "value": None,
-                             "unit": "", "status": "none"})
+                rows.append(
+                    {
+                        "measure": m,
+                        "label": f"Unknown measure {m.measure_key}",
+                        "value": None,
+                        "unit": "",
+                        "status": "none",
+                    }
+                )
                 continue
             if m.measure_key not in cache:
-                cache[m.measure_key] = (spec.from_figures(figures) if figures is not None and spec.from_figures
-                                        else spec.function(period, team))
+                cache[m.measure_key] = (
+                    spec.from_figures(figures)
+                    if figures is not None and spec.from_figures
+                    else spec.function(period, team)
+                )
             value = cache[m.measure_key]
-            rows.append({"measure": m, "label": spec.label, "value": value, "unit": spec.unit,
-                         "status": rules.rag_status(value=value, target=m.target, higher_is_better=m.higher_is_better,
-                                                    amber_margin=m.amber_margin)})
+            rows.append(
+                {
+                    "measure": m,
+                    "label": spec.label,
+                    "value": value,
+                    "unit": spec.unit,
+                    "status": rules.rag_status(
+                        value=value,
+                        target=m.target,
+                        higher_is_better=m.higher_is_better,
+                        amber_margin=m.amber_margin,
+                    ),
+                }
+            )
         result.append({"objective": objective, "measures": rows})
     return result

@@ -8,8 +8,18 @@ urlpatterns: list = [
     path("objectives/", views.objectives_page, name="objectives"),
     path("objectives/new/", views.objective_new, name="objective-new"),
     path("objectives/<int:pk>/", views.objective_edit, name="objective-edit"),
-    path("objectives/<int:pk>/measures/new/", views.objective_measure_new, name="objective-measure-new"),
-    path("objectives/measures/<int:pk>/", views.objective_measure_edit, name="objective-measure-edit"),
-    path("objectives/measures/<int:pk>/remove/", views.objective_measure_remove, name="objective-measure-remove"),
+    path(
+        "objectives/<int:pk>/measures/new/",
+        views.objective_measure_new,
+        name="objective-measure-new",
+    ),
+    path(
+        "objectives/measures/<int:pk>/", views.objective_measure_edit, name="objective-measure-edit"
+    ),
+    path(
+        "objectives/measures/<int:pk>/remove/",
+        views.objective_measure_remove,
+        name="objective-measure-remove",
+    ),
     path("data-quality/", views.data_quality_page, name="data-quality"),
 ]

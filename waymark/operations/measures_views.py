@@ -45,7 +45,10 @@ def _filters(request) -> tuple[f.MeasuresFilterForm, measures.Period, Any]:
 
 def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
     chosen = request.GET.get("team", "")
-    return [{"value": value, "text": label, "selected": value == chosen} for value, label in form.fields["team"].choices]
+    return [
+        {"value": value, "text": label, "selected": value == chosen}
+        for value, label in form.fields["team"].choices
+    ]
 
 
 @no_personal_data
@@ -53,13 +56,24 @@ def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
 def measures_page(request):
     form, period, team = _filters(request)
     figures = measures.measures_all(period, team)
-    return render(request, "operations/measures/measures.html", {
-        "form": form, "period": period, "team": team, "m": figures, "rules": rules,
-        "objectives": measures.objectives_with_status(period, team, figures=figures),
-        "rag_labels": rules.RAG_LABELS, "can_manage": request.user.has_perm(MANAGE),
-        "rating_labels": measures.RATING_LABELS, "team_items": _team_items(form, request),
-        "registry": measures.REGISTRY,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "operations/measures/measures.html",
+        {
+            "form": form,
+            "period": period,
+            "team": team,
+            "m": figures,
+            "rules": rules,
+            "objectives": measures.objectives_with_status(period, team, figures=figures),
+            "rag_labels": rules.RAG_LABELS,
+            "can_manage": request.user.has_perm(MANAGE),
+            "rating_labels": measures.RATING_LABELS,
+            "team_items": _team_items(form, request),
+            "registry": measures.REGISTRY,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def measures_rows(figures: dict[str, Any]) -> Iterator[list[Any]]:
@@ -106,8 +120,11 @@ def measures_rows(figures: dict[str, Any]) -> Iterator[list[Any]]:
 def measures_csv(request):
     form, period, team = _filters(request)
     if form.is_bound and form.errors:
-        messages.error(request, "Check the period and team: " + " ".join(e for errs in form.errors.values()
-                                                                           for e in errs))
+        messages.error(
+            request,
+            "Check the period and team: "
+            + " ".join(e for errs in form.errors.values() for e in errs),
+        )
         return redirect(reverse("operations:measures") + "?" + request.GET.urlencode())
     figures = measures.measures_all(period, team)
     header, *rows = measures_rows(figures)
@@ -115,10 +132,18 @@ def measures_csv(request):
     query = {"start": period.start.isoformat(), "end": period.end.isoformat(), "team": slug}
     name = f"operations-measures-{period.start}-{period.end}{'-' + slug if slug else ''}.csv"
     return export_csv(
-        request, filename=name, header=header, rows=rows, count=len(rows),
-        disclosure=Disclosure(verb="operations.measures_exported", query=query,
-                              people_count=figures["effect"]["people"],
-                              purpose="Measures of effort and effect (CSV)"))
+        request,
+        filename=name,
+        header=header,
+        rows=rows,
+        count=len(rows),
+        disclosure=Disclosure(
+            verb="operations.measures_exported",
+            query=query,
+            people_count=figures["effect"]["people"],
+            purpose="Measures of effort and effect (CSV)",
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -126,9 +151,19 @@ def measures_csv(request):
 
 
 def _form_page(request, form, *, title: str, submit: str, back: str, intro: str = ""):
-    return render(request, "operations/measures/form.html", {
-        "form": form, "fields": form_fields(form), "title": title, "submit": submit, "back": back, "intro": intro,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "operations/measures/form.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "title": title,
+            "submit": submit,
+            "back": back,
+            "intro": intro,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _service(form, call) -> bool:
@@ -161,11 +196,20 @@ def _measure(pk: int) -> ObjectiveMeasure:
 @requires(VIEW)
 def objectives_page(request):
     form, period, team = _filters(request)
-    return render(request, "operations/measures/objectives.html", {
-        "form": form, "period": period, "team": team, "rag_labels": rules.RAG_LABELS,
-        "objectives": measures.objectives_with_status(period, team, include_inactive=True),
-        "can_manage": request.user.has_perm(MANAGE), "team_items": _team_items(form, request)},
-        status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "operations/measures/objectives.html",
+        {
+            "form": form,
+            "period": period,
+            "team": team,
+            "rag_labels": rules.RAG_LABELS,
+            "objectives": measures.objectives_with_status(period, team, include_inactive=True),
+            "can_manage": request.user.has_perm(MANAGE),
+            "team_items": _team_items(form, request),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @no_personal_data
@@ -175,13 +219,25 @@ def objective_new(request):
     form = f.ObjectiveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         created: list[Objective] = []
-        if _service(form, lambda: created.append(objectives.objective_create(
-                actor=request.user, title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"]))):
+        if _service(
+            form,
+            lambda: created.append(
+                objectives.objective_create(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                )
+            ),
+        ):
             messages.success(request, f"Objective added: {created[0].title}. Now add its measures.")
             return redirect("operations:objective-edit", created[0].pk)
-    return _form_page(request, form, title="Add an objective", submit="Add objective",
-                      back=reverse("operations:objectives"))
+    return _form_page(
+        request,
+        form,
+        title="Add an objective",
+        submit="Add objective",
+        back=reverse("operations:objectives"),
+    )
 
 
 @no_personal_data
@@ -189,29 +245,57 @@ def objective_new(request):
 @require_http_methods(["GET", "POST"])
 def objective_edit(request, pk: int):
     objective = _objective(pk)
-    initial = {"title": objective.title, "description": objective.description,
-               "active": "yes" if objective.active else "no"}
+    initial = {
+        "title": objective.title,
+        "description": objective.description,
+        "active": "yes" if objective.active else "no",
+    }
     form = f.ObjectiveEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _service(form, lambda: objectives.objective_update(actor=request.user, objective=objective,
-                                                              title=data["title"], description=data["description"],
-                                                              active=data["active"] == "yes")):
+        if _service(
+            form,
+            lambda: objectives.objective_update(
+                actor=request.user,
+                objective=objective,
+                title=data["title"],
+                description=data["description"],
+                active=data["active"] == "yes",
+            ),
+        ):
             messages.success(request, "Objective saved")
             return redirect("operations:objectives")
     period = measures.period_default()
-    status = next((o for o in measures.objectives_with_status(period, include_inactive=True)
-                   if o["objective"].pk == objective.pk), {"measures": []})
-    return render(request, "operations/measures/objective_edit.html", {
-        "form": form, "fields": form_fields(form), "objective": objective, "rows": status["measures"],
-        "rag_labels": rules.RAG_LABELS, "period": period,
-    }, status=400 if form.is_bound and form.errors else 200)
+    status = next(
+        (
+            o
+            for o in measures.objectives_with_status(period, include_inactive=True)
+            if o["objective"].pk == objective.pk
+        ),
+        {"measures": []},
+    )
+    return render(
+        request,
+        "operations/measures/objective_edit.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "objective": objective,
+            "rows": status["measures"],
+            "rag_labels": rules.RAG_LABELS,
+            "period": period,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _measure_action(form) -> dict[str, Any]:
     data = form.cleaned_data
-    return {"target": data["target"], "higher_is_better": data["higher_is_better"] == "yes",
-            "amber_margin": data.get("amber_margin")}
+    return {
+        "target": data["target"],
+        "higher_is_better": data["higher_is_better"] == "yes",
+        "amber_margin": data.get("amber_margin"),
+    }
 
 
 @no_personal_data
@@ -219,16 +303,33 @@ def _measure_action(form) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def objective_measure_new(request, pk: int):
     objective = _objective(pk)
-    form = f.ObjectiveMeasureForm(request.POST if request.method == "POST" else None,
-                                  initial={"higher_is_better": "yes",
-                                           "amber_margin": rules.OBJECTIVE_AMBER_MARGIN_DEFAULT})
+    form = f.ObjectiveMeasureForm(
+        request.POST if request.method == "POST" else None,
+        initial={"higher_is_better": "yes", "amber_margin": rules.OBJECTIVE_AMBER_MARGIN_DEFAULT},
+    )
     back = reverse("operations:objective-edit", args=[objective.pk])
-    if request.method == "POST" and form.is_valid() and _service(form, lambda: objectives.objective_measure_add(
-            actor=request.user, objective=objective, measure_key=form.cleaned_data["measure_key"],
-            **_measure_action(form))):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _service(
+            form,
+            lambda: objectives.objective_measure_add(
+                actor=request.user,
+                objective=objective,
+                measure_key=form.cleaned_data["measure_key"],
+                **_measure_action(form),
+            ),
+        )
+    ):
         messages.success(request, "Measure added")
         return redirect(back)
-    return _form_page(request, form, title=f"Add a measure to “{objective.title}”", submit="Add measure", back=back)
+    return _form_page(
+        request,
+        form,
+        title=f"Add a measure to “{objective.title}”",
+        submit="Add measure",
+        back=back,
+    )
 
 
 @no_personal_data
@@ -236,17 +337,36 @@ def objective_measure_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def objective_measure_edit(request, pk: int):
     measure = _measure(pk)
-    form = f.ObjectiveMeasureForm(request.POST if request.method == "POST" else None, fixed_key=measure.measure_key,
-                                  initial={"target": measure.target, "amber_margin": measure.amber_margin,
-                                           "higher_is_better": "yes" if measure.higher_is_better else "no"})
+    form = f.ObjectiveMeasureForm(
+        request.POST if request.method == "POST" else None,
+        fixed_key=measure.measure_key,
+        initial={
+            "target": measure.target,
+            "amber_margin": measure.amber_margin,
+            "higher_is_better": "yes" if measure.higher_is_better else "no",
+        },
+    )
     back = reverse("operations:objective-edit", args=[measure.objective_id])
-    if request.method == "POST" and form.is_valid() and _service(form, lambda: objectives.objective_measure_update(
-            actor=request.user, measure=measure, **_measure_action(form))):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _service(
+            form,
+            lambda: objectives.objective_measure_update(
+                actor=request.user, measure=measure, **_measure_action(form)
+            ),
+        )
+    ):
         messages.success(request, "Target saved")
         return redirect(back)
     spec = measures.REGISTRY.get(measure.measure_key)
-    return _form_page(request, form, title=f"Change the target: {spec.label if spec else measure.measure_key}",
-                      submit="Save target", back=back)
+    return _form_page(
+        request,
+        form,
+        title=f"Change the target: {spec.label if spec else measure.measure_key}",
+        submit="Save target",
+        back=back,
+    )
 
 
 @no_personal_data
@@ -273,9 +393,18 @@ def data_quality_page(request):
     rows = measures.data_quality_list(rule)
     page = Paginator(rows, DATA_QUALITY_PAGE).get_page(request.GET.get("page"))
     items = [_dq_item(rule, row) for row in page.object_list]
-    return render(request, "operations/measures/data_quality.html", {
-        "counts": counts, "labels": measures.DATA_QUALITY_LABELS, "rule": rule, "page": page, "items": items,
-        "rules": rules})
+    return render(
+        request,
+        "operations/measures/data_quality.html",
+        {
+            "counts": counts,
+            "labels": measures.DATA_QUALITY_LABELS,
+            "rule": rule,
+            "page": page,
+            "items": items,
+            "rules": rules,
+        },
+    )
 
 
 def _london(moment) -> str:
@@ -286,13 +415,25 @@ def _dq_item(rule: str, row) -> dict[str, Any]:
     """One row of a data-quality list: the visit it belongs to, a link, and what is wrong."""
     visit = row if rule in ("no_rating", "unaccepted_briefing", "overdue_closure") else row.visit
     detail = {
-        "no_rating": lambda: ("Imported from the pocket notebook" if visit.source == "legacy" else "Planned in Waymark")
-        + f"; {visit.get_status_display().lower()}",
-        "unsealed_exhibit": lambda: f"Exhibit {row.exhibit_number}, bag {row.sealed_bag_number}: {row.item_description}",
-        "unaccepted_briefing": lambda: f"{row.not_accepted} officer(s) have not accepted the briefing "
-                                       f"({visit.get_status_display().lower()})",
+        "no_rating": lambda: (
+            (
+                "Imported from the pocket notebook"
+                if visit.source == "legacy"
+                else "Planned in Waymark"
+            )
+            + f"; {visit.get_status_display().lower()}"
+        ),
+        "unsealed_exhibit": lambda: (
+            f"Exhibit {row.exhibit_number}, bag {row.sealed_bag_number}: {row.item_description}"
+        ),
+        "unaccepted_briefing": lambda: (
+            f"{row.not_accepted} officer(s) have not accepted the briefing "
+            f"({visit.get_status_display().lower()})"
+        ),
         "thin_debrief": lambda: f"{row.word_count} words in all",
         "overdue_closure": lambda: f"Closure was due {_london(visit.closure_due_at)}",
-        "onf_not_returned": lambda: f"{row.police_force.name}: answer was due {_london(row.response_due_at)}",
+        "onf_not_returned": lambda: (
+            f"{row.police_force.name}: answer was due {_london(row.response_due_at)}"
+        ),
     }[rule]()
     return {"visit": visit, "url": visit_url(visit.pk), "detail": detail}

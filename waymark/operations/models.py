@@ -47,8 +47,12 @@ class PoliceForce(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120, unique=True)
     intelligence_unit_phone = models.CharField(max_length=30, blank=True)
-    partners: models.ManyToManyField = models.ManyToManyField(USER, blank=True, related_name="police_forces",
-                                      help_text="Police partner users who answer this force's forms")
+    partners: models.ManyToManyField = models.ManyToManyField(
+        USER,
+        blank=True,
+        related_name="police_forces",
+        help_text="Police partner users who answer this force's forms",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -79,21 +83,28 @@ class Premises(models.Model):
     town = models.CharField(max_length=100)
     postcode = models.CharField(max_length=10, db_index=True)
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="premises")
-    licensed = models.BooleanField(default=False, help_text="Licensed for alcohol or late-night refreshment")
+    licensed = models.BooleanField(
+        default=False, help_text="Licensed for alcohol or late-night refreshment"
+    )
     licence_reference = models.CharField(max_length=60, blank=True)
-    police_force = models.ForeignKey(PoliceForce, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="premises")
+    police_force = models.ForeignKey(
+        PoliceForce, null=True, blank=True, on_delete=models.PROTECT, related_name="premises"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    notes = models.TextField(blank=True, help_text="Standing premises knowledge (entrances, layout)")
+    notes = models.TextField(
+        blank=True, help_text="Standing premises knowledge (entrances, layout)"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         verbose_name_plural = "premises"
         ordering = ["business_name", "postcode"]
         constraints = [
-            models.CheckConstraint(condition=Q(licensed=False) | ~Q(licence_reference=""),
-                                   name="premises_licence_reference_when_licensed"),
+            models.CheckConstraint(
+                condition=Q(licensed=False) | ~Q(licence_reference=""),
+                name="premises_licence_reference_when_licensed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,25 +127,35 @@ class IntelligencePackage(models.Model):
     received_on = models.DateField()
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="intelligence")
     subjects: models.ManyToManyField = models.ManyToManyField(PERSON, blank=True, related_name="+")
-    subject_descriptions = models.TextField(blank=True, help_text="Named subjects not yet matched to a person")
+    subject_descriptions = models.TextField(
+        blank=True, help_text="Named subjects not yet matched to a person"
+    )
     summary = models.TextField()
     harm = models.CharField(max_length=10, choices=_choices(rules.HARM_LEVELS))
     reliability = models.CharField(max_length=1, choices=_choices(rules.INTELLIGENCE_RELIABILITY))
     priority = models.PositiveSmallIntegerField(choices=list(rules.PRIORITY_LABELS.items()))
     priority_reason = models.CharField(max_length=300)
-    status = models.CharField(max_length=10, choices=IntelligenceStatus.choices, default=IntelligenceStatus.RECEIVED)
+    status = models.CharField(
+        max_length=10, choices=IntelligenceStatus.choices, default=IntelligenceStatus.RECEIVED
+    )
     decision_reason = models.TextField(blank=True)
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["priority", "received_on", "pk"]
         indexes = [models.Index(fields=["team", "status", "priority"])]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(decision_reason=""),
-                                   name="intelligence_rejection_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_reason=""),
+                name="intelligence_rejection_has_reason",
+            ),
         ]
         permissions = [
             ("plan_visits", "Record intelligence and plan enforcement visits"),
@@ -170,9 +191,12 @@ class Visit(models.Model):
     changes (``rules.MATERIAL_FIELDS``), each of which lapses the authorisation."""
 
     reference = models.CharField(max_length=20, unique=True)
-    source = models.CharField(max_length=10, choices=VisitSource.choices, default=VisitSource.WAYMARK)
-    intelligence = models.ForeignKey(IntelligencePackage, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="visits")
+    source = models.CharField(
+        max_length=10, choices=VisitSource.choices, default=VisitSource.WAYMARK
+    )
+    intelligence = models.ForeignKey(
+        IntelligencePackage, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
     team = models.ForeignKey(TEAM, on_delete=models.PROTECT, related_name="+")
     region = models.CharField(max_length=100)
     visit_type = models.CharField(max_length=30, choices=_choices(rules.VISIT_TYPES))
@@ -180,22 +204,42 @@ class Visit(models.Model):
     planned_start = models.DateTimeField()
     premises = models.ForeignKey(Premises, on_delete=models.PROTECT, related_name="visits")
     subjects: models.ManyToManyField = models.ManyToManyField(PERSON, blank=True, related_name="+")
-    intended_power = models.CharField(max_length=20, choices=_choices(rules.POWERS_OF_ENTRY), blank=True)
-    community_impact = models.TextField(blank=True, help_text="Community impact considered for every visit")
+    intended_power = models.CharField(
+        max_length=20, choices=_choices(rules.POWERS_OF_ENTRY), blank=True
+    )
+    community_impact = models.TextField(
+        blank=True, help_text="Community impact considered for every visit"
+    )
     risk_rating = models.CharField(max_length=5, choices=_choices(rules.RATINGS), blank=True)
-    status = models.CharField(max_length=12, choices=VisitStatus.choices, default=VisitStatus.PLANNING)
+    status = models.CharField(
+        max_length=12, choices=VisitStatus.choices, default=VisitStatus.PLANNING
+    )
     plan_version = models.PositiveIntegerField(default=1)
-    officer_in_charge = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    gold_commander = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    silver_commander = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    bronze_commander = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    officer_in_charge = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gold_commander = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    silver_commander = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bronze_commander = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     deployed_at = models.DateTimeField(null=True, blank=True)
-    deployed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    deployed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closure_due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     cancelled_reason = models.TextField(blank=True)
     updated_at = models.DateTimeField()
 
@@ -204,8 +248,11 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["team", "status", "planned_start"]),
             models.Index(fields=["premises", "planned_start"]),
-            models.Index(fields=["closure_due_at"], name="visit_open_closure_due",
-                         condition=Q(status="deployed")),
+            models.Index(
+                fields=["closure_due_at"],
+                name="visit_open_closure_due",
+                condition=Q(status="deployed"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,8 +350,12 @@ class Authorisation(models.Model):
 
 class MandatoryCheck(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="checks")
-    check_type = models.CharField(max_length=20, choices=[(k, v[0]) for k, v in rules.CHECKS.items()])
-    subject = models.ForeignKey(PERSON, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    check_type = models.CharField(
+        max_length=20, choices=[(k, v[0]) for k, v in rules.CHECKS.items()]
+    )
+    subject = models.ForeignKey(
+        PERSON, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     result = models.CharField(max_length=10, choices=_choices(rules.CHECK_RESULTS))
     detail = models.TextField(blank=True)
     performed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -322,12 +373,16 @@ class NotificationForm(models.Model):
     signed and complete, and is valid for one calendar month from its return."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="notification_forms")
-    police_force = models.ForeignKey(PoliceForce, on_delete=models.PROTECT, related_name="notification_forms")
+    police_force = models.ForeignKey(
+        PoliceForce, on_delete=models.PROTECT, related_name="notification_forms"
+    )
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     response_due_at = models.DateTimeField()
     returned_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signed_by_name = models.CharField(max_length=200, blank=True)
     signed_by_rank = models.CharField(max_length=100, blank=True)
     warning_markers = models.TextField(blank=True)
@@ -383,10 +438,14 @@ class Reconnaissance(models.Model):
     class Meta:
         ordering = ["-recorded_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(recon_type="virtual") | Q(imagery_date__isnull=False),
-                                   name="recon_virtual_has_imagery_date"),
-            models.CheckConstraint(condition=Q(recon_type="virtual") | Q(ripa_considered__isnull=False),
-                                   name="recon_physical_records_ripa"),
+            models.CheckConstraint(
+                condition=~Q(recon_type="virtual") | Q(imagery_date__isnull=False),
+                name="recon_virtual_has_imagery_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(recon_type="virtual") | Q(ripa_considered__isnull=False),
+                name="recon_physical_records_ripa",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -398,7 +457,9 @@ class OperationalOrder(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="orders")
     plan_version = models.PositiveIntegerField()
-    order_format = models.CharField(max_length=10, choices=[("iimarch", "IIMARCH"), ("digital", "Digital order")])
+    order_format = models.CharField(
+        max_length=10, choices=[("iimarch", "IIMARCH"), ("digital", "Digital order")]
+    )
     sections = models.JSONField(default=dict)
     written_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField()
@@ -414,8 +475,12 @@ class VisitOfficer(models.Model):
     """An officer assigned to a visit: briefing acceptance (for a plan version) and where they are."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="officers")
-    officer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="operations_assignments")
-    role = models.CharField(max_length=60, blank=True, help_text="Role on the day, e.g. arrest team, exhibits")
+    officer = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="operations_assignments"
+    )
+    role = models.CharField(
+        max_length=60, blank=True, help_text="Role on the day, e.g. arrest team, exhibits"
+    )
     briefing_accepted_at = models.DateTimeField(null=True, blank=True)
     briefing_plan_version = models.PositiveIntegerField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
@@ -425,7 +490,9 @@ class VisitOfficer(models.Model):
 
     class Meta:
         ordering = ["visit", "officer__last_name"]
-        constraints = [models.UniqueConstraint(fields=["visit", "officer"], name="visit_officer_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "officer"], name="visit_officer_once")
+        ]
 
     def __str__(self) -> str:
         return f"Officer {self.officer_id} on visit {self.visit_id}"
@@ -448,7 +515,9 @@ class FieldEntry(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     location_accuracy_m = models.FloatField(null=True, blank=True)
-    sent_offline = models.BooleanField(default=False, help_text="Queued on the phone and sent later")
+    sent_offline = models.BooleanField(
+        default=False, help_text="Queued on the phone and sent later"
+    )
     summary = models.CharField(max_length=300)
     payload = models.JSONField(default=dict, blank=True)
 
@@ -485,8 +554,13 @@ class Encounter(models.Model):
 
     entry = models.OneToOneField(FieldEntry, on_delete=models.CASCADE, related_name="encounter")
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="encounters")
-    person = models.ForeignKey(PERSON, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="operations_encounters")
+    person = models.ForeignKey(
+        PERSON,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations_encounters",
+    )
     name_given = models.CharField(max_length=200)
     date_of_birth_given = models.DateField(null=True, blank=True)
     nationality = models.CharField(max_length=3, blank=True, help_text="ISO 3166 alpha-3 as given")
@@ -498,8 +572,10 @@ class Encounter(models.Model):
     class Meta:
         indexes = [models.Index(fields=["nationality", "result"])]
         constraints = [
-            models.CheckConstraint(condition=~Q(result="offender") | ~Q(action=""),
-                                   name="encounter_offender_has_action"),
+            models.CheckConstraint(
+                condition=~Q(result="offender") | ~Q(action=""),
+                name="encounter_offender_has_action",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -511,7 +587,9 @@ class InterviewQuestion(models.Model):
 
     text = models.CharField(max_length=300)
     predefined = models.BooleanField(default=False)
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     active = models.BooleanField(default=True)
 
@@ -525,7 +603,9 @@ class InterviewQuestion(models.Model):
 class Interview(models.Model):
     entry = models.OneToOneField(FieldEntry, on_delete=models.CASCADE, related_name="interview")
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="interviews")
-    encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(
+        Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     answers = models.JSONField(default=list, help_text='[{"question": ..., "answer": ...}, ...]')
 
     def __str__(self) -> str:
@@ -542,15 +622,20 @@ class Seizure(models.Model):
     item_description = models.CharField(max_length=300)
     exhibit_number = models.CharField(max_length=40)
     sealed_bag_number = models.CharField(max_length=40)
-    property_signed_off_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
-                                               related_name="+")
+    property_signed_off_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     property_signed_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~Q(exhibit_number="") & ~Q(sealed_bag_number=""),
-                                   name="seizure_exhibit_and_bag_numbers"),
-            models.UniqueConstraint(fields=["visit", "exhibit_number"], name="seizure_exhibit_unique_per_visit"),
+            models.CheckConstraint(
+                condition=~Q(exhibit_number="") & ~Q(sealed_bag_number=""),
+                name="seizure_exhibit_and_bag_numbers",
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "exhibit_number"], name="seizure_exhibit_unique_per_visit"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -560,7 +645,9 @@ class Seizure(models.Model):
 class SafeguardingRecord(models.Model):
     entry = models.OneToOneField(FieldEntry, on_delete=models.CASCADE, related_name="safeguarding")
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="safeguarding_records")
-    encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(
+        Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=_choices(rules.SAFEGUARDING_KINDS))
     detail = models.TextField()
 
@@ -591,7 +678,9 @@ class Engagement(models.Model):
 class CriticalIncident(models.Model):
     """Declared by the officer in charge; its actions are field entries of type incident_action."""
 
-    entry = models.OneToOneField(FieldEntry, on_delete=models.CASCADE, related_name="critical_incident")
+    entry = models.OneToOneField(
+        FieldEntry, on_delete=models.CASCADE, related_name="critical_incident"
+    )
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="critical_incidents")
     declared_at = models.DateTimeField()
     reason = models.TextField()
@@ -609,7 +698,9 @@ class Debrief(models.Model):
     resources_deployed = models.TextField()
     activity_undertaken = models.TextField()
     people_and_outcomes = models.TextField()
-    intelligence_accuracy = models.CharField(max_length=12, choices=_choices(rules.INTELLIGENCE_ACCURACY))
+    intelligence_accuracy = models.CharField(
+        max_length=12, choices=_choices(rules.INTELLIGENCE_ACCURACY)
+    )
     intelligence_accuracy_notes = models.TextField()
     premises_information = models.TextField()
     onward_referrals = models.TextField()
@@ -650,11 +741,17 @@ class ObjectiveMeasure(models.Model):
     measure_key = models.CharField(max_length=60)
     target = models.FloatField()
     higher_is_better = models.BooleanField(default=True)
-    amber_margin = models.FloatField(default=0.1, help_text="Within this fraction of the target is amber")
+    amber_margin = models.FloatField(
+        default=0.1, help_text="Within this fraction of the target is amber"
+    )
 
     class Meta:
         ordering = ["objective", "measure_key"]
-        constraints = [models.UniqueConstraint(fields=["objective", "measure_key"], name="objective_measure_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective", "measure_key"], name="objective_measure_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure_key} target {self.target}"

@@ -35,14 +35,19 @@ def _raise(errors: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
-def _objective_values(errors: dict[str, str], *, title: str, description: str,
-                      objective: Objective | None = None) -> tuple[str, str]:
+def _objective_values(
+    errors: dict[str, str], *, title: str, description: str, objective: Objective | None = None
+) -> tuple[str, str]:
     title = (title or "").strip()
     if not title:
         errors["title"] = "Enter the objective"
     elif len(title) > TITLE_MAX:
         errors["title"] = f"The objective must be {TITLE_MAX} characters or fewer"
-    elif Objective.objects.filter(title__iexact=title).exclude(pk=getattr(objective, "pk", None)).exists():
+    elif (
+        Objective.objects.filter(title__iexact=title)
+        .exclude(pk=getattr(objective, "pk", None))
+        .exists()
+    ):
         errors["title"] = "There is already an objective with this title"
     return title, (description or "").strip()
 
@@ -53,32 +58,52 @@ def objective_create(*, actor, title: str, description: str = "") -> Objective:
     title, description = _objective_values(errors, title=title, description=description)
     _raise(errors)
     with transaction.atomic():
-        objective = Objective.objects.create(title=title, description=description, active=True,
-                                             created_at=clock.now())
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="operations.objective_created",
-                     target=objective, payload={"new": {"title": title, "description": description}})
+        objective = Objective.objects.create(
+            title=title, description=description, active=True, created_at=clock.now()
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="operations.objective_created",
+            target=objective,
+            payload={"new": {"title": title, "description": description}},
+        )
     return objective
 
 
-def objective_update(*, actor, objective: Objective, title: str, description: str = "",
-                     active: bool = True) -> Objective:
+def objective_update(
+    *, actor, objective: Objective, title: str, description: str = "", active: bool = True
+) -> Objective:
     _require(actor)
     errors: dict[str, str] = {}
-    title, description = _objective_values(errors, title=title, description=description, objective=objective)
+    title, description = _objective_values(
+        errors, title=title, description=description, objective=objective
+    )
     _raise(errors)
-    old = {"title": objective.title, "description": objective.description, "active": objective.active}
+    old = {
+        "title": objective.title,
+        "description": objective.description,
+        "active": objective.active,
+    }
     new = {"title": title, "description": description, "active": bool(active)}
     if old == new:
         return objective
     with transaction.atomic():
         Objective.objects.filter(pk=objective.pk).update(**new)
         objective.refresh_from_db()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="operations.objective_changed",
-                     target=objective, payload={"old": old, "new": new})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="operations.objective_changed",
+            target=objective,
+            payload={"old": old, "new": new},
+        )
     return objective
 
 
-def _measure_values(errors: dict[str, str], *, measure_key: str, target: Any, amber_margin: Any) -> tuple:
+def _measure_values(
+    errors: dict[str, str], *, measure_key: str, target: Any, amber_margin: Any
+) -> tuple:
     if measure_key not in measures.REGISTRY:
         errors["measure_key"] = "Select a measure from the list"
     try:
@@ -105,40 +130,85 @@ def _measure_values(errors: dict[str, str], *, measure_key: str, target: Any, am
     return target, amber_margin
 
 
-def objective_measure_add(*, actor, objective: Objective, measure_key: str, target: Any,
-                          higher_is_better: bool = True, amber_margin: Any = None) -> ObjectiveMeasure:
+def objective_measure_add(
+    *,
+    actor,
+    objective: Objective,
+    measure_key: str,
+    target: Any,
+    higher_is_better: bool = True,
+    amber_margin: Any = None,
+) -> ObjectiveMeasure:
     _require(actor)
     errors: dict[str, str] = {}
-    target, amber_margin = _measure_values(errors, measure_key=measure_key, target=target, amber_margin=amber_margin)
+    target, amber_margin = _measure_values(
+        errors, measure_key=measure_key, target=target, amber_margin=amber_margin
+    )
     if objective.measures.filter(measure_key=measure_key).exists():
         errors["measure_key"] = "This objective already has this measure; change its target instead"
     _raise(errors)
     with transaction.atomic():
-        measure = ObjectiveMeasure.objects.create(objective=objective, measure_key=measure_key, target=target,
-                                                  higher_is_better=bool(higher_is_better), amber_margin=amber_margin)
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="operations.objective_measure_added",
-                     target=measure, payload={"new": {"objective": objective.pk, "measure_key": measure_key,
-                                                      "target": target, "higher_is_better": bool(higher_is_better),
-                                                      "amber_margin": amber_margin}})
+        measure = ObjectiveMeasure.objects.create(
+            objective=objective,
+            measure_key=measure_key,
+            target=target,
+            higher_is_better=bool(higher_is_better),
+            amber_margin=amber_margin,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="operations.objective_measure_added",
+            target=measure,
+            payload={
+                "new": {
+                    "objective": objective.pk,
+                    "measure_key": measure_key,
+                    "target": target,
+                    "higher_is_better": bool(higher_is_better),
+                    "amber_margin": amber_margin,
+                }
+            },
+        )
     return measure
 
 
-def objective_measure_update(*, actor, measure: ObjectiveMeasure, target: Any, higher_is_better: bool = True,
-                             amber_margin: Any = None) -> ObjectiveMeasure:
+def objective_measure_update(
+    *,
+    actor,
+    measure: ObjectiveMeasure,
+    target: Any,
+    higher_is_better: bool = True,
+    amber_margin: Any = None,
+) -> ObjectiveMeasure:
     _require(actor)
     errors: dict[str, str] = {}
-    target, amber_margin = _measure_values(errors, measure_key=measure.measure_key, target=target,
-                                           amber_margin=amber_margin)
+    target, amber_margin = _measure_values(
+        errors, measure_key=measure.measure_key, target=target, amber_margin=amber_margin
+    )
     _raise(errors)
-    old = {"target": measure.target, "higher_is_better": measure.higher_is_better, "amber_margin": measure.amber_margin}
-    new = {"target": target, "higher_is_better": bool(higher_is_better), "amber_margin": amber_margin}
+    old = {
+        "target": measure.target,
+        "higher_is_better": measure.higher_is_better,
+        "amber_margin": measure.amber_margin,
+    }
+    new = {
+        "target": target,
+        "higher_is_better": bool(higher_is_better),
+        "amber_margin": amber_margin,
+    }
     if old == new:
         return measure
     with transaction.atomic():
         ObjectiveMeasure.objects.filter(pk=measure.pk).update(**new)
         measure.refresh_from_db()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="operations.objective_measure_changed",
-                     target=measure, payload={"old": old, "new": new})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="operations.objective_measure_changed",
+            target=measure,
+            payload={"old": old, "new": new},
+        )
     return measure
 
 
@@ -147,9 +217,19 @@ def objective_measure_remove(*, actor, measure: ObjectiveMeasure) -> None:
     what it was."""
     _require(actor)
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.ERASURE, verb="operations.objective_measure_removed",
-                     target=measure, payload={"old": {"objective": measure.objective_id,
-                                                      "measure_key": measure.measure_key, "target": measure.target,
-                                                      "higher_is_better": measure.higher_is_better,
-                                                      "amber_margin": measure.amber_margin}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ERASURE,
+            verb="operations.objective_measure_removed",
+            target=measure,
+            payload={
+                "old": {
+                    "objective": measure.objective_id,
+                    "measure_key": measure.measure_key,
+                    "target": measure.target,
+                    "higher_is_better": measure.higher_is_better,
+                    "amber_margin": measure.amber_margin,
+                }
+            },
+        )
         measure.delete()

@@ -31,7 +31,9 @@ class NotificationAnswerView(WaymarkApiView):
         signed_by_rank = serializers.CharField(max_length=100)
         warning_markers = serializers.CharField(max_length=5000, help_text="Or “None known”")
         community_tensions = serializers.CharField(max_length=5000, help_text="Or “None known”")
-        police_resources = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+        police_resources = serializers.CharField(
+            max_length=5000, required=False, allow_blank=True, default=""
+        )
         complete = serializers.BooleanField()
 
     class OutputSerializer(serializers.Serializer):
@@ -42,26 +44,44 @@ class NotificationAnswerView(WaymarkApiView):
 
     serializer_class = InputSerializer
 
-    @extend_schema(summary="Answer an operational notification form sent to your force",
-                   request=InputSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: OutputSerializer, **CREATE_PROBLEMS})
+    @extend_schema(
+        summary="Answer an operational notification form sent to your force",
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OutputSerializer, **CREATE_PROBLEMS},
+    )
     def post(self, request, pk: int):
         def answer():
             notification = selectors.access_partner_form(request.user, pk)
             data = self.InputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             try:
-                done = services.notification_answer(actor=request.user, form=notification, **data.validated_data)
+                done = services.notification_answer(
+                    actor=request.user, form=notification, **data.validated_data
+                )
             except PermissionDenied as exc:
                 raise Problem(403, str(exc)) from None
             except DjangoValidationError as exc:
-                errors = [{"field": field if field != "__all__" else "", "detail": str(message)}
-                          for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
-                          for message in messages]
-                raise Problem(422, "The answer breaks a rule: nothing was stored. See errors.",
-                              errors=errors) from None
-            return Response(self.OutputSerializer({"id": done.pk, "returned_at": done.returned_at,
-                                                   "counts": done.counts, "valid_until": done.valid_until}).data,
-                            status=201)
+                errors = [
+                    {"field": field if field != "__all__" else "", "detail": str(message)}
+                    for field, messages in getattr(
+                        exc, "message_dict", {"__all__": exc.messages}
+                    ).items()
+                    for message in messages
+                ]
+                raise Problem(
+                    422, "The answer breaks a rule: nothing was stored. See errors.", errors=errors
+                ) from None
+            return Response(
+                self.OutputSerializer(
+                    {
+                        "id": done.pk,
+                        "returned_at": done.returned_at,
+                        "counts": done.counts,
+                        "valid_until": done.valid_until,
+                    }
+                ).data,
+                status=201,
+            )
 
         return idempotent_create(request, answer)

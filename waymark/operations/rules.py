@@ -29,8 +29,13 @@ INTELLIGENCE_SOURCES = {
     "previous_visit": "Found on an earlier visit",
 }
 # Grading of the intelligence itself (5x5x5-style reliability), lowest number most reliable.
-INTELLIGENCE_RELIABILITY = {"A": "Reliable", "B": "Mostly reliable", "C": "Sometimes reliable",
-                            "D": "Unreliable", "E": "Untested"}
+INTELLIGENCE_RELIABILITY = {
+    "A": "Reliable",
+    "B": "Mostly reliable",
+    "C": "Sometimes reliable",
+    "D": "Unreliable",
+    "E": "Untested",
+}
 HARM_LEVELS = {"high": "High", "medium": "Medium", "low": "Low"}
 # 003 §5.1, §5.31: the priority matrix (harm x reliability -> priority 1 highest .. 4 lowest).
 # Configuration: a deployment's tasking board replaces it in settings.
@@ -39,7 +44,12 @@ PRIORITY_MATRIX_DEFAULT: dict[str, dict[str, int]] = {
     "medium": {"A": 2, "B": 2, "C": 3, "D": 4, "E": 3},
     "low": {"A": 3, "B": 3, "C": 4, "D": 4, "E": 4},
 }
-PRIORITY_LABELS = {1: "Priority 1 (task now)", 2: "Priority 2", 3: "Priority 3", 4: "Priority 4 (hold)"}
+PRIORITY_LABELS = {
+    1: "Priority 1 (task now)",
+    2: "Priority 2",
+    3: "Priority 3",
+    4: "Priority 4 (hold)",
+}
 # A sector in the current sector plan (003 §5.31, April 2023) raises the priority by one step.
 SECTOR_PLAN_UPLIFT = 1
 
@@ -63,8 +73,15 @@ VISIT_TYPES = {
     "compliance": "Compliance visit",
     "joint_operation": "Joint operation with partner agencies",
 }
-PARTNER_AGENCIES = ["Police", "Local authority licensing", "Gangmasters and Labour Abuse Authority",
-                    "HMRC", "Department for Work and Pensions", "Fire and rescue service", "Trading standards"]
+PARTNER_AGENCIES = [
+    "Police",
+    "Local authority licensing",
+    "Gangmasters and Labour Abuse Authority",
+    "HMRC",
+    "Department for Work and Pensions",
+    "Fire and rescue service",
+    "Trading standards",
+]
 
 # --- §2 Risk and authorisation ---------------------------------------------------------------------
 RATINGS = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -74,8 +91,12 @@ AUTHORISATION_MIN_GRADE = {"green": Grade.HEO, "amber": Grade.SEO, "red": Grade.
 # 003 §5.23-5.24: an equality and community impact assessment is required for a red rating.
 ECIA_REQUIRED_RATINGS = frozenset({"red"})
 # 003 §5.9: the PLAN assessment, a rationale for each letter.
-PLAN_LETTERS = {"proportionate": "Proportionate", "legal": "Legal", "accountable": "Accountable",
-                "necessary": "Necessary"}
+PLAN_LETTERS = {
+    "proportionate": "Proportionate",
+    "legal": "Legal",
+    "accountable": "Accountable",
+    "necessary": "Necessary",
+}
 # A plan change to any of these lapses the authorisation (brief §2).
 MATERIAL_FIELDS = ("planned_start", "premises", "subjects", "risk_rating")
 # A risk and its mitigation each need at least this much said to count as recorded (003 §5.8).
@@ -96,8 +117,10 @@ def authorisation_problem(*, grade: str, rating: str | None, ecia_completed: boo
         return "The visit has no risk rating: complete the enforcement planning assessment first"
     if not may_authorise(grade=grade, rating=rating):
         needed = Grade(AUTHORISATION_MIN_GRADE[rating]).label
-        return (f"A {RATINGS[rating].lower()} visit must be authorised by {needed} or above; "
-                f"your grade is {Grade(grade).label}")
+        return (
+            f"A {RATINGS[rating].lower()} visit must be authorised by {needed} or above; "
+            f"your grade is {Grade(grade).label}"
+        )
     if rating in ECIA_REQUIRED_RATINGS and not ecia_completed:
         return "A red visit needs a completed equality and community impact assessment before authorisation"
     return ""
@@ -113,8 +136,11 @@ CHECKS = {
     "previous_visits": ("Previous visits to the premises", False),
     "final_status": ("Final status check", False),
 }
-CHECK_RESULTS = {"no_trace": "No trace", "trace": "Trace found (details recorded)",
-                 "warning": "Warning marker found"}
+CHECK_RESULTS = {
+    "no_trace": "No trace",
+    "trace": "Trace found (details recorded)",
+    "warning": "Warning marker found",
+}
 # 003 §5.14: the final status check within 24 hours before the visit.
 FINAL_STATUS_CHECK_WINDOW = timedelta(hours=24)
 # 003 §5.15-5.19: the operational notification form.
@@ -141,8 +167,11 @@ def onf_valid_until(returned_at: datetime) -> datetime:
 
 
 # --- §4 Reconnaissance -----------------------------------------------------------------------------
-RECONNAISSANCE_TYPES = {"virtual": "Virtual (map or street imagery)", "walk_by": "Walk-by",
-                        "drive_past": "Drive-past"}
+RECONNAISSANCE_TYPES = {
+    "virtual": "Virtual (map or street imagery)",
+    "walk_by": "Walk-by",
+    "drive_past": "Drive-past",
+}
 PHYSICAL_RECONNAISSANCE = frozenset({"walk_by", "drive_past"})
 # 003 §5.20-5.22: imagery older than this is flagged (configuration).
 IMAGERY_MAX_AGE_DAYS_DEFAULT = 365
@@ -159,17 +188,28 @@ def imagery_is_old(*, imagery_date: date, on: date) -> bool:
 # --- §5 Command, order and briefing ----------------------------------------------------------------
 # 003 §6.1-6.2: an arrest-trained officer of immigration officer grade (EO) or above.
 OFFICER_IN_CHARGE_MIN_GRADE = Grade.EO
-COMMAND_ROLES = {"gold": "Gold commander", "silver": "Silver commander", "bronze": "Bronze commander"}
+COMMAND_ROLES = {
+    "gold": "Gold commander",
+    "silver": "Silver commander",
+    "bronze": "Bronze commander",
+}
 # 003 §5.10, §6.3-6.4.
 IIMARCH_SECTIONS = {
-    "information": "Information", "intention": "Intention", "method": "Method",
-    "administration": "Administration", "risk_assessment": "Risk assessment",
-    "communications": "Communications", "human_rights": "Human rights and other legal issues",
+    "information": "Information",
+    "intention": "Intention",
+    "method": "Method",
+    "administration": "Administration",
+    "risk_assessment": "Risk assessment",
+    "communications": "Communications",
+    "human_rights": "Human rights and other legal issues",
 }
 DIGITAL_ORDER_SECTIONS = {
-    "intelligence_overview": "Intelligence overview", "address_and_map": "Address and map link",
-    "power_of_entry": "Power of entry", "subjects": "Subjects with offence and photograph",
-    "roles": "Roles", "authorisation": "Authorisation",
+    "intelligence_overview": "Intelligence overview",
+    "address_and_map": "Address and map link",
+    "power_of_entry": "Power of entry",
+    "subjects": "Subjects with offence and photograph",
+    "roles": "Roles",
+    "authorisation": "Authorisation",
 }
 IIMARCH_RATINGS = frozenset({"amber", "red"})
 
@@ -187,25 +227,44 @@ POWERS_OF_ENTRY = {
     "other": "Other / not recorded",
 }
 ENTRY_TYPES = {
-    "arrival": "Arrived", "departure": "Departed", "entry": "Entry to premises",
-    "encounter": "Encounter", "interview": "Interview", "search": "Search", "seizure": "Seizure",
-    "safeguarding": "Safeguarding", "employer_sanction": "Employer sanction", "engagement": "Engagement",
-    "critical_incident": "Critical incident", "incident_action": "Critical incident action", "note": "Note",
+    "arrival": "Arrived",
+    "departure": "Departed",
+    "entry": "Entry to premises",
+    "encounter": "Encounter",
+    "interview": "Interview",
+    "search": "Search",
+    "seizure": "Seizure",
+    "safeguarding": "Safeguarding",
+    "employer_sanction": "Employer sanction",
+    "engagement": "Engagement",
+    "critical_incident": "Critical incident",
+    "incident_action": "Critical incident action",
+    "note": "Note",
 }
-ENCOUNTER_RESULTS = {"british_irish": "British or Irish citizen — released",
-                     "right_to_work": "Right to work confirmed — released",
-                     "offender": "Immigration offender"}
+ENCOUNTER_RESULTS = {
+    "british_irish": "British or Irish citizen — released",
+    "right_to_work": "Right to work confirmed — released",
+    "offender": "Immigration offender",
+}
 ENCOUNTER_CHECKS = {"biometric": "Biometric check", "status_lookup": "Status look-up", "pnc": "PNC"}
-OFFENDER_ACTIONS = {"arrest": "Arrested", "papers_served": "Papers served (reporting)",
-                    "detention_requested": "Detention requested", "referral": "Referred (no arrest)"}
-SAFEGUARDING_KINDS = {"vulnerability": "Vulnerability identified",
-                      "nrm": "Modern-slavery (NRM) referral",
-                      "social_services": "Social services referral",
-                      "s55": "Children's welfare (section 55)"}
-SANCTION_KINDS = {"civil_penalty_referral": "Civil penalty referral notice",
-                  "no_action_notice": "No-action notice",
-                  "licensing_review": "Licensing review referral",
-                  "closure_notice": "Closure notice referral"}
+OFFENDER_ACTIONS = {
+    "arrest": "Arrested",
+    "papers_served": "Papers served (reporting)",
+    "detention_requested": "Detention requested",
+    "referral": "Referred (no arrest)",
+}
+SAFEGUARDING_KINDS = {
+    "vulnerability": "Vulnerability identified",
+    "nrm": "Modern-slavery (NRM) referral",
+    "social_services": "Social services referral",
+    "s55": "Children's welfare (section 55)",
+}
+SANCTION_KINDS = {
+    "civil_penalty_referral": "Civil penalty referral notice",
+    "no_action_notice": "No-action notice",
+    "licensing_review": "Licensing review referral",
+    "closure_notice": "Closure notice referral",
+}
 # How far a phone's clock may run ahead of the server before an entry is refused as "in the future".
 FIELD_CLOCK_TOLERANCE = timedelta(minutes=5)
 # How long after deployment a queued offline entry may still arrive (a lost phone found next day).
@@ -224,7 +283,11 @@ DEBRIEF_SECTIONS = {
     "to_improve": "What to improve",
     "employer_records": "How the employer kept right-to-work records",
 }
-INTELLIGENCE_ACCURACY = {"accurate": "Accurate", "partly": "Partly accurate", "inaccurate": "Inaccurate"}
+INTELLIGENCE_ACCURACY = {
+    "accurate": "Accurate",
+    "partly": "Partly accurate",
+    "inaccurate": "Inaccurate",
+}
 # A debrief shorter than this in all is flagged as thin (the report's "five words", 003 §7.3).
 DEBRIEF_MIN_WORDS = 40
 # 003 §6.33: closure within 48 hours of the visit.
@@ -242,8 +305,13 @@ def words(text: str) -> int:
 # --- Demo data at x1 (figures.md; 003 §5.27, Figure 6, §5.62, §1.9, §6.52, §6.16) ------------------
 DEMO_VISITS_PER_YEAR = 3_796
 DEMO_RATING_COUNTS = {"green": 3_312, "amber": 35, None: 449}
-DEMO_POWER_SHARES = {"informed_consent": 0.590, "licensing_s179": 0.226, "warrant": 0.169,
-                     "ad_letter_s28ca": 0.001, "other": 0.014}
+DEMO_POWER_SHARES = {
+    "informed_consent": 0.590,
+    "licensing_s179": 0.226,
+    "warrant": 0.169,
+    "ad_letter_s28ca": 0.001,
+    "other": 0.014,
+}
 DEMO_JOINT_SHARE = 0.15
 DEMO_CRITICAL_INCIDENTS_PER_4000 = 6
 DEMO_NRM_REFERRALS_PER_YEAR = 24
@@ -265,8 +333,13 @@ RAG_TOLERANCE = 1e-9  # floating-point slack, so 85.5 against 95 with a 0.1 marg
 RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No data"}
 
 
-def rag_status(*, value: float | None, target: float, higher_is_better: bool = True,
-               amber_margin: float = OBJECTIVE_AMBER_MARGIN_DEFAULT) -> str:
+def rag_status(
+    *,
+    value: float | None,
+    target: float,
+    higher_is_better: bool = True,
+    amber_margin: float = OBJECTIVE_AMBER_MARGIN_DEFAULT,
+) -> str:
     """Green when the target is met; amber when short of it by no more than ``amber_margin`` x
     the target (an absolute margin when the target is 0); red beyond; "none" with no figure."""
     if value is None:
@@ -276,6 +349,8 @@ def rag_status(*, value: float | None, target: float, higher_is_better: bool = T
     if gap <= RAG_TOLERANCE:
         return "green"
     return "amber" if gap <= band + RAG_TOLERANCE else "red"
+
+
 # --- end measures ---
 
 # --- Work -----------------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ urlpatterns: list = [
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit-cancel"),
-    path("visits/<int:pk>/request-authorisation/", views.authorisation_request, name="authorisation-request"),
+    path(
+        "visits/<int:pk>/request-authorisation/",
+        views.authorisation_request,
+        name="authorisation-request",
+    ),
     path("visits/<int:pk>/steps/<slug:step>/", views.visit_step, name="visit-step"),
     path("visits/<int:pk>/briefing/", views.briefing, name="briefing"),
     path("visits/<int:pk>/deploy/", views.deploy, name="deploy"),

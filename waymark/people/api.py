@@ -30,7 +30,10 @@ SEARCH_LIMIT = 200  # the most results a search returns (paged); refine the sear
 
 class PersonListView(WaymarkApiView):
     queryset = Person.objects.none()  # for the schema only: the views read through selectors
-    required_perms = {"GET": ["people.view_person"], "POST": ["people.view_person", "people.add_person"]}
+    required_perms = {
+        "GET": ["people.view_person"],
+        "POST": ["people.view_person", "people.add_person"],
+    }
     required_scope = {"GET": "persons:read", "POST": "persons:write"}
     serializer_class = PersonSerializer
 
@@ -46,22 +49,35 @@ class PersonListView(WaymarkApiView):
         query.is_valid(raise_exception=True)
         criteria = {k: v for k, v in query.validated_data.items() if v}
         if criteria:
-            results = search.person_search(user=request.user, query=criteria.get("q", ""),
-                                           reference=criteria.get("reference", ""),
-                                           date_of_birth=criteria.get("date_of_birth"),
-                                           nationality=criteria.get("nationality", ""), limit=SEARCH_LIMIT)
+            results = search.person_search(
+                user=request.user,
+                query=criteria.get("q", ""),
+                reference=criteria.get("reference", ""),
+                date_of_birth=criteria.get("date_of_birth"),
+                nationality=criteria.get("nationality", ""),
+                limit=SEARCH_LIMIT,
+            )
             page = self.paginate_queryset(results)
             return self.get_paginated_response(PersonSearchResultSerializer(page, many=True).data)
-        people = (selectors.person_visible_queryset(request.user)
-                  .filter(record_status=RecordStatus.ACTIVE)
-                  .select_related("owning_team", "case_owner").prefetch_related(*_PERSON_PREFETCH)
-                  .order_by("pk"))
+        people = (
+            selectors.person_visible_queryset(request.user)
+            .filter(record_status=RecordStatus.ACTIVE)
+            .select_related("owning_team", "case_owner")
+            .prefetch_related(*_PERSON_PREFETCH)
+            .order_by("pk")
+        )
         page = self.paginate_queryset(people)
-        results = [{"person": p, "score": 1.0, "matched_on": "filters", "matched_name": ""} for p in page]
+        results = [
+            {"person": p, "score": 1.0, "matched_on": "filters", "matched_name": ""} for p in page
+        ]
         return self.get_paginated_response(PersonSearchResultSerializer(results, many=True).data)
 
-    @extend_schema(summary="Record a new person", request=PersonCreateSerializer,
-                   parameters=[IDEMPOTENCY_KEY], responses={201: PersonSerializer, **CREATE_PROBLEMS})
+    @extend_schema(
+        summary="Record a new person",
+        request=PersonCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: PersonSerializer, **CREATE_PROBLEMS},
+    )
     def post(self, request):
         def create():
             data = PersonCreateSerializer(data=request.data, context={"user": request.user})
@@ -80,14 +96,19 @@ class PersonDetailView(WaymarkApiView):
     required_scope = {"GET": "persons:read"}
     serializer_class = PersonSerializer
 
-    @extend_schema(summary="One person (by id or WM- reference); the view is audited",
-                   parameters=[OpenApiParameter("person", str, OpenApiParameter.PATH)],
-                   responses={200: PersonSerializer, **READ_PROBLEMS})
+    @extend_schema(
+        summary="One person (by id or WM- reference); the view is audited",
+        parameters=[OpenApiParameter("person", str, OpenApiParameter.PATH)],
+        responses={200: PersonSerializer, **READ_PROBLEMS},
+    )
     def get(self, request, person: str):
         found = selectors.access_person(request.user, person)
         services.person_record_view(actor=request.user, person=found, page="api")
-        found = Person.objects.prefetch_related(*_PERSON_PREFETCH).select_related(
-            "owning_team", "case_owner").get(pk=found.pk)
+        found = (
+            Person.objects.prefetch_related(*_PERSON_PREFETCH)
+            .select_related("owning_team", "case_owner")
+            .get(pk=found.pk)
+        )
         return Response(PersonSerializer(found).data)
 
 
@@ -97,9 +118,11 @@ class PersonTimelineView(WaymarkApiView):
     required_scope = {"GET": "persons:read"}
     serializer_class = TimelineEventSerializer
 
-    @extend_schema(summary="A person's timeline, newest first; the view is audited",
-                   parameters=[OpenApiParameter("person", str, OpenApiParameter.PATH)],
-                   responses={200: TimelineEventSerializer(many=True), **READ_PROBLEMS})
+    @extend_schema(
+        summary="A person's timeline, newest first; the view is audited",
+        parameters=[OpenApiParameter("person", str, OpenApiParameter.PATH)],
+        responses={200: TimelineEventSerializer(many=True), **READ_PROBLEMS},
+    )
     def get(self, request, person: str):
         found = selectors.access_person(request.user, person)
         services.person_record_view(actor=request.user, person=found, page="api-timeline")

@@ -28,7 +28,9 @@ def country_name(code: str) -> str:
 
 def is_valid_country(code: str) -> bool:
     code = (code or "").strip().upper()
-    return code in NON_NATIONAL_CODES or (len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None)
+    return code in NON_NATIONAL_CODES or (
+        len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None
+    )
 
 
 @lru_cache(maxsize=1)

@@ -62,8 +62,12 @@ class OwnershipState(models.TextChoices):
 
 class Person(models.Model):
     reference = models.CharField(max_length=20, unique=True, help_text="WM-0001234, never reused")
-    record_status = models.CharField(max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records")
+    record_status = models.CharField(
+        max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
 
     # Identity (the preferred name and date of birth; aliases and other dates live below)
     given_names = models.CharField(max_length=200)
@@ -82,13 +86,21 @@ class Person(models.Model):
 
     # Criminal and harm profile
     release_date = models.DateField(null=True, blank=True)
-    mappa_category = models.PositiveSmallIntegerField(null=True, blank=True, choices=[(1, "1"), (2, "2"), (3, "3")])
-    mappa_level = models.PositiveSmallIntegerField(null=True, blank=True, choices=[(1, "1"), (2, "2"), (3, "3")])
-    harm_level = models.CharField(max_length=20, choices=HarmLevel.choices, default=HarmLevel.NOT_ASSESSED)
+    mappa_category = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(1, "1"), (2, "2"), (3, "3")]
+    )
+    mappa_level = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(1, "1"), (2, "2"), (3, "3")]
+    )
+    harm_level = models.CharField(
+        max_length=20, choices=HarmLevel.choices, default=HarmLevel.NOT_ASSESSED
+    )
 
     # Vulnerability
     vulnerability_assessment = models.CharField(
-        max_length=20, choices=VulnerabilityAssessment.choices, default=VulnerabilityAssessment.NOT_YET_ASSESSED
+        max_length=20,
+        choices=VulnerabilityAssessment.choices,
+        default=VulnerabilityAssessment.NOT_YET_ASSESSED,
     )
 
     # Immigration position
@@ -97,14 +109,21 @@ class Person(models.Model):
     deportation_order_date = models.DateField(null=True, blank=True)
 
     # Ownership
-    ownership_state = models.CharField(max_length=10, choices=OwnershipState.choices, default=OwnershipState.UNCLEAR)
-    owning_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people")
-    case_owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people")
+    ownership_state = models.CharField(
+        max_length=10, choices=OwnershipState.choices, default=OwnershipState.UNCLEAR
+    )
+    owning_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people"
+    )
+    case_owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people"
+    )
 
     # Search support: normalised forms kept in step by the services
     search_name = models.CharField(max_length=400, blank=True, db_index=True)
     restricted_access = models.BooleanField(
-        default=False, help_text="Only users with the restricted-person permission may see this record"
+        default=False,
+        help_text="Only users with the restricted-person permission may see this record",
     )
 
     created_at = models.DateTimeField()
@@ -169,13 +188,23 @@ class PersonName(models.Model):
     # Normalised and phonetic keys for fuzzy search, kept in step by ``search.name_keys``.
     # Candidates are found by exact matches on these indexed columns (portable: no LIKE, no
     # database extension), then ranked in Python with Jaro-Winkler (waymark.people.search).
-    normalised = models.CharField(max_length=400, db_index=True, help_text="given family, normalised")
+    normalised = models.CharField(
+        max_length=400, db_index=True, help_text="given family, normalised"
+    )
     family_normalised = models.CharField(max_length=200, blank=True, default="")
     given_normalised = models.CharField(max_length=200, blank=True, default="")
-    family_key = models.CharField(max_length=50, db_index=True, help_text="Metaphone of the family name")
-    given_key = models.CharField(max_length=50, db_index=True, help_text="Metaphone of the first given name")
-    family_alt_key = models.CharField(max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS")
-    given_alt_key = models.CharField(max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS")
+    family_key = models.CharField(
+        max_length=50, db_index=True, help_text="Metaphone of the family name"
+    )
+    given_key = models.CharField(
+        max_length=50, db_index=True, help_text="Metaphone of the first given name"
+    )
+    family_alt_key = models.CharField(
+        max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS"
+    )
+    given_alt_key = models.CharField(
+        max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS"
+    )
     family_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
     given_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
     recorded_at = models.DateTimeField()
@@ -195,7 +224,9 @@ class PersonDateOfBirth(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["person", "date_of_birth"], name="dob_once_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "date_of_birth"], name="dob_once_per_person")
+        ]
 
     def __str__(self) -> str:
         return f"{self.date_of_birth:%d/%m/%Y}"
@@ -208,7 +239,11 @@ class PersonNationality(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["person", "country"], name="nationality_once_per_person")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "country"], name="nationality_once_per_person"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.country
@@ -229,7 +264,10 @@ class ExternalReference(models.Model):
     reference_type = models.CharField(max_length=30, choices=ReferenceType.choices)
     value = models.CharField(max_length=100)
     value_normalised = models.CharField(
-        max_length=100, db_index=True, default="", help_text="Upper case without spaces: for matching"
+        max_length=100,
+        db_index=True,
+        default="",
+        help_text="Upper case without spaces: for matching",
     )
     source = models.CharField(max_length=200, blank=True, default="")
     recorded_at = models.DateTimeField()
@@ -237,9 +275,12 @@ class ExternalReference(models.Model):
     class Meta:
         ordering = ["reference_type", "value"]
         constraints = [
-            models.UniqueConstraint(fields=["reference_type", "value"], name="external_reference_unique_per_type"),
             models.UniqueConstraint(
-                fields=["reference_type", "value_normalised"], name="external_reference_normalised_unique"
+                fields=["reference_type", "value"], name="external_reference_unique_per_type"
+            ),
+            models.UniqueConstraint(
+                fields=["reference_type", "value_normalised"],
+                name="external_reference_normalised_unique",
             ),
         ]
 
@@ -263,7 +304,9 @@ class AddressType(models.TextChoices):
 
 class Address(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
-    address_type = models.CharField(max_length=20, choices=AddressType.choices, default=AddressType.HOME)
+    address_type = models.CharField(
+        max_length=20, choices=AddressType.choices, default=AddressType.HOME
+    )
     line_1 = models.CharField(max_length=200)
     line_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
@@ -338,11 +381,17 @@ class Flag(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="flags")
     flag_type = models.CharField(max_length=30, choices=FlagType.choices)
     detail = models.CharField(max_length=500, blank=True)
-    caveat = models.CharField(max_length=500, blank=True, help_text="E.g. the police intelligence caveat")
-    set_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    caveat = models.CharField(
+        max_length=500, blank=True, help_text="E.g. the police intelligence caveat"
+    )
+    set_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     set_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ended_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-set_at", "-pk"]
@@ -378,8 +427,12 @@ class Vulnerability(models.Model):
     source = models.CharField(max_length=200)
     identified_on = models.DateField()
     evidence = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=VulnerabilityStatus.choices, default=VulnerabilityStatus.SUSPECTED)
-    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=VulnerabilityStatus.choices, default=VulnerabilityStatus.SUSPECTED
+    )
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -394,7 +447,9 @@ class ProtectedCharacteristics(models.Model):
     """Recorded only for equality monitoring; visible only with a specific permission, and every
     view is logged with its reason (platform §6)."""
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="protected_characteristics")
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="protected_characteristics"
+    )
     ethnicity = models.CharField(max_length=100, blank=True)
     religion = models.CharField(max_length=100, blank=True)
     disability = models.CharField(max_length=100, blank=True)
@@ -430,13 +485,23 @@ class BailGrant(models.Model):
 class OwnershipChange(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="ownership_history")
     changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     from_state = models.CharField(max_length=10, choices=OwnershipState.choices)
     to_state = models.CharField(max_length=10, choices=OwnershipState.choices)
-    from_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    to_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    from_owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    to_owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=500)
 
     class Meta:
@@ -473,20 +538,29 @@ class TimelineEvent(AppendOnlyModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="timeline")
     occurred_at = models.DateTimeField(help_text="When it happened in the world")
     recorded_at = models.DateTimeField(help_text="When Waymark learned of it")
-    module = models.CharField(max_length=40, help_text="Which module wrote it, e.g. people, monitoring")
+    module = models.CharField(
+        max_length=40, help_text="Which module wrote it, e.g. people, monitoring"
+    )
     event_type = models.CharField(max_length=60, help_text="e.g. bail.granted, breach.received")
     summary = models.CharField(max_length=500)
     detail = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     related_type = models.CharField(max_length=100, blank=True)
     related_id = models.CharField(max_length=64, blank=True)
     original_person_id = models.BigIntegerField(
-        null=True, blank=True, help_text="Set when a merge moved this event, so unmerge can move it back"
+        null=True,
+        blank=True,
+        help_text="Set when a merge moved this event, so unmerge can move it back",
     )
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["person", "-occurred_at"]), models.Index(fields=["person", "module"])]
+        indexes = [
+            models.Index(fields=["person", "-occurred_at"]),
+            models.Index(fields=["person", "module"]),
+        ]
         triggers = [pgtrigger.Protect(name="timeline_no_delete", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
@@ -500,7 +574,9 @@ class Note(AppendOnlyModel):
     text = models.TextField()
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     correction_reason = models.CharField(max_length=500, blank=True)
     original_person_id = models.BigIntegerField(null=True, blank=True)
 
@@ -519,11 +595,15 @@ class PersonMerge(models.Model):
     survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_absorbed")
     merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_into")
     reason = models.CharField(max_length=500)
-    performed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    performed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     performed_at = models.DateTimeField()
     moved = models.JSONField(default=dict)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    undone_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     undo_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:

@@ -114,7 +114,9 @@ def _candidate_filter(words: list[str]) -> Q:
     """An OR of small AND terms, each led by an indexed equality, so that both SQLite (multi-index
     OR) and PostgreSQL (bitmap OR) answer it from the indexes without scanning the table."""
     if len(words) == 1:
-        terms = [Q(**{c: v}) for side in ("family", "given") for c, v in _side_terms(side, words[0])]
+        terms = [
+            Q(**{c: v}) for side in ("family", "given") for c, v in _side_terms(side, words[0])
+        ]
         return reduce(or_, terms)
     words = words[:4]
     terms = []
@@ -177,11 +179,17 @@ def person_search(
     if date_of_birth:
         base = base.filter(
             Q(date_of_birth=date_of_birth)
-            | Q(pk__in=PersonDateOfBirth.objects.filter(date_of_birth=date_of_birth).values("person_id"))
+            | Q(
+                pk__in=PersonDateOfBirth.objects.filter(date_of_birth=date_of_birth).values(
+                    "person_id"
+                )
+            )
         )
     if nationality:
         base = base.filter(
-            pk__in=PersonNationality.objects.filter(country=nationality.strip().upper()).values("person_id")
+            pk__in=PersonNationality.objects.filter(country=nationality.strip().upper()).values(
+                "person_id"
+            )
         )
     matched_on = "filters"
     if reference.strip():
@@ -198,7 +206,9 @@ def person_search(
     if not words_text:
         if matched_on == "filters" and not (date_of_birth or nationality):
             return []
-        people = _load(base.order_by("family_name", "given_names", "pk").values_list("pk", flat=True)[:limit])
+        people = _load(
+            base.order_by("family_name", "given_names", "pk").values_list("pk", flat=True)[:limit]
+        )
         return [PersonSearchResult(person=p, score=1.0, matched_on=matched_on) for p in people]
 
     comma_split = None
@@ -211,11 +221,16 @@ def person_search(
     if not words:
         return []
 
-    rows = (
-        PersonName.objects.filter(_candidate_filter(words), person_id__in=base.values("pk"))
-        .values_list("person_id", "name_type", "given_names", "family_name", "given_normalised",
-                     "family_normalised")[: rules.NAME_SEARCH_CANDIDATE_LIMIT]
-    )
+    rows = PersonName.objects.filter(
+        _candidate_filter(words), person_id__in=base.values("pk")
+    ).values_list(
+        "person_id",
+        "name_type",
+        "given_names",
+        "family_name",
+        "given_normalised",
+        "family_normalised",
+    )[: rules.NAME_SEARCH_CANDIDATE_LIMIT]
     best: dict[int, tuple[float, str, str, bool]] = {}
     for person_id, name_type, given, family, given_norm, family_norm in rows:
         score, swapped = _score(words, comma_split, given_norm, family_norm)
@@ -228,10 +243,14 @@ def person_search(
         if current is None or score > current[0]:
             best[person_id] = (score, kind, f"{given} {family.upper()}".strip(), swapped)
 
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2].casefold(), item[0]))[:limit]
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2].casefold(), item[0]))[
+        :limit
+    ]
     people = {p.pk: p for p in _load(pid for pid, _ in ranked)}
     return [
-        PersonSearchResult(person=people[pid], score=score, matched_on=kind, matched_name=name, swapped=swapped)
+        PersonSearchResult(
+            person=people[pid], score=score, matched_on=kind, matched_name=name, swapped=swapped
+        )
         for pid, (score, kind, name, swapped) in ranked
         if pid in people
     ]

@@ -47,7 +47,11 @@ def person_visible_queryset(user) -> QuerySet[Person]:
 def access_person(user, person_id: int | str) -> Person:
     """Fetch one person by primary key or Waymark reference, or 404 if missing or not visible."""
     qs = person_visible_queryset(user)
-    lookup = {"reference": person_id} if isinstance(person_id, str) and person_id.startswith("WM-") else {"pk": person_id}
+    lookup = (
+        {"reference": person_id}
+        if isinstance(person_id, str) and person_id.startswith("WM-")
+        else {"pk": person_id}
+    )
     try:
         return qs.select_related("owning_team", "case_owner", "merged_into").get(**lookup)
     except (Person.DoesNotExist, ValueError, TypeError) as exc:

@@ -21,16 +21,36 @@ class PersonSerializer(serializers.ModelSerializer):
     aliases = serializers.SerializerMethodField()
     # Null while the record has no owner (ownership_state unclear): declared so the schema says so.
     owning_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    case_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                              help_text="The case owner's username, if any")
+    case_owner = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The case owner's username, if any",
+    )
 
     class Meta:
         model = Person
         fields = [
-            "id", "reference", "record_status", "given_names", "family_name", "date_of_birth", "sex",
-            "nationalities", "references", "aliases", "main_language", "interpreter_needed",
-            "no_fixed_abode", "harm_level", "vulnerability_assessment", "ownership_state",
-            "owning_team", "case_owner", "created_at", "updated_at",
+            "id",
+            "reference",
+            "record_status",
+            "given_names",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "nationalities",
+            "references",
+            "aliases",
+            "main_language",
+            "interpreter_needed",
+            "no_fixed_abode",
+            "harm_level",
+            "vulnerability_assessment",
+            "ownership_state",
+            "owning_team",
+            "case_owner",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -41,8 +61,11 @@ class PersonSerializer(serializers.ModelSerializer):
         return [{"type": r.reference_type, "value": r.value} for r in person.references.all()]
 
     def get_aliases(self, person: Person) -> list[dict[str, str]]:
-        return [{"given_names": n.given_names, "family_name": n.family_name, "name_type": n.name_type}
-                for n in person.names.all() if n.name_type != "primary"]
+        return [
+            {"given_names": n.given_names, "family_name": n.family_name, "name_type": n.name_type}
+            for n in person.names.all()
+            if n.name_type != "primary"
+        ]
 
 
 class PersonSearchResultSerializer(serializers.Serializer):
@@ -58,7 +81,7 @@ class OwnTeamField(serializers.SlugRelatedField):
 
     default_error_messages = {
         "does_not_exist": "{value} is not one of your teams: name one of your own teams, or send null "
-                          "if ownership is unclear.",
+        "if ownership is unclear.",
         "invalid": "Enter a team's slug.",
     }
 
@@ -77,19 +100,26 @@ class PersonCreateSerializer(serializers.Serializer):
     family_name = serializers.CharField(max_length=200)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.NOT_RECORDED)
-    nationalities = serializers.ListField(child=serializers.CharField(max_length=3), required=False,
-                                          max_length=10, default=list)
+    nationalities = serializers.ListField(
+        child=serializers.CharField(max_length=3), required=False, max_length=10, default=list
+    )
     references = ReferenceSerializer(many=True, required=False, default=list, max_length=20)
-    owning_team = OwnTeamField(slug_field="slug", queryset=Team.objects.filter(is_active=True),
-                               required=False, allow_null=True,
-                               help_text="One of your own active teams (the same rule as the page), or "
-                                         "null when nobody has taken the case yet (ownership unclear).")
+    owning_team = OwnTeamField(
+        slug_field="slug",
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="One of your own active teams (the same rule as the page), or "
+        "null when nobody has taken the case yet (ownership unclear).",
+    )
 
     def validate_nationalities(self, value: list[str]) -> list[str]:
         codes = [c.strip().upper() for c in value]
         bad = [c for c in codes if not is_valid_country(c)]
         if bad:
-            raise serializers.ValidationError(f"Not ISO 3166-1 alpha-3 country codes: {', '.join(bad)}")
+            raise serializers.ValidationError(
+                f"Not ISO 3166-1 alpha-3 country codes: {', '.join(bad)}"
+            )
         return codes
 
 
@@ -101,11 +131,24 @@ class PersonSearchQuerySerializer(serializers.Serializer):
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                         help_text="Who did it; null for the system or a partner")
+    actor = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who did it; null for the system or a partner",
+    )
 
     class Meta:
         model = TimelineEvent
-        fields = ["id", "occurred_at", "recorded_at", "module", "event_type", "summary", "actor",
-                  "related_type", "related_id"]
+        fields = [
+            "id",
+            "occurred_at",
+            "recorded_at",
+            "module",
+            "event_type",
+            "summary",
+            "actor",
+            "related_type",
+            "related_id",
+        ]
         read_only_fields = fields

@@ -59,9 +59,20 @@ NEXUS_CAVEAT = "Police intelligence: do not disclose or act on without checking 
 # Scalar fields that person_create(**profile) and person_update(**changes) may set.
 PROFILE_FIELDS = frozenset(
     {
-        "gender_as_recorded", "main_language", "interpreter_needed", "no_fixed_abode", "email",
-        "legal_rep_firm", "legal_rep_contact", "release_date", "mappa_category", "mappa_level",
-        "harm_level", "immigration_status", "deportation_decision_date", "deportation_order_date",
+        "gender_as_recorded",
+        "main_language",
+        "interpreter_needed",
+        "no_fixed_abode",
+        "email",
+        "legal_rep_firm",
+        "legal_rep_contact",
+        "release_date",
+        "mappa_category",
+        "mappa_level",
+        "harm_level",
+        "immigration_status",
+        "deportation_decision_date",
+        "deportation_order_date",
         "restricted_access",
     }
 )
@@ -125,7 +136,11 @@ def _validate_profile(values: Mapping[str, Any]) -> None:
             field.clean(value, probe)
         except ValidationError as exc:
             errors[name] = exc.messages
-    if "date_of_birth" in values and values["date_of_birth"] and values["date_of_birth"] > clock.today():
+    if (
+        "date_of_birth" in values
+        and values["date_of_birth"]
+        and values["date_of_birth"] > clock.today()
+    ):
         errors.setdefault("date_of_birth", []).append("Date of birth must be today or in the past")
     if "family_name" in values and not (values["family_name"] or "").strip():
         errors.setdefault("family_name", []).append("Enter the family name")
@@ -175,7 +190,9 @@ def timeline_event_record(
 # Creating and changing the record
 
 
-def _reference_write(*, person: Person, reference_type: str, value: str, source: str = "") -> ExternalReference:
+def _reference_write(
+    *, person: Person, reference_type: str, value: str, source: str = ""
+) -> ExternalReference:
     _choice(reference_type, ReferenceType, "reference_type", "type of reference")
     value = (value or "").strip()
     if not value:
@@ -191,13 +208,19 @@ def _reference_write(*, person: Person, reference_type: str, value: str, source:
         if clash.person_id == person.pk:
             raise ValidationError({"value": f"{label} {value} is already recorded on this person"})
         raise ValidationError(
-            {"value": f"{label} {value} is already recorded on another person's record. "
-                      "Each reference of a type belongs to one person: check whether the records "
-                      "are the same person and should be merged"}
+            {
+                "value": f"{label} {value} is already recorded on another person's record. "
+                "Each reference of a type belongs to one person: check whether the records "
+                "are the same person and should be merged"
+            }
         )
     return ExternalReference.objects.create(
-        person=person, reference_type=reference_type, value=value, value_normalised=normalised,
-        source=source, recorded_at=clock.now(),
+        person=person,
+        reference_type=reference_type,
+        value=value,
+        value_normalised=normalised,
+        source=source,
+        recorded_at=clock.now(),
     )
 
 
@@ -230,26 +253,41 @@ def person_create(
     """Create a person with a new Waymark reference (``WM-`` and the primary key; never reused)."""
     _require(actor, "people.add_person", "add people")
     given_names, family_name = (given_names or "").strip(), (family_name or "").strip()
-    _validate_profile({"given_names": given_names, "family_name": family_name,
-                       "date_of_birth": date_of_birth, "sex": sex, **profile})
+    _validate_profile(
+        {
+            "given_names": given_names,
+            "family_name": family_name,
+            "date_of_birth": date_of_birth,
+            "sex": sex,
+            **profile,
+        }
+    )
     codes = [c.strip().upper() for c in nationalities if c and c.strip()]
     bad = [c for c in codes if not is_valid_country(c)]
     if bad:
-        raise ValidationError({"nationalities": f"Not an ISO 3166-1 alpha-3 country code: {', '.join(bad)}"})
+        raise ValidationError(
+            {"nationalities": f"Not an ISO 3166-1 alpha-3 country code: {', '.join(bad)}"}
+        )
     if case_owner is not None and owning_team is None:
         raise ValidationError({"owning_team": "Select the owning team for the case owner"})
-    if isinstance(references, Mapping):
-        reference_pairs = list(references.items())
-    else:
-        reference_pairs = list(references or [])
+    reference_pairs = (
+        list(references.items()) if isinstance(references, Mapping) else list(references or [])
+    )
 
     with transaction.atomic():
         now = clock.now()
         person = Person(
-            reference=_pending_reference(), given_names=given_names, family_name=family_name,
-            date_of_birth=date_of_birth, sex=sex, owning_team=owning_team, case_owner=case_owner,
+            reference=_pending_reference(),
+            given_names=given_names,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            owning_team=owning_team,
+            case_owner=case_owner,
             ownership_state=OwnershipState.OWNED if owning_team else OwnershipState.UNCLEAR,
-            search_name=normalise_name(f"{given_names} {family_name}"), created_at=now, updated_at=now,
+            search_name=normalise_name(f"{given_names} {family_name}"),
+            created_at=now,
+            updated_at=now,
             **profile,
         )
         person.save(force_insert=True)
@@ -264,23 +302,53 @@ def person_create(
             _reference_write(person=person, reference_type=reference_type, value=value)
         if owning_team is not None:
             OwnershipChange.objects.create(
-                person=person, changed_at=now, changed_by=_user(actor),
-                from_state=OwnershipState.UNCLEAR, to_state=OwnershipState.OWNED,
-                to_team=owning_team, to_owner=case_owner, reason="Record created",
+                person=person,
+                changed_at=now,
+                changed_by=_user(actor),
+                from_state=OwnershipState.UNCLEAR,
+                to_state=OwnershipState.OWNED,
+                to_team=owning_team,
+                to_owner=case_owner,
+                reason="Record created",
             )
-        new = _values(person, ["reference", "given_names", "family_name", "date_of_birth", "sex",
-                               "owning_team", "case_owner", "ownership_state", *profile])
+        new = _values(
+            person,
+            [
+                "reference",
+                "given_names",
+                "family_name",
+                "date_of_birth",
+                "sex",
+                "owning_team",
+                "case_owner",
+                "ownership_state",
+                *profile,
+            ],
+        )
         new["nationalities"] = codes
         new["references"] = [[t, v] for t, v in reference_pairs]
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="person.created", target=person,
-                     person_id=person.pk, payload={"new": new})
-        timeline_event_record(person=person, module=MODULE, event_type="person.created",
-                              summary=f"Record created: {person.full_name}", actor=actor, related=person)
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="person.created",
+            target=person,
+            person_id=person.pk,
+            payload={"new": new},
+        )
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="person.created",
+            summary=f"Record created: {person.full_name}",
+            actor=actor,
+            related=person,
+        )
     return person
 
 
-def people_bulk_create(*, actor, people: list[Mapping[str, Any]], source: str,
-                       batch_size: int = 1000) -> tuple[list[Person], list[tuple[int, str, str]]]:
+def people_bulk_create(
+    *, actor, people: list[Mapping[str, Any]], source: str, batch_size: int = 1000
+) -> tuple[list[Person], list[tuple[int, str, str]]]:
     """Create many people at once, as ``person_create`` would one by one (a legacy migration
     writes hundreds of thousands): the same rows (primary name with its search keys, dates of
     birth, nationalities, references, a ``person.created`` timeline entry and audit entry each),
@@ -298,46 +366,83 @@ def people_bulk_create(*, actor, people: list[Mapping[str, Any]], source: str,
     user = _user(actor)
     clashes: list[tuple[int, str, str]] = []
     with transaction.atomic():
-        wanted = {(t, reference_normalise(v)) for spec in people for t, v in spec.get("references", ())}
+        wanted = {
+            (t, reference_normalise(v)) for spec in people for t, v in spec.get("references", ())
+        }
         taken: set[tuple[str, str]] = set()
         by_type: dict[str, list[str]] = {}
         for t, v in wanted:
             by_type.setdefault(t, []).append(v)
         for t, values in by_type.items():
             for i in range(0, len(values), 900):
-                taken.update((t, v) for v in ExternalReference.objects.filter(
-                    reference_type=t, value_normalised__in=values[i:i + 900]).values_list("value_normalised", flat=True))
+                taken.update(
+                    (t, v)
+                    for v in ExternalReference.objects.filter(
+                        reference_type=t, value_normalised__in=values[i : i + 900]
+                    ).values_list("value_normalised", flat=True)
+                )
         rows = []
         for spec in people:
-            given, family = (spec.get("given_names") or "").strip(), (spec.get("family_name") or "").strip()
+            given, family = (
+                (spec.get("given_names") or "").strip(),
+                (spec.get("family_name") or "").strip(),
+            )
             if not given and not family:
                 raise ValidationError("Each person needs a name")
-            rows.append(Person(
-                reference=_pending_reference(), given_names=given, family_name=family,
-                date_of_birth=spec.get("date_of_birth"), sex=spec.get("sex") or Sex.NOT_RECORDED,
-                ownership_state=OwnershipState.UNCLEAR, search_name=normalise_name(f"{given} {family}"),
-                created_at=now, updated_at=now,
-            ))
+            rows.append(
+                Person(
+                    reference=_pending_reference(),
+                    given_names=given,
+                    family_name=family,
+                    date_of_birth=spec.get("date_of_birth"),
+                    sex=spec.get("sex") or Sex.NOT_RECORDED,
+                    ownership_state=OwnershipState.UNCLEAR,
+                    search_name=normalise_name(f"{given} {family}"),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         created: list[Person] = []
         for i in range(0, len(rows), batch_size):
-            created.extend(Person.objects.bulk_create(rows[i:i + batch_size]))
-        if any(p.pk is None for p in created):  # pragma: no cover - every supported database returns keys
+            created.extend(Person.objects.bulk_create(rows[i : i + batch_size]))
+        if any(
+            p.pk is None for p in created
+        ):  # pragma: no cover - every supported database returns keys
             raise RuntimeError("The database did not return the new primary keys")
         for person in created:
             person.reference = rules.WAYMARK_REFERENCE_FORMAT % person.pk
         Person.objects.bulk_update(created, ["reference"], batch_size=batch_size)
         names, dobs, nationalities, references, timeline, audits = [], [], [], [], [], []
         for index, (person, spec) in enumerate(zip(created, people, strict=True)):
-            for name_type, given, family in [(NameType.PRIMARY, person.given_names, person.family_name),
-                                             *[(NameType.ALIAS, g, f) for g, f in spec.get("aliases", ())]]:
-                names.append(PersonName(person=person, name_type=name_type, given_names=given, family_name=family,
-                                        source=source if name_type == NameType.ALIAS else "", recorded_at=now,
-                                        **name_keys(given_names=given, family_name=family)))
-            for day in dict.fromkeys(d for d in [person.date_of_birth, *spec.get("dates_of_birth", ())] if d):
+            for name_type, given, family in [
+                (NameType.PRIMARY, person.given_names, person.family_name),
+                *[(NameType.ALIAS, g, f) for g, f in spec.get("aliases", ())],
+            ]:
+                names.append(
+                    PersonName(
+                        person=person,
+                        name_type=name_type,
+                        given_names=given,
+                        family_name=family,
+                        source=source if name_type == NameType.ALIAS else "",
+                        recorded_at=now,
+                        **name_keys(given_names=given, family_name=family),
+                    )
+                )
+            for day in dict.fromkeys(
+                d for d in [person.date_of_birth, *spec.get("dates_of_birth", ())] if d
+            ):
                 dobs.append(PersonDateOfBirth(person=person, date_of_birth=day, source=source))
-            codes = [c for c in dict.fromkeys(c.strip().upper() for c in spec.get("nationalities", ()) if c)
-                     if is_valid_country(c)]
-            nationalities.extend(PersonNationality(person=person, country=c, source=source) for c in codes)
+            codes = [
+                c
+                for c in dict.fromkeys(
+                    c.strip().upper() for c in spec.get("nationalities", ()) if c
+                )
+                if is_valid_country(c)
+            ]
+            nationalities.extend(
+                PersonNationality(person=person, country=c, source=source) for c in codes
+            )
             written = []
             for reference_type, value in spec.get("references", ()):
                 key = (reference_type, reference_normalise(value))
@@ -346,21 +451,58 @@ def people_bulk_create(*, actor, people: list[Mapping[str, Any]], source: str,
                     continue
                 taken.add(key)
                 written.append([reference_type, value])
-                references.append(ExternalReference(person=person, reference_type=reference_type, value=value.strip(),
-                                                    value_normalised=key[1], source=source, recorded_at=now))
-            timeline.append(TimelineEvent(person=person, occurred_at=now, recorded_at=now, module=MODULE,
-                                          event_type="person.created", summary=f"Record created: {person.full_name}"[:500],
-                                          detail={"source": source}, actor=user, related_type="people.person",
-                                          related_id=str(person.pk)))
-            audits.append({"action": AuditAction.COLLECTION, "verb": "person.created", "target_type": "people.person",
-                           "target_id": person.pk, "person_id": person.pk,
-                           "payload": {"new": {"reference": person.reference, "given_names": person.given_names,
-                                               "family_name": person.family_name,
-                                               "date_of_birth": _jsonable(person.date_of_birth), "sex": person.sex,
-                                               "nationalities": codes, "references": written},
-                                       "source": source}})
-        for model, objs in ((PersonName, names), (PersonDateOfBirth, dobs), (PersonNationality, nationalities),
-                            (ExternalReference, references), (TimelineEvent, timeline)):
+                references.append(
+                    ExternalReference(
+                        person=person,
+                        reference_type=reference_type,
+                        value=value.strip(),
+                        value_normalised=key[1],
+                        source=source,
+                        recorded_at=now,
+                    )
+                )
+            timeline.append(
+                TimelineEvent(
+                    person=person,
+                    occurred_at=now,
+                    recorded_at=now,
+                    module=MODULE,
+                    event_type="person.created",
+                    summary=f"Record created: {person.full_name}"[:500],
+                    detail={"source": source},
+                    actor=user,
+                    related_type="people.person",
+                    related_id=str(person.pk),
+                )
+            )
+            audits.append(
+                {
+                    "action": AuditAction.COLLECTION,
+                    "verb": "person.created",
+                    "target_type": "people.person",
+                    "target_id": person.pk,
+                    "person_id": person.pk,
+                    "payload": {
+                        "new": {
+                            "reference": person.reference,
+                            "given_names": person.given_names,
+                            "family_name": person.family_name,
+                            "date_of_birth": _jsonable(person.date_of_birth),
+                            "sex": person.sex,
+                            "nationalities": codes,
+                            "references": written,
+                        },
+                        "source": source,
+                    },
+                }
+            )
+        for model, objs in (
+            (PersonName, names),
+            (PersonDateOfBirth, dobs),
+            (PersonNationality, nationalities),
+            (ExternalReference, references),
+            (TimelineEvent, timeline),
+        ):
             model.objects.bulk_create(objs, batch_size=batch_size)
         audit_record_many(actor=actor, entries=audits)
     return created, clashes
@@ -387,28 +529,54 @@ def person_update(*, actor, person: Person, reason: str = "", **changes) -> Pers
             person.search_name = normalise_name(f"{person.given_names} {person.family_name}")
             _primary_name_write(person)
         if changed.get("date_of_birth"):
-            PersonDateOfBirth.objects.get_or_create(person=person, date_of_birth=changed["date_of_birth"])
+            PersonDateOfBirth.objects.get_or_create(
+                person=person, date_of_birth=changed["date_of_birth"]
+            )
         person.save()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.updated", target=person,
-                     person_id=person.pk,
-                     payload={"old": old, "new": _values(person, changed), "reason": reason.strip()})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.updated",
+            target=person,
+            person_id=person.pk,
+            payload={"old": old, "new": _values(person, changed), "reason": reason.strip()},
+        )
         labels = ", ".join(str(Person._meta.get_field(k).verbose_name) for k in sorted(changed))
-        timeline_event_record(person=person, module=MODULE, event_type="person.updated",
-                              summary=f"Record updated: {labels}", actor=actor,
-                              detail={"fields": sorted(changed), "reason": reason.strip()})
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="person.updated",
+            summary=f"Record updated: {labels}",
+            actor=actor,
+            detail={"fields": sorted(changed), "reason": reason.strip()},
+        )
     return person
 
 
-def _added(*, actor, person: Person, row: models.Model, verb: str, summary: str, fields: Iterable[str]):
+def _added(
+    *, actor, person: Person, row: models.Model, verb: str, summary: str, fields: Iterable[str]
+):
     """Audit and timeline for a row added to the record."""
-    audit_record(actor=actor, action=AuditAction.COLLECTION, verb=verb, target=row, person_id=person.pk,
-                 payload={"new": _values(row, fields)})
-    timeline_event_record(person=person, module=MODULE, event_type=verb, summary=summary, actor=actor,
-                          related=row)
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb=verb,
+        target=row,
+        person_id=person.pk,
+        payload={"new": _values(row, fields)},
+    )
+    timeline_event_record(
+        person=person, module=MODULE, event_type=verb, summary=summary, actor=actor, related=row
+    )
 
 
 def alias_add(
-    *, actor, person: Person, given_names: str, family_name: str, source: str = "",
+    *,
+    actor,
+    person: Person,
+    given_names: str,
+    family_name: str,
+    source: str = "",
     name_type: str = NameType.ALIAS,
 ) -> PersonName:
     _require(actor, "people.change_person", "change people's records")
@@ -420,13 +588,22 @@ def alias_add(
         raise ValidationError({"name_type": "Select a valid type of name"})
     with transaction.atomic():
         name = PersonName.objects.create(
-            person=person, name_type=name_type, given_names=given_names, family_name=family_name,
-            source=source.strip(), recorded_at=clock.now(),
+            person=person,
+            name_type=name_type,
+            given_names=given_names,
+            family_name=family_name,
+            source=source.strip(),
+            recorded_at=clock.now(),
             **name_keys(given_names=given_names, family_name=family_name),
         )
-        _added(actor=actor, person=person, row=name, verb="person.alias_added",
-               summary=f"{name.get_name_type_display()} added: {name}",
-               fields=["name_type", "given_names", "family_name", "source"])
+        _added(
+            actor=actor,
+            person=person,
+            row=name,
+            verb="person.alias_added",
+            summary=f"{name.get_name_type_display()} added: {name}",
+            fields=["name_type", "given_names", "family_name", "source"],
+        )
     return name
 
 
@@ -440,11 +617,20 @@ def date_of_birth_add(
     if person.dates_of_birth.filter(date_of_birth=date_of_birth).exists():
         raise ValidationError({"date_of_birth": "This date of birth is already recorded"})
     with transaction.atomic():
-        row = PersonDateOfBirth.objects.create(person=person, date_of_birth=date_of_birth,
-                                               source=source.strip(), is_verified=is_verified)
-        _added(actor=actor, person=person, row=row, verb="person.date_of_birth_added",
-               summary=f"Date of birth recorded: {date_of_birth:%d/%m/%Y}",
-               fields=["date_of_birth", "source", "is_verified"])
+        row = PersonDateOfBirth.objects.create(
+            person=person,
+            date_of_birth=date_of_birth,
+            source=source.strip(),
+            is_verified=is_verified,
+        )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.date_of_birth_added",
+            summary=f"Date of birth recorded: {date_of_birth:%d/%m/%Y}",
+            fields=["date_of_birth", "source", "is_verified"],
+        )
     return row
 
 
@@ -458,25 +644,49 @@ def nationality_add(*, actor, person: Person, country: str, source: str = "") ->
         raise ValidationError({"country": f"{country_name(code)} is already recorded"})
     with transaction.atomic():
         row = PersonNationality.objects.create(person=person, country=code, source=source.strip())
-        _added(actor=actor, person=person, row=row, verb="person.nationality_added",
-               summary=f"Nationality recorded: {country_name(code)}", fields=["country", "source"])
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.nationality_added",
+            summary=f"Nationality recorded: {country_name(code)}",
+            fields=["country", "source"],
+        )
     return row
 
 
-def reference_add(*, actor, person: Person, reference_type: str, value: str, source: str = "") -> ExternalReference:
+def reference_add(
+    *, actor, person: Person, reference_type: str, value: str, source: str = ""
+) -> ExternalReference:
     """Record an identifier from another system; each value is unique within its type."""
     _require(actor, "people.change_person", "change people's records")
     _refuse_if_merged(person)
     with transaction.atomic():
-        row = _reference_write(person=person, reference_type=reference_type, value=value, source=source.strip())
-        _added(actor=actor, person=person, row=row, verb="person.reference_added",
-               summary=f"Reference added: {row}", fields=["reference_type", "value", "source"])
+        row = _reference_write(
+            person=person, reference_type=reference_type, value=value, source=source.strip()
+        )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.reference_added",
+            summary=f"Reference added: {row}",
+            fields=["reference_type", "value", "source"],
+        )
     return row
 
 
 def address_add(
-    *, actor, person: Person, line_1: str, valid_from: date, address_type: str = AddressType.HOME,
-    line_2: str = "", town: str = "", postcode: str = "", valid_to: date | None = None,
+    *,
+    actor,
+    person: Person,
+    line_1: str,
+    valid_from: date,
+    address_type: str = AddressType.HOME,
+    line_2: str = "",
+    town: str = "",
+    postcode: str = "",
+    valid_to: date | None = None,
 ) -> Address:
     """Add an address. A reporting-centre address means the person has no fixed abode (000 §5.89):
     it sets the no-fixed-abode state; a current home or bail address clears it."""
@@ -486,11 +696,19 @@ def address_add(
     if not (line_1 or "").strip():
         raise ValidationError({"line_1": "Enter the first line of the address"})
     if valid_to and valid_to < valid_from:
-        raise ValidationError({"valid_to": "The end date must be the same as or after the start date"})
+        raise ValidationError(
+            {"valid_to": "The end date must be the same as or after the start date"}
+        )
     with transaction.atomic():
         row = Address.objects.create(
-            person=person, address_type=address_type, line_1=line_1.strip(), line_2=line_2.strip(),
-            town=town.strip(), postcode=postcode.strip().upper(), valid_from=valid_from, valid_to=valid_to,
+            person=person,
+            address_type=address_type,
+            line_1=line_1.strip(),
+            line_2=line_2.strip(),
+            town=town.strip(),
+            postcode=postcode.strip().upper(),
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
         current = valid_to is None or valid_to >= clock.today()
         nfa = person.no_fixed_abode
@@ -503,17 +721,40 @@ def address_add(
             person.no_fixed_abode = nfa
             person.updated_at = clock.now()
             person.save(update_fields=["no_fixed_abode", "updated_at"])
-            audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.no_fixed_abode_changed",
-                         target=person, person_id=person.pk,
-                         payload={"old": {"no_fixed_abode": old}, "new": {"no_fixed_abode": nfa}})
-        _added(actor=actor, person=person, row=row, verb="person.address_added",
-               summary=f"{row.get_address_type_display()} address added: {row.one_line}",
-               fields=["address_type", "line_1", "line_2", "town", "postcode", "valid_from", "valid_to"])
+            audit_record(
+                actor=actor,
+                action=AuditAction.ALTERATION,
+                verb="person.no_fixed_abode_changed",
+                target=person,
+                person_id=person.pk,
+                payload={"old": {"no_fixed_abode": old}, "new": {"no_fixed_abode": nfa}},
+            )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.address_added",
+            summary=f"{row.get_address_type_display()} address added: {row.one_line}",
+            fields=[
+                "address_type",
+                "line_1",
+                "line_2",
+                "town",
+                "postcode",
+                "valid_from",
+                "valid_to",
+            ],
+        )
     return row
 
 
 def phone_add(
-    *, actor, person: Person, number: str, kind: str = PhoneKind.MOBILE, valid_from: date | None = None,
+    *,
+    actor,
+    person: Person,
+    number: str,
+    kind: str = PhoneKind.MOBILE,
+    valid_from: date | None = None,
     valid_to: date | None = None,
 ) -> PhoneNumber:
     """Add a phone number, including the one the monitoring supplier issues at fitting (000 §5.92)."""
@@ -524,17 +765,34 @@ def phone_add(
     if not number or not any(c.isdigit() for c in number):
         raise ValidationError({"number": "Enter a phone number"})
     with transaction.atomic():
-        row = PhoneNumber.objects.create(person=person, kind=kind, number=number,
-                                         valid_from=valid_from or clock.today(), valid_to=valid_to)
-        _added(actor=actor, person=person, row=row, verb="person.phone_added",
-               summary=f"Phone number added ({row.get_kind_display()})",
-               fields=["kind", "number", "valid_from", "valid_to"])
+        row = PhoneNumber.objects.create(
+            person=person,
+            kind=kind,
+            number=number,
+            valid_from=valid_from or clock.today(),
+            valid_to=valid_to,
+        )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.phone_added",
+            summary=f"Phone number added ({row.get_kind_display()})",
+            fields=["kind", "number", "valid_from", "valid_to"],
+        )
     return row
 
 
 def conviction_add(
-    *, actor, person: Person, offence: str, conviction_date: date, court: str = "",
-    sentence_type: str = "", sentence_length_days: int | None = None, custodial: bool = False,
+    *,
+    actor,
+    person: Person,
+    offence: str,
+    conviction_date: date,
+    court: str = "",
+    sentence_type: str = "",
+    sentence_length_days: int | None = None,
+    custodial: bool = False,
     source: str = "",
 ) -> Conviction:
     _require(actor, "people.change_person", "change people's records")
@@ -545,20 +803,43 @@ def conviction_add(
         raise ValidationError({"conviction_date": "The date of conviction must be in the past"})
     with transaction.atomic():
         row = Conviction.objects.create(
-            person=person, offence=offence.strip(), court=court.strip(), conviction_date=conviction_date,
-            sentence_type=sentence_type.strip(), sentence_length_days=sentence_length_days,
-            custodial=custodial, source=source.strip(),
+            person=person,
+            offence=offence.strip(),
+            court=court.strip(),
+            conviction_date=conviction_date,
+            sentence_type=sentence_type.strip(),
+            sentence_length_days=sentence_length_days,
+            custodial=custodial,
+            source=source.strip(),
         )
-        _added(actor=actor, person=person, row=row, verb="person.conviction_added",
-               summary=f"Conviction recorded: {row.offence}",
-               fields=["offence", "court", "conviction_date", "sentence_type", "sentence_length_days",
-                       "custodial", "source"])
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.conviction_added",
+            summary=f"Conviction recorded: {row.offence}",
+            fields=[
+                "offence",
+                "court",
+                "conviction_date",
+                "sentence_type",
+                "sentence_length_days",
+                "custodial",
+                "source",
+            ],
+        )
     return row
 
 
 def vulnerability_record(
-    *, actor, person: Person, vulnerability_type: str, source: str, identified_on: date,
-    evidence: str = "", status: str = VulnerabilityStatus.SUSPECTED,
+    *,
+    actor,
+    person: Person,
+    vulnerability_type: str,
+    source: str,
+    identified_on: date,
+    evidence: str = "",
+    status: str = VulnerabilityStatus.SUSPECTED,
 ) -> Vulnerability:
     """Record a vulnerability; the person's assessment becomes 'vulnerabilities identified'."""
     _require(actor, "people.change_person", "change people's records")
@@ -571,36 +852,62 @@ def vulnerability_record(
         raise ValidationError({"identified_on": "The date identified must be today or in the past"})
     with transaction.atomic():
         row = Vulnerability.objects.create(
-            person=person, vulnerability_type=vulnerability_type, source=source.strip(),
-            identified_on=identified_on, evidence=evidence.strip(), status=status,
-            recorded_by=_user(actor), recorded_at=clock.now(),
+            person=person,
+            vulnerability_type=vulnerability_type,
+            source=source.strip(),
+            identified_on=identified_on,
+            evidence=evidence.strip(),
+            status=status,
+            recorded_by=_user(actor),
+            recorded_at=clock.now(),
         )
         if person.vulnerability_assessment != VulnerabilityAssessment.VULNERABLE:
             old = person.vulnerability_assessment
             person.vulnerability_assessment = VulnerabilityAssessment.VULNERABLE
             person.updated_at = clock.now()
             person.save(update_fields=["vulnerability_assessment", "updated_at"])
-            audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.vulnerability_assessed",
-                         target=person, person_id=person.pk,
-                         payload={"old": {"vulnerability_assessment": old},
-                                  "new": {"vulnerability_assessment": person.vulnerability_assessment}})
-        _added(actor=actor, person=person, row=row, verb="person.vulnerability_recorded",
-               summary=f"Vulnerability recorded: {row.get_vulnerability_type_display()} ({row.get_status_display()})",
-               fields=["vulnerability_type", "source", "identified_on", "evidence", "status"])
+            audit_record(
+                actor=actor,
+                action=AuditAction.ALTERATION,
+                verb="person.vulnerability_assessed",
+                target=person,
+                person_id=person.pk,
+                payload={
+                    "old": {"vulnerability_assessment": old},
+                    "new": {"vulnerability_assessment": person.vulnerability_assessment},
+                },
+            )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.vulnerability_recorded",
+            summary=f"Vulnerability recorded: {row.get_vulnerability_type_display()} ({row.get_status_display()})",
+            fields=["vulnerability_type", "source", "identified_on", "evidence", "status"],
+        )
     return row
 
 
-def vulnerability_assessment_record(*, actor, person: Person, assessment: str, note: str = "") -> Person:
+def vulnerability_assessment_record(
+    *, actor, person: Person, assessment: str, note: str = ""
+) -> Person:
     """Record the outcome of a vulnerability assessment. 'None identified' is refused while a
     vulnerability that still applies is on the record."""
     _require(actor, "people.change_person", "change people's records")
     _refuse_if_merged(person)
-    if assessment not in (VulnerabilityAssessment.NONE_IDENTIFIED, VulnerabilityAssessment.VULNERABLE):
+    if assessment not in (
+        VulnerabilityAssessment.NONE_IDENTIFIED,
+        VulnerabilityAssessment.VULNERABLE,
+    ):
         raise ValidationError({"assessment": "Select the outcome of the assessment"})
     live = person.vulnerabilities.exclude(status=VulnerabilityStatus.NO_LONGER_APPLIES)
     if assessment == VulnerabilityAssessment.NONE_IDENTIFIED and live.exists():
-        raise ValidationError({"assessment": "Vulnerabilities that still apply are recorded: mark them as "
-                                             "no longer applying before recording none identified"})
+        raise ValidationError(
+            {
+                "assessment": "Vulnerabilities that still apply are recorded: mark them as "
+                "no longer applying before recording none identified"
+            }
+        )
     if assessment == VulnerabilityAssessment.VULNERABLE and not live.exists():
         raise ValidationError({"assessment": "Record the vulnerability itself"})
     with transaction.atomic():
@@ -608,13 +915,26 @@ def vulnerability_assessment_record(*, actor, person: Person, assessment: str, n
         person.vulnerability_assessment = assessment
         person.updated_at = clock.now()
         person.save(update_fields=["vulnerability_assessment", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.vulnerability_assessed",
-                     target=person, person_id=person.pk,
-                     payload={"old": {"vulnerability_assessment": old},
-                              "new": {"vulnerability_assessment": assessment}, "note": note})
-        timeline_event_record(person=person, module=MODULE, event_type="person.vulnerability_assessed",
-                              summary=f"Vulnerability assessment: {person.get_vulnerability_assessment_display()}",
-                              actor=actor, detail={"note": note} if note else None)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.vulnerability_assessed",
+            target=person,
+            person_id=person.pk,
+            payload={
+                "old": {"vulnerability_assessment": old},
+                "new": {"vulnerability_assessment": assessment},
+                "note": note,
+            },
+        )
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="person.vulnerability_assessed",
+            summary=f"Vulnerability assessment: {person.get_vulnerability_assessment_display()}",
+            actor=actor,
+            detail={"note": note} if note else None,
+        )
     return person
 
 
@@ -629,10 +949,22 @@ def flag_set(*, actor, person: Person, flag_type: str, detail: str = "", caveat:
     if flag_type == FlagType.OTHER and not detail.strip():
         raise ValidationError({"detail": "Describe the flag"})
     with transaction.atomic():
-        row = Flag.objects.create(person=person, flag_type=flag_type, detail=detail.strip(), caveat=caveat,
-                                  set_by=_user(actor), set_at=clock.now())
-        _added(actor=actor, person=person, row=row, verb="person.flag_set",
-               summary=f"Flag set: {row.get_flag_type_display()}", fields=["flag_type", "detail", "caveat"])
+        row = Flag.objects.create(
+            person=person,
+            flag_type=flag_type,
+            detail=detail.strip(),
+            caveat=caveat,
+            set_by=_user(actor),
+            set_at=clock.now(),
+        )
+        _added(
+            actor=actor,
+            person=person,
+            row=row,
+            verb="person.flag_set",
+            summary=f"Flag set: {row.get_flag_type_display()}",
+            fields=["flag_type", "detail", "caveat"],
+        )
     return row
 
 
@@ -644,13 +976,27 @@ def flag_end(*, actor, flag: Flag, reason: str = "") -> Flag:
         flag.ended_at = clock.now()
         flag.ended_by = _user(actor)
         flag.save(update_fields=["ended_at", "ended_by"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.flag_ended", target=flag,
-                     person_id=flag.person_id,
-                     payload={"old": {"ended_at": None}, "new": {"ended_at": _jsonable(flag.ended_at)},
-                              "reason": reason})
-        timeline_event_record(person=flag.person, module=MODULE, event_type="person.flag_ended",
-                              summary=f"Flag ended: {flag.get_flag_type_display()}", actor=actor,
-                              related=flag, detail={"reason": reason} if reason else None)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.flag_ended",
+            target=flag,
+            person_id=flag.person_id,
+            payload={
+                "old": {"ended_at": None},
+                "new": {"ended_at": _jsonable(flag.ended_at)},
+                "reason": reason,
+            },
+        )
+        timeline_event_record(
+            person=flag.person,
+            module=MODULE,
+            event_type="person.flag_ended",
+            summary=f"Flag ended: {flag.get_flag_type_display()}",
+            actor=actor,
+            related=flag,
+            detail={"reason": reason} if reason else None,
+        )
     return flag
 
 
@@ -658,15 +1004,24 @@ PROTECTED_FIELDS = ("ethnicity", "religion", "disability", "sexual_orientation")
 
 
 def protected_characteristics_record(
-    *, actor, person: Person, ethnicity: str = "", religion: str = "", disability: str = "",
+    *,
+    actor,
+    person: Person,
+    ethnicity: str = "",
+    religion: str = "",
+    disability: str = "",
     sexual_orientation: str = "",
 ) -> ProtectedCharacteristics:
     """Record protected characteristics (for equality monitoring only). The audit entry names the
     fields that changed but not their values, so the access log does not disclose them."""
     _require(actor, "people.change_protected_characteristics", "record protected characteristics")
     _refuse_if_merged(person)
-    new = {"ethnicity": ethnicity.strip(), "religion": religion.strip(), "disability": disability.strip(),
-           "sexual_orientation": sexual_orientation.strip()}
+    new = {
+        "ethnicity": ethnicity.strip(),
+        "religion": religion.strip(),
+        "disability": disability.strip(),
+        "sexual_orientation": sexual_orientation.strip(),
+    }
     with transaction.atomic():
         row = ProtectedCharacteristics.objects.filter(person=person).first()
         if row is None:
@@ -676,22 +1031,41 @@ def protected_characteristics_record(
             setattr(row, key, value)
         row.recorded_at = clock.now()
         row.save()
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.protected_characteristics_recorded",
-                     target=row, person_id=person.pk, payload={"fields_changed": changed})
-        timeline_event_record(person=person, module=MODULE, event_type="person.protected_characteristics_recorded",
-                              summary="Protected characteristics recorded (restricted)", actor=actor)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.protected_characteristics_recorded",
+            target=row,
+            person_id=person.pk,
+            payload={"fields_changed": changed},
+        )
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="person.protected_characteristics_recorded",
+            summary="Protected characteristics recorded (restricted)",
+            actor=actor,
+        )
     return row
 
 
-def protected_characteristics_view(*, actor, person: Person, reason: str) -> ProtectedCharacteristics | None:
+def protected_characteristics_view(
+    *, actor, person: Person, reason: str
+) -> ProtectedCharacteristics | None:
     """Return the restricted fields after logging who looked and why (platform §6)."""
     _require(actor, "people.view_protected_characteristics", "see protected characteristics")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter why you need to see protected characteristics"})
     row = ProtectedCharacteristics.objects.filter(person=person).first()
-    audit_record(actor=actor, action=AuditAction.CONSULTATION, verb="person.protected_characteristics_viewed",
-                 target=row if row is not None else person, person_id=person.pk, purpose=reason[:500])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="person.protected_characteristics_viewed",
+        target=row if row is not None else person,
+        person_id=person.pk,
+        purpose=reason[:500],
+    )
     return row
 
 
@@ -708,14 +1082,22 @@ def ownership_change(*, actor, person: Person, team, owner, reason: str) -> Owne
     if owner is not None and not owner.teams.filter(pk=team.pk).exists():
         raise ValidationError({"owner": f"{owner.display_name} is not a member of {team.name}"})
     new_state = OwnershipState.OWNED if team is not None else OwnershipState.UNCLEAR
-    if person.owning_team_id == getattr(team, "pk", None) and person.case_owner_id == getattr(owner, "pk", None):
+    if person.owning_team_id == getattr(team, "pk", None) and person.case_owner_id == getattr(
+        owner, "pk", None
+    ):
         raise ValidationError({"team": "The team and case owner are the same as now"})
     with transaction.atomic():
         now = clock.now()
         change = OwnershipChange.objects.create(
-            person=person, changed_at=now, changed_by=_user(actor),
-            from_state=person.ownership_state, to_state=new_state,
-            from_team=person.owning_team, to_team=team, from_owner=person.case_owner, to_owner=owner,
+            person=person,
+            changed_at=now,
+            changed_by=_user(actor),
+            from_state=person.ownership_state,
+            to_state=new_state,
+            from_team=person.owning_team,
+            to_team=team,
+            from_owner=person.case_owner,
+            to_owner=owner,
             reason=reason[:500],
         )
         old = _values(person, ["ownership_state", "owning_team", "case_owner"])
@@ -724,16 +1106,33 @@ def ownership_change(*, actor, person: Person, team, owner, reason: str) -> Owne
         person.case_owner = owner
         person.updated_at = now
         person.save(update_fields=["ownership_state", "owning_team", "case_owner", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.ownership_changed",
-                     target=person, person_id=person.pk,
-                     payload={"old": old, "new": _values(person, ["ownership_state", "owning_team", "case_owner"]),
-                              "reason": reason})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.ownership_changed",
+            target=person,
+            person_id=person.pk,
+            payload={
+                "old": old,
+                "new": _values(person, ["ownership_state", "owning_team", "case_owner"]),
+                "reason": reason,
+            },
+        )
         if team is None:
             summary = "Ownership unclear: no owning team"
         else:
-            summary = f"Ownership changed to {team.name}" + (f" ({owner.display_name})" if owner else "")
-        timeline_event_record(person=person, module=MODULE, event_type="person.ownership_changed",
-                              summary=summary, actor=actor, related=change, detail={"reason": reason})
+            summary = f"Ownership changed to {team.name}" + (
+                f" ({owner.display_name})" if owner else ""
+            )
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="person.ownership_changed",
+            summary=summary,
+            actor=actor,
+            related=change,
+            detail={"reason": reason},
+        )
     return change
 
 
@@ -749,10 +1148,22 @@ def note_add(*, actor, person: Person, text: str) -> Note:
         raise ValidationError({"text": "Enter the note"})
     with transaction.atomic():
         note = Note.objects.create(person=person, text=text, author=actor, created_at=clock.now())
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="person.note_added", target=note,
-                     person_id=person.pk, payload={"new": {"text": text}})
-        timeline_event_record(person=person, module=MODULE, event_type="note.added",
-                              summary=_note_summary(text), actor=actor, related=note)
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="person.note_added",
+            target=note,
+            person_id=person.pk,
+            payload={"new": {"text": text}},
+        )
+        timeline_event_record(
+            person=person,
+            module=MODULE,
+            event_type="note.added",
+            summary=_note_summary(text),
+            actor=actor,
+            related=note,
+        )
     return note
 
 
@@ -776,15 +1187,35 @@ def note_correct(*, actor, note: Note, text: str, reason: str) -> Note:
     if text == note.text:
         raise ValidationError({"text": "The corrected note is the same as the original"})
     with transaction.atomic():
-        correction = Note.objects.create(person=note.person, text=text, author=actor, created_at=clock.now(),
-                                         corrects=note, correction_reason=reason[:500])
-        audit_record(actor=actor, action=AuditAction.ALTERATION, verb="person.note_corrected",
-                     target=correction, person_id=note.person_id,
-                     payload={"old": {"note": note.pk, "text": note.text},
-                              "new": {"note": correction.pk, "text": text}, "reason": reason})
-        timeline_event_record(person=note.person, module=MODULE, event_type="note.corrected",
-                              summary=f"Note corrected: {_note_summary(text)}", actor=actor,
-                              related=correction, detail={"corrects": note.pk, "reason": reason})
+        correction = Note.objects.create(
+            person=note.person,
+            text=text,
+            author=actor,
+            created_at=clock.now(),
+            corrects=note,
+            correction_reason=reason[:500],
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="person.note_corrected",
+            target=correction,
+            person_id=note.person_id,
+            payload={
+                "old": {"note": note.pk, "text": note.text},
+                "new": {"note": correction.pk, "text": text},
+                "reason": reason,
+            },
+        )
+        timeline_event_record(
+            person=note.person,
+            module=MODULE,
+            event_type="note.corrected",
+            summary=f"Note corrected: {_note_summary(text)}",
+            actor=actor,
+            related=correction,
+            detail={"corrects": note.pk, "reason": reason},
+        )
     return correction
 
 
@@ -793,8 +1224,14 @@ def note_correct(*, actor, note: Note, text: str, reason: str) -> Note:
 
 
 def person_record_view(*, actor, person: Person, page: str = "summary") -> None:
-    audit_record(actor=actor, action=AuditAction.CONSULTATION, verb="person.viewed", target=person,
-                 person_id=person.pk, payload={"page": page})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="person.viewed",
+        target=person,
+        person_id=person.pk,
+        payload={"page": page},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -804,8 +1241,18 @@ def person_record_view(*, actor, person: Person, page: str = "summary") -> None:
 # People's own tables moved by a merge. DOBs and nationalities already on the survivor stay put
 # (they would be duplicates); every other row moves.
 _OWN_MOVED = [
-    PersonName, PersonDateOfBirth, PersonNationality, ExternalReference, Address, PhoneNumber,
-    Conviction, Vulnerability, Flag, BailGrant, TimelineEvent, Note,
+    PersonName,
+    PersonDateOfBirth,
+    PersonNationality,
+    ExternalReference,
+    Address,
+    PhoneNumber,
+    Conviction,
+    Vulnerability,
+    Flag,
+    BailGrant,
+    TimelineEvent,
+    Note,
 ]
 _DEDUPLICATED = {PersonDateOfBirth: "date_of_birth", PersonNationality: "country"}
 _SKIP_RELATIONS = {"merged_records", "merges_absorbed", "merges_into", "ownership_history"}
@@ -838,7 +1285,9 @@ def person_merge(*, actor, survivor: Person, merged: Person, reason: str) -> Per
         merged.refresh_from_db()
         for person in (survivor, merged):
             if person.record_status != RecordStatus.ACTIVE:
-                raise ValidationError(f"{person.reference} has already been merged into another record")
+                raise ValidationError(
+                    f"{person.reference} has already been merged into another record"
+                )
         now = clock.now()
         moved: dict[str, list] = {}
         for model in _OWN_MOVED:
@@ -850,7 +1299,9 @@ def person_merge(*, actor, survivor: Person, merged: Person, reason: str) -> Per
             ids = sorted(rows.values_list("pk", flat=True))
             if model is PersonName:
                 retyped = sorted(
-                    PersonName.objects.filter(pk__in=ids, name_type=NameType.PRIMARY).values_list("pk", flat=True)
+                    PersonName.objects.filter(pk__in=ids, name_type=NameType.PRIMARY).values_list(
+                        "pk", flat=True
+                    )
                 )
                 PersonName.objects.filter(pk__in=retyped).update(name_type=NameType.ALIAS)
                 moved["retyped_primary_names"] = retyped
@@ -861,16 +1312,24 @@ def person_merge(*, actor, survivor: Person, merged: Person, reason: str) -> Per
             model.objects.filter(pk__in=ids).update(person=survivor)
             moved[model._meta.label_lower] = ids
         protected = ProtectedCharacteristics.objects.filter(person=merged).first()
-        if protected is not None and not ProtectedCharacteristics.objects.filter(person=survivor).exists():
+        if (
+            protected is not None
+            and not ProtectedCharacteristics.objects.filter(person=survivor).exists()
+        ):
             ProtectedCharacteristics.objects.filter(pk=protected.pk).update(person=survivor)
             moved["people.protectedcharacteristics"] = [protected.pk]
         for model, field in _other_app_relations():
-            ids = sorted(model._default_manager.filter(**{field: merged}).values_list("pk", flat=True))
+            ids = sorted(
+                model._default_manager.filter(**{field: merged}).values_list("pk", flat=True)
+            )
             if ids:
                 model._default_manager.filter(pk__in=ids).update(**{field: survivor})
             moved[f"{model._meta.label_lower}:{field}"] = ids
         survivor_before = {}
-        if moved.get("people.vulnerability") and survivor.vulnerability_assessment != VulnerabilityAssessment.VULNERABLE:
+        if (
+            moved.get("people.vulnerability")
+            and survivor.vulnerability_assessment != VulnerabilityAssessment.VULNERABLE
+        ):
             survivor_before["vulnerability_assessment"] = survivor.vulnerability_assessment
             survivor.vulnerability_assessment = VulnerabilityAssessment.VULNERABLE
         moved["survivor_before"] = survivor_before  # type: ignore[assignment]
@@ -880,20 +1339,47 @@ def person_merge(*, actor, survivor: Person, merged: Person, reason: str) -> Per
         merged.merged_into = survivor
         merged.updated_at = now
         merged.save(update_fields=["record_status", "merged_into", "updated_at"])
-        merge = PersonMerge.objects.create(survivor=survivor, merged=merged, reason=reason[:500],
-                                           performed_by=_user(actor), performed_at=now, moved=moved)
+        merge = PersonMerge.objects.create(
+            survivor=survivor,
+            merged=merged,
+            reason=reason[:500],
+            performed_by=_user(actor),
+            performed_at=now,
+            moved=moved,
+        )
         counts = {k: len(v) for k, v in moved.items() if isinstance(v, list) and v}
         for person in (survivor, merged):
-            audit_record(actor=actor, action=AuditAction.COMBINATION, verb="person.merged", target=merge,
-                         person_id=person.pk,
-                         payload={"survivor": survivor.reference, "merged": merged.reference,
-                                  "moved": counts, "reason": reason})
-        timeline_event_record(person=survivor, module=MODULE, event_type="person.merged",
-                              summary=f"{merged.reference} merged into this record", actor=actor,
-                              related=merge, detail={"reason": reason, "merged": merged.reference})
-        timeline_event_record(person=merged, module=MODULE, event_type="person.merged_into",
-                              summary=f"Merged into {survivor.reference}", actor=actor, related=merge,
-                              detail={"reason": reason, "survivor": survivor.reference})
+            audit_record(
+                actor=actor,
+                action=AuditAction.COMBINATION,
+                verb="person.merged",
+                target=merge,
+                person_id=person.pk,
+                payload={
+                    "survivor": survivor.reference,
+                    "merged": merged.reference,
+                    "moved": counts,
+                    "reason": reason,
+                },
+            )
+        timeline_event_record(
+            person=survivor,
+            module=MODULE,
+            event_type="person.merged",
+            summary=f"{merged.reference} merged into this record",
+            actor=actor,
+            related=merge,
+            detail={"reason": reason, "merged": merged.reference},
+        )
+        timeline_event_record(
+            person=merged,
+            module=MODULE,
+            event_type="person.merged_into",
+            summary=f"Merged into {survivor.reference}",
+            actor=actor,
+            related=merge,
+            detail={"reason": reason, "survivor": survivor.reference},
+        )
     return merge
 
 
@@ -928,8 +1414,12 @@ def person_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
                     continue
             model._default_manager.filter(pk__in=ids, **{field: survivor}).update(**{field: merged})
             if model in (TimelineEvent, Note):
-                model.objects.filter(pk__in=ids, original_person_id=merged.pk).update(original_person_id=None)
-        PersonName.objects.filter(pk__in=moved.get("retyped_primary_names", [])).update(name_type=NameType.PRIMARY)
+                model.objects.filter(pk__in=ids, original_person_id=merged.pk).update(
+                    original_person_id=None
+                )
+        PersonName.objects.filter(pk__in=moved.get("retyped_primary_names", [])).update(
+            name_type=NameType.PRIMARY
+        )
         now = clock.now()
         for field, value in (moved.get("survivor_before") or {}).items():
             setattr(survivor, field, value)
@@ -944,14 +1434,34 @@ def person_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
         merge.undo_reason = reason[:500]
         merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
         for person in (survivor, merged):
-            audit_record(actor=actor, action=AuditAction.COMBINATION, verb="person.unmerged", target=merge,
-                         person_id=person.pk,
-                         payload={"survivor": survivor.reference, "merged": merged.reference, "reason": reason})
-        timeline_event_record(person=survivor, module=MODULE, event_type="person.unmerged",
-                              summary=f"Merge with {merged.reference} undone", actor=actor, related=merge,
-                              detail={"reason": reason})
-        timeline_event_record(person=merged, module=MODULE, event_type="person.unmerged",
-                              summary=f"Merge into {survivor.reference} undone; record active again",
-                              actor=actor, related=merge, detail={"reason": reason})
+            audit_record(
+                actor=actor,
+                action=AuditAction.COMBINATION,
+                verb="person.unmerged",
+                target=merge,
+                person_id=person.pk,
+                payload={
+                    "survivor": survivor.reference,
+                    "merged": merged.reference,
+                    "reason": reason,
+                },
+            )
+        timeline_event_record(
+            person=survivor,
+            module=MODULE,
+            event_type="person.unmerged",
+            summary=f"Merge with {merged.reference} undone",
+            actor=actor,
+            related=merge,
+            detail={"reason": reason},
+        )
+        timeline_event_record(
+            person=merged,
+            module=MODULE,
+            event_type="person.unmerged",
+            summary=f"Merge into {survivor.reference} undone; record active again",
+            actor=actor,
+            related=merge,
+            detail={"reason": reason},
+        )
     return merge
-

@@ -42,7 +42,9 @@ def person_tabs(*, user, person, current: str) -> list[dict]:
             href = reverse(tab.url_name, args=[person.pk])
         except NoReverseMatch:
             continue
-        items.append({"key": tab.key, "text": tab.label, "href": href, "current": tab.key == current})
+        items.append(
+            {"key": tab.key, "text": tab.label, "href": href, "current": tab.key == current}
+        )
     return items
 
 
@@ -52,6 +54,8 @@ for _tab in (
     PersonTab("timeline", "Timeline", "people:timeline", "people.view_person", 20),
     PersonTab("tasks", "Tasks", "people:tasks", "people.view_person", 30),
     PersonTab("documents", "Documents", "people:documents", "people.view_person", 40),
-    PersonTab("access-history", "Access history", "people:access-history", "core.view_access_history", 900),
+    PersonTab(
+        "access-history", "Access history", "people:access-history", "core.view_access_history", 900
+    ),
 ):
     register_person_tab(_tab)

@@ -78,11 +78,15 @@ def person_badges(person: Person) -> list[dict[str, str]]:
     if person.is_merged:
         badges.append({"text": "Merged record", "classes": "moj-badge--black"})
     if person.harm_level in (HarmLevel.VERY_HIGH, HarmLevel.HIGH):
-        badges.append({"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--red"})
+        badges.append(
+            {"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--red"}
+        )
     elif person.harm_level == HarmLevel.NOT_ASSESSED:
         badges.append({"text": "Harm not assessed", "classes": "moj-badge--grey"})
     else:
-        badges.append({"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--blue"})
+        badges.append(
+            {"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--blue"}
+        )
     if person.vulnerability_assessment == VulnerabilityAssessment.NOT_YET_ASSESSED:
         badges.append({"text": "Vulnerability not yet assessed", "classes": "moj-badge--purple"})
     elif person.vulnerability_assessment == VulnerabilityAssessment.VULNERABLE:
@@ -143,21 +147,33 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
             spec.update(kind="file")
         elif isinstance(widget, forms.CheckboxSelectMultiple):
             chosen = {str(v) for v in (value or [])}
-            spec.update(kind="checkboxes", items=[
-                {"value": str(v), "text": str(t), "checked": str(v) in chosen} for v, t in field.choices
-            ])
+            spec.update(
+                kind="checkboxes",
+                items=[
+                    {"value": str(v), "text": str(t), "checked": str(v) in chosen}
+                    for v, t in field.choices
+                ],
+            )
         elif isinstance(widget, forms.CheckboxInput):
             spec.update(kind="checkbox", checked=bool(value) and value not in ("false", "0"))
         elif isinstance(widget, forms.HiddenInput):
             spec.update(kind="hidden", value=value or "")
         elif isinstance(widget, forms.RadioSelect):
-            spec.update(kind="radios", items=[
-                {"value": str(v), "text": str(t), "checked": str(v) == str(value or "")} for v, t in field.choices
-            ])
+            spec.update(
+                kind="radios",
+                items=[
+                    {"value": str(v), "text": str(t), "checked": str(v) == str(value or "")}
+                    for v, t in field.choices
+                ],
+            )
         elif isinstance(widget, forms.Select):
-            spec.update(kind="select", items=[
-                {"value": str(v), "text": str(t), "selected": str(v) == str(value or "")} for v, t in field.choices
-            ])
+            spec.update(
+                kind="select",
+                items=[
+                    {"value": str(v), "text": str(t), "selected": str(v) == str(value or "")}
+                    for v, t in field.choices
+                ],
+            )
         elif isinstance(widget, forms.Textarea):
             spec.update(kind="textarea", value=value or "")
         else:
@@ -166,14 +182,33 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
     return fields
 
 
-def _form_page(request, person: Person, form: forms.Form, *, title: str, submit: str, current: str = "summary",
-               intro: str = "", back: str | None = None, extra: dict | None = None):
+def _form_page(
+    request,
+    person: Person,
+    form: forms.Form,
+    *,
+    title: str,
+    submit: str,
+    current: str = "summary",
+    intro: str = "",
+    back: str | None = None,
+    extra: dict | None = None,
+):
     context = _person_context(request, person, current)
-    context.update({
-        "form": form, "fields": form_fields(form), "title": title, "submit": submit, "intro": intro,
-        "back": back or reverse("people:detail", args=[person.pk]), **(extra or {}),
-    })
-    return render(request, "people/form.html", context, status=400 if form.is_bound and form.errors else 200)
+    context.update(
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "title": title,
+            "submit": submit,
+            "intro": intro,
+            "back": back or reverse("people:detail", args=[person.pk]),
+            **(extra or {}),
+        }
+    )
+    return render(
+        request, "people/form.html", context, status=400 if form.is_bound and form.errors else 200
+    )
 
 
 # For module apps: the person's identity bar and tabs, and a generic GOV.UK form page about a person.
@@ -196,20 +231,40 @@ def _run(form: forms.Form, action) -> Any:
 
 @requires("people.view_person")
 def person_search(request):
-    params = ("reference", "name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "nationality")
+    params = (
+        "reference",
+        "name",
+        "date_of_birth_0",
+        "date_of_birth_1",
+        "date_of_birth_2",
+        "nationality",
+    )
     searched = any(request.GET.get(p) for p in params) or "search" in request.GET
     form = PersonSearchForm(request.GET if searched else None)
     page = None
     if searched and form.is_valid():
         data = form.cleaned_data
-        results = search_people(user=request.user, query=data["name"], reference=data["reference"],
-                                date_of_birth=data["date_of_birth"], nationality=data["nationality"],
-                                limit=SEARCH_MAX_RESULTS)
+        results = search_people(
+            user=request.user,
+            query=data["name"],
+            reference=data["reference"],
+            date_of_birth=data["date_of_birth"],
+            nationality=data["nationality"],
+            limit=SEARCH_MAX_RESULTS,
+        )
         page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/search.html", {
-        "form": form, "fields": {f["name"]: f for f in form_fields(form)}, "page": page,
-        "searched": searched, "country_name": country_name,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "people/search.html",
+        {
+            "form": form,
+            "fields": {f["name"]: f for f in form_fields(form)},
+            "page": page,
+            "searched": searched,
+            "country_name": country_name,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +279,9 @@ def _possible_duplicates(user, data) -> list:
         for result in search_people(user=user, reference=data["reference_value"], limit=10):
             found[result.person.pk] = result
     name = f"{data['given_names']} {data['family_name']}"
-    for result in search_people(user=user, query=name, date_of_birth=data.get("date_of_birth"), limit=10):
+    for result in search_people(
+        user=user, query=name, date_of_birth=data.get("date_of_birth"), limit=10
+    ):
         found.setdefault(result.person.pk, result)
     return list(found.values())
 
@@ -240,38 +297,72 @@ def person_create(request):
         data = form.cleaned_data
         matches = [] if data["no_match_confirmed"] else _possible_duplicates(request.user, data)
         if not matches:
-            references = [(data["reference_type"], data["reference_value"])] if data["reference_type"] else []
-            person = _run(form, lambda d: services.person_create(
-                actor=request.user, given_names=d["given_names"], family_name=d["family_name"],
-                date_of_birth=d["date_of_birth"], sex=d["sex"],
-                nationalities=[d["nationality"]] if d["nationality"] else [], references=references,
-                owning_team=d["owning_team"],
-            ))
+            references = (
+                [(data["reference_type"], data["reference_value"])]
+                if data["reference_type"]
+                else []
+            )
+            person = _run(
+                form,
+                lambda d: services.person_create(
+                    actor=request.user,
+                    given_names=d["given_names"],
+                    family_name=d["family_name"],
+                    date_of_birth=d["date_of_birth"],
+                    sex=d["sex"],
+                    nationalities=[d["nationality"]] if d["nationality"] else [],
+                    references=references,
+                    owning_team=d["owning_team"],
+                ),
+            )
             if person is not None:
                 messages.success(request, f"{person.full_name} recorded as {person.reference}")
                 return redirect("people:detail", pk=person.pk)
         else:
-            form = PersonCreateForm({**request.POST.dict(), "no_match_confirmed": "True"}, teams=teams)
+            form = PersonCreateForm(
+                {**request.POST.dict(), "no_match_confirmed": "True"}, teams=teams
+            )
             form.is_valid()
-    return render(request, "people/create.html", {
-        "form": form, "fields": form_fields(form), "matches": matches, "country_name": country_name,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "people/create.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "matches": matches,
+            "country_name": country_name,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @requires("people.view_person", "people.change_person")
 def person_details_change(request, pk: int):
     person = access_person(request.user, pk)
-    initial = {k: getattr(person, k) for k in ("given_names", "family_name", "date_of_birth", "sex",
-                                                "main_language", "email")}
-    initial.update(interpreter_needed="yes" if person.interpreter_needed else "no",
-                   no_fixed_abode="yes" if person.no_fixed_abode else "no")
+    initial = {
+        k: getattr(person, k)
+        for k in ("given_names", "family_name", "date_of_birth", "sex", "main_language", "email")
+    }
+    initial.update(
+        interpreter_needed="yes" if person.interpreter_needed else "no",
+        no_fixed_abode="yes" if person.no_fixed_abode else "no",
+    )
     form = PersonDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _run(form, lambda d: services.person_update(
-            actor=request.user, person=person, **d)):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(form, lambda d: services.person_update(actor=request.user, person=person, **d))
+    ):
         messages.success(request, "Details changed")
         return redirect("people:detail", pk=person.pk)
-    return _form_page(request, person, form, title="Change personal details", submit="Save changes",
-                      intro="The old values stay in the record's history with your reason.")
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Change personal details",
+        submit="Save changes",
+        intro="The old values stay in the record's history with your reason.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,21 +374,24 @@ def person_detail(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="summary")
     context = _person_context(request, person, "summary")
-    context.update({
-        "names": person.names.exclude(name_type=NameType.PRIMARY),
-        "dates_of_birth": person.dates_of_birth.all(),
-        "references": person.references.all(),
-        "addresses": person.addresses.all(),
-        "phones": person.phone_numbers.all(),
-        "convictions": person.convictions.all(),
-        "vulnerabilities": person.vulnerabilities.all(),
-        "flags": person.flags.select_related("set_by", "ended_by"),
-        "ownership_history": person.ownership_history.select_related(
-            "changed_by", "from_team", "to_team", "from_owner", "to_owner"),
-        "bail_grants": person.bail_grants.all(),
-        "merges": person.merges_absorbed.select_related("merged", "performed_by", "undone_by"),
-        "reporting_centre": AddressType.REPORTING_CENTRE,
-    })
+    context.update(
+        {
+            "names": person.names.exclude(name_type=NameType.PRIMARY),
+            "dates_of_birth": person.dates_of_birth.all(),
+            "references": person.references.all(),
+            "addresses": person.addresses.all(),
+            "phones": person.phone_numbers.all(),
+            "convictions": person.convictions.all(),
+            "vulnerabilities": person.vulnerabilities.all(),
+            "flags": person.flags.select_related("set_by", "ended_by"),
+            "ownership_history": person.ownership_history.select_related(
+                "changed_by", "from_team", "to_team", "from_owner", "to_owner"
+            ),
+            "bail_grants": person.bail_grants.all(),
+            "merges": person.merges_absorbed.select_related("merged", "performed_by", "undone_by"),
+            "reporting_centre": AddressType.REPORTING_CENTRE,
+        }
+    )
     return render(request, "people/detail.html", context)
 
 
@@ -311,14 +405,26 @@ def person_timeline(request, pk: int):
     if module:
         events = events.filter(module=module)
     page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    note_ids = [int(e.related_id) for e in page if e.related_type == "people.note" and e.related_id.isdigit()]
+    note_ids = [
+        int(e.related_id)
+        for e in page
+        if e.related_type == "people.note" and e.related_id.isdigit()
+    ]
     notes = {
         n.pk: n
-        for n in Note.objects.filter(pk__in=note_ids).select_related("author", "corrects", "corrects__author")
+        for n in Note.objects.filter(pk__in=note_ids)
+        .select_related("author", "corrects", "corrects__author")
         .prefetch_related("corrections__author")
     }
-    items = [{"event": e, "note": notes.get(int(e.related_id)) if e.related_type == "people.note"
-              and e.related_id.isdigit() else None} for e in page]
+    items = [
+        {
+            "event": e,
+            "note": notes.get(int(e.related_id))
+            if e.related_type == "people.note" and e.related_id.isdigit()
+            else None,
+        }
+        for e in page
+    ]
     context = _person_context(request, person, "timeline")
     context.update({"page": page, "items": items, "modules": modules, "module": module})
     return render(request, "people/timeline.html", context)
@@ -332,10 +438,19 @@ def person_tasks(request, pk: int):
     from waymark.work.selectors import task_visible_queryset
 
     # Only the tasks in queues the user may see: another team's work stays hidden.
-    tasks = list(task_visible_queryset(request.user).filter(person=person)
-                 .order_by("-created_at", "-pk")[:200])
-    rows = [{"task": t, "href": _url_or_none("work:task-detail", t.pk),
-             "active": t.status in ACTIVE_STATUSES} for t in tasks]
+    tasks = list(
+        task_visible_queryset(request.user)
+        .filter(person=person)
+        .order_by("-created_at", "-pk")[:200]
+    )
+    rows = [
+        {
+            "task": t,
+            "href": _url_or_none("work:task-detail", t.pk),
+            "active": t.status in ACTIVE_STATUSES,
+        }
+        for t in tasks
+    ]
     context = _person_context(request, person, "tasks")
     context.update({"rows": rows})
     return render(request, "people/tasks.html", context)
@@ -364,7 +479,9 @@ def person_documents(request, pk: int):
 def person_access_history(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="access-history")
-    events = AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("-sequence")
+    events = (
+        AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("-sequence")
+    )
     page = Paginator(events, ACCESS_HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = _person_context(request, person, "access-history")
     context.update({"page": page})
@@ -379,7 +496,8 @@ def person_protected_characteristics(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             record = services.protected_characteristics_view(
-                actor=request.user, person=person, reason=form.cleaned_data["reason"])
+                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -387,9 +505,13 @@ def person_protected_characteristics(request, pk: int):
             context.update({"record": record, "reason": form.cleaned_data["reason"]})
             return render(request, "people/protected_characteristics.html", context)
     return _form_page(
-        request, person, form, title="See protected characteristics", submit="Continue",
+        request,
+        person,
+        form,
+        title="See protected characteristics",
+        submit="Continue",
         intro="Protected characteristics are recorded only for equality monitoring. Your reason and "
-              "this view are logged in the person's access history.",
+        "this view are logged in the person's access history.",
     )
 
 
@@ -401,13 +523,24 @@ def person_protected_characteristics(request, pk: int):
 def note_add(request, pk: int):
     person = access_person(request.user, pk)
     form = NoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _run(
-        form, lambda d: services.note_add(actor=request.user, person=person, text=d["text"])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form, lambda d: services.note_add(actor=request.user, person=person, text=d["text"])
+        )
     ):
         messages.success(request, "Note added")
         return redirect("people:timeline", pk=person.pk)
-    return _form_page(request, person, form, title="Add a note", submit="Add note", current="timeline",
-                      back=reverse("people:timeline", args=[person.pk]))
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Add a note",
+        submit="Add note",
+        current="timeline",
+        back=reverse("people:timeline", args=[person.pk]),
+    )
 
 
 @requires("people.view_person", "people.add_note")
@@ -415,25 +548,50 @@ def note_correct(request, pk: int, note_pk: int):
     person = access_person(request.user, pk)
     note = get_object_or_404(Note, pk=note_pk, person=person)
     form = NoteCorrectForm(request.POST or None, initial={"text": note.text})
-    if request.method == "POST" and form.is_valid() and _run(
-        form, lambda d: services.note_correct(actor=request.user, note=note, text=d["text"], reason=d["reason"])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form,
+            lambda d: services.note_correct(
+                actor=request.user, note=note, text=d["text"], reason=d["reason"]
+            ),
+        )
     ):
         messages.success(request, "Note corrected. The original note is kept.")
         return redirect("people:timeline", pk=person.pk)
-    return _form_page(request, person, form, title="Correct a note", submit="Save correction",
-                      current="timeline", back=reverse("people:timeline", args=[person.pk]),
-                      intro="The original note stays on the record with your correction beside it.",
-                      extra={"original_note": note})
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Correct a note",
+        submit="Save correction",
+        current="timeline",
+        back=reverse("people:timeline", args=[person.pk]),
+        intro="The original note stays on the record with your correction beside it.",
+        extra={"original_note": note},
+    )
 
 
 @requires("people.view_person", "people.change_ownership")
 def ownership(request, pk: int):
     person = access_person(request.user, pk)
-    form = OwnershipForm(request.POST or None,
-                         initial={"team": person.owning_team_id, "owner": person.case_owner_id})
-    if request.method == "POST" and form.is_valid() and _run(
-        form, lambda d: services.ownership_change(actor=request.user, person=person, team=d["team"],
-                                                  owner=d["owner"], reason=d["reason"])
+    form = OwnershipForm(
+        request.POST or None, initial={"team": person.owning_team_id, "owner": person.case_owner_id}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form,
+            lambda d: services.ownership_change(
+                actor=request.user,
+                person=person,
+                team=d["team"],
+                owner=d["owner"],
+                reason=d["reason"],
+            ),
+        )
     ):
         messages.success(request, "Ownership changed")
         return redirect("people:detail", pk=person.pk)
@@ -452,7 +610,12 @@ def _simple_change(request, pk: int, form_class, *, title: str, submit: str, don
 @requires("people.view_person", "people.change_person")
 def alias_add(request, pk: int):
     return _simple_change(
-        request, pk, AliasForm, title="Add another name", submit="Add name", done="Name added",
+        request,
+        pk,
+        AliasForm,
+        title="Add another name",
+        submit="Add name",
+        done="Name added",
         call=lambda person, d: services.alias_add(actor=request.user, person=person, **d),
     )
 
@@ -460,7 +623,12 @@ def alias_add(request, pk: int):
 @requires("people.view_person", "people.change_person")
 def reference_add(request, pk: int):
     return _simple_change(
-        request, pk, ReferenceForm, title="Add a reference", submit="Add reference", done="Reference added",
+        request,
+        pk,
+        ReferenceForm,
+        title="Add a reference",
+        submit="Add reference",
+        done="Reference added",
         call=lambda person, d: services.reference_add(actor=request.user, person=person, **d),
     )
 
@@ -468,25 +636,42 @@ def reference_add(request, pk: int):
 @requires("people.view_person", "people.change_person")
 def vulnerability_add(request, pk: int):
     return _simple_change(
-        request, pk, VulnerabilityForm, title="Record a vulnerability", submit="Record vulnerability",
+        request,
+        pk,
+        VulnerabilityForm,
+        title="Record a vulnerability",
+        submit="Record vulnerability",
         done="Vulnerability recorded",
-        call=lambda person, d: services.vulnerability_record(actor=request.user, person=person, **d),
+        call=lambda person, d: services.vulnerability_record(
+            actor=request.user, person=person, **d
+        ),
     )
 
 
 @requires("people.view_person", "people.change_person")
 def vulnerability_assessment(request, pk: int):
     return _simple_change(
-        request, pk, VulnerabilityAssessmentForm, title="Record the vulnerability assessment",
-        submit="Save assessment", done="Vulnerability assessment recorded",
-        call=lambda person, d: services.vulnerability_assessment_record(actor=request.user, person=person, **d),
+        request,
+        pk,
+        VulnerabilityAssessmentForm,
+        title="Record the vulnerability assessment",
+        submit="Save assessment",
+        done="Vulnerability assessment recorded",
+        call=lambda person, d: services.vulnerability_assessment_record(
+            actor=request.user, person=person, **d
+        ),
     )
 
 
 @requires("people.view_person", "people.change_person")
 def flag_add(request, pk: int):
     return _simple_change(
-        request, pk, FlagForm, title="Set a flag", submit="Set flag", done="Flag set",
+        request,
+        pk,
+        FlagForm,
+        title="Set a flag",
+        submit="Set flag",
+        done="Flag set",
         call=lambda person, d: services.flag_set(actor=request.user, person=person, **d),
     )
 
@@ -496,13 +681,18 @@ def flag_end(request, pk: int, flag_pk: int):
     person = access_person(request.user, pk)
     flag = get_object_or_404(Flag, pk=flag_pk, person=person, ended_at__isnull=True)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _run(
-        form, lambda d: services.flag_end(actor=request.user, flag=flag, reason=d["reason"])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form, lambda d: services.flag_end(actor=request.user, flag=flag, reason=d["reason"])
+        )
     ):
         messages.success(request, "Flag ended")
         return redirect("people:detail", pk=person.pk)
-    return _form_page(request, person, form, title=f"End flag: {flag.get_flag_type_display()}",
-                      submit="End flag")
+    return _form_page(
+        request, person, form, title=f"End flag: {flag.get_flag_type_display()}", submit="End flag"
+    )
 
 
 @requires("people.view_person", "people.merge_person")
@@ -515,27 +705,46 @@ def merge(request, pk: int):
             other = access_person(request.user, form.cleaned_data["other_reference"])
         except Http404:
             other = None
-            form.add_error("other_reference", "There is no record with that reference that you can see")
+            form.add_error(
+                "other_reference", "There is no record with that reference that you can see"
+            )
         if other is not None and other.pk == person.pk:
             form.add_error("other_reference", "Enter the reference of a different record")
         elif other is not None and other.is_merged:
-            form.add_error("other_reference", f"{other.reference} has already been merged into another record")
+            form.add_error(
+                "other_reference", f"{other.reference} has already been merged into another record"
+            )
         if not form.errors:
             if request.POST.get("confirm") == "yes":
-                merged = _run(form, lambda d: services.person_merge(
-                    actor=request.user, survivor=person, merged=other, reason=d["reason"]))
+                merged = _run(
+                    form,
+                    lambda d: services.person_merge(
+                        actor=request.user, survivor=person, merged=other, reason=d["reason"]
+                    ),
+                )
                 if merged:
                     messages.success(request, f"{other.reference} merged into this record")
                     return redirect("people:detail", pk=person.pk)
             else:
                 context = _person_context(request, person, "summary")
-                context.update({"other": other, "reason": form.cleaned_data["reason"],
-                                "other_reference": other.reference,
-                                "pair": [_merge_side(person), _merge_side(other)]})
+                context.update(
+                    {
+                        "other": other,
+                        "reason": form.cleaned_data["reason"],
+                        "other_reference": other.reference,
+                        "pair": [_merge_side(person), _merge_side(other)],
+                    }
+                )
                 return render(request, "people/merge_confirm.html", context)
-    return _form_page(request, person, form, title="Merge another record into this one", submit="Continue",
-                      intro="Use this when two records turn out to be the same person. Everything on the "
-                            "other record moves to this one, and the merge can be undone.")
+    return _form_page(
+        request,
+        person,
+        form,
+        title="Merge another record into this one",
+        submit="Continue",
+        intro="Use this when two records turn out to be the same person. Everything on the "
+        "other record moves to this one, and the merge can be undone.",
+    )
 
 
 def _merge_side(person: Person) -> dict[str, Any]:
@@ -555,11 +764,25 @@ def unmerge(request, pk: int, merge_pk: int):
     person = access_person(request.user, pk)
     merge_row = get_object_or_404(PersonMerge, pk=merge_pk, survivor=person, undone_at__isnull=True)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _run(
-        form, lambda d: services.person_unmerge(actor=request.user, merge=merge_row, reason=d["reason"])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form,
+            lambda d: services.person_unmerge(
+                actor=request.user, merge=merge_row, reason=d["reason"]
+            ),
+        )
     ):
-        messages.success(request, f"Merge undone: {merge_row.merged.reference} is a separate record again")
+        messages.success(
+            request, f"Merge undone: {merge_row.merged.reference} is a separate record again"
+        )
         return redirect("people:detail", pk=person.pk)
-    return _form_page(request, person, form, title=f"Undo the merge of {merge_row.merged.reference}",
-                      submit="Undo merge",
-                      intro="Everything that moved with the merge moves back to the other record.")
+    return _form_page(
+        request,
+        person,
+        form,
+        title=f"Undo the merge of {merge_row.merged.reference}",
+        submit="Undo merge",
+        intro="Everything that moved with the merge moves back to the other record.",
+    )

@@ -33,9 +33,11 @@ class TaskListView(WaymarkApiView):
     required_scope = {"GET": "tasks:read", "POST": "tasks:write"}
     serializer_class = TaskSerializer
 
-    @extend_schema(summary="Tasks in the queues you may see, most urgent first",
-                   parameters=[TaskListQuerySerializer],
-                   responses={200: TaskSerializer(many=True), **problems(400, 401, 403)})
+    @extend_schema(
+        summary="Tasks in the queues you may see, most urgent first",
+        parameters=[TaskListQuerySerializer],
+        responses={200: TaskSerializer(many=True), **problems(400, 401, 403)},
+    )
     def get(self, request):
         query = TaskListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -50,9 +52,12 @@ class TaskListView(WaymarkApiView):
         rows = TaskSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(rows)
 
-    @extend_schema(summary="Create a task; its deadline comes from the task type's rule",
-                   request=TaskCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: TaskSerializer, **CREATE_PROBLEMS})
+    @extend_schema(
+        summary="Create a task; its deadline comes from the task type's rule",
+        request=TaskCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: TaskSerializer, **CREATE_PROBLEMS},
+    )
     def post(self, request):
         def create():
             data = TaskCreateSerializer(data=request.data)
@@ -73,8 +78,13 @@ class TaskListView(WaymarkApiView):
             if errors:
                 raise serializers.ValidationError(errors)
             task = services.task_create(
-                actor=request.user, task_type=values["task_type"], title=values["title"], person=person,
-                queue=queue, description=values["description"], priority=values.get("priority"),
+                actor=request.user,
+                task_type=values["task_type"],
+                title=values["title"],
+                person=person,
+                queue=queue,
+                description=values["description"],
+                priority=values.get("priority"),
                 priority_reason=values["priority_reason"],
             )
             if not selectors.task_visible_queryset(request.user).filter(pk=task.pk).exists():
@@ -102,9 +112,12 @@ class TaskCompleteView(WaymarkApiView):
     required_scope = {"POST": "tasks:write"}
     serializer_class = TaskSerializer
 
-    @extend_schema(summary="Complete a task with an outcome", request=TaskCompleteSerializer,
-                   parameters=[IDEMPOTENCY_KEY], responses={200: TaskSerializer, **CREATE_PROBLEMS,
-                                                            **problems(404)})
+    @extend_schema(
+        summary="Complete a task with an outcome",
+        request=TaskCompleteSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: TaskSerializer, **CREATE_PROBLEMS, **problems(404)},
+    )
     def post(self, request, pk: int):
         task = selectors.access_task(request.user, pk)
 

@@ -33,7 +33,9 @@ class TaskFilter(django_filters.FilterSet):
     PostgreSQL sort and de-duplicate every task of a large queue (each of these filters is on a
     column of the task itself, so there is nothing to de-duplicate)."""
 
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label="Status", distinct=False)
+    status = django_filters.MultipleChoiceFilter(
+        choices=TaskStatus.choices, label="Status", distinct=False
+    )
     task_type = django_filters.MultipleChoiceFilter(choices=[], label="Type", distinct=False)
     assignee = django_filters.CharFilter(method="filter_assignee", label="Assigned to")
     deadline_state = django_filters.MultipleChoiceFilter(
@@ -69,6 +71,8 @@ class TaskFilter(django_filters.FilterSet):
         value = value.strip().upper()
         if not value:
             return queryset
-        return without_withheld(queryset, self.user).filter(
-            Q(person__reference__iexact=value) | Q(person__references__value__iexact=value)
-        ).distinct()
+        return (
+            without_withheld(queryset, self.user)
+            .filter(Q(person__reference__iexact=value) | Q(person__references__value__iexact=value))
+            .distinct()
+        )

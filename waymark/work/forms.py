@@ -11,24 +11,35 @@ class ActionForm(GovUKForm):
 
 class OutcomeForm(GovUKForm):
     outcome = forms.CharField(
-        label="Outcome", max_length=60,
-        error_messages={"required": "Enter the outcome", "max_length": "Outcome must be 60 characters or fewer"},
+        label="Outcome",
+        max_length=60,
+        error_messages={
+            "required": "Enter the outcome",
+            "max_length": "Outcome must be 60 characters or fewer",
+        },
     )
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
 
 
 class ReasonForm(GovUKForm):
     reason = forms.CharField(
-        label="Reason", max_length=500,
-        error_messages={"required": "Enter a reason", "max_length": "Reason must be 500 characters or fewer"},
+        label="Reason",
+        max_length=500,
+        error_messages={
+            "required": "Enter a reason",
+            "max_length": "Reason must be 500 characters or fewer",
+        },
     )
 
 
 class SavedFilterForm(GovUKForm):
     name = forms.CharField(
-        label="Name this filter", max_length=100,
-        error_messages={"required": "Enter a name for the filter",
-                        "max_length": "Name must be 100 characters or fewer"},
+        label="Name this filter",
+        max_length=100,
+        error_messages={
+            "required": "Enter a name for the filter",
+            "max_length": "Name must be 100 characters or fewer",
+        },
     )
     query_string = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -37,13 +48,19 @@ class AllocateForm(GovUKForm):
     """Choose tasks (checkboxes on the queue page) and a team member; confirmed on a second page."""
 
     task_ids = forms.TypedMultipleChoiceField(
-        coerce=int, choices=[], error_messages={"required": "Select at least one task"},
+        coerce=int,
+        choices=[],
+        error_messages={"required": "Select at least one task"},
         label="Tasks",
     )
     assignee = forms.TypedChoiceField(
-        coerce=int, choices=[], label="Allocate to",
-        error_messages={"required": "Select who to allocate the tasks to",
-                        "invalid_choice": "Select someone in this team"},
+        coerce=int,
+        choices=[],
+        label="Allocate to",
+        error_messages={
+            "required": "Select who to allocate the tasks to",
+            "invalid_choice": "Select someone in this team",
+        },
     )
 
     def __init__(self, *args, task_choices=(), members=(), **kwargs):
@@ -59,9 +76,13 @@ class AllocateForm(GovUKForm):
 
 class AssignForm(GovUKForm):
     assignee = forms.TypedChoiceField(
-        coerce=int, choices=[], label="Reassign to",
-        error_messages={"required": "Select who to give the task to",
-                        "invalid_choice": "Select someone in this team"},
+        coerce=int,
+        choices=[],
+        label="Reassign to",
+        error_messages={
+            "required": "Select who to give the task to",
+            "invalid_choice": "Select someone in this team",
+        },
     )
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
 

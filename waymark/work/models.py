@@ -74,7 +74,9 @@ class Task(models.Model):
     )
     outcome = models.CharField(max_length=60, blank=True)
     outcome_note = models.TextField(blank=True)
-    waiting_reason = models.CharField(max_length=500, blank=True, help_text="Who or what it waits on")
+    waiting_reason = models.CharField(
+        max_length=500, blank=True, help_text="Who or what it waits on"
+    )
 
     priority = models.IntegerField(default=0, help_text="Higher is more urgent")
     priority_reason = models.CharField(max_length=300, blank=True)
@@ -92,7 +94,10 @@ class Task(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
     dedupe_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True,
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
         help_text="Set by sweeps and integrations so the same work is never created twice",
     )
 

@@ -72,16 +72,26 @@ def _ownership_priority(task: Any) -> tuple[int, str]:
 OWNERSHIP_TO_DECIDE_PRIORITY = 50
 
 GENERAL_ENQUIRY = TaskType(
-    "general.enquiry", "Reply to a general enquiry", "work", "correspondence",
+    "general.enquiry",
+    "Reply to a general enquiry",
+    "work",
+    "correspondence",
     rules.DEADLINE_RULE_GENERAL_ENQUIRY,
 )
 MATCH_NEEDED = TaskType(
-    "correspondence.match_needed", "Match correspondence to a person", "work",
-    "correspondence-match-needed", rules.DEADLINE_RULE_GENERAL_ENQUIRY,
+    "correspondence.match_needed",
+    "Match correspondence to a person",
+    "work",
+    "correspondence-match-needed",
+    rules.DEADLINE_RULE_GENERAL_ENQUIRY,
 )
 OWNERSHIP_TO_DECIDE = TaskType(
-    "person.ownership_to_decide", "Decide who owns this person's case", "work",
-    "ownership-to-decide", "", priority=_ownership_priority,
+    "person.ownership_to_decide",
+    "Decide who owns this person's case",
+    "work",
+    "ownership-to-decide",
+    "",
+    priority=_ownership_priority,
 )
 FOLLOW_UP = TaskType("general.follow_up", "Follow up", "work", "")
 

@@ -134,7 +134,9 @@ def deadline_rules() -> dict[str, DeadlineRule]:
     return dict(_RULES)
 
 
-def deadline_compute(rule_name: str, start: datetime, nation: str) -> tuple[datetime, dict[str, Any]]:
+def deadline_compute(
+    rule_name: str, start: datetime, nation: str
+) -> tuple[datetime, dict[str, Any]]:
     """``(due_at, inputs)``: the inputs are stored on the task (``Task.deadline_inputs``)."""
     if nation not in calendars.NATIONS:
         raise ValueError(f"Unknown nation {nation!r}")

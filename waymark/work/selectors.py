@@ -42,9 +42,13 @@ def active_work_in_teams_exists(team_ids: list[int]) -> Exists:
     A correlated EXISTS lets the database probe the (person, status) index for the candidate people
     only; ``pk IN (subquery)`` made PostgreSQL build the set of every person with active work in
     the teams first (a scan of every active task) and then scan every person."""
-    return Exists(Task.objects.filter(
-        person_id=OuterRef("pk"), queue__team_id__in=team_ids, status__in=ACTIVE_STATUSES,
-    ))
+    return Exists(
+        Task.objects.filter(
+            person_id=OuterRef("pk"),
+            queue__team_id__in=team_ids,
+            status__in=ACTIVE_STATUSES,
+        )
+    )
 
 
 def _sees_every_queue(user) -> bool:
@@ -180,7 +184,9 @@ def queue_totals(*, user, queue: Queue) -> dict[str, int]:
     """The queue page's headline counts: one aggregate, not the whole backlog breakdown."""
     if not queue_visible_queryset(user).filter(pk=queue.pk).exists():
         return dict.fromkeys(_counts(clock.now()), 0)
-    return Task.objects.filter(status__in=ACTIVE_STATUSES, queue=queue).aggregate(**_counts(clock.now()))
+    return Task.objects.filter(status__in=ACTIVE_STATUSES, queue=queue).aggregate(
+        **_counts(clock.now())
+    )
 
 
 def backlog_figures(*, user, queue: Queue | None = None) -> dict[str, Any]:
@@ -198,8 +204,11 @@ def backlog_figures(*, user, queue: Queue | None = None) -> dict[str, Any]:
     queue_names = dict(visible_queues.values_list("id", "name"))
     queue_slugs = dict(visible_queues.values_list("id", "slug"))
     by_queue = [
-        {**row, "queue_name": queue_names.get(row["queue_id"], ""),
-         "queue_slug": queue_slugs.get(row["queue_id"], "")}
+        {
+            **row,
+            "queue_name": queue_names.get(row["queue_id"], ""),
+            "queue_slug": queue_slugs.get(row["queue_id"], ""),
+        }
         for row in tasks.values("queue_id").annotate(**counts).order_by("queue_id")
     ]
     by_queue.sort(key=lambda row: row["queue_name"])
@@ -277,7 +286,9 @@ def get_next_candidates(*, user) -> QuerySet[Task]:
     queue_ids = list(
         Queue.objects.filter(team__in=user.teams.all(), is_active=True).values_list("id", flat=True)
     )
-    tasks = Task.objects.filter(status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids)
+    tasks = Task.objects.filter(
+        status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids
+    )
     return without_withheld(tasks, user).filter(type_filter).order_by(*urgent_order())
 
 
@@ -291,7 +302,8 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
         problems.append("Select who to allocate the tasks to")
     tasks = list(
         without_withheld(task_visible_queryset(actor), actor).filter(pk__in=ids).order_by("pk")
-        if ids else Task.objects.none()
+        if ids
+        else Task.objects.none()
     )
     missing = set(ids) - {t.pk for t in tasks}
     if missing:
@@ -303,8 +315,10 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
         if not task.is_active:
             problems.append(f"Task {task.pk} ({task.title}) is {task.get_status_display().lower()}")
         elif assignee is not None and person_withheld(assignee, task.person):
-            problems.append(f"{assignee.display_name} may not see the person task {task.pk} is about "
-                            "(a restricted record)")
+            problems.append(
+                f"{assignee.display_name} may not see the person task {task.pk} is about "
+                "(a restricted record)"
+            )
         elif assignee is not None and task.queue.team_id not in member_of:
             problems.append(
                 f"{assignee.display_name} is not in {task.queue.team.name}, the team for "

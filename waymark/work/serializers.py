@@ -16,16 +16,37 @@ class TaskSerializer(serializers.ModelSerializer):
 
     queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     # Null while unassigned, and for a task about no one: declared so the schema says so.
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
-                                            help_text="The assignee's username, if any")
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The assignee's username, if any",
+    )
     person = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
 
     class Meta:
         model = Task
         fields = [
-            "id", "task_type", "title", "description", "status", "queue", "person", "assignee",
-            "priority", "priority_reason", "due_at", "deadline_rule", "deadline_inputs", "outcome",
-            "outcome_note", "waiting_reason", "created_at", "allocated_at", "started_at", "completed_at",
+            "id",
+            "task_type",
+            "title",
+            "description",
+            "status",
+            "queue",
+            "person",
+            "assignee",
+            "priority",
+            "priority_reason",
+            "due_at",
+            "deadline_rule",
+            "deadline_inputs",
+            "outcome",
+            "outcome_note",
+            "waiting_reason",
+            "created_at",
+            "allocated_at",
+            "started_at",
+            "completed_at",
         ]
         read_only_fields = fields
 
@@ -40,13 +61,27 @@ class TaskSerializer(serializers.ModelSerializer):
 class TaskCreateSerializer(serializers.Serializer):
     task_type = serializers.CharField(max_length=60, help_text="A key from the task-type registry")
     title = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
-    person = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="The person's Waymark reference (WM-…)")
-    queue = serializers.SlugField(required=False, allow_blank=True, default="",
-                                  help_text="A queue slug; default: the task type's queue")
-    priority = serializers.IntegerField(required=False, allow_null=True, min_value=-1000, max_value=1000)
-    priority_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=10_000
+    )
+    person = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The person's Waymark reference (WM-…)",
+    )
+    queue = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A queue slug; default: the task type's queue",
+    )
+    priority = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-1000, max_value=1000
+    )
+    priority_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300
+    )
 
     def validate_task_type(self, value: str) -> str:
         from waymark.work.registry import task_types

@@ -44,8 +44,12 @@ def _audit_change(*, actor, task: Task, verb: str, old: dict, extra: dict | None
     if extra:
         payload.update(extra)
     audit_record(
-        actor=actor, action=AuditAction.ALTERATION, verb=verb, target=task,
-        person_id=task.person_id, payload=payload,
+        actor=actor,
+        action=AuditAction.ALTERATION,
+        verb=verb,
+        target=task,
+        person_id=task.person_id,
+        payload=payload,
     )
 
 
@@ -92,8 +96,14 @@ def task_create(
     now = clock.now()
     start = start or now
     task = Task(
-        task_type=kind.key, queue=target_queue, person=person, title=title.strip()[:300],
-        description=description, created_at=now, created_by=_user(actor), dedupe_key=dedupe_key or None,
+        task_type=kind.key,
+        queue=target_queue,
+        person=person,
+        title=title.strip()[:300],
+        description=description,
+        created_at=now,
+        created_by=_user(actor),
+        dedupe_key=dedupe_key or None,
     )
     if subject is not None:
         task.subject_type = subject._meta.label_lower
@@ -114,12 +124,21 @@ def task_create(
         with transaction.atomic():
             task.save(force_insert=True)
             audit_record(
-                actor=actor, action=AuditAction.COLLECTION, verb="task.created", target=task,
+                actor=actor,
+                action=AuditAction.COLLECTION,
+                verb="task.created",
+                target=task,
                 person_id=task.person_id,
-                payload={"new": {**_snapshot(task), "task_type": task.task_type,
-                                 "queue": target_queue.slug, "deadline_rule": task.deadline_rule,
-                                 "priority_reason": task.priority_reason,
-                                 "dedupe_key": task.dedupe_key}},
+                payload={
+                    "new": {
+                        **_snapshot(task),
+                        "task_type": task.task_type,
+                        "queue": target_queue.slug,
+                        "deadline_rule": task.deadline_rule,
+                        "priority_reason": task.priority_reason,
+                        "dedupe_key": task.dedupe_key,
+                    }
+                },
             )
     except IntegrityError:
         # Two writers with the same dedupe key at the same moment: the first one wins.
@@ -161,7 +180,10 @@ def task_get_next(*, user) -> Task | None:
                 continue  # someone else claimed it between our read and our write: try again
             old = _snapshot(task)
             task.assignee, task.status, task.allocated_at, task.started_at = (
-                user, TaskStatus.IN_PROGRESS, now, now,
+                user,
+                TaskStatus.IN_PROGRESS,
+                now,
+                now,
             )
             _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
             return task
@@ -181,7 +203,9 @@ def _check_may_give(*, actor, task: Task, assignee) -> None:
     if not assignee.teams.filter(pk=task.queue.team_id).exists():
         raise ValidationError(f"{assignee.display_name} is not in {task.queue.team.name}")
     if not task.is_active:
-        raise ValidationError(f"This task is {task.get_status_display().lower()}; it cannot be assigned")
+        raise ValidationError(
+            f"This task is {task.get_status_display().lower()}; it cannot be assigned"
+        )
 
 
 def _locked(task: Task) -> Task:
@@ -212,8 +236,9 @@ def task_reassign(*, actor, task: Task, assignee, reason: str = "") -> Task:
     user = _user(actor)
     if user is not None and not user.has_perm("work.allocate_tasks"):
         raise PermissionDenied
-    return _give(actor=actor, task=task, assignee=assignee, verb="task.reassigned",
-                 extra={"reason": reason})
+    return _give(
+        actor=actor, task=task, assignee=assignee, verb="task.reassigned", extra={"reason": reason}
+    )
 
 
 def task_start(*, actor, task: Task) -> Task:
@@ -222,7 +247,12 @@ def task_start(*, actor, task: Task) -> Task:
         task = _locked(task)
         user = _user(actor)
         assignee = task.assignee or user
-        if user and task.assignee and task.assignee != user and not user.has_perm("work.allocate_tasks"):
+        if (
+            user
+            and task.assignee
+            and task.assignee != user
+            and not user.has_perm("work.allocate_tasks")
+        ):
             raise PermissionDenied  # starting a colleague's task is taking it from them
         workflows.transition_check(task, TaskStatus.IN_PROGRESS, assignee=assignee)
         old = _snapshot(task)
@@ -258,8 +288,13 @@ def task_wait(*, actor, task: Task, reason: str) -> Task:
         task.status = TaskStatus.WAITING
         task.waiting_reason = reason.strip()[:500]
         task.save()
-        _audit_change(actor=actor, task=task, verb="task.waiting", old=old,
-                      extra={"reason": task.waiting_reason})
+        _audit_change(
+            actor=actor,
+            task=task,
+            verb="task.waiting",
+            old=old,
+            extra={"reason": task.waiting_reason},
+        )
     return task
 
 
@@ -271,8 +306,13 @@ def _timeline(*, actor, task: Task, event_type: str, summary: str) -> None:
     except ImportError:  # pragma: no cover - the people app always provides it
         return
     timeline_event_record(
-        person=task.person, module="work", event_type=event_type, summary=summary,
-        occurred_at=task.completed_at, actor=actor, related=task,
+        person=task.person,
+        module="work",
+        event_type=event_type,
+        summary=summary,
+        occurred_at=task.completed_at,
+        actor=actor,
+        related=task,
         detail={"task_id": task.pk, "task_type": task.task_type, "outcome": task.outcome},
     )
 
@@ -292,10 +332,19 @@ def task_complete(*, actor, task: Task, outcome: str, note: str = "") -> Task:
         if task.assignee is None and _user(actor) is not None:
             task.assignee, task.allocated_at = actor, now  # whoever did it holds it
         task.save()
-        _audit_change(actor=actor, task=task, verb="task.completed", old=old,
-                      extra={"note": task.outcome_note})
-        _timeline(actor=actor, task=task, event_type="task.completed",
-                  summary=f"{task.title}: done ({task.outcome})")
+        _audit_change(
+            actor=actor,
+            task=task,
+            verb="task.completed",
+            old=old,
+            extra={"note": task.outcome_note},
+        )
+        _timeline(
+            actor=actor,
+            task=task,
+            event_type="task.completed",
+            summary=f"{task.title}: done ({task.outcome})",
+        )
     return task
 
 
@@ -309,10 +358,19 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
         task.outcome_note = reason.strip()
         task.completed_at = clock.now()
         task.save()
-        _audit_change(actor=actor, task=task, verb="task.cancelled", old=old,
-                      extra={"reason": task.outcome_note})
-        _timeline(actor=actor, task=task, event_type="task.cancelled",
-                  summary=f"{task.title}: cancelled ({task.outcome_note[:200]})")
+        _audit_change(
+            actor=actor,
+            task=task,
+            verb="task.cancelled",
+            old=old,
+            extra={"reason": task.outcome_note},
+        )
+        _timeline(
+            actor=actor,
+            task=task,
+            event_type="task.cancelled",
+            summary=f"{task.title}: cancelled ({task.outcome_note[:200]})",
+        )
     return task
 
 
@@ -338,8 +396,13 @@ def tasks_bulk_allocate(*, actor, task_ids, assignee) -> list[Task]:
             old = _snapshot(task)
             task.assignee, task.allocated_at = assignee, now
             task.save(update_fields=["assignee", "allocated_at"])
-            _audit_change(actor=actor, task=task, verb="task.allocated_in_bulk", old=old,
-                          extra={"batch_size": len(tasks)})
+            _audit_change(
+                actor=actor,
+                task=task,
+                verb="task.allocated_in_bulk",
+                old=old,
+                extra={"batch_size": len(tasks)},
+            )
             changed.append(task)
     return changed
 
@@ -357,11 +420,19 @@ def saved_filter_create(*, actor, name: str, query_string: str, queue: Queue | N
     query_string = query_string.lstrip("?")[:1000]
     with transaction.atomic():
         saved = SavedFilter.objects.create(
-            user=actor, queue=queue, name=name[:100], query_string=query_string,
+            user=actor,
+            queue=queue,
+            name=name[:100],
+            query_string=query_string,
             created_at=clock.now(),
         )
-        audit_record(actor=actor, action=AuditAction.COLLECTION, verb="saved_filter.created",
-                     target=saved, payload={"new": {"name": saved.name, "query": query_string}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="saved_filter.created",
+            target=saved,
+            payload={"new": {"name": saved.name, "query": query_string}},
+        )
     return saved
 
 
@@ -369,7 +440,11 @@ def saved_filter_delete(*, actor, saved_filter: SavedFilter) -> None:
     if saved_filter.user_id != actor.pk:
         raise PermissionDenied
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.ERASURE, verb="saved_filter.deleted",
-                     target=saved_filter,
-                     payload={"old": {"name": saved_filter.name, "query": saved_filter.query_string}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.ERASURE,
+            verb="saved_filter.deleted",
+            target=saved_filter,
+            payload={"old": {"name": saved_filter.name, "query": saved_filter.query_string}},
+        )
         saved_filter.delete()

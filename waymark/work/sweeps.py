@@ -52,8 +52,11 @@ def overdue_flag() -> int:
             overdue_flagged_at=now
         )
         audit_record(
-            actor=None, action=AuditAction.ALTERATION, verb="work.tasks_flagged_overdue",
-            target_type="work.task", payload={"count": flagged, "task_ids": ids[:1000]},
+            actor=None,
+            action=AuditAction.ALTERATION,
+            verb="work.tasks_flagged_overdue",
+            target_type="work.task",
+            payload={"count": flagged, "task_ids": ids[:1000]},
         )
     return flagged
 

@@ -9,8 +9,14 @@ urlpatterns = [
     path("work/queues/", views.queue_list, name="queues"),
     path("work/queues/<slug:slug>/", views.queue_detail, name="queue"),
     path("work/queues/<slug:slug>/allocate/", views.allocate, name="allocate"),
-    path("work/queues/<slug:slug>/saved-filters/", views.saved_filter_create, name="saved-filter-create"),
-    path("work/saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
+    path(
+        "work/queues/<slug:slug>/saved-filters/",
+        views.saved_filter_create,
+        name="saved-filter-create",
+    ),
+    path(
+        "work/saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"
+    ),
     path("work/tasks/<int:pk>/", views.task_detail, name="task-detail"),
     path("work/tasks/<int:pk>/<slug:action>/", views.task_action, name="task-action"),
     path("work/workload/", views.workload, name="workload"),

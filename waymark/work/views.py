@@ -89,12 +89,11 @@ def _queue_tasks(request, queue):
     params = request.GET.copy()
     if "status" not in params:
         params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
-    type_keys = list(
-        base.order_by().values_list("task_type", flat=True).distinct()
-    )
+    type_keys = list(base.order_by().values_list("task_type", flat=True).distinct())
     members = list(selectors.team_members(queue.team))
-    task_filter = TaskFilter(params, queryset=base, user=request.user, type_keys=type_keys,
-                             members=members)
+    task_filter = TaskFilter(
+        params, queryset=base, user=request.user, type_keys=type_keys, members=members
+    )
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
         sort = DEFAULT_SORT
@@ -110,8 +109,15 @@ def queue_detail(request, slug):
     query = request.GET.copy()
     query.pop("page", None)
     context = _common(
-        request, queue=queue, filter=task_filter, page=page, sort=sort, sort_labels=SORT_LABELS,
-        members=members, params=params, query_string=query.urlencode(),
+        request,
+        queue=queue,
+        filter=task_filter,
+        page=page,
+        sort=sort,
+        sort_labels=SORT_LABELS,
+        members=members,
+        params=params,
+        query_string=query.urlencode(),
         saved_filters=selectors.saved_filters_for(request.user, queue),
         save_form=SavedFilterForm(initial={"query_string": query.urlencode()}),
         may_allocate=request.user.has_perm("work.allocate_tasks"),
@@ -128,8 +134,10 @@ def saved_filter_create(request, slug):
     if form.is_valid():
         try:
             services.saved_filter_create(
-                actor=request.user, name=form.cleaned_data["name"],
-                query_string=form.cleaned_data["query_string"], queue=queue,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                query_string=form.cleaned_data["query_string"],
+                queue=queue,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -144,9 +152,18 @@ def saved_filter_create(request, slug):
     request.GET = QueryDict(request.POST.get("query_string", ""))
     task_filter, page, sort, members, params = _queue_tasks(request, queue)
     context = _common(
-        request, queue=queue, filter=task_filter, page=page, sort=sort, sort_labels=SORT_LABELS,
-        members=members, params=params, query_string=request.POST.get("query_string", ""),
-        saved_filters=selectors.saved_filters_for(request.user, queue), save_form=form, form=form,
+        request,
+        queue=queue,
+        filter=task_filter,
+        page=page,
+        sort=sort,
+        sort_labels=SORT_LABELS,
+        members=members,
+        params=params,
+        query_string=request.POST.get("query_string", ""),
+        saved_filters=selectors.saved_filters_for(request.user, queue),
+        save_form=form,
+        form=form,
         may_allocate=request.user.has_perm("work.allocate_tasks"),
         figures=selectors.queue_totals(user=request.user, queue=queue),
     )
@@ -174,11 +191,14 @@ def _task_context(request, task, **extra):
     may_allocate = request.user.has_perm("work.allocate_tasks")
     members = list(selectors.team_members(task.queue.team)) if may_allocate else []
     context = _common(
-        request, task=task, may_change=may_change and task.is_active,
+        request,
+        task=task,
+        may_change=may_change and task.is_active,
         may_allocate=may_allocate and task.is_active,
         deadline_text=rules.deadline_describe(task.deadline_inputs),
         state=rules.deadline_state(task.due_at, clock.now()) if task.is_active else None,
-        outcome_form=OutcomeForm(prefix="complete"), wait_form=ReasonForm(prefix="wait"),
+        outcome_form=OutcomeForm(prefix="complete"),
+        wait_form=ReasonForm(prefix="wait"),
         cancel_form=ReasonForm(prefix="cancel"),
         assign_form=AssignForm(prefix="assign", members=members),
         is_member=request.user.teams.filter(pk=task.queue.team_id).exists(),
@@ -189,8 +209,12 @@ def _task_context(request, task, **extra):
 
 ACTIONS = {"start", "release", "assign-to-me", "wait", "complete", "cancel", "reassign"}
 # Which form on the task page each action's errors belong to.
-FORM_NAMES = {"wait": "wait_form", "cancel": "cancel_form", "complete": "outcome_form",
-              "reassign": "assign_form"}
+FORM_NAMES = {
+    "wait": "wait_form",
+    "cancel": "cancel_form",
+    "complete": "outcome_form",
+    "reassign": "assign_form",
+}
 
 
 def _action_form(request, task, action):
@@ -201,8 +225,9 @@ def _action_form(request, task, action):
     if action == "reassign":
         if not request.user.has_perm("work.allocate_tasks"):
             raise PermissionDenied
-        return AssignForm(request.POST, prefix="assign",
-                          members=list(selectors.team_members(task.queue.team)))
+        return AssignForm(
+            request.POST, prefix="assign", members=list(selectors.team_members(task.queue.team))
+        )
     return ActionForm(request.POST)
 
 
@@ -251,7 +276,9 @@ def task_action(request, pk, action):
     extra = {"form": form}
     if action in FORM_NAMES:
         extra[FORM_NAMES[action]] = form
-    return render(request, "work/task_detail.html", _task_context(request, task, **extra), status=400)
+    return render(
+        request, "work/task_detail.html", _task_context(request, task, **extra), status=400
+    )
 
 
 @requires("work.view_task", "work.allocate_tasks")
@@ -260,35 +287,58 @@ def allocate(request, slug):
     """Step 1 posts the selection and shows what will change; step 2 (``confirm``) allocates."""
     queue = selectors.access_queue(request.user, slug)
     members = list(selectors.team_members(queue.team))
-    task_choices = selectors.without_withheld(
-        selectors.task_visible_queryset(request.user), request.user
-    ).filter(queue=queue).values_list("pk", flat=True)
+    task_choices = (
+        selectors.without_withheld(selectors.task_visible_queryset(request.user), request.user)
+        .filter(queue=queue)
+        .values_list("pk", flat=True)
+    )
     form = AllocateForm(request.POST, task_choices=list(task_choices), members=members)
     back = reverse("work:queue", args=[slug]) + "?" + request.POST.get("return_query", "")
     if not form.is_valid():
-        return render(request, "work/allocate_error.html",
-                      _common(request, queue=queue, form=form, back=back), status=400)
+        return render(
+            request,
+            "work/allocate_error.html",
+            _common(request, queue=queue, form=form, back=back),
+            status=400,
+        )
     assignee = get_object_or_404(User, pk=form.cleaned_data["assignee"])
     task_ids = form.cleaned_data["task_ids"]
     if request.POST.get("confirm") == "yes":
         try:
-            changed = services.tasks_bulk_allocate(actor=request.user, task_ids=task_ids,
-                                                   assignee=assignee)
+            changed = services.tasks_bulk_allocate(
+                actor=request.user, task_ids=task_ids, assignee=assignee
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
-            return render(request, "work/allocate_error.html",
-                          _common(request, queue=queue, form=form, back=back), status=400)
+            return render(
+                request,
+                "work/allocate_error.html",
+                _common(request, queue=queue, form=form, back=back),
+                status=400,
+            )
         messages.success(request, f"{len(changed)} tasks allocated to {assignee.display_name}")
         return HttpResponseRedirect(back)
-    tasks, problems = selectors.bulk_allocation_check(actor=request.user, task_ids=task_ids,
-                                                      assignee=assignee)
+    tasks, problems = selectors.bulk_allocation_check(
+        actor=request.user, task_ids=task_ids, assignee=assignee
+    )
     for problem in problems:
         form.add_error(None, problem)
-    return render(request, "work/allocate_confirm.html", _common(
-        request, queue=queue, form=form, tasks=tasks, assignee=assignee, back=back,
-        return_query=request.POST.get("return_query", ""), problems=problems,
-    ), status=400 if problems else 200)
+    return render(
+        request,
+        "work/allocate_confirm.html",
+        _common(
+            request,
+            queue=queue,
+            form=form,
+            tasks=tasks,
+            assignee=assignee,
+            back=back,
+            return_query=request.POST.get("return_query", ""),
+            problems=problems,
+        ),
+        status=400 if problems else 200,
+    )
 
 
 @requires("work.view_workload")
@@ -302,14 +352,23 @@ def workload(request):
         raise Http404
     team = team or next((t for t in teams if request.user.teams.filter(pk=t.pk).exists()), teams[0])
     rows = selectors.workload_for_team(team)
-    return render(request, "work/workload.html", _common(request, teams=teams, team=team, rows=rows))
+    return render(
+        request, "work/workload.html", _common(request, teams=teams, team=team, rows=rows)
+    )
 
 
 @no_personal_data
 @requires("work.view_task")
 def backlog(request):
     figures = selectors.backlog_figures(user=request.user)
-    return render(request, "work/backlog.html", _common(
-        request, figures=figures, age_bands=rules.AGE_BANDS, deadline_states=rules.DEADLINE_STATES,
-        urlencode=urlencode,
-    ))
+    return render(
+        request,
+        "work/backlog.html",
+        _common(
+            request,
+            figures=figures,
+            age_bands=rules.AGE_BANDS,
+            deadline_states=rules.DEADLINE_STATES,
+            urlencode=urlencode,
+        ),
+    )

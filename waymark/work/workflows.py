@@ -51,7 +51,9 @@ def transition_problems(
         problems.append("Enter the outcome")
     if to in (S.CANCELLED, S.WAITING) and not (reason or "").strip():
         problems.append(
-            "Enter why the task is cancelled" if to == S.CANCELLED else "Enter who or what the task is waiting on"
+            "Enter why the task is cancelled"
+            if to == S.CANCELLED
+            else "Enter who or what the task is waiting on"
         )
     return problems
 

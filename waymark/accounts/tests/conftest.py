@@ -8,6 +8,9 @@ PASSWORD = "a-long-test-password-123"
 @pytest.fixture
 def person_user(db):
     return User.objects.create_user(
-        username="sam.signer", password=PASSWORD, first_name="Sam", last_name="Signer",
+        username="sam.signer",
+        password=PASSWORD,
+        first_name="Sam",
+        last_name="Signer",
         grade=Grade.EO,
     )

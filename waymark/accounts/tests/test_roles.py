@@ -16,7 +16,8 @@ def _expected(role_key: str) -> set[str]:
     """The role's permissions, less those of an installed app that has no models yet (the API
     app's client credentials arrive with the API work). A misspelt app label is not excused."""
     return {
-        name for name in ROLES[role_key].permissions
+        name
+        for name in ROLES[role_key].permissions
         if apps.get_app_config(name.partition(".")[0]).models_module is not None
     }
 
@@ -24,7 +25,9 @@ def _expected(role_key: str) -> set[str]:
 def _group_permission_names(group: Group) -> set[str]:
     return {
         f"{app_label}.{codename}"
-        for app_label, codename in group.permissions.values_list("content_type__app_label", "codename")
+        for app_label, codename in group.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
     }
 
 
@@ -41,14 +44,17 @@ def test_every_role_permission_exists_so_no_role_is_silently_short():
     missing = services.roles_sync()
     assert {key: set(names) for key, names in missing.items()} == {
         key: ROLES[key].permissions - _expected(key)
-        for key in ROLES if ROLES[key].permissions - _expected(key)
+        for key in ROLES
+        if ROLES[key].permissions - _expected(key)
     }
 
 
 @pytest.mark.django_db
 def test_migrate_has_already_synced_the_groups():
     """The post-migrate hook ran when the test database was migrated."""
-    assert set(Group.objects.filter(name__in=list(ROLES)).values_list("name", flat=True)) == set(ROLES)
+    assert set(Group.objects.filter(name__in=list(ROLES)).values_list("name", flat=True)) == set(
+        ROLES
+    )
     for key in ROLES:
         assert _group_permission_names(Group.objects.get(name=key)) == _expected(key)
 
@@ -143,7 +149,8 @@ def test_each_role_holds_exactly_its_table_and_registrations(role_key):
     services.roles_sync()
     group = Group.objects.get(name=role_key)
     expected = {
-        name for name in _table_and_registrations(role_key)
+        name
+        for name in _table_and_registrations(role_key)
         if apps.get_app_config(name.partition(".")[0]).models_module is not None
     }
     assert _group_permission_names(group) == expected
@@ -166,8 +173,9 @@ def test_registering_for_one_role_leaves_every_other_role_alone():
         assert "monitoring.test_only_permission" in ROLES["em_caseworker"].permissions
     finally:
         roles.REGISTRATIONS.pop()
-        roles.ROLES["em_caseworker"] = roles.replace(ROLES["em_caseworker"],
-                                                     permissions=before["em_caseworker"])
+        roles.ROLES["em_caseworker"] = roles.replace(
+            ROLES["em_caseworker"], permissions=before["em_caseworker"]
+        )
 
 
 def test_nrm_decision_makers_hold_no_electronic_monitoring_power():

@@ -45,8 +45,10 @@ def test_the_admin_login_form_goes_to_waymark_sign_in_with_its_second_factor(cli
     response = client.get("/django-admin/login/?next=/django-admin/")
     assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
     # Posting a password to the admin's form signs no one in.
-    client.post("/django-admin/login/", {"username": user.username, "password": PASSWORD,
-                                         "next": "/django-admin/"})
+    client.post(
+        "/django-admin/login/",
+        {"username": user.username, "password": PASSWORD, "next": "/django-admin/"},
+    )
     assert client.get("/people/").status_code == 302
     assert not client.get(SIGN_IN).wsgi_request.user.is_authenticated
 
@@ -55,7 +57,13 @@ def test_the_admin_login_form_goes_to_waymark_sign_in_with_its_second_factor(cli
 @pytest.mark.django_db
 def test_a_staff_session_without_the_code_reaches_no_page_of_people(client, staff):
     user, _ = staff
-    for path in ("/people/", "/", "/django-admin/", "/django-admin/people/person/", "/work/queues/"):
+    for path in (
+        "/people/",
+        "/",
+        "/django-admin/",
+        "/django-admin/people/person/",
+        "/work/queues/",
+    ):
         client.force_login(user)  # a session opened with the password alone
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith(SIGN_IN), path
@@ -94,7 +102,10 @@ def test_a_national_role_without_an_app_must_enrol_on_first_sign_in(client, role
     response = client.get("/people/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/")
     page = client.get(response["Location"])
-    assert "You need to set up two-factor authentication before you can continue" in page.content.decode()
+    assert (
+        "You need to set up two-factor authentication before you can continue"
+        in page.content.decode()
+    )
     # Enrol: the device the page started is confirmed with a code, then people open.
     device = TOTPDevice.objects.get(user=user)
     response = client.post("/accounts/two-factor/", {"code": _code(device)})
@@ -130,10 +141,21 @@ def test_production_refuses_to_relax_the_second_factor():
     import subprocess
     import sys
 
-    env = {"WAYMARK_ENV": "production", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "h",
-           "WAYMARK_OTP_REQUIRED": "0", "WAYMARK_ALLOW_UNSCANNED_UPLOADS": "1", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-c", "import config.settings"], env=env,
-                            capture_output=True, text=True, cwd=settings.BASE_DIR)
+    env = {
+        "WAYMARK_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "h",
+        "WAYMARK_OTP_REQUIRED": "0",
+        "WAYMARK_ALLOW_UNSCANNED_UPLOADS": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
     assert result.returncode != 0
     assert "WAYMARK_OTP_REQUIRED cannot be turned off in production" in result.stderr
 
@@ -186,8 +208,9 @@ def _fail(client, username, address):
 def test_a_locked_user_cannot_sign_in_from_another_address(client, person_user):
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         _fail(client, person_user.username, f"10.0.0.{attempt + 1}")
-    response = client.post(SIGN_IN, {"username": person_user.username, "password": PASSWORD},
-                           REMOTE_ADDR="192.0.2.77")
+    response = client.post(
+        SIGN_IN, {"username": person_user.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.77"
+    )
     assert response.status_code == 429
     assert "You cannot sign in at the moment" in response.content.decode()
     assert not response.wsgi_request.user.is_authenticated
@@ -205,15 +228,21 @@ def test_a_system_administrator_unlocks_with_a_reason_and_it_is_audited(client, 
     page = client.get("/accounts/locked/")
     assert page.status_code == 200 and person_user.username in page.content.decode()
     response = client.post("/accounts/locked/", {"username": person_user.username, "reason": ""})
-    assert response.status_code == 200 and "Enter why you are unlocking this account" in response.content.decode()
-    response = client.post("/accounts/locked/", {"username": person_user.username,
-                                                 "reason": "Called the service desk; identity checked"})
+    assert (
+        response.status_code == 200
+        and "Enter why you are unlocking this account" in response.content.decode()
+    )
+    response = client.post(
+        "/accounts/locked/",
+        {"username": person_user.username, "reason": "Called the service desk; identity checked"},
+    )
     assert response.status_code == 302
     entry = AuditEvent.objects.filter(verb="account.unlocked").get()
     assert entry.actor == admin and entry.payload["reason"].startswith("Called the service desk")
     client.logout()
-    response = client.post(SIGN_IN, {"username": person_user.username, "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.9")
+    response = client.post(
+        SIGN_IN, {"username": person_user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
     assert response.status_code == 302
 
 
@@ -221,6 +250,8 @@ def test_a_system_administrator_unlocks_with_a_reason_and_it_is_audited(client, 
 def test_unlocking_an_account_that_is_not_locked_says_so(client, person_user):
     admin = _user("ada.admin", "system_admin")
     client.force_login(admin)
-    response = client.post("/accounts/locked/", {"username": person_user.username, "reason": "check"})
+    response = client.post(
+        "/accounts/locked/", {"username": person_user.username, "reason": "check"}
+    )
     assert response.status_code == 200 and "is not locked" in response.content.decode()
     assert not AuditEvent.objects.filter(verb="account.unlocked").exists()

@@ -215,7 +215,10 @@ def test_set_up_two_factor_with_a_qr_code_then_sign_in_with_it(client, person_us
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.confirmed
-    assert "Two-factor authentication is on" in client.get(reverse("accounts:two-factor")).content.decode()
+    assert (
+        "Two-factor authentication is on"
+        in client.get(reverse("accounts:two-factor")).content.decode()
+    )
 
     client.post(reverse("accounts:sign-out"))
     response = _sign_in(client, "sam.signer", PASSWORD)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,39 +14,90 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ClientCredential',
+            name="ClientCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.CharField(max_length=40, unique=True)),
-                ('secret_hash', models.CharField(help_text='SHA-256 of the secret (never the secret)', max_length=64)),
-                ('label', models.CharField(help_text='Who the client is, for the audit trail', max_length=200)),
-                ('scopes', models.JSONField(default=list, help_text='Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write')),
-                ('created_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_credentials', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.CharField(max_length=40, unique=True)),
+                (
+                    "secret_hash",
+                    models.CharField(
+                        help_text="SHA-256 of the secret (never the secret)", max_length=64
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="Who the client is, for the audit trail", max_length=200
+                    ),
+                ),
+                (
+                    "scopes",
+                    models.JSONField(
+                        default=list,
+                        help_text="Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write",
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_credentials",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['label'],
+                "ordering": ["label"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner', models.CharField(max_length=60)),
-                ('key', models.CharField(max_length=100)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=300)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, help_text='Empty while in flight', null=True)),
-                ('response_body', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("owner", models.CharField(max_length=60)),
+                ("key", models.CharField(max_length=100)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=300)),
+                ("request_hash", models.CharField(max_length=64)),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Empty while in flight", null=True
+                    ),
+                ),
+                ("response_body", models.JSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('owner', 'key'), name='api_idempotency_owner_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owner", "key"), name="api_idempotency_owner_key"
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='clientcredential',
-            name='scopes',
-            field=models.JSONField(default=list, help_text='Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write, monitoring:read'),
+            model_name="clientcredential",
+            name="scopes",
+            field=models.JSONField(
+                default=list,
+                help_text="Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write, monitoring:read",
+            ),
         ),
     ]

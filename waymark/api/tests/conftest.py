@@ -21,8 +21,12 @@ _seq = itertools.count(1)
 def member(role_key: str, team: Team | None, *, machine: bool = False) -> User:
     from django.contrib.auth.models import Group
 
-    user = User.objects.create_user(username=f"{role_key}-{next(_seq)}", password="a-long-test-password-123",
-                                    grade=ROLES[role_key].demo_grade, is_machine=machine)
+    user = User.objects.create_user(
+        username=f"{role_key}-{next(_seq)}",
+        password="a-long-test-password-123",
+        grade=ROLES[role_key].demo_grade,
+        is_machine=machine,
+    )
     if team is not None:
         user.teams.add(team)
     user.groups.add(Group.objects.get(name=role_key))
@@ -40,17 +44,37 @@ def world(db):
     other = Team.objects.create(slug="other-team", name="Other team")
     queue = Queue.objects.create(slug="api-queue", name="API queue", team=team)
     other_queue = Queue.objects.create(slug="other-queue", name="Other queue", team=other)
-    person = people_services.person_create(actor=None, given_names="Amir", family_name="Haddad",
-                                           date_of_birth=date(1990, 5, 17), nationalities=("SYR",),
-                                           owning_team=team, references=[("home_office", "H1234567")])
-    hidden = people_services.person_create(actor=None, given_names="Bela", family_name="Kovacs",
-                                           date_of_birth=date(1985, 1, 2), owning_team=other)
-    task = work_services.task_create(actor=None, task_type="general.follow_up", title="Call back",
-                                     person=person, queue=queue)
-    other_task = work_services.task_create(actor=None, task_type="general.follow_up", title="Elsewhere",
-                                           queue=other_queue)
-    return {"team": team, "other": other, "queue": queue, "person": person, "hidden": hidden,
-            "task": task, "other_task": other_task}
+    person = people_services.person_create(
+        actor=None,
+        given_names="Amir",
+        family_name="Haddad",
+        date_of_birth=date(1990, 5, 17),
+        nationalities=("SYR",),
+        owning_team=team,
+        references=[("home_office", "H1234567")],
+    )
+    hidden = people_services.person_create(
+        actor=None,
+        given_names="Bela",
+        family_name="Kovacs",
+        date_of_birth=date(1985, 1, 2),
+        owning_team=other,
+    )
+    task = work_services.task_create(
+        actor=None, task_type="general.follow_up", title="Call back", person=person, queue=queue
+    )
+    other_task = work_services.task_create(
+        actor=None, task_type="general.follow_up", title="Elsewhere", queue=other_queue
+    )
+    return {
+        "team": team,
+        "other": other,
+        "queue": queue,
+        "person": person,
+        "hidden": hidden,
+        "task": task,
+        "other_task": other_task,
+    }
 
 
 @pytest.fixture
@@ -70,8 +94,16 @@ def machine_client(world):
     """A machine client acting as a service user with the case-owner role, all scopes but one."""
     user = member("case_owner", world["team"], machine=True)
     issued = api_services.credential_issue(
-        actor=None, user=user, label="Partner system",
-        scopes=["persons:read", "persons:write", "tasks:read", "correspondence:read", "correspondence:write"],
+        actor=None,
+        user=user,
+        label="Partner system",
+        scopes=[
+            "persons:read",
+            "persons:write",
+            "tasks:read",
+            "correspondence:read",
+            "correspondence:write",
+        ],
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")

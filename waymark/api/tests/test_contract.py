@@ -45,17 +45,25 @@ def test_every_nullable_model_field_in_an_answer_is_declared_nullable(schema):
     from waymark.work.serializers import TaskSerializer
 
     undeclared = []
-    for serializer, component in [(PersonSerializer, "Person"), (TimelineEventSerializer, "TimelineEvent"),
-                                  (TaskSerializer, "Task"), (CorrespondenceItemSerializer, "CorrespondenceItem"),
-                                  (EntryOutput, "EntryOutput")]:
+    for serializer, component in [
+        (PersonSerializer, "Person"),
+        (TimelineEventSerializer, "TimelineEvent"),
+        (TaskSerializer, "Task"),
+        (CorrespondenceItemSerializer, "CorrespondenceItem"),
+        (EntryOutput, "EntryOutput"),
+    ]:
         model = serializer.Meta.model
         concrete = {f.name: f for f in model._meta.concrete_fields} | {
-            f.attname: f for f in model._meta.concrete_fields}
+            f.attname: f for f in model._meta.concrete_fields
+        }
         for name, field in serializer().fields.items():
             model_field = concrete.get(field.source if field.source != "*" else name)
             declared = schema["components"]["schemas"][component]["properties"][name]
-            if model_field is not None and model_field.null and not (
-                    declared.get("nullable") or "oneOf" in declared):
+            if (
+                model_field is not None
+                and model_field.null
+                and not (declared.get("nullable") or "oneOf" in declared)
+            ):
                 undeclared.append(f"{component}.{name}")
     assert undeclared == []
 
@@ -65,8 +73,9 @@ def test_a_person_and_a_task_with_nothing_optional_match_the_schema(world, api, 
     from waymark.work import services as work_services
 
     nobody = people_services.person_create(actor=None, given_names="Eve", family_name="Null")
-    unassigned = work_services.task_create(actor=None, task_type="general.follow_up", title="No one",
-                                           queue=world["queue"])
+    unassigned = work_services.task_create(
+        actor=None, task_type="general.follow_up", title="No one", queue=world["queue"]
+    )
     assert nobody.owning_team is None and unassigned.assignee is None and unassigned.person is None
     reader = APIClient()
     reader.force_authenticate(member("data_protection", world["team"]))  # sees people in no team
@@ -119,15 +128,26 @@ def test_every_operation_documents_its_problems_as_problem_json(schema):
                 content = response.get("content", {})
                 assert list(content) == [PROBLEM], f"{label} {code}: {list(content)}"
                 assert sorted(_resolve(schema, content[PROBLEM]["schema"])["required"]) == [
-                    "detail", "status", "title", "type"]
+                    "detail",
+                    "status",
+                    "title",
+                    "type",
+                ]
         assert responses["401"]["headers"]["WWW-Authenticate"]["required"] is True, label
     assert missing == []
 
 
 def test_the_creates_that_can_be_in_flight_document_409(schema):
-    in_flight = {label for label, operation in _operations(schema) if "409" in operation["responses"]}
-    assert in_flight == {"POST /api/v1/persons/", "POST /api/v1/tasks/", "POST /api/v1/tasks/{id}/complete/",
-                         "POST /api/v1/correspondence/", "POST /api/v1/operations/notifications/{id}/answer/"}
+    in_flight = {
+        label for label, operation in _operations(schema) if "409" in operation["responses"]
+    }
+    assert in_flight == {
+        "POST /api/v1/persons/",
+        "POST /api/v1/tasks/",
+        "POST /api/v1/tasks/{id}/complete/",
+        "POST /api/v1/correspondence/",
+        "POST /api/v1/operations/notifications/{id}/answer/",
+    }
 
 
 def test_problem_answers_match_the_documented_problem(world, api, schema):
@@ -145,8 +165,12 @@ def test_problem_answers_match_the_documented_problem(world, api, schema):
 
 
 def test_the_idempotency_key_is_documented_as_the_code_accepts_it(schema):
-    keys = [(label, p["schema"]) for label, operation in _operations(schema)
-            for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+    keys = [
+        (label, p["schema"])
+        for label, operation in _operations(schema)
+        for p in operation.get("parameters", [])
+        if p["name"] == "Idempotency-Key"
+    ]
     assert len(keys) >= 5
     for label, declared in keys:
         assert declared.get("minLength") == 1, label
@@ -154,14 +178,23 @@ def test_the_idempotency_key_is_documented_as_the_code_accepts_it(schema):
         assert declared.get("pattern") == r"\S", label  # spaces alone are no key
 
 
-@pytest.mark.parametrize(("value", "status"), [
-    ("k", 201), ("k" * IDEMPOTENCY_KEY_MAX_LENGTH, 201), ("", 400), ("   ", 400),
-    ("k" * (IDEMPOTENCY_KEY_MAX_LENGTH + 1), 400),
-])
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("k", 201),
+        ("k" * IDEMPOTENCY_KEY_MAX_LENGTH, 201),
+        ("", 400),
+        ("   ", 400),
+        ("k" * (IDEMPOTENCY_KEY_MAX_LENGTH + 1), 400),
+    ],
+)
 def test_idempotency_keys_at_the_documented_bounds(api, world, value, status):
-    response = api.post("/api/v1/tasks/", {"task_type": "general.follow_up", "title": "Call",
-                                           "queue": world["queue"].slug},
-                        format="json", HTTP_IDEMPOTENCY_KEY=value)
+    response = api.post(
+        "/api/v1/tasks/",
+        {"task_type": "general.follow_up", "title": "Call", "queue": world["queue"].slug},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=value,
+    )
     assert response.status_code == status, response.json()
 
 
@@ -172,8 +205,12 @@ def test_idempotency_keys_at_the_documented_bounds(api, world, value, status):
 def test_a_csrf_failure_on_a_session_api_call_is_a_403_problem(world, caseworker):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(caseworker)
-    response = browser.post("/api/v1/tasks/", {"task_type": "general.follow_up", "title": "Call"},
-                            content_type="application/json", headers={"Idempotency-Key": "csrf-test"})
+    response = browser.post(
+        "/api/v1/tasks/",
+        {"task_type": "general.follow_up", "title": "Call"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "csrf-test"},
+    )
     assert response.status_code == 403
     assert response["Content-Type"] == PROBLEM
     body = response.json()
@@ -185,10 +222,12 @@ def test_a_session_call_with_its_csrf_token_is_accepted(world, caseworker):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(caseworker)
     browser.cookies[settings.CSRF_COOKIE_NAME] = token = "a" * 32
-    response = browser.post("/api/v1/tasks/", {"task_type": "general.follow_up", "title": "Call",
-                                               "queue": world["queue"].slug},
-                            content_type="application/json",
-                            headers={"Idempotency-Key": "csrf-test", "X-CSRFToken": token})
+    response = browser.post(
+        "/api/v1/tasks/",
+        {"task_type": "general.follow_up", "title": "Call", "queue": world["queue"].slug},
+        content_type="application/json",
+        headers={"Idempotency-Key": "csrf-test", "X-CSRFToken": token},
+    )
     assert response.status_code == 201, response.json()
 
 
@@ -197,7 +236,10 @@ def test_every_401_carries_a_challenge(world, authorization):
     client = APIClient()
     if authorization:
         client.credentials(HTTP_AUTHORIZATION=authorization)
-    for response in (client.get("/api/v1/persons/"), client.post("/api/v1/tasks/", {}, format="json")):
+    for response in (
+        client.get("/api/v1/persons/"),
+        client.post("/api/v1/tasks/", {}, format="json"),
+    ):
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == 'Bearer realm="waymark"'
 
@@ -208,14 +250,26 @@ def test_every_401_carries_a_challenge(world, authorization):
 
 def test_a_correspondence_time_before_1900_is_refused(machine_client, world):
     client, _ = machine_client
-    item = {"sender": "rep@law.example", "recipients": ["hub@waymark.example"], "subject": "Old",
-            "body": "…"}
-    refused = client.post("/api/v1/correspondence/", {**item, "received_at": "0210-08-28T09:22:46Z"},
-                          format="json", **key())
+    item = {
+        "sender": "rep@law.example",
+        "recipients": ["hub@waymark.example"],
+        "subject": "Old",
+        "body": "…",
+    }
+    refused = client.post(
+        "/api/v1/correspondence/",
+        {**item, "received_at": "0210-08-28T09:22:46Z"},
+        format="json",
+        **key(),
+    )
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "received_at"
-    accepted = client.post("/api/v1/correspondence/", {**item, "received_at": "1900-01-01T00:00:00Z"},
-                           format="json", **key())
+    accepted = client.post(
+        "/api/v1/correspondence/",
+        {**item, "received_at": "1900-01-01T00:00:00Z"},
+        format="json",
+        **key(),
+    )
     assert accepted.status_code == 201
     assert re.fullmatch(r"1900-01-01T00:00:00(Z|[+-]\d\d:\d\d)", accepted.json()["received_at"])
 

@@ -13,7 +13,9 @@ def test_the_secret_is_stored_hashed_never_in_clear(machine_client):
     secret = issued.token.split(".", 1)[1]
     stored = ClientCredential.objects.get(pk=issued.credential.pk)
     assert stored.secret_hash == secret_hash(secret)
-    assert secret not in {str(v) for v in ClientCredential.objects.values().get(pk=stored.pk).values()}
+    assert secret not in {
+        str(v) for v in ClientCredential.objects.values().get(pk=stored.pk).values()
+    }
 
 
 def test_a_valid_credential_reads_and_is_marked_used(machine_client):
@@ -54,8 +56,12 @@ def test_no_credential_is_401_not_a_redirect_to_sign_in(world):
 
 def test_a_missing_scope_is_403(machine_client, world):
     client, _ = machine_client  # has tasks:read but not tasks:write
-    response = client.post("/api/v1/tasks/", {"task_type": "general.follow_up", "title": "x"},
-                           format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    response = client.post(
+        "/api/v1/tasks/",
+        {"task_type": "general.follow_up", "title": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
     assert response.status_code == 403
     assert "tasks:write" in response.json()["detail"]
 
@@ -74,15 +80,21 @@ def test_credentials_only_for_machine_users_and_known_scopes(caseworker, world):
     with pytest.raises(ValidationError):
         services.credential_issue(actor=None, user=caseworker, label="x", scopes=["persons:read"])
     with pytest.raises(ValidationError):
-        services.credential_issue(actor=None, user=member("case_owner", None, machine=True), label="x",
-                                  scopes=["everything"])
+        services.credential_issue(
+            actor=None,
+            user=member("case_owner", None, machine=True),
+            label="x",
+            scopes=["everything"],
+        )
 
 
 def test_the_command_prints_the_token_once(world, capsys):
     from waymark.api.tests.conftest import member
 
     user = member("case_owner", world["team"], machine=True)
-    call_command("api_client_create", user.username, "--label", "Supplier", "--scope", "persons:read")
+    call_command(
+        "api_client_create", user.username, "--label", "Supplier", "--scope", "persons:read"
+    )
     out = capsys.readouterr().out
     token = out.strip().splitlines()[-1].split("Bearer ", 1)[1]
     client = APIClient()

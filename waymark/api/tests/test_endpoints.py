@@ -36,8 +36,12 @@ def test_each_role_reads_what_its_permissions_allow(role_key, world):
 
 
 def test_a_person_outside_the_callers_teams_is_404(api, world):
-    for url in (f"/api/v1/persons/{world['hidden'].reference}/", f"/api/v1/persons/{world['hidden'].pk}/",
-                f"/api/v1/persons/{world['hidden'].pk}/timeline/", "/api/v1/persons/WM-9999999/"):
+    for url in (
+        f"/api/v1/persons/{world['hidden'].reference}/",
+        f"/api/v1/persons/{world['hidden'].pk}/",
+        f"/api/v1/persons/{world['hidden'].pk}/timeline/",
+        "/api/v1/persons/WM-9999999/",
+    ):
         response = api.get(url)
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/problem+json"
@@ -47,7 +51,9 @@ def test_viewing_a_person_writes_a_consultation_on_the_api_channel(api, world, c
     response = api.get(f"/api/v1/persons/{world['person'].reference}/")
     assert response.status_code == 200
     assert response.json()["references"] == [{"type": "home_office", "value": "H1234567"}]
-    event = AuditEvent.objects.filter(person_id=world["person"].pk, action=AuditAction.CONSULTATION).last()
+    event = AuditEvent.objects.filter(
+        person_id=world["person"].pk, action=AuditAction.CONSULTATION
+    ).last()
     assert event.actor == caseworker and event.channel == "api"
 
 
@@ -65,10 +71,19 @@ def test_list_is_paginated(api, world):
 
 
 def test_create_a_person_is_audited_as_collection_on_the_api_channel(api, world):
-    response = api.post("/api/v1/persons/", {
-        "given_names": "Chen", "family_name": "Wei", "date_of_birth": "1992-03-04", "nationalities": ["chn"],
-        "references": [{"type": "pnc", "value": "12/345678A"}], "owning_team": "api-team",
-    }, format="json", **key())
+    response = api.post(
+        "/api/v1/persons/",
+        {
+            "given_names": "Chen",
+            "family_name": "Wei",
+            "date_of_birth": "1992-03-04",
+            "nationalities": ["chn"],
+            "references": [{"type": "pnc", "value": "12/345678A"}],
+            "owning_team": "api-team",
+        },
+        format="json",
+        **key(),
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["reference"].startswith("WM-") and body["nationalities"] == ["CHN"]
@@ -78,8 +93,12 @@ def test_create_a_person_is_audited_as_collection_on_the_api_channel(api, world)
 
 def test_invalid_person_is_400_with_field_errors_and_nothing_stored(api, world):
     before = Person.objects.count()
-    response = api.post("/api/v1/persons/", {"given_names": "", "date_of_birth": "31/02/1990",
-                                             "nationalities": ["QQQ"]}, format="json", **key())
+    response = api.post(
+        "/api/v1/persons/",
+        {"given_names": "", "date_of_birth": "31/02/1990", "nationalities": ["QQQ"]},
+        format="json",
+        **key(),
+    )
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"given_names", "family_name", "date_of_birth", "nationalities"} <= fields
@@ -88,9 +107,16 @@ def test_invalid_person_is_400_with_field_errors_and_nothing_stored(api, world):
 
 def test_a_duplicate_reference_is_422_and_nothing_stored(api, world):
     before = Person.objects.count()
-    response = api.post("/api/v1/persons/", {"given_names": "A", "family_name": "B",
-                                             "references": [{"type": "home_office", "value": "H1234567"}]},
-                        format="json", **key())
+    response = api.post(
+        "/api/v1/persons/",
+        {
+            "given_names": "A",
+            "family_name": "B",
+            "references": [{"type": "home_office", "value": "H1234567"}],
+        },
+        format="json",
+        **key(),
+    )
     assert response.status_code == 422, response.json()
     assert response.json()["errors"]
     assert Person.objects.count() == before
@@ -100,33 +126,60 @@ def test_tasks_list_only_visible_queues_and_other_teams_tasks_are_404(api, world
     ids = [t["id"] for t in api.get("/api/v1/tasks/").json()["results"]]
     assert world["task"].pk in ids and world["other_task"].pk not in ids
     assert api.get(f"/api/v1/tasks/{world['other_task'].pk}/").status_code == 404
-    assert api.post(f"/api/v1/tasks/{world['other_task'].pk}/complete/", {"outcome": "done"},
-                    format="json", **key()).status_code == 404
+    assert (
+        api.post(
+            f"/api/v1/tasks/{world['other_task'].pk}/complete/",
+            {"outcome": "done"},
+            format="json",
+            **key(),
+        ).status_code
+        == 404
+    )
 
 
 def test_create_and_complete_a_task(api, world):
-    created = api.post("/api/v1/tasks/", {"task_type": "general.enquiry", "title": "Reply to solicitor",
-                                          "person": world["person"].reference, "queue": "api-queue"},
-                       format="json", **key())
+    created = api.post(
+        "/api/v1/tasks/",
+        {
+            "task_type": "general.enquiry",
+            "title": "Reply to solicitor",
+            "person": world["person"].reference,
+            "queue": "api-queue",
+        },
+        format="json",
+        **key(),
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["deadline_rule"] == "general_enquiry" and body["due_at"].endswith("Z")
-    done = api.post(f"/api/v1/tasks/{body['id']}/complete/", {"outcome": "replied"}, format="json", **key())
+    done = api.post(
+        f"/api/v1/tasks/{body['id']}/complete/", {"outcome": "replied"}, format="json", **key()
+    )
     assert done.status_code == 200 and done.json()["status"] == TaskStatus.DONE
 
 
 def test_a_task_in_someone_elses_queue_or_about_a_hidden_person_is_refused(api, world):
     before = Task.objects.count()
-    response = api.post("/api/v1/tasks/", {"task_type": "general.follow_up", "title": "x",
-                                           "queue": "other-queue", "person": world["hidden"].reference},
-                        format="json", **key())
+    response = api.post(
+        "/api/v1/tasks/",
+        {
+            "task_type": "general.follow_up",
+            "title": "x",
+            "queue": "other-queue",
+            "person": world["hidden"].reference,
+        },
+        format="json",
+        **key(),
+    )
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["errors"]} == {"queue", "person"}
     assert Task.objects.count() == before
 
 
 def test_unknown_task_type_is_400(api, world):
-    response = api.post("/api/v1/tasks/", {"task_type": "nope", "title": "x"}, format="json", **key())
+    response = api.post(
+        "/api/v1/tasks/", {"task_type": "nope", "title": "x"}, format="json", **key()
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "task_type"
 
@@ -136,11 +189,19 @@ def test_correspondence_is_registered_matched_and_a_repeat_is_the_same_item(worl
     client = APIClient()
     client.force_authenticate(user)
     payload = {
-        "sender": "rep@law.example", "recipients": ["hub@waymark.example"],
-        "subject": "Client H1234567", "body": "Our client, Home Office reference H1234567, asks...",
-        "received_at": "2026-11-20T09:30:00Z", "message_id": "<abc@law.example>",
-        "attachments": [{"file_name": "letter.txt", "content_type": "text/plain",
-                         "content_base64": base64.b64encode(b"Dear Sir\n").decode()}],
+        "sender": "rep@law.example",
+        "recipients": ["hub@waymark.example"],
+        "subject": "Client H1234567",
+        "body": "Our client, Home Office reference H1234567, asks...",
+        "received_at": "2026-11-20T09:30:00Z",
+        "message_id": "<abc@law.example>",
+        "attachments": [
+            {
+                "file_name": "letter.txt",
+                "content_type": "text/plain",
+                "content_base64": base64.b64encode(b"Dear Sir\n").decode(),
+            }
+        ],
     }
     first = client.post("/api/v1/correspondence/", payload, format="json", **key())
     assert first.status_code == 201, first.json()
@@ -150,9 +211,17 @@ def test_correspondence_is_registered_matched_and_a_repeat_is_the_same_item(worl
 
 
 def test_bad_base64_attachment_is_400(api, world):
-    response = api.post("/api/v1/correspondence/", {
-        "sender": "a@b.example", "recipients": ["c@d.example"], "received_at": "2026-11-20T09:30:00Z",
-        "attachments": [{"file_name": "x.pdf", "content_base64": "!!!"}]}, format="json", **key())
+    response = api.post(
+        "/api/v1/correspondence/",
+        {
+            "sender": "a@b.example",
+            "recipients": ["c@d.example"],
+            "received_at": "2026-11-20T09:30:00Z",
+            "attachments": [{"file_name": "x.pdf", "content_base64": "!!!"}],
+        },
+        format="json",
+        **key(),
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "attachments[0].content_base64"
 
@@ -169,8 +238,12 @@ def test_an_unknown_api_url_is_a_problem_not_a_page(api):
 
 def test_a_person_cannot_be_created_for_a_team_the_caller_is_not_in(api, world):
     before = Person.objects.count()
-    response = api.post("/api/v1/persons/", {"given_names": "Ola", "family_name": "Nowak",
-                                             "owning_team": "other-team"}, format="json", **key())
+    response = api.post(
+        "/api/v1/persons/",
+        {"given_names": "Ola", "family_name": "Nowak", "owning_team": "other-team"},
+        format="json",
+        **key(),
+    )
     assert response.status_code == 400, response.json()
     assert response["Content-Type"] == "application/problem+json"
     assert [e["field"] for e in response.json()["errors"]] == ["owning_team"]
@@ -178,11 +251,19 @@ def test_a_person_cannot_be_created_for_a_team_the_caller_is_not_in(api, world):
 
 
 def test_a_person_may_be_created_for_the_callers_team_or_with_ownership_unclear(api, world):
-    own = api.post("/api/v1/persons/", {"given_names": "Ola", "family_name": "Nowak",
-                                        "owning_team": "api-team"}, format="json", **key())
+    own = api.post(
+        "/api/v1/persons/",
+        {"given_names": "Ola", "family_name": "Nowak", "owning_team": "api-team"},
+        format="json",
+        **key(),
+    )
     assert own.status_code == 201 and own.json()["owning_team"] == "api-team"
-    unclear = api.post("/api/v1/persons/", {"given_names": "Iva", "family_name": "Horak",
-                                            "owning_team": None}, format="json", **key())
+    unclear = api.post(
+        "/api/v1/persons/",
+        {"given_names": "Iva", "family_name": "Horak", "owning_team": None},
+        format="json",
+        **key(),
+    )
     assert unclear.status_code == 201 and unclear.json()["owning_team"] is None
     assert unclear.json()["ownership_state"] == "unclear"
 
@@ -194,39 +275,60 @@ _ORACLE_FIELDS = ("person", "match_status", "match_method", "task_id", "match_ta
 
 
 def _register(client, reference: str, message_id: str):
-    return client.post("/api/v1/correspondence/", {
-        "sender": "rep@law.example", "recipients": ["hub@waymark.example"],
-        "subject": f"Our client {reference}", "body": f"Home Office reference {reference}, please reply.",
-        "received_at": "2026-11-20T09:30:00Z", "message_id": message_id,
-    }, format="json", **key())
+    return client.post(
+        "/api/v1/correspondence/",
+        {
+            "sender": "rep@law.example",
+            "recipients": ["hub@waymark.example"],
+            "subject": f"Our client {reference}",
+            "body": f"Home Office reference {reference}, please reply.",
+            "received_at": "2026-11-20T09:30:00Z",
+            "message_id": message_id,
+        },
+        format="json",
+        **key(),
+    )
 
 
 def test_correspondence_naming_a_hidden_person_answers_as_for_nobody(world):
     from waymark.correspondence.models import CorrespondenceItem
     from waymark.people import services as people_services
 
-    people_services.reference_add(actor=None, person=world["hidden"], reference_type="home_office",
-                                  value="K7654321")
+    people_services.reference_add(
+        actor=None, person=world["hidden"], reference_type="home_office", value="K7654321"
+    )
     client = APIClient()
     client.force_authenticate(member("case_owner", world["team"]))
     hidden = _register(client, "K7654321", "<hidden@law.example>")
     nobody = _register(client, "K1111111", "<nobody@law.example>")
     assert hidden.status_code == nobody.status_code == 201, (hidden.json(), nobody.json())
-    assert {f: hidden.json()[f] for f in _ORACLE_FIELDS} == {f: nobody.json()[f] for f in _ORACLE_FIELDS}
+    assert {f: hidden.json()[f] for f in _ORACLE_FIELDS} == {
+        f: nobody.json()[f] for f in _ORACLE_FIELDS
+    }
     assert hidden.json()["match_status"] == "match_needed"
     # Reading the items back tells the same story.
     for what in ("id",):
         one = client.get(f"/api/v1/correspondence/{hidden.json()[what]}/")
         two = client.get(f"/api/v1/correspondence/{nobody.json()[what]}/")
         assert one.status_code == two.status_code == 200
-        assert {f: one.json()[f] for f in _ORACLE_FIELDS} == {f: two.json()[f] for f in _ORACLE_FIELDS}
+        assert {f: one.json()[f] for f in _ORACLE_FIELDS} == {
+            f: two.json()[f] for f in _ORACLE_FIELDS
+        }
     listed = {i["id"]: i for i in client.get("/api/v1/correspondence/").json()["results"]}
     assert hidden.json()["id"] in listed and nobody.json()["id"] in listed
-    needed = {i["id"] for i in client.get("/api/v1/correspondence/",
-                                          {"match_status": "match_needed"}).json()["results"]}
+    needed = {
+        i["id"]
+        for i in client.get("/api/v1/correspondence/", {"match_status": "match_needed"}).json()[
+            "results"
+        ]
+    }
     assert {hidden.json()["id"], nobody.json()["id"]} <= needed
-    matched = {i["id"] for i in client.get("/api/v1/correspondence/",
-                                           {"match_status": "matched"}).json()["results"]}
+    matched = {
+        i["id"]
+        for i in client.get("/api/v1/correspondence/", {"match_status": "matched"}).json()[
+            "results"
+        ]
+    }
     assert hidden.json()["id"] not in matched
     # The match itself is recorded, for staff who may see the person.
     item = CorrespondenceItem.objects.get(pk=hidden.json()["id"])

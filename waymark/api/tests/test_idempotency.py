@@ -46,8 +46,9 @@ def test_the_same_key_with_a_different_body_is_422(api, world):
 def test_the_same_key_while_the_first_is_in_flight_is_409(api, world, caseworker):
     response = _post(api, BODY, "key-3")  # learn the hash the server computes
     record = IdempotencyRecord.objects.get(key="key-3")
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=None, response_body=None,
-                                                          created_at=clock.now())
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=None, response_body=None, created_at=clock.now()
+    )
     before = Person.objects.count()
     assert _post(api, BODY, "key-3").status_code == 409
     assert Person.objects.count() == before

@@ -7,9 +7,16 @@ def test_the_api_numbers_are_pinned():
     assert (rules.PAGE_SIZE, rules.MAX_PAGE_SIZE) == (50, 200)
     assert rules.MAX_ATTACHMENTS_PER_ITEM == 10
     assert rules.SECRET_BYTES == 32
-    assert set(rules.SCOPES) == {"persons:read", "persons:write", "tasks:read", "tasks:write",
-                                 "correspondence:read", "correspondence:write", "monitoring:read",
-                                 "operations:notifications"}
+    assert set(rules.SCOPES) == {
+        "persons:read",
+        "persons:write",
+        "tasks:read",
+        "tasks:write",
+        "correspondence:read",
+        "correspondence:write",
+        "monitoring:read",
+        "operations:notifications",
+    }
 
 
 def test_a_page_size_over_the_maximum_is_capped(api, world):

@@ -62,16 +62,25 @@ class Identity:
         return (self.scopes is None or scope in self.scopes) and self.user.has_perms(perms)
 
 
-IDENTITIES = ("full-scope client", "tasks-only client", "client without a role", "case owner session",
-              "performance analyst session", "anonymous")
+IDENTITIES = (
+    "full-scope client",
+    "tasks-only client",
+    "client without a role",
+    "case owner session",
+    "performance analyst session",
+    "anonymous",
+)
 
 
 def _client(user, scopes) -> Identity:
     from waymark.api import services
 
-    issued = services.credential_issue(actor=None, user=user, label=f"Fuzzer {uuid.uuid4().hex[:6]}",
-                                       scopes=list(scopes))
-    return Identity("", user, frozenset(scopes), headers={"Authorization": f"Bearer {issued.token}"})
+    issued = services.credential_issue(
+        actor=None, user=user, label=f"Fuzzer {uuid.uuid4().hex[:6]}", scopes=list(scopes)
+    )
+    return Identity(
+        "", user, frozenset(scopes), headers={"Authorization": f"Bearer {issued.token}"}
+    )
 
 
 def _session(user) -> Identity:
@@ -81,10 +90,18 @@ def _session(user) -> Identity:
     browser = Client()
     browser.force_login(user)
     csrf = get_random_string(32)
-    return Identity("", user, None, headers={"X-CSRFToken": csrf},
-                    cookies={django_settings.SESSION_COOKIE_NAME:
-                             browser.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                             django_settings.CSRF_COOKIE_NAME: csrf})
+    return Identity(
+        "",
+        user,
+        None,
+        headers={"X-CSRFToken": csrf},
+        cookies={
+            django_settings.SESSION_COOKIE_NAME: browser.cookies[
+                django_settings.SESSION_COOKIE_NAME
+            ].value,
+            django_settings.CSRF_COOKIE_NAME: csrf,
+        },
+    )
 
 
 def make_identity(name: str, world) -> Identity:
@@ -93,7 +110,9 @@ def make_identity(name: str, world) -> Identity:
     if name == "full-scope client":
         identity = _client(member("case_owner", world["team"], machine=True), SCOPES)
     elif name == "tasks-only client":
-        identity = _client(member("case_owner", world["team"], machine=True), ["tasks:read", "tasks:write"])
+        identity = _client(
+            member("case_owner", world["team"], machine=True), ["tasks:read", "tasks:write"]
+        )
     elif name == "client without a role":
         user = User.objects.create_user(username=f"no-role-{uuid.uuid4().hex[:6]}", is_machine=True)
         user.teams.add(world["team"])
@@ -117,19 +136,48 @@ def fuzz_world(world):
     from waymark.work import services as work_services
 
     restricted = people_services.person_create(
-        actor=None, given_names="Cora", family_name="Lindqvist", owning_team=world["team"],
-        references=[("home_office", "R7654321")], restricted_access=True)
-    people_services.person_create(actor=None, given_names="Dana", family_name="Okafor", owning_team=world["team"])
-    restricted_task = work_services.task_create(actor=None, task_type="general.follow_up", title="Cora Lindqvist",
-                                                person=restricted, queue=world["queue"])
+        actor=None,
+        given_names="Cora",
+        family_name="Lindqvist",
+        owning_team=world["team"],
+        references=[("home_office", "R7654321")],
+        restricted_access=True,
+    )
+    people_services.person_create(
+        actor=None, given_names="Dana", family_name="Okafor", owning_team=world["team"]
+    )
+    restricted_task = work_services.task_create(
+        actor=None,
+        task_type="general.follow_up",
+        title="Cora Lindqvist",
+        person=restricted,
+        queue=world["queue"],
+    )
     visible_item, _ = correspondence_register(
-        actor=None, channel="api", sender="rep@law.example", recipients=["hub@waymark.example"],
-        subject="H1234567", body="About Amir", received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+        actor=None,
+        channel="api",
+        sender="rep@law.example",
+        recipients=["hub@waymark.example"],
+        subject="H1234567",
+        body="About Amir",
+        received_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+    )
     hidden_item, _ = correspondence_register(
-        actor=None, channel="api", sender="rep@law.example", recipients=["hub@waymark.example"],
-        subject="R7654321", body="About Cora Lindqvist", received_at=datetime(2026, 11, 20, 9, 31, tzinfo=UTC))
-    return {**world, "restricted": restricted, "restricted_task": restricted_task,
-            "visible_item": visible_item, "hidden_item": hidden_item}
+        actor=None,
+        channel="api",
+        sender="rep@law.example",
+        recipients=["hub@waymark.example"],
+        subject="R7654321",
+        body="About Cora Lindqvist",
+        received_at=datetime(2026, 11, 20, 9, 31, tzinfo=UTC),
+    )
+    return {
+        **world,
+        "restricted": restricted,
+        "restricted_task": restricted_task,
+        "visible_item": visible_item,
+        "hidden_item": hidden_item,
+    }
 
 
 def _secrets(fuzz_world) -> list[str]:
@@ -155,8 +203,13 @@ def wsgi_keeps_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 EXAMPLES = {"anonymous": 10, "client without a role": 10}  # every answer is 401/403: fewer suffice
 DEFAULT_EXAMPLES = 40
 SEED = 20261123
@@ -168,15 +221,20 @@ class Run:
 
     identity: Identity
     secrets: list[str]
-    figures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
-        ("requests", "server errors", "schema violations", "other failures", "leaks"), 0))
+    figures: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("requests", "server errors", "schema violations", "other failures", "leaks"), 0
+        )
+    )
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     def call(self, operation, case) -> None:
         identity = self.identity
         if identity.scopes is None and identity.user is not None and case.headers:
-            case.headers.pop("Authorization", None)  # a generated bearer token would shadow the session
+            case.headers.pop(
+                "Authorization", None
+            )  # a generated bearer token would shadow the session
         headers = {**identity.headers, "Idempotency-Key": uuid.uuid4().hex}
         response = case.call(headers=headers, cookies=identity.cookies)
         self.figures["requests"] += 1
@@ -186,19 +244,35 @@ class Run:
         except BaseException as group:
             for failure in getattr(group, "exceptions", [group]):
                 kind = type(failure).__name__
-                bucket = ("server errors" if kind == "ServerError" else
-                          "schema violations" if kind == "JsonSchemaError" else "other failures")
+                bucket = (
+                    "server errors"
+                    if kind == "ServerError"
+                    else "schema violations"
+                    if kind == "JsonSchemaError"
+                    else "other failures"
+                )
                 self.figures[bucket] += 1
-                self.failures.append(f"{operation.label} {response.status_code} {kind}: {str(failure)[:1000]}")
-        if 200 <= response.status_code < 300 and any(secret in response.text for secret in self.secrets):
+                self.failures.append(
+                    f"{operation.label} {response.status_code} {kind}: {str(failure)[:1000]}"
+                )
+        if 200 <= response.status_code < 300 and any(
+            secret in response.text for secret in self.secrets
+        ):
             self.figures["leaks"] += 1
-            self.failures.append(f"{operation.label}: shows a record {identity.name} may not see: "
-                                 f"{response.text[:300]}")
+            self.failures.append(
+                f"{operation.label}: shows a record {identity.name} may not see: "
+                f"{response.text[:300]}"
+            )
 
     def fuzz(self, operation, strategy, *, examples: int, seed_value: int) -> None:
         @seed(seed_value)
-        @settings(max_examples=examples, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def check(case):
             self.call(operation, case)
@@ -217,19 +291,42 @@ def test_schemathesis_as_each_identity(name, fuzz_world, wsgi_keeps_the_test_con
     assert len(operations) >= 8
     # Path parameters are drawn at random and from real records, seen and unseen, so detail
     # routes answer 200 as well as 404.
-    known = {"person": [fuzz_world["person"].reference, str(fuzz_world["person"].pk),
-                        fuzz_world["hidden"].reference, fuzz_world["restricted"].reference],
-             "id": [fuzz_world["task"].pk, fuzz_world["other_task"].pk, fuzz_world["restricted_task"].pk,
-                    fuzz_world["visible_item"].pk, fuzz_world["hidden_item"].pk]}
+    known = {
+        "person": [
+            fuzz_world["person"].reference,
+            str(fuzz_world["person"].pk),
+            fuzz_world["hidden"].reference,
+            fuzz_world["restricted"].reference,
+        ],
+        "id": [
+            fuzz_world["task"].pk,
+            fuzz_world["other_task"].pk,
+            fuzz_world["restricted_task"].pk,
+            fuzz_world["visible_item"].pk,
+            fuzz_world["hidden_item"].pk,
+        ],
+    }
     started = time.monotonic()
     for index, operation in enumerate(operations):
         # Mostly valid requests, some deliberately invalid ones (which must be refused, never 500).
-        strategy = st.one_of(operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE))
+        strategy = st.one_of(
+            operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE)
+        )
         names = [p.name for p in operation.path_parameters]
         if names:
-            strategy = st.one_of(strategy, *[operation.as_strategy(path_parameters={names[0]: value})
-                                             for value in known.get(names[0], [])])
-        run.fuzz(operation, strategy, examples=EXAMPLES.get(name, DEFAULT_EXAMPLES), seed_value=SEED + index)
+            strategy = st.one_of(
+                strategy,
+                *[
+                    operation.as_strategy(path_parameters={names[0]: value})
+                    for value in known.get(names[0], [])
+                ],
+            )
+        run.fuzz(
+            operation,
+            strategy,
+            examples=EXAMPLES.get(name, DEFAULT_EXAMPLES),
+            seed_value=SEED + index,
+        )
     run.figures["seconds"] = round(time.monotonic() - started, 1)
     print(f"\nschemathesis as {name}: {run.figures}, statuses {dict(sorted(run.statuses.items()))}")
     assert run.failures == [], "\n".join(_summary(run.failures))
@@ -239,7 +336,11 @@ DETAIL_ROUTES = [  # (route, the permissions and scope it needs)
     ("/api/v1/persons/{person}/", ["people.view_person"], "persons:read"),
     ("/api/v1/persons/{person}/timeline/", ["people.view_person"], "persons:read"),
     ("/api/v1/tasks/{task}/", ["work.view_task"], "tasks:read"),
-    ("/api/v1/correspondence/{item}/", ["correspondence.view_correspondenceitem"], "correspondence:read"),
+    (
+        "/api/v1/correspondence/{item}/",
+        ["correspondence.view_correspondenceitem"],
+        "correspondence:read",
+    ),
 ]
 
 
@@ -250,8 +351,11 @@ def _unseen(identity: Identity, fuzz_world) -> dict[str, list]:
     if user is None or not user.has_perm("work.view_any_queue"):
         hidden_tasks.append(fuzz_world["other_task"].pk)  # another team's queue
     people = [fuzz_world["hidden"], fuzz_world["restricted"]]
-    return {"person": [p.reference for p in people] + [p.pk for p in people],
-            "task": hidden_tasks, "item": [fuzz_world["hidden_item"].pk]}
+    return {
+        "person": [p.reference for p in people] + [p.pk for p in people],
+        "task": hidden_tasks,
+        "item": [fuzz_world["hidden_item"].pk],
+    }
 
 
 @pytest.mark.parametrize("name", IDENTITIES)
@@ -266,8 +370,11 @@ def test_each_identity_is_refused_what_it_may_not_see(name, fuzz_world):
     for cookie, value in identity.cookies.items():
         browser.cookies[cookie] = value
     unseen = _unseen(identity, fuzz_world)
-    seen = {"person": fuzz_world["person"].reference, "task": fuzz_world["task"].pk,
-            "item": fuzz_world["visible_item"].pk}
+    seen = {
+        "person": fuzz_world["person"].reference,
+        "task": fuzz_world["task"].pk,
+        "item": fuzz_world["visible_item"].pk,
+    }
     missing = {"person": "WM-9999999", "task": 999_999, "item": 999_999}
 
     def answer(url):

@@ -6,532 +6,1474 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0002_search_keys_and_reference_normalised'),
+        ("accounts", "0001_initial"),
+        ("people", "0002_search_keys_and_reference_normalised"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Charter',
+            name="Charter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=40, unique=True)),
-                ('destination', models.CharField(help_text='ISO 3166-1 alpha-3', max_length=3)),
-                ('departs_on', models.DateField()),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=40, unique=True)),
+                ("destination", models.CharField(help_text="ISO 3166-1 alpha-3", max_length=3)),
+                ("departs_on", models.DateField()),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-departs_on'],
+                "ordering": ["-departs_on"],
             },
         ),
         migrations.CreateModel(
-            name='Barrier',
+            name="Barrier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('barrier_type', models.CharField(choices=[('asylum_claim', 'Outstanding asylum claim'), ('further_submissions', 'Further submissions'), ('appeal', 'Appeal'), ('judicial_review', 'Judicial review'), ('no_travel_document', 'No travel document'), ('medical', 'Medical'), ('modern_slavery', 'Modern-slavery referral'), ('other', 'Other')], max_length=30)),
-                ('detail', models.TextField(blank=True)),
-                ('started_on', models.DateField()),
-                ('blocks_removal', models.BooleanField(default=True)),
-                ('cleared_on', models.DateField(blank=True, null=True)),
-                ('cleared_note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='removal_barriers', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "barrier_type",
+                    models.CharField(
+                        choices=[
+                            ("asylum_claim", "Outstanding asylum claim"),
+                            ("further_submissions", "Further submissions"),
+                            ("appeal", "Appeal"),
+                            ("judicial_review", "Judicial review"),
+                            ("no_travel_document", "No travel document"),
+                            ("medical", "Medical"),
+                            ("modern_slavery", "Modern-slavery referral"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("started_on", models.DateField()),
+                ("blocks_removal", models.BooleanField(default=True)),
+                ("cleared_on", models.DateField(blank=True, null=True)),
+                ("cleared_note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="removal_barriers",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['cleared_on', '-started_on', '-pk'],
+                "ordering": ["cleared_on", "-started_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('removed', 'Removed'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('detained', models.BooleanField(default=False)),
-                ('formerly_mappa', models.BooleanField(default=False)),
-                ('computed_band', models.PositiveSmallIntegerField(choices=[(1, 'Band 1 (highest risk)'), (2, 'Band 2 (lower risk)'), (3, 'Band 3 (lowest risk, possibly removable)'), (4, 'Band 4 (lowest risk, not removable)')])),
-                ('computed_reason', models.CharField(max_length=300)),
-                ('band_override', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Band 1 (highest risk)'), (2, 'Band 2 (lower risk)'), (3, 'Band 3 (lowest risk, possibly removable)'), (4, 'Band 4 (lowest risk, not removable)')], null=True)),
-                ('band_override_reason', models.TextField(blank=True)),
-                ('band_overridden_at', models.DateTimeField(blank=True, null=True)),
-                ('consecutive_missed', models.PositiveIntegerField(default=0)),
-                ('last_attended_on', models.DateField(blank=True, null=True)),
-                ('out_of_contact_since', models.DateField(blank=True, null=True)),
-                ('absconder_since', models.DateField(blank=True, null=True)),
-                ('next_review_due', models.DateField(blank=True, null=True)),
-                ('opened_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('band_overridden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='casework_case', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("removed", "Removed"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("detained", models.BooleanField(default=False)),
+                ("formerly_mappa", models.BooleanField(default=False)),
+                (
+                    "computed_band",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Band 1 (highest risk)"),
+                            (2, "Band 2 (lower risk)"),
+                            (3, "Band 3 (lowest risk, possibly removable)"),
+                            (4, "Band 4 (lowest risk, not removable)"),
+                        ]
+                    ),
+                ),
+                ("computed_reason", models.CharField(max_length=300)),
+                (
+                    "band_override",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Band 1 (highest risk)"),
+                            (2, "Band 2 (lower risk)"),
+                            (3, "Band 3 (lowest risk, possibly removable)"),
+                            (4, "Band 4 (lowest risk, not removable)"),
+                        ],
+                        null=True,
+                    ),
+                ),
+                ("band_override_reason", models.TextField(blank=True)),
+                ("band_overridden_at", models.DateTimeField(blank=True, null=True)),
+                ("consecutive_missed", models.PositiveIntegerField(default=0)),
+                ("last_attended_on", models.DateField(blank=True, null=True)),
+                ("out_of_contact_since", models.DateField(blank=True, null=True)),
+                ("absconder_since", models.DateField(blank=True, null=True)),
+                ("next_review_due", models.DateField(blank=True, null=True)),
+                ("opened_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "band_overridden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="casework_case",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'permissions': [('manage_casework', 'Own and progress criminal-casework cases'), ('override_band', "Override a case's band with a reason"), ('run_reporting_centre', 'Run reporting events and commissions at a centre'), ('manage_removals', 'Set removal directions and record outcomes'), ('decide_detention', 'Accept or reject requests to detain (gatekeeping)'), ('view_casework_mi', 'See criminal-casework management information'), ('manage_intake', 'Check and route new referrals')],
+                "permissions": [
+                    ("manage_casework", "Own and progress criminal-casework cases"),
+                    ("override_band", "Override a case's band with a reason"),
+                    ("run_reporting_centre", "Run reporting events and commissions at a centre"),
+                    ("manage_removals", "Set removal directions and record outcomes"),
+                    ("decide_detention", "Accept or reject requests to detain (gatekeeping)"),
+                    ("view_casework_mi", "See criminal-casework management information"),
+                    ("manage_intake", "Check and route new referrals"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BandChange',
+            name="BandChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_band', models.PositiveSmallIntegerField(null=True)),
-                ('to_band', models.PositiveSmallIntegerField()),
-                ('reason', models.TextField()),
-                ('changed_at', models.DateTimeField()),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='band_history', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_band", models.PositiveSmallIntegerField(null=True)),
+                ("to_band", models.PositiveSmallIntegerField()),
+                ("reason", models.TextField()),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="band_history",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-pk'],
+                "ordering": ["-changed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CasePreparation',
+            name="CasePreparation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('initial_due_on', models.DateField()),
-                ('initial_done_on', models.DateField(blank=True, null=True)),
-                ('finalise_due_on', models.DateField()),
-                ('finalised_on', models.DateField(blank=True, null=True)),
-                ('caseworker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_preparations', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_preparations', to='people.person')),
-                ('senior', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("initial_due_on", models.DateField()),
+                ("initial_done_on", models.DateField(blank=True, null=True)),
+                ("finalise_due_on", models.DateField()),
+                ("finalised_on", models.DateField(blank=True, null=True)),
+                (
+                    "caseworker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_preparations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_preparations",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "senior",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', '-pk'],
+                "ordering": ["-started_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CaseReview',
+            name="CaseReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('summary', models.TextField(blank=True)),
-                ('next_action', models.TextField(blank=True)),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_reviews', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("summary", models.TextField(blank=True)),
+                ("next_action", models.TextField(blank=True)),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_reviews",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DetentionRequest',
+            name="DetentionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField()),
-                ('grounds', models.TextField()),
-                ('decision', models.CharField(choices=[('pending', 'Awaiting a decision'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=20)),
-                ('rejection_reason', models.CharField(blank=True, choices=[('no_realistic_prospect', 'No realistic prospect of removal within a reasonable time'), ('vulnerability', 'Vulnerability outweighs the risk of absconding'), ('barrier_outstanding', 'A barrier to removal is outstanding'), ('insufficient_evidence', 'Insufficient evidence of non-compliance'), ('alternative_available', 'A less restrictive alternative is available'), ('other', 'Other')], max_length=30)),
-                ('decision_note', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='detention_requests', to='people.person')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("grounds", models.TextField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting a decision"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rejection_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "no_realistic_prospect",
+                                "No realistic prospect of removal within a reasonable time",
+                            ),
+                            ("vulnerability", "Vulnerability outweighs the risk of absconding"),
+                            ("barrier_outstanding", "A barrier to removal is outstanding"),
+                            ("insufficient_evidence", "Insufficient evidence of non-compliance"),
+                            (
+                                "alternative_available",
+                                "A less restrictive alternative is available",
+                            ),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("decision_note", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="detention_requests",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
+                "ordering": ["-requested_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='EtdApplication',
+            name="EtdApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('interview_requested', 'Interview requested'), ('submitted', 'Submitted to the embassy'), ('agreed', 'Agreed'), ('issued', 'Issued'), ('refused', 'Refused')], default='not_started', max_length=30)),
-                ('applied_on', models.DateField(blank=True, null=True)),
-                ('updated_on', models.DateField()),
-                ('note', models.TextField(blank=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='etd_applications', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("interview_requested", "Interview requested"),
+                            ("submitted", "Submitted to the embassy"),
+                            ("agreed", "Agreed"),
+                            ("issued", "Issued"),
+                            ("refused", "Refused"),
+                        ],
+                        default="not_started",
+                        max_length=30,
+                    ),
+                ),
+                ("applied_on", models.DateField(blank=True, null=True)),
+                ("updated_on", models.DateField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="etd_applications",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_on', '-pk'],
+                "ordering": ["-updated_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FurtherSubmission',
+            name="FurtherSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField()),
-                ('grounds', models.JSONField(default=list)),
-                ('summary', models.TextField()),
-                ('decision_due_on', models.DateField()),
-                ('already_considered', models.JSONField(default=list, help_text='Grounds already considered under a RED.0004')),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('decision', models.CharField(blank=True, choices=[('rejected', 'Rejected: no fresh claim'), ('dismissed_red', 'Dismissed: grounds already considered (RED.0004)'), ('fresh_claim', 'Accepted as a fresh claim'), ('granted', 'Leave granted')], max_length=30)),
-                ('barrier', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submission', to='casework.barrier')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='further_submissions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                ("grounds", models.JSONField(default=list)),
+                ("summary", models.TextField()),
+                ("decision_due_on", models.DateField()),
+                (
+                    "already_considered",
+                    models.JSONField(
+                        default=list, help_text="Grounds already considered under a RED.0004"
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("rejected", "Rejected: no fresh claim"),
+                            ("dismissed_red", "Dismissed: grounds already considered (RED.0004)"),
+                            ("fresh_claim", "Accepted as a fresh claim"),
+                            ("granted", "Leave granted"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "barrier",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submission",
+                        to="casework.barrier",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="further_submissions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-pk'],
+                "ordering": ["-received_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='NonCompliance',
+            name="NonCompliance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('band', models.PositiveSmallIntegerField()),
-                ('opened_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('contact_restored', 'Contact re-established'), ('absconder', 'Declared absconder')], default='open', max_length=20)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='non_compliance', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("band", models.PositiveSmallIntegerField()),
+                ("opened_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("contact_restored", "Contact re-established"),
+                            ("absconder", "Declared absconder"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="non_compliance",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-pk'],
+                "ordering": ["-opened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ContactStep',
+            name="ContactStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('phone_warning', 'Telephone contact and a verbal warning'), ('ftr_letter', 'Failure-to-report warning letter'), ('visit_or_arrest_referral', 'Visit, or referral to an arrest team')], max_length=30)),
-                ('due_at', models.DateTimeField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('result', models.TextField(blank=True)),
-                ('contact_made', models.BooleanField(default=False)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('non_compliance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='casework.noncompliance')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("phone_warning", "Telephone contact and a verbal warning"),
+                            ("ftr_letter", "Failure-to-report warning letter"),
+                            ("visit_or_arrest_referral", "Visit, or referral to an arrest team"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("result", models.TextField(blank=True)),
+                ("contact_made", models.BooleanField(default=False)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "non_compliance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="casework.noncompliance",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
+                "ordering": ["due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AbsconderDeclaration',
+            name="AbsconderDeclaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declared_at', models.DateTimeField()),
-                ('steps_taken', models.JSONField(help_text='{step: {done_at, result}} at declaration')),
-                ('consecutive_missed', models.PositiveIntegerField()),
-                ('out_of_contact_days', models.PositiveIntegerField()),
-                ('reasons', models.TextField()),
-                ('ended_at', models.DateTimeField(blank=True, help_text='Located or contact resumed', null=True)),
-                ('declared_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='absconder_declarations', to='people.person')),
-                ('non_compliance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='declarations', to='casework.noncompliance')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("declared_at", models.DateTimeField()),
+                (
+                    "steps_taken",
+                    models.JSONField(help_text="{step: {done_at, result}} at declaration"),
+                ),
+                ("consecutive_missed", models.PositiveIntegerField()),
+                ("out_of_contact_days", models.PositiveIntegerField()),
+                ("reasons", models.TextField()),
+                (
+                    "ended_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Located or contact resumed", null=True
+                    ),
+                ),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="absconder_declarations",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "non_compliance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="declarations",
+                        to="casework.noncompliance",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-declared_at', '-pk'],
+                "ordering": ["-declared_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RedNotice',
+            name="RedNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('served_on', models.DateField()),
-                ('grounds_considered', models.JSONField(default=list)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='red_notices', to='people.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("served_on", models.DateField()),
+                ("grounds_considered", models.JSONField(default=list)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="red_notices",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-served_on', '-pk'],
+                "ordering": ["-served_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referred_at', models.DateTimeField()),
-                ('criteria', models.JSONField(default=list, help_text='[[key, reason], ...] at referral')),
-                ('intake_due_on', models.DateField()),
-                ('status', models.CharField(choices=[('awaiting_checks', 'Awaiting intake checks'), ('routed', 'Routed to an owning team'), ('not_accepted', 'Not accepted')], default='awaiting_checks', max_length=20)),
-                ('outstanding_applications_checked', models.BooleanField(default=False)),
-                ('outstanding_applications', models.TextField(blank=True)),
-                ('band', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('routed_at', models.DateTimeField(blank=True, null=True)),
-                ('not_accepted_reason', models.TextField(blank=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='casework_referrals', to='people.person')),
-                ('referred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('routed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('routed_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("referred_at", models.DateTimeField()),
+                (
+                    "criteria",
+                    models.JSONField(default=list, help_text="[[key, reason], ...] at referral"),
+                ),
+                ("intake_due_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_checks", "Awaiting intake checks"),
+                            ("routed", "Routed to an owning team"),
+                            ("not_accepted", "Not accepted"),
+                        ],
+                        default="awaiting_checks",
+                        max_length=20,
+                    ),
+                ),
+                ("outstanding_applications_checked", models.BooleanField(default=False)),
+                ("outstanding_applications", models.TextField(blank=True)),
+                ("band", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("routed_at", models.DateTimeField(blank=True, null=True)),
+                ("not_accepted_reason", models.TextField(blank=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="casework_referrals",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "routed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "routed_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['intake_due_on', 'pk'],
+                "ordering": ["intake_due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RemovalDirection',
+            name="RemovalDirection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('route', models.CharField(choices=[('deportation', 'Deportation'), ('administrative_removal', 'Administrative removal'), ('voluntary_departure', 'Voluntary departure'), ('frs', 'Facilitated Returns Scheme (FRS)'), ('ers', 'Early Removals Scheme (ERS)'), ('ters', 'Tariff Expired Removal Scheme (TERS)')], max_length=30)),
-                ('planned_for', models.DateField()),
-                ('flight', models.CharField(blank=True, max_length=40)),
-                ('escorts', models.PositiveSmallIntegerField(default=0)),
-                ('set_at', models.DateTimeField()),
-                ('override_reason', models.TextField(blank=True, help_text='Why directions were set despite an open barrier')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('removed', 'Removed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='planned', max_length=20)),
-                ('failure_reason', models.CharField(blank=True, choices=[('fresh_asylum_claim', 'Fresh asylum claim after removal directions set'), ('judicial_review', 'Judicial review lodged after directions set'), ('further_representations', 'Further representations received; removal deferred'), ('not_encountered', 'Not encountered on the enforcement visit'), ('no_visit_resources', 'No enforcement visit for lack of resources'), ('medical', 'Medical'), ('disruptive', 'Disruptive behaviour'), ('documentation', 'Documentation'), ('other', 'Other')], max_length=30)),
-                ('outcome_note', models.TextField(blank=True)),
-                ('outcome_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('charter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='manifest', to='casework.charter')),
-                ('outcome_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='removal_directions', to='people.person')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        choices=[
+                            ("deportation", "Deportation"),
+                            ("administrative_removal", "Administrative removal"),
+                            ("voluntary_departure", "Voluntary departure"),
+                            ("frs", "Facilitated Returns Scheme (FRS)"),
+                            ("ers", "Early Removals Scheme (ERS)"),
+                            ("ters", "Tariff Expired Removal Scheme (TERS)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("planned_for", models.DateField()),
+                ("flight", models.CharField(blank=True, max_length=40)),
+                ("escorts", models.PositiveSmallIntegerField(default=0)),
+                ("set_at", models.DateTimeField()),
+                (
+                    "override_reason",
+                    models.TextField(
+                        blank=True, help_text="Why directions were set despite an open barrier"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("removed", "Removed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "failure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "fresh_asylum_claim",
+                                "Fresh asylum claim after removal directions set",
+                            ),
+                            ("judicial_review", "Judicial review lodged after directions set"),
+                            (
+                                "further_representations",
+                                "Further representations received; removal deferred",
+                            ),
+                            ("not_encountered", "Not encountered on the enforcement visit"),
+                            ("no_visit_resources", "No enforcement visit for lack of resources"),
+                            ("medical", "Medical"),
+                            ("disruptive", "Disruptive behaviour"),
+                            ("documentation", "Documentation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True)),
+                ("outcome_recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "charter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="manifest",
+                        to="casework.charter",
+                    ),
+                ),
+                (
+                    "outcome_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="removal_directions",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-planned_for', '-pk'],
+                "ordering": ["-planned_for", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='barrier',
-            name='reopened_by_removal',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reopened_barriers', to='casework.removaldirection'),
+            model_name="barrier",
+            name="reopened_by_removal",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reopened_barriers",
+                to="casework.removaldirection",
+            ),
         ),
         migrations.CreateModel(
-            name='Reoffence',
+            name="Reoffence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offence', models.CharField(max_length=300)),
-                ('offence_on', models.DateField()),
-                ('no_fixed_abode_at_time', models.BooleanField()),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reoffences', to='people.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offence", models.CharField(max_length=300)),
+                ("offence_on", models.DateField()),
+                ("no_fixed_abode_at_time", models.BooleanField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reoffences",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-offence_on', '-pk'],
+                "ordering": ["-offence_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReportingEvent',
+            name="ReportingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField()),
-                ('window_start', models.TimeField()),
-                ('window_minutes', models.PositiveSmallIntegerField()),
-                ('outcome', models.CharField(blank=True, choices=[('attended', 'Attended'), ('no_show', 'Did not attend (no show)'), ('excused', 'Excused'), ('rescheduled', 'Rescheduled')], max_length=20)),
-                ('outcome_reason', models.TextField(blank=True)),
-                ('outcome_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('rescheduled_to', models.DateField(blank=True, null=True)),
-                ('chased_at', models.DateTimeField(blank=True, help_text='Past with no outcome: the centre was chased', null=True)),
-                ('cancelled', models.BooleanField(default=False, help_text='Withdrawn by a change to the restriction')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('outcome_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reporting_events', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("window_start", models.TimeField()),
+                ("window_minutes", models.PositiveSmallIntegerField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("attended", "Attended"),
+                            ("no_show", "Did not attend (no show)"),
+                            ("excused", "Excused"),
+                            ("rescheduled", "Rescheduled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_reason", models.TextField(blank=True)),
+                ("outcome_recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("rescheduled_to", models.DateField(blank=True, null=True)),
+                (
+                    "chased_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Past with no outcome: the centre was chased",
+                        null=True,
+                    ),
+                ),
+                (
+                    "cancelled",
+                    models.BooleanField(
+                        default=False, help_text="Withdrawn by a change to the restriction"
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "outcome_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_events",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'window_start', 'pk'],
+                "ordering": ["due_on", "window_start", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='noncompliance',
-            name='event',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='non_compliance', to='casework.reportingevent'),
+            model_name="noncompliance",
+            name="event",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="non_compliance",
+                to="casework.reportingevent",
+            ),
         ),
         migrations.CreateModel(
-            name='Commission',
+            name="Commission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('circumstances_update', 'Update circumstances'), ('mitigating_interview', 'Mitigating-circumstances interview'), ('etd_interview', 'Emergency travel document interview'), ('voluntary_return', 'Voluntary-return conversation'), ('detain_on_reporting', 'Detention on reporting')], max_length=30)),
-                ('instructions', models.TextField()),
-                ('requested_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('done', 'Result recorded'), ('not_done', 'Could not be done'), ('withdrawn', 'Withdrawn')], default='requested', max_length=20)),
-                ('result', models.TextField(blank=True)),
-                ('result_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('owner_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reporting_commissions', to='people.person')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('result_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='commissions', to='casework.reportingevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("circumstances_update", "Update circumstances"),
+                            ("mitigating_interview", "Mitigating-circumstances interview"),
+                            ("etd_interview", "Emergency travel document interview"),
+                            ("voluntary_return", "Voluntary-return conversation"),
+                            ("detain_on_reporting", "Detention on reporting"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("instructions", models.TextField()),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("done", "Result recorded"),
+                            ("not_done", "Could not be done"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="requested",
+                        max_length=20,
+                    ),
+                ),
+                ("result", models.TextField(blank=True)),
+                ("result_recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("owner_seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_commissions",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "result_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commissions",
+                        to="casework.reportingevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
+                "ordering": ["-requested_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReportingRestriction',
+            name="ReportingRestriction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place_kind', models.CharField(choices=[('reporting_centre', 'Reporting centre'), ('police_station', 'Police station')], default='reporting_centre', max_length=20)),
-                ('police_station', models.CharField(blank=True, max_length=200)),
-                ('frequency_days', models.PositiveSmallIntegerField(default=7)),
-                ('frequency_reason', models.CharField(blank=True, choices=[('history_of_compliance', 'A history of compliance'), ('low_harm', 'Low harm'), ('removal_not_imminent', 'Low likelihood of removal soon')], max_length=30)),
-                ('window_start', models.TimeField()),
-                ('window_minutes', models.PositiveSmallIntegerField(default=60)),
-                ('window_reason', models.TextField(blank=True)),
-                ('detain_on_reporting', models.BooleanField(default=False)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('set_at', models.DateTimeField()),
-                ('changed_at', models.DateTimeField(blank=True, null=True)),
-                ('change_summary', models.CharField(blank=True, max_length=500)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('centre', models.ForeignKey(help_text='The reporting centre team that runs the events', on_delete=django.db.models.deletion.PROTECT, related_name='reporting_restrictions', to='accounts.team')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reporting_restrictions', to='people.person')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "place_kind",
+                    models.CharField(
+                        choices=[
+                            ("reporting_centre", "Reporting centre"),
+                            ("police_station", "Police station"),
+                        ],
+                        default="reporting_centre",
+                        max_length=20,
+                    ),
+                ),
+                ("police_station", models.CharField(blank=True, max_length=200)),
+                ("frequency_days", models.PositiveSmallIntegerField(default=7)),
+                (
+                    "frequency_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("history_of_compliance", "A history of compliance"),
+                            ("low_harm", "Low harm"),
+                            ("removal_not_imminent", "Low likelihood of removal soon"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("window_start", models.TimeField()),
+                ("window_minutes", models.PositiveSmallIntegerField(default=60)),
+                ("window_reason", models.TextField(blank=True)),
+                ("detain_on_reporting", models.BooleanField(default=False)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                ("set_at", models.DateTimeField()),
+                ("changed_at", models.DateTimeField(blank=True, null=True)),
+                ("change_summary", models.CharField(blank=True, max_length=500)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        help_text="The reporting centre team that runs the events",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_restrictions",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_restrictions",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on', '-pk'],
+                "ordering": ["-starts_on", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='reportingevent',
-            name='restriction',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='casework.reportingrestriction'),
+            model_name="reportingevent",
+            name="restriction",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="casework.reportingrestriction",
+            ),
         ),
         migrations.CreateModel(
-            name='RestrictionChange',
+            name="RestrictionChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField()),
-                ('changes', models.JSONField(help_text='{field: [old, new]}')),
-                ('summary', models.CharField(max_length=500)),
-                ('reason', models.TextField()),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('restriction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='casework.reportingrestriction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField()),
+                ("changes", models.JSONField(help_text="{field: [old, new]}")),
+                ("summary", models.CharField(max_length=500)),
+                ("reason", models.TextField()),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "restriction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="casework.reportingrestriction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-pk'],
+                "ordering": ["-changed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TraceReferral',
+            name="TraceReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referred_at', models.DateTimeField()),
-                ('priority', models.IntegerField()),
-                ('priority_reason', models.CharField(max_length=300)),
-                ('outcome', models.CharField(blank=True, choices=[('located_detained', 'Located: detained'), ('located_reporting', 'Located: resumed reporting'), ('not_located', 'Not located')], max_length=30)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_note', models.TextField(blank=True)),
-                ('declaration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='trace_referrals', to='casework.absconderdeclaration')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trace_referrals', to='people.person')),
-                ('referred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("referred_at", models.DateTimeField()),
+                ("priority", models.IntegerField()),
+                ("priority_reason", models.CharField(max_length=300)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("located_detained", "Located: detained"),
+                            ("located_reporting", "Located: resumed reporting"),
+                            ("not_located", "Not located"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_note", models.TextField(blank=True)),
+                (
+                    "declaration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trace_referrals",
+                        to="casework.absconderdeclaration",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trace_referrals",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-priority', 'referred_at', 'pk'],
+                "ordering": ["-priority", "referred_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='VoluntaryReturnOffer',
+            name="VoluntaryReturnOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('option', models.CharField(choices=[('voluntary_departure', 'Voluntary departure'), ('frs', 'Facilitated Returns Scheme'), ('assisted_return', 'Assisted voluntary return')], max_length=30)),
-                ('offered_at', models.DateTimeField()),
-                ('context', models.CharField(choices=[('reporting', 'At a reporting event'), ('visit', 'On a visit'), ('other', 'Other')], max_length=20)),
-                ('outcome', models.CharField(choices=[('declined', 'Declined'), ('considering', 'Considering'), ('referred', 'Referred'), ('departed', 'Departed')], max_length=20)),
-                ('departed_on', models.DateField(blank=True, null=True)),
-                ('offered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='voluntary_return_offers', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "option",
+                    models.CharField(
+                        choices=[
+                            ("voluntary_departure", "Voluntary departure"),
+                            ("frs", "Facilitated Returns Scheme"),
+                            ("assisted_return", "Assisted voluntary return"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("offered_at", models.DateTimeField()),
+                (
+                    "context",
+                    models.CharField(
+                        choices=[
+                            ("reporting", "At a reporting event"),
+                            ("visit", "On a visit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("declined", "Declined"),
+                            ("considering", "Considering"),
+                            ("referred", "Referred"),
+                            ("departed", "Departed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("departed_on", models.DateField(blank=True, null=True)),
+                (
+                    "offered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="voluntary_return_offers",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-offered_at', '-pk'],
+                "ordering": ["-offered_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'detained'], name='casework_ca_status_1b63bf_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "detained"], name="casework_ca_status_1b63bf_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('absconder_since__isnull', True), ('out_of_contact_since__isnull', False)), fields=['out_of_contact_since'], name='case_out_of_contact'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    ("absconder_since__isnull", True), ("out_of_contact_since__isnull", False)
+                ),
+                fields=["out_of_contact_since"],
+                name="case_out_of_contact",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['next_review_due'], name='casework_ca_next_re_eba5f8_idx'),
+            model_name="case",
+            index=models.Index(fields=["next_review_due"], name="casework_ca_next_re_eba5f8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='casepreparation',
-            constraint=models.UniqueConstraint(condition=models.Q(('finalised_on__isnull', True)), fields=('person',), name='one_open_case_preparation'),
+            model_name="casepreparation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("finalised_on__isnull", True)),
+                fields=("person",),
+                name="one_open_case_preparation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='casereview',
-            index=models.Index(condition=models.Q(('completed_at__isnull', True)), fields=['due_on'], name='case_review_open'),
+            model_name="casereview",
+            index=models.Index(
+                condition=models.Q(("completed_at__isnull", True)),
+                fields=["due_on"],
+                name="case_review_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casereview',
-            constraint=models.UniqueConstraint(condition=models.Q(('completed_at__isnull', True)), fields=('person',), name='one_open_case_review'),
+            model_name="casereview",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("completed_at__isnull", True)),
+                fields=("person",),
+                name="one_open_case_review",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='detentionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision', 'rejected'), _negated=True), models.Q(('rejection_reason', ''), _negated=True), _connector='OR'), name='rejection_has_reason'),
+            model_name="detentionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decision", "rejected"), _negated=True),
+                    models.Q(("rejection_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="rejection_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='etdapplication',
-            index=models.Index(fields=['country', 'status'], name='casework_et_country_b8d860_idx'),
+            model_name="etdapplication",
+            index=models.Index(fields=["country", "status"], name="casework_et_country_b8d860_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contactstep',
-            constraint=models.UniqueConstraint(fields=('non_compliance', 'step'), name='one_step_of_each_kind'),
+            model_name="contactstep",
+            constraint=models.UniqueConstraint(
+                fields=("non_compliance", "step"), name="one_step_of_each_kind"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['status', 'intake_due_on'], name='casework_re_status_fcde69_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["status", "intake_due_on"], name="casework_re_status_fcde69_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'awaiting_checks')), fields=('person',), name='one_open_referral_per_person'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "awaiting_checks")),
+                fields=("person",),
+                name="one_open_referral_per_person",
+            ),
         ),
         migrations.AddIndex(
-            model_name='removaldirection',
-            index=models.Index(fields=['status', 'planned_for'], name='casework_re_status_176ca6_idx'),
+            model_name="removaldirection",
+            index=models.Index(
+                fields=["status", "planned_for"], name="casework_re_status_176ca6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='removaldirection',
-            index=models.Index(fields=['person', 'status'], name='casework_re_person__259fd6_idx'),
+            model_name="removaldirection",
+            index=models.Index(fields=["person", "status"], name="casework_re_person__259fd6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='removaldirection',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'failed'), _negated=True), models.Q(('failure_reason', ''), _negated=True), _connector='OR'), name='failed_removal_has_reason'),
+            model_name="removaldirection",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "failed"), _negated=True),
+                    models.Q(("failure_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="failed_removal_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='barrier',
-            index=models.Index(fields=['person', 'cleared_on'], name='casework_ba_person__23b074_idx'),
+            model_name="barrier",
+            index=models.Index(
+                fields=["person", "cleared_on"], name="casework_ba_person__23b074_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='barrier',
-            index=models.Index(fields=['barrier_type', 'cleared_on'], name='casework_ba_barrier_eaa2c7_idx'),
+            model_name="barrier",
+            index=models.Index(
+                fields=["barrier_type", "cleared_on"], name="casework_ba_barrier_eaa2c7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='noncompliance',
-            index=models.Index(fields=['person', 'status'], name='casework_no_person__322b1c_idx'),
+            model_name="noncompliance",
+            index=models.Index(fields=["person", "status"], name="casework_no_person__322b1c_idx"),
         ),
         migrations.AddIndex(
-            model_name='commission',
-            index=models.Index(fields=['person', 'status'], name='casework_co_person__2ef5cc_idx'),
+            model_name="commission",
+            index=models.Index(fields=["person", "status"], name="casework_co_person__2ef5cc_idx"),
         ),
         migrations.AddIndex(
-            model_name='reportingrestriction',
-            index=models.Index(fields=['person', 'ends_on'], name='casework_re_person__037dc0_idx'),
+            model_name="reportingrestriction",
+            index=models.Index(fields=["person", "ends_on"], name="casework_re_person__037dc0_idx"),
         ),
         migrations.AddIndex(
-            model_name='reportingrestriction',
-            index=models.Index(fields=['centre', 'ends_on'], name='casework_re_centre__495f12_idx'),
+            model_name="reportingrestriction",
+            index=models.Index(fields=["centre", "ends_on"], name="casework_re_centre__495f12_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reportingrestriction',
-            constraint=models.CheckConstraint(condition=models.Q(('window_minutes__gt', 0)), name='restriction_window_positive'),
+            model_name="reportingrestriction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_minutes__gt", 0)), name="restriction_window_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingrestriction',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='restriction_ends_after_start'),
+            model_name="reportingrestriction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="restriction_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportingevent',
-            index=models.Index(fields=['centre', 'due_on'], name='casework_re_centre__b32f8a_idx'),
+            model_name="reportingevent",
+            index=models.Index(fields=["centre", "due_on"], name="casework_re_centre__b32f8a_idx"),
         ),
         migrations.AddIndex(
-            model_name='reportingevent',
-            index=models.Index(fields=['person', 'due_on'], name='casework_re_person__f99e41_idx'),
+            model_name="reportingevent",
+            index=models.Index(fields=["person", "due_on"], name="casework_re_person__f99e41_idx"),
         ),
         migrations.AddIndex(
-            model_name='reportingevent',
-            index=models.Index(condition=models.Q(('cancelled', False), ('outcome', '')), fields=['due_on'], name='event_outcome_missing'),
+            model_name="reportingevent",
+            index=models.Index(
+                condition=models.Q(("cancelled", False), ("outcome", "")),
+                fields=["due_on"],
+                name="event_outcome_missing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingevent',
-            constraint=models.UniqueConstraint(fields=('restriction', 'due_on'), name='one_event_per_restriction_day'),
+            model_name="reportingevent",
+            constraint=models.UniqueConstraint(
+                fields=("restriction", "due_on"), name="one_event_per_restriction_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='tracereferral',
-            index=models.Index(fields=['outcome', '-priority'], name='casework_tr_outcome_baaed3_idx'),
+            model_name="tracereferral",
+            index=models.Index(
+                fields=["outcome", "-priority"], name="casework_tr_outcome_baaed3_idx"
+            ),
         ),
     ]

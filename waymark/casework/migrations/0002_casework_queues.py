@@ -19,12 +19,19 @@ def seed(apps, schema_editor):
     Queue = apps.get_model("work", "Queue")
     teams = {}
     for slug, name, unit in TEAMS:
-        teams[slug] = (Team.objects.filter(slug=slug).first() or Team.objects.filter(name=name).first()
-                       or Team.objects.create(slug=slug, name=name, unit=unit))
+        teams[slug] = (
+            Team.objects.filter(slug=slug).first()
+            or Team.objects.filter(name=name).first()
+            or Team.objects.create(slug=slug, name=name, unit=unit)
+        )
     for slug, name, team_slug in QUEUES:
         Queue.objects.get_or_create(slug=slug, defaults={"name": name, "team": teams[team_slug]})
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0001_initial"), ("work", "0001_initial"), ("accounts", "0001_initial")]
+    dependencies = [
+        ("casework", "0001_initial"),
+        ("work", "0001_initial"),
+        ("accounts", "0001_initial"),
+    ]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

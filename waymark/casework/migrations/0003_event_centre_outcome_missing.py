@@ -5,17 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('casework', '0002_casework_queues'),
-        ('people', '0002_search_keys_and_reference_normalised'),
+        ("accounts", "0001_initial"),
+        ("casework", "0002_casework_queues"),
+        ("people", "0002_search_keys_and_reference_normalised"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='reportingevent',
-            index=models.Index(condition=models.Q(('cancelled', False), ('outcome', '')), fields=['centre', 'due_on'], name='event_centre_outcome_missing'),
+            model_name="reportingevent",
+            index=models.Index(
+                condition=models.Q(("cancelled", False), ("outcome", "")),
+                fields=["centre", "due_on"],
+                name="event_centre_outcome_missing",
+            ),
         ),
     ]

@@ -23,9 +23,13 @@ TODAY = NOW.date()
 
 
 def user_make(role_key: str, team: Team | None, *, grade: str | None = None) -> User:
-    user = User.objects.create_user(username=f"{role_key}-{next(_seq)}", password="a-long-test-password-123",
-                                    grade=grade or ROLES[role_key].demo_grade,
-                                    first_name=role_key.replace("_", " ").title(), last_name=str(next(_seq)))
+    user = User.objects.create_user(
+        username=f"{role_key}-{next(_seq)}",
+        password="a-long-test-password-123",
+        grade=grade or ROLES[role_key].demo_grade,
+        first_name=role_key.replace("_", " ").title(),
+        last_name=str(next(_seq)),
+    )
     if team is not None:
         user.teams.add(team)
     user.groups.add(Group.objects.get(name=role_key))
@@ -35,14 +39,26 @@ def user_make(role_key: str, team: Team | None, *, grade: str | None = None) -> 
 def casework_reference_data() -> dict[str, Team]:
     """Teams and queues the casework migration seeds (a transactional flush removes them)."""
     roles_sync()
-    importlib.import_module("waymark.casework.migrations.0002_casework_queues").seed(django_apps, None)
+    importlib.import_module("waymark.casework.migrations.0002_casework_queues").seed(
+        django_apps, None
+    )
     centre = Team.objects.filter(slug="reporting-centre-liverpool").first() or Team.objects.create(
-        slug="reporting-centre-liverpool", name="Reporting centre Liverpool", unit="Reporting and offender management")
+        slug="reporting-centre-liverpool",
+        name="Reporting centre Liverpool",
+        unit="Reporting and offender management",
+    )
     other = Team.objects.filter(slug="reporting-centre-croydon").first() or Team.objects.create(
-        slug="reporting-centre-croydon", name="Reporting centre Croydon", unit="Reporting and offender management")
-    return {"owning": Team.objects.get(slug="criminal-casework-liverpool"),
-            "leeds": Team.objects.get(slug="criminal-casework-leeds"), "centre": centre, "other_centre": other,
-            "removals": Team.objects.get(slug="removals")}
+        slug="reporting-centre-croydon",
+        name="Reporting centre Croydon",
+        unit="Reporting and offender management",
+    )
+    return {
+        "owning": Team.objects.get(slug="criminal-casework-liverpool"),
+        "leeds": Team.objects.get(slug="criminal-casework-leeds"),
+        "centre": centre,
+        "other_centre": other,
+        "removals": Team.objects.get(slug="removals"),
+    }
 
 
 @pytest.fixture
@@ -76,13 +92,34 @@ def manager(teams) -> User:
     return user_make("line_manager", teams["owning"], grade=Grade.SEO)
 
 
-def person_make(team: Team | None, owner: User | None = None, *, family_name: str = "Brown", sentence_days: int = 500,
-                **profile):
+def person_make(
+    team: Team | None,
+    owner: User | None = None,
+    *,
+    family_name: str = "Brown",
+    sentence_days: int = 500,
+    **profile,
+):
     person = people_services.person_create(
-        actor=None, given_names="Marcus", family_name=family_name, date_of_birth=date(1985, 6, 1),
-        nationalities=("JAM",), owning_team=team, case_owner=owner, release_date=date(2026, 6, 1), **profile)
-    people_services.conviction_add(actor=None, person=person, offence="Robbery", conviction_date=date(2024, 3, 1),
-                                   sentence_type="Imprisonment", sentence_length_days=sentence_days, custodial=True)
+        actor=None,
+        given_names="Marcus",
+        family_name=family_name,
+        date_of_birth=date(1985, 6, 1),
+        nationalities=("JAM",),
+        owning_team=team,
+        case_owner=owner,
+        release_date=date(2026, 6, 1),
+        **profile,
+    )
+    people_services.conviction_add(
+        actor=None,
+        person=person,
+        offence="Robbery",
+        conviction_date=date(2024, 3, 1),
+        sentence_type="Imprisonment",
+        sentence_length_days=sentence_days,
+        custodial=True,
+    )
     return person
 
 

@@ -17,7 +17,9 @@ from waymark.core import clock
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 THREADS = 6
@@ -34,8 +36,13 @@ def test_sweeps_running_at_once_create_each_event_once():
     with clock.frozen(NOW):
         for i, person in enumerate(people):
             services.case_ensure(actor=None, person=person)
-            ReportingRestriction.objects.create(person=person, centre=teams["centre"], window_start=time(10),
-                                                starts_on=NOW.date() + timedelta(days=i % 7), set_at=NOW)
+            ReportingRestriction.objects.create(
+                person=person,
+                centre=teams["centre"],
+                window_start=time(10),
+                starts_on=NOW.date() + timedelta(days=i % 7),
+                set_at=NOW,
+            )
     created: list[int] = []
     lock = threading.Lock()
 
@@ -55,8 +62,13 @@ def test_two_officers_recording_one_event_record_it_once():
     officers = [user_make("reporting_centre", teams["centre"]) for _ in range(THREADS)]
     person = person_make(teams["owning"], owner)
     with clock.frozen(NOW):
-        services.restriction_set(actor=owner, person=person, centre=teams["centre"], window_start=time(9),
-                                 starts_on=NOW.date())
+        services.restriction_set(
+            actor=owner,
+            person=person,
+            centre=teams["centre"],
+            window_start=time(9),
+            starts_on=NOW.date(),
+        )
     event = ReportingEvent.objects.get(person=person, due_on=NOW.date())
     refused: list[str] = []
     lock = threading.Lock()
@@ -70,6 +82,7 @@ def test_two_officers_recording_one_event_record_it_once():
             except ValidationError as exc:
                 with lock:
                     refused.append(" ".join(exc.messages))
+
         return go
 
     assert _run([record(o) for o in officers]) == []

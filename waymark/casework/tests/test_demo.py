@@ -29,8 +29,9 @@ def figures(django_db_setup, django_db_blocker):
                 extra = {
                     "weekly": [w["missed"] for w in result["missed_weeks"][:-1]],
                     "open_cases": Case.objects.filter(status="open").count(),
-                    "past_blank": ReportingEvent.objects.filter(outcome="", due_on__lt=ANCHOR.date(),
-                                                                cancelled=False).count(),
+                    "past_blank": ReportingEvent.objects.filter(
+                        outcome="", due_on__lt=ANCHOR.date(), cancelled=False
+                    ).count(),
                 }
             transaction.set_rollback(True)
     return result, extra
@@ -47,7 +48,9 @@ def test_figure_1_cases_by_team_follow_the_seed_shares(figures):
 def test_non_detained_stock_reporting_and_absconders_follow_001_7_20(figures):
     f, _extra = figures
     assert f["non_detained"] == round(demo.NON_DETAINED_AT_X1 * SCALE)
-    assert f["absconders"] == round(f["non_detained"] * demo.ABSCONDERS_AT_X1 / demo.NON_DETAINED_AT_X1)
+    assert f["absconders"] == round(
+        f["non_detained"] * demo.ABSCONDERS_AT_X1 / demo.NON_DETAINED_AT_X1
+    )
     assert f["reporting_population"] == f["non_detained"] - f["absconders"]
 
 

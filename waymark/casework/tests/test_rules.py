@@ -15,9 +15,12 @@ def S(days, on=date(2024, 1, 1), custodial=True, offence="Theft"):
 
 # --- §1 referral: 12 months; aggregated within 5 years ------------------------------------------------
 
+
 def test_a_sentence_of_12_months_is_referable_and_one_day_less_is_not():
     assert rules.REFERRAL_SENTENCE_MONTHS == 12
-    assert [k for k, _ in rules.referral_criteria([S(365)], harm_level="low")] == ["sentence_12_months"]
+    assert [k for k, _ in rules.referral_criteria([S(365)], harm_level="low")] == [
+        "sentence_12_months"
+    ]
     assert rules.referral_criteria([S(364)], harm_level="low") == []
 
 
@@ -29,9 +32,15 @@ def test_two_or_three_sentences_adding_up_to_12_months_within_5_years_are_refera
     assert rules.referral_criteria(apart, harm_level="low") == []
     three = [S(120, date(2022, 1, 1)), S(120, date(2023, 1, 1)), S(125, date(2024, 1, 1))]
     assert "aggregate_5_years" in [k for k, _ in rules.referral_criteria(three, harm_level="low")]
-    four_small = [S(100, date(2022, 1, 1)), S(100, date(2022, 6, 1)), S(100, date(2023, 1, 1)),
-                  S(100, date(2023, 6, 1))]
-    assert "aggregate_5_years" not in [k for k, _ in rules.referral_criteria(four_small, harm_level="low")]
+    four_small = [
+        S(100, date(2022, 1, 1)),
+        S(100, date(2022, 6, 1)),
+        S(100, date(2023, 1, 1)),
+        S(100, date(2023, 6, 1)),
+    ]
+    assert "aggregate_5_years" not in [
+        k for k, _ in rules.referral_criteria(four_small, harm_level="low")
+    ]
 
 
 def test_serious_harm_persistent_offending_and_discretionary_categories():
@@ -51,16 +60,32 @@ def test_intake_28_days_and_decision_overdue_12_months():
 
 # --- banding, including "sentence over 5 years" ----------------------------------------------------------
 
+
 def test_band_boundaries():
     assert rules.BAND_1_SENTENCE_OVER_YEARS == 5
     common = {"formerly_mappa": False, "harm_level": "medium", "removable": True}
     assert rules.band_for(mappa_level=2, longest_sentence_days=100, **common)[0] == 1
     assert rules.band_for(mappa_level=3, longest_sentence_days=100, **common)[0] == 1
-    assert rules.band_for(mappa_level=1, longest_sentence_days=100, **{**common, "harm_level": "very_high"})[0] == 1
+    assert (
+        rules.band_for(
+            mappa_level=1, longest_sentence_days=100, **{**common, "harm_level": "very_high"}
+        )[0]
+        == 1
+    )
     assert rules.band_for(mappa_level=1, longest_sentence_days=100, **common)[0] == 2
-    assert rules.band_for(mappa_level=None, longest_sentence_days=100, **{**common, "formerly_mappa": True})[0] == 2
+    assert (
+        rules.band_for(
+            mappa_level=None, longest_sentence_days=100, **{**common, "formerly_mappa": True}
+        )[0]
+        == 2
+    )
     assert rules.band_for(mappa_level=None, longest_sentence_days=100, **common)[0] == 3
-    assert rules.band_for(mappa_level=None, longest_sentence_days=100, **{**common, "removable": False})[0] == 4
+    assert (
+        rules.band_for(
+            mappa_level=None, longest_sentence_days=100, **{**common, "removable": False}
+        )[0]
+        == 4
+    )
 
 
 def test_a_sentence_over_5_years_is_band_1_and_exactly_5_years_is_not():
@@ -78,9 +103,19 @@ def test_routing_sends_bands_1_2_to_one_team_and_3_4_to_another():
 
 # --- §2 reporting: weekly default; 1-hour window --------------------------------------------------------
 
+
 def _problems(**kw):
-    values = {"frequency_days": 7, "frequency_reason": "", "window_start": time(10), "window_minutes": 60,
-              "window_reason": "", "detain_on_reporting": False, "starts_on": date(2026, 11, 18), "ends_on": None, **kw}
+    values = {
+        "frequency_days": 7,
+        "frequency_reason": "",
+        "window_start": time(10),
+        "window_minutes": 60,
+        "window_reason": "",
+        "detain_on_reporting": False,
+        "starts_on": date(2026, 11, 18),
+        "ends_on": None,
+        **kw,
+    }
     return rules.restriction_problems(**values)
 
 
@@ -102,7 +137,9 @@ def test_a_one_hour_window_is_the_default_and_longer_needs_a_reason():
 def test_a_long_window_cannot_be_combined_with_detention_on_reporting():
     assert rules.DETAIN_WINDOW_LIMIT_MINUTES_DEFAULT == 120
     assert _problems(window_minutes=120, window_reason="x", detain_on_reporting=True) == {}
-    assert "detain_on_reporting" in _problems(window_minutes=121, window_reason="x", detain_on_reporting=True)
+    assert "detain_on_reporting" in _problems(
+        window_minutes=121, window_reason="x", detain_on_reporting=True
+    )
 
 
 def test_an_impossible_window_is_refused():
@@ -113,17 +150,27 @@ def test_an_impossible_window_is_refused():
 
 
 def test_events_fall_every_frequency_days_from_the_start():
-    days = rules.event_days(starts_on=date(2026, 11, 2), ends_on=None, frequency_days=7, first=date(2026, 11, 18),
-                            last=date(2026, 12, 10))
+    days = rules.event_days(
+        starts_on=date(2026, 11, 2),
+        ends_on=None,
+        frequency_days=7,
+        first=date(2026, 11, 18),
+        last=date(2026, 12, 10),
+    )
     assert days == [date(2026, 11, 23), date(2026, 11, 30), date(2026, 12, 7)]
     assert rules.EVENT_HORIZON_DAYS_DEFAULT == 28
 
 
 # --- §3 contact steps with band deadlines ------------------------------------------------------------------
 
+
 def test_contact_step_deadlines_are_shortest_for_band_1():
     at = datetime(2026, 11, 18, 10, tzinfo=clock.LONDON)
-    assert rules.contact_step_hours()[1] == {"phone_warning": 24, "ftr_letter": 48, "visit_or_arrest_referral": 72}
+    assert rules.contact_step_hours()[1] == {
+        "phone_warning": 24,
+        "ftr_letter": 48,
+        "visit_or_arrest_referral": 72,
+    }
     for step, _label in rules.CONTACT_STEPS:
         hours = [rules.contact_step_hours()[band][step] for band in (1, 2, 3, 4)]
         assert hours == sorted(hours) and hours[0] < hours[-1]
@@ -132,10 +179,13 @@ def test_contact_step_deadlines_are_shortest_for_band_1():
 
 def test_absconder_limits_by_band():
     assert rules.ABSCONDER_DECISION_LIMIT_DAYS_DEFAULT == {1: 7, 2: 14, 3: 21, 4: 28}
-    assert rules.absconder_declaration_problems(steps_done={"phone_warning": 1}, whereabouts_unknown=True)
+    assert rules.absconder_declaration_problems(
+        steps_done={"phone_warning": 1}, whereabouts_unknown=True
+    )
 
 
 # --- §4 progression: 3-monthly reviews; 8 weeks = 2 + 6; 5 working days ---------------------------------------
+
 
 def test_reviews_every_3_months():
     assert rules.CASE_REVIEW_MONTHS == 3
@@ -143,7 +193,11 @@ def test_reviews_every_3_months():
 
 
 def test_case_preparation_is_8_weeks_made_of_2_and_6():
-    assert (rules.CASE_PREP_INITIAL_WEEKS, rules.CASE_PREP_FINALISE_WEEKS, rules.CASE_PREP_TOTAL_WEEKS) == (2, 6, 8)
+    assert (
+        rules.CASE_PREP_INITIAL_WEEKS,
+        rules.CASE_PREP_FINALISE_WEEKS,
+        rules.CASE_PREP_TOTAL_WEEKS,
+    ) == (2, 6, 8)
 
 
 def test_further_submissions_5_working_days():

@@ -37,9 +37,14 @@ def miss(officer, person, day):
 
 # --- restrictions and the centre's list -----------------------------------------------------------------
 
-def test_setting_reporting_generates_weekly_events_to_the_horizon_once(frozen, owner, person, teams):
+
+def test_setting_reporting_generates_weekly_events_to_the_horizon_once(
+    frozen, owner, person, teams
+):
     restriction = restriction_make(owner, person, teams["centre"])
-    days = list(ReportingEvent.objects.filter(restriction=restriction).values_list("due_on", flat=True))
+    days = list(
+        ReportingEvent.objects.filter(restriction=restriction).values_list("due_on", flat=True)
+    )
     assert days[0] == TODAY and all((b - a).days == 7 for a, b in itertools.pairwise(days))
     assert days[-1] <= TODAY + timedelta(days=rules.event_horizon_days())
     assert services.events_generate() == 0
@@ -59,42 +64,68 @@ def test_the_sweep_extends_events_as_days_pass_and_never_twice(owner, person, te
 
 def test_an_impossible_window_is_refused_and_nothing_saved(frozen, owner, person, teams):
     with pytest.raises(ValidationError) as caught:
-        restriction_make(owner, person, teams["centre"], window_start=time(17, 30), window_minutes=90,
-                         window_reason="late shift")
+        restriction_make(
+            owner,
+            person,
+            teams["centre"],
+            window_start=time(17, 30),
+            window_minutes=90,
+            window_reason="late shift",
+        )
     assert "opening hours" in caught.value.message_dict["window_minutes"][0]
     assert not ReportingRestriction.objects.exists() and not ReportingEvent.objects.exists()
 
 
 def test_a_long_window_with_detain_on_reporting_is_refused(frozen, owner, person, teams):
     with pytest.raises(ValidationError) as caught:
-        restriction_make(owner, person, teams["centre"], window_minutes=180, window_reason="Shift work",
-                         detain_on_reporting=True)
+        restriction_make(
+            owner,
+            person,
+            teams["centre"],
+            window_minutes=180,
+            window_reason="Shift work",
+            detain_on_reporting=True,
+        )
     assert "detain_on_reporting" in caught.value.message_dict
     assert not ReportingRestriction.objects.exists()
 
 
-def test_a_frequency_change_without_a_reason_is_refused_and_nothing_changes(frozen, owner, person, teams):
+def test_a_frequency_change_without_a_reason_is_refused_and_nothing_changes(
+    frozen, owner, person, teams
+):
     restriction = restriction_make(owner, person, teams["centre"])
     with pytest.raises(ValidationError) as caught:
-        services.restriction_change(actor=owner, restriction=restriction, reason="", frequency_days=14)
+        services.restriction_change(
+            actor=owner, restriction=restriction, reason="", frequency_days=14
+        )
     assert "reason" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.restriction_change(actor=owner, restriction=restriction, reason="Complied for a year",
-                                    frequency_days=14)
+        services.restriction_change(
+            actor=owner, restriction=restriction, reason="Complied for a year", frequency_days=14
+        )
     assert "frequency_reason" in caught.value.message_dict
     restriction.refresh_from_db()
     assert restriction.frequency_days == 7 and restriction.version == 1
 
 
-def test_a_changed_restriction_is_on_the_centres_list_at_once_with_what_changed(frozen, owner, person, teams):
+def test_a_changed_restriction_is_on_the_centres_list_at_once_with_what_changed(
+    frozen, owner, person, teams
+):
     restriction = restriction_make(owner, person, teams["other_centre"])
     next_week = TODAY + timedelta(days=7)
-    services.restriction_change(actor=owner, restriction=restriction, reason="Moved to Liverpool",
-                                centre=teams["centre"], window_start=time(14, 0))
+    services.restriction_change(
+        actor=owner,
+        restriction=restriction,
+        reason="Moved to Liverpool",
+        centre=teams["centre"],
+        window_start=time(14, 0),
+    )
     rows = selectors.day_list(teams["centre"], next_week)
     assert [r["person"] for r in rows] == [person]
     assert rows[0]["changed"] is True
-    assert "centre Reporting centre Croydon → Reporting centre Liverpool" in rows[0]["change_summary"]
+    assert (
+        "centre Reporting centre Croydon → Reporting centre Liverpool" in rows[0]["change_summary"]
+    )
     assert "window opens 10:00 → 14:00" in rows[0]["change_summary"]
     assert rows[0]["event"].window_start == time(14, 0)
     assert selectors.day_list(teams["other_centre"], next_week) == []
@@ -102,21 +133,38 @@ def test_a_changed_restriction_is_on_the_centres_list_at_once_with_what_changed(
 
 def test_a_frequency_change_withdraws_events_off_the_new_schedule(frozen, owner, person, teams):
     restriction = restriction_make(owner, person, teams["centre"])
-    services.restriction_change(actor=owner, restriction=restriction, reason="Compliant and low harm",
-                                frequency_days=14, frequency_reason="history_of_compliance")
-    live = ReportingEvent.objects.filter(restriction=restriction, cancelled=False).values_list("due_on", flat=True)
+    services.restriction_change(
+        actor=owner,
+        restriction=restriction,
+        reason="Compliant and low harm",
+        frequency_days=14,
+        frequency_reason="history_of_compliance",
+    )
+    live = ReportingEvent.objects.filter(restriction=restriction, cancelled=False).values_list(
+        "due_on", flat=True
+    )
     assert all((d - TODAY).days % 14 == 0 for d in live)
-    assert ReportingEvent.objects.filter(restriction=restriction, cancelled=True, due_on=TODAY + timedelta(days=7)).exists()
+    assert ReportingEvent.objects.filter(
+        restriction=restriction, cancelled=True, due_on=TODAY + timedelta(days=7)
+    ).exists()
 
 
 def test_the_owner_sees_a_commissions_result(frozen, owner, centre_officer, person, teams):
     restriction_make(owner, person, teams["centre"])
-    commission = services.commission_request(actor=owner, person=person, kind="etd_interview",
-                                             instructions="Complete the ETD bio-data form")
+    commission = services.commission_request(
+        actor=owner,
+        person=person,
+        kind="etd_interview",
+        instructions="Complete the ETD bio-data form",
+    )
     rows = selectors.day_list(teams["centre"], TODAY)
     assert rows[0]["commissions"] == [commission]
-    services.commission_result_record(actor=centre_officer, commission=commission, done=True,
-                                      result="Form completed; photographs taken")
+    services.commission_result_record(
+        actor=centre_officer,
+        commission=commission,
+        done=True,
+        result="Form completed; photographs taken",
+    )
     assert list(selectors.commissions_for_owner(owner)) == [commission]
     task = Task.objects.get(task_type=rules.TASK_COMMISSION_RESULT, person=person)
     assert task.assignee == owner and "photographs" in task.description
@@ -135,12 +183,16 @@ def test_an_outcome_for_a_future_event_is_refused(frozen, owner, centre_officer,
     assert future.outcome == ""
 
 
-def test_excused_needs_a_reason_and_an_outcome_cannot_be_recorded_twice(frozen, owner, centre_officer, person, teams):
+def test_excused_needs_a_reason_and_an_outcome_cannot_be_recorded_twice(
+    frozen, owner, centre_officer, person, teams
+):
     restriction_make(owner, person, teams["centre"])
     event = ReportingEvent.objects.get(person=person, due_on=TODAY)
     with pytest.raises(ValidationError):
         services.event_outcome_record(actor=centre_officer, event=event, outcome="excused")
-    services.event_outcome_record(actor=centre_officer, event=event, outcome="excused", reason="In hospital")
+    services.event_outcome_record(
+        actor=centre_officer, event=event, outcome="excused", reason="In hospital"
+    )
     with pytest.raises(ValidationError) as caught:
         services.event_outcome_record(actor=centre_officer, event=event, outcome="attended")
     assert "already recorded" in caught.value.message_dict["outcome"][0]
@@ -159,8 +211,10 @@ def test_past_events_with_no_outcome_are_chased_once_per_centre_per_day(owner, p
 
 # --- missed events, the checklist, absconders -----------------------------------------------------------
 
-def test_a_band_1_person_who_misses_once_gets_owner_work_with_the_band_1_deadline(frozen, owner, centre_officer,
-                                                                                  teams):
+
+def test_a_band_1_person_who_misses_once_gets_owner_work_with_the_band_1_deadline(
+    frozen, owner, centre_officer, teams
+):
     person = person_make(teams["owning"], owner, mappa_level=2, mappa_category=1)
     restriction_make(owner, person, teams["centre"])
     assert Case.objects.get(person=person).band == 1
@@ -170,12 +224,15 @@ def test_a_band_1_person_who_misses_once_gets_owner_work_with_the_band_1_deadlin
     assert task.due_at == NOW + timedelta(hours=rules.contact_step_hours()[1]["phone_warning"])
     nc = NonCompliance.objects.get(person=person)
     assert {s.step: s.due_at - NOW for s in nc.steps.all()} == {
-        k: timedelta(hours=h) for k, h in rules.contact_step_hours()[1].items()}
+        k: timedelta(hours=h) for k, h in rules.contact_step_hours()[1].items()
+    }
     case = Case.objects.get(person=person)
     assert (case.consecutive_missed, case.out_of_contact_since) == (1, TODAY)
 
 
-def test_a_band_3_person_gets_the_longer_band_3_deadline(frozen, owner, centre_officer, person, teams):
+def test_a_band_3_person_gets_the_longer_band_3_deadline(
+    frozen, owner, centre_officer, person, teams
+):
     restriction_make(owner, person, teams["centre"])
     assert Case.objects.get(person=person).band == 3
     miss(centre_officer, person, TODAY)
@@ -183,7 +240,9 @@ def test_a_band_3_person_gets_the_longer_band_3_deadline(frozen, owner, centre_o
     assert task.due_at == NOW + timedelta(hours=rules.contact_step_hours()[3]["phone_warning"])
 
 
-def test_three_misses_past_the_band_limit_with_no_decision_are_flagged(owner, centre_officer, teams):
+def test_three_misses_past_the_band_limit_with_no_decision_are_flagged(
+    owner, centre_officer, teams
+):
     person = person_make(teams["owning"], owner, mappa_level=2, mappa_category=1)
     start = NOW - timedelta(days=14)
     with clock.frozen(start):
@@ -194,18 +253,30 @@ def test_three_misses_past_the_band_limit_with_no_decision_are_flagged(owner, ce
     with clock.frozen(NOW + timedelta(hours=4)):
         case = Case.objects.get(person=person)
         assert case.consecutive_missed == 3
-        assert (clock.today() - case.out_of_contact_since).days == 14 > rules.absconder_limit_days(1)
-        assert list(selectors.flagged_no_absconder_decision(owner).values_list("person", flat=True)) == [person.pk]
-        assert Task.objects.filter(person=person, task_type=services.missed_task_type(1)).count() == 3
+        assert (
+            (clock.today() - case.out_of_contact_since).days == 14 > rules.absconder_limit_days(1)
+        )
+        assert list(
+            selectors.flagged_no_absconder_decision(owner).values_list("person", flat=True)
+        ) == [person.pk]
+        assert (
+            Task.objects.filter(person=person, task_type=services.missed_task_type(1)).count() == 3
+        )
 
 
-def test_an_absconder_declaration_with_steps_missing_is_refused(frozen, owner, centre_officer, person, teams):
+def test_an_absconder_declaration_with_steps_missing_is_refused(
+    frozen, owner, centre_officer, person, teams
+):
     restriction_make(owner, person, teams["centre"])
     miss(centre_officer, person, TODAY)
     nc = NonCompliance.objects.get(person=person)
-    services.contact_step_record(actor=owner, step=nc.steps.get(step="phone_warning"), result="No answer")
+    services.contact_step_record(
+        actor=owner, step=nc.steps.get(step="phone_warning"), result="No answer"
+    )
     with pytest.raises(ValidationError) as caught:
-        services.absconder_declare(actor=owner, person=person, reasons="Not heard from", whereabouts_unknown=True)
+        services.absconder_declare(
+            actor=owner, person=person, reasons="Not heard from", whereabouts_unknown=True
+        )
     message = " ".join(caught.value.messages)
     assert "Failure-to-report warning letter has not been recorded" in message
     assert "Visit, or referral to an arrest team has not been recorded" in message
@@ -219,15 +290,20 @@ def test_declare_refer_and_locate_an_absconder(frozen, owner, centre_officer, pe
     nc = NonCompliance.objects.get(person=person)
     for step in nc.steps.all():
         services.contact_step_record(actor=owner, step=step, result="No contact")
-    declaration = services.absconder_declare(actor=owner, person=person, reasons="All steps failed",
-                                             whereabouts_unknown=True)
+    declaration = services.absconder_declare(
+        actor=owner, person=person, reasons="All steps failed", whereabouts_unknown=True
+    )
     assert set(declaration.steps_taken) == {k for k, _l in rules.CONTACT_STEPS}
     assert Case.objects.get(person=person).absconder_since == TODAY
     referral = services.trace_refer(actor=owner, declaration=declaration)
     assert referral.priority > 0 and "band 3" in referral.priority_reason
     with clock.frozen(NOW + timedelta(days=9)):
-        services.trace_outcome_record(actor=owner, referral=referral, outcome="located_reporting",
-                                      note="Found at a new address")
+        services.trace_outcome_record(
+            actor=owner,
+            referral=referral,
+            outcome="located_reporting",
+            note="Found at a new address",
+        )
     referral.refresh_from_db()
     assert referral.days_to_locate == 9
     case = Case.objects.get(person=person)
@@ -241,11 +317,16 @@ def test_attending_again_resets_the_run(frozen, owner, centre_officer, person, t
     event = ReportingEvent.objects.get(person=person, due_on=TODAY)
     services.event_outcome_record(actor=centre_officer, event=event, outcome="attended")
     case = Case.objects.get(person=person)
-    assert (case.consecutive_missed, case.out_of_contact_since, case.last_attended_on) == (0, None, TODAY)
+    assert (case.consecutive_missed, case.out_of_contact_since, case.last_attended_on) == (
+        0,
+        None,
+        TODAY,
+    )
     assert NonCompliance.objects.get(person=person).status == "contact_restored"
 
 
 # --- referral and ownership ------------------------------------------------------------------------------
+
 
 def test_referral_routes_by_band_and_tells_the_new_owner(frozen, owner, teams):
     intake = user_make("case_owner", teams["owning"])
@@ -254,10 +335,17 @@ def test_referral_routes_by_band_and_tells_the_new_owner(frozen, owner, teams):
     referral = services.referral_create(actor=intake, person=person)
     assert referral.intake_due_on == TODAY + timedelta(days=28)
     with pytest.raises(ValidationError):
-        services.referral_route(actor=intake, referral=referral, outstanding_applications_checked=False)
+        services.referral_route(
+            actor=intake, referral=referral, outstanding_applications_checked=False
+        )
     leeds_owner = user_make("case_owner", teams["leeds"])
-    services.referral_route(actor=intake, referral=referral, outstanding_applications_checked=True,
-                            outstanding_applications="None", owner=leeds_owner)
+    services.referral_route(
+        actor=intake,
+        referral=referral,
+        outstanding_applications_checked=True,
+        outstanding_applications="None",
+        owner=leeds_owner,
+    )
     person.refresh_from_db()
     assert person.owning_team == teams["leeds"]  # band 3 goes to the bands 3-4 team
     assert Task.objects.get(task_type=rules.TASK_NEW_CASE, person=person).assignee == leeds_owner
@@ -271,7 +359,9 @@ def test_someone_who_meets_no_criterion_cannot_be_referred(frozen, owner, teams)
         services.referral_create(actor=owner, person=person)
 
 
-def test_band_override_needs_a_reason_and_is_kept_apart_from_the_computed_band(frozen, manager, person):
+def test_band_override_needs_a_reason_and_is_kept_apart_from_the_computed_band(
+    frozen, manager, person
+):
     case = services.case_ensure(actor=manager, person=person)
     with pytest.raises(ValidationError):
         services.band_override(actor=manager, case=case, band=2, reason="")
@@ -292,6 +382,7 @@ def test_deportation_decision_overdue_lists_time_served_over_12_months(frozen, o
 
 # --- progression ------------------------------------------------------------------------------------------
 
+
 def test_reviews_are_scheduled_every_3_months_and_overdue_is_visible(owner, person):
     with clock.frozen(NOW):
         services.case_ensure(actor=owner, person=person)
@@ -299,15 +390,21 @@ def test_reviews_are_scheduled_every_3_months_and_overdue_is_visible(owner, pers
         assert services.reviews_schedule() == 0
         review = person.case_reviews.get()
         assert review.due_on == date(2027, 2, 18)
-        assert not Task.objects.filter(task_type=rules.TASK_CASE_REVIEW).exists()  # not due soon yet
+        assert not Task.objects.filter(
+            task_type=rules.TASK_CASE_REVIEW
+        ).exists()  # not due soon yet
     with clock.frozen(NOW + timedelta(days=80)):
         services.reviews_schedule()
         services.reviews_schedule()
         task = Task.objects.get(task_type=rules.TASK_CASE_REVIEW, person=person)
-        assert task.assignee == owner and task.due_at.astimezone(clock.LONDON).date() == date(2027, 2, 18)
+        assert task.assignee == owner and task.due_at.astimezone(clock.LONDON).date() == date(
+            2027, 2, 18
+        )
     with clock.frozen(NOW + timedelta(days=100)):
         assert selectors.data_quality(owner)["review_overdue"].count() == 1
-        services.case_review_complete(actor=owner, review=review, summary="ETD chased", next_action="Interview")
+        services.case_review_complete(
+            actor=owner, review=review, summary="ETD chased", next_action="Interview"
+        )
         assert person.case_reviews.get(completed_at__isnull=True).due_on == date(2027, 5, 26)
 
 
@@ -316,7 +413,10 @@ def test_case_preparation_is_tracked_against_8_weeks(frozen, owner, person, team
     prep = services.case_preparation_start(actor=owner, person=person)
     assert (prep.initial_due_on - TODAY).days == 14 and (prep.finalise_due_on - TODAY).days == 56
     task = Task.objects.get(task_type=rules.TASK_CASE_PREPARATION, person=person)
-    assert task.assignee == owner and task.due_at.astimezone(clock.LONDON).date() == prep.finalise_due_on
+    assert (
+        task.assignee == owner
+        and task.due_at.astimezone(clock.LONDON).date() == prep.finalise_due_on
+    )
     with pytest.raises(ValidationError):
         services.case_preparation_finalise(actor=owner, prep=prep, senior=senior)
     services.case_preparation_initial_done(actor=owner, prep=prep)
@@ -328,16 +428,29 @@ def test_case_preparation_is_tracked_against_8_weeks(frozen, owner, person, team
     assert rows[0]["finalised"] == 1 and rows[0]["on_time"] == 1
 
 
-def test_further_submissions_are_due_in_5_working_days_and_red_grounds_are_shown(frozen, owner, person):
-    services.red_notice_record(actor=owner, person=person, served_on=TODAY - timedelta(days=30),
-                               grounds=["protection", "article_8"])
-    submission = services.further_submission_record(actor=owner, person=person, received_on=TODAY,
-                                                    grounds=["protection", "article_3_medical"], summary="New claim")
+def test_further_submissions_are_due_in_5_working_days_and_red_grounds_are_shown(
+    frozen, owner, person
+):
+    services.red_notice_record(
+        actor=owner,
+        person=person,
+        served_on=TODAY - timedelta(days=30),
+        grounds=["protection", "article_8"],
+    )
+    submission = services.further_submission_record(
+        actor=owner,
+        person=person,
+        received_on=TODAY,
+        grounds=["protection", "article_3_medical"],
+        summary="New claim",
+    )
     assert submission.decision_due_on == date(2026, 11, 25)  # Wednesday + 5 working days
     assert submission.already_considered == ["protection"]
     assert submission.barrier.barrier_type == "further_submissions"
     with pytest.raises(ValidationError):
-        services.further_submission_decide(actor=owner, submission=submission, decision="dismissed_red")
+        services.further_submission_decide(
+            actor=owner, submission=submission, decision="dismissed_red"
+        )
     services.further_submission_decide(actor=owner, submission=submission, decision="rejected")
     submission.barrier.refresh_from_db()
     assert submission.barrier.cleared_on == TODAY
@@ -345,47 +458,86 @@ def test_further_submissions_are_due_in_5_working_days_and_red_grounds_are_shown
 
 # --- removals ---------------------------------------------------------------------------------------------
 
+
 def test_directions_over_an_open_barrier_are_refused_unless_an_seo_overrides_with_a_reason(
-        frozen, owner, removals_officer, manager, person):
-    services.barrier_add(actor=owner, person=person, barrier_type="appeal", started_on=TODAY, owner=owner)
+    frozen, owner, removals_officer, manager, person
+):
+    services.barrier_add(
+        actor=owner, person=person, barrier_type="appeal", started_on=TODAY, owner=owner
+    )
     when = TODAY + timedelta(days=10)
     with pytest.raises(ValidationError) as caught:
-        services.removal_directions_set(actor=removals_officer, person=person, route="deportation", planned_for=when)
+        services.removal_directions_set(
+            actor=removals_officer, person=person, route="deportation", planned_for=when
+        )
     assert "appeal" in caught.value.message_dict["override_reason"][0]
     with pytest.raises(ValidationError) as caught:
-        services.removal_directions_set(actor=removals_officer, person=person, route="deportation", planned_for=when,
-                                        override_reason="Appeal is out of time")
+        services.removal_directions_set(
+            actor=removals_officer,
+            person=person,
+            route="deportation",
+            planned_for=when,
+            override_reason="Appeal is out of time",
+        )
     assert "SEO" in caught.value.message_dict["override_reason"][0]
     assert not RemovalDirection.objects.exists()
-    direction = services.removal_directions_set(actor=manager, person=person, route="deportation", planned_for=when,
-                                                 override_reason="Appeal is out of time")
+    direction = services.removal_directions_set(
+        actor=manager,
+        person=person,
+        route="deportation",
+        planned_for=when,
+        override_reason="Appeal is out of time",
+    )
     assert direction.override_reason == "Appeal is out of time"
 
 
-def test_a_failed_removal_for_judicial_review_reopens_a_jr_barrier_and_is_counted(owner, removals_officer, person):
+def test_a_failed_removal_for_judicial_review_reopens_a_jr_barrier_and_is_counted(
+    owner, removals_officer, person
+):
     with clock.frozen(NOW):
-        direction = services.removal_directions_set(actor=removals_officer, person=person, route="deportation",
-                                                    planned_for=TODAY + timedelta(days=3))
+        direction = services.removal_directions_set(
+            actor=removals_officer,
+            person=person,
+            route="deportation",
+            planned_for=TODAY + timedelta(days=3),
+        )
         with pytest.raises(ValidationError):
-            services.removal_outcome_record(actor=removals_officer, direction=direction, removed=False,
-                                            failure_reason="judicial_review")
+            services.removal_outcome_record(
+                actor=removals_officer,
+                direction=direction,
+                removed=False,
+                failure_reason="judicial_review",
+            )
     with clock.frozen(NOW + timedelta(days=3)):
         with pytest.raises(ValidationError):
-            services.removal_outcome_record(actor=removals_officer, direction=direction, removed=False)
-        services.removal_outcome_record(actor=removals_officer, direction=direction, removed=False,
-                                        failure_reason="judicial_review", note="JR lodged the night before")
+            services.removal_outcome_record(
+                actor=removals_officer, direction=direction, removed=False
+            )
+        services.removal_outcome_record(
+            actor=removals_officer,
+            direction=direction,
+            removed=False,
+            failure_reason="judicial_review",
+            note="JR lodged the night before",
+        )
         barrier = Barrier.objects.get(person=person, cleared_on__isnull=True)
-        assert barrier.barrier_type == "judicial_review" and barrier.reopened_by_removal == direction
+        assert (
+            barrier.barrier_type == "judicial_review" and barrier.reopened_by_removal == direction
+        )
         figures = selectors.mi_figures()
         assert {k: n for k, _l, n in figures["figure_8"]}["judicial_review"] == 1
         assert figures["figure_6"][0]["failed"] == 1
 
 
-def test_detention_rejection_needs_a_reason_from_the_list_and_is_counted(frozen, owner, removals_officer, person):
+def test_detention_rejection_needs_a_reason_from_the_list_and_is_counted(
+    frozen, owner, removals_officer, person
+):
     request = services.detention_request(actor=owner, person=person, grounds="Absconded twice")
     with pytest.raises(ValidationError):
         services.detention_decide(actor=removals_officer, request=request, accept=False)
-    services.detention_decide(actor=removals_officer, request=request, accept=False, rejection_reason="vulnerability")
+    services.detention_decide(
+        actor=removals_officer, request=request, accept=False, rejection_reason="vulnerability"
+    )
     with pytest.raises(ValidationError) as caught:
         services.detention_decide(actor=removals_officer, request=request, accept=True)
     assert "already rejected" in caught.value.message_dict["decision"][0]
@@ -404,11 +556,15 @@ def test_every_change_is_audited_and_on_the_timeline(frozen, owner, centre_offic
 
 def test_commissions_need_a_restriction(frozen, owner, person):
     with pytest.raises(ValidationError):
-        services.commission_request(actor=owner, person=person, kind="etd_interview", instructions="x")
+        services.commission_request(
+            actor=owner, person=person, kind="etd_interview", instructions="x"
+        )
     assert not Commission.objects.exists()
 
 
-def test_outcomes_by_nationality_compare_each_group_with_everyone(frozen, owner, removals_officer, teams):
+def test_outcomes_by_nationality_compare_each_group_with_everyone(
+    frozen, owner, removals_officer, teams
+):
     jamaican = person_make(teams["owning"], owner, family_name="One")
     for person in (jamaican, person_make(teams["owning"], owner, family_name="Two")):
         services.case_ensure(actor=owner, person=person)

@@ -31,38 +31,83 @@ def signed_in(user) -> Client:
 
 
 def _date(prefix: str, day) -> dict[str, str]:
-    return {f"{prefix}_0": str(day.day), f"{prefix}_1": str(day.month), f"{prefix}_2": str(day.year)}
+    return {
+        f"{prefix}_0": str(day.day),
+        f"{prefix}_1": str(day.month),
+        f"{prefix}_2": str(day.year),
+    }
 
 
 @pytest.fixture
 def scene(frozen, owner, centre_officer, removals_officer, person, teams):
     restriction = restriction_make(owner, person, teams["centre"])
-    services.event_outcome_record(actor=centre_officer, event=ReportingEvent.objects.get(person=person, due_on=TODAY),
-                                  outcome="no_show")
-    barrier = services.barrier_add(actor=owner, person=person, barrier_type="no_travel_document", started_on=TODAY)
+    services.event_outcome_record(
+        actor=centre_officer,
+        event=ReportingEvent.objects.get(person=person, due_on=TODAY),
+        outcome="no_show",
+    )
+    barrier = services.barrier_add(
+        actor=owner, person=person, barrier_type="no_travel_document", started_on=TODAY
+    )
     services.reviews_schedule()
     services.detention_request(actor=owner, person=person, grounds="Absconding risk")
-    charter = services.charter_create(actor=removals_officer, reference="JAM-TEST", destination="JAM",
-                                      departs_on=TODAY + timedelta(days=20))
-    return {"restriction": restriction, "barrier": barrier, "charter": charter,
-            "step": NonCompliance.objects.get(person=person).steps.first(), "review": CaseReview.objects.get()}
+    charter = services.charter_create(
+        actor=removals_officer,
+        reference="JAM-TEST",
+        destination="JAM",
+        departs_on=TODAY + timedelta(days=20),
+    )
+    return {
+        "restriction": restriction,
+        "barrier": barrier,
+        "charter": charter,
+        "step": NonCompliance.objects.get(person=person).steps.first(),
+        "review": CaseReview.objects.get(),
+    }
 
 
 def test_every_casework_page_renders_for_a_case_owner(scene, owner, person):
     client = signed_in(owner)
-    pages = ["/casework/", *[f"/casework/lists/{k}/" for k in (
-        "mine", "caseload", "flagged", "out-of-contact", "reviews", "referrals", "referable", "decision-overdue",
-        "further-submissions", "trace", "barriers", "preparation", "data-quality")],
-        f"/casework/people/{person.pk}/", f"/casework/people/{person.pk}/reporting/",
-        f"/casework/restrictions/{scene['restriction'].pk}/", f"/casework/steps/{scene['step'].pk}/",
-        f"/casework/people/{person.pk}/absconder/", f"/casework/reviews/{scene['review'].pk}/",
-        f"/casework/people/{person.pk}/barrier/", f"/casework/barriers/{scene['barrier'].pk}/clear/",
-        f"/casework/people/{person.pk}/etd/", f"/casework/people/{person.pk}/further-submissions/",
-        f"/casework/people/{person.pk}/red-notice/", f"/casework/people/{person.pk}/commission/"]
+    pages = [
+        "/casework/",
+        *[
+            f"/casework/lists/{k}/"
+            for k in (
+                "mine",
+                "caseload",
+                "flagged",
+                "out-of-contact",
+                "reviews",
+                "referrals",
+                "referable",
+                "decision-overdue",
+                "further-submissions",
+                "trace",
+                "barriers",
+                "preparation",
+                "data-quality",
+            )
+        ],
+        f"/casework/people/{person.pk}/",
+        f"/casework/people/{person.pk}/reporting/",
+        f"/casework/restrictions/{scene['restriction'].pk}/",
+        f"/casework/steps/{scene['step'].pk}/",
+        f"/casework/people/{person.pk}/absconder/",
+        f"/casework/reviews/{scene['review'].pk}/",
+        f"/casework/people/{person.pk}/barrier/",
+        f"/casework/barriers/{scene['barrier'].pk}/clear/",
+        f"/casework/people/{person.pk}/etd/",
+        f"/casework/people/{person.pk}/further-submissions/",
+        f"/casework/people/{person.pk}/red-notice/",
+        f"/casework/people/{person.pk}/commission/",
+    ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-    assert b"Band 4</strong> \xe2\x80\x94 Not MAPPA; not removable" in client.get(f"/casework/people/{person.pk}/").content
+    assert (
+        b"Band 4</strong> \xe2\x80\x94 Not MAPPA; not removable"
+        in client.get(f"/casework/people/{person.pk}/").content
+    )
     assert client.get("/casework/centre/").status_code == 403
     assert client.get("/casework/lists/nonsense/").status_code == 404
 
@@ -78,17 +123,29 @@ def test_a_person_outside_the_users_teams_is_not_found(scene, teams, person):
 
 
 def test_the_centre_list_shows_the_change_at_once(scene, owner, centre_officer, person, teams):
-    services.restriction_change(actor=owner, restriction=scene["restriction"], reason="Works late",
-                                window_start=clock.now().time().replace(hour=15, minute=0))
+    services.restriction_change(
+        actor=owner,
+        restriction=scene["restriction"],
+        reason="Works late",
+        window_start=clock.now().time().replace(hour=15, minute=0),
+    )
     client = signed_in(centre_officer)
     day = (TODAY + timedelta(days=7)).isoformat()
     page = client.get(f"/casework/centre/?centre={teams['centre'].pk}&day={day}").content.decode()
     assert person.full_name in page and "Changed" in page and "window opens 10:00 → 15:00" in page
 
 
-def test_an_impossible_window_on_the_form_shows_an_error_summary_and_saves_nothing(frozen, owner, person, teams):
-    data = {"centre": teams["centre"].pk, "place_kind": "reporting_centre", "frequency_days": "7",
-            "window_start": "17:45", "window_minutes": "60", **_date("starts_on", TODAY)}
+def test_an_impossible_window_on_the_form_shows_an_error_summary_and_saves_nothing(
+    frozen, owner, person, teams
+):
+    data = {
+        "centre": teams["centre"].pk,
+        "place_kind": "reporting_centre",
+        "frequency_days": "7",
+        "window_start": "17:45",
+        "window_minutes": "60",
+        **_date("starts_on", TODAY),
+    }
     response = signed_in(owner).post(f"/casework/people/{person.pk}/reporting/", data)
     assert response.status_code == 400
     page = response.content.decode()
@@ -98,26 +155,43 @@ def test_an_impossible_window_on_the_form_shows_an_error_summary_and_saves_nothi
 
 def test_a_future_outcome_is_refused_on_the_centre_page(scene, centre_officer, person):
     future = ReportingEvent.objects.get(person=person, due_on=TODAY + timedelta(days=7))
-    response = signed_in(centre_officer).post(f"/casework/events/{future.pk}/", {"outcome": "attended"})
+    response = signed_in(centre_officer).post(
+        f"/casework/events/{future.pk}/", {"outcome": "attended"}
+    )
     assert response.status_code == 400 and "future event" in response.content.decode()
     future.refresh_from_db()
     assert future.outcome == ""
 
 
 def test_directions_over_a_barrier_are_refused_on_the_page(scene, removals_officer, person):
-    data = {"route": "deportation", **_date("planned_for", TODAY + timedelta(days=5)), "escorts": "2"}
+    data = {
+        "route": "deportation",
+        **_date("planned_for", TODAY + timedelta(days=5)),
+        "escorts": "2",
+    }
     response = signed_in(removals_officer).post(f"/casework/people/{person.pk}/directions/", data)
-    assert response.status_code == 400 and "No travel document".lower() in response.content.decode().lower()
+    assert (
+        response.status_code == 400
+        and "No travel document".lower() in response.content.decode().lower()
+    )
     assert not RemovalDirection.objects.exists()
 
 
-def test_a_failed_removal_for_jr_is_counted_by_reason_on_the_mi_page(owner, removals_officer, manager, person):
+def test_a_failed_removal_for_jr_is_counted_by_reason_on_the_mi_page(
+    owner, removals_officer, manager, person
+):
     with clock.frozen(NOW):
-        direction = services.removal_directions_set(actor=removals_officer, person=person, route="deportation",
-                                                    planned_for=TODAY + timedelta(days=1))
+        direction = services.removal_directions_set(
+            actor=removals_officer,
+            person=person,
+            route="deportation",
+            planned_for=TODAY + timedelta(days=1),
+        )
     with clock.frozen(NOW + timedelta(days=1)):
-        response = signed_in(removals_officer).post(f"/casework/removals/{direction.pk}/outcome/", {
-            "removed": "no", "failure_reason": "judicial_review", "note": "Injunction granted"})
+        response = signed_in(removals_officer).post(
+            f"/casework/removals/{direction.pk}/outcome/",
+            {"removed": "no", "failure_reason": "judicial_review", "note": "Injunction granted"},
+        )
         assert response.status_code == 302
         assert Barrier.objects.get(person=person).barrier_type == "judicial_review"
         page = signed_in(manager).get("/casework/figures/").content.decode()
@@ -126,7 +200,9 @@ def test_a_failed_removal_for_jr_is_counted_by_reason_on_the_mi_page(owner, remo
 
 
 def test_removals_and_gatekeeping_pages(scene, removals_officer, owner, person):
-    services.etd_record(actor=owner, person=person, country="JAM", status="submitted", applied_on=TODAY)
+    services.etd_record(
+        actor=owner, person=person, country="JAM", status="submitted", applied_on=TODAY
+    )
     client = signed_in(removals_officer)
     page = client.get("/casework/figures/").content.decode()
     assert "Jamaica" in page and "Submitted to the embassy" in page
@@ -137,14 +213,17 @@ def test_removals_and_gatekeeping_pages(scene, removals_officer, owner, person):
     assert client.get("/casework/figures.csv").status_code == 200
 
 
-def test_centre_staff_see_the_people_who_report_at_their_centre_and_no_one_else(scene, teams, person, centre_officer):
+def test_centre_staff_see_the_people_who_report_at_their_centre_and_no_one_else(
+    scene, teams, person, centre_officer
+):
     from waymark.people.selectors import person_can_view
 
     other_centre = user_make("reporting_centre", teams["other_centre"])
     assert person_can_view(centre_officer, person)
     assert not person_can_view(other_centre, person)
-    ReportingRestriction.objects.filter(person=person).update(ends_on=TODAY - timedelta(days=40),
-                                                              starts_on=TODAY - timedelta(days=100))
+    ReportingRestriction.objects.filter(person=person).update(
+        ends_on=TODAY - timedelta(days=40), starts_on=TODAY - timedelta(days=100)
+    )
     assert not person_can_view(centre_officer, person)
 
 

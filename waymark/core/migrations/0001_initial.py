@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,33 +16,101 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('sequence', models.BigAutoField(primary_key=True, serialize=False)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(help_text='Username or machine client at the time', max_length=200)),
-                ('channel', models.CharField(max_length=20)),
-                ('action', models.CharField(choices=[('collection', 'Collection'), ('alteration', 'Alteration'), ('consultation', 'Consultation'), ('disclosure', 'Disclosure'), ('combination', 'Combination'), ('erasure', 'Erasure')], max_length=20)),
-                ('verb', models.CharField(help_text='What happened, e.g. person.viewed', max_length=100)),
-                ('target_type', models.CharField(blank=True, max_length=100)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('person_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('payload', models.JSONField(blank=True, default=dict, help_text='Old and new values, or detail')),
-                ('recipient', models.CharField(blank=True, help_text='For disclosures: to whom', max_length=200)),
-                ('purpose', models.CharField(blank=True, help_text='For disclosures and restricted views: why', max_length=500)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("sequence", models.BigAutoField(primary_key=True, serialize=False)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor_label",
+                    models.CharField(
+                        help_text="Username or machine client at the time", max_length=200
+                    ),
+                ),
+                ("channel", models.CharField(max_length=20)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("collection", "Collection"),
+                            ("alteration", "Alteration"),
+                            ("consultation", "Consultation"),
+                            ("disclosure", "Disclosure"),
+                            ("combination", "Combination"),
+                            ("erasure", "Erasure"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "verb",
+                    models.CharField(help_text="What happened, e.g. person.viewed", max_length=100),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=100)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("person_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                (
+                    "payload",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Old and new values, or detail"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        blank=True, help_text="For disclosures: to whom", max_length=200
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        help_text="For disclosures and restricted views: why",
+                        max_length=500,
+                    ),
+                ),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sequence'],
-                'permissions': [('view_access_history', "Can see a person's access history (subject access, investigations)"), ('verify_audit', 'Can run the audit chain verification')],
-                'indexes': [models.Index(fields=['person_id', 'occurred_at'], name='core_audite_person__9b4122_idx'), models.Index(fields=['verb'], name='core_audite_verb_8f0c43_idx')],
+                "ordering": ["sequence"],
+                "permissions": [
+                    (
+                        "view_access_history",
+                        "Can see a person's access history (subject access, investigations)",
+                    ),
+                    ("verify_audit", "Can run the audit chain verification"),
+                ],
+                "indexes": [
+                    models.Index(
+                        fields=["person_id", "occurred_at"], name="core_audite_person__9b4122_idx"
+                    ),
+                    models.Index(fields=["verb"], name="core_audite_verb_8f0c43_idx"),
+                ],
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='auditevent',
-            trigger=pgtrigger.compiler.Trigger(name='audit_append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='fcc8f958a25948449a8089dbc67b1faed1bb4d80', operation='UPDATE OR DELETE', pgid='pgtrigger_audit_append_only_b1f7b', table='core_auditevent', when='BEFORE')),
+            model_name="auditevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="audit_append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="fcc8f958a25948449a8089dbc67b1faed1bb4d80",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_audit_append_only_b1f7b",
+                    table="core_auditevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

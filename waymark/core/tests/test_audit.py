@@ -13,8 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def _write(n: int) -> list[AuditEvent]:
     return [
-        audit_record(actor=None, action=AuditAction.ALTERATION, verb="test.changed",
-                     target_type="test", target_id=i, person_id=i, payload={"old": {"n": i}, "new": {"n": i + 1}})
+        audit_record(
+            actor=None,
+            action=AuditAction.ALTERATION,
+            verb="test.changed",
+            target_type="test",
+            target_id=i,
+            person_id=i,
+            payload={"old": {"n": i}, "new": {"n": i + 1}},
+        )
         for i in range(n)
     ]
 
@@ -23,7 +30,9 @@ def _tamper(sql: str, params: list) -> None:
     """Change a row behind the application's back (as an attacker with database access would)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")  # bypass the append-only trigger
+            cursor.execute(
+                "SET session_replication_role = replica"
+            )  # bypass the append-only trigger
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
@@ -40,7 +49,10 @@ def test_entries_are_chained_from_genesis():
 
 def test_audit_verify_finds_a_tampered_row():
     events = _write(5)
-    _tamper("UPDATE core_auditevent SET payload = %s WHERE sequence = %s", ['{"old": {}, "new": {"n": 999}}', events[2].sequence])
+    _tamper(
+        "UPDATE core_auditevent SET payload = %s WHERE sequence = %s",
+        ['{"old": {}, "new": {"n": 999}}', events[2].sequence],
+    )
     result = audit_verify()
     assert not result.ok
     assert result.first_broken_sequence == events[2].sequence
@@ -58,7 +70,10 @@ def test_audit_verify_finds_a_removed_row():
 def test_audit_verify_command_reports_first_broken_link():
     events = _write(3)
     call_command("audit_verify")  # intact: no error
-    _tamper("UPDATE core_auditevent SET actor_label = %s WHERE sequence = %s", ["someone-else", events[1].sequence])
+    _tamper(
+        "UPDATE core_auditevent SET actor_label = %s WHERE sequence = %s",
+        ["someone-else", events[1].sequence],
+    )
     with pytest.raises(CommandError, match=f"#{events[1].sequence}"):
         call_command("audit_verify")
 
@@ -75,11 +90,15 @@ def test_entries_use_the_clock():
 
     at = datetime(2026, 3, 3, 9, 30, tzinfo=ZoneInfo("Europe/London"))
     with clock.frozen(at):
-        event = audit_record(actor=None, action=AuditAction.CONSULTATION, verb="person.viewed", person_id=7)
+        event = audit_record(
+            actor=None, action=AuditAction.CONSULTATION, verb="person.viewed", person_id=7
+        )
     assert event.occurred_at == at
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
 def test_postgresql_refuses_update_and_delete_of_audit_rows():
     event = _write(1)[0]
     with pytest.raises(DatabaseError), transaction.atomic():

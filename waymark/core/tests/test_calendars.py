@@ -30,7 +30,8 @@ def test_nations_differ():
 def test_add_working_days_skips_weekend_and_christmas():
     start = datetime(2026, 12, 23, 10, 0, tzinfo=LONDON)  # Wednesday
     due = add_working_days(start, 5, "england-and-wales")
-    # 24 Dec (1), 25-26 + weekend + 28 Dec (substitute Boxing Day) skipped, 29 (2), 30 (3), 31 (4), 2 Jan is Saturday, 4 Jan (5)
+    # 24 Dec (1), 25-26 + weekend + 28 Dec (substitute Boxing Day) skipped, 29 (2), 30 (3),
+    # 31 (4), 2 Jan is Saturday, 4 Jan (5)
     assert due.astimezone(LONDON).date() == date(2027, 1, 4)
 
 
@@ -51,7 +52,10 @@ def test_working_days_between():
 # Days where the two sources disagree, each checked by hand. The GOV.UK data cached in
 # govuk-bank-holidays 0.19 predates the one-off Scottish bank holiday for the 2026 World Cup.
 KNOWN_DIFFERENCES = {
-    ("scotland", date(2026, 6, 15)): "holidays: Scotland's participation in the FIFA World Cup final",
+    (
+        "scotland",
+        date(2026, 6, 15),
+    ): "holidays: Scotland's participation in the FIFA World Cup final",
 }
 
 
@@ -69,4 +73,6 @@ def test_the_holidays_package_agrees_with_govuk_published_bank_holidays(nation):
         govuk = {h["date"] for h in published if h["date"].year == year and h["date"].weekday() < 5}
         ours = {day for day in bank_holidays(nation, year) if day.weekday() < 5}
         ours -= {day for (n, day) in KNOWN_DIFFERENCES if n == nation}
-        assert ours == govuk, f"{nation} {year}: only ours {sorted(ours - govuk)}, only GOV.UK {sorted(govuk - ours)}"
+        assert ours == govuk, (
+            f"{nation} {year}: only ours {sorted(ours - govuk)}, only GOV.UK {sorted(govuk - ours)}"
+        )

@@ -8,8 +8,14 @@ from waymark.core.navigation import NavItem
 
 
 def test_only_the_longest_matching_item_is_current(monkeypatch):
-    monkeypatch.setattr(navigation, "_ITEMS", [NavItem("Visits", "operations:home", "", 1),
-                                               NavItem("In the field", "operations:field-visits", "", 2)])
+    monkeypatch.setattr(
+        navigation,
+        "_ITEMS",
+        [
+            NavItem("Visits", "operations:home", "", 1),
+            NavItem("In the field", "operations:field-visits", "", 2),
+        ],
+    )
     request = RequestFactory().get("/operations/field/")
     request.user = AnonymousUser()
     items = navigation.nav_items(request)

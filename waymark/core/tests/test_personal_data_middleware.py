@@ -26,11 +26,16 @@ def caseworker(team):
 
 @pytest.fixture
 def people(team):
-    return [make_person(given_names=f"Person{i}", family_name="Okafor", owning_team=team) for i in range(5)]
+    return [
+        make_person(given_names=f"Person{i}", family_name="Okafor", owning_team=team)
+        for i in range(5)
+    ]
 
 
 def _entries(since: int):
-    return list(AuditEvent.objects.filter(sequence__gt=since, action__in=CONSULTED).order_by("sequence"))
+    return list(
+        AuditEvent.objects.filter(sequence__gt=since, action__in=CONSULTED).order_by("sequence")
+    )
 
 
 def _last() -> int:
@@ -72,7 +77,9 @@ def test_a_page_about_one_person_enters_their_access_history(client, caseworker,
 def test_special_category_filters_are_not_written_to_the_trail(client, caseworker, people):
     client.force_login(caseworker)
     before = _last()
-    client.get(reverse("people:search"), {"name": "Okafor", "religion": "Muslim", "ethnicity": "Kurdish"})
+    client.get(
+        reverse("people:search"), {"name": "Okafor", "religion": "Muslim", "ethnicity": "Kurdish"}
+    )
     [entry] = _entries(before)
     assert entry.payload["query"]["religion"] == "(not logged)"
     assert "Muslim" not in str(entry.payload) and "Kurdish" not in str(entry.payload)
@@ -87,15 +94,21 @@ def test_pages_without_personal_data_are_neither_logged_nor_marked_no_store(clie
     assert "no-store" not in response.get("Cache-Control", "")
 
 
-def test_refusals_redirects_and_signed_out_requests_are_not_consultations(client, caseworker, people):
+def test_refusals_redirects_and_signed_out_requests_are_not_consultations(
+    client, caseworker, people
+):
     before = _last()
-    assert client.get(reverse("people:detail", args=[people[0].pk])).status_code == 302  # to sign-in
+    assert (
+        client.get(reverse("people:detail", args=[people[0].pk])).status_code == 302
+    )  # to sign-in
     client.force_login(make_user(teams=[], username="nobody"))
     assert client.get(reverse("people:detail", args=[people[0].pk])).status_code == 403
     assert _entries(before) == []
 
 
-def test_paging_the_person_api_leaves_one_entry_a_page_with_the_count_and_the_people(caseworker, people):
+def test_paging_the_person_api_leaves_one_entry_a_page_with_the_count_and_the_people(
+    caseworker, people
+):
     api = APIClient()
     api.force_authenticate(caseworker)
     before = _last()
@@ -116,7 +129,9 @@ def test_paging_the_person_api_leaves_one_entry_a_page_with_the_count_and_the_pe
 
 
 @pytest.mark.parametrize("offered", ["x" * 65, "id with spaces", "<script>", "é" * 10])
-def test_an_unfit_request_id_is_replaced_and_the_read_is_still_audited(client, caseworker, people, offered):
+def test_an_unfit_request_id_is_replaced_and_the_read_is_still_audited(
+    client, caseworker, people, offered
+):
     client.force_login(caseworker)
     before = _last()
     response = client.get(reverse("people:tasks", args=[people[0].pk]), HTTP_X_REQUEST_ID=offered)

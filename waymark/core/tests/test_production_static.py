@@ -35,8 +35,10 @@ def test_pages_render_with_hashed_static_urls(production_static, client, django_
     response = client.get("/accounts/sign-in/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "/static/waymark/application." in html and "application.css" not in html.split(
-        "/static/waymark/application.")[1][:1]  # a hashed name: application.<hash>.css
+    assert (
+        "/static/waymark/application." in html
+        and "application.css" not in html.split("/static/waymark/application.")[1][:1]
+    )  # a hashed name: application.<hash>.css
     user = django_user_model.objects.create_user(username="pat.page", password="x-long-password-1")
     client.force_login(user)
     assert client.get("/").status_code == 200

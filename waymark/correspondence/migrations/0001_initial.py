@@ -6,106 +6,279 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('documents', '0002_seed_letter_templates'),
-        ('people', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("documents", "0002_seed_letter_templates"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CorrespondenceItem',
+            name="CorrespondenceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('upload', 'Uploaded file'), ('api', 'Partner API'), ('post', 'Post')], max_length=10)),
-                ('sender', models.CharField(max_length=320)),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('subject', models.CharField(blank=True, max_length=500)),
-                ('body', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(db_index=True)),
-                ('message_id', models.CharField(blank=True, max_length=500)),
-                ('content_fingerprint', models.CharField(db_index=True, max_length=64)),
-                ('match_status', models.CharField(choices=[('matched', 'Matched'), ('match_needed', 'Match needed'), ('no_person_needed', 'No person needed')], default='match_needed', max_length=20)),
-                ('match_method', models.CharField(blank=True, choices=[('', 'Not matched'), ('waymark_reference', 'Waymark reference'), ('home_office_reference', 'Home Office reference'), ('external_reference', 'Other external reference'), ('name_and_dob', 'Name and date of birth'), ('manual', 'Matched by a caseworker')], max_length=30)),
-                ('match_detail', models.CharField(blank=True, max_length=500)),
-                ('matched_at', models.DateTimeField(blank=True, null=True)),
-                ('category', models.CharField(choices=[('general_enquiry', 'General enquiry'), ('legal_representations', 'Legal representations'), ('pre_action_letter', 'Pre-action protocol letter'), ('complaint', 'Complaint'), ('other', 'Other')], default='general_enquiry', max_length=30)),
-                ('task_id', models.BigIntegerField(blank=True, help_text='The work.Task the reply is worked under', null=True)),
-                ('match_task_id', models.BigIntegerField(blank=True, help_text='The match-needed work.Task', null=True)),
-                ('registered_at', models.DateTimeField()),
-                ('matched_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='correspondence', to='people.person')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("upload", "Uploaded file"),
+                            ("api", "Partner API"),
+                            ("post", "Post"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("sender", models.CharField(max_length=320)),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("subject", models.CharField(blank=True, max_length=500)),
+                ("body", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(db_index=True)),
+                ("message_id", models.CharField(blank=True, max_length=500)),
+                ("content_fingerprint", models.CharField(db_index=True, max_length=64)),
+                (
+                    "match_status",
+                    models.CharField(
+                        choices=[
+                            ("matched", "Matched"),
+                            ("match_needed", "Match needed"),
+                            ("no_person_needed", "No person needed"),
+                        ],
+                        default="match_needed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "match_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not matched"),
+                            ("waymark_reference", "Waymark reference"),
+                            ("home_office_reference", "Home Office reference"),
+                            ("external_reference", "Other external reference"),
+                            ("name_and_dob", "Name and date of birth"),
+                            ("manual", "Matched by a caseworker"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("match_detail", models.CharField(blank=True, max_length=500)),
+                ("matched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("general_enquiry", "General enquiry"),
+                            ("legal_representations", "Legal representations"),
+                            ("pre_action_letter", "Pre-action protocol letter"),
+                            ("complaint", "Complaint"),
+                            ("other", "Other"),
+                        ],
+                        default="general_enquiry",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "task_id",
+                    models.BigIntegerField(
+                        blank=True, help_text="The work.Task the reply is worked under", null=True
+                    ),
+                ),
+                (
+                    "match_task_id",
+                    models.BigIntegerField(
+                        blank=True, help_text="The match-needed work.Task", null=True
+                    ),
+                ),
+                ("registered_at", models.DateTimeField()),
+                (
+                    "matched_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="correspondence",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
-                'permissions': [('match_correspondence', 'Can match correspondence to people')],
+                "ordering": ["-received_at", "-pk"],
+                "permissions": [("match_correspondence", "Can match correspondence to people")],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('declared_content_type', models.CharField(blank=True, max_length=120)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('refused_reason', models.CharField(blank=True, max_length=300)),
-                ('document', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.document')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='correspondence.correspondenceitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("declared_content_type", models.CharField(blank=True, max_length=120)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("refused_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "document",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="correspondence.correspondenceitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['name'],
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CorrespondenceCopy',
+            name="CorrespondenceCopy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(blank=True, help_text='Where it was received', max_length=320)),
-                ('received_at', models.DateTimeField()),
-                ('message_id', models.CharField(blank=True, max_length=500)),
-                ('registered_at', models.DateTimeField()),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='correspondence.correspondenceitem')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='correspondence.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(blank=True, help_text="Where it was received", max_length=320),
+                ),
+                ("received_at", models.DateTimeField()),
+                ("message_id", models.CharField(blank=True, max_length=500)),
+                ("registered_at", models.DateTimeField()),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="copies",
+                        to="correspondence.correspondenceitem",
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="copies",
+                        to="correspondence.mailbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'correspondence copies',
-                'ordering': ['received_at', 'pk'],
+                "verbose_name_plural": "correspondence copies",
+                "ordering": ["received_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='correspondenceitem',
-            index=models.Index(fields=['match_status', 'received_at'], name='corresponde_match_s_5a4a89_idx'),
+            model_name="correspondenceitem",
+            index=models.Index(
+                fields=["match_status", "received_at"], name="corresponde_match_s_5a4a89_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='correspondenceitem',
-            index=models.Index(fields=['person', '-received_at'], name='corresponde_person__bb7f7d_idx'),
+            model_name="correspondenceitem",
+            index=models.Index(
+                fields=["person", "-received_at"], name="corresponde_person__bb7f7d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondenceitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('message_id', ''), _negated=True), fields=('message_id',), name='correspondence_message_id_once'),
+            model_name="correspondenceitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("message_id", ""), _negated=True),
+                fields=("message_id",),
+                name="correspondence_message_id_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('match_status', 'matched'), _negated=True), ('person__isnull', False), _connector='OR'), name='correspondence_matched_has_person'),
+            model_name="correspondenceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("match_status", "matched"), _negated=True),
+                    ("person__isnull", False),
+                    _connector="OR",
+                ),
+                name="correspondence_matched_has_person",
+            ),
         ),
     ]

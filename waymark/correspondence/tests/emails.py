@@ -6,9 +6,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 
-def eml(*, sender="rep@smithlaw.example", to="em.hub@waymark.example", subject="Enquiry",
-        body="Hello", when=None, message_id="<abc123@smithlaw.example>", html=None,
-        attachments=()) -> bytes:
+def eml(
+    *,
+    sender="rep@smithlaw.example",
+    to="em.hub@waymark.example",
+    subject="Enquiry",
+    body="Hello",
+    when=None,
+    message_id="<abc123@smithlaw.example>",
+    html=None,
+    attachments=(),
+) -> bytes:
     message = EmailMessage()
     message["From"] = f"Jo Smith <{sender}>"
     message["To"] = to

@@ -9,9 +9,15 @@ from waymark.documents.tests.factories import PDF
 
 def test_headers_body_and_attachments():
     when = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-    parsed = eml_parse(eml(subject="Re: Amina OKAFOR", body="Dear Sir,\nPlease see attached.", when=when,
-                           to="em.hub@waymark.example, other@waymark.example",
-                           attachments=[("letter.pdf", PDF, "application", "pdf")]))
+    parsed = eml_parse(
+        eml(
+            subject="Re: Amina OKAFOR",
+            body="Dear Sir,\nPlease see attached.",
+            when=when,
+            to="em.hub@waymark.example, other@waymark.example",
+            attachments=[("letter.pdf", PDF, "application", "pdf")],
+        )
+    )
     assert parsed.sender == "rep@smithlaw.example"
     assert parsed.recipients == ["em.hub@waymark.example", "other@waymark.example"]
     assert parsed.subject == "Re: Amina OKAFOR"
@@ -24,8 +30,13 @@ def test_headers_body_and_attachments():
 
 
 def test_html_only_body_is_stripped_to_text():
-    parsed = eml_parse(eml(body=None, html="<html><head><style>p{}</style></head><body><p>Hello</p>"
-                                           "<p>WM-0001234 &amp; more</p><script>x()</script></body></html>"))
+    parsed = eml_parse(
+        eml(
+            body=None,
+            html="<html><head><style>p{}</style></head><body><p>Hello</p>"
+            "<p>WM-0001234 &amp; more</p><script>x()</script></body></html>",
+        )
+    )
     assert parsed.body == "Hello\n\nWM-0001234 & more"
 
 

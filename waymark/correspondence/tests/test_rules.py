@@ -24,7 +24,10 @@ def test_category_for_each_task_type():
 
 def test_category_inference():
     assert rules.category_infer("Letter before claim", "") == "pre_action_letter"
-    assert rules.category_infer("Re: Mr X", "This is a pre-action protocol letter") == "pre_action_letter"
+    assert (
+        rules.category_infer("Re: Mr X", "This is a pre-action protocol letter")
+        == "pre_action_letter"
+    )
     assert rules.category_infer("Formal complaint", "") == "complaint"
     assert rules.category_infer("Re: our client", "We act for Mr X and make representations") == (
         "legal_representations"

@@ -36,11 +36,19 @@ class _Rollback(Exception):
 
 def _snapshot(**kwargs):
     demo_load(anchor=ANCHOR, correspondence=False, **kwargs)
-    people = list(Person.objects.order_by("pk").values_list(
-        "reference", "given_names", "family_name", "date_of_birth", "owning_team__slug"))
-    refs = list(ExternalReference.objects.order_by("person_id", "reference_type").values_list(
-        "person__reference", "reference_type", "value"))
-    tasks = list(Task.objects.order_by("pk").values_list("task_type", "status", "due_at", "person_id"))
+    people = list(
+        Person.objects.order_by("pk").values_list(
+            "reference", "given_names", "family_name", "date_of_birth", "owning_team__slug"
+        )
+    )
+    refs = list(
+        ExternalReference.objects.order_by("person_id", "reference_type").values_list(
+            "person__reference", "reference_type", "value"
+        )
+    )
+    tasks = list(
+        Task.objects.order_by("pk").values_list("task_type", "status", "due_at", "person_id")
+    )
     return people, refs, tasks
 
 
@@ -70,9 +78,11 @@ def test_volumes_and_proportions_roughly_follow_the_seeds(loaded):
     community = platform.exclude(casework_case__status="removed")
     people = community.count()
     assert people == round(11_236 * 0.05)
-    nationalities = Counter(PersonNationality.objects.filter(person__source_records__isnull=True)
-                            .exclude(person__casework_case__status="removed")
-                            .values_list("country", flat=True))
+    nationalities = Counter(
+        PersonNationality.objects.filter(person__source_records__isnull=True)
+        .exclude(person__casework_case__status="removed")
+        .values_list("country", flat=True)
+    )
     assert 0.22 < nationalities["ALB"] / people < 0.34
     assert len(nationalities) > 40
     females = community.filter(sex="female").count()
@@ -83,7 +93,9 @@ def test_volumes_and_proportions_roughly_follow_the_seeds(loaded):
     leeds = platform.filter(owning_team__slug="criminal-casework-leeds").count()
     assert croydon > 5 * leeds
     assert 0 < platform.filter(ownership_state="unclear").count() < 0.07 * people
-    assert 6 < TimelineEvent.objects.filter(person__source_records__isnull=True).count() / people < 11
+    assert (
+        6 < TimelineEvent.objects.filter(person__source_records__isnull=True).count() / people < 11
+    )
     assert platform.filter(names__name_type="alias").distinct().count() > 0.08 * people
 
 
@@ -126,7 +138,9 @@ def test_tasks_exist_in_every_state_with_deadlines_some_overdue(loaded):
 def test_deadlines_are_stored_as_the_work_rules_store_them(loaded):
     from waymark.work.rules import deadline_compute
 
-    task = Task.objects.filter(deadline_rule="general_enquiry").select_related("queue__team").first()
+    task = (
+        Task.objects.filter(deadline_rule="general_enquiry").select_related("queue__team").first()
+    )
     start = datetime.fromisoformat(task.deadline_inputs["start"])
     due, inputs = deadline_compute("general_enquiry", start, task.queue.team.nation)
     assert task.due_at == due
@@ -134,9 +148,15 @@ def test_deadlines_are_stored_as_the_work_rules_store_them(loaded):
 
 
 def test_working_day_deadlines_follow_the_team_calendar(loaded):
-    task = Task.objects.filter(deadline_rule="further_submissions").select_related("queue__team").first()
+    task = (
+        Task.objects.filter(deadline_rule="further_submissions")
+        .select_related("queue__team")
+        .first()
+    )
     assert task.deadline_inputs["kind"] == "working_days"
-    assert calendars.is_working_day(task.due_at.astimezone(clock.LONDON).date(), task.queue.team.nation)
+    assert calendars.is_working_day(
+        task.due_at.astimezone(clock.LONDON).date(), task.queue.team.nation
+    )
 
 
 def test_name_rows_carry_the_search_keys_the_search_computes(loaded):
@@ -156,8 +176,10 @@ def test_one_audit_entry_records_the_load(loaded):
     entry = AuditEvent.objects.get(verb="demo.loaded")
     assert entry.action == "collection"
     counts = entry.payload["new"]["counts"]
-    assert (counts["person"] + counts["casework_removed_people"] + counts["linkage_people_created"]
-            == Person.objects.count())
+    assert (
+        counts["person"] + counts["casework_removed_people"] + counts["linkage_people_created"]
+        == Person.objects.count()
+    )
 
 
 def test_nationality_shares_add_up_and_codes_are_known():
@@ -182,8 +204,15 @@ def test_command_if_empty_does_nothing_when_people_exist(loaded):
 
 def test_command_prints_the_demo_users_table():
     out = io.StringIO()
-    call_command("demo_load", "--scale", "0.002", "--anchor", "2026-11-20T09:00", "--no-correspondence",
-                 stdout=out)
+    call_command(
+        "demo_load",
+        "--scale",
+        "0.002",
+        "--anchor",
+        "2026-11-20T09:00",
+        "--no-correspondence",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "case-owner" in text and DEMO_PASSWORD in text
     platform = Person.objects.filter(source_records__isnull=True)
@@ -195,7 +224,9 @@ def test_correspondence_examples_are_registered_through_the_service_with_a_dupli
 
     result = demo_load(scale=0.05, seed=2026, anchor=ANCHOR, correspondence=True)
     items = CorrespondenceItem.objects.all()
-    assert result.counts["correspondence"] == items.count() == 3  # the repeated message is not a new item
+    assert (
+        result.counts["correspondence"] == items.count() == 3
+    )  # the repeated message is not a new item
     assert items.filter(match_status="match_needed").count() == 1
     assert items.filter(match_status="matched").count() == 2
     assert Task.objects.filter(task_type="correspondence.match_needed").count() == 1

@@ -6,88 +6,225 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(choices=[('letter', 'Letter or notice'), ('correspondence', 'Correspondence or attachment'), ('identity', 'Identity document'), ('legal', 'Legal representations or court papers'), ('medical', 'Medical evidence'), ('evidence', 'Other evidence'), ('other', 'Other')], max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('file', models.FileField(max_length=200, upload_to='documents/%Y/%m/')),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=120)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('uploaded_at', models.DateTimeField()),
-                ('filed_at', models.DateTimeField(blank=True, help_text='When it was put on the person', null=True)),
-                ('source', models.CharField(choices=[('upload', 'Uploaded'), ('correspondence', 'From correspondence'), ('letter', 'Generated letter'), ('module', 'Written by a module')], default='upload', max_length=20)),
-                ('related_type', models.CharField(blank=True, help_text='e.g. correspondence.correspondenceitem', max_length=100)),
-                ('related_id', models.CharField(blank=True, max_length=64)),
-                ('scan_status', models.CharField(choices=[('not_scanned', 'Not scanned (no scanner configured)'), ('clean', 'Scanned: clean'), ('error', 'Scan failed')], default='not_scanned', max_length=20)),
-                ('scan_detail', models.CharField(blank=True, max_length=300)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='people.person')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("letter", "Letter or notice"),
+                            ("correspondence", "Correspondence or attachment"),
+                            ("identity", "Identity document"),
+                            ("legal", "Legal representations or court papers"),
+                            ("medical", "Medical evidence"),
+                            ("evidence", "Other evidence"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("file", models.FileField(max_length=200, upload_to="documents/%Y/%m/")),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=120)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("uploaded_at", models.DateTimeField()),
+                (
+                    "filed_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When it was put on the person", null=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Uploaded"),
+                            ("correspondence", "From correspondence"),
+                            ("letter", "Generated letter"),
+                            ("module", "Written by a module"),
+                        ],
+                        default="upload",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "related_type",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. correspondence.correspondenceitem",
+                        max_length=100,
+                    ),
+                ),
+                ("related_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "scan_status",
+                    models.CharField(
+                        choices=[
+                            ("not_scanned", "Not scanned (no scanner configured)"),
+                            ("clean", "Scanned: clean"),
+                            ("error", "Scan failed"),
+                        ],
+                        default="not_scanned",
+                        max_length=20,
+                    ),
+                ),
+                ("scan_detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-pk'],
-                'permissions': [('generate_letter', 'Can generate letters and notices from templates'), ('record_service', 'Can record how and when a letter was served')],
+                "ordering": ["-uploaded_at", "-pk"],
+                "permissions": [
+                    ("generate_letter", "Can generate letters and notices from templates"),
+                    ("record_service", "Can record how and when a letter was served"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LetterService',
+            name="LetterService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('post', 'First class post'), ('hand', 'By hand'), ('email', 'Email'), ('recorded_delivery', 'Recorded delivery')], max_length=20)),
-                ('served_on', models.DateField()),
-                ('recorded_at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='documents.document')),
-                ('served_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("post", "First class post"),
+                            ("hand", "By hand"),
+                            ("email", "Email"),
+                            ("recorded_delivery", "Recorded delivery"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("served_on", models.DateField()),
+                ("recorded_at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "served_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-served_on', '-pk'],
+                "ordering": ["-served_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LetterTemplate',
+            name="LetterTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=80)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('body', models.TextField(help_text='Plain text with merge fields such as {{ person.full_name }}')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=80)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.CharField(blank=True, max_length=500)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Plain text with merge fields such as {{ person.full_name }}"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', '-version'],
+                "ordering": ["name", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='document',
-            name='letter_template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='documents.lettertemplate'),
+            model_name="document",
+            name="letter_template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="letters",
+                to="documents.lettertemplate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lettertemplate',
-            constraint=models.UniqueConstraint(fields=('key', 'version'), name='letter_template_key_version'),
+            model_name="lettertemplate",
+            constraint=models.UniqueConstraint(
+                fields=("key", "version"), name="letter_template_key_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['person', '-uploaded_at'], name='documents_d_person__1c3baa_idx'),
+            model_name="document",
+            index=models.Index(
+                fields=["person", "-uploaded_at"], name="documents_d_person__1c3baa_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['related_type', 'related_id'], name='documents_d_related_4ff81e_idx'),
+            model_name="document",
+            index=models.Index(
+                fields=["related_type", "related_id"], name="documents_d_related_4ff81e_idx"
+            ),
         ),
     ]

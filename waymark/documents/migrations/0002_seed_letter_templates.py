@@ -87,14 +87,17 @@ def seed(apps, schema_editor):
     now = timezone.now()
     for key, name, description, body in TEMPLATES:
         LetterTemplate.objects.get_or_create(
-            key=key, version=1,
+            key=key,
+            version=1,
             defaults={"name": name, "description": description, "body": body, "created_at": now},
         )
 
 
 def unseed(apps, schema_editor):
     LetterTemplate = apps.get_model("documents", "LetterTemplate")
-    LetterTemplate.objects.filter(key__in=[t[0] for t in TEMPLATES], version=1, letters__isnull=True).delete()
+    LetterTemplate.objects.filter(
+        key__in=[t[0] for t in TEMPLATES], version=1, letters__isnull=True
+    ).delete()
 
 
 class Migration(migrations.Migration):

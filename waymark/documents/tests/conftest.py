@@ -29,7 +29,10 @@ def _clamd_binary() -> str | None:
     found = shutil.which("clamd")
     if found:
         return found
-    return next((path for path in ("/usr/sbin/clamd", "/usr/local/sbin/clamd") if os.access(path, os.X_OK)), None)
+    return next(
+        (path for path in ("/usr/sbin/clamd", "/usr/local/sbin/clamd") if os.access(path, os.X_OK)),
+        None,
+    )
 
 
 def _clamd_answers(path: str) -> bool:
@@ -54,7 +57,9 @@ def clamd_socket():
     """
     binary = _clamd_binary()
     if binary is None:
-        pytest.fail("clamd is not installed: run `make scanner-deps` (Debian's clamav-daemon package)")
+        pytest.fail(
+            "clamd is not installed: run `make scanner-deps` (Debian's clamav-daemon package)"
+        )
     # A short directory: unix socket paths are limited to 108 bytes.
     root = Path(tempfile.mkdtemp(prefix="waymark-clamd-"))
     database = root / "db"
@@ -65,8 +70,11 @@ def clamd_socket():
         f"LocalSocket {sock}\nForeground yes\nDatabaseDirectory {database}\nTemporaryDirectory {root}\n"
         f"LogFile {log}\nPidFile {root / 'clamd.pid'}\nStreamMaxLength 25M\n"
     )
-    process = subprocess.Popen([binary, f"--config-file={root / 'clamd.conf'}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, f"--config-file={root / 'clamd.conf'}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not _clamd_answers(str(sock)):

@@ -31,7 +31,9 @@ def docx_bytes() -> bytes:
 
 
 def team_make(slug: str = "em-hub") -> Team:
-    team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title()})
+    team, _ = Team.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").title()}
+    )
     return team
 
 
@@ -39,33 +41,54 @@ def user_make(*perms: str, username: str | None = None, team: Team | None = None
     user = User.objects.create_user(username=username or f"user{next(_seq)}", password="x" * 16)
     for perm in perms:
         app_label, codename = perm.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     user.teams.add(team or team_make())
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
 def person_make(
-    *, given_names: str = "Amina", family_name: str = "Okafor", date_of_birth: date | None = date(1990, 2, 1),
-    home_office_reference: str = "", restricted: bool = False, team: Team | None = None,
+    *,
+    given_names: str = "Amina",
+    family_name: str = "Okafor",
+    date_of_birth: date | None = date(1990, 2, 1),
+    home_office_reference: str = "",
+    restricted: bool = False,
+    team: Team | None = None,
 ) -> Person:
     now = clock.now()
     number = next(_seq)
     person = Person.objects.create(
-        reference=f"WM-{9000000 + number:07d}", given_names=given_names, family_name=family_name,
-        date_of_birth=date_of_birth, created_at=now, updated_at=now, restricted_access=restricted,
-        owning_team=team or team_make(), ownership_state="owned",
+        reference=f"WM-{9000000 + number:07d}",
+        given_names=given_names,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        created_at=now,
+        updated_at=now,
+        restricted_access=restricted,
+        owning_team=team or team_make(),
+        ownership_state="owned",
     )
     if home_office_reference:
         ExternalReference.objects.create(
-            person=person, reference_type="home_office", value=home_office_reference, recorded_at=now,
+            person=person,
+            reference_type="home_office",
+            value=home_office_reference,
+            recorded_at=now,
         )
     return person
 
 
 CASEWORKER_PERMS = (
-    "people.view_person", "people.view_any_person",
-    "documents.view_document", "documents.add_document", "documents.generate_letter", "documents.record_service",
-    "correspondence.view_correspondenceitem", "correspondence.add_correspondenceitem",
+    "people.view_person",
+    "people.view_any_person",
+    "documents.view_document",
+    "documents.add_document",
+    "documents.generate_letter",
+    "documents.record_service",
+    "correspondence.view_correspondenceitem",
+    "correspondence.add_correspondenceitem",
     "correspondence.match_correspondence",
     "work.view_task",
 )

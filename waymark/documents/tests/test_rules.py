@@ -49,7 +49,16 @@ def test_extension_and_content_must_agree():
 
 def test_macro_extensions_and_upload_chunk_are_pinned():
     assert rules.MACRO_ENABLED_EXTENSIONS == (
-        ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
+        ".docm",
+        ".dotm",
+        ".xlsm",
+        ".xltm",
+        ".xlam",
+        ".pptm",
+        ".potm",
+        ".ppsm",
+        ".ppam",
+        ".sldm",
     )
     assert rules.UPLOAD_CHUNK_BYTES == 64 * 1024
 

@@ -22,10 +22,14 @@ def client_in(client, caseworker):
 
 def test_upload_stores_a_document(client_in):
     person = person_make()
-    response = client_in.post(f"/documents/person/{person.pk}/upload/", {
-        "file": SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
-        "document_type": "legal", "title": "Bail summary",
-    })
+    response = client_in.post(
+        f"/documents/person/{person.pk}/upload/",
+        {
+            "file": SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
+            "document_type": "legal",
+            "title": "Bail summary",
+        },
+    )
     assert response.status_code == 302
     document = Document.objects.get()
     assert document.person == person and document.title == "Bail summary"
@@ -35,10 +39,13 @@ def test_upload_stores_a_document(client_in):
 
 def test_upload_of_the_wrong_type_shows_the_error_summary_and_stores_nothing(client_in):
     person = person_make()
-    response = client_in.post(f"/documents/person/{person.pk}/upload/", {
-        "file": SimpleUploadedFile("scan.pdf", PNG, content_type="application/pdf"),
-        "document_type": "legal",
-    })
+    response = client_in.post(
+        f"/documents/person/{person.pk}/upload/",
+        {
+            "file": SimpleUploadedFile("scan.pdf", PNG, content_type="application/pdf"),
+            "document_type": "legal",
+        },
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "govuk-error-summary" in html and "The selected file must be a" in html
@@ -54,23 +61,32 @@ def test_upload_without_a_file_or_type_shows_both_errors(client_in):
 
 def test_download_is_audited_as_a_consultation(client_in, caseworker):
     person = person_make()
-    document = document_store(actor=caseworker, person=person, file_name="scan.pdf", content=PDF,
-                              document_type="legal")
+    document = document_store(
+        actor=caseworker, person=person, file_name="scan.pdf", content=PDF, document_type="legal"
+    )
     response = client_in.get(f"/documents/{document.pk}/download/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert "attachment" in response["Content-Disposition"]
-    assert AuditEvent.objects.filter(verb="document.downloaded", action="consultation",
-                                     person_id=person.pk).exists()
+    assert AuditEvent.objects.filter(
+        verb="document.downloaded", action="consultation", person_id=person.pk
+    ).exists()
 
 
 def test_pages_for_a_person_the_user_cannot_see_are_404(client, caseworker):
     hidden = person_make(restricted=True)
-    document = document_store(actor=None, person=hidden, file_name="scan.pdf", content=PDF, document_type="legal")
+    document = document_store(
+        actor=None, person=hidden, file_name="scan.pdf", content=PDF, document_type="legal"
+    )
     client.force_login(caseworker)  # has view_any_person but not view_restricted_person
-    for url in [f"/documents/{document.pk}/download/", f"/documents/{document.pk}/",
-                f"/documents/person/{hidden.pk}/", f"/documents/person/{hidden.pk}/upload/",
-                f"/documents/person/{hidden.pk}/letter/", f"/documents/{document.pk}/service/"]:
+    for url in [
+        f"/documents/{document.pk}/download/",
+        f"/documents/{document.pk}/",
+        f"/documents/person/{hidden.pk}/",
+        f"/documents/person/{hidden.pk}/upload/",
+        f"/documents/person/{hidden.pk}/letter/",
+        f"/documents/{document.pk}/service/",
+    ]:
         assert client.get(url).status_code == 404, url
     assert not AuditEvent.objects.filter(verb="document.downloaded").exists()
 
@@ -94,14 +110,22 @@ def test_generate_letter_preview_then_confirm_then_record_service(client_in):
     assert response.status_code == 302 and response["Location"] == f"/documents/{document.pk}/"
 
     with clock.frozen(datetime(2030, 1, 2, 12, 0)):
-        bad = client_in.post(f"/documents/{document.pk}/service/", {"method": "", "served_on_0": "",
-                                                                    "served_on_1": "", "served_on_2": ""})
+        bad = client_in.post(
+            f"/documents/{document.pk}/service/",
+            {"method": "", "served_on_0": "", "served_on_1": "", "served_on_2": ""},
+        )
         assert "Select how the letter was served" in bad.content.decode()
         assert "Enter the date the letter was served" in bad.content.decode()
         assert LetterService.objects.count() == 0
-        response = client_in.post(f"/documents/{document.pk}/service/", {
-            "method": "hand", "served_on_0": "2", "served_on_1": "1", "served_on_2": "2030",
-        })
+        response = client_in.post(
+            f"/documents/{document.pk}/service/",
+            {
+                "method": "hand",
+                "served_on_0": "2",
+                "served_on_1": "1",
+                "served_on_2": "2030",
+            },
+        )
     assert response.status_code == 302
     assert LetterService.objects.get().method == "hand"
     assert TimelineEvent.objects.filter(person=person, event_type="letter.served").exists()

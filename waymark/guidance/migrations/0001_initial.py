@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,42 +14,99 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='GuidancePage',
+            name="GuidancePage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('module', models.CharField(help_text='The module the page belongs to, e.g. operations', max_length=40)),
-                ('step_key', models.CharField(blank=True, db_index=True, help_text='The journey step that links here, e.g. operations.authorise', max_length=80)),
-                ('summary', models.CharField(max_length=300)),
-                ('body', models.TextField(help_text="The current version's text (paragraphs separated by blank lines)")),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('published_at', models.DateTimeField()),
-                ('owner_team', models.CharField(blank=True, max_length=120)),
-                ('review_due_on', models.DateField(blank=True, null=True)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "module",
+                    models.CharField(
+                        help_text="The module the page belongs to, e.g. operations", max_length=40
+                    ),
+                ),
+                (
+                    "step_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The journey step that links here, e.g. operations.authorise",
+                        max_length=80,
+                    ),
+                ),
+                ("summary", models.CharField(max_length=300)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="The current version's text (paragraphs separated by blank lines)"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("published_at", models.DateTimeField()),
+                ("owner_team", models.CharField(blank=True, max_length=120)),
+                ("review_due_on", models.DateField(blank=True, null=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['module', 'title'],
-                'permissions': [('publish_guidance', 'Publish and revise guidance pages')],
+                "ordering": ["module", "title"],
+                "permissions": [("publish_guidance", "Publish and revise guidance pages")],
             },
         ),
         migrations.CreateModel(
-            name='GuidanceVersion',
+            name="GuidanceVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(max_length=300)),
-                ('body', models.TextField()),
-                ('change_note', models.CharField(max_length=300)),
-                ('published_at', models.DateTimeField()),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='guidance.guidancepage')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(max_length=300)),
+                ("body", models.TextField()),
+                ("change_note", models.CharField(max_length=300)),
+                ("published_at", models.DateTimeField()),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="guidance.guidancepage",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['page', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('page', 'version'), name='guidance_version_once')],
+                "ordering": ["page", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("page", "version"), name="guidance_version_once"
+                    )
+                ],
             },
         ),
     ]

@@ -20,8 +20,13 @@ SEED = importlib.import_module("waymark.guidance.migrations.0002_h4_operations_g
 
 def user_make(role_key: str) -> User:
     roles_sync()
-    user = User.objects.create_user(username=f"{role_key}-g{next(_seq)}", password="a-long-test-password-123",
-                                    grade=ROLES[role_key].demo_grade, first_name="Test", last_name=role_key)
+    user = User.objects.create_user(
+        username=f"{role_key}-g{next(_seq)}",
+        password="a-long-test-password-123",
+        grade=ROLES[role_key].demo_grade,
+        first_name="Test",
+        last_name=role_key,
+    )
     user.groups.add(Group.objects.get(name=role_key))
     return User.objects.get(pk=user.pk)
 

@@ -11,9 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _publish(actor, **overrides):
-    data = {"title": "Sham marriage referrals", "summary": "When and how to refer a suspected sham marriage.",
-            "body": "Refer a suspected sham marriage or civil partnership to the marriage referral team.",
-            "module": "operations"}
+    data = {
+        "title": "Sham marriage referrals",
+        "summary": "When and how to refer a suspected sham marriage.",
+        "body": "Refer a suspected sham marriage or civil partnership to the marriage referral team.",
+        "module": "operations",
+    }
     data.update(overrides)
     return services.guidance_publish(actor=actor, **data)
 
@@ -46,8 +49,14 @@ def test_publish_refuses_blank_text_and_duplicate_slug(publisher):
 
 def test_revise_keeps_the_old_version_readable(publisher):
     page = _publish(publisher)
-    revised = services.guidance_revise(actor=publisher, page=page, title=page.title, summary=page.summary,
-                                       body="Refer within one working day.", change_note="Added the time limit")
+    revised = services.guidance_revise(
+        actor=publisher,
+        page=page,
+        title=page.title,
+        summary=page.summary,
+        body="Refer within one working day.",
+        change_note="Added the time limit",
+    )
     assert revised.version == 2
     assert revised.body == "Refer within one working day."
     old = selectors.guidance_version_get(revised, 1)
@@ -60,12 +69,24 @@ def test_revise_keeps_the_old_version_readable(publisher):
 def test_revise_needs_a_change_note_and_a_change(publisher):
     page = _publish(publisher)
     with pytest.raises(ValidationError) as error:
-        services.guidance_revise(actor=publisher, page=page, title=page.title, summary=page.summary,
-                                 body="New text", change_note=" ")
+        services.guidance_revise(
+            actor=publisher,
+            page=page,
+            title=page.title,
+            summary=page.summary,
+            body="New text",
+            change_note=" ",
+        )
     assert "change_note" in error.value.message_dict
     with pytest.raises(ValidationError):
-        services.guidance_revise(actor=publisher, page=page, title=page.title, summary=page.summary,
-                                 body=page.body, change_note="No change")
+        services.guidance_revise(
+            actor=publisher,
+            page=page,
+            title=page.title,
+            summary=page.summary,
+            body=page.body,
+            change_note="No change",
+        )
     page.refresh_from_db()
     assert page.version == 1
     assert GuidanceVersion.objects.filter(page=page).count() == 1
@@ -74,8 +95,14 @@ def test_revise_needs_a_change_note_and_a_change(publisher):
 def test_non_publisher_cannot_revise(publisher, reader):
     page = _publish(publisher)
     with pytest.raises(PermissionDenied):
-        services.guidance_revise(actor=reader, page=page, title="Changed", summary=page.summary,
-                                 body=page.body, change_note="Sneaky")
+        services.guidance_revise(
+            actor=reader,
+            page=page,
+            title="Changed",
+            summary=page.summary,
+            body=page.body,
+            change_note="Sneaky",
+        )
     page.refresh_from_db()
     assert (page.version, page.title) == (1, "Sham marriage referrals")
 
@@ -90,8 +117,11 @@ def test_search_finds_a_word_in_the_body(seeded):
 
 def test_search_ranks_a_title_match_first(seeded):
     # "consent" appears in the body of several pages but in the title of only one.
-    body_only = [p for p in GuidancePage.objects.filter(body__icontains="consent")
-                 if "consent" not in p.title.lower()]
+    body_only = [
+        p
+        for p in GuidancePage.objects.filter(body__icontains="consent")
+        if "consent" not in p.title.lower()
+    ]
     assert body_only, "the seed should mention consent outside the entry page too"
     results = list(selectors.guidance_search("consent"))
     assert results[0].slug == "power-of-entry"
@@ -106,4 +136,7 @@ def test_snippet_highlights_the_word(seeded):
 
 
 def test_highlight_escapes_html():
-    assert str(selectors.highlight("<b>ONF</b> form", ["onf"])) == "&lt;b&gt;<mark>ONF</mark>&lt;/b&gt; form"
+    assert (
+        str(selectors.highlight("<b>ONF</b> form", ["onf"]))
+        == "&lt;b&gt;<mark>ONF</mark>&lt;/b&gt; form"
+    )

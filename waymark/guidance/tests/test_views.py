@@ -11,13 +11,32 @@ from waymark.guidance.tests.conftest import SEED
 pytestmark = pytest.mark.django_db
 
 STEP_KEYS = [
-    "operations.intelligence", "operations.plan", "operations.risk_assessment", "operations.ecia",
-    "operations.plan_assessment", "operations.authorise", "operations.checks", "operations.notification",
-    "operations.reconnaissance", "operations.command", "operations.order", "operations.briefing",
-    "operations.deploy", "operations.arrival", "operations.entry", "operations.encounter",
-    "operations.interview", "operations.seizure", "operations.safeguarding",
-    "operations.employer_sanction", "operations.engagement", "operations.critical_incident",
-    "operations.offline", "operations.debrief", "operations.closure", "operations.measures",
+    "operations.intelligence",
+    "operations.plan",
+    "operations.risk_assessment",
+    "operations.ecia",
+    "operations.plan_assessment",
+    "operations.authorise",
+    "operations.checks",
+    "operations.notification",
+    "operations.reconnaissance",
+    "operations.command",
+    "operations.order",
+    "operations.briefing",
+    "operations.deploy",
+    "operations.arrival",
+    "operations.entry",
+    "operations.encounter",
+    "operations.interview",
+    "operations.seizure",
+    "operations.safeguarding",
+    "operations.employer_sanction",
+    "operations.engagement",
+    "operations.critical_incident",
+    "operations.offline",
+    "operations.debrief",
+    "operations.closure",
+    "operations.measures",
 ]
 
 
@@ -69,8 +88,14 @@ def test_signed_out_user_is_sent_to_sign_in(client, seeded):
 def test_earlier_version_stays_readable(client, publisher, reader, seeded):
     page = GuidancePage.objects.get(slug="closing-a-visit")
     old_body = page.body
-    services.guidance_revise(actor=publisher, page=page, title=page.title, summary=page.summary,
-                             body=old_body + "\n\nAdd closing comments.", change_note="Added closing comments")
+    services.guidance_revise(
+        actor=publisher,
+        page=page,
+        title=page.title,
+        summary=page.summary,
+        body=old_body + "\n\nAdd closing comments.",
+        change_note="Added closing comments",
+    )
     client.force_login(reader)
     current = client.get("/guidance/closing-a-visit/").content.decode()
     assert "Add closing comments." in current and "Earlier versions" in current
@@ -89,7 +114,9 @@ def test_non_publisher_gets_403_and_nothing_changes(client, reader, seeded):
     data = {"title": "Hacked", "summary": "x", "body": "y", "change_note": "z"}
     assert client.post(reverse("guidance:revise", args=[page.slug]), data).status_code == 403
     assert client.get(reverse("guidance:publish")).status_code == 403
-    assert client.post(reverse("guidance:publish"), dict(data, module="operations")).status_code == 403
+    assert (
+        client.post(reverse("guidance:publish"), dict(data, module="operations")).status_code == 403
+    )
     page.refresh_from_db()
     assert (page.title, page.version) != ("Hacked", 2)
     assert page.version == 1
@@ -101,14 +128,22 @@ def test_publisher_revises_through_the_form(client, publisher, seeded):
     page = GuidancePage.objects.get(slug="closing-a-visit")
     form = client.get(reverse("guidance:revise", args=[page.slug]))
     assert form.status_code == 200
-    bad = client.post(reverse("guidance:revise", args=[page.slug]),
-                      {"title": page.title, "summary": page.summary, "body": "New", "change_note": ""})
+    bad = client.post(
+        reverse("guidance:revise", args=[page.slug]),
+        {"title": page.title, "summary": page.summary, "body": "New", "change_note": ""},
+    )
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
     page.refresh_from_db()
     assert page.version == 1
-    ok = client.post(reverse("guidance:revise", args=[page.slug]),
-                     {"title": page.title, "summary": page.summary, "body": "New text",
-                      "change_note": "Shorter"})
+    ok = client.post(
+        reverse("guidance:revise", args=[page.slug]),
+        {
+            "title": page.title,
+            "summary": page.summary,
+            "body": "New text",
+            "change_note": "Shorter",
+        },
+    )
     assert ok.status_code == 302
     page.refresh_from_db()
     assert (page.version, page.body) == (2, "New text")
@@ -117,17 +152,26 @@ def test_publisher_revises_through_the_form(client, publisher, seeded):
 def test_publisher_publishes_through_the_form(client, publisher, db):
     client.force_login(publisher)
     assert client.get(reverse("guidance:publish")).status_code == 200
-    response = client.post(reverse("guidance:publish"), {
-        "title": "Using the notebook", "module": "platform", "summary": "Getting started.",
-        "body": "Sign in on your phone.", "change_note": "First published"})
+    response = client.post(
+        reverse("guidance:publish"),
+        {
+            "title": "Using the notebook",
+            "module": "platform",
+            "summary": "Getting started.",
+            "body": "Sign in on your phone.",
+            "change_note": "First published",
+        },
+    )
     assert response.status_code == 302
     assert GuidancePage.objects.get(slug="using-the-notebook").versions.count() == 1
 
 
 def test_guidance_link_macro_renders_for_a_seeded_step(seeded):
     env = engines["jinja2"]
-    template = env.from_string('{% from "guidance/_link.html" import guidance_link %}'
-                               '{{ guidance_link("operations.seizure") }}|{{ guidance_link("operations.nope") }}')
+    template = env.from_string(
+        '{% from "guidance/_link.html" import guidance_link %}'
+        '{{ guidance_link("operations.seizure") }}|{{ guidance_link("operations.nope") }}'
+    )
     html = template.render({})
     link, missing = html.split("|")
     assert 'href="/guidance/searches-and-seizures/"' in link

@@ -6,232 +6,664 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0002_search_keys_and_reference_normalised'),
-        ('work', '0004_queue_active_priority_index'),
+        ("accounts", "0001_initial"),
+        ("people", "0002_search_keys_and_reference_normalised"),
+        ("work", "0004_queue_active_priority_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_kind', models.CharField(choices=[('legacy_case', 'Legacy case extract'), ('casework', 'New casework extract'), ('tracker', 'Tracker spreadsheet'), ('police', 'Police records file')], max_length=20)),
-                ('label', models.CharField(help_text="What the file is, e.g. 'CID extract, Nov 2026'", max_length=200)),
-                ('file_name', models.CharField(max_length=255)),
-                ('file_format', models.CharField(max_length=10)),
-                ('file_size', models.PositiveBigIntegerField(default=0)),
-                ('file_sha256', models.CharField(blank=True, max_length=64)),
-                ('content', models.BinaryField(blank=True, help_text='The uploaded file, cleared once imported', null=True)),
-                ('headers', models.JSONField(blank=True, default=list)),
-                ('column_mapping', models.JSONField(blank=True, default=dict, help_text='file header -> field')),
-                ('accept_valid_rows', models.BooleanField(default=False, help_text='Import the valid rows even though some were rejected (the rejected rows stay on the report)')),
-                ('status', models.CharField(choices=[('uploaded', 'Uploaded: columns to map'), ('validated', 'Checked: waiting for confirmation'), ('queued', 'Waiting to start'), ('running', 'Importing'), ('completed', 'Completed'), ('failed', 'Failed: nothing imported'), ('cancelled', 'Cancelled: nothing imported')], default='uploaded', max_length=20)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('rows_rejected', models.PositiveIntegerField(default=0)),
-                ('rows_created', models.PositiveIntegerField(default=0)),
-                ('rows_updated', models.PositiveIntegerField(default=0)),
-                ('rows_unchanged', models.PositiveIntegerField(default=0)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_kind",
+                    models.CharField(
+                        choices=[
+                            ("legacy_case", "Legacy case extract"),
+                            ("casework", "New casework extract"),
+                            ("tracker", "Tracker spreadsheet"),
+                            ("police", "Police records file"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="What the file is, e.g. 'CID extract, Nov 2026'", max_length=200
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("file_format", models.CharField(max_length=10)),
+                ("file_size", models.PositiveBigIntegerField(default=0)),
+                ("file_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "content",
+                    models.BinaryField(
+                        blank=True, help_text="The uploaded file, cleared once imported", null=True
+                    ),
+                ),
+                ("headers", models.JSONField(blank=True, default=list)),
+                (
+                    "column_mapping",
+                    models.JSONField(blank=True, default=dict, help_text="file header -> field"),
+                ),
+                (
+                    "accept_valid_rows",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Import the valid rows even though some were rejected (the rejected rows stay on the report)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded: columns to map"),
+                            ("validated", "Checked: waiting for confirmation"),
+                            ("queued", "Waiting to start"),
+                            ("running", "Importing"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed: nothing imported"),
+                            ("cancelled", "Cancelled: nothing imported"),
+                        ],
+                        default="uploaded",
+                        max_length=20,
+                    ),
+                ),
+                ("failure_reason", models.TextField(blank=True)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("rows_rejected", models.PositiveIntegerField(default=0)),
+                ("rows_created", models.PositiveIntegerField(default=0)),
+                ("rows_updated", models.PositiveIntegerField(default=0)),
+                ("rows_unchanged", models.PositiveIntegerField(default=0)),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('import_records', 'Can import legacy and partner files'), ('link_records', 'Can run record linkage and see its results'), ('review_links', 'Can decide clerical review pairs and bulk-check matches')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("import_records", "Can import legacy and partner files"),
+                    ("link_records", "Can run record linkage and see its results"),
+                    ("review_links", "Can decide clerical review pairs and bulk-check matches"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BulkCheck',
+            name="BulkCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('population', models.CharField(help_text='Key of the population (services.POPULATIONS)', max_length=40)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('people_checked', models.PositiveIntegerField(default=0)),
-                ('police_records', models.PositiveIntegerField(default=0)),
-                ('potential_matches', models.PositiveIntegerField(default=0)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('police_import', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulk_checks', to='linkage.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "population",
+                    models.CharField(
+                        help_text="Key of the population (services.POPULATIONS)", max_length=40
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("people_checked", models.PositiveIntegerField(default=0)),
+                ("police_records", models.PositiveIntegerField(default=0)),
+                ("potential_matches", models.PositiveIntegerField(default=0)),
+                ("failure_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "police_import",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bulk_checks",
+                        to="linkage.importjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LinkageRun',
+            name="LinkageRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed: no people changed')], default='queued', max_length=20)),
-                ('phase', models.CharField(blank=True, help_text='What the run is doing now', max_length=100)),
-                ('upper_threshold', models.FloatField()),
-                ('lower_threshold', models.FloatField()),
-                ('model', models.JSONField(blank=True, default=dict, help_text='The trained Splink model (m and u)')),
-                ('records', models.PositiveIntegerField(default=0)),
-                ('comparisons', models.PositiveBigIntegerField(default=0, help_text='Pairs scored after blocking')),
-                ('pairs_auto', models.PositiveIntegerField(default=0)),
-                ('pairs_review', models.PositiveIntegerField(default=0)),
-                ('clusters', models.PositiveIntegerField(default=0)),
-                ('people_created', models.PositiveIntegerField(default=0)),
-                ('people_updated', models.PositiveIntegerField(default=0)),
-                ('people_merged', models.PositiveIntegerField(default=0)),
-                ('review_tasks', models.PositiveIntegerField(default=0)),
-                ('accuracy', models.JSONField(blank=True, default=dict, help_text='Pairwise and cluster precision, recall and F1 against a truth')),
-                ('timings', models.JSONField(blank=True, default=dict, help_text='Seconds per phase')),
-                ('failure_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed: no people changed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        blank=True, help_text="What the run is doing now", max_length=100
+                    ),
+                ),
+                ("upper_threshold", models.FloatField()),
+                ("lower_threshold", models.FloatField()),
+                (
+                    "model",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The trained Splink model (m and u)"
+                    ),
+                ),
+                ("records", models.PositiveIntegerField(default=0)),
+                (
+                    "comparisons",
+                    models.PositiveBigIntegerField(
+                        default=0, help_text="Pairs scored after blocking"
+                    ),
+                ),
+                ("pairs_auto", models.PositiveIntegerField(default=0)),
+                ("pairs_review", models.PositiveIntegerField(default=0)),
+                ("clusters", models.PositiveIntegerField(default=0)),
+                ("people_created", models.PositiveIntegerField(default=0)),
+                ("people_updated", models.PositiveIntegerField(default=0)),
+                ("people_merged", models.PositiveIntegerField(default=0)),
+                ("review_tasks", models.PositiveIntegerField(default=0)),
+                (
+                    "accuracy",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Pairwise and cluster precision, recall and F1 against a truth",
+                    ),
+                ),
+                (
+                    "timings",
+                    models.JSONField(blank=True, default=dict, help_text="Seconds per phase"),
+                ),
+                ("failure_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OwnershipFinding',
+            name="OwnershipFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('current_unit', 'A current owning team'), ('lit', 'Local Immigration Teams'), ('removals_fru', 'Removals Casework (in Family Returns Unit)'), ('asylum', 'Asylum Cases'), ('border_force', 'Border Force'), ('nrc_detained', 'National Removals Command/Detained Casework (inc. duty offices)'), ('unidentified', 'Unidentified groups'), ('blank', 'Blank'), ('conflicting', 'More than one current team claimed'), ('no_legacy', 'No legacy case record (new casework or a tracker only)')], max_length=20)),
-                ('claimed_units', models.JSONField(default=list, help_text='Owning units the source records named')),
-                ('found_at', models.DateTimeField()),
-                ('owning_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ownership_finding', to='people.person')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='work.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("current_unit", "A current owning team"),
+                            ("lit", "Local Immigration Teams"),
+                            ("removals_fru", "Removals Casework (in Family Returns Unit)"),
+                            ("asylum", "Asylum Cases"),
+                            ("border_force", "Border Force"),
+                            (
+                                "nrc_detained",
+                                "National Removals Command/Detained Casework (inc. duty offices)",
+                            ),
+                            ("unidentified", "Unidentified groups"),
+                            ("blank", "Blank"),
+                            ("conflicting", "More than one current team claimed"),
+                            ("no_legacy", "No legacy case record (new casework or a tracker only)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "claimed_units",
+                    models.JSONField(
+                        default=list, help_text="Owning units the source records named"
+                    ),
+                ),
+                ("found_at", models.DateTimeField()),
+                (
+                    "owning_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ownership_finding",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['category', 'person'],
+                "ordering": ["category", "person"],
             },
         ),
         migrations.CreateModel(
-            name='SourceRecord',
+            name="SourceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_kind', models.CharField(choices=[('legacy_case', 'Legacy case extract'), ('casework', 'New casework extract'), ('tracker', 'Tracker spreadsheet'), ('police', 'Police records file')], max_length=20)),
-                ('source_ref', models.CharField(max_length=120)),
-                ('given_names', models.CharField(blank=True, max_length=200)),
-                ('family_name', models.CharField(blank=True, max_length=200)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('sex', models.CharField(blank=True, max_length=1)),
-                ('nationality', models.CharField(blank=True, help_text='ISO 3166-1 alpha-3', max_length=3)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('home_office_ref', models.CharField(blank=True, max_length=30)),
-                ('pnc_id', models.CharField(blank=True, max_length=30)),
-                ('given_std', models.CharField(blank=True, max_length=100)),
-                ('middle_std', models.CharField(blank=True, max_length=200)),
-                ('family_std', models.CharField(blank=True, max_length=100)),
-                ('given_phonetic', models.CharField(blank=True, max_length=50)),
-                ('family_phonetic', models.CharField(blank=True, max_length=50)),
-                ('postcode_std', models.CharField(blank=True, max_length=10)),
-                ('extra', models.JSONField(blank=True, default=dict)),
-                ('content_hash', models.CharField(help_text='Of the mapped values: an unchanged re-import changes nothing', max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('import_job', models.ForeignKey(help_text='The import that last created or changed this record', on_delete=django.db.models.deletion.PROTECT, related_name='records', to='linkage.importjob')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='source_records', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_kind",
+                    models.CharField(
+                        choices=[
+                            ("legacy_case", "Legacy case extract"),
+                            ("casework", "New casework extract"),
+                            ("tracker", "Tracker spreadsheet"),
+                            ("police", "Police records file"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_ref", models.CharField(max_length=120)),
+                ("given_names", models.CharField(blank=True, max_length=200)),
+                ("family_name", models.CharField(blank=True, max_length=200)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("sex", models.CharField(blank=True, max_length=1)),
+                (
+                    "nationality",
+                    models.CharField(blank=True, help_text="ISO 3166-1 alpha-3", max_length=3),
+                ),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("home_office_ref", models.CharField(blank=True, max_length=30)),
+                ("pnc_id", models.CharField(blank=True, max_length=30)),
+                ("given_std", models.CharField(blank=True, max_length=100)),
+                ("middle_std", models.CharField(blank=True, max_length=200)),
+                ("family_std", models.CharField(blank=True, max_length=100)),
+                ("given_phonetic", models.CharField(blank=True, max_length=50)),
+                ("family_phonetic", models.CharField(blank=True, max_length=50)),
+                ("postcode_std", models.CharField(blank=True, max_length=10)),
+                ("extra", models.JSONField(blank=True, default=dict)),
+                (
+                    "content_hash",
+                    models.CharField(
+                        help_text="Of the mapped values: an unchanged re-import changes nothing",
+                        max_length=64,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "import_job",
+                    models.ForeignKey(
+                        help_text="The import that last created or changed this record",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="linkage.importjob",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="source_records",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source_kind', 'source_ref'],
+                "ordering": ["source_kind", "source_ref"],
             },
         ),
         migrations.CreateModel(
-            name='CandidatePair',
+            name="CandidatePair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_probability', models.FloatField()),
-                ('match_weight', models.FloatField()),
-                ('contributions', models.JSONField(default=list, help_text='[{"field", "label", "weight", "bayes_factor", "left", "right"}] per comparison')),
-                ('status', models.CharField(choices=[('auto', 'Linked automatically'), ('pending', 'Waiting for a decision'), ('match', 'Decided: the same person'), ('not_match', 'Decided: not the same person'), ('unsure', 'Unsure: referred to a senior reviewer')], max_length=20)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person_merge', models.ForeignKey(blank=True, help_text="The merge a 'match' decision made", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.personmerge')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='work.task')),
-                ('run', models.ForeignKey(help_text='The run that last scored this pair', on_delete=django.db.models.deletion.PROTECT, related_name='pairs', to='linkage.linkagerun')),
-                ('record_l', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='linkage.sourcerecord')),
-                ('record_r', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='linkage.sourcerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("match_probability", models.FloatField()),
+                ("match_weight", models.FloatField()),
+                (
+                    "contributions",
+                    models.JSONField(
+                        default=list,
+                        help_text='[{"field", "label", "weight", "bayes_factor", "left", "right"}] per comparison',
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("auto", "Linked automatically"),
+                            ("pending", "Waiting for a decision"),
+                            ("match", "Decided: the same person"),
+                            ("not_match", "Decided: not the same person"),
+                            ("unsure", "Unsure: referred to a senior reviewer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person_merge",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The merge a 'match' decision made",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.personmerge",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        help_text="The run that last scored this pair",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairs",
+                        to="linkage.linkagerun",
+                    ),
+                ),
+                (
+                    "record_l",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="linkage.sourcerecord",
+                    ),
+                ),
+                (
+                    "record_r",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="linkage.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-match_probability', 'pk'],
+                "ordering": ["-match_probability", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BulkCheckMatch',
+            name="BulkCheckMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_probability', models.FloatField()),
-                ('match_weight', models.FloatField()),
-                ('contributions', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('confirmed', 'Confirmed: the same person'), ('rejected', 'Rejected: not the same person')], default='pending', max_length=20)),
-                ('previously_known', models.BooleanField(help_text="Set on confirmation: did the person's record already show this criminality?", null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('check_run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='linkage.bulkcheck')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_task', models.ForeignKey(blank=True, help_text='Routed to the owner: criminality not known', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='work.task')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='work.task')),
-                ('police_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='linkage.sourcerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("match_probability", models.FloatField()),
+                ("match_weight", models.FloatField()),
+                ("contributions", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for review"),
+                            ("confirmed", "Confirmed: the same person"),
+                            ("rejected", "Rejected: not the same person"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "previously_known",
+                    models.BooleanField(
+                        help_text="Set on confirmation: did the person's record already show this criminality?",
+                        null=True,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                (
+                    "check_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="linkage.bulkcheck",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_task",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Routed to the owner: criminality not known",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "police_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="linkage.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-match_probability', 'pk'],
+                "ordering": ["-match_probability", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRejection',
+            name="ImportRejection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_number', models.PositiveIntegerField(help_text='Row in the file, counting the header as row 1')),
-                ('reasons', models.JSONField(default=list, help_text='[{"field": ..., "detail": ...}]')),
-                ('values', models.JSONField(default=dict, help_text='The row as read, by file header')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rejections', to='linkage.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_number",
+                    models.PositiveIntegerField(
+                        help_text="Row in the file, counting the header as row 1"
+                    ),
+                ),
+                (
+                    "reasons",
+                    models.JSONField(default=list, help_text='[{"field": ..., "detail": ...}]'),
+                ),
+                (
+                    "values",
+                    models.JSONField(default=dict, help_text="The row as read, by file header"),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rejections",
+                        to="linkage.importjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'row_number'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'row_number'), name='rejection_row_unique')],
+                "ordering": ["job", "row_number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("job", "row_number"), name="rejection_row_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(fields=['person'], name='linkage_sou_person__627e02_idx'),
+            model_name="sourcerecord",
+            index=models.Index(fields=["person"], name="linkage_sou_person__627e02_idx"),
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(fields=['family_std', 'date_of_birth'], name='linkage_sou_family__d898cd_idx'),
+            model_name="sourcerecord",
+            index=models.Index(
+                fields=["family_std", "date_of_birth"], name="linkage_sou_family__d898cd_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.UniqueConstraint(fields=('source_kind', 'source_ref'), name='source_record_unique'),
+            model_name="sourcerecord",
+            constraint=models.UniqueConstraint(
+                fields=("source_kind", "source_ref"), name="source_record_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='candidatepair',
-            index=models.Index(fields=['status', '-match_probability'], name='linkage_can_status_7d5915_idx'),
+            model_name="candidatepair",
+            index=models.Index(
+                fields=["status", "-match_probability"], name="linkage_can_status_7d5915_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidatepair',
-            constraint=models.UniqueConstraint(fields=('record_l', 'record_r'), name='candidate_pair_unique'),
+            model_name="candidatepair",
+            constraint=models.UniqueConstraint(
+                fields=("record_l", "record_r"), name="candidate_pair_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidatepair',
-            constraint=models.CheckConstraint(condition=models.Q(('record_l__lt', models.F('record_r'))), name='candidate_pair_ordered'),
+            model_name="candidatepair",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("record_l__lt", models.F("record_r"))),
+                name="candidate_pair_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bulkcheckmatch',
-            constraint=models.UniqueConstraint(fields=('check_run', 'person', 'police_record'), name='bulk_match_unique'),
+            model_name="bulkcheckmatch",
+            constraint=models.UniqueConstraint(
+                fields=("check_run", "person", "police_record"), name="bulk_match_unique"
+            ),
         ),
     ]

@@ -22,7 +22,9 @@ from waymark.people.models import PersonMerge
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 AT = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)
@@ -34,7 +36,9 @@ def _queues() -> None:
     from waymark.linkage import rules
     from waymark.work.models import Queue
 
-    team = Team.objects.get_or_create(slug="records", defaults={"name": "Records and linkage", "unit": "Records"})[0]
+    team = Team.objects.get_or_create(
+        slug="records", defaults={"name": "Records and linkage", "unit": "Records"}
+    )[0]
     Queue.objects.get_or_create(slug=rules.QUEUE_REVIEW, defaults={"name": "Review", "team": team})
 
 
@@ -42,10 +46,24 @@ def test_reviewers_deciding_one_pair_at_once_give_one_decision_and_one_merge():
     _queues()
     job = job_make()
     population_make(job)
-    left = record_make(job, source_ref="TWIN-A", given_names="Samuel", family_name="Adeyemi",
-                       date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
-    right = record_make(job, source_ref="TWIN-B", given_names="Samson", family_name="Adeyemi",
-                        date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
+    left = record_make(
+        job,
+        source_ref="TWIN-A",
+        given_names="Samuel",
+        family_name="Adeyemi",
+        date_of_birth="04/05/1988",
+        nationality="NGA",
+        postcode="M1 1AE",
+    )
+    right = record_make(
+        job,
+        source_ref="TWIN-B",
+        given_names="Samson",
+        family_name="Adeyemi",
+        date_of_birth="04/05/1988",
+        nationality="NGA",
+        postcode="M1 1AE",
+    )
     with clock.frozen(AT):
         services.linkage_run_execute(services.linkage_run_start(actor=None).pk)
     pair = CandidatePair.objects.get(record_l=left, record_r=right)
@@ -56,9 +74,12 @@ def test_reviewers_deciding_one_pair_at_once_give_one_decision_and_one_merge():
     def decide(user):
         def go():
             try:
-                services.pair_decide(actor=user, pair=pair, decision="match", reason=f"Checked by {user.username}")
+                services.pair_decide(
+                    actor=user, pair=pair, decision="match", reason=f"Checked by {user.username}"
+                )
             except services.PairAlreadyDecided as error:
                 refused.append(str(error))
+
         return go
 
     errors = run_at_once([decide(u) for u in reviewers], at=AT)

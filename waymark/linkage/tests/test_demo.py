@@ -27,7 +27,9 @@ def test_the_demo_imports_links_and_reproduces_figure_3():
     assert run.status == "completed", run.failure_reason
     assert run.accuracy["pairwise"]["f1"] >= 0.97
     assert Person.objects.count() == run.people_created == counts["linkage_people_created"]
-    assert not SourceRecord.objects.exclude(source_kind="police").filter(person__isnull=True).exists()
+    assert (
+        not SourceRecord.objects.exclude(source_kind="police").filter(person__isnull=True).exists()
+    )
     shown = dict(figure3_counts())
     from waymark.linkage.models import OwnershipCategory as C
 

@@ -23,8 +23,12 @@ def model(generated):
 
 
 def _sql_of(settings: dict) -> list[str]:
-    sqls = [level["sql_condition"] for comparison in settings["comparisons"]
-            for level in comparison["comparison_levels"] if level["sql_condition"] != "ELSE"]
+    sqls = [
+        level["sql_condition"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level["sql_condition"] != "ELSE"
+    ]
     sqls += [rule["blocking_rule"] for rule in settings["blocking_rules_to_generate_predictions"]]
     return sqls
 
@@ -34,8 +38,10 @@ def test_the_same_configuration_renders_valid_spark_sql_with_splinks_spark_funct
     duck = engine.pipeline_settings().get_settings("duckdb").as_dict()
     assert len(_sql_of(spark)) == len(_sql_of(duck))
     for sql in _sql_of(spark):
-        sqlglot.parse_one(f"SELECT * FROM l JOIN r ON {sql}" if sql.startswith("l.") else f"SELECT {sql}",  # noqa: S608
-                          read="spark")
+        sqlglot.parse_one(
+            f"SELECT * FROM l JOIN r ON {sql}" if sql.startswith("l.") else f"SELECT {sql}",  # noqa: S608
+            read="spark",
+        )
     text = " ".join(_sql_of(spark))
     # Spark runs Splink's similarity UDFs (its jar), DuckDB its built-in functions.
     assert "jaro_winkler(" in text and "jaro_winkler_similarity" not in text
@@ -66,7 +72,9 @@ def test_pairs_carry_per_field_reasons_that_sum_to_the_weight(generated, model):
     import math
 
     prior_weight = math.log2(prior / (1 - prior))
-    assert top.match_weight == pytest.approx(prior_weight + sum(c["weight"] for c in top.contributions), abs=1e-6)
+    assert top.match_weight == pytest.approx(
+        prior_weight + sum(c["weight"] for c in top.contributions), abs=1e-6
+    )
     assert pairs == sorted(pairs, key=lambda p: -p.match_probability)
 
 
@@ -89,11 +97,14 @@ def test_our_clusters_agree_with_splinks_connected_components(generated, model):
 def test_accuracy_counts_pairs_against_the_truth():
     truth = {"a": 1, "b": 1, "c": 1, "d": 2}
     # a-b found, c missed, d wrongly joined to a: 1 of 3 true pairs, 1 of 3 predicted pairs.
-    result = engine.pairwise_accuracy([("a", "b", 0.99), ("a", "d", 0.99), ("b", "c", 0.2)], truth,
-                                      threshold=0.9, ids=list(truth))
+    result = engine.pairwise_accuracy(
+        [("a", "b", 0.99), ("a", "d", 0.99), ("b", "c", 0.2)], truth, threshold=0.9, ids=list(truth)
+    )
     assert result["precision"] == pytest.approx(0.5) and result["recall"] == pytest.approx(1 / 3)
     clustered = engine.accuracy([("a", "b"), ("a", "d")], truth)
-    assert clustered["precision"] == pytest.approx(1 / 3) and clustered["recall"] == pytest.approx(1 / 3)
+    assert clustered["precision"] == pytest.approx(1 / 3) and clustered["recall"] == pytest.approx(
+        1 / 3
+    )
 
 
 def test_the_model_separates_twins(generated, model):

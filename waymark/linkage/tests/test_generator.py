@@ -27,7 +27,10 @@ def gen() -> g.GeneratedSet:
 
 def legacy(gen):
     """(row, true person) for every legacy case row."""
-    return [(row, gen.people[gen.truth[("legacy_case", row["CASE_ID"])]]) for row in gen.rows["legacy_case"]]
+    return [
+        (row, gen.people[gen.truth[("legacy_case", row["CASE_ID"])]])
+        for row in gen.rows["legacy_case"]
+    ]
 
 
 def near(observed: float, rate: float, tolerance: float = 0.25) -> bool:
@@ -45,8 +48,12 @@ def test_sources_divide_roughly_as_the_brief_says(gen):
     counts = {kind: len(rows) for kind, rows in gen.rows.items()}
     total = sum(counts.values())
     assert abs(total - SCALE) <= 0.03 * SCALE
-    for kind, share in (("legacy_case", g.LEGACY_SHARE), ("casework", g.CASEWORK_SHARE),
-                        ("tracker", g.TRACKER_SHARE), ("police", g.POLICE_SHARE)):
+    for kind, share in (
+        ("legacy_case", g.LEGACY_SHARE),
+        ("casework", g.CASEWORK_SHARE),
+        ("tracker", g.TRACKER_SHARE),
+        ("police", g.POLICE_SHARE),
+    ):
         assert abs(counts[kind] / total - share) < 0.02, kind
 
 
@@ -60,7 +67,7 @@ def test_people_have_one_to_six_legacy_cases_mostly_few(gen):
 def test_trackers_are_files_whose_rows_make_up_the_tracker_source(gen):
     assert set(gen.trackers) == {label for label, _, _ in g.TRACKERS}
     assert sum(len(rows) for rows in gen.trackers.values()) == len(gen.rows["tracker"])
-    for (label, prefix, _) in g.TRACKERS:
+    for label, prefix, _ in g.TRACKERS:
         assert all(row["Our ref"].startswith(f"{prefix}-") for row in gen.trackers[label])
 
 
@@ -73,7 +80,11 @@ def test_truth_names_a_person_for_every_row_and_references_are_unique(gen):
 
 
 def test_generate_is_deterministic_for_a_seed():
-    first, again, other = g.generate(3000, seed=5), g.generate(3000, seed=5), g.generate(3000, seed=6)
+    first, again, other = (
+        g.generate(3000, seed=5),
+        g.generate(3000, seed=5),
+        g.generate(3000, seed=6),
+    )
     assert first.rows == again.rows
     assert first.truth == again.truth
     assert first.rows != other.rows
@@ -156,12 +167,17 @@ def test_forename_and_surname_swapped_at_its_rate(gen):
     for row, person in legacy(gen):
         if person.alias_given or person.alias_family:
             continue
-        true_given, true_family = s.name_canonical(person.given.split()[0]), s.name_std(person.family)
+        true_given, true_family = (
+            s.name_canonical(person.given.split()[0]),
+            s.name_std(person.family),
+        )
         if true_given == true_family.split()[0]:
             continue
         rows += 1
-        if (s.name_std(row["FORENAMES"]).startswith(true_family)
-                and s.name_std(row["SURNAME"]).split()[0] == true_given):
+        if (
+            s.name_std(row["FORENAMES"]).startswith(true_family)
+            and s.name_std(row["SURNAME"]).split()[0] == true_given
+        ):
             swapped += 1
     # A typo in either name hides a swap from this count, so allow for that.
     assert near(swapped / rows, g.NAME_SWAP_RATE * (1 - g.TYPO_RATE) ** 2, 0.2)
@@ -170,8 +186,11 @@ def test_forename_and_surname_swapped_at_its_rate(gen):
 def test_one_letter_typos_in_names_at_their_rate(gen):
     rows = typos = other = 0
     for row, person in legacy(gen):
-        if (person.alias_family or clean(person.family) in g.VARIANTS
-                or any(w.upper() in g.VARIANTS for w in person.family.split())):
+        if (
+            person.alias_family
+            or clean(person.family) in g.VARIANTS
+            or any(w.upper() in g.VARIANTS for w in person.family.split())
+        ):
             continue
         surname = clean(row["SURNAME"])
         if s.name_std(row["FORENAMES"]).startswith(s.name_std(person.family)):
@@ -188,7 +207,11 @@ def test_transliteration_variants_at_their_rate(gen):
     expected = observed = 0.0
     for row, person in legacy(gen):
         first = person.given.split()[0].upper()
-        if person.alias_given or first not in g.VARIANTS or clean(row["SURNAME"]) != clean(person.family):
+        if (
+            person.alias_given
+            or first not in g.VARIANTS
+            or clean(row["SURNAME"]) != clean(person.family)
+        ):
             continue
         spellings = [clean(v) for v in g.VARIANTS[first]]
         typed = clean(row["FORENAMES"]).split()[0]
@@ -254,7 +277,11 @@ def test_twins_are_different_people_in_the_truth(gen):
         sibling = gen.people[twin.twin_of]
         assert twin.key != sibling.key
         assert (twin.family, twin.dob, twin.postcode, twin.nationality) == (
-            sibling.family, sibling.dob, sibling.postcode, sibling.nationality)
+            sibling.family,
+            sibling.dob,
+            sibling.postcode,
+            sibling.nationality,
+        )
         assert twin.given != sibling.given
         assert rows_of[twin.key] and rows_of[sibling.key]
         assert not rows_of[twin.key] & rows_of[sibling.key]
@@ -320,7 +347,9 @@ def test_police_file_holds_known_people_some_without_a_criminal_case_and_unrelat
     people = [gen.people[gen.truth[("police", row["PNC_ID"])]] for row in gen.rows["police"]]
     known = [p for p in people if p.in_population]
     assert near(len(known) / len(people), g.POLICE_KNOWN_SHARE, 0.05)
-    assert near(len(gen.criminality_not_known) / len(known), g.POLICE_NOT_PREVIOUSLY_KNOWN_SHARE, 0.1)
+    assert near(
+        len(gen.criminality_not_known) / len(known), g.POLICE_NOT_PREVIOUSLY_KNOWN_SHARE, 0.1
+    )
     with_police = {p.key for p in people}
     case_types: dict[str, set[str]] = defaultdict(set)
     for row, person in legacy(gen):
@@ -335,23 +364,38 @@ def test_police_file_holds_known_people_some_without_a_criminal_case_and_unrelat
 # --- owning units and Figure 3 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "category"), [
-    ("Criminal casework Liverpool", "current_unit"), ("criminal casework  liverpool", "current_unit"),
-    ("Removals and detention gatekeeping", "current_unit"),
-    ("Local Immigration Team North West", "lit"), ("LIT Croydon", "lit"),
-    ("Removals Casework (FRU)", "removals_fru"), ("Asylum Casework", "asylum"),
-    ("Border Force", "border_force"), ("NRC Detained Casework", "nrc_detained"),
-    ("Detained Casework Duty Office", "nrc_detained"), ("GRP-44", "unidentified"),
-    ("Some old team", "unidentified"), ("no unit", "blank"), ("NOT IN USE", "blank"), ("", "blank"),
-    (None, "blank"), ("  ", "blank"),
-])
+@pytest.mark.parametrize(
+    ("value", "category"),
+    [
+        ("Criminal casework Liverpool", "current_unit"),
+        ("criminal casework  liverpool", "current_unit"),
+        ("Removals and detention gatekeeping", "current_unit"),
+        ("Local Immigration Team North West", "lit"),
+        ("LIT Croydon", "lit"),
+        ("Removals Casework (FRU)", "removals_fru"),
+        ("Asylum Casework", "asylum"),
+        ("Border Force", "border_force"),
+        ("NRC Detained Casework", "nrc_detained"),
+        ("Detained Casework Duty Office", "nrc_detained"),
+        ("GRP-44", "unidentified"),
+        ("Some old team", "unidentified"),
+        ("no unit", "blank"),
+        ("NOT IN USE", "blank"),
+        ("", "blank"),
+        (None, "blank"),
+        ("  ", "blank"),
+    ],
+)
 def test_owning_unit_category_classifies_a_claimed_unit(value, category):
     assert g.owning_unit_category(value) == category
 
 
 def test_owning_unit_category_takes_the_current_teams_it_is_given():
     assert g.owning_unit_category("Team X", current_teams=["Team X"]) == "current_unit"
-    assert g.owning_unit_category("Criminal casework Leeds", current_teams=["Team X"]) == "unidentified"
+    assert (
+        g.owning_unit_category("Criminal casework Leeds", current_teams=["Team X"])
+        == "unidentified"
+    )
 
 
 def test_categories_are_the_ownership_categories_of_the_model():
@@ -396,14 +440,24 @@ def test_without_figure3_a_few_people_claim_non_current_units(gen):
 def test_write_set_writes_files_that_read_back_without_rejection(tmp_path):
     gen = g.generate(2500, seed=4)
     written = g.write_set(gen, tmp_path)
-    assert set(written) == {"legacy_cases.csv", "casework.csv", "police.csv", "truth.csv",
-                            *(f"tracker_{label}.xlsx" for label, _, _ in g.TRACKERS)}
+    assert set(written) == {
+        "legacy_cases.csv",
+        "casework.csv",
+        "police.csv",
+        "truth.csv",
+        *(f"tracker_{label}.xlsx" for label, _, _ in g.TRACKERS),
+    }
     read = 0
-    for name, kind in (("legacy_cases.csv", "legacy_case"), ("casework.csv", "casework"),
-                       ("police.csv", "police")):
+    for name, kind in (
+        ("legacy_cases.csv", "legacy_case"),
+        ("casework.csv", "casework"),
+        ("police.csv", "police"),
+    ):
         with (tmp_path / name).open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                s.record_standardise(s.mapped_from_row(row, s.DEFAULT_MAPPINGS[kind], kind), source_kind=kind)
+                s.record_standardise(
+                    s.mapped_from_row(row, s.DEFAULT_MAPPINGS[kind], kind), source_kind=kind
+                )
                 read += 1
     for label, _, _ in g.TRACKERS:
         sheet = load_workbook(tmp_path / f"tracker_{label}.xlsx", read_only=True).active
@@ -422,8 +476,16 @@ def test_write_set_writes_files_that_read_back_without_rejection(tmp_path):
 
 
 def test_linkage_generate_command_writes_the_set_and_prints_counts(tmp_path, capsys):
-    call_command("linkage_generate", "--scale", "2000", "--out", str(tmp_path), "--seed", "3",
-                 "--csv-trackers")
+    call_command(
+        "linkage_generate",
+        "--scale",
+        "2000",
+        "--out",
+        str(tmp_path),
+        "--seed",
+        "3",
+        "--csv-trackers",
+    )
     out = capsys.readouterr().out
     assert "legacy_cases.csv" in out and "truth.csv" in out
     assert (tmp_path / "tracker_liverpool.csv").exists()

@@ -23,7 +23,9 @@ from waymark.people.models import Person
 
 _seq = itertools.count(1)
 
-HEADER = "CASE_ID,CID_PERSON_ID,HO_REF,SURNAME,FORENAMES,DOB,GENDER,NATIONALITY,POSTCODE,OWNING_UNIT\n"
+HEADER = (
+    "CASE_ID,CID_PERSON_ID,HO_REF,SURNAME,FORENAMES,DOB,GENDER,NATIONALITY,POSTCODE,OWNING_UNIT\n"
+)
 ROWS = [
     "C1,P1,H1111111,HADDAD,Amir,17/05/1990,M,SYR,SW1A 1AA,LIT North\n",
     "C2,P2,H2222222,OKAFOR,Chidi,01/02/1985,M,NGA,E1 6AN,\n",
@@ -40,8 +42,11 @@ def legacy(*rows: str) -> bytes:
 def user_with_role(role_key: str) -> User:
     roles_sync()
     n = next(_seq)
-    user = User.objects.create_user(username=f"{role_key}-{n}", password="a-long-test-password-123",
-                                    grade=ROLES[role_key].demo_grade)
+    user = User.objects.create_user(
+        username=f"{role_key}-{n}",
+        password="a-long-test-password-123",
+        grade=ROLES[role_key].demo_grade,
+    )
     user.groups.add(Group.objects.get(name=role_key))
     return User.objects.get(pk=user.pk)
 
@@ -52,11 +57,20 @@ def manager(db) -> User:
 
 
 def upload(actor, content: bytes, *, kind: str = "legacy_case", name: str = "cid.csv") -> ImportJob:
-    return s.import_upload(actor=actor, source_kind=kind, label="CID extract", file_name=name, content=content)
+    return s.import_upload(
+        actor=actor, source_kind=kind, label="CID extract", file_name=name, content=content
+    )
 
 
-def run(actor, content: bytes, *, accept: bool = False, kind: str = "legacy_case", name: str = "cid.csv",
-        mapping: dict | None = None) -> ImportJob:
+def run(
+    actor,
+    content: bytes,
+    *,
+    accept: bool = False,
+    kind: str = "legacy_case",
+    name: str = "cid.csv",
+    mapping: dict | None = None,
+) -> ImportJob:
     """Upload, map, check, confirm and execute, as the wizard and the task do."""
     job = upload(actor, content, kind=kind, name=name)
     if mapping is not None:
@@ -68,16 +82,26 @@ def run(actor, content: bytes, *, accept: bool = False, kind: str = "legacy_case
 
 
 def verbs(job: ImportJob) -> list[str]:
-    return list(AuditEvent.objects.filter(target_type="linkage.importjob", target_id=str(job.pk))
-                .order_by("sequence").values_list("verb", flat=True))
+    return list(
+        AuditEvent.objects.filter(target_type="linkage.importjob", target_id=str(job.pk))
+        .order_by("sequence")
+        .values_list("verb", flat=True)
+    )
 
 
-def test_a_clean_file_imports_every_row_and_is_audited_at_each_step(manager, django_capture_on_commit_callbacks):
+def test_a_clean_file_imports_every_row_and_is_audited_at_each_step(
+    manager, django_capture_on_commit_callbacks
+):
     job = upload(manager, legacy(*ROWS))
     assert job.status == ImportStatus.UPLOADED and job.headers[0] == "CASE_ID"
     assert job.column_mapping["DOB"] == "date_of_birth"
     job = s.import_check(actor=manager, job=job)
-    assert (job.status, job.rows_read, job.rows_rejected, job.progress_total) == (ImportStatus.VALIDATED, 3, 0, 3)
+    assert (job.status, job.rows_read, job.rows_rejected, job.progress_total) == (
+        ImportStatus.VALIDATED,
+        3,
+        0,
+        3,
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         s.import_confirm(actor=manager, job=job, accept_valid_rows=False)
     assert len(callbacks) == 1  # the background task is enqueued after commit
@@ -90,11 +114,22 @@ def test_a_clean_file_imports_every_row_and_is_audited_at_each_step(manager, dja
     assert job.content is None and job.finished_at and job.percent_done == 100
     record = SourceRecord.objects.get(source_kind="legacy_case", source_ref="C1")
     assert record.person is None and record.import_job == job
-    assert (record.family_std, record.date_of_birth, record.nationality) == ("HADDAD", date(1990, 5, 17), "SYR")
+    assert (record.family_std, record.date_of_birth, record.nationality) == (
+        "HADDAD",
+        date(1990, 5, 17),
+        "SYR",
+    )
     assert record.extra["owning_unit"] == "LIT North" and record.extra["cid_person_id"] == "P1"
-    assert verbs(job) == ["linkage.import_uploaded", "linkage.import_checked", "linkage.import_confirmed",
-                          "linkage.import_started", "linkage.import_completed"]
-    assert s.import_execute(job.pk).status == ImportStatus.COMPLETED  # a second run of the task does nothing
+    assert verbs(job) == [
+        "linkage.import_uploaded",
+        "linkage.import_checked",
+        "linkage.import_confirmed",
+        "linkage.import_started",
+        "linkage.import_completed",
+    ]
+    assert (
+        s.import_execute(job.pk).status == ImportStatus.COMPLETED
+    )  # a second run of the task does nothing
     assert SourceRecord.objects.count() == 3
 
 
@@ -114,7 +149,10 @@ def test_rejected_rows_not_accepted_fail_the_import_and_leave_nothing_but_the_re
     people_before = Person.objects.count()
     job = run(manager, legacy(*ROWS, BAD_DATE), accept=False)
     assert job.status == ImportStatus.FAILED
-    assert "1 of 4 rows were rejected" in job.failure_reason and "nothing was imported" in job.failure_reason
+    assert (
+        "1 of 4 rows were rejected" in job.failure_reason
+        and "nothing was imported" in job.failure_reason
+    )
     assert SourceRecord.objects.count() == 0 and Person.objects.count() == people_before
     assert job.rows_created == 0 and job.content is None
     assert ImportRejection.objects.get(job=job).row_number == 5  # the report stays
@@ -171,7 +209,9 @@ def test_wrong_columns_are_refused_at_mapping_and_fail_the_check(manager):
     assert job.failure_reason.startswith("The file's columns do not fit a legacy case extract")
     assert SourceRecord.objects.count() == 0
     # A check that failed on its columns can be mapped again.
-    job = s.import_map(actor=manager, job=job, mapping={"colour": "source_ref", "size": "full_name"})
+    job = s.import_map(
+        actor=manager, job=job, mapping={"colour": "source_ref", "size": "full_name"}
+    )
     assert s.import_check(actor=manager, job=job).status == ImportStatus.VALIDATED
 
 
@@ -185,14 +225,19 @@ def test_an_empty_file_is_refused_and_creates_nothing(manager):
 def test_a_file_with_only_a_header_row_fails_its_check(manager):
     job = s.import_check(actor=manager, job=upload(manager, legacy()))
     assert job.status == ImportStatus.FAILED
-    assert job.failure_reason == "The file has no rows under its header row: there is nothing to import"
+    assert (
+        job.failure_reason
+        == "The file has no rows under its header row: there is nothing to import"
+    )
 
 
 def test_a_file_too_large_for_the_configured_limit_is_refused(manager, settings):
     settings.WAYMARK_LINKAGE = {"MAX_FILE_BYTES": 100}
     with pytest.raises(ValidationError) as refused:
         upload(manager, legacy(*ROWS))
-    assert refused.value.message_dict["file"][0].startswith("The selected file must be smaller than 100 bytes")
+    assert refused.value.message_dict["file"][0].startswith(
+        "The selected file must be smaller than 100 bytes"
+    )
     assert ImportJob.objects.count() == 0
 
 
@@ -202,10 +247,13 @@ def test_a_file_with_more_rows_than_the_limit_fails_its_check(manager, settings)
     assert job.status == ImportStatus.FAILED and "more than 2 rows" in job.failure_reason
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("cid.pdf", b"%PDF", "must be a CSV file"),
-    ("cid.xlsx", b"PK\x03\x04rubbish", "could not be opened"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("cid.pdf", b"%PDF", "must be a CSV file"),
+        ("cid.xlsx", b"PK\x03\x04rubbish", "could not be opened"),
+    ],
+)
 def test_unreadable_files_are_refused(manager, name, content, message):
     with pytest.raises(ValidationError) as refused:
         upload(manager, content, name=name)
@@ -215,7 +263,9 @@ def test_unreadable_files_are_refused(manager, name, content, message):
 
 def test_every_row_rejected_fails_the_check_with_the_report(manager):
     job = s.import_check(actor=manager, job=upload(manager, legacy(BAD_DATE, BAD_NATIONALITY)))
-    assert job.status == ImportStatus.FAILED and job.failure_reason.startswith("Every row (2) was rejected")
+    assert job.status == ImportStatus.FAILED and job.failure_reason.startswith(
+        "Every row (2) was rejected"
+    )
     assert ImportRejection.objects.filter(job=job).count() == 2
 
 
@@ -229,8 +279,14 @@ def test_an_xlsx_tracker_with_free_form_headers_imports_after_mapping(manager):
     wb.save(out)
     job = upload(manager, out.getvalue(), kind="tracker", name="team tracker.xlsx")
     assert job.file_format == "xlsx"
-    mapping = {"Ref no.": "source_ref", "Client": "full_name", "Born": "date_of_birth",
-               "Nationality (ISO)": "nationality", "Who has it": "case_owner", "Misc": ""}
+    mapping = {
+        "Ref no.": "source_ref",
+        "Client": "full_name",
+        "Born": "date_of_birth",
+        "Nationality (ISO)": "nationality",
+        "Who has it": "case_owner",
+        "Misc": "",
+    }
     job = s.import_map(actor=manager, job=job, mapping=mapping)
     job = s.import_check(actor=manager, job=job)
     assert job.status == ImportStatus.VALIDATED and job.rows_rejected == 0
@@ -238,14 +294,20 @@ def test_an_xlsx_tracker_with_free_form_headers_imports_after_mapping(manager):
     job = s.import_execute(job.pk)
     assert job.status == ImportStatus.COMPLETED and job.rows_created == 2
     amir = SourceRecord.objects.get(source_kind="tracker", source_ref="T-001")
-    assert (amir.given_names, amir.family_name, amir.date_of_birth) == ("Amir", "HADDAD", date(1990, 5, 17))
+    assert (amir.given_names, amir.family_name, amir.date_of_birth) == (
+        "Amir",
+        "HADDAD",
+        date(1990, 5, 17),
+    )
     assert amir.extra == {"case_owner": "J Bloggs"}
     assert SourceRecord.objects.get(source_ref="T-002").nationality == "NGA"
 
 
 def test_the_police_file_keeps_the_pnc_id(manager):
-    content = (b"PNC_ID,CRO_NO,SURNAME,FORENAMES,DOB,SEX,NATIONALITY,OFFENCE_COUNT,FORCE\n"
-               b"2001/0012345A,12345/01A,HADDAD,Amir,1990-05-17,M,SYR,2,Met\n")
+    content = (
+        b"PNC_ID,CRO_NO,SURNAME,FORENAMES,DOB,SEX,NATIONALITY,OFFENCE_COUNT,FORCE\n"
+        b"2001/0012345A,12345/01A,HADDAD,Amir,1990-05-17,M,SYR,2,Met\n"
+    )
     job = run(manager, content, kind="police", name="pnc.csv")
     record = SourceRecord.objects.get(source_kind="police")
     assert job.rows_created == 1 and record.pnc_id == "2001/0012345A"
@@ -300,7 +362,9 @@ def test_progress_is_saved_while_the_import_transaction_is_open(monkeypatch):
             observer = connections.create_connection(DEFAULT_DB_ALIAS)
             try:
                 with observer.cursor() as cursor:
-                    cursor.execute("SELECT progress_done FROM linkage_importjob WHERE id = %s", [job.pk])
+                    cursor.execute(
+                        "SELECT progress_done FROM linkage_importjob WHERE id = %s", [job.pk]
+                    )
                     progress = cursor.fetchone()[0]
                     cursor.execute("SELECT count(*) FROM linkage_sourcerecord")
                     seen.append((progress, cursor.fetchone()[0]))

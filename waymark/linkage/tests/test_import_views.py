@@ -34,9 +34,18 @@ def c(manager) -> Client:
     return client_for(manager)
 
 
-def post_file(c: Client, content: bytes, *, name: str = "cid.csv", kind: str = "legacy_case", label: str = "CID"):
-    return c.post(reverse("linkage:import-new"), {
-        "source_kind": kind, "label": label, "file": SimpleUploadedFile(name, content)})
+def post_file(
+    c: Client,
+    content: bytes,
+    *,
+    name: str = "cid.csv",
+    kind: str = "legacy_case",
+    label: str = "CID",
+):
+    return c.post(
+        reverse("linkage:import-new"),
+        {"source_kind": kind, "label": label, "file": SimpleUploadedFile(name, content)},
+    )
 
 
 def mapping_post(job: ImportJob, mapping: dict[str, str] | None = None) -> dict[str, str]:
@@ -56,7 +65,9 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     assert c.get(reverse("linkage:import-new")).status_code == 200
     response = post_file(c, legacy(*ROWS, BAD_DATE))
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("linkage:import-map", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "linkage:import-map", args=[job.pk]
+    )
 
     page = c.get(response.url).content.decode()
     assert "Column &#39;DOB&#39;" in page or "Column 'DOB'" in page
@@ -64,9 +75,14 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     assert "For example: 17/05/1990, 01/02/1985, 03/03/1979" in page
 
     response = c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job))
-    assert response.status_code == 302 and response.url == reverse("linkage:import-check", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "linkage:import-check", args=[job.pk]
+    )
     page = c.get(response.url).content.decode()
-    assert "Rows that would be rejected" in page and "Date of birth &#39;31/02/1985&#39; is not a real date" in page
+    assert (
+        "Rows that would be rejected" in page
+        and "Date of birth &#39;31/02/1985&#39; is not a real date" in page
+    )
     assert "Import only the 3 valid rows" in page
 
     refused = c.post(reverse("linkage:import-check", args=[job.pk]), {})
@@ -74,11 +90,15 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     assert ImportJob.objects.get().status == ImportStatus.VALIDATED
 
     response = c.post(reverse("linkage:import-check", args=[job.pk]), {"accept_valid_rows": "on"})
-    assert response.status_code == 302 and response.url == reverse("linkage:import-detail", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "linkage:import-detail", args=[job.pk]
+    )
     page = c.get(response.url).content.decode()
     assert '<meta http-equiv="refresh" content="5">' in page and "waiting to start" in page
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, progress_done=2, progress_total=4)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, progress_done=2, progress_total=4
+    )
     page = c.get(response.url).content.decode()
     assert '<progress class="waymark-progress" max="100" value="50"' in page and "50% done" in page
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
@@ -115,7 +135,9 @@ def test_upload_errors_are_shown_in_the_error_summary(c, settings):
 
 def test_a_mapping_with_problems_is_refused_on_the_page(c, manager):
     job = upload(manager, legacy(*ROWS))
-    response = c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job, {"CASE_ID": ""}))
+    response = c.post(
+        reverse("linkage:import-map", args=[job.pk]), mapping_post(job, {"CASE_ID": ""})
+    )
     page = response.content.decode()
     assert response.status_code == 400 and "No column is mapped to Reference in this source" in page
     assert ImportJob.objects.get().status == ImportStatus.UPLOADED
@@ -159,9 +181,13 @@ def test_cancel_from_the_page(c, manager):
 
 def test_steps_redirect_to_where_the_job_is(c, manager):
     job = upload(manager, legacy(*ROWS))
-    assert c.get(reverse("linkage:import-check", args=[job.pk])).url == reverse("linkage:import-map", args=[job.pk])
+    assert c.get(reverse("linkage:import-check", args=[job.pk])).url == reverse(
+        "linkage:import-map", args=[job.pk]
+    )
     s.import_cancel(actor=manager, job=job)
-    assert c.get(reverse("linkage:import-map", args=[job.pk])).url == reverse("linkage:import-detail", args=[job.pk])
+    assert c.get(reverse("linkage:import-map", args=[job.pk])).url == reverse(
+        "linkage:import-detail", args=[job.pk]
+    )
     assert c.get(reverse("linkage:import-detail", args=[999_999])).status_code == 404
 
 
@@ -169,9 +195,15 @@ def test_every_import_page_is_refused_without_the_permission(manager):
     job = upload(manager, legacy(*ROWS))
     for role in ("assurance", "case_owner"):
         c = client_for(user_with_role(role))
-        for name, args in [("import-list", []), ("import-new", []), ("import-detail", [job.pk]),
-                           ("import-map", [job.pk]), ("import-check", [job.pk]),
-                           ("import-rejections", [job.pk]), ("import-report", [job.pk])]:
+        for name, args in [
+            ("import-list", []),
+            ("import-new", []),
+            ("import-detail", [job.pk]),
+            ("import-map", [job.pk]),
+            ("import-check", [job.pk]),
+            ("import-rejections", [job.pk]),
+            ("import-report", [job.pk]),
+        ]:
             assert c.get(reverse(f"linkage:{name}", args=args)).status_code == 403, (role, name)
         assert c.post(reverse("linkage:import-cancel", args=[job.pk])).status_code == 403
         assert post_file(c, legacy(*ROWS)).status_code == 403

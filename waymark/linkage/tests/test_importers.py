@@ -42,7 +42,9 @@ def test_a_legacy_extract_maps_itself_and_rejects_bad_rows_with_every_reason():
     assert im.mapping_validate("legacy_case", table.headers, mapping) == []
     good, bad = im.rows_validate("legacy_case", table.headers, mapping, table.rows())
     assert good.row_number == 2 and not good.rejected
-    assert good.record["date_of_birth"] == date(1990, 5, 17) and good.record["postcode"] == "SW1A 1AA"
+    assert (
+        good.record["date_of_birth"] == date(1990, 5, 17) and good.record["postcode"] == "SW1A 1AA"
+    )
     assert good.record["extra"]["owning_unit"] == "LIT North" and len(good.content_hash) == 64
     assert bad.row_number == 3 and bad.rejected
     details = [r["detail"] for r in bad.reasons]
@@ -73,9 +75,16 @@ def test_a_repeated_source_ref_rejects_the_later_row():
 
 
 def test_blank_reference_and_missing_name_are_reasons():
-    rows = results("legacy_case", "x.csv", b"CASE_ID,SURNAME,FORENAMES,DOB\n,Smith,John,\nC2,,,01/01/1980\n")
-    assert rows[0].reasons == [{"field": "source_ref", "column": "CASE_ID",
-                                "detail": "CASE_ID is blank: every row needs its own reference"}]
+    rows = results(
+        "legacy_case", "x.csv", b"CASE_ID,SURNAME,FORENAMES,DOB\n,Smith,John,\nC2,,,01/01/1980\n"
+    )
+    assert rows[0].reasons == [
+        {
+            "field": "source_ref",
+            "column": "CASE_ID",
+            "detail": "CASE_ID is blank: every row needs its own reference",
+        }
+    ]
     assert rows[1].rejected and rows[1].reasons[0]["field"] == "family_name"
 
 
@@ -90,38 +99,84 @@ def test_values_longer_than_the_record_holds_are_rejected_not_truncated():
 
 
 def test_police_pnc_id_is_the_reference_and_the_pnc_id():
-    rows = results("police", "pnc.csv", b"PNC_ID,SURNAME,FORENAMES,DOB,OFFENCE_COUNT\n"
-                   b"2001/0012345A,Haddad,Amir,1990-05-17,3\n")
+    rows = results(
+        "police",
+        "pnc.csv",
+        b"PNC_ID,SURNAME,FORENAMES,DOB,OFFENCE_COUNT\n2001/0012345A,Haddad,Amir,1990-05-17,3\n",
+    )
     assert rows[0].source_ref == "2001/0012345A"
-    assert rows[0].record["pnc_id"] == "2001/0012345A" and rows[0].record["extra"]["offence_count"] == 3
+    assert (
+        rows[0].record["pnc_id"] == "2001/0012345A"
+        and rows[0].record["extra"]["offence_count"] == 3
+    )
 
 
 def test_xlsx_tracker_with_free_form_headers_is_mapped_by_guessing():
-    content = xlsx_bytes([
-        ["Our ref", "Name", "D.O.B", "Nat.", "HO Ref", "Case owner", "Next action", "Comments", None],
-        ["T-1", "HADDAD, Amir", datetime(1990, 5, 17), "Syrian", "H1234567", "J Bloggs", "Call", "ok"],
-        [None, None, None, None],
-        ["T-2", "Chidi OKAFOR", 32874, "NGA", None, None, None, None],
-    ])
+    content = xlsx_bytes(
+        [
+            [
+                "Our ref",
+                "Name",
+                "D.O.B",
+                "Nat.",
+                "HO Ref",
+                "Case owner",
+                "Next action",
+                "Comments",
+                None,
+            ],
+            [
+                "T-1",
+                "HADDAD, Amir",
+                datetime(1990, 5, 17),
+                "Syrian",
+                "H1234567",
+                "J Bloggs",
+                "Call",
+                "ok",
+            ],
+            [None, None, None, None],
+            ["T-2", "Chidi OKAFOR", 32874, "NGA", None, None, None, None],
+        ]
+    )
     table = im.table_read("tracker.xlsx", content)
     assert table.file_format == "xlsx" and table.headers[-1] == "Comments"
     mapping = im.mapping_suggest("tracker", table.headers)
-    assert mapping == {"Our ref": "source_ref", "Name": "full_name", "D.O.B": "date_of_birth",
-                       "Nat.": "nationality", "HO Ref": "home_office_ref", "Case owner": "case_owner",
-                       "Next action": "next_action", "Comments": "notes"}
+    assert mapping == {
+        "Our ref": "source_ref",
+        "Name": "full_name",
+        "D.O.B": "date_of_birth",
+        "Nat.": "nationality",
+        "HO Ref": "home_office_ref",
+        "Case owner": "case_owner",
+        "Next action": "next_action",
+        "Comments": "notes",
+    }
     first, second = im.rows_validate("tracker", table.headers, mapping, table.rows())
     assert (first.row_number, second.row_number) == (2, 4)
     assert first.record["family_name"] == "HADDAD" and first.record["nationality"] == "SYR"
     assert first.record["date_of_birth"] == date(1990, 5, 17)
-    assert second.record["family_name"] == "OKAFOR" and second.record["date_of_birth"] == date(1990, 1, 1)
+    assert second.record["family_name"] == "OKAFOR" and second.record["date_of_birth"] == date(
+        1990, 1, 1
+    )
 
 
-@pytest.mark.parametrize(("header", "field"), [
-    ("Date of birth", "date_of_birth"), ("DoB", "date_of_birth"), ("Date of birth (dd/mm/yyyy)", "date_of_birth"),
-    ("Surname", "family_name"), ("First name", "given_names"), ("Nationality", "nationality"),
-    ("Gender", "sex"), ("Reference", "source_ref"), ("Post code", "postcode"), ("Notes", "notes"),
-    ("Something else", ""),
-])
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Date of birth", "date_of_birth"),
+        ("DoB", "date_of_birth"),
+        ("Date of birth (dd/mm/yyyy)", "date_of_birth"),
+        ("Surname", "family_name"),
+        ("First name", "given_names"),
+        ("Nationality", "nationality"),
+        ("Gender", "sex"),
+        ("Reference", "source_ref"),
+        ("Post code", "postcode"),
+        ("Notes", "notes"),
+        ("Something else", ""),
+    ],
+)
 def test_mapping_suggest_guesses_free_form_headers(header, field):
     assert im.mapping_suggest("tracker", [header])[header] == field
 
@@ -134,30 +189,41 @@ def test_mapping_suggest_uses_each_field_once():
 
 def test_mapping_validate_names_every_problem():
     headers = ["A", "B", "C"]
-    problems = im.mapping_validate("legacy_case", headers, {"A": "notes", "B": "notes", "Z": "", "C": "force"})
+    problems = im.mapping_validate(
+        "legacy_case", headers, {"A": "notes", "B": "notes", "Z": "", "C": "force"}
+    )
     assert "The file has no column 'Z'" in problems
     assert any("Notes is mapped from more than one column (A, B)" in p for p in problems)
     assert any("'C' is mapped to 'force'" in p for p in problems)
     assert any(p.startswith("No column is mapped to Reference in this source") for p in problems)
     assert any(p.startswith("No column is mapped to a name") for p in problems)
-    both = im.mapping_validate("tracker", ["R", "N", "S"], {"R": "source_ref", "N": "full_name", "S": "family_name"})
+    both = im.mapping_validate(
+        "tracker", ["R", "N", "S"], {"R": "source_ref", "N": "full_name", "S": "family_name"}
+    )
     assert both == ["Map either Full name or Given names and Family name, not both"]
 
 
 def test_headers_blank_and_repeated_are_named_by_column():
-    assert im.headers_clean(["Name", None, "name", "", None]) == ["Name", "Column B", "name (column C)"]
+    assert im.headers_clean(["Name", None, "name", "", None]) == [
+        "Name",
+        "Column B",
+        "name (column C)",
+    ]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("x.csv", b"", "The selected file is empty"),
-    ("x.csv", b"\n\n  \n", "The selected file is empty"),
-    ("x.pdf", b"%PDF-1.4", "must be a CSV file (.csv) or an Excel workbook (.xlsx)"),
-    ("x.xls", b"\xd0\xcf\x11\xe0", "old-style Excel file"),
-    ("x.xlsx", b"not a zip", "is not one"),
-    ("x.xlsx", b"PK\x03\x04broken", "could not be opened"),
-    ("x.csv", b"PK\x03\x04", "is a workbook"),
-    ("x.csv", b"CASE_ID,SURNAME\x00\n", "not a text CSV"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("x.csv", b"", "The selected file is empty"),
+        ("x.csv", b"\n\n  \n", "The selected file is empty"),
+        ("x.pdf", b"%PDF-1.4", "must be a CSV file (.csv) or an Excel workbook (.xlsx)"),
+        ("x.xls", b"\xd0\xcf\x11\xe0", "old-style Excel file"),
+        ("x.xlsx", b"not a zip", "is not one"),
+        ("x.xlsx", b"PK\x03\x04broken", "could not be opened"),
+        ("x.csv", b"PK\x03\x04", "is a workbook"),
+        ("x.csv", b"CASE_ID,SURNAME\x00\n", "not a text CSV"),
+    ],
+)
 def test_files_that_cannot_be_read_are_refused_with_a_reason(name, content, message):
     with pytest.raises(im.FileRefused, match=re.escape(message)):
         im.table_read(name, content)
@@ -170,5 +236,8 @@ def test_an_empty_first_sheet_is_refused():
 
 def test_cell_text():
     assert im.cell_text(12.0) == "12" and im.cell_text(None) == "" and im.cell_text(" a ") == "a"
-    assert im.cell_text(datetime(2020, 1, 2)) == "2020-01-02" and im.cell_text(date(2020, 1, 2)) == "2020-01-02"
+    assert (
+        im.cell_text(datetime(2020, 1, 2)) == "2020-01-02"
+        and im.cell_text(date(2020, 1, 2)) == "2020-01-02"
+    )
     assert im.column_letter(0) == "A" and im.column_letter(27) == "AB"

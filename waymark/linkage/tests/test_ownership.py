@@ -13,14 +13,33 @@ from waymark.people.models import OwnershipState, Person
 from waymark.work.models import Task, TaskStatus
 
 Cat = OwnershipCategory
-FIGURE3 = {"lit": 25, "removals_fru": 92, "asylum": 24, "border_force": 2, "nrc_detained": 21,
-           "unidentified": 38, "blank": 135}
-UNITS = {"lit": "Local Immigration Team North West", "removals_fru": "Removals Casework (FRU)",
-         "asylum": "Asylum Casework", "border_force": "Border Force Heathrow", "nrc_detained": "NRC Duty Office",
-         "unidentified": "GRP-107", "blank": "no unit"}
-FIGURE3_LABELS = ["Local Immigration Teams", "Removals Casework (in Family Returns Unit)", "Asylum Cases",
-                  "Border Force", "National Removals Command/Detained Casework (inc. duty offices)",
-                  "Unidentified groups", "Blank"]
+FIGURE3 = {
+    "lit": 25,
+    "removals_fru": 92,
+    "asylum": 24,
+    "border_force": 2,
+    "nrc_detained": 21,
+    "unidentified": 38,
+    "blank": 135,
+}
+UNITS = {
+    "lit": "Local Immigration Team North West",
+    "removals_fru": "Removals Casework (FRU)",
+    "asylum": "Asylum Casework",
+    "border_force": "Border Force Heathrow",
+    "nrc_detained": "NRC Duty Office",
+    "unidentified": "GRP-107",
+    "blank": "no unit",
+}
+FIGURE3_LABELS = [
+    "Local Immigration Teams",
+    "Removals Casework (in Family Returns Unit)",
+    "Asylum Cases",
+    "Border Force",
+    "National Removals Command/Detained Casework (inc. duty offices)",
+    "Unidentified groups",
+    "Blank",
+]
 
 
 @pytest.fixture
@@ -38,7 +57,9 @@ def leeds(db):
     return fx.team_make("Criminal casework Leeds")
 
 
-def _people_claiming(job, counts: dict[str, int], units: dict[str, str] = UNITS) -> dict[str, list[Person]]:
+def _people_claiming(
+    job, counts: dict[str, int], units: dict[str, str] = UNITS
+) -> dict[str, list[Person]]:
     out = {}
     for category, n in counts.items():
         people = fx.people_bulk(n, prefix=category.title().replace("_", ""))
@@ -67,8 +88,15 @@ def test_figure3_reproduced_from_the_reports_counts(manager, croydon):
 def test_small_exact_set_with_mixed_records(manager, croydon, leeds):
     job = fx.job_make()
     tracker = fx.job_make(SourceKind.TRACKER)
-    counts = {"lit": 2, "removals_fru": 3, "asylum": 1, "border_force": 1, "nrc_detained": 1,
-              "unidentified": 2, "blank": 4}
+    counts = {
+        "lit": 2,
+        "removals_fru": 3,
+        "asylum": 1,
+        "border_force": 1,
+        "nrc_detained": 1,
+        "unidentified": 2,
+        "blank": 4,
+    }
     groups = _people_claiming(job, counts)
     # Blank values as the legacy system holds them: a blank cell and 'not in use' count as blank too.
     fx.legacy_records_bulk(job, [(groups["blank"][0], ""), (groups["blank"][1], "Not in use")])
@@ -76,8 +104,14 @@ def test_small_exact_set_with_mixed_records(manager, croydon, leeds):
     fx.legacy_records_bulk(job, [(groups["lit"][0], "no unit")])
     # Exactly one current team, spelled in another case: that team owns the person.
     owned = fx.people_bulk(2, prefix="Owned")
-    fx.legacy_records_bulk(job, [(owned[0], "criminal casework croydon"), (owned[0], "no unit"),
-                                 (owned[1], "Criminal Casework Leeds")])
+    fx.legacy_records_bulk(
+        job,
+        [
+            (owned[0], "criminal casework croydon"),
+            (owned[0], "no unit"),
+            (owned[1], "Criminal Casework Leeds"),
+        ],
+    )
     # A tracker's case owner naming a team counts; a person's name does not.
     tracked = fx.people_bulk(1, prefix="Tracked")[0]
     fx.legacy_records_bulk(job, [(tracked, "")])
@@ -87,7 +121,9 @@ def test_small_exact_set_with_mixed_records(manager, croydon, leeds):
     fx.legacy_records_bulk(tracker, [(named, "Jo Bloggs")], kind=SourceKind.TRACKER)
     # Two current teams: conflicting, to be decided, and not a Figure 3 row.
     torn = fx.people_bulk(1, prefix="Torn")[0]
-    fx.legacy_records_bulk(job, [(torn, "Criminal casework Croydon"), (torn, "Criminal casework Leeds")])
+    fx.legacy_records_bulk(
+        job, [(torn, "Criminal casework Croydon"), (torn, "Criminal casework Leeds")]
+    )
     # A current unit that is not a team in this deployment is an unidentified group.
     elsewhere = fx.people_bulk(1, prefix="Elsewhere")[0]
     fx.legacy_records_bulk(job, [(elsewhere, "ICE Scotland")])
@@ -95,8 +131,10 @@ def test_small_exact_set_with_mixed_records(manager, croydon, leeds):
     ownership.ownership_cleanup(actor=manager)
 
     expected = {**counts, "unidentified": counts["unidentified"] + 2}  # 'named' and 'elsewhere'
-    assert ownership.figure3_counts() == [*zip(FIGURE3_LABELS, expected.values(), strict=True),
-                                          ("Total", sum(expected.values()))]
+    assert ownership.figure3_counts() == [
+        *zip(FIGURE3_LABELS, expected.values(), strict=True),
+        ("Total", sum(expected.values())),
+    ]
     assert ownership.conflicting_open_count() == 1
     for person, team in [(owned[0], croydon), (owned[1], leeds), (tracked, leeds)]:
         person.refresh_from_db()
@@ -106,7 +144,10 @@ def test_small_exact_set_with_mixed_records(manager, croydon, leeds):
     assert lit.category == Cat.LOCAL_IMMIGRATION_TEAM
     assert lit.claimed_units == ["Local Immigration Team North West", "no unit"]
     torn_finding = OwnershipFinding.objects.get(person=torn)
-    assert torn_finding.category == Cat.CONFLICTING and torn_finding.task.queue.slug == "ownership-to-decide"
+    assert (
+        torn_finding.category == Cat.CONFLICTING
+        and torn_finding.task.queue.slug == "ownership-to-decide"
+    )
     torn.refresh_from_db()
     assert torn.ownership_state == OwnershipState.UNCLEAR and torn.owning_team is None
     assert not ownership.linked_people_without_owner_or_task().exists()
@@ -119,7 +160,9 @@ def test_clean_up_is_idempotent(manager, croydon):
     fx.legacy_records_bulk(job, [(owned, "Criminal casework Croydon")])
     first = ownership.ownership_cleanup(actor=manager)
     tasks, events = Task.objects.count(), AuditEvent.objects.count()
-    findings = list(OwnershipFinding.objects.values_list("pk", "category", "task_id", "owning_team_id"))
+    findings = list(
+        OwnershipFinding.objects.values_list("pk", "category", "task_id", "owning_team_id")
+    )
 
     second = ownership.ownership_cleanup(actor=manager)
 
@@ -127,7 +170,10 @@ def test_clean_up_is_idempotent(manager, croydon):
     assert (second.tasks_created, second.owners_set, second.findings_changed) == (0, 0, 0)
     assert Task.objects.count() == tasks
     assert AuditEvent.objects.count() == events
-    assert list(OwnershipFinding.objects.values_list("pk", "category", "task_id", "owning_team_id")) == findings
+    assert (
+        list(OwnershipFinding.objects.values_list("pk", "category", "task_id", "owning_team_id"))
+        == findings
+    )
     assert Task.objects.filter(dedupe_key__startswith="linkage-ownership-").count() == 5
 
 
@@ -137,10 +183,20 @@ def test_one_audit_event_per_person_changed(manager, croydon):
     owned = fx.people_bulk(1, prefix="Owned")[0]
     fx.legacy_records_bulk(job, [(owned, "Criminal casework Croydon")])
     ownership.ownership_cleanup(actor=manager)
-    verbs = list(AuditEvent.objects.filter(verb__startswith="linkage.ownership_").values_list("person_id", "verb"))
-    assert sorted(verbs) == sorted([(groups["asylum"][0].pk, "linkage.ownership_to_decide"),
-                                    (owned.pk, "linkage.ownership_owner_set")])
-    assert AuditEvent.objects.filter(verb="person.ownership_changed", person_id=owned.pk).count() == 1
+    verbs = list(
+        AuditEvent.objects.filter(verb__startswith="linkage.ownership_").values_list(
+            "person_id", "verb"
+        )
+    )
+    assert sorted(verbs) == sorted(
+        [
+            (groups["asylum"][0].pk, "linkage.ownership_to_decide"),
+            (owned.pk, "linkage.ownership_owner_set"),
+        ]
+    )
+    assert (
+        AuditEvent.objects.filter(verb="person.ownership_changed", person_id=owned.pk).count() == 1
+    )
 
 
 def test_decided_task_settles_the_person_and_a_new_claim_cancels_an_open_task(manager, croydon):
@@ -152,7 +208,9 @@ def test_decided_task_settles_the_person_and_a_new_claim_cancels_an_open_task(ma
     ownership.ownership_cleanup(actor=manager)
     decided, later = groups["lit"][0], groups["blank"][0]
     finding = OwnershipFinding.objects.get(person=decided)
-    ownership_change(actor=manager, person=decided, team=croydon, owner=None, reason="Taskforce decision")
+    ownership_change(
+        actor=manager, person=decided, team=croydon, owner=None, reason="Taskforce decision"
+    )
     task_complete(actor=manager, task=finding.task, outcome="owner_decided")
     # A new extract names a current team for the other person.
     fx.legacy_records_bulk(job, [(later, "Criminal casework Croydon")])
@@ -162,7 +220,10 @@ def test_decided_task_settles_the_person_and_a_new_claim_cancels_an_open_task(ma
     assert summary.tasks_created == 0 and summary.tasks_cancelled == 1 and summary.owners_set == 1
     assert ownership.figure3_counts()[-1] == ("Total", 0)
     later_finding = OwnershipFinding.objects.get(person=later)
-    assert later_finding.category == Cat.CURRENT_UNIT and later_finding.task.status == TaskStatus.CANCELLED
+    assert (
+        later_finding.category == Cat.CURRENT_UNIT
+        and later_finding.task.status == TaskStatus.CANCELLED
+    )
     assert OwnershipFinding.objects.get(person=decided).owning_team == croydon
 
 

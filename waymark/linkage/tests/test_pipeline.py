@@ -26,8 +26,12 @@ def _csv(rows: list[dict]) -> bytes:
 
 
 def _import(actor, kind: str, name: str, content: bytes):
-    job = import_services.import_upload(actor=actor, source_kind=kind, label=name, file_name=name, content=content)
-    job = import_services.import_map(actor=actor, job=job, mapping=importers.mapping_suggest(kind, job.headers))
+    job = import_services.import_upload(
+        actor=actor, source_kind=kind, label=name, file_name=name, content=content
+    )
+    job = import_services.import_map(
+        actor=actor, job=job, mapping=importers.mapping_suggest(kind, job.headers)
+    )
     job = import_services.import_check(actor=actor, job=job)
     job = import_services.import_confirm(actor=actor, job=job, accept_valid_rows=False)
     job = import_services.import_execute(job.pk)
@@ -44,7 +48,10 @@ def _link(actor):
 @pytest.fixture
 def files():
     gen = generator.generate(900, seed=31)
-    return {SourceKind.LEGACY_CASE: gen.rows[SourceKind.LEGACY_CASE], SourceKind.CASEWORK: gen.rows[SourceKind.CASEWORK]}
+    return {
+        SourceKind.LEGACY_CASE: gen.rows[SourceKind.LEGACY_CASE],
+        SourceKind.CASEWORK: gen.rows[SourceKind.CASEWORK],
+    }
 
 
 def test_re_importing_the_same_files_creates_no_new_people(files):
@@ -81,9 +88,16 @@ def test_an_updated_file_updates_records_and_adds_new_cases_to_the_same_people(f
     run = _link(manager)
     assert run.people_created == 0
     assert Person.objects.count() == people
-    moved = SourceRecord.objects.get(source_kind=SourceKind.LEGACY_CASE, source_ref=changed[0]["CASE_ID"])
+    moved = SourceRecord.objects.get(
+        source_kind=SourceKind.LEGACY_CASE, source_ref=changed[0]["CASE_ID"]
+    )
     assert moved.postcode_std == "SW1A 2AA"
     new = SourceRecord.objects.get(source_kind=SourceKind.LEGACY_CASE, source_ref="99999999")
-    sibling = SourceRecord.objects.get(source_kind=SourceKind.LEGACY_CASE, source_ref=changed[1]["CASE_ID"])
+    sibling = SourceRecord.objects.get(
+        source_kind=SourceKind.LEGACY_CASE, source_ref=changed[1]["CASE_ID"]
+    )
     assert new.person_id == sibling.person_id is not None
-    assert ExternalReference.objects.get(reference_type="legacy_casework", value="99999999").person_id == sibling.person_id
+    assert (
+        ExternalReference.objects.get(reference_type="legacy_casework", value="99999999").person_id
+        == sibling.person_id
+    )

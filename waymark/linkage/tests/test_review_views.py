@@ -49,15 +49,21 @@ def world(frozen):
 
 def _pages(world) -> list[str]:
     return [
-        reverse("linkage:home"), reverse("linkage:review-queue"), reverse("linkage:runs"),
-        reverse("linkage:run-detail", args=[world["run"].pk]), reverse("linkage:pair", args=[world["pair"].pk]),
-        reverse("linkage:record", args=[world["left"].pk]), reverse("linkage:match"),
+        reverse("linkage:home"),
+        reverse("linkage:review-queue"),
+        reverse("linkage:runs"),
+        reverse("linkage:run-detail", args=[world["run"].pk]),
+        reverse("linkage:pair", args=[world["pair"].pk]),
+        reverse("linkage:record", args=[world["left"].pk]),
+        reverse("linkage:match"),
         reverse("linkage:person", args=[world["person_a"].pk]),
     ]
 
 
 def _decide(client, pair, decision: str, reason: str = "Same person: the dates are transposed"):
-    return client.post(reverse("linkage:pair", args=[pair.pk]), {"decision": decision, "reason": reason})
+    return client.post(
+        reverse("linkage:pair", args=[pair.pk]), {"decision": decision, "reason": reason}
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -107,7 +113,9 @@ def test_a_pair_whose_people_the_user_may_not_see_is_not_found(client, frozen):
     from django.contrib.auth.models import Permission
 
     user = fx.user_make("case_owner", team)
-    user.user_permissions.add(Permission.objects.get(codename="link_records", content_type__app_label="linkage"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="link_records", content_type__app_label="linkage")
+    )
     user = type(user).objects.get(pk=user.pk)
     client.force_login(user)
     assert client.get(reverse("linkage:pair", args=[world["pair"].pk])).status_code == 404
@@ -161,11 +169,21 @@ def test_dashboard_counts(client, manager, world):
 
 def test_queue_lists_pending_and_unsure_and_filters_by_status_and_band(client, manager, world):
     job = world["job"]
-    c = fx.record_make(job, source_ref="CASE-0003", given_names="Omar", family_name="Nasser", date_of_birth=None)
-    d = fx.record_make(job, source_ref="CASE-0004", given_names="Omar", family_name="Naser", date_of_birth=None)
-    unsure = fx.pair_make(world["run"], c, d, status=PairStatus.UNSURE, probability=0.97, task=False)
-    e = fx.record_make(job, source_ref="CASE-0005", given_names="Lina", family_name="Haddad", date_of_birth=None)
-    auto = fx.pair_make(world["run"], world["left"], e, status=PairStatus.AUTO, probability=0.999, task=False)
+    c = fx.record_make(
+        job, source_ref="CASE-0003", given_names="Omar", family_name="Nasser", date_of_birth=None
+    )
+    d = fx.record_make(
+        job, source_ref="CASE-0004", given_names="Omar", family_name="Naser", date_of_birth=None
+    )
+    unsure = fx.pair_make(
+        world["run"], c, d, status=PairStatus.UNSURE, probability=0.97, task=False
+    )
+    e = fx.record_make(
+        job, source_ref="CASE-0005", given_names="Lina", family_name="Haddad", date_of_birth=None
+    )
+    auto = fx.pair_make(
+        world["run"], world["left"], e, status=PairStatus.AUTO, probability=0.999, task=False
+    )
     client.force_login(manager)
     page = client.get(reverse("linkage:review-queue")).content.decode()
     assert f"Compare pair {world['pair'].pk}" in page and f"Compare pair {unsure.pk}" in page
@@ -173,9 +191,14 @@ def test_queue_lists_pending_and_unsure_and_filters_by_status_and_band(client, m
     # most likely first
     assert page.index(f"Compare pair {unsure.pk}") < page.index(f"Compare pair {world['pair'].pk}")
     only_unsure = client.get(reverse("linkage:review-queue"), {"status": "unsure"}).content.decode()
-    assert f"Compare pair {unsure.pk}" in only_unsure and f"Compare pair {world['pair'].pk}" not in only_unsure
+    assert (
+        f"Compare pair {unsure.pk}" in only_unsure
+        and f"Compare pair {world['pair'].pk}" not in only_unsure
+    )
     middle = client.get(reverse("linkage:review-queue"), {"band": "middle"}).content.decode()
-    assert f"Compare pair {world['pair'].pk}" in middle and f"Compare pair {unsure.pk}" not in middle
+    assert (
+        f"Compare pair {world['pair'].pk}" in middle and f"Compare pair {unsure.pk}" not in middle
+    )
     nothing = client.get(reverse("linkage:review-queue"), {"band": "low"}).content.decode()
     assert "No pairs match these filters" in nothing
 
@@ -192,12 +215,16 @@ def test_run_detail_shows_accuracy_timings_and_the_model(client, manager, world)
     assert "F1 0.9845" in runs
 
 
-def test_run_start_queues_a_run_and_refuses_a_second(client, manager, world, django_capture_on_commit_callbacks):
+def test_run_start_queues_a_run_and_refuses_a_second(
+    client, manager, world, django_capture_on_commit_callbacks
+):
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(reverse("linkage:run-start"))
     run = LinkageRun.objects.exclude(pk=world["run"].pk).get()
-    assert response.status_code == 302 and response.url == reverse("linkage:run-detail", args=[run.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "linkage:run-detail", args=[run.pk]
+    )
     assert run.status == RunStatus.QUEUED and run.created_by == manager
     again = client.post(reverse("linkage:run-start"), follow=True)
     assert "already" in again.content.decode()
@@ -233,7 +260,9 @@ def test_viewing_a_pair_is_audited_against_both_people(client, manager, world):
 
 def test_decide_requires_a_decision_and_a_reason(client, manager, world):
     client.force_login(manager)
-    response = client.post(reverse("linkage:pair", args=[world["pair"].pk]), {"decision": "", "reason": ""})
+    response = client.post(
+        reverse("linkage:pair", args=[world["pair"].pk]), {"decision": "", "reason": ""}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page
@@ -258,7 +287,12 @@ def test_decide_match_merges_the_two_people(client, manager, world):
 
 def test_decide_not_match_keeps_them_apart(client, manager, world):
     client.force_login(manager)
-    assert _decide(client, world["pair"], "not_match", "Different HO references, different people").status_code == 302
+    assert (
+        _decide(
+            client, world["pair"], "not_match", "Different HO references, different people"
+        ).status_code
+        == 302
+    )
     pair = CandidatePair.objects.get(pk=world["pair"].pk)
     assert pair.status == PairStatus.NOT_MATCH and pair.person_merge is None
     assert pair.decision_reason == "Different HO references, different people"
@@ -280,11 +314,18 @@ def test_unsure_stays_in_the_queue_for_another_reviewer(client, manager, second_
     again = _decide(client, pair, "match", "Thought again")
     assert again.status_code == 400 and "another reviewer must decide it" in again.content.decode()
     client.force_login(second_manager)
-    assert _decide(client, pair, "not_match", "Twins: different first names on the HO file").status_code == 302
+    assert (
+        _decide(
+            client, pair, "not_match", "Twins: different first names on the HO file"
+        ).status_code
+        == 302
+    )
     assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.NOT_MATCH
 
 
-def test_a_second_decision_is_refused_naming_the_first_decider(client, manager, second_manager, world):
+def test_a_second_decision_is_refused_naming_the_first_decider(
+    client, manager, second_manager, world
+):
     client.force_login(manager)
     _decide(client, world["pair"], "not_match", "Different people")
     client.force_login(second_manager)
@@ -298,9 +339,13 @@ def test_a_second_decision_is_refused_naming_the_first_decider(client, manager, 
 
 
 def test_service_refusal_is_a_validation_error_subclass(manager, second_manager, world):
-    services.pair_decide(actor=manager, pair=world["pair"], decision="not_match", reason="Different")
+    services.pair_decide(
+        actor=manager, pair=world["pair"], decision="not_match", reason="Different"
+    )
     with pytest.raises(services.PairAlreadyDecided, match="Rita Reviewer"):
-        services.pair_decide(actor=second_manager, pair=world["pair"], decision="match", reason="Same")
+        services.pair_decide(
+            actor=second_manager, pair=world["pair"], decision="match", reason="Same"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -312,7 +357,9 @@ def test_record_page_shows_the_record_its_person_and_its_pairs(client, manager, 
     page = client.get(reverse("linkage:record", args=[world["left"].pk])).content.decode()
     assert "CASE-0001" in page and world["person_a"].reference in page
     assert f"Pair {world['pair'].pk}" in page and "CASE-0002" in page
-    assert AuditEvent.objects.filter(verb="linkage.record_viewed", person_id=world["person_a"].pk).exists()
+    assert AuditEvent.objects.filter(
+        verb="linkage.record_viewed", person_id=world["person_a"].pk
+    ).exists()
 
 
 def test_match_page_needs_a_name_or_reference_and_a_purpose(client, manager, world):
@@ -329,13 +376,23 @@ def test_match_page_lists_candidates_with_reasons(client, manager, world, monkey
 
     def fake_match(*, actor, purpose="", **fields):
         seen.update(fields, purpose=purpose, actor=actor)
-        return [services.MatchCandidate(world["person_a"], world["left"], 0.97, 5.0, fx.CONTRIBUTIONS)]
+        return [
+            services.MatchCandidate(world["person_a"], world["left"], 0.97, 5.0, fx.CONTRIBUTIONS)
+        ]
 
     monkeypatch.setattr(services, "person_match", fake_match)
     client.force_login(manager)
-    response = client.post(reverse("linkage:match"), {
-        "given_names": "Amir", "family_name": "Haddad", "date_of_birth_0": "7", "date_of_birth_1": "5",
-        "date_of_birth_2": "1990", "purpose": "Intake interview"})
+    response = client.post(
+        reverse("linkage:match"),
+        {
+            "given_names": "Amir",
+            "family_name": "Haddad",
+            "date_of_birth_0": "7",
+            "date_of_birth_1": "5",
+            "date_of_birth_2": "1990",
+            "purpose": "Intake interview",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert world["person_a"].reference in page and "97.0%" in page
@@ -346,17 +403,22 @@ def test_match_page_lists_candidates_with_reasons(client, manager, world, monkey
 
 def test_match_page_with_no_candidates(client, manager, world):
     client.force_login(manager)
-    response = client.post(reverse("linkage:match"), {"given_names": "Nobody", "family_name": "Known",
-                                                      "purpose": "Checking a letter"})
+    response = client.post(
+        reverse("linkage:match"),
+        {"given_names": "Nobody", "family_name": "Known", "purpose": "Checking a letter"},
+    )
     assert response.status_code == 200
     assert "No one already linked matches these details" in response.content.decode()
 
 
 def test_an_automatic_link_needs_no_decision(client, manager, world):
     job = world["job"]
-    other = fx.record_make(job, source_ref="CASE-0009", given_names="Amir", family_name="Haddad",
-                           date_of_birth=None)
-    auto = fx.pair_make(world["run"], world["left"], other, status=PairStatus.AUTO, probability=0.999, task=False)
+    other = fx.record_make(
+        job, source_ref="CASE-0009", given_names="Amir", family_name="Haddad", date_of_birth=None
+    )
+    auto = fx.pair_make(
+        world["run"], world["left"], other, status=PairStatus.AUTO, probability=0.999, task=False
+    )
     client.force_login(manager)
     page = client.get(reverse("linkage:pair", args=[auto.pk])).content.decode()
     assert "linked automatically" in page and "Save decision" not in page

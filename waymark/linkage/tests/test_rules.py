@@ -43,7 +43,11 @@ def test_page_sizes_progress_and_candidates():
     assert rules.INCREMENTAL_MAX_CANDIDATES == 5
     assert rules.TRAINING_MAX_PAIRS == 2_000_000
     assert rules.TRAINING_MAX_RECORDS == 250_000
-    assert (rules.REVIEW_QUEUE_PAGE_SIZE, rules.RUN_LIST_PAGE_SIZE, rules.IMPORT_LIST_PAGE_SIZE) == (50, 25, 25)
+    assert (
+        rules.REVIEW_QUEUE_PAGE_SIZE,
+        rules.RUN_LIST_PAGE_SIZE,
+        rules.IMPORT_LIST_PAGE_SIZE,
+    ) == (50, 25, 25)
     assert rules.IMPORT_PROGRESS_REFRESH_SECONDS == 5
     assert rules.IMPORT_MAPPING_EXAMPLE_ROWS == 3
 
@@ -51,12 +55,23 @@ def test_page_sizes_progress_and_candidates():
 def test_review_bands_lie_inside_the_review_range_highest_first():
     floors = [floor for _key, _label, floor in rules.REVIEW_BANDS]
     assert floors == [0.95, 0.90, 0.0]
-    assert all(rules.LOWER_THRESHOLD_DEFAULT < f < rules.UPPER_THRESHOLD_DEFAULT for f in floors[:-1])
+    assert all(
+        rules.LOWER_THRESHOLD_DEFAULT < f < rules.UPPER_THRESHOLD_DEFAULT for f in floors[:-1]
+    )
 
 
-@pytest.mark.parametrize(("category", "count"), [
-    ("lit", 25), ("removals_fru", 92), ("asylum", 24), ("border_force", 2), ("nrc_detained", 21),
-    ("unidentified", 38), ("blank", 135)])
+@pytest.mark.parametrize(
+    ("category", "count"),
+    [
+        ("lit", 25),
+        ("removals_fru", 92),
+        ("asylum", 24),
+        ("border_force", 2),
+        ("nrc_detained", 21),
+        ("unidentified", 38),
+        ("blank", 135),
+    ],
+)
 def test_figure_3_of_seed_001(category, count):
     assert generator.FIGURE3_COUNTS[category] == count
     assert sum(generator.FIGURE3_COUNTS.values()) == 337

@@ -47,10 +47,24 @@ def _review_pair(job):
     """Twins, or one person with a forename typed two ways: same surname, date of birth,
     nationality and address, different forenames, no identifier. The twins guard keeps the model
     from linking them on its own: a person decides."""
-    left = record_make(job, source_ref="TWIN-A", given_names="Samuel", family_name="Adeyemi",
-                       date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
-    right = record_make(job, source_ref="TWIN-B", given_names="Samson", family_name="Adeyemi",
-                        date_of_birth="04/05/1988", nationality="NGA", postcode="M1 1AE")
+    left = record_make(
+        job,
+        source_ref="TWIN-A",
+        given_names="Samuel",
+        family_name="Adeyemi",
+        date_of_birth="04/05/1988",
+        nationality="NGA",
+        postcode="M1 1AE",
+    )
+    right = record_make(
+        job,
+        source_ref="TWIN-B",
+        given_names="Samson",
+        family_name="Adeyemi",
+        date_of_birth="04/05/1988",
+        nationality="NGA",
+        postcode="M1 1AE",
+    )
     return left, right
 
 
@@ -84,9 +98,15 @@ def test_a_new_record_for_a_known_person_joins_that_person(population, manager):
     job, groups = population
     _run(manager)
     first = SourceRecord.objects.get(pk=groups[0][0].pk)
-    newcomer = record_make(job, source_ref="CID-NEW", given_names=first.given_names, family_name=first.family_name,
-                           date_of_birth=first.date_of_birth.strftime("%d/%m/%Y"),
-                           home_office_ref=first.home_office_ref, nationality=first.nationality)
+    newcomer = record_make(
+        job,
+        source_ref="CID-NEW",
+        given_names=first.given_names,
+        family_name=first.family_name,
+        date_of_birth=first.date_of_birth.strftime("%d/%m/%Y"),
+        home_office_ref=first.home_office_ref,
+        nationality=first.nationality,
+    )
     people = Person.objects.count()
     run = _run(manager)
     assert run.people_created == 0 and Person.objects.count() == people
@@ -102,42 +122,65 @@ def test_a_pair_between_the_thresholds_waits_for_a_decision_as_a_task(population
     assert pair.match_probability >= services.rules.lower_threshold()
     assert pair.task is not None and pair.task.task_type == services.rules.TASK_REVIEW_PAIR
     assert {c["field"] for c in pair.contributions} >= {"name", "dob", "home_office_ref"}
-    assert SourceRecord.objects.get(pk=left.pk).person_id != SourceRecord.objects.get(pk=right.pk).person_id
+    assert (
+        SourceRecord.objects.get(pk=left.pk).person_id
+        != SourceRecord.objects.get(pk=right.pk).person_id
+    )
 
 
-def test_a_match_decision_merges_and_an_unmerge_restores_both_with_references_and_timeline(population, manager):
+def test_a_match_decision_merges_and_an_unmerge_restores_both_with_references_and_timeline(
+    population, manager
+):
     job, _ = population
     left, right = _review_pair(job)
     _run(manager)
     pair = CandidatePair.objects.get(record_l=left, record_r=right)
     person_l = Person.objects.get(pk=SourceRecord.objects.get(pk=left.pk).person_id)
     person_r = Person.objects.get(pk=SourceRecord.objects.get(pk=right.pk).person_id)
-    timeline_event_record(person=person_r, module="test", event_type="test.event", summary="Reported at Croydon")
+    timeline_event_record(
+        person=person_r, module="test", event_type="test.event", summary="Reported at Croydon"
+    )
     refs_l = set(person_l.references.values_list("pk", flat=True))
     refs_r = set(person_r.references.values_list("pk", flat=True))
     events_r = set(TimelineEvent.objects.filter(person=person_r).values_list("pk", flat=True))
 
-    pair = services.pair_decide(actor=manager, pair=pair, decision="match", reason="Same fingerprints on both")
+    pair = services.pair_decide(
+        actor=manager, pair=pair, decision="match", reason="Same fingerprints on both"
+    )
     assert pair.status == PairStatus.MATCH and pair.person_merge is not None
     assert Person.objects.get(pk=person_r.pk).record_status == RecordStatus.MERGED
     assert SourceRecord.objects.get(pk=right.pk).person_id == person_l.pk
     assert Task.objects.get(pk=pair.task_id).status == "done"
 
-    person_unmerge(actor=manager, merge=PersonMerge.objects.get(pk=pair.person_merge_id), reason="Wrong merge")
+    person_unmerge(
+        actor=manager, merge=PersonMerge.objects.get(pk=pair.person_merge_id), reason="Wrong merge"
+    )
     assert Person.objects.get(pk=person_r.pk).record_status == RecordStatus.ACTIVE
     assert SourceRecord.objects.get(pk=left.pk).person_id == person_l.pk
     assert SourceRecord.objects.get(pk=right.pk).person_id == person_r.pk
-    assert set(ExternalReference.objects.filter(person=person_l).values_list("pk", flat=True)) == refs_l
-    assert set(ExternalReference.objects.filter(person=person_r).values_list("pk", flat=True)) == refs_r
-    assert events_r <= set(TimelineEvent.objects.filter(person=person_r).values_list("pk", flat=True))
+    assert (
+        set(ExternalReference.objects.filter(person=person_l).values_list("pk", flat=True))
+        == refs_l
+    )
+    assert (
+        set(ExternalReference.objects.filter(person=person_r).values_list("pk", flat=True))
+        == refs_r
+    )
+    assert events_r <= set(
+        TimelineEvent.objects.filter(person=person_r).values_list("pk", flat=True)
+    )
 
 
-def test_a_decided_pair_cannot_be_decided_again_and_the_refusal_names_who_decided(population, manager):
+def test_a_decided_pair_cannot_be_decided_again_and_the_refusal_names_who_decided(
+    population, manager
+):
     job, _ = population
     left, right = _review_pair(job)
     _run(manager)
     pair = CandidatePair.objects.get(record_l=left, record_r=right)
-    services.pair_decide(actor=manager, pair=pair, decision="not_match", reason="Different fathers' names")
+    services.pair_decide(
+        actor=manager, pair=pair, decision="not_match", reason="Different fathers' names"
+    )
     other = user_with_role("records_manager")
     with pytest.raises(services.PairAlreadyDecided) as refused:
         services.pair_decide(actor=other, pair=pair, decision="match", reason="Looks the same")
@@ -150,7 +193,9 @@ def test_a_not_match_decision_is_kept_by_later_runs(population, manager):
     left, right = _review_pair(job)
     _run(manager)
     pair = CandidatePair.objects.get(record_l=left, record_r=right)
-    services.pair_decide(actor=manager, pair=pair, decision="not_match", reason="Twins: different people")
+    services.pair_decide(
+        actor=manager, pair=pair, decision="not_match", reason="Twins: different people"
+    )
     run = _run(manager)
     pair.refresh_from_db()
     assert pair.status == PairStatus.NOT_MATCH
@@ -166,7 +211,12 @@ def test_unsure_refers_the_pair_to_someone_else(population, manager):
     with pytest.raises(ValidationError):
         services.pair_decide(actor=manager, pair=pair, decision="match", reason="Decided after all")
     senior = user_with_role("records_manager")
-    assert services.pair_decide(actor=senior, pair=pair, decision="match", reason="Paper file matches").status == "match"
+    assert (
+        services.pair_decide(
+            actor=senior, pair=pair, decision="match", reason="Paper file matches"
+        ).status
+        == "match"
+    )
 
 
 def test_a_decision_needs_a_reason_and_the_permission(population, manager):
@@ -178,7 +228,9 @@ def test_a_decision_needs_a_reason_and_the_permission(population, manager):
         services.pair_decide(actor=manager, pair=pair, decision="match", reason=" ")
     assert "reason" in missing.value.message_dict
     with pytest.raises(PermissionDenied):
-        services.pair_decide(actor=user_with_role("case_owner"), pair=pair, decision="match", reason="x")
+        services.pair_decide(
+            actor=user_with_role("case_owner"), pair=pair, decision="match", reason="x"
+        )
     assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
 
 
@@ -210,8 +262,13 @@ def test_an_incremental_match_finds_the_person_with_reasons(population, manager)
     _job, groups = population
     _run(manager)
     first = SourceRecord.objects.get(pk=groups[5][0].pk)
-    found = services.person_match(actor=manager, given_names=first.given_names, family_name=first.family_name,
-                                  date_of_birth=first.date_of_birth, nationality=first.nationality)
+    found = services.person_match(
+        actor=manager,
+        given_names=first.given_names,
+        family_name=first.family_name,
+        date_of_birth=first.date_of_birth,
+        nationality=first.nationality,
+    )
     assert found and found[0].person.pk == first.person_id
     assert found[0].match_probability >= services.rules.lower_threshold()
     assert any(c["field"] == "dob" and c["weight"] > 0 for c in found[0].contributions)
@@ -219,7 +276,9 @@ def test_an_incremental_match_finds_the_person_with_reasons(population, manager)
 
 def test_the_run_measures_its_accuracy_when_a_truth_is_known(population, manager):
     _job, groups = population
-    truth = {f"{r.source_kind}:{r.source_ref}": i for i, records in enumerate(groups) for r in records}
+    truth = {
+        f"{r.source_kind}:{r.source_ref}": i for i, records in enumerate(groups) for r in records
+    }
     run = services.linkage_run_start(actor=manager)
     run = services.linkage_run_execute(run.pk, truth=truth)
     assert run.accuracy["clusters"]["f1"] == pytest.approx(1.0)

@@ -27,46 +27,52 @@ from waymark.linkage.standardise import (
 # --- names -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("José", "JOSE"),
-    ("  mr   john  smith ", "JOHN SMITH"),
-    ("Dr. Łukasz Wójcik", "LUKASZ WOJCIK"),
-    ("O'Brien", "OBRIEN"),
-    ("Smith-Jones", "SMITH JONES"),
-    ("Nguyễn Văn Minh", "NGUYEN VAN MINH"),
-    ("Müller", "MULLER"),
-    ("Straße", "STRASSE"),
-    ("Y\u0131lmaz", "YILMAZ"),  # dotless i
-    ("Mrs", "MRS"),  # a title alone is kept: it is all there is
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("José", "JOSE"),
+        ("  mr   john  smith ", "JOHN SMITH"),
+        ("Dr. Łukasz Wójcik", "LUKASZ WOJCIK"),
+        ("O'Brien", "OBRIEN"),
+        ("Smith-Jones", "SMITH JONES"),
+        ("Nguyễn Văn Minh", "NGUYEN VAN MINH"),
+        ("Müller", "MULLER"),
+        ("Straße", "STRASSE"),
+        ("Y\u0131lmaz", "YILMAZ"),  # dotless i
+        ("Mrs", "MRS"),  # a title alone is kept: it is all there is
+        ("", ""),
+    ],
+)
 def test_name_clean_folds_accents_and_removes_titles_and_punctuation(raw, clean):
     assert name_clean(raw) == clean
 
 
-@pytest.mark.parametrize(("canonical", "variants"), [
-    ("MUHAMMAD", ["Mohammed", "Mohammad", "Mohamed", "Mohamad", "Muhammed", "MOHD"]),
-    ("AHMED", ["Ahmad", "Ahmet"]),
-    ("YUSUF", ["Yousuf", "Youssef", "Yousef", "Yusuf"]),
-    ("ALI", ["Aly", "Ali"]),
-    ("HUSSAIN", ["Hussein", "Husain", "Hossain", "Hüseyin"]),
-    ("ABDUL", ["Abdoul", "Abdel"]),
-    ("OLUWASEUN", ["Oluwaseun", "Oluwasheun"]),
-    ("ALEXANDER", ["Aleksandr", "Alexander", "Oleksandr", "Alexandru"]),
-    ("MICHAEL", ["Mikhail", "Michael", "Michał"]),
-    ("EVGENY", ["Yevgeny", "Evgeny", "Yevgeniy"]),
-    ("JOSE", ["José", "Jose"]),
-    ("FATIMA", ["Fatimah", "Fatima", "Fatma"]),
-    ("AISHA", ["Ayesha", "Aisha", "Aïcha"]),
-    ("NGUYEN", ["Nguyễn", "Nguyen", "Nguen"]),
-    ("MUSTAFA", ["Mustapha", "Mostafa"]),
-    ("IBRAHIM", ["Ibraheem", "Ebrahim"]),
-    ("OMAR", ["Umar", "Omer"]),
-    ("OSMAN", ["Usman", "Othman"]),
-    ("DMITRY", ["Dmitri", "Dmytro"]),
-    ("SERGEY", ["Sergei", "Serhiy"]),
-    ("CHAUDHRY", ["Chowdhury", "Choudhury"]),
-])
+@pytest.mark.parametrize(
+    ("canonical", "variants"),
+    [
+        ("MUHAMMAD", ["Mohammed", "Mohammad", "Mohamed", "Mohamad", "Muhammed", "MOHD"]),
+        ("AHMED", ["Ahmad", "Ahmet"]),
+        ("YUSUF", ["Yousuf", "Youssef", "Yousef", "Yusuf"]),
+        ("ALI", ["Aly", "Ali"]),
+        ("HUSSAIN", ["Hussein", "Husain", "Hossain", "Hüseyin"]),
+        ("ABDUL", ["Abdoul", "Abdel"]),
+        ("OLUWASEUN", ["Oluwaseun", "Oluwasheun"]),
+        ("ALEXANDER", ["Aleksandr", "Alexander", "Oleksandr", "Alexandru"]),
+        ("MICHAEL", ["Mikhail", "Michael", "Michał"]),
+        ("EVGENY", ["Yevgeny", "Evgeny", "Yevgeniy"]),
+        ("JOSE", ["José", "Jose"]),
+        ("FATIMA", ["Fatimah", "Fatima", "Fatma"]),
+        ("AISHA", ["Ayesha", "Aisha", "Aïcha"]),
+        ("NGUYEN", ["Nguyễn", "Nguyen", "Nguen"]),
+        ("MUSTAFA", ["Mustapha", "Mostafa"]),
+        ("IBRAHIM", ["Ibraheem", "Ebrahim"]),
+        ("OMAR", ["Umar", "Omer"]),
+        ("OSMAN", ["Usman", "Othman"]),
+        ("DMITRY", ["Dmitri", "Dmytro"]),
+        ("SERGEY", ["Sergei", "Serhiy"]),
+        ("CHAUDHRY", ["Chowdhury", "Choudhury"]),
+    ],
+)
 def test_name_canonical_maps_a_transliteration_family_to_one_spelling(canonical, variants):
     assert {name_canonical(v) for v in variants} == {canonical}
 
@@ -84,18 +90,21 @@ def test_name_families_do_not_overlap():
             assert seen.setdefault(cleaned, canonical) == canonical, (member, canonical)
 
 
-@pytest.mark.parametrize(("text", "split"), [
-    ("SMITH, John", ("John", "SMITH")),
-    ("Smith , John Paul", ("John Paul", "Smith")),
-    ("John SMITH", ("John", "SMITH")),
-    ("Van Minh NGUYEN", ("Van Minh", "NGUYEN")),
-    ("John van der MERWE", ("John", "van der MERWE")),
-    ("SMITH John", ("John", "SMITH")),
-    ("John Smith", ("John", "Smith")),
-    ("JOHN SMITH", ("JOHN", "SMITH")),
-    ("Madonna", ("", "Madonna")),
-    ("", ("", "")),
-])
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        ("SMITH, John", ("John", "SMITH")),
+        ("Smith , John Paul", ("John Paul", "Smith")),
+        ("John SMITH", ("John", "SMITH")),
+        ("Van Minh NGUYEN", ("Van Minh", "NGUYEN")),
+        ("John van der MERWE", ("John", "van der MERWE")),
+        ("SMITH John", ("John", "SMITH")),
+        ("John Smith", ("John", "Smith")),
+        ("JOHN SMITH", ("JOHN", "SMITH")),
+        ("Madonna", ("", "Madonna")),
+        ("", ("", "")),
+    ],
+)
 def test_full_name_split_reads_surname_first_or_forenames_first(text, split):
     assert full_name_split(text) == split
 
@@ -108,11 +117,27 @@ def test_phonetic_is_the_metaphone_of_the_canonical_first_token():
 
 # --- dates -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    "03/04/1985", "3/4/1985", "3/4/85", "03.04.1985", "1985-04-03", "19850403", "3 Apr 1985",
-    "3 April 1985", "03-Apr-85", "1985-04-03 00:00:00", datetime(1985, 4, 3, 0, 0), date(1985, 4, 3),
-    31140, 31140.0, "31140",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "03/04/1985",
+        "3/4/1985",
+        "3/4/85",
+        "03.04.1985",
+        "1985-04-03",
+        "19850403",
+        "3 Apr 1985",
+        "3 April 1985",
+        "03-Apr-85",
+        "1985-04-03 00:00:00",
+        datetime(1985, 4, 3, 0, 0),
+        date(1985, 4, 3),
+        31140,
+        31140.0,
+        "31140",
+    ],
+)
 def test_date_parse_reads_every_documented_format(value):
     assert date_parse(value) == date(1985, 4, 3)
 
@@ -132,13 +157,16 @@ def test_date_parse_two_digit_years_pivot_on_this_year():
     assert date_parse("01/02/05") == date(2005, 2, 1)
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("31/02/1985", "Date of birth '31/02/1985' is not a real date"),
-    ("1985-13-01", "Date of birth '1985-13-01' is not a real date"),
-    ("31/12/2999", "Date of birth '31/12/2999' is in the future"),
-    ("01/01/1850", "Date of birth '01/01/1850' is before 1900"),
-    ("sometime in 1985", "Date of birth 'sometime in 1985' is not a date in a format we read"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("31/02/1985", "Date of birth '31/02/1985' is not a real date"),
+        ("1985-13-01", "Date of birth '1985-13-01' is not a real date"),
+        ("31/12/2999", "Date of birth '31/12/2999' is in the future"),
+        ("01/01/1850", "Date of birth '01/01/1850' is before 1900"),
+        ("sometime in 1985", "Date of birth 'sometime in 1985' is not a date in a format we read"),
+    ],
+)
 def test_date_parse_refuses_with_a_message_naming_the_field_and_value(value, message):
     with pytest.raises(StandardisationError) as caught:
         date_parse(value)
@@ -153,15 +181,44 @@ def test_date_parse_names_the_field_it_reads():
 
 # --- nationality ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("NGA", "NGA"), ("nga", "NGA"), ("NG", "NGA"), ("Nigeria", "NGA"), ("Nigerian", "NGA"),
-    ("NIGERIAN", "NGA"), ("Albania", "ALB"), ("ALBANIAN", "ALB"), ("Viet Nam", "VNM"),
-    ("Vietnam", "VNM"), ("Vietnamese", "VNM"), ("Iran, Islamic Republic of", "IRN"), ("Iran", "IRN"),
-    ("Republic of Korea", "KOR"), ("Côte d'Ivoire", "CIV"), ("Ivory Coast", "CIV"), ("UK", "GBR"),
-    ("British", "GBR"), ("GBD", "GBR"), ("D", "DEU"), ("ZAR", "COD"), ("ROM", "ROU"),
-    ("Kosovo", "XKX"), ("KOS", "XKX"), ("Stateless", "XXA"), ("XXA", "XXA"), ("Sri Lankan", "LKA"),
-    ("Somali", "SOM"), ("Türkiye", "TUR"), ("Turkish", "TUR"), ("", ""), ("Not known", ""),
-])
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("NGA", "NGA"),
+        ("nga", "NGA"),
+        ("NG", "NGA"),
+        ("Nigeria", "NGA"),
+        ("Nigerian", "NGA"),
+        ("NIGERIAN", "NGA"),
+        ("Albania", "ALB"),
+        ("ALBANIAN", "ALB"),
+        ("Viet Nam", "VNM"),
+        ("Vietnam", "VNM"),
+        ("Vietnamese", "VNM"),
+        ("Iran, Islamic Republic of", "IRN"),
+        ("Iran", "IRN"),
+        ("Republic of Korea", "KOR"),
+        ("Côte d'Ivoire", "CIV"),
+        ("Ivory Coast", "CIV"),
+        ("UK", "GBR"),
+        ("British", "GBR"),
+        ("GBD", "GBR"),
+        ("D", "DEU"),
+        ("ZAR", "COD"),
+        ("ROM", "ROU"),
+        ("Kosovo", "XKX"),
+        ("KOS", "XKX"),
+        ("Stateless", "XXA"),
+        ("XXA", "XXA"),
+        ("Sri Lankan", "LKA"),
+        ("Somali", "SOM"),
+        ("Türkiye", "TUR"),
+        ("Turkish", "TUR"),
+        ("", ""),
+        ("Not known", ""),
+    ],
+)
 def test_nationality_code_reads_codes_names_demonyms_and_legacy_codes(value, code):
     assert nationality_code(value) == code
 
@@ -176,10 +233,19 @@ def test_nationality_code_refuses_an_unknown_value_naming_it(value):
 
 # --- postcodes, sex, references ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "clean"), [
-    ("sw1a1aa", "SW1A 1AA"), ("SW1A 1AA", "SW1A 1AA"), (" l1  8jq ", "L1 8JQ"), ("CR0 2RH", "CR0 2RH"),
-    ("m11ae", "M1 1AE"), ("GIR 0AA", "GIR 0AA"), ("", ""),
-])
+
+@pytest.mark.parametrize(
+    ("value", "clean"),
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        ("SW1A 1AA", "SW1A 1AA"),
+        (" l1  8jq ", "L1 8JQ"),
+        ("CR0 2RH", "CR0 2RH"),
+        ("m11ae", "M1 1AE"),
+        ("GIR 0AA", "GIR 0AA"),
+        ("", ""),
+    ],
+)
 def test_postcode_clean_writes_the_standard_form(value, clean):
     assert postcode_clean(value) == clean
 
@@ -196,10 +262,21 @@ def test_postcode_district_is_the_outward_code():
     assert postcode_district("") == ""
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("M", "M"), ("m", "M"), ("Male", "M"), ("MALE", "M"), ("F", "F"), ("female", "F"), ("U", ""),
-    ("Unknown", ""), ("", ""), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("M", "M"),
+        ("m", "M"),
+        ("Male", "M"),
+        ("MALE", "M"),
+        ("F", "F"),
+        ("female", "F"),
+        ("U", ""),
+        ("Unknown", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_sex_code_reads_the_usual_spellings(value, code):
     assert sex_code(value) == code
 
@@ -217,10 +294,18 @@ def test_reference_clean_upper_cases_and_removes_spaces():
 # --- records -------------------------------------------------------------------------------------
 
 LEGACY_ROW = {
-    "source_ref": "20000001", "given_names": "Mohamed  Imran", "family_name": "AL-TAMIMI",
-    "date_of_birth": "03/04/1985", "sex": "M", "nationality": "Iraqi", "postcode": "l1 8jq",
-    "address": "1  High Street, Liverpool", "home_office_ref": "h1234567", "cid_person_id": "7001",
-    "owning_unit": "", "case_type": "Asylum claim",
+    "source_ref": "20000001",
+    "given_names": "Mohamed  Imran",
+    "family_name": "AL-TAMIMI",
+    "date_of_birth": "03/04/1985",
+    "sex": "M",
+    "nationality": "Iraqi",
+    "postcode": "l1 8jq",
+    "address": "1  High Street, Liverpool",
+    "home_office_ref": "h1234567",
+    "cid_person_id": "7001",
+    "owning_unit": "",
+    "case_type": "Asylum claim",
 }
 
 
@@ -232,7 +317,11 @@ def test_record_standardise_gives_every_sourcerecord_field():
     assert (std["sex"], std["nationality"], std["postcode"]) == ("M", "IRQ", "L1 8JQ")
     assert std["address"] == "1 High Street, Liverpool"
     assert std["home_office_ref"] == "H1234567"
-    assert (std["given_std"], std["middle_std"], std["family_std"]) == ("MUHAMMAD", "IMRAN", "AL TAMIMI")
+    assert (std["given_std"], std["middle_std"], std["family_std"]) == (
+        "MUHAMMAD",
+        "IMRAN",
+        "AL TAMIMI",
+    )
     assert std["given_phonetic"] == phonetic("MUHAMMAD")
     assert std["family_phonetic"] == phonetic("AL TAMIMI")
     assert std["postcode_std"] == "L1 8JQ"
@@ -248,37 +337,70 @@ def test_record_standardise_splits_a_full_name():
 def test_record_standardise_copies_the_police_reference_to_the_pnc_id():
     std = record_standardise({"source_ref": "12/345678a", "family_name": "X"}, source_kind="police")
     assert std["pnc_id"] == "12/345678A"
-    mapped = standardise.mapped_from_row({"PNC_ID": "12/345678A", "SURNAME": "X"},
-                                         standardise.DEFAULT_MAPPINGS["police"], "police")
+    mapped = standardise.mapped_from_row(
+        {"PNC_ID": "12/345678A", "SURNAME": "X"}, standardise.DEFAULT_MAPPINGS["police"], "police"
+    )
     assert mapped["pnc_id"] == "12/345678A"
 
 
 def test_record_standardise_reads_police_extras():
-    std = record_standardise({"source_ref": "1", "family_name": "X", "offence_count": "3",
-                              "last_conviction_date": "2019-05-01", "force": " Kent  Police"})
-    assert std["extra"] == {"offence_count": 3, "last_conviction_date": "2019-05-01", "force": "Kent Police"}
+    std = record_standardise(
+        {
+            "source_ref": "1",
+            "family_name": "X",
+            "offence_count": "3",
+            "last_conviction_date": "2019-05-01",
+            "force": " Kent  Police",
+        }
+    )
+    assert std["extra"] == {
+        "offence_count": 3,
+        "last_conviction_date": "2019-05-01",
+        "force": "Kent Police",
+    }
 
 
 def test_record_standardise_lists_every_problem_of_a_row_at_once():
-    row = {"source_ref": "", "family_name": "", "given_names": "", "date_of_birth": "31/02/1985",
-           "sex": "Q", "nationality": "XYZ", "postcode": "12345", "offence_count": "many",
-           "last_conviction_date": "yesterday"}
+    row = {
+        "source_ref": "",
+        "family_name": "",
+        "given_names": "",
+        "date_of_birth": "31/02/1985",
+        "sex": "Q",
+        "nationality": "XYZ",
+        "postcode": "12345",
+        "offence_count": "many",
+        "last_conviction_date": "yesterday",
+    }
     with pytest.raises(RowRejected) as caught:
         record_standardise(row)
     fields = [r["field"] for r in caught.value.reasons]
-    assert sorted(fields) == sorted(["source_ref", "family_name", "date_of_birth", "sex", "nationality",
-                                     "postcode", "last_conviction_date", "offence_count"])
+    assert sorted(fields) == sorted(
+        [
+            "source_ref",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "nationality",
+            "postcode",
+            "last_conviction_date",
+            "offence_count",
+        ]
+    )
 
 
-@pytest.mark.parametrize(("field", "value", "label"), [
-    ("date_of_birth", "31/02/1985", "Date of birth"),
-    ("date_of_birth", "sometime", "Date of birth"),
-    ("sex", "Q", "Sex"),
-    ("nationality", "XYZ", "nationality"),
-    ("postcode", "12345", "Postcode"),
-    ("offence_count", "many", "Offence count"),
-    ("last_conviction_date", "2019-02-30", "Last conviction date"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "label"),
+    [
+        ("date_of_birth", "31/02/1985", "Date of birth"),
+        ("date_of_birth", "sometime", "Date of birth"),
+        ("sex", "Q", "Sex"),
+        ("nationality", "XYZ", "nationality"),
+        ("postcode", "12345", "Postcode"),
+        ("offence_count", "many", "Offence count"),
+        ("last_conviction_date", "2019-02-30", "Last conviction date"),
+    ],
+)
 def test_every_rejection_names_the_field_and_the_value(field, value, label):
     row = {"source_ref": "1", "family_name": "Smith", field: value}
     with pytest.raises(RowRejected) as caught:
@@ -300,14 +422,29 @@ def test_engine_record_has_the_engine_keys_with_blanks_as_none():
     std = record_standardise(LEGACY_ROW)
     record = engine_record("legacy_case:20000001", "legacy_case", std)
     assert set(record) == {
-        "unique_id", "source_kind", "given_std", "middle_std", "family_std", "given_phonetic",
-        "family_phonetic", "dob", "birth_year", "sex", "nationality", "postcode_std",
-        "postcode_district", "home_office_ref", "pnc_id"}
+        "unique_id",
+        "source_kind",
+        "given_std",
+        "middle_std",
+        "family_std",
+        "given_phonetic",
+        "family_phonetic",
+        "dob",
+        "birth_year",
+        "sex",
+        "nationality",
+        "postcode_std",
+        "postcode_district",
+        "home_office_ref",
+        "pnc_id",
+    }
     assert record["dob"] == "1985-04-03"
     assert record["birth_year"] == "1985"
     assert record["postcode_district"] == "L1"
     assert record["pnc_id"] is None
-    blank = engine_record("x:1", "tracker", record_standardise({"source_ref": "1", "family_name": "X"}))
+    blank = engine_record(
+        "x:1", "tracker", record_standardise({"source_ref": "1", "family_name": "X"})
+    )
     assert blank["dob"] is None and blank["birth_year"] is None and blank["given_std"] is None
 
 

@@ -6,439 +6,1291 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('documents', '0002_seed_letter_templates'),
-        ('people', '0002_search_keys_and_reference_normalised'),
-        ('work', '0004_queue_active_priority_index'),
+        ("documents", "0002_seed_letter_templates"),
+        ("people", "0002_search_keys_and_reference_normalised"),
+        ("work", "0004_queue_active_priority_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeviceStock',
+            name="DeviceStock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_type', models.CharField(choices=[('gps_fitted', 'Fitted GPS tag'), ('non_fitted', 'Non-fitted device'), ('radio_frequency', 'Radio-frequency tag (legacy)')], max_length=20, unique=True)),
-                ('available', models.PositiveIntegerField(default=0)),
-                ('planned_in_use', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "device_type",
+                    models.CharField(
+                        choices=[
+                            ("gps_fitted", "Fitted GPS tag"),
+                            ("non_fitted", "Non-fitted device"),
+                            ("radio_frequency", "Radio-frequency tag (legacy)"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                ("available", models.PositiveIntegerField(default=0)),
+                ("planned_in_use", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='StaffInPost',
+            name="StaffInPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.CharField(max_length=5, unique=True)),
-                ('in_post_fte', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('required_fte', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grade", models.CharField(max_length=5, unique=True)),
+                ("in_post_fte", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("required_fte", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='AccumulatedViolation',
+            name="AccumulatedViolation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_start', models.DateTimeField()),
-                ('window_end', models.DateTimeField()),
-                ('total_seconds', models.PositiveIntegerField()),
-                ('raised_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_accumulated', to='people.person')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='work.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("window_start", models.DateTimeField()),
+                ("window_end", models.DateTimeField()),
+                ("total_seconds", models.PositiveIntegerField()),
+                ("raised_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_accumulated",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at'],
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_in_detention', models.BooleanField(default=True, help_text='In prison or an IRC when bail was granted')),
-                ('release_expected_at', models.DateTimeField(blank=True, null=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('awaiting_fitting', 'Awaiting fitting'), ('active', 'Active (monitored)'), ('ceased', 'Ceased')], default='awaiting_fitting', max_length=20)),
-                ('device_type', models.CharField(choices=[('gps_fitted', 'Fitted GPS tag'), ('non_fitted', 'Non-fitted device'), ('radio_frequency', 'Radio-frequency tag (legacy)')], max_length=20)),
-                ('curfew_days', models.JSONField(blank=True, default=list, help_text='ISO weekday numbers 1-7')),
-                ('curfew_start', models.TimeField(blank=True, null=True)),
-                ('curfew_end', models.TimeField(blank=True, null=True)),
-                ('start_date', models.DateField()),
-                ('conditions_text', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(help_text='When the decision to impose EM was made')),
-                ('representations_due_at', models.DateTimeField()),
-                ('fitting_due_at', models.DateTimeField()),
-                ('fitting_limit_rule', models.CharField(max_length=60)),
-                ('recommended_device_type', models.CharField(choices=[('gps_fitted', 'Fitted GPS tag'), ('non_fitted', 'Non-fitted device'), ('radio_frequency', 'Radio-frequency tag (legacy)')], max_length=20)),
-                ('recommended_review_months', models.PositiveSmallIntegerField(default=3)),
-                ('recommendation_reasons', models.JSONField(default=list)),
-                ('recommender_version', models.CharField(max_length=20)),
-                ('departure_reasons', models.TextField(blank=True)),
-                ('device_serial', models.CharField(blank=True, max_length=60)),
-                ('issued_phone_number', models.CharField(blank=True, max_length=30)),
-                ('fitted_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.TextField(blank=True)),
-                ('bail_grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_conditions', to='people.bailgrant')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_conditions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "held_in_detention",
+                    models.BooleanField(
+                        default=True, help_text="In prison or an IRC when bail was granted"
+                    ),
+                ),
+                ("release_expected_at", models.DateTimeField(blank=True, null=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_fitting", "Awaiting fitting"),
+                            ("active", "Active (monitored)"),
+                            ("ceased", "Ceased"),
+                        ],
+                        default="awaiting_fitting",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "device_type",
+                    models.CharField(
+                        choices=[
+                            ("gps_fitted", "Fitted GPS tag"),
+                            ("non_fitted", "Non-fitted device"),
+                            ("radio_frequency", "Radio-frequency tag (legacy)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "curfew_days",
+                    models.JSONField(blank=True, default=list, help_text="ISO weekday numbers 1-7"),
+                ),
+                ("curfew_start", models.TimeField(blank=True, null=True)),
+                ("curfew_end", models.TimeField(blank=True, null=True)),
+                ("start_date", models.DateField()),
+                ("conditions_text", models.TextField(blank=True)),
+                (
+                    "decided_at",
+                    models.DateTimeField(help_text="When the decision to impose EM was made"),
+                ),
+                ("representations_due_at", models.DateTimeField()),
+                ("fitting_due_at", models.DateTimeField()),
+                ("fitting_limit_rule", models.CharField(max_length=60)),
+                (
+                    "recommended_device_type",
+                    models.CharField(
+                        choices=[
+                            ("gps_fitted", "Fitted GPS tag"),
+                            ("non_fitted", "Non-fitted device"),
+                            ("radio_frequency", "Radio-frequency tag (legacy)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("recommended_review_months", models.PositiveSmallIntegerField(default=3)),
+                ("recommendation_reasons", models.JSONField(default=list)),
+                ("recommender_version", models.CharField(max_length=20)),
+                ("departure_reasons", models.TextField(blank=True)),
+                ("device_serial", models.CharField(blank=True, max_length=60)),
+                ("issued_phone_number", models.CharField(blank=True, max_length=30)),
+                ("fitted_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("end_reason", models.TextField(blank=True)),
+                (
+                    "bail_grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_conditions",
+                        to="people.bailgrant",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_conditions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at'],
-                'permissions': [('manage_em', 'Can record EM conditions, fittings and breaches'), ('view_em_mi', 'Can view EM management information'), ('manage_supplier', 'Can manage supplier performance, the issues log and risk register'), ('supplier_notify', 'Can send supplier notifications (machine client)')],
+                "ordering": ["-decided_at"],
+                "permissions": [
+                    ("manage_em", "Can record EM conditions, fittings and breaches"),
+                    ("view_em_mi", "Can view EM management information"),
+                    (
+                        "manage_supplier",
+                        "Can manage supplier performance, the issues log and risk register",
+                    ),
+                    ("supplier_notify", "Can send supplier notifications (machine client)"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Challenge',
+            name="Challenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('representation', 'Representations'), ('pre_action', 'Pre-action protocol letter'), ('judicial_review', 'Judicial review')], max_length=20)),
-                ('received_on', models.DateField()),
-                ('from_party', models.CharField(max_length=200)),
-                ('summary', models.TextField()),
-                ('is_complaint', models.BooleanField(default=False, help_text='000 §5.93')),
-                ('due_at', models.DateTimeField()),
-                ('deadline_basis', models.CharField(max_length=200)),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not yet decided'), ('em_ceased', 'EM ceased'), ('curfew_removed', 'Curfew removed'), ('curfew_amended', 'Curfew amended'), ('device_changed', 'Device type changed'), ('maintained', 'EM maintained unchanged'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('outcome_reasons', models.TextField(blank=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_challenges', to='people.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='work.task')),
-                ('condition', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='challenges', to='monitoring.condition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("representation", "Representations"),
+                            ("pre_action", "Pre-action protocol letter"),
+                            ("judicial_review", "Judicial review"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                ("from_party", models.CharField(max_length=200)),
+                ("summary", models.TextField()),
+                ("is_complaint", models.BooleanField(default=False, help_text="000 §5.93")),
+                ("due_at", models.DateTimeField()),
+                ("deadline_basis", models.CharField(max_length=200)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet decided"),
+                            ("em_ceased", "EM ceased"),
+                            ("curfew_removed", "Curfew removed"),
+                            ("curfew_amended", "Curfew amended"),
+                            ("device_changed", "Device type changed"),
+                            ("maintained", "EM maintained unchanged"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_reasons", models.TextField(blank=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_challenges",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="challenges",
+                        to="monitoring.condition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-pk'],
+                "ordering": ["-received_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Breach',
+            name="Breach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('breach_type', models.CharField(choices=[('battery', 'Battery (device ran out of charge)'), ('absence_15_minute', '15-minute absence'), ('full_curfew', 'Full curfew missed'), ('partial_curfew', 'Partial curfew missed'), ('strap_tamper', 'Strap tamper'), ('interference', 'Interference (PID / home monitoring unit)'), ('not_available_for_installation', 'Not available for installation'), ('inability_to_monitor', 'Inability to monitor'), ('ac_power_loss', 'AC power loss'), ('monitor_movement', 'Monitor movement'), ('moved_without_variation', 'Moved without variation'), ('abusive_behaviour', 'Abusive behaviour'), ('negative_ram', 'Negative random-access memory result'), ('unsuccessful_induction', 'Unsuccessful induction visit'), ('failed_enrolment', 'Failed enrolment'), ('location', 'Location (exclusion-zone) breach'), ('out_of_contact', 'Out of contact')], max_length=40)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField()),
-                ('details', models.TextField(blank=True)),
-                ('disposition', models.CharField(choices=[('actionable', 'Actionable: a work item'), ('battery_counted', 'Battery: counted towards an accumulated violation'), ('battery_below', 'Battery: below the accumulated threshold so far')], max_length=20)),
-                ('priority', models.IntegerField(default=0)),
-                ('priority_reason', models.CharField(blank=True, max_length=300)),
-                ('ladder_step', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('accumulated', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breaches', to='monitoring.accumulatedviolation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_breaches', to='people.person')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='work.task')),
-                ('condition', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breaches', to='monitoring.condition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "breach_type",
+                    models.CharField(
+                        choices=[
+                            ("battery", "Battery (device ran out of charge)"),
+                            ("absence_15_minute", "15-minute absence"),
+                            ("full_curfew", "Full curfew missed"),
+                            ("partial_curfew", "Partial curfew missed"),
+                            ("strap_tamper", "Strap tamper"),
+                            ("interference", "Interference (PID / home monitoring unit)"),
+                            ("not_available_for_installation", "Not available for installation"),
+                            ("inability_to_monitor", "Inability to monitor"),
+                            ("ac_power_loss", "AC power loss"),
+                            ("monitor_movement", "Monitor movement"),
+                            ("moved_without_variation", "Moved without variation"),
+                            ("abusive_behaviour", "Abusive behaviour"),
+                            ("negative_ram", "Negative random-access memory result"),
+                            ("unsuccessful_induction", "Unsuccessful induction visit"),
+                            ("failed_enrolment", "Failed enrolment"),
+                            ("location", "Location (exclusion-zone) breach"),
+                            ("out_of_contact", "Out of contact"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField()),
+                ("details", models.TextField(blank=True)),
+                (
+                    "disposition",
+                    models.CharField(
+                        choices=[
+                            ("actionable", "Actionable: a work item"),
+                            (
+                                "battery_counted",
+                                "Battery: counted towards an accumulated violation",
+                            ),
+                            ("battery_below", "Battery: below the accumulated threshold so far"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("priority", models.IntegerField(default=0)),
+                ("priority_reason", models.CharField(blank=True, max_length=300)),
+                ("ladder_step", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "accumulated",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="breaches",
+                        to="monitoring.accumulatedviolation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_breaches",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="breaches",
+                        to="monitoring.condition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Exemption',
+            name="Exemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ground', models.CharField(choices=[('impractical', 'Impractical'), ('convention_rights', 'Contrary to Convention rights')], max_length=30)),
-                ('reasons', models.TextField()),
-                ('evidence', models.TextField(help_text='What the decision rests on: reports, medical evidence, etc.')),
-                ('decided_on', models.DateField()),
-                ('review_on', models.DateField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_reason', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_exemptions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ground",
+                    models.CharField(
+                        choices=[
+                            ("impractical", "Impractical"),
+                            ("convention_rights", "Contrary to Convention rights"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reasons", models.TextField()),
+                (
+                    "evidence",
+                    models.TextField(
+                        help_text="What the decision rests on: reports, medical evidence, etc."
+                    ),
+                ),
+                ("decided_on", models.DateField()),
+                ("review_on", models.DateField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_reason", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_exemptions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_on', '-pk'],
+                "ordering": ["-decided_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FittingOrder',
+            name="FittingOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('kind', models.CharField(choices=[('install', 'Installation'), ('variation', 'Variation'), ('removal', 'Removal')], default='install', max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to send'), ('sent', 'Sent to the supplier'), ('send_failed', 'Could not be sent'), ('slot_confirmed', 'Slot confirmed'), ('slot_declined', 'Slot declined'), ('fitted', 'Fitted'), ('failed', 'Fitting failed'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='queued', max_length=20)),
-                ('place', models.CharField(choices=[('prison', 'Prison'), ('irc', 'Immigration removal centre'), ('home', 'Home address'), ('reporting_centre', 'Reporting centre')], max_length=20)),
-                ('place_details', models.CharField(max_length=300)),
-                ('language', models.CharField(blank=True, max_length=100)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('requested_slot_start', models.DateTimeField()),
-                ('slot_warning', models.CharField(blank=True, max_length=400)),
-                ('confirmed_slot_start', models.DateTimeField(blank=True, null=True)),
-                ('slot_answered_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_reason', models.CharField(blank=True, max_length=300)),
-                ('silence_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('send_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_send_error', models.CharField(blank=True, max_length=300)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('failure_reason', models.CharField(blank=True, choices=[('not_available', 'Person not available'), ('uncooperative', 'Person uncooperative'), ('supplier_did_not_attend', 'Supplier did not attend'), ('equipment_fault', 'Equipment fault'), ('other', 'Other')], max_length=30)),
-                ('failure_detail', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('condition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='monitoring.condition')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_orders', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("install", "Installation"),
+                            ("variation", "Variation"),
+                            ("removal", "Removal"),
+                        ],
+                        default="install",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to send"),
+                            ("sent", "Sent to the supplier"),
+                            ("send_failed", "Could not be sent"),
+                            ("slot_confirmed", "Slot confirmed"),
+                            ("slot_declined", "Slot declined"),
+                            ("fitted", "Fitted"),
+                            ("failed", "Fitting failed"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        choices=[
+                            ("prison", "Prison"),
+                            ("irc", "Immigration removal centre"),
+                            ("home", "Home address"),
+                            ("reporting_centre", "Reporting centre"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("place_details", models.CharField(max_length=300)),
+                ("language", models.CharField(blank=True, max_length=100)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                ("requested_slot_start", models.DateTimeField()),
+                ("slot_warning", models.CharField(blank=True, max_length=400)),
+                ("confirmed_slot_start", models.DateTimeField(blank=True, null=True)),
+                ("slot_answered_at", models.DateTimeField(blank=True, null=True)),
+                ("decline_reason", models.CharField(blank=True, max_length=300)),
+                ("silence_flagged_at", models.DateTimeField(blank=True, null=True)),
+                ("send_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_send_error", models.CharField(blank=True, max_length=300)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "failure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("not_available", "Person not available"),
+                            ("uncooperative", "Person uncooperative"),
+                            ("supplier_did_not_attend", "Supplier did not attend"),
+                            ("equipment_fault", "Equipment fault"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("failure_detail", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="monitoring.condition",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_orders",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='JointLogEntry',
+            name="JointLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issue', 'Issue'), ('risk', 'Risk')], max_length=10)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField()),
-                ('owner', models.CharField(help_text='Home Office, MoJ contract owner or supplier', max_length=200)),
-                ('likelihood', models.PositiveSmallIntegerField(blank=True, help_text='1-5 (risks)', null=True)),
-                ('impact', models.PositiveSmallIntegerField(blank=True, help_text='1-5 (risks)', null=True)),
-                ('mitigation', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("issue", "Issue"), ("risk", "Risk")], max_length=10),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField()),
+                (
+                    "owner",
+                    models.CharField(
+                        help_text="Home Office, MoJ contract owner or supplier", max_length=200
+                    ),
+                ),
+                (
+                    "likelihood",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="1-5 (risks)", null=True
+                    ),
+                ),
+                (
+                    "impact",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="1-5 (risks)", null=True
+                    ),
+                ),
+                ("mitigation", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', '-raised_at'],
+                "ordering": ["status", "-raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='LadderAction',
+            name="LadderAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField()),
-                ('step_key', models.CharField(max_length=30)),
-                ('applied_at', models.DateTimeField()),
-                ('applied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('breach', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='ladder_action', to='monitoring.breach')),
-                ('letter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.document')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_ladder_actions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField()),
+                ("step_key", models.CharField(max_length=30)),
+                ("applied_at", models.DateTimeField()),
+                (
+                    "applied_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "breach",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ladder_action",
+                        to="monitoring.breach",
+                    ),
+                ),
+                (
+                    "letter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_ladder_actions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-applied_at'],
+                "ordering": ["-applied_at"],
             },
         ),
         migrations.CreateModel(
-            name='Mitigation',
+            name="Mitigation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField()),
-                ('given_by', models.CharField(choices=[('person', 'The person'), ('representative', 'Their representative')], max_length=30)),
-                ('explanation', models.TextField()),
-                ('decision', models.CharField(blank=True, choices=[('', 'Not yet decided'), ('accepted', 'Accepted: no further action'), ('rejected', 'Not accepted: the breach stands')], max_length=20)),
-                ('decision_reasons', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('communicated_on', models.DateField(blank=True, null=True)),
-                ('communicated_by_method', models.CharField(blank=True, max_length=30)),
-                ('recorded_at', models.DateTimeField()),
-                ('breach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mitigations', to='monitoring.breach')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                (
+                    "given_by",
+                    models.CharField(
+                        choices=[
+                            ("person", "The person"),
+                            ("representative", "Their representative"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("explanation", models.TextField()),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet decided"),
+                            ("accepted", "Accepted: no further action"),
+                            ("rejected", "Not accepted: the breach stands"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("decision_reasons", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("communicated_on", models.DateField(blank=True, null=True)),
+                ("communicated_by_method", models.CharField(blank=True, max_length=30)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "breach",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mitigations",
+                        to="monitoring.breach",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProsecutionReferral',
+            name="ProsecutionReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('preparing', 'Preparing the case file'), ('referred', 'Referred to criminal investigations'), ('accepted', 'Accepted for investigation'), ('declined', 'Declined'), ('charged', 'Charged'), ('no_further_action', 'No further action'), ('convicted', 'Convicted'), ('acquitted', 'Not convicted')], default='preparing', max_length=20)),
-                ('checklist', models.JSONField(default=dict, help_text='Evidence item key -> true when in the file')),
-                ('compliance_attempts', models.TextField(blank=True)),
-                ('outcome_note', models.TextField(blank=True)),
-                ('opened_at', models.DateTimeField()),
-                ('referred_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('breaches', models.ManyToManyField(related_name='referrals', to='monitoring.breach')),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_referrals', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("preparing", "Preparing the case file"),
+                            ("referred", "Referred to criminal investigations"),
+                            ("accepted", "Accepted for investigation"),
+                            ("declined", "Declined"),
+                            ("charged", "Charged"),
+                            ("no_further_action", "No further action"),
+                            ("convicted", "Convicted"),
+                            ("acquitted", "Not convicted"),
+                        ],
+                        default="preparing",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "checklist",
+                    models.JSONField(
+                        default=dict, help_text="Evidence item key -> true when in the file"
+                    ),
+                ),
+                ("compliance_attempts", models.TextField(blank=True)),
+                ("outcome_note", models.TextField(blank=True)),
+                ("opened_at", models.DateTimeField()),
+                ("referred_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "breaches",
+                    models.ManyToManyField(related_name="referrals", to="monitoring.breach"),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_referrals",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField()),
-                ('status', models.CharField(choices=[('due', 'Due'), ('awaiting_sign_off', 'Awaiting HEO sign-off'), ('completed', 'Completed')], default='due', max_length=20)),
-                ('outcome', models.CharField(blank=True, choices=[('continue', 'Continue EM'), ('cease', 'Cease EM'), ('vary_curfew_removed', 'Vary: curfew removed'), ('vary_curfew_amended', 'Vary: curfew amended'), ('vary_device_changed', 'Vary: device type changed')], max_length=30)),
-                ('reasons_vulnerability', models.TextField(blank=True)),
-                ('reasons_medical', models.TextField(blank=True)),
-                ('reasons_convention_rights', models.TextField(blank=True)),
-                ('reasons_harm', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('condition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='monitoring.condition')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_reviews', to='people.person')),
-                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='work.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("due", "Due"),
+                            ("awaiting_sign_off", "Awaiting HEO sign-off"),
+                            ("completed", "Completed"),
+                        ],
+                        default="due",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("continue", "Continue EM"),
+                            ("cease", "Cease EM"),
+                            ("vary_curfew_removed", "Vary: curfew removed"),
+                            ("vary_curfew_amended", "Vary: curfew amended"),
+                            ("vary_device_changed", "Vary: device type changed"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reasons_vulnerability", models.TextField(blank=True)),
+                ("reasons_medical", models.TextField(blank=True)),
+                ("reasons_convention_rights", models.TextField(blank=True)),
+                ("reasons_harm", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="monitoring.condition",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_reviews",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on'],
+                "ordering": ["due_on"],
             },
         ),
         migrations.CreateModel(
-            name='SupplierClient',
+            name="SupplierClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.SlugField(max_length=60, unique=True)),
-                ('label', models.CharField(max_length=200)),
-                ('secret', models.CharField(max_length=200)),
-                ('previous_secret', models.CharField(blank=True, max_length=200)),
-                ('previous_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('machine_user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.SlugField(max_length=60, unique=True)),
+                ("label", models.CharField(max_length=200)),
+                ("secret", models.CharField(max_length=200)),
+                ("previous_secret", models.CharField(blank=True, max_length=200)),
+                ("previous_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "machine_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SupplierEvent',
+            name="SupplierEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=100, unique=True)),
-                ('event_type', models.CharField(max_length=40)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200)),
-                ('body_sha256', models.CharField(max_length=64)),
-                ('payload', models.JSONField()),
-                ('received_at', models.DateTimeField()),
-                ('client_label', models.CharField(blank=True, max_length=100)),
-                ('response_status', models.PositiveSmallIntegerField(default=201)),
-                ('response_body', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=100, unique=True)),
+                ("event_type", models.CharField(max_length=40)),
+                ("idempotency_key", models.CharField(blank=True, max_length=200)),
+                ("body_sha256", models.CharField(max_length=64)),
+                ("payload", models.JSONField()),
+                ("received_at", models.DateTimeField()),
+                ("client_label", models.CharField(blank=True, max_length=100)),
+                ("response_status", models.PositiveSmallIntegerField(default=201)),
+                ("response_body", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['-received_at'],
-                'indexes': [models.Index(fields=['event_type', 'received_at'], name='monitoring__event_t_9fb191_idx')],
+                "ordering": ["-received_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["event_type", "received_at"], name="monitoring__event_t_9fb191_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceFigure',
+            name="ServiceFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='First day of the month')),
-                ('measure', models.CharField(choices=[('reinstallation', 'Equipment re-installation'), ('removal_non_bail', 'Visit for removal of equipment (non-bail)'), ('removal_tamper', 'Removal visit (tamper-related)'), ('requesting_information', 'Requesting information'), ('informing_authorities', 'Informing authorities of enforcement action'), ('court_attendance', 'Attendance at court')], max_length=40)),
-                ('met', models.PositiveIntegerField()),
-                ('total', models.PositiveIntegerField()),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='monitoring.supplierevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="First day of the month")),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("reinstallation", "Equipment re-installation"),
+                            ("removal_non_bail", "Visit for removal of equipment (non-bail)"),
+                            ("removal_tamper", "Removal visit (tamper-related)"),
+                            ("requesting_information", "Requesting information"),
+                            (
+                                "informing_authorities",
+                                "Informing authorities of enforcement action",
+                            ),
+                            ("court_attendance", "Attendance at court"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("met", models.PositiveIntegerField()),
+                ("total", models.PositiveIntegerField()),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="monitoring.supplierevent",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DeviceFault',
+            name="DeviceFault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_serial', models.CharField(max_length=60)),
-                ('cause', models.CharField(choices=[('charging', 'Charging'), ('sim', 'SIM'), ('communication', 'Communication failure'), ('strap', 'Strap'), ('other', 'Other')], max_length=20)),
-                ('reported_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='em_faults', to='people.person')),
-                ('event', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='fault', to='monitoring.supplierevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("device_serial", models.CharField(max_length=60)),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("charging", "Charging"),
+                            ("sim", "SIM"),
+                            ("communication", "Communication failure"),
+                            ("strap", "Strap"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reported_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_faults",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "event",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fault",
+                        to="monitoring.supplierevent",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='breach',
-            name='event',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breach', to='monitoring.supplierevent'),
+            model_name="breach",
+            name="event",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="breach",
+                to="monitoring.supplierevent",
+            ),
         ),
         migrations.CreateModel(
-            name='TrailDataRequest',
+            name="TrailDataRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requester_kind', models.CharField(choices=[('home_office', 'Home Office (internal)'), ('police', 'Police'), ('probation', 'Probation'), ('subject_access', 'Subject access request'), ('foi', 'Freedom of information')], max_length=20)),
-                ('requester_name', models.CharField(max_length=200)),
-                ('request_type', models.CharField(choices=[('attendance', 'Attendance monitoring'), ('trail', 'Trail monitoring')], max_length=20)),
-                ('period_start', models.DateTimeField()),
-                ('period_end', models.DateTimeField()),
-                ('lawful_ground', models.CharField(choices=[('breach_of_bail', 'Breach of bail conditions'), ('absconding', 'Absconding'), ('article_8', 'Article 8 representations or further submissions'), ('allegations', 'Allegations or intelligence of breaches'), ('sar_or_legal', 'Subject access request or legal challenge')], max_length=20)),
-                ('justification', models.TextField()),
-                ('too_broad', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('awaiting_approval', 'Awaiting approval'), ('approved', 'Approved: requested from the supplier'), ('closed', 'Closed')], default='awaiting_approval', max_length=20)),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not yet decided'), ('provided', 'Data provided'), ('partial', 'Partial data provided'), ('rejected_justification', 'Rejected: insufficient justification'), ('rejected_too_broad', 'Rejected: too broad in scope'), ('rejected_other', 'Rejected: other reason'), ('withdrawn', 'Withdrawn')], max_length=30)),
-                ('outcome_reasons', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField()),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_data', models.JSONField(blank=True, help_text='Points returned by the supplier', null=True)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('retention_until', models.DateTimeField(blank=True, null=True)),
-                ('sealed_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='em_trail_requests', to='people.person')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "requester_kind",
+                    models.CharField(
+                        choices=[
+                            ("home_office", "Home Office (internal)"),
+                            ("police", "Police"),
+                            ("probation", "Probation"),
+                            ("subject_access", "Subject access request"),
+                            ("foi", "Freedom of information"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("requester_name", models.CharField(max_length=200)),
+                (
+                    "request_type",
+                    models.CharField(
+                        choices=[
+                            ("attendance", "Attendance monitoring"),
+                            ("trail", "Trail monitoring"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("period_start", models.DateTimeField()),
+                ("period_end", models.DateTimeField()),
+                (
+                    "lawful_ground",
+                    models.CharField(
+                        choices=[
+                            ("breach_of_bail", "Breach of bail conditions"),
+                            ("absconding", "Absconding"),
+                            ("article_8", "Article 8 representations or further submissions"),
+                            ("allegations", "Allegations or intelligence of breaches"),
+                            ("sar_or_legal", "Subject access request or legal challenge"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("justification", models.TextField()),
+                ("too_broad", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_approval", "Awaiting approval"),
+                            ("approved", "Approved: requested from the supplier"),
+                            ("closed", "Closed"),
+                        ],
+                        default="awaiting_approval",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet decided"),
+                            ("provided", "Data provided"),
+                            ("partial", "Partial data provided"),
+                            ("rejected_justification", "Rejected: insufficient justification"),
+                            ("rejected_too_broad", "Rejected: too broad in scope"),
+                            ("rejected_other", "Rejected: other reason"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("outcome_reasons", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField()),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "returned_data",
+                    models.JSONField(
+                        blank=True, help_text="Points returned by the supplier", null=True
+                    ),
+                ),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("retention_until", models.DateTimeField(blank=True, null=True)),
+                ("sealed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="em_trail_requests",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
-                'permissions': [('approve_trail_request', 'Can approve trail-data requests'), ('view_trail_data', 'Can view returned trail data')],
+                "ordering": ["-requested_at"],
+                "permissions": [
+                    ("approve_trail_request", "Can approve trail-data requests"),
+                    ("view_trail_data", "Can view returned trail data"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrailDataView',
+            name="TrailDataView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('viewed_at', models.DateTimeField()),
-                ('purpose', models.CharField(max_length=500)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='views', to='monitoring.traildatarequest')),
-                ('viewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("viewed_at", models.DateTimeField()),
+                ("purpose", models.CharField(max_length=500)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="views",
+                        to="monitoring.traildatarequest",
+                    ),
+                ),
+                (
+                    "viewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='condition',
-            index=models.Index(fields=['status', 'fitting_due_at'], name='monitoring__status_066aa2_idx'),
+            model_name="condition",
+            index=models.Index(
+                fields=["status", "fitting_due_at"], name="monitoring__status_066aa2_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='condition',
-            index=models.Index(fields=['person', 'status'], name='monitoring__person__44336c_idx'),
+            model_name="condition",
+            index=models.Index(fields=["person", "status"], name="monitoring__person__44336c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('curfew_end__isnull', True), ('curfew_start__isnull', True)), models.Q(('curfew_end__isnull', False), ('curfew_start__isnull', False)), _connector='OR'), name='em_condition_curfew_start_and_end_together'),
+            model_name="condition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("curfew_end__isnull", True), ("curfew_start__isnull", True)),
+                    models.Q(("curfew_end__isnull", False), ("curfew_start__isnull", False)),
+                    _connector="OR",
+                ),
+                name="em_condition_curfew_start_and_end_together",
+            ),
         ),
         migrations.AddIndex(
-            model_name='challenge',
-            index=models.Index(fields=['kind', 'received_on'], name='monitoring__kind_330e47_idx'),
+            model_name="challenge",
+            index=models.Index(fields=["kind", "received_on"], name="monitoring__kind_330e47_idx"),
         ),
         migrations.AddIndex(
-            model_name='exemption',
-            index=models.Index(fields=['person', 'withdrawn_at'], name='monitoring__person__dce62a_idx'),
+            model_name="exemption",
+            index=models.Index(
+                fields=["person", "withdrawn_at"], name="monitoring__person__dce62a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='fittingorder',
-            index=models.Index(fields=['status', 'sent_at'], name='monitoring__status_67fb1f_idx'),
+            model_name="fittingorder",
+            index=models.Index(fields=["status", "sent_at"], name="monitoring__status_67fb1f_idx"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['status', 'due_on'], name='monitoring__status_852eef_idx'),
+            model_name="review",
+            index=models.Index(fields=["status", "due_on"], name="monitoring__status_852eef_idx"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('condition', 'due_on'), name='em_review_once_per_due_date'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                fields=("condition", "due_on"), name="em_review_once_per_due_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicefigure',
-            constraint=models.UniqueConstraint(fields=('month', 'measure'), name='em_service_figure_once_a_month'),
+            model_name="servicefigure",
+            constraint=models.UniqueConstraint(
+                fields=("month", "measure"), name="em_service_figure_once_a_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicefigure',
-            constraint=models.CheckConstraint(condition=models.Q(('met__lte', models.F('total'))), name='em_service_met_within_total'),
+            model_name="servicefigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("met__lte", models.F("total"))),
+                name="em_service_met_within_total",
+            ),
         ),
         migrations.AddIndex(
-            model_name='breach',
-            index=models.Index(fields=['person', 'breach_type', 'started_at'], name='monitoring__person__309b76_idx'),
+            model_name="breach",
+            index=models.Index(
+                fields=["person", "breach_type", "started_at"],
+                name="monitoring__person__309b76_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='breach',
-            index=models.Index(fields=['breach_type', 'started_at'], name='monitoring__breach__9f0c4e_idx'),
+            model_name="breach",
+            index=models.Index(
+                fields=["breach_type", "started_at"], name="monitoring__breach__9f0c4e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='breach',
-            index=models.Index(fields=['received_at'], name='monitoring__receive_aa7762_idx'),
+            model_name="breach",
+            index=models.Index(fields=["received_at"], name="monitoring__receive_aa7762_idx"),
         ),
         migrations.AddConstraint(
-            model_name='breach',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='em_breach_ends_after_it_starts'),
+            model_name="breach",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_at__isnull", True),
+                    ("ended_at__gte", models.F("started_at")),
+                    _connector="OR",
+                ),
+                name="em_breach_ends_after_it_starts",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traildatarequest',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='em_trail_period_ends_after_start'),
+            model_name="traildatarequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gt", models.F("period_start"))),
+                name="em_trail_period_ends_after_start",
+            ),
         ),
     ]

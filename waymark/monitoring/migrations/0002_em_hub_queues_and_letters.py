@@ -28,24 +28,34 @@ Yours sincerely,
 {{ letter.sender_name }}
 {{ letter.sender_team }}"""
 LETTERS = [
-    ("em-bail-204-warning", "BAIL 204: electronic monitoring breach warning",
-     "First actionable breach: tells the person what was reported and asks for any explanation",
-     HEADER + """Breach of your electronic monitoring condition
+    (
+        "em-bail-204-warning",
+        "BAIL 204: electronic monitoring breach warning",
+        "First actionable breach: tells the person what was reported and asks for any explanation",
+        HEADER
+        + """Breach of your electronic monitoring condition
 
 Our monitoring supplier has told us that on {{ extra.breach_date }} you breached the electronic monitoring condition of your immigration bail ({{ extra.breach_type }}).
 
 Electronic monitoring is a condition of your bail. If you had a reasonable excuse, tell us within 7 days and send any evidence you have. We will consider what you tell us and write to you with our decision.
 
-If you breach your conditions again, you will receive a final warning, and you may be considered for prosecution.""" + FOOTER),
-    ("em-final-warning", "Electronic monitoring: final warning",
-     "Second actionable breach: final warning before consideration for prosecution",
-     HEADER + """Final warning: breach of your electronic monitoring condition
+If you breach your conditions again, you will receive a final warning, and you may be considered for prosecution."""
+        + FOOTER,
+    ),
+    (
+        "em-final-warning",
+        "Electronic monitoring: final warning",
+        "Second actionable breach: final warning before consideration for prosecution",
+        HEADER
+        + """Final warning: breach of your electronic monitoring condition
 
 Our monitoring supplier has told us that on {{ extra.breach_date }} you breached the electronic monitoring condition of your immigration bail again ({{ extra.breach_type }}).
 
 This is a final warning. If you breach your conditions again, or tamper with or damage your device, you will be considered for prosecution for breach of bail conditions.
 
-If you had a reasonable excuse, tell us within 7 days and send any evidence you have.""" + FOOTER),
+If you had a reasonable excuse, tell us within 7 days and send any evidence you have."""
+        + FOOTER,
+    ),
 ]
 
 
@@ -62,7 +72,10 @@ def seed(apps, schema_editor):
     now = timezone.now()
     for key, title, description, body in LETTERS:
         LetterTemplate.objects.get_or_create(
-            key=key, version=1, defaults={"name": title, "description": description, "body": body, "created_at": now})
+            key=key,
+            version=1,
+            defaults={"name": title, "description": description, "body": body, "created_at": now},
+        )
 
 
 class Migration(migrations.Migration):

@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0002_em_hub_queues_and_letters'),
+        ("monitoring", "0002_em_hub_queues_and_letters"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='supplierevent',
-            name='event_id',
+            model_name="supplierevent",
+            name="event_id",
             field=models.CharField(max_length=100),
         ),
         migrations.AddConstraint(
-            model_name='supplierevent',
-            constraint=models.UniqueConstraint(fields=('client_label', 'event_id'), name='supplier_event_once_per_client'),
+            model_name="supplierevent",
+            constraint=models.UniqueConstraint(
+                fields=("client_label", "event_id"), name="supplier_event_once_per_client"
+            ),
         ),
     ]

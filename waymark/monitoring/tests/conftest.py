@@ -21,10 +21,16 @@ _seq = itertools.count(1)
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)  # a Wednesday
 
 
-def em_user(role_key: str, team: Team | None, *, grade: str | None = None, machine: bool = False) -> User:
-    user = User.objects.create_user(username=f"{role_key}-{next(_seq)}", password="a-long-test-password-123",
-                                    grade=grade or ROLES[role_key].demo_grade, is_machine=machine,
-                                    first_name=role_key.replace("_", " ").title())
+def em_user(
+    role_key: str, team: Team | None, *, grade: str | None = None, machine: bool = False
+) -> User:
+    user = User.objects.create_user(
+        username=f"{role_key}-{next(_seq)}",
+        password="a-long-test-password-123",
+        grade=grade or ROLES[role_key].demo_grade,
+        is_machine=machine,
+        first_name=role_key.replace("_", " ").title(),
+    )
     if team is not None:
         user.teams.add(team)
     user.groups.add(Group.objects.get(name=role_key))
@@ -45,7 +51,9 @@ def em_reference_data() -> Team:
     from django.apps import apps as django_apps
 
     roles_sync()
-    seed = importlib.import_module("waymark.monitoring.migrations.0002_em_hub_queues_and_letters").seed
+    seed = importlib.import_module(
+        "waymark.monitoring.migrations.0002_em_hub_queues_and_letters"
+    ).seed
     seed(django_apps, None)
     return Team.objects.get(slug="em-hub")
 
@@ -72,8 +80,15 @@ def manager(hub) -> User:
 
 def em_person(hub: Team, *, family_name: str = "Hoxha", **profile):
     return people_services.person_create(
-        actor=None, given_names="Arben", family_name=family_name, date_of_birth=date(1988, 3, 4),
-        nationalities=("ALB",), owning_team=hub, deportation_order_date=date(2025, 1, 10), **profile)
+        actor=None,
+        given_names="Arben",
+        family_name=family_name,
+        date_of_birth=date(1988, 3, 4),
+        nationalities=("ALB",),
+        owning_team=hub,
+        deportation_order_date=date(2025, 1, 10),
+        **profile,
+    )
 
 
 @pytest.fixture
@@ -81,23 +96,50 @@ def person(hub):
     return em_person(hub)
 
 
-def condition_make(actor, person, *, granted_by: str = "immigration_judge", granted_at: datetime | None = None,
-                   device_type: str | None = None, **kwargs):
-    grant = services.bail_grant_record(actor=actor, person=person, granted_by=granted_by,
-                                       granted_at=granted_at or clock.now() - timedelta(hours=2))
+def condition_make(
+    actor,
+    person,
+    *,
+    granted_by: str = "immigration_judge",
+    granted_at: datetime | None = None,
+    device_type: str | None = None,
+    **kwargs,
+):
+    grant = services.bail_grant_record(
+        actor=actor,
+        person=person,
+        granted_by=granted_by,
+        granted_at=granted_at or clock.now() - timedelta(hours=2),
+    )
     advice = services.recommendation_for(person)
-    return services.condition_impose(actor=actor, person=person, bail_grant=grant,
-                                     device_type=device_type or advice.device_type,
-                                     start_date=clock.today(), **kwargs)
+    return services.condition_impose(
+        actor=actor,
+        person=person,
+        bail_grant=grant,
+        device_type=device_type or advice.device_type,
+        start_date=clock.today(),
+        **kwargs,
+    )
 
 
 def fitted_make(actor, person, *, phone: str = "07700 900123", fitted_at: datetime | None = None):
     condition = condition_make(actor, person)
     order = services.fitting_order_create(
-        actor=actor, condition=condition, place=FittingPlace.HOME, place_details="1 High Street, Croydon",
-        requested_slot_start=clock.now() + timedelta(hours=20), accept_slot_warning=True)
-    services.fitting_outcome_record(actor=None, order=order, fitted=True, at=fitted_at or clock.now(),
-                                    device_serial="GPS-000001", issued_phone_number=phone)
+        actor=actor,
+        condition=condition,
+        place=FittingPlace.HOME,
+        place_details="1 High Street, Croydon",
+        requested_slot_start=clock.now() + timedelta(hours=20),
+        accept_slot_warning=True,
+    )
+    services.fitting_outcome_record(
+        actor=None,
+        order=order,
+        fitted=True,
+        at=fitted_at or clock.now(),
+        device_serial="GPS-000001",
+        issued_phone_number=phone,
+    )
     condition.refresh_from_db()
     return condition
 

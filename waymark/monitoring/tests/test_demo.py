@@ -49,7 +49,11 @@ def _notifications_become_far_fewer_work_items():
 
 def _awaiting_a_device_splits_as_figure_5():
     counts = selectors.awaiting_device_counts()
-    assert (counts["attempted_unsuccessful"], counts["not_yet_attempted"], counts["arranged"]) == (34, 42, 5)
+    assert (counts["attempted_unsuccessful"], counts["not_yet_attempted"], counts["arranged"]) == (
+        34,
+        42,
+        5,
+    )
     assert Condition.objects.filter(status=ConditionStatus.ACTIVE).count() > 1_600
 
 
@@ -60,8 +64,9 @@ def _reviews_representations_and_trail_requests_match_the_report():
         period = selectors.Period(datetime(2026, 1, 1).date(), datetime(2026, 11, 21).date())
         reps = selectors.representations_by_outcome(period)
         trail = selectors.trail_figures(period)
-    assert {k: reps["by_outcome"].get(k) for k in ("em_ceased", "curfew_removed", "curfew_amended")} == {
-        "em_ceased": 2, "curfew_removed": 28, "curfew_amended": 3}
+    assert {
+        k: reps["by_outcome"].get(k) for k in ("em_ceased", "curfew_removed", "curfew_amended")
+    } == {"em_ceased": 2, "curfew_removed": 28, "curfew_amended": 3}
     assert TrailDataRequest.objects.count() == 36
     assert trail["by_requester"] == {"police": 18, "probation": 16, "home_office": 2}
     assert trail["by_outcome"]["provided"] == 24 and trail["by_outcome"]["withdrawn"] == 1

@@ -77,7 +77,11 @@ def test_signature_tolerance_is_5_minutes():
 
 
 def test_escalation_ladder_is_one_published_ladder():  # 000 §5.83-5.84
-    assert [step.key for step in rules.ESCALATION_LADDER] == ["warning", "final_warning", "prosecution"]
+    assert [step.key for step in rules.ESCALATION_LADDER] == [
+        "warning",
+        "final_warning",
+        "prosecution",
+    ]
     assert rules.ladder_step_for(1, "absence_15_minute").key == "warning"
     assert rules.ladder_step_for(2, "full_curfew").key == "final_warning"
     assert rules.ladder_step_for(3, "absence_15_minute").key == "prosecution"
@@ -87,53 +91,118 @@ def test_escalation_ladder_is_one_published_ladder():  # 000 §5.83-5.84
 
 def test_scarcity_order():  # 000 §5.54
     assert rules.SCARCITY_ORDER == [
-        "very_high_harm", "high_harm", "medium_harm", "low_harm", "deportation_with_assurances",
-        "entered_in_breach_of_deportation_order", "eu_national_or_family"]
-    assert rules.scarcity_group(harm_level="very_high", deportation_with_assurances=False,
-                                entered_in_breach=False, eu_national=False) == "very_high_harm"
-    assert rules.scarcity_group(harm_level="not_assessed", deportation_with_assurances=True,
-                                entered_in_breach=True, eu_national=False) == "deportation_with_assurances"
-    assert rules.scarcity_group(harm_level="high", deportation_with_assurances=False,
-                                entered_in_breach=False, eu_national=True) == "eu_national_or_family"
+        "very_high_harm",
+        "high_harm",
+        "medium_harm",
+        "low_harm",
+        "deportation_with_assurances",
+        "entered_in_breach_of_deportation_order",
+        "eu_national_or_family",
+    ]
+    assert (
+        rules.scarcity_group(
+            harm_level="very_high",
+            deportation_with_assurances=False,
+            entered_in_breach=False,
+            eu_national=False,
+        )
+        == "very_high_harm"
+    )
+    assert (
+        rules.scarcity_group(
+            harm_level="not_assessed",
+            deportation_with_assurances=True,
+            entered_in_breach=True,
+            eu_national=False,
+        )
+        == "deportation_with_assurances"
+    )
+    assert (
+        rules.scarcity_group(
+            harm_level="high",
+            deportation_with_assurances=False,
+            entered_in_breach=False,
+            eu_national=True,
+        )
+        == "eu_national_or_family"
+    )
 
 
 def test_recommender_gives_reasons_and_its_version():  # 000 §5.30
-    advice = rules.device_recommend(harm_level="high", sentence_months=60, breach_count=0, compliance_concerns=False,
-                                    vulnerable=True, fitted_available=10, non_fitted_available=10)
+    advice = rules.device_recommend(
+        harm_level="high",
+        sentence_months=60,
+        breach_count=0,
+        compliance_concerns=False,
+        vulnerable=True,
+        fitted_available=10,
+        non_fitted_available=10,
+    )
     assert advice.device_type == "gps_fitted"
     assert advice.review_months == 1
-    assert any("Harm level" in r for r in advice.reasons) and any("60 months" in r for r in advice.reasons)
+    assert any("Harm level" in r for r in advice.reasons) and any(
+        "60 months" in r for r in advice.reasons
+    )
     assert advice.version == rules.RECOMMENDER_VERSION
-    low = rules.device_recommend(harm_level="low", sentence_months=12, breach_count=0, compliance_concerns=False,
-                                 vulnerable=False, fitted_available=10, non_fitted_available=10)
+    low = rules.device_recommend(
+        harm_level="low",
+        sentence_months=12,
+        breach_count=0,
+        compliance_concerns=False,
+        vulnerable=False,
+        fitted_available=10,
+        non_fitted_available=10,
+    )
     assert low.device_type == "non_fitted" and low.review_months == 3
-    no_stock = rules.device_recommend(harm_level="low", sentence_months=None, breach_count=0,
-                                      compliance_concerns=False, vulnerable=False, fitted_available=5,
-                                      non_fitted_available=0)
+    no_stock = rules.device_recommend(
+        harm_level="low",
+        sentence_months=None,
+        breach_count=0,
+        compliance_concerns=False,
+        vulnerable=False,
+        fitted_available=5,
+        non_fitted_available=0,
+    )
     assert no_stock.device_type == "gps_fitted"
 
 
 def test_slot_conflict_warns_for_a_late_prison_slot_and_offers_a_morning():  # 000 §5.12
     granted = datetime(2026, 11, 16, 11, 0, tzinfo=LONDON)
     late = datetime(2026, 11, 18, 17, 30, tzinfo=LONDON)
-    warning = rules.slot_conflict(granted_at=granted, release_at=None, slot_start=late, at_prison=True,
-                                  limit_hours=72)
+    warning = rules.slot_conflict(
+        granted_at=granted, release_at=None, slot_start=late, at_prison=True, limit_hours=72
+    )
     assert "17:00" in warning and "morning" in warning
     after_limit = datetime(2026, 11, 19, 12, 0, tzinfo=LONDON)
-    assert "72-hour" in rules.slot_conflict(granted_at=granted, release_at=None, slot_start=after_limit,
-                                            at_prison=False, limit_hours=72)
+    assert "72-hour" in rules.slot_conflict(
+        granted_at=granted, release_at=None, slot_start=after_limit, at_prison=False, limit_hours=72
+    )
     fine = datetime(2026, 11, 17, 9, 0, tzinfo=LONDON)
-    assert rules.slot_conflict(granted_at=granted, release_at=None, slot_start=fine, at_prison=True,
-                               limit_hours=72) == ""
+    assert (
+        rules.slot_conflict(
+            granted_at=granted, release_at=None, slot_start=fine, at_prison=True, limit_hours=72
+        )
+        == ""
+    )
 
 
 def test_planning_assumptions_and_limits_are_pinned():
     assert rules.REVIEW_LEAD_DAYS == 14
     assert rules.MI_MAX_PERIOD_DAYS == 3 * 366
-    assert rules.PLAN_WORK_MINUTES == {"release": 90, "breach": 30, "review": 60, "representation": 120}
-    assert Decimal("37") == rules.PLAN_FTE_HOURS_PER_WEEK and Decimal("0.7") == rules.PLAN_PRODUCTIVE_SHARE
+    assert rules.PLAN_WORK_MINUTES == {
+        "release": 90,
+        "breach": 30,
+        "review": 60,
+        "representation": 120,
+    }
+    assert (
+        Decimal("37") == rules.PLAN_FTE_HOURS_PER_WEEK
+        and Decimal("0.7") == rules.PLAN_PRODUCTIVE_SHARE
+    )
     assert rules.PLAN_LOOKBACK_WEEKS == 8 and rules.WEEKS_PER_REVIEW_INTERVAL == 13
     assert timedelta(days=7) == rules.SECRET_ROTATION_OVERLAP
-    assert rules.trail_max_period() == timedelta(days=31) and rules.trail_retention() == timedelta(days=90)
+    assert rules.trail_max_period() == timedelta(days=31) and rules.trail_retention() == timedelta(
+        days=90
+    )
     assert rules.slot_answer_silence() == timedelta(hours=24)
     assert rules.sos_fitting_target_hours() == 120

@@ -41,11 +41,21 @@ def test_a_breach_event_ends_after_it_starts_and_is_signed():
     from waymark.monitoring.signing import verify
 
     now = clock.now()
-    event_id, body = simulator.breach_event(random.Random(2), person_reference="WM-0000001", now=now)
+    event_id, body = simulator.breach_event(
+        random.Random(2), person_reference="WM-0000001", now=now
+    )
     assert body["data"]["ended_at"] > body["data"]["started_at"]
-    raw, headers = simulator.signed_request(secret=SECRET, client_id="x", event_id=event_id, body=body, now=now)
-    verify(secrets=[SECRET], message_id=event_id, timestamp=headers["webhook-timestamp"],
-           signature_header=headers["webhook-signature"], body=raw, now=now)
+    raw, headers = simulator.signed_request(
+        secret=SECRET, client_id="x", event_id=event_id, body=body, now=now
+    )
+    verify(
+        secrets=[SECRET],
+        message_id=event_id,
+        timestamp=headers["webhook-timestamp"],
+        signature_header=headers["webhook-signature"],
+        body=raw,
+        now=now,
+    )
 
 
 def _port() -> int:
@@ -62,13 +72,21 @@ def _shared_database() -> bool:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not _shared_database(), reason="three threads write at once: needs PostgreSQL "
-                    "(or WAYMARK_SQLITE_TEST_FILE=1); in-memory SQLite locks whole tables")
+@pytest.mark.skipif(
+    not _shared_database(),
+    reason="three threads write at once: needs PostgreSQL "
+    "(or WAYMARK_SQLITE_TEST_FILE=1); in-memory SQLite locks whole tables",
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_simulator_plays_the_supplier_against_a_live_waymark(live_server, monkeypatch):
     hub = em_reference_data()
-    SupplierClient.objects.create(client_id="sim", label="Simulator", machine_user=em_user("supplier", None, machine=True),
-                                  secret=SECRET, created_at=clock.now())
+    SupplierClient.objects.create(
+        client_id="sim",
+        label="Simulator",
+        machine_user=em_user("supplier", None, machine=True),
+        secret=SECRET,
+        created_at=clock.now(),
+    )
     caseworker = em_user("em_caseworker", hub)
     with clock.frozen(clock.now() - timedelta(days=1)):
         for i in range(3):
@@ -85,10 +103,21 @@ def test_the_simulator_plays_the_supplier_against_a_live_waymark(live_server, mo
         finally:
             connections.close_all()
 
-    runner = threading.Thread(target=simulate, kwargs={
-        "base_url": live_server.url, "client_id": "sim", "secret": SECRET, "outbound_secret": SECRET,
-        "listen": f"127.0.0.1:{port}", "breaches_per_minute": 6000, "count": 40, "resend_share": 0.2, "seed": 3,
-        "stdout": out})
+    runner = threading.Thread(
+        target=simulate,
+        kwargs={
+            "base_url": live_server.url,
+            "client_id": "sim",
+            "secret": SECRET,
+            "outbound_secret": SECRET,
+            "listen": f"127.0.0.1:{port}",
+            "breaches_per_minute": 6000,
+            "count": 40,
+            "resend_share": 0.2,
+            "seed": 3,
+            "stdout": out,
+        },
+    )
     runner.start()
     # Meanwhile an order goes out to the simulator and comes back fitted.
     monkeypatch.setenv("WAYMARK_EM_SUPPLIER_URL", f"http://127.0.0.1:{port}")
@@ -97,15 +126,22 @@ def test_the_simulator_plays_the_supplier_against_a_live_waymark(live_server, mo
 
     person = em_person(hub, family_name="Ordered")
     condition = condition_make(caseworker, person)
-    order = services.fitting_order_create(actor=caseworker, condition=condition, place="home",
-                                          place_details="1 High St", requested_slot_start=clock.now() + timedelta(hours=4))
+    order = services.fitting_order_create(
+        actor=caseworker,
+        condition=condition,
+        place="home",
+        place_details="1 High St",
+        requested_slot_start=clock.now() + timedelta(hours=4),
+    )
     time.sleep(0.5)
     services.order_send(order_id=order.pk, transport=http_transport)
     runner.join(timeout=120)
     for _ in range(40):
         condition.refresh_from_db()
         order.refresh_from_db()
-        if order.slot_answered_at and (condition.status == ConditionStatus.ACTIVE or order.status != "slot_confirmed"):
+        if order.slot_answered_at and (
+            condition.status == ConditionStatus.ACTIVE or order.status != "slot_confirmed"
+        ):
             break
         time.sleep(0.25)
     assert order.slot_answered_at is not None

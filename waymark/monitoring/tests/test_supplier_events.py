@@ -39,26 +39,54 @@ OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-for-the-supplier-00002").d
 
 def supplier_client(hub, **fields) -> SupplierClient:
     machine = em_user("supplier", None, machine=True)
-    return SupplierClient.objects.create(client_id="tagco", label="TagCo", machine_user=machine, secret=SECRET,
-                                         created_at=clock.now(), **fields)
+    return SupplierClient.objects.create(
+        client_id="tagco",
+        label="TagCo",
+        machine_user=machine,
+        secret=SECRET,
+        created_at=clock.now(),
+        **fields,
+    )
 
 
-def send(client: Client, body: dict | bytes, *, event_id: str | None = None, secret: str = SECRET,
-         timestamp: int | None = None, client_id: str = "tagco", key: str | None = "k", signature: str | None = None):
+def send(
+    client: Client,
+    body: dict | bytes,
+    *,
+    event_id: str | None = None,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    client_id: str = "tagco",
+    key: str | None = "k",
+    signature: str | None = None,
+):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     event_id = event_id or f"evt_{uuid.uuid4().hex}"
     ts = int(clock.now().timestamp()) if timestamp is None else timestamp
-    headers = {"HTTP_WAYMARK_CLIENT_ID": client_id, "HTTP_WEBHOOK_ID": event_id, "HTTP_WEBHOOK_TIMESTAMP": str(ts),
-               "HTTP_WEBHOOK_SIGNATURE": signature if signature is not None else sign(secret, event_id, ts, raw)}
+    headers = {
+        "HTTP_WAYMARK_CLIENT_ID": client_id,
+        "HTTP_WEBHOOK_ID": event_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(ts),
+        "HTTP_WEBHOOK_SIGNATURE": signature
+        if signature is not None
+        else sign(secret, event_id, ts, raw),
+    }
     if key is not None:
         headers["HTTP_IDEMPOTENCY_KEY"] = key if key != "k" else event_id
     return client.post(URL, data=raw, content_type="application/json", **headers)
 
 
 def breach_body(person, **data) -> dict:
-    return {"type": "breach.created", "data": {"person_reference": person.reference, "breach_type": "full_curfew",
-                                               "started_at": (NOW - timedelta(hours=3)).isoformat(),
-                                               "ended_at": (NOW - timedelta(hours=2)).isoformat(), **data}}
+    return {
+        "type": "breach.created",
+        "data": {
+            "person_reference": person.reference,
+            "breach_type": "full_curfew",
+            "started_at": (NOW - timedelta(hours=3)).isoformat(),
+            "ended_at": (NOW - timedelta(hours=2)).isoformat(),
+            **data,
+        },
+    }
 
 
 @pytest.fixture
@@ -89,18 +117,28 @@ def test_the_same_event_id_with_a_different_body_is_refused(frozen, fitted, pers
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("problem", ["unsigned", "wrong secret", "stale", "future", "unknown client", "tampered"])
-def test_an_unauthenticated_request_is_401_and_stores_nothing(frozen, fitted, person, supplier, problem):
+@pytest.mark.parametrize(
+    "problem", ["unsigned", "wrong secret", "stale", "future", "unknown client", "tampered"]
+)
+def test_an_unauthenticated_request_is_401_and_stores_nothing(
+    frozen, fitted, person, supplier, problem
+):
     client = Client()
     body = breach_body(person)
     now = int(clock.now().timestamp())
-    kwargs = {"unsigned": {"signature": ""}, "wrong secret": {"secret": OLD_SECRET},
-              "stale": {"timestamp": now - 6 * 60}, "future": {"timestamp": now + 6 * 60},
-              "unknown client": {"client_id": "nobody"}}.get(problem, {})
+    kwargs = {
+        "unsigned": {"signature": ""},
+        "wrong secret": {"secret": OLD_SECRET},
+        "stale": {"timestamp": now - 6 * 60},
+        "future": {"timestamp": now + 6 * 60},
+        "unknown client": {"client_id": "nobody"},
+    }.get(problem, {})
     if problem == "tampered":
         raw = json.dumps(body).encode()
         signature = sign(SECRET, "evt-t", now, raw)
-        response = send(client, raw.replace(b"full_curfew", b"location"), event_id="evt-t", signature=signature)
+        response = send(
+            client, raw.replace(b"full_curfew", b"location"), event_id="evt-t", signature=signature
+        )
     else:
         response = send(client, body, **kwargs)
     assert response.status_code == 401, (problem, response.content)
@@ -127,14 +165,18 @@ def test_a_missing_idempotency_key_is_400(frozen, fitted, person, supplier):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "status", "field"), [
-    ({"person_reference": "WM-9999999"}, 422, "data.person_reference"),
-    ({"breach_type": "sneezing"}, 400, "data.breach_type"),
-    ({"ended_at": (NOW - timedelta(hours=4)).isoformat()}, 400, "data.ended_at"),
-    ({"started_at": "yesterday"}, 400, "data.started_at"),
-])
-def test_bad_events_are_refused_with_the_field_and_nothing_stored(frozen, fitted, person, supplier, change, status,
-                                                                  field):
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"person_reference": "WM-9999999"}, 422, "data.person_reference"),
+        ({"breach_type": "sneezing"}, 400, "data.breach_type"),
+        ({"ended_at": (NOW - timedelta(hours=4)).isoformat()}, 400, "data.ended_at"),
+        ({"started_at": "yesterday"}, 400, "data.started_at"),
+    ],
+)
+def test_bad_events_are_refused_with_the_field_and_nothing_stored(
+    frozen, fitted, person, supplier, change, status, field
+):
     response = send(Client(), breach_body(person, **change))
     assert response.status_code == status, response.content
     assert field in [e["field"] for e in response.json()["errors"]]
@@ -154,26 +196,63 @@ def test_fitting_outcome_slot_answer_fault_and_figures(frozen, caseworker, hub, 
 
     person = em_person(hub)
     condition = condition_make(caseworker, person)
-    order = services.fitting_order_create(actor=caseworker, condition=condition, place="home",
-                                          place_details="1 High St", requested_slot_start=NOW + timedelta(hours=5))
+    order = services.fitting_order_create(
+        actor=caseworker,
+        condition=condition,
+        place="home",
+        place_details="1 High St",
+        requested_slot_start=NOW + timedelta(hours=5),
+    )
     services.order_send(order_id=order.pk, transport=lambda payload: {})
     client = Client()
-    slot = send(client, {"type": "slot.answer", "data": {"order_reference": order.reference, "confirmed": True}})
+    slot = send(
+        client,
+        {"type": "slot.answer", "data": {"order_reference": order.reference, "confirmed": True}},
+    )
     assert slot.status_code == 201, slot.content
-    fitted = send(client, {"type": "fitting.outcome", "data": {
-        "order_reference": order.reference, "fitted": True, "at": NOW.isoformat(), "device_serial": "GPS-9",
-        "issued_phone_number": "07700 900999"}})
+    fitted = send(
+        client,
+        {
+            "type": "fitting.outcome",
+            "data": {
+                "order_reference": order.reference,
+                "fitted": True,
+                "at": NOW.isoformat(),
+                "device_serial": "GPS-9",
+                "issued_phone_number": "07700 900999",
+            },
+        },
+    )
     assert fitted.status_code == 201, fitted.content
     condition.refresh_from_db()
     assert condition.status == "active" and condition.issued_phone_number == "07700 900999"
-    fault = send(client, {"type": "device.fault", "data": {"device_serial": "GPS-9", "cause": "charging",
-                                                           "reported_at": NOW.isoformat()}})
+    fault = send(
+        client,
+        {
+            "type": "device.fault",
+            "data": {"device_serial": "GPS-9", "cause": "charging", "reported_at": NOW.isoformat()},
+        },
+    )
     assert fault.status_code == 201 and DeviceFault.objects.get().person == person
-    figures = send(client, {"type": "service.figures", "data": {"month": "2026-10-01", "figures": {
-        "reinstallation": {"met": 19, "total": 20}}}})
+    figures = send(
+        client,
+        {
+            "type": "service.figures",
+            "data": {
+                "month": "2026-10-01",
+                "figures": {"reinstallation": {"met": 19, "total": 20}},
+            },
+        },
+    )
     assert figures.status_code == 201 and ServiceFigure.objects.get().met == 19
-    unknown = send(client, {"type": "slot.answer", "data": {"order_reference": "FO-0000000", "confirmed": True}})
-    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "data.order_reference"
+    unknown = send(
+        client,
+        {"type": "slot.answer", "data": {"order_reference": "FO-0000000", "confirmed": True}},
+    )
+    assert (
+        unknown.status_code == 422
+        and unknown.json()["errors"][0]["field"] == "data.order_reference"
+    )
 
 
 @pytest.mark.django_db
@@ -189,7 +268,9 @@ NOTIFICATIONS, REPEATS, THREADS = 500, 20, 16
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_500_notifications_each_sent_20_times_concurrently_are_stored_once():
     hub = em_reference_data()
@@ -203,9 +284,19 @@ def test_500_notifications_each_sent_20_times_concurrently_are_stored_once():
     for i in range(NOTIFICATIONS):
         person = people[i % len(people)]
         start = NOW - timedelta(hours=2 + i % 48)
-        bodies.append((f"evt-{i}", json.dumps(breach_body(person, breach_type=["full_curfew", "battery"][i % 2],
-                                                          started_at=start.isoformat(),
-                                                          ended_at=(start + timedelta(hours=1)).isoformat())).encode()))
+        bodies.append(
+            (
+                f"evt-{i}",
+                json.dumps(
+                    breach_body(
+                        person,
+                        breach_type=["full_curfew", "battery"][i % 2],
+                        started_at=start.isoformat(),
+                        ended_at=(start + timedelta(hours=1)).isoformat(),
+                    )
+                ).encode(),
+            )
+        )
     # Each notification 20 times, interleaved so that copies of one event race each other.
     sends = [item for _ in range(REPEATS) for item in bodies]
     random.Random(20).shuffle(sends)
@@ -220,13 +311,20 @@ def test_500_notifications_each_sent_20_times_concurrently_are_stored_once():
         try:
             with clock.frozen(NOW):
                 for event_id, raw in chunk:
-                    response = client.post(URL, data=raw, content_type="application/json",
-                                           HTTP_WAYMARK_CLIENT_ID="tagco", HTTP_WEBHOOK_ID=event_id,
-                                           HTTP_WEBHOOK_TIMESTAMP=str(signed_at),
-                                           HTTP_WEBHOOK_SIGNATURE=sign(SECRET, event_id, signed_at, raw),
-                                           HTTP_IDEMPOTENCY_KEY=f"{event_id}-{uuid.uuid4().hex}")
+                    response = client.post(
+                        URL,
+                        data=raw,
+                        content_type="application/json",
+                        HTTP_WAYMARK_CLIENT_ID="tagco",
+                        HTTP_WEBHOOK_ID=event_id,
+                        HTTP_WEBHOOK_TIMESTAMP=str(signed_at),
+                        HTTP_WEBHOOK_SIGNATURE=sign(SECRET, event_id, signed_at, raw),
+                        HTTP_IDEMPOTENCY_KEY=f"{event_id}-{uuid.uuid4().hex}",
+                    )
                     with lock:
-                        answers.setdefault(event_id, []).append((response.status_code, response.json()))
+                        answers.setdefault(event_id, []).append(
+                            (response.status_code, response.json())
+                        )
         except Exception as exc:  # reported below: a thread must not die silently
             errors.append(repr(exc))
         finally:
@@ -257,7 +355,9 @@ def test_the_client_command_issues_and_rotates_a_secret(frozen, hub):
     call_command("em_supplier_client_create", "newco", "--label", "NewCo", stdout=out)
     first = SupplierClient.objects.get(client_id="newco")
     assert first.secret.startswith("whsec_") and first.secret in out.getvalue()
-    assert first.machine_user.is_machine and first.machine_user.has_perm("monitoring.supplier_notify")
+    assert first.machine_user.is_machine and first.machine_user.has_perm(
+        "monitoring.supplier_notify"
+    )
     with pytest.raises(CommandError):
         call_command("em_supplier_client_create", "newco", stdout=StringIO())
     call_command("em_supplier_client_create", "newco", "--rotate", stdout=StringIO())
@@ -271,7 +371,9 @@ def test_the_client_command_issues_and_rotates_a_secret(frozen, hub):
 
 
 @pytest.mark.django_db
-def test_a_webhook_id_over_100_characters_is_400_and_stores_nothing(frozen, fitted, person, supplier):
+def test_a_webhook_id_over_100_characters_is_400_and_stores_nothing(
+    frozen, fitted, person, supplier
+):
     answer = send(Client(), breach_body(person), event_id="e" * 101, key="short-key")
     assert answer.status_code == 400, answer.content
     assert answer["Content-Type"].startswith("application/problem+json")
@@ -280,31 +382,60 @@ def test_a_webhook_id_over_100_characters_is_400_and_stores_nothing(frozen, fitt
 
 
 @pytest.mark.django_db
-def test_one_clients_breach_ended_cannot_end_another_clients_breach(frozen, fitted, person, supplier):
+def test_one_clients_breach_ended_cannot_end_another_clients_breach(
+    frozen, fitted, person, supplier
+):
     other_secret = "whsec_" + base64.b64encode(b"the-other-supplier-secret-000003").decode()
     machine = em_user("supplier", None, machine=True)
-    SupplierClient.objects.create(client_id="rivalco", label="RivalCo", machine_user=machine,
-                                  secret=other_secret, created_at=clock.now())
+    SupplierClient.objects.create(
+        client_id="rivalco",
+        label="RivalCo",
+        machine_user=machine,
+        secret=other_secret,
+        created_at=clock.now(),
+    )
     client = Client()
-    assert send(client, breach_body(person, ended_at=None), event_id="evt-shared").status_code == 201
-    ended = {"type": "breach.ended", "data": {"breach_event_id": "evt-shared",
-                                             "ended_at": (NOW - timedelta(hours=1)).isoformat()}}
+    assert (
+        send(client, breach_body(person, ended_at=None), event_id="evt-shared").status_code == 201
+    )
+    ended = {
+        "type": "breach.ended",
+        "data": {
+            "breach_event_id": "evt-shared",
+            "ended_at": (NOW - timedelta(hours=1)).isoformat(),
+        },
+    }
     answer = send(client, ended, client_id="rivalco", secret=other_secret)
     assert answer.status_code == 422, answer.content
     assert Breach.objects.get().ended_at is None
     # The rival may use the same event id for its own event: ids are the supplier's own.
-    assert send(client, breach_body(person), event_id="evt-shared", client_id="rivalco",
-                secret=other_secret).status_code == 201
+    assert (
+        send(
+            client,
+            breach_body(person),
+            event_id="evt-shared",
+            client_id="rivalco",
+            secret=other_secret,
+        ).status_code
+        == 201
+    )
     assert SupplierEvent.objects.filter(event_id="evt-shared").count() == 2
 
 
 @pytest.mark.django_db
-def test_the_published_demo_secret_signs_nothing_in_production(frozen, fitted, person, hub, settings):
+def test_the_published_demo_secret_signs_nothing_in_production(
+    frozen, fitted, person, hub, settings
+):
     from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET
 
     machine = em_user("supplier", None, machine=True)
-    SupplierClient.objects.create(client_id="tagco", label="TagCo", machine_user=machine,
-                                  secret=DEMO_SUPPLIER_SECRET, created_at=clock.now())
+    SupplierClient.objects.create(
+        client_id="tagco",
+        label="TagCo",
+        machine_user=machine,
+        secret=DEMO_SUPPLIER_SECRET,
+        created_at=clock.now(),
+    )
     settings.PRODUCTION = True
     refused = send(Client(), breach_body(person), secret=DEMO_SUPPLIER_SECRET)
     assert refused.status_code == 401 and SupplierEvent.objects.count() == 0

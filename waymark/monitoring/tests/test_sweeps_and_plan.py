@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_em_sweeps_are_registered_with_the_platform():
-    assert {"monitoring.reviews_schedule", "monitoring.slot_silence", "monitoring.trail_retention"} <= set(sweeps())
+    assert {
+        "monitoring.reviews_schedule",
+        "monitoring.slot_silence",
+        "monitoring.trail_retention",
+    } <= set(sweeps())
 
 
 def test_running_all_sweeps_twice_schedules_one_review(caseworker, person):
@@ -32,8 +36,13 @@ def test_running_all_sweeps_twice_schedules_one_review(caseworker, person):
 def test_data_quality_lists_no_phone_and_breaches_left_open(frozen, caseworker, hub):
     person = em_person(hub)
     condition = fitted_make(caseworker, person, phone="")
-    services.breach_ingest(event=None, person=person, breach_type="inability_to_monitor",
-                           started_at=NOW - timedelta(days=8), ended_at=None)
+    services.breach_ingest(
+        event=None,
+        person=person,
+        breach_type="inability_to_monitor",
+        started_at=NOW - timedelta(days=8),
+        ended_at=None,
+    )
     quality = selectors.data_quality(caseworker)
     assert list(quality["no_issued_phone"]) == [condition]
     assert quality["breach_no_end"].count() == 1
@@ -51,4 +60,8 @@ def test_the_plan_turns_demand_and_staff_into_a_backlog(frozen, caseworker, pers
 
 def test_supplier_measures_come_from_orders_and_outcomes(fitted):
     measures = selectors.supplier_measures(selectors.period_default())
-    assert measures["orders"] == 1 and measures["fitted"] == 1 and measures["fitting_success_rate"] == 100.0
+    assert (
+        measures["orders"] == 1
+        and measures["fitted"] == 1
+        and measures["fitting_success_rate"] == 100.0
+    )

@@ -6,578 +6,1622 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0002_search_keys_and_reference_normalised'),
+        ("accounts", "0001_initial"),
+        ("people", "0002_search_keys_and_reference_normalised"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Objective',
+            name="Objective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('in_sector_plan', models.BooleanField(default=False)),
-                ('plan_note', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("in_sector_plan", models.BooleanField(default=False)),
+                ("plan_note", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='FieldEntry',
+            name="FieldEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entry_type', models.CharField(choices=[('arrival', 'Arrived'), ('departure', 'Departed'), ('entry', 'Entry to premises'), ('encounter', 'Encounter'), ('interview', 'Interview'), ('search', 'Search'), ('seizure', 'Seizure'), ('safeguarding', 'Safeguarding'), ('employer_sanction', 'Employer sanction'), ('engagement', 'Engagement'), ('critical_incident', 'Critical incident'), ('incident_action', 'Critical incident action'), ('note', 'Note')], max_length=20)),
-                ('client_uuid', models.UUIDField(unique=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('location_accuracy_m', models.FloatField(blank=True, null=True)),
-                ('sent_offline', models.BooleanField(default=False, help_text='Queued on the phone and sent later')),
-                ('summary', models.CharField(max_length=300)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "entry_type",
+                    models.CharField(
+                        choices=[
+                            ("arrival", "Arrived"),
+                            ("departure", "Departed"),
+                            ("entry", "Entry to premises"),
+                            ("encounter", "Encounter"),
+                            ("interview", "Interview"),
+                            ("search", "Search"),
+                            ("seizure", "Seizure"),
+                            ("safeguarding", "Safeguarding"),
+                            ("employer_sanction", "Employer sanction"),
+                            ("engagement", "Engagement"),
+                            ("critical_incident", "Critical incident"),
+                            ("incident_action", "Critical incident action"),
+                            ("note", "Note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("client_uuid", models.UUIDField(unique=True)),
+                ("recorded_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("location_accuracy_m", models.FloatField(blank=True, null=True)),
+                (
+                    "sent_offline",
+                    models.BooleanField(
+                        default=False, help_text="Queued on the phone and sent later"
+                    ),
+                ),
+                ("summary", models.CharField(max_length=300)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'field entries',
-                'ordering': ['recorded_at', 'pk'],
+                "verbose_name_plural": "field entries",
+                "ordering": ["recorded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Encounter',
+            name="Encounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_given', models.CharField(max_length=200)),
-                ('date_of_birth_given', models.DateField(blank=True, null=True)),
-                ('nationality', models.CharField(blank=True, help_text='ISO 3166 alpha-3 as given', max_length=3)),
-                ('checks_made', models.JSONField(default=list)),
-                ('result', models.CharField(choices=[('british_irish', 'British or Irish citizen — released'), ('right_to_work', 'Right to work confirmed — released'), ('offender', 'Immigration offender')], max_length=15)),
-                ('action', models.CharField(blank=True, choices=[('arrest', 'Arrested'), ('papers_served', 'Papers served (reporting)'), ('detention_requested', 'Detention requested'), ('referral', 'Referred (no arrest)')], max_length=20)),
-                ('offence', models.CharField(blank=True, max_length=200)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='operations_encounters', to='people.person')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='encounter', to='operations.fieldentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_given", models.CharField(max_length=200)),
+                ("date_of_birth_given", models.DateField(blank=True, null=True)),
+                (
+                    "nationality",
+                    models.CharField(
+                        blank=True, help_text="ISO 3166 alpha-3 as given", max_length=3
+                    ),
+                ),
+                ("checks_made", models.JSONField(default=list)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("british_irish", "British or Irish citizen — released"),
+                            ("right_to_work", "Right to work confirmed — released"),
+                            ("offender", "Immigration offender"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("arrest", "Arrested"),
+                            ("papers_served", "Papers served (reporting)"),
+                            ("detention_requested", "Detention requested"),
+                            ("referral", "Referred (no arrest)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("offence", models.CharField(blank=True, max_length=200)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operations_encounters",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="encounter",
+                        to="operations.fieldentry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InterviewQuestion',
+            name="InterviewQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('predefined', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("predefined", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-predefined', 'text'],
+                "ordering": ["-predefined", "text"],
             },
         ),
         migrations.CreateModel(
-            name='OfficerProfile',
+            name="OfficerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arrest_trained', models.BooleanField(default=False)),
-                ('arrest_training_on', models.DateField(blank=True, null=True)),
-                ('collar_number', models.CharField(blank=True, max_length=20)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='operations_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arrest_trained", models.BooleanField(default=False)),
+                ("arrest_training_on", models.DateField(blank=True, null=True)),
+                ("collar_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="operations_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PoliceForce',
+            name="PoliceForce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('intelligence_unit_phone', models.CharField(blank=True, max_length=30)),
-                ('partners', models.ManyToManyField(blank=True, help_text="Police partner users who answer this force's forms", related_name='police_forces', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("intelligence_unit_phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "partners",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Police partner users who answer this force's forms",
+                        related_name="police_forces",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Premises',
+            name="Premises",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('business_name', models.CharField(max_length=200)),
-                ('address_line_1', models.CharField(max_length=200)),
-                ('address_line_2', models.CharField(blank=True, max_length=200)),
-                ('town', models.CharField(max_length=100)),
-                ('postcode', models.CharField(db_index=True, max_length=10)),
-                ('licensed', models.BooleanField(default=False, help_text='Licensed for alcohol or late-night refreshment')),
-                ('licence_reference', models.CharField(blank=True, max_length=60)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True, help_text='Standing premises knowledge (entrances, layout)')),
-                ('created_at', models.DateTimeField()),
-                ('police_force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='premises', to='operations.policeforce')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='premises', to='operations.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("business_name", models.CharField(max_length=200)),
+                ("address_line_1", models.CharField(max_length=200)),
+                ("address_line_2", models.CharField(blank=True, max_length=200)),
+                ("town", models.CharField(max_length=100)),
+                ("postcode", models.CharField(db_index=True, max_length=10)),
+                (
+                    "licensed",
+                    models.BooleanField(
+                        default=False, help_text="Licensed for alcohol or late-night refreshment"
+                    ),
+                ),
+                ("licence_reference", models.CharField(blank=True, max_length=60)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True, help_text="Standing premises knowledge (entrances, layout)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "police_force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="premises",
+                        to="operations.policeforce",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="premises",
+                        to="operations.sector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'premises',
-                'ordering': ['business_name', 'postcode'],
+                "verbose_name_plural": "premises",
+                "ordering": ["business_name", "postcode"],
             },
         ),
         migrations.CreateModel(
-            name='IntelligencePackage',
+            name="IntelligencePackage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('source', models.CharField(choices=[('public_allegation', 'Allegation from the public'), ('partner_agency', 'Partner agency (police, local authority, GLAA, HMRC)'), ('police', 'Police intelligence'), ('internal', 'Home Office intelligence'), ('previous_visit', 'Found on an earlier visit')], max_length=30)),
-                ('received_on', models.DateField()),
-                ('subject_descriptions', models.TextField(blank=True, help_text='Named subjects not yet matched to a person')),
-                ('summary', models.TextField()),
-                ('harm', models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('reliability', models.CharField(choices=[('A', 'Reliable'), ('B', 'Mostly reliable'), ('C', 'Sometimes reliable'), ('D', 'Unreliable'), ('E', 'Untested')], max_length=1)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Priority 1 (task now)'), (2, 'Priority 2'), (3, 'Priority 3'), (4, 'Priority 4 (hold)')])),
-                ('priority_reason', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('accepted', 'Accepted for tasking'), ('rejected', 'Rejected'), ('actioned', 'Actioned (visit planned)')], default='received', max_length=10)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subjects', models.ManyToManyField(blank=True, related_name='+', to='people.person')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('premises', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='intelligence', to='operations.premises')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("public_allegation", "Allegation from the public"),
+                            (
+                                "partner_agency",
+                                "Partner agency (police, local authority, GLAA, HMRC)",
+                            ),
+                            ("police", "Police intelligence"),
+                            ("internal", "Home Office intelligence"),
+                            ("previous_visit", "Found on an earlier visit"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                (
+                    "subject_descriptions",
+                    models.TextField(
+                        blank=True, help_text="Named subjects not yet matched to a person"
+                    ),
+                ),
+                ("summary", models.TextField()),
+                (
+                    "harm",
+                    models.CharField(
+                        choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(
+                        choices=[
+                            ("A", "Reliable"),
+                            ("B", "Mostly reliable"),
+                            ("C", "Sometimes reliable"),
+                            ("D", "Unreliable"),
+                            ("E", "Untested"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Priority 1 (task now)"),
+                            (2, "Priority 2"),
+                            (3, "Priority 3"),
+                            (4, "Priority 4 (hold)"),
+                        ]
+                    ),
+                ),
+                ("priority_reason", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("accepted", "Accepted for tasking"),
+                            ("rejected", "Rejected"),
+                            ("actioned", "Actioned (visit planned)"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subjects",
+                    models.ManyToManyField(blank=True, related_name="+", to="people.person"),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "premises",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intelligence",
+                        to="operations.premises",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['priority', 'received_on', 'pk'],
-                'permissions': [('plan_visits', 'Record intelligence and plan enforcement visits'), ('authorise_visits', 'Authorise enforcement visits at the level their grade allows'), ('record_field_entries', 'Record entries on a visit in the field'), ('command_visits', 'Act as officer in charge: brief, deploy, close'), ('view_operations', 'See enforcement visits of their own teams'), ('view_all_operations', 'See enforcement visits of every team'), ('view_operations_measures', 'See the measures of effort and effect'), ('manage_objectives', 'Set objectives, measures and targets'), ('answer_notifications', 'Answer operational notification forms (police partners)')],
+                "ordering": ["priority", "received_on", "pk"],
+                "permissions": [
+                    ("plan_visits", "Record intelligence and plan enforcement visits"),
+                    (
+                        "authorise_visits",
+                        "Authorise enforcement visits at the level their grade allows",
+                    ),
+                    ("record_field_entries", "Record entries on a visit in the field"),
+                    ("command_visits", "Act as officer in charge: brief, deploy, close"),
+                    ("view_operations", "See enforcement visits of their own teams"),
+                    ("view_all_operations", "See enforcement visits of every team"),
+                    ("view_operations_measures", "See the measures of effort and effect"),
+                    ("manage_objectives", "Set objectives, measures and targets"),
+                    (
+                        "answer_notifications",
+                        "Answer operational notification forms (police partners)",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RiskAssessment',
+            name="RiskAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan_version', models.PositiveIntegerField()),
-                ('rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=5)),
-                ('rationale', models.TextField()),
-                ('assessed_at', models.DateTimeField()),
-                ('assessed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plan_version", models.PositiveIntegerField()),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=5,
+                    ),
+                ),
+                ("rationale", models.TextField()),
+                ("assessed_at", models.DateTimeField()),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_at', '-pk'],
+                "ordering": ["-assessed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='IdentifiedRisk',
+            name="IdentifiedRisk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('risk', models.TextField()),
-                ('mitigation', models.TextField()),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='operations.riskassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("risk", models.TextField()),
+                ("mitigation", models.TextField()),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="operations.riskassessment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('source', models.CharField(choices=[('waymark', 'Planned in Waymark'), ('legacy', 'Imported from the pocket notebook')], default='waymark', max_length=10)),
-                ('region', models.CharField(max_length=100)),
-                ('visit_type', models.CharField(choices=[('illegal_working_arrest', 'Illegal working arrest visit'), ('compliance', 'Compliance visit'), ('joint_operation', 'Joint operation with partner agencies')], max_length=30)),
-                ('partner_agencies', models.JSONField(blank=True, default=list)),
-                ('planned_start', models.DateTimeField()),
-                ('intended_power', models.CharField(blank=True, choices=[('informed_consent', 'Informed consent'), ('licensing_s179', 'Section 179 Licensing Act 2003'), ('warrant', 'Warrant'), ('ad_letter_s28ca', 'Assistant Director letter (section 28CA Immigration Act 1971)'), ('other', 'Other / not recorded')], max_length=20)),
-                ('community_impact', models.TextField(blank=True, help_text='Community impact considered for every visit')),
-                ('risk_rating', models.CharField(blank=True, choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=5)),
-                ('status', models.CharField(choices=[('planning', 'Planning'), ('authorised', 'Authorised'), ('deployed', 'Deployed'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='planning', max_length=12)),
-                ('plan_version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField()),
-                ('deployed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_due_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_reason', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField()),
-                ('bronze_commander', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('deployed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('gold_commander', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('intelligence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='operations.intelligencepackage')),
-                ('officer_in_charge', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('premises', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='operations.premises')),
-                ('silver_commander', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subjects', models.ManyToManyField(blank=True, related_name='+', to='people.person')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("waymark", "Planned in Waymark"),
+                            ("legacy", "Imported from the pocket notebook"),
+                        ],
+                        default="waymark",
+                        max_length=10,
+                    ),
+                ),
+                ("region", models.CharField(max_length=100)),
+                (
+                    "visit_type",
+                    models.CharField(
+                        choices=[
+                            ("illegal_working_arrest", "Illegal working arrest visit"),
+                            ("compliance", "Compliance visit"),
+                            ("joint_operation", "Joint operation with partner agencies"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("partner_agencies", models.JSONField(blank=True, default=list)),
+                ("planned_start", models.DateTimeField()),
+                (
+                    "intended_power",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("informed_consent", "Informed consent"),
+                            ("licensing_s179", "Section 179 Licensing Act 2003"),
+                            ("warrant", "Warrant"),
+                            (
+                                "ad_letter_s28ca",
+                                "Assistant Director letter (section 28CA Immigration Act 1971)",
+                            ),
+                            ("other", "Other / not recorded"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "community_impact",
+                    models.TextField(
+                        blank=True, help_text="Community impact considered for every visit"
+                    ),
+                ),
+                (
+                    "risk_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("authorised", "Authorised"),
+                            ("deployed", "Deployed"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planning",
+                        max_length=12,
+                    ),
+                ),
+                ("plan_version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField()),
+                ("deployed_at", models.DateTimeField(blank=True, null=True)),
+                ("closure_due_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_reason", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "bronze_commander",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deployed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "gold_commander",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "intelligence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="operations.intelligencepackage",
+                    ),
+                ),
+                (
+                    "officer_in_charge",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "premises",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="operations.premises",
+                    ),
+                ),
+                (
+                    "silver_commander",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subjects",
+                    models.ManyToManyField(blank=True, related_name="+", to="people.person"),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-planned_start', '-pk'],
+                "ordering": ["-planned_start", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Seizure',
+            name="Seizure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('searched', models.CharField(max_length=300)),
-                ('search_power', models.CharField(max_length=200)),
-                ('item_description', models.CharField(max_length=300)),
-                ('exhibit_number', models.CharField(max_length=40)),
-                ('sealed_bag_number', models.CharField(max_length=40)),
-                ('property_signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='seizure', to='operations.fieldentry')),
-                ('property_signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seizures', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("searched", models.CharField(max_length=300)),
+                ("search_power", models.CharField(max_length=200)),
+                ("item_description", models.CharField(max_length=300)),
+                ("exhibit_number", models.CharField(max_length=40)),
+                ("sealed_bag_number", models.CharField(max_length=40)),
+                ("property_signed_off_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seizure",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "property_signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seizures",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SafeguardingRecord',
+            name="SafeguardingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('vulnerability', 'Vulnerability identified'), ('nrm', 'Modern-slavery (NRM) referral'), ('social_services', 'Social services referral'), ('s55', "Children's welfare (section 55)")], max_length=20)),
-                ('detail', models.TextField()),
-                ('encounter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='operations.encounter')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='safeguarding', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='safeguarding_records', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("vulnerability", "Vulnerability identified"),
+                            ("nrm", "Modern-slavery (NRM) referral"),
+                            ("social_services", "Social services referral"),
+                            ("s55", "Children's welfare (section 55)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("detail", models.TextField()),
+                (
+                    "encounter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="operations.encounter",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safeguarding",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safeguarding_records",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='visit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_assessments', to='operations.visit'),
+            model_name="riskassessment",
+            name="visit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="risk_assessments",
+                to="operations.visit",
+            ),
         ),
         migrations.CreateModel(
-            name='Reconnaissance',
+            name="Reconnaissance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recon_type', models.CharField(choices=[('virtual', 'Virtual (map or street imagery)'), ('walk_by', 'Walk-by'), ('drive_past', 'Drive-past')], max_length=12)),
-                ('imagery_date', models.DateField(blank=True, null=True)),
-                ('ripa_considered', models.BooleanField(blank=True, null=True)),
-                ('ripa_rationale', models.TextField(blank=True)),
-                ('occupants', models.TextField(blank=True)),
-                ('entry_exit_points', models.TextField()),
-                ('changes_since_last_visit', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reconnaissance', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "recon_type",
+                    models.CharField(
+                        choices=[
+                            ("virtual", "Virtual (map or street imagery)"),
+                            ("walk_by", "Walk-by"),
+                            ("drive_past", "Drive-past"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("imagery_date", models.DateField(blank=True, null=True)),
+                ("ripa_considered", models.BooleanField(blank=True, null=True)),
+                ("ripa_rationale", models.TextField(blank=True)),
+                ("occupants", models.TextField(blank=True)),
+                ("entry_exit_points", models.TextField()),
+                ("changes_since_last_visit", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reconnaissance",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at'],
+                "ordering": ["-recorded_at"],
             },
         ),
         migrations.CreateModel(
-            name='PoliceIntelligenceCheck',
+            name="PoliceIntelligenceCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('spoke_to', models.CharField(max_length=200)),
-                ('called_at', models.DateTimeField()),
-                ('warning_markers', models.TextField()),
-                ('community_tensions', models.TextField()),
-                ('recorded_at', models.DateTimeField()),
-                ('police_force', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='operations.policeforce')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='police_phone_checks', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("spoke_to", models.CharField(max_length=200)),
+                ("called_at", models.DateTimeField()),
+                ("warning_markers", models.TextField()),
+                ("community_tensions", models.TextField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "police_force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="operations.policeforce",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="police_phone_checks",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-called_at'],
+                "ordering": ["-called_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlanAssessment',
+            name="PlanAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan_version', models.PositiveIntegerField()),
-                ('proportionate', models.TextField()),
-                ('legal', models.TextField()),
-                ('accountable', models.TextField()),
-                ('necessary', models.TextField()),
-                ('recorded_at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan_assessments', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plan_version", models.PositiveIntegerField()),
+                ("proportionate", models.TextField()),
+                ("legal", models.TextField()),
+                ("accountable", models.TextField()),
+                ("necessary", models.TextField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plan_assessments",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OperationalOrder',
+            name="OperationalOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan_version', models.PositiveIntegerField()),
-                ('order_format', models.CharField(choices=[('iimarch', 'IIMARCH'), ('digital', 'Digital order')], max_length=10)),
-                ('sections', models.JSONField(default=dict)),
-                ('written_at', models.DateTimeField()),
-                ('written_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plan_version", models.PositiveIntegerField()),
+                (
+                    "order_format",
+                    models.CharField(
+                        choices=[("iimarch", "IIMARCH"), ("digital", "Digital order")],
+                        max_length=10,
+                    ),
+                ),
+                ("sections", models.JSONField(default=dict)),
+                ("written_at", models.DateTimeField()),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-written_at', '-pk'],
+                "ordering": ["-written_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationForm',
+            name="NotificationForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField()),
-                ('response_due_at', models.DateTimeField()),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_by_name', models.CharField(blank=True, max_length=200)),
-                ('signed_by_rank', models.CharField(blank=True, max_length=100)),
-                ('warning_markers', models.TextField(blank=True)),
-                ('community_tensions', models.TextField(blank=True)),
-                ('police_resources', models.TextField(blank=True)),
-                ('complete', models.BooleanField(default=False)),
-                ('valid_until', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('police_force', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notification_forms', to='operations.policeforce')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_forms', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField()),
+                ("response_due_at", models.DateTimeField()),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_by_name", models.CharField(blank=True, max_length=200)),
+                ("signed_by_rank", models.CharField(blank=True, max_length=100)),
+                ("warning_markers", models.TextField(blank=True)),
+                ("community_tensions", models.TextField(blank=True)),
+                ("police_resources", models.TextField(blank=True)),
+                ("complete", models.BooleanField(default=False)),
+                ("valid_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "police_force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notification_forms",
+                        to="operations.policeforce",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_forms",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-pk'],
+                "ordering": ["-sent_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MandatoryCheck',
+            name="MandatoryCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('check_type', models.CharField(choices=[('casework_subject', 'Casework database check on the subject'), ('visa_records', 'Visa application records'), ('pnc', 'Police national computer'), ('casework_postcode', 'Casework database check on the postcode'), ('previous_visits', 'Previous visits to the premises'), ('final_status', 'Final status check')], max_length=20)),
-                ('result', models.CharField(choices=[('no_trace', 'No trace'), ('trace', 'Trace found (details recorded)'), ('warning', 'Warning marker found')], max_length=10)),
-                ('detail', models.TextField(blank=True)),
-                ('performed_at', models.DateTimeField()),
-                ('performed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "check_type",
+                    models.CharField(
+                        choices=[
+                            ("casework_subject", "Casework database check on the subject"),
+                            ("visa_records", "Visa application records"),
+                            ("pnc", "Police national computer"),
+                            ("casework_postcode", "Casework database check on the postcode"),
+                            ("previous_visits", "Previous visits to the premises"),
+                            ("final_status", "Final status check"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("no_trace", "No trace"),
+                            ("trace", "Trace found (details recorded)"),
+                            ("warning", "Warning marker found"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("performed_at", models.DateTimeField()),
+                (
+                    "performed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['check_type', '-performed_at'],
+                "ordering": ["check_type", "-performed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Interview',
+            name="Interview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField(default=list, help_text='[{"question": ..., "answer": ...}, ...]')),
-                ('encounter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='operations.encounter')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='interview', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interviews', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "answers",
+                    models.JSONField(
+                        default=list, help_text='[{"question": ..., "answer": ...}, ...]'
+                    ),
+                ),
+                (
+                    "encounter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="operations.encounter",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interview",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interviews",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ImpactAssessment',
+            name="ImpactAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('groups_affected', models.TextField()),
-                ('community_tensions', models.TextField()),
-                ('equality_considerations', models.TextField()),
-                ('mitigations', models.TextField()),
-                ('completed_at', models.DateTimeField()),
-                ('completed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='impact_assessments', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("groups_affected", models.TextField()),
+                ("community_tensions", models.TextField()),
+                ("equality_considerations", models.TextField()),
+                ("mitigations", models.TextField()),
+                ("completed_at", models.DateTimeField()),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="impact_assessments",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-completed_at', '-pk'],
+                "ordering": ["-completed_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='fieldentry',
-            name='visit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='operations.visit'),
+            model_name="fieldentry",
+            name="visit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="entries",
+                to="operations.visit",
+            ),
         ),
         migrations.CreateModel(
-            name='EntryRecord',
+            name="EntryRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('achieved', models.BooleanField()),
-                ('power', models.CharField(blank=True, choices=[('informed_consent', 'Informed consent'), ('licensing_s179', 'Section 179 Licensing Act 2003'), ('warrant', 'Warrant'), ('ad_letter_s28ca', 'Assistant Director letter (section 28CA Immigration Act 1971)'), ('other', 'Other / not recorded')], max_length=20)),
-                ('consent_given_by', models.CharField(blank=True, max_length=200)),
-                ('consent_given_by_role', models.CharField(blank=True, max_length=100)),
-                ('told_could_refuse', models.BooleanField(blank=True, null=True)),
-                ('warrant_reference', models.CharField(blank=True, max_length=60)),
-                ('warrant_court', models.CharField(blank=True, max_length=200)),
-                ('ad_letter_reference', models.CharField(blank=True, max_length=60)),
-                ('not_achieved_reason', models.TextField(blank=True)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='entry_record', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entry_records', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("achieved", models.BooleanField()),
+                (
+                    "power",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("informed_consent", "Informed consent"),
+                            ("licensing_s179", "Section 179 Licensing Act 2003"),
+                            ("warrant", "Warrant"),
+                            (
+                                "ad_letter_s28ca",
+                                "Assistant Director letter (section 28CA Immigration Act 1971)",
+                            ),
+                            ("other", "Other / not recorded"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("consent_given_by", models.CharField(blank=True, max_length=200)),
+                ("consent_given_by_role", models.CharField(blank=True, max_length=100)),
+                ("told_could_refuse", models.BooleanField(blank=True, null=True)),
+                ("warrant_reference", models.CharField(blank=True, max_length=60)),
+                ("warrant_court", models.CharField(blank=True, max_length=200)),
+                ("ad_letter_reference", models.CharField(blank=True, max_length=60)),
+                ("not_achieved_reason", models.TextField(blank=True)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entry_record",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entry_records",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Engagement',
+            name="Engagement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('advice_given', models.TextField()),
-                ('leaflets_handed_out', models.PositiveIntegerField(default=0)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='engagement', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engagements', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("advice_given", models.TextField()),
+                ("leaflets_handed_out", models.PositiveIntegerField(default=0)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="engagement",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="engagements",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='encounter',
-            name='visit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='encounters', to='operations.visit'),
+            model_name="encounter",
+            name="visit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="encounters",
+                to="operations.visit",
+            ),
         ),
         migrations.CreateModel(
-            name='EmployerSanction',
+            name="EmployerSanction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('civil_penalty_referral', 'Civil penalty referral notice'), ('no_action_notice', 'No-action notice'), ('licensing_review', 'Licensing review referral'), ('closure_notice', 'Closure notice referral')], max_length=25)),
-                ('detail', models.TextField(blank=True)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sanction', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sanctions', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("civil_penalty_referral", "Civil penalty referral notice"),
+                            ("no_action_notice", "No-action notice"),
+                            ("licensing_review", "Licensing review referral"),
+                            ("closure_notice", "Closure notice referral"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sanction",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sanctions",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Debrief',
+            name="Debrief",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resources_deployed', models.TextField()),
-                ('activity_undertaken', models.TextField()),
-                ('people_and_outcomes', models.TextField()),
-                ('intelligence_accuracy', models.CharField(choices=[('accurate', 'Accurate'), ('partly', 'Partly accurate'), ('inaccurate', 'Inaccurate')], max_length=12)),
-                ('intelligence_accuracy_notes', models.TextField()),
-                ('premises_information', models.TextField()),
-                ('onward_referrals', models.TextField()),
-                ('went_well', models.TextField()),
-                ('to_improve', models.TextField()),
-                ('employer_records', models.TextField()),
-                ('submitted_at', models.DateTimeField()),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='debrief', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resources_deployed", models.TextField()),
+                ("activity_undertaken", models.TextField()),
+                ("people_and_outcomes", models.TextField()),
+                (
+                    "intelligence_accuracy",
+                    models.CharField(
+                        choices=[
+                            ("accurate", "Accurate"),
+                            ("partly", "Partly accurate"),
+                            ("inaccurate", "Inaccurate"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("intelligence_accuracy_notes", models.TextField()),
+                ("premises_information", models.TextField()),
+                ("onward_referrals", models.TextField()),
+                ("went_well", models.TextField()),
+                ("to_improve", models.TextField()),
+                ("employer_records", models.TextField()),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="debrief",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CriticalIncident',
+            name="CriticalIncident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declared_at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('help_requested', models.TextField(blank=True)),
-                ('stood_down_at', models.DateTimeField(blank=True, null=True)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='critical_incident', to='operations.fieldentry')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='critical_incidents', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("declared_at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("help_requested", models.TextField(blank=True)),
+                ("stood_down_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="critical_incident",
+                        to="operations.fieldentry",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="critical_incidents",
+                        to="operations.visit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Authorisation',
+            name="Authorisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan_version', models.PositiveIntegerField()),
-                ('rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=5)),
-                ('granted', models.BooleanField()),
-                ('reason', models.TextField()),
-                ('decided_grade', models.CharField(max_length=3)),
-                ('decided_at', models.DateTimeField()),
-                ('lapsed_at', models.DateTimeField(blank=True, null=True)),
-                ('lapse_reason', models.CharField(blank=True, max_length=300)),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorisations', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plan_version", models.PositiveIntegerField()),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=5,
+                    ),
+                ),
+                ("granted", models.BooleanField()),
+                ("reason", models.TextField()),
+                ("decided_grade", models.CharField(max_length=3)),
+                ("decided_at", models.DateTimeField()),
+                ("lapsed_at", models.DateTimeField(blank=True, null=True)),
+                ("lapse_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorisations",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-pk'],
+                "ordering": ["-decided_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='VisitOfficer',
+            name="VisitOfficer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, help_text='Role on the day, e.g. arrest team, exhibits', max_length=60)),
-                ('briefing_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('briefing_plan_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('arrived_at', models.DateTimeField(blank=True, null=True)),
-                ('departed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_latitude', models.FloatField(blank=True, null=True)),
-                ('last_longitude', models.FloatField(blank=True, null=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='operations_assignments', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='officers', to='operations.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        help_text="Role on the day, e.g. arrest team, exhibits",
+                        max_length=60,
+                    ),
+                ),
+                ("briefing_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("briefing_plan_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("arrived_at", models.DateTimeField(blank=True, null=True)),
+                ("departed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_latitude", models.FloatField(blank=True, null=True)),
+                ("last_longitude", models.FloatField(blank=True, null=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operations_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="officers",
+                        to="operations.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['visit', 'officer__last_name'],
+                "ordering": ["visit", "officer__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='ObjectiveMeasure',
+            name="ObjectiveMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure_key', models.CharField(max_length=60)),
-                ('target', models.FloatField()),
-                ('higher_is_better', models.BooleanField(default=True)),
-                ('amber_margin', models.FloatField(default=0.1, help_text='Within this fraction of the target is amber')),
-                ('objective', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='operations.objective')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("measure_key", models.CharField(max_length=60)),
+                ("target", models.FloatField()),
+                ("higher_is_better", models.BooleanField(default=True)),
+                (
+                    "amber_margin",
+                    models.FloatField(
+                        default=0.1, help_text="Within this fraction of the target is amber"
+                    ),
+                ),
+                (
+                    "objective",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="operations.objective",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['objective', 'measure_key'],
-                'constraints': [models.UniqueConstraint(fields=('objective', 'measure_key'), name='objective_measure_once')],
+                "ordering": ["objective", "measure_key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("objective", "measure_key"), name="objective_measure_once"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='intelligencepackage',
-            index=models.Index(fields=['team', 'status', 'priority'], name='operations__team_id_1f98df_idx'),
+            model_name="intelligencepackage",
+            index=models.Index(
+                fields=["team", "status", "priority"], name="operations__team_id_1f98df_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='intelligencepackage',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('decision_reason', ''), _negated=True), _connector='OR'), name='intelligence_rejection_has_reason'),
+            model_name="intelligencepackage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "rejected"), _negated=True),
+                    models.Q(("decision_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="intelligence_rejection_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='premises',
-            constraint=models.CheckConstraint(condition=models.Q(('licensed', False), models.Q(('licence_reference', ''), _negated=True), _connector='OR'), name='premises_licence_reference_when_licensed'),
+            model_name="premises",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("licensed", False),
+                    models.Q(("licence_reference", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="premises_licence_reference_when_licensed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['team', 'status', 'planned_start'], name='operations__team_id_769885_idx'),
+            model_name="visit",
+            index=models.Index(
+                fields=["team", "status", "planned_start"], name="operations__team_id_769885_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['premises', 'planned_start'], name='operations__premise_2ce465_idx'),
+            model_name="visit",
+            index=models.Index(
+                fields=["premises", "planned_start"], name="operations__premise_2ce465_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(condition=models.Q(('status', 'deployed')), fields=['closure_due_at'], name='visit_open_closure_due'),
+            model_name="visit",
+            index=models.Index(
+                condition=models.Q(("status", "deployed")),
+                fields=["closure_due_at"],
+                name="visit_open_closure_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seizure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('exhibit_number', ''), _negated=True), models.Q(('sealed_bag_number', ''), _negated=True)), name='seizure_exhibit_and_bag_numbers'),
+            model_name="seizure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("exhibit_number", ""), _negated=True),
+                    models.Q(("sealed_bag_number", ""), _negated=True),
+                ),
+                name="seizure_exhibit_and_bag_numbers",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seizure',
-            constraint=models.UniqueConstraint(fields=('visit', 'exhibit_number'), name='seizure_exhibit_unique_per_visit'),
+            model_name="seizure",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "exhibit_number"), name="seizure_exhibit_unique_per_visit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reconnaissance',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('recon_type', 'virtual'), _negated=True), ('imagery_date__isnull', False), _connector='OR'), name='recon_virtual_has_imagery_date'),
+            model_name="reconnaissance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("recon_type", "virtual"), _negated=True),
+                    ("imagery_date__isnull", False),
+                    _connector="OR",
+                ),
+                name="recon_virtual_has_imagery_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reconnaissance',
-            constraint=models.CheckConstraint(condition=models.Q(('recon_type', 'virtual'), ('ripa_considered__isnull', False), _connector='OR'), name='recon_physical_records_ripa'),
+            model_name="reconnaissance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recon_type", "virtual"), ("ripa_considered__isnull", False), _connector="OR"
+                ),
+                name="recon_physical_records_ripa",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notificationform',
-            index=models.Index(fields=['police_force', 'returned_at'], name='operations__police__30ab88_idx'),
+            model_name="notificationform",
+            index=models.Index(
+                fields=["police_force", "returned_at"], name="operations__police__30ab88_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='fieldentry',
-            index=models.Index(fields=['visit', 'recorded_at'], name='operations__visit_i_0d81ac_idx'),
+            model_name="fieldentry",
+            index=models.Index(
+                fields=["visit", "recorded_at"], name="operations__visit_i_0d81ac_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='encounter',
-            index=models.Index(fields=['nationality', 'result'], name='operations__nationa_691cb6_idx'),
+            model_name="encounter",
+            index=models.Index(
+                fields=["nationality", "result"], name="operations__nationa_691cb6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='encounter',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('result', 'offender'), _negated=True), models.Q(('action', ''), _negated=True), _connector='OR'), name='encounter_offender_has_action'),
+            model_name="encounter",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("result", "offender"), _negated=True),
+                    models.Q(("action", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="encounter_offender_has_action",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visitofficer',
-            constraint=models.UniqueConstraint(fields=('visit', 'officer'), name='visit_officer_once'),
+            model_name="visitofficer",
+            constraint=models.UniqueConstraint(
+                fields=("visit", "officer"), name="visit_officer_once"
+            ),
         ),
     ]

@@ -77,8 +77,11 @@ POLICE_FORCES = [
     ("psni", "Police Service of Northern Ireland"),
 ]
 ICE_TEAM = ("ice-central-london", "ICE Central London", "Immigration Compliance and Enforcement")
-QUEUE = ("ops-authorisation", "Enforcement visits: awaiting authorisation",
-         "Visits whose plan is ready for an authorising officer (HEO green, SEO amber, G7 red)")
+QUEUE = (
+    "ops-authorisation",
+    "Enforcement visits: awaiting authorisation",
+    "Visits whose plan is ready for an authorising officer (HEO green, SEO amber, G7 red)",
+)
 QUESTIONS = [
     "What is your full name?",
     "What is your date of birth?",
@@ -102,16 +105,28 @@ def seed(apps, schema_editor):
     Queue = apps.get_model("work", "Queue")
     InterviewQuestion = apps.get_model("operations", "InterviewQuestion")
     for key, name, in_plan in SECTORS:
-        Sector.objects.get_or_create(key=key, defaults={"name": name, "in_sector_plan": in_plan,
-                                                        "plan_note": PLAN_NOTE if in_plan else ""})
+        Sector.objects.get_or_create(
+            key=key,
+            defaults={
+                "name": name,
+                "in_sector_plan": in_plan,
+                "plan_note": PLAN_NOTE if in_plan else "",
+            },
+        )
     for code, name in POLICE_FORCES:
-        PoliceForce.objects.get_or_create(code=code, defaults={"name": name, "intelligence_unit_phone": PHONE})
+        PoliceForce.objects.get_or_create(
+            code=code, defaults={"name": name, "intelligence_unit_phone": PHONE}
+        )
     slug, name, unit = ICE_TEAM
-    team = (Team.objects.filter(slug=slug).first() or Team.objects.filter(name=name).first()
-            or Team.objects.create(slug=slug, name=name, unit=unit))
+    team = (
+        Team.objects.filter(slug=slug).first()
+        or Team.objects.filter(name=name).first()
+        or Team.objects.create(slug=slug, name=name, unit=unit)
+    )
     queue_slug, queue_name, description = QUEUE
-    Queue.objects.get_or_create(slug=queue_slug, defaults={"name": queue_name, "team": team,
-                                                           "description": description})
+    Queue.objects.get_or_create(
+        slug=queue_slug, defaults={"name": queue_name, "team": team, "description": description}
+    )
     now = timezone.now()
     for text in QUESTIONS:
         if not InterviewQuestion.objects.filter(text=text, predefined=True).exists():
@@ -119,5 +134,9 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("operations", "0001_initial"), ("work", "0001_initial"), ("accounts", "0001_initial")]
+    dependencies = [
+        ("operations", "0001_initial"),
+        ("work", "0001_initial"),
+        ("accounts", "0001_initial"),
+    ]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

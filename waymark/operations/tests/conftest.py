@@ -24,16 +24,24 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)  # a Wednesday
 VISIT_AT = NOW + timedelta(days=5)
 
 
-def user_make(role_key: str, team: Team | None, *, grade: str | None = None, arrest_trained: bool = False) -> User:
+def user_make(
+    role_key: str, team: Team | None, *, grade: str | None = None, arrest_trained: bool = False
+) -> User:
     n = next(_seq)
-    user = User.objects.create_user(username=f"{role_key}-{n}", password="a-long-test-password-123",
-                                    grade=grade or ROLES[role_key].demo_grade,
-                                    first_name=role_key.replace("_", " ").title(), last_name=f"Officer{n}")
+    user = User.objects.create_user(
+        username=f"{role_key}-{n}",
+        password="a-long-test-password-123",
+        grade=grade or ROLES[role_key].demo_grade,
+        first_name=role_key.replace("_", " ").title(),
+        last_name=f"Officer{n}",
+    )
     if team is not None:
         user.teams.add(team)
     user.groups.add(Group.objects.get(name=role_key))
     if arrest_trained:
-        m.OfficerProfile.objects.create(user=user, arrest_trained=True, arrest_training_on=date(2024, 1, 1))
+        m.OfficerProfile.objects.create(
+            user=user, arrest_trained=True, arrest_training_on=date(2024, 1, 1)
+        )
     return User.objects.get(pk=user.pk)
 
 
@@ -46,14 +54,22 @@ def frozen():
 @pytest.fixture
 def ice_team(db) -> Team:
     roles_sync()
-    return Team.objects.get_or_create(slug="ice-central-london", defaults={
-        "name": "ICE Central London", "unit": "Immigration Compliance and Enforcement"})[0]
+    return Team.objects.get_or_create(
+        slug="ice-central-london",
+        defaults={"name": "ICE Central London", "unit": "Immigration Compliance and Enforcement"},
+    )[0]
 
 
 @pytest.fixture
 def other_ice_team(db) -> Team:
-    return Team.objects.get_or_create(slug="ice-scotland", defaults={
-        "name": "ICE Scotland", "unit": "Immigration Compliance and Enforcement", "nation": "scotland"})[0]
+    return Team.objects.get_or_create(
+        slug="ice-scotland",
+        defaults={
+            "name": "ICE Scotland",
+            "unit": "Immigration Compliance and Enforcement",
+            "nation": "scotland",
+        },
+    )[0]
 
 
 @pytest.fixture
@@ -84,8 +100,13 @@ def assistant_director(ice_team) -> User:
 
 @pytest.fixture
 def police_force(db) -> m.PoliceForce:
-    return m.PoliceForce.objects.get_or_create(code="met", defaults={
-        "name": "Metropolitan Police Service", "intelligence_unit_phone": "020 7946 0000"})[0]
+    return m.PoliceForce.objects.get_or_create(
+        code="met",
+        defaults={
+            "name": "Metropolitan Police Service",
+            "intelligence_unit_phone": "020 7946 0000",
+        },
+    )[0]
 
 
 @pytest.fixture
@@ -97,16 +118,31 @@ def police_partner(police_force) -> User:
 
 @pytest.fixture
 def sector(db) -> m.Sector:
-    return m.Sector.objects.get_or_create(key="restaurants", defaults={"name": "Restaurants and takeaways",
-                                                                       "in_sector_plan": True})[0]
+    return m.Sector.objects.get_or_create(
+        key="restaurants", defaults={"name": "Restaurants and takeaways", "in_sector_plan": True}
+    )[0]
 
 
-def premises_make(sector: m.Sector, police_force: m.PoliceForce | None = None, *, licensed: bool = True,
-                  name: str = "Golden Dragon") -> m.Premises:
+def premises_make(
+    sector: m.Sector,
+    police_force: m.PoliceForce | None = None,
+    *,
+    licensed: bool = True,
+    name: str = "Golden Dragon",
+) -> m.Premises:
     return m.Premises.objects.create(
-        business_name=name, address_line_1=f"{next(_seq)} High Street", town="London", postcode="E1 6AN",
-        sector=sector, licensed=licensed, licence_reference="LN/2024/0001" if licensed else "",
-        police_force=police_force, latitude=51.5155, longitude=-0.0722, created_at=NOW)
+        business_name=name,
+        address_line_1=f"{next(_seq)} High Street",
+        town="London",
+        postcode="E1 6AN",
+        sector=sector,
+        licensed=licensed,
+        licence_reference="LN/2024/0001" if licensed else "",
+        police_force=police_force,
+        latitude=51.5155,
+        longitude=-0.0722,
+        created_at=NOW,
+    )
 
 
 @pytest.fixture
@@ -116,18 +152,42 @@ def premises(sector, police_force) -> m.Premises:
 
 @pytest.fixture
 def subject(db):
-    return people_services.person_create(actor=None, given_names="Arben", family_name="Hoxha",
-                                         date_of_birth=date(1990, 4, 2), nationalities=("ALB",))
+    return people_services.person_create(
+        actor=None,
+        given_names="Arben",
+        family_name="Hoxha",
+        date_of_birth=date(1990, 4, 2),
+        nationalities=("ALB",),
+    )
 
 
-def visit_make(team: Team, premises: m.Premises, *, creator: User | None = None, rating: str = "",
-               status: str = m.VisitStatus.PLANNING, planned_start: datetime = VISIT_AT, **extra) -> m.Visit:
+def visit_make(
+    team: Team,
+    premises: m.Premises,
+    *,
+    creator: User | None = None,
+    rating: str = "",
+    status: str = m.VisitStatus.PLANNING,
+    planned_start: datetime = VISIT_AT,
+    **extra,
+) -> m.Visit:
     n = next(_seq)
     return m.Visit.objects.create(
-        reference=f"OP-T{n:05d}", team=team, region=team.name, visit_type="illegal_working_arrest",
-        planned_start=planned_start, premises=premises, intended_power="informed_consent",
+        reference=f"OP-T{n:05d}",
+        team=team,
+        region=team.name,
+        visit_type="illegal_working_arrest",
+        planned_start=planned_start,
+        premises=premises,
+        intended_power="informed_consent",
         community_impact="Busy high street; no known tensions; visit outside school hours.",
-        risk_rating=rating, status=status, created_by=creator, created_at=NOW, updated_at=NOW, **extra)
+        risk_rating=rating,
+        status=status,
+        created_by=creator,
+        created_at=NOW,
+        updated_at=NOW,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -135,15 +195,34 @@ def visit(ice_team, premises, oic) -> m.Visit:
     return visit_make(ice_team, premises, creator=oic)
 
 
-def visit_deployed_make(team: Team, premises: m.Premises, oic: User, officers: list[User], *,
-                        deployed_at: datetime = NOW) -> m.Visit:
+def visit_deployed_make(
+    team: Team,
+    premises: m.Premises,
+    oic: User,
+    officers: list[User],
+    *,
+    deployed_at: datetime = NOW,
+) -> m.Visit:
     """A deployed green visit with every officer briefed, built directly on the models."""
-    visit = visit_make(team, premises, creator=oic, rating="green", status=m.VisitStatus.DEPLOYED,
-                       planned_start=deployed_at, officer_in_charge=oic, deployed_at=deployed_at, deployed_by=oic,
-                       closure_due_at=rules.closure_due_at(deployed_at))
+    visit = visit_make(
+        team,
+        premises,
+        creator=oic,
+        rating="green",
+        status=m.VisitStatus.DEPLOYED,
+        planned_start=deployed_at,
+        officer_in_charge=oic,
+        deployed_at=deployed_at,
+        deployed_by=oic,
+        closure_due_at=rules.closure_due_at(deployed_at),
+    )
     for officer in [oic, *officers]:
-        m.VisitOfficer.objects.create(visit=visit, officer=officer, briefing_accepted_at=deployed_at,
-                                      briefing_plan_version=visit.plan_version)
+        m.VisitOfficer.objects.create(
+            visit=visit,
+            officer=officer,
+            briefing_accepted_at=deployed_at,
+            briefing_plan_version=visit.plan_version,
+        )
     return visit
 
 

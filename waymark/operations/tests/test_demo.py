@@ -28,10 +28,17 @@ def _left_before_encounter() -> int:
     """Encounters of removed or returned people on a visit on or after the day they left."""
     from waymark.casework import selectors as casework_selectors
 
-    encounters = list(m.Encounter.objects.filter(person__isnull=False).values_list("person_id",
-                                                                                  "visit__planned_start"))
+    encounters = list(
+        m.Encounter.objects.filter(person__isnull=False).values_list(
+            "person_id", "visit__planned_start"
+        )
+    )
     left = casework_selectors.removal_outcome_dates_for_people({pid for pid, _at in encounters})
-    return sum(1 for pid, at in encounters if pid in left and at.astimezone(clock.LONDON).date() >= left[pid])
+    return sum(
+        1
+        for pid, at in encounters
+        if pid in left and at.astimezone(clock.LONDON).date() >= left[pid]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,28 +54,47 @@ def loaded(django_db_setup, django_db_blocker):
                 extra = {
                     "counts": counts,
                     "objectives": measures.objectives_with_status(period),
-                    "objectives_from_figures": measures.objectives_with_status(period, figures=figures),
+                    "objectives_from_figures": measures.objectives_with_status(
+                        period, figures=figures
+                    ),
                     "data_quality": measures.data_quality_counts(),
-                    "s179_unlicensed": m.Visit.objects.filter(intended_power="licensing_s179",
-                                                              premises__licensed=False).count(),
+                    "s179_unlicensed": m.Visit.objects.filter(
+                        intended_power="licensing_s179", premises__licensed=False
+                    ).count(),
                     "s179_entries_unlicensed": m.EntryRecord.objects.filter(
-                        power="licensing_s179", visit__premises__licensed=False).count(),
-                    "officers": Counter(m.VisitOfficer.objects.filter(visit__status="closed")
-                                        .values_list("visit_id", flat=True)),
-                    "legacy_rated": m.Visit.objects.filter(source="legacy").exclude(risk_rating="").count(),
+                        power="licensing_s179", visit__premises__licensed=False
+                    ).count(),
+                    "officers": Counter(
+                        m.VisitOfficer.objects.filter(visit__status="closed").values_list(
+                            "visit_id", flat=True
+                        )
+                    ),
+                    "legacy_rated": m.Visit.objects.filter(source="legacy")
+                    .exclude(risk_rating="")
+                    .count(),
                     "legacy": m.Visit.objects.filter(source="legacy").count(),
-                    "central": Counter(m.Visit.objects.filter(team__slug="ice-central-london")
-                                       .values_list("status", flat=True)),
-                    "demo_oic_visits": m.Visit.objects.filter(officer_in_charge__username="officer-in-charge",
-                                                              status="deployed").count(),
+                    "central": Counter(
+                        m.Visit.objects.filter(team__slug="ice-central-london").values_list(
+                            "status", flat=True
+                        )
+                    ),
+                    "demo_oic_visits": m.Visit.objects.filter(
+                        officer_in_charge__username="officer-in-charge", status="deployed"
+                    ).count(),
                     "field_officer_on": m.VisitOfficer.objects.filter(
-                        officer__username="field-officer", visit__status__in=["authorised", "deployed"]).count(),
+                        officer__username="field-officer",
+                        visit__status__in=["authorised", "deployed"],
+                    ).count(),
                     "teams": m.Visit.objects.values("team").distinct().count(),
                     "left_before_encounter": _left_before_encounter(),
                     "ready_missing": [
                         [step.key for step in selectors.visit_readiness(v) if not step.done]
-                        for v in m.Visit.objects.filter(status="authorised", team__slug="ice-central-london",
-                                                        checks__check_type="final_status").distinct()],
+                        for v in m.Visit.objects.filter(
+                            status="authorised",
+                            team__slug="ice-central-london",
+                            checks__check_type="final_status",
+                        ).distinct()
+                    ],
                 }
             transaction.set_rollback(True)
     return figures, extra
@@ -79,10 +105,17 @@ def test_figure_3_exactly_at_x1_in_the_visit_plan():
     ratings = Counter(v["rating"] or None for v in plan)
     assert len(plan) == rules.DEMO_VISITS_PER_YEAR == 3_796
     assert ratings == {"green": 3_312, "amber": 35, None: 449}
-    assert all(v["legacy"] for v in plan if not v["rating"])  # the 449 are imported notebook records
+    assert all(
+        v["legacy"] for v in plan if not v["rating"]
+    )  # the 449 are imported notebook records
     powers = Counter(v["power"] for v in plan)
     assert {k: round(100 * n / len(plan), 1) for k, n in powers.items()} == {
-        "informed_consent": 59.0, "licensing_s179": 22.6, "warrant": 16.9, "ad_letter_s28ca": 0.1, "other": 1.4}
+        "informed_consent": 59.0,
+        "licensing_s179": 22.6,
+        "warrant": 16.9,
+        "ad_letter_s28ca": 0.1,
+        "other": 1.4,
+    }
     assert round(100 * sum(v["joint"] for v in plan) / len(plan), 1) == 15.0
     assert len({v["team"] for v in plan}) == 15
 
@@ -96,7 +129,12 @@ def test_the_visit_plan_is_the_same_for_the_same_seed():
 def test_ratings_at_scale_follow_figure_3_including_no_rating(loaded):
     figures, extra = loaded
     rows = {r["key"]: r["n"] for r in figures["by_rating"]}
-    assert rows == {"green": round(3_312 * SCALE), "amber": round(35 * SCALE), "red": 0, "none": round(449 * SCALE)}
+    assert rows == {
+        "green": round(3_312 * SCALE),
+        "amber": round(35 * SCALE),
+        "red": 0,
+        "none": round(449 * SCALE),
+    }
     total = sum(rows.values())
     assert abs(rows["none"] / total - 449 / 3_796) < 0.01
     assert extra["legacy"] == rows["none"] and extra["legacy_rated"] == 0
@@ -130,7 +168,9 @@ def test_nrm_referrals_critical_incidents_and_british_most_encountered(loaded):
     safeguarding = {r["key"]: r["n"] for r in figures["safeguarding"]}
     assert safeguarding["nrm"] == round(rules.DEMO_NRM_REFERRALS_PER_YEAR * SCALE)
     visits = figures["incidents"]["total"]
-    assert figures["incidents"]["n"] == round(visits * rules.DEMO_CRITICAL_INCIDENTS_PER_4000 / 4000)
+    assert figures["incidents"]["n"] == round(
+        visits * rules.DEMO_CRITICAL_INCIDENTS_PER_4000 / 4000
+    )
     nationalities = figures["nationalities"]
     british = nationalities["excluded"][0]["encountered"]
     assert british == round(demo.BRITISH_ENCOUNTERED_AT_X1 * SCALE)
@@ -150,7 +190,10 @@ def test_closures_mostly_within_48_hours_and_a_few_overdue(loaded):
     figures, extra = loaded
     assert figures["closure"]["on_time_pct"] > 90
     assert figures["closure"]["overdue_now"] == demo.OVERDUE_NOW
-    assert extra["data_quality"]["thin_debrief"] > 0 and extra["data_quality"]["unaccepted_briefing"] >= 1
+    assert (
+        extra["data_quality"]["thin_debrief"] > 0
+        and extra["data_quality"]["unaccepted_briefing"] >= 1
+    )
 
 
 def test_demo_users_have_visits_in_every_state(loaded):
@@ -163,9 +206,17 @@ def test_demo_users_have_visits_in_every_state(loaded):
 
 def test_objectives_are_seeded_with_a_live_status(loaded):
     _figures, extra = loaded
-    statuses = {row["measure"].measure_key: row["status"] for o in extra["objectives"] for row in o["measures"]}
-    assert set(statuses) >= {"visits_risk_rated_pct", "closed_within_due_pct", "briefing_acceptance_pct",
-                             "nrm_where_indicators_pct"}
+    statuses = {
+        row["measure"].measure_key: row["status"]
+        for o in extra["objectives"]
+        for row in o["measures"]
+    }
+    assert set(statuses) >= {
+        "visits_risk_rated_pct",
+        "closed_within_due_pct",
+        "briefing_acceptance_pct",
+        "nrm_where_indicators_pct",
+    }
     assert statuses["visits_risk_rated_pct"] == "red"  # 449 of 3,796 unrated
     assert "none" not in statuses.values()
 

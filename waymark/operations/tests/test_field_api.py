@@ -32,10 +32,18 @@ def api(user) -> APIClient:
 
 
 def body(visit, entry_type="note", data=None, **extra):
-    return {"client_uuid": entry_uuid(), "visit": visit.pk, "entry_type": entry_type,
-            "recorded_at": (NOW - timedelta(minutes=1)).isoformat(), "latitude": 51.5155, "longitude": -0.0722,
-            "accuracy_m": 8.0, "sent_offline": True, "data": {"text": "Rear door locked"} if data is None else data,
-            **extra}
+    return {
+        "client_uuid": entry_uuid(),
+        "visit": visit.pk,
+        "entry_type": entry_type,
+        "recorded_at": (NOW - timedelta(minutes=1)).isoformat(),
+        "latitude": 51.5155,
+        "longitude": -0.0722,
+        "accuracy_m": 8.0,
+        "sent_offline": True,
+        "data": {"text": "Rear door locked"} if data is None else data,
+        **extra,
+    }
 
 
 def test_the_names_in_the_contract():
@@ -43,7 +51,9 @@ def test_the_names_in_the_contract():
     assert reverse("api:operations-entries-batch") == BATCH
 
 
-def test_first_send_is_201_and_a_replay_is_200_with_the_same_body(frozen, visit_deployed, field_officer):
+def test_first_send_is_201_and_a_replay_is_200_with_the_same_body(
+    frozen, visit_deployed, field_officer
+):
     client, sent = api(field_officer), body(visit_deployed)
     first = client.post(ENTRIES, sent, format="json")
     assert first.status_code == 201, first.content
@@ -55,9 +65,18 @@ def test_first_send_is_201_and_a_replay_is_200_with_the_same_body(frozen, visit_
     assert m.FieldEntry.objects.filter(client_uuid=sent["client_uuid"]).count() == 1
 
 
-def test_an_entry_with_a_form_field_error_is_400_with_problem_details(frozen, visit_deployed, field_officer):
-    response = api(field_officer).post(ENTRIES, body(visit_deployed, "seizure", {
-        "searched": "Kitchen", "search_power": "s25B", "item_description": "Payslips"}), format="json")
+def test_an_entry_with_a_form_field_error_is_400_with_problem_details(
+    frozen, visit_deployed, field_officer
+):
+    response = api(field_officer).post(
+        ENTRIES,
+        body(
+            visit_deployed,
+            "seizure",
+            {"searched": "Kitchen", "search_power": "s25B", "item_description": "Payslips"},
+        ),
+        format="json",
+    )
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"data.exhibit_number", "data.sealed_bag_number"} <= fields
@@ -65,11 +84,16 @@ def test_an_entry_with_a_form_field_error_is_400_with_problem_details(frozen, vi
 
 
 def test_a_rule_broken_is_422(frozen, ice_team, sector, oic, field_officer):
-    visit = visit_deployed_make(ice_team, premises_make(sector, licensed=False), oic, [field_officer])
-    response = api(field_officer).post(ENTRIES, body(visit, "entry", {"achieved": "yes", "power": "licensing_s179"}),
-                                       format="json")
+    visit = visit_deployed_make(
+        ice_team, premises_make(sector, licensed=False), oic, [field_officer]
+    )
+    response = api(field_officer).post(
+        ENTRIES, body(visit, "entry", {"achieved": "yes", "power": "licensing_s179"}), format="json"
+    )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "power", "detail": "Section 179 applies only to licensed premises"}]
+    assert response.json()["errors"] == [
+        {"field": "power", "detail": "Section 179 applies only to licensed premises"}
+    ]
     assert not m.FieldEntry.objects.exists()
 
 
@@ -80,7 +104,9 @@ def test_the_same_id_for_another_entry_is_422(frozen, visit_deployed, field_offi
     assert changed.status_code == 422 and "different entry" in changed.content.decode()
 
 
-def test_not_assigned_is_404_without_the_role_403_and_signed_out_401(frozen, visit_deployed, ice_team):
+def test_not_assigned_is_404_without_the_role_403_and_signed_out_401(
+    frozen, visit_deployed, ice_team
+):
     outsider = user_make("field_officer", ice_team)
     assert api(outsider).post(ENTRIES, body(visit_deployed), format="json").status_code == 404
     analyst = user_make("performance_analyst", ice_team)
@@ -90,37 +116,82 @@ def test_not_assigned_is_404_without_the_role_403_and_signed_out_401(frozen, vis
     assert not m.FieldEntry.objects.exists()
 
 
-def test_a_critical_incident_by_an_officer_not_in_charge_is_403(frozen, visit_deployed, field_officer):
-    response = api(field_officer).post(ENTRIES, body(visit_deployed, "critical_incident", {
-        "reason": "Assault", "help_requested": "Police"}), format="json")
+def test_a_critical_incident_by_an_officer_not_in_charge_is_403(
+    frozen, visit_deployed, field_officer
+):
+    response = api(field_officer).post(
+        ENTRIES,
+        body(
+            visit_deployed, "critical_incident", {"reason": "Assault", "help_requested": "Police"}
+        ),
+        format="json",
+    )
     assert response.status_code == 403 and "officer in charge" in response.json()["detail"]
 
 
 def test_invalid_envelope_is_400(frozen, visit_deployed, field_officer):
-    response = api(field_officer).post(ENTRIES, {**body(visit_deployed), "client_uuid": "not-a-uuid",
-                                                 "entry_type": "dance", "latitude": 200}, format="json")
+    response = api(field_officer).post(
+        ENTRIES,
+        {
+            **body(visit_deployed),
+            "client_uuid": "not-a-uuid",
+            "entry_type": "dance",
+            "latitude": 200,
+        },
+        format="json",
+    )
     assert response.status_code == 400
-    assert {"client_uuid", "entry_type", "latitude"} <= {e["field"] for e in response.json()["errors"]}
+    assert {"client_uuid", "entry_type", "latitude"} <= {
+        e["field"] for e in response.json()["errors"]
+    }
 
 
 def test_the_batch_replays_the_queue_with_a_result_for_each(frozen, visit_deployed, field_officer):
     client = api(field_officer)
-    arrival = body(visit_deployed, "arrival", {}, recorded_at=(NOW - timedelta(minutes=9)).isoformat())
-    consent = body(visit_deployed, "entry", {"achieved": "yes", "power": "informed_consent",
-                                             "consent_given_by": "Mr Li", "consent_given_by_role": "Manager",
-                                             "told_could_refuse": True},
-                   recorded_at=(NOW - timedelta(minutes=8)).isoformat())
-    seizure = body(visit_deployed, "seizure", {"searched": "Office", "search_power": "s25B",
-                                               "item_description": "Passport", "exhibit_number": "X1",
-                                               "sealed_bag_number": "B9"},
-                   recorded_at=(NOW - timedelta(minutes=7)).isoformat())
-    bad = body(visit_deployed, "seizure", {"searched": "Office", "search_power": "s25B", "item_description": "Pay"})
-    assert client.post(ENTRIES, arrival, format="json").status_code == 201  # the first one did get through
+    arrival = body(
+        visit_deployed, "arrival", {}, recorded_at=(NOW - timedelta(minutes=9)).isoformat()
+    )
+    consent = body(
+        visit_deployed,
+        "entry",
+        {
+            "achieved": "yes",
+            "power": "informed_consent",
+            "consent_given_by": "Mr Li",
+            "consent_given_by_role": "Manager",
+            "told_could_refuse": True,
+        },
+        recorded_at=(NOW - timedelta(minutes=8)).isoformat(),
+    )
+    seizure = body(
+        visit_deployed,
+        "seizure",
+        {
+            "searched": "Office",
+            "search_power": "s25B",
+            "item_description": "Passport",
+            "exhibit_number": "X1",
+            "sealed_bag_number": "B9",
+        },
+        recorded_at=(NOW - timedelta(minutes=7)).isoformat(),
+    )
+    bad = body(
+        visit_deployed,
+        "seizure",
+        {"searched": "Office", "search_power": "s25B", "item_description": "Pay"},
+    )
+    assert (
+        client.post(ENTRIES, arrival, format="json").status_code == 201
+    )  # the first one did get through
     response = client.post(BATCH, {"entries": [arrival, consent, seizure, bad]}, format="json")
     assert response.status_code == 200
     statuses = [(r["client_uuid"], r["status"]) for r in response.json()["results"]]
-    assert statuses == [(arrival["client_uuid"], 200), (consent["client_uuid"], 201),
-                        (seizure["client_uuid"], 201), (bad["client_uuid"], 400)]
+    assert statuses == [
+        (arrival["client_uuid"], 200),
+        (consent["client_uuid"], 201),
+        (seizure["client_uuid"], 201),
+        (bad["client_uuid"], 400),
+    ]
     assert response.json()["results"][3]["problem"]["status"] == 400
     again = client.post(BATCH, {"entries": [arrival, consent, seizure]}, format="json")
     assert [r["status"] for r in again.json()["results"]] == [200, 200, 200]
@@ -145,7 +216,9 @@ def test_session_auth_needs_the_csrf_token(client, frozen, visit_deployed, field
     assert refused.status_code in (401, 403) and not m.FieldEntry.objects.exists()  # CSRF failed
     page = strict.get(reverse("operations:field", args=[visit_deployed.pk]))
     token = page.content.decode().split('name="waymark-csrf-token" content="')[1].split('"')[0]
-    accepted = strict.post(ENTRIES, body(visit_deployed), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    accepted = strict.post(
+        ENTRIES, body(visit_deployed), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert accepted.status_code == 201
 
 

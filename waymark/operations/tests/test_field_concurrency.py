@@ -22,7 +22,9 @@ from waymark.operations.tests.conftest import (
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 THREADS = 6
@@ -46,9 +48,25 @@ def _world():
 
 CASES = [
     ("arrival", {}),
-    ("seizure", {"searched": "Office", "search_power": "s25B", "item_description": "Passport",
-                 "exhibit_number": "R1", "sealed_bag_number": "B1"}),
-    ("encounter", {"given_names": "Ana", "family_name": "Pop", "result": "offender", "action": "papers_served"}),
+    (
+        "seizure",
+        {
+            "searched": "Office",
+            "search_power": "s25B",
+            "item_description": "Passport",
+            "exhibit_number": "R1",
+            "sealed_bag_number": "B1",
+        },
+    ),
+    (
+        "encounter",
+        {
+            "given_names": "Ana",
+            "family_name": "Pop",
+            "result": "offender",
+            "action": "papers_served",
+        },
+    ),
 ]
 
 
@@ -65,8 +83,14 @@ def test_the_same_entry_sent_at_once_is_stored_once():
 
         def send(entry_type=entry_type, data=data, key=key, results=results, lock=lock):
             entry, created = field_services.field_entry_record(
-                actor=officer, visit=visit, entry_type=entry_type, client_uuid=key, recorded_at=NOW,
-                sent_offline=True, data=data)
+                actor=officer,
+                visit=visit,
+                entry_type=entry_type,
+                client_uuid=key,
+                recorded_at=NOW,
+                sent_offline=True,
+                data=data,
+            )
             with lock:
                 results.append((entry.pk, created))
 

@@ -32,14 +32,40 @@ def period() -> measures.Period:
         return measures.period_default()
 
 
-def done(team, premises, oic, *, rating="green", power="informed_consent", at=PAST, status=m.VisitStatus.CLOSED,
-         closed_after: timedelta | None = timedelta(hours=20), **extra) -> m.Visit:
+def done(
+    team,
+    premises,
+    oic,
+    *,
+    rating="green",
+    power="informed_consent",
+    at=PAST,
+    status=m.VisitStatus.CLOSED,
+    closed_after: timedelta | None = timedelta(hours=20),
+    **extra,
+) -> m.Visit:
     """A visit undertaken: deployed at ``at`` and (by default) closed 20 hours later."""
-    closed = at + closed_after if closed_after is not None and status == m.VisitStatus.CLOSED else None
-    later = {"intended_power": power, "visit_type": extra.pop("visit_type", "illegal_working_arrest")}
-    visit = visit_make(team, premises, creator=oic, rating=rating, status=status, planned_start=at,
-                       officer_in_charge=oic, deployed_at=at, deployed_by=oic,
-                       closure_due_at=rules.closure_due_at(at), closed_at=closed, **extra)
+    closed = (
+        at + closed_after if closed_after is not None and status == m.VisitStatus.CLOSED else None
+    )
+    later = {
+        "intended_power": power,
+        "visit_type": extra.pop("visit_type", "illegal_working_arrest"),
+    }
+    visit = visit_make(
+        team,
+        premises,
+        creator=oic,
+        rating=rating,
+        status=status,
+        planned_start=at,
+        officer_in_charge=oic,
+        deployed_at=at,
+        deployed_by=oic,
+        closure_due_at=rules.closure_due_at(at),
+        closed_at=closed,
+        **extra,
+    )
     m.Visit.objects.filter(pk=visit.pk).update(**later)
     visit.refresh_from_db()
     return visit
@@ -47,15 +73,29 @@ def done(team, premises, oic, *, rating="green", power="informed_consent", at=PA
 
 def field_entry(visit, officer, entry_type: str) -> m.FieldEntry:
     at = visit.planned_start + timedelta(minutes=next(_n))
-    return m.FieldEntry.objects.create(visit=visit, officer=officer, entry_type=entry_type, client_uuid=uuid.uuid4(),
-                                       recorded_at=at, received_at=at, summary=entry_type)
+    return m.FieldEntry.objects.create(
+        visit=visit,
+        officer=officer,
+        entry_type=entry_type,
+        client_uuid=uuid.uuid4(),
+        recorded_at=at,
+        received_at=at,
+        summary=entry_type,
+    )
 
 
-def encounter(visit, officer, nationality: str, result: str = "offender", action: str = "arrest",
-              person=None) -> m.Encounter:
-    return m.Encounter.objects.create(entry=field_entry(visit, officer, "encounter"), visit=visit, person=person,
-                                      name_given=f"Person {next(_n)}", nationality=nationality,
-                                      result=result, action=action if result == "offender" else "")
+def encounter(
+    visit, officer, nationality: str, result: str = "offender", action: str = "arrest", person=None
+) -> m.Encounter:
+    return m.Encounter.objects.create(
+        entry=field_entry(visit, officer, "encounter"),
+        visit=visit,
+        person=person,
+        name_given=f"Person {next(_n)}",
+        nationality=nationality,
+        result=result,
+        action=action if result == "offender" else "",
+    )
 
 
 def by_key(rows, key="key"):
@@ -64,7 +104,13 @@ def by_key(rows, key="key"):
 
 @pytest.fixture
 def world(ice_team, other_ice_team, premises, oic, sector):
-    return {"team": ice_team, "other": other_ice_team, "premises": premises, "oic": oic, "sector": sector}
+    return {
+        "team": ice_team,
+        "other": other_ice_team,
+        "premises": premises,
+        "oic": oic,
+        "sector": sector,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -147,7 +193,10 @@ def test_nationalities_top_ten_without_british_with_arrests(world, monkeypatch):
     encounter(visit, oic, "ALB", result="right_to_work")
     monkeypatch.setattr(rules, "NATIONALITY_TOP", 2)
     result = measures.nationalities(period())
-    assert [(r["code"], r["encountered"], r["arrested"]) for r in result["rows"]] == [("IND", 3, 1), ("ALB", 1, 0)]
+    assert [(r["code"], r["encountered"], r["arrested"]) for r in result["rows"]] == [
+        ("IND", 3, 1),
+        ("ALB", 1, 0),
+    ]
     assert result["excluded"] == [{"code": "GBR", "label": "United Kingdom", "encountered": 3}]
     assert result["encountered"] == 8 and result["arrested"] == 2
 
@@ -155,28 +204,50 @@ def test_nationalities_top_ten_without_british_with_arrests(world, monkeypatch):
 def test_sanctions_safeguarding_and_nrm_where_indicators(world):
     t, p, oic = world["team"], world["premises"], world["oic"]
     first, second, third = done(t, p, oic), done(t, p, oic), done(t, p, oic)
-    for visit, kind in [(first, "civil_penalty_referral"), (second, "civil_penalty_referral"),
-                        (first, "licensing_review"), (third, "closure_notice")]:
-        m.EmployerSanction.objects.create(entry=field_entry(visit, oic, "employer_sanction"), visit=visit, kind=kind)
-    for visit, kind in [(first, "vulnerability"), (first, "nrm"), (second, "vulnerability"), (third, "social_services")]:
-        m.SafeguardingRecord.objects.create(entry=field_entry(visit, oic, "safeguarding"), visit=visit, kind=kind,
-                                            detail="Recorded")
+    for visit, kind in [
+        (first, "civil_penalty_referral"),
+        (second, "civil_penalty_referral"),
+        (first, "licensing_review"),
+        (third, "closure_notice"),
+    ]:
+        m.EmployerSanction.objects.create(
+            entry=field_entry(visit, oic, "employer_sanction"), visit=visit, kind=kind
+        )
+    for visit, kind in [
+        (first, "vulnerability"),
+        (first, "nrm"),
+        (second, "vulnerability"),
+        (third, "social_services"),
+    ]:
+        m.SafeguardingRecord.objects.create(
+            entry=field_entry(visit, oic, "safeguarding"), visit=visit, kind=kind, detail="Recorded"
+        )
     sanctions = {r["key"]: r["n"] for r in measures.sanctions(period())}
-    assert sanctions == {"civil_penalty_referral": 2, "no_action_notice": 0, "licensing_review": 1,
-                         "closure_notice": 1}
+    assert sanctions == {
+        "civil_penalty_referral": 2,
+        "no_action_notice": 0,
+        "licensing_review": 1,
+        "closure_notice": 1,
+    }
     assert measures.measure_value("civil_penalty_referrals", period()) == 2
     assert measures.measure_value("closure_referrals", period()) == 1
     safeguarding = {r["key"]: r["n"] for r in measures.safeguarding(period())}
     assert safeguarding == {"vulnerability": 2, "nrm": 1, "social_services": 1, "s55": 0}
     assert measures.measure_value("nrm_referrals", period()) == 1
-    assert measures.measure_value("nrm_where_indicators_pct", period()) == 50.0  # 1 of 2 visits with indicators
+    assert (
+        measures.measure_value("nrm_where_indicators_pct", period()) == 50.0
+    )  # 1 of 2 visits with indicators
 
 
 def test_critical_incidents_and_rate_per_thousand(world):
     t, p, oic = world["team"], world["premises"], world["oic"]
     visits = [done(t, p, oic) for _ in range(4)]
-    m.CriticalIncident.objects.create(entry=field_entry(visits[0], oic, "critical_incident"), visit=visits[0],
-                                      declared_at=visits[0].planned_start, reason="Crowd at the exits")
+    m.CriticalIncident.objects.create(
+        entry=field_entry(visits[0], oic, "critical_incident"),
+        visit=visits[0],
+        declared_at=visits[0].planned_start,
+        reason="Crowd at the exits",
+    )
     assert measures.critical_incidents(period()) == {"n": 1, "per_1000": 250.0, "total": 4}
 
 
@@ -186,9 +257,13 @@ def test_critical_incidents_and_rate_per_thousand(world):
 
 def debrief(visit, oic, accuracy="accurate", words_each=10) -> m.Debrief:
     text = " ".join(["word"] * words_each)
-    return m.Debrief.objects.create(visit=visit, intelligence_accuracy=accuracy, submitted_by=oic,
-                                    submitted_at=visit.planned_start + timedelta(hours=3),
-                                    **dict.fromkeys(rules.DEBRIEF_SECTIONS, text))
+    return m.Debrief.objects.create(
+        visit=visit,
+        intelligence_accuracy=accuracy,
+        submitted_by=oic,
+        submitted_at=visit.planned_start + timedelta(hours=3),
+        **dict.fromkeys(rules.DEBRIEF_SECTIONS, text),
+    )
 
 
 def test_intelligence_accuracy_from_debriefs(world):
@@ -204,12 +279,20 @@ def test_briefing_acceptance_counts_only_the_plan_carried_out(world, field_offic
     t, p, oic = world["team"], world["premises"], world["oic"]
     visit = done(t, p, oic)
     m.Visit.objects.filter(pk=visit.pk).update(plan_version=2)
-    m.VisitOfficer.objects.create(visit=visit, officer=oic, briefing_accepted_at=PAST, briefing_plan_version=2)
-    m.VisitOfficer.objects.create(visit=visit, officer=field_officer, briefing_accepted_at=PAST,
-                                  briefing_plan_version=1)  # accepted the old plan
+    m.VisitOfficer.objects.create(
+        visit=visit, officer=oic, briefing_accepted_at=PAST, briefing_plan_version=2
+    )
+    m.VisitOfficer.objects.create(
+        visit=visit, officer=field_officer, briefing_accepted_at=PAST, briefing_plan_version=1
+    )  # accepted the old plan
     third = user_make("field_officer", t)
     m.VisitOfficer.objects.create(visit=visit, officer=third)
-    assert measures.briefing_acceptance(period()) == {"assigned": 3, "accepted": 1, "pct": 33.3, "visits_short": 1}
+    assert measures.briefing_acceptance(period()) == {
+        "assigned": 3,
+        "accepted": 1,
+        "pct": 33.3,
+        "visits_short": 1,
+    }
 
 
 def test_time_to_closure_median_within_48_hours_and_overdue_now(world):
@@ -241,9 +324,16 @@ def test_an_encounter_whose_person_is_later_removed_shows_as_removed(world, remo
     """Must show (issue 5): an offender encountered on a visit, removed afterwards through criminal
     casework's own services, appears as "removed" in the measures of effect."""
     t, p, oic = world["team"], world["premises"], world["oic"]
-    person = people_services.person_create(actor=None, given_names="Arben", family_name="Hoxha",
-                                           date_of_birth=date(1990, 4, 2), nationalities=("ALB",))
-    other = people_services.person_create(actor=None, given_names="Li", family_name="Wei", nationalities=("CHN",))
+    person = people_services.person_create(
+        actor=None,
+        given_names="Arben",
+        family_name="Hoxha",
+        date_of_birth=date(1990, 4, 2),
+        nationalities=("ALB",),
+    )
+    other = people_services.person_create(
+        actor=None, given_names="Li", family_name="Wei", nationalities=("CHN",)
+    )
     visit = done(t, p, oic)
     encounter(visit, oic, "ALB", person=person)
     encounter(visit, oic, "CHN", person=other)
@@ -252,9 +342,15 @@ def test_an_encounter_whose_person_is_later_removed_shows_as_removed(world, remo
     before = {r["key"]: r["n"] for r in measures.effect(period())["rows"]}
     assert before["removed"] == 0 and before["not_known"] == 3
     with clock.frozen(NOW):
-        direction = casework_services.removal_directions_set(actor=removals_officer, person=person,
-                                                             route="administrative_removal", planned_for=NOW.date())
-        casework_services.removal_outcome_record(actor=removals_officer, direction=direction, removed=True)
+        direction = casework_services.removal_directions_set(
+            actor=removals_officer,
+            person=person,
+            route="administrative_removal",
+            planned_for=NOW.date(),
+        )
+        casework_services.removal_outcome_record(
+            actor=removals_officer, direction=direction, removed=True
+        )
     result = measures.effect(period())
     after = {r["key"]: r["n"] for r in result["rows"]}
     assert after["removed"] == 1 and after["not_known"] == 2
@@ -264,26 +360,47 @@ def test_an_encounter_whose_person_is_later_removed_shows_as_removed(world, remo
 
 def test_a_person_encountered_twice_counts_once_and_a_merged_record_follows_the_survivor(world):
     t, p, oic = world["team"], world["premises"], world["oic"]
-    person = people_services.person_create(actor=None, given_names="Ana", family_name="Silva", nationalities=("BRA",))
+    person = people_services.person_create(
+        actor=None, given_names="Ana", family_name="Silva", nationalities=("BRA",)
+    )
     first, second = done(t, p, oic), done(t, p, oic)
     encounter(first, oic, "BRA", person=person)
     encounter(second, oic, "BRA", person=person)
     assert measures.effect(period())["people"] == 1
 
 
-def test_casework_selector_removal_outcomes_for_people_reads_casework_records(world, removals_officer):
-    removed, returned, unknown = (people_services.person_create(actor=None, given_names=g, family_name="Test")
-                                  for g in ("Removed", "Returned", "Unknown"))
+def test_casework_selector_removal_outcomes_for_people_reads_casework_records(
+    world, removals_officer
+):
+    removed, returned, unknown = (
+        people_services.person_create(actor=None, given_names=g, family_name="Test")
+        for g in ("Removed", "Returned", "Unknown")
+    )
     with clock.frozen(NOW):
-        direction = casework_services.removal_directions_set(actor=removals_officer, person=removed,
-                                                             route="deportation", planned_for=NOW.date())
-        assert casework_selectors.removal_outcomes_for_people([removed.pk]) == {}  # planned is not an outcome
-        casework_services.removal_outcome_record(actor=removals_officer, direction=direction, removed=True)
-        casework_services.voluntary_return_offer(actor=removals_officer, person=returned, option="frs",
-                                                 context="visit", outcome="departed", departed_on=NOW.date())
-        outcomes = casework_selectors.removal_outcomes_for_people([removed.pk, returned.pk, unknown.pk, None])
+        direction = casework_services.removal_directions_set(
+            actor=removals_officer, person=removed, route="deportation", planned_for=NOW.date()
+        )
+        assert (
+            casework_selectors.removal_outcomes_for_people([removed.pk]) == {}
+        )  # planned is not an outcome
+        casework_services.removal_outcome_record(
+            actor=removals_officer, direction=direction, removed=True
+        )
+        casework_services.voluntary_return_offer(
+            actor=removals_officer,
+            person=returned,
+            option="frs",
+            context="visit",
+            outcome="departed",
+            departed_on=NOW.date(),
+        )
+        outcomes = casework_selectors.removal_outcomes_for_people(
+            [removed.pk, returned.pk, unknown.pk, None]
+        )
     assert outcomes == {removed.pk: "removed", returned.pk: "returned"}
-    left = casework_selectors.removal_outcome_dates_for_people([removed.pk, returned.pk, unknown.pk])
+    left = casework_selectors.removal_outcome_dates_for_people(
+        [removed.pk, returned.pk, unknown.pk]
+    )
     assert left == {removed.pk: NOW.date(), returned.pk: NOW.date()}
 
 
@@ -306,29 +423,59 @@ def test_data_quality_lists_each_rule(world, field_officer, police_force):
     t, p, oic = world["team"], world["premises"], world["oic"]
     unrated = done(t, p, oic, rating="", source=m.VisitSource.LEGACY)
     visit = done(t, p, oic)
-    m.Seizure.objects.create(entry=field_entry(visit, oic, "seizure"), visit=visit, searched="Office",
-                             search_power="Para 25A", item_description="Passport", exhibit_number="AB/1",
-                             sealed_bag_number="SB1")
-    m.Seizure.objects.create(entry=field_entry(visit, oic, "seizure"), visit=visit, searched="Office",
-                             search_power="Para 25A", item_description="Phone", exhibit_number="AB/2",
-                             sealed_bag_number="SB2", property_signed_off_by=oic, property_signed_off_at=NOW)
+    m.Seizure.objects.create(
+        entry=field_entry(visit, oic, "seizure"),
+        visit=visit,
+        searched="Office",
+        search_power="Para 25A",
+        item_description="Passport",
+        exhibit_number="AB/1",
+        sealed_bag_number="SB1",
+    )
+    m.Seizure.objects.create(
+        entry=field_entry(visit, oic, "seizure"),
+        visit=visit,
+        searched="Office",
+        search_power="Para 25A",
+        item_description="Phone",
+        exhibit_number="AB/2",
+        sealed_bag_number="SB2",
+        property_signed_off_by=oic,
+        property_signed_off_at=NOW,
+    )
     authorised = visit_make(t, p, rating="green", status=m.VisitStatus.AUTHORISED)
-    m.VisitOfficer.objects.create(visit=authorised, officer=oic, briefing_accepted_at=NOW, briefing_plan_version=1)
+    m.VisitOfficer.objects.create(
+        visit=authorised, officer=oic, briefing_accepted_at=NOW, briefing_plan_version=1
+    )
     m.VisitOfficer.objects.create(visit=authorised, officer=field_officer)
     thin = debrief(done(t, p, oic), oic, words_each=1)
     debrief(done(t, p, oic), oic, words_each=10)
     overdue = done(t, p, oic, status=m.VisitStatus.DEPLOYED, at=NOW - timedelta(days=3))
     sent = NOW - timedelta(days=5)
-    onf = m.NotificationForm.objects.create(visit=authorised, police_force=police_force, sent_at=sent, sent_by=oic,
-                                            response_due_at=rules.onf_response_due(sent))
+    onf = m.NotificationForm.objects.create(
+        visit=authorised,
+        police_force=police_force,
+        sent_at=sent,
+        sent_by=oic,
+        response_due_at=rules.onf_response_due(sent),
+    )
     with clock.frozen(NOW):
         counts = measures.data_quality_counts()
         lists = {key: list(measures.data_quality_list(key)) for key in measures.DATA_QUALITY_RULES}
-    assert counts == {"no_rating": 1, "unsealed_exhibit": 1, "unaccepted_briefing": 1, "thin_debrief": 1,
-                      "overdue_closure": 1, "onf_not_returned": 1}
+    assert counts == {
+        "no_rating": 1,
+        "unsealed_exhibit": 1,
+        "unaccepted_briefing": 1,
+        "thin_debrief": 1,
+        "overdue_closure": 1,
+        "onf_not_returned": 1,
+    }
     assert lists["no_rating"] == [unrated]
     assert lists["unsealed_exhibit"][0].exhibit_number == "AB/1"
-    assert lists["unaccepted_briefing"] == [authorised] and lists["unaccepted_briefing"][0].not_accepted == 1
+    assert (
+        lists["unaccepted_briefing"] == [authorised]
+        and lists["unaccepted_briefing"][0].not_accepted == 1
+    )
     assert lists["thin_debrief"][0].pk == thin.pk
     assert lists["overdue_closure"] == [overdue]
     assert lists["onf_not_returned"] == [onf]
@@ -373,7 +520,7 @@ def test_measures_page_filters_by_team_and_refuses_a_bad_date(client, world, ana
 
 
 def test_csv_export_neutralises_formulae_and_is_audited_as_a_disclosure(client, world, analyst):
-    team = Team.objects.create(slug="ice-formula", name="=HYPERLINK(\"http://x\")")
+    team = Team.objects.create(slug="ice-formula", name='=HYPERLINK("http://x")')
     done(team, world["premises"], world["oic"])
     client.force_login(analyst)
     with clock.frozen(NOW):
@@ -382,7 +529,7 @@ def test_csv_export_neutralises_formulae_and_is_audited_as_a_disclosure(client, 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["section", "measure", "value", "percent"]
     team_rows = [r for r in rows if r[0] == "visits_by_team"]
-    assert team_rows == [["visits_by_team", "'=HYPERLINK(\"http://x\")", "1", ""]]
+    assert team_rows == [["visits_by_team", '\'=HYPERLINK("http://x")', "1", ""]]
     event = AuditEvent.objects.filter(verb="operations.measures_exported").get()
     assert event.action == "disclosure" and event.actor_id == analyst.pk
 
@@ -398,7 +545,9 @@ def test_data_quality_page_lists_and_links_with_pagination(client, world, analys
         first = client.get(reverse("operations:data-quality"), {"rule": "no_rating"})
         second = client.get(reverse("operations:data-quality"), {"rule": "no_rating", "page": 2})
         missing = client.get(reverse("operations:data-quality"), {"rule": "nonsense"})
-    refs = list(m.Visit.objects.order_by("-planned_start", "-pk").values_list("reference", flat=True))
+    refs = list(
+        m.Visit.objects.order_by("-planned_start", "-pk").values_list("reference", flat=True)
+    )
     one, two = first.content.decode(), second.content.decode()
     assert first.status_code == 200 and "3 in all; page 1 of 2" in one
     assert refs[0] in one and refs[1] in one and refs[2] not in one
@@ -407,10 +556,21 @@ def test_data_quality_page_lists_and_links_with_pagination(client, world, analys
     assert missing.status_code == 404
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=1+2", "'=1+2"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("ICE Scotland", "ICE Scotland"), (-5, -5), (None, None), (12.5, 12.5),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+44 20", "'+44 20"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("ICE Scotland", "ICE Scotland"),
+        (-5, -5),
+        (None, None),
+        (12.5, 12.5),
+    ],
+)
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(value, expected):
     from waymark.operations.measures_views import neutralise
 

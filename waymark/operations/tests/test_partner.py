@@ -38,8 +38,9 @@ def client_for(user) -> Client:
     return client
 
 
-def test_partner_sees_only_their_own_forces_forms_and_no_personal_data(sent, other_force_form, police_partner,
-                                                                      subject):
+def test_partner_sees_only_their_own_forces_forms_and_no_personal_data(
+    sent, other_force_form, police_partner, subject
+):
     sent.visit.subjects.add(subject)
     c = client_for(police_partner)
     home = c.get("/operations/partner/").content.decode()
@@ -57,9 +58,16 @@ def test_partner_answers_on_the_page(sent, police_partner, frozen):
     assert bad.status_code == 400 and "govuk-error-summary" in bad.content.decode()
     sent.refresh_from_db()
     assert sent.returned_at is None
-    ok = c.post(f"/operations/partner/forms/{sent.pk}/", {
-        "signed_by_name": "PS Smith", "signed_by_rank": "Sergeant", "warning_markers": "None known",
-        "community_tensions": "None known", "complete": "yes"})
+    ok = c.post(
+        f"/operations/partner/forms/{sent.pk}/",
+        {
+            "signed_by_name": "PS Smith",
+            "signed_by_rank": "Sergeant",
+            "warning_markers": "None known",
+            "community_tensions": "None known",
+            "complete": "yes",
+        },
+    )
     assert ok.status_code == 302
     sent.refresh_from_db()
     assert sent.counts and sent.valid_until == rules.onf_valid_until(NOW)
@@ -70,8 +78,15 @@ def test_a_partner_of_another_force_cannot_answer(sent, frozen):
     outsider = user_make("police_partner", None)
     kent.partners.add(outsider)
     with pytest.raises(PermissionDenied, match="another police force"):
-        services.notification_answer(actor=outsider, form=sent, signed_by_name="X", signed_by_rank="Y",
-                                     warning_markers="None", community_tensions="None", complete=True)
+        services.notification_answer(
+            actor=outsider,
+            form=sent,
+            signed_by_name="X",
+            signed_by_rank="Y",
+            warning_markers="None",
+            community_tensions="None",
+            complete=True,
+        )
     sent.refresh_from_db()
     assert sent.returned_at is None
 
@@ -82,25 +97,43 @@ def machine(police_force):
     user.groups.add(Group.objects.get(name="police_partner"))
     police_force.partners.add(user)
     credential = ClientCredential.objects.create(
-        client_id="wm_met", secret_hash=secret_hash("s3cret"), label="Metropolitan Police force intelligence",
-        user=user, scopes=[rules.NOTIFICATION_API_SCOPE], created_at=NOW)
+        client_id="wm_met",
+        secret_hash=secret_hash("s3cret"),
+        label="Metropolitan Police force intelligence",
+        user=user,
+        scopes=[rules.NOTIFICATION_API_SCOPE],
+        created_at=NOW,
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer wm_met.s3cret")
     return client, credential
 
 
-ANSWER = {"signed_by_name": "Insp Jones", "signed_by_rank": "Inspector", "warning_markers": "None known",
-          "community_tensions": "None known", "complete": True}
+ANSWER = {
+    "signed_by_name": "Insp Jones",
+    "signed_by_rank": "Inspector",
+    "warning_markers": "None known",
+    "community_tensions": "None known",
+    "complete": True,
+}
 
 
 def test_api_answer_and_replay(sent, machine):
     client, _ = machine
     key = str(uuid.uuid4())
     with clock.frozen(NOW):
-        first = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
-                            HTTP_IDEMPOTENCY_KEY=key)
-        again = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
-                            HTTP_IDEMPOTENCY_KEY=key)
+        first = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        again = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
     assert first.status_code == 201 and first.json()["counts"] is True
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     sent.refresh_from_db()
@@ -110,20 +143,41 @@ def test_api_answer_and_replay(sent, machine):
 def test_api_bad_input_is_a_problem_and_nothing_is_stored(sent, other_force_form, machine):
     client, _ = machine
     with clock.frozen(NOW):
-        bad = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", {"signed_by_name": ""},
-                          format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        bad = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            {"signed_by_name": ""},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
         assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
         assert {e["field"] for e in bad.json()["errors"]} >= {"signed_by_name", "complete"}
-        no_key = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json")
+        no_key = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json"
+        )
         assert no_key.status_code == 400
-        other = client.post(f"/api/v1/operations/notifications/{other_force_form.pk}/answer/", ANSWER,
-                            format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        other = client.post(
+            f"/api/v1/operations/notifications/{other_force_form.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
         assert other.status_code == 404 and other["Content-Type"] == "application/problem+json"
-        client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
-                    HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
-        twice = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
-                            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
-        assert twice.status_code == 422 and "already been answered" in twice.json()["errors"][0]["detail"]
+        client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        twice = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        assert (
+            twice.status_code == 422
+            and "already been answered" in twice.json()["errors"][0]["detail"]
+        )
     other_force_form.refresh_from_db()
     assert other_force_form.returned_at is None
 
@@ -133,8 +187,12 @@ def test_api_without_the_scope_is_refused(sent, machine):
     credential.scopes = ["tasks:read"]
     credential.save()
     with clock.frozen(NOW):
-        response = client.post(f"/api/v1/operations/notifications/{sent.pk}/answer/", ANSWER, format="json",
-                               HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        response = client.post(
+            f"/api/v1/operations/notifications/{sent.pk}/answer/",
+            ANSWER,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
     assert response.status_code == 403
 
 

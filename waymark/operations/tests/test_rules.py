@@ -31,8 +31,10 @@ def test_sector_plan_raises_priority_by_one_but_never_above_1():
 
 
 # §2 Authorisation grades per rating, ECIA for red
-@pytest.mark.parametrize(("rating", "lowest", "below"), [
-    ("green", Grade.HEO, Grade.EO), ("amber", Grade.SEO, Grade.HEO), ("red", Grade.G7, Grade.SEO)])
+@pytest.mark.parametrize(
+    ("rating", "lowest", "below"),
+    [("green", Grade.HEO, Grade.EO), ("amber", Grade.SEO, Grade.HEO), ("red", Grade.G7, Grade.SEO)],
+)
 def test_authorisation_grade_per_rating(rating, lowest, below):
     assert rules.AUTHORISATION_MIN_GRADE[rating] == lowest
     assert rules.may_authorise(grade=lowest, rating=rating)
@@ -44,12 +46,16 @@ def test_authorisation_grade_per_rating(rating, lowest, below):
 
 def test_ecia_required_for_red_only():
     assert frozenset({"red"}) == rules.ECIA_REQUIRED_RATINGS
-    assert "impact assessment" in rules.authorisation_problem(grade=Grade.G7, rating="red", ecia_completed=False)
+    assert "impact assessment" in rules.authorisation_problem(
+        grade=Grade.G7, rating="red", ecia_completed=False
+    )
     assert rules.authorisation_problem(grade=Grade.G7, rating="amber", ecia_completed=False) == ""
 
 
 def test_no_rating_is_refused():
-    assert "no risk rating" in rules.authorisation_problem(grade=Grade.G6, rating=None, ecia_completed=True)
+    assert "no risk rating" in rules.authorisation_problem(
+        grade=Grade.G6, rating=None, ecia_completed=True
+    )
 
 
 def test_material_fields_and_risk_minimum():
@@ -61,16 +67,23 @@ def test_material_fields_and_risk_minimum():
 # §3 Checks and police notification
 def test_final_status_check_within_24_hours_before():
     assert timedelta(hours=24) == rules.FINAL_STATUS_CHECK_WINDOW
-    assert rules.final_status_check_in_window(checked_at=START - timedelta(hours=24), planned_start=START)
-    assert not rules.final_status_check_in_window(checked_at=START - timedelta(hours=24, minutes=1),
-                                                  planned_start=START)
-    assert not rules.final_status_check_in_window(checked_at=START + timedelta(minutes=1), planned_start=START)
+    assert rules.final_status_check_in_window(
+        checked_at=START - timedelta(hours=24), planned_start=START
+    )
+    assert not rules.final_status_check_in_window(
+        checked_at=START - timedelta(hours=24, minutes=1), planned_start=START
+    )
+    assert not rules.final_status_check_in_window(
+        checked_at=START + timedelta(minutes=1), planned_start=START
+    )
 
 
 def test_onf_sent_at_least_3_days_before():
     assert timedelta(days=3) == rules.ONF_MIN_NOTICE
     assert rules.onf_sent_in_time(sent_at=START - timedelta(days=3), planned_start=START)
-    assert not rules.onf_sent_in_time(sent_at=START - timedelta(days=3) + timedelta(minutes=1), planned_start=START)
+    assert not rules.onf_sent_in_time(
+        sent_at=START - timedelta(days=3) + timedelta(minutes=1), planned_start=START
+    )
 
 
 def test_police_have_72_hours():
@@ -78,11 +91,14 @@ def test_police_have_72_hours():
     assert rules.onf_response_due(START) == START + timedelta(hours=72)
 
 
-@pytest.mark.parametrize(("returned", "valid_until"), [
-    (datetime(2027, 1, 31, 12, 0, tzinfo=LONDON), datetime(2027, 2, 28, 12, 0, tzinfo=LONDON)),
-    (datetime(2028, 1, 31, 12, 0, tzinfo=LONDON), datetime(2028, 2, 29, 12, 0, tzinfo=LONDON)),
-    (datetime(2026, 11, 18, 9, 0, tzinfo=LONDON), datetime(2026, 12, 18, 9, 0, tzinfo=LONDON)),
-])
+@pytest.mark.parametrize(
+    ("returned", "valid_until"),
+    [
+        (datetime(2027, 1, 31, 12, 0, tzinfo=LONDON), datetime(2027, 2, 28, 12, 0, tzinfo=LONDON)),
+        (datetime(2028, 1, 31, 12, 0, tzinfo=LONDON), datetime(2028, 2, 29, 12, 0, tzinfo=LONDON)),
+        (datetime(2026, 11, 18, 9, 0, tzinfo=LONDON), datetime(2026, 12, 18, 9, 0, tzinfo=LONDON)),
+    ],
+)
 def test_onf_valid_one_calendar_month(returned, valid_until):
     assert rules.ONF_VALIDITY_MONTHS == 1
     assert rules.onf_valid_until(returned) == valid_until
@@ -90,9 +106,15 @@ def test_onf_valid_one_calendar_month(returned, valid_until):
 
 def test_checks_list():
     assert {k for k, (_, per_subject) in rules.CHECKS.items() if per_subject} == {
-        "casework_subject", "visa_records", "pnc"}
+        "casework_subject",
+        "visa_records",
+        "pnc",
+    }
     assert {k for k, (_, per_subject) in rules.CHECKS.items() if not per_subject} == {
-        "casework_postcode", "previous_visits", "final_status"}
+        "casework_postcode",
+        "previous_visits",
+        "final_status",
+    }
 
 
 # §4 Reconnaissance
@@ -109,8 +131,15 @@ def test_officer_in_charge_minimum_grade_and_order_formats():
     assert frozenset({"amber", "red"}) == rules.IIMARCH_RATINGS
     assert rules.order_sections("green") is rules.DIGITAL_ORDER_SECTIONS
     assert rules.order_sections("amber") is rules.IIMARCH_SECTIONS
-    assert list(rules.IIMARCH_SECTIONS) == ["information", "intention", "method", "administration",
-                                            "risk_assessment", "communications", "human_rights"]
+    assert list(rules.IIMARCH_SECTIONS) == [
+        "information",
+        "intention",
+        "method",
+        "administration",
+        "risk_assessment",
+        "communications",
+        "human_rights",
+    ]
     assert len(rules.DIGITAL_ORDER_SECTIONS) == 6
 
 

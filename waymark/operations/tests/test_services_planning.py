@@ -24,10 +24,14 @@ def rated_visit(visit, oic, frozen):
     return visit
 
 
-def test_authorising_above_ones_grade_is_refused_with_the_reason_and_nothing_saved(rated_visit, cio):
+def test_authorising_above_ones_grade_is_refused_with_the_reason_and_nothing_saved(
+    rated_visit, cio
+):
     with pytest.raises(ValidationError) as exc:
         services.visit_authorise(actor=cio, visit=rated_visit, granted=True, reason="Looks fine")
-    assert "amber visit must be authorised by Senior Executive Officer (SEO) or above" in str(exc.value)
+    assert "amber visit must be authorised by Senior Executive Officer (SEO) or above" in str(
+        exc.value
+    )
     assert "Higher Executive Officer (HEO)" in str(exc.value)
     assert not m.Authorisation.objects.filter(visit=rated_visit).exists()
     rated_visit.refresh_from_db()
@@ -37,9 +41,13 @@ def test_authorising_above_ones_grade_is_refused_with_the_reason_and_nothing_sav
 def test_authorising_at_ones_grade_is_granted_and_completes_the_task(rated_visit, oic, hmi):
     task = services.authorisation_request(actor=oic, visit=rated_visit)
     # On the owning team's own authorisation queue, where its authorising officers see it.
-    assert task.queue.team == rated_visit.team and task.queue.slug.startswith(rules.QUEUE_AUTHORISATION)
+    assert task.queue.team == rated_visit.team and task.queue.slug.startswith(
+        rules.QUEUE_AUTHORISATION
+    )
     assert task.due_at == VISIT_AT
-    authorisation = services.visit_authorise(actor=hmi, visit=rated_visit, granted=True, reason="Proportionate")
+    authorisation = services.visit_authorise(
+        actor=hmi, visit=rated_visit, granted=True, reason="Proportionate"
+    )
     assert authorisation.granted and authorisation.decided_grade == "SEO"
     rated_visit.refresh_from_db()
     assert rated_visit.status == m.VisitStatus.AUTHORISED
@@ -49,7 +57,9 @@ def test_authorising_at_ones_grade_is_granted_and_completes_the_task(rated_visit
 def test_a_refusal_is_recorded_with_its_reason(rated_visit, hmi):
     with pytest.raises(ValidationError, match="reasons"):
         services.visit_authorise(actor=hmi, visit=rated_visit, granted=False, reason=" ")
-    refusal = services.visit_authorise(actor=hmi, visit=rated_visit, granted=False, reason="Intelligence too old")
+    refusal = services.visit_authorise(
+        actor=hmi, visit=rated_visit, granted=False, reason="Intelligence too old"
+    )
     assert refusal.granted is False and refusal.reason == "Intelligence too old"
     rated_visit.refresh_from_db()
     assert rated_visit.status == m.VisitStatus.PLANNING
@@ -59,10 +69,14 @@ def test_red_without_ecia_is_refused_and_with_it_granted(visit, oic, assistant_d
     h.rate(visit, oic, "red")
     h.plan_assess(visit, oic)
     with pytest.raises(ValidationError, match="impact assessment"):
-        services.visit_authorise(actor=assistant_director, visit=visit, granted=True, reason="Needed")
+        services.visit_authorise(
+            actor=assistant_director, visit=visit, granted=True, reason="Needed"
+        )
     assert not m.Authorisation.objects.filter(visit=visit).exists()
     h.ecia(visit, oic)
-    assert services.visit_authorise(actor=assistant_director, visit=visit, granted=True, reason="Needed").granted
+    assert services.visit_authorise(
+        actor=assistant_director, visit=visit, granted=True, reason="Needed"
+    ).granted
 
 
 def test_no_rating_is_refused(visit, oic, assistant_director, frozen):
@@ -85,51 +99,90 @@ def test_no_plan_assessment_or_no_community_impact_is_refused(visit, oic, cio, f
 
 def test_every_rating_needs_a_risk_with_a_mitigation(visit, oic, frozen):
     with pytest.raises(ValidationError, match="at least one identified risk"):
-        services.risk_assessment_record(actor=oic, visit=visit, rating="green", rationale="Fine", risks=[])
+        services.risk_assessment_record(
+            actor=oic, visit=visit, rating="green", rationale="Fine", risks=[]
+        )
     with pytest.raises(ValidationError, match="needs a mitigation"):
-        services.risk_assessment_record(actor=oic, visit=visit, rating="green", rationale="Fine",
-                                        risks=[("Dogs on the premises", "")])
+        services.risk_assessment_record(
+            actor=oic,
+            visit=visit,
+            rating="green",
+            rationale="Fine",
+            risks=[("Dogs on the premises", "")],
+        )
     assert not m.RiskAssessment.objects.exists()
 
 
 def test_planning_rules(ice_team, sector, police_force, oic, frozen):
     unlicensed = premises_make(sector, police_force, licensed=False, name="Corner Shop")
-    base = {"actor": oic, "team": ice_team, "region": "London", "planned_start": VISIT_AT, "premises": unlicensed,
-            "community_impact": "Quiet street"}
+    base = {
+        "actor": oic,
+        "team": ice_team,
+        "region": "London",
+        "planned_start": VISIT_AT,
+        "premises": unlicensed,
+        "community_impact": "Quiet street",
+    }
     with pytest.raises(ValidationError, match="only to licensed premises"):
         services.visit_plan(**base, visit_type="compliance", intended_power="licensing_s179")
     with pytest.raises(ValidationError, match="at least one partner agency"):
         services.visit_plan(**base, visit_type="joint_operation", intended_power="warrant")
     with pytest.raises(ValidationError, match="in the future"):
-        services.visit_plan(**{**base, "planned_start": NOW - timedelta(minutes=1)}, visit_type="compliance",
-                            intended_power="warrant")
+        services.visit_plan(
+            **{**base, "planned_start": NOW - timedelta(minutes=1)},
+            visit_type="compliance",
+            intended_power="warrant",
+        )
     with pytest.raises(ValidationError, match="community impact"):
-        services.visit_plan(**{**base, "community_impact": ""}, visit_type="compliance", intended_power="warrant")
+        services.visit_plan(
+            **{**base, "community_impact": ""}, visit_type="compliance", intended_power="warrant"
+        )
     assert not m.Visit.objects.exists()
-    visit = services.visit_plan(**base, visit_type="joint_operation", intended_power="warrant",
-                                partner_agencies=["Police"])
+    visit = services.visit_plan(
+        **base, visit_type="joint_operation", intended_power="warrant", partner_agencies=["Police"]
+    )
     assert visit.is_joint and visit.plan_version == 1
 
 
 def test_intelligence_priority_and_actioned(ice_team, premises, oic, frozen):
-    package = services.intelligence_record(actor=oic, team=ice_team, source="public_allegation",
-                                           received_on=NOW.date(), premises=premises, summary="Staff paid cash",
-                                           harm="medium", reliability="C")
-    assert package.priority == 2 and "sector plan" in package.priority_reason  # restaurants are in the plan
+    package = services.intelligence_record(
+        actor=oic,
+        team=ice_team,
+        source="public_allegation",
+        received_on=NOW.date(),
+        premises=premises,
+        summary="Staff paid cash",
+        harm="medium",
+        reliability="C",
+    )
+    assert (
+        package.priority == 2 and "sector plan" in package.priority_reason
+    )  # restaurants are in the plan
     with pytest.raises(ValidationError, match="why the intelligence is rejected"):
         services.intelligence_decide(actor=oic, package=package, accept=False)
     services.intelligence_decide(actor=oic, package=package, accept=True)
-    services.visit_plan(actor=oic, team=ice_team, region="London", visit_type="compliance", planned_start=VISIT_AT,
-                        premises=premises, intended_power="informed_consent", community_impact="Quiet",
-                        intelligence=package)
+    services.visit_plan(
+        actor=oic,
+        team=ice_team,
+        region="London",
+        visit_type="compliance",
+        planned_start=VISIT_AT,
+        premises=premises,
+        intended_power="informed_consent",
+        community_impact="Quiet",
+        intelligence=package,
+    )
     package.refresh_from_db()
     assert package.status == m.IntelligenceStatus.ACTIONED
 
 
 def test_material_change_lapses_authorisation_and_briefing_acceptance(
-        visit, oic, cio, field_officer, police_partner, subject):
+    visit, oic, cio, field_officer, police_partner, subject
+):
     visit.subjects.add(subject)
-    h.ready_but_final_check(visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner)
+    h.ready_but_final_check(
+        visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner
+    )
     with clock.frozen(NOW):
         services.briefing_accept(actor=field_officer, visit=visit)
         services.visit_update(actor=oic, visit=visit, planned_start=VISIT_AT + timedelta(hours=2))
@@ -140,8 +193,12 @@ def test_material_change_lapses_authorisation_and_briefing_acceptance(
     assert selectors.current_authorisation(visit) is None
     assert field_officer.pk in [o.officer_id for o in selectors.briefing_pending(visit)]
     assert Task.objects.filter(task_type=rules.TASK_PLAN_CHANGED, assignee=oic).exists()
-    assert Task.objects.filter(task_type=rules.TASK_BRIEFING, assignee=field_officer,
-                               dedupe_key__endswith="-v2", status="open").exists()
+    assert Task.objects.filter(
+        task_type=rules.TASK_BRIEFING,
+        assignee=field_officer,
+        dedupe_key__endswith="-v2",
+        status="open",
+    ).exists()
 
 
 def test_a_non_material_change_keeps_the_authorisation(visit, oic, cio, frozen):
@@ -159,7 +216,10 @@ def test_changing_the_rating_is_material(visit, oic, cio, frozen):
     h.authorise(visit, cio)
     h.rate(visit, oic, "amber")
     visit.refresh_from_db()
-    assert visit.plan_version == 2 and "risk rating" in m.Authorisation.objects.get(visit=visit).lapse_reason
+    assert (
+        visit.plan_version == 2
+        and "risk rating" in m.Authorisation.objects.get(visit=visit).lapse_reason
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -167,12 +227,17 @@ def test_changing_the_rating_is_material(visit, oic, cio, frozen):
 
 
 def test_a_visit_cannot_be_deployed_while_one_officer_has_not_accepted_the_briefing_and_can_once_they_have(
-        visit, oic, cio, field_officer, police_partner, subject):
+    visit, oic, cio, field_officer, police_partner, subject
+):
     visit.subjects.add(subject)
-    h.ready_but_final_check(visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner)
+    h.ready_but_final_check(
+        visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner
+    )
     h.final_check(visit, oic)
     with clock.frozen(h.FINAL_AT):
-        services.briefing_accept(actor=oic, visit=visit)  # the officer in charge accepts; the field officer not
+        services.briefing_accept(
+            actor=oic, visit=visit
+        )  # the officer in charge accepts; the field officer not
         with pytest.raises(ValidationError) as exc:
             services.visit_deploy(actor=oic, visit=visit)
         assert "Not accepted by: " + field_officer.get_full_name() in str(exc.value)
@@ -189,7 +254,9 @@ def test_a_visit_cannot_be_deployed_while_one_officer_has_not_accepted_the_brief
 @pytest.fixture
 def nearly_ready(visit, oic, cio, field_officer, police_partner, subject):
     visit.subjects.add(subject)
-    h.ready_but_final_check(visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner)
+    h.ready_but_final_check(
+        visit, oic=oic, authoriser=cio, officers=[field_officer], police_partner=police_partner
+    )
     with clock.frozen(NOW):
         services.briefing_accept(actor=oic, visit=visit)
         services.briefing_accept(actor=field_officer, visit=visit)
@@ -197,7 +264,10 @@ def nearly_ready(visit, oic, cio, field_officer, police_partner, subject):
 
 
 def test_deploy_refused_with_a_check_missing(nearly_ready, oic):
-    with clock.frozen(h.FINAL_AT), pytest.raises(ValidationError, match="Final status check within 24 hours"):
+    with (
+        clock.frozen(h.FINAL_AT),
+        pytest.raises(ValidationError, match="Final status check within 24 hours"),
+    ):
         services.visit_deploy(actor=oic, visit=nearly_ready)
     m.MandatoryCheck.objects.filter(visit=nearly_ready, check_type="pnc").delete()
     h.final_check(nearly_ready, oic)
@@ -210,11 +280,21 @@ def test_deploy_refused_with_a_check_missing(nearly_ready, oic):
 def test_a_final_status_check_older_than_24_hours_does_not_count(nearly_ready, oic):
     early = VISIT_AT - rules.FINAL_STATUS_CHECK_WINDOW - timedelta(minutes=1)
     with clock.frozen(early), pytest.raises(ValidationError, match="within 24 hours"):
-        services.check_record(actor=oic, visit=nearly_ready, check_type="final_status", result="no_trace")
+        services.check_record(
+            actor=oic, visit=nearly_ready, check_type="final_status", result="no_trace"
+        )
     # a stale one recorded directly (e.g. imported) is not accepted at deployment
-    m.MandatoryCheck.objects.create(visit=nearly_ready, check_type="final_status", result="no_trace",
-                                    performed_by=oic, performed_at=early)
-    with clock.frozen(h.FINAL_AT), pytest.raises(ValidationError, match="Final status check within 24 hours"):
+    m.MandatoryCheck.objects.create(
+        visit=nearly_ready,
+        check_type="final_status",
+        result="no_trace",
+        performed_by=oic,
+        performed_at=early,
+    )
+    with (
+        clock.frozen(h.FINAL_AT),
+        pytest.raises(ValidationError, match="Final status check within 24 hours"),
+    ):
         services.visit_deploy(actor=oic, visit=nearly_ready)
 
 
@@ -225,14 +305,21 @@ def test_deploy_refused_with_an_unsigned_form_and_allowed_with_a_phone_check(nea
         with pytest.raises(ValidationError, match="not signed and complete"):
             services.visit_deploy(actor=oic, visit=nearly_ready)
         services.police_phone_check_record(
-            actor=oic, visit=nearly_ready, spoke_to="DC Patel, force intelligence bureau",
-            called_at=h.FINAL_AT - timedelta(minutes=30), warning_markers="None", community_tensions="None")
+            actor=oic,
+            visit=nearly_ready,
+            spoke_to="DC Patel, force intelligence bureau",
+            called_at=h.FINAL_AT - timedelta(minutes=30),
+            warning_markers="None",
+            community_tensions="None",
+        )
         assert services.visit_deploy(actor=oic, visit=nearly_ready).status == m.VisitStatus.DEPLOYED
 
 
 def test_notification_must_be_sent_3_days_before(visit, oic):
-    with clock.frozen(VISIT_AT - rules.ONF_MIN_NOTICE + timedelta(minutes=1)), \
-            pytest.raises(ValidationError, match="at least 3 days"):
+    with (
+        clock.frozen(VISIT_AT - rules.ONF_MIN_NOTICE + timedelta(minutes=1)),
+        pytest.raises(ValidationError, match="at least 3 days"),
+    ):
         services.notification_send(actor=oic, visit=visit)
     assert not m.NotificationForm.objects.exists()
     with clock.frozen(VISIT_AT - rules.ONF_MIN_NOTICE):
@@ -244,9 +331,15 @@ def test_notification_must_be_sent_3_days_before(visit, oic):
 
 def test_an_incomplete_answer_does_not_count(visit, oic, police_partner, frozen):
     form = services.notification_send(actor=oic, visit=visit)
-    answered = services.notification_answer(actor=police_partner, form=form, signed_by_name="PS Smith",
-                                            signed_by_rank="Sergeant", warning_markers="None",
-                                            community_tensions="None", complete=False)
+    answered = services.notification_answer(
+        actor=police_partner,
+        form=form,
+        signed_by_name="PS Smith",
+        signed_by_rank="Sergeant",
+        warning_markers="None",
+        community_tensions="None",
+        complete=False,
+    )
     assert answered.counts is False and selectors.counting_notification(visit) is None
     assert answered.valid_until == rules.onf_valid_until(NOW)
 
@@ -266,15 +359,24 @@ def test_officer_in_charge_must_be_arrest_trained(visit, oic, ice_team, frozen):
 
 def test_physical_reconnaissance_needs_ripa(visit, oic, frozen):
     with pytest.raises(ValidationError, match="RIPA"):
-        services.reconnaissance_record(actor=oic, visit=visit, recon_type="walk_by", entry_exit_points="Front")
+        services.reconnaissance_record(
+            actor=oic, visit=visit, recon_type="walk_by", entry_exit_points="Front"
+        )
     with pytest.raises(ValidationError, match="imagery"):
-        services.reconnaissance_record(actor=oic, visit=visit, recon_type="virtual", entry_exit_points="Front")
+        services.reconnaissance_record(
+            actor=oic, visit=visit, recon_type="virtual", entry_exit_points="Front"
+        )
     assert not m.Reconnaissance.objects.exists()
 
 
 def test_old_imagery_is_a_warning_on_the_readiness_list(visit, oic, frozen):
-    services.reconnaissance_record(actor=oic, visit=visit, recon_type="virtual", entry_exit_points="Front",
-                                   imagery_date=NOW.date() - timedelta(days=rules.imagery_max_age_days() + 1))
+    services.reconnaissance_record(
+        actor=oic,
+        visit=visit,
+        recon_type="virtual",
+        entry_exit_points="Front",
+        imagery_date=NOW.date() - timedelta(days=rules.imagery_max_age_days() + 1),
+    )
     step = next(s for s in selectors.visit_readiness(visit) if s.key == "reconnaissance")
     assert step.done and "older than" in step.warning
 
@@ -297,7 +399,9 @@ def test_data_quality_selectors(visit, oic, cio, field_officer, frozen):
     assert visit in selectors.authorised_visits_briefing_incomplete()
     form = services.notification_send(actor=oic, visit=visit)
     assert form not in selectors.notifications_overdue()
-    assert form in selectors.notifications_overdue(at=NOW + rules.ONF_POLICE_RESPONSE + timedelta(minutes=1))
+    assert form in selectors.notifications_overdue(
+        at=NOW + rules.ONF_POLICE_RESPONSE + timedelta(minutes=1)
+    )
 
 
 def test_reference_data_migration(db):

@@ -18,8 +18,15 @@ def client_for(user) -> Client:
     return client
 
 
-@pytest.mark.parametrize("name", ["operations:home", "operations:intelligence-list", "operations:visit-new",
-                                  "operations:intelligence-new"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "operations:home",
+        "operations:intelligence-list",
+        "operations:visit-new",
+        "operations:intelligence-new",
+    ],
+)
 def test_planning_pages_for_the_field_officer(field_officer, frozen, name):
     from django.urls import reverse
 
@@ -28,9 +35,14 @@ def test_planning_pages_for_the_field_officer(field_officer, frozen, name):
 
 def test_visit_pages_for_their_roles(visit, oic, cio, frozen):
     c = client_for(oic)
-    for path in (f"/operations/visits/{visit.pk}/", f"/operations/visits/{visit.pk}/briefing/",
-                 f"/operations/visits/{visit.pk}/edit/", f"/operations/visits/{visit.pk}/steps/risk_assessment/",
-                 f"/operations/visits/{visit.pk}/steps/checks/", f"/operations/visits/{visit.pk}/steps/command/"):
+    for path in (
+        f"/operations/visits/{visit.pk}/",
+        f"/operations/visits/{visit.pk}/briefing/",
+        f"/operations/visits/{visit.pk}/edit/",
+        f"/operations/visits/{visit.pk}/steps/risk_assessment/",
+        f"/operations/visits/{visit.pk}/steps/checks/",
+        f"/operations/visits/{visit.pk}/steps/command/",
+    ):
         response = c.get(path)
         assert response.status_code == 200, path
     page = c.get(f"/operations/visits/{visit.pk}/").content.decode()
@@ -41,10 +53,15 @@ def test_visit_pages_for_their_roles(visit, oic, cio, frozen):
 
 def test_roles_without_permission_are_refused(visit, field_officer, police_partner, frozen):
     assert client_for(field_officer).get("/operations/authorisations/").status_code == 403
-    assert client_for(field_officer).get(f"/operations/visits/{visit.pk}/steps/authorise/").status_code == 403
+    assert (
+        client_for(field_officer).get(f"/operations/visits/{visit.pk}/steps/authorise/").status_code
+        == 403
+    )
     assert client_for(police_partner).get("/operations/").status_code == 403
     assert client_for(police_partner).get(f"/operations/visits/{visit.pk}/").status_code == 403
-    assert client_for(field_officer).post(f"/operations/visits/{visit.pk}/deploy/").status_code == 403
+    assert (
+        client_for(field_officer).post(f"/operations/visits/{visit.pk}/deploy/").status_code == 403
+    )
     assert client_for(field_officer).get("/operations/partner/").status_code == 403
 
 
@@ -60,8 +77,10 @@ def test_team_scoping(visit, other_ice_team, sector, police_force, frozen):
 
 
 def test_error_summary_on_bad_input_and_nothing_saved(visit, oic, frozen):
-    response = client_for(oic).post(f"/operations/visits/{visit.pk}/steps/risk_assessment/",
-                                    {"rating": "green", "rationale": "Fine"})
+    response = client_for(oic).post(
+        f"/operations/visits/{visit.pk}/steps/risk_assessment/",
+        {"rating": "green", "rationale": "Fine"},
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "govuk-error-summary" in page and "There is a problem" in page
@@ -72,8 +91,9 @@ def test_error_summary_on_bad_input_and_nothing_saved(visit, oic, frozen):
 def test_authorising_above_grade_through_the_page_shows_the_reason(visit, oic, cio, frozen):
     h.rate(visit, oic, "amber")
     h.plan_assess(visit, oic)
-    response = client_for(cio).post(f"/operations/visits/{visit.pk}/steps/authorise/",
-                                    {"decision": "grant", "reason": "Fine"})
+    response = client_for(cio).post(
+        f"/operations/visits/{visit.pk}/steps/authorise/", {"decision": "grant", "reason": "Fine"}
+    )
     assert response.status_code == 400
     assert "Senior Executive Officer (SEO) or above" in response.content.decode()
     assert not m.Authorisation.objects.exists()
@@ -81,18 +101,34 @@ def test_authorising_above_grade_through_the_page_shows_the_reason(visit, oic, c
 
 def test_authorisations_list_only_shows_ratings_the_grade_may_authorise(visit, oic, cio, frozen):
     h.rate(visit, oic, "amber")
-    assert visit.reference not in client_for(cio).get("/operations/authorisations/").content.decode()
+    assert (
+        visit.reference not in client_for(cio).get("/operations/authorisations/").content.decode()
+    )
     visit.risk_rating = "green"
     visit.save()
     assert visit.reference in client_for(cio).get("/operations/authorisations/").content.decode()
 
 
 def test_plan_a_visit_through_the_page(ice_team, oic, sector, frozen):
-    response = client_for(oic).post("/operations/visits/new/", {
-        "team": ice_team.pk, "region": "London", "visit_type": "compliance", "planned_on_0": "25",
-        "planned_on_1": "11", "planned_on_2": "2026", "planned_time": "06:30", "business_name": "Spice Route",
-        "address_line_1": "2 Brick Lane", "town": "London", "postcode": "E1 6RF", "sector": sector.pk,
-        "intended_power": "licensing_s179", "community_impact": "Busy market day avoided"})
+    response = client_for(oic).post(
+        "/operations/visits/new/",
+        {
+            "team": ice_team.pk,
+            "region": "London",
+            "visit_type": "compliance",
+            "planned_on_0": "25",
+            "planned_on_1": "11",
+            "planned_on_2": "2026",
+            "planned_time": "06:30",
+            "business_name": "Spice Route",
+            "address_line_1": "2 Brick Lane",
+            "town": "London",
+            "postcode": "E1 6RF",
+            "sector": sector.pk,
+            "intended_power": "licensing_s179",
+            "community_impact": "Busy market day avoided",
+        },
+    )
     assert response.status_code == 400
     assert "only to licensed premises" in response.content.decode()
     assert not m.Visit.objects.exists()
@@ -104,46 +140,96 @@ def test_briefing_page_shows_who_has_not_accepted(visit, oic, field_officer, fro
     services.visit_officer_assign(actor=oic, visit=visit, officer=field_officer)
     page = client_for(oic).get(f"/operations/visits/{visit.pk}/briefing/").content.decode()
     assert "Not yet accepted (1)" in page and field_officer.get_full_name() in page
-    assert client_for(field_officer).post(f"/operations/visits/{visit.pk}/briefing/").status_code == 302
+    assert (
+        client_for(field_officer).post(f"/operations/visits/{visit.pk}/briefing/").status_code
+        == 302
+    )
     page = client_for(oic).get(f"/operations/visits/{visit.pk}/briefing/").content.decode()
     assert "Not yet accepted (0)" in page
 
 
-def test_premises_history_shows_earlier_visits_and_their_debrief_notes(visit, ice_team, premises, oic, frozen):
+def test_premises_history_shows_earlier_visits_and_their_debrief_notes(
+    visit, ice_team, premises, oic, frozen
+):
     from datetime import timedelta
 
     from .conftest import NOW
 
-    earlier = visit_make(ice_team, premises, creator=oic, rating="green", status=m.VisitStatus.CLOSED,
-                         planned_start=NOW - timedelta(days=200))
-    notes = dict.fromkeys(("resources_deployed", "activity_undertaken", "people_and_outcomes", "intelligence_accuracy_notes", "onward_referrals", "went_well", "to_improve", "employer_records"), "Recorded")
-    m.Debrief.objects.create(visit=earlier, intelligence_accuracy="partly", submitted_by=oic, submitted_at=NOW,
-                             premises_information="The entrance has moved to the side alley", **notes)
+    earlier = visit_make(
+        ice_team,
+        premises,
+        creator=oic,
+        rating="green",
+        status=m.VisitStatus.CLOSED,
+        planned_start=NOW - timedelta(days=200),
+    )
+    notes = dict.fromkeys(
+        (
+            "resources_deployed",
+            "activity_undertaken",
+            "people_and_outcomes",
+            "intelligence_accuracy_notes",
+            "onward_referrals",
+            "went_well",
+            "to_improve",
+            "employer_records",
+        ),
+        "Recorded",
+    )
+    m.Debrief.objects.create(
+        visit=earlier,
+        intelligence_accuracy="partly",
+        submitted_by=oic,
+        submitted_at=NOW,
+        premises_information="The entrance has moved to the side alley",
+        **notes,
+    )
     page = client_for(oic).get(f"/operations/visits/{visit.pk}/").content.decode()
     assert earlier.reference in page and "The entrance has moved to the side alley" in page
 
 
 def test_home_filters_and_empty_state(visit, oic, frozen):
     c = client_for(oic)
-    assert visit.premises.business_name in c.get("/operations/", {"status": "planning"}).content.decode()
+    assert (
+        visit.premises.business_name
+        in c.get("/operations/", {"status": "planning"}).content.decode()
+    )
     page = c.get("/operations/", {"rating": "red"}).content.decode()
     assert visit.premises.business_name not in page and "No visits match these filters" in page
-    assert visit.premises.business_name in c.get("/operations/", {"rating": "none"}).content.decode()
+    assert (
+        visit.premises.business_name in c.get("/operations/", {"rating": "none"}).content.decode()
+    )
 
 
 def test_intelligence_pages(ice_team, oic, sector, police_force, frozen):
     c = client_for(oic)
-    response = c.post("/operations/intelligence/new/", {
-        "team": ice_team.pk, "source": "public_allegation", "received_on_0": "17", "received_on_1": "11",
-        "received_on_2": "2026", "business_name": "Noodle Bar", "address_line_1": "9 Mare Street",
-        "town": "London", "postcode": "E8 4RP", "sector": sector.pk, "police_force": police_force.pk,
-        "summary": "Staff sleeping on site", "harm": "high", "reliability": "B"})
+    response = c.post(
+        "/operations/intelligence/new/",
+        {
+            "team": ice_team.pk,
+            "source": "public_allegation",
+            "received_on_0": "17",
+            "received_on_1": "11",
+            "received_on_2": "2026",
+            "business_name": "Noodle Bar",
+            "address_line_1": "9 Mare Street",
+            "town": "London",
+            "postcode": "E8 4RP",
+            "sector": sector.pk,
+            "police_force": police_force.pk,
+            "summary": "Staff sleeping on site",
+            "harm": "high",
+            "reliability": "B",
+        },
+    )
     assert response.status_code == 302
     package = m.IntelligencePackage.objects.get()
     assert package.priority == 1
     assert c.get("/operations/intelligence/").status_code == 200
     assert "Noodle Bar" in c.get(f"/operations/intelligence/{package.pk}/").content.decode()
-    bad = c.post(f"/operations/intelligence/{package.pk}/decide/", {"decision": "reject", "reason": ""})
+    bad = c.post(
+        f"/operations/intelligence/{package.pk}/decide/", {"decision": "reject", "reason": ""}
+    )
     assert bad.status_code == 400 and "why the intelligence is rejected" in bad.content.decode()
     package.refresh_from_db()
     assert package.status == "received"
@@ -154,12 +240,28 @@ def test_a_material_change_through_the_edit_page_lapses_the_authorisation(visit,
     h.plan_assess(visit, oic)
     h.authorise(visit, cio)
     p = visit.premises
-    response = client_for(oic).post(f"/operations/visits/{visit.pk}/edit/", {
-        "team": visit.team_id, "region": visit.region, "visit_type": visit.visit_type, "planned_on_0": "24",
-        "planned_on_1": "11", "planned_on_2": "2026", "planned_time": "07:00", "business_name": p.business_name,
-        "address_line_1": p.address_line_1, "town": p.town, "postcode": p.postcode, "sector": p.sector_id,
-        "police_force": p.police_force_id, "licensed": "on", "licence_reference": p.licence_reference,
-        "intended_power": visit.intended_power, "community_impact": visit.community_impact})
+    response = client_for(oic).post(
+        f"/operations/visits/{visit.pk}/edit/",
+        {
+            "team": visit.team_id,
+            "region": visit.region,
+            "visit_type": visit.visit_type,
+            "planned_on_0": "24",
+            "planned_on_1": "11",
+            "planned_on_2": "2026",
+            "planned_time": "07:00",
+            "business_name": p.business_name,
+            "address_line_1": p.address_line_1,
+            "town": p.town,
+            "postcode": p.postcode,
+            "sector": p.sector_id,
+            "police_force": p.police_force_id,
+            "licensed": "on",
+            "licence_reference": p.licence_reference,
+            "intended_power": visit.intended_power,
+            "community_impact": visit.community_impact,
+        },
+    )
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.plan_version == 2 and visit.status == m.VisitStatus.PLANNING

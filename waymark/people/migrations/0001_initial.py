@@ -8,341 +8,942 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='WM-0001234, never reused', max_length=20, unique=True)),
-                ('record_status', models.CharField(choices=[('active', 'Active'), ('merged', 'Merged into another record')], default='active', max_length=10)),
-                ('given_names', models.CharField(max_length=200)),
-                ('family_name', models.CharField(max_length=200)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('sex', models.CharField(choices=[('male', 'Male'), ('female', 'Female'), ('not_recorded', 'Not recorded')], default='not_recorded', max_length=20)),
-                ('gender_as_recorded', models.CharField(blank=True, max_length=100)),
-                ('main_language', models.CharField(blank=True, max_length=100)),
-                ('interpreter_needed', models.BooleanField(default=False)),
-                ('no_fixed_abode', models.BooleanField(default=False)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('legal_rep_firm', models.CharField(blank=True, max_length=200)),
-                ('legal_rep_contact', models.CharField(blank=True, max_length=200)),
-                ('release_date', models.DateField(blank=True, null=True)),
-                ('mappa_category', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1'), (2, '2'), (3, '3')], null=True)),
-                ('mappa_level', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1'), (2, '2'), (3, '3')], null=True)),
-                ('harm_level', models.CharField(choices=[('not_assessed', 'Not yet assessed'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('very_high', 'Very high')], default='not_assessed', max_length=20)),
-                ('vulnerability_assessment', models.CharField(choices=[('not_yet_assessed', 'Not yet assessed'), ('none_identified', 'Assessed: none identified'), ('vulnerable', 'Assessed: vulnerabilities identified')], default='not_yet_assessed', max_length=20)),
-                ('immigration_status', models.CharField(blank=True, max_length=200)),
-                ('deportation_decision_date', models.DateField(blank=True, null=True)),
-                ('deportation_order_date', models.DateField(blank=True, null=True)),
-                ('ownership_state', models.CharField(choices=[('owned', 'Owned'), ('unclear', 'Ownership unclear')], default='unclear', max_length=10)),
-                ('search_name', models.CharField(blank=True, db_index=True, max_length=400)),
-                ('restricted_access', models.BooleanField(default=False, help_text='Only users with the restricted-person permission may see this record')),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('case_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_people', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='people.person')),
-                ('owning_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_people', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="WM-0001234, never reused", max_length=20, unique=True
+                    ),
+                ),
+                (
+                    "record_status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("merged", "Merged into another record")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("given_names", models.CharField(max_length=200)),
+                ("family_name", models.CharField(max_length=200)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("male", "Male"),
+                            ("female", "Female"),
+                            ("not_recorded", "Not recorded"),
+                        ],
+                        default="not_recorded",
+                        max_length=20,
+                    ),
+                ),
+                ("gender_as_recorded", models.CharField(blank=True, max_length=100)),
+                ("main_language", models.CharField(blank=True, max_length=100)),
+                ("interpreter_needed", models.BooleanField(default=False)),
+                ("no_fixed_abode", models.BooleanField(default=False)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("legal_rep_firm", models.CharField(blank=True, max_length=200)),
+                ("legal_rep_contact", models.CharField(blank=True, max_length=200)),
+                ("release_date", models.DateField(blank=True, null=True)),
+                (
+                    "mappa_category",
+                    models.PositiveSmallIntegerField(
+                        blank=True, choices=[(1, "1"), (2, "2"), (3, "3")], null=True
+                    ),
+                ),
+                (
+                    "mappa_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True, choices=[(1, "1"), (2, "2"), (3, "3")], null=True
+                    ),
+                ),
+                (
+                    "harm_level",
+                    models.CharField(
+                        choices=[
+                            ("not_assessed", "Not yet assessed"),
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("very_high", "Very high"),
+                        ],
+                        default="not_assessed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "vulnerability_assessment",
+                    models.CharField(
+                        choices=[
+                            ("not_yet_assessed", "Not yet assessed"),
+                            ("none_identified", "Assessed: none identified"),
+                            ("vulnerable", "Assessed: vulnerabilities identified"),
+                        ],
+                        default="not_yet_assessed",
+                        max_length=20,
+                    ),
+                ),
+                ("immigration_status", models.CharField(blank=True, max_length=200)),
+                ("deportation_decision_date", models.DateField(blank=True, null=True)),
+                ("deportation_order_date", models.DateField(blank=True, null=True)),
+                (
+                    "ownership_state",
+                    models.CharField(
+                        choices=[("owned", "Owned"), ("unclear", "Ownership unclear")],
+                        default="unclear",
+                        max_length=10,
+                    ),
+                ),
+                ("search_name", models.CharField(blank=True, db_index=True, max_length=400)),
+                (
+                    "restricted_access",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only users with the restricted-person permission may see this record",
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "case_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_people",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_records",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "owning_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_people",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_names', 'pk'],
-                'permissions': [('view_any_person', 'Can see people outside their own teams'), ('view_restricted_person', 'Can see records marked restricted access'), ('view_protected_characteristics', 'Can see protected characteristics (logged)'), ('change_protected_characteristics', 'Can record protected characteristics'), ('merge_person', 'Can merge and unmerge person records'), ('add_note', 'Can add and correct notes on a person'), ('change_ownership', 'Can change who owns a person'), ('export_people', 'Can export person lists (logged as a disclosure)')],
+                "ordering": ["family_name", "given_names", "pk"],
+                "permissions": [
+                    ("view_any_person", "Can see people outside their own teams"),
+                    ("view_restricted_person", "Can see records marked restricted access"),
+                    (
+                        "view_protected_characteristics",
+                        "Can see protected characteristics (logged)",
+                    ),
+                    ("change_protected_characteristics", "Can record protected characteristics"),
+                    ("merge_person", "Can merge and unmerge person records"),
+                    ("add_note", "Can add and correct notes on a person"),
+                    ("change_ownership", "Can change who owns a person"),
+                    ("export_people", "Can export person lists (logged as a disclosure)"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OwnershipChange',
+            name="OwnershipChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField()),
-                ('from_state', models.CharField(choices=[('owned', 'Owned'), ('unclear', 'Ownership unclear')], max_length=10)),
-                ('to_state', models.CharField(choices=[('owned', 'Owned'), ('unclear', 'Ownership unclear')], max_length=10)),
-                ('reason', models.CharField(max_length=500)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('to_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ownership_history', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[("owned", "Owned"), ("unclear", "Ownership unclear")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[("owned", "Owned"), ("unclear", "Ownership unclear")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "to_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ownership_history",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-pk'],
+                "ordering": ["-changed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Note',
+            name="Note",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('correction_reason', models.CharField(blank=True, max_length=500)),
-                ('original_person_id', models.BigIntegerField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('corrects', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='people.note')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("correction_reason", models.CharField(blank=True, max_length=500)),
+                ("original_person_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "corrects",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="people.note",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notes",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flag_type', models.CharField(choices=[('nexus_high_harm', 'Nexus high harm (police intelligence)'), ('warning_marker', 'Warning marker'), ('operation_marker', 'Operation marker'), ('safeguarding', 'Safeguarding'), ('other', 'Other')], max_length=30)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('caveat', models.CharField(blank=True, help_text='E.g. the police intelligence caveat', max_length=500)),
-                ('set_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "flag_type",
+                    models.CharField(
+                        choices=[
+                            ("nexus_high_harm", "Nexus high harm (police intelligence)"),
+                            ("warning_marker", "Warning marker"),
+                            ("operation_marker", "Operation marker"),
+                            ("safeguarding", "Safeguarding"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "caveat",
+                    models.CharField(
+                        blank=True, help_text="E.g. the police intelligence caveat", max_length=500
+                    ),
+                ),
+                ("set_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-set_at', '-pk'],
+                "ordering": ["-set_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ExternalReference',
+            name="ExternalReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference_type', models.CharField(choices=[('legacy_casework', 'Legacy casework ID'), ('new_casework', 'New casework ID'), ('home_office', 'Home Office reference'), ('pnc', 'Police National Computer ID'), ('prison', 'Prison number'), ('cro', 'Criminal records office number'), ('supplier_subject', 'Monitoring supplier subject ID')], max_length=30)),
-                ('value', models.CharField(max_length=100)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference_type",
+                    models.CharField(
+                        choices=[
+                            ("legacy_casework", "Legacy casework ID"),
+                            ("new_casework", "New casework ID"),
+                            ("home_office", "Home Office reference"),
+                            ("pnc", "Police National Computer ID"),
+                            ("prison", "Prison number"),
+                            ("cro", "Criminal records office number"),
+                            ("supplier_subject", "Monitoring supplier subject ID"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("value", models.CharField(max_length=100)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="references",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference_type', 'value'],
+                "ordering": ["reference_type", "value"],
             },
         ),
         migrations.CreateModel(
-            name='Conviction',
+            name="Conviction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offence', models.CharField(max_length=300)),
-                ('court', models.CharField(blank=True, max_length=200)),
-                ('conviction_date', models.DateField()),
-                ('sentence_type', models.CharField(blank=True, max_length=100)),
-                ('sentence_length_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('custodial', models.BooleanField(default=False)),
-                ('source', models.CharField(blank=True, max_length=200)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='convictions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offence", models.CharField(max_length=300)),
+                ("court", models.CharField(blank=True, max_length=200)),
+                ("conviction_date", models.DateField()),
+                ("sentence_type", models.CharField(blank=True, max_length=100)),
+                ("sentence_length_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("custodial", models.BooleanField(default=False)),
+                ("source", models.CharField(blank=True, max_length=200)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="convictions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-conviction_date', '-pk'],
+                "ordering": ["-conviction_date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BailGrant',
+            name="BailGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_by', models.CharField(choices=[('immigration_judge', 'Immigration judge'), ('secretary_of_state', 'Secretary of State')], max_length=20)),
-                ('granted_at', models.DateTimeField()),
-                ('conditions', models.TextField(blank=True)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bail_grants', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.CharField(
+                        choices=[
+                            ("immigration_judge", "Immigration judge"),
+                            ("secretary_of_state", "Secretary of State"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField()),
+                ("conditions", models.TextField(blank=True)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bail_grants",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at', '-pk'],
+                "ordering": ["-granted_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_type', models.CharField(choices=[('home', 'Home'), ('bail', 'Bail address'), ('reporting_centre', 'Reporting centre (no fixed abode)'), ('prison', 'Prison or removal centre'), ('other', 'Other')], default='home', max_length=20)),
-                ('line_1', models.CharField(max_length=200)),
-                ('line_2', models.CharField(blank=True, max_length=200)),
-                ('town', models.CharField(blank=True, max_length=100)),
-                ('postcode', models.CharField(blank=True, db_index=True, max_length=10)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address_type",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home"),
+                            ("bail", "Bail address"),
+                            ("reporting_centre", "Reporting centre (no fixed abode)"),
+                            ("prison", "Prison or removal centre"),
+                            ("other", "Other"),
+                        ],
+                        default="home",
+                        max_length=20,
+                    ),
+                ),
+                ("line_1", models.CharField(max_length=200)),
+                ("line_2", models.CharField(blank=True, max_length=200)),
+                ("town", models.CharField(blank=True, max_length=100)),
+                ("postcode", models.CharField(blank=True, db_index=True, max_length=10)),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-valid_from', '-pk'],
+                "ordering": ["-valid_from", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PersonDateOfBirth',
+            name="PersonDateOfBirth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date_of_birth', models.DateField(db_index=True)),
-                ('source', models.CharField(blank=True, max_length=200)),
-                ('is_verified', models.BooleanField(default=False)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dates_of_birth', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date_of_birth", models.DateField(db_index=True)),
+                ("source", models.CharField(blank=True, max_length=200)),
+                ("is_verified", models.BooleanField(default=False)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dates_of_birth",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='PersonMerge',
+            name="PersonMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500)),
-                ('performed_at', models.DateTimeField()),
-                ('moved', models.JSONField(default=dict)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('undo_reason', models.CharField(blank=True, max_length=500)),
-                ('merged', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_into', to='people.person')),
-                ('performed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_absorbed', to='people.person')),
-                ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("performed_at", models.DateTimeField()),
+                ("moved", models.JSONField(default=dict)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                ("undo_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "merged",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_into",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "performed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_absorbed",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "undone_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-performed_at', '-pk'],
+                "ordering": ["-performed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PersonName',
+            name="PersonName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_type', models.CharField(choices=[('primary', 'Name'), ('alias', 'Alias'), ('spelling', 'Spelling variant'), ('birth', 'Name at birth')], default='alias', max_length=20)),
-                ('given_names', models.CharField(max_length=200)),
-                ('family_name', models.CharField(max_length=200)),
-                ('source', models.CharField(blank=True, max_length=200)),
-                ('normalised', models.CharField(db_index=True, max_length=400)),
-                ('family_key', models.CharField(db_index=True, max_length=50)),
-                ('given_key', models.CharField(db_index=True, max_length=50)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_type",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Name"),
+                            ("alias", "Alias"),
+                            ("spelling", "Spelling variant"),
+                            ("birth", "Name at birth"),
+                        ],
+                        default="alias",
+                        max_length=20,
+                    ),
+                ),
+                ("given_names", models.CharField(max_length=200)),
+                ("family_name", models.CharField(max_length=200)),
+                ("source", models.CharField(blank=True, max_length=200)),
+                ("normalised", models.CharField(db_index=True, max_length=400)),
+                ("family_key", models.CharField(db_index=True, max_length=50)),
+                ("given_key", models.CharField(db_index=True, max_length=50)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="names",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='PersonNationality',
+            name="PersonNationality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(db_index=True, help_text='ISO 3166-1 alpha-3 code', max_length=3)),
-                ('source', models.CharField(blank=True, max_length=200)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nationalities', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        db_index=True, help_text="ISO 3166-1 alpha-3 code", max_length=3
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nationalities",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='PhoneNumber',
+            name="PhoneNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile'), ('home', 'Home'), ('supplier_issued', 'Issued by the monitoring supplier at fitting'), ('other', 'Other')], default='mobile', max_length=20)),
-                ('number', models.CharField(max_length=30)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phone_numbers', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("home", "Home"),
+                            ("supplier_issued", "Issued by the monitoring supplier at fitting"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=20,
+                    ),
+                ),
+                ("number", models.CharField(max_length=30)),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phone_numbers",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-valid_from', '-pk'],
+                "ordering": ["-valid_from", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProtectedCharacteristics',
+            name="ProtectedCharacteristics",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ethnicity', models.CharField(blank=True, max_length=100)),
-                ('religion', models.CharField(blank=True, max_length=100)),
-                ('disability', models.CharField(blank=True, max_length=100)),
-                ('sexual_orientation', models.CharField(blank=True, max_length=100)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='protected_characteristics', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=100)),
+                ("religion", models.CharField(blank=True, max_length=100)),
+                ("disability", models.CharField(blank=True, max_length=100)),
+                ("sexual_orientation", models.CharField(blank=True, max_length=100)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="protected_characteristics",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'protected characteristics',
+                "verbose_name_plural": "protected characteristics",
             },
         ),
         migrations.CreateModel(
-            name='TimelineEvent',
+            name="TimelineEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(help_text='When it happened in the world')),
-                ('recorded_at', models.DateTimeField(help_text='When Waymark learned of it')),
-                ('module', models.CharField(help_text='Which module wrote it, e.g. people, monitoring', max_length=40)),
-                ('event_type', models.CharField(help_text='e.g. bail.granted, breach.received', max_length=60)),
-                ('summary', models.CharField(max_length=500)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('related_type', models.CharField(blank=True, max_length=100)),
-                ('related_id', models.CharField(blank=True, max_length=64)),
-                ('original_person_id', models.BigIntegerField(blank=True, help_text='Set when a merge moved this event, so unmerge can move it back', null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='timeline', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(help_text="When it happened in the world")),
+                ("recorded_at", models.DateTimeField(help_text="When Waymark learned of it")),
+                (
+                    "module",
+                    models.CharField(
+                        help_text="Which module wrote it, e.g. people, monitoring", max_length=40
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(help_text="e.g. bail.granted, breach.received", max_length=60),
+                ),
+                ("summary", models.CharField(max_length=500)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("related_type", models.CharField(blank=True, max_length=100)),
+                ("related_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "original_person_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        help_text="Set when a merge moved this event, so unmerge can move it back",
+                        null=True,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="timeline",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-pk'],
+                "ordering": ["-occurred_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Vulnerability',
+            name="Vulnerability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vulnerability_type', models.CharField(choices=[('medical', 'Medical'), ('mental_health', 'Mental health'), ('modern_slavery', 'Modern slavery indicator'), ('age', 'Age'), ('disability', 'Disability'), ('pregnancy', 'Pregnancy'), ('trauma', 'Trauma'), ('other', 'Other')], max_length=20)),
-                ('source', models.CharField(max_length=200)),
-                ('identified_on', models.DateField()),
-                ('evidence', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('suspected', 'Suspected'), ('confirmed', 'Confirmed'), ('no_longer_applies', 'No longer applies')], default='suspected', max_length=20)),
-                ('recorded_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vulnerabilities', to='people.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vulnerability_type",
+                    models.CharField(
+                        choices=[
+                            ("medical", "Medical"),
+                            ("mental_health", "Mental health"),
+                            ("modern_slavery", "Modern slavery indicator"),
+                            ("age", "Age"),
+                            ("disability", "Disability"),
+                            ("pregnancy", "Pregnancy"),
+                            ("trauma", "Trauma"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source", models.CharField(max_length=200)),
+                ("identified_on", models.DateField()),
+                ("evidence", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("suspected", "Suspected"),
+                            ("confirmed", "Confirmed"),
+                            ("no_longer_applies", "No longer applies"),
+                        ],
+                        default="suspected",
+                        max_length=20,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vulnerabilities",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'vulnerabilities',
-                'ordering': ['-identified_on', '-pk'],
+                "verbose_name_plural": "vulnerabilities",
+                "ordering": ["-identified_on", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['family_name', 'given_names'], name='people_pers_family__3593ff_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["family_name", "given_names"], name="people_pers_family__3593ff_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['date_of_birth'], name='people_pers_date_of_c1209b_idx'),
+            model_name="person",
+            index=models.Index(fields=["date_of_birth"], name="people_pers_date_of_c1209b_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['owning_team', 'record_status'], name='people_pers_owning__8f39a1_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["owning_team", "record_status"], name="people_pers_owning__8f39a1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('ownership_state', 'unclear'), ('owning_team__isnull', False), _connector='OR'), name='person_owned_needs_team'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ownership_state", "unclear"), ("owning_team__isnull", False), _connector="OR"
+                ),
+                name="person_owned_needs_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('merged_into__isnull', True), ('record_status', 'active')), models.Q(('merged_into__isnull', False), ('record_status', 'merged')), _connector='OR'), name='person_merged_has_target'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("merged_into__isnull", True), ("record_status", "active")),
+                    models.Q(("merged_into__isnull", False), ("record_status", "merged")),
+                    _connector="OR",
+                ),
+                name="person_merged_has_target",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='note',
-            trigger=pgtrigger.compiler.Trigger(name='note_no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='2165fb2cce5d2008a4addd9d74645ceecf64bb79', operation='DELETE', pgid='pgtrigger_note_no_delete_e43eb', table='people_note', when='BEFORE')),
+            model_name="note",
+            trigger=pgtrigger.compiler.Trigger(
+                name="note_no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="2165fb2cce5d2008a4addd9d74645ceecf64bb79",
+                    operation="DELETE",
+                    pgid="pgtrigger_note_no_delete_e43eb",
+                    table="people_note",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='externalreference',
-            constraint=models.UniqueConstraint(fields=('reference_type', 'value'), name='external_reference_unique_per_type'),
+            model_name="externalreference",
+            constraint=models.UniqueConstraint(
+                fields=("reference_type", "value"), name="external_reference_unique_per_type"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='address',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='address_dates_in_order'),
+            model_name="address",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="address_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='persondateofbirth',
-            constraint=models.UniqueConstraint(fields=('person', 'date_of_birth'), name='dob_once_per_person'),
+            model_name="persondateofbirth",
+            constraint=models.UniqueConstraint(
+                fields=("person", "date_of_birth"), name="dob_once_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personnationality',
-            constraint=models.UniqueConstraint(fields=('person', 'country'), name='nationality_once_per_person'),
+            model_name="personnationality",
+            constraint=models.UniqueConstraint(
+                fields=("person", "country"), name="nationality_once_per_person"
+            ),
         ),
         migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['person', '-occurred_at'], name='people_time_person__c9ac5f_idx'),
+            model_name="timelineevent",
+            index=models.Index(
+                fields=["person", "-occurred_at"], name="people_time_person__c9ac5f_idx"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='timelineevent',
-            trigger=pgtrigger.compiler.Trigger(name='timeline_no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='7fdd0f4df4912e9c20ce8fbbef4487ed2fc35826', operation='DELETE', pgid='pgtrigger_timeline_no_delete_de7d3', table='people_timelineevent', when='BEFORE')),
+            model_name="timelineevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="timeline_no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="7fdd0f4df4912e9c20ce8fbbef4487ed2fc35826",
+                    operation="DELETE",
+                    pgid="pgtrigger_timeline_no_delete_de7d3",
+                    table="people_timelineevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -14,7 +14,9 @@ def fill_keys(apps, schema_editor):
     def norm(text):
         text = unicodedata.normalize("NFKD", text or "").casefold()
         text = "".join(c for c in text if not unicodedata.combining(c))
-        text = "".join(c if c.isalnum() else " " for c in text.replace("'", "").replace("\u2019", ""))
+        text = "".join(
+            c if c.isalnum() else " " for c in text.replace("'", "").replace("\u2019", "")
+        )
         return " ".join(text.split())
 
     ExternalReference = apps.get_model("people", "ExternalReference")
@@ -40,75 +42,92 @@ def fill_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='externalreference',
-            name='source',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="externalreference",
+            name="source",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='externalreference',
-            name='value_normalised',
-            field=models.CharField(db_index=True, default='', help_text='Upper case without spaces: for matching', max_length=100),
+            model_name="externalreference",
+            name="value_normalised",
+            field=models.CharField(
+                db_index=True,
+                default="",
+                help_text="Upper case without spaces: for matching",
+                max_length=100,
+            ),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='family_alt_key',
-            field=models.CharField(blank=True, db_index=True, default='', help_text='NYSIIS', max_length=50),
+            model_name="personname",
+            name="family_alt_key",
+            field=models.CharField(
+                blank=True, db_index=True, default="", help_text="NYSIIS", max_length=50
+            ),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='family_normalised',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="personname",
+            name="family_normalised",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='family_prefix',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=3),
+            model_name="personname",
+            name="family_prefix",
+            field=models.CharField(blank=True, db_index=True, default="", max_length=3),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='given_alt_key',
-            field=models.CharField(blank=True, db_index=True, default='', help_text='NYSIIS', max_length=50),
+            model_name="personname",
+            name="given_alt_key",
+            field=models.CharField(
+                blank=True, db_index=True, default="", help_text="NYSIIS", max_length=50
+            ),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='given_normalised',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="personname",
+            name="given_normalised",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='personname',
-            name='given_prefix',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=3),
+            model_name="personname",
+            name="given_prefix",
+            field=models.CharField(blank=True, db_index=True, default="", max_length=3),
         ),
         migrations.AlterField(
-            model_name='personname',
-            name='family_key',
-            field=models.CharField(db_index=True, help_text='Metaphone of the family name', max_length=50),
+            model_name="personname",
+            name="family_key",
+            field=models.CharField(
+                db_index=True, help_text="Metaphone of the family name", max_length=50
+            ),
         ),
         migrations.AlterField(
-            model_name='personname',
-            name='given_key',
-            field=models.CharField(db_index=True, help_text='Metaphone of the first given name', max_length=50),
+            model_name="personname",
+            name="given_key",
+            field=models.CharField(
+                db_index=True, help_text="Metaphone of the first given name", max_length=50
+            ),
         ),
         migrations.AlterField(
-            model_name='personname',
-            name='normalised',
-            field=models.CharField(db_index=True, help_text='given family, normalised', max_length=400),
+            model_name="personname",
+            name="normalised",
+            field=models.CharField(
+                db_index=True, help_text="given family, normalised", max_length=400
+            ),
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['person', 'module'], name='people_time_person__d8f90e_idx'),
+            model_name="timelineevent",
+            index=models.Index(fields=["person", "module"], name="people_time_person__d8f90e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='externalreference',
-            constraint=models.UniqueConstraint(fields=('reference_type', 'value_normalised'), name='external_reference_normalised_unique'),
+            model_name="externalreference",
+            constraint=models.UniqueConstraint(
+                fields=("reference_type", "value_normalised"),
+                name="external_reference_normalised_unique",
+            ),
         ),
     ]

@@ -13,9 +13,18 @@ from waymark.people.tests.factories import CASEWORKER_PERMS, make_person, make_t
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"given_names": "Tomasz", "family_name": "Nowak", "date_of_birth_0": "3", "date_of_birth_1": "7",
-       "date_of_birth_2": "1988", "sex": "male", "nationality": "POL", "reference_type": "",
-       "reference_value": "", "owning_team": ""}
+NEW = {
+    "given_names": "Tomasz",
+    "family_name": "Nowak",
+    "date_of_birth_0": "3",
+    "date_of_birth_1": "7",
+    "date_of_birth_2": "1988",
+    "sex": "male",
+    "nationality": "POL",
+    "reference_type": "",
+    "reference_value": "",
+    "owning_team": "",
+}
 
 
 @pytest.fixture
@@ -27,11 +36,14 @@ def signed_in(client, caseworker):
 def test_add_a_person_with_no_likely_match_creates_the_record(signed_in, team):
     response = signed_in.post(reverse("people:create"), {**NEW, "owning_team": str(team.pk)})
     person = Person.objects.get(family_name="Nowak")
-    assert response.status_code == 302 and response["Location"] == reverse("people:detail", args=[person.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "people:detail", args=[person.pk]
+    )
     assert person.date_of_birth == date(1988, 7, 3) and person.owning_team == team
     assert [n.country for n in person.nationalities.all()] == ["POL"]
-    assert AuditEvent.objects.filter(verb="person.created", action=AuditAction.COLLECTION,
-                                     target_id=str(person.pk)).exists()
+    assert AuditEvent.objects.filter(
+        verb="person.created", action=AuditAction.COLLECTION, target_id=str(person.pk)
+    ).exists()
 
 
 def test_ownership_unclear_is_an_explicit_choice(signed_in):
@@ -40,8 +52,10 @@ def test_ownership_unclear_is_an_explicit_choice(signed_in):
 
 
 def test_invalid_input_shows_the_error_summary_and_saves_nothing(signed_in):
-    response = signed_in.post(reverse("people:create"), {**NEW, "family_name": "", "date_of_birth_0": "31",
-                                                         "date_of_birth_1": "2"})
+    response = signed_in.post(
+        reverse("people:create"),
+        {**NEW, "family_name": "", "date_of_birth_0": "31", "date_of_birth_1": "2"},
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "There is a problem" in body and "Enter the family name" in body
@@ -50,30 +64,46 @@ def test_invalid_input_shows_the_error_summary_and_saves_nothing(signed_in):
 
 
 def test_a_likely_duplicate_is_shown_and_nothing_saved_until_confirmed(signed_in, team):
-    existing = make_person(given_names="Tomasz", family_name="Nowak", date_of_birth=date(1988, 7, 3),
-                           owning_team=team)
+    existing = make_person(
+        given_names="Tomasz", family_name="Nowak", date_of_birth=date(1988, 7, 3), owning_team=team
+    )
     response = signed_in.post(reverse("people:create"), {**NEW, "family_name": "Nowack"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "Check this person is not already recorded" in body and existing.reference in body
     assert Person.objects.count() == 1
     # the confirmation form carries everything entered, so confirming needs no retyping
-    for carried in ('name="family_name" value="Nowack"', 'name="date_of_birth_0" value="3"',
-                    'name="sex" value="male"', 'name="nationality" value="POL"',
-                    'name="no_match_confirmed" value="True"'):
+    for carried in (
+        'name="family_name" value="Nowack"',
+        'name="date_of_birth_0" value="3"',
+        'name="sex" value="male"',
+        'name="nationality" value="POL"',
+        'name="no_match_confirmed" value="True"',
+    ):
         assert carried in body, carried
-    confirmed = signed_in.post(reverse("people:create"), {**NEW, "family_name": "Nowack",
-                                                         "no_match_confirmed": "True"})
+    confirmed = signed_in.post(
+        reverse("people:create"), {**NEW, "family_name": "Nowack", "no_match_confirmed": "True"}
+    )
     assert confirmed.status_code == 302
     assert Person.objects.count() == 2
 
 
 def test_a_reference_held_by_someone_else_is_refused(signed_in, team):
-    make_person(given_names="Other", family_name="Person", owning_team=team,
-                references=[("home_office", "H7654321")])
-    response = signed_in.post(reverse("people:create"), {**NEW, "reference_type": "home_office",
-                                                         "reference_value": "H7654321",
-                                                         "no_match_confirmed": "True"})
+    make_person(
+        given_names="Other",
+        family_name="Person",
+        owning_team=team,
+        references=[("home_office", "H7654321")],
+    )
+    response = signed_in.post(
+        reverse("people:create"),
+        {
+            **NEW,
+            "reference_type": "home_office",
+            "reference_value": "H7654321",
+            "no_match_confirmed": "True",
+        },
+    )
     assert response.status_code == 400
     assert Person.objects.count() == 1
 
@@ -90,9 +120,19 @@ def test_without_add_person_the_page_is_403(client, team):
 
 
 def _details(person, **changes):
-    data = {"given_names": person.given_names, "family_name": person.family_name, "date_of_birth_0": "17",
-            "date_of_birth_1": "5", "date_of_birth_2": "1990", "sex": "male", "main_language": "Arabic",
-            "interpreter_needed": "yes", "no_fixed_abode": "yes", "email": "", "reason": "Told us at reporting"}
+    data = {
+        "given_names": person.given_names,
+        "family_name": person.family_name,
+        "date_of_birth_0": "17",
+        "date_of_birth_1": "5",
+        "date_of_birth_2": "1990",
+        "sex": "male",
+        "main_language": "Arabic",
+        "interpreter_needed": "yes",
+        "no_fixed_abode": "yes",
+        "email": "",
+        "reason": "Told us at reporting",
+    }
     return {**data, **changes}
 
 
@@ -104,13 +144,18 @@ def test_changing_details_records_old_new_and_reason(signed_in, team):
     assert person.no_fixed_abode is True and person.interpreter_needed is True
     event = AuditEvent.objects.get(verb="person.updated", target_id=str(person.pk))
     assert event.action == AuditAction.ALTERATION
-    assert event.payload["old"]["no_fixed_abode"] is False and event.payload["new"]["no_fixed_abode"] is True
+    assert (
+        event.payload["old"]["no_fixed_abode"] is False
+        and event.payload["new"]["no_fixed_abode"] is True
+    )
     assert event.payload["reason"] == "Told us at reporting"
 
 
 def test_a_change_without_a_reason_is_refused(signed_in, team):
     person = make_person(owning_team=team)
-    response = signed_in.post(reverse("people:details-change", args=[person.pk]), _details(person, reason=""))
+    response = signed_in.post(
+        reverse("people:details-change", args=[person.pk]), _details(person, reason="")
+    )
     assert response.status_code == 400
     person.refresh_from_db()
     assert person.no_fixed_abode is False
@@ -129,9 +174,11 @@ def test_tasks_tab_lists_only_tasks_in_queues_the_user_may_see(signed_in, team):
     person = make_person(owning_team=team)
     mine = Queue.objects.create(slug="mine", name="Mine", team=team)
     theirs = Queue.objects.create(slug="theirs", name="Theirs", team=make_team("Theirs"))
-    work_services.task_create(actor=None, task_type="general.follow_up", title="Visible task", person=person,
-                              queue=mine)
-    work_services.task_create(actor=None, task_type="general.follow_up", title="Hidden task", person=person,
-                              queue=theirs)
+    work_services.task_create(
+        actor=None, task_type="general.follow_up", title="Visible task", person=person, queue=mine
+    )
+    work_services.task_create(
+        actor=None, task_type="general.follow_up", title="Hidden task", person=person, queue=theirs
+    )
     body = signed_in.get(reverse("people:tasks", args=[person.pk])).content.decode()
     assert "Visible task" in body and "Hidden task" not in body

@@ -44,7 +44,9 @@ def test_swapped_names_found_and_reported(searcher):
 
 def test_alias_found(searcher):
     person = make_person(given_names="Amir", family_name="Haddad")
-    services.alias_add(actor=None, person=person, given_names="Sami", family_name="Kassab", source="Police")
+    services.alias_add(
+        actor=None, person=person, given_names="Sami", family_name="Kassab", source="Police"
+    )
     results = person_search(user=searcher, query="Sami Kassab")
     assert _refs(results) == [person.reference]
     assert results[0].matched_on == "alias"
@@ -59,11 +61,25 @@ def test_best_match_first(searcher):
 
 
 def test_date_of_birth_and_nationality_filters(searcher):
-    one = make_person(given_names="Ana", family_name="Silva", date_of_birth=date(1985, 1, 1), nationalities=("BRA",))
-    two = make_person(given_names="Ana", family_name="Silva", date_of_birth=date(1999, 9, 9), nationalities=("PRT",))
+    one = make_person(
+        given_names="Ana",
+        family_name="Silva",
+        date_of_birth=date(1985, 1, 1),
+        nationalities=("BRA",),
+    )
+    two = make_person(
+        given_names="Ana",
+        family_name="Silva",
+        date_of_birth=date(1999, 9, 9),
+        nationalities=("PRT",),
+    )
     services.date_of_birth_add(actor=None, person=two, date_of_birth=date(1985, 1, 2))
-    assert _refs(person_search(user=searcher, query="Ana Silva", date_of_birth=date(1985, 1, 1))) == [one.reference]
-    assert _refs(person_search(user=searcher, query="Ana Silva", date_of_birth=date(1985, 1, 2))) == [two.reference]
+    assert _refs(
+        person_search(user=searcher, query="Ana Silva", date_of_birth=date(1985, 1, 1))
+    ) == [one.reference]
+    assert _refs(
+        person_search(user=searcher, query="Ana Silva", date_of_birth=date(1985, 1, 2))
+    ) == [two.reference]
     assert _refs(person_search(user=searcher, query="Silva", nationality="prt")) == [two.reference]
     assert _refs(person_search(user=searcher, nationality="BRA")) == [one.reference]
 
@@ -72,7 +88,9 @@ def test_reference_search_exact_and_case_insensitive(searcher):
     person = make_person(references={"home_office": "H1234567"})
     make_person(given_names="Other", family_name="Person")
     assert _refs(person_search(user=searcher, reference="h1234567")) == [person.reference]
-    assert _refs(person_search(user=searcher, reference=person.reference.lower())) == [person.reference]
+    assert _refs(person_search(user=searcher, reference=person.reference.lower())) == [
+        person.reference
+    ]
     assert person_search(user=searcher, reference="H123456") == []
 
 

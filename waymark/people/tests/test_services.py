@@ -33,14 +33,19 @@ def test_reference_rule_is_unchanged():
 
 
 def test_person_create_assigns_reference_from_pk_and_writes_identity(team):
-    person = make_person(nationalities=("syr", "IRQ"), owning_team=team,
-                         references={ReferenceType.HOME_OFFICE: "H1234567"})
+    person = make_person(
+        nationalities=("syr", "IRQ"),
+        owning_team=team,
+        references={ReferenceType.HOME_OFFICE: "H1234567"},
+    )
     person.refresh_from_db()
     assert person.reference == f"WM-{person.pk:07d}"
     primary = person.names.get(name_type=NameType.PRIMARY)
     assert primary.normalised == "amir haddad"
     assert primary.family_key and primary.given_key
-    assert list(person.dates_of_birth.values_list("date_of_birth", flat=True)) == [date(1990, 5, 17)]
+    assert list(person.dates_of_birth.values_list("date_of_birth", flat=True)) == [
+        date(1990, 5, 17)
+    ]
     assert sorted(person.nationalities.values_list("country", flat=True)) == ["IRQ", "SYR"]
     assert person.ownership_state == OwnershipState.OWNED
     assert person.timeline.filter(event_type="person.created").exists()
@@ -65,7 +70,9 @@ def test_external_reference_clash_gives_clear_error():
     make_person(references=[(ReferenceType.PNC, "2001/123456A")])
     other = make_person(given_names="Omar", family_name="Said")
     with pytest.raises(ValidationError) as exc:
-        services.reference_add(actor=None, person=other, reference_type=ReferenceType.PNC, value="2001/123456a")
+        services.reference_add(
+            actor=None, person=other, reference_type=ReferenceType.PNC, value="2001/123456a"
+        )
     assert "already recorded on another person" in str(exc.value)
     assert ExternalReference.objects.count() == 1
 
@@ -90,8 +97,9 @@ def test_person_update_audits_old_and_new(caseworker):
 
 def test_timeline_is_append_only():
     person = make_person()
-    event = services.timeline_event_record(person=person, module="monitoring", event_type="tag.fitted",
-                                           summary="Tag fitted")
+    event = services.timeline_event_record(
+        person=person, module="monitoring", event_type="tag.fitted", summary="Tag fitted"
+    )
     with pytest.raises(AppendOnlyError):
         event.delete()
     with pytest.raises(AppendOnlyError):
@@ -99,19 +107,26 @@ def test_timeline_is_append_only():
     assert TimelineEvent.objects.filter(pk=event.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the delete trigger exists on PostgreSQL only")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the delete trigger exists on PostgreSQL only"
+)
 def test_timeline_delete_refused_by_database():
     person = make_person()
     event = person.timeline.first()
-    with pytest.raises(Exception, match=r"(?i)protect|cannot"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(Exception, match=r"(?i)protect|cannot"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM people_timelineevent WHERE id = %s", [event.pk])
 
 
 def test_note_correction_keeps_original(caseworker):
     person = make_person()
     note = services.note_add(actor=caseworker, person=person, text="Reported at Croydon on Monday")
-    correction = services.note_correct(actor=caseworker, note=note, text="Reported at Croydon on Tuesday",
-                                       reason="Wrong day")
+    correction = services.note_correct(
+        actor=caseworker, note=note, text="Reported at Croydon on Tuesday", reason="Wrong day"
+    )
     note.refresh_from_db()
     assert note.text == "Reported at Croydon on Monday"
     assert correction.corrects == note and correction.correction_reason == "Wrong day"
@@ -123,7 +138,9 @@ def test_note_correction_needs_add_note_and_a_reason(caseworker):
     person = make_person()
     note = services.note_add(actor=caseworker, person=person, text="First")
     with pytest.raises(PermissionDenied):
-        services.note_correct(actor=make_user("people.view_person"), note=note, text="Second", reason="r")
+        services.note_correct(
+            actor=make_user("people.view_person"), note=note, text="Second", reason="r"
+        )
     with pytest.raises(ValidationError):
         services.note_correct(actor=caseworker, note=note, text="Second", reason="")
 
@@ -132,26 +149,33 @@ def test_ownership_change_writes_history_and_timeline(team):
     manager = make_user("people.view_person", "people.change_ownership")
     owner = make_user(teams=[team])
     person = make_person()
-    services.ownership_change(actor=manager, person=person, team=team, owner=owner, reason="Allocated")
+    services.ownership_change(
+        actor=manager, person=person, team=team, owner=owner, reason="Allocated"
+    )
     person.refresh_from_db()
     assert person.ownership_state == OwnershipState.OWNED and person.case_owner == owner
     change = person.ownership_history.get()
     assert (change.from_state, change.to_state, change.to_team) == ("unclear", "owned", team)
-    services.ownership_change(actor=manager, person=person, team=None, owner=None, reason="Team closed")
+    services.ownership_change(
+        actor=manager, person=person, team=None, owner=None, reason="Team closed"
+    )
     person.refresh_from_db()
     assert person.ownership_state == OwnershipState.UNCLEAR
     assert person.ownership_history.count() == 2
     assert person.timeline.filter(event_type="person.ownership_changed").count() == 2
     with pytest.raises(PermissionDenied):
-        services.ownership_change(actor=make_user("people.view_person"), person=person, team=team,
-                                  owner=None, reason="x")
+        services.ownership_change(
+            actor=make_user("people.view_person"), person=person, team=team, owner=None, reason="x"
+        )
 
 
 def test_owner_must_be_in_team(team):
     manager = make_user("people.change_ownership")
     outsider = make_user(teams=[make_team()])
     with pytest.raises(ValidationError, match="not a member"):
-        services.ownership_change(actor=manager, person=make_person(), team=team, owner=outsider, reason="x")
+        services.ownership_change(
+            actor=manager, person=make_person(), team=team, owner=outsider, reason="x"
+        )
 
 
 def test_protected_characteristics_view_logged_with_reason_and_refused_without_permission():
@@ -159,17 +183,24 @@ def test_protected_characteristics_view_logged_with_reason_and_refused_without_p
     recorder = make_user("people.change_protected_characteristics")
     services.protected_characteristics_record(actor=recorder, person=person, ethnicity="Arab")
     with pytest.raises(PermissionDenied):
-        services.protected_characteristics_view(actor=make_user("people.view_person"), person=person,
-                                                reason="Curious")
+        services.protected_characteristics_view(
+            actor=make_user("people.view_person"), person=person, reason="Curious"
+        )
     viewer = make_user("people.view_person", "people.view_protected_characteristics")
     with pytest.raises(ValidationError):
         services.protected_characteristics_view(actor=viewer, person=person, reason="  ")
     assert not AuditEvent.objects.filter(verb="person.protected_characteristics_viewed").exists()
-    record = services.protected_characteristics_view(actor=viewer, person=person, reason="Equality report Q3")
+    record = services.protected_characteristics_view(
+        actor=viewer, person=person, reason="Equality report Q3"
+    )
     assert record.ethnicity == "Arab"
     audit = AuditEvent.objects.get(verb="person.protected_characteristics_viewed")
     assert audit.action == AuditAction.CONSULTATION
-    assert audit.purpose == "Equality report Q3" and audit.person_id == person.pk and audit.actor == viewer
+    assert (
+        audit.purpose == "Equality report Q3"
+        and audit.person_id == person.pk
+        and audit.actor == viewer
+    )
     recorded = AuditEvent.objects.get(verb="person.protected_characteristics_recorded")
     assert "Arab" not in str(recorded.payload)
 
@@ -177,33 +208,52 @@ def test_protected_characteristics_view_logged_with_reason_and_refused_without_p
 def test_vulnerability_states(caseworker):
     person = make_person()
     assert person.vulnerability_assessment == VulnerabilityAssessment.NOT_YET_ASSESSED
-    services.vulnerability_assessment_record(actor=caseworker, person=person,
-                                             assessment=VulnerabilityAssessment.NONE_IDENTIFIED)
+    services.vulnerability_assessment_record(
+        actor=caseworker, person=person, assessment=VulnerabilityAssessment.NONE_IDENTIFIED
+    )
     assert person.vulnerability_assessment == VulnerabilityAssessment.NONE_IDENTIFIED
-    services.vulnerability_record(actor=caseworker, person=person, vulnerability_type="mental_health",
-                                  source="GP letter", identified_on=date(2024, 1, 2))
+    services.vulnerability_record(
+        actor=caseworker,
+        person=person,
+        vulnerability_type="mental_health",
+        source="GP letter",
+        identified_on=date(2024, 1, 2),
+    )
     person.refresh_from_db()
     assert person.vulnerability_assessment == VulnerabilityAssessment.VULNERABLE
     with pytest.raises(ValidationError):
-        services.vulnerability_assessment_record(actor=caseworker, person=person,
-                                                 assessment=VulnerabilityAssessment.NONE_IDENTIFIED)
+        services.vulnerability_assessment_record(
+            actor=caseworker, person=person, assessment=VulnerabilityAssessment.NONE_IDENTIFIED
+        )
 
 
 def test_reporting_centre_address_means_no_fixed_abode(caseworker):
     person = make_person()
-    services.address_add(actor=caseworker, person=person, address_type=AddressType.REPORTING_CENTRE,
-                         line_1="Croydon Reporting Centre", valid_from=date(2024, 1, 1))
+    services.address_add(
+        actor=caseworker,
+        person=person,
+        address_type=AddressType.REPORTING_CENTRE,
+        line_1="Croydon Reporting Centre",
+        valid_from=date(2024, 1, 1),
+    )
     person.refresh_from_db()
     assert person.no_fixed_abode
-    services.address_add(actor=caseworker, person=person, address_type=AddressType.HOME,
-                         line_1="1 High Street", valid_from=date(2024, 2, 1))
+    services.address_add(
+        actor=caseworker,
+        person=person,
+        address_type=AddressType.HOME,
+        line_1="1 High Street",
+        valid_from=date(2024, 2, 1),
+    )
     person.refresh_from_db()
     assert not person.no_fixed_abode
 
 
 def test_supplier_issued_phone_and_nexus_flag_caveat(caseworker):
     person = make_person()
-    phone = services.phone_add(actor=caseworker, person=person, number="07700 900123", kind="supplier_issued")
+    phone = services.phone_add(
+        actor=caseworker, person=person, number="07700 900123", kind="supplier_issued"
+    )
     assert phone.get_kind_display().startswith("Issued by the monitoring supplier")
     flag = services.flag_set(actor=caseworker, person=person, flag_type="nexus_high_harm")
     assert "Police intelligence" in flag.caveat
@@ -231,15 +281,26 @@ def _snapshot(person: Person) -> dict:
 
 def _rich_person(actor, **kwargs) -> Person:
     person = make_person(**kwargs)
-    services.alias_add(actor=actor, person=person, given_names="Ameer", family_name="Hadad", source="Police")
-    services.reference_add(actor=actor, person=person, reference_type=ReferenceType.PRISON,
-                           value=f"A{person.pk}BC")
-    services.address_add(actor=actor, person=person, line_1=f"{person.pk} Station Road",
-                         valid_from=date(2023, 1, 1))
+    services.alias_add(
+        actor=actor, person=person, given_names="Ameer", family_name="Hadad", source="Police"
+    )
+    services.reference_add(
+        actor=actor, person=person, reference_type=ReferenceType.PRISON, value=f"A{person.pk}BC"
+    )
+    services.address_add(
+        actor=actor, person=person, line_1=f"{person.pk} Station Road", valid_from=date(2023, 1, 1)
+    )
     services.phone_add(actor=actor, person=person, number="07700 900000")
-    services.conviction_add(actor=actor, person=person, offence="Burglary", conviction_date=date(2019, 3, 1))
-    services.vulnerability_record(actor=actor, person=person, vulnerability_type="trauma", source="Interview",
-                                  identified_on=date(2024, 1, 1))
+    services.conviction_add(
+        actor=actor, person=person, offence="Burglary", conviction_date=date(2019, 3, 1)
+    )
+    services.vulnerability_record(
+        actor=actor,
+        person=person,
+        vulnerability_type="trauma",
+        source="Interview",
+        identified_on=date(2024, 1, 1),
+    )
     services.flag_set(actor=actor, person=person, flag_type="warning_marker", detail="Violence")
     services.note_add(actor=actor, person=person, text=f"Note on {person.reference}")
     return person
@@ -250,29 +311,48 @@ def _task_for(person):
     from waymark.work.models import Queue, Task
 
     queue = Queue.objects.get_or_create(slug="q", defaults={"name": "Q", "team": make_team()})[0]
-    return Task.objects.create(task_type="test", queue=queue, person=person, title="Review",
-                               created_at=clock.now())
+    return Task.objects.create(
+        task_type="test", queue=queue, person=person, title="Review", created_at=clock.now()
+    )
 
 
 def test_merge_moves_everything_and_unmerge_restores_exactly(caseworker):
     merger = make_user("people.view_person", "people.merge_person")
     survivor = _rich_person(caseworker)
-    merged = _rich_person(caseworker, given_names="Amir", family_name="Hadad", nationalities=("SYR", "LBN"),
-                          date_of_birth=date(1990, 5, 17))
+    merged = _rich_person(
+        caseworker,
+        given_names="Amir",
+        family_name="Hadad",
+        nationalities=("SYR", "LBN"),
+        date_of_birth=date(1990, 5, 17),
+    )
     _task_for(merged)
     before_survivor, before_merged = _snapshot(survivor), _snapshot(merged)
 
-    merge = services.person_merge(actor=merger, survivor=survivor, merged=merged, reason="Same fingerprints")
+    merge = services.person_merge(
+        actor=merger, survivor=survivor, merged=merged, reason="Same fingerprints"
+    )
     merged.refresh_from_db()
     assert merged.record_status == RecordStatus.MERGED and merged.merged_into == survivor
     after = _snapshot(survivor)
-    for key in ("names", "references", "addresses", "phones", "convictions", "vulnerabilities", "flags",
-                "notes", "tasks"):
+    for key in (
+        "names",
+        "references",
+        "addresses",
+        "phones",
+        "convictions",
+        "vulnerabilities",
+        "flags",
+        "notes",
+        "tasks",
+    ):
         moved_ids = {row if not isinstance(row, tuple) else row[0] for row in before_merged[key]}
         after_ids = {row if not isinstance(row, tuple) else row[0] for row in after[key]}
         assert moved_ids <= after_ids, key
     # the duplicate date of birth and nationality stay behind; the new nationality moves
-    assert merged.dates_of_birth.count() == 1 and list(merged.nationalities.values_list("country", flat=True)) == ["SYR"]
+    assert merged.dates_of_birth.count() == 1 and list(
+        merged.nationalities.values_list("country", flat=True)
+    ) == ["SYR"]
     assert survivor.nationalities.filter(country="LBN").exists()
     assert survivor.names.filter(name_type=NameType.PRIMARY).count() == 1
     assert merge.moved["work.task:person"] == before_merged["tasks"]
@@ -289,14 +369,20 @@ def test_merge_moves_everything_and_unmerge_restores_exactly(caseworker):
     assert merged.record_status == RecordStatus.ACTIVE and merged.merged_into is None
     restored_survivor, restored_merged = _snapshot(survivor), _snapshot(merged)
     # exactly the rows each had before, plus the merge/unmerge timeline events
-    new_events = set(TimelineEvent.objects.filter(event_type__in=["person.merged", "person.merged_into",
-                                                                  "person.unmerged"]).values_list("pk", flat=True))
+    new_events = set(
+        TimelineEvent.objects.filter(
+            event_type__in=["person.merged", "person.merged_into", "person.unmerged"]
+        ).values_list("pk", flat=True)
+    )
     restored_survivor["timeline"] = sorted(set(restored_survivor["timeline"]) - new_events)
     restored_merged["timeline"] = sorted(set(restored_merged["timeline"]) - new_events)
     assert restored_survivor == before_survivor
     assert restored_merged == before_merged
     assert not TimelineEvent.objects.filter(original_person_id=merged.pk).exists()
-    assert AuditEvent.objects.filter(verb="person.unmerged", action=AuditAction.COMBINATION).count() == 2
+    assert (
+        AuditEvent.objects.filter(verb="person.unmerged", action=AuditAction.COMBINATION).count()
+        == 2
+    )
     with pytest.raises(ValidationError, match="already been undone"):
         services.person_unmerge(actor=merger, merge=merge, reason="again")
 

@@ -32,11 +32,27 @@ def test_viewing_person_writes_consultation_audit(signed_in, caseworker, person)
 
 
 def test_other_team_without_view_any_person_gets_404_everywhere(client, person):
-    outsider = make_user(*CASEWORKER_PERMS, "core.view_access_history", "people.change_ownership",
-                         "people.merge_person", "people.view_protected_characteristics", teams=[make_team()])
+    outsider = make_user(
+        *CASEWORKER_PERMS,
+        "core.view_access_history",
+        "people.change_ownership",
+        "people.merge_person",
+        "people.view_protected_characteristics",
+        teams=[make_team()],
+    )
     client.force_login(outsider)
-    for name in ("detail", "timeline", "tasks", "documents", "access-history", "protected-characteristics",
-                 "note-add", "ownership", "alias-add", "merge"):
+    for name in (
+        "detail",
+        "timeline",
+        "tasks",
+        "documents",
+        "access-history",
+        "protected-characteristics",
+        "note-add",
+        "ownership",
+        "alias-add",
+        "merge",
+    ):
         assert client.get(reverse(f"people:{name}", args=[person.pk])).status_code == 404, name
     assert not AuditEvent.objects.filter(verb="person.viewed").exists()
     national = make_user("people.view_person", "people.view_any_person")
@@ -53,8 +69,10 @@ def test_search_page_finds_by_name_and_shows_empty_state(signed_in, person):
 
 
 def test_search_page_invalid_date_shows_error_summary(signed_in):
-    response = signed_in.get(reverse("people:search"), {"date_of_birth_0": "31", "date_of_birth_1": "2",
-                                                       "date_of_birth_2": "1990"})
+    response = signed_in.get(
+        reverse("people:search"),
+        {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"},
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "govuk-error-summary" in body and "must be a real date" in body
@@ -72,31 +90,44 @@ def test_invalid_note_form_shows_error_summary_and_saves_nothing(signed_in, pers
 def test_note_add_and_correct_pages(signed_in, person):
     signed_in.post(reverse("people:note-add", args=[person.pk]), {"text": "Reported on time"})
     note = Note.objects.get()
-    response = signed_in.post(reverse("people:note-correct", args=[person.pk, note.pk]),
-                              {"text": "Reported late", "reason": "Typed wrongly"})
+    response = signed_in.post(
+        reverse("people:note-correct", args=[person.pk, note.pk]),
+        {"text": "Reported late", "reason": "Typed wrongly"},
+    )
     assert response.status_code == 302
     timeline = signed_in.get(reverse("people:timeline", args=[person.pk])).content.decode()
-    assert "Reported late" in timeline and "Reported on time" in timeline and "Typed wrongly" in timeline
+    assert (
+        "Reported late" in timeline
+        and "Reported on time" in timeline
+        and "Typed wrongly" in timeline
+    )
 
 
 def test_timeline_filters_by_module(signed_in, person):
-    services.timeline_event_record(person=person, module="monitoring", event_type="tag.fitted",
-                                   summary="Tag fitted at home")
-    body = signed_in.get(reverse("people:timeline", args=[person.pk]), {"module": "monitoring"}).content.decode()
+    services.timeline_event_record(
+        person=person, module="monitoring", event_type="tag.fitted", summary="Tag fitted at home"
+    )
+    body = signed_in.get(
+        reverse("people:timeline", args=[person.pk]), {"module": "monitoring"}
+    ).content.decode()
     assert "Tag fitted at home" in body and "Record created" not in body
 
 
 def test_reference_clash_shown_on_form(signed_in, person):
     make_person(given_names="Other", family_name="Person", references={"pnc": "99/1X"})
-    response = signed_in.post(reverse("people:reference-add", args=[person.pk]),
-                              {"reference_type": "pnc", "value": "99/1x"})
+    response = signed_in.post(
+        reverse("people:reference-add", args=[person.pk]),
+        {"reference_type": "pnc", "value": "99/1x"},
+    )
     assert response.status_code == 400
     assert "already recorded on another person" in response.content.decode()
     assert not person.references.exists()
 
 
 def test_protected_characteristics_page_asks_reason_then_logs(client, person):
-    viewer = make_user("people.view_person", "people.view_any_person", "people.view_protected_characteristics")
+    viewer = make_user(
+        "people.view_person", "people.view_any_person", "people.view_protected_characteristics"
+    )
     services.protected_characteristics_record(actor=None, person=person, religion="Buddhist")
     client.force_login(viewer)
     url = reverse("people:protected-characteristics", args=[person.pk])
@@ -104,7 +135,10 @@ def test_protected_characteristics_page_asks_reason_then_logs(client, person):
     assert "Buddhist" not in first
     shown = client.post(url, {"reason": "Subject access request 42"}).content.decode()
     assert "Buddhist" in shown
-    assert AuditEvent.objects.get(verb="person.protected_characteristics_viewed").purpose == "Subject access request 42"
+    assert (
+        AuditEvent.objects.get(verb="person.protected_characteristics_viewed").purpose
+        == "Subject access request 42"
+    )
 
 
 def test_access_history_lists_views(client, person):
@@ -125,11 +159,15 @@ def test_merge_confirm_then_merge_then_unmerge(client, person):
     confirm = client.post(url, {"other_reference": other.reference, "reason": "Same fingerprints"})
     assert "Check these are the same person" in confirm.content.decode()
     assert Person.objects.get(pk=other.pk).record_status == "active"
-    done = client.post(url, {"other_reference": other.reference, "reason": "Same fingerprints", "confirm": "yes"})
+    done = client.post(
+        url, {"other_reference": other.reference, "reason": "Same fingerprints", "confirm": "yes"}
+    )
     assert done.status_code == 302
     merge = person.merges_absorbed.get()
     assert Person.objects.get(pk=other.pk).record_status == "merged"
-    response = client.post(reverse("people:unmerge", args=[person.pk, merge.pk]), {"reason": "Mistake"})
+    response = client.post(
+        reverse("people:unmerge", args=[person.pk, merge.pk]), {"reason": "Mistake"}
+    )
     assert response.status_code == 302
     assert Person.objects.get(pk=other.pk).record_status == "active"
 
@@ -137,10 +175,14 @@ def test_merge_confirm_then_merge_then_unmerge(client, person):
 def test_ownership_page(client, person, team):
     manager = make_user("people.view_person", "people.view_any_person", "people.change_ownership")
     client.force_login(manager)
-    response = client.post(reverse("people:ownership", args=[person.pk]), {"team": "", "owner": "", "reason": ""})
+    response = client.post(
+        reverse("people:ownership", args=[person.pk]), {"team": "", "owner": "", "reason": ""}
+    )
     assert response.status_code == 400
-    response = client.post(reverse("people:ownership", args=[person.pk]), {"team": "", "owner": "",
-                                                                           "reason": "Team disbanded"})
+    response = client.post(
+        reverse("people:ownership", args=[person.pk]),
+        {"team": "", "owner": "", "reason": "Team disbanded"},
+    )
     assert response.status_code == 302
     assert Person.objects.get(pk=person.pk).ownership_state == "unclear"
 

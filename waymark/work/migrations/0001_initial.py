@@ -6,79 +6,220 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Queue',
+            name="Queue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='queues', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="queues",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('allocate_tasks', 'Can allocate and reassign tasks in bulk'), ('view_workload', 'Can see the team workload page'), ('view_any_queue', 'Can see queues outside their own teams')],
+                "ordering": ["name"],
+                "permissions": [
+                    ("allocate_tasks", "Can allocate and reassign tasks in bulk"),
+                    ("view_workload", "Can see the team workload page"),
+                    ("view_any_queue", "Can see queues outside their own teams"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SavedFilter',
+            name="SavedFilter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('query_string', models.CharField(max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='work.queue')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_filters', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("query_string", models.CharField(max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="work.queue",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_filters",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'name'), name='saved_filter_name_per_user')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "name"), name="saved_filter_name_per_user"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_type', models.CharField(db_index=True, help_text='Key in the task-type registry', max_length=60)),
-                ('subject_type', models.CharField(blank=True, help_text='The object this task is about', max_length=100)),
-                ('subject_id', models.CharField(blank=True, max_length=64)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('waiting', 'Waiting on someone else'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=20)),
-                ('outcome', models.CharField(blank=True, max_length=60)),
-                ('outcome_note', models.TextField(blank=True)),
-                ('priority', models.IntegerField(default=0, help_text='Higher is more urgent')),
-                ('priority_reason', models.CharField(blank=True, max_length=300)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('deadline_rule', models.CharField(blank=True, max_length=80)),
-                ('deadline_inputs', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('allocated_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('dedupe_key', models.CharField(blank=True, help_text='Set by sweeps and integrations so the same work is never created twice', max_length=200, null=True, unique=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='people.person')),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='work.queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "task_type",
+                    models.CharField(
+                        db_index=True, help_text="Key in the task-type registry", max_length=60
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        blank=True, help_text="The object this task is about", max_length=100
+                    ),
+                ),
+                ("subject_id", models.CharField(blank=True, max_length=64)),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("waiting", "Waiting on someone else"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("outcome", models.CharField(blank=True, max_length=60)),
+                ("outcome_note", models.TextField(blank=True)),
+                ("priority", models.IntegerField(default=0, help_text="Higher is more urgent")),
+                ("priority_reason", models.CharField(blank=True, max_length=300)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("deadline_rule", models.CharField(blank=True, max_length=80)),
+                ("deadline_inputs", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                ("allocated_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_flagged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Set by sweeps and integrations so the same work is never created twice",
+                        max_length=200,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="work.queue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-priority', 'due_at', 'pk'],
-                'permissions': [('take_tasks', 'Can take work with get next')],
-                'indexes': [models.Index(condition=models.Q(('assignee__isnull', True), ('status', 'open')), fields=['queue', '-priority', 'due_at', 'id'], name='task_get_next'), models.Index(fields=['assignee', 'status'], name='work_task_assigne_fa6022_idx'), models.Index(fields=['queue', 'status', 'due_at'], name='work_task_queue_i_9a172a_idx'), models.Index(fields=['person', 'status'], name='work_task_person__17cde3_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'in_progress'), _negated=True), ('assignee__isnull', False), _connector='OR'), name='task_in_progress_has_assignee'), models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['done', 'cancelled']), _negated=True), ('completed_at__isnull', False), _connector='OR'), name='task_closed_has_completed_at')],
+                "ordering": ["-priority", "due_at", "pk"],
+                "permissions": [("take_tasks", "Can take work with get next")],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("assignee__isnull", True), ("status", "open")),
+                        fields=["queue", "-priority", "due_at", "id"],
+                        name="task_get_next",
+                    ),
+                    models.Index(
+                        fields=["assignee", "status"], name="work_task_assigne_fa6022_idx"
+                    ),
+                    models.Index(
+                        fields=["queue", "status", "due_at"], name="work_task_queue_i_9a172a_idx"
+                    ),
+                    models.Index(fields=["person", "status"], name="work_task_person__17cde3_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "in_progress"), _negated=True),
+                            ("assignee__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="task_in_progress_has_assignee",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status__in", ["done", "cancelled"]), _negated=True),
+                            ("completed_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="task_closed_has_completed_at",
+                    ),
+                ],
             },
         ),
     ]

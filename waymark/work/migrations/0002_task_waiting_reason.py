@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('work', '0001_initial'),
+        ("work", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='waiting_reason',
-            field=models.CharField(blank=True, help_text='Who or what it waits on', max_length=500),
+            model_name="task",
+            name="waiting_reason",
+            field=models.CharField(blank=True, help_text="Who or what it waits on", max_length=500),
         ),
     ]

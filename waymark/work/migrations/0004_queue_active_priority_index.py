@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_search_keys_and_reference_normalised'),
-        ('work', '0003_platform_queues'),
+        ("people", "0002_search_keys_and_reference_normalised"),
+        ("work", "0003_platform_queues"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'in_progress', 'waiting'])), fields=['queue', '-priority', 'due_at', 'id'], name='task_queue_active_priority'),
+            model_name="task",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "in_progress", "waiting"])),
+                fields=["queue", "-priority", "due_at", "id"],
+                name="task_queue_active_priority",
+            ),
         ),
     ]

@@ -23,7 +23,8 @@ def team_make(*, nation: str = "england-and-wales", name: str | None = None) -> 
 
 def user_make(*perms: str, teams=(), username: str | None = None) -> User:
     user = User.objects.create_user(
-        username=username or f"worker{next(_seq)}", password="a-long-test-password-123",
+        username=username or f"worker{next(_seq)}",
+        password="a-long-test-password-123",
         first_name=(username or "Worker").title(),
     )
     for team in teams:
@@ -46,18 +47,31 @@ def queue_make(*, team: Team | None = None, slug: str | None = None) -> Queue:
     return queue
 
 
-def task_make(*, queue: Queue, task_type: str = "general.follow_up", title: str = "Follow up",
-              priority: int | None = None, **kwargs) -> Task:
+def task_make(
+    *,
+    queue: Queue,
+    task_type: str = "general.follow_up",
+    title: str = "Follow up",
+    priority: int | None = None,
+    **kwargs,
+) -> Task:
     from waymark.work.services import task_create
 
-    return task_create(actor=None, task_type=task_type, title=title, queue=queue,
-                       priority=priority, **kwargs)
+    return task_create(
+        actor=None, task_type=task_type, title=title, queue=queue, priority=priority, **kwargs
+    )
 
 
-def task_row(*, queue: Queue, priority: int = 0, due_at=None, task_type: str = "general.follow_up",
-             **fields) -> Task:
+def task_row(
+    *, queue: Queue, priority: int = 0, due_at=None, task_type: str = "general.follow_up", **fields
+) -> Task:
     """A task row written directly, for ordering and volume tests that need exact values."""
     return Task.objects.create(
-        task_type=task_type, queue=queue, title=fields.pop("title", "Row"), priority=priority,
-        due_at=due_at, created_at=fields.pop("created_at", clock.now()), **fields,
+        task_type=task_type,
+        queue=queue,
+        title=fields.pop("title", "Row"),
+        priority=priority,
+        due_at=due_at,
+        created_at=fields.pop("created_at", clock.now()),
+        **fields,
     )

@@ -24,8 +24,13 @@ def _tasks_make(queue, count: int) -> None:
     now = clock.now()
     Task.objects.bulk_create(
         [
-            Task(task_type="general.follow_up", queue=queue, title=f"Task {n}", priority=n % 7,
-                 created_at=now)
+            Task(
+                task_type="general.follow_up",
+                queue=queue,
+                title=f"Task {n}",
+                priority=n % 7,
+                created_at=now,
+            )
             for n in range(count)
         ],
         batch_size=500,
@@ -94,8 +99,10 @@ def _sqlite_file_db() -> bool:
     return connection.vendor == "sqlite" and bool(name) and "memory" not in name
 
 
-@pytest.mark.skipif(not _sqlite_file_db(),
-                    reason="needs a file-based SQLite test database (WAYMARK_SQLITE_TEST_FILE=1)")
+@pytest.mark.skipif(
+    not _sqlite_file_db(),
+    reason="needs a file-based SQLite test database (WAYMARK_SQLITE_TEST_FILE=1)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_get_next_sqlite_threads_each_task_allocated_once():
     """SQLite: transactions begin IMMEDIATE, so concurrent claims are serialised."""

@@ -26,9 +26,14 @@ def _no_lockout(settings):
 
 @pytest.fixture
 def hidden(team):
-    return people_services.person_create(actor=None, given_names="Ilse", family_name="Vantongeren",
-                                         date_of_birth=date(1979, 4, 2), owning_team=team,
-                                         restricted_access=True)
+    return people_services.person_create(
+        actor=None,
+        given_names="Ilse",
+        family_name="Vantongeren",
+        date_of_birth=date(1979, 4, 2),
+        owning_team=team,
+        restricted_access=True,
+    )
 
 
 @pytest.fixture
@@ -49,15 +54,21 @@ def cleared(team):
 
 def _names_in(body: str, person) -> bool:
     body = body.lower()
-    return any(s.lower() in body for s in (person.given_names, person.family_name, person.reference))
+    return any(
+        s.lower() in body for s in (person.given_names, person.family_name, person.reference)
+    )
 
 
-def test_task_page_and_every_action_are_404_without_the_permission(client, task, supervisor, cleared):
+def test_task_page_and_every_action_are_404_without_the_permission(
+    client, task, supervisor, cleared
+):
     client.force_login(supervisor)
     assert client.get(reverse("work:task-detail", args=[task.pk])).status_code == 404
     for action in ("assign-to-me", "start", "complete", "cancel", "wait"):
-        response = client.post(reverse("work:task-action", args=[task.pk, action]),
-                               {"complete-outcome": "done", "cancel-reason": "x", "wait-reason": "x"})
+        response = client.post(
+            reverse("work:task-action", args=[task.pk, action]),
+            {"complete-outcome": "done", "cancel-reason": "x", "wait-reason": "x"},
+        )
         assert response.status_code == 404, action
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN and task.assignee is None
@@ -79,7 +90,9 @@ def test_queue_and_home_keep_the_row_but_show_restricted_record(client, queue, t
     assert "2 tasks" in client.get(reverse("work:queue", args=[queue.slug])).content.decode()
 
 
-def test_filtering_a_queue_by_a_restricted_reference_finds_nothing(client, queue, task, supervisor, cleared):
+def test_filtering_a_queue_by_a_restricted_reference_finds_nothing(
+    client, queue, task, supervisor, cleared
+):
     url = reverse("work:queue", args=[queue.slug]) + f"?person={task.person.reference}"
     client.force_login(supervisor)
     assert "0 tasks" in client.get(url).content.decode()
@@ -93,8 +106,12 @@ def test_task_api_masks_the_list_and_refuses_the_task(task, supervisor, cleared)
     rows = api.get("/api/v1/tasks/").json()["results"]
     assert [(r["id"], r["title"], r["person"]) for r in rows] == [(task.pk, LABEL, LABEL)]
     assert api.get(f"/api/v1/tasks/{task.pk}/").status_code == 404
-    done = api.post(f"/api/v1/tasks/{task.pk}/complete/", {"outcome": "done"}, format="json",
-                    HTTP_IDEMPOTENCY_KEY="restricted-1")
+    done = api.post(
+        f"/api/v1/tasks/{task.pk}/complete/",
+        {"outcome": "done"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="restricted-1",
+    )
     assert done.status_code == 404
     api.force_authenticate(cleared)
     assert api.get(f"/api/v1/tasks/{task.pk}/").json()["person"] == task.person.reference
@@ -104,7 +121,11 @@ def test_get_next_and_bulk_allocation_never_hand_out_restricted_work(queue, task
     worker = user_make(*CASEWORKER, teams=[team])
     assert services.task_get_next(user=worker) is None
     manager = user_make(*MANAGER, "people.view_restricted_person", teams=[team])
-    _tasks, problems = selectors.bulk_allocation_check(actor=manager, task_ids=[task.pk], assignee=worker)
+    _tasks, problems = selectors.bulk_allocation_check(
+        actor=manager, task_ids=[task.pk], assignee=worker
+    )
     assert any("restricted record" in p for p in problems)
-    _tasks, problems = selectors.bulk_allocation_check(actor=worker, task_ids=[task.pk], assignee=manager)
+    _tasks, problems = selectors.bulk_allocation_check(
+        actor=worker, task_ids=[task.pk], assignee=manager
+    )
     assert problems == ["1 of the selected tasks could not be found"]

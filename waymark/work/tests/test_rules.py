@@ -22,7 +22,11 @@ def test_at_risk_window_is_24_hours():
 
 def test_age_bands_are_pinned():
     assert [(low, high) for _key, _label, low, high in rules.AGE_BANDS] == [
-        (0, 2), (3, 5), (6, 10), (11, 20), (21, None),
+        (0, 2),
+        (3, 5),
+        (6, 10),
+        (11, 20),
+        (21, None),
     ]
 
 
@@ -31,8 +35,12 @@ def test_working_days_in_england_and_wales():
     due, inputs = rules.deadline_compute("general_enquiry", start, "england-and-wales")
     assert due.astimezone(LONDON) == datetime(2026, 3, 10, 23, 59, 59, tzinfo=LONDON)
     assert inputs == {
-        "rule": "general_enquiry", "kind": "working_days", "start": start.isoformat(),
-        "nation": "england-and-wales", "days": 5, "bank_holidays_skipped": [],
+        "rule": "general_enquiry",
+        "kind": "working_days",
+        "start": start.isoformat(),
+        "nation": "england-and-wales",
+        "days": 5,
+        "bank_holidays_skipped": [],
     }
     assert rules.deadline_describe(inputs) == (
         "Due 5 working days after 3 March 2026 (England and Wales bank holidays)"
@@ -92,8 +100,19 @@ def test_deadline_state(hours_until_due, state):
     assert rules.deadline_state(due, now) == state
 
 
-@pytest.mark.parametrize(("days", "band"), [(0, "0-2"), (2, "0-2"), (3, "3-5"), (10, "6-10"),
-                                            (11, "11-20"), (20, "11-20"), (21, "21+"), (400, "21+")])
+@pytest.mark.parametrize(
+    ("days", "band"),
+    [
+        (0, "0-2"),
+        (2, "0-2"),
+        (3, "3-5"),
+        (10, "6-10"),
+        (11, "11-20"),
+        (20, "11-20"),
+        (21, "21+"),
+        (400, "21+"),
+    ],
+)
 def test_age_band(days, band):
     now = datetime(2026, 3, 3, 12, tzinfo=UTC)
     assert rules.age_band(now - timedelta(days=days, hours=1), now) == band

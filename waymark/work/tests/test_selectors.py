@@ -31,8 +31,12 @@ def test_visibility_is_scoped_to_the_users_teams(queue, caseworker):
 def test_backlog_figures_by_queue_type_age_and_deadline(queue, caseworker):
     other = queue_make(team=queue.team)
     task_row(queue=queue, due_at=NOW - timedelta(hours=1), created_at=NOW - timedelta(days=30))
-    task_row(queue=queue, due_at=NOW + timedelta(hours=2), assignee=caseworker,
-             created_at=NOW - timedelta(days=4))
+    task_row(
+        queue=queue,
+        due_at=NOW + timedelta(hours=2),
+        assignee=caseworker,
+        created_at=NOW - timedelta(days=4),
+    )
     task_row(queue=queue, due_at=NOW + timedelta(days=3), task_type="general.enquiry")
     task_row(queue=other, due_at=None)
     task_row(queue=queue, status=TaskStatus.DONE, completed_at=NOW)  # not counted
@@ -40,14 +44,27 @@ def test_backlog_figures_by_queue_type_age_and_deadline(queue, caseworker):
     with CaptureQueriesContext(connection) as queries:
         figures = selectors.backlog_figures(user=caseworker)
     assert len(queries) <= 10  # aggregates, not a query per task
-    assert figures["totals"] == {"total": 4, "unallocated": 3, "overdue": 1, "at_risk": 1,
-                                 "on_time": 1, "no_deadline": 1}
+    assert figures["totals"] == {
+        "total": 4,
+        "unallocated": 3,
+        "overdue": 1,
+        "at_risk": 1,
+        "on_time": 1,
+        "no_deadline": 1,
+    }
     by_queue = {row["queue_id"]: row for row in figures["by_queue"]}
     assert by_queue[queue.pk]["total"] == 3 and by_queue[other.pk]["no_deadline"] == 1
     assert {row["task_type"]: row["total"] for row in figures["by_type"]} == {
-        "general.follow_up": 3, "general.enquiry": 1}
+        "general.follow_up": 3,
+        "general.enquiry": 1,
+    }
     assert {row["age_band"]: row["total"] for row in figures["by_age_band"]} == {
-        "0-2": 2, "3-5": 1, "6-10": 0, "11-20": 0, "21+": 1}
+        "0-2": 2,
+        "3-5": 1,
+        "6-10": 0,
+        "11-20": 0,
+        "21+": 1,
+    }
     overdue_old = [r for r in figures["cross"] if r["deadline_state"] == "overdue"]
     assert overdue_old == [{**overdue_old[0], "queue_id": queue.pk, "age_band": "21+", "count": 1}]
     only_other = selectors.backlog_figures(user=caseworker, queue=other)
@@ -56,12 +73,22 @@ def test_backlog_figures_by_queue_type_age_and_deadline(queue, caseworker):
 
 def test_workload_for_team(queue, team, caseworker):
     idle = user_make(*CASEWORKER, teams=[team], username="idle")
-    task_row(queue=queue, assignee=caseworker, status=TaskStatus.IN_PROGRESS,
-             due_at=NOW - timedelta(hours=1), created_at=NOW - timedelta(days=9))
+    task_row(
+        queue=queue,
+        assignee=caseworker,
+        status=TaskStatus.IN_PROGRESS,
+        due_at=NOW - timedelta(hours=1),
+        created_at=NOW - timedelta(days=9),
+    )
     task_row(queue=queue, assignee=caseworker, status=TaskStatus.WAITING)
     task_row(queue=queue, assignee=caseworker)
-    task_row(queue=queue, assignee=caseworker, status=TaskStatus.DONE, completed_at=NOW,
-             created_at=NOW - timedelta(days=99))
+    task_row(
+        queue=queue,
+        assignee=caseworker,
+        status=TaskStatus.DONE,
+        completed_at=NOW,
+        created_at=NOW - timedelta(days=99),
+    )
     rows = {row["user"].pk: row for row in selectors.workload_for_team(team)}
     casey = rows[caseworker.pk]
     assert (casey["open"], casey["in_progress"], casey["waiting"], casey["overdue"]) == (1, 1, 1, 1)

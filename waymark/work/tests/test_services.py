@@ -30,10 +30,13 @@ def _frozen():
 
 # -- task_create --------------------------------------------------------------------------------
 
+
 def test_create_computes_the_deadline_in_the_queue_teams_nation(db):
     scottish = queue_make(team=team_make(nation="scotland"), slug="correspondence")
     start = datetime(2025, 12, 31, 10, tzinfo=LONDON)
-    task = services.task_create(actor=None, task_type="general.enquiry", title="Enquiry", start=start)
+    task = services.task_create(
+        actor=None, task_type="general.enquiry", title="Enquiry", start=start
+    )
     assert task.queue == scottish
     assert task.deadline_rule == "general_enquiry"
     assert task.due_at.astimezone(LONDON).date().isoformat() == "2026-01-09"
@@ -44,12 +47,25 @@ def test_create_computes_the_deadline_in_the_queue_teams_nation(db):
 
 
 def test_create_uses_the_types_priority_rule_or_the_given_priority(queue):
-    register_task_type(TaskType("test.urgent", "Urgent test", "tests", queue.slug,
-                                priority=lambda task: (90, f"Urgent because {task.title}")))
+    register_task_type(
+        TaskType(
+            "test.urgent",
+            "Urgent test",
+            "tests",
+            queue.slug,
+            priority=lambda task: (90, f"Urgent because {task.title}"),
+        )
+    )
     task = services.task_create(actor=None, task_type="test.urgent", title="bail", queue=queue)
     assert (task.priority, task.priority_reason) == (90, "Urgent because bail")
-    given = services.task_create(actor=None, task_type="test.urgent", title="x", queue=queue,
-                                 priority=5, priority_reason="Manager's call")
+    given = services.task_create(
+        actor=None,
+        task_type="test.urgent",
+        title="x",
+        queue=queue,
+        priority=5,
+        priority_reason="Manager's call",
+    )
     assert (given.priority, given.priority_reason) == (5, "Manager's call")
 
 
@@ -68,6 +84,7 @@ def test_create_needs_a_known_type_and_a_queue(queue):
 
 
 # -- get next -----------------------------------------------------------------------------------
+
 
 def test_get_next_takes_the_most_urgent_then_the_nearest_deadline(queue, caseworker):
     low = task_row(queue=queue, priority=1, due_at=NOW + timedelta(hours=1))
@@ -99,8 +116,15 @@ def test_get_next_skips_assigned_and_closed_tasks(queue, caseworker, manager):
 
 
 def test_get_next_respects_the_types_take_permission(queue, team):
-    register_task_type(TaskType("test.specialist", "Specialist", "tests", queue.slug,
-                                take_permission="work.allocate_tasks"))
+    register_task_type(
+        TaskType(
+            "test.specialist",
+            "Specialist",
+            "tests",
+            queue.slug,
+            take_permission="work.allocate_tasks",
+        )
+    )
     specialist_task = task_row(queue=queue, priority=9, task_type="test.specialist")
     ordinary = task_row(queue=queue, priority=1)
     caseworker = user_make(*CASEWORKER, teams=[team])
@@ -117,6 +141,7 @@ def test_get_next_refuses_users_without_the_permission_through_the_view_only(que
 
 
 # -- lifecycle ----------------------------------------------------------------------------------
+
 
 def test_start_wait_complete_with_timeline(queue, caseworker):
     from waymark.people.models import TimelineEvent
@@ -164,18 +189,21 @@ def test_assign_to_someone_else_needs_allocate_permission(queue, caseworker, man
 
 # -- bulk allocation ----------------------------------------------------------------------------
 
+
 def test_bulk_allocate_all_or_nothing(queue, manager, caseworker):
     tasks = [task_make(queue=queue, title=f"T{n}") for n in range(3)]
     closed = task_make(queue=queue, title="Closed")
     services.task_cancel(actor=manager, task=closed, reason="Not needed")
     with pytest.raises(ValidationError) as excinfo:
-        services.tasks_bulk_allocate(actor=manager, task_ids=[t.pk for t in tasks] + [closed.pk],
-                                     assignee=caseworker)
+        services.tasks_bulk_allocate(
+            actor=manager, task_ids=[t.pk for t in tasks] + [closed.pk], assignee=caseworker
+        )
     assert any("cancelled" in m for m in excinfo.value.messages)
     assert not Task.objects.filter(assignee=caseworker).exists()
 
-    changed = services.tasks_bulk_allocate(actor=manager, task_ids=[t.pk for t in tasks],
-                                           assignee=caseworker)
+    changed = services.tasks_bulk_allocate(
+        actor=manager, task_ids=[t.pk for t in tasks], assignee=caseworker
+    )
     assert len(changed) == 3
     assert Task.objects.filter(assignee=caseworker, status=TaskStatus.OPEN).count() == 3
     assert AuditEvent.objects.filter(verb="task.allocated_in_bulk").count() == 3
@@ -190,8 +218,9 @@ def test_bulk_allocate_checks_team_membership_permission_and_visibility(queue, m
         services.tasks_bulk_allocate(actor=caseworker, task_ids=[task.pk], assignee=caseworker)
     hidden = task_make(queue=queue_make())
     with pytest.raises(ValidationError, match="could not be found"):
-        services.tasks_bulk_allocate(actor=manager, task_ids=[task.pk, hidden.pk],
-                                     assignee=caseworker)
+        services.tasks_bulk_allocate(
+            actor=manager, task_ids=[task.pk, hidden.pk], assignee=caseworker
+        )
     with pytest.raises(ValidationError, match="at least one"):
         services.tasks_bulk_allocate(actor=manager, task_ids=[], assignee=caseworker)
     assert Task.objects.get(pk=task.pk).assignee is None

@@ -58,7 +58,9 @@ def test_scheduler_enqueues_the_sweep_job_and_the_worker_runs_it(queue, capsys):
     overdue = task_row(queue=queue, due_at=clock.now() - timedelta(hours=1))
     call_command("scheduler", "--iterations", "2", "--interval", "0")
     assert capsys.readouterr().out.count("Enqueued sweeps job") == 2
-    jobs = DBTaskResult.objects.filter(queue_name="sweeps", task_path="waymark.work.tasks.sweeps_run")
+    jobs = DBTaskResult.objects.filter(
+        queue_name="sweeps", task_path="waymark.work.tasks.sweeps_run"
+    )
     assert jobs.count() == 2
     call_command("db_worker", "--queue-name", "sweeps", "--batch", "--no-startup-delay")
     assert set(jobs.values_list("status", flat=True)) == {"SUCCESSFUL"}

@@ -26,8 +26,13 @@ def _frozen(settings):
 
 
 def test_home_lists_my_work_and_offers_get_next(client, queue, caseworker):
-    mine = task_row(queue=queue, title="Chase the supplier", assignee=caseworker,
-                    status=TaskStatus.IN_PROGRESS, due_at=NOW - timedelta(hours=2))
+    mine = task_row(
+        queue=queue,
+        title="Chase the supplier",
+        assignee=caseworker,
+        status=TaskStatus.IN_PROGRESS,
+        due_at=NOW - timedelta(hours=2),
+    )
     task_row(queue=queue, title="Someone else's")
     client.force_login(caseworker)
     page = client.get(reverse("work:home")).content.decode()
@@ -99,8 +104,12 @@ def test_saved_filters_save_list_and_delete(client, queue, caseworker):
 
 def test_task_page_shows_the_deadline_rule_and_priority_reason(client, caseworker, team):
     queue = queue_make(team=team, slug="correspondence")
-    task = task_make(queue=queue, task_type="general.enquiry", title="Where is my passport",
-                     start=datetime(2026, 3, 3, 9, tzinfo=LONDON))
+    task = task_make(
+        queue=queue,
+        task_type="general.enquiry",
+        title="Where is my passport",
+        start=datetime(2026, 3, 3, 9, tzinfo=LONDON),
+    )
     client.force_login(caseworker)
     page = client.get(reverse("work:task-detail", args=[task.pk])).content.decode()
     assert "Due 5 working days after 3 March 2026 (England and Wales bank holidays)" in page
@@ -139,14 +148,22 @@ def test_bulk_allocation_confirms_then_allocates(client, queue, manager, casewor
     client.force_login(manager)
     url = reverse("work:allocate", args=[queue.slug])
     ids = [t.pk for t in tasks[:2]]
-    response = client.post(url, {"task_ids": ids, "assignee": caseworker.pk,
-                                 "return_query": "assignee=unassigned"})
+    response = client.post(
+        url, {"task_ids": ids, "assignee": caseworker.pk, "return_query": "assignee=unassigned"}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Allocate 2 tasks to Casey" in page and "Breach 0" in page and "Breach 2" not in page
     assert not Task.objects.filter(assignee=caseworker).exists()  # nothing changed yet
-    response = client.post(url, {"task_ids": ids, "assignee": caseworker.pk, "confirm": "yes",
-                                 "return_query": "assignee=unassigned"})
+    response = client.post(
+        url,
+        {
+            "task_ids": ids,
+            "assignee": caseworker.pk,
+            "confirm": "yes",
+            "return_query": "assignee=unassigned",
+        },
+    )
     assert response.url.endswith("?assignee=unassigned")
     assert set(Task.objects.filter(assignee=caseworker).values_list("pk", flat=True)) == set(ids)
 
@@ -159,21 +176,30 @@ def test_bulk_allocation_errors(client, queue, manager, caseworker):
     assert response.status_code == 400 and "Select at least one task" in response.content.decode()
     outsider = user_make(*CASEWORKER, teams=[team_make()])
     response = client.post(url, {"task_ids": [task.pk], "assignee": outsider.pk, "confirm": "yes"})
-    assert response.status_code == 400 and "Select someone in this team" in response.content.decode()
+    assert (
+        response.status_code == 400 and "Select someone in this team" in response.content.decode()
+    )
     assert Task.objects.get(pk=task.pk).assignee is None
 
 
 def test_bulk_allocation_needs_the_permission(client, queue, caseworker):
     task = task_make(queue=queue)
     client.force_login(caseworker)
-    response = client.post(reverse("work:allocate", args=[queue.slug]),
-                           {"task_ids": [task.pk], "assignee": caseworker.pk, "confirm": "yes"})
+    response = client.post(
+        reverse("work:allocate", args=[queue.slug]),
+        {"task_ids": [task.pk], "assignee": caseworker.pk, "confirm": "yes"},
+    )
     assert response.status_code == 403
 
 
 def test_workload_and_backlog_pages(client, queue, manager, caseworker):
-    task_row(queue=queue, assignee=caseworker, status=TaskStatus.IN_PROGRESS,
-             due_at=NOW - timedelta(hours=1), created_at=NOW - timedelta(days=4))
+    task_row(
+        queue=queue,
+        assignee=caseworker,
+        status=TaskStatus.IN_PROGRESS,
+        due_at=NOW - timedelta(hours=1),
+        created_at=NOW - timedelta(days=4),
+    )
     task_row(queue=queue, due_at=NOW + timedelta(hours=3))
     client.force_login(manager)
     page = client.get(reverse("work:workload")).content.decode()
@@ -201,7 +227,11 @@ def test_queue_page_reads_its_tasks_without_distinct(client, queue, caseworker):
         task_make(queue=queue)
     client.force_login(caseworker)
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("work:queue", args=[queue.slug]) + "?status=open&status=waiting")
+        response = client.get(
+            reverse("work:queue", args=[queue.slug]) + "?status=open&status=waiting"
+        )
     assert response.status_code == 200
     task_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "work_task"' in q["sql"]]
-    assert task_reads and not [sql for sql in task_reads if 'SELECT DISTINCT "work_task"."id"' in sql]
+    assert task_reads and not [
+        sql for sql in task_reads if 'SELECT DISTINCT "work_task"."id"' in sql
+    ]

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         with context.acting("command"):
             result = audit_verify()
         if result.ok:
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result.checked} entries verified."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Audit chain intact: {result.checked} entries verified.")
+            )
             return
         raise CommandError(
             f"Audit chain broken at entry #{result.first_broken_sequence}: {result.problem}. "

@@ -1,6 +1,6 @@
 """Register a folder (or list) of .eml files, e.g. an export of one of the old shared mailboxes.
 
-    manage.py correspondence_import_eml exports/em-hub/ --mailbox em.hub@example.gov.uk
+manage.py correspondence_import_eml exports/em-hub/ --mailbox em.hub@example.gov.uk
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ class Command(BaseCommand):
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
-                files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() == ".eml" and p.is_file()))
+                files.extend(
+                    sorted(p for p in path.rglob("*") if p.suffix.lower() == ".eml" and p.is_file())
+                )
             elif path.is_file():
                 files.append(path)
             else:
@@ -36,7 +38,9 @@ class Command(BaseCommand):
         with context.acting("command", client_label="correspondence_import_eml"):
             for path in files:
                 try:
-                    item, created = correspondence_register_eml(actor=None, raw=path.read_bytes(), mailbox=mailbox)
+                    item, created = correspondence_register_eml(
+                        actor=None, raw=path.read_bytes(), mailbox=mailbox
+                    )
                 except ValidationError as exc:
                     counts["failed"] += 1
                     self.stderr.write(f"{path}: {'; '.join(exc.messages)}")

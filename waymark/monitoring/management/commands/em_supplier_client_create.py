@@ -30,8 +30,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("client_id")
         parser.add_argument("--label", default="")
-        parser.add_argument("--rotate", action="store_true", help="New secret; the old one works for 7 days")
-        parser.add_argument("--secret", default="", help="Use this secret (whsec_...) instead of a random one")
+        parser.add_argument(
+            "--rotate", action="store_true", help="New secret; the old one works for 7 days"
+        )
+        parser.add_argument(
+            "--secret", default="", help="Use this secret (whsec_...) instead of a random one"
+        )
 
     def handle(self, *args, client_id, label, rotate, secret, **options):
         secret = secret or new_secret()
@@ -43,19 +47,33 @@ class Command(BaseCommand):
                 if rotate:
                     raise CommandError(f"No supplier client {client_id}")
                 roles_sync()
-                user, _ = User.objects.get_or_create(username=f"supplier-{client_id}", defaults={
-                    "is_machine": True, "first_name": label or client_id})
+                user, _ = User.objects.get_or_create(
+                    username=f"supplier-{client_id}",
+                    defaults={"is_machine": True, "first_name": label or client_id},
+                )
                 user.groups.add(Group.objects.get(name="supplier"))
-                client = SupplierClient.objects.create(client_id=client_id, label=label or client_id,
-                                                       machine_user=user, secret=secret, created_at=clock.now())
+                client = SupplierClient.objects.create(
+                    client_id=client_id,
+                    label=label or client_id,
+                    machine_user=user,
+                    secret=secret,
+                    created_at=clock.now(),
+                )
                 verb = "em.supplier_client_created"
             else:
                 client.previous_secret, client.secret = client.secret, secret
                 client.previous_expires_at = clock.now() + ROTATION_OVERLAP
                 client.save(update_fields=["previous_secret", "secret", "previous_expires_at"])
                 verb = "em.supplier_secret_rotated"
-            audit_record(actor=None, action=AuditAction.ALTERATION, verb=verb, target=client,
-                         payload={"new": {"client_id": client_id}})
+            audit_record(
+                actor=None,
+                action=AuditAction.ALTERATION,
+                verb=verb,
+                target=client,
+                payload={"new": {"client_id": client_id}},
+            )
         self.stdout.write(f"Supplier client: {client_id}\nSecret (shown once): {secret}")
         if rotate:
-            self.stdout.write(f"The previous secret works until {client.previous_expires_at:%Y-%m-%d %H:%M} UTC")
+            self.stdout.write(
+                f"The previous secret works until {client.previous_expires_at:%Y-%m-%d %H:%M} UTC"
+            )

@@ -35,12 +35,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
         parser.add_argument("--client-id", default=DEMO_SUPPLIER_CLIENT)
-        parser.add_argument("--secret", default=DEMO_SUPPLIER_SECRET, help="The supplier client's signing secret")
-        parser.add_argument("--outbound-secret", default=DEMO_SUPPLIER_SECRET,
-                            help="The secret Waymark signs its orders with (WAYMARK_EM_SUPPLIER_SECRET)")
-        parser.add_argument("--listen", default="127.0.0.1:8765", help="Where to accept orders; '' for none")
+        parser.add_argument(
+            "--secret", default=DEMO_SUPPLIER_SECRET, help="The supplier client's signing secret"
+        )
+        parser.add_argument(
+            "--outbound-secret",
+            default=DEMO_SUPPLIER_SECRET,
+            help="The secret Waymark signs its orders with (WAYMARK_EM_SUPPLIER_SECRET)",
+        )
+        parser.add_argument(
+            "--listen", default="127.0.0.1:8765", help="Where to accept orders; '' for none"
+        )
         parser.add_argument("--breaches-per-minute", type=float, default=30)
-        parser.add_argument("--count", type=int, default=0, help="Stop after this many breaches (0: run on)")
+        parser.add_argument(
+            "--count", type=int, default=0, help="Stop after this many breaches (0: run on)"
+        )
         parser.add_argument("--resend-share", type=float, default=0.02)
         parser.add_argument("--seed", type=int, default=0)
 
@@ -53,13 +62,18 @@ class Command(BaseCommand):
         self.orders: queue.Queue = queue.Queue()
         if options["listen"]:
             self._serve_orders(options["listen"])
-        self.stdout.write(f"Supplier SIMULATOR sending to {options['base_url']} as {options['client_id']}")
+        self.stdout.write(
+            f"Supplier SIMULATOR sending to {options['base_url']} as {options['client_id']}"
+        )
         sent, recent = 0, []
         interval = 60.0 / max(options["breaches_per_minute"], 0.01)
         try:
             while not options["count"] or sent < options["count"]:
-                people = list(Condition.objects.filter(status=ConditionStatus.ACTIVE)
-                              .values_list("person__reference", flat=True)[:5000])
+                people = list(
+                    Condition.objects.filter(status=ConditionStatus.ACTIVE).values_list(
+                        "person__reference", flat=True
+                    )[:5000]
+                )
                 if not people:
                     self.stdout.write("No one has a fitted device yet: waiting")
                     time.sleep(5)
@@ -68,8 +82,9 @@ class Command(BaseCommand):
                     event_id, body = self.rng.choice(recent)
                     self._post(event_id, body, label="resent")
                 else:
-                    event_id, body = simulator.breach_event(self.rng, person_reference=self.rng.choice(people),
-                                                            now=clock.now())
+                    event_id, body = simulator.breach_event(
+                        self.rng, person_reference=self.rng.choice(people), now=clock.now()
+                    )
                     self.sent_by_type[body["data"]["breach_type"]] += 1
                     self._post(event_id, body)
                     recent = [*recent, (event_id, body)][-200:]
@@ -80,11 +95,19 @@ class Command(BaseCommand):
         self._summary(sent)
 
     def _post(self, event_id: str, body: dict, label: str = "") -> int:
-        raw, headers = simulator.signed_request(secret=self.options["secret"], client_id=self.options["client_id"],
-                                                event_id=event_id, body=body, now=clock.now())
+        raw, headers = simulator.signed_request(
+            secret=self.options["secret"],
+            client_id=self.options["client_id"],
+            event_id=event_id,
+            body=body,
+            now=clock.now(),
+        )
         request = urllib.request.Request(  # noqa: S310 - http(s) base URL from the command line
-            self.options["base_url"].rstrip("/") + "/api/v1/monitoring/supplier/events/", data=raw,
-            headers=headers, method="POST")
+            self.options["base_url"].rstrip("/") + "/api/v1/monitoring/supplier/events/",
+            data=raw,
+            headers=headers,
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 status = response.status
@@ -95,8 +118,10 @@ class Command(BaseCommand):
             status = 0
             self.stderr.write(f"Waymark is not answering: {exc}")
         with self.lock:
-            self.outcomes[{201: "accepted (201)", 200: "replayed (200)"}.get(status, f"rejected ({status})")
-                          + (f" {label}" if label else "")] += 1
+            self.outcomes[
+                {201: "accepted (201)", 200: "replayed (200)"}.get(status, f"rejected ({status})")
+                + (f" {label}" if label else "")
+            ] += 1
         return status
 
     def _serve_orders(self, listen: str) -> None:
@@ -107,9 +132,14 @@ class Command(BaseCommand):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 try:
-                    verify(secrets=[command.options["outbound_secret"]], message_id=self.headers.get("webhook-id", ""),
-                           timestamp=self.headers.get("webhook-timestamp", ""),
-                           signature_header=self.headers.get("webhook-signature", ""), body=raw, now=clock.now())
+                    verify(
+                        secrets=[command.options["outbound_secret"]],
+                        message_id=self.headers.get("webhook-id", ""),
+                        timestamp=self.headers.get("webhook-timestamp", ""),
+                        signature_header=self.headers.get("webhook-signature", ""),
+                        body=raw,
+                        now=clock.now(),
+                    )
                 except SignatureError as exc:
                     self.send_response(401)
                     self.end_headers()
@@ -134,13 +164,17 @@ class Command(BaseCommand):
         while True:
             order = self.orders.get()
             time.sleep(2)
-            event_id, body = simulator.slot_answer_event(self.rng, order_reference=order["order_reference"],
-                                                         slot_start=order["requested_slot_start"])
+            event_id, body = simulator.slot_answer_event(
+                self.rng,
+                order_reference=order["order_reference"],
+                slot_start=order["requested_slot_start"],
+            )
             self._post(event_id, body)
             if body["data"]["confirmed"] and order.get("kind", "install") == "install":
                 time.sleep(2)
-                event_id, body = simulator.fitting_event(self.rng, order_reference=order["order_reference"],
-                                                         now=clock.now())
+                event_id, body = simulator.fitting_event(
+                    self.rng, order_reference=order["order_reference"], now=clock.now()
+                )
                 self._post(event_id, body)
 
     def _summary(self, sent: int) -> None:

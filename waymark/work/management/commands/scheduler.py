@@ -11,10 +11,18 @@ class Command(BaseCommand):
     help = "Enqueue the sweeps job every --interval seconds for db_worker to run (Ctrl-C stops)"
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_SECONDS,
-                            help="Seconds between runs (default 300)")
-        parser.add_argument("--iterations", type=int, default=0,
-                            help="Stop after this many enqueues (0: run until stopped)")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=DEFAULT_INTERVAL_SECONDS,
+            help="Seconds between runs (default 300)",
+        )
+        parser.add_argument(
+            "--iterations",
+            type=int,
+            default=0,
+            help="Stop after this many enqueues (0: run until stopped)",
+        )
 
     def handle(self, *args, interval: float, iterations: int, **options):
         count = 0
