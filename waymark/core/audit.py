@@ -73,6 +73,51 @@ def current_ledger() -> RequestLedger | None:
     return _ledger.get()
 
 
+# ------------------------------------------------------------------------------------------------
+# The verb registry: every verb a service records is declared once, with its s62 category, in its
+# app's ``registrations.AUDIT_VERBS`` ({verb: AuditAction}). With ``WAYMARK_AUDIT_VERBS_STRICT`` on
+# (the test suite) recording an undeclared verb, or a verb under another category, is an error;
+# tests/test_architecture.py also checks every literal verb in the code is declared.
+
+_declared: dict[str, str] | None = None
+
+
+def declared_verbs() -> dict[str, str]:
+    """Every declared verb and its s62 category, gathered from each installed app's
+    ``registrations.AUDIT_VERBS``. A verb declared twice with different categories is an error."""
+    global _declared
+    if _declared is None:
+        import importlib
+        import importlib.util
+
+        from django.apps import apps
+        from django.core.exceptions import ImproperlyConfigured
+
+        found: dict[str, str] = {}
+        for config in apps.get_app_configs():
+            name = f"{config.name}.registrations"
+            if not config.name.startswith("waymark.") or importlib.util.find_spec(name) is None:
+                continue
+            for verb, category in getattr(importlib.import_module(name), "AUDIT_VERBS", {}).items():
+                if verb in found and found[verb] != str(category):
+                    raise ImproperlyConfigured(f"Audit verb {verb!r} is declared twice")
+                found[verb] = str(category)
+        _declared = found
+    return _declared
+
+
+def verb_check(verb: str, action: str) -> None:
+    from django.conf import settings
+
+    if not getattr(settings, "WAYMARK_AUDIT_VERBS_STRICT", False):
+        return
+    declared = declared_verbs().get(verb)
+    if declared is None:
+        raise LookupError(f"Audit verb {verb!r} is not declared in any app's AUDIT_VERBS")
+    if declared != str(action):
+        raise LookupError(f"Audit verb {verb!r} is declared as {declared}, recorded as {action}")
+
+
 _ADVISORY_LOCK_KEY = 0x57A7_A0D1  # arbitrary constant shared by every writer of the chain
 
 
@@ -133,6 +178,7 @@ def audit_record(
     """
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}")
+    verb_check(verb, action)
     acting = context.current()
     if target is not None:
         target_type = target_type or target._meta.label_lower
@@ -179,6 +225,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
         for entry in entries:
             if entry["action"] not in AuditAction.values:
                 raise ValueError(f"Unknown audit action {entry['action']!r}")
+            verb_check(entry["verb"], entry["action"])
             target_id = entry.get("target_id", "")
             event = AuditEvent(
                 occurred_at=now,

@@ -174,4 +174,10 @@ def deadline_describe(inputs: dict[str, Any]) -> str:
     return f"Due under rule {inputs.get('rule', '')}"
 
 
+# Shared rules every module may name instead of registering its own copy.
+DEADLINE_NEXT_WORKING_DAY = "next_working_day"  # by the end of the next working day
+DEADLINE_AT_START = "at_start"  # the start is the deadline (a review date, a court deadline)
+
 register_deadline_rule(DEADLINE_RULE_GENERAL_ENQUIRY, WorkingDays(GENERAL_ENQUIRY_WORKING_DAYS))
+register_deadline_rule(DEADLINE_NEXT_WORKING_DAY, WorkingDays(1))
+register_deadline_rule(DEADLINE_AT_START, CalendarHours(0))

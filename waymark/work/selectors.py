@@ -325,3 +325,23 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
                 f"task {task.pk} ({task.title})"
             )
     return tasks, problems
+
+
+def tasks_for(
+    *, subject=None, task_types=None, active: bool = True, dedupe_prefix: str | None = None
+) -> QuerySet[Task]:
+    """Tasks about ``subject`` (any model instance), or whose dedupe key starts with
+    ``dedupe_prefix``; of ``task_types`` when given; only active ones unless ``active=False``.
+    The one way a module finds its own work, instead of querying work's tables."""
+    if subject is None and not dedupe_prefix:
+        raise ValueError("Name a subject or a dedupe prefix")
+    tasks = Task.objects.select_related("queue", "queue__team", "assignee")
+    if subject is not None:
+        tasks = tasks.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk))
+    if dedupe_prefix:
+        tasks = tasks.filter(dedupe_key__startswith=dedupe_prefix)
+    if task_types:
+        tasks = tasks.filter(task_type__in=list(task_types))
+    if active:
+        tasks = tasks.filter(status__in=ACTIVE_STATUSES)
+    return tasks.order_by("pk")
