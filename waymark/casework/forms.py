@@ -6,8 +6,7 @@ from django import forms
 
 from waymark.accounts.models import Team, User
 from waymark.casework import rules
-from waymark.core.forms import GovUKDateField, GovUKForm
-from waymark.monitoring.forms import radios, text, time_field
+from waymark.core.forms import GovUKDateField, GovUKForm, radios, text, time_field
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 

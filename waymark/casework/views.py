@@ -39,10 +39,10 @@ from waymark.casework.models import (
 )
 from waymark.core import clock
 from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires
-from waymark.documents.forms import form_add_service_errors
+from waymark.people.pages import person_form_page, person_page_context
 from waymark.people.services import person_record_view
-from waymark.people.views import person_form_page, person_page_context
 from waymark.work.selectors import RESTRICTED_LABEL, person_withheld
 
 VIEW = "casework.view_case"
@@ -846,7 +846,7 @@ def charter_new(request):
         else:
             messages.success(request, f"Charter {created.reference} created")
             return redirect("casework:charter", created.pk)
-    from waymark.people.views import form_fields
+    from waymark.core.forms import form_fields
 
     return render(
         request,

@@ -7,9 +7,13 @@ three boxes) with the Design System's error messages.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+from waymark.core.clock import LONDON
 
 
 class GovUKForm(forms.Form):
@@ -90,3 +94,122 @@ class GovUKDateField(forms.MultiValueField):
         if isinstance(value, date):
             return value
         return super().clean(value)
+
+
+# Field builders and page helpers every module's forms use.
+
+
+def time_field(
+    label: str, required: bool = True, hint: str = "24-hour clock, for example 14:30"
+) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=required,
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text=hint,
+        error_messages={
+            "required": f"Enter {label.lower()}",
+            "invalid": f"{label} must be a time like 09:30",
+        },
+    )
+
+
+def radios(label: str, choices, message: str, required: bool = True) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=required,
+        error_messages={"required": message, "invalid_choice": message},
+    )
+
+
+def text(
+    label: str,
+    message: str = "",
+    required: bool = True,
+    hint: str = "",
+    area: bool = False,
+    max_length: int = 2000,
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=hint,
+        max_length=max_length,
+        widget=forms.Textarea if area else forms.TextInput,
+        error_messages={"required": message or f"Enter {label.lower()}"},
+    )
+
+
+def at(day: date | None, clock_time: time | None) -> datetime | None:
+    return (
+        None
+        if day is None or clock_time is None
+        else datetime.combine(day, clock_time, tzinfo=LONDON)
+    )
+
+
+def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or the form) for the error summary."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def form_fields(form: forms.Form) -> list[dict[str, Any]]:
+    """Describe each field for the generic GOV.UK form template (``people/_fields.html``)."""
+    fields = []
+    for bound in form:
+        field, widget = bound.field, bound.field.widget
+        spec: dict[str, Any] = {
+            "name": bound.name,
+            "id": f"id_{bound.name}",
+            "label": str(field.label or bound.name),
+            "hint": str(field.help_text or ""),
+            "error": {"text": " ".join(bound.errors)} if bound.errors else None,
+        }
+        value = bound.value()
+        if isinstance(widget, DateInputWidget):
+            if isinstance(value, date):
+                value = [value.day, value.month, value.year]
+            spec.update(kind="date", value=[v or "" for v in (value or ["", "", ""])])
+        elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+            spec.update(kind="file")
+        elif isinstance(widget, forms.CheckboxSelectMultiple):
+            chosen = {str(v) for v in (value or [])}
+            spec.update(
+                kind="checkboxes",
+                items=[
+                    {"value": str(v), "text": str(t), "checked": str(v) in chosen}
+                    for v, t in field.choices
+                ],
+            )
+        elif isinstance(widget, forms.CheckboxInput):
+            spec.update(kind="checkbox", checked=bool(value) and value not in ("false", "0"))
+        elif isinstance(widget, forms.HiddenInput):
+            spec.update(kind="hidden", value=value or "")
+        elif isinstance(widget, forms.RadioSelect):
+            spec.update(
+                kind="radios",
+                items=[
+                    {"value": str(v), "text": str(t), "checked": str(v) == str(value or "")}
+                    for v, t in field.choices
+                ],
+            )
+        elif isinstance(widget, forms.Select):
+            spec.update(
+                kind="select",
+                items=[
+                    {"value": str(v), "text": str(t), "selected": str(v) == str(value or "")}
+                    for v, t in field.choices
+                ],
+            )
+        elif isinstance(widget, forms.Textarea):
+            spec.update(kind="textarea", value=value or "")
+        else:
+            spec.update(kind="input", value=value or "")
+        fields.append(spec)
+    return fields

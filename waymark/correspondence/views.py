@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core import clock
+from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import requires
 from waymark.correspondence import selectors, services
 from waymark.correspondence.forms import (
@@ -23,7 +24,6 @@ from waymark.correspondence.forms import (
 )
 from waymark.correspondence.matching import person_match_find
 from waymark.correspondence.models import Category, Channel, Mailbox, MatchStatus
-from waymark.documents.forms import form_add_service_errors
 from waymark.documents.services import upload_read
 
 

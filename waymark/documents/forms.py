@@ -3,21 +3,16 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from waymark.core.forms import GovUKDateField, GovUKForm
+from waymark.core.forms import (  # noqa: F401 - form_add_service_errors re-exported
+    GovUKDateField,
+    GovUKForm,
+    form_add_service_errors,
+)
 from waymark.documents.models import DocumentType, ServiceMethod
 
 UPLOAD_TYPES = [
     (value, label) for value, label in DocumentType.choices if value != DocumentType.LETTER
 ]
-
-
-def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or the form) for the error summary."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class DocumentUploadForm(GovUKForm):

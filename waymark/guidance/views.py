@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires, signed_in
-from waymark.documents.forms import form_add_service_errors
 from waymark.guidance import forms as f
 from waymark.guidance import rules, selectors, services
 

@@ -14,16 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core.audit import audit_record
 from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.linkage import bulk_forms as f
 from waymark.linkage import bulk_selectors as selectors
 from waymark.linkage import bulk_services as services
 from waymark.linkage import ownership
 from waymark.linkage.models import BulkCheckStatus, BulkMatchStatus
 from waymark.linkage.review_selectors import percent, reasons_waterfall, signed
-from waymark.people.views import form_fields
 
 LINK = "linkage.link_records"
 REVIEW = "linkage.review_links"

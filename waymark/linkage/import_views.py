@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from waymark.core.audit import audit_record
 from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.linkage import import_services as services
 from waymark.linkage import importers, rules
 from waymark.linkage.import_forms import (
@@ -26,7 +26,6 @@ from waymark.linkage.import_forms import (
     ImportUploadForm,
 )
 from waymark.linkage.models import ImportJob, ImportStatus
-from waymark.people.views import form_fields
 
 IMPORT = "linkage.import_records"
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -13,14 +13,13 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core.audit import audit_record
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.linkage import review_forms as f
 from waymark.linkage import review_selectors as selectors
 from waymark.linkage import rules, services
 from waymark.linkage.models import CandidatePair, PairStatus, RunStatus
-from waymark.people.views import form_fields
 
 LINK = "linkage.link_records"
 REVIEW = "linkage.review_links"
@@ -348,9 +347,9 @@ def match(request):
 @requires("linkage.link_records")
 def person_records(request, pk: int):
     from waymark.linkage.models import CandidatePair, SourceRecord
+    from waymark.people.pages import person_page_context
     from waymark.people.selectors import access_person
     from waymark.people.services import person_record_view
-    from waymark.people.views import person_page_context
 
     subject = access_person(request.user, pk)
     person_record_view(actor=request.user, person=subject, page="linked records")

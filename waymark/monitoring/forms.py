@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
 from django import forms
 
-from waymark.core.clock import LONDON
-from waymark.core.forms import GovUKDateField, GovUKForm
+from waymark.core.forms import (  # noqa: F401 - at, radios, text, time_field re-exported
+    GovUKDateField,
+    GovUKForm,
+    at,
+    radios,
+    text,
+    time_field,
+)
 from waymark.monitoring import models as m
 from waymark.monitoring.rules import BREACH_TYPES
 
@@ -21,57 +25,6 @@ WEEKDAYS = [
     (7, "Sunday"),
 ]
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def time_field(
-    label: str, required: bool = True, hint: str = "24-hour clock, for example 14:30"
-) -> forms.TimeField:
-    return forms.TimeField(
-        label=label,
-        required=required,
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
-        help_text=hint,
-        error_messages={
-            "required": f"Enter {label.lower()}",
-            "invalid": f"{label} must be a time like 09:30",
-        },
-    )
-
-
-def radios(label: str, choices, message: str, required: bool = True) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        widget=forms.RadioSelect,
-        required=required,
-        error_messages={"required": message, "invalid_choice": message},
-    )
-
-
-def text(
-    label: str,
-    message: str = "",
-    required: bool = True,
-    hint: str = "",
-    area: bool = False,
-    max_length: int = 2000,
-) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=required,
-        help_text=hint,
-        max_length=max_length,
-        widget=forms.Textarea if area else forms.TextInput,
-        error_messages={"required": message or f"Enter {label.lower()}"},
-    )
-
-
-def at(day: date | None, clock_time: time | None) -> datetime | None:
-    return (
-        None
-        if day is None or clock_time is None
-        else datetime.combine(day, clock_time, tzinfo=LONDON)
-    )
 
 
 class BailGrantForm(GovUKForm):

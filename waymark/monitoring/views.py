@@ -17,14 +17,14 @@ from django.views.decorators.http import require_http_methods
 from waymark.core import clock
 from waymark.core.clock import LONDON
 from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.documents.services import upload_read
 from waymark.monitoring import forms as f
 from waymark.monitoring import rules, selectors, services
 from waymark.monitoring.models import EVIDENCE_CHECKLIST, ConditionStatus, JointLogEntry
+from waymark.people.pages import person_form_page, person_page_context
 from waymark.people.services import person_record_view
-from waymark.people.views import person_form_page, person_page_context
 
 EM = "monitoring.manage_em"
 MI = "monitoring.view_em_mi"
@@ -817,7 +817,7 @@ def joint_log(request):
                 messages.success(request, "Added to the joint log")
                 return redirect("monitoring:joint-log")
     entries = Paginator(JointLogEntry.objects.all(), PAGE_SIZE).get_page(request.GET.get("page"))
-    from waymark.people.views import form_fields
+    from waymark.core.forms import form_fields
 
     return render(
         request,

@@ -21,11 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core import clock
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import public, requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.operations import field_forms, field_selectors, field_services, rules
 from waymark.operations.models import Debrief, Seizure, VisitStatus
-from waymark.people.views import form_fields
 
 RECORD = "operations.record_field_entries"
 VIEW = "operations.view_operations"

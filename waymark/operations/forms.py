@@ -8,8 +8,7 @@ from django import forms
 
 from waymark.accounts.models import Team, User
 from waymark.core.clock import LONDON
-from waymark.core.forms import GovUKDateField, GovUKForm
-from waymark.monitoring.forms import radios, text, time_field
+from waymark.core.forms import GovUKDateField, GovUKForm, radios, text, time_field
 from waymark.operations import rules
 from waymark.operations.models import PoliceForce, Sector, VisitStatus
 

@@ -17,12 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from waymark.core import clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import no_personal_data, requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.operations import measures, objectives, rules
 from waymark.operations import measures_forms as f
 from waymark.operations.models import Objective, ObjectiveMeasure
-from waymark.people.views import form_fields
 
 VIEW = "operations.view_operations_measures"
 MANAGE = "operations.manage_objectives"

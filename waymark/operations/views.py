@@ -19,13 +19,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from waymark.core import clock
+from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import requires
-from waymark.documents.forms import form_add_service_errors
 from waymark.operations import forms as f
 from waymark.operations import rules, selectors, services, workflows
 from waymark.operations.models import IntelligenceStatus, VisitStatus
 from waymark.people.selectors import access_person
-from waymark.people.views import form_fields
 
 VIEW = "operations.view_operations"
 PLAN = "operations.plan_visits"

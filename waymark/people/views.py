@@ -6,7 +6,6 @@ a form, call one service, redirect. Every person page is logged as a consultatio
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -17,7 +16,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from waymark.core.forms import DateInputWidget
+from waymark.core.forms import (
+    form_fields,
+)
 from waymark.core.models import AuditEvent
 from waymark.core.permissions import requires
 from waymark.people import services
@@ -42,18 +43,18 @@ from waymark.people.forms import (
 from waymark.people.models import (
     AddressType,
     Flag,
-    HarmLevel,
     NameType,
     Note,
-    OwnershipState,
     Person,
     PersonMerge,
-    VulnerabilityAssessment,
 )
-from waymark.people.permissions import can_add_note, can_change_ownership, can_change_record
+from waymark.people.pages import (  # noqa: F401 - re-exported for old imports
+    person_badges,
+    person_form_page,
+    person_page_context,
+)
 from waymark.people.search import person_search as search_people
 from waymark.people.selectors import access_person
-from waymark.people.tabs import person_tabs
 
 SEARCH_PAGE_SIZE = 25
 SEARCH_MAX_RESULTS = 500
@@ -70,150 +71,6 @@ def _url_or_none(name: str, *args) -> str | None:
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return None
-
-
-def person_badges(person: Person) -> list[dict[str, str]]:
-    """The warnings shown in the identity bar, most serious first."""
-    badges = []
-    if person.is_merged:
-        badges.append({"text": "Merged record", "classes": "moj-badge--black"})
-    if person.harm_level in (HarmLevel.VERY_HIGH, HarmLevel.HIGH):
-        badges.append(
-            {"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--red"}
-        )
-    elif person.harm_level == HarmLevel.NOT_ASSESSED:
-        badges.append({"text": "Harm not assessed", "classes": "moj-badge--grey"})
-    else:
-        badges.append(
-            {"text": f"Harm: {person.get_harm_level_display()}", "classes": "moj-badge--blue"}
-        )
-    if person.vulnerability_assessment == VulnerabilityAssessment.NOT_YET_ASSESSED:
-        badges.append({"text": "Vulnerability not yet assessed", "classes": "moj-badge--purple"})
-    elif person.vulnerability_assessment == VulnerabilityAssessment.VULNERABLE:
-        badges.append({"text": "Vulnerable", "classes": "moj-badge--purple"})
-    if person.ownership_state == OwnershipState.UNCLEAR:
-        badges.append({"text": "Ownership unclear", "classes": "moj-badge--red"})
-    if person.no_fixed_abode:
-        badges.append({"text": "No fixed abode", "classes": "moj-badge--blue"})
-    if person.restricted_access:
-        badges.append({"text": "Restricted record", "classes": "moj-badge--black"})
-    for flag in person.flags.filter(ended_at__isnull=True):
-        badges.append({"text": flag.get_flag_type_display(), "classes": "moj-badge--bright-purple"})
-    return badges
-
-
-def _person_context(request, person: Person, current: str) -> dict[str, Any]:
-    return {
-        "person": person,
-        "nationality_names": [country_name(n.country) for n in person.nationalities.all()],
-        "badges": person_badges(person),
-        "tabs": person_tabs(user=request.user, person=person, current=current),
-        "can_change": can_change_record(request.user, person),
-        "can_note": can_add_note(request.user, person),
-        "can_own": can_change_ownership(request.user, person),
-        "can_merge": request.user.has_perm("people.merge_person") and not person.is_merged,
-        "can_view_protected": request.user.has_perm("people.view_protected_characteristics"),
-        "survivor_visible": _visible_survivor(request.user, person),
-    }
-
-
-def _visible_survivor(user, person: Person) -> Person | None:
-    if not person.is_merged:
-        return None
-    try:
-        return access_person(user, person.merged_into_id)
-    except Http404:
-        return None
-
-
-def form_fields(form: forms.Form) -> list[dict[str, Any]]:
-    """Describe each field for the generic GOV.UK form template (``people/_fields.html``)."""
-    fields = []
-    for bound in form:
-        field, widget = bound.field, bound.field.widget
-        spec: dict[str, Any] = {
-            "name": bound.name,
-            "id": f"id_{bound.name}",
-            "label": str(field.label or bound.name),
-            "hint": str(field.help_text or ""),
-            "error": {"text": " ".join(bound.errors)} if bound.errors else None,
-        }
-        value = bound.value()
-        if isinstance(widget, DateInputWidget):
-            if isinstance(value, date):
-                value = [value.day, value.month, value.year]
-            spec.update(kind="date", value=[v or "" for v in (value or ["", "", ""])])
-        elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
-            spec.update(kind="file")
-        elif isinstance(widget, forms.CheckboxSelectMultiple):
-            chosen = {str(v) for v in (value or [])}
-            spec.update(
-                kind="checkboxes",
-                items=[
-                    {"value": str(v), "text": str(t), "checked": str(v) in chosen}
-                    for v, t in field.choices
-                ],
-            )
-        elif isinstance(widget, forms.CheckboxInput):
-            spec.update(kind="checkbox", checked=bool(value) and value not in ("false", "0"))
-        elif isinstance(widget, forms.HiddenInput):
-            spec.update(kind="hidden", value=value or "")
-        elif isinstance(widget, forms.RadioSelect):
-            spec.update(
-                kind="radios",
-                items=[
-                    {"value": str(v), "text": str(t), "checked": str(v) == str(value or "")}
-                    for v, t in field.choices
-                ],
-            )
-        elif isinstance(widget, forms.Select):
-            spec.update(
-                kind="select",
-                items=[
-                    {"value": str(v), "text": str(t), "selected": str(v) == str(value or "")}
-                    for v, t in field.choices
-                ],
-            )
-        elif isinstance(widget, forms.Textarea):
-            spec.update(kind="textarea", value=value or "")
-        else:
-            spec.update(kind="input", value=value or "")
-        fields.append(spec)
-    return fields
-
-
-def _form_page(
-    request,
-    person: Person,
-    form: forms.Form,
-    *,
-    title: str,
-    submit: str,
-    current: str = "summary",
-    intro: str = "",
-    back: str | None = None,
-    extra: dict | None = None,
-):
-    context = _person_context(request, person, current)
-    context.update(
-        {
-            "form": form,
-            "fields": form_fields(form),
-            "title": title,
-            "submit": submit,
-            "intro": intro,
-            "back": back or reverse("people:detail", args=[person.pk]),
-            **(extra or {}),
-        }
-    )
-    return render(
-        request, "people/form.html", context, status=400 if form.is_bound and form.errors else 200
-    )
-
-
-# For module apps: the person's identity bar and tabs, and a generic GOV.UK form page about a person.
-person_page_context = _person_context
-person_form_page = _form_page
 
 
 def _run(form: forms.Form, action) -> Any:
@@ -355,7 +212,7 @@ def person_details_change(request, pk: int):
     ):
         messages.success(request, "Details changed")
         return redirect("people:detail", pk=person.pk)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
@@ -373,7 +230,7 @@ def person_details_change(request, pk: int):
 def person_detail(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="summary")
-    context = _person_context(request, person, "summary")
+    context = person_page_context(request, person, "summary")
     context.update(
         {
             "names": person.names.exclude(name_type=NameType.PRIMARY),
@@ -425,7 +282,7 @@ def person_timeline(request, pk: int):
         }
         for e in page
     ]
-    context = _person_context(request, person, "timeline")
+    context = person_page_context(request, person, "timeline")
     context.update({"page": page, "items": items, "modules": modules, "module": module})
     return render(request, "people/timeline.html", context)
 
@@ -451,7 +308,7 @@ def person_tasks(request, pk: int):
         }
         for t in tasks
     ]
-    context = _person_context(request, person, "tasks")
+    context = person_page_context(request, person, "tasks")
     context.update({"rows": rows})
     return render(request, "people/tasks.html", context)
 
@@ -470,7 +327,7 @@ def person_documents(request, pk: int):
     upload = None
     if request.user.has_perm("documents.add_document") and not person.is_merged:
         upload = _url_or_none("documents:upload", person.pk)
-    context = _person_context(request, person, "documents")
+    context = person_page_context(request, person, "documents")
     context.update({"rows": rows, "upload_href": upload})
     return render(request, "people/documents.html", context)
 
@@ -483,7 +340,7 @@ def person_access_history(request, pk: int):
         AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("-sequence")
     )
     page = Paginator(events, ACCESS_HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = _person_context(request, person, "access-history")
+    context = person_page_context(request, person, "access-history")
     context.update({"page": page})
     return render(request, "people/access_history.html", context)
 
@@ -501,10 +358,10 @@ def person_protected_characteristics(request, pk: int):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            context = _person_context(request, person, "summary")
+            context = person_page_context(request, person, "summary")
             context.update({"record": record, "reason": form.cleaned_data["reason"]})
             return render(request, "people/protected_characteristics.html", context)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
@@ -532,7 +389,7 @@ def note_add(request, pk: int):
     ):
         messages.success(request, "Note added")
         return redirect("people:timeline", pk=person.pk)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
@@ -560,7 +417,7 @@ def note_correct(request, pk: int, note_pk: int):
     ):
         messages.success(request, "Note corrected. The original note is kept.")
         return redirect("people:timeline", pk=person.pk)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
@@ -595,7 +452,9 @@ def ownership(request, pk: int):
     ):
         messages.success(request, "Ownership changed")
         return redirect("people:detail", pk=person.pk)
-    return _form_page(request, person, form, title="Change ownership", submit="Change ownership")
+    return person_form_page(
+        request, person, form, title="Change ownership", submit="Change ownership"
+    )
 
 
 def _simple_change(request, pk: int, form_class, *, title: str, submit: str, done: str, call):
@@ -604,7 +463,7 @@ def _simple_change(request, pk: int, form_class, *, title: str, submit: str, don
     if request.method == "POST" and form.is_valid() and _run(form, lambda d: call(person, d)):
         messages.success(request, done)
         return redirect("people:detail", pk=person.pk)
-    return _form_page(request, person, form, title=title, submit=submit)
+    return person_form_page(request, person, form, title=title, submit=submit)
 
 
 @requires("people.view_person", "people.change_person")
@@ -690,7 +549,7 @@ def flag_end(request, pk: int, flag_pk: int):
     ):
         messages.success(request, "Flag ended")
         return redirect("people:detail", pk=person.pk)
-    return _form_page(
+    return person_form_page(
         request, person, form, title=f"End flag: {flag.get_flag_type_display()}", submit="End flag"
     )
 
@@ -726,7 +585,7 @@ def merge(request, pk: int):
                     messages.success(request, f"{other.reference} merged into this record")
                     return redirect("people:detail", pk=person.pk)
             else:
-                context = _person_context(request, person, "summary")
+                context = person_page_context(request, person, "summary")
                 context.update(
                     {
                         "other": other,
@@ -736,7 +595,7 @@ def merge(request, pk: int):
                     }
                 )
                 return render(request, "people/merge_confirm.html", context)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
@@ -778,7 +637,7 @@ def unmerge(request, pk: int, merge_pk: int):
             request, f"Merge undone: {merge_row.merged.reference} is a separate record again"
         )
         return redirect("people:detail", pk=person.pk)
-    return _form_page(
+    return person_form_page(
         request,
         person,
         form,
