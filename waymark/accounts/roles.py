@@ -2,7 +2,7 @@
 
 Each role is a Django group kept in step with this table by ``accounts.services.roles_sync``
 (run by ``migrate`` via a post-migrate hook and by the demo-data loader). Modules add their own
-permissions to roles with ``register_role_permissions`` in their ``AppConfig.ready``.
+permissions to roles with ``register_role_permissions`` in their ``registrations.py``.
 
 Team scoping: a role without ``people.view_any_person`` sees only people owned by, or with work in,
 the user's own teams; without ``work.view_any_queue`` only their own teams' queues.
@@ -196,12 +196,14 @@ ROLES: dict[str, Role] = {
             "performance_analyst",
             "Performance analyst",
             "Live management information; equality monitoring of outcomes",
-            {
-                "work.view_task",
-                "work.view_workload",
-                "work.view_any_queue",
-                "people.view_protected_characteristics",
-            },
+            frozenset(
+                {
+                    "work.view_task",
+                    "work.view_workload",
+                    "work.view_any_queue",
+                    "people.view_protected_characteristics",
+                }
+            ),
             Grade.HEO,
             "management-information",
         ),
@@ -209,7 +211,7 @@ ROLES: dict[str, Role] = {
             "service_delivery",
             "Service delivery manager",
             "Supplier performance, issues log and risk register",
-            {"work.view_task", "work.view_workload", "work.view_any_queue"},
+            frozenset({"work.view_task", "work.view_workload", "work.view_any_queue"}),
             Grade.SEO,
             "em-hub",
         ),
@@ -251,7 +253,7 @@ ROLES: dict[str, Role] = {
             "supplier",
             "Monitoring supplier (machine client)",
             "Sends breach notifications, fitting outcomes and service figures",
-            set(),
+            frozenset(),
             Grade.AO,
             "",
         ),
@@ -259,7 +261,7 @@ ROLES: dict[str, Role] = {
             "police_partner",
             "Police partner (external)",
             "Answers operational notification forms",
-            set(),
+            frozenset(),
             Grade.AO,
             "",
         ),
@@ -267,17 +269,19 @@ ROLES: dict[str, Role] = {
             "system_admin",
             "System administrator",
             "Manages users, teams, roles and machine clients",
-            {
-                "accounts.view_user",
-                "accounts.add_user",
-                "accounts.change_user",
-                "accounts.view_team",
-                "accounts.add_team",
-                "accounts.change_team",
-                "api.add_clientcredential",
-                "api.view_clientcredential",
-                "api.change_clientcredential",
-            },
+            frozenset(
+                {
+                    "accounts.view_user",
+                    "accounts.add_user",
+                    "accounts.change_user",
+                    "accounts.view_team",
+                    "accounts.add_team",
+                    "accounts.change_team",
+                    "api.add_clientcredential",
+                    "api.view_clientcredential",
+                    "api.change_clientcredential",
+                }
+            ),
             Grade.SEO,
             "digital",
         ),
@@ -294,7 +298,7 @@ TABLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 def register_role_permissions(role_key: str, permissions: set[str] | frozenset[str]) -> None:
-    """Let a module add its own permissions to a platform role (call from ``AppConfig.ready``).
+    """Let a module add its own permissions to a platform role (call from ``registrations.py``).
     The role gets a new set; no other role's set is touched."""
     added = frozenset(permissions)
     REGISTRATIONS.append((role_key, added))

@@ -1,8 +1,8 @@
 """Accounts writes: role groups kept in step with ``roles.py``, and second-factor devices.
 
-``roles_sync`` runs after every ``migrate`` (a post-migrate hook in ``AccountsConfig.ready``) and
-from the demo-data loader. Each role in ``ROLES`` is one Django group named by the role's key
-holding exactly the role's permissions.
+``roles_sync`` runs after every ``migrate`` (a post-migrate hook connected in
+``accounts.registrations``) and from the demo-data loader. Each role in ``ROLES`` is one Django
+group named by the role's key holding exactly the role's permissions.
 """
 
 from __future__ import annotations
@@ -67,6 +67,21 @@ def roles_sync(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, list[str]]:
     if missing:
         logger.info("Role permissions not found (yet): %s", missing)
     return missing
+
+
+def machine_user_ensure(*, username: str, label: str, role: str) -> User:
+    """The machine service user a client credential acts as (``is_machine``: it cannot sign in to
+    the pages), holding ``role``. Made the first time; an existing user of that name is reused only
+    if it is a machine user."""
+    if role not in ROLES:
+        raise ValueError(f"Unknown role: {role}")
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"is_machine": True, "first_name": label[:150]}
+    )
+    if not created and not user.is_machine:
+        raise ValueError(f"{username} is a person's account, not a machine user")
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
 
 
 def user_set_roles(*, user: User, role_keys: list[str] | set[str]) -> None:
@@ -174,7 +189,7 @@ def accounts_locked() -> list[dict]:
     ]
 
 
-def account_unlock(*, actor, username: str, reason: str) -> bool:
+def account_unlock(*, actor: User, username: str, reason: str) -> bool:
     """Clear a lockout (every address) and record who did it and why; False if nothing was locked."""
     from axes.utils import reset
 

@@ -10,6 +10,7 @@ from waymark.api import rules
 from waymark.api.models import ClientCredential
 from waymark.api.selectors import secret_hash
 from waymark.core import clock
+from waymark.core.types import Actor
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class IssuedCredential:
     token: str  # "<client id>.<secret>", shown once
 
 
-def credential_issue(*, actor, user, label: str, scopes) -> IssuedCredential:
+def credential_issue(*, actor: Actor, user, label: str, scopes) -> IssuedCredential:
     """Issue a credential for a machine client's service user. The secret is returned once."""
     unknown = sorted(set(scopes) - set(rules.SCOPES))
     if unknown:
@@ -41,7 +42,7 @@ def credential_issue(*, actor, user, label: str, scopes) -> IssuedCredential:
     return IssuedCredential(credential=credential, token=f"{client_id}.{secret}")
 
 
-def credential_revoke(*, actor, credential: ClientCredential) -> ClientCredential:
+def credential_revoke(*, actor: Actor, credential: ClientCredential) -> ClientCredential:
     with transaction.atomic():
         credential = ClientCredential.objects.select_for_update().get(pk=credential.pk)
         if credential.revoked_at is None:

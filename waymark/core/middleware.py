@@ -11,10 +11,11 @@ from django.utils.cache import patch_cache_control
 
 from waymark.core import audit, context
 from waymark.core.models import AuditAction
+from waymark.core.rules import REQUEST_ID_MAX_LENGTH
 
 # A caller's X-Request-Id is kept only if it is short and plain (it is stored with every audit
-# entry, max 64 characters, and echoed in a header); anything else gets a fresh id.
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# entry and echoed in a header; ``rules.REQUEST_ID_MAX_LENGTH``); anything else gets a fresh id.
+REQUEST_ID = re.compile(rf"[A-Za-z0-9._:-]{{1,{REQUEST_ID_MAX_LENGTH}}}")
 
 
 class ChannelMiddleware:

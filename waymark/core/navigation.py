@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -25,7 +26,7 @@ def register_nav(item: NavItem) -> None:
 
 def nav_items(request) -> list[dict]:
     user = getattr(request, "user", None)
-    items = []
+    items: list[dict[str, Any]] = []
     for item in sorted(_ITEMS, key=lambda i: i.order):
         if item.permission and not (user and user.has_perm(item.permission)):
             continue
@@ -37,6 +38,6 @@ def nav_items(request) -> list[dict]:
         items.append({"href": href, "text": item.label, "active": matches})
     # One item is current: the longest matching link (/operations/field/ over /operations/).
     best = max((i for i in items if i["active"]), key=lambda i: len(i["href"]), default=None)
-    for item in items:
-        item["active"] = item is best
+    for entry in items:
+        entry["active"] = entry is best
     return items

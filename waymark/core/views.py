@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
 from waymark.core.permissions import public
+from waymark.core.rules import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("waymark.core")
 
@@ -27,9 +28,9 @@ _API_DETAIL = {
 }
 
 # While the database cannot be reached (restarting, failing over) every request fails the same way:
-# that is 503 with a time to retry, not a 500 that pages someone about a bug.
+# that is 503 with a time to retry (``rules.RETRY_AFTER_SECONDS``), not a 500 that pages someone
+# about a bug.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-RETRY_AFTER_SECONDS = 30
 
 
 def _error_page(request, template: str, status: int):

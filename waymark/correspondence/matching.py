@@ -26,6 +26,7 @@ the message is about). A merged record resolves to the record it was merged into
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -184,6 +185,7 @@ def _reference_hits(references: list[Reference]) -> list[tuple[Reference, int]]:
 
     hits: list[tuple[Reference, int]] = []
     for ref in references:
+        ids: Iterable[int]
         if ref.kind == "waymark_reference":
             ids = Person.objects.filter(reference=ref.value).values_list("pk", flat=True)
         else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -117,7 +118,10 @@ def eml_parse(raw: bytes) -> ParsedEmail:
         try:
             content = body_part.get_content()
         except (LookupError, UnicodeDecodeError):
-            content = body_part.get_payload(decode=True).decode("utf-8", errors="replace")
+            decoded = body_part.get_payload(decode=True)
+            content = (
+                decoded.decode("utf-8", errors="replace") if isinstance(decoded, bytes) else ""
+            )
         body = (
             html_to_text(content) if body_part.get_content_subtype() == "html" else content.strip()
         )
@@ -127,10 +131,12 @@ def eml_parse(raw: bytes) -> ParsedEmail:
         payload = part.get_payload(decode=True)
         if payload is None:  # an attached message: keep it as an .eml file
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 payload = inner[0].as_bytes(policy=policy.default)
             else:
                 continue
+        if not isinstance(payload, bytes):  # pragma: no cover - a decoded payload is bytes
+            continue
         name = part.get_filename() or (
             "attached-message.eml" if part.get_content_type() == "message/rfc822" else "attachment"
         )

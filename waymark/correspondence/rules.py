@@ -18,7 +18,11 @@ __all__ = ["DEADLINE_RULE_GENERAL_ENQUIRY", "GENERAL_ENQUIRY_WORKING_DAYS"]
 # several inboxes"). Matched on Message-ID first, then on a fingerprint of sender+subject+body.
 DUPLICATE_WINDOW = timedelta(days=7)
 
-# Response deadlines, as task types with named deadline rules (registered in apps.py).
+# A message may say it was received up to this far in the future (the sender's or a mail server's
+# clock running fast) before the date is refused as not yet happened.
+CLOCK_SKEW = timedelta(minutes=5)
+
+# Response deadlines, as task types with named deadline rules (registered in registrations.py).
 # The general-enquiry standard (5 working days, 000 §5.85) is the platform's, in work.rules.
 PRE_ACTION_RESPONSE_DAYS = (
     14  # Pre-Action Protocol for Judicial Review; figures.md, monitoring.md §4

@@ -57,9 +57,11 @@ def match_queue(*, user) -> QuerySet[CorrespondenceItem]:
     )
 
 
-def task_for(task_id: int | None):
+def task_for(task_id: int | None, *, item: CorrespondenceItem):
+    """The item's reply or match-needed task by its id, open or closed (None if it has none),
+    read through work's contract."""
     if not task_id:
         return None
-    from waymark.work.models import Task
+    from waymark.work.selectors import tasks_for
 
-    return Task.objects.filter(pk=task_id).select_related("queue", "assignee").first()
+    return tasks_for(subject=item, active=False).filter(pk=task_id).first()

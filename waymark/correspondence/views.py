@@ -127,8 +127,8 @@ def item_detail(request, pk):
         "item": item,
         "copies": item.copies.select_related("mailbox"),
         "attachments": item.attachments.select_related("document"),
-        "task": selectors.task_for(item.task_id),
-        "match_task": selectors.task_for(item.match_task_id),
+        "task": selectors.task_for(item.task_id, item=item),
+        "match_task": selectors.task_for(item.match_task_id, item=item),
     }
     if item.match_status == MatchStatus.MATCH_NEEDED and request.user.has_perm(
         "correspondence.match_correspondence"
@@ -232,8 +232,8 @@ def item_no_person_needed(request, pk):
         "item": item,
         "copies": item.copies.select_related("mailbox"),
         "attachments": item.attachments.select_related("document"),
-        "task": selectors.task_for(item.task_id),
-        "match_task": selectors.task_for(item.match_task_id),
+        "task": selectors.task_for(item.task_id, item=item),
+        "match_task": selectors.task_for(item.match_task_id, item=item),
         "search_form": PersonSearchForm(),
         "results": [],
         "suggestions": [],

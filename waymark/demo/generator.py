@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management.color import no_style
@@ -28,6 +29,7 @@ from waymark.accounts.roles import ROLES
 from waymark.accounts.rules import DEMO_PASSWORD, demo_data_refused_reason
 from waymark.core import clock, context
 from waymark.core.audit import audit_record
+from waymark.core.demo_loaders import demo_loaders
 from waymark.core.models import AuditAction
 from waymark.demo import names
 from waymark.people import models as pm
@@ -1329,6 +1331,16 @@ def demo_load(
     result = LoadResult()
     counts = result.counts
     with context.acting("command"), clock.frozen(anchor):
+        # Every table's id sequence starts after the rows there are (from 1 on an empty table, even
+        # after a rolled-back load on PostgreSQL, whose sequences ignore rollbacks): record linkage
+        # names records by id, so the same seed gives the same people only from the same ids.
+        _reset_sequences(
+            *(
+                model
+                for model in django_apps.get_models()
+                if model.__module__.startswith("waymark.")
+            )
+        )
         with transaction.atomic():
             roles_ensure()
             teams = teams_ensure()
@@ -1419,29 +1431,17 @@ def demo_load(
         _reset_sequences(pm.Person)
         counts["on_bail_with_em"] = em_people
 
-        if importlib.util.find_spec("waymark.monitoring.demo") is not None:
-            from waymark.monitoring.demo import em_demo_load
-
+        # Each installed module's demo loader (its registrations.py), in their declared order: the
+        # platform never imports a module to build the demo (docs/platform-contracts.md).
+        module_scales = {"em_scale": em_scale}
+        for loader in demo_loaders():
             counts.update(
-                em_demo_load(anchor=anchor, scale=em_scale or scale, seed=seed, progress=progress)
-            )
-        if importlib.util.find_spec("waymark.casework.demo") is not None:
-            from waymark.casework.demo import casework_demo_load
-
-            counts.update(
-                casework_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress)
-            )
-        if importlib.util.find_spec("waymark.operations.demo") is not None:
-            from waymark.operations.demo import operations_demo_load
-
-            counts.update(
-                operations_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress)
-            )
-        if importlib.util.find_spec("waymark.linkage.demo") is not None:
-            from waymark.linkage.demo import linkage_demo_load
-
-            counts.update(
-                linkage_demo_load(anchor=anchor, scale=scale, seed=seed, progress=progress)
+                loader.load(
+                    anchor=anchor,
+                    scale=module_scales.get(loader.scale_option) or scale,
+                    seed=seed,
+                    progress=progress,
+                )
             )
 
         if correspondence:

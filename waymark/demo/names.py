@@ -118,7 +118,8 @@ OTHER_NATIONALITIES: list[tuple[str, str]] = [
     ("CYP", "greek"),
     ("XXA", "arabic"),
 ]
-# "KOS" is the code UK documents use for Kosovo; pycountry does not know it, so use XXX instead.
+# "KOS" is the code UK documents use for Kosovo; pycountry does not know it, so use "XXX"
+# (unspecified nationality) instead.
 OTHER_NATIONALITIES = [("XXX", p) if c == "KOS" else (c, p) for c, p in OTHER_NATIONALITIES]
 
 POOL_OF: dict[str, str] = {

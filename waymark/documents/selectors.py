@@ -25,7 +25,7 @@ def access_document(user, pk: int) -> Document:
         document = Document.objects.select_related("person", "letter_template").get(pk=pk)
     except (Document.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such document") from exc
-    if document.person_id is not None:
+    if document.person is not None:
         if not person_can_view(user, document.person):
             raise Http404("No such document")
     elif not user.has_perm("correspondence.view_correspondenceitem"):

@@ -21,6 +21,7 @@ from django.db import transaction
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
+from waymark.core.types import Actor
 from waymark.documents import scanning
 from waymark.documents.letters import (
     letter_render_text,
@@ -52,7 +53,14 @@ from waymark.documents.sniffing import (
 
 
 def _timeline(
-    *, person, event_type: str, summary: str, actor, detail=None, related=None, occurred_at=None
+    *,
+    person,
+    event_type: str,
+    summary: str,
+    actor: Actor,
+    detail=None,
+    related=None,
+    occurred_at=None,
 ):
     from waymark.people.services import timeline_event_record
 
@@ -126,7 +134,7 @@ def document_validate(*, file_name: str, content: bytes) -> str:
 
 def _document_write(
     *,
-    actor,
+    actor: Actor,
     person,
     file_name: str,
     content: bytes,
@@ -198,7 +206,7 @@ def _document_write(
 
 def document_store(
     *,
-    actor,
+    actor: Actor,
     person,
     file_name: str,
     content: bytes,
@@ -229,7 +237,7 @@ def document_store(
         )
 
 
-def document_file(*, actor, document: Document, person) -> Document:
+def document_file(*, actor: Actor, document: Document, person) -> Document:
     """File an unfiled document (a correspondence attachment) on a person's record."""
     if document.person_id is not None:
         if document.person_id == person.pk:
@@ -262,7 +270,7 @@ def document_file(*, actor, document: Document, person) -> Document:
     return document
 
 
-def document_download_record(*, actor, document: Document) -> None:
+def document_download_record(*, actor: Actor, document: Document) -> None:
     """A download is a consultation of personal data (DPA 2018 s62)."""
     audit_record(
         actor=actor,
@@ -275,7 +283,7 @@ def document_download_record(*, actor, document: Document) -> None:
 
 
 def letter_template_create(
-    *, actor, key: str, name: str, body: str, description: str = ""
+    *, actor: Actor, key: str, name: str, body: str, description: str = ""
 ) -> LetterTemplate:
     """Add a template, or a new version of an existing one (older versions stay for old letters)."""
     template_check(body)
@@ -305,14 +313,16 @@ def letter_template_create(
     return template
 
 
-def letter_preview(*, actor, template: LetterTemplate, person, extra: dict | None = None) -> str:
+def letter_preview(
+    *, actor: Actor, template: LetterTemplate, person, extra: dict | None = None
+) -> str:
     return letter_render_text(
         template.body, merge_context(person=person, sender=actor, extra=extra)
     )
 
 
 def letter_generate(
-    *, actor, template: LetterTemplate, person, extra: dict | None = None
+    *, actor: Actor, template: LetterTemplate, person, extra: dict | None = None
 ) -> Document:
     """Render ``template`` for ``person`` and store the letter as a document on their record."""
     text = letter_preview(actor=actor, template=template, person=person, extra=extra)
@@ -363,7 +373,7 @@ def letter_generate(
 
 
 def letter_record_service(
-    *, actor, document: Document, method: str, served_on: date, note: str = ""
+    *, actor: Actor, document: Document, method: str, served_on: date, note: str = ""
 ) -> LetterService:
     """Record that a letter was served, and put it on the person's timeline."""
     errors = {}

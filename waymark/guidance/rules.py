@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from waymark.guidance.permissions import PUBLISH_GUIDANCE
+
 # A published page is due for review a year after it was last reviewed (oversight.md §5: "effective
 # date and review date"). Publishers can set a different date on the page.
 REVIEW_INTERVAL_DAYS = 365
@@ -12,6 +14,14 @@ SEARCH_RESULTS_LIMIT = 25
 SNIPPET_CHARACTERS = 180
 SEARCH_MAX_TERMS = 8
 
+# Ranking: each search word scores by where it is found (the best place only), and the whole query
+# found in a title outranks any number of single words, so the page named for the search comes
+# first.
+SEARCH_RANK_PHRASE_IN_TITLE = 1000
+SEARCH_RANK_TITLE = 100
+SEARCH_RANK_SUMMARY = 10
+SEARCH_RANK_BODY = 1
+
 # Modules a guidance page can belong to (the hub is shared, oversight.md §5).
 MODULES = {
     "operations": "Enforcement operations",
@@ -20,4 +30,5 @@ MODULES = {
     "platform": "Using Waymark",
 }
 
-PUBLISH_PERMISSION = "guidance.publish_guidance"
+# The permission to publish (``waymark.guidance.permissions``), under its old name.
+PUBLISH_PERMISSION = PUBLISH_GUIDANCE

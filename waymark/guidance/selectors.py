@@ -70,9 +70,9 @@ def _matches(term: str) -> Q:
 
 def _score(term: str):
     return Case(
-        When(title__icontains=term, then=Value(100)),
-        When(summary__icontains=term, then=Value(10)),
-        When(body__icontains=term, then=Value(1)),
+        When(title__icontains=term, then=Value(rules.SEARCH_RANK_TITLE)),
+        When(summary__icontains=term, then=Value(rules.SEARCH_RANK_SUMMARY)),
+        When(body__icontains=term, then=Value(rules.SEARCH_RANK_BODY)),
         default=Value(0),
         output_field=IntegerField(),
     )
@@ -91,7 +91,7 @@ def guidance_search(
         found = pages.filter(reduce(or_, [_matches(t) for t in terms]))
     phrase = " ".join(terms)
     whole_title = Case(
-        When(title__icontains=phrase, then=Value(1000)),
+        When(title__icontains=phrase, then=Value(rules.SEARCH_RANK_PHRASE_IN_TITLE)),
         default=Value(0),
         output_field=IntegerField(),
     )

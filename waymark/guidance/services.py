@@ -12,14 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from waymark.accounts.models import User
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.guidance import rules
 from waymark.guidance.models import GuidancePage, GuidanceVersion
+from waymark.guidance.permissions import PUBLISH_GUIDANCE
 
 
-def _check_publisher(actor) -> None:
-    if not actor.has_perm(rules.PUBLISH_PERMISSION):
+def _check_publisher(actor: User) -> None:
+    if not actor.has_perm(PUBLISH_GUIDANCE):
         raise PermissionDenied("You do not have permission to publish guidance")
 
 
@@ -42,7 +44,7 @@ def _validate_text(*, title: str, summary: str, body: str, change_note: str) -> 
     return errors
 
 
-def _version_write(page: GuidancePage, *, change_note: str, actor) -> GuidanceVersion:
+def _version_write(page: GuidancePage, *, change_note: str, actor: User) -> GuidanceVersion:
     return GuidanceVersion.objects.create(
         page=page,
         version=page.version,
@@ -57,7 +59,7 @@ def _version_write(page: GuidancePage, *, change_note: str, actor) -> GuidanceVe
 
 def guidance_publish(
     *,
-    actor,
+    actor: User,
     title: str,
     summary: str,
     body: str,
@@ -111,7 +113,7 @@ def guidance_publish(
 
 def guidance_revise(
     *,
-    actor,
+    actor: User,
     page: GuidancePage,
     title: str,
     summary: str,

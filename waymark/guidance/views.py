@@ -14,8 +14,9 @@ from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.guidance import forms as f
 from waymark.guidance import rules, selectors, services
+from waymark.guidance.permissions import PUBLISH_GUIDANCE
 
-PUBLISH = rules.PUBLISH_PERMISSION
+PUBLISH = PUBLISH_GUIDANCE
 
 
 @no_personal_data

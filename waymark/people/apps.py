@@ -8,7 +8,6 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from waymark.core.navigation import NavItem, register_nav
-        from waymark.people import tabs  # noqa: F401 - registers the platform's person tabs
+        from waymark.people.registrations import register
 
-        register_nav(NavItem("People", "people:search", "people.view_person", 20))
+        register()

@@ -422,6 +422,15 @@ class VulnerabilityStatus(models.TextChoices):
 
 
 class Vulnerability(models.Model):
+    """A vulnerability on the record (transitions in ``waymark.people.workflows``).
+
+    States (``VulnerabilityStatus``):
+      suspected         - indicated but not confirmed;
+      confirmed         - confirmed by evidence or a professional;
+      no_longer_applies - kept for the history; a person with only these may be assessed as
+                          having none identified.
+    """
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vulnerabilities")
     vulnerability_type = models.CharField(max_length=20, choices=VulnerabilityType.choices)
     source = models.CharField(max_length=200)

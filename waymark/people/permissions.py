@@ -2,7 +2,9 @@
 
 Model permissions (``people.<codename>``) come from ``Person.Meta.permissions`` plus Django's
 defaults (``view_person``, ``add_person``, ``change_person``). Whether a user may see one person is
-decided by ``selectors.person_visible_queryset`` (team scoping, restricted records).
+decided by ``selectors.person_visible_queryset`` (team scoping, restricted records); pages that
+reach people through something else (their work, a reporting-centre day list) use
+``person_withheld`` to show ``RESTRICTED_LABEL`` in place of what names a restricted record.
 """
 
 from __future__ import annotations
@@ -32,3 +34,20 @@ def can_add_note(user, person) -> bool:
 
 def can_change_ownership(user, person) -> bool:
     return user.has_perm(CHANGE_OWNERSHIP) and not person.is_merged
+
+
+# What lists show in place of anything that names a restricted record the user may not see.
+RESTRICTED_LABEL = "Restricted record"
+
+
+def sees_restricted(user) -> bool:
+    """Whether ``user`` may see restricted records (``people.view_restricted_person``): the rule
+    ``selectors.person_visible_queryset`` applies, for pages that reach people through their work
+    rather than through that queryset."""
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_RESTRICTED_PERSON))
+
+
+def person_withheld(user, person) -> bool:
+    """Whether ``person`` is a restricted record ``user`` may not see: lists show
+    ``RESTRICTED_LABEL`` in place of what names them (work pages, the reporting-centre day list)."""
+    return bool(person is not None and person.restricted_access and not sees_restricted(user))

@@ -17,3 +17,14 @@ NAME_MATCH_ALIAS_PENALTY = 0.02
 NAME_SEARCH_CANDIDATE_LIMIT = 5000
 # Length of the normalised prefix used to find candidates with a typo after the first letters.
 NAME_PREFIX_LENGTH = 3
+
+# Adding a person: how many possible duplicates each search (by reference, by name and date of
+# birth) offers before a new record is made.
+POSSIBLE_DUPLICATES_LIMIT = 10
+
+# A note appears on the timeline as its first characters, up to this many (with "..." when cut).
+NOTE_SUMMARY_CHARACTERS = 120
+
+# Bulk creation looks up existing references in chunks of this many values: SQLite allows at most
+# 999 variables in one statement.
+REFERENCE_LOOKUP_CHUNK = 900

@@ -246,13 +246,13 @@ def person_search(
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2].casefold(), item[0]))[
         :limit
     ]
-    people = {p.pk: p for p in _load(pid for pid, _ in ranked)}
+    loaded = {p.pk: p for p in _load(pid for pid, _ in ranked)}
     return [
         PersonSearchResult(
-            person=people[pid], score=score, matched_on=kind, matched_name=name, swapped=swapped
+            person=loaded[pid], score=score, matched_on=kind, matched_name=name, swapped=swapped
         )
         for pid, (score, kind, name, swapped) in ranked
-        if pid in people
+        if pid in loaded
     ]
 
 

@@ -9,18 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 
 from waymark.people.models import Person
 
 # Modules widen team scoping for the people their work is about (e.g. the EM Hub sees everyone on
 # EM or in the EM duty cohort, wherever their case is owned). Each rule returns a Q over Person for
-# this user, or None when it gives them nothing. Registered from ``AppConfig.ready``.
+# this user, or None when it gives them nothing. Registered from the module's ``registrations.py``.
 VisibilityRule = Callable[[object], Q | None]
 _VISIBILITY_RULES: dict[str, VisibilityRule] = {}
 
 
 def register_visibility_rule(name: str, rule: VisibilityRule) -> None:
+    """Add a rule widening who sees whom. The same rule again is harmless; a different rule under
+    a name already taken is an error at start-up."""
+    existing = _VISIBILITY_RULES.get(name)
+    if existing is not None and existing is not rule:
+        raise ValueError(f"Visibility rule {name!r} is already registered")
     _VISIBILITY_RULES[name] = rule
 
 
@@ -36,7 +42,7 @@ def person_visible_queryset(user) -> QuerySet[Person]:
     from waymark.work.selectors import active_work_in_teams_exists
 
     team_ids = list(user.teams.values_list("pk", flat=True))
-    scope = Q(owning_team_id__in=team_ids) | active_work_in_teams_exists(team_ids)
+    scope: Q | Combinable = Q(owning_team_id__in=team_ids) | active_work_in_teams_exists(team_ids)
     for rule in _VISIBILITY_RULES.values():
         extra = rule(user)
         if extra is not None:

@@ -1,5 +1,6 @@
-"""Tabs on the person page. Modules add their own with ``register_person_tab`` from
-``AppConfig.ready``; the tab's URL is reversed with the person's primary key as its one argument.
+"""Tabs on the person page. Modules add their own with ``register_person_tab`` from their
+``registrations.py`` (the platform's own are in ``waymark.people.registrations``); the tab's URL
+is reversed with the person's primary key as its one argument.
 
     register_person_tab(PersonTab("monitoring", "Monitoring", "monitoring:person", "monitoring.view_order", 50))
 """
@@ -24,7 +25,11 @@ _TABS: dict[str, PersonTab] = {}
 
 
 def register_person_tab(tab: PersonTab) -> None:
-    """Add a tab (registering the same key again replaces it, so reloading is harmless)."""
+    """Add a tab. The same tab again is harmless; a different tab under a key already taken is an
+    error at start-up, never a silent replacement."""
+    existing = _TABS.get(tab.key)
+    if existing is not None and existing != tab:
+        raise ValueError(f"Person tab {tab.key!r} is already registered")
     _TABS[tab.key] = tab
 
 
@@ -46,16 +51,3 @@ def person_tabs(*, user, person, current: str) -> list[dict]:
             {"key": tab.key, "text": tab.label, "href": href, "current": tab.key == current}
         )
     return items
-
-
-# The platform's own tabs.
-for _tab in (
-    PersonTab("summary", "Summary", "people:detail", "people.view_person", 10),
-    PersonTab("timeline", "Timeline", "people:timeline", "people.view_person", 20),
-    PersonTab("tasks", "Tasks", "people:tasks", "people.view_person", 30),
-    PersonTab("documents", "Documents", "people:documents", "people.view_person", 40),
-    PersonTab(
-        "access-history", "Access history", "people:access-history", "core.view_access_history", 900
-    ),
-):
-    register_person_tab(_tab)

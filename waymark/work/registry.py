@@ -1,6 +1,6 @@
 """The task-type registry: every kind of work, which queue it lands in and how it is timed.
 
-Modules add their own types from ``AppConfig.ready`` with ``register_task_type``. A type names
+Modules add their own types from ``registrations.py`` with ``register_task_type``. A type names
 its default queue (by slug), its deadline rule (a name in ``waymark.work.rules``, or "" for none),
 the permission needed to take it with "get next", and optionally a priority rule: a callable that
 receives the unsaved task and returns ``(priority, reason)``; higher is more urgent.

@@ -5,7 +5,7 @@ from an immigration judge's bail grant, 000 §5.9) or a number of UK working day
 bank holidays of the queue team's nation (e.g. 5 working days for a general enquiry, 000 §5.85).
 The rule's name and the inputs it used are stored on the task, so anyone can see why a task is due
 when it is. Modules register their own rules with ``register_deadline_rule`` from
-``AppConfig.ready``. ``tests/test_rules.py`` pins every number here.
+``registrations.py``. ``tests/test_rules.py`` pins every number here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from waymark.core.clock import LONDON
 # 000 §5.85: general enquiries are answered within 5 working days.
 GENERAL_ENQUIRY_WORKING_DAYS = 5
 DEADLINE_RULE_GENERAL_ENQUIRY = "general_enquiry"
+
+# A task no rule gives a priority to has standard priority (higher numbers are more urgent; a
+# module's priority rule or the caller sets another, with its reason).
+DEFAULT_PRIORITY = 0
+
+# "Get next" tries to claim a task this many times when someone else claimed the one it chose
+# between the read and the conditional update, before answering that there is nothing to take.
+GET_NEXT_ATTEMPTS = 5
 
 # A task is "at risk" when its deadline falls within this window: one working day's notice is
 # the least a team leader needs to move the work (brief platform §2 "see what is at risk").

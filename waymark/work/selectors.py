@@ -30,9 +30,14 @@ from django.shortcuts import get_object_or_404
 
 from waymark.accounts.models import Team, User
 from waymark.core import clock
-from waymark.people.permissions import VIEW_RESTRICTED_PERSON
+
+# The restricted-record predicate is the people app's (``RESTRICTED_LABEL`` is re-exported for pages
+# that import it from here).
+from waymark.people.permissions import RESTRICTED_LABEL as RESTRICTED_LABEL
+from waymark.people.permissions import person_withheld, sees_restricted
 from waymark.work import rules
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
+from waymark.work.permissions import sees_every_queue
 from waymark.work.registry import task_type_label
 
 
@@ -51,13 +56,9 @@ def active_work_in_teams_exists(team_ids: list[int]) -> Exists:
     )
 
 
-def _sees_every_queue(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("work.view_any_queue"))
-
-
 def queue_visible_queryset(user) -> QuerySet[Queue]:
     queues = Queue.objects.select_related("team")
-    if _sees_every_queue(user):
+    if sees_every_queue(user):
         return queues
     if not (user and user.is_authenticated):
         return queues.none()
@@ -70,26 +71,11 @@ def access_queue(user, slug: str) -> Queue:
 
 def task_visible_queryset(user) -> QuerySet[Task]:
     tasks = Task.objects.select_related("queue", "queue__team", "assignee", "person")
-    if _sees_every_queue(user):
+    if sees_every_queue(user):
         return tasks
     if not (user and user.is_authenticated):
         return tasks.none()
     return tasks.filter(queue__team__in=user.teams.all())
-
-
-RESTRICTED_LABEL = "Restricted record"
-
-
-def sees_restricted(user) -> bool:
-    """The people app's rule (``people.selectors.person_visible_queryset``), for pages that reach
-    people through their work rather than through that queryset."""
-    return bool(user and user.is_authenticated and user.has_perm(VIEW_RESTRICTED_PERSON))
-
-
-def person_withheld(user, person) -> bool:
-    """Whether ``person`` is a restricted record ``user`` may not see: lists show
-    ``RESTRICTED_LABEL`` in place of what names them (work pages, the reporting-centre day list)."""
-    return bool(person is not None and person.restricted_access and not sees_restricted(user))
 
 
 def without_withheld(tasks: QuerySet[Task], user) -> QuerySet[Task]:
@@ -131,7 +117,7 @@ def team_members(team: Team) -> QuerySet[User]:
 
 def workload_teams(user) -> QuerySet[Team]:
     teams = Team.objects.filter(is_active=True)
-    return teams if _sees_every_queue(user) else teams.filter(members=user)
+    return teams if sees_every_queue(user) else teams.filter(members=user)
 
 
 def saved_filters_for(user, queue: Queue) -> QuerySet[SavedFilter]:
@@ -216,7 +202,7 @@ def backlog_figures(*, user, queue: Queue | None = None) -> dict[str, Any]:
         {**row, "label": task_type_label(row["task_type"])}
         for row in tasks.values("task_type").annotate(**counts).order_by("task_type")
     ]
-    banded = with_age_and_deadline(tasks, now)
+    banded: QuerySet[Any] = with_age_and_deadline(tasks, now)  # annotated: age_band, deadline_state
     band_rows = {
         row["age_band"]: row for row in banded.values("age_band").annotate(**counts).order_by()
     }
@@ -328,18 +314,29 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
 
 
 def tasks_for(
-    *, subject=None, task_types=None, active: bool = True, dedupe_prefix: str | None = None
+    *,
+    subject=None,
+    task_types=None,
+    active: bool = True,
+    dedupe_prefix: str | None = None,
+    dedupe_scope: str | None = None,
 ) -> QuerySet[Task]:
     """Tasks about ``subject`` (any model instance), or whose dedupe key starts with
-    ``dedupe_prefix``; of ``task_types`` when given; only active ones unless ``active=False``.
-    The one way a module finds its own work, instead of querying work's tables."""
-    if subject is None and not dedupe_prefix:
-        raise ValueError("Name a subject or a dedupe prefix")
+    ``dedupe_prefix``, or whose dedupe key is ``dedupe_scope`` or below it (``"kind:12"`` finds
+    ``kind:12`` and ``kind:12:3``, never ``kind:120``); of ``task_types`` when given; only active
+    ones unless ``active=False``. The one way a module finds its own work, instead of querying
+    work's tables."""
+    if subject is None and not dedupe_prefix and not dedupe_scope:
+        raise ValueError("Name a subject, a dedupe prefix or a dedupe scope")
     tasks = Task.objects.select_related("queue", "queue__team", "assignee")
     if subject is not None:
         tasks = tasks.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk))
     if dedupe_prefix:
         tasks = tasks.filter(dedupe_key__startswith=dedupe_prefix)
+    if dedupe_scope:
+        tasks = tasks.filter(
+            Q(dedupe_key=dedupe_scope) | Q(dedupe_key__startswith=f"{dedupe_scope}:")
+        )
     if task_types:
         tasks = tasks.filter(task_type__in=list(task_types))
     if active:

@@ -2,9 +2,9 @@
 
 A sweep is a named callable taking no arguments and returning a count (or a small JSON-able
 dict). Every sweep must be idempotent: running it twice creates nothing twice and flags nothing
-twice. Modules register theirs from ``AppConfig.ready``; ``sweeps_run_all`` runs them in name
-order, each in its own transaction, from the job worker (``work.tasks.sweeps_run``) or the
-``run_sweeps`` command.
+twice. Modules register theirs from their ``registrations.py`` (work's own, ``work.flag_overdue``,
+in ``waymark.work.registrations``); ``sweeps_run_all`` runs them in name order, each in its own
+transaction, from the job worker (``work.tasks.sweeps_run``) or the ``run_sweeps`` command.
 """
 
 from __future__ import annotations
@@ -76,6 +76,3 @@ def sweeps_run_all() -> dict[str, Any]:
     if failures:
         raise RuntimeError("Sweeps failed: " + "; ".join(failures))
     return results
-
-
-register_sweep("work.flag_overdue", overdue_flag)

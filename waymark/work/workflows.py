@@ -6,28 +6,36 @@ Workflow logic lives here, not on the model, so that services can use it without
       │  ◄──────  (release)  │        │
       ├──────────────────────┴────────┴──► done       (outcome required; final)
       └──────────────────────────────────► cancelled  (reason required; final)
+
+``TASK`` is the platform ``Workflow`` (``waymark.core.workflows``) over the same table: services
+check a move with ``transition_check`` (the table plus the guards: an assignee to start, an outcome
+to finish, a reason to wait or cancel) and make it with ``TASK.move``.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from waymark.core import workflows
+from waymark.work.models import Task, TaskStatus
 
-from waymark.work.models import TaskStatus
-
+Status = TaskStatus
 S = TaskStatus
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.OPEN: frozenset({S.IN_PROGRESS, S.WAITING, S.DONE, S.CANCELLED}),
-    S.IN_PROGRESS: frozenset({S.OPEN, S.WAITING, S.DONE, S.CANCELLED}),
-    S.WAITING: frozenset({S.IN_PROGRESS, S.OPEN, S.DONE, S.CANCELLED}),
-    S.DONE: frozenset(),
-    S.CANCELLED: frozenset(),
-}
+TRANSITIONS: dict[str, frozenset[str]] = workflows.table(
+    [
+        (S.OPEN, {S.IN_PROGRESS, S.WAITING, S.DONE, S.CANCELLED}),
+        (S.IN_PROGRESS, {S.OPEN, S.WAITING, S.DONE, S.CANCELLED}),
+        (S.WAITING, {S.IN_PROGRESS, S.OPEN, S.DONE, S.CANCELLED}),
+        (S.DONE, set()),
+        (S.CANCELLED, set()),
+    ]
+)
 FINAL_STATUSES = frozenset({S.DONE, S.CANCELLED})
 
+TASK = workflows.Workflow(Task, TRANSITIONS, label="task")
 
-class TransitionNotAllowed(ValidationError):
-    pass
+
+# A task move the table or its guards do not allow (a ``ValidationError``): the platform's.
+TransitionNotAllowed = workflows.TransitionNotAllowed
 
 
 def transition_problems(

@@ -1,16 +1,14 @@
 import pytest
 
-from waymark.accounts.models import Grade, User
+from waymark.accounts.models import Grade
+from waymark.testing import PASSWORD, user_make
 
-PASSWORD = "a-long-test-password-123"
+__all__ = ["PASSWORD"]  # the tests sign in with it
 
 
 @pytest.fixture
 def person_user(db):
-    return User.objects.create_user(
-        username="sam.signer",
-        password=PASSWORD,
-        first_name="Sam",
-        last_name="Signer",
-        grade=Grade.EO,
+    """A user with no role."""
+    return user_make(
+        None, username="sam.signer", first_name="Sam", last_name="Signer", grade=Grade.EO
     )

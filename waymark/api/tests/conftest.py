@@ -1,36 +1,22 @@
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import date
 
 import pytest
 from rest_framework.test import APIClient
 
+from waymark import testing
 from waymark.accounts.models import Team, User
-from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.api import services as api_services
 from waymark.people import services as people_services
 from waymark.work import services as work_services
 from waymark.work.models import Queue
 
-_seq = itertools.count(1)
-
 
 def member(role_key: str, team: Team | None, *, machine: bool = False) -> User:
-    from django.contrib.auth.models import Group
-
-    user = User.objects.create_user(
-        username=f"{role_key}-{next(_seq)}",
-        password="a-long-test-password-123",
-        grade=ROLES[role_key].demo_grade,
-        is_machine=machine,
-    )
-    if team is not None:
-        user.teams.add(team)
-    user.groups.add(Group.objects.get(name=role_key))
-    return User.objects.get(pk=user.pk)
+    return testing.user_make(role_key, team, is_machine=machine, first_name="")
 
 
 def key() -> dict[str, str]:

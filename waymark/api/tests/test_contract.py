@@ -40,7 +40,7 @@ def _resolve(schema: dict, ref: dict) -> dict:
 
 def test_every_nullable_model_field_in_an_answer_is_declared_nullable(schema):
     from waymark.correspondence.serializers import CorrespondenceItemSerializer
-    from waymark.operations.field_api import EntryOutput
+    from waymark.operations.api.field import EntryOutput
     from waymark.people.serializers import PersonSerializer, TimelineEventSerializer
     from waymark.work.serializers import TaskSerializer
 

@@ -151,7 +151,7 @@ def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
 
 
 def _operations_measures(monkeypatch) -> tuple[str, list[int] | None]:
-    from waymark.operations import measures
+    from waymark.operations import selectors as measures
 
     real = measures.measures_all
 

@@ -7,6 +7,10 @@ def test_duplicate_window_is_seven_days():
     assert timedelta(days=7) == rules.DUPLICATE_WINDOW
 
 
+def test_received_time_may_run_five_minutes_fast():
+    assert timedelta(minutes=5) == rules.CLOCK_SKEW
+
+
 def test_deadline_figures():
     assert rules.GENERAL_ENQUIRY_WORKING_DAYS == 5  # 000 §5.85
     assert rules.PRE_ACTION_RESPONSE_DAYS == 14  # Pre-Action Protocol for Judicial Review

@@ -24,10 +24,11 @@ from waymark.people.models import (
     TimelineEvent,
 )
 from waymark.people.search import name_keys
+from waymark.testing.data import module_data
 from waymark.work.models import Task, TaskStatus
 
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 
 
 class _Rollback(Exception):
@@ -66,8 +67,9 @@ def test_same_seed_gives_the_same_data_and_another_seed_does_not():
     assert runs[0][0][0][0] == "WM-0000001"
 
 
-@pytest.fixture
+@module_data
 def loaded():
+    """The demo at x0.05, built once for the tests that read it (waymark/testing/data.py)."""
     return demo_load(scale=0.05, seed=2026, anchor=ANCHOR, correspondence=False)
 
 

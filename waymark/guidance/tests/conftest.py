@@ -3,32 +3,23 @@ and the seeded operations pages (re-seeded, because a transactional flush remove
 
 from __future__ import annotations
 
-import importlib
 import itertools
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group
 
+from waymark import testing
 from waymark.accounts.models import User
-from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
+from waymark.testing import reference_data
 
 _seq = itertools.count(1)
-SEED = importlib.import_module("waymark.guidance.migrations.0002_h4_operations_guidance")
 
 
 def user_make(role_key: str) -> User:
     roles_sync()
-    user = User.objects.create_user(
-        username=f"{role_key}-g{next(_seq)}",
-        password="a-long-test-password-123",
-        grade=ROLES[role_key].demo_grade,
-        first_name="Test",
-        last_name=role_key,
+    return testing.user_make(
+        role_key, username=f"{role_key}-g{next(_seq)}", first_name="Test", last_name=role_key
     )
-    user.groups.add(Group.objects.get(name=role_key))
-    return User.objects.get(pk=user.pk)
 
 
 @pytest.fixture
@@ -43,4 +34,4 @@ def reader(db) -> User:
 
 @pytest.fixture
 def seeded(db) -> None:
-    SEED.seed(django_apps, None)
+    reference_data.guidance()

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.template import engines
 from django.urls import reverse
 
 from waymark.guidance import services
 from waymark.guidance.models import GuidancePage
-from waymark.guidance.tests.conftest import SEED
 
 pytestmark = pytest.mark.django_db
+# test_seed_is_idempotent tests the data migration's own seed function.
+SEED = importlib.import_module("waymark.guidance.migrations.0002_h4_operations_guidance")
 
 STEP_KEYS = [
     "operations.intelligence",

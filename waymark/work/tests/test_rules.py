@@ -116,3 +116,8 @@ def test_deadline_state(hours_until_due, state):
 def test_age_band(days, band):
     now = datetime(2026, 3, 3, 12, tzinfo=UTC)
     assert rules.age_band(now - timedelta(days=days, hours=1), now) == band
+
+
+def test_default_priority_and_get_next_attempts_are_pinned():
+    assert rules.DEFAULT_PRIORITY == 0
+    assert rules.GET_NEXT_ATTEMPTS == 5

@@ -40,3 +40,16 @@ def test_completing_needs_an_outcome_and_cancelling_a_reason():
     with pytest.raises(TransitionNotAllowed, match="waiting on"):
         transition_check(_task(S.OPEN), S.WAITING)
     transition_check(_task(S.OPEN), S.DONE, outcome="Replied")
+
+
+def test_the_task_workflow_is_the_transition_table():
+    from waymark.core.workflows import for_model
+    from waymark.work.workflows import TASK
+
+    assert for_model(Task) is TASK
+    assert dict(TASK.transitions) == TRANSITIONS
+    assert TASK.final == frozenset({S.DONE, S.CANCELLED})
+    task = _task(S.OPEN)
+    assert TASK.move(task, S.WAITING) == S.OPEN and task.status == S.WAITING
+    with pytest.raises(TransitionNotAllowed):
+        TASK.move(_task(S.DONE), S.OPEN)

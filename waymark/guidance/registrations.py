@@ -1,0 +1,24 @@
+"""What the guidance hub tells the platform at start-up (called from ``GuidanceConfig.ready``):
+its navigation entry and who may publish."""
+
+from __future__ import annotations
+
+from waymark.core.models import AuditAction
+
+# Every audit verb this app records, with its s62 category: ``core.audit.declared_verbs`` gathers
+# them, the suite refuses an undeclared one, and tests/test_platform_contract.py checks the code.
+AUDIT_VERBS: dict[str, str] = {
+    "guidance.published": AuditAction.COLLECTION,
+    "guidance.revised": AuditAction.ALTERATION,
+}
+
+
+def register() -> None:
+    from waymark.accounts.roles import register_role_permissions
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.guidance.permissions import PUBLISH_GUIDANCE
+
+    # Everyone signed in may read guidance (no permission on the nav item); assurance owns and
+    # publishes it (oversight.md §5: guidance has an owner and is reviewed).
+    register_nav(NavItem("Guidance", "guidance:index", None, 90))
+    register_role_permissions("assurance", {PUBLISH_GUIDANCE})

@@ -1,0 +1,165 @@
+"""The person page and its tabs. Every one is logged as a consultation of the record."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from waymark.core.models import AuditEvent
+from waymark.core.permissions import requires
+from waymark.people import services
+from waymark.people.forms import ProtectedCharacteristicsReasonForm, apply_service_errors
+from waymark.people.models import AddressType, NameType, Note
+from waymark.people.pages import person_form_page, person_page_context
+from waymark.people.selectors import access_person
+from waymark.people.views._common import _url_or_none
+
+TIMELINE_PAGE_SIZE = 25
+ACCESS_HISTORY_PAGE_SIZE = 50
+
+
+@requires("people.view_person")
+def person_detail(request, pk: int):
+    person = access_person(request.user, pk)
+    services.person_record_view(actor=request.user, person=person, page="summary")
+    context = person_page_context(request, person, "summary")
+    context.update(
+        {
+            "names": person.names.exclude(name_type=NameType.PRIMARY),
+            "dates_of_birth": person.dates_of_birth.all(),
+            "references": person.references.all(),
+            "addresses": person.addresses.all(),
+            "phones": person.phone_numbers.all(),
+            "convictions": person.convictions.all(),
+            "vulnerabilities": person.vulnerabilities.all(),
+            "flags": person.flags.select_related("set_by", "ended_by"),
+            "ownership_history": person.ownership_history.select_related(
+                "changed_by", "from_team", "to_team", "from_owner", "to_owner"
+            ),
+            "bail_grants": person.bail_grants.all(),
+            "merges": person.merges_absorbed.select_related("merged", "performed_by", "undone_by"),
+            "reporting_centre": AddressType.REPORTING_CENTRE,
+        }
+    )
+    return render(request, "people/detail.html", context)
+
+
+@requires("people.view_person")
+def person_timeline(request, pk: int):
+    person = access_person(request.user, pk)
+    services.person_record_view(actor=request.user, person=person, page="timeline")
+    events = person.timeline.select_related("actor")
+    modules = sorted(set(person.timeline.values_list("module", flat=True).distinct()))
+    module = request.GET.get("module", "")
+    if module:
+        events = events.filter(module=module)
+    page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    note_ids = [
+        int(e.related_id)
+        for e in page
+        if e.related_type == "people.note" and e.related_id.isdigit()
+    ]
+    notes = {
+        n.pk: n
+        for n in Note.objects.filter(pk__in=note_ids)
+        .select_related("author", "corrects", "corrects__author")
+        .prefetch_related("corrections__author")
+    }
+    items = [
+        {
+            "event": e,
+            "note": notes.get(int(e.related_id))
+            if e.related_type == "people.note" and e.related_id.isdigit()
+            else None,
+        }
+        for e in page
+    ]
+    context = person_page_context(request, person, "timeline")
+    context.update({"page": page, "items": items, "modules": modules, "module": module})
+    return render(request, "people/timeline.html", context)
+
+
+@requires("people.view_person")
+def person_tasks(request, pk: int):
+    person = access_person(request.user, pk)
+    services.person_record_view(actor=request.user, person=person, page="tasks")
+    from waymark.work.models import ACTIVE_STATUSES
+    from waymark.work.selectors import task_visible_queryset
+
+    # Only the tasks in queues the user may see: another team's work stays hidden.
+    tasks = list(
+        task_visible_queryset(request.user)
+        .filter(person=person)
+        .order_by("-created_at", "-pk")[:200]
+    )
+    rows = [
+        {
+            "task": t,
+            "href": _url_or_none("work:task-detail", t.pk),
+            "active": t.status in ACTIVE_STATUSES,
+        }
+        for t in tasks
+    ]
+    context = person_page_context(request, person, "tasks")
+    context.update({"rows": rows})
+    return render(request, "people/tasks.html", context)
+
+
+@requires("people.view_person")
+def person_documents(request, pk: int):
+    person = access_person(request.user, pk)
+    services.person_record_view(actor=request.user, person=person, page="documents")
+    try:
+        from waymark.documents.selectors import document_list_for_person
+    except ImportError:  # pragma: no cover - documents app not installed
+        documents = []
+    else:
+        documents = list(document_list_for_person(person=person)[:200])
+    rows = [{"document": d, "href": _url_or_none("documents:detail", d.pk)} for d in documents]
+    upload = None
+    if request.user.has_perm("documents.add_document") and not person.is_merged:
+        upload = _url_or_none("documents:upload", person.pk)
+    context = person_page_context(request, person, "documents")
+    context.update({"rows": rows, "upload_href": upload})
+    return render(request, "people/documents.html", context)
+
+
+@requires("people.view_person", "core.view_access_history")
+def person_access_history(request, pk: int):
+    person = access_person(request.user, pk)
+    services.person_record_view(actor=request.user, person=person, page="access-history")
+    events = (
+        AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("-sequence")
+    )
+    page = Paginator(events, ACCESS_HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = person_page_context(request, person, "access-history")
+    context.update({"page": page})
+    return render(request, "people/access_history.html", context)
+
+
+@requires("people.view_person", "people.view_protected_characteristics")
+def person_protected_characteristics(request, pk: int):
+    """Restricted fields: the user must give a reason first; the view is logged with it."""
+    person = access_person(request.user, pk)
+    form = ProtectedCharacteristicsReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.protected_characteristics_view(
+                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            context = person_page_context(request, person, "summary")
+            context.update({"record": record, "reason": form.cleaned_data["reason"]})
+            return render(request, "people/protected_characteristics.html", context)
+    return person_form_page(
+        request,
+        person,
+        form,
+        title="See protected characteristics",
+        submit="Continue",
+        intro="Protected characteristics are recorded only for equality monitoring. Your reason and "
+        "this view are logged in the person's access history.",
+    )

@@ -1,0 +1,39 @@
+"""What work tells the platform at start-up (called from ``WorkConfig.ready``): the platform's own
+task types, its navigation and the overdue sweep. The shared deadline rules are registered by
+``waymark.work.rules`` itself, so that every module can name them."""
+
+from __future__ import annotations
+
+from waymark.core.models import AuditAction
+
+# Every audit verb this app records, with its s62 category: ``core.audit.declared_verbs`` gathers
+# them, the suite refuses an undeclared one, and tests/test_platform_contract.py checks the code.
+AUDIT_VERBS: dict[str, str] = {
+    "queue.created": AuditAction.COLLECTION,
+    "saved_filter.created": AuditAction.COLLECTION,
+    "saved_filter.deleted": AuditAction.ERASURE,
+    "task.allocated_in_bulk": AuditAction.ALTERATION,
+    "task.assigned": AuditAction.ALTERATION,
+    "task.cancelled": AuditAction.ALTERATION,
+    "task.completed": AuditAction.ALTERATION,
+    "task.created": AuditAction.COLLECTION,
+    "task.created_in_bulk": AuditAction.COLLECTION,
+    "task.reassigned": AuditAction.ALTERATION,
+    "task.released": AuditAction.ALTERATION,
+    "task.started": AuditAction.ALTERATION,
+    "task.taken_with_get_next": AuditAction.ALTERATION,
+    "task.waiting": AuditAction.ALTERATION,
+    "work.tasks_flagged_overdue": AuditAction.ALTERATION,
+}
+
+
+def register() -> None:
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.work.registry import platform_task_types_register
+    from waymark.work.sweeps import overdue_flag, register_sweep
+
+    platform_task_types_register()
+    register_nav(NavItem("My work", "work:home", None, 10))
+    register_nav(NavItem("Queues", "work:queues", "work.view_task", 30))
+    register_nav(NavItem("Workload", "work:workload", "work.view_workload", 40))
+    register_sweep("work.flag_overdue", overdue_flag)

@@ -1,0 +1,77 @@
+"""Helpers shared by the work services: the acting user, the audited snapshot of a task, finding
+a queue, locking a task and the rule for who may be given one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from waymark.core.audit import audit_record
+from waymark.core.models import AuditAction
+from waymark.core.types import Actor
+from waymark.work.models import Queue, Task
+
+
+def _user(actor: Actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _snapshot(task: Task) -> dict[str, Any]:
+    return {
+        "status": task.status,
+        "assignee_id": task.assignee_id,
+        "outcome": task.outcome,
+        "priority": task.priority,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+    }
+
+
+def _audit_change(
+    *, actor: Actor, task: Task, verb: str, old: dict, extra: dict | None = None
+) -> None:
+    payload: dict[str, Any] = {"old": old, "new": _snapshot(task)}
+    if extra:
+        payload.update(extra)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALTERATION,
+        verb=verb,
+        target=task,
+        person_id=task.person_id,
+        payload=payload,
+    )
+
+
+def _resolve_queue(queue, task_type) -> Queue:
+    if isinstance(queue, Queue):
+        return queue
+    slug = queue or task_type.queue_slug
+    if not slug:
+        raise ValidationError(f"Task type {task_type.key} has no default queue: name the queue")
+    found = Queue.objects.select_related("team").filter(slug=slug).first()
+    if found is None:
+        raise ValidationError(f"There is no queue {slug!r} for {task_type.label.lower()} tasks")
+    return found
+
+
+def _check_may_give(*, actor: Actor, task: Task, assignee) -> None:
+    """Taking an unassigned task yourself needs ``work.change_task``; giving a task to anyone
+    else, or taking one from a colleague, needs ``work.allocate_tasks``.
+    The assignee must be in the team that owns the task's queue."""
+    user = _user(actor)
+    if user is not None:
+        taking_for_self = assignee.pk == user.pk and task.assignee_id in (None, user.pk)
+        perm = "work.change_task" if taking_for_self else "work.allocate_tasks"
+        if not user.has_perm(perm):
+            raise PermissionDenied
+    if not assignee.teams.filter(pk=task.queue.team_id).exists():
+        raise ValidationError(f"{assignee.display_name} is not in {task.queue.team.name}")
+    if not task.is_active:
+        raise ValidationError(
+            f"This task is {task.get_status_display().lower()}; it cannot be assigned"
+        )
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("queue", "queue__team").get(pk=task.pk)

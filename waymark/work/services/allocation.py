@@ -1,0 +1,114 @@
+"""Giving work to people: "get next", assigning and reassigning one task, and bulk allocation."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+
+from waymark.core import clock
+from waymark.core.types import Actor
+from waymark.work.models import Task, TaskStatus
+from waymark.work.rules import GET_NEXT_ATTEMPTS
+from waymark.work.services._common import _audit_change, _check_may_give, _locked, _snapshot, _user
+from waymark.work.workflows import TASK
+
+
+def task_get_next(*, user) -> Task | None:
+    """Give ``user`` the most urgent open, unassigned task in their teams' queues that their role
+    may take: assign it, start it and return it (None when there is nothing to take).
+
+    Concurrency: one transaction selects and claims the task. On PostgreSQL the select is
+    ``FOR UPDATE SKIP LOCKED LIMIT 1`` on the ``task_get_next`` partial index, so people pressing
+    at the same moment lock different rows. On SQLite transactions begin IMMEDIATE (settings), so
+    claims are serialised. Either way the claiming UPDATE is conditional on the task still being
+    open and unassigned, and is retried if it lost, so a task is never given to two people.
+    """
+    from waymark.work.selectors import get_next_candidates
+
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_machine", False):
+        raise PermissionDenied
+    for _attempt in range(GET_NEXT_ATTEMPTS):
+        with transaction.atomic():
+            candidates = get_next_candidates(user=user)
+            if connection.vendor == "postgresql":
+                candidates = candidates.select_for_update(skip_locked=True)
+            task = candidates.first()
+            if task is None:
+                return None
+            now = clock.now()
+            # The claim is conditional on the task still being open and unassigned; open is one of
+            # the states the workflow lets a task start from.
+            TASK.check(task, TaskStatus.IN_PROGRESS)
+            claimed = Task.objects.filter(
+                pk=task.pk, status=TaskStatus.OPEN, assignee__isnull=True
+            ).update(assignee=user, status=TaskStatus.IN_PROGRESS, allocated_at=now, started_at=now)
+            if claimed != 1:
+                continue  # someone else claimed it between our read and our write: try again
+            old = _snapshot(task)
+            TASK.move(task, TaskStatus.IN_PROGRESS)
+            task.assignee, task.allocated_at, task.started_at = user, now, now
+            _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
+            return task
+    return None
+
+
+def _give(*, actor: Actor, task: Task, assignee, verb: str, extra: dict | None = None) -> Task:
+    with transaction.atomic():
+        task = _locked(task)
+        _check_may_give(actor=actor, task=task, assignee=assignee)
+        if task.assignee_id == assignee.pk:
+            return task
+        old = _snapshot(task)
+        task.assignee = assignee
+        task.allocated_at = clock.now()
+        task.save(update_fields=["assignee", "allocated_at"])
+        _audit_change(actor=actor, task=task, verb=verb, old=old, extra=extra)
+    return task
+
+
+def task_assign(*, actor: Actor, task: Task, assignee) -> Task:
+    """Give an active task to ``assignee`` (yourself: "assign to me"). Its status is kept."""
+    return _give(actor=actor, task=task, assignee=assignee, verb="task.assigned")
+
+
+def task_reassign(*, actor: Actor, task: Task, assignee, reason: str = "") -> Task:
+    """A manager moves a task to someone else (``work.allocate_tasks``)."""
+    user = _user(actor)
+    if user is not None and not user.has_perm("work.allocate_tasks"):
+        raise PermissionDenied
+    return _give(
+        actor=actor, task=task, assignee=assignee, verb="task.reassigned", extra={"reason": reason}
+    )
+
+
+def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
+    """Give every selected task to ``assignee``, or none of them: any problem (a task not found,
+    closed, or in a team the assignee is not in) stops the whole allocation."""
+    from waymark.work.selectors import bulk_allocation_check
+
+    user = _user(actor)
+    if user is not None and not user.has_perm("work.allocate_tasks"):
+        raise PermissionDenied
+    with transaction.atomic():
+        ids = [int(pk) for pk in task_ids]
+        list(Task.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        tasks, problems = bulk_allocation_check(actor=actor, task_ids=ids, assignee=assignee)
+        if problems:
+            raise ValidationError(problems)
+        now = clock.now()
+        changed = []
+        for task in tasks:
+            if task.assignee_id == assignee.pk:
+                continue
+            old = _snapshot(task)
+            task.assignee, task.allocated_at = assignee, now
+            task.save(update_fields=["assignee", "allocated_at"])
+            _audit_change(
+                actor=actor,
+                task=task,
+                verb="task.allocated_in_bulk",
+                old=old,
+                extra={"batch_size": len(tasks)},
+            )
+            changed.append(task)
+    return changed
