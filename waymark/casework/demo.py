@@ -506,10 +506,10 @@ def _non_compliance(*, open_runs, today, anchor, rng, counts) -> None:
                 priority_reason=f"Band {d.band} missed reporting",
                 dedupe_key=f"casework.missed:{nc.pk}:{nc.event_id}",
             )
+            task.deadline_rule = rules.contact_deadline_rule(d.band)
             task.due_at, task.deadline_inputs = deadline_compute(
-                f"casework_contact_band_{d.band}", opened, queue.team.nation
+                task.deadline_rule, opened, queue.team.nation
             )
-            task.deadline_rule = f"casework_contact_band_{d.band}"
             tasks.append(task)
     ContactStep.objects.bulk_create(steps, batch_size=5000)
     Task.objects.bulk_create(tasks, batch_size=2000)

@@ -33,6 +33,14 @@ class CaseStatus(models.TextChoices):
 
 
 class Case(models.Model):
+    """A person's criminal-casework case: their band (computed, or overridden with a reason) and
+    their reporting state, kept in step by the services.
+
+    States (``workflows.CASE``): ``open`` from the moment the case is opened (on referral routing,
+    reporting or banding); ``removed`` once removal directions are carried out (final); ``closed``
+    for a case no longer managed (no service closes one yet; a closed case whose person is removed
+    becomes removed)."""
+
     person = models.OneToOneField(PERSON, on_delete=models.PROTECT, related_name="casework_case")
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     detained = models.BooleanField(default=False)
@@ -114,7 +122,11 @@ class ReferralStatus(models.TextChoices):
 
 
 class Referral(models.Model):
-    """A referral into criminal casework, checked by intake and routed by band (001 §6.35-6.38)."""
+    """A referral into criminal casework, checked by intake and routed by band (001 §6.35-6.38).
+
+    States (``workflows.REFERRAL``): ``awaiting_checks`` until intake decides (one at a time per
+    person); then ``routed`` to the owning team for its band, or ``not_accepted`` with a reason.
+    Both are final."""
 
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="casework_referrals")
     referred_at = models.DateTimeField()
@@ -297,7 +309,10 @@ class CommissionStatus(models.TextChoices):
 
 
 class Commission(models.Model):
-    """The case owner asks the centre to use the next event for something (001 §5.6, §7.10)."""
+    """The case owner asks the centre to use the next event for something (001 §5.6, §7.10).
+
+    States (``workflows.COMMISSION``): ``requested`` until the centre records the result, ``done``
+    or ``not_done`` (could not be done); ``withdrawn`` is a final state no service sets yet."""
 
     person = models.ForeignKey(
         PERSON, on_delete=models.PROTECT, related_name="reporting_commissions"
@@ -334,7 +349,12 @@ class NonComplianceStatus(models.TextChoices):
 
 
 class NonCompliance(models.Model):
-    """Opened at once by a missed event (001 §7.26); its steps are the mandatory checklist."""
+    """Opened at once by a missed event (001 §7.26); its steps are the mandatory checklist.
+
+    States (``workflows.NON_COMPLIANCE``): ``open`` while the checklist is worked; ``absconder``
+    once the person is declared an absconder; ``contact_restored`` (final) when contact is
+    re-established, from either: a contact step that made contact, an attended event, or a
+    trace-and-locate outcome that located them."""
 
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="non_compliance")
     event = models.OneToOneField(
@@ -548,7 +568,12 @@ class Barrier(models.Model):
 
 
 class EtdApplication(models.Model):
-    """Emergency travel document application, progressed alongside any appeal (001 §7.10)."""
+    """Emergency travel document application, progressed alongside any appeal (001 §7.10).
+
+    States (``workflows.ETD``, choices ``rules.ETD_STATUSES``): ``not_started``,
+    ``interview_requested``, ``submitted`` (to the embassy), ``agreed``, ``issued``, ``refused``.
+    The caseworker records whichever the application has reached, so any state may follow any
+    other (a correction included)."""
 
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="etd_applications")
     country = models.CharField(max_length=3)
@@ -638,6 +663,12 @@ class RemovalStatus(models.TextChoices):
 
 
 class RemovalDirection(models.Model):
+    """Removal directions for a person: the route, the date and the flight or charter.
+
+    States (``workflows.REMOVAL``): ``planned`` until the outcome is recorded; then ``removed``,
+    or ``failed`` with a reason from the fixed list (which re-opens the barrier it points to).
+    ``cancelled`` is a final state no service sets yet. All but ``planned`` are final."""
+
     person = models.ForeignKey(PERSON, on_delete=models.PROTECT, related_name="removal_directions")
     route = models.CharField(max_length=30, choices=rules.REMOVAL_ROUTES)
     planned_for = models.DateField()

@@ -16,6 +16,8 @@ from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 from django.conf import settings
 
 from waymark.accounts.models import Grade
+from waymark.work.rules import DEADLINE_AT_START as DEADLINE_AT_START
+from waymark.work.rules import DEADLINE_NEXT_WORKING_DAY as DEADLINE_NEXT_WORKING_DAY
 
 
 def _configured(name: str, default: Any) -> Any:
@@ -521,4 +523,10 @@ DEADLINE_INTAKE = "referral_intake"
 DEADLINE_REVIEW = "case_review"
 DEADLINE_PREPARATION = "case_preparation"
 DEADLINE_FURTHER_SUBMISSIONS = "further_submissions"
-DEADLINE_AT_START = "casework_at_start"
+# DEADLINE_AT_START (the date is the deadline) and DEADLINE_NEXT_WORKING_DAY are the platform's
+# shared rules, imported above from work.rules.
+
+
+def contact_deadline_rule(band: int) -> str:
+    """The deadline rule of a band's missed-event task: its first contact step's hours."""
+    return f"casework_contact_band_{band}"

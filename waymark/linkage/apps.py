@@ -8,8 +8,6 @@ class LinkageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from waymark.linkage import setup
+        from waymark.linkage.registrations import register
 
-        setup.roles_register()
-        setup.nav_register()
-        setup.task_types_register()
+        register()

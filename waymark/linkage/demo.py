@@ -47,17 +47,17 @@ def _xlsx_bytes(rows: list[dict]) -> bytes:
 
 
 def _import(*, kind: str, label: str, file_name: str, content: bytes):
-    from waymark.linkage import import_services, importers
+    from waymark.linkage import importers, services
 
-    job = import_services.import_upload(
+    job = services.import_upload(
         actor=None, source_kind=kind, label=label, file_name=file_name, content=content
     )
-    job = import_services.import_map(
+    job = services.import_map(
         actor=None, job=job, mapping=importers.mapping_suggest(kind, job.headers)
     )
-    job = import_services.import_check(actor=None, job=job)
-    job = import_services.import_confirm(actor=None, job=job, accept_valid_rows=False)
-    return import_services.import_execute(job.pk)
+    job = services.import_check(actor=None, job=job)
+    job = services.import_confirm(actor=None, job=job, accept_valid_rows=False)
+    return services.import_execute(job.pk)
 
 
 def linkage_demo_load(
@@ -68,9 +68,8 @@ def linkage_demo_load(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     from waymark.linkage import generator, services
-    from waymark.linkage.bulk_services import bulk_check_execute, bulk_check_start
     from waymark.linkage.models import SourceKind
-    from waymark.linkage.ownership import ownership_cleanup
+    from waymark.linkage.services import bulk_check_execute, bulk_check_start, ownership_cleanup
 
     rows = max(MIN_ROWS, round(DEMO_ROWS * scale))
     with clock.frozen(anchor):

@@ -1,16 +1,6 @@
-"""Background jobs for imports, run by ``manage.py db_worker``."""
+"""Kept so that an import job queued under this path before the tasks moved to
+``waymark.linkage.tasks`` still resolves (the database backend stores each job's task path)."""
 
-from __future__ import annotations
+from waymark.linkage.tasks import import_run_task
 
-from django_tasks import task
-
-from waymark.core import context
-
-
-@task()
-def import_run_task(job_id: int) -> str:
-    """Run one confirmed import (``import_services.import_execute``); returns its final status."""
-    from waymark.linkage.import_services import import_execute
-
-    with context.acting("job"):
-        return str(import_execute(job_id).status)
+__all__ = ["import_run_task"]

@@ -35,7 +35,13 @@ class ImportStatus(models.TextChoices):
 
 class ImportJob(models.Model):
     """One file, from upload to its validation report. An import either completes or leaves no
-    trace beyond this row and its rejections."""
+    trace beyond this row and its rejections.
+
+    States (``workflows.IMPORT_JOB``): *uploaded* (the file is read and its columns are being
+    mapped); *validated* (the dry run found something to import; waiting for confirmation);
+    *queued* (confirmed, waiting for the background job); *running*; *completed* (final);
+    *failed* (the check or the import found a reason, kept on the job; a failed check may be
+    remapped back to uploaded while the file is held); *cancelled* (before it ran; final)."""
 
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
     label = models.CharField(
@@ -192,7 +198,11 @@ class RunStatus(models.TextChoices):
 
 class LinkageRun(models.Model):
     """One run of the linkage pipeline over every source record, with what it found and, where a
-    truth is known (generated data), its measured accuracy."""
+    truth is known (generated data), its measured accuracy.
+
+    States (``workflows.RUN``): *queued* (one run at a time), *running* (``phase`` says what it is
+    doing), *completed*, *failed* (with ``failure_reason``; its write is one transaction, so a
+    run that failed before committing changed nobody)."""
 
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     phase = models.CharField(max_length=100, blank=True, help_text="What the run is doing now")
@@ -245,7 +255,12 @@ DECIDED = (PairStatus.MATCH, PairStatus.NOT_MATCH)
 class CandidatePair(models.Model):
     """Two source records the model scored at or above the lower threshold, with why. One row a
     pair for all time (record_l < record_r): a re-run re-scores a pending pair and never re-opens
-    a decided one."""
+    a decided one.
+
+    States (``workflows.PAIR``): *auto* (linked automatically at or above the upper threshold) and
+    *pending* (waiting for a clerical decision), which a later run may swap; *match* and
+    *not_match* (decided, final); *unsure* (referred to another reviewer, who decides match or
+    not_match)."""
 
     run = models.ForeignKey(
         LinkageRun,
@@ -307,7 +322,10 @@ class BulkCheckStatus(models.TextChoices):
 
 
 class BulkCheck(models.Model):
-    """A population of people checked against a police records file (001 §6.22)."""
+    """A population of people checked against a police records file (001 §6.22).
+
+    States (``workflows.BULK_CHECK``): *queued*, *running*, then *completed* (its potential
+    matches written, each waiting for review) or *failed* (with ``failure_reason``)."""
 
     name = models.CharField(max_length=200)
     population = models.CharField(
@@ -343,6 +361,12 @@ class BulkMatchStatus(models.TextChoices):
 
 
 class BulkCheckMatch(models.Model):
+    """One potential match of a bulk check: a person and a police record scored at or above the
+    lower threshold, with its review task.
+
+    States (``workflows.BULK_MATCH``): *pending* (waiting for review), then *confirmed* (the same
+    person) or *rejected* (not the same person), decided once."""
+
     check_run = models.ForeignKey(BulkCheck, on_delete=models.CASCADE, related_name="matches")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     police_record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")

@@ -88,7 +88,7 @@ DEADLINE_BULK_MATCH = "linkage_bulk_match"
 NEW_CRIMINALITY_WORKING_DAYS = 5
 DEADLINE_NEW_CRIMINALITY = "linkage_new_criminality"
 
-# --- H4 (review pages) -----------------------------------------------------------------------------
+# --- Review pages ---------------------------------------------------------------------------------
 # The review queue filters its pairs by band of match probability, so a reviewer can take the
 # near-certain ones first: (key, label, lowest probability in the band), highest band first.
 REVIEW_BANDS: tuple[tuple[str, str, float], ...] = (
@@ -100,7 +100,7 @@ REVIEW_BANDS: tuple[tuple[str, str, float], ...] = (
 REVIEW_QUEUE_PAGE_SIZE = 50
 RUN_LIST_PAGE_SIZE = 25
 
-# --- H2 ---
+# --- Import pages ---------------------------------------------------------------------------------
 # Import pages: imports listed per page, and how often the progress page reloads while an import
 # runs (a <meta http-equiv="refresh">: no script).
 IMPORT_LIST_PAGE_SIZE = 25

@@ -3,45 +3,30 @@ in the platform's roles, and a person released into the community with convictio
 
 from __future__ import annotations
 
-import importlib
 import itertools
-from datetime import date, datetime, time
+from datetime import date, time
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group
 
+from waymark import testing
 from waymark.accounts.models import Grade, Team, User
-from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core import clock
 from waymark.people import services as people_services
+from waymark.testing import NOW, reference_data
 
 _seq = itertools.count(1)
-NOW = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)  # a Wednesday
 TODAY = NOW.date()
 
 
 def user_make(role_key: str, team: Team | None, *, grade: str | None = None) -> User:
-    user = User.objects.create_user(
-        username=f"{role_key}-{next(_seq)}",
-        password="a-long-test-password-123",
-        grade=grade or ROLES[role_key].demo_grade,
-        first_name=role_key.replace("_", " ").title(),
-        last_name=str(next(_seq)),
-    )
-    if team is not None:
-        user.teams.add(team)
-    user.groups.add(Group.objects.get(name=role_key))
-    return User.objects.get(pk=user.pk)
+    return testing.user_make(role_key, team, grade=grade, last_name=str(next(_seq)))
 
 
 def casework_reference_data() -> dict[str, Team]:
     """Teams and queues the casework migration seeds (a transactional flush removes them)."""
     roles_sync()
-    importlib.import_module("waymark.casework.migrations.0002_casework_queues").seed(
-        django_apps, None
-    )
+    reference_data.casework()
     centre = Team.objects.filter(slug="reporting-centre-liverpool").first() or Team.objects.create(
         slug="reporting-centre-liverpool",
         name="Reporting centre Liverpool",
@@ -59,12 +44,6 @@ def casework_reference_data() -> dict[str, Team]:
         "other_centre": other,
         "removals": Team.objects.get(slug="removals"),
     }
-
-
-@pytest.fixture
-def frozen():
-    with clock.frozen(NOW):
-        yield NOW
 
 
 @pytest.fixture

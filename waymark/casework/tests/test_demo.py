@@ -12,7 +12,7 @@ from waymark.casework.models import Case, ReportingEvent
 from waymark.core import clock
 from waymark.demo.generator import OWNERSHIP, demo_load
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
 SCALE = 0.1
 

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from waymark.core.models import AuditEvent
-from waymark.linkage import bulk_selectors, bulk_services, rules
+from waymark.linkage import rules
+from waymark.linkage import selectors as bulk_selectors
+from waymark.linkage import services as bulk_services
 from waymark.linkage.models import BulkCheckStatus, BulkMatchStatus, ImportStatus, SourceKind
 from waymark.linkage.tests import bulk_fixtures as fx
 from waymark.people import services as people_services

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from waymark.core.models import AuditAction, AuditEvent
-from waymark.linkage import bulk_services, ownership
+from waymark.linkage import services as bulk_services
+from waymark.linkage import services as ownership
 from waymark.linkage.models import BulkCheck, BulkMatchStatus, OwnershipFinding, SourceKind
 from waymark.linkage.tests import bulk_fixtures as fx
 from waymark.linkage.tests.test_bulk_services import world  # noqa: F401 - a fixture

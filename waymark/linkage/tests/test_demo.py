@@ -10,10 +10,10 @@ from waymark.core import clock
 from waymark.linkage.demo import linkage_demo_load
 from waymark.linkage.generator import FIGURE3_COUNTS
 from waymark.linkage.models import ImportJob, LinkageRun, SourceRecord
-from waymark.linkage.ownership import figure3_counts
+from waymark.linkage.selectors import figure3_counts
 from waymark.people.models import Person
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.slow]  # builds the demo
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
 
 

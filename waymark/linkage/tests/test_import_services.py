@@ -16,9 +16,9 @@ from waymark.accounts.models import User
 from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core.models import AuditEvent
-from waymark.linkage import import_services as s
 from waymark.linkage import importers, rules
 from waymark.linkage.models import ImportJob, ImportRejection, ImportStatus, SourceRecord
+from waymark.linkage.services import imports as s
 from waymark.people.models import Person
 
 _seq = itertools.count(1)

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from waymark.linkage import import_services as s
 from waymark.linkage.models import ImportJob, ImportStatus, SourceRecord
+from waymark.linkage.services import imports as s
 
 from .test_import_services import BAD_DATE, BAD_NATIONALITY, ROWS, legacy, upload, user_with_role
 

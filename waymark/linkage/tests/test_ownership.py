@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from waymark.core.models import AuditEvent
-from waymark.linkage import ownership
+from waymark.linkage import services as ownership
 from waymark.linkage.models import OwnershipCategory, OwnershipFinding, SourceKind
 from waymark.linkage.tests import bulk_fixtures as fx
 from waymark.people.models import OwnershipState, Person

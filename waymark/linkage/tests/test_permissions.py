@@ -15,7 +15,7 @@ from django.urls import URLPattern, reverse
 
 from waymark.accounts.roles import ROLES
 from waymark.core import clock
-from waymark.linkage import bulk_services
+from waymark.linkage import services as bulk_services
 from waymark.linkage import urls as linkage_urls
 from waymark.linkage.models import ImportRejection, SourceKind
 from waymark.linkage.tests import bulk_fixtures as bfx

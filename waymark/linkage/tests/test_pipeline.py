@@ -9,7 +9,8 @@ import io
 
 import pytest
 
-from waymark.linkage import generator, import_services, importers, services
+from waymark.linkage import generator, importers, services
+from waymark.linkage import services as import_services
 from waymark.linkage.models import SourceKind, SourceRecord
 from waymark.linkage.tests.linking_fixtures import user_with_role
 from waymark.people.models import ExternalReference, Person

@@ -248,7 +248,7 @@ def test_a_failed_run_changes_no_one(population, manager, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_pairs_write", broken)
+    monkeypatch.setattr(services.runs, "_pairs_write", broken)
     run = services.linkage_run_start(actor=manager)
     with pytest.raises(RuntimeError):
         services.linkage_run_execute(run.pk)

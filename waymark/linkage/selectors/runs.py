@@ -1,0 +1,131 @@
+"""Reads for the run history: one run, the run waiting or running, and a run's measured accuracy,
+phase timings and trained model (m and u per comparison level)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from waymark.linkage.engine import COMPARISON_LABELS
+from waymark.linkage.models import LinkageRun, RunStatus
+from waymark.linkage.selectors._common import signed
+
+
+def run_get(pk: int) -> LinkageRun:
+    run = LinkageRun.objects.select_related("created_by").filter(pk=pk).first()
+    if run is None:
+        raise Http404("No such linkage run")
+    return run
+
+
+def run_completed_exists() -> bool:
+    return LinkageRun.objects.filter(status=RunStatus.COMPLETED).exists()
+
+
+def run_active() -> LinkageRun | None:
+    """The run waiting to start or running, if any (only one at a time)."""
+    return LinkageRun.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).first()
+
+
+def run_list() -> QuerySet[LinkageRun]:
+    return LinkageRun.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+ACCURACY_LABELS = {
+    "pairwise": "Pairwise links",
+    "clusters": "Final clusters",
+    "cluster": "Final clusters",
+    "pairs": "Pairwise links",
+}
+
+
+def run_accuracy_rows(run: LinkageRun) -> list[dict[str, Any]]:
+    """Precision, recall and F1 rows from ``run.accuracy`` (one per measure: pairwise, clusters);
+    a flat dict of figures is shown as one row."""
+    accuracy = run.accuracy or {}
+    if not accuracy:
+        return []
+    if "precision" in accuracy:
+        groups = [("Links", accuracy)]
+    else:
+        groups = [
+            (ACCURACY_LABELS.get(k, k.replace("_", " ").capitalize()), v)
+            for k, v in accuracy.items()
+            if isinstance(v, dict) and "precision" in v
+        ]
+    return [
+        {
+            "label": label,
+            "precision": _pct(v.get("precision")),
+            "recall": _pct(v.get("recall")),
+            "f1": _fixed(v.get("f1")),
+            "true_pairs": v.get("true_pairs"),
+            "predicted_pairs": v.get("predicted_pairs"),
+        }
+        for label, v in groups
+    ]
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * float(value):.2f}%" if isinstance(value, int | float) else "Not measured"
+
+
+def _fixed(value: Any) -> str:
+    return f"{float(value):.4f}" if isinstance(value, int | float) else "Not measured"
+
+
+def run_timings(run: LinkageRun) -> list[dict[str, Any]]:
+    rows = [
+        {"phase": str(k).replace("_", " ").capitalize(), "seconds": f"{float(v):.2f}"}
+        for k, v in (run.timings or {}).items()
+        if isinstance(v, int | float)
+    ]
+    return rows
+
+
+def run_model_levels(run: LinkageRun) -> list[dict[str, Any]]:
+    """The trained model per comparison: each level's m and u and the weight they give."""
+    out = []
+    for comparison in (run.model or {}).get("comparisons", []):
+        levels = []
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = None
+            if isinstance(m, int | float) and isinstance(u, int | float) and m > 0 and u > 0:
+                weight = math.log2(m / u)
+            levels.append(
+                {
+                    "label": level.get("label_for_charts", ""),
+                    "m": _prob(m),
+                    "u": _prob(u),
+                    "weight": signed(weight) if weight is not None else "Not trained",
+                }
+            )
+        name = comparison.get("output_column_name", "")
+        out.append(
+            {
+                "name": name,
+                "levels": levels,
+                "description": COMPARISON_LABELS.get(name)
+                or comparison.get("comparison_description", ""),
+            }
+        )
+    return out
+
+
+def _prob(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "Not trained"
+    if value and value < 0.0001:
+        return f"{value:.2e}"
+    return f"{value:.4f}"
+
+
+def run_prior(run: LinkageRun) -> str:
+    value = (run.model or {}).get("probability_two_random_records_match")
+    return f"{value:.2e}" if isinstance(value, int | float) else ""

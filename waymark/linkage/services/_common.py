@@ -1,0 +1,150 @@
+"""Helpers the linkage services share: the engine's view of source records, the person a merged
+person now lives on, and the process's incremental matcher (rebuilt when a run or a decision
+changes who is linked)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db.models import QuerySet
+
+from waymark.core.types import Actor
+from waymark.linkage import engine
+from waymark.linkage.models import LinkageRun, RunStatus, SourceKind, SourceRecord
+from waymark.people.models import Person, RecordStatus
+
+MODULE = "linkage"
+
+ENGINE_FIELDS = [
+    "pk",
+    "source_kind",
+    "given_std",
+    "middle_std",
+    "family_std",
+    "given_phonetic",
+    "family_phonetic",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "postcode_std",
+    "home_office_ref",
+    "pnc_id",
+]
+
+
+def _user(actor: Actor):
+    """The actor as a user to store on a row (``None`` for the system or a machine client)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# ------------------------------------------------------------------------------------------------
+# Engine records
+
+
+def engine_records(queryset: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
+    """Engine dicts for a queryset of source records, read in one streamed query."""
+    out = []
+    for row in queryset.values_list(*ENGINE_FIELDS).iterator(chunk_size=20000):
+        pk, kind, given, middle, family, given_ph, family_ph, dob, sex, nat, postcode, ho, pnc = row
+        dob_s = dob.isoformat() if dob else None
+        out.append(
+            {
+                "unique_id": str(pk),
+                "source_kind": kind,
+                "given_std": given or None,
+                "middle_std": middle or None,
+                "family_std": family or None,
+                "given_phonetic": given_ph or None,
+                "family_phonetic": family_ph or None,
+                "dob": dob_s,
+                "birth_year": dob_s[:4] if dob_s else None,
+                "sex": sex or None,
+                "nationality": nat or None,
+                "postcode_std": postcode or None,
+                "postcode_district": postcode.split(" ")[0] if postcode else None,
+                "home_office_ref": ho or None,
+                "pnc_id": pnc or None,
+            }
+        )
+    return out
+
+
+def linkable_records() -> QuerySet[SourceRecord]:
+    """Records linked into people: everything but the police file (that is for bulk checks)."""
+    # In primary-key order: the model samples records, so the same records give the same model.
+    return SourceRecord.objects.exclude(source_kind=SourceKind.POLICE).order_by("pk")
+
+
+def _survivor(person_id: int, cache: dict[int, int]) -> int:
+    """The active person a (possibly merged) person id now lives on."""
+    if person_id in cache:
+        return cache[person_id]
+    current = person_id
+    seen = set()
+    while current not in seen:
+        seen.add(current)
+        row = (
+            Person.objects.filter(pk=current).values_list("record_status", "merged_into_id").first()
+        )
+        if row is None or row[0] != RecordStatus.MERGED or row[1] is None:
+            break
+        current = row[1]
+    cache[person_id] = current
+    return current
+
+
+# ------------------------------------------------------------------------------------------------
+# The incremental matcher: one per process, over every linked record with the latest run's model
+
+
+_matcher_lock = threading.Lock()
+_matcher: dict[str, Any] = {"key": None, "matcher": None}
+
+
+def _matcher_key() -> tuple:
+    run = (
+        LinkageRun.objects.filter(status=RunStatus.COMPLETED)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    latest = (
+        SourceRecord.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    )
+    return (run, latest, SourceRecord.objects.count())
+
+
+def _matcher_invalidate() -> None:
+    with _matcher_lock:
+        old = _matcher.get("matcher")
+        _matcher.update(key=None, matcher=None)
+    if old is not None:
+        old.close()
+
+
+def matcher_get() -> engine.Matcher | None:
+    """The process's matcher over every linked record with the latest run's model, rebuilt when
+    the records or the model change."""
+    key = _matcher_key()
+    with _matcher_lock:
+        if _matcher["key"] == key and _matcher["matcher"] is not None:
+            return _matcher["matcher"]
+    run = (
+        LinkageRun.objects.filter(status=RunStatus.COMPLETED)
+        .exclude(model={})
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return None
+    population = engine_records(linkable_records().filter(person__isnull=False))
+    if not population:
+        return None
+    matcher = engine.Matcher(run.model, population)
+    with _matcher_lock:
+        old = _matcher.get("matcher")
+        _matcher.update(key=key, matcher=matcher)
+    if old is not None:
+        old.close()
+    return matcher

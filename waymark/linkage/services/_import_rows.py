@@ -1,0 +1,179 @@
+"""Writing an import's rows (``imports.import_execute``): streamed from the stored file, validated,
+and written in batches of ``rules.PROGRESS_EVERY_ROWS`` with ``bulk_create``/``bulk_update``,
+keyed by (source_kind, source_ref). The progress writer's second connection is explained in the
+``imports`` module docstring."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from waymark.core import clock
+from waymark.linkage import importers, rules
+from waymark.linkage.models import ImportJob, SourceRecord
+
+logger = logging.getLogger(__name__)
+
+# The SourceRecord columns an import writes from a standardised record.
+RECORD_FIELDS = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "postcode",
+    "address",
+    "home_office_ref",
+    "pnc_id",
+    "given_std",
+    "middle_std",
+    "family_std",
+    "given_phonetic",
+    "family_phonetic",
+    "postcode_std",
+    "extra",
+)
+UPDATE_FIELDS = (*RECORD_FIELDS, "content_hash", "import_job", "updated_at")
+
+
+def _table(job: ImportJob) -> importers.TableFile:
+    if job.content is None:
+        raise importers.FileRefused("The uploaded file is no longer held: upload it again")
+    return importers.table_read(job.file_name, bytes(job.content))
+
+
+class _Refused(Exception):
+    """Rows were rejected and the import was not told to accept only the valid rows."""
+
+
+class _ProgressWriter:
+    """Saves ``progress_done`` while the import's transaction is open (module docstring)."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.side = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def save(self, done: int) -> None:
+        if self.side is None:
+            return
+        try:
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ImportJob._meta.db_table} SET progress_done = %s WHERE id = %s",  # noqa: S608
+                    [done, self.job_id],
+                )
+        except Exception:  # progress is a courtesy: never fail an import over it
+            logger.warning("Could not save the progress of import %s", self.job_id, exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+_MAX_LENGTHS = {
+    f.name: f.max_length
+    for f in SourceRecord._meta.concrete_fields
+    if f.max_length and f.name in RECORD_FIELDS
+}
+
+
+def _record_values(record: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        value = record.get(name)
+        if name == "date_of_birth":
+            values[name] = value or None
+        elif name == "extra":
+            values[name] = value or {}
+        else:
+            text = "" if value is None else str(value)
+            limit = _MAX_LENGTHS.get(name)
+            values[name] = text[:limit] if limit else text
+    return values
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.read = self.created = self.updated = self.unchanged = 0
+        self.rejected: list[importers.RowResult] = []
+        self.last_row = 0
+        self.whole_file = False  # every row was read: the rejections found are the full list
+
+
+def _batch_write(job: ImportJob, batch: list[importers.RowResult], counts: _Counts) -> None:
+    now = clock.now()
+    existing = {
+        r.source_ref: r
+        for r in SourceRecord.objects.filter(
+            source_kind=job.source_kind, source_ref__in=[r.source_ref for r in batch]
+        )
+    }
+    new, changed = [], []
+    for result in batch:
+        assert result.record is not None
+        record = existing.get(result.source_ref)
+        if record is None:
+            new.append(
+                SourceRecord(
+                    source_kind=job.source_kind,
+                    source_ref=result.source_ref,
+                    import_job=job,
+                    content_hash=result.content_hash,
+                    created_at=now,
+                    updated_at=now,
+                    **_record_values(result.record),
+                )
+            )
+        elif record.content_hash != result.content_hash:
+            for name, value in _record_values(result.record).items():
+                setattr(record, name, value)
+            record.content_hash, record.import_job, record.updated_at = (
+                result.content_hash,
+                job,
+                now,
+            )
+            changed.append(record)
+        else:
+            counts.unchanged += 1
+    if new:
+        SourceRecord.objects.bulk_create(new)
+        counts.created += len(new)
+    if changed:
+        SourceRecord.objects.bulk_update(changed, UPDATE_FIELDS)
+        counts.updated += len(changed)
+
+
+def _records_write(job: ImportJob, counts: _Counts, progress: _ProgressWriter) -> None:
+    table = _table(job)
+    batch: list[importers.RowResult] = []
+    every = max(1, rules.PROGRESS_EVERY_ROWS)
+    for result in importers.rows_validate(
+        job.source_kind, job.headers, job.column_mapping, table.rows()
+    ):
+        counts.read += 1
+        counts.last_row = result.row_number
+        if result.rejected:
+            counts.rejected.append(result)
+        elif (
+            job.accept_valid_rows or not counts.rejected
+        ):  # without acceptance, stop writing: it will fail
+            batch.append(result)
+        if len(batch) >= every:
+            _batch_write(job, batch, counts)
+            batch = []
+        if counts.read % every == 0:
+            progress.save(counts.read)
+    counts.whole_file = True
+    if batch:
+        _batch_write(job, batch, counts)
+    if counts.rejected and not job.accept_valid_rows:
+        raise _Refused(
+            f"{len(counts.rejected):,} of {counts.read:,} rows were rejected and the import was "
+            "not told to import only the valid rows: nothing was imported"
+        )

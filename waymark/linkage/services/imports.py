@@ -1,0 +1,479 @@
+"""Importing a file into source records, from upload to its validation report (brief linkage.md §1).
+
+The steps, each audited (``linkage.import_*``)::
+
+    import_upload   -> UPLOADED   (file read, headers kept, a mapping suggested)
+    import_map      -> UPLOADED   (the user's column mapping saved)
+    import_check    -> VALIDATED  (dry run: rows read, every rejected row with its reasons)
+                    -> FAILED     (no rows, wrong columns, every row rejected, too many rows)
+    import_confirm  -> QUEUED     (the background task is enqueued after commit)
+    import_execute  -> RUNNING -> COMPLETED | FAILED   (what the task runs)
+    import_cancel   -> CANCELLED  (before it runs)
+
+Decisions:
+
+- A file that cannot be imported at all (no file, empty, larger than ``rules.max_file_bytes()``,
+  not CSV or XLSX, unreadable) is refused by ``import_upload`` with a ``ValidationError`` on the
+  ``file`` field: nothing is created, and the upload page shows the reason in the error summary.
+  Everything after the upload that goes wrong is kept on the job as FAILED with its
+  ``failure_reason`` and its rejected rows: that is the validation report.
+- ``import_execute`` writes every source record in ONE transaction: an import either completes or
+  leaves nothing but its report. Rows are streamed from the stored file and written with
+  ``bulk_create``/``bulk_update`` in batches of ``rules.PROGRESS_EVERY_ROWS``. A source record is
+  found by (source_kind, source_ref): new ones are created, ones whose ``content_hash`` differs are
+  updated, the rest are left alone (counted unchanged). ``SourceRecord.person`` stays empty:
+  linking is a later step.
+- Progress: on PostgreSQL, ``progress_done`` is written every ``rules.PROGRESS_EVERY_ROWS`` rows
+  through a second, autocommit connection, so the progress page moves while the import's own
+  transaction is still open (the import's transaction never locks the job row until its last
+  statement, so the two cannot wait on each other). On SQLite one writer holds the whole database,
+  so the progress page shows "Importing" until the import finishes.
+- One audit entry per step (with counts), not one per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from waymark.core import clock
+from waymark.core.audit import audit_record
+from waymark.core.models import AuditAction
+from waymark.core.types import Actor
+from waymark.linkage import importers, rules
+from waymark.linkage.models import (
+    ImportJob,
+    ImportRejection,
+    ImportStatus,
+    SourceKind,
+)
+from waymark.linkage.permissions import IMPORT_RECORDS, may_import
+from waymark.linkage.services._common import _user
+from waymark.linkage.services._import_rows import (
+    _Counts,
+    _ProgressWriter,
+    _records_write,
+    _Refused,
+    _table,
+)
+from waymark.linkage.workflows import IMPORT_JOB
+
+logger = logging.getLogger(__name__)
+
+PERMISSION = IMPORT_RECORDS
+REMAPPABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.FAILED)
+CANCELLABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.QUEUED)
+FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
+def _permission_check(actor: Actor) -> None:
+    if not may_import(actor):
+        raise PermissionDenied("You may not import files")
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f}MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f}KB"
+    return f"{size} bytes"
+
+
+def file_too_large_message(size: int) -> str:
+    limit = rules.max_file_bytes()
+    return (
+        f"The selected file must be smaller than {_size_text(limit)} (it is {_size_text(size)}): "
+        "split it into smaller files"
+    )
+
+
+def _status_change(job: ImportJob, status: str) -> dict[str, dict[str, str]]:
+    """Move the job through its workflow; the change as the audit payload's old and new."""
+    old = IMPORT_JOB.move(job, status)
+    return {"old": {"status": old}, "new": {"status": status}}
+
+
+# --- Upload -------------------------------------------------------------------------------------
+
+
+def import_upload(
+    *, actor: Actor, source_kind: str, label: str, file_name: str, content: bytes
+) -> ImportJob:
+    """Keep an uploaded file with its header row and a suggested mapping, or refuse it
+    (``ValidationError``; nothing is created)."""
+    _permission_check(actor)
+    errors: dict[str, str] = {}
+    if source_kind not in SourceKind.values:
+        errors["source_kind"] = "Select what kind of file this is"
+    label = (label or "").strip()
+    if not label:
+        errors["label"] = "Enter a name for this import, for example 'CID extract, November 2026'"
+    elif len(label) > 200:
+        errors["label"] = "The name must be 200 characters or fewer"
+    limit = rules.max_file_bytes()
+    table = None
+    if not content:
+        errors["file"] = "The selected file is empty"
+    elif len(content) > limit:
+        errors["file"] = file_too_large_message(len(content))
+    else:
+        try:
+            table = importers.table_read(file_name, content)
+        except importers.FileRefused as exc:
+            errors["file"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    assert table is not None
+    job = ImportJob.objects.create(
+        source_kind=source_kind,
+        label=label,
+        file_name=file_name[:255],
+        file_format=table.file_format,
+        file_size=len(content),
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        headers=table.headers,
+        column_mapping=importers.mapping_suggest(source_kind, table.headers),
+        status=ImportStatus.UPLOADED,
+        created_by=_user(actor),
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_uploaded",
+        target=job,
+        payload={
+            "source_kind": source_kind,
+            "label": label,
+            "file_name": job.file_name,
+            "file_size": job.file_size,
+            "file_sha256": job.file_sha256,
+            "headers": job.headers,
+        },
+    )
+    return job
+
+
+# --- Mapping and the dry run ----------------------------------------------------------------------
+
+
+def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Save the column mapping (file header -> field, '' for a column not imported). A mapping with
+    problems is refused with every problem listed; the job goes back to waiting for its check."""
+    _permission_check(actor)
+    if job.status not in REMAPPABLE or job.started_at is not None or job.content is None:
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: its columns can no "
+            "longer be changed"
+        )
+    mapping = {h: (mapping.get(h) or "") for h in job.headers} | {
+        h: f for h, f in mapping.items() if h not in job.headers
+    }
+    problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
+    if problems:
+        raise ValidationError(problems)
+    old = {"column_mapping": job.column_mapping, "status": job.status}
+    with transaction.atomic():
+        job.column_mapping = mapping
+        IMPORT_JOB.move(job, ImportStatus.UPLOADED)
+        job.failure_reason = ""
+        job.rows_read = job.rows_rejected = job.progress_total = 0
+        job.save(
+            update_fields=[
+                "column_mapping",
+                "status",
+                "failure_reason",
+                "rows_read",
+                "rows_rejected",
+                "progress_total",
+            ]
+        )
+        job.rejections.all().delete()
+        audit_record(
+            actor=actor,
+            action=AuditAction.ALTERATION,
+            verb="linkage.import_mapped",
+            target=job,
+            payload={"old": old, "new": {"column_mapping": mapping, "status": job.status}},
+        )
+    return job
+
+
+def _fail(
+    job: ImportJob,
+    reason: str,
+    *,
+    actor: Actor,
+    verb: str = "linkage.import_failed",
+    clear_content: bool = False,
+) -> ImportJob:
+    change = _status_change(job, ImportStatus.FAILED)
+    job.failure_reason = reason
+    job.finished_at = clock.now() if clear_content else None
+    fields = [
+        "status",
+        "failure_reason",
+        "finished_at",
+        "rows_read",
+        "rows_rejected",
+        "progress_total",
+        "progress_done",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+    ]
+    if clear_content:
+        job.content = None
+        fields.append("content")
+    job.rows_created = job.rows_updated = job.rows_unchanged = 0
+    job.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb=verb,
+        target=job,
+        payload={
+            **change,
+            "reason": reason,
+            "rows_read": job.rows_read,
+            "rows_rejected": job.rows_rejected,
+        },
+    )
+    return job
+
+
+def _rejections_replace(job: ImportJob, rejected: list[importers.RowResult]) -> None:
+    with transaction.atomic():
+        job.rejections.all().delete()
+        batch = rules.PROGRESS_EVERY_ROWS
+        for start in range(0, len(rejected), batch):
+            ImportRejection.objects.bulk_create(
+                [
+                    ImportRejection(
+                        job=job, row_number=r.row_number, reasons=r.reasons, values=r.values
+                    )
+                    for r in rejected[start : start + batch]
+                ]
+            )
+
+
+def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """The dry run: read and standardise every row, keep every rejected row with its reasons.
+    VALIDATED when there is something to import, FAILED (with the reason) otherwise."""
+    _permission_check(actor)
+    if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be checked again"
+        )
+    mapping = job.column_mapping or importers.mapping_suggest(job.source_kind, job.headers)
+    job.column_mapping = mapping
+    job.rows_read = job.rows_rejected = 0
+    problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
+    if problems:
+        job.rejections.all().delete()
+        return _fail(
+            job,
+            "The file's columns do not fit a "
+            f"{job.get_source_kind_display().lower()}: " + "; ".join(problems),
+            actor=actor,
+        )
+    rejected: list[importers.RowResult] = []
+    limit = rules.max_rows()
+    try:
+        table = _table(job)
+        for result in importers.rows_validate(job.source_kind, job.headers, mapping, table.rows()):
+            job.rows_read += 1
+            if job.rows_read > limit:
+                break
+            if result.rejected:
+                rejected.append(result)
+    except importers.FileRefused as exc:
+        job.rejections.all().delete()
+        return _fail(job, str(exc), actor=actor)
+    job.rows_rejected = len(rejected)
+    job.progress_total = job.rows_read
+    _rejections_replace(job, rejected)
+    if job.rows_read > limit:
+        job.rows_rejected = 0
+        job.rejections.all().delete()
+        return _fail(
+            job, f"The file has more than {limit:,} rows: split it into smaller files", actor=actor
+        )
+    if job.rows_read == 0:
+        return _fail(
+            job,
+            "The file has no rows under its header row: there is nothing to import",
+            actor=actor,
+        )
+    if job.rows_rejected == job.rows_read:
+        return _fail(
+            job,
+            f"Every row ({job.rows_read:,}) was rejected: see the reasons, correct the file "
+            "or the column mapping, and try again",
+            actor=actor,
+        )
+    change = _status_change(job, ImportStatus.VALIDATED)
+    job.failure_reason = ""
+    job.save(
+        update_fields=[
+            "column_mapping",
+            "status",
+            "failure_reason",
+            "rows_read",
+            "rows_rejected",
+            "progress_total",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_checked",
+        target=job,
+        payload={**change, "rows_read": job.rows_read, "rows_rejected": job.rows_rejected},
+    )
+    return job
+
+
+# --- Confirm, run, cancel -------------------------------------------------------------------------
+
+
+def _enqueue(job_id: int) -> None:
+    from waymark.linkage.tasks import import_run_task
+
+    import_run_task.enqueue(job_id)
+
+
+def import_confirm(*, actor: Actor, job: ImportJob, accept_valid_rows: bool) -> ImportJob:
+    """Queue a checked import. With ``accept_valid_rows`` the valid rows are imported and the
+    rejected rows stay on the report; without it, any rejected row fails the whole import."""
+    _permission_check(actor)
+    if job.status != ImportStatus.VALIDATED:
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be started"
+        )
+    with transaction.atomic():
+        change = _status_change(job, ImportStatus.QUEUED)
+        job.accept_valid_rows = bool(accept_valid_rows)
+        job.progress_done = 0
+        job.save(update_fields=["status", "accept_valid_rows", "progress_done"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="linkage.import_confirmed",
+            target=job,
+            payload={
+                **change,
+                "accept_valid_rows": job.accept_valid_rows,
+                "rows_read": job.rows_read,
+                "rows_rejected": job.rows_rejected,
+            },
+        )
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue(job_id))
+    return job
+
+
+def import_cancel(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """Cancel an import that has not started: the file is discarded, nothing is imported."""
+    _permission_check(actor)
+    if job.status not in CANCELLABLE:
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: it cannot be cancelled"
+        )
+    now = clock.now()
+    with transaction.atomic():
+        # Conditional: the task may have started it a moment ago.
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status__in=IMPORT_JOB.may_move_from(ImportStatus.CANCELLED)
+        ).update(status=ImportStatus.CANCELLED, content=None, finished_at=now)
+        if not claimed:
+            raise ValidationError("This import has already started: it cannot be cancelled")
+        old = job.status
+        job.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.COLLECTION,
+            verb="linkage.import_cancelled",
+            target=job,
+            payload={"old": {"status": old}, "new": {"status": job.status}},
+        )
+    return job
+
+
+def import_execute(job_id: int) -> ImportJob:
+    """Run a queued import (the background task): every record in one transaction, or none."""
+    now = clock.now()
+    if not ImportJob.objects.filter(
+        pk=job_id, status__in=IMPORT_JOB.may_move_from(ImportStatus.RUNNING)
+    ).update(status=ImportStatus.RUNNING, started_at=now, progress_done=0):
+        return ImportJob.objects.get(pk=job_id)  # cancelled, or already run by another worker
+    job = ImportJob.objects.get(pk=job_id)
+    audit_record(
+        actor=None,
+        action=AuditAction.COLLECTION,
+        verb="linkage.import_started",
+        target=job,
+        payload={"old": {"status": ImportStatus.QUEUED}, "new": {"status": ImportStatus.RUNNING}},
+    )
+    counts = _Counts()
+    progress = _ProgressWriter(job.pk)
+    failure = ""
+    try:
+        with transaction.atomic():
+            _records_write(job, counts, progress)
+            progress.close()
+            IMPORT_JOB.move(job, ImportStatus.COMPLETED)
+            job.rows_read, job.rows_rejected = counts.read, len(counts.rejected)
+            job.rows_created, job.rows_updated, job.rows_unchanged = (
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+            )
+            job.progress_total = job.progress_done = counts.read
+            job.finished_at = clock.now()
+            job.failure_reason = ""
+            job.content = None
+            job.save()
+            audit_record(
+                actor=None,
+                action=AuditAction.COLLECTION,
+                verb="linkage.import_completed",
+                target=job,
+                payload={
+                    "old": {"status": ImportStatus.RUNNING},
+                    "new": {"status": job.status},
+                    "rows_read": job.rows_read,
+                    "rows_rejected": job.rows_rejected,
+                    "rows_created": job.rows_created,
+                    "rows_updated": job.rows_updated,
+                    "rows_unchanged": job.rows_unchanged,
+                },
+            )
+    except _Refused as exc:
+        failure = str(exc)
+    except importers.FileRefused as exc:
+        failure = f"{exc}: nothing was imported"
+    except Exception as exc:  # anything at all: roll back everything and say so on the report
+        logger.exception("Import %s failed at row %s", job_id, counts.last_row)
+        failure = (
+            f"The import stopped with an error after row {counts.last_row} ({type(exc).__name__}: "
+            f"{exc}): nothing was imported"
+        )
+    finally:
+        progress.close()
+    stored = set(ImportRejection.objects.filter(job_id=job_id).values_list("row_number", flat=True))
+    if counts.whole_file and stored != {r.row_number for r in counts.rejected}:
+        _rejections_replace(job, counts.rejected)
+    if failure:
+        job = ImportJob.objects.get(pk=job_id)
+        job.rows_read, job.rows_rejected = (
+            counts.read or job.rows_read,
+            len(counts.rejected) or job.rows_rejected,
+        )
+        job.progress_done = counts.read
+        return _fail(job, failure, actor=None, clear_content=True)
+    return job

@@ -1,0 +1,452 @@
+"""Linkage runs (brief linkage.md §2): starting one, and the pipeline the background job runs.
+
+A run trains the model on every non-police source record, scores the blocked pairs, links
+automatically at or above the upper threshold (never across a pair a person decided was not a
+match), joins the links into clusters and writes each cluster to one person:
+
+- a cluster with no person yet becomes a new person (bulk-created with every reference), unless
+  one of its references already belongs to a person, who then gains the records;
+- a cluster whose records already belong to one person adds the new records to that person, so a
+  re-import of the same files creates nobody;
+- a cluster spanning two or more existing people merges them (``people.services.person_merge``:
+  audited and reversible with ``person_unmerge``).
+
+Pairs between the thresholds become one clerical-review task per pair of people. The whole write
+is one transaction: a failed run changes no one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from waymark.core import clock
+from waymark.core.audit import audit_record
+from waymark.core.models import AuditAction
+from waymark.core.types import Actor
+from waymark.linkage import engine, rules
+from waymark.linkage.models import (
+    DECIDED,
+    CandidatePair,
+    LinkageRun,
+    PairStatus,
+    RunStatus,
+    SourceKind,
+    SourceRecord,
+)
+from waymark.linkage.permissions import REVIEW_LINKS, require
+from waymark.linkage.services._common import (
+    _matcher_invalidate,
+    _survivor,
+    _user,
+    engine_records,
+    linkable_records,
+)
+from waymark.linkage.services.review import _pairs_write
+from waymark.linkage.workflows import RUN
+from waymark.people.models import ExternalReference, Person, ReferenceType, Sex
+
+# Which ExternalReference type each source's own reference is kept as on the person.
+SOURCE_REFERENCE_TYPE = {
+    SourceKind.LEGACY_CASE: ReferenceType.LEGACY_CASEWORK,
+    SourceKind.CASEWORK: ReferenceType.NEW_CASEWORK,
+}
+# The record a new person's details come from: the newest system first.
+SOURCE_PREFERENCE = [SourceKind.CASEWORK, SourceKind.LEGACY_CASE, SourceKind.TRACKER]
+SEX = {"M": Sex.MALE, "F": Sex.FEMALE}
+
+_RUN_START_LOCK = 0x4C1_4B00  # advisory lock key: starting a linkage run
+
+
+def linkage_run_start(*, actor: Actor) -> LinkageRun:
+    """Queue a run over every source record. One run at a time."""
+    require(actor, REVIEW_LINKS, "start a linkage run")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # one starter at a time (SQLite serialises writers)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RUN_START_LOCK])
+        busy = LinkageRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+        if busy is not None:
+            raise ValidationError(
+                f"Linkage run {busy.pk} is already {busy.get_status_display().lower()}: "
+                "wait for it to finish"
+            )
+        if not linkable_records().exists():
+            raise ValidationError("There are no imported records to link yet: import a file first")
+        run = LinkageRun.objects.create(
+            upper_threshold=rules.upper_threshold(),
+            lower_threshold=rules.lower_threshold(),
+            created_by=_user(actor),
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMBINATION,
+            verb="linkage.run_started",
+            target=run,
+            payload={
+                "upper_threshold": run.upper_threshold,
+                "lower_threshold": run.lower_threshold,
+            },
+        )
+    from waymark.linkage.tasks import linkage_run_task
+
+    transaction.on_commit(lambda: linkage_run_task.enqueue(run.pk))
+    return run
+
+
+def _phase(run: LinkageRun, phase: str) -> None:
+    run.phase = phase
+    LinkageRun.objects.filter(pk=run.pk).update(phase=phase)
+
+
+def _references_of(record: dict[str, Any]) -> list[tuple[str, str]]:
+    refs: list[tuple[str, str]] = []
+    if record["home_office_ref"]:
+        refs.append((ReferenceType.HOME_OFFICE, record["home_office_ref"]))
+    if record["pnc_id"]:
+        refs.append((ReferenceType.PNC, record["pnc_id"]))
+    kind_type = SOURCE_REFERENCE_TYPE.get(record["source_kind"])
+    if kind_type:
+        refs.append((kind_type, record["source_ref"]))
+    return refs
+
+
+def linkage_run_execute(
+    run_id: int, *, truth: dict[str, Any] | None = None, session: engine.Session | None = None
+) -> LinkageRun:
+    """Run the pipeline (what the background task calls). ``truth`` (unique_id as
+    ``source_kind:source_ref`` -> person key) is known only for generated data: the run then
+    records its measured accuracy."""
+    run = LinkageRun.objects.get(pk=run_id)
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return run
+    RUN.move(run, RunStatus.RUNNING)
+    run.started_at = clock.now()
+    run.save(update_fields=["status", "started_at"])
+    timings: dict[str, float] = {}
+    try:
+        started = time.perf_counter()
+        _phase(run, "Reading the records")
+        records = engine_records(linkable_records())
+        if len(records) < 2:
+            raise engine.EngineError("At least two records are needed to link")
+        timings["read"] = time.perf_counter() - started
+
+        t = time.perf_counter()
+        _phase(run, "Training the model (m and u probabilities)")
+        model = engine.model_train(
+            records,
+            session=session,
+            max_pairs=rules.TRAINING_MAX_PAIRS,
+            max_records=rules.TRAINING_MAX_RECORDS,
+        )
+        timings["train"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        _phase(run, "Scoring the blocked pairs")
+        scores = engine.pairs_predict(
+            records, model, threshold=run.lower_threshold, session=session
+        )
+        timings["predict"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        _phase(run, "Writing people and the review queue")
+        with transaction.atomic():
+            outcome = _write_results(run, records, scores)
+        timings["write"] = time.perf_counter() - t
+
+        if truth is not None:
+            run.accuracy = _measure(records, scores, outcome["clusters"], truth, run)
+        run.model = model
+        run.records = len(records)
+        run.comparisons = outcome["comparisons"]
+        run.pairs_auto = outcome["pairs_auto"]
+        run.pairs_review = outcome["pairs_review"]
+        run.clusters = len(set(outcome["clusters"].values()))
+        run.people_created = outcome["people_created"]
+        run.people_updated = outcome["people_updated"]
+        run.people_merged = outcome["people_merged"]
+        run.review_tasks = outcome["review_tasks"]
+        timings["total"] = time.perf_counter() - started
+        run.timings = timings
+        RUN.move(run, RunStatus.COMPLETED)
+        run.phase, run.finished_at = "Finished", clock.now()
+        run.save()
+        audit_record(
+            actor=None,
+            action=AuditAction.COMBINATION,
+            verb="linkage.run_completed",
+            target=run,
+            payload={
+                k: getattr(run, k)
+                for k in (
+                    "records",
+                    "pairs_auto",
+                    "pairs_review",
+                    "clusters",
+                    "people_created",
+                    "people_updated",
+                    "people_merged",
+                )
+            },
+        )
+    except Exception as error:
+        run.refresh_from_db()
+        RUN.move(run, RunStatus.FAILED)
+        run.finished_at = clock.now()
+        run.failure_reason = f"{type(error).__name__}: {error}"[:2000]
+        run.timings = timings
+        run.save(update_fields=["status", "finished_at", "failure_reason", "timings"])
+        audit_record(
+            actor=None,
+            action=AuditAction.COMBINATION,
+            verb="linkage.run_failed",
+            target=run,
+            payload={"reason": run.failure_reason},
+        )
+        if not isinstance(error, engine.EngineError | ValidationError):
+            raise
+    _matcher_invalidate()
+    return run
+
+
+def _measure(records, scores, found, truth, run) -> dict[str, Any]:
+    refs = {
+        str(pk): f"{kind}:{ref}"
+        for pk, kind, ref in SourceRecord.objects.exclude(
+            source_kind=SourceKind.POLICE
+        ).values_list("pk", "source_kind", "source_ref")
+    }
+    keyed = {uid: truth[refs[uid]] for uid in refs if refs[uid] in truth}
+    ids = list(keyed)
+    pairwise = engine.pairwise_accuracy(
+        [
+            (s.id_l, s.id_r, s.match_probability if not s.guarded else 0.0)
+            for s in scores
+            if s.id_l in keyed and s.id_r in keyed
+        ],
+        keyed,
+        threshold=run.upper_threshold,
+        ids=ids,
+    )
+    clustered = engine.clusters_accuracy({i: found[i] for i in ids}, keyed)
+    return {"pairwise": pairwise, "clusters": clustered, "records_with_truth": len(ids)}
+
+
+def _write_results(
+    run: LinkageRun, records: list[dict[str, Any]], scores: list[engine.PairScore]
+) -> dict[str, Any]:
+    now = clock.now()
+    upper = run.upper_threshold
+    meta = {
+        str(pk): (kind, ref, person_id)
+        for pk, kind, ref, person_id in linkable_records()
+        .values_list("pk", "source_kind", "source_ref", "person_id")
+        .iterator(chunk_size=20000)
+    }
+    for record in records:
+        record["source_ref"] = meta[record["unique_id"]][1]
+
+    def key(a: str, b: str) -> tuple[int, int]:
+        x, y = int(a), int(b)
+        return (x, y) if x < y else (y, x)
+
+    decided = {
+        (l_id, r_id): status
+        for l_id, r_id, status in CandidatePair.objects.filter(
+            status__in=[*DECIDED, PairStatus.UNSURE]
+        ).values_list("record_l_id", "record_r_id", "status")
+    }
+    links = [
+        key(s.id_l, s.id_r)
+        for s in scores
+        if engine.linked(s, upper) and decided.get(key(s.id_l, s.id_r)) != PairStatus.NOT_MATCH
+    ]
+    links += [k for k, status in decided.items() if status == PairStatus.MATCH]
+    ids = [r["unique_id"] for r in records]
+    found = engine.clusters(ids, [(str(a), str(b)) for a, b in links])
+    members: dict[str, list[str]] = defaultdict(list)
+    for uid in ids:
+        members[found[uid]].append(uid)
+
+    survivors: dict[int, int] = {}
+    record_by_id = {r["unique_id"]: r for r in records}
+    new_specs: list[Mapping[str, Any]] = []
+    new_members: list[list[str]] = []
+    attach: dict[int, list[str]] = defaultdict(list)  # person id -> records to add
+    merges: list[tuple[int, list[int], str]] = []
+    unowned: list[list[str]] = []
+    for cluster_id, uids in members.items():
+        people = sorted({_survivor(meta[u][2], survivors) for u in uids if meta[u][2]})
+        if not people:
+            unowned.append(uids)
+            continue
+        target = people[0]
+        if len(people) > 1:
+            merges.append((target, people[1:], cluster_id))
+        attach[target].extend(
+            u for u in uids if meta[u][2] is None or _survivor(meta[u][2], survivors) != target
+        )
+
+    # Clusters with no person yet: does one of their references already belong to someone?
+    wanted: dict[tuple[str, str], int] = {}
+    for index, uids in enumerate(unowned):
+        for u in uids:
+            for ref in _references_of(record_by_id[u]):
+                wanted.setdefault((ref[0], "".join(ref[1].split()).upper()), index)
+    owner_of: dict[int, int] = {}
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for reference_type, value in wanted:
+        by_type[reference_type].append(value)
+    for reference_type, values in by_type.items():
+        for i in range(0, len(values), 900):
+            for value, person_id in ExternalReference.objects.filter(
+                reference_type=reference_type, value_normalised__in=values[i : i + 900]
+            ).values_list("value_normalised", "person_id"):
+                owner_of.setdefault(
+                    wanted[(reference_type, value)], _survivor(person_id, survivors)
+                )
+    for index, uids in enumerate(unowned):
+        if index in owner_of:
+            attach[owner_of[index]].extend(uids)
+        else:
+            new_specs.append(_person_spec([record_by_id[u] for u in uids]))
+            new_members.append(uids)
+
+    from waymark.people.services import people_bulk_create, person_merge
+
+    created, _clashes = people_bulk_create(
+        actor=None, people=new_specs, source=f"Linkage run {run.pk}"
+    )
+    assignments: dict[int, list[int]] = defaultdict(list)
+    for person, uids in zip(created, new_members, strict=True):
+        assignments[person.pk].extend(int(u) for u in uids)
+    for person_id, uids in attach.items():
+        if uids:
+            assignments[person_id].extend(int(u) for u in uids)
+    for person_id, pks in assignments.items():
+        for i in range(0, len(pks), 900):
+            SourceRecord.objects.filter(pk__in=pks[i : i + 900]).update(
+                person_id=person_id, updated_at=now
+            )
+    people_updated = len([p for p, uids in attach.items() if uids])
+    _references_attach(attach, record_by_id)
+    merged = 0
+    for target, others, _cluster in merges:
+        for other in others:
+            survivor = Person.objects.get(pk=target)
+            person_merge(
+                actor=None,
+                survivor=survivor,
+                merged=Person.objects.get(pk=other),
+                reason=f"Linkage run {run.pk}: their records were linked at or above the upper "
+                f"threshold ({upper:.2f})",
+            )
+            merged += 1
+    if people_updated:
+        audit_record(
+            actor=None,
+            action=AuditAction.COMBINATION,
+            verb="linkage.records_attached",
+            target=run,
+            payload={
+                "people": sorted(p for p, uids in attach.items() if uids)[:1000],
+                "records": sum(len(u) for u in attach.values()),
+            },
+        )
+
+    pairs_auto, pairs_review, review_tasks = _pairs_write(run, scores, found, decided, key, now)
+    return {
+        "clusters": found,
+        "comparisons": len(scores),
+        "pairs_auto": pairs_auto,
+        "pairs_review": pairs_review,
+        "people_created": len(created),
+        "people_updated": people_updated,
+        "people_merged": merged,
+        "review_tasks": review_tasks,
+    }
+
+
+def _references_attach(
+    attach: dict[int, list[str]], record_by_id: dict[str, dict[str, Any]]
+) -> None:
+    """Records that joined an existing person bring their references with them (audited through
+    ``people.services.reference_add``); a reference another person already holds is left off, as
+    the pair of people is then for review."""
+    from waymark.people.services import reference_add
+
+    for person_id, uids in attach.items():
+        if not uids:
+            continue
+        held = {
+            (t, v)
+            for t, v in ExternalReference.objects.filter(person_id=person_id).values_list(
+                "reference_type", "value_normalised"
+            )
+        }
+        person = None
+        for uid in uids:
+            for reference_type, value in _references_of(record_by_id[uid]):
+                key = (reference_type, "".join(value.split()).upper())
+                if key in held:
+                    continue
+                held.add(key)
+                if ExternalReference.objects.filter(
+                    reference_type=reference_type, value_normalised=key[1]
+                ).exists():
+                    continue
+                person = person or Person.objects.get(pk=person_id)
+                reference_add(
+                    actor=None,
+                    person=person,
+                    reference_type=reference_type,
+                    value=value,
+                    source="Record linkage",
+                )
+
+
+def _person_spec(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new person's details from their records: the preferred source's record first; other
+    spellings as aliases; every date of birth, nationality and reference."""
+    ordered = sorted(
+        records,
+        key=lambda r: (
+            SOURCE_PREFERENCE.index(r["source_kind"])
+            if r["source_kind"] in SOURCE_PREFERENCE
+            else 9,
+            int(r["unique_id"]),
+        ),
+    )
+    lead = ordered[0]
+    names = []
+    for r in ordered:
+        name = ((r.get("given_std") or "").title(), (r.get("family_std") or "").title())
+        if name not in names:
+            names.append(name)
+    refs: list[tuple[str, str]] = []
+    for r in ordered:
+        for ref in _references_of(r):
+            if ref not in refs:
+                refs.append(ref)
+    dobs = [r["dob"] for r in ordered if r.get("dob")]
+    from datetime import date
+
+    return {
+        "given_names": names[0][0] or "Unknown",
+        "family_name": names[0][1] or "Unknown",
+        "date_of_birth": date.fromisoformat(dobs[0]) if dobs else None,
+        "dates_of_birth": [date.fromisoformat(d) for d in dict.fromkeys(dobs)],
+        "sex": SEX.get(lead.get("sex") or "", Sex.NOT_RECORDED),
+        "nationalities": list(
+            dict.fromkeys(r["nationality"] for r in ordered if r.get("nationality"))
+        ),
+        "references": refs,
+        "aliases": names[1:],
+    }
