@@ -609,7 +609,7 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                     outcome="actioned" if done else "",
                     dedupe_key=f"em-breach-{breach.pk}",
                 ),
-                "em_next_working_day",
+                rules.DEADLINE_NEXT_WORKING_DAY,
                 breach.received_at,
             )
         )
@@ -632,7 +632,7 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                     outcome="actioned" if done else "",
                     dedupe_key=f"em-accumulated-{violation.pk}",
                 ),
-                "em_next_working_day",
+                rules.DEADLINE_NEXT_WORKING_DAY,
                 violation.raised_at,
             )
         )

@@ -16,6 +16,8 @@ from django.conf import settings
 
 from waymark.accounts.models import Grade
 from waymark.correspondence.rules import PRE_ACTION_RESPONSE_DAYS
+from waymark.work.rules import DEADLINE_AT_START as DEADLINE_AT_START
+from waymark.work.rules import DEADLINE_NEXT_WORKING_DAY as DEADLINE_NEXT_WORKING_DAY
 
 
 def _configured(name: str, default: Any) -> Any:
@@ -384,7 +386,7 @@ def slot_conflict(
 
 TASK_QUEUE_SLUG = "em-hub"
 
-# --- Work: task types, queues and deadline rules (registered in apps.py) ----------------------------
+# --- Work: task types, queues and deadline rules (registered in registrations.py) ------------------
 QUEUE_FITTING = "em-hub-fitting"
 QUEUE_BREACHES = "em-hub-breaches"
 QUEUE_REVIEWS = "em-hub-reviews"
@@ -398,7 +400,8 @@ QUEUES = [
 
 DEADLINE_JUDGE_FITTING = "em_judge_fitting_72_hours"
 DEADLINE_SOS_FITTING = "em_sos_fitting_target"
-DEADLINE_AT_START = "em_due_at_start"  # the date is the deadline: a review date, a court deadline
+# DEADLINE_AT_START (the date is the deadline: a review date, a court deadline) and
+# DEADLINE_NEXT_WORKING_DAY are the platform's shared rules, imported above from work.rules.
 DEADLINE_PRE_ACTION = "pre_action_letter_14_days"  # correspondence.rules, shared
 
 TASK_FITTING_JUDGE = "monitoring.fitting_ij"

@@ -1,4 +1,4 @@
-"""Periodic sweeps for electronic monitoring; each is idempotent (registered in apps.py)."""
+"""Periodic sweeps for electronic monitoring; each is idempotent (registered in registrations.py)."""
 
 from __future__ import annotations
 

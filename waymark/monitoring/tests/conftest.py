@@ -3,58 +3,31 @@ platform's roles, and a person on bail with an EM condition at each stage."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 
+from waymark import testing
 from waymark.accounts.models import Grade, Team, User
-from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core import clock
 from waymark.monitoring import services
 from waymark.monitoring.models import DeviceType, FittingPlace
 from waymark.people import services as people_services
-
-_seq = itertools.count(1)
-NOW = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)  # a Wednesday
+from waymark.testing import NOW, reference_data
 
 
 def em_user(
     role_key: str, team: Team | None, *, grade: str | None = None, machine: bool = False
 ) -> User:
-    user = User.objects.create_user(
-        username=f"{role_key}-{next(_seq)}",
-        password="a-long-test-password-123",
-        grade=grade or ROLES[role_key].demo_grade,
-        is_machine=machine,
-        first_name=role_key.replace("_", " ").title(),
-    )
-    if team is not None:
-        user.teams.add(team)
-    user.groups.add(Group.objects.get(name=role_key))
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def frozen():
-    with clock.frozen(NOW):
-        yield NOW
+    return testing.user_make(role_key, team, grade=grade, is_machine=machine)
 
 
 def em_reference_data() -> Team:
     """The team, queues and letters the EM migration seeds. A transactional test's flush removes
-    migration data, so tests that need it put it back the same way."""
-    import importlib
-
-    from django.apps import apps as django_apps
-
+    migration data, so tests that need it put it back (waymark/testing/reference_data.py)."""
     roles_sync()
-    seed = importlib.import_module(
-        "waymark.monitoring.migrations.0002_em_hub_queues_and_letters"
-    ).seed
-    seed(django_apps, None)
+    reference_data.monitoring()
     return Team.objects.get(slug="em-hub")
 
 

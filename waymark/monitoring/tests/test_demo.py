@@ -15,7 +15,7 @@ from waymark.monitoring.models import Breach, Condition, ConditionStatus, Review
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
 
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 
 
 def test_the_em_demo_reproduces_the_reports_figures():

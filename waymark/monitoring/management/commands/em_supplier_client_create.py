@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import secrets
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from waymark.accounts.models import User
-from waymark.accounts.services import roles_sync
+from waymark.accounts.services import machine_user_ensure, roles_sync
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
@@ -47,11 +45,12 @@ class Command(BaseCommand):
                 if rotate:
                     raise CommandError(f"No supplier client {client_id}")
                 roles_sync()
-                user, _ = User.objects.get_or_create(
-                    username=f"supplier-{client_id}",
-                    defaults={"is_machine": True, "first_name": label or client_id},
-                )
-                user.groups.add(Group.objects.get(name="supplier"))
+                try:
+                    user = machine_user_ensure(
+                        username=f"supplier-{client_id}", label=label or client_id, role="supplier"
+                    )
+                except ValueError as error:
+                    raise CommandError(str(error)) from error
                 client = SupplierClient.objects.create(
                     client_id=client_id,
                     label=label or client_id,

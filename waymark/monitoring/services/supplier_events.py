@@ -1,0 +1,164 @@
+"""Inbound supplier events: each stored once by its event id and applied in the same
+transaction (a repeat replays the first answer), and the records they carry (brief §2-§3, §6)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from waymark.core import clock
+from waymark.core.audit import audit_record
+from waymark.core.models import AuditAction
+from waymark.monitoring import rules
+from waymark.monitoring.models import (
+    Condition,
+    DeviceFault,
+    FittingOrder,
+    ServiceFigure,
+    SupplierEvent,
+)
+from waymark.monitoring.services.breaches import breach_ingest
+from waymark.people.models import Person
+
+
+class EventConflict(Exception):
+    """The same event id arrived with a different body."""
+
+
+def supplier_event_receive(
+    *,
+    client_label: str,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    body: bytes,
+    idempotency_key: str = "",
+    handler: Callable[[SupplierEvent], dict[str, Any]],
+) -> tuple[SupplierEvent, bool]:
+    """Store the event and apply it in one transaction; return ``(event, created)``.
+
+    ``handler(event)`` applies it and returns the response body. A ValidationError from the handler
+    rolls everything back, so nothing is stored. A concurrent duplicate waits on the unique index,
+    then finds the first and replays its answer."""
+    sha = hashlib.sha256(body).hexdigest()
+    existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
+    if existing is not None:
+        return _replay(existing, sha), False
+    try:
+        with transaction.atomic():
+            event = SupplierEvent.objects.create(
+                event_id=event_id,
+                event_type=event_type,
+                idempotency_key=idempotency_key,
+                body_sha256=sha,
+                payload=payload,
+                received_at=clock.now(),
+                client_label=client_label,
+            )
+            event.response_body = handler(event)
+            event.save(update_fields=["response_body"])
+            audit_record(
+                actor=None,
+                action=AuditAction.COLLECTION,
+                verb=f"em.supplier.{event_type}",
+                target=event,
+                person_id=event.response_body.get("person_id"),
+                payload={"new": {"event_id": event_id}},
+            )
+        return event, True
+    except IntegrityError:
+        existing = SupplierEvent.objects.filter(
+            client_label=client_label, event_id=event_id
+        ).first()
+        if existing is None:
+            raise
+        return _replay(existing, sha), False
+
+
+def _replay(event: SupplierEvent, sha: str) -> SupplierEvent:
+    if event.body_sha256 != sha:
+        raise EventConflict(f"Event {event.event_id} was already received with a different body")
+    return event
+
+
+def person_by_reference(reference: str) -> Person:
+    person = Person.objects.filter(reference=reference).first()
+    if person is None:
+        raise ValidationError({"person_reference": f"No person with the reference {reference!r}"})
+    if person.merged_into_id:
+        person = Person.objects.get(pk=person.merged_into_id)
+    return person
+
+
+def order_by_reference(reference: str) -> FittingOrder:
+    order = (
+        FittingOrder.objects.select_related("condition", "person")
+        .filter(reference=reference)
+        .first()
+    )
+    if order is None:
+        raise ValidationError({"order_reference": f"No order with the reference {reference!r}"})
+    return order
+
+
+def breach_created_apply(event: SupplierEvent | None, data: dict[str, Any]) -> dict[str, Any]:
+    """Apply one ``breach.created`` event: the person by reference (a merged record's survivor),
+    then ``breach_ingest``. The API's handler and the archive replay both call this, so a breach
+    has the same outcome whichever way it arrives. Returns the answer's fields."""
+    person = person_by_reference(data["person_reference"])
+    breach = breach_ingest(
+        event=event,
+        person=person,
+        breach_type=data["breach_type"],
+        started_at=data["started_at"],
+        ended_at=data.get("ended_at"),
+        details=data.get("details", ""),
+    )
+    return {"person_id": person.pk, "record_id": breach.pk, "outcome": breach.disposition}
+
+
+def device_fault_record(
+    *, event: SupplierEvent | None, device_serial: str, cause: str, reported_at: datetime
+) -> DeviceFault:
+    from waymark.monitoring.models import FaultCause
+
+    if cause not in FaultCause.values:
+        raise ValidationError({"cause": f"Unknown fault cause {cause!r}"})
+    condition = (
+        Condition.objects.filter(device_serial=device_serial).order_by("-decided_at").first()
+    )
+    return DeviceFault.objects.create(
+        event=event,
+        person=condition.person if condition else None,
+        device_serial=device_serial,
+        cause=cause,
+        reported_at=reported_at,
+    )
+
+
+def service_figures_record(
+    *, event: SupplierEvent | None, month: date, figures: dict[str, dict]
+) -> list[ServiceFigure]:
+    errors = {}
+    for measure, values in figures.items():
+        if measure not in rules.SERVICE_LEVELS:
+            errors[f"figures.{measure}"] = f"Unknown service level {measure!r}"
+        elif not (0 <= int(values.get("met", -1)) <= int(values.get("total", -1))):
+            errors[f"figures.{measure}"] = "met must be between 0 and total"
+    if errors:
+        raise ValidationError(errors)
+    month = month.replace(day=1)
+    rows = []
+    for measure, values in figures.items():
+        row, _ = ServiceFigure.objects.update_or_create(
+            month=month,
+            measure=measure,
+            defaults={"met": values["met"], "total": values["total"], "event": event},
+        )
+        rows.append(row)
+    return rows
