@@ -9,8 +9,8 @@ from waymark.core.permissions import public
 from waymark.correspondence import api as correspondence_api
 from waymark.monitoring import api_figures as monitoring_figures
 from waymark.monitoring import supplier_api as monitoring_supplier
-from waymark.operations import field_api as operations_field  # H2
-from waymark.operations import partner_api as operations_partner
+from waymark.operations.api import field as operations_field
+from waymark.operations.api import partner as operations_partner
 from waymark.people import api as people_api
 from waymark.work import api as work_api
 
@@ -46,17 +46,17 @@ urlpatterns = [
         "operations/notifications/<int:pk>/answer/",
         operations_partner.NotificationAnswerView.as_view(),
         name="operations-notification-answer",
-    ),  # H1
+    ),
     path(
         "operations/entries/",
         operations_field.FieldEntryCreateView.as_view(),
         name="operations-entries",
-    ),  # H2
+    ),
     path(
         "operations/entries/batch/",
         operations_field.FieldEntryBatchView.as_view(),
         name="operations-entries-batch",
-    ),  # H2
+    ),
     # The schema and its documentation page are public: they describe the API, not anyone's data.
     path(
         "schema/",

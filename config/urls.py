@@ -18,7 +18,7 @@ urlpatterns = [
     path("monitoring/", include("waymark.monitoring.urls")),
     path("casework/", include("waymark.casework.urls")),
     path("operations/", include("waymark.operations.urls")),
-    path("guidance/", include("waymark.guidance.urls")),  # H4 guidance hub
+    path("guidance/", include("waymark.guidance.urls")),
     path("linkage/", include("waymark.linkage.urls")),
     path("audit/", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),

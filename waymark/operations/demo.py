@@ -47,8 +47,8 @@ from django.db.models import Max
 
 from waymark.accounts.models import Team, User
 from waymark.accounts.rules import DEMO_PASSWORD
-from waymark.casework import selectors as casework_selectors
 from waymark.core import clock
+from waymark.core.published import published
 from waymark.demo import names
 from waymark.operations import models as m
 from waymark.operations import rules
@@ -672,9 +672,14 @@ def _people_known_to_casework(rng: random.Random) -> dict[str, dict[str, list[tu
         )
     }
     ids = sorted(people)
-    outcomes = casework_selectors.removal_outcomes_for_people(ids)
-    left = casework_selectors.removal_outcome_dates_for_people(
-        [pk for pk, outcome in outcomes.items() if outcome in DATED_OUTCOMES]
+    # What criminal casework recorded, through the queries it publishes (none without it).
+    outcomes_query = published("casework.removal_outcomes_for_people")
+    dates_query = published("casework.removal_outcome_dates_for_people")
+    outcomes = outcomes_query(ids) if outcomes_query else {}
+    left = (
+        dates_query([pk for pk, outcome in outcomes.items() if outcome in DATED_OUTCOMES])
+        if dates_query
+        else {}
     )
     nationality: dict[int, str] = {}
     for start in range(0, len(ids), 900):

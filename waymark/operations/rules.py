@@ -317,7 +317,7 @@ DEMO_CRITICAL_INCIDENTS_PER_4000 = 6
 DEMO_NRM_REFERRALS_PER_YEAR = 24
 DEMO_OFFICERS_PER_VISIT = (6, 12)
 
-# --- §9 Measures of effort and effect (H3) ----------------------------------------------------------
+# --- §9 Measures of effort and effect ------------------------------------------------------------
 # Brief §9: the measures cover a period; by default the last 12 months up to today.
 MEASURES_DEFAULT_MONTHS = 12
 # 003 Figure 5 and footnote 15: the top ten nationalities, British citizens left out (no right-to-
@@ -363,7 +363,7 @@ TASK_INTELLIGENCE = "ops_assess_intelligence"
 DEADLINE_ONF_RESPONSE = "ops_onf_response_72_hours"
 DEADLINE_CLOSURE = "ops_closure_48_hours"
 
-# --- Planning and authorisation (H1) -----------------------------------------------------------------
+# --- Planning and authorisation -------------------------------------------------------------------
 # Authorisation and briefing tasks fall due at the visit's planned start (a deadline of 0 hours
 # counted from planned_start): there is no point authorising or briefing after it.
 DEADLINE_BEFORE_VISIT = "ops_before_visit"
@@ -374,7 +374,7 @@ NOTIFICATION_API_SCOPE = "operations:notifications"
 PLANNING_PAGE_SIZE = 25
 # --- end planning and authorisation ---
 
-# --- Field, debrief and closure (H2) ---------------------------------------------------------------
+# --- Field, debrief and closure -----------------------------------------------------------------
 # An entry may carry a phone time up to this long before the visit was marked deployed in Waymark
 # (the team sets off and the first arrival can be stamped before the OIC's deploy reaches the
 # server; brief §6 "each entry is stamped with time").

@@ -23,10 +23,12 @@ from rest_framework.response import Response
 
 from waymark.api.problems import Problem, _django_validation_errors, problem_body
 from waymark.api.views import WaymarkApiView, problems
-from waymark.operations import field_forms, field_selectors, field_services, rules
+from waymark.operations import permissions as perms
+from waymark.operations import rules, selectors, services
+from waymark.operations.forms import field as field_forms
 from waymark.operations.models import FieldEntry
 
-RECORD = "operations.record_field_entries"
+RECORD = perms.RECORD
 
 
 def _data_description() -> str:
@@ -110,7 +112,7 @@ class BatchOutput(serializers.Serializer):
 def _record(user, values: dict) -> tuple[FieldEntry, bool]:
     """Validate one entry like the page does and record it; raises Problem for a refusal."""
     try:
-        visit = field_selectors.access_field_visit(user, values["visit"])
+        visit = selectors.access_field_visit(user, values["visit"])
     except Http404:
         raise Problem(
             404,
@@ -132,7 +134,7 @@ def _record(user, values: dict) -> tuple[FieldEntry, bool]:
             ],
         )
     try:
-        return field_services.field_entry_record(
+        return services.field_entry_record(
             actor=user,
             visit=visit,
             entry_type=values["entry_type"],

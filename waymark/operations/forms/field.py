@@ -1,5 +1,5 @@
 """Forms for the field pages (brief operations.md §6-§7). One form per entry type; each turns its
-cleaned data into the ``data`` dict that ``field_services.field_entry_record`` takes (``to_data``).
+cleaned data into the ``data`` dict that ``services.field_entry_record`` takes (``to_data``).
 
 The same forms check what a phone sends to the API: the field JavaScript posts a form's fields as
 ``data`` (a checkbox as true/false, a group of checkboxes as a list, a date as three boxes), so
@@ -300,7 +300,7 @@ assert set(ENTRY_FORMS) == set(rules.ENTRY_TYPES)
 def entry_form(entry_type: str, data=None, **kwargs) -> FieldEntryForm:
     cls = ENTRY_FORMS[entry_type]
     if cls is InterviewForm:
-        from waymark.operations.field_selectors import interview_questions
+        from waymark.operations.selectors.field import interview_questions
 
         kwargs.setdefault("questions", interview_questions())
     return cls(data, **kwargs)

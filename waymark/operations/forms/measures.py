@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from waymark.core.forms import GovUKForm
-from waymark.operations import measures
+from waymark.operations import selectors
 
 
 class MeasuresFilterForm(GovUKForm):
@@ -26,7 +26,7 @@ class MeasuresFilterForm(GovUKForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.teams = {t.slug: t for t in measures.measure_teams()}
+        self.teams = {t.slug: t for t in selectors.measure_teams()}
         self.fields["team"].choices = [
             ("", "All teams"),
             *((slug, t.name) for slug, t in self.teams.items()),
@@ -39,14 +39,14 @@ class MeasuresFilterForm(GovUKForm):
             self.add_error("end", "The end must be on or after the start")
         return data
 
-    def chosen(self) -> tuple[measures.Period, object]:
+    def chosen(self) -> tuple[selectors.Period, object]:
         """The period and team asked for, or the defaults for anything missing or wrong."""
-        default = measures.period_default()
+        default = selectors.period_default()
         if not (self.is_bound and self.is_valid()):
             return default, None
         data = self.cleaned_data
         return (
-            measures.Period(data.get("start") or default.start, data.get("end") or default.end),
+            selectors.Period(data.get("start") or default.start, data.get("end") or default.end),
             self.teams.get(data.get("team") or ""),
         )
 
@@ -108,7 +108,7 @@ class ObjectiveMeasureForm(GovUKForm):
 
     def __init__(self, *args, fixed_key: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(k, f"{m.label} ({m.unit})") for k, m in measures.REGISTRY.items()]
+        choices = [(k, f"{m.label} ({m.unit})") for k, m in selectors.REGISTRY.items()]
         self.fields["measure_key"].choices = [("", "Choose a measure"), *choices]
         if fixed_key is not None:
             del self.fields["measure_key"]

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from waymark.core import clock
+from waymark.operations import permissions as perms
 from waymark.operations import rules
 from waymark.operations.models import (
     Authorisation,
@@ -21,7 +22,7 @@ from waymark.operations.models import (
     VisitStatus,
 )
 
-VIEW_ALL = "operations.view_all_operations"
+VIEW_ALL = perms.VIEW_ALL
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Writes for objectives and their measures (brief operations.md §9; 003 rec 6, Figure 8).
 
 An ``Objective`` holds measures; each ``ObjectiveMeasure`` names a figure from
-``measures.REGISTRY`` with a target, whether higher is better, and an amber margin; its red /
+``selectors.REGISTRY`` with a target, whether higher is better, and an amber margin; its red /
 amber / green status is computed against the live figure (``rules.rag_status``). Every service
 checks ``operations.manage_objectives``, validates (a ``ValidationError`` naming the field, nothing
 saved), writes in a transaction and audits old and new values.
@@ -18,10 +18,11 @@ from django.db import transaction
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
-from waymark.operations import measures, rules
+from waymark.operations import permissions as perms
+from waymark.operations import rules, selectors
 from waymark.operations.models import Objective, ObjectiveMeasure
 
-MANAGE = "operations.manage_objectives"
+MANAGE = perms.MANAGE_OBJECTIVES
 TITLE_MAX = 200
 
 
@@ -45,7 +46,7 @@ def _objective_values(
         errors["title"] = f"The objective must be {TITLE_MAX} characters or fewer"
     elif (
         Objective.objects.filter(title__iexact=title)
-        .exclude(pk=getattr(objective, "pk", None))
+        .exclude(pk__in=[objective.pk] if objective is not None else [])
         .exists()
     ):
         errors["title"] = "There is already an objective with this title"
@@ -104,7 +105,7 @@ def objective_update(
 def _measure_values(
     errors: dict[str, str], *, measure_key: str, target: Any, amber_margin: Any
 ) -> tuple:
-    if measure_key not in measures.REGISTRY:
+    if measure_key not in selectors.REGISTRY:
         errors["measure_key"] = "Select a measure from the list"
     try:
         target = float(target)
@@ -113,8 +114,8 @@ def _measure_values(
     except (TypeError, ValueError):
         errors["target"] = "Enter the target as a number, like 95"
         target = None
-    if target is not None and measure_key in measures.REGISTRY:
-        unit = measures.REGISTRY[measure_key].unit
+    if target is not None and measure_key in selectors.REGISTRY:
+        unit = selectors.REGISTRY[measure_key].unit
         if unit == "percent" and not 0 <= target <= 100:
             errors["target"] = "A percentage target must be between 0 and 100"
         elif target < 0:

@@ -9,46 +9,29 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 
+from waymark import testing
 from waymark.accounts.models import Grade, Team, User
-from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
-from waymark.core import clock
 from waymark.operations import models as m
 from waymark.operations import rules
 from waymark.people import services as people_services
+from waymark.testing import NOW
 
 _seq = itertools.count(1)
-NOW = datetime(2026, 11, 18, 10, 0, tzinfo=clock.LONDON)  # a Wednesday
 VISIT_AT = NOW + timedelta(days=5)
 
 
 def user_make(
     role_key: str, team: Team | None, *, grade: str | None = None, arrest_trained: bool = False
 ) -> User:
-    n = next(_seq)
-    user = User.objects.create_user(
-        username=f"{role_key}-{n}",
-        password="a-long-test-password-123",
-        grade=grade or ROLES[role_key].demo_grade,
-        first_name=role_key.replace("_", " ").title(),
-        last_name=f"Officer{n}",
-    )
-    if team is not None:
-        user.teams.add(team)
-    user.groups.add(Group.objects.get(name=role_key))
+    user = testing.user_make(role_key, team, grade=grade, last_name=f"Officer{next(_seq)}")
     if arrest_trained:
         m.OfficerProfile.objects.create(
             user=user, arrest_trained=True, arrest_training_on=date(2024, 1, 1)
         )
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def frozen():
-    with clock.frozen(NOW):
-        yield NOW
+        user = User.objects.get(pk=user.pk)
+    return user
 
 
 @pytest.fixture

@@ -16,10 +16,11 @@ import pytest
 
 from waymark.core import clock
 from waymark.demo.generator import demo_load
-from waymark.operations import demo, measures, rules, selectors
+from waymark.operations import demo, rules, selectors
 from waymark.operations import models as m
+from waymark.operations import selectors as measures
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
 SCALE = 0.1
 

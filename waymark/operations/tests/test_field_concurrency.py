@@ -10,8 +10,8 @@ from django.db import connection
 
 from tests.concurrency import run_at_once
 from waymark.accounts.services import roles_sync
-from waymark.operations import field_services
 from waymark.operations import models as m
+from waymark.operations import services as field_services
 from waymark.operations.tests.conftest import (
     NOW,
     entry_uuid,

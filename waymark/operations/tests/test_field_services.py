@@ -11,8 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from waymark.core import clock
 from waymark.core.models import AuditEvent
-from waymark.operations import field_selectors, field_services, rules
 from waymark.operations import models as m
+from waymark.operations import rules
+from waymark.operations import selectors as field_selectors
+from waymark.operations import services as field_services
 from waymark.operations.tests.conftest import (
     NOW,
     entry_uuid,
@@ -565,7 +567,7 @@ def test_closing_names_everything_incomplete(frozen, visit_deployed, field_offic
 def test_the_officer_in_charge_closes_and_the_close_task_is_completed(
     frozen, visit_deployed, field_officer, oic
 ):
-    from waymark.operations import setup
+    from waymark.operations import registrations as setup
 
     setup.task_types_register()
     _ready_to_close(visit_deployed, [field_officer])

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from waymark.core import clock
-from waymark.operations import field_services, rules
 from waymark.operations import models as m
+from waymark.operations import rules
+from waymark.operations import services as field_services
 from waymark.operations.tests.conftest import (
     NOW,
     entry_uuid,

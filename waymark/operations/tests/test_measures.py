@@ -17,8 +17,9 @@ from waymark.casework import selectors as casework_selectors
 from waymark.casework import services as casework_services
 from waymark.core import clock
 from waymark.core.models import AuditEvent
-from waymark.operations import measures, rules
 from waymark.operations import models as m
+from waymark.operations import rules
+from waymark.operations import selectors as measures
 from waymark.operations.tests.conftest import NOW, premises_make, user_make, visit_make
 from waymark.people import services as people_services
 
@@ -535,7 +536,7 @@ def test_csv_export_neutralises_formulae_and_is_audited_as_a_disclosure(client, 
 
 
 def test_data_quality_page_lists_and_links_with_pagination(client, world, analyst, monkeypatch):
-    from waymark.operations import measures_views
+    from waymark.operations.views import measures as measures_views
 
     monkeypatch.setattr(measures_views, "DATA_QUALITY_PAGE", 2)
     for _ in range(3):
@@ -572,6 +573,6 @@ def test_data_quality_page_lists_and_links_with_pagination(client, world, analys
     ],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(value, expected):
-    from waymark.operations.measures_views import neutralise
+    from waymark.operations.views.measures import neutralise
 
     assert neutralise(value) == expected

@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from waymark.core import clock
 from waymark.core.models import AuditEvent
-from waymark.operations import measures, objectives, rules
 from waymark.operations import models as m
+from waymark.operations import rules
+from waymark.operations import selectors as measures
+from waymark.operations import services as objectives
 from waymark.operations.tests.conftest import NOW, user_make, visit_make
 
 pytestmark = pytest.mark.django_db

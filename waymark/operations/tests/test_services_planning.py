@@ -430,3 +430,23 @@ def test_each_team_asks_its_own_authorising_officers(ice_team, other_ice_team, p
     elsewhere = user_make("authorising_officer", ice_team, grade=Grade.HEO)
     assert task_visible_queryset(theirs).filter(pk=task.pk).exists()
     assert not task_visible_queryset(elsewhere).filter(pk=task.pk).exists()
+
+
+def test_closing_a_task_by_its_key_never_closes_one_whose_key_extends_it(visit, oic, frozen):
+    """A notification form's chase is closed by its exact key: answering form 7 must not close
+    form 77's chase (both keys start ``ops-onf-7``)."""
+    from waymark.operations.services._common import _complete_tasks, _officer_task
+
+    for key in ("ops-onf-7", "ops-onf-77"):
+        _officer_task(
+            actor=oic,
+            visit=visit,
+            officer=oic,
+            task_type=rules.TASK_ONF_CHASE,
+            title=f"Chase {key}",
+            dedupe_key=key,
+        )
+    _complete_tasks(actor=oic, key="ops-onf-7", outcome="answered")
+    states = dict(Task.objects.values_list("dedupe_key", "status"))
+    assert Task.objects.get(dedupe_key="ops-onf-7").is_active is False
+    assert Task.objects.get(dedupe_key="ops-onf-77").is_active is True, states

@@ -23,12 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from waymark.core import clock
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import public, requires
-from waymark.operations import field_forms, field_selectors, field_services, rules
+from waymark.operations import permissions as perms
+from waymark.operations import rules, selectors, services
+from waymark.operations.forms import field as field_forms
 from waymark.operations.models import Debrief, Seizure, VisitStatus
 
-RECORD = "operations.record_field_entries"
-VIEW = "operations.view_operations"
-COMMAND = "operations.command_visits"
+RECORD = perms.RECORD
+VIEW = perms.VIEW_OPERATIONS
+COMMAND = perms.COMMAND
 
 # The guidance page for each entry type's step (guidance step keys, platform contracts).
 GUIDANCE_KEYS = {
@@ -47,7 +49,7 @@ GUIDANCE_KEYS = {
     "note": "operations.offline",
 }
 # Entry types behind the big buttons (arrival and departure are the officer's own button).
-BUTTON_TYPES = [t for t in field_selectors.ENTRY_TYPE_ORDER if t not in ("arrival", "departure")]
+BUTTON_TYPES = [t for t in selectors.ENTRY_TYPE_ORDER if t not in ("arrival", "departure")]
 
 
 def _field_url(visit) -> str:
@@ -74,14 +76,14 @@ def field_visits(request):
     return render(
         request,
         "operations/field/visits.html",
-        {"visits": field_selectors.field_visits_for(request.user)},
+        {"visits": selectors.field_visits_for(request.user)},
     )
 
 
 @requires(RECORD)
 def field(request, pk: int):
-    visit = field_selectors.access_field_visit(request.user, pk)
-    assignment = field_selectors.assignment_for(visit, request.user)
+    visit = selectors.access_field_visit(request.user, pk)
+    assignment = selectors.assignment_for(visit, request.user)
     own_type = "departure" if assignment and assignment.on_site else "arrival"
     own_form = field_forms.entry_form(own_type)
     return render(
@@ -93,14 +95,14 @@ def field(request, pk: int):
             "own_type": own_type,
             "own_form": own_form,
             "in_the_field": visit.status == VisitStatus.DEPLOYED,
-            "entries": field_selectors.visit_entries(visit),
-            "where": field_selectors.who_is_where(visit),
+            "entries": selectors.visit_entries(visit),
+            "where": selectors.who_is_where(visit),
             "buttons": [
                 (t, rules.ENTRY_TYPES[t])
                 for t in BUTTON_TYPES
                 if t != "critical_incident" or visit.officer_in_charge_id == request.user.pk
             ],
-            "unsigned": field_selectors.signed_off_pending(visit),
+            "unsigned": selectors.signed_off_pending(visit),
             "is_oic": visit.officer_in_charge_id == request.user.pk,
             "offline": _offline_context(visit, request.user),
         },
@@ -110,13 +112,13 @@ def field(request, pk: int):
 @requires(RECORD)
 @require_http_methods(["GET", "POST"])
 def field_entry(request, pk: int, entry_type: str):
-    visit = field_selectors.access_field_visit(request.user, pk)
+    visit = selectors.access_field_visit(request.user, pk)
     if entry_type not in rules.ENTRY_TYPES:
         raise Http404("No such entry type")
     form = field_forms.entry_form(entry_type, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry, created = field_services.field_entry_record(
+            entry, created = services.field_entry_record(
                 actor=request.user,
                 visit=visit,
                 entry_type=entry_type,
@@ -153,10 +155,10 @@ def field_entry(request, pk: int, entry_type: str):
 @requires(RECORD)
 @require_POST
 def seizure_sign_off(request, pk: int, seizure_pk: int):
-    visit = field_selectors.access_field_visit(request.user, pk)
+    visit = selectors.access_field_visit(request.user, pk)
     seizure = get_object_or_404(Seizure, visit=visit, pk=seizure_pk)
     try:
-        field_services.seizure_property_sign_off(actor=request.user, seizure=seizure)
+        services.seizure_property_sign_off(actor=request.user, seizure=seizure)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
@@ -167,21 +169,21 @@ def seizure_sign_off(request, pk: int, seizure_pk: int):
 @requires(VIEW)
 def where(request, pk: int):
     """Who is where: for the officer in charge and a remote manager."""
-    visit = field_selectors.access_where_visit(request.user, pk)
+    visit = selectors.access_where_visit(request.user, pk)
     return render(
         request,
         "operations/field/where.html",
         {
             "visit": visit,
-            "where": field_selectors.who_is_where(visit),
+            "where": selectors.who_is_where(visit),
             "now": clock.now(),
-            "assigned": field_selectors.assignment_for(visit, request.user) is not None,
+            "assigned": selectors.assignment_for(visit, request.user) is not None,
         },
     )
 
 
 def _commanded_visit(request, pk: int):
-    visit = field_selectors.access_field_visit(request.user, pk)
+    visit = selectors.access_field_visit(request.user, pk)
     if visit.officer_in_charge_id != request.user.pk:
         raise PermissionDenied("Only the officer in charge of this visit may do this")
     return visit
@@ -202,7 +204,7 @@ def debrief(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            field_services.debrief_submit(actor=request.user, visit=visit, **form.cleaned_data)
+            services.debrief_submit(actor=request.user, visit=visit, **form.cleaned_data)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -231,7 +233,7 @@ def close(request, pk: int):
     form = field_forms.CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            field_services.visit_close(actor=request.user, visit=visit)
+            services.visit_close(actor=request.user, visit=visit)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -251,7 +253,7 @@ def close(request, pk: int):
             "title": "Close the visit",
             "submit": "Close the visit",
             "guidance_key": "operations.closure",
-            "problems": field_selectors.incomplete_before_closure(visit)
+            "problems": selectors.incomplete_before_closure(visit)
             if visit.status == VisitStatus.DEPLOYED
             else [],
             "intro": f"Closure is due by {visit.closure_due_at:%d %B %Y %H:%M}."

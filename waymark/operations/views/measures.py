@@ -19,12 +19,13 @@ from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import no_personal_data, requires
-from waymark.operations import measures, objectives, rules
-from waymark.operations import measures_forms as f
+from waymark.operations import permissions as perms
+from waymark.operations import rules, selectors, services
+from waymark.operations.forms import measures as f
 from waymark.operations.models import Objective, ObjectiveMeasure
 
-VIEW = "operations.view_operations_measures"
-MANAGE = "operations.manage_objectives"
+VIEW = perms.VIEW_MEASURES
+MANAGE = perms.MANAGE_OBJECTIVES
 DATA_QUALITY_PAGE = 50
 
 
@@ -36,7 +37,7 @@ def visit_url(pk: int) -> str:
         return ""
 
 
-def _filters(request) -> tuple[f.MeasuresFilterForm, measures.Period, Any]:
+def _filters(request) -> tuple[f.MeasuresFilterForm, selectors.Period, Any]:
     form = f.MeasuresFilterForm(request.GET or None)
     period, team = form.chosen()
     return form, period, team
@@ -54,7 +55,7 @@ def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
 @requires(VIEW)
 def measures_page(request):
     form, period, team = _filters(request)
-    figures = measures.measures_all(period, team)
+    figures = selectors.measures_all(period, team)
     return render(
         request,
         "operations/measures/measures.html",
@@ -64,12 +65,12 @@ def measures_page(request):
             "team": team,
             "m": figures,
             "rules": rules,
-            "objectives": measures.objectives_with_status(period, team, figures=figures),
+            "objectives": selectors.objectives_with_status(period, team, figures=figures),
             "rag_labels": rules.RAG_LABELS,
             "can_manage": request.user.has_perm(MANAGE),
-            "rating_labels": measures.RATING_LABELS,
+            "rating_labels": selectors.RATING_LABELS,
             "team_items": _team_items(form, request),
-            "registry": measures.REGISTRY,
+            "registry": selectors.REGISTRY,
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -125,7 +126,7 @@ def measures_csv(request):
             + " ".join(e for errs in form.errors.values() for e in errs),
         )
         return redirect(reverse("operations:measures") + "?" + request.GET.urlencode())
-    figures = measures.measures_all(period, team)
+    figures = selectors.measures_all(period, team)
     header, *rows = measures_rows(figures)
     slug = team.slug if team else ""
     query = {"start": period.start.isoformat(), "end": period.end.isoformat(), "team": slug}
@@ -203,7 +204,7 @@ def objectives_page(request):
             "period": period,
             "team": team,
             "rag_labels": rules.RAG_LABELS,
-            "objectives": measures.objectives_with_status(period, team, include_inactive=True),
+            "objectives": selectors.objectives_with_status(period, team, include_inactive=True),
             "can_manage": request.user.has_perm(MANAGE),
             "team_items": _team_items(form, request),
         },
@@ -221,7 +222,7 @@ def objective_new(request):
         if _service(
             form,
             lambda: created.append(
-                objectives.objective_create(
+                services.objective_create(
                     actor=request.user,
                     title=form.cleaned_data["title"],
                     description=form.cleaned_data["description"],
@@ -254,7 +255,7 @@ def objective_edit(request, pk: int):
         data = form.cleaned_data
         if _service(
             form,
-            lambda: objectives.objective_update(
+            lambda: services.objective_update(
                 actor=request.user,
                 objective=objective,
                 title=data["title"],
@@ -264,11 +265,11 @@ def objective_edit(request, pk: int):
         ):
             messages.success(request, "Objective saved")
             return redirect("operations:objectives")
-    period = measures.period_default()
+    period = selectors.period_default()
     status = next(
         (
             o
-            for o in measures.objectives_with_status(period, include_inactive=True)
+            for o in selectors.objectives_with_status(period, include_inactive=True)
             if o["objective"].pk == objective.pk
         ),
         {"measures": []},
@@ -312,7 +313,7 @@ def objective_measure_new(request, pk: int):
         and form.is_valid()
         and _service(
             form,
-            lambda: objectives.objective_measure_add(
+            lambda: services.objective_measure_add(
                 actor=request.user,
                 objective=objective,
                 measure_key=form.cleaned_data["measure_key"],
@@ -351,14 +352,14 @@ def objective_measure_edit(request, pk: int):
         and form.is_valid()
         and _service(
             form,
-            lambda: objectives.objective_measure_update(
+            lambda: services.objective_measure_update(
                 actor=request.user, measure=measure, **_measure_action(form)
             ),
         )
     ):
         messages.success(request, "Target saved")
         return redirect(back)
-    spec = measures.REGISTRY.get(measure.measure_key)
+    spec = selectors.REGISTRY.get(measure.measure_key)
     return _form_page(
         request,
         form,
@@ -374,7 +375,7 @@ def objective_measure_edit(request, pk: int):
 def objective_measure_remove(request, pk: int):
     measure = _measure(pk)
     objective_pk = measure.objective_id
-    objectives.objective_measure_remove(actor=request.user, measure=measure)
+    services.objective_measure_remove(actor=request.user, measure=measure)
     messages.success(request, "Measure removed")
     return redirect("operations:objective-edit", objective_pk)
 
@@ -385,11 +386,11 @@ def objective_measure_remove(request, pk: int):
 
 @requires(VIEW)
 def data_quality_page(request):
-    counts = measures.data_quality_counts()
+    counts = selectors.data_quality_counts()
     rule = request.GET.get("rule") or next((k for k, n in counts.items() if n), next(iter(counts)))
-    if rule not in measures.DATA_QUALITY_RULES:
+    if rule not in selectors.DATA_QUALITY_RULES:
         raise Http404("No such data-quality rule")
-    rows = measures.data_quality_list(rule)
+    rows = selectors.data_quality_list(rule)
     page = Paginator(rows, DATA_QUALITY_PAGE).get_page(request.GET.get("page"))
     items = [_dq_item(rule, row) for row in page.object_list]
     return render(
@@ -397,7 +398,7 @@ def data_quality_page(request):
         "operations/measures/data_quality.html",
         {
             "counts": counts,
-            "labels": measures.DATA_QUALITY_LABELS,
+            "labels": selectors.DATA_QUALITY_LABELS,
             "rule": rule,
             "page": page,
             "items": items,

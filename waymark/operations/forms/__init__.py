@@ -1,0 +1,1 @@
+"""Forms for enforcement operations' pages, by page family: ``planning``, ``field`` and ``measures``."""
