@@ -75,9 +75,15 @@ scanner-deps: ## Install Debian's ClamAV daemon for the virus-scan tests (they s
 	  else echo "Install Debian's clamav-daemon package (apt-get install clamav-daemon) for the virus-scan tests"; fi; \
 	fi
 
-test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database)
+# The suite runs on TEST_WORKERS processes (pytest-xdist; one per core on the 2-core CI machine),
+# each with its own test database. SLOW=0 leaves out the tests that build demo data (marker
+# `slow`): CI runs them once, on PostgreSQL, not on both databases.
+TEST_WORKERS ?= 2
+SLOW ?= 1
+
+test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database; SLOW=0 skips the demo-data tests)
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist load $(if $(filter 0,$(SLOW)),-m "not slow")
 
 test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
 	$(VENV)/bin/pytest -q -m "not browser"
@@ -85,6 +91,7 @@ test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
 lint: $(VENV)/.installed ## ruff (rules and formatting), import contracts and mypy; CI runs it first
 	$(VENV)/bin/ruff check waymark config bench tests conftest.py
 	$(VENV)/bin/ruff format --check waymark config bench tests conftest.py
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
 check-deploy: $(VENV)/.installed ## Django's deployment checklist with production settings

@@ -1121,7 +1121,7 @@ def part_measures(args: dict) -> dict:
     result: dict = {"url": bool(url)}
     with clock.frozen(ANCHOR):
         try:
-            from waymark.operations import measures
+            from waymark.operations import selectors as measures
 
             period = measures.period_default()
             since, until = period.since, period.until

@@ -277,6 +277,7 @@ def _last() -> int:
     return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
+@pytest.mark.slow  # reads the demo data (demo_load)
 def test_every_route_that_returns_personal_data_leaves_one_consultation_and_is_not_cached(
     reader, client
 ):

@@ -65,7 +65,7 @@ def signal(monkeypatch):
     endpoints answer 503 and store nothing, as if the request had never arrived."""
     from rest_framework.response import Response
 
-    from waymark.operations import field_api
+    from waymark.operations.api import field as field_api
 
     state = {"up": True, "refused": 0}
     for view in (field_api.FieldEntryCreateView, field_api.FieldEntryBatchView):

@@ -1,0 +1,115 @@
+"""The suite's pytest plugin, loaded by the root ``conftest.py``.
+
+- Settings for the whole session: a fast password hasher and the second factor off (see the root
+  ``conftest.py`` for why), and a private ``MEDIA_ROOT`` per test process, so that documents the
+  tests write neither land in ``var/media`` nor meet another pytest-xdist worker's files.
+- ``django_db_setup`` copies the data migrations' reference rows once the test database exists
+  (:mod:`waymark.testing.reference_data`).
+- ``frozen``: the clock frozen at ``frozen_at`` (default :data:`waymark.testing.NOW`).
+- Tests that use a ``module_data`` fixture (:mod:`waymark.testing.data`) run after the other tests
+  of their module, so that none of those sees its data.
+
+Under pytest-xdist every worker has its own test database (pytest-django adds ``_gw0``, ``_gw1``
+to its name), its own ``tmp_path`` root and so its own media root; live servers and the tests'
+other servers (clamd, the supplier simulator) use sockets in private temporary directories or
+ports the system picks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from waymark.testing.clock import NOW
+from waymark.testing.data import uses_module_data
+
+TEST_AUDIT_VERBS = {"test.changed": "alteration", "test.exported": "disclosure"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher(tmp_path_factory):
+    from django.test.utils import override_settings
+
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        WAYMARK_OTP_REQUIRED=False,
+        # Recording an audit verb no app declared (registrations.AUDIT_VERBS) is an error here.
+        WAYMARK_AUDIT_VERBS_STRICT=True,
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+    )
+    fast.enable()  # sends setting_changed, which clears Django's cached hashers
+    from waymark.core.audit import declared_verbs
+
+    # Verbs only the tests record (the audit chain's and the exports' own tests).
+    declared_verbs().update(TEST_AUDIT_VERBS)
+    yield
+    fast.disable()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_serial_on_sqlite():
+    """On SQLite the live server answers one request at a time.
+
+    The test database is in memory there, so the live server's threads share the test's one
+    connection; a browser sending requests in parallel (a service worker caching the field forms
+    while the page loads) made two threads use it at once and one failed ("cannot release
+    savepoint - SQL statements in progress") with a bare 500 page. PostgreSQL gives each thread
+    its own connection, so there the server stays threaded, as in production."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = SerialWSGIServer
+    yield
+    LiveServerThread.server_class = threaded
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, then a copy of the reference rows the migrations wrote."""
+    from waymark.testing import reference_data
+
+    with django_db_blocker.unblock():
+        reference_data.capture()
+
+
+@pytest.fixture
+def frozen_at() -> datetime:
+    """The moment ``frozen`` freezes the clock at; override it for another."""
+    return NOW
+
+
+@pytest.fixture
+def frozen(frozen_at) -> Iterator[datetime]:
+    """The clock (``waymark.core.clock``) frozen at ``frozen_at`` for the test."""
+    from waymark.core import clock
+
+    with clock.frozen(frozen_at) as at:
+        yield at
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each run of consecutive tests from one module, run the tests that use a ``module_data``
+    fixture last (order otherwise kept), so that its data, built once and rolled back after the
+    module's last test, is never under a test that did not ask for it. Tests move only within
+    such a run, so pytest-django's order (transactional tests after the others) stands."""
+    reordered: list[pytest.Item] = []
+    run: list[pytest.Item] = []
+    for item in [*items, None]:
+        if run and (item is None or item.path != run[0].path):
+            reordered += sorted(run, key=uses_module_data)  # stable: the others first
+            run = []
+        if item is not None:
+            run.append(item)
+    items[:] = reordered
