@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from waymark.core.permissions import public
 from waymark.correspondence import api as correspondence_api
-from waymark.monitoring import api_figures as monitoring_figures
-from waymark.monitoring import supplier_api as monitoring_supplier
+from waymark.monitoring.api import figures as monitoring_figures
+from waymark.monitoring.api import supplier as monitoring_supplier
 from waymark.operations.api import field as operations_field
 from waymark.operations.api import partner as operations_partner
 from waymark.people import api as people_api

@@ -51,7 +51,7 @@ AUDIT_VERBS: dict[str, str] = {
     "em.trail_sealed": AuditAction.ERASURE,
     "em.trail_viewed": AuditAction.CONSULTATION,
     "monitoring.mi_exported": AuditAction.DISCLOSURE,
-    # Built at run time: one per supplier event type (supplier_api.EVENT_TYPES).
+    # Built at run time: one per supplier event type (api/supplier.py, EVENT_TYPES).
     **{f"em.supplier.{kind}": AuditAction.COLLECTION for kind in SUPPLIER_EVENT_TYPES},
 }
 
