@@ -231,8 +231,9 @@ class PersonCreateForm(GovUKForm):
     owning_team = forms.ChoiceField(
         required=False,
         label="Owning team",
-        help_text="Choose “Ownership unclear” if nobody has taken the case yet: "
-        "it goes to the ownership queue to be decided.",
+        help_text="Your team unless another team has the case. Choose “Ownership unclear” only "
+        "if nobody has taken it yet: it goes to the ownership queue to be decided, and you will "
+        "not see it until a team takes it.",
     )
     no_match_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -245,6 +246,9 @@ class PersonCreateForm(GovUKForm):
             *((str(t.pk), t.name) for t in teams),
         ]
         self.teams = {str(t.pk): t for t in teams}
+        if teams and not self.is_bound:
+            # The maker's own team: a record with no owner is hidden from the person who made it.
+            self.initial.setdefault("owning_team", str(teams[0].pk))
 
     def clean(self):
         data = super().clean()

@@ -22,6 +22,11 @@ NAME_PREFIX_LENGTH = 3
 # birth) offers before a new record is made.
 POSSIBLE_DUPLICATES_LIMIT = 10
 
+# Plausibility when a person's details are typed in: nobody on record is older than this, so an
+# earlier date of birth is a typing mistake (1 January 1890 was accepted before), and a name has at
+# least one letter (in any script: "12345" is not a name).
+PERSON_MAX_AGE_YEARS = 120
+
 # A note appears on the timeline as its first characters, up to this many (with "..." when cut).
 NOTE_SUMMARY_CHARACTERS = 120
 

@@ -70,6 +70,19 @@ def _person_field(name: str) -> models.Field:
     return field
 
 
+def oldest_plausible_birth_date() -> date:
+    """The earliest date of birth accepted when details are typed in (``PERSON_MAX_AGE_YEARS``)."""
+    today = clock.today()
+    try:
+        return today.replace(year=today.year - rules.PERSON_MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - rules.PERSON_MAX_AGE_YEARS, day=28)
+
+
+def _long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
 def _validate_profile(values: Mapping[str, Any]) -> None:
     unknown = set(values) - UPDATABLE_FIELDS
     if unknown:
@@ -90,8 +103,16 @@ def _validate_profile(values: Mapping[str, Any]) -> None:
         and values["date_of_birth"] > clock.today()
     ):
         errors.setdefault("date_of_birth", []).append("Date of birth must be today or in the past")
+    elif values.get("date_of_birth") and values["date_of_birth"] < oldest_plausible_birth_date():
+        errors.setdefault("date_of_birth", []).append(
+            f"Date of birth must be after {_long_date(oldest_plausible_birth_date())}: check the year"
+        )
     if "family_name" in values and not (values["family_name"] or "").strip():
         errors.setdefault("family_name", []).append("Enter the family name")
+    for key, label in (("given_names", "Given names"), ("family_name", "Family name")):
+        value = (values.get(key) or "").strip()
+        if value and not any(character.isalpha() for character in value):
+            errors.setdefault(key, []).append(f"{label} must include letters")
     if errors:
         raise ValidationError(errors)
 

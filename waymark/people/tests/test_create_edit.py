@@ -182,3 +182,63 @@ def test_tasks_tab_lists_only_tasks_in_queues_the_user_may_see(signed_in, team):
     )
     body = signed_in.get(reverse("people:tasks", args=[person.pk])).content.decode()
     assert "Visible task" in body and "Hidden task" not in body
+
+
+def test_the_form_offers_the_maker_s_own_team_first(signed_in, team):
+    page = signed_in.get(reverse("people:create")).content.decode()
+    assert f'<option value="{team.pk}" selected>' in page
+
+
+def test_a_record_with_ownership_unclear_tells_its_maker_where_it_went(signed_in):
+    """The maker cannot see a record nobody owns: they land on search with the reason, never on
+    "Page not found" after "Success" (which made them add the person again)."""
+    response = signed_in.post(reverse("people:create"), NEW, follow=True)
+    person = Person.objects.get(family_name="Nowak")
+    assert response.redirect_chain[-1][0] == reverse("people:search")
+    assert response.status_code == 200
+    assert f"recorded as {person.reference}" in response.content.decode()
+    assert "ownership queue" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"date_of_birth_2": "1890", "date_of_birth_1": "1", "date_of_birth_0": "1"},
+            "date_of_birth",
+            "check the year",
+        ),
+        ({"family_name": "12345"}, "family_name", "Family name must include letters"),
+        ({"given_names": "--"}, "given_names", "Given names must include letters"),
+    ],
+)
+def test_implausible_details_are_refused_with_a_clear_message(
+    signed_in, team, change, field, message
+):
+    response = signed_in.post(
+        reverse("people:create"), {**NEW, "owning_team": str(team.pk), **change}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "govuk-error-summary" in body and message in body
+    assert not Person.objects.exists()
+
+
+def test_names_in_any_script_and_the_oldest_plausible_date_are_accepted(signed_in, team):
+    from waymark.people.services.records import oldest_plausible_birth_date
+
+    oldest = oldest_plausible_birth_date()
+    response = signed_in.post(
+        reverse("people:create"),
+        {
+            **NEW,
+            "given_names": "Ló",
+            "family_name": "Ó Briain-李",
+            "owning_team": str(team.pk),
+            "date_of_birth_0": str(oldest.day),
+            "date_of_birth_1": str(oldest.month),
+            "date_of_birth_2": str(oldest.year),
+        },
+    )
+    assert response.status_code == 302
+    assert Person.objects.get().date_of_birth == oldest

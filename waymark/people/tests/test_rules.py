@@ -24,6 +24,10 @@ def test_possible_duplicates_note_summary_and_reference_chunk_are_pinned():
     assert rules.REFERENCE_LOOKUP_CHUNK == 900
 
 
+def test_the_oldest_plausible_age_is_pinned():
+    assert rules.PERSON_MAX_AGE_YEARS == 120
+
+
 def test_a_long_note_is_summarised_to_the_limit():
     from waymark.people.services.notes import _note_summary
 

@@ -16,7 +16,7 @@ from waymark.people.countries import country_name
 from waymark.people.forms import PersonCreateForm, PersonDetailsForm, PersonSearchForm
 from waymark.people.pages import person_form_page
 from waymark.people.search import person_search as search_people
-from waymark.people.selectors import access_person
+from waymark.people.selectors import access_person, person_visible_queryset
 from waymark.people.views._common import _run
 
 SEARCH_PAGE_SIZE = 25
@@ -115,7 +115,17 @@ def person_create(request):
                 ),
             )
             if person is not None:
-                messages.success(request, f"{person.full_name} recorded as {person.reference}")
+                recorded = f"{person.full_name} recorded as {person.reference}"
+                if not person_visible_queryset(request.user).filter(pk=person.pk).exists():
+                    # Ownership unclear: the record waits in the ownership queue, out of the maker's
+                    # sight. Say so, rather than land on a page they may not open.
+                    messages.success(
+                        request,
+                        f"{recorded}. Ownership is unclear, so the record is in the ownership "
+                        "queue; you will see it when a team takes the case.",
+                    )
+                    return redirect("people:search")
+                messages.success(request, recorded)
                 return redirect("people:detail", pk=person.pk)
         else:
             form = PersonCreateForm(
