@@ -108,6 +108,13 @@ def guidance_for_step(step_key: str):
     return select(step_key)
 
 
+def number(value):
+    """A count as GOV.UK writes it: 1,347 (thousands separated); anything else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return f"{value:,}"
+
+
 def environment(**options) -> Environment:
     options.pop("loader", None)
     loader = ChoiceLoader(
@@ -150,7 +157,12 @@ def environment(**options) -> Environment:
         }
     )
     env.filters.update(
-        {"govuk_date": govuk_date, "govuk_datetime": govuk_datetime, "govuk_time": govuk_time}
+        {
+            "govuk_date": govuk_date,
+            "govuk_datetime": govuk_datetime,
+            "govuk_time": govuk_time,
+            "number": number,
+        }
     )
     return env
 

@@ -109,6 +109,41 @@ def my_work(user) -> QuerySet[Task]:
     )
 
 
+def my_work_counts(user, now=None) -> dict[str, int]:
+    """The user's active tasks counted by deadline state, in one aggregate: the true total (the
+    list is paginated), overdue, at risk (due within ``AT_RISK_WINDOW``), on time, no deadline."""
+    counts = _counts(now or clock.now())
+    counts.pop("unallocated")
+    return Task.objects.filter(assignee=user, status__in=ACTIVE_STATUSES).aggregate(**counts)
+
+
+def team_attention(user, now=None) -> list[dict[str, Any]]:
+    """For someone who allocates work: each queue of their teams with work nobody has or work
+    overdue, most overdue first, with the counts the queue page filters by."""
+    now = now or clock.now()
+    rows = (
+        Task.objects.filter(
+            status__in=ACTIVE_STATUSES, queue__team__in=user.teams.all(), queue__is_active=True
+        )
+        .values("queue_id", "queue__name", "queue__slug")
+        .annotate(
+            unallocated=Count("id", filter=Q(assignee__isnull=True)),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+        )
+        .filter(Q(unallocated__gt=0) | Q(overdue__gt=0))
+        .order_by("-overdue", "-unallocated", "queue__name")
+    )
+    return [
+        {
+            "name": row["queue__name"],
+            "slug": row["queue__slug"],
+            "unallocated": row["unallocated"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
+
+
 def team_members(team: Team) -> QuerySet[User]:
     return User.objects.filter(teams=team, is_active=True, is_machine=False).order_by(
         "first_name", "last_name", "username"

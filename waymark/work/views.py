@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from waymark.accounts.models import User
 from waymark.core import clock
 from waymark.core.permissions import no_personal_data, requires, signed_in
+from waymark.work import permissions as perms
 from waymark.work import rules, selectors, services
 from waymark.work.filters import DEFAULT_SORT, SORT_LABELS, SORTS, TaskFilter
 from waymark.work.forms import (
@@ -54,8 +55,28 @@ def _errors_text(exc: ValidationError) -> str:
 
 @signed_in
 def home(request):
-    tasks = list(selectors.my_work(request.user)[:200])
-    return render(request, "work/home.html", _common(request, tasks=tasks))
+    """My work: the true counts by deadline (each a link that filters the list), the list a page
+    at a time, most urgent first; and for someone who allocates work, the team's queues with work
+    unallocated or overdue."""
+    now = clock.now()
+    counts = selectors.my_work_counts(request.user, now)
+    due = request.GET.get("due", "")
+    tasks = selectors.with_age_and_deadline(selectors.my_work(request.user), now)
+    if due in rules.DEADLINE_STATE_LABELS:
+        tasks = tasks.filter(deadline_state=due)
+    else:
+        due = ""
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    attention = (
+        selectors.team_attention(request.user, now)
+        if request.user.has_perm(perms.ALLOCATE_TASKS)
+        else []
+    )
+    return render(
+        request,
+        "work/home.html",
+        _common(request, tasks=page, page=page, counts=counts, due=due, attention=attention),
+    )
 
 
 @requires("work.take_tasks")

@@ -235,3 +235,55 @@ def test_queue_page_reads_its_tasks_without_distinct(client, queue, caseworker):
     assert task_reads and not [
         sql for sql in task_reads if 'SELECT DISTINCT "work_task"."id"' in sql
     ]
+
+
+def test_my_work_counts_every_task_and_pages_the_list(client, queue, caseworker):
+    """The count is the true one (it said 200 when a user had 471) and the list is paginated."""
+    Task.objects.bulk_create(
+        [
+            Task(
+                task_type="general.follow_up",
+                queue=queue,
+                title=f"Task {n}",
+                assignee=caseworker,
+                status=TaskStatus.OPEN,
+                due_at=NOW + timedelta(days=3) if n % 3 else NOW - timedelta(hours=1),
+                created_at=NOW,
+            )
+            for n in range(230)
+        ]
+    )
+    client.force_login(caseworker)
+    page = client.get(reverse("work:home")).content.decode()
+    assert "You have 230 active tasks" in page
+    assert "page 1 of 5" in page and 'rel="next"' in page
+    assert page.count('<a class="govuk-link" href="/work/tasks/') == 50  # one page of 50
+    overdue = Task.objects.filter(assignee=caseworker, due_at__lt=NOW).count()
+    assert f"Overdue: {overdue}" in page
+    filtered = client.get(reverse("work:home"), {"due": "overdue"}).content.decode()
+    assert f"Overdue: {overdue} tasks" in filtered
+    assert "Task 1<" not in filtered and "Task 0<" in filtered  # 1 is on time, 0 is overdue
+    last = client.get(reverse("work:home"), {"page": 5}).content.decode()
+    assert "page 5 of 5" in last
+
+
+def test_a_filter_with_nothing_in_it_says_so(client, queue, caseworker):
+    task_row(queue=queue, title="Later", assignee=caseworker, due_at=NOW + timedelta(days=5))
+    client.force_login(caseworker)
+    page = client.get(reverse("work:home"), {"due": "overdue"}).content.decode()
+    assert "None of your tasks is overdue" in page
+
+
+def test_a_manager_s_home_shows_the_team_s_unallocated_and_overdue_work(
+    client, queue, manager, caseworker
+):
+    for n in range(3):
+        task_row(queue=queue, title=f"Nobody's {n}")
+    task_row(queue=queue, title="Late", assignee=caseworker, due_at=NOW - timedelta(days=1))
+    client.force_login(manager)
+    page = client.get(reverse("work:home")).content.decode()
+    assert "needs allocating or is overdue" in page
+    assert f"{reverse('work:queue', args=[queue.slug])}?assignee=unassigned" in page
+    assert ">3<span" in page and ">1<span" in page
+    client.force_login(caseworker)
+    assert "needs allocating" not in client.get(reverse("work:home")).content.decode()
