@@ -41,6 +41,7 @@ from waymark.linkage.selectors.ownership import (
 )
 from waymark.linkage.selectors.review import (
     EXTRA_LABELS,
+    HELD_SHORT,
     QUEUE_STATUS_CHOICES,
     QUEUE_STATUSES,
     RECORD_ROWS,
@@ -49,6 +50,8 @@ from waymark.linkage.selectors.review import (
     access_record,
     band_of,
     dashboard_figures,
+    held_by_the_twins_guard,
+    held_reason,
     pair_detail,
     pair_visible_queryset,
     person_of,
@@ -78,6 +81,7 @@ __all__ = [
     "ACCURACY_LABELS",
     "EXTRA_LABELS",
     "FIGURE3_ORDER",
+    "HELD_SHORT",
     "POPULATIONS",
     "POPULATION_CHOICES",
     "QUEUE_STATUSES",
@@ -99,6 +103,8 @@ __all__ = [
     "dashboard_figures",
     "figure3_counts",
     "findings_summary",
+    "held_by_the_twins_guard",
+    "held_reason",
     "import_list",
     "import_rejections",
     "linked_people",

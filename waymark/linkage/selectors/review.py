@@ -329,6 +329,31 @@ def person_of(user, record: SourceRecord) -> dict[str, Any] | None:
     return {"person": person, "survivor": survivor}
 
 
+def held_by_the_twins_guard(pair: CandidatePair) -> bool:
+    """A pair scored at or above the run's upper threshold that still waits for a person: the
+    engine's twins guard held it (forenames differ, no Home Office reference or PNC ID agrees)."""
+    return (
+        pair.status in {s.value for s in QUEUE_STATUSES}
+        and pair.match_probability >= pair.run.upper_threshold
+    )
+
+
+HELD_SHORT = "Held for a person: the forenames differ (twins or siblings?)"
+HELD_LONG = (
+    "The model scored this pair above {threshold}, where records link on their own, but the "
+    "forenames differ and no Home Office reference or PNC ID agrees. Twins and siblings share a "
+    "surname, a date of birth, an address and a nationality, which adds up to a high score; only "
+    "their forenames and their own references tell them apart, so a person decides."
+)
+
+
+def held_reason(pair: CandidatePair) -> str:
+    """Why a pair above the upper threshold is in the review queue, in words; empty otherwise."""
+    if not held_by_the_twins_guard(pair):
+        return ""
+    return HELD_LONG.format(threshold=percent(pair.run.upper_threshold))
+
+
 def pair_detail(user, pair: CandidatePair) -> dict[str, Any]:
     """Everything the comparison page shows about a pair."""
     band_key, band_label = band_of(pair.match_probability)
@@ -349,6 +374,7 @@ def pair_detail(user, pair: CandidatePair) -> dict[str, Any]:
         "band_key": band_key,
         "decided": pair.is_decided,
         "unsure": pair.status == PairStatus.UNSURE,
+        "held_reason": held_reason(pair),
     }
 
 

@@ -437,3 +437,20 @@ def test_the_person_tab_lists_every_linked_record_and_the_pairs_waiting(client, 
     assert "CASE-0001" in page and "Linked records" in page
     assert f"pair {world['pair'].pk}" in page
     assert AuditEvent.objects.filter(verb="person.viewed", person_id=world["person_a"].pk).exists()
+
+
+def test_a_pair_above_the_upper_threshold_says_why_it_waits_for_a_person(client, manager, world):
+    """The twins guard holds a pair the model scores above the automatic threshold: the queue and
+    the pair page say so, in words (a pair below the threshold says nothing of the kind)."""
+    pair = world["pair"]
+    client.force_login(manager)
+    queue = client.get(reverse("linkage:review-queue")).content.decode()
+    page = client.get(reverse("linkage:pair", args=[pair.pk])).content.decode()
+    assert "data-held" not in queue and "data-held" not in page
+    CandidatePair.objects.filter(pk=pair.pk).update(
+        match_probability=max(0.9995, pair.run.upper_threshold)
+    )
+    queue = client.get(reverse("linkage:review-queue")).content.decode()
+    page = client.get(reverse("linkage:pair", args=[pair.pk])).content.decode()
+    assert "the forenames differ (twins or siblings?)" in queue
+    assert "Why this pair is here" in page and "no Home Office reference or PNC ID" in page

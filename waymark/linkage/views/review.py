@@ -71,6 +71,7 @@ def review_queue(request):
             "pair": p,
             "probability": selectors.percent(p.match_probability),
             "band": selectors.band_of(p.match_probability)[1],
+            "held": selectors.HELD_SHORT if selectors.held_by_the_twins_guard(p) else "",
         }
         for p in page.object_list
     ]
