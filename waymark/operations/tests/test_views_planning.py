@@ -266,3 +266,29 @@ def test_a_material_change_through_the_edit_page_lapses_the_authorisation(visit,
     visit.refresh_from_db()
     assert visit.plan_version == 2 and visit.status == m.VisitStatus.PLANNING
     assert m.Authorisation.objects.get(visit=visit).lapsed_at is not None
+
+
+def test_the_authorisations_list_says_what_blocks_each_visit(visit, oic, cio, frozen):
+    """A visit missing its PLAN assessment is listed as blocked, with the reason, and links to its
+    planning page rather than offering a decision that can only be refused."""
+    h.rate(visit, oic, "green")
+    page = client_for(cio).get("/operations/authorisations/").content.decode()
+    assert "Cannot be authorised yet" in page
+    assert "The PLAN assessment for the current plan is missing" in page
+    assert f"/operations/visits/{visit.pk}/steps/authorise/" not in page
+    h.plan_assess(visit, oic)
+    page = client_for(cio).get("/operations/authorisations/").content.decode()
+    assert "The PLAN assessment for the current plan is missing" not in page
+
+
+def test_a_deployed_visit_s_page_leads_to_the_field_not_to_deployment(
+    ice_team, premises, oic, field_officer, frozen
+):
+    from .conftest import visit_deployed_make
+
+    visit = visit_deployed_make(ice_team, premises, oic, [field_officer])
+    page = client_for(oic).get(f"/operations/visits/{visit.pk}/").content.decode()
+    assert "Ready to deploy?" not in page and "To do" not in page
+    assert "In the field" in page and f"/operations/visits/{visit.pk}/field/" in page
+    assert f"/operations/visits/{visit.pk}/close/" in page
+    assert f"/operations/visits/{visit.pk}/debrief/" in page

@@ -261,11 +261,16 @@ def visit_step(request, pk: int, step: str):
 def authorisations(request):
     visits = selectors.visits_awaiting_authorisation(request.user)
     page = Paginator(visits, rules.PLANNING_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each visit with what stops this officer granting it, so a blocked one says why instead of
+    # offering a decision form that can only refuse.
+    grade = getattr(request.user, "grade", "")
+    rows = [(v, services.authorisation_problems(v, grade=grade)) for v in page.object_list]
     return render(
         request,
         "operations/plan/authorisations.html",
         {
             "page": page,
+            "rows": rows,
             "ratings": [rules.RATINGS[r] for r in selectors.authorisable_ratings(request.user)],
         },
     )
