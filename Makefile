@@ -16,47 +16,63 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing the Python packages into .venv (the first time takes a few minutes)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	@$(PIP) install --quiet --upgrade pip
+	@$(PIP) install --quiet -e '.[dev]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "Installing GOV.UK Frontend and MOJ Frontend (npm)..."
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 css: node_modules/.installed ## Compile the Sass (GOV.UK Frontend + MOJ Frontend) to CSS
-	npm run --silent build:css
+	@echo "Compiling the stylesheets (Sass's deprecation notices go to var/log/sass.log)..."
+	@mkdir -p var/log
+	@npm run --silent build:css 2> var/log/sass.log || (cat var/log/sass.log; exit 1)
 
 static: $(VENV)/.installed css ## Collect static files for WhiteNoise
-	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Collecting the static files..."
+	@$(PY) manage.py collectstatic --noinput --verbosity 0
 
 setup: $(VENV)/.installed node_modules/.installed static ## Install Python and npm packages, build assets
 
 migrate: setup ## Apply database migrations
-	$(PY) manage.py migrate --noinput --verbosity 0
+	@echo "Preparing the database (var/waymark.sqlite3 unless DATABASE_URL says otherwise)..."
+	@$(PY) manage.py migrate --noinput --verbosity 0
 
 demo: migrate ## Load the demo data if the database is empty, and print the demo users
-	$(PY) manage.py demo_load --if-empty
+	@echo "Loading the demo data if the database is empty (the first time takes a minute or two)..."
+	@$(PY) manage.py demo_load --if-empty
 
 SIMULATOR ?= 0
 SIMULATOR_PORT ?= 8765
 
 run: export WAYMARK_OTP_REQUIRED = 0
-run: demo ## Set everything up and serve http://127.0.0.1:8000 with demo data (SQLite), job worker and scheduler; SIMULATOR=1 adds the EM supplier simulator
-	@echo "Starting the job worker, the sweep scheduler and the web server on http://$(HOST):$(PORT)/"
-	@echo "Demo only: the second factor is optional here (WAYMARK_OTP_REQUIRED=0); production requires it."
+run: demo ## Set everything up and serve http://127.0.0.1:8000 (PORT=8001 for another port) with demo data (SQLite), job worker and scheduler; SIMULATOR=1 adds the EM supplier simulator
+	@mkdir -p var/log
+	@echo "Starting the job worker, the sweep scheduler and the web server; their logs go to var/log/."
 	@if [ "$(SIMULATOR)" = "1" ]; then \
 	  export WAYMARK_EM_SUPPLIER_URL=http://127.0.0.1:$(SIMULATOR_PORT) \
 	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -v 0 -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \
 	trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py db_worker --queue-name '*' --interval 2 & \
-	  $(PY) manage.py scheduler & \
+	  $(PY) manage.py db_worker --queue-name '*' --interval 2 >> var/log/worker.log 2>&1 & \
+	  $(PY) manage.py scheduler >> var/log/scheduler.log 2>&1 & \
 	  if [ "$(SIMULATOR)" = "1" ]; then \
 	    (sleep 5; $(PY) manage.py em_supplier_simulator --base-url http://$(HOST):$(PORT) \
-	       --listen 127.0.0.1:$(SIMULATOR_PORT) --breaches-per-minute 12) & fi; \
+	       --listen 127.0.0.1:$(SIMULATOR_PORT) --breaches-per-minute 12 >> var/log/simulator.log 2>&1) & fi; \
 	  $(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --threads 2 \
-	    --access-logfile - --timeout 60
+	    --timeout 60 --no-control-socket --access-logfile var/log/access.log \
+	    --error-logfile var/log/web.log & \
+	  for _ in $$(seq 1 60); do \
+	    $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+	      http://$(HOST):$(PORT)/accounts/sign-in/ 2>/dev/null && break; sleep 1; done; \
+	  echo; $(PY) manage.py demo_load --users; echo; \
+	  echo "Demo only: the second factor is optional here (WAYMARK_OTP_REQUIRED=0); production requires it."; \
+	  echo "Logs: var/log/web.log, access.log, worker.log, scheduler.log. Press Ctrl+C to stop."; \
+	  echo "Waymark is running at http://$(HOST):$(PORT)/accounts/sign-in/"; \
+	  wait
 
 browser-deps: ## Install Debian's Chromium for the browser tests (never a downloaded browser)
 	@if [ ! -x /usr/bin/chromium ]; then \

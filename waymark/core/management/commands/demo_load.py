@@ -39,6 +39,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Skip the inbound correspondence examples",
         )
+        parser.add_argument(
+            "--users",
+            action="store_true",
+            help="Only print the demo users (make run prints them last, once the site answers)",
+        )
 
     def handle(self, *args, **options):
         refused = demo_data_refused_reason()
@@ -46,6 +51,10 @@ class Command(BaseCommand):
             raise CommandError(refused)
         if options["scale"] <= 0:
             raise CommandError("--scale must be more than 0")
+        if options["users"]:
+            users = demo_users_table()
+            self.stdout.write(self._users_table(users) if users else "No demo users yet.")
+            return
         if options["if_empty"] and Person.objects.exists():
             self.stdout.write("Demo data not loaded: people are already recorded.")
             users = demo_users_table()
