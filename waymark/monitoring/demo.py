@@ -575,6 +575,10 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
     for violation, counted in violations:
         for b in counted:
             b.accumulated = violation
+    raised: dict[int, list[datetime]] = {}
+    for violation, _counted in violations:
+        raised.setdefault(violation.person_id, []).append(violation.raised_at)
+    actionable_so_far: dict[int, int] = {}
     for breach in rows:
         if breach.disposition == BreachDisposition.ACTIONABLE:
             oc = (
@@ -583,6 +587,12 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                 else None
             )
             breach.priority, breach.priority_reason = rules.breach_priority(breach.breach_type, oc)
+            # The ladder step the service gives (breaches.py): this person's actionable breaches
+            # and accumulated violations so far, this one included.
+            so_far = actionable_so_far.get(breach.person_id, 0) + 1
+            actionable_so_far[breach.person_id] = so_far
+            earlier = sum(1 for at in raised.get(breach.person_id, ()) if at <= breach.received_at)
+            breach.ladder_step = rules.ladder_step_for(so_far + earlier, breach.breach_type).number
     Breach.objects.bulk_create(rows, batch_size=2000)
     tasks = []
     recent = anchor - timedelta(days=10)
@@ -599,6 +609,7 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                     subject_type="monitoring.breach",
                     subject_id=str(breach.pk),
                     title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
+                    description=_ladder_description(breach.ladder_step),
                     created_at=breach.received_at,
                     priority=breach.priority,
                     priority_reason=breach.priority_reason,
@@ -636,10 +647,28 @@ def _breaches(*, active, anchor, rng, scale, counts, queues) -> None:
                 violation.raised_at,
             )
         )
-    Task.objects.bulk_create(tasks, batch_size=2000)
+    created = Task.objects.bulk_create(tasks, batch_size=2000)
+    # Each breach and violation points at its task, as the live path leaves them (the hub, the
+    # breach queue and the breach page count the same work).
+    task_of = {(t.subject_type, int(t.subject_id)): t for t in created}
+    for breach in rows:
+        breach.task = task_of.get(("monitoring.breach", breach.pk))
+    Breach.objects.bulk_update([b for b in rows if b.task], ["task"], batch_size=2000)
+    for violation, _counted in violations:
+        violation.task = task_of.get(("monitoring.accumulatedviolation", violation.pk))
+    AccumulatedViolation.objects.bulk_update(
+        [v for v, _ in violations if v.task], ["task"], batch_size=2000
+    )
     counts["em_breaches"] = len(rows)
     counts["em_accumulated_violations"] = len(violations)
     counts["em_work_items"] = len(tasks)
+
+
+def _ladder_description(step_number: int | None) -> str:
+    if step_number is None:
+        return ""
+    step = rules.ESCALATION_LADDER[step_number - 1]
+    return f"Escalation ladder: step {step.number}, {step.label}."
 
 
 def _reviews(*, active, anchor, rng, scale, counts, queues) -> None:

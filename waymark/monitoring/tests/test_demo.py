@@ -27,6 +27,7 @@ def test_the_em_demo_reproduces_the_reports_figures():
     _notifications_become_far_fewer_work_items()
     _awaiting_a_device_splits_as_figure_5()
     _reviews_representations_and_trail_requests_match_the_report()
+    _the_hub_the_queue_and_the_breaches_agree()
 
 
 def _breach_notifications_follow_figure_6():
@@ -70,3 +71,22 @@ def _reviews_representations_and_trail_requests_match_the_report():
     assert TrailDataRequest.objects.count() == 36
     assert trail["by_requester"] == {"police": 18, "probation": 16, "home_office": 2}
     assert trail["by_outcome"]["provided"] == 24 and trail["by_outcome"]["withdrawn"] == 1
+
+
+def _the_hub_the_queue_and_the_breaches_agree():
+    """Every demo breach to act on has its task and its ladder step, as the live path leaves it,
+    so the hub's count is the breach queue's open breach tasks (it said 0 against 807)."""
+    from waymark.accounts.models import User
+    from waymark.monitoring.models import AccumulatedViolation, BreachDisposition
+    from waymark.work.models import ACTIVE_STATUSES, Task
+
+    actionable = Breach.objects.filter(disposition=BreachDisposition.ACTIONABLE)
+    assert actionable.exists() and not actionable.filter(task__isnull=True).exists()
+    assert not actionable.filter(ladder_step__isnull=True).exists()
+    assert not AccumulatedViolation.objects.filter(task__isnull=True).exists()
+    open_breach_tasks = Task.objects.filter(
+        task_type=rules.TASK_BREACH, status__in=ACTIVE_STATUSES
+    ).count()
+    caseworker = User.objects.get(username="em-caseworker")
+    hub = selectors.breaches_for_triage(caseworker).count()
+    assert open_breach_tasks > 0 and hub == open_breach_tasks
