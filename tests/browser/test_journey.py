@@ -85,7 +85,8 @@ def test_sign_in_search_person_get_next_and_complete(page, live_server, journey_
     assert "Reply to the solicitor" in page.content()
     _assert_accessible(page, "task page")
 
-    page.get_by_text("Complete this task").click()  # a GOV.UK details component
+    # Completing the task is the page's main action, on the page (not inside a details element).
+    assert page.get_by_role("heading", name="Complete this task").is_visible()
     page.fill("input[name=complete-outcome]", "Replied by letter")
     page.get_by_role("button", name="Complete task").click()
     page.wait_for_load_state()

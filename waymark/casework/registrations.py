@@ -93,6 +93,16 @@ def register() -> None:
     publish("casework.removal_outcome_labels", _removal_outcome_labels)
     # After the EM Hub's demo, before enforcement operations' and record linkage's, which read it.
     register_demo_loader(DemoLoader("casework", _demo_load, order=20))
+    # The page each kind of task subject opens on (the task page links to it).
+    from waymark.work.registry import SubjectLink, register_subject_link
+
+    for subject_type, label, url_name in (
+        ("casework.referral", "Check and route the referral", "casework:referral-route"),
+        ("casework.casereview", "Review the case", "casework:review"),
+        ("casework.reportingevent", "Record the reporting outcome", "casework:event-outcome"),
+        ("casework.commission", "Record the commission's result", "casework:commission-result"),
+    ):
+        register_subject_link(SubjectLink(subject_type, label, url_name))
 
 
 def _removal_outcome_labels() -> dict[str, str]:

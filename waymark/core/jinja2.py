@@ -7,6 +7,7 @@ Pages use GOV.UK Frontend macros from ``govuk-frontend-jinja`` (imported as
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -115,6 +116,15 @@ def number(value):
     return f"{value:,}"
 
 
+REPORT_REFERENCE = re.compile(r"\s*\((?:seed )?\d{3}(?:\s*§\s*[\d.\u2013-]+(?:,\s*)?)+[^)]*\)")
+
+
+def plain(text: str) -> str:
+    """Text for the people who use the service: an inspection report's paragraph reference, such as
+    "(000 §5.14)", is for the code and the docs, not the page."""
+    return REPORT_REFERENCE.sub("", text or "")
+
+
 def environment(**options) -> Environment:
     options.pop("loader", None)
     loader = ChoiceLoader(
@@ -162,6 +172,7 @@ def environment(**options) -> Environment:
             "govuk_datetime": govuk_datetime,
             "govuk_time": govuk_time,
             "number": number,
+            "plain": plain,
         }
     )
     return env

@@ -92,6 +92,14 @@ def register() -> None:
         register_task_type(TaskType(key, label, "linkage", queue, deadline))
     # After criminal casework's demo: the demo's linkage sources name casework's people.
     register_demo_loader(DemoLoader("linkage", _demo_load, order=40))
+    # The page each kind of task subject opens on (the task page links to it).
+    from waymark.work.registry import SubjectLink, register_subject_link
+
+    for subject_type, label, url_name in (
+        ("linkage.candidatepair", "Compare the pair", "linkage:pair"),
+        ("linkage.bulkcheckmatch", "Open the police match", "linkage:bulk-match"),
+    ):
+        register_subject_link(SubjectLink(subject_type, label, url_name))
 
 
 def _demo_load(**options):

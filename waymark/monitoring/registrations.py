@@ -89,6 +89,17 @@ def register() -> None:
         register_sweep(name, fn)
     # First of the modules' demos: criminal casework and enforcement operations read its people.
     register_demo_loader(DemoLoader("monitoring", _demo_load, order=10, scale_option="em_scale"))
+    # The page each kind of task subject opens on (the task page links to it).
+    from waymark.work.registry import SubjectLink, register_subject_link
+
+    for subject_type, label, url_name in (
+        ("monitoring.breach", "Open the breach", "monitoring:breach"),
+        ("monitoring.review", "Open the review", "monitoring:review"),
+        ("monitoring.prosecutionreferral", "Open the prosecution referral", "monitoring:referral"),
+        ("monitoring.challenge", "Open the challenge", "monitoring:challenge"),
+        ("monitoring.traildatarequest", "Open the trail-data request", "monitoring:trail"),
+    ):
+        register_subject_link(SubjectLink(subject_type, label, url_name))
 
 
 def _demo_load(**options):

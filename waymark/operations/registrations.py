@@ -72,6 +72,18 @@ def register() -> None:
     task_types_register()
     # After the EM Hub's and criminal casework's demos: visits meet people they created.
     register_demo_loader(DemoLoader("operations", _demo_load, order=30))
+    # The page each kind of task subject opens on (the task page links to it).
+    from waymark.work.registry import SubjectLink, register_subject_link
+
+    for subject_type, label, url_name in (
+        ("operations.visit", "Open the visit", "operations:visit"),
+        (
+            "operations.intelligencepackage",
+            "Open the intelligence package",
+            "operations:intelligence",
+        ),
+    ):
+        register_subject_link(SubjectLink(subject_type, label, url_name))
 
 
 def _demo_load(**options):

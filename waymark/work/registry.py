@@ -99,3 +99,43 @@ FOLLOW_UP = TaskType("general.follow_up", "Follow up", "work", "")
 def platform_task_types_register() -> None:
     for task_type in (GENERAL_ENQUIRY, MATCH_NEEDED, OWNERSHIP_TO_DECIDE, FOLLOW_UP):
         register_task_type(task_type)
+
+
+# ------------------------------------------------------------------------------------------------
+# What a task is about: the page of its subject
+
+
+@dataclass(frozen=True)
+class SubjectLink:
+    """Where a task's subject lives: ``url_name`` reversed with the subject's id. Modules register
+    one per kind of subject in ``registrations.py``; the task page links "Open the breach"."""
+
+    subject_type: str  # the model's label_lower, e.g. "monitoring.breach"
+    label: str  # what the link says, e.g. "Open the breach"
+    url_name: str
+
+
+_SUBJECT_LINKS: dict[str, SubjectLink] = {}
+
+
+def register_subject_link(link: SubjectLink) -> SubjectLink:
+    """Add a subject's page. The same again is harmless; a different one for a subject type
+    already registered raises ``ValueError``."""
+    existing = _SUBJECT_LINKS.get(link.subject_type)
+    if existing is not None and existing != link:
+        raise ValueError(f"A page for {link.subject_type!r} is already registered")
+    _SUBJECT_LINKS[link.subject_type] = link
+    return link
+
+
+def subject_link(subject_type: str, subject_id: str) -> tuple[str, str] | None:
+    """(label, url) of a task's subject page, or None when no module registered one."""
+    from django.urls import NoReverseMatch, reverse
+
+    link = _SUBJECT_LINKS.get(subject_type)
+    if link is None or not subject_id:
+        return None
+    try:
+        return link.label, reverse(link.url_name, args=[subject_id])
+    except NoReverseMatch:
+        return None

@@ -31,7 +31,7 @@ from waymark.work.forms import (
     SavedFilterForm,
 )
 from waymark.work.models import SavedFilter, TaskStatus
-from waymark.work.registry import task_type_label
+from waymark.work.registry import subject_link, task_type_label
 
 PAGE_SIZE = 50
 
@@ -223,6 +223,10 @@ def _task_context(request, task, **extra):
         cancel_form=ReasonForm(prefix="cancel"),
         assign_form=AssignForm(prefix="assign", members=members),
         is_member=request.user.teams.filter(pk=task.queue.team_id).exists(),
+        subject=subject_link(task.subject_type, task.subject_id),
+        may_complete=task.is_active
+        and may_change
+        and (task.assignee_id == request.user.pk or task.assignee_id is None),
     )
     context.update(extra)
     return context

@@ -287,3 +287,41 @@ def test_a_manager_s_home_shows_the_team_s_unallocated_and_overdue_work(
     assert ">3<span" in page and ">1<span" in page
     client.force_login(caseworker)
     assert "needs allocating" not in client.get(reverse("work:home")).content.decode()
+
+
+def test_the_task_page_leads_to_its_subject_and_says_why_it_is_urgent(client, queue, caseworker):
+    """After "Get next": what the task is about is one click away, the priority is in words
+    without report references, and completing it is the page's main action, not hidden."""
+    task = task_row(
+        queue=queue,
+        title="Strap tamper: Arben Hoxha",
+        assignee=caseworker,
+        status=TaskStatus.IN_PROGRESS,
+        subject_type="monitoring.breach",
+        subject_id="41",
+        priority=90,
+        priority_reason="Strap tamper comes first (000 §5.14)",
+        description="Escalation ladder: step 2, final warning.",
+    )
+    client.force_login(caseworker)
+    page = client.get(reverse("work:task-detail", args=[task.pk])).content.decode()
+    assert 'href="/monitoring/breaches/41/"' in page and "Open the breach" in page
+    assert "Strap tamper comes first" in page and "§" not in page
+    assert "Escalation ladder: step 2, final warning." in page
+    complete = page.split("data-complete", 1)
+    assert len(complete) == 2 and "Complete task" in complete[1]
+    assert (
+        '<summary class="govuk-details__summary"><span class="govuk-details__summary-text">Complete this task'
+        not in page
+    )
+
+
+def test_every_registered_subject_page_resolves():
+    from django.urls import reverse as url
+
+    from waymark.work import registry
+
+    assert registry._SUBJECT_LINKS, "modules register their subjects' pages"
+    for link in registry._SUBJECT_LINKS.values():
+        assert url(link.url_name, args=[1])
+    assert registry.subject_link("nobody.registered", "1") is None
