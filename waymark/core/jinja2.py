@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 from waymark.core.clock import LONDON
 from waymark.core.navigation import nav_items
@@ -125,6 +126,16 @@ def plain(text: str) -> str:
     return REPORT_REFERENCE.sub("", text or "")
 
 
+def page_text(value):
+    """``plain`` for whatever a template prints, keeping already-safe markup safe."""
+    if isinstance(value, Markup) and "§" in value:
+        # The value was already safe; removing a plain-text reference from it keeps it so.
+        return Markup(REPORT_REFERENCE.sub("", str(value)))  # noqa: S704
+    if type(value) is str and "§" in value:  # exactly str: a lazy proxy is left as it is
+        return REPORT_REFERENCE.sub("", value)
+    return value
+
+
 def environment(**options) -> Environment:
     options.pop("loader", None)
     loader = ChoiceLoader(
@@ -147,6 +158,9 @@ def environment(**options) -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
+    # Every value a page prints passes through ``page_text``: no inspection-report paragraph reaches
+    # the people who use the service, wherever the text came from (a rule's reason, a help text).
+    options.setdefault("finalize", page_text)
     env = Environment(loader=loader, **options)  # noqa: S701 - Django's backend turns autoescape on
     env.globals.update(
         {

@@ -309,23 +309,27 @@ OVERDUE_NOW = 2
 OBJECTIVES = [
     (
         "Every visit risk-assessed before it goes ahead",
-        "003 §5.27: 449 of 3,796 operations had no risk rating.",
+        "The inspection found 449 of 3,796 operations with no risk rating.",
         [("visits_risk_rated_pct", 100, True, 0.05)],
     ),
     (
         "Every officer accepts the briefing",
-        "003 §6.5-6.7.",
+        "Officers must read and accept the briefing before the visit.",
         [("briefing_acceptance_pct", 100, True, 0.05)],
     ),
-    ("Visits closed within 48 hours", "003 §6.33.", [("closed_within_due_pct", 95, True, 0.05)]),
+    (
+        "Visits closed within 48 hours",
+        "The visit is closed within 48 hours of its start.",
+        [("closed_within_due_pct", 95, True, 0.05)],
+    ),
     (
         "Protect the vulnerable",
-        "003 Figure 8, objective 5: NRM referrals wherever indicators are found.",
+        "A National Referral Mechanism referral wherever indicators are found.",
         [("nrm_where_indicators_pct", 100, True, 0.2)],
     ),
     (
         "Remove people with no right to work from the labour market",
-        "003 Figure 8, objective 4, and §7.22-7.23: every offender linked to their record and its outcome.",
+        "Every offender linked to their record and its outcome.",
         [
             ("offenders_linked_pct", 100, True, 0.05),
             ("offenders_removed_or_returned_pct", 25, True, 0.2),
@@ -333,12 +337,12 @@ OBJECTIVES = [
     ),
     (
         "Act on accurate intelligence",
-        "Debriefs record whether the intelligence was accurate (003 §7.1-7.7).",
+        "Debriefs record whether the intelligence was accurate.",
         [("intelligence_accurate_pct", 70, True, 0.1)],
     ),
     (
         "Safe operations",
-        "003 §1.9: six critical incidents in almost 4,000 operations.",
+        "The inspection found six critical incidents in almost 4,000 operations.",
         [("critical_incidents_per_1000", 2, False, 0.5)],
     ),
 ]
