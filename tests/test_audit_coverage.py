@@ -44,7 +44,6 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/tasks/<int:pk>/<slug:action>/": (405, POST_ONLY),
     "correspondence/<int:pk>/match/": (405, POST_ONLY),
     "correspondence/<int:pk>/no-person-needed/": (405, POST_ONLY),
-    "monitoring/breaches/<int:pk>/ladder/": (405, POST_ONLY),
     "casework/people/<int:pk>/preparation/": (405, POST_ONLY),
     "casework/people/<int:pk>/refer/": (405, POST_ONLY),
     "casework/absconders/<int:pk>/trace/": (405, POST_ONLY),

@@ -294,6 +294,47 @@ def mitigation_decide(
     return mitigation
 
 
+def _ladder_letter_extra(breach: Breach) -> dict[str, str]:
+    started = breach.started_at.astimezone(LONDON)
+    return {
+        "breach_type": rules.BREACH_TYPE_LABELS[breach.breach_type],
+        "breach_date": f"{started.day} {started:%B %Y}",
+    }
+
+
+def ladder_preview(*, actor: Actor, breach: Breach) -> dict[str, Any]:
+    """What applying the breach's ladder step would do, without doing it: the step, the letter's
+    text as it would be sent (or that a prosecution referral opens), and anything that refuses it."""
+    from waymark.documents.models import LetterTemplate
+    from waymark.documents.services import letter_preview
+
+    _require(actor, MANAGE_EM, "apply the escalation ladder")
+    problems = []
+    if breach.disposition != BreachDisposition.ACTIONABLE or breach.ladder_step is None:
+        return {"step": None, "letter": "", "problems": ["Only an actionable breach has a step"]}
+    if LadderAction.objects.filter(breach=breach).exists():
+        problems.append("The ladder has already been applied for this breach")
+    if breach.mitigations.filter(decision=MitigationDecision.ACCEPTED).exists():
+        problems.append("The explanation for this breach was accepted: no further action")
+    pending = breach.mitigations.filter(decision=MitigationDecision.PENDING).count()
+    step = rules.ESCALATION_LADDER[breach.ladder_step - 1]
+    letter = ""
+    if step.letter_template:
+        template = (
+            LetterTemplate.objects.filter(key=step.letter_template).order_by("-version").first()
+        )
+        if template is None:
+            problems.append(f"The letter template {step.letter_template} is missing")
+        else:
+            letter = letter_preview(
+                actor=actor,
+                template=template,
+                person=breach.person,
+                extra=_ladder_letter_extra(breach),
+            )
+    return {"step": step, "letter": letter, "problems": problems, "pending": pending}
+
+
 def ladder_apply(*, actor: Actor, breach: Breach) -> LadderAction:
     """Apply the breach's step of the published ladder: a warning letter (generated and stored) or a
     prosecution referral case file (000 §5.83-5.84, §5.19)."""
@@ -320,10 +361,7 @@ def ladder_apply(*, actor: Actor, breach: Breach) -> LadderAction:
                 actor=actor,
                 template=template,
                 person=breach.person,
-                extra={
-                    "breach_type": rules.BREACH_TYPE_LABELS[breach.breach_type],
-                    "breach_date": breach.started_at.astimezone(LONDON).strftime("%-d %B %Y"),
-                },
+                extra=_ladder_letter_extra(breach),
             )
         action = LadderAction.objects.create(
             person=breach.person,
@@ -343,6 +381,13 @@ def ladder_apply(*, actor: Actor, breach: Breach) -> LadderAction:
             person=breach.person,
             summary=f"Escalation ladder step {step.number}: {step.label}",
             new={"step": step.number, "letter": letter.pk if letter else None},
+        )
+        # The breach's work is done once its step is applied: its task closes with the outcome.
+        work.tasks_close_for(
+            actor=_user(actor),
+            subject=breach,
+            task_types=[rules.TASK_BREACH],
+            outcome=f"Escalation ladder step {step.number} applied: {step.label}",
         )
     return action
 

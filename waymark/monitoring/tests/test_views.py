@@ -202,7 +202,10 @@ def test_imposing_a_condition_through_the_page(frozen, caseworker, hub):
 
 
 def test_applying_the_ladder_generates_the_warning_letter(frozen, scene, caseworker):
-    response = signed_in(caseworker).post(f"/monitoring/breaches/{scene['breach'].pk}/ladder/")
+    # Applying needs the check page's confirmation (issue 16, problem 6).
+    response = signed_in(caseworker).post(
+        f"/monitoring/breaches/{scene['breach'].pk}/ladder/", {"confirm": "yes"}
+    )
     assert response.status_code == 302
     action = LadderAction.objects.get()
     assert action.step == 1 and action.letter.person == scene["person"]
@@ -298,3 +301,41 @@ def test_closing_a_joint_log_entry_that_is_not_a_number_says_so_and_changes_noth
     assert response.status_code == 200
     assert "could not be found" in response.content.decode()
     assert JointLogEntry.objects.get().status != "closed"
+
+
+def test_escalating_a_breach_shows_the_letter_and_needs_confirmation_then_closes_the_task(
+    frozen, caseworker, fitted, person
+):
+    """The ladder is applied only after a check page that shows the letter as it will be sent;
+    a bare POST only shows that page again; applying closes the breach's task."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from waymark.monitoring.models import Breach, LadderAction
+    from waymark.work.models import ACTIVE_STATUSES
+
+    services.breach_ingest(
+        event=None,
+        person=person,
+        breach_type="full_curfew",
+        started_at=clock.now() - timedelta(hours=3),
+        ended_at=clock.now() - timedelta(hours=2),
+    )
+    breach = Breach.objects.get(person=person, breach_type="full_curfew")
+    assert breach.task is not None and breach.task.status in ACTIVE_STATUSES
+    client = Client()
+    client.force_login(caseworker)
+    page = client.get(reverse("monitoring:breach", args=[breach.pk])).content.decode()
+    assert page.index("Explanation (mitigation)") < page.index("Escalation ladder")
+    url = reverse("monitoring:breach-ladder", args=[breach.pk])
+    check = client.get(url).content.decode()
+    assert "Check before you apply the escalation ladder" in check
+    assert "data-letter-preview" in check and person.full_name in check
+    assert not LadderAction.objects.exists()
+    client.post(url)  # no confirmation: the check page again, nothing applied
+    assert not LadderAction.objects.exists()
+    response = client.post(url, {"confirm": "yes"})
+    assert response.status_code == 302
+    assert LadderAction.objects.filter(breach=breach).count() == 1
+    breach.task.refresh_from_db()
+    assert breach.task.status not in ACTIVE_STATUSES

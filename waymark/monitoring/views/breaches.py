@@ -37,9 +37,17 @@ def breach(request, pk: int):
 
 
 @requires(EM)
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def breach_ladder_apply(request, pk: int):
+    """Check before applying: the step, the letter exactly as it will be sent, the explanation's
+    state; applying needs the confirmation this page posts."""
     record = selectors.access_breach(request.user, pk)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        context = person_page_context(request, record.person, "monitoring")
+        context.update(
+            {"breach": record, **services.ladder_preview(actor=request.user, breach=record)}
+        )
+        return render(request, "monitoring/ladder_confirm.html", context)
     try:
         action = services.ladder_apply(actor=request.user, breach=record)
     except (ValidationError, PermissionDenied) as exc:
