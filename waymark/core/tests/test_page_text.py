@@ -9,7 +9,7 @@ from waymark.core.jinja2 import number, page_text, plain
 
 def test_report_references_are_removed_and_the_rest_is_kept():
     assert plain("Strap tamper first (000 §5.14)") == "Strap tamper first"
-    assert plain("Out of contact (000 §5.14–5.15, §5.60) today") == "Out of contact today"
+    assert plain("Out of contact (000 §5.14\u20135.15, §5.60) today") == "Out of contact today"
     assert plain("Battery (device ran out of charge)") == "Battery (device ran out of charge)"
 
 
