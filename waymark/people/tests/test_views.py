@@ -192,3 +192,13 @@ def test_all_person_tabs_render(signed_in, person):
         response = signed_in.get(reverse(f"people:{name}", args=[person.pk]))
         assert response.status_code == 200, name
         assert "moj-sub-navigation" in response.content.decode()
+
+
+def test_the_person_s_name_is_the_page_heading(signed_in, person):
+    """The record's h1 is the person's name, not a hidden "Summary" (issue 16, problem 8)."""
+    import re
+
+    page = signed_in.get(reverse("people:detail", args=[person.pk])).content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    assert heading and person.full_name in heading.group(1)
+    assert "govuk-visually-hidden" not in heading.group(0)
