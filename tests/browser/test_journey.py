@@ -118,3 +118,48 @@ def test_pages_fit_a_360px_screen(page, live_server, journey_data, path):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{path} is {width}px wide at 360px"
     _assert_accessible(page, f"{path} at 360px")
+
+
+UNREACHABLE_SCROLL_AREAS = """() => [...document.querySelectorAll('table.govuk-table')].map((table) => {
+  const parent = table.parentElement
+  const area = parent.classList.contains('wm-table-scroll') ? parent : table
+  return {overflows: area.scrollWidth > area.clientWidth + 1,
+          focusable: area.getAttribute('tabindex') === '0',
+          label: area.getAttribute('aria-label') || '', caption: (table.caption && table.caption.textContent.trim()) || '', tag: area.tagName, sw: area.scrollWidth, cw: area.clientWidth}
+}).filter((area) => area.overflows && (!area.focusable || !area.label))"""
+
+
+@pytest.mark.parametrize("path", ["/", "queue"])
+def test_a_table_wider_than_a_phone_scrolls_in_a_labelled_focusable_area(
+    page, live_server, journey_data, path
+):
+    """At 360 px a wide table scrolls inside its own area, which keyboard users can reach and
+    which says what it is (issue 16, problem 9)."""
+    base = live_server.url
+    _sign_in(page, base)
+    page.set_viewport_size({"width": 360, "height": 800})
+    target = f"/work/queues/{journey_data['task'].queue.slug}/" if path == "queue" else path
+    page.goto(base + target)
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate(UNREACHABLE_SCROLL_AREAS) == []
+    # A table wider than the phone (as a long list's is): its area becomes reachable and labelled.
+    page.evaluate("""() => {
+      const wrapper = document.createElement('div')
+      wrapper.className = 'wm-table-scroll'
+      wrapper.innerHTML = '<table class="govuk-table"><caption class="govuk-table__caption">Wide' +
+        ' list</caption><tbody class="govuk-table__body"><tr class="govuk-table__row">' +
+        '<td class="govuk-table__cell">Column</td>'.repeat(12) + '</tr></tbody></table>'
+      document.querySelector('main').appendChild(wrapper)
+      wrapper.querySelector('table').style.minWidth = '900px'
+    }""")
+    page.set_viewport_size({"width": 359, "height": 800})  # a real resize: the check runs again
+    page.wait_for_function(
+        "document.querySelector('main > .wm-table-scroll:last-child').dataset.waymarkScrolls",
+        timeout=3000,
+    )
+    assert page.evaluate(UNREACHABLE_SCROLL_AREAS) == []
+    area = page.locator("main > .wm-table-scroll:last-child")
+    assert area.get_attribute("aria-label") == "Wide list (scrolls sideways)"
+    assert area.get_attribute("tabindex") == "0"
+    _assert_accessible(page, f"{target} at 360px")

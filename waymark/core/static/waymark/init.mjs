@@ -168,3 +168,39 @@ export function initSessionTimeout (root) {
 for (const root of document.querySelectorAll('[data-module="waymark-session-timeout"]')) {
   initSessionTimeout(root)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tables wider than the screen (a 360-pixel phone) scroll sideways inside their own area. That area
+// must be reachable by keyboard and say what it is (WCAG 2.1.1; axe "scrollable-region-
+// focusable"): each one that overflows gets tabindex="0", role="region" and a label from the
+// table's caption, and says that it scrolls. Checked again when the window is resized.
+
+function scrollArea (table) {
+  const wrapper = table.parentElement
+  if (wrapper && (wrapper.classList.contains('wm-table-scroll') || wrapper.classList.contains('waymark-table-scroll'))) {
+    return wrapper
+  }
+  return table
+}
+
+export function labelScrollingTables (root = document) {
+  for (const table of root.querySelectorAll('table.govuk-table')) {
+    const area = scrollArea(table)
+    const overflows = area.scrollWidth > area.clientWidth + 1
+    if (overflows && !area.hasAttribute('tabindex')) {
+      const caption = table.querySelector('caption')
+      const name = caption && caption.textContent.trim() ? caption.textContent.trim() : 'Table'
+      area.setAttribute('tabindex', '0')
+      if (!area.hasAttribute('role')) area.setAttribute('role', 'region')
+      if (!area.hasAttribute('aria-label')) area.setAttribute('aria-label', `${name} (scrolls sideways)`)
+      area.dataset.waymarkScrolls = 'true'
+    }
+  }
+}
+
+labelScrollingTables()
+let resizeTimer
+window.addEventListener('resize', () => {
+  window.clearTimeout(resizeTimer)
+  resizeTimer = window.setTimeout(() => labelScrollingTables(), 200)
+})
