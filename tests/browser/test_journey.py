@@ -125,7 +125,8 @@ UNREACHABLE_SCROLL_AREAS = """() => [...document.querySelectorAll('table.govuk-t
   const area = parent.classList.contains('wm-table-scroll') ? parent : table
   return {overflows: area.scrollWidth > area.clientWidth + 1,
           focusable: area.getAttribute('tabindex') === '0',
-          label: area.getAttribute('aria-label') || '', caption: (table.caption && table.caption.textContent.trim()) || '', tag: area.tagName, sw: area.scrollWidth, cw: area.clientWidth}
+          label: area.getAttribute('aria-label') || '',
+          caption: (table.caption && table.caption.textContent.trim()) || ''}
 }).filter((area) => area.overflows && (!area.focusable || !area.label))"""
 
 
