@@ -48,6 +48,7 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "casework/people/<int:pk>/refer/": (405, POST_ONLY),
     "casework/absconders/<int:pk>/trace/": (405, POST_ONLY),
     "casework/preparation/<int:pk>/initial/": (405, POST_ONLY),
+    "casework/events/<int:pk>/attended/": (405, POST_ONLY),
     "operations/visits/<int:pk>/request-authorisation/": (405, POST_ONLY),
     "operations/visits/<int:pk>/deploy/": (405, POST_ONLY),
     "operations/visits/<int:pk>/field/seizures/<int:seizure_pk>/sign-off/": (405, POST_ONLY),

@@ -107,7 +107,7 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
         _sign_in(centre_page, base, "centre.officer")
         centre_page.goto(base + "/casework/centre/")
         _accessible(centre_page, "centre day list")
-        centre_page.get_by_role("link", name=re.compile("Record the outcome for Marcus")).click()
+        centre_page.get_by_role("link", name=re.compile("Other outcome for Marcus")).click()
         centre_page.get_by_label("Did not attend (no show)").check()
         _accessible(centre_page, "outcome form")
         centre_page.get_by_role("button", name="Record").click()

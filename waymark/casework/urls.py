@@ -41,6 +41,7 @@ urlpatterns = [
     path("detention/<int:pk>/", views.detention_decide, name="detention-decide"),
     path("centre/", views.centre, name="centre"),
     path("events/<int:pk>/", views.event_outcome, name="event-outcome"),
+    path("events/<int:pk>/attended/", views.event_attended, name="event-attended"),
     path("commissions/<int:pk>/", views.commission_result, name="commission-result"),
     path("figures/", views.mi, name="mi"),
     path("figures.csv", views.mi_csv, name="mi-csv"),

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from waymark.accounts.models import Team
 from waymark.casework import permissions as perms
@@ -31,23 +31,30 @@ CHANGE_SHOWN_DAYS = 14
 DAY_LIST_PAGE = 100
 
 
-def day_list_events(centre: Team, day: date) -> QuerySet[ReportingEvent]:
-    return ReportingEvent.objects.filter(centre=centre, due_on=day, cancelled=False).order_by(
-        "window_start", "person__family_name", "pk"
-    )
+def day_list_events(centre: Team, day: date, *, query: str = "") -> QuerySet[ReportingEvent]:
+    """The centre's events for a day; ``query`` (a name, part of one, or a Waymark reference) finds
+    the person at the counter."""
+    events = ReportingEvent.objects.filter(centre=centre, due_on=day, cancelled=False)
+    query = " ".join((query or "").split())
+    if query:
+        match = Q(person__reference__iexact=query)
+        for word in query.split(" "):
+            match |= Q(person__family_name__icontains=word) | Q(person__given_names__icontains=word)
+        events = events.filter(match)
+    return events.order_by("window_start", "person__family_name", "pk")
 
 
 def day_list(
-    centre: Team, day: date, *, page: int = 1, per_page: int = DAY_LIST_PAGE
+    centre: Team, day: date, *, page: int = 1, per_page: int = DAY_LIST_PAGE, query: str = ""
 ) -> list[dict[str, Any]]:
     """One page of the centre's list for a day: each event with its person, the restriction as it
     stands now, what changed recently, and any open commission. A busy centre has thousands a
     day, so the list is read a page at a time (``day_list_events(...).count()`` for the total)."""
     start = (max(1, page) - 1) * per_page
     events = list(
-        day_list_events(centre, day).select_related("person", "restriction", "outcome_recorded_by")[
-            start : start + per_page
-        ]
+        day_list_events(centre, day, query=query).select_related(
+            "person", "restriction", "outcome_recorded_by"
+        )[start : start + per_page]
     )
     person_ids = [e.person_id for e in events]
     open_commissions: dict[int, list[Commission]] = defaultdict(list)

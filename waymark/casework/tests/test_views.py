@@ -236,3 +236,24 @@ def test_intake_sees_people_awaiting_its_checks(frozen, teams, owner):
     referral = services.referral_create(actor=None, person=unowned)
     assert person_can_view(owner, unowned)
     assert signed_in(owner).get(f"/casework/referrals/{referral.pk}/").status_code == 200
+
+
+def test_the_centre_finds_the_person_at_the_counter_and_records_attended_in_one_step(
+    frozen, owner, centre_officer, person, teams
+):
+    """Search the day's list by name or reference; "Attended" records the outcome at once
+    (issue 16, problem 10)."""
+    restriction_make(owner, person, teams["centre"])
+    event = ReportingEvent.objects.get(person=person, due_on=TODAY)
+    client = signed_in(centre_officer)
+    base = f"/casework/centre/?centre={teams['centre'].pk}&day={TODAY.isoformat()}"
+    found = client.get(base + f"&q={person.family_name[:4]}").content.decode()
+    assert person.full_name in found and f"/casework/events/{event.pk}/attended/" in found
+    assert person.full_name in client.get(base + f"&q={person.reference}").content.decode()
+    nobody = client.get(base + "&q=Zzyzx").content.decode()
+    assert person.full_name not in nobody and "matches “Zzyzx”" in nobody
+    response = client.post(f"/casework/events/{event.pk}/attended/")
+    assert response.status_code == 302 and response["Location"] == base
+    event.refresh_from_db()
+    assert event.outcome == "attended" and event.outcome_recorded_by == centre_officer
+    assert client.get(f"/casework/events/{event.pk}/attended/").status_code == 405

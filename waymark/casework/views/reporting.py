@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -126,9 +126,14 @@ def centre(request):
     except ValueError:
         day = clock.today()
         messages.error(request, "The date must look like 2026-11-23; showing today")
-    total = selectors.day_list_events(chosen, day).count() if chosen else 0
+    query = (request.GET.get("q") or "").strip()[:100]
+    total = selectors.day_list_events(chosen, day, query=query).count() if chosen else 0
     page = Paginator(range(total), selectors.DAY_LIST_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.day_list(chosen, day, page=page.number) if chosen else []
+    rows = selectors.day_list(chosen, day, page=page.number, query=query) if chosen else []
+    if query:
+        # A search never reveals that a restricted record the officer may not see reports here.
+        rows = [row for row in rows if not person_withheld(request.user, row["person"])]
+        total = len(rows) if page.paginator.num_pages == 1 else total
     missing = selectors.events_missing_outcome().filter(centre=chosen).count() if chosen else 0
     return render(
         request,
@@ -142,6 +147,7 @@ def centre(request):
             "page": page,
             "total": total,
             "missing": missing,
+            "query": query,
             "previous": day.fromordinal(day.toordinal() - 1),
             "next": day.fromordinal(day.toordinal() + 1),
             "missing_events": selectors.events_missing_outcome().filter(centre=chosen)[:20]
@@ -160,6 +166,23 @@ def _centre_event(request, pk: int) -> ReportingEvent:
     if event is None or not may_open_centre_event(request.user, event):
         raise Http404("No such event")
     return event
+
+
+@requires(RUN_REPORTING_CENTRE)
+@require_http_methods(["POST"])
+def event_attended(request, pk: int):
+    """One step for the usual case at the counter: the person is here."""
+    event = _centre_event(request, pk)
+    back = reverse("casework:centre") + f"?centre={event.centre_id}&day={event.due_on.isoformat()}"
+    try:
+        services.event_outcome_record(
+            actor=request.user, event=event, outcome="attended", reason="", rescheduled_to=None
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{event.person.full_name}: attended")
+    return redirect(back)
 
 
 @requires(RUN_REPORTING_CENTRE)
