@@ -4,6 +4,7 @@ from waymark.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
+    path("", views.account, name="account"),
     path("sign-in/", views.sign_in, name="sign-in"),
     path("verify/", views.verify, name="verify"),
     path("sign-out/", views.sign_out, name="sign-out"),

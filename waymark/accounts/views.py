@@ -201,6 +201,28 @@ def _qr_svg(data: str) -> str:
 @no_personal_data
 @signed_in
 @never_cache
+def account(request):
+    """Your account: who the service knows you as (name, teams, roles, grade) and whether your
+    second factor is on, with where to change it. Nothing here is set up without asking."""
+    from waymark.accounts.roles import ROLES
+
+    user = request.user
+    groups = set(user.groups.values_list("name", flat=True))
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "teams": list(user.teams.filter(is_active=True).order_by("name")),
+            "roles": [role.name for key, role in ROLES.items() if key in groups],
+            "second_factor": services.totp_device_confirmed(user=user) is not None,
+            "second_factor_required": rules.second_factor_required(user),
+        },
+    )
+
+
+@no_personal_data
+@signed_in
+@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor(request):
     """Turn the authenticator-app second factor on (scan, then confirm a code) or off."""
