@@ -148,7 +148,9 @@ def test_a_run_not_yet_trained_says_so(client, manager, frozen):
     run = fx.run_make(status=RunStatus.QUEUED, model={}, accuracy={}, timings={}, phase="")
     client.force_login(manager)
     page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
-    assert "Refresh this page to see its progress" in page
+    # It updates itself (no manual refresh), and says so (issue 16, problem 13).
+    assert '<meta http-equiv="refresh" content="5">' in page
+    assert "This page refreshes every 5 seconds until the run finishes" in page
     assert "Not measured" in page
     assert "The model has not been trained yet" in page
 

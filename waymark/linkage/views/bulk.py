@@ -17,7 +17,7 @@ from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires
-from waymark.linkage import selectors, services
+from waymark.linkage import rules, selectors, services
 from waymark.linkage.forms import bulk as f
 from waymark.linkage.models import BulkCheckStatus, BulkMatchStatus
 from waymark.linkage.permissions import LINK_RECORDS as LINK
@@ -101,6 +101,7 @@ def bulk_detail(request, pk: int):
             ],
             "population": selectors.POPULATIONS.get(check.population),
             "running": check.status in (BulkCheckStatus.QUEUED, BulkCheckStatus.RUNNING),
+            "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
             "first_pending": selectors.bulk_matches(
                 request.user, check, status=BulkMatchStatus.PENDING
             ).first(),

@@ -279,6 +279,7 @@ def run_detail(request, pk: int):
             "model": selectors.run_model_levels(run),
             "prior": selectors.run_prior(run),
             "busy": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
             "records_with_truth": (run.accuracy or {}).get("records_with_truth"),
             "upper": selectors.percent(run.upper_threshold),
             "lower": selectors.percent(run.lower_threshold),
