@@ -164,3 +164,42 @@ def test_a_table_wider_than_a_phone_scrolls_in_a_labelled_focusable_area(
     assert area.get_attribute("aria-label") == "Wide list (scrolls sideways)"
     assert area.get_attribute("tabindex") == "0"
     _assert_accessible(page, f"{target} at 360px")
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280])
+def test_a_queue_s_tasks_are_reachable_and_its_filter_toggles_at_every_width(
+    page, live_server, journey_data, width
+):
+    """The queue's filter is MOJ's toggled panel: closed, the list has the full width and its
+    tasks can be reached (never under a full-screen overlay); 'Show filter' opens it and 'Close'
+    or 'Hide filter' puts it away (issue 16, problem 1)."""
+    base = live_server.url
+    _sign_in(page, base)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{base}/work/queues/{journey_data['task'].queue.slug}/")
+    task_link = page.get_by_role("link", name="Reply to the solicitor's letter")
+    panel = page.locator(".moj-filter-layout__filter")
+    toggle = page.get_by_role("button", name="Show filter")
+    assert panel.is_hidden() and toggle.is_visible()
+    task_link.scroll_into_view_if_needed()
+    box = task_link.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    # Nothing covers the link: the element at the middle of its first line is the link itself.
+    assert task_link.evaluate("""(link) => {
+      const r = link.getClientRects()[0]
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2).closest('a') === link
+    }""")
+    table = page.locator("table.govuk-table").bounding_box()
+    content = page.locator(".moj-filter-layout").bounding_box()
+    assert table and content and table["width"] >= min(content["width"], 600) - 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    toggle.click()
+    assert panel.is_visible()
+    assert page.get_by_role("button", name="Hide filter").get_attribute("aria-expanded") == "true"
+    _assert_accessible(page, f"queue with its filter open at {width}px")
+    if width < 769:
+        page.get_by_role("button", name="Close").click()
+    else:
+        page.get_by_role("button", name="Hide filter").click()
+    assert panel.is_hidden()
+    _assert_accessible(page, f"queue at {width}px")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from waymark.core.forms import GovUKForm
+from waymark.work.selectors import workload_label
 
 
 class ActionForm(GovUKForm):
@@ -70,7 +71,7 @@ class AllocateForm(GovUKForm):
             "One of the selected tasks is not in this queue"
         )
         self.fields["assignee"].choices = [("", "Choose a person")] + [
-            (m.pk, m.display_name) for m in members
+            (m.pk, workload_label(m)) for m in members
         ]
 
 

@@ -150,6 +150,31 @@ def team_members(team: Team) -> QuerySet[User]:
     )
 
 
+def team_members_with_workload(team: Team) -> QuerySet[User]:
+    """The team's members, each with ``active_count`` and ``overdue_count``: the work they hold
+    now in any queue, so whoever allocates sees who has room (one grouped query)."""
+    now = clock.now()
+    active = Q(tasks__status__in=ACTIVE_STATUSES)
+    return team_members(team).annotate(
+        active_count=Count("tasks", filter=active),
+        overdue_count=Count("tasks", filter=active & Q(tasks__due_at__lt=now)),
+    )
+
+
+def workload_label(member) -> str:
+    """'Ana Silva (12 active, 3 overdue)': a member as the allocation choice shows them."""
+    active = getattr(member, "active_count", None)
+    if active is None:
+        return member.display_name
+    overdue = getattr(member, "overdue_count", 0)
+    tasks = f"{active:,} active"
+    return (
+        f"{member.display_name} ({tasks}, {overdue:,} overdue)"
+        if overdue
+        else (f"{member.display_name} ({tasks})")
+    )
+
+
 def workload_teams(user) -> QuerySet[Team]:
     teams = Team.objects.filter(is_active=True)
     return teams if sees_every_queue(user) else teams.filter(members=user)

@@ -45,6 +45,7 @@ def _common(request, **context):
         "deadline_state": rules.deadline_state,
         "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
         "task_type_label": task_type_label,
+        "workload_label": selectors.workload_label,
         **context,
     }
 
@@ -111,7 +112,7 @@ def _queue_tasks(request, queue):
     if "status" not in params:
         params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
     type_keys = list(base.order_by().values_list("task_type", flat=True).distinct())
-    members = list(selectors.team_members(queue.team))
+    members = list(selectors.team_members_with_workload(queue.team))
     task_filter = TaskFilter(
         params, queryset=base, user=request.user, type_keys=type_keys, members=members
     )
@@ -121,6 +122,34 @@ def _queue_tasks(request, queue):
     tasks = task_filter.qs.order_by(*SORTS[sort])
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     return task_filter, page, sort, members, params
+
+
+FILTER_LABELS = (
+    ("status", "Status"),
+    ("task_type", "Type"),
+    ("deadline_state", "Deadline"),
+    ("age_band", "Age"),
+)
+
+
+def _applied_filters(request, task_filter, params) -> list[tuple[str, list[str]]]:
+    """What the list is filtered by, in words, shown above the table while the filter panel is
+    closed (the default status filter is not a choice the user made, so it is not listed)."""
+    applied = []
+    for name, label in FILTER_LABELS:
+        if name == "status" and "status" not in request.GET:
+            continue
+        chosen = params.getlist(name)
+        if chosen:
+            choices = {str(k): str(v) for k, v in task_filter.filters[name].extra["choices"]}
+            applied.append((label, [choices.get(value, value) for value in chosen]))
+    assignee = params.get("assignee")
+    if assignee:
+        members = dict(task_filter.member_choices)
+        applied.append(("Assigned to", [str(members.get(assignee, assignee))]))
+    if params.get("person"):
+        applied.append(("Person reference", [params["person"]]))
+    return applied
 
 
 @requires("work.view_task")
@@ -133,6 +162,7 @@ def queue_detail(request, slug):
         request,
         queue=queue,
         filter=task_filter,
+        applied_filters=_applied_filters(request, task_filter, params),
         page=page,
         sort=sort,
         sort_labels=SORT_LABELS,
@@ -176,6 +206,7 @@ def saved_filter_create(request, slug):
         request,
         queue=queue,
         filter=task_filter,
+        applied_filters=_applied_filters(request, task_filter, params),
         page=page,
         sort=sort,
         sort_labels=SORT_LABELS,
@@ -210,7 +241,7 @@ def task_detail(request, pk):
 def _task_context(request, task, **extra):
     may_change = request.user.has_perm("work.change_task")
     may_allocate = request.user.has_perm("work.allocate_tasks")
-    members = list(selectors.team_members(task.queue.team)) if may_allocate else []
+    members = list(selectors.team_members_with_workload(task.queue.team)) if may_allocate else []
     context = _common(
         request,
         task=task,

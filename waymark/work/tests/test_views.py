@@ -325,3 +325,41 @@ def test_every_registered_subject_page_resolves():
     for link in registry._SUBJECT_LINKS.values():
         assert url(link.url_name, args=[1])
     assert registry.subject_link("nobody.registered", "1") is None
+
+
+def test_queue_page_puts_bulk_allocation_above_the_list_with_each_member_s_workload(
+    client, queue, manager, caseworker
+):
+    task_row(queue=queue, title="Held", assignee=caseworker, status=TaskStatus.IN_PROGRESS)
+    task_row(
+        queue=queue,
+        title="Late",
+        assignee=caseworker,
+        status=TaskStatus.OPEN,
+        due_at=NOW - timedelta(days=1),
+    )
+    task_row(
+        queue=queue, title="Done", assignee=caseworker, status=TaskStatus.DONE, completed_at=NOW
+    )
+    task_row(queue=queue, title="Waiting for someone")
+    client.force_login(manager)
+    page = client.get(reverse("work:queue", args=[queue.slug])).content.decode()
+    # The filter is MOJ's toggled panel, and the table has the layout's full width.
+    assert 'data-module="moj-filter"' in page and 'class="moj-action-bar__filter"' in page
+    assert page.index('id="id_assignee"') < page.index("<table")
+    assert "Casey" in page and "(2 active, 1 overdue)" in page
+    assert "Morgan" in page and "(0 active)" in page
+
+
+def test_queue_page_says_what_it_is_filtered_by(client, queue, caseworker):
+    task_row(queue=queue, title="Late", due_at=NOW - timedelta(days=1))
+    client.force_login(caseworker)
+    url = reverse("work:queue", args=[queue.slug])
+    unfiltered = client.get(url).content.decode()
+    assert 'id="applied-filters"' not in unfiltered  # the default statuses are not a choice
+    page = client.get(url, {"deadline_state": "overdue", "assignee": "unassigned"})
+    text = page.content.decode()
+    assert "Filtered by:" in text and "Deadline: Overdue" in text
+    assert "Assigned to: Unassigned" in text
+    empty = client.get(url, {"deadline_state": "on_time"}).content.decode()
+    assert "No tasks match these filters." in empty and "to see the whole queue" in empty

@@ -1,10 +1,13 @@
 // Waymark's page script: start GOV.UK Frontend and MOJ Frontend, then Waymark's own components.
 // Loaded as a module from static files (no inline script, so the Content Security Policy holds).
-import { initAll } from '/static/govuk/govuk-frontend.min.js'
-import { initAll as initMoj } from '/static/moj/moj-frontend.min.js'
+import { initAll, createAll } from '/static/govuk/govuk-frontend.min.js'
+import { initAll as initMoj, FilterToggleButton } from '/static/moj/moj-frontend.min.js'
 
 initAll()
 initMoj()
+// MOJ's initAll leaves the filter toggle out: a list's filter panel opens and closes with
+// 'Show filter' (data-module="moj-filter" on the filter column).
+createAll(FilterToggleButton)
 
 // ---------------------------------------------------------------------------------------------
 // Session timeout warning.
