@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),
+    path("figures/", core_views.figures, name="figures"),
     path("api/v1/", include("config.api")),
     path(
         "health/",

@@ -65,7 +65,16 @@ def register() -> None:
     register_nav(NavItem("Casework", "casework:home", perms.MANAGE_CASEWORK, 20))
     register_nav(NavItem("Reporting centre", "casework:centre", perms.RUN_REPORTING_CENTRE, 25))
     register_nav(NavItem("Removals", "casework:removals", perms.MANAGE_REMOVALS, 35))
-    register_nav(NavItem("Casework figures", "casework:mi", perms.VIEW_CASEWORK_MI, 81))
+    register_nav(
+        NavItem(
+            "Casework figures",
+            "casework:mi",
+            perms.VIEW_CASEWORK_MI,
+            81,
+            group="figures",
+            description="Criminal casework: reporting, non-compliance, barriers and removals.",
+        )
+    )
     register_person_tab(PersonTab("casework", "Casework", "casework:person", perms.VIEW_CASE, 30))
     owner = {perms.VIEW_CASE, perms.MANAGE_CASEWORK, perms.MANAGE_INTAKE}
     register_role_permissions("case_owner", owner)

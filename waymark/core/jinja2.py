@@ -22,7 +22,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from markupsafe import Markup
 
 from waymark.core.clock import LONDON
-from waymark.core.navigation import nav_items
+from waymark.core.navigation import group_entries, header_items, nav_items
 
 
 def govuk_date(value: date | datetime | None, empty: str = "Not recorded") -> str:
@@ -176,6 +176,8 @@ def environment(**options) -> Environment:
             "format_html": format_html,
             "mark_safe": mark_safe,
             "nav_items": nav_items,
+            "header_items": header_items,
+            "group_entries": group_entries,
             "session_timeout": session_timeout,
             "guidance_for_step": guidance_for_step,
         }

@@ -1,4 +1,9 @@
-"""Service navigation: modules add their own entries with ``register_nav``."""
+"""Service navigation: modules add their own entries with ``register_nav``.
+
+The bar has to fit one line at 1280 px for every role, so related pages share one entry: an
+item registered with ``group="figures"`` (figures, measures, workload) is listed on the
+Figures page, and the bar shows a single "Figures" link to it (or the item itself when the user
+may see only one). Guidance, the account and signing out sit in the header, not in the bar."""
 
 from __future__ import annotations
 
@@ -14,9 +19,23 @@ class NavItem:
     url_name: str
     permission: str | None = None
     order: int = 100
+    group: str = ""
+    description: str = ""
+    area: str = "bar"  # "header": beside the account links, not in the navigation bar
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: str
+    url_name: str
+    order: int
 
 
 _ITEMS: list[NavItem] = []
+GROUPS: dict[str, NavGroup] = {
+    "figures": NavGroup("figures", "Figures", "figures", 80),
+}
 
 
 def register_nav(item: NavItem) -> None:
@@ -24,20 +43,72 @@ def register_nav(item: NavItem) -> None:
         _ITEMS.append(item)
 
 
-def nav_items(request) -> list[dict]:
+def _visible(
+    request, group: str | None = None, area: str = "bar"
+) -> list[tuple[NavItem, str]]:
     user = getattr(request, "user", None)
-    items: list[dict[str, Any]] = []
+    visible = []
     for item in sorted(_ITEMS, key=lambda i: i.order):
+        if item.area != area:
+            continue
+        if group is not None and item.group != group:
+            continue
         if item.permission and not (user and user.has_perm(item.permission)):
             continue
         try:
-            href = reverse(item.url_name)
+            visible.append((item, reverse(item.url_name)))
         except NoReverseMatch:
             continue
-        matches = request.path == href or (href != "/" and request.path.startswith(href))
-        items.append({"href": href, "text": item.label, "active": matches})
-    # One item is current: the longest matching link (/operations/field/ over /operations/).
-    best = max((i for i in items if i["active"]), key=lambda i: len(i["href"]), default=None)
-    for entry in items:
-        entry["active"] = entry is best
+    return visible
+
+
+def _matches(request, href: str) -> bool:
+    return request.path == href or (href != "/" and request.path.startswith(href))
+
+
+def group_entries(request, group: str) -> list[dict[str, Any]]:
+    """The pages of ``group`` the user may open, for the group's own page."""
+    return [
+        {"href": href, "text": item.label, "description": item.description}
+        for item, href in _visible(request, group)
+    ]
+
+
+def header_items(request) -> list[dict[str, Any]]:
+    """Links shown in the header beside 'Your account' (guidance, for everyone)."""
+    return [
+        {"href": href, "text": item.label, "active": _matches(request, href)}
+        for item, href in _visible(request, area="header")
+    ]
+
+
+def nav_items(request) -> list[dict]:
+    entries: list[tuple[int, dict[str, Any]]] = []
+    grouped: dict[str, list[tuple[NavItem, str]]] = {}
+    for item, href in _visible(request):
+        if item.group:
+            grouped.setdefault(item.group, []).append((item, href))
+            continue
+        entries.append((item.order, {"href": href, "text": item.label, "hrefs": [href]}))
+    for key, members in grouped.items():
+        group = GROUPS[key]
+        if len(members) == 1:
+            item, href = members[0]
+            entries.append((item.order, {"href": href, "text": item.label, "hrefs": [href]}))
+            continue
+        href = reverse(group.url_name)
+        hrefs = [href] + [h for _, h in members]
+        entries.append((group.order, {"href": href, "text": group.label, "hrefs": hrefs}))
+    items = [entry for _, entry in sorted(entries, key=lambda e: e[0])]
+    # One item is current: the one with the longest matching link (/operations/field/ over
+    # /operations/; /monitoring/mi/, a page of Figures, over /monitoring/).
+    lengths = [
+        max((len(h) for h in entry.pop("hrefs") if _matches(request, h)), default=0)
+        for entry in items
+    ]
+    longest = max(lengths, default=0)
+    for entry, length in zip(items, lengths, strict=True):
+        entry["active"] = bool(longest) and length == longest
+        if entry["active"]:
+            longest = -1  # only the first of equals
     return items

@@ -1,5 +1,6 @@
 """Pages that belong to the service rather than a module: error pages (GOV.UK patterns), the
-accessibility statement and the cookies page. Error handlers are set in ``config/urls.py``."""
+accessibility statement, the cookies page and the Figures page (the navigation group).
+Error handlers are set in ``config/urls.py``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
-from waymark.core.permissions import public
+from waymark.core.navigation import group_entries
+from waymark.core.permissions import no_personal_data, public, signed_in
 from waymark.core.rules import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("waymark.core")
@@ -114,3 +116,13 @@ def cookies(request):
             "session_minutes": int(settings.SESSION_COOKIE_AGE) // 60,
         },
     )
+
+
+@signed_in
+@no_personal_data
+def figures(request):
+    """The navigation's 'Figures': every figures, measures and workload page the user may see."""
+    entries = group_entries(request, "figures")
+    if not entries:
+        raise Http404
+    return render(request, "pages/figures.html", {"entries": entries})

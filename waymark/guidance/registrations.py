@@ -18,7 +18,8 @@ def register() -> None:
     from waymark.core.navigation import NavItem, register_nav
     from waymark.guidance.permissions import PUBLISH_GUIDANCE
 
-    # Everyone signed in may read guidance (no permission on the nav item); assurance owns and
-    # publishes it (oversight.md §5: guidance has an owner and is reviewed).
-    register_nav(NavItem("Guidance", "guidance:index", None, 90))
+    # Everyone signed in may read guidance (no permission on the link, which sits in the header
+    # beside 'Your account'); assurance owns and publishes it (oversight.md §5: guidance has an
+    # owner and is reviewed).
+    register_nav(NavItem("Guidance", "guidance:index", None, 90, area="header"))
     register_role_permissions("assurance", {PUBLISH_GUIDANCE})

@@ -67,7 +67,16 @@ def register() -> None:
     from waymark.work.sweeps import register_sweep
 
     register_nav(NavItem("Monitoring", "monitoring:home", perms.MANAGE_EM, 30))
-    register_nav(NavItem("EM figures", "monitoring:mi", perms.VIEW_EM_MI, 80))
+    register_nav(
+        NavItem(
+            "EM figures",
+            "monitoring:mi",
+            perms.VIEW_EM_MI,
+            80,
+            group="figures",
+            description="Electronic monitoring: breaches, reviews, devices fitted and removed.",
+        )
+    )
     register_person_tab(
         PersonTab("monitoring", "Monitoring", "monitoring:person", perms.MANAGE_EM, 40)
     )

@@ -68,7 +68,16 @@ def register() -> None:
     register_nav(NavItem("Authorisations", "operations:authorisations", perms.AUTHORISE, 41))
     register_nav(NavItem("Notification forms", "operations:partner-home", perms.ANSWER, 42))
     register_nav(NavItem("In the field", "operations:field-visits", perms.RECORD, 43))
-    register_nav(NavItem("Enforcement measures", "operations:measures", perms.VIEW_MEASURES, 82))
+    register_nav(
+        NavItem(
+            "Enforcement measures",
+            "operations:measures",
+            perms.VIEW_MEASURES,
+            82,
+            group="figures",
+            description="Enforcement visits against their objectives and targets.",
+        )
+    )
     task_types_register()
     # After the EM Hub's and criminal casework's demos: visits meet people they created.
     register_demo_loader(DemoLoader("operations", _demo_load, order=30))

@@ -35,5 +35,14 @@ def register() -> None:
     platform_task_types_register()
     register_nav(NavItem("My work", "work:home", None, 10))
     register_nav(NavItem("Queues", "work:queues", "work.view_task", 30))
-    register_nav(NavItem("Workload", "work:workload", "work.view_workload", 40))
+    register_nav(
+        NavItem(
+            "Workload",
+            "work:workload",
+            "work.view_workload",
+            79,
+            group="figures",
+            description="Each team member's active and overdue work, and each queue's backlog.",
+        )
+    )
     register_sweep("work.flag_overdue", overdue_flag)

@@ -23,3 +23,77 @@ def test_only_the_longest_matching_item_is_current(monkeypatch):
     request = RequestFactory().get("/operations/visits/1/")
     request.user = AnonymousUser()
     assert [i["active"] for i in navigation.nav_items(request)] == [True, False]
+
+
+def _request(path, user=None):
+    request = RequestFactory().get(path)
+    request.user = user or AnonymousUser()
+    return request
+
+
+GROUPED = [
+    NavItem("Monitoring", "monitoring:home", "", 30),
+    NavItem("Workload", "work:workload", "", 79, group="figures", description="Team work"),
+    NavItem("EM figures", "monitoring:mi", "", 80, group="figures"),
+    NavItem("Guidance", "guidance:index", "", 90, area="header"),
+]
+
+
+def test_figures_pages_share_one_entry_which_is_current_on_any_of_them(monkeypatch):
+    monkeypatch.setattr(navigation, "_ITEMS", GROUPED)
+    items = navigation.nav_items(_request("/monitoring/figures/"))
+    assert [(i["text"], i["href"], i["active"]) for i in items] == [
+        ("Monitoring", "/monitoring/", False),
+        ("Figures", "/figures/", True),
+    ]
+    # Elsewhere in monitoring, Monitoring is current; on the Figures page itself, Figures.
+    assert [i["active"] for i in navigation.nav_items(_request("/monitoring/1/"))] == [True, False]
+    assert [i["active"] for i in navigation.nav_items(_request("/figures/"))] == [False, True]
+    entries = navigation.group_entries(_request("/figures/"), "figures")
+    assert [(e["text"], e["description"]) for e in entries] == [
+        ("Workload", "Team work"),
+        ("EM figures", ""),
+    ]
+
+
+def test_a_group_of_one_is_shown_as_its_page_and_header_items_stay_out_of_the_bar(monkeypatch):
+    monkeypatch.setattr(
+        navigation,
+        "_ITEMS",
+        [
+            *GROUPED[:1],
+            NavItem(
+                "EM figures", "monitoring:mi", "monitoring.nobody_has_this", 80, group="figures"
+            ),
+            GROUPED[1],
+            GROUPED[3],
+        ],
+    )
+
+    class OnlySome(AnonymousUser):
+        def has_perm(self, perm, obj=None):
+            return perm != "monitoring.nobody_has_this"
+
+    items = navigation.nav_items(_request("/", OnlySome()))
+    assert [i["text"] for i in items] == ["Monitoring", "Workload"]
+    assert [i["text"] for i in navigation.header_items(_request("/guidance/"))] == ["Guidance"]
+    assert navigation.header_items(_request("/guidance/"))[0]["active"]
+
+
+def test_every_role_s_navigation_has_at_most_eight_entries(db):
+    """Eight entries fit one line at 1280 px (the browser sweep measures the line itself)."""
+    from django.contrib.auth.models import Group
+
+    from waymark.accounts.models import User
+    from waymark.accounts.roles import ROLES
+    from waymark.accounts.services import roles_sync
+
+    roles_sync()
+    counts = {}
+    for key in ROLES:
+        user = User.objects.create_user(username=f"nav-{key}", password=None)
+        user.groups.add(Group.objects.get(name=key))
+        user = User.objects.get(pk=user.pk)  # a fresh permission cache
+        counts[key] = [i["text"] for i in navigation.nav_items(_request("/", user))]
+    assert len(counts) == len(ROLES)
+    assert max(len(items) for items in counts.values()) <= 8, counts
