@@ -53,3 +53,63 @@ def test_no_page_shows_a_report_reference(reader, client):  # noqa: F811
     assert pages > 50
     assert unfilled == UNFILLED, unfilled
     assert found == [], "\n".join(found[:40])
+
+
+# Django's own wording, which must never reach a page: the GOV.UK Design System's messages say
+# what to do in the words of the field's label (core.forms.govuk_messages).
+DJANGO_DEFAULT_MESSAGES = re.compile(
+    r"This field is required|Ensure this value|Enter a valid|Select a valid choice"
+    r"|Enter a whole number|Enter a number|Enter a list of values|The submitted file is empty"
+    r"|No file was submitted|has at most \d+ characters|has at least \d+ characters"
+)
+_FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', re.S | re.I)
+_ACTION = re.compile(r'action="([^"]*)"')
+_FIELD = re.compile(r'<(?:input|textarea)\b[^>]*name="([^"]+)"[^>]*>', re.I)
+_TYPE = re.compile(r'type="([^"]+)"')
+_SUMMARY = re.compile(r'<div class="govuk-error-summary".*?</div>\s*</div>', re.S)
+
+
+@pytest.mark.slow  # reads the demo data (demo_load)
+def test_no_error_summary_shows_a_django_default_message(reader, client):  # noqa: F811
+    """Every form on every page, sent with each text box far too long and every choice empty:
+    the answer is never a server error, and its error summary speaks GOV.UK, not Django."""
+    client.force_login(reader)
+    found, errors, sent = [], [], 0
+    for route, _callback in _routes():
+        if route.startswith("api/"):
+            continue
+        try:
+            url = _url(route)
+        except AssertionError:
+            continue
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        main = _MAIN.search(html)
+        for form in _FORM.finditer(main.group(0) if main else ""):
+            opening = form.group(0)[: form.group(0).index(">") + 1]
+            action = _ACTION.search(opening)
+            target = action.group(1) if action and action.group(1) else url
+            if "sign-out" in target or "/delete/" in target:
+                continue
+            data = {}
+            for field in _FIELD.finditer(form.group(0)):
+                kind = _TYPE.search(field.group(0))
+                kind = kind.group(1) if kind else "textarea"
+                if kind in ("text", "textarea", "search", "email", "tel", "number", "password"):
+                    data[field.group(1)] = "x" * 20_000
+            answer = client.post(target, data)
+            sent += 1
+            if answer.status_code >= 500:
+                errors.append(f"{route} → POST {target}: {answer.status_code}")
+                continue
+            if answer.status_code in (200, 400):
+                summary = _SUMMARY.search(answer.content.decode())
+                text = _TAGS.sub(" ", summary.group(0)) if summary else ""
+                for match in DJANGO_DEFAULT_MESSAGES.finditer(text):
+                    found.append(f"POST {target} (from {route}): {match.group(0)!r}")
+    assert sent > 30
+    assert errors == [], "\n".join(errors)
+    if found:
+        pytest.fail("\n".join(sorted(set(found))[:80]), pytrace=False)

@@ -7,10 +7,11 @@ three boxes) with the Design System's error messages.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 
 from waymark.core.clock import LONDON
@@ -24,9 +25,98 @@ class GovUKForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, forms.CharField):
                 field.strip = True
+            govuk_messages(field, name)
+
+    def full_clean(self):
+        # Fields a form adds after __init__ (built from rules) get the GOV.UK messages too.
+        for name, field in self.fields.items():
+            govuk_messages(field, name)
+        super().full_clean()
+
+
+def _label(field: forms.Field, name: str) -> str:
+    label = str(field.label or name.replace("_", " ").capitalize())
+    return label.removesuffix(" (optional)").rstrip(" ?:")
+
+
+def _choice_field(field: forms.Field) -> bool:
+    return isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.BooleanField)
+
+
+def govuk_messages(field: forms.Field, name: str) -> None:
+    """Replace Django's default error messages ("This field is required.", "Ensure this value has
+    at most 2000 characters (it has 11399).") with the GOV.UK Design System's, written from the
+    field's label. A message a form sets itself is kept."""
+    label = _label(field, name)
+    # "Family name" reads "family name" mid-sentence; "PNC ID" stays as it is.
+    lower = label if label[:2].isupper() else label[:1].lower() + label[1:]
+    defaults: dict[str, str] = {}
+    for klass in reversed(type(field).__mro__):
+        defaults.update(getattr(klass, "default_error_messages", {}))
+    own = dict(field.error_messages)
+
+    def replace(key: str, message: str) -> None:
+        if key in own and str(own[key]) == str(defaults.get(key, object())):
+            field.error_messages[key] = message
+
+    replace("required", f"Select {lower}" if _choice_field(field) else f"Enter {lower}")
+    replace("invalid_choice", f"Select {lower} from the list")  # noqa: S608 (not SQL)
+    replace("invalid_pk_value", f"Select {lower} from the list")  # noqa: S608 (not SQL)
+    replace("invalid_list", f"Select {lower}")
+    if isinstance(field, forms.IntegerField) and not isinstance(field, forms.DecimalField):
+        replace("invalid", f"{label} must be a whole number")
+    elif isinstance(field, forms.DecimalField | forms.FloatField):
+        replace("invalid", f"{label} must be a number")
+    elif isinstance(field, forms.EmailField):
+        replace("invalid", "Enter an email address in the correct format, like name@example.com")
+    elif isinstance(field, forms.DateField):
+        replace("invalid", f"{label} must be a real date")
+    elif isinstance(field, forms.TimeField):
+        replace("invalid", f"{label} must be a time like 09:30")
+    elif isinstance(field, forms.FileField):
+        replace("invalid", f"Select {lower}")
+        replace("missing", f"Select {lower}")
+        replace("empty", "The selected file is empty")
+    else:
+        replace("invalid", f"Enter {lower} in the correct format")
+    field.validators = [_govuk_validator(v, label, lower) for v in field.validators]
+
+
+_VALIDATOR_MESSAGES: dict[type, str] = {
+    validators.MaxLengthValidator: "{label} must be {limit:,} characters or fewer",
+    validators.MinLengthValidator: "{label} must be {limit:,} characters or more",
+    validators.MaxValueValidator: "{label} must be {limit:,} or less",
+    validators.MinValueValidator: "{label} must be {limit:,} or more",
+}
+
+
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+
+
+def _govuk_validator(validator, label: str, lower: str):
+    if type(validator) is validators.EmailValidator and validator.message == (
+        validators.EmailValidator.message
+    ):
+        return validators.EmailValidator(message=EMAIL_MESSAGE)
+    if type(validator) is validators.RegexValidator and validator.message == (
+        validators.RegexValidator.message
+    ):
+        return validators.RegexValidator(
+            validator.regex,
+            message=f"Enter {lower} in the correct format",
+            code=validator.code,
+            inverse_match=validator.inverse_match,
+        )
+    template = _VALIDATOR_MESSAGES.get(type(validator))
+    if template is None or validator.message != type(validator).message:
+        return validator
+    limit = validator.limit_value
+    if callable(limit) or not isinstance(limit, int | float):
+        return validator
+    return type(validator)(limit, message=template.format(label=label, limit=limit))
 
 
 class DateInputWidget(forms.MultiWidget):
@@ -94,6 +184,16 @@ class GovUKDateField(forms.MultiValueField):
         if isinstance(value, date):
             return value
         return super().clean(value)
+
+    def example_hint(self) -> str:
+        """A GOV.UK date hint that fits the field: a date of birth's example is in the past; a
+        date that may be in the future (a visit, a deadline) is shown two weeks from today."""
+        if not self.allow_future:
+            return "For example, 27 3 1985"
+        from waymark.core import clock
+
+        soon = clock.today() + timedelta(days=14)
+        return f"For example, {soon.day} {soon.month} {soon.year}"
 
 
 # Field builders and page helpers every module's forms use.
@@ -176,6 +276,8 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
             if isinstance(value, date):
                 value = [value.day, value.month, value.year]
             spec.update(kind="date", value=[v or "" for v in (value or ["", "", ""])])
+            if not spec["hint"] and isinstance(field, GovUKDateField):
+                spec["hint"] = field.example_hint()
         elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
             spec.update(kind="file")
         elif isinstance(widget, forms.CheckboxSelectMultiple):
@@ -208,7 +310,9 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
                 ],
             )
         elif isinstance(widget, forms.Textarea):
-            spec.update(kind="textarea", value=value or "")
+            spec.update(
+                kind="textarea", value=value or "", max_length=getattr(field, "max_length", None)
+            )
         else:
             spec.update(kind="input", value=value or "")
         fields.append(spec)

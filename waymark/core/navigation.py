@@ -43,9 +43,7 @@ def register_nav(item: NavItem) -> None:
         _ITEMS.append(item)
 
 
-def _visible(
-    request, group: str | None = None, area: str = "bar"
-) -> list[tuple[NavItem, str]]:
+def _visible(request, group: str | None = None, area: str = "bar") -> list[tuple[NavItem, str]]:
     user = getattr(request, "user", None)
     visible = []
     for item in sorted(_ITEMS, key=lambda i: i.order):

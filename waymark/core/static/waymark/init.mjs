@@ -203,7 +203,15 @@ export function labelScrollingTables (root = document) {
 
 labelScrollingTables()
 let resizeTimer
-window.addEventListener('resize', () => {
+function labelSoon () {
   window.clearTimeout(resizeTimer)
   resizeTimer = window.setTimeout(() => labelScrollingTables(), 200)
-})
+}
+window.addEventListener('resize', labelSoon)
+// A table's area also narrows without the window changing: a filter panel opening beside it.
+if ('ResizeObserver' in window) {
+  const observer = new window.ResizeObserver(labelSoon)
+  for (const table of document.querySelectorAll('table.govuk-table')) {
+    observer.observe(scrollArea(table))
+  }
+}
