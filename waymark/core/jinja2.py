@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
+from waymark.core import clock
 from waymark.core.clock import LONDON
 from waymark.core.navigation import group_entries, header_items, nav_items
 
@@ -177,6 +178,7 @@ def environment(**options) -> Environment:
             "mark_safe": mark_safe,
             "nav_items": nav_items,
             "header_items": header_items,
+            "print_time": clock.now,
             "group_entries": group_entries,
             "session_timeout": session_timeout,
             "guidance_for_step": guidance_for_step,

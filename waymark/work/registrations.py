@@ -23,6 +23,7 @@ AUDIT_VERBS: dict[str, str] = {
     "task.started": AuditAction.ALTERATION,
     "task.taken_with_get_next": AuditAction.ALTERATION,
     "task.waiting": AuditAction.ALTERATION,
+    "work.queue_exported": AuditAction.DISCLOSURE,
     "work.tasks_flagged_overdue": AuditAction.ALTERATION,
 }
 

@@ -27,7 +27,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from waymark.accounts.models import User
+from waymark.accounts.models import Team, User
 from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core import clock
@@ -168,12 +168,33 @@ def _operations_measures(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("operations:measures-csv"), None
 
 
+def _work_queue(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.people import services as people_services
+    from waymark.work.tests.factories import queue_make, task_make, team_make
+
+    team = team_make(name="Export team")
+    queue = queue_make(team=team, slug="export-queue")
+    person = people_services.person_create(
+        actor=None,
+        given_names="Ada",
+        family_name="Okoro",
+        date_of_birth=date(1980, 1, 2),
+        owning_team=team,
+    )
+    from waymark.work.models import Task
+
+    for value in CRAFTED:  # stored as given (the task service would strip the tab and return)
+        Task.objects.filter(pk=task_make(queue=queue, person=person).pk).update(title=value)
+    return reverse("work:queue-export", args=[queue.slug]), [person.pk]
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,
     "monitoring:mi-csv": _monitoring_figures,
     "casework:mi-csv": _casework_figures,
     "operations:measures-csv": _operations_measures,
+    "work:queue-export": _work_queue,
 }
 
 
@@ -203,6 +224,7 @@ def _user_for(route: str) -> User:
         grade=ROLES[role].demo_grade,
     )
     user.groups.add(Group.objects.get(name=role))
+    user.teams.add(*Team.objects.all())  # team-scoped exports (a queue) are the user's own
     return User.objects.get(pk=user.pk)
 
 

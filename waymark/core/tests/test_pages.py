@@ -156,3 +156,16 @@ def rf_user_request(db):
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
     return request
+
+
+@pytest.mark.django_db
+def test_a_printed_page_carries_its_protective_marking_and_who_printed_it(client, user):
+    client.force_login(user)
+    html = client.get("/accessibility/").content.decode()
+    marking = re.search(r'<p class="wm-print-marking">(.*?)</p>', html, re.S)
+    assert marking and "OFFICIAL-SENSITIVE" in marking.group(1)
+    assert user.get_username() in marking.group(1)
+    if CSS.exists():  # the print stylesheet shows it and hides what cannot be used on paper
+        css = CSS.read_text()
+        print_rules = css[css.index("@media print") :]
+        assert ".wm-print-marking{" in print_rules and ".govuk-service-navigation" in print_rules

@@ -363,3 +363,24 @@ def test_queue_page_says_what_it_is_filtered_by(client, queue, caseworker):
     assert "Assigned to: Unassigned" in text
     empty = client.get(url, {"deadline_state": "on_time"}).content.decode()
     assert "No tasks match these filters." in empty and "to see the whole queue" in empty
+
+
+def test_a_queue_downloads_as_filtered_in_csv_and_xlsx(client, queue, caseworker):
+    import io
+
+    from openpyxl import load_workbook
+
+    task_row(queue=queue, title="Late one", due_at=NOW - timedelta(days=1))
+    task_row(queue=queue, title="On time", due_at=NOW + timedelta(days=9))
+    client.force_login(caseworker)
+    url = reverse("work:queue-export", args=[queue.slug])
+    page = client.get(reverse("work:queue", args=[queue.slug])).content.decode()
+    assert f"{url}?format=xlsx" in page
+    response = client.get(url, {"deadline_state": "overdue", "format": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "Late one" in body and "On time" not in body and "Overdue" in body
+    response = client.get(url, {"format": "xlsx"})
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert titles == {"Late one", "On time"}
