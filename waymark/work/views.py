@@ -417,7 +417,32 @@ def workload(request):
 @no_personal_data
 @requires("work.view_task")
 def backlog(request):
+    from waymark.core import charts
+
     figures = selectors.backlog_figures(user=request.user)
+    bands, overdue = figures["by_age_band"], figures["totals"]["overdue"] or 0
+    # The age bands as the axis shows them ("0 to 2", "21 or more"), under "Days since created".
+    axis = [
+        f"{low} or more" if high is None else f"{low} to {high}"
+        for *_, low, high in rules.AGE_BANDS
+    ]
+    ageing = charts.bar_chart(
+        axis,
+        [(label, [row[key] for row in bands]) for key, label in rules.DEADLINE_STATES],
+        title="Active tasks by age and deadline",
+        stacked=True,
+        y_label="Active tasks",
+        x_label="Days since created",
+        summary=charts.largest_sentence(
+            "active tasks",
+            [row["label"] for row in bands],
+            [row["total"] for row in bands],
+            verb="are aged",
+            singular="active task",
+            then=f"{overdue:,} {'is' if overdue == 1 else 'are'} overdue",
+        ),
+        chart_id="chart-backlog-ageing",
+    )
     return render(
         request,
         "work/backlog.html",
@@ -427,8 +452,10 @@ def backlog(request):
             age_bands=rules.AGE_BANDS,
             deadline_states=rules.DEADLINE_STATES,
             urlencode=urlencode,
+            ageing_chart=ageing if figures["totals"]["total"] else None,
         ),
     )
+
 
 EXPORT_HEADER = [
     "Task number",

@@ -74,6 +74,7 @@ from waymark.linkage.selectors.runs import (
     run_list,
     run_model_levels,
     run_prior,
+    run_score_bins,
     run_timings,
 )
 
@@ -140,6 +141,7 @@ __all__ = [
     "run_list",
     "run_model_levels",
     "run_prior",
+    "run_score_bins",
     "run_timings",
     "signed",
 ]

@@ -1,16 +1,18 @@
 """Reads for the run history: one run, the run waiting or running, and a run's measured accuracy,
-phase timings and trained model (m and u per comparison level)."""
+phase timings, trained model (m and u per comparison level) and the spread of its pairs' scores."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Max, Min, QuerySet
+from django.db.models.functions import Floor
 from django.http import Http404
 
+from waymark.core.charts import nice_step, tick_label
 from waymark.linkage.engine import COMPARISON_LABELS
-from waymark.linkage.models import LinkageRun, RunStatus
+from waymark.linkage.models import CandidatePair, LinkageRun, RunStatus
 from waymark.linkage.selectors._common import signed
 
 
@@ -129,3 +131,43 @@ def _prob(value: Any) -> str:
 def run_prior(run: LinkageRun) -> str:
     value = (run.model or {}).get("probability_two_random_records_match")
     return f"{value:.2e}" if isinstance(value, int | float) else ""
+
+
+SCORE_BINS = 10  # about this many bins of a round width (1, 2 or 5 times a power of ten)
+
+
+def run_score_bins(run: LinkageRun) -> dict[str, Any]:
+    """The match weights of the pairs this run scored (and no later run re-scored), counted in
+    equal bins of a round width, for the run page's histogram; counted by the database.
+
+    Returns ``total``, ``auto`` (at or above the run's upper threshold), ``edges`` and ``bins``
+    (``label``, ``count``), each bin from its lower edge up to, not including, its upper one."""
+    pairs = CandidatePair.objects.filter(run=run)
+    span = pairs.aggregate(low=Min("match_weight"), high=Max("match_weight"), n=Count("pk"))
+    total = span["n"] or 0
+    if not total:
+        return {"total": 0, "auto": 0, "edges": [], "bins": []}
+    low, high = float(span["low"]), float(span["high"])
+    step = nice_step((high - low) / SCORE_BINS) if high > low else 1.0
+    start = math.floor(low / step) * step
+    count = math.floor((high - start) / step) + 1
+    counted = dict(
+        pairs.annotate(bin=Floor((F("match_weight") - start) / step))
+        .values_list("bin")
+        .annotate(n=Count("pk"))
+        .values_list("bin", "n")
+    )
+    edges = [round(start + i * step, 10) for i in range(count + 1)]
+    bins = [
+        {
+            "label": f"{tick_label(edges[i], step)} to under {tick_label(edges[i + 1], step)}",
+            "count": int(counted.get(i, 0)) + (int(counted.get(count, 0)) if i == count - 1 else 0),
+        }
+        for i in range(count)
+    ]
+    return {
+        "total": total,
+        "auto": pairs.filter(match_probability__gte=run.upper_threshold).count(),
+        "edges": edges,
+        "bins": bins,
+    }

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from waymark.core import charts
 from waymark.core.audit import audit_record
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
@@ -269,6 +270,7 @@ def runs(request):
 @requires(LINK)
 def run_detail(request, pk: int):
     run = selectors.run_get(pk)
+    scores = selectors.run_score_bins(run)
     return render(
         request,
         "linkage/review/run.html",
@@ -283,7 +285,33 @@ def run_detail(request, pk: int):
             "records_with_truth": (run.accuracy or {}).get("records_with_truth"),
             "upper": selectors.percent(run.upper_threshold),
             "lower": selectors.percent(run.lower_threshold),
+            "scores": scores,
+            "scores_chart": _scores_chart(run, scores),
         },
+    )
+
+
+def _scores_chart(run, scores) -> dict | None:
+    """The run's pairs by match weight, as a histogram (decision 0014)."""
+    bins, auto = scores["bins"], scores["auto"]
+    labels = [b["label"] for b in bins]
+    counts = [b["count"] for b in bins]
+    return charts.histogram(
+        list(zip(labels, counts, strict=True)),
+        edges=scores["edges"],
+        title="Pairs by match weight",
+        y_label="Pairs",
+        x_label="Match weight",
+        summary=charts.largest_sentence(
+            "pairs this run scored",
+            labels,
+            counts,
+            verb="had a match weight of",
+            singular="pair this run scored",
+            then=f"{auto:,} {'was' if auto == 1 else 'were'} at or above the threshold for "
+            f"linking automatically ({selectors.percent(run.upper_threshold)})",
+        ),
+        chart_id="chart-run-scores",
     )
 
 

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from waymark.core import clock
+from waymark.core import charts, clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires
@@ -161,8 +161,57 @@ def mi(request):
             "relabel": lambda pairs: [
                 (labels.get(str(k), str(k).replace("_", " ").capitalize()), v) for k, v in pairs
             ],
+            "charts": _mi_charts(figures),
+            "month_label": charts.month_label,
         },
     )
+
+
+BREACH_LINES = 6  # a line each for up to six breach types; past that, the five largest and the rest
+
+
+def _mi_charts(figures) -> dict[str, Any]:
+    """The figures page's charts, drawn from the figures its tables show (decision 0014)."""
+    b = figures["breaches"]
+    rows = b["rows"]  # largest first
+    shown = rows if len(rows) <= BREACH_LINES else rows[: BREACH_LINES - 1]
+    series = [(row["label"], row["counts"]) for row in shown]
+    if rest := rows[len(shown) :]:
+        others = [sum(r["counts"][i] for r in rest) for i in range(len(b["months"]))]
+        series.append(("Other types", others))
+    months = b["months"]
+    breaches = charts.line_chart(
+        charts.month_axis_labels(months),
+        series,
+        title="Breach notifications by type and month",
+        y_label="Notifications",
+        summary=charts.trend_sentence(
+            "breach notifications",
+            [charts.month_label(m, short=False) for m in months],
+            b["month_totals"],
+            then=f"the most common type was {rows[0]['label']}" if rows else "",
+        ),
+        chart_id="chart-breaches",
+    )
+    devices = figures["devices"]
+    labels = [d["label"] for d in devices]
+    in_use = [d["in_use"] for d in devices]
+    planned = [d["planned"] for d in devices]
+    return {
+        "breaches": breaches,
+        "devices": charts.bar_chart(
+            labels,
+            [("In use", in_use)],
+            title="Devices in use against plan",
+            horizontal=True,
+            targets=[p or None for p in planned],  # no line where no plan is recorded
+            target_label="Plan",
+            summary=charts.plan_sentence(
+                "devices in use", labels, in_use, planned, singular="device in use"
+            ),
+            chart_id="chart-devices",
+        ),
+    }
 
 
 def _labels(figures) -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from waymark.core import clock
+from waymark.core import charts, clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
 from waymark.core.forms import form_add_service_errors, form_fields
@@ -56,6 +56,7 @@ def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
 def measures_page(request):
     form, period, team = _filters(request)
     figures = selectors.measures_all(period, team)
+    objectives = selectors.objectives_with_status(period, team, figures=figures)
     return render(
         request,
         "operations/measures/measures.html",
@@ -65,7 +66,8 @@ def measures_page(request):
             "team": team,
             "m": figures,
             "rules": rules,
-            "objectives": selectors.objectives_with_status(period, team, figures=figures),
+            "objectives": objectives,
+            "objectives_chart": objectives_chart(objectives),
             "rag_labels": rules.RAG_LABELS,
             "can_manage": request.user.has_perm(MANAGE),
             "rating_labels": selectors.RATING_LABELS,
@@ -73,6 +75,33 @@ def measures_page(request):
             "registry": selectors.REGISTRY,
         },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def objectives_chart(objectives: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The objectives' measures given as a percentage, each against its target, on one 0-100%
+    scale (decision 0014). Counts, hours and rates have no common scale: they stay in the tables."""
+    rows = [
+        r
+        for o in objectives
+        for r in o["measures"]
+        if r["unit"] == "percent" and r["value"] is not None
+    ]
+    labels = [r["label"] for r in rows]
+    values = [float(r["value"]) for r in rows]
+    targets = [float(r["measure"].target) for r in rows]
+    return charts.bar_chart(
+        labels,
+        [("Figure", values)],
+        title="Objectives against target: measures in percent",
+        horizontal=True,
+        targets=targets,
+        suffix="%",
+        axis_max=100,
+        summary=charts.target_sentence(
+            labels, values, targets, [r["status"] == "green" for r in rows], suffix="%"
+        ),
+        chart_id="chart-objectives",
     )
 
 
