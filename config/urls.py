@@ -24,6 +24,8 @@ urlpatterns = [
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),
     path("figures/", core_views.figures, name="figures"),
+    path("notifications/", core_views.notifications, name="notifications"),
+    path("notifications/read/", core_views.notifications_read, name="notifications-read"),
     path("api/v1/", include("config.api")),
     path(
         "health/",

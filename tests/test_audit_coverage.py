@@ -38,6 +38,7 @@ POST_ONLY = "an action taken by POST; GET is refused"
 API_POST_ONLY = "an API action taken by POST; GET holds no permission or scope"
 NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
+    "notifications/read/": (405, POST_ONLY),
     "work/queues/<slug:slug>/allocate/": (405, POST_ONLY),
     "work/queues/<slug:slug>/saved-filters/": (405, POST_ONLY),
     "work/saved-filters/<int:pk>/delete/": (405, POST_ONLY),

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 from django.conf import settings
 
 from waymark.accounts.models import Grade
+from waymark.core.words import days_in_words
 from waymark.work.rules import DEADLINE_AT_START as DEADLINE_AT_START
 from waymark.work.rules import DEADLINE_NEXT_WORKING_DAY as DEADLINE_NEXT_WORKING_DAY
 
@@ -183,7 +184,10 @@ def band_for(
     if mappa_level == 1 and harm_level == "very_high":
         return 1, "MAPPA level 1 and among the most harmful (very high harm)"
     if sentence_over_5_years(longest_sentence_days):
-        return 1, f"Sentence over {BAND_1_SENTENCE_OVER_YEARS} years ({longest_sentence_days} days)"
+        return 1, (
+            f"Sentence over {BAND_1_SENTENCE_OVER_YEARS} years "
+            f"({days_in_words(longest_sentence_days)})"
+        )
     if mappa_level == 1:
         return 2, "MAPPA level 1"
     if formerly_mappa:

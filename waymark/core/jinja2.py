@@ -24,6 +24,9 @@ from markupsafe import Markup
 from waymark.core import clock
 from waymark.core.clock import LONDON
 from waymark.core.navigation import group_entries, header_items, nav_items
+from waymark.core.notifications import unread_count
+from waymark.core.progress import time_left
+from waymark.core.words import days_in_words
 
 
 def govuk_date(value: date | datetime | None, empty: str = "Not recorded") -> str:
@@ -52,6 +55,21 @@ def govuk_time(value: datetime | None) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour % 12 or 12
     return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
+def govuk_clock(value) -> str:
+    """A time of day as GOV.UK writes it everywhere in Waymark: 9am, 9:30am, midday, midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).time()
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    if value.hour == 0 and value.minute == 0:
+        return "midnight"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -179,6 +197,11 @@ def environment(**options) -> Environment:
             "nav_items": nav_items,
             "header_items": header_items,
             "print_time": clock.now,
+            "unread_notifications": unread_count,
+            "days_in_words": days_in_words,
+            "time_left": lambda done, total, started_at: time_left(
+                done, total, started_at, clock.now()
+            ),
             "group_entries": group_entries,
             "session_timeout": session_timeout,
             "guidance_for_step": guidance_for_step,
@@ -189,6 +212,7 @@ def environment(**options) -> Environment:
             "govuk_date": govuk_date,
             "govuk_datetime": govuk_datetime,
             "govuk_time": govuk_time,
+            "govuk_clock": govuk_clock,
             "number": number,
             "plain": plain,
         }

@@ -66,3 +66,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.verb} by {self.actor_label}"
+
+
+class Notification(models.Model):
+    """Something a person should know without looking for it: work given to them, a decision on
+    what they asked for, a long job of theirs that finished. Written by ``core.notifications``
+    (``notify``) inside the transaction of the change it reports, so a rolled-back change leaves
+    no notification; read on the Notifications page, which marks them read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=40)  # "work_given", "decision", "job_finished"
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text

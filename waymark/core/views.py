@@ -8,12 +8,16 @@ import logging
 import sys
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_POST
 
+from waymark.core import notifications as notes
 from waymark.core.navigation import group_entries
 from waymark.core.permissions import no_personal_data, public, signed_in
 from waymark.core.rules import RETRY_AFTER_SECONDS
@@ -126,3 +130,23 @@ def figures(request):
     if not entries:
         raise Http404
     return render(request, "pages/figures.html", {"entries": entries})
+
+
+@signed_in
+def notifications(request):
+    """The signed-in person's notifications, newest first (unread ones marked New)."""
+    page = Paginator(notes.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/notifications.html",
+        {"page": page, "unread": notes.unread_count(request.user), "kinds": notes.KINDS},
+    )
+
+
+@signed_in
+@require_POST
+def notifications_read(request):
+    count = notes.notifications_mark_read(request.user)
+    if count:
+        messages.success(request, f"{count:,} notification{'s' if count != 1 else ''} marked read")
+    return redirect("notifications")

@@ -766,12 +766,36 @@ def operations_demo_load(
             _write(b.rows, counts)
             _reset_sequences(m.Premises, m.Visit, m.FieldEntry, m.Encounter, m.RiskAssessment)
             counts["objectives"] = _objectives_ensure()
+            counts["closure_tasks"] = _closure_tasks_ensure()
     _say(
         progress,
         f"Enforcement visits {counts.get('visits', 0):,}; encounters {counts.get('encounters', 0):,}; "
         f"field entries {counts.get('field_entries', 0):,}",
     )
     return counts
+
+
+def _closure_tasks_ensure() -> int:
+    """A deployed demo visit has the task to debrief and close it, as deployment gives one on the
+    live path, so that 'Overdue for closure' on the measures page and the overdue closure tasks in
+    the team's queue count the same visits."""
+    from waymark.operations.services._common import _officer_task
+
+    made = 0
+    for visit in m.Visit.objects.filter(status=m.VisitStatus.DEPLOYED).select_related(
+        "officer_in_charge", "team"
+    ):
+        _officer_task(
+            actor=None,
+            visit=visit,
+            officer=visit.officer_in_charge,
+            task_type=rules.TASK_CLOSE,
+            title=f"Debrief and close {visit.reference}",
+            dedupe_key=f"ops-close-{visit.pk}",
+            start=visit.planned_start,
+        )
+        made += 1
+    return made
 
 
 def _police_partner_ensure() -> None:

@@ -3,6 +3,7 @@ and saves nothing, a service's refusal is shown with its reason."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -257,3 +258,24 @@ def test_the_centre_finds_the_person_at_the_counter_and_records_attended_in_one_
     event.refresh_from_db()
     assert event.outcome == "attended" and event.outcome_recorded_by == centre_officer
     assert client.get(f"/casework/events/{event.pk}/attended/").status_code == 405
+
+
+def test_the_centre_day_is_chosen_with_the_gov_uk_date_input_and_times_read_the_same_way(
+    frozen, owner, centre_officer, person, teams
+):
+    """Day, month and year boxes (not a native date picker writing 12/02/2026), a clear
+    message for a date that is not real, and the reporting window as '9am' like every other
+    time in Waymark (issue 16, problem 10)."""
+    restriction_make(owner, person, teams["centre"])
+    client = signed_in(centre_officer)
+    base = f"/casework/centre/?centre={teams['centre'].pk}"
+    page = client.get(
+        f"{base}&day-0={TODAY.day}&day-1={TODAY.month}&day-2={TODAY.year}"
+    ).content.decode()
+    assert 'type="date"' not in page and 'name="day-0"' in page and person.full_name in page
+    assert re.search(r"\d{1,2}(:\d\d)?(am|pm)|midday", page)
+    assert not re.search(r">\s*\d\d:\d\d for", page)  # never "09:00 for 60 min"
+    wrong = client.get(f"{base}&day-0=31&day-1=2&day-2={TODAY.year}").content.decode()
+    assert "The date must be a real date" in wrong and "govuk-input--error" in wrong
+    partial = client.get(f"{base}&day-0=3&day-1=&day-2={TODAY.year}").content.decode()
+    assert "must include a day, month and year" in partial

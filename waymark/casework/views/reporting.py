@@ -110,6 +110,26 @@ def commission_new(request, pk: int):
     )
 
 
+def _day_asked(request) -> tuple[date, str]:
+    """The day the list is for: the GOV.UK date input's three boxes (day-0, day-1, day-2), or
+    ``day`` as an ISO date (the previous and next day links), or today. A date that is not real
+    shows today with the GOV.UK message."""
+    parts = [(request.GET.get(f"day-{i}") or "").strip() for i in range(3)]
+    try:
+        if any(parts):
+            d, m, y = parts
+            if not (d and m and y):
+                return clock.today(), "The date must include a day, month and year"
+            if len(y) != 4:
+                return clock.today(), "Year must include 4 numbers"
+            return date(int(y), int(m), int(d)), ""
+        if request.GET.get("day"):
+            return date.fromisoformat(request.GET["day"]), ""
+    except ValueError:
+        return clock.today(), "The date must be a real date"
+    return clock.today(), ""
+
+
 @requires(RUN_REPORTING_CENTRE)
 def centre(request):
     centres = list(selectors.reporting_centres_for(request.user))
@@ -117,15 +137,7 @@ def centre(request):
         (c for c in centres if str(c.pk) == request.GET.get("centre")),
         centres[0] if centres else None,
     )
-    try:
-        day = (
-            date.fromisoformat(request.GET.get("day", ""))
-            if request.GET.get("day")
-            else clock.today()
-        )
-    except ValueError:
-        day = clock.today()
-        messages.error(request, "The date must look like 2026-11-23; showing today")
+    day, day_error = _day_asked(request)
     query = (request.GET.get("q") or "").strip()[:100]
     total = selectors.day_list_events(chosen, day, query=query).count() if chosen else 0
     page = Paginator(range(total), selectors.DAY_LIST_PAGE).get_page(request.GET.get("page"))
@@ -139,6 +151,7 @@ def centre(request):
         request,
         "casework/centre.html",
         {
+            "day_error": day_error,
             "centres": centres,
             "chosen": chosen,
             "day": day,

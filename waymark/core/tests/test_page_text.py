@@ -22,3 +22,17 @@ def test_safe_markup_stays_safe_and_other_values_pass_through():
 def test_counts_are_written_with_thousands_separators():
     assert number(1347) == "1,347" and number(7591.5) == "7,591.5"
     assert number(True) is True and number("12") == "12"
+
+
+def test_one_time_format_everywhere():
+    from datetime import time
+
+    from waymark.core.jinja2 import govuk_clock
+
+    assert [govuk_clock(time(h, m)) for h, m in ((9, 0), (9, 30), (12, 0), (0, 0), (23, 59))] == [
+        "9am",
+        "9:30am",
+        "midday",
+        "midnight",
+        "11:59pm",
+    ]

@@ -20,11 +20,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from waymark.core import clock
 from waymark.core.audit import audit_record, audit_record_many
 from waymark.core.models import AuditAction
+from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.linkage import engine, rules, standardise
 from waymark.linkage.models import (
@@ -228,6 +230,13 @@ def bulk_check_execute(check_id: int, *, model: dict[str, Any] | None = None) ->
                     "potential_matches": check.potential_matches,
                     "new": created,
                 },
+            )
+            notify(
+                user=check.created_by,
+                text=f"Bulk check '{check.name}' has finished: "
+                f"{check.potential_matches:,} potential matches",
+                url=reverse("linkage:bulk-detail", args=[check.pk]),
+                kind="job_finished",
             )
     except Exception as error:
         check.refresh_from_db()

@@ -38,10 +38,12 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
+from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.linkage import importers, rules
 from waymark.linkage.models import (
@@ -452,6 +454,13 @@ def import_execute(job_id: int) -> ImportJob:
                     "rows_updated": job.rows_updated,
                     "rows_unchanged": job.rows_unchanged,
                 },
+            )
+            notify(
+                user=job.created_by,
+                text=f"Import {job.pk} has finished: {job.rows_read:,} rows read, "
+                f"{job.rows_rejected:,} rejected",
+                url=reverse("linkage:import-detail", args=[job.pk]),
+                kind="job_finished",
             )
     except _Refused as exc:
         failure = str(exc)

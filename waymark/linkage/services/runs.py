@@ -24,10 +24,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
+from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.linkage import engine, rules
 from waymark.linkage.models import (
@@ -178,6 +180,13 @@ def linkage_run_execute(
         RUN.move(run, RunStatus.COMPLETED)
         run.phase, run.finished_at = "Finished", clock.now()
         run.save()
+        notify(
+            user=run.created_by,
+            text=f"Linkage run {run.pk} has finished: {run.clusters:,} people from "
+            f"{run.records:,} records, {run.pairs_review:,} pairs for review",
+            url=reverse("linkage:run-detail", args=[run.pk]),
+            kind="job_finished",
+        )
         audit_record(
             actor=None,
             action=AuditAction.COMBINATION,

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
+from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.monitoring import rules
 from waymark.monitoring.models import (
@@ -150,6 +152,12 @@ def trail_request_approve(
             new={"too_broad_confirmed": confirm_too_broad},
             action=AuditAction.ALTERATION,
         )
+        notify(
+            user=request.requested_by,
+            text=f"Your trail-data request {request.pk} was approved by {actor.display_name}",
+            url=reverse("monitoring:trail", args=[request.pk]),
+            kind="decision",
+        )
     return request
 
 
@@ -195,6 +203,14 @@ def trail_request_close(
             new={"outcome": outcome},
             action=AuditAction.DISCLOSURE if providing else AuditAction.ALTERATION,
         )
+        if request.requested_by_id != getattr(actor, "pk", None):
+            notify(
+                user=request.requested_by,
+                text=f"Your trail-data request {request.pk} was closed: "
+                f"{request.get_outcome_display().lower()}",
+                url=reverse("monitoring:trail", args=[request.pk]),
+                kind="decision",
+            )
     return request
 
 

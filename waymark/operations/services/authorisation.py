@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from waymark.core import clock
+from waymark.core.notifications import notify
 from waymark.operations import rules
 from waymark.operations.models import (
     Authorisation,
@@ -143,6 +145,14 @@ def visit_authorise(*, actor, visit: Visit, granted: bool, reason: str) -> Autho
                 "plan_version": visit.plan_version,
             },
         )
+        decision = "granted" if granted else "refused"
+        for person in {visit.created_by, visit.officer_in_charge} - {None, actor}:
+            notify(
+                user=person,
+                text=f"Authorisation {decision} for visit {visit.reference} by {actor.display_name}",
+                url=reverse("operations:visit", args=[visit.pk]),
+                kind="decision",
+            )
         _complete_tasks(
             actor=actor,
             key=f"ops-authorise-{visit.pk}-v{visit.plan_version}",

@@ -19,6 +19,7 @@ from waymark.demo.generator import demo_load
 from waymark.operations import demo, rules, selectors
 from waymark.operations import models as m
 from waymark.operations import selectors as measures
+from waymark.work.models import ACTIVE_STATUSES, Task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
@@ -87,6 +88,11 @@ def loaded(django_db_setup, django_db_blocker):
                         visit__status__in=["authorised", "deployed"],
                     ).count(),
                     "teams": m.Visit.objects.values("team").distinct().count(),
+                    "overdue_closure_tasks": Task.objects.filter(
+                        task_type=rules.TASK_CLOSE,
+                        status__in=ACTIVE_STATUSES,
+                        due_at__lt=clock.now(),
+                    ).count(),
                     "left_before_encounter": _left_before_encounter(),
                     "ready_missing": [
                         [step.key for step in selectors.visit_readiness(v) if not step.done]
@@ -191,6 +197,8 @@ def test_closures_mostly_within_48_hours_and_a_few_overdue(loaded):
     figures, extra = loaded
     assert figures["closure"]["on_time_pct"] > 90
     assert figures["closure"]["overdue_now"] == demo.OVERDUE_NOW
+    # One definition: the measures page's count is the queue's overdue closure tasks.
+    assert extra["overdue_closure_tasks"] == figures["closure"]["overdue_now"]
     assert (
         extra["data_quality"]["thin_debrief"] > 0
         and extra["data_quality"]["unaccepted_briefing"] >= 1

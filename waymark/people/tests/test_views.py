@@ -202,3 +202,37 @@ def test_the_person_s_name_is_the_page_heading(signed_in, person):
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     assert heading and person.full_name in heading.group(1)
     assert "govuk-visually-hidden" not in heading.group(0)
+
+
+def test_timeline_filters_by_kind_words_and_dates_names_authors_and_links_events(signed_in, person):
+    """Issue 16, problem 8: filters beyond the module, the real author (never 'the system' for
+    what a person did), events linked to their page where a module registered one."""
+    from datetime import datetime
+
+    from waymark.core.clock import LONDON
+
+    services.timeline_event_record(
+        person=person,
+        module="monitoring",
+        event_type="tag.fitted",
+        summary="Tag fitted at home",
+        occurred_at=datetime(2026, 3, 2, 10, 0, tzinfo=LONDON),
+    )
+    services.timeline_event_record(
+        person=person,
+        module="monitoring",
+        event_type="breach.received",
+        summary="Curfew missed",
+        occurred_at=datetime(2026, 5, 9, 23, 0, tzinfo=LONDON),
+    )
+    url = reverse("people:timeline", args=[person.pk])
+    body = signed_in.get(url, {"kind": "breach.received"}).content.decode()
+    assert "Curfew missed" in body and "Tag fitted at home" not in body
+    body = signed_in.get(url, {"q": "fitted"}).content.decode()
+    assert "Tag fitted at home" in body and "Curfew missed" not in body
+    body = signed_in.get(url, {"from": "1 5 2026", "to": "31/5/2026"}).content.decode()
+    assert "Curfew missed" in body and "Tag fitted at home" not in body
+    wrong = signed_in.get(url, {"from": "31 2 2026"}).content.decode()
+    assert "Enter the first day as a real date" in wrong
+    assert "No events match these filters." in signed_in.get(url, {"q": "zzz"}).content.decode()
+    assert "the system" not in signed_in.get(url).content.decode()

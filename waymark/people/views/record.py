@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time, timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from waymark.core.clock import LONDON
 from waymark.core.models import AuditEvent
 from waymark.core.permissions import requires
 from waymark.people import services
@@ -45,15 +49,55 @@ def person_detail(request, pk: int):
     return render(request, "people/detail.html", context)
 
 
+def _timeline_date(text: str) -> date | None:
+    """A filter date typed as '27 3 2026', '27/3/2026' or '2026-03-27'; None when it is not one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if "-" in text:
+            return date.fromisoformat(text)
+        day, month, year = (int(part) for part in re.split(r"[\s/.]+", text))
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 @requires("people.view_person")
 def person_timeline(request, pk: int):
+    """The person's one chronological stream, filtered by module, kind of event, words in its
+    summary and a date range; each event links to what it is about where a module registered
+    that page, and the person's open tasks (in queues the user may see) head it."""
+    from waymark.work.models import ACTIVE_STATUSES
+    from waymark.work.registry import subject_link
+    from waymark.work.selectors import task_visible_queryset
+
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="timeline")
     events = person.timeline.select_related("actor")
     modules = sorted(set(person.timeline.values_list("module", flat=True).distinct()))
+    kinds = sorted(set(person.timeline.values_list("event_type", flat=True).distinct()))
     module = request.GET.get("module", "")
+    kind = request.GET.get("kind", "")
+    query = (request.GET.get("q") or "").strip()[:100]
+    raw_from, raw_to = request.GET.get("from", ""), request.GET.get("to", "")
+    day_from, day_to = _timeline_date(raw_from), _timeline_date(raw_to)
+    errors = {}
+    if raw_from.strip() and day_from is None:
+        errors["from"] = "Enter the first day as a real date, for example 27 3 2026"
+    if raw_to.strip() and day_to is None:
+        errors["to"] = "Enter the last day as a real date, for example 27 3 2026"
     if module:
         events = events.filter(module=module)
+    if kind:
+        events = events.filter(event_type=kind)
+    if query:
+        events = events.filter(summary__icontains=query)
+    if day_from:
+        events = events.filter(occurred_at__gte=datetime.combine(day_from, time(0), tzinfo=LONDON))
+    if day_to:
+        end = datetime.combine(day_to, time(0), tzinfo=LONDON) + timedelta(days=1)
+        events = events.filter(occurred_at__lt=end)
     page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     note_ids = [
         int(e.related_id)
@@ -66,17 +110,45 @@ def person_timeline(request, pk: int):
         .select_related("author", "corrects", "corrects__author")
         .prefetch_related("corrections__author")
     }
-    items = [
-        {
-            "event": e,
-            "note": notes.get(int(e.related_id))
+    items = []
+    for e in page:
+        note = (
+            notes.get(int(e.related_id))
             if e.related_type == "people.note" and e.related_id.isdigit()
-            else None,
-        }
-        for e in page
-    ]
+            else None
+        )
+        author = note.author if note is not None else e.actor
+        items.append(
+            {
+                "event": e,
+                "note": note,
+                "author": author.display_name if author is not None else "",
+                "link": subject_link(e.related_type, e.related_id) if e.related_type else None,
+            }
+        )
+    open_tasks = list(
+        task_visible_queryset(request.user)
+        .filter(person=person, status__in=ACTIVE_STATUSES)
+        .select_related("assignee")
+        .order_by("due_at", "pk")[:10]
+    )
     context = person_page_context(request, person, "timeline")
-    context.update({"page": page, "items": items, "modules": modules, "module": module})
+    context.update(
+        {
+            "page": page,
+            "items": items,
+            "modules": modules,
+            "module": module,
+            "kinds": kinds,
+            "kind": kind,
+            "query": query,
+            "raw_from": raw_from,
+            "raw_to": raw_to,
+            "filter_errors": errors,
+            "filtered": bool(module or kind or query or day_from or day_to),
+            "open_tasks": open_tasks,
+        }
+    )
     return render(request, "people/timeline.html", context)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 
 from waymark.core import clock
+from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.work.models import Task, TaskStatus
 from waymark.work.rules import GET_NEXT_ATTEMPTS
@@ -63,7 +65,23 @@ def _give(*, actor: Actor, task: Task, assignee, verb: str, extra: dict | None =
         task.allocated_at = clock.now()
         task.save(update_fields=["assignee", "allocated_at"])
         _audit_change(actor=actor, task=task, verb=verb, old=old, extra=extra)
+        _tell_assignee(
+            actor=actor,
+            assignee=assignee,
+            text=f"You were given a task: {task.title}",
+            url=reverse("work:task-detail", args=[task.pk]),
+        )
     return task
+
+
+def _tell_assignee(*, actor: Actor, assignee, text: str, url: str) -> None:
+    """Someone else gave ``assignee`` work: say so in their notifications (not when they took it
+    themselves)."""
+    giver = _user(actor)
+    if giver is not None and giver.pk == assignee.pk:
+        return
+    by = f" by {giver.display_name}" if giver is not None else ""
+    notify(user=assignee, text=f"{text}{by}", url=url, kind="work_given")
 
 
 def task_assign(*, actor: Actor, task: Task, assignee) -> Task:
@@ -111,4 +129,13 @@ def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
                 extra={"batch_size": len(tasks)},
             )
             changed.append(task)
+        if changed:
+            queue = changed[0].queue
+            count = len(changed)
+            _tell_assignee(
+                actor=actor,
+                assignee=assignee,
+                text=f"You were given {count:,} task{'s' if count != 1 else ''} in {queue.name}",
+                url=reverse("work:queue", args=[queue.slug]) + "?assignee=me",
+            )
     return changed
