@@ -160,3 +160,35 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
     finally:
         owner_ctx.close()
         centre_ctx.close()
+
+
+def test_the_reporting_day_finds_the_person_at_the_counter_and_records_attended(
+    page, live_server, casework_data
+):
+    """At the counter: the day chosen with the GOV.UK date input, the person found by name, and
+    'Attended' recorded in one press (issue 16, problem 10)."""
+    from waymark.casework.models import ReportingEvent
+    from waymark.casework.tests.conftest import restriction_make
+    from waymark.core import clock
+
+    person, teams = casework_data["person"], casework_data["teams"]
+    restriction_make(casework_data["owner"], person, teams["centre"])
+    base = live_server.url
+    _sign_in(page, base, "centre.officer")
+    page.goto(base + "/casework/centre/")
+    today = clock.today()
+    assert page.locator("input[name='day-0']").input_value() == str(today.day)
+    assert page.locator("input[type=date]").count() == 0
+    page.fill("input[name=q]", "Brown")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_load_state()
+    _accessible(page, "the day list searched")
+    page.get_by_role("button", name=re.compile(r"Attended\W+Marcus")).click()
+    page.wait_for_load_state()
+    assert "attended" in page.content()
+    event = ReportingEvent.objects.get(person=person, due_on=today)
+    assert event.outcome == "attended"
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(base + "/casework/centre/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    _accessible(page, "the day list at 360px")

@@ -203,3 +203,53 @@ def test_a_queue_s_tasks_are_reachable_and_its_filter_toggles_at_every_width(
         page.get_by_role("button", name="Hide filter").click()
     assert panel.is_hidden()
     _assert_accessible(page, f"queue at {width}px")
+
+
+def test_add_a_person_lands_on_the_new_record(page, live_server, journey_data):
+    """Add a person: the owning team is the maker's by default, and saving opens the new record
+    (it used to say 'Success' above 'Page not found'); an implausible name is refused first
+    (issue 16, problem 2)."""
+    from waymark.people.models import Person
+
+    base = live_server.url
+    _sign_in(page, base)
+    page.goto(base + "/people/new/")
+    _assert_accessible(page, "add a person")
+    assert page.locator("select[name=owning_team] option:checked").inner_text() == (
+        "Criminal casework Croydon"
+    )
+    page.fill("input[name=given_names]", "Leyla")
+    page.fill("input[name=family_name]", "12345")
+    page.fill("input[name=date_of_birth_0]", "4")
+    page.fill("input[name=date_of_birth_1]", "7")
+    page.fill("input[name=date_of_birth_2]", "1991")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    _assert_accessible(page, "add a person with an error")
+    page.fill("input[name=family_name]", "Karimi")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    if page.get_by_role("button", name=re.compile("None of these is the person")).count():
+        page.get_by_role("button", name=re.compile("None of these is the person")).click()
+        page.wait_for_load_state()
+    person = Person.objects.get(family_name__iexact="Karimi")
+    assert page.url.rstrip("/").endswith(f"/people/{person.pk}")
+    assert page.get_by_role("heading", level=1).inner_text().upper().startswith("LEYLA")
+    assert "Page not found" not in page.content()
+    _assert_accessible(page, "the new record")
+
+
+def test_get_next_then_the_task_s_subject(page, live_server, journey_data):
+    """Get next opens the task, whose page leads straight to what it is about (issue 16,
+    problem 4): here the person the task concerns."""
+    base = live_server.url
+    _sign_in(page, base)
+    page.get_by_role("button", name="Get next task").click()
+    page.wait_for_url(re.compile(rf"/work/tasks/{journey_data['task'].pk}/$"))
+    subject = page.locator("[data-task-subject] a").first
+    assert subject.is_visible()
+    subject.click()
+    page.wait_for_load_state()
+    assert f"/people/{journey_data['person'].pk}/" in page.url
+    _assert_accessible(page, "the task's subject")

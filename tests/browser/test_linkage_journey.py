@@ -65,7 +65,7 @@ def _queues_ensure() -> None:
 
 
 def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy_file):
-    from waymark.linkage import import_services, services
+    from waymark.linkage import import_services, rules, services
     from waymark.linkage.models import (
         CandidatePair,
         ImportJob,
@@ -106,14 +106,22 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
 
     # 4. Progress and report: the worker's job, run here.
     page.wait_for_url(re.compile(r"/linkage/imports/\d+/$"))
+    # The page follows the job by itself (issue 16, problem 13): no reload by the user.
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    assert "refreshes every" in page.content()
     job = ImportJob.objects.get()
     import_services.import_execute(job.pk)
     job.refresh_from_db()
     assert (
         job.status == ImportStatus.COMPLETED and job.rows_rejected == 0 and job.rows_created > 100
     )
-    page.reload()
-    assert "Completed" in page.content()
+    page.wait_for_function(
+        "document.body.innerText.includes('Completed')",
+        timeout=rules.IMPORT_PROGRESS_REFRESH_SECONDS * 3000,
+    )
+    assert page.locator("meta[http-equiv=refresh]").count() == 0  # finished: it stops refreshing
+    # ...and the person who started it is told, in the header's notifications.
+    assert page.locator(".waymark-header__count").count() == 1
     _accessible(page, "import report")
 
     # Start a linkage run from the runs page; the worker's job, run here.

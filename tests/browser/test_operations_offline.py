@@ -206,3 +206,24 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(
         }""")
     finally:
         context.close()
+
+
+def test_a_deployed_visit_s_page_leads_to_the_field_and_to_closure(page, live_server, field_data):
+    """A deployed visit's page says it is in the field and links to the field page, who is
+    where, the debrief and closure, never a 'Ready to deploy?' checklist (issue 16, problem 7);
+    at 360 px too."""
+    base, visit = live_server.url, field_data["visit"]
+    _sign_in(page, base, field_data["officer"].username)
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/operations/visits/{visit.pk}/")
+        assert page.get_by_role("heading", name="In the field").is_visible()
+        assert page.get_by_role("heading", name="Ready to deploy?").count() == 0
+        for name in ("Open the visit in the field", "See who is where", "Close the visit"):
+            assert page.get_by_role("link", name=name).is_visible(), name
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        _accessible(page, f"deployed visit at {width}px")
+    page.get_by_role("link", name="Open the visit in the field").click()
+    page.wait_for_url(f"{base}/operations/visits/{visit.pk}/field/")
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")  # the field page keeps syncing: leave it before the data is flushed
