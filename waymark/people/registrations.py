@@ -22,6 +22,7 @@ PLATFORM_TABS = (
 # Every audit verb this app records, with its s62 category: ``core.audit.declared_verbs`` gathers
 # them, the suite refuses an undeclared one, and tests/test_platform_contract.py checks the code.
 AUDIT_VERBS: dict[str, str] = {
+    "person.access_history_exported": AuditAction.DISCLOSURE,
     "person.address_added": AuditAction.COLLECTION,
     "person.alias_added": AuditAction.COLLECTION,
     "person.conviction_added": AuditAction.COLLECTION,

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/documents/", views.person_documents, name="documents"),
     path("<int:pk>/access-history/", views.person_access_history, name="access-history"),
     path(
+        "<int:pk>/access-history/export/",
+        views.person_access_history_export,
+        name="access-history-export",
+    ),
+    path(
         "<int:pk>/protected-characteristics/",
         views.person_protected_characteristics,
         name="protected-characteristics",

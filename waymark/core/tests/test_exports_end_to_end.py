@@ -188,6 +188,31 @@ def _work_queue(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("work:queue-export", args=[queue.slug]), [person.pk]
 
 
+def _person_access_history(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.core.audit import audit_record
+    from waymark.people import services as people_services
+
+    team = Team.objects.create(slug="sar-team", name="SAR team")
+    person = people_services.person_create(
+        actor=None,
+        given_names="Ada",
+        family_name="Okoro",
+        date_of_birth=date(1980, 1, 2),
+        owning_team=team,
+    )
+    for value in CRAFTED:  # purposes and recipients are typed by people: crafted here
+        audit_record(
+            actor=None,
+            action=AuditAction.DISCLOSURE,
+            verb="person.access_history_exported",
+            target=person,
+            person_id=person.pk,
+            recipient=value,
+            purpose=value,
+        )
+    return reverse("people:access-history-export", args=[person.pk]), [person.pk]
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,
@@ -195,6 +220,7 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "casework:mi-csv": _casework_figures,
     "operations:measures-csv": _operations_measures,
     "work:queue-export": _work_queue,
+    "people:access-history-export": _person_access_history,
 }
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from waymark.core.clock import LONDON
+from waymark.core.exports import Disclosure, export_csv, export_view, export_xlsx
 from waymark.core.models import AuditEvent
 from waymark.core.permissions import requires
 from waymark.people import services
@@ -235,3 +236,47 @@ def person_protected_characteristics(request, pk: int):
         intro="Protected characteristics are recorded only for equality monitoring. Your reason and "
         "this view are logged in the person's access history.",
     )
+
+
+ACCESS_HISTORY_HEADER = ["When", "Who", "What", "Verb", "Page", "Channel", "Recipient", "Purpose"]
+
+
+@requires("people.view_person", "core.view_access_history")
+@export_view
+def person_access_history_export(request, pk: int):
+    """The person's whole access history as CSV or XLSX, for a subject access request: one
+    disclosure in the audit trail (the export is itself part of the history it exports)."""
+    person = access_person(request.user, pk)
+    events = (
+        AuditEvent.objects.filter(person_id=person.pk).select_related("actor").order_by("sequence")
+    )
+    rows = [
+        [
+            e.occurred_at,
+            e.actor_label,
+            e.get_action_display(),
+            e.verb,
+            (e.payload or {}).get("page", "") if isinstance(e.payload, dict) else "",
+            e.channel,
+            e.recipient,
+            e.purpose,
+        ]
+        for e in events
+    ]
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    options = {
+        "filename": f"access-history-{person.reference}.{file_format}",
+        "header": ACCESS_HISTORY_HEADER,
+        "rows": rows,
+        "count": len(rows),
+        "disclosure": Disclosure(
+            verb="person.access_history_exported",
+            purpose="The person's access history (DPA 2018 s62), for a subject access request",
+            query={"person": person.reference},
+            people=[person.pk],
+            target=person,
+        ),
+    }
+    if file_format == "xlsx":
+        return export_xlsx(request, sheet_title="Access history", **options)
+    return export_csv(request, **options)
