@@ -39,7 +39,12 @@ API_POST_ONLY = "an API action taken by POST; GET holds no permission or scope"
 NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
     "notifications/read/": (405, POST_ONLY),
+    "people/search/export/": (
+        302,
+        "downloads a search's results; without a search it goes back to the search page",
+    ),
     "work/queues/<slug:slug>/allocate/": (405, POST_ONLY),
+    "work/queues/<slug:slug>/bulk/": (405, POST_ONLY),
     "work/queues/<slug:slug>/saved-filters/": (405, POST_ONLY),
     "work/saved-filters/<int:pk>/delete/": (405, POST_ONLY),
     "work/tasks/<int:pk>/<slug:action>/": (405, POST_ONLY),

@@ -31,6 +31,7 @@ AUDIT_VERBS: dict[str, str] = {
     "casework.further_submission": AuditAction.COLLECTION,
     "casework.further_submission_decided": AuditAction.COLLECTION,
     "casework.mi_exported": AuditAction.DISCLOSURE,
+    "casework.removals_plan_exported": AuditAction.DISCLOSURE,
     "casework.preparation_finalised": AuditAction.COLLECTION,
     "casework.preparation_initial_done": AuditAction.COLLECTION,
     "casework.preparation_started": AuditAction.COLLECTION,

@@ -35,6 +35,7 @@ urlpatterns = [
     path("further-submissions/<int:pk>/", views.further_decide, name="further-decide"),
     path("referrals/<int:pk>/", views.referral_route, name="referral-route"),
     path("removals/", views.removals, name="removals"),
+    path("removals/export/", views.removals_export, name="removals-export"),
     path("removals/<int:pk>/outcome/", views.removal_outcome, name="removal-outcome"),
     path("charters/new/", views.charter_new, name="charter-new"),
     path("charters/<int:pk>/", views.charter, name="charter"),

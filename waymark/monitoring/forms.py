@@ -299,7 +299,7 @@ class PeriodForm(GovUKForm):
         error_messages={"invalid": "Enter the start as YYYY-MM-DD"},
     )
     end = forms.DateField(
-        label="Up to (not including)",
+        label="To (included)",
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Enter the end as YYYY-MM-DD"},
@@ -307,8 +307,8 @@ class PeriodForm(GovUKForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            self.add_error("end", "The end must be after the start")
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end must be the same as or after the start")
         return data
 
 

@@ -23,6 +23,7 @@ PLATFORM_TABS = (
 # them, the suite refuses an undeclared one, and tests/test_platform_contract.py checks the code.
 AUDIT_VERBS: dict[str, str] = {
     "person.access_history_exported": AuditAction.DISCLOSURE,
+    "person.search_exported": AuditAction.DISCLOSURE,
     "person.address_added": AuditAction.COLLECTION,
     "person.alias_added": AuditAction.COLLECTION,
     "person.conviction_added": AuditAction.COLLECTION,

@@ -5,6 +5,7 @@ from waymark.people import views
 app_name = "people"
 urlpatterns = [
     path("", views.person_search, name="search"),
+    path("search/export/", views.person_search_export, name="search-export"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/details/", views.person_details_change, name="details-change"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("work/queues/<slug:slug>/", views.queue_detail, name="queue"),
     path("work/queues/<slug:slug>/allocate/", views.allocate, name="allocate"),
     path("work/queues/<slug:slug>/export/", views.queue_export, name="queue-export"),
+    path("work/queues/<slug:slug>/bulk/", views.bulk_action, name="bulk-action"),
     path(
         "work/queues/<slug:slug>/saved-filters/",
         views.saved_filter_create,

@@ -60,6 +60,7 @@ from waymark.casework.views.removals import (
     directions_new,
     removal_outcome,
     removals,
+    removals_export,
     voluntary_return_new,
 )
 from waymark.casework.views.reporting import (
@@ -113,6 +114,7 @@ __all__ = [
     "referral_route",
     "removal_outcome",
     "removals",
+    "removals_export",
     "reoffence_new",
     "restriction_edit",
     "restriction_new",

@@ -21,6 +21,7 @@ from waymark.casework.permissions import (
     VIEW_CASE,
 )
 from waymark.casework.views._common import _data, _form, _get
+from waymark.core.exports import Disclosure, export_csv, export_view, export_xlsx
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import requires
 from waymark.people.selectors import person_visible_queryset
@@ -116,6 +117,46 @@ def removal_outcome(request, pk: int):
     )
 
 
+REMOVALS_SHOWN = 100
+REMOVALS_HEADER = ["Date", "Reference", "Person", "Route", "Flight", "Charter", "Escorts"]
+
+
+@requires(MANAGE_REMOVALS)
+@export_view
+def removals_export(request):
+    """The whole removals plan (the page shows the first 100), as CSV or XLSX, audited as one
+    disclosure naming everyone in it."""
+    planned = list(selectors.removals_planned(request.user))
+    rows = [
+        [
+            d.planned_for,
+            d.person.reference,
+            d.person.full_name,
+            d.get_route_display(),
+            d.flight,
+            d.charter.reference if d.charter else "",
+            d.escorts,
+        ]
+        for d in planned
+    ]
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    options = {
+        "filename": f"removals-plan.{file_format}",
+        "header": REMOVALS_HEADER,
+        "rows": rows,
+        "count": len(rows),
+        "disclosure": Disclosure(
+            verb="casework.removals_plan_exported",
+            purpose=f"The removals plan, as {file_format.upper()}",
+            query={"status": "planned"},
+            people=sorted({d.person_id for d in planned}),
+        ),
+    }
+    if file_format == "xlsx":
+        return export_xlsx(request, sheet_title="Removals plan", **options)
+    return export_csv(request, **options)
+
+
 @requires(MANAGE_REMOVALS)
 def removals(request):
     user = request.user
@@ -123,7 +164,9 @@ def removals(request):
         request,
         "casework/removals.html",
         {
-            "planned": selectors.removals_planned(user)[:100],
+            "planned": selectors.removals_planned(user)[:REMOVALS_SHOWN],
+            "planned_count": selectors.removals_planned(user).count(),
+            "removals_shown": REMOVALS_SHOWN,
             "gatekeeping": selectors.gatekeeping_pending(user)
             if user.has_perm(DECIDE_DETENTION)
             else [],

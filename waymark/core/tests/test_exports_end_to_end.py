@@ -213,6 +213,48 @@ def _person_access_history(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("people:access-history-export", args=[person.pk]), [person.pk]
 
 
+def _casework_removals(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.casework import rules as casework_rules
+    from waymark.casework.models import RemovalDirection
+    from waymark.people import services as people_services
+
+    team = Team.objects.create(slug="removals-team", name="Removals team")
+    person = people_services.person_create(
+        actor=None,
+        given_names="Ada",
+        family_name="Okoro",
+        date_of_birth=date(1980, 1, 2),
+        owning_team=team,
+    )
+    route = casework_rules.REMOVAL_ROUTES[0][0]
+    for n, value in enumerate(CRAFTED):  # flight numbers are typed by people: crafted here
+        RemovalDirection.objects.create(
+            person=person,
+            route=route,
+            planned_for=date(2026, 12, 10 + n),
+            flight=value,
+            set_at=clock.now(),
+        )
+    return reverse("casework:removals-export"), [person.pk]
+
+
+def _people_search(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.people import services as people_services
+
+    people = []
+    for n, value in enumerate(CRAFTED):  # team names are typed by people: crafted here
+        team = Team.objects.create(slug=f"search-team-{n}", name=value)
+        person = people_services.person_create(
+            actor=None,
+            given_names="Ada",
+            family_name="Okoro",
+            date_of_birth=date(1980, 1, 2),
+            owning_team=team,
+        )
+        people.append(person.pk)
+    return reverse("people:search-export") + "?name=Okoro", sorted(people)
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,
@@ -221,6 +263,8 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "operations:measures-csv": _operations_measures,
     "work:queue-export": _work_queue,
     "people:access-history-export": _person_access_history,
+    "casework:removals-export": _casework_removals,
+    "people:search-export": _people_search,
 }
 
 

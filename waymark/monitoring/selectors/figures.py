@@ -54,6 +54,11 @@ class Period:
         return datetime.combine(self.end, time(0), tzinfo=LONDON)
 
     @property
+    def last_day(self) -> date:
+        """The last day the period includes (``end`` is the day after it)."""
+        return self.end - timedelta(days=1)
+
+    @property
     def label(self) -> str:
         return f"{self.start:%-d %B %Y} to {(self.end - timedelta(days=1)):%-d %B %Y}"
 

@@ -261,7 +261,7 @@ def test_the_figures_page_refuses_a_backwards_period(frozen, scene, manager):
     )
     assert (
         response.status_code == 200
-        and "The end must be after the start" in response.content.decode()
+        and "The end must be the same as or after the start" in response.content.decode()
     )
 
 
@@ -339,3 +339,14 @@ def test_escalating_a_breach_shows_the_letter_and_needs_confirmation_then_closes
     assert LadderAction.objects.filter(breach=breach).count() == 1
     breach.task.refresh_from_db()
     assert breach.task.status not in ACTIVE_STATUSES
+
+
+def test_the_figures_period_names_its_last_day_as_every_other_period_does(frozen, scene, manager):
+    """'To (included)', as the measures pages: one day is a period (issue 16, problem 11)."""
+    page = (
+        signed_in(manager)
+        .get("/monitoring/figures/", {"start": "2026-11-10", "end": "2026-11-10"})
+        .content.decode()
+    )
+    assert "To (included)" in page and "not including" not in page
+    assert "10 November 2026 to 10 November 2026" in page

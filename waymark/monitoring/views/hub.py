@@ -3,6 +3,7 @@ and their CSV export, and the plan."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -138,9 +139,12 @@ def _period(request) -> tuple[f.PeriodForm, selectors.Period]:
     form = f.PeriodForm(request.GET or None)
     default = selectors.period_default()
     if form.is_bound and form.is_valid():
+        # The page asks for the last day included (as every other period on the site does);
+        # a Period's end is the day after it.
+        last = form.cleaned_data.get("end")
         return form, selectors.Period(
             form.cleaned_data.get("start") or default.start,
-            form.cleaned_data.get("end") or default.end,
+            last + timedelta(days=1) if last else default.end,
         )
     return form, default
 

@@ -38,6 +38,7 @@ from waymark.people.views.search import (
     person_create,
     person_details_change,
     person_search,
+    person_search_export,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "person_page_context",
     "person_protected_characteristics",
     "person_search",
+    "person_search_export",
     "person_tasks",
     "person_timeline",
     "reference_add",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from waymark.core.exports import Disclosure, export_csv, export_view, export_xlsx
 from waymark.core.forms import form_fields
 from waymark.core.permissions import requires
 from waymark.people import rules, services
@@ -59,6 +60,61 @@ def person_search(request):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+SEARCH_HEADER = ["Reference", "Name", "Date of birth", "Nationality", "Owning team"]
+
+
+@requires("people.view_person")
+@export_view
+def person_search_export(request):
+    """The search's results (up to its 500) as CSV or XLSX, audited as one disclosure with the
+    search it answered and everyone in it. An invalid or empty search goes back to the page."""
+    form = PersonSearchForm(request.GET)
+    if not form.is_valid() or not any(form.cleaned_data.get(k) for k in ("name", "reference")):
+        messages.error(request, "Search for someone before downloading the results")
+        return redirect("people:search")
+    data = form.cleaned_data
+    found = list(
+        search_people(
+            user=request.user,
+            query=data["name"],
+            reference=data["reference"],
+            date_of_birth=data["date_of_birth"],
+            nationality=data["nationality"],
+            limit=SEARCH_MAX_RESULTS,
+        )
+    )
+    results = [r.person for r in found]
+    rows = [
+        [
+            p.reference,
+            p.full_name,
+            p.date_of_birth,
+            ", ".join(country_name(n.country) for n in p.nationalities.all()),
+            p.owning_team.name if p.owning_team else "Ownership unclear",
+        ]
+        for p in results
+    ]
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    query = {k: str(v) for k, v in data.items() if v not in (None, "") and k != "date_of_birth"}
+    if data.get("date_of_birth"):
+        query["date_of_birth"] = data["date_of_birth"].isoformat()
+    options = {
+        "filename": f"search-results.{file_format}",
+        "header": SEARCH_HEADER,
+        "rows": rows,
+        "count": len(rows),
+        "disclosure": Disclosure(
+            verb="person.search_exported",
+            purpose=f"Person search results, as {file_format.upper()}",
+            query=query,
+            people=sorted(p.pk for p in results),
+        ),
+    }
+    if file_format == "xlsx":
+        return export_xlsx(request, sheet_title="Search results", **options)
+    return export_csv(request, **options)
 
 
 # --------------------------------------------------------------------------------------------

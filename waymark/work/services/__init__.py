@@ -18,6 +18,8 @@ from waymark.work.services.allocation import (
     task_get_next,
     task_reassign,
     tasks_bulk_allocate,
+    tasks_bulk_release,
+    tasks_bulk_take,
 )
 from waymark.work.services.contract import queue_for, tasks_close_for
 from waymark.work.services.lifecycle import (
@@ -47,5 +49,7 @@ __all__ = [
     "task_wait",
     "tasks_bulk_allocate",
     "tasks_bulk_create",
+    "tasks_bulk_release",
+    "tasks_bulk_take",
     "tasks_close_for",
 ]

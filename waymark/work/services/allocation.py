@@ -139,3 +139,87 @@ def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
                 url=reverse("work:queue", args=[queue.slug]) + "?assignee=me",
             )
     return changed
+
+
+def tasks_bulk_take(*, actor: Actor, task_ids) -> list[Task]:
+    """'Assign to me' for several tasks at once: each must be active and unassigned, in a queue of
+    the user's own team; any problem stops the whole batch (nothing changes)."""
+    user = _user(actor)
+    if user is None or not user.has_perm("work.change_task"):
+        raise PermissionDenied
+    with transaction.atomic():
+        ids = sorted({int(pk) for pk in task_ids})
+        tasks = list(
+            Task.objects.select_for_update()
+            .select_related("queue", "queue__team")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        problems = [f"Task {pk} was not found" for pk in set(ids) - {t.pk for t in tasks}]
+        team_ids = set(user.teams.values_list("pk", flat=True))
+        for task in tasks:
+            if not task.is_active:
+                problems.append(f"{task.title} is {task.get_status_display().lower()}")
+            elif task.assignee_id not in (None, user.pk):
+                problems.append(f"{task.title} is already assigned to someone else")
+            elif task.queue.team_id not in team_ids:
+                problems.append(f"{task.title} is not in one of your teams' queues")
+        if problems:
+            raise ValidationError(problems)
+        now = clock.now()
+        taken = []
+        for task in tasks:
+            if task.assignee_id == user.pk:
+                continue
+            old = _snapshot(task)
+            task.assignee, task.allocated_at = user, now
+            task.save(update_fields=["assignee", "allocated_at"])
+            _audit_change(
+                actor=actor,
+                task=task,
+                verb="task.assigned",
+                old=old,
+                extra={"batch_size": len(tasks)},
+            )
+            taken.append(task)
+    return taken
+
+
+def tasks_bulk_release(*, actor: Actor, task_ids) -> list[Task]:
+    """Return several assigned tasks to their queue, unassigned and open (a manager's
+    ``work.allocate_tasks``); any problem stops the whole batch."""
+    from waymark.work import workflows
+
+    user = _user(actor)
+    if user is not None and not user.has_perm("work.allocate_tasks"):
+        raise PermissionDenied
+    with transaction.atomic():
+        ids = sorted({int(pk) for pk in task_ids})
+        tasks = list(Task.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        problems = [f"Task {pk} was not found" for pk in set(ids) - {t.pk for t in tasks}]
+        for task in tasks:
+            if not task.is_active:
+                problems.append(f"{task.title} is {task.get_status_display().lower()}")
+            elif task.assignee_id is None:
+                problems.append(f"{task.title} is not assigned to anyone")
+            elif not TASK.allowed(task.status, TaskStatus.OPEN):
+                problems.append(f"{task.title} cannot go back to the queue from its status")
+        if problems:
+            raise ValidationError(problems)
+        released = []
+        for task in tasks:
+            old = _snapshot(task)
+            if task.status != TaskStatus.OPEN:  # an open task assigned to someone just leaves them
+                workflows.transition_check(task, TaskStatus.OPEN)
+                TASK.move(task, TaskStatus.OPEN)
+            task.assignee, task.allocated_at = None, None
+            task.save()
+            _audit_change(
+                actor=actor,
+                task=task,
+                verb="task.released",
+                old=old,
+                extra={"batch_size": len(tasks)},
+            )
+            released.append(task)
+    return released

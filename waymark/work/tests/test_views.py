@@ -384,3 +384,33 @@ def test_a_queue_downloads_as_filtered_in_csv_and_xlsx(client, queue, caseworker
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert titles == {"Late one", "On time"}
+
+
+def test_bulk_assign_to_me_and_return_to_the_queue(client, queue, manager, caseworker):
+    free = [task_make(queue=queue, title=f"Free {n}") for n in range(2)]
+    url = reverse("work:bulk-action", args=[queue.slug])
+    client.force_login(caseworker)
+    page = client.get(reverse("work:queue", args=[queue.slug])).content.decode()
+    assert "Assign selected to me" in page and "Return selected to the queue" not in page
+    response = client.post(url, {"task_ids": [t.pk for t in free], "action": "take"})
+    assert response.status_code == 302
+    assert set(Task.objects.filter(assignee=caseworker).values_list("pk", flat=True)) == {
+        t.pk for t in free
+    }
+    # A caseworker may not return work to the queue: nothing changes.
+    client.post(url, {"task_ids": [free[0].pk], "action": "release"})
+    assert Task.objects.get(pk=free[0].pk).assignee == caseworker
+    client.force_login(manager)
+    page = client.get(reverse("work:queue", args=[queue.slug])).content.decode()
+    assert "Return selected to the queue" in page
+    response = client.post(url, {"task_ids": [t.pk for t in free], "action": "release"})
+    assert response.status_code == 302
+    assert not Task.objects.filter(assignee__isnull=False).exists()
+    # All or nothing: one already taken stops the batch.
+    other = task_make(queue=queue, title="Someone's")
+    Task.objects.filter(pk=other.pk).update(assignee=manager)
+    client.force_login(caseworker)
+    response = client.post(url, {"task_ids": [free[0].pk, other.pk], "action": "take"}, follow=True)
+    assert "Nothing was changed" in response.content.decode()
+    assert Task.objects.get(pk=free[0].pk).assignee is None
+    assert client.get(url).status_code == 405

@@ -210,7 +210,8 @@ function labelSoon () {
 window.addEventListener('resize', labelSoon)
 // A table's area also narrows without the window changing: a filter panel opening beside it.
 if ('ResizeObserver' in window) {
-  const observer = new window.ResizeObserver(labelSoon)
+  // Observers already fire once a frame at most: label at once, not after the resize delay.
+  const observer = new window.ResizeObserver(() => labelScrollingTables())
   for (const table of document.querySelectorAll('table.govuk-table')) {
     observer.observe(scrollArea(table))
   }

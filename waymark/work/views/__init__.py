@@ -18,41 +18,46 @@ from django.views.decorators.http import require_POST
 
 from waymark.accounts.models import User
 from waymark.core import clock
-from waymark.core.exports import Disclosure, export_csv, export_view, export_xlsx
 from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.work import permissions as perms
 from waymark.work import rules, selectors, services
-from waymark.work.filters import DEFAULT_SORT, SORT_LABELS, SORTS, TaskFilter
+from waymark.work.filters import SORT_LABELS
 from waymark.work.forms import (
     ActionForm,
-    AllocateForm,
     AssignForm,
     OutcomeForm,
     ReasonForm,
     SavedFilterForm,
 )
-from waymark.work.models import SavedFilter, TaskStatus
-from waymark.work.registry import subject_link, task_type_label
+from waymark.work.models import SavedFilter
+from waymark.work.registry import subject_link
+from waymark.work.views._common import (
+    FILTER_LABELS,
+    PAGE_SIZE,
+    _applied_filters,
+    _common,
+    _queue_tasks,
+)
+from waymark.work.views.bulk import EXPORT_HEADER, allocate, bulk_action, queue_export
 
-PAGE_SIZE = 50
-
-
-def _common(request, **context):
-    return {
-        "now": clock.now(),
-        # Lists keep a restricted person's task as a row but show this instead of what names them.
-        "withheld": lambda task: selectors.person_withheld(request.user, task.person),
-        "restricted_label": selectors.RESTRICTED_LABEL,
-        "deadline_state": rules.deadline_state,
-        "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
-        "task_type_label": task_type_label,
-        "workload_label": selectors.workload_label,
-        **context,
-    }
-
-
-def _errors_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+__all__ = [
+    "EXPORT_HEADER",
+    "FILTER_LABELS",
+    "PAGE_SIZE",
+    "allocate",
+    "backlog",
+    "bulk_action",
+    "get_next",
+    "home",
+    "queue_detail",
+    "queue_export",
+    "queue_list",
+    "saved_filter_create",
+    "saved_filter_delete",
+    "task_action",
+    "task_detail",
+    "workload",
+]
 
 
 @signed_in
@@ -104,55 +109,6 @@ def queue_list(request):
     return render(request, "work/queue_list.html", _common(request, queues=queues, figures=figures))
 
 
-def _queue_tasks(request, queue):
-    now = clock.now()
-    base = selectors.with_age_and_deadline(
-        selectors.task_visible_queryset(request.user).filter(queue=queue), now
-    )
-    params = request.GET.copy()
-    if "status" not in params:
-        params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
-    type_keys = list(base.order_by().values_list("task_type", flat=True).distinct())
-    members = list(selectors.team_members_with_workload(queue.team))
-    task_filter = TaskFilter(
-        params, queryset=base, user=request.user, type_keys=type_keys, members=members
-    )
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    if sort not in SORTS:
-        sort = DEFAULT_SORT
-    tasks = task_filter.qs.order_by(*SORTS[sort])
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    return task_filter, page, sort, members, params
-
-
-FILTER_LABELS = (
-    ("status", "Status"),
-    ("task_type", "Type"),
-    ("deadline_state", "Deadline"),
-    ("age_band", "Age"),
-)
-
-
-def _applied_filters(request, task_filter, params) -> list[tuple[str, list[str]]]:
-    """What the list is filtered by, in words, shown above the table while the filter panel is
-    closed (the default status filter is not a choice the user made, so it is not listed)."""
-    applied = []
-    for name, label in FILTER_LABELS:
-        if name == "status" and "status" not in request.GET:
-            continue
-        chosen = params.getlist(name)
-        if chosen:
-            choices = {str(k): str(v) for k, v in task_filter.filters[name].extra["choices"]}
-            applied.append((label, [choices.get(value, value) for value in chosen]))
-    assignee = params.get("assignee")
-    if assignee:
-        members = dict(task_filter.member_choices)
-        applied.append(("Assigned to", [str(members.get(assignee, assignee))]))
-    if params.get("person"):
-        applied.append(("Person reference", [params["person"]]))
-    return applied
-
-
 @requires("work.view_task")
 def queue_detail(request, slug):
     queue = selectors.access_queue(request.user, slug)
@@ -175,6 +131,10 @@ def queue_detail(request, slug):
         may_allocate=request.user.has_perm("work.allocate_tasks"),
         figures=selectors.queue_totals(user=request.user, queue=queue),
     )
+    context["may_take"] = request.user.has_perm("work.change_task") and (
+        request.user.teams.filter(pk=queue.team_id).exists()
+    )
+    context["may_select"] = context["may_take"] or context["may_allocate"]
     return render(request, "work/queue_detail.html", context)
 
 
@@ -218,6 +178,8 @@ def saved_filter_create(request, slug):
         save_form=form,
         form=form,
         may_allocate=request.user.has_perm("work.allocate_tasks"),
+        may_take=False,
+        may_select=request.user.has_perm("work.allocate_tasks"),
         figures=selectors.queue_totals(user=request.user, queue=queue),
     )
     return render(request, "work/queue_detail.html", context, status=400)
@@ -338,66 +300,6 @@ def task_action(request, pk, action):
     )
 
 
-@requires("work.view_task", "work.allocate_tasks")
-@require_POST
-def allocate(request, slug):
-    """Step 1 posts the selection and shows what will change; step 2 (``confirm``) allocates."""
-    queue = selectors.access_queue(request.user, slug)
-    members = list(selectors.team_members(queue.team))
-    task_choices = (
-        selectors.without_withheld(selectors.task_visible_queryset(request.user), request.user)
-        .filter(queue=queue)
-        .values_list("pk", flat=True)
-    )
-    form = AllocateForm(request.POST, task_choices=list(task_choices), members=members)
-    back = reverse("work:queue", args=[slug]) + "?" + request.POST.get("return_query", "")
-    if not form.is_valid():
-        return render(
-            request,
-            "work/allocate_error.html",
-            _common(request, queue=queue, form=form, back=back),
-            status=400,
-        )
-    assignee = get_object_or_404(User, pk=form.cleaned_data["assignee"])
-    task_ids = form.cleaned_data["task_ids"]
-    if request.POST.get("confirm") == "yes":
-        try:
-            changed = services.tasks_bulk_allocate(
-                actor=request.user, task_ids=task_ids, assignee=assignee
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-            return render(
-                request,
-                "work/allocate_error.html",
-                _common(request, queue=queue, form=form, back=back),
-                status=400,
-            )
-        messages.success(request, f"{len(changed)} tasks allocated to {assignee.display_name}")
-        return HttpResponseRedirect(back)
-    tasks, problems = selectors.bulk_allocation_check(
-        actor=request.user, task_ids=task_ids, assignee=assignee
-    )
-    for problem in problems:
-        form.add_error(None, problem)
-    return render(
-        request,
-        "work/allocate_confirm.html",
-        _common(
-            request,
-            queue=queue,
-            form=form,
-            tasks=tasks,
-            assignee=assignee,
-            back=back,
-            return_query=request.POST.get("return_query", ""),
-            problems=problems,
-        ),
-        status=400 if problems else 200,
-    )
-
-
 @requires("work.view_workload")
 def workload(request):
     teams = list(selectors.workload_teams(request.user))
@@ -455,67 +357,3 @@ def backlog(request):
             ageing_chart=ageing if figures["totals"]["total"] else None,
         ),
     )
-
-
-EXPORT_HEADER = [
-    "Task number",
-    "Task",
-    "Type",
-    "Person",
-    "Status",
-    "Assigned to",
-    "Due",
-    "Deadline",
-    "Created",
-]
-
-
-@requires("work.view_task")
-@export_view
-def queue_export(request, slug):
-    """The queue as filtered on its page, every matching task (not one page of them), as CSV or
-    XLSX through the audited export helper. A task about a person the user may not see keeps its
-    row but says 'Restricted record' instead of what names them."""
-    queue = selectors.access_queue(request.user, slug)
-    task_filter, _page, sort, _members, params = _queue_tasks(request, queue)
-    now = clock.now()
-    rows, people = [], set()
-    tasks = task_filter.qs.order_by(*SORTS[sort]).select_related("person", "assignee")
-    for task in tasks:
-        hidden = selectors.person_withheld(request.user, task.person)
-        if task.person_id and not hidden:
-            people.add(task.person_id)
-        state = rules.deadline_state(task.due_at, now) if task.is_active else None
-        rows.append(
-            [
-                task.pk,
-                selectors.RESTRICTED_LABEL if hidden else task.title,
-                task_type_label(task.task_type),
-                selectors.RESTRICTED_LABEL
-                if hidden
-                else (task.person.reference if task.person else ""),
-                task.get_status_display(),
-                task.assignee.display_name if task.assignee else "Unassigned",
-                task.due_at,
-                rules.DEADLINE_STATE_LABELS.get(state, "") if state else "",
-                task.created_at,
-            ]
-        )
-    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    query = {key: params.getlist(key) for key in params if key not in ("page", "format")}
-    options = {
-        "filename": f"queue-{queue.slug}.{file_format}",
-        "header": EXPORT_HEADER,
-        "rows": rows,
-        "count": len(rows),
-        "disclosure": Disclosure(
-            verb="work.queue_exported",
-            purpose=f"The {queue.name} queue as filtered on its page, as {file_format.upper()}",
-            query=query,
-            people=sorted(people),
-            target=queue,
-        ),
-    }
-    if file_format == "xlsx":
-        return export_xlsx(request, sheet_title="Tasks", **options)
-    return export_csv(request, **options)

@@ -1,0 +1,76 @@
+"""What the work pages share: the template context, the queue's filtered tasks and how a filter reads in words."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+
+from waymark.core import clock
+from waymark.work import rules, selectors
+from waymark.work.filters import DEFAULT_SORT, SORTS, TaskFilter
+from waymark.work.models import TaskStatus
+from waymark.work.registry import task_type_label
+
+PAGE_SIZE = 50
+
+
+def _common(request, **context):
+    return {
+        "now": clock.now(),
+        # Lists keep a restricted person's task as a row but show this instead of what names them.
+        "withheld": lambda task: selectors.person_withheld(request.user, task.person),
+        "restricted_label": selectors.RESTRICTED_LABEL,
+        "deadline_state": rules.deadline_state,
+        "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
+        "task_type_label": task_type_label,
+        "workload_label": selectors.workload_label,
+        **context,
+    }
+
+
+def _queue_tasks(request, queue):
+    now = clock.now()
+    base = selectors.with_age_and_deadline(
+        selectors.task_visible_queryset(request.user).filter(queue=queue), now
+    )
+    params = request.GET.copy()
+    if "status" not in params:
+        params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
+    type_keys = list(base.order_by().values_list("task_type", flat=True).distinct())
+    members = list(selectors.team_members_with_workload(queue.team))
+    task_filter = TaskFilter(
+        params, queryset=base, user=request.user, type_keys=type_keys, members=members
+    )
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    tasks = task_filter.qs.order_by(*SORTS[sort])
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return task_filter, page, sort, members, params
+
+
+FILTER_LABELS = (
+    ("status", "Status"),
+    ("task_type", "Type"),
+    ("deadline_state", "Deadline"),
+    ("age_band", "Age"),
+)
+
+
+def _applied_filters(request, task_filter, params) -> list[tuple[str, list[str]]]:
+    """What the list is filtered by, in words, shown above the table while the filter panel is
+    closed (the default status filter is not a choice the user made, so it is not listed)."""
+    applied = []
+    for name, label in FILTER_LABELS:
+        if name == "status" and "status" not in request.GET:
+            continue
+        chosen = params.getlist(name)
+        if chosen:
+            choices = {str(k): str(v) for k, v in task_filter.filters[name].extra["choices"]}
+            applied.append((label, [choices.get(value, value) for value in chosen]))
+    assignee = params.get("assignee")
+    if assignee:
+        members = dict(task_filter.member_choices)
+        applied.append(("Assigned to", [str(members.get(assignee, assignee))]))
+    if params.get("person"):
+        applied.append(("Person reference", [params["person"]]))
+    return applied
