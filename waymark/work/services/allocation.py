@@ -99,6 +99,22 @@ def task_reassign(*, actor: Actor, task: Task, assignee, reason: str = "") -> Ta
     )
 
 
+def _give_each(*, actor: Actor, tasks: list[Task], assignee, verb: str) -> list[Task]:
+    """Assign each checked, locked task of a batch that is not already ``assignee``'s, each change
+    audited with the batch's size; returns the tasks that changed."""
+    now = clock.now()
+    changed = []
+    for task in tasks:
+        if task.assignee_id == assignee.pk:
+            continue
+        old = _snapshot(task)
+        task.assignee, task.allocated_at = assignee, now
+        task.save(update_fields=["assignee", "allocated_at"])
+        _audit_change(actor=actor, task=task, verb=verb, old=old, extra={"batch_size": len(tasks)})
+        changed.append(task)
+    return changed
+
+
 def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
     """Give every selected task to ``assignee``, or none of them: any problem (a task not found,
     closed, or in a team the assignee is not in) stops the whole allocation."""
@@ -113,22 +129,9 @@ def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
         tasks, problems = bulk_allocation_check(actor=actor, task_ids=ids, assignee=assignee)
         if problems:
             raise ValidationError(problems)
-        now = clock.now()
-        changed = []
-        for task in tasks:
-            if task.assignee_id == assignee.pk:
-                continue
-            old = _snapshot(task)
-            task.assignee, task.allocated_at = assignee, now
-            task.save(update_fields=["assignee", "allocated_at"])
-            _audit_change(
-                actor=actor,
-                task=task,
-                verb="task.allocated_in_bulk",
-                old=old,
-                extra={"batch_size": len(tasks)},
-            )
-            changed.append(task)
+        changed = _give_each(
+            actor=actor, tasks=tasks, assignee=assignee, verb="task.allocated_in_bulk"
+        )
         if changed:
             queue = changed[0].queue
             count = len(changed)
@@ -166,23 +169,7 @@ def tasks_bulk_take(*, actor: Actor, task_ids) -> list[Task]:
                 problems.append(f"{task.title} is not in one of your teams' queues")
         if problems:
             raise ValidationError(problems)
-        now = clock.now()
-        taken = []
-        for task in tasks:
-            if task.assignee_id == user.pk:
-                continue
-            old = _snapshot(task)
-            task.assignee, task.allocated_at = user, now
-            task.save(update_fields=["assignee", "allocated_at"])
-            _audit_change(
-                actor=actor,
-                task=task,
-                verb="task.assigned",
-                old=old,
-                extra={"batch_size": len(tasks)},
-            )
-            taken.append(task)
-    return taken
+        return _give_each(actor=actor, tasks=tasks, assignee=user, verb="task.assigned")
 
 
 def tasks_bulk_release(*, actor: Actor, task_ids) -> list[Task]:

@@ -109,12 +109,13 @@ def queue_list(request):
     return render(request, "work/queue_list.html", _common(request, queues=queues, figures=figures))
 
 
-@requires("work.view_task")
-def queue_detail(request, slug):
-    queue = selectors.access_queue(request.user, slug)
+def _queue_page(request, queue, *, query_string: str, save_form, status: int = 200, **extra):
+    """The queue page: its filtered tasks, filters in words, saved filters and who may do what."""
     task_filter, page, sort, members, params = _queue_tasks(request, queue)
-    query = request.GET.copy()
-    query.pop("page", None)
+    may_allocate = request.user.has_perm("work.allocate_tasks")
+    may_take = request.user.has_perm("work.change_task") and (
+        request.user.teams.filter(pk=queue.team_id).exists()
+    )
     context = _common(
         request,
         queue=queue,
@@ -125,17 +126,29 @@ def queue_detail(request, slug):
         sort_labels=SORT_LABELS,
         members=members,
         params=params,
-        query_string=query.urlencode(),
+        query_string=query_string,
         saved_filters=selectors.saved_filters_for(request.user, queue),
-        save_form=SavedFilterForm(initial={"query_string": query.urlencode()}),
-        may_allocate=request.user.has_perm("work.allocate_tasks"),
+        save_form=save_form,
+        may_allocate=may_allocate,
+        may_take=may_take,
+        may_select=may_take or may_allocate,
         figures=selectors.queue_totals(user=request.user, queue=queue),
+        **extra,
     )
-    context["may_take"] = request.user.has_perm("work.change_task") and (
-        request.user.teams.filter(pk=queue.team_id).exists()
+    return render(request, "work/queue_detail.html", context, status=status)
+
+
+@requires("work.view_task")
+def queue_detail(request, slug):
+    queue = selectors.access_queue(request.user, slug)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _queue_page(
+        request,
+        queue,
+        query_string=query.urlencode(),
+        save_form=SavedFilterForm(initial={"query_string": query.urlencode()}),
     )
-    context["may_select"] = context["may_take"] or context["may_allocate"]
-    return render(request, "work/queue_detail.html", context)
 
 
 @requires("work.view_task")
@@ -162,27 +175,14 @@ def saved_filter_create(request, slug):
             return HttpResponseRedirect(f"{target}?{query}" if query else target)
     # Show the queue as it was filtered when the user pressed save, with the error.
     request.GET = QueryDict(request.POST.get("query_string", ""))
-    task_filter, page, sort, members, params = _queue_tasks(request, queue)
-    context = _common(
+    return _queue_page(
         request,
-        queue=queue,
-        filter=task_filter,
-        applied_filters=_applied_filters(request, task_filter, params),
-        page=page,
-        sort=sort,
-        sort_labels=SORT_LABELS,
-        members=members,
-        params=params,
+        queue,
         query_string=request.POST.get("query_string", ""),
-        saved_filters=selectors.saved_filters_for(request.user, queue),
         save_form=form,
         form=form,
-        may_allocate=request.user.has_perm("work.allocate_tasks"),
-        may_take=False,
-        may_select=request.user.has_perm("work.allocate_tasks"),
-        figures=selectors.queue_totals(user=request.user, queue=queue),
+        status=400,
     )
-    return render(request, "work/queue_detail.html", context, status=400)
 
 
 @requires("work.view_task")
