@@ -5,7 +5,9 @@ data, opened by a user who may see everything and belongs to every team. At each
 must not scroll sideways, a table wider than its column must scroll in a labelled, focusable area,
 and axe-core must find nothing serious or critical. Then each role's own home page, whose
 navigation must fit one line at 1280 px. Pages that open a panel (a queue's filter) are checked
-with it open too. One test, so that the demo data is built once."""
+with it open too. A test a width and one for the roles' homes, so that pytest-xdist can share them
+between its workers (the demo data costs a few seconds a test; the sweep of one width about a
+minute)."""
 
 from __future__ import annotations
 
@@ -60,12 +62,9 @@ def _check(page, where: str, width: int) -> list[str]:
     return problems
 
 
-def test_every_page_fits_every_width_and_passes_axe(page, live_server, reader, client):  # noqa: F811
-    from django.contrib.auth.models import Group
-
-    from waymark.accounts.models import User
-    from waymark.accounts.roles import ROLES
-
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_the_width_and_passes_axe(page, live_server, reader, client, width):  # noqa: F811
+    """One test a width, so that the three sweeps can run on different workers (pytest-xdist)."""
     reader.set_password(PASSWORD)
     reader.save()
     client.force_login(reader)
@@ -74,18 +73,28 @@ def test_every_page_fits_every_width_and_passes_axe(page, live_server, reader, c
     base = live_server.url
     _sign_in(page, base, reader.username)
     problems: list[str] = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        for url in urls:
-            page.goto(base + url)
-            page.wait_for_load_state()
-            problems += _check(page, f"{url} at {width}px", width)
-            toggle = page.locator(".moj-action-bar__filter button")
-            if toggle.count():
-                toggle.first.click()
-                # The panel narrows the list: its areas are labelled on the next frames.
-                page.wait_for_timeout(300)
-                problems += _check(page, f"{url} with its filter open at {width}px", width)
+    page.set_viewport_size({"width": width, "height": 900})
+    for url in urls:
+        page.goto(base + url)
+        page.wait_for_load_state()
+        problems += _check(page, f"{url} at {width}px", width)
+        toggle = page.locator(".moj-action-bar__filter button")
+        if toggle.count():
+            toggle.first.click()
+            # The panel narrows the list: its areas are labelled on the next frames.
+            page.wait_for_timeout(300)
+            problems += _check(page, f"{url} with its filter open at {width}px", width)
+    assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_every_role_s_home_fits_every_width_and_its_navigation_one_line(page, live_server, reader):  # noqa: F811
+    from django.contrib.auth.models import Group
+
+    from waymark.accounts.models import User
+    from waymark.accounts.roles import ROLES
+
+    base = live_server.url
+    problems: list[str] = []
     # Each role's home page, as that role: the navigation fits one line on a desk.
     team = reader.teams.first()
     for key in ROLES:

@@ -1,8 +1,10 @@
 """The suite's pytest plugin, loaded by the root ``conftest.py``.
 
 - Settings for the whole session: a fast password hasher and the second factor off (see the root
-  ``conftest.py`` for why), and a private ``MEDIA_ROOT`` per test process, so that documents the
-  tests write neither land in ``var/media`` nor meet another pytest-xdist worker's files.
+  ``conftest.py`` for why), WhiteNoise finding static files on request (the test client builds a
+  new handler, so a new WhiteNoise, for every test), and a private ``MEDIA_ROOT`` per test
+  process, so that documents the tests write neither land in ``var/media`` nor meet another
+  pytest-xdist worker's files.
 - ``django_db_setup`` copies the data migrations' reference rows once the test database exists
   (:mod:`waymark.testing.reference_data`).
 - ``frozen``: the clock frozen at ``frozen_at`` (default :data:`waymark.testing.NOW`).
@@ -38,6 +40,10 @@ def _fast_password_hasher(tmp_path_factory):
         # Recording an audit verb no app declared (registrations.AUDIT_VERBS) is an error here.
         WAYMARK_AUDIT_VERBS_STRICT=True,
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        # WhiteNoise finds a static file when it is asked for, not by reading all 1,400 files
+        # into memory each time a handler starts: the test client starts one for every test,
+        # and that scan was about half of an average page test's time.
+        WHITENOISE_AUTOREFRESH=True,
     )
     fast.enable()  # sends setting_changed, which clears Django's cached hashers
     from waymark.core.audit import declared_verbs
