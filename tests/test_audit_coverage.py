@@ -47,6 +47,8 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/queues/<slug:slug>/bulk/": (405, POST_ONLY),
     "work/queues/<slug:slug>/saved-filters/": (405, POST_ONLY),
     "work/saved-filters/<int:pk>/delete/": (405, POST_ONLY),
+    "saved-views/": (405, POST_ONLY),
+    "saved-views/<int:pk>/delete/": (405, POST_ONLY),
     "work/tasks/<int:pk>/<slug:action>/": (405, POST_ONLY),
     "correspondence/<int:pk>/match/": (405, POST_ONLY),
     "correspondence/<int:pk>/no-person-needed/": (405, POST_ONLY),
@@ -112,6 +114,7 @@ def _first(label: str, **filters):
 PK_MODELS = {
     ("work", "tasks"): "work.Task",
     ("work", "saved-filters"): "work.SavedFilter",
+    ("saved-views", "saved-views"): "core.SavedView",
     ("correspondence", ""): "correspondence.CorrespondenceItem",
     ("documents", ""): "documents.Document",
     ("monitoring", "conditions"): "monitoring.Condition",

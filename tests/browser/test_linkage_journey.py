@@ -107,7 +107,8 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     # 4. Progress and report: the worker's job, run here.
     page.wait_for_url(re.compile(r"/linkage/imports/\d+/$"))
     # The page follows the job by itself (issue 16, problem 13): no reload by the user.
-    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    assert page.locator("[data-wm-refresh]").count() == 1
+    page.evaluate("window.__notReloaded = true")
     assert "refreshes every" in page.content()
     job = ImportJob.objects.get()
     import_services.import_execute(job.pk)
@@ -119,7 +120,8 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
         "document.body.innerText.includes('Completed')",
         timeout=rules.IMPORT_PROGRESS_REFRESH_SECONDS * 3000,
     )
-    assert page.locator("meta[http-equiv=refresh]").count() == 0  # finished: it stops refreshing
+    assert page.locator("[data-wm-refresh]").count() == 0  # finished: it stops following the job
+    assert page.evaluate("window.__notReloaded === true"), "updated in place, never reloaded"
     # ...and the person who started it is told, in the header's notifications.
     assert page.locator(".waymark-header__count").count() == 1
     _accessible(page, "import report")

@@ -37,6 +37,7 @@ from waymark.casework.models import (
     EtdApplication,
     FurtherSubmission,
     NonCompliance,
+    Outcome,
     RedNotice,
     Referral,
     RemovalDirection,
@@ -46,6 +47,7 @@ from waymark.casework.models import (
     TraceReferral,
     VoluntaryReturnOffer,
 )
+from waymark.casework.services.reporting import event_history_summary
 from waymark.core.clock import LONDON
 from waymark.people import models as pm
 from waymark.work.models import Queue, Task
@@ -203,7 +205,9 @@ def casework_demo_load(
             rng=rng,
             counts=counts,
         )
-        _reporting(cases=cases, teams=teams, today=today, anchor=anchor, rng=rng, counts=counts)
+        _reporting(
+            cases=cases, teams=teams, today=today, anchor=anchor, rng=rng, seed=seed, counts=counts
+        )
         _say(
             progress,
             f"Casework: {counts['events']:,} reporting events, {counts['no_shows']:,} no-shows",
@@ -331,8 +335,10 @@ def _centre_for(team: str) -> str:
     )
 
 
-def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
-    """Restrictions, eight weeks of outcomes, the next four weeks scheduled, and each person's run."""
+def _reporting(*, cases, teams, today, anchor, rng, seed, counts) -> None:
+    """Restrictions, eight weeks of outcomes, the next four weeks scheduled, and each person's run.
+    Outcomes are recorded as the centre records them (``_outcome_recorded``) and each goes on the
+    person's timeline as the live service puts it there (``_reporting_timeline``)."""
     history_start = today - timedelta(weeks=HISTORY_WEEKS)
     horizon = today + timedelta(days=rules.event_horizon_days())
     restrictions, plans = [], []
@@ -376,6 +382,13 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
     ReportingRestriction.objects.bulk_create(restrictions, batch_size=2000)
     counts["restrictions"] = len(restrictions)
     events, case_updates, open_runs = [], [], []
+    # A generator of its own for the times of day, so the outcomes drawn above stay as they were.
+    times = random.Random(seed * 13 + 7)
+    officers = defaultdict(list)
+    for user_id, centre_id in User.objects.filter(
+        teams__slug__startswith="reporting-centre-", is_machine=False
+    ).values_list("pk", "teams__pk"):
+        officers[centre_id].append(user_id)
     reporters = [d.person_id for d in plans if not d.absconder]
     drifters = set(rng.sample(reporters, round(len(reporters) * DRIFTING_SHARE)))
     for d, r in zip(plans, restrictions, strict=True):
@@ -396,9 +409,7 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
                 window_start=r.window_start,
                 window_minutes=r.window_minutes,
             )
-            if day < today or (
-                day == today and r.window_start.hour < anchor.astimezone(LONDON).hour - 1
-            ):
+            if event.window_closes <= anchor:  # the window is over: the centre knows
                 roll = rng.random()
                 if not d.absconder and day >= today - timedelta(days=14) and roll < BLANK_SHARE:
                     event.chased_at = anchor if day < today else None
@@ -412,7 +423,7 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
                 else:
                     event.outcome = "attended"
                 if event.outcome:
-                    event.outcome_recorded_at = _at(day, r.window_start.hour, 45)
+                    _outcome_recorded(event, anchor=anchor, rng=times, officers=officers)
                 if event.outcome == "no_show":
                     counts["no_shows"] += 1
                     run += 1
@@ -425,6 +436,7 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
             open_runs.append(d)
     ReportingEvent.objects.bulk_create(events, batch_size=5000)
     counts["events"] = len(events)
+    counts["reporting_timeline"] = _reporting_timeline(events, teams)
     for d in plans:
         run, last_attended, first_missed = d.case
         case_updates.append(
@@ -441,6 +453,42 @@ def _reporting(*, cases, teams, today, anchor, rng, counts) -> None:
         batch_size=2000,
     )
     _non_compliance(open_runs=open_runs, today=today, anchor=anchor, rng=rng, counts=counts)
+
+
+def _outcome_recorded(event: ReportingEvent, *, anchor, rng, officers) -> None:
+    """When and by whom the centre recorded the outcome: attendance (and an excusal) while the
+    person is at the counter, inside the window; a no-show once the window has closed."""
+    if event.outcome == Outcome.NO_SHOW:
+        at = min(anchor, event.window_closes + timedelta(minutes=rng.randint(5, 120)))
+    else:
+        at = event.window_opens + timedelta(minutes=rng.randint(0, event.window_minutes))
+    event.outcome_recorded_at = at
+    staff = officers.get(event.centre_id)
+    event.outcome_recorded_by_id = rng.choice(staff) if staff else None
+
+
+def _reporting_timeline(events: list[ReportingEvent], teams) -> int:
+    """Each recorded outcome on the person's timeline, as ``services.event_outcome_record`` puts
+    it there: dated ``event.occurred_at``, the time the casework tab shows."""
+    centres = {t.pk: t.name for t in teams.values()}
+    entries = [
+        pm.TimelineEvent(
+            person_id=e.person_id,
+            occurred_at=e.occurred_at,
+            recorded_at=e.outcome_recorded_at,
+            module="casework",
+            event_type=f"reporting.{e.outcome}",
+            summary=event_history_summary(e, centres[e.centre_id]),
+            detail={"outcome": e.outcome, "reason": e.outcome_reason, "rescheduled_to": None},
+            actor_id=e.outcome_recorded_by_id,
+            related_type=ReportingEvent._meta.label_lower,
+            related_id=str(e.pk),
+        )
+        for e in events
+        if e.outcome
+    ]
+    pm.TimelineEvent.objects.bulk_create(entries, batch_size=5000)
+    return len(entries)
 
 
 def _non_compliance(*, open_runs, today, anchor, rng, counts) -> None:

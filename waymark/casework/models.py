@@ -11,11 +11,14 @@ sweep after a change) cannot create a second row.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from waymark.casework import rules
+from waymark.core.clock import LONDON
 
 USER = settings.AUTH_USER_MODEL
 PERSON = "people.Person"
@@ -299,6 +302,28 @@ class ReportingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Reporting event {self.pk} on {self.due_on}"
+
+    @property
+    def window_opens(self) -> datetime:
+        return datetime.combine(self.due_on, self.window_start, tzinfo=LONDON)
+
+    @property
+    def window_closes(self) -> datetime:
+        return self.window_opens + timedelta(minutes=self.window_minutes)
+
+    def in_window(self, moment: datetime) -> bool:
+        return self.window_opens <= moment <= self.window_closes
+
+    @property
+    def occurred_at(self) -> datetime:
+        """When the event happened, as the reporting history tells it everywhere (the casework tab
+        and the person's timeline): the moment attendance was recorded when the centre recorded
+        it inside the window (the person was at the counter), otherwise the window's opening (a
+        no-show, an excused or rescheduled event, or attendance written up after the window)."""
+        recorded = self.outcome_recorded_at
+        if self.outcome == Outcome.ATTENDED and recorded is not None and self.in_window(recorded):
+            return recorded
+        return self.window_opens
 
 
 class CommissionStatus(models.TextChoices):

@@ -59,12 +59,16 @@ def register() -> None:
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
     from waymark.core.published import publish
+    from waymark.core.saved_views import FilterPage, register_filter_page
     from waymark.people.selectors import register_visibility_rule
     from waymark.people.tabs import PersonTab, register_person_tab
     from waymark.work.sweeps import register_sweep
 
     register_nav(NavItem("Casework", "casework:home", perms.MANAGE_CASEWORK, 20))
     register_nav(NavItem("Reporting centre", "casework:centre", perms.RUN_REPORTING_CENTRE, 25))
+    # The reporting day's centre may be saved, and is remembered (core.saved_views). The day and
+    # the person at the counter are not: coming back shows today's list, for everyone.
+    register_filter_page(FilterPage("casework:centre", ("centre",)))
     register_nav(NavItem("Removals", "casework:removals", perms.MANAGE_REMOVALS, 35))
     register_nav(
         NavItem(

@@ -534,3 +534,7 @@ DEADLINE_FURTHER_SUBMISSIONS = "further_submissions"
 def contact_deadline_rule(band: int) -> str:
     """The deadline rule of a band's missed-event task: its first contact step's hours."""
     return f"casework_contact_band_{band}"
+
+
+# The removals plan page shows the next this many removals; the download holds the whole plan.
+REMOVALS_SHOWN = 100

@@ -14,6 +14,7 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 
+from waymark.core import rules
 from waymark.core.clock import LONDON
 
 
@@ -317,3 +318,24 @@ def form_fields(form: forms.Form) -> list[dict[str, Any]]:
             spec.update(kind="input", value=value or "")
         fields.append(spec)
     return fields
+
+
+class SavedViewForm(GovUKForm):
+    """Save the filters a list page shows under a name (``core.saved_views``). Its ids start
+    ``saved-view-`` so that they never clash with the page's own form (the person search has a
+    ``name`` too)."""
+
+    name = forms.CharField(
+        label="Save these filters as",
+        max_length=rules.SAVED_VIEW_NAME_MAX_LENGTH,
+        error_messages={
+            "required": "Enter a name for these filters",
+            "max_length": f"Name must be {rules.SAVED_VIEW_NAME_MAX_LENGTH:,} characters or fewer",
+        },
+    )
+    page = forms.CharField(required=False, widget=forms.HiddenInput)
+    query_string = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "saved-view-%s")
+        super().__init__(*args, **kwargs)

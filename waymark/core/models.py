@@ -12,6 +12,8 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 
+from waymark.core import rules
+
 
 class AuditAction(models.TextChoices):
     """The Data Protection Act 2018 s62 logging categories."""
@@ -95,3 +97,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SavedView(models.Model):
+    """A person's named filters on a list page (their caseload, the person search, the visits
+    list, the reporting day): the filters live in the page's query string, so that is what is
+    saved. ``page`` is the page's URL name (``work:home``); written by ``core.saved_views``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    page = models.CharField(max_length=100)
+    name = models.CharField(max_length=rules.SAVED_VIEW_NAME_MAX_LENGTH)
+    query_string = models.CharField(max_length=rules.SAVED_VIEW_QUERY_MAX_LENGTH)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "page", "name"], name="saved_view_name_per_user_and_page"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

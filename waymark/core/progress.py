@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-# Below this share done, an estimate is a guess: the page says it is still working it out.
-ESTIMATE_AFTER_FRACTION = 0.02
+from waymark.core.rules import ESTIMATE_AFTER_FRACTION
 
 
 def time_left(done: int, total: int, started_at: datetime | None, now: datetime) -> str:

@@ -10,4 +10,6 @@ from waymark.core.models import AuditAction
 AUDIT_VERBS: dict[str, str] = {
     "demo.loaded": AuditAction.COLLECTION,
     "personal_data.consulted": AuditAction.CONSULTATION,
+    "saved_view.created": AuditAction.COLLECTION,
+    "saved_view.deleted": AuditAction.ERASURE,
 }

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from waymark.core import saved_view_views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("saved-views/", saved_view_views.saved_view_create, name="saved-view-create"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        saved_view_views.saved_view_delete,
+        name="saved-view-delete",
+    ),
+]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from waymark.core import notifications as notes
 from waymark.core.navigation import group_entries
 from waymark.core.permissions import no_personal_data, public, signed_in
-from waymark.core.rules import RETRY_AFTER_SECONDS
+from waymark.core.rules import NOTIFICATIONS_PAGE_SIZE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("waymark.core")
 
@@ -135,7 +135,9 @@ def figures(request):
 @signed_in
 def notifications(request):
     """The signed-in person's notifications, newest first (unread ones marked New)."""
-    page = Paginator(notes.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(notes.notifications_for(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "pages/notifications.html",

@@ -33,7 +33,26 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled: nothing imported"
 
 
-class ImportJob(models.Model):
+class JobProgress(models.Model):
+    """How far a long job has got, for the page that follows it (issue 16, problem 13):
+    ``progress_done`` of ``progress_total``, in rows for an import and in parts of
+    ``rules.PROGRESS_SCALE`` for a linkage run or a bulk check (the steps of ``rules.RUN_STEPS`` or
+    ``rules.BULK_CHECK_STEPS``, each weighed by its share). Only the job's service writes them."""
+
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent_done(self) -> int:
+        if not self.progress_total:
+            return 100 if getattr(self, "status", "") == "completed" else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class ImportJob(JobProgress):
     """One file, from upload to its validation report. An import either completes or leaves no
     trace beyond this row and its rejections.
 
@@ -70,8 +89,6 @@ class ImportJob(models.Model):
     rows_created = models.PositiveIntegerField(default=0)
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -93,12 +110,6 @@ class ImportJob(models.Model):
     @property
     def rows_imported(self) -> int:
         return self.rows_created + self.rows_updated + self.rows_unchanged
-
-    @property
-    def percent_done(self) -> int:
-        if not self.progress_total:
-            return 100 if self.status == ImportStatus.COMPLETED else 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
 
 
 class ImportRejection(models.Model):
@@ -196,13 +207,14 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed: no people changed"
 
 
-class LinkageRun(models.Model):
+class LinkageRun(JobProgress):
     """One run of the linkage pipeline over every source record, with what it found and, where a
     truth is known (generated data), its measured accuracy.
 
-    States (``workflows.RUN``): *queued* (one run at a time), *running* (``phase`` says what it is
-    doing), *completed*, *failed* (with ``failure_reason``; its write is one transaction, so a
-    run that failed before committing changed nobody)."""
+    States (``workflows.RUN``): *queued* (one run at a time), *running* (``phase`` says which of
+    ``rules.RUN_STEPS`` it is on, and the progress how far it has got), *completed*, *failed* (with
+    ``failure_reason``; its write is one transaction, so a run that failed before committing
+    changed nobody)."""
 
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     phase = models.CharField(max_length=100, blank=True, help_text="What the run is doing now")
@@ -321,11 +333,13 @@ class BulkCheckStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class BulkCheck(models.Model):
+class BulkCheck(JobProgress):
     """A population of people checked against a police records file (001 §6.22).
 
-    States (``workflows.BULK_CHECK``): *queued*, *running*, then *completed* (its potential
-    matches written, each waiting for review) or *failed* (with ``failure_reason``)."""
+    States (``workflows.BULK_CHECK``): *queued*, *running* (``phase`` says which of
+    ``rules.BULK_CHECK_STEPS`` it is on, and the progress how far it has got), then *completed*
+    (its potential matches written, each waiting for review) or *failed* (with
+    ``failure_reason``)."""
 
     name = models.CharField(max_length=200)
     population = models.CharField(
@@ -340,11 +354,13 @@ class BulkCheck(models.Model):
     people_checked = models.PositiveIntegerField(default=0)
     police_records = models.PositiveIntegerField(default=0)
     potential_matches = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=100, blank=True, help_text="What the check is doing now")
     failure_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

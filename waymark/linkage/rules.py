@@ -100,10 +100,35 @@ REVIEW_BANDS: tuple[tuple[str, str, float], ...] = (
 REVIEW_QUEUE_PAGE_SIZE = 50
 RUN_LIST_PAGE_SIZE = 25
 
+# --- Long jobs: imports, linkage runs, bulk checks (issue 16, problem 13) --------------------------
+# How often the page that follows a long job reloads itself while the job waits or runs (a
+# <meta http-equiv="refresh">: no script); it stops once the job has finished or failed.
+PROGRESS_REFRESH_SECONDS = 5
+# A run's and a bulk check's progress is saved as parts of this many: the steps before the one it
+# is on, each weighed by its share of the job, and the part of this step done.
+PROGRESS_SCALE = 1000
+# A linkage run's steps, in order: (its key in ``LinkageRun.timings``, what the page says the run
+# is doing, its share of the run's time). The shares are used until a run completes; after that
+# each run weighs its steps by the last completed run's timings, so the estimate of the time left
+# follows how long this data takes.
+RUN_STEPS: tuple[tuple[str, str, int], ...] = (
+    ("read", "Reading the records", 5),
+    ("train", "Training the model (m and u probabilities)", 30),
+    ("predict", "Scoring the blocked pairs", 45),
+    ("write", "Writing people and the review queue", 20),
+)
+# A bulk check's steps, the same way. Writing is the longest: every potential match gets its own
+# review task, and the page counts them as they are written.
+BULK_CHECK_STEPS: tuple[tuple[str, str, int], ...] = (
+    ("read", "Reading the people and the police records", 10),
+    ("score", "Scoring the people against the police records", 40),
+    ("write", "Giving each potential match a review task", 50),
+)
+
 # --- Import pages ---------------------------------------------------------------------------------
 # Import pages: imports listed per page, and how often the progress page reloads while an import
-# runs (a <meta http-equiv="refresh">: no script).
+# runs (the same as every long job's page).
 IMPORT_LIST_PAGE_SIZE = 25
-IMPORT_PROGRESS_REFRESH_SECONDS = 5
+IMPORT_PROGRESS_REFRESH_SECONDS = PROGRESS_REFRESH_SECONDS
 # Example values shown under each column on the mapping page.
 IMPORT_MAPPING_EXAMPLE_ROWS = 3

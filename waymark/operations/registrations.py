@@ -59,12 +59,17 @@ def register() -> None:
     from waymark.accounts.roles import register_role_permissions
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
+    from waymark.core.saved_views import FilterPage, register_filter_page
     from waymark.operations import permissions as perms
 
     for role, codenames in perms.ROLE_PERMISSIONS.items():
         register_role_permissions(role, set(codenames))
 
     register_nav(NavItem("Enforcement visits", "operations:home", perms.VIEW_OPERATIONS, 40))
+    # The visits list's filters may be saved, and are remembered (core.saved_views); the dates
+    # are GOV.UK date inputs (day, month, year).
+    dates = [f"{name}_{part}" for name in ("date_from", "date_to") for part in range(3)]
+    register_filter_page(FilterPage("operations:home", ("status", "rating", *dates)))
     register_nav(NavItem("Authorisations", "operations:authorisations", perms.AUTHORISE, 41))
     register_nav(NavItem("Notification forms", "operations:partner-home", perms.ANSWER, 42))
     register_nav(NavItem("In the field", "operations:field-visits", perms.RECORD, 43))

@@ -51,8 +51,23 @@ AUDIT_VERBS: dict[str, str] = {
 
 def register() -> None:
     from waymark.core.navigation import NavItem, register_nav
+    from waymark.core.saved_views import FilterPage, register_filter_page
     from waymark.people.tabs import register_person_tab
 
     register_nav(NavItem("People", "people:search", "people.view_person", 20))
+    # A person search may be saved, and the last one is remembered (core.saved_views).
+    register_filter_page(
+        FilterPage(
+            "people:search",
+            (
+                "reference",
+                "name",
+                "date_of_birth_0",
+                "date_of_birth_1",
+                "date_of_birth_2",
+                "nationality",
+            ),
+        )
+    )
     for tab in PLATFORM_TABS:
         register_person_tab(tab)

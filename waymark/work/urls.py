@@ -6,6 +6,7 @@ app_name = "work"
 urlpatterns = [
     path("", views.home, name="home"),
     path("work/get-next/", views.get_next, name="get-next"),
+    path("work/my-work/export/", views.my_work_export, name="my-work-export"),
     path("work/queues/", views.queue_list, name="queues"),
     path("work/queues/<slug:slug>/", views.queue_detail, name="queue"),
     path("work/queues/<slug:slug>/allocate/", views.allocate, name="allocate"),

@@ -61,11 +61,13 @@ from waymark.casework.selectors.removals import (
 from waymark.casework.selectors.reporting import (
     CHANGE_SHOWN_DAYS,
     DAY_LIST_PAGE,
+    HISTORY_SHOWN,
     commissions_for_owner,
     day_list,
     day_list_events,
     events_missing_outcome,
     reporting_centres_for,
+    reporting_history,
 )
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "DATA_QUALITY_LABELS",
     "DAY_LIST_PAGE",
     "DISPARITY_TOP",
+    "HISTORY_SHOWN",
     "REMOVAL_OUTCOME_LABELS",
     "access_case_person",
     "access_for_person",
@@ -108,6 +111,7 @@ __all__ = [
     "removals_planned",
     "reporting_centre_visibility",
     "reporting_centres_for",
+    "reporting_history",
     "reporting_population",
     "reviews_due",
     "trace_queue",

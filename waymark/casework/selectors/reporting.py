@@ -1,5 +1,6 @@
 """The reporting centre's lists (brief casework.md §2): its centres, the day list a page at a
-time, past events with no outcome, and the commission results waiting for their case owner."""
+time, past events with no outcome, the commission results waiting for their case owner, and a
+person's reporting history (the casework tab)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from waymark.accounts.models import Team
 from waymark.casework import permissions as perms
-from waymark.casework.models import Case, Commission, ReportingEvent
+from waymark.casework.models import Case, Commission, Outcome, ReportingEvent
 from waymark.casework.selectors.access import cases_with_band
 from waymark.casework.workflows import CommissionStatus
 from waymark.core import clock
@@ -94,3 +95,28 @@ def commissions_for_owner(user) -> QuerySet[Commission]:
         .filter(owner_seen_at__isnull=True)
         .select_related("person")
     )
+
+
+HISTORY_SHOWN = 12
+
+
+def reporting_history(person, *, limit: int | None = HISTORY_SHOWN) -> dict[str, Any]:
+    """A person's reporting as the casework tab shows it, from their events alone: ``history``,
+    the latest events that happened (an outcome recorded, or their day gone by with none), each
+    at ``event.occurred_at`` (the time the person's timeline dates its entry at); ``upcoming``,
+    the events still to come; ``last_attended``, the latest attended event. An event recorded
+    today is history, not still to come."""
+    today = clock.today()
+    events = ReportingEvent.objects.filter(person=person, cancelled=False).select_related("centre")
+    happened = Q(due_on__lt=today) | ~Q(outcome="")
+    return {
+        "history": list(
+            events.filter(happened).order_by("-due_on", "-window_start", "-pk")[:limit]
+        ),
+        "upcoming": list(
+            events.filter(due_on__gte=today, outcome="").order_by("due_on", "window_start")[:6]
+        ),
+        "last_attended": events.filter(outcome=Outcome.ATTENDED)
+        .order_by("-due_on", "-window_start", "-pk")
+        .first(),
+    }

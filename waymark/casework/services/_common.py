@@ -155,10 +155,11 @@ def _removable(person: Person) -> bool:
     ).exists()
 
 
-def _contact_resumed(*, actor: Actor, case: Case, day: date, how: str) -> None:
+def _contact_resumed(*, actor: Actor, case: Case, how: str) -> None:
+    """Contact is re-established (an attended event, a trace that located the person). Only an
+    attended event moves ``last_attended_on``: the reporting history is the events' own."""
     was_absconder = case.absconder_since is not None
     case.consecutive_missed, case.out_of_contact_since, case.absconder_since = 0, None, None
-    case.last_attended_on = max(filter(None, [case.last_attended_on, day]))
     case.updated_at = clock.now()
     case.save()
     restored = NonComplianceStatus.CONTACT_RESTORED

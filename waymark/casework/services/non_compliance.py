@@ -232,12 +232,7 @@ def trace_outcome_record(
             case = Case.objects.select_for_update().get(person=referral.person)
             if outcome == "located_detained":
                 case.detained = True
-            _contact_resumed(
-                actor=actor,
-                case=case,
-                day=clock.today(),
-                how=referral.get_outcome_display().lower(),
-            )
+            _contact_resumed(actor=actor, case=case, how=referral.get_outcome_display().lower())
     return referral
 
 

@@ -126,9 +126,14 @@ def _events_generate_sql(first: date, last: date) -> int:
         return cursor.rowcount
 
 
-def _window_end(event: ReportingEvent) -> datetime:
-    return datetime.combine(event.due_on, event.window_start, tzinfo=LONDON) + timedelta(
-        minutes=event.window_minutes
+def event_history_summary(event: ReportingEvent, centre_name: str) -> str:
+    """What the person's timeline says of an outcome. The entry is dated ``event.occurred_at``,
+    the time the casework tab shows: one reporting history, told from the event's own row (the
+    demo writes its entries with this too)."""
+    reason = f" ({event.outcome_reason})" if event.outcome_reason else ""
+    return (
+        f"Reporting event {event.due_on:%d %b %Y} at {centre_name}: "
+        f"{event.get_outcome_display().lower()}{reason}"
     )
 
 
@@ -199,17 +204,15 @@ def event_outcome_record(
             verb=f"reporting.{outcome}",
             target=event,
             person=person,
-            occurred_at=datetime.combine(event.due_on, event.window_start, tzinfo=LONDON),
-            summary=f"Reporting event {event.due_on:%d %b %Y} at {event.centre.name}: "
-            f"{event.get_outcome_display().lower()}" + (f" ({reason})" if reason else ""),
+            occurred_at=event.occurred_at,
+            summary=event_history_summary(event, event.centre.name),
             new={"outcome": outcome, "reason": reason, "rescheduled_to": rescheduled_to},
         )
         case = case_ensure(actor=actor, person=person)
         case = Case.objects.select_for_update().get(pk=case.pk)
         if outcome == Outcome.ATTENDED:
-            _contact_resumed(
-                actor=actor, case=case, day=event.due_on, how="attended a reporting event"
-            )
+            case.last_attended_on = max(filter(None, [case.last_attended_on, event.due_on]))
+            _contact_resumed(actor=actor, case=case, how="attended a reporting event")
         elif outcome == Outcome.NO_SHOW:
             _missed(actor=actor, case=case, event=event)
         if outcome == Outcome.NO_SHOW or event.chased_at:
@@ -266,7 +269,7 @@ def outcomes_missing_chase(*, now: datetime | None = None) -> int:
         for e in candidates.filter(due_on=cutoff.date()).only(
             "due_on", "window_start", "window_minutes"
         )
-        if _window_end(e) > cutoff
+        if e.window_closes > cutoff
     ]
     candidates = candidates.exclude(pk__in=todays)
     with transaction.atomic():  # marked chased and the centres' tasks created together, or neither

@@ -214,3 +214,7 @@ def test_barrier_override_grade_and_the_fixed_failure_list():
 def test_financial_year_runs_april_to_march():
     assert rules.financial_year(date(2017, 3, 31)) == "2016/17"
     assert rules.financial_year(date(2017, 4, 1)) == "2017/18"
+
+
+def test_the_removals_page_shows_the_next_100_removals():
+    assert rules.REMOVALS_SHOWN == 100

@@ -279,3 +279,68 @@ def test_the_centre_day_is_chosen_with_the_gov_uk_date_input_and_times_read_the_
     assert "The date must be a real date" in wrong and "govuk-input--error" in wrong
     partial = client.get(f"{base}&day-0=3&day-1=&day-2={TODAY.year}").content.decode()
     assert "must include a day, month and year" in partial
+
+
+def _cells(row: str) -> list[str]:
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
+
+
+def _tab_history(page: str) -> list[tuple[str, str]]:
+    """The casework tab's past events as a reader sees them: (when, outcome)."""
+    table = page.split("Past reporting events", 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody", 1)[1]
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', body, re.S)
+    return [(cells[0], cells[-1].lower()) for cells in map(_cells, rows)]
+
+
+def _timeline_reporting(page: str) -> list[tuple[str, str]]:
+    """The person's timeline entries about reporting events: (when, outcome)."""
+    items = re.findall(
+        r'<h2 class="moj-timeline__title">(.*?)</h2>.*?<time datetime="[^"]*">(.*?)</time>',
+        page,
+        re.S,
+    )
+    titles = [(" ".join(re.sub(r"<[^>]+>", " ", t).split()), when) for t, when in items]
+    return [(when, t.split(": ", 1)[1]) for t, when in titles if t.startswith("Reporting event")]
+
+
+def test_the_casework_tab_and_the_timeline_tell_one_reporting_history(
+    frozen, owner, centre_officer, person, teams
+):
+    """Issue 16 problem 8: the tab and the timeline agree on which events happened and when. An
+    attendance recorded at the counter is dated when it was recorded, inside the window; a no-show,
+    or an attendance written up after the window, at the window's opening."""
+    with clock.frozen(NOW - timedelta(days=21)):
+        restriction_make(owner, person, teams["centre"])  # 10am for 60 minutes, weekly
+    days = [TODAY - timedelta(days=n) for n in (21, 14, 7, 0)]
+    recordings = [
+        (days[0], NOW - timedelta(days=21) + timedelta(minutes=25), "attended"),
+        (days[1], NOW - timedelta(days=14) + timedelta(minutes=100), "no_show"),
+        (days[2], NOW - timedelta(days=6, hours=1), "attended"),  # written up the next morning
+        (days[3], NOW + timedelta(minutes=20), "attended"),  # today, at the counter
+    ]
+    for day, at, outcome in recordings:
+        with clock.frozen(at):
+            services.event_outcome_record(
+                actor=centre_officer,
+                event=ReportingEvent.objects.get(person=person, due_on=day),
+                outcome=outcome,
+            )
+    with clock.frozen(NOW + timedelta(minutes=30)):
+        client = signed_in(owner)
+        tab = client.get(f"/casework/people/{person.pk}/").content.decode()
+        timeline = client.get(f"/people/{person.pk}/timeline/").content.decode()
+    expected = [
+        ("18 November 2026, 10:20am", "attended"),
+        ("11 November 2026, 10am", "attended"),
+        ("4 November 2026, 10am", "did not attend (no show)"),
+        ("28 October 2026, 10:25am", "attended"),
+    ]
+    assert _tab_history(tab) == expected
+    assert _timeline_reporting(timeline) == expected
+    assert "last reported 18 November 2026, 10:20am" in tab
+    upcoming = tab.split("Next events", 1)[1].split("Past events", 1)[0]
+    assert "18 November 2026" not in upcoming and "25 November 2026" in upcoming

@@ -139,12 +139,7 @@ def person(request, pk: int):
             "criteria": rules.referral_criteria(
                 services.sentences_of(subject), harm_level=subject.harm_level
             ),
-            "upcoming": subject.reporting_events.filter(
-                due_on__gte=today, cancelled=False
-            ).order_by("due_on")[:6],
-            "past_events": subject.reporting_events.filter(
-                due_on__lt=today, cancelled=False
-            ).order_by("-due_on")[:12],
+            "reporting": selectors.reporting_history(subject),
             "changes": restriction.changes.all()[:5] if restriction else [],
             "non_compliance": non_compliance,
             "declaration": subject.absconder_declarations.filter(ended_at__isnull=True).first(),

@@ -117,7 +117,6 @@ def removal_outcome(request, pk: int):
     )
 
 
-REMOVALS_SHOWN = 100
 REMOVALS_HEADER = ["Date", "Reference", "Person", "Route", "Flight", "Charter", "Escorts"]
 
 
@@ -164,9 +163,9 @@ def removals(request):
         request,
         "casework/removals.html",
         {
-            "planned": selectors.removals_planned(user)[:REMOVALS_SHOWN],
+            "planned": selectors.removals_planned(user)[: rules.REMOVALS_SHOWN],
             "planned_count": selectors.removals_planned(user).count(),
-            "removals_shown": REMOVALS_SHOWN,
+            "removals_shown": rules.REMOVALS_SHOWN,
             "gatekeeping": selectors.gatekeeping_pending(user)
             if user.has_perm(DECIDE_DETENTION)
             else [],

@@ -24,6 +24,7 @@ from waymark.casework.permissions import (
 from waymark.casework.views._common import _data, _form, _get
 from waymark.core import clock
 from waymark.core.permissions import requires
+from waymark.core.saved_views import filters_remembered, saved_views_panel
 from waymark.work.selectors import RESTRICTED_LABEL, person_withheld
 
 
@@ -130,8 +131,15 @@ def _day_asked(request) -> tuple[date, str]:
     return clock.today(), ""
 
 
+# The reporting day's page key for its saved and remembered centre (core.saved_views).
+CENTRE_PAGE = "casework:centre"
+
+
 @requires(RUN_REPORTING_CENTRE)
 def centre(request):
+    """The reporting day at a centre; the centre chosen is remembered and may be saved."""
+    if (remembered := filters_remembered(request, CENTRE_PAGE)) is not None:
+        return remembered
     centres = list(selectors.reporting_centres_for(request.user))
     chosen = next(
         (c for c in centres if str(c.pk) == request.GET.get("centre")),
@@ -170,6 +178,7 @@ def centre(request):
             # is not named, nor opened, for an officer who may not see it (issue 14 item 7).
             "withheld": lambda person: person_withheld(request.user, person),
             "restricted_label": RESTRICTED_LABEL,
+            "saved_views": saved_views_panel(request, CENTRE_PAGE),
         },
     )
 

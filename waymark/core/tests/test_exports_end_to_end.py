@@ -188,6 +188,33 @@ def _work_queue(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("work:queue-export", args=[queue.slug]), [person.pk]
 
 
+def _work_my_work(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.people import services as people_services
+    from waymark.work import selectors
+    from waymark.work.models import Task
+    from waymark.work.tests.factories import queue_make, task_make, team_make
+
+    team = team_make(name="My work team")
+    queue = queue_make(team=team, slug="my-work-queue")
+    person = people_services.person_create(
+        actor=None,
+        given_names="Ada",
+        family_name="Okoro",
+        date_of_birth=date(1980, 1, 2),
+        owning_team=team,
+    )
+    for value in CRAFTED:  # stored as given (the task service would strip the tab and return)
+        Task.objects.filter(pk=task_make(queue=queue, person=person).pk).update(title=value)
+    real = selectors.my_work
+
+    def given_to_the_downloader(user):  # My work is the tasks assigned to whoever downloads it
+        Task.objects.filter(queue=queue).update(assignee=user)
+        return real(user)
+
+    monkeypatch.setattr(selectors, "my_work", given_to_the_downloader)
+    return reverse("work:my-work-export"), [person.pk]
+
+
 def _person_access_history(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.core.audit import audit_record
     from waymark.people import services as people_services
@@ -262,6 +289,7 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "casework:mi-csv": _casework_figures,
     "operations:measures-csv": _operations_measures,
     "work:queue-export": _work_queue,
+    "work:my-work-export": _work_my_work,
     "people:access-history-export": _person_access_history,
     "casework:removals-export": _casework_removals,
     "people:search-export": _people_search,

@@ -14,3 +14,19 @@ def test_a_request_id_fits_the_audit_trail():
     assert AuditEvent._meta.get_field("request_id").max_length == rules.REQUEST_ID_MAX_LENGTH
     assert REQUEST_ID.fullmatch("a" * 64)
     assert not REQUEST_ID.fullmatch("a" * 65)
+
+
+def test_the_notifications_page_lists_fifty_a_page():
+    assert rules.NOTIFICATIONS_PAGE_SIZE == 50
+
+
+def test_a_job_s_time_left_is_estimated_from_two_percent_done():
+    from datetime import datetime, timedelta
+
+    from waymark.core.progress import time_left
+
+    assert rules.ESTIMATE_AFTER_FRACTION == 0.02
+    started = datetime(2026, 1, 1, 9, 0)
+    now = started + timedelta(minutes=1)
+    assert time_left(1, 100, started, now) == "Working out how long it will take"
+    assert time_left(2, 100, started, now) == "About 49 minutes left"

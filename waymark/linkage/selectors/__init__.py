@@ -4,10 +4,11 @@ Split by sub-domain; every name is re-exported here, so callers write ``selector
 ``imports`` (the import pages), ``runs`` (the run history), ``review`` (the dashboard, the review
 queue, a pair, a source record, a person's linked records), ``bulk`` (populations, bulk checks and
 their matches) and ``ownership`` (the clean-up page). ``percent`` and ``signed`` format a
-probability and a match weight the same way on every page.
+probability and a match weight the same way on every page; ``job_step`` says which step a long job
+is on.
 """
 
-from waymark.linkage.selectors._common import percent, signed
+from waymark.linkage.selectors._common import job_step, percent, signed
 from waymark.linkage.selectors.bulk import (
     POPULATION_CHOICES,
     POPULATIONS,
@@ -108,6 +109,7 @@ __all__ = [
     "held_reason",
     "import_list",
     "import_rejections",
+    "job_step",
     "linked_people",
     "linked_people_without_owner_or_task",
     "match_visible_queryset",

@@ -1,6 +1,9 @@
-"""How the linkage pages show a probability and a match weight (review, runs and bulk checks)."""
+"""How the linkage pages show a probability, a match weight (review, runs and bulk checks) and the
+step a long job is on (runs and bulk checks)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 def percent(probability: float) -> str:
@@ -15,3 +18,12 @@ def percent(probability: float) -> str:
 
 def signed(weight: float) -> str:
     return f"{weight:+.2f}".replace("-", "\u2212")
+
+
+def job_step(phase: str, steps: Sequence[tuple[str, str, int]]) -> str:
+    """'Step 2 of 4: Training the model (m and u probabilities)' for the step a long job is on
+    (its phase begins with the step's label, then any count), else the phase as it is."""
+    for number, (_key, label, _share) in enumerate(steps, start=1):
+        if phase.startswith(label):
+            return f"Step {number} of {len(steps)}: {phase}"
+    return phase or "Starting"

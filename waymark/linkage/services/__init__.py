@@ -4,7 +4,8 @@ Split by sub-domain; every name is re-exported here, so callers write ``services
 ``imports`` (upload, map, check, confirm, cancel and execute an import), ``runs`` (start and run
 the linkage pipeline), ``review`` (the candidate pairs a run keeps, the clerical decision on a
 pair, incremental matching), ``bulk`` (bulk checks against a police records file and the decision
-on each match) and ``ownership`` (the ownership clean-up). ``_common`` holds what they share.
+on each match; ``bulk_records`` the records it gives the engine) and ``ownership`` (the ownership
+clean-up). ``_common`` holds what they share; ``_progress`` how a long job saves its progress.
 
 The bulk-check populations and the ownership reads are selectors (``waymark.linkage.selectors``);
 they are re-exported here too, for callers of the modules they used to live in.
@@ -43,14 +44,16 @@ from waymark.linkage.services._import_rows import RECORD_FIELDS, UPDATE_FIELDS
 from waymark.linkage.services.bulk import (
     DECISIONS,
     OWNERSHIP_QUEUE,
-    PERSON_KIND,
-    PERSON_SEX,
     REVIEW_PERMISSION,
     BulkMatchAlreadyDecided,
     bulk_check_execute,
     bulk_check_start,
     bulk_match_decide,
     owner_queue,
+)
+from waymark.linkage.services.bulk_records import (
+    PERSON_KIND,
+    PERSON_SEX,
     person_engine_records,
     person_of_unique_id,
     person_unique_id,

@@ -5,16 +5,12 @@ keyed by (source_kind, source_ref). The progress writer's second connection is e
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from waymark.core import clock
 from waymark.linkage import importers, rules
 from waymark.linkage.models import ImportJob, SourceRecord
-
-logger = logging.getLogger(__name__)
+from waymark.linkage.services._progress import ProgressWriter
 
 # The SourceRecord columns an import writes from a standardised record.
 RECORD_FIELDS = (
@@ -48,32 +44,11 @@ class _Refused(Exception):
     """Rows were rejected and the import was not told to accept only the valid rows."""
 
 
-class _ProgressWriter:
+class _ProgressWriter(ProgressWriter):
     """Saves ``progress_done`` while the import's transaction is open (module docstring)."""
 
     def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.side = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def save(self, done: int) -> None:
-        if self.side is None:
-            return
-        try:
-            with self.side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET progress_done = %s WHERE id = %s",  # noqa: S608
-                    [done, self.job_id],
-                )
-        except Exception:  # progress is a courtesy: never fail an import over it
-            logger.warning("Could not save the progress of import %s", self.job_id, exc_info=True)
-            self.close()
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-            self.side = None
+        super().__init__(ImportJob, job_id)
 
 
 _MAX_LENGTHS = {

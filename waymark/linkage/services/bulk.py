@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,22 +35,30 @@ from waymark.linkage.models import (
     BulkMatchStatus,
     ImportJob,
     ImportStatus,
-    LinkageRun,
-    RunStatus,
     SourceKind,
-    SourceRecord,
 )
 from waymark.linkage.permissions import REVIEW_LINKS, require
 from waymark.linkage.selectors.bulk import POPULATIONS, population_people
-from waymark.linkage.services._common import MODULE, _user, engine_records
+from waymark.linkage.services._common import MODULE, _user
+from waymark.linkage.services._progress import (
+    ProgressWriter,
+    step_label,
+    step_progress,
+    step_spans,
+    step_start,
+)
+from waymark.linkage.services.bulk_records import (
+    _model,
+    _police_engine_records,
+    person_engine_records,
+    person_of_unique_id,
+    police_records,
+)
 from waymark.linkage.workflows import BULK_CHECK, BULK_MATCH
-from waymark.people.models import Person, RecordStatus, ReferenceType, Sex
+from waymark.people.models import Person, RecordStatus, ReferenceType
 
 REVIEW_PERMISSION = REVIEW_LINKS
 OWNERSHIP_QUEUE = "ownership-to-decide"
-# The engine's source kind for a Waymark person (police records keep theirs).
-PERSON_KIND = "person"
-PERSON_SEX: dict[str, str] = {Sex.MALE: "M", Sex.FEMALE: "F"}
 DECISIONS: dict[str, str] = {
     BulkMatchStatus.CONFIRMED: "confirmed: the same person",
     BulkMatchStatus.REJECTED: "rejected: not the same person",
@@ -60,86 +67,6 @@ DECISIONS: dict[str, str] = {
 
 class BulkMatchAlreadyDecided(ValidationError):
     """A decision on a bulk-check match someone has already decided."""
-
-
-# ------------------------------------------------------------------------------------------------
-# Engine records
-
-
-def _standardised(mapped: dict[str, Any]) -> dict[str, Any]:
-    """``standardise.record_standardise`` with any field it refuses left out (a person's own
-    details are already checked; a value the linkage cannot read only makes a weaker comparison)."""
-    for _attempt in range(len(mapped)):
-        try:
-            return standardise.record_standardise(mapped)
-        except standardise.RowRejected as rejected:
-            fields = {r.get("field") for r in getattr(rejected, "reasons", [])}
-            fields.discard("source_ref")
-            if not fields & set(mapped):
-                break
-            mapped = {k: ("" if k in fields else v) for k, v in mapped.items()}
-    return {}
-
-
-def person_unique_id(pk: int) -> str:
-    return f"{PERSON_KIND}:{pk}"
-
-
-def person_of_unique_id(unique_id: str) -> int:
-    return int(unique_id.split(":", 1)[1])
-
-
-def person_engine_records(people: QuerySet[Person]) -> list[dict[str, Any]]:
-    """One engine record per person (``unique_id`` 'person:<pk>'): the preferred name, date of
-    birth, sex, first nationality, the latest address's postcode, and the Home Office and PNC
-    references, standardised exactly as source records are."""
-    out = []
-    qs = people.order_by("pk").prefetch_related("nationalities", "addresses", "references")
-    for person in qs.iterator(chunk_size=2000):
-        refs: dict[str, str] = {}
-        for ref in person.references.all():
-            refs.setdefault(ref.reference_type, ref.value)
-        nationality = next((n.country for n in person.nationalities.all()), "")
-        address = next(iter(person.addresses.all()), None)  # ordered newest first
-        mapped = {
-            "source_ref": person.reference,
-            "given_names": person.given_names,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth or "",
-            "sex": PERSON_SEX.get(person.sex, ""),
-            "nationality": nationality,
-            "postcode": address.postcode if address is not None else "",
-            "home_office_ref": refs.get(ReferenceType.HOME_OFFICE, ""),
-            "pnc_id": refs.get(ReferenceType.PNC, ""),
-        }
-        std = _standardised(mapped)
-        if std:
-            out.append(standardise.engine_record(person_unique_id(person.pk), PERSON_KIND, std))
-    return out
-
-
-def police_records(check: BulkCheck) -> QuerySet[SourceRecord]:
-    """The police records of the check's import."""
-    return SourceRecord.objects.filter(
-        import_job_id=check.police_import_id, source_kind=SourceKind.POLICE
-    )
-
-
-def _police_engine_records(qs: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
-    return engine_records(qs)
-
-
-def _model(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The latest completed linkage run's model, else one trained on these records."""
-    latest = (
-        LinkageRun.objects.filter(status=RunStatus.COMPLETED)
-        .exclude(model={})
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
-    if latest is not None and latest.model:
-        return latest.model
-    return engine.model_train(records)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -202,22 +129,35 @@ def bulk_check_execute(check_id: int, *, model: dict[str, Any] | None = None) ->
     if check.status not in (BulkCheckStatus.QUEUED, BulkCheckStatus.RUNNING):
         return check
     BULK_CHECK.move(check, BulkCheckStatus.RUNNING)
-    BulkCheck.objects.filter(pk=check.pk).update(status=check.status)
+    check.started_at = clock.now()
+    BulkCheck.objects.filter(pk=check.pk).update(status=check.status, started_at=check.started_at)
+    spans = step_spans(rules.BULK_CHECK_STEPS)
+
+    def step(key: str) -> None:
+        step_start(BulkCheck, check.pk, steps=rules.BULK_CHECK_STEPS, spans=spans, key=key)
+
+    progress = ProgressWriter(BulkCheck, check.pk)
     try:
+        step("read")
         people = person_engine_records(population_people(check.population))
         police = _police_engine_records(police_records(check))
+        step("score")
         scores: list[engine.PairScore] = []
         if people and police:
             scores = engine.pairs_between(
                 people, police, model or _model(people + police), threshold=rules.lower_threshold()
             )
+        step("write")
         with transaction.atomic():
-            created = _matches_write(check, scores)
+            created = _matches_write(check, scores, progress, spans["write"])
+            progress.close()
             check.people_checked = len(people)
             check.police_records = len(police)
             check.potential_matches = check.matches.count()
             BULK_CHECK.move(check, BulkCheckStatus.COMPLETED)
             check.finished_at, check.failure_reason = clock.now(), ""
+            check.phase = "Finished"
+            check.progress_done = check.progress_total = rules.PROGRESS_SCALE
             check.save()
             audit_record(
                 actor=None,
@@ -239,6 +179,7 @@ def bulk_check_execute(check_id: int, *, model: dict[str, Any] | None = None) ->
                 kind="job_finished",
             )
     except Exception as error:
+        progress.close()
         check.refresh_from_db()
         BULK_CHECK.move(check, BulkCheckStatus.FAILED)
         check.finished_at = clock.now()
@@ -256,7 +197,13 @@ def bulk_check_execute(check_id: int, *, model: dict[str, Any] | None = None) ->
     return check
 
 
-def _matches_write(check: BulkCheck, scores: list[engine.PairScore]) -> int:
+def _matches_write(
+    check: BulkCheck,
+    scores: list[engine.PairScore],
+    progress: ProgressWriter,
+    span: tuple[int, int],
+) -> int:
+    """Each new pair as a pending match with its review task; the page counts the tasks."""
     from waymark.work.services import task_create
 
     existing = set(check.matches.values_list("person_id", "police_record_id"))
@@ -280,7 +227,12 @@ def _matches_write(check: BulkCheck, scores: list[engine.PairScore]) -> int:
     fresh = check.matches.filter(task__isnull=True, status=BulkMatchStatus.PENDING).select_related(
         "person", "police_record"
     )
-    for match in fresh:
+    label, total = step_label(rules.BULK_CHECK_STEPS, "write"), fresh.count()
+    for done, match in enumerate(fresh):
+        if done % rules.PROGRESS_EVERY_ROWS == 0:
+            progress.save(
+                step_progress(span, done, total), phase=f"{label} ({done:,} of {total:,})"
+            )
         task = task_create(
             actor=None,
             task_type=rules.TASK_REVIEW_BULK_MATCH,

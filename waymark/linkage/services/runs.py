@@ -49,6 +49,7 @@ from waymark.linkage.services._common import (
     engine_records,
     linkable_records,
 )
+from waymark.linkage.services._progress import step_spans, step_start
 from waymark.linkage.services.review import _pairs_write
 from waymark.linkage.workflows import RUN
 from waymark.people.models import ExternalReference, Person, ReferenceType, Sex
@@ -102,9 +103,10 @@ def linkage_run_start(*, actor: Actor) -> LinkageRun:
     return run
 
 
-def _phase(run: LinkageRun, phase: str) -> None:
-    run.phase = phase
-    LinkageRun.objects.filter(pk=run.pk).update(phase=phase)
+def _run_spans() -> dict[str, tuple[int, int]]:
+    """The run's steps on the progress scale, weighed by the last completed run's timings."""
+    last = LinkageRun.objects.filter(status=RunStatus.COMPLETED).order_by("-finished_at").first()
+    return step_spans(rules.RUN_STEPS, last.timings if last is not None else None)
 
 
 def _references_of(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -132,16 +134,21 @@ def linkage_run_execute(
     run.started_at = clock.now()
     run.save(update_fields=["status", "started_at"])
     timings: dict[str, float] = {}
+    spans = _run_spans()
+
+    def step(key: str) -> None:
+        step_start(LinkageRun, run.pk, steps=rules.RUN_STEPS, spans=spans, key=key)
+
     try:
         started = time.perf_counter()
-        _phase(run, "Reading the records")
+        step("read")
         records = engine_records(linkable_records())
         if len(records) < 2:
             raise engine.EngineError("At least two records are needed to link")
         timings["read"] = time.perf_counter() - started
 
         t = time.perf_counter()
-        _phase(run, "Training the model (m and u probabilities)")
+        step("train")
         model = engine.model_train(
             records,
             session=session,
@@ -151,14 +158,14 @@ def linkage_run_execute(
         timings["train"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _phase(run, "Scoring the blocked pairs")
+        step("predict")
         scores = engine.pairs_predict(
             records, model, threshold=run.lower_threshold, session=session
         )
         timings["predict"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _phase(run, "Writing people and the review queue")
+        step("write")
         with transaction.atomic():
             outcome = _write_results(run, records, scores)
         timings["write"] = time.perf_counter() - t
@@ -179,6 +186,7 @@ def linkage_run_execute(
         run.timings = timings
         RUN.move(run, RunStatus.COMPLETED)
         run.phase, run.finished_at = "Finished", clock.now()
+        run.progress_done = run.progress_total = rules.PROGRESS_SCALE
         run.save()
         notify(
             user=run.created_by,

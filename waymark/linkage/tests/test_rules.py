@@ -52,6 +52,24 @@ def test_page_sizes_progress_and_candidates():
     assert rules.IMPORT_MAPPING_EXAMPLE_ROWS == 3
 
 
+def test_long_jobs_pages_refresh_every_5_seconds_and_weigh_their_steps():
+    assert rules.PROGRESS_REFRESH_SECONDS == 5 == rules.IMPORT_PROGRESS_REFRESH_SECONDS
+    assert rules.PROGRESS_SCALE == 1000
+    assert [(key, share) for key, _label, share in rules.RUN_STEPS] == [
+        ("read", 5),
+        ("train", 30),
+        ("predict", 45),
+        ("write", 20),
+    ]
+    assert [(key, share) for key, _label, share in rules.BULK_CHECK_STEPS] == [
+        ("read", 10),
+        ("score", 40),
+        ("write", 50),
+    ]
+    # Every label fits LinkageRun.phase and BulkCheck.phase with a count after it.
+    assert all(len(label) <= 60 for _k, label, _s in (*rules.RUN_STEPS, *rules.BULK_CHECK_STEPS))
+
+
 def test_review_bands_lie_inside_the_review_range_highest_first():
     floors = [floor for _key, _label, floor in rules.REVIEW_BANDS]
     assert floors == [0.95, 0.90, 0.0]

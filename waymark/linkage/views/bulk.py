@@ -101,7 +101,8 @@ def bulk_detail(request, pk: int):
             ],
             "population": selectors.POPULATIONS.get(check.population),
             "running": check.status in (BulkCheckStatus.QUEUED, BulkCheckStatus.RUNNING),
-            "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
+            "refresh_seconds": rules.PROGRESS_REFRESH_SECONDS,
+            "step": selectors.job_step(check.phase, rules.BULK_CHECK_STEPS),
             "first_pending": selectors.bulk_matches(
                 request.user, check, status=BulkMatchStatus.PENDING
             ).first(),

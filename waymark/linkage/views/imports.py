@@ -226,7 +226,7 @@ def import_detail(request, pk: int):
             "job": job,
             "tags": STATUS_TAGS,
             "running": job.status in RUNNING,
-            "refresh_seconds": rules.IMPORT_PROGRESS_REFRESH_SECONDS,
+            "refresh_seconds": rules.PROGRESS_REFRESH_SECONDS,
             "can_cancel": job.status in services.CANCELLABLE,
             "can_remap": job.status == ImportStatus.FAILED
             and job.started_at is None

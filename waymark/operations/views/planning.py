@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from waymark.core import clock
 from waymark.core.forms import form_fields
 from waymark.core.permissions import requires
+from waymark.core.saved_views import filters_remembered, saved_views_panel
 from waymark.operations import rules, selectors, services, workflows
 from waymark.operations.forms import planning as f
 from waymark.operations.models import IntelligenceStatus, VisitStatus
@@ -30,9 +31,15 @@ from waymark.operations.views._common import (
     _teams,
 )
 
+# The visits list's page key for its saved and remembered filters (core.saved_views).
+VISITS_PAGE = "operations:home"
+
 
 @requires(VIEW)
 def home(request):
+    """The enforcement visits list; its filters are remembered and may be saved."""
+    if (remembered := filters_remembered(request, VISITS_PAGE)) is not None:
+        return remembered
     filters = f.VisitFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     visits = selectors.visit_list(
@@ -53,6 +60,7 @@ def home(request):
             "filtered": bool(data and any(data.values())),
             "can_plan": request.user.has_perm(PLAN),
             "can_authorise": request.user.has_perm(AUTHORISE),
+            "saved_views": saved_views_panel(request, VISITS_PAGE),
         },
     )
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from waymark.core.exports import Disclosure, export_csv, export_view, export_xlsx
 from waymark.core.forms import form_fields
 from waymark.core.permissions import requires
+from waymark.core.saved_views import filters_remembered, saved_views_panel
 from waymark.people import rules, services
 from waymark.people.countries import country_name
 from waymark.people.forms import PersonCreateForm, PersonDetailsForm, PersonSearchForm
@@ -24,8 +25,15 @@ SEARCH_PAGE_SIZE = 25
 SEARCH_MAX_RESULTS = 500
 
 
+# The search's page key for its saved and remembered searches (core.saved_views).
+SEARCH_PAGE = "people:search"
+
+
 @requires("people.view_person")
 def person_search(request):
+    """The search; the last one is remembered and searches may be saved (core.saved_views)."""
+    if (remembered := filters_remembered(request, SEARCH_PAGE)) is not None:
+        return remembered
     params = (
         "reference",
         "name",
@@ -57,6 +65,7 @@ def person_search(request):
             "page": page,
             "searched": searched,
             "country_name": country_name,
+            "saved_views": saved_views_panel(request, SEARCH_PAGE),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from waymark.accounts.models import User
 from waymark.core import clock
 from waymark.core.permissions import no_personal_data, requires, signed_in
+from waymark.core.saved_views import filters_remembered, saved_views_panel
 from waymark.work import permissions as perms
 from waymark.work import rules, selectors, services
 from waymark.work.filters import SORT_LABELS
@@ -33,12 +34,20 @@ from waymark.work.models import SavedFilter
 from waymark.work.registry import subject_link
 from waymark.work.views._common import (
     FILTER_LABELS,
+    MY_WORK,
     PAGE_SIZE,
     _applied_filters,
     _common,
+    _my_work_tasks,
     _queue_tasks,
 )
-from waymark.work.views.bulk import EXPORT_HEADER, allocate, bulk_action, queue_export
+from waymark.work.views.bulk import (
+    EXPORT_HEADER,
+    allocate,
+    bulk_action,
+    my_work_export,
+    queue_export,
+)
 
 __all__ = [
     "EXPORT_HEADER",
@@ -49,6 +58,7 @@ __all__ = [
     "bulk_action",
     "get_next",
     "home",
+    "my_work_export",
     "queue_detail",
     "queue_export",
     "queue_list",
@@ -64,15 +74,13 @@ __all__ = [
 def home(request):
     """My work: the true counts by deadline (each a link that filters the list), the list a page
     at a time, most urgent first; and for someone who allocates work, the team's queues with work
-    unallocated or overdue."""
+    unallocated or overdue. Its filter is remembered and may be saved (core.saved_views)."""
+    if (remembered := filters_remembered(request, MY_WORK)) is not None:
+        return remembered
     now = clock.now()
     counts = selectors.my_work_counts(request.user, now)
     due = request.GET.get("due", "")
-    tasks = selectors.with_age_and_deadline(selectors.my_work(request.user), now)
-    if due in rules.DEADLINE_STATE_LABELS:
-        tasks = tasks.filter(deadline_state=due)
-    else:
-        due = ""
+    tasks, due = _my_work_tasks(request, now)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     attention = (
         selectors.team_attention(request.user, now)
@@ -82,7 +90,15 @@ def home(request):
     return render(
         request,
         "work/home.html",
-        _common(request, tasks=page, page=page, counts=counts, due=due, attention=attention),
+        _common(
+            request,
+            tasks=page,
+            page=page,
+            counts=counts,
+            due=due,
+            attention=attention,
+            saved_views=saved_views_panel(request, MY_WORK),
+        ),
     )
 
 

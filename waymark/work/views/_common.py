@@ -11,6 +11,8 @@ from waymark.work.models import TaskStatus
 from waymark.work.registry import task_type_label
 
 PAGE_SIZE = 50
+# My work's page key for its saved and remembered filter (core.saved_views; registrations.py).
+MY_WORK = "work:home"
 
 
 def _common(request, **context):
@@ -25,6 +27,16 @@ def _common(request, **context):
         "workload_label": selectors.workload_label,
         **context,
     }
+
+
+def _my_work_tasks(request, now):
+    """The user's active tasks, most urgent first, with the deadline filter (``due``) the page
+    and its download share; an unknown ``due`` is no filter."""
+    due = request.GET.get("due", "")
+    tasks = selectors.with_age_and_deadline(selectors.my_work(request.user), now)
+    if due in rules.DEADLINE_STATE_LABELS:
+        return tasks.filter(deadline_state=due), due
+    return tasks, ""
 
 
 def _queue_tasks(request, queue):

@@ -1,5 +1,5 @@
 """Acting on many tasks of a queue at once: allocation (checked, then confirmed), assign to me,
-return to the queue, and the queue's download."""
+return to the queue; and the downloads of a queue and of My work."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from waymark.work.forms import (
     AllocateForm,
 )
 from waymark.work.registry import task_type_label
-from waymark.work.views._common import _common, _queue_tasks
+from waymark.work.views._common import _common, _my_work_tasks, _queue_tasks
 
 
 @requires("work.view_task", "work.allocate_tasks")
@@ -135,17 +135,11 @@ EXPORT_HEADER = [
 ]
 
 
-@requires("work.view_task")
-@export_view
-def queue_export(request, slug):
-    """The queue as filtered on its page, every matching task (not one page of them), as CSV or
-    XLSX through the audited export helper. A task about a person the user may not see keeps its
-    row but says 'Restricted record' instead of what names them."""
-    queue = selectors.access_queue(request.user, slug)
-    task_filter, _page, sort, _members, params = _queue_tasks(request, queue)
+def _task_rows(request, tasks) -> tuple[list[list], set[int]]:
+    """A download's rows (``EXPORT_HEADER``) and the people they name. A task about a person the
+    user may not see keeps its row but says 'Restricted record' instead of what names them."""
     now = clock.now()
     rows, people = [], set()
-    tasks = task_filter.qs.order_by(*SORTS[sort]).select_related("person", "assignee")
     for task in tasks:
         hidden = selectors.person_withheld(request.user, task.person)
         if task.person_id and not hidden:
@@ -166,6 +160,19 @@ def queue_export(request, slug):
                 task.created_at,
             ]
         )
+    return rows, people
+
+
+@requires("work.view_task")
+@export_view
+def queue_export(request, slug):
+    """The queue as filtered on its page, every matching task (not one page of them), as CSV or
+    XLSX through the audited export helper. A task about a person the user may not see keeps its
+    row but says 'Restricted record' instead of what names them."""
+    queue = selectors.access_queue(request.user, slug)
+    task_filter, _page, sort, _members, params = _queue_tasks(request, queue)
+    tasks = task_filter.qs.order_by(*SORTS[sort]).select_related("person", "assignee")
+    rows, people = _task_rows(request, tasks)
     file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     query = {key: params.getlist(key) for key in params if key not in ("page", "format")}
     options = {
@@ -183,4 +190,30 @@ def queue_export(request, slug):
     }
     if file_format == "xlsx":
         return export_xlsx(request, sheet_title="Tasks", **options)
+    return export_csv(request, **options)
+
+
+@requires("work.view_task")
+@export_view
+def my_work_export(request):
+    """My work, the user's caseload, as filtered on its page (by deadline), every task of it (not
+    one page), most urgent first, as CSV or XLSX through the audited export helper."""
+    tasks, due = _my_work_tasks(request, clock.now())
+    rows, people = _task_rows(request, tasks.select_related("assignee"))
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    options = {
+        "filename": f"my-work.{file_format}",
+        "header": EXPORT_HEADER,
+        "rows": rows,
+        "count": len(rows),
+        "disclosure": Disclosure(
+            verb="work.my_work_exported",
+            purpose=f"My work (the tasks assigned to me) as filtered on its page, as "
+            f"{file_format.upper()}",
+            query={"due": due} if due else {},
+            people=sorted(people),
+        ),
+    }
+    if file_format == "xlsx":
+        return export_xlsx(request, sheet_title="My work", **options)
     return export_csv(request, **options)

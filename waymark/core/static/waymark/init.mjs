@@ -216,3 +216,81 @@ if ('ResizeObserver' in window) {
     observer.observe(scrollArea(table))
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A page that follows a long job (an import, a linkage run, a bulk check) marks its progress area
+// with data-wm-refresh="<seconds>". Every that many seconds the page is fetched again and its main
+// content (and the header's count of notifications) put in place, so the bar, the step and the
+// time left move on by themselves, and the finished page appears without a click. A reload would
+// do the same but moves the reader back to the top and is a WCAG failure (F41, axe "meta-
+// refresh"); without script the page's <noscript> refresh does it instead. "Stop updating this
+// page" stops it (WCAG 2.2.2). Focus stays where it was when the element is still there.
+
+function followJob () {
+  let area = document.querySelector('[data-wm-refresh]')
+  if (!area) return
+  const seconds = Math.max(Number(area.dataset.wmRefresh) || 5, 1)
+  let timer
+  let stopped = false
+
+  function addStopButton () {
+    const current = document.querySelector('[data-wm-refresh]')
+    if (!current || current.querySelector('[data-wm-refresh-stop]')) return
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0'
+    button.dataset.wmRefreshStop = 'true'
+    button.textContent = 'Stop updating this page'
+    button.addEventListener('click', () => {
+      stopped = true
+      window.clearTimeout(timer)
+      const note = document.createElement('p')
+      note.className = 'govuk-body-s'
+      note.setAttribute('role', 'status')
+      note.textContent = 'This page no longer updates by itself. Reload it to see how the job is doing.'
+      button.replaceWith(note)
+    })
+    current.appendChild(button)
+  }
+
+  function replace (selector, fresh) {
+    const old = document.querySelector(selector)
+    const replacement = fresh.querySelector(selector)
+    if (old && replacement) old.replaceWith(document.adoptNode(replacement))
+  }
+
+  async function poll () {
+    if (stopped) return
+    try {
+      const response = await window.fetch(window.location.href, {
+        cache: 'no-store',
+        credentials: 'same-origin',
+        headers: { Accept: 'text/html' }
+      })
+      if (!response.ok || response.redirected || stopped) return schedule()
+      const fresh = new window.DOMParser().parseFromString(await response.text(), 'text/html')
+      const focused = document.activeElement && document.activeElement.id
+      replace('main', fresh)
+      replace('#waymark-header-notifications', fresh)
+      document.title = fresh.title
+      if (focused && document.getElementById(focused)) document.getElementById(focused).focus()
+      labelScrollingTables()
+      area = document.querySelector('[data-wm-refresh]')
+      if (area) {
+        addStopButton()
+        schedule()
+      }
+    } catch {
+      schedule() // the network dropped: try again at the next interval
+    }
+  }
+
+  function schedule () {
+    if (!stopped) timer = window.setTimeout(poll, seconds * 1000)
+  }
+
+  addStopButton()
+  schedule()
+}
+
+followJob()
