@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 # While the database cannot be reached (restarting, failing over) every request is answered 503
 # with this many seconds in ``Retry-After``: long enough for a restart or a fail-over, short
 # enough that a person retrying by hand is not kept waiting.
@@ -10,3 +12,21 @@ RETRY_AFTER_SECONDS = 30
 # A caller's X-Request-Id is kept only if it is at most this long (and plain): it is stored with
 # every audit entry (``AuditEvent.request_id``, 64 characters) and echoed in a header.
 REQUEST_ID_MAX_LENGTH = 64
+
+# The audit trail's sequencer (decision 0015; issue 17 "sealing lag is bounded: every committed
+# entry sealed within 5 seconds"). The target is the bound the health check and the benchmarks hold
+# the sealing lag to; past the alarm the health check reports the audit trail unhealthy (a
+# sequencer stopped, or a transaction held open for that long holding the horizon back).
+AUDIT_SEALING_LAG_TARGET = timedelta(seconds=5)
+AUDIT_SEALING_LAG_ALARM = timedelta(seconds=30)
+# How long the sequencer sleeps between passes when it found nothing to seal: well inside the
+# target, so an entry waits at most about this long plus one pass.
+AUDIT_SEAL_INTERVAL = timedelta(seconds=1)
+# Entries in one batch (one Merkle tree): big enough that a busy second is a few batches, small
+# enough that a batch's leaves fit in memory and an inclusion proof is short (log2 5000 ~ 13).
+AUDIT_SEAL_BATCH_SIZE = 5000
+# Batches sealed in one pass (one transaction) before a checkpoint is published: a sequencer
+# catching up after a stop publishes at least every 100,000 entries.
+AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
+# Entries read at a time when verifying.
+AUDIT_VERIFY_PAGE = 5000
