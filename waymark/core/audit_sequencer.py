@@ -177,10 +177,14 @@ def _batch_make(number: int, first: int, rows: list[AuditEvent], previous_hash: 
     )
 
 
-def audit_seal_once(*, wait: timedelta = rules.AUDIT_SEALING_LAG_TARGET) -> SealResult:
+def audit_seal_once(
+    *,
+    wait: timedelta = rules.AUDIT_SEALING_LAG_TARGET,
+    batch_size: int = rules.AUDIT_SEAL_BATCH_SIZE,
+) -> SealResult:
     """One sequencer pass: wait (up to ``wait``) until every entry numbered so far is safe to seal,
     then seal up to there. Passes until nothing is left (a backlog bigger than one pass)."""
-    sequencer = AuditSequencer()
+    sequencer = AuditSequencer(batch_size=batch_size)
     target = _high_water()
     horizon = sequencer.wait_for_horizon(target, wait)
     total = SealResult(0, 0, 0, False, horizon)
