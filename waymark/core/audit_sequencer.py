@@ -7,9 +7,9 @@ whose transaction may still commit: a long transaction holding entry #10 while #
 around it must hold sealing at #9 until it ends, or #10 would land inside a sealed batch. On
 PostgreSQL each entry's transaction has an id before the entry is numbered (the
 ``audit_sequence_after_xact`` trigger), so a watermark is safe: read the numbering sequence's high
-water mark H, then the current snapshot's ``xmax``; once the oldest running transaction
-(``pg_snapshot_xmin``) is at or past that ``xmax``, every transaction that numbered an entry up to
-H has committed or rolled back, and H may be sealed. SQLite has one writer at a time, so every
+water mark H, then take a transaction id Y; once no transaction older than Y is still running
+(``pg_snapshot_xip`` of a later snapshot), every transaction that numbered an entry up to H has
+committed or rolled back, and H may be sealed. SQLite has one writer at a time, so every
 committed entry may be sealed.
 
 Two sequencers at once: the second waits on an advisory lock that only sequencers take (appends
@@ -58,7 +58,7 @@ class AuditSequencer:
     ) -> None:
         self.batch_size = batch_size
         self.max_batches = max_batches
-        self._candidates: list[tuple[int, int]] = []  # (high-water sequence, snapshot xmax)
+        self._candidates: list[tuple[int, int]] = []  # (high-water sequence, an id taken after)
         self._safe = 0
         self._unpublished: AuditBatch | None = None
 
@@ -72,22 +72,31 @@ class AuditSequencer:
             cursor.execute(f"SELECT last_value, is_called FROM {AUDIT_ORDER_SEQUENCE}")  # noqa: S608
             last_value, is_called = cursor.fetchone()
             high = last_value if is_called else 0
-            cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-            xmax = cursor.fetchone()[0]
+            # A transaction id taken after reading H (its own statement, so it commits at once):
+            # every transaction that numbered an entry up to H had its id before, so a smaller
+            # one. A snapshot's xmax would not do: it is the newest *completed* id plus one, and
+            # a running transaction above it is in no snapshot's list.
+            cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+            after = cursor.fetchone()[0]
             if not self._candidates or self._candidates[-1][0] < high:
-                self._candidates.append((high, xmax))
+                self._candidates.append((high, after))
             # The oldest transaction still running, other than this one (a pass run inside a
-            # transaction, as the tests do, seals its own entries with it, all or nothing).
+            # transaction, as the tests do, seals its own entries with it, all or nothing), and
+            # other than those seen running in another database of the cluster (ids are
+            # cluster-wide; a transaction whose database cannot be seen counts).
             cursor.execute(
                 "SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x "
-                "WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()"
+                "WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned() "
+                "AND xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity "
+                "WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())"
             )
             oldest = cursor.fetchone()[0]
-        xmin = oldest if oldest is not None else xmax
-        ready = [h for h, x in self._candidates if x <= xmin]
+        ready = [h for h, x in self._candidates if oldest is None or x <= oldest]
         if ready:
             self._safe = max(self._safe, *ready)
-        self._candidates = [(h, x) for h, x in self._candidates if x > xmin]
+        self._candidates = [
+            (h, x) for h, x in self._candidates if oldest is not None and x > oldest
+        ]
         if len(self._candidates) > _CANDIDATES_KEPT:  # a very long transaction: keep a spread
             self._candidates = self._candidates[::2]
         return self._safe
