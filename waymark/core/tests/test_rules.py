@@ -14,3 +14,24 @@ def test_a_request_id_fits_the_audit_trail():
     assert AuditEvent._meta.get_field("request_id").max_length == rules.REQUEST_ID_MAX_LENGTH
     assert REQUEST_ID.fullmatch("a" * 64)
     assert not REQUEST_ID.fullmatch("a" * 65)
+
+
+def test_every_committed_audit_entry_is_sealed_within_five_seconds():
+    from datetime import timedelta
+
+    assert rules.AUDIT_SEALING_LAG_TARGET == timedelta(seconds=5)
+    assert rules.AUDIT_SEAL_INTERVAL == timedelta(seconds=1)
+    assert rules.AUDIT_SEAL_INTERVAL < rules.AUDIT_SEALING_LAG_TARGET
+
+
+def test_the_health_check_fails_past_thirty_seconds_of_sealing_lag():
+    from datetime import timedelta
+
+    assert rules.AUDIT_SEALING_LAG_ALARM == timedelta(seconds=30)
+    assert rules.AUDIT_SEALING_LAG_ALARM > rules.AUDIT_SEALING_LAG_TARGET
+
+
+def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
+    assert rules.AUDIT_SEAL_BATCH_SIZE == 5000
+    assert rules.AUDIT_SEAL_MAX_BATCHES_PER_PASS == 20
+    assert rules.AUDIT_VERIFY_PAGE == 5000
