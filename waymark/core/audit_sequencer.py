@@ -71,7 +71,7 @@ class AuditSequencer:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT last_value, is_called FROM {AUDIT_ORDER_SEQUENCE}")  # noqa: S608
             last_value, is_called = cursor.fetchone()
-            high = last_value if is_called else 0
+            high = last_value if is_called else last_value - 1  # not called: the next one
             # A transaction id taken after reading H (its own statement, so it commits at once):
             # every transaction that numbered an entry up to H had its id before, so a smaller
             # one. A snapshot's xmax would not do: it is the newest *completed* id plus one, and
@@ -216,7 +216,7 @@ def _high_water() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value, is_called FROM {AUDIT_ORDER_SEQUENCE}")  # noqa: S608
         last_value, is_called = cursor.fetchone()
-    return last_value if is_called else 0
+    return last_value if is_called else last_value - 1
 
 
 def audit_sealing_lag() -> timedelta:

@@ -233,3 +233,18 @@ def test_merkle_trees_and_inclusion_proofs_follow_rfc_9162(size):
             path=path,
             root=root,
         )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the numbering sequence is PostgreSQL's"
+)
+def test_entries_numbered_before_the_sequence_was_set_are_sealed():
+    """Migration 0003 sets the numbering sequence past the entries already there without drawing
+    from it (``setval(..., false)``); the high-water mark still covers them."""
+    events = _append(2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval('core_auditevent_order_seq', %s, false)", [events[-1].sequence + 1]
+        )
+    assert audit_seal_once().entries == 2
+    assert audit_verify().checked == 2
