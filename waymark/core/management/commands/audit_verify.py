@@ -43,6 +43,9 @@ class Command(BaseCommand):
                 f"{store} covers them, so a re-hash of them could not be detected.",
                 returncode=UNANCHORED_EXIT,
             )
+        if result.sealed_through == 0:
+            self.stdout.write(self.style.SUCCESS("Nothing sealed yet: nothing to verify."))
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Audit log intact through #{result.anchored_through} (anchored by a signed "
