@@ -131,9 +131,19 @@ def main() -> int:
         # The smoke run uploads nothing; a real deployment configures WAYMARK_CLAMD_SOCKET.
         "WAYMARK_ALLOW_UNSCANNED_UPLOADS": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        # The audit sequencer's signing key and checkpoint store, outside the database, as a
+        # deployment configures them (docs/deployment.md); production refuses to seal without.
+        "WAYMARK_AUDIT_SIGNING_KEY_FILE": str(work / "audit-signing-key.pem"),
+        "WAYMARK_AUDIT_CHECKPOINT_DIR": str(work / "audit-checkpoints"),
     }
     server = None
     try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        (work / "audit-checkpoints").mkdir()
+        (work / "audit-signing-key.pem").write_bytes(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         if use_pg:
             step(f"create the fresh PostgreSQL database {database}")
             run(["psql", f"{PG}/postgres", "-q", "-c", f'CREATE DATABASE "{database}"'], env)
@@ -150,6 +160,9 @@ def main() -> int:
         seeded = run([PY, "manage.py", "shell", "--verbosity", "0", "-c",
                       (ROOT / ".ci/prod_smoke_seed.py").read_text()], env)
         seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+        step("the audit sequencer seals the seed's audit entries and publishes a signed checkpoint")
+        run([PY, "manage.py", "audit_seal", "--once"], env)
+        expect(any((work / "audit-checkpoints").rglob("*.json")), "a signed checkpoint was published")
         counts = run([PY, "manage.py", "shell", "--verbosity", "0", "-c",
                       "from waymark.people.models import Person; from waymark.accounts.models import User;"
                       "print(Person.objects.count(), User.objects.count())"], env).stdout.split()
@@ -220,6 +233,11 @@ def main() -> int:
         status, headers, body = browser.request("GET", "/api/v1/persons/",
                                                 headers={"Accept": "application/json"})
         expect(status in (200, 401, 403), f"/api/v1/persons/ answers without a server error ({status})")
+
+        step("the audit trail of everything above seals and verifies against its checkpoints")
+        run([PY, "manage.py", "audit_seal", "--once"], env)
+        verified = run([PY, "manage.py", "audit_verify"], env, check=False)
+        expect(verified.returncode == 0, f"audit_verify passes ({verified.stdout.strip()[-300:]})")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

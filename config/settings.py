@@ -325,6 +325,20 @@ WAYMARK_SERVICE_NAME = "Waymark"
 WAYMARK_DEFAULT_NATION = "england-and-wales"
 WAYMARK_FROZEN_TIME = os.environ.get("WAYMARK_FROZEN_TIME", "")  # ISO 8601; demos at a chosen time
 
+# The audit log's signed checkpoints (decision 0015; waymark/core/audit_checkpoints.py): where the
+# sequencer publishes them (append-only; in production a bucket with a retention lock mounted or
+# synced here, docs/deployment.md), the name of this log in them, and the Ed25519 signing key
+# (PEM or base64 raw in WAYMARK_AUDIT_SIGNING_KEY, or a PEM file), never in the database. Outside
+# production, with no key set, one is made in var/audit-signing-key.pem.
+WAYMARK_AUDIT_CHECKPOINT_DIR = os.environ.get("WAYMARK_AUDIT_CHECKPOINT_DIR", "")
+if not WAYMARK_AUDIT_CHECKPOINT_DIR:  # the development default; a configured store must exist
+    WAYMARK_AUDIT_CHECKPOINT_DIR = str(VAR_DIR / "audit-checkpoints")
+    Path(WAYMARK_AUDIT_CHECKPOINT_DIR).mkdir(exist_ok=True)
+WAYMARK_AUDIT_ORIGIN = os.environ.get("WAYMARK_AUDIT_ORIGIN", "waymark")
+WAYMARK_AUDIT_SIGNING_KEY = os.environ.get("WAYMARK_AUDIT_SIGNING_KEY", "")
+WAYMARK_AUDIT_SIGNING_KEY_FILE = os.environ.get("WAYMARK_AUDIT_SIGNING_KEY_FILE", "")
+WAYMARK_AUDIT_PUBLIC_KEY_FILE = os.environ.get("WAYMARK_AUDIT_PUBLIC_KEY_FILE", "")
+
 # Document scanning (issue 14 item 12)
 # Every stored file goes through waymark.documents.scanning.scan. A ClamAV daemon is selected by
 # WAYMARK_CLAMD_SOCKET (unix socket) or WAYMARK_CLAMD_HOST + WAYMARK_CLAMD_PORT (TCP, default 3310);

@@ -31,7 +31,11 @@ urlpatterns = [
         "health/",
         login_not_required(
             HealthCheckView.as_view(
-                checks=["health_check.checks.Database", "health_check.checks.Storage"]
+                checks=[
+                    "health_check.checks.Database",
+                    "health_check.checks.Storage",
+                    "waymark.core.health.AuditSealing",
+                ]
             )
         ),
         name="health",

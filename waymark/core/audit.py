@@ -1,9 +1,12 @@
-"""Writing and verifying the audit trail.
+"""Writing the audit trail, and verifying it.
 
 Every service that changes personal data, and every view of a person or a restricted item, calls
-``audit_record``. Entries are chained: ``entry_hash = sha256(previous_hash + canonical content)``.
-Appends are serialised (a PostgreSQL transaction-level advisory lock; SQLite writers are already
-serialised) so that the chain has no forks.
+``audit_record``. An append is one plain INSERT in the caller's transaction: no lock, no read of
+anything else. Each entry stores ``entry_hash = sha256(canonical content)``. The sequencer
+(``core.audit_sequencer``) later seals committed entries, in sequence order, into Merkle-tree
+batches chained to each other and signed into checkpoints outside the database; ``audit_verify``
+(``core.audit_verification``) checks the entries against the batches and the batches against the
+checkpoints (decision 0015).
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from waymark.core import clock, context
 from waymark.core.models import AuditAction, AuditEvent
 
-GENESIS_HASH = "0" * 64
 CONSULTED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
 NOTED_PEOPLE_LIMIT = 500  # people ids kept in one consultation entry; the count is always kept
 
@@ -118,10 +120,8 @@ def verb_check(verb: str, action: str) -> None:
         raise LookupError(f"Audit verb {verb!r} is declared as {declared}, recorded as {action}")
 
 
-_ADVISORY_LOCK_KEY = 0x57A7_A0D1  # arbitrary constant shared by every writer of the chain
-
-
-def _canonical(event: AuditEvent) -> str:
+def canonical(event: AuditEvent) -> str:
+    """The entry's content as canonical JSON: what its hashes cover."""
     content = {
         "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
@@ -140,22 +140,13 @@ def _canonical(event: AuditEvent) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def compute_hash(previous_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((previous_hash + _canonical(event)).encode()).hexdigest()
+def content_hash(event: AuditEvent) -> str:
+    """``entry_hash``: the SHA-256 of the entry's canonical content (hex)."""
+    return hashlib.sha256(canonical(event).encode()).hexdigest()
 
 
 def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def _chain_head() -> str:
-    """Take the chain's lock (released at the end of the caller's transaction) and return the last
-    entry's hash, or the genesis hash."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-sequence").values_list("entry_hash", flat=True).first()
-    return last or GENESIS_HASH
 
 
 def audit_record(
@@ -185,41 +176,38 @@ def audit_record(
         target_id = target_id or target.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
-    with transaction.atomic():
-        last = _chain_head()
-        event = AuditEvent(
-            occurred_at=clock.now(),
-            actor=user,
-            actor_label=label,
-            channel=acting.channel,
-            action=action,
-            verb=verb,
-            target_type=target_type,
-            target_id=str(target_id) if target_id != "" else "",
-            person_id=person_id,
-            payload=_json_safe(payload or {}),
-            recipient=recipient,
-            purpose=purpose,
-            request_id=acting.request_id,
-            previous_hash=last,
-        )
-        event.entry_hash = compute_hash(event.previous_hash, event)
-        event.save(force_insert=True)
+    event = AuditEvent(
+        occurred_at=clock.now(),
+        actor=user,
+        actor_label=label,
+        channel=acting.channel,
+        action=action,
+        verb=verb,
+        target_type=target_type,
+        target_id=str(target_id) if target_id != "" else "",
+        person_id=person_id,
+        payload=_json_safe(payload or {}),
+        recipient=recipient,
+        purpose=purpose,
+        request_id=acting.request_id,
+    )
+    event.entry_hash = content_hash(event)
+    event.save(force_insert=True)  # one INSERT; the database numbers it (decision 0015)
     _mark_consulted(action)
     return event
 
 
 def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: int = 2000) -> int:
-    """Append many entries at once (a bulk import writing thousands of records): the same chain,
-    the same lock, one INSERT per batch. Each entry has the keyword arguments of ``audit_record``
-    (``action``, ``verb``, ``target_type``, ``target_id``, ``person_id``, ``payload``...)."""
+    """Append many entries at once (a bulk import writing thousands of records): plain INSERTs
+    like ``audit_record``, one per ``batch_size`` entries, all or none. Each entry has the
+    keyword arguments of ``audit_record`` (``action``, ``verb``, ``target_type``, ``target_id``,
+    ``person_id``, ``payload``...)."""
     if not entries:
         return 0
     acting = context.current()
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
     with transaction.atomic():
-        previous = _chain_head()
         now = clock.now()
         events = []
         for entry in entries:
@@ -241,10 +229,8 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
                 recipient=entry.get("recipient", ""),
                 purpose=entry.get("purpose", ""),
                 request_id=acting.request_id,
-                previous_hash=previous,
             )
-            event.entry_hash = compute_hash(previous, event)
-            previous = event.entry_hash
+            event.entry_hash = content_hash(event)
             events.append(event)
         AuditEvent.objects.bulk_create(events, batch_size=batch_size)
     for entry in entries:
@@ -254,38 +240,37 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """What ``audit_verify`` found. ``checked``: entries verified in sealed batches.
+    ``first_broken_sequence``: the first entry found altered, removed or inserted (None if none
+    can be named); ``first_bad_range``: the first range of sequence numbers that does not hold
+    (a re-hashed range, a cut tail, a truncation); ``problem`` says what. ``unanchored``: sealed
+    ranges no signed checkpoint covers (the checkpoint store missing or behind). ``unsealed``:
+    committed entries the sequencer has not sealed yet (not checked, not a fault)."""
+
     checked: int
     first_broken_sequence: int | None
     problem: str
+    first_bad_range: tuple[int, int] | None = None
+    sealed_through: int = 0
+    anchored_through: int = 0
+    unanchored: tuple[tuple[int, int], ...] = ()
+    unsealed: int = 0
+    batches: int = 0
+    checkpoints: int = 0
+    checkpoint_store: str = ""  # the store's directory; empty if it is missing
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_sequence is None
+        return not self.problem
+
+    @property
+    def anchored(self) -> bool:
+        return not self.unanchored
 
 
-def audit_verify(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order and report the first entry whose hashes do not hold."""
-    previous = GENESIS_HASH
-    checked = 0
-    last_sequence = 0
-    while True:
-        rows = list(
-            AuditEvent.objects.filter(sequence__gt=last_sequence).order_by("sequence")[:batch_size]
-        )
-        if not rows:
-            return VerifyResult(checked, None, "")
-        for event in rows:
-            if event.previous_hash != previous:
-                return VerifyResult(
-                    checked,
-                    event.sequence,
-                    "previous_hash does not match the entry before it "
-                    "(an entry was removed or inserted)",
-                )
-            if compute_hash(previous, event) != event.entry_hash:
-                return VerifyResult(
-                    checked, event.sequence, "content does not match its hash (altered)"
-                )
-            previous = event.entry_hash
-            checked += 1
-            last_sequence = event.sequence
+def audit_verify(**options: Any) -> VerifyResult:
+    """Check every sealed entry against its batch, every batch against the chain and the signed
+    checkpoints (``core.audit_verification.audit_verify``)."""
+    from waymark.core.audit_verification import audit_verify as verify
+
+    return verify(**options)

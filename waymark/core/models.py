@@ -1,9 +1,13 @@
-"""Core data: the tamper-evident audit trail.
+"""Core data: the audit trail as a verifiable log (decision 0015).
 
-``AuditEvent`` rows are append-only. On PostgreSQL a trigger (django-pgtrigger ``Protect``)
-refuses UPDATE and DELETE in the database itself; on every engine each row carries the SHA-256 of
-its own content and of the previous row, so ``manage.py audit_verify`` finds the first row that
-was altered, removed or inserted out of order.
+``AuditEvent`` rows are appended with plain INSERTs in the caller's transaction; each carries the
+SHA-256 of its own content. The sequencer (``core.audit_sequencer``, ``manage.py audit_seal``)
+seals committed entries in sequence order into ``AuditBatch`` rows (a Merkle root per batch, each
+batch chained to the one before) and publishes a signed checkpoint outside the database, so
+``manage.py audit_verify`` finds an entry altered, removed or inserted, a truncated table or a cut
+tail, and a re-hashing by someone with full database rights. On PostgreSQL triggers refuse
+UPDATE, DELETE and TRUNCATE of both tables, and a BEFORE INSERT trigger gives each entry its
+transaction id and then its sequence number (in that order: the sequencer's watermark needs it).
 """
 
 from __future__ import annotations
@@ -13,6 +17,18 @@ from django.conf import settings
 from django.db import models
 
 from waymark.core import rules
+
+# The sequence that numbers audit entries on PostgreSQL (created by migration 0004, drawn by the
+# ``audit_sequence_after_xact`` trigger); the sequencer reads its high-water mark.
+AUDIT_ORDER_SEQUENCE = "core_auditevent_order_seq"
+
+# TRUNCATE of the audit tables is refused. Only a test database (its name starts ``test_``) lets
+# the test runner's flush through, when the flush says so (``waymark.testing.plugin``).
+REFUSE_TRUNCATE = (
+    "IF current_database() LIKE 'test\\_%' "
+    "AND current_setting('waymark.test_flush', true) = 'on' THEN RETURN NULL; END IF; "
+    "RAISE EXCEPTION 'The audit trail is append-only: TRUNCATE of % is refused', TG_TABLE_NAME;"
+)
 
 
 class AuditAction(models.TextChoices):
@@ -47,8 +63,12 @@ class AuditEvent(models.Model):
         max_length=500, blank=True, help_text="For disclosures and restricted views: why"
     )
     request_id = models.CharField(max_length=64, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the entry's canonical content, written with it"
+    )
+    xact_id = models.BigIntegerField(
+        null=True, blank=True, help_text="PostgreSQL: the writing transaction's id (a trigger)"
+    )
 
     class Meta:
         ordering = ["sequence"]
@@ -64,10 +84,68 @@ class AuditEvent(models.Model):
             pgtrigger.Protect(
                 name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
+            pgtrigger.Trigger(
+                name="audit_no_truncate",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                func=REFUSE_TRUNCATE,
+            ),
+            pgtrigger.Trigger(
+                name="audit_sequence_after_xact",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func=(
+                    # The transaction id first (pg_current_xact_id assigns one if need be), then
+                    # the sequence number: every entry's number is then taken after its
+                    # transaction had an id, which the sequencer's watermark relies on.
+                    "NEW.xact_id := pg_current_xact_id()::text::bigint; "
+                    f"NEW.sequence := nextval('{AUDIT_ORDER_SEQUENCE}'); RETURN NEW;"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.verb} by {self.actor_label}"
+
+
+class AuditBatch(models.Model):
+    """A run of audit entries sealed together by the sequencer: every entry whose sequence is in
+    ``first_sequence``..``last_sequence`` except the ``gaps`` (numbers whose transactions rolled
+    back), in sequence order, as the leaves of a Merkle tree (RFC 9162) whose root is
+    ``tree_root``. ``batch_hash`` covers this record and ``previous_hash`` (the batch before's
+    ``batch_hash``), so the batches form a chain; the sequencer signs the newest one into a
+    checkpoint outside the database. Written only by the sequencer; append-only."""
+
+    number = models.BigIntegerField(primary_key=True)
+    first_sequence = models.BigIntegerField()
+    last_sequence = models.BigIntegerField(unique=True)
+    entry_count = models.IntegerField()
+    gaps = models.JSONField(
+        default=list, blank=True, help_text="[[from, to], ...] numbers in the range never committed"
+    )
+    tree_root = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    batch_hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_batch_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+            pgtrigger.Trigger(
+                name="audit_batch_no_truncate",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                func=REFUSE_TRUNCATE,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit batch {self.number} (#{self.first_sequence}-#{self.last_sequence})"
 
 
 class Notification(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 # While the database cannot be reached (restarting, failing over) every request is answered 503
 # with this many seconds in ``Retry-After``: long enough for a restart or a fail-over, short
 # enough that a person retrying by hand is not kept waiting.
@@ -22,3 +24,21 @@ NOTIFICATIONS_PAGE_SIZE = 50
 # A long job's time left is estimated only once this share of it is done (``core.progress``):
 # below it the rate is a guess and the page says it is still working it out.
 ESTIMATE_AFTER_FRACTION = 0.02
+
+# The audit trail's sequencer (decision 0015; issue 17 "sealing lag is bounded: every committed
+# entry sealed within 5 seconds"). The target is the bound the health check and the benchmarks hold
+# the sealing lag to; past the alarm the health check reports the audit trail unhealthy (a
+# sequencer stopped, or a transaction held open for that long holding the horizon back).
+AUDIT_SEALING_LAG_TARGET = timedelta(seconds=5)
+AUDIT_SEALING_LAG_ALARM = timedelta(seconds=30)
+# How long the sequencer sleeps between passes when it found nothing to seal: well inside the
+# target, so an entry waits at most about this long plus one pass.
+AUDIT_SEAL_INTERVAL = timedelta(seconds=1)
+# Entries in one batch (one Merkle tree): big enough that a busy second is a few batches, small
+# enough that a batch's leaves fit in memory and an inclusion proof is short (log2 5000 ~ 13).
+AUDIT_SEAL_BATCH_SIZE = 5000
+# Batches sealed in one pass (one transaction) before a checkpoint is published: a sequencer
+# catching up after a stop publishes at least every 100,000 entries.
+AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
+# Entries read at a time when verifying.
+AUDIT_VERIFY_PAGE = 5000

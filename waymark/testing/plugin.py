@@ -55,6 +55,33 @@ def _fast_password_hasher(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _flush_may_truncate_the_audit_log():
+    """On PostgreSQL the audit tables refuse TRUNCATE (decision 0015), which is how Django empties
+    the database after a transactional test. The refusal lets a flush through only in a test
+    database (its name starts ``test_``) whose flush says so; this makes the test flush say so."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_saying_so(self, style, tables, **options):
+        statements = sql_flush(self, style, tables, **options)
+        if statements:
+            return ["SELECT set_config('waymark.test_flush', 'on', true)", *statements]
+        return statements
+
+    DatabaseOperations.sql_flush = flush_saying_so  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(settings, tmp_path_factory):
+    """Each test's audit checkpoints in a store of its own (the log starts again with each test's
+    database, so batch 1 of one test must not meet another's)."""
+    settings.WAYMARK_AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("audit-checkpoints"))
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _live_server_serial_on_sqlite():
     """On SQLite the live server answers one request at a time.
 

@@ -5,14 +5,16 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from waymark.core import clock
-from waymark.core.audit import GENESIS_HASH, audit_record, audit_verify
-from waymark.core.models import AuditAction, AuditEvent
+from waymark.core.audit import audit_record, audit_verify, content_hash
+from waymark.core.audit_merkle import GENESIS_HASH
+from waymark.core.audit_sequencer import audit_seal_once
+from waymark.core.models import AuditAction, AuditBatch, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def _write(n: int) -> list[AuditEvent]:
-    return [
+def _write(n: int, *, seal: bool = True) -> list[AuditEvent]:
+    events = [
         audit_record(
             actor=None,
             action=AuditAction.ALTERATION,
@@ -24,6 +26,9 @@ def _write(n: int) -> list[AuditEvent]:
         )
         for i in range(n)
     ]
+    if seal:
+        audit_seal_once()
+    return events
 
 
 def _tamper(sql: str, params: list) -> None:
@@ -38,13 +43,26 @@ def _tamper(sql: str, params: list) -> None:
             cursor.execute("SET session_replication_role = DEFAULT")
 
 
-def test_entries_are_chained_from_genesis():
-    events = _write(3)
-    assert events[0].previous_hash == GENESIS_HASH
-    assert events[1].previous_hash == events[0].entry_hash
-    assert events[2].previous_hash == events[1].entry_hash
-    assert audit_verify().ok
-    assert audit_verify().checked == 3
+def test_entries_hash_their_content_and_are_sealed_into_chained_batches():
+    events = _write(3, seal=False)
+    assert all(event.entry_hash == content_hash(event) for event in events)
+    assert audit_verify().checked == 0  # nothing sealed yet: nothing to check, nothing wrong
+    assert audit_verify().unsealed == 3
+    audit_seal_once()
+    events += _write(2)
+    first, second = AuditBatch.objects.order_by("number")
+    assert first.previous_hash == GENESIS_HASH
+    assert second.previous_hash == first.batch_hash
+    assert first.first_sequence == 1  # from the start of the numbering (numbers never used: gaps)
+    assert first.last_sequence == events[2].sequence
+    assert (second.first_sequence, second.last_sequence) == (
+        events[2].sequence + 1,
+        events[4].sequence,
+    )
+    result = audit_verify()
+    assert result.ok and result.anchored
+    assert result.checked == 5
+    assert result.anchored_through == events[4].sequence
 
 
 def test_audit_verify_finds_a_tampered_row():
@@ -63,7 +81,7 @@ def test_audit_verify_finds_a_removed_row():
     events = _write(4)
     _tamper("DELETE FROM core_auditevent WHERE sequence = %s", [events[1].sequence])
     result = audit_verify()
-    assert result.first_broken_sequence == events[2].sequence
+    assert result.first_broken_sequence == events[1].sequence  # the removed entry itself
     assert "removed" in result.problem
 
 
@@ -105,3 +123,22 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows():
         AuditEvent.objects.filter(pk=event.pk).update(actor_label="x")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditBatch.objects.update(entry_count=0)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditBatch.objects.all().delete()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the TRUNCATE trigger is PostgreSQL's"
+)
+@pytest.mark.parametrize("table", ["core_auditevent", "core_auditbatch"])
+def test_postgresql_refuses_truncate_of_the_audit_tables(table):
+    _write(2)
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEvent.objects.count() == 2

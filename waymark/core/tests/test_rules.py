@@ -30,3 +30,20 @@ def test_a_job_s_time_left_is_estimated_from_two_percent_done():
     now = started + timedelta(minutes=1)
     assert time_left(1, 100, started, now) == "Working out how long it will take"
     assert time_left(2, 100, started, now) == "About 49 minutes left"
+
+
+def test_every_committed_audit_entry_is_sealed_within_five_seconds():
+    assert rules.AUDIT_SEALING_LAG_TARGET.total_seconds() == 5
+    assert rules.AUDIT_SEAL_INTERVAL.total_seconds() == 1
+    assert rules.AUDIT_SEAL_INTERVAL < rules.AUDIT_SEALING_LAG_TARGET
+
+
+def test_the_health_check_fails_past_thirty_seconds_of_sealing_lag():
+    assert rules.AUDIT_SEALING_LAG_ALARM.total_seconds() == 30
+    assert rules.AUDIT_SEALING_LAG_ALARM > rules.AUDIT_SEALING_LAG_TARGET
+
+
+def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
+    assert rules.AUDIT_SEAL_BATCH_SIZE == 5000
+    assert rules.AUDIT_SEAL_MAX_BATCHES_PER_PASS == 20
+    assert rules.AUDIT_VERIFY_PAGE == 5000

@@ -1,0 +1,254 @@
+"""Verifying the audit log (``manage.py audit_verify``), and inclusion proofs for one entry
+(decision 0015).
+
+Verification walks the sealed batches in order. For each it checks that the batch follows the one
+before (its range and ``previous_hash``) and that its record hashes to its ``batch_hash``; that
+exactly the entries it sealed are there (its range less its gaps: an entry missing was removed,
+one more was inserted), each matching its ``entry_hash`` (else altered), and that their Merkle
+root is the batch's ``tree_root`` (else altered and re-hashed, or reordered); and, where a signed
+checkpoint names the batch, that the checkpoint's ``batch_hash`` is the batch's (else the log was
+re-written by someone with full database rights, somewhere since the last checkpoint that held).
+Checkpoints naming batches the database no longer has mean a cut tail (or a truncation).
+A rolled-back transaction's sequence number is a gap the batch recorded, not a fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from waymark.core import audit_merkle, rules
+from waymark.core.audit import VerifyResult, canonical, content_hash
+from waymark.core.audit_checkpoints import checkpoints_read, store_dir
+from waymark.core.models import AuditBatch, AuditEvent
+
+
+class _Found(Exception):
+    def __init__(self, problem: str, *, sequence: int | None = None, span=None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.sequence = sequence
+        self.span = span
+
+
+def _entries(first: int, last: int, page: int) -> Iterator[AuditEvent]:
+    after = first - 1
+    while True:
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=after, sequence__lte=last).order_by("sequence")[
+                :page
+            ]
+        )
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].sequence
+
+
+def _batch_check(batch: AuditBatch, page: int) -> int:
+    """Check one batch's entries; return how many there are. Raises ``_Found``."""
+    expected = audit_merkle.expected_sequences(
+        batch.first_sequence, batch.last_sequence, batch.gaps
+    )
+    leaves: list[bytes] = []
+    pending = next(expected, None)
+    for event in _entries(batch.first_sequence, batch.last_sequence, page):
+        if pending is not None and pending < event.sequence:
+            raise _Found(
+                f"entry #{pending}, sealed in batch {batch.number}, is missing (removed)",
+                sequence=pending,
+            )
+        if pending is None or event.sequence < pending:
+            raise _Found(
+                f"entry #{event.sequence} is not among the entries sealed in batch "
+                f"{batch.number} (inserted)",
+                sequence=event.sequence,
+            )
+        if content_hash(event) != event.entry_hash:
+            raise _Found(
+                f"entry #{event.sequence}'s content does not match its hash (altered)",
+                sequence=event.sequence,
+            )
+        leaves.append(audit_merkle.leaf_hash(event.sequence, canonical(event)))
+        pending = next(expected, None)
+    if pending is not None:
+        raise _Found(
+            f"entry #{pending}, sealed in batch {batch.number}, is missing (removed)",
+            sequence=pending,
+        )
+    if audit_merkle.tree_root(leaves).hex() != batch.tree_root:
+        raise _Found(
+            f"the entries of batch {batch.number} (#{batch.first_sequence}-#{batch.last_sequence}) "
+            "do not match its Merkle root (altered and re-hashed, or reordered)",
+            span=(batch.first_sequence, batch.last_sequence),
+        )
+    return len(leaves)
+
+
+def _span(found: _Found | None) -> tuple[int, int] | None:
+    if found is None:
+        return None
+    if found.span is not None:
+        return found.span
+    return (found.sequence, found.sequence) if found.sequence is not None else None
+
+
+def audit_verify(*, page: int = rules.AUDIT_VERIFY_PAGE) -> VerifyResult:
+    """Verify every sealed entry, batch and checkpoint (see the module's docstring)."""
+    store = checkpoints_read()
+    checked = 0
+    previous_hash = audit_merkle.GENESIS_HASH
+    sealed_through = 0
+    anchored_through = 0
+    number = 0
+
+    def result(found: _Found | None = None, **more) -> VerifyResult:
+        unsealed = AuditEvent.objects.filter(sequence__gt=sealed_through).count()
+        unanchored: tuple[tuple[int, int], ...] = ()
+        if found is None and sealed_through > anchored_through:
+            unanchored = ((anchored_through + 1, sealed_through),)
+        return VerifyResult(
+            checked=checked,
+            first_broken_sequence=found.sequence if found else None,
+            problem=found.problem if found else "",
+            first_bad_range=_span(found),
+            sealed_through=sealed_through,
+            anchored_through=anchored_through,
+            unanchored=unanchored,
+            unsealed=unsealed,
+            batches=number,
+            checkpoints=len(store.by_batch),
+            checkpoint_store=str(store_dir()) if store.present else "",
+        )
+
+    try:
+        if store.bad:
+            raise _Found(
+                f"checkpoint file {store.bad[0]} is not a checkpoint signed by the audit key"
+            )
+        stray = AuditEvent.objects.filter(sequence__lt=1).order_by("sequence").first()
+        if stray is not None:
+            raise _Found(
+                f"entry #{stray.sequence} is outside every sealed range (inserted)",
+                sequence=stray.sequence,
+            )
+        for batch in AuditBatch.objects.order_by("number").iterator(chunk_size=500):
+            span = (batch.first_sequence, batch.last_sequence)
+            if batch.number != number + 1 or batch.first_sequence != sealed_through + 1:
+                raise _Found(
+                    f"batch {batch.number} does not follow batch {number} (a batch record was "
+                    "removed or inserted)",
+                    span=(sealed_through + 1, batch.last_sequence),
+                )
+            if batch.previous_hash != previous_hash or batch.batch_hash != audit_merkle.batch_hash(
+                number=batch.number,
+                first_sequence=batch.first_sequence,
+                last_sequence=batch.last_sequence,
+                entry_count=batch.entry_count,
+                gaps=batch.gaps,
+                tree_root=batch.tree_root,
+                previous_hash=batch.previous_hash,
+                sealed_at=batch.sealed_at,
+            ):
+                raise _Found(
+                    f"batch {batch.number}'s record does not match its hash or the batch before "
+                    "(altered)",
+                    span=span,
+                )
+            count = _batch_check(batch, page)
+            if count != batch.entry_count:
+                raise _Found(
+                    f"batch {batch.number} holds {count} entries, sealed with {batch.entry_count}",
+                    span=span,
+                )
+            checkpoint = store.by_batch.get(batch.number)
+            if checkpoint is not None:
+                if (
+                    checkpoint.batch_hash != batch.batch_hash
+                    or checkpoint.last_sequence != batch.last_sequence
+                ):
+                    raise _Found(
+                        f"the log differs from the signed checkpoint of batch {batch.number}: "
+                        f"entries #{anchored_through + 1}-#{checkpoint.last_sequence} were "
+                        "changed and the log re-hashed after they were published",
+                        span=(anchored_through + 1, checkpoint.last_sequence),
+                    )
+                anchored_through = batch.last_sequence
+            checked += count
+            previous_hash, sealed_through, number = (
+                batch.batch_hash,
+                batch.last_sequence,
+                batch.number,
+            )
+        beyond = [cp for n, cp in store.by_batch.items() if n > number]
+        if beyond:
+            latest = max(beyond, key=lambda cp: cp.batch)
+            what = (
+                "the audit log is empty (truncated)"
+                if number == 0 and not AuditEvent.objects.exists()
+                else f"the sealed batches end at batch {number} (#{sealed_through}) (cut tail)"
+            )
+            raise _Found(
+                f"{what}, but the signed checkpoint of batch {latest.batch} covers entries up to "
+                f"#{latest.last_sequence}: #{sealed_through + 1}-#{latest.last_sequence} are gone",
+                span=(sealed_through + 1, latest.last_sequence),
+            )
+    except _Found as found:
+        return result(found)
+    return result()
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """That entry ``sequence`` is leaf ``leaf_index`` of batch ``batch``'s Merkle tree of
+    ``tree_size`` leaves (RFC 9162 audit path, hex), whose root the batch hash covers."""
+
+    sequence: int
+    batch: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: tuple[str, ...]
+    tree_root: str
+    batch_hash: str
+
+
+def audit_inclusion_proof(sequence: int) -> InclusionProof | None:
+    """The inclusion proof of one entry, or None if it is not sealed (yet)."""
+    batch = AuditBatch.objects.filter(
+        first_sequence__lte=sequence, last_sequence__gte=sequence
+    ).first()
+    if batch is None:
+        return None
+    events = list(_entries(batch.first_sequence, batch.last_sequence, rules.AUDIT_VERIFY_PAGE))
+    index = next((i for i, event in enumerate(events) if event.sequence == sequence), None)
+    if index is None:
+        return None
+    leaves = [audit_merkle.leaf_hash(event.sequence, canonical(event)) for event in events]
+    return InclusionProof(
+        sequence=sequence,
+        batch=batch.number,
+        leaf_index=index,
+        tree_size=len(leaves),
+        leaf_hash=leaves[index].hex(),
+        path=tuple(node.hex() for node in audit_merkle.inclusion_path(index, leaves)),
+        tree_root=batch.tree_root,
+        batch_hash=batch.batch_hash,
+    )
+
+
+def inclusion_proof_verify(proof: InclusionProof, event: AuditEvent) -> bool:
+    """Whether ``proof`` shows this entry, as it reads now, is in its sealed batch."""
+    return audit_merkle.inclusion_verify(
+        leaf=audit_merkle.leaf_hash(event.sequence, canonical(event)),
+        index=proof.leaf_index,
+        size=proof.tree_size,
+        path=[bytes.fromhex(node) for node in proof.path],
+        root=bytes.fromhex(proof.tree_root),
+    )
+
+
+def sealed_through() -> int:
+    return AuditBatch.objects.aggregate(top=Max("last_sequence"))["top"] or 0
