@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -1321,10 +1321,15 @@ def demo_load(
     progress: Callable[[str], None] | None = None,
     correspondence: bool = True,
     em_scale: float | None = None,
+    modules: Collection[str] | None = None,
 ) -> LoadResult:
     """Load the demo data at ``scale`` x the seeds' volumes. Same seed, scale and anchor give the
     same data. Adds to what is there (people get new references after the existing ones).
-    Refused in production (``demo_data_refused_reason``) before anything is written."""
+    Refused in production (``demo_data_refused_reason``) before anything is written.
+
+    ``modules`` names the module demo loaders to run (all of them when None): a test of one
+    module's figures at x1 need not build the others' (each loader runs after those it reads,
+    so only the named ones and the platform's people, tasks and teams are written)."""
     refused = demo_data_refused_reason()
     if refused:
         raise PermissionError(refused)
@@ -1437,6 +1442,8 @@ def demo_load(
         # platform never imports a module to build the demo (docs/platform-contracts.md).
         module_scales = {"em_scale": em_scale}
         for loader in demo_loaders():
+            if modules is not None and loader.name not in modules:
+                continue
             counts.update(
                 loader.load(
                     anchor=anchor,

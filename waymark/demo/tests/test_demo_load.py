@@ -232,3 +232,13 @@ def test_correspondence_examples_are_registered_through_the_service_with_a_dupli
     assert items.filter(match_status="match_needed").count() == 1
     assert items.filter(match_status="matched").count() == 2
     assert Task.objects.filter(task_type="correspondence.match_needed").count() == 1
+
+
+def test_modules_limits_the_module_demos_to_those_named():
+    from django.apps import apps
+
+    result = demo_load(scale=0.01, anchor=ANCHOR, correspondence=False, modules={"monitoring"})
+    assert apps.get_model("monitoring.Condition").objects.exists()
+    assert result.counts.get("em_breaches", 0) > 0
+    for label in ("casework.Case", "operations.Visit", "linkage.SourceRecord"):
+        assert not apps.get_model(label).objects.exists(), f"{label} was written"

@@ -22,7 +22,7 @@ def test_the_em_demo_reproduces_the_reports_figures():
     """One load at x1 (about 20 s), then each figure: Figure 6, the battery effect, Figure 5,
     Figure 14, §5.18 and Figure 9."""
     with clock.frozen(ANCHOR):
-        demo_load(scale=1.0, anchor=ANCHOR, correspondence=False)
+        demo_load(scale=1.0, anchor=ANCHOR, correspondence=False, modules={"monitoring"})
     _breach_notifications_follow_figure_6()
     _notifications_become_far_fewer_work_items()
     _awaiting_a_device_splits_as_figure_5()
