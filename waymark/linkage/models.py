@@ -248,6 +248,12 @@ class LinkageRun(JobProgress):
     model = models.JSONField(
         default=dict, blank=True, help_text="The trained Splink model (m and u)"
     )
+    training = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the model was trained (engine.model_fit's report): the prior and where it "
+        "came from, each training block with its pairs, warnings, comparisons left untrained",
+    )
     records = models.PositiveIntegerField(default=0)
     comparisons = models.PositiveBigIntegerField(default=0, help_text="Pairs scored after blocking")
     pairs_auto = models.PositiveIntegerField(default=0)
