@@ -53,6 +53,7 @@ COLUMNS = [
     "address_number",
     "address_street",
     "address_locality",
+    "name_initials",
 ]
 
 # Which record fields each comparison shows side by side on the pair page.
@@ -252,6 +253,8 @@ BLOCKING_RULES: list[str] = [
     "l.postcode_std = r.postcode_std AND l.address_number = r.address_number",
     "l.family_phonetic = r.family_phonetic AND l.given_phonetic = r.given_phonetic "
     "AND l.birth_year = r.birth_year",
+    # A typing error in both names and a move: the date of birth and the names' first letters.
+    "l.dob = r.dob AND l.name_initials = r.name_initials",
 ]
 # Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
 # it does not use free to vary, and trains them). The first three are the generator-shaped file's;
@@ -328,10 +331,18 @@ def pipeline_settings(link_type: str = "dedupe_only", *, prior: float = 1e-5):
     )
 
 
+def name_initials(record: dict[str, Any]) -> str | None:
+    """The first letters of the forename and the surname ("MK"): a blocking key that survives a
+    typing error after the first letter of either name. Both names are needed."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{given[0]}{family[0]}" if given and family else None
+
+
 def _table(records: Sequence[dict[str, Any]] | pa.Table) -> pa.Table:
     if isinstance(records, pa.Table):
         return records
     columns = {c: [r.get(c) or None for r in records] for c in COLUMNS}
+    columns["name_initials"] = [r.get("name_initials") or name_initials(r) for r in records]
     return pa.table({c: pa.array(v, type=pa.string()) for c, v in columns.items()})
 
 
@@ -1014,6 +1025,7 @@ class Matcher:
     def match(
         self, record: dict[str, Any], *, limit: int = 5, threshold: float = 0.0
     ) -> list[PairScore]:
+        record = {**record, "name_initials": name_initials(record)}
         with self._lock:
             candidates = [
                 c for c in self._candidates(record) if c["unique_id"] != record.get("unique_id")
