@@ -15,6 +15,7 @@ Django models, so the benchmark, the services and the Spark check share exactly 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import jellyfish
 import pyarrow as pa
 
 # Splink logs every step at INFO; the services record their own timings.
@@ -48,6 +50,10 @@ COLUMNS = [
     "postcode_district",
     "home_office_ref",
     "pnc_id",
+    "address_number",
+    "address_street",
+    "address_locality",
+    "name_initials",
 ]
 
 # Which record fields each comparison shows side by side on the pair page.
@@ -57,7 +63,7 @@ COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
     "home_office_ref": ("home_office_ref",),
     "pnc_id": ("pnc_id",),
     "nationality": ("nationality",),
-    "postcode": ("postcode_std",),
+    "address": ("postcode_std", "address_number", "address_street", "address_locality"),
     "sex": ("sex",),
 }
 COMPARISON_LABELS = {
@@ -66,9 +72,13 @@ COMPARISON_LABELS = {
     "home_office_ref": "Home Office reference",
     "pnc_id": "Police National Computer ID",
     "nationality": "Nationality",
-    "postcode": "Postcode",
+    "address": "Address and postcode",
     "sex": "Sex",
 }
+
+
+# The columns whose term frequencies the comparisons adjust by.
+TF_COLUMNS = ("dob", "nationality", "address_street")
 
 
 class EngineError(Exception):
@@ -112,6 +122,15 @@ def _comparisons():
             both(
                 cll.JaroWinklerLevel("given_std", 0.85), cll.JaroWinklerLevel("family_std", 0.85)
             ).configure(label_for_charts="Both names similar"),
+            both(cll.NullLevel("given_std"), cll.ExactMatchLevel("family_std")).configure(
+                label_for_charts="Surname the same, forename missing"
+            ),
+            both(cll.NullLevel("family_std"), cll.ExactMatchLevel("given_std")).configure(
+                label_for_charts="Forename the same, surname missing"
+            ),
+            both(cll.NullLevel("given_std"), cll.JaroWinklerLevel("family_std", 0.92)).configure(
+                label_for_charts="Surname nearly the same, forename missing"
+            ),
             cll.ExactMatchLevel("family_std").configure(
                 label_for_charts="Surname the same, forename different (an alias or a relative)"
             ),
@@ -163,17 +182,38 @@ def _comparisons():
             output_column_name=column, comparison_description=description, comparison_levels=levels
         )
 
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_description="Postcode",
+    # The postcode and the address are one comparison: they move together, and two comparisons
+    # would count a move twice (and let expectation maximisation mistake a move for another person).
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_description="Address and postcode",
         comparison_levels=[
-            cll.NullLevel("postcode_std").configure(label_for_charts="Postcode missing"),
-            cll.ExactMatchLevel("postcode_std").configure(label_for_charts="Same postcode"),
-            cll.ExactMatchLevel("postcode_district").configure(
-                label_for_charts="Same postcode district"
+            cll.And(cll.NullLevel("postcode_std"), cll.NullLevel("address_street")).configure(
+                is_null_level=True, label_for_charts="Address and postcode missing"
             ),
+            cll.And(
+                cll.ExactMatchLevel("postcode_std"),
+                cll.ExactMatchLevel("address_number"),
+                cll.ExactMatchLevel("address_street"),
+            ).configure(label_for_charts="Same postcode, house number and street"),
+            both(
+                cll.ExactMatchLevel("address_number"),
+                cll.JaroWinklerLevel("address_street", 0.88),
+            ).configure(label_for_charts="Same house number and street (typed differently)"),
+            both(
+                cll.ExactMatchLevel("postcode_std"), cll.ExactMatchLevel("address_number")
+            ).configure(label_for_charts="Same postcode and house number"),
+            cll.ExactMatchLevel("postcode_std").configure(label_for_charts="Same postcode"),
+            cll.ExactMatchLevel("address_street").configure(
+                label_for_charts="Same street, another house number",
+                tf_adjustment_column="address_street",
+                tf_adjustment_weight=0.5,
+            ),
+            cll.Or(
+                cll.ExactMatchLevel("postcode_district"), cll.ExactMatchLevel("address_locality")
+            ).configure(label_for_charts="Same postcode district or town"),
             cll.ElseLevel().configure(
-                label_for_charts="Postcode different (a move or another person)"
+                label_for_charts="Address different (a move or another person)"
             ),
         ],
     )
@@ -185,7 +225,7 @@ def _comparisons():
             "pnc_id", "Police National Computer ID", "Same Police National Computer ID", typo=True
         ),
         exact("nationality", "Nationality", "Same nationality", tf=True),
-        postcode,
+        address,
         exact("sex", "Sex", "Same sex"),
     ]
 
@@ -202,19 +242,79 @@ BLOCKING_RULES: list[str] = [
     "l.family_std = r.family_std AND l.given_std = r.given_std AND l.birth_year = r.birth_year",
     "l.family_phonetic = r.given_phonetic AND l.given_phonetic = r.family_phonetic",
     "l.dob = r.dob AND l.postcode_std = r.postcode_std",
+    # Rules that need no date of birth (issue 18 item 3): a missing or mistyped date of birth must
+    # not keep a pair with the same name and address from ever being compared.
+    "l.family_phonetic = r.family_phonetic AND l.postcode_std = r.postcode_std",
+    "l.given_phonetic = r.given_phonetic AND l.postcode_std = r.postcode_std",
+    "l.family_phonetic = r.family_phonetic AND l.address_street = r.address_street "
+    "AND l.address_number = r.address_number",
+    "l.given_phonetic = r.given_phonetic AND l.address_street = r.address_street "
+    "AND l.address_number = r.address_number",
+    "l.postcode_std = r.postcode_std AND l.address_number = r.address_number",
+    "l.family_phonetic = r.family_phonetic AND l.given_phonetic = r.given_phonetic "
+    "AND l.birth_year = r.birth_year",
+    # A typing error in both names and a move: the date of birth and the names' first letters.
+    "l.dob = r.dob AND l.name_initials = r.name_initials",
 ]
-# Training: blocks for expectation maximisation (each leaves the blocked comparisons free to vary).
+# Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
+# it does not use free to vary, and trains them). The first three are the generator-shaped file's;
+# the rest run only while a comparison is still untrained, so a file without identifiers or
+# nationality still trains every comparison it has values for (issue 18 item 1).
 TRAINING_BLOCKS: list[str] = [
     "l.dob = r.dob AND l.nationality = r.nationality",
     "l.family_std = r.family_std AND l.given_std = r.given_std AND l.birth_year = r.birth_year",
     "l.home_office_ref = r.home_office_ref",
 ]
-# The deterministic rule used to estimate the prior (the chance two random records match).
-PRIOR_RULES = ["l.home_office_ref = r.home_office_ref AND l.dob = r.dob"]
+TRAINING_BLOCKS_FALLBACK: list[str] = [
+    "l.dob = r.dob",
+    "l.family_std = r.family_std AND l.given_std = r.given_std",
+    "l.postcode_std = r.postcode_std",
+    "l.address_street = r.address_street AND l.address_number = r.address_number",
+    "l.pnc_id = r.pnc_id",
+    "l.family_phonetic = r.family_phonetic AND l.postcode_std = r.postcode_std",
+]
+# The deterministic rules that estimate the prior (the chance two random records match): they need
+# no identifier, only a name with a date of birth or with a full address.
+PRIOR_RULES = [
+    "l.given_std = r.given_std AND l.family_std = r.family_std AND l.dob = r.dob",
+    "l.given_std = r.given_std AND l.family_std = r.family_std "
+    "AND l.address_number = r.address_number AND l.address_street = r.address_street "
+    "AND l.postcode_std = r.postcode_std",
+]
 PRIOR_RECALL = 0.7
+# The input columns of each comparison: a training block using any of them leaves it untrained.
+COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("given_std", "family_std", "given_phonetic", "family_phonetic"),
+    "dob": ("dob", "birth_year"),
+    "home_office_ref": ("home_office_ref",),
+    "pnc_id": ("pnc_id",),
+    "nationality": ("nationality",),
+    "address": (
+        "postcode_std",
+        "postcode_district",
+        "address_number",
+        "address_street",
+        "address_locality",
+    ),
+    "sex": ("sex",),
+}
+# The comparisons that count as independent evidence about a pair (the postcode and the address are
+# one comparison because they move together; sex is too weak to count). Expectation maximisation
+# on a block needs at least two of them free with values: a block on names and birth year in a file
+# with only an address besides leaves one, and EM then cannot tell a match from a move (it puts a
+# move's m at zero). A block leaving one runs only for a comparison nothing else trains.
+EVIDENCE_KINDS: dict[str, str] = {
+    name: name for name in ("name", "dob", "home_office_ref", "pnc_id", "nationality", "address")
+}
+_COLUMN = re.compile(r"\b[lr]\.([a-z_]+)")
 
 
-def pipeline_settings(link_type: str = "dedupe_only"):
+def rule_columns(rule: str) -> set[str]:
+    """The record columns a blocking rule reads."""
+    return set(_COLUMN.findall(rule))
+
+
+def pipeline_settings(link_type: str = "dedupe_only", *, prior: float = 1e-5):
     """The one pipeline configuration (DuckDB here, Spark at national scale), as a Splink
     ``SettingsCreator``: ``.get_settings("spark")`` renders it for Spark."""
     from splink import SettingsCreator
@@ -222,7 +322,7 @@ def pipeline_settings(link_type: str = "dedupe_only"):
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        probability_two_random_records_match=1e-5,
+        probability_two_random_records_match=prior,
         comparisons=_comparisons(),
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_matching_columns=True,
@@ -231,10 +331,18 @@ def pipeline_settings(link_type: str = "dedupe_only"):
     )
 
 
+def name_initials(record: dict[str, Any]) -> str | None:
+    """The first letters of the forename and the surname ("MK"): a blocking key that survives a
+    typing error after the first letter of either name. Both names are needed."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{given[0]}{family[0]}" if given and family else None
+
+
 def _table(records: Sequence[dict[str, Any]] | pa.Table) -> pa.Table:
     if isinstance(records, pa.Table):
         return records
     columns = {c: [r.get(c) or None for r in records] for c in COLUMNS}
+    columns["name_initials"] = [r.get("name_initials") or name_initials(r) for r in records]
     return pa.table({c: pa.array(v, type=pa.string()) for c, v in columns.items()})
 
 
@@ -292,10 +400,52 @@ def model_train(
     max_records: int | None = None,
     session: Session | None = None,
 ) -> dict[str, Any]:
-    """Train m and u without labels: the prior from a deterministic rule, u from random pairs,
-    m by expectation maximisation on a few blocks. Returns the Splink model as a dict.
-    ``max_records`` trains on a seeded random sample of that many records (the parameters are
-    proportions, which a sample of a few hundred thousand estimates as well as the whole)."""
+    """The trained Splink model as a dict (``model_fit`` without its report)."""
+    return model_fit(
+        records, seed=seed, max_pairs=max_pairs, max_records=max_records, session=session
+    )[0]
+
+
+def _populated(con, columns: Iterable[str]) -> dict[str, int]:
+    sql = ", ".join(f"count({c})" for c in columns)
+    row = con.execute(f"SELECT {sql} FROM training_records").fetchone()  # noqa: S608 - our columns
+    return dict(zip(columns, row, strict=True))
+
+
+def _pairs_count(con, rule: str) -> int:
+    sql = (
+        "SELECT count(*) FROM training_records l JOIN training_records r "  # noqa: S608 - our rules
+        f"ON {rule} AND l.unique_id < r.unique_id"
+    )
+    return int(con.execute(sql).fetchone()[0])
+
+
+def model_fit(
+    records: Sequence[dict[str, Any]] | pa.Table,
+    *,
+    seed: int = 2026,
+    max_pairs: float = 2e6,
+    max_records: int | None = None,
+    session: Session | None = None,
+    fallback_prior: float | None = None,
+    max_block_pairs: int | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train m and u without labels, whatever fields the file has (issue 18 item 1).
+
+    - the prior from ``PRIOR_RULES`` (name with date of birth, or name with full address) on the
+      columns that have values; with no pair found, the configured ``fallback_prior`` and a warning;
+    - u from random pairs;
+    - m by expectation maximisation on ``TRAINING_BLOCKS`` then, while a comparison is untrained,
+      ``TRAINING_BLOCKS_FALLBACK``: a block runs only when its columns have values and its pairs
+      (counted first) are more than none and at most ``max_block_pairs``.
+
+    Returns the model and the training report: the prior and where it came from, each block with its
+    pairs and whether it ran, and every comparison left untrained with the reason.
+    ``max_records`` trains on a seeded random sample of that many records."""
+    from waymark.linkage import rules
+
+    fallback_prior = rules.TRAINING_PRIOR_FALLBACK if fallback_prior is None else fallback_prior
+    max_block_pairs = max_block_pairs or rules.TRAINING_MAX_BLOCK_PAIRS
     if max_records and not isinstance(records, pa.Table) and len(records) > max_records:
         records = random.Random(seed).sample(list(records), max_records)
     table = _table(records)
@@ -303,18 +453,198 @@ def model_train(
         raise EngineError("At least two records are needed to train the linkage model")
     own = session is None
     session = session or Session()
+    report: dict[str, Any] = {"warnings": [], "blocks": [], "untrained": []}
+    report["records"] = table.num_rows
     try:
-        linker = _linker(session, [table], pipeline_settings())
-        linker.training.estimate_probability_two_random_records_match(
-            PRIOR_RULES, recall=PRIOR_RECALL
-        )
+        con = session.con
+        con.register("training_records", table)
+        populated = _populated(con, COLUMNS[2:])
+        empty = {c for c, n in populated.items() if n == 0}
+
+        def usable(rule: str) -> bool:
+            return not (rule_columns(rule) & empty)
+
+        prior_rules = [r for r in PRIOR_RULES if usable(r)]
+        observed_each = {r: _pairs_count(con, r) for r in prior_rules}
+        observed = sum(observed_each.values())
+        linker = _linker(session, [table], pipeline_settings(prior=fallback_prior))
+        prior = None
+        if observed:
+            try:
+                linker.training.estimate_probability_two_random_records_match(
+                    prior_rules, recall=PRIOR_RECALL
+                )
+                prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+            except ValueError as error:  # more matches than the recall allows
+                report["warnings"].append(f"The prior could not be estimated: {error}")
+        if prior is None or not 0 < prior < 1:
+            prior = fallback_prior
+            linker = _linker(session, [table], pipeline_settings(prior=fallback_prior))
+            report["warnings"].append(
+                "No pair of records agrees on a full name with a date of birth or a full address: "
+                f"the prior is the configured {prior:g}, not estimated from this file"
+            )
+            report["prior_source"] = "configured"
+        else:
+            report["prior_source"] = "rules"
+        report["prior"] = prior
+        report["prior_rules"] = prior_rules
+
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        for block in TRAINING_BLOCKS:
-            linker.training.estimate_parameters_using_expectation_maximisation(block)
-        return linker.misc.save_model_to_json()
+        trainable = {
+            name: columns
+            for name, columns in COMPARISON_COLUMNS.items()
+            if any(populated.get(c) for c in columns)
+        }
+        trained: set[str] = set()
+        entries: dict[str, dict[str, Any]] = {}
+        # First pass: blocks leaving at least two independent kinds of evidence free. Second pass,
+        # only for comparisons still untrained (a file of names and dates of birth alone): blocks
+        # leaving one, a weaker estimate the report marks.
+        for least_kinds in (2, 1):
+            for block in [*TRAINING_BLOCKS, *TRAINING_BLOCKS_FALLBACK]:
+                entry = entries.setdefault(block, {"rule": block, "pairs": None, "ran": False})
+                if entry["ran"]:
+                    continue
+                frees = {
+                    name
+                    for name, columns in trainable.items()
+                    if not set(columns) & rule_columns(block)
+                }
+                kinds = {EVIDENCE_KINDS[name] for name in frees if name in EVIDENCE_KINDS}
+                if (least_kinds == 1 or block in TRAINING_BLOCKS_FALLBACK) and not frees - trained:
+                    entry["skipped"] = "every comparison it would train is trained"
+                    continue
+                if not usable(block):
+                    entry["skipped"] = "a field it needs is empty in every record"
+                    continue
+                if len(kinds) < least_kinds:
+                    entry["skipped"] = (
+                        "it leaves fewer than two independent fields with values free to vary "
+                        "(expectation maximisation would confuse a match with a move)"
+                        if least_kinds == 2
+                        else "it leaves no field with values free to vary"
+                    )
+                    continue
+                if entry["pairs"] is None:
+                    entry["pairs"] = _pairs_count(con, block)
+                if not entry["pairs"]:
+                    entry["skipped"] = "no pair of records agrees on it"
+                    continue
+                if entry["pairs"] > max_block_pairs:
+                    entry["skipped"] = f"more than {max_block_pairs:,} pairs"
+                    continue
+                linker.training.estimate_parameters_using_expectation_maximisation(block)
+                entry.pop("skipped", None)
+                entry["ran"] = True
+                if len(kinds) < 2:
+                    entry["weak"] = "only one field free to vary: a weaker estimate"
+                trained |= frees
+        report["blocks"] = [{**e, "pairs": e["pairs"] or 0} for e in entries.values()]
+        for name in COMPARISON_COLUMNS:
+            if name not in trainable:
+                report["untrained"].append(
+                    {"comparison": name, "reason": "empty in every record: it never counts"}
+                )
+            elif name not in trained:
+                report["untrained"].append(
+                    {
+                        "comparison": name,
+                        "reason": "no training block left it free to vary: its m probabilities "
+                        "are Splink's defaults",
+                    }
+                )
+        report["trained"] = sorted(trained)
+        model = linker.misc.save_model_to_json()
+        report["m_floored"] = _m_floor(model, rules.TRAINING_M_FLOOR)
+        if report["prior_source"] == "rules" and observed_each.get(PRIOR_RULES[0]):
+            _prior_from_trained_recall(con, model, observed_each[PRIOR_RULES[0]], report)
+        _u_without_matches(model, rules.TRAINING_U_FLOOR)
+        return model, report
     finally:
+        with contextlib.suppress(Exception):
+            session.con.unregister("training_records")
         if own:
             session.close()
+
+
+def _m_floor(model: dict[str, Any], floor: float) -> list[str]:
+    """Raise every trained m probability below ``floor`` to it (the level's share renormalised):
+    expectation maximisation on a small or one-sided block can put a level's m at zero, and one
+    disagreement (a move, a typing error) then outweighs every agreement. Returns the levels
+    raised, as "comparison: level"."""
+    raised = []
+    for comparison in model["comparisons"]:
+        levels = [
+            lv
+            for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("m_probability") is not None
+        ]
+        if not levels:
+            continue
+        for level in levels:
+            if level["m_probability"] < floor:
+                raised.append(f"{comparison['output_column_name']}: {level['label_for_charts']}")
+                level["m_probability"] = floor
+        total = sum(lv["m_probability"] for lv in levels)
+        for level in levels:
+            level["m_probability"] /= total
+    return raised
+
+
+def _level_m(model: dict[str, Any], comparison: str, label: str) -> float | None:
+    for c in model["comparisons"]:
+        if c["output_column_name"] == comparison:
+            for level in c["comparison_levels"]:
+                if level.get("label_for_charts") == label:
+                    return level.get("m_probability")
+    return None
+
+
+def _prior_from_trained_recall(con, model: dict[str, Any], observed: int, report: dict) -> None:
+    """Re-estimate the prior from the first prior rule (full name and date of birth the same) with
+    its recall measured by the trained model instead of assumed: the share of matches with both
+    names and the date of birth present on both records (m_name_same x m_dob_same). A file with
+    many typing errors or missing dates finds fewer of its matches by the rule than
+    ``PRIOR_RECALL`` assumes, and an underestimated prior makes every probability too low."""
+    m_name = _level_m(model, "name", "Forename and surname the same")
+    m_dob = _level_m(model, "dob", "Same date of birth")
+    if not m_name or not m_dob:
+        return
+    n, complete = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE given_std IS NOT NULL AND family_std IS NOT NULL "
+        "AND dob IS NOT NULL) FROM training_records"
+    ).fetchone()
+    recall = m_name * m_dob * (complete / n) ** 2
+    if not 0.05 <= recall <= 1:
+        return
+    prior = observed / recall / (n * (n - 1) / 2)
+    if 0 < prior < 1:
+        model["probability_two_random_records_match"] = prior
+        report["prior"], report["prior_recall"] = prior, recall
+
+
+def _u_without_matches(model: dict[str, Any], floor: float) -> None:
+    """Take the matches out of the u probabilities: random pairs include true matches in the share
+    of the prior, which in a small file with several records a person (a prior of 1 in 300) makes
+    agreeing on a date of birth look a hundred times more common among non-matches than it is.
+    u = (u_sampled - prior * m) / (1 - prior), at least ``floor``, renormalised."""
+    prior = float(model["probability_two_random_records_match"])
+    for comparison in model["comparisons"]:
+        levels = [
+            lv
+            for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("u_probability") is not None
+        ]
+        if not levels:
+            continue
+        for level in levels:
+            m = level.get("m_probability") or 0.0  # a level EM never saw among the matches
+            u = (level["u_probability"] - prior * m) / (1 - prior)
+            level["u_probability"] = max(u, floor)
+        total = sum(lv["u_probability"] for lv in levels)
+        for level in levels:
+            level["u_probability"] /= total
 
 
 class PairScore:
@@ -325,6 +655,7 @@ class PairScore:
     __slots__ = (
         "_contributions",
         "_source",
+        "guard",
         "guarded",
         "id_l",
         "id_r",
@@ -341,10 +672,12 @@ class PairScore:
         contributions: list[dict[str, Any]] | None = None,
         source: tuple | None = None,
         guarded: bool = False,
+        guard: str = "",
     ) -> None:
         self.id_l, self.id_r = id_l, id_r
         self.match_probability, self.match_weight = match_probability, match_weight
         self.guarded = guarded
+        self.guard = guard  # why the twins guard holds the pair for a person ('' when it does not)
         self._contributions = contributions
         self._source = source
 
@@ -355,6 +688,18 @@ class PairScore:
                 return []
             table, index, labels = self._source
             self._contributions = _contributions(table.slice(index, 1).to_pylist()[0], labels)
+            if self.guard:
+                self._contributions.append(
+                    {
+                        "field": "twins_guard",
+                        "description": "Twins guard",
+                        "label": self.guard,
+                        "bayes_factor": 1.0,
+                        "weight": 0.0,
+                        "left": "",
+                        "right": "",
+                    }
+                )
             self._source = None
         return self._contributions
 
@@ -366,6 +711,7 @@ class PairScore:
             self.match_weight,
             [{**c, "left": c["right"], "right": c["left"]} for c in self.contributions],
             guarded=self.guarded,
+            guard=self.guard,
         )
 
     def __repr__(self) -> str:
@@ -432,7 +778,8 @@ def _scores(frame, settings: dict[str, Any], *, with_contributions: bool = True)
             probabilities[i],
             weights[i],
             source=(table, i, labels) if with_contributions else None,
-            guarded=guarded[i],
+            guarded=bool(guarded[i]),
+            guard=guarded[i],
         )
         for i in order
     ]
@@ -443,17 +790,45 @@ _NAME_FORENAMES_DIFFER = {2, 0}  # "Surname the same, forename different" and "N
 _IDENTIFIER_SAME = 2  # "Same Home Office reference" / "Same Police National Computer ID"
 
 
-def _guarded(table) -> list[bool]:
-    """Pairs the model scores high that must still go to a person: the forenames differ and no
-    identifier agrees. Twins and siblings share a surname, a date of birth, an address and a
-    nationality, which the model (assuming the fields independent) adds up to near certainty;
-    only the forename and their own references tell them apart (brief linkage.md §1)."""
+def forenames_clearly_different(given_l: str | None, given_r: str | None) -> bool:
+    """Both forenames present and not the same name written differently: not one edit apart (a
+    typing error) and neither the other's initial."""
+    if not given_l or not given_r:
+        return False
+    a, b = given_l.strip().upper(), given_r.strip().upper()
+    if not a or not b:
+        return False
+    if (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b)):
+        return False
+    return jellyfish.damerau_levenshtein_distance(a, b) > 1
+
+
+def guard_reason(given_l: str | None, given_r: str | None) -> str:
+    return (
+        f"Forenames {given_l} and {given_r} are clearly different (not a typing error or an "
+        "initial) and no identifier agrees: they may be twins or siblings, so a person decides"
+    )
+
+
+def _guarded(table) -> list[str]:
+    """Pairs the model scores high that must still go to a person, with the reason ('' for none):
+    both forenames present and clearly different, and no identifier agrees. Twins and siblings
+    share a surname, a date of birth, an address and a nationality, which the model (assuming the
+    fields independent) adds up to near certainty; only the forename and their own references tell
+    them apart (brief linkage.md §1). A missing forename or a typing error never guards a pair."""
     names = table.column("gamma_name").to_pylist()
     home_office = table.column("gamma_home_office_ref").to_pylist()
     pnc = table.column("gamma_pnc_id").to_pylist()
+    given_l = table.column("given_std_l").to_pylist()
+    given_r = table.column("given_std_r").to_pylist()
     return [
-        n in _NAME_FORENAMES_DIFFER and h != _IDENTIFIER_SAME and p != _IDENTIFIER_SAME
-        for n, h, p in zip(names, home_office, pnc, strict=True)
+        guard_reason(gl, gr)
+        if n in _NAME_FORENAMES_DIFFER
+        and h != _IDENTIFIER_SAME
+        and p != _IDENTIFIER_SAME
+        and forenames_clearly_different(gl, gr)
+        else ""
+        for n, h, p, gl, gr in zip(names, home_office, pnc, given_l, given_r, strict=True)
     ]
 
 
@@ -603,16 +978,18 @@ class Matcher:
         self._linker = Linker(
             self.session.db_api.register("population"), self.settings, log_level=logging.WARNING
         )
-        for column in ("dob", "nationality"):
+        for column in TF_COLUMNS:
             self._linker.table_management.compute_tf_table(column)
-        tf_sql = {  # the two term-frequency columns the model adjusts by (fixed names, not input)
-            "dob": "SELECT dob, count(*) / (SELECT count(*) FROM population WHERE dob IS NOT NULL) "
-            "FROM population WHERE dob IS NOT NULL GROUP BY 1",
-            "nationality": "SELECT nationality, count(*) / (SELECT count(*) FROM population WHERE nationality "
-            "IS NOT NULL) FROM population WHERE nationality IS NOT NULL GROUP BY 1",
-        }
+        # The term-frequency columns the model adjusts by (fixed names, not input).
         self._tf = {
-            column: dict(self.session.con.execute(sql).fetchall()) for column, sql in tf_sql.items()
+            column: dict(
+                self.session.con.execute(
+                    f"SELECT {column}, count(*) / (SELECT count(*) FROM population "  # noqa: S608
+                    f"WHERE {column} IS NOT NULL) FROM population WHERE {column} IS NOT NULL "
+                    "GROUP BY 1"
+                ).fetchall()
+            )
+            for column in TF_COLUMNS
         }
 
     def _candidates(self, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -648,6 +1025,7 @@ class Matcher:
     def match(
         self, record: dict[str, Any], *, limit: int = 5, threshold: float = 0.0
     ) -> list[PairScore]:
+        record = {**record, "name_initials": name_initials(record)}
         with self._lock:
             candidates = [
                 c for c in self._candidates(record) if c["unique_id"] != record.get("unique_id")

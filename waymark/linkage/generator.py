@@ -1191,8 +1191,9 @@ def _police_rows(b: _Builder, people: list[TruePerson]) -> list[tuple[str, dict[
 
 
 def _add_invalid_rows(b: _Builder, legacy, casework, trackers, police, population) -> None:
-    """A few rows the standardiser must reject (for tests): unreadable dates, unknown
-    nationalities. Each belongs to a real person so the truth stays complete."""
+    """A few rows with values the standardiser cannot use (for tests): unreadable dates, unknown
+    nationalities, each kept with a warning. Each belongs to a real person so the truth stays
+    complete."""
     rng = b.rng
     for i in range(INVALID_ROWS):
         p = population[rng.randrange(len(population))]

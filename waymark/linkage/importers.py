@@ -514,6 +514,8 @@ class RowResult:
     record: dict[str, Any] | None = None
     content_hash: str = ""
     reasons: list[dict[str, str]] = field(default_factory=list)
+    # A kept row's warnings (a value left out or kept as written), as ``reasons``.
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> bool:
@@ -624,8 +626,11 @@ def rows_validate(
                     }
                 )
         record = None
+        warnings: list[dict[str, str]] = []
         try:
-            record = standardise.record_standardise(mapped, source_kind=source_kind)
+            record, warnings = standardise.record_standardise_warned(
+                mapped, source_kind=source_kind
+            )
         except standardise.RowRejected as exc:
             for reason in exc.reasons:
                 target = reason.get("field", "")
@@ -652,4 +657,12 @@ def rows_validate(
             source_ref=source_ref,
             record=record,
             content_hash=content_hash(record),
+            warnings=[
+                {
+                    "field": w.get("field", ""),
+                    "column": header_of.get(w.get("field", ""), ""),
+                    "detail": w.get("detail", ""),
+                }
+                for w in warnings
+            ],
         )

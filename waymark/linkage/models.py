@@ -86,6 +86,9 @@ class ImportJob(JobProgress):
     failure_reason = models.TextField(blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
+    rows_warned = models.PositiveIntegerField(
+        default=0, help_text="Rows kept with a warning (a value left out or kept as written)"
+    )
     rows_created = models.PositiveIntegerField(default=0)
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
@@ -132,6 +135,28 @@ class ImportRejection(models.Model):
         return f"Row {self.row_number}: {'; '.join(r['detail'] for r in self.reasons)}"
 
 
+class ImportWarning(models.Model):
+    """A row the import kept with a warning: a value it could not use (an impossible date of birth)
+    was left out, or kept as written (a postcode of another country). Part of the validation
+    report beside the rejected rows (issue 18 item 4)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_warnings")
+    row_number = models.PositiveIntegerField(
+        help_text="Row in the file, counting the header as row 1"
+    )
+    reasons = models.JSONField(default=list, help_text='[{"field": ..., "detail": ...}]')
+    values = models.JSONField(default=dict, help_text="The row as read, by file header")
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "row_number"], name="warning_row_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Row {self.row_number}: {'; '.join(r['detail'] for r in self.reasons)}"
+
+
 class SourceRecord(models.Model):
     """One record of one source (a legacy case, a casework person, a tracker row, a police
     record), as typed and standardised. Unique by (source_kind, source_ref)."""
@@ -157,7 +182,7 @@ class SourceRecord(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, blank=True)  # M | F | blank
     nationality = models.CharField(max_length=3, blank=True, help_text="ISO 3166-1 alpha-3")
-    postcode = models.CharField(max_length=10, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
     address = models.CharField(max_length=300, blank=True)
     home_office_ref = models.CharField(max_length=30, blank=True)
     pnc_id = models.CharField(max_length=30, blank=True)
@@ -167,7 +192,7 @@ class SourceRecord(models.Model):
     family_std = models.CharField(max_length=100, blank=True)
     given_phonetic = models.CharField(max_length=50, blank=True)
     family_phonetic = models.CharField(max_length=50, blank=True)
-    postcode_std = models.CharField(max_length=10, blank=True)
+    postcode_std = models.CharField(max_length=20, blank=True)
     # Source-specific: case type, owning unit, status, notes, offence, owner, next action...
     extra = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(
@@ -222,6 +247,12 @@ class LinkageRun(JobProgress):
     lower_threshold = models.FloatField()
     model = models.JSONField(
         default=dict, blank=True, help_text="The trained Splink model (m and u)"
+    )
+    training = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the model was trained (engine.model_fit's report): the prior and where it "
+        "came from, each training block with its pairs, warnings, comparisons left untrained",
     )
     records = models.PositiveIntegerField(default=0)
     comparisons = models.PositiveBigIntegerField(default=0, help_text="Pairs scored after blocking")

@@ -24,6 +24,7 @@ AUDIT_VERBS: dict[str, str] = {
     "linkage.import_failed": AuditAction.COLLECTION,
     "linkage.import_mapped": AuditAction.ALTERATION,
     "linkage.import_rejections_viewed": AuditAction.CONSULTATION,
+    "linkage.import_warnings_viewed": AuditAction.CONSULTATION,
     "linkage.import_report_downloaded": AuditAction.DISCLOSURE,
     "linkage.import_started": AuditAction.COLLECTION,
     "linkage.import_uploaded": AuditAction.COLLECTION,

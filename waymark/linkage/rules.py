@@ -69,6 +69,20 @@ TRAINING_MAX_PAIRS = 2_000_000
 # u are proportions, and expectation maximisation over every record of millions spills to disk.
 TRAINING_MAX_RECORDS = 250_000
 
+# The prior (the chance two random records are the same person) when no pair of records agrees on
+# a full name with a date of birth or a full address: training says so in the run's report
+# (issue 18 item 1). One in 100,000 is the order of a migration's share of true pairs.
+TRAINING_PRIOR_FALLBACK = 1e-5
+# A training block with more pairs than this is skipped (a common date of birth or name in a
+# national extract would make expectation maximisation spill to disk for no better estimate).
+TRAINING_MAX_BLOCK_PAIRS = 20_000_000
+# The least m probability a trained level keeps: a level expectation maximisation never saw among
+# the matches of a small file (a move, a house number typed wrong) stays rare, not impossible.
+TRAINING_M_FLOOR = 0.01
+# The least u probability a level keeps once the matches are taken out of the random pairs'
+# (one in a million: agreement by chance is rare, never impossible).
+TRAINING_U_FLOOR = 1e-6
+
 # --- §3 Bulk checks --------------------------------------------------------------------------------
 # A potential match in a bulk check must be reviewed within this many UK working days; the count of
 # unreviewed potential matches is shown until it is zero (001 §6.22-§6.23: 27,991 never analysed).

@@ -986,8 +986,76 @@ def postcode_clean(value: str) -> str:
 
 
 def postcode_district(std: str) -> str:
-    """The outward code of a clean postcode: "SW1A 1AA" -> "SW1A"."""
-    return std.split(" ", 1)[0] if std else ""
+    """The outward code of a clean UK postcode: "SW1A 1AA" -> "SW1A"; '' for a postcode of
+    another country (its parts mean nothing to us)."""
+    if not std or not postcode_is_uk(std):
+        return ""
+    return std.split(" ", 1)[0]
+
+
+def postcode_is_uk(std: str) -> bool:
+    compact = "".join(std.split()).upper()
+    return compact == "GIR0AA" or bool(_POSTCODE.match(compact))
+
+
+# The longest postcode kept as written (the record's column; a postcode of any country fits).
+POSTCODE_MAX_LENGTH = 20
+
+
+def postcode_as_written(value: Any) -> str:
+    """A postcode of another country, kept as written but compared without case or extra spaces:
+    " 75001  paris " -> "75001 PARIS"."""
+    return " ".join(_text(value).upper().split())
+
+
+# --- Addresses ------------------------------------------------------------------------------------
+
+_ADDRESS_WORDS = {
+    "ST": "STREET",
+    "RD": "ROAD",
+    "AVE": "AVENUE",
+    "AV": "AVENUE",
+    "LN": "LANE",
+    "DR": "DRIVE",
+    "CT": "COURT",
+    "CL": "CLOSE",
+    "PL": "PLACE",
+    "SQ": "SQUARE",
+    "GDNS": "GARDENS",
+    "CRES": "CRESCENT",
+    "TER": "TERRACE",
+    "TERR": "TERRACE",
+    "STR": "STRASSE",
+}
+_ADDRESS_NUMBER = re.compile(r"^\d+[A-Z]?$")
+_FLAT_WORDS = {"FLAT", "APARTMENT", "APT", "UNIT", "NO", "NUMBER"}
+
+
+@lru_cache(maxsize=200_000)
+def address_parts(value: str) -> tuple[str, str, str]:
+    """(house number, street tokens, locality) of a free-text address, each '' when absent:
+    "12 High St., Leeds" -> ("12", "HIGH STREET", "LEEDS"). The street tokens are the words of the
+    first part without numbers; the locality is the last part after a comma."""
+    text = _ascii_fold(_text(value)).upper()
+    if not text.strip():
+        return "", "", ""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) > 2 and parts[0].split()[0] in _FLAT_WORDS:
+        parts = parts[1:]  # "Flat 3, 40 Rue Lepic, Paris": the building's number and street
+    if not parts:
+        return "", "", ""
+    first = re.sub(r"[^A-Z0-9 ]", " ", parts[0]).split()
+    number = next((t for t in first if _ADDRESS_NUMBER.match(t)), "")
+    street = [
+        _ADDRESS_WORDS.get(t, t)
+        for t in first
+        if not any(c.isdigit() for c in t) and t not in _FLAT_WORDS
+    ]
+    locality = ""
+    if len(parts) > 1:
+        words = [t for t in re.sub(r"[^A-Z ]", " ", parts[-1]).split() if not _POSTCODE.match(t)]
+        locality = " ".join(words)
+    return number, " ".join(street), locality
 
 
 _SEX = {
@@ -1052,8 +1120,19 @@ def _collapse(value: Any) -> str:
 def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> dict[str, Any]:
     """The SourceRecord fields for one row of mapped values (field -> value as read). Raises
     ``RowRejected`` with every problem of the row. ``source_kind``, when given, applies
-    ``SOURCE_REF_ALSO`` (the police PNC ID)."""
+    ``SOURCE_REF_ALSO`` (the police PNC ID). Warnings (``record_standardise_warned``) are dropped."""
+    return record_standardise_warned(mapped, source_kind=source_kind)[0]
+
+
+def record_standardise_warned(
+    mapped: Mapping[str, Any], *, source_kind: str = ""
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """``record_standardise`` with the row's warnings: a value that cannot be used (an impossible
+    date of birth) is kept out of the record and named in a warning, and a postcode that is not a
+    UK postcode is kept as written (issue 18 item 4). A row is rejected only when it cannot
+    identify anyone: no name and no identifier (or no source reference, which keys the row)."""
     reasons: list[dict[str, str]] = []
+    warnings: list[dict[str, str]] = []
     get = mapped.get
 
     source_ref = _collapse(get("source_ref"))
@@ -1073,15 +1152,29 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
             given, family = full_name_split(full)
     given_std, middle_std = _given_split(given) if given else ("", "")
     family_std = _family_std(family) if family else ""
+    pnc_raw = get("pnc_id")
+    if not pnc_raw and SOURCE_REF_ALSO.get(source_kind) == "pnc_id":
+        pnc_raw = source_ref
+    home_office_ref, pnc_id = reference_clean(get("home_office_ref")), reference_clean(pnc_raw)
     if not given_std and not family_std:
         field = "full_name" if "full_name" in mapped else "family_name"
         shown = _collapse(get(field)) or family or given
-        reasons.append(
-            {
-                "field": field,
-                "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters: every row needs a name",
-            }
-        )
+        if home_office_ref or pnc_id:
+            warnings.append(
+                {
+                    "field": field,
+                    "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters: the row is kept "
+                    "for its identifier",
+                }
+            )
+        else:
+            reasons.append(
+                {
+                    "field": field,
+                    "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters and the row has no "
+                    "identifier: every row needs a name or an identifier",
+                }
+            )
 
     dob = None
     raw_dob = get("date_of_birth")
@@ -1089,7 +1182,9 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         try:
             dob = date_parse(raw_dob, field="date_of_birth")
         except StandardisationError as error:
-            reasons.append({"field": "date_of_birth", "detail": error.detail})
+            warnings.append(
+                {"field": "date_of_birth", "detail": f"{error.detail}: kept without a date"}
+            )
 
     sex = ""
     raw_sex = get("sex")
@@ -1097,7 +1192,7 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         try:
             sex = sex_code(raw_sex)
         except StandardisationError as error:
-            reasons.append({"field": "sex", "detail": error.detail})
+            warnings.append({"field": "sex", "detail": f"{error.detail}: kept without it"})
 
     nationality = ""
     raw_nat = get("nationality")
@@ -1105,7 +1200,7 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         try:
             nationality = nationality_code(_text(raw_nat))
         except StandardisationError as error:
-            reasons.append({"field": "nationality", "detail": error.detail})
+            warnings.append({"field": "nationality", "detail": f"{error.detail}: kept without it"})
 
     postcode = ""
     raw_postcode = get("postcode")
@@ -1113,11 +1208,18 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         try:
             postcode = postcode_clean(_text(raw_postcode))
         except StandardisationError as error:
-            reasons.append({"field": "postcode", "detail": error.detail})
-
-    pnc_raw = get("pnc_id")
-    if not pnc_raw and SOURCE_REF_ALSO.get(source_kind) == "pnc_id":
-        pnc_raw = source_ref
+            postcode = postcode_as_written(raw_postcode)
+            if len(postcode) > POSTCODE_MAX_LENGTH:
+                postcode = ""
+                warnings.append(
+                    {
+                        "field": "postcode",
+                        "detail": f"{error.detail} and is longer than {POSTCODE_MAX_LENGTH} "
+                        "characters: kept without a postcode",
+                    }
+                )
+            else:
+                warnings.append({"field": "postcode", "detail": f"{error.detail}: kept as written"})
 
     extra: dict[str, Any] = {}
     for key in ALL_EXTRA_FIELDS:
@@ -1132,7 +1234,8 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
                 parsed = date_parse(raw, field=key)
                 extra[key] = parsed.isoformat() if parsed else ""
             except StandardisationError as error:
-                reasons.append({"field": key, "detail": error.detail})
+                extra[key] = ""
+                warnings.append({"field": key, "detail": f"{error.detail}: kept without it"})
         elif key == "offence_count":
             text = _collapse(raw)
             if not text:
@@ -1140,8 +1243,12 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
             elif text.isdigit():
                 extra[key] = int(text)
             else:
-                reasons.append(
-                    {"field": key, "detail": f"Offence count '{text}' is not a whole number"}
+                extra[key] = None
+                warnings.append(
+                    {
+                        "field": key,
+                        "detail": f"Offence count '{text}' is not a whole number: kept without it",
+                    }
                 )
         else:
             extra[key] = _collapse(raw)
@@ -1157,8 +1264,8 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         "nationality": nationality,
         "postcode": postcode,
         "address": _collapse(get("address")),
-        "home_office_ref": reference_clean(get("home_office_ref")),
-        "pnc_id": reference_clean(pnc_raw),
+        "home_office_ref": home_office_ref,
+        "pnc_id": pnc_id,
         "given_std": given_std,
         "middle_std": middle_std,
         "family_std": family_std,
@@ -1166,13 +1273,14 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
         "family_phonetic": phonetic(family_std) if family_std else "",
         "postcode_std": postcode,
         "extra": extra,
-    }
+    }, warnings
 
 
 def engine_record(unique_id: str, source_kind: str, std: Mapping[str, Any]) -> dict[str, Any]:
     """The dict the Splink engine consumes for one standardised record (empty strings -> None)."""
     dob = std.get("date_of_birth")
     postcode_std = std.get("postcode_std") or ""
+    number, street, locality = address_parts(std.get("address") or "")
     return {
         "unique_id": unique_id,
         "source_kind": source_kind,
@@ -1189,4 +1297,7 @@ def engine_record(unique_id: str, source_kind: str, std: Mapping[str, Any]) -> d
         "postcode_district": postcode_district(postcode_std) or None,
         "home_office_ref": std.get("home_office_ref") or None,
         "pnc_id": std.get("pnc_id") or None,
+        "address_number": number or None,
+        "address_street": street or None,
+        "address_locality": locality or None,
     }

@@ -27,6 +27,7 @@ urlpatterns: list = [
     path("imports/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
     path("imports/<int:pk>/rejected-rows/", views.import_rejections, name="import-rejections"),
     path("imports/<int:pk>/rejected-rows.csv", views.import_report, name="import-report"),
+    path("imports/<int:pk>/rows-with-warnings/", views.import_warnings, name="import-warnings"),
     # Bulk checks and the ownership clean-up
     path("bulk/", views.bulk_list, name="bulk-list"),
     path("bulk/new/", views.bulk_new, name="bulk-new"),

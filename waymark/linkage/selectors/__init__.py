@@ -28,7 +28,12 @@ from waymark.linkage.selectors.bulk import (
     population_people,
     population_reporting,
 )
-from waymark.linkage.selectors.imports import access_import, import_list, import_rejections
+from waymark.linkage.selectors.imports import (
+    access_import,
+    import_list,
+    import_rejections,
+    import_warnings,
+)
 from waymark.linkage.selectors.ownership import (
     FIGURE3_ORDER,
     conflicting_open_count,
@@ -109,6 +114,7 @@ __all__ = [
     "held_reason",
     "import_list",
     "import_rejections",
+    "import_warnings",
     "job_step",
     "linked_people",
     "linked_people_without_owner_or_task",

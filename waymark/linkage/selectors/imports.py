@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from waymark.linkage.models import ImportJob, ImportRejection
+from waymark.linkage.models import ImportJob, ImportRejection, ImportWarning
 
 
 def import_list() -> QuerySet[ImportJob]:
@@ -23,3 +23,8 @@ def access_import(pk: int) -> ImportJob:
 def import_rejections(job: ImportJob) -> QuerySet[ImportRejection]:
     """The import's rejected rows, in file order."""
     return job.rejections.all()
+
+
+def import_warnings(job: ImportJob) -> QuerySet[ImportWarning]:
+    """The import's rows kept with a warning, in file order."""
+    return job.row_warnings.all()

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from waymark.core.types import Actor
-from waymark.linkage import engine
+from waymark.linkage import engine, standardise
 from waymark.linkage.models import LinkageRun, RunStatus, SourceKind, SourceRecord
 from waymark.people.models import Person, RecordStatus
 
@@ -30,6 +30,7 @@ ENGINE_FIELDS = [
     "postcode_std",
     "home_office_ref",
     "pnc_id",
+    "address",
 ]
 
 
@@ -46,7 +47,23 @@ def engine_records(queryset: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
     """Engine dicts for a queryset of source records, read in one streamed query."""
     out = []
     for row in queryset.values_list(*ENGINE_FIELDS).iterator(chunk_size=20000):
-        pk, kind, given, middle, family, given_ph, family_ph, dob, sex, nat, postcode, ho, pnc = row
+        (
+            pk,
+            kind,
+            given,
+            middle,
+            family,
+            given_ph,
+            family_ph,
+            dob,
+            sex,
+            nat,
+            postcode,
+            ho,
+            pnc,
+            address,
+        ) = row
+        number, street, locality = standardise.address_parts(address or "")
         dob_s = dob.isoformat() if dob else None
         out.append(
             {
@@ -62,9 +79,12 @@ def engine_records(queryset: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
                 "sex": sex or None,
                 "nationality": nat or None,
                 "postcode_std": postcode or None,
-                "postcode_district": postcode.split(" ")[0] if postcode else None,
+                "postcode_district": standardise.postcode_district(postcode or "") or None,
                 "home_office_ref": ho or None,
                 "pnc_id": pnc or None,
+                "address_number": number or None,
+                "address_street": street or None,
+                "address_locality": locality or None,
             }
         )
     return out

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from waymark.core import clock
 from waymark.linkage import importers, rules
-from waymark.linkage.models import ImportJob, SourceRecord
+from waymark.linkage.models import ImportJob, ImportRejection, ImportWarning, SourceRecord
 from waymark.linkage.services._progress import ProgressWriter
 
 # The SourceRecord columns an import writes from a standardised record.
@@ -73,10 +75,43 @@ def _record_values(record: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def rejections_replace(job: ImportJob, rejected: list[importers.RowResult]) -> None:
+    """The import's rejected rows with every reason, replacing those of an earlier check."""
+    with transaction.atomic():
+        job.rejections.all().delete()
+        batch = rules.PROGRESS_EVERY_ROWS
+        for start in range(0, len(rejected), batch):
+            ImportRejection.objects.bulk_create(
+                [
+                    ImportRejection(
+                        job=job, row_number=r.row_number, reasons=r.reasons, values=r.values
+                    )
+                    for r in rejected[start : start + batch]
+                ]
+            )
+
+
+def warnings_replace(job: ImportJob, warned: list[importers.RowResult]) -> None:
+    """The import's rows kept with a warning, replacing those of an earlier check (the report)."""
+    with transaction.atomic():
+        job.row_warnings.all().delete()
+        batch = rules.PROGRESS_EVERY_ROWS
+        for start in range(0, len(warned), batch):
+            ImportWarning.objects.bulk_create(
+                [
+                    ImportWarning(
+                        job=job, row_number=r.row_number, reasons=r.warnings, values=r.values
+                    )
+                    for r in warned[start : start + batch]
+                ]
+            )
+
+
 class _Counts:
     def __init__(self) -> None:
         self.read = self.created = self.updated = self.unchanged = 0
         self.rejected: list[importers.RowResult] = []
+        self.warned: list[importers.RowResult] = []
         self.last_row = 0
         self.whole_file = False  # every row was read: the rejections found are the full list
 
@@ -133,6 +168,8 @@ def _records_write(job: ImportJob, counts: _Counts, progress: _ProgressWriter) -
     ):
         counts.read += 1
         counts.last_row = result.row_number
+        if result.warnings:
+            counts.warned.append(result)
         if result.rejected:
             counts.rejected.append(result)
         elif (

@@ -46,12 +46,7 @@ from waymark.core.models import AuditAction
 from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.linkage import importers, rules
-from waymark.linkage.models import (
-    ImportJob,
-    ImportRejection,
-    ImportStatus,
-    SourceKind,
-)
+from waymark.linkage.models import ImportJob, ImportRejection, ImportStatus, SourceKind
 from waymark.linkage.permissions import IMPORT_RECORDS, may_import
 from waymark.linkage.services._common import _user
 from waymark.linkage.services._import_rows import (
@@ -60,6 +55,8 @@ from waymark.linkage.services._import_rows import (
     _records_write,
     _Refused,
     _table,
+    rejections_replace,
+    warnings_replace,
 )
 from waymark.linkage.workflows import IMPORT_JOB
 
@@ -183,7 +180,7 @@ def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> Impo
         job.column_mapping = mapping
         IMPORT_JOB.move(job, ImportStatus.UPLOADED)
         job.failure_reason = ""
-        job.rows_read = job.rows_rejected = job.progress_total = 0
+        job.rows_read = job.rows_rejected = job.rows_warned = job.progress_total = 0
         job.save(
             update_fields=[
                 "column_mapping",
@@ -191,10 +188,12 @@ def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> Impo
                 "failure_reason",
                 "rows_read",
                 "rows_rejected",
+                "rows_warned",
                 "progress_total",
             ]
         )
         job.rejections.all().delete()
+        job.row_warnings.all().delete()
         audit_record(
             actor=actor,
             action=AuditAction.ALTERATION,
@@ -248,21 +247,6 @@ def _fail(
     return job
 
 
-def _rejections_replace(job: ImportJob, rejected: list[importers.RowResult]) -> None:
-    with transaction.atomic():
-        job.rejections.all().delete()
-        batch = rules.PROGRESS_EVERY_ROWS
-        for start in range(0, len(rejected), batch):
-            ImportRejection.objects.bulk_create(
-                [
-                    ImportRejection(
-                        job=job, row_number=r.row_number, reasons=r.reasons, values=r.values
-                    )
-                    for r in rejected[start : start + batch]
-                ]
-            )
-
-
 def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
     """The dry run: read and standardise every row, keep every rejected row with its reasons.
     VALIDATED when there is something to import, FAILED (with the reason) otherwise."""
@@ -284,6 +268,7 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
             actor=actor,
         )
     rejected: list[importers.RowResult] = []
+    warned: list[importers.RowResult] = []
     limit = rules.max_rows()
     try:
         table = _table(job)
@@ -293,15 +278,19 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
                 break
             if result.rejected:
                 rejected.append(result)
+            elif result.warnings:
+                warned.append(result)
     except importers.FileRefused as exc:
         job.rejections.all().delete()
         return _fail(job, str(exc), actor=actor)
-    job.rows_rejected = len(rejected)
+    job.rows_rejected, job.rows_warned = len(rejected), len(warned)
     job.progress_total = job.rows_read
-    _rejections_replace(job, rejected)
+    rejections_replace(job, rejected)
+    warnings_replace(job, warned)
     if job.rows_read > limit:
-        job.rows_rejected = 0
+        job.rows_rejected = job.rows_warned = 0
         job.rejections.all().delete()
+        job.row_warnings.all().delete()
         return _fail(
             job, f"The file has more than {limit:,} rows: split it into smaller files", actor=actor
         )
@@ -327,6 +316,7 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
             "failure_reason",
             "rows_read",
             "rows_rejected",
+            "rows_warned",
             "progress_total",
         ]
     )
@@ -335,7 +325,12 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
         action=AuditAction.COLLECTION,
         verb="linkage.import_checked",
         target=job,
-        payload={**change, "rows_read": job.rows_read, "rows_rejected": job.rows_rejected},
+        payload={
+            **change,
+            "rows_read": job.rows_read,
+            "rows_rejected": job.rows_rejected,
+            "rows_warned": job.rows_warned,
+        },
     )
     return job
 
@@ -430,6 +425,7 @@ def import_execute(job_id: int) -> ImportJob:
             progress.close()
             IMPORT_JOB.move(job, ImportStatus.COMPLETED)
             job.rows_read, job.rows_rejected = counts.read, len(counts.rejected)
+            job.rows_warned = len(counts.warned)
             job.rows_created, job.rows_updated, job.rows_unchanged = (
                 counts.created,
                 counts.updated,
@@ -450,6 +446,7 @@ def import_execute(job_id: int) -> ImportJob:
                     "new": {"status": job.status},
                     "rows_read": job.rows_read,
                     "rows_rejected": job.rows_rejected,
+                    "rows_warned": job.rows_warned,
                     "rows_created": job.rows_created,
                     "rows_updated": job.rows_updated,
                     "rows_unchanged": job.rows_unchanged,
@@ -476,7 +473,9 @@ def import_execute(job_id: int) -> ImportJob:
         progress.close()
     stored = set(ImportRejection.objects.filter(job_id=job_id).values_list("row_number", flat=True))
     if counts.whole_file and stored != {r.row_number for r in counts.rejected}:
-        _rejections_replace(job, counts.rejected)
+        rejections_replace(job, counts.rejected)
+    if counts.whole_file and not failure:
+        warnings_replace(job, counts.warned)
     if failure:
         job = ImportJob.objects.get(pk=job_id)
         job.rows_read, job.rows_rejected = (

@@ -149,7 +149,7 @@ def linkage_run_execute(
 
         t = time.perf_counter()
         step("train")
-        model = engine.model_train(
+        model, training = engine.model_fit(
             records,
             session=session,
             max_pairs=rules.TRAINING_MAX_PAIRS,
@@ -172,7 +172,7 @@ def linkage_run_execute(
 
         if truth is not None:
             run.accuracy = _measure(records, scores, outcome["clusters"], truth, run)
-        run.model = model
+        run.model, run.training = model, training
         run.records = len(records)
         run.comparisons = outcome["comparisons"]
         run.pairs_auto = outcome["pairs_auto"]

@@ -109,26 +109,29 @@ def test_engine_records_key_the_truth_by_unique_id(gen):
     assert police["source_kind"] == "police"
 
 
-def test_faults_invalid_adds_rows_the_standardiser_rejects_naming_value_and_field():
+def test_faults_invalid_adds_rows_whose_values_are_warnings_naming_value_and_field():
+    """Unreadable dates and unknown nationalities: each row is kept, and each value left out is a
+    warning naming the field and the value (issue 18 item 4: only rows that cannot identify anyone
+    are rejected)."""
     gen = g.generate(3000, seed=2, faults_invalid=True)
-    rejected = []
+    warned = []
     for kind, rows in gen.rows.items():
         for row in rows:
             mapped = s.mapped_from_row(row, s.DEFAULT_MAPPINGS[kind], kind)
-            try:
-                s.record_standardise(mapped, source_kind=kind)
-            except s.RowRejected as exc:
-                rejected.append((kind, row, exc.reasons))
-    assert len(rejected) == 4 * g.INVALID_ROWS
+            std, warnings = s.record_standardise_warned(mapped, source_kind=kind)
+            if {w["field"] for w in warnings} & {"date_of_birth", "nationality"}:
+                warned.append((kind, row, warnings, std))
+    assert len(warned) == 4 * g.INVALID_ROWS
     header_of = {kind: {f: h for h, f in s.DEFAULT_MAPPINGS[kind].items()} for kind in gen.rows}
-    for kind, row, reasons in rejected:
-        assert {r["field"] for r in reasons} == {"date_of_birth", "nationality"}
-        for reason in reasons:
-            value = str(row[header_of[kind][reason["field"]]])
-            assert f"'{value}'" in reason["detail"]
-            assert s.FIELD_LABELS[reason["field"]].lower() in reason["detail"].lower()
+    for kind, row, warnings, std in warned:
+        assert {w["field"] for w in warnings} == {"date_of_birth", "nationality"}
+        assert std["date_of_birth"] is None and std["nationality"] == ""
+        for warning in warnings:
+            value = str(row[header_of[kind][warning["field"]]])
+            assert f"'{value}'" in warning["detail"]
+            assert s.FIELD_LABELS[warning["field"]].lower() in warning["detail"].lower()
     records, truth = g.engine_records(gen)
-    assert len(records) == sum(len(rows) for rows in gen.rows.values()) - len(rejected)
+    assert len(records) == sum(len(rows) for rows in gen.rows.values())
     assert len(truth) == len(records)
 
 

@@ -17,7 +17,13 @@ from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core.models import AuditEvent
 from waymark.linkage import importers, rules
-from waymark.linkage.models import ImportJob, ImportRejection, ImportStatus, SourceRecord
+from waymark.linkage.models import (
+    ImportJob,
+    ImportRejection,
+    ImportStatus,
+    ImportWarning,
+    SourceRecord,
+)
 from waymark.linkage.services import imports as s
 from waymark.people.models import Person
 
@@ -33,6 +39,10 @@ ROWS = [
 ]
 BAD_DATE = "C4,P4,,SMITH,Jo,31/02/1985,F,GBR,,\n"
 BAD_NATIONALITY = "C5,P5,,JONES,Ann,04/04/1984,F,XYZ,,\n"
+# No name and no identifier: nothing to link a person by, so rejected (issue 18 item 4).
+NO_NAME = "C7,P7,,,,05/05/1975,M,GBR,,\n"
+NO_NAME_AGAIN = "C8,P8,,  ,--,06/06/1976,F,GBR,,\n"
+FOREIGN_POSTCODE = "C6,P6,,DUBOIS,Marie,01/01/1980,F,FRA, 75001  paris,\n"
 
 
 def legacy(*rows: str) -> bytes:
@@ -134,20 +144,47 @@ def test_a_clean_file_imports_every_row_and_is_audited_at_each_step(
 
 
 def test_a_rejected_row_appears_in_the_validation_report_with_its_reason(manager):
-    job = run(manager, legacy(*ROWS, BAD_DATE, BAD_NATIONALITY), accept=True)
+    job = run(manager, legacy(*ROWS, BAD_DATE, BAD_NATIONALITY, NO_NAME), accept=True)
     assert job.status == ImportStatus.COMPLETED
-    assert (job.rows_read, job.rows_rejected, job.rows_created) == (5, 2, 3)
-    by_row = {r.row_number: r for r in ImportRejection.objects.filter(job=job)}
+    assert (job.rows_read, job.rows_rejected, job.rows_created) == (6, 1, 5)
+    [rejection] = ImportRejection.objects.filter(job=job)
+    assert rejection.row_number == 7 and rejection.values["CASE_ID"] == "C7"
+    assert rejection.reasons[0]["column"] == "SURNAME"
+    assert "no identifier" in rejection.reasons[0]["detail"]
+    assert not SourceRecord.objects.filter(source_ref="C7").exists()
+
+
+def test_an_impossible_date_or_an_unknown_code_is_a_warning_on_a_kept_row(manager):
+    job = run(manager, legacy(*ROWS, BAD_DATE, BAD_NATIONALITY), accept=False)
+    assert job.status == ImportStatus.COMPLETED
+    assert (job.rows_read, job.rows_rejected, job.rows_warned, job.rows_created) == (5, 0, 2, 5)
+    by_row = {w.row_number: w for w in ImportWarning.objects.filter(job=job)}
     assert set(by_row) == {5, 6}
-    assert by_row[5].reasons[0]["detail"] == "Date of birth '31/02/1985' is not a real date"
+    assert by_row[5].reasons[0]["detail"] == (
+        "Date of birth '31/02/1985' is not a real date: kept without a date"
+    )
     assert by_row[5].reasons[0]["column"] == "DOB" and by_row[5].values["SURNAME"] == "SMITH"
-    assert by_row[6].reasons[0]["detail"] == "Unknown nationality code 'XYZ'"
-    assert not SourceRecord.objects.filter(source_ref__in=["C4", "C5"]).exists()
+    assert by_row[6].reasons[0]["detail"] == "Unknown nationality code 'XYZ': kept without it"
+    smith = SourceRecord.objects.get(source_ref="C4")
+    assert smith.date_of_birth is None and smith.family_std == "SMITH"
+    assert SourceRecord.objects.get(source_ref="C5").nationality == ""
+
+
+def test_a_non_uk_postcode_imports_with_a_warning(manager):
+    job = run(manager, legacy(*ROWS, FOREIGN_POSTCODE))
+    assert job.status == ImportStatus.COMPLETED and job.rows_warned == 1
+    [warning] = ImportWarning.objects.filter(job=job)
+    assert warning.row_number == 5 and warning.reasons[0]["column"] == "POSTCODE"
+    assert warning.reasons[0]["detail"] == (
+        "Postcode '75001  paris' is not a UK postcode: kept as written"
+    )
+    record = SourceRecord.objects.get(source_ref="C6")
+    assert record.postcode == record.postcode_std == "75001 PARIS"
 
 
 def test_rejected_rows_not_accepted_fail_the_import_and_leave_nothing_but_the_report(manager):
     people_before = Person.objects.count()
-    job = run(manager, legacy(*ROWS, BAD_DATE), accept=False)
+    job = run(manager, legacy(*ROWS, NO_NAME), accept=False)
     assert job.status == ImportStatus.FAILED
     assert (
         "1 of 4 rows were rejected" in job.failure_reason
@@ -165,7 +202,7 @@ def test_an_error_mid_import_rolls_back_every_row_already_written(manager, monke
     job = s.import_check(actor=manager, job=job)
     s.import_confirm(actor=manager, job=job, accept_valid_rows=False)
     monkeypatch.setattr(rules, "PROGRESS_EVERY_ROWS", 1)  # write each row in its own batch
-    real = importers.standardise.record_standardise
+    real = importers.standardise.record_standardise_warned
     calls = itertools.count(1)
 
     def breaks_on_the_third_row(mapped, **kwargs):
@@ -173,7 +210,7 @@ def test_an_error_mid_import_rolls_back_every_row_already_written(manager, monke
             raise RuntimeError("disk full")
         return real(mapped, **kwargs)
 
-    monkeypatch.setattr(importers.standardise, "record_standardise", breaks_on_the_third_row)
+    monkeypatch.setattr(importers.standardise, "record_standardise_warned", breaks_on_the_third_row)
     job = s.import_execute(job.pk)
     assert job.status == ImportStatus.FAILED
     assert "RuntimeError: disk full" in job.failure_reason and "after row 3" in job.failure_reason
@@ -262,11 +299,14 @@ def test_unreadable_files_are_refused(manager, name, content, message):
 
 
 def test_every_row_rejected_fails_the_check_with_the_report(manager):
-    job = s.import_check(actor=manager, job=upload(manager, legacy(BAD_DATE, BAD_NATIONALITY)))
+    """A file that cannot identify anyone (no name and no identifier on any row) is rejected."""
+    job = s.import_check(actor=manager, job=upload(manager, legacy(NO_NAME, NO_NAME_AGAIN)))
     assert job.status == ImportStatus.FAILED and job.failure_reason.startswith(
         "Every row (2) was rejected"
     )
-    assert ImportRejection.objects.filter(job=job).count() == 2
+    rejections = list(ImportRejection.objects.filter(job=job))
+    assert [r.row_number for r in rejections] == [2, 3]
+    assert all("no identifier" in r.reasons[0]["detail"] for r in rejections)
 
 
 def test_an_xlsx_tracker_with_free_form_headers_imports_after_mapping(manager):

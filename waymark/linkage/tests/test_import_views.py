@@ -15,7 +15,15 @@ from django.urls import reverse
 from waymark.linkage.models import ImportJob, ImportStatus, SourceRecord
 from waymark.linkage.services import imports as s
 
-from .test_import_services import BAD_DATE, BAD_NATIONALITY, ROWS, legacy, upload, user_with_role
+from .test_import_services import (
+    BAD_DATE,
+    NO_NAME,
+    NO_NAME_AGAIN,
+    ROWS,
+    legacy,
+    upload,
+    user_with_role,
+)
 
 
 def client_for(user) -> Client:
@@ -63,7 +71,7 @@ def test_the_list_page_has_an_empty_state_then_lists_imports(c, manager):
 
 def test_the_whole_wizard_with_a_rejected_row(c, manager):
     assert c.get(reverse("linkage:import-new")).status_code == 200
-    response = post_file(c, legacy(*ROWS, BAD_DATE))
+    response = post_file(c, legacy(*ROWS, BAD_DATE, NO_NAME))
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse(
         "linkage:import-map", args=[job.pk]
@@ -79,11 +87,12 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
         "linkage:import-check", args=[job.pk]
     )
     page = c.get(response.url).content.decode()
+    assert "Rows that would be rejected" in page and "the row has no identifier" in page
     assert (
-        "Rows that would be rejected" in page
-        and "Date of birth &#39;31/02/1985&#39; is not a real date" in page
+        "Rows that will be imported with a warning" in page
+        and "Date of birth &#39;31/02/1985&#39; is not a real date: kept without a date" in page
     )
-    assert "Import only the 3 valid rows" in page
+    assert "Import only the 4 valid rows" in page
 
     refused = c.post(reverse("linkage:import-check", args=[job.pk]), {})
     assert refused.status_code == 400 and "There is a problem" in refused.content.decode()
@@ -107,15 +116,25 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     page = c.get(response.url).content.decode()
     assert 'http-equiv="refresh"' not in page and "Completed" in page
     assert "New records" in page and "See the 1 rejected rows and why" in page
-    assert SourceRecord.objects.count() == 3
+    assert "See the 1 rows imported with a warning" in page
+    assert SourceRecord.objects.count() == 4
 
     page = c.get(reverse("linkage:import-rejections", args=[job.pk])).content.decode()
+    assert "the row has no identifier" in page and "C7" in page
+    page = c.get(reverse("linkage:import-warnings", args=[job.pk])).content.decode()
+    assert "Rows imported with a warning" in page
     assert "Date of birth &#39;31/02/1985&#39; is not a real date" in page and "SMITH" in page
     report = c.get(reverse("linkage:import-report", args=[job.pk]))
     assert report["Content-Type"].startswith("text/csv")
     text = b"".join(report.streaming_content).decode("utf-8-sig")  # streamed (issue 14 item 11)
-    assert text.splitlines()[0].startswith("Row,Reasons,CASE_ID")
-    assert "5,Date of birth '31/02/1985' is not a real date,C4" in text
+    lines = text.splitlines()
+    assert lines[0].startswith("Row,Reasons,CASE_ID")
+    assert lines[1].startswith("6,Family name '' has no letters and the row has no identifier")
+    assert lines[1].endswith(",C7,P7,,,,05/05/1975,M,GBR,,")
+    assert (
+        "5,Imported with a warning: Date of birth '31/02/1985' is not a real date: kept without "
+        "a date,C4" in text
+    )
 
 
 def test_upload_errors_are_shown_in_the_error_summary(c, settings):
@@ -144,7 +163,7 @@ def test_a_mapping_with_problems_is_refused_on_the_page(c, manager):
 
 
 def test_a_failed_check_shows_its_reason_and_can_be_mapped_again(c, manager):
-    job = upload(manager, legacy(BAD_DATE, BAD_NATIONALITY))
+    job = upload(manager, legacy(NO_NAME, NO_NAME_AGAIN))
     response = c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job))
     assert response.url == reverse("linkage:import-detail", args=[job.pk])
     page = c.get(response.url).content.decode()

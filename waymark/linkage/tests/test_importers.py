@@ -15,7 +15,8 @@ LEGACY = (
     "CASE_ID,CID_PERSON_ID,HO_REF,SURNAME,FORENAMES,DOB,GENDER,NATIONALITY,ADDRESS,POSTCODE,CASE_TYPE,"
     "OWNING_UNIT,CASE_STATUS,NOTES\n"
     "C1,P1,H1234567,HADDAD,Amir,17/05/1990,M,SYR,1 High St,sw1a1aa,asylum,LIT North,open,\n"
-    "C2,P2,,Okafor,Chidi,31/02/1985,M,XYZ,,,,,,\n"
+    "C2,P2,,Okafor,Chidi,31/02/1985,M,XYZ,,75001 paris,,,,\n"
+    "C3,P3,,,,04/04/1984,F,GBR,,,,,,\n"
 )
 
 
@@ -35,22 +36,30 @@ def results(kind: str, name: str, content: bytes, mapping: dict | None = None):
     return list(im.rows_validate(kind, table.headers, mapping, table.rows()))
 
 
-def test_a_legacy_extract_maps_itself_and_rejects_bad_rows_with_every_reason():
+def test_a_legacy_extract_maps_itself_keeps_rows_with_warnings_and_rejects_the_unidentifiable():
     table = im.table_read("cid.csv", LEGACY.encode())
     mapping = im.mapping_suggest("legacy_case", table.headers)
     assert mapping["CASE_ID"] == "source_ref" and mapping["DOB"] == "date_of_birth"
     assert im.mapping_validate("legacy_case", table.headers, mapping) == []
-    good, bad = im.rows_validate("legacy_case", table.headers, mapping, table.rows())
-    assert good.row_number == 2 and not good.rejected
+    good, warned, bad = im.rows_validate("legacy_case", table.headers, mapping, table.rows())
+    assert good.row_number == 2 and not good.rejected and good.warnings == []
     assert (
         good.record["date_of_birth"] == date(1990, 5, 17) and good.record["postcode"] == "SW1A 1AA"
     )
     assert good.record["extra"]["owning_unit"] == "LIT North" and len(good.content_hash) == 64
-    assert bad.row_number == 3 and bad.rejected
-    details = [r["detail"] for r in bad.reasons]
-    assert "Date of birth '31/02/1985' is not a real date" in details
-    assert "Unknown nationality code 'XYZ'" in details
-    assert {r["column"] for r in bad.reasons} == {"DOB", "NATIONALITY"}
+    # An impossible date, an unknown nationality and a foreign postcode: kept, each a warning.
+    assert warned.row_number == 3 and not warned.rejected
+    details = [r["detail"] for r in warned.warnings]
+    assert "Date of birth '31/02/1985' is not a real date: kept without a date" in details
+    assert "Unknown nationality code 'XYZ': kept without it" in details
+    assert "Postcode '75001 paris' is not a UK postcode: kept as written" in details
+    assert {r["column"] for r in warned.warnings} == {"DOB", "NATIONALITY", "POSTCODE"}
+    assert warned.record["date_of_birth"] is None and warned.record["nationality"] == ""
+    assert warned.record["postcode"] == warned.record["postcode_std"] == "75001 PARIS"
+    # No name and no identifier: nothing to link, so the row is rejected, saying why.
+    assert bad.row_number == 4 and bad.rejected
+    assert [(r["column"], r["field"]) for r in bad.reasons] == [("SURNAME", "family_name")]
+    assert "no identifier" in bad.reasons[0]["detail"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])

@@ -33,6 +33,7 @@ SHOWS_RECORDS = {
     "bulk-match",
     "bulk-new-criminality",
     "import-rejections",
+    "import-warnings",
     "import-report",
     "match",
     "ownership",
@@ -100,6 +101,7 @@ def _args(world) -> dict[str, list]:
                 "import-check",
                 "import-cancel",
                 "import-rejections",
+                "import-warnings",
                 "import-report",
             )
         },

@@ -95,8 +95,20 @@ def test_figure_3_of_seed_001(category, count):
     assert sum(generator.FIGURE3_COUNTS.values()) == 337
 
 
-def test_the_engine_trains_its_prior_at_70_percent_recall_on_seven_blocking_rules():
+def test_the_engine_trains_its_prior_at_70_percent_recall_on_fourteen_blocking_rules():
     from waymark.linkage import engine
 
     assert engine.PRIOR_RECALL == 0.7
-    assert len(engine.BLOCKING_RULES) == 7 and len(engine.TRAINING_BLOCKS) == 3
+    assert len(engine.BLOCKING_RULES) == 14 and len(engine.TRAINING_BLOCKS) == 3
+    assert len(engine.TRAINING_BLOCKS_FALLBACK) == 6 and len(engine.PRIOR_RULES) == 2
+    # Eight of the rules need no date of birth or year (issue 18 item 3).
+    assert sum("dob" not in r and "birth_year" not in r for r in engine.BLOCKING_RULES) == 8
+    # No prior rule needs an identifier (issue 18 item 1).
+    assert not any("home_office_ref" in r or "pnc_id" in r for r in engine.PRIOR_RULES)
+
+
+def test_training_falls_back_to_a_prior_of_1_in_100000_and_keeps_every_level_possible():
+    assert rules.TRAINING_PRIOR_FALLBACK == 1e-5
+    assert rules.TRAINING_MAX_BLOCK_PAIRS == 20_000_000
+    assert rules.TRAINING_M_FLOOR == 0.01
+    assert rules.TRAINING_U_FLOOR == 1e-6

@@ -10,6 +10,7 @@ from waymark.linkage import generator, standardise
 from waymark.linkage.standardise import (
     RowRejected,
     StandardisationError,
+    address_parts,
     date_parse,
     engine_record,
     full_name_split,
@@ -20,6 +21,7 @@ from waymark.linkage.standardise import (
     postcode_clean,
     postcode_district,
     record_standardise,
+    record_standardise_warned,
     reference_clean,
     sex_code,
 )
@@ -360,33 +362,58 @@ def test_record_standardise_reads_police_extras():
     }
 
 
-def test_record_standardise_lists_every_problem_of_a_row_at_once():
-    row = {
-        "source_ref": "",
-        "family_name": "",
-        "given_names": "",
-        "date_of_birth": "31/02/1985",
-        "sex": "Q",
-        "nationality": "XYZ",
-        "postcode": "12345",
-        "offence_count": "many",
-        "last_conviction_date": "yesterday",
-    }
+BAD_VALUES = {
+    "date_of_birth": "31/02/1985",
+    "sex": "Q",
+    "nationality": "XYZ",
+    "postcode": "12345",
+    "offence_count": "many",
+    "last_conviction_date": "yesterday",
+}
+
+
+def test_a_row_that_cannot_identify_anyone_is_rejected_with_every_reason():
+    row = {"source_ref": "", "family_name": "", "given_names": "", **BAD_VALUES}
     with pytest.raises(RowRejected) as caught:
         record_standardise(row)
-    fields = [r["field"] for r in caught.value.reasons]
-    assert sorted(fields) == sorted(
-        [
-            "source_ref",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "nationality",
-            "postcode",
-            "last_conviction_date",
-            "offence_count",
-        ]
+    assert [r["field"] for r in caught.value.reasons] == ["source_ref", "family_name"]
+    assert "no identifier" in caught.value.reasons[1]["detail"]
+
+
+def test_record_standardise_warns_of_every_unusable_value_at_once_and_keeps_the_row():
+    std, warnings = record_standardise_warned(
+        {"source_ref": "1", "family_name": "Smith", **BAD_VALUES}
     )
+    assert sorted(w["field"] for w in warnings) == sorted(BAD_VALUES)
+    assert std["family_std"] == "SMITH" and std["date_of_birth"] is None
+    assert (std["sex"], std["nationality"]) == ("", "")
+    assert std["postcode"] == std["postcode_std"] == "12345"  # another country's, as written
+    assert std["extra"] == {"offence_count": None, "last_conviction_date": ""}
+    assert record_standardise({"source_ref": "1", "family_name": "Smith", **BAD_VALUES}) == std
+
+
+def test_a_row_without_a_name_is_kept_for_its_identifier_with_a_warning():
+    std, warnings = record_standardise_warned(
+        {"source_ref": "1", "full_name": "--", "home_office_ref": "h123 4567"}
+    )
+    assert std["home_office_ref"] == "H1234567" and std["family_std"] == ""
+    assert [w["field"] for w in warnings] == ["full_name"]
+
+
+def test_a_foreign_postcode_is_kept_as_written_normalised_for_case_and_spaces():
+    std, [warning] = record_standardise_warned(
+        {"source_ref": "1", "family_name": "Dubois", "postcode": "  75001   paris "}
+    )
+    assert std["postcode_std"] == "75001 PARIS"
+    assert warning == {
+        "field": "postcode",
+        "detail": "Postcode '75001   paris' is not a UK postcode: kept as written",
+    }
+    assert postcode_district("75001 PARIS") == ""
+    too_long, [long_warning] = record_standardise_warned(
+        {"source_ref": "1", "family_name": "Dubois", "postcode": "X" * 30}
+    )
+    assert too_long["postcode_std"] == "" and "longer than 20" in long_warning["detail"]
 
 
 @pytest.mark.parametrize(
@@ -401,14 +428,25 @@ def test_record_standardise_lists_every_problem_of_a_row_at_once():
         ("last_conviction_date", "2019-02-30", "Last conviction date"),
     ],
 )
-def test_every_rejection_names_the_field_and_the_value(field, value, label):
+def test_every_warning_names_the_field_and_the_value(field, value, label):
     row = {"source_ref": "1", "family_name": "Smith", field: value}
-    with pytest.raises(RowRejected) as caught:
-        record_standardise(row)
-    [reason] = caught.value.reasons
-    assert reason["field"] == field
-    assert label.lower() in reason["detail"].lower()
-    assert f"'{value}'" in reason["detail"]
+    _std, [warning] = record_standardise_warned(row)
+    assert warning["field"] == field
+    assert label.lower() in warning["detail"].lower()
+    assert f"'{value}'" in warning["detail"]
+
+
+@pytest.mark.parametrize(
+    ("address", "parts"),
+    [
+        ("12 High St., Leeds", ("12", "HIGH STREET", "LEEDS")),
+        ("Flat 3, 40b Rue Lepic, Paris", ("40B", "RUE LEPIC", "PARIS")),
+        ("Hauptstrasse 7, 10115 Berlin", ("7", "HAUPTSTRASSE", "BERLIN")),
+        ("", ("", "", "")),
+    ],
+)
+def test_address_parts_are_house_number_street_tokens_and_locality(address, parts):
+    assert address_parts(address) == parts
 
 
 def test_a_row_without_a_name_or_reference_is_rejected_naming_both():
@@ -437,10 +475,18 @@ def test_engine_record_has_the_engine_keys_with_blanks_as_none():
         "postcode_district",
         "home_office_ref",
         "pnc_id",
+        "address_number",
+        "address_street",
+        "address_locality",
     }
     assert record["dob"] == "1985-04-03"
     assert record["birth_year"] == "1985"
     assert record["postcode_district"] == "L1"
+    assert (record["address_number"], record["address_street"], record["address_locality"]) == (
+        "1",
+        "HIGH STREET",
+        "LIVERPOOL",
+    )
     assert record["pnc_id"] is None
     blank = engine_record(
         "x:1", "tracker", record_standardise({"source_ref": "1", "family_name": "X"})

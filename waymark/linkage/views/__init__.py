@@ -21,6 +21,7 @@ from waymark.linkage.views.imports import (
     import_new,
     import_rejections,
     import_report,
+    import_warnings,
 )
 from waymark.linkage.views.review import (
     home,
@@ -49,6 +50,7 @@ __all__ = [
     "import_new",
     "import_rejections",
     "import_report",
+    "import_warnings",
     "match",
     "ownership_page",
     "ownership_run",

@@ -195,7 +195,8 @@ def import_check(request, pk: int):
             messages.success(request, f"Import of {job.file_name} started")
             return redirect("linkage:import-detail", job.pk)
     rejections = list(selectors.import_rejections(job)[: rules.REPORT_PAGE_SIZE])
-    if rejections:
+    warnings = list(selectors.import_warnings(job)[: rules.REPORT_PAGE_SIZE])
+    if rejections or warnings:
         _rejections_audit(request, job, verb="linkage.import_rejections_viewed")
     return render(
         request,
@@ -205,6 +206,7 @@ def import_check(request, pk: int):
             "fields": form_fields(form),
             "job": job,
             "rejections": rejections,
+            "warnings": warnings,
             "rows_valid": job.rows_read - job.rows_rejected,
             "page_size": rules.REPORT_PAGE_SIZE,
         },
@@ -275,26 +277,50 @@ def import_rejections(request, pk: int):
 
 
 @requires(IMPORT)
+def import_warnings(request, pk: int):
+    """The rows kept with a warning (a value left out or kept as written), with the warnings."""
+    job = _job(pk)
+    page = Paginator(selectors.import_warnings(job), rules.REPORT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    if page.object_list:
+        _rejections_audit(request, job, verb="linkage.import_warnings_viewed")
+    return render(
+        request, "linkage/imports/rejections.html", {"job": job, "page": page, "warnings": True}
+    )
+
+
+@requires(IMPORT)
 @export_view
 def import_report(request, pk: int):
     """The validation report as CSV: every rejected row with its reasons and its values as read.
     Streamed through the export helper, header row included in the neutralising (issue 14 item 11);
     rejected rows are people's details as typed, so the download is a disclosure."""
     job = _job(pk)
-    rows = (
-        [
-            rejection.row_number,
-            "; ".join(r.get("detail", "") for r in rejection.reasons),
-            *(rejection.values.get(h) for h in job.headers),
-        ]
-        for rejection in job.rejections.iterator(chunk_size=2000)
+    rows = itertools.chain(
+        (
+            [
+                rejection.row_number,
+                "; ".join(r.get("detail", "") for r in rejection.reasons),
+                *(rejection.values.get(h) for h in job.headers),
+            ]
+            for rejection in job.rejections.iterator(chunk_size=2000)
+        ),
+        (  # then the rows kept with a warning (issue 18 item 4)
+            [
+                kept.row_number,
+                "Imported with a warning: " + "; ".join(r.get("detail", "") for r in kept.reasons),
+                *(kept.values.get(h) for h in job.headers),
+            ]
+            for kept in job.row_warnings.iterator(chunk_size=2000)
+        ),
     )
     return export_csv(
         request,
         filename=f"import-{job.pk}-rejected-rows.csv",
         header=["Row", "Reasons", *job.headers],
         rows=rows,
-        count=job.rejections.count(),
+        count=job.rejections.count() + job.row_warnings.count(),
         excel_bom=True,
         disclosure=Disclosure(
             verb="linkage.import_report_downloaded",

@@ -1,0 +1,233 @@
+"""The engine on files the generator did not shape (issue 18): training never depends on one field,
+a missing value is never a disagreement, blocking does not need a date of birth, and the shipped
+thresholds link an outside extract (names, dates of birth, addresses, foreign postcodes, typing
+errors, no identifiers) at a pairwise F1 of at least 0.95."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from waymark.linkage import engine, generator, rules
+from waymark.linkage.tests import outside_fixtures
+
+IDENTIFIERS = ("home_office_ref", "nationality", "pnc_id")
+
+
+@pytest.fixture(scope="module")
+def generated():
+    gen = generator.generate(600, seed=11)
+    records, truth = generator.engine_records(gen)
+    return [r for r in records if r["source_kind"] != "police"], truth
+
+
+@pytest.fixture(scope="module")
+def outside():
+    rows, truth = outside_fixtures.outside_rows(150, seed=18)
+    return rows, truth
+
+
+def _without(records, *columns):
+    return [{**r, **dict.fromkeys(columns)} for r in records]
+
+
+def _foreign_postcodes(records):
+    rng = random.Random(3)
+    codes: dict[str, str] = {}
+    out = []
+    for r in records:
+        if r["postcode_std"]:
+            codes.setdefault(r["postcode_std"], f"{rng.randint(10000, 99999)}")
+        out.append(
+            {**r, "postcode_std": codes.get(r["postcode_std"] or ""), "postcode_district": None}
+        )
+    return out
+
+
+def _dob_missing(records, share=0.10):
+    rng = random.Random(5)
+    return [{**r, "dob": None, "birth_year": None} if rng.random() < share else r for r in records]
+
+
+def _assert_trained_or_reported(report):
+    trained = set(report["trained"])
+    reported = {u["comparison"]: u["reason"] for u in report["untrained"]}
+    assert trained | set(reported) == set(engine.COMPARISON_FIELDS)
+    assert not trained & set(reported)
+    assert all(reason for reason in reported.values())
+    assert all(b["pairs"] > 0 for b in report["blocks"] if b["ran"])
+    assert all(b.get("skipped") for b in report["blocks"] if not b["ran"])
+
+
+def _links(records, model):
+    scores = engine.pairs_predict(
+        records, model, threshold=rules.UPPER_THRESHOLD_DEFAULT, with_contributions=False
+    )
+    return [s for s in scores if engine.linked(s, rules.UPPER_THRESHOLD_DEFAULT)]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["no_identifiers", "foreign_postcodes", "dob_missing_10pc", "identifiers_and_postcode_gone"],
+)
+def test_training_succeeds_on_reduced_generated_files(generated, shape):
+    records, truth = generated
+    reduced = {
+        "no_identifiers": lambda r: _without(r, *IDENTIFIERS),
+        "foreign_postcodes": _foreign_postcodes,
+        "dob_missing_10pc": _dob_missing,
+        "identifiers_and_postcode_gone": lambda r: _foreign_postcodes(_without(r, *IDENTIFIERS)),
+    }[shape](records)
+    model, report = engine.model_fit(reduced, max_pairs=1e5)
+    _assert_trained_or_reported(report)
+    assert {"name", "dob"} <= set(report["trained"])
+    links = _links(reduced, model)
+    assert links
+    assert sum(truth[s.id_l] == truth[s.id_r] for s in links) / len(links) > 0.95
+    if shape in ("no_identifiers", "identifiers_and_postcode_gone"):
+        reported = {u["comparison"] for u in report["untrained"]}
+        assert set(IDENTIFIERS) <= reported
+
+
+@pytest.mark.parametrize(
+    ("drop", "trained"),
+    [
+        ((), {"name", "dob", "address"}),
+        (("address", "postcode"), {"name", "dob"}),  # only names and dates of birth
+        (("date_of_birth",), {"name", "address"}),  # a field empty in every row
+        (("address",), {"name", "dob", "address"}),  # the postcode alone is the address
+    ],
+)
+def test_an_outside_file_trains_whatever_fields_it_has(outside, drop, trained):
+    rows, truth = outside
+    records, _by_id = outside_fixtures.engine_records_of(rows, truth, drop=drop)
+    model, report = engine.model_fit(records, max_pairs=1e5)
+    _assert_trained_or_reported(report)
+    assert trained <= set(report["trained"])
+    untrained = {u["comparison"] for u in report["untrained"]}
+    assert set(IDENTIFIERS) | {"sex"} <= untrained
+    assert _links(records, model)
+
+
+def test_a_file_with_no_pair_for_the_prior_falls_back_with_a_warning():
+    records = [
+        {"unique_id": str(i), "given_std": f"NAME{i}", "family_std": f"FAMILY{i % 7}"}
+        for i in range(60)
+    ]
+    model, report = engine.model_fit(records, max_pairs=1e4)
+    assert report["prior_source"] == "configured"
+    assert model["probability_two_random_records_match"] == rules.TRAINING_PRIOR_FALLBACK
+    assert any("configured" in w for w in report["warnings"])
+    _assert_trained_or_reported(report)
+
+
+def test_pairwise_f1_on_an_outside_file_at_the_shipped_thresholds(outside):
+    rows, truth = outside
+    records, by_id = outside_fixtures.engine_records_of(rows, truth)
+    model, _report = engine.model_fit(records, max_pairs=2e5)
+    scores = engine.pairs_predict(
+        records, model, threshold=rules.LOWER_THRESHOLD_DEFAULT, with_contributions=False
+    )
+    result = engine.pairwise_accuracy(
+        [(s.id_l, s.id_r, 0.0 if s.guarded else s.match_probability) for s in scores],
+        by_id,
+        threshold=rules.UPPER_THRESHOLD_DEFAULT,
+        ids=list(by_id),
+    )
+    assert result["f1"] >= 0.95, result
+    assert result["precision"] >= 0.99, result
+
+
+# --- a missing value is never a disagreement; the twins guard ---------------------------------------
+
+
+def _person(uid, given, **extra):
+    base = {
+        "unique_id": uid,
+        "given_std": given,
+        "family_std": "KOWALCZYK",
+        "given_phonetic": None,
+        "family_phonetic": "KALSK",
+        "dob": "1980-03-04",
+        "birth_year": "1980",
+        "postcode_std": "00-950",
+        "address_number": "12",
+        "address_street": "ULICA DLUGA",
+        "address_locality": "WARSZAWA",
+    }
+    return {**base, **extra}
+
+
+@pytest.fixture(scope="module")
+def outside_model(outside):
+    rows, truth = outside
+    records, _ = outside_fixtures.engine_records_of(rows, truth)
+    return engine.model_fit(records, max_pairs=1e5)[0]
+
+
+def _score(model, left, right):
+    [score] = [
+        s
+        for s in engine.pairs_predict([left, right], model, threshold=0.0)
+        if {s.id_l, s.id_r} == {left["unique_id"], right["unique_id"]}
+    ]
+    return score
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("MAGDALENA", None),  # one forename missing
+        (None, "MAGDALENA"),
+        ("MAGDALENA", "MAGDALEAN"),  # one edit away (a transposition)
+        ("MAGDALENA", "MAGDALENAS"),
+        ("M", "MAGDALENA"),  # an initial
+    ],
+)
+def test_a_missing_or_mistyped_forename_never_triggers_the_twins_guard(outside_model, left, right):
+    score = _score(outside_model, _person("a", left), _person("b", right))
+    assert not score.guarded
+    assert not any(c["field"] == "twins_guard" for c in score.contributions)
+
+
+def test_clearly_different_forenames_are_guarded_and_the_pair_says_why(outside_model):
+    score = _score(outside_model, _person("a", "MAGDALENA"), _person("b", "KATARZYNA"))
+    assert score.guarded and not engine.linked(score, 0.0)
+    [reason] = [c for c in score.contributions if c["field"] == "twins_guard"]
+    assert "MAGDALENA" in reason["label"] and "KATARZYNA" in reason["label"]
+    assert "clearly different" in reason["label"]
+
+
+def test_missing_values_are_null_levels_not_disagreements(outside_model):
+    full = _person("a", "MAGDALENA")
+    no_dob = _person("b", "MAGDALENA", dob=None, birth_year=None)
+    no_address = _person(
+        "c",
+        "MAGDALENA",
+        postcode_std=None,
+        address_number=None,
+        address_street=None,
+        address_locality=None,
+    )
+    for other, missing in ((no_dob, "dob"), (no_address, "address")):
+        score = _score(outside_model, full, other)
+        weights = {c["field"]: c["weight"] for c in score.contributions}
+        labels = {c["field"]: c["label"] for c in score.contributions}
+        assert weights[missing] == 0 and "missing" in labels[missing]
+        assert all(weights[f] == 0 for f in (*IDENTIFIERS, "sex"))
+
+
+@pytest.mark.parametrize(
+    ("change"),
+    [
+        {"dob": None, "birth_year": None},  # same name and postcode, no date of birth
+        {"dob": None, "birth_year": None, "postcode_std": None},  # name and address
+        {"dob": "1980-04-03", "postcode_std": None, "address_street": None},  # name and year
+    ],
+)
+def test_blocking_compares_pairs_without_a_date_of_birth(outside_model, change):
+    left = _person("a", "MAGDALENA", given_phonetic="MAGDALAN")
+    right = {**_person("b", "MAGDALENA", given_phonetic="MAGDALAN"), **change}
+    pairs = engine.pairs_predict([left, right], outside_model, threshold=0.0)
+    assert pairs, change

@@ -1,0 +1,40 @@
+"""A linkage run over records shaped the way the generator does not make them (issue 18): no
+identifiers or nationality, foreign postcodes, addresses. The run trains, links, and keeps its
+training report, which the run page shows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from waymark.linkage import services
+from waymark.linkage.models import RunStatus
+from waymark.linkage.tests import outside_fixtures
+from waymark.linkage.tests.linking_fixtures import job_make, record_make, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_without_identifiers_trains_links_and_reports_what_it_could_not_train(client):
+    manager = user_with_role("records_manager")
+    rows, truth = outside_fixtures.outside_rows(60, seed=21)
+    job = job_make()
+    for row in rows:
+        record_make(job, **row)
+    run = services.linkage_run_start(actor=manager)
+    run = services.linkage_run_execute(
+        run.pk, truth={f"legacy_case:{ref}": key for ref, key in truth.items()}
+    )
+    assert run.status == RunStatus.COMPLETED, run.failure_reason
+    assert run.clusters < run.records
+    training = run.training
+    assert training["prior_source"] == "rules" and 0 < training["prior"] < 1
+    assert {"name", "dob", "address"} <= set(training["trained"])
+    untrained = {u["comparison"] for u in training["untrained"]}
+    assert {"home_office_ref", "pnc_id", "nationality", "sex"} <= untrained
+    assert run.accuracy["pairwise"]["precision"] >= 0.95
+
+    client.force_login(manager)
+    page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
+    assert "How the model was trained" in page and "data-untrained" in page
+    assert "home_office_ref: empty in every record" in page
