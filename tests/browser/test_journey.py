@@ -242,7 +242,7 @@ def test_add_a_person_lands_on_the_new_record(page, live_server, journey_data):
 
 def test_get_next_then_the_task_s_subject(page, live_server, journey_data):
     """Get next opens the task, whose page leads straight to what it is about (issue 16,
-    problem 4): here the person the task concerns."""
+    problem 4): here the person the task concerns; then back to the task to complete it."""
     base = live_server.url
     _sign_in(page, base)
     page.get_by_role("button", name="Get next task").click()
@@ -253,3 +253,12 @@ def test_get_next_then_the_task_s_subject(page, live_server, journey_data):
     page.wait_for_load_state()
     assert f"/people/{journey_data['person'].pk}/" in page.url
     _assert_accessible(page, "the task's subject")
+    # Back to the task, and complete it: the page's main action.
+    page.go_back()
+    page.wait_for_url(re.compile(rf"/work/tasks/{journey_data['task'].pk}/$"))
+    page.fill("input[name=complete-outcome]", "Checked the record and replied")
+    page.get_by_role("button", name="Complete task").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-tag", has_text="Done").count() >= 1
+    journey_data["task"].refresh_from_db()
+    assert journey_data["task"].status == "done"
