@@ -46,9 +46,26 @@ def page(browser):
 
 
 def axe_serious(page) -> list[str]:
-    """Violations of impact serious or critical on the current page, described for the failure."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    """Violations of impact serious or critical on the current page, described for the failure.
+
+    A click that navigates returns before the new document exists; injecting axe-core then finds
+    no <head> (CI run of 2026-12-04). Wait for the page to load, and retry once if the document
+    was replaced while axe was being added or run."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "async () => await axe.run(document, {resultTypes: ['violations']})"
+            )
+            break
+        except PlaywrightError as error:
+            transient = "appendChild" in str(error) or "context was destroyed" in str(error)
+            if not transient or attempt == 2:
+                raise
+            page.wait_for_timeout(200)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(n["target"][0] for n in v["nodes"][:3])

@@ -125,6 +125,7 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
             ("Visit, or referral to an arrest team", "Visited: not at the address"),
         ]:
             owner_page.get_by_role("link", name=f"Record {step}").click()
+            owner_page.wait_for_selector("textarea[name=result]")
             _accessible(owner_page, f"step: {step}")
             owner_page.fill("textarea[name=result]", result)
             owner_page.get_by_role("button", name="Record").click()
