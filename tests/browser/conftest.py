@@ -72,3 +72,44 @@ def axe_serious(page) -> list[str]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+PASSWORD = "a-long-test-password-123"  # the browser tests' users' password
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the form and wait for the home page."""
+    page.goto(base + "/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def assert_accessible(page, where: str) -> None:
+    """axe-core finds nothing serious or critical on the current page."""
+    problems = axe_serious(page)
+    assert problems == [], f"axe on {where}: {problems}"
+
+
+@pytest.fixture
+def manager(db):
+    """A records manager, for the linkage journeys."""
+    from waymark.linkage.tests.review_fixtures import user_make
+
+    return user_make("records_manager", first_name="Rita", last_name="Reviewer")
+
+
+def linkage_queues_ensure() -> None:
+    """The records team's review and bulk-check queues, which the linkage journeys fill."""
+    from waymark.accounts.models import Team
+    from waymark.linkage import rules
+    from waymark.work.models import Queue
+
+    team = Team.objects.get_or_create(
+        slug="records", defaults={"name": "Records and linkage", "unit": "Records"}
+    )[0]
+    for slug in (rules.QUEUE_REVIEW, rules.QUEUE_BULK_CHECK):
+        Queue.objects.get_or_create(
+            slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team}
+        )

@@ -9,10 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import axe_serious
+from tests.browser.conftest import PASSWORD, assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-test-password-123"
 
 
 @pytest.fixture
@@ -53,23 +52,10 @@ def casework_data():
     return {"owner": owner, "officer": officer, "person": person, "teams": teams}
 
 
-def _accessible(page, where: str) -> None:
-    problems = axe_serious(page)
-    assert problems == [], f"axe on {where}: {problems}"
-
-
 def _fill_date(page, name: str, day: date) -> None:
     page.fill(f"input[name={name}_0]", str(day.day))
     page.fill(f"input[name={name}_1]", str(day.month))
     page.fill(f"input[name={name}_2]", str(day.year))
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
 
 
 def test_restriction_no_show_checklist_absconder_trace_located(browser, live_server, casework_data):
@@ -84,32 +70,32 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
     owner_page.set_default_timeout(15_000)
     centre_page.set_default_timeout(15_000)
     try:
-        _sign_in(owner_page, base, "case.owner")
+        sign_in(owner_page, base, "case.owner")
         owner_page.goto(base + "/casework/")
-        _accessible(owner_page, "casework home")
+        assert_accessible(owner_page, "casework home")
         owner_page.goto(base + f"/casework/people/{person.pk}/")
-        _accessible(owner_page, "casework tab")
+        assert_accessible(owner_page, "casework tab")
 
         # The owner sets weekly reporting at the Liverpool centre, starting today.
         owner_page.get_by_role("button", name="Set reporting restrictions").click()
-        _accessible(owner_page, "restriction form")
+        assert_accessible(owner_page, "restriction form")
         owner_page.select_option("select[name=centre]", str(teams["centre"].pk))
         owner_page.fill("input[name=window_start]", "00:00")  # impossible: before the centre opens
         owner_page.get_by_role("button", name="Set reporting").click()
         assert "opening hours" in owner_page.content()
-        _accessible(owner_page, "restriction form with errors")
+        assert_accessible(owner_page, "restriction form with errors")
         owner_page.fill("input[name=window_start]", "09:00")
         owner_page.get_by_role("button", name="Set reporting").click()
         owner_page.wait_for_url(re.compile(rf"/casework/people/{person.pk}/$"))
         assert "Weekly" in owner_page.content()
 
         # The centre records a no-show on today's list.
-        _sign_in(centre_page, base, "centre.officer")
+        sign_in(centre_page, base, "centre.officer")
         centre_page.goto(base + "/casework/centre/")
-        _accessible(centre_page, "centre day list")
+        assert_accessible(centre_page, "centre day list")
         centre_page.get_by_role("link", name=re.compile("Other outcome for Marcus")).click()
         centre_page.get_by_label("Did not attend (no show)").check()
-        _accessible(centre_page, "outcome form")
+        assert_accessible(centre_page, "outcome form")
         centre_page.get_by_role("button", name="Record").click()
         centre_page.wait_for_url(re.compile(r"/casework/centre/"))
         assert "Did not attend" in centre_page.content()
@@ -126,14 +112,14 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
         ]:
             owner_page.get_by_role("link", name=f"Record {step}").click()
             owner_page.wait_for_selector("textarea[name=result]")
-            _accessible(owner_page, f"step: {step}")
+            assert_accessible(owner_page, f"step: {step}")
             owner_page.fill("textarea[name=result]", result)
             owner_page.get_by_role("button", name="Record").click()
             owner_page.wait_for_url(re.compile(rf"/casework/people/{person.pk}/$"))
 
         # Every step failed and nobody knows where he is: declare an absconder.
         owner_page.get_by_role("link", name="Declare an absconder").click()
-        _accessible(owner_page, "absconder form")
+        assert_accessible(owner_page, "absconder form")
         owner_page.fill(
             "textarea[name=reasons]", "All mandatory steps failed; not at the bail address"
         )
@@ -147,11 +133,11 @@ def test_restriction_no_show_checklist_absconder_trace_located(browser, live_ser
         owner_page.get_by_role("button", name="Refer to trace and locate").click()
         owner_page.wait_for_url(re.compile(rf"/casework/people/{person.pk}/$"))
         owner_page.goto(base + "/casework/lists/trace/")
-        _accessible(owner_page, "trace list")
+        assert_accessible(owner_page, "trace list")
         owner_page.get_by_role("link", name="Record outcome").click()
         owner_page.get_by_label("Located: resumed reporting").check()
         owner_page.fill("textarea[name=note]", "Found at his sister's address")
-        _accessible(owner_page, "trace outcome form")
+        assert_accessible(owner_page, "trace outcome form")
         owner_page.get_by_role("button", name="Record").click()
         owner_page.wait_for_url(re.compile(rf"/casework/people/{person.pk}/$"))
         assert "Located: resumed reporting" in owner_page.content()
@@ -175,7 +161,7 @@ def test_the_reporting_day_finds_the_person_at_the_counter_and_records_attended(
     person, teams = casework_data["person"], casework_data["teams"]
     restriction_make(casework_data["owner"], person, teams["centre"])
     base = live_server.url
-    _sign_in(page, base, "centre.officer")
+    sign_in(page, base, "centre.officer")
     page.goto(base + "/casework/centre/")
     today = clock.today()
     assert page.locator("input[name='day-0']").input_value() == str(today.day)
@@ -183,7 +169,7 @@ def test_the_reporting_day_finds_the_person_at_the_counter_and_records_attended(
     page.fill("input[name=q]", "Brown")
     page.get_by_role("button", name="Find").click()
     page.wait_for_load_state()
-    _accessible(page, "the day list searched")
+    assert_accessible(page, "the day list searched")
     page.get_by_role("button", name=re.compile(r"Attended\W+Marcus")).click()
     page.wait_for_load_state()
     assert "attended" in page.content()
@@ -192,4 +178,4 @@ def test_the_reporting_day_finds_the_person_at_the_counter_and_records_attended(
     page.set_viewport_size({"width": 360, "height": 800})
     page.goto(base + "/casework/centre/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    _accessible(page, "the day list at 360px")
+    assert_accessible(page, "the day list at 360px")

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_serious
+from tests.browser.conftest import assert_accessible, linkage_queues_ensure, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # About 150 legacy cases of about 100 people: the seed gives pairs between the thresholds.
@@ -30,40 +30,6 @@ def legacy_file(tmp_path):
     )
 
 
-@pytest.fixture
-def manager(db):
-    from waymark.linkage.tests.review_fixtures import user_make
-
-    return user_make("records_manager", first_name="Rita", last_name="Reviewer")
-
-
-def _accessible(page, where: str) -> None:
-    problems = axe_serious(page)
-    assert problems == [], f"axe on {where}: {problems}"
-
-
-def _sign_in(page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
-
-
-def _queues_ensure() -> None:
-    from waymark.accounts.models import Team
-    from waymark.linkage import rules
-    from waymark.work.models import Queue
-
-    team = Team.objects.get_or_create(
-        slug="records", defaults={"name": "Records and linkage", "unit": "Records"}
-    )[0]
-    for slug in (rules.QUEUE_REVIEW, rules.QUEUE_BULK_CHECK):
-        Queue.objects.get_or_create(
-            slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team}
-        )
-
-
 def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy_file):
     from waymark.linkage import import_services, rules, services
     from waymark.linkage.models import (
@@ -76,19 +42,19 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     )
     from waymark.linkage.tests.review_fixtures import PASSWORD
 
-    _queues_ensure()  # an earlier transactional test may have flushed the migration's queues
+    linkage_queues_ensure()  # an earlier transactional test may have flushed the migration's queues
     base = live_server.url
-    _sign_in(page, base, manager.username, PASSWORD)
+    sign_in(page, base, manager.username, PASSWORD)
 
     # The linkage home page, empty: it says to import a file first.
     page.goto(base + "/linkage/")
     assert "No records have been imported yet" in page.content()
-    _accessible(page, "linkage home (empty)")
+    assert_accessible(page, "linkage home (empty)")
     page.get_by_role("link", name="importing a file").click()
 
     # 1. Upload.
     page.wait_for_url(re.compile(r"/linkage/imports/new/$"))
-    _accessible(page, "import upload")
+    assert_accessible(page, "import upload")
     page.get_by_label("Legacy case extract").check()
     page.get_by_label("Name this import").fill("CID extract, journey test")
     page.set_input_files("input[name=file]", str(legacy_file))
@@ -96,12 +62,12 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
 
     # 2. Map the columns (the CID headers are recognised: nothing to change).
     page.wait_for_url(re.compile(r"/linkage/imports/\d+/columns/$"))
-    _accessible(page, "import column mapping")
+    assert_accessible(page, "import column mapping")
     page.get_by_role("button", name="Save and check the rows").click()
 
     # 3. Check and confirm.
     page.wait_for_url(re.compile(r"/linkage/imports/\d+/check/$"))
-    _accessible(page, "import check")
+    assert_accessible(page, "import check")
     page.get_by_role("button", name=re.compile(r"^Import [\d,]+ rows$")).click()
 
     # 4. Progress and report: the worker's job, run here.
@@ -124,11 +90,11 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     assert page.evaluate("window.__notReloaded === true"), "updated in place, never reloaded"
     # ...and the person who started it is told, in the header's notifications.
     assert page.locator(".waymark-header__count").count() == 1
-    _accessible(page, "import report")
+    assert_accessible(page, "import report")
 
     # Start a linkage run from the runs page; the worker's job, run here.
     page.goto(base + "/linkage/runs/")
-    _accessible(page, "linkage runs")
+    assert_accessible(page, "linkage runs")
     page.get_by_role("button", name="Start a linkage run").click()
     page.wait_for_url(re.compile(r"/linkage/runs/\d+/$"))
     assert "Waiting to start" in page.content()
@@ -140,16 +106,16 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     assert (
         "The trained model" in page.content() and "Forename and surname the same" in page.content()
     )
-    _accessible(page, "linkage run")
+    assert_accessible(page, "linkage run")
 
     # The dashboard now counts the records and the pairs waiting.
     page.goto(base + "/linkage/")
-    _accessible(page, "linkage home")
+    assert_accessible(page, "linkage home")
     page.get_by_role("link", name="Open the review queue").click()
 
     # The review queue: the most likely pair first.
     page.wait_for_url(re.compile(r"/linkage/review/$"))
-    _accessible(page, "review queue")
+    assert_accessible(page, "review queue")
     first = (
         CandidatePair.objects.filter(status=PairStatus.PENDING)
         .order_by("-match_probability", "pk")
@@ -162,14 +128,14 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     page.wait_for_url(re.compile(rf"/linkage/review/pairs/{first.pk}/$"))
     assert "Are these the same person?" in page.content()
     assert "Why the model scored this pair" in page.content()
-    _accessible(page, "pair comparison")
+    assert_accessible(page, "pair comparison")
 
     # Saving without a decision or a reason: the error summary says what is missing.
     page.get_by_role("button", name="Save decision").click()
     summary = page.locator(".govuk-error-summary")
     assert "Select whether the two records are about the same person" in summary.inner_text()
     assert "Enter the reason for your decision" in summary.inner_text()
-    _accessible(page, "pair comparison with errors")
+    assert_accessible(page, "pair comparison with errors")
 
     page.get_by_label("Yes, the same person").check()
     page.get_by_label("Reason for your decision").fill(
@@ -181,7 +147,7 @@ def test_import_link_review_and_decide_a_pair(page, live_server, manager, legacy
     assert "Decision saved: the same person" in content
     assert "Decided: the same person" in content and "Rita Reviewer" in content
     assert page.get_by_role("button", name="Save decision").count() == 0
-    _accessible(page, "pair decided")
+    assert_accessible(page, "pair decided")
 
     first.refresh_from_db()
     assert first.status == PairStatus.MATCH and first.decided_by_id == manager.pk

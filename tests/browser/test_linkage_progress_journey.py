@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_serious
+from tests.browser.conftest import assert_accessible, axe_serious, linkage_queues_ensure, sign_in
 from waymark.linkage.tests.test_bulk_services import world  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,22 +23,10 @@ WAIT_MS = 3 * 5 * 1000
 ESTIMATE = re.compile(r"(Less than a minute|About [\d.]+ (minutes?|hours)) left|Working out")
 
 
-@pytest.fixture
-def manager(db):
-    from waymark.linkage.tests.review_fixtures import user_make
-
-    return user_make("records_manager", first_name="Rita", last_name="Reviewer")
-
-
-def _accessible(page, where: str) -> None:
-    problems = axe_serious(page)
-    assert problems == [], f"axe on {where}: {problems}"
-
-
 def _accessible_while_following(page, where: str) -> None:
     """axe on a page that follows its job: nothing serious or critical (the page updates in place,
     so there is no ``<meta http-equiv="refresh">`` for axe's meta-refresh rule to find)."""
-    _accessible(page, where)
+    assert_accessible(page, where)
     assert page.locator("meta[http-equiv=refresh]").count() == 0
 
 
@@ -49,28 +37,6 @@ def _mark_the_page(page) -> None:
 
 def _not_reloaded(page) -> bool:
     return page.evaluate("window.__notReloaded === true")
-
-
-def _sign_in(page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
-
-
-def _queues_ensure() -> None:
-    from waymark.accounts.models import Team
-    from waymark.linkage import rules
-    from waymark.work.models import Queue
-
-    team = Team.objects.get_or_create(
-        slug="records", defaults={"name": "Records and linkage", "unit": "Records"}
-    )[0]
-    for slug in (rules.QUEUE_REVIEW, rules.QUEUE_BULK_CHECK):
-        Queue.objects.get_or_create(
-            slug=slug, defaults={"name": slug.replace("-", " ").capitalize(), "team": team}
-        )
 
 
 def _watched_while_scoring(monkeypatch, name: str, page, step: str, seen: dict) -> None:
@@ -102,7 +68,7 @@ def _finished_by_itself(page, where: str) -> None:
     assert page.locator("progress").count() == 0 and "refreshes every" not in page.content()
     # ...and the person who started it is told, in the header's notifications.
     assert page.locator(".waymark-header__count").inner_text() == "1"
-    _accessible(page, where)
+    assert_accessible(page, where)
 
 
 def test_a_linkage_run_page_follows_the_run_to_completed(page, live_server, manager, monkeypatch):
@@ -111,10 +77,10 @@ def test_a_linkage_run_page_follows_the_run_to_completed(page, live_server, mana
     from waymark.linkage.tests.linking_fixtures import job_make, population_make
     from waymark.linkage.tests.review_fixtures import PASSWORD
 
-    _queues_ensure()  # an earlier transactional test may have flushed the migration's queues
+    linkage_queues_ensure()  # an earlier transactional test may have flushed the migration's queues
     population_make(job_make(), people=30)
     base = live_server.url
-    _sign_in(page, base, manager.username, PASSWORD)
+    sign_in(page, base, manager.username, PASSWORD)
 
     page.goto(base + "/linkage/runs/")
     page.get_by_role("button", name="Start a linkage run").click()
@@ -157,9 +123,9 @@ def test_a_bulk_check_page_follows_the_check_to_completed(
     from waymark.linkage.tests import bulk_fixtures
     from waymark.linkage.tests.review_fixtures import PASSWORD
 
-    _queues_ensure()
+    linkage_queues_ensure()
     base = live_server.url
-    _sign_in(page, base, manager.username, PASSWORD)
+    sign_in(page, base, manager.username, PASSWORD)
 
     page.goto(base + "/linkage/bulk/new/")
     page.get_by_label("Name of the check").fill("Linked people against PNC, journey test")

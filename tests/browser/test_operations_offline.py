@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import axe_serious
+from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-test-password-123"
 PHONE = {"width": 360, "height": 740}
 PLACE = {"latitude": 51.5155, "longitude": -0.0722, "accuracy": 10}
 
@@ -36,19 +35,6 @@ def field_data():
         team, premises_make(sector), oic, [officer], deployed_at=clock.now() - timedelta(minutes=10)
     )
     return {"visit": visit, "officer": officer}
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
-
-
-def _accessible(page, where: str) -> None:
-    problems = axe_serious(page)
-    assert problems == [], f"axe on {where}: {problems}"
 
 
 def _queue(page) -> list[dict]:
@@ -93,7 +79,7 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        _sign_in(page, base, field_data["officer"].username)
+        sign_in(page, base, field_data["officer"].username)
         page.goto(field_url)
         # The page has kept itself and its forms for offline use, and the service worker controls it.
         page.wait_for_function("""() => {
@@ -103,9 +89,9 @@ def test_entries_recorded_offline_are_stored_once_with_their_original_time(
         page.reload()
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         assert "Waiting to be sent: 0" in _waiting(page)
-        _accessible(page, "the field page")
+        assert_accessible(page, "the field page")
         page.goto(f"{field_url}entry/")
-        _accessible(page, "the entry form")
+        assert_accessible(page, "the entry form")
         page.goto(field_url)
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
@@ -213,7 +199,7 @@ def test_a_deployed_visit_s_page_leads_to_the_field_and_to_closure(page, live_se
     where, the debrief and closure, never a 'Ready to deploy?' checklist (issue 16, problem 7);
     at 360 px too."""
     base, visit = live_server.url, field_data["visit"]
-    _sign_in(page, base, field_data["officer"].username)
+    sign_in(page, base, field_data["officer"].username)
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{base}/operations/visits/{visit.pk}/")
@@ -222,7 +208,7 @@ def test_a_deployed_visit_s_page_leads_to_the_field_and_to_closure(page, live_se
         for name in ("Open the visit in the field", "See who is where", "Close the visit"):
             assert page.get_by_role("link", name=name).is_visible(), name
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        _accessible(page, f"deployed visit at {width}px")
+        assert_accessible(page, f"deployed visit at {width}px")
     page.get_by_role("link", name="Open the visit in the field").click()
     page.wait_for_url(f"{base}/operations/visits/{visit.pk}/field/")
     page.wait_for_load_state("networkidle")
