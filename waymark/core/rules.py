@@ -42,3 +42,11 @@ AUDIT_SEAL_BATCH_SIZE = 5000
 AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
 # Entries read at a time when verifying.
 AUDIT_VERIFY_PAGE = 5000
+# PostgreSQL: the audit entries table has a partition a month (migration 0005). The sequencer keeps
+# this month's and the next three in place, checking once an hour: three months of slack for a
+# stopped sequencer before entries fall into the default partition. Making a partition waits at
+# most this long for the table's lock (appends in flight hold it), so it never queues appends
+# behind it for long; it is tried again at the next check.
+AUDIT_PARTITION_MONTHS_AHEAD = 3
+AUDIT_PARTITION_CHECK_INTERVAL = timedelta(hours=1)
+AUDIT_PARTITION_LOCK_TIMEOUT = timedelta(seconds=2)
