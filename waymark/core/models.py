@@ -85,6 +85,7 @@ class AuditEvent(models.Model):
                 "Can see a person's access history (subject access, investigations)",
             ),
             ("verify_audit", "Can run the audit chain verification"),
+            ("view_audit_sealing", "Can see the audit log's sealing status"),
         ]
         triggers = [
             pgtrigger.Protect(

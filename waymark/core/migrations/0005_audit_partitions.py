@@ -211,4 +211,19 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             index=models.Index(fields=["person_id", "sequence"], name="audit_person_sequence"),
         ),
+        # Who may open the audit log's sealing page (system administrators, data protection).
+        migrations.AlterModelOptions(
+            name="auditevent",
+            options={
+                "ordering": ["sequence"],
+                "permissions": [
+                    (
+                        "view_access_history",
+                        "Can see a person's access history (subject access, investigations)",
+                    ),
+                    ("verify_audit", "Can run the audit chain verification"),
+                    ("view_audit_sealing", "Can see the audit log's sealing status"),
+                ],
+            },
+        ),
     ]
