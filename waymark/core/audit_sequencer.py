@@ -115,6 +115,12 @@ class AuditSequencer:
         then publish a signed checkpoint of the newest batch."""
         if horizon is None:
             horizon = self.horizon()
+            if self._candidates:
+                # Entries numbered since the last look: their transactions are most likely
+                # committing this instant. A second look a moment later seals them in this pass
+                # rather than the next one (the sealing lag's floor was two intervals, not one).
+                time.sleep(rules.AUDIT_SEAL_SETTLE.total_seconds())
+                horizon = self.horizon()
         sealed = 0
         made: list[AuditBatch] = []
         with transaction.atomic():
