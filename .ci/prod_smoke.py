@@ -7,6 +7,11 @@ in with the password and the TOTP code, a person page, a queue page, a task page
 schema, all with ``X-Forwarded-Proto: https`` as a TLS-terminating proxy sends. Any 5xx, a missing
 security header or a person page reachable without the second factor fails.
 
+On PostgreSQL it uses the two database roles of docs/deployment.md ("Database roles"): a fresh
+owner role owns the database and runs the migrations (with WAYMARK_DB_APP_ROLE naming the other),
+and everything else (the seed, the sequencer, gunicorn, audit_verify) connects as the
+application's role, which must be refused UPDATE, DELETE, TRUNCATE and DROP of the audit table.
+
     .venv/bin/python .ci/prod_smoke.py            # a fresh PostgreSQL database on 127.0.0.1
     SMOKE_DATABASE=sqlite .venv/bin/python .ci/prod_smoke.py
 """
@@ -122,12 +127,15 @@ def expect(condition: bool, message: str) -> None:
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="waymark-prod-smoke-"))
     use_pg = os.environ.get("SMOKE_DATABASE", "postgres") == "postgres"
-    database = f"waymark_smoke_{secrets.token_hex(4)}"
+    token = secrets.token_hex(4)
+    database = f"waymark_smoke_{token}"
+    owner, app = f"waymark_smoke_owner_{token}", f"waymark_smoke_app_{token}"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
         "WAYMARK_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1", "WAYMARK_VAR_DIR": str(work / "var"),
-        "DATABASE_URL": f"{PG}/{database}" if use_pg else f"sqlite:///{work / 'waymark.sqlite3'}",
+        "DATABASE_URL": (f"postgres://{app}@127.0.0.1:5432/{database}" if use_pg
+                         else f"sqlite:///{work / 'waymark.sqlite3'}"),
         # The smoke run uploads nothing; a real deployment configures WAYMARK_CLAMD_SOCKET.
         "WAYMARK_ALLOW_UNSCANNED_UPLOADS": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -144,14 +152,31 @@ def main() -> int:
         (work / "audit-checkpoints").mkdir()
         (work / "audit-signing-key.pem").write_bytes(Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        owner_env = env
         if use_pg:
-            step(f"create the fresh PostgreSQL database {database}")
-            run(["psql", f"{PG}/postgres", "-q", "-c", f'CREATE DATABASE "{database}"'], env)
+            step(f"create the roles {owner} (owner) and {app} (application), and the fresh "
+                 f"database {database} owned by {owner}")
+            for statement in (f'CREATE ROLE "{owner}" LOGIN', f'CREATE ROLE "{app}" LOGIN',
+                              f'CREATE DATABASE "{database}" OWNER "{owner}"'):
+                run(["psql", f"{PG}/postgres", "-q", "-c", statement], env)
+            owner_env = {**env, "DATABASE_URL": f"postgres://{owner}@127.0.0.1:5432/{database}",
+                         "WAYMARK_DB_APP_ROLE": app}
         step("collectstatic with production settings")
         run([PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], env)
         expect((work / "var/static/staticfiles.json").exists(), "the static manifest was written")
-        step("migrate the fresh database")
-        run([PY, "manage.py", "migrate", "--noinput", "--verbosity", "0"], env)
+        step("migrate the fresh database" + (f" as {owner}" if use_pg else ""))
+        run([PY, "manage.py", "migrate", "--noinput", "--verbosity", "0"], owner_env)
+        if use_pg:
+            step(f"the application's role {app} may append to the audit table, not change it")
+            for statement in ("UPDATE core_auditevent SET verb = 'x'", "DELETE FROM core_auditevent",
+                              "TRUNCATE core_auditevent", "DROP TABLE core_auditevent",
+                              "ALTER TABLE core_auditevent DISABLE TRIGGER ALL",
+                              "ALTER TABLE core_auditevent DETACH PARTITION core_auditevent_default"):
+                refused = run(["psql", env["DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1",
+                               "-c", statement], env, check=False)
+                expect(refused.returncode != 0 and ("permission denied" in refused.stderr
+                                                    or "must be owner" in refused.stderr),
+                       f"{app} is refused: {statement}")
         step("demo_load must refuse in production")
         refused = run([PY, "manage.py", "demo_load", "--scale", "0.01"], env, check=False)
         expect(refused.returncode != 0 and "never loaded in production" in refused.stderr,
@@ -234,6 +259,13 @@ def main() -> int:
                                                 headers={"Accept": "application/json"})
         expect(status in (200, 401, 403), f"/api/v1/persons/ answers without a server error ({status})")
 
+        if use_pg:
+            sessions = run(["psql", f"{PG}/postgres", "-Atc",
+                            "SELECT usename, count(*) FROM pg_stat_activity WHERE datname = "
+                            f"'{database}' GROUP BY usename ORDER BY usename"], env).stdout.split()
+            expect(sessions and all(line.startswith(f"{app}|") for line in sessions),
+                   f"gunicorn connects as {app} only ({sessions})")
+
         step("the audit trail of everything above seals and verifies against its checkpoints")
         run([PY, "manage.py", "audit_seal", "--once"], env)
         verified = run([PY, "manage.py", "audit_verify"], env, check=False)
@@ -246,8 +278,9 @@ def main() -> int:
             if FAILURES:
                 print("--- gunicorn log (tail)\n" + output[-4000:])
         if use_pg:
-            run(["psql", f"{PG}/postgres", "-q", "-c", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'],
-                env, check=False)
+            for statement in (f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
+                              f'DROP ROLE IF EXISTS "{app}"', f'DROP ROLE IF EXISTS "{owner}"'):
+                run(["psql", f"{PG}/postgres", "-q", "-c", statement], env, check=False)
         shutil.rmtree(work, ignore_errors=True)
     if FAILURES:
         print(f"\nProduction smoke: {len(FAILURES)} failure(s)")

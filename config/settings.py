@@ -156,6 +156,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# PostgreSQL in production: DATABASE_URL is the owner's when migrating and the application role's
+# otherwise; with this set, migrate grants that role its rights and no more (it cannot change or
+# remove audit entries). Unset in development and on SQLite. docs/deployment.md "Database roles".
+WAYMARK_DB_APP_ROLE = os.environ.get("WAYMARK_DB_APP_ROLE", "")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

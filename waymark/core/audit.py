@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 
 from waymark.core import clock, context
 from waymark.core.models import AuditAction, AuditEvent
 
 CONSULTED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
+_ACTIONS = frozenset(AuditAction.values)
+_ATTNAMES = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
 NOTED_PEOPLE_LIMIT = 500  # people ids kept in one consultation entry; the count is always kept
 
 
@@ -167,7 +169,7 @@ def audit_record(
     ``actor`` is a user, or None for the system or a machine client (the acting context then names
     the client). ``target`` may be any model instance; its label and primary key are recorded.
     """
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
     verb_check(verb, action)
     acting = context.current()
@@ -176,25 +178,76 @@ def audit_record(
         target_id = target_id or target.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        actor=user,
-        actor_label=label,
-        channel=acting.channel,
-        action=action,
-        verb=verb,
-        target_type=target_type,
-        target_id=str(target_id) if target_id != "" else "",
-        person_id=person_id,
-        payload=_json_safe(payload or {}),
-        recipient=recipient,
-        purpose=purpose,
-        request_id=acting.request_id,
-    )
+    values = {
+        "sequence": None,
+        "occurred_at": clock.now(),
+        "actor_id": user.pk if user else None,
+        "actor_label": label,
+        "channel": acting.channel,
+        "action": action,
+        "verb": verb,
+        "target_type": target_type,
+        "target_id": str(target_id) if target_id != "" else "",
+        "person_id": person_id,
+        "payload": _json_safe(payload or {}),
+        "recipient": recipient,
+        "purpose": purpose,
+        "request_id": acting.request_id,
+        "entry_hash": "",
+        "xact_id": None,
+    }
+    # Positional: the model's quick path (keyword arguments cost a fifth of an append's CPU).
+    event = AuditEvent(*[values[name] for name in _ATTNAMES])  # type: ignore[misc]
+    if user is not None:
+        AuditEvent.actor.field.set_cached_value(event, user)
     event.entry_hash = content_hash(event)
-    event.save(force_insert=True)  # one INSERT; the database numbers it (decision 0015)
+    _insert(event)  # one INSERT; the database numbers it (decision 0015)
     _mark_consulted(action)
     return event
+
+
+# The columns an append writes (the database gives ``sequence`` and ``xact_id``).
+_APPEND_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "channel",
+    "action",
+    "verb",
+    "target_type",
+    "target_id",
+    "person_id",
+    "payload",
+    "recipient",
+    "purpose",
+    "request_id",
+    "entry_hash",
+)
+_APPEND_SQL = (
+    f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(_APPEND_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * len(_APPEND_COLUMNS))}) RETURNING sequence"
+)
+
+
+def _insert(event: AuditEvent) -> None:
+    """Write one entry. On PostgreSQL a statement written once, not compiled by the ORM for every
+    append: the compiler was four fifths of an append's CPU, and every view of a person appends
+    (issue 17, 8 writers: 355 appends a second through ``save`` against 1,634 plain INSERTs).
+    Elsewhere the ORM's ``save``."""
+    using = router.db_for_write(AuditEvent)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        event.save(force_insert=True, using=using)
+        return
+    from psycopg.types.json import Jsonb
+
+    values = [getattr(event, column) for column in _APPEND_COLUMNS]
+    values[_APPEND_COLUMNS.index("payload")] = Jsonb(event.payload)
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_SQL, values)
+        event.sequence = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = using
 
 
 def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: int = 2000) -> int:
@@ -211,7 +264,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
         now = clock.now()
         events = []
         for entry in entries:
-            if entry["action"] not in AuditAction.values:
+            if entry["action"] not in _ACTIONS:
                 raise ValueError(f"Unknown audit action {entry['action']!r}")
             verb_check(entry["verb"], entry["action"])
             target_id = entry.get("target_id", "")

@@ -201,19 +201,7 @@ def checkpoints_read() -> CheckpointRead:
     bad: list[str] = []
     for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
         try:
-            document: dict[str, Any] = json.loads(path.read_text())
-            content = document["checkpoint"]
-            checkpoint = Checkpoint(
-                origin=content["origin"],
-                batch=int(content["batch"]),
-                last_sequence=int(content["last_sequence"]),
-                batch_hash=content["batch_hash"],
-                published_at=content["published_at"],
-                key_id=document.get("key_id", ""),
-                signature=document["signature"],
-                path=str(path),
-            )
-            public.verify(base64.b64decode(checkpoint.signature), checkpoint.body())
+            checkpoint = _checkpoint_load(path, public)
         except (ValueError, KeyError, TypeError, InvalidSignature, OSError):
             bad.append(str(path))
             continue
@@ -222,3 +210,55 @@ def checkpoints_read() -> CheckpointRead:
             continue
         by_batch.setdefault(checkpoint.batch, checkpoint)
     return CheckpointRead(True, by_batch, bad)
+
+
+def _checkpoint_load(path: Path, public: Ed25519PublicKey) -> Checkpoint:
+    """One checkpoint file, its signature checked (raises if unreadable or not well signed)."""
+    document: dict[str, Any] = json.loads(path.read_text())
+    content = document["checkpoint"]
+    checkpoint = Checkpoint(
+        origin=content["origin"],
+        batch=int(content["batch"]),
+        last_sequence=int(content["last_sequence"]),
+        batch_hash=content["batch_hash"],
+        published_at=content["published_at"],
+        key_id=document.get("key_id", ""),
+        signature=document["signature"],
+        path=str(path),
+    )
+    public.verify(base64.b64decode(checkpoint.signature), checkpoint.body())
+    return checkpoint
+
+
+@dataclass(frozen=True)
+class LatestCheckpoint:
+    """The newest checkpoint file in the store, read alone (the sealing page; verification reads
+    them all). ``checkpoint`` is None when the store is missing or empty, or the newest file is
+    not well signed (``bad`` names it)."""
+
+    present: bool
+    checkpoint: Checkpoint | None
+    bad: str = ""
+
+
+def checkpoint_latest() -> LatestCheckpoint:
+    """The newest checkpoint: the highest batch file of the newest day directory (files are laid
+    out ``origin/YYYY/MM/DD/<batch>.json`` and batches only grow), so one file is read."""
+    if not store_dir().is_dir():
+        return LatestCheckpoint(False, None)
+    folder = store_dir() / origin()
+    for _ in range(3):  # year, month, day
+        if not folder.is_dir():
+            return LatestCheckpoint(True, None)
+        children = sorted((p for p in folder.iterdir() if p.is_dir()), reverse=True)
+        if not children:
+            return LatestCheckpoint(True, None)
+        folder = children[0]
+    files = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
+    if not files:
+        return LatestCheckpoint(True, None)
+    try:
+        checkpoint = _checkpoint_load(files[0], verification_key())
+    except (ValueError, KeyError, TypeError, InvalidSignature, OSError):
+        return LatestCheckpoint(True, None, bad=str(files[0]))
+    return LatestCheckpoint(True, checkpoint)

@@ -34,6 +34,10 @@ AUDIT_SEALING_LAG_ALARM = timedelta(seconds=30)
 # How long the sequencer sleeps between passes when it found nothing to seal: well inside the
 # target, so an entry waits at most about this long plus one pass.
 AUDIT_SEAL_INTERVAL = timedelta(seconds=1)
+# A pass that finds entries numbered since its last look looks again after this long, by when
+# their transactions (appends commit within milliseconds) have ended: then they are sealed in this
+# pass, not the next, and the lag is about one interval rather than two.
+AUDIT_SEAL_SETTLE = timedelta(milliseconds=50)
 # Entries in one batch (one Merkle tree): big enough that a busy second is a few batches, small
 # enough that a batch's leaves fit in memory and an inclusion proof is short (log2 5000 ~ 13).
 AUDIT_SEAL_BATCH_SIZE = 5000
@@ -42,3 +46,11 @@ AUDIT_SEAL_BATCH_SIZE = 5000
 AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
 # Entries read at a time when verifying.
 AUDIT_VERIFY_PAGE = 5000
+# PostgreSQL: the audit entries table has a partition a month (migration 0005). The sequencer keeps
+# this month's and the next three in place, checking once an hour: three months of slack for a
+# stopped sequencer before entries fall into the default partition. Making a partition waits at
+# most this long for the table's lock (appends in flight hold it), so it never queues appends
+# behind it for long; it is tried again at the next check.
+AUDIT_PARTITION_MONTHS_AHEAD = 3
+AUDIT_PARTITION_CHECK_INTERVAL = timedelta(hours=1)
+AUDIT_PARTITION_LOCK_TIMEOUT = timedelta(seconds=2)

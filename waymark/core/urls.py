@@ -1,6 +1,6 @@
 from django.urls import path
 
-from waymark.core import saved_view_views
+from waymark.core import audit_views, saved_view_views
 
 app_name = "core"
 urlpatterns: list = [
@@ -10,4 +10,5 @@ urlpatterns: list = [
         saved_view_views.saved_view_delete,
         name="saved-view-delete",
     ),
+    path("audit/sealing/", audit_views.audit_sealing, name="audit-sealing"),
 ]

@@ -1,5 +1,6 @@
 """Run the audit log's sequencer: seal committed entries into signed batches, in order, forever
-(or one pass with --once). ``make run`` and the production worker start it (docs/deployment.md)."""
+(or one pass with --once); on PostgreSQL it also keeps the monthly partitions ahead, hourly.
+``make run`` and the production worker start it (docs/deployment.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from waymark.core import context, rules
+from waymark.core.audit_partitions import audit_partitions_ensure
 from waymark.core.audit_sequencer import AuditSequencer, audit_seal_once, sequencer_lock_wait
 
 
@@ -49,7 +51,13 @@ class Command(BaseCommand):
         sequencer_lock_wait()
         self.stdout.write("Audit sequencer running.")
         sequencer = AuditSequencer()
+        check_every = rules.AUDIT_PARTITION_CHECK_INTERVAL.total_seconds()
+        partitions_checked = -check_every
         while not stopping:
+            if time.monotonic() - partitions_checked >= check_every:
+                # PostgreSQL: this month's partition and the next ones in place (hourly).
+                audit_partitions_ensure()
+                partitions_checked = time.monotonic()
             try:
                 result = sequencer.seal_pass()
             except DatabaseError as error:
