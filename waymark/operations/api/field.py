@@ -26,7 +26,7 @@ from waymark.api.views import WaymarkApiView, problems
 from waymark.operations import permissions as perms
 from waymark.operations import rules, selectors, services
 from waymark.operations.forms import field as field_forms
-from waymark.operations.models import FieldEntry
+from waymark.operations.models import FieldEntry, Visit
 
 RECORD = perms.RECORD
 
@@ -109,16 +109,26 @@ class BatchOutput(serializers.Serializer):
     results = BatchResult(many=True)
 
 
-def _record(user, values: dict) -> tuple[FieldEntry, bool]:
-    """Validate one entry like the page does and record it; raises Problem for a refusal."""
-    try:
-        visit = selectors.access_field_visit(user, values["visit"])
-    except Http404:
+def _visit(user, pk: int, visits: dict[int, Visit | None]) -> Visit:
+    """The visit, if the user is assigned to it (read once a request: a batch names one visit)."""
+    if pk not in visits:
+        try:
+            visits[pk] = selectors.access_field_visit(user, pk)
+        except Http404:
+            visits[pk] = None
+    visit = visits[pk]
+    if visit is None:
         raise Problem(
             404,
             "There is no such visit, or you are not assigned to it.",
             errors=[{"field": "visit", "detail": "Not one of your visits"}],
-        ) from None
+        )
+    return visit
+
+
+def _record(user, values: dict, visits: dict[int, Visit | None]) -> tuple[FieldEntry, bool]:
+    """Validate one entry like the page does and record it; raises Problem for a refusal."""
+    visit = _visit(user, values["visit"], visits)
     raw = {k: v for k, v in values["data"].items() if k != "client_uuid"}
     form = field_forms.entry_form(
         values["entry_type"], {**raw, "client_uuid": str(values["client_uuid"])}
@@ -166,7 +176,7 @@ class FieldEntryCreateView(WaymarkApiView):
     def post(self, request):
         values = EntryInput(data=request.data)
         values.is_valid(raise_exception=True)
-        entry, created = _record(request.user, values.validated_data)
+        entry, created = _record(request.user, values.validated_data, {})
         return Response(
             EntryOutput(entry).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -187,30 +197,33 @@ class FieldEntryBatchView(WaymarkApiView):
         batch = BatchInput(data=request.data)
         batch.is_valid(raise_exception=True)
         results = []
-        for values in batch.validated_data["entries"]:
-            key = str(values["client_uuid"])
-            try:
-                with transaction.atomic():
-                    entry, created = _record(request.user, values)
-            except Problem as problem:
+        visits: dict[int, Visit | None] = {}
+        # One transaction for the batch; the service holds each entry in its own savepoint, so a
+        # refused entry is rolled back alone and the others are stored.
+        with transaction.atomic():
+            for values in batch.validated_data["entries"]:
+                key = str(values["client_uuid"])
+                try:
+                    entry, created = _record(request.user, values, visits)
+                except Problem as problem:
+                    results.append(
+                        {
+                            "client_uuid": key,
+                            "status": problem.status_code,
+                            "problem": problem_body(
+                                problem.status_code,
+                                str(problem.detail),
+                                instance=request.path,
+                                errors=problem.errors,
+                            ),
+                        }
+                    )
+                    continue
                 results.append(
                     {
                         "client_uuid": key,
-                        "status": problem.status_code,
-                        "problem": problem_body(
-                            problem.status_code,
-                            str(problem.detail),
-                            instance=request.path,
-                            errors=problem.errors,
-                        ),
+                        "status": 201 if created else 200,
+                        "entry": EntryOutput(entry).data,
                     }
                 )
-                continue
-            results.append(
-                {
-                    "client_uuid": key,
-                    "status": 201 if created else 200,
-                    "entry": EntryOutput(entry).data,
-                }
-            )
         return Response({"results": results}, status=status.HTTP_200_OK)
