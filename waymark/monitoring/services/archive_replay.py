@@ -39,6 +39,7 @@ from waymark.monitoring.services._common import MODULE
 from waymark.people.models import Person
 from waymark.people.services import timeline_event_record
 from waymark.work import services as work
+from waymark.work.models import Queue
 
 EVENT_TYPE = "breach.created"
 STAGING = "monitoring_archive_staging"
@@ -385,11 +386,15 @@ def _write(
     for b, breach in zip(breaches, objs, strict=True):
         b.obj = breach
     for v in violations:  # breaches stored before this replay: rare, a few per person
-        Breach.objects.filter(pk__in=v.counted_stored).update(
-            disposition=BreachDisposition.BATTERY_COUNTED, accumulated=v.obj
-        )
+        if v.counted_stored:
+            Breach.objects.filter(pk__in=v.counted_stored).update(
+                disposition=BreachDisposition.BATTERY_COUNTED, accumulated=v.obj
+            )
+    # The breaches queue, read once and handed to ``task_create`` (which would look it up by slug
+    # for every task); if it is missing, ``task_create`` refuses as it would one by one.
+    queue = Queue.objects.select_related("team").filter(slug=rules.QUEUE_BREACHES).first()
     for b in breaches:
-        _platform_writes(b, states[b.person_id])
+        _platform_writes(b, states[b.person_id], queue)
     Breach.objects.bulk_update(
         [o for o in objs if o.task_id is not None], ["task"], batch_size=1000
     )
@@ -435,7 +440,7 @@ def _response_bodies_write(events: list[SupplierEvent]) -> None:
     SupplierEvent.objects.bulk_update(events, ["response_body"], batch_size=1000)
 
 
-def _platform_writes(b: _NewBreach, state: _PersonState) -> None:
+def _platform_writes(b: _NewBreach, state: _PersonState, queue: Queue | None) -> None:
     """The timeline events and tasks ``breach_ingest`` makes for this breach, in its order."""
     person, breach, row = state.person, b.obj, b.row
     timeline_event_record(
@@ -454,6 +459,7 @@ def _platform_writes(b: _NewBreach, state: _PersonState) -> None:
             title=f"Accumulated battery violation: {person.full_name}",
             person=person,
             subject=v.obj,
+            queue=queue,
             priority=v.priority,
             priority_reason=v.reason,
             dedupe_key=f"em-accumulated-{v.obj.pk}",  # type: ignore[union-attr]
@@ -474,6 +480,7 @@ def _platform_writes(b: _NewBreach, state: _PersonState) -> None:
             title=f"{rules.BREACH_TYPE_LABELS[row['breach_type']]}: {person.full_name}",
             person=person,
             subject=breach,
+            queue=queue,
             priority=b.priority,
             priority_reason=b.priority_reason,
             dedupe_key=f"em-breach-{breach.pk}",  # type: ignore[union-attr]
@@ -487,6 +494,7 @@ def _platform_writes(b: _NewBreach, state: _PersonState) -> None:
             title=f"Phone {person.full_name} about their first breach",
             person=person,
             subject=breach,
+            queue=queue,
             dedupe_key=f"em-first-breach-{b.condition.pk}",
             description=(
                 f"Call the phone issued at fitting: {phone}"
