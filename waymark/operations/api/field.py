@@ -5,7 +5,8 @@ replays the phone's offline queue. The ``client_uuid`` the phone made is the ide
 first send answers 201, a repeat of the same entry answers 200 with the same body, and the same id
 for a different entry is refused (422). The batch answers 200 with one result per entry, each with
 the status a single send would have had, so the phone drops what was stored (201/200), keeps what
-it could not send, and shows the officer what was refused (4xx).
+it could not send, and shows the officer what was refused (4xx). The batch is one transaction with a
+savepoint for each entry: a refused entry is rolled back alone, never the others.
 
 ``data`` holds the entry form's fields for the entry type (``field_forms.ENTRY_FORMS``): the same
 validation as the page. Officers send from their signed-in session (the CSRF token in
@@ -15,7 +16,6 @@ validation as the page. Officers send from their signed-in session (the CSRF tok
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -27,6 +27,7 @@ from waymark.operations import permissions as perms
 from waymark.operations import rules, selectors, services
 from waymark.operations.forms import field as field_forms
 from waymark.operations.models import FieldEntry, Visit
+from waymark.operations.services.field_entries import field_entries_record
 
 RECORD = perms.RECORD
 
@@ -126,8 +127,8 @@ def _visit(user, pk: int, visits: dict[int, Visit | None]) -> Visit:
     return visit
 
 
-def _record(user, values: dict, visits: dict[int, Visit | None]) -> tuple[FieldEntry, bool]:
-    """Validate one entry like the page does and record it; raises Problem for a refusal."""
+def _checked(user, values: dict, visits: dict[int, Visit | None]) -> dict:
+    """Validate one entry like the page does: the service's arguments, or Problem (404, 400)."""
     visit = _visit(user, values["visit"], visits)
     raw = {k: v for k, v in values["data"].items() if k != "client_uuid"}
     form = field_forms.entry_form(
@@ -143,24 +144,34 @@ def _record(user, values: dict, visits: dict[int, Visit | None]) -> tuple[FieldE
                 for message in messages
             ],
         )
-    try:
-        return services.field_entry_record(
-            actor=user,
-            visit=visit,
-            entry_type=values["entry_type"],
-            client_uuid=values["client_uuid"],
-            recorded_at=values["recorded_at"],
-            latitude=values.get("latitude"),
-            longitude=values.get("longitude"),
-            accuracy_m=values.get("accuracy_m"),
-            sent_offline=values.get("sent_offline", False),
-            data=form.to_data(),
-        )
-    except ValidationError as exc:
+    return {
+        "visit": visit,
+        "entry_type": values["entry_type"],
+        "client_uuid": values["client_uuid"],
+        "recorded_at": values["recorded_at"],
+        "latitude": values.get("latitude"),
+        "longitude": values.get("longitude"),
+        "accuracy_m": values.get("accuracy_m"),
+        "sent_offline": values.get("sent_offline", False),
+        "data": form.to_data(),
+    }
+
+
+def _refusal(exc: Exception) -> Problem:
+    """The problem a service refusal answers with."""
+    if isinstance(exc, ValidationError):
         errors = _django_validation_errors(exc)
-        raise Problem(422, "The entry breaks a rule: see errors.", errors=errors) from None
-    except PermissionDenied as exc:
-        raise Problem(403, str(exc) or "You may not record this entry.") from None
+        return Problem(422, "The entry breaks a rule: see errors.", errors=errors)
+    return Problem(403, str(exc) or "You may not record this entry.")
+
+
+def _record(user, values: dict, visits: dict[int, Visit | None]) -> tuple[FieldEntry, bool]:
+    """Validate one entry like the page does and record it; raises Problem for a refusal."""
+    checked = _checked(user, values, visits)
+    try:
+        return services.field_entry_record(actor=user, **checked)
+    except (ValidationError, PermissionDenied) as exc:
+        raise _refusal(exc) from None
 
 
 class FieldEntryCreateView(WaymarkApiView):
@@ -196,34 +207,44 @@ class FieldEntryBatchView(WaymarkApiView):
     def post(self, request):
         batch = BatchInput(data=request.data)
         batch.is_valid(raise_exception=True)
-        results = []
         visits: dict[int, Visit | None] = {}
-        # One transaction for the batch; the service holds each entry in its own savepoint, so a
+        answers: list[Problem | tuple[FieldEntry, bool] | None] = []
+        checked = []
+        for values in batch.validated_data["entries"]:
+            try:
+                checked.append(_checked(request.user, values, visits))
+                answers.append(None)
+            except Problem as problem:
+                answers.append(problem)
+        # One transaction for the batch, a savepoint for each entry (field_entries_record): a
         # refused entry is rolled back alone and the others are stored.
-        with transaction.atomic():
-            for values in batch.validated_data["entries"]:
-                key = str(values["client_uuid"])
-                try:
-                    entry, created = _record(request.user, values, visits)
-                except Problem as problem:
-                    results.append(
-                        {
-                            "client_uuid": key,
-                            "status": problem.status_code,
-                            "problem": problem_body(
-                                problem.status_code,
-                                str(problem.detail),
-                                instance=request.path,
-                                errors=problem.errors,
-                            ),
-                        }
-                    )
-                    continue
+        recorded = iter(field_entries_record(actor=request.user, entries=checked))
+        results = []
+        for values, answer in zip(batch.validated_data["entries"], answers, strict=True):
+            key = str(values["client_uuid"])
+            if answer is None:
+                outcome = next(recorded)
+                answer = outcome if isinstance(outcome, tuple) else _refusal(outcome)
+            if isinstance(answer, Problem):
                 results.append(
                     {
                         "client_uuid": key,
-                        "status": 201 if created else 200,
-                        "entry": EntryOutput(entry).data,
+                        "status": answer.status_code,
+                        "problem": problem_body(
+                            answer.status_code,
+                            str(answer.detail),
+                            instance=request.path,
+                            errors=answer.errors,
+                        ),
                     }
                 )
+                continue
+            entry, created = answer
+            results.append(
+                {
+                    "client_uuid": key,
+                    "status": 201 if created else 200,
+                    "entry": EntryOutput(entry).data,
+                }
+            )
         return Response({"results": results}, status=status.HTTP_200_OK)

@@ -112,6 +112,9 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+NOT_ASSIGNED = "Only officers assigned to this visit may record entries on it"
+
+
 def _may_record(actor) -> None:
     if actor is None or not actor.has_perm(RECORD):
         raise PermissionDenied("Your role does not allow you to record field entries")
@@ -121,7 +124,7 @@ def _assignment(*, actor, visit: Visit) -> VisitOfficer:
     _may_record(actor)
     assignment = VisitOfficer.objects.filter(visit=visit, officer=actor).first()
     if assignment is None:
-        raise PermissionDenied("Only officers assigned to this visit may record entries on it")
+        raise PermissionDenied(NOT_ASSIGNED)
     return assignment
 
 
@@ -135,7 +138,7 @@ def _assignment_locked(*, actor, visit: Visit) -> VisitOfficer:
         .first()
     )
     if assignment is None:
-        raise PermissionDenied("Only officers assigned to this visit may record entries on it")
+        raise PermissionDenied(NOT_ASSIGNED)
     return assignment
 
 

@@ -173,3 +173,33 @@ def test_an_earlier_entry_sent_late_does_not_move_the_officer(
     )
     officer = m.VisitOfficer.objects.get(visit=visit_deployed, officer=field_officer)
     assert (officer.last_latitude, officer.last_longitude) == (51.5, -0.07)
+
+
+def test_a_batch_costs_one_insert_an_entry_and_four_statements_a_batch(
+    frozen, visit_deployed, field_officer
+):
+    """The assignment lock, the stored-id lookup, the officer's last place and the audit entries
+    once a batch; each entry its INSERT (and its savepoint)."""
+    from waymark.operations.services.field_entries import field_entries_record
+
+    field_officer.has_perm("operations.record_field_entries")  # the request's permission cache
+    entries = [
+        {
+            "visit": visit_deployed,
+            "entry_type": "note",
+            "client_uuid": body(visit_deployed)["client_uuid"],
+            "recorded_at": NOW - timedelta(minutes=20 - i),
+            "latitude": 51.5 + i / 100,
+            "longitude": -0.07,
+            "data": {"text": f"Note {i}"},
+        }
+        for i in range(10)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = field_entries_record(actor=field_officer, entries=entries)
+    assert [created for _, created in results] == [True] * 10
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 4 + 10, statements
+    assert AuditEvent.objects.filter(verb="operations.entry.note").count() == 10
+    officer = m.VisitOfficer.objects.get(visit=visit_deployed, officer=field_officer)
+    assert officer.last_latitude == 51.59  # the newest entry's place
