@@ -240,11 +240,11 @@ class FieldEntryBatchView(WaymarkApiView):
                 )
                 continue
             entry, created = answer
-            results.append(
-                {
-                    "client_uuid": key,
-                    "status": 201 if created else 200,
-                    "entry": EntryOutput(entry).data,
-                }
-            )
+            results.append({"client_uuid": key, "status": 201 if created else 200, "entry": entry})
+        # One serializer for every stored entry: a ModelSerializer builds its fields per instance.
+        stored = [r for r in results if "entry" in r]
+        for result, data in zip(
+            stored, EntryOutput([r["entry"] for r in stored], many=True).data, strict=True
+        ):
+            result["entry"] = data
         return Response({"results": results}, status=status.HTTP_200_OK)
