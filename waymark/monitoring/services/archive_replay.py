@@ -156,7 +156,7 @@ def _stage_and_resolve(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-                "(event_id varchar(100), person_reference varchar(20)) ON COMMIT DELETE ROWS"
+                "(event_id text, person_reference text) ON COMMIT DELETE ROWS"
             )
             cursor.execute(f"TRUNCATE {STAGING}")
             with cursor.cursor.copy(

@@ -235,3 +235,11 @@ def test_a_second_replay_of_the_same_archive_stores_nothing(frozen, caseworker, 
     assert first["stored"] == 18
     assert again == {"stored": 0, "skipped": 20, "rejected": 3, "work_items": 0}
     assert (Breach.objects.count(), Task.objects.count()) == (breaches, tasks)
+
+
+def test_a_reference_longer_than_any_is_refused_not_an_error(frozen, caseworker, hub):
+    people = _people(caseworker, hub, "Long")
+    rows = _rows(ARCHIVE[:1], people, "long")
+    rows.append({**rows[0], "event_id": "long-x", "person_reference": "WM-" + "9" * 60})
+    result = services.breach_archive_replay(rows=rows)
+    assert result == {"stored": 1, "skipped": 0, "rejected": 1, "work_items": 0}
