@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="Smoke run: small volumes")
     parser.add_argument("--mi-scales", default="10,100")
-    parser.add_argument("--parts", default="ingest,battery,mi")
+    parser.add_argument("--parts", default="ingest,archive,battery,mi")
     args = parser.parse_args(argv)
     started = time.monotonic()
     rows: list[tuple[str, str, str, str, str]] = []
@@ -84,14 +84,22 @@ def main(argv=None) -> int:
                 "0",
                 "must be 0",
             ),
+        ]
+    archive = {"error": "not run"}
+    if "archive" in parts:
+        archive_url = db_url("archive")
+        db_prepare(archive_url, "never-reused")  # a fresh database each run: the replay writes
+        archive = run_part("archive", archive_url, args)
+    if "error" not in archive:
+        rows.append(
             (
                 "bulk archive replay vs COPY",
-                f"{ingest['bulk_rows']:,} rows",
-                f"{ingest['bulk_rate']:.0f}/s",
-                f"{ingest['copy_rate']:.0f}/s",
-                ratio(ingest["bulk_rate"], ingest["copy_rate"]),
-            ),
-        ]
+                f"{archive['bulk_rows']:,} rows",
+                f"{archive['bulk_rate']:.0f}/s",
+                f"{archive['copy_rate']:.0f}/s",
+                ratio(archive["bulk_rate"], archive["copy_rate"]),
+            )
+        )
     battery = {"error": "not run"}
     if "battery" in parts:
         battery_url = db_url("battery")

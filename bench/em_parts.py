@@ -243,15 +243,54 @@ def part_ingest(args: dict) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM monitoring_breach WHERE disposition = 'raw'")
 
-    # Bulk replay against COPY.
+    return {
+        "events": n,
+        "replays": len(replays),
+        "http_rate": len(sends) / http_seconds,
+        "http_p95_ms": p95(latencies) * 1000,
+        "raw_rate": len(raw_rows) / raw_seconds,
+        "raw_p95_ms": p95(raw_latencies) * 1000,
+        "doubles": doubles,
+        "statuses": statuses,
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Archive replay
+
+
+def part_archive(args: dict) -> dict:
+    """The bulk archive replay (``services.breach_archive_replay``, batches of 5,000) against a raw
+    ``COPY`` of the same rows into the breach table, on a fresh database with the ingest part's
+    people."""
+    import psycopg
+
+    call_command("migrate", verbosity=0, interactive=False)
+    quick = args.get("quick")
+    with clock.frozen(ANCHOR), context.acting("command"):
+        demo_load(
+            scale=0.02 if quick else 0.1,
+            anchor=ANCHOR,
+            correspondence=False,
+            progress=lambda m: print("  " + m, flush=True),
+        )
+    people = list(
+        Condition.objects.filter(status=ConditionStatus.ACTIVE).values_list(
+            "person__reference", flat=True
+        )
+    )
+    person_ids = dict(Condition.objects.values_list("person__reference", "person_id"))
+    mark("archive")
     from waymark.monitoring.services import breach_archive_replay
 
     bulk = _events(people, 2000 if quick else 20000, random.Random(11))
     began = time.perf_counter()
+    stored = 0
     with clock.frozen(ANCHOR), context.acting("command"):
         for i in range(0, len(bulk), 5000):
-            breach_archive_replay(rows=bulk[i : i + 5000])
+            stored += breach_archive_replay(rows=bulk[i : i + 5000])["stored"]
     bulk_seconds = time.perf_counter() - began
+    print(f"  replay: {stored:,} stored in {bulk_seconds:.2f} s", flush=True)
     buffer = io.StringIO()
     for row in bulk:
         buffer.write(
@@ -273,16 +312,23 @@ def part_ingest(args: dict) -> dict:
         copy_seconds = time.perf_counter() - began
         conn.execute("DELETE FROM monitoring_breach WHERE disposition = 'copy'")
         conn.commit()
+    # For reference, the one-by-one path (what the replay did before issue 17) on other rows.
+    from waymark.monitoring.services.archive import breach_archive_replay_one_by_one
+
+    single = _events(people, 500 if quick else 2000, random.Random(13))
+    began = time.perf_counter()
+    with clock.frozen(ANCHOR), context.acting("command"):
+        breach_archive_replay_one_by_one(rows=single, client_label="archive-one-by-one")
+    single_seconds = time.perf_counter() - began
+    print(
+        f"  set-based {len(bulk) / bulk_seconds:,.0f}/s, one by one {len(single) / single_seconds:,.0f}/s, "
+        f"COPY {len(bulk) / copy_seconds:,.0f}/s",
+        flush=True,
+    )
     return {
-        "events": n,
-        "replays": len(replays),
-        "http_rate": len(sends) / http_seconds,
-        "http_p95_ms": p95(latencies) * 1000,
-        "raw_rate": len(raw_rows) / raw_seconds,
-        "raw_p95_ms": p95(raw_latencies) * 1000,
-        "doubles": doubles,
-        "statuses": statuses,
+        "single_rate": len(single) / single_seconds,
         "bulk_rows": len(bulk),
+        "bulk_stored": stored,
         "bulk_rate": len(bulk) / bulk_seconds,
         "copy_rate": len(bulk) / copy_seconds,
     }
@@ -519,5 +565,10 @@ def part_mi(args: dict) -> dict:
 
 if __name__ == "__main__":
     part, raw_args = sys.argv[1], json.loads(sys.argv[2])
-    result = {"ingest": part_ingest, "battery": part_battery, "mi": part_mi}[part](raw_args)
+    result = {
+        "ingest": part_ingest,
+        "archive": part_archive,
+        "battery": part_battery,
+        "mi": part_mi,
+    }[part](raw_args)
     print("BENCH-RESULT " + json.dumps(result, default=str), flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
@@ -14,6 +14,7 @@ from waymark.monitoring.models import (
     BreachDisposition,
     SupplierEvent,
 )
+from waymark.monitoring.services.archive_replay import replay_set_based, row_body
 from waymark.monitoring.services.supplier_events import (
     EventConflict,
     breach_created_apply,
@@ -33,12 +34,51 @@ def breach_archive_replay(
     ``rows``: dicts with event_id, person_reference, breach_type, started_at, ended_at (aware
     datetimes or None), details. Invalid rows are reported back, not stored.
 
-    Each row goes through the path a ``breach.created`` event from the supplier's API takes
-    (``supplier_event_receive`` applying ``breach_created_apply``), in order and inside one
-    transaction, so the breaches, their work (the first-breach phone call included), the ladder
-    step, the timeline and the audit trail are exactly what one-by-one ingestion gives. A row the
-    rules refuse is rolled back on its own and counted as rejected. ``work_items`` counts the
-    actionable breaches and the accumulated violations raised, as the figures do."""
+    Set-based (``archive_replay.replay_set_based``): the rows are staged, the rules run per person
+    in row order in memory, and the rows written in bulk, so the breaches, their work (the
+    first-breach phone call included), the ladder step, the timeline and the audit entries are
+    those ``breach_archive_replay_one_by_one`` gives (tested against it). If another route stores
+    one of the event ids meanwhile, the batch is rolled back and replayed one by one.
+    ``work_items`` counts the actionable breaches and the accumulated violations raised, as the
+    figures do."""
+    try:
+        with transaction.atomic():
+            stored, rejected, actionable, violations = replay_set_based(
+                rows=rows, client_label=client_label
+            )
+            _replayed_audit(len(rows), stored, rejected, client_label)
+    except IntegrityError:  # an event id stored concurrently: one by one settles each row
+        return breach_archive_replay_one_by_one(rows=rows, client_label=client_label)
+    return {
+        "stored": stored,
+        "skipped": len(rows) - stored - rejected,
+        "rejected": rejected,
+        "work_items": actionable + violations,
+    }
+
+
+def _replayed_audit(total: int, stored: int, rejected: int, client_label: str) -> None:
+    audit_record(
+        actor=None,
+        action=AuditAction.COLLECTION,
+        verb="em.archive_replayed",
+        payload={
+            "new": {
+                "stored": stored,
+                "skipped": total - stored - rejected,
+                "rejected": rejected,
+                "client": client_label,
+            }
+        },
+    )
+
+
+def breach_archive_replay_one_by_one(
+    *, rows: list[dict[str, Any]], client_label: str = "archive"
+) -> dict[str, int]:
+    """The reference path: each row through ``supplier_event_receive`` applying
+    ``breach_created_apply``, as the supplier's API does, in order, in one transaction; a row the
+    rules refuse is rolled back on its own. The set-based replay must give what this gives."""
     ids = [row["event_id"] for row in rows]
     seen = set(
         SupplierEvent.objects.filter(client_label=client_label, event_id__in=ids).values_list(
@@ -69,19 +109,7 @@ def breach_archive_replay(
         violations = (
             AccumulatedViolation.objects.filter(person_id__in=people).count() - violations_before
         )
-        audit_record(
-            actor=None,
-            action=AuditAction.COLLECTION,
-            verb="em.archive_replayed",
-            payload={
-                "new": {
-                    "stored": stored,
-                    "skipped": len(rows) - stored - rejected,
-                    "rejected": rejected,
-                    "client": client_label,
-                }
-            },
-        )
+        _replayed_audit(len(rows), stored, rejected, client_label)
     return {
         "stored": stored,
         "skipped": len(rows) - stored - rejected,
@@ -105,16 +133,6 @@ def _row_receive(row: dict[str, Any], client_label: str) -> tuple[SupplierEvent,
         "ended_at": row.get("ended_at"),
         "details": row.get("details") or "",
     }
-    body = "|".join(
-        str(value)
-        for value in (
-            row["event_id"],
-            row["person_reference"],
-            row["breach_type"],
-            row["started_at"],
-            row.get("ended_at"),
-        )
-    )
 
     def handler(event: SupplierEvent) -> dict[str, Any]:
         answer = breach_created_apply(event, data)
@@ -125,6 +143,6 @@ def _row_receive(row: dict[str, Any], client_label: str) -> tuple[SupplierEvent,
         event_id=row["event_id"],
         event_type=EVENT_TYPE,
         payload={"archive": True},
-        body=body.encode(),
+        body=row_body(row),
         handler=handler,
     )

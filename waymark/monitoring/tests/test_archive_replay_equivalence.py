@@ -99,10 +99,11 @@ def _outcome(person, since: int, timeline_since: int) -> dict:
         .values_list("window_start", "window_end", "total_seconds")
     )
     task_ids = [str(pk) for pk in tasks.values_list("pk", flat=True)]
-    audit = list(
+    # The same entries; the set-based replay appends its event entries in one batch, so their
+    # order among the tasks' entries differs from one by one (an order inside one transaction).
+    audit = sorted(
         AuditEvent.objects.filter(sequence__gt=since)
         .filter(Q(person_id=person.pk) | Q(target_type="work.task", target_id__in=task_ids))
-        .order_by("sequence")
         .values_list("verb", "action", "target_type")
     )
     return {

@@ -5,7 +5,8 @@ replays the phone's offline queue. The ``client_uuid`` the phone made is the ide
 first send answers 201, a repeat of the same entry answers 200 with the same body, and the same id
 for a different entry is refused (422). The batch answers 200 with one result per entry, each with
 the status a single send would have had, so the phone drops what was stored (201/200), keeps what
-it could not send, and shows the officer what was refused (4xx).
+it could not send, and shows the officer what was refused (4xx). The batch is one transaction with a
+savepoint for each entry: a refused entry is rolled back alone, never the others.
 
 ``data`` holds the entry form's fields for the entry type (``field_forms.ENTRY_FORMS``): the same
 validation as the page. Officers send from their signed-in session (the CSRF token in
@@ -15,7 +16,6 @@ validation as the page. Officers send from their signed-in session (the CSRF tok
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -26,7 +26,8 @@ from waymark.api.views import WaymarkApiView, problems
 from waymark.operations import permissions as perms
 from waymark.operations import rules, selectors, services
 from waymark.operations.forms import field as field_forms
-from waymark.operations.models import FieldEntry
+from waymark.operations.models import FieldEntry, Visit
+from waymark.operations.services.field_entries import field_entries_record
 
 RECORD = perms.RECORD
 
@@ -109,16 +110,26 @@ class BatchOutput(serializers.Serializer):
     results = BatchResult(many=True)
 
 
-def _record(user, values: dict) -> tuple[FieldEntry, bool]:
-    """Validate one entry like the page does and record it; raises Problem for a refusal."""
-    try:
-        visit = selectors.access_field_visit(user, values["visit"])
-    except Http404:
+def _visit(user, pk: int, visits: dict[int, Visit | None]) -> Visit:
+    """The visit, if the user is assigned to it (read once a request: a batch names one visit)."""
+    if pk not in visits:
+        try:
+            visits[pk] = selectors.access_field_visit(user, pk)
+        except Http404:
+            visits[pk] = None
+    visit = visits[pk]
+    if visit is None:
         raise Problem(
             404,
             "There is no such visit, or you are not assigned to it.",
             errors=[{"field": "visit", "detail": "Not one of your visits"}],
-        ) from None
+        )
+    return visit
+
+
+def _checked(user, values: dict, visits: dict[int, Visit | None]) -> dict:
+    """Validate one entry like the page does: the service's arguments, or Problem (404, 400)."""
+    visit = _visit(user, values["visit"], visits)
     raw = {k: v for k, v in values["data"].items() if k != "client_uuid"}
     form = field_forms.entry_form(
         values["entry_type"], {**raw, "client_uuid": str(values["client_uuid"])}
@@ -133,24 +144,34 @@ def _record(user, values: dict) -> tuple[FieldEntry, bool]:
                 for message in messages
             ],
         )
-    try:
-        return services.field_entry_record(
-            actor=user,
-            visit=visit,
-            entry_type=values["entry_type"],
-            client_uuid=values["client_uuid"],
-            recorded_at=values["recorded_at"],
-            latitude=values.get("latitude"),
-            longitude=values.get("longitude"),
-            accuracy_m=values.get("accuracy_m"),
-            sent_offline=values.get("sent_offline", False),
-            data=form.to_data(),
-        )
-    except ValidationError as exc:
+    return {
+        "visit": visit,
+        "entry_type": values["entry_type"],
+        "client_uuid": values["client_uuid"],
+        "recorded_at": values["recorded_at"],
+        "latitude": values.get("latitude"),
+        "longitude": values.get("longitude"),
+        "accuracy_m": values.get("accuracy_m"),
+        "sent_offline": values.get("sent_offline", False),
+        "data": form.to_data(),
+    }
+
+
+def _refusal(exc: Exception) -> Problem:
+    """The problem a service refusal answers with."""
+    if isinstance(exc, ValidationError):
         errors = _django_validation_errors(exc)
-        raise Problem(422, "The entry breaks a rule: see errors.", errors=errors) from None
-    except PermissionDenied as exc:
-        raise Problem(403, str(exc) or "You may not record this entry.") from None
+        return Problem(422, "The entry breaks a rule: see errors.", errors=errors)
+    return Problem(403, str(exc) or "You may not record this entry.")
+
+
+def _record(user, values: dict, visits: dict[int, Visit | None]) -> tuple[FieldEntry, bool]:
+    """Validate one entry like the page does and record it; raises Problem for a refusal."""
+    checked = _checked(user, values, visits)
+    try:
+        return services.field_entry_record(actor=user, **checked)
+    except (ValidationError, PermissionDenied) as exc:
+        raise _refusal(exc) from None
 
 
 class FieldEntryCreateView(WaymarkApiView):
@@ -166,7 +187,7 @@ class FieldEntryCreateView(WaymarkApiView):
     def post(self, request):
         values = EntryInput(data=request.data)
         values.is_valid(raise_exception=True)
-        entry, created = _record(request.user, values.validated_data)
+        entry, created = _record(request.user, values.validated_data, {})
         return Response(
             EntryOutput(entry).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -186,31 +207,44 @@ class FieldEntryBatchView(WaymarkApiView):
     def post(self, request):
         batch = BatchInput(data=request.data)
         batch.is_valid(raise_exception=True)
-        results = []
+        visits: dict[int, Visit | None] = {}
+        answers: list[Problem | tuple[FieldEntry, bool] | None] = []
+        checked = []
         for values in batch.validated_data["entries"]:
-            key = str(values["client_uuid"])
             try:
-                with transaction.atomic():
-                    entry, created = _record(request.user, values)
+                checked.append(_checked(request.user, values, visits))
+                answers.append(None)
             except Problem as problem:
+                answers.append(problem)
+        # One transaction for the batch, a savepoint for each entry (field_entries_record): a
+        # refused entry is rolled back alone and the others are stored.
+        recorded = iter(field_entries_record(actor=request.user, entries=checked))
+        results = []
+        for values, answer in zip(batch.validated_data["entries"], answers, strict=True):
+            key = str(values["client_uuid"])
+            if answer is None:
+                outcome = next(recorded)
+                answer = outcome if isinstance(outcome, tuple) else _refusal(outcome)
+            if isinstance(answer, Problem):
                 results.append(
                     {
                         "client_uuid": key,
-                        "status": problem.status_code,
+                        "status": answer.status_code,
                         "problem": problem_body(
-                            problem.status_code,
-                            str(problem.detail),
+                            answer.status_code,
+                            str(answer.detail),
                             instance=request.path,
-                            errors=problem.errors,
+                            errors=answer.errors,
                         ),
                     }
                 )
                 continue
-            results.append(
-                {
-                    "client_uuid": key,
-                    "status": 201 if created else 200,
-                    "entry": EntryOutput(entry).data,
-                }
-            )
+            entry, created = answer
+            results.append({"client_uuid": key, "status": 201 if created else 200, "entry": entry})
+        # One serializer for every stored entry: a ModelSerializer builds its fields per instance.
+        stored = [r for r in results if "entry" in r]
+        for result, data in zip(
+            stored, EntryOutput([r["entry"] for r in stored], many=True).data, strict=True
+        ):
+            result["entry"] = data
         return Response({"results": results}, status=status.HTTP_200_OK)

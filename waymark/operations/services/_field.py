@@ -112,12 +112,33 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _assignment(*, actor, visit: Visit) -> VisitOfficer:
+NOT_ASSIGNED = "Only officers assigned to this visit may record entries on it"
+
+
+def _may_record(actor) -> None:
     if actor is None or not actor.has_perm(RECORD):
         raise PermissionDenied("Your role does not allow you to record field entries")
+
+
+def _assignment(*, actor, visit: Visit) -> VisitOfficer:
+    _may_record(actor)
     assignment = VisitOfficer.objects.filter(visit=visit, officer=actor).first()
     if assignment is None:
-        raise PermissionDenied("Only officers assigned to this visit may record entries on it")
+        raise PermissionDenied(NOT_ASSIGNED)
+    return assignment
+
+
+def _assignment_locked(*, actor, visit: Visit) -> VisitOfficer:
+    """The officer's assignment to the visit, locked for this transaction, with the visit and its
+    premises read fresh in the same statement."""
+    assignment = (
+        VisitOfficer.objects.select_for_update(of=("self",))
+        .select_related("visit__premises")
+        .filter(visit_id=visit.pk, officer=actor)
+        .first()
+    )
+    if assignment is None:
+        raise PermissionDenied(NOT_ASSIGNED)
     return assignment
 
 

@@ -8,14 +8,16 @@ Every refusal is a ``ValidationError`` (or ``PermissionDenied``) and nothing is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 
 from waymark.core import clock
-from waymark.core.audit import audit_record
+from waymark.core.audit import audit_record, audit_record_many
 from waymark.core.models import AuditAction
 from waymark.operations import workflows
 from waymark.operations.models import (
@@ -25,11 +27,13 @@ from waymark.operations.models import (
     VisitOfficer,
 )
 from waymark.operations.services._field import (
-    _assignment,
+    NOT_ASSIGNED,
+    _assignment_locked,
     _canonical,
     _check_time,
     _client_uuid,
     _location,
+    _may_record,
 )
 from waymark.operations.services.field_writers import ENTRY_HANDLERS
 
@@ -52,6 +56,19 @@ def _replay(
     return existing, False
 
 
+ENTRY_DEFAULTS = {"latitude": None, "longitude": None, "accuracy_m": None, "sent_offline": False}
+
+
+@dataclass
+class _Stored:
+    """A new entry written in its savepoint, and what is applied after it: the officer's last
+    place and the audit entry (at once for one entry, once a batch for a batch)."""
+
+    entry: FieldEntry
+    assignment: VisitOfficer
+    audit: dict[str, Any]
+
+
 def field_entry_record(
     *,
     actor,
@@ -65,19 +82,182 @@ def field_entry_record(
     sent_offline: bool = False,
     data: dict | None = None,
 ) -> tuple[FieldEntry, bool]:
-    """Record one field entry (brief §6), exactly once by ``client_uuid``; see the module docstring."""
-    assignment = _assignment(actor=actor, visit=visit)
+    """Record one field entry (brief §6), exactly once by ``client_uuid``; see the module docstring.
+
+    One savepoint (or transaction) holds the entry: a refusal rolls back only this entry. Five
+    statements for a new entry: the officer's assignment, locked and read with the visit and its
+    premises; the replay check; the entry (and its typed row, for types that have one); the
+    officer's last place (one conditional UPDATE); the audit entry."""
+    _may_record(actor)
+    values = {
+        "visit": visit,
+        "entry_type": entry_type,
+        "client_uuid": client_uuid,
+        "recorded_at": recorded_at,
+        "latitude": latitude,
+        "longitude": longitude,
+        "accuracy_m": accuracy_m,
+        "sent_offline": sent_offline,
+        "data": dict(data or {}),
+    }
+    try:
+        with transaction.atomic():
+            # The lock serialises one officer's entries (arrival before departure); a second send
+            # of this entry that waited for it finds the first and is answered with it.
+            assignment = _assignment_locked(actor=actor, visit=visit)
+            key = _client_uuid(client_uuid)
+            existing = FieldEntry.objects.filter(client_uuid=key).first()
+            done = _entry_record(actor=actor, assignment=assignment, existing=existing, **values)
+            if isinstance(done, tuple):
+                return done
+            _last_places_write(actor, [done])
+            audit_record(actor=actor, **done.audit, target=done.entry)
+            return done.entry, True
+    except IntegrityError:
+        return _conflict(actor=actor, **values)
+
+
+def field_entries_record(*, actor, entries: list[dict[str, Any]]) -> list[Any]:
+    """Record a phone's offline queue in one transaction, each entry in its own savepoint, so a
+    refused entry is rolled back alone and the rest are stored. ``entries``: the keyword
+    arguments of ``field_entry_record`` (less ``actor``). Returns, in order, ``(entry, created)``
+    or the ``ValidationError`` / ``PermissionDenied`` that refused the entry.
+
+    Once a batch, not once an entry: the officer's assignments are locked and read (with their
+    visits), the stored ids looked up, the officer's last place written and the audit entries
+    appended; an entry costs its savepoint and its rows."""
+    _may_record(actor)
+    results: list[Any] = []
+    with transaction.atomic():
+        assignments = {
+            a.visit_id: a
+            for a in VisitOfficer.objects.select_for_update(of=("self",))
+            .select_related("visit__premises")
+            .filter(visit_id__in={e["visit"].pk for e in entries}, officer=actor)
+            .order_by("pk")
+        }
+        keys = []
+        for values in entries:
+            try:
+                keys.append(_client_uuid(values["client_uuid"]))
+            except ValidationError:
+                continue
+        stored = {e.client_uuid: e for e in FieldEntry.objects.filter(client_uuid__in=keys)}
+        written: list[_Stored] = []
+        for values in entries:
+            values = {**ENTRY_DEFAULTS, **values, "data": dict(values.get("data") or {})}
+            assignment = assignments.get(values["visit"].pk)
+            try:
+                with transaction.atomic():
+                    if assignment is None:
+                        raise PermissionDenied(NOT_ASSIGNED)
+                    key = _client_uuid(values["client_uuid"])
+                    done = _entry_record(
+                        actor=actor, assignment=assignment, existing=stored.get(key), **values
+                    )
+            except IntegrityError:
+                try:
+                    results.append(_conflict(actor=actor, **values))
+                except ValidationError as exc:
+                    results.append(exc)
+                continue
+            except (ValidationError, PermissionDenied) as exc:
+                if assignment is not None:
+                    assignment.refresh_from_db()  # a writer may have changed it before refusing
+                results.append(exc)
+                continue
+            if isinstance(done, tuple):
+                results.append(done)
+                continue
+            stored[done.entry.client_uuid] = done.entry  # the same entry twice in one batch
+            written.append(done)
+            results.append((done.entry, True))
+        _last_places_write(actor, written)
+        audit_record_many(
+            actor=actor,
+            entries=[
+                {
+                    **done.audit,
+                    "target_type": FieldEntry._meta.label_lower,
+                    "target_id": done.entry.pk,
+                }
+                for done in written
+            ],
+        )
+    return results
+
+
+def _conflict(*, actor, visit, entry_type, client_uuid, data, **_) -> tuple[FieldEntry, bool]:
+    """The unique index refused the entry: another send stored it first (answered with it), or
+    it clashes with another record."""
+    existing = FieldEntry.objects.filter(client_uuid=_client_uuid(client_uuid)).first()
+    if existing is None:
+        if entry_type == "seizure":
+            raise ValidationError(
+                {"exhibit_number": "This exhibit number is already recorded on this visit"}
+            ) from None
+        raise ValidationError(
+            {"client_uuid": "The entry conflicts with a record stored meanwhile: send it again"}
+        ) from None
+    return _replay(
+        existing=existing,
+        actor=actor,
+        visit=visit,
+        entry_type=entry_type,
+        payload=_canonical(data),
+    )
+
+
+def _last_places_write(actor, written: list[_Stored]) -> None:
+    """The officer's last known place on each visit: the newest located entry written, unless an
+    entry recorded later already gave one (one conditional UPDATE a visit)."""
+    newest: dict[int, _Stored] = {}
+    for done in written:
+        entry = done.entry
+        if entry.latitude is None:
+            continue
+        best = newest.get(done.assignment.pk)
+        if best is None or best.entry.recorded_at <= entry.recorded_at:
+            newest[done.assignment.pk] = done
+    for assignment_pk, done in newest.items():
+        entry = done.entry
+        later = FieldEntry.objects.filter(
+            visit_id=entry.visit_id,
+            officer=actor,
+            latitude__isnull=False,
+            recorded_at__gt=entry.recorded_at,
+        ).exclude(pk=entry.pk)
+        VisitOfficer.objects.filter(pk=assignment_pk).exclude(Exists(later)).update(
+            last_latitude=entry.latitude, last_longitude=entry.longitude
+        )
+
+
+def _entry_record(
+    *,
+    actor,
+    assignment: VisitOfficer,
+    existing: FieldEntry | None,
+    visit: Visit,
+    entry_type: str,
+    client_uuid,
+    recorded_at: datetime,
+    latitude,
+    longitude,
+    accuracy_m,
+    sent_offline: bool,
+    data: dict,
+) -> tuple[FieldEntry, bool] | _Stored:
+    """Check and write one entry (inside its savepoint, the assignment locked): a replay's answer,
+    or the new entry with its audit entry still to append."""
     key = _client_uuid(client_uuid)
     if entry_type not in ENTRY_HANDLERS:
         raise ValidationError({"entry_type": "Choose a type of entry from the list"})
-    data = dict(data or {})
     payload = _canonical(data)
-    existing = FieldEntry.objects.filter(client_uuid=key).first()
     if existing is not None:
         return _replay(
             existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload
         )
-    visit = Visit.objects.select_related("premises").get(pk=visit.pk)
+    visit = assignment.visit  # read with the lock: its status now
     if visit.status not in workflows.IN_THE_FIELD:
         raise ValidationError(
             {
@@ -87,78 +267,40 @@ def field_entry_record(
         )
     _check_time(visit=visit, recorded_at=recorded_at)
     lat, lon, acc = _location(latitude, longitude, accuracy_m)
-    try:
-        with transaction.atomic():
-            assignment = VisitOfficer.objects.select_for_update().get(pk=assignment.pk)
-            # Another send of this entry may have been stored while this one waited for the lock.
-            existing = FieldEntry.objects.filter(client_uuid=key).first()
-            if existing is not None:
-                return _replay(
-                    existing=existing,
-                    actor=actor,
-                    visit=visit,
-                    entry_type=entry_type,
-                    payload=payload,
-                )
-            summary, write = ENTRY_HANDLERS[entry_type](
-                actor=actor, visit=visit, assignment=assignment, data=data, recorded_at=recorded_at
-            )
-            entry = FieldEntry.objects.create(
-                visit=visit,
-                officer=actor,
-                entry_type=entry_type,
-                client_uuid=key,
-                recorded_at=recorded_at,
-                received_at=clock.now(),
-                latitude=lat,
-                longitude=lon,
-                location_accuracy_m=acc,
-                sent_offline=bool(sent_offline),
-                summary=summary[:300],
-                payload=payload,
-            )
-            typed = write(entry)
-            if lat is not None:
-                latest = (
-                    FieldEntry.objects.filter(visit=visit, officer=actor, latitude__isnull=False)
-                    .exclude(pk=entry.pk)
-                    .order_by("-recorded_at")
-                    .first()
-                )
-                if latest is None or latest.recorded_at <= recorded_at:
-                    assignment.last_latitude, assignment.last_longitude = lat, lon
-                    assignment.save(update_fields=["last_latitude", "last_longitude"])
-            person_id = typed.person_id if isinstance(typed, Encounter) else None
-            audit_record(
-                actor=actor,
-                action=AuditAction.COLLECTION,
-                verb=f"operations.entry.{entry_type}",
-                target=entry,
-                person_id=person_id,
-                payload={
-                    "new": {
-                        "visit": visit.reference,
-                        "entry_type": entry_type,
-                        "client_uuid": str(key),
-                        "recorded_at": recorded_at.isoformat(),
-                        "latitude": lat,
-                        "longitude": lon,
-                        "sent_offline": bool(sent_offline),
-                        "summary": entry.summary,
-                        "data": payload,
-                    }
-                },
-            )
-    except IntegrityError:
-        # Two sends of the same entry at once: the other one stored it first.
-        existing = FieldEntry.objects.filter(client_uuid=key).first()
-        if existing is None:
-            if entry_type == "seizure":
-                raise ValidationError(
-                    {"exhibit_number": "This exhibit number is already recorded on this visit"}
-                ) from None
-            raise
-        return _replay(
-            existing=existing, actor=actor, visit=visit, entry_type=entry_type, payload=payload
-        )
-    return entry, True
+    summary, write = ENTRY_HANDLERS[entry_type](
+        actor=actor, visit=visit, assignment=assignment, data=data, recorded_at=recorded_at
+    )
+    entry = FieldEntry.objects.create(
+        visit=visit,
+        officer=actor,
+        entry_type=entry_type,
+        client_uuid=key,
+        recorded_at=recorded_at,
+        received_at=clock.now(),
+        latitude=lat,
+        longitude=lon,
+        location_accuracy_m=acc,
+        sent_offline=bool(sent_offline),
+        summary=summary[:300],
+        payload=payload,
+    )
+    typed = write(entry)
+    audit = {
+        "action": AuditAction.COLLECTION,
+        "verb": f"operations.entry.{entry_type}",
+        "person_id": typed.person_id if isinstance(typed, Encounter) else None,
+        "payload": {
+            "new": {
+                "visit": visit.reference,
+                "entry_type": entry_type,
+                "client_uuid": str(key),
+                "recorded_at": recorded_at.isoformat(),
+                "latitude": lat,
+                "longitude": lon,
+                "sent_offline": bool(sent_offline),
+                "summary": entry.summary,
+                "data": payload,
+            }
+        },
+    }
+    return _Stored(entry=entry, assignment=assignment, audit=audit)
