@@ -218,12 +218,14 @@ class PersonName(models.Model):
 
 class PersonDateOfBirth(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="dates_of_birth")
-    date_of_birth = models.DateField(db_index=True)
+    date_of_birth = models.DateField()
     source = models.CharField(max_length=200, blank=True)
     is_verified = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["pk"]
+        # Search by date of birth reads the person ids from the index alone (an index-only scan).
+        indexes = [models.Index(fields=["date_of_birth", "person"], name="dob_date_person")]
         constraints = [
             models.UniqueConstraint(fields=["person", "date_of_birth"], name="dob_once_per_person")
         ]
@@ -234,11 +236,13 @@ class PersonDateOfBirth(models.Model):
 
 class PersonNationality(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nationalities")
-    country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3 code", db_index=True)
+    country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3 code")
     source = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        # Search by nationality reads the person ids from the index alone (an index-only scan).
+        indexes = [models.Index(fields=["country", "person"], name="nationality_country_person")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "country"], name="nationality_once_per_person"

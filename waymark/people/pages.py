@@ -45,7 +45,10 @@ def person_badges(person: Person) -> list[dict[str, str]]:
         badges.append({"text": "No fixed abode", "classes": "moj-badge--blue"})
     if person.restricted_access:
         badges.append({"text": "Restricted record", "classes": "moj-badge--black"})
-    for flag in person.flags.filter(ended_at__isnull=True):
+    # ``all()`` and not a filter, so a page that prefetched the flags (the summary) reads them once.
+    for flag in person.flags.all():
+        if flag.ended_at is not None:
+            continue
         badges.append({"text": flag.get_flag_type_display(), "classes": "moj-badge--bright-purple"})
     return badges
 

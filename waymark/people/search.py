@@ -177,14 +177,7 @@ def person_search(
     """Active people the user may see matching every criterion given, best first."""
     base = person_visible_queryset(user).filter(record_status=RecordStatus.ACTIVE)
     if date_of_birth:
-        base = base.filter(
-            Q(date_of_birth=date_of_birth)
-            | Q(
-                pk__in=PersonDateOfBirth.objects.filter(date_of_birth=date_of_birth).values(
-                    "person_id"
-                )
-            )
-        )
+        base = base.filter(pk__in=_ids_born_on(date_of_birth))
     if nationality:
         base = base.filter(
             pk__in=PersonNationality.objects.filter(country=nationality.strip().upper()).values(
@@ -193,13 +186,7 @@ def person_search(
         )
     matched_on = "filters"
     if reference.strip():
-        value = reference_normalise(reference)
-        base = base.filter(
-            Q(reference=value)
-            | Q(pk__in=ExternalReference.objects.filter(value_normalised=value).values("person_id"))
-            # a merged record's reference finds the record it was merged into
-            | Q(pk__in=Person.objects.filter(reference=value).values("merged_into_id"))
-        )
+        base = base.filter(pk__in=_ids_with_reference(reference_normalise(reference)))
         matched_on = "reference"
 
     words_text = query.strip()
@@ -254,6 +241,38 @@ def person_search(
         for pid, (score, kind, name, swapped) in ranked
         if pid in loaded
     ]
+
+
+def _ids_born_on(day: date) -> list[int]:
+    """The people recorded as born on ``day`` (their main date or another), resolved first from
+    the two date indexes in one query. As ``date_of_birth = d OR id IN (...)`` inside the visibility
+    filter, PostgreSQL walked every person in name order (41 ms at x1, growing with the table);
+    a short list of ids is a primary-key lookup at any size."""
+    main = Person.objects.filter(date_of_birth=day).order_by().values_list("pk", flat=True)
+    other = (
+        PersonDateOfBirth.objects.filter(date_of_birth=day)
+        .order_by()
+        .values_list("person_id", flat=True)
+    )
+    return list(main.union(other))
+
+
+def _ids_with_reference(value: str) -> list[int]:
+    """The people a normalised reference finds: their Waymark reference, an external reference,
+    or a merged record's reference (which finds the record it was merged into). One query over
+    three unique or indexed lookups, for the same reason as ``_ids_born_on``."""
+    own = Person.objects.filter(reference=value).order_by().values_list("pk", flat=True)
+    external = (
+        ExternalReference.objects.filter(value_normalised=value)
+        .order_by()
+        .values_list("person_id", flat=True)
+    )
+    merged = (
+        Person.objects.filter(reference=value, merged_into__isnull=False)
+        .order_by()
+        .values_list("merged_into_id", flat=True)
+    )
+    return list(own.union(external, merged))
 
 
 def _load(ids) -> list[Person]:

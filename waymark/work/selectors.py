@@ -226,9 +226,10 @@ def _counts(now) -> dict[str, Any]:
     }
 
 
-def queue_totals(*, user, queue: Queue) -> dict[str, int]:
-    """The queue page's headline counts: one aggregate, not the whole backlog breakdown."""
-    if not queue_visible_queryset(user).filter(pk=queue.pk).exists():
+def queue_totals(*, user, queue: Queue, accessed: bool = False) -> dict[str, int]:
+    """The queue page's headline counts: one aggregate, not the whole backlog breakdown.
+    ``accessed``: the queue came from ``access_queue`` for this user, so it is not checked again."""
+    if not accessed and not queue_visible_queryset(user).filter(pk=queue.pk).exists():
         return dict.fromkeys(_counts(clock.now()), 0)
     return Task.objects.filter(status__in=ACTIVE_STATUSES, queue=queue).aggregate(
         **_counts(clock.now())

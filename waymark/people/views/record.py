@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import render
 
 from waymark.core.clock import LONDON
@@ -15,7 +16,7 @@ from waymark.core.models import AuditEvent
 from waymark.core.permissions import requires
 from waymark.people import services
 from waymark.people.forms import ProtectedCharacteristicsReasonForm, apply_service_errors
-from waymark.people.models import AddressType, NameType, Note
+from waymark.people.models import AddressType, Flag, NameType, Note
 from waymark.people.pages import person_form_page, person_page_context
 from waymark.people.selectors import access_person
 from waymark.people.views._common import _url_or_none
@@ -28,6 +29,10 @@ ACCESS_HISTORY_PAGE_SIZE = 50
 def person_detail(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="summary")
+    # The flags are read once, for the identity bar's badges and for the flags card.
+    prefetch_related_objects(
+        [person], Prefetch("flags", queryset=Flag.objects.select_related("set_by", "ended_by"))
+    )
     context = person_page_context(request, person, "summary")
     context.update(
         {
@@ -38,7 +43,7 @@ def person_detail(request, pk: int):
             "phones": person.phone_numbers.all(),
             "convictions": person.convictions.all(),
             "vulnerabilities": person.vulnerabilities.all(),
-            "flags": person.flags.select_related("set_by", "ended_by"),
+            "flags": person.flags.all(),
             "ownership_history": person.ownership_history.select_related(
                 "changed_by", "from_team", "to_team", "from_owner", "to_owner"
             ),

@@ -148,7 +148,7 @@ def _queue_page(request, queue, *, query_string: str, save_form, status: int = 2
         may_allocate=may_allocate,
         may_take=may_take,
         may_select=may_take or may_allocate,
-        figures=selectors.queue_totals(user=request.user, queue=queue),
+        figures=selectors.queue_totals(user=request.user, queue=queue, accessed=True),
         **extra,
     )
     return render(request, "work/queue_detail.html", context, status=status)

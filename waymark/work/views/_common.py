@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
+from django.urls import get_script_prefix, reverse
 
 from waymark.core import clock
 from waymark.work import rules, selectors
@@ -25,8 +30,24 @@ def _common(request, **context):
         "deadline_state_labels": rules.DEADLINE_STATE_LABELS,
         "task_type_label": task_type_label,
         "workload_label": selectors.workload_label,
+        "task_url": task_url,
         **context,
     }
+
+
+def task_url(pk: int) -> str:
+    """The task page's address, as ``url("work:task-detail", pk)`` gives it, from one reverse: a
+    list of fifty tasks reversed each row's link (about 0.1 ms each, a fifth of the page's own
+    Python time)."""
+    return _task_url_prefix(get_script_prefix(), settings.ROOT_URLCONF) + f"{int(pk)}/"
+
+
+@cache
+def _task_url_prefix(script_prefix: str, urlconf: str) -> str:
+    prefix = reverse("work:task-detail", args=[1]).removesuffix("1/")
+    if reverse("work:task-detail", args=[2]) != f"{prefix}2/":  # pragma: no cover - a new URL shape
+        raise ImproperlyConfigured("work:task-detail no longer ends with <pk>/")
+    return prefix
 
 
 def _my_work_tasks(request, now):
@@ -55,7 +76,13 @@ def _queue_tasks(request, queue):
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
         sort = DEFAULT_SORT
-    tasks = task_filter.qs.order_by(*SORTS[sort])
+    # Every row is in this one queue, so the rows join only what they show (who holds the task,
+    # whom it is about): fifty copies of the queue and its team were half the page's model loading.
+    tasks = (
+        task_filter.qs.order_by(*SORTS[sort])
+        .select_related(None)
+        .select_related("assignee", "person")
+    )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     return task_filter, page, sort, members, params
 
