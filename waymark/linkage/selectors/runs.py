@@ -71,6 +71,20 @@ def run_accuracy_rows(run: LinkageRun) -> list[dict[str, Any]]:
     ]
 
 
+def run_blocking(run: LinkageRun) -> dict[str, Any] | None:
+    """Blocking recall where a truth is known: the true pairs the blocking rules compared (a pair
+    never compared can never be linked), and the comparisons per record the rules cost."""
+    blocking = (run.accuracy or {}).get("blocking")
+    if not isinstance(blocking, dict) or "recall" not in blocking:
+        return None
+    return {
+        "recall": _pct(blocking["recall"]),
+        "true_pairs": blocking.get("true_pairs"),
+        "compared": blocking.get("compared"),
+        "per_record": f"{float(blocking.get('comparisons_per_record') or 0):.1f}",
+    }
+
+
 def _pct(value: Any) -> str:
     return f"{100 * float(value):.2f}%" if isinstance(value, int | float) else "Not measured"
 

@@ -253,7 +253,14 @@ def _measure(records, scores, found, truth, run) -> dict[str, Any]:
         ids=ids,
     )
     clustered = engine.clusters_accuracy({i: found[i] for i in ids}, keyed)
-    return {"pairwise": pairwise, "clusters": clustered, "records_with_truth": len(ids)}
+    blocking = engine.blocking_recall([r for r in records if r["unique_id"] in keyed], keyed)
+    blocking.pop("missed")
+    return {
+        "pairwise": pairwise,
+        "clusters": clustered,
+        "blocking": blocking,
+        "records_with_truth": len(ids),
+    }
 
 
 def _write_results(

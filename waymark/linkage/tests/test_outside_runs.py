@@ -38,3 +38,24 @@ def test_a_run_without_identifiers_trains_links_and_reports_what_it_could_not_tr
     page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
     assert "How the model was trained" in page and "data-untrained" in page
     assert "home_office_ref: empty in every record" in page
+
+
+def test_a_run_with_a_truth_reports_its_blocking_recall_on_the_run_page(client):
+    manager = user_with_role("records_manager")
+    rows, truth = outside_fixtures.outside_rows(40, seed=22)
+    job = job_make()
+    for row in rows:
+        record_make(job, **row)
+    run = services.linkage_run_execute(
+        services.linkage_run_start(actor=manager).pk,
+        truth={f"legacy_case:{ref}": key for ref, key in truth.items()},
+    )
+    blocking = run.accuracy["blocking"]
+    assert blocking["true_pairs"] == run.accuracy["pairwise"]["true_pairs"] > 0
+    assert 0 < blocking["compared"] <= blocking["true_pairs"]
+    assert blocking["recall"] == blocking["compared"] / blocking["true_pairs"]
+    assert blocking["comparisons_per_record"] > 0
+
+    client.force_login(manager)
+    page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
+    assert "data-blocking-recall" in page and "Blocking recall" in page
