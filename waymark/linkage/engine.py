@@ -1271,17 +1271,23 @@ def blocking_recall(
     rules: Sequence[str] | None = None,
     missed_sample: int = 0,
     count_comparisons: bool = True,
+    left_ids: set[str] | None = None,
 ) -> dict[str, Any]:
     """Blocking recall: of the true pairs (two records of one person in ``truth``), the share that
     at least one blocking rule compares; a pair no rule compares can never be linked, whatever the
     model. Also the comparisons the rules generate per record, so a new rule's cost shows
-    (``count_comparisons``; a run knows its own count).
+    (``count_comparisons``; a run knows its own count). ``left_ids``: linking two files, only
+    pairs with one record from each (the ids of the left file) count.
     ``missed_sample`` returns up to that many missed pairs (both records) to see why."""
     rules = list(BLOCKING_RULES if rules is None else rules)
     table = _table(records)
     ids = table.column("unique_id").to_pylist()
     keys = pa.array([None if truth.get(i) is None else str(truth[i]) for i in ids], pa.string())
     table = table.append_column("truth_key", keys)
+    sides = [bool(left_ids and i in left_ids) for i in ids]
+    table = table.append_column("left_file", pa.array(sides, pa.bool_()))
+    # Two files: a pair is one record of each; one file: any two records.
+    pair = "l.left_file <> r.left_file" if left_ids is not None else "true"
     con = duckdb.connect()
     try:
         con.register("blocking_records", table)
@@ -1289,7 +1295,7 @@ def blocking_recall(
         true_pairs, compared = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {any_rule}) "  # noqa: S608 - our rules
             "FROM blocking_records l JOIN blocking_records r "
-            "ON l.truth_key = r.truth_key AND l.unique_id < r.unique_id"
+            f"ON l.truth_key = r.truth_key AND l.unique_id < r.unique_id AND {pair}"
         ).fetchone()
         # Comparisons: pairs each rule adds that no earlier rule generated (Splink's own count).
         comparisons = 0
@@ -1297,13 +1303,13 @@ def blocking_recall(
             earlier = " OR ".join(f"coalesce({r}, false)" for r in rules[:i]) or "false"
             comparisons += con.execute(
                 "SELECT count(*) FROM blocking_records l JOIN blocking_records r "  # noqa: S608
-                f"ON {rule} AND l.unique_id < r.unique_id WHERE NOT ({earlier})"
+                f"ON {rule} AND l.unique_id < r.unique_id AND {pair} WHERE NOT ({earlier})"
             ).fetchone()[0]
         missed = []
         if missed_sample:
             cursor = con.execute(
                 "SELECT l.*, r.* FROM blocking_records l JOIN blocking_records r "  # noqa: S608
-                "ON l.truth_key = r.truth_key AND l.unique_id < r.unique_id "
+                f"ON l.truth_key = r.truth_key AND l.unique_id < r.unique_id AND {pair} "
                 f"WHERE NOT coalesce({' OR '.join(f'coalesce({r}, false)' for r in rules)}, false) "
                 f"LIMIT {int(missed_sample)}"
             )
