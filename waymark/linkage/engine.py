@@ -16,6 +16,7 @@ Django models, so the benchmark, the services and the Spark check share exactly 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import random
 import re
@@ -1057,6 +1058,11 @@ def _tf_table(rows: list[dict[str, Any]]) -> pa.Table:
     )
 
 
+def _literal(value: str) -> str:
+    """A string as a SQL literal: quotes doubled, the only escape standard SQL (and DuckDB) has."""
+    return "'" + str(value).replace("\x00", "").replace("'", "''") + "'"
+
+
 def _key(values: Iterable[Any]) -> str | None:
     parts = list(values)
     if any(v is None or v == "" for v in parts):
@@ -1158,8 +1164,9 @@ class Matcher:
             key = _key(probe[c] for c in rule.left)
             if key is None:
                 continue
-            where = f"{rule.column} = ?"
-            params.append(key)
+            # The key is written into the SQL as a quoted literal, not bound as a parameter:
+            # DuckDB looks a literal up in the column's index, but scans every row for a parameter.
+            where = f"{rule.column} = {_literal(key)}"
             if rule.residual:
                 where += f" AND ({rule.residual})"
                 params.extend(probe.get(c) for c in rule.residual_columns)
@@ -1332,6 +1339,71 @@ def blocking_recall(
         "comparisons_per_record": comparisons / n if n else 0.0,
         "missed": missed,
     }
+
+
+def calibration(
+    scores: Sequence[PairScore],
+    *,
+    upper: float,
+    lower: float,
+    bands: Sequence[float],
+    truth: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """How far the model's probabilities can be trusted, and what the thresholds should give.
+
+    For each band of match probability (from each value of ``bands`` up to the next): the pairs
+    scored in it, their mean probability (the share of true matches the model expects) and, where
+    ``truth`` knows both records, the measured share. Then the expected precision of the automatic
+    links (their mean probability), the expected share of the scored matches that are linked
+    automatically, and with a perfect review of the band between the thresholds (the sums of
+    probabilities: the model's own count of matches), beside the measured figures when a truth
+    is known. A model whose expected and measured shares agree can have its thresholds chosen from
+    the expected figures alone (docs/modules/linkage.md)."""
+    edges = [*sorted(bands), 1.0000001]
+    rows = []
+    for low, high in itertools.pairwise(edges):
+        inside = [s for s in scores if low <= s.match_probability < high]
+        known = [s for s in inside if truth and s.id_l in truth and s.id_r in truth]
+        rows.append(
+            {
+                "from": low,
+                "to": min(high, 1.0),
+                "pairs": len(inside),
+                "expected_share": sum(s.match_probability for s in inside) / len(inside)
+                if inside
+                else None,
+                "with_truth": len(known),
+                "measured_share": sum(truth[s.id_l] == truth[s.id_r] for s in known) / len(known)
+                if known and truth
+                else None,
+            }
+        )
+    auto = [s for s in scores if linked(s, upper)]
+    review = [s for s in scores if s.match_probability >= lower and not linked(s, upper)]
+    expected_matches = sum(s.match_probability for s in scores if s.match_probability >= lower)
+    expected_auto = sum(s.match_probability for s in auto)
+    expected_review = sum(s.match_probability for s in review)
+    out: dict[str, Any] = {
+        "bands": rows,
+        "upper": upper,
+        "lower": lower,
+        "auto_pairs": len(auto),
+        "review_pairs": len(review),
+        "expected_precision": expected_auto / len(auto) if auto else None,
+        "expected_recall": min(1.0, expected_auto / expected_matches) if expected_matches else None,
+        # (the sums differ from the total only by rounding: capped at 1)
+        "expected_recall_reviewed": min(1.0, (expected_auto + expected_review) / expected_matches)
+        if expected_matches
+        else None,
+        "expected_review_share": expected_review / len(review) if review else None,
+    }
+    if truth:
+        known_auto = [s for s in auto if s.id_l in truth and s.id_r in truth]
+        if known_auto:
+            out["measured_precision"] = sum(
+                truth[s.id_l] == truth[s.id_r] for s in known_auto
+            ) / len(known_auto)
+    return out
 
 
 def _pairs_in(groups: dict[Any, int]) -> int:

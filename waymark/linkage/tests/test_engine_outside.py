@@ -370,3 +370,14 @@ def test_incremental_scores_are_splinks_own(outside, outside_model):
                 assert score.match_weight == pytest.approx(splink[score.id_r], abs=1e-9)
     finally:
         matcher.close()
+
+
+def test_incremental_lookup_quotes_what_it_writes_into_the_sql(outside_model):
+    odd = _phonetic(_person("odd", "MAGDALENA", family_std="O'BRIEN'); DROP TABLE population; --"))
+    matcher = engine.Matcher(outside_model, [odd, _phonetic(_person("other", "KATARZYNA"))])
+    try:
+        found = matcher.match({**odd, "unique_id": "probe"}, limit=5)
+        assert found and found[0].id_r == "odd"
+        assert matcher.session.con.execute("SELECT count(*) FROM population").fetchone() == (2,)
+    finally:
+        matcher.close()
