@@ -61,6 +61,11 @@ def band_for(probability: float) -> str:
     return "apart"
 
 
+# The calibration report's bands of match probability (each from its value up to the next; the
+# last up to 1): the run page shows, for each, the pairs, the model's expected share of true
+# matches (their mean probability), and the measured share where a truth or decisions are known.
+CALIBRATION_BANDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+
 # Incremental linking (one new record against the population) returns at most this many candidates.
 INCREMENTAL_MAX_CANDIDATES = 5
 # Incremental linking looks up at most this many records a blocking rule (a common date of birth

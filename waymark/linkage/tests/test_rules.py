@@ -37,6 +37,10 @@ def test_work_deadlines_in_uk_working_days():
     assert rules.NEW_CRIMINALITY_WORKING_DAYS == 5
 
 
+def test_calibration_bands_from_50_percent_to_999_in_1000():
+    assert rules.CALIBRATION_BANDS == (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+
+
 def test_incremental_matching_looks_up_200_a_rule_and_scores_the_best_40():
     assert rules.INCREMENTAL_MAX_BLOCK == 200
     assert rules.INCREMENTAL_MAX_SCORED == 40
