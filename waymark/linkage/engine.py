@@ -1183,28 +1183,34 @@ class Matcher:
                 )
                 where += f" AND ({residual})"
             branches.append(
-                f"(SELECT rowid AS rid, {', '.join(COLUMNS)} FROM population p "  # noqa: S608
-                f"WHERE {where} LIMIT {rules.INCREMENTAL_MAX_BLOCK})"
+                f"(SELECT rowid AS rid FROM population p WHERE {where} "  # noqa: S608
+                f"LIMIT {rules.INCREMENTAL_MAX_BLOCK})"
             )
         if not branches:
             return []
         hits = " UNION ALL ".join(
-            f"SELECT {i} AS rule, * FROM {branch}"  # noqa: S608 - our rules
+            f"SELECT rid, {i} AS rule FROM {branch}"  # noqa: S608 - our rules
             for i, branch in enumerate(branches)
         )
-        # The rows come back with their ranking: no second fetch by row id (DuckDB scans the
-        # whole table for a list of row ids).
         sql = (
             f"WITH hits AS ({hits}), "  # noqa: S608 - our rules
-            "sized AS (SELECT *, count(*) OVER (PARTITION BY rule) AS block FROM hits) "
-            "SELECT rid, count(*) AS agreeing, min(block) AS smallest, "
-            f"{', '.join(f'first({c}) AS {c}' for c in COLUMNS)} FROM sized GROUP BY rid "
+            "sized AS (SELECT rid, rule, count(*) OVER (PARTITION BY rule) AS block FROM hits) "
+            "SELECT rid, count(*) AS agreeing, min(block) AS smallest FROM sized GROUP BY rid "
             f"ORDER BY agreeing DESC, smallest, rid LIMIT {rules.INCREMENTAL_MAX_SCORED}"
         )
-        return [
-            (row[0], row[1], row[2], dict(zip(COLUMNS, row[3:], strict=True)))
-            for row in self.session.con.execute(sql).fetchall()
-        ]
+        ranked = self.session.con.execute(sql).fetchall()
+        if not ranked:
+            return []
+        # The rows of the ranked few, by row id (integer literals, for the same reason as keys).
+        rowids = ", ".join(str(int(rid)) for rid, _a, _s in ranked)
+        rows = {
+            row[0]: dict(zip(COLUMNS, row[1:], strict=True))
+            for row in self.session.con.execute(
+                f"SELECT rowid, {', '.join(COLUMNS)} FROM population "  # noqa: S608 - ours
+                f"WHERE rowid IN ({rowids})"
+            ).fetchall()
+        }
+        return [(rid, agreeing, smallest, rows[rid]) for rid, agreeing, smallest in ranked]
 
     def _candidates(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         return [row for _rid, _agreeing, _smallest, row in self._ranked(record)]
