@@ -213,7 +213,338 @@ def part_incremental(args: dict) -> None:
     )
 
 
-PARTS = {"accuracy": part_accuracy, "pipeline": part_pipeline, "incremental": part_incremental}
+# --- the evaluation matrix (issue 18 item 6) ---------------------------------------------------------
+
+IDENTIFIERS = ("home_office_ref", "pnc_id")
+# Generator fault rates doubled in the "faults x2" cell (module constants read at generation time).
+FAULT_RATES = (
+    "TYPO_RATE",
+    "DAY_MONTH_SWAP_RATE",
+    "NAME_SWAP_RATE",
+    "ALIAS_PERSON_RATE",
+    "MISSING_DOB_RATE",
+    "MISSING_POSTCODE_RATE",
+    "MOVED_PERSON_RATE",
+)
+CELLS = (
+    ("generated, every field", "dedupe"),
+    ("identifiers removed", "dedupe"),
+    ("nationality removed", "dedupe"),
+    ("identifiers removed, 10% without date of birth", "dedupe"),
+    ("identifiers removed, non-UK addresses", "dedupe"),
+    ("identifiers removed, two files linked", "link"),
+    ("identifiers removed, faults x2", "dedupe"),
+    ("outside-shaped file (no identifiers or nationality)", "dedupe"),
+)
+
+
+def _without(records, *columns):
+    return [{**r, **dict.fromkeys(columns)} for r in records]
+
+
+def _foreign(records, seed):
+    """Every postcode replaced by a five-digit code (one per UK postcode), no UK district; each
+    town by a foreign one: an address from abroad."""
+    rng = random.Random(seed)
+    codes: dict[str, str] = {}
+    towns = ("BERLIN", "PARIS", "ROMA", "MADRID", "LISBOA", "WIEN", "WARSZAWA", "BUDAPEST")
+    out = []
+    for r in records:
+        if r["postcode_std"]:
+            codes.setdefault(r["postcode_std"], f"{rng.randint(10000, 99999)}")
+        town = r.get("address_locality")
+        out.append(
+            {
+                **r,
+                "postcode_std": codes.get(r["postcode_std"] or ""),
+                "postcode_district": None,
+                "address_locality": towns[hash(town) % len(towns)] if town else None,
+            }
+        )
+    return out
+
+
+def _dob_missing(records, share, seed):
+    rng = random.Random(seed)
+    return [{**r, "dob": None, "birth_year": None} if rng.random() < share else r for r in records]
+
+
+def _cell_records(name: str, rows: int, seed: int):
+    """(records, truth, left ids or None) for one cell of the matrix."""
+    from waymark.linkage import generator
+
+    if name.startswith("outside"):
+        from waymark.linkage.tests import outside_fixtures
+
+        people = max(50, rows // 3)  # about 2.5 rows a person
+        mapped, truth = outside_fixtures.outside_rows(people, seed=seed)
+        records, by_id = outside_fixtures.engine_records_of(mapped, truth)
+        return records, by_id, None
+    saved = {n: getattr(generator, n) for n in FAULT_RATES}
+    if "faults x2" in name:
+        for n in FAULT_RATES:
+            setattr(generator, n, min(0.9, saved[n] * 2))
+    try:
+        _gen, records, truth = _generated(rows, seed)
+    finally:
+        for n, v in saved.items():
+            setattr(generator, n, v)
+    if name != "generated, every field":
+        records = _without(records, "nationality" if name.startswith("nationality") else "")
+    if name.startswith("identifiers removed"):
+        records = _without(records, *IDENTIFIERS)
+    records = [{k: v for k, v in r.items() if k} for r in records]
+    if "date of birth" in name:
+        records = _dob_missing(records, 0.10, seed)
+    if "non-UK" in name:
+        records = _foreign(records, seed)
+    left = None
+    if "two files" in name:
+        left = {r["unique_id"] for r in records if r["source_kind"] == "legacy_case"}
+    return records, {r["unique_id"]: truth[r["unique_id"]] for r in records}, left
+
+
+def _true_pairs(truth: dict, ids, left: set | None) -> int:
+    from collections import Counter
+
+    if left is None:
+        return sum(n * (n - 1) // 2 for n in Counter(truth[i] for i in ids).values())
+    left_n = Counter(truth[i] for i in ids if i in left)
+    right_n = Counter(truth[i] for i in ids if i not in left)
+    return sum(n * right_n[k] for k, n in left_n.items())
+
+
+def _prf(tp: int, predicted: int, actual: int) -> dict:
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def _best_f1(scored: list[tuple[float, bool]], actual: int) -> tuple[float, float]:
+    """The best pairwise F1 over every threshold, and that threshold (a probability)."""
+    best, at, tp, fp = 0.0, 1.0, 0, 0
+    for p, same in sorted(scored, key=lambda x: -x[0]):
+        tp, fp = tp + same, fp + (not same)
+        f1 = _prf(tp, tp + fp, actual)["f1"]
+        if f1 > best:
+            best, at = f1, p
+    return best, at
+
+
+def _waymark_cell(records, truth, left, upper, lower, seed) -> dict:
+    from waymark.linkage import engine, rules
+
+    began = time.perf_counter()
+    model, report = engine.model_fit(records, seed=seed, max_records=rules.TRAINING_MAX_RECORDS)
+    if left is None:
+        scores = engine.pairs_predict(records, model, threshold=0.01, with_contributions=False)
+    else:
+        scores = engine.pairs_between(
+            [r for r in records if r["unique_id"] in left],
+            [r for r in records if r["unique_id"] not in left],
+            model,
+            threshold=0.01,
+        )
+    seconds = time.perf_counter() - began
+    ids = [r["unique_id"] for r in records]
+    actual = _true_pairs(truth, ids, left)
+    auto = [s for s in scores if engine.linked(s, upper)]
+    review = [s for s in scores if s.match_probability >= lower and not engine.linked(s, upper)]
+    tp_auto = sum(truth[s.id_l] == truth[s.id_r] for s in auto)
+    tp_review = sum(truth[s.id_l] == truth[s.id_r] for s in review)
+    pairwise = _prf(tp_auto, len(auto), actual)
+    reviewed = _prf(tp_auto + tp_review, len(auto) + tp_review, actual)
+    cluster = None
+    if left is None:
+        found = engine.clusters(ids, [(s.id_l, s.id_r) for s in auto])
+        cluster = engine.clusters_accuracy(found, truth)
+    best, at = _best_f1(
+        [
+            (0.0 if s.guarded else s.match_probability, truth[s.id_l] == truth[s.id_r])
+            for s in scores
+        ],
+        actual,
+    )
+    blocking = engine.blocking_recall(records, truth, left_ids=left)
+    return {
+        "true_pairs": actual,
+        "pair": pairwise,
+        "cluster": cluster,
+        "reviewed_f1": reviewed["f1"],
+        "review_pairs": len(review),
+        "best_f1": best,
+        "best_at": at,
+        "blocking_recall": blocking["recall"],
+        "comparisons_per_record": blocking["comparisons_per_record"],
+        "untrained": [u["comparison"] for u in report["untrained"]],
+        "seconds": seconds,
+    }
+
+
+def _baseline_cell(records, truth, left, seed) -> dict:
+    """A plain Splink model configured the way Splink's own example links people
+    (docs/demos/examples/duckdb/deduplicate_50k_synthetic): ForenameSurnameComparison (Jaro-Winkler
+    levels), DateOfBirthComparison, PostcodeComparison, the address with Jaro-Winkler levels, exact
+    matches with term frequencies for the other fields the file has; that example's blocking rules
+    and prior rules (recall 0.6); u by random sampling, EM on first name + surname and on date of
+    birth. Only the fields with values in this file."""
+    import duckdb
+    import pyarrow as pa
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    columns = {
+        "given": "given_std",
+        "surname": "family_std",
+        "dob": "dob",
+        "postcode": "postcode_std",
+        "nationality": "nationality",
+        "home_office_ref": "home_office_ref",
+        "pnc_id": "pnc_id",
+        "sex": "sex",
+    }
+    rows = []
+    for r in records:
+        row = {k: r.get(v) or None for k, v in columns.items()}
+        address = " ".join(
+            x
+            for x in (r.get("address_number"), r.get("address_street"), r.get("address_locality"))
+            if x
+        )
+        row["address"] = address or None
+        row["name_concat"] = (
+            f"{row['given']} {row['surname']}" if row["given"] and row["surname"] else None
+        )
+        row["unique_id"] = r["unique_id"]
+        rows.append(row)
+    present = {k for k in rows[0] if any(row[k] for row in rows)}
+
+    def has(*names):
+        return all(n in present for n in names)
+
+    comparisons = []
+    if has("given", "surname"):
+        comparisons.append(
+            cl.ForenameSurnameComparison(
+                "given", "surname", forename_surname_concat_col_name="name_concat"
+            )
+        )
+    if has("dob"):
+        comparisons.append(cl.DateOfBirthComparison("dob", input_is_string=True))
+    if has("postcode"):
+        comparisons.append(cl.PostcodeComparison("postcode"))
+    if has("address"):
+        comparisons.append(cl.JaroWinklerAtThresholds("address", [0.9, 0.7]))
+    for name in ("nationality", "home_office_ref", "pnc_id", "sex"):
+        if has(name):
+            comparisons.append(cl.ExactMatch(name).configure(term_frequency_adjustments=True))
+    candidates = [
+        (("substr(given,1,3)", "substr(surname,1,4)"), ("given", "surname")),
+        (("surname", "dob"), ("surname", "dob")),
+        (("given", "dob"), ("given", "dob")),
+        (("postcode", "given"), ("postcode", "given")),
+        (("postcode", "surname"), ("postcode", "surname")),
+        (("substr(postcode,1,3)", "dob"), ("postcode", "dob")),
+        (("substr(postcode,1,3)", "given"), ("postcode", "given")),
+        (("substr(postcode,1,3)", "surname"), ("postcode", "surname")),
+        (
+            ("substr(given,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
+            ("given", "surname", "dob"),
+        ),
+    ]
+    blocking = [block_on(*expr) for expr, needs in candidates if has(*needs)]
+    prior_rules = [
+        block_on(*expr)
+        for expr, needs in (
+            (("given", "surname", "dob"), ("given", "surname", "dob")),
+            (
+                ("substr(given,1,2)", "surname", "substr(postcode,1,2)"),
+                ("given", "surname", "postcode"),
+            ),
+            (("dob", "postcode"), ("dob", "postcode")),
+        )
+        if has(*needs)
+    ]
+    link_type = "dedupe_only" if left is None else "link_only"
+    settings = SettingsCreator(
+        link_type=link_type,
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=comparisons,
+        retain_intermediate_calculation_columns=True,
+    )
+    con = duckdb.connect()
+    db_api = DuckDBAPI(connection=con)
+
+    def table(part):
+        return pa.table({k: pa.array([row[k] for row in part], pa.string()) for k in rows[0]})
+
+    if left is None:
+        frames = db_api.register(table(rows))
+    else:
+        frames = [
+            db_api.register(table([r for r in rows if r["unique_id"] in left])),
+            db_api.register(table([r for r in rows if r["unique_id"] not in left])),
+        ]
+    began = time.perf_counter()
+    linker = Linker(frames, settings)
+    notes = []
+    try:
+        linker.training.estimate_probability_two_random_records_match(prior_rules, recall=0.6)
+    except Exception as error:
+        notes.append(f"prior: {type(error).__name__}")
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    for needs in (("given", "surname"), ("dob",)):
+        if has(*needs):
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*needs), estimate_without_term_frequencies=True
+                )
+            except Exception as error:
+                notes.append(f"EM on {'+'.join(needs)}: {type(error).__name__}")
+    predictions = linker.inference.predict(threshold_match_probability=0.01).as_pyarrow_table()
+    seconds = time.perf_counter() - began
+    ids_l = predictions.column("unique_id_l").to_pylist()
+    ids_r = predictions.column("unique_id_r").to_pylist()
+    probabilities = predictions.column("match_probability").to_pylist()
+    ids = [r["unique_id"] for r in records]
+    actual = _true_pairs(truth, ids, left)
+    best, at = _best_f1(
+        [(p, truth[a] == truth[b]) for a, b, p in zip(ids_l, ids_r, probabilities, strict=True)],
+        actual,
+    )
+    con.close()
+    return {"best_f1": best, "best_at": at, "seconds": seconds, "notes": notes}
+
+
+def part_matrix(args: dict) -> None:
+    """Each cell: our engine at the shipped thresholds (pairwise, clusters, with a perfect clerical
+    review, best threshold, blocking recall) and a plain Splink model's best F1 on the same records."""
+    _setup()
+    from waymark.linkage import rules
+
+    upper, lower = rules.upper_threshold(), rules.lower_threshold()
+    cells = []
+    for name, kind in CELLS:
+        records, truth, left = _cell_records(name, args["rows"], args["seed"])
+        cell = {"name": name, "kind": kind, "records": len(records)}
+        cell.update(_waymark_cell(records, truth, left, upper, lower, args["seed"]))
+        cell["baseline"] = _baseline_cell(records, truth, left, args["seed"])
+        print(
+            f"{name}: F1 {cell['pair']['f1']:.4f}, baseline {cell['baseline']['best_f1']:.4f}, "
+            f"blocking {cell['blocking_recall']:.4f}",
+            flush=True,
+        )
+        cells.append(cell)
+    _done({"upper": upper, "lower": lower, "rows": args["rows"], "cells": cells})
+
+
+PARTS = {
+    "accuracy": part_accuracy,
+    "pipeline": part_pipeline,
+    "incremental": part_incremental,
+    "matrix": part_matrix,
+}
 
 if __name__ == "__main__":
     PARTS[sys.argv[1]](json.loads(sys.argv[2]))

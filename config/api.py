@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from waymark.core.permissions import public
 from waymark.correspondence import api as correspondence_api
+from waymark.linkage import api as linkage_api
 from waymark.monitoring.api import figures as monitoring_figures
 from waymark.monitoring.api import supplier as monitoring_supplier
 from waymark.operations.api import field as operations_field
@@ -57,6 +58,7 @@ urlpatterns = [
         operations_field.FieldEntryBatchView.as_view(),
         name="operations-entries-batch",
     ),
+    path("linkage/match/", linkage_api.MatchView.as_view(), name="linkage-match"),
     # The schema and its documentation page are public: they describe the API, not anyone's data.
     path(
         "schema/",

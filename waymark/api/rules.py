@@ -10,6 +10,8 @@ SCOPES = (
     "monitoring:read",
     # A police force's machine client answering operational notification forms (operations §3).
     "operations:notifications",
+    # Incremental record matching: details in, the best-matching people out (linkage/api.py).
+    "linkage:match",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

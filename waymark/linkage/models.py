@@ -268,6 +268,13 @@ class LinkageRun(JobProgress):
         blank=True,
         help_text="Pairwise and cluster precision, recall and F1 against a truth",
     )
+    calibration = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per band of match probability: pairs, the model's expected share of matches, "
+        "the measured share where a truth is known; expected precision and recall at the "
+        "thresholds (engine.calibration)",
+    )
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per phase")
     failure_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -35,6 +35,7 @@ AUDIT_VERBS: dict[str, str] = {
     "linkage.pair_decided": AuditAction.ALTERATION,
     "linkage.pair_matched": AuditAction.COMBINATION,
     "linkage.pair_viewed": AuditAction.CONSULTATION,
+    "linkage.match_checked": AuditAction.CONSULTATION,
     "linkage.person_matched": AuditAction.CONSULTATION,
     "linkage.record_viewed": AuditAction.CONSULTATION,
     "linkage.records_attached": AuditAction.COMBINATION,

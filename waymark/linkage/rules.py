@@ -61,8 +61,19 @@ def band_for(probability: float) -> str:
     return "apart"
 
 
+# The calibration report's bands of match probability (each from its value up to the next; the
+# last up to 1): the run page shows, for each, the pairs, the model's expected share of true
+# matches (their mean probability), and the measured share where a truth or decisions are known.
+CALIBRATION_BANDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+
 # Incremental linking (one new record against the population) returns at most this many candidates.
 INCREMENTAL_MAX_CANDIDATES = 5
+# Incremental linking looks up at most this many records a blocking rule (a common date of birth
+# such as 01/01/1980 in a national population would bring a thousand) ...
+INCREMENTAL_MAX_BLOCK = 200
+# ... and scores at most this many candidates, those agreeing on the most blocking rules (then in
+# the rarest block) first: scoring is most of a lookup's time (issue 18 item 7, p95 under 150 ms).
+INCREMENTAL_MAX_SCORED = 40
 # Records sampled for estimating u probabilities by random sampling when training the model.
 TRAINING_MAX_PAIRS = 2_000_000
 # Records the model trains on at most (a seeded random sample above that): a national run's m and
@@ -82,6 +93,11 @@ TRAINING_M_FLOOR = 0.01
 # The least u probability a level keeps once the matches are taken out of the random pairs'
 # (one in a million: agreement by chance is rare, never impossible).
 TRAINING_U_FLOOR = 1e-6
+
+# A name (both names' sounds) shared by at most this many records of a file is a blocking key on its
+# own for records without a date of birth (engine.names_rare): the pairs it adds are at most this
+# many a record, and a commoner name needs a date of birth or an address besides to be compared.
+BLOCKING_RARE_NAME_MAX = 300
 
 # --- §3 Bulk checks --------------------------------------------------------------------------------
 # A potential match in a bulk check must be reviewed within this many UK working days; the count of

@@ -16,6 +16,7 @@ def test_the_api_numbers_are_pinned():
         "correspondence:write",
         "monitoring:read",
         "operations:notifications",
+        "linkage:match",
     }
 
 

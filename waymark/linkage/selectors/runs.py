@@ -12,7 +12,7 @@ from django.http import Http404
 
 from waymark.core.charts import nice_step, tick_label
 from waymark.linkage.engine import COMPARISON_LABELS
-from waymark.linkage.models import CandidatePair, LinkageRun, RunStatus
+from waymark.linkage.models import DECIDED, CandidatePair, LinkageRun, PairStatus, RunStatus
 from waymark.linkage.selectors._common import signed
 
 
@@ -69,6 +69,67 @@ def run_accuracy_rows(run: LinkageRun) -> list[dict[str, Any]]:
         }
         for label, v in groups
     ]
+
+
+def run_blocking(run: LinkageRun) -> dict[str, Any] | None:
+    """Blocking recall where a truth is known: the true pairs the blocking rules compared (a pair
+    never compared can never be linked), and the comparisons per record the rules cost."""
+    blocking = (run.accuracy or {}).get("blocking")
+    if not isinstance(blocking, dict) or "recall" not in blocking:
+        return None
+    return {
+        "recall": _pct(blocking["recall"]),
+        "true_pairs": blocking.get("true_pairs"),
+        "compared": blocking.get("compared"),
+        "per_record": f"{float(blocking.get('comparisons_per_record') or 0):.1f}",
+    }
+
+
+def run_calibration(run: LinkageRun) -> dict[str, Any] | None:
+    """The run's calibration for its page: per band of match probability the pairs, the model's
+    expected share of true matches, the measured share where a truth is known, and the clerical
+    decisions so far on the pairs this run scored (the share decided "the same person"); then the
+    expected precision and recall at the run's thresholds."""
+    calibration = run.calibration or {}
+    if not calibration.get("bands"):
+        return None
+    decided = list(
+        CandidatePair.objects.filter(run=run, status__in=DECIDED).values_list(
+            "match_probability", "status"
+        )
+    )
+    rows = []
+    for band in calibration["bands"]:
+        if band["to"] <= run.lower_threshold and not band["pairs"]:
+            continue  # below the lower threshold: never scored into the run
+        inside = [s for p, s in decided if band["from"] <= p < band["to"] or p == band["to"] == 1]
+        rows.append(
+            {
+                "label": f"{_pct(band['from'])} to {'under ' if band['to'] < 1 else ''}"
+                f"{_pct(band['to'])}",
+                "pairs": band["pairs"],
+                "expected": _pct(band["expected_share"]),
+                "measured": _pct(band["measured_share"])
+                if band.get("measured_share") is not None
+                else "No truth",
+                "decided": len(inside),
+                "decided_same": _pct(
+                    sum(s == PairStatus.MATCH for s in inside) / len(inside) if inside else None
+                ),
+            }
+        )
+    return {
+        "bands": rows,
+        "expected_precision": _pct(calibration.get("expected_precision")),
+        "expected_recall": _pct(calibration.get("expected_recall")),
+        "expected_recall_reviewed": _pct(calibration.get("expected_recall_reviewed")),
+        "expected_review_share": _pct(calibration.get("expected_review_share")),
+        "measured_precision": _pct(calibration.get("measured_precision"))
+        if calibration.get("measured_precision") is not None
+        else None,
+        "auto_pairs": calibration.get("auto_pairs"),
+        "review_pairs": calibration.get("review_pairs"),
+    }
 
 
 def _pct(value: Any) -> str:

@@ -282,6 +282,7 @@ def person_match(
     date_of_birth=None,
     nationality: str = "",
     postcode: str = "",
+    address: str = "",
     home_office_ref: str = "",
     pnc_id: str = "",
     sex: str = "",
@@ -289,7 +290,9 @@ def person_match(
     purpose: str = "",
 ) -> list[MatchCandidate]:
     """The people whose records best match these details, with the model's reasons (intake,
-    encounters in the field, correspondence). Audited as a consultation of each person returned."""
+    encounters in the field, correspondence; the page and ``POST /api/v1/linkage/match/``).
+    Audited: the check itself with its reason and how many people it found (even none), and a
+    consultation of each person returned."""
     from waymark.linkage import standardise
     from waymark.people.selectors import person_can_view
 
@@ -303,6 +306,7 @@ def person_match(
         else (date_of_birth or ""),
         "nationality": nationality,
         "postcode": postcode,
+        "address": address,
         "home_office_ref": home_office_ref,
         "pnc_id": pnc_id,
         "sex": sex,
@@ -313,12 +317,14 @@ def person_match(
         raise ValidationError({r["field"]: r["detail"] for r in rejected.reasons}) from rejected
     record = standardise.engine_record("incremental", "incremental", std)
     matcher = matcher_get()
-    if matcher is None:
-        return []
-    scores = matcher.match(
-        record,
-        limit=(limit or rules.INCREMENTAL_MAX_CANDIDATES) * 3,
-        threshold=rules.lower_threshold(),
+    scores = (
+        []
+        if matcher is None  # nobody linked yet: the check is still recorded
+        else matcher.match(
+            record,
+            limit=(limit or rules.INCREMENTAL_MAX_CANDIDATES) * 3,
+            threshold=rules.lower_threshold(),
+        )
     )
     records = SourceRecord.objects.in_bulk([int(s.id_r) for s in scores])
     best: dict[int, MatchCandidate] = {}
@@ -337,6 +343,14 @@ def person_match(
             person, source, s.match_probability, s.match_weight, s.contributions
         )
     found = list(best.values())[: limit or rules.INCREMENTAL_MAX_CANDIDATES]
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="linkage.match_checked",
+        target_type="linkage.match",
+        purpose=purpose,
+        payload={"people_found": len(found), "people": [c.person.reference for c in found]},
+    )
     for candidate in found:
         audit_record(
             actor=actor,

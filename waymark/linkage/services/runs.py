@@ -172,6 +172,13 @@ def linkage_run_execute(
 
         if truth is not None:
             run.accuracy = _measure(records, scores, outcome["clusters"], truth, run)
+        run.calibration = engine.calibration(
+            scores,
+            upper=run.upper_threshold,
+            lower=run.lower_threshold,
+            bands=rules.CALIBRATION_BANDS,
+            truth=_truth_by_id(truth) if truth is not None else None,
+        )
         run.model, run.training = model, training
         run.records = len(records)
         run.comparisons = outcome["comparisons"]
@@ -233,14 +240,19 @@ def linkage_run_execute(
     return run
 
 
-def _measure(records, scores, found, truth, run) -> dict[str, Any]:
+def _truth_by_id(truth: dict[str, Any]) -> dict[str, Any]:
+    """The truth (``source_kind:source_ref`` -> person key) by source record id."""
     refs = {
         str(pk): f"{kind}:{ref}"
         for pk, kind, ref in SourceRecord.objects.exclude(
             source_kind=SourceKind.POLICE
         ).values_list("pk", "source_kind", "source_ref")
     }
-    keyed = {uid: truth[refs[uid]] for uid in refs if refs[uid] in truth}
+    return {uid: truth[refs[uid]] for uid in refs if refs[uid] in truth}
+
+
+def _measure(records, scores, found, truth, run) -> dict[str, Any]:
+    keyed = _truth_by_id(truth)
     ids = list(keyed)
     pairwise = engine.pairwise_accuracy(
         [
@@ -253,7 +265,14 @@ def _measure(records, scores, found, truth, run) -> dict[str, Any]:
         ids=ids,
     )
     clustered = engine.clusters_accuracy({i: found[i] for i in ids}, keyed)
-    return {"pairwise": pairwise, "clusters": clustered, "records_with_truth": len(ids)}
+    blocking = engine.blocking_recall([r for r in records if r["unique_id"] in keyed], keyed)
+    blocking.pop("missed")
+    return {
+        "pairwise": pairwise,
+        "clusters": clustered,
+        "blocking": blocking,
+        "records_with_truth": len(ids),
+    }
 
 
 def _write_results(

@@ -231,3 +231,153 @@ def test_blocking_compares_pairs_without_a_date_of_birth(outside_model, change):
     right = {**_person("b", "MAGDALENA", given_phonetic="MAGDALAN"), **change}
     pairs = engine.pairs_predict([left, right], outside_model, threshold=0.0)
     assert pairs, change
+
+
+# --- blocking recall (issue 18 item 3) --------------------------------------------------------------
+
+
+def test_blocking_recall_counts_the_true_pairs_a_rule_compares():
+    records = [
+        {"unique_id": "a", "given_std": "ANA", "family_std": "SILVA", "dob": "1990-01-02"},
+        {"unique_id": "b", "given_std": "ANA", "family_std": "SILVA", "dob": "1990-01-02"},
+        {"unique_id": "c", "given_std": "ZOE", "family_std": "BROWN", "dob": "1970-05-06"},
+    ]
+    truth = {"a": "p1", "b": "p1", "c": "p1"}
+    rule = "l.dob = r.dob"
+    result = engine.blocking_recall(records, truth, rules=[rule], missed_sample=5)
+    assert (result["true_pairs"], result["compared"]) == (3, 1)
+    assert result["recall"] == 1 / 3
+    assert result["comparisons"] == 1 and result["comparisons_per_record"] == 1 / 3
+    assert len(result["missed"]) == 2
+    assert all("c" in {left["unique_id"], right["unique_id"]} for left, right in result["missed"])
+
+
+def _phonetic(record):
+    from waymark.linkage import standardise
+
+    out = dict(record)
+    for part in ("given", "family"):
+        value = record.get(f"{part}_std")
+        out[f"{part}_phonetic"] = standardise.phonetic(value) if value else None
+    return out
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # the same rare name, one date of birth missing, a move
+        (
+            {"given_std": "MAGDALENA", "family_std": "KOWALCZYK", "dob": "1980-03-04"},
+            {"given_std": "MAGDALENA", "family_std": "KOWALCZYK", "postcode_std": "75001"},
+        ),
+        # day and month transposed, a typing error in the surname, a move
+        (
+            {"given_std": "ESRA", "family_std": "SANTOS", "dob": "1973-08-03"},
+            {"given_std": "ESQA", "family_std": "SANTOS", "dob": "1973-03-08"},
+        ),
+        # names swapped with a typing error, the same date of birth
+        (
+            {"given_std": "WALID", "family_std": "HARSAN", "dob": "1985-04-28"},
+            {"given_std": "HASSAN", "family_std": "WALID", "dob": "1985-04-28"},
+        ),
+        # forename missing, a typing error in the surname, the same date of birth
+        (
+            {"given_std": "IVAN", "family_std": "OHRVAT", "dob": "1953-12-21"},
+            {"given_std": None, "family_std": "HORVAT", "dob": "1953-12-21"},
+        ),
+    ],
+)
+def test_pairs_that_agree_on_no_address_are_still_compared(left, right):
+    records = [_phonetic({"unique_id": "a", **left}), _phonetic({"unique_id": "b", **right})]
+    result = engine.blocking_recall(records, {"a": "p", "b": "p"})
+    assert result["compared"] == 1, (left, right)
+
+
+def test_a_common_name_alone_is_never_a_block():
+    common = {"given_std": "MUHAMMAD", "family_std": "KHAN"}
+    most = rules.BLOCKING_RARE_NAME_MAX
+    records = [_phonetic({"unique_id": str(i), **common}) for i in range(most + 1)]
+    records[0]["dob"] = "1980-01-01"
+    result = engine.blocking_recall(records, dict.fromkeys((r["unique_id"] for r in records), "p"))
+    assert result["compared"] == 0 and result["comparisons"] == 0
+
+
+@pytest.mark.parametrize(
+    ("shape", "least"),
+    # A tenth of the dates of birth gone leaves some pairs with only a common name and two
+    # addresses (a move): they are never compared, by design (a common name is no block).
+    [("no_identifiers", 0.99), ("dob_missing_10pc", 0.98), ("foreign_postcodes", 0.99)],
+)
+def test_blocking_recall_on_reduced_generated_files(generated, shape, least):
+    records, truth = generated
+    reduced = {
+        "no_identifiers": lambda r: _without(r, *IDENTIFIERS),
+        "foreign_postcodes": _foreign_postcodes,
+        "dob_missing_10pc": lambda r: _dob_missing(_without(r, *IDENTIFIERS)),
+    }[shape](records)
+    result = engine.blocking_recall(reduced, truth)
+    assert result["recall"] >= least, result
+    assert result["comparisons_per_record"] < 10, result
+
+
+# --- incremental matching: candidates capped and ordered (issue 18 item 7) ------------------------
+
+
+def test_incremental_candidates_are_capped_and_the_most_agreeing_come_first(outside_model):
+    same = _phonetic(_person("same", "MAGDALENA", given_phonetic=None))
+    # Many records sharing only the date of birth and the initials (one blocking rule each), one
+    # agreeing on the name, the date of birth and the address (several rules).
+    crowd = [
+        _phonetic(
+            {
+                "unique_id": f"crowd{i}",
+                "given_std": f"M{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}X",
+                "family_std": f"K{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}Y",
+                "dob": "1980-03-04",
+            }
+        )
+        for i in range(rules.INCREMENTAL_MAX_SCORED * 2)
+    ]
+    matcher = engine.Matcher(outside_model, [*crowd, same])
+    try:
+        probe = _phonetic({**_person("probe", "MAGDALENA"), "given_phonetic": None})
+        ranked = matcher.candidate_ids(probe)
+        assert len(ranked) == rules.INCREMENTAL_MAX_SCORED
+        agreeing = [a for _rid, a, _smallest in ranked]
+        assert agreeing == sorted(agreeing, reverse=True) and agreeing[0] > agreeing[-1]
+        found = matcher.match(probe, limit=3)
+        assert found[0].id_r == "same"
+    finally:
+        matcher.close()
+
+
+def test_incremental_scores_are_splinks_own(outside, outside_model):
+    rows, truth = outside
+    records, _ = outside_fixtures.engine_records_of(rows, truth)
+    matcher = engine.Matcher(outside_model, records)
+    try:
+        for record in records[:12]:
+            probe = {**record, "unique_id": "probe"}
+            found = matcher.match(probe, limit=50)
+            candidates = matcher._candidates({**probe, **matcher._probe(probe)})
+            frame = matcher._linker.inference.score_pairs(
+                [matcher._with_tf({**probe, **matcher._probe(probe)})] * len(candidates),
+                [matcher._with_tf(c) for c in candidates],
+            )
+            splink = {s.id_r: s.match_weight for s in engine._scores(frame, matcher.settings)}
+            assert found
+            for score in found:
+                assert score.match_weight == pytest.approx(splink[score.id_r], abs=1e-9)
+    finally:
+        matcher.close()
+
+
+def test_incremental_lookup_quotes_what_it_writes_into_the_sql(outside_model):
+    odd = _phonetic(_person("odd", "MAGDALENA", family_std="O'BRIEN'); DROP TABLE population; --"))
+    matcher = engine.Matcher(outside_model, [odd, _phonetic(_person("other", "KATARZYNA"))])
+    try:
+        found = matcher.match({**odd, "unique_id": "probe"}, limit=5)
+        assert found and found[0].id_r == "odd"
+        assert matcher.session.con.execute("SELECT count(*) FROM population").fetchone() == (2,)
+    finally:
+        matcher.close()

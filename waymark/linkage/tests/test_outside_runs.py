@@ -38,3 +38,50 @@ def test_a_run_without_identifiers_trains_links_and_reports_what_it_could_not_tr
     page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
     assert "How the model was trained" in page and "data-untrained" in page
     assert "home_office_ref: empty in every record" in page
+
+
+def test_a_run_with_a_truth_reports_its_blocking_recall_on_the_run_page(client):
+    manager = user_with_role("records_manager")
+    rows, truth = outside_fixtures.outside_rows(40, seed=22)
+    job = job_make()
+    for row in rows:
+        record_make(job, **row)
+    run = services.linkage_run_execute(
+        services.linkage_run_start(actor=manager).pk,
+        truth={f"legacy_case:{ref}": key for ref, key in truth.items()},
+    )
+    blocking = run.accuracy["blocking"]
+    assert blocking["true_pairs"] == run.accuracy["pairwise"]["true_pairs"] > 0
+    assert 0 < blocking["compared"] <= blocking["true_pairs"]
+    assert blocking["recall"] == blocking["compared"] / blocking["true_pairs"]
+    assert blocking["comparisons_per_record"] > 0
+
+    client.force_login(manager)
+    page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
+    assert "data-blocking-recall" in page and "Blocking recall" in page
+
+
+def test_the_run_page_shows_calibration_against_the_truth_and_the_decisions(client):
+    manager = user_with_role("records_manager")
+    rows, truth = outside_fixtures.outside_rows(40, seed=23)
+    job = job_make()
+    for row in rows:
+        record_make(job, **row)
+    run = services.linkage_run_execute(
+        services.linkage_run_start(actor=manager).pk,
+        truth={f"legacy_case:{ref}": key for ref, key in truth.items()},
+    )
+    calibration = run.calibration
+    scored = [b for b in calibration["bands"] if b["pairs"]]
+    assert scored and sum(b["pairs"] for b in calibration["bands"]) == run.comparisons
+    for band in scored:
+        assert band["from"] <= band["expected_share"] < band["to"] or band["to"] == 1
+        assert band["with_truth"] == band["pairs"] and 0 <= band["measured_share"] <= 1
+    assert calibration["expected_precision"] >= run.upper_threshold
+    assert 0 < calibration["expected_recall"] <= calibration["expected_recall_reviewed"] <= 1
+    assert 0.9 <= calibration["measured_precision"] <= 1
+
+    client.force_login(manager)
+    page = client.get(reverse("linkage:run-detail", args=[run.pk])).content.decode()
+    assert "data-calibration" in page and "data-expected" in page
+    assert "Expected share of matches" in page and "Decided the same person" in page

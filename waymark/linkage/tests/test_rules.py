@@ -37,6 +37,15 @@ def test_work_deadlines_in_uk_working_days():
     assert rules.NEW_CRIMINALITY_WORKING_DAYS == 5
 
 
+def test_calibration_bands_from_50_percent_to_999_in_1000():
+    assert rules.CALIBRATION_BANDS == (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+
+
+def test_incremental_matching_looks_up_200_a_rule_and_scores_the_best_40():
+    assert rules.INCREMENTAL_MAX_BLOCK == 200
+    assert rules.INCREMENTAL_MAX_SCORED == 40
+
+
 def test_page_sizes_progress_and_candidates():
     assert rules.REPORT_PAGE_SIZE == 50
     assert rules.PROGRESS_EVERY_ROWS == 500
@@ -95,16 +104,27 @@ def test_figure_3_of_seed_001(category, count):
     assert sum(generator.FIGURE3_COUNTS.values()) == 337
 
 
-def test_the_engine_trains_its_prior_at_70_percent_recall_on_fourteen_blocking_rules():
+def test_the_engine_trains_its_prior_at_70_percent_recall_on_sixteen_blocking_rules():
     from waymark.linkage import engine
 
     assert engine.PRIOR_RECALL == 0.7
-    assert len(engine.BLOCKING_RULES) == 14 and len(engine.TRAINING_BLOCKS) == 3
+    assert len(engine.BLOCKING_RULES) == 16 and len(engine.TRAINING_BLOCKS) == 3
     assert len(engine.TRAINING_BLOCKS_FALLBACK) == 6 and len(engine.PRIOR_RULES) == 2
-    # Eight of the rules need no date of birth or year (issue 18 item 3).
+    # Nine of the rules need no date of birth or year (issue 18 item 3): eight never read it, one
+    # (a rare name) is for records where it is missing.
     assert sum("dob" not in r and "birth_year" not in r for r in engine.BLOCKING_RULES) == 8
+    assert sum("dob IS NULL" in r for r in engine.BLOCKING_RULES) == 1
     # No prior rule needs an identifier (issue 18 item 1).
     assert not any("home_office_ref" in r or "pnc_id" in r for r in engine.PRIOR_RULES)
+
+
+def test_a_name_shared_by_at_most_300_records_blocks_alone_where_a_date_of_birth_is_missing():
+    from waymark.linkage import engine
+
+    assert rules.BLOCKING_RARE_NAME_MAX == 300
+    record = {"given_phonetic": "MRK", "family_phonetic": "SNTS"}
+    assert engine.names_rare([record] * 300) == ["MRK SNTS"] * 300
+    assert engine.names_rare([record] * 301) == [None] * 301
 
 
 def test_training_falls_back_to_a_prior_of_1_in_100000_and_keeps_every_level_possible():

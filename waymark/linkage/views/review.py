@@ -277,6 +277,8 @@ def run_detail(request, pk: int):
         {
             "run": run,
             "accuracy": selectors.run_accuracy_rows(run),
+            "blocking": selectors.run_blocking(run),
+            "calibration": selectors.run_calibration(run),
             "timings": selectors.run_timings(run),
             "model": selectors.run_model_levels(run),
             "prior": selectors.run_prior(run),
