@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: help setup run serve test test-fast lint bench check-deploy prod-smoke css static migrate demo clean browser-deps scanner-deps
+.PHONY: help setup run serve test test-fast lint bench load check-deploy prod-smoke css static migrate demo clean browser-deps scanner-deps
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -124,6 +124,10 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/casework.py $(CW_BENCH_ARGS)
 	$(PY) bench/operations.py $(OPS_BENCH_ARGS)
 	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
+	$(PY) bench/audit.py $(AUDIT_BENCH_ARGS)
+
+load: css ## Load test: gunicorn (production settings) on loopback driven by locust; needs the x1 bench database (make bench first)
+	$(PY) bench/load.py
 
 clean: ## Remove the virtualenv, node_modules and local data
 	rm -rf $(VENV) node_modules var
