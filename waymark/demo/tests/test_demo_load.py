@@ -43,7 +43,7 @@ def _snapshot(**kwargs):
         )
     )
     refs = list(
-        ExternalReference.objects.order_by("person_id", "reference_type").values_list(
+        ExternalReference.objects.order_by("person_id", "reference_type", "value").values_list(
             "person__reference", "reference_type", "value"
         )
     )
