@@ -10,10 +10,12 @@ true) but shows ``RESTRICTED_LABEL`` instead of what names them to a user withou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -23,9 +25,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from waymark.accounts.models import Team, User
@@ -319,24 +323,77 @@ def workload_for_team(team: Team) -> list[dict[str, Any]]:
     ]
 
 
-def get_next_candidates(*, user) -> QuerySet[Task]:
-    """Open, unassigned tasks in active queues of the user's own teams that the user may take,
-    most urgent first. (Get next works from a user's own teams even with ``view_any_queue``.)"""
+@dataclass(frozen=True)
+class GetNextScope:
+    """What decides which tasks a user may get next: their teams' active queues, the task types
+    they may take (``types`` is either the only types allowed or, when ``types_refused``, the
+    types left out) and whether restricted records are withheld from them. A pure value, so the
+    statement built from it can be reused for everyone with the same scope."""
+
+    queue_ids: tuple[int, ...]
+    types: tuple[str, ...]
+    types_refused: bool
+    hide_restricted: bool
+
+    @property
+    def takes_nothing(self) -> bool:
+        """No queue, or no type the user may take: nothing to select."""
+        return not self.queue_ids or (not self.types_refused and not self.types)
+
+
+def get_next_scope(*, user) -> GetNextScope:
     from waymark.work.registry import task_types
 
     registered = task_types()
-    allowed = [t.key for t in registered if user.has_perm(t.take_permission)]
-    type_filter = Q(task_type__in=allowed)
+    may = {p: user.has_perm(p) for p in {t.take_permission for t in registered}}
     if user.has_perm("work.take_tasks"):
-        # Types no module has registered (old data, demo data) need only the default permission.
-        type_filter |= ~Q(task_type__in=[t.key for t in registered])
-    queue_ids = list(
-        Queue.objects.filter(team__in=user.teams.all(), is_active=True).values_list("id", flat=True)
+        # Types no module has registered (old data, demo data) need only the default permission,
+        # so what is left out is the registered types whose own permission the user lacks.
+        types = tuple(sorted(t.key for t in registered if not may[t.take_permission]))
+        refused = True
+    else:
+        types = tuple(sorted(t.key for t in registered if may[t.take_permission]))
+        refused = False
+    queue_ids = Queue.objects.filter(is_active=True, team__members=user).order_by("id")
+    return GetNextScope(
+        queue_ids=tuple(queue_ids.values_list("id", flat=True)),
+        types=types,
+        types_refused=refused,
+        hide_restricted=not sees_restricted(user),  # the rule ``without_withheld`` applies
     )
+
+
+def get_next_candidates(*, user, scope: GetNextScope | None = None) -> QuerySet[Task]:
+    """Open, unassigned tasks in active queues of the user's own teams that the user may take,
+    most urgent first. (Get next works from a user's own teams even with ``view_any_queue``.)
+
+    Shaped for ``FOR UPDATE SKIP LOCKED LIMIT 1`` on the ``task_get_next`` partial index: the
+    queues as a list of ids (so one queue is an index range in urgency order), the types as one
+    ``IN`` or ``NOT IN`` (nothing when the user may take every type), and restricted records as a
+    correlated scalar subquery on the person's primary key: one index probe per row examined.
+    (``without_withheld``'s ``NOT IN``, and a ``NOT EXISTS`` the planner turns into an anti join,
+    read every person on each press.)"""
+    from waymark.people.models import Person
+
+    scope = scope or get_next_scope(user=user)
+    if scope.types_refused:
+        type_filter = ~Q(task_type__in=scope.types) if scope.types else Q()
+    else:
+        type_filter = Q(task_type__in=scope.types)
     tasks = Task.objects.filter(
-        status=TaskStatus.OPEN, assignee__isnull=True, queue_id__in=queue_ids
+        type_filter,
+        status=TaskStatus.OPEN,
+        assignee__isnull=True,
+        queue_id__in=scope.queue_ids,
     )
-    return without_withheld(tasks, user).filter(type_filter).order_by(*urgent_order())
+    if scope.hide_restricted:
+        restricted = (
+            Person.objects.filter(pk=OuterRef("person_id")).order_by().values("restricted_access")
+        )
+        tasks = tasks.exclude(
+            Coalesce(Subquery(restricted[:1]), Value(False), output_field=BooleanField())
+        )
+    return tasks.order_by(*urgent_order())
 
 
 def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], list[str]]:

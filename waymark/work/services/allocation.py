@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -19,22 +21,24 @@ def task_get_next(*, user) -> Task | None:
     """Give ``user`` the most urgent open, unassigned task in their teams' queues that their role
     may take: assign it, start it and return it (None when there is nothing to take).
 
-    Concurrency: one transaction selects and claims the task. On PostgreSQL the select is
-    ``FOR UPDATE SKIP LOCKED LIMIT 1`` on the ``task_get_next`` partial index, so people pressing
-    at the same moment lock different rows. On SQLite transactions begin IMMEDIATE (settings), so
-    claims are serialised. Either way the claiming UPDATE is conditional on the task still being
-    open and unassigned, and is retried if it lost, so a task is never given to two people.
+    Concurrency: on PostgreSQL one statement selects the candidate ``FOR UPDATE SKIP LOCKED LIMIT
+    1`` (on the ``task_get_next`` partial index), claims it and returns it
+    (``_get_next_claim_postgresql``), so people pressing at the same moment lock different rows and
+    the claim costs one round trip; the audit entry is the only other statement. On SQLite
+    transactions begin IMMEDIATE (settings), so claims are serialised, and the claiming UPDATE is
+    conditional on the task still being open and unassigned and retried if it lost. Either way a
+    task is never given to two people.
     """
     from waymark.work.selectors import get_next_candidates
 
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_machine", False):
         raise PermissionDenied
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            return _get_next_claim_postgresql(user=user)
     for _attempt in range(GET_NEXT_ATTEMPTS):
         with transaction.atomic():
-            candidates = get_next_candidates(user=user)
-            if connection.vendor == "postgresql":
-                candidates = candidates.select_for_update(skip_locked=True)
-            task = candidates.first()
+            task = get_next_candidates(user=user).first()
             if task is None:
                 return None
             now = clock.now()
@@ -52,6 +56,57 @@ def task_get_next(*, user) -> Task | None:
             _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
             return task
     return None
+
+
+def _get_next_claim_postgresql(*, user) -> Task | None:
+    """Select, lock and claim the first candidate in one statement: a CTE picks it ``FOR UPDATE
+    SKIP LOCKED``, the UPDATE starts it for ``user`` and returns the row; then its audit entry.
+    A row another transaction holds is skipped, and one that was claimed and committed since the
+    statement began fails the recheck PostgreSQL makes after locking, so an empty answer means
+    there is nothing left to take (no retry needed)."""
+    from waymark.work.selectors import get_next_scope
+
+    scope = get_next_scope(user=user)
+    if scope.takes_nothing:
+        return None
+    sql, params = _claim_statement(scope)
+    now = clock.now()
+    task = next(iter(Task.objects.raw(sql, (*params, user.pk, now, now))), None)
+    if task is None:
+        return None
+    task.assignee = user
+    old = {**_snapshot(task), "status": TaskStatus.OPEN, "assignee_id": None}
+    _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
+    return task
+
+
+@functools.lru_cache(maxsize=256)
+def _claim_statement(scope) -> tuple[str, tuple]:
+    """The claiming statement for one get-next scope, compiled once per process (building and
+    compiling the candidates' queryset costs more than running it). The assignee and the two
+    times are its last three parameters."""
+    from waymark.work.selectors import get_next_candidates
+
+    TASK.check(Task(status=TaskStatus.OPEN), TaskStatus.IN_PROGRESS)  # the workflow allows it
+    pick = get_next_candidates(user=None, scope=scope).values("pk")[:1]
+    pick = pick.select_for_update(skip_locked=True)
+    with transaction.atomic():  # FOR UPDATE compiles only inside a transaction
+        pick_sql, pick_params = pick.query.get_compiler(connection=connection).as_sql()
+    table = connection.ops.quote_name(Task._meta.db_table)
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in _TASK_FIELDS)
+    # The two statuses are the workflow's own constants, written in; the assignee and the two
+    # times are the caller's parameters, after the candidates'.
+    sql = (
+        f"WITH next (id) AS ({pick_sql}) UPDATE {table} "  # noqa: S608 (compiled ORM SQL, table and column names, the status constants)
+        f"SET status = '{TaskStatus.IN_PROGRESS.value}', assignee_id = %s, allocated_at = %s, "
+        f"started_at = %s FROM next WHERE {table}.id = next.id "
+        f"AND {table}.status = '{TaskStatus.OPEN.value}' AND {table}.assignee_id IS NULL "
+        f"RETURNING {columns}"
+    )
+    return sql, tuple(pick_params)
+
+
+_TASK_FIELDS = Task._meta.concrete_fields
 
 
 def _give(*, actor: Actor, task: Task, assignee, verb: str, extra: dict | None = None) -> Task:

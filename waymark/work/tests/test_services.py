@@ -2,6 +2,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from waymark.core import clock
 from waymark.core.clock import LONDON
@@ -235,3 +237,25 @@ def test_taking_a_colleagues_task_needs_allocate_permission(queue, caseworker, t
     with pytest.raises(PermissionDenied):
         services.task_start(actor=caseworker, task=task)
     assert Task.objects.get(pk=task.pk).assignee == colleague
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL claim")
+def test_get_next_on_postgresql_claims_in_one_statement_and_audits_the_change(queue, caseworker):
+    task_row(queue=queue, priority=9)
+    services.task_get_next(user=caseworker)  # warm: permissions and the compiled statement
+    wanted = task_row(queue=queue, priority=5, due_at=NOW + timedelta(days=1))
+    with CaptureQueriesContext(connection) as queries:
+        taken = services.task_get_next(user=caseworker)
+    on_tasks = [q["sql"] for q in queries.captured_queries if '"work_task"' in q["sql"]]
+    assert len(on_tasks) == 1  # select, lock, claim and return: one statement
+    assert on_tasks[0].startswith("WITH next") and "FOR UPDATE SKIP LOCKED" in on_tasks[0]
+    assert taken.pk == wanted.pk and taken.assignee == caseworker
+    stored = Task.objects.get(pk=wanted.pk)
+    assert (stored.status, stored.assignee_id) == (TaskStatus.IN_PROGRESS, caseworker.pk)
+    assert stored.allocated_at == stored.started_at == NOW
+    entry = AuditEvent.objects.get(verb="task.taken_with_get_next", target_id=str(wanted.pk))
+    assert entry.payload["old"]["status"] == TaskStatus.OPEN
+    assert entry.payload["old"]["assignee_id"] is None
+    assert entry.payload["new"]["status"] == TaskStatus.IN_PROGRESS
+    assert entry.payload["new"]["assignee_id"] == caseworker.pk
