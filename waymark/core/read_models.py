@@ -1,0 +1,239 @@
+"""Read models for the figures pages (issue 17 item 4; decision 0016).
+
+A figures page (the EM figures, the casework figures, the operations measures) reads summary rows,
+not the records: each app keeps its own summary table (a ``core.models.FigureFactBase``) and
+registers a ``ReadModel`` from its ``registrations.py`` whose ``rebuild(as_of)`` rewrites that table
+set-based (one GROUP BY per figure) and returns the rows written. ``read_model_refresh`` runs the
+rebuild in one transaction and records its as-of time in ``core.ReadModelState``: readers see the
+old rows or the new ones, never half.
+
+Freshness: ``read_model_as_of(name)``, which every figures page calls before it reads, rebuilds a
+read model whose rows are older than ``rules.READ_MODEL_MAX_AGE`` (60 s) first, so a page never
+shows older figures even with no background job running; ``manage.py read_models_refresh --loop``
+(or the ``read_models_refresh_stale`` task) rebuilds them every ``READ_MODEL_REFRESH_INTERVAL`` so a
+page normally finds them fresh. Two rebuilds of one read model never run at once on PostgreSQL (an
+advisory lock): the second caller reads the rows there are, with their as-of time.
+
+The summary tables and ``ReadModelState`` are what ``core.db_router`` sends to a read replica.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connections, models, transaction
+
+from waymark.core import clock, rules
+from waymark.core.models import ReadModelState
+
+WRITE_ALIAS = "default"
+FIRST_BUILD_WAIT_STEPS = 600  # tenths of a second: a first build at x100 takes seconds
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """``rebuild(as_of)`` deletes and rewrites the app's own summary rows, returning how many."""
+
+    name: str
+    label: str
+    rebuild: Callable[[datetime], int]
+    tables: tuple[type[models.Model], ...] = field(default=())
+
+
+_REGISTRY: dict[str, ReadModel] = {}
+
+
+def register_read_model(model: ReadModel) -> None:
+    existing = _REGISTRY.get(model.name)
+    if existing is not None and existing != model:
+        raise ValueError(f"Read model {model.name!r} is already registered")
+    _REGISTRY[model.name] = model
+
+
+def read_models() -> dict[str, ReadModel]:
+    return dict(sorted(_REGISTRY.items()))
+
+
+def read_model_tables() -> set[str]:
+    """The labels (``app.model``, lower case) of every summary table, and the as-of table."""
+    labels = {ReadModelState._meta.label_lower}
+    for model in _REGISTRY.values():
+        labels.update(table._meta.label_lower for table in model.tables)
+    return labels
+
+
+def _try_lock(name: str) -> bool:
+    """On PostgreSQL, one rebuild of a read model at a time (held to the end of the transaction);
+    SQLite serialises writers by itself."""
+    connection = connections[WRITE_ALIAS]
+    if connection.vendor != "postgresql":
+        return True
+    key = zlib.crc32(f"read_model:{name}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        return bool(cursor.fetchone()[0])
+
+
+def read_model_refresh(name: str) -> ReadModelState | None:
+    """Rebuild one read model in one transaction; None if another rebuild of it is under way."""
+    try:
+        model = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"No read model is registered as {name!r}") from None
+    began = time.perf_counter()
+    with transaction.atomic(using=WRITE_ALIAS):
+        if not _try_lock(name):
+            return None
+        as_of = clock.now()
+        rows = model.rebuild(as_of)
+        state, _created = ReadModelState.objects.using(WRITE_ALIAS).update_or_create(
+            name=name,
+            defaults={
+                "as_of": as_of,
+                "rows": rows,
+                "refresh_ms": round(1000 * (time.perf_counter() - began)),
+            },
+        )
+    return state
+
+
+def read_model_is_stale(state: ReadModelState | None) -> bool:
+    return state is None or clock.now() - state.as_of > rules.READ_MODEL_MAX_AGE
+
+
+def read_model_as_of(name: str) -> datetime:
+    """The as-of time of the rows a page is about to read, rebuilding them first when they are
+    older than ``rules.READ_MODEL_MAX_AGE`` (or were never built). The freshness is judged on the
+    primary; the time returned is the one the reader's database (perhaps a replica) holds, so the
+    page states the age of the rows it actually shows."""
+    state = ReadModelState.objects.using(WRITE_ALIAS).filter(name=name).first()
+    if read_model_is_stale(state):
+        fresh = read_model_refresh(name)
+        if fresh is None and state is None:
+            # Another process is building the first rows: wait for them rather than show nothing.
+            for _ in range(FIRST_BUILD_WAIT_STEPS):  # pragma: no cover - a race of two first views
+                time.sleep(0.1)
+                fresh = ReadModelState.objects.using(WRITE_ALIAS).filter(name=name).first()
+                if fresh is not None:
+                    break
+            else:  # pragma: no cover
+                raise RuntimeError(f"Read model {name!r} is being built; try again")
+        state = fresh or state
+    shown = ReadModelState.objects.filter(name=name).first()  # routed: the replica, if any
+    if shown is not None:
+        return shown.as_of
+    assert state is not None
+    return state.as_of
+
+
+def read_models_refresh_stale(*, older_than=None) -> dict[str, int | None]:
+    """Rebuild every read model whose rows are older than ``older_than`` (default: the refresh
+    interval); returns each rebuilt one's row count (None: another rebuild held it)."""
+    limit = older_than if older_than is not None else rules.READ_MODEL_REFRESH_INTERVAL
+    states = {s.name: s for s in ReadModelState.objects.using(WRITE_ALIAS).all()}
+    now = clock.now()
+    done: dict[str, int | None] = {}
+    for name in read_models():
+        state = states.get(name)
+        if state is None or now - state.as_of >= limit:
+            fresh = read_model_refresh(name)
+            done[name] = fresh.rows if fresh else None
+    return done
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing and reading summary rows (``core.models.FigureFactBase``)
+
+
+def facts_grouped(
+    queryset: models.QuerySet,
+    *,
+    measure: str,
+    day=None,
+    until=None,
+    team=None,
+    k1=None,
+    k2=None,
+    n=None,
+) -> list[dict]:
+    """One GROUP BY over ``queryset``: a summary row per (day, until, team, k1, k2) with ``n``
+    (default: the count of records). The arguments are expressions over the queryset's model."""
+    from django.db.models import Count, Value
+
+    exprs = {
+        "_day": day if day is not None else Value(None, output_field=models.DateField()),
+        "_until": until if until is not None else Value(None, output_field=models.DateField()),
+        "_team": team if team is not None else Value(None, output_field=models.BigIntegerField()),
+        "_k1": k1 if k1 is not None else Value("", output_field=models.CharField()),
+        "_k2": k2 if k2 is not None else Value("", output_field=models.CharField()),
+    }
+    rows = (
+        queryset.order_by()
+        .annotate(**exprs)
+        .values(*exprs)
+        .annotate(_n=n if n is not None else Count("pk"))
+    )
+    return [
+        {
+            "measure": measure,
+            "day": r["_day"],
+            "until": r["_until"],
+            "team_id": r["_team"],
+            "k1": "" if r["_k1"] is None else str(r["_k1"]),
+            "k2": "" if r["_k2"] is None else str(r["_k2"]),
+            "n": r["_n"] or 0,
+        }
+        for r in rows
+    ]
+
+
+def facts_replace(table: type[models.Model], rows: list[dict]) -> int:
+    """Delete every summary row of ``table`` and write ``rows`` (called inside the rebuild's
+    transaction, so readers see the old rows until it commits)."""
+    table._default_manager.using(WRITE_ALIAS).all().delete()
+    table._default_manager.using(WRITE_ALIAS).bulk_create(
+        [table(**row) for row in rows], batch_size=5000
+    )
+    return len(rows)
+
+
+def facts_sum(
+    table: type[models.Model],
+    measures,
+    *,
+    start=None,
+    end=None,
+    at=None,
+    current: bool = False,
+    team_id: int | None = None,
+    by_month: bool = False,
+) -> dict[tuple, int]:
+    """SUM(n) by (measure, k1, k2) over the summary rows of ``measures``: dated in [start, end), or
+    in force on day ``at`` (``day <= at < until``), or undated (``current``); for one team when
+    given; by month as well (the key's first item) with ``by_month``."""
+    from django.db.models import Q, Sum
+    from django.db.models.functions import TruncMonth
+
+    qs = table._default_manager.filter(measure__in=list(measures))
+    if current:
+        qs = qs.filter(day__isnull=True)
+    if start is not None:
+        qs = qs.filter(day__gte=start)
+    if end is not None:
+        qs = qs.filter(day__lt=end)
+    if at is not None:
+        qs = qs.filter(day__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    keys = ["measure", "k1", "k2"]
+    if by_month:
+        qs = qs.annotate(month=TruncMonth("day"))
+        keys = ["month", *keys]
+    return {
+        tuple(row[k] for k in keys): row["total"]
+        for row in qs.order_by().values(*keys).annotate(total=Sum("n"))
+    }
