@@ -1,4 +1,4 @@
-"""Read models for the figures pages (issue 17 item 4; decision 0016).
+"""Read models for the figures pages (issue 17 item 4; docs/deployment.md "Read replica").
 
 A figures page (the EM figures, the casework figures, the operations measures) reads summary rows,
 not the records: each app keeps its own summary table (a ``core.models.FigureFactBase``) and
