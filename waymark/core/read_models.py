@@ -23,7 +23,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connections, models, transaction
 
@@ -191,6 +191,7 @@ def facts_grouped(
     ]
 
 
+MONTHLY = "@month"  # the suffix of a measure's monthly rows
 FACT_COLUMNS = ("measure", "day", "until", "team_id", "k1", "k2", "n")
 
 
@@ -204,6 +205,14 @@ def facts_replace(table: type[models.Model], rows: list[dict]) -> int:
     values = [
         tuple(row.get(c, "" if c in ("k1", "k2") else None) for c in FACT_COLUMNS) for row in rows
     ]
+    # Each dated row is also added up by month (measure + MONTHLY, dated the 1st), so a long
+    # period reads a dozen rows a key instead of one a day.
+    months: dict[tuple, int] = {}
+    for measure, day, until, team, k1, k2, n in values:
+        if day is not None and until is None:
+            key = (measure + MONTHLY, day.replace(day=1), None, team, k1, k2)
+            months[key] = months.get(key, 0) + n
+    values += [(*key, n) for key, n in months.items()]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {name}")  # noqa: S608 - the table's own name
         if connection.vendor == "postgresql":
@@ -213,7 +222,14 @@ def facts_replace(table: type[models.Model], rows: list[dict]) -> int:
         else:
             marks = ", ".join(["%s"] * len(FACT_COLUMNS))
             cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", values)  # noqa: S608
-    return len(rows)
+    return len(values)
+
+
+def _month_after(day):
+    """The first day of the first whole month starting on or after ``day``."""
+    if day.day == 1:
+        return day
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def facts_sum(
@@ -229,26 +245,42 @@ def facts_sum(
 ) -> dict[tuple, int]:
     """SUM(n) by (measure, k1, k2) over the summary rows of ``measures``: dated in [start, end), or
     in force on day ``at`` (``day <= at < until``), or undated (``current``); for one team when
-    given; by month as well (the key's first item) with ``by_month``."""
+    given; by month as well (the key's first item) with ``by_month``. A period's whole months are
+    read from the monthly rows (``facts_replace``), its ragged ends from the daily ones."""
     from django.db.models import Q, Sum
     from django.db.models.functions import TruncMonth
 
-    qs = table._default_manager.filter(measure__in=list(measures))
-    if current:
-        qs = qs.filter(day__isnull=True)
-    if start is not None:
-        qs = qs.filter(day__gte=start)
-    if end is not None:
-        qs = qs.filter(day__lt=end)
-    if at is not None:
-        qs = qs.filter(day__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+    measures = list(measures)
+    qs = table._default_manager.all()
+    if start is not None and end is not None and at is None and not current:
+        first, last = _month_after(start), end.replace(day=1)
+        if first < last:
+            days = Q(day__gte=start, day__lt=first) | Q(day__gte=last, day__lt=end)
+            qs = qs.filter(
+                (Q(measure__in=measures) & days)
+                | Q(measure__in=[m + MONTHLY for m in measures], day__gte=first, day__lt=last)
+            )
+        else:
+            qs = qs.filter(measure__in=measures, day__gte=start, day__lt=end)
+    else:
+        qs = qs.filter(measure__in=measures)
+        if current:
+            qs = qs.filter(day__isnull=True)
+        if start is not None:
+            qs = qs.filter(day__gte=start)
+        if end is not None:
+            qs = qs.filter(day__lt=end)
+        if at is not None:
+            qs = qs.filter(day__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
     if team_id is not None:
         qs = qs.filter(team_id=team_id)
     keys = ["measure", "k1", "k2"]
     if by_month:
         qs = qs.annotate(month=TruncMonth("day"))
         keys = ["month", *keys]
-    return {
-        tuple(row[k] for k in keys): row["total"]
-        for row in qs.order_by().values(*keys).annotate(total=Sum("n"))
-    }
+    result: dict[tuple, int] = {}
+    for row in qs.order_by().values(*keys).annotate(total=Sum("n")):
+        row["measure"] = row["measure"].removesuffix(MONTHLY)
+        key = tuple(row[k] for k in keys)
+        result[key] = result.get(key, 0) + row["total"]
+    return result
