@@ -154,6 +154,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = (
         {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("WAYMARK_SQLITE_TEST_FILE") else {}
     )
+# A read replica for the figures pages (docs/deployment.md "Read replica"): the router sends reads
+# of the read models' summary tables there; every write, and every other read, stays on default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same database as default
+DATABASE_ROUTERS = ["waymark.core.db_router.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 # PostgreSQL in production: DATABASE_URL is the owner's when migrating and the application role's

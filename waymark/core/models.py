@@ -207,3 +207,38 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReadModelState(models.Model):
+    """When a read model (``core.read_models``: an app's summary tables for a figures page) was
+    last rebuilt. ``as_of`` is the moment its rows describe: taken before the rebuild's first
+    read, so the figures are at least as new as it. Written only by ``read_model_refresh``."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    as_of = models.DateTimeField()
+    refresh_ms = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} as of {self.as_of:%Y-%m-%d %H:%M:%S}"
+
+
+class FigureFactBase(models.Model):
+    """A summary row of a read model (abstract: each app keeps its own table, ``core.read_models``).
+
+    One row counts ``n`` records of ``measure`` on ``day`` (the London date the figure is dated by;
+    null for current-state figures) for ``team`` (when the page filters by team), split by up to
+    two keys. A period's figure is the SUM of ``n`` over its days, so every filter a page offers is a
+    sum over these rows. ``until`` is for "in force at a moment" figures: the row counts from ``day``
+    (included) until ``until`` (excluded; null for open)."""
+
+    measure = models.CharField(max_length=50)
+    day = models.DateField(null=True)
+    until = models.DateField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    k1 = models.CharField(max_length=100, default="")
+    k2 = models.CharField(max_length=100, default="")
+    n = models.BigIntegerField()
+
+    class Meta:
+        abstract = True

@@ -54,3 +54,10 @@ AUDIT_VERIFY_PAGE = 5000
 AUDIT_PARTITION_MONTHS_AHEAD = 3
 AUDIT_PARTITION_CHECK_INTERVAL = timedelta(hours=1)
 AUDIT_PARTITION_LOCK_TIMEOUT = timedelta(seconds=2)
+
+# Read models for the figures pages (issue 17 item 4: "refreshed at most every 60 seconds"): a
+# figures page never shows rows older than this; past it the page rebuilds them before it reads.
+READ_MODEL_MAX_AGE = timedelta(seconds=60)
+# How often ``manage.py read_models_refresh --loop`` rebuilds every read model: half the maximum
+# age, so a page normally finds them fresh and pays nothing for the rebuild.
+READ_MODEL_REFRESH_INTERVAL = timedelta(seconds=30)

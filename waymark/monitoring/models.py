@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from waymark.core.models import FigureFactBase
 from waymark.monitoring import rules
 
 USER = settings.AUTH_USER_MODEL
@@ -768,3 +769,11 @@ class SupplierClient(models.Model):
         ):
             secrets.append(self.previous_secret)
         return secrets
+
+
+class FigureFact(FigureFactBase):
+    """The EM figures page's summary rows (read model ``monitoring.figures``, rebuilt by
+    ``services.figures_read_model_rebuild``; ``core.read_models``)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["measure", "day"], name="monitoring_fact_measure_day")]

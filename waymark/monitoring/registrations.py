@@ -60,8 +60,11 @@ def register() -> None:
     from waymark.accounts.roles import register_role_permissions
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
+    from waymark.core.read_models import ReadModel, register_read_model
     from waymark.monitoring import permissions as perms
     from waymark.monitoring import sweeps
+    from waymark.monitoring.models import FigureFact
+    from waymark.monitoring.services.figures_read_model import figures_read_model_rebuild
     from waymark.people.selectors import register_visibility_rule
     from waymark.people.tabs import PersonTab, register_person_tab
     from waymark.work.sweeps import register_sweep
@@ -93,6 +96,14 @@ def register() -> None:
     )
     register_role_permissions("supplier", {perms.SUPPLIER_NOTIFY})
     task_types_register()
+    register_read_model(
+        ReadModel(
+            "monitoring.figures",
+            "Electronic monitoring figures",
+            figures_read_model_rebuild,
+            (FigureFact,),
+        )
+    )
     register_visibility_rule("monitoring", perms.em_visibility)
     for name, fn in sweeps.SWEEPS.items():
         register_sweep(name, fn)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from waymark.core.models import FigureFactBase
 from waymark.operations import rules
 
 USER = settings.AUTH_USER_MODEL
@@ -755,3 +756,14 @@ class ObjectiveMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_key} target {self.target}"
+
+
+class MeasureFact(FigureFactBase):
+    """The measures page's summary rows (read model ``operations.measures``, rebuilt by
+    ``services.measures_read_model_rebuild``; ``core.read_models``): dated by the visit's planned
+    day (London) and its team, so a period and a team are a SUM over rows."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["measure", "day"], name="operations_fact_measure_day"),
+        ]

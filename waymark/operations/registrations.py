@@ -65,6 +65,19 @@ def register() -> None:
     for role, codenames in perms.ROLE_PERMISSIONS.items():
         register_role_permissions(role, set(codenames))
 
+    from waymark.core.read_models import ReadModel, register_read_model
+    from waymark.operations.models import MeasureFact
+    from waymark.operations.services.measures_read_model import measures_read_model_rebuild
+
+    register_read_model(
+        ReadModel(
+            "operations.measures",
+            "Measures of effort and effect",
+            measures_read_model_rebuild,
+            (MeasureFact,),
+        )
+    )
+
     register_nav(NavItem("Enforcement visits", "operations:home", perms.VIEW_OPERATIONS, 40))
     # The visits list's filters may be saved, and are remembered (core.saved_views); the dates
     # are GOV.UK date inputs (day, month, year).

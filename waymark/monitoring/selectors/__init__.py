@@ -39,6 +39,7 @@ from waymark.monitoring.selectors.figures import (
     supplier_measures,
     trail_figures,
 )
+from waymark.monitoring.selectors.figures_read_model import mi_figures_summary
 from waymark.monitoring.selectors.lists import (
     FIGURE_5_GROUPS,
     LadderPosition,
@@ -90,6 +91,7 @@ __all__ = [
     "joint_log_entry_find",
     "ladder_position",
     "mi_figures",
+    "mi_figures_summary",
     "notifications_and_work",
     "on_em_at",
     "operational_plan",

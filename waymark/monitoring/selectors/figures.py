@@ -103,7 +103,8 @@ def population(period: Period) -> dict[str, Any]:
             .annotate(n=Count("pk"))
         ),
         "by_sex": by_sex,
-        "by_nationality": by_nationality.most_common(10),
+        # Largest first; a tie in country-code order, so the ten shown do not vary between reads.
+        "by_nationality": sorted(by_nationality.items(), key=lambda p: (-p[1], p[0]))[:10],
         "nationality_count": len(by_nationality),
     }
 
@@ -146,7 +147,7 @@ def breaches_by_type_by_month(period: Period) -> dict[str, Any]:
         months.add(key)
         table[breach_type][key] = table[breach_type].get(key, 0) + n
     ordered_months = sorted(months)
-    types = sorted(table, key=lambda t: -sum(table[t].values()))
+    types = sorted(table, key=lambda t: (-sum(table[t].values()), t))  # a tie in code order
     return {
         "months": ordered_months,
         "rows": [

@@ -33,6 +33,7 @@ from waymark.monitoring.services.conditions import (
     recommendation_for,
     release_record,
 )
+from waymark.monitoring.services.figures_read_model import figures_read_model_rebuild
 from waymark.monitoring.services.fitting import (
     OrderNotSent,
     condition_tasks,
@@ -88,6 +89,7 @@ __all__ = [
     "device_fault_record",
     "exemption_decide",
     "exemption_withdraw",
+    "figures_read_model_rebuild",
     "fitting_limit",
     "fitting_order_create",
     "fitting_outcome_record",

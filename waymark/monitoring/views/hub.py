@@ -153,7 +153,7 @@ def _period(request) -> tuple[f.PeriodForm, selectors.Period]:
 @requires(MI)
 def mi(request):
     form, period = _period(request)
-    figures = selectors.mi_figures(period)
+    figures = selectors.mi_figures_summary(period)
     labels = _labels(figures)
     return render(
         request,
@@ -162,6 +162,7 @@ def mi(request):
             "form": form,
             "period": period,
             "figures": figures,
+            "as_of": figures["as_of"],
             "relabel": lambda pairs: [
                 (labels.get(str(k), str(k).replace("_", " ").capitalize()), v) for k, v in pairs
             ],
@@ -243,8 +244,9 @@ def _labels(figures) -> dict[str, str]:
 def mi_csv(request):
     """The figures as CSV through the export helper (issue 14 item 11); aggregate, naming nobody."""
     _form_unused, period = _period(request)
-    figures = selectors.mi_figures(period)
-    rows = [
+    figures = selectors.mi_figures_summary(period)
+    as_of = figures.pop("as_of")
+    rows = [["as_of", "as_of", as_of.isoformat()]] + [
         [section, measure, value]
         for section, values in figures.items()
         for measure, value in _flatten(values)

@@ -61,6 +61,10 @@ from waymark.operations.selectors.measures import (
     visits_by_team,
     visits_undertaken,
 )
+from waymark.operations.selectors.measures_read_model import (
+    measure_value_summary,
+    measures_summary,
+)
 from waymark.operations.selectors.visits import (
     DATA_QUALITY,
     VIEW_ALL,
@@ -140,7 +144,9 @@ __all__ = [
     "joint_operations",
     "measure_teams",
     "measure_value",
+    "measure_value_summary",
     "measures_all",
+    "measures_summary",
     "nationalities",
     "notifications_overdue",
     "nrm_where_indicators_pct",

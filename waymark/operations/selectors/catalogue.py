@@ -290,9 +290,11 @@ def objectives_with_status(
     *,
     include_inactive: bool = False,
     figures: dict[str, Any] | None = None,
+    value_of: Callable[[str], float | int | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Each objective with its measures' live figures and status; ``figures`` (from
-    ``measures_all`` for the same period and team) saves recounting what the page already has."""
+    ``measures_all`` for the same period and team) saves recounting what the page already has;
+    ``value_of(key)``, when given, gives every measure (the page: from the read model)."""
     from waymark.operations.models import Objective
 
     qs = Objective.objects.prefetch_related("measures").order_by("title")
@@ -317,7 +319,9 @@ def objectives_with_status(
                 continue
             if m.measure_key not in cache:
                 cache[m.measure_key] = (
-                    spec.from_figures(figures)
+                    value_of(m.measure_key)
+                    if value_of is not None
+                    else spec.from_figures(figures)
                     if figures is not None and spec.from_figures
                     else spec.function(period, team)
                 )

@@ -47,6 +47,7 @@ from waymark.operations.services.intelligence import (
     intelligence_record,
     premises_find_or_record,
 )
+from waymark.operations.services.measures_read_model import measures_read_model_rebuild
 from waymark.operations.services.objectives import (
     objective_create,
     objective_measure_add,
@@ -72,6 +73,7 @@ __all__ = [
     "impact_assessment_record",
     "intelligence_decide",
     "intelligence_record",
+    "measures_read_model_rebuild",
     "notification_answer",
     "notification_send",
     "objective_create",

@@ -55,8 +55,10 @@ def _team_items(form: f.MeasuresFilterForm, request) -> list[dict[str, Any]]:
 @requires(VIEW)
 def measures_page(request):
     form, period, team = _filters(request)
-    figures = selectors.measures_all(period, team)
-    objectives = selectors.objectives_with_status(period, team, figures=figures)
+    figures = selectors.measures_summary(period, team)
+    objectives = selectors.objectives_with_status(
+        period, team, value_of=lambda key: selectors.measure_value_summary(key, figures)
+    )
     return render(
         request,
         "operations/measures/measures.html",
@@ -65,6 +67,7 @@ def measures_page(request):
             "period": period,
             "team": team,
             "m": figures,
+            "as_of": figures["as_of"],
             "rules": rules,
             "objectives": objectives,
             "objectives_chart": objectives_chart(objectives),
@@ -155,8 +158,9 @@ def measures_csv(request):
             + " ".join(e for errs in form.errors.values() for e in errs),
         )
         return redirect(reverse("operations:measures") + "?" + request.GET.urlencode())
-    figures = selectors.measures_all(period, team)
+    figures = selectors.measures_summary(period, team)
     header, *rows = measures_rows(figures)
+    rows.insert(0, ["as_of", "Figures as of", figures["as_of"].isoformat(), None])
     slug = team.slug if team else ""
     query = {"start": period.start.isoformat(), "end": period.end.isoformat(), "team": slug}
     name = f"operations-measures-{period.start}-{period.end}{'-' + slug if slug else ''}.csv"

@@ -1,0 +1,286 @@
+"""Read models for the figures pages (issue 17 item 4; docs/deployment.md "Read replica").
+
+A figures page (the EM figures, the casework figures, the operations measures) reads summary rows,
+not the records: each app keeps its own summary table (a ``core.models.FigureFactBase``) and
+registers a ``ReadModel`` from its ``registrations.py`` whose ``rebuild(as_of)`` rewrites that table
+set-based (one GROUP BY per figure) and returns the rows written. ``read_model_refresh`` runs the
+rebuild in one transaction and records its as-of time in ``core.ReadModelState``: readers see the
+old rows or the new ones, never half.
+
+Freshness: ``read_model_as_of(name)``, which every figures page calls before it reads, rebuilds a
+read model whose rows are older than ``rules.READ_MODEL_MAX_AGE`` (60 s) first, so a page never
+shows older figures even with no background job running; ``manage.py read_models_refresh --loop``
+(or the ``read_models_refresh_stale`` task) rebuilds them every ``READ_MODEL_REFRESH_INTERVAL`` so a
+page normally finds them fresh. Two rebuilds of one read model never run at once on PostgreSQL (an
+advisory lock): the second caller reads the rows there are, with their as-of time.
+
+The summary tables and ``ReadModelState`` are what ``core.db_router`` sends to a read replica.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connections, models, transaction
+
+from waymark.core import clock, rules
+from waymark.core.models import ReadModelState
+
+WRITE_ALIAS = "default"
+FIRST_BUILD_WAIT_STEPS = 600  # tenths of a second: a first build at x100 takes seconds
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """``rebuild(as_of)`` deletes and rewrites the app's own summary rows, returning how many."""
+
+    name: str
+    label: str
+    rebuild: Callable[[datetime], int]
+    tables: tuple[type[models.Model], ...] = field(default=())
+
+
+_REGISTRY: dict[str, ReadModel] = {}
+
+
+def register_read_model(model: ReadModel) -> None:
+    existing = _REGISTRY.get(model.name)
+    if existing is not None and existing != model:
+        raise ValueError(f"Read model {model.name!r} is already registered")
+    _REGISTRY[model.name] = model
+
+
+def read_models() -> dict[str, ReadModel]:
+    return dict(sorted(_REGISTRY.items()))
+
+
+def read_model_tables() -> set[str]:
+    """The labels (``app.model``, lower case) of every summary table, and the as-of table."""
+    labels = {ReadModelState._meta.label_lower}
+    for model in _REGISTRY.values():
+        labels.update(table._meta.label_lower for table in model.tables)
+    return labels
+
+
+def _try_lock(name: str) -> bool:
+    """On PostgreSQL, one rebuild of a read model at a time (held to the end of the transaction);
+    SQLite serialises writers by itself."""
+    connection = connections[WRITE_ALIAS]
+    if connection.vendor != "postgresql":
+        return True
+    key = zlib.crc32(f"read_model:{name}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        return bool(cursor.fetchone()[0])
+
+
+def read_model_refresh(name: str) -> ReadModelState | None:
+    """Rebuild one read model in one transaction; None if another rebuild of it is under way."""
+    try:
+        model = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"No read model is registered as {name!r}") from None
+    began = time.perf_counter()
+    with transaction.atomic(using=WRITE_ALIAS):
+        if not _try_lock(name):
+            return None
+        as_of = clock.now()
+        rows = model.rebuild(as_of)
+        state, _created = ReadModelState.objects.using(WRITE_ALIAS).update_or_create(
+            name=name,
+            defaults={
+                "as_of": as_of,
+                "rows": rows,
+                "refresh_ms": round(1000 * (time.perf_counter() - began)),
+            },
+        )
+    return state
+
+
+def read_model_is_stale(state: ReadModelState | None) -> bool:
+    return state is None or clock.now() - state.as_of > rules.READ_MODEL_MAX_AGE
+
+
+def read_model_as_of(name: str) -> datetime:
+    """The as-of time of the rows a page is about to read, rebuilding them first when they are
+    older than ``rules.READ_MODEL_MAX_AGE`` (or were never built). The freshness is judged on the
+    primary; the time returned is the one the reader's database (perhaps a replica) holds, so the
+    page states the age of the rows it actually shows."""
+    state = ReadModelState.objects.using(WRITE_ALIAS).filter(name=name).first()
+    if read_model_is_stale(state):
+        fresh = read_model_refresh(name)
+        if fresh is None and state is None:
+            # Another process is building the first rows: wait for them rather than show nothing.
+            for _ in range(FIRST_BUILD_WAIT_STEPS):  # pragma: no cover - a race of two first views
+                time.sleep(0.1)
+                fresh = ReadModelState.objects.using(WRITE_ALIAS).filter(name=name).first()
+                if fresh is not None:
+                    break
+            else:  # pragma: no cover
+                raise RuntimeError(f"Read model {name!r} is being built; try again")
+        state = fresh or state
+    shown = ReadModelState.objects.filter(name=name).first()  # routed: the replica, if any
+    if shown is not None:
+        return shown.as_of
+    assert state is not None
+    return state.as_of
+
+
+def read_models_refresh_stale(*, older_than=None) -> dict[str, int | None]:
+    """Rebuild every read model whose rows are older than ``older_than`` (default: the refresh
+    interval); returns each rebuilt one's row count (None: another rebuild held it)."""
+    limit = older_than if older_than is not None else rules.READ_MODEL_REFRESH_INTERVAL
+    states = {s.name: s for s in ReadModelState.objects.using(WRITE_ALIAS).all()}
+    now = clock.now()
+    done: dict[str, int | None] = {}
+    for name in read_models():
+        state = states.get(name)
+        if state is None or now - state.as_of >= limit:
+            fresh = read_model_refresh(name)
+            done[name] = fresh.rows if fresh else None
+    return done
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing and reading summary rows (``core.models.FigureFactBase``)
+
+
+def facts_grouped(
+    queryset: models.QuerySet,
+    *,
+    measure: str,
+    day=None,
+    until=None,
+    team=None,
+    k1=None,
+    k2=None,
+    n=None,
+) -> list[dict]:
+    """One GROUP BY over ``queryset``: a summary row per (day, until, team, k1, k2) with ``n``
+    (default: the count of records). The arguments are expressions over the queryset's model."""
+    from django.db.models import Count, Value
+
+    exprs = {
+        "_day": day if day is not None else Value(None, output_field=models.DateField()),
+        "_until": until if until is not None else Value(None, output_field=models.DateField()),
+        "_team": team if team is not None else Value(None, output_field=models.BigIntegerField()),
+        "_k1": k1 if k1 is not None else Value("", output_field=models.CharField()),
+        "_k2": k2 if k2 is not None else Value("", output_field=models.CharField()),
+    }
+    rows = (
+        queryset.order_by()
+        .annotate(**exprs)
+        .values(*exprs)
+        .annotate(_n=n if n is not None else Count("pk"))
+    )
+    return [
+        {
+            "measure": measure,
+            "day": r["_day"],
+            "until": r["_until"],
+            "team_id": r["_team"],
+            "k1": "" if r["_k1"] is None else str(r["_k1"]),
+            "k2": "" if r["_k2"] is None else str(r["_k2"]),
+            "n": r["_n"] or 0,
+        }
+        for r in rows
+    ]
+
+
+MONTHLY = "@month"  # the suffix of a measure's monthly rows
+FACT_COLUMNS = ("measure", "day", "until", "team_id", "k1", "k2", "n")
+
+
+def facts_replace(table: type[models.Model], rows: list[dict]) -> int:
+    """Delete every summary row of ``table`` and write ``rows`` (called inside the rebuild's
+    transaction, so readers see the old rows until it commits). PostgreSQL takes them with one
+    COPY (a rebuild is mostly this write: model instances and INSERTs cost seconds at x1)."""
+    connection = connections[WRITE_ALIAS]
+    name = connection.ops.quote_name(table._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
+    values = [
+        tuple(row.get(c, "" if c in ("k1", "k2") else None) for c in FACT_COLUMNS) for row in rows
+    ]
+    # Each dated row is also added up by month (measure + MONTHLY, dated the 1st), so a long
+    # period reads a dozen rows a key instead of one a day.
+    months: dict[tuple, int] = {}
+    for measure, day, until, team, k1, k2, n in values:
+        if day is not None and until is None:
+            key = (measure + MONTHLY, day.replace(day=1), None, team, k1, k2)
+            months[key] = months.get(key, 0) + n
+    values += [(*key, n) for key, n in months.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {name}")  # noqa: S608 - the table's own name
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join(["%s"] * len(FACT_COLUMNS))
+            cursor.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", values)  # noqa: S608
+    return len(values)
+
+
+def _month_after(day):
+    """The first day of the first whole month starting on or after ``day``."""
+    if day.day == 1:
+        return day
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def facts_sum(
+    table: type[models.Model],
+    measures,
+    *,
+    start=None,
+    end=None,
+    at=None,
+    current: bool = False,
+    team_id: int | None = None,
+    by_month: bool = False,
+) -> dict[tuple, int]:
+    """SUM(n) by (measure, k1, k2) over the summary rows of ``measures``: dated in [start, end), or
+    in force on day ``at`` (``day <= at < until``), or undated (``current``); for one team when
+    given; by month as well (the key's first item) with ``by_month``. A period's whole months are
+    read from the monthly rows (``facts_replace``), its ragged ends from the daily ones."""
+    from django.db.models import Q, Sum
+    from django.db.models.functions import TruncMonth
+
+    measures = list(measures)
+    qs = table._default_manager.all()
+    if start is not None and end is not None and at is None and not current:
+        first, last = _month_after(start), end.replace(day=1)
+        if first < last:
+            days = Q(day__gte=start, day__lt=first) | Q(day__gte=last, day__lt=end)
+            qs = qs.filter(
+                (Q(measure__in=measures) & days)
+                | Q(measure__in=[m + MONTHLY for m in measures], day__gte=first, day__lt=last)
+            )
+        else:
+            qs = qs.filter(measure__in=measures, day__gte=start, day__lt=end)
+    else:
+        qs = qs.filter(measure__in=measures)
+        if current:
+            qs = qs.filter(day__isnull=True)
+        if start is not None:
+            qs = qs.filter(day__gte=start)
+        if end is not None:
+            qs = qs.filter(day__lt=end)
+        if at is not None:
+            qs = qs.filter(day__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    keys = ["measure", "k1", "k2"]
+    if by_month:
+        qs = qs.annotate(month=TruncMonth("day"))
+        keys = ["month", *keys]
+    result: dict[tuple, int] = {}
+    for row in qs.order_by().values(*keys).annotate(total=Sum("n")):
+        row["measure"] = row["measure"].removesuffix(MONTHLY)
+        key = tuple(row[k] for k in keys)
+        result[key] = result.get(key, 0) + row["total"]
+    return result

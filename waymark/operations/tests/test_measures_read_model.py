@@ -1,0 +1,100 @@
+"""The measures' read model (issue 17 item 4): every figure the measures page and its CSV show, and
+every objective's measure, read from the summary rows, equals the same figure computed live from
+the records, on demo data, for several periods and teams; new records show after a rebuild and
+not before; the page and the CSV state the as-of time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from waymark import testing
+from waymark.core import clock
+from waymark.core.read_models import read_model_refresh
+from waymark.demo.generator import demo_load
+from waymark.operations import selectors
+from waymark.operations.models import MeasureFact, Visit
+
+ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
+READ_MODEL = "operations.measures"
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a small demo
+
+
+@pytest.fixture
+def demo():
+    with clock.frozen(ANCHOR):
+        demo_load(
+            scale=0.05,
+            anchor=ANCHOR,
+            correspondence=False,
+            modules={"monitoring", "casework", "operations"},
+        )
+
+
+def _cases():
+    from django.db.models import Count
+
+    default = selectors.period_default()
+    busiest = Visit.objects.values("team").annotate(n=Count("pk")).order_by("-n").first()["team"]
+    from waymark.accounts.models import Team
+
+    team = Team.objects.get(pk=busiest)
+    periods = [
+        default,
+        selectors.Period(date(2026, 10, 1), date(2026, 10, 31)),
+        selectors.Period(date(2026, 3, 17), date(2026, 8, 2)),
+        selectors.Period(date(2019, 1, 1), date(2019, 2, 1)),  # nothing
+    ]
+    return [(p, t) for p in periods for t in (None, team)]
+
+
+def _assert_same(period, team) -> None:
+    live = selectors.measures_all(period, team)
+    summary = selectors.measures_summary(period, team)
+    for key in live:
+        assert summary[key] == live[key], (key, period, team)
+    for key in selectors.REGISTRY:
+        assert selectors.measure_value_summary(key, summary) == selectors.measure_value(
+            key, period, team
+        ), (key, period, team)
+
+
+def test_every_measure_equals_the_live_measure_then_new_records_show_after_a_rebuild(demo):
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+        assert MeasureFact.objects.exists()
+        cases = _cases()
+        for period, team in cases:
+            _assert_same(period, team)
+        before = selectors.measures_summary(selectors.period_default())
+        assert before["by_rating"] and sum(r["n"] for r in before["by_rating"]) > 0
+    # A planned visit is deployed: within the 60 seconds the page shows the rows it had.
+    later = ANCHOR + timedelta(seconds=20)
+    with clock.frozen(later):
+        visit = Visit.objects.filter(status="closed").order_by("pk").first()
+        Visit.objects.filter(pk=visit.pk).update(status="cancelled")  # the records change
+        stale = selectors.measures_summary(selectors.period_default())
+        assert stale["as_of"] == ANCHOR
+        assert stale["closure"]["closed"] == before["closure"]["closed"]
+        live = selectors.measures_all(selectors.period_default())
+        assert live["closure"]["closed"] == before["closure"]["closed"] - 1
+    with clock.frozen(ANCHOR + timedelta(seconds=61)):
+        fresh = selectors.measures_summary(selectors.period_default())
+        assert fresh["as_of"] == ANCHOR + timedelta(seconds=61)
+        for period, team in cases:
+            _assert_same(period, team)
+
+
+def test_the_page_and_the_csv_state_the_as_of_time(demo, client):
+    client.force_login(testing.user_make("performance_analyst", None))
+    with clock.frozen(ANCHOR):
+        page = client.get("/operations/measures/")
+        assert page.status_code == 200
+        assert f'data-as-of="{ANCHOR.isoformat()}"' in page.content.decode()
+        body = b"".join(client.get("/operations/measures.csv").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1][:3] == ["as_of", "Figures as of", ANCHOR.isoformat()]
