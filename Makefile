@@ -50,9 +50,9 @@ SIMULATOR ?= 0
 SIMULATOR_PORT ?= 8765
 
 run: export WAYMARK_OTP_REQUIRED = 0
-run: demo ## Set everything up and serve http://127.0.0.1:8000 (PORT=8001 for another port) with demo data (SQLite), job worker, scheduler and audit sequencer; SIMULATOR=1 adds the EM supplier simulator
+run: demo ## Set everything up and serve http://127.0.0.1:8000 (PORT=8001 for another port) with demo data (SQLite), job worker, scheduler, audit sequencer and figures refresher; SIMULATOR=1 adds the EM supplier simulator
 	@mkdir -p var/log
-	@echo "Starting the job worker, the sweep scheduler, the audit sequencer and the web server; their logs go to var/log/."
+	@echo "Starting the job worker, the sweep scheduler, the audit sequencer, the figures refresher and the web server; their logs go to var/log/."
 	@if [ "$(SIMULATOR)" = "1" ]; then \
 	  export WAYMARK_EM_SUPPLIER_URL=http://127.0.0.1:$(SIMULATOR_PORT) \
 	    WAYMARK_EM_SUPPLIER_SECRET=$$($(PY) manage.py shell -v 0 -c 'from waymark.monitoring.demo import DEMO_SUPPLIER_SECRET as s; print(s)'); fi; \
@@ -60,6 +60,7 @@ run: demo ## Set everything up and serve http://127.0.0.1:8000 (PORT=8001 for an
 	  $(PY) manage.py db_worker --queue-name '*' --interval 2 >> var/log/worker.log 2>&1 & \
 	  $(PY) manage.py scheduler >> var/log/scheduler.log 2>&1 & \
 	  $(PY) manage.py audit_seal >> var/log/sealer.log 2>&1 & \
+	  $(PY) manage.py read_models_refresh --loop >> var/log/read-models.log 2>&1 & \
 	  if [ "$(SIMULATOR)" = "1" ]; then \
 	    (sleep 5; $(PY) manage.py em_supplier_simulator --base-url http://$(HOST):$(PORT) \
 	       --listen 127.0.0.1:$(SIMULATOR_PORT) --breaches-per-minute 12 >> var/log/simulator.log 2>&1) & fi; \
