@@ -114,7 +114,7 @@ def _linkage_import_report(monkeypatch) -> tuple[str, list[int] | None]:
 def _monitoring_figures(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.monitoring import selectors
 
-    real = selectors.mi_figures
+    real = selectors.mi_figures_summary  # the export reads the figures' summary rows
 
     def crafted(period):
         figures = real(period)
@@ -123,7 +123,7 @@ def _monitoring_figures(monkeypatch) -> tuple[str, list[int] | None]:
         figures["crafted"] = [CRAFTED[3], CRAFTED[4], CRAFTED[5], -1]
         return figures
 
-    monkeypatch.setattr(selectors, "mi_figures", crafted)
+    monkeypatch.setattr(selectors, "mi_figures_summary", crafted)
     return reverse("monitoring:mi-csv"), None
 
 
@@ -153,7 +153,7 @@ def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
 def _operations_measures(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.operations import selectors as measures
 
-    real = measures.measures_all
+    real = measures.measures_summary  # the export reads the measures' summary rows
 
     def crafted(period, team=None, **kwargs):
         figures = real(period, team, **kwargs)
@@ -164,7 +164,7 @@ def _operations_measures(monkeypatch) -> tuple[str, list[int] | None]:
         ]
         return figures
 
-    monkeypatch.setattr(measures, "measures_all", crafted)
+    monkeypatch.setattr(measures, "measures_summary", crafted)
     return reverse("operations:measures-csv"), None
 
 
