@@ -77,6 +77,7 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "api/v1/operations/notifications/<int:pk>/answer/": (403, API_POST_ONLY),
     "api/v1/operations/entries/": (403, API_POST_ONLY),
     "api/v1/operations/entries/batch/": (403, API_POST_ONLY),
+    "api/v1/linkage/match/": (403, API_POST_ONLY),
 }
 # The field pages need the visit the reader is assigned to and in charge of (set up below).
 FIELD_VISIT = {"officers__officer__username": "coverage-reader"}

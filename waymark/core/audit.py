@@ -148,7 +148,22 @@ def content_hash(event: AuditEvent) -> str:
 
 
 def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    """The payload as plain JSON values whose text every database stores: a NUL character (which
+    PostgreSQL's jsonb refuses) becomes U+FFFD and a lone surrogate becomes "?", in keys and
+    values alike. A request carrying them (a fuzzer's query string) is still audited, not a 500."""
+    return _text_safe(json.loads(json.dumps(value, default=str)))
+
+
+def _text_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:
+            return value
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_text_safe(key): _text_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_safe(item) for item in value]
+    return value
 
 
 def audit_record(

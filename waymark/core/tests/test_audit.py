@@ -142,3 +142,20 @@ def test_postgresql_refuses_truncate_of_the_audit_tables(table):
     ):
         cursor.execute(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.count() == 2
+
+
+def test_a_payload_with_a_nul_or_a_lone_surrogate_is_stored_and_verifies():
+    """A fuzzed query string reached the audit with a NUL character, which PostgreSQL's jsonb
+    refuses: the request became a 500 and its transaction was lost. The entry is stored with the
+    NUL as U+FFFD and a lone surrogate as "?", and the log still verifies."""
+    event = audit_record(
+        actor=None,
+        action=AuditAction.CONSULTATION,
+        verb="personal_data.consulted",
+        payload={"query\x00": ["a\x00b", "\ud800x"], "plain": "ok"},
+    )
+    stored = AuditEvent.objects.get(sequence=event.sequence)
+    assert stored.payload == {"query\ufffd": ["a\ufffdb", "?x"], "plain": "ok"}
+    assert stored.entry_hash == content_hash(stored)
+    audit_seal_once()
+    assert audit_verify().ok
