@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from waymark.core import clock
 from waymark.core.clock import LONDON
@@ -115,13 +117,33 @@ def breach_ingest(
 
 
 def _actionable_count(person: Person) -> int:
-    """Actionable breaches and accumulated violations so far, less any whose mitigation was accepted."""
+    """Actionable breaches and accumulated violations so far, less any whose mitigation was accepted.
+
+    Both counts in one query (two scalar subqueries), as the ingest path calls this per breach."""
     breaches = (
-        Breach.objects.filter(person=person, disposition=BreachDisposition.ACTIONABLE)
+        Breach.objects.filter(person=OuterRef("pk"), disposition=BreachDisposition.ACTIONABLE)
         .exclude(mitigations__decision=MitigationDecision.ACCEPTED)
-        .count()
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return breaches + AccumulatedViolation.objects.filter(person=person).count()
+    violations = (
+        AccumulatedViolation.objects.filter(person=OuterRef("pk"))
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    counts = (
+        Person._base_manager.filter(pk=person.pk)
+        .annotate(
+            b=Coalesce(Subquery(breaches), Value(0)), v=Coalesce(Subquery(violations), Value(0))
+        )
+        .values_list("b", "v")
+        .get()
+    )
+    return counts[0] + counts[1]
 
 
 def _breach_make_actionable(breach: Breach) -> None:

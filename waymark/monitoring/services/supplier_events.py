@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
@@ -43,15 +43,14 @@ def supplier_event_receive(
     """Store the event and apply it in one transaction; return ``(event, created)``.
 
     ``handler(event)`` applies it and returns the response body. A ValidationError from the handler
-    rolls everything back, so nothing is stored. A concurrent duplicate waits on the unique index,
-    then finds the first and replays its answer."""
+    rolls everything back, so nothing is stored. The event row is claimed with one
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (no read first, no savepoint to catch an
+    IntegrityError): a concurrent duplicate waits on the unique index until the first commits,
+    inserts nothing, then finds the first and replays its answer."""
     sha = hashlib.sha256(body).hexdigest()
-    existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
-    if existing is not None:
-        return _replay(existing, sha), False
-    try:
-        with transaction.atomic():
-            event = SupplierEvent.objects.create(
+    with transaction.atomic():
+        event = _event_claim(
+            SupplierEvent(
                 event_id=event_id,
                 event_type=event_type,
                 idempotency_key=idempotency_key,
@@ -60,6 +59,8 @@ def supplier_event_receive(
                 received_at=clock.now(),
                 client_label=client_label,
             )
+        )
+        if event is not None:
             event.response_body = handler(event)
             event.save(update_fields=["response_body"])
             audit_record(
@@ -70,14 +71,38 @@ def supplier_event_receive(
                 person_id=event.response_body.get("person_id"),
                 payload={"new": {"event_id": event_id}},
             )
-        return event, True
-    except IntegrityError:
-        existing = SupplierEvent.objects.filter(
-            client_label=client_label, event_id=event_id
-        ).first()
-        if existing is None:
-            raise
-        return _replay(existing, sha), False
+            return event, True
+    existing = SupplierEvent.objects.filter(client_label=client_label, event_id=event_id).first()
+    if existing is None:  # the first copy was stored, then removed: not a state we can answer from
+        raise EventConflict(f"Event {event_id} was seen but can no longer be replayed")
+    return _replay(existing, sha), False
+
+
+def _event_claim(event: SupplierEvent) -> SupplierEvent | None:
+    """Insert the event unless its ``(client_label, event_id)`` is already stored; return it with
+    its id, or None when it was. One statement on PostgreSQL and SQLite (both have
+    ``ON CONFLICT ... DO NOTHING RETURNING``); Django's ``bulk_create(ignore_conflicts=True)``
+    does not return the id, so this is written out."""
+    meta = SupplierEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    # Only model metadata (quoted names) is formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({qn('client_label')}, {qn('event_id')}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}"
+    )
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def _replay(event: SupplierEvent, sha: str) -> SupplierEvent:
