@@ -145,6 +145,24 @@ def main(argv=None) -> int:
                         ratio(p["mine_p95_ms"], p["mine_bare_p95_ms"]),
                     ),
                 ]
+        if "figures" in parts:
+            f = run_part("figures", url, args, scale=scale)
+            if "error" in f:
+                rows.append(
+                    (f"casework figures page (read model), {label}", "", f["error"], "", "")
+                )
+            else:
+                rows.append(
+                    (
+                        f"casework figures page p95 (read model) vs DuckDB, {label}",
+                        f"{f['cases']:,} cases; rebuild {f['refresh_seconds']:.2f} s, "
+                        f"{f['refresh_rows']:,} rows; rows {f['rows_age_seconds']:.0f} s old; "
+                        f"as-of shown {f['as_of_shown']}",
+                        f"{f['page_p95_ms']:.0f} ms",
+                        f"{f['duck_p95_ms']:.1f} ms",
+                        ratio(f["page_p95_ms"], f["duck_p95_ms"]),
+                    )
+                )
     elapsed = time.monotonic() - started
     header = ("measure", "data", "Waymark", "baseline", "ratio")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]

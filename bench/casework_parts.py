@@ -448,8 +448,76 @@ def part_sweep_setup_only() -> None:
     sql("UPDATE casework_reportingevent SET outcome = 'attended' WHERE due_on < %s", [TODAY])
 
 
+def part_figures(args: dict) -> dict:
+    """The casework figures page on its read model (issue 17 item 4): the rebuild timed on its own,
+    the page's p95, the rows' age; DuckDB counting the same open cases by owning team and status
+    (figure 1's grouping) over an export of the same rows (the export is not timed)."""
+    import duckdb
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from waymark.accounts.models import User
+    from waymark.core.read_models import read_model_refresh
+
+    call_command("migrate", verbosity=0, interactive=False)  # the read model's table
+    analyst, _created = User.objects.get_or_create(
+        username="bench-analyst", defaults={"first_name": "Bench", "last_name": "Analyst"}
+    )
+    analyst.groups.add(Group.objects.get(name="performance_analyst"))
+    n = 5 if args.get("quick") else 20
+    result: dict = {"cases": scalar("SELECT count(*) FROM casework_case")}
+    began = time.perf_counter()
+    with clock.frozen(ANCHOR):
+        state = read_model_refresh("casework.figures")
+    assert state is not None
+    result["refresh_seconds"] = time.perf_counter() - began
+    result["refresh_rows"] = state.rows
+    with override_settings(ALLOWED_HOSTS=["testserver"]), clock.frozen(ANCHOR):
+        client = Client()
+        client.force_login(analyst)
+        page = _timed(client, "/casework/figures/", n)
+        text = client.get("/casework/figures/").content.decode()
+    result["page_p95_ms"] = p95(page) * 1000
+    result["as_of_shown"] = f'data-as-of="{state.as_of.isoformat()}"' in text
+    result["rows_age_seconds"] = time.perf_counter() - began
+    path = Path("/tmp/waymark-bench-cw-cases.csv")  # noqa: S108 - bench scratch file
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.status, c.detained, p.owning_team_id FROM casework_case c"
+            " JOIN people_person p ON p.id = c.person_id"
+        )
+        path.write_text(
+            "status,detained,team\n"
+            + "".join(f"{a},{b},{'' if t is None else t}\n" for a, b, t in cursor.fetchall())
+        )
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE cases AS SELECT * FROM read_csv_auto(?)", [str(path)])
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        duck.execute(
+            "SELECT team, count(*) FILTER (WHERE NOT detained), count(*) FROM cases"
+            " WHERE status = 'open' GROUP BY team"
+        ).fetchall()
+        times.append(time.perf_counter() - t0)
+    result["duck_p95_ms"] = p95(times) * 1000
+    print(
+        f"  figures: rebuild {result['refresh_seconds']:.2f} s ({state.rows} rows); page p50 "
+        f"{statistics.median(page) * 1000:.0f} ms; DuckDB p50 {statistics.median(times) * 1000:.1f} ms",
+        flush=True,
+    )
+    return result
+
+
 if __name__ == "__main__":
     part, raw_args = sys.argv[1], json.loads(sys.argv[2])
-    parts = {"load": part_load, "generate": part_generate, "sweep": part_sweep, "pages": part_pages}
+    parts = {
+        "load": part_load,
+        "generate": part_generate,
+        "sweep": part_sweep,
+        "pages": part_pages,
+        "figures": part_figures,
+    }
     result = parts[part](raw_args)
     print("BENCH-RESULT " + json.dumps(result, default=str), flush=True)

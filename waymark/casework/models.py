@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from waymark.casework import rules
 from waymark.core.clock import LONDON
+from waymark.core.models import FigureFactBase
 
 USER = settings.AUTH_USER_MODEL
 PERSON = "people.Person"
@@ -799,3 +800,11 @@ class VoluntaryReturnOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+class CaseworkFigureFact(FigureFactBase):
+    """The casework figures' summary rows (read model ``casework.figures``, rebuilt by
+    ``services.figures_read_model.figures_read_model_rebuild``; ``core.read_models``)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["measure", "day"], name="casework_fact_measure_day")]

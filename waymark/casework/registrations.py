@@ -56,9 +56,12 @@ def register() -> None:
     from waymark.accounts.roles import register_role_permissions
     from waymark.casework import permissions as perms
     from waymark.casework import selectors, sweeps
+    from waymark.casework.models import CaseworkFigureFact
+    from waymark.casework.services.figures_read_model import figures_read_model_rebuild
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
     from waymark.core.published import publish
+    from waymark.core.read_models import ReadModel, register_read_model
     from waymark.core.saved_views import FilterPage, register_filter_page
     from waymark.people.selectors import register_visibility_rule
     from waymark.people.tabs import PersonTab, register_person_tab
@@ -96,6 +99,14 @@ def register() -> None:
     register_role_permissions("assurance", {perms.VIEW_CASE, perms.VIEW_CASEWORK_MI})
     register_visibility_rule("reporting_centre", perms.reporting_centre_visibility)
     register_visibility_rule("casework_intake", perms.intake_visibility)
+    register_read_model(
+        ReadModel(
+            "casework.figures",
+            "Casework figures",
+            figures_read_model_rebuild,
+            (CaseworkFigureFact,),
+        )
+    )
     task_types_register()
     for name, fn in sweeps.SWEEPS.items():
         register_sweep(name, fn)

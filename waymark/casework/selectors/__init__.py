@@ -50,6 +50,7 @@ from waymark.casework.selectors.figures import (
     outcomes_by_nationality,
     reporting_population,
 )
+from waymark.casework.selectors.figures_read_model import mi_figures_summary
 from waymark.casework.selectors.removals import (
     REMOVAL_OUTCOME_LABELS,
     charter_summary,
@@ -100,6 +101,7 @@ __all__ = [
     "gatekeeping_pending",
     "intake_visibility",
     "mi_figures",
+    "mi_figures_summary",
     "models_f",
     "out_of_contact",
     "outcomes_by_nationality",

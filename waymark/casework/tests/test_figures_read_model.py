@@ -1,0 +1,111 @@
+"""The casework figures' read model (issue 17 item 4): every counted figure read from the summary
+rows equals the same figure computed live from the records (``selectors.mi_figures``) on demo
+data; new records show after a rebuild and not before it, and stale rows are rebuilt on read."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+
+from waymark.casework import rules, selectors
+from waymark.casework.models import (
+    CaseworkFigureFact,
+    DetentionRequest,
+    EtdApplication,
+    RemovalDirection,
+)
+from waymark.casework.selectors.figures import etd_by_country
+from waymark.casework.selectors.figures_read_model import mi_counted_figures
+from waymark.casework.tests.conftest import user_make
+from waymark.core import clock
+from waymark.core.models import ReadModelState
+from waymark.core.read_models import read_model_refresh
+from waymark.demo.generator import demo_load
+
+ANCHOR = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
+READ_MODEL = "casework.figures"
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a small demo
+
+
+@pytest.fixture
+def demo():
+    with clock.frozen(ANCHOR):
+        demo_load(scale=0.05, anchor=ANCHOR, correspondence=False, modules={"casework"})
+
+
+def _assert_same() -> dict:
+    live = selectors.mi_figures()
+    as_of, summary = mi_counted_figures()
+    etd = summary.pop("etd_counts")
+    for key, value in summary.items():
+        assert value == live[key], key
+    assert etd == sorted((r["country"], r["status"], r["n"]) for r in etd_by_country())
+    return {"as_of": as_of, **summary}
+
+
+def _clone(model, **changes):
+    row = model.objects.order_by("pk").first()
+    row.pk = None
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save()
+
+
+def test_every_counted_figure_equals_the_live_figure_then_new_rows_show_after_a_rebuild(demo):
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+        assert CaseworkFigureFact.objects.exists()
+        before = _assert_same()
+        assert before["as_of"] == ANCHOR
+        assert before["gatekeeping"]["requests"] > 0 and before["voluntary_return"]["offered"] > 0
+        assert before["figure_1_total"] > 0 and before["figure_6"]
+    later = ANCHOR + timedelta(seconds=30)
+    with clock.frozen(later):
+        _clone(DetentionRequest)
+        _clone(EtdApplication)
+        _clone(RemovalDirection)
+        # Within the 60 seconds the rows read are the ones built at ANCHOR: the new rows are not in.
+        as_of, stale = mi_counted_figures()
+        assert as_of == ANCHOR
+        assert stale["gatekeeping"]["requests"] == before["gatekeeping"]["requests"]
+    with clock.frozen(ANCHOR + timedelta(seconds=61)):
+        after = _assert_same()  # stale: rebuilt before it is read
+        assert after["as_of"] == ANCHOR + timedelta(seconds=61)
+        assert after["gatekeeping"]["requests"] == before["gatekeeping"]["requests"] + 1
+
+
+def test_the_page_states_the_as_of_time_and_the_csv_reads_the_read_model(demo, client):
+    client.force_login(user_make("performance_analyst", None))
+    with clock.frozen(ANCHOR):
+        page = client.get("/casework/figures/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert f'data-as-of="{ANCHOR.isoformat()}"' in text
+        assert "Figures as of 20 November 2026, 9am" in text
+        assert ReadModelState.objects.get(name=READ_MODEL).as_of == ANCHOR
+        requests = DetentionRequest.objects.filter(decision="rejected")
+        reason = requests.order_by("pk").first().rejection_reason
+        counted = requests.filter(rejection_reason=reason).count()
+        # A request added now is not in the CSV until the rows are rebuilt: it reads them.
+        _clone(DetentionRequest, decision="rejected", rejection_reason=reason)
+        body = b"".join(client.get("/casework/figures.csv").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1] == ["as_of", "as_of", ANCHOR.isoformat()]
+    label = dict(rules.GATEKEEPING_REJECTION_REASONS)[reason]
+    assert next(r[2] for r in rows if r[:2] == ["detention_rejected", label]) == str(counted)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_router_sends_the_casework_summary_rows_to_a_replica_and_nothing_else(monkeypatch):
+    from waymark.casework.models import Case
+    from waymark.core import db_router
+
+    monkeypatch.setattr(db_router, "replica_configured", lambda: True)
+    router = db_router.ReadReplicaRouter()
+    assert router.db_for_read(CaseworkFigureFact) == db_router.REPLICA
+    assert router.db_for_read(Case) is None  # the records stay on the primary
+    assert router.db_for_write(CaseworkFigureFact) == "default"
