@@ -130,7 +130,7 @@ def _monitoring_figures(monkeypatch) -> tuple[str, list[int] | None]:
 def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.casework import selectors
 
-    real = selectors.mi_figures
+    real = selectors.mi_figures_summary  # the export reads the figures' summary rows
 
     def crafted(**kwargs):
         figures = real(**kwargs)
@@ -146,7 +146,7 @@ def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
         ]
         return figures
 
-    monkeypatch.setattr(selectors, "mi_figures", crafted)
+    monkeypatch.setattr(selectors, "mi_figures_summary", crafted)
     return reverse("casework:mi-csv"), None
 
 
