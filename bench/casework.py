@@ -15,7 +15,7 @@ reporting restriction (weekly; 15% fortnightly), spread over 40 reporting centre
 300 events a centre a day) and 20 criminal-casework teams per x1. The benchmarked case owner owns
 150 cases.
 
-Usage: ``.venv/bin/python bench/casework.py [--quick] [--scales 1,10] [--parts generate,sweep,pages]``
+Usage: ``.venv/bin/python bench/casework.py [--quick] [--scales 1,10] [--parts generate,sweep,pages,figures]``
 (``make bench`` runs it after bench/em.py). Databases ``<DATABASE_URL name or waymark_bench>_cw_x<scale>``
 are created, loaded once (marker table ``bench_marker``) and reused.
 """
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="Smoke run: tiny volumes (x0.01 of each scale)"
     )
     parser.add_argument("--scales", default="1,10")
-    parser.add_argument("--parts", default="generate,sweep,pages")
+    parser.add_argument("--parts", default="generate,sweep,pages,figures")
     parser.add_argument(
         "--horizon", type=int, default=365, help="Days of events generated (x1 and below)"
     )
