@@ -127,7 +127,12 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
 	$(PY) bench/audit.py $(AUDIT_BENCH_ARGS)
 
-load: css ## Load test: gunicorn (production settings) on loopback driven by locust; needs the x1 bench database (make bench first)
+$(VENV)/.load-installed: $(VENV)/.installed
+	@echo "Installing locust for the load test..."
+	@$(PIP) install --quiet -e '.[dev,load]'
+	@touch $@
+
+load: css $(VENV)/.load-installed ## Load test: gunicorn (production settings) on loopback driven by locust; needs the x1 bench database (make bench first)
 	$(PY) bench/load.py
 
 clean: ## Remove the virtualenv, node_modules and local data
