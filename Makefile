@@ -101,7 +101,7 @@ SLOW ?= 1
 
 test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database; SLOW=0 skips the demo-data tests)
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist load --durations=15 $(if $(filter 0,$(SLOW)),-m "not slow")
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=15 $(if $(filter 0,$(SLOW)),-m "not slow")
 
 test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
 	$(VENV)/bin/pytest -q -m "not browser"

@@ -110,10 +110,27 @@ def _live_server_serial_on_sqlite():
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test databases, then a copy of the reference rows the migrations wrote."""
+    """pytest-django's test databases, then a copy of the reference rows the migrations wrote.
+
+    On PostgreSQL the test database commits without waiting for its WAL to reach the disk
+    (``synchronous_commit = off``): a crash loses a test database anyway, and the tests that
+    commit (transactional tests, the live server behind the browser tests, the concurrency
+    tests) no longer wait on the disk at each commit. What a commit makes visible, and when,
+    is unchanged."""
+    from django.db import connections
+
     from waymark.testing import reference_data
 
     with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql" or connection.settings_dict.get("TEST", {}).get(
+                "MIRROR"
+            ):
+                continue
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+                cursor.execute("SET synchronous_commit = off")
         reference_data.capture()
 
 
