@@ -72,7 +72,7 @@ run: demo ## Set everything up and serve http://127.0.0.1:8000 (PORT=8001 for an
 	      http://$(HOST):$(PORT)/accounts/sign-in/ 2>/dev/null && break; sleep 1; done; \
 	  echo; $(PY) manage.py demo_load --users; echo; \
 	  echo "Demo only: the second factor is optional here (WAYMARK_OTP_REQUIRED=0); production requires it."; \
-	  echo "Logs: var/log/web.log, access.log, worker.log, scheduler.log, sealer.log. Press Ctrl+C to stop."; \
+	  echo "Logs: var/log/web.log, access.log, worker.log, scheduler.log, sealer.log, read-models.log. Press Ctrl+C to stop."; \
 	  echo "Waymark is running at http://$(HOST):$(PORT)/accounts/sign-in/"; \
 	  wait
 
