@@ -135,6 +135,12 @@ class Person(models.Model):
             models.Index(fields=["family_name", "given_names"]),
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["owning_team", "record_status"]),
+            # The few restricted records: every queue, get next and My work exclude them for
+            # users without the permission (work.selectors.without_withheld), which read every
+            # person to find them before this index.
+            models.Index(
+                fields=["id"], condition=Q(restricted_access=True), name="person_restricted"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
