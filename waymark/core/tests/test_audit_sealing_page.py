@@ -79,7 +79,7 @@ def test_it_shows_sealed_through_waiting_and_the_last_checkpoint_and_is_not_audi
     entries = AuditEvent.objects.count()
     page = client.get(URL).content.decode()
     assert 'id="sealing-state">Healthy' in page
-    assert f"Entry #{sealed[-1].sequence}" in page
+    assert f"Entry #{sealed[-1].sequence:,}" in page  # the page formats numbers
     assert "Batch 1, entries through #" in page and "published" in page
     assert "Everything sealed is covered by the last checkpoint" in page
     assert AuditEvent.objects.count() == entries  # no personal data shown, no entry written
@@ -105,4 +105,4 @@ def test_a_sealed_range_no_checkpoint_covers_is_named(client, settings, tmp_path
     audit_seal_once()
     settings.WAYMARK_AUDIT_CHECKPOINT_DIR = store
     page = client.get(URL).content.decode()
-    assert f"Entries #{later[0].sequence} to #{later[-1].sequence}</strong>" in page
+    assert f"Entries #{later[0].sequence:,} to #{later[-1].sequence:,}</strong>" in page
