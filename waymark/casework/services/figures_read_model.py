@@ -119,18 +119,14 @@ def _dated_rows(today: date) -> list[dict]:
                 until=day + timedelta(days=1),
             )
         )
-    flagged = (
-        cases_with_band(
-            Case.objects.filter(
-                status=CaseStatus.OPEN,
-                out_of_contact_since__isnull=False,
-                absconder_since__isnull=True,
-            )
+    out_of_contact = cases_with_band(
+        Case.objects.filter(
+            status=CaseStatus.OPEN, out_of_contact_since__isnull=False, absconder_since__isnull=True
         )
-        .order_by()
-        .values_list("out_of_contact_since", "effective_band")
-        .annotate(n=Count("pk"))
-    )
+    ).order_by()
+    # ``effective_band`` is the annotation cases_with_band adds; the stubs see only the model.
+    by_band = out_of_contact.values_list("out_of_contact_since", "effective_band")  # type: ignore[misc]
+    flagged = by_band.annotate(n=Count("pk"))
     for since, band, n in flagged:
         day = since + timedelta(days=rules.absconder_limit_days(band))
         rows.append(_row("flagged", n, day=day))
