@@ -37,9 +37,9 @@ from waymark.core import clock
 from waymark.people.models import Person
 
 
-def reporting_population() -> QuerySet[Case]:
-    """The one definition (rules.REPORTING_POPULATION_DEFINITION)."""
-    today = clock.today()
+def reporting_population(today: date | None = None) -> QuerySet[Case]:
+    """The one definition (rules.REPORTING_POPULATION_DEFINITION), on ``today`` (default: now)."""
+    today = today or clock.today()
     in_force = ReportingRestriction.objects.filter(
         person=OuterRef("person"), starts_on__lte=today
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
@@ -261,7 +261,15 @@ DISPARITY_TOP = 10
 def outcomes_by_nationality(non_detained: QuerySet[Case]) -> list[dict[str, Any]]:
     """Fair treatment: the same outcomes, rate per nationality (the ten largest groups), so a
     manager can see a group declared absconder or detained far more often than the rest."""
-    from waymark.people.countries import country_name
+    groups, absconders, detention = nationality_counts(non_detained)
+    return disparity_rows(groups, absconders, detention)
+
+
+def nationality_counts(
+    non_detained: QuerySet[Case],
+) -> tuple[Counter, Counter, Counter[tuple[str | None, str]]]:
+    """The disparity table's counts: people and absconders by nationality (the person's first
+    recorded), and detention requests by (nationality, decision)."""
     from waymark.people.models import PersonNationality
 
     people = dict(non_detained.values_list("person_id", "absconder_since"))
@@ -279,9 +287,19 @@ def outcomes_by_nationality(non_detained: QuerySet[Case]) -> list[dict[str, Any]
         detention[(nationality.get(person_id), decision)] += 1
     groups = Counter(nationality.get(p) for p in people)
     absconders = Counter(nationality.get(p) for p, since in people.items() if since)
+    return groups, absconders, detention
+
+
+def disparity_rows(
+    groups: Counter, absconders: Counter, detention: Counter[tuple[str | None, str]]
+) -> list[dict[str, Any]]:
+    """The ten largest nationality groups (ties by country code) and the total row."""
+    from waymark.people.countries import country_name
+
     rows = []
     total_abs = sum(absconders.values())
-    for group, n in groups.most_common(DISPARITY_TOP):
+    largest = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0] or ""))[:DISPARITY_TOP]
+    for group, n in largest:
         accepted, rejected = detention[(group, "accepted")], detention[(group, "rejected")]
         rows.append(
             {
@@ -294,7 +312,7 @@ def outcomes_by_nationality(non_detained: QuerySet[Case]) -> list[dict[str, Any]
                 else None,
             }
         )
-    everyone = len(people)
+    everyone = sum(groups.values())
     accepted = sum(v for (_c, d), v in detention.items() if d == "accepted")
     decided = accepted + sum(v for (_c, d), v in detention.items() if d == "rejected")
     rows.append(

@@ -5,29 +5,63 @@ time. ``core.read_models.read_model_as_of`` rebuilds stale rows before they are 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from django.db.models import Q
 
 from waymark.casework import rules
 from waymark.casework.models import CaseworkFigureFact, GatekeepingDecision
+from waymark.casework.selectors.barriers import AGE_BANDS
 from waymark.casework.workflows import RemovalStatus
+from waymark.core import clock
 from waymark.core.read_models import read_model_as_of
 
 READ_MODEL = "casework.figures"
 
 
-def _rows(measure: str) -> list[tuple[Any, str, str, int]]:
-    return list(
-        CaseworkFigureFact.objects.filter(measure=measure).values_list("day", "k1", "k2", "n")
-    )
+Facts = dict[str, list[tuple[Any, Any, str, str, int]]]
+
+# Dated by stretch (``day <= today < until``, open ``until``): the page reads today's rows.
+IN_FORCE = ("reporting_population", "flagged", "review_due_14", "review_overdue", "barrier")
+# Dated by day: the page reads the weeks it shows.
+BY_DAY = ("missed", "contact_step")
+
+
+def facts_for_page(today: date, since: date) -> Facts:
+    """Every summary row the page reads, in one query, by measure: the undated rows and the
+    removals (dated by their planned day), the rows in force ``today``, and the daily rows from
+    ``since``."""
+    rows = CaseworkFigureFact.objects.filter(
+        Q(day__isnull=True)
+        | Q(measure="removal")
+        | Q(measure__in=IN_FORCE, day__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
+        | Q(measure__in=BY_DAY, day__gte=since)
+    ).values_list("measure", "day", "until", "k1", "k2", "n")
+    facts: Facts = defaultdict(list)
+    for measure, day, until, k1, k2, n in rows:
+        facts[measure].append((day, until, k1, k2, n))
+    return facts
+
+
+def _rows(facts: Facts | None, measure: str) -> list[tuple[Any, str, str, int]]:
+    if facts is None:
+        return list(
+            CaseworkFigureFact.objects.filter(measure=measure).values_list("day", "k1", "k2", "n")
+        )
+    return [(day, k1, k2, n) for day, _until, k1, k2, n in facts.get(measure, [])]
 
 
 def mi_counted_figures() -> tuple[datetime, dict[str, Any]]:
     """(as-of time, the counted figures): figure 1, figures 6 and 8, gatekeeping, ETD by country
     status counts and voluntary return, each as ``mi_figures`` computes it live."""
     as_of = read_model_as_of(READ_MODEL)
+    return as_of, _counted_figures(None)
+
+
+def _counted_figures(facts: Facts | None) -> dict[str, Any]:
     by_team_band: dict[str, Counter] = defaultdict(Counter)
-    for _d, team, band, n in _rows("open_case"):
+    for _d, team, band, n in _rows(facts, "open_case"):
         by_team_band[team or "No owning team"][int(band)] += n  # keys are stored as text
     figure_1 = [
         {"team": team, "bands": [c[b] for b in rules.BANDS], "total": sum(c.values())}
@@ -35,7 +69,7 @@ def mi_counted_figures() -> tuple[datetime, dict[str, Any]]:
     ]
     by_year: dict[str, Counter] = defaultdict(Counter)
     failure_reasons: Counter = Counter()
-    for day, status, reason, n in _rows("removal"):
+    for day, status, reason, n in _rows(facts, "removal"):
         by_year[rules.financial_year(day)][status] += n
         if status == RemovalStatus.FAILED:
             failure_reasons[reason] += n
@@ -61,15 +95,15 @@ def mi_counted_figures() -> tuple[datetime, dict[str, Any]]:
         )
     decisions: Counter = Counter()
     rejections: Counter = Counter()
-    for _d, decision, reason, n in _rows("detention_request"):
+    for _d, decision, reason, n in _rows(facts, "detention_request"):
         decisions[decision] += n
         if decision == GatekeepingDecision.REJECTED:
             rejections[reason] += n
-    etd = sorted((country, status, n) for _d, country, status, n in _rows("etd"))
+    etd = sorted((country, status, n) for _d, country, status, n in _rows(facts, "etd"))
     vr: Counter = Counter()
-    for _d, outcome, _k2, n in _rows("voluntary_return"):
+    for _d, outcome, _k2, n in _rows(facts, "voluntary_return"):
         vr[outcome] += n
-    return as_of, {
+    return {
         "figure_1": figure_1,
         "figure_1_total": sum(r["total"] for r in figure_1),
         "figure_6": figure_6,
@@ -94,11 +128,154 @@ def mi_counted_figures() -> tuple[datetime, dict[str, Any]]:
     }
 
 
-def mi_figures_summary() -> dict[str, Any]:
-    """What the figures page and CSV show: the counted figures from the summary rows (with
-    ``as_of``); the figures not yet in the read model are computed live, as ``mi_figures``."""
-    from waymark.casework.selectors.figures import mi_figures
+def _sum(facts: Facts, measure: str) -> int:
+    return sum(n for *_r, n in facts.get(measure, []))
 
-    as_of, counted = mi_counted_figures()
-    counted.pop("etd_counts")  # the page's ETD table (with names) is still the live one
-    return {**mi_figures(), **counted, "as_of": as_of}
+
+def _median(facts: Facts, measure: str) -> int | None:
+    """The median (the middle item of the sorted values, as ``mi_figures``) of a distribution."""
+    counts = sorted((int(k1), n) for _d, k1, _k2, n in _rows(facts, measure))
+    middle = sum(n for _v, n in counts) // 2
+    for value, n in counts:
+        if middle < n:
+            return value
+        middle -= n
+    return None
+
+
+def mi_dated_figures(facts: Facts | None = None, *, weeks: int = 8) -> dict[str, Any]:
+    """The figures of ``mi_figures`` that are not counts of records as they stand: those that
+    move with the date, read "as of today" from dated rows, and the rest of the page's figures
+    (distributions, yearly counts, the disparity table) from their summary rows."""
+    from waymark.casework.selectors.figures import _week_start, disparity_rows
+
+    today = clock.today()
+    start = _week_start(today) - timedelta(weeks=weeks - 1)
+    if facts is None:
+        facts = facts_for_page(today, start)
+    missed: Counter = Counter()
+    for day, _k1, _k2, n in _rows(facts, "missed"):
+        missed[_week_start(day)] += n
+    steps: Counter = Counter()
+    for day, step, _k2, n in _rows(facts, "contact_step"):
+        steps[(_week_start(day), step)] += n
+    missed_weeks = [
+        {
+            "week": start + timedelta(weeks=i),
+            "missed": missed[start + timedelta(weeks=i)],
+            "steps": [steps[(start + timedelta(weeks=i), k)] for k, _l in rules.CONTACT_STEPS],
+        }
+        for i in range(weeks)
+    ]
+    consecutive: Counter = Counter()
+    for _d, k1, _k2, n in _rows(facts, "consecutive"):
+        consecutive[int(k1)] += n
+    by_year: dict[str, Counter] = {
+        key: Counter() for key in ("absconder_declared", "trace_referred", "trace_located")
+    }
+    for measure, counter in by_year.items():
+        for _d, year, _k2, n in _rows(facts, measure):
+            counter[int(year)] += n
+    years = sorted(set().union(*by_year.values()))
+    barriers: dict[str, Counter] = {key: Counter() for key, _ in rules.BARRIER_TYPES}
+    for _d, barrier_type, label, n in _rows(facts, "barrier"):
+        barriers[barrier_type][label] += n
+    prep: list[int] = []
+    for _d, days, _k2, n in _rows(facts, "prep_days"):
+        prep += [int(days)] * n
+    further = {k1: n for _d, k1, _k2, n in _rows(facts, "further")}
+    reoffending: dict[tuple[str, str], int] = {
+        (k1, k2): n for _d, k1, k2, n in _rows(facts, "reoffending")
+    }
+
+    def reoffending_row(label: str, nfa: str) -> dict[str, Any]:
+        people, again = reoffending.get((nfa, "people"), 0), reoffending.get((nfa, "reoffended"), 0)
+        return {
+            "label": label,
+            "people": people,
+            "reoffended": again,
+            "rate": round(100 * again / people, 1) if people else None,
+        }
+
+    groups: Counter = Counter()
+    absconders: Counter = Counter()
+    detention: Counter = Counter()
+    for _d, country, _k2, n in _rows(facts, "nat_people"):
+        groups[country or None] += n
+    for _d, country, _k2, n in _rows(facts, "nat_absconders"):
+        absconders[country or None] += n
+    for _d, country, decision, n in _rows(facts, "nat_detention"):
+        detention[(country or None, decision)] += n
+    return {
+        "non_detained": _sum(facts, "non_detained"),
+        "reporting_population": _sum(facts, "reporting_population"),
+        "absconders": _sum(facts, "absconders"),
+        "missed_weeks": missed_weeks,
+        "consecutive": [(f"{n}{'+' if n == 5 else ''}", consecutive[n]) for n in range(1, 6)],
+        "flagged": _sum(facts, "flagged"),
+        "figure_9": [
+            {
+                "year": y,
+                "declared": by_year["absconder_declared"][y],
+                "referred": by_year["trace_referred"][y],
+                "located": by_year["trace_located"][y],
+            }
+            for y in years
+        ],
+        "locate_median_days": _median(facts, "locate_days"),
+        "reviews_due_14": _sum(facts, "review_due_14"),
+        "reviews_overdue": _sum(facts, "review_overdue"),
+        "prep_finalised": len(prep),
+        "prep_on_time": sum(1 for d in prep if d <= rules.CASE_PREP_TOTAL_WEEKS * 7),
+        "prep_median_days": sorted(prep)[len(prep) // 2] if prep else None,
+        "barriers": [
+            {
+                "type": key,
+                "label": label,
+                "ages": [barriers[key][lbl] for *_r, lbl in AGE_BANDS],
+                "total": sum(barriers[key].values()),
+            }
+            for key, label in rules.BARRIER_TYPES
+        ],
+        "further_decided": further.get("decided", 0),
+        "further_on_time": further.get("on_time", 0),
+        "reoffending": [
+            reoffending_row("Released to an address", "0"),
+            reoffending_row("No fixed abode", "1"),
+        ],
+        "disparity": disparity_rows(groups, absconders, detention),
+    }
+
+
+def mi_figures_summary() -> dict[str, Any]:
+    """What the figures page and CSV show, every figure of ``mi_figures`` read from the summary
+    rows (with ``as_of``); only the charter table is read live (one summary per charter)."""
+    from waymark.casework.models import Charter
+    from waymark.casework.selectors.figures import _week_start
+    from waymark.casework.selectors.removals import charter_summary
+    from waymark.people.countries import country_name
+
+    as_of = read_model_as_of(READ_MODEL)  # first: it rebuilds stale rows
+    today = clock.today()
+    facts = facts_for_page(today, _week_start(today) - timedelta(weeks=7))
+    counted = _counted_figures(facts)
+    statuses = dict(rules.ETD_STATUSES)
+    etd = [
+        {
+            "country": country,
+            "status": status,
+            "n": n,
+            "country_name": country_name(country),
+            "status_label": statuses.get(status, ""),
+        }
+        for country, status, n in counted.pop("etd_counts")
+    ]
+    return {
+        "definition": rules.REPORTING_POPULATION_DEFINITION,
+        **counted,
+        **mi_dated_figures(facts),
+        "barrier_ages": [lbl for *_r, lbl in AGE_BANDS],
+        "etd_by_country": etd,
+        "charters": [charter_summary(c) for c in Charter.objects.order_by("departs_on")],
+        "as_of": as_of,
+    }

@@ -1,28 +1,58 @@
 """The casework figures' read model (issue 17 item 4): rebuild ``CaseworkFigureFact``.
 
 One GROUP BY per figure, over the definitions of ``selectors.figures.mi_figures`` (the live
-computation, which the tests hold these rows to). Only the figures that are plain counts of
-records are here so far; the rest of the page is still computed live.
+computation, which the tests hold these rows to).
+
+The figures that change with the date alone are dated rows, so the page computes them "as of
+today" with a range query over a few rows rather than over the records:
+
+- a state a record enters on a known day and keeps: one row per start day (``day``, open
+  ``until``): a case is flagged from ``out_of_contact_since`` + its band's limit, a review is
+  overdue from the day after it is due;
+- a state held for a known stretch: ``day``..``until``: a review is "due within 14 days" from 14
+  days before its due date to that date, an open barrier is in each age band for that band's span
+  of days after it started;
+- the reporting population (a case counts while any of its person's restrictions is in force, an
+  overlap of intervals): counted for the rebuild's date and the next one (a row each), which covers
+  every date the rows can be read on, as they are never read more than 60 seconds old.
+
+Only the charter table (a handful of charters, each its own summary) is still read live.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Count, F
+from django.db.models.functions import ExtractYear, TruncDate
 
+from waymark.casework import rules
 from waymark.casework.models import (
+    AbsconderDeclaration,
+    Barrier,
     Case,
+    CasePreparation,
+    CaseReview,
     CaseworkFigureFact,
+    ContactStep,
     DetentionRequest,
     EtdApplication,
+    FurtherSubmission,
     RemovalDirection,
+    Reoffence,
+    ReportingEvent,
+    TraceReferral,
     VoluntaryReturnOffer,
 )
 from waymark.casework.selectors.access import cases_with_band
+from waymark.casework.selectors.barriers import AGE_BANDS
+from waymark.casework.selectors.figures import nationality_counts, reporting_population
 from waymark.casework.workflows import CaseStatus, RemovalStatus
+from waymark.core import clock
 from waymark.core.read_models import facts_grouped, facts_replace
+from waymark.people.models import Person
 
 READ_MODEL = "casework.figures"
 
@@ -55,4 +85,166 @@ def figures_read_model_rebuild(as_of: datetime) -> int:
     rows += facts_grouped(
         VoluntaryReturnOffer.objects.all(), measure="voluntary_return", k1=F("outcome")
     )
+    rows += _dated_rows(as_of.astimezone(clock.LONDON).date())
+    rows += _current_rows()
     return facts_replace(CaseworkFigureFact, rows)
+
+
+def _row(measure: str, n: int, *, day=None, until=None, k1: Any = "", k2: Any = "") -> dict:
+    return {
+        "measure": measure,
+        "day": day,
+        "until": until,
+        "team_id": None,
+        "k1": "" if k1 is None else str(k1),
+        "k2": "" if k2 is None else str(k2),
+        "n": n,
+    }
+
+
+def _distribution(measure: str, values) -> list[dict]:
+    """A row per distinct value (``k1``) with how many records have it (for medians)."""
+    return [_row(measure, n, k1=v) for v, n in Counter(v for v in values if v is not None).items()]
+
+
+def _dated_rows(today: date) -> list[dict]:
+    """The figures that move with the date (see the module's docstring)."""
+    rows: list[dict] = []
+    for day in (today, today + timedelta(days=1)):
+        rows.append(
+            _row(
+                "reporting_population",
+                reporting_population(day).count(),
+                day=day,
+                until=day + timedelta(days=1),
+            )
+        )
+    out_of_contact = cases_with_band(
+        Case.objects.filter(
+            status=CaseStatus.OPEN, out_of_contact_since__isnull=False, absconder_since__isnull=True
+        )
+    ).order_by()
+    # ``effective_band`` is the annotation cases_with_band adds; the stubs see only the model.
+    by_band = out_of_contact.values_list("out_of_contact_since", "effective_band")  # type: ignore[misc]
+    flagged = by_band.annotate(n=Count("pk"))
+    for since, band, n in flagged:
+        day = since + timedelta(days=rules.absconder_limit_days(band))
+        rows.append(_row("flagged", n, day=day))
+    reviews = (
+        CaseReview.objects.filter(completed_at__isnull=True)
+        .order_by()
+        .values_list("due_on")
+        .annotate(n=Count("pk"))
+    )
+    for due_on, n in reviews:
+        rows.append(
+            _row("review_due_14", n, day=due_on - timedelta(days=14), until=due_on + timedelta(1))
+        )
+        rows.append(_row("review_overdue", n, day=due_on + timedelta(days=1)))
+    barriers = (
+        Barrier.objects.filter(cleared_on__isnull=True)
+        .order_by()
+        .values_list("barrier_type", "started_on")
+        .annotate(n=Count("pk"))
+    )
+    for barrier_type, started_on, n in barriers:
+        for low, high, label in AGE_BANDS:
+            until = None if high is None else started_on + timedelta(days=high)
+            rows.append(
+                _row(
+                    "barrier",
+                    n,
+                    day=started_on + timedelta(days=low),
+                    until=until,
+                    k1=barrier_type,
+                    k2=label,
+                )
+            )
+    # Missed events and contact steps by day: the page sums the weeks it shows.
+    rows += facts_grouped(
+        ReportingEvent.objects.filter(outcome="no_show"), measure="missed", day=F("due_on")
+    )
+    rows += facts_grouped(
+        ContactStep.objects.filter(done_at__isnull=False),
+        measure="contact_step",
+        day=TruncDate("done_at", tzinfo=clock.LONDON),
+        k1=F("step"),
+    )
+    return rows
+
+
+def _current_rows() -> list[dict]:
+    """The figures that change only when records do."""
+    open_cases = cases_with_band(Case.objects.filter(status=CaseStatus.OPEN))
+    non_detained = open_cases.filter(detained=False)
+    rows = [
+        _row("non_detained", non_detained.count()),
+        _row("absconders", non_detained.filter(absconder_since__isnull=False).count()),
+    ]
+    consecutive = Counter(
+        min(n, 5)
+        for n in non_detained.filter(consecutive_missed__gt=0).values_list(
+            "consecutive_missed", flat=True
+        )
+    )
+    rows += [_row("consecutive", n, k1=k) for k, n in consecutive.items()]
+    rows += facts_grouped(
+        TraceReferral.objects.all(),
+        measure="trace_referred",
+        k1=ExtractYear("referred_at", tzinfo=UTC),
+    )
+    rows += facts_grouped(
+        TraceReferral.objects.filter(outcome__startswith="located", outcome_at__isnull=False),
+        measure="trace_located",
+        k1=ExtractYear("outcome_at", tzinfo=UTC),
+    )
+    rows += facts_grouped(
+        AbsconderDeclaration.objects.all(),
+        measure="absconder_declared",
+        k1=ExtractYear("declared_at", tzinfo=UTC),
+    )
+    rows += _distribution(
+        "locate_days",
+        (
+            TraceReferral(outcome=o, outcome_at=at, referred_at=r).days_to_locate
+            for o, at, r in TraceReferral.objects.filter(outcome__startswith="located").values_list(
+                "outcome", "outcome_at", "referred_at"
+            )
+        ),
+    )
+    rows += _distribution(
+        "prep_days",
+        (
+            CasePreparation(started_on=s, finalised_on=f).days_taken
+            for s, f in CasePreparation.objects.filter(finalised_on__isnull=False).values_list(
+                "started_on", "finalised_on"
+            )
+        ),
+    )
+    further = FurtherSubmission.objects.filter(decided_on__isnull=False)
+    rows += [
+        _row("further", further.count(), k1="decided"),
+        _row("further", further.filter(decided_on__lte=F("decision_due_on")).count(), k1="on_time"),
+    ]
+    nd_people = non_detained.values("person")
+    reoffended = Reoffence.objects.filter(person__in=nd_people).values("person").distinct()
+    for nfa in (False, True):
+        rows += [
+            _row(
+                "reoffending",
+                Person.objects.filter(pk__in=nd_people, no_fixed_abode=nfa).count(),
+                k1=int(nfa),
+                k2="people",
+            ),
+            _row(
+                "reoffending",
+                Person.objects.filter(pk__in=reoffended, no_fixed_abode=nfa).count(),
+                k1=int(nfa),
+                k2="reoffended",
+            ),
+        ]
+    groups, absconders, detention = nationality_counts(non_detained)
+    rows += [_row("nat_people", n, k1=c) for c, n in groups.items()]
+    rows += [_row("nat_absconders", n, k1=c) for c, n in absconders.items()]
+    rows += [_row("nat_detention", n, k1=c, k2=d) for (c, d), n in detention.items()]
+    return rows

@@ -9,6 +9,8 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from waymark.casework import rules, selectors
 from waymark.casework.models import (
@@ -18,7 +20,7 @@ from waymark.casework.models import (
     RemovalDirection,
 )
 from waymark.casework.selectors.figures import etd_by_country
-from waymark.casework.selectors.figures_read_model import mi_counted_figures
+from waymark.casework.selectors.figures_read_model import mi_counted_figures, mi_dated_figures
 from waymark.casework.tests.conftest import user_make
 from waymark.core import clock
 from waymark.core.models import ReadModelState
@@ -76,6 +78,71 @@ def test_every_counted_figure_equals_the_live_figure_then_new_rows_show_after_a_
         after = _assert_same()  # stale: rebuilt before it is read
         assert after["as_of"] == ANCHOR + timedelta(seconds=61)
         assert after["gatekeeping"]["requests"] == before["gatekeeping"]["requests"] + 1
+
+
+def test_every_figure_on_the_page_equals_the_live_figure(demo):
+    """The whole page (and CSV) reads the summary rows: each of ``mi_figures``' figures, the
+    time-dependent ones included, equals the live computation from the records."""
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+        live = selectors.mi_figures()
+        with CaptureQueriesContext(connection) as queries:
+            summary = selectors.mi_figures_summary()
+        assert summary.pop("as_of") == ANCHOR
+        assert set(summary) == set(live)
+        for key, value in live.items():
+            assert summary[key] == value, key
+        # The demo has something in each of the figures that move with the date.
+        assert live["reporting_population"] > 0 and live["reviews_overdue"] > 0
+        assert live["flagged"] > 0 and any(r["total"] for r in live["barriers"])
+        assert any(w["missed"] for w in live["missed_weeks"])
+    # Nothing but the summary rows (and the few charters) is read.
+    tables = {
+        q["sql"].split(" FROM ", 1)[1].split()[0].strip('"')
+        for q in queries
+        if " FROM " in q["sql"]
+    }
+    assert tables <= {
+        "casework_caseworkfigurefact",
+        "core_readmodelstate",
+        "casework_charter",
+        "casework_removaldirection",
+    }, tables
+
+
+@pytest.mark.parametrize("days", [1, 3, 16, 40, 120, 400])
+def test_the_dated_rows_give_each_later_days_figures_without_a_rebuild(demo, days):
+    """Rows built once answer "as of" a later date by their ranges: overdue and flagged cases,
+    reviews due within 14 days, barrier ages and the weekly missed events each equal the live
+    figure on that date (read past the freshness check, to test the dates alone)."""
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+    with clock.frozen(ANCHOR + timedelta(days=days)):
+        live = selectors.mi_figures()
+        dated = mi_dated_figures()
+    for key in ("flagged", "reviews_due_14", "reviews_overdue", "barriers", "missed_weeks"):
+        assert dated[key] == live[key], key
+
+
+def test_the_reporting_population_just_after_midnight_is_the_new_days(demo):
+    """Rows built a few seconds before midnight are read (not stale) just after it: the
+    population counted is the new day's."""
+    from waymark.casework.models import ReportingRestriction
+
+    eve = datetime(2026, 11, 20, 23, 59, 40, tzinfo=clock.LONDON)
+    with clock.frozen(eve):
+        restriction = ReportingRestriction.objects.order_by("pk").first()
+        ReportingRestriction.objects.filter(person=restriction.person).update(
+            ends_on=eve.date()
+        )  # the population is smaller by one from tomorrow
+        read_model_refresh(READ_MODEL)
+        tonight = selectors.mi_figures_summary()["reporting_population"]
+        assert tonight == selectors.mi_figures()["reporting_population"]
+    with clock.frozen(eve + timedelta(seconds=30)):
+        summary = selectors.mi_figures_summary()
+        assert summary["as_of"] == eve  # not rebuilt
+        assert summary["reporting_population"] == selectors.mi_figures()["reporting_population"]
+        assert summary["reporting_population"] == tonight - 1
 
 
 def test_the_page_states_the_as_of_time_and_the_csv_reads_the_read_model(demo, client):

@@ -1,4 +1,4 @@
-"""Management information: the casework figures (the counted ones from the read model, with its
+"""Management information: the casework figures (from the read model's summary rows, with their
 as-of time), and the same as CSV."""
 
 from __future__ import annotations

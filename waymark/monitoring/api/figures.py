@@ -3,6 +3,9 @@
 ``GET /api/v1/monitoring/figures/?start=YYYY-MM-DD&end=YYYY-MM-DD`` (end exclusive; default the
 last six whole months and this month so far). "How many were exempted, and why" is in
 ``exemptions`` (000 §5.22).
+
+The figures are the page's: read from the EM read model's summary rows (``selectors.
+mi_figures_summary``, at most 60 seconds old), with the rows' time in ``as_of``.
 """
 
 from __future__ import annotations
@@ -49,12 +52,14 @@ class FiguresView(WaymarkApiView):
 
     @extend_schema(
         summary="EM management information for a period",
+        description="The same figures as the EM figures page, from its summary rows; ``as_of`` "
+        "is the time they were counted (at most 60 seconds before the request).",
         parameters=[FiguresQuerySerializer],
         responses={200: OpenApiTypes.OBJECT, **problems(400, 401, 403)},
     )
     def get(self, request):
         query = FiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        figures = selectors.mi_figures(selectors.Period(**query.validated_data))
+        figures = selectors.mi_figures_summary(selectors.Period(**query.validated_data))
         # Decimals and dates as JSON (ISO 8601 dates; ratios as strings keep their precision).
         return Response(json.loads(json.dumps(figures, cls=DjangoJSONEncoder)))
