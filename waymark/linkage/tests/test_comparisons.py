@@ -166,3 +166,55 @@ def test_blocking_recall_is_at_least_0_995_on_a_reduced_file():
     result = engine.blocking_recall(reduced, truth)
     assert result["recall"] >= 0.995, result
     assert result["comparisons_per_record"] < 3, result
+
+
+def test_no_partial_agreement_counts_for_more_than_full_agreement():
+    """Taking the matches out of u can leave a rare partial level at the u floor: both names one
+    typing error apart then outweighed the same name. Training caps it at the full agreement."""
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"is_null_level": True, "label_for_charts": "Name missing"},
+                    {"label_for_charts": "Same", "m_probability": 0.8, "u_probability": 2e-4},
+                    {
+                        "label_for_charts": "Typing error",
+                        "m_probability": 0.09,
+                        "u_probability": 1e-6,
+                    },
+                    {"label_for_charts": "Different", "m_probability": 0.11, "u_probability": 0.9},
+                ],
+            }
+        ]
+    }
+    assert engine._partial_levels_capped(model) == ["name: Typing error"]
+    same, typo, different = model["comparisons"][0]["comparison_levels"][1:]
+    assert typo["m_probability"] / typo["u_probability"] == pytest.approx(4000)
+    assert different["u_probability"] == 0.9 and same["u_probability"] == 2e-4
+
+
+def test_the_same_full_name_counts_for_less_when_the_name_is_common():
+    forenames = ["ALI", "OMAR", "TARIQ", "ZAIN", "BILAL", "FAISAL", "HAMZA", "IMRAN"]
+    # Eight MUHAMMAD KHANs (different dates of birth and addresses) and two ANNA NOWAKs.
+    khans = [
+        _person(
+            f"k{i}",
+            given_std="MUHAMMAD",
+            given_phonetic="MHMT",
+            family_std="KHAN",
+            family_phonetic="KN",
+            postcode_std=f"0{i}-000",
+            address_street=f"{street} STREET",
+        )
+        for i, street in enumerate(forenames)
+    ]
+    common = _contribution(khans[0], khans[1], "name", others=khans[2:])
+    rare = _contribution(
+        _person("r1", given_std="ANNA", given_phonetic="AN", family_std="NOWAK"),
+        _person("r2", given_std="ANNA", given_phonetic="AN", family_std="NOWAK"),
+        "name",
+        others=khans,
+    )
+    assert common["label"] == rare["label"] == "Forename and surname the same"
+    assert rare["weight"] > common["weight"] + 1  # 8 to 2: 2 bits at weight 0.5

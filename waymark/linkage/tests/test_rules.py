@@ -115,6 +115,7 @@ def test_the_engine_trains_its_prior_at_70_percent_recall_on_twenty_two_blocking
     assert sum("dob" not in r and "birth_year" not in r for r in engine.BLOCKING_RULES) == 9
     assert sum("dob IS NULL" in r for r in engine.BLOCKING_RULES) == 4
     assert engine.PHONE_SUFFIX_DIGITS == 9
+    assert engine.NAME_TF_WEIGHT == 0.5
     # No prior rule needs an identifier (issue 18 item 1).
     assert not any("home_office_ref" in r or "pnc_id" in r for r in engine.PRIOR_RULES)
 
