@@ -344,9 +344,10 @@ BLOCKING_RULES: list[str] = [
     # A forename and a date of birth missing: the surname is all there is (a rare one only).
     "l.surname_rare = r.surname_rare AND (l.dob IS NULL OR r.dob IS NULL) "
     "AND (l.given_std IS NULL OR r.given_std IS NULL)",
-    # Day and month transposed and a typing error in a name's first letters, after a move.
-    "l.dob_unordered = r.dob_unordered AND l.family_phonetic = r.family_phonetic",
-    "l.dob_unordered = r.dob_unordered AND l.given_phonetic = r.given_phonetic",
+    # Day and month transposed and a typing error in a name's first letters, after a move (the
+    # join is on the date; either name's sound only filters it).
+    "l.dob_unordered = r.dob_unordered "
+    "AND (l.family_phonetic = r.family_phonetic OR l.given_phonetic = r.given_phonetic)",
 ]
 # Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
 # it does not use free to vary, and trains them). The first three are the generator-shaped file's;
