@@ -57,6 +57,11 @@ COLUMNS = [
     "name_initials",
     "dob_unordered",
     "name_rare",
+    "given_rare",
+    "family_rare",
+    "surname_rare",
+    "name_full",
+    "phone",
 ]
 
 # Which record fields each comparison shows side by side on the pair page.
@@ -67,6 +72,7 @@ COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
     "pnc_id": ("pnc_id",),
     "nationality": ("nationality",),
     "address": ("postcode_std", "address_number", "address_street", "address_locality"),
+    "phone": ("phone",),
     "sex": ("sex",),
 }
 COMPARISON_LABELS = {
@@ -76,16 +82,45 @@ COMPARISON_LABELS = {
     "pnc_id": "Police National Computer ID",
     "nationality": "Nationality",
     "address": "Address and postcode",
+    "phone": "Phone number",
     "sex": "Sex",
 }
 
 
 # The columns whose term frequencies the comparisons adjust by.
-TF_COLUMNS = ("dob", "nationality", "address_street")
+TF_COLUMNS = (
+    "name_full",
+    "dob",
+    "nationality",
+    "address_street",
+    "given_std",
+    "family_std",
+    "phone",
+)
+# The digits of a phone number that identify the line whatever prefix was typed: the last 9 of a
+# UK number (07700 900123 and +44 7700 900123 share them) and of most other countries' numbers.
+PHONE_SUFFIX_DIGITS = 9
+# How much the same full name's weight follows the name's frequency (issue 18 item 2): the same
+# MUHAMMAD KHAN says less than the same MAGDALENA KOWALCZYK. At 1.0 (Splink's default) the model
+# ranks pairs best but its probabilities fall for every common name, so fewer pairs reach the
+# shipped upper threshold; at 0.5, on generated files without identifiers (seeds other than the
+# benchmark's), wrong links fell by two thirds for about 0.001 of F1 at the shipped thresholds.
+NAME_TF_WEIGHT = 0.5
 
 
 class EngineError(Exception):
     """The engine could not run (no records, an untrainable model)."""
+
+
+def _tf(column: str, weight: float = 1.0) -> dict[str, Any]:
+    """A level's term-frequency adjustment on ``column`` relative to the level's own u (not an
+    exact-match level's: a name level is an exact match on two columns, which Splink's detection
+    does not recognise)."""
+    return {
+        "tf_adjustment_column": column,
+        "tf_adjustment_weight": weight,
+        "disable_tf_exact_match_detection": True,
+    }
 
 
 def _comparisons():
@@ -108,8 +143,14 @@ def _comparisons():
                 is_null_level=True, label_for_charts="Name missing"
             ),
             both(cll.ExactMatchLevel("given_std"), cll.ExactMatchLevel("family_std")).configure(
-                label_for_charts="Forename and surname the same"
+                label_for_charts="Forename and surname the same",
+                **_tf("name_full", NAME_TF_WEIGHT),
             ),
+            # One direction (Splink's default): it also fires when one record's forename is the
+            # other's surname (ALI, AHMED), so its trained u is about 1 in 900 and its weight
+            # modest. Both directions (symmetrical=True) was tried for issue 18: its u falls to
+            # about 1 in a million and different people named ALI AHMED and AHMED ALI were then
+            # linked (pairwise precision 0.99 -> 0.97 without identifiers).
             cll.ColumnsReversedLevel("given_std", "family_std").configure(
                 label_for_charts="Forename and surname swapped"
             ),
@@ -126,19 +167,21 @@ def _comparisons():
                 cll.JaroWinklerLevel("given_std", 0.85), cll.JaroWinklerLevel("family_std", 0.85)
             ).configure(label_for_charts="Both names similar"),
             both(cll.NullLevel("given_std"), cll.ExactMatchLevel("family_std")).configure(
-                label_for_charts="Surname the same, forename missing"
+                label_for_charts="Surname the same, forename missing", **_tf("family_std")
             ),
             both(cll.NullLevel("family_std"), cll.ExactMatchLevel("given_std")).configure(
-                label_for_charts="Forename the same, surname missing"
+                label_for_charts="Forename the same, surname missing", **_tf("given_std")
             ),
             both(cll.NullLevel("given_std"), cll.JaroWinklerLevel("family_std", 0.92)).configure(
                 label_for_charts="Surname nearly the same, forename missing"
             ),
             cll.ExactMatchLevel("family_std").configure(
-                label_for_charts="Surname the same, forename different (an alias or a relative)"
+                label_for_charts="Surname the same, forename different (an alias or a relative)",
+                **_tf("family_std"),
             ),
             cll.ExactMatchLevel("given_std").configure(
-                label_for_charts="Forename the same, surname different (an alias)"
+                label_for_charts="Forename the same, surname different (an alias)",
+                **_tf("given_std"),
             ),
             cll.ElseLevel().configure(label_for_charts="Names different"),
         ],
@@ -161,6 +204,8 @@ def _comparisons():
             cll.DamerauLevenshteinLevel("dob", 1).configure(
                 label_for_charts="One digit different (typing error)"
             ),
+            # Partial dates (issue 18 item 2): a day guessed or lost keeps the year and month.
+            custom("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "Same year and month, another day"),
             cll.ExactMatchLevel("birth_year").configure(label_for_charts="Same year of birth"),
             cll.ElseLevel().configure(label_for_charts="Dates of birth different"),
         ],
@@ -220,6 +265,29 @@ def _comparisons():
             ),
         ],
     )
+    # Phone numbers (issue 18 item 2), digits only (standardise.phone_clean: +44 and 0044 become
+    # 0): the same number; the same last digits (a country code or trunk prefix typed one way
+    # and not the other); one digit different; a missing number is the null level.
+    n = PHONE_SUFFIX_DIGITS
+    phone = cl.CustomComparison(
+        output_column_name="phone",
+        comparison_description="Phone number",
+        comparison_levels=[
+            cll.NullLevel("phone").configure(label_for_charts="Phone number missing"),
+            cll.ExactMatchLevel("phone").configure(
+                label_for_charts="Same phone number", **_tf("phone")
+            ),
+            custom(
+                f"length(phone_l) >= {n} AND length(phone_r) >= {n} "
+                f"AND right(phone_l, {n}) = right(phone_r, {n})",
+                f"Same last {n} digits (prefix typed differently)",
+            ),
+            cll.DamerauLevenshteinLevel("phone", 1).configure(
+                label_for_charts="One digit different (typing error)"
+            ),
+            cll.ElseLevel().configure(label_for_charts="Phone numbers different"),
+        ],
+    )
     return [
         name,
         dob,
@@ -229,6 +297,7 @@ def _comparisons():
         ),
         exact("nationality", "Nationality", "Same nationality", tf=True),
         address,
+        phone,
         exact("sex", "Sex", "Same sex"),
     ]
 
@@ -240,6 +309,7 @@ def _comparisons():
 BLOCKING_RULES: list[str] = [
     "l.home_office_ref = r.home_office_ref",
     "l.pnc_id = r.pnc_id",
+    "l.phone = r.phone",
     "l.family_phonetic = r.family_phonetic AND l.dob = r.dob",
     "l.given_phonetic = r.given_phonetic AND l.dob = r.dob",
     "l.family_std = r.family_std AND l.given_std = r.given_std AND l.birth_year = r.birth_year",
@@ -266,6 +336,18 @@ BLOCKING_RULES: list[str] = [
     # The same name (one part typed differently) where one date of birth is missing, after a move:
     # the name is then all there is to compare, and the pair must still reach a person.
     "l.name_rare = r.name_rare AND (l.dob IS NULL OR r.dob IS NULL)",
+    # The same, when a typing error changes a name's sound (MENSAH / MLENSAH) or one name is an
+    # alias: one name exactly and the other's first letter, where at most
+    # ``rules.BLOCKING_RARE_NAME_MAX`` records share them (issue 18 item 3).
+    "l.given_rare = r.given_rare AND (l.dob IS NULL OR r.dob IS NULL)",
+    "l.family_rare = r.family_rare AND (l.dob IS NULL OR r.dob IS NULL)",
+    # A forename and a date of birth missing: the surname is all there is (a rare one only).
+    "l.surname_rare = r.surname_rare AND (l.dob IS NULL OR r.dob IS NULL) "
+    "AND (l.given_std IS NULL OR r.given_std IS NULL)",
+    # Day and month transposed and a typing error in a name's first letters, after a move (the
+    # join is on the date; either name's sound only filters it).
+    "l.dob_unordered = r.dob_unordered "
+    "AND (l.family_phonetic = r.family_phonetic OR l.given_phonetic = r.given_phonetic)",
 ]
 # Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
 # it does not use free to vary, and trains them). The first three are the generator-shaped file's;
@@ -283,6 +365,7 @@ TRAINING_BLOCKS_FALLBACK: list[str] = [
     "l.address_street = r.address_street AND l.address_number = r.address_number",
     "l.pnc_id = r.pnc_id",
     "l.family_phonetic = r.family_phonetic AND l.postcode_std = r.postcode_std",
+    "l.phone = r.phone",
 ]
 # The deterministic rules that estimate the prior (the chance two random records match): they need
 # no identifier, only a name with a date of birth or with a full address.
@@ -307,6 +390,7 @@ COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
         "address_street",
         "address_locality",
     ),
+    "phone": ("phone",),
     "sex": ("sex",),
 }
 # The comparisons that count as independent evidence about a pair (the postcode and the address are
@@ -315,7 +399,8 @@ COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
 # with only an address besides leaves one, and EM then cannot tell a match from a move (it puts a
 # move's m at zero). A block leaving one runs only for a comparison nothing else trains.
 EVIDENCE_KINDS: dict[str, str] = {
-    name: name for name in ("name", "dob", "home_office_ref", "pnc_id", "nationality", "address")
+    name: name
+    for name in ("name", "dob", "home_office_ref", "pnc_id", "nationality", "address", "phone")
 }
 _COLUMN = re.compile(r"\b[lr]\.([a-z_]+)")
 
@@ -350,6 +435,13 @@ def name_initials(record: dict[str, Any]) -> str | None:
     return "".join(sorted((given[0], family[0]))) if given and family else None
 
 
+def name_full(record: dict[str, Any]) -> str | None:
+    """Forename and surname ("MUHAMMAD KHAN"): the value whose frequency the same-name level is
+    adjusted by. Both names are needed."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{given} {family}" if given and family else None
+
+
 def dob_unordered(record: dict[str, Any]) -> str | None:
     """The date of birth with its day and month in numeric order ("1980-03-04" and "1980-04-03"
     both give "1980-03-04"): a blocking key that survives the day and month transposed."""
@@ -367,14 +459,40 @@ def name_key(record: dict[str, Any]) -> str | None:
     return f"{given} {family}" if given and family else None
 
 
-def names_rare(records: Sequence[dict[str, Any]], *, most: int | None = None) -> list[str | None]:
-    """Each record's ``name_key`` where at most ``most`` records of the file share it, else None:
-    a blocking key on the name alone that stays near-linear, because a common name (MUHAMMAD
-    KHAN) never forms a block and a rare one cannot grow with the square of the records."""
+def given_key(record: dict[str, Any]) -> str | None:
+    """The forename and the surname's first letter ("KWAME M"): survives a typing error in the
+    surname after its first letter."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{given} {family[0]}" if given and family else None
+
+
+def family_key(record: dict[str, Any]) -> str | None:
+    """The surname and the forename's first letter ("MENSAH K")."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{family} {given[0]}" if given and family else None
+
+
+# The rare-name blocking columns and the key each is made of (kept only where at most
+# ``rules.BLOCKING_RARE_NAME_MAX`` records share it).
+RARE_KEYS = {
+    "name_rare": name_key,
+    "given_rare": given_key,
+    "family_rare": family_key,
+    "surname_rare": lambda record: record.get("family_std") or None,
+}
+
+
+def names_rare(
+    records: Sequence[dict[str, Any]], *, most: int | None = None, key=name_key
+) -> list[str | None]:
+    """Each record's ``key`` (by default ``name_key``) where at most ``most`` records of the file
+    share it, else None: a blocking key on the name alone that stays near-linear, because a common
+    name (MUHAMMAD KHAN) never forms a block and a rare one cannot grow with the square of the
+    records."""
     from waymark.linkage import rules
 
     most = rules.BLOCKING_RARE_NAME_MAX if most is None else most
-    keys = [name_key(r) for r in records]
+    keys = [key(r) for r in records]
     counts: dict[str, int] = {}
     for key in keys:
         if key:
@@ -388,7 +506,9 @@ def _table(records: Sequence[dict[str, Any]] | pa.Table) -> pa.Table:
     columns = {c: [r.get(c) or None for r in records] for c in COLUMNS}
     columns["name_initials"] = [name_initials(r) for r in records]
     columns["dob_unordered"] = [dob_unordered(r) for r in records]
-    columns["name_rare"] = names_rare(records)
+    columns["name_full"] = [name_full(r) for r in records]
+    for column, key in RARE_KEYS.items():
+        columns[column] = names_rare(records, key=key)
     return pa.table({c: pa.array(v, type=pa.string()) for c, v in columns.items()})
 
 
@@ -606,6 +726,7 @@ def model_fit(
         if report["prior_source"] == "rules" and observed_each.get(PRIOR_RULES[0]):
             _prior_from_trained_recall(con, model, observed_each[PRIOR_RULES[0]], report)
         _u_without_matches(model, rules.TRAINING_U_FLOOR)
+        report["capped"] = _partial_levels_capped(model)
         return model, report
     finally:
         with contextlib.suppress(Exception):
@@ -691,6 +812,31 @@ def _u_without_matches(model: dict[str, Any], floor: float) -> None:
         total = sum(lv["u_probability"] for lv in levels)
         for level in levels:
             level["u_probability"] /= total
+
+
+def _partial_levels_capped(model: dict[str, Any]) -> list[str]:
+    """No partial agreement counts for more than full agreement: in each comparison, a level's
+    Bayes factor (m / u) is at most that of its first level (the full agreement: the same name,
+    the same date of birth, the same address). Taking the matches out of u
+    (``_u_without_matches``) can leave a rare partial level (both names one typing error apart)
+    at the u floor, and it then counted for 16 bits where the same name counted for 12: two
+    different MUHAMMAD KHANs, one typed KHAUN, were linked on that alone. Raises such a level's
+    u; returns the levels capped, as "comparison: level"."""
+    capped = []
+    for comparison in model["comparisons"]:
+        levels = [
+            lv
+            for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("u_probability") and lv.get("m_probability")
+        ]
+        if len(levels) < 2:
+            continue
+        full = levels[0]["m_probability"] / levels[0]["u_probability"]
+        for level in levels[1:]:
+            if level["m_probability"] / level["u_probability"] > full:
+                level["u_probability"] = level["m_probability"] / full
+                capped.append(f"{comparison['output_column_name']}: {level['label_for_charts']}")
+    return capped
 
 
 class PairScore:
@@ -1100,18 +1246,16 @@ class Matcher:
         self._rules = _lookup_rules(BLOCKING_RULES)
         # How many records share each name: a probe's name is rare (a block on its own) when the
         # population holds fewer than the cap of it.
-        keys = [
-            name_key({"given_phonetic": g, "family_phonetic": f})
-            for g, f in zip(
-                table.column("given_phonetic").to_pylist(),
-                table.column("family_phonetic").to_pylist(),
-                strict=True,
-            )
-        ]
-        self._name_counts: dict[str, int] = {}
-        for key in keys:
-            if key:
-                self._name_counts[key] = self._name_counts.get(key, 0) + 1
+        names = table.select(
+            ["given_phonetic", "family_phonetic", "given_std", "family_std"]
+        ).to_pylist()
+        self._name_counts: dict[str, dict[str, int]] = {column: {} for column in RARE_KEYS}
+        for row in names:
+            for column, make in RARE_KEYS.items():
+                key = make(row)
+                if key:
+                    counts = self._name_counts[column]
+                    counts[key] = counts.get(key, 0) + 1
         con = self.session.con
         con.register("population_arrow", table)
         key_columns = ", ".join(
@@ -1147,9 +1291,12 @@ class Matcher:
         probe = {c: (record.get(c) or None) for c in COLUMNS}
         probe["name_initials"] = name_initials(probe)
         probe["dob_unordered"] = dob_unordered(probe)
-        key = name_key(probe)
-        rare = key and self._name_counts.get(key, 0) + 1 <= rules.BLOCKING_RARE_NAME_MAX
-        probe["name_rare"] = key if rare else None
+        probe["name_full"] = name_full(probe)
+        for column, make in RARE_KEYS.items():
+            key = make(probe)
+            counts = self._name_counts[column]
+            rare = key and counts.get(key, 0) + 1 <= rules.BLOCKING_RARE_NAME_MAX
+            probe[column] = key if rare else None
         return probe
 
     def candidate_ids(self, record: dict[str, Any]) -> list[tuple[int, int, int]]:

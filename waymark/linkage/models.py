@@ -184,6 +184,9 @@ class SourceRecord(models.Model):
     nationality = models.CharField(max_length=3, blank=True, help_text="ISO 3166-1 alpha-3")
     postcode = models.CharField(max_length=20, blank=True)
     address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(
+        max_length=15, blank=True, help_text="Digits only (standardise.phone_clean)"
+    )
     home_office_ref = models.CharField(max_length=30, blank=True)
     pnc_id = models.CharField(max_length=30, blank=True)
     # Standardised for linking (standardise.py)

@@ -51,6 +51,7 @@ PERSON_FIELDS = (
     "nationality",
     "postcode",
     "address",
+    "phone",
     "home_office_ref",
     "pnc_id",
 )
@@ -80,6 +81,7 @@ FIELD_LABELS = {
     "nationality": "Nationality",
     "postcode": "Postcode",
     "address": "Address",
+    "phone": "Phone number",
     "home_office_ref": "Home Office reference",
     "pnc_id": "PNC ID",
     "cid_person_id": "CID person ID",
@@ -1221,6 +1223,19 @@ def record_standardise_warned(
             else:
                 warnings.append({"field": "postcode", "detail": f"{error.detail}: kept as written"})
 
+    phone = ""
+    raw_phone = get("phone")
+    if raw_phone is not None and _collapse(raw_phone):
+        phone = phone_clean(raw_phone)
+        if not phone:
+            warnings.append(
+                {
+                    "field": "phone",
+                    "detail": f"Phone number '{_collapse(raw_phone)}' has fewer than "
+                    f"{PHONE_MIN_DIGITS} digits: kept without it",
+                }
+            )
+
     extra: dict[str, Any] = {}
     for key in ALL_EXTRA_FIELDS:
         if key not in mapped:
@@ -1264,6 +1279,7 @@ def record_standardise_warned(
         "nationality": nationality,
         "postcode": postcode,
         "address": _collapse(get("address")),
+        "phone": phone,
         "home_office_ref": home_office_ref,
         "pnc_id": pnc_id,
         "given_std": given_std,
@@ -1274,6 +1290,30 @@ def record_standardise_warned(
         "postcode_std": postcode,
         "extra": extra,
     }, warnings
+
+
+PHONE_MIN_DIGITS = 7
+PHONE_MAX_DIGITS = 15  # ITU-T E.164
+
+
+def phone_clean(value: Any) -> str:
+    """A phone number as its digits, the way a UK file writes it: "+44 (0)7700 900-123",
+    "0044 7700 900123" and "07700 900123" all give "07700900123"; another country's number keeps
+    its country code ("+33 1 23 45 67 89" gives "33123456789"). An extension ("x 12", "ext. 12")
+    is dropped. '' for fewer than ``PHONE_MIN_DIGITS`` digits (not a number); at most
+    ``PHONE_MAX_DIGITS`` kept."""
+    text = _collapse(value).lower()
+    text = re.split(r"\s*(?:ext\.?|extension|x)\s*\d+\s*$", text)[0]
+    text = text.replace("(0)", "")
+    international = text.lstrip().startswith("+")
+    digits = re.sub(r"\D", "", text)
+    if not international and digits.startswith("00"):
+        digits, international = digits[2:], True
+    if international and digits.startswith("44"):
+        digits = "0" + digits[2:]
+    if len(digits) < PHONE_MIN_DIGITS:
+        return ""
+    return digits[:PHONE_MAX_DIGITS]
 
 
 def engine_record(unique_id: str, source_kind: str, std: Mapping[str, Any]) -> dict[str, Any]:
@@ -1300,4 +1340,5 @@ def engine_record(unique_id: str, source_kind: str, std: Mapping[str, Any]) -> d
         "address_number": number or None,
         "address_street": street or None,
         "address_locality": locality or None,
+        "phone": std.get("phone") or None,
     }

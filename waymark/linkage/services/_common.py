@@ -31,6 +31,7 @@ ENGINE_FIELDS = [
     "home_office_ref",
     "pnc_id",
     "address",
+    "phone",
 ]
 
 
@@ -62,6 +63,7 @@ def engine_records(queryset: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
             ho,
             pnc,
             address,
+            phone,
         ) = row
         number, street, locality = standardise.address_parts(address or "")
         dob_s = dob.isoformat() if dob else None
@@ -85,6 +87,7 @@ def engine_records(queryset: QuerySet[SourceRecord]) -> list[dict[str, Any]]:
                 "address_number": number or None,
                 "address_street": street or None,
                 "address_locality": locality or None,
+                "phone": phone or None,
             }
         )
     return out

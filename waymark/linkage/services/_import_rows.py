@@ -23,6 +23,7 @@ RECORD_FIELDS = (
     "nationality",
     "postcode",
     "address",
+    "phone",
     "home_office_ref",
     "pnc_id",
     "given_std",

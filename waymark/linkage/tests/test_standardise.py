@@ -478,6 +478,7 @@ def test_engine_record_has_the_engine_keys_with_blanks_as_none():
         "address_number",
         "address_street",
         "address_locality",
+        "phone",
     }
     assert record["dob"] == "1985-04-03"
     assert record["birth_year"] == "1985"
@@ -492,6 +493,7 @@ def test_engine_record_has_the_engine_keys_with_blanks_as_none():
         "x:1", "tracker", record_standardise({"source_ref": "1", "family_name": "X"})
     )
     assert blank["dob"] is None and blank["birth_year"] is None and blank["given_std"] is None
+    assert blank["phone"] is None
 
 
 def test_default_mappings_cover_every_header_the_generator_writes():
