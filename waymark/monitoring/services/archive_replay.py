@@ -8,7 +8,9 @@ run per person in memory, in row order, exactly as ``breach_ingest`` runs them, 
 module's own rows are written in bulk: the supplier events, the breaches (final disposition,
 priority, ladder step), the accumulated violations and the event audit entries
 (``audit_record_many``). Tasks and timeline events belong to the platform and go through its
-services, one call each, in the order one-by-one ingestion makes them.
+bulk services, in the order one-by-one ingestion makes them: ``timeline_events_bulk_record``
+(one INSERT per 2,000 events) and ``tasks_create_each`` (the tasks in one INSERT, and the
+``task.created`` audit entry ``task_create`` writes for each in another).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from waymark.monitoring.models import (
 )
 from waymark.monitoring.services._common import MODULE
 from waymark.people.models import Person
-from waymark.people.services import timeline_event_record
+from waymark.people.services import timeline_events_bulk_record
 from waymark.work import services as work
 from waymark.work.models import Queue
 
@@ -390,11 +392,18 @@ def _write(
             Breach.objects.filter(pk__in=v.counted_stored).update(
                 disposition=BreachDisposition.BATTERY_COUNTED, accumulated=v.obj
             )
-    # The breaches queue, read once and handed to ``task_create`` (which would look it up by slug
-    # for every task); if it is missing, ``task_create`` refuses as it would one by one.
+    # The breaches queue, read once and handed to the task service (which would look it up by slug
+    # for every task); if it is missing, the service refuses as ``task_create`` would one by one.
     queue = Queue.objects.select_related("team").filter(slug=rules.QUEUE_BREACHES).first()
+    timeline: list[dict[str, Any]] = []
+    tasks: list[tuple[dict[str, Any], Breach | AccumulatedViolation | None]] = []
     for b in breaches:
-        _platform_writes(b, states[b.person_id], queue)
+        _platform_rows(b, states[b.person_id], queue, timeline, tasks)
+    timeline_events_bulk_record(events=timeline)
+    made = work.tasks_create_each(actor=None, specs=[spec for spec, _ in tasks])
+    for (_, holder), task in zip(tasks, made, strict=True):
+        if holder is not None:
+            holder.task = task
     Breach.objects.bulk_update(
         [o for o in objs if o.task_id is not None], ["task"], batch_size=1000
     )
@@ -440,65 +449,77 @@ def _response_bodies_write(events: list[SupplierEvent]) -> None:
     SupplierEvent.objects.bulk_update(events, ["response_body"], batch_size=1000)
 
 
-def _platform_writes(b: _NewBreach, state: _PersonState, queue: Queue | None) -> None:
-    """The timeline events and tasks ``breach_ingest`` makes for this breach, in its order."""
+def _platform_rows(
+    b: _NewBreach,
+    state: _PersonState,
+    queue: Queue | None,
+    timeline: list[dict[str, Any]],
+    tasks: list[tuple[dict[str, Any], Breach | AccumulatedViolation | None]],
+) -> None:
+    """The timeline events and tasks ``breach_ingest`` makes for this breach, in its order,
+    appended to ``timeline`` (``timeline_event_record``'s arguments) and ``tasks``
+    (``task_create``'s arguments, and the row whose ``task`` the new task becomes)."""
     person, breach, row = state.person, b.obj, b.row
-    timeline_event_record(
-        person=person,
-        module=MODULE,
-        event_type="em.breach_received",
-        summary=f"Breach reported: {rules.BREACH_TYPE_LABELS[row['breach_type']]}",
-        occurred_at=row["started_at"],
-        related=breach,
-        detail={"started_at": row["started_at"], "ended_at": row.get("ended_at")},
+    timeline.append(
+        {
+            "person": person,
+            "module": MODULE,
+            "event_type": "em.breach_received",
+            "summary": f"Breach reported: {rules.BREACH_TYPE_LABELS[row['breach_type']]}",
+            "occurred_at": row["started_at"],
+            "related": breach,
+            "detail": {"started_at": row["started_at"], "ended_at": row.get("ended_at")},
+        }
     )
     for v in b.raised:
-        v.obj.task = work.task_create(  # type: ignore[union-attr]
-            actor=None,
-            task_type=rules.TASK_ACCUMULATED_BATTERY,
-            title=f"Accumulated battery violation: {person.full_name}",
-            person=person,
-            subject=v.obj,
-            queue=queue,
-            priority=v.priority,
-            priority_reason=v.reason,
-            dedupe_key=f"em-accumulated-{v.obj.pk}",  # type: ignore[union-attr]
-            description=f"{v.breaches} battery breaches. Escalation ladder: step {v.step.number}, {v.step.label}.",
-        )
-        timeline_event_record(
-            person=person,
-            module=MODULE,
-            event_type="em.accumulated_violation",
-            summary=f"Accumulated battery violation ({v.total.total_seconds() / 3600:.1f} hours)",
-            related=v.obj,
-            detail={"breaches": v.breaches},
+        spec = {
+            "task_type": rules.TASK_ACCUMULATED_BATTERY,
+            "title": f"Accumulated battery violation: {person.full_name}",
+            "person": person,
+            "subject": v.obj,
+            "queue": queue,
+            "priority": v.priority,
+            "priority_reason": v.reason,
+            "dedupe_key": f"em-accumulated-{v.obj.pk}",  # type: ignore[union-attr]
+            "description": f"{v.breaches} battery breaches. Escalation ladder: step {v.step.number}, {v.step.label}.",
+        }
+        tasks.append((spec, v.obj))
+        timeline.append(
+            {
+                "person": person,
+                "module": MODULE,
+                "event_type": "em.accumulated_violation",
+                "summary": f"Accumulated battery violation ({v.total.total_seconds() / 3600:.1f} hours)",
+                "related": v.obj,
+                "detail": {"breaches": v.breaches},
+            }
         )
     if b.step is not None:
-        breach.task = work.task_create(  # type: ignore[union-attr]
-            actor=None,
-            task_type=rules.TASK_BREACH,
-            title=f"{rules.BREACH_TYPE_LABELS[row['breach_type']]}: {person.full_name}",
-            person=person,
-            subject=breach,
-            queue=queue,
-            priority=b.priority,
-            priority_reason=b.priority_reason,
-            dedupe_key=f"em-breach-{breach.pk}",  # type: ignore[union-attr]
-            description=f"Escalation ladder: step {b.step.number}, {b.step.label}.",
-        )
+        spec = {
+            "task_type": rules.TASK_BREACH,
+            "title": f"{rules.BREACH_TYPE_LABELS[row['breach_type']]}: {person.full_name}",
+            "person": person,
+            "subject": breach,
+            "queue": queue,
+            "priority": b.priority,
+            "priority_reason": b.priority_reason,
+            "dedupe_key": f"em-breach-{breach.pk}",  # type: ignore[union-attr]
+            "description": f"Escalation ladder: step {b.step.number}, {b.step.label}.",
+        }
+        tasks.append((spec, breach))
     if b.first_since_fitting and b.condition is not None:
         phone = b.condition.issued_phone_number
-        work.task_create(
-            actor=None,
-            task_type=rules.TASK_FIRST_BREACH_CONTACT,
-            title=f"Phone {person.full_name} about their first breach",
-            person=person,
-            subject=breach,
-            queue=queue,
-            dedupe_key=f"em-first-breach-{b.condition.pk}",
-            description=(
+        spec = {
+            "task_type": rules.TASK_FIRST_BREACH_CONTACT,
+            "title": f"Phone {person.full_name} about their first breach",
+            "person": person,
+            "subject": breach,
+            "queue": queue,
+            "dedupe_key": f"em-first-breach-{b.condition.pk}",
+            "description": (
                 f"Call the phone issued at fitting: {phone}"
                 if phone
                 else "No phone number was recorded at fitting: record it, then call (data quality)"
             ),
-        )
+        }
+        tasks.append((spec, None))
