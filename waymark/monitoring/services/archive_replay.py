@@ -25,6 +25,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from waymark.core import clock
 from waymark.core.audit import audit_record_many
+from waymark.core.bulk_insert import bulk_insert, ids_reserve
 from waymark.core.models import AuditAction
 from waymark.monitoring import rules
 from waymark.monitoring.models import (
@@ -333,92 +334,80 @@ def _battery_evaluate(state: _PersonState, arriving: _NewBreach) -> None:
 def _write(
     breaches: list[_NewBreach], states: dict[int, _PersonState], client_label: str, now: datetime
 ) -> None:
-    """Write what the rules decided: the module's rows in bulk, the platform's through its
-    services, in row order."""
-    events = SupplierEvent.objects.bulk_create(
-        [
-            SupplierEvent(
-                event_id=b.row["event_id"],
-                event_type=EVENT_TYPE,
-                body_sha256=hashlib.sha256(row_body(b.row)).hexdigest(),
-                payload={"archive": True},
-                received_at=now,
-                client_label=client_label,
-            )
-            for b in breaches
-        ],
-        batch_size=2000,
-    )
+    """Write what the rules decided: the module's rows in bulk (``core.bulk_insert``: ``COPY`` on
+    PostgreSQL), the platform's through its bulk services, in row order.
+
+    On PostgreSQL the breaches' and violations' keys are reserved first, so every row is written
+    once, complete: the tasks (whose subjects they are) first, then the violations and breaches
+    naming their tasks, and the events with their answers. Elsewhere the rows are numbered as they
+    are inserted, and the tasks and answers are filled in afterwards."""
     violations = [v for b in breaches for v in b.raised]
-    created = AccumulatedViolation.objects.bulk_create(
-        [
-            AccumulatedViolation(
-                person_id=v.person_id,
-                window_start=v.window_start,
-                window_end=v.window_end,
-                total_seconds=int(v.total.total_seconds()),
-                raised_at=now,
-            )
-            for v in violations
-        ]
-    )
-    for v, obj in zip(violations, created, strict=True):
-        v.obj = obj
-    objs = Breach.objects.bulk_create(
-        [
-            Breach(
-                event=event,
-                person_id=b.person_id,
-                condition=b.condition,
-                breach_type=b.row["breach_type"],
-                started_at=b.row["started_at"],
-                ended_at=b.row.get("ended_at"),
-                received_at=now,
-                details=(b.row.get("details") or "")[:2000],
-                disposition=b.disposition,
-                accumulated=b.violation.obj if b.violation else None,
-                priority=b.priority,
-                priority_reason=b.priority_reason,
-                ladder_step=b.step.number if b.step else None,
-            )
-            for b, event in zip(breaches, events, strict=True)
-        ],
-        batch_size=2000,
-    )
-    for b, breach in zip(breaches, objs, strict=True):
-        b.obj = breach
-    for v in violations:  # breaches stored before this replay: rare, a few per person
-        if v.counted_stored:
-            Breach.objects.filter(pk__in=v.counted_stored).update(
-                disposition=BreachDisposition.BATTERY_COUNTED, accumulated=v.obj
-            )
-    # The breaches queue, read once and handed to the task service (which would look it up by slug
-    # for every task); if it is missing, the service refuses as ``task_create`` would one by one.
-    queue = Queue.objects.select_related("team").filter(slug=rules.QUEUE_BREACHES).first()
-    timeline: list[dict[str, Any]] = []
-    tasks: list[tuple[dict[str, Any], Breach | AccumulatedViolation | None]] = []
+    for v in violations:
+        v.obj = AccumulatedViolation(
+            person_id=v.person_id,
+            window_start=v.window_start,
+            window_end=v.window_end,
+            total_seconds=int(v.total.total_seconds()),
+            raised_at=now,
+        )
+    events = [
+        SupplierEvent(
+            event_id=b.row["event_id"],
+            event_type=EVENT_TYPE,
+            body_sha256=hashlib.sha256(row_body(b.row)).hexdigest(),
+            payload={"archive": True},
+            received_at=now,
+            client_label=client_label,
+        )
+        for b in breaches
+    ]
     for b in breaches:
-        _platform_rows(b, states[b.person_id], queue, timeline, tasks)
-    timeline_events_bulk_record(events=timeline)
-    made = work.tasks_create_each(actor=None, specs=[spec for spec, _ in tasks])
-    for (_, holder), task in zip(tasks, made, strict=True):
-        if holder is not None:
-            holder.task = task
-    Breach.objects.bulk_update(
-        [o for o in objs if o.task_id is not None], ["task"], batch_size=1000
-    )
-    AccumulatedViolation.objects.bulk_update(created, ["task"], batch_size=1000)
-    for b, event in zip(breaches, events, strict=True):
-        event.response_body = {
-            "event_id": event.event_id,
-            "event_type": EVENT_TYPE,
-            "person_id": b.person_id,
-            "record_id": b.obj.pk,  # type: ignore[union-attr]
-            "outcome": BreachDisposition.BATTERY_BELOW
-            if b.row["breach_type"] == rules.BATTERY
-            else BreachDisposition.ACTIONABLE,
-        }
-    _response_bodies_write(events)
+        b.obj = Breach(
+            person_id=b.person_id,
+            condition=b.condition,
+            breach_type=b.row["breach_type"],
+            started_at=b.row["started_at"],
+            ended_at=b.row.get("ended_at"),
+            received_at=now,
+            details=(b.row.get("details") or "")[:2000],
+            disposition=b.disposition,
+            priority=b.priority,
+            priority_reason=b.priority_reason,
+            ladder_step=b.step.number if b.step else None,
+        )
+    breach_ids = ids_reserve(Breach, len(breaches))
+    violation_ids = ids_reserve(AccumulatedViolation, len(violations))
+    reserved = breach_ids is not None and violation_ids is not None
+    if reserved:
+        for b, pk in zip(breaches, breach_ids or [], strict=True):
+            b.obj.pk = pk  # type: ignore[union-attr]
+        for v, pk in zip(violations, violation_ids or [], strict=True):
+            v.obj.pk = pk  # type: ignore[union-attr]
+        _platform_write(breaches, states)  # the tasks, then the rows that name them
+        _answers(breaches, events)
+        bulk_insert(SupplierEvent, events)
+        bulk_insert(AccumulatedViolation, [v.obj for v in violations])  # type: ignore[misc]
+        _breaches_link(breaches, events)
+        bulk_insert(Breach, [b.obj for b in breaches])  # type: ignore[misc]
+    else:
+        bulk_insert(SupplierEvent, events)
+        bulk_insert(AccumulatedViolation, [v.obj for v in violations])  # type: ignore[misc]
+        _breaches_link(breaches, events)
+        bulk_insert(Breach, [b.obj for b in breaches])  # type: ignore[misc]
+        _platform_write(breaches, states)
+        Breach.objects.bulk_update(
+            [b.obj for b in breaches if b.obj.task_id is not None],  # type: ignore[union-attr]
+            ["task"],
+            batch_size=1000,
+        )
+        AccumulatedViolation.objects.bulk_update(
+            [v.obj for v in violations],  # type: ignore[misc]
+            ["task"],
+            batch_size=1000,
+        )
+        _answers(breaches, events)
+        SupplierEvent.objects.bulk_update(events, ["response_body"], batch_size=1000)
+    _stored_counted(violations)
     audit_record_many(
         actor=None,
         entries=[
@@ -435,18 +424,69 @@ def _write(
     )
 
 
-def _response_bodies_write(events: list[SupplierEvent]) -> None:
+def _stored_counted(violations: list[_NewViolation]) -> None:
+    """Breaches stored before this replay that a new violation counts (a few per person): one
+    UPDATE on PostgreSQL, one per violation elsewhere."""
+    pairs = [(pk, v.obj.pk) for v in violations for pk in v.counted_stored]  # type: ignore[union-attr]
+    if not pairs:
+        return
     if connection.vendor == "postgresql":
-        import json
-
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE monitoring_supplierevent e SET response_body = v.body::jsonb "
-                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, body) WHERE e.id = v.id",
-                [[e.pk for e in events], [json.dumps(e.response_body) for e in events]],
+                "UPDATE monitoring_breach b SET disposition = %s, accumulated_id = v.violation "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(breach, violation) "
+                "WHERE b.id = v.breach",
+                [
+                    BreachDisposition.BATTERY_COUNTED.value,
+                    [p for p, _ in pairs],
+                    [v for _, v in pairs],
+                ],
             )
         return
-    SupplierEvent.objects.bulk_update(events, ["response_body"], batch_size=1000)
+    for v in violations:
+        if v.counted_stored:
+            Breach.objects.filter(pk__in=v.counted_stored).update(
+                disposition=BreachDisposition.BATTERY_COUNTED, accumulated=v.obj
+            )
+
+
+def _breaches_link(breaches: list[_NewBreach], events: list[SupplierEvent]) -> None:
+    """Each breach names its stored event and, if counted, its violation."""
+    for b, event in zip(breaches, events, strict=True):
+        b.obj.event = event  # type: ignore[union-attr]
+        if b.violation is not None:
+            b.obj.accumulated = b.violation.obj  # type: ignore[union-attr]
+
+
+def _answers(breaches: list[_NewBreach], events: list[SupplierEvent]) -> None:
+    """Each event's answer, as the supplier's API gives it for the event."""
+    for b, event in zip(breaches, events, strict=True):
+        event.response_body = {
+            "event_id": event.event_id,
+            "event_type": EVENT_TYPE,
+            "person_id": b.person_id,
+            "record_id": b.obj.pk,  # type: ignore[union-attr]
+            "outcome": BreachDisposition.BATTERY_BELOW
+            if b.row["breach_type"] == rules.BATTERY
+            else BreachDisposition.ACTIONABLE,
+        }
+
+
+def _platform_write(breaches: list[_NewBreach], states: dict[int, _PersonState]) -> None:
+    """The timeline events and tasks, through the platform's bulk services, in row order; each
+    new task is set on the breach or violation it is for (``breach.task``, ``violation.task``)."""
+    # The breaches queue, read once and handed to the task service (which would look it up by slug
+    # for every task); if it is missing, the service refuses as ``task_create`` would one by one.
+    queue = Queue.objects.select_related("team").filter(slug=rules.QUEUE_BREACHES).first()
+    timeline: list[dict[str, Any]] = []
+    tasks: list[tuple[dict[str, Any], Breach | AccumulatedViolation | None]] = []
+    for b in breaches:
+        _platform_rows(b, states[b.person_id], queue, timeline, tasks)
+    timeline_events_bulk_record(events=timeline)
+    made = work.tasks_create_each(actor=None, specs=[spec for spec, _ in tasks])
+    for (_, holder), task in zip(tasks, made, strict=True):
+        if holder is not None:
+            holder.task = task
 
 
 def _platform_rows(

@@ -11,6 +11,7 @@ from django.db import models
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.people.models import Person, TimelineEvent
@@ -47,7 +48,7 @@ def timeline_event_record(
 
 
 def timeline_events_bulk_record(*, events: Iterable[dict]) -> list[TimelineEvent]:
-    """Append many events at once, in one multi-row INSERT per 2,000: the rows
+    """Append many events at once, in one ``COPY`` (``core.bulk_insert``): the rows
     ``timeline_event_record`` would write for each (same checks, same truncation, same
     ``recorded_at``), for a bulk import or replay. Each dict takes ``timeline_event_record``'s
     keyword arguments. All or none."""
@@ -73,7 +74,8 @@ def timeline_events_bulk_record(*, events: Iterable[dict]) -> list[TimelineEvent
                 related_id=str(related.pk) if related is not None else "",
             )
         )
-    return TimelineEvent.objects.bulk_create(rows, batch_size=2000) if rows else []
+    bulk_insert(TimelineEvent, rows)
+    return rows
 
 
 def _added(

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from waymark.core import clock
 from waymark.core.audit import audit_record, audit_record_many
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction
 from waymark.work import rules
 from waymark.work.models import Queue, Task
@@ -211,7 +212,7 @@ def tasks_bulk_create(*, actor, specs) -> list[Task]:
 
 def tasks_create_each(*, actor, specs) -> list[Task]:
     """What ``task_create`` gives for each spec, called in order, written in a few multi-row
-    statements: the tasks in one INSERT per 2,000 and one ``task.created`` audit entry each (the
+    statements: the tasks in one ``COPY`` (``core.bulk_insert``) and one ``task.created`` audit entry each (the
     same entry ``task_create`` writes, through ``audit_record_many``). For a replay that must
     leave the same rows as one by one (the EM archive replay). Each spec takes ``task_create``'s
     arguments (a dict). Returns one task per spec, in order: for a dedupe key already stored (or
@@ -244,8 +245,8 @@ def tasks_create_each(*, actor, specs) -> list[Task]:
         answer.append(task)
         if key:
             existing[key] = task
-    with transaction.atomic():
-        Task.objects.bulk_create(new, batch_size=2000)
+    with transaction.atomic(savepoint=False):
+        bulk_insert(Task, new)
         audit_record_many(
             actor=actor,
             entries=[
