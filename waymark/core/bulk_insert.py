@@ -18,6 +18,8 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Expression, JSONField, Model
 
+from waymark.core.rules import BULK_INSERT_COPY_FROM
+
 
 def _connection(model: type[Model]):
     return connections[router.db_for_write(model)]
@@ -45,13 +47,14 @@ def bulk_insert(
 ) -> None:
     """Insert ``objs`` (unsaved instances of ``model``) and give each its primary key: one
     ``COPY`` on PostgreSQL (keys already set are kept, the rest reserved with ``ids_reserve``),
-    ``bulk_create`` elsewhere. ``with_pk=False``: the database's trigger numbers the rows (the
-    audit trail) and the instances are left without keys on PostgreSQL. All or none, in the
-    caller's transaction."""
+    ``bulk_create`` elsewhere and for fewer than ``rules.BULK_INSERT_COPY_FROM`` rows.
+    ``with_pk=False``: the database's trigger numbers the rows (the audit trail) and the
+    instances are left without keys after a ``COPY``. All or none, in the caller's
+    transaction."""
     if not objs:
         return
     connection = _connection(model)
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) < BULK_INSERT_COPY_FROM:
         model._default_manager.bulk_create(objs, batch_size=batch_size)
         return
     from psycopg.types.json import Jsonb

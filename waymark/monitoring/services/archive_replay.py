@@ -396,7 +396,7 @@ def _write(
         bulk_insert(Breach, [b.obj for b in breaches])  # type: ignore[misc]
         _platform_write(breaches, states)
         Breach.objects.bulk_update(
-            [b.obj for b in breaches if b.obj.task_id is not None],  # type: ignore[union-attr]
+            [b.obj for b in breaches if b.obj is not None and b.obj.task_id is not None],
             ["task"],
             batch_size=1000,
         )

@@ -223,7 +223,7 @@ def tasks_create_each(*, actor, specs) -> list[Task]:
     if not specs:
         return []
     keys = [spec["dedupe_key"] for spec in specs if spec.get("dedupe_key")]
-    existing: dict[str, Task] = (
+    existing: dict[str | None, Task] = (
         {t.dedupe_key: t for t in Task.objects.filter(dedupe_key__in=keys)} if keys else {}
     )
     now = clock.now()
@@ -233,9 +233,9 @@ def tasks_create_each(*, actor, specs) -> list[Task]:
     for spec in specs:
         key = spec.get("dedupe_key") or None
         if key in existing:
-            task = existing[key]  # type: ignore[index]
+            task = existing[key]
             if task.pk is not None and spec.get("assignee") is not None:
-                task = existing[key] = _assign_by_rule(  # type: ignore[index]
+                task = existing[key] = _assign_by_rule(
                     actor=actor, task=task, assignee=spec["assignee"]
                 )
             answer.append(task)
