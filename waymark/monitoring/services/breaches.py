@@ -112,7 +112,10 @@ def breach_ingest(
         _breach_make_actionable(breach)
     if first_since_fitting and condition is not None:
         phone = condition.issued_phone_number
-        _task_create(
+        # ``task_create``: two first breaches arriving at once race for this key, and its
+        # savepoint lets the second find the first's task.
+        work.task_create(
+            actor=None,
             task_type=rules.TASK_FIRST_BREACH_CONTACT,
             title=f"Phone {person.full_name} about their first breach",
             person=person,
@@ -130,7 +133,8 @@ def breach_ingest(
 def _task_create(**spec: Any):
     """``work.task_create`` for the system, through ``tasks_create_each``: the same task and
     audit entry, without the savepoint ``task_create`` wraps them in (two round trips an ingested
-    breach; the caller's transaction is all or none already)."""
+    breach; the caller's transaction is all or none already). Only for a dedupe key no other
+    writer can hold (one naming a row this transaction made)."""
     return work.tasks_create_each(actor=None, specs=[spec])[0]
 
 
