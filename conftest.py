@@ -11,8 +11,24 @@ on and tests it.
 The plugin also gives every test the ``frozen`` clock fixture, copies the data migrations'
 reference rows for tests that need them back after a flush (waymark/testing/reference_data.py),
 and keeps each pytest-xdist worker's files apart (``make test`` runs two workers).
+
+Per-process caches (``waymark.core.process_caches``) are emptied around every test below.
 """
 
 from __future__ import annotations
 
 pytest_plugins = ["waymark.testing.plugin"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _process_caches_cleared():
+    """Per-process caches (``waymark.core.process_caches``: a supplier client read once a
+    process) are emptied before and after each test, so no test sees another's rows."""
+    from waymark.core import process_caches
+
+    process_caches.clear_all()
+    yield
+    process_caches.clear_all()

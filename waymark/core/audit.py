@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connections, router, transaction
 
 from waymark.core import clock, context
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction, AuditEvent
 
 CONSULTED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
@@ -266,8 +267,10 @@ def _insert(event: AuditEvent) -> None:
 
 
 def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: int = 2000) -> int:
-    """Append many entries at once (a bulk import writing thousands of records): plain INSERTs
-    like ``audit_record``, one per ``batch_size`` entries, all or none. Each entry has the
+    """Append many entries at once (a bulk import writing thousands of records): plain appends
+    like ``audit_record``, in the caller's transaction, all or none: one ``COPY`` on PostgreSQL
+    (the trigger numbers each row as it does an INSERT; the entries are not given their
+    sequence), one INSERT per ``batch_size`` entries elsewhere. Each entry has the
     keyword arguments of ``audit_record`` (``action``, ``verb``, ``target_type``, ``target_id``,
     ``person_id``, ``payload``...)."""
     if not entries:
@@ -275,7 +278,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
     acting = context.current()
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         now = clock.now()
         events = []
         for entry in entries:
@@ -300,7 +303,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
             )
             event.entry_hash = content_hash(event)
             events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        bulk_insert(AuditEvent, events, with_pk=False, batch_size=batch_size)
     for entry in entries:
         _mark_consulted(entry["action"])
     return len(events)

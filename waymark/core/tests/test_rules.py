@@ -47,3 +47,7 @@ def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
     assert rules.AUDIT_SEAL_BATCH_SIZE == 5000
     assert rules.AUDIT_SEAL_MAX_BATCHES_PER_PASS == 20
     assert rules.AUDIT_VERIFY_PAGE == 5000
+
+
+def test_bulk_inserts_copy_from_twenty_rows():
+    assert rules.BULK_INSERT_COPY_FROM == 20

@@ -32,6 +32,7 @@ from waymark.core import clock, context
 from waymark.core.permissions import public
 from waymark.monitoring import rules, services
 from waymark.monitoring.models import FailureReason, FaultCause, SupplierClient, SupplierEvent
+from waymark.monitoring.selectors.supplier_clients import supplier_client_for
 from waymark.monitoring.signing import SignatureError, verify
 
 # ------------------------------------------------------------------------------------------------
@@ -138,13 +139,7 @@ class SupplierSignatureAuthentication(BaseAuthentication):
     def authenticate(self, request):
         raw = request._request
         client_id = raw.headers.get("Waymark-Client-Id", "")
-        client = (
-            SupplierClient.objects.select_related("machine_user")
-            .filter(client_id=client_id, is_active=True)
-            .first()
-            if client_id
-            else None
-        )
+        client = supplier_client_for(client_id)  # kept a few seconds a process
         if client is None:
             raise AuthenticationFailed("Unknown or inactive supplier client (Waymark-Client-Id)")
         now = clock.now()
@@ -184,8 +179,9 @@ class SupplierPermission(BasePermission):
     message = "This client may not send supplier events."
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, SupplierClient) and request.user.has_perm(
-            "monitoring.supplier_notify"
+        # The client's ``may_notify`` is read with it (``selectors.supplier_client_for``).
+        return isinstance(request.auth, SupplierClient) and bool(
+            getattr(request.auth, "may_notify", False)
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from waymark.core import clock
@@ -21,6 +21,8 @@ from waymark.monitoring.models import (
     AccumulatedViolation,
     Breach,
     BreachDisposition,
+    Condition,
+    ConditionStatus,
     LadderAction,
     Mitigation,
     MitigationDecision,
@@ -33,7 +35,6 @@ from waymark.monitoring.permissions import (
 )
 from waymark.monitoring.services._common import (
     MODULE,
-    _current_condition,
     _record,
     _require,
     _required_text,
@@ -67,11 +68,22 @@ def breach_ingest(
         errors["started_at"] = "A breach cannot start in the future"
     if errors:
         raise ValidationError(errors)
-    condition = _current_condition(person)
+    # The current condition and whether a breach since its fitting is stored: one query.
+    condition = (
+        Condition.objects.filter(person=person)
+        .exclude(status=ConditionStatus.CEASED)
+        .annotate(
+            breach_since_fitting=Exists(
+                Breach.objects.filter(person=person, started_at__gte=OuterRef("fitted_at"))
+            )
+        )
+        .order_by("-decided_at")
+        .first()
+    )
     first_since_fitting = (
         condition is not None
         and condition.fitted_at is not None
-        and not Breach.objects.filter(person=person, started_at__gte=condition.fitted_at).exists()
+        and not condition.breach_since_fitting  # type: ignore[attr-defined]
     )
     is_battery = breach_type == rules.BATTERY
     breach = Breach.objects.create(
@@ -100,6 +112,8 @@ def breach_ingest(
         _breach_make_actionable(breach)
     if first_since_fitting and condition is not None:
         phone = condition.issued_phone_number
+        # ``task_create``: two first breaches arriving at once race for this key, and its
+        # savepoint lets the second find the first's task.
         work.task_create(
             actor=None,
             task_type=rules.TASK_FIRST_BREACH_CONTACT,
@@ -114,6 +128,14 @@ def breach_ingest(
             ),
         )
     return breach
+
+
+def _task_create(**spec: Any):
+    """``work.task_create`` for the system, through ``tasks_create_each``: the same task and
+    audit entry, without the savepoint ``task_create`` wraps them in (two round trips an ingested
+    breach; the caller's transaction is all or none already). Only for a dedupe key no other
+    writer can hold (one naming a row this transaction made)."""
+    return work.tasks_create_each(actor=None, specs=[spec])[0]
 
 
 def _actionable_count(person: Person) -> int:
@@ -151,8 +173,7 @@ def _breach_make_actionable(breach: Breach) -> None:
     breach.priority, breach.priority_reason = rules.breach_priority(breach.breach_type, oc)
     step = rules.ladder_step_for(_actionable_count(breach.person), breach.breach_type)
     breach.ladder_step = step.number
-    breach.task = work.task_create(
-        actor=None,
+    breach.task = _task_create(
         task_type=rules.TASK_BREACH,
         title=f"{rules.BREACH_TYPE_LABELS[breach.breach_type]}: {breach.person.full_name}",
         person=breach.person,
@@ -208,8 +229,7 @@ def _violation_raise(
             f"{rules.battery_window().days} days: one accumulated violation (000 §5.16)"
         )
     step = rules.ladder_step_for(_actionable_count(person), rules.BATTERY)
-    violation.task = work.task_create(
-        actor=None,
+    violation.task = _task_create(
         task_type=rules.TASK_ACCUMULATED_BATTERY,
         title=f"Accumulated battery violation: {person.full_name}",
         person=person,

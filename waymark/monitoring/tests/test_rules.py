@@ -76,6 +76,10 @@ def test_signature_tolerance_is_5_minutes():
     assert timedelta(minutes=5) == rules.SIGNATURE_TOLERANCE
 
 
+def test_a_supplier_client_is_kept_30_seconds_a_process():
+    assert rules.SUPPLIER_CLIENT_CACHE_SECONDS == 30
+
+
 def test_escalation_ladder_is_one_published_ladder():  # 000 §5.83-5.84
     assert [step.key for step in rules.ESCALATION_LADDER] == [
         "warning",

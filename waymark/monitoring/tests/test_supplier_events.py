@@ -445,8 +445,11 @@ def test_the_published_demo_secret_signs_nothing_in_production(
 
 # Issue 17 item 3: round trips per ingested breach over HTTP, measured with the client's
 # authentication and permission reads included. Before: 16 (battery) and 24 (other types) in a
-# test transaction (which adds one SAVEPOINT/RELEASE pair per atomic block).
-INGEST_QUERIES = {"battery": 15, "full_curfew": 22}
+# test transaction (which adds one SAVEPOINT/RELEASE pair per atomic block); then 15 and 22.
+# Now 11 and 16: the client and its permission are kept a few seconds a process
+# (``selectors.supplier_client_for``), the task is written without a savepoint of its own
+# (``work.tasks_create_each``), and the condition and the first-breach check are one query.
+INGEST_QUERIES = {"battery": 11, "full_curfew": 16}
 
 
 @pytest.mark.django_db
@@ -465,3 +468,34 @@ def test_a_breach_is_ingested_within_its_query_budget(
         q["sql"][:120] for q in queries.captured_queries
     )
     assert SupplierEvent.objects.get(event_id="evt-2").response_body == response.json()
+
+
+@pytest.mark.django_db
+def test_a_client_deactivated_in_this_process_is_refused_at_once(frozen, fitted, person, supplier):
+    client = Client()
+    assert send(client, breach_body(person), event_id="evt-a").status_code == 201
+    supplier.is_active = False
+    supplier.save()  # empties the process's cache of supplier clients
+    assert send(client, breach_body(person), event_id="evt-b").status_code == 401
+    assert not SupplierEvent.objects.filter(event_id="evt-b").exists()
+
+
+@pytest.mark.django_db
+def test_a_client_is_read_again_once_its_cache_lifetime_is_over(
+    frozen, fitted, person, supplier, monkeypatch
+):
+    from waymark.monitoring import rules
+
+    client = Client()
+    assert send(client, breach_body(person), event_id="evt-a").status_code == 201
+    # A change made elsewhere (no signal in this process): the cached client still answers...
+    SupplierClient.objects.filter(pk=supplier.pk).update(is_active=False)
+    assert send(client, breach_body(person), event_id="evt-b").status_code == 201
+    # ...until its lifetime is over, when the client is read again and refused.
+    from time import monotonic
+
+    from waymark.monitoring.selectors import supplier_clients
+
+    later = monotonic() + rules.SUPPLIER_CLIENT_CACHE_SECONDS + 1
+    monkeypatch.setattr(supplier_clients, "monotonic", lambda: later)
+    assert send(client, breach_body(person), event_id="evt-c").status_code == 401

@@ -40,7 +40,11 @@ from waymark.people.services.records import (
     person_create,
     person_update,
 )
-from waymark.people.services.timeline import person_record_view, timeline_event_record
+from waymark.people.services.timeline import (
+    person_record_view,
+    timeline_event_record,
+    timeline_events_bulk_record,
+)
 from waymark.people.services.vulnerability import (
     vulnerability_assessment_record,
     vulnerability_record,
@@ -75,6 +79,7 @@ __all__ = [
     "protected_characteristics_view",
     "reference_add",
     "timeline_event_record",
+    "timeline_events_bulk_record",
     "vulnerability_assessment_record",
     "vulnerability_record",
 ]

@@ -11,6 +11,7 @@ from django.db import models
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.people.models import Person, TimelineEvent
@@ -44,6 +45,37 @@ def timeline_event_record(
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
     )
+
+
+def timeline_events_bulk_record(*, events: Iterable[dict]) -> list[TimelineEvent]:
+    """Append many events at once, in one ``COPY`` (``core.bulk_insert``): the rows
+    ``timeline_event_record`` would write for each (same checks, same truncation, same
+    ``recorded_at``), for a bulk import or replay. Each dict takes ``timeline_event_record``'s
+    keyword arguments. All or none."""
+    now = clock.now()
+    rows = []
+    for event in events:
+        module, event_type, summary = event["module"], event["event_type"], event["summary"]
+        if not module or not event_type or not summary:
+            raise ValidationError("A timeline event needs a module, an event type and a summary")
+        related = event.get("related")
+        person = event["person"]
+        rows.append(
+            TimelineEvent(
+                person_id=person if isinstance(person, int) else person.pk,
+                occurred_at=event.get("occurred_at") or now,
+                recorded_at=now,
+                module=module[:40],
+                event_type=event_type[:60],
+                summary=summary[:500],
+                detail={k: _jsonable(v) for k, v in dict(event.get("detail") or {}).items()},
+                actor=_user(event.get("actor")),
+                related_type=related._meta.label_lower if related is not None else "",
+                related_id=str(related.pk) if related is not None else "",
+            )
+        )
+    bulk_insert(TimelineEvent, rows)
+    return rows
 
 
 def _added(

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
+from waymark.core import clock
 from waymark.core.models import AuditAction, AuditEvent
 from waymark.people import rules, services
 from waymark.people.models import (
@@ -105,6 +106,46 @@ def test_timeline_is_append_only():
     with pytest.raises(AppendOnlyError):
         TimelineEvent.objects.filter(pk=event.pk).delete()
     assert TimelineEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_timeline_events_bulk_record_writes_what_one_by_one_writes():
+    person, other = make_person(), make_person()
+    specs = [
+        {
+            "person": person,
+            "module": "monitoring",
+            "event_type": "em.breach_received",
+            "summary": "Breach reported" + "!" * 600,
+            "occurred_at": datetime(2026, 3, 1, tzinfo=UTC),
+            "related": other,
+            "detail": {"on": date(2026, 3, 1), "who": other},
+        },
+        {"person": other, "module": "monitoring", "event_type": "tag.fitted", "summary": "Fitted"},
+    ]
+    before = TimelineEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with clock.frozen(datetime(2026, 3, 2, 9, tzinfo=UTC)):
+        one = [services.timeline_event_record(**spec) for spec in specs]
+        middle = TimelineEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        bulk = services.timeline_events_bulk_record(events=specs)
+    fields = (
+        "person_id",
+        "occurred_at",
+        "recorded_at",
+        "module",
+        "event_type",
+        "summary",
+        "detail",
+        "actor_id",
+        "related_type",
+        "related_id",
+    )
+    rows = TimelineEvent.objects.order_by("pk").values_list(*fields)
+    assert list(rows.filter(pk__gt=middle)) == list(rows.filter(pk__gt=before, pk__lte=middle))
+    assert [e.pk for e in bulk] == list(
+        rows.filter(pk__gt=middle).values_list("pk", flat=True)
+    ) and len(one) == 2
+    with pytest.raises(ValidationError):
+        services.timeline_events_bulk_record(events=[{**specs[1], "summary": ""}])
 
 
 @pytest.mark.skipif(

@@ -7,7 +7,7 @@ so they enforce the workflow's guards, not the caller's role. Allocation on some
 ``work.allocate_tasks`` here, because it changes other people's work.
 
 Split by sub-domain; every name is re-exported here, so callers write ``services.task_create``:
-``tasks`` (``task_create``, ``tasks_bulk_create``), ``contract`` (``queue_for``,
+``tasks`` (``task_create``, ``tasks_bulk_create``, ``tasks_create_each``), ``contract`` (``queue_for``,
 ``tasks_close_for``), ``lifecycle`` (start, release, wait, complete, cancel), ``allocation``
 (get next, assign, reassign, bulk allocation) and ``saved_filters``.
 """
@@ -30,7 +30,7 @@ from waymark.work.services.lifecycle import (
     task_wait,
 )
 from waymark.work.services.saved_filters import saved_filter_create, saved_filter_delete
-from waymark.work.services.tasks import task_create, tasks_bulk_create
+from waymark.work.services.tasks import task_create, tasks_bulk_create, tasks_create_each
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -52,4 +52,5 @@ __all__ = [
     "tasks_bulk_release",
     "tasks_bulk_take",
     "tasks_close_for",
+    "tasks_create_each",
 ]

@@ -1,5 +1,6 @@
 """Creating tasks: one at a time (``task_create``, with the module's assignee) or many in one
-statement (``tasks_bulk_create``)."""
+statement (``tasks_bulk_create``, audited as one batch; ``tasks_create_each``, audited as
+``task_create`` audits each)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from waymark.core import clock
-from waymark.core.audit import audit_record
+from waymark.core.audit import audit_record, audit_record_many
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction
 from waymark.work import rules
 from waymark.work.models import Queue, Task
@@ -128,6 +130,48 @@ def _assign_by_rule(*, actor, task: Task, assignee) -> Task:
     return task
 
 
+def _task_build(spec: dict[str, Any], *, actor, now, queues: dict[Any, Queue]) -> Task:
+    """The unsaved task ``task_create`` would make from these arguments (``queues`` caches the
+    queues looked up by slug)."""
+    kind = get_task_type(spec["task_type"])
+    title = (spec.get("title") or "").strip()
+    if not title:
+        raise ValidationError("A task needs a title")
+    queue_key = spec.get("queue")
+    queue = queues.get(queue_key) if not isinstance(queue_key, Queue) else queue_key
+    if queue is None:
+        queue = queues[queue_key] = _resolve_queue(queue_key, kind)
+    subject = spec.get("subject")
+    task = Task(
+        task_type=kind.key,
+        queue=queue,
+        person=spec.get("person"),
+        title=title[:300],
+        description=spec.get("description", ""),
+        created_at=now,
+        created_by=_user(actor),
+        dedupe_key=spec.get("dedupe_key") or None,
+    )
+    if spec.get("assignee") is not None:
+        task.assignee, task.allocated_at = spec["assignee"], now
+    if subject is not None:
+        task.subject_type = subject._meta.label_lower
+        task.subject_id = str(subject.pk)
+    if kind.deadline_rule:
+        task.due_at, task.deadline_inputs = rules.deadline_compute(
+            kind.deadline_rule, spec.get("start") or now, queue.team.nation
+        )
+        task.deadline_rule = kind.deadline_rule
+    if spec.get("priority") is not None:
+        task.priority = spec["priority"]
+        task.priority_reason = spec.get("priority_reason") or "Set when the task was created"
+    elif kind.priority is not None:
+        task.priority, task.priority_reason = kind.priority(task)
+    else:
+        task.priority, task.priority_reason = DEFAULT_PRIORITY, "Standard priority"
+    return task
+
+
 def tasks_bulk_create(*, actor, specs) -> list[Task]:
     """Create many tasks in one statement, audited as one batch (``task.created_in_bulk``): for
     demo loaders, migrations of legacy work and archive imports, where one audit entry a task
@@ -145,42 +189,7 @@ def tasks_bulk_create(*, actor, specs) -> list[Task]:
     for spec in specs:
         if spec.get("dedupe_key") in taken:
             continue
-        kind = get_task_type(spec["task_type"])
-        title = (spec.get("title") or "").strip()
-        if not title:
-            raise ValidationError("A task needs a title")
-        queue_key = spec.get("queue")
-        queue = queues.get(queue_key) if not isinstance(queue_key, Queue) else queue_key
-        if queue is None:
-            queue = queues[queue_key] = _resolve_queue(queue_key, kind)
-        subject = spec.get("subject")
-        task = Task(
-            task_type=kind.key,
-            queue=queue,
-            person=spec.get("person"),
-            title=title[:300],
-            description=spec.get("description", ""),
-            created_at=now,
-            created_by=_user(actor),
-            dedupe_key=spec.get("dedupe_key") or None,
-        )
-        if spec.get("assignee") is not None:
-            task.assignee, task.allocated_at = spec["assignee"], now
-        if subject is not None:
-            task.subject_type = subject._meta.label_lower
-            task.subject_id = str(subject.pk)
-        if kind.deadline_rule:
-            task.due_at, task.deadline_inputs = rules.deadline_compute(
-                kind.deadline_rule, spec.get("start") or now, queue.team.nation
-            )
-            task.deadline_rule = kind.deadline_rule
-        if spec.get("priority") is not None:
-            task.priority = spec["priority"]
-            task.priority_reason = spec.get("priority_reason") or "Set when the task was created"
-        elif kind.priority is not None:
-            task.priority, task.priority_reason = kind.priority(task)
-        else:
-            task.priority, task.priority_reason = DEFAULT_PRIORITY, "Standard priority"
+        task = _task_build(spec, actor=actor, now=now, queues=queues)
         tasks.append(task)
         if task.dedupe_key:
             taken.add(task.dedupe_key)
@@ -199,3 +208,66 @@ def tasks_bulk_create(*, actor, specs) -> list[Task]:
             },
         )
     return created
+
+
+def tasks_create_each(*, actor, specs) -> list[Task]:
+    """What ``task_create`` gives for each spec, called in order, written in a few multi-row
+    statements: the tasks in one ``COPY`` (``core.bulk_insert``) and one ``task.created`` audit entry each (the
+    same entry ``task_create`` writes, through ``audit_record_many``). For a replay that must
+    leave the same rows as one by one (the EM archive replay). Each spec takes ``task_create``'s
+    arguments (a dict). Returns one task per spec, in order: for a dedupe key already stored (or
+    earlier in ``specs``), the existing task, as ``task_create`` returns it (given to the spec's
+    assignee by rule if it has none). All or none: a dedupe key stored concurrently raises
+    IntegrityError for the caller to settle."""
+    specs = [dict(spec) for spec in specs]
+    if not specs:
+        return []
+    keys = [spec["dedupe_key"] for spec in specs if spec.get("dedupe_key")]
+    existing: dict[str | None, Task] = (
+        {t.dedupe_key: t for t in Task.objects.filter(dedupe_key__in=keys)} if keys else {}
+    )
+    now = clock.now()
+    queues: dict[Any, Queue] = {}
+    answer: list[Task] = []
+    new: list[Task] = []
+    for spec in specs:
+        key = spec.get("dedupe_key") or None
+        if key in existing:
+            task = existing[key]
+            if task.pk is not None and spec.get("assignee") is not None:
+                task = existing[key] = _assign_by_rule(
+                    actor=actor, task=task, assignee=spec["assignee"]
+                )
+            answer.append(task)
+            continue
+        task = _task_build(spec, actor=actor, now=now, queues=queues)
+        new.append(task)
+        answer.append(task)
+        if key:
+            existing[key] = task
+    with transaction.atomic(savepoint=False):
+        bulk_insert(Task, new)
+        audit_record_many(
+            actor=actor,
+            entries=[
+                {
+                    "action": AuditAction.COLLECTION,
+                    "verb": "task.created",
+                    "target_type": Task._meta.label_lower,
+                    "target_id": task.pk,
+                    "person_id": task.person_id,
+                    "payload": {
+                        "new": {
+                            **_snapshot(task),
+                            "task_type": task.task_type,
+                            "queue": task.queue.slug,
+                            "deadline_rule": task.deadline_rule,
+                            "priority_reason": task.priority_reason,
+                            "dedupe_key": task.dedupe_key,
+                        }
+                    },
+                }
+                for task in new
+            ],
+        )
+    return answer

@@ -92,3 +92,81 @@ def test_tasks_bulk_create_refuses_a_spec_without_a_title(queue):
             actor=None, specs=[{"task_type": "general.follow_up", "title": " ", "queue": queue}]
         )
     assert not Task.objects.exists()
+
+
+def test_tasks_create_each_writes_what_task_create_writes_one_by_one(queue, team):
+    """The same tasks and the same ``task.created`` audit entries as ``task_create`` called for
+    each spec; a dedupe key already stored, or earlier in the list, answers the existing task."""
+    taken = {
+        prefix: task_make(queue=queue, task_type="general.enquiry", dedupe_key=f"mod.{prefix}:0")
+        for prefix in ("one", "each")
+    }
+    user = user_make(*CASEWORKER, teams=[team])
+    specs = [
+        {"task_type": "general.enquiry", "title": f" Item {n} ", "queue": queue}
+        | {"dedupe_key": f"mod.{{}}:{n}", "priority": n or None, "priority_reason": "Told"}
+        for n in (0, 1, 2, 1)
+    ] + [{"task_type": "general.follow_up", "title": "No key", "queue": queue, "subject": queue}]
+
+    def spec(prefix: str) -> list[dict]:
+        return [
+            s | {"dedupe_key": s["dedupe_key"].format(prefix)} if "dedupe_key" in s else s
+            for s in specs
+        ]
+
+    one = [services.task_create(actor=user, **s) for s in spec("one")]
+    since = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+    made = services.tasks_create_each(actor=user, specs=spec("each"))
+    assert len(made) == 5 and made[1] is made[3] and made[0].pk == taken["each"].pk
+
+    def rows(tasks):
+        return [
+            (
+                t.task_type,
+                t.queue_id,
+                t.title,
+                t.description,
+                t.status,
+                t.due_at,
+                t.deadline_rule,
+                t.deadline_inputs,
+                t.priority,
+                t.priority_reason,
+                t.subject_type,
+                t.subject_id,
+                t.created_by_id,
+                t.dedupe_key and t.dedupe_key.split(":")[-1],
+            )
+            for t in Task.objects.filter(pk__in=[t.pk for t in tasks]).order_by("pk")
+        ]
+
+    assert rows(made) == rows(one)
+
+    def audit(entries):
+        return sorted(
+            (
+                e.verb,
+                e.action,
+                e.actor_id,
+                e.target_type,
+                e.person_id,
+                str({k: v for k, v in e.payload["new"].items() if k != "dedupe_key"}),
+            )
+            for e in entries
+        )
+
+    one_ids = {str(t.pk) for t in one if t.pk != taken["one"].pk}
+    made_ids = {str(t.pk) for t in made}
+    assert audit(AuditEvent.objects.filter(sequence__gt=since)) == audit(
+        AuditEvent.objects.filter(verb="task.created", target_id__in=one_ids)
+    )
+    assert AuditEvent.objects.filter(sequence__gt=since, target_id__in=made_ids).count() == 3
+    # A key stored before is answered with the stored task, as ``task_create`` answers it.
+    again = services.tasks_create_each(
+        actor=None,
+        specs=[
+            {"task_type": "general.enquiry", "title": "Again", "queue": queue}
+            | {"dedupe_key": "mod.each:0"}
+        ],
+    )
+    assert again[0].pk == taken["each"].pk
