@@ -18,9 +18,9 @@ from waymark.people.tests.factories import CASEWORKER_PERMS, make_person, make_u
 
 pytestmark = pytest.mark.django_db
 
-PERSON_PAGE_MAX_QUERIES = (
-    24  # session, user, permissions, the record, its lists, audit, session save
-)
+# session, user, two permission reads, teams, the record, audit, its lists (one statement),
+# notifications, session save (three with its savepoint)
+PERSON_PAGE_MAX_QUERIES = 12
 SEARCH_MAX_QUERIES = 5  # one search: teams, candidate ids, people, nationalities
 
 
