@@ -6,13 +6,34 @@ user may see it and raises ``Http404`` otherwise, so a forbidden record looks li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date
+from functools import cache
 
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 
-from waymark.people.models import Person
+from waymark.people.models import (
+    Address,
+    BailGrant,
+    Conviction,
+    ExternalReference,
+    Flag,
+    NameType,
+    OwnershipChange,
+    Person,
+    PersonDateOfBirth,
+    PersonMerge,
+    PersonName,
+    PersonNationality,
+    PhoneNumber,
+    Vulnerability,
+)
 
 # Modules widen team scoping for the people their work is about (e.g. the EM Hub sees everyone on
 # EM or in the EM duty cohort, wherever their case is owned). Each rule returns a Q over Person for
@@ -66,3 +87,170 @@ def access_person(user, person_id: int | str) -> Person:
 
 def person_can_view(user, person: Person) -> bool:
     return person_visible_queryset(user).filter(pk=person.pk).exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# The summary page's lists in one statement
+
+# Who and which team a row names: the few columns the summary shows of them.
+_USER_FIELDS = ("id", "username", "first_name", "last_name")
+_TEAM_FIELDS = ("id", "name", "unit")
+_PERSON_FIELDS = ("id", "reference")
+
+
+@dataclass(frozen=True)
+class _SummaryList:
+    key: str
+    model: type[models.Model]
+    person_column: str = "person_id"
+    # Each related object the page shows: foreign key name -> the columns loaded of it.
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    where: str = ""
+
+
+_SUMMARY_LISTS = (
+    _SummaryList("names", PersonName, where=f"t.name_type <> '{NameType.PRIMARY.value}'"),
+    _SummaryList("nationalities", PersonNationality),
+    _SummaryList("dates_of_birth", PersonDateOfBirth),
+    _SummaryList("references", ExternalReference),
+    _SummaryList("addresses", Address),
+    _SummaryList("phones", PhoneNumber),
+    _SummaryList("convictions", Conviction),
+    _SummaryList("vulnerabilities", Vulnerability),
+    _SummaryList("flags", Flag, related=(("set_by", _USER_FIELDS), ("ended_by", _USER_FIELDS))),
+    _SummaryList("bail_grants", BailGrant),
+    _SummaryList(
+        "ownership_history",
+        OwnershipChange,
+        related=(
+            ("changed_by", _USER_FIELDS),
+            ("from_team", _TEAM_FIELDS),
+            ("to_team", _TEAM_FIELDS),
+            ("from_owner", _USER_FIELDS),
+            ("to_owner", _USER_FIELDS),
+        ),
+    ),
+    _SummaryList(
+        "merges",
+        PersonMerge,
+        person_column="survivor_id",
+        related=(
+            ("merged", _PERSON_FIELDS),
+            ("performed_by", _USER_FIELDS),
+            ("undone_by", _USER_FIELDS),
+        ),
+    ),
+)
+# The prefetch caches the lists fill, so that ``person.flags.all()`` (the identity bar's badges)
+# and ``person.nationalities.all()`` read what this statement read.
+_PREFETCHED = {"flags": "flags", "nationalities": "nationalities"}
+
+
+def _loaded_fields(model) -> list[models.Field]:
+    """The columns of a list's own rows: all but JSON (no page shows them, and the engines give
+    them back differently inside a JSON object); a template that reached one would query."""
+    return [f for f in model._meta.concrete_fields if not isinstance(f, models.JSONField)]
+
+
+def _json_object(vendor: str, pairs: list[tuple[str, str]]) -> str:
+    function = "json_build_object" if vendor == "postgresql" else "json_object"
+    arguments = ", ".join(f"'{key}', {expr}" for key, expr in pairs)
+    return f"{function}({arguments})"
+
+
+def _summary_branch(spec: _SummaryList, vendor: str, quote) -> str:
+    meta = spec.model._meta
+    pairs = [(f.attname, f"t.{quote(f.column)}") for f in _loaded_fields(spec.model)]
+    joins = []
+    for n, (name, columns) in enumerate(spec.related):
+        field = meta.get_field(name)
+        alias = f"r{n}"
+        target = field.related_model._meta
+        joins.append(
+            f"LEFT JOIN {quote(target.db_table)} {alias} "
+            f"ON {alias}.{quote(target.pk.column)} = t.{quote(field.column)}"
+        )
+        nested = [(c, f"{alias}.{quote(target.get_field(c).column)}") for c in columns]
+        pairs.append((name, _json_object(vendor, nested)))
+    order = []
+    for item in meta.ordering:
+        name = item.lstrip("-")
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        order.append(f"t.{quote(field.column)}{' DESC' if item.startswith('-') else ''}")
+    where = f"t.{quote(spec.person_column)} = %s" + (f" AND {spec.where}" if spec.where else "")
+    numbered = f"ROW_NUMBER() OVER (ORDER BY {', '.join(order)})"
+    row = _json_object(vendor, pairs)
+    source = f"{quote(meta.db_table)} t {' '.join(joins)}"
+    # Built from model metadata and constants only; the person's id is a bound parameter.
+    return f"SELECT '{spec.key}' AS k, {numbered} AS n, {row} AS j FROM {source} WHERE {where}"  # noqa: S608
+
+
+@cache
+def _summary_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    branches = [_summary_branch(spec, vendor, quote) for spec in _SUMMARY_LISTS]
+    return " UNION ALL ".join(branches) + " ORDER BY 1, 2"
+
+
+def _json_value(field: models.Field, value):
+    """A column's value as the JSON object carried it (PostgreSQL: ISO text, JSON booleans;
+    SQLite: its stored text and 0/1), as the field holds it after an ordinary read."""
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        parsed = parse_datetime(value)
+        # SQLite stores UTC without an offset, as its backend reads it back.
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if isinstance(field, models.DateField):
+        return date.fromisoformat(value[:10])
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    return field.to_python(value)
+
+
+def _instance(model, values: dict, db: str):
+    fields = [f for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(
+        db, [f.attname for f in fields], [_json_value(f, values[f.attname]) for f in fields]
+    )
+
+
+def person_summary_lists(person: Person) -> dict[str, list]:
+    """The lists the person's summary shows (other names, dates of birth, references, addresses,
+    phones, convictions, vulnerabilities, flags, bail, ownership history, merges and the
+    nationalities of the identity bar), each in its model's order, read in one statement instead
+    of one query each: a dozen round trips and SQL compilations were most of the page's database
+    time. Fills ``person``'s flags and nationalities prefetch caches."""
+    db = connection.alias
+    with connection.cursor() as cursor:
+        cursor.execute(_summary_sql(connection.vendor), [person.pk] * len(_SUMMARY_LISTS))
+        rows = cursor.fetchall()
+    specs = {spec.key: spec for spec in _SUMMARY_LISTS}
+    lists: dict[str, list] = {spec.key: [] for spec in _SUMMARY_LISTS}
+    for key, _n, data in rows:
+        spec = specs[key]
+        values = json.loads(data) if isinstance(data, str) else data
+        related = {name: values.pop(name) for name, _ in spec.related}
+        obj = _instance(spec.model, values, db)
+        for name, rel_values in related.items():
+            field = spec.model._meta.get_field(name)
+            if isinstance(rel_values, str):
+                rel_values = json.loads(rel_values)
+            rel = (
+                None
+                if not rel_values or rel_values.get("id") is None
+                else _instance(field.related_model, rel_values, db)
+            )
+            field.set_cached_value(obj, rel)
+        if spec.person_column == "person_id":
+            spec.model._meta.get_field("person").set_cached_value(obj, person)
+        lists[key].append(obj)
+    cache_store = getattr(person, "_prefetched_objects_cache", None)
+    if cache_store is None:
+        cache_store = person._prefetched_objects_cache = {}
+    for key, cache_name in _PREFETCHED.items():
+        queryset = getattr(person, cache_name).all()
+        queryset._result_cache = lists[key]
+        queryset._prefetch_done = True
+        cache_store[cache_name] = queryset
+    return lists

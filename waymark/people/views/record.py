@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import render
 
 from waymark.core.clock import LONDON
@@ -16,9 +15,9 @@ from waymark.core.models import AuditEvent
 from waymark.core.permissions import requires
 from waymark.people import services
 from waymark.people.forms import ProtectedCharacteristicsReasonForm, apply_service_errors
-from waymark.people.models import AddressType, Flag, NameType, Note
+from waymark.people.models import AddressType, Note
 from waymark.people.pages import person_form_page, person_page_context
-from waymark.people.selectors import access_person
+from waymark.people.selectors import access_person, person_summary_lists
 from waymark.people.views._common import _url_or_none
 
 TIMELINE_PAGE_SIZE = 25
@@ -29,26 +28,23 @@ ACCESS_HISTORY_PAGE_SIZE = 50
 def person_detail(request, pk: int):
     person = access_person(request.user, pk)
     services.person_record_view(actor=request.user, person=person, page="summary")
-    # The flags are read once, for the identity bar's badges and for the flags card.
-    prefetch_related_objects(
-        [person], Prefetch("flags", queryset=Flag.objects.select_related("set_by", "ended_by"))
-    )
+    # One statement reads every list the summary shows, the identity bar's flags and
+    # nationalities included (selectors.person_summary_lists).
+    lists = person_summary_lists(person)
     context = person_page_context(request, person, "summary")
     context.update(
         {
-            "names": person.names.exclude(name_type=NameType.PRIMARY),
-            "dates_of_birth": person.dates_of_birth.all(),
-            "references": person.references.all(),
-            "addresses": person.addresses.all(),
-            "phones": person.phone_numbers.all(),
-            "convictions": person.convictions.all(),
-            "vulnerabilities": person.vulnerabilities.all(),
-            "flags": person.flags.all(),
-            "ownership_history": person.ownership_history.select_related(
-                "changed_by", "from_team", "to_team", "from_owner", "to_owner"
-            ),
-            "bail_grants": person.bail_grants.all(),
-            "merges": person.merges_absorbed.select_related("merged", "performed_by", "undone_by"),
+            "names": lists["names"],
+            "dates_of_birth": lists["dates_of_birth"],
+            "references": lists["references"],
+            "addresses": lists["addresses"],
+            "phones": lists["phones"],
+            "convictions": lists["convictions"],
+            "vulnerabilities": lists["vulnerabilities"],
+            "flags": lists["flags"],
+            "ownership_history": lists["ownership_history"],
+            "bail_grants": lists["bail_grants"],
+            "merges": lists["merges"],
             "reporting_centre": AddressType.REPORTING_CENTRE,
         }
     )

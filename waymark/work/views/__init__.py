@@ -129,8 +129,11 @@ def _queue_page(request, queue, *, query_string: str, save_form, status: int = 2
     """The queue page: its filtered tasks, filters in words, saved filters and who may do what."""
     task_filter, page, sort, members, params = _queue_tasks(request, queue)
     may_allocate = request.user.has_perm("work.allocate_tasks")
+    # A queue that access_queue returned is one of the user's teams' unless they see every queue:
+    # only then is membership a question for the database.
     may_take = request.user.has_perm("work.change_task") and (
-        request.user.teams.filter(pk=queue.team_id).exists()
+        not perms.sees_every_queue(request.user)
+        or request.user.teams.filter(pk=queue.team_id).exists()
     )
     context = _common(
         request,
