@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date
 from functools import cache
+from typing import cast
 
 from django.db import connection, models
 from django.db.models import Q, QuerySet
@@ -158,25 +159,31 @@ def _json_object(vendor: str, pairs: list[tuple[str, str]]) -> str:
     return f"{function}({arguments})"
 
 
+def _column(meta, name: str) -> str:
+    field = meta.pk if name == "pk" else meta.get_field(name)
+    return cast(models.Field, field).column
+
+
 def _summary_branch(spec: _SummaryList, vendor: str, quote) -> str:
     meta = spec.model._meta
     pairs = [(f.attname, f"t.{quote(f.column)}") for f in _loaded_fields(spec.model)]
     joins = []
     for n, (name, columns) in enumerate(spec.related):
-        field = meta.get_field(name)
+        field = cast(models.ForeignKey, meta.get_field(name))
         alias = f"r{n}"
-        target = field.related_model._meta
+        target = cast(type[models.Model], field.related_model)._meta
         joins.append(
             f"LEFT JOIN {quote(target.db_table)} {alias} "
-            f"ON {alias}.{quote(target.pk.column)} = t.{quote(field.column)}"
+            f"ON {alias}.{quote(_column(target, 'pk'))} = t.{quote(field.column)}"
         )
-        nested = [(c, f"{alias}.{quote(target.get_field(c).column)}") for c in columns]
+        nested = [(c, f"{alias}.{quote(_column(target, c))}") for c in columns]
         pairs.append((name, _json_object(vendor, nested)))
     order = []
-    for item in meta.ordering:
-        name = item.lstrip("-")
-        field = meta.pk if name == "pk" else meta.get_field(name)
-        order.append(f"t.{quote(field.column)}{' DESC' if item.startswith('-') else ''}")
+    for item in meta.ordering or ():
+        text = str(item)
+        order.append(
+            f"t.{quote(_column(meta, text.lstrip('-')))}{' DESC' if text[0] == '-' else ''}"
+        )
     where = f"t.{quote(spec.person_column)} = %s" + (f" AND {spec.where}" if spec.where else "")
     numbered = f"ROW_NUMBER() OVER (ORDER BY {', '.join(order)})"
     row = _json_object(vendor, pairs)
@@ -199,6 +206,8 @@ def _json_value(field: models.Field, value):
         return None
     if isinstance(field, models.DateTimeField):
         parsed = parse_datetime(value)
+        if parsed is None:
+            return field.to_python(value)
         # SQLite stores UTC without an offset, as its backend reads it back.
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
     if isinstance(field, models.DateField):
@@ -233,7 +242,7 @@ def person_summary_lists(person: Person) -> dict[str, list]:
         related = {name: values.pop(name) for name, _ in spec.related}
         obj = _instance(spec.model, values, db)
         for name, rel_values in related.items():
-            field = spec.model._meta.get_field(name)
+            field = cast(models.ForeignKey, spec.model._meta.get_field(name))
             if isinstance(rel_values, str):
                 rel_values = json.loads(rel_values)
             rel = (
@@ -243,11 +252,11 @@ def person_summary_lists(person: Person) -> dict[str, list]:
             )
             field.set_cached_value(obj, rel)
         if spec.person_column == "person_id":
-            spec.model._meta.get_field("person").set_cached_value(obj, person)
+            cast(models.ForeignKey, spec.model._meta.get_field("person")).set_cached_value(
+                obj, person
+            )
         lists[key].append(obj)
-    cache_store = getattr(person, "_prefetched_objects_cache", None)
-    if cache_store is None:
-        cache_store = person._prefetched_objects_cache = {}
+    cache_store = person.__dict__.setdefault("_prefetched_objects_cache", {})
     for key, cache_name in _PREFETCHED.items():
         queryset = getattr(person, cache_name).all()
         queryset._result_cache = lists[key]
