@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "waymark.operations",
     "waymark.guidance",
     "waymark.linkage",
+    "waymark.nrm",
     "waymark.api",
 ]
 
@@ -108,6 +109,7 @@ WAYMARK_MODULE_APPS = [
     "waymark.operations",
     "waymark.guidance",
     "waymark.linkage",
+    "waymark.nrm",
 ]
 
 ROOT_URLCONF = "config.urls"

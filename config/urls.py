@@ -20,6 +20,7 @@ urlpatterns = [
     path("operations/", include("waymark.operations.urls")),
     path("guidance/", include("waymark.guidance.urls")),
     path("linkage/", include("waymark.linkage.urls")),
+    path("nrm/", include("waymark.nrm.urls")),
     path("", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),

@@ -32,7 +32,7 @@ PLATFORM_APPS = [
     "guidance",
     "api",
 ]
-MODULE_APPS = ["monitoring", "casework", "operations", "linkage"]
+MODULE_APPS = ["monitoring", "casework", "operations", "linkage", "nrm"]
 WRITES = {
     "create",
     "get_or_create",

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from waymark.core import clock
+from waymark.core import clock, events
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
 from waymark.operations import rules
@@ -332,9 +332,25 @@ def _safeguarding(*, actor, visit, assignment, data, recorded_at) -> tuple[str, 
     encounter = _visit_encounter(visit, data)
 
     def write(entry: FieldEntry) -> None:
-        SafeguardingRecord.objects.create(
+        record = SafeguardingRecord.objects.create(
             entry=entry, visit=visit, encounter=encounter, kind=kind, detail=detail
         )
+        if kind == "nrm":
+            # The competent authority module (if installed) makes this a referral, linked to the
+            # same person, in this transaction (core/events.py).
+            events.emit(
+                "operations.nrm_referral_recorded",
+                actor=actor,
+                source_key=f"operations.safeguarding:{record.pk}",
+                visit_reference=visit.reference,
+                team_id=visit.team_id,
+                person_id=encounter.person_id if encounter else None,
+                name_given=encounter.name_given if encounter else "",
+                date_of_birth=encounter.date_of_birth_given if encounter else None,
+                nationality=encounter.nationality if encounter else "",
+                detail=detail,
+                recorded_at=recorded_at,
+            )
 
     return f"Safeguarding: {rules.SAFEGUARDING_KINDS[kind]}", write
 

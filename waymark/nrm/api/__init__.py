@@ -1,0 +1,1 @@
+"""The competent authority's API endpoints, on ``waymark.api``."""

@@ -1,0 +1,1 @@
+"""The competent authority's forms (GOV.UK patterns, ``waymark.core.forms``)."""

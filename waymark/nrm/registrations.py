@@ -1,0 +1,68 @@
+"""Everything the competent authority module tells the platform at start-up
+(docs/platform-contracts.md): its roles and role permissions, navigation, task types, person tab,
+visibility, the enforcement-visit referral hook, and the demo loader. ``NrmConfig.ready()`` calls
+``register()``. Registering a different definition under a name already taken raises."""
+
+from __future__ import annotations
+
+from waymark.core.models import AuditAction
+
+# Every audit verb this app records, with its s62 category.
+AUDIT_VERBS: dict[str, str] = {
+    "nrm.referral_received": AuditAction.COLLECTION,
+    "nrm.referral_viewed": AuditAction.CONSULTATION,
+    "nrm.referral_withdrawn": AuditAction.ALTERATION,
+    "nrm.referral_allocated": AuditAction.ALTERATION,
+    "nrm.duty_to_notify_recorded": AuditAction.COLLECTION,
+    "nrm.form_version_published": AuditAction.COLLECTION,
+}
+
+
+def register() -> None:
+    from waymark.accounts.models import Grade
+    from waymark.accounts.roles import Role, register_role, register_role_permissions
+    from waymark.nrm import permissions as perms
+
+    for role in (
+        Role(
+            "nrm_case_preparation",
+            "Case preparation officer (competent authority)",
+            "Gathers information from casework records, the PNC and other systems before decisions",
+            frozenset(
+                {"people.view_person", "work.view_task", "work.change_task", "work.take_tasks"}
+            ),
+            Grade.AO,
+            "competent-authority",
+        ),
+        Role(
+            "nrm_safeguarding_adviser",
+            "Safeguarding adviser (competent authority)",
+            "Advises on safeguarding risk before decisions are served; runs the duty line",
+            frozenset(
+                {"people.view_person", "work.view_task", "work.change_task", "work.take_tasks"}
+            ),
+            Grade.HEO,
+            "competent-authority",
+        ),
+        Role(
+            "nrm_manager",
+            "Competent authority manager",
+            "Allocates referrals, authorises urgent service, watches backlogs, quality and figures",
+            frozenset(
+                {"people.view_person", "work.view_task", "work.change_task", "work.view_workload"}
+            ),
+            Grade.SEO,
+            "competent-authority",
+        ),
+        Role(
+            "first_responder",
+            "First responder (prison immigration or detention engagement team)",
+            "Refers potential victims of modern slavery and follows their referrals",
+            frozenset({"people.view_person"}),
+            Grade.EO,
+            "detention-engagement",
+        ),
+    ):
+        register_role(role)
+    for role_key, codenames in perms.ROLE_PERMISSIONS.items():
+        register_role_permissions(role_key, set(codenames))

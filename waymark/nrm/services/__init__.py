@@ -1,0 +1,3 @@
+"""The competent authority's writes (docs/platform-contracts.md, "services/"): keyword-only, each
+takes ``actor``, checks object-level permission, runs in one transaction and audits. Split by
+sub-domain; re-exported here so callers write ``services.referral_create(...)``."""

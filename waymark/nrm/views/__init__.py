@@ -1,0 +1,1 @@
+"""The competent authority's pages (thin: forms in, services and selectors out)."""
