@@ -2,7 +2,7 @@
 
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from waymark.core.permissions import public
@@ -17,6 +17,7 @@ from waymark.work import api as work_api
 
 app_name = "api"
 urlpatterns = [
+    path("nrm/", include("waymark.nrm.api.urls")),
     path("persons/", people_api.PersonListView.as_view(), name="persons"),
     path("persons/<str:person>/", people_api.PersonDetailView.as_view(), name="person"),
     path(

@@ -8,7 +8,8 @@ from __future__ import annotations
 from waymark.core.models import AuditAction
 
 # Every audit verb this app records, with its s62 category.
-AUDIT_VERBS: dict[str, str] = {
+# Referrals, duty to notify, quality, case preparation, information requests.
+REFERRAL_VERBS: dict[str, str] = {
     "nrm.referral_received": AuditAction.COLLECTION,
     "nrm.referral_viewed": AuditAction.CONSULTATION,
     "nrm.referral_withdrawn": AuditAction.ALTERATION,
@@ -16,6 +17,14 @@ AUDIT_VERBS: dict[str, str] = {
     "nrm.duty_to_notify_recorded": AuditAction.COLLECTION,
     "nrm.form_version_published": AuditAction.COLLECTION,
 }
+
+# Decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration, letters.
+DECISION_VERBS: dict[str, str] = {}
+
+# Queues, dip sampling, ratings, trend reviews, figures.
+QUALITY_VERBS: dict[str, str] = {}
+
+AUDIT_VERBS: dict[str, str] = {**REFERRAL_VERBS, **DECISION_VERBS, **QUALITY_VERBS}
 
 
 def register() -> None:
@@ -66,3 +75,18 @@ def register() -> None:
         register_role(role)
     for role_key, codenames in perms.ROLE_PERMISSIONS.items():
         register_role_permissions(role_key, set(codenames))
+    _register_referrals()
+    _register_decisions()
+    _register_quality()
+
+
+def _register_referrals() -> None:
+    """Task types, person tab, navigation, visibility and the enforcement-visit hook for referrals."""
+
+
+def _register_decisions() -> None:
+    """Task types and deadline rules for decisions, checks, safeguarding and disqualification."""
+
+
+def _register_quality() -> None:
+    """Navigation for queues and figures, dip-sampling task types, read models, the demo loader."""

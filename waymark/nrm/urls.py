@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+"""The competent authority's pages: each views module holds its own routes."""
+
+from waymark.nrm.views import decisions, queues, referrals
 
 app_name = "nrm"
-urlpatterns: list = []
+urlpatterns = [*queues.urlpatterns, *referrals.urlpatterns, *decisions.urlpatterns]

@@ -1,3 +1,12 @@
 """The competent authority's writes (docs/platform-contracts.md, "services/"): keyword-only, each
 takes ``actor``, checks object-level permission, runs in one transaction and audits. Split by
 sub-domain; re-exported here so callers write ``services.referral_create(...)``."""
+
+# --- referrals, duty to notify, quality, case preparation, information requests ---------------
+
+
+# --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration,
+# --- letters ------------------------------------------------------------------------------------
+
+
+# --- dip sampling, ratings, trend reviews ------------------------------------------------------
