@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "waymark.guidance",
     "waymark.linkage",
     "waymark.nrm",
+    "waymark.oversight",
     "waymark.api",
 ]
 
@@ -110,6 +111,7 @@ WAYMARK_MODULE_APPS = [
     "waymark.guidance",
     "waymark.linkage",
     "waymark.nrm",
+    "waymark.oversight",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("guidance/", include("waymark.guidance.urls")),
     path("linkage/", include("waymark.linkage.urls")),
     path("nrm/", include("waymark.nrm.urls")),
+    path("oversight/", include("waymark.oversight.urls")),
     path("", include("waymark.core.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("cookies/", core_views.cookies, name="cookies"),

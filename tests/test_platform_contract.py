@@ -32,7 +32,7 @@ PLATFORM_APPS = [
     "guidance",
     "api",
 ]
-MODULE_APPS = ["monitoring", "casework", "operations", "linkage", "nrm"]
+MODULE_APPS = ["monitoring", "casework", "operations", "linkage", "nrm", "oversight"]
 WRITES = {
     "create",
     "get_or_create",

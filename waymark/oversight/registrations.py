@@ -1,0 +1,37 @@
+"""Everything oversight tells the platform at start-up (docs/platform-contracts.md): role
+permissions, navigation, the demo loader, and ``AUDIT_VERBS``. ``OversightConfig.ready()`` calls
+``register()``. Registering a different definition under a name already taken raises."""
+
+from __future__ import annotations
+
+from waymark.core.models import AuditAction
+
+# Every audit verb this app records, with its s62 category.
+AUDIT_VERBS: dict[str, str] = {
+    # --- governance: recommendations and actions tracker (issue 20 item 6) ---
+    "oversight.recommendations_seeded": AuditAction.COLLECTION,
+    "oversight.action_added": AuditAction.COLLECTION,
+    "oversight.action_updated": AuditAction.ALTERATION,
+    "oversight.action_closed": AuditAction.ALTERATION,
+    "oversight.action_reopened": AuditAction.ALTERATION,
+    "oversight.tracker_exported": AuditAction.DISCLOSURE,
+}
+
+
+def _demo_load(**options):
+    from waymark.oversight.demo import oversight_demo_load
+
+    return oversight_demo_load(**options)
+
+
+def register() -> None:
+    from waymark.accounts.roles import register_role_permissions
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.oversight import permissions as perms
+
+    for role_key, codenames in perms.ROLE_PERMISSIONS.items():
+        register_role_permissions(role_key, set(codenames))
+    register_nav(NavItem("Recommendations", "oversight:tracker", perms.VIEW, 80))
+    # After every other module's demo: the tracker reads nothing of theirs, but runs last.
+    register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

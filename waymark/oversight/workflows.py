@@ -1,0 +1,22 @@
+"""Oversight's state machines (docs/platform-contracts.md, "workflows.py").
+
+An action: open -> closed | closed_with_monitoring (signed off by someone other than its owner,
+with its named evidence passing); a closed action may be reopened (open). Services check their
+own preconditions with the message a user sees, then move with ``ACTION_WORKFLOW.move(obj, to)``.
+"""
+
+from __future__ import annotations
+
+from waymark.core.workflows import Workflow, table
+from waymark.oversight.models import Action, ActionStatus
+
+A = ActionStatus
+ACTION_TRANSITIONS = table(
+    [
+        (A.OPEN, [A.CLOSED, A.CLOSED_WITH_MONITORING]),
+        (A.CLOSED, [A.OPEN]),
+        (A.CLOSED_WITH_MONITORING, [A.OPEN]),
+    ]
+)
+ACTION_WORKFLOW = Workflow(Action, ACTION_TRANSITIONS, label="action")
+CLOSED_STATES = frozenset({A.CLOSED, A.CLOSED_WITH_MONITORING})
