@@ -16,8 +16,14 @@ class ActionAddForm(GovUKForm):
         label="What is the action",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=rules.TEXT_MAX_CHARS,
+        error_messages={"required": "Enter what the action is"},
     )
-    owner = forms.TypedChoiceField(label="Owner", coerce=int, choices=())
+    owner = forms.TypedChoiceField(
+        label="Owner",
+        coerce=int,
+        choices=(),
+        error_messages={"required": "Select the person who owns the action"},
+    )
     milestone = forms.CharField(label="Milestone (optional)", required=False, max_length=200)
     due_on = GovUKDateField(label="Due date")
     evidence_kind = forms.ChoiceField(
@@ -41,7 +47,10 @@ class ActionAddForm(GovUKForm):
 
 class ActionUpdateForm(GovUKForm):
     text = forms.CharField(
-        label="Update", widget=forms.Textarea(attrs={"rows": 4}), max_length=rules.TEXT_MAX_CHARS
+        label="Update",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=rules.TEXT_MAX_CHARS,
+        error_messages={"required": "Enter the update"},
     )
     evidence = forms.CharField(
         label="Evidence (optional)",
@@ -60,6 +69,7 @@ class ActionUpdateForm(GovUKForm):
 class ActionCloseForm(GovUKForm):
     outcome = forms.ChoiceField(
         label="How does the action close",
+        error_messages={"required": "Select closed or closed with monitoring"},
         choices=[
             (ActionStatus.CLOSED, "Closed"),
             (ActionStatus.CLOSED_WITH_MONITORING, "Closed with monitoring"),
@@ -70,12 +80,14 @@ class ActionCloseForm(GovUKForm):
         label="What was done and how you checked it",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=rules.TEXT_MAX_CHARS,
+        error_messages={"required": "Enter what was done and how you checked it"},
     )
 
 
 class ActionReopenForm(GovUKForm):
     reason = forms.CharField(
         label="Why is the action reopened",
+        error_messages={"required": "Enter why the action is reopened"},
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=rules.TEXT_MAX_CHARS,
     )

@@ -282,7 +282,27 @@ def _people_search(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("people:search-export") + "?name=Okoro", sorted(people)
 
 
+def _oversight_tracker(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import Action, Recommendation
+
+    owner = User.objects.create_user(username="action-owner", password="a-long-test-password-123")
+    rec = Recommendation.objects.create(
+        seed="001", source_title="A report", number="1", order=1, text="Keep one account"
+    )
+    for value in CRAFTED:  # action descriptions are typed by people: crafted here
+        Action.objects.create(
+            recommendation=rec,
+            description=value,
+            owner=owner,
+            due_on=date(2027, 1, 31),
+            original_due_on=date(2027, 1, 31),
+            created_at=clock.now(),
+        )
+    return reverse("oversight:tracker-export"), None
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
+    "oversight:tracker-export": _oversight_tracker,
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,
     "monitoring:mi-csv": _monitoring_figures,

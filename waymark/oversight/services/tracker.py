@@ -210,6 +210,8 @@ def action_close(*, actor: Actor, action: Action, outcome: str, note: str) -> Ac
     note = _text(note, "note", "what was done and how it was checked")
     with transaction.atomic():
         locked = Action.objects.select_for_update().get(pk=action.pk)
+        if locked.status in CLOSED_STATES:
+            raise ValidationError("This action is closed already")
         ACTION_WORKFLOW.check(locked, outcome)
         result = evidence_evaluate(locked.evidence_kind, locked.evidence_parameter)
         if not result.passed:
@@ -248,6 +250,8 @@ def action_reopen(*, actor: Actor, action: Action, reason: str) -> Action:
     reason = _text(reason, "reason", "why the action is reopened")
     with transaction.atomic():
         locked = Action.objects.select_for_update().get(pk=action.pk)
+        if locked.status == ActionStatus.OPEN:
+            raise ValidationError("This action is open already")
         old = ACTION_WORKFLOW.move(locked, ActionStatus.OPEN)
         locked.save(update_fields=["status"])
         ActionUpdate.objects.create(
