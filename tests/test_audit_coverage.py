@@ -152,6 +152,8 @@ PK_MODELS = {
     ("linkage", "imports"): "linkage.ImportJob",
     ("linkage", "bulk"): "linkage.BulkCheck",
     ("linkage", "matches"): "linkage.BulkCheckMatch",
+    ("oversight", "recommendations"): "oversight.Recommendation",
+    ("oversight", "actions"): "oversight.Action",
     ("tasks", ""): "work.Task",
 }
 # Whose records a module's person pages show: someone the module holds.
