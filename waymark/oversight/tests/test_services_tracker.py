@@ -304,3 +304,26 @@ def test_an_open_action_cannot_be_reopened(action, assurance):
     with pytest.raises(ValidationError, match="open already"):
         services.action_reopen(actor=assurance, action=action, reason="Why not")
     assert _snapshot() == before
+
+
+def test_the_tracker_counts_a_twice_moved_action_once_as_slipping_and_flags_overdue(
+    action, line_manager
+):
+    from waymark.oversight import selectors
+
+    with clock.frozen(testing.NOW):
+        for day in (1, 2):
+            services.action_update_post(
+                actor=line_manager, action=action, text="Moved", revised_due_on=date(2027, 1, day)
+            )
+        assert selectors.tracker_counts() | {"recommendations": 0} == {
+            "recommendations": 0,
+            "actions": 1,
+            "open": 1,
+            "overdue": 0,
+            "slipping": 1,
+        }
+    with clock.frozen(testing.NOW.replace(year=2027, month=1, day=3)):
+        assert selectors.tracker_counts()["overdue"] == 1
+        row = selectors.access_recommendation(None, action.recommendation_id).actions[0]
+        assert row.overdue and not row.due_soon

@@ -250,3 +250,12 @@ def test_the_csv_export_is_audited_as_one_disclosure(action, analyst, client):
         entries.count() == 1
         and before + 1 == AuditEvent.objects.filter(action=AuditAction.DISCLOSURE).count()
     )
+
+
+def test_an_empty_update_shows_the_error_summary_and_saves_nothing(action, line_manager, client):
+    client.force_login(line_manager)
+    response = client.post(reverse("oversight:action-update", args=[action.pk]), {"text": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and "Enter the update" in html
+    assert action.updates.count() == 0
