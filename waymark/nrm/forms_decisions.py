@@ -91,7 +91,12 @@ class AdviceForm(forms.Form):
 
 
 class DutyCallForm(forms.Form):
-    caller = forms.CharField(label="Who called", required=False, max_length=200)
+    caller = forms.CharField(
+        label="Who called",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Who called must be 200 characters or fewer"},
+    )
     summary = forms.CharField(
         label="What the call was about", widget=forms.Textarea, required=False
     )
@@ -149,7 +154,12 @@ class ReconsiderationForm(forms.Form):
         choices=list(rules.RECONSIDERATION_REQUESTERS.items()),
         error_messages={"required": "Select whether a first responder or support provider asks"},
     )
-    requester_name = forms.CharField(label="Organisation or name", required=False, max_length=200)
+    requester_name = forms.CharField(
+        label="Organisation or name",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "The organisation or name must be 200 characters or fewer"},
+    )
     grounds = forms.CharField(
         label="Grounds for reconsideration", widget=forms.Textarea, required=False
     )
