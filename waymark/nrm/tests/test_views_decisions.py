@@ -175,3 +175,25 @@ def test_superseded_and_letter_pages(client, referral, decision_maker, specialis
     assert m.Reconsideration.objects.get().offered_for_guidance
     assert c.get(reverse("nrm:letter", args=[decision.pk])).status_code == 200
     assert c.post(reverse("nrm:letter", args=[decision.pk])).status_code == 302
+
+
+def test_api_lists_a_referrals_decisions_to_those_who_may_see_it(
+    referral, decision_maker, first_responder, other_responder, outsider
+):
+    from rest_framework.test import APIClient
+
+    decision = draft(referral, decision_maker)
+    url = reverse("api:nrm-referral-decisions", args=[referral.pk])
+    for user in (decision_maker, first_responder):
+        api = APIClient()
+        api.force_authenticate(user)
+        body = api.get(url).json()
+        assert [d["id"] for d in body] == [decision.pk]
+        assert body[0]["legal_test"] == "reasonable grounds to believe"
+        assert body[0]["guidance"] == decision.guidance.code
+    for user in (other_responder, outsider):
+        api = APIClient()
+        api.force_authenticate(user)
+        response = api.get(url)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/problem+json")
