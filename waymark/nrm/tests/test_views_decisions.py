@@ -197,3 +197,35 @@ def test_api_lists_a_referrals_decisions_to_those_who_may_see_it(
         response = api.get(url)
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_referral_decisions_partial_lists_decisions_and_the_users_actions(
+    rf, referral, decision_maker, specialist
+):
+    from django.template import engines
+
+    from waymark.nrm import selectors as sel
+
+    decision = draft(referral, decision_maker, outcome="negative")
+    s.decision_sign_off(actor=decision_maker, decision=decision)
+    template = engines["jinja2"].get_template("nrm/_referral_decisions.html")
+    request = rf.get("/")
+    request.user = specialist
+    html = template.render(
+        {
+            "referral": referral,
+            "decisions": sel.decisions_for_referral(referral),
+            "decision_actions": sel.decision_actions,
+        },
+        request,
+    )
+    assert "Awaiting specialist check" in html
+    check = decision.checks.get()
+    assert reverse("nrm:check", args=[check.pk]) in html
+    request.user = decision_maker
+    html = template.render(
+        {"referral": referral, "decisions": [], "decision_actions": sel.decision_actions},
+        request,
+    )
+    assert "No decision yet" in html
+    assert reverse("nrm:decision-new", args=[referral.pk, "rg"]) in html
