@@ -155,6 +155,14 @@ PK_MODELS = {
     ("oversight", "recommendations"): "oversight.Recommendation",
     ("oversight", "actions"): "oversight.Action",
     ("tasks", ""): "work.Task",
+    # nrm decisions (issue 19, helper B)
+    ("nrm", "referrals"): "nrm.Referral",
+    ("nrm", "decisions"): "nrm.Decision",
+    ("nrm", "checks"): "nrm.SpecialistCheck",
+    ("nrm", "safeguarding"): "nrm.SafeguardingAdvice",
+    ("nrm", "duty-line"): "nrm.DutyLineCall",
+    ("nrm", "disqualifications"): "nrm.Disqualification",
+    ("nrm", "reconsiderations"): "nrm.Reconsideration",
 }
 # Whose records a module's person pages show: someone the module holds.
 PERSON_OF = {
@@ -185,6 +193,7 @@ def _slugs(name: str, app: str) -> str | None:
         ("operations", "entry_type"): next(iter(operations_rules.ENTRY_TYPES)),
         ("work", "slug"): _first("work.Queue", is_active=True).slug,
         ("work", "action"): "complete",
+        ("nrm", "stage"): "rg",
     }.get((app, name))
 
 

@@ -12,6 +12,8 @@ SCOPES = (
     "operations:notifications",
     # Incremental record matching: details in, the best-matching people out (linkage/api.py).
     "linkage:match",
+    # The competent authority's referrals and decisions (nrm/api).
+    "nrm:read",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

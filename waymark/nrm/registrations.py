@@ -19,7 +19,30 @@ REFERRAL_VERBS: dict[str, str] = {
 }
 
 # Decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration, letters.
-DECISION_VERBS: dict[str, str] = {}
+DECISION_VERBS: dict[str, str] = {
+    "nrm.decision_drafted": AuditAction.COLLECTION,
+    "nrm.decision_revised": AuditAction.ALTERATION,
+    "nrm.decision_signed_off": AuditAction.ALTERATION,
+    "nrm.decision_served": AuditAction.ALTERATION,
+    "nrm.decision_viewed": AuditAction.CONSULTATION,
+    "nrm.recovery_ended": AuditAction.ALTERATION,
+    "nrm.check_agreed": AuditAction.ALTERATION,
+    "nrm.check_disagreed": AuditAction.ALTERATION,
+    "nrm.urgent_service_authorised": AuditAction.ALTERATION,
+    "nrm.safeguarding_advice_requested": AuditAction.COLLECTION,
+    "nrm.safeguarding_advice_given": AuditAction.ALTERATION,
+    "nrm.duty_call_logged": AuditAction.COLLECTION,
+    "nrm.duty_call_followed_up": AuditAction.ALTERATION,
+    "nrm.duty_call_closed": AuditAction.ALTERATION,
+    "nrm.disqualification_notice_sent": AuditAction.COLLECTION,
+    "nrm.disqualification_response_recorded": AuditAction.ALTERATION,
+    "nrm.disqualification_assessed": AuditAction.ALTERATION,
+    "nrm.disqualification_decided": AuditAction.ALTERATION,
+    "nrm.reconsideration_requested": AuditAction.COLLECTION,
+    "nrm.reconsideration_offered": AuditAction.COLLECTION,
+    "nrm.reconsideration_decided": AuditAction.ALTERATION,
+    "nrm.letter_generated": AuditAction.COLLECTION,
+}
 
 # Queues, dip sampling, ratings, trend reviews, figures.
 QUALITY_VERBS: dict[str, str] = {}
@@ -85,7 +108,27 @@ def _register_referrals() -> None:
 
 
 def _register_decisions() -> None:
-    """Task types and deadline rules for decisions, checks, safeguarding and disqualification."""
+    """Task types and deadline rules for decisions, checks, safeguarding and disqualification, and
+    the sweep that opens conclusive grounds work when a recovery period has run."""
+    from waymark.work.registry import TaskType, register_task_type
+    from waymark.work.sweeps import register_sweep
+
+    for key, label in (
+        ("nrm.check", "NRM: specialist check of a negative decision"),
+        ("nrm.safeguarding_advice", "NRM: safeguarding advice on a decision"),
+        ("nrm.decide_cg", "NRM: conclusive grounds decision"),
+        ("nrm.revise", "NRM: revise a decision returned by the specialist"),
+        ("nrm.disqualification_decide", "NRM: public order disqualification"),
+        ("nrm.reconsider", "NRM: reconsider a negative decision"),
+    ):
+        register_task_type(TaskType(key, label, "nrm", ""))
+    register_sweep("nrm.recovery_ended", _recovery_ended)
+
+
+def _recovery_ended() -> int:
+    from waymark.nrm.services.decisions import recovery_ended_sweep
+
+    return recovery_ended_sweep()
 
 
 def _register_quality() -> None:

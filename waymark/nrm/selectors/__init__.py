@@ -3,8 +3,28 @@ Split by sub-domain and re-exported here."""
 
 # --- referrals, duty to notify, quality, case preparation, information requests ---------------
 
-
 # --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration ----
+from waymark.nrm.selectors.decisions import (
+    advice_queue as advice_queue,
+)
+from waymark.nrm.selectors.decisions import (
+    check_backlog as check_backlog,
+)
+from waymark.nrm.selectors.decisions import (
+    decision_actions as decision_actions,
+)
+from waymark.nrm.selectors.decisions import (
+    decisions_for_referral as decisions_for_referral,
+)
+from waymark.nrm.selectors.decisions import (
+    pending_checks as pending_checks,
+)
+from waymark.nrm.selectors.decisions import (
+    specialist_ratio as specialist_ratio,
+)
+from waymark.nrm.selectors.decisions import (
+    superseded_negative_decisions as superseded_negative_decisions,
+)
 
 
 # --- queues, dip sampling, figures -------------------------------------------------------------

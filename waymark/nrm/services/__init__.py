@@ -4,9 +4,80 @@ sub-domain; re-exported here so callers write ``services.referral_create(...)``.
 
 # --- referrals, duty to notify, quality, case preparation, information requests ---------------
 
-
 # --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration,
 # --- letters ------------------------------------------------------------------------------------
+from waymark.nrm.services.checks import (
+    check_agree as check_agree,
+)
+from waymark.nrm.services.checks import (
+    check_disagree as check_disagree,
+)
+from waymark.nrm.services.checks import (
+    urgent_service_authorise as urgent_service_authorise,
+)
+from waymark.nrm.services.decisions import (
+    decision_draft as decision_draft,
+)
+from waymark.nrm.services.decisions import (
+    decision_revise as decision_revise,
+)
+from waymark.nrm.services.decisions import (
+    decision_serve as decision_serve,
+)
+from waymark.nrm.services.decisions import (
+    decision_sign_off as decision_sign_off,
+)
+from waymark.nrm.services.decisions import (
+    guidance_in_force as guidance_in_force,
+)
+from waymark.nrm.services.decisions import (
+    recovery_ended_sweep as recovery_ended_sweep,
+)
+from waymark.nrm.services.disqualification import (
+    disqualification_assess as disqualification_assess,
+)
+from waymark.nrm.services.disqualification import (
+    disqualification_decide as disqualification_decide,
+)
+from waymark.nrm.services.disqualification import (
+    disqualification_notice_send as disqualification_notice_send,
+)
+from waymark.nrm.services.disqualification import (
+    disqualification_response_record as disqualification_response_record,
+)
+from waymark.nrm.services.letters import (
+    decision_letter_generate as decision_letter_generate,
+)
+from waymark.nrm.services.letters import (
+    minded_to_letter_generate as minded_to_letter_generate,
+)
+from waymark.nrm.services.letters import (
+    reconsideration_letter_generate as reconsideration_letter_generate,
+)
+from waymark.nrm.services.reconsideration import (
+    reconsideration_decide as reconsideration_decide,
+)
+from waymark.nrm.services.reconsideration import (
+    reconsideration_offer as reconsideration_offer,
+)
+from waymark.nrm.services.reconsideration import (
+    reconsideration_request as reconsideration_request,
+)
+from waymark.nrm.services.safeguarding import (
+    duty_call_debrief as duty_call_debrief,
+)
+from waymark.nrm.services.safeguarding import (
+    duty_call_follow_up as duty_call_follow_up,
+)
+from waymark.nrm.services.safeguarding import (
+    duty_call_log as duty_call_log,
+)
+from waymark.nrm.services.safeguarding import (
+    safeguarding_advice_give as safeguarding_advice_give,
+)
+from waymark.nrm.services.safeguarding import (
+    safeguarding_advice_request as safeguarding_advice_request,
+)
 
 
 # --- dip sampling, ratings, trend reviews ------------------------------------------------------
