@@ -22,7 +22,12 @@ REFERRAL_VERBS: dict[str, str] = {
 DECISION_VERBS: dict[str, str] = {}
 
 # Queues, dip sampling, ratings, trend reviews, figures.
-QUALITY_VERBS: dict[str, str] = {}
+QUALITY_VERBS: dict[str, str] = {
+    "nrm.dip_sample_drawn": AuditAction.COLLECTION,
+    "nrm.decision_rated": AuditAction.ALTERATION,
+    "nrm.trend_review_recorded": AuditAction.COLLECTION,
+    "nrm.figures_exported": AuditAction.DISCLOSURE,
+}
 
 AUDIT_VERBS: dict[str, str] = {**REFERRAL_VERBS, **DECISION_VERBS, **QUALITY_VERBS}
 
@@ -90,3 +95,15 @@ def _register_decisions() -> None:
 
 def _register_quality() -> None:
     """Navigation for queues and figures, dip-sampling task types, read models, the demo loader."""
+    from waymark.nrm import permissions as perms
+    from waymark.work.registry import TaskType, register_task_type
+
+    register_task_type(
+        TaskType(
+            "nrm.dip_sample_rate",
+            "Rate a sampled conclusive grounds decision",
+            "nrm",
+            "",
+            take_permission=perms.CHECK,
+        )
+    )
