@@ -95,9 +95,11 @@ def _register_decisions() -> None:
 
 def _register_quality() -> None:
     """Navigation for queues and figures, dip-sampling task types, read models, the demo loader."""
+    from waymark.core.navigation import NavItem, register_nav
     from waymark.nrm import permissions as perms
     from waymark.work.registry import TaskType, register_task_type
 
+    register_nav(NavItem("Modern slavery decisions", "nrm:home", perms.VIEW, 45))
     register_task_type(
         TaskType(
             "nrm.dip_sample_rate",

@@ -170,3 +170,7 @@ def quality_figures(quarter_start: date) -> dict[str, Any]:
 
 def trend_reviews() -> QuerySet[TrendReview]:
     return TrendReview.objects.select_related("reviewed_by")
+
+
+def quarter_start_of(day: date) -> date:
+    return date(day.year, ((day.month - 1) // 3) * 3 + 1, 1)

@@ -14,7 +14,7 @@ from waymark.nrm.models import QualityRating, SampleRound, TrendReview
 from waymark.nrm.tests.quality_factories import served_positive_cgs
 from waymark.work.models import Task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture
