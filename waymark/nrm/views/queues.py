@@ -267,3 +267,53 @@ urlpatterns: list = [
     path("ratings/<int:pk>/", rating, name="rating"),
     path("trend-reviews/", trend_reviews, name="trend-reviews"),
 ]
+
+
+@requires(perms.VIEW_MI)
+def figures(request):
+    from waymark.nrm.selectors import figures as fig
+
+    start, end, label = fig.quarter_bounds(request.GET.get("quarter"))
+    rows = fig.all_figures(start, end)
+    if request.GET.get("format") == "csv":
+        import csv
+
+        from django.http import HttpResponse
+
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="nrm-figures-{label}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["figure", "period", "row"])
+        for name, figure in fig.FIGURES.items():
+            writer.writerow([figure.title, label, *figure.columns])
+            for row in rows[name]:
+                writer.writerow([name, label, *("" if v is None else v for v in row)])
+        audit_record(
+            actor=request.user,
+            action=AuditAction.DISCLOSURE,
+            verb="nrm.figures_exported",
+            target_type="nrm.figures",
+            target_id=label,
+            payload={"quarter": label, "figures": list(fig.FIGURES)},
+            recipient=request.user.get_username(),
+            purpose="Management information export",
+        )
+        return response
+    return render(
+        request,
+        "nrm/figures.html",
+        {
+            "figures": fig.FIGURES,
+            "rows": rows,
+            "label": label,
+            "start": start,
+            "end": end,
+            "options": fig.quarter_options(),
+            "quality": fig.data_quality(),
+            "quality_labels": fig.DATA_QUALITY_LABELS,
+            "threshold": rules.SMALL_NUMBER_THRESHOLD,
+        },
+    )
+
+
+urlpatterns.append(path("figures/", figures, name="figures"))
