@@ -277,7 +277,8 @@ def quality_by_month(start: date, end: date) -> list[Row]:
         .filter(rated_at__gte=_start(start), rated_at__lt=_end(end))
         .values_list("rated_at", "rating")
     ):
-        counts[rated_at.astimezone(clock.LONDON).strftime("%Y-%m")][rating] += 1
+        if rated_at is not None:
+            counts[rated_at.astimezone(clock.LONDON).strftime("%Y-%m")][rating] += 1
     out = []
     for month in sorted(counts):
         c = counts[month]
