@@ -100,6 +100,10 @@ def _register_quality() -> None:
     from waymark.work.registry import TaskType, register_task_type
 
     register_nav(NavItem("Modern slavery decisions", "nrm:home", perms.VIEW, 45))
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+
+    # After the platform's people (each referral is about one of them).
+    register_demo_loader(DemoLoader("nrm", _demo_load, order=40))
     register_task_type(
         TaskType(
             "nrm.dip_sample_rate",
@@ -109,3 +113,9 @@ def _register_quality() -> None:
             take_permission=perms.CHECK,
         )
     )
+
+
+def _demo_load(**options):
+    from waymark.nrm.demo import nrm_demo_load
+
+    return nrm_demo_load(**options)
