@@ -153,6 +153,8 @@ PK_MODELS = {
     ("linkage", "bulk"): "linkage.BulkCheck",
     ("linkage", "matches"): "linkage.BulkCheckMatch",
     ("tasks", ""): "work.Task",
+    ("nrm", "sampling"): "nrm.SampleRound",
+    ("nrm", "ratings"): "nrm.QualityRating",
 }
 # Whose records a module's person pages show: someone the module holds.
 PERSON_OF = {
