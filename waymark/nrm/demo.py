@@ -343,7 +343,7 @@ def _decision(pk, referral, stage, outcome, maker, edition, day) -> m.Decision:
         signed_off_at=made + timedelta(hours=2),
         served_at=made + timedelta(hours=5),
         served_by=maker,
-        service_method="post and email to the legal representative",
+        service_method="post and email to the representative",
     )
 
 
