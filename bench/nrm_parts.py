@@ -82,7 +82,8 @@ def _urlconf():
     from django.http import HttpResponse
     from django.urls import path
 
-    from config.urls import urlpatterns as site_urlpatterns
+    # The site's URLs, with a stand-in for any nrm page not in this branch yet (see stub_urls).
+    from waymark.nrm.tests.stub_urls import urlpatterns as site_urlpatterns
 
     module = types.ModuleType("nrm_bench_urls")
     module.BARE = []
@@ -135,7 +136,11 @@ def part_queues(args: dict) -> dict:
 
     from waymark.accounts.models import User
 
+    from django.core.signals import request_started
+    from django.db import reset_queries
+
     module = _urlconf()
+    request_started.disconnect(reset_queries)  # keep the captured queries of a request
     n = 10 if args.get("quick") else 50
     # The busiest decision maker (most open referrals) and a specialist.
     maker_id = scalar(
@@ -203,14 +208,14 @@ DUCK_QUERIES = [
     " avg(CASE WHEN CAST(d.served_at AS DATE) <= r.rg_due_on THEN 1 ELSE 0 END)"
     " FROM decision d JOIN referral r ON r.id = d.referral_id WHERE d.status='served'"
     " AND d.reconsideration_of_id IS NULL AND d.served_at >= $s AND d.served_at < $e GROUP BY 1",
-    "SELECT status, count(*), min(last_activity_at) FROM referral WHERE status NOT IN"
+    "SELECT status, count(*), epoch(min(last_activity_at)) FROM referral WHERE status NOT IN"
     " ('concluded', 'withdrawn') AND last_activity_at < $now - INTERVAL 20 DAY GROUP BY 1",
     "SELECT decision_maker_id, count(*) FROM decision WHERE made_at >= $s AND made_at < $e"
     " GROUP BY 1",
     "SELECT decision_maker_id, rating, count(*) FROM rating WHERE rating <> '' AND rated_at >= $s"
     " AND rated_at < $e GROUP BY 1, 2",
-    "SELECT count(*) FILTER (WHERE status='pending'), min(requested_at) FILTER"
-    " (WHERE status='pending'), count(*) FILTER (WHERE status='agreed' AND completed_at >= $s"
+    "SELECT count(*) FILTER (WHERE status='pending'), epoch(min(requested_at) FILTER"
+    " (WHERE status='pending')), count(*) FILTER (WHERE status='agreed' AND completed_at >= $s"
     " AND completed_at < $e), count(*) FILTER (WHERE status='disagreed' AND completed_at >= $s"
     " AND completed_at < $e) FROM checks",
     "SELECT strftime(rated_at, '%Y-%m'), rating, count(*) FROM rating WHERE rating <> ''"
