@@ -131,13 +131,12 @@ def _page_vs_bare(client, url: str, module, n: int) -> dict:
 
 
 def part_queues(args: dict) -> dict:
+    from django.core.signals import request_started
+    from django.db import reset_queries
     from django.test import Client
     from django.test.utils import override_settings
 
     from waymark.accounts.models import User
-
-    from django.core.signals import request_started
-    from django.db import reset_queries
 
     module = _urlconf()
     request_started.disconnect(reset_queries)  # keep the captured queries of a request
