@@ -28,7 +28,7 @@ import harness  # bench/harness.py (the script's folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "nrm-latest.md"
-DATA_VERSION = "nrm-1"
+DATA_VERSION = "nrm-2"
 QUEUE_SCALES = {1.0, 10.0}
 FIGURE_SCALES = {1.0, 10.0, 100.0}
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
             else:
                 for key, title, data in (
                     ("queue", "decision maker's queue p95", f"{q['open_for_maker']} open"),
-                    ("check", "check queue p95", f"{q['checks']:,} checks"),
+                    ("check", "check queue p95", f"{q['checks']:,} checks waiting"),
                 ):
                     r = q[key]
                     rows.append(

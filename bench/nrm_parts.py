@@ -26,6 +26,7 @@ from waymark.core import clock  # noqa: E402
 
 ANCHOR = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
 PEOPLE = 300
+CHECK_BACKLOG_X1 = 40  # negative decisions waiting for a specialist at x1
 QUARTER = "2026-Q3"
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 
@@ -67,6 +68,20 @@ def part_load(args: dict) -> dict:
             )
     counts = nrm_demo_load(anchor=ANCHOR, scale=float(args["scale"]), seed=2026)
     user_make("nrm_manager", team, username="bench-nrm-manager")
+    # A live backlog for the check queue: the latest negative decisions still awaiting their check.
+    backlog = max(1, round(CHECK_BACKLOG_X1 * float(args["scale"])))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE nrm_specialistcheck SET status = 'pending', completed_at = NULL,"
+            " specialist_id = NULL WHERE id IN (SELECT id FROM nrm_specialistcheck"
+            " ORDER BY requested_at DESC LIMIT %s)",
+            [backlog],
+        )
+        cursor.execute(
+            "UPDATE nrm_decision SET status = 'awaiting_check', served_at = NULL,"
+            " served_by_id = NULL WHERE id IN (SELECT decision_id FROM nrm_specialistcheck"
+            " WHERE status = 'pending')"
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (value varchar(100))")
@@ -160,7 +175,7 @@ def part_queues(args: dict) -> dict:
             " AND status NOT IN ('concluded', 'withdrawn')",
             [maker_id],
         ),
-        "checks": scalar("SELECT count(*) FROM nrm_specialistcheck"),
+        "checks": scalar("SELECT count(*) FROM nrm_specialistcheck WHERE status = 'pending'"),
     }
     with (
         override_settings(ROOT_URLCONF=module.__name__, ALLOWED_HOSTS=["testserver"]),
