@@ -163,6 +163,8 @@ PK_MODELS = {
     ("nrm", "duty-line"): "nrm.DutyLineCall",
     ("nrm", "disqualifications"): "nrm.Disqualification",
     ("nrm", "reconsiderations"): "nrm.Reconsideration",
+    ("nrm", "sampling"): "nrm.SampleRound",
+    ("nrm", "ratings"): "nrm.QualityRating",
 }
 # Whose records a module's person pages show: someone the module holds.
 PERSON_OF = {

@@ -45,7 +45,12 @@ DECISION_VERBS: dict[str, str] = {
 }
 
 # Queues, dip sampling, ratings, trend reviews, figures.
-QUALITY_VERBS: dict[str, str] = {}
+QUALITY_VERBS: dict[str, str] = {
+    "nrm.dip_sample_drawn": AuditAction.COLLECTION,
+    "nrm.decision_rated": AuditAction.ALTERATION,
+    "nrm.trend_review_recorded": AuditAction.COLLECTION,
+    "nrm.figures_exported": AuditAction.DISCLOSURE,
+}
 
 AUDIT_VERBS: dict[str, str] = {**REFERRAL_VERBS, **DECISION_VERBS, **QUALITY_VERBS}
 
@@ -133,3 +138,27 @@ def _recovery_ended() -> int:
 
 def _register_quality() -> None:
     """Navigation for queues and figures, dip-sampling task types, read models, the demo loader."""
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.nrm import permissions as perms
+    from waymark.work.registry import TaskType, register_task_type
+
+    register_nav(NavItem("Modern slavery decisions", "nrm:home", perms.VIEW, 45))
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+
+    # After the platform's people (each referral is about one of them).
+    register_demo_loader(DemoLoader("nrm", _demo_load, order=40))
+    register_task_type(
+        TaskType(
+            "nrm.dip_sample_rate",
+            "Rate a sampled conclusive grounds decision",
+            "nrm",
+            "",
+            take_permission=perms.CHECK,
+        )
+    )
+
+
+def _demo_load(**options):
+    from waymark.nrm.demo import nrm_demo_load
+
+    return nrm_demo_load(**options)

@@ -79,5 +79,16 @@ from waymark.nrm.services.safeguarding import (
     safeguarding_advice_request as safeguarding_advice_request,
 )
 
-
 # --- dip sampling, ratings, trend reviews ------------------------------------------------------
+from waymark.nrm.services.sampling import (
+    dip_sample_draw as dip_sample_draw,
+)
+from waymark.nrm.services.sampling import (
+    dip_sample_rederive as dip_sample_rederive,
+)
+from waymark.nrm.services.sampling import (
+    quality_rate as quality_rate,
+)
+from waymark.nrm.services.sampling import (
+    trend_review_record as trend_review_record,
+)

@@ -3,6 +3,317 @@ check queue, dip sampling and ratings, trend reviews, and the figures."""
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from datetime import date
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from waymark.core import clock
+from waymark.core.audit import audit_record
+from waymark.core.forms import form_add_service_errors, form_fields
+from waymark.core.models import AuditAction
+from waymark.core.permissions import requires
+from waymark.nrm import permissions as perms
+from waymark.nrm import rules, services
+from waymark.nrm.forms_quality import DrawForm, RatingForm, TrendReviewForm
+from waymark.nrm.models import QualityRating, SampleRound
+from waymark.nrm.selectors import queues as queue_sel
+from waymark.nrm.selectors import sampling as sample_sel
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    user = request.user
+    if not user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if getattr(user, "is_machine", False) or not (
+        user.has_perm(perms.VIEW) or user.has_perm(perms.REFER) or user.has_perm(perms.VIEW_MI)
+    ):
+        raise PermissionDenied
+    counts = queue_sel.home_counts(user) if user.has_perm(perms.VIEW) else {}
+    return render(request, "nrm/home.html", {"counts": counts, "perms": perms})
+
+
+def _run(form, action):
+    """Call one service with the form's cleaned data; a refusal becomes a form error."""
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as exc:
+        form_add_service_errors(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or "You may not do this")
+    return None
+
+
+@requires(perms.DECIDE)
+def queue(request):
+    user = request.user
+    sort = request.GET.get("sort", "due")
+    if sort not in queue_sel.QUEUE_SORTS:
+        sort = "due"
+    everyone = request.GET.get("all") == "1" and user.has_perm(perms.MANAGE)
+    rows = queue_sel.decision_maker_queue(user, sort=sort, everyone=everyone)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = clock.today()
+    items = [
+        {
+            "referral": r,
+            "target": queue_sel.rg_target_status(r, today),
+            "days": (today - r.received_at.astimezone(clock.LONDON).date()).days,
+        }
+        for r in page.object_list
+    ]
+    return render(
+        request,
+        "nrm/queue.html",
+        {"page": page, "items": items, "sort": sort, "everyone": everyone, "today": today},
+    )
+
+
+@requires(perms.CHECK)
+def check_queue(request):
+    page = Paginator(queue_sel.check_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    items = [{"check": c, "age": (now - c.requested_at).days} for c in page.object_list]
+    return render(
+        request,
+        "nrm/check_queue.html",
+        {
+            "page": page,
+            "items": items,
+            "backlog": queue_sel.check_backlog(),
+            "ratio": queue_sel.specialist_ratio(),
+            "stretched": rules.SPECIALIST_RATIO_STRETCHED,
+        },
+    )
+
+
+@requires(perms.CHECK)
+def sampling(request):
+    form = DrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sample_round = _run(
+            form,
+            lambda d: services.dip_sample_draw(
+                actor=request.user, period_start=d["period_start"], period_end=d["period_end"]
+            ),
+        )
+        if sample_round is not None:
+            messages.success(
+                request, f"{len(sample_round.drawn)} decisions drawn at {sample_round.rate:.0%}"
+            )
+            return redirect("nrm:sample-round", sample_round.pk)
+    rate, reason = sample_sel.next_rate()
+    rounds = Paginator(sample_sel.rounds_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "round": r,
+            "rated": sum(1 for q in r.ratings.all() if q.rating),
+            "red_share": sample_sel.round_red_share(r),
+        }
+        for r in rounds.object_list
+    ]
+    return render(
+        request,
+        "nrm/sampling.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "page": rounds,
+            "rows": rows,
+            "next_rate": rate,
+            "next_reason": reason,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@requires(perms.CHECK)
+def sample_round(request, pk: int):
+    try:
+        the_round = SampleRound.objects.select_related("drawn_by").get(pk=pk)
+    except SampleRound.DoesNotExist:
+        raise Http404("No such sample round") from None
+    rederived = services.dip_sample_rederive(the_round)
+    return render(
+        request,
+        "nrm/sample_round.html",
+        {
+            "round": the_round,
+            "ratings": sample_sel.round_ratings(the_round),
+            "reproduced": rederived == the_round.drawn,
+            "red_share": sample_sel.round_red_share(the_round),
+        },
+    )
+
+
+@requires(perms.CHECK)
+def rating(request, pk: int):
+    try:
+        the_rating = sample_sel.rating_get(pk)
+    except QualityRating.DoesNotExist:
+        raise Http404("No such rating") from None
+    decision = the_rating.decision
+    initial = (
+        {
+            "rating": the_rating.rating,
+            "reason_codes": the_rating.reason_codes,
+            "notes": the_rating.notes,
+        }
+        if the_rating.rating
+        else None
+    )
+    form = RatingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            lambda d: services.quality_rate(
+                actor=request.user,
+                rating=the_rating,
+                rating_value=d["rating"],
+                reason_codes=d["reason_codes"],
+                notes=d["notes"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, f"Rated {done.rating}")
+            if the_rating.sample_round_id:
+                return redirect("nrm:sample-round", the_rating.sample_round_id)
+            return redirect("nrm:sampling")
+    # The rating page shows the decision's rationale: a consultation of the referral's record.
+    audit_record(
+        actor=request.user,
+        action=AuditAction.CONSULTATION,
+        verb="nrm.referral_viewed",
+        target=decision.referral,
+        person_id=decision.referral.person_id,
+        payload={"page": "rating", "decision": decision.pk},
+    )
+    back = (
+        reverse("nrm:sample-round", args=[the_rating.sample_round_id])
+        if the_rating.sample_round_id
+        else reverse("nrm:sampling")
+    )
+    return render(
+        request,
+        "nrm/rating.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "rating": the_rating,
+            "decision": decision,
+            "own": decision.decision_maker_id == request.user.pk,
+            "back": back,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@requires(perms.VIEW_MI)
+def trend_reviews(request):
+    today = clock.today()
+    may_record = request.user.has_perm(perms.CHECK)
+    form = TrendReviewForm(request.POST or None, today=today)
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        if form.is_valid():
+            review = _run(
+                form,
+                lambda d: services.trend_review_record(
+                    actor=request.user,
+                    quarter_start=d["quarter_start"],
+                    findings=d["findings"],
+                    actions=d["actions"],
+                ),
+            )
+            if review is not None:
+                messages.success(request, "Trend review recorded")
+                return redirect("nrm:trend-reviews")
+    quarter = request.GET.get("quarter")
+    try:
+        shown = sample_sel.quarter_start_of(date.fromisoformat(quarter) if quarter else today)
+    except ValueError:
+        shown = sample_sel.quarter_start_of(today)
+    reviews = Paginator(sample_sel.trend_reviews(), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "nrm/trend_reviews.html",
+        {
+            "form": form,
+            "fields": form_fields(form),
+            "may_record": may_record,
+            "page": reviews,
+            "live": sample_sel.quality_figures(shown),
+            "shown": shown,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+urlpatterns: list = [
+    path("", home, name="home"),
+    path("queue/", queue, name="queue"),
+    path("checks/", check_queue, name="check-queue"),
+    path("sampling/", sampling, name="sampling"),
+    path("sampling/<int:pk>/", sample_round, name="sample-round"),
+    path("ratings/<int:pk>/", rating, name="rating"),
+    path("trend-reviews/", trend_reviews, name="trend-reviews"),
+]
+
+
+@requires(perms.VIEW_MI)
+def figures(request):
+    from waymark.nrm.selectors import figures as fig
+
+    start, end, label = fig.quarter_bounds(request.GET.get("quarter"))
+    rows = fig.all_figures(start, end)
+    if request.GET.get("format") == "csv":
+        import csv
+
+        from django.http import HttpResponse
+
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="nrm-figures-{label}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["figure", "period", "row"])
+        for name, figure in fig.FIGURES.items():
+            writer.writerow([figure.title, label, *figure.columns])
+            for row in rows[name]:
+                writer.writerow([name, label, *("" if v is None else v for v in row)])
+        audit_record(
+            actor=request.user,
+            action=AuditAction.DISCLOSURE,
+            verb="nrm.figures_exported",
+            target_type="nrm.figures",
+            target_id=label,
+            payload={"quarter": label, "figures": list(fig.FIGURES)},
+            recipient=request.user.get_username(),
+            purpose="Management information export",
+        )
+        return response
+    return render(
+        request,
+        "nrm/figures.html",
+        {
+            "figures": fig.FIGURES,
+            "rows": rows,
+            "label": label,
+            "start": start,
+            "end": end,
+            "options": fig.quarter_options(),
+            "quality": fig.data_quality(),
+            "quality_labels": fig.DATA_QUALITY_LABELS,
+            "threshold": rules.SMALL_NUMBER_THRESHOLD,
+        },
+    )
+
+
+urlpatterns.append(path("figures/", figures, name="figures"))
