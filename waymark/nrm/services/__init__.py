@@ -3,6 +3,25 @@ takes ``actor``, checks object-level permission, runs in one transaction and aud
 sub-domain; re-exported here so callers write ``services.referral_create(...)``."""
 
 # --- referrals, duty to notify, quality, case preparation, information requests ---------------
+from waymark.nrm.services.preparation import (
+    information_request_answer,  # noqa: F401
+    information_request_send,  # noqa: F401
+    information_requests_sweep,  # noqa: F401
+    preparation_open,  # noqa: F401
+    preparation_record,  # noqa: F401
+)
+from waymark.nrm.services.referrals import (
+    PersonMatchRequired,  # noqa: F401
+    answers_validate,  # noqa: F401
+    duty_to_notify_record,  # noqa: F401
+    person_candidates,  # noqa: F401
+    referral_allocate,  # noqa: F401
+    referral_create,  # noqa: F401
+    referral_form_current,  # noqa: F401
+    referral_form_version_publish,  # noqa: F401
+    referral_from_visit,  # noqa: F401
+    referral_withdraw,  # noqa: F401
+)
 
 
 # --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration,
