@@ -10,6 +10,11 @@ from waymark.nrm.services.preparation import (
     preparation_open,  # noqa: F401
     preparation_record,  # noqa: F401
 )
+from waymark.nrm.services.referral_quality import (
+    first_responder_training_record,  # noqa: F401
+    quality_feedback_send,  # noqa: F401
+    referral_quality_assess,  # noqa: F401
+)
 from waymark.nrm.services.referrals import (
     PersonMatchRequired,  # noqa: F401
     answers_validate,  # noqa: F401
