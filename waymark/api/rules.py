@@ -12,6 +12,8 @@ SCOPES = (
     "operations:notifications",
     # Incremental record matching: details in, the best-matching people out (linkage/api.py).
     "linkage:match",
+    # A first responder organisation's system sending NRM referrals, and reading those it sent.
+    "nrm:refer",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

@@ -17,6 +17,7 @@ def test_the_api_numbers_are_pinned():
         "monitoring:read",
         "operations:notifications",
         "linkage:match",
+        "nrm:refer",
     }
 
 
