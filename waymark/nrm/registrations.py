@@ -96,7 +96,7 @@ def _register_referrals() -> None:
     from waymark.core.navigation import NavItem, register_nav
     from waymark.nrm import permissions as perms
     from waymark.nrm import rules
-    from waymark.nrm.services import preparation, referrals
+    from waymark.nrm.services import duty_to_notify, preparation
     from waymark.people.tabs import PersonTab, register_person_tab
     from waymark.work.registry import TaskType, register_task_type
     from waymark.work.rules import WorkingDays, register_deadline_rule
@@ -110,7 +110,7 @@ def _register_referrals() -> None:
     ):
         register_task_type(TaskType(key, label, "nrm", "", deadline))
     register_sweep("nrm.information_requests", preparation.information_requests_sweep)
-    events.subscribe("operations.nrm_referral_recorded", referrals.referral_from_visit)
+    events.subscribe("operations.nrm_referral_recorded", duty_to_notify.referral_from_visit)
     register_person_tab(PersonTab("nrm", "Modern slavery", "nrm:person-referrals", None, 55))
     register_nav(NavItem("Refer to the NRM", "nrm:referral-new", perms.REFER, 50))
     register_nav(NavItem("My referrals", "nrm:my-referrals", perms.REFER, 51))

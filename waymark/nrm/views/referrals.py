@@ -268,12 +268,10 @@ def information_request_new(request, pk: int):
     )
 
 
-@signed_in
+@requires(perms.CHECK)
 @require_http_methods(["GET", "POST"])
 def quality(request, pk: int):
     user = request.user
-    if not (user.has_perm(perms.CHECK) or user.has_perm(perms.MANAGE)):
-        raise PermissionDenied
     referral = selectors.referral_get_visible(user, pk)
     _viewed(request, referral, "quality")
     contacts = (
