@@ -283,6 +283,9 @@ def _nrm_referral(user) -> None:
 
     if apps.get_model("nrm.Referral").objects.exists():
         return
+    Team.objects.get_or_create(
+        slug="competent-authority", defaults={"name": "Competent authority (modern slavery)"}
+    )
     nrm_services.referral_create(
         actor=None,
         person=_first("people.Person"),

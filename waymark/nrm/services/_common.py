@@ -31,15 +31,9 @@ def require_sees(actor: Any, referral: Any) -> None:
         raise PermissionDenied("You may not see this referral")
 
 
-def authority_team() -> Team:
-    """The competent authority's team (made the first time a referral needs it)."""
-    return Team.objects.get_or_create(
-        slug=rules.AUTHORITY_TEAM_SLUG,
-        defaults={
-            "name": "Competent authority (modern slavery)",
-            "unit": "Single competent authority",
-        },
-    )[0]
+def authority_team() -> Team | None:
+    """The competent authority's team (accounts owns teams: set up with the roles, or the demo)."""
+    return Team.objects.filter(slug=rules.AUTHORITY_TEAM_SLUG).first()
 
 
 def nation_of(team: Team | None) -> str:

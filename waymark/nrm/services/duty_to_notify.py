@@ -3,6 +3,7 @@ visit hook that turns an NRM entry recorded on a visit into a referral or a duty
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -16,11 +17,14 @@ from waymark.nrm import rules
 from waymark.nrm.models import DutyToNotify, Referral
 from waymark.nrm.services._common import (
     audit,
+    authority_team,
     require,
     user_of,
 )
 from waymark.nrm.services.referral_forms import referral_form_current
 from waymark.nrm.services.referrals import _codes, referral_create
+
+logger = logging.getLogger(__name__)
 
 IDENTIFYING = ("name", "given_names", "family_name", "date_of_birth", "address", "phone", "email")
 
@@ -120,6 +124,12 @@ def referral_from_visit(
     from waymark.accounts.models import Team
     from waymark.people.models import Person
 
+    if authority_team() is None:
+        # No competent authority in this deployment: the visit's entry stands on its own.
+        logger.warning(
+            "NRM entry %s on visit %s: no competent authority team", source_key, visit_reference
+        )
+        return None
     team = Team.objects.filter(pk=team_id).first() if team_id else None
     recorded_at = recorded_at or clock.now()
     text = (detail or "").strip() or f"Recorded on enforcement visit {visit_reference}"
@@ -139,6 +149,12 @@ def referral_from_visit(
             received_at=recorded_at,
             source_key=source_key,
         )
+    if authority_team() is None:
+        # No competent authority in this deployment: the visit's entry stands on its own.
+        logger.warning(
+            "NRM entry %s on visit %s: no competent authority team", source_key, visit_reference
+        )
+        return None
     version = referral_form_current()
     answers = {
         q["key"]: (text if q["type"] == "text" else "")
