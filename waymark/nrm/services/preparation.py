@@ -100,7 +100,9 @@ def preparation_record(
 
     with transaction.atomic():
         item = (
-            PreparationItem.objects.select_for_update().select_related("referral").get(pk=item.pk)
+            PreparationItem.objects.select_for_update(of=("self",))
+            .select_related("referral")
+            .get(pk=item.pk)
         )
         referral = item.referral
         if item.status != PreparationStatus.OPEN:
@@ -273,7 +275,7 @@ def information_requests_sweep() -> dict[str, Any]:
     chased = lapsed = 0
     with transaction.atomic():
         for request in (
-            InformationRequest.objects.select_for_update()
+            InformationRequest.objects.select_for_update(of=("self",))
             .filter(status__in=(InformationRequestStatus.OPEN, InformationRequestStatus.CHASED))
             .select_related("referral", "referral__owning_team", "referral__person")
         ):
