@@ -113,6 +113,7 @@ def _first(label: str, **filters):
 
 # The model a route's ``pk`` names, by the app and the path segment before it.
 PK_MODELS = {
+    ("nrm", "referrals"): "nrm.Referral",
     ("work", "tasks"): "work.Task",
     ("work", "saved-filters"): "work.SavedFilter",
     ("saved-views", "saved-views"): "core.SavedView",
@@ -286,6 +287,29 @@ def _records_the_demo_lacks(user) -> None:
     Visit.objects.filter(pk=visit.pk).update(officer_in_charge=user)
     VisitOfficer.objects.create(visit=visit, officer=user, role="Officer in charge")
     assert NotificationForm.objects.filter(police_force__partners=user).exists()
+    _nrm_referral(user)
+
+
+def _nrm_referral(user) -> None:
+    """A modern-slavery referral, if the demo made none, through the referral service."""
+    from waymark.nrm import services as nrm_services
+
+    if apps.get_model("nrm.Referral").objects.exists():
+        return
+    Team.objects.get_or_create(
+        slug="competent-authority", defaults={"name": "Competent authority (modern slavery)"}
+    )
+    nrm_services.referral_create(
+        actor=None,
+        person=_first("people.Person"),
+        referrer_type="police",
+        consent="consented",
+        age_group="adult",
+        detained=False,
+        exploitation_types=["forced_labour"],
+        control_methods=["threats"],
+        answers={"account": "Worked without pay", "indicators": "No documents"},
+    )
 
 
 def _consulted_since(sequence: int) -> list[AuditEvent]:

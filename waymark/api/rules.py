@@ -14,6 +14,8 @@ SCOPES = (
     "linkage:match",
     # The competent authority's referrals and decisions (nrm/api).
     "nrm:read",
+    # A first responder organisation's system sending NRM referrals, and reading those it sent.
+    "nrm:refer",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

@@ -94,6 +94,11 @@ def register() -> None:
         register_task_type(TaskType(key, label, "linkage", queue, deadline))
     # After criminal casework's demo: the demo's linkage sources name casework's people.
     register_demo_loader(DemoLoader("linkage", _demo_load, order=40))
+    # Other modules (the NRM referral's person matching) ask the match model through core.published.
+    from waymark.core.published import publish
+    from waymark.linkage import services
+
+    publish("linkage.person_match", services.person_match)
     # The page each kind of task subject opens on (the task page links to it).
     from waymark.work.registry import SubjectLink, register_subject_link
 

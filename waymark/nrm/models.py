@@ -189,6 +189,9 @@ class DutyToNotify(models.Model):
     control_methods = models.JSONField(default=list)
     where_exploited = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True, help_text="No name, date of birth, address or contact")
+    source_key = models.CharField(
+        max_length=120, null=True, blank=True, unique=True, help_text="e.g. the visit's field entry"
+    )
 
     class Meta:
         ordering = ["-received_at"]

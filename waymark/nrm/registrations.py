@@ -16,6 +16,16 @@ REFERRAL_VERBS: dict[str, str] = {
     "nrm.referral_allocated": AuditAction.ALTERATION,
     "nrm.duty_to_notify_recorded": AuditAction.COLLECTION,
     "nrm.form_version_published": AuditAction.COLLECTION,
+    "nrm.person_matched": AuditAction.COMBINATION,
+    "nrm.preparation_recorded": AuditAction.COLLECTION,
+    "nrm.preparation_completed": AuditAction.ALTERATION,
+    "nrm.information_requested": AuditAction.DISCLOSURE,
+    "nrm.information_chased": AuditAction.ALTERATION,
+    "nrm.information_lapsed": AuditAction.ALTERATION,
+    "nrm.information_answered": AuditAction.COLLECTION,
+    "nrm.quality_assessed": AuditAction.COLLECTION,
+    "nrm.quality_feedback_sent": AuditAction.DISCLOSURE,
+    "nrm.training_recorded": AuditAction.COLLECTION,
 }
 
 # Decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration, letters.
@@ -110,6 +120,28 @@ def register() -> None:
 
 def _register_referrals() -> None:
     """Task types, person tab, navigation, visibility and the enforcement-visit hook for referrals."""
+    from waymark.core import events
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.nrm import permissions as perms
+    from waymark.nrm import rules
+    from waymark.nrm.services import duty_to_notify, preparation
+    from waymark.people.tabs import PersonTab, register_person_tab
+    from waymark.work.registry import TaskType, register_task_type
+    from waymark.work.rules import WorkingDays, register_deadline_rule
+    from waymark.work.sweeps import register_sweep
+
+    register_deadline_rule(preparation.DEADLINE_RG, WorkingDays(rules.RG_TARGET_WORKING_DAYS))
+    for key, label, deadline in (
+        (preparation.TASK_PREPARE, "Gather information for an NRM referral", ""),
+        (preparation.TASK_DECIDE_RG, "Make a reasonable grounds decision", preparation.DEADLINE_RG),
+        (preparation.TASK_CHASE, "Chase a further information request", ""),
+    ):
+        register_task_type(TaskType(key, label, "nrm", "", deadline))
+    register_sweep("nrm.information_requests", preparation.information_requests_sweep)
+    events.subscribe("operations.nrm_referral_recorded", duty_to_notify.referral_from_visit)
+    register_person_tab(PersonTab("nrm", "Modern slavery", "nrm:person-referrals", None, 55))
+    register_nav(NavItem("Refer to the NRM", "nrm:referral-new", perms.REFER, 50))
+    register_nav(NavItem("My referrals", "nrm:my-referrals", perms.REFER, 51))
 
 
 def _register_decisions() -> None:

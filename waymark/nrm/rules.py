@@ -78,6 +78,14 @@ PRIORITY_COHORTS = {
     "none": "No priority",
 }
 REFERENCE_PREFIX = "NRM"
+# The competent authority's team (its queues, its nation for the RG target).
+AUTHORITY_TEAM_SLUG = _configured("AUTHORITY_TEAM_SLUG", "competent-authority")
+# Person matching at referral: a name-search score or linkage match probability at or above
+# PERSON_CANDIDATE_SCORE makes a candidate the caller must confirm or rule out; at or above
+# PERSON_STRONG_SCORE it is a strong candidate.
+PERSON_CANDIDATE_SCORE = 0.6
+PERSON_STRONG_SCORE = 0.9
+AGE_OF_MAJORITY = 18
 
 # The first referral form's questions (version 1). A new version is a new ReferralFormVersion row;
 # a referral stores the version it answered, so a change never alters an old referral.
@@ -141,6 +149,15 @@ PREPARATION_SOURCES = {
 # Further information requested: days to answer (s58 notices state their own period).
 INFORMATION_REQUEST_DAYS = _configured("INFORMATION_REQUEST_DAYS", 10)  # working days
 INFORMATION_CHASE_AFTER_DAYS = _configured("INFORMATION_CHASE_AFTER_DAYS", 5)  # working days
+# Queue kinds (work.services.queue_for) in the authority's team.
+QUEUE_CASE_PREPARATION = "case-preparation"
+QUEUE_DECISIONS = "decisions"
+
+
+def information_chase_on(sent_on: date, nation: str = "england-and-wales") -> date:
+    """The day an unanswered information request is chased."""
+    return working_days_after(sent_on, INFORMATION_CHASE_AFTER_DAYS, nation)
+
 
 # --- §3 Decisions ----------------------------------------------------------------------------------
 RG_TARGET_WORKING_DAYS = _configured("RG_TARGET_WORKING_DAYS", 5)

@@ -147,6 +147,7 @@ def test_the_creates_that_can_be_in_flight_document_409(schema):
         "POST /api/v1/tasks/{id}/complete/",
         "POST /api/v1/correspondence/",
         "POST /api/v1/operations/notifications/{id}/answer/",
+        "POST /api/v1/nrm/referrals/",
     }
 
 

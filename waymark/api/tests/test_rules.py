@@ -18,6 +18,7 @@ def test_the_api_numbers_are_pinned():
         "operations:notifications",
         "linkage:match",
         "nrm:read",
+        "nrm:refer",
     }
 
 
