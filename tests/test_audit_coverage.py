@@ -157,7 +157,6 @@ PK_MODELS = {
     ("oversight", "actions"): "oversight.Action",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
-    ("nrm", "referrals"): "nrm.Referral",
     ("nrm", "decisions"): "nrm.Decision",
     ("nrm", "checks"): "nrm.SpecialistCheck",
     ("nrm", "safeguarding"): "nrm.SafeguardingAdvice",

@@ -317,7 +317,9 @@ def _build(rng, today, scale, team, staff, old_guidance, guidance, forms, people
         m.SafeguardingAdvice.objects.bulk_create(advice, batch_size=2000)
         _reset_sequences(m.Referral, m.Decision)
         rounds = _sample_rounds(rng, today, start, decisions, specialists)
+        followups = _followups(rng, today, decisions, staff, scale)
     return {
+        **followups,
         "referrals": len(referrals),
         "decisions": len(decisions),
         "checks": len(checks),
@@ -444,3 +446,124 @@ def _sample_rounds(rng, today, start, decisions, specialists) -> int:
         red_shares.append(reds / len(drawn) if drawn else 0.0)
     m.QualityRating.objects.bulk_create(ratings, batch_size=2000)
     return rounds
+
+
+def _followups(rng, today, decisions, staff, scale) -> dict[str, int]:
+    """The rarer work around decisions: reconsiderations of about one negative in twelve (decided
+    by another decision maker), "minded to" disqualification notices after a few positive RGs,
+    duty-line calls (about one a week), and duty-to-notify records for adults who did not consent."""
+    makers = staff["nrm_decision_maker"]
+    adviser = staff["nrm_safeguarding_adviser"][0]
+    manager = staff["nrm_manager"][0]
+    negatives = [d for d in decisions if d.outcome == "negative" and d.served_at]
+    reconsiderations = []
+    for decision in negatives:
+        if rng.random() >= 1 / 12:
+            continue
+        requested = decision.served_at + timedelta(days=rng.randint(3, 25))
+        decided = requested + timedelta(days=rng.randint(5, 20))
+        done = decided.date() < today
+        others = [u for u in makers if u.pk != decision.decision_maker_id] or [manager]
+        reconsiderations.append(
+            m.Reconsideration(
+                decision=decision,
+                status=m.ReconsiderationStatus.DECIDED
+                if done
+                else m.ReconsiderationStatus.REQUESTED,
+                requester_type=rng.choice(list(rules.RECONSIDERATION_REQUESTERS)),
+                requester_name=rng.choice(
+                    ["Hibiscus Initiatives", "Detention engagement team Heathrow"]
+                ),
+                grounds="New evidence of control by the exploiter, not before the decision maker.",
+                requested_at=requested,
+                in_time=True,
+                decided_by=rng.choice(others) if done else None,
+                decided_at=decided if done else None,
+                upheld=(rng.random() < 0.7) if done else None,
+                reasons="The new evidence was considered against the test in force."
+                if done
+                else "",
+            )
+        )
+    positives = [
+        d for d in decisions if d.stage == "rg" and d.outcome == "positive" and d.served_at
+    ]
+    disqualifications = []
+    for decision in rng.sample(positives, min(len(positives), max(1, round(6 * scale)))):
+        sent = decision.served_at + timedelta(days=rng.randint(5, 20))
+        due = rules.disqualification_response_due(sent.date())
+        closed = due < today
+        disqualified = rng.random() < 0.5
+        disqualifications.append(
+            m.Disqualification(
+                referral_id=decision.referral_id,
+                rg_decision=decision,
+                status=m.DisqualificationStatus.DECIDED
+                if closed
+                else m.DisqualificationStatus.MINDED_TO,
+                grounds="Sentenced to 12 months' imprisonment or more (s63(3)).",
+                consequences_stated="If disqualified, protections under s61 and s62 stop applying.",
+                notice_sent_at=sent,
+                notice_sent_by=decision.decision_maker,
+                response_due_on=due,
+                retrafficking_risk=rng.choice(["low", "medium", "high"]) if closed else "",
+                retrafficking_assessment="Assessed with the safeguarding adviser."
+                if closed
+                else "",
+                assessed_by=adviser if closed else None,
+                assessed_at=_at(due, 11) if closed else None,
+                disqualified=disqualified if closed else None,
+                reasons="Weighed the public order ground against the re-trafficking risk."
+                if closed
+                else "",
+                decided_by=manager if closed else None,
+                decided_at=_at(due + timedelta(days=1), 15) if closed else None,
+            )
+        )
+    calls = []
+    referral_ids = [d.referral_id for d in decisions]
+    for week in range(max(1, round(52 * scale))):
+        received = _at(today - timedelta(days=7 * week + rng.randint(0, 4)), rng.randint(8, 18))
+        closed = week > 0
+        calls.append(
+            m.DutyLineCall(
+                received_at=received,
+                call_handler=adviser,
+                caller=rng.choice(
+                    ["Support provider", "Detention centre welfare officer", "Solicitor"]
+                ),
+                referral_id=rng.choice(referral_ids) if referral_ids else None,
+                summary="Caller worried about the person's safety before the decision is served.",
+                risk_level=rng.choice([1, 2, 3]),
+                actions="Advice given; decision maker told.",
+                status=m.DutyCallStatus.CLOSED if closed else m.DutyCallStatus.OPEN,
+                follow_up_due_on=rules.working_days_after(
+                    received.date(), rules.DUTY_LINE_FOLLOW_UP_WORKING_DAYS
+                ),
+                followed_up_at=received + timedelta(hours=20) if closed else None,
+                follow_up="Support provider confirmed safe accommodation." if closed else "",
+                debrief="Debriefed with the duty manager." if closed else "",
+                debriefed_at=received + timedelta(days=1) if closed else None,
+            )
+        )
+    notices = [
+        m.DutyToNotify(
+            received_at=_at(today - timedelta(days=rng.randint(1, 360)), 12),
+            referrer_type=rng.choice(["enforcement_officer", "prison_immigration_team"]),
+            nationality=rng.choice(["ALB", "VNM", "ERI", "SDN", "IND"]),
+            exploitation_types=[rng.choice(list(rules.EXPLOITATION_TYPES))],
+            where_exploited=rng.choice(["Car wash, Midlands", "Cannabis farm", "Nail bar, London"]),
+            summary="Adult did not consent to a referral.",
+        )
+        for _ in range(max(1, round(40 * scale)))
+    ]
+    m.Reconsideration.objects.bulk_create(reconsiderations, batch_size=2000)
+    m.Disqualification.objects.bulk_create(disqualifications, batch_size=2000)
+    m.DutyLineCall.objects.bulk_create(calls, batch_size=2000)
+    m.DutyToNotify.objects.bulk_create(notices, batch_size=2000)
+    return {
+        "reconsiderations": len(reconsiderations),
+        "disqualifications": len(disqualifications),
+        "duty_calls": len(calls),
+        "duty_to_notify": len(notices),
+    }

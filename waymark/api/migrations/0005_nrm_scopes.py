@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0004_linkage_match_scope'),
+        ("api", "0004_linkage_match_scope"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='clientcredential',
-            name='scopes',
-            field=models.JSONField(default=list, help_text='Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write, monitoring:read, operations:notifications, linkage:match, nrm:read, nrm:refer'),
+            model_name="clientcredential",
+            name="scopes",
+            field=models.JSONField(
+                default=list,
+                help_text="Any of: persons:read, persons:write, tasks:read, tasks:write, correspondence:read, correspondence:write, monitoring:read, operations:notifications, linkage:match, nrm:read, nrm:refer",
+            ),
         ),
     ]

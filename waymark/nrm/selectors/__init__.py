@@ -2,15 +2,6 @@
 Split by sub-domain and re-exported here."""
 
 # --- referrals, duty to notify, quality, case preparation, information requests ---------------
-from waymark.nrm.selectors.referrals import (
-    quality_trends,  # noqa: F401
-    referral_form_questions,  # noqa: F401
-    referral_get_visible,  # noqa: F401
-    referral_visible_queryset,  # noqa: F401
-    referrals_for_person,  # noqa: F401
-    referrals_of,  # noqa: F401
-)
-
 # --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration ----
 from waymark.nrm.selectors.decisions import (
     advice_queue as advice_queue,
@@ -32,6 +23,14 @@ from waymark.nrm.selectors.decisions import (
 )
 from waymark.nrm.selectors.decisions import (
     superseded_negative_decisions as superseded_negative_decisions,
+)
+from waymark.nrm.selectors.referrals import (
+    quality_trends,  # noqa: F401
+    referral_form_questions,  # noqa: F401
+    referral_get_visible,  # noqa: F401
+    referral_visible_queryset,  # noqa: F401
+    referrals_for_person,  # noqa: F401
+    referrals_of,  # noqa: F401
 )
 
 

@@ -3,37 +3,6 @@ takes ``actor``, checks object-level permission, runs in one transaction and aud
 sub-domain; re-exported here so callers write ``services.referral_create(...)``."""
 
 # --- referrals, duty to notify, quality, case preparation, information requests ---------------
-from waymark.nrm.services.duty_to_notify import (
-    duty_to_notify_record,  # noqa: F401
-    referral_from_visit,  # noqa: F401
-)
-from waymark.nrm.services.person_matching import (
-    PersonMatchRequired,  # noqa: F401
-    person_candidates,  # noqa: F401
-)
-from waymark.nrm.services.preparation import (
-    information_request_answer,  # noqa: F401
-    information_request_send,  # noqa: F401
-    information_requests_sweep,  # noqa: F401
-    preparation_open,  # noqa: F401
-    preparation_record,  # noqa: F401
-)
-from waymark.nrm.services.referral_forms import (
-    answers_validate,  # noqa: F401
-    referral_form_current,  # noqa: F401
-    referral_form_version_publish,  # noqa: F401
-)
-from waymark.nrm.services.referral_quality import (
-    first_responder_training_record,  # noqa: F401
-    quality_feedback_send,  # noqa: F401
-    referral_quality_assess,  # noqa: F401
-)
-from waymark.nrm.services.referrals import (
-    referral_allocate,  # noqa: F401
-    referral_create,  # noqa: F401
-    referral_withdraw,  # noqa: F401
-)
-
 # --- decisions, specialist checks, safeguarding, duty line, disqualification, reconsideration,
 # --- letters ------------------------------------------------------------------------------------
 from waymark.nrm.services.checks import (
@@ -75,6 +44,10 @@ from waymark.nrm.services.disqualification import (
 from waymark.nrm.services.disqualification import (
     disqualification_response_record as disqualification_response_record,
 )
+from waymark.nrm.services.duty_to_notify import (
+    duty_to_notify_record,  # noqa: F401
+    referral_from_visit,  # noqa: F401
+)
 from waymark.nrm.services.letters import (
     decision_letter_generate as decision_letter_generate,
 )
@@ -84,6 +57,17 @@ from waymark.nrm.services.letters import (
 from waymark.nrm.services.letters import (
     reconsideration_letter_generate as reconsideration_letter_generate,
 )
+from waymark.nrm.services.person_matching import (
+    PersonMatchRequired,  # noqa: F401
+    person_candidates,  # noqa: F401
+)
+from waymark.nrm.services.preparation import (
+    information_request_answer,  # noqa: F401
+    information_request_send,  # noqa: F401
+    information_requests_sweep,  # noqa: F401
+    preparation_open,  # noqa: F401
+    preparation_record,  # noqa: F401
+)
 from waymark.nrm.services.reconsideration import (
     reconsideration_decide as reconsideration_decide,
 )
@@ -92,6 +76,21 @@ from waymark.nrm.services.reconsideration import (
 )
 from waymark.nrm.services.reconsideration import (
     reconsideration_request as reconsideration_request,
+)
+from waymark.nrm.services.referral_forms import (
+    answers_validate,  # noqa: F401
+    referral_form_current,  # noqa: F401
+    referral_form_version_publish,  # noqa: F401
+)
+from waymark.nrm.services.referral_quality import (
+    first_responder_training_record,  # noqa: F401
+    quality_feedback_send,  # noqa: F401
+    referral_quality_assess,  # noqa: F401
+)
+from waymark.nrm.services.referrals import (
+    referral_allocate,  # noqa: F401
+    referral_create,  # noqa: F401
+    referral_withdraw,  # noqa: F401
 )
 from waymark.nrm.services.safeguarding import (
     duty_call_debrief as duty_call_debrief,

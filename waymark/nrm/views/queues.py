@@ -16,7 +16,7 @@ from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.models import AuditAction
-from waymark.core.permissions import requires
+from waymark.core.permissions import requires, signed_in
 from waymark.nrm import permissions as perms
 from waymark.nrm import rules, services
 from waymark.nrm.forms_quality import DrawForm, RatingForm, TrendReviewForm
@@ -27,18 +27,22 @@ from waymark.nrm.selectors import sampling as sample_sel
 PAGE_SIZE = 50
 
 
+@signed_in
 def home(request):
+    """Any of the authority's roles, a first responder or an MI reader; the check is inside."""
     user = request.user
-    if not user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
-    if getattr(user, "is_machine", False) or not (
-        user.has_perm(perms.VIEW) or user.has_perm(perms.REFER) or user.has_perm(perms.VIEW_MI)
-    ):
-        raise PermissionDenied
     counts = queue_sel.home_counts(user) if user.has_perm(perms.VIEW) else {}
-    return render(request, "nrm/home.html", {"counts": counts, "perms": perms})
+    any_access = any(user.has_perm(p) for p in (perms.VIEW, perms.REFER, perms.VIEW_MI))
+    return render(
+        request,
+        "nrm/home.html",
+        {
+            "counts": counts,
+            "perms": perms,
+            "any_access": any_access,
+            "rg_target": rules.RG_TARGET_WORKING_DAYS,
+        },
+    )
 
 
 def _run(form, action):
