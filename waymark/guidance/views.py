@@ -150,7 +150,7 @@ def approve(request, slug, version):
     """Approve a version: someone other than its author (refused with the reason otherwise)."""
     found = selectors.guidance_get(slug, request.user)
     shown = selectors.guidance_version_get(found, version, request.user)
-    form = f.GuidanceApproveForm(request.POST or None)
+    form = f.GuidanceApproveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.guidance_approve(
@@ -189,7 +189,7 @@ def approve(request, slug, version):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, slug):
     found = selectors.guidance_get(slug, request.user)
-    form = f.GuidanceWithdrawForm(request.POST or None)
+    form = f.GuidanceWithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.guidance_withdraw(
