@@ -8,9 +8,10 @@ withdrawn pages are listed and found only for publishers (``guidance.publish_gui
 Search: on PostgreSQL, full-text search over a weighted vector (title A, summary B, text C; the
 GIN index of migration 0003 covers the same expression), every word required and the last word a
 prefix (``abscond`` finds "absconder" while the user is still typing), ranked by ``SearchRank``
-then the whole query in a title. On SQLite, a fallback with the same shape: every word must start
-a word of the page (the last as a prefix, the others lightly stemmed), ranked by hits in the title,
-then the summary, then the text. ``tests/test_search.py`` checks the top results agree on both.
+then the whole query in a title. On SQLite, a fallback with the same shape: every word, lightly
+stemmed ("absconders" to "abscond"), must start a word of the page (so every word, not only the
+last, is a prefix there), ranked by hits in the title, then the summary, then the text.
+``tests/test_search.py`` checks the top results agree on both.
 """
 
 from __future__ import annotations
