@@ -187,8 +187,8 @@ def search_vector():
 
 def _tsquery(terms: list[str]) -> str:
     """Every word required; the last a prefix (the user may still be typing it)."""
-    words = [re.sub(r"[^\w]", "", t) for t in terms]
-    words = [w for w in words if w]
+    # "sealed-bag" is two words to PostgreSQL's parser: query each.
+    words = [w for t in terms for w in re.findall(r"\w+", t)]
     if not words:
         return ""
     return " & ".join([*words[:-1], f"{words[-1]}:*"])
