@@ -196,5 +196,18 @@ def task_types_register() -> None:
             rules.DEADLINE_BEFORE_VISIT,
         ),
     ]
+    # Each task type's guidance page, by step key (the guidance hub's link check covers these).
+    guidance = {
+        rules.TASK_AUTHORISE: "operations.authorise",
+        rules.TASK_ONF_CHASE: "operations.notification",
+        rules.TASK_BRIEFING: "operations.briefing",
+        rules.TASK_CLOSE: "operations.closure",
+        rules.TASK_INTELLIGENCE: "operations.intelligence",
+        rules.TASK_PLAN_CHANGED: "operations.authorise",
+    }
     for key, label, queue_slug, deadline_rule in types:
-        register_task_type(TaskType(key, label, "operations", queue_slug, deadline_rule))
+        register_task_type(
+            TaskType(
+                key, label, "operations", queue_slug, deadline_rule, guidance=guidance.get(key, "")
+            )
+        )

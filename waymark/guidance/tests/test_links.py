@@ -86,3 +86,20 @@ def test_a_step_with_no_page_is_reported_to_the_publishers(seeded, publisher):
         ).exists()
     finally:
         links._STEPS.pop("testing")
+
+
+def test_a_task_page_links_to_its_task_type_s_guidance(seeded, client):
+    from waymark.accounts.models import Team, User
+    from waymark.work import services as work_services
+    from waymark.work.models import Queue
+
+    team = Team.objects.create(slug="g-team", name="Guidance team")
+    queue = Queue.objects.create(slug="g-queue", name="Guidance queue", team=team)
+    task = work_services.task_create(
+        actor=None, task_type="ops_authorise_visit", title="Authorise", queue=queue
+    )
+    admin = User.objects.create_superuser(username="g-admin", password="a-long-test-password-1")
+    admin.teams.add(team)
+    client.force_login(admin)
+    html = client.get(f"/work/tasks/{task.pk}/").content.decode()
+    assert "Guidance for this step: Authorising a visit" in html
