@@ -20,7 +20,9 @@ _TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S)
 UNFILLED = [
     "guidance/<slug:slug>/",
     "guidance/<slug:slug>/revise/",
+    "guidance/<slug:slug>/withdraw/",
     "guidance/<slug:slug>/<int:version>/",
+    "guidance/<slug:slug>/<int:version>/approve/",
 ]
 
 

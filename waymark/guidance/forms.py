@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from waymark.core.forms import GovUKForm
+from waymark.core.forms import GovUKDateField, GovUKForm
 from waymark.guidance import rules
 
 
@@ -27,6 +27,15 @@ class GuidanceReviseForm(GovUKForm):
         label="What changed and why",
         max_length=300,
         error_messages={"required": "Enter a change note saying what changed and why"},
+    )
+    how = forms.ChoiceField(
+        label="Publish now or save a draft",
+        choices=[
+            ("publish", "Publish now (second check owed)"),
+            ("draft", "Save as a draft for someone else to approve"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
     )
 
 
@@ -57,4 +66,23 @@ class GuidancePublishForm(GuidanceReviseForm):
         "body",
         "owner_team",
         "change_note",
+        "how",
     ]
+
+
+class GuidanceApproveForm(GovUKForm):
+    effective_from = GovUKDateField(
+        label="Date it comes into force",
+        required=False,
+        help_text="Leave blank for today",
+    )
+
+
+class GuidanceWithdrawForm(GovUKForm):
+    reason = forms.CharField(
+        label="Why is the page withdrawn?",
+        max_length=300,
+        widget=forms.Textarea,
+        help_text="Staff who follow a link to the page read this reason",
+        error_messages={"required": "Enter the reason the page is withdrawn"},
+    )

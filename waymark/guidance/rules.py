@@ -13,6 +13,8 @@ REVIEW_INTERVAL_DAYS = 365
 SEARCH_RESULTS_LIMIT = 25
 SNIPPET_CHARACTERS = 180
 SEARCH_MAX_TERMS = 8
+# PostgreSQL's text-search configuration (stemming and stop words) for guidance search.
+SEARCH_CONFIG = "english"
 
 # Ranking: each search word scores by where it is found (the best place only), and the whole query
 # found in a title outranks any number of single words, so the page named for the search comes

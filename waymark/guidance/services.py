@@ -1,7 +1,14 @@
-"""Writes for guidance pages: publish a new page, revise an existing one.
+"""Writes for guidance pages: publish a new page, revise an existing one, approve a version,
+withdraw a page.
 
 Every publication writes a ``GuidanceVersion`` (with its change note) so earlier versions stay
 readable, and an audit entry. Only holders of ``guidance.publish_guidance`` may write.
+
+Approval (brief oversight.md §5-§6, GOV.UK publisher's states): a version is written as a *draft*
+(not shown to staff until approved) or published at once as *published, second check owed*.
+Someone other than its author approves it: a draft then comes into force, an unchecked version
+becomes *approved*. A page is *withdrawn* with a reason; staff who follow a link to it read the
+reason rather than "page not found" (001 §6.30).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from waymark.accounts.models import User
 from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.guidance import rules
-from waymark.guidance.models import GuidancePage, GuidanceVersion
+from waymark.guidance.models import ApprovalState, GuidancePage, GuidanceVersion
 from waymark.guidance.permissions import PUBLISH_GUIDANCE
 
 
@@ -54,7 +61,16 @@ def _version_write(page: GuidancePage, *, change_note: str, actor: User) -> Guid
         change_note=change_note.strip(),
         published_at=page.published_at,
         published_by=actor,
+        state=page.state,
+        created_at=clock.now(),
+        effective_from=page.effective_from,
+        review_due_on=page.review_due_on,
     )
+
+
+def _check_effective(effective_from: date | None, errors: dict[str, str]) -> None:
+    if effective_from is not None and effective_from < clock.today():
+        errors["effective_from"] = "The date it comes into force must be today or in the future"
 
 
 def guidance_publish(
@@ -69,10 +85,15 @@ def guidance_publish(
     owner_team: str = "",
     review_due_on: date | None = None,
     change_note: str = "First published",
+    draft: bool = False,
+    owner: User | None = None,
+    effective_from: date | None = None,
 ) -> GuidancePage:
-    """Publish a new guidance page as version 1."""
+    """Write a new guidance page as version 1: published at once (second check owed) or, with
+    ``draft``, a draft that staff do not see until someone else approves it."""
     _check_publisher(actor)
     errors = _validate_text(title=title, summary=summary, body=body, change_note=change_note)
+    _check_effective(effective_from, errors)
     slug = slugify(slug or title)[:100]
     if module not in rules.MODULES:
         errors["module"] = "Select the module the page belongs to"
@@ -97,16 +118,22 @@ def guidance_publish(
             published_at=now,
             published_by=actor,
             owner_team=owner_team.strip(),
+            owner=owner or actor,
             review_due_on=review_due_on
             or (now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS)),
+            state=ApprovalState.DRAFT if draft else ApprovalState.UNCHECKED,
+            effective_from=None if draft else (effective_from or now.date()),
         )
-        _version_write(page, change_note=change_note, actor=actor)
+        version = _version_write(page, change_note=change_note, actor=actor)
+        if draft:
+            version.published_at = None
+            version.save(update_fields=["published_at"])
         audit_record(
             actor=actor,
             action="collection",
-            verb="guidance.published",
+            verb="guidance.drafted" if draft else "guidance.published",
             target=page,
-            payload={"slug": page.slug, "version": 1, "title": page.title},
+            payload={"slug": page.slug, "version": 1, "title": page.title, "state": page.state},
         )
     return page
 
@@ -121,10 +148,17 @@ def guidance_revise(
     change_note: str,
     owner_team: str | None = None,
     review_due_on: date | None = None,
+    draft: bool = False,
+    effective_from: date | None = None,
 ) -> GuidancePage:
-    """Publish a new version of a page; the previous version stays readable."""
+    """Publish a new version of a page (second check owed); the previous version stays readable.
+    With ``draft`` the new version is a draft for someone else to approve, and the page shown to
+    staff is unchanged until then."""
     _check_publisher(actor)
     errors = _validate_text(title=title, summary=summary, body=body, change_note=change_note)
+    _check_effective(effective_from, errors)
+    if page.state == ApprovalState.WITHDRAWN:
+        errors["body"] = "This page has been withdrawn: it cannot be revised"
     if not errors and (title.strip(), summary.strip(), body.strip()) == (
         page.title,
         page.summary,
@@ -136,13 +170,26 @@ def guidance_revise(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
+    if draft:
+        return _draft_write(
+            actor=actor,
+            page=page,
+            title=title,
+            summary=summary,
+            body=body,
+            change_note=change_note,
+            review_due_on=review_due_on,
+        )
     with transaction.atomic():
         page = GuidancePage.objects.select_for_update().get(pk=page.pk)
         old = {"version": page.version, "title": page.title, "summary": page.summary}
+        latest = page.versions.order_by("-version").values_list("version", flat=True).first()
         page.title, page.summary, page.body = title.strip(), summary.strip(), body.strip()
-        page.version += 1
+        page.version = max(page.version, latest or 0) + 1
         page.published_at = now
         page.published_by = actor
+        page.state = ApprovalState.UNCHECKED
+        page.effective_from = effective_from or now.date()
         if owner_team is not None:
             page.owner_team = owner_team.strip()
         page.review_due_on = review_due_on or (
@@ -162,3 +209,192 @@ def guidance_revise(
             },
         )
     return page
+
+
+def _draft_write(
+    *,
+    actor: User,
+    page: GuidancePage,
+    title: str,
+    summary: str,
+    body: str,
+    change_note: str,
+    review_due_on: date | None,
+) -> GuidancePage:
+    now = clock.now()
+    with transaction.atomic():
+        page = GuidancePage.objects.select_for_update().get(pk=page.pk)
+        latest = page.versions.order_by("-version").values_list("version", flat=True).first()
+        version = GuidanceVersion.objects.create(
+            page=page,
+            version=max(page.version, latest or 0) + 1,
+            title=title.strip(),
+            summary=summary.strip(),
+            body=body.strip(),
+            change_note=change_note.strip(),
+            published_at=None,
+            published_by=actor,
+            state=ApprovalState.DRAFT,
+            created_at=now,
+            review_due_on=review_due_on
+            or (now.date() + timedelta(days=rules.REVIEW_INTERVAL_DAYS)),
+        )
+        audit_record(
+            actor=actor,
+            action="collection",
+            verb="guidance.drafted",
+            target=page,
+            payload={"version": version.version, "title": version.title},
+        )
+    return page
+
+
+def guidance_approve(
+    *, actor: User, version: GuidanceVersion, effective_from: date | None = None
+) -> GuidanceVersion:
+    """Approve a version: someone other than its author. A draft comes into force (on
+    ``effective_from``, today by default); a version published with its second check owed
+    becomes approved. Refused, with nothing saved, for the author, a withdrawn page, a version
+    already approved, or a draft older than the version in force."""
+    _check_publisher(actor)
+    errors: dict[str, str] = {}
+    _check_effective(effective_from, errors)
+    with transaction.atomic():
+        page = GuidancePage.objects.select_for_update().get(pk=version.page_id)
+        version = GuidanceVersion.objects.select_for_update().get(pk=version.pk)
+        if version.published_by_id == actor.pk:
+            errors["version"] = (
+                "You wrote this version: someone other than its author must approve it"
+            )
+        elif page.state == ApprovalState.WITHDRAWN:
+            errors["version"] = "This page has been withdrawn: its versions cannot be approved"
+        elif version.state == ApprovalState.APPROVED:
+            errors["version"] = f"Version {version.version} is already approved"
+        elif version.state == ApprovalState.DRAFT and version.version < page.version:
+            errors["version"] = (
+                f"A later version ({page.version}) is already in force: revise the page instead"
+            )
+        if errors:
+            raise ValidationError(errors)
+        now = clock.now()
+        was = version.state
+        version.state = ApprovalState.APPROVED
+        version.approved_at = now
+        version.approved_by = actor
+        if was == ApprovalState.DRAFT:
+            version.published_at = now
+            version.effective_from = effective_from or now.date()
+            page.title, page.summary, page.body = version.title, version.summary, version.body
+            page.version = version.version
+            page.published_at = now
+            page.published_by = version.published_by
+            page.effective_from = version.effective_from
+            page.review_due_on = version.review_due_on or page.review_due_on
+        version.save()
+        if version.version == page.version:
+            page.state = ApprovalState.APPROVED
+        page.save()
+        audit_record(
+            actor=actor,
+            action="alteration",
+            verb="guidance.approved",
+            target=page,
+            payload={
+                "version": version.version,
+                "was": was,
+                "author_id": version.published_by_id,
+                "effective_from": str(version.effective_from),
+            },
+        )
+    return version
+
+
+def guidance_withdraw(*, actor: User, page: GuidancePage, reason: str) -> GuidancePage:
+    """Withdraw a page with a reason: it leaves the list and search, and a link to it shows the
+    reason. Its versions stay readable for the record."""
+    _check_publisher(actor)
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["reason"] = "Enter the reason the page is withdrawn"
+    elif len(reason) > 300:
+        errors["reason"] = "The reason must be 300 characters or fewer"
+    with transaction.atomic():
+        page = GuidancePage.objects.select_for_update().get(pk=page.pk)
+        if page.state == ApprovalState.WITHDRAWN:
+            errors["reason"] = "This page has already been withdrawn"
+        if errors:
+            raise ValidationError(errors)
+        was = page.state
+        page.state = ApprovalState.WITHDRAWN
+        page.withdrawn_at = clock.now()
+        page.withdrawn_by = actor
+        page.withdrawn_reason = reason.strip()
+        page.save()
+        audit_record(
+            actor=actor,
+            action="alteration",
+            verb="guidance.withdrawn",
+            target=page,
+            payload={"was": was, "version": page.version, "reason": page.withdrawn_reason},
+        )
+    return page
+
+
+def guidance_links_check() -> dict[str, int]:
+    """The ``guidance.check_links`` sweep: record each link to a missing, withdrawn or draft
+    page (``links.guidance_broken_links``) once, tell the page's owner (or, for a step with no
+    page, every publisher) by notification, and mark problems that have gone resolved.
+    Idempotent: a problem already recorded is neither recorded nor notified again."""
+    from django.urls import reverse
+
+    from waymark.core.notifications import notify
+    from waymark.guidance.links import guidance_broken_links
+    from waymark.guidance.models import GuidanceLinkProblem
+
+    now = clock.now()
+    broken = guidance_broken_links()
+    open_problems = {
+        (p.step_key, p.where): p for p in GuidanceLinkProblem.objects.filter(resolved_at=None)
+    }
+    new = [b for b in broken if (b.step_key, b.where) not in open_problems]
+    still = {(b.step_key, b.where) for b in broken}
+    resolved = [p.pk for key, p in open_problems.items() if key not in still]
+    with transaction.atomic():
+        if resolved:
+            GuidanceLinkProblem.objects.filter(pk__in=resolved).update(resolved_at=now)
+        publishers = None
+        for link in new:
+            GuidanceLinkProblem.objects.create(
+                step_key=link.step_key,
+                where=link.where[:300],
+                problem=link.problem[:300],
+                page=link.page,
+                found_at=now,
+            )
+            if link.page is not None and link.page.owner is not None:
+                told = [link.page.owner]
+                url = reverse("guidance:page", args=[link.page.slug])
+            else:
+                if publishers is None:
+                    publishers = list(
+                        User.objects.with_perm(
+                            PUBLISH_GUIDANCE,
+                            include_superusers=False,
+                            backend="waymark.accounts.backends.WaymarkModelBackend",
+                        )
+                    )
+                told, url = publishers, reverse("guidance:links")
+            for user in told:
+                notify(user=user, text=f"Broken guidance link: {link}", url=url, kind="work_given")
+        if new or resolved:
+            audit_record(
+                actor=None,
+                action="alteration",
+                verb="guidance.links_checked",
+                target_type="guidance.guidancelinkproblem",
+                payload={
+                    "found": [str(b) for b in new][:200],
+                    "resolved": len(resolved),
+                },
+            )
+    return {"broken": len(broken), "new": len(new), "resolved": len(resolved)}

@@ -55,8 +55,43 @@ AUDIT_VERBS: dict[str, str] = {
 }
 
 
+# The journey steps whose pages link to their guidance (``waymark.guidance.links``): the guidance
+# hub's link check reports any whose page is missing or withdrawn.
+GUIDANCE_STEPS = (
+    "operations.intelligence",
+    "operations.plan",
+    "operations.risk_assessment",
+    "operations.ecia",
+    "operations.plan_assessment",
+    "operations.authorise",
+    "operations.checks",
+    "operations.notification",
+    "operations.reconnaissance",
+    "operations.command",
+    "operations.order",
+    "operations.briefing",
+    "operations.deploy",
+    "operations.arrival",
+    "operations.entry",
+    "operations.encounter",
+    "operations.interview",
+    "operations.seizure",
+    "operations.safeguarding",
+    "operations.employer_sanction",
+    "operations.engagement",
+    "operations.critical_incident",
+    "operations.offline",
+    "operations.debrief",
+    "operations.closure",
+    "operations.measures",
+)
+
+
 def register() -> None:
     from waymark.accounts.roles import register_role_permissions
+    from waymark.guidance.links import register_guidance_steps
+
+    register_guidance_steps("operations", GUIDANCE_STEPS)
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
     from waymark.core.saved_views import FilterPage, register_filter_page
@@ -161,5 +196,18 @@ def task_types_register() -> None:
             rules.DEADLINE_BEFORE_VISIT,
         ),
     ]
+    # Each task type's guidance page, by step key (the guidance hub's link check covers these).
+    guidance = {
+        rules.TASK_AUTHORISE: "operations.authorise",
+        rules.TASK_ONF_CHASE: "operations.notification",
+        rules.TASK_BRIEFING: "operations.briefing",
+        rules.TASK_CLOSE: "operations.closure",
+        rules.TASK_INTELLIGENCE: "operations.intelligence",
+        rules.TASK_PLAN_CHANGED: "operations.authorise",
+    }
     for key, label, queue_slug, deadline_rule in types:
-        register_task_type(TaskType(key, label, "operations", queue_slug, deadline_rule))
+        register_task_type(
+            TaskType(
+                key, label, "operations", queue_slug, deadline_rule, guidance=guidance.get(key, "")
+            )
+        )

@@ -26,6 +26,9 @@ class TaskType:
     deadline_rule: str = ""  # "" means no deadline unless the caller sets one
     take_permission: str = "work.take_tasks"
     priority: PriorityRule | None = None
+    # The step key of the type's guidance page (``waymark.guidance``), e.g. "operations.debrief";
+    # the guidance hub's link check reports one that leads to a missing or withdrawn page.
+    guidance: str = ""
 
 
 _TYPES: dict[str, TaskType] = {}

@@ -101,7 +101,7 @@ def test_earlier_version_stays_readable(client, publisher, reader, seeded):
     )
     client.force_login(reader)
     current = client.get("/guidance/closing-a-visit/").content.decode()
-    assert "Add closing comments." in current and "Earlier versions" in current
+    assert "Add closing comments." in current and "History" in current
     assert 'href="/guidance/closing-a-visit/1/"' in current
     old = client.get("/guidance/closing-a-visit/1/")
     assert old.status_code == 200

@@ -31,7 +31,7 @@ from waymark.work.forms import (
     SavedFilterForm,
 )
 from waymark.work.models import SavedFilter
-from waymark.work.registry import subject_link
+from waymark.work.registry import get_task_type, subject_link
 from waymark.work.views._common import (
     FILTER_LABELS,
     MY_WORK,
@@ -220,6 +220,14 @@ def task_detail(request, pk):
     return render(request, "work/task_detail.html", _task_context(request, task))
 
 
+def _task_guidance(task_type: str) -> str:
+    """The step key of the task type's guidance page ("" if it declares none)."""
+    try:
+        return get_task_type(task_type).guidance
+    except KeyError:
+        return ""
+
+
 def _task_context(request, task, **extra):
     may_change = request.user.has_perm("work.change_task")
     may_allocate = request.user.has_perm("work.allocate_tasks")
@@ -237,6 +245,7 @@ def _task_context(request, task, **extra):
         assign_form=AssignForm(prefix="assign", members=members),
         is_member=request.user.teams.filter(pk=task.queue.team_id).exists(),
         subject=subject_link(task.subject_type, task.subject_id),
+        guidance_key=_task_guidance(task.task_type),
         may_complete=task.is_active
         and may_change
         and (task.assignee_id == request.user.pk or task.assignee_id is None),
