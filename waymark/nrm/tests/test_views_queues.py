@@ -46,7 +46,10 @@ def test_home_shows_what_each_role_can_do(client, decision_maker, specialist, ou
     response = _get(client, testing.user_make(None), "nrm:home")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "does not include the competent authority" in page and "Refer a potential victim" not in page
+    assert (
+        "does not include the competent authority" in page
+        and "Refer a potential victim" not in page
+    )
 
 
 def test_queue_lists_my_referrals_with_rg_target_and_sorts(
