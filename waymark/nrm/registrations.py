@@ -140,8 +140,9 @@ def _register_referrals() -> None:
     register_sweep("nrm.information_requests", preparation.information_requests_sweep)
     events.subscribe("operations.nrm_referral_recorded", duty_to_notify.referral_from_visit)
     register_person_tab(PersonTab("nrm", "Modern slavery", "nrm:person-referrals", None, 55))
-    register_nav(NavItem("Refer to the NRM", "nrm:referral-new", perms.REFER, 50))
-    register_nav(NavItem("My referrals", "nrm:my-referrals", perms.REFER, 51))
+    # One entry for first responders (their referrals page starts a new one): the bar holds at most
+    # eight entries for any role.
+    register_nav(NavItem("NRM referrals", "nrm:my-referrals", perms.REFER, 50))
 
 
 def _register_decisions() -> None:

@@ -32,6 +32,16 @@ def register() -> None:
 
     for role_key, codenames in perms.ROLE_PERMISSIONS.items():
         register_role_permissions(role_key, set(codenames))
-    register_nav(NavItem("Recommendations", "oversight:tracker", perms.VIEW, 80))
+    # In the figures hub with the other oversight pages: the bar holds at most eight entries.
+    register_nav(
+        NavItem(
+            "Recommendations",
+            "oversight:tracker",
+            perms.VIEW,
+            84,
+            group="figures",
+            description="The inspectorates' recommendations, the actions taken and their evidence.",
+        )
+    )
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

@@ -301,7 +301,23 @@ def _oversight_tracker(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:tracker-export"), None
 
 
+def _nrm_figures(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.nrm.selectors import figures as fig
+
+    real = fig.all_figures
+
+    def crafted(start, end):
+        rows = real(start, end)
+        first = next(iter(rows))
+        rows[first] = [*rows[first], *([value, 1] for value in CRAFTED)]
+        return rows
+
+    monkeypatch.setattr(fig, "all_figures", crafted)
+    return reverse("nrm:figures-export") + "?quarter=2026-Q3", None
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
+    "nrm:figures-export": _nrm_figures,
     "oversight:tracker-export": _oversight_tracker,
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,

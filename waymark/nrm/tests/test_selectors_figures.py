@@ -103,8 +103,8 @@ def test_figures_page_and_csv_export_audited(client, nrm_manager, decision_maker
     page = client.get(reverse("nrm:figures"), {"quarter": "2026-Q3"}).content.decode()
     assert "Referrals and decisions by competent authority" in page
     assert "fewer than 11" in page and "Data quality" in page
-    export = client.get(reverse("nrm:figures"), {"quarter": "2026-Q3", "format": "csv"})
-    body = export.content.decode()
+    export = client.get(reverse("nrm:figures-export"), {"quarter": "2026-Q3"})
+    body = b"".join(export.streaming_content).decode()
     assert export["Content-Type"].startswith("text/csv")
     assert "referrals_by_referrer_type,2026-Q3,Police,12" in body
     event = AuditEvent.objects.get(verb="nrm.figures_exported")
