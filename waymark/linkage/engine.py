@@ -1380,7 +1380,7 @@ class Matcher:
             [key for _i, _rule, key in keyed],
         ).fetchone()
         assert hashes is not None
-        blocks: list[tuple[int, _LookupRule, str, array.array]] = []
+        blocks: list[tuple[int, _LookupRule, str, list[int]]] = []
         wanted: set[int] = set()
         for (i, rule, key), digest in zip(keyed, hashes, strict=True):
             sorted_hashes, rowids = self._index[i]
@@ -1388,21 +1388,35 @@ class Matcher:
             end = bisect.bisect_right(sorted_hashes, digest, lo=start)
             if start == end:
                 continue
-            ids = rowids[start:end]
+            ids = sorted(rowids[start:end])
+            if not rule.residual:
+                # Without a further condition the first rows are the block's hits (the scan's
+                # LIMIT): only a 64-bit hash collision could drop one of them.
+                ids = ids[: rules.INCREMENTAL_MAX_BLOCK]
             blocks.append((i, rule, key, ids))
-            wanted.update(int(r) for r in ids)
+            wanted.update(ids)
         if not blocks:
             return []
         values = {k: (v or None) for k, v in probe.items()}  # the probe's side: empty is NULL
         order = sorted(wanted)
-        taken = self._rows.take(pa.array(order, type=pa.int64())).to_pylist()
+        # Only the columns the keys and conditions read, for every row found; whole rows only for
+        # the few ranked.
+        needed = sorted(
+            {c for _i, rule, _k, _ids in blocks for c in rule.right}
+            | {
+                c
+                for _i, rule, _k, _ids in blocks
+                for c in re.findall(r"\bp\.([a-z_]+)", rule.residual)
+            }
+        )
+        taken = self._rows.select(needed).take(pa.array(order, type=pa.int64())).to_pylist()
         rows = dict(zip(order, taken, strict=True))
         agreeing: dict[int, int] = {}
         smallest: dict[int, int] = {}
         for i, rule, key, ids in blocks:
             test = self._residuals[i]
             hits = []
-            for rid in sorted(int(r) for r in ids):
+            for rid in ids:
                 row = rows[rid]
                 if _key(row[c] for c in rule.right) != key:
                     continue  # a hash collision, or an empty part the SQL key kept
@@ -1414,10 +1428,12 @@ class Matcher:
             for rid in hits:
                 agreeing[rid] = agreeing.get(rid, 0) + 1
                 smallest[rid] = min(smallest.get(rid, len(hits)), len(hits))
-        ranked = sorted(agreeing, key=lambda rid: (-agreeing[rid], smallest[rid], rid))
+        ranked = sorted(agreeing, key=lambda rid: (-agreeing[rid], smallest[rid], rid))[
+            : rules.INCREMENTAL_MAX_SCORED
+        ]
+        whole = self._rows.take(pa.array(ranked, type=pa.int64())).to_pylist()
         return [
-            (rid, agreeing[rid], smallest[rid], rows[rid])
-            for rid in ranked[: rules.INCREMENTAL_MAX_SCORED]
+            (rid, agreeing[rid], smallest[rid], row) for rid, row in zip(ranked, whole, strict=True)
         ]
 
     def _ranked_scan(self, record: dict[str, Any]) -> list[tuple[int, int, int, dict[str, Any]]]:
