@@ -8,8 +8,8 @@
   services with validation and standardisation, train, score, cluster, write people and the review
   queue), against bare Splink ``predict`` + connected-components clustering on the same
   standardised records with the same model; and how run time grows from 100k to 1M;
-- incremental: one record matched against a population of 1M, p50/p95, against the bare candidate
-  lookup (the blocking-key SELECT alone);
+- incremental: one record matched against a population of 1M, p50/p95, against the candidate
+  lookup alone (the in-process index) and the DuckDB scan it replaced;
 - peak memory of each part's process (the 1M pipeline is the national-scale figure).
 
 - matrix (issue 18 item 6): the evaluation matrix, each cell a shape the generator does not make by
@@ -177,8 +177,10 @@ def main(argv=None) -> int:
         else:
             out(
                 f"p50 {i['p50'] * 1000:.1f} ms, p95 {i['p95'] * 1000:.1f} ms over {i['probes']} probes "
-                f"(bare candidate lookup p50 {i['lookup_p50'] * 1000:.1f} ms, p95 {i['lookup_p95'] * 1000:.1f} ms: "
-                f"ratio {i['p95'] / i['lookup_p95']:.1f} at p95); top candidate is the same person for "
+                f"(indexed candidate lookup alone p50 {i['lookup_p50'] * 1000:.1f} ms, p95 "
+                f"{i['lookup_p95'] * 1000:.1f} ms: ratio {i['p95'] / i['lookup_p95']:.1f} at p95; the DuckDB "
+                f"scan it replaced p50 {i['scan_p50'] * 1000:.1f} ms, p95 {i['scan_p95'] * 1000:.1f} ms); "
+                "top candidate is the same person for "
                 f"{i['top_is_same_person']:.1%}; population of {i['population']:,} loaded in {i['build_s']:.1f} s; "
                 f"peak memory {i['peak_memory_mb']:,} MB"
             )

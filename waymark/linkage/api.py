@@ -39,6 +39,12 @@ class MatchInput(serializers.Serializer):
         max_length=20, required=False, allow_blank=True, help_text="UK or any other country's"
     )
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text="UK or international; spaces, dashes and +44 or 0044 are standardised",
+    )
     home_office_ref = serializers.CharField(max_length=30, required=False, allow_blank=True)
     pnc_id = serializers.CharField(max_length=30, required=False, allow_blank=True)
     reason = serializers.CharField(

@@ -81,6 +81,12 @@ class MatchTrialForm(GovUKForm):
         help_text="A country code or name, for example NGA or Nigeria",
     )
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        required=False,
+        help_text="UK or international, for example 07700 900123 or +44 7700 900123",
+    )
     home_office_ref = forms.CharField(label="Home Office reference", max_length=30, required=False)
     pnc_id = forms.CharField(label="Police National Computer ID", max_length=30, required=False)
     purpose = forms.CharField(

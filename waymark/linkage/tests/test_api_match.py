@@ -98,6 +98,7 @@ def test_a_client_whose_role_may_not_link_records_is_refused(linked):
         ({"date_of_birth": "31/02/1980"}, "date_of_birth"),
         ({"given_names": "", "family_name": ""}, ""),  # nothing that can identify anyone
         ({"limit": 500}, "limit"),
+        ({"phone": "0" * 31}, "phone"),
     ],
 )
 def test_bad_input_is_a_problem_and_nothing_is_audited(linked, change, field):
@@ -122,3 +123,23 @@ def test_a_check_before_any_run_finds_nobody_and_is_still_audited():
     assert response.status_code == 200
     assert response.json() == {"candidates": []}
     assert AuditEvent.objects.get(verb="linkage.match_checked").purpose == "Letter received"
+
+
+def test_a_phone_number_is_standardised_and_matched_on(linked, monkeypatch):
+    from waymark.linkage import engine
+
+    seen: list[dict] = []
+    match = engine.Matcher.match
+
+    def spy(self, record, **kwargs):
+        seen.append(record)
+        return match(self, record, **kwargs)
+
+    monkeypatch.setattr(engine.Matcher, "match", spy)
+    first = SourceRecord.objects.get(pk=linked[4][0].pk)
+    response = _client("records_manager", ["linkage:match"]).post(
+        URL, {**_details(first), "phone": "+44 (0)7700 900-123"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert seen and seen[0]["phone"] == "07700900123"
+    assert response.json()["candidates"][0]["person"] == first.person.reference

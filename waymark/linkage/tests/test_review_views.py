@@ -392,12 +392,14 @@ def test_match_page_lists_candidates_with_reasons(client, manager, world, monkey
             "date_of_birth_0": "7",
             "date_of_birth_1": "5",
             "date_of_birth_2": "1990",
+            "phone": "07700 900123",
             "purpose": "Intake interview",
         },
     )
     assert response.status_code == 200
     page = response.content.decode()
     assert world["person_a"].reference in page and "97.0%" in page
+    assert seen["phone"] == "07700 900123"  # the phone reaches the match (standardised there)
     assert "Day and month transposed" in page
     assert seen["given_names"] == "Amir" and seen["purpose"] == "Intake interview"
     assert seen["date_of_birth"].isoformat() == "1990-05-07" and seen["actor"] == manager
