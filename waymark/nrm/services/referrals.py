@@ -43,7 +43,14 @@ NON_CONSENT_MESSAGE = (
 # --- referral ------------------------------------------------------------------------------------
 
 
-def _reference(year: int) -> str:
+def _reference(year: int, team: Any = None) -> str:
+    """The next reference of the year. Two referrals at once would read the same last reference;
+    the authority team's row is locked first (inside the caller's transaction), so the second
+    waits for the first to commit and numbers after it."""
+    if team is not None:
+        from waymark.accounts.models import Team
+
+        Team.objects.select_for_update().filter(pk=team.pk).exists()
     prefix = f"{rules.REFERENCE_PREFIX}-{year}-"
     last = (
         Referral.objects.filter(reference__startswith=prefix)
@@ -214,7 +221,7 @@ def _referral_write(
             else ""
         ) or ""
     referral = Referral.objects.create(
-        reference=_reference(timezone.localdate(received_at).year),
+        reference=_reference(timezone.localdate(received_at).year, team),
         person=person,
         form_version=version,
         answers=clean,
