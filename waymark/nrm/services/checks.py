@@ -30,12 +30,25 @@ def _may_check(actor: Actor, check: SpecialistCheck) -> None:
         raise PermissionDenied("A decision is never checked by the decision maker who made it")
 
 
+def _locked(check: SpecialistCheck) -> tuple[Decision, SpecialistCheck]:
+    """Lock the decision, then read its check as committed: two specialists (or a specialist and a
+    server) at once cannot both act on one pending check; the second is refused."""
+    decision = check.decision
+    Decision.objects.select_for_update().filter(pk=decision.pk).exists()
+    decision.refresh_from_db()
+    check.refresh_from_db()
+    check.decision = decision
+    if check.status != CheckStatus.PENDING:
+        raise_errors({"check": "This check has already been done"})
+    return decision, check
+
+
 def check_agree(*, actor: Actor, check: SpecialistCheck, reasons: str = "") -> SpecialistCheck:
     _may_check(actor, check)
     if check.status != CheckStatus.PENDING:
         raise_errors({"check": "This check has already been done"})
-    decision = check.decision
     with transaction.atomic():
+        decision, check = _locked(check)
         CHECK.move(check, CheckStatus.AGREED)
         check.specialist = actor
         check.reasons = (reasons or "").strip()
@@ -64,8 +77,8 @@ def check_disagree(*, actor: Actor, check: SpecialistCheck, reasons: str) -> Spe
     if check.status != CheckStatus.PENDING:
         errors["check"] = "This check has already been done"
     raise_errors(errors)
-    decision = check.decision
     with transaction.atomic():
+        decision, check = _locked(check)
         CHECK.move(check, CheckStatus.DISAGREED)
         check.specialist = actor
         check.reasons = reasons

@@ -331,6 +331,15 @@ def decision_serve(
     raise_errors(errors)
     now = clock.now()
     with transaction.atomic():
+        # Read the decision again under a lock: a specialist's disagreement or another service
+        # committed since the checks above must refuse this one (nothing saved).
+        Decision.objects.select_for_update().filter(pk=decision.pk).exists()
+        decision.refresh_from_db()
+        urgent = decision.status == DecisionStatus.AWAITING_CHECK and decision.urgent_service_by_id
+        if decision.status == DecisionStatus.SERVED:
+            raise_errors({"decision": "This decision has already been served"})
+        if decision.status != DecisionStatus.READY and not urgent:
+            raise_errors({"decision": "This decision is no longer ready to serve"})
         DECISION.move(decision, DecisionStatus.SERVED)
         decision.served_at = now
         decision.served_by = actor
