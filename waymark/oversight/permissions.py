@@ -15,6 +15,11 @@ MANAGE = "oversight.manage_actions"
 SIGN_OFF = "oversight.sign_off_actions"
 EXPORT = "oversight.export_tracker"
 
+# --- quality assurance (item 1): codenames here ---
+# --- competence (item 2) ---
+# --- metrics (item 3) ---
+# --- fairness and data quality (items 4-5) ---
+
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
 # line), line managers and service delivery managers own and update actions, performance analysts
 # read and export.
@@ -25,6 +30,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "performance_analyst": frozenset({VIEW, EXPORT}),
     "data_protection": frozenset({VIEW}),
 }
+# Each area adds its own grants with ROLE_PERMISSIONS[role] |= {...} below its section.
+# --- quality assurance (item 1) grants ---
+# --- competence (item 2) grants ---
+# --- metrics (item 3) grants ---
+# --- fairness and data quality (items 4-5) grants ---
 
 
 def _has(user: Any, perm: str) -> bool:

@@ -15,6 +15,10 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.action_closed": AuditAction.ALTERATION,
     "oversight.action_reopened": AuditAction.ALTERATION,
     "oversight.tracker_exported": AuditAction.DISCLOSURE,
+    # --- quality assurance (item 1) ---
+    # --- competence (item 2) ---
+    # --- metrics (item 3) ---
+    # --- fairness and data quality (items 4-5) ---
 }
 
 
@@ -43,5 +47,9 @@ def register() -> None:
             description="The inspectorates' recommendations, the actions taken and their evidence.",
         )
     )
+    # --- quality assurance (item 1): register_nav / tasks here ---
+    # --- competence (item 2) ---
+    # --- metrics (item 3) ---
+    # --- fairness and data quality (items 4-5) ---
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

@@ -21,3 +21,15 @@ SEED_RECOMMENDATION_COUNTS: dict[str, int] = {"000": 5, "001": 8, "002": 25, "00
 
 def slipping(revisions: int) -> bool:
     return revisions >= SLIPPING_REVISIONS
+
+
+# --- quality assurance (item 1) ---
+
+
+# --- competence (item 2) ---
+
+
+# --- metrics (item 3) ---
+
+
+# --- fairness and data quality (items 4-5) ---

@@ -1,0 +1,3 @@
+"""Oversight tables: metrics (issue 20)."""
+
+__all__: list[str] = []
