@@ -128,6 +128,7 @@ def register() -> None:
         ("casework.commission", "Record the commission's result", "casework:commission-result"),
     ):
         register_subject_link(SubjectLink(subject_type, label, url_name))
+    register_oversight_feeds()
 
 
 def _removal_outcome_labels() -> dict[str, str]:
@@ -231,3 +232,12 @@ def task_types_register() -> None:
         )
     for key, label, queue_slug, deadline_rule in types:
         register_task_type(TaskType(key, label, "casework", queue_slug, deadline_rule))
+
+
+def register_oversight_feeds() -> None:
+    """What this module gives oversight through the platform's registries (issue 20); oversight
+    never imports a module, so each module declares its own work, figures and decision points."""
+    # --- quality-assurance work kinds (item 1) ---
+    # --- competence required per task type (item 2) ---
+    # --- metric definitions (item 3) ---
+    # --- fairness decision points and data-quality rules (items 4-5) ---

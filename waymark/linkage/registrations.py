@@ -107,9 +107,19 @@ def register() -> None:
         ("linkage.bulkcheckmatch", "Open the police match", "linkage:bulk-match"),
     ):
         register_subject_link(SubjectLink(subject_type, label, url_name))
+    register_oversight_feeds()
 
 
 def _demo_load(**options):
     from waymark.linkage.demo import linkage_demo_load
 
     return linkage_demo_load(**options)
+
+
+def register_oversight_feeds() -> None:
+    """What this module gives oversight through the platform's registries (issue 20); oversight
+    never imports a module, so each module declares its own work, figures and decision points."""
+    # --- quality-assurance work kinds (item 1) ---
+    # --- competence required per task type (item 2) ---
+    # --- metric definitions (item 3) ---
+    # --- fairness decision points and data-quality rules (items 4-5) ---

@@ -120,6 +120,7 @@ def register() -> None:
         ("monitoring.traildatarequest", "Open the trail-data request", "monitoring:trail"),
     ):
         register_subject_link(SubjectLink(subject_type, label, url_name))
+    register_oversight_feeds()
 
 
 def _demo_load(**options):
@@ -226,3 +227,12 @@ def task_types_register() -> None:
     ]
     for key, label, queue_slug, deadline_rule in types:
         register_task_type(TaskType(key, label, "monitoring", queue_slug, deadline_rule))
+
+
+def register_oversight_feeds() -> None:
+    """What this module gives oversight through the platform's registries (issue 20); oversight
+    never imports a module, so each module declares its own work, figures and decision points."""
+    # --- quality-assurance work kinds (item 1) ---
+    # --- competence required per task type (item 2) ---
+    # --- metric definitions (item 3) ---
+    # --- fairness decision points and data-quality rules (items 4-5) ---

@@ -116,6 +116,7 @@ def register() -> None:
     _register_referrals()
     _register_decisions()
     _register_quality()
+    register_oversight_feeds()
 
 
 def _register_referrals() -> None:
@@ -195,3 +196,12 @@ def _demo_load(**options):
     from waymark.nrm.demo import nrm_demo_load
 
     return nrm_demo_load(**options)
+
+
+def register_oversight_feeds() -> None:
+    """What this module gives oversight through the platform's registries (issue 20); oversight
+    never imports a module, so each module declares its own work, figures and decision points."""
+    # --- quality-assurance work kinds (item 1) ---
+    # --- competence required per task type (item 2) ---
+    # --- metric definitions (item 3) ---
+    # --- fairness decision points and data-quality rules (items 4-5) ---
