@@ -98,10 +98,14 @@ scanner-deps: ## Install Debian's ClamAV daemon for the virus-scan tests (they s
 # `slow`): CI runs them once, on PostgreSQL, not on both databases.
 TEST_WORKERS ?= 2
 SLOW ?= 1
+# BROWSER=0 leaves out the headless-Chromium journeys: CI runs them once, on PostgreSQL (they test
+# pages, scripts and accessibility, which do not depend on the database).
+BROWSER ?= 1
+TEST_MARKERS = $(strip $(if $(filter 0,$(SLOW)),not slow) $(if $(and $(filter 0,$(SLOW)),$(filter 0,$(BROWSER))),and) $(if $(filter 0,$(BROWSER)),not browser))
 
-test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database; SLOW=0 skips the demo-data tests)
+test: setup browser-deps scanner-deps ## Set everything up and run the whole test suite (DATABASE_URL selects the database; SLOW=0 skips the demo-data tests, BROWSER=0 the browser journeys)
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=15 $(if $(filter 0,$(SLOW)),-m "not slow")
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=15 $(if $(TEST_MARKERS),-m "$(TEST_MARKERS)")
 
 test-fast: $(VENV)/.installed ## Run the tests without the browser journeys
 	$(VENV)/bin/pytest -q -m "not browser"
