@@ -196,6 +196,7 @@ def _slugs(name: str, app: str) -> str | None:
         ("work", "slug"): _first("work.Queue", is_active=True).slug,
         ("work", "action"): "complete",
         ("nrm", "stage"): "rg",
+        ("oversight", "key"): "operations.closures_overdue",  # a figure in the metric registry
     }.get((app, name))
 
 

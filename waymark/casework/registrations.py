@@ -240,4 +240,109 @@ def register_oversight_feeds() -> None:
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
+    _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+
+
+# --- metric definitions (item 3) ---
+# The casework figures' headline numbers, defined once in the platform's metric registry
+# (core.metrics): the figures page, its CSV and oversight's registry show these names and
+# definitions. The reporting population's definition is the one casework.rules already gives.
+CASEWORK_METRIC_OWNER = "Criminal casework performance analysts"
+CASEWORK_CASES = "Open criminal-casework cases (the Case record)"
+CASEWORK_FIGURES: tuple[tuple[str, str, str | None, str, bool | None], ...] = (
+    (
+        "non_detained",
+        "Non-detained stock (open, not detained)",
+        "Open criminal-casework cases whose person is not detained, today.",
+        CASEWORK_CASES,
+        None,
+    ),
+    ("reporting_population", "Reporting population", None, CASEWORK_CASES, None),
+    (
+        "absconders",
+        "Absconders",
+        "Open cases whose person is declared an absconder and not yet located, today.",
+        CASEWORK_CASES,
+        False,
+    ),
+    (
+        "flagged",
+        "Past their band's limit with no absconder decision",
+        "People in the reporting population who have missed reporting for longer than their "
+        "harm band allows and have no absconder decision recorded, today.",
+        CASEWORK_CASES,
+        False,
+    ),
+    (
+        "reviews_due_14",
+        "Case reviews due in 14 days",
+        "Open cases whose next case review falls due within the next 14 days.",
+        CASEWORK_CASES,
+        None,
+    ),
+    (
+        "reviews_overdue",
+        "Case reviews overdue",
+        "Open cases whose case review date has passed with no review recorded.",
+        CASEWORK_CASES,
+        False,
+    ),
+    (
+        "prep_finalised",
+        "Case preparation finalised",
+        "Cases whose preparation for removal was finalised in the last eight weeks.",
+        "Case preparation records",
+        None,
+    ),
+    (
+        "prep_on_time",
+        "Case preparation within 8 weeks",
+        "Of the cases whose preparation was finalised in the last eight weeks, those finalised "
+        "within eight weeks of starting.",
+        "Case preparation records",
+        True,
+    ),
+    (
+        "further_decided",
+        "Further submissions decided",
+        "Further submissions decided in the last eight weeks.",
+        "Further submissions",
+        None,
+    ),
+    (
+        "further_on_time",
+        "Further submissions decided within 5 working days",
+        "Of the further submissions decided in the last eight weeks, those decided within five "
+        "working days of receipt.",
+        "Further submissions",
+        True,
+    ),
+)
+
+
+def _metrics_register() -> None:
+    from waymark.casework import rules, selectors
+    from waymark.casework.selectors.figures_read_model import READ_MODEL
+    from waymark.core.metrics import Metric, register_metric
+    from waymark.core.read_models import read_model_as_of
+
+    def figure(key: str):
+        return lambda team=None: selectors.mi_figures_summary()[key]
+
+    for key, name, definition, population, higher in CASEWORK_FIGURES:
+        register_metric(
+            Metric(
+                key=f"casework.{key}",
+                name=name,
+                definition=definition or rules.REPORTING_POPULATION_DEFINITION,
+                population=population,
+                unit="count",
+                higher_is_better=higher,
+                owner=CASEWORK_METRIC_OWNER,
+                module="casework",
+                compute=figure(key),
+                pages=("casework:mi", "casework:mi-csv"),
+                as_of=lambda: read_model_as_of(READ_MODEL),
+            )
+        )

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from waymark.core import clock
 from waymark.core.clock import LONDON
+from waymark.core.metrics import metric, metrics_for_page
 from waymark.core.navigation import group_entries, header_items, nav_items
 from waymark.core.notifications import unread_count
 from waymark.core.progress import time_left
@@ -205,6 +206,10 @@ def environment(**options) -> Environment:
             "group_entries": group_entries,
             "session_timeout": session_timeout,
             "guidance_for_step": guidance_for_step,
+            # One definition per figure (core.metrics): a figures page names and defines each
+            # figure from the registry.
+            "metric": metric,
+            "metrics_for_page": metrics_for_page,
         }
     )
     env.filters.update(

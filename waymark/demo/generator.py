@@ -277,11 +277,10 @@ TASK_TYPES_BY_TEAM: dict[str, list[DemoTaskType]] = {
             ),
         ),
     ],
-    "ice": [
-        DemoTaskType(
-            "operations.visit_closure", "Close visit", "visits", "visit_closure", ("hours", 48), 1
-        ),
-    ],
+    # No "ice" group: enforcement visits' closure tasks come from the operations module's own demo
+    # (each deployed visit with its task, as the live path gives it). Free-standing "Close visit"
+    # tasks with no visit behind them made the queues show hundreds of overdue closure tasks
+    # against a handful of visits overdue for closure (issue 20 item 3: one definition per figure).
 }
 
 QUEUE_NAMES = {
@@ -295,7 +294,6 @@ QUEUE_NAMES = {
     "checks": "Second-pair-of-eyes checks",
     "directions": "Removal directions",
     "ownership": "Ownership to resolve",
-    "visits": "Visit closure",
 }
 
 # Task states and their shares (every state appears).
@@ -588,8 +586,6 @@ def _task_groups_for(team: Team) -> list[str]:
         return ["casework"]
     if team.slug.startswith("reporting-centre-"):
         return ["reporting"]
-    if team.slug.startswith("ice-"):
-        return ["ice"]
     return [team.slug] if team.slug in TASK_TYPES_BY_TEAM else []
 
 
@@ -1364,7 +1360,6 @@ def demo_load(
         tasks = TaskFactory(
             rng=rng, anchor=anchor, teams=teams, queues=queues, staff=staff, deadlines=deadlines
         )
-        ice_slugs = [s.slug for s in TEAMS if s.slug.startswith("ice-")]
         showcase: list[tuple[int, str, str]] = []
         em_people = 0
         for batch_start in range(0, n_people, BATCH):
@@ -1419,10 +1414,6 @@ def demo_load(
                         group="reporting",
                         person_id=pk,
                         person_name=name,
-                    )
-                elif roll < 0.16:
-                    tasks.build(
-                        team_slug=rng.choice(ice_slugs), group="ice", person_id=pk, person_name=name
                     )
             em_people += factory.em_people_count
             with transaction.atomic():

@@ -235,4 +235,161 @@ def register_oversight_feeds() -> None:
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
+    _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+
+
+# --- metric definitions (item 3) ---
+# The Hub's figures, defined once in the platform's metric registry (core.metrics): the figures
+# page, its CSV, the Hub's home page and oversight's registry show these names and definitions.
+EM_METRIC_OWNER = "Electronic monitoring hub (performance analysts)"
+EM_POPULATION_CONDITIONS = "People with an EM condition (the Condition record)"
+# key in the figures summary -> (metric key, name, definition, population, higher is better)
+EM_FIGURES: tuple[tuple[tuple[str, str], str, str, str, str, bool | None], ...] = (
+    (
+        ("population", "total"),
+        "population_on_em",
+        "People on EM",
+        "People with an EM condition decided and not ended at the end of the period.",
+        EM_POPULATION_CONDITIONS,
+        None,
+    ),
+    (
+        ("population", "monitored"),
+        "population_monitored",
+        "People monitored",
+        "People on EM whose condition is active (a device fitted and working) at the end of the "
+        "period.",
+        EM_POPULATION_CONDITIONS,
+        None,
+    ),
+    (
+        ("notifications_and_work", "received"),
+        "breach_notifications",
+        "Breach notifications received",
+        "Breach notifications from the supplier received in the period, of every type.",
+        "Breach notifications (the Breach record)",
+        None,
+    ),
+    (
+        ("notifications_and_work", "actionable"),
+        "actionable_breaches",
+        "Actionable breaches",
+        "Breach notifications received in the period that need action (not battery breaches "
+        "below the accumulated battery threshold).",
+        "Breach notifications (the Breach record)",
+        None,
+    ),
+    (
+        ("notifications_and_work", "work_items"),
+        "breach_work_items",
+        "Work items created",
+        "Actionable breaches and accumulated battery violations in the period: each is one task.",
+        "Breach notifications and accumulated battery violations",
+        False,
+    ),
+    (
+        ("reviews", "outstanding"),
+        "reviews_outstanding",
+        "EM reviews outstanding",
+        "Three-monthly EM reviews due by the end of the period and not completed.",
+        "EM reviews (the Review record)",
+        False,
+    ),
+    (
+        ("awaiting_device", "held"),
+        "awaiting_device_held",
+        "Held in detention awaiting a device",
+        "People held in detention whose EM condition awaits a fitting, now.",
+        EM_POPULATION_CONDITIONS,
+        False,
+    ),
+    (
+        ("awaiting_device", "released_total"),
+        "awaiting_device_released",
+        "Released and awaiting a device",
+        "People released (or never detained) whose EM condition awaits a fitting, now.",
+        EM_POPULATION_CONDITIONS,
+        False,
+    ),
+)
+
+
+def _metrics_register() -> None:
+    from waymark.core.metrics import Metric, register_metric, register_reconciliation
+    from waymark.core.read_models import read_model_as_of
+    from waymark.monitoring import rules, selectors
+    from waymark.monitoring.models import Breach, BreachDisposition
+    from waymark.monitoring.selectors.figures_read_model import READ_MODEL
+    from waymark.work.models import ACTIVE_STATUSES, Task
+
+    def figure(path: tuple[str, str]):
+        section, key = path
+        return lambda team=None: selectors.mi_figures_summary(selectors.period_default())[section][
+            key
+        ]
+
+    for path, key, name, definition, population, higher in EM_FIGURES:
+        register_metric(
+            Metric(
+                key=f"monitoring.{key}",
+                name=name,
+                definition=definition,
+                population=population,
+                unit="count",
+                higher_is_better=higher,
+                owner=EM_METRIC_OWNER,
+                module="monitoring",
+                compute=figure(path),
+                pages=("monitoring:mi", "monitoring:mi-csv"),
+                as_of=lambda: read_model_as_of(READ_MODEL),
+                period="the last six whole months and this month so far",
+            )
+        )
+
+    def to_act_on(team=None):
+        return Breach.objects.filter(
+            disposition=BreachDisposition.ACTIONABLE, task__status__in=ACTIVE_STATUSES
+        ).count()
+
+    def breach_tasks(team=None):
+        # Every open task of the breach type, as the breach queue counts them.
+        return Task.objects.filter(task_type=rules.TASK_BREACH, status__in=ACTIVE_STATUSES).count()
+
+    register_metric(
+        Metric(
+            key="monitoring.breaches_to_act_on",
+            name="Breaches to act on",
+            definition="Actionable breaches whose task is still open (open, in progress or "
+            "waiting): the breaches no escalation step has been applied to yet.",
+            population="Breach notifications (the Breach record)",
+            unit="count",
+            higher_is_better=False,
+            owner=EM_METRIC_OWNER,
+            module="monitoring",
+            compute=to_act_on,
+            pages=("monitoring:home",),
+        )
+    )
+    register_metric(
+        Metric(
+            key="monitoring.breach_tasks_open",
+            name="Breach tasks open in the breach queue",
+            definition="Open tasks to act on a breach (one per actionable breach) in the Hub's "
+            "breach queue; first-contact calls and accumulated battery violations are not counted.",
+            population="Tasks of the breach type in the work queues",
+            unit="count",
+            higher_is_better=False,
+            owner=EM_METRIC_OWNER,
+            module="monitoring",
+            compute=breach_tasks,
+        )
+    )
+    register_reconciliation(
+        "monitoring.breaches_to_act_on",
+        "Breaches to act on against the breach queue's open breach tasks",
+        "monitoring.breaches_to_act_on",
+        "monitoring.breach_tasks_open",
+        explanation="An actionable breach gets one task when it arrives, and applying its "
+        "escalation step completes that task: the breaches to act on are the open breach tasks.",
+    )

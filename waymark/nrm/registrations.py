@@ -204,4 +204,95 @@ def register_oversight_feeds() -> None:
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
+    _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+
+
+# --- metric definitions (item 3) ---
+# The competent authority's headline counts, defined once in the platform's metric registry
+# (core.metrics) for oversight's registry and daily snapshots. (The figures page keeps its own
+# tables: its definitions are in selectors/figures.py.)
+NRM_METRIC_OWNER = "Competent authority performance team"
+NRM_QUARTER_DAYS = 91
+
+
+def _metrics_register() -> None:
+    from datetime import timedelta
+
+    from waymark.core import clock
+    from waymark.core.metrics import Metric, register_metric
+    from waymark.nrm import rules
+    from waymark.nrm.models import Decision, DecisionStatus, Referral
+    from waymark.nrm.selectors.figures import OPEN_STATUSES
+
+    def open_referrals(team=None):
+        return Referral.objects.filter(status__in=OPEN_STATUSES).count()
+
+    def stuck(team=None):
+        cutoff = clock.now() - timedelta(days=rules.STUCK_AFTER_DAYS)
+        return Referral.objects.filter(
+            status__in=OPEN_STATUSES, last_activity_at__lt=cutoff
+        ).count()
+
+    def received(team=None):
+        since = clock.now() - timedelta(days=NRM_QUARTER_DAYS)
+        return Referral.objects.filter(received_at__gte=since).count()
+
+    def served(team=None):
+        since = clock.now() - timedelta(days=NRM_QUARTER_DAYS)
+        return Decision.objects.filter(status=DecisionStatus.SERVED, served_at__gte=since).count()
+
+    common = {"unit": "count", "owner": NRM_METRIC_OWNER, "module": "nrm"}
+    referrals = "NRM referrals (the Referral record)"
+    for key, name, definition, population, higher, compute, period in (
+        (
+            "referrals_open",
+            "Open NRM referrals",
+            "Referrals received and not yet concluded: awaiting allocation, preparation, a "
+            "reasonable or conclusive grounds decision, or the end of the recovery period.",
+            referrals,
+            None,
+            open_referrals,
+            "now",
+        ),
+        (
+            "referrals_stuck",
+            "Stuck NRM referrals",
+            f"Open referrals with no activity for {rules.STUCK_AFTER_DAYS} days or more.",
+            referrals,
+            False,
+            stuck,
+            "now",
+        ),
+        (
+            "referrals_received",
+            "NRM referrals received",
+            f"Referrals received in the last {NRM_QUARTER_DAYS} days.",
+            referrals,
+            None,
+            received,
+            f"the last {NRM_QUARTER_DAYS} days",
+        ),
+        (
+            "decisions_served",
+            "NRM decisions served",
+            f"Reasonable and conclusive grounds decisions served in the last {NRM_QUARTER_DAYS} "
+            "days.",
+            "NRM decisions (the Decision record)",
+            None,
+            served,
+            f"the last {NRM_QUARTER_DAYS} days",
+        ),
+    ):
+        register_metric(
+            Metric(
+                key=f"nrm.{key}",
+                name=name,
+                definition=definition,
+                population=population,
+                higher_is_better=higher,
+                compute=compute,
+                period=period,
+                **common,
+            )
+        )

@@ -220,4 +220,180 @@ def register_oversight_feeds() -> None:
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
+    _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+
+
+# --- metric definitions (item 3) ---
+# The measures page's figures, defined once in the platform's metric registry (core.metrics); the
+# page, its CSV and oversight's registry show these names and definitions. "Overdue for closure"
+# is defined here once, and the overdue closure tasks in the queues are counted beside it so that
+# oversight's reconciliation check shows any difference between the two.
+OPERATIONS_METRIC_OWNER = "Immigration Compliance and Enforcement service delivery managers"
+OPERATIONS_MEASURE_DEFINITIONS: dict[str, tuple[str, bool | None]] = {
+    "visits": ("Enforcement visits deployed or closed with a planned start in the period.", None),
+    "visits_no_rating": (
+        "Visits undertaken in the period with no enforcement planning assessment rating.",
+        False,
+    ),
+    "joint_operations_pct": (
+        "The share of visits undertaken in the period carried out with a partner agency.",
+        None,
+    ),
+    "encounters": (
+        "People encountered on visits undertaken in the period, each encounter once.",
+        None,
+    ),
+    "arrests": ("Encounters on visits undertaken in the period that ended in an arrest.", None),
+    "critical_incidents": (
+        "Critical incidents declared on visits undertaken in the period.",
+        False,
+    ),
+    "briefing_acceptance_pct": (
+        "Of the officers assigned to visits undertaken in the period, the share who accepted the "
+        "briefing before the visit.",
+        True,
+    ),
+    "closed_within_due_pct": (
+        "Of the visits closed that were undertaken in the period, the share closed within 48 hours "
+        "of the planned start (the closure due time).",
+        True,
+    ),
+    "closure_median_hours": (
+        "The median time from a visit's planned start to its closure, over the visits closed that "
+        "were undertaken in the period.",
+        False,
+    ),
+    "closures_overdue": (
+        "Deployed visits, not yet closed, whose closure due time (48 hours after the planned "
+        "start) has passed. Counted now, whatever the period.",
+        False,
+    ),
+    "intelligence_accurate_pct": (
+        "Of the debriefs of visits undertaken in the period, the share that judged the "
+        "intelligence accurate.",
+        True,
+    ),
+}
+OPERATIONS_MEASURE_UNITS = {"per 1,000 visits": "rate"}
+
+
+def _metrics_register() -> None:
+    from waymark.core.metrics import Metric, register_metric, register_reconciliation
+    from waymark.operations import rules, selectors
+    from waymark.work.models import ACTIVE_STATUSES, Task
+
+    page = ("operations:measures", "operations:measures-csv")
+
+    def measure(key: str):
+        def compute(team=None):
+            return selectors.REGISTRY[key].function(selectors.period_default(), team)
+
+        return compute
+
+    for key, m in selectors.REGISTRY.items():
+        definition, higher = OPERATIONS_MEASURE_DEFINITIONS.get(
+            key,
+            (
+                f"{m.label}, over the visits undertaken (deployed or closed) with a planned start "
+                "in the period.",
+                None,
+            ),
+        )
+        register_metric(
+            Metric(
+                key=f"operations.{key}",
+                name=m.label,
+                definition=definition,
+                population="Enforcement visits (the Visit record), by the team that owns the visit",
+                unit=OPERATIONS_MEASURE_UNITS.get(m.unit, m.unit),
+                higher_is_better=higher,
+                owner=OPERATIONS_METRIC_OWNER,
+                module="operations",
+                compute=measure(key),
+                by_team=True,
+                pages=page if key in OPERATIONS_MEASURE_DEFINITIONS else (),
+                period="now"
+                if key == "closures_overdue"
+                else f"the last {rules.MEASURES_DEFAULT_MONTHS} months",
+            )
+        )
+
+    def closure_tasks(*, overdue: bool):
+        def compute(team=None):
+            from waymark.core import clock
+
+            # Every task of the closure type, as the queues count them (not only those naming a
+            # visit): a closure task with no visit behind it is what the check must show.
+            tasks = Task.objects.filter(task_type=rules.TASK_CLOSE, status__in=ACTIVE_STATUSES)
+            if overdue:
+                tasks = tasks.filter(due_at__lt=clock.now())
+            if team is not None:
+                tasks = tasks.filter(queue__team=team)
+            return tasks.count()
+
+        return compute
+
+    def deployed(team=None):
+        from waymark.operations.models import Visit, VisitStatus
+
+        visits = Visit.objects.filter(status=VisitStatus.DEPLOYED)
+        return (visits.filter(team=team) if team is not None else visits).count()
+
+    common = {
+        "unit": "count",
+        "higher_is_better": False,
+        "owner": OPERATIONS_METRIC_OWNER,
+        "module": "operations",
+        "by_team": True,
+    }
+    register_metric(
+        Metric(
+            key="operations.closure_tasks_overdue",
+            name="Overdue closure tasks",
+            definition="Open tasks to debrief and close an enforcement visit (one per deployed "
+            "visit) whose 48-hour deadline has passed, in the owning team's queue.",
+            population="Tasks of the closure type in the work queues",
+            compute=closure_tasks(overdue=True),
+            **common,
+        )
+    )
+    register_metric(
+        Metric(
+            key="operations.closure_tasks_open",
+            name="Open closure tasks",
+            definition="Open tasks to debrief and close an enforcement visit, overdue or not, in "
+            "the owning team's queue.",
+            population="Tasks of the closure type in the work queues",
+            compute=closure_tasks(overdue=False),
+            **common,
+        )
+    )
+    register_metric(
+        Metric(
+            key="operations.visits_deployed",
+            name="Visits deployed, not yet closed",
+            definition="Enforcement visits deployed and not yet closed, whatever their planned "
+            "date: each has a closure task until it is closed.",
+            population="Enforcement visits (the Visit record), by the team that owns the visit",
+            compute=deployed,
+            **common,
+        )
+    )
+    register_reconciliation(
+        "operations.overdue_closure",
+        "Visits overdue for closure against overdue closure tasks",
+        "operations.closures_overdue",
+        "operations.closure_tasks_overdue",
+        explanation="Deployment gives each visit its closure task, due when the visit's closure "
+        "is due, and closing the visit completes it: every visit overdue for closure has exactly "
+        "one overdue closure task.",
+    )
+    register_reconciliation(
+        "operations.open_closure",
+        "Visits deployed against open closure tasks",
+        "operations.visits_deployed",
+        "operations.closure_tasks_open",
+        explanation="A deployed visit cannot be cancelled, only closed, and closing it completes "
+        "its task: the deployed visits and the open closure tasks are the same visits.",
+    )

@@ -18,6 +18,10 @@ EXPORT = "oversight.export_tracker"
 # --- quality assurance (item 1): codenames here ---
 # --- competence (item 2) ---
 # --- metrics (item 3) ---
+# The registry, the reconciliation checks and the snapshots are figures about the service, naming
+# no one; exporting them is still a disclosure (audited by the export helper).
+VIEW_METRICS = "oversight.view_metrics"
+EXPORT_METRICS = "oversight.export_metrics"
 # --- fairness and data quality (items 4-5) ---
 
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
@@ -34,6 +38,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # --- quality assurance (item 1) grants ---
 # --- competence (item 2) grants ---
 # --- metrics (item 3) grants ---
+# Performance analysts own the figures (oversight.md: "management information"); the assurance team
+# checks that they agree; managers and the data protection officer read them.
+ROLE_PERMISSIONS["performance_analyst"] |= {VIEW_METRICS, EXPORT_METRICS}
+ROLE_PERMISSIONS["assurance"] |= {VIEW_METRICS, EXPORT_METRICS}
+ROLE_PERMISSIONS["line_manager"] |= {VIEW_METRICS}
+ROLE_PERMISSIONS["service_delivery"] |= {VIEW_METRICS}
+ROLE_PERMISSIONS["data_protection"] |= {VIEW_METRICS}
 # --- fairness and data quality (items 4-5) grants ---
 
 

@@ -18,6 +18,9 @@ AUDIT_VERBS: dict[str, str] = {
     # --- quality assurance (item 1) ---
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
+    "oversight.metrics_snapshot_taken": AuditAction.COLLECTION,
+    "oversight.metrics_exported": AuditAction.DISCLOSURE,
+    "oversight.metric_snapshots_exported": AuditAction.DISCLOSURE,
     # --- fairness and data quality (items 4-5) ---
 }
 
@@ -50,6 +53,20 @@ def register() -> None:
     # --- quality assurance (item 1): register_nav / tasks here ---
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
+    from waymark.oversight.services.metrics import metrics_snapshot_sweep
+    from waymark.work.sweeps import register_sweep
+
+    register_nav(
+        NavItem(
+            "Figures and definitions",
+            "oversight:metrics",
+            perms.VIEW_METRICS,
+            85,
+            group="figures",
+            description="Every management figure, defined once, with the checks that totals agree.",
+        )
+    )
+    register_sweep("oversight.metrics_snapshot", metrics_snapshot_sweep)
     # --- fairness and data quality (items 4-5) ---
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

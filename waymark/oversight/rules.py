@@ -30,6 +30,11 @@ def slipping(revisions: int) -> bool:
 
 
 # --- metrics (item 3) ---
+# oversight.md §6 "One definition per figure" (daily snapshots, as CISO Assistant's metrics keep).
+# Days of a figure's daily snapshots its page lists, newest first.
+METRIC_HISTORY_DAYS: int = _OVERRIDES.get("METRIC_HISTORY_DAYS", 90)
+# The widest range of days one snapshot export covers (a year and a day: a leap year whole).
+SNAPSHOT_EXPORT_MAX_DAYS: int = _OVERRIDES.get("SNAPSHOT_EXPORT_MAX_DAYS", 366)
 
 
 # --- fairness and data quality (items 4-5) ---

@@ -1,10 +1,10 @@
 """Oversight's pages: each views module holds its own routes."""
 
-from waymark.oversight.views import tracker
-
 # --- quality assurance (item 1): from waymark.oversight.views import qa ---
 # --- competence (item 2): from waymark.oversight.views import competence ---
 # --- metrics (item 3): from waymark.oversight.views import metrics ---
+from waymark.oversight.views import metrics, tracker  # metrics: item 3
+
 # --- fairness and data quality (items 4-5): from waymark.oversight.views import fairness ---
 
 app_name = "oversight"
@@ -13,5 +13,6 @@ urlpatterns = [
     # --- quality assurance (item 1) ---
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
+    *metrics.urlpatterns,
     # --- fairness and data quality (items 4-5) ---
 ]

@@ -51,3 +51,75 @@ def register() -> None:
         )
     )
     register_sweep("work.flag_overdue", overdue_flag)
+    # --- metric definitions (issue 20 item 3) ---
+    _metrics_register()
+
+
+# --- metric definitions (issue 20 item 3) ---
+# The backlog page's headline counts, defined once in the platform's metric registry
+# (core.metrics): the backlog page and oversight's registry show these names and definitions.
+WORK_METRIC_OWNER = "Team leaders and service delivery managers"
+WORK_TASKS = "Tasks in the work queues (open, in progress or waiting)"
+
+
+def _metrics_register() -> None:
+    from django.db.models import Q
+
+    from waymark.core import clock
+    from waymark.core.metrics import Metric, register_metric
+    from waymark.work import rules
+    from waymark.work.models import ACTIVE_STATUSES, Task
+
+    def counter(condition):
+        def compute(team=None):
+            tasks = Task.objects.filter(status__in=ACTIVE_STATUSES).filter(condition(clock.now()))
+            return (tasks.filter(queue__team=team) if team is not None else tasks).count()
+
+        return compute
+
+    hours = int(rules.AT_RISK_WINDOW.total_seconds() // 3600)
+    for key, name, definition, higher, condition in (
+        (
+            "tasks_active",
+            "Active tasks",
+            "Tasks open, in progress or waiting.",
+            None,
+            lambda now: Q(),
+        ),
+        (
+            "tasks_unallocated",
+            "Unallocated",
+            "Active tasks with no one assigned.",
+            False,
+            lambda now: Q(assignee__isnull=True),
+        ),
+        (
+            "tasks_overdue",
+            "Overdue",
+            "Active tasks whose deadline has passed.",
+            False,
+            lambda now: Q(due_at__lt=now),
+        ),
+        (
+            "tasks_at_risk",
+            f"At risk (due within {hours} hours)",
+            f"Active tasks whose deadline falls within the next {hours} hours.",
+            False,
+            lambda now: Q(due_at__gte=now, due_at__lt=now + rules.AT_RISK_WINDOW),
+        ),
+    ):
+        register_metric(
+            Metric(
+                key=f"work.{key}",
+                name=name,
+                definition=definition,
+                population=WORK_TASKS,
+                unit="count",
+                higher_is_better=higher,
+                owner=WORK_METRIC_OWNER,
+                module="work",
+                compute=counter(condition),
+                by_team=True,
+                pages=("work:backlog",),
+            )
+        )

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from waymark.casework import rules, selectors
 from waymark.casework.permissions import VIEW_CASEWORK_MI
 from waymark.core.exports import Disclosure, export_csv, export_view
+from waymark.core.metrics import metrics_for_page
 from waymark.core.permissions import no_personal_data, requires
 
 
@@ -43,7 +44,9 @@ def mi_csv(request):
 
 def _mi_rows(figures: dict[str, Any]):
     """The rows of the figures CSV: figure, key, value."""
-    yield ["definition", "reporting_population", figures["definition"]]
+    # Each figure's definition, in the registry's words (core.metrics): one definition per figure.
+    for m in metrics_for_page("casework:mi-csv"):
+        yield ["definition", m.key.removeprefix("casework."), m.definition]
     for key in (
         "non_detained",
         "reporting_population",

@@ -134,7 +134,6 @@ def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
 
     def crafted(**kwargs):
         figures = real(**kwargs)
-        figures["definition"] = CRAFTED[0]
         figures["figure_8"] = [
             *figures["figure_8"],
             ("x", CRAFTED[1], CRAFTED[2]),
@@ -147,6 +146,13 @@ def _casework_figures(monkeypatch) -> tuple[str, list[int] | None]:
         return figures
 
     monkeypatch.setattr(selectors, "mi_figures_summary", crafted)
+    # The definitions come from the metric registry (core.metrics): one of them crafted.
+    from dataclasses import replace
+
+    from waymark.core import metrics
+
+    key = "casework.reporting_population"
+    monkeypatch.setitem(metrics._METRICS, key, replace(metrics.metric(key), definition=CRAFTED[0]))
     return reverse("casework:mi-csv"), None
 
 
@@ -316,7 +322,50 @@ def _nrm_figures(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("nrm:figures-export") + "?quarter=2026-Q3", None
 
 
+def _oversight_metrics(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.core import metrics
+
+    for n, value in enumerate(CRAFTED):  # a figure's name and definition are typed by people
+        key = f"work.crafted_{n}"
+        monkeypatch.setitem(
+            metrics._METRICS,
+            key,
+            metrics.Metric(
+                key=key,
+                name=value,
+                definition=value,
+                population="Crafted",
+                unit="count",
+                higher_is_better=None,
+                owner="Crafted",
+                module="work",
+                compute=lambda team=None: -1,
+            ),
+        )
+    return reverse("oversight:metrics-export"), None
+
+
+def _oversight_metric_snapshots(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import MetricSnapshot
+
+    for n, value in enumerate(CRAFTED):
+        MetricSnapshot.objects.create(
+            metric_key=f"work.crafted_{n}",
+            day=clock.today(),
+            value=-1,
+            name=value,
+            definition=value,
+            unit="count",
+            module="work",
+            as_of=clock.now(),
+            taken_at=clock.now(),
+        )
+    return reverse("oversight:metrics-snapshots-export"), None
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
+    "oversight:metrics-export": _oversight_metrics,
+    "oversight:metrics-snapshots-export": _oversight_metric_snapshots,
     "nrm:figures-export": _nrm_figures,
     "oversight:tracker-export": _oversight_tracker,
     "linkage:bulk-new-criminality": _linkage_new_criminality,

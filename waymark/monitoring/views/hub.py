@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from waymark.core import charts, clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.forms import form_add_service_errors
+from waymark.core.metrics import metrics_for_page
 from waymark.core.permissions import no_personal_data, requires
 from waymark.monitoring import forms as f
 from waymark.monitoring import selectors, services
@@ -251,6 +252,8 @@ def mi_csv(request):
         for section, values in figures.items()
         for measure, value in _flatten(values)
     ]
+    # Each figure's definition, in the registry's words (core.metrics): one definition per figure.
+    rows += [["definition", m.name, m.definition] for m in metrics_for_page("monitoring:mi-csv")]
     query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     return export_csv(
         request,

@@ -18,6 +18,7 @@ from waymark.core import charts, clock
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.exports import neutralise as neutralise  # re-exported: its tests import it here
 from waymark.core.forms import form_add_service_errors, form_fields
+from waymark.core.metrics import metric, metrics_for_page
 from waymark.core.permissions import no_personal_data, requires
 from waymark.operations import permissions as perms
 from waymark.operations import rules, selectors, services
@@ -142,9 +143,12 @@ def measures_rows(figures: dict[str, Any]) -> Iterator[list[Any]]:
     yield ["closure", "Closed", c["closed"], None]
     yield ["closure", f"Closed within {c['due_hours']} hours", c["on_time"], c["on_time_pct"]]
     yield ["closure", "Median hours to closure", c["median_hours"], None]
-    yield ["closure", "Overdue for closure now", c["overdue_now"], None]
+    yield ["closure", metric("operations.closures_overdue").name, c["overdue_now"], None]
     for r in figures["effect"]["rows"]:
         yield ["effect_offenders", r["label"], r["n"], r["pct"]]
+    # Each figure's definition, in the registry's words (core.metrics): one definition per figure.
+    for m in metrics_for_page("operations:measures-csv"):
+        yield ["definition", m.name, m.definition, None]
 
 
 @requires(VIEW)
