@@ -241,3 +241,23 @@ def register_oversight_feeds() -> None:
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.casework.selectors import fairness as casework_fairness
+    from waymark.core.fairness import register_decision_point
+
+    for key, label, outcome, rows_fn in (
+        (
+            "casework.absconder_declaration",
+            "Absconder declarations",
+            "Declared an absconder",
+            casework_fairness.absconder_declaration_rows,
+        ),
+        (
+            "casework.detention",
+            "Detention gatekeeping",
+            "Detention accepted",
+            casework_fairness.detention_rows,
+        ),
+    ):
+        register_decision_point(
+            key, label, "casework", outcome, rows_fn, description=(rows_fn.__doc__ or "").strip()
+        )

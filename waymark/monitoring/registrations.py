@@ -236,3 +236,35 @@ def register_oversight_feeds() -> None:
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.monitoring.selectors import fairness as em_fairness
+
+    for key, label, outcome, rows_fn in (
+        (
+            "monitoring.breach_escalation",
+            "EM breach escalations",
+            "Escalation ladder applied",
+            em_fairness.breach_escalation_rows,
+        ),
+        (
+            "monitoring.breach_prosecution",
+            "EM breaches considered for prosecution",
+            "Considered for prosecution",
+            em_fairness.breach_prosecution_rows,
+        ),
+        (
+            "monitoring.em_imposition",
+            "EM impositions",
+            "EM condition imposed (not exempted)",
+            em_fairness.em_imposition_rows,
+        ),
+        (
+            "monitoring.em_removal",
+            "EM removals at review",
+            "EM ceased at the 3-monthly review",
+            em_fairness.em_removal_rows,
+        ),
+    ):
+        register_decision_point(
+            key, label, "monitoring", outcome, rows_fn, description=(rows_fn.__doc__ or "").strip()
+        )

@@ -205,3 +205,26 @@ def register_oversight_feeds() -> None:
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.nrm.selectors import fairness as nrm_fairness
+
+    for key, label, rows_fn in (
+        (
+            "nrm.reasonable_grounds",
+            "NRM reasonable grounds decisions",
+            nrm_fairness.reasonable_grounds_rows,
+        ),
+        (
+            "nrm.conclusive_grounds",
+            "NRM conclusive grounds decisions",
+            nrm_fairness.conclusive_grounds_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "nrm",
+            "Positive decision",
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+        )

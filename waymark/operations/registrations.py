@@ -221,3 +221,29 @@ def register_oversight_feeds() -> None:
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.operations.selectors import fairness as operations_fairness
+
+    for key, label, outcome, rows_fn in (
+        (
+            "operations.encounter_offender",
+            "Enforcement encounters",
+            "Found to be an immigration offender",
+            operations_fairness.encounter_offender_rows,
+        ),
+        (
+            "operations.encounter_arrest",
+            "Arrests at enforcement encounters",
+            "Arrested",
+            operations_fairness.encounter_arrest_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "operations",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            carries=("sector", "nationality"),
+        )

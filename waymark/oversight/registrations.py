@@ -19,6 +19,11 @@ AUDIT_VERBS: dict[str, str] = {
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     # --- fairness and data quality (items 4-5) ---
+    "oversight.disparity_review_opened": AuditAction.COLLECTION,
+    "oversight.disparity_review_answered": AuditAction.ALTERATION,
+    "oversight.disparity_review_closed": AuditAction.ALTERATION,
+    "oversight.disparity_review_returned": AuditAction.ALTERATION,
+    "oversight.fairness_exported": AuditAction.DISCLOSURE,
 }
 
 
@@ -51,5 +56,16 @@ def register() -> None:
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     # --- fairness and data quality (items 4-5) ---
+    register_nav(
+        NavItem(
+            "Fairness monitoring",
+            "oversight:fairness",
+            perms.VIEW_FAIRNESS,
+            86,
+            group="figures",
+            description="Outcomes at each decision point by vulnerability, protected "
+            "characteristic, nationality, sector and team, and the explain-or-reform items.",
+        )
+    )
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

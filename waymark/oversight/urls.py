@@ -1,11 +1,13 @@
 """Oversight's pages: each views module holds its own routes."""
 
-from waymark.oversight.views import tracker
-
 # --- quality assurance (item 1): from waymark.oversight.views import qa ---
 # --- competence (item 2): from waymark.oversight.views import competence ---
 # --- metrics (item 3): from waymark.oversight.views import metrics ---
 # --- fairness and data quality (items 4-5): from waymark.oversight.views import fairness ---
+from waymark.oversight.views import (
+    fairness,
+    tracker,
+)
 
 app_name = "oversight"
 urlpatterns = [
@@ -14,4 +16,5 @@ urlpatterns = [
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     # --- fairness and data quality (items 4-5) ---
+    *fairness.urlpatterns,
 ]

@@ -29,6 +29,7 @@ from waymark.people.services.notes import note_add, note_correct
 from waymark.people.services.ownership import ownership_change
 from waymark.people.services.protected import (
     PROTECTED_FIELDS,
+    protected_characteristics_for_monitoring,
     protected_characteristics_record,
     protected_characteristics_view,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "person_unmerge",
     "person_update",
     "phone_add",
+    "protected_characteristics_for_monitoring",
     "protected_characteristics_record",
     "protected_characteristics_view",
     "reference_add",

@@ -1,0 +1,48 @@
+"""Criminal casework's decision points for fairness monitoring (issue 20 item 5; 000 §5.25). Each
+function returns, for the dates ``start`` to ``end`` inclusive, one row per decision: (person id,
+team id, outcome, date), the team being the person's owning team. Registered in
+``registrations.register_oversight_feeds``; oversight reads them through ``waymark.core.fairness``
+and never imports this module.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef
+
+from waymark.casework.models import (
+    AbsconderDeclaration,
+    DetentionRequest,
+    GatekeepingDecision,
+    NonCompliance,
+)
+from waymark.core.fairness import DecisionRow, local_day, period_bounds
+
+
+def absconder_declaration_rows(start: date, end: date) -> list[DecisionRow]:
+    """Non-compliance opened by a missed reporting event in the period; outcome: the person was
+    declared an absconder from it (rather than contact being restored)."""
+    low, high = period_bounds(start, end)
+    rows = (
+        NonCompliance.objects.filter(opened_at__gte=low, opened_at__lt=high)
+        .annotate(
+            declared=Exists(AbsconderDeclaration.objects.filter(non_compliance=OuterRef("pk")))
+        )
+        .values_list("person_id", "person__owning_team_id", "declared", "opened_at")
+    )
+    return [DecisionRow(p, t, bool(d), local_day(at)) for p, t, d, at in rows.iterator()]
+
+
+def detention_rows(start: date, end: date) -> list[DecisionRow]:
+    """Detention requests the gatekeeper decided in the period; outcome: detention accepted."""
+    low, high = period_bounds(start, end)
+    rows = (
+        DetentionRequest.objects.filter(decided_at__gte=low, decided_at__lt=high)
+        .exclude(decision=GatekeepingDecision.PENDING)
+        .values_list("person_id", "person__owning_team_id", "decision", "decided_at")
+    )
+    return [
+        DecisionRow(p, t, decision == GatekeepingDecision.ACCEPTED, local_day(at))
+        for p, t, decision, at in rows.iterator()
+    ]
