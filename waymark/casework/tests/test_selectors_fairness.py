@@ -1,0 +1,79 @@
+"""Criminal casework's fairness decision points (issue 20 item 5): registered with the platform,
+and each row function returning one row per decision in the period with the right outcome."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from waymark.casework.models import (
+    AbsconderDeclaration,
+    DetentionRequest,
+    GatekeepingDecision,
+    NonCompliance,
+    ReportingEvent,
+)
+from waymark.casework.selectors import fairness
+from waymark.casework.tests.conftest import person_make
+from waymark.core import clock
+from waymark.core.fairness import decision_point
+
+
+def test_the_decision_points_are_registered():
+    for key in ("casework.absconder_declaration", "casework.detention"):
+        point = decision_point(key)
+        assert point is not None and point.module == "casework", key
+
+
+def _non_compliance(person, centre, *, days_ago=0):
+    event = ReportingEvent.objects.create(
+        person=person,
+        centre=centre,
+        due_on=clock.today() - timedelta(days=days_ago + 1),
+        window_start=time(10, 0),
+        window_minutes=60,
+    )
+    return NonCompliance.objects.create(
+        person=person, event=event, band=2, opened_at=clock.now() - timedelta(days=days_ago)
+    )
+
+
+def test_absconder_rows_are_non_compliance_and_whether_it_ended_in_a_declaration(
+    frozen, teams, owner
+):
+    person = person_make(teams["owning"], owner)
+    declared = _non_compliance(person, teams["centre"])
+    _non_compliance(person, teams["centre"], days_ago=1)  # contact restored or still open
+    _non_compliance(person, teams["centre"], days_ago=400)  # outside the period
+    AbsconderDeclaration.objects.create(
+        person=person,
+        non_compliance=declared,
+        declared_at=clock.now(),
+        declared_by=owner,
+        steps_taken={},
+        consecutive_missed=2,
+        out_of_contact_days=10,
+        reasons="Not found at any address",
+    )
+    rows = fairness.absconder_declaration_rows(clock.today() - timedelta(days=30), clock.today())
+    assert sorted(r.outcome for r in rows) == [False, True]
+    assert {(r.person_id, r.team_id) for r in rows} == {(person.pk, teams["owning"].pk)}
+
+
+def test_detention_rows_are_decided_requests_and_whether_accepted(frozen, teams, owner):
+    person = person_make(teams["owning"], owner)
+    for decision, reason in (
+        (GatekeepingDecision.ACCEPTED, ""),
+        (GatekeepingDecision.REJECTED, "no_realistic_prospect"),
+        (GatekeepingDecision.PENDING, ""),
+    ):
+        DetentionRequest.objects.create(
+            person=person,
+            requested_by=owner,
+            requested_at=clock.now(),
+            grounds="Risk of absconding",
+            decision=decision,
+            rejection_reason=reason,
+            decided_at=None if decision == GatekeepingDecision.PENDING else clock.now(),
+        )
+    rows = fairness.detention_rows(clock.today(), clock.today())
+    assert sorted(r.outcome for r in rows) == [False, True]
