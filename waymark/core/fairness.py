@@ -113,6 +113,8 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def local_day(at: datetime) -> date:
-    """The London date of a stored (UTC) date-time."""
+def local_day(at: datetime | None) -> date:
+    """The London date of a stored (UTC) date-time (the row functions filter out empty ones)."""
+    if at is None:
+        raise ValueError("A decision row needs the date it was decided")
     return at.astimezone(clock.LONDON).date()

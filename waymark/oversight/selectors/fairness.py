@@ -164,8 +164,10 @@ def _labels(dimension: Dimension, keys) -> dict[str, str]:
     if dimension.key == "team":
         from waymark.accounts.models import Team
 
-        names = dict(Team.objects.filter(pk__in=[int(k) for k in keys]).values_list("pk", "name"))
-        return {k: names.get(int(k), f"Team {k}") for k in keys}
+        teams: dict[int, str] = dict(
+            Team.objects.filter(pk__in=[int(k) for k in keys]).values_list("pk", "name")
+        )
+        return {k: teams.get(int(k), f"Team {k}") for k in keys}
     return {k: k for k in keys}
 
 

@@ -420,7 +420,11 @@ urlpatterns = [
     path("fairness/explain-or-reform/", reviews, name="fairness-reviews"),
     path("fairness/explain-or-reform/open/", review_open, name="fairness-review-open"),
     path("fairness/explain-or-reform/<int:pk>/", review, name="fairness-review"),
-    path("fairness/explain-or-reform/<int:pk>/answer/", review_answer, name="fairness-review-answer"),
+    path(
+        "fairness/explain-or-reform/<int:pk>/answer/", review_answer, name="fairness-review-answer"
+    ),
     path("fairness/explain-or-reform/<int:pk>/close/", review_close, name="fairness-review-close"),
-    path("fairness/explain-or-reform/<int:pk>/return/", review_return, name="fairness-review-return"),
+    path(
+        "fairness/explain-or-reform/<int:pk>/return/", review_return, name="fairness-review-return"
+    ),
 ]
