@@ -268,3 +268,34 @@ def register_oversight_feeds() -> None:
         register_decision_point(
             key, label, "monitoring", outcome, rows_fn, description=(rows_fn.__doc__ or "").strip()
         )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.monitoring.selectors import data_quality_rules as em_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "monitoring.no_issued_phone",
+            "Active EM conditions with an issued phone number",
+            "completeness",
+            em_quality.no_issued_phone_check,
+        ),
+        (
+            "monitoring.no_device_serial",
+            "Active EM conditions with a device serial",
+            "completeness",
+            em_quality.no_device_serial_check,
+        ),
+        (
+            "monitoring.breach_no_end",
+            "Breaches with an end time after 7 days",
+            "timeliness",
+            em_quality.breach_no_end_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key,
+            label,
+            "monitoring",
+            dimension,
+            check_fn,
+            description=(check_fn.__doc__ or "").strip(),
+        )

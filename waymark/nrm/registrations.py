@@ -228,3 +228,29 @@ def register_oversight_feeds() -> None:
             rows_fn,
             description=(rows_fn.__doc__ or "").strip(),
         )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.nrm.selectors import data_quality_rules as nrm_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "nrm.consent_recorded",
+            "Referrals with a consent status",
+            "completeness",
+            nrm_quality.no_consent_check,
+        ),
+        (
+            "nrm.rg_on_time",
+            "Referrals decided by the reasonable grounds target",
+            "timeliness",
+            nrm_quality.rg_past_target_check,
+        ),
+        (
+            "nrm.negative_checked",
+            "Served negative decisions with an agreed specialist check",
+            "consistency",
+            nrm_quality.negative_without_check_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key, label, "nrm", dimension, check_fn, description=(check_fn.__doc__ or "").strip()
+        )

@@ -247,3 +247,28 @@ def register_oversight_feeds() -> None:
             description=(rows_fn.__doc__ or "").strip(),
             carries=("sector", "nationality"),
         )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.operations.selectors import data_quality_rules as operations_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "operations.encounter_nationality_valid",
+            "Encounter nationalities that are country codes",
+            "validity",
+            operations_quality.encounter_nationality_valid_check,
+        ),
+        (
+            "operations.encounter_nationality_accurate",
+            "Encounter nationalities that agree with the person's record",
+            "accuracy",
+            operations_quality.encounter_nationality_accurate_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key,
+            label,
+            "operations",
+            dimension,
+            check_fn,
+            description=(check_fn.__doc__ or "").strip(),
+        )

@@ -25,6 +25,8 @@ VIEW_FAIRNESS = "oversight.view_fairness"
 MANAGE_DISPARITY_REVIEWS = "oversight.manage_disparity_reviews"
 EXPORT_FAIRNESS = "oversight.export_fairness"
 VIEW_PROTECTED = "people.view_protected_characteristics"
+VIEW_DATA_QUALITY = "oversight.view_data_quality"
+MEASURE_DATA_QUALITY = "oversight.measure_data_quality"
 
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
 # line), line managers and service delivery managers own and update actions, performance analysts
@@ -43,11 +45,25 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # --- fairness and data quality (items 4-5) grants ---
 # The data protection officer and performance analysts watch the figures, open explain-or-reform
 # items and accept answers (both hold the protected-characteristics permission); the assurance
-# team sees the figures without protected characteristics, and may own an item.
+# team sees the figures without protected characteristics, and may own an item. Data quality:
+# analysts measure it; the DPO, the assurance team and line managers (whose teams' records fail)
+# see it.
 for _role, _grant in {
-    "data_protection": {VIEW_FAIRNESS, MANAGE_DISPARITY_REVIEWS, EXPORT_FAIRNESS},
-    "performance_analyst": {VIEW_FAIRNESS, MANAGE_DISPARITY_REVIEWS, EXPORT_FAIRNESS},
-    "assurance": {VIEW_FAIRNESS},
+    "data_protection": {
+        VIEW_FAIRNESS,
+        MANAGE_DISPARITY_REVIEWS,
+        EXPORT_FAIRNESS,
+        VIEW_DATA_QUALITY,
+    },
+    "performance_analyst": {
+        VIEW_FAIRNESS,
+        MANAGE_DISPARITY_REVIEWS,
+        EXPORT_FAIRNESS,
+        VIEW_DATA_QUALITY,
+        MEASURE_DATA_QUALITY,
+    },
+    "assurance": {VIEW_FAIRNESS, VIEW_DATA_QUALITY},
+    "line_manager": {VIEW_DATA_QUALITY},
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _grant
 

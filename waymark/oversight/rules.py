@@ -80,3 +80,17 @@ def fairness_flagged(
         and fairness_ratio_outside_band(ratio)
         and interval_excludes_one
     )
+
+
+# Data quality (oversight.md §3 "Data quality", §6; issue 20 item 4). The failing records kept from
+# each measurement of a rule, and sent to their owners as tasks: a capped sample, as Great
+# Expectations keeps "partial unexpected" rows (most rules fail a handful; a rule failing
+# thousands is one problem, not thousands of tasks).
+DATA_QUALITY_SAMPLE_CAP: int = _OVERRIDES.get("DATA_QUALITY_SAMPLE_CAP", 50)
+# A data-quality task is due this many working days after it is raised.
+DATA_QUALITY_FIX_WORKING_DAYS: int = _OVERRIDES.get("DATA_QUALITY_FIX_WORKING_DAYS", 5)
+# The dashboard shows each rule's scores over this many past measurements.
+DATA_QUALITY_TREND_MEASUREMENTS: int = 12
+DATA_QUALITY_TASK_TYPE = "oversight.data_quality_fix"
+DATA_QUALITY_DEADLINE = "oversight.data_quality_fix"
+DATA_QUALITY_QUEUE_KIND = "data-quality"

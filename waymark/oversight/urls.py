@@ -5,6 +5,7 @@
 # --- metrics (item 3): from waymark.oversight.views import metrics ---
 # --- fairness and data quality (items 4-5): from waymark.oversight.views import fairness ---
 from waymark.oversight.views import (
+    data_quality,
     fairness,
     tracker,
 )
@@ -17,4 +18,5 @@ urlpatterns = [
     # --- metrics (item 3) ---
     # --- fairness and data quality (items 4-5) ---
     *fairness.urlpatterns,
+    *data_quality.urlpatterns,
 ]
