@@ -19,28 +19,24 @@ from waymark.nrm.models import (
     SpecialistCheck,
 )
 
-_REFERRAL = {
-    "team_field": "owning_team_id",
-    "owner_field": None,
-    "person_field": "person_id",
-    "reference_field": "reference",
-}
-_DECISION = {
-    "team_field": "referral__owning_team_id",
-    "owner_field": "decision_maker_id",
-    "person_field": "referral__person_id",
-    "reference_field": "referral__reference",
-}
+
+def _referrals(population, failing, label: str) -> DataQualityCheck:
+    return check_querysets(
+        population,
+        failing,
+        kind="nrm-referral",
+        label=label,
+        team_field="owning_team_id",
+        owner_field=None,
+        person_field="person_id",
+        reference_field="reference",
+    )
 
 
 def no_consent_check() -> DataQualityCheck:
     """Referrals: a consent status is recorded (completeness)."""
-    return check_querysets(
-        Referral.objects.all(),
-        Referral.objects.filter(consent=""),
-        kind="nrm-referral",
-        label="No consent status on referral",
-        **_REFERRAL,
+    return _referrals(
+        Referral.objects.all(), Referral.objects.filter(consent=""), "No consent status on referral"
     )
 
 
@@ -50,12 +46,10 @@ def rg_past_target_check() -> DataQualityCheck:
     waiting = Referral.objects.filter(
         status__in=[ReferralStatus.RECEIVED, ReferralStatus.PREPARATION, ReferralStatus.RG_PENDING]
     )
-    return check_querysets(
+    return _referrals(
         waiting,
         waiting.filter(rg_due_on__lt=clock.today(), decisions__isnull=True),
-        kind="nrm-referral",
-        label="Past the reasonable grounds target with no decision:",
-        **_REFERRAL,
+        "Past the reasonable grounds target with no decision:",
     )
 
 
@@ -68,5 +62,8 @@ def negative_without_check_check() -> DataQualityCheck:
         served.exclude(Exists(agreed)),
         kind="nrm-decision",
         label="Negative decision served without an agreed specialist check on",
-        **_DECISION,
+        team_field="referral__owning_team_id",
+        owner_field="decision_maker_id",
+        person_field="referral__person_id",
+        reference_field="referral__reference",
     )

@@ -6,92 +6,256 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('oversight', '0001_initial'),
-        ('people', '0004_person_restricted_partial_index'),
-        ('work', '0004_queue_active_priority_index'),
+        ("accounts", "0001_initial"),
+        ("oversight", "0001_initial"),
+        ("people", "0004_person_restricted_partial_index"),
+        ("work", "0004_queue_active_priority_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataQualityFailure',
+            name="DataQualityFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_key', models.CharField(max_length=80)),
-                ('measured_on', models.DateField()),
-                ('record_key', models.CharField(max_length=120)),
-                ('label', models.CharField(max_length=300)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='work.task')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_key", models.CharField(max_length=80)),
+                ("measured_on", models.DateField()),
+                ("record_key", models.CharField(max_length=120)),
+                ("label", models.CharField(max_length=300)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="work.task",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule_key', '-measured_on', 'pk'],
-                'indexes': [models.Index(fields=['rule_key', 'measured_on'], name='oversight_d_rule_ke_7af926_idx')],
+                "ordering": ["rule_key", "-measured_on", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["rule_key", "measured_on"], name="oversight_d_rule_ke_7af926_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DataQualityScore',
+            name="DataQualityScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_key', models.CharField(max_length=80)),
-                ('module', models.CharField(max_length=40)),
-                ('dimension', models.CharField(max_length=20)),
-                ('measured_on', models.DateField()),
-                ('measured_at', models.DateTimeField()),
-                ('checked', models.PositiveIntegerField()),
-                ('failing', models.PositiveIntegerField()),
-                ('score', models.FloatField(blank=True, help_text='Percent passing; empty: none', null=True)),
-                ('state', models.CharField(max_length=10)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_key", models.CharField(max_length=80)),
+                ("module", models.CharField(max_length=40)),
+                ("dimension", models.CharField(max_length=20)),
+                ("measured_on", models.DateField()),
+                ("measured_at", models.DateTimeField()),
+                ("checked", models.PositiveIntegerField()),
+                ("failing", models.PositiveIntegerField()),
+                (
+                    "score",
+                    models.FloatField(
+                        blank=True, help_text="Percent passing; empty: none", null=True
+                    ),
+                ),
+                ("state", models.CharField(max_length=10)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule_key', '-measured_on'],
-                'permissions': [('view_data_quality', 'See data-quality scores and failing records'), ('measure_data_quality', 'Measure data quality and send failing records to owners')],
-                'indexes': [models.Index(fields=['rule_key', 'measured_on'], name='oversight_d_rule_ke_935be1_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('rule_key', 'measured_on'), name='oversight_dq_score_once_a_day'), models.UniqueConstraint(condition=models.Q(('team__isnull', False)), fields=('rule_key', 'measured_on', 'team'), name='oversight_dq_team_score_once_a_day')],
+                "ordering": ["rule_key", "-measured_on"],
+                "permissions": [
+                    ("view_data_quality", "See data-quality scores and failing records"),
+                    (
+                        "measure_data_quality",
+                        "Measure data quality and send failing records to owners",
+                    ),
+                ],
+                "indexes": [
+                    models.Index(
+                        fields=["rule_key", "measured_on"], name="oversight_d_rule_ke_935be1_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("team__isnull", True)),
+                        fields=("rule_key", "measured_on"),
+                        name="oversight_dq_score_once_a_day",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("team__isnull", False)),
+                        fields=("rule_key", "measured_on", "team"),
+                        name="oversight_dq_team_score_once_a_day",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DisparityReview',
+            name="DisparityReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision_point', models.CharField(help_text='core.fairness key', max_length=80)),
-                ('decision_point_label', models.CharField(max_length=200)),
-                ('dimension', models.CharField(max_length=40)),
-                ('group', models.CharField(max_length=200)),
-                ('reference_group', models.CharField(max_length=200)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('group_count', models.PositiveIntegerField()),
-                ('group_outcomes', models.PositiveIntegerField()),
-                ('reference_count', models.PositiveIntegerField()),
-                ('reference_outcomes', models.PositiveIntegerField()),
-                ('ratio', models.FloatField()),
-                ('ci_low', models.FloatField()),
-                ('ci_high', models.FloatField()),
-                ('status', models.CharField(choices=[('open', 'Open: awaiting an answer'), ('answered', 'Answered: awaiting acceptance'), ('closed', 'Closed')], db_index=True, default='open', max_length=20)),
-                ('due_on', models.DateField()),
-                ('opened_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True, help_text='Why it was opened, what to look at')),
-                ('answer_kind', models.CharField(blank=True, choices=[('explain', 'Explain: the disparity is justified'), ('reform', 'Reform: the practice will change')], max_length=10)),
-                ('answer', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_reason', models.TextField(blank=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("decision_point", models.CharField(help_text="core.fairness key", max_length=80)),
+                ("decision_point_label", models.CharField(max_length=200)),
+                ("dimension", models.CharField(max_length=40)),
+                ("group", models.CharField(max_length=200)),
+                ("reference_group", models.CharField(max_length=200)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("group_count", models.PositiveIntegerField()),
+                ("group_outcomes", models.PositiveIntegerField()),
+                ("reference_count", models.PositiveIntegerField()),
+                ("reference_outcomes", models.PositiveIntegerField()),
+                ("ratio", models.FloatField()),
+                ("ci_low", models.FloatField()),
+                ("ci_high", models.FloatField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: awaiting an answer"),
+                            ("answered", "Answered: awaiting acceptance"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("opened_at", models.DateTimeField()),
+                (
+                    "note",
+                    models.TextField(blank=True, help_text="Why it was opened, what to look at"),
+                ),
+                (
+                    "answer_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("explain", "Explain: the disparity is justified"),
+                            ("reform", "Reform: the practice will change"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("answer", models.TextField(blank=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_reason", models.TextField(blank=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
-                'permissions': [('view_fairness', 'See fairness monitoring figures and explain-or-reform items'), ('manage_disparity_reviews', 'Open, accept and send back explain-or-reform items'), ('export_fairness', 'Export fairness monitoring figures')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'closed'), _negated=True), fields=('decision_point', 'dimension', 'group'), name='oversight_one_live_disparity_review')],
+                "ordering": ["due_on", "pk"],
+                "permissions": [
+                    (
+                        "view_fairness",
+                        "See fairness monitoring figures and explain-or-reform items",
+                    ),
+                    (
+                        "manage_disparity_reviews",
+                        "Open, accept and send back explain-or-reform items",
+                    ),
+                    ("export_fairness", "Export fairness monitoring figures"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "closed"), _negated=True),
+                        fields=("decision_point", "dimension", "group"),
+                        name="oversight_one_live_disparity_review",
+                    )
+                ],
             },
         ),
     ]

@@ -119,17 +119,16 @@ def data_quality_measure(*, actor: Actor, rule_keys: list[str] | None = None) ->
     """Measure the named rules (every rule by default) for today; returns each rule's result."""
     if actor is not None and not actor.has_perm(perms.MEASURE_DATA_QUALITY):
         raise PermissionDenied("You do not have permission to measure data quality")
+    chosen = data_quality_rules()
     if rule_keys:
-        chosen = [data_quality_rule(k) for k in rule_keys]
-        if any(r is None for r in chosen):
+        named = [data_quality_rule(k) for k in rule_keys]
+        chosen = [r for r in named if r is not None]
+        if len(chosen) != len(named):
             raise ValidationError({"rule": "There is no data-quality rule by that name"})
-    else:
-        chosen = data_quality_rules()
     today, now = clock.today(), clock.now()
     results = {}
     with transaction.atomic():
         for rule in chosen:
-            assert rule is not None
             results[rule.key] = _measure_rule(actor=actor, rule=rule, today=today, now=now)
         audit_record(
             actor=actor,

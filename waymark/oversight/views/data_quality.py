@@ -51,7 +51,11 @@ def data_quality(request):
 def data_quality_rule(request):
     from waymark.people.permissions import RESTRICTED_LABEL, person_withheld
 
-    summary = selectors.data_quality_detail(request.GET.get("rule", "")[:80])
+    key = request.GET.get("rule", "")[:80]
+    if not key:  # no rule named: the first on the dashboard
+        first = next(iter(data_quality_rules()), None)
+        key = first.key if first is not None else ""
+    summary = selectors.data_quality_detail(key)
     if summary is None:
         raise Http404("No such data-quality rule")
     failures = list(selectors.data_quality_failures(summary.rule.key))
