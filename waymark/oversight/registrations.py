@@ -98,5 +98,24 @@ def register() -> None:
         )
     )
     register_sweep("oversight.data_quality", data_quality_sweep)
+    from waymark.work.registry import SubjectLink, register_subject_link
+    from waymark.work.rules import DEADLINE_AT_START
+
+    register_task_type(
+        TaskType(
+            rules.DISPARITY_REVIEW_TASK_TYPE,
+            "Explain or reform a flagged disparity",
+            "oversight",
+            "",
+            DEADLINE_AT_START,
+        )
+    )
+    register_subject_link(
+        SubjectLink(
+            "oversight.disparityreview",
+            "Open the explain-or-reform item",
+            "oversight:fairness-review",
+        )
+    )
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

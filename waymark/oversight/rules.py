@@ -94,3 +94,6 @@ DATA_QUALITY_TREND_MEASUREMENTS: int = 12
 DATA_QUALITY_TASK_TYPE = "oversight.data_quality_fix"
 DATA_QUALITY_DEADLINE = "oversight.data_quality_fix"
 DATA_QUALITY_QUEUE_KIND = "data-quality"
+# An explain-or-reform item is also a task on its owner's queue, due on the item's due date.
+DISPARITY_REVIEW_TASK_TYPE = "oversight.disparity_review"
+DISPARITY_REVIEW_QUEUE_KIND = "fairness"

@@ -9,7 +9,7 @@ keyword-only, takes ``actor``, checks permission, validates, writes in one trans
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -130,11 +130,33 @@ def disparity_review_open(
                     }
                 },
             )
+            _task_for(actor=actor, review=review)
     except IntegrityError as exc:  # a concurrent open of the same item
         raise ValidationError(
             {"group": "An explain-or-reform item is already open for this group"}
         ) from exc
     return review
+
+
+def _task_for(*, actor: Actor, review: DisparityReview) -> None:
+    """The item as a task on its owner's queue (their first team's fairness queue), assigned to
+    them and due at the end of the due date; none when the owner belongs to no team."""
+    from waymark.work import services as work
+
+    team = review.owner.teams.order_by("pk").first()
+    if team is None:
+        return
+    work.task_create(
+        actor=actor,
+        task_type=rules.DISPARITY_REVIEW_TASK_TYPE,
+        title=f"Explain or reform: {review.decision_point_label}, {review.dimension} "
+        f"{review.group or 'not recorded'}"[:300],
+        subject=review,
+        queue=work.queue_for(team=team, kind=rules.DISPARITY_REVIEW_QUEUE_KIND),
+        start=datetime.combine(review.due_on, time(17, 0), tzinfo=clock.LONDON),
+        dedupe_key=f"oversight.disparity_review:{review.pk}",
+        assignee=review.owner,
+    )
 
 
 def disparity_review_answer(
@@ -179,6 +201,14 @@ def disparity_review_close(*, actor: Actor, review: DisparityReview) -> Disparit
         review.closed_at, review.closed_by = clock.now(), actor
         DISPARITY_REVIEW_WORKFLOW.move(review, S.CLOSED)
         review.save()
+        from waymark.work import services as work
+
+        work.tasks_close_for(
+            actor=actor,
+            subject=review,
+            task_types=[rules.DISPARITY_REVIEW_TASK_TYPE],
+            outcome="answer accepted",
+        )
         audit_record(
             actor=actor,
             action=AuditAction.ALTERATION,

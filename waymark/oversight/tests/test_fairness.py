@@ -84,6 +84,7 @@ def test_periods_and_the_items_due_date():
     assert rules.FAIRNESS_PERIOD_MONTHS == (3, 6, 12, 24)
     assert rules.FAIRNESS_DEFAULT_PERIOD_MONTHS == 12
     assert rules.DISPARITY_REVIEW_DUE_DAYS == 28
+    assert rules.DISPARITY_REVIEW_TASK_TYPE == "oversight.disparity_review"
 
 
 def test_an_item_is_answered_then_closed_or_sent_back():
@@ -409,6 +410,13 @@ def test_a_flagged_disparity_opens_an_item_with_an_owner_a_due_date_and_its_figu
     assert review.ratio == pytest.approx(2.0) and review.ci_low > 1
     assert AuditEvent.objects.filter(verb="oversight.disparity_review_opened").count() == 1
     assert by_key(table(disparity))["Construction"].review == review
+    # It is work on the owner's queue, assigned to them, due at the end of the due date.
+    from waymark.work.models import Task
+
+    task = Task.objects.get(task_type=rules.DISPARITY_REVIEW_TASK_TYPE)
+    assert task.assignee == roles.assurance and task.queue.team == roles.assurance.teams.first()
+    assert task.due_at.astimezone(clock.LONDON).date() == review.due_on
+    assert (task.subject_type, task.subject_id) == ("oversight.disparityreview", str(review.pk))
 
 
 @pytest.mark.django_db
@@ -477,6 +485,9 @@ def test_the_owner_answers_and_someone_else_accepts_or_sends_it_back(disparity, 
     )
     review = svc.disparity_review_close(actor=roles.analyst, review=review)
     assert review.status == DisparityReviewStatus.CLOSED and review.closed_by == roles.analyst
+    from waymark.work.models import Task
+
+    assert Task.objects.get(task_type=rules.DISPARITY_REVIEW_TASK_TYPE).status == "done"
     verbs = list(
         AuditEvent.objects.filter(verb__startswith="oversight.disparity_review_")
         .order_by("sequence")
