@@ -278,7 +278,7 @@ def people_monitoring_attributes(person_ids, attribute: str) -> dict[int, str]:
     value are left out."""
     ids = sorted({int(pk) for pk in person_ids if pk is not None})
     found: dict[int, str] = {}
-    chunk = 5000
+    chunk = 20000  # ids per IN list: within SQLite's 32,766 bound variables
     for i in range(0, len(ids), chunk):
         part = ids[i : i + chunk]
         if attribute == "nationality":

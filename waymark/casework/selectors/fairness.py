@@ -31,7 +31,7 @@ def absconder_declaration_rows(start: date, end: date) -> list[DecisionRow]:
         )
         .values_list("person_id", "person__owning_team_id", "declared", "opened_at")
     )
-    return [DecisionRow(p, t, bool(d), local_day(at)) for p, t, d, at in rows.iterator()]
+    return [DecisionRow(p, t, bool(d), local_day(at)) for p, t, d, at in rows.iterator(chunk_size=20000)]
 
 
 def detention_rows(start: date, end: date) -> list[DecisionRow]:
@@ -44,5 +44,5 @@ def detention_rows(start: date, end: date) -> list[DecisionRow]:
     )
     return [
         DecisionRow(p, t, decision == GatekeepingDecision.ACCEPTED, local_day(at))
-        for p, t, decision, at in rows.iterator()
+        for p, t, decision, at in rows.iterator(chunk_size=20000)
     ]

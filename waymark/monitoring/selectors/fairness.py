@@ -44,7 +44,7 @@ def breach_escalation_rows(start: date, end: date) -> list[DecisionRow]:
         .annotate(escalated=Exists(LadderAction.objects.filter(breach=OuterRef("pk"))))
         .values_list("person_id", "person__owning_team_id", "escalated", "received_at")
     )
-    return [DecisionRow(p, t, bool(e), _day(at)) for p, t, e, at in rows.iterator()]
+    return [DecisionRow(p, t, bool(e), _day(at)) for p, t, e, at in rows.iterator(chunk_size=20000)]
 
 
 def breach_prosecution_rows(start: date, end: date) -> list[DecisionRow]:
@@ -59,7 +59,7 @@ def breach_prosecution_rows(start: date, end: date) -> list[DecisionRow]:
         )
         .values_list("person_id", "person__owning_team_id", "prosecuted", "received_at")
     )
-    return [DecisionRow(p, t, bool(e), _day(at)) for p, t, e, at in rows.iterator()]
+    return [DecisionRow(p, t, bool(e), _day(at)) for p, t, e, at in rows.iterator(chunk_size=20000)]
 
 
 def em_imposition_rows(start: date, end: date) -> list[DecisionRow]:
@@ -72,8 +72,8 @@ def em_imposition_rows(start: date, end: date) -> list[DecisionRow]:
     exempted = Exemption.objects.filter(decided_on__gte=start, decided_on__lte=end).values_list(
         "person_id", "person__owning_team_id", "decided_on"
     )
-    rows = [DecisionRow(p, t, True, _day(at)) for p, t, at in imposed.iterator()]
-    rows += [DecisionRow(p, t, False, on) for p, t, on in exempted.iterator()]
+    rows = [DecisionRow(p, t, True, _day(at)) for p, t, at in imposed.iterator(chunk_size=20000)]
+    rows += [DecisionRow(p, t, False, on) for p, t, on in exempted.iterator(chunk_size=20000)]
     return rows
 
 

@@ -23,7 +23,7 @@ def _decisions(stage: str, start: date, end: date) -> list[DecisionRow]:
     ).values_list("referral__person_id", "referral__owning_team_id", "outcome", "signed_off_at")
     return [
         DecisionRow(p, t, outcome in rules.POSITIVE_OUTCOMES, local_day(at))
-        for p, t, outcome, at in rows.iterator()
+        for p, t, outcome, at in rows.iterator(chunk_size=20000)
     ]
 
 

@@ -100,7 +100,7 @@ def protected_characteristics_for_monitoring(
         raise ValidationError({"purpose": "Say why protected characteristics are being read"})
     ids = sorted({int(pk) for pk in person_ids if pk is not None})
     found: dict[int, str] = {}
-    chunk = 5000
+    chunk = 20000  # ids per IN list: within SQLite's 32,766 bound variables
     for i in range(0, len(ids), chunk):
         rows = ProtectedCharacteristics.objects.filter(person_id__in=ids[i : i + chunk])
         found.update(
