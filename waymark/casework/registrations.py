@@ -259,7 +259,15 @@ def register_oversight_feeds() -> None:
         ),
     ):
         register_decision_point(
-            key, label, "casework", outcome, rows_fn, description=(rows_fn.__doc__ or "").strip()
+            key,
+            label,
+            "casework",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn=casework_fairness.detention_queryset
+            if key == "casework.detention"
+            else None,
         )
     from waymark.casework.selectors import data_quality_rules as casework_quality
     from waymark.core.data_quality import register_data_quality_rule

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from waymark.core import clock
 
@@ -45,6 +45,11 @@ class DecisionRow(NamedTuple):
 
 
 RowsFn = Callable[[date, date], Iterable[DecisionRow | tuple]]
+# Optional, for large volumes: the same decisions as a QuerySet annotated with
+# ``fairness_person_id``, ``fairness_team_id`` and ``fairness_outcome`` (a boolean expression), and
+# ``fairness_sector`` / ``fairness_nationality`` for a point that carries them. Oversight then
+# counts each group in the database instead of in Python; the rows and the counts must agree.
+QuerysetFn = Callable[[date, date], Any]
 
 # The extra dimensions a decision point's rows may carry beyond the person and the team.
 CARRIED_DIMENSIONS = frozenset({"sector", "nationality"})
@@ -59,6 +64,7 @@ class DecisionPoint:
     rows_fn: RowsFn
     description: str = ""
     carries: tuple[str, ...] = ()
+    queryset_fn: QuerysetFn | None = None
 
     def rows(self, start: date, end: date) -> list[DecisionRow]:
         return [
@@ -78,6 +84,7 @@ def register_decision_point(
     *,
     description: str = "",
     carries: Iterable[str] = (),
+    queryset_fn: QuerysetFn | None = None,
 ) -> DecisionPoint:
     """Declare a decision point. The same definition again is harmless; a different one under a
     key already taken is an error at start-up."""
@@ -87,7 +94,9 @@ def register_decision_point(
         raise ValueError(f"Decision point {key!r} carries unknown dimensions {sorted(unknown)}")
     if not key.startswith(f"{module}."):
         raise ValueError(f"Decision point {key!r} must be named '{module}.<what>'")
-    point = DecisionPoint(key, label, module, outcome_label, rows_fn, description, carried)
+    point = DecisionPoint(
+        key, label, module, outcome_label, rows_fn, description, carried, queryset_fn
+    )
     existing = _POINTS.get(key)
     if existing is not None and existing != point:
         raise ValueError(f"Decision point {key!r} is already registered by {existing.module}")

@@ -296,3 +296,18 @@ def people_monitoring_attributes(person_ids, attribute: str) -> dict[int, str]:
         else:
             raise ValueError(f"Not a monitoring attribute: {attribute!r}")
     return found
+
+
+def people_monitoring_attribute_expression(attribute: str, person_field: str):
+    """The same value as ``people_monitoring_attributes`` as a query expression over another
+    model's person column (``person_field``), for counting groups in the database."""
+    person = models.OuterRef(person_field)
+    if attribute == "nationality":
+        return models.Subquery(
+            PersonNationality.objects.filter(person_id=person).order_by("pk").values("country")[:1]
+        )
+    if attribute == "vulnerability":
+        return models.Subquery(
+            Person.objects.filter(pk=person).values("vulnerability_assessment")[:1]
+        )
+    raise ValueError(f"Not a monitoring attribute: {attribute!r}")

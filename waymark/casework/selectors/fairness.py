@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from waymark.casework.models import (
     AbsconderDeclaration,
@@ -31,7 +31,25 @@ def absconder_declaration_rows(start: date, end: date) -> list[DecisionRow]:
         )
         .values_list("person_id", "person__owning_team_id", "declared", "opened_at")
     )
-    return [DecisionRow(p, t, bool(d), local_day(at)) for p, t, d, at in rows.iterator(chunk_size=20000)]
+    return [
+        DecisionRow(p, t, bool(d), local_day(at)) for p, t, d, at in rows.iterator(chunk_size=20000)
+    ]
+
+
+def detention_queryset(start: date, end: date):
+    """The same decisions as ``detention_rows``, annotated for counting in the database."""
+    low, high = period_bounds(start, end)
+    return (
+        DetentionRequest.objects.filter(decided_at__gte=low, decided_at__lt=high)
+        .exclude(decision=GatekeepingDecision.PENDING)
+        .annotate(
+            fairness_person_id=F("person_id"),
+            fairness_team_id=F("person__owning_team_id"),
+            fairness_outcome=ExpressionWrapper(
+                Q(decision=GatekeepingDecision.ACCEPTED), output_field=BooleanField()
+            ),
+        )
+    )
 
 
 def detention_rows(start: date, end: date) -> list[DecisionRow]:

@@ -77,3 +77,52 @@ def test_detention_rows_are_decided_requests_and_whether_accepted(frozen, teams,
         )
     rows = fairness.detention_rows(clock.today(), clock.today())
     assert sorted(r.outcome for r in rows) == [False, True]
+
+
+def test_detention_counted_in_the_database_agrees_with_the_rows(frozen, teams, owner, monkeypatch):
+    """The QuerySet path (used at volume) and the rows path give the same table, for every
+    breakdown, protected characteristics included."""
+    from dataclasses import replace
+
+    from waymark.core import fairness as core_fairness
+    from waymark.oversight.selectors.fairness import DIMENSIONS, fairness_table
+    from waymark.people import services as people_services
+
+    people = []
+    for i, nationality in enumerate(["JAM"] * 14 + ["ALB"] * 12 + ["NGA"] * 3):
+        p = person_make(teams["owning"] if i % 3 else teams["leeds"], owner, family_name=f"F{i}")
+        if i % 2:
+            people_services.protected_characteristics_record(
+                actor=None, person=p, ethnicity="Black"
+            )
+        people.append((p, nationality))
+    from waymark.people.models import PersonNationality
+
+    for p, nationality in people:  # the record's first nationality is the one each group means
+        PersonNationality.objects.filter(person=p).update(country=nationality)
+    for i, (p, _) in enumerate(people):
+        DetentionRequest.objects.create(
+            person=p,
+            requested_by=owner,
+            requested_at=clock.now(),
+            grounds="Risk of absconding",
+            decision=GatekeepingDecision.ACCEPTED if i % 4 else GatekeepingDecision.REJECTED,
+            rejection_reason="" if i % 4 else "no_realistic_prospect",
+            decided_at=clock.now(),
+        )
+    point = decision_point("casework.detention")
+    assert point.queryset_fn is not None
+    start, end = clock.today() - timedelta(days=1), clock.today()
+    for dimension in ("team", "nationality", "vulnerability", "ethnicity"):
+        assert dimension in DIMENSIONS
+        in_db = fairness_table(
+            actor=None, point_key=point.key, dimension_key=dimension, start=start, end=end
+        )
+        monkeypatch.setitem(core_fairness._POINTS, point.key, replace(point, queryset_fn=None))
+        in_python = fairness_table(
+            actor=None, point_key=point.key, dimension_key=dimension, start=start, end=end
+        )
+        monkeypatch.setitem(core_fairness._POINTS, point.key, point)
+        shape = [(g.key, g.count, g.outcomes, g.ratio, g.flagged) for g in in_db.groups]
+        assert shape == [(g.key, g.count, g.outcomes, g.ratio, g.flagged) for g in in_python.groups]
+        assert in_db.decisions == in_python.decisions == len(people)

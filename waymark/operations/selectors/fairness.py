@@ -38,7 +38,9 @@ def encounter_offender_rows(start: date, end: date) -> list[DecisionRow]:
     offender."""
     return [
         DecisionRow(p, t, result == OFFENDER, local_day(at), sector or "", nat or "")
-        for p, t, result, _action, at, sector, nat in _encounters(start, end).iterator(chunk_size=20000)
+        for p, t, result, _action, at, sector, nat in _encounters(start, end).iterator(
+            chunk_size=20000
+        )
     ]
 
 
@@ -46,5 +48,7 @@ def encounter_arrest_rows(start: date, end: date) -> list[DecisionRow]:
     """Everyone encountered on a visit in the period; outcome: arrested."""
     return [
         DecisionRow(p, t, action == ARREST, local_day(at), sector or "", nat or "")
-        for p, t, _result, action, at, sector, nat in _encounters(start, end).iterator(chunk_size=20000)
+        for p, t, _result, action, at, sector, nat in _encounters(start, end).iterator(
+            chunk_size=20000
+        )
     ]

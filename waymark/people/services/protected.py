@@ -114,3 +114,34 @@ def protected_characteristics_for_monitoring(
         purpose=purpose[:500],
     )
     return found
+
+
+def protected_characteristic_expression(
+    *, actor: Actor, characteristic: str, person_field: str, people_count: int, purpose: str
+):
+    """One protected characteristic as a query expression over another model's person column,
+    for counting groups in the database (oversight's fairness page at volume). The same
+    permission, and the same consultation entry, as ``protected_characteristics_for_monitoring``;
+    ``people_count`` is how many people the counts are about."""
+    from django.db.models import OuterRef, Subquery
+
+    _require(actor, "people.view_protected_characteristics", "see protected characteristics")
+    if characteristic not in PROTECTED_FIELDS:
+        raise ValidationError(
+            {"characteristic": f"Not a protected characteristic: {characteristic}"}
+        )
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError({"purpose": "Say why protected characteristics are being read"})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="person.protected_characteristics_monitored",
+        payload={"characteristic": characteristic, "people_count": people_count},
+        purpose=purpose[:500],
+    )
+    return Subquery(
+        ProtectedCharacteristics.objects.filter(person_id=OuterRef(person_field)).values(
+            characteristic
+        )[:1]
+    )
