@@ -90,12 +90,35 @@ def _measure_rule(*, actor: Actor, rule: DataQualityRule, today, now) -> dict:
             )
         )
     DataQualityFailure.objects.bulk_create(kept)
+    resolved = _tasks_resolve(actor=actor, rule=rule, failing={r.key for r in check.failing})
     return {
         "checked": total_checked,
         "failing": total_failing,
         "state": rows[0].state,
         "tasks": tasks,
+        "resolved": resolved,
     }
+
+
+def _tasks_resolve(*, actor: Actor, rule: DataQualityRule, failing: set[str]) -> int:
+    """Complete the rule's open tasks whose record no longer fails it."""
+    from waymark.work import selectors as work_selectors
+    from waymark.work import services as work
+
+    prefix = f"oversight.dq:{rule.key}:"
+    done = 0
+    for task in work_selectors.tasks_for(
+        dedupe_prefix=prefix, task_types=[rules.DATA_QUALITY_TASK_TYPE]
+    ):
+        if (task.dedupe_key or "").removeprefix(prefix) not in failing:
+            work.task_complete(
+                actor=actor,
+                task=task,
+                outcome="put right",
+                note="The record passes the data-quality rule at the latest measurement",
+            )
+            done += 1
+    return done
 
 
 def _task(work, actor, rule, record, team, owners):

@@ -133,7 +133,13 @@ def world(db, monkeypatch):
 def test_a_measurement_scores_by_team_and_sends_failing_records_to_their_owners(world):
     with clock.frozen(testing.NOW):
         results = svc.data_quality_measure(actor=world.analyst)
-    assert results["dqtest.things"] == {"checked": 150, "failing": 3, "state": "warn", "tasks": 3}
+    assert results["dqtest.things"] == {
+        "checked": 150,
+        "failing": 3,
+        "state": "warn",
+        "tasks": 3,
+        "resolved": 0,
+    }
     total = DataQualityScore.objects.get(rule_key="dqtest.things", team__isnull=True)
     assert (total.checked, total.failing, total.score) == (150, 3, 98.0)
     assert total.state == "warn"  # 98% is below the 99% warning threshold
@@ -166,6 +172,17 @@ def test_measuring_again_the_same_day_replaces_it_and_raises_no_second_task(worl
     with clock.frozen(clock.now() + timedelta(days=1)):
         svc.data_quality_measure(actor=world.analyst)
     assert DataQualityScore.objects.filter(team__isnull=True).count() == 2  # a score over time
+
+
+def test_a_task_is_completed_when_its_record_passes_again(world):
+    svc.data_quality_measure(actor=world.analyst)
+    world.state.failing = world.state.failing[1:]  # thing 1 was put right
+    with clock.frozen(clock.now() + timedelta(days=1)):
+        results = svc.data_quality_measure(actor=world.analyst)
+    assert results["dqtest.things"]["resolved"] == 1
+    tasks = {t.dedupe_key: t.status for t in Task.objects.all()}
+    assert tasks["oversight.dq:dqtest.things:thing:1"] == "done"
+    assert tasks["oversight.dq:dqtest.things:thing:2"] != "done"
 
 
 def test_the_failing_sample_is_capped(world, monkeypatch):
