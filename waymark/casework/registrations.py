@@ -265,9 +265,10 @@ def register_oversight_feeds() -> None:
             outcome,
             rows_fn,
             description=(rows_fn.__doc__ or "").strip(),
-            queryset_fn=casework_fairness.detention_queryset
-            if key == "casework.detention"
-            else None,
+            queryset_fn={
+                "casework.detention": casework_fairness.detention_queryset,
+                "casework.absconder_declaration": casework_fairness.absconder_declaration_queryset,
+            }.get(key),
         )
     from waymark.casework.selectors import data_quality_rules as casework_quality
     from waymark.core.data_quality import register_data_quality_rule

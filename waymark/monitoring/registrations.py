@@ -266,7 +266,17 @@ def register_oversight_feeds() -> None:
         ),
     ):
         register_decision_point(
-            key, label, "monitoring", outcome, rows_fn, description=(rows_fn.__doc__ or "").strip()
+            key,
+            label,
+            "monitoring",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn={
+                "monitoring.breach_escalation": em_fairness.breach_escalation_queryset,
+                "monitoring.breach_prosecution": em_fairness.breach_prosecution_queryset,
+                "monitoring.em_removal": em_fairness.em_removal_queryset,
+            }.get(key),  # EM impositions join two tables: counted from the rows
         )
     from waymark.core.data_quality import register_data_quality_rule
     from waymark.monitoring.selectors import data_quality_rules as em_quality

@@ -227,6 +227,10 @@ def register_oversight_feeds() -> None:
             "Positive decision",
             rows_fn,
             description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn={
+                "nrm.reasonable_grounds": nrm_fairness.reasonable_grounds_queryset,
+                "nrm.conclusive_grounds": nrm_fairness.conclusive_grounds_queryset,
+            }[key],
         )
     from waymark.core.data_quality import register_data_quality_rule
     from waymark.nrm.selectors import data_quality_rules as nrm_quality

@@ -246,6 +246,10 @@ def register_oversight_feeds() -> None:
             rows_fn,
             description=(rows_fn.__doc__ or "").strip(),
             carries=("sector", "nationality"),
+            queryset_fn={
+                "operations.encounter_offender": operations_fairness.encounter_offender_queryset,
+                "operations.encounter_arrest": operations_fairness.encounter_arrest_queryset,
+            }[key],
         )
     from waymark.core.data_quality import register_data_quality_rule
     from waymark.operations.selectors import data_quality_rules as operations_quality

@@ -36,6 +36,16 @@ def absconder_declaration_rows(start: date, end: date) -> list[DecisionRow]:
     ]
 
 
+def absconder_declaration_queryset(start: date, end: date):
+    """The same decisions as ``absconder_declaration_rows``, for counting in the database."""
+    low, high = period_bounds(start, end)
+    return NonCompliance.objects.filter(opened_at__gte=low, opened_at__lt=high).annotate(
+        fairness_person_id=F("person_id"),
+        fairness_team_id=F("person__owning_team_id"),
+        fairness_outcome=Exists(AbsconderDeclaration.objects.filter(non_compliance=OuterRef("pk"))),
+    )
+
+
 def detention_queryset(start: date, end: date):
     """The same decisions as ``detention_rows``, annotated for counting in the database."""
     low, high = period_bounds(start, end)

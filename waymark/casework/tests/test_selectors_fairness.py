@@ -54,6 +54,9 @@ def test_absconder_rows_are_non_compliance_and_whether_it_ended_in_a_declaration
         out_of_contact_days=10,
         reasons="Not found at any address",
     )
+    _queryset_agrees(
+        "casework.absconder_declaration", clock.today() - timedelta(days=30), clock.today()
+    )
     rows = fairness.absconder_declaration_rows(clock.today() - timedelta(days=30), clock.today())
     assert sorted(r.outcome for r in rows) == [False, True]
     assert {(r.person_id, r.team_id) for r in rows} == {(person.pk, teams["owning"].pk)}
@@ -75,6 +78,7 @@ def test_detention_rows_are_decided_requests_and_whether_accepted(frozen, teams,
             rejection_reason=reason,
             decided_at=None if decision == GatekeepingDecision.PENDING else clock.now(),
         )
+    _queryset_agrees("casework.detention", clock.today(), clock.today())
     rows = fairness.detention_rows(clock.today(), clock.today())
     assert sorted(r.outcome for r in rows) == [False, True]
 
@@ -126,3 +130,18 @@ def test_detention_counted_in_the_database_agrees_with_the_rows(frozen, teams, o
         shape = [(g.key, g.count, g.outcomes, g.ratio, g.flagged) for g in in_db.groups]
         assert shape == [(g.key, g.count, g.outcomes, g.ratio, g.flagged) for g in in_python.groups]
         assert in_db.decisions == in_python.decisions == len(people)
+
+
+def _queryset_agrees(key, start, end, extra=()):
+    """The point's QuerySet (counted in the database at volume) holds the same decisions."""
+    point = decision_point(key)
+    fields = ["person_id", "team_id", "outcome", *extra]
+
+    def order(row):
+        return [(v is None, v if v is not None else 0) for v in row]
+
+    rows = sorted((tuple(getattr(r, f) for f in fields) for r in point.rows(start, end)), key=order)
+    counted = sorted(
+        point.queryset_fn(start, end).values_list(*[f"fairness_{f}" for f in fields]), key=order
+    )
+    assert rows and rows == [tuple(r) for r in counted], key

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from waymark.core.fairness import DecisionRow
 from waymark.core.fairness import local_day as _day
@@ -86,3 +86,37 @@ def em_removal_rows(start: date, end: date) -> list[DecisionRow]:
     return [
         DecisionRow(p, t, outcome == ReviewOutcome.CEASE, _day(at)) for p, t, outcome, at in rows
     ]
+
+
+# The same decisions as QuerySets, for counting groups in the database (``core.fairness``).
+
+
+def breach_escalation_queryset(start: date, end: date):
+    return _actionable_breaches(start, end).annotate(
+        fairness_person_id=F("person_id"),
+        fairness_team_id=F("person__owning_team_id"),
+        fairness_outcome=Exists(LadderAction.objects.filter(breach=OuterRef("pk"))),
+    )
+
+
+def breach_prosecution_queryset(start: date, end: date):
+    return _actionable_breaches(start, end).annotate(
+        fairness_person_id=F("person_id"),
+        fairness_team_id=F("person__owning_team_id"),
+        fairness_outcome=Exists(
+            LadderAction.objects.filter(breach=OuterRef("pk"), step_key=PROSECUTION_STEP)
+        ),
+    )
+
+
+def em_removal_queryset(start: date, end: date):
+    low, high = _bounds(start, end)
+    return Review.objects.filter(
+        status=ReviewStatus.COMPLETED, decided_at__gte=low, decided_at__lt=high
+    ).annotate(
+        fairness_person_id=F("person_id"),
+        fairness_team_id=F("person__owning_team_id"),
+        fairness_outcome=ExpressionWrapper(
+            Q(outcome=ReviewOutcome.CEASE), output_field=BooleanField()
+        ),
+    )

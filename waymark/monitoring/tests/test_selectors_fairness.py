@@ -59,6 +59,8 @@ def test_breach_rows_count_actionable_breaches_and_their_escalation(frozen, case
     rows = fairness.breach_escalation_rows(start, end)
     assert sorted(r.outcome for r in rows) == [False, True, True]
     assert {(r.person_id, r.team_id, r.on) for r in rows} == {(person.pk, hub.pk, clock.today())}
+    _queryset_agrees("monitoring.breach_escalation", start, end)
+    _queryset_agrees("monitoring.breach_prosecution", start, end)
     rows = fairness.breach_prosecution_rows(start, end)
     assert sorted(r.outcome for r in rows) == [False, False, True]
 
@@ -101,5 +103,21 @@ def test_removal_rows_are_completed_reviews_ceasing_em(frozen, caseworker, hub):
         due_on=clock.today() + timedelta(days=5),
         created_at=clock.now(),
     )  # due, not decided
+    _queryset_agrees("monitoring.em_removal", clock.today(), clock.today())
     rows = fairness.em_removal_rows(clock.today(), clock.today())
     assert sorted(r.outcome for r in rows) == [False, True]
+
+
+def _queryset_agrees(key, start, end, extra=()):
+    """The point's QuerySet (counted in the database at volume) holds the same decisions."""
+    point = decision_point(key)
+    fields = ["person_id", "team_id", "outcome", *extra]
+
+    def order(row):
+        return [(v is None, v if v is not None else 0) for v in row]
+
+    rows = sorted((tuple(getattr(r, f) for f in fields) for r in point.rows(start, end)), key=order)
+    counted = sorted(
+        point.queryset_fn(start, end).values_list(*[f"fairness_{f}" for f in fields]), key=order
+    )
+    assert rows and rows == [tuple(r) for r in counted], key

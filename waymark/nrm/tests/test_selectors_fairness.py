@@ -41,9 +41,25 @@ def test_rg_rows_are_signed_off_decisions_and_whether_positive(
     served(referral(other), decision_maker, specialist, outcome="negative")
     draft(referral(third), decision_maker)  # a draft is not a decision yet
     today = clock.today()
+    _queryset_agrees("nrm.reasonable_grounds", today - timedelta(days=1), today)
     rows = fairness.reasonable_grounds_rows(today - timedelta(days=1), today)
     assert sorted((r.person_id, r.outcome) for r in rows) == sorted(
         [(person.pk, True), (other.pk, False)]
     )
     assert {r.team_id for r in rows} == {authority_team.pk}
     assert fairness.conclusive_grounds_rows(today - timedelta(days=1), today) == []
+
+
+def _queryset_agrees(key, start, end, extra=()):
+    """The point's QuerySet (counted in the database at volume) holds the same decisions."""
+    point = decision_point(key)
+    fields = ["person_id", "team_id", "outcome", *extra]
+
+    def order(row):
+        return [(v is None, v if v is not None else 0) for v in row]
+
+    rows = sorted((tuple(getattr(r, f) for f in fields) for r in point.rows(start, end)), key=order)
+    counted = sorted(
+        point.queryset_fn(start, end).values_list(*[f"fairness_{f}" for f in fields]), key=order
+    )
+    assert rows and rows == [tuple(r) for r in counted], key

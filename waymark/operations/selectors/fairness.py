@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+
 from waymark.core.fairness import DecisionRow, local_day, period_bounds
 from waymark.operations.models import Encounter
 
@@ -52,3 +54,26 @@ def encounter_arrest_rows(start: date, end: date) -> list[DecisionRow]:
             chunk_size=20000
         )
     ]
+
+
+def _encounters_queryset(start: date, end: date, outcome: Q):
+    low, high = period_bounds(start, end)
+    return Encounter.objects.filter(
+        entry__recorded_at__gte=low, entry__recorded_at__lt=high
+    ).annotate(
+        fairness_person_id=F("person_id"),
+        fairness_team_id=F("visit__team_id"),
+        fairness_outcome=ExpressionWrapper(outcome, output_field=BooleanField()),
+        fairness_sector=F("visit__premises__sector__name"),
+        fairness_nationality=F("nationality"),
+    )
+
+
+def encounter_offender_queryset(start: date, end: date):
+    """The same decisions as ``encounter_offender_rows``, for counting in the database."""
+    return _encounters_queryset(start, end, Q(result=OFFENDER))
+
+
+def encounter_arrest_queryset(start: date, end: date):
+    """The same decisions as ``encounter_arrest_rows``, for counting in the database."""
+    return _encounters_queryset(start, end, Q(action=ARREST))

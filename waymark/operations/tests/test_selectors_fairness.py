@@ -53,6 +53,8 @@ def test_encounter_rows_carry_team_sector_nationality_and_outcomes(
         visit_deployed, field_officer, result="british_irish", at=clock.now() - timedelta(days=400)
     )  # outside the period
     start, end = clock.today() - timedelta(days=30), clock.today()
+    for key in ("operations.encounter_offender", "operations.encounter_arrest"):
+        _queryset_agrees(key, start, end, extra=("sector", "nationality"))
     rows = fairness.encounter_offender_rows(start, end)
     assert sorted(r.outcome for r in rows) == [False, True, True]
     assert {r.team_id for r in rows} == {ice_team.pk}
@@ -61,3 +63,18 @@ def test_encounter_rows_carry_team_sector_nationality_and_outcomes(
     assert sorted(r.person_id or 0 for r in rows) == [0, 0, subject.pk]
     arrests = fairness.encounter_arrest_rows(start, end)
     assert sorted(r.outcome for r in arrests) == [False, False, True]
+
+
+def _queryset_agrees(key, start, end, extra=()):
+    """The point's QuerySet (counted in the database at volume) holds the same decisions."""
+    point = decision_point(key)
+    fields = ["person_id", "team_id", "outcome", *extra]
+
+    def order(row):
+        return [(v is None, v if v is not None else 0) for v in row]
+
+    rows = sorted((tuple(getattr(r, f) for f in fields) for r in point.rows(start, end)), key=order)
+    counted = sorted(
+        point.queryset_fn(start, end).values_list(*[f"fairness_{f}" for f in fields]), key=order
+    )
+    assert rows and rows == [tuple(r) for r in counted], key
