@@ -155,6 +155,7 @@ PK_MODELS = {
     ("linkage", "matches"): "linkage.BulkCheckMatch",
     ("oversight", "recommendations"): "oversight.Recommendation",
     ("oversight", "actions"): "oversight.Action",
+    ("oversight", "explain-or-reform"): "oversight.DisparityReview",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",

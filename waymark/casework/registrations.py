@@ -242,6 +242,78 @@ def register_oversight_feeds() -> None:
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.casework.selectors import fairness as casework_fairness
+    from waymark.core.fairness import register_decision_point
+
+    for key, label, outcome, rows_fn in (
+        (
+            "casework.absconder_declaration",
+            "Absconder declarations",
+            "Declared an absconder",
+            casework_fairness.absconder_declaration_rows,
+        ),
+        (
+            "casework.detention",
+            "Detention gatekeeping",
+            "Detention accepted",
+            casework_fairness.detention_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "casework",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn={
+                "casework.detention": casework_fairness.detention_queryset,
+                "casework.absconder_declaration": casework_fairness.absconder_declaration_queryset,
+            }.get(key),
+        )
+    from waymark.casework.selectors import data_quality_rules as casework_quality
+    from waymark.core.data_quality import register_data_quality_rule
+
+    for key, label, dimension, check_fn in (
+        (
+            "casework.ownership_clear",
+            "Open cases with an owning team and a case owner",
+            "completeness",
+            casework_quality.ownership_unclear_check,
+        ),
+        (
+            "casework.outcome_recorded",
+            "Past reporting events with an outcome",
+            "timeliness",
+            casework_quality.outcome_missing_check,
+        ),
+        (
+            "casework.barrier_owned",
+            "Open barriers to removal with an owner",
+            "completeness",
+            casework_quality.barrier_no_owner_check,
+        ),
+        (
+            "casework.review_on_time",
+            "Case reviews completed by their due date",
+            "timeliness",
+            casework_quality.review_overdue_check,
+        ),
+        (
+            "casework.one_planned_removal",
+            "People with at most one planned removal direction",
+            "uniqueness",
+            casework_quality.removal_directions_unique_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key,
+            label,
+            "casework",
+            dimension,
+            check_fn,
+            description=(check_fn.__doc__ or "").strip(),
+        )
 
 
 # --- metric definitions (item 3) ---

@@ -237,6 +237,79 @@ def register_oversight_feeds() -> None:
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.monitoring.selectors import fairness as em_fairness
+
+    for key, label, outcome, rows_fn in (
+        (
+            "monitoring.breach_escalation",
+            "EM breach escalations",
+            "Escalation ladder applied",
+            em_fairness.breach_escalation_rows,
+        ),
+        (
+            "monitoring.breach_prosecution",
+            "EM breaches considered for prosecution",
+            "Considered for prosecution",
+            em_fairness.breach_prosecution_rows,
+        ),
+        (
+            "monitoring.em_imposition",
+            "EM impositions",
+            "EM condition imposed (not exempted)",
+            em_fairness.em_imposition_rows,
+        ),
+        (
+            "monitoring.em_removal",
+            "EM removals at review",
+            "EM ceased at the 3-monthly review",
+            em_fairness.em_removal_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "monitoring",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn={
+                "monitoring.breach_escalation": em_fairness.breach_escalation_queryset,
+                "monitoring.breach_prosecution": em_fairness.breach_prosecution_queryset,
+                "monitoring.em_removal": em_fairness.em_removal_queryset,
+            }.get(key),  # EM impositions join two tables: counted from the rows
+        )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.monitoring.selectors import data_quality_rules as em_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "monitoring.no_issued_phone",
+            "Active EM conditions with an issued phone number",
+            "completeness",
+            em_quality.no_issued_phone_check,
+        ),
+        (
+            "monitoring.no_device_serial",
+            "Active EM conditions with a device serial",
+            "completeness",
+            em_quality.no_device_serial_check,
+        ),
+        (
+            "monitoring.breach_no_end",
+            "Breaches with an end time after 7 days",
+            "timeliness",
+            em_quality.breach_no_end_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key,
+            label,
+            "monitoring",
+            dimension,
+            check_fn,
+            description=(check_fn.__doc__ or "").strip(),
+        )
 
 
 # --- metric definitions (item 3) ---

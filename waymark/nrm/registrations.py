@@ -206,6 +206,59 @@ def register_oversight_feeds() -> None:
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.nrm.selectors import fairness as nrm_fairness
+
+    for key, label, rows_fn in (
+        (
+            "nrm.reasonable_grounds",
+            "NRM reasonable grounds decisions",
+            nrm_fairness.reasonable_grounds_rows,
+        ),
+        (
+            "nrm.conclusive_grounds",
+            "NRM conclusive grounds decisions",
+            nrm_fairness.conclusive_grounds_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "nrm",
+            "Positive decision",
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            queryset_fn={
+                "nrm.reasonable_grounds": nrm_fairness.reasonable_grounds_queryset,
+                "nrm.conclusive_grounds": nrm_fairness.conclusive_grounds_queryset,
+            }[key],
+        )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.nrm.selectors import data_quality_rules as nrm_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "nrm.consent_recorded",
+            "Referrals with a consent status",
+            "completeness",
+            nrm_quality.no_consent_check,
+        ),
+        (
+            "nrm.rg_on_time",
+            "Referrals decided by the reasonable grounds target",
+            "timeliness",
+            nrm_quality.rg_past_target_check,
+        ),
+        (
+            "nrm.negative_checked",
+            "Served negative decisions with an agreed specialist check",
+            "consistency",
+            nrm_quality.negative_without_check_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key, label, "nrm", dimension, check_fn, description=(check_fn.__doc__ or "").strip()
+        )
 
 
 # --- metric definitions (item 3) ---

@@ -222,6 +222,61 @@ def register_oversight_feeds() -> None:
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---
+    from waymark.core.fairness import register_decision_point
+    from waymark.operations.selectors import fairness as operations_fairness
+
+    for key, label, outcome, rows_fn in (
+        (
+            "operations.encounter_offender",
+            "Enforcement encounters",
+            "Found to be an immigration offender",
+            operations_fairness.encounter_offender_rows,
+        ),
+        (
+            "operations.encounter_arrest",
+            "Arrests at enforcement encounters",
+            "Arrested",
+            operations_fairness.encounter_arrest_rows,
+        ),
+    ):
+        register_decision_point(
+            key,
+            label,
+            "operations",
+            outcome,
+            rows_fn,
+            description=(rows_fn.__doc__ or "").strip(),
+            carries=("sector", "nationality"),
+            queryset_fn={
+                "operations.encounter_offender": operations_fairness.encounter_offender_queryset,
+                "operations.encounter_arrest": operations_fairness.encounter_arrest_queryset,
+            }[key],
+        )
+    from waymark.core.data_quality import register_data_quality_rule
+    from waymark.operations.selectors import data_quality_rules as operations_quality
+
+    for key, label, dimension, check_fn in (
+        (
+            "operations.encounter_nationality_valid",
+            "Encounter nationalities that are country codes",
+            "validity",
+            operations_quality.encounter_nationality_valid_check,
+        ),
+        (
+            "operations.encounter_nationality_accurate",
+            "Encounter nationalities that agree with the person's record",
+            "accuracy",
+            operations_quality.encounter_nationality_accurate_check,
+        ),
+    ):
+        register_data_quality_rule(
+            key,
+            label,
+            "operations",
+            dimension,
+            check_fn,
+            description=(check_fn.__doc__ or "").strip(),
+        )
 
 
 # --- metric definitions (item 3) ---

@@ -65,6 +65,29 @@ def _audit_log_verified(_parameter: str) -> EvidenceResult:
     return EvidenceResult(PASSED, f"The audit log verifies ({result.checked:,} sealed entries)")
 
 
+def _data_quality_rule_passing(key: str) -> EvidenceResult:
+    """The named data-quality rule's latest measurement passes (not warning, not failing)."""
+    from waymark.core.data_quality import data_quality_rule, data_quality_rules
+    from waymark.oversight.selectors.data_quality import data_quality_latest_state
+
+    key = (key or "").strip()
+    if not key:
+        return EvidenceResult(FAILED, "No data-quality rule is named")
+    rule = data_quality_rule(key) or next(  # its key, or its label as the page shows it
+        (r for r in data_quality_rules() if r.label.casefold() == key.casefold()), None
+    )
+    if rule is None:
+        return EvidenceResult(FAILED, f"There is no data-quality rule called {key!r}")
+    latest = data_quality_latest_state(rule.key)
+    if latest is None:
+        return EvidenceResult(FAILED, f"{rule.label!r} has not been measured yet")
+    shown = "no records to check" if latest.score is None else f"{latest.score:.1f}% passing"
+    detail = f"{rule.label!r} measured on {latest.measured_on:%d %B %Y}: {shown}"
+    if latest.state != "pass":
+        return EvidenceResult(FAILED, f"{detail}, below its threshold of {rule.warn_below:g}%")
+    return EvidenceResult(PASSED, detail)
+
+
 def _not_built(what: str) -> Callable[[str], EvidenceResult]:
     def evaluate(_parameter: str) -> EvidenceResult:
         return EvidenceResult(CANNOT_CHECK, f"Waymark cannot check this yet: {what} is not built")
@@ -109,7 +132,7 @@ CHECKS: dict[str, EvidenceCheck] = {
             "data_quality_rule_passing",
             "A data-quality rule is passing",
             "Data-quality rule name",
-            _not_built("the data-quality framework"),
+            _data_quality_rule_passing,
         ),
         EvidenceCheck(
             "figure_moved",

@@ -23,6 +23,14 @@ EXPORT = "oversight.export_tracker"
 VIEW_METRICS = "oversight.view_metrics"
 EXPORT_METRICS = "oversight.export_metrics"
 # --- fairness and data quality (items 4-5) ---
+# The figures are aggregates; breaking them down by a protected characteristic also needs
+# ``people.view_protected_characteristics`` (checked where they are read, and audited there).
+VIEW_FAIRNESS = "oversight.view_fairness"
+MANAGE_DISPARITY_REVIEWS = "oversight.manage_disparity_reviews"
+EXPORT_FAIRNESS = "oversight.export_fairness"
+VIEW_PROTECTED = "people.view_protected_characteristics"
+VIEW_DATA_QUALITY = "oversight.view_data_quality"
+MEASURE_DATA_QUALITY = "oversight.measure_data_quality"
 
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
 # line), line managers and service delivery managers own and update actions, performance analysts
@@ -46,6 +54,29 @@ ROLE_PERMISSIONS["line_manager"] |= {VIEW_METRICS}
 ROLE_PERMISSIONS["service_delivery"] |= {VIEW_METRICS}
 ROLE_PERMISSIONS["data_protection"] |= {VIEW_METRICS}
 # --- fairness and data quality (items 4-5) grants ---
+# The data protection officer and performance analysts watch the figures, open explain-or-reform
+# items and accept answers (both hold the protected-characteristics permission); the assurance
+# team sees the figures without protected characteristics, and may own an item. Data quality:
+# analysts measure it; the DPO, the assurance team and line managers (whose teams' records fail)
+# see it.
+for _role, _grant in {
+    "data_protection": {
+        VIEW_FAIRNESS,
+        MANAGE_DISPARITY_REVIEWS,
+        EXPORT_FAIRNESS,
+        VIEW_DATA_QUALITY,
+    },
+    "performance_analyst": {
+        VIEW_FAIRNESS,
+        MANAGE_DISPARITY_REVIEWS,
+        EXPORT_FAIRNESS,
+        VIEW_DATA_QUALITY,
+        MEASURE_DATA_QUALITY,
+    },
+    "assurance": {VIEW_FAIRNESS, VIEW_DATA_QUALITY},
+    "line_manager": {VIEW_DATA_QUALITY},
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _grant
 
 
 def _has(user: Any, perm: str) -> bool:
@@ -63,3 +94,16 @@ def may_update_action(user: Any, action: Any) -> bool:
 
 def may_sign_off(user: Any, action: Any) -> bool:
     return _has(user, SIGN_OFF) and action.owner_id != user.pk
+
+
+# --- fairness and data quality (items 4-5) predicates ---
+def may_answer_disparity_review(user: Any, review: Any) -> bool:
+    """The item's owner records the answer (or anyone who manages the items, on their behalf)."""
+    return bool(user and user.is_authenticated) and (
+        review.owner_id == user.pk or _has(user, MANAGE_DISPARITY_REVIEWS)
+    )
+
+
+def may_close_disparity_review(user: Any, review: Any) -> bool:
+    """Accepting an answer is for someone who manages the items and is not its owner."""
+    return _has(user, MANAGE_DISPARITY_REVIEWS) and review.owner_id != user.pk

@@ -22,6 +22,12 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.metrics_exported": AuditAction.DISCLOSURE,
     "oversight.metric_snapshots_exported": AuditAction.DISCLOSURE,
     # --- fairness and data quality (items 4-5) ---
+    "oversight.disparity_review_opened": AuditAction.COLLECTION,
+    "oversight.disparity_review_answered": AuditAction.ALTERATION,
+    "oversight.disparity_review_closed": AuditAction.ALTERATION,
+    "oversight.disparity_review_returned": AuditAction.ALTERATION,
+    "oversight.fairness_exported": AuditAction.DISCLOSURE,
+    "oversight.data_quality_measured": AuditAction.COLLECTION,
 }
 
 
@@ -68,5 +74,65 @@ def register() -> None:
     )
     register_sweep("oversight.metrics_snapshot", metrics_snapshot_sweep)
     # --- fairness and data quality (items 4-5) ---
+    register_nav(
+        NavItem(
+            "Fairness monitoring",
+            "oversight:fairness",
+            perms.VIEW_FAIRNESS,
+            86,
+            group="figures",
+            description="Outcomes at each decision point by vulnerability, protected "
+            "characteristic, nationality, sector and team, and the explain-or-reform items.",
+        )
+    )
+    register_nav(
+        NavItem(
+            "Data quality",
+            "oversight:data-quality",
+            perms.VIEW_DATA_QUALITY,
+            87,
+            group="figures",
+            description="Every module's data-quality rules by dimension, scored by team over "
+            "time, with the failing records sent to their owners.",
+        )
+    )
+    from waymark.oversight import rules
+    from waymark.oversight.services.data_quality import data_quality_sweep
+    from waymark.work.registry import TaskType, register_task_type
+    from waymark.work.rules import WorkingDays, register_deadline_rule
+    from waymark.work.sweeps import register_sweep
+
+    register_deadline_rule(
+        rules.DATA_QUALITY_DEADLINE, WorkingDays(rules.DATA_QUALITY_FIX_WORKING_DAYS)
+    )
+    register_task_type(
+        TaskType(
+            rules.DATA_QUALITY_TASK_TYPE,
+            "Put right a record that fails a data-quality rule",
+            "oversight",
+            "",
+            rules.DATA_QUALITY_DEADLINE,
+        )
+    )
+    register_sweep("oversight.data_quality", data_quality_sweep)
+    from waymark.work.registry import SubjectLink, register_subject_link
+    from waymark.work.rules import DEADLINE_AT_START
+
+    register_task_type(
+        TaskType(
+            rules.DISPARITY_REVIEW_TASK_TYPE,
+            "Explain or reform a flagged disparity",
+            "oversight",
+            "",
+            DEADLINE_AT_START,
+        )
+    )
+    register_subject_link(
+        SubjectLink(
+            "oversight.disparityreview",
+            "Open the explain-or-reform item",
+            "oversight:fairness-review",
+        )
+    )
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))

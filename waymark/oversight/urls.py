@@ -1,11 +1,6 @@
-"""Oversight's pages: each views module holds its own routes."""
+"""Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-# --- quality assurance (item 1): from waymark.oversight.views import qa ---
-# --- competence (item 2): from waymark.oversight.views import competence ---
-# --- metrics (item 3): from waymark.oversight.views import metrics ---
-from waymark.oversight.views import metrics, tracker  # metrics: item 3
-
-# --- fairness and data quality (items 4-5): from waymark.oversight.views import fairness ---
+from waymark.oversight.views import data_quality, fairness, metrics, tracker
 
 app_name = "oversight"
 urlpatterns = [
@@ -15,4 +10,6 @@ urlpatterns = [
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
     # --- fairness and data quality (items 4-5) ---
+    *fairness.urlpatterns,
+    *data_quality.urlpatterns,
 ]

@@ -20,3 +20,20 @@ ACTION_TRANSITIONS = table(
 )
 ACTION_WORKFLOW = Workflow(Action, ACTION_TRANSITIONS, label="action")
 CLOSED_STATES = frozenset({A.CLOSED, A.CLOSED_WITH_MONITORING})
+
+# --- fairness and data quality (items 4-5) ---
+# An explain-or-reform item: open -> answered (the owner's explanation or reform) -> closed (the
+# answer accepted); an answer may be sent back (answered -> open).
+from waymark.oversight.models import DisparityReview, DisparityReviewStatus  # noqa: E402
+
+D = DisparityReviewStatus
+DISPARITY_REVIEW_TRANSITIONS = table(
+    [
+        (D.OPEN, [D.ANSWERED]),
+        (D.ANSWERED, [D.CLOSED, D.OPEN]),
+        (D.CLOSED, []),
+    ]
+)
+DISPARITY_REVIEW_WORKFLOW = Workflow(
+    DisparityReview, DISPARITY_REVIEW_TRANSITIONS, label="explain-or-reform item"
+)

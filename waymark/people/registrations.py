@@ -40,6 +40,7 @@ AUDIT_VERBS: dict[str, str] = {
     "person.phone_added": AuditAction.COLLECTION,
     "person.protected_characteristics_recorded": AuditAction.ALTERATION,
     "person.protected_characteristics_viewed": AuditAction.CONSULTATION,
+    "person.protected_characteristics_monitored": AuditAction.CONSULTATION,
     "person.reference_added": AuditAction.COLLECTION,
     "person.unmerged": AuditAction.COMBINATION,
     "person.updated": AuditAction.ALTERATION,

@@ -263,3 +263,51 @@ def person_summary_lists(person: Person) -> dict[str, list]:
         queryset._prefetch_done = True
         cache_store[cache_name] = queryset
     return lists
+
+
+# Attributes of many people for equality and safeguarding monitoring (oversight's fairness page,
+# issue 20 item 5): aggregate use only, never shown against a name. Protected characteristics are
+# not here: they are read only through ``services.protected_characteristics_for_monitoring``,
+# behind their restricted permission and audited.
+MONITORING_ATTRIBUTES = ("nationality", "vulnerability")
+
+
+def people_monitoring_attributes(person_ids, attribute: str) -> dict[int, str]:
+    """``{person id: value}`` for ``attribute``: ``nationality`` (the first nationality recorded,
+    ISO 3166 alpha-3) or ``vulnerability`` (the vulnerability assessment's value). People with no
+    value are left out."""
+    ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    found: dict[int, str] = {}
+    chunk = 20000  # ids per IN list: within SQLite's 32,766 bound variables
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        if attribute == "nationality":
+            rows = (
+                PersonNationality.objects.filter(person_id__in=part)
+                .order_by("person_id", "pk")
+                .values_list("person_id", "country")
+            )
+            for pk, country in rows:
+                found.setdefault(pk, country)
+        elif attribute == "vulnerability":
+            found.update(
+                Person.objects.filter(pk__in=part).values_list("pk", "vulnerability_assessment")
+            )
+        else:
+            raise ValueError(f"Not a monitoring attribute: {attribute!r}")
+    return found
+
+
+def people_monitoring_attribute_expression(attribute: str, person_field: str):
+    """The same value as ``people_monitoring_attributes`` as a query expression over another
+    model's person column (``person_field``), for counting groups in the database."""
+    person = models.OuterRef(person_field)
+    if attribute == "nationality":
+        return models.Subquery(
+            PersonNationality.objects.filter(person_id=person).order_by("pk").values("country")[:1]
+        )
+    if attribute == "vulnerability":
+        return models.Subquery(
+            Person.objects.filter(pk=person).values("vulnerability_assessment")[:1]
+        )
+    raise ValueError(f"Not a monitoring attribute: {attribute!r}")

@@ -307,6 +307,28 @@ def _oversight_tracker(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:tracker-export"), None
 
 
+def _oversight_fairness(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.core import fairness
+    from waymark.core.fairness import DecisionPoint, DecisionRow
+
+    today = clock.today()
+    # Group names come from records people type (a premises' sector): crafted here, 11 each so
+    # that none is folded away as a small group.
+    rows = [
+        DecisionRow(None, None, i % 2 == 0, today, value) for value in CRAFTED for i in range(11)
+    ]
+    point = DecisionPoint(
+        "exporttest.point",
+        "Crafted",
+        "exporttest",
+        "Outcome",
+        lambda s, e: rows,
+        carries=("sector",),
+    )
+    monkeypatch.setitem(fairness._POINTS, point.key, point)
+    return reverse("oversight:fairness-export") + f"?point={point.key}&dimension=sector", None
+
+
 def _nrm_figures(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.nrm.selectors import figures as fig
 
@@ -368,6 +390,7 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "oversight:metrics-snapshots-export": _oversight_metric_snapshots,
     "nrm:figures-export": _nrm_figures,
     "oversight:tracker-export": _oversight_tracker,
+    "oversight:fairness-export": _oversight_fairness,
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,
     "monitoring:mi-csv": _monitoring_figures,

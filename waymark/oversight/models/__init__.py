@@ -6,6 +6,7 @@ re-exported here so ``from waymark.oversight.models import Action`` keeps workin
 from waymark.oversight.models.competence import *  # noqa: F403
 
 # --- data quality and fairness monitoring (items 4 and 5) -------------------------------------
+from waymark.oversight.models.data_quality import *  # noqa: F403
 from waymark.oversight.models.fairness import *  # noqa: F403
 
 # --- insight: metric registry snapshots and reconciliation (item 3) ---------------------------

@@ -1,3 +1,101 @@
-"""Oversight tables: fairness (issue 20)."""
+"""Oversight tables: fairness and safeguarding monitoring (issue 20 item 5; oversight.md §3, §6).
 
-__all__: list[str] = []
+The figures themselves are computed live from the decision points the modules register
+(``waymark.core.fairness``); what is stored is what people do about them. A ``DisparityReview`` is
+an "explain or reform" item: a disparity that was flagged (the ratio outside 0.8-1.25 and its
+confidence interval excluding 1, for a group at or above the small-group threshold), frozen as it
+was when the item was opened, with an owner, a due date and the owner's recorded answer: an
+explanation of why the disparity is justified, or the reform that will be made.
+
+States (``workflows.DISPARITY_REVIEW_WORKFLOW``):
+
+    open -> answered          (the owner records an explanation or a reform)
+    answered -> closed        (someone who manages the items accepts the answer)
+    answered -> open          (the answer is sent back, with a reason)
+
+One item at a time per decision point, dimension and group: a new one may be opened once the last
+is closed.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+USER = settings.AUTH_USER_MODEL
+
+__all__ = ["AnswerKind", "DisparityReview", "DisparityReviewStatus"]
+
+
+class DisparityReviewStatus(models.TextChoices):
+    OPEN = "open", "Open: awaiting an answer"
+    ANSWERED = "answered", "Answered: awaiting acceptance"
+    CLOSED = "closed", "Closed"
+
+
+class AnswerKind(models.TextChoices):
+    EXPLAIN = "explain", "Explain: the disparity is justified"
+    REFORM = "reform", "Reform: the practice will change"
+
+
+class DisparityReview(models.Model):
+    """An "explain or reform" item for one flagged disparity. States: see the module docstring."""
+
+    decision_point = models.CharField(max_length=80, help_text="core.fairness key")
+    decision_point_label = models.CharField(max_length=200)
+    dimension = models.CharField(max_length=40)
+    group = models.CharField(max_length=200)
+    reference_group = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # The figures as they stood when the item was opened.
+    group_count = models.PositiveIntegerField()
+    group_outcomes = models.PositiveIntegerField()
+    reference_count = models.PositiveIntegerField()
+    reference_outcomes = models.PositiveIntegerField()
+    ratio = models.FloatField()
+    ci_low = models.FloatField()
+    ci_high = models.FloatField()
+    status = models.CharField(
+        max_length=20,
+        choices=DisparityReviewStatus.choices,
+        default=DisparityReviewStatus.OPEN,
+        db_index=True,
+    )
+    owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Why it was opened, what to look at")
+    answer_kind = models.CharField(max_length=10, choices=AnswerKind.choices, blank=True)
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision_point", "dimension", "group"],
+                condition=~Q(status="closed"),
+                name="oversight_one_live_disparity_review",
+            ),
+        ]
+        permissions = [
+            ("view_fairness", "See fairness monitoring figures and explain-or-reform items"),
+            ("manage_disparity_reviews", "Open, accept and send back explain-or-reform items"),
+            ("export_fairness", "Export fairness monitoring figures"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Explain or reform: {self.decision_point_label}, {self.dimension} {self.group}"

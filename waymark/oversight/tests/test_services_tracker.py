@@ -223,7 +223,6 @@ def _publish_guidance(guidance_services, slug):
     [
         "sampling_rule_in_force",
         "figure_moved",
-        "data_quality_rule_passing",
         "guidance_version_approved",
     ],
 )

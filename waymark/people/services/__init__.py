@@ -29,6 +29,8 @@ from waymark.people.services.notes import note_add, note_correct
 from waymark.people.services.ownership import ownership_change
 from waymark.people.services.protected import (
     PROTECTED_FIELDS,
+    protected_characteristic_expression,
+    protected_characteristics_for_monitoring,
     protected_characteristics_record,
     protected_characteristics_view,
 )
@@ -75,6 +77,8 @@ __all__ = [
     "person_unmerge",
     "person_update",
     "phone_add",
+    "protected_characteristic_expression",
+    "protected_characteristics_for_monitoring",
     "protected_characteristics_record",
     "protected_characteristics_view",
     "reference_add",

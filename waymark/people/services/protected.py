@@ -81,3 +81,67 @@ def protected_characteristics_view(
         purpose=reason[:500],
     )
     return row
+
+
+def protected_characteristics_for_monitoring(
+    *, actor: Actor, person_ids, characteristic: str, purpose: str
+) -> dict[int, str]:
+    """``{person id: value}`` of one protected characteristic for many people, for equality
+    monitoring in aggregate (oversight's fairness page, issue 20 item 5; 000 §5.25). Behind the
+    restricted permission, and every read is one consultation entry naming the characteristic,
+    the number of people and the purpose (never the values)."""
+    _require(actor, "people.view_protected_characteristics", "see protected characteristics")
+    if characteristic not in PROTECTED_FIELDS:
+        raise ValidationError(
+            {"characteristic": f"Not a protected characteristic: {characteristic}"}
+        )
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError({"purpose": "Say why protected characteristics are being read"})
+    ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    found: dict[int, str] = {}
+    chunk = 20000  # ids per IN list: within SQLite's 32,766 bound variables
+    for i in range(0, len(ids), chunk):
+        rows = ProtectedCharacteristics.objects.filter(person_id__in=ids[i : i + chunk])
+        found.update(
+            (pk, value) for pk, value in rows.values_list("person_id", characteristic) if value
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="person.protected_characteristics_monitored",
+        payload={"characteristic": characteristic, "people_count": len(ids)},
+        purpose=purpose[:500],
+    )
+    return found
+
+
+def protected_characteristic_expression(
+    *, actor: Actor, characteristic: str, person_field: str, people_count: int, purpose: str
+):
+    """One protected characteristic as a query expression over another model's person column,
+    for counting groups in the database (oversight's fairness page at volume). The same
+    permission, and the same consultation entry, as ``protected_characteristics_for_monitoring``;
+    ``people_count`` is how many people the counts are about."""
+    from django.db.models import OuterRef, Subquery
+
+    _require(actor, "people.view_protected_characteristics", "see protected characteristics")
+    if characteristic not in PROTECTED_FIELDS:
+        raise ValidationError(
+            {"characteristic": f"Not a protected characteristic: {characteristic}"}
+        )
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError({"purpose": "Say why protected characteristics are being read"})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSULTATION,
+        verb="person.protected_characteristics_monitored",
+        payload={"characteristic": characteristic, "people_count": people_count},
+        purpose=purpose[:500],
+    )
+    return Subquery(
+        ProtectedCharacteristics.objects.filter(person_id=OuterRef(person_field)).values(
+            characteristic
+        )[:1]
+    )

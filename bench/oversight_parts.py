@@ -1,0 +1,214 @@
+"""One oversight benchmark part in its own Django process (called by bench/oversight.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import harness  # bench/harness.py (the script's folder is on sys.path)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from waymark.core import clock  # noqa: E402
+
+ANCHOR = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
+# x1: a year of detention gatekeeping decisions across the casework teams, about the people they
+# hold (an assumption for the benchmark: the seeds give no yearly count of gatekeeping decisions).
+DECISIONS_X1 = 5_000
+PEOPLE_X1 = 2_500
+TEAMS = 8
+COUNTRIES = ["ALB", "VNM", "ERI", "SDN", "IND", "NGA", "CHN", "ROU", "JAM", "PAK", "IRN", "POL"]
+ETHNICITIES = ["White", "Black", "Asian", "Mixed", "Other"]
+POINT, MONTHS = "casework.detention", 12
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def part_load(args: dict) -> dict:
+    from waymark.accounts.models import Team
+    from waymark.accounts.services import roles_sync
+    from waymark.casework.models import DetentionRequest, GatekeepingDecision
+    from waymark.people import services as people_services
+    from waymark.people.models import Person, ProtectedCharacteristics
+    from waymark.testing import user_make
+
+    began = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    roles_sync()
+    scale = float(args["scale"])
+    rng = random.Random(20)
+    teams = [
+        Team.objects.get_or_create(slug=f"bench-cw-{i}", defaults={"name": f"Casework team {i}"})[0]
+        for i in range(TEAMS)
+    ]
+    requester = user_make("case_owner", teams[0])
+    user_make("performance_analyst", teams[0], username="bench-analyst")
+    n_people = max(50, round(PEOPLE_X1 * scale))
+    n_decisions = max(100, round(DECISIONS_X1 * scale))
+    with clock.frozen(ANCHOR):
+        specs = [
+            {
+                "given_names": f"Bench{i}",
+                "family_name": "Person",
+                "nationalities": [rng.choice(COUNTRIES)],
+            }
+            for i in range(n_people)
+        ]
+        people, _ = people_services.people_bulk_create(actor=None, people=specs, source="bench")
+        ids = [p.pk for p in people]
+        # Bench set-up: teams and assessments straight onto the rows, a few UPDATEs in all.
+        for t, team in enumerate(teams):
+            for a, assessment in enumerate(["vulnerable", "none_identified"]):
+                chosen = [
+                    pk for i, pk in enumerate(ids) if i % TEAMS == t and (i // TEAMS) % 2 == a
+                ]
+                Person.objects.filter(pk__in=chosen).update(
+                    owning_team=team, vulnerability_assessment=assessment
+                )
+        ProtectedCharacteristics.objects.bulk_create(
+            ProtectedCharacteristics(
+                person_id=pk, ethnicity=rng.choice(ETHNICITIES), recorded_at=ANCHOR
+            )
+            for pk in ids
+        )
+        rows = []
+        for _ in range(n_decisions):
+            at = ANCHOR - timedelta(days=rng.randrange(0, 360), hours=rng.randrange(0, 24))
+            accepted = rng.random() < 0.6
+            rows.append(
+                DetentionRequest(
+                    person_id=rng.choice(ids),
+                    requested_by=requester,
+                    requested_at=at - timedelta(hours=4),
+                    grounds="Bench",
+                    decision=GatekeepingDecision.ACCEPTED
+                    if accepted
+                    else GatekeepingDecision.REJECTED,
+                    rejection_reason="" if accepted else "no_realistic_prospect",
+                    decided_at=at,
+                )
+            )
+        DetentionRequest.objects.bulk_create(rows, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_marker (value text)")
+        cursor.execute("INSERT INTO bench_marker VALUES (%s)", [args["marker"]])
+    return {
+        "people": n_people,
+        "decisions": n_decisions,
+        "load_seconds": time.perf_counter() - began,
+    }
+
+
+# The same rows the page reads, exported for DuckDB (not timed): each decision with its person's
+# team, first nationality and ethnicity.
+EXPORT = """
+SELECT d.id, d.decision = 'accepted' AS outcome, d.decided_at, p.owning_team_id AS team_id,
+       (SELECT n.country FROM people_personnationality n WHERE n.person_id = p.id ORDER BY n.id
+        LIMIT 1) AS nationality,
+       pc.ethnicity
+FROM casework_detentionrequest d JOIN people_person p ON p.id = d.person_id
+LEFT JOIN people_protectedcharacteristics pc ON pc.person_id = p.id
+WHERE d.decision <> 'pending'
+"""
+# Per group: decisions and outcomes, in the period; the reference group's rate and each group's
+# Katz interval in the same statement (what the page computes).
+DUCK = """
+WITH g AS (
+  SELECT coalesce({col}, '') AS grp, count(*) AS n, sum(CASE WHEN outcome THEN 1 ELSE 0 END) AS a
+  FROM decisions WHERE decided_at >= $s AND decided_at < $e GROUP BY 1
+), ref AS (SELECT n AS n0, a AS c FROM g WHERE grp <> '' AND n >= 11 ORDER BY n DESC LIMIT 1)
+SELECT grp, n, a, (a::DOUBLE / n) / (c::DOUBLE / n0) AS rr,
+       exp(ln((a::DOUBLE / n) / (c::DOUBLE / n0))
+           - 1.96 * sqrt(1.0 / a - 1.0 / n + 1.0 / c - 1.0 / n0)) AS lo,
+       exp(ln((a::DOUBLE / n) / (c::DOUBLE / n0))
+           + 1.96 * sqrt(1.0 / a - 1.0 / n + 1.0 / c - 1.0 / n0)) AS hi
+FROM g, ref WHERE n >= 11 AND a > 0
+"""
+
+
+def part_fairness(args: dict) -> dict:
+    import duckdb
+    import psycopg
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from waymark.accounts.models import User
+    from waymark.oversight.selectors.fairness import period_for
+
+    n = 5 if args.get("quick") else 15
+    result: dict = {}
+    with override_settings(ALLOWED_HOSTS=["testserver"]), clock.frozen(ANCHOR):
+        client = Client()
+        client.force_login(User.objects.get(username="bench-analyst"))
+        for dimension in ("nationality", "ethnicity"):
+            url = f"/oversight/fairness/?point={POINT}&dimension={dimension}&months={MONTHS}"
+            result[f"page_{dimension}_p95_ms"] = (
+                p95(harness.timed_gets(client, url, n, warm=2)) * 1000
+            )
+        start, end = period_for(MONTHS, today=ANCHOR.date())
+    s = connection.settings_dict
+    dsn = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} dbname={s['NAME']} user={s['USER'] or 'postgres'}"
+    if s.get("PASSWORD"):
+        dsn += f" password={s['PASSWORD']}"
+    buffer = io.BytesIO()
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        with cursor.copy(f"COPY ({EXPORT}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            for data in copy:
+                buffer.write(data)
+        result["decisions"] = cursor.execute(
+            "SELECT count(*) FROM casework_detentionrequest"
+        ).fetchone()[0]
+    path = Path("/tmp/waymark-bench-oversight-decisions.csv")  # noqa: S108 - bench scratch file
+    path.write_bytes(buffer.getvalue())
+    duck = duckdb.connect()
+    duck.execute(
+        f"CREATE TABLE decisions AS SELECT * FROM read_csv('{path}', header=true, "  # noqa: S608
+        "types={'nationality': 'VARCHAR', 'ethnicity': 'VARCHAR'})"
+    )
+    low = datetime.combine(start, datetime.min.time(), tzinfo=clock.LONDON).isoformat()
+    high = datetime.combine(
+        end + timedelta(days=1), datetime.min.time(), tzinfo=clock.LONDON
+    ).isoformat()
+    for dimension in ("nationality", "ethnicity"):
+        statement = (
+            DUCK.format(col=dimension)
+            .replace("$s", f"TIMESTAMPTZ '{low}'")
+            .replace("$e", f"TIMESTAMPTZ '{high}'")
+        )
+        times = []
+        for _ in range(n):
+            began = time.perf_counter()
+            duck.execute(statement).fetchall()
+            times.append(time.perf_counter() - began)
+        result[f"duckdb_{dimension}_p95_ms"] = p95(times) * 1000
+        print(
+            f"  {dimension}: page p95 {result[f'page_{dimension}_p95_ms']:.0f} ms; DuckDB p50 "
+            f"{statistics.median(times) * 1000:.1f} ms",
+            flush=True,
+        )
+    return result
+
+
+PARTS = {"load": part_load, "fairness": part_fairness}
+
+if __name__ == "__main__":
+    part, raw = sys.argv[1], json.loads(sys.argv[2])
+    out = PARTS[part](raw)
+    print("BENCH-RESULT " + json.dumps(out), flush=True)
