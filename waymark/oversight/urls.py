@@ -3,6 +3,7 @@
 from waymark.oversight.views import tracker
 
 # --- quality assurance (item 1): from waymark.oversight.views import qa ---
+from waymark.oversight.views import qa
 # --- competence (item 2): from waymark.oversight.views import competence ---
 # --- metrics (item 3): from waymark.oversight.views import metrics ---
 # --- fairness and data quality (items 4-5): from waymark.oversight.views import fairness ---
@@ -11,6 +12,7 @@ app_name = "oversight"
 urlpatterns = [
     *tracker.urlpatterns,
     # --- quality assurance (item 1) ---
+    *qa.urlpatterns,
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     # --- fairness and data quality (items 4-5) ---

@@ -1,0 +1,740 @@
+"""Oversight writes: quality assurance (issue 20 item 1).
+
+Checklists are seeded per kind of work; sampling rules are validated (a rate outside 0-100% or a
+negative cap is refused, nothing saved); a draw is seeded and recorded (seed, population with its
+hash and count, strata with rate and level, what was left of the monthly cap, the ids drawn), so
+``sample_rederive`` gives the same ids from the record alone. Reviews are first line (line
+managers) or second line (assurance team), never by the person who did the work; a red or amber
+answer needs a coded reason; a failure becomes a learning item for the person and, where the
+reviewer names one, a corrective task on the case (``waymark.work``). The reviewed person may
+dispute a review once; the dispute is decided by the assurance team (not the reviewer, not the
+disputer) and kept. Team observations set the next one due by their rating (003 §7.46).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from waymark.core import assurance, clock, sampling
+from waymark.core.audit import audit_record
+from waymark.core.notifications import notify
+from waymark.oversight import permissions as perms
+from waymark.oversight import rules
+from waymark.oversight.models import (
+    Checklist,
+    ChecklistQuestion,
+    LearningItem,
+    QAAnswer,
+    QADispute,
+    QAReview,
+    ReviewLine,
+    RuleMethod,
+    SampleDraw,
+    SampleItem,
+    SamplingRule,
+    TeamObservation,
+)
+from waymark.oversight.qa_checklists import CHECKLISTS
+from waymark.oversight.registrations import (
+    AUDIT_VERBS,
+    QA_TASK_CORRECT,
+    QA_TASK_DISPUTE,
+    QA_TASK_REVIEW,
+)
+from waymark.oversight.selectors import qa as sel
+from waymark.work import services as work
+
+TEXT_MAX = rules.TEXT_MAX_CHARS
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _require(actor, perm: str, doing: str) -> None:
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied(f"Your role does not allow you to {doing}")
+
+
+def _audit(*, actor, verb: str, target, payload: dict[str, Any], person_id=None) -> None:
+    audit_record(
+        actor=actor,
+        action=AUDIT_VERBS[verb],
+        verb=verb,
+        target=target,
+        person_id=person_id,
+        payload=payload,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Checklists
+
+
+def checklists_seed(*, actor) -> dict[str, int]:
+    """Load the seeded checklists (qa_checklists.py) as version 1 of each kind; idempotent."""
+    created = 0
+    now = clock.now()
+    with transaction.atomic():
+        for kind_key, title, questions in CHECKLISTS:
+            if Checklist.objects.filter(kind_key=kind_key).exists():
+                continue
+            checklist = Checklist.objects.create(
+                kind_key=kind_key,
+                version=1,
+                title=title,
+                created_at=now,
+                created_by=_user(actor),
+            )
+            ChecklistQuestion.objects.bulk_create(
+                ChecklistQuestion(
+                    checklist=checklist,
+                    order=i,
+                    code=code,
+                    area=area,
+                    text=text,
+                    guidance=guidance,
+                    weight=weight,
+                    failure_reasons=[list(r) for r in reasons],
+                )
+                for i, (code, area, text, guidance, weight, reasons) in enumerate(questions, 1)
+            )
+            created += 1
+        if created:
+            _audit(
+                actor=actor,
+                verb="oversight.qa_checklists_seeded",
+                target=None,
+                payload={"created": created},
+            )
+    return {"created": created}
+
+
+def checklist_new_version(*, actor, kind_key: str, title: str, questions: list[dict]) -> Checklist:
+    """A new version of a kind's checklist; the old one stays for the reviews that used it."""
+    _require(actor, perms.QA_CONFIGURE, "change checklists")
+    if not questions:
+        raise ValidationError({"questions": "A checklist needs at least one question"})
+    with transaction.atomic():
+        old = Checklist.objects.select_for_update().filter(kind_key=kind_key)
+        version = max((c.version for c in old), default=0) + 1
+        old.update(is_current=False)
+        checklist = Checklist.objects.create(
+            kind_key=kind_key,
+            version=version,
+            title=title,
+            created_at=clock.now(),
+            created_by=_user(actor),
+        )
+        for i, q in enumerate(questions, 1):
+            ChecklistQuestion.objects.create(checklist=checklist, order=i, **q)
+        _audit(
+            actor=actor,
+            verb="oversight.qa_checklists_seeded",
+            target=checklist,
+            payload={"kind": kind_key, "version": version},
+        )
+    return checklist
+
+
+# ------------------------------------------------------------------------------------------------
+# Sampling rules and draws
+
+
+def _percent(value, field: str, errors: dict, *, required: bool) -> float | None:
+    if value is None or value == "":
+        if required:
+            errors[field] = "Enter the rate as a percentage from 0 to 100"
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors[field] = "Enter the rate as a number from 0 to 100"
+        return None
+    if not 0 <= number <= 100:
+        errors[field] = "The rate must be between 0% and 100%"
+        return None
+    return number / 100
+
+
+def rule_create(
+    *,
+    actor,
+    name: str,
+    kind_key: str,
+    method: str,
+    rate_percent=None,
+    monthly_cap: int | None = None,
+    category: str = "",
+    age_days: int | None = None,
+    per_person: bool = False,
+    tightened_percent=None,
+    reduced_percent=None,
+    scheme: dict | None = None,
+) -> SamplingRule:
+    _require(actor, perms.QA_CONFIGURE, "configure sampling rules")
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "Enter a name for the rule"
+    if assurance.work_kind(kind_key) is None:
+        errors["kind_key"] = "Choose the kind of work the rule samples"
+    if method not in RuleMethod.values:
+        errors["method"] = "Choose how the rule samples"
+    rate = _percent(rate_percent, "rate_percent", errors, required=method != RuleMethod.CATEGORY)
+    tightened = _percent(tightened_percent, "tightened_percent", errors, required=False)
+    reduced = _percent(reduced_percent, "reduced_percent", errors, required=False)
+    if monthly_cap is not None and monthly_cap < 0:
+        errors["monthly_cap"] = "The monthly cap cannot be negative"
+    if method == RuleMethod.CATEGORY and not (category or "").strip():
+        errors["category"] = "Enter the category drawn in full"
+    if method == RuleMethod.TIME and (age_days is None or age_days < 0):
+        errors["age_days"] = "Enter the age in days at which work is reviewed"
+    unknown = set(scheme or {}) - set(rules.QASwitching.__dataclass_fields__)
+    if unknown:
+        errors["scheme"] = f"Unknown switching settings: {', '.join(sorted(unknown))}"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rule = SamplingRule.objects.create(
+            name=name[:200],
+            kind_key=kind_key,
+            method=method,
+            rate=1.0 if method == RuleMethod.CATEGORY else rate,
+            monthly_cap=monthly_cap,
+            category=(category or "").strip()[:80],
+            age_days=age_days,
+            per_person=bool(per_person) and method == RuleMethod.ADAPTIVE,
+            tightened_rate=tightened,
+            reduced_rate=reduced,
+            scheme=scheme or {},
+            created_at=clock.now(),
+            created_by=_user(actor),
+        )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_rule_created",
+            target=rule,
+            payload={
+                "name": rule.name,
+                "kind": kind_key,
+                "method": method,
+                "rate": rule.rate,
+                "monthly_cap": monthly_cap,
+                "category": rule.category,
+                "age_days": age_days,
+                "per_person": rule.per_person,
+                "tightened_rate": tightened,
+                "reduced_rate": reduced,
+                "scheme": rule.scheme,
+            },
+        )
+    return rule
+
+
+def _candidates(rule: SamplingRule, start: date, end: date) -> list[assurance.WorkItem]:
+    if rule.method == RuleMethod.TIME:
+        age = timedelta(days=rule.age_days or 0)
+        items = assurance.population(rule.kind_key, start - age, end - age)
+    else:
+        items = assurance.population(rule.kind_key, start, end)
+    if rule.method == RuleMethod.CATEGORY:
+        items = [i for i in items if i.category == rule.category]
+    elif rule.method == RuleMethod.NEW_STAFF:
+        joined = dict(
+            get_user_model()
+            .objects.filter(pk__in={i.worker_id for i in items})
+            .values_list("pk", "date_joined")
+        )
+        limit = timedelta(days=rules.QA_NEW_STAFF_DAYS)
+        items = [
+            i
+            for i in items
+            if i.worker_id in joined
+            and i.on - joined[i.worker_id].astimezone(clock.LONDON).date() <= limit
+        ]
+    elif rule.method == RuleMethod.AFTER_FAILURE:
+        failed = sel.red_since(
+            {i.worker_id for i in items}, start - timedelta(days=rules.QA_AFTER_FAILURE_DAYS)
+        )
+        items = [i for i in items if i.worker_id in failed]
+    return items
+
+
+def _strata(rule: SamplingRule, items, period_start: date) -> tuple[list[dict], str, str]:
+    """How the population is split and the rate each part is drawn at; the overall level and why."""
+    ids = sorted({i.id for i in items})
+    if rule.method != RuleMethod.ADAPTIVE:
+        return [{"key": "all", "level": "", "rate": rule.rate, "ids": ids}], "", ""
+    scheme = sel.rule_scheme(rule)
+    if not rule.per_person:
+        level, reason = sel.rule_level(rule, before=period_start)
+        return (
+            [{"key": "all", "level": level, "rate": scheme.rate(level), "ids": ids}],
+            level,
+            reason,
+        )
+    by_worker: dict[int | None, set[int]] = defaultdict(set)
+    for i in items:
+        by_worker[i.worker_id].add(i.id)
+    strata = []
+    for worker_id in sorted(by_worker, key=lambda w: w or 0):
+        level, _ = (
+            sel.rule_level(rule, worker_id=worker_id, before=period_start)
+            if worker_id
+            else (scheme.start_level, "")
+        )
+        strata.append(
+            {
+                "key": f"user:{worker_id}",
+                "level": level,
+                "rate": scheme.rate(level),
+                "ids": sorted(by_worker[worker_id]),
+            }
+        )
+    return strata, "per person", "Each person's level follows their own recent reviews"
+
+
+def _draw_ids(strata: list[dict], seed: int, cap_remaining: int | None) -> list[int]:
+    chosen: set[int] = set()
+    for stratum in strata:
+        chosen.update(sampling.draw(stratum["ids"], stratum["rate"], seed))
+    if cap_remaining is not None:
+        chosen = set(sampling.draw(chosen, 1.0, seed, limit=cap_remaining))
+    return sorted(chosen)
+
+
+def sample_draw(
+    *, actor, rule: SamplingRule, period_start: date, period_end: date, seed: int | None = None
+) -> SampleDraw:
+    """Draw the rule's sample of the work done in the period, record it and give each item a
+    review task in the drawer's team queue."""
+    _require(actor, perms.QA_CONFIGURE, "draw samples")
+    errors: dict[str, str] = {}
+    if period_start is None or period_end is None:
+        errors["period_start"] = "Enter the start and end of the period"
+    elif period_end < period_start:
+        errors["period_end"] = "The end of the period must not be before its start"
+    elif period_end > clock.today():
+        errors["period_end"] = "The period must have ended before it is sampled"
+    elif not rule.is_active:
+        errors["period_start"] = "This rule is no longer in force"
+    elif SampleDraw.objects.filter(
+        rule=rule, period_start__lte=period_end, period_end__gte=period_start
+    ).exists():
+        errors["period_start"] = "This rule has already drawn a sample covering part of this period"
+    if errors:
+        raise ValidationError(errors)
+    items = _candidates(rule, period_start, period_end)
+    if not items:
+        raise ValidationError({"period_start": "There is no work of this kind in the period"})
+    by_id = {i.id: i for i in items}
+    population = sorted(by_id)
+    strata, level, reason = _strata(rule, items, period_start)
+    cap_remaining = None
+    if rule.monthly_cap is not None:
+        cap_remaining = max(0, rule.monthly_cap - sel.drawn_in_month(rule, period_start))
+    seed = seed if seed is not None else sampling.new_seed()
+    drawn = _draw_ids(strata, seed, cap_remaining)
+    if cap_remaining is not None and len(drawn) < sum(
+        len(sampling.draw(s["ids"], s["rate"], seed)) for s in strata
+    ):
+        reason = (reason + "; " if reason else "") + (
+            f"the monthly cap of {rule.monthly_cap} left {cap_remaining}"
+        )
+    with transaction.atomic():
+        draw = SampleDraw.objects.create(
+            rule=rule,
+            period_start=period_start,
+            period_end=period_end,
+            drawn_at=clock.now(),
+            drawn_by=_user(actor),
+            seed=seed,
+            population=population,
+            population_count=len(population),
+            population_hash=sampling.population_hash(population),
+            strata=strata,
+            cap_remaining=cap_remaining,
+            drawn=drawn,
+            level=level,
+            reason=reason[:500],
+        )
+        SampleItem.objects.bulk_create(
+            SampleItem(
+                draw=draw,
+                kind_key=rule.kind_key,
+                item_id=pk,
+                worker_id=by_id[pk].worker_id,
+                team_id=by_id[pk].team_id,
+                person_id=by_id[pk].person_id,
+                item_on=by_id[pk].on,
+                url=by_id[pk].url[:300],
+            )
+            for pk in drawn
+        )
+        team = getattr(actor, "primary_team", None)
+        if team is not None and drawn:
+            queue = work.queue_for(team=team, kind="qa-review", name=f"{team.name}: QA reviews")
+            label = assurance.work_kind_label(rule.kind_key)
+            work.tasks_bulk_create(
+                actor=actor,
+                specs=[
+                    {
+                        "task_type": QA_TASK_REVIEW,
+                        "title": f"Review {label.lower()} {item.item_id}",
+                        "subject": item,
+                        "queue": queue,
+                        "dedupe_key": f"oversight-qa-review-{item.pk}",
+                    }
+                    for item in draw.items.all()
+                ],
+            )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_sample_drawn",
+            target=draw,
+            payload={
+                "rule": rule.pk,
+                "period_start": period_start.isoformat(),
+                "period_end": period_end.isoformat(),
+                "seed": seed,
+                "population_count": len(population),
+                "population_hash": draw.population_hash,
+                "strata": [{k: v for k, v in s.items() if k != "ids"} for s in strata],
+                "cap_remaining": cap_remaining,
+                "drawn": drawn,
+            },
+        )
+    return draw
+
+
+def sample_rederive(draw: SampleDraw) -> list[int]:
+    """The ids the draw's recorded seed, strata and cap give: the same as ``draw.drawn``."""
+    return _draw_ids(draw.strata, draw.seed, draw.cap_remaining)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reviews, feedback, learning items and corrective tasks
+
+
+def _managers(item: SampleItem):
+    if item.team_id is None:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(teams=item.team_id, groups__name="line_manager", is_active=True)
+        .exclude(pk=item.worker_id)
+        .distinct()
+    )
+
+
+def review_record(
+    *,
+    actor,
+    item: SampleItem,
+    line: str,
+    answers: dict[int, dict],
+    feedback: str = "",
+    corrective_action: str = "",
+) -> QAReview:
+    """Record a first- or second-line review. ``answers``: question id -> {"rating",
+    "reason_codes", "note"}; every question of the kind's current checklist is answered."""
+    if line == ReviewLine.FIRST:
+        _require(actor, perms.QA_FIRST_LINE, "review work as a line manager")
+    elif line == ReviewLine.SECOND:
+        _require(actor, perms.QA_SECOND_LINE, "review work for the assurance team")
+    else:
+        raise ValidationError({"line": "Choose first-line or second-line review"})
+    if item.worker_id is not None and item.worker_id == actor.pk:
+        raise PermissionDenied("You cannot review work you did yourself")
+    checklist = sel.current_checklist(item.kind_key)
+    if checklist is None:
+        raise ValidationError("There is no checklist for this kind of work yet")
+    errors: dict[str, str] = {}
+    if QAReview.objects.filter(item=item, line=line).exists():
+        errors["line"] = "This work already has a review at this line"
+    questions = list(checklist.questions.all())
+    cleaned: list[tuple[ChecklistQuestion, str, list[str], str]] = []
+    for q in questions:
+        given = answers.get(q.pk) or {}
+        rating = given.get("rating", "")
+        codes = list(dict.fromkeys(given.get("reason_codes") or []))
+        note = (given.get("note") or "").strip()[:TEXT_MAX]
+        field = f"q{q.pk}"
+        if rating not in rules.QA_RATINGS:
+            errors[field] = f"Rate '{q.text}' red, amber or green"
+        elif any(c not in q.reason_labels for c in codes):
+            errors[field] = "Choose reasons from the list"
+        elif rating != "green" and not codes:
+            errors[field] = f"Give a reason for the {rating} rating of '{q.text}'"
+        cleaned.append((q, rating, codes if rating != "green" else [], note))
+    feedback = (feedback or "").strip()[:TEXT_MAX]
+    corrective_action = (corrective_action or "").strip()[:TEXT_MAX]
+    if errors:
+        raise ValidationError(errors)
+    overall = rules.qa_rating_overall([r for _, r, _, _ in cleaned])
+    if overall == "green" and corrective_action:
+        raise ValidationError(
+            {"corrective_action": "A corrective task needs a red or amber rating"}
+        )
+    score = rules.qa_score([(q.weight, r) for q, r, _, _ in cleaned])
+    now = clock.now()
+    with transaction.atomic():
+        review = QAReview.objects.create(
+            item=item,
+            line=line,
+            checklist=checklist,
+            reviewer=actor,
+            reviewed_at=now,
+            rating=overall,
+            final_rating=overall,
+            score=score,
+            feedback=feedback,
+            corrective_action=corrective_action,
+        )
+        QAAnswer.objects.bulk_create(
+            QAAnswer(review=review, question=q, rating=r, reason_codes=c, note=n)
+            for q, r, c, n in cleaned
+        )
+        if item.worker_id is not None:
+            LearningItem.objects.bulk_create(
+                LearningItem(
+                    user_id=item.worker_id,
+                    review=review,
+                    question=q,
+                    reason_codes=c,
+                    text=f"{q.text} — {', '.join(q.reason_labels[x] for x in c)}"[:500],
+                    created_at=now,
+                )
+                for q, r, c, _ in cleaned
+                if r == "red"
+            )
+        if corrective_action:
+            review.corrective_task_id = _corrective_task(actor, review).pk
+            review.save(update_fields=["corrective_task_id"])
+        work.tasks_close_for(
+            actor=actor, subject=item, task_types=[QA_TASK_REVIEW], outcome="reviewed"
+        )
+        url = reverse("oversight:qa-review", args=[review.pk])
+        label = assurance.work_kind_label(item.kind_key).lower()
+        if item.worker_id is not None:
+            notify(
+                user=item.worker,
+                text=f"Your {label} was reviewed: {overall}. Read the feedback.",
+                url=url,
+                kind="decision",
+            )
+        for manager in _managers(item):
+            if manager.pk != actor.pk:
+                notify(
+                    user=manager,
+                    text=f"A {label} by {item.worker} was reviewed: {overall}.",
+                    url=url,
+                    kind="decision",
+                )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_reviewed",
+            target=review,
+            person_id=item.person_id,
+            payload={
+                "item": item.pk,
+                "line": line,
+                "checklist": checklist.pk,
+                "rating": overall,
+                "score": round(score, 4),
+                "answers": {q.code: {"rating": r, "reasons": c} for q, r, c, _ in cleaned},
+                "corrective_task": review.corrective_task_id,
+            },
+        )
+    return review
+
+
+def _corrective_task(actor, review: QAReview):
+    from waymark.people.models import Person
+
+    item = review.item
+    team = item.team or getattr(actor, "primary_team", None)
+    if team is None:
+        raise ValidationError({"corrective_action": "The work has no team to give the task to"})
+    queue = work.queue_for(team=team, kind="qa-correct", name=f"{team.name}: QA corrections")
+    person = Person.objects.filter(pk=item.person_id).first() if item.person_id else None
+    return work.task_create(
+        actor=actor,
+        task_type=QA_TASK_CORRECT,
+        title=f"Put right: {assurance.work_kind_label(item.kind_key).lower()} {item.item_id}",
+        description=review.corrective_action,
+        person=person,
+        subject=review,
+        queue=queue,
+        assignee=item.worker,
+        dedupe_key=f"oversight-qa-correct-{review.pk}",
+    )
+
+
+def dispute_raise(*, actor, review: QAReview, grounds: str) -> QADispute:
+    """The reviewed person disputes a review (once, within QA_DISPUTE_DAYS)."""
+    if actor is None or review.item.worker_id != actor.pk:
+        raise PermissionDenied("Only the person whose work was reviewed may dispute the review")
+    errors: dict[str, str] = {}
+    grounds = (grounds or "").strip()
+    if not grounds:
+        errors["grounds"] = "Enter why you dispute the review"
+    elif len(grounds) > TEXT_MAX:
+        errors["grounds"] = f"Keep the grounds under {TEXT_MAX:,} characters"
+    if QADispute.objects.filter(review=review).exists():
+        errors["grounds"] = "This review has already been disputed"
+    elif clock.now() - review.reviewed_at > timedelta(days=rules.QA_DISPUTE_DAYS):
+        errors["grounds"] = f"A review may be disputed within {rules.QA_DISPUTE_DAYS} days"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        dispute = QADispute.objects.create(
+            review=review, raised_by=actor, raised_at=clock.now(), grounds=grounds
+        )
+        team = review.reviewer.primary_team or actor.primary_team
+        if team is not None:
+            work.task_create(
+                actor=actor,
+                task_type=QA_TASK_DISPUTE,
+                title=f"Decide a dispute about quality review {review.pk}",
+                subject=review,
+                queue=work.queue_for(team=team, kind="qa-dispute", name=f"{team.name}: QA disputes"),
+                dedupe_key=f"oversight-qa-dispute-{dispute.pk}",
+            )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_disputed",
+            target=dispute,
+            person_id=review.item.person_id,
+            payload={"review": review.pk, "grounds": grounds},
+        )
+    return dispute
+
+
+def dispute_decide(
+    *, actor, dispute: QADispute, outcome: str, reasons: str, revised_rating: str = ""
+) -> QADispute:
+    """Decide a dispute. Upheld: the rating becomes ``revised_rating`` and, if no longer red, the
+    learning items are withdrawn and the corrective task cancelled. Not upheld: the rating stands.
+    Never by the reviewer or the person who disputed."""
+    _require(actor, perms.QA_DECIDE_DISPUTES, "decide disputes")
+    review = dispute.review
+    if actor.pk in (review.reviewer_id, dispute.raised_by_id):
+        raise PermissionDenied(
+            "Someone other than the reviewer and the person disputing must decide the dispute"
+        )
+    errors: dict[str, str] = {}
+    if dispute.outcome:
+        errors["outcome"] = "This dispute has already been decided"
+    if outcome not in (QADispute.Outcome.UPHELD, QADispute.Outcome.REJECTED):
+        errors["outcome"] = "Choose whether the dispute is upheld"
+    elif outcome == QADispute.Outcome.UPHELD:
+        if revised_rating not in rules.QA_RATINGS:
+            errors["revised_rating"] = "Choose the rating that replaces the reviewer's"
+        elif revised_rating == review.rating:
+            errors["revised_rating"] = "An upheld dispute changes the rating"
+    reasons = (reasons or "").strip()
+    if not reasons:
+        errors["reasons"] = "Enter the reasons for the decision"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        dispute = QADispute.objects.select_for_update().get(pk=dispute.pk)
+        if dispute.outcome:
+            raise ValidationError({"outcome": "This dispute has already been decided"})
+        dispute.outcome = outcome
+        dispute.revised_rating = revised_rating if outcome == QADispute.Outcome.UPHELD else ""
+        dispute.decided_by = actor
+        dispute.decided_at = clock.now()
+        dispute.decision_reasons = reasons
+        dispute.save()
+        if outcome == QADispute.Outcome.UPHELD:
+            review.final_rating = revised_rating
+            review.save(update_fields=["final_rating"])
+            if revised_rating != "red":
+                LearningItem.objects.filter(review=review, status="open").update(
+                    status="withdrawn"
+                )
+            if revised_rating == "green" and review.corrective_task_id:
+                from waymark.work.models import Task
+
+                task = Task.objects.filter(pk=review.corrective_task_id).first()
+                if task is not None and task.status not in ("done", "cancelled"):
+                    work.task_cancel(actor=actor, task=task, reason="The dispute was upheld")
+        work.tasks_close_for(
+            actor=actor, subject=review, task_types=[QA_TASK_DISPUTE], outcome="decided"
+        )
+        notify(
+            user=dispute.raised_by,
+            text=f"Your dispute was {dispute.get_outcome_display().split(':')[0].lower()}.",
+            url=reverse("oversight:qa-review", args=[review.pk]),
+            kind="decision",
+        )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_dispute_decided",
+            target=dispute,
+            person_id=review.item.person_id,
+            payload={
+                "review": review.pk,
+                "outcome": outcome,
+                "old": {"rating": review.rating},
+                "new": {"rating": review.final_rating},
+                "reasons": reasons,
+            },
+        )
+    return dispute
+
+
+# ------------------------------------------------------------------------------------------------
+# Team observations (003 §7.46)
+
+
+def observation_record(
+    *, actor, team, observed_on: date, rating: str, notes: str
+) -> TeamObservation:
+    _require(actor, perms.QA_OBSERVE, "record team observations")
+    errors: dict[str, str] = {}
+    if team is None:
+        errors["team"] = "Choose the team observed"
+    if observed_on is None:
+        errors["observed_on"] = "Enter the date of the observation"
+    elif observed_on > clock.today():
+        errors["observed_on"] = "The observation date must be today or in the past"
+    if rating not in rules.QA_RATINGS:
+        errors["rating"] = "Choose red, amber or green"
+    notes = (notes or "").strip()
+    if not notes:
+        errors["notes"] = "Enter what the observation found"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        obs = TeamObservation.objects.create(
+            team=team,
+            observed_on=observed_on,
+            observer=actor,
+            rating=rating,
+            notes=notes[:TEXT_MAX],
+            next_due_on=rules.qa_observation_next_due(observed_on, rating),
+            recorded_at=clock.now(),
+        )
+        _audit(
+            actor=actor,
+            verb="oversight.qa_observation_recorded",
+            target=obs,
+            payload={
+                "team": team.pk,
+                "observed_on": observed_on.isoformat(),
+                "rating": rating,
+                "next_due_on": obs.next_due_on.isoformat(),
+            },
+        )
+    return obs
