@@ -241,7 +241,9 @@ def register_oversight_feeds() -> None:
     from waymark.casework.selectors import assurance
     from waymark.core.assurance import WorkKind, register_work_kind
 
-    register_work_kind(WorkKind("casework.case_note", "Case note", "casework", assurance.case_notes))
+    register_work_kind(
+        WorkKind("casework.case_note", "Case note", "casework", assurance.case_notes)
+    )
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---

@@ -51,8 +51,12 @@ def _qa_register() -> None:
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
     from waymark.oversight import permissions as perms
-    from waymark.work.registry import SubjectLink, TaskType, register_subject_link
-    from waymark.work.registry import register_task_type
+    from waymark.work.registry import (
+        SubjectLink,
+        TaskType,
+        register_subject_link,
+        register_task_type,
+    )
 
     register_nav(
         NavItem(

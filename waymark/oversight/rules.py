@@ -89,9 +89,7 @@ def qa_observation_next_due(observed_on, rating: str):
     )
 
 
-def qa_detection_probability(
-    *, error_rate: float, weekly_sample: float, weeks: int
-) -> float:
+def qa_detection_probability(*, error_rate: float, weekly_sample: float, weeks: int) -> float:
     """The chance that at least one erroneous item is sampled within ``weeks``: each sampled item
     is wrong with probability ``error_rate``, independently; ``weekly_sample`` items a week."""
     if error_rate <= 0 or weekly_sample <= 0 or weeks <= 0:
@@ -141,9 +139,7 @@ def qa_level_after(scheme: QASwitching, red_shares: list[float]) -> tuple[str, s
             recent = since[-scheme.tighten_window :]
             if sum(recent) >= scheme.tighten_fails:
                 level, since, score = "tightened", [], 0
-                reason = (
-                    f"{scheme.tighten_fails} of the last {len(recent)} lots failed: tightened"
-                )
+                reason = f"{scheme.tighten_fails} of the last {len(recent)} lots failed: tightened"
                 continue
             score = 0 if failed else score + scheme.score_step
             if scheme.reduce_score is not None and score >= scheme.reduce_score:
@@ -154,10 +150,9 @@ def qa_level_after(scheme: QASwitching, red_shares: list[float]) -> tuple[str, s
             if len(run) >= scheme.normal_after_passes and not any(run):
                 level, since, score = "normal", [], 0
                 reason = f"{scheme.normal_after_passes} lots in a row passed: back to normal"
-        elif level == "reduced":
-            if sum(since) >= scheme.reduced_fails_to_normal:
-                level, since, score = "normal", [], 0
-                reason = "A lot failed while reduced: back to normal"
+        elif level == "reduced" and sum(since) >= scheme.reduced_fails_to_normal:
+            level, since, score = "normal", [], 0
+            reason = "A lot failed while reduced: back to normal"
     return level, reason
 
 

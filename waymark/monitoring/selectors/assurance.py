@@ -51,7 +51,9 @@ def breach_decisions(start: date, end: date) -> list[WorkItem]:
         Mitigation.objects.filter(decided_by__isnull=False, **_window("decided_at", start, end))
         .exclude(decision="")
         .order_by("pk")
-        .values_list("pk", "decided_by_id", "decided_at", "breach__person_id", "decision", "breach_id")
+        .values_list(
+            "pk", "decided_by_id", "decided_at", "breach__person_id", "decision", "breach_id"
+        )
     )
     return _items(rows, "monitoring:breach", url_arg=lambda r: r[5])
 
@@ -59,7 +61,9 @@ def breach_decisions(start: date, end: date) -> list[WorkItem]:
 def representation_responses(start: date, end: date) -> list[WorkItem]:
     rows = list(
         Challenge.objects.filter(
-            responded_at__isnull=False, recorded_by__isnull=False, **_window("responded_at", start, end)
+            responded_at__isnull=False,
+            recorded_by__isnull=False,
+            **_window("responded_at", start, end),
         )
         .order_by("pk")
         .values_list("pk", "recorded_by_id", "responded_at", "person_id", "kind")

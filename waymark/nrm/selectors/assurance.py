@@ -23,7 +23,9 @@ def nrm_decisions(start: date, end: date) -> list[WorkItem]:
             served_at__date__lte=end,
         )
         .order_by("pk")
-        .values_list("pk", "decision_maker_id", "served_at", "referral__person_id", "stage", "outcome")
+        .values_list(
+            "pk", "decision_maker_id", "served_at", "referral__person_id", "stage", "outcome"
+        )
     )
     teams = worker_teams(r[1] for r in rows)
     return [
@@ -34,7 +36,10 @@ def nrm_decisions(start: date, end: date) -> list[WorkItem]:
             on=at.astimezone(LONDON).date(),
             person_id=person,
             url=reverse("nrm:decision", args=[pk]),
-            category="cg_positive" if stage == "cg" and outcome in rules.POSITIVE_OUTCOMES else stage,
+            category="cg_positive"
+            if stage == "cg" and outcome in rules.POSITIVE_OUTCOMES
+            else stage,
         )
         for pk, maker, at, person, stage, outcome in rows
+        if at is not None
     ]

@@ -6,213 +6,542 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('oversight', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("oversight", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Checklist',
+            name="Checklist",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind_key', models.CharField(help_text='The work kind (core.assurance) it checks', max_length=80)),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('is_current', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind_key",
+                    models.CharField(
+                        help_text="The work kind (core.assurance) it checks", max_length=80
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("is_current", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind_key', '-version'],
-                'permissions': [('view_qa', 'See quality-assurance rules, samples, reviews and trends'), ('review_first_line', 'Review work as a line manager (first line)'), ('review_second_line', 'Review work as the assurance team (second line)'), ('configure_qa', 'Configure sampling rules and checklists, and draw samples'), ('decide_qa_disputes', 'Decide disputes about quality reviews'), ('record_observations', 'Record team observations')],
+                "ordering": ["kind_key", "-version"],
+                "permissions": [
+                    ("view_qa", "See quality-assurance rules, samples, reviews and trends"),
+                    ("review_first_line", "Review work as a line manager (first line)"),
+                    ("review_second_line", "Review work as the assurance team (second line)"),
+                    ("configure_qa", "Configure sampling rules and checklists, and draw samples"),
+                    ("decide_qa_disputes", "Decide disputes about quality reviews"),
+                    ("record_observations", "Record team observations"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistQuestion',
+            name="ChecklistQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField()),
-                ('code', models.CharField(max_length=40)),
-                ('area', models.CharField(blank=True, help_text="e.g. one of 003 §7.49's areas", max_length=100)),
-                ('text', models.CharField(max_length=300)),
-                ('guidance', models.TextField(blank=True)),
-                ('weight', models.PositiveSmallIntegerField(default=1)),
-                ('failure_reasons', models.JSONField(default=list, help_text='[[code, label], ...]')),
-                ('checklist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='oversight.checklist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField()),
+                ("code", models.CharField(max_length=40)),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True, help_text="e.g. one of 003 §7.49's areas", max_length=100
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("guidance", models.TextField(blank=True)),
+                ("weight", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "failure_reasons",
+                    models.JSONField(default=list, help_text="[[code, label], ...]"),
+                ),
+                (
+                    "checklist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="oversight.checklist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['checklist', 'order'],
+                "ordering": ["checklist", "order"],
             },
         ),
         migrations.CreateModel(
-            name='QAReview',
+            name="QAReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.CharField(choices=[('first', 'First line (line manager)'), ('second', 'Second line (assurance team)')], max_length=10)),
-                ('reviewed_at', models.DateTimeField()),
-                ('rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=10)),
-                ('score', models.FloatField(help_text='Weighted share of the points available (0-1)')),
-                ('feedback', models.TextField(blank=True)),
-                ('corrective_action', models.TextField(blank=True)),
-                ('corrective_task_id', models.BigIntegerField(blank=True, null=True)),
-                ('final_rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=10)),
-                ('checklist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='oversight.checklist')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "line",
+                    models.CharField(
+                        choices=[
+                            ("first", "First line (line manager)"),
+                            ("second", "Second line (assurance team)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField()),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "score",
+                    models.FloatField(help_text="Weighted share of the points available (0-1)"),
+                ),
+                ("feedback", models.TextField(blank=True)),
+                ("corrective_action", models.TextField(blank=True)),
+                ("corrective_task_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "final_rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "checklist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="oversight.checklist",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at', '-pk'],
+                "ordering": ["-reviewed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='QADispute',
+            name="QADispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raised_at', models.DateTimeField()),
-                ('grounds', models.TextField()),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not yet decided'), ('upheld', 'Upheld: the rating changes'), ('rejected', 'Not upheld: the rating stands')], max_length=10)),
-                ('revised_rating', models.CharField(blank=True, choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reasons', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='dispute', to='oversight.qareview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("grounds", models.TextField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet decided"),
+                            ("upheld", "Upheld: the rating changes"),
+                            ("rejected", "Not upheld: the rating stands"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "revised_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reasons", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispute",
+                        to="oversight.qareview",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QAAnswer',
+            name="QAAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=10)),
-                ('reason_codes', models.JSONField(default=list)),
-                ('note', models.TextField(blank=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='oversight.checklistquestion')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='oversight.qareview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason_codes", models.JSONField(default=list)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="oversight.checklistquestion",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="oversight.qareview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['review', 'question__order'],
+                "ordering": ["review", "question__order"],
             },
         ),
         migrations.CreateModel(
-            name='LearningItem',
+            name="LearningItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason_codes', models.JSONField(default=list)),
-                ('text', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('withdrawn', 'Withdrawn (dispute upheld)')], default='open', max_length=12)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='oversight.checklistquestion')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='learning_items', to='oversight.qareview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason_codes", models.JSONField(default=list)),
+                ("text", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("done", "Done"),
+                            ("withdrawn", "Withdrawn (dispute upheld)"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="oversight.checklistquestion",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="learning_items",
+                        to="oversight.qareview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SampleDraw',
+            name="SampleDraw",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('drawn_at', models.DateTimeField()),
-                ('seed', models.BigIntegerField()),
-                ('population', models.JSONField(default=list, help_text='The candidate ids, sorted')),
-                ('population_count', models.PositiveIntegerField()),
-                ('population_hash', models.CharField(max_length=64)),
-                ('strata', models.JSONField(default=list, help_text='[{"key", "level", "rate", "ids"}]: each drawn at its rate')),
-                ('cap_remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('drawn', models.JSONField(default=list)),
-                ('level', models.CharField(blank=True, max_length=20)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('drawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("drawn_at", models.DateTimeField()),
+                ("seed", models.BigIntegerField()),
+                (
+                    "population",
+                    models.JSONField(default=list, help_text="The candidate ids, sorted"),
+                ),
+                ("population_count", models.PositiveIntegerField()),
+                ("population_hash", models.CharField(max_length=64)),
+                (
+                    "strata",
+                    models.JSONField(
+                        default=list,
+                        help_text='[{"key", "level", "rate", "ids"}]: each drawn at its rate',
+                    ),
+                ),
+                ("cap_remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("drawn", models.JSONField(default=list)),
+                ("level", models.CharField(blank=True, max_length=20)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "drawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-drawn_at', '-pk'],
+                "ordering": ["-drawn_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SampleItem',
+            name="SampleItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind_key', models.CharField(max_length=80)),
-                ('item_id', models.BigIntegerField()),
-                ('person_id', models.BigIntegerField(blank=True, null=True)),
-                ('item_on', models.DateField()),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('draw', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='oversight.sampledraw')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('worker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind_key", models.CharField(max_length=80)),
+                ("item_id", models.BigIntegerField()),
+                ("person_id", models.BigIntegerField(blank=True, null=True)),
+                ("item_on", models.DateField()),
+                ("url", models.CharField(blank=True, max_length=300)),
+                (
+                    "draw",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="oversight.sampledraw",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['draw', 'item_id'],
+                "ordering": ["draw", "item_id"],
             },
         ),
         migrations.AddField(
-            model_name='qareview',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='oversight.sampleitem'),
+            model_name="qareview",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviews",
+                to="oversight.sampleitem",
+            ),
         ),
         migrations.CreateModel(
-            name='SamplingRule',
+            name="SamplingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind_key', models.CharField(max_length=80)),
-                ('method', models.CharField(choices=[('random', 'Random percentage (with a monthly cap)'), ('category', 'All of a category'), ('new_staff', 'Targeted: new staff'), ('after_failure', 'Targeted: after a failure'), ('time', 'Time-driven: work at a set age'), ('adaptive', 'Adaptive levels (normal / tightened / reduced)')], max_length=20)),
-                ('rate', models.FloatField(default=0.1, help_text='Share drawn (0-1); adaptive: the normal rate')),
-                ('monthly_cap', models.PositiveIntegerField(blank=True, null=True)),
-                ('category', models.CharField(blank=True, max_length=80)),
-                ('age_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('per_person', models.BooleanField(default=False)),
-                ('tightened_rate', models.FloatField(blank=True, null=True)),
-                ('reduced_rate', models.FloatField(blank=True, null=True)),
-                ('scheme', models.JSONField(blank=True, default=dict, help_text="Switching numbers that differ from rules.py's")),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("kind_key", models.CharField(max_length=80)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("random", "Random percentage (with a monthly cap)"),
+                            ("category", "All of a category"),
+                            ("new_staff", "Targeted: new staff"),
+                            ("after_failure", "Targeted: after a failure"),
+                            ("time", "Time-driven: work at a set age"),
+                            ("adaptive", "Adaptive levels (normal / tightened / reduced)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rate",
+                    models.FloatField(
+                        default=0.1, help_text="Share drawn (0-1); adaptive: the normal rate"
+                    ),
+                ),
+                ("monthly_cap", models.PositiveIntegerField(blank=True, null=True)),
+                ("category", models.CharField(blank=True, max_length=80)),
+                ("age_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("per_person", models.BooleanField(default=False)),
+                ("tightened_rate", models.FloatField(blank=True, null=True)),
+                ("reduced_rate", models.FloatField(blank=True, null=True)),
+                (
+                    "scheme",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Switching numbers that differ from rules.py's",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind_key', 'name'],
+                "ordering": ["kind_key", "name"],
             },
         ),
         migrations.AddField(
-            model_name='sampledraw',
-            name='rule',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='oversight.samplingrule'),
+            model_name="sampledraw",
+            name="rule",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="draws",
+                to="oversight.samplingrule",
+            ),
         ),
         migrations.CreateModel(
-            name='TeamObservation',
+            name="TeamObservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('observed_on', models.DateField()),
-                ('rating', models.CharField(choices=[('green', 'Green'), ('amber', 'Amber'), ('red', 'Red')], max_length=10)),
-                ('notes', models.TextField()),
-                ('next_due_on', models.DateField()),
-                ('recorded_at', models.DateTimeField()),
-                ('observer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("observed_on", models.DateField()),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField()),
+                ("next_due_on", models.DateField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "observer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-observed_on', '-pk'],
+                "ordering": ["-observed_on", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='checklist',
-            constraint=models.UniqueConstraint(fields=('kind_key', 'version'), name='oversight_checklist_version_once'),
+            model_name="checklist",
+            constraint=models.UniqueConstraint(
+                fields=("kind_key", "version"), name="oversight_checklist_version_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistquestion',
-            constraint=models.UniqueConstraint(fields=('checklist', 'code'), name='oversight_question_code_once'),
+            model_name="checklistquestion",
+            constraint=models.UniqueConstraint(
+                fields=("checklist", "code"), name="oversight_question_code_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sampleitem',
-            constraint=models.UniqueConstraint(fields=('draw', 'item_id'), name='oversight_sample_item_once'),
+            model_name="sampleitem",
+            constraint=models.UniqueConstraint(
+                fields=("draw", "item_id"), name="oversight_sample_item_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qareview',
-            constraint=models.UniqueConstraint(fields=('item', 'line'), name='oversight_review_once_per_line'),
+            model_name="qareview",
+            constraint=models.UniqueConstraint(
+                fields=("item", "line"), name="oversight_review_once_per_line"
+            ),
         ),
     ]

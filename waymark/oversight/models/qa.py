@@ -100,7 +100,7 @@ class ChecklistQuestion(models.Model):
 
     @property
     def reason_labels(self) -> dict[str, str]:
-        return {code: label for code, label in self.failure_reasons}
+        return dict(self.failure_reasons)
 
 
 class RuleMethod(models.TextChoices):
@@ -174,7 +174,9 @@ class SampleItem(models.Model):
     worker = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    team = models.ForeignKey(TEAM, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(
+        TEAM, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     person_id = models.BigIntegerField(null=True, blank=True)
     item_on = models.DateField()
     url = models.CharField(max_length=300, blank=True)
@@ -228,6 +230,9 @@ class QAAnswer(models.Model):
     class Meta:
         ordering = ["review", "question__order"]
 
+    def __str__(self) -> str:
+        return f"{self.rating} for {self.question_id} in review {self.review_id}"
+
 
 class QADispute(models.Model):
     class Outcome(models.TextChoices):
@@ -267,6 +272,9 @@ class LearningItem(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class TeamObservation(models.Model):
     team = models.ForeignKey(TEAM, on_delete=models.PROTECT, related_name="+")
@@ -279,3 +287,6 @@ class TeamObservation(models.Model):
 
     class Meta:
         ordering = ["-observed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Observation of team {self.team_id} on {self.observed_on}"

@@ -68,9 +68,7 @@ def rule_lots(
     items = items.order_by("draw__period_end", "item_on", "pk")
     ratings = _item_ratings(items)
     if worker_id is not None:
-        return [
-            1.0 if ratings[i.pk] == "red" else 0.0 for i in items.only("pk") if i.pk in ratings
-        ]
+        return [1.0 if ratings[i.pk] == "red" else 0.0 for i in items.only("pk") if i.pk in ratings]
     by_draw: dict[int, list[str]] = defaultdict(list)
     order: list[int] = []
     for item in items.only("pk", "draw_id"):
@@ -131,7 +129,7 @@ def weekly_volume(rule: SamplingRule, today: date) -> float:
     """Items a week that the rule draws from: the population over the lookback, per week."""
     days = rules.QA_VOLUME_LOOKBACK_DAYS
     items = assurance.population(rule.kind_key, today - timedelta(days=days), today)
-    if rule.method == RuleMethod.CATEGORY:
+    if rule.category:
         items = [i for i in items if i.category == rule.category]
     return len(items) * 7 / days
 
@@ -153,7 +151,10 @@ def rule_rows(*, weeks: int, error_rates=rules.QA_DETECTION_ERROR_RATES) -> list
         level, reason = ("", "")
         if rule.method == RuleMethod.ADAPTIVE:
             if rule.per_person:
-                level, reason = "normal", "Levelled per person: each person's level is shown on draws"
+                level, reason = (
+                    "normal",
+                    "Levelled per person: each person's level is shown on draws",
+                )
             else:
                 level, reason = rule_level(rule)
         volume = weekly_volume(rule, today)

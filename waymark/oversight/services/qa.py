@@ -207,7 +207,7 @@ def rule_create(
             name=name[:200],
             kind_key=kind_key,
             method=method,
-            rate=1.0 if method == RuleMethod.CATEGORY else rate,
+            rate=1.0 if method == RuleMethod.CATEGORY or rate is None else rate,
             monthly_cap=monthly_cap,
             category=(category or "").strip()[:80],
             age_days=age_days,
@@ -245,9 +245,9 @@ def _candidates(rule: SamplingRule, start: date, end: date) -> list[assurance.Wo
         items = assurance.population(rule.kind_key, start - age, end - age)
     else:
         items = assurance.population(rule.kind_key, start, end)
-    if rule.method == RuleMethod.CATEGORY:
+    if rule.category:  # any method may be limited to a category; "all of a category" must be
         items = [i for i in items if i.category == rule.category]
-    elif rule.method == RuleMethod.NEW_STAFF:
+    if rule.method == RuleMethod.NEW_STAFF:
         joined = dict(
             get_user_model()
             .objects.filter(pk__in={i.worker_id for i in items})
@@ -388,7 +388,7 @@ def sample_draw(
                 specs=[
                     {
                         "task_type": QA_TASK_REVIEW,
-                        "title": f"Review {label.lower()} {item.item_id}",
+                        "title": f"Review {label.lower()} number {item.item_id}",
                         "subject": item,
                         "queue": queue,
                         "dedupe_key": f"oversight-qa-review-{item.pk}",
@@ -430,7 +430,7 @@ def _managers(item: SampleItem):
     return list(
         get_user_model()
         .objects.filter(teams=item.team_id, groups__name="line_manager", is_active=True)
-        .exclude(pk=item.worker_id)
+        .exclude(pk=item.worker_id or 0)
         .distinct()
     )
 
@@ -569,7 +569,7 @@ def _corrective_task(actor, review: QAReview):
     return work.task_create(
         actor=actor,
         task_type=QA_TASK_CORRECT,
-        title=f"Put right: {assurance.work_kind_label(item.kind_key).lower()} {item.item_id}",
+        title=f"Put right: {assurance.work_kind_label(item.kind_key).lower()} number {item.item_id}",
         description=review.corrective_action,
         person=person,
         subject=review,
@@ -606,7 +606,9 @@ def dispute_raise(*, actor, review: QAReview, grounds: str) -> QADispute:
                 task_type=QA_TASK_DISPUTE,
                 title=f"Decide a dispute about quality review {review.pk}",
                 subject=review,
-                queue=work.queue_for(team=team, kind="qa-dispute", name=f"{team.name}: QA disputes"),
+                queue=work.queue_for(
+                    team=team, kind="qa-dispute", name=f"{team.name}: QA disputes"
+                ),
                 dedupe_key=f"oversight-qa-dispute-{dispute.pk}",
             )
         _audit(
@@ -660,9 +662,7 @@ def dispute_decide(
             review.final_rating = revised_rating
             review.save(update_fields=["final_rating"])
             if revised_rating != "red":
-                LearningItem.objects.filter(review=review, status="open").update(
-                    status="withdrawn"
-                )
+                LearningItem.objects.filter(review=review, status="open").update(status="withdrawn")
             if revised_rating == "green" and review.corrective_task_id:
                 from waymark.work.models import Task
 

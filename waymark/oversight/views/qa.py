@@ -189,7 +189,7 @@ def _review(request, pk: int, line: str):
     return _form_page(
         request,
         form,
-        title=f"{ReviewLine(line).label.split(' (')[0]} review: {label.lower()} {item.item_id}",
+        title=f"{ReviewLine(line).label.split(' (')[0]} review: {label.lower()} number {item.item_id}",
         submit="Record the review",
         back=reverse("oversight:qa-item", args=[item.pk]),
         back_text="Back to the sampled work",
@@ -333,7 +333,7 @@ def observation_new(request):
         back=reverse("oversight:qa-observations"),
         back_text="Back to team observations",
         intro="Green: next in about 6 months; amber: in 2 to 3 months; red: within 1 month "
-        "(003 §7.46).",
+        "(the inspectorate's cadence).",
     )
 
 

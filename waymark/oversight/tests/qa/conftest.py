@@ -1,9 +1,7 @@
-"""Fixtures for the quality-assurance tests: a registered kind of work whose population is a list
-the test fills, with a checklist, and the people who do and review the work."""
+"""Fixtures for the quality-assurance tests (helpers in support.py): a registered kind of work
+whose population is a list the test fills, with a checklist, and the people who do and review it."""
 
 from __future__ import annotations
-
-from datetime import date, timedelta
 
 import pytest
 
@@ -13,8 +11,7 @@ from waymark.accounts.services import roles_sync
 from waymark.core import assurance
 from waymark.core.assurance import WorkItem, WorkKind
 from waymark.oversight.services import qa as services
-
-KIND = "tests.decision"
+from waymark.oversight.tests.qa.support import KIND
 
 
 @pytest.fixture
@@ -47,7 +44,9 @@ def worker(qa_team):
 def kind_items(db):
     """The population of the ``tests.decision`` kind: append ``WorkItem``s to it."""
     items: list[WorkItem] = []
-    kind = WorkKind(KIND, "Test decision", "tests", lambda s, e: [i for i in items if s <= i.on <= e])
+    kind = WorkKind(
+        KIND, "Test decision", "tests", lambda s, e: [i for i in items if s <= i.on <= e]
+    )
     assurance._KINDS[KIND] = kind
     yield items
     assurance._KINDS.pop(KIND, None)
@@ -74,29 +73,3 @@ def checklist(kind_items, qa_assurance):
             },
         ],
     )
-
-
-def fill(items: list[WorkItem], *, start: date, days: int, per_day: int, worker, team, first_id=1):
-    n = first_id
-    for d in range(days):
-        for _ in range(per_day):
-            items.append(
-                WorkItem(
-                    id=n,
-                    worker_id=worker.pk,
-                    team_id=team.pk,
-                    on=start + timedelta(days=d),
-                    url=f"/tests/{n}/",
-                    category="special" if n % 10 == 0 else "",
-                )
-            )
-            n += 1
-    return n
-
-
-def answers(checklist, rating="green", reasons=None):
-    out = {}
-    for q in checklist.questions.all():
-        codes = reasons if reasons is not None else ([q.failure_reasons[0][0]] if rating != "green" else [])
-        out[q.pk] = {"rating": rating, "reason_codes": codes, "note": ""}
-    return out

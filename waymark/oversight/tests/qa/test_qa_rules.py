@@ -85,9 +85,7 @@ def test_the_nrm_instance_agrees_with_nrm_own_rule_on_any_history():
         shares = [rng.choice([0.0, 0.25, 0.5, 0.51, 0.75, 1.0]) for _ in range(rng.randint(0, 12))]
         current = nrm_rules.DIP_SAMPLE_RATE
         for i in range(len(shares) + 1):
-            current = nrm_rules.dip_sample_rate(
-                current_rate=current, red_share_by_round=shares[:i]
-            )
+            current = nrm_rules.dip_sample_rate(current_rate=current, red_share_by_round=shares[:i])
             assert nrm.rate(qa_level_after(nrm, shares[:i])[0]) == current, shares[:i]
 
 

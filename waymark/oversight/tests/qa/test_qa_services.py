@@ -23,18 +23,7 @@ from waymark.oversight.models import (
     TeamObservation,
 )
 from waymark.oversight.services import qa as services
-from waymark.oversight.tests.qa_support import (  # noqa: F401
-    KIND,
-    answers,
-    checklist,
-    fill,
-    kind_items,
-    qa_assurance,
-    qa_manager,
-    qa_second_assurance,
-    qa_team,
-    worker,
-)
+from waymark.oversight.tests.qa.support import KIND, answers, fill
 from waymark.work.models import Task
 
 NOV = date(2026, 11, 1)
@@ -105,12 +94,18 @@ def test_a_draw_is_recorded_and_re_derived_from_its_seed(kind_items, qa_team, wo
 def test_a_draw_from_a_given_seed_is_the_same_draw(kind_items, qa_team, worker, qa_assurance):
     fill(kind_items, start=NOV, days=5, per_day=10, worker=worker, team=qa_team)
     one = services.sample_draw(
-        actor=qa_assurance, rule=_rule(qa_assurance), period_start=NOV,
-        period_end=date(2026, 11, 5), seed=12345,
+        actor=qa_assurance,
+        rule=_rule(qa_assurance),
+        period_start=NOV,
+        period_end=date(2026, 11, 5),
+        seed=12345,
     )
     two = services.sample_draw(
-        actor=qa_assurance, rule=_rule(qa_assurance, name="Again"), period_start=NOV,
-        period_end=date(2026, 11, 5), seed=12345,
+        actor=qa_assurance,
+        rule=_rule(qa_assurance, name="Again"),
+        period_start=NOV,
+        period_end=date(2026, 11, 5),
+        seed=12345,
     )
     assert one.drawn == two.drawn
 
@@ -142,10 +137,15 @@ def test_a_period_is_drawn_once_per_rule_and_must_have_ended(
 ):
     fill(kind_items, start=NOV, days=5, per_day=5, worker=worker, team=qa_team)
     rule = _rule(qa_assurance)
-    services.sample_draw(actor=qa_assurance, rule=rule, period_start=NOV, period_end=date(2026, 11, 5))
+    services.sample_draw(
+        actor=qa_assurance, rule=rule, period_start=NOV, period_end=date(2026, 11, 5)
+    )
     with pytest.raises(ValidationError, match="already drawn"):
         services.sample_draw(
-            actor=qa_assurance, rule=rule, period_start=date(2026, 11, 3), period_end=date(2026, 11, 9)
+            actor=qa_assurance,
+            rule=rule,
+            period_start=date(2026, 11, 3),
+            period_end=date(2026, 11, 9),
         )
     with pytest.raises(ValidationError, match="must have ended"):
         services.sample_draw(
@@ -170,7 +170,10 @@ def test_time_driven_draws_work_that_reached_the_age_in_the_period(
     rule = _rule(qa_assurance, method="time", rate_percent="100", age_days=28)
     # Work done 1-3 October is 28 days old on 29-31 October.
     draw = services.sample_draw(
-        actor=qa_assurance, rule=rule, period_start=date(2026, 10, 29), period_end=date(2026, 10, 31)
+        actor=qa_assurance,
+        rule=rule,
+        period_start=date(2026, 10, 29),
+        period_end=date(2026, 10, 31),
     )
     assert draw.drawn == [1, 2, 3, 4, 5, 6]
 
@@ -201,8 +204,10 @@ def test_targeted_after_a_failure(kind_items, qa_team, worker, qa_assurance, che
     other = testing.user_make("em_caseworker", qa_team, last_name="Other")
     n = fill(kind_items, start=date(2026, 10, 1), days=1, per_day=1, worker=worker, team=qa_team)
     first = services.sample_draw(
-        actor=qa_assurance, rule=_rule(qa_assurance, rate_percent="100"),
-        period_start=date(2026, 10, 1), period_end=date(2026, 10, 1),
+        actor=qa_assurance,
+        rule=_rule(qa_assurance, rate_percent="100"),
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 1),
     )
     _review_all(first, qa_assurance, checklist, "red")
     n = fill(kind_items, start=NOV, days=1, per_day=2, worker=worker, team=qa_team, first_id=n)
@@ -240,7 +245,15 @@ def test_an_adaptive_rule_per_person_tightens_only_for_the_person_failing(
         qa_assurance, method="adaptive", rate_percent="10", tightened_percent="100", per_person=True
     )
     n = fill(kind_items, start=date(2026, 9, 1), days=1, per_day=20, worker=worker, team=qa_team)
-    n = fill(kind_items, start=date(2026, 9, 1), days=1, per_day=20, worker=good, team=qa_team, first_id=n)
+    n = fill(
+        kind_items,
+        start=date(2026, 9, 1),
+        days=1,
+        per_day=20,
+        worker=good,
+        team=qa_team,
+        first_id=n,
+    )
     draw = services.sample_draw(
         actor=qa_assurance, rule=rule, period_start=date(2026, 9, 1), period_end=date(2026, 9, 1)
     )
@@ -266,7 +279,9 @@ def test_an_adaptive_rule_per_person_tightens_only_for_the_person_failing(
 def item(kind_items, qa_team, worker, qa_assurance, checklist):
     fill(kind_items, start=NOV, days=1, per_day=1, worker=worker, team=qa_team)
     draw = services.sample_draw(
-        actor=qa_assurance, rule=_rule(qa_assurance, rate_percent="100"), period_start=NOV,
+        actor=qa_assurance,
+        rule=_rule(qa_assurance, rate_percent="100"),
+        period_start=NOV,
         period_end=NOV,
     )
     return draw.items.get()
@@ -285,9 +300,13 @@ def test_nobody_reviews_their_own_work(item, qa_team, checklist):
 
 def test_each_line_needs_its_role(item, qa_manager, qa_assurance, checklist):
     with pytest.raises(PermissionDenied):
-        services.review_record(actor=qa_manager, item=item, line="second", answers=answers(checklist))
+        services.review_record(
+            actor=qa_manager, item=item, line="second", answers=answers(checklist)
+        )
     with pytest.raises(PermissionDenied):
-        services.review_record(actor=qa_assurance, item=item, line="first", answers=answers(checklist))
+        services.review_record(
+            actor=qa_assurance, item=item, line="first", answers=answers(checklist)
+        )
     review = services.review_record(
         actor=qa_manager, item=item, line="first", answers=answers(checklist)
     )
@@ -302,7 +321,10 @@ def test_a_red_or_amber_answer_needs_a_reason(item, qa_assurance, checklist):
     assert any("Give a reason for the red rating" in m for m in exc.value.messages)
     with pytest.raises(ValidationError):
         services.review_record(
-            actor=qa_assurance, item=item, line="second", answers=answers(checklist, "red", ["nope"])
+            actor=qa_assurance,
+            item=item,
+            line="second",
+            answers=answers(checklist, "red", ["nope"]),
         )
     with pytest.raises(ValidationError):
         services.review_record(actor=qa_assurance, item=item, line="second", answers={})
@@ -322,12 +344,16 @@ def test_a_red_review_gives_feedback_learning_and_a_corrective_task(
     )
     assert review.rating == review.final_rating == "red" and review.score == 0
     learning = LearningItem.objects.filter(user=worker)
-    assert learning.count() == 2 and "Reasons unclear" in learning.first().text + learning.last().text
+    assert (
+        learning.count() == 2 and "Reasons unclear" in learning.first().text + learning.last().text
+    )
     task = Task.objects.get(pk=review.corrective_task_id)
     assert task.task_type == "oversight.qa_correct" and task.assignee_id == worker.pk
     assert task.description == "Rewrite the reasons and reissue"
     # Feedback to the person and to their manager.
-    assert Notification.objects.filter(user=worker, url__contains=f"/qa/reviews/{review.pk}/").exists()
+    assert Notification.objects.filter(
+        user=worker, url__contains=f"/qa/reviews/{review.pk}/"
+    ).exists()
     assert Notification.objects.filter(user=qa_manager).exists()
     # The review task is done.
     assert not Task.objects.filter(task_type="oversight.qa_review", status="open").exists()
@@ -336,7 +362,10 @@ def test_a_red_review_gives_feedback_learning_and_a_corrective_task(
 def test_a_corrective_task_needs_a_failing_rating(item, qa_assurance, checklist):
     with pytest.raises(ValidationError, match="red or amber"):
         services.review_record(
-            actor=qa_assurance, item=item, line="second", answers=answers(checklist),
+            actor=qa_assurance,
+            item=item,
+            line="second",
+            answers=answers(checklist),
             corrective_action="Nothing to fix",
         )
     assert not QAReview.objects.exists()
@@ -348,7 +377,10 @@ def test_a_corrective_task_needs_a_failing_rating(item, qa_assurance, checklist)
 @pytest.fixture
 def red_review(item, qa_assurance, checklist):
     return services.review_record(
-        actor=qa_assurance, item=item, line="second", answers=answers(checklist, "red"),
+        actor=qa_assurance,
+        item=item,
+        line="second",
+        answers=answers(checklist, "red"),
         corrective_action="Put it right",
     )
 
@@ -369,9 +401,11 @@ def test_a_dispute_needs_grounds_and_is_raised_once_in_time(red_review, worker):
 
 
 def test_a_dispute_out_of_time_is_refused(red_review, worker):
-    with clock.frozen(testing.NOW + timedelta(days=15)):
-        with pytest.raises(ValidationError, match="within 14 days"):
-            services.dispute_raise(actor=worker, review=red_review, grounds="Late")
+    with (
+        clock.frozen(testing.NOW + timedelta(days=15)),
+        pytest.raises(ValidationError, match="within 14 days"),
+    ):
+        services.dispute_raise(actor=worker, review=red_review, grounds="Late")
 
 
 def test_the_reviewer_cannot_decide_the_dispute(red_review, worker, qa_assurance):
@@ -384,9 +418,7 @@ def test_the_reviewer_cannot_decide_the_dispute(red_review, worker, qa_assurance
     assert dispute.outcome == ""
 
 
-def test_a_rejected_dispute_is_kept_and_the_rating_stands(
-    red_review, worker, qa_second_assurance
-):
+def test_a_rejected_dispute_is_kept_and_the_rating_stands(red_review, worker, qa_second_assurance):
     dispute = services.dispute_raise(actor=worker, review=red_review, grounds="Clear reasons")
     services.dispute_decide(
         actor=qa_second_assurance, dispute=dispute, outcome="rejected", reasons="They were not"
@@ -399,7 +431,10 @@ def test_a_rejected_dispute_is_kept_and_the_rating_stands(
     assert Task.objects.get(pk=red_review.corrective_task_id).status == "open"
     with pytest.raises(ValidationError, match="already been decided"):
         services.dispute_decide(
-            actor=qa_second_assurance, dispute=dispute, outcome="upheld", revised_rating="green",
+            actor=qa_second_assurance,
+            dispute=dispute,
+            outcome="upheld",
+            revised_rating="green",
             reasons="Changed my mind",
         )
 
@@ -413,7 +448,10 @@ def test_an_upheld_dispute_changes_the_rating_and_withdraws_the_follow_up(
             actor=qa_second_assurance, dispute=dispute, outcome="upheld", reasons="Yes"
         )
     services.dispute_decide(
-        actor=qa_second_assurance, dispute=dispute, outcome="upheld", revised_rating="green",
+        actor=qa_second_assurance,
+        dispute=dispute,
+        outcome="upheld",
+        revised_rating="green",
         reasons="The reasons were clear on a second reading",
     )
     red_review.refresh_from_db()
@@ -433,7 +471,10 @@ def test_an_upheld_dispute_changes_the_rating_and_withdraws_the_follow_up(
 )
 def test_an_observation_sets_the_next_by_its_rating(qa_team, qa_assurance, rating, due):
     obs = services.observation_record(
-        actor=qa_assurance, team=qa_team, observed_on=date(2026, 11, 10), rating=rating,
+        actor=qa_assurance,
+        team=qa_team,
+        observed_on=date(2026, 11, 10),
+        rating=rating,
         notes="Observed a visit",
     )
     assert obs.next_due_on == due
@@ -447,7 +488,10 @@ def test_an_observation_is_refused_without_its_facts(qa_team, qa_assurance, qa_m
     assert set(exc.value.message_dict) == {"observed_on", "rating", "notes"}
     with pytest.raises(PermissionDenied):
         services.observation_record(
-            actor=qa_manager, team=qa_team, observed_on=date(2026, 11, 1), rating="green",
+            actor=qa_manager,
+            team=qa_team,
+            observed_on=date(2026, 11, 1),
+            rating="green",
             notes="x",
         )
     assert not TeamObservation.objects.exists()
