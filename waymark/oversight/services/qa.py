@@ -326,10 +326,6 @@ def sample_draw(
         errors["period_end"] = "The period must have ended before it is sampled"
     elif not rule.is_active:
         errors["period_start"] = "This rule is no longer in force"
-    elif SampleDraw.objects.filter(
-        rule=rule, period_start__lte=period_end, period_end__gte=period_start
-    ).exists():
-        errors["period_start"] = "This rule has already drawn a sample covering part of this period"
     if errors:
         raise ValidationError(errors)
     items = _candidates(rule, period_start, period_end)
@@ -338,18 +334,27 @@ def sample_draw(
     by_id = {i.id: i for i in items}
     population = sorted(by_id)
     strata, level, reason = _strata(rule, items, period_start)
-    cap_remaining = None
-    if rule.monthly_cap is not None:
-        cap_remaining = max(0, rule.monthly_cap - sel.drawn_in_month(rule, period_start))
     seed = seed if seed is not None else sampling.new_seed()
-    drawn = _draw_ids(strata, seed, cap_remaining)
-    if cap_remaining is not None and len(drawn) < sum(
-        len(sampling.draw(s["ids"], s["rate"], seed)) for s in strata
-    ):
-        reason = (reason + "; " if reason else "") + (
-            f"the monthly cap of {rule.monthly_cap} left {cap_remaining}"
-        )
     with transaction.atomic():
+        # Under the rule's row lock: two draws at once cannot both cover the period or both
+        # spend the same monthly cap.
+        SamplingRule.objects.select_for_update().get(pk=rule.pk)
+        if SampleDraw.objects.filter(
+            rule=rule, period_start__lte=period_end, period_end__gte=period_start
+        ).exists():
+            raise ValidationError(
+                {
+                    "period_start": "This rule has already drawn a sample covering part of this period"
+                }
+            )
+        cap_remaining = None
+        if rule.monthly_cap is not None:
+            cap_remaining = max(0, rule.monthly_cap - sel.drawn_in_month(rule, period_start))
+        drawn = _draw_ids(strata, seed, cap_remaining)
+        if cap_remaining is not None and len(drawn) < len(_draw_ids(strata, seed, None)):
+            reason = (reason + "; " if reason else "") + (
+                f"the monthly cap of {rule.monthly_cap} left {cap_remaining}"
+            )
         draw = SampleDraw.objects.create(
             rule=rule,
             period_start=period_start,
