@@ -94,6 +94,7 @@ def qa_demo_load(
         first = _user("line-manager")
         if second is None or first is None:
             return {"oversight_qa_rules": 0}
+        first_teams = set(first.teams.values_list("pk", flat=True))
         created = []
         for kind, name, method, rate, cap, category, extra in RULES:
             if assurance.work_kind(kind) is None:
@@ -144,7 +145,10 @@ def qa_demo_load(
                     if rng.random() > REVIEW_SHARE:
                         continue
                     line, reviewer = (
-                        ("first", first) if rng.random() < FIRST_LINE_SHARE else ("second", second)
+                        ("first", first)
+                        if rng.random() < FIRST_LINE_SHARE
+                        and (item.team_id is None or item.team_id in first_teams)
+                        else ("second", second)
                     )
                     if item.worker_id == reviewer.pk:
                         continue

@@ -1,5 +1,7 @@
 """The EM work oversight may sample for quality assurance (issue 20 item 1): EM review decisions,
-breach decisions (mitigation decisions) and responses to representations. Registered from
+breach decisions (mitigation decisions) and responses to representations (and other challenges;
+the category is the challenge's kind). The worker is who decided or recorded it; records that do
+not say so are still offered (``worker_id`` None). Registered from
 ``registrations.register_oversight_feeds``; reads only this module's tables."""
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _window(field: str, start: date, end: date) -> dict:
 
 def em_review_decisions(start: date, end: date) -> list[WorkItem]:
     rows = list(
-        Review.objects.filter(decided_by__isnull=False, **_window("decided_at", start, end))
+        Review.objects.filter(decided_at__isnull=False, **_window("decided_at", start, end))
         .order_by("pk")
         .values_list("pk", "decided_by_id", "decided_at", "person_id", "outcome")
     )
@@ -48,7 +50,7 @@ def em_review_decisions(start: date, end: date) -> list[WorkItem]:
 
 def breach_decisions(start: date, end: date) -> list[WorkItem]:
     rows = list(
-        Mitigation.objects.filter(decided_by__isnull=False, **_window("decided_at", start, end))
+        Mitigation.objects.filter(decided_at__isnull=False, **_window("decided_at", start, end))
         .exclude(decision="")
         .order_by("pk")
         .values_list(
@@ -62,7 +64,6 @@ def representation_responses(start: date, end: date) -> list[WorkItem]:
     rows = list(
         Challenge.objects.filter(
             responded_at__isnull=False,
-            recorded_by__isnull=False,
             **_window("responded_at", start, end),
         )
         .order_by("pk")

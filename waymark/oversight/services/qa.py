@@ -459,6 +459,14 @@ def review_record(
         raise ValidationError({"line": "Choose first-line or second-line review"})
     if item.worker_id is not None and item.worker_id == actor.pk:
         raise PermissionDenied("You cannot review work you did yourself")
+    if (
+        line == ReviewLine.FIRST
+        and item.team_id is not None
+        and not actor.teams.filter(pk=item.team_id).exists()
+    ):
+        raise PermissionDenied(
+            "A first-line review is by a line manager of the team whose work it is"
+        )
     checklist = sel.current_checklist(item.kind_key)
     if checklist is None:
         raise ValidationError("There is no checklist for this kind of work yet")

@@ -155,7 +155,8 @@ def item_detail(request, pk: int):
             "reviews": item.reviews.select_related("reviewer"),
             "kind_label": assurance.work_kind_label(item.kind_key),
             "can_first": request.user.has_perm(perms.QA_FIRST_LINE)
-            and item.worker_id != request.user.pk,
+            and item.worker_id != request.user.pk
+            and (item.team_id is None or request.user.teams.filter(pk=item.team_id).exists()),
             "can_second": request.user.has_perm(perms.QA_SECOND_LINE)
             and item.worker_id != request.user.pk,
         },

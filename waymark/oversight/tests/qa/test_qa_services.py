@@ -313,6 +313,16 @@ def test_each_line_needs_its_role(item, qa_manager, qa_assurance, checklist):
     assert review.line == "first" and review.rating == "green" and review.score == 1.0
 
 
+def test_a_first_line_review_is_by_a_manager_of_the_team(item, checklist):
+    from waymark.accounts.models import Team
+
+    elsewhere = Team.objects.create(slug="elsewhere", name="Another team")
+    outsider = testing.user_make("line_manager", elsewhere, last_name="Outsider")
+    with pytest.raises(PermissionDenied, match="line manager of the team"):
+        services.review_record(actor=outsider, item=item, line="first", answers=answers(checklist))
+    assert not QAReview.objects.exists()
+
+
 def test_a_red_or_amber_answer_needs_a_reason(item, qa_assurance, checklist):
     with pytest.raises(ValidationError) as exc:
         services.review_record(
