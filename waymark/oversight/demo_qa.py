@@ -1,8 +1,10 @@
 """Quality assurance's demo data (issue 20 item 1): the seeded checklists, a sampling rule per kind
 of work the modules register (NRM's 20%-until-half-red dip sample among them, as an adaptive
 rule), a year of monthly draws over the modules' demo work, second-line reviews by the assurance
-team and first-line reviews by the line manager, a few disputes decided, and team observations
-at the cadence their ratings set. Everything goes through the services, so it is audited."""
+team and first-line reviews by the line manager (of their own team's work), disputes of red
+reviews (decided by the assurance team where it did not do the review; the rest wait for a second
+assurance officer, the demo having one), and team observations at the cadence their ratings set.
+Everything goes through the services, so it is audited."""
 
 from __future__ import annotations
 
@@ -163,23 +165,25 @@ def qa_demo_load(
                     reviews += 1
                     if (
                         review.rating == "red"
-                        and line == "first"
                         and item.worker is not None
-                        and rng.random() < 0.5
+                        and (disputes == 0 or rng.random() < 0.5)
                     ):
                         dispute = services.dispute_raise(
                             actor=item.worker,
                             review=review,
                             grounds="The guidance in force at the time allowed this.",
                         )
-                        services.dispute_decide(
-                            actor=second,
-                            dispute=dispute,
-                            outcome="upheld" if rng.random() < 0.4 else "rejected",
-                            revised_rating="amber",
-                            reasons="Checked against the guidance version in force.",
-                        )
                         disputes += 1
+                        # The assurance team decides, never the reviewer: a second-line review's
+                        # dispute waits for another assurance officer.
+                        if reviewer.pk != second.pk:
+                            services.dispute_decide(
+                                actor=second,
+                                dispute=dispute,
+                                outcome="upheld" if rng.random() < 0.4 else "rejected",
+                                revised_rating="amber",
+                                reasons="Checked against the guidance version in force.",
+                            )
         if progress:
             progress(f"oversight QA: {month:%B %Y}")
     # Team observations: the teams that do reviewed work, each at the cadence its rating sets.
