@@ -8,7 +8,7 @@ own preconditions with the message a user sees, then move with ``ACTION_WORKFLOW
 from __future__ import annotations
 
 from waymark.core.workflows import Workflow, table
-from waymark.oversight.models import Action, ActionStatus
+from waymark.oversight.models import Action, ActionStatus, LearningItem
 
 A = ActionStatus
 ACTION_TRANSITIONS = table(
@@ -20,3 +20,9 @@ ACTION_TRANSITIONS = table(
 )
 ACTION_WORKFLOW = Workflow(Action, ACTION_TRANSITIONS, label="action")
 CLOSED_STATES = frozenset({A.CLOSED, A.CLOSED_WITH_MONITORING})
+
+# --- quality assurance (item 1) ---
+# A learning item: open -> done (the person has acted on it) | withdrawn (a dispute changed the
+# rating it came from).
+LEARNING_TRANSITIONS = table([("open", ["done", "withdrawn"]), ("done", []), ("withdrawn", [])])
+LEARNING_WORKFLOW = Workflow(LearningItem, LEARNING_TRANSITIONS, label="learning item")
