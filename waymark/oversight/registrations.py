@@ -22,6 +22,7 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.qa_reviewed": AuditAction.COLLECTION,
     "oversight.qa_disputed": AuditAction.COLLECTION,
     "oversight.qa_dispute_decided": AuditAction.ALTERATION,
+    "oversight.qa_learning_done": AuditAction.ALTERATION,
     "oversight.qa_observation_recorded": AuditAction.COLLECTION,
     # --- competence (item 2) ---
     # --- metrics (item 3) ---

@@ -259,6 +259,14 @@ def access_dispute(user, pk: int) -> QADispute:
     return dispute
 
 
+def access_learning_item(user, pk: int) -> LearningItem:
+    """A learning item, to the person it is for only (404 to anyone else)."""
+    item = LearningItem.objects.filter(pk=pk, user_id=user.pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
 def review_answers(review: QAReview):
     return QAAnswer.objects.filter(review=review).select_related("question")
 

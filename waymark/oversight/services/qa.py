@@ -40,6 +40,7 @@ from waymark.oversight.services.qa_common import _audit, _require, _user
 from waymark.oversight.services.qa_reviews import (  # noqa: F401 - one import for callers
     dispute_decide,
     dispute_raise,
+    learning_item_done,
     observation_record,
     review_record,
 )

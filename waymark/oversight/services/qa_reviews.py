@@ -28,6 +28,7 @@ from waymark.oversight.models import (
 from waymark.oversight.registrations import QA_TASK_CORRECT, QA_TASK_DISPUTE, QA_TASK_REVIEW
 from waymark.oversight.selectors import qa as sel
 from waymark.oversight.services.qa_common import TEXT_MAX, _audit, _require
+from waymark.oversight.workflows import LEARNING_WORKFLOW
 from waymark.work import services as work
 
 # ------------------------------------------------------------------------------------------------
@@ -280,7 +281,9 @@ def dispute_decide(
             review.final_rating = revised_rating
             review.save(update_fields=["final_rating"])
             if revised_rating != "red":
-                LearningItem.objects.filter(review=review, status="open").update(status="withdrawn")
+                LearningItem.objects.filter(
+                    review=review, status__in=LEARNING_WORKFLOW.may_move_from("withdrawn")
+                ).update(status="withdrawn")
             if revised_rating == "green" and review.corrective_task_id:
                 from waymark.work.models import Task
 
@@ -310,6 +313,23 @@ def dispute_decide(
             },
         )
     return dispute
+
+
+def learning_item_done(*, actor, item: LearningItem) -> LearningItem:
+    """The person a learning item is for marks it done (they have acted on it)."""
+    if actor is None or item.user_id != actor.pk:
+        raise PermissionDenied("Only the person a learning item is for may mark it done")
+    with transaction.atomic():
+        item = LearningItem.objects.select_for_update().get(pk=item.pk)
+        old = LEARNING_WORKFLOW.move(item, "done")
+        item.save(update_fields=["status"])
+        _audit(
+            actor=actor,
+            verb="oversight.qa_learning_done",
+            target=item,
+            payload={"old": {"status": old}, "new": {"status": "done"}},
+        )
+    return item
 
 
 # ------------------------------------------------------------------------------------------------

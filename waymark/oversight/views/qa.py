@@ -380,6 +380,19 @@ def mine(request):
     )
 
 
+@signed_in
+@require_http_methods(["POST"])
+def learning_done(request, pk: int):
+    item = sel.access_learning_item(request.user, pk)
+    try:
+        services.learning_item_done(actor=request.user, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Learning item marked as done")
+    return redirect("oversight:qa-mine")
+
+
 urlpatterns = [
     path("qa/", qa_home, name="qa-home"),
     path("qa/checklists/", checklists, name="qa-checklists"),
@@ -396,4 +409,5 @@ urlpatterns = [
     path("qa/observations/new/", observation_new, name="qa-observation-new"),
     path("qa/trends/", trends, name="qa-trends"),
     path("qa/mine/", mine, name="qa-mine"),
+    path("qa/learning/<int:pk>/done/", learning_done, name="qa-learning-done"),
 ]

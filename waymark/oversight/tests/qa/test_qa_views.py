@@ -207,3 +207,23 @@ def test_trends_by_team_person_and_question(world, qa_assurance, client):
         page = client.get(reverse("oversight:qa-trends") + f"?by={by}").content.decode()
         assert expected in page and cell in page, by
     assert client.get(reverse("oversight:qa-trends") + "?by=nonsense").status_code == 200
+
+
+def test_the_person_marks_a_learning_item_done_and_nobody_else_can(
+    world, worker, qa_manager, client
+):
+    from waymark.oversight.models import LearningItem
+
+    item = LearningItem.objects.filter(user=worker).first()
+    url = reverse("oversight:qa-learning-done", args=[item.pk])
+    client.force_login(qa_manager)
+    assert client.post(url).status_code == 404
+    client.force_login(worker)
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "done"
+    # Done is final: a second press changes nothing and is not a 500.
+    assert client.post(url).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "done"
