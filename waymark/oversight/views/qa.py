@@ -52,17 +52,31 @@ def _form_page(request, form, *, title, submit, back, back_text, intro="", warni
     )
 
 
+def _error_rates(request) -> tuple[tuple[float, ...], str]:
+    """The table's error rates: rules.py's, plus one the reader asks for (?error=7 is 7%)."""
+    raw = request.GET.get("error", "").strip().rstrip("%")
+    try:
+        asked = float(raw) / 100 if raw else None
+    except ValueError:
+        asked = None
+    if asked is None or not 0 < asked <= 1:
+        return rules.QA_DETECTION_ERROR_RATES, ""
+    return tuple(sorted({*rules.QA_DETECTION_ERROR_RATES, asked})), raw
+
+
 @requires(perms.QA_VIEW)
 def qa_home(request):
     weeks = _weeks(request)
+    error_rates, error_asked = _error_rates(request)
     return render(
         request,
         "oversight/qa/home.html",
         {
-            "rows": sel.rule_rows(weeks=weeks),
+            "rows": sel.rule_rows(weeks=weeks, error_rates=error_rates),
             "weeks": weeks,
             "weeks_max": rules.QA_DETECTION_WEEKS_MAX,
-            "error_rates": rules.QA_DETECTION_ERROR_RATES,
+            "error_rates": error_rates,
+            "error_asked": error_asked,
             "draws": sel.recent_draws(),
             "to_review": sel.items_to_review(),
             "disputes": sel.open_disputes(),

@@ -151,8 +151,13 @@ def test_the_rules_page_shows_the_chance_of_detection(world, qa_assurance, clien
     client.force_login(qa_assurance)
     page = client.get(reverse("oversight:qa-home") + "?weeks=8").content.decode()
     assert "within 8 weeks" in page
-    # Bad input for weeks falls back to the default, not a 500.
-    assert client.get(reverse("oversight:qa-home") + "?weeks=-4").status_code == 200
+    # A rate the reader asks for joins the table.
+    page = client.get(reverse("oversight:qa-home") + "?weeks=8&error=7").content.decode()
+    assert "7% faulty" in page
+    # Bad input falls back to the defaults, not a 500.
+    for query in ("?weeks=-4", "?error=abc", "?error=250", "?error=-3"):
+        response = client.get(reverse("oversight:qa-home") + query)
+        assert response.status_code == 200 and "7% faulty" not in response.content.decode()
 
 
 def test_a_review_without_reasons_is_refused_on_the_page(world, qa_assurance, checklist, client):
