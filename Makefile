@@ -129,6 +129,7 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/casework.py $(CW_BENCH_ARGS)
 	$(PY) bench/operations.py $(OPS_BENCH_ARGS)
 	$(PY) bench/nrm.py $(NRM_BENCH_ARGS)
+	$(PY) bench/oversight_qa.py $(QA_BENCH_ARGS)
 	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
 	$(PY) bench/audit.py $(AUDIT_BENCH_ARGS)
 	$(PY) bench/oversight.py $(OVERSIGHT_BENCH_ARGS)

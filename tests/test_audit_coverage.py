@@ -38,6 +38,11 @@ POST_ONLY = "an action taken by POST; GET is refused"
 API_POST_ONLY = "an API action taken by POST; GET holds no permission or scope"
 NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
+    "oversight/qa/learning/<int:pk>/done/": (405, POST_ONLY),
+    "oversight/qa/reviews/<int:pk>/dispute/": (
+        403,
+        "only the person whose work was reviewed may dispute it; the reader did none",
+    ),
     "notifications/read/": (405, POST_ONLY),
     "people/search/export/": (
         302,
@@ -156,6 +161,13 @@ PK_MODELS = {
     ("oversight", "recommendations"): "oversight.Recommendation",
     ("oversight", "actions"): "oversight.Action",
     ("oversight", "explain-or-reform"): "oversight.DisparityReview",
+    # oversight quality assurance (issue 20 item 1)
+    ("oversight", "rules"): "oversight.SamplingRule",
+    ("oversight", "draws"): "oversight.SampleDraw",
+    ("oversight", "items"): "oversight.SampleItem",
+    ("oversight", "reviews"): "oversight.QAReview",
+    ("oversight", "disputes"): "oversight.QADispute",
+    ("oversight", "learning"): "oversight.LearningItem",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",

@@ -238,6 +238,12 @@ def register_oversight_feeds() -> None:
     """What this module gives oversight through the platform's registries (issue 20); oversight
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
+    from waymark.casework.selectors import assurance
+    from waymark.core.assurance import WorkKind, register_work_kind
+
+    register_work_kind(
+        WorkKind("casework.case_note", "Case note", "casework", assurance.case_notes)
+    )
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     _metrics_register()

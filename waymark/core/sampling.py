@@ -40,10 +40,27 @@ def _key(seed: int, item: int) -> bytes:
     return digest.digest()
 
 
-def draw(population_ids: Iterable[int], rate: float, seed: int) -> list[int]:
+def ranked(population_ids: Iterable[int], seed: int) -> list[int]:
+    """The ids in the order ``seed`` ranks them (smallest keyed hash first); duplicates once."""
+    return sorted(set(population_ids), key=lambda item: (_key(seed, item), item))
+
+
+def draw(
+    population_ids: Iterable[int], rate: float, seed: int, limit: int | None = None
+) -> list[int]:
     """The ids drawn from ``population_ids`` at ``rate`` with ``seed``, sorted. Duplicates count
-    once; the same population, rate and seed always give the same ids, whatever their order."""
-    population = sorted(set(population_ids))
-    size = sample_size(len(population), rate)
-    ranked = sorted(population, key=lambda item: (_key(seed, item), item))
-    return sorted(ranked[:size])
+    once; the same population, rate and seed always give the same ids, whatever their order.
+    ``limit`` (a cap, e.g. what is left of a monthly cap) keeps only the first ``limit`` ids of
+    the seed's ranking, so a capped draw is re-derived the same way."""
+    order = ranked(population_ids, seed)
+    size = sample_size(len(order), rate)
+    if limit is not None:
+        size = max(0, min(size, limit))
+    return sorted(order[:size])
+
+
+def population_hash(population_ids: Iterable[int]) -> str:
+    """A SHA-256 of the sorted, de-duplicated ids: recorded with a draw so an auditor can check
+    the population they rebuild is the one that was drawn from."""
+    text = ",".join(str(i) for i in sorted(set(population_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()

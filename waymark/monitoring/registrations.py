@@ -233,6 +233,19 @@ def register_oversight_feeds() -> None:
     """What this module gives oversight through the platform's registries (issue 20); oversight
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
+    from waymark.core.assurance import WorkKind, register_work_kind
+    from waymark.monitoring.selectors import assurance
+
+    for key, label, population in (
+        ("monitoring.em_review_decision", "EM review decision", assurance.em_review_decisions),
+        ("monitoring.breach_decision", "Breach decision", assurance.breach_decisions),
+        (
+            "monitoring.representation_response",
+            "Representation response",
+            assurance.representation_responses,
+        ),
+    ):
+        register_work_kind(WorkKind(key, label, "monitoring", population))
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     _metrics_register()

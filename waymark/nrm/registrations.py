@@ -202,6 +202,18 @@ def register_oversight_feeds() -> None:
     """What this module gives oversight through the platform's registries (issue 20); oversight
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
+    from waymark.core.assurance import WorkKind, register_work_kind
+    from waymark.nrm.selectors import assurance
+
+    register_work_kind(
+        WorkKind(
+            "nrm.decision",
+            "NRM decision",
+            "nrm",
+            assurance.nrm_decisions,
+            categories=(("cg_positive", "Positive conclusive grounds"),),
+        )
+    )
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     _metrics_register()

@@ -218,6 +218,15 @@ def register_oversight_feeds() -> None:
     """What this module gives oversight through the platform's registries (issue 20); oversight
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
+    from waymark.core.assurance import WorkKind, register_work_kind
+    from waymark.operations.selectors import assurance
+
+    register_work_kind(
+        WorkKind("operations.visit_record", "Visit record", "operations", assurance.visit_records)
+    )
+    register_work_kind(
+        WorkKind("operations.visit_plan", "Visit planning", "operations", assurance.visit_plans)
+    )
     # --- competence required per task type (item 2) ---
     # --- metric definitions (item 3) ---
     _metrics_register()

@@ -16,6 +16,12 @@ SIGN_OFF = "oversight.sign_off_actions"
 EXPORT = "oversight.export_tracker"
 
 # --- quality assurance (item 1): codenames here ---
+QA_VIEW = "oversight.view_qa"
+QA_FIRST_LINE = "oversight.review_first_line"
+QA_SECOND_LINE = "oversight.review_second_line"
+QA_CONFIGURE = "oversight.configure_qa"
+QA_DECIDE_DISPUTES = "oversight.decide_qa_disputes"
+QA_OBSERVE = "oversight.record_observations"
 # --- competence (item 2) ---
 # --- metrics (item 3) ---
 # The registry, the reconciliation checks and the snapshots are figures about the service, naming
@@ -44,6 +50,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 # Each area adds its own grants with ROLE_PERMISSIONS[role] |= {...} below its section.
 # --- quality assurance (item 1) grants ---
+# The assurance team is the second line: it configures rules, draws samples, reviews, decides
+# disputes and observes teams; line managers review their teams' work (first line); analysts read.
+ROLE_PERMISSIONS["assurance"] |= {
+    QA_VIEW,
+    QA_SECOND_LINE,
+    QA_CONFIGURE,
+    QA_DECIDE_DISPUTES,
+    QA_OBSERVE,
+}
+ROLE_PERMISSIONS["line_manager"] |= {QA_VIEW, QA_FIRST_LINE}
+ROLE_PERMISSIONS["performance_analyst"] |= {QA_VIEW}
 # --- competence (item 2) grants ---
 # --- metrics (item 3) grants ---
 # Performance analysts own the figures (oversight.md: "management information"); the assurance team

@@ -3,6 +3,8 @@ Configurable through ``settings.WAYMARK_OVERSIGHT`` (a dict of these names)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 
 _OVERRIDES: dict = getattr(settings, "WAYMARK_OVERSIGHT", {})
@@ -24,6 +26,150 @@ def slipping(revisions: int) -> bool:
 
 
 # --- quality assurance (item 1) ---
+# Sampling levels (oversight.md §6, ISO 2859-1 switching rules). A "lot" is one sampled round of a
+# rule (its red share) or, for a rule levelled per person, one reviewed item of that person.
+QA_LEVELS: tuple[str, ...] = ("normal", "tightened", "reduced")
+# normal -> tightened when this many of the last QA_TIGHTEN_WINDOW lots fail ("2 of 5").
+QA_TIGHTEN_WINDOW: int = _OVERRIDES.get("QA_TIGHTEN_WINDOW", 5)
+QA_TIGHTEN_FAILS: int = _OVERRIDES.get("QA_TIGHTEN_FAILS", 2)
+# tightened -> normal after this many consecutive passing lots ("5 accepted").
+QA_NORMAL_AFTER_PASSES: int = _OVERRIDES.get("QA_NORMAL_AFTER_PASSES", 5)
+# normal -> reduced on a switching score of QA_REDUCE_SCORE: each passing lot adds
+# QA_SCORE_STEP, a failing one resets it to 0 (ISO 2859-1: +3 per accepted lot, reduced at 30,
+# i.e. a run of 10 passes). reduced -> normal on QA_REDUCED_FAILS_TO_NORMAL failing lot.
+QA_SCORE_STEP: int = _OVERRIDES.get("QA_SCORE_STEP", 3)
+QA_REDUCE_SCORE: int = _OVERRIDES.get("QA_REDUCE_SCORE", 30)
+QA_REDUCED_FAILS_TO_NORMAL: int = _OVERRIDES.get("QA_REDUCED_FAILS_TO_NORMAL", 1)
+# Default rates at each level for a new adaptive rule (editable per rule).
+QA_DEFAULT_RATES: dict[str, float] = {"normal": 0.10, "tightened": 0.20, "reduced": 0.05}
+# The competent authority's dip sample (002 rec 6b: "20% until no more than half are red"), as one
+# configured instance of the adaptive rule: it starts tightened at 20%, a round fails when more
+# than half of it is red, one failing round tightens, two passing rounds ease to 10% (normal), and
+# there is no reduced level. Pinned against nrm.rules.dip_sample_rate by the tests.
+QA_NRM_DIP_SAMPLE = {
+    "normal_rate": 0.10,
+    "tightened_rate": 0.20,
+    "reduced_rate": None,
+    "start_level": "tightened",
+    "lot_fail_share": 0.5,
+    "tighten_window": 1,
+    "tighten_fails": 1,
+    "normal_after_passes": 2,
+    "reduce_score": None,
+}
+# Targeted rules: "new staff" are users who joined within this many days of the work; "after a
+# failure" targets a person's work for this many days after one of their reviews was red.
+QA_NEW_STAFF_DAYS: int = _OVERRIDES.get("QA_NEW_STAFF_DAYS", 90)
+QA_AFTER_FAILURE_DAYS: int = _OVERRIDES.get("QA_AFTER_FAILURE_DAYS", 60)
+# Ratings: red/amber/green per question; the points each scores for the weighted quality score.
+QA_RATINGS: tuple[str, ...] = ("green", "amber", "red")
+QA_RATING_POINTS: dict[str, int] = {"green": 2, "amber": 1, "red": 0}
+# A reviewed person may dispute a rating within this many days of the review (CPS-style).
+QA_DISPUTE_DAYS: int = _OVERRIDES.get("QA_DISPUTE_DAYS", 14)
+# Team observations (003 §7.46): next one due by rating, in months; at least twice a year.
+QA_OBSERVATION_MONTHS: dict[str, int] = {"green": 6, "amber": 3, "red": 1}
+QA_OBSERVATIONS_PER_YEAR: int = 2
+# The rules page's detection table: error rates and weeks offered, and the defaults shown.
+QA_DETECTION_ERROR_RATES: tuple[float, ...] = (0.02, 0.05, 0.10, 0.20)
+QA_DETECTION_WEEKS_DEFAULT: int = 4
+QA_DETECTION_WEEKS_MAX: int = 52
+# Weekly volume is estimated over this many past days of the population.
+QA_VOLUME_LOOKBACK_DAYS: int = 28
+QA_WEEKS_PER_MONTH: float = 52 / 12
+
+
+def qa_observation_next_due(observed_on, rating: str):
+    """The next observation date after one rated ``rating`` (003 §7.46)."""
+    import calendar
+
+    months = observed_on.month - 1 + QA_OBSERVATION_MONTHS[rating]
+    year, month = observed_on.year + months // 12, months % 12 + 1
+    return observed_on.replace(
+        year=year, month=month, day=min(observed_on.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def qa_detection_probability(*, error_rate: float, weekly_sample: float, weeks: int) -> float:
+    """The chance that at least one erroneous item is sampled within ``weeks``: each sampled item
+    is wrong with probability ``error_rate``, independently; ``weekly_sample`` items a week."""
+    if error_rate <= 0 or weekly_sample <= 0 or weeks <= 0:
+        return 0.0
+    n = weekly_sample * weeks
+    return 1.0 - (1.0 - min(error_rate, 1.0)) ** n
+
+
+@dataclass(frozen=True)
+class QASwitching:
+    """One configuration of the adaptive levels (ISO 2859-1 switching). Defaults: rules above."""
+
+    normal_rate: float = QA_DEFAULT_RATES["normal"]
+    tightened_rate: float = QA_DEFAULT_RATES["tightened"]
+    reduced_rate: float | None = QA_DEFAULT_RATES["reduced"]
+    start_level: str = "normal"
+    lot_fail_share: float = 0.0  # a lot fails when more than this share of it is red
+    tighten_window: int = QA_TIGHTEN_WINDOW
+    tighten_fails: int = QA_TIGHTEN_FAILS
+    normal_after_passes: int = QA_NORMAL_AFTER_PASSES
+    reduce_score: int | None = QA_REDUCE_SCORE  # None: no reduced level
+    score_step: int = QA_SCORE_STEP
+    reduced_fails_to_normal: int = QA_REDUCED_FAILS_TO_NORMAL
+
+    def rate(self, level: str) -> float:
+        if level == "tightened":
+            return self.tightened_rate
+        if level == "reduced" and self.reduced_rate is not None:
+            return self.reduced_rate
+        return self.normal_rate
+
+
+def qa_level_after(scheme: QASwitching, red_shares: list[float]) -> tuple[str, str]:
+    """The level after the lots' red shares (oldest first), replayed from ``start_level``, and
+    why. normal -> tightened when ``tighten_fails`` of the last ``tighten_window`` lots since the
+    last switch fail; tightened -> normal after ``normal_after_passes`` consecutive passes; normal
+    -> reduced when the switching score (+``score_step`` a pass, 0 on a failure) reaches
+    ``reduce_score``; reduced -> normal on ``reduced_fails_to_normal`` failing lots."""
+    level = scheme.start_level
+    reason = f"Starts at the {level} level"
+    since: list[bool] = []
+    score = 0
+    for share in red_shares:
+        failed = share > scheme.lot_fail_share
+        since.append(failed)
+        if level == "normal":
+            recent = since[-scheme.tighten_window :]
+            if sum(recent) >= scheme.tighten_fails:
+                level, since, score = "tightened", [], 0
+                reason = f"{scheme.tighten_fails} of the last {len(recent)} lots failed: tightened"
+                continue
+            score = 0 if failed else score + scheme.score_step
+            if scheme.reduce_score is not None and score >= scheme.reduce_score:
+                level, since, score = "reduced", [], 0
+                reason = "A run of passing lots reached the switching score: reduced"
+        elif level == "tightened":
+            run = since[-scheme.normal_after_passes :]
+            if len(run) >= scheme.normal_after_passes and not any(run):
+                level, since, score = "normal", [], 0
+                reason = f"{scheme.normal_after_passes} lots in a row passed: back to normal"
+        elif level == "reduced" and sum(since) >= scheme.reduced_fails_to_normal:
+            level, since, score = "normal", [], 0
+            reason = "A lot failed while reduced: back to normal"
+    return level, reason
+
+
+def qa_rating_overall(ratings: list[str]) -> str:
+    """A review's overall rating: its worst question rating."""
+    for worst in ("red", "amber"):
+        if worst in ratings:
+            return worst
+    return "green"
+
+
+def qa_score(weighted: list[tuple[int, str]]) -> float:
+    """The weighted share of points earned: (weight, rating) per question."""
+    top = sum(w * QA_RATING_POINTS["green"] for w, _ in weighted)
+    if not top:
+        return 0.0
+    return sum(w * QA_RATING_POINTS[r] for w, r in weighted) / top
 
 
 # --- competence (item 2) ---

@@ -1,11 +1,12 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import data_quality, fairness, metrics, tracker
+from waymark.oversight.views import data_quality, fairness, metrics, qa, tracker
 
 app_name = "oversight"
 urlpatterns = [
     *tracker.urlpatterns,
     # --- quality assurance (item 1) ---
+    *qa.urlpatterns,
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     *metrics.urlpatterns,

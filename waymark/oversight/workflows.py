@@ -8,7 +8,7 @@ own preconditions with the message a user sees, then move with ``ACTION_WORKFLOW
 from __future__ import annotations
 
 from waymark.core.workflows import Workflow, table
-from waymark.oversight.models import Action, ActionStatus
+from waymark.oversight.models import Action, ActionStatus, LearningItem
 
 A = ActionStatus
 ACTION_TRANSITIONS = table(
@@ -37,3 +37,8 @@ DISPARITY_REVIEW_TRANSITIONS = table(
 DISPARITY_REVIEW_WORKFLOW = Workflow(
     DisparityReview, DISPARITY_REVIEW_TRANSITIONS, label="explain-or-reform item"
 )
+# --- quality assurance (item 1) ---
+# A learning item: open -> done (the person has acted on it) | withdrawn (a dispute changed the
+# rating it came from).
+LEARNING_TRANSITIONS = table([("open", ["done", "withdrawn"]), ("done", []), ("withdrawn", [])])
+LEARNING_WORKFLOW = Workflow(LearningItem, LEARNING_TRANSITIONS, label="learning item")
