@@ -98,8 +98,9 @@ OTHER_ACTIONS: list[tuple[str, str, str, str, int, str]] = [
     ),
 ]
 EVIDENCE_PARAMETERS = {
-    "data_quality_rule_passing": "EM records: vulnerabilities recorded",
-    "sampling_rule_in_force": "Decisions sampled for second-line review",
+    # Real names, so that each action shows what its check finds today.
+    "data_quality_rule_passing": "monitoring.no_device_serial",
+    "sampling_rule_in_force": "monitoring.em_review_decision",
 }
 
 

@@ -1,9 +1,10 @@
 """The named evidence checks an action may require before it closes (oversight.md §4: "closure
 needs evidence Waymark can check"). Each check answers ``EvidenceResult(state, detail)``:
-``passed``, ``failed`` or ``cannot_check`` (the thing it would look at is not built yet). Closure
+``passed``, ``failed`` or ``cannot_check`` (no check of that name). Closure
 is refused unless the state is ``passed``; ``none`` needs no check.
 
-Checks read other apps only through the platform's selectors (guidance, core.audit).
+Checks read other apps only through the platform's selectors and registries (guidance,
+core.audit, core.metrics, core.data_quality) and oversight's own tables.
 """
 
 from __future__ import annotations
@@ -88,11 +89,86 @@ def _data_quality_rule_passing(key: str) -> EvidenceResult:
     return EvidenceResult(PASSED, detail)
 
 
-def _not_built(what: str) -> Callable[[str], EvidenceResult]:
-    def evaluate(_parameter: str) -> EvidenceResult:
-        return EvidenceResult(CANNOT_CHECK, f"Waymark cannot check this yet: {what} is not built")
+def _guidance_version_approved(slug: str) -> EvidenceResult:
+    """The version of the named page in force today is approved (not a draft, not "published,
+    second check owed", not withdrawn)."""
+    from waymark.guidance import selectors as guidance
+    from waymark.guidance.models import ApprovalState
 
-    return evaluate
+    slug = (slug or "").strip()
+    if not slug:
+        return EvidenceResult(FAILED, "No guidance page is named")
+    version = guidance.guidance_version_in_force(slug)
+    if version is None:
+        return EvidenceResult(FAILED, f"No version of {slug!r} is in force today")
+    if version.state != ApprovalState.APPROVED:
+        return EvidenceResult(
+            FAILED,
+            f"Version {version.version} of {slug!r} is in force but is "
+            f"{ApprovalState(version.state).label.lower()}, not approved",
+        )
+    return EvidenceResult(PASSED, f"Version {version.version} of {slug!r} is approved and in force")
+
+
+def _sampling_rule_in_force(name: str) -> EvidenceResult:
+    """An active quality-assurance sampling rule of that name (or for that kind of work) exists
+    and has drawn a sample within the last ``rules.EVIDENCE_SAMPLING_DRAWN_WITHIN_DAYS`` days."""
+    from datetime import timedelta
+
+    from waymark.oversight import rules
+    from waymark.oversight.models import SamplingRule
+
+    name = (name or "").strip()
+    if not name:
+        return EvidenceResult(FAILED, "No sampling rule is named")
+    found = [
+        r
+        for r in SamplingRule.objects.filter(is_active=True)
+        if name.casefold() in (r.name.casefold(), r.kind_key.casefold())
+    ]
+    if not found:
+        return EvidenceResult(FAILED, f"No active sampling rule is called {name!r}")
+    since = clock.today() - timedelta(days=rules.EVIDENCE_SAMPLING_DRAWN_WITHIN_DAYS)
+    for rule in found:
+        last = rule.draws.order_by("-period_start").first()
+        if last is not None and last.period_start >= since.replace(day=1):
+            return EvidenceResult(
+                PASSED,
+                f"Sampling rule {rule.name!r} is active and drew a sample for "
+                f"{last.period_start:%B %Y}",
+            )
+    return EvidenceResult(
+        FAILED,
+        f"Sampling rule {found[0].name!r} is active but has drawn nothing in the last "
+        f"{rules.EVIDENCE_SAMPLING_DRAWN_WITHIN_DAYS} days",
+    )
+
+
+def _figure_moved(parameter: str) -> EvidenceResult:
+    """``<metric key> <target>``: the figure's current value has reached the target in its better
+    direction (at or above it when higher is better, at or below it otherwise)."""
+    from waymark.core.metrics import metric
+
+    key, _, target_text = (parameter or "").strip().partition(" ")
+    if not key or not target_text.strip():
+        return EvidenceResult(FAILED, "Name the figure and its target, e.g. 'operations.x 10'")
+    try:
+        target = float(target_text.strip().rstrip("%"))
+    except ValueError:
+        return EvidenceResult(FAILED, f"{target_text.strip()!r} is not a number")
+    try:
+        figure = metric(key)
+    except KeyError:
+        return EvidenceResult(FAILED, f"There is no figure called {key!r}")
+    if figure.higher_is_better is None:
+        return EvidenceResult(FAILED, f"{figure.name!r} has no better direction to move in")
+    value = figure.value()
+    if value is None:
+        return EvidenceResult(FAILED, f"{figure.name!r} has no value now")
+    reached = value >= target if figure.higher_is_better else value <= target
+    word = "at or above" if figure.higher_is_better else "at or below"
+    detail = f"{figure.name!r} is {value:g} now; the target is {word} {target:g}"
+    return EvidenceResult(PASSED if reached else FAILED, detail)
 
 
 CHECKS: dict[str, EvidenceCheck] = {
@@ -120,13 +196,13 @@ CHECKS: dict[str, EvidenceCheck] = {
             "guidance_version_approved",
             "A guidance version is approved",
             "Guidance page address (slug)",
-            _not_built("guidance approval (draft / approved / withdrawn)"),
+            _guidance_version_approved,
         ),
         EvidenceCheck(
             "sampling_rule_in_force",
             "A quality-assurance sampling rule is in force",
-            "Sampling rule name",
-            _not_built("quality-assurance sampling"),
+            "Sampling rule name (or its kind of work)",
+            _sampling_rule_in_force,
         ),
         EvidenceCheck(
             "data_quality_rule_passing",
@@ -137,8 +213,8 @@ CHECKS: dict[str, EvidenceCheck] = {
         EvidenceCheck(
             "figure_moved",
             "A defined figure has moved to its target",
-            "Figure name",
-            _not_built("the metric registry"),
+            "Figure key and target (e.g. 'operations.overdue_closure 0')",
+            _figure_moved,
         ),
     ]
 }

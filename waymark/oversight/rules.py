@@ -26,6 +26,9 @@ def slipping(revisions: int) -> bool:
 
 
 # --- quality assurance (item 1) ---
+# A sampling rule is "in force" as a tracker action's evidence when it is active and has drawn a
+# sample for a month within this many days (a rule that never draws assures nothing).
+EVIDENCE_SAMPLING_DRAWN_WITHIN_DAYS: int = _OVERRIDES.get("EVIDENCE_SAMPLING_DRAWN_WITHIN_DAYS", 45)
 # Sampling levels (oversight.md §6, ISO 2859-1 switching rules). A "lot" is one sampled round of a
 # rule (its red share) or, for a rule levelled per person, one reviewed item of that person.
 QA_LEVELS: tuple[str, ...] = ("normal", "tightened", "reduced")

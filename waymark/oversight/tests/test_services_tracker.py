@@ -218,34 +218,6 @@ def _publish_guidance(guidance_services, slug):
     )
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "sampling_rule_in_force",
-        "figure_moved",
-        "guidance_version_approved",
-    ],
-)
-def test_a_check_waymark_cannot_make_yet_refuses_closure_with_that_reason(
-    seeded, assurance, line_manager, kind
-):
-    action = services.action_add(
-        actor=assurance,
-        recommendation=seeded[("000", "2")],
-        description="Sample EM decisions",
-        owner=line_manager,
-        due_on=date(2027, 1, 31),
-        evidence_kind=kind,
-        evidence_parameter="something",
-    )
-    before = _snapshot()
-    with pytest.raises(ValidationError, match="Waymark cannot check this yet"):
-        services.action_close(
-            actor=assurance, action=action, outcome=ActionStatus.CLOSED, note="Done"
-        )
-    assert _snapshot() == before
-
-
 def test_the_audit_log_check_passes_on_a_log_that_verifies(seeded, assurance, line_manager):
     action = services.action_add(
         actor=assurance,

@@ -213,7 +213,7 @@ def test_closure_without_evidence_is_refused_on_the_page(seeded, assurance, line
         reverse("oversight:action-close", args=[action.pk]), {"outcome": "closed", "note": "Done"}
     )
     assert response.status_code == 400
-    assert "Waymark cannot check this yet" in response.content.decode()
+    assert "No active sampling rule is called" in response.content.decode()
     action.refresh_from_db()
     assert action.status == ActionStatus.OPEN
 
