@@ -9,7 +9,8 @@ Time moves as it does in production: the clock is ``WAYMARK_FROZEN_TIME`` (``way
 read by the live server's thread on every request), set forward past the recovery period, and the
 scheduler's own command (``run_sweeps``) runs every registered sweep; ``nrm.recovery_ended`` is
 what moves the referral to conclusive grounds. axe-core on every page, at 1280 and at 360 px, and
-no page scrolls sideways at 360 px."""
+no page scrolls sideways at 360 px,
+where the queues show each row as a card. A manager allocates the referral on its page."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def nrm_world(settings):
         ("nrm.preparer", "nrm_case_preparation", "Preparer", authority),
         ("nrm.decider", "nrm_decision_maker", "Decider", authority),
         ("nrm.specialist", "technical_specialist", "Specialist", authority),
+        ("nrm.manager", "nrm_manager", "Manager", authority),
     ):
         user = User.objects.create_user(
             username=username, password=PASSWORD, first_name="Sam", last_name=last, grade="HEO"
@@ -94,6 +96,48 @@ def nrm_world(settings):
         owning_team=responders,
     )
     return {"authority": authority, "person": person, **users}
+
+
+def assert_rows_are_cards(page, where: str) -> None:
+    """At 360 px each row of the page's table is a card (a block, each cell labelled by its
+    column), and the page does not scroll sideways; axe-core finds nothing serious there."""
+    page.set_viewport_size(NARROW)
+    try:
+        rows = page.locator("table.waymark-table--stacked tbody tr")
+        assert rows.count() >= 1, f"{where}: no rows"
+        shape = rows.first.evaluate(
+            """row => ({
+                display: getComputedStyle(row).display,
+                labels: [...row.cells].slice(1).map(
+                    cell => getComputedStyle(cell, '::before').content),
+                head: getComputedStyle(row.closest('table').tHead).position,
+            })"""
+        )
+        assert shape["display"] == "block", f"{where}: rows are not cards at 360 px"
+        assert shape["head"] == "absolute", f"{where}: the header row is still shown"
+        assert all(label not in ("none", '""') for label in shape["labels"]), shape
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], f"{where} scrolls sideways at 360 px ({width} px)"
+        assert_accessible(page, f"{where} as cards at 360 px")
+    finally:
+        page.set_viewport_size(WIDE)
+    assert rows.first.evaluate("row => getComputedStyle(row).display") == "table-row"
+
+
+def _allocate(page, base, referral, decider):
+    """A manager names the decision maker on the allocation page."""
+    url = base + f"/nrm/referrals/{referral.pk}/allocate/"
+    page.goto(url)
+    accessible_at_both_widths(page, "allocation form")
+    page.get_by_role("button", name="Allocate").click()  # nobody chosen
+    page.wait_for_load_state()
+    assert "There is a problem" in page.content()
+    accessible_at_both_widths(page, "allocation form with errors")
+    page.get_by_label("Decision maker").select_option(label=decider.display_name)
+    page.get_by_role("button", name="Allocate").click()
+    page.wait_for_url(re.compile(rf"/nrm/referrals/{referral.pk}/$"))
+    referral.refresh_from_db()
+    assert referral.decision_maker_id == decider.pk
 
 
 def _context(browser):
@@ -224,10 +268,17 @@ def test_referral_rg_recovery_cg_check_and_letter(browser, live_server, nrm_worl
         cp_ctx, cp = _context(browser)
         dm_ctx, dm = _context(browser)
         sp_ctx, sp = _context(browser)
-        contexts = [fr_ctx, cp_ctx, dm_ctx, sp_ctx]
+        mg_ctx, mg = _context(browser)
+        contexts = [fr_ctx, cp_ctx, dm_ctx, sp_ctx, mg_ctx]
 
         sign_in(fr, base, "nrm.responder")
         referral = _refer(fr, base, nrm_world["person"])
+        fr.goto(base + "/nrm/referrals/mine/")
+        assert referral.reference in fr.content()
+        assert_rows_are_cards(fr, "my referrals")
+
+        sign_in(mg, base, "nrm.manager")
+        _allocate(mg, base, referral, nrm_world["nrm_decision_maker"])
         # The decision maker's page is closed while the case is being prepared.
         sign_in(dm, base, "nrm.decider")
         assert not Task.objects.filter(
@@ -237,6 +288,12 @@ def test_referral_rg_recovery_cg_check_and_letter(browser, live_server, nrm_worl
         sign_in(cp, base, "nrm.preparer")
         _prepare(cp, base, referral)
         assert Task.objects.filter(dedupe_key__startswith=f"nrm:{referral.pk}:decide_rg").exists()
+
+        # The decision maker's queue lists the referral; on a phone each row is a card.
+        dm.goto(base + "/nrm/queue/")
+        assert referral.reference in dm.content()
+        accessible_at_both_widths(dm, "decision maker's queue")
+        assert_rows_are_cards(dm, "decision maker's queue")
 
         rg = _decide(dm, base, referral, "rg", "Positive", "The account meets the threshold")
         assert m.Decision.objects.get(pk=rg).status == m.DecisionStatus.READY
@@ -285,6 +342,7 @@ def test_referral_rg_recovery_cg_check_and_letter(browser, live_server, nrm_worl
         sign_in(sp, base, "nrm.specialist")
         sp.goto(base + "/nrm/checks/")
         accessible_at_both_widths(sp, "check queue")
+        assert_rows_are_cards(sp, "check queue")
         check = m.SpecialistCheck.objects.get(decision_id=cg)
         sp.goto(base + f"/nrm/checks/{check.pk}/")
         accessible_at_both_widths(sp, "check form")
