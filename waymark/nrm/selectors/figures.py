@@ -182,16 +182,13 @@ def time_to_decision(start: date, end: date) -> list[Row]:
     within the target of rules.RG_TARGET_WORKING_DAYS working days (served on or before the
     referral's RG due date, in London). Counts and medians are SQL aggregates."""
     served = _served(start, end).filter(reconsideration_of__isnull=True)
-    counts = {
-        r["stage"]: r
-        for r in served.annotate(served_day=TruncDate("served_at", tzinfo=clock.LONDON))
-        .values("stage")
-        .annotate(
-            n=Count("pk"), within=Count("pk", filter=Q(served_day__lte=F("referral__rg_due_on")))
-        )
-        .order_by()
-    }
-    medians = grouped_median(served, "stage", F("served_at") - F("referral__received_at"))
+    counts = grouped_median(
+        served.annotate(served_day=TruncDate("served_at", tzinfo=clock.LONDON)),
+        "stage",
+        F("served_at") - F("referral__received_at"),
+        n=Count("pk"),
+        within=Count("pk", filter=Q(served_day__lte=F("referral__rg_due_on"))),
+    )
     out: list[Row] = []
     for stage in (DecisionStage.RG, DecisionStage.CG):
         label = dict(DecisionStage.choices)[stage]
@@ -200,7 +197,7 @@ def time_to_decision(start: date, end: date) -> list[Row]:
             out.append((label, 0, None, None))
             continue
         share = round(row["within"] / row["n"], 3) if stage == DecisionStage.RG else None
-        out.append((label, row["n"], round(medians[stage], 1), share))
+        out.append((label, row["n"], round(row["median"], 1), share))
     return out
 
 
@@ -304,11 +301,13 @@ def safeguarding_advice(start: date, end: date) -> list[Row]:
     asked = SafeguardingAdvice.objects.filter(
         requested_at__gte=_start(start), requested_at__lt=_end(end)
     )
-    totals = {
-        r["level"]: r
-        for r in asked.values("level").annotate(n=Count("pk"), given=Count("given_at")).order_by()
-    }
-    medians = grouped_median(asked, "level", F("given_at") - F("requested_at"))
+    totals = grouped_median(
+        asked,
+        "level",
+        F("given_at") - F("requested_at"),
+        n=Count("pk"),
+        given=Count("given_at"),
+    )
     target = rules.SAFEGUARDING_ADVICE_TARGET_WORKING_DAYS
     deadlines: dict[date, date] = {}
     within: Counter[int] = Counter()
@@ -329,7 +328,7 @@ def safeguarding_advice(start: date, end: date) -> list[Row]:
     out = []
     for level in sorted(totals):
         row = totals[level]
-        median_days = medians.get(level)
+        median_days = row["median"]
         out.append(
             (
                 rules.SAFEGUARDING_LEVELS.get(level, str(level)),

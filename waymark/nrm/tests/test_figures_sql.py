@@ -11,7 +11,7 @@ from statistics import median
 
 import pytest
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F
 
 from waymark.core.clock import LONDON
 from waymark.nrm import rules
@@ -188,12 +188,13 @@ def test_portable_paths_equal_the_databases_own(world):
     percentile_cont, and the jsonb element counts are the ones held."""
     qs = Decision.objects.filter(status="served")
     value = F("served_at") - F("referral__received_at")
-    portable = _sql.grouped_median(qs, "stage", value, method=_sql.PORTABLE)
-    assert round(portable["rg"], 6) == round(median(h / 24 for h in RG_HOURS), 6)
-    assert round(portable["cg"], 6) == round(median(h / 24 for h in CG_HOURS), 6)
-    native = _sql.grouped_median(qs, "stage", value)
-    assert {k: round(v, 6) for k, v in native.items()} == {
-        k: round(v, 6) for k, v in portable.items()
+    portable = _sql.grouped_median(qs, "stage", value, method=_sql.PORTABLE, n=Count("pk"))
+    assert round(portable["rg"]["median"], 6) == round(median(h / 24 for h in RG_HOURS), 6)
+    assert round(portable["cg"]["median"], 6) == round(median(h / 24 for h in CG_HOURS), 6)
+    assert portable["rg"]["n"] == len(RG_HOURS) and portable["cg"]["n"] == len(CG_HOURS)
+    native = _sql.grouped_median(qs, "stage", value, n=Count("pk"))
+    assert {k: (round(v["median"], 6), v["n"]) for k, v in native.items()} == {
+        k: (round(v["median"], 6), v["n"]) for k, v in portable.items()
     }
     if connection.vendor == "postgresql":
         assert _sql.json_array_counts(Referral.objects.all(), "exploitation_types")[0] == {
