@@ -117,13 +117,12 @@ def allocation_candidates(user: Any) -> dict[str, list[Any]]:
 
     if not (user is not None and user.is_authenticated and user.has_perm(perms.MANAGE)):
         return {"decision_makers": [], "case_preparers": []}
-    members = (
+    members = list(
         get_user_model()
         .objects.filter(teams__slug=rules.AUTHORITY_TEAM_SLUG, is_active=True, is_machine=False)
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
-    members = list(members)
     return {
         "decision_makers": [u for u in members if u.has_perm(perms.DECIDE)],
         "case_preparers": [u for u in members if u.has_perm(perms.PREPARE)],
