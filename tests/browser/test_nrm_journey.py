@@ -279,7 +279,7 @@ def test_referral_rg_recovery_cg_check_and_letter(browser, live_server, nrm_worl
 
         sign_in(mg, base, "nrm.manager")
         _allocate(mg, base, referral, nrm_world["nrm_decision_maker"])
-        # The decision maker's page is closed while the case is being prepared.
+        # No decision task opens while the case is being prepared.
         sign_in(dm, base, "nrm.decider")
         assert not Task.objects.filter(
             dedupe_key__startswith=f"nrm:{referral.pk}:decide_rg"
