@@ -277,6 +277,7 @@ def referral_allocate(request, pk: int):
     from waymark.nrm.workflows import OPEN_REFERRAL
 
     referral = selectors.referral_get_visible(request.user, pk)
+    _viewed(request, referral, "allocate")
     people = selectors.allocation_candidates(request.user)
     makers = {str(u.pk): u for u in people["decision_makers"]}
     preparers = {str(u.pk): u for u in people["case_preparers"]}
