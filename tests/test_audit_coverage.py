@@ -178,6 +178,7 @@ PK_MODELS = {
     ("nrm", "reconsiderations"): "nrm.Reconsideration",
     ("nrm", "sampling"): "nrm.SampleRound",
     ("nrm", "ratings"): "nrm.QualityRating",
+    ("nrm", "information"): "nrm.InformationRequest",
 }
 # Whose records a module's person pages show: someone the module holds.
 PERSON_OF = {

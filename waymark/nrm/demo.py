@@ -451,7 +451,8 @@ def _sample_rounds(rng, today, start, decisions, specialists) -> int:
 def _followups(rng, today, decisions, staff, scale) -> dict[str, int]:
     """The rarer work around decisions: reconsiderations of about one negative in twelve (decided
     by another decision maker), "minded to" disqualification notices after a few positive RGs,
-    duty-line calls (about one a week), and duty-to-notify records for adults who did not consent."""
+    duty-line calls (about one a week), duty-to-notify records for adults who did not consent, and
+    further-information requests before some RG decisions."""
     makers = staff["nrm_decision_maker"]
     adviser = staff["nrm_safeguarding_adviser"][0]
     manager = staff["nrm_manager"][0]
@@ -557,6 +558,39 @@ def _followups(rng, today, decisions, staff, scale) -> dict[str, int]:
         )
         for _ in range(max(1, round(40 * scale)))
     ]
+    # Further information asked before about one RG decision in 25 (s58 notices among them), all
+    # answered; one in five after the due date, most of those without a reason (recorded as late
+    # without good reason). Drawn last, so the draws above are unchanged.
+    preparers = staff["nrm_case_preparation"] or [manager]
+    requests = []
+    rgs = [d for d in decisions if d.stage == "rg"]
+    for decision in rng.sample(rgs, min(len(rgs), max(1, round(len(rgs) / 25)))):
+        sent = decision.made_at - timedelta(days=rng.randint(12, 20))
+        due = rules.information_due_on(sent.date())
+        late = rng.random() < 0.2
+        answered = (
+            _at(due + timedelta(days=rng.randint(1, 3)), 15)
+            if late
+            else sent + timedelta(days=rng.randint(2, 8))
+        )
+        requests.append(
+            m.InformationRequest(
+                referral_id=decision.referral_id,
+                requested_from=rng.choice(
+                    ["Police Scotland", "Metropolitan Police", "Local authority", "Salvation Army"]
+                ),
+                questions="Any record of the person as a victim or suspect, and where they lived.",
+                is_s58_notice=rng.random() < 0.3,
+                status=m.InformationRequestStatus.ANSWERED,
+                sent_at=sent,
+                sent_by=rng.choice(preparers),
+                due_on=due,
+                answered_at=answered,
+                answer="Record found; details on the casework system.",
+                late_without_good_reason=late and rng.random() < 0.7,
+            )
+        )
+    m.InformationRequest.objects.bulk_create(requests, batch_size=2000)
     m.Reconsideration.objects.bulk_create(reconsiderations, batch_size=2000)
     m.Disqualification.objects.bulk_create(disqualifications, batch_size=2000)
     m.DutyLineCall.objects.bulk_create(calls, batch_size=2000)
@@ -566,4 +600,5 @@ def _followups(rng, today, decisions, staff, scale) -> dict[str, int]:
         "disqualifications": len(disqualifications),
         "duty_calls": len(calls),
         "duty_to_notify": len(notices),
+        "information_requests": len(requests),
     }

@@ -161,3 +161,37 @@ class DutyToNotifyForm(GovUKForm):
         widget=forms.Textarea,
         required=False,
     )
+
+
+class AllocateForm(GovUKForm):
+    """A manager names the decision maker and/or the case preparer (at least one: the service
+    says so, and nothing changes)."""
+
+    def __init__(self, *args, decision_makers, case_preparers, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision_maker"] = forms.ChoiceField(
+            label="Decision maker",
+            choices=[("", "Leave as it is")] + [(u.pk, u.display_name) for u in decision_makers],
+            required=False,
+            initial=referral.decision_maker_id or "",
+        )
+        self.fields["case_preparer"] = forms.ChoiceField(
+            label="Case preparer",
+            help_text="Open case preparation tasks move to them",
+            choices=[("", "Leave as it is")] + [(u.pk, u.display_name) for u in case_preparers],
+            required=False,
+            initial=referral.case_preparer_id or "",
+        )
+
+
+class InformationAnswerForm(GovUKForm):
+    answer = forms.CharField(label="The answer received", widget=forms.Textarea)
+    late_reason = forms.CharField(
+        label="Good reason for answering after the due date",
+        help_text=(
+            "Only for an answer after the due date. Without a reason it is recorded as late "
+            "without good reason"
+        ),
+        widget=forms.Textarea,
+        required=False,
+    )

@@ -25,6 +25,8 @@ from waymark.nrm.selectors.decisions import (
     superseded_negative_decisions as superseded_negative_decisions,
 )
 from waymark.nrm.selectors.referrals import (
+    allocation_candidates,  # noqa: F401
+    information_request_get_visible,  # noqa: F401
     quality_trends,  # noqa: F401
     referral_form_questions,  # noqa: F401
     referral_get_visible,  # noqa: F401

@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from statistics import median
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models.functions import TruncDate, TruncMonth
 
 from waymark.core import clock
 from waymark.nrm import rules
@@ -32,6 +32,7 @@ from waymark.nrm.models import (
     SafeguardingAdvice,
     SpecialistCheck,
 )
+from waymark.nrm.selectors._sql import grouped_median, json_array_counts
 
 Row = tuple[Any, ...]
 Query = Callable[[date, date], list[Row]]
@@ -132,11 +133,11 @@ def referrals_by_age_group(start: date, end: date) -> list[Row]:
 
 
 def referrals_by_exploitation_type(start: date, end: date) -> list[Row]:
-    """A referral with more than one type counts under each (as the statistics do)."""
-    counts: Counter[str] = Counter()
-    for types in _received(start, end).values_list("exploitation_types", flat=True):
-        for code in types or ["not_specified"]:
-            counts[code] += 1
+    """A referral with more than one type counts under each (as the statistics do); one with none
+    counts as not specified. Counted in the database (a JSON table function over the array)."""
+    counts, empty = json_array_counts(_received(start, end), "exploitation_types")
+    if empty:
+        counts["not_specified"] = counts.get("not_specified", 0) + empty
     return [
         (rules.EXPLOITATION_TYPES.get(code, code), n)
         for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -178,26 +179,25 @@ def decisions_by_stage_and_outcome(start: date, end: date) -> list[Row]:
 
 def time_to_decision(start: date, end: date) -> list[Row]:
     """Days from referral to the first served decision of each stage: median, and for RG the share
-    within the target of rules.RG_TARGET_WORKING_DAYS working days."""
+    within the target of rules.RG_TARGET_WORKING_DAYS working days (served on or before the
+    referral's RG due date, in London). Counts and medians are SQL aggregates."""
+    served = _served(start, end).filter(reconsideration_of__isnull=True)
+    counts = grouped_median(
+        served.annotate(served_day=TruncDate("served_at", tzinfo=clock.LONDON)),
+        "stage",
+        F("served_at") - F("referral__received_at"),
+        n=Count("pk"),
+        within=Count("pk", filter=Q(served_day__lte=F("referral__rg_due_on"))),
+    )
     out: list[Row] = []
     for stage in (DecisionStage.RG, DecisionStage.CG):
-        rows = (
-            _served(start, end)
-            .filter(stage=stage, reconsideration_of__isnull=True)
-            .values_list("served_at", "referral__received_at", "referral__rg_due_on")
-        )
-        days = []
-        within = 0
-        for served_at, received_at, due in rows:
-            days.append((served_at - received_at).total_seconds() / 86400)
-            if served_at.astimezone(clock.LONDON).date() <= due:
-                within += 1
         label = dict(DecisionStage.choices)[stage]
-        if not days:
+        row = counts.get(stage)
+        if not row or not row["n"]:
             out.append((label, 0, None, None))
             continue
-        share = round(within / len(days), 3) if stage == DecisionStage.RG else None
-        out.append((label, len(days), round(median(days), 1), share))
+        share = round(row["within"] / row["n"], 3) if stage == DecisionStage.RG else None
+        out.append((label, row["n"], round(row["median"], 1), share))
     return out
 
 
@@ -227,12 +227,14 @@ def decisions_per_decision_maker(start: date, end: date) -> list[Row]:
         .annotate(n=Count("pk"))
     )
     ratings: dict[int, Counter[str]] = defaultdict(Counter)
-    for maker, rating in (
+    for maker, rating, n in (
         QualityRating.objects.exclude(rating="")
         .filter(rated_at__gte=_start(start), rated_at__lt=_end(end))
         .values_list("decision__decision_maker", "rating")
+        .annotate(n=Count("pk"))
+        .order_by()
     ):
-        ratings[maker][rating] += 1
+        ratings[maker][rating] += n
     out = []
     for r in sorted(made, key=lambda r: (-r["n"], r["decision_maker"])):
         per_week = round(r["n"] / weeks, 1)
@@ -271,14 +273,18 @@ def check_backlog(start: date, end: date) -> list[Row]:
 
 
 def quality_by_month(start: date, end: date) -> list[Row]:
+    """Ratings by month (in London) and colour, counted in the database."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for rated_at, rating in (
+    for month, rating, n in (
         QualityRating.objects.exclude(rating="")
         .filter(rated_at__gte=_start(start), rated_at__lt=_end(end))
-        .values_list("rated_at", "rating")
+        .annotate(month=TruncMonth("rated_at", tzinfo=clock.LONDON))
+        .values_list("month", "rating")
+        .annotate(n=Count("pk"))
+        .order_by()
     ):
-        if rated_at is not None:
-            counts[rated_at.astimezone(clock.LONDON).strftime("%Y-%m")][rating] += 1
+        if month is not None:
+            counts[month.strftime("%Y-%m")][rating] += n
     out = []
     for month in sorted(counts):
         c = counts[month]
@@ -289,31 +295,47 @@ def quality_by_month(start: date, end: date) -> list[Row]:
 
 def safeguarding_advice(start: date, end: date) -> list[Row]:
     """Advice requests in the period by level: how many, given, median days to give, and the share
-    within rules.SAFEGUARDING_ADVICE_TARGET_WORKING_DAYS (counted as calendar days x 7/5)."""
-    by_level: dict[int, list] = defaultdict(list)
-    for level, requested_at, given_at in SafeguardingAdvice.objects.filter(
+    given within rules.SAFEGUARDING_ADVICE_TARGET_WORKING_DAYS working days of the request (in
+    London). Counts and medians are SQL aggregates; the working-day deadline of each request day
+    (bank holidays) is worked out once a day, over the rows grouped by request and advice day."""
+    asked = SafeguardingAdvice.objects.filter(
         requested_at__gte=_start(start), requested_at__lt=_end(end)
-    ).values_list("level", "requested_at", "given_at"):
-        by_level[level].append((requested_at, given_at))
-    out = []
+    )
+    totals = grouped_median(
+        asked,
+        "level",
+        F("given_at") - F("requested_at"),
+        n=Count("pk"),
+        given=Count("given_at"),
+    )
     target = rules.SAFEGUARDING_ADVICE_TARGET_WORKING_DAYS
-    for level in sorted(by_level):
-        items = by_level[level]
-        given = [(g - r).total_seconds() / 86400 for r, g in items if g is not None]
-        within = sum(
-            1
-            for r, g in items
-            if g is not None
-            and g.astimezone(clock.LONDON).date()
-            <= rules.working_days_after(r.astimezone(clock.LONDON).date(), target)
+    deadlines: dict[date, date] = {}
+    within: Counter[int] = Counter()
+    for level, asked_on, given_on, n in (
+        asked.filter(given_at__isnull=False)
+        .annotate(
+            asked_on=TruncDate("requested_at", tzinfo=clock.LONDON),
+            given_on=TruncDate("given_at", tzinfo=clock.LONDON),
         )
+        .values_list("level", "asked_on", "given_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if asked_on not in deadlines:
+            deadlines[asked_on] = rules.working_days_after(asked_on, target)
+        if given_on <= deadlines[asked_on]:
+            within[level] += n
+    out = []
+    for level in sorted(totals):
+        row = totals[level]
+        median_days = row["median"]
         out.append(
             (
                 rules.SAFEGUARDING_LEVELS.get(level, str(level)),
-                len(items),
-                len(given),
-                round(median(given), 1) if given else None,
-                round(within / len(items), 3) if items else None,
+                row["n"],
+                row["given"],
+                round(median_days, 1) if median_days is not None else None,
+                round(within[level] / row["n"], 3) if row["n"] else None,
             )
         )
     return out

@@ -11,7 +11,12 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from waymark.nrm import permissions as perms
-from waymark.nrm.models import FirstResponderTraining, QualityAssessment, Referral
+from waymark.nrm.models import (
+    FirstResponderTraining,
+    InformationRequest,
+    QualityAssessment,
+    Referral,
+)
 
 
 def referral_visible_queryset(user: Any) -> QuerySet[Referral]:
@@ -101,3 +106,35 @@ def quality_trends(user: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def allocation_candidates(user: Any) -> dict[str, list[Any]]:
+    """Who a manager may name on a referral: active members of the competent authority's team
+    who may make decisions, and who may prepare cases (by permission, as the service checks)."""
+    from django.contrib.auth import get_user_model
+
+    from waymark.nrm import rules
+
+    if not (user is not None and user.is_authenticated and user.has_perm(perms.MANAGE)):
+        return {"decision_makers": [], "case_preparers": []}
+    members = list(
+        get_user_model()
+        .objects.filter(teams__slug=rules.AUTHORITY_TEAM_SLUG, is_active=True, is_machine=False)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    return {
+        "decision_makers": [u for u in members if u.has_perm(perms.DECIDE)],
+        "case_preparers": [u for u in members if u.has_perm(perms.PREPARE)],
+    }
+
+
+def information_request_get_visible(user: Any, pk: int) -> InformationRequest:
+    """A further-information request on a referral the user may see, or 404."""
+    request = InformationRequest.objects.select_related("referral").filter(pk=pk).first()
+    if (
+        request is None
+        or not referral_visible_queryset(user).filter(pk=request.referral_id).exists()
+    ):
+        raise Http404("No such request")
+    return request

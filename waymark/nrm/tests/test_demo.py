@@ -51,6 +51,16 @@ def test_a_year_at_the_iecas_volumes_about_half_positive(authority_team):
         assert 0.4 < positive / served.count() < 0.65, stage
     negatives = Decision.objects.filter(outcome="negative")
     assert SpecialistCheck.objects.filter(status="agreed").count() == negatives.count()
+    # Further information asked before about one RG decision in 25; late without good reason
+    # only when answered after the due date.
+    from waymark.nrm.models import InformationRequest
+
+    rgs = Decision.objects.filter(stage="rg").count()
+    assert counts["information_requests"] == round(rgs / 25)
+    for request in InformationRequest.objects.all():
+        assert request.sent_at < request.answered_at
+        if request.late_without_good_reason:
+            assert request.answered_at.astimezone(LONDON).date() > request.due_on
     assert Decision.objects.exclude(urgent_service_by=None).exists()
     assert Decision.objects.exclude(safeguarding_level=None).exists()
     assert GuidanceEdition.objects.exclude(superseded_on=None).count() == 1

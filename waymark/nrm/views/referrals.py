@@ -199,6 +199,7 @@ def referral(request, pk: int):
             "control": [rules.CONTROL_METHODS[c] for c in referral.control_methods],
             "can_prepare": user.has_perm(perms.PREPARE),
             "can_assess": user.has_perm(perms.CHECK) or user.has_perm(perms.MANAGE),
+            "can_allocate": user.has_perm(perms.MANAGE) and referral.status in _open_statuses(),
             "can_withdraw": referral.status in _open_statuses()
             and (user.has_perm(perms.MANAGE) or referral.referrer_id == user.pk),
         },
@@ -265,6 +266,88 @@ def information_request_new(request, pk: int):
         ),
         back=_referral_url(referral),
         done=lambda _r: _referral_url(referral),
+    )
+
+
+@requires(perms.MANAGE)
+@require_http_methods(["GET", "POST"])
+def referral_allocate(request, pk: int):
+    """A manager names the decision maker and the case preparer; only the people the service
+    would accept are offered, and a posted id not among them is an error on the form."""
+    from waymark.nrm.workflows import OPEN_REFERRAL
+
+    referral = selectors.referral_get_visible(request.user, pk)
+    _viewed(request, referral, "allocate")
+    people = selectors.allocation_candidates(request.user)
+    makers = {str(u.pk): u for u in people["decision_makers"]}
+    preparers = {str(u.pk): u for u in people["case_preparers"]}
+    form = f.AllocateForm(
+        _data(request),
+        decision_makers=people["decision_makers"],
+        case_preparers=people["case_preparers"],
+        referral=referral,
+    )
+
+    def action(d):
+        maker = makers.get(d["decision_maker"] or "")
+        preparer = preparers.get(d["case_preparer"] or "")
+        return services.referral_allocate(
+            actor=request.user,
+            referral=referral,
+            decision_maker=maker if maker and maker.pk != referral.decision_maker_id else None,
+            case_preparer=(
+                preparer if preparer and preparer.pk != referral.case_preparer_id else None
+            ),
+        )
+
+    if referral.status not in OPEN_REFERRAL and request.method == "GET":
+        messages.info(request, f"The referral is {referral.get_status_display().lower()}")
+    return _form_page(
+        request,
+        form,
+        title=f"Allocate referral {referral.reference}",
+        submit="Allocate",
+        action=action,
+        back=_referral_url(referral),
+        done=_referral_url,
+        intro=(
+            "Decision maker: "
+            + (referral.decision_maker.display_name if referral.decision_maker else "not allocated")
+            + ". Case preparer: "
+            + (referral.case_preparer.display_name if referral.case_preparer else "not allocated")
+            + ". The open tasks move to whoever you name."
+        ),
+    )
+
+
+@requires(perms.PREPARE)
+@require_http_methods(["GET", "POST"])
+def information_answer(request, pk: int):
+    """Record the answer to a further-information request; after its due date, a good reason or
+    it is recorded as late without good reason (s58)."""
+    from waymark.core import clock
+
+    info = selectors.information_request_get_visible(request.user, pk)
+    referral = info.referral
+    _viewed(request, referral, "information_answer")
+    late = clock.today() > info.due_on
+    return _form_page(
+        request,
+        f.InformationAnswerForm(_data(request)),
+        title=f"Answer from {info.requested_from}",
+        submit="Record the answer",
+        action=lambda d: services.information_request_answer(
+            actor=request.user, request=info, answer=d["answer"], late_reason=d["late_reason"]
+        ),
+        back=_referral_url(referral),
+        done=lambda _r: _referral_url(referral),
+        intro=(
+            f"For referral {referral.reference}"
+            + (" (s58 information notice)" if info.is_s58_notice else "")
+            + f". Asked: {info.questions} Due {info.due_on:%-d %B %Y}"
+            + (": this answer is late." if late else ".")
+        ),
+        extra={"late": late},
     )
 
 
@@ -346,5 +429,7 @@ urlpatterns = [
         name="information-request-new",
     ),
     path("referrals/<int:pk>/quality/", quality, name="quality"),
+    path("referrals/<int:pk>/allocate/", referral_allocate, name="referral-allocate"),
+    path("information/<int:pk>/answer/", information_answer, name="information-answer"),
     path("people/<int:pk>/", person_referrals, name="person-referrals"),
 ]
