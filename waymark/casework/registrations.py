@@ -239,5 +239,15 @@ def register_oversight_feeds() -> None:
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "detention_gatekeeper",
+            "Detention gatekeeper",
+            "Decides requests to detain against the detention policy (gatekeeping)",
+        )
+    )
+    require_competence("removals.gatekeeping", "detention_gatekeeper")
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---

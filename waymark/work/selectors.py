@@ -40,9 +40,14 @@ from waymark.core import clock
 from waymark.people.permissions import RESTRICTED_LABEL as RESTRICTED_LABEL
 from waymark.people.permissions import person_withheld, sees_restricted
 from waymark.work import rules
-from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
+from waymark.work.models import ACTIVE_STATUSES, Competence, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.permissions import sees_every_queue
-from waymark.work.registry import task_type_label
+from waymark.work.registry import (
+    competence_label,
+    competence_required,
+    competence_requirements,
+    task_type_label,
+)
 
 
 def active_work_in_teams_exists(team_ids: list[int]) -> Exists:
@@ -334,6 +339,9 @@ class GetNextScope:
     types: tuple[str, ...]
     types_refused: bool
     hide_restricted: bool
+    # The competence gate (issue 20 item 2): each competence needed by a type the user may take,
+    # with those types. The statement checks, for the user pressing, that they hold it.
+    gates: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def takes_nothing(self) -> bool:
@@ -355,15 +363,75 @@ def get_next_scope(*, user) -> GetNextScope:
         types = tuple(sorted(t.key for t in registered if may[t.take_permission]))
         refused = False
     queue_ids = Queue.objects.filter(is_active=True, team__members=user).order_by("id")
+    excluded = set(types) if refused else None
+    allowed = None if refused else set(types)
+    gates: dict[str, list[str]] = {}
+    for type_key, competence_key in sorted(competence_requirements().items()):
+        if (excluded is not None and type_key in excluded) or (
+            allowed is not None and type_key not in allowed
+        ):
+            continue  # the user may not take the type anyway
+        gates.setdefault(competence_key, []).append(type_key)
     return GetNextScope(
         queue_ids=tuple(queue_ids.values_list("id", flat=True)),
         types=types,
         types_refused=refused,
         hide_restricted=not sees_restricted(user),  # the rule ``without_withheld`` applies
+        gates=tuple((key, tuple(keys)) for key, keys in sorted(gates.items())),
     )
 
 
-def get_next_candidates(*, user, scope: GetNextScope | None = None) -> QuerySet[Task]:
+def competence_valid(*, on) -> Q:
+    """A competence record that counts on ``on``: not withdrawn, not yet expired (``expires_on``
+    is the first day it no longer counts)."""
+    return Q(withdrawn_at__isnull=True, expires_on__gt=on)
+
+
+def competence_gate(*, gates, holder_id, on) -> Q:
+    """The get-next predicate: a task either needs no competence, or its type's competence is
+    held (valid on ``on``) by ``holder_id``. One uncorrelated EXISTS per competence, so the
+    database answers each once per statement (an InitPlan on PostgreSQL), not once per row."""
+    if not gates:
+        return Q()
+    gated = [key for _competence, keys in gates for key in keys]
+    allowed = ~Q(task_type__in=gated)
+    for competence_key, keys in gates:
+        held = Competence.objects.filter(
+            competence_valid(on=on), holder_id=holder_id, competence_key=competence_key
+        )
+        allowed |= Q(task_type__in=list(keys)) & Q(Exists(held))
+    return allowed
+
+
+def competences_held(user, *, on=None) -> set[str]:
+    """The competence keys ``user`` holds a valid record of on ``on`` (today by default)."""
+    on = on or clock.today()
+    return set(
+        Competence.objects.filter(competence_valid(on=on), holder=user).values_list(
+            "competence_key", flat=True
+        )
+    )
+
+
+def competence_refusal(assignee, task_type_key: str, *, held: set[str] | None = None) -> str:
+    """Why ``assignee`` may not be given a ``task_type_key`` task for want of competence, or ""
+    when they may. ``held`` (from ``competences_held``) saves a query in a loop."""
+    needed = competence_required(task_type_key)
+    if not needed:
+        return ""
+    if held is None:
+        held = competences_held(assignee)
+    if needed in held:
+        return ""
+    return (
+        f"{assignee.display_name} does not hold a valid {competence_label(needed)} competence "
+        f"(signed off and not expired), which {task_type_label(task_type_key).lower()} tasks need"
+    )
+
+
+def get_next_candidates(
+    *, user, scope: GetNextScope | None = None, holder_id=None, on=None
+) -> QuerySet[Task]:
     """Open, unassigned tasks in active queues of the user's own teams that the user may take,
     most urgent first. (Get next works from a user's own teams even with ``view_any_queue``.)
 
@@ -382,6 +450,11 @@ def get_next_candidates(*, user, scope: GetNextScope | None = None) -> QuerySet[
         type_filter = Q(task_type__in=scope.types)
     tasks = Task.objects.filter(
         type_filter,
+        competence_gate(
+            gates=scope.gates,
+            holder_id=user.pk if holder_id is None else holder_id,
+            on=on or clock.today(),
+        ),
         status=TaskStatus.OPEN,
         assignee__isnull=True,
         queue_id__in=scope.queue_ids,
@@ -415,6 +488,7 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
     if assignee is not None and not assignee.is_active:
         problems.append(f"{assignee.display_name} cannot be given work (account not active)")
     member_of = set(assignee.teams.values_list("id", flat=True)) if assignee is not None else set()
+    held = competences_held(assignee) if assignee is not None else set()
     for task in tasks:
         if not task.is_active:
             problems.append(f"Task {task.pk} ({task.title}) is {task.get_status_display().lower()}")
@@ -428,6 +502,10 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
                 f"{assignee.display_name} is not in {task.queue.team.name}, the team for "
                 f"task {task.pk} ({task.title})"
             )
+        elif assignee is not None and (
+            refusal := competence_refusal(assignee, task.task_type, held=held)
+        ):
+            problems.append(f"Task {task.pk} ({task.title}): {refusal}")
     return tasks, problems
 
 
