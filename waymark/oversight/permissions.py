@@ -17,6 +17,10 @@ EXPORT = "oversight.export_tracker"
 
 # --- quality assurance (item 1): codenames here ---
 # --- competence (item 2) ---
+# The records live in work (the platform's gate reads them; docs/decisions/0016): their
+# permissions are declared on ``work.Competence`` and granted to oversight's roles below.
+COMPETENCE_VIEW = "work.view_competences"
+COMPETENCE_SIGN_OFF = "work.sign_off_competence"
 # --- metrics (item 3) ---
 # --- fairness and data quality (items 4-5) ---
 
@@ -33,6 +37,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # Each area adds its own grants with ROLE_PERMISSIONS[role] |= {...} below its section.
 # --- quality assurance (item 1) grants ---
 # --- competence (item 2) grants ---
+# The assurance team and line managers assess and sign off (each still needs a signed-off assessor
+# competence of their own, 002 rec 2a); service delivery managers and analysts read.
+ROLE_PERMISSIONS["assurance"] |= {COMPETENCE_VIEW, COMPETENCE_SIGN_OFF}
+ROLE_PERMISSIONS["line_manager"] |= {COMPETENCE_VIEW, COMPETENCE_SIGN_OFF}
+ROLE_PERMISSIONS["service_delivery"] |= {COMPETENCE_VIEW}
+ROLE_PERMISSIONS["performance_analyst"] |= {COMPETENCE_VIEW}
 # --- metrics (item 3) grants ---
 # --- fairness and data quality (items 4-5) grants ---
 

@@ -27,6 +27,10 @@ def slipping(revisions: int) -> bool:
 
 
 # --- competence (item 2) ---
+# A competence is "expiring soon" on the register this many days before it lapses: six weeks is
+# time to book and pass a refresher before get next stops giving its work (the refresher itself
+# falls due earlier, ``work.rules.COMPETENCE_REFRESHER_LEAD_DAYS``).
+COMPETENCE_EXPIRING_SOON_DAYS: int = _OVERRIDES.get("COMPETENCE_EXPIRING_SOON_DAYS", 42)
 
 
 # --- metrics (item 3) ---

@@ -413,6 +413,55 @@ def competences_held(user, *, on=None) -> set[str]:
     )
 
 
+def competence_register(
+    *, on=None, competence_key: str = "", team_id: int | None = None, expiring_by=None
+) -> QuerySet[Competence]:
+    """The valid competence records on ``on`` (today by default): who holds what, signed off by
+    whom, until when; optionally of one competence, of one team's members, or expiring before
+    ``expiring_by``. Soonest expiry first."""
+    on = on or clock.today()
+    records = Competence.objects.filter(competence_valid(on=on)).select_related(
+        "holder", "assessor"
+    )
+    if competence_key:
+        records = records.filter(competence_key=competence_key)
+    if team_id is not None:
+        records = records.filter(holder__teams__id=team_id)
+    if expiring_by is not None:
+        records = records.filter(expires_on__lte=expiring_by)
+    return records.order_by("expires_on", "holder__last_name", "holder__first_name", "pk")
+
+
+def competence_team_summary(*, on=None, expiring_by=None) -> list[dict[str, Any]]:
+    """Per team and competence: how many members hold it validly and how many of those expire by
+    ``expiring_by``. One grouped query."""
+    on = on or clock.today()
+    rows = (
+        Competence.objects.filter(competence_valid(on=on), holder__teams__isnull=False)
+        .values("holder__teams__id", "holder__teams__name", "competence_key")
+        .annotate(
+            holders=Count("holder", distinct=True),
+            expiring=Count(
+                "holder",
+                distinct=True,
+                filter=Q(expires_on__lte=expiring_by) if expiring_by else Q(pk__in=[]),
+            ),
+        )
+        .order_by("holder__teams__name", "competence_key")
+    )
+    return [
+        {
+            "team_id": row["holder__teams__id"],
+            "team": row["holder__teams__name"],
+            "competence_key": row["competence_key"],
+            "competence": competence_label(row["competence_key"]),
+            "holders": row["holders"],
+            "expiring": row["expiring"],
+        }
+        for row in rows
+    ]
+
+
 def competence_refusal(assignee, task_type_key: str, *, held: set[str] | None = None) -> str:
     """Why ``assignee`` may not be given a ``task_type_key`` task for want of competence, or ""
     when they may. ``held`` (from ``competences_held``) saves a query in a loop."""

@@ -6,33 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('work', '0004_queue_active_priority_index'),
+        ("work", "0004_queue_active_priority_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Competence',
+            name="Competence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('competence_key', models.CharField(help_text='Key in the competence registry', max_length=60)),
-                ('signed_off_at', models.DateTimeField()),
-                ('expires_on', models.DateField(help_text='The first day the competence no longer counts')),
-                ('refresher_due_on', models.DateField(blank=True, null=True)),
-                ('evidence', models.TextField(blank=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_reason', models.CharField(blank=True, max_length=500)),
-                ('assessor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='competences', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "competence_key",
+                    models.CharField(help_text="Key in the competence registry", max_length=60),
+                ),
+                ("signed_off_at", models.DateTimeField()),
+                (
+                    "expires_on",
+                    models.DateField(help_text="The first day the competence no longer counts"),
+                ),
+                ("refresher_due_on", models.DateField(blank=True, null=True)),
+                ("evidence", models.TextField(blank=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "assessor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="competences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['holder_id', 'competence_key', '-signed_off_at'],
-                'permissions': [('sign_off_competence', "Can sign off (and withdraw) a colleague's competence"), ('view_competences', 'Can see who holds which competence')],
-                'indexes': [models.Index(condition=models.Q(('withdrawn_at__isnull', True)), fields=['holder', 'competence_key', 'expires_on'], name='competence_valid'), models.Index(fields=['expires_on'], name='competence_expires')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('holder', models.F('assessor')), _negated=True), name='competence_not_self_signed')],
+                "ordering": ["holder_id", "competence_key", "-signed_off_at"],
+                "permissions": [
+                    ("sign_off_competence", "Can sign off (and withdraw) a colleague's competence"),
+                    ("view_competences", "Can see who holds which competence"),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=["holder", "competence_key", "expires_on"],
+                        name="competence_valid",
+                    ),
+                    models.Index(fields=["expires_on"], name="competence_expires"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("holder", models.F("assessor")), _negated=True),
+                        name="competence_not_self_signed",
+                    )
+                ],
             },
         ),
     ]

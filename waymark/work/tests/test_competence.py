@@ -27,7 +27,6 @@ from waymark.work.services import (
 )
 from waymark.work.tests.factories import (
     CASEWORKER,
-    MANAGER,
     queue_make,
     task_row,
     team_make,
@@ -41,7 +40,9 @@ SKILL = "test_decision_maker"
 @pytest.fixture(autouse=True)
 def gated_type(monkeypatch):
     """A task type that needs ``SKILL``, registered for the test only."""
-    monkeypatch.setitem(registry._TYPES, GATED, TaskType(GATED, "Make a gated decision", "work", ""))
+    monkeypatch.setitem(
+        registry._TYPES, GATED, TaskType(GATED, "Make a gated decision", "work", "")
+    )
     monkeypatch.setitem(registry._COMPETENCES, SKILL, CompetenceKind(SKILL, "Test decision maker"))
     monkeypatch.setitem(registry._REQUIRED, GATED, SKILL)
 
