@@ -130,6 +130,7 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/operations.py $(OPS_BENCH_ARGS)
 	$(PY) bench/nrm.py $(NRM_BENCH_ARGS)
 	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
+	$(PY) bench/competence.py $(COMP_BENCH_ARGS)
 	$(PY) bench/audit.py $(AUDIT_BENCH_ARGS)
 
 $(VENV)/.load-installed: $(VENV)/.installed
