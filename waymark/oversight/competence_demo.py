@@ -36,6 +36,7 @@ def competence_demo_load(
         ) or list(people[:2])
         if not assessors:
             return {"competences": 0}
+        fallback = list(people.exclude(pk__in=[a.pk for a in assessors])[:1])
         today = clock.today()
         needs: dict[int, set[str]] = {}  # user id -> competences their teams' work needs
         requirements = competence_requirements()
@@ -55,7 +56,10 @@ def competence_demo_load(
         for user_id in sorted(needs):
             holder = by_pk[user_id]
             for key in sorted(needs[user_id]):
-                assessor = next((a for a in assessors if a.pk != holder.pk), None)
+                # an assessor's own assessor competence is signed off by a colleague assessor, or
+                # (when the demo has one) by the earliest other demo user, as its training lead
+                pool = [*assessors, *fallback]
+                assessor = next((a for a in pool if a.pk != holder.pk), None)
                 if assessor is None:
                     continue
                 # most last a year or two; about one in eight falls due within the next six weeks
