@@ -325,3 +325,41 @@ def test_every_gate_names_a_registered_competence_and_task_type():
     assert required.get("nrm.check") == "nrm_technical_specialist"
     assert required.get("removals.gatekeeping") == "detention_gatekeeper"
     assert required.get("monitoring.breach") == "em_breach_decision_maker"
+
+
+def test_the_allocate_page_refuses_with_the_reason_in_an_error_summary(
+    client, manager, caseworker, gated_queue
+):
+    from django.urls import reverse
+
+    gated = Task.objects.get(title="Gated")
+    client.force_login(manager)
+    url = reverse("work:allocate", args=[gated_queue.slug])
+    for confirm in ({}, {"confirm": "yes"}):  # the preview, and the allocation itself
+        response = client.post(url, {"task_ids": [gated.pk], "assignee": caseworker.pk, **confirm})
+        page = response.content.decode()
+        assert "does not hold a valid Test decision maker competence" in page
+        assert "govuk-error-summary" in page
+    assert response.status_code == 400
+    gated.refresh_from_db()
+    assert gated.assignee_id is None
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement claim is PostgreSQL's"
+)
+def test_the_gate_is_inside_get_next_s_one_claiming_statement(caseworker, gated_queue):
+    from django.test.utils import CaptureQueriesContext
+
+    _grant(caseworker)
+    task_get_next(user=caseworker)  # compiled and cached for this scope
+    with CaptureQueriesContext(connection) as captured:
+        assert task_get_next(user=caseworker).title == "Open to all"
+    claims = [q["sql"] for q in captured.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(claims) == 1
+    assert claims[0].startswith("WITH next") and "work_competence" in claims[0]
+    assert not any(
+        "work_competence" in q["sql"] and "SKIP LOCKED" not in q["sql"]
+        for q in captured.captured_queries
+    )
