@@ -31,6 +31,11 @@ def slipping(revisions: int) -> bool:
 # time to book and pass a refresher before get next stops giving its work (the refresher itself
 # falls due earlier, ``work.rules.COMPETENCE_REFRESHER_LEAD_DAYS``).
 COMPETENCE_EXPIRING_SOON_DAYS: int = _OVERRIDES.get("COMPETENCE_EXPIRING_SOON_DAYS", 42)
+# The periods the throughput and timeliness page offers, in days (a week, a month, a quarter);
+# the first is the default (000 §5.76: performance per person and team).
+PERFORMANCE_PERIOD_DAYS: tuple[int, ...] = tuple(
+    _OVERRIDES.get("PERFORMANCE_PERIOD_DAYS", (30, 7, 90))
+)
 
 
 # --- metrics (item 3) ---

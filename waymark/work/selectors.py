@@ -494,3 +494,51 @@ def tasks_for(
     if active:
         tasks = tasks.filter(status__in=ACTIVE_STATUSES)
     return tasks.order_by("pk")
+
+
+def throughput(*, since, until, by: str, team_id: int | None = None) -> list[dict[str, Any]]:
+    """Work finished between ``since`` and ``until`` (issue 20 item 2: throughput and timeliness
+    per person and team), grouped ``by`` "person" (the assignee) or "team" (the queue's team):
+    tasks done, how many had a deadline, and how many of those were done by it. One grouped
+    query."""
+    keys = {
+        "person": ("assignee_id", "assignee__first_name", "assignee__last_name"),
+        "team": ("queue__team_id", "queue__team__name"),
+    }[by]
+    tasks = Task.objects.filter(
+        status=TaskStatus.DONE,
+        completed_at__gte=since,
+        completed_at__lt=until,
+        assignee__isnull=False,
+    )
+    if team_id is not None:
+        tasks = tasks.filter(queue__team_id=team_id)
+    rows = (
+        tasks.values(*keys)
+        .annotate(
+            done=Count("id"),
+            with_deadline=Count("id", filter=Q(due_at__isnull=False)),
+            on_time=Count("id", filter=Q(due_at__isnull=False, completed_at__lte=F("due_at"))),
+        )
+        .order_by("-done", keys[0])
+    )
+    out = []
+    for row in rows:
+        name = (
+            f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+            if by == "person"
+            else row["queue__team__name"]
+        )
+        out.append(
+            {
+                "id": row[keys[0]],
+                "name": name or f"User {row[keys[0]]}",
+                "done": row["done"],
+                "with_deadline": row["with_deadline"],
+                "on_time": row["on_time"],
+                "on_time_percent": round(100 * row["on_time"] / row["with_deadline"])
+                if row["with_deadline"]
+                else None,
+            }
+        )
+    return out

@@ -23,6 +23,7 @@ from waymark.work.services import competence_sign_off
 PAGES = {
     "competence-list": perms.COMPETENCE_VIEW,
     "competence-sign-off": perms.COMPETENCE_SIGN_OFF,
+    "performance": perms.COMPETENCE_VIEW,
 }
 
 
@@ -200,3 +201,48 @@ def test_the_register_shows_who_holds_what_expiring_soon_and_per_team(
 
 def test_rules_pinned():
     assert rules.COMPETENCE_EXPIRING_SOON_DAYS == 42
+    assert rules.PERFORMANCE_PERIOD_DAYS == (30, 7, 90)
+
+
+def test_throughput_and_timeliness_per_person_and_team(trainer, decision_maker, team, client):
+    from waymark.accounts.models import Team
+    from waymark.work.models import Queue, Task, TaskStatus
+
+    now = clock.now()
+    other_team = Team.objects.create(slug="other-team", name="Other team")
+    queue = Queue.objects.create(slug="perf-q", name="Q", team=team)
+    other_queue = Queue.objects.create(slug="perf-o", name="O", team=other_team)
+
+    def done(queue, who, *, days_ago, due_days_ago=None):
+        Task.objects.create(
+            task_type="general.follow_up",
+            queue=queue,
+            title="Done",
+            status=TaskStatus.DONE,
+            assignee=who,
+            created_at=now - timedelta(days=60),
+            completed_at=now - timedelta(days=days_ago),
+            due_at=None if due_days_ago is None else now - timedelta(days=due_days_ago),
+        )
+
+    done(queue, decision_maker, days_ago=2, due_days_ago=1)  # on time
+    done(queue, decision_maker, days_ago=2, due_days_ago=3)  # late
+    done(queue, decision_maker, days_ago=3)  # no deadline
+    done(queue, decision_maker, days_ago=45, due_days_ago=40)  # outside 30 days
+    done(other_queue, trainer, days_ago=1, due_days_ago=0)
+    client.force_login(trainer)
+    page = client.get(reverse("oversight:performance")).content.decode()
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", page)]
+    person = cells.index(decision_maker.display_name)
+    assert cells[person : person + 4] == [decision_maker.display_name, "3", "2", "1 (50%)"]
+    team_row = cells.index(team.name)
+    assert cells[team_row : team_row + 4] == [team.name, "3", "2", "1 (50%)"]
+    quarter = client.get(reverse("oversight:performance") + f"?days=90&team={team.pk}")
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", quarter.content.decode())
+    ]
+    assert cells[cells.index(decision_maker.display_name) + 1] == "4"
+    assert "Other team" not in cells and trainer.display_name not in cells
+    # a period not offered falls back to the default, never an error
+    assert client.get(reverse("oversight:performance") + "?days=9999").status_code == 200

@@ -144,7 +144,42 @@ def competence_sign_off(request):
     )
 
 
+@requires(perms.COMPETENCE_VIEW)
+def performance(request):
+    """Throughput and timeliness per person and team over a period, read through work's
+    selectors (issue 20 item 2)."""
+    days_raw = request.GET.get("days", "")
+    days = (
+        int(days_raw)
+        if days_raw.isdigit() and int(days_raw) in rules.PERFORMANCE_PERIOD_DAYS
+        else rules.PERFORMANCE_PERIOD_DAYS[0]
+    )
+    team_raw = request.GET.get("team", "")
+    team_id = int(team_raw) if team_raw.isdigit() else None
+    until = clock.now()
+    since = until - timedelta(days=days)
+    return render(
+        request,
+        "oversight/competence/performance.html",
+        {
+            "days": days,
+            "periods": sorted(rules.PERFORMANCE_PERIOD_DAYS),
+            "team_id": team_id,
+            "teams": Team.objects.order_by("name"),
+            "since": since,
+            "until": until,
+            "by_person": work_selectors.throughput(
+                since=since, until=until, by="person", team_id=team_id
+            ),
+            "by_team": work_selectors.throughput(
+                since=since, until=until, by="team", team_id=team_id
+            ),
+        },
+    )
+
+
 urlpatterns = [
     path("competence/", competence_list, name="competence-list"),
     path("competence/sign-off/", competence_sign_off, name="competence-sign-off"),
+    path("competence/performance/", performance, name="performance"),
 ]
