@@ -4,6 +4,8 @@ not emptied by the gate); the assessor never signs off their own."""
 
 from __future__ import annotations
 
+import pytest
+
 from waymark import testing
 from waymark.core import clock
 from waymark.core.demo_loaders import demo_loaders
@@ -31,3 +33,31 @@ def test_demo_members_of_a_team_with_gated_work_hold_its_competence(team):
     assert task_get_next(user=decider).task_type == "nrm.decide_cg"
     # loading again adds nothing
     assert competence_demo_load(anchor=clock.now())["competences"] == Competence.objects.count()
+
+
+@pytest.mark.slow  # builds the demo
+@pytest.mark.django_db
+def test_after_the_whole_demo_every_gated_queue_has_a_member_who_holds_its_competence():
+    """``make run``: the gate must not empty the demo's queues of decisions."""
+    from datetime import datetime
+
+    from waymark.demo.generator import demo_load
+    from waymark.work.registry import competence_requirements
+    from waymark.work.selectors import competence_valid
+
+    anchor = datetime(2026, 11, 20, 9, 0, tzinfo=clock.LONDON)
+    with clock.frozen(anchor):
+        demo_load(scale=0.05, seed=2026, anchor=anchor, correspondence=False)
+        required = competence_requirements()
+        waiting = (
+            Task.objects.filter(status="open", assignee__isnull=True, task_type__in=list(required))
+            .values_list("task_type", "queue__team_id")
+            .distinct()
+        )
+        assert waiting, "the demo has gated work waiting"
+        for task_type, team_id in waiting:
+            assert Competence.objects.filter(
+                competence_valid(on=clock.today()),
+                competence_key=required[task_type],
+                holder__teams__id=team_id,
+            ).exists(), (task_type, team_id)
