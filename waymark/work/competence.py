@@ -46,7 +46,12 @@ def competences_held(user, *, on=None) -> set[str]:
 
 
 def competence_register(
-    *, on=None, competence_key: str = "", team_id: int | None = None, expiring_by=None
+    *,
+    on=None,
+    competence_key: str = "",
+    team_id: int | None = None,
+    expiring_by=None,
+    holder_id: int | None = None,
 ) -> QuerySet[Competence]:
     """The valid competence records on ``on`` (today by default): who holds what, signed off by
     whom, until when; optionally of one competence, of one team's members, or expiring before
@@ -61,6 +66,8 @@ def competence_register(
         records = records.filter(holder__teams__id=team_id)
     if expiring_by is not None:
         records = records.filter(expires_on__lte=expiring_by)
+    if holder_id is not None:
+        records = records.filter(holder_id=holder_id)
     return records.order_by("expires_on", "holder__last_name", "holder__first_name", "pk")
 
 

@@ -181,7 +181,10 @@ def test_the_register_shows_who_holds_what_expiring_soon_and_per_team(
         table = body.split("Valid competences, soonest expiry first")[1].split("</table>")[0]
         rows = table.split('<tr class="govuk-table__row">')[2:]
         return [
-            tuple(cell.split("<")[0].strip() for cell in row.split('govuk-table__cell">')[1:3])
+            tuple(
+                re.sub(r"<[^>]+>", "", cell).strip()
+                for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[:2]
+            )
             for row in rows
         ]
 
@@ -189,6 +192,11 @@ def test_the_register_shows_who_holds_what_expiring_soon_and_per_team(
         (decision_maker.display_name, "NRM decision maker")
     ]
     assert listed("?expiring=1") == [(decision_maker.display_name, "NRM decision maker")]
+    assert listed(f"?person={decision_maker.pk}") == [
+        (decision_maker.display_name, "NRM decision maker"),
+        (decision_maker.display_name, "NRM technical specialist"),
+    ]
+    assert listed(f"?person={trainer.pk}&competence=nrm_decision_maker") == []
     assert listed(f"?team={team.pk}&competence=nrm_technical_specialist") == [
         (decision_maker.display_name, "NRM technical specialist")
     ]

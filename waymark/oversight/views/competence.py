@@ -80,6 +80,7 @@ def _filters(request) -> dict:
         "competence_key": key if key in keys else "",
         "team_id": int(team) if team.isdigit() else None,
         "expiring_only": request.GET.get("expiring") == "1",
+        "holder_id": int(person) if (person := request.GET.get("person", "")).isdigit() else None,
     }
 
 
@@ -93,6 +94,7 @@ def competence_list(request):
         competence_key=filters["competence_key"],
         team_id=filters["team_id"],
         expiring_by=expiring_by if filters["expiring_only"] else None,
+        holder_id=filters["holder_id"],
     )[:500]
     gates: dict[str, list[str]] = {}
     for type_key, key in sorted(competence_requirements().items()):
