@@ -131,6 +131,7 @@ bench: setup ## Benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/nrm.py $(NRM_BENCH_ARGS)
 	$(PY) bench/oversight_qa.py $(QA_BENCH_ARGS)
 	$(PY) bench/linkage.py $(LINK_BENCH_ARGS)
+	$(PY) bench/competence.py $(COMP_BENCH_ARGS)
 	$(PY) bench/audit.py $(AUDIT_BENCH_ARGS)
 	$(PY) bench/oversight.py $(OVERSIGHT_BENCH_ARGS)
 

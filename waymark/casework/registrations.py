@@ -245,6 +245,16 @@ def register_oversight_feeds() -> None:
         WorkKind("casework.case_note", "Case note", "casework", assurance.case_notes)
     )
     # --- competence required per task type (item 2) ---
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "detention_gatekeeper",
+            "Detention gatekeeper",
+            "Decides requests to detain against the detention policy (gatekeeping)",
+        )
+    )
+    require_competence("removals.gatekeeping", "detention_gatekeeper")
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---

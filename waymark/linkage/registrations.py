@@ -121,5 +121,16 @@ def register_oversight_feeds() -> None:
     never imports a module, so each module declares its own work, figures and decision points."""
     # --- quality-assurance work kinds (item 1) ---
     # --- competence required per task type (item 2) ---
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "record_linkage_reviewer",
+            "Record linkage reviewer",
+            "Decides whether two records are the same person, and police record matches",
+        )
+    )
+    for task_type in ("linkage.review_pair", "linkage.review_bulk_match"):
+        require_competence(task_type, "record_linkage_reviewer")
     # --- metric definitions (item 3) ---
     # --- fairness decision points and data-quality rules (items 4-5) ---

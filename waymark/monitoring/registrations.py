@@ -247,6 +247,27 @@ def register_oversight_feeds() -> None:
     ):
         register_work_kind(WorkKind(key, label, "monitoring", population))
     # --- competence required per task type (item 2) ---
+    from waymark.monitoring import rules
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "em_breach_decision_maker",
+            "EM breach decision maker",
+            "Decides what to do about an electronic monitoring breach (000 §5.30-5.40)",
+        )
+    )
+    register_competence(
+        CompetenceKind(
+            "em_review_decision_maker",
+            "EM review decision maker",
+            "Carries out and signs off the three-monthly EM review (000 §5.41-5.50)",
+        )
+    )
+    for task_type in (rules.TASK_BREACH, rules.TASK_ACCUMULATED_BATTERY):
+        require_competence(task_type, "em_breach_decision_maker")
+    for task_type in (rules.TASK_REVIEW, rules.TASK_REVIEW_SIGN_OFF):
+        require_competence(task_type, "em_review_decision_maker")
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---

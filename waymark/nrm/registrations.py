@@ -215,6 +215,32 @@ def register_oversight_feeds() -> None:
         )
     )
     # --- competence required per task type (item 2) ---
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "nrm_decision_maker",
+            "NRM decision maker",
+            "Trained and signed off to make reasonable and conclusive grounds decisions (002 rec 2)",
+        )
+    )
+    register_competence(
+        CompetenceKind(
+            "nrm_technical_specialist",
+            "NRM technical specialist",
+            "Fully trained and tested before deployment as a technical specialist (002 rec 2b)",
+        )
+    )
+    for task_type in (
+        "nrm.decide_rg",
+        "nrm.decide_cg",
+        "nrm.reconsider",
+        "nrm.revise",
+        "nrm.disqualification_decide",
+    ):
+        require_competence(task_type, "nrm_decision_maker")
+    for task_type in ("nrm.check", "nrm.safeguarding_advice", "nrm.dip_sample_rate"):
+        require_competence(task_type, "nrm_technical_specialist")
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---

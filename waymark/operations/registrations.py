@@ -228,6 +228,17 @@ def register_oversight_feeds() -> None:
         WorkKind("operations.visit_plan", "Visit planning", "operations", assurance.visit_plans)
     )
     # --- competence required per task type (item 2) ---
+    from waymark.work.registry import CompetenceKind, register_competence, require_competence
+
+    register_competence(
+        CompetenceKind(
+            "visit_authorising_officer",
+            "Enforcement visit authorising officer",
+            "Authorises enforcement visits and their re-authorisation after a material change",
+        )
+    )
+    for task_type in ("ops_authorise_visit", "ops_plan_changed"):
+        require_competence(task_type, "visit_authorising_officer")
     # --- metric definitions (item 3) ---
     _metrics_register()
     # --- fairness decision points and data-quality rules (items 4-5) ---

@@ -93,7 +93,6 @@ def _guidance_version_approved(slug: str) -> EvidenceResult:
     """The version of the named page in force today is approved (not a draft, not "published,
     second check owed", not withdrawn)."""
     from waymark.guidance import selectors as guidance
-    from waymark.guidance.models import ApprovalState
 
     slug = (slug or "").strip()
     if not slug:
@@ -101,11 +100,11 @@ def _guidance_version_approved(slug: str) -> EvidenceResult:
     version = guidance.guidance_version_in_force(slug)
     if version is None:
         return EvidenceResult(FAILED, f"No version of {slug!r} is in force today")
-    if version.state != ApprovalState.APPROVED:
+    if version.state != "approved":
         return EvidenceResult(
             FAILED,
             f"Version {version.version} of {slug!r} is in force but is "
-            f"{ApprovalState(version.state).label.lower()}, not approved",
+            f"{version.get_state_display().lower()}, not approved",
         )
     return EvidenceResult(PASSED, f"Version {version.version} of {slug!r} is approved and in force")
 

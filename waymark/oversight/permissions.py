@@ -23,6 +23,10 @@ QA_CONFIGURE = "oversight.configure_qa"
 QA_DECIDE_DISPUTES = "oversight.decide_qa_disputes"
 QA_OBSERVE = "oversight.record_observations"
 # --- competence (item 2) ---
+# The records live in work (the platform's gate reads them; docs/decisions/0016): their
+# permissions are declared on ``work.Competence`` and granted to oversight's roles below.
+COMPETENCE_VIEW = "work.view_competences"
+COMPETENCE_SIGN_OFF = "work.sign_off_competence"
 # --- metrics (item 3) ---
 # The registry, the reconciliation checks and the snapshots are figures about the service, naming
 # no one; exporting them is still a disclosure (audited by the export helper).
@@ -62,6 +66,12 @@ ROLE_PERMISSIONS["assurance"] |= {
 ROLE_PERMISSIONS["line_manager"] |= {QA_VIEW, QA_FIRST_LINE}
 ROLE_PERMISSIONS["performance_analyst"] |= {QA_VIEW}
 # --- competence (item 2) grants ---
+# The assurance team and line managers assess and sign off (each still needs a signed-off assessor
+# competence of their own, 002 rec 2a); service delivery managers and analysts read.
+ROLE_PERMISSIONS["assurance"] |= {COMPETENCE_VIEW, COMPETENCE_SIGN_OFF}
+ROLE_PERMISSIONS["line_manager"] |= {COMPETENCE_VIEW, COMPETENCE_SIGN_OFF}
+ROLE_PERMISSIONS["service_delivery"] |= {COMPETENCE_VIEW}
+ROLE_PERMISSIONS["performance_analyst"] |= {COMPETENCE_VIEW}
 # --- metrics (item 3) grants ---
 # Performance analysts own the figures (oversight.md: "management information"); the assurance team
 # checks that they agree; managers and the data protection officer read them.

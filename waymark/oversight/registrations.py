@@ -95,6 +95,33 @@ def _qa_register() -> None:
     register_demo_loader(DemoLoader("oversight_qa", _qa_demo_load, order=91))
 
 
+def _competence_register() -> None:
+    """Competence (issue 20 item 2): grants are in permissions.py; the pages' navigation entry, and
+    the demo's sign-offs, after every module's demo (order 95: modules add users and queues), so
+    the demo's decision makers hold the competences their work needs and "get next" gives it."""
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.oversight import permissions as perms
+
+    register_nav(
+        NavItem(
+            "Competence",
+            "oversight:competence-list",
+            perms.COMPETENCE_VIEW,
+            87,
+            group="figures",
+            description="Who is signed off for which work, what expires soon, per team.",
+        )
+    )
+
+    def _load(**options):
+        from waymark.oversight.competence_demo import competence_demo_load
+
+        return competence_demo_load(**options)
+
+    register_demo_loader(DemoLoader("competence", _load, order=95))
+
+
 def register() -> None:
     from waymark.accounts.roles import register_role_permissions
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
@@ -117,6 +144,7 @@ def register() -> None:
     # --- quality assurance (item 1): register_nav / tasks here ---
     _qa_register()
     # --- competence (item 2) ---
+    _competence_register()
     # --- metrics (item 3) ---
     from waymark.oversight.services.metrics import metrics_snapshot_sweep
     from waymark.work.sweeps import register_sweep

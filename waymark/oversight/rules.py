@@ -176,6 +176,15 @@ def qa_score(weighted: list[tuple[int, str]]) -> float:
 
 
 # --- competence (item 2) ---
+# A competence is "expiring soon" on the register this many days before it lapses: six weeks is
+# time to book and pass a refresher before get next stops giving its work (the refresher itself
+# falls due earlier, ``work.rules.COMPETENCE_REFRESHER_LEAD_DAYS``).
+COMPETENCE_EXPIRING_SOON_DAYS: int = _OVERRIDES.get("COMPETENCE_EXPIRING_SOON_DAYS", 42)
+# The periods the throughput and timeliness page offers, in days (a week, a month, a quarter);
+# the first is the default (000 §5.76: performance per person and team).
+PERFORMANCE_PERIOD_DAYS: tuple[int, ...] = tuple(
+    _OVERRIDES.get("PERFORMANCE_PERIOD_DAYS", (30, 7, 90))
+)
 
 
 # --- metrics (item 3) ---

@@ -1,6 +1,6 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import data_quality, fairness, metrics, qa, tracker
+from waymark.oversight.views import competence, data_quality, fairness, metrics, qa, tracker
 
 app_name = "oversight"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     # --- quality assurance (item 1) ---
     *qa.urlpatterns,
     # --- competence (item 2) ---
+    *competence.urlpatterns,
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
     # --- fairness and data quality (items 4-5) ---

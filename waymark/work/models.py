@@ -159,3 +159,50 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Competence(models.Model):
+    """A person's signed-off competence for a kind of work (issue 20 item 2; 002 rec 2a-b).
+
+    A task type may declare the competence it needs (``work.registry.require_competence``); get
+    next and allocation never give that task to someone without a *valid* record of it: not
+    withdrawn and not yet expired (``expires_on`` is the first day it no longer counts). Signed off
+    by an ``assessor`` who is never the ``holder`` (the constraint below backs the service's check).
+    Renewal adds a new record; old ones stay as the history."""
+
+    holder = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="competences")
+    competence_key = models.CharField(max_length=60, help_text="Key in the competence registry")
+    assessor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    signed_off_at = models.DateTimeField()
+    expires_on = models.DateField(help_text="The first day the competence no longer counts")
+    refresher_due_on = models.DateField(null=True, blank=True)
+    evidence = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["holder_id", "competence_key", "-signed_off_at"]
+        indexes = [
+            # get next's EXISTS: one index probe per (holder, competence) per press
+            models.Index(
+                fields=["holder", "competence_key", "expires_on"],
+                name="competence_valid",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            models.Index(fields=["expires_on"], name="competence_expires"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(holder=models.F("assessor")), name="competence_not_self_signed"
+            )
+        ]
+        permissions = [
+            ("sign_off_competence", "Can sign off (and withdraw) a colleague's competence"),
+            ("view_competences", "Can see who holds which competence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competence_key} ({self.holder_id})"

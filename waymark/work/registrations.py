@@ -23,6 +23,8 @@ AUDIT_VERBS: dict[str, str] = {
     "task.started": AuditAction.ALTERATION,
     "task.taken_with_get_next": AuditAction.ALTERATION,
     "task.waiting": AuditAction.ALTERATION,
+    "competence.signed_off": AuditAction.COLLECTION,
+    "competence.withdrawn": AuditAction.ALTERATION,
     "work.my_work_exported": AuditAction.DISCLOSURE,
     "work.queue_exported": AuditAction.DISCLOSURE,
     "work.tasks_flagged_overdue": AuditAction.ALTERATION,
@@ -32,10 +34,11 @@ AUDIT_VERBS: dict[str, str] = {
 def register() -> None:
     from waymark.core.navigation import NavItem, register_nav
     from waymark.core.saved_views import FilterPage, register_filter_page
-    from waymark.work.registry import platform_task_types_register
+    from waymark.work.registry import platform_competences_register, platform_task_types_register
     from waymark.work.sweeps import overdue_flag, register_sweep
 
     platform_task_types_register()
+    platform_competences_register()
     register_nav(NavItem("My work", "work:home", None, 10))
     # My work's filter (by deadline) may be saved, and is remembered (core.saved_views).
     register_filter_page(FilterPage("work:home", ("due",)))

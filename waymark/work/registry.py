@@ -61,6 +61,73 @@ def task_types() -> list[TaskType]:
 
 
 # ------------------------------------------------------------------------------------------------
+# Competence that gates work (issue 20 item 2; docs/decisions/0016-competence-gate.md)
+
+
+@dataclass(frozen=True)
+class CompetenceKind:
+    """A competence a person may be signed off for, e.g. ``nrm_decision_maker``."""
+
+    key: str
+    label: str
+    description: str = ""
+
+
+_COMPETENCES: dict[str, CompetenceKind] = {}
+_REQUIRED: dict[str, str] = {}  # task type key -> competence key
+
+
+def register_competence(kind: CompetenceKind) -> CompetenceKind:
+    """Add a competence. The same again is harmless; a different one under a key taken raises."""
+    existing = _COMPETENCES.get(kind.key)
+    if existing is not None and existing != kind:
+        raise ValueError(f"Competence {kind.key!r} is already registered differently")
+    _COMPETENCES[kind.key] = kind
+    return kind
+
+
+def require_competence(task_type_key: str, competence_key: str) -> None:
+    """Declare that ``task_type_key``'s tasks need ``competence_key``: get next and allocation
+    never give one to a person without a valid record of it. The same again is harmless; a
+    different competence for a type already gated raises ``ValueError``."""
+    if competence_key not in _COMPETENCES:
+        raise ValueError(f"No competence {competence_key!r} is registered")
+    existing = _REQUIRED.get(task_type_key)
+    if existing is not None and existing != competence_key:
+        raise ValueError(f"Task type {task_type_key!r} already needs competence {existing!r}")
+    _REQUIRED[task_type_key] = competence_key
+
+
+def competence_required(task_type_key: str) -> str:
+    """The competence ``task_type_key`` needs, or "" when it needs none."""
+    return _REQUIRED.get(task_type_key, "")
+
+
+def competence_requirements() -> dict[str, str]:
+    """Every gated task type and the competence it needs."""
+    return dict(_REQUIRED)
+
+
+def competences() -> list[CompetenceKind]:
+    return sorted(_COMPETENCES.values(), key=lambda k: k.label)
+
+
+def competence_label(key: str) -> str:
+    found = _COMPETENCES.get(key)
+    return found.label if found else key.replace("_", " ").capitalize()
+
+
+def platform_competences_register() -> None:
+    register_competence(
+        CompetenceKind(
+            rules.COMPETENCE_ASSESSOR,
+            "Competence assessor (trainer)",
+            "Trained to train and assess, and signed off to sign off others (002 rec 2a)",
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # The platform's own task types
 
 

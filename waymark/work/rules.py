@@ -189,3 +189,17 @@ DEADLINE_AT_START = "at_start"  # the start is the deadline (a review date, a co
 register_deadline_rule(DEADLINE_RULE_GENERAL_ENQUIRY, WorkingDays(GENERAL_ENQUIRY_WORKING_DAYS))
 register_deadline_rule(DEADLINE_NEXT_WORKING_DAY, WorkingDays(1))
 register_deadline_rule(DEADLINE_AT_START, CalendarHours(0))
+
+
+# ------------------------------------------------------------------------------------------------
+# Competence that gates work (issue 20 item 2; docs/decisions/0016-competence-gate.md)
+
+# The longest a sign-off may last before it must be renewed: a competence is tested again at
+# least every two years (002 rec 2a: trainers' "performance is periodically monitored").
+COMPETENCE_MAX_VALID_DAYS = 730
+# When no refresher date is given, the refresher falls due this many days before expiry, so there
+# is time to book and pass it before the competence lapses and its work stops being given.
+COMPETENCE_REFRESHER_LEAD_DAYS = 60
+# The competence an assessor must hold to sign off anyone else's (002 rec 2a: trainers and
+# assessors "signed off as competent to deliver training").
+COMPETENCE_ASSESSOR = "competence_assessor"

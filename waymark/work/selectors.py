@@ -40,9 +40,18 @@ from waymark.core import clock
 from waymark.people.permissions import RESTRICTED_LABEL as RESTRICTED_LABEL
 from waymark.people.permissions import person_withheld, sees_restricted
 from waymark.work import rules
+
+# The competence reads (``waymark.work.competence``), re-exported so callers write
+# ``work.selectors.competence_register``.
+from waymark.work.competence import competence_gate as competence_gate
+from waymark.work.competence import competence_refusal as competence_refusal
+from waymark.work.competence import competence_register as competence_register
+from waymark.work.competence import competence_team_summary as competence_team_summary
+from waymark.work.competence import competence_valid as competence_valid
+from waymark.work.competence import competences_held as competences_held
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.permissions import sees_every_queue
-from waymark.work.registry import task_type_label
+from waymark.work.registry import competence_requirements, task_type_label
 
 
 def active_work_in_teams_exists(team_ids: list[int]) -> Exists:
@@ -334,6 +343,9 @@ class GetNextScope:
     types: tuple[str, ...]
     types_refused: bool
     hide_restricted: bool
+    # The competence gate (issue 20 item 2): each competence needed by a type the user may take,
+    # with those types. The statement checks, for the user pressing, that they hold it.
+    gates: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def takes_nothing(self) -> bool:
@@ -355,15 +367,27 @@ def get_next_scope(*, user) -> GetNextScope:
         types = tuple(sorted(t.key for t in registered if may[t.take_permission]))
         refused = False
     queue_ids = Queue.objects.filter(is_active=True, team__members=user).order_by("id")
+    excluded = set(types) if refused else None
+    allowed = None if refused else set(types)
+    gates: dict[str, list[str]] = {}
+    for type_key, competence_key in sorted(competence_requirements().items()):
+        if (excluded is not None and type_key in excluded) or (
+            allowed is not None and type_key not in allowed
+        ):
+            continue  # the user may not take the type anyway
+        gates.setdefault(competence_key, []).append(type_key)
     return GetNextScope(
         queue_ids=tuple(queue_ids.values_list("id", flat=True)),
         types=types,
         types_refused=refused,
         hide_restricted=not sees_restricted(user),  # the rule ``without_withheld`` applies
+        gates=tuple((key, tuple(keys)) for key, keys in sorted(gates.items())),
     )
 
 
-def get_next_candidates(*, user, scope: GetNextScope | None = None) -> QuerySet[Task]:
+def get_next_candidates(
+    *, user, scope: GetNextScope | None = None, holder_id=None, on=None
+) -> QuerySet[Task]:
     """Open, unassigned tasks in active queues of the user's own teams that the user may take,
     most urgent first. (Get next works from a user's own teams even with ``view_any_queue``.)
 
@@ -382,6 +406,11 @@ def get_next_candidates(*, user, scope: GetNextScope | None = None) -> QuerySet[
         type_filter = Q(task_type__in=scope.types)
     tasks = Task.objects.filter(
         type_filter,
+        competence_gate(
+            gates=scope.gates,
+            holder_id=user.pk if holder_id is None else holder_id,
+            on=on or clock.today(),
+        ),
         status=TaskStatus.OPEN,
         assignee__isnull=True,
         queue_id__in=scope.queue_ids,
@@ -415,6 +444,7 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
     if assignee is not None and not assignee.is_active:
         problems.append(f"{assignee.display_name} cannot be given work (account not active)")
     member_of = set(assignee.teams.values_list("id", flat=True)) if assignee is not None else set()
+    held = competences_held(assignee) if assignee is not None else set()
     for task in tasks:
         if not task.is_active:
             problems.append(f"Task {task.pk} ({task.title}) is {task.get_status_display().lower()}")
@@ -428,6 +458,10 @@ def bulk_allocation_check(*, actor, task_ids, assignee) -> tuple[list[Task], lis
                 f"{assignee.display_name} is not in {task.queue.team.name}, the team for "
                 f"task {task.pk} ({task.title})"
             )
+        elif assignee is not None and (
+            refusal := competence_refusal(assignee, task.task_type, held=held)
+        ):
+            problems.append(f"Task {task.pk} ({task.title}): {refusal}")
     return tasks, problems
 
 
@@ -460,3 +494,51 @@ def tasks_for(
     if active:
         tasks = tasks.filter(status__in=ACTIVE_STATUSES)
     return tasks.order_by("pk")
+
+
+def throughput(*, since, until, by: str, team_id: int | None = None) -> list[dict[str, Any]]:
+    """Work finished between ``since`` and ``until`` (issue 20 item 2: throughput and timeliness
+    per person and team), grouped ``by`` "person" (the assignee) or "team" (the queue's team):
+    tasks done, how many had a deadline, and how many of those were done by it. One grouped
+    query."""
+    keys = {
+        "person": ("assignee_id", "assignee__first_name", "assignee__last_name"),
+        "team": ("queue__team_id", "queue__team__name"),
+    }[by]
+    tasks = Task.objects.filter(
+        status=TaskStatus.DONE,
+        completed_at__gte=since,
+        completed_at__lt=until,
+        assignee__isnull=False,
+    )
+    if team_id is not None:
+        tasks = tasks.filter(queue__team_id=team_id)
+    rows = (
+        tasks.values(*keys)
+        .annotate(
+            done=Count("id"),
+            with_deadline=Count("id", filter=Q(due_at__isnull=False)),
+            on_time=Count("id", filter=Q(due_at__isnull=False, completed_at__lte=F("due_at"))),
+        )
+        .order_by("-done", keys[0])
+    )
+    out = []
+    for row in rows:
+        name = (
+            f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+            if by == "person"
+            else row["queue__team__name"]
+        )
+        out.append(
+            {
+                "id": row[keys[0]],
+                "name": name or f"User {row[keys[0]]}",
+                "done": row["done"],
+                "with_deadline": row["with_deadline"],
+                "on_time": row["on_time"],
+                "on_time_percent": round(100 * row["on_time"] / row["with_deadline"])
+                if row["with_deadline"]
+                else None,
+            }
+        )
+    return out

@@ -21,6 +21,7 @@ from waymark.work.services.allocation import (
     tasks_bulk_release,
     tasks_bulk_take,
 )
+from waymark.work.services.competence import competence_sign_off, competence_withdraw
 from waymark.work.services.contract import queue_for, tasks_close_for
 from waymark.work.services.lifecycle import (
     task_cancel,
@@ -35,6 +36,8 @@ from waymark.work.services.tasks import task_create, tasks_bulk_create, tasks_cr
 __all__ = [
     "DEFAULT_PRIORITY",
     "GET_NEXT_ATTEMPTS",
+    "competence_sign_off",
+    "competence_withdraw",
     "queue_for",
     "saved_filter_create",
     "saved_filter_delete",

@@ -71,6 +71,14 @@ def _check_may_give(*, actor: Actor, task: Task, assignee) -> None:
         raise ValidationError(
             f"This task is {task.get_status_display().lower()}; it cannot be assigned"
         )
+    if user is not None:
+        # A person giving work (a manager allocating, someone assigning to themselves) never gives
+        # a task whose competence the assignee lacks (issue 20 item 2). A module's own rule naming
+        # the assignee (``actor`` None, e.g. the referral's decision maker) is that module's call.
+        from waymark.work.selectors import competence_refusal
+
+        if refusal := competence_refusal(assignee, task.task_type):
+            raise ValidationError(refusal)
 
 
 def _locked(task: Task) -> Task:

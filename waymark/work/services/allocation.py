@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -69,9 +70,14 @@ def _get_next_claim_postgresql(*, user) -> Task | None:
     scope = get_next_scope(user=user)
     if scope.takes_nothing:
         return None
-    sql, params = _claim_statement(scope)
+    sql, params, holder_at, day_at = _claim_statement(scope)
     now = clock.now()
-    task = next(iter(Task.objects.raw(sql, (*params, user.pk, now, now))), None)
+    values = list(params)
+    for index in holder_at:  # the competence gate's holder and day, in the compiled statement
+        values[index] = user.pk
+    for index in day_at:
+        values[index] = clock.today()
+    task = next(iter(Task.objects.raw(sql, (*values, user.pk, now, now))), None)
     if task is None:
         return None
     task.assignee = user
@@ -80,15 +86,24 @@ def _get_next_claim_postgresql(*, user) -> Task | None:
     return task
 
 
+# Stand-ins compiled into the statement where the competence gate names the user pressing and
+# today; ``_claim_statement`` records their positions and each press puts the real values there.
+_HOLDER_STANDIN = -48_151_623
+_DAY_STANDIN = date(1, 1, 2)
+
+
 @functools.lru_cache(maxsize=256)
-def _claim_statement(scope) -> tuple[str, tuple]:
+def _claim_statement(scope) -> tuple[str, tuple, tuple[int, ...], tuple[int, ...]]:
     """The claiming statement for one get-next scope, compiled once per process (building and
-    compiling the candidates' queryset costs more than running it). The assignee and the two
-    times are its last three parameters."""
+    compiling the candidates' queryset costs more than running it), with the positions of the
+    competence gate's holder and day among its parameters. The assignee and the two times are its
+    last three parameters."""
     from waymark.work.selectors import get_next_candidates
 
     TASK.check(Task(status=TaskStatus.OPEN), TaskStatus.IN_PROGRESS)  # the workflow allows it
-    pick = get_next_candidates(user=None, scope=scope).values("pk")[:1]
+    pick = get_next_candidates(
+        user=None, scope=scope, holder_id=_HOLDER_STANDIN, on=_DAY_STANDIN
+    ).values("pk")[:1]
     pick = pick.select_for_update(skip_locked=True)
     with transaction.atomic():  # FOR UPDATE compiles only inside a transaction
         pick_sql, pick_params = pick.query.get_compiler(connection=connection).as_sql()
@@ -103,7 +118,12 @@ def _claim_statement(scope) -> tuple[str, tuple]:
         f"AND {table}.status = '{TaskStatus.OPEN.value}' AND {table}.assignee_id IS NULL "
         f"RETURNING {columns}"
     )
-    return sql, tuple(pick_params)
+    holder_at = tuple(i for i, v in enumerate(pick_params) if v == _HOLDER_STANDIN)
+    day_at = tuple(i for i, v in enumerate(pick_params) if v == _DAY_STANDIN)
+    # one of each per competence gated in this scope, or the statement would check the wrong user
+    if not (len(holder_at) == len(day_at) == len(scope.gates)):
+        raise RuntimeError("The get-next statement's competence gate did not compile as expected")
+    return sql, tuple(pick_params), holder_at, day_at
 
 
 _TASK_FIELDS = Task._meta.concrete_fields
@@ -202,6 +222,8 @@ def tasks_bulk_allocate(*, actor: Actor, task_ids, assignee) -> list[Task]:
 def tasks_bulk_take(*, actor: Actor, task_ids) -> list[Task]:
     """'Assign to me' for several tasks at once: each must be active and unassigned, in a queue of
     the user's own team; any problem stops the whole batch (nothing changes)."""
+    from waymark.work.selectors import competence_refusal, competences_held
+
     user = _user(actor)
     if user is None or not user.has_perm("work.change_task"):
         raise PermissionDenied
@@ -215,6 +237,7 @@ def tasks_bulk_take(*, actor: Actor, task_ids) -> list[Task]:
         )
         problems = [f"Task {pk} was not found" for pk in set(ids) - {t.pk for t in tasks}]
         team_ids = set(user.teams.values_list("pk", flat=True))
+        held = competences_held(user)
         for task in tasks:
             if not task.is_active:
                 problems.append(f"{task.title} is {task.get_status_display().lower()}")
@@ -222,6 +245,8 @@ def tasks_bulk_take(*, actor: Actor, task_ids) -> list[Task]:
                 problems.append(f"{task.title} is already assigned to someone else")
             elif task.queue.team_id not in team_ids:
                 problems.append(f"{task.title} is not in one of your teams' queues")
+            elif refusal := competence_refusal(user, task.task_type, held=held):
+                problems.append(f"{task.title}: {refusal}")
         if problems:
             raise ValidationError(problems)
         return _give_each(actor=actor, tasks=tasks, assignee=user, verb="task.assigned")

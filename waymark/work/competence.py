@@ -1,0 +1,117 @@
+"""Reads of competence records (issue 20 item 2; docs/decisions/0016-competence-gate.md): the
+predicate get next carries, the refusal allocation gives, and the register oversight shows.
+Re-exported from ``waymark.work.selectors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, Q, QuerySet
+
+from waymark.core import clock
+from waymark.work.models import Competence
+from waymark.work.registry import competence_label, competence_required, task_type_label
+
+
+def competence_valid(*, on) -> Q:
+    """A competence record that counts on ``on``: not withdrawn, not yet expired (``expires_on``
+    is the first day it no longer counts)."""
+    return Q(withdrawn_at__isnull=True, expires_on__gt=on)
+
+
+def competence_gate(*, gates, holder_id, on) -> Q:
+    """The get-next predicate: a task either needs no competence, or its type's competence is
+    held (valid on ``on``) by ``holder_id``. One uncorrelated EXISTS per competence, so the
+    database answers each once per statement (an InitPlan on PostgreSQL), not once per row."""
+    if not gates:
+        return Q()
+    gated = [key for _competence, keys in gates for key in keys]
+    allowed = ~Q(task_type__in=gated)
+    for competence_key, keys in gates:
+        held = Competence.objects.filter(
+            competence_valid(on=on), holder_id=holder_id, competence_key=competence_key
+        )
+        allowed |= Q(task_type__in=list(keys)) & Q(Exists(held))
+    return allowed
+
+
+def competences_held(user, *, on=None) -> set[str]:
+    """The competence keys ``user`` holds a valid record of on ``on`` (today by default)."""
+    on = on or clock.today()
+    return set(
+        Competence.objects.filter(competence_valid(on=on), holder=user).values_list(
+            "competence_key", flat=True
+        )
+    )
+
+
+def competence_register(
+    *,
+    on=None,
+    competence_key: str = "",
+    team_id: int | None = None,
+    expiring_by=None,
+    holder_id: int | None = None,
+) -> QuerySet[Competence]:
+    """The valid competence records on ``on`` (today by default): who holds what, signed off by
+    whom, until when; optionally of one competence, of one team's members, or expiring before
+    ``expiring_by``. Soonest expiry first."""
+    on = on or clock.today()
+    records = Competence.objects.filter(competence_valid(on=on)).select_related(
+        "holder", "assessor"
+    )
+    if competence_key:
+        records = records.filter(competence_key=competence_key)
+    if team_id is not None:
+        records = records.filter(holder__teams__id=team_id)
+    if expiring_by is not None:
+        records = records.filter(expires_on__lte=expiring_by)
+    if holder_id is not None:
+        records = records.filter(holder_id=holder_id)
+    return records.order_by("expires_on", "holder__last_name", "holder__first_name", "pk")
+
+
+def competence_team_summary(*, on=None, expiring_by=None) -> list[dict[str, Any]]:
+    """Per team and competence: how many members hold it validly and how many of those expire by
+    ``expiring_by``. One grouped query."""
+    on = on or clock.today()
+    rows = (
+        Competence.objects.filter(competence_valid(on=on), holder__teams__isnull=False)
+        .values("holder__teams__id", "holder__teams__name", "competence_key")
+        .annotate(
+            holders=Count("holder", distinct=True),
+            expiring=Count(
+                "holder",
+                distinct=True,
+                filter=Q(expires_on__lte=expiring_by) if expiring_by else Q(pk__in=[]),
+            ),
+        )
+        .order_by("holder__teams__name", "competence_key")
+    )
+    return [
+        {
+            "team_id": row["holder__teams__id"],
+            "team": row["holder__teams__name"],
+            "competence_key": row["competence_key"],
+            "competence": competence_label(row["competence_key"]),
+            "holders": row["holders"],
+            "expiring": row["expiring"],
+        }
+        for row in rows
+    ]
+
+
+def competence_refusal(assignee, task_type_key: str, *, held: set[str] | None = None) -> str:
+    """Why ``assignee`` may not be given a ``task_type_key`` task for want of competence, or ""
+    when they may. ``held`` (from ``competences_held``) saves a query in a loop."""
+    needed = competence_required(task_type_key)
+    if not needed:
+        return ""
+    if held is None:
+        held = competences_held(assignee)
+    if needed in held:
+        return ""
+    return (
+        f"{assignee.display_name} does not hold a valid {competence_label(needed)} competence "
+        f"(signed off and not expired), which {task_type_label(task_type_key).lower()} tasks need"
+    )
