@@ -354,6 +354,8 @@ class Decision(models.Model):
         indexes = [
             models.Index(fields=["status", "stage"], name="nrm_decision_status_stage"),
             models.Index(fields=["decision_maker", "made_at"], name="nrm_decision_dm_made"),
+            # The figures count served decisions in a period (status, then served_at's range).
+            models.Index(fields=["status", "served_at"], name="nrm_decision_status_served"),
         ]
 
     def __str__(self) -> str:
