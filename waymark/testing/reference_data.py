@@ -1,7 +1,7 @@
 """Reference data the apps' data migrations write, put back for tests that need it.
 
 A transactional test's flush empties every table, so the teams, queues, letters and guidance pages
-that the data migrations write (``casework/0002``, ``monitoring/0002``, ``guidance/0002``) are gone
+that the data migrations write (``casework/0002``, ``monitoring/0002``, ``operations/0002``, ``guidance/0002``) are gone
 for the transactional tests that follow. Tests used to import those migrations to write the rows
 again. Instead, :func:`capture` copies the rows from the freshly migrated test database once per
 session (the plugin calls it right after ``django_db_setup``), and :func:`casework`,
@@ -53,6 +53,14 @@ _SETS: dict[str, tuple[_Rows, ...]] = {
             {"key__in": ["em-bail-204-warning", "em-final-warning"], "version": 1},
             (("key", "version"),),
         ),
+    ),
+    # waymark/operations/migrations/0002_h1_reference_data.py
+    "operations": (
+        _Rows("operations.Sector", {}, (("key",),)),
+        _Rows("operations.PoliceForce", {}, (("code",),)),
+        _Rows("accounts.Team", {"slug": "ice-central-london"}, (("slug",), ("name",))),
+        _Rows("work.Queue", {"slug": "ops-authorisation"}, (("slug",),)),
+        _Rows("operations.InterviewQuestion", {"predefined": True}, (("text", "predefined"),)),
     ),
     # waymark/guidance/migrations/0002_h4_operations_guidance.py
     "guidance": (
@@ -114,6 +122,12 @@ def casework() -> None:
 def monitoring() -> None:
     """The EM Hub team, its queues and its two warning letters (monitoring migration 0002)."""
     restore("monitoring")
+
+
+def operations() -> None:
+    """Operations' sectors, police forces, the ICE team, its authorisation queue and the predefined
+    interview questions (operations migration 0002)."""
+    restore("operations")
 
 
 def guidance() -> None:

@@ -16,7 +16,7 @@ from waymark.accounts.services import roles_sync
 from waymark.operations import models as m
 from waymark.operations import rules
 from waymark.people import services as people_services
-from waymark.testing import NOW
+from waymark.testing import NOW, reference_data
 
 _seq = itertools.count(1)
 VISIT_AT = NOW + timedelta(days=5)
@@ -32,6 +32,19 @@ def user_make(
         )
         user = User.objects.get(pk=user.pk)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _operations_reference_rows(request):
+    """Operations' migration rows (police forces, sectors, interview questions) put back if a
+    transactional test's flush removed them: pytest-xdist's work stealing can run an ordinary test
+    after a transactional one on the same worker (waymark/testing/reference_data.py)."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    if not m.PoliceForce.objects.exists():
+        reference_data.operations()
 
 
 @pytest.fixture

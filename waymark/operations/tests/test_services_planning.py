@@ -415,6 +415,26 @@ def test_reference_data_migration(db):
     assert m.InterviewQuestion.objects.filter(predefined=True).count() >= 10
 
 
+def test_reference_rows_come_back_after_a_flush(db):
+    """What the autouse fixture in conftest.py does after a transactional test's flush: the
+    migration's rows are written back from the session's copy, complete."""
+    from waymark.testing import reference_data
+    from waymark.work.models import Queue
+
+    forces = sorted(m.PoliceForce.objects.values_list("code", "name", "intelligence_unit_phone"))
+    questions = m.InterviewQuestion.objects.filter(predefined=True).count()
+    m.PoliceForce.objects.all().delete()
+    m.InterviewQuestion.objects.all().delete()
+    Queue.objects.filter(slug=rules.QUEUE_AUTHORISATION).delete()
+    reference_data.operations()
+    assert (
+        sorted(m.PoliceForce.objects.values_list("code", "name", "intelligence_unit_phone"))
+        == forces
+    )
+    assert m.InterviewQuestion.objects.filter(predefined=True).count() == questions
+    assert Queue.objects.filter(slug=rules.QUEUE_AUTHORISATION).exists()
+
+
 def test_each_team_asks_its_own_authorising_officers(ice_team, other_ice_team, premises, frozen):
     from waymark.accounts.models import Grade
     from waymark.work.selectors import task_visible_queryset
