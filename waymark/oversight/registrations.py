@@ -79,12 +79,20 @@ def _qa_register() -> None:
             "trends.",
         )
     )
-    for key, label in (
-        (QA_TASK_REVIEW, "Review a sampled piece of work"),
-        (QA_TASK_CORRECT, "Put right what a quality review found"),
-        (QA_TASK_DISPUTE, "Decide a dispute about a quality review"),
+    from waymark.oversight import rules
+    from waymark.work.rules import WorkingDays, register_deadline_rule
+
+    for key, label, days in (
+        (QA_TASK_REVIEW, "Review a sampled piece of work", rules.QA_REVIEW_WORKING_DAYS),
+        (QA_TASK_CORRECT, "Put right what a quality review found", rules.QA_CORRECT_WORKING_DAYS),
+        (
+            QA_TASK_DISPUTE,
+            "Decide a dispute about a quality review",
+            rules.QA_DISPUTE_DECISION_WORKING_DAYS,
+        ),
     ):
-        register_task_type(TaskType(key, label, "oversight", ""))
+        register_deadline_rule(key, WorkingDays(days))
+        register_task_type(TaskType(key, label, "oversight", "", key))
     register_subject_link(
         SubjectLink("oversight.sampleitem", "Open the sampled work", "oversight:qa-item")
     )

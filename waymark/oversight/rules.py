@@ -69,6 +69,12 @@ QA_RATINGS: tuple[str, ...] = ("green", "amber", "red")
 QA_RATING_POINTS: dict[str, int] = {"green": 2, "amber": 1, "red": 0}
 # A reviewed person may dispute a rating within this many days of the review (CPS-style).
 QA_DISPUTE_DAYS: int = _OVERRIDES.get("QA_DISPUTE_DAYS", 14)
+# Every QA task has a deadline, counted in working days from when it is made: a sampled piece of
+# work reviewed, a corrective task done, a dispute decided (the assurance team's own turnaround;
+# oversight.md §2 asks for deadlines on every task). Deadline rule keys are the task types'.
+QA_REVIEW_WORKING_DAYS: int = _OVERRIDES.get("QA_REVIEW_WORKING_DAYS", 10)
+QA_CORRECT_WORKING_DAYS: int = _OVERRIDES.get("QA_CORRECT_WORKING_DAYS", 10)
+QA_DISPUTE_DECISION_WORKING_DAYS: int = _OVERRIDES.get("QA_DISPUTE_DECISION_WORKING_DAYS", 10)
 # Team observations (003 §7.46): next one due by rating, in months; at least twice a year.
 QA_OBSERVATION_MONTHS: dict[str, int] = {"green": 6, "amber": 3, "red": 1}
 QA_OBSERVATIONS_PER_YEAR: int = 2

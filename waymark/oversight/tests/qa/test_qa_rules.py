@@ -133,4 +133,21 @@ def test_other_qa_numbers_are_pinned():
     assert rules.QA_NEW_STAFF_DAYS == 90
     assert rules.QA_AFTER_FAILURE_DAYS == 60
     assert rules.QA_DISPUTE_DAYS == 14
+    assert rules.QA_REVIEW_WORKING_DAYS == 10
+    assert rules.QA_CORRECT_WORKING_DAYS == 10
+    assert rules.QA_DISPUTE_DECISION_WORKING_DAYS == 10
     assert rules.QA_VOLUME_LOOKBACK_DAYS == 28
+
+
+def test_every_qa_task_type_has_its_working_day_deadline():
+    from waymark.oversight.registrations import QA_TASK_CORRECT, QA_TASK_DISPUTE, QA_TASK_REVIEW
+    from waymark.work.registry import get_task_type
+    from waymark.work.rules import WorkingDays, get_deadline_rule
+
+    for key, days in (
+        (QA_TASK_REVIEW, rules.QA_REVIEW_WORKING_DAYS),
+        (QA_TASK_CORRECT, rules.QA_CORRECT_WORKING_DAYS),
+        (QA_TASK_DISPUTE, rules.QA_DISPUTE_DECISION_WORKING_DAYS),
+    ):
+        assert get_task_type(key).deadline_rule == key
+        assert get_deadline_rule(key) == WorkingDays(days)
