@@ -623,3 +623,22 @@ class TrendReview(models.Model):
 
     def __str__(self) -> str:
         return f"Trend review of the quarter from {self.quarter_start}"
+
+
+class FiguresSummary(models.Model):
+    """A read model row (``core.read_models``, issue 17 item 4): one figure of one quarter, its
+    rows as the figures page shows them (small numbers already suppressed), or (``figure`` =
+    ``data_quality``, ``quarter`` empty) the data-quality counts. Rebuilt together, set-based, by
+    ``services.figures_read_model``; never edited."""
+
+    quarter = models.CharField(max_length=7, blank=True)
+    figure = models.CharField(max_length=60)
+    rows = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "figure"], name="nrm_figures_summary_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.quarter}".strip()

@@ -178,6 +178,16 @@ def _register_quality() -> None:
 
     register_nav(NavItem("Modern slavery decisions", "nrm:home", perms.VIEW, 45))
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+    from waymark.core.read_models import ReadModel, register_read_model
+    from waymark.nrm.models import FiguresSummary
+    from waymark.nrm.services.figures_read_model import figures_read_model_rebuild
+
+    # The figures page reads summary rows at most a minute old (issue 17 item 4).
+    register_read_model(
+        ReadModel(
+            "nrm.figures", "Modern-slavery figures", figures_read_model_rebuild, (FiguresSummary,)
+        )
+    )
 
     # After the platform's people (each referral is about one of them).
     register_demo_loader(DemoLoader("nrm", _demo_load, order=40))

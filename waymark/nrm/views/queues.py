@@ -277,20 +277,21 @@ urlpatterns: list = [
 @requires(perms.VIEW_MI)
 def figures(request):
     from waymark.nrm.selectors import figures as fig
+    from waymark.nrm.selectors.figures_read_model import quarter_figures
 
-    start, end, label = fig.quarter_bounds(request.GET.get("quarter"))
-    rows = fig.all_figures(start, end)
+    q = quarter_figures(request.GET.get("quarter"))
     return render(
         request,
         "nrm/figures.html",
         {
             "figures": fig.FIGURES,
-            "rows": rows,
-            "label": label,
-            "start": start,
-            "end": end,
+            "rows": q.rows,
+            "label": q.label,
+            "start": q.start,
+            "end": q.end,
+            "as_of": q.as_of,
             "options": fig.quarter_options(),
-            "quality": fig.data_quality(),
+            "quality": q.quality,
             "quality_labels": fig.DATA_QUALITY_LABELS,
             "threshold": rules.SMALL_NUMBER_THRESHOLD,
         },
@@ -306,10 +307,13 @@ def figures_export(request):
     """The figures of a quarter as CSV, one row per figure row, through the audited export door
     (aggregates: the file names no person)."""
     from waymark.nrm.selectors import figures as fig
+    from waymark.nrm.selectors.figures_read_model import quarter_figures
 
-    start, end, label = fig.quarter_bounds(request.GET.get("quarter"))
-    rows = fig.all_figures(start, end)
+    q = quarter_figures(request.GET.get("quarter"))
+    label, rows = q.label, q.rows
     lines: list[list] = []
+    if q.as_of is not None:
+        lines.append(["as_of", label, q.as_of.isoformat()])
     for name, figure in fig.FIGURES.items():
         lines.append([figure.title, label, *figure.columns])
         lines.extend([name, label, *("" if v is None else v for v in row)] for row in rows[name])
