@@ -24,6 +24,7 @@ import random
 import re
 import tempfile
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -881,21 +882,24 @@ class PairScore:
             if self._source is None:
                 return []
             table, index, labels = self._source
-            self._contributions = _contributions(table.slice(index, 1).to_pylist()[0], labels)
-            if self.guard:
-                self._contributions.append(
-                    {
-                        "field": "twins_guard",
-                        "description": "Twins guard",
-                        "label": self.guard,
-                        "bayes_factor": 1.0,
-                        "weight": 0.0,
-                        "left": "",
-                        "right": "",
-                    }
-                )
-            self._source = None
-        return self._contributions
+            self._explain(table.slice(index, 1).to_pylist()[0], labels)
+        return self._contributions or []
+
+    def _explain(self, row: dict[str, Any], labels: dict[str, dict[int, str]]) -> None:
+        self._contributions = _contributions(row, labels)
+        if self.guard:
+            self._contributions.append(
+                {
+                    "field": "twins_guard",
+                    "description": "Twins guard",
+                    "label": self.guard,
+                    "bayes_factor": 1.0,
+                    "weight": 0.0,
+                    "left": "",
+                    "right": "",
+                }
+            )
+        self._source = None
 
     def swapped(self) -> PairScore:
         return PairScore(
@@ -910,6 +914,21 @@ class PairScore:
 
     def __repr__(self) -> str:
         return f"PairScore({self.id_l!r}, {self.id_r!r}, {self.match_probability:.4f})"
+
+
+def contributions_fill(scores: Iterable[PairScore]) -> None:
+    """Work out the contributions of many pairs with one Arrow read per scored table: reading
+    them one pair at a time (a slice each) took about a millisecond a pair, most of a linkage
+    run's writing of its links and review pairs (issue 18 item 8)."""
+    pending: dict[int, list[PairScore]] = defaultdict(list)
+    for score in scores:
+        if score._contributions is None and score._source is not None:
+            pending[id(score._source[0])].append(score)
+    for group in pending.values():
+        table, _index, labels = group[0]._source  # type: ignore[misc]
+        rows = table.take([score._source[1] for score in group]).to_pylist()  # type: ignore[index]
+        for score, row in zip(group, rows, strict=True):
+            score._explain(row, labels)
 
 
 def _contributions(

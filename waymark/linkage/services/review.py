@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
+from waymark.core.bulk_insert import bulk_insert
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.linkage import engine, rules
@@ -86,6 +87,7 @@ def _pairs_write(run, scores, found, decided, key, now) -> tuple[int, int, int]:
             if ca == cb or decided.get(k) == PairStatus.UNSURE:
                 continue
             review_best.setdefault((ca, cb), (k, s))
+    engine.contributions_fill([s for _k, s in auto_rows] + [s for _k, s in review_best.values()])
     new_auto, updates = [], []
     for k, s in auto_rows:
         if k in existing:
@@ -104,7 +106,7 @@ def _pairs_write(run, scores, found, decided, key, now) -> tuple[int, int, int]:
                     updated_at=now,
                 )
             )
-    CandidatePair.objects.bulk_create(new_auto, batch_size=2000)
+    bulk_insert(CandidatePair, new_auto)
     review_new = []
     for k, s in review_best.values():
         if k in existing:
@@ -123,7 +125,8 @@ def _pairs_write(run, scores, found, decided, key, now) -> tuple[int, int, int]:
                     updated_at=now,
                 )
             )
-    created_review = CandidatePair.objects.bulk_create(review_new, batch_size=2000)
+    bulk_insert(CandidatePair, review_new)
+    created_review = review_new
     for pk, s, status in updates:
         # Never a decided or unsure pair: only the moves the workflow allows (or a re-score).
         CandidatePair.objects.filter(
