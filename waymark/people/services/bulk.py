@@ -96,9 +96,9 @@ def people_bulk_create(
         created: list[Person] = []
         keys = ids_reserve(Person, len(rows))
         if keys is not None:  # PostgreSQL: keys first, so each row is written once, complete
-            for person, key in zip(rows, keys, strict=True):
-                person.pk = key
-                person.reference = rules.WAYMARK_REFERENCE_FORMAT % key
+            for person, pk in zip(rows, keys, strict=True):
+                person.pk = pk
+                person.reference = rules.WAYMARK_REFERENCE_FORMAT % pk
             bulk_insert(Person, rows)
             created = rows
         else:
