@@ -31,9 +31,9 @@ def quality_by(
     """QA ratings of work reviewed between ``since`` and ``until``, by the person whose work it
     was or by their team: reviews, the share green / amber / red (the rating that stands after a
     dispute) and the mean weighted score, as percentages. Keyed by user or team id."""
-    reviews = QAReview.objects.filter(reviewed_at__gte=since, reviewed_at__lt=until).select_related(
-        "item"
-    )
+    reviews = QAReview.objects.filter(
+        reviewed_at__gte=since, reviewed_at__lte=until
+    ).select_related("item")
     if team_id is not None:
         reviews = reviews.filter(item__team_id=team_id)
     grouped: dict[int, list[QAReview]] = defaultdict(list)
