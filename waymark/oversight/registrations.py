@@ -139,7 +139,8 @@ def _objectives_register() -> None:
     """Objectives, quality per person, training needs (issue 20 item 2): navigation in the
     figures hub, the monthly measuring sweep (daily: each run replaces the month's measurement
     with the figure's latest value), and the demo's year of objectives after the QA demo (order
-    96: it reads the teams and people every module's demo made)."""
+    93: it reads the teams and people every module's demo made; before competence, which must
+    run last)."""
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
     from waymark.core.navigation import NavItem, register_nav
     from waymark.oversight import permissions as perms
@@ -180,7 +181,7 @@ def _objectives_register() -> None:
 
         return objectives_demo_load(**options)
 
-    register_demo_loader(DemoLoader("oversight_objectives", _load, order=96))
+    register_demo_loader(DemoLoader("oversight_objectives", _load, order=93))
 
 
 def register() -> None:
