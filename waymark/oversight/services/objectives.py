@@ -91,7 +91,11 @@ def _clean(*, actor, data: dict[str, Any]) -> dict[str, Any]:
     out["title"] = title[:200]
     priority = data.get("priority")
     if not isinstance(priority, ServicePriority):
-        priority = ServicePriority.objects.filter(pk=priority, is_active=True).first()
+        priority = (
+            ServicePriority.objects.filter(pk=priority, is_active=True).first()
+            if isinstance(priority, int)
+            else None
+        )
     if priority is None:
         errors["priority"] = "Select the service priority it serves"
     out["priority"] = priority
