@@ -4,10 +4,69 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# The service priorities as they were when this migration was written (a migration never
+# imports app code: objective_priorities.py is the live list, seeded by services too).
+PRIORITIES = [
+    (
+        "em-breach-action",
+        "Timely action on EM breaches",
+        "Every actionable electronic-monitoring breach is acted on, with no backlog of breaches waiting for a decision.",
+        "000 §3.2, §5.14",
+        "monitoring.breaches_to_act_on",
+    ),
+    (
+        "em-reviews",
+        "EM reviews decided on time",
+        "Three-monthly EM reviews are decided by their due date.",
+        "000 §5.76; monitoring brief",
+        "monitoring.reviews_outstanding",
+    ),
+    (
+        "nrm-rg-5-days",
+        "NRM reasonable grounds decisions within 5 working days",
+        "Reasonable grounds decisions are made within 5 working days of referral, and no referral is left stuck.",
+        "002 rec 3; nrm.rules.RG_TARGET_WORKING_DAYS",
+        "nrm.referrals_stuck",
+    ),
+    (
+        "visit-closure",
+        "Visits closed within 48 hours",
+        "Every enforcement visit is checked and closed no later than 48 hours after it took place.",
+        "003 §5 (visit closure guidance)",
+        "operations.closed_within_due_pct",
+    ),
+    (
+        "further-submissions",
+        "Further submissions decided within 5 working days",
+        "Further submissions are decided promptly so removal is not delayed.",
+        "001; casework brief",
+        "casework.further_on_time",
+    ),
+    (
+        "case-preparation",
+        "Case preparation within 8 weeks",
+        "Non-detained cases are prepared for removal within 8 weeks.",
+        "001; casework brief",
+        "casework.prep_on_time",
+    ),
+    (
+        "work-on-time",
+        "Work done by its deadline",
+        "Tasks are finished by their deadline; nothing is left overdue in a team's queues.",
+        "000 §5.76; 002 rec 3b",
+        "work.tasks_overdue",
+    ),
+    (
+        "quality",
+        "Quality of decisions and records",
+        "Work sampled for quality review is rated green.",
+        "000 §3.11, §5.77; 003 §7.36",
+        "",
+    ),
+]
+
 
 def _seed_priorities(apps, schema_editor):
-    from waymark.oversight.objective_priorities import PRIORITIES
-
     ServicePriority = apps.get_model("oversight", "ServicePriority")
     for key, title, description, source, metric_key in PRIORITIES:
         ServicePriority.objects.get_or_create(

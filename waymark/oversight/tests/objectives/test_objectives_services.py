@@ -27,6 +27,13 @@ def test_the_priorities_are_seeded_once(db):
     assert ServicePriority.objects.filter(key="nrm-rg-5-days").exists()
 
 
+def test_the_migration_seeds_the_same_priorities_as_the_live_list():
+    import importlib
+
+    migration = importlib.import_module("waymark.oversight.migrations.0005_objectives")
+    assert migration.PRIORITIES == PRIORITIES
+
+
 def test_a_line_manager_sets_an_objective_for_their_team(manager, hub, priority):
     objective = services.objective_create(actor=manager, **objective_data(hub, priority))
     assert objective.owner == manager and objective.person is None
