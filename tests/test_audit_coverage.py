@@ -39,6 +39,7 @@ API_POST_ONLY = "an API action taken by POST; GET holds no permission or scope"
 NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
     "oversight/qa/learning/<int:pk>/done/": (405, POST_ONLY),
+    "oversight/objectives/<int:pk>/measure/": (405, POST_ONLY),
     "oversight/qa/reviews/<int:pk>/dispute/": (
         403,
         "only the person whose work was reviewed may dispute it; the reader did none",
@@ -92,6 +93,8 @@ PK_FILTERS: dict[str, dict] = {
     "operations/visits/<int:pk>/field/<slug:entry_type>/": FIELD_VISIT,
     "operations/visits/<int:pk>/debrief/": FIELD_VISIT,
     "operations/visits/<int:pk>/close/": FIELD_VISIT,
+    # a competence still in force (a withdrawn one sends the reader back to the register)
+    "oversight/competence/<int:pk>/withdraw/": {"withdrawn_at__isnull": True},
 }
 
 
@@ -168,6 +171,9 @@ PK_MODELS = {
     ("oversight", "reviews"): "oversight.QAReview",
     ("oversight", "disputes"): "oversight.QADispute",
     ("oversight", "learning"): "oversight.LearningItem",
+    # oversight objectives and competence withdrawal (issue 20 item 2)
+    ("oversight", "objectives"): "oversight.Objective",
+    ("oversight", "competence"): "work.Competence",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",

@@ -41,6 +41,13 @@ EXPORT_FAIRNESS = "oversight.export_fairness"
 VIEW_PROTECTED = "people.view_protected_characteristics"
 VIEW_DATA_QUALITY = "oversight.view_data_quality"
 MEASURE_DATA_QUALITY = "oversight.measure_data_quality"
+# --- objectives, quality per person, training needs (item 2) ---
+# Objectives name staff: their pages are consultations (the personal-data middleware logs them).
+# Managing is limited to the teams one belongs to, unless one holds OBJECTIVES_ANY_TEAM.
+OBJECTIVES_VIEW = "oversight.view_objectives"
+OBJECTIVES_MANAGE = "oversight.manage_objectives"
+OBJECTIVES_ANY_TEAM = "oversight.manage_any_team_objectives"
+TRAINING_NEEDS_VIEW = QA_VIEW  # training needs come from QA reviews: who sees those sees these
 
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
 # line), line managers and service delivery managers own and update actions, performance analysts
@@ -104,6 +111,17 @@ for _role, _grant in {
     "line_manager": {VIEW_DATA_QUALITY},
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _grant
+# --- objectives, quality per person, training needs (item 2) grants ---
+# Line managers set their teams' and people's objectives; performance analysts set any team's (the
+# performance framework is theirs); service delivery managers and the assurance team read them.
+ROLE_PERMISSIONS["line_manager"] |= {OBJECTIVES_VIEW, OBJECTIVES_MANAGE}
+ROLE_PERMISSIONS["performance_analyst"] |= {
+    OBJECTIVES_VIEW,
+    OBJECTIVES_MANAGE,
+    OBJECTIVES_ANY_TEAM,
+}
+ROLE_PERMISSIONS["service_delivery"] |= {OBJECTIVES_VIEW}
+ROLE_PERMISSIONS["assurance"] |= {OBJECTIVES_VIEW}
 
 
 def _has(user: Any, perm: str) -> bool:
@@ -134,3 +152,28 @@ def may_answer_disparity_review(user: Any, review: Any) -> bool:
 def may_close_disparity_review(user: Any, review: Any) -> bool:
     """Accepting an answer is for someone who manages the items and is not its owner."""
     return _has(user, MANAGE_DISPARITY_REVIEWS) and review.owner_id != user.pk
+
+
+# --- objectives (item 2) predicates ---
+def may_manage_team_objectives(user: Any, team_id: int | None) -> bool:
+    """Setting or editing a team's (or its people's) objectives: a manager of that team (a member
+    holding OBJECTIVES_MANAGE), or anyone holding OBJECTIVES_ANY_TEAM."""
+    if not _has(user, OBJECTIVES_MANAGE) or team_id is None:
+        return False
+    return _has(user, OBJECTIVES_ANY_TEAM) or user.teams.filter(pk=team_id).exists()
+
+
+def may_view_objective(user: Any, objective: Any) -> bool:
+    """Readers of objectives, the objective's owner and the person it is for."""
+    if not (user and user.is_authenticated):
+        return False
+    return _has(user, OBJECTIVES_VIEW) or user.pk in (objective.owner_id, objective.person_id)
+
+
+def may_post_objective_update(user: Any, objective: Any) -> bool:
+    """The owner (and the person it is for) comment; so may a manager of its team."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.pk in (objective.owner_id, objective.person_id) or may_manage_team_objectives(
+        user, objective.team_id
+    )

@@ -36,6 +36,11 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.disparity_review_returned": AuditAction.ALTERATION,
     "oversight.fairness_exported": AuditAction.DISCLOSURE,
     "oversight.data_quality_measured": AuditAction.COLLECTION,
+    # --- objectives, quality per person, training needs (item 2) ---
+    "oversight.objective_set": AuditAction.COLLECTION,
+    "oversight.objective_edited": AuditAction.ALTERATION,
+    "oversight.objective_measured": AuditAction.COLLECTION,
+    "oversight.objective_update_posted": AuditAction.COLLECTION,
 }
 
 
@@ -130,6 +135,55 @@ def _competence_register() -> None:
     register_demo_loader(DemoLoader("competence", _load, order=95))
 
 
+def _objectives_register() -> None:
+    """Objectives, quality per person, training needs (issue 20 item 2): navigation in the
+    figures hub, the monthly measuring sweep (daily: each run replaces the month's measurement
+    with the figure's latest value), and the demo's year of objectives after the QA demo (order
+    93: it reads the teams and people every module's demo made; before competence, which must
+    run last)."""
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.oversight import permissions as perms
+    from waymark.work.sweeps import register_sweep
+
+    register_nav(
+        NavItem(
+            "Objectives",
+            "oversight:objectives",
+            perms.OBJECTIVES_VIEW,
+            88,
+            group="figures",
+            description="Team and personal objectives linked to service priorities, with "
+            "targets, red/amber/green and their history.",
+        )
+    )
+    register_nav(
+        NavItem(
+            "Training needs",
+            "oversight:training-needs",
+            perms.TRAINING_NEEDS_VIEW,
+            89,
+            group="figures",
+            description="Training suggested by recent quality-review failures, per team and "
+            "person.",
+        )
+    )
+
+    def _sweep():
+        from waymark.oversight.services.objectives import objectives_measure_sweep
+
+        return objectives_measure_sweep()
+
+    register_sweep("oversight.objectives_measure", _sweep)
+
+    def _load(**options):
+        from waymark.oversight.demo_objectives import objectives_demo_load
+
+        return objectives_demo_load(**options)
+
+    register_demo_loader(DemoLoader("oversight_objectives", _load, order=93))
+
+
 def register() -> None:
     from waymark.accounts.roles import register_role_permissions
     from waymark.core.demo_loaders import DemoLoader, register_demo_loader
@@ -153,6 +207,8 @@ def register() -> None:
     _qa_register()
     # --- competence (item 2) ---
     _competence_register()
+    # --- objectives, quality per person, training needs (item 2) ---
+    _objectives_register()
     # --- metrics (item 3) ---
     from waymark.oversight.services.metrics import metrics_snapshot_sweep
     from waymark.work.sweeps import register_sweep

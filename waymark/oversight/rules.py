@@ -266,3 +266,85 @@ DATA_QUALITY_QUEUE_KIND = "data-quality"
 # An explain-or-reform item is also a task on its owner's queue, due on the item's due date.
 DISPARITY_REVIEW_TASK_TYPE = "oversight.disparity_review"
 DISPARITY_REVIEW_QUEUE_KIND = "fairness"
+
+
+# --- objectives, quality per person, training needs (item 2) ---
+# Objectives linked to service priorities (000 §3.10, §5.76; 002 rec 3b). An objective is green
+# when its actual value meets the target in the measure's better direction; amber when it misses
+# by no more than OBJECTIVE_AMBER_BAND of the target (10%: close enough to recover within the
+# period); red otherwise. A target of 0 has no share to take: it allows
+# OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO in absolute terms instead (one breach, one overdue task).
+OBJECTIVE_AMBER_BAND: float = _OVERRIDES.get("OBJECTIVE_AMBER_BAND", 0.10)
+OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO: float = _OVERRIDES.get("OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO", 1.0)
+# The longest period an objective may cover (a performance year, with room for a leap day), and
+# how many objectives the list shows a page.
+OBJECTIVE_MAX_PERIOD_DAYS: int = _OVERRIDES.get("OBJECTIVE_MAX_PERIOD_DAYS", 366)
+OBJECTIVES_PER_PAGE: int = 50
+
+
+def objective_rag(*, actual: float, target: float, higher_is_better: bool) -> str:
+    """Red, amber or green for ``actual`` against ``target`` (see above)."""
+    shortfall = (target - actual) if higher_is_better else (actual - target)
+    if shortfall <= 0:
+        return "green"
+    allowance = abs(target) * OBJECTIVE_AMBER_BAND if target else OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO
+    return "amber" if shortfall <= allowance else "red"
+
+
+# Quality per person and team on the performance page: the QA ratings that stand (after any
+# dispute; the second-line review where both lines reviewed) over the same period. The weighted
+# quality score is the mean of the reviews' weighted scores (``qa_score``), as a percentage.
+# Training needs from QA failures (oversight.md §2: "QA failures suggest training needs"): each
+# coded failure reason of a checklist question (red or amber answer) points to a training topic;
+# a topic may name the competence (``work.registry``) whose refresher it is. Failures within
+# TRAINING_NEEDS_LOOKBACK_DAYS count ("recent"), and a topic is suggested for a person once it
+# has TRAINING_NEEDS_MIN_FAILURES of them (one red or amber answer is already a signal).
+TRAINING_NEEDS_LOOKBACK_DAYS: int = _OVERRIDES.get("TRAINING_NEEDS_LOOKBACK_DAYS", 180)
+TRAINING_NEEDS_MIN_FAILURES: int = _OVERRIDES.get("TRAINING_NEEDS_MIN_FAILURES", 1)
+# topic key -> (label, competence key or "")
+TRAINING_TOPICS: dict[str, tuple[str, str]] = {
+    "decision_making": ("Decision making: weighing the relevant factors", ""),
+    "vulnerability": ("Identifying and recording vulnerability and safeguarding", ""),
+    "recording": ("Record keeping and case notes", ""),
+    "written_reasons": ("Writing clear reasons and letters", ""),
+    "timeliness": ("Managing work to its deadlines", ""),
+    "authority": ("Authority levels and sign-off", ""),
+    "em_breaches": ("The EM breach escalation ladder", "em_breach_decision_maker"),
+    "nrm_law": ("NRM decision making: the legal tests", "nrm_decision_maker"),
+    "visit_planning": ("Planning and authorising enforcement visits", "visit_authorising_officer"),
+    "guidance": ("Following the current guidance", ""),
+}
+# failure reason code -> topic key. A reason may be given for one kind of work only as
+# "<work kind key>:<reason code>", which is read before the bare code.
+QA_REASON_TRAINING: dict[str, str] = {
+    "factor_missed": "decision_making",
+    "evidence_missed": "decision_making",
+    "explanation_ignored": "decision_making",
+    "point_missed": "decision_making",
+    "disproportionate": "decision_making",
+    "vulnerability_missed": "vulnerability",
+    "concern_not_flagged": "vulnerability",
+    "not_recorded": "recording",
+    "incomplete": "recording",
+    "inaccurate": "recording",
+    "opinion": "recording",
+    "no_next_action": "recording",
+    "no_rationale": "written_reasons",
+    "rationale_unclear": "written_reasons",
+    "letter_errors": "written_reasons",
+    "late": "timeliness",
+    "wrong_grade": "authority",
+    "not_authorised": "authority",
+    "ladder_not_followed": "em_breaches",
+    "wrong_test": "nrm_law",
+    "nrm.decision:rationale_unclear": "nrm_law",
+    "recce_missing": "visit_planning",
+    "not_in_line_with_guidance": "guidance",
+}
+
+
+def training_topic(kind_key: str, reason_code: str) -> str | None:
+    """The training topic a coded failure reason suggests, or None if it maps to none."""
+    return QA_REASON_TRAINING.get(f"{kind_key}:{reason_code}") or QA_REASON_TRAINING.get(
+        reason_code
+    )

@@ -1,6 +1,14 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import competence, data_quality, fairness, metrics, qa, tracker
+from waymark.oversight.views import (
+    competence,
+    data_quality,
+    fairness,
+    metrics,
+    objectives,
+    qa,
+    tracker,
+)
 
 app_name = "oversight"
 urlpatterns = [
@@ -9,6 +17,8 @@ urlpatterns = [
     *qa.urlpatterns,
     # --- competence (item 2) ---
     *competence.urlpatterns,
+    # --- objectives, quality per person, training needs, competence withdrawal (item 2) ---
+    *objectives.urlpatterns,
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
     # --- fairness and data quality (items 4-5) ---

@@ -12,6 +12,9 @@ from waymark.oversight.models.fairness import *  # noqa: F403
 # --- insight: metric registry snapshots and reconciliation (item 3) ---------------------------
 from waymark.oversight.models.metrics import *  # noqa: F403
 
+# --- people and performance: objectives linked to service priorities (item 2) -----------------
+from waymark.oversight.models.objectives import *  # noqa: F403
+
 # --- quality assurance: checklists, sampling, reviews, disputes, observations (item 1) --------
 from waymark.oversight.models.qa import *  # noqa: F403
 from waymark.oversight.models.tracker import (  # noqa: F401

@@ -146,6 +146,20 @@ def competence_sign_off(request):
     )
 
 
+def _with_quality(since, until, by: str, team_id: int | None) -> list[dict]:
+    """Throughput and timeliness (work's selectors) with QA quality (oversight's) per row."""
+    from waymark.oversight.selectors import qa_people
+
+    quality = qa_people.quality_by(since=since, until=until, by=by, team_id=team_id)
+    model = User if by == "person" else Team
+    names = {
+        o.pk: (o.display_name if by == "person" else o.name)
+        for o in model.objects.filter(pk__in=list(quality))
+    }
+    rows = work_selectors.throughput(since=since, until=until, by=by, team_id=team_id)
+    return qa_people.with_quality(rows, quality, names)
+
+
 @requires(perms.COMPETENCE_VIEW)
 def performance(request):
     """Throughput and timeliness per person and team over a period, read through work's
@@ -170,12 +184,9 @@ def performance(request):
             "teams": Team.objects.order_by("name"),
             "since": since,
             "until": until,
-            "by_person": work_selectors.throughput(
-                since=since, until=until, by="person", team_id=team_id
-            ),
-            "by_team": work_selectors.throughput(
-                since=since, until=until, by="team", team_id=team_id
-            ),
+            # quality beside throughput and timeliness: QA ratings over the same period
+            "by_person": _with_quality(since, until, "person", team_id),
+            "by_team": _with_quality(since, until, "team", team_id),
         },
     )
 

@@ -385,12 +385,26 @@ def trends(request):
     )
 
 
+def _my_training(user):
+    from waymark.oversight.selectors.qa_people import training_needs
+    from waymark.work.registry import competence_label
+
+    rows = training_needs(by="person", person_id=user.pk)
+    return {"needs": rows[0].needs if rows else [], "competence_label": competence_label}
+
+
 @signed_in
 def mine(request):
     return render(
         request,
         "oversight/qa/mine.html",
-        {"reviews": sel.my_reviews(request.user), "learning": sel.my_learning(request.user)},
+        {
+            "reviews": sel.my_reviews(request.user),
+            "learning": sel.my_learning(request.user),
+            # issue 20 item 2: the training the person's recent failures suggest
+            "training": _my_training(request.user),
+            "training_days": rules.TRAINING_NEEDS_LOOKBACK_DAYS,
+        },
     )
 
 

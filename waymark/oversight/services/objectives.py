@@ -1,0 +1,310 @@
+"""Objectives linked to service priorities (issue 20 item 2; 000 §3.10, §5.76; 002 rec 3b):
+set and edit (a manager of the team, or a performance analyst), measured against the figure's one
+definition in the metric registry (``core.metrics``) or as the owner reports it, red/amber/green
+by ``rules.objective_rag``, a history of one measurement a month, and the owner's updates.
+
+Every refusal is a ``ValidationError`` naming the field, with nothing saved; every write audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from waymark.accounts.models import Team
+from waymark.core import clock
+from waymark.core.metrics import metric, metrics
+from waymark.oversight import permissions as perms
+from waymark.oversight import rules
+from waymark.oversight.models import (
+    Objective,
+    ObjectiveMeasurement,
+    ObjectiveUpdate,
+    ServicePriority,
+)
+from waymark.oversight.objective_priorities import PRIORITIES
+from waymark.oversight.services.qa_common import TEXT_MAX, _audit
+
+logger = logging.getLogger(__name__)
+
+FIELDS = (
+    "priority",
+    "title",
+    "team",
+    "person",
+    "owner",
+    "period_start",
+    "period_end",
+    "metric_key",
+    "measure_label",
+    "target",
+    "higher_is_better",
+)
+
+
+def priorities_seed() -> int:
+    """Add the service priorities not yet present (idempotent); how many were added."""
+    added = 0
+    for key, title, description, source, metric_key in PRIORITIES:
+        _, made = ServicePriority.objects.get_or_create(
+            key=key,
+            defaults={
+                "title": title,
+                "description": description,
+                "source": source,
+                "metric_key": metric_key,
+            },
+        )
+        added += made
+    return added
+
+
+def _snapshot(objective: Objective) -> dict[str, Any]:
+    return {
+        "priority": objective.priority_id,
+        "title": objective.title,
+        "team": objective.team_id,
+        "person": objective.person_id,
+        "owner": objective.owner_id,
+        "period_start": objective.period_start.isoformat(),
+        "period_end": objective.period_end.isoformat(),
+        "metric_key": objective.metric_key,
+        "measure_label": objective.measure_label,
+        "target": objective.target,
+        "higher_is_better": objective.higher_is_better,
+    }
+
+
+def _clean(*, actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Check what an objective is set to; raise a ValidationError per field, or return it."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    users = get_user_model().objects.filter(is_active=True, is_machine=False)
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = "Enter the objective"
+    out["title"] = title[:200]
+    priority = data.get("priority")
+    if not isinstance(priority, ServicePriority):
+        priority = (
+            ServicePriority.objects.filter(pk=priority, is_active=True).first()
+            if isinstance(priority, int)
+            else None
+        )
+    if priority is None:
+        errors["priority"] = "Select the service priority it serves"
+    out["priority"] = priority
+    team = data.get("team")
+    if team is not None and not isinstance(team, Team):
+        team = Team.objects.filter(pk=team).first()
+    if team is None:
+        errors["team"] = "Select the team"
+    elif not perms.may_manage_team_objectives(actor, team.pk):
+        errors["team"] = f"You can only set objectives for a team you manage, not {team.name}"
+    out["team"] = team
+    person = data.get("person")
+    if person is not None and not hasattr(person, "pk"):
+        person = users.filter(pk=person).first() if person else None
+    if person is not None and team is not None and not person.teams.filter(pk=team.pk).exists():
+        errors["person"] = f"{person.display_name} is not a member of {team.name}"
+    out["person"] = person
+    owner = data.get("owner")
+    if owner is not None and not hasattr(owner, "pk"):
+        owner = users.filter(pk=owner).first() if owner else None
+    out["owner"] = owner or person or actor
+    start, end = data.get("period_start"), data.get("period_end")
+    if not isinstance(start, date):
+        errors["period_start"] = "Enter the date the period starts"
+    if not isinstance(end, date):
+        errors["period_end"] = "Enter the date the period ends"
+    if isinstance(start, date) and isinstance(end, date):
+        if end < start:
+            errors["period_end"] = "The period must end on or after the day it starts"
+        elif (end - start).days + 1 > rules.OBJECTIVE_MAX_PERIOD_DAYS:
+            errors["period_end"] = (
+                f"An objective covers at most {rules.OBJECTIVE_MAX_PERIOD_DAYS} days"
+            )
+    out["period_start"], out["period_end"] = start, end
+    target = data.get("target")
+    if target is None or isinstance(target, bool) or not isinstance(target, int | float):
+        errors["target"] = "Enter the target as a number"
+    out["target"] = float(target) if isinstance(target, int | float) else None
+    key = (data.get("metric_key") or "").strip()
+    label = (data.get("measure_label") or "").strip()[:200]
+    higher = data.get("higher_is_better")
+    if key:
+        if key not in metrics():
+            errors["metric_key"] = "Select a figure from the list"
+        else:
+            figure = metric(key)
+            if figure.higher_is_better is None:
+                errors["metric_key"] = (
+                    f"'{figure.name}' is a workload count with no better direction: "
+                    "choose a figure that has one"
+                )
+            else:
+                higher = figure.higher_is_better
+                label = ""
+    elif not label:
+        errors["measure_label"] = "Select a figure, or say what is measured"
+    elif higher is None:
+        errors["higher_is_better"] = "Say whether a higher value is better"
+    out["metric_key"], out["measure_label"] = key, label
+    out["higher_is_better"] = bool(higher)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def objective_create(*, actor, **data) -> Objective:
+    """Set an objective for a team, or a person in it, that the actor manages."""
+    if actor is None or not actor.has_perm(perms.OBJECTIVES_MANAGE):
+        raise PermissionDenied("Your role does not allow you to set objectives")
+    values = _clean(actor=actor, data=data)
+    with transaction.atomic():
+        objective = Objective.objects.create(**values, created_at=clock.now(), created_by=actor)
+        _audit(
+            actor=actor,
+            verb="oversight.objective_set",
+            target=objective,
+            payload={"new": _snapshot(objective)},
+        )
+    return objective
+
+
+def objective_edit(*, actor, objective: Objective, **data) -> Objective:
+    """Change an objective; the actor must manage its team (and the team it moves to). The RAG
+    history keeps the target each month was measured against."""
+    if not perms.may_manage_team_objectives(actor, objective.team_id):
+        raise PermissionDenied("You can only edit objectives for a team you manage")
+    values = _clean(actor=actor, data=data)
+    with transaction.atomic():
+        locked = Objective.objects.select_for_update().get(pk=objective.pk)
+        old = _snapshot(locked)
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.updated_at = clock.now()
+        locked.save()
+        _audit(
+            actor=actor,
+            verb="oversight.objective_edited",
+            target=locked,
+            payload={"old": old, "new": _snapshot(locked)},
+        )
+    return locked
+
+
+def _record(
+    *, actor, objective: Objective, actual: float, source: str, on: date
+) -> ObjectiveMeasurement:
+    month = on.replace(day=1)
+    rag = rules.objective_rag(
+        actual=actual, target=objective.target, higher_is_better=objective.higher_is_better
+    )
+    row, _ = ObjectiveMeasurement.objects.update_or_create(
+        objective=objective,
+        month=month,
+        defaults={
+            "measured_at": clock.now(),
+            "actual": actual,
+            "target": objective.target,
+            "rag": rag,
+            "source": source,
+            "recorded_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    _audit(
+        actor=actor,
+        verb="oversight.objective_measured",
+        target=objective,
+        payload={"month": month.isoformat(), "actual": actual, "rag": rag, "source": source},
+    )
+    return row
+
+
+def objective_figure_value(objective: Objective) -> float | None:
+    """The registered figure's value now: the team's where the figure splits by team, else the
+    whole service's; None when it has nothing to count or the objective has no figure."""
+    if not objective.metric_key or objective.metric_key not in metrics():
+        return None
+    figure = metric(objective.metric_key)
+    value = figure.value(objective.team) if figure.by_team else figure.value()
+    return None if value is None else float(value)
+
+
+def objective_measure(
+    *, actor, objective: Objective, on: date | None = None
+) -> ObjectiveMeasurement | None:
+    """Record this month's actual value and RAG from the registered figure (again this month
+    replaces the month). None when the objective has no figure, is outside its period, or the
+    figure has nothing to count."""
+    if actor is not None and not perms.may_manage_team_objectives(actor, objective.team_id):
+        raise PermissionDenied("You can only measure objectives for a team you manage")
+    on = on or clock.today()
+    if not (objective.period_start <= on <= objective.period_end):
+        return None
+    value = objective_figure_value(objective)
+    if value is None:
+        return None
+    with transaction.atomic():
+        return _record(actor=actor, objective=objective, actual=value, source="metric", on=on)
+
+
+def objective_update_post(
+    *, actor, objective: Objective, text: str, actual: float | None = None
+) -> ObjectiveUpdate:
+    """A dated comment by the owner (or the person, or a manager of the team). For a measure that
+    is not a registered figure, ``actual`` reports this month's value and records its RAG."""
+    if not perms.may_post_objective_update(actor, objective):
+        raise PermissionDenied("Only the objective's owner or a manager of its team may update it")
+    errors: dict[str, str] = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = "Enter the update"
+    elif len(text) > TEXT_MAX:
+        errors["text"] = f"The update must be {TEXT_MAX:,} characters or fewer"
+    if actual is not None and objective.metric_key:
+        errors["actual"] = (
+            "This objective is measured by a registered figure: its value is not reported by hand"
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        update = ObjectiveUpdate.objects.create(
+            objective=objective, author=actor, posted_at=clock.now(), text=text, actual=actual
+        )
+        _audit(
+            actor=actor,
+            verb="oversight.objective_update_posted",
+            target=objective,
+            payload={"update": update.pk, "actual": actual},
+        )
+        if actual is not None:
+            _record(
+                actor=actor, objective=objective, actual=actual, source="owner", on=clock.today()
+            )
+    return update
+
+
+def objectives_measure_sweep() -> int:
+    """The ``oversight.objectives_measure`` sweep: every objective in its period with a
+    registered figure gets this month's measurement (replaced on each run, so the month's row is
+    its latest value). A figure that fails is logged and left for the next run."""
+    today = clock.today()
+    done = 0
+    for objective in (
+        Objective.objects.filter(period_start__lte=today, period_end__gte=today)
+        .exclude(metric_key="")
+        .select_related("team")
+    ):
+        try:
+            with transaction.atomic():
+                done += objective_measure(actor=None, objective=objective, on=today) is not None
+        except Exception:  # one figure's failure must not stop the others
+            logger.exception("Objective %s could not be measured", objective.pk)
+    return done
