@@ -1,12 +1,22 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import competence, data_quality, fairness, metrics, qa, tracker
+from waymark.oversight.views import (
+    competence,
+    data_quality,
+    fairness,
+    metrics,
+    qa,
+    qa_admin,
+    tracker,
+)
 
 app_name = "oversight"
 urlpatterns = [
     *tracker.urlpatterns,
     # --- quality assurance (item 1) ---
     *qa.urlpatterns,
+    # --- quality assurance editing: rule pages and changes, resuming, checklist versions ---
+    *qa_admin.urlpatterns,
     # --- competence (item 2) ---
     *competence.urlpatterns,
     # --- metrics (item 3) ---

@@ -315,6 +315,9 @@ class QALevelEvent(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESUMED)
     reason = models.TextField(help_text="The corrective action taken")
+    # The newest draw of the rule (or the rules it replaced) when this was recorded: lots of that
+    # draw and earlier come before it in the replay, later draws' lots after it.
+    after_draw_id = models.BigIntegerField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

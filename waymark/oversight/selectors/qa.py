@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q
 from django.http import Http404
@@ -71,9 +71,9 @@ def rule_lineage(rule: SamplingRule) -> list[SamplingRule]:
 
 def _lots(
     rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
-) -> list[tuple[float, datetime]]:
-    """Each lot's red share and when its draw was made, oldest first: each draw of the rule (and
-    the rules it replaced) with a reviewed item, or each reviewed item of ``worker_id``."""
+) -> list[tuple[float, int]]:
+    """Each lot's red share and its draw's id, oldest first: each draw of the rule (and the rules
+    it replaced) with a reviewed item, or each reviewed item of ``worker_id``."""
     draws = SampleDraw.objects.filter(rule__in=[r.pk for r in rule_lineage(rule)])
     if before is not None:
         draws = draws.filter(period_end__lt=before)
@@ -82,26 +82,24 @@ def _lots(
         items = items.filter(worker_id=worker_id)
     items = items.order_by("draw__period_end", "item_on", "pk")
     ratings = _item_ratings(items)
-    rows = items.values_list("pk", "draw_id", "draw__drawn_at")
+    rows = items.values_list("pk", "draw_id")
     if worker_id is not None:
-        return [(1.0 if ratings[pk] == "red" else 0.0, at) for pk, _d, at in rows if pk in ratings]
+        return [(1.0 if ratings[pk] == "red" else 0.0, d) for pk, d in rows if pk in ratings]
     by_draw: dict[int, list[str]] = defaultdict(list)
-    when: dict[int, datetime] = {}
     order: list[int] = []
-    for pk, draw_id, at in rows:
+    for pk, draw_id in rows:
         if pk in ratings:
             if draw_id not in by_draw:
                 order.append(draw_id)
-                when[draw_id] = at
             by_draw[draw_id].append(ratings[pk])
-    return [(sum(r == "red" for r in by_draw[d]) / len(by_draw[d]), when[d]) for d in order]
+    return [(sum(r == "red" for r in by_draw[d]) / len(by_draw[d]), d) for d in order]
 
 
 def rule_lots(
     rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
 ) -> list[float]:
     """The red share of each lot, oldest first (see ``_lots``)."""
-    return [share for share, _at in _lots(rule, worker_id=worker_id, before=before)]
+    return [share for share, _draw in _lots(rule, worker_id=worker_id, before=before)]
 
 
 def level_events(rule: SamplingRule, *, worker_id: int | None = None):
@@ -112,17 +110,26 @@ def level_events(rule: SamplingRule, *, worker_id: int | None = None):
     ).select_related("recorded_by", "worker")
 
 
+def level_events_all(rule: SamplingRule):
+    """Every recorded resumption of the rule and the rules it replaced (any person), newest first."""
+    return (
+        QALevelEvent.objects.filter(rule__in=[r.pk for r in rule_lineage(rule)])
+        .select_related("recorded_by", "worker", "rule")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
 def rule_level(
     rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
 ) -> tuple[str, str]:
     """The level replayed from the recorded lots and resumptions: a resumption comes after the lots
-    whose draws were made before it was recorded."""
+    of the draws made before it was recorded (ids up to its ``after_draw_id``)."""
     lots = _lots(rule, worker_id=worker_id, before=before)
     resumes = [
-        sum(1 for _share, at in lots if at < event.recorded_at)
+        sum(1 for _share, draw_id in lots if draw_id <= (event.after_draw_id or 0))
         for event in level_events(rule, worker_id=worker_id)
     ]
-    return rules.qa_level_replay(rule_scheme(rule), [s for s, _at in lots], resumes)
+    return rules.qa_level_replay(rule_scheme(rule), [s for s, _d in lots], resumes)
 
 
 def discontinued_people(rule: SamplingRule) -> list[tuple[int, str]]:
@@ -207,45 +214,9 @@ def weekly_sample(rule: SamplingRule, volume: float, level: str) -> float:
 
 
 def rule_rows(*, weeks: int, error_rates=rules.QA_DETECTION_ERROR_RATES) -> list[RuleRow]:
-    today = clock.today()
-    rows = []
-    in_force = SamplingRule.objects.filter(is_active=True).annotate(n=Count("draws"))
-    for rule in in_force.order_by("kind_key", "name"):
-        level, reason = ("", "")
-        people = None
-        if rule.method == RuleMethod.ADAPTIVE:
-            if rule.per_person:
-                level, reason = (
-                    "normal",
-                    "Levelled per person: each person's level is shown on draws",
-                )
-                people = discontinued_people(rule)
-            else:
-                level, reason = rule_level(rule)
-        volume = weekly_volume(rule, today)
-        sample = weekly_sample(rule, volume, level or "normal")
-        rows.append(
-            RuleRow(
-                rule=rule,
-                kind_label=assurance.work_kind_label(rule.kind_key),
-                level=level,
-                level_reason=reason,
-                weekly_volume=volume,
-                weekly_sample=sample,
-                detection=[
-                    (
-                        p,
-                        rules.qa_detection_probability(
-                            error_rate=p, weekly_sample=sample, weeks=weeks
-                        ),
-                    )
-                    for p in error_rates
-                ],
-                draws=rule.n,  # type: ignore[attr-defined]
-                discontinued_people=people,
-            )
-        )
-    return rows
+    """The rules in force (a replaced rule is on its successor's history), each with its row."""
+    in_force = SamplingRule.objects.filter(is_active=True).order_by("kind_key", "name")
+    return [rule_row(rule, weeks=weeks, error_rates=error_rates) for rule in in_force]
 
 
 def current_checklist(kind_key: str) -> Checklist | None:
@@ -466,3 +437,130 @@ def monthly_compliance(months: list[date]) -> list[float]:
         failed = sum(r.months[i][0] for r in rows)
         out.append(round(100 * (1 - failed / total), 1) if total else 0.0)
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Editing (item 1, part 2): a kind's checklist versions with what changed; a rule's history
+
+
+QUESTION_FIELDS = {
+    "area": "area",
+    "text": "question",
+    "guidance": "guidance",
+    "weight": "weight",
+    "failure_reasons": "failure reasons",
+}
+
+
+@dataclass
+class ChecklistVersion:
+    checklist: Checklist
+    questions: list
+    reviews: int
+    added: list  # questions new in this version
+    removed: list  # questions of the version before that this one dropped
+    changed: list[tuple[object, list[str]]]  # (question, what changed)
+    moved: bool  # the same questions in a different order
+
+
+def checklist_history(kind_key: str) -> list[ChecklistVersion]:
+    """A kind's checklist versions, newest first, each compared with the one before it (questions
+    matched by their code, which a question keeps across versions)."""
+    versions = list(
+        Checklist.objects.filter(kind_key=kind_key)
+        .select_related("created_by")
+        .prefetch_related("questions")
+        .annotate(n_reviews=Count("reviews"))
+        .order_by("version")
+    )
+    out: list[ChecklistVersion] = []
+    before: dict[str, object] = {}
+    before_order: list[str] = []
+    for checklist in versions:
+        questions = list(checklist.questions.all())
+        now = {q.code: q for q in questions}
+        added = [q for q in questions if q.code not in before] if out else []
+        removed = [q for code, q in before.items() if code not in now]
+        changed = []
+        for q in questions:
+            old = before.get(q.code)
+            if old is None:
+                continue
+            diffs = [
+                label
+                for field, label in QUESTION_FIELDS.items()
+                if getattr(old, field) != getattr(q, field)
+            ]
+            if diffs:
+                changed.append((q, diffs))
+        kept = [c for c in before_order if c in now]
+        moved = bool(out) and kept != [q.code for q in questions if q.code in before]
+        out.append(
+            ChecklistVersion(
+                checklist=checklist,
+                questions=questions,
+                reviews=checklist.n_reviews,  # type: ignore[attr-defined]
+                added=added,
+                removed=removed,
+                changed=changed,
+                moved=moved,
+            )
+        )
+        before, before_order = now, [q.code for q in questions]
+    return list(reversed(out))
+
+
+def access_kind(user, kind_key: str) -> str:
+    """A kind of work that has a checklist (404 otherwise, and to anyone without QA reads)."""
+    if not user.has_perm(perms.QA_VIEW) or assurance.work_kind(kind_key) is None:
+        raise Http404
+    return kind_key
+
+
+def rule_history(rule: SamplingRule) -> list[SamplingRule]:
+    """The rule, what replaced it (if anything) and what it replaced: newest first."""
+    newest = rule
+    seen = {rule.pk}
+    while True:
+        after = SamplingRule.objects.filter(replaces=newest).first()
+        if after is None or after.pk in seen:
+            break
+        seen.add(after.pk)
+        newest = after
+    return [
+        SamplingRule.objects.select_related("created_by").get(pk=r.pk) for r in rule_lineage(newest)
+    ]
+
+
+def rule_row(rule: SamplingRule, *, weeks: int, error_rates=rules.QA_DETECTION_ERROR_RATES):
+    """The rules page's row for one rule: its level, volume, sample and chance of detection."""
+    level, reason = ("", "")
+    people = None
+    if rule.method == RuleMethod.ADAPTIVE:
+        if rule.per_person:
+            level, reason = ("normal", "Levelled per person: each person's level is shown on draws")
+            people = discontinued_people(rule)
+        else:
+            level, reason = rule_level(rule)
+    volume = weekly_volume(rule, clock.today())
+    sample = weekly_sample(rule, volume, level or "normal")
+    return RuleRow(
+        rule=rule,
+        kind_label=assurance.work_kind_label(rule.kind_key),
+        level=level,
+        level_reason=reason,
+        weekly_volume=volume,
+        weekly_sample=sample,
+        detection=[
+            (p, rules.qa_detection_probability(error_rate=p, weekly_sample=sample, weeks=weeks))
+            for p in error_rates
+        ],
+        draws=rule.draws.count(),
+        discontinued_people=people,
+    )
+
+
+def kinds_without_checklist() -> list[tuple[str, str]]:
+    """Kinds of work offered for review that have no checklist yet (to write a first version)."""
+    have = set(Checklist.objects.values_list("kind_key", flat=True))
+    return [(k, label) for k, label in kind_choices() if k not in have]

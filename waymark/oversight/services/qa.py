@@ -399,6 +399,10 @@ def rule_resume(*, actor, rule: SamplingRule, reason: str, worker=None):
             rule=rule,
             worker_id=worker_id,
             reason=reason,
+            after_draw_id=SampleDraw.objects.filter(rule__in=[r.pk for r in sel.rule_lineage(rule)])
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first(),
             recorded_by=actor,
             recorded_at=clock.now(),
         )

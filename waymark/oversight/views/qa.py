@@ -92,7 +92,12 @@ def checklists(request):
     return render(
         request,
         "oversight/qa/checklists.html",
-        {"checklists": sel.checklists(), "kind_label": assurance.work_kind_label},
+        {
+            "checklists": sel.checklists(),
+            "kind_label": assurance.work_kind_label,
+            "can_configure": request.user.has_perm(perms.QA_CONFIGURE),
+            "kinds_without": sel.kinds_without_checklist(),
+        },
     )
 
 
