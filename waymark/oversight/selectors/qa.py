@@ -15,6 +15,7 @@ from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import (
     Checklist,
+    ChecklistQuestion,
     LearningItem,
     QAAnswer,
     QADispute,
@@ -455,11 +456,11 @@ QUESTION_FIELDS = {
 @dataclass
 class ChecklistVersion:
     checklist: Checklist
-    questions: list
+    questions: list[ChecklistQuestion]
     reviews: int
-    added: list  # questions new in this version
-    removed: list  # questions of the version before that this one dropped
-    changed: list[tuple[object, list[str]]]  # (question, what changed)
+    added: list[ChecklistQuestion]  # questions new in this version
+    removed: list[ChecklistQuestion]  # questions of the version before that this one dropped
+    changed: list[tuple[ChecklistQuestion, list[str]]]  # (question, what changed)
     moved: bool  # the same questions in a different order
 
 
@@ -474,7 +475,7 @@ def checklist_history(kind_key: str) -> list[ChecklistVersion]:
         .order_by("version")
     )
     out: list[ChecklistVersion] = []
-    before: dict[str, object] = {}
+    before: dict[str, ChecklistQuestion] = {}
     before_order: list[str] = []
     for checklist in versions:
         questions = list(checklist.questions.all())
