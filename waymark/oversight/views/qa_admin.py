@@ -23,6 +23,7 @@ from waymark.oversight import forms_qa_admin as f
 from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.selectors import qa as sel
+from waymark.oversight.selectors import qa_admin as sel_admin
 from waymark.oversight.services import qa as services
 from waymark.oversight.views.qa import _error_rates, _form_page, _weeks
 
@@ -44,8 +45,8 @@ def rule_detail(request, pk: int):
             "weeks": weeks,
             "weeks_max": rules.QA_DETECTION_WEEKS_MAX,
             "error_asked": error_asked,
-            "history": sel.rule_history(rule),
-            "events": sel.level_events_all(rule),
+            "history": sel_admin.rule_history(rule),
+            "events": sel_admin.level_events_all(rule),
             "draws": rule.draws.order_by("-period_end")[:12],
             "can_configure": request.user.has_perm(perms.QA_CONFIGURE),
             "discontinue_fails": rules.QA_DISCONTINUE_AFTER_FAILS,
@@ -164,7 +165,7 @@ def rule_resume(request, pk: int):
 
 
 def _kind(request, kind_key: str) -> str:
-    return sel.access_kind(request.user, kind_key)
+    return sel_admin.access_kind(request.user, kind_key)
 
 
 def _question_rows(form: f.ChecklistForm, questions: list[dict]) -> list[dict]:
@@ -276,7 +277,7 @@ def checklist_edit(request, kind_key: str):
 @no_personal_data
 def checklist_history(request, kind_key: str):
     kind_key = _kind(request, kind_key)
-    versions = sel.checklist_history(kind_key)
+    versions = sel_admin.checklist_history(kind_key)
     return render(
         request,
         "oversight/qa/admin/checklist_history.html",

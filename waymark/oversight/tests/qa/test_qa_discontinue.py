@@ -18,6 +18,7 @@ from waymark.oversight import rules
 from waymark.oversight.models import Checklist, QALevelEvent, SamplingRule
 from waymark.oversight.rules import QAScheme, QASwitching, qa_level_replay
 from waymark.oversight.selectors import qa as sel
+from waymark.oversight.selectors import qa_admin as sel_admin
 from waymark.oversight.services import qa as services
 from waymark.oversight.tests.qa.support import KIND, answers, fill
 
@@ -291,7 +292,7 @@ def test_a_change_replaces_the_rule_from_a_date_and_keeps_its_level(discontinued
     assert new.change_reason == "The team doubled: a larger sample"
     assert new.created_by == qa_assurance and new.rate == 0.15
     # The history runs newest first from either rule; the level survives the change.
-    assert sel.rule_history(old) == sel.rule_history(new) == [new, old]
+    assert sel_admin.rule_history(old) == sel_admin.rule_history(new) == [new, old]
     assert sel.rule_level(new)[0] == "discontinued"
     audit = AuditEvent.objects.get(verb="oversight.qa_rule_changed")
     assert audit.payload["replaces"] == old.pk and audit.payload["old"]["rate"] == 0.05
@@ -396,7 +397,7 @@ def test_a_new_version_keeps_the_old_one_and_its_question_codes(checklist, qa_as
     codes = [q.code for q in new.questions.all()]
     assert codes[0] == "timely" and codes[1] not in ("timely", "reasons")
     assert AuditEvent.objects.filter(verb="oversight.qa_checklist_versioned").count() == 2
-    history = sel.checklist_history(KIND)
+    history = sel_admin.checklist_history(KIND)
     assert [v.checklist.version for v in history] == [2, 1]
     latest = history[0]
     assert [q.text for q in latest.added] == ["New one"]
