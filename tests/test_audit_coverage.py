@@ -217,6 +217,7 @@ def _slugs(name: str, app: str) -> str | None:
         ("work", "action"): "complete",
         ("nrm", "stage"): "rg",
         ("oversight", "key"): "operations.closures_overdue",  # a figure in the metric registry
+        ("oversight", "kind_key"): "nrm.decision",  # a kind of work offered for review
     }.get((app, name))
 
 

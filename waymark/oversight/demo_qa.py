@@ -102,7 +102,7 @@ def qa_demo_load(
             if assurance.work_kind(kind) is None:
                 continue
             extra = dict(extra)
-            scheme = dict(rules.QA_NRM_DIP_SAMPLE) if extra.pop("nrm", False) else None
+            scheme = dict(rules.QA_NRM_DIP_SAMPLE_SCHEME) if extra.pop("nrm", False) else None
             if scheme:
                 scheme = {
                     k: v for k, v in scheme.items() if k not in ("normal_rate", "tightened_rate")

@@ -24,6 +24,10 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.qa_dispute_decided": AuditAction.ALTERATION,
     "oversight.qa_learning_done": AuditAction.ALTERATION,
     "oversight.qa_observation_recorded": AuditAction.COLLECTION,
+    # item 1, part 2: checklist versions, rule changes, resuming discontinued sampling
+    "oversight.qa_checklist_versioned": AuditAction.COLLECTION,
+    "oversight.qa_rule_changed": AuditAction.ALTERATION,
+    "oversight.qa_sampling_resumed": AuditAction.ALTERATION,
     # --- competence (item 2) ---
     # --- metrics (item 3) ---
     "oversight.metrics_snapshot_taken": AuditAction.COLLECTION,

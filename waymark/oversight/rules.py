@@ -137,32 +137,7 @@ def qa_level_after(scheme: QASwitching, red_shares: list[float]) -> tuple[str, s
     last switch fail; tightened -> normal after ``normal_after_passes`` consecutive passes; normal
     -> reduced when the switching score (+``score_step`` a pass, 0 on a failure) reaches
     ``reduce_score``; reduced -> normal on ``reduced_fails_to_normal`` failing lots."""
-    level = scheme.start_level
-    reason = f"Starts at the {level} level"
-    since: list[bool] = []
-    score = 0
-    for share in red_shares:
-        failed = share > scheme.lot_fail_share
-        since.append(failed)
-        if level == "normal":
-            recent = since[-scheme.tighten_window :]
-            if sum(recent) >= scheme.tighten_fails:
-                level, since, score = "tightened", [], 0
-                reason = f"{scheme.tighten_fails} of the last {len(recent)} lots failed: tightened"
-                continue
-            score = 0 if failed else score + scheme.score_step
-            if scheme.reduce_score is not None and score >= scheme.reduce_score:
-                level, since, score = "reduced", [], 0
-                reason = "A run of passing lots reached the switching score: reduced"
-        elif level == "tightened":
-            run = since[-scheme.normal_after_passes :]
-            if len(run) >= scheme.normal_after_passes and not any(run):
-                level, since, score = "normal", [], 0
-                reason = f"{scheme.normal_after_passes} lots in a row passed: back to normal"
-        elif level == "reduced" and sum(since) >= scheme.reduced_fails_to_normal:
-            level, since, score = "normal", [], 0
-            reason = "A lot failed while reduced: back to normal"
-    return level, reason
+    return qa_level_replay(scheme, red_shares)  # the replay below, without resumptions
 
 
 def qa_rating_overall(ratings: list[str]) -> str:
@@ -348,3 +323,102 @@ def training_topic(kind_key: str, reason_code: str) -> str | None:
     return QA_REASON_TRAINING.get(f"{kind_key}:{reason_code}") or QA_REASON_TRAINING.get(
         reason_code
     )
+# --- quality assurance: discontinue, rule changes, checklist editing (issue 20 item 1, part 2) ---
+# ISO 2859-1's "discontinue": while tightened, this many failing lots in a row move a rule (or,
+# per person, a person) to the discontinued level, where all of its population is sampled until
+# an assurance manager records a corrective action; it then resumes at tightened. The level is
+# still replayed from the recorded lots, and the resumptions are recorded events replayed with
+# them. ``None`` in a scheme: the rule never discontinues.
+QA_LEVEL_DISCONTINUED = "discontinued"
+QA_DISCONTINUE_AFTER_FAILS: int = _OVERRIDES.get("QA_DISCONTINUE_AFTER_FAILS", 5)
+# The share drawn while discontinued: the whole population (the monthly cap does not apply).
+QA_DISCONTINUED_RATE: float = 1.0
+# NRM's dip sample ("20% until no more than half are red") has no discontinued level: its rate
+# never goes above its configured 20%, so the instance is unchanged by this section. The whole
+# configured instance, as a rule's scheme holds it:
+QA_NRM_DIP_SAMPLE_SCHEME: dict = {**QA_NRM_DIP_SAMPLE, "discontinue_fails": None}
+# A corrective action's reason (and a rule change's): at least this many characters.
+QA_REASON_MIN_CHARS: int = 10
+# A checklist question's weight: a whole number from 1 to this.
+QA_WEIGHT_MAX: int = 10
+# A rule change may take effect at most this many days back (a draw already made for a period
+# before the change keeps its rule) and at most this many days ahead.
+QA_RULE_CHANGE_MAX_DAYS_AHEAD: int = 366
+
+
+def qa_discontinued(scheme_discontinue_fails: int | None, run_of_fails: int) -> bool:
+    """Whether a run of failing lots while tightened discontinues the rule."""
+    return scheme_discontinue_fails is not None and run_of_fails >= scheme_discontinue_fails
+
+
+def qa_level_replay(
+    scheme: QASwitching, red_shares: list[float], resumes: list[int] | tuple[int, ...] = ()
+) -> tuple[str, str]:
+    """``qa_level_after`` with ISO 2859-1's discontinue: while tightened, ``discontinue_fails``
+    failing lots in a row move to ``discontinued``; lots are then ignored until a resumption.
+    ``resumes`` are the recorded corrective actions, each as the number of lots before it (a
+    resumption at 3 comes after the third lot). A resumption moves a discontinued rule to
+    tightened; at any other level it changes nothing."""
+    fails = getattr(scheme, "discontinue_fails", None)  # a plain QASwitching never discontinues
+    level = scheme.start_level
+    reason = f"Starts at the {level} level"
+    since: list[bool] = []
+    score = 0
+    run = 0
+    pending = sorted(resumes)
+
+    def resume_at(i: int) -> None:
+        nonlocal level, reason, since, score, run
+        while pending and pending[0] <= i:
+            pending.pop(0)
+            if level == QA_LEVEL_DISCONTINUED:
+                level, since, score, run = "tightened", [], 0, 0
+                reason = "Corrective action recorded: resumed at the tightened level"
+
+    for i, share in enumerate(red_shares):
+        resume_at(i)
+        if level == QA_LEVEL_DISCONTINUED:
+            continue
+        failed = share > scheme.lot_fail_share
+        since.append(failed)
+        if level == "normal":
+            recent = since[-scheme.tighten_window :]
+            if sum(recent) >= scheme.tighten_fails:
+                level, since, score, run = "tightened", [], 0, 0
+                reason = f"{scheme.tighten_fails} of the last {len(recent)} lots failed: tightened"
+                continue
+            score = 0 if failed else score + scheme.score_step
+            if scheme.reduce_score is not None and score >= scheme.reduce_score:
+                level, since, score = "reduced", [], 0
+                reason = "A run of passing lots reached the switching score: reduced"
+        elif level == "tightened":
+            run = run + 1 if failed else 0
+            if qa_discontinued(fails, run):
+                level, since, score, run = QA_LEVEL_DISCONTINUED, [], 0, 0
+                reason = (
+                    f"{fails} lots in a row failed while tightened: discontinued, all work "
+                    "sampled until a corrective action is recorded"
+                )
+                continue
+            recent_run = since[-scheme.normal_after_passes :]
+            if len(recent_run) >= scheme.normal_after_passes and not any(recent_run):
+                level, since, score, run = "normal", [], 0, 0
+                reason = f"{scheme.normal_after_passes} lots in a row passed: back to normal"
+        elif level == "reduced" and sum(since) >= scheme.reduced_fails_to_normal:
+            level, since, score = "normal", [], 0
+            reason = "A lot failed while reduced: back to normal"
+    resume_at(len(red_shares))
+    return level, reason
+
+
+@dataclass(frozen=True)
+class QAScheme(QASwitching):
+    """``QASwitching`` with the discontinued level (this section's numbers)."""
+
+    discontinue_fails: int | None = QA_DISCONTINUE_AFTER_FAILS
+    discontinued_rate: float = QA_DISCONTINUED_RATE
+
+    def rate(self, level: str) -> float:
+        if level == QA_LEVEL_DISCONTINUED:
+            return self.discontinued_rate
+        return super().rate(level)

@@ -7,6 +7,7 @@ from waymark.oversight.views import (
     metrics,
     objectives,
     qa,
+    qa_admin,
     tracker,
 )
 
@@ -15,6 +16,8 @@ urlpatterns = [
     *tracker.urlpatterns,
     # --- quality assurance (item 1) ---
     *qa.urlpatterns,
+    # --- quality assurance editing: rule pages and changes, resuming, checklist versions ---
+    *qa_admin.urlpatterns,
     # --- competence (item 2) ---
     *competence.urlpatterns,
     # --- objectives, quality per person, training needs, competence withdrawal (item 2) ---

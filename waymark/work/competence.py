@@ -115,3 +115,21 @@ def competence_refusal(assignee, task_type_key: str, *, held: set[str] | None = 
         f"{assignee.display_name} does not hold a valid {competence_label(needed)} competence "
         f"(signed off and not expired), which {task_type_label(task_type_key).lower()} tasks need"
     )
+
+
+def competent_assignee(task_type_key: str, candidates) -> tuple[Any, list[str]]:
+    """For a module's own assignment rule (e.g. NRM naming a referral's decision maker): the first
+    of ``candidates`` (in the module's order of preference; ``None`` entries skipped) who holds
+    the competence a ``task_type_key`` task needs, with the same validity get next compiles into
+    its statement (``competence_valid``), and why each one before was passed over. ``None`` when
+    no one qualifies: the module then leaves the task unassigned in its queue, where get next
+    gives it only to someone competent."""
+    passed_over: list[str] = []
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        refusal = competence_refusal(candidate, task_type_key)
+        if not refusal:
+            return candidate, passed_over
+        passed_over.append(refusal)
+    return None, passed_over

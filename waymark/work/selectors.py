@@ -49,6 +49,7 @@ from waymark.work.competence import competence_register as competence_register
 from waymark.work.competence import competence_team_summary as competence_team_summary
 from waymark.work.competence import competence_valid as competence_valid
 from waymark.work.competence import competences_held as competences_held
+from waymark.work.competence import competent_assignee as competent_assignee
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.permissions import sees_every_queue
 from waymark.work.registry import competence_requirements, task_type_label

@@ -109,6 +109,26 @@ def authority_team(referral: Referral | None = None) -> Team:
     return team
 
 
+def gated_assignee(task_type: str, *candidates) -> tuple[Any, str]:
+    """The person the authority's own rule names for a task (the referral's decision maker, ...),
+    if they hold the competence the task needs (the predicate get next uses, read through
+    ``work.selectors``; issue 20 item 2, decision 0016); else the next candidate who does, or
+    no one: the task then waits unassigned in the queue. With a note of who was passed over."""
+    from waymark.work.selectors import competent_assignee
+
+    chosen, passed_over = competent_assignee(task_type, candidates)
+    note = ""
+    if passed_over:
+        note = " ".join(passed_over) + (
+            "; so it was not given to them"
+            if chosen is None
+            else f"; so it was given to {chosen.display_name}"
+        )
+        if chosen is None:
+            note += " and waits in the queue for someone who does."
+    return chosen, note
+
+
 def open_task(
     *,
     actor: Actor,
@@ -121,8 +141,11 @@ def open_task(
     assignee=None,
     person=None,
 ) -> Task:
+    """A task in the authority's queue; given to ``assignee`` only if they hold the competence
+    its type needs (``gated_assignee``), else left unassigned with the reason in its description."""
     team = authority_team(referral)
     queue = work.queue_for(team=team, kind=kind, name=f"{team.name}: {kind.replace('-', ' ')}")
+    assignee, note = gated_assignee(task_type, assignee)
     return work.task_create(
         actor=actor,
         task_type=task_type,
@@ -132,6 +155,7 @@ def open_task(
         queue=queue,
         dedupe_key=dedupe_key,
         assignee=assignee,
+        description=note,
     )
 
 

@@ -143,6 +143,11 @@ def _preparation_complete(*, actor, referral: Referral) -> None:
     workflows.REFERRAL.move(referral, ReferralStatus.RG_PENDING)
     referral.last_activity_at = clock.now()
     referral.save(update_fields=["status", "last_activity_at"])
+    from waymark.nrm.services._dcommon import gated_assignee
+
+    # Given to the referral's decision maker only if they hold the decision-maker competence;
+    # otherwise it waits unassigned in the decisions queue (issue 20 item 2, decision 0016).
+    assignee, note = gated_assignee(TASK_DECIDE_RG, referral.decision_maker)
     work.task_create(
         actor=actor,
         task_type=TASK_DECIDE_RG,
@@ -151,8 +156,9 @@ def _preparation_complete(*, actor, referral: Referral) -> None:
         subject=referral,
         queue=_queue(rules.QUEUE_DECISIONS),
         dedupe_key=f"nrm:{referral.pk}:decide_rg",
-        assignee=referral.decision_maker,
+        assignee=assignee,
         start=referral.received_at,
+        description=note,
     )
     audit(
         actor=actor,

@@ -329,6 +329,14 @@ def referral_allocate(
     errors = {}
     if decision_maker is not None and not decision_maker.has_perm(perms.DECIDE):
         errors["decision_maker"] = f"{decision_maker} cannot make decisions"
+    elif decision_maker is not None:
+        # A manager naming the decision maker gives them the decision tasks: refused, as any
+        # allocation is, when they lack the competence (issue 20 item 2, decision 0016).
+        from waymark.nrm.services.preparation import TASK_DECIDE_RG
+        from waymark.work.selectors import competence_refusal
+
+        if refusal := competence_refusal(decision_maker, TASK_DECIDE_RG):
+            errors["decision_maker"] = refusal
     if case_preparer is not None and not case_preparer.has_perm(perms.PREPARE):
         errors["case_preparer"] = f"{case_preparer} cannot prepare cases"
     if decision_maker is None and case_preparer is None:

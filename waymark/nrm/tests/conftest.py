@@ -44,14 +44,36 @@ def other_team(db) -> Team:
     )[0]
 
 
+def signed_off_decision_maker(user):
+    """Sign ``user`` off as an NRM decision maker (the competence the decision tasks need, issue 20
+    item 2), as production would before giving them decisions; an assessor names it."""
+    from datetime import timedelta
+
+    from waymark.core import clock
+    from waymark.work.services import competence_sign_off
+
+    competence_sign_off(
+        actor=None,
+        holder=user,
+        assessor=testing.user_make(None, last_name="Assessor"),
+        competence_key="nrm_decision_maker",
+        expires_on=clock.today() + timedelta(days=365),
+    )
+    return user
+
+
 @pytest.fixture
 def decision_maker(authority_team):
-    return testing.user_make("nrm_decision_maker", authority_team, last_name="Decider")
+    return signed_off_decision_maker(
+        testing.user_make("nrm_decision_maker", authority_team, last_name="Decider")
+    )
 
 
 @pytest.fixture
 def second_decision_maker(authority_team):
-    return testing.user_make("nrm_decision_maker", authority_team, last_name="Reconsiderer")
+    return signed_off_decision_maker(
+        testing.user_make("nrm_decision_maker", authority_team, last_name="Reconsiderer")
+    )
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ __all__ = [
     "LearningItem",
     "QAAnswer",
     "QADispute",
+    "QALevelEvent",
     "QAReview",
     "Rag",
     "ReviewLine",
@@ -132,6 +133,14 @@ class SamplingRule(models.Model):
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A change is a new rule replacing this one from a date (``services.qa.rule_change``): the
+    # old rule ends the day before (``ends_on``, its last day in force) and stays, with its draws.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    starts_on = models.DateField(null=True, blank=True, help_text="First day in force")
+    ends_on = models.DateField(null=True, blank=True, help_text="Last day in force")
+    change_reason = models.TextField(blank=True, help_text="Why this rule replaced the one before")
 
     class Meta:
         ordering = ["kind_key", "name"]
@@ -290,3 +299,30 @@ class TeamObservation(models.Model):
 
     def __str__(self) -> str:
         return f"Observation of team {self.team_id} on {self.observed_on}"
+
+
+class QALevelEvent(models.Model):
+    """A recorded event in an adaptive rule's levels that the lots alone do not give: an assurance
+    manager's corrective action resuming a discontinued rule (or person) at tightened (ISO 2859-1).
+    The level is replayed from the lots and these events."""
+
+    class Kind(models.TextChoices):
+        RESUMED = "resumed", "Corrective action recorded: resumed at tightened"
+
+    rule = models.ForeignKey(SamplingRule, on_delete=models.PROTECT, related_name="level_events")
+    worker = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RESUMED)
+    reason = models.TextField(help_text="The corrective action taken")
+    # The newest draw of the rule (or the rules it replaced) when this was recorded: lots of that
+    # draw and earlier come before it in the replay, later draws' lots after it.
+    after_draw_id = models.BigIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on rule {self.rule_id}"

@@ -18,6 +18,7 @@ from waymark.oversight.models import (
     LearningItem,
     QAAnswer,
     QADispute,
+    QALevelEvent,
     QAReview,
     RuleMethod,
     SampleDraw,
@@ -29,7 +30,7 @@ from waymark.oversight.models import (
 LINE_PRECEDENCE = ("second", "first")  # the second-line review, where both exist, stands
 
 
-def rule_scheme(rule: SamplingRule) -> rules.QASwitching:
+def rule_scheme(rule: SamplingRule) -> rules.QAScheme:
     """The rule's switching numbers: rules.py's defaults, then the rule's own rates and overrides."""
     values: dict = {
         "normal_rate": rule.rate,
@@ -39,7 +40,7 @@ def rule_scheme(rule: SamplingRule) -> rules.QASwitching:
         "reduced_rate": rule.reduced_rate,
     }
     values.update(rule.scheme or {})
-    return rules.QASwitching(**values)
+    return rules.QAScheme(**values)
 
 
 def _item_ratings(items) -> dict[int, str]:
@@ -54,12 +55,26 @@ def _item_ratings(items) -> dict[int, str]:
     return {k: v[1] for k, v in found.items()}
 
 
-def rule_lots(
+def rule_lineage(rule: SamplingRule) -> list[SamplingRule]:
+    """The rule and the rules it replaced, newest first (a change keeps the rule's history and its
+    level: the lots of the rules before count, so changing a rule cannot reset a discontinuance)."""
+    chain = [rule]
+    seen = {rule.pk}
+    while chain[-1].replaces_id and chain[-1].replaces_id not in seen:
+        before = SamplingRule.objects.filter(pk=chain[-1].replaces_id).first()
+        if before is None:
+            break
+        seen.add(before.pk)
+        chain.append(before)
+    return chain
+
+
+def _lots(
     rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
-) -> list[float]:
-    """The red share of each lot, oldest first: each draw of the rule with a reviewed item (per
-    decision type), or each reviewed item of ``worker_id`` (per person)."""
-    draws = SampleDraw.objects.filter(rule=rule)
+) -> list[tuple[float, int]]:
+    """Each lot's red share and its draw's id, oldest first: each draw of the rule (and the rules
+    it replaced) with a reviewed item, or each reviewed item of ``worker_id``."""
+    draws = SampleDraw.objects.filter(rule__in=[r.pk for r in rule_lineage(rule)])
     if before is not None:
         draws = draws.filter(period_end__lt=before)
     items = SampleItem.objects.filter(draw__in=draws)
@@ -67,24 +82,62 @@ def rule_lots(
         items = items.filter(worker_id=worker_id)
     items = items.order_by("draw__period_end", "item_on", "pk")
     ratings = _item_ratings(items)
+    rows = items.values_list("pk", "draw_id")
     if worker_id is not None:
-        return [1.0 if ratings[i.pk] == "red" else 0.0 for i in items.only("pk") if i.pk in ratings]
+        return [(1.0 if ratings[pk] == "red" else 0.0, d) for pk, d in rows if pk in ratings]
     by_draw: dict[int, list[str]] = defaultdict(list)
     order: list[int] = []
-    for item in items.only("pk", "draw_id"):
-        if item.pk in ratings:
-            if item.draw_id not in by_draw:
-                order.append(item.draw_id)
-            by_draw[item.draw_id].append(ratings[item.pk])
-    return [sum(r == "red" for r in by_draw[d]) / len(by_draw[d]) for d in order]
+    for pk, draw_id in rows:
+        if pk in ratings:
+            if draw_id not in by_draw:
+                order.append(draw_id)
+            by_draw[draw_id].append(ratings[pk])
+    return [(sum(r == "red" for r in by_draw[d]) / len(by_draw[d]), d) for d in order]
+
+
+def rule_lots(
+    rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
+) -> list[float]:
+    """The red share of each lot, oldest first (see ``_lots``)."""
+    return [share for share, _draw in _lots(rule, worker_id=worker_id, before=before)]
+
+
+def level_events(rule: SamplingRule, *, worker_id: int | None = None):
+    """The recorded resumptions of the rule (and the rules it replaced), oldest first; per person,
+    that person's."""
+    return QALevelEvent.objects.filter(
+        rule__in=[r.pk for r in rule_lineage(rule)], worker_id=worker_id
+    ).select_related("recorded_by", "worker")
 
 
 def rule_level(
     rule: SamplingRule, *, worker_id: int | None = None, before: date | None = None
 ) -> tuple[str, str]:
-    return rules.qa_level_after(
-        rule_scheme(rule), rule_lots(rule, worker_id=worker_id, before=before)
+    """The level replayed from the recorded lots and resumptions: a resumption comes after the lots
+    of the draws made before it was recorded (ids up to its ``after_draw_id``)."""
+    lots = _lots(rule, worker_id=worker_id, before=before)
+    resumes = [
+        sum(1 for _share, draw_id in lots if draw_id <= (event.after_draw_id or 0))
+        for event in level_events(rule, worker_id=worker_id)
+    ]
+    return rules.qa_level_replay(rule_scheme(rule), [s for s, _d in lots], resumes)
+
+
+def discontinued_people(rule: SamplingRule) -> list[tuple[int, str]]:
+    """For a rule levelled per person: the people (id, name) whose level is discontinued."""
+    if rule.method != RuleMethod.ADAPTIVE or not rule.per_person:
+        return []
+    workers = (
+        SampleItem.objects.filter(draw__rule__in=[r.pk for r in rule_lineage(rule)])
+        .exclude(worker__isnull=True)
+        .values_list("worker_id", "worker__first_name", "worker__last_name")
+        .distinct()
     )
+    return [
+        (pk, f"{first} {last}".strip())
+        for pk, first, last in sorted(set(workers))
+        if rule_level(rule, worker_id=pk)[0] == rules.QA_LEVEL_DISCONTINUED
+    ]
 
 
 def month_start(day: date) -> date:
@@ -123,6 +176,11 @@ class RuleRow:
     weekly_sample: float
     detection: list[tuple[float, float]]  # (error rate, probability within the weeks asked)
     draws: int
+    discontinued_people: list[tuple[int, str]] | None = None
+
+    @property
+    def discontinued(self) -> bool:
+        return self.level == rules.QA_LEVEL_DISCONTINUED or bool(self.discontinued_people)
 
 
 def weekly_volume(rule: SamplingRule, today: date) -> float:
@@ -139,47 +197,17 @@ def weekly_sample(rule: SamplingRule, volume: float, level: str) -> float:
     if rule.method == RuleMethod.CATEGORY:
         rate = 1.0
     sample = volume * rate
+    if level == rules.QA_LEVEL_DISCONTINUED:
+        return sample  # all of the population: the monthly cap does not apply
     if rule.monthly_cap is not None:
         sample = min(sample, rule.monthly_cap / rules.QA_WEEKS_PER_MONTH)
     return sample
 
 
 def rule_rows(*, weeks: int, error_rates=rules.QA_DETECTION_ERROR_RATES) -> list[RuleRow]:
-    today = clock.today()
-    rows = []
-    for rule in SamplingRule.objects.annotate(n=Count("draws")).order_by("kind_key", "name"):
-        level, reason = ("", "")
-        if rule.method == RuleMethod.ADAPTIVE:
-            if rule.per_person:
-                level, reason = (
-                    "normal",
-                    "Levelled per person: each person's level is shown on draws",
-                )
-            else:
-                level, reason = rule_level(rule)
-        volume = weekly_volume(rule, today)
-        sample = weekly_sample(rule, volume, level or "normal")
-        rows.append(
-            RuleRow(
-                rule=rule,
-                kind_label=assurance.work_kind_label(rule.kind_key),
-                level=level,
-                level_reason=reason,
-                weekly_volume=volume,
-                weekly_sample=sample,
-                detection=[
-                    (
-                        p,
-                        rules.qa_detection_probability(
-                            error_rate=p, weekly_sample=sample, weeks=weeks
-                        ),
-                    )
-                    for p in error_rates
-                ],
-                draws=rule.n,  # type: ignore[attr-defined]
-            )
-        )
-    return rows
+    """The rules in force (a replaced rule is on its successor's history), each with its row."""
+    in_force = SamplingRule.objects.filter(is_active=True).order_by("kind_key", "name")
+    return [rule_row(rule, weeks=weeks, error_rates=error_rates) for rule in in_force]
 
 
 def current_checklist(kind_key: str) -> Checklist | None:
@@ -400,3 +428,31 @@ def monthly_compliance(months: list[date]) -> list[float]:
         failed = sum(r.months[i][0] for r in rows)
         out.append(round(100 * (1 - failed / total), 1) if total else 0.0)
     return out
+
+
+def rule_row(rule: SamplingRule, *, weeks: int, error_rates=rules.QA_DETECTION_ERROR_RATES):
+    """The rules page's row for one rule: its level, volume, sample and chance of detection."""
+    level, reason = ("", "")
+    people = None
+    if rule.method == RuleMethod.ADAPTIVE:
+        if rule.per_person:
+            level, reason = ("normal", "Levelled per person: each person's level is shown on draws")
+            people = discontinued_people(rule)
+        else:
+            level, reason = rule_level(rule)
+    volume = weekly_volume(rule, clock.today())
+    sample = weekly_sample(rule, volume, level or "normal")
+    return RuleRow(
+        rule=rule,
+        kind_label=assurance.work_kind_label(rule.kind_key),
+        level=level,
+        level_reason=reason,
+        weekly_volume=volume,
+        weekly_sample=sample,
+        detection=[
+            (p, rules.qa_detection_probability(error_rate=p, weekly_sample=sample, weeks=weeks))
+            for p in error_rates
+        ],
+        draws=rule.draws.count(),
+        discontinued_people=people,
+    )

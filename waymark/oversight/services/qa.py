@@ -36,6 +36,13 @@ from waymark.oversight.registrations import (
     QA_TASK_REVIEW,
 )
 from waymark.oversight.selectors import qa as sel
+from waymark.oversight.services.qa_admin import (  # noqa: F401 - one import for callers
+    _rule_payload,
+    _rule_values,
+    checklist_new_version,
+    rule_change,
+    rule_resume,
+)
 from waymark.oversight.services.qa_common import _audit, _require, _user
 from waymark.oversight.services.qa_reviews import (  # noqa: F401 - one import for callers
     dispute_decide,
@@ -89,124 +96,21 @@ def checklists_seed(*, actor) -> dict[str, int]:
     return {"created": created}
 
 
-def checklist_new_version(*, actor, kind_key: str, title: str, questions: list[dict]) -> Checklist:
-    """A new version of a kind's checklist; the old one stays for the reviews that used it."""
-    _require(actor, perms.QA_CONFIGURE, "change checklists")
-    if not questions:
-        raise ValidationError({"questions": "A checklist needs at least one question"})
-    with transaction.atomic():
-        old = Checklist.objects.select_for_update().filter(kind_key=kind_key)
-        version = max((c.version for c in old), default=0) + 1
-        old.update(is_current=False)
-        checklist = Checklist.objects.create(
-            kind_key=kind_key,
-            version=version,
-            title=title,
-            created_at=clock.now(),
-            created_by=_user(actor),
-        )
-        for i, q in enumerate(questions, 1):
-            ChecklistQuestion.objects.create(checklist=checklist, order=i, **q)
-        _audit(
-            actor=actor,
-            verb="oversight.qa_checklists_seeded",
-            target=checklist,
-            payload={"kind": kind_key, "version": version},
-        )
-    return checklist
-
-
 # ------------------------------------------------------------------------------------------------
 # Sampling rules and draws
 
 
-def _percent(value, field: str, errors: dict, *, required: bool) -> float | None:
-    if value is None or value == "":
-        if required:
-            errors[field] = "Enter the rate as a percentage from 0 to 100"
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        errors[field] = "Enter the rate as a number from 0 to 100"
-        return None
-    if not 0 <= number <= 100:
-        errors[field] = "The rate must be between 0% and 100%"
-        return None
-    return number / 100
-
-
-def rule_create(
-    *,
-    actor,
-    name: str,
-    kind_key: str,
-    method: str,
-    rate_percent=None,
-    monthly_cap: int | None = None,
-    category: str = "",
-    age_days: int | None = None,
-    per_person: bool = False,
-    tightened_percent=None,
-    reduced_percent=None,
-    scheme: dict | None = None,
-) -> SamplingRule:
+def rule_create(*, actor, **fields) -> SamplingRule:
+    """A new sampling rule (the fields of ``_rule_values``); refused with the reasons, nothing
+    saved, when any is wrong."""
     _require(actor, perms.QA_CONFIGURE, "configure sampling rules")
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "Enter a name for the rule"
-    if assurance.work_kind(kind_key) is None:
-        errors["kind_key"] = "Choose the kind of work the rule samples"
-    if method not in RuleMethod.values:
-        errors["method"] = "Choose how the rule samples"
-    rate = _percent(rate_percent, "rate_percent", errors, required=method != RuleMethod.CATEGORY)
-    tightened = _percent(tightened_percent, "tightened_percent", errors, required=False)
-    reduced = _percent(reduced_percent, "reduced_percent", errors, required=False)
-    if monthly_cap is not None and monthly_cap < 0:
-        errors["monthly_cap"] = "The monthly cap cannot be negative"
-    if method == RuleMethod.CATEGORY and not (category or "").strip():
-        errors["category"] = "Enter the category drawn in full"
-    if method == RuleMethod.TIME and (age_days is None or age_days < 0):
-        errors["age_days"] = "Enter the age in days at which work is reviewed"
-    unknown = set(scheme or {}) - set(rules.QASwitching.__dataclass_fields__)
-    if unknown:
-        errors["scheme"] = f"Unknown switching settings: {', '.join(sorted(unknown))}"
-    if errors:
-        raise ValidationError(errors)
+    values = _rule_values(**fields)
     with transaction.atomic():
         rule = SamplingRule.objects.create(
-            name=name[:200],
-            kind_key=kind_key,
-            method=method,
-            rate=1.0 if method == RuleMethod.CATEGORY or rate is None else rate,
-            monthly_cap=monthly_cap,
-            category=(category or "").strip()[:80],
-            age_days=age_days,
-            per_person=bool(per_person) and method == RuleMethod.ADAPTIVE,
-            tightened_rate=tightened,
-            reduced_rate=reduced,
-            scheme=scheme or {},
-            created_at=clock.now(),
-            created_by=_user(actor),
+            **values, created_at=clock.now(), created_by=_user(actor)
         )
         _audit(
-            actor=actor,
-            verb="oversight.qa_rule_created",
-            target=rule,
-            payload={
-                "name": rule.name,
-                "kind": kind_key,
-                "method": method,
-                "rate": rule.rate,
-                "monthly_cap": monthly_cap,
-                "category": rule.category,
-                "age_days": age_days,
-                "per_person": rule.per_person,
-                "tightened_rate": tightened,
-                "reduced_rate": reduced,
-                "scheme": rule.scheme,
-            },
+            actor=actor, verb="oversight.qa_rule_created", target=rule, payload=_rule_payload(rule)
         )
     return rule
 
@@ -275,12 +179,18 @@ def _strata(rule: SamplingRule, items, period_start: date) -> tuple[list[dict], 
 
 
 def _draw_ids(strata: list[dict], seed: int, cap_remaining: int | None) -> list[int]:
+    """Each stratum at its rate, then the monthly cap on all but the discontinued strata (those are
+    drawn whole: ISO 2859-1's discontinue samples everything until a corrective action)."""
     chosen: set[int] = set()
+    whole: set[int] = set()
     for stratum in strata:
-        chosen.update(sampling.draw(stratum["ids"], stratum["rate"], seed))
+        if stratum.get("level") == rules.QA_LEVEL_DISCONTINUED:
+            whole.update(stratum["ids"])
+        else:
+            chosen.update(sampling.draw(stratum["ids"], stratum["rate"], seed))
     if cap_remaining is not None:
         chosen = set(sampling.draw(chosen, 1.0, seed, limit=cap_remaining))
-    return sorted(chosen)
+    return sorted(chosen | whole)
 
 
 def sample_draw(
@@ -296,8 +206,12 @@ def sample_draw(
         errors["period_end"] = "The end of the period must not be before its start"
     elif period_end > clock.today():
         errors["period_end"] = "The period must have ended before it is sampled"
-    elif not rule.is_active:
-        errors["period_start"] = "This rule is no longer in force"
+    elif not rule.is_active and (rule.ends_on is None or period_end > rule.ends_on):
+        errors["period_start"] = "This rule is no longer in force" + (
+            f": it ended on {rule.ends_on:%-d %B %Y}" if rule.ends_on else ""
+        )
+    elif rule.starts_on is not None and period_start < rule.starts_on:
+        errors["period_start"] = f"This rule is in force from {rule.starts_on:%-d %B %Y}"
     if errors:
         raise ValidationError(errors)
     items = _candidates(rule, period_start, period_end)

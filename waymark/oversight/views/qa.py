@@ -23,6 +23,7 @@ from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import QADispute, ReviewLine
 from waymark.oversight.selectors import qa as sel
+from waymark.oversight.selectors import qa_admin as sel_admin
 from waymark.oversight.services import qa as services
 
 
@@ -92,7 +93,12 @@ def checklists(request):
     return render(
         request,
         "oversight/qa/checklists.html",
-        {"checklists": sel.checklists(), "kind_label": assurance.work_kind_label},
+        {
+            "checklists": sel.checklists(),
+            "kind_label": assurance.work_kind_label,
+            "can_configure": request.user.has_perm(perms.QA_CONFIGURE),
+            "kinds_without": sel_admin.kinds_without_checklist(),
+        },
     )
 
 
