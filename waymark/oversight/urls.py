@@ -1,6 +1,14 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import competence, data_quality, fairness, metrics, qa, tracker
+from waymark.oversight.views import (
+    competence,
+    dashboards,
+    data_quality,
+    fairness,
+    metrics,
+    qa,
+    tracker,
+)
 
 app_name = "oversight"
 urlpatterns = [
@@ -11,6 +19,7 @@ urlpatterns = [
     *competence.urlpatterns,
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
+    *dashboards.urlpatterns,
     # --- fairness and data quality (items 4-5) ---
     *fairness.urlpatterns,
     *data_quality.urlpatterns,
