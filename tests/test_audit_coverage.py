@@ -211,6 +211,7 @@ def _slugs(name: str, app: str) -> str | None:
         ("work", "action"): "complete",
         ("nrm", "stage"): "rg",
         ("oversight", "key"): "operations.closures_overdue",  # a figure in the metric registry
+        ("oversight", "module"): "operations",  # a module's dashboard of figures
     }.get((app, name))
 
 

@@ -422,5 +422,7 @@ def test_the_dashboards_are_in_the_navigation(analyst, client):
     assert any(i.url_name == "oversight:dashboards" for i in _ITEMS)
     client.force_login(analyst)
     assert reverse("oversight:dashboards") in client.get(reverse("figures")).content.decode()
+    landing = client.get(reverse("oversight:tracker")).content.decode()
+    assert reverse("oversight:dashboards") in landing.split('id="oversight-figures-links"')[1]
     group = Group.objects.get(name="performance_analyst")
     assert group.permissions.filter(codename="view_metrics").exists()
