@@ -218,6 +218,7 @@ def _slugs(name: str, app: str) -> str | None:
         ("nrm", "stage"): "rg",
         ("oversight", "key"): "operations.closures_overdue",  # a figure in the metric registry
         ("oversight", "kind_key"): "nrm.decision",  # a kind of work offered for review
+        ("oversight", "module"): "operations",  # a module's dashboard of figures
     }.get((app, name))
 
 

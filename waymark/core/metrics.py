@@ -16,13 +16,27 @@ fails, and oversight shows it failing with both numbers, until the two agree.
 
 Oversight reads this registry (and snapshots every metric daily, so a figure can be shown "as at"
 a past date); it never imports a module, and no module imports oversight.
+
+**Period and team** (issue 20 item 3's dashboards). A figure may declare that its computation can
+be asked for one team (``by_team``) and for a period of days (``by_period``): ``compute`` is then
+called with ``team=`` and with ``start=`` and ``end=`` (dates, both included) as keywords.
+``value(team, start=, end=)`` asks for them; a figure that cannot be split that way gives None
+(``splits(team=..., period=...)`` says whether it can), never its unsplit value under another
+name. Figures that declare neither are called as before, ``compute(team=None)``.
+
+``batch()`` lets figures that are read from one shared computation (the EM figures are one summary
+of the period) compute it once while a page asks for many of them: inside ``with batch():``,
+``shared(key, fn)`` returns ``fn()``'s result the first time and the same object after; outside
+it, ``shared`` simply calls ``fn()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from waymark.core import clock
@@ -36,8 +50,10 @@ class Metric:
 
     ``compute(team)`` returns the value now (an int, a float or None when there is nothing to
     count), for everyone or for one team (``team`` an ``accounts.Team``); ``by_team`` says whether
-    the figure can be split by team at all. ``as_of`` returns the time the value is true at (the
-    figures read model's as-of time for figures read from summary rows); by default, now.
+    the figure can be split by team at all. ``by_period`` says whether ``compute`` also takes
+    ``start`` and ``end`` (dates, both included) and counts over those days instead of its default
+    ``period``. ``as_of`` returns the time the value is true at (the figures read model's as-of
+    time for figures read from summary rows); by default, now.
     """
 
     key: str  # "<module>.<figure>", unique
@@ -53,11 +69,21 @@ class Metric:
     pages: tuple[str, ...] = ()  # URL names of the pages and exports that show it
     as_of: Callable[[], datetime] | None = None
     period: str = "now"  # "now", or the period the figure covers (the page's default period)
+    by_period: bool = False  # compute(team=, start=, end=) counts over the days asked for
 
-    def value(self, team: Any = None) -> Any:
-        """The value for everyone, or for ``team``; None for a team when it cannot be split."""
-        if team is not None and not self.by_team:
+    def splits(self, *, team: bool = False, period: bool = False) -> bool:
+        """Whether the figure can be asked for one team and/or for a period of days."""
+        return (not team or self.by_team) and (not period or self.by_period)
+
+    def value(self, team: Any = None, *, start: date | None = None, end: date | None = None) -> Any:
+        """The value for everyone, or for ``team``, over its default period or (both given) the
+        days ``start`` to ``end`` included. None when the figure cannot be split that way."""
+        if (start is None) != (end is None):
+            raise ValueError("Give both the start and the end of a period, or neither")
+        if not self.splits(team=team is not None, period=start is not None):
             return None
+        if start is not None:
+            return self.compute(team=team, start=start, end=end)
         return self.compute(team=team)
 
     def value_as_of(self) -> datetime:
@@ -125,6 +151,7 @@ def _identity(metric: Metric) -> tuple:
         metric.by_team,
         metric.pages,
         metric.period,
+        metric.by_period,
     )
 
 
@@ -162,6 +189,40 @@ def metric(key: str) -> Metric:
 def metrics_for_page(url_name: str) -> list[Metric]:
     """The figures a page (or export) shows, in the order registered."""
     return [m for m in _METRICS.values() if url_name in m.pages]
+
+
+def metrics_for_module(module: str) -> list[Metric]:
+    """A module's figures, by key."""
+    return [m for m in metrics().values() if m.module == module]
+
+
+_BATCH: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "waymark_metrics_batch", default=None
+)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Within the block, ``shared`` computes each shared result once (a page asking for many
+    figures read from one summary). Nested blocks share the outer one's results."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    token = _BATCH.set({})
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def shared(key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per ``key`` inside a ``batch()``; every time outside one."""
+    cache = _BATCH.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def reconciliations() -> dict[str, Reconciliation]:

@@ -351,6 +351,8 @@ def register_oversight_feeds() -> None:
 # page, its CSV, the Hub's home page and oversight's registry show these names and definitions.
 EM_METRIC_OWNER = "Electronic monitoring hub (performance analysts)"
 EM_POPULATION_CONDITIONS = "People with an EM condition (the Condition record)"
+# Sections of the figures summary counted now, whatever the period asked for.
+EM_FIGURES_NOW = frozenset({"awaiting_device"})
 # key in the figures summary -> (metric key, name, definition, population, higher is better)
 EM_FIGURES: tuple[tuple[tuple[str, str], str, str, str, str, bool | None], ...] = (
     (
@@ -423,7 +425,9 @@ EM_FIGURES: tuple[tuple[tuple[str, str], str, str, str, str, bool | None], ...] 
 
 
 def _metrics_register() -> None:
-    from waymark.core.metrics import Metric, register_metric, register_reconciliation
+    from datetime import timedelta
+
+    from waymark.core.metrics import Metric, register_metric, register_reconciliation, shared
     from waymark.core.read_models import read_model_as_of
     from waymark.monitoring import rules, selectors
     from waymark.monitoring.models import Breach, BreachDisposition
@@ -431,10 +435,22 @@ def _metrics_register() -> None:
     from waymark.work.models import ACTIVE_STATUSES, Task
 
     def figure(path: tuple[str, str]):
+        # One summary of the period serves every EM figure: computed once per page (shared).
         section, key = path
-        return lambda team=None: selectors.mi_figures_summary(selectors.period_default())[section][
-            key
-        ]
+
+        def compute(team=None, start=None, end=None):
+            period = (
+                selectors.Period(start, end + timedelta(days=1))
+                if start is not None
+                else selectors.period_default()
+            )
+            summary = shared(
+                ("monitoring.figures", period.start, period.end),
+                lambda: selectors.mi_figures_summary(period),
+            )
+            return summary[section][key]
+
+        return compute
 
     for path, key, name, definition, population, higher in EM_FIGURES:
         register_metric(
@@ -451,6 +467,8 @@ def _metrics_register() -> None:
                 pages=("monitoring:mi", "monitoring:mi-csv"),
                 as_of=lambda: read_model_as_of(READ_MODEL),
                 period="the last six whole months and this month so far",
+                # Counted over any period, except the devices awaited: counted now.
+                by_period=path[0] not in EM_FIGURES_NOW,
             )
         )
 

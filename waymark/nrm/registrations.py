@@ -311,10 +311,13 @@ def register_oversight_feeds() -> None:
 
 # --- metric definitions (item 3) ---
 # The competent authority's headline counts, defined once in the platform's metric registry
-# (core.metrics) for oversight's registry and daily snapshots. (The figures page keeps its own
-# tables: its definitions are in selectors/figures.py.)
+# (core.metrics) for oversight's registry, dashboards and daily snapshots, and the figures page's
+# headline (its names and definitions come from here; its tables keep their own SQL selectors in
+# selectors/figures.py). Each can be split by the competent authority team that holds the referral;
+# received and served can be counted over any period (by default the last 91 days).
 NRM_METRIC_OWNER = "Competent authority performance team"
 NRM_QUARTER_DAYS = 91
+NRM_METRIC_PAGES = ("nrm:figures", "nrm:figures-export")
 
 
 def _metrics_register() -> None:
@@ -324,28 +327,46 @@ def _metrics_register() -> None:
     from waymark.core.metrics import Metric, register_metric
     from waymark.nrm import rules
     from waymark.nrm.models import Decision, DecisionStatus, Referral
-    from waymark.nrm.selectors.figures import OPEN_STATUSES
+    from waymark.nrm.selectors.figures import OPEN_STATUSES, _end, _start
+
+    def _team(qs, team, field="owning_team"):
+        return qs.filter(**{field: team}) if team is not None else qs
 
     def open_referrals(team=None):
-        return Referral.objects.filter(status__in=OPEN_STATUSES).count()
+        return _team(Referral.objects.filter(status__in=OPEN_STATUSES), team).count()
 
     def stuck(team=None):
         cutoff = clock.now() - timedelta(days=rules.STUCK_AFTER_DAYS)
-        return Referral.objects.filter(
-            status__in=OPEN_STATUSES, last_activity_at__lt=cutoff
+        return _team(
+            Referral.objects.filter(status__in=OPEN_STATUSES, last_activity_at__lt=cutoff), team
         ).count()
 
-    def received(team=None):
-        since = clock.now() - timedelta(days=NRM_QUARTER_DAYS)
-        return Referral.objects.filter(received_at__gte=since).count()
+    def _window(start, end):
+        if start is None:
+            return clock.now() - timedelta(days=NRM_QUARTER_DAYS), clock.now()
+        return _start(start), _end(end)
 
-    def served(team=None):
-        since = clock.now() - timedelta(days=NRM_QUARTER_DAYS)
-        return Decision.objects.filter(status=DecisionStatus.SERVED, served_at__gte=since).count()
+    def received(team=None, start=None, end=None):
+        since, until = _window(start, end)
+        qs = Referral.objects.filter(received_at__gte=since, received_at__lt=until)
+        return _team(qs, team).count()
 
-    common = {"unit": "count", "owner": NRM_METRIC_OWNER, "module": "nrm"}
-    referrals = "NRM referrals (the Referral record)"
-    for key, name, definition, population, higher, compute, period in (
+    def served(team=None, start=None, end=None):
+        since, until = _window(start, end)
+        qs = Decision.objects.filter(
+            status=DecisionStatus.SERVED, served_at__gte=since, served_at__lt=until
+        )
+        return _team(qs, team, "referral__owning_team").count()
+
+    common = {
+        "unit": "count",
+        "owner": NRM_METRIC_OWNER,
+        "module": "nrm",
+        "by_team": True,
+        "pages": NRM_METRIC_PAGES,
+    }
+    referrals = "NRM referrals (the Referral record), by the competent authority team holding them"
+    for key, name, definition, population, higher, compute, period, by_period in (
         (
             "referrals_open",
             "Open NRM referrals",
@@ -355,6 +376,7 @@ def _metrics_register() -> None:
             None,
             open_referrals,
             "now",
+            False,
         ),
         (
             "referrals_stuck",
@@ -364,25 +386,28 @@ def _metrics_register() -> None:
             False,
             stuck,
             "now",
+            False,
         ),
         (
             "referrals_received",
             "NRM referrals received",
-            f"Referrals received in the last {NRM_QUARTER_DAYS} days.",
+            f"Referrals received in the period (by default the last {NRM_QUARTER_DAYS} days).",
             referrals,
             None,
             received,
             f"the last {NRM_QUARTER_DAYS} days",
+            True,
         ),
         (
             "decisions_served",
             "NRM decisions served",
-            f"Reasonable and conclusive grounds decisions served in the last {NRM_QUARTER_DAYS} "
-            "days.",
-            "NRM decisions (the Decision record)",
+            "Reasonable and conclusive grounds decisions served in the period (by default the "
+            f"last {NRM_QUARTER_DAYS} days).",
+            "NRM decisions (the Decision record), by the team holding the referral",
             None,
             served,
             f"the last {NRM_QUARTER_DAYS} days",
+            True,
         ),
     ):
         register_metric(
@@ -394,6 +419,7 @@ def _metrics_register() -> None:
                 higher_is_better=higher,
                 compute=compute,
                 period=period,
+                by_period=by_period,
                 **common,
             )
         )

@@ -361,8 +361,11 @@ def _metrics_register() -> None:
     page = ("operations:measures", "operations:measures-csv")
 
     def measure(key: str):
-        def compute(team=None):
-            return selectors.REGISTRY[key].function(selectors.period_default(), team)
+        def compute(team=None, start=None, end=None):
+            period = (
+                selectors.Period(start, end) if start is not None else selectors.period_default()
+            )
+            return selectors.REGISTRY[key].function(period, team)
 
         return compute
 
@@ -387,6 +390,8 @@ def _metrics_register() -> None:
                 module="operations",
                 compute=measure(key),
                 by_team=True,
+                # Every measure counts over any period, but overdue closures are counted now.
+                by_period=key != "closures_overdue",
                 pages=page if key in OPERATIONS_MEASURE_DEFINITIONS else (),
                 period="now"
                 if key == "closures_overdue"

@@ -33,6 +33,7 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.metrics_snapshot_taken": AuditAction.COLLECTION,
     "oversight.metrics_exported": AuditAction.DISCLOSURE,
     "oversight.metric_snapshots_exported": AuditAction.DISCLOSURE,
+    "oversight.dashboard_exported": AuditAction.DISCLOSURE,
     # --- fairness and data quality (items 4-5) ---
     "oversight.disparity_review_opened": AuditAction.COLLECTION,
     "oversight.disparity_review_answered": AuditAction.ALTERATION,
@@ -225,6 +226,17 @@ def register() -> None:
             85,
             group="figures",
             description="Every management figure, defined once, with the checks that totals agree.",
+        )
+    )
+    register_nav(
+        NavItem(
+            "Dashboards",
+            "oversight:dashboards",
+            perms.VIEW_METRICS,
+            85,
+            group="figures",
+            description="Each area's figures for a period and team you choose, with their "
+            "trends by month.",
         )
     )
     register_sweep("oversight.metrics_snapshot", metrics_snapshot_sweep)

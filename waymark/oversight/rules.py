@@ -174,6 +174,10 @@ PERFORMANCE_PERIOD_DAYS: tuple[int, ...] = tuple(
 METRIC_HISTORY_DAYS: int = _OVERRIDES.get("METRIC_HISTORY_DAYS", 90)
 # The widest range of days one snapshot export covers (a year and a day: a leap year whole).
 SNAPSHOT_EXPORT_MAX_DAYS: int = _OVERRIDES.get("SNAPSHOT_EXPORT_MAX_DAYS", 366)
+# Dashboards per module: the widest custom period (two years and a day), and the months a figure's
+# trend chart covers at least (the months up to the period's last; more when the period is longer).
+DASHBOARD_MAX_DAYS: int = _OVERRIDES.get("DASHBOARD_MAX_DAYS", 731)
+DASHBOARD_TREND_MONTHS: int = _OVERRIDES.get("DASHBOARD_TREND_MONTHS", 12)
 
 
 # --- fairness and data quality (items 4-5) ---

@@ -2,6 +2,7 @@
 
 from waymark.oversight.views import (
     competence,
+    dashboards,
     data_quality,
     fairness,
     metrics,
@@ -24,6 +25,7 @@ urlpatterns = [
     *objectives.urlpatterns,
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
+    *dashboards.urlpatterns,
     # --- fairness and data quality (items 4-5) ---
     *fairness.urlpatterns,
     *data_quality.urlpatterns,

@@ -385,8 +385,14 @@ def _oversight_metric_snapshots(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:metrics-snapshots-export"), None
 
 
+def _oversight_dashboard(monkeypatch) -> tuple[str, list[int] | None]:
+    _oversight_metrics(monkeypatch)  # crafted names and definitions among work's figures
+    return reverse("oversight:dashboard-export", args=["work"]), None
+
+
 EXPORT_ROUTES: dict[str, Callable] = {
     "oversight:metrics-export": _oversight_metrics,
+    "oversight:dashboard-export": _oversight_dashboard,
     "oversight:metrics-snapshots-export": _oversight_metric_snapshots,
     "nrm:figures-export": _nrm_figures,
     "oversight:tracker-export": _oversight_tracker,

@@ -16,6 +16,7 @@ from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.exports import Disclosure, export_csv, export_view
 from waymark.core.forms import form_add_service_errors, form_fields
+from waymark.core.metrics import metrics_for_page
 from waymark.core.models import AuditAction
 from waymark.core.permissions import requires, signed_in
 from waymark.nrm import permissions as perms
@@ -274,6 +275,20 @@ urlpatterns: list = [
 ]
 
 
+def _headline(start: date, end: date) -> list[tuple]:
+    """The headline counts, defined once in the metric registry (core.metrics; registered in
+    registrations.py): (figure, value, counted over the quarter or now). Each is about victims, so
+    a count below the small-number threshold is shown as "fewer than 11", as in the tables."""
+    from waymark.nrm.selectors import figures as fig
+
+    out = []
+    for m in metrics_for_page("nrm:figures"):
+        value = m.value(start=start, end=end) if m.by_period else m.value()
+        shown = value if value is None or rules.suppress(value) is not None else fig.SUPPRESSED
+        out.append((m, shown, m.by_period))
+    return out
+
+
 @requires(perms.VIEW_MI)
 def figures(request):
     from waymark.nrm.selectors import figures as fig
@@ -286,6 +301,7 @@ def figures(request):
         {
             "figures": fig.FIGURES,
             "rows": q.rows,
+            "headline": _headline(q.start, q.end),
             "label": q.label,
             "start": q.start,
             "end": q.end,
@@ -314,6 +330,11 @@ def figures_export(request):
     lines: list[list] = []
     if q.as_of is not None:
         lines.append(["as_of", label, q.as_of.isoformat()])
+    # The headline counts and each one's definition, in the registry's words (core.metrics).
+    for m, value, in_period in _headline(q.start, q.end):
+        lines.append([m.name, label if in_period else "now", value])
+    for m in metrics_for_page("nrm:figures-export"):
+        lines.append(["definition", m.name, m.definition])
     for name, figure in fig.FIGURES.items():
         lines.append([figure.title, label, *figure.columns])
         lines.extend([name, label, *("" if v is None else v for v in row)] for row in rows[name])

@@ -94,18 +94,27 @@ def reconciliation_rows(team: Team | None = None) -> list[ReconciliationResult]:
     return sorted(results, key=lambda r: (r.passed, r.check.label))
 
 
-def snapshots_for(key: str, *, days: int | None = None) -> QuerySet[MetricSnapshot]:
+def _of_team(qs: QuerySet[MetricSnapshot], team: Team | None) -> QuerySet[MetricSnapshot]:
+    """The rows for everyone (``team`` None) or for one team."""
+    return qs.filter(team=team) if team is not None else qs.filter(team__isnull=True)
+
+
+def snapshots_for(
+    key: str, *, days: int | None = None, team: Team | None = None
+) -> QuerySet[MetricSnapshot]:
     from waymark.core import clock
 
     since = clock.today() - timedelta(days=days or rules.METRIC_HISTORY_DAYS)
-    return MetricSnapshot.objects.filter(metric_key=key, day__gt=since).order_by("-day")
+    return _of_team(MetricSnapshot.objects.filter(metric_key=key, day__gt=since), team).order_by(
+        "-day"
+    )
 
 
-def snapshots_as_at(day: date) -> dict[str, MetricSnapshot]:
-    """Each figure's snapshot as at ``day``: that day's, or the latest before it (its ``day``
-    says which)."""
+def snapshots_as_at(day: date, team: Team | None = None) -> dict[str, MetricSnapshot]:
+    """Each figure's snapshot as at ``day`` (for everyone, or for ``team``): that day's, or the
+    latest before it (its ``day`` says which)."""
     latest = (
-        MetricSnapshot.objects.filter(day__lte=day)
+        _of_team(MetricSnapshot.objects.filter(day__lte=day), team)
         .values("metric_key")
         .annotate(last=Max("day"))
         .order_by()
@@ -114,7 +123,9 @@ def snapshots_as_at(day: date) -> dict[str, MetricSnapshot]:
     if not wanted:
         return {}
     days = {d for _k, d in wanted}
-    snapshots = MetricSnapshot.objects.filter(day__in=days, metric_key__in={k for k, _d in wanted})
+    snapshots = _of_team(
+        MetricSnapshot.objects.filter(day__in=days, metric_key__in={k for k, _d in wanted}), team
+    )
     return {s.metric_key: s for s in snapshots if (s.metric_key, s.day) in wanted}
 
 
@@ -141,8 +152,10 @@ def reconciliations_as_at(snapshots: dict[str, MetricSnapshot]) -> list[Snapshot
     ]
 
 
-def snapshots_between(start: date, end: date) -> QuerySet[MetricSnapshot]:
-    return MetricSnapshot.objects.filter(day__gte=start, day__lte=end).order_by("day", "metric_key")
+def snapshots_between(start: date, end: date, team: Team | None = None) -> QuerySet[MetricSnapshot]:
+    return _of_team(MetricSnapshot.objects.filter(day__gte=start, day__lte=end), team).order_by(
+        "day", "metric_key"
+    )
 
 
 def value_text(value: Any, unit: str) -> str:

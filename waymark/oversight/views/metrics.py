@@ -72,6 +72,18 @@ class AsAtForm(GovUKForm):
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Enter the date as YYYY-MM-DD, for example 2026-11-30"},
     )
+    # Snapshots by team (item 3): only the teams the user may see.
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from waymark.oversight.selectors.dashboards import visible_teams
+
+        self.teams = {t.slug: t for t in visible_teams(user)}
+        self.fields["team"].choices = [("", "All teams")] + [
+            (slug, t.name) for slug, t in self.teams.items()
+        ]
+        self.fields["team"].error_messages["invalid_choice"] = "Choose a team from the list"
 
     def clean_on(self):
         on = self.cleaned_data.get("on")
@@ -198,12 +210,14 @@ def figure(request, key: str):
 @requires(perms.VIEW_METRICS)
 @no_personal_data
 def as_at(request):
-    form = AsAtForm(request.GET or None)
+    form = AsAtForm(request.GET or None, user=request.user)
     on: date | None = None
+    team = None
     if form.is_bound and form.is_valid():
         on = form.cleaned_data.get("on")
+        team = form.teams.get(form.cleaned_data.get("team") or "")
     on = on or clock.today() - timedelta(days=1)
-    snapshots = selectors.snapshots_as_at(on) if not form.errors else {}
+    snapshots = selectors.snapshots_as_at(on, team) if not form.errors else {}
     rows = [(m, snapshots.get(m.key)) for m in selectors.registered()]
     return render(
         request,
@@ -211,6 +225,8 @@ def as_at(request):
         {
             "form": form,
             "on": on,
+            "team": team,
+            "team_items": _items(form, "team", request.GET.get("team", "")),
             "rows": rows,
             "checks": selectors.reconciliations_as_at(snapshots),
             "value_text": selectors.value_text,
