@@ -1,6 +1,14 @@
 """Oversight's pages: each views module holds its own routes (one per area of issue 20)."""
 
-from waymark.oversight.views import competence, data_quality, fairness, metrics, qa, tracker
+from waymark.oversight.views import (
+    competence,
+    data_quality,
+    fairness,
+    governance,
+    metrics,
+    qa,
+    tracker,
+)
 
 app_name = "oversight"
 urlpatterns = [
@@ -14,4 +22,6 @@ urlpatterns = [
     # --- fairness and data quality (items 4-5) ---
     *fairness.urlpatterns,
     *data_quality.urlpatterns,
+    # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+    *governance.urlpatterns,
 ]
