@@ -168,6 +168,12 @@ PK_MODELS = {
     ("oversight", "reviews"): "oversight.QAReview",
     ("oversight", "disputes"): "oversight.QADispute",
     ("oversight", "learning"): "oversight.LearningItem",
+    # oversight governance: risks, supplier issues, complaints, lessons (issue 20 item 6)
+    ("oversight", "registers"): "oversight.RiskRegister",
+    ("oversight", "risks"): "oversight.Risk",
+    ("oversight", "issues"): "oversight.SupplierIssue",
+    ("oversight", "complaints"): "oversight.Complaint",
+    ("oversight", "lessons"): "oversight.Lesson",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",
