@@ -26,7 +26,7 @@ JOINT_RISKS = [
     (
         "EMS misses service levels for Home Office cases",
         "Service levels are measured across the whole MOJ contract; the Home Office is about 10% "
-        "of devices (000 §5.66)",
+        "of devices",
         "Re-installations and removals are late (79.1% against 95%); people are left with faulty "
         "tags and breaches are not averted",
         "service-delivery",
@@ -41,7 +41,7 @@ JOINT_RISKS = [
     ),
     (
         "A batch fault recalls devices in use",
-        "A charging fault led to 907 SOLO devices being recalled in December 2021 (000 §5.72)",
+        "A charging fault led to 907 SOLO devices being recalled in December 2021",
         "Breaches rise and people must be re-tagged at short notice",
         "line-manager",
         3,
@@ -56,7 +56,7 @@ JOINT_RISKS = [
     (
         "Change requests to the supplier's systems are not delivered",
         "The request to record where an induction took place has been outstanding since October "
-        "2021 (000 §5.31, §5.68)",
+        "2021",
         "The Hub cannot show that tags are issued, or where",
         "service-delivery",
         4,
@@ -70,7 +70,7 @@ JOINT_RISKS = [
     ),
     (
         "EMS visits at unsocial hours",
-        "Field officers arrive without warning, one at 11pm (000 §5.65)",
+        "Field officers arrive without warning, one at 11pm",
         "People subject to EM feel threatened; complaints and challenges follow",
         "line-manager",
         2,
@@ -86,7 +86,7 @@ JOINT_RISKS = [
 DIRECTORATE_RISKS = [
     (
         "Management information cannot be relied on",
-        "Figures come from several unaligned systems and are estimated (000 §5.21)",
+        "Figures come from several unaligned systems and are estimated",
         "Decisions and reports to ministers rest on wrong numbers",
         "service-delivery",
         3,
@@ -100,7 +100,7 @@ DIRECTORATE_RISKS = [
     ),
     (
         "Recommendations are closed without evidence",
-        "Actions have been reported closed with no single account of what was done (001 rec 1)",
+        "Actions have been reported closed with no single account of what was done",
         "The inspectorate finds the same failings again",
         "assurance",
         3,
@@ -114,7 +114,7 @@ DIRECTORATE_RISKS = [
     ),
     (
         "Staff make decisions they are not trained for",
-        "Training is not tested before people are deployed (002 rec 2b)",
+        "Training is not tested before people are deployed",
         "Unlawful or inconsistent decisions",
         "line-manager",
         2,
@@ -131,7 +131,7 @@ DIRECTORATE_RISKS = [
 ISSUES = [
     (
         "Re-installation service level missed three months running",
-        "79.1% against 95% for October to December 2021 (000 Figure 12)",
+        "79.1% against 95% for October to December 2021",
         "service-delivery",
         120,
         30,
@@ -139,7 +139,7 @@ ISSUES = [
     ),
     (
         "No confirmation of fitting appointments",
-        "The Hub gives EMS a time and date and hears nothing back (000 §5.73)",
+        "The Hub gives EMS a time and date and hears nothing back",
         "line-manager",
         90,
         21,
@@ -147,7 +147,7 @@ ISSUES = [
     ),
     (
         "Battery warnings not passed on",
-        "EMS does not call the person at 20% battery, so breaches are not averted (000 §5.74)",
+        "EMS does not call the person at 20% battery, so breaches are not averted",
         "line-manager",
         60,
         14,
@@ -155,7 +155,7 @@ ISSUES = [
     ),
     (
         "Induction location not recorded",
-        "Change request outstanding since October 2021 (000 §5.31)",
+        "Change request outstanding since October 2021",
         "service-delivery",
         200,
         60,
@@ -166,7 +166,7 @@ LESSONS = [
     (
         "Say what was done when a recommendation is closed",
         "review",
-        "ICIBI inspection of FNO returns (001), recommendation 1",
+        "Inspection of foreign national offender returns, recommendation 1",
         "Recommendations were reported closed with no single account of what had been done.",
         "Closure needs evidence and someone other than the owner to sign it off.",
         "The recommendations tracker refuses sign-off by the owner and checks the evidence.",
@@ -187,7 +187,7 @@ LESSONS = [
         "Check the tag's battery history before treating a breach as deliberate",
         "incident",
         "EM incident: 907 SOLO devices recalled for a charging fault, December 2021",
-        "Breaches rose across the contract because of a batch charging fault (000 §5.72).",
+        "Breaches rose across the contract because of a batch charging fault.",
         "A cluster of breaches on one device type points to the device, not the people.",
         "Breach decisions show the device's fault history.",
         "service-delivery",
@@ -196,7 +196,7 @@ LESSONS = [
     (
         "Guidance staff cannot find is guidance they do not follow",
         "review",
-        "ICIBI inspection of enforcement visits (003), §6.53",
+        "Inspection of illegal working enforcement visits",
         "Officers could not find the current guidance on a phone during visits.",
         "Guidance must be searchable, readable as a web page and approved.",
         "The guidance hub's search and approval states.",
@@ -206,7 +206,7 @@ LESSONS = [
     (
         "Record a complaint even when it arrives as a legal representation",
         "complaint",
-        "ICIBI EM inspection (000), §5.93",
+        "Inspection of the Electronic Monitoring Hub, complaints",
         "The Hub was not aware of any complaints; representations that were complaints were not "
         "recorded as such.",
         "Any channel can carry a complaint: record it, with its themes, the day it arrives.",
@@ -334,7 +334,7 @@ def governance_demo_load(
             contract_owner=owner,
             supplier=SUPPLIER,
             contract="MOJ electronic monitoring services contract (MoU of 13 March 2018)",
-            description="Held jointly with the Ministry of Justice (000 rec 4): the contract, "
+            description="Held jointly with the Ministry of Justice: the contract, "
             "the relationship with EMS, and the supplier issues log.",
         )
     risks = _risks(services, joint, JOINT_RISKS, today)

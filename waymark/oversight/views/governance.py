@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from waymark.core import audit
+from waymark.core import audit, clock
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.oversight import forms_governance as f
@@ -343,7 +343,7 @@ def issue(request, pk: int):
             and item.status != SupplierIssueStatus.CLOSED,
             "overdue": item.target_on is not None
             and item.status in (SupplierIssueStatus.OPEN, SupplierIssueStatus.WITH_SUPPLIER)
-            and item.target_on < sel.clock.today(),
+            and item.target_on < clock.today(),
         },
     )
 
