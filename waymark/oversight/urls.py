@@ -5,6 +5,7 @@ from waymark.oversight.views import (
     data_quality,
     fairness,
     governance,
+    governance_complaints,
     metrics,
     qa,
     tracker,
@@ -24,4 +25,5 @@ urlpatterns = [
     *data_quality.urlpatterns,
     # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
     *governance.urlpatterns,
+    *governance_complaints.urlpatterns,
 ]

@@ -11,15 +11,11 @@ on SQLite a fallback in which every word, lightly stemmed, must start a word of 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import reduce
-from operator import add, and_, or_
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -31,7 +27,6 @@ from waymark.oversight.models import (
     ComplaintStatus,
     ComplaintTheme,
     ComplaintThemeTag,
-    Lesson,
     RegisterKind,
     Risk,
     RiskAcceptance,
@@ -463,120 +458,12 @@ def complaint_themes_analysis(months: int = rules.COMPLAINT_THEMES_MONTHS) -> Th
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# Lessons learned
-
-SEARCH_FIELDS = ("title", "lesson", "summary", "actions", "source_reference")
-
-
-def search_terms(query: str) -> list[str]:
-    from waymark.guidance.selectors import search_terms as guidance_terms
-
-    return guidance_terms(query)
-
-
-def _stem(term: str) -> str:
-    """The same light stem as the guidance hub's SQLite fallback ("absconders" -> "abscond")."""
-    for suffix in ("ings", "ing", "ers", "er", "ed", "es", "s"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
-            return term[: -len(suffix)]
-    return term
-
-
-def _word_start(field_name: str, term: str) -> Q:
-    q = Q(**{f"{field_name}__istartswith": term})
-    for before in (" ", "-", "(", "\n", '"', "'", "/"):
-        q |= Q(**{f"{field_name}__icontains": before + term})
-    return q
-
-
-def _sqlite_search(lessons: QuerySet[Lesson], terms: list[str]) -> QuerySet[Lesson]:
-    stems = [_stem(t) for t in terms]
-    found = lessons.filter(
-        reduce(and_, [reduce(or_, [_word_start(f, t) for f in SEARCH_FIELDS]) for t in stems])
-    )
-    weights = {"title": 100, "lesson": 10, "summary": 1, "actions": 1, "source_reference": 1}
-    scores = [
-        Case(When(_word_start(f, t), then=Value(w)), default=Value(0), output_field=IntegerField())
-        for t in stems
-        for f, w in weights.items()
-    ]
-    return found.annotate(rank=reduce(add, scores, Value(0))).order_by(
-        "-rank", "-learned_on", "-pk"
-    )
-
-
-def lesson_search_vector():
-    """The weighted search vector; migration 0005's GIN index is over this same expression."""
-    from django.contrib.postgres.search import SearchVector
-
-    config = rules.LESSON_SEARCH_CONFIG
-    return (
-        SearchVector("title", weight="A", config=config)
-        + SearchVector("lesson", weight="B", config=config)
-        + SearchVector("summary", weight="C", config=config)
-        + SearchVector("actions", weight="C", config=config)
-        + SearchVector("source_reference", weight="C", config=config)
-    )
-
-
-def _tsquery(terms: list[str]) -> str:
-    words = [w for t in terms for w in re.findall(r"\w+", t)]
-    if not words:
-        return ""
-    return " & ".join([*words[:-1], f"{words[-1]}:*"])
-
-
-def _postgres_search(lessons: QuerySet[Lesson], terms: list[str]) -> QuerySet[Lesson]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank
-
-    raw = _tsquery(terms)
-    if not raw:
-        return lessons.none()
-    query = SearchQuery(raw, search_type="raw", config=rules.LESSON_SEARCH_CONFIG)
-    vector = lesson_search_vector()
-    return (
-        lessons.annotate(document=vector)
-        .filter(document=query)
-        .annotate(rank=SearchRank(vector, query))
-        .order_by("-rank", "-learned_on", "-pk")
-    )
-
-
-def lessons_queryset(*, source_type: str = "") -> QuerySet[Lesson]:
-    lessons = Lesson.objects.select_related("owner")
-    if source_type:
-        lessons = lessons.filter(source_type=source_type)
-    return lessons.order_by("-learned_on", "-pk")
-
-
-def lesson_search(query: str, *, source_type: str = "") -> list[Lesson]:
-    """Lessons matching every word of the query, best first: PostgreSQL full-text search, or the
-    token-prefix fallback on SQLite."""
-    terms = search_terms(query)
-    if not terms:
-        return []
-    lessons = lessons_queryset(source_type=source_type)
-    search = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
-    found = search(lessons, terms)
-    return list(found[: rules.LESSON_SEARCH_LIMIT])
-
-
-def lesson_highlight(text: str, query: str):
-    from waymark.guidance.selectors import highlight
-
-    return highlight(text, [_stem(t) for t in search_terms(query)])
-
-
-def access_lesson(user, pk: int) -> Lesson:
-    lesson = Lesson.objects.filter(pk=pk).select_related("owner", "recorded_by").first()
-    if lesson is None:
-        raise Http404("No such lesson")
-    return lesson
-
-
-def lesson_counts() -> list[tuple[str, str, int]]:
-    from waymark.oversight.models import LessonSource
-
-    counts = dict(Lesson.objects.values_list("source_type").annotate(n=Count("pk")))
-    return [(k, label, counts.get(k, 0)) for k, label in LessonSource.choices]
+# Lessons live in their own module (the size limit); re-exported here.
+from waymark.oversight.selectors.governance_lessons import (  # noqa: E402, F401
+    access_lesson,
+    lesson_counts,
+    lesson_highlight,
+    lesson_search,
+    lesson_search_vector,
+    lessons_queryset,
+)

@@ -11,31 +11,20 @@ with a message a user can act on, writes in one transaction and audits. Refusals
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from waymark.core import calendars, clock
+from waymark.core import clock
 from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import (
-    Action,
-    ActionStatus,
-    Complaint,
-    ComplaintChannel,
-    ComplaintOutcome,
-    ComplaintStatus,
-    ComplaintTheme,
-    ComplaintThemeTag,
-    Lesson,
-    LessonSource,
     RegisterKind,
     Risk,
     RiskAcceptance,
@@ -45,75 +34,27 @@ from waymark.oversight.models import (
     SupplierIssue,
     SupplierIssueStatus,
 )
+from waymark.oversight.services.governance_common import (
+    _by,
+    _not_future,
+    _require,
+    _review_tasks_close,
+    _score,
+    _staff,
+    _text,
+)
+
+# Complaints and lessons live in their own module (the size limit); re-exported here.
+from waymark.oversight.services.governance_complaints import (  # noqa: F401
+    complaint_allocate,
+    complaint_record,
+    complaint_respond,
+    lesson_record,
+)
 from waymark.oversight.workflows import (
-    COMPLAINT_WORKFLOW,
     RISK_WORKFLOW,
     SUPPLIER_ISSUE_WORKFLOW,
 )
-
-# ------------------------------------------------------------------------------------------------
-# Shared checks
-
-
-def _require(actor: Actor, permission: str, doing: str) -> None:
-    if actor is not None and not actor.has_perm(permission):
-        raise PermissionDenied(f"You do not have permission to {doing}")
-
-
-def _text(value: str, field: str, label: str, *, required: bool = True, limit: int = 0) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: f"Enter {label}"})
-    limit = limit or rules.TEXT_MAX_CHARS
-    if len(value) > limit:
-        raise ValidationError({field: f"Keep {label} to {limit:,} characters or fewer"})
-    return value
-
-
-def _staff(user: Any, field: str, message: str) -> Any:
-    if user is None or not getattr(user, "is_active", False) or getattr(user, "is_machine", False):
-        raise ValidationError({field: message})
-    return user
-
-
-def _score(value: Any, field: str, label: str) -> int:
-    if value in (None, ""):
-        raise ValidationError({field: f"Select the {label}, from 1 to 5"})  # noqa: S608
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not rules.risk_score_valid(number) or str(number) != str(value).strip():
-        raise ValidationError(
-            {
-                field: f"The {label} must be a whole number from {rules.RISK_SCORE_MIN} "
-                f"to {rules.RISK_SCORE_MAX}"
-            }
-        )
-    return number
-
-
-def _not_future(day: date | None, field: str, label: str) -> date:
-    if day is None:
-        raise ValidationError({field: f"Enter {label}"})
-    if day > clock.today():
-        raise ValidationError(
-            {field: f"{label[:1].upper() + label[1:]} must be today or in the past"}
-        )
-    return day
-
-
-def _by(actor: Actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _first_team(user: Any):
-    return user.teams.order_by("pk").first() if user is not None else None
-
-
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.LONDON)
-
 
 # ------------------------------------------------------------------------------------------------
 # Risk registers and risks
@@ -518,360 +459,8 @@ def supplier_issue_move(
     return locked
 
 
-# ------------------------------------------------------------------------------------------------
-# Complaints
-
-
-def _person_for_reference(reference: str) -> int | None:
-    """The id of the person with this Waymark reference (read, never written)."""
-    from waymark.people.models import Person
-
-    reference = (reference or "").strip().upper()
-    if not reference:
-        return None
-    found = Person.objects.filter(reference=reference).values_list("pk", flat=True).first()
-    if found is None:
-        raise ValidationError(
-            {"person_reference": "No one has this Waymark reference: check it, or leave it blank"}
-        )
-    return int(found)
-
-
-def complaint_record(
-    *,
-    actor: Actor,
-    channel: str,
-    received_on: date | None,
-    complainant: str,
-    summary: str,
-    themes: list[str],
-    person_reference: str = "",
-    nation: str = rules.COMPLAINT_DEFAULT_NATION,
-) -> Complaint:
-    """Record a complaint received by any channel. Its response target is 20 working days from
-    receipt, counted with the platform's calendar (``rules.complaint_due_on``)."""
-    _require(actor, perms.MANAGE_COMPLAINTS, "record complaints")
-    if channel not in ComplaintChannel.values:
-        raise ValidationError({"channel": "Select how the complaint was received"})
-    received_on = _not_future(received_on, "received_on", "the date the complaint was received")
-    complainant = _text(complainant, "complainant", "who complained", limit=200)
-    summary = _text(summary, "summary", "what the complaint is about")
-    themes = sorted(set(themes or []))
-    if not themes:
-        raise ValidationError({"themes": "Select at least one theme"})
-    if any(t not in ComplaintTheme.values for t in themes):
-        raise ValidationError({"themes": "Select themes from the list"})
-    if nation not in calendars.NATIONS:
-        raise ValidationError({"nation": "Select the nation whose bank holidays apply"})
-    person_id = _person_for_reference(person_reference)
-    due_on = rules.complaint_due_on(received_on, nation)
-    with transaction.atomic():
-        complaint = Complaint.objects.create(
-            reference=f"new-{uuid.uuid4().hex[:16]}",
-            channel=channel,
-            received_on=received_on,
-            complainant=complainant,
-            person_id=person_id,
-            summary=summary,
-            nation=nation,
-            due_on=due_on,
-            recorded_at=clock.now(),
-            recorded_by=_by(actor),
-        )
-        complaint.reference = f"CMP-{complaint.pk:06d}"
-        complaint.save(update_fields=["reference"])
-        ComplaintThemeTag.objects.bulk_create(
-            [ComplaintThemeTag(complaint=complaint, theme=t) for t in themes]
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.COLLECTION,
-            verb="oversight.complaint_recorded",
-            target=complaint,
-            person_id=person_id,
-            payload={
-                "new": {
-                    "reference": complaint.reference,
-                    "channel": channel,
-                    "received_on": received_on.isoformat(),
-                    "due_on": due_on.isoformat(),
-                    "themes": themes,
-                }
-            },
-        )
-    return complaint
-
-
-def complaint_allocate(*, actor: Actor, complaint: Complaint, handler: Any) -> Complaint:
-    """Give the complaint to a handler: a task on their team's complaints queue, assigned to them,
-    due at the end of the response target date. Reallocating completes the last handler's task."""
-    from waymark.work import services as work
-
-    _require(actor, perms.MANAGE_COMPLAINTS, "allocate complaints")
-    _staff(handler, "handler", "Select the member of staff who handles the complaint")
-    team = _first_team(handler)
-    if team is None:
-        raise ValidationError(
-            {"handler": "This person belongs to no team, so the complaint cannot go on a queue"}
-        )
-    with transaction.atomic():
-        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        if locked.status == ComplaintStatus.RESPONDED:
-            raise ValidationError("This complaint has been responded to already")
-        if locked.handler_id == handler.pk:
-            raise ValidationError({"handler": "The complaint is allocated to this person already"})
-        old = {"status": locked.status, "handler": locked.handler_id}
-        COMPLAINT_WORKFLOW.move(locked, ComplaintStatus.ALLOCATED)
-        now = clock.now()
-        locked.handler, locked.allocated_at, locked.allocated_by = handler, now, _by(actor)
-        locked.save(update_fields=["status", "handler", "allocated_at", "allocated_by"])
-        scope = f"oversight.complaint:{locked.pk}"
-        work.tasks_close_for(
-            actor=actor,
-            dedupe_scope=scope,
-            task_types=[rules.COMPLAINT_TASK_TYPE],
-            outcome="reallocated",
-        )
-        work.task_create(
-            actor=actor,
-            task_type=rules.COMPLAINT_TASK_TYPE,
-            title=f"Respond to complaint {locked.reference}",
-            subject=locked,
-            queue=work.queue_for(team=team, kind=rules.COMPLAINT_QUEUE_KIND),
-            description=f"Received {locked.received_on:%-d %B %Y}; respond by "
-            f"{locked.due_on:%-d %B %Y} ({rules.COMPLAINT_RESPONSE_WORKING_DAYS} working days).",
-            start=_end_of(locked.due_on),
-            dedupe_key=f"{scope}:{handler.pk}:{now:%Y%m%d%H%M%S%f}",
-            assignee=handler,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.ALTERATION,
-            verb="oversight.complaint_allocated",
-            target=locked,
-            person_id=locked.person_id,
-            payload={"old": old, "new": {"status": locked.status, "handler": handler.pk}},
-        )
-    return locked
-
-
-def complaint_respond(
-    *,
-    actor: Actor,
-    complaint: Complaint,
-    responded_on: date | None,
-    outcome: str,
-    response: str,
-) -> Complaint:
-    """Record the response and its outcome (upheld, partly upheld, not upheld); the handler's task
-    is completed. A response dated before the complaint was received is refused."""
-    complaint = Complaint.objects.get(pk=complaint.pk)  # the handler as it is now
-    if actor is not None and not perms.may_respond_complaint(actor, complaint):
-        raise PermissionDenied("Only the complaint's handler, or someone who manages complaints")
-    responded_on = _not_future(responded_on, "responded_on", "the date of the response")
-    if responded_on < complaint.received_on:
-        raise ValidationError(
-            {
-                "responded_on": "The response date must be on or after the date the complaint "
-                f"was received ({complaint.received_on:%-d %B %Y})"
-            }
-        )
-    if outcome not in ComplaintOutcome.values:
-        raise ValidationError({"outcome": "Select whether the complaint was upheld"})
-    response = _text(response, "response", "the response")
-    from waymark.work import services as work
-
-    with transaction.atomic():
-        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        if locked.status == ComplaintStatus.RECEIVED:
-            raise ValidationError("Allocate the complaint to a handler before recording a response")
-        if locked.status == ComplaintStatus.RESPONDED:
-            raise ValidationError("This complaint has been responded to already")
-        old = {"status": locked.status}
-        COMPLAINT_WORKFLOW.move(locked, ComplaintStatus.RESPONDED)
-        locked.responded_on, locked.outcome, locked.response = responded_on, outcome, response
-        locked.responded_by = _by(actor)
-        locked.save(update_fields=["status", "responded_on", "outcome", "response", "responded_by"])
-        work.tasks_close_for(
-            actor=actor,
-            dedupe_scope=f"oversight.complaint:{locked.pk}",
-            task_types=[rules.COMPLAINT_TASK_TYPE],
-            outcome="responded",
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.ALTERATION,
-            verb="oversight.complaint_responded",
-            target=locked,
-            person_id=locked.person_id,
-            payload={
-                "old": old,
-                "new": {
-                    "status": locked.status,
-                    "outcome": outcome,
-                    "responded_on": responded_on.isoformat(),
-                    "on_time": responded_on <= locked.due_on,
-                },
-            },
-        )
-    return locked
-
-
-# ------------------------------------------------------------------------------------------------
-# Lessons learned
-
-
-def lesson_record(
-    *,
-    actor: Actor,
-    title: str,
-    source_type: str,
-    source_reference: str,
-    summary: str,
-    lesson: str,
-    owner: Any,
-    learned_on: date | None,
-    actions: str = "",
-) -> Lesson:
-    """A lesson learned from a review, litigation or an incident, shared with everyone."""
-    _require(actor, perms.MANAGE_LESSONS, "record lessons")
-    title = _text(title, "title", "a title", limit=200)
-    if source_type not in LessonSource.values:
-        raise ValidationError({"source_type": "Select where the lesson came from"})
-    source_reference = _text(
-        source_reference, "source_reference", "the source's reference", limit=200
-    )
-    summary = _text(summary, "summary", "what happened")
-    lesson = _text(lesson, "lesson", "the lesson")
-    actions = _text(actions, "actions", "the actions", required=False)
-    _staff(owner, "owner", "Select the lesson's owner")
-    learned_on = _not_future(learned_on, "learned_on", "the date the lesson was learned")
-    with transaction.atomic():
-        record = Lesson.objects.create(
-            title=title,
-            source_type=source_type,
-            source_reference=source_reference,
-            summary=summary,
-            lesson=lesson,
-            actions=actions,
-            owner=owner,
-            learned_on=learned_on,
-            recorded_at=clock.now(),
-            recorded_by=_by(actor),
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.COLLECTION,
-            verb="oversight.lesson_recorded",
-            target=record,
-            payload={"new": {"title": title, "source_type": source_type, "owner": owner.pk}},
-        )
-    return record
-
-
-# ------------------------------------------------------------------------------------------------
-# Sweeps: overdue risk reviews and overdue tracker actions become tasks on the owner's queue
-
-
-def _review_tasks_close(*, actor: Actor, risk: Risk, outcome: str) -> None:
-    from waymark.work import services as work
-
-    work.tasks_close_for(
-        actor=actor,
-        dedupe_scope=f"{rules.RISK_REVIEW_TASK_TYPE}:{risk.pk}",
-        task_types=[rules.RISK_REVIEW_TASK_TYPE],
-        outcome=outcome,
-    )
-
-
-def _owner_task(
-    *, task_type: str, owner: Any, subject: Any, title: str, description: str, key: str
-) -> bool:
-    """One task for ``key`` on the owner's first team's governance queue, assigned to them; False
-    when the owner belongs to no team (nothing to put it on)."""
-    from waymark.work import services as work
-
-    team = _first_team(owner)
-    if team is None:
-        return False
-    work.task_create(
-        actor=None,
-        task_type=task_type,
-        title=title[:300],
-        subject=subject,
-        queue=work.queue_for(team=team, kind=rules.GOVERNANCE_QUEUE_KIND),
-        description=description[:2000],
-        dedupe_key=key[:200],
-        assignee=owner,
-    )
-    return True
-
-
-def _stale_close(prefix: str, task_type: str, current: set[str], outcome: str) -> int:
-    """Complete the sweep's active tasks whose key is no longer due (the item was brought up to
-    date, closed, or its date moved)."""
-    from waymark.work import selectors as work_selectors
-    from waymark.work import services as work
-
-    closed = 0
-    for task in work_selectors.tasks_for(dedupe_prefix=prefix, task_types=[task_type]):
-        if task.dedupe_key not in current:
-            work.task_complete(actor=None, task=task, outcome=outcome)
-            closed += 1
-    return closed
-
-
-def risk_reviews_sweep() -> dict[str, int]:
-    """Every open risk past its review date gets one review task (keyed by the risk and the date
-    it was due, so a second run creates nothing); a task whose review is no longer due closes."""
-    today = clock.today()
-    keys: set[str] = set()
-    raised = no_team = 0
-    overdue = Risk.objects.filter(status=RiskStatus.OPEN, next_review_on__lt=today)
-    for risk in overdue.select_related("register", "owner").order_by("pk"):
-        key = f"{rules.RISK_REVIEW_TASK_TYPE}:{risk.pk}:{risk.next_review_on.isoformat()}"
-        keys.add(key)
-        made = _owner_task(
-            task_type=rules.RISK_REVIEW_TASK_TYPE,
-            owner=risk.owner,
-            subject=risk,
-            title=f"Review risk {risk.number} on {risk.register.name}: {risk.title}",
-            description=f"The review was due on {risk.next_review_on:%-d %B %Y} "
-            f"({risk.level} risks are reviewed every {rules.RISK_REVIEW_DAYS[risk.level]} days).",
-            key=key,
-        )
-        raised += made
-        no_team += not made
-    closed = _stale_close(
-        f"{rules.RISK_REVIEW_TASK_TYPE}:", rules.RISK_REVIEW_TASK_TYPE, keys, "no longer due"
-    )
-    return {"overdue": len(keys), "tasks": raised, "owners_without_team": no_team, "closed": closed}
-
-
-def actions_overdue_sweep() -> dict[str, int]:
-    """Every open tracker action past its due date gets one task on its owner's queue (keyed by
-    the action and its due date: a revised date is a new deadline); a task whose action closed or
-    whose date moved is completed. Idempotent."""
-    today = clock.today()
-    keys: set[str] = set()
-    raised = no_team = 0
-    overdue = Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=today)
-    for action in overdue.select_related("recommendation", "owner").order_by("pk"):
-        key = f"{rules.ACTION_OVERDUE_TASK_TYPE}:{action.pk}:{action.due_on.isoformat()}"
-        keys.add(key)
-        rec = action.recommendation
-        made = _owner_task(
-            task_type=rules.ACTION_OVERDUE_TASK_TYPE,
-            owner=action.owner,
-            subject=action,
-            title=f"Overdue action on report {rec.seed} recommendation {rec.number}",
-            description=f"Due {action.due_on:%-d %B %Y}: {action.description}. Post an update "
-            "(with a revised date if it has moved) or ask for it to be signed off.",
-            key=key,
-        )
-        raised += made
-        no_team += not made
-    closed = _stale_close(
-        f"{rules.ACTION_OVERDUE_TASK_TYPE}:", rules.ACTION_OVERDUE_TASK_TYPE, keys, "up to date"
-    )
-    return {"overdue": len(keys), "tasks": raised, "owners_without_team": no_team, "closed": closed}
+# The sweeps live in their own module (the size limit); re-exported here.
+from waymark.oversight.services.governance_sweeps import (  # noqa: E402, F401
+    actions_overdue_sweep,
+    risk_reviews_sweep,
+)
