@@ -174,6 +174,12 @@ PK_MODELS = {
     # oversight objectives and competence withdrawal (issue 20 item 2)
     ("oversight", "objectives"): "oversight.Objective",
     ("oversight", "competence"): "work.Competence",
+    # oversight governance: risks, supplier issues, complaints, lessons (issue 20 item 6)
+    ("oversight", "registers"): "oversight.RiskRegister",
+    ("oversight", "risks"): "oversight.Risk",
+    ("oversight", "issues"): "oversight.SupplierIssue",
+    ("oversight", "complaints"): "oversight.Complaint",
+    ("oversight", "lessons"): "oversight.Lesson",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",

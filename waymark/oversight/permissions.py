@@ -177,3 +177,102 @@ def may_post_objective_update(user: Any, objective: Any) -> bool:
     return user.pk in (objective.owner_id, objective.person_id) or may_manage_team_objectives(
         user, objective.team_id
     )
+# --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+# Risk registers and the supplier issues log are governance records naming staff and a supplier,
+# not the people Waymark manages. Complaints are personal data: read only with VIEW_COMPLAINTS (or
+# by the complaint's handler), every read audited. Lessons are written to be shared: every member
+# of staff may read and search them (external partners, the supplier's machine client and system
+# administrators may not).
+VIEW_RISKS = "oversight.view_risks"
+MANAGE_RISKS = "oversight.manage_risks"
+ACCEPT_RISKS = "oversight.accept_risks"
+VIEW_COMPLAINTS = "oversight.view_complaints"
+MANAGE_COMPLAINTS = "oversight.manage_complaints"
+ANALYSE_COMPLAINTS = "oversight.analyse_complaints"
+VIEW_LESSONS = "oversight.view_lessons"
+MANAGE_LESSONS = "oversight.manage_lessons"
+
+# The service delivery manager owns the EM contract and the directorate's registers and accepts
+# risks; the assurance team keeps the registers and the complaints process and accepts risks it
+# does not own; line managers own and review risks, read complaints (they are allocated them) and
+# record lessons; analysts read the registers and the complaint themes; the data protection
+# officer reads complaints (data complaints are theirs) and the themes.
+GOVERNANCE_GRANTS: dict[str, frozenset[str]] = {
+    "service_delivery": frozenset(
+        {
+            VIEW_RISKS,
+            MANAGE_RISKS,
+            ACCEPT_RISKS,
+            VIEW_COMPLAINTS,
+            MANAGE_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
+            VIEW_LESSONS,
+            MANAGE_LESSONS,
+        }
+    ),
+    "assurance": frozenset(
+        {
+            VIEW_RISKS,
+            MANAGE_RISKS,
+            ACCEPT_RISKS,
+            VIEW_COMPLAINTS,
+            MANAGE_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
+            VIEW_LESSONS,
+            MANAGE_LESSONS,
+        }
+    ),
+    "line_manager": frozenset(
+        {
+            VIEW_RISKS,
+            MANAGE_RISKS,
+            VIEW_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
+            VIEW_LESSONS,
+            MANAGE_LESSONS,
+        }
+    ),
+    "performance_analyst": frozenset({VIEW_RISKS, ANALYSE_COMPLAINTS, VIEW_LESSONS}),
+    "data_protection": frozenset({VIEW_RISKS, VIEW_COMPLAINTS, ANALYSE_COMPLAINTS, VIEW_LESSONS}),
+}
+# Every other member of staff reads the lessons.
+LESSON_READERS: tuple[str, ...] = (
+    "case_owner",
+    "em_caseworker",
+    "reporting_centre",
+    "field_officer",
+    "officer_in_charge",
+    "authorising_officer",
+    "nrm_decision_maker",
+    "technical_specialist",
+    "removals",
+    "records_manager",
+)
+for _role, _grant in GOVERNANCE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS.get(_role, frozenset()) | _grant
+for _role in LESSON_READERS:
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS.get(_role, frozenset()) | {VIEW_LESSONS}
+
+
+def may_view_complaint(user: Any, complaint: Any) -> bool:
+    """Those who see complaints, and the complaint's handler."""
+    return _has(user, VIEW_COMPLAINTS) or bool(
+        user and complaint.handler_id and complaint.handler_id == getattr(user, "pk", None)
+    )
+
+
+def may_respond_complaint(user: Any, complaint: Any) -> bool:
+    """The handler responds; so may anyone who manages complaints, on their behalf."""
+    return _has(user, MANAGE_COMPLAINTS) or bool(
+        user and complaint.handler_id and complaint.handler_id == getattr(user, "pk", None)
+    )
+
+
+def may_review_risk(user: Any, risk: Any) -> bool:
+    """The risk's owner reviews it; so may anyone who keeps the registers."""
+    return _has(user, MANAGE_RISKS) or bool(user and risk.owner_id == getattr(user, "pk", None))
+
+
+def may_accept_risk(user: Any, risk: Any) -> bool:
+    """Acceptance is for someone who may accept risks and does not own this one."""
+    return _has(user, ACCEPT_RISKS) and risk.owner_id != getattr(user, "pk", None)

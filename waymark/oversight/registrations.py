@@ -46,6 +46,19 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.objective_edited": AuditAction.ALTERATION,
     "oversight.objective_measured": AuditAction.COLLECTION,
     "oversight.objective_update_posted": AuditAction.COLLECTION,
+    # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+    "oversight.risk_register_created": AuditAction.COLLECTION,
+    "oversight.risk_added": AuditAction.COLLECTION,
+    "oversight.risk_reviewed": AuditAction.COLLECTION,
+    "oversight.risk_accepted": AuditAction.COLLECTION,
+    "oversight.risk_closed": AuditAction.ALTERATION,
+    "oversight.risk_reopened": AuditAction.ALTERATION,
+    "oversight.supplier_issue_raised": AuditAction.COLLECTION,
+    "oversight.supplier_issue_moved": AuditAction.ALTERATION,
+    "oversight.complaint_recorded": AuditAction.COLLECTION,
+    "oversight.complaint_allocated": AuditAction.ALTERATION,
+    "oversight.complaint_responded": AuditAction.ALTERATION,
+    "oversight.lesson_recorded": AuditAction.COLLECTION,
 }
 
 
@@ -187,6 +200,98 @@ def _objectives_register() -> None:
         return objectives_demo_load(**options)
 
     register_demo_loader(DemoLoader("oversight_objectives", _load, order=93))
+# --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+def _governance_register() -> None:
+    """Navigation (in the figures hub beside the tracker), the task types and deadlines of the
+    complaint, overdue-review and overdue-action tasks, the two sweeps, the task pages' links to
+    their subjects, and the demo loader (after the tracker's: it reads the demo's users)."""
+    from waymark.core.demo_loaders import DemoLoader, register_demo_loader
+    from waymark.core.navigation import NavItem, register_nav
+    from waymark.oversight import permissions as perms
+    from waymark.oversight import rules
+    from waymark.oversight.services.governance import actions_overdue_sweep, risk_reviews_sweep
+    from waymark.work.registry import (
+        SubjectLink,
+        TaskType,
+        register_subject_link,
+        register_task_type,
+    )
+    from waymark.work.rules import DEADLINE_AT_START, WorkingDays, register_deadline_rule
+    from waymark.work.sweeps import register_sweep
+
+    for label, url_name, permission, order, description in (
+        (
+            "Risk registers",
+            "oversight:risk-registers",
+            perms.VIEW_RISKS,
+            84,
+            "The directorate's and the EM contract's joint risk registers, their reviews, and "
+            "the supplier issues log.",
+        ),
+        (
+            "Complaints",
+            "oversight:complaints",
+            perms.VIEW_COMPLAINTS,
+            84,
+            "Complaints received by any channel, who is answering each, and whether it is "
+            "answered within 20 working days.",
+        ),
+        (
+            "Complaint themes",
+            "oversight:complaint-themes",
+            perms.ANALYSE_COMPLAINTS,
+            84,
+            "Complaints by theme and month, with the share answered on time.",
+        ),
+        (
+            "Lessons learned",
+            "oversight:lessons",
+            perms.VIEW_LESSONS,
+            84,
+            "What reviews, litigation and incidents have taught us, searchable.",
+        ),
+    ):
+        register_nav(
+            NavItem(label, url_name, permission, order, group="figures", description=description)
+        )
+    register_deadline_rule(
+        rules.RISK_REVIEW_TASK_TYPE, WorkingDays(rules.GOVERNANCE_TASK_WORKING_DAYS)
+    )
+    register_deadline_rule(
+        rules.ACTION_OVERDUE_TASK_TYPE, WorkingDays(rules.GOVERNANCE_TASK_WORKING_DAYS)
+    )
+    # A complaint's task is due at the end of its target date; the sweeps' tasks within
+    # GOVERNANCE_TASK_WORKING_DAYS of being raised (deadline rules named after the task types).
+    for key, label, deadline in (
+        (rules.COMPLAINT_TASK_TYPE, "Respond to a complaint", DEADLINE_AT_START),
+        (
+            rules.RISK_REVIEW_TASK_TYPE,
+            "Review a risk whose review is overdue",
+            rules.RISK_REVIEW_TASK_TYPE,
+        ),
+        (
+            rules.ACTION_OVERDUE_TASK_TYPE,
+            "Bring an overdue recommendation action up to date",
+            rules.ACTION_OVERDUE_TASK_TYPE,
+        ),
+    ):
+        register_task_type(TaskType(key, label, "oversight", "", deadline))
+    register_subject_link(
+        SubjectLink("oversight.complaint", "Open the complaint", "oversight:complaint")
+    )
+    register_subject_link(SubjectLink("oversight.risk", "Open the risk", "oversight:risk"))
+    register_subject_link(
+        SubjectLink("oversight.action", "Post an update on the action", "oversight:action-update")
+    )
+    register_sweep("oversight.risk_reviews", risk_reviews_sweep)
+    register_sweep("oversight.actions_overdue", actions_overdue_sweep)
+
+    def _load(**options):
+        from waymark.oversight.demo_governance import governance_demo_load
+
+        return governance_demo_load(**options)
+
+    register_demo_loader(DemoLoader("oversight_governance", _load, order=92))
 
 
 def register() -> None:
@@ -303,3 +408,5 @@ def register() -> None:
     )
     # After every other module's demo: the tracker reads nothing of theirs, but runs last.
     register_demo_loader(DemoLoader("oversight", _demo_load, order=90))
+    # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+    _governance_register()

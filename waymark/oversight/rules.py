@@ -426,3 +426,80 @@ class QAScheme(QASwitching):
         if level == QA_LEVEL_DISCONTINUED:
             return self.discontinued_rate
         return super().rate(level)
+# --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+# oversight.md §4 "Governance" and §6: SimpleRisk's review cadence by level, CISO Assistant's risk
+# acceptances that expire, the Home Office's 20 working days for a complaint.
+# Likelihood and impact are each scored on a five-point scale; a risk's rating is their product.
+RISK_SCORE_MIN: int = 1
+RISK_SCORE_MAX: int = 5
+# The level a rating falls in (the HMG 5x5 matrix's bands): 15-25 high, 5-12 medium, 1-4 low.
+RISK_HIGH_FROM: int = _OVERRIDES.get("RISK_HIGH_FROM", 15)
+RISK_MEDIUM_FROM: int = _OVERRIDES.get("RISK_MEDIUM_FROM", 5)
+RISK_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+# Days from one review to the next, by level (SimpleRisk: high every 90 days, medium 180, low 360).
+RISK_REVIEW_DAYS: dict[str, int] = _OVERRIDES.get(
+    "RISK_REVIEW_DAYS", {"high": 90, "medium": 180, "low": 360}
+)
+# A review is "due soon" this many days before its date (shown on the registers).
+RISK_REVIEW_DUE_SOON_DAYS: int = _OVERRIDES.get("RISK_REVIEW_DUE_SOON_DAYS", 14)
+# The longest a risk may be accepted for before it must be looked at again (a year).
+RISK_ACCEPTANCE_MAX_DAYS: int = _OVERRIDES.get("RISK_ACCEPTANCE_MAX_DAYS", 365)
+# An overdue review becomes a task on the owner's governance queue, due at once.
+RISK_REVIEW_TASK_TYPE = "oversight.risk_review"
+ACTION_OVERDUE_TASK_TYPE = "oversight.action_overdue"
+GOVERNANCE_QUEUE_KIND = "governance"
+# The sweeps' tasks (an overdue risk review, an overdue tracker action) give the owner this many
+# working days to bring it up to date (the data-quality fix's turnaround).
+GOVERNANCE_TASK_WORKING_DAYS: int = _OVERRIDES.get("GOVERNANCE_TASK_WORKING_DAYS", 5)
+# A complaint is answered within 20 working days of receipt (the Home Office's complaints
+# standard), counted with the platform's working-day calendar (weekends and the nation's bank
+# holidays skipped; waymark.core.calendars).
+COMPLAINT_RESPONSE_WORKING_DAYS: int = _OVERRIDES.get("COMPLAINT_RESPONSE_WORKING_DAYS", 20)
+COMPLAINT_DEFAULT_NATION: str = "england-and-wales"
+COMPLAINT_TASK_TYPE = "oversight.complaint_response"
+COMPLAINT_QUEUE_KIND = "complaints"
+# A complaint is "due soon" this many calendar days before its target.
+COMPLAINT_DUE_SOON_DAYS: int = _OVERRIDES.get("COMPLAINT_DUE_SOON_DAYS", 5)
+# The themes analysis covers this many months back from the current one (a year and the month).
+COMPLAINT_THEMES_MONTHS: int = _OVERRIDES.get("COMPLAINT_THEMES_MONTHS", 12)
+# Lists of complaints, risks and lessons are paged at this many rows.
+GOVERNANCE_PAGE_SIZE: int = _OVERRIDES.get("GOVERNANCE_PAGE_SIZE", 25)
+# Lesson search: at most this many results, PostgreSQL's text-search configuration.
+LESSON_SEARCH_LIMIT: int = 50
+LESSON_SEARCH_CONFIG: str = "english"
+
+
+def risk_rating(likelihood: int, impact: int) -> int:
+    return likelihood * impact
+
+
+def risk_level(rating: int) -> str:
+    """high, medium or low for a rating (likelihood x impact)."""
+    if rating >= RISK_HIGH_FROM:
+        return "high"
+    if rating >= RISK_MEDIUM_FROM:
+        return "medium"
+    return "low"
+
+
+def risk_score_valid(value) -> bool:
+    return isinstance(value, int) and RISK_SCORE_MIN <= value <= RISK_SCORE_MAX
+
+
+def risk_next_review_on(reviewed_on, rating: int):
+    """The next review after one on ``reviewed_on`` at ``rating`` (SimpleRisk's cadence)."""
+    from datetime import timedelta
+
+    return reviewed_on + timedelta(days=RISK_REVIEW_DAYS[risk_level(rating)])
+
+
+def complaint_due_on(received_on, nation: str = COMPLAINT_DEFAULT_NATION):
+    """The response target: the 20th working day after the day the complaint was received."""
+    from datetime import datetime, time
+
+    from waymark.core import calendars
+    from waymark.core.clock import LONDON
+
+    start = datetime.combine(received_on, time(12, 0), tzinfo=LONDON)
+    due = calendars.add_working_days(start, COMPLAINT_RESPONSE_WORKING_DAYS, nation)
+    return due.astimezone(LONDON).date()

@@ -5,6 +5,8 @@ from waymark.oversight.views import (
     dashboards,
     data_quality,
     fairness,
+    governance,
+    governance_complaints,
     metrics,
     objectives,
     qa,
@@ -29,4 +31,7 @@ urlpatterns = [
     # --- fairness and data quality (items 4-5) ---
     *fairness.urlpatterns,
     *data_quality.urlpatterns,
+    # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
+    *governance.urlpatterns,
+    *governance_complaints.urlpatterns,
 ]

@@ -42,3 +42,43 @@ DISPARITY_REVIEW_WORKFLOW = Workflow(
 # rating it came from).
 LEARNING_TRANSITIONS = table([("open", ["done", "withdrawn"]), ("done", []), ("withdrawn", [])])
 LEARNING_WORKFLOW = Workflow(LearningItem, LEARNING_TRANSITIONS, label="learning item")
+
+# --- governance: risks, supplier issues, complaints (item 6) ---
+# A risk: open -> closed (with a reason) -> open (reopened). A supplier issue: open ->
+# with_supplier | resolved; with_supplier -> open | resolved; resolved -> closed | open (the fix
+# did not hold). A complaint: received -> allocated (a handler) -> responded; an allocated
+# complaint may be given to another handler (allocated -> allocated).
+from waymark.oversight.models import (  # noqa: E402
+    Complaint,
+    ComplaintStatus,
+    Risk,
+    RiskStatus,
+    SupplierIssue,
+    SupplierIssueStatus,
+)
+
+RISK_TRANSITIONS = table(
+    [(RiskStatus.OPEN, [RiskStatus.CLOSED]), (RiskStatus.CLOSED, [RiskStatus.OPEN])]
+)
+RISK_WORKFLOW = Workflow(Risk, RISK_TRANSITIONS, label="risk")
+SI = SupplierIssueStatus
+SUPPLIER_ISSUE_TRANSITIONS = table(
+    [
+        (SI.OPEN, [SI.WITH_SUPPLIER, SI.RESOLVED]),
+        (SI.WITH_SUPPLIER, [SI.OPEN, SI.RESOLVED]),
+        (SI.RESOLVED, [SI.CLOSED, SI.OPEN]),
+        (SI.CLOSED, []),
+    ]
+)
+SUPPLIER_ISSUE_WORKFLOW = Workflow(
+    SupplierIssue, SUPPLIER_ISSUE_TRANSITIONS, label="supplier issue"
+)
+CS = ComplaintStatus
+COMPLAINT_TRANSITIONS = table(
+    [
+        (CS.RECEIVED, [CS.ALLOCATED]),
+        (CS.ALLOCATED, [CS.ALLOCATED, CS.RESPONDED]),
+        (CS.RESPONDED, []),
+    ]
+)
+COMPLAINT_WORKFLOW = Workflow(Complaint, COMPLAINT_TRANSITIONS, label="complaint")

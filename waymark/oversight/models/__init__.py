@@ -9,6 +9,9 @@ from waymark.oversight.models.competence import *  # noqa: F403
 from waymark.oversight.models.data_quality import *  # noqa: F403
 from waymark.oversight.models.fairness import *  # noqa: F403
 
+# --- governance: risks, supplier issues, complaints, lessons (item 6) ---------------------------
+from waymark.oversight.models.governance import *  # noqa: F403
+
 # --- insight: metric registry snapshots and reconciliation (item 3) ---------------------------
 from waymark.oversight.models.metrics import *  # noqa: F403
 

@@ -1,0 +1,469 @@
+"""Reads for governance beyond the tracker (issue 20 item 6): the risk registers with their
+levels and overdue reviews, one register, one risk with its reviews and acceptances, the supplier
+issues log, complaints (filtered, with their target and whether they are overdue), the themes
+analysis (by theme and month, with the on-time rate), and lessons learned with their search.
+
+Lesson search follows the guidance hub's (``waymark.guidance.selectors``): on PostgreSQL
+full-text search over a weighted vector (title A, lesson B, summary, actions and source C; the GIN
+index of migration 0005 covers the same expression), every word required and the last a prefix;
+on SQLite a fallback in which every word, lightly stemmed, must start a word of one of the fields.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+
+from waymark.core import clock
+from waymark.oversight import permissions as perms
+from waymark.oversight import rules
+from waymark.oversight.models import (
+    Complaint,
+    ComplaintStatus,
+    ComplaintTheme,
+    ComplaintThemeTag,
+    RegisterKind,
+    Risk,
+    RiskAcceptance,
+    RiskRegister,
+    RiskReview,
+    RiskStatus,
+    SupplierIssue,
+    SupplierIssueStatus,
+)
+
+LEVEL_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
+LEVEL_TAGS = {"high": "red", "medium": "yellow", "low": "green"}
+
+# ------------------------------------------------------------------------------------------------
+# Risks
+
+
+@dataclass
+class RiskRow:
+    risk: Risk
+    today: date
+    acceptance: RiskAcceptance | None = None
+
+    @property
+    def level(self) -> str:
+        return self.risk.level
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def level_tag(self) -> str:
+        return LEVEL_TAGS[self.level]
+
+    @property
+    def target_level(self) -> str:
+        return rules.risk_level(self.risk.target_rating)
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.risk.status == RiskStatus.OPEN and self.risk.next_review_on < self.today
+
+    @property
+    def review_due_soon(self) -> bool:
+        soon = self.today + timedelta(days=rules.RISK_REVIEW_DUE_SOON_DAYS)
+        return (
+            self.risk.status == RiskStatus.OPEN and self.today <= self.risk.next_review_on <= soon
+        )
+
+    @property
+    def cadence_days(self) -> int:
+        return rules.RISK_REVIEW_DAYS[self.level]
+
+
+def _acceptances(today: date) -> Prefetch:
+    return Prefetch(
+        "acceptances",
+        queryset=RiskAcceptance.objects.select_related("accepted_by").order_by("-expires_on"),
+    )
+
+
+def _row(risk: Risk, today: date) -> RiskRow:
+    active = [a for a in risk.acceptances.all() if a.expires_on >= today]
+    return RiskRow(risk=risk, today=today, acceptance=active[0] if active else None)
+
+
+@dataclass
+class RegisterRow:
+    register: RiskRegister
+    open_risks: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+    overdue_reviews: int = 0
+    open_issues: int = 0
+
+
+def register_rows() -> list[RegisterRow]:
+    """Every register with its open risks by level, overdue reviews and open supplier issues."""
+    today = clock.today()
+    rows = {
+        r.pk: RegisterRow(register=r)
+        for r in RiskRegister.objects.select_related("owner", "contract_owner")
+    }
+    for risk in Risk.objects.filter(status=RiskStatus.OPEN).only(
+        "register_id", "likelihood", "impact", "next_review_on"
+    ):
+        row = rows[risk.register_id]
+        row.open_risks += 1
+        row.by_level[risk.level] = row.by_level.get(risk.level, 0) + 1
+        row.overdue_reviews += risk.next_review_on < today
+    issues = (
+        SupplierIssue.objects.exclude(status=SupplierIssueStatus.CLOSED)
+        .values("register_id")
+        .annotate(n=Count("pk"))
+    )
+    for item in issues:
+        rows[item["register_id"]].open_issues = item["n"]
+    return list(rows.values())
+
+
+def governance_counts() -> dict[str, int]:
+    today = clock.today()
+    open_risks = Risk.objects.filter(status=RiskStatus.OPEN)
+    return {
+        "registers": RiskRegister.objects.count(),
+        "open_risks": open_risks.count(),
+        "overdue_reviews": open_risks.filter(next_review_on__lt=today).count(),
+        "open_issues": SupplierIssue.objects.exclude(status=SupplierIssueStatus.CLOSED).count(),
+    }
+
+
+def access_register(user, pk: int) -> RiskRegister:
+    register = RiskRegister.objects.filter(pk=pk).select_related("owner", "contract_owner").first()
+    if register is None:
+        raise Http404("No such register")
+    return register
+
+
+def register_risks(
+    register: RiskRegister, *, level: str = "", overdue_only: bool = False, closed: bool = False
+) -> list[RiskRow]:
+    """The register's risks, highest rating first; open ones unless ``closed``."""
+    today = clock.today()
+    risks = (
+        register.risks.filter(status=RiskStatus.CLOSED if closed else RiskStatus.OPEN)
+        .select_related("owner")
+        .prefetch_related(_acceptances(today))
+    )
+    rows = [_row(r, today) for r in risks]
+    if level in LEVEL_LABELS:
+        rows = [r for r in rows if r.level == level]
+    if overdue_only:
+        rows = [r for r in rows if r.review_overdue]
+    return sorted(rows, key=lambda r: (-r.risk.rating, r.risk.number))
+
+
+def register_issues(register: RiskRegister, *, include_closed: bool = False) -> list[SupplierIssue]:
+    issues = register.issues.select_related("owner", "risk")
+    if not include_closed:
+        issues = issues.exclude(status=SupplierIssueStatus.CLOSED)
+    return list(issues.order_by("-raised_on", "-number"))
+
+
+def access_risk(user, pk: int) -> RiskRow:
+    today = clock.today()
+    risk = (
+        Risk.objects.filter(pk=pk)
+        .select_related("register", "owner", "created_by")
+        .prefetch_related(_acceptances(today))
+        .first()
+    )
+    if risk is None:
+        raise Http404("No such risk")
+    return _row(risk, today)
+
+
+def risk_reviews(risk: Risk) -> list[RiskReview]:
+    return list(risk.reviews.select_related("reviewed_by").order_by("-reviewed_on", "-pk"))
+
+
+def access_issue(user, pk: int) -> SupplierIssue:
+    issue = (
+        SupplierIssue.objects.filter(pk=pk)
+        .select_related("register", "owner", "risk", "raised_by")
+        .first()
+    )
+    if issue is None:
+        raise Http404("No such supplier issue")
+    return issue
+
+
+def issue_history(issue: SupplierIssue) -> list[dict[str, Any]]:
+    """The issue's status changes, newest first, with who made each (by name)."""
+    from waymark.accounts.models import User
+
+    ids = {h.get("by") for h in issue.history if h.get("by")}
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
+    labels = dict(SupplierIssueStatus.choices)
+    return [
+        {
+            "on": date.fromisoformat(h["on"]),
+            "by": names.get(h.get("by"), "The system"),
+            "from": labels.get(h.get("from", ""), ""),
+            "to": labels.get(h.get("to", ""), h.get("to", "")),
+            "note": h.get("note", ""),
+        }
+        for h in reversed(issue.history)
+    ]
+
+
+def joint_registers() -> QuerySet[RiskRegister]:
+    return RiskRegister.objects.filter(kind=RegisterKind.JOINT)
+
+
+def risk_choices(register: RiskRegister) -> list[tuple[int, str]]:
+    return [
+        (r.pk, f"Risk {r.number}: {r.title}")
+        for r in register.risks.filter(status=RiskStatus.OPEN).order_by("number")
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Complaints
+
+COMPLAINT_FILTERS = {
+    "open": "Not yet responded to",
+    "overdue": "Overdue",
+    "received": "To allocate",
+    "responded": "Responded",
+}
+
+
+@dataclass
+class ComplaintRow:
+    complaint: Complaint
+    today: date
+    person_reference: str = ""
+
+    @property
+    def themes(self) -> list[str]:
+        labels = dict(ComplaintTheme.choices)
+        return [labels.get(t.theme, t.theme) for t in self.complaint.themes.all()]
+
+    @property
+    def overdue(self) -> bool:
+        c = self.complaint
+        return c.status != ComplaintStatus.RESPONDED and c.due_on < self.today
+
+    @property
+    def due_soon(self) -> bool:
+        c = self.complaint
+        soon = self.today + timedelta(days=rules.COMPLAINT_DUE_SOON_DAYS)
+        return c.status != ComplaintStatus.RESPONDED and self.today <= c.due_on <= soon
+
+    @property
+    def late(self) -> bool:
+        return self.complaint.on_time is False
+
+
+def complaints_queryset(
+    *, status: str = "", theme: str = "", handler_id: int | None = None
+) -> QuerySet[Complaint]:
+    """Complaints matching the filters, oldest target first among the open ones."""
+    today = clock.today()
+    complaints = Complaint.objects.select_related("handler").prefetch_related("themes")
+    if status == "open":
+        complaints = complaints.exclude(status=ComplaintStatus.RESPONDED)
+    elif status == "overdue":
+        complaints = complaints.exclude(status=ComplaintStatus.RESPONDED).filter(due_on__lt=today)
+    elif status in (ComplaintStatus.RECEIVED, ComplaintStatus.RESPONDED):
+        complaints = complaints.filter(status=status)
+    if theme in ComplaintTheme.values:
+        complaints = complaints.filter(themes__theme=theme)
+    if handler_id:
+        complaints = complaints.filter(handler_id=handler_id)
+    responded_last = Case(
+        When(status=ComplaintStatus.RESPONDED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return complaints.annotate(responded_last=responded_last).order_by(
+        "responded_last", "due_on", "pk"
+    )
+
+
+def complaint_rows(complaints) -> list[ComplaintRow]:
+    """Rows for a page of complaints, with the themes and each person's Waymark reference."""
+    items = list(complaints)
+    refs = person_references([c.person_id for c in items if c.person_id])
+    today = clock.today()
+    return [ComplaintRow(c, today, refs.get(c.person_id or 0, "")) for c in items]
+
+
+def person_references(ids) -> dict[int, str]:
+    """Waymark references of the people complaints concern (read from people, never written)."""
+    from waymark.people.models import Person
+
+    ids = {int(i) for i in ids if i}
+    if not ids:
+        return {}
+    return dict(Person.objects.filter(pk__in=ids).values_list("pk", "reference"))
+
+
+def complaint_counts() -> dict[str, int]:
+    today = clock.today()
+    open_ = Complaint.objects.exclude(status=ComplaintStatus.RESPONDED)
+    return {
+        "open": open_.count(),
+        "to_allocate": open_.filter(status=ComplaintStatus.RECEIVED).count(),
+        "overdue": open_.filter(due_on__lt=today).count(),
+        "responded": Complaint.objects.filter(status=ComplaintStatus.RESPONDED).count(),
+    }
+
+
+def access_complaint(user, pk: int) -> ComplaintRow:
+    """One complaint, for someone who sees complaints or handles this one; 404 for anyone else."""
+    complaint = (
+        Complaint.objects.filter(pk=pk)
+        .select_related("handler", "allocated_by", "responded_by", "recorded_by")
+        .prefetch_related("themes")
+        .first()
+    )
+    if complaint is None or not perms.may_view_complaint(user, complaint):
+        raise Http404("No such complaint")
+    refs = person_references([complaint.person_id] if complaint.person_id else [])
+    return ComplaintRow(complaint, clock.today(), refs.get(complaint.person_id or 0, ""))
+
+
+def complaint_handler_choices() -> list[tuple[int, str]]:
+    """Staff who may handle a complaint: active, in a team, and able to see complaints."""
+    from waymark.accounts.models import User
+
+    holds = Q(
+        groups__permissions__codename="view_complaints",
+        groups__permissions__content_type__app_label="oversight",
+    ) | Q(
+        user_permissions__codename="view_complaints",
+        user_permissions__content_type__app_label="oversight",
+    )
+    users = (
+        User.objects.filter(is_active=True, is_machine=False, teams__isnull=False)
+        .filter(holds | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return [(u.pk, u.get_full_name() or u.username) for u in users]
+
+
+def complaint_handler_get(pk: int | None):
+    if pk is None:
+        return None
+    allowed = {k for k, _ in complaint_handler_choices()}
+    if pk not in allowed:
+        return None
+    from waymark.accounts.models import User
+
+    return User.objects.filter(pk=pk).first()
+
+
+def complaint_handlers() -> list[tuple[int, str]]:
+    """People who handle at least one complaint, for the list's filter."""
+    from waymark.accounts.models import User
+
+    ids = Complaint.objects.exclude(handler__isnull=True).values_list("handler_id", flat=True)
+    users = User.objects.filter(pk__in=set(ids)).order_by("last_name", "first_name")
+    return [(u.pk, u.get_full_name() or u.username) for u in users]
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    first = today.replace(day=1)
+    out = []
+    for _ in range(months):
+        out.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+@dataclass
+class ThemeAnalysis:
+    months: list[date]
+    themes: list[tuple[str, str]]
+    counts: dict[str, dict[date, int]]
+    totals: dict[str, int]
+    month_totals: dict[date, int]
+    responded: dict[str, int]
+    on_time: dict[str, int]
+    outcomes: dict[str, Counter]
+    month_responded: dict[date, int]
+    month_on_time: dict[date, int]
+    total: int
+
+    def rate(self, on_time: int, responded: int) -> str:
+        return f"{on_time / responded:.0%}" if responded else "No responses"
+
+
+def complaint_themes_analysis(months: int = rules.COMPLAINT_THEMES_MONTHS) -> ThemeAnalysis:
+    """Complaints received in the last ``months`` months by theme and month, each theme's
+    responses on time (within its 20-working-day target) and outcomes, and each month's on-time
+    rate. A complaint with two themes counts once in each theme, once in the month's total."""
+    today = clock.today()
+    starts = _month_starts(today, months)
+    since = starts[0]
+    tags = ComplaintThemeTag.objects.filter(complaint__received_on__gte=since).values(
+        "theme",
+        "complaint__received_on",
+        "complaint__responded_on",
+        "complaint__due_on",
+        "complaint__outcome",
+    )
+    counts: dict[str, dict[date, int]] = {
+        t: dict.fromkeys(starts, 0) for t in ComplaintTheme.values
+    }
+    responded: Counter = Counter()
+    on_time: Counter = Counter()
+    outcomes: dict[str, Counter] = {t: Counter() for t in ComplaintTheme.values}
+    for tag in tags:
+        month = tag["complaint__received_on"].replace(day=1)
+        counts[tag["theme"]][month] += 1
+        if tag["complaint__responded_on"] is not None:
+            responded[tag["theme"]] += 1
+            on_time[tag["theme"]] += tag["complaint__responded_on"] <= tag["complaint__due_on"]
+            outcomes[tag["theme"]][tag["complaint__outcome"]] += 1
+    month_totals = dict.fromkeys(starts, 0)
+    month_responded = dict.fromkeys(starts, 0)
+    month_on_time = dict.fromkeys(starts, 0)
+    complaints = Complaint.objects.filter(received_on__gte=since).values(
+        "received_on", "responded_on", "due_on"
+    )
+    total = 0
+    for c in complaints:
+        month = c["received_on"].replace(day=1)
+        month_totals[month] += 1
+        total += 1
+        if c["responded_on"] is not None:
+            month_responded[month] += 1
+            month_on_time[month] += c["responded_on"] <= c["due_on"]
+    return ThemeAnalysis(
+        months=starts,
+        themes=list(ComplaintTheme.choices),
+        counts=counts,
+        totals={t: sum(by_month.values()) for t, by_month in counts.items()},
+        month_totals=month_totals,
+        responded=dict(responded),
+        on_time=dict(on_time),
+        outcomes=outcomes,
+        month_responded=month_responded,
+        month_on_time=month_on_time,
+        total=total,
+    )
+
+
+# Lessons live in their own module (the size limit); re-exported here.
+from waymark.oversight.selectors.governance_lessons import (  # noqa: E402, F401
+    access_lesson,
+    lesson_counts,
+    lesson_highlight,
+    lesson_search,
+    lesson_search_vector,
+    lessons_queryset,
+)
