@@ -177,6 +177,8 @@ def may_post_objective_update(user: Any, objective: Any) -> bool:
     return user.pk in (objective.owner_id, objective.person_id) or may_manage_team_objectives(
         user, objective.team_id
     )
+
+
 # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
 # Risk registers and the supplier issues log are governance records naming staff and a supplier,
 # not the people Waymark manages. Complaints are personal data: read only with VIEW_COMPLAINTS (or

@@ -200,6 +200,8 @@ def _objectives_register() -> None:
         return objectives_demo_load(**options)
 
     register_demo_loader(DemoLoader("oversight_objectives", _load, order=93))
+
+
 # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
 def _governance_register() -> None:
     """Navigation (in the figures hub beside the tracker), the task types and deadlines of the

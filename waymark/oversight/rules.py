@@ -327,6 +327,8 @@ def training_topic(kind_key: str, reason_code: str) -> str | None:
     return QA_REASON_TRAINING.get(f"{kind_key}:{reason_code}") or QA_REASON_TRAINING.get(
         reason_code
     )
+
+
 # --- quality assurance: discontinue, rule changes, checklist editing (issue 20 item 1, part 2) ---
 # ISO 2859-1's "discontinue": while tightened, this many failing lots in a row move a rule (or,
 # per person, a person) to the discontinued level, where all of its population is sampled until
@@ -426,6 +428,8 @@ class QAScheme(QASwitching):
         if level == QA_LEVEL_DISCONTINUED:
             return self.discontinued_rate
         return super().rate(level)
+
+
 # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
 # oversight.md §4 "Governance" and §6: SimpleRisk's review cadence by level, CISO Assistant's risk
 # acceptances that expire, the Home Office's 20 working days for a complaint.
