@@ -266,3 +266,13 @@ DATA_QUALITY_QUEUE_KIND = "data-quality"
 # An explain-or-reform item is also a task on its owner's queue, due on the item's due date.
 DISPARITY_REVIEW_TASK_TYPE = "oversight.disparity_review"
 DISPARITY_REVIEW_QUEUE_KIND = "fairness"
+
+
+# --- Fairness read model and sweep (issue 20 items 4-5, second pass) -----------------------------
+# The daily sweep (``services.fairness.disparity_review_sweep``) opens an explain-or-reform item for
+# a newly flagged disparity, but not for a group whose last item was closed within this many days:
+# the owner's accepted answer stands for a quarter before the same figure asks again.
+DISPARITY_SWEEP_QUIET_DAYS: int = _OVERRIDES.get("DISPARITY_SWEEP_QUIET_DAYS", 90)
+# Who owns the items the sweep opens (a username); empty: the longest-standing active user who
+# manages the items and belongs to a team.
+DISPARITY_SWEEP_OWNER: str = _OVERRIDES.get("DISPARITY_SWEEP_OWNER", "")
