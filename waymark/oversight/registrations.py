@@ -226,6 +226,14 @@ def register() -> None:
         )
     )
     register_sweep("oversight.disparity_reviews", disparity_review_sweep)
+
+    def _fairness_demo_load(**options):
+        from waymark.oversight.demo_fairness import fairness_demo_load
+
+        return fairness_demo_load(**options)
+
+    # After the modules' demos (it reads their decisions and data-quality rules).
+    register_demo_loader(DemoLoader("oversight_fairness", _fairness_demo_load, order=92))
     from waymark.work.registry import SubjectLink, register_subject_link
     from waymark.work.rules import DEADLINE_AT_START
 
