@@ -550,31 +550,39 @@ def fairness_dimensions_of(point: DecisionPoint) -> list[Dimension]:
 
 
 def fairness_band_counts(
-    point: DecisionPoint, dimension: Dimension, *, today: date
-) -> dict[tuple[int, str], tuple[int, int]]:
-    """``{(band, group): (decisions, outcomes)}`` of the point's decisions in each period band
-    ending ``today`` (the read model's rows): one GROUP BY over the point's QuerySet, the band of
-    each decision being the shortest page period whose decisions include it; or, for a point
-    without a QuerySet, counted from its rows. Read as the system (a protected characteristic is
-    one consultation entry for the rebuild)."""
+    point: DecisionPoint, *, today: date
+) -> dict[str, dict[tuple[int, str], tuple[int, int]]]:
+    """``{dimension: {(band, group): (decisions, outcomes)}}`` of the point's decisions in each
+    period band ending ``today``, for every dimension the point can be broken down by (the read
+    model's rows). For a point with a QuerySet, one statement: a GROUP BY over the band and every
+    dimension's group at once (one scan of the decisions, each person's attributes read once),
+    added up per dimension here; the band of a decision is the shortest page period whose
+    decisions include it. For a point without one, counted from its rows. Read as the system (a
+    protected characteristic is one consultation entry for the rebuild)."""
     from django.db.models import Case, Count, IntegerField, Q, Value, When
 
     bands = sorted(rules.FAIRNESS_PERIOD_MONTHS)
     starts = {m: period_for(m, today=today)[0] for m in bands}
     longest = bands[-1]
     purpose = f"Equality monitoring of outcomes: {point.label} (the fairness figures' read model)"
-    out: dict[tuple[int, str], tuple[int, int]] = {}
+    dimensions = fairness_dimensions_of(point)
+    out: dict[str, dict[tuple[int, str], tuple[int, int]]] = {d.key: {} for d in dimensions}
 
-    def add(band: int, value, n: int, a: int) -> None:
+    def add(dimension: str, band: int, value, n: int, a: int) -> None:
         key = (band, NOT_RECORDED if value in (None, "") else str(value))
-        old = out.get(key, (0, 0))
-        out[key] = (old[0] + n, old[1] + a)
+        old = out[dimension].get(key, (0, 0))
+        out[dimension][key] = (old[0] + n, old[1] + a)
 
     if point.queryset_fn is not None:
         qs = point.queryset_fn(starts[longest], today)
-        group = _group_expression(
-            actor=None, point=point, dimension=dimension, qs=qs, purpose=purpose
-        )
+        if not qs.exists():  # nothing to count, and no protected characteristic read
+            return out
+        groups = {
+            f"fairness_g_{d.key}": _group_expression(
+                actor=None, point=point, dimension=d, qs=qs, purpose=purpose
+            )
+            for d in dimensions
+        }
         band = Case(
             *[
                 When(pk__in=point.queryset_fn(starts[m], today).values("pk"), then=Value(m))
@@ -584,18 +592,21 @@ def fairness_band_counts(
             output_field=IntegerField(),
         )
         counted = (
-            qs.annotate(fairness_band=band, fairness_group=group)
+            qs.annotate(fairness_band=band, **groups)
             .order_by()
-            .values("fairness_band", "fairness_group")
+            .values("fairness_band", *groups)
             .annotate(n=Count("pk"), a=Count("pk", filter=Q(fairness_outcome=True)))
         )
         for row in counted:
-            add(row["fairness_band"], row["fairness_group"], row["n"], row["a"])
+            for d in dimensions:
+                add(d.key, row["fairness_band"], row[f"fairness_g_{d.key}"], row["n"], row["a"])
         return out
     rows = [r for r in point.rows(starts[longest], today) if starts[longest] <= r.on <= today]
-    keys = _group_keys(actor=None, point=point, dimension=dimension, rows=rows, purpose=purpose)
-    for key, row in zip(keys, rows, strict=True):
-        add(next(m for m in bands if row.on >= starts[m]), key, 1, int(row.outcome))
+    row_bands = [next(m for m in bands if r.on >= starts[m]) for r in rows]
+    for d in dimensions:
+        keys = _group_keys(actor=None, point=point, dimension=d, rows=rows, purpose=purpose)
+        for key, row, b in zip(keys, rows, row_bands, strict=True):
+            add(d.key, b, key, 1, int(row.outcome))
     return out
 
 

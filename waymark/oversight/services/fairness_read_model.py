@@ -2,13 +2,12 @@
 the fairness page reads summary rows, not the decisions.
 
 ``fairness_read_model_rebuild(as_of)`` rewrites ``FairnessCount`` set-based: for every registered
-decision point and every dimension it can be broken down by, one GROUP BY (period band x group)
-over the point's QuerySet (``selectors.fairness.fairness_band_counts``), and each band's count of
-people. The page's "last N months" is then the sum of a few rows per group, and the suppression,
+decision point, one GROUP BY over the period band and the group of every dimension it can be
+broken down by, over the point's QuerySet (``selectors.fairness.fairness_band_counts``), added up
+per dimension, and each band's count of people. The page's "last N months" is then the sum of a few rows per group, and the suppression,
 reference group, Katz interval and flag are computed from those sums exactly as from live counts.
 
-A point with no decisions in the longest period writes nothing (and reads no protected
-characteristic). Protected characteristics are read as the system, one consultation entry per
+A point with no decisions in the longest period writes nothing. Protected characteristics are read as the system, one consultation entry per
 point and characteristic per rebuild; the rows are aggregates, read only behind the restricted
 permission, and each page read is one consultation entry for the reader.
 """
@@ -21,11 +20,9 @@ from waymark.core import clock
 from waymark.core.fairness import decision_points
 from waymark.oversight.models import FairnessCount
 from waymark.oversight.selectors.fairness import (
-    DIMENSIONS,
     PEOPLE,
     fairness_band_counts,
     fairness_band_people,
-    fairness_dimensions_of,
 )
 
 
@@ -35,13 +32,9 @@ def fairness_read_model_rebuild(as_of: datetime) -> int:
     today = as_of.astimezone(clock.LONDON).date()
     rows: list[FairnessCount] = []
     for point in decision_points():
-        first = fairness_band_counts(point, DIMENSIONS["team"], today=today)
-        if not first:
+        counted = fairness_band_counts(point, today=today)
+        if not any(counted.values()):
             continue
-        counted = {"team": first}
-        for dimension in fairness_dimensions_of(point):
-            if dimension.key not in counted:
-                counted[dimension.key] = fairness_band_counts(point, dimension, today=today)
         for key, groups in counted.items():
             rows += [
                 FairnessCount(
