@@ -4,12 +4,14 @@ the fairness page reads summary rows, not the decisions.
 ``fairness_read_model_rebuild(as_of)`` rewrites ``FairnessCount`` set-based: for every registered
 decision point, one GROUP BY over the period band and the group of every dimension it can be
 broken down by, over the point's QuerySet (``selectors.fairness.fairness_band_counts``), added up
-per dimension, and each band's count of people. The page's "last N months" is then the sum of a few rows per group, and the suppression,
-reference group, Katz interval and flag are computed from those sums exactly as from live counts.
+per dimension, and each band's count of people. The page's "last N months" is then the sum of a
+few rows per group; suppression, reference group, Katz interval and flag are computed from those
+sums exactly as from live counts.
 
-A point with no decisions in the longest period writes nothing. Protected characteristics are read as the system, one consultation entry per
-point and characteristic per rebuild; the rows are aggregates, read only behind the restricted
-permission, and each page read is one consultation entry for the reader.
+A point with no decisions in the longest period writes nothing. Protected characteristics are
+read as the system, one consultation entry per point and characteristic per rebuild; the rows are
+aggregates, read only behind the restricted permission, and each page read is one consultation
+entry for the reader.
 """
 
 from __future__ import annotations
