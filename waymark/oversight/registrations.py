@@ -389,6 +389,30 @@ def register() -> None:
         )
     )
     register_sweep("oversight.data_quality", data_quality_sweep)
+    # The fairness page reads summary rows (read model ``oversight.fairness``), and a daily sweep
+    # opens an explain-or-reform item for each newly flagged disparity.
+    from waymark.core.read_models import ReadModel, register_read_model
+    from waymark.oversight.models import FairnessCount
+    from waymark.oversight.services.fairness import disparity_review_sweep
+    from waymark.oversight.services.fairness_read_model import fairness_read_model_rebuild
+
+    register_read_model(
+        ReadModel(
+            "oversight.fairness",
+            "Fairness monitoring figures",
+            fairness_read_model_rebuild,
+            (FairnessCount,),
+        )
+    )
+    register_sweep("oversight.disparity_reviews", disparity_review_sweep)
+
+    def _fairness_demo_load(**options):
+        from waymark.oversight.demo_fairness import fairness_demo_load
+
+        return fairness_demo_load(**options)
+
+    # After the modules' demos (it reads their decisions and data-quality rules).
+    register_demo_loader(DemoLoader("oversight_fairness", _fairness_demo_load, order=92))
     from waymark.work.registry import SubjectLink, register_subject_link
     from waymark.work.rules import DEADLINE_AT_START
 

@@ -507,3 +507,13 @@ def complaint_due_on(received_on, nation: str = COMPLAINT_DEFAULT_NATION):
     start = datetime.combine(received_on, time(12, 0), tzinfo=LONDON)
     due = calendars.add_working_days(start, COMPLAINT_RESPONSE_WORKING_DAYS, nation)
     return due.astimezone(LONDON).date()
+
+
+# --- Fairness read model and sweep (issue 20 items 4-5, second pass) -----------------------------
+# The daily sweep (``services.fairness.disparity_review_sweep``) opens an explain-or-reform item for
+# a newly flagged disparity, but not for a group whose last item was closed within this many days:
+# the owner's accepted answer stands for a quarter before the same figure asks again.
+DISPARITY_SWEEP_QUIET_DAYS: int = _OVERRIDES.get("DISPARITY_SWEEP_QUIET_DAYS", 90)
+# Who owns the items the sweep opens (a username); empty: the longest-standing active user who
+# manages the items and belongs to a team.
+DISPARITY_SWEEP_OWNER: str = _OVERRIDES.get("DISPARITY_SWEEP_OWNER", "")

@@ -25,7 +25,7 @@ from django.db.models import Q
 
 USER = settings.AUTH_USER_MODEL
 
-__all__ = ["AnswerKind", "DisparityReview", "DisparityReviewStatus"]
+__all__ = ["AnswerKind", "DisparityReview", "DisparityReviewStatus", "FairnessCount"]
 
 
 class DisparityReviewStatus(models.TextChoices):
@@ -99,3 +99,32 @@ class DisparityReview(models.Model):
 
     def __str__(self) -> str:
         return f"Explain or reform: {self.decision_point_label}, {self.dimension} {self.group}"
+
+
+class FairnessCount(models.Model):
+    """A summary row of the read model ``oversight.fairness`` (``core.read_models``): how many of a
+    decision point's decisions fell in one group of one dimension, and how many had the outcome,
+    within one period band ending on the rebuild's date. The bands are disjoint: ``months`` 3 is
+    the last 3 months, 6 the 3 months before those, 12 and 24 likewise, so the page's "last N
+    months" is the sum of the bands up to N. Written only by
+    ``services.fairness_read_model.fairness_read_model_rebuild``; read only through
+    ``selectors.fairness`` (protected breakdowns behind their permission, each read audited).
+
+    The dimension ``__people__`` (group "") holds, per band, how many distinct people the decisions
+    of the whole period up to that band are about: the number a protected breakdown's
+    consultation entry names."""
+
+    decision_point = models.CharField(max_length=80)
+    months = models.PositiveSmallIntegerField()
+    dimension = models.CharField(max_length=40)
+    group = models.CharField(max_length=200, blank=True)
+    decisions = models.BigIntegerField()
+    outcomes = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["decision_point", "dimension"], name="oversight_fairness_pd_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_point} {self.dimension}={self.group} ({self.months} months)"

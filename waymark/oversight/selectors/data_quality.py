@@ -36,13 +36,25 @@ def data_quality_summaries(*, dimension: str = "", module: str = "") -> list[Rul
         for r in data_quality_rules()
         if (not dimension or r.dimension == dimension) and (not module or r.module == module)
     ]
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
     keys = [r.key for r in chosen]
     totals: dict[str, list[DataQualityScore]] = {k: [] for k in keys}
-    for s in DataQualityScore.objects.filter(rule_key__in=keys, team__isnull=True).order_by(
-        "rule_key", "-measured_on"
-    ):
-        if len(totals[s.rule_key]) < rules.DATA_QUALITY_TREND_MEASUREMENTS:
-            totals[s.rule_key].append(s)
+    # Only each rule's last few every-team scores, numbered in the database (a year of daily
+    # measurements is hundreds of rows a rule; the dashboard shows a dozen).
+    recent = (
+        DataQualityScore.objects.filter(rule_key__in=keys, team__isnull=True)
+        .annotate(
+            recent=Window(
+                RowNumber(), partition_by=[F("rule_key")], order_by=F("measured_on").desc()
+            )
+        )
+        .filter(recent__lte=rules.DATA_QUALITY_TREND_MEASUREMENTS)
+        .order_by("rule_key", "-measured_on")
+    )
+    for s in recent:
+        totals[s.rule_key].append(s)
     return [
         RuleSummary(
             rule=r,

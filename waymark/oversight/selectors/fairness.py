@@ -36,7 +36,7 @@ import calendar
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -123,6 +123,7 @@ class FairnessTable:
     groups: list[GroupFigure] = field(default_factory=list)
     reference: GroupFigure | None = None
     decisions: int = 0  # every decision in the period (shown only when nothing is suppressed)
+    as_of: datetime | None = None  # the read model's as-of time when the counts came from it
 
     @property
     def any_suppressed(self) -> bool:
@@ -173,7 +174,7 @@ def _labels(dimension: Dimension, keys) -> dict[str, str]:
 
 
 def _group_keys(
-    *, actor, point: DecisionPoint, dimension: Dimension, rows: list[DecisionRow]
+    *, actor, point: DecisionPoint, dimension: Dimension, rows: list[DecisionRow], purpose: str = ""
 ) -> list[str]:
     """The group of each row, in order ("" when not recorded)."""
     if dimension.source == "team":
@@ -190,7 +191,7 @@ def _group_keys(
             actor=actor,
             person_ids=person_ids,
             characteristic=dimension.key,
-            purpose=f"Equality monitoring of outcomes: {point.label}",
+            purpose=purpose or f"Equality monitoring of outcomes: {point.label}",
         )
     else:
         from waymark.people.selectors import people_monitoring_attributes
@@ -221,38 +222,46 @@ def _resolve(point_key: str, dimension_key: str, actor) -> tuple[DecisionPoint, 
     return point, dimension
 
 
-def _counts_in_database(
-    *, actor, point: DecisionPoint, dimension: Dimension, start: date, end: date
-) -> tuple[Counter, Counter, int]:
-    """The same counts as ``_counts``, grouped in the database from the point's QuerySet."""
-    from django.db.models import Count, F, Q, Value
+def _group_expression(*, actor, point: DecisionPoint, dimension: Dimension, qs, purpose: str = ""):
+    """The dimension's group of each decision of ``qs`` (the point's QuerySet) as a query
+    expression. A protected characteristic is read through the people app, behind its permission,
+    with one consultation entry naming the number of people."""
+    from django.db.models import F, Value
     from django.db.models.functions import Coalesce, NullIf
 
-    qs = point.queryset_fn(start, end)  # type: ignore[misc]
-    group: Any
     if dimension.source == "team":
-        group = F("fairness_team_id")
-    elif dimension.source == "row":
-        group = F(f"fairness_{dimension.key}")
-    elif dimension.source == "protected":
+        return F("fairness_team_id")
+    if dimension.source == "row":
+        return F(f"fairness_{dimension.key}")
+    if dimension.source == "protected":
         if not may_see_protected(actor) and actor is not None:
             raise PermissionDenied("Protected characteristics need their restricted permission")
         from waymark.people.services import protected_characteristic_expression
 
         people = qs.filter(fairness_person_id__isnull=False).values("fairness_person_id")
-        group = protected_characteristic_expression(
+        return protected_characteristic_expression(
             actor=actor,
             characteristic=dimension.key,
             person_field="fairness_person_id",
             people_count=people.distinct().count(),
-            purpose=f"Equality monitoring of outcomes: {point.label}",
+            purpose=purpose or f"Equality monitoring of outcomes: {point.label}",
         )
-    else:
-        from waymark.people.selectors import people_monitoring_attribute_expression
+    from waymark.people.selectors import people_monitoring_attribute_expression
 
-        group = people_monitoring_attribute_expression(dimension.key, "fairness_person_id")
-        if dimension.key == "nationality" and "nationality" in point.carries:
-            group = Coalesce(NullIf(group, Value("")), F("fairness_nationality"))
+    group: Any = people_monitoring_attribute_expression(dimension.key, "fairness_person_id")
+    if dimension.key == "nationality" and "nationality" in point.carries:
+        group = Coalesce(NullIf(group, Value("")), F("fairness_nationality"))
+    return group
+
+
+def _counts_in_database(
+    *, actor, point: DecisionPoint, dimension: Dimension, start: date, end: date
+) -> tuple[Counter, Counter, int]:
+    """The same counts as ``_counts``, grouped in the database from the point's QuerySet."""
+    from django.db.models import Count, Q
+
+    qs = point.queryset_fn(start, end)  # type: ignore[misc]
+    group = _group_expression(actor=actor, point=point, dimension=dimension, qs=qs)
     counted = (
         qs.annotate(fairness_group=group)
         .order_by()
@@ -306,16 +315,37 @@ def _compare(group: GroupFigure, reference: GroupFigure) -> None:
 
 
 def fairness_table(
-    *, actor, point_key: str, dimension_key: str, start: date, end: date
+    *,
+    actor,
+    point_key: str,
+    dimension_key: str,
+    start: date,
+    end: date,
+    months: int | None = None,
 ) -> FairnessTable:
     """The outcome's rate for each group of the dimension, each compared with the reference group;
-    small groups folded into "Other groups" or suppressed (module docstring)."""
+    small groups folded into "Other groups" or suppressed (module docstring).
+
+    With ``months`` (the page's "last N months"), and ``start``/``end`` that period, the counts
+    are read from the read model ``oversight.fairness`` (rebuilt first when older than a minute or
+    built on another day) and the table carries its ``as_of``; otherwise, and for the services
+    that open items (which recompute), they are counted live from the decisions."""
     point, dimension = _resolve(point_key, dimension_key, actor)
-    totals, outcomes, decisions = _counts(
-        actor=actor, point=point, dimension=dimension, start=start, end=end
-    )
+    as_of = None
+    if months in rules.FAIRNESS_PERIOD_MONTHS:
+        as_of = fairness_read_model_as_of()
+        if (start, end) == period_for(months, today=as_of.astimezone(clock.LONDON).date()):
+            totals, outcomes, decisions = _counts_from_read_model(
+                actor=actor, point=point, dimension=dimension, months=months or 0
+            )
+        else:
+            as_of = None
+    if as_of is None:
+        totals, outcomes, decisions = _counts(
+            actor=actor, point=point, dimension=dimension, start=start, end=end
+        )
     labels = _labels(dimension, totals)
-    table = FairnessTable(point=point, dimension=dimension, start=start, end=end)
+    table = FairnessTable(point=point, dimension=dimension, start=start, end=end, as_of=as_of)
     table.decisions = decisions
     other_count = other_outcomes = folded = 0
     for key in sorted(totals, key=lambda k: (-totals[k], labels.get(k, k))):
@@ -365,12 +395,24 @@ def fairness_table(
 
 
 def fairness_group_figure(
-    *, actor, point_key: str, dimension_key: str, group: str, start: date, end: date
+    *,
+    actor,
+    point_key: str,
+    dimension_key: str,
+    group: str,
+    start: date,
+    end: date,
+    months: int | None = None,
 ) -> tuple[GroupFigure, FairnessTable]:
     """One named group's figure. Refused (``ValidationError``) for a group below the small-group
     threshold, whether it exists or not, so a refusal does not tell whether a group is empty."""
     table = fairness_table(
-        actor=actor, point_key=point_key, dimension_key=dimension_key, start=start, end=end
+        actor=actor,
+        point_key=point_key,
+        dimension_key=dimension_key,
+        start=start,
+        end=end,
+        months=months,
     )
     found = next((g for g in table.groups if g.key == group and g.key != OTHER), None)
     if found is None or found.suppressed:
@@ -442,3 +484,66 @@ def disparity_review_owner_choices() -> list[tuple[int, str]]:
         .order_by("first_name", "last_name", "username")
     )
     return [(u.pk, u.get_full_name() or u.username) for u in users]
+
+
+# --- the read model ``oversight.fairness`` (core.read_models) ------------------------------------
+
+READ_MODEL = "oversight.fairness"
+PEOPLE = "__people__"  # the read model's "dimension" holding each band's count of people
+
+
+def fairness_read_model_as_of() -> datetime:
+    """The as-of time of the fairness read model's rows, rebuilding them first when they are
+    older than ``core.rules.READ_MODEL_MAX_AGE`` or were built on another day (the page's periods
+    end today)."""
+    from waymark.core.read_models import read_model_as_of, read_model_refresh
+
+    as_of = read_model_as_of(READ_MODEL)
+    if as_of.astimezone(clock.LONDON).date() != clock.today():
+        fresh = read_model_refresh(READ_MODEL)
+        if fresh is not None:
+            as_of = fresh.as_of
+    return as_of
+
+
+def _counts_from_read_model(
+    *, actor, point: DecisionPoint, dimension: Dimension, months: int
+) -> tuple[Counter, Counter, int]:
+    """The counts of the last ``months`` months: the sum of the read model's bands up to it. A
+    protected breakdown is still one consultation entry for the reader, naming how many people
+    the counts are about (``_resolve`` has checked the permission)."""
+    from django.db.models import Sum
+
+    from waymark.oversight.models import FairnessCount
+
+    rows = FairnessCount.objects.filter(decision_point=point.key, months__lte=months)
+    if dimension.protected:
+        from waymark.people.services import protected_characteristic_expression
+
+        people = rows.filter(dimension=PEOPLE, months=months).values_list("decisions", flat=True)
+        protected_characteristic_expression(  # for its permission check and consultation entry
+            actor=actor,
+            characteristic=dimension.key,
+            person_field="fairness_person_id",
+            people_count=next(iter(people), 0),
+            purpose=f"Equality monitoring of outcomes: {point.label}",
+        )
+    totals: Counter = Counter()
+    outcomes: Counter = Counter()
+    for group, n, a in (
+        rows.filter(dimension=dimension.key)
+        .order_by()
+        .values("group")
+        .annotate(n=Sum("decisions"), a=Sum("outcomes"))
+        .values_list("group", "n", "a")
+    ):
+        totals[group] += n
+        outcomes[group] += a
+    return totals, outcomes, sum(totals.values())
+
+
+def fairness_dimensions_of(point: DecisionPoint) -> list[Dimension]:
+    """Every dimension the point can be broken down by (whoever asks)."""
+    return [
+        d for d in DIMENSIONS.values() if not (d.source == "row" and d.key not in point.carries)
+    ]

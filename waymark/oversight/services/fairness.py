@@ -241,3 +241,102 @@ def disparity_review_return(
             payload={"old": old, "new": _snapshot(review), "reason": reason},
         )
     return review
+
+
+def _sweep_owner():
+    """Who owns the items the sweep opens: the user named in ``rules.DISPARITY_SWEEP_OWNER``, or
+    else the longest-standing active person who manages the items and belongs to a team (so the
+    item reaches a queue); None when there is nobody."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    users = get_user_model().objects.filter(is_active=True, is_machine=False)
+    if rules.DISPARITY_SWEEP_OWNER:
+        named = users.filter(username=rules.DISPARITY_SWEEP_OWNER).first()
+        if named is not None and named.has_perm(perms.VIEW_FAIRNESS):
+            return named
+    candidates = (
+        users.filter(teams__isnull=False)
+        .filter(
+            Q(
+                groups__permissions__codename="manage_disparity_reviews",
+                groups__permissions__content_type__app_label="oversight",
+            )
+            | Q(
+                user_permissions__codename="manage_disparity_reviews",
+                user_permissions__content_type__app_label="oversight",
+            )
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    return next((u for u in candidates if u.has_perm(perms.MANAGE_DISPARITY_REVIEWS)), None)
+
+
+def disparity_review_sweep() -> dict[str, int]:
+    """The ``oversight.disparity_reviews`` sweep: recompute the flags of every decision point by
+    every dimension that is not a protected characteristic, over the default period
+    (``rules.FAIRNESS_DEFAULT_PERIOD_MONTHS``), and open an item, by the system, for each flagged
+    group that has no live item and none closed within ``rules.DISPARITY_SWEEP_QUIET_DAYS``.
+    Idempotent: the service allows one live item per decision point, dimension and group.
+
+    Protected characteristics are left to the people who may see them: an item the system opened
+    would show a protected group to an owner who perhaps may not."""
+    from waymark.oversight.selectors.fairness import (
+        fairness_dimensions_of,
+        fairness_points,
+        fairness_table,
+        period_for,
+    )
+
+    months = rules.FAIRNESS_DEFAULT_PERIOD_MONTHS
+    start, end = period_for(months)
+    quiet_since = clock.now() - timedelta(days=rules.DISPARITY_SWEEP_QUIET_DAYS)
+    result = {"flagged": 0, "opened": 0, "already_live": 0, "recently_closed": 0, "no_owner": 0}
+    owner = _sweep_owner()
+    for point in fairness_points():
+        for dimension in fairness_dimensions_of(point):
+            if dimension.protected:
+                continue
+            table = fairness_table(
+                actor=None,
+                point_key=point.key,
+                dimension_key=dimension.key,
+                start=start,
+                end=end,
+                months=months,
+            )
+            for group in table.flagged:
+                result["flagged"] += 1
+                if group.review is not None:
+                    result["already_live"] += 1
+                    continue
+                if DisparityReview.objects.filter(
+                    decision_point=point.key,
+                    dimension=dimension.key,
+                    group=group.key,
+                    status=S.CLOSED,
+                    closed_at__gte=quiet_since,
+                ).exists():
+                    result["recently_closed"] += 1
+                    continue
+                if owner is None:
+                    result["no_owner"] += 1
+                    continue
+                try:
+                    with transaction.atomic():
+                        disparity_review_open(
+                            actor=None,
+                            point_key=point.key,
+                            dimension_key=dimension.key,
+                            group=group.key,
+                            start=start,
+                            end=end,
+                            owner=owner,
+                            note="Opened by the daily fairness sweep: this disparity is flagged "
+                            f"over the last {months} months.",
+                        )
+                except ValidationError:  # no longer flagged when recomputed, or opened meanwhile
+                    continue
+                result["opened"] += 1
+    return result

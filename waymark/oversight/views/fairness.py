@@ -161,6 +161,7 @@ def fairness(request):
                     group=q["group"],
                     start=q["start"],
                     end=q["end"],
+                    months=q["months"],
                 )
             else:
                 context["table"] = selectors.fairness_table(
@@ -169,6 +170,7 @@ def fairness(request):
                     dimension_key=q["dimension"],
                     start=q["start"],
                     end=q["end"],
+                    months=q["months"],
                 )
         except ValidationError as exc:
             context["errors"] = (
@@ -211,6 +213,7 @@ def fairness_export(request):
             dimension_key=q["dimension"],
             start=q["start"],
             end=q["end"],
+            months=q["months"],
         )
     except ValidationError:
         messages.error(request, "Choose a decision point and a breakdown to export")
