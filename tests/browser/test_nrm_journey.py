@@ -52,6 +52,7 @@ def nrm_world(settings):
     from waymark.nrm import models as m
     from waymark.nrm import rules
     from waymark.people import services as people_services
+    from waymark.work import services as work_services
 
     settings.WAYMARK_FROZEN_TIME = START.isoformat()
     roles_sync()
@@ -75,6 +76,16 @@ def nrm_world(settings):
         user.teams.add(team)
         user.groups.add(Group.objects.get(name=role))
         users[role] = user
+    # The decision maker holds the competence the decision tasks need (issue 20 item 2): an
+    # assessor signed them off, as production would before they are given decisions.
+    assessor = User.objects.create_user(username="nrm.assessor", password=PASSWORD)
+    work_services.competence_sign_off(
+        actor=None,
+        holder=users["nrm_decision_maker"],
+        assessor=assessor,
+        competence_key="nrm_decision_maker",
+        expires_on=START.date() + timedelta(days=365),
+    )
     m.GuidanceEdition.objects.create(
         code="MSA-SG-3.10",
         title="Modern Slavery statutory guidance 3.10",
