@@ -281,7 +281,7 @@ def review(request, pk: int):
 def _form_page(request, form, *, title, submit, back, back_text, intro="", warning=""):
     return render(
         request,
-        "oversight/fairness/form.html",
+        "oversight/form.html",
         {
             "form": form,
             "fields": form_fields(form),

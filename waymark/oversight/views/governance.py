@@ -34,7 +34,7 @@ from waymark.oversight.workflows import SUPPLIER_ISSUE_TRANSITIONS
 def _form_page(request, form, *, title, submit, back, back_text, intro="", warning=""):
     return render(
         request,
-        "oversight/governance/form.html",
+        "oversight/form.html",
         {
             "form": form,
             "fields": form_fields(form),
