@@ -113,10 +113,15 @@ def competence_sign_off(
 
 def competence_withdraw(*, actor: Actor, competence: Competence, reason: str) -> Competence:
     """Withdraw a competence before it expires (e.g. after failed quality reviews): from now its
-    holder is not given the work it gates. Needs ``work.sign_off_competence``; a reason."""
+    holder is not given the work it gates. Needs ``work.sign_off_competence`` and a reason; refused
+    to the holder (someone else decides about a person's competence, as at sign-off)."""
     user = _user(actor)
     if user is not None and not user.has_perm(SIGN_OFF_COMPETENCE):
         raise PermissionDenied
+    if user is not None and competence.holder_id == user.pk:
+        raise ValidationError(
+            {"reason": ["You cannot withdraw your own competence: ask an assessor to"]}
+        )
     if not reason.strip():
         raise ValidationError({"reason": ["Enter why the competence is withdrawn"]})
     with transaction.atomic():

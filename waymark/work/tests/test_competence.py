@@ -363,3 +363,19 @@ def test_the_gate_is_inside_get_next_s_one_claiming_statement(caseworker, gated_
         "work_competence" in q["sql"] and "SKIP LOCKED" not in q["sql"]
         for q in captured.captured_queries
     )
+
+
+def test_a_holder_cannot_withdraw_their_own_competence_even_with_the_permission(caseworker):
+    """The platform's service refuses the holder, whichever module calls it (not only oversight's
+    page): someone else decides about a person's competence, as at sign-off."""
+    from django.contrib.auth.models import Permission
+
+    record = _grant(caseworker)
+    caseworker.user_permissions.add(Permission.objects.get(codename="sign_off_competence"))
+    caseworker = type(caseworker).objects.get(pk=caseworker.pk)  # drop the permission cache
+    with pytest.raises(ValidationError) as refused:
+        competence_withdraw(actor=caseworker, competence=record, reason="I am not ready")
+    assert "your own competence" in str(refused.value)
+    record.refresh_from_db()
+    assert record.withdrawn_at is None
+    assert not AuditEvent.objects.filter(verb="competence.withdrawn").exists()
