@@ -117,6 +117,21 @@ class RuleChangeForm(RuleForm):
     )
 
 
+class RuleEndForm(GovUKForm):
+    """A rule's last day in force and why it ends with nothing replacing it."""
+
+    ends_on = GovUKDateField(
+        label="Last day the rule is in force",
+        help_text="Today or a past date, no earlier than the end of its last draw",
+    )
+    reason = forms.CharField(
+        label="Why the rule is ended",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=rules.TEXT_MAX_CHARS,
+        error_messages={"required": "Enter why the rule is ended"},
+    )
+
+
 class ResumeForm(GovUKForm):
     """The corrective action an assurance manager records to resume discontinued sampling."""
 

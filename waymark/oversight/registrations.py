@@ -27,6 +27,7 @@ AUDIT_VERBS: dict[str, str] = {
     # item 1, part 2: checklist versions, rule changes, resuming discontinued sampling
     "oversight.qa_checklist_versioned": AuditAction.COLLECTION,
     "oversight.qa_rule_changed": AuditAction.ALTERATION,
+    "oversight.qa_rule_ended": AuditAction.ALTERATION,
     "oversight.qa_sampling_resumed": AuditAction.ALTERATION,
     # --- competence (item 2) ---
     # --- metrics (item 3) ---

@@ -141,6 +141,8 @@ class SamplingRule(models.Model):
     starts_on = models.DateField(null=True, blank=True, help_text="First day in force")
     ends_on = models.DateField(null=True, blank=True, help_text="Last day in force")
     change_reason = models.TextField(blank=True, help_text="Why this rule replaced the one before")
+    # Ended without a successor (``services.qa.rule_end``): why, kept on the rule's page.
+    end_reason = models.TextField(blank=True, help_text="Why the rule was ended, not replaced")
 
     class Meta:
         ordering = ["kind_key", "name"]

@@ -41,6 +41,7 @@ from waymark.oversight.services.qa_admin import (  # noqa: F401 - one import for
     _rule_values,
     checklist_new_version,
     rule_change,
+    rule_end,
     rule_resume,
 )
 from waymark.oversight.services.qa_common import _audit, _require, _user

@@ -2,8 +2,9 @@
 version (validated: questions with text, weights from 1 to ``QA_WEIGHT_MAX``, coded failure
 reasons none repeated); a sampling rule's fields checked (a rate outside 0-100% or a negative cap
 refused, nothing saved) for a new rule or a change; a change as a new rule replacing the old from a
-date, with who and why; the corrective action that resumes discontinued sampling (ISO 2859-1),
-recorded so the level is still replayed from the record. Re-exported by ``services.qa``."""
+date, with who and why; ending a rule with no successor; the corrective action that resumes
+discontinued sampling (ISO 2859-1), recorded so the level is still replayed from the record.
+Re-exported by ``services.qa``."""
 
 from __future__ import annotations
 
@@ -294,6 +295,59 @@ def rule_change(*, actor, rule: SamplingRule, starts_on: date | None, reason: st
             },
         )
     return new
+
+
+def rule_end(*, actor, rule: SamplingRule, ends_on: date | None, reason: str) -> SamplingRule:
+    """End a rule without replacing it: ``ends_on`` is its last day in force (today at the latest,
+    and no earlier than its start date, if it has one, or the end of its last draw, so no draw is left outside it).
+    Its draws, reviews and history stay; no new draw is allowed after ``ends_on``. Refused,
+    nothing saved, without a reason or on a rule already replaced or ended."""
+    _require(actor, perms.QA_CONFIGURE, "end sampling rules")
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if len(reason) < rules.QA_REASON_MIN_CHARS:
+        errors["reason"] = "Enter why the rule is ended"
+    elif len(reason) > rules.TEXT_MAX_CHARS:
+        errors["reason"] = f"The reason must be {rules.TEXT_MAX_CHARS} characters or fewer"
+    if ends_on is None:
+        errors["ends_on"] = "Enter the rule's last day in force"
+    elif ends_on > clock.today():
+        errors["ends_on"] = "The last day in force must be today or in the past"
+    with transaction.atomic():
+        old = SamplingRule.objects.select_for_update().get(pk=rule.pk)
+        if not old.is_active:
+            errors["ends_on"] = "This rule has already been replaced or ended"
+        elif ends_on is not None and "ends_on" not in errors:
+            # A rule with no start date may sample periods before it was added: only its draws
+            # bound its end. A replacing rule starts on its ``starts_on``.
+            began = old.starts_on
+            last = old.draws.order_by("-period_end").values_list("period_end", flat=True).first()
+            if began is not None and ends_on < began:
+                errors["ends_on"] = (
+                    f"The last day in force cannot be before the rule started ({began:%-d %B %Y})"
+                )
+            elif last is not None and ends_on < last:
+                errors["ends_on"] = (
+                    f"The rule has drawn a sample up to {last:%-d %B %Y}: its last day in force "
+                    "cannot be before that"
+                )
+        if errors:
+            raise ValidationError(errors)
+        old.is_active = False
+        old.ends_on = ends_on
+        old.end_reason = reason
+        old.save(update_fields=["is_active", "ends_on", "end_reason"])
+        _audit(
+            actor=actor,
+            verb="oversight.qa_rule_ended",
+            target=old,
+            payload={
+                "ends_on": old.ends_on.isoformat(),
+                "reason": reason,
+                "rule": _rule_payload(old),
+            },
+        )
+    return old
 
 
 def rule_resume(*, actor, rule: SamplingRule, reason: str, worker=None):

@@ -1,8 +1,9 @@
 """Editing quality assurance (issue 20 item 1, part 2): a rule's page (its level, a banner when
 ISO 2859-1's discontinue applies, the chance it detects an error rate within N weeks, and its
 history of changes and resumptions); changing a rule (a new rule replacing it from a date);
-recording the corrective action that resumes discontinued sampling; a new version of a kind's
-checklist (add, remove, reorder and edit questions); a checklist's versions with what changed.
+ending one with nothing in its place; recording the corrective action that resumes
+discontinued sampling; a new version of a kind's checklist (add, remove, reorder and edit
+questions); a checklist's versions with what changed.
 Edits need ``oversight.configure_qa`` (the assurance team); reads ``oversight.view_qa``. Thin:
 reads through ``selectors.qa``, writes through ``services.qa``. The checklist pages name no one
 whose work is reviewed and are marked ``no_personal_data``; the rule page names staff whose
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from waymark.core import assurance
+from waymark.core import assurance, clock
 from waymark.core.forms import form_add_service_errors, form_fields
 from waymark.core.permissions import no_personal_data, requires
 from waymark.oversight import forms_qa_admin as f
@@ -108,6 +109,41 @@ def rule_change(request, pk: int):
         intro="A change is a new rule replacing this one from the date you give; this rule ends "
         "the day before and stays, with its draws, on the rule's history. An adaptive rule "
         "keeps its level.",
+        warning=warning,
+    )
+
+
+@requires(perms.QA_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def rule_end(request, pk: int):
+    rule = _rule(request, pk)
+    form = f.RuleEndForm(request.POST or None, initial={"ends_on": clock.today()})
+    warning = "" if rule.is_active else "This rule has already been replaced or ended."
+    if request.method == "POST" and form.is_valid():
+        try:
+            ended = services.rule_end(
+                actor=request.user,
+                rule=rule,
+                ends_on=form.cleaned_data["ends_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Rule ended: its last day in force is {ended.ends_on:%-d %B %Y}"
+            )
+            return redirect("oversight:qa-rule", ended.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"End the rule: {rule.name}",
+        submit="End the rule",
+        back=reverse("oversight:qa-rule", args=[rule.pk]),
+        back_text="Back to the rule",
+        intro="Ending a rule stops its sampling with nothing in its place: no sample can be "
+        "drawn for a day after its last day in force. Its draws, reviews and history stay. To "
+        "sample differently instead, change the rule.",
         warning=warning,
     )
 
@@ -294,6 +330,7 @@ urlpatterns = [
     path("qa/rules/<int:pk>/", rule_detail, name="qa-rule"),
     path("qa/rules/<int:pk>/change/", rule_change, name="qa-rule-change"),
     path("qa/rules/<int:pk>/resume/", rule_resume, name="qa-rule-resume"),
+    path("qa/rules/<int:pk>/end/", rule_end, name="qa-rule-end"),
     path("qa/checklists/<str:kind_key>/edit/", checklist_edit, name="qa-checklist-edit"),
     path(
         "qa/checklists/<str:kind_key>/history/",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from waymark import testing
@@ -51,6 +52,7 @@ def _pages(rule):
         "rule": (perms.QA_VIEW, reverse("oversight:qa-rule", args=[rule.pk])),
         "rule-change": (perms.QA_CONFIGURE, reverse("oversight:qa-rule-change", args=[rule.pk])),
         "rule-resume": (perms.QA_CONFIGURE, reverse("oversight:qa-rule-resume", args=[rule.pk])),
+        "rule-end": (perms.QA_CONFIGURE, reverse("oversight:qa-rule-end", args=[rule.pk])),
         "checklist-edit": (perms.QA_CONFIGURE, reverse("oversight:qa-checklist-edit", args=[KIND])),
         "checklist-history": (
             perms.QA_VIEW,
@@ -284,3 +286,93 @@ def test_a_new_version_is_saved_and_the_history_shows_what_changed(
     assert "1 review made with it" in page
     checklists = client.get(reverse("oversight:qa-checklists")).content.decode()
     assert reverse("oversight:qa-checklist-edit", args=[KIND]) in checklists
+
+
+# --- ending a rule with nothing in its place ---------------------------------------------------
+
+
+def _end_post(day: date, reason="The kind of work moved to another directorate"):
+    return {
+        "ends_on_0": str(day.day),
+        "ends_on_1": str(day.month),
+        "ends_on_2": str(day.year),
+        "reason": reason,
+    }
+
+
+def test_a_rule_is_ended_from_the_page_and_draws_stop(stopped, qa_assurance, client):
+    from waymark.core.models import AuditEvent
+
+    client.force_login(qa_assurance)
+    last = stopped.draws.order_by("-period_end").first().period_end
+    page = client.get(reverse("oversight:qa-rule", args=[stopped.pk])).content.decode()
+    assert reverse("oversight:qa-rule-end", args=[stopped.pk]) in page
+    response = client.post(reverse("oversight:qa-rule-end", args=[stopped.pk]), _end_post(last))
+    assert response.status_code == 302
+    stopped.refresh_from_db()
+    assert not stopped.is_active and stopped.ends_on == last
+    assert stopped.end_reason == "The kind of work moved to another directorate"
+    assert not SamplingRule.objects.filter(replaces=stopped).exists()  # nothing replaces it
+    audit = AuditEvent.objects.get(verb="oversight.qa_rule_ended")
+    assert audit.payload["ends_on"] == last.isoformat() and audit.target_id == str(stopped.pk)
+    page = client.get(reverse("oversight:qa-rule", args=[stopped.pk])).content.decode()
+    assert "with nothing in its place: The kind of work moved" in page
+    assert reverse("oversight:qa-rule-end", args=[stopped.pk]) not in page  # no second end
+    home = client.get(reverse("oversight:qa-home")).content.decode()
+    assert f'href="{reverse("oversight:qa-rule", args=[stopped.pk])}"' not in home
+    # No draw after its last day in force; its draws and reviews stay.
+    with pytest.raises(ValidationError) as caught:
+        services.sample_draw(
+            actor=qa_assurance,
+            rule=stopped,
+            period_start=last + timedelta(days=1),
+            period_end=last + timedelta(days=7),
+        )
+    assert "no longer in force" in caught.value.message_dict["period_start"][0]
+    assert stopped.draws.count() == 7
+    # Ending it again is refused with the reason.
+    again = client.post(reverse("oversight:qa-rule-end", args=[stopped.pk]), _end_post(last))
+    assert again.status_code == 400 and "already been replaced or ended" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("when", "reason", "message"),
+    [
+        ("last_draw_minus_1", "A good reason to end it", "has drawn a sample up to"),
+        ("tomorrow", "A good reason to end it", "today or in the past"),
+        ("last_draw", "", "Enter why the rule is ended"),
+    ],
+)
+def test_a_bad_end_is_refused_on_the_page_and_nothing_saved(
+    stopped, qa_assurance, client, when, reason, message
+):
+    from waymark.core import clock
+    from waymark.core.models import AuditEvent
+
+    last = stopped.draws.order_by("-period_end").first().period_end
+    day = {
+        "last_draw_minus_1": last - timedelta(days=1),
+        "tomorrow": clock.today() + timedelta(days=1),
+        "last_draw": last,
+    }[when]
+    client.force_login(qa_assurance)
+    response = client.post(
+        reverse("oversight:qa-rule-end", args=[stopped.pk]), _end_post(day, reason)
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text and message in text
+    stopped.refresh_from_db()
+    assert stopped.is_active and stopped.ends_on is None and stopped.end_reason == ""
+    assert not AuditEvent.objects.filter(verb="oversight.qa_rule_ended").exists()
+
+
+def test_only_the_assurance_team_ends_a_rule(stopped, qa_manager):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.rule_end(
+            actor=qa_manager, rule=stopped, ends_on=date(2026, 8, 1), reason="Not mine to end"
+        )
+    stopped.refresh_from_db()
+    assert stopped.is_active
