@@ -15,6 +15,9 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.action_closed": AuditAction.ALTERATION,
     "oversight.action_reopened": AuditAction.ALTERATION,
     "oversight.tracker_exported": AuditAction.DISCLOSURE,
+    "oversight.risk_register_exported": AuditAction.DISCLOSURE,
+    "oversight.complaints_exported": AuditAction.DISCLOSURE,
+    "oversight.complaint_themes_exported": AuditAction.DISCLOSURE,
     # --- quality assurance (item 1) ---
     "oversight.qa_checklists_seeded": AuditAction.COLLECTION,
     "oversight.qa_rule_created": AuditAction.COLLECTION,

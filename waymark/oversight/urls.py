@@ -7,6 +7,7 @@ from waymark.oversight.views import (
     fairness,
     governance,
     governance_complaints,
+    governance_exports,
     metrics,
     objectives,
     qa,
@@ -33,5 +34,6 @@ urlpatterns = [
     *data_quality.urlpatterns,
     # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
     *governance.urlpatterns,
+    *governance_exports.urlpatterns,
     *governance_complaints.urlpatterns,
 ]

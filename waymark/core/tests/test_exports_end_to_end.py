@@ -307,6 +307,75 @@ def _oversight_tracker(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:tracker-export"), None
 
 
+def _oversight_register(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import Risk, RiskRegister, SupplierIssue
+
+    owner = User.objects.create_user(username="risk-owner", password="a-long-test-password-123")
+    register = RiskRegister.objects.create(
+        name="Crafted register", kind="joint", owner=owner, created_at=clock.now()
+    )
+    for n, value in enumerate(CRAFTED, 1):  # a risk's words are typed by people: crafted here
+        Risk.objects.create(
+            register=register,
+            number=n,
+            title=value,
+            cause=value,
+            effect="An effect",
+            owner=owner,
+            likelihood=3,
+            impact=3,
+            target_likelihood=1,
+            target_impact=1,
+            next_review_on=date(2027, 1, 31),
+            created_at=clock.now(),
+        )
+    SupplierIssue.objects.create(
+        register=register,
+        number=1,
+        title=CRAFTED[0],
+        description=CRAFTED[1],
+        raised_on=date(2026, 11, 2),
+        owner=owner,
+        status_changed_on=date(2026, 11, 2),
+    )
+    return reverse("oversight:risk-register-export", args=[register.pk]), None
+
+
+def _oversight_complaints(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import Complaint
+
+    for n, value in enumerate(CRAFTED):  # a complaint's summary is typed by people
+        Complaint.objects.create(
+            reference=f"CMP-CRAFT-{n}",
+            channel="letter",
+            received_on=date(2026, 11, 2),
+            complainant=value,
+            summary=value,
+            due_on=date(2026, 11, 30),
+            recorded_at=clock.now(),
+        )
+    return reverse("oversight:complaints-export"), []
+
+
+def _oversight_complaint_themes(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import ComplaintTheme
+    from waymark.oversight.selectors import governance
+
+    real = governance.complaint_themes_analysis
+
+    def crafted(*args, **kwargs):  # theme labels are the code's; crafted into the figures here
+        analysis = real(*args, **kwargs)
+        analysis.themes = [(value, value) for value in CRAFTED]
+        for value in CRAFTED:
+            analysis.counts[value] = dict.fromkeys(analysis.months, 1)
+            analysis.totals[value] = len(analysis.months)
+        return analysis
+
+    monkeypatch.setattr(governance, "complaint_themes_analysis", crafted)
+    assert ComplaintTheme.values  # the real themes exist; the crafted ones stand in for them
+    return reverse("oversight:complaint-themes-export"), None
+
+
 def _oversight_fairness(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.core import fairness
     from waymark.core.fairness import DecisionPoint, DecisionRow
@@ -396,6 +465,9 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "oversight:metrics-snapshots-export": _oversight_metric_snapshots,
     "nrm:figures-export": _nrm_figures,
     "oversight:tracker-export": _oversight_tracker,
+    "oversight:risk-register-export": _oversight_register,
+    "oversight:complaints-export": _oversight_complaints,
+    "oversight:complaint-themes-export": _oversight_complaint_themes,
     "oversight:fairness-export": _oversight_fairness,
     "linkage:bulk-new-criminality": _linkage_new_criminality,
     "linkage:import-report": _linkage_import_report,

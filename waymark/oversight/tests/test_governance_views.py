@@ -120,6 +120,15 @@ def _pages(w):
             reverse("oversight:complaint-allocate", args=[c]),
         ),
         "themes": (perms.ANALYSE_COMPLAINTS, reverse("oversight:complaint-themes")),
+        "register-export": (
+            perms.VIEW_RISKS,
+            reverse("oversight:risk-register-export", args=[reg]),
+        ),
+        "complaints-export": (perms.MANAGE_COMPLAINTS, reverse("oversight:complaints-export")),
+        "themes-export": (
+            perms.ANALYSE_COMPLAINTS,
+            reverse("oversight:complaint-themes-export"),
+        ),
         "lessons": (perms.VIEW_LESSONS, reverse("oversight:lessons")),
         "lesson-new": (perms.MANAGE_LESSONS, reverse("oversight:lesson-new")),
         "lesson": (perms.VIEW_LESSONS, reverse("oversight:lesson", args=[w["lesson"].pk])),
@@ -385,3 +394,66 @@ def test_lessons_are_found_by_search_with_the_words_marked(world, client, team):
     assert "<mark>explanation</mark>" in html
     html = client.get(reverse("oversight:lessons"), {"q": "zebra"}).content.decode()
     assert "No lesson matches every word" in html
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def _download(response):
+    import csv
+    import io
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_a_register_exports_its_risks_and_supplier_issues(world, assurance, client):
+    client.force_login(assurance)
+    page = client.get(reverse("oversight:risk-register", args=[world["register"].pk]))
+    url = reverse("oversight:risk-register-export", args=[world["register"].pk])
+    assert url in page.content.decode()
+    rows = _download(client.get(url))
+    assert rows[0][:4] == ["Record", "Register", "Number", "Title"]
+    risk = next(r for r in rows if r[0] == "Risk")
+    assert risk[3] == "EMS misses service levels" and risk[10] == "16" and risk[11] == "High"
+    issue = next(r for r in rows if r[0] == "Supplier issue")
+    assert issue[3] == "Re-installations late" and issue[6] == "79.1% against 95%"
+    entry = AuditEvent.objects.get(verb="oversight.risk_register_exported")
+    assert entry.action == AuditAction.DISCLOSURE and entry.payload["rows"] == 2
+    assert entry.payload["people"] is None
+    xlsx = client.get(url + "?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_the_complaints_export_follows_the_filters_and_names_the_people(world, assurance, client):
+    client.force_login(assurance)
+    page = client.get(reverse("oversight:complaints"), {"theme": "em_equipment"}).content.decode()
+    assert reverse("oversight:complaints-export") + "?theme=em_equipment" in page
+    rows = _download(client.get(reverse("oversight:complaints-export"), {"theme": "em_equipment"}))
+    assert len(rows) == 2 and rows[1][0] == world["complaint"].reference
+    assert rows[1][6] == world["person"].reference and rows[1][11] == "The tag stopped charging"
+    entry = AuditEvent.objects.get(verb="oversight.complaints_exported")
+    assert entry.payload["people"] == [world["person"].pk]
+    assert entry.payload["query"] == {"theme": "em_equipment"}
+    # Another theme: no complaint, no person disclosed.
+    rows = _download(client.get(reverse("oversight:complaints-export"), {"theme": "delay"}))
+    assert len(rows) == 1
+    assert (
+        AuditEvent.objects.filter(verb="oversight.complaints_exported").last().payload["people"]
+        == []
+    )
+
+
+def test_the_themes_export_gives_each_theme_by_month_and_in_all(world, client):
+    analyst = testing.user_make("performance_analyst")
+    client.force_login(analyst)
+    rows = _download(client.get(reverse("oversight:complaint-themes-export")))
+    assert rows[0] == ["Theme", "Month", "Complaints received", "Responded", "Responded on time"]
+    totals = {r[0]: r[2] for r in rows if r[1] == "All months"}
+    assert sum(int(n) for n in totals.values()) == 1
+    month = TODAY.strftime("%Y-%m")
+    assert any(r[1] == month and r[2] == "1" for r in rows)
+    assert (
+        AuditEvent.objects.get(verb="oversight.complaint_themes_exported").payload["people"] is None
+    )
