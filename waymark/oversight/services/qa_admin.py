@@ -333,6 +333,7 @@ def rule_end(*, actor, rule: SamplingRule, ends_on: date | None, reason: str) ->
                 )
         if errors:
             raise ValidationError(errors)
+        assert ends_on is not None
         old.is_active = False
         old.ends_on = ends_on
         old.end_reason = reason
@@ -342,7 +343,7 @@ def rule_end(*, actor, rule: SamplingRule, ends_on: date | None, reason: str) ->
             verb="oversight.qa_rule_ended",
             target=old,
             payload={
-                "ends_on": old.ends_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
                 "reason": reason,
                 "rule": _rule_payload(old),
             },
