@@ -94,6 +94,16 @@ class RiskForm(GovUKForm):
         self.fields["owner"].choices = [("", "Select the owner"), *people]
 
 
+class RiskEditForm(RiskForm):
+    """A risk's words, owner and target; its likelihood and impact change only by a review."""
+
+    reason = _area("Why it is changed", "Enter why the risk is changed", rows=3)
+
+    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, people=people, **kwargs)
+        del self.fields["likelihood"], self.fields["impact"]
+
+
 class RiskReviewForm(GovUKForm):
     reviewed_on = GovUKDateField(label="Date of the review", allow_future=False)
     likelihood = _score("Likelihood", LIKELIHOOD_HINT)

@@ -16,6 +16,7 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.action_reopened": AuditAction.ALTERATION,
     "oversight.tracker_exported": AuditAction.DISCLOSURE,
     "oversight.risk_register_exported": AuditAction.DISCLOSURE,
+    "oversight.risk_edited": AuditAction.ALTERATION,
     "oversight.complaints_exported": AuditAction.DISCLOSURE,
     "oversight.complaint_themes_exported": AuditAction.DISCLOSURE,
     # --- quality assurance (item 1) ---

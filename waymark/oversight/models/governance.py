@@ -38,6 +38,7 @@ __all__ = [
     "RegisterKind",
     "Risk",
     "RiskAcceptance",
+    "RiskEdit",
     "RiskRegister",
     "RiskReview",
     "RiskStatus",
@@ -171,6 +172,27 @@ class RiskReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.risk} on {self.reviewed_on}"
+
+
+class RiskEdit(models.Model):
+    """A change to a risk's words, owner or target (``services.risk_edit``): each changed field's
+    old and new value, who changed it, when and why. The rating changes only by a review."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.PROTECT, related_name="edits")
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changes = models.JSONField(
+        help_text='{"field": {"old": ..., "new": ...}}, owners by id and name'
+    )
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["risk", "-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Change to {self.risk} on {self.changed_at:%Y-%m-%d}"
 
 
 class RiskAcceptance(models.Model):

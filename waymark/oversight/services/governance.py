@@ -44,13 +44,14 @@ from waymark.oversight.services.governance_common import (
     _text,
 )
 
-# Complaints and lessons live in their own module (the size limit); re-exported here.
+# Complaints, lessons and risk edits live in their own modules (the size limit); re-exported here.
 from waymark.oversight.services.governance_complaints import (  # noqa: F401
     complaint_allocate,
     complaint_record,
     complaint_respond,
     lesson_record,
 )
+from waymark.oversight.services.governance_risk_edits import risk_edit  # noqa: F401
 from waymark.oversight.workflows import (
     RISK_WORKFLOW,
     SUPPLIER_ISSUE_WORKFLOW,

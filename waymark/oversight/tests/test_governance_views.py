@@ -457,3 +457,100 @@ def test_the_themes_export_gives_each_theme_by_month_and_in_all(world, client):
     assert (
         AuditEvent.objects.get(verb="oversight.complaint_themes_exported").payload["people"] is None
     )
+
+
+# --- editing a risk -----------------------------------------------------------------------------
+
+
+def _edit_post(risk, **kw):
+    data = {
+        "title": risk.title,
+        "cause": risk.cause,
+        "effect": risk.effect,
+        "owner": str(risk.owner_id),
+        "controls": risk.controls,
+        "mitigating_actions": risk.mitigating_actions,
+        "target_likelihood": str(risk.target_likelihood),
+        "target_impact": str(risk.target_impact),
+        "reason": "The contract's new service credit regime",
+    }
+    data.update(kw)
+    return data
+
+
+def test_a_risk_is_changed_and_the_change_kept_with_who_and_why(world, assurance, client):
+    from waymark.oversight.models import RiskEdit
+
+    risk = world["risk"]
+    client.force_login(assurance)
+    url = reverse("oversight:risk-edit", args=[risk.pk])
+    assert url in client.get(reverse("oversight:risk", args=[risk.pk])).content.decode()
+    form = client.get(url).content.decode()
+    assert 'value="EMS misses service levels"' in form  # prefilled
+    response = client.post(
+        url,
+        _edit_post(
+            risk,
+            controls="Monthly service review with EMS",
+            owner=str(world["delivery"].pk),
+        ),
+    )
+    assert response.status_code == 302
+    risk.refresh_from_db()
+    assert risk.controls == "Monthly service review with EMS"
+    assert risk.owner == world["delivery"] and risk.rating == 16  # the rating is untouched
+    edit = RiskEdit.objects.get(risk=risk)
+    assert set(edit.changes) == {"controls", "owner"} and edit.changed_by == assurance
+    assert edit.changes["owner"]["new"]["id"] == world["delivery"].pk
+    audit = AuditEvent.objects.get(verb="oversight.risk_edited")
+    assert audit.action == AuditAction.ALTERATION and audit.payload["changes"] == edit.changes
+    page = client.get(reverse("oversight:risk", args=[risk.pk])).content.decode()
+    assert "The contract&#39;s new service credit regime" in page
+    assert "Monthly service review with EMS" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reason": ""}, "Enter why the risk is changed"),
+        ({"title": ""}, "Enter"),
+        ({"target_likelihood": "5", "target_impact": "5"}, "must not be higher than the current"),
+        ({"target_impact": "9"}, "1"),
+        ({}, "Nothing was changed"),
+    ],
+)
+def test_a_bad_risk_change_shows_the_error_summary_and_saves_nothing(
+    world, assurance, client, fields, message
+):
+    from waymark.oversight.models import RiskEdit
+
+    risk = world["risk"]
+    client.force_login(assurance)
+    response = client.post(
+        reverse("oversight:risk-edit", args=[risk.pk]), _edit_post(risk, **fields)
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text and message in text
+    assert not RiskEdit.objects.exists()
+    assert not AuditEvent.objects.filter(verb="oversight.risk_edited").exists()
+    fresh = Risk.objects.get(pk=risk.pk)
+    assert (fresh.title, fresh.target_likelihood, fresh.target_impact) == (
+        "EMS misses service levels",
+        2,
+        2,
+    )
+
+
+def test_a_closed_risk_cannot_be_changed_and_readers_cannot_change_risks(world, assurance):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    risk = world["risk"]
+    analyst = testing.user_make("performance_analyst")
+    values = {k: v for k, v in _edit_post(risk, controls="More").items() if k != "owner"}
+    with pytest.raises(PermissionDenied):
+        services.risk_edit(actor=analyst, risk=risk, owner=risk.owner, **values)
+    services.risk_close(actor=assurance, risk=risk, reason="Contract ended")
+    with pytest.raises(ValidationError) as caught:
+        services.risk_edit(actor=assurance, risk=risk, owner=risk.owner, **values)
+    assert "reopen it first" in str(caught.value)

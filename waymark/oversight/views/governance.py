@@ -171,6 +171,7 @@ def risk(request, pk: int):
             "row": row,
             "risk": r,
             "reviews": sel.risk_reviews(r),
+            "edits": list(r.edits.select_related("changed_by")),
             "acceptances": list(r.acceptances.all()),
             "issues": list(r.issues.select_related("owner")),
             "today": row.today,
@@ -181,6 +182,47 @@ def risk(request, pk: int):
             "levels": sel.LEVEL_LABELS,
             "level_tags": sel.LEVEL_TAGS,
         },
+    )
+
+
+@requires(perms.MANAGE_RISKS)
+@no_personal_data
+@require_http_methods(["GET", "POST"])
+def risk_edit(request, pk: int):
+    row = sel.access_risk(request.user, pk)
+    r = row.risk
+    initial = {
+        "title": r.title,
+        "cause": r.cause,
+        "effect": r.effect,
+        "owner": r.owner_id,
+        "controls": r.controls,
+        "mitigating_actions": r.mitigating_actions,
+        "target_likelihood": r.target_likelihood,
+        "target_impact": r.target_impact,
+    }
+    form = f.RiskEditForm(request.POST or None, initial=initial, people=_people())
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["owner"] = _person(data["owner"])
+        try:
+            edit = services.risk_edit(actor=request.user, risk=r, **data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            changed = ", ".join(sorted(edit.changes)).replace("_", " ")
+            messages.success(request, f"Risk {r.number} changed: {changed}")
+            return redirect("oversight:risk", r.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Change risk {r.number}: {r.title}",
+        submit="Save the change",
+        back=reverse("oversight:risk", args=[r.pk]),
+        back_text="Back to the risk",
+        intro="Each change is kept on the risk's history with who made it and why. Its "
+        "likelihood and impact (and so its rating and review date) change only by a review.",
+        warning="" if r.status == RiskStatus.OPEN else "This risk is closed: reopen it first.",
     )
 
 
@@ -376,6 +418,7 @@ urlpatterns = [
     path("risks/registers/<int:pk>/issues/new/", issue_new, name="supplier-issue-new"),
     path("risks/<int:pk>/", risk, name="risk"),
     path("risks/<int:pk>/review/", risk_review, name="risk-review"),
+    path("risks/<int:pk>/edit/", risk_edit, name="risk-edit"),
     path("risks/<int:pk>/accept/", risk_accept, name="risk-accept"),
     path("risks/<int:pk>/close/", risk_close, name="risk-close"),
     path("risks/<int:pk>/reopen/", risk_reopen, name="risk-reopen"),
