@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "waymark.accounts.middleware.SessionTouchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -221,9 +222,11 @@ WAYMARK_OTP_REQUIRED = env_bool("WAYMARK_OTP_REQUIRED", default=True)
 if PRODUCTION and not WAYMARK_OTP_REQUIRED:
     raise ImproperlyConfigured("WAYMARK_OTP_REQUIRED cannot be turned off in production")
 
-# Sessions end after 30 minutes idle; the MOJ timeout warning appears 2 minutes before.
+# Sessions end after 30 minutes idle; the MOJ timeout warning appears 2 minutes before. A request
+# pushes the expiry back at most once a minute (waymark.accounts.middleware.SessionTouchMiddleware),
+# so a page does not write its session row every time.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,6 +9,8 @@ get a 403 problem instead of a redirect.
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -72,3 +74,27 @@ class SecondFactorMiddleware:
                 f"{reverse('accounts:sign-in')}?{urlencode({'next': request.get_full_path()})}"
             )
         return redirect(f"{reverse('accounts:two-factor')}?required=1")
+
+
+TOUCHED = "_waymark_touched"
+
+
+class SessionTouchMiddleware:
+    """Keeps a signed-in session alive without writing it on every request (what
+    ``SESSION_SAVE_EVERY_REQUEST`` did): the session is marked modified, so Django saves it with a
+    new expiry, only when it was last saved ``rules.SESSION_TOUCH_INTERVAL`` or longer ago. Sits
+    just inside ``SessionMiddleware``, which saves after this has seen the response. An empty
+    session (an anonymous visitor) is never created by it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or session.is_empty():
+            return response
+        now = int(time.time())
+        if now - int(session.get(TOUCHED, 0)) >= rules.SESSION_TOUCH_INTERVAL.total_seconds():
+            session[TOUCHED] = now
+        return response

@@ -18,6 +18,12 @@ from waymark.accounts.models import GRADE_ORDER, Grade
 # "session timeout"; the MOJ / HMRC timeout-warning pattern uses 2 minutes).
 SESSION_WARNING_BEFORE_EXPIRY = timedelta(minutes=2)
 
+# An idle session's expiry is pushed back by a request at most this often (``SessionTouchMiddleware``),
+# not by every request: a page then costs no session write, and a session ends between
+# SESSION_COOKIE_AGE - 60 s and SESSION_COOKIE_AGE after the last request, always after the
+# warning (2 minutes before) has shown.
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+
 # After a correct password, a user with a second factor has this long to enter their code before
 # they must start signing in again.
 SECOND_FACTOR_PENDING_LIMIT = timedelta(minutes=5)

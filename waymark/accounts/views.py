@@ -183,8 +183,7 @@ def signed_out(request):
 @signed_in
 @require_POST
 def keep_alive(request):
-    """Called by "Stay signed in": the request itself refreshes the session's expiry
-    (``SESSION_SAVE_EVERY_REQUEST``)."""
+    """Called by "Stay signed in": the session is saved, so its expiry starts again."""
     request.session.modified = True
     return HttpResponse(status=204)
 

@@ -43,6 +43,7 @@ def test_anonymous_and_machine_users_never_qualify():
 
 def test_sign_in_numbers():
     assert timedelta(minutes=2) == rules.SESSION_WARNING_BEFORE_EXPIRY
+    assert timedelta(seconds=60) == rules.SESSION_TOUCH_INTERVAL
     assert timedelta(minutes=5) == rules.SECOND_FACTOR_PENDING_LIMIT
     assert rules.TOTP_DIGITS == 6
 

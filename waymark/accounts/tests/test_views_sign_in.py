@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -306,3 +307,46 @@ def test_signed_in_pages_carry_the_timeout_warning(client, person_user):
 def test_sign_in_page_has_no_timeout_warning(client):
     html = client.get(SIGN_IN).content.decode()
     assert "waymark-session-timeout" not in html
+
+
+@pytest.mark.django_db
+def test_a_page_pushes_the_session_expiry_back_at_most_once_a_minute(client, person_user):
+    """A signed-in page writes its session row only when the last write is a minute old or more
+    (rules.SESSION_TOUCH_INTERVAL): the idle timeout still restarts, without a write a page."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waymark.accounts.middleware import TOUCHED
+
+    client.force_login(person_user)
+    url = reverse("accounts:account")
+    client.get(url)  # the first page after signing in stamps the session
+    key = client.session.session_key
+    stamped = client.session[TOUCHED]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert writes == [] and client.session[TOUCHED] == stamped
+    # A minute later (the stamp moved back), the next page writes it with a fresh expiry.
+    session = client.session
+    session[TOUCHED] = stamped - 61
+    session.save()
+    Session.objects.filter(pk=key).update(
+        expire_date=Session.objects.get(pk=key).expire_date - timedelta(minutes=5)
+    )
+    before = Session.objects.get(pk=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert len(writes) == 1
+    assert Session.objects.get(pk=key).expire_date > before
+    assert client.session[TOUCHED] >= stamped
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visit_creates_no_session(client):
+    from django.contrib.sessions.models import Session
+
+    client.get(reverse("accounts:signed-out"))
+    assert not Session.objects.exists()
