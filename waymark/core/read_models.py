@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 
 from waymark.core import clock, rules
 from waymark.core.models import ReadModelState
@@ -123,9 +123,11 @@ def read_model_as_of(name: str) -> datetime:
             else:  # pragma: no cover
                 raise RuntimeError(f"Read model {name!r} is being built; try again")
         state = fresh or state
-    shown = ReadModelState.objects.filter(name=name).first()  # routed: the replica, if any
-    if shown is not None:
-        return shown.as_of
+    if router.db_for_read(ReadModelState) not in (None, WRITE_ALIAS):
+        shown = ReadModelState.objects.filter(name=name).first()  # routed: the replica
+        if shown is not None:
+            return shown.as_of
+    # Without a replica the primary's row just read is the one the page shows: no second read.
     assert state is not None
     return state.as_of
 
