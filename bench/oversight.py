@@ -93,8 +93,9 @@ def main(argv=None) -> int:
         url = harness.db_url("oversight", f"x{scale:g}".replace(".", "_"))
         marker = f"{DATA_VERSION}|{scale:g}"
         if not harness.db_prepare(url, marker):
+            copies = 10 if scale >= 100 else 1  # x100: x10's decisions copied in SQL
             load = harness.run_part(
-                "oversight_parts.py", "load", url, args, scale=scale, marker=marker
+                "oversight_parts.py", "load", url, args, scale=scale, marker=marker, copies=copies
             )
             if "error" in load:
                 rows.append((f"load {label}", load["error"], "", ""))

@@ -298,10 +298,12 @@ def rule_change(*, actor, rule: SamplingRule, starts_on: date | None, reason: st
 
 
 def rule_end(*, actor, rule: SamplingRule, ends_on: date | None, reason: str) -> SamplingRule:
-    """End a rule without replacing it: ``ends_on`` is its last day in force (today at the latest,
-    and no earlier than its start date, if it has one, or the end of its last draw, so no draw is left outside it).
-    Its draws, reviews and history stay; no new draw is allowed after ``ends_on``. Refused,
-    nothing saved, without a reason or on a rule already replaced or ended."""
+    """End a rule without replacing it. ``ends_on`` is its last day in force: today at the
+    latest, and not before the end of its last draw (no draw is left outside it) nor before its
+    start date, if it has one. A rule that has not started yet (a change taking effect later) is
+    ended the day before its start: it never comes into force. Its draws, reviews and history
+    stay; no new draw covers a day after ``ends_on``. Refused, nothing saved, without a reason or
+    on a rule already replaced or ended."""
     _require(actor, perms.QA_CONFIGURE, "end sampling rules")
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
@@ -311,20 +313,27 @@ def rule_end(*, actor, rule: SamplingRule, ends_on: date | None, reason: str) ->
         errors["reason"] = f"The reason must be {rules.TEXT_MAX_CHARS} characters or fewer"
     if ends_on is None:
         errors["ends_on"] = "Enter the rule's last day in force"
-    elif ends_on > clock.today():
-        errors["ends_on"] = "The last day in force must be today or in the past"
     with transaction.atomic():
         old = SamplingRule.objects.select_for_update().get(pk=rule.pk)
+        # A rule with no start date may sample periods before it was added: only its draws
+        # bound its end. A replacing rule is in force from its ``starts_on``.
+        before_start = old.starts_on - timedelta(days=1) if old.starts_on else None
         if not old.is_active:
             errors["ends_on"] = "This rule has already been replaced or ended"
         elif ends_on is not None and "ends_on" not in errors:
-            # A rule with no start date may sample periods before it was added: only its draws
-            # bound its end. A replacing rule starts on its ``starts_on``.
-            began = old.starts_on
             last = old.draws.order_by("-period_end").values_list("period_end", flat=True).first()
-            if began is not None and ends_on < began:
+            if before_start is not None and before_start >= clock.today():
+                if ends_on != before_start:
+                    errors["ends_on"] = (
+                        f"This rule starts on {old.starts_on:%-d %B %Y}: to stop it coming into "
+                        f"force, its last day is the day before, {before_start:%-d %B %Y}"
+                    )
+            elif ends_on > clock.today():
+                errors["ends_on"] = "The last day in force must be today or in the past"
+            elif before_start is not None and ends_on < before_start:
                 errors["ends_on"] = (
-                    f"The last day in force cannot be before the rule started ({began:%-d %B %Y})"
+                    "The last day in force cannot be before the rule started "
+                    f"({old.starts_on:%-d %B %Y})"
                 )
             elif last is not None and ends_on < last:
                 errors["ends_on"] = (

@@ -11,6 +11,8 @@ sampling is discontinued and is logged as a consultation by the personal-data mi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -117,7 +119,10 @@ def rule_change(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def rule_end(request, pk: int):
     rule = _rule(request, pk)
-    form = f.RuleEndForm(request.POST or None, initial={"ends_on": clock.today()})
+    today = clock.today()
+    not_started = rule.starts_on is not None and rule.starts_on > today
+    initial = rule.starts_on - timedelta(days=1) if not_started else today
+    form = f.RuleEndForm(request.POST or None, initial={"ends_on": initial})
     warning = "" if rule.is_active else "This rule has already been replaced or ended."
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +148,13 @@ def rule_end(request, pk: int):
         back_text="Back to the rule",
         intro="Ending a rule stops its sampling with nothing in its place: no sample can be "
         "drawn for a day after its last day in force. Its draws, reviews and history stay. To "
-        "sample differently instead, change the rule.",
+        "sample differently instead, change the rule."
+        + (
+            f" This rule starts on {rule.starts_on:%-d %B %Y}: ending it the day before stops it "
+            "coming into force."
+            if not_started
+            else ""
+        ),
         warning=warning,
     )
 

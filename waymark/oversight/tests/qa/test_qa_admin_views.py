@@ -376,3 +376,28 @@ def test_only_the_assurance_team_ends_a_rule(stopped, qa_manager):
         )
     stopped.refresh_from_db()
     assert stopped.is_active
+
+
+def test_a_rule_that_has_not_started_ends_the_day_before_its_start(stopped, qa_assurance):
+    from waymark.core import clock
+
+    start = clock.today() + timedelta(days=10)
+    new = services.rule_change(
+        actor=qa_assurance,
+        rule=stopped,
+        starts_on=start,
+        reason="A larger sample from next month",
+        name="Decisions adaptive (larger)",
+        kind_key=KIND,
+        method="adaptive",
+        rate_percent="20",
+        tightened_percent="30",
+    )
+    for day in (clock.today(), start):
+        with pytest.raises(ValidationError) as caught:
+            services.rule_end(actor=qa_assurance, rule=new, ends_on=day, reason="Not needed now")
+        assert "stop it coming into force" in caught.value.message_dict["ends_on"][0]
+    ended = services.rule_end(
+        actor=qa_assurance, rule=new, ends_on=start - timedelta(days=1), reason="Not needed now"
+    )
+    assert not ended.is_active and ended.ends_on == start - timedelta(days=1)
