@@ -1,8 +1,8 @@
 """Editing a sampling rule in a real browser (issue 20 item 1): the assurance team opens a rule,
 asks for a change with a rate over 100% (refused with the GOV.UK error summary, nothing saved),
 makes the change from a date, then, on a phone, ends the new rule before it comes into force with
-nothing in its place (a date after its start refused first). axe-core on every page, the rule page and end form at 360 px with no
-sideways scroll."""
+nothing in its place (a date after its start refused first). axe-core on every page, the rule
+page and end form at 360 px with no sideways scroll."""
 
 from __future__ import annotations
 
