@@ -39,3 +39,11 @@ def register() -> None:
         sender=apps.get_app_config("core"),
         dispatch_uid="waymark.core.database_roles_grant",
     )
+    # pgtrigger's ignore check without a subtransaction a row (waymark/core/pgtrigger_ignore.py).
+    from waymark.core.pgtrigger_ignore import install_after_migrate
+
+    post_migrate.connect(
+        install_after_migrate,
+        sender=apps.get_app_config("core"),
+        dispatch_uid="waymark.core.pgtrigger_ignore",
+    )
