@@ -63,6 +63,8 @@ COLUMNS = [
     "given_rare",
     "family_rare",
     "surname_rare",
+    "dob_given_rare",
+    "dob_family_rare",
     "name_full",
     "phone",
 ]
@@ -351,6 +353,11 @@ BLOCKING_RULES: list[str] = [
     # join is on the date; either name's sound only filters it).
     "l.dob_unordered = r.dob_unordered "
     "AND (l.family_phonetic = r.family_phonetic OR l.given_phonetic = r.given_phonetic)",
+    # An alias in one name and a typing error in the other, after a move: the date of birth and one
+    # name's first letter, only where at most ``rules.BLOCKING_RARE_NAME_MAX`` records share them
+    # (a common date such as 01/01/YYYY never forms a block).
+    "l.dob_given_rare = r.dob_given_rare",
+    "l.dob_family_rare = r.dob_family_rare",
 ]
 # Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
 # it does not use free to vary, and trains them). The first three are the generator-shaped file's;
@@ -475,6 +482,18 @@ def family_key(record: dict[str, Any]) -> str | None:
     return f"{family} {given[0]}" if given and family else None
 
 
+def dob_given_key(record: dict[str, Any]) -> str | None:
+    """The date of birth and the forename's first letter ("1980-03-04 K")."""
+    dob, given = record.get("dob"), record.get("given_std")
+    return f"{dob} {given[0]}" if dob and given else None
+
+
+def dob_family_key(record: dict[str, Any]) -> str | None:
+    """The date of birth and the surname's first letter ("1980-03-04 M")."""
+    dob, family = record.get("dob"), record.get("family_std")
+    return f"{dob} {family[0]}" if dob and family else None
+
+
 # The rare-name blocking columns and the key each is made of (kept only where at most
 # ``rules.BLOCKING_RARE_NAME_MAX`` records share it).
 RARE_KEYS = {
@@ -482,6 +501,8 @@ RARE_KEYS = {
     "given_rare": given_key,
     "family_rare": family_key,
     "surname_rare": lambda record: record.get("family_std") or None,
+    "dob_given_rare": dob_given_key,
+    "dob_family_rare": dob_family_key,
 }
 
 

@@ -285,6 +285,11 @@ def _phonetic(record):
             {"given_std": "IVAN", "family_std": "OHRVAT", "dob": "1953-12-21"},
             {"given_std": None, "family_std": "HORVAT", "dob": "1953-12-21"},
         ),
+        # an alias surname and a typing error in the forename, a move, the same date of birth
+        (
+            {"given_std": "GEORGI", "family_std": "IVANOV", "dob": "1981-07-23"},
+            {"given_std": "GEORI", "family_std": "SMIRNOV", "dob": "1981-07-23"},
+        ),
     ],
 )
 def test_pairs_that_agree_on_no_address_are_still_compared(left, right):
@@ -299,6 +304,33 @@ def test_a_common_name_alone_is_never_a_block():
     records = [_phonetic({"unique_id": str(i), **common}) for i in range(most + 1)]
     records[0]["dob"] = "1980-01-01"
     result = engine.blocking_recall(records, dict.fromkeys((r["unique_id"] for r in records), "p"))
+    assert result["compared"] == 0 and result["comparisons"] == 0
+
+
+@pytest.mark.parametrize("rule", ["dob_given_rare", "dob_family_rare"])
+def test_a_common_date_of_birth_and_initial_is_never_a_block(rule):
+    """The date of birth with one name's first letter blocks only while at most
+    ``rules.BLOCKING_RARE_NAME_MAX`` records share them: 01/01/YYYY, common where a date is not
+    known, must not grow with the square of the records."""
+    most = rules.BLOCKING_RARE_NAME_MAX
+
+    def crowd(n):
+        return [
+            {"unique_id": str(i), "given_std": f"A{i}", "family_std": f"K{i}", "dob": "1980-01-01"}
+            for i in range(n)
+        ]
+
+    only = [f"l.{rule} = r.{rule}"]
+    few, many = crowd(most), crowd(most + 1)
+    assert (
+        engine.blocking_recall(few, dict.fromkeys((r["unique_id"] for r in few), "p"), rules=only)[
+            "compared"
+        ]
+        == most * (most - 1) // 2
+    )
+    result = engine.blocking_recall(
+        many, dict.fromkeys((r["unique_id"] for r in many), "p"), rules=only
+    )
     assert result["compared"] == 0 and result["comparisons"] == 0
 
 
