@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.core.signals import setting_changed
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,54 @@ def register_nav(item: NavItem) -> None:
         _ITEMS.append(item)
 
 
+# Every navigation entry is a URL without arguments, so each is reversed once per URLconf and
+# script prefix (every signed-in page builds the bar: 30 reversals a page otherwise).
+_HREFS: dict[tuple[str, Any, str], str | None] = {}
+
+
+def _href(url_name: str) -> str | None:
+    key = (url_name, get_urlconf(), get_script_prefix())
+    if key not in _HREFS:
+        try:
+            _HREFS[key] = reverse(url_name)
+        except NoReverseMatch:
+            _HREFS[key] = None
+    return _HREFS[key]
+
+
+def _forget_hrefs(*, setting, **kwargs) -> None:
+    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
+        _HREFS.clear()
+
+
+setting_changed.connect(_forget_hrefs)
+
+
+def _permission_test(user):
+    """``user.has_perm`` for the bar's permissions, asked once: the permission set is read once
+    (every authentication backend's ``get_all_permissions``, as ``has_perm`` would consult), an
+    active superuser holds every permission, an inactive or anonymous user none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return lambda permission: False
+    if user.is_active and user.is_superuser:
+        return lambda permission: True
+    held = user.get_all_permissions()
+    return held.__contains__
+
+
 def _visible(request, group: str | None = None, area: str = "bar") -> list[tuple[NavItem, str]]:
-    user = getattr(request, "user", None)
+    has = _permission_test(getattr(request, "user", None))
     visible = []
     for item in sorted(_ITEMS, key=lambda i: i.order):
         if item.area != area:
             continue
         if group is not None and item.group != group:
             continue
-        if item.permission and not (user and user.has_perm(item.permission)):
+        if item.permission and not has(item.permission):
             continue
-        try:
-            visible.append((item, reverse(item.url_name)))
-        except NoReverseMatch:
-            continue
+        href = _href(item.url_name)
+        if href is not None:
+            visible.append((item, href))
     return visible
 
 
@@ -94,7 +129,7 @@ def nav_items(request) -> list[dict]:
             item, href = members[0]
             entries.append((item.order, {"href": href, "text": item.label, "hrefs": [href]}))
             continue
-        href = reverse(group.url_name)
+        href = _href(group.url_name) or reverse(group.url_name)
         hrefs = [href] + [h for _, h in members]
         entries.append((group.order, {"href": href, "text": group.label, "hrefs": hrefs}))
     items = [entry for _, entry in sorted(entries, key=lambda e: e[0])]

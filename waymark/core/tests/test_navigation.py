@@ -97,3 +97,50 @@ def test_every_role_s_navigation_has_at_most_eight_entries(db):
         counts[key] = [i["text"] for i in navigation.nav_items(_request("/", user))]
     assert len(counts) == len(ROLES)
     assert max(len(items) for items in counts.values()) <= 8, counts
+
+
+def test_the_bar_follows_the_users_permissions_from_one_request_to_the_next(monkeypatch, db):
+    """The bar reads the permission set once a request (not ``has_perm`` per item), so a role
+    granted or withdrawn shows on the next page; an inactive account sees no guarded item."""
+    from django.contrib.auth.models import Permission
+
+    from waymark.accounts.models import User
+
+    monkeypatch.setattr(
+        navigation,
+        "_ITEMS",
+        [
+            NavItem("Cookies", "cookies", "", 1),
+            NavItem("People", "accessibility", "people.view_person", 80),
+        ],
+    )
+    user = User.objects.create_user("nav-reader", password="x")  # noqa: S106 - a test account
+
+    def texts():
+        return [
+            i["text"] for i in navigation.nav_items(_request("/", User.objects.get(pk=user.pk)))
+        ]
+
+    assert texts() == ["Cookies"]
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="people", codename="view_person")
+    )
+    assert texts() == ["Cookies", "People"]
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert texts() == ["Cookies"]
+    User.objects.filter(pk=user.pk).update(is_active=True, is_superuser=True)
+    user.user_permissions.clear()
+    assert texts() == ["Cookies", "People"]
+
+
+def test_links_are_reversed_again_when_the_urlconf_changes(monkeypatch, settings):
+    monkeypatch.setattr(navigation, "_ITEMS", [NavItem("Cookies", "cookies", "", 1)])
+    assert [i["href"] for i in navigation.nav_items(_request("/"))] == ["/cookies/"]
+    settings.FORCE_SCRIPT_NAME = "/waymark/"
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/waymark/")
+    try:
+        assert [i["href"] for i in navigation.nav_items(_request("/"))] == ["/waymark/cookies/"]
+    finally:
+        set_script_prefix("/")

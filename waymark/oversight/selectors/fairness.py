@@ -336,7 +336,7 @@ def fairness_table(
         as_of = fairness_read_model_as_of()
         if (start, end) == period_for(months, today=as_of.astimezone(clock.LONDON).date()):
             totals, outcomes, decisions = _counts_from_read_model(
-                actor=actor, point=point, dimension=dimension, months=months or 0
+                actor=actor, point=point, dimension=dimension, months=months or 0, as_of=as_of
             )
         else:
             as_of = None
@@ -506,27 +506,37 @@ def fairness_read_model_as_of() -> datetime:
     return as_of
 
 
-def _counts_from_read_model(
-    *, actor, point: DecisionPoint, dimension: Dimension, months: int
+# The summed bands of one (as-of, point, dimension, period): the read model's rows change only
+# when it is rebuilt, and a rebuild gives a new as-of, so a sum read once is the sum until then.
+# Per process, a few entries (points x dimensions x periods of the latest builds); a sum never
+# outlives its build's as-of, so a page never shows counts older than the as-of it states.
+_SUMS: dict[tuple, tuple[Counter, Counter, int]] = {}
+_SUMS_MAX = 512
+
+
+def forget_band_sums() -> None:
+    """Drop this process's sums (the read model was rebuilt here)."""
+    _SUMS.clear()
+
+
+def _band_sums(
+    as_of: datetime, point: DecisionPoint, dimension: Dimension, months: int
 ) -> tuple[Counter, Counter, int]:
-    """The counts of the last ``months`` months: the sum of the read model's bands up to it. A
-    protected breakdown is still one consultation entry for the reader, naming how many people
-    the counts are about (``_resolve`` has checked the permission)."""
+    """(totals, outcomes, people) of the last ``months`` months for ``dimension``: the sum of the
+    read model's bands up to it, as built at ``as_of``."""
     from django.db.models import Sum
 
     from waymark.oversight.models import FairnessCount
 
+    key = (as_of, point.key, dimension.key, months)
+    if key in _SUMS:
+        return _SUMS[key]
     rows = FairnessCount.objects.filter(decision_point=point.key, months__lte=months)
+    people = 0
     if dimension.protected:
-        from waymark.people.services import protected_characteristic_expression
-
-        people = rows.filter(dimension=PEOPLE, months=months).values_list("decisions", flat=True)
-        protected_characteristic_expression(  # for its permission check and consultation entry
-            actor=actor,
-            characteristic=dimension.key,
-            person_field="fairness_person_id",
-            people_count=next(iter(people), 0),
-            purpose=f"Equality monitoring of outcomes: {point.label}",
+        people = next(
+            iter(rows.filter(dimension=PEOPLE, months=months).values_list("decisions", flat=True)),
+            0,
         )
     totals: Counter = Counter()
     outcomes: Counter = Counter()
@@ -539,7 +549,30 @@ def _counts_from_read_model(
     ):
         totals[group] += n
         outcomes[group] += a
-    return totals, outcomes, sum(totals.values())
+    if len(_SUMS) >= _SUMS_MAX or any(k[0] != as_of for k in _SUMS):
+        _SUMS.clear()  # a new build: the older sums are never read again
+    _SUMS[key] = (totals, outcomes, people)
+    return _SUMS[key]
+
+
+def _counts_from_read_model(
+    *, actor, point: DecisionPoint, dimension: Dimension, months: int, as_of: datetime
+) -> tuple[Counter, Counter, int]:
+    """The counts of the last ``months`` months from the read model built at ``as_of``. A
+    protected breakdown is still one consultation entry for the reader, every time, naming how
+    many people the counts are about (``_resolve`` has checked the permission)."""
+    totals, outcomes, people = _band_sums(as_of, point, dimension, months)
+    if dimension.protected:
+        from waymark.people.services import protected_characteristic_expression
+
+        protected_characteristic_expression(  # for its permission check and consultation entry
+            actor=actor,
+            characteristic=dimension.key,
+            person_field="fairness_person_id",
+            people_count=people,
+            purpose=f"Equality monitoring of outcomes: {point.label}",
+        )
+    return Counter(totals), Counter(outcomes), sum(totals.values())
 
 
 def fairness_dimensions_of(point: DecisionPoint) -> list[Dimension]:

@@ -21,7 +21,7 @@ from datetime import datetime
 from waymark.core import clock
 from waymark.core.fairness import decision_points
 from waymark.oversight.models import FairnessCount
-from waymark.oversight.selectors.fairness import PEOPLE
+from waymark.oversight.selectors.fairness import PEOPLE, forget_band_sums
 from waymark.oversight.selectors.fairness_bands import fairness_band_counts, fairness_band_people
 
 
@@ -58,5 +58,6 @@ def fairness_read_model_rebuild(as_of: datetime) -> int:
             for months, people in fairness_band_people(point, today=today).items()
         ]
     FairnessCount.objects.all().delete()
+    forget_band_sums()  # this process's sums of the old rows (a frozen clock can repeat an as-of)
     FairnessCount.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

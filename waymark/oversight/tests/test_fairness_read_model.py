@@ -189,6 +189,53 @@ def test_a_protected_breakdown_from_the_read_model_is_audited_for_the_reader(det
     assert entries.order_by("-pk").first().payload["people_count"] == len(NATIONALITIES)
 
 
+def test_each_view_of_a_protected_breakdown_is_audited_even_when_its_sums_are_kept(detention):
+    """The sums of one build are read once a process; the consultation entry is written for
+    every view, whoever reads them."""
+    analyst = testing.user_make("performance_analyst", detention[0])
+    verb = "person.protected_characteristics_monitored"
+    with clock.frozen(testing.NOW):
+        read_model_refresh(sel.READ_MODEL)
+        start, end = sel.period_for(12)
+        before = AuditEvent.objects.filter(verb=verb, actor=analyst).count()
+        tables = [
+            sel.fairness_table(
+                actor=analyst,
+                point_key="casework.detention",
+                dimension_key="ethnicity",
+                start=start,
+                end=end,
+                months=12,
+            )
+            for _ in range(3)
+        ]
+    assert AuditEvent.objects.filter(verb=verb, actor=analyst).count() == before + 3
+    assert _shape(tables[0]) == _shape(tables[1]) == _shape(tables[2])
+
+
+def test_a_rebuild_at_the_same_instant_is_never_hidden_by_the_kept_sums(detention):
+    """A frozen clock gives two builds one as-of: the rebuild drops the sums kept from the first."""
+    from waymark.casework.models import DetentionRequest
+
+    with clock.frozen(testing.NOW):
+        start, end = sel.period_for(3)
+        read_model_refresh(sel.READ_MODEL)
+        kwargs = {
+            "actor": None,
+            "point_key": "casework.detention",
+            "dimension_key": "team",
+            "start": start,
+            "end": end,
+            "months": 3,
+        }
+        first = sel.fairness_table(**kwargs)
+        DetentionRequest.objects.filter(decided_at__gte=clock.now() - timedelta(days=1)).delete()
+        read_model_refresh(sel.READ_MODEL)
+        again = sel.fairness_table(**kwargs)
+    assert again.as_of == first.as_of
+    assert again.decisions == first.decisions - len(NATIONALITIES)
+
+
 def test_stale_rows_are_rebuilt_before_the_page_reads_them(detention):
     from waymark.casework.models import DetentionRequest
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # session, user, two permission reads, teams, the record, audit, its lists (one statement),
 # notifications; no session save within a minute of the last (SessionTouchMiddleware)
-PERSON_PAGE_MAX_QUERIES = 9
+PERSON_PAGE_MAX_QUERIES = 8
 SEARCH_MAX_QUERIES = 5  # one search: teams, candidate ids, people, nationalities
 
 

@@ -24,8 +24,8 @@ NOW = datetime(2026, 3, 3, 10, 0, tzinfo=LONDON)
 # filters, the rows, audit. No team check: the queue access_queue returned is one of the user's
 # teams'. No session save: a page within a minute of the last one does not write its session
 # (accounts.middleware.SessionTouchMiddleware).
-QUEUE_PAGE_MAX_QUERIES = 13
-MY_WORK_MAX_QUERIES = 11
+QUEUE_PAGE_MAX_QUERIES = 12
+MY_WORK_MAX_QUERIES = 10
 
 
 @pytest.fixture(autouse=True)
