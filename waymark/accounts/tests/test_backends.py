@@ -23,7 +23,7 @@ def _perm(app_label: str, codename: str) -> Permission:
 
 @pytest.fixture
 def user(db):
-    user = User.objects.create_user("perm-reader", password="x")  # noqa: S106 - a test account
+    user = User.objects.create_user("perm-reader", password="x")
     both = _perm("people", "view_person")
     readers = Group.objects.create(name="perm-readers")
     readers.permissions.add(both, _perm("work", "view_task"))
@@ -51,7 +51,7 @@ def test_the_set_is_modelbackends_in_one_statement(user):
 
 
 def test_a_user_with_no_groups_or_only_groups(user, db):
-    alone = User.objects.create_user("perm-alone", password="x")  # noqa: S106
+    alone = User.objects.create_user("perm-alone", password="x")
     assert WaymarkModelBackend().get_all_permissions(_fresh(alone)) == set()
     user.user_permissions.clear()
     assert WaymarkModelBackend().get_all_permissions(

@@ -114,7 +114,7 @@ def test_the_bar_follows_the_users_permissions_from_one_request_to_the_next(monk
             NavItem("People", "accessibility", "people.view_person", 80),
         ],
     )
-    user = User.objects.create_user("nav-reader", password="x")  # noqa: S106 - a test account
+    user = User.objects.create_user("nav-reader", password="x")
 
     def texts():
         return [
