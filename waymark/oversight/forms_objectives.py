@@ -137,6 +137,42 @@ class ObjectiveUpdateForm(GovUKForm):
     )
 
 
+class ObjectiveCloseForm(GovUKForm):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[
+            ("met", "Met"),
+            ("partly_met", "Partly met"),
+            ("not_met", "Not met"),
+            ("withdrawn", "Withdrawn (no longer a priority, or set in error)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the outcome", "invalid_choice": "Select the outcome"},
+    )
+    note = forms.CharField(
+        label="What was achieved, or why it is withdrawn",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=rules.TEXT_MAX_CHARS,
+        error_messages={"required": "Say what was achieved, or why it is withdrawn"},
+    )
+
+
+class ObjectiveCarryOverForm(GovUKForm):
+    period_end = GovUKDateField(label="The new period ends")
+    target = forms.FloatField(
+        label="Target for the new period",
+        help_text="In the same unit as now",
+        error_messages={"required": "Enter the target", "invalid": "Enter the target as a number"},
+    )
+    reason = forms.CharField(
+        label="Why is it carried over?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=rules.TEXT_MAX_CHARS,
+        help_text="For example, what is still to do, and what this period achieved",
+        error_messages={"required": "Say why it is carried over"},
+    )
+
+
 class CompetenceWithdrawForm(GovUKForm):
     reason = forms.CharField(
         label="Why is it withdrawn?",

@@ -51,6 +51,9 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.objective_edited": AuditAction.ALTERATION,
     "oversight.objective_measured": AuditAction.COLLECTION,
     "oversight.objective_update_posted": AuditAction.COLLECTION,
+    "oversight.objective_closed": AuditAction.ALTERATION,
+    "oversight.objective_carried_over": AuditAction.ALTERATION,
+    "oversight.objectives_exported": AuditAction.DISCLOSURE,
     # --- governance: risks, supplier issues, complaints, lessons (item 6) ---
     "oversight.risk_register_created": AuditAction.COLLECTION,
     "oversight.risk_added": AuditAction.COLLECTION,

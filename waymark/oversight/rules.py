@@ -259,6 +259,11 @@ OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO: float = _OVERRIDES.get("OBJECTIVE_AMBER_ABSOLU
 # how many objectives the list shows a page.
 OBJECTIVE_MAX_PERIOD_DAYS: int = _OVERRIDES.get("OBJECTIVE_MAX_PERIOD_DAYS", 366)
 OBJECTIVES_PER_PAGE: int = 50
+# Closing an objective (``services.objectives.objective_close``): with its outcome from the last
+# day of its period (withdrawn at any time, with the reason); carried over into the next period
+# from OBJECTIVE_CARRY_OVER_WINDOW_DAYS before it ends, so next year's can be agreed in the last
+# month of this one.
+OBJECTIVE_CARRY_OVER_WINDOW_DAYS: int = _OVERRIDES.get("OBJECTIVE_CARRY_OVER_WINDOW_DAYS", 30)
 
 
 def objective_rag(*, actual: float, target: float, higher_is_better: bool) -> str:

@@ -82,3 +82,13 @@ COMPLAINT_TRANSITIONS = table(
     ]
 )
 COMPLAINT_WORKFLOW = Workflow(Complaint, COMPLAINT_TRANSITIONS, label="complaint")
+
+# --- people and performance: objectives (item 2) ---
+# An objective: open -> closed (met, partly met, not met, withdrawn, or carried over into a new
+# objective for the next period). A closed objective is history: it is not reopened.
+from waymark.oversight.models import Objective, ObjectiveStatus  # noqa: E402
+
+OBJECTIVE_TRANSITIONS = table(
+    [(ObjectiveStatus.OPEN, [ObjectiveStatus.CLOSED]), (ObjectiveStatus.CLOSED, [])]
+)
+OBJECTIVE_WORKFLOW = Workflow(Objective, OBJECTIVE_TRANSITIONS, label="objective")

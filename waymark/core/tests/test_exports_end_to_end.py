@@ -341,6 +341,31 @@ def _oversight_register(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:risk-register-export", args=[register.pk]), None
 
 
+def _oversight_objectives(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import Objective, ServicePriority
+
+    owner = User.objects.create_user(
+        username="objective-owner", password="a-long-test-password-123"
+    )
+    team = Team.objects.create(slug="crafted-objectives", name="Objectives team")
+    priority = ServicePriority.objects.first()
+    for value in CRAFTED:  # an objective, its measure and its closing note are typed by people
+        Objective.objects.create(
+            priority=priority,
+            title=value,
+            team=team,
+            owner=owner,
+            period_start=date(2026, 4, 1),
+            period_end=date(2027, 3, 31),
+            measure_label=value,
+            target=95,
+            closing_note=value,
+            created_at=clock.now(),
+            created_by=owner,
+        )
+    return reverse("oversight:objectives-export"), None
+
+
 def _oversight_complaints(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.oversight.models import Complaint
 
@@ -467,6 +492,7 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "oversight:tracker-export": _oversight_tracker,
     "oversight:risk-register-export": _oversight_register,
     "oversight:complaints-export": _oversight_complaints,
+    "oversight:objectives-export": _oversight_objectives,
     "oversight:complaint-themes-export": _oversight_complaint_themes,
     "oversight:fairness-export": _oversight_fairness,
     "linkage:bulk-new-criminality": _linkage_new_criminality,

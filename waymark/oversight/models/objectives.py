@@ -22,7 +22,14 @@ from django.db.models import F, Q
 USER = settings.AUTH_USER_MODEL
 TEAM = "accounts.Team"
 
-__all__ = ["Objective", "ObjectiveMeasurement", "ObjectiveUpdate", "ServicePriority"]
+__all__ = [
+    "Objective",
+    "ObjectiveMeasurement",
+    "ObjectiveOutcome",
+    "ObjectiveStatus",
+    "ObjectiveUpdate",
+    "ServicePriority",
+]
 
 
 class ServicePriority(models.Model):
@@ -40,6 +47,19 @@ class ServicePriority(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ObjectiveStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ObjectiveOutcome(models.TextChoices):
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+    CARRIED_OVER = "carried_over", "Carried over to a new period"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Objective(models.Model):
@@ -64,6 +84,22 @@ class Objective(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Closing (``workflows.OBJECTIVE_WORKFLOW``): at its period's end a manager records the outcome
+    # and what was achieved, or carries it over into a new objective for the next period.
+    status = models.CharField(
+        max_length=10, choices=ObjectiveStatus.choices, default=ObjectiveStatus.OPEN, db_index=True
+    )
+    outcome = models.CharField(max_length=20, choices=ObjectiveOutcome.choices, blank=True)
+    closing_note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    final_actual = models.FloatField(null=True, blank=True, help_text="The last value measured")
+    final_rag = models.CharField(max_length=5, blank=True)
+    carried_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
 
     class Meta:
         ordering = ["-period_start", "team_id", "title", "pk"]

@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from waymark.accounts.models import Team
+from waymark.core import clock
 from waymark.core.metrics import metric, metrics
 from waymark.oversight import permissions as perms
 from waymark.oversight.models import Objective, ObjectiveMeasurement, ServicePriority
@@ -29,9 +30,12 @@ def objectives_list(
     person_id: int | None = None,
     rag: str = "",
     priority_id: int | None = None,
+    status: str = "",
+    today=None,
 ) -> QuerySet[Objective]:
     """The objectives the user may see, each with its latest measurement's RAG, actual and
-    month, team objectives before people's."""
+    month, team objectives before people's. ``status``: "open", "closed", or "to_close" (open
+    with its period ended: an outcome or a carry-over is owed)."""
     latest = ObjectiveMeasurement.objects.filter(objective=OuterRef("pk")).order_by("-month")
     qs = (
         objectives_visible(user)
@@ -48,6 +52,10 @@ def objectives_list(
         qs = qs.filter(person_id=person_id)
     if priority_id is not None:
         qs = qs.filter(priority_id=priority_id)
+    if status in ("open", "closed"):
+        qs = qs.filter(status=status)
+    elif status == "to_close":
+        qs = qs.filter(status="open", period_end__lt=today or clock.today())
     if rag == "none":
         qs = qs.filter(latest_rag__isnull=True)
     elif rag in ("red", "amber", "green"):
@@ -58,7 +66,9 @@ def objectives_list(
 def access_objective(user, pk: int) -> Objective:
     """One objective, to those who may see it (404 to anyone else)."""
     objective = (
-        Objective.objects.select_related("priority", "team", "person", "owner", "created_by")
+        Objective.objects.select_related(
+            "priority", "team", "person", "owner", "created_by", "closed_by", "carried_from"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -122,3 +132,13 @@ def rag_counts(qs) -> dict[str, int]:
     for value in qs.values_list("latest_rag", flat=True):
         counts[value or "none"] += 1
     return counts
+
+
+def objectives_to_close(user) -> int:
+    """How many of the objectives the user may see have ended and are still open."""
+    return objectives_visible(user).filter(status="open", period_end__lt=clock.today()).count()
+
+
+def objective_successor(objective: Objective) -> Objective | None:
+    """The objective this one was carried over into, if any."""
+    return Objective.objects.filter(carried_from=objective).first()

@@ -1,7 +1,10 @@
 """Objectives linked to service priorities (issue 20 item 2; 000 §3.10, §5.76; 002 rec 3b):
 set and edit (a manager of the team, or a performance analyst), measured against the figure's one
 definition in the metric registry (``core.metrics``) or as the owner reports it, red/amber/green
-by ``rules.objective_rag``, a history of one measurement a month, and the owner's updates.
+by ``rules.objective_rag``, a history of one measurement a month, and the owner's updates; at the
+period's end, closed with its outcome and what was achieved, or carried over into a new objective
+for the next period (``objective_close``, ``objective_carry_over``). A closed objective is
+history: it is not edited, measured or updated.
 
 Every refusal is a ``ValidationError`` naming the field, with nothing saved; every write audited.
 """
@@ -24,11 +27,14 @@ from waymark.oversight import rules
 from waymark.oversight.models import (
     Objective,
     ObjectiveMeasurement,
+    ObjectiveOutcome,
+    ObjectiveStatus,
     ObjectiveUpdate,
     ServicePriority,
 )
 from waymark.oversight.objective_priorities import PRIORITIES
 from waymark.oversight.services.qa_common import TEXT_MAX, _audit
+from waymark.oversight.workflows import OBJECTIVE_WORKFLOW
 
 logger = logging.getLogger(__name__)
 
@@ -182,9 +188,11 @@ def objective_edit(*, actor, objective: Objective, **data) -> Objective:
     history keeps the target each month was measured against."""
     if not perms.may_manage_team_objectives(actor, objective.team_id):
         raise PermissionDenied("You can only edit objectives for a team you manage")
+    _refuse_closed(objective, "changed")
     values = _clean(actor=actor, data=data)
     with transaction.atomic():
         locked = Objective.objects.select_for_update().get(pk=objective.pk)
+        _refuse_closed(locked, "changed")
         old = _snapshot(locked)
         for name, value in values.items():
             setattr(locked, name, value)
@@ -246,6 +254,8 @@ def objective_measure(
     if actor is not None and not perms.may_manage_team_objectives(actor, objective.team_id):
         raise PermissionDenied("You can only measure objectives for a team you manage")
     on = on or clock.today()
+    if objective.status == ObjectiveStatus.CLOSED:
+        return None
     if not (objective.period_start <= on <= objective.period_end):
         return None
     value = objective_figure_value(objective)
@@ -262,6 +272,7 @@ def objective_update_post(
     is not a registered figure, ``actual`` reports this month's value and records its RAG."""
     if not perms.may_post_objective_update(actor, objective):
         raise PermissionDenied("Only the objective's owner or a manager of its team may update it")
+    _refuse_closed(objective, "updated", field="text")
     errors: dict[str, str] = {}
     text = (text or "").strip()
     if not text:
@@ -298,7 +309,9 @@ def objectives_measure_sweep() -> int:
     today = clock.today()
     done = 0
     for objective in (
-        Objective.objects.filter(period_start__lte=today, period_end__gte=today)
+        Objective.objects.filter(
+            period_start__lte=today, period_end__gte=today, status=ObjectiveStatus.OPEN
+        )
         .exclude(metric_key="")
         .select_related("team")
     ):
@@ -308,3 +321,153 @@ def objectives_measure_sweep() -> int:
         except Exception:  # one figure's failure must not stop the others
             logger.exception("Objective %s could not be measured", objective.pk)
     return done
+
+
+# ------------------------------------------------------------------------------------------------
+# Closing and carrying over
+
+
+def _refuse_closed(objective: Objective, doing: str, field: str = "__all__") -> None:
+    if objective.status == ObjectiveStatus.CLOSED:
+        raise ValidationError(
+            {
+                field: f"This objective was closed ({objective.get_outcome_display().lower()}): "
+                f"it cannot be {doing}"
+            }
+        )
+
+
+def _note(text: str | None, field: str, missing: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    if len(text) > TEXT_MAX:
+        raise ValidationError({field: f"It must be {TEXT_MAX:,} characters or fewer"})
+    return text
+
+
+def _close(*, actor, locked: Objective, outcome: str, note: str) -> None:
+    """Move ``locked`` (an open objective, row-locked) to closed with its final measurement."""
+    latest = locked.measurements.order_by("-month").first()
+    OBJECTIVE_WORKFLOW.move(locked, ObjectiveStatus.CLOSED)
+    locked.outcome = outcome
+    locked.closing_note = note
+    locked.closed_at = clock.now()
+    locked.closed_by = actor
+    locked.final_actual = latest.actual if latest else None
+    locked.final_rag = latest.rag if latest else ""
+    locked.save()
+
+
+CLOSING_OUTCOMES = (
+    ObjectiveOutcome.MET,
+    ObjectiveOutcome.PARTLY_MET,
+    ObjectiveOutcome.NOT_MET,
+    ObjectiveOutcome.WITHDRAWN,
+)
+
+
+def objective_close(*, actor, objective: Objective, outcome: str, note: str) -> Objective:
+    """Close an open objective with its outcome (met, partly met, not met) and what was achieved,
+    from the last day of its period; or withdraw it at any time, saying why. Its last measurement
+    is kept as its final value and rating. A manager of its team only."""
+    if not perms.may_manage_team_objectives(actor, objective.team_id):
+        raise PermissionDenied("You can only close objectives for a team you manage")
+    _refuse_closed(objective, "closed again", field="outcome")
+    if outcome not in CLOSING_OUTCOMES:
+        raise ValidationError({"outcome": "Select the outcome"})
+    note = _note(
+        note,
+        "note",
+        "Say why it is withdrawn"
+        if outcome == ObjectiveOutcome.WITHDRAWN
+        else "Say what was achieved",
+    )
+    today = clock.today()
+    if outcome != ObjectiveOutcome.WITHDRAWN and today < objective.period_end:
+        raise ValidationError(
+            {
+                "outcome": "Its period has not ended: record the outcome from "
+                f"{objective.period_end:%-d %B %Y}, or withdraw it now"
+            }
+        )
+    with transaction.atomic():
+        locked = Objective.objects.select_for_update().get(pk=objective.pk)
+        _refuse_closed(locked, "closed again", field="outcome")
+        _close(actor=actor, locked=locked, outcome=outcome, note=note)
+        _audit(
+            actor=actor,
+            verb="oversight.objective_closed",
+            target=locked,
+            payload={
+                "outcome": outcome,
+                "final_actual": locked.final_actual,
+                "final_rag": locked.final_rag,
+            },
+        )
+    return locked
+
+
+def objective_carry_over(
+    *,
+    actor,
+    objective: Objective,
+    period_end: date | None,
+    target: float | None,
+    reason: str,
+) -> Objective:
+    """Carry an open objective into the next period: a new objective with the same priority,
+    team, person, owner and measure, starting the day after this one ends, to ``period_end``
+    with ``target``; this one is closed as carried over, with the reason. Allowed from
+    ``rules.OBJECTIVE_CARRY_OVER_WINDOW_DAYS`` before its period ends. A manager of its team."""
+    from datetime import timedelta
+
+    if not perms.may_manage_team_objectives(actor, objective.team_id):
+        raise PermissionDenied("You can only carry over objectives for a team you manage")
+    _refuse_closed(objective, "carried over", field="period_end")
+    window = rules.OBJECTIVE_CARRY_OVER_WINDOW_DAYS
+    opens = objective.period_end - timedelta(days=window)
+    errors: dict[str, str] = {}
+    if clock.today() < opens:
+        errors["period_end"] = (
+            f"It can be carried over from {opens:%-d %B %Y}, {window} days before its period ends"
+        )
+    try:
+        reason = _note(reason, "reason", "Say why it is carried over")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if target is None or isinstance(target, bool) or not isinstance(target, int | float):
+        errors["target"] = "Enter the target as a number"
+    if not isinstance(period_end, date):
+        errors["period_end"] = errors.get("period_end") or "Enter the date the new period ends"
+    if errors:
+        raise ValidationError({k: v[0] if isinstance(v, list) else v for k, v in errors.items()})
+    data = {name: getattr(objective, name) for name in FIELDS}
+    data.update(
+        period_start=objective.period_end + timedelta(days=1),
+        period_end=period_end,
+        target=float(target),
+    )
+    if objective.metric_key:
+        data["measure_label"] = ""
+    values = _clean(actor=actor, data=data)
+    with transaction.atomic():
+        locked = Objective.objects.select_for_update().get(pk=objective.pk)
+        _refuse_closed(locked, "carried over", field="period_end")
+        successor = Objective.objects.create(
+            **values, created_at=clock.now(), created_by=actor, carried_from=locked
+        )
+        _close(actor=actor, locked=locked, outcome=ObjectiveOutcome.CARRIED_OVER, note=reason)
+        _audit(
+            actor=actor,
+            verb="oversight.objective_carried_over",
+            target=locked,
+            payload={"successor": successor.pk, "final_rag": locked.final_rag},
+        )
+        _audit(
+            actor=actor,
+            verb="oversight.objective_set",
+            target=successor,
+            payload={"new": _snapshot(successor), "carried_from": locked.pk},
+        )
+    return successor

@@ -16,6 +16,7 @@ def test_the_numbers():
     assert rules.OBJECTIVE_AMBER_ABSOLUTE_AT_ZERO == 1.0
     assert rules.OBJECTIVE_MAX_PERIOD_DAYS == 366
     assert rules.OBJECTIVES_PER_PAGE == 50
+    assert rules.OBJECTIVE_CARRY_OVER_WINDOW_DAYS == 30
     assert rules.TRAINING_NEEDS_LOOKBACK_DAYS == 180
     assert rules.TRAINING_NEEDS_MIN_FAILURES == 1
 
