@@ -6,51 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oversight', '0011_risk_edits'),
+        ("oversight", "0011_risk_edits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='objective',
-            name='carried_from',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='carried_to', to='oversight.objective'),
+            model_name="objective",
+            name="carried_from",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="carried_to",
+                to="oversight.objective",
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='closed_at',
+            model_name="objective",
+            name="closed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="objective",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='closing_note',
+            model_name="objective",
+            name="closing_note",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='final_actual',
-            field=models.FloatField(blank=True, help_text='The last value measured', null=True),
+            model_name="objective",
+            name="final_actual",
+            field=models.FloatField(blank=True, help_text="The last value measured", null=True),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='final_rag',
+            model_name="objective",
+            name="final_rag",
             field=models.CharField(blank=True, max_length=5),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('met', 'Met'), ('partly_met', 'Partly met'), ('not_met', 'Not met'), ('carried_over', 'Carried over to a new period'), ('withdrawn', 'Withdrawn')], max_length=20),
+            model_name="objective",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("met", "Met"),
+                    ("partly_met", "Partly met"),
+                    ("not_met", "Not met"),
+                    ("carried_over", "Carried over to a new period"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='status',
-            field=models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], db_index=True, default='open', max_length=10),
+            model_name="objective",
+            name="status",
+            field=models.CharField(
+                choices=[("open", "Open"), ("closed", "Closed")],
+                db_index=True,
+                default="open",
+                max_length=10,
+            ),
         ),
     ]
