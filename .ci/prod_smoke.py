@@ -70,7 +70,7 @@ def totp(hex_key: str, at: float | None = None, step_seconds: int = 30, digits: 
     counter = int((at or time.time()) // step_seconds)
     digest = hmac.new(bytes.fromhex(hex_key), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**digits
     return f"{code:0{digits}d}"
 
 
@@ -83,28 +83,17 @@ class Browser:
         self.host = f"127.0.0.1:{port}"
         self.cookies: dict[str, str] = {}
 
-    def request(
-        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
-    ):
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {
-            "Host": self.host,
-            "X-Forwarded-Proto": "https",
-            "User-Agent": "waymark-prod-smoke",
-            "Accept": "text/html,application/json",
-        }
+        sent = {"Host": self.host, "X-Forwarded-Proto": "https", "User-Agent": "waymark-prod-smoke",
+                "Accept": "text/html,application/json"}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
             body = urlencode(form)
-            sent.update(
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Origin": f"https://{self.host}",
-                    "Referer": f"https://{self.host}{path}",
-                }
-            )
+            sent.update({"Content-Type": "application/x-www-form-urlencoded",
+                         "Origin": f"https://{self.host}", "Referer": f"https://{self.host}{path}"})
         sent.update(headers or {})
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
@@ -142,17 +131,11 @@ def main() -> int:
     database = f"waymark_smoke_{token}"
     owner, app = f"waymark_smoke_owner_{token}", f"waymark_smoke_app_{token}"
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/root"),
-        "WAYMARK_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "WAYMARK_VAR_DIR": str(work / "var"),
-        "DATABASE_URL": (
-            f"postgres://{app}@127.0.0.1:5432/{database}"
-            if use_pg
-            else f"sqlite:///{work / 'waymark.sqlite3'}"
-        ),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
+        "WAYMARK_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1", "WAYMARK_VAR_DIR": str(work / "var"),
+        "DATABASE_URL": (f"postgres://{app}@127.0.0.1:5432/{database}" if use_pg
+                         else f"sqlite:///{work / 'waymark.sqlite3'}"),
         # The smoke run uploads nothing; a real deployment configures WAYMARK_CLAMD_SOCKET.
         "WAYMARK_ALLOW_UNSCANNED_UPLOADS": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -167,30 +150,17 @@ def main() -> int:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         (work / "audit-checkpoints").mkdir()
-        (work / "audit-signing-key.pem").write_bytes(
-            Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        (work / "audit-signing-key.pem").write_bytes(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         owner_env = env
         if use_pg:
-            step(
-                f"create the roles {owner} (owner) and {app} (application), and the fresh "
-                f"database {database} owned by {owner}"
-            )
-            for statement in (
-                f'CREATE ROLE "{owner}" LOGIN',
-                f'CREATE ROLE "{app}" LOGIN',
-                f'CREATE DATABASE "{database}" OWNER "{owner}"',
-            ):
+            step(f"create the roles {owner} (owner) and {app} (application), and the fresh "
+                 f"database {database} owned by {owner}")
+            for statement in (f'CREATE ROLE "{owner}" LOGIN', f'CREATE ROLE "{app}" LOGIN',
+                              f'CREATE DATABASE "{database}" OWNER "{owner}"'):
                 run(["psql", f"{PG}/postgres", "-q", "-c", statement], env)
-            owner_env = {
-                **env,
-                "DATABASE_URL": f"postgres://{owner}@127.0.0.1:5432/{database}",
-                "WAYMARK_DB_APP_ROLE": app,
-            }
+            owner_env = {**env, "DATABASE_URL": f"postgres://{owner}@127.0.0.1:5432/{database}",
+                         "WAYMARK_DB_APP_ROLE": app}
         step("collectstatic with production settings")
         run([PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], env)
         expect((work / "var/static/staticfiles.json").exists(), "the static manifest was written")
@@ -198,98 +168,42 @@ def main() -> int:
         run([PY, "manage.py", "migrate", "--noinput", "--verbosity", "0"], owner_env)
         if use_pg:
             step(f"the application's role {app} may append to the audit table, not change it")
-            for statement in (
-                "UPDATE core_auditevent SET verb = 'x'",
-                "DELETE FROM core_auditevent",
-                "TRUNCATE core_auditevent",
-                "DROP TABLE core_auditevent",
-                "ALTER TABLE core_auditevent DISABLE TRIGGER ALL",
-                "ALTER TABLE core_auditevent DETACH PARTITION core_auditevent_default",
-            ):
-                refused = run(
-                    ["psql", env["DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1", "-c", statement],
-                    env,
-                    check=False,
-                )
-                expect(
-                    refused.returncode != 0
-                    and (
-                        "permission denied" in refused.stderr or "must be owner" in refused.stderr
-                    ),
-                    f"{app} is refused: {statement}",
-                )
+            for statement in ("UPDATE core_auditevent SET verb = 'x'", "DELETE FROM core_auditevent",
+                              "TRUNCATE core_auditevent", "DROP TABLE core_auditevent",
+                              "ALTER TABLE core_auditevent DISABLE TRIGGER ALL",
+                              "ALTER TABLE core_auditevent DETACH PARTITION core_auditevent_default"):
+                refused = run(["psql", env["DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1",
+                               "-c", statement], env, check=False)
+                expect(refused.returncode != 0 and ("permission denied" in refused.stderr
+                                                    or "must be owner" in refused.stderr),
+                       f"{app} is refused: {statement}")
         step("demo_load must refuse in production")
         refused = run([PY, "manage.py", "demo_load", "--scale", "0.01"], env, check=False)
-        expect(
-            refused.returncode != 0 and "never loaded in production" in refused.stderr,
-            "demo_load refuses in production with a clear message",
-        )
+        expect(refused.returncode != 0 and "never loaded in production" in refused.stderr,
+               "demo_load refuses in production with a clear message")
         step("seed one user with an authenticator app, one person, one task")
-        seeded = run(
-            [
-                PY,
-                "manage.py",
-                "shell",
-                "--verbosity",
-                "0",
-                "-c",
-                (ROOT / ".ci/prod_smoke_seed.py").read_text(),
-            ],
-            env,
-        )
+        seeded = run([PY, "manage.py", "shell", "--verbosity", "0", "-c",
+                      (ROOT / ".ci/prod_smoke_seed.py").read_text()], env)
         seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         step("the audit sequencer seals the seed's audit entries and publishes a signed checkpoint")
         run([PY, "manage.py", "audit_seal", "--once"], env)
-        expect(
-            any((work / "audit-checkpoints").rglob("*.json")), "a signed checkpoint was published"
-        )
-        counts = run(
-            [
-                PY,
-                "manage.py",
-                "shell",
-                "--verbosity",
-                "0",
-                "-c",
-                "from waymark.people.models import Person; from waymark.accounts.models import User;"
-                "print(Person.objects.count(), User.objects.count())",
-            ],
-            env,
-        ).stdout.split()
-        expect(
-            counts == ["1", "1"],
-            f"only the seeded person and user exist (demo_load wrote nothing): {counts}",
-        )
+        expect(any((work / "audit-checkpoints").rglob("*.json")), "a signed checkpoint was published")
+        counts = run([PY, "manage.py", "shell", "--verbosity", "0", "-c",
+                      "from waymark.people.models import Person; from waymark.accounts.models import User;"
+                      "print(Person.objects.count(), User.objects.count())"], env).stdout.split()
+        expect(counts == ["1", "1"], f"only the seeded person and user exist (demo_load wrote nothing): {counts}")
 
         port = free_port()
         step(f"gunicorn with production settings on 127.0.0.1:{port}")
         log = open(work / "gunicorn.log", "w")  # noqa: SIM115 (gunicorn writes it until the end)
-        command = [
-            GUNICORN,
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "60",
-            "--access-logfile",
-            "-",
-        ]
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,  # noqa: S603
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        command = [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", "2", "--timeout", "60", "--access-logfile", "-"]
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
+                                  stderr=subprocess.STDOUT, start_new_session=True)
         browser = Browser(port)
         for _ in range(120):
             try:
-                status, _, _ = browser.request(
-                    "GET", "/health/", headers={"Accept": "application/json"}
-                )
+                status, _, _ = browser.request("GET", "/health/", headers={"Accept": "application/json"})
                 if status < 500:
                     break
             except OSError:
@@ -306,46 +220,26 @@ def main() -> int:
         expect(css is not None, "the page links the hashed stylesheet")
         if css:
             status, headers, body = browser.request("GET", css.group(1))
-            expect(
-                status == 200
-                and "text/css" in headers.get("content-type", "")
-                and len(body) > 10_000,
-                f"the stylesheet is served ({len(body):,} characters)",
-            )
-        status, headers, _ = browser.request(
-            "GET", "/accounts/sign-in/", headers={"X-Forwarded-Proto": "http"}
-        )
-        expect(
-            status == 301 and headers.get("location", "").startswith("https://"),
-            "plain HTTP is redirected to HTTPS",
-        )
+            expect(status == 200 and "text/css" in headers.get("content-type", "") and len(body) > 10_000,
+                   f"the stylesheet is served ({len(body):,} characters)")
+        status, headers, _ = browser.request("GET", "/accounts/sign-in/",
+                                             headers={"X-Forwarded-Proto": "http"})
+        expect(status == 301 and headers.get("location", "").startswith("https://"),
+               "plain HTTP is redirected to HTTPS")
 
-        status, headers, _ = browser.request(
-            "POST",
-            "/accounts/sign-in/",
-            {
-                "csrfmiddlewaretoken": browser.csrf(html),
-                "username": seed["username"],
-                "password": seed["password"],
-            },
-        )
-        expect(
-            status == 302 and "/accounts/verify/" in headers.get("location", ""),
-            "the password alone leads to the security code step",
-        )
+        status, headers, _ = browser.request("POST", "/accounts/sign-in/", {
+            "csrfmiddlewaretoken": browser.csrf(html), "username": seed["username"],
+            "password": seed["password"]})
+        expect(status == 302 and "/accounts/verify/" in headers.get("location", ""),
+               "the password alone leads to the security code step")
         status, headers, _ = browser.request("GET", f"/people/{seed['person']}/")
-        expect(
-            status == 302 and "/accounts/sign-in/" in headers.get("location", ""),
-            "without the code the person page is not served",
-        )
+        expect(status == 302 and "/accounts/sign-in/" in headers.get("location", ""),
+               "without the code the person page is not served")
         status, headers, _ = browser.request("GET", "/django-admin/")
         expect(status == 302, "without the code the admin is not served")
         status, headers, html = browser.request("GET", "/accounts/verify/")
-        status, headers, _ = browser.request(
-            "POST",
-            "/accounts/verify/",
-            {"csrfmiddlewaretoken": browser.csrf(html), "code": totp(seed["totp_key"])},
-        )
+        status, headers, _ = browser.request("POST", "/accounts/verify/", {
+            "csrfmiddlewaretoken": browser.csrf(html), "code": totp(seed["totp_key"])})
         expect(status == 302, f"the security code completes sign-in ({status})")
 
         for label, path, marker in [
@@ -356,36 +250,21 @@ def main() -> int:
             ("the admin", "/django-admin/", ""),
         ]:
             status, headers, html = browser.request("GET", path)
-            expect(
-                status == 200 and marker.lower() in html.lower(),
-                f"{label} answers 200 ({path}: {status})",
-            )
+            expect(status == 200 and marker.lower() in html.lower(), f"{label} answers 200 ({path}: {status})")
             if path.startswith(("/people/", "/work/tasks/")):
                 expect("no-store" in headers.get("cache-control", ""), f"{label} is not cached")
         status, headers, body = browser.request("GET", "/api/v1/schema/", headers={"Accept": "*/*"})
         expect(status == 200 and "openapi" in body[:200], f"/api/v1/schema/ answers 200 ({status})")
-        status, headers, body = browser.request(
-            "GET", "/api/v1/persons/", headers={"Accept": "application/json"}
-        )
-        expect(
-            status in (200, 401, 403), f"/api/v1/persons/ answers without a server error ({status})"
-        )
+        status, headers, body = browser.request("GET", "/api/v1/persons/",
+                                                headers={"Accept": "application/json"})
+        expect(status in (200, 401, 403), f"/api/v1/persons/ answers without a server error ({status})")
 
         if use_pg:
-            sessions = run(
-                [
-                    "psql",
-                    f"{PG}/postgres",
-                    "-Atc",
-                    "SELECT usename, count(*) FROM pg_stat_activity WHERE datname = "
-                    f"'{database}' GROUP BY usename ORDER BY usename",
-                ],
-                env,
-            ).stdout.split()
-            expect(
-                sessions and all(line.startswith(f"{app}|") for line in sessions),
-                f"gunicorn connects as {app} only ({sessions})",
-            )
+            sessions = run(["psql", f"{PG}/postgres", "-Atc",
+                            "SELECT usename, count(*) FROM pg_stat_activity WHERE datname = "
+                            f"'{database}' GROUP BY usename ORDER BY usename"], env).stdout.split()
+            expect(sessions and all(line.startswith(f"{app}|") for line in sessions),
+                   f"gunicorn connects as {app} only ({sessions})")
 
         step("the audit trail of everything above seals and verifies against its checkpoints")
         run([PY, "manage.py", "audit_seal", "--once"], env)
@@ -399,11 +278,8 @@ def main() -> int:
             if FAILURES:
                 print("--- gunicorn log (tail)\n" + output[-4000:])
         if use_pg:
-            for statement in (
-                f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
-                f'DROP ROLE IF EXISTS "{app}"',
-                f'DROP ROLE IF EXISTS "{owner}"',
-            ):
+            for statement in (f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
+                              f'DROP ROLE IF EXISTS "{app}"', f'DROP ROLE IF EXISTS "{owner}"'):
                 run(["psql", f"{PG}/postgres", "-q", "-c", statement], env, check=False)
         shutil.rmtree(work, ignore_errors=True)
     if FAILURES:

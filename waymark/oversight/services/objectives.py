@@ -435,13 +435,14 @@ def objective_carry_over(
     try:
         reason = _note(reason, "reason", "Say why it is carried over")
     except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if target is None or isinstance(target, bool) or not isinstance(target, int | float):
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if isinstance(target, bool) or not isinstance(target, int | float):
         errors["target"] = "Enter the target as a number"
+        target = 0.0
     if not isinstance(period_end, date):
         errors["period_end"] = errors.get("period_end") or "Enter the date the new period ends"
     if errors:
-        raise ValidationError({k: v[0] if isinstance(v, list) else v for k, v in errors.items()})
+        raise ValidationError(errors)
     data = {name: getattr(objective, name) for name in FIELDS}
     data.update(
         period_start=objective.period_end + timedelta(days=1),
