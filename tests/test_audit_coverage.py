@@ -45,6 +45,18 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
         "only the person whose work was reviewed may dispute it; the reader did none",
     ),
     "notifications/read/": (405, POST_ONLY),
+    "oversight/complaints/<int:pk>/review/allocate/": (
+        404,
+        "a stage-2 review exists only once the complainant asks for one (the complaint has none)",
+    ),
+    "oversight/complaints/<int:pk>/review/respond/": (
+        404,
+        "a stage-2 review exists only once the complainant asks for one (the complaint has none)",
+    ),
+    "oversight/complaints/<int:pk>/ombudsman/finding/": (
+        404,
+        "there is a finding to record only once the Ombudsman has taken the complaint up",
+    ),
     "people/search/export/": (
         302,
         "downloads a search's results; without a search it goes back to the search page",

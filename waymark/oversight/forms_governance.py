@@ -210,6 +210,34 @@ class ComplaintRespondForm(GovUKForm):
     response = _area("The response", "Enter the response", rows=5)
 
 
+class ComplaintReviewRequestForm(GovUKForm):
+    requested_on = GovUKDateField(label="Date the review was asked for", allow_future=False)
+    reason = _area(
+        "Why the complainant is not satisfied", "Enter why the complainant is not satisfied"
+    )
+
+
+class ComplaintOmbudsmanReferForm(GovUKForm):
+    referred_on = GovUKDateField(label="Date the Ombudsman took it up", allow_future=False)
+    reference = forms.CharField(
+        label="The Ombudsman's reference",
+        max_length=60,
+        error_messages={"required": "Enter the Ombudsman's reference"},
+    )
+
+
+class ComplaintOmbudsmanDecideForm(GovUKForm):
+    decided_on = GovUKDateField(label="Date of the finding", allow_future=False)
+    outcome = forms.ChoiceField(
+        label="The Ombudsman's finding",
+        choices=ComplaintOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the Ombudsman upheld the complaint"},
+    )
+    finding = _area("What the Ombudsman found", "Enter what the Ombudsman found", rows=5)
+    remedy = _area("Remedy recommended (optional)", required=False, rows=3)
+
+
 class LessonForm(GovUKForm):
     title = forms.CharField(label="Title", max_length=200)
     source_type = forms.ChoiceField(

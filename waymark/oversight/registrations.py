@@ -66,6 +66,11 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.complaint_recorded": AuditAction.COLLECTION,
     "oversight.complaint_allocated": AuditAction.ALTERATION,
     "oversight.complaint_responded": AuditAction.ALTERATION,
+    "oversight.complaint_review_requested": AuditAction.ALTERATION,
+    "oversight.complaint_review_allocated": AuditAction.ALTERATION,
+    "oversight.complaint_review_responded": AuditAction.ALTERATION,
+    "oversight.complaint_ombudsman_referred": AuditAction.ALTERATION,
+    "oversight.complaint_ombudsman_decided": AuditAction.ALTERATION,
     "oversight.lesson_recorded": AuditAction.COLLECTION,
 }
 

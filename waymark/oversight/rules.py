@@ -464,6 +464,9 @@ GOVERNANCE_TASK_WORKING_DAYS: int = _OVERRIDES.get("GOVERNANCE_TASK_WORKING_DAYS
 # standard), counted with the platform's working-day calendar (weekends and the nation's bank
 # holidays skipped; waymark.core.calendars).
 COMPLAINT_RESPONSE_WORKING_DAYS: int = _OVERRIDES.get("COMPLAINT_RESPONSE_WORKING_DAYS", 20)
+# A stage-2 review (the complainant not satisfied with the stage-1 response) has its own target,
+# counted from the day the review was asked for.
+COMPLAINT_REVIEW_WORKING_DAYS: int = _OVERRIDES.get("COMPLAINT_REVIEW_WORKING_DAYS", 20)
 COMPLAINT_DEFAULT_NATION: str = "england-and-wales"
 COMPLAINT_TASK_TYPE = "oversight.complaint_response"
 COMPLAINT_QUEUE_KIND = "complaints"
@@ -502,15 +505,17 @@ def risk_next_review_on(reviewed_on, rating: int):
     return reviewed_on + timedelta(days=RISK_REVIEW_DAYS[risk_level(rating)])
 
 
-def complaint_due_on(received_on, nation: str = COMPLAINT_DEFAULT_NATION):
-    """The response target: the 20th working day after the day the complaint was received."""
+def complaint_due_on(received_on, nation: str = COMPLAINT_DEFAULT_NATION, days: int | None = None):
+    """The response target: the 20th working day after the day the complaint was received (or
+    ``days`` working days: a stage-2 review's ``COMPLAINT_REVIEW_WORKING_DAYS``)."""
     from datetime import datetime, time
 
     from waymark.core import calendars
     from waymark.core.clock import LONDON
 
     start = datetime.combine(received_on, time(12, 0), tzinfo=LONDON)
-    due = calendars.add_working_days(start, COMPLAINT_RESPONSE_WORKING_DAYS, nation)
+    count = COMPLAINT_RESPONSE_WORKING_DAYS if days is None else days
+    due = calendars.add_working_days(start, count, nation)
     return due.astimezone(LONDON).date()
 
 

@@ -82,6 +82,24 @@ COMPLAINT_TRANSITIONS = table(
     ]
 )
 COMPLAINT_WORKFLOW = Workflow(Complaint, COMPLAINT_TRANSITIONS, label="complaint")
+# A complaint's escalation after its stage-1 response. A stage-2 review: requested -> allocated
+# (to someone other than the stage-1 handler; reallocated: allocated -> allocated) -> responded.
+# The Ombudsman: with_ombudsman -> decided.
+from waymark.oversight.models import ComplaintEscalation, EscalationStatus  # noqa: E402
+
+ES = EscalationStatus
+ESCALATION_TRANSITIONS = table(
+    [
+        (ES.REQUESTED, [ES.ALLOCATED]),
+        (ES.ALLOCATED, [ES.ALLOCATED, ES.RESPONDED]),
+        (ES.RESPONDED, []),
+        (ES.WITH_OMBUDSMAN, [ES.DECIDED]),
+        (ES.DECIDED, []),
+    ]
+)
+ESCALATION_WORKFLOW = Workflow(
+    ComplaintEscalation, ESCALATION_TRANSITIONS, label="complaint escalation"
+)
 
 # --- people and performance: objectives (item 2) ---
 # An objective: open -> closed (met, partly met, not met, withdrawn, or carried over into a new

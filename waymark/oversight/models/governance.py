@@ -29,10 +29,13 @@ USER = settings.AUTH_USER_MODEL
 __all__ = [
     "Complaint",
     "ComplaintChannel",
+    "ComplaintEscalation",
     "ComplaintOutcome",
+    "ComplaintStage",
     "ComplaintStatus",
     "ComplaintTheme",
     "ComplaintThemeTag",
+    "EscalationStatus",
     "Lesson",
     "LessonSource",
     "RegisterKind",
@@ -364,6 +367,81 @@ class ComplaintThemeTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint}: {self.theme}"
+
+
+class ComplaintStage(models.TextChoices):
+    REVIEW = "review", "Stage 2: internal review"
+    OMBUDSMAN = "ombudsman", "The Parliamentary and Health Service Ombudsman"
+
+
+class EscalationStatus(models.TextChoices):
+    REQUESTED = "requested", "Review requested: to allocate"
+    ALLOCATED = "allocated", "Review allocated: response due"
+    RESPONDED = "responded", "Review responded"
+    WITH_OMBUDSMAN = "with_ombudsman", "With the Ombudsman"
+    DECIDED = "decided", "The Ombudsman has decided"
+
+
+class ComplaintEscalation(models.Model):
+    """A complaint taken further after its stage-1 response: a stage-2 internal review (its own
+    20-working-day target, by someone other than the stage-1 handler), then the Ombudsman (their
+    reference, finding and any remedy). One of each a complaint; stage 1 stays as it was."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="escalations")
+    stage = models.CharField(max_length=20, choices=ComplaintStage.choices)
+    status = models.CharField(max_length=20, choices=EscalationStatus.choices, db_index=True)
+    requested_on = models.DateField(help_text="When the complainant asked for it")
+    reason = models.TextField(blank=True, help_text="Why the complainant is not satisfied")
+    due_on = models.DateField(null=True, blank=True, help_text="A review's response target")
+    ombudsman_reference = models.CharField(max_length=60, blank=True)
+    handler = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    allocated_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=ComplaintOutcome.choices, blank=True)
+    response = models.TextField(blank=True, help_text="The review's response, or the finding")
+    remedy = models.TextField(blank=True, help_text="The Ombudsman's recommended remedy, if any")
+    responded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["complaint", "requested_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "stage"], name="oversight_complaint_escalation_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(responded_on__isnull=True)
+                | Q(responded_on__gte=models.F("requested_on")),
+                name="oversight_escalation_responded_after_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint}: {self.get_stage_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (
+            EscalationStatus.REQUESTED,
+            EscalationStatus.ALLOCATED,
+            EscalationStatus.WITH_OMBUDSMAN,
+        )
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.responded_on is None or self.due_on is None:
+            return None
+        return self.responded_on <= self.due_on
 
 
 # --- lessons learned ----------------------------------------------------------------------------

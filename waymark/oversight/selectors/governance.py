@@ -24,9 +24,12 @@ from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import (
     Complaint,
+    ComplaintEscalation,
+    ComplaintStage,
     ComplaintStatus,
     ComplaintTheme,
     ComplaintThemeTag,
+    EscalationStatus,
     RegisterKind,
     Risk,
     RiskAcceptance,
@@ -236,7 +239,19 @@ COMPLAINT_FILTERS = {
     "overdue": "Overdue",
     "received": "To allocate",
     "responded": "Responded",
+    "review": "Stage 2 review under way",
+    "ombudsman": "With the Ombudsman",
 }
+REVIEW_OPEN = (EscalationStatus.REQUESTED, EscalationStatus.ALLOCATED)
+
+
+def _review_overdue(today: date) -> Q:
+    """Complaints whose stage-2 review is under way and past its target."""
+    return Q(
+        escalations__stage=ComplaintStage.REVIEW,
+        escalations__status__in=REVIEW_OPEN,
+        escalations__due_on__lt=today,
+    )
 
 
 @dataclass
@@ -250,16 +265,46 @@ class ComplaintRow:
         labels = dict(ComplaintTheme.choices)
         return [labels.get(t.theme, t.theme) for t in self.complaint.themes.all()]
 
+    def _escalation(self, stage: str):
+        return next((e for e in self.complaint.escalations.all() if e.stage == stage), None)
+
+    @property
+    def review(self):
+        """The stage-2 review, if one was asked for."""
+        return self._escalation(ComplaintStage.REVIEW)
+
+    @property
+    def ombudsman(self):
+        """The Ombudsman's consideration, if the complaint went to them."""
+        return self._escalation(ComplaintStage.OMBUDSMAN)
+
+    @property
+    def stage(self) -> str:
+        """Where the complaint is: "Stage 1", "Stage 2" or "Ombudsman"."""
+        if self.ombudsman is not None:
+            return "Ombudsman"
+        return "Stage 2" if self.review is not None else "Stage 1"
+
+    def _open_due(self) -> date | None:
+        """The target of the stage still waiting for a response, if any."""
+        c = self.complaint
+        if c.status != ComplaintStatus.RESPONDED:
+            return c.due_on
+        review = self.review
+        if review is not None and review.status in REVIEW_OPEN:
+            return review.due_on
+        return None
+
     @property
     def overdue(self) -> bool:
-        c = self.complaint
-        return c.status != ComplaintStatus.RESPONDED and c.due_on < self.today
+        due = self._open_due()
+        return due is not None and due < self.today
 
     @property
     def due_soon(self) -> bool:
-        c = self.complaint
+        due = self._open_due()
         soon = self.today + timedelta(days=rules.COMPLAINT_DUE_SOON_DAYS)
-        return c.status != ComplaintStatus.RESPONDED and self.today <= c.due_on <= soon
+        return due is not None and self.today <= due <= soon
 
     @property
     def late(self) -> bool:
@@ -271,11 +316,24 @@ def complaints_queryset(
 ) -> QuerySet[Complaint]:
     """Complaints matching the filters, oldest target first among the open ones."""
     today = clock.today()
-    complaints = Complaint.objects.select_related("handler").prefetch_related("themes")
+    complaints = Complaint.objects.select_related("handler").prefetch_related(
+        "themes", "escalations"
+    )
     if status == "open":
         complaints = complaints.exclude(status=ComplaintStatus.RESPONDED)
     elif status == "overdue":
-        complaints = complaints.exclude(status=ComplaintStatus.RESPONDED).filter(due_on__lt=today)
+        complaints = complaints.filter(
+            (~Q(status=ComplaintStatus.RESPONDED) & Q(due_on__lt=today)) | _review_overdue(today)
+        ).distinct()
+    elif status == "review":
+        complaints = complaints.filter(
+            escalations__stage=ComplaintStage.REVIEW, escalations__status__in=REVIEW_OPEN
+        )
+    elif status == "ombudsman":
+        complaints = complaints.filter(
+            escalations__stage=ComplaintStage.OMBUDSMAN,
+            escalations__status=EscalationStatus.WITH_OMBUDSMAN,
+        )
     elif status in (ComplaintStatus.RECEIVED, ComplaintStatus.RESPONDED):
         complaints = complaints.filter(status=status)
     if theme in ComplaintTheme.values:
@@ -316,8 +374,18 @@ def complaint_counts() -> dict[str, int]:
     return {
         "open": open_.count(),
         "to_allocate": open_.filter(status=ComplaintStatus.RECEIVED).count(),
-        "overdue": open_.filter(due_on__lt=today).count(),
+        "overdue": Complaint.objects.filter(
+            (~Q(status=ComplaintStatus.RESPONDED) & Q(due_on__lt=today)) | _review_overdue(today)
+        )
+        .distinct()
+        .count(),
         "responded": Complaint.objects.filter(status=ComplaintStatus.RESPONDED).count(),
+        "review": ComplaintEscalation.objects.filter(
+            stage=ComplaintStage.REVIEW, status__in=REVIEW_OPEN
+        ).count(),
+        "ombudsman": ComplaintEscalation.objects.filter(
+            stage=ComplaintStage.OMBUDSMAN, status=EscalationStatus.WITH_OMBUDSMAN
+        ).count(),
     }
 
 
@@ -326,7 +394,15 @@ def access_complaint(user, pk: int) -> ComplaintRow:
     complaint = (
         Complaint.objects.filter(pk=pk)
         .select_related("handler", "allocated_by", "responded_by", "recorded_by")
-        .prefetch_related("themes")
+        .prefetch_related(
+            "themes",
+            Prefetch(
+                "escalations",
+                queryset=ComplaintEscalation.objects.select_related(
+                    "handler", "responded_by", "recorded_by"
+                ),
+            ),
+        )
         .first()
     )
     if complaint is None or not perms.may_view_complaint(user, complaint):

@@ -21,8 +21,8 @@ from datetime import datetime
 from waymark.core import clock
 from waymark.core.fairness import decision_points
 from waymark.oversight.models import FairnessCount
-from waymark.oversight.selectors.fairness import PEOPLE, forget_band_sums
 from waymark.oversight.selectors.fairness_bands import fairness_band_counts, fairness_band_people
+from waymark.oversight.selectors.fairness_sums import PEOPLE, forget_band_sums
 
 
 def fairness_read_model_rebuild(as_of: datetime) -> int:

@@ -51,6 +51,13 @@ from waymark.oversight.services.governance_complaints import (  # noqa: F401
     complaint_respond,
     lesson_record,
 )
+from waymark.oversight.services.governance_escalations import (  # noqa: F401
+    complaint_ombudsman_decide,
+    complaint_ombudsman_refer,
+    complaint_review_allocate,
+    complaint_review_request,
+    complaint_review_respond,
+)
 from waymark.oversight.services.governance_risk_edits import risk_edit  # noqa: F401
 from waymark.oversight.workflows import (
     RISK_WORKFLOW,

@@ -66,6 +66,7 @@ def test_a_complaint_is_answered_within_20_working_days_of_receipt():
     from waymark.oversight import rules
 
     assert rules.COMPLAINT_RESPONSE_WORKING_DAYS == 20
+    assert rules.COMPLAINT_REVIEW_WORKING_DAYS == 20
     # Received on a Monday with no bank holiday near: four weeks later.
     assert rules.complaint_due_on(date(2026, 3, 2)) == date(2026, 3, 30)
     # Received on Friday 18 December 2026: Christmas Day (Friday), Boxing Day's substitute

@@ -59,6 +59,14 @@ COMPLAINT_HEADER = [
     "Outcome",
     "On time",
     "Summary",
+    "Stage",
+    "Review asked for",
+    "Review due",
+    "Reviewer",
+    "Review responded on",
+    "Review outcome",
+    "Ombudsman reference",
+    "Ombudsman finding",
 ]
 THEME_HEADER = ["Theme", "Month", "Complaints received", "Responded", "Responded on time"]
 
@@ -157,6 +165,20 @@ def register_export(request, pk: int):
     )
 
 
+def _escalation_cells(row) -> list[Any]:
+    review, ombudsman = row.review, row.ombudsman
+    return [
+        row.stage,
+        review.requested_on if review else None,
+        review.due_on if review else None,
+        _name(review.handler) if review else "",
+        review.responded_on if review else None,
+        review.get_outcome_display() if review and review.outcome else "",
+        ombudsman.ombudsman_reference if ombudsman else "",
+        ombudsman.get_outcome_display() if ombudsman and ombudsman.outcome else "",
+    ]
+
+
 @requires(perms.MANAGE_COMPLAINTS)
 @export_view
 def complaints_export(request):
@@ -180,6 +202,7 @@ def complaints_export(request):
                 c.get_outcome_display() if c.outcome else "",
                 "" if c.on_time is None else ("Yes" if c.on_time else "No"),
                 c.summary,
+                *_escalation_cells(r),
             ]
         )
     return _download(
