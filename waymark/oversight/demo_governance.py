@@ -380,7 +380,7 @@ def governance_demo_load(
     people = list(Person.objects.order_by("pk").values_list("reference", flat=True)[:40])
     channels = [c for c, w in CHANNEL_WEIGHTS.items() for _ in range(w)]
     themes = list(ComplaintTheme.values)
-    complaints = 0
+    complaints = escalations = 0
     count = max(12, int(60 * min(scale, 1.0)))
     for n in range(count):
         received = today - timedelta(days=rng.randint(0, 360))
@@ -414,14 +414,17 @@ def governance_demo_load(
         answer_on = min(answer_on, complaint.due_on + timedelta(days=10))
         if answer_on >= today:
             continue  # still open
+        outcome = rng.choice(["upheld", "partly_upheld", "not_upheld", "not_upheld"])
         with clock.frozen(_at(answer_on)):
-            services.complaint_respond(
+            complaint = services.complaint_respond(
                 actor=complaint.handler,
                 complaint=complaint,
                 responded_on=answer_on,
-                outcome=rng.choice(["upheld", "partly_upheld", "not_upheld", "not_upheld"]),
+                outcome=outcome,
                 response="We have looked into what happened and written to explain.",
             )
+        if outcome == "not_upheld" and n % 3 == 0:
+            escalations += _demo_escalate(complaint, assurance, handlers, today, rng)
     lessons = 0
     for title, source, ref, summary, lesson, actions, who, ago in LESSONS:
         with clock.frozen(_at(today - timedelta(days=ago))):
@@ -450,4 +453,61 @@ def governance_demo_load(
         "oversight_overdue_review_tasks": reviews["tasks"],
         "oversight_overdue_action_tasks": actions["tasks"],
         "oversight_open_complaints": Complaint.objects.exclude(status="responded").count(),
+        "oversight_complaint_escalations": escalations,
     }
+
+
+def _demo_escalate(complaint, assurance, handlers, today, rng) -> int:
+    """A stage-2 review a week after a response not upheld, by the other handler, answered two
+    weeks later; every other one then taken to the Ombudsman, who decides two months on. Steps
+    that would fall after ``today`` are left to do. Returns the escalations made."""
+    from waymark.oversight.services import governance as services
+
+    reviewers = [h for h in handlers if h.pk != complaint.handler_id]
+    asked = complaint.responded_on + timedelta(days=7)
+    if not reviewers or asked >= today:
+        return 0
+    with clock.frozen(_at(asked)):
+        review = services.complaint_review_request(
+            actor=assurance,
+            complaint=complaint,
+            requested_on=asked,
+            reason="The complainant says the response did not deal with what happened.",
+        )
+        review = services.complaint_review_allocate(
+            actor=assurance, escalation=review, handler=reviewers[0]
+        )
+    answered = asked + timedelta(days=14)
+    if answered >= today:
+        return 1
+    with clock.frozen(_at(answered)):
+        services.complaint_review_respond(
+            actor=reviewers[0],
+            escalation=review,
+            responded_on=answered,
+            outcome=rng.choice(["not_upheld", "partly_upheld"]),
+            response="The review looked again at the records and the recordings.",
+        )
+    referred = answered + timedelta(days=30)
+    if complaint.pk % 2 or referred >= today:
+        return 1
+    with clock.frozen(_at(referred)):
+        referral = services.complaint_ombudsman_refer(
+            actor=assurance,
+            complaint=complaint,
+            referred_on=referred,
+            reference=f"PHSO-{complaint.pk:05d}",
+        )
+    decided = referred + timedelta(days=60)
+    if decided >= today:
+        return 2
+    with clock.frozen(_at(decided)):
+        services.complaint_ombudsman_decide(
+            actor=assurance,
+            escalation=referral,
+            decided_on=decided,
+            outcome="partly_upheld",
+            finding="The department should have confirmed the change by phone as well.",
+            remedy="A written apology",
+        )
+    return 2

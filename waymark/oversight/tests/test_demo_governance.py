@@ -38,6 +38,14 @@ def test_the_governance_demo(team):
     responded = [c for c in complaints if c.responded_on]
     assert responded and any(not c.on_time for c in responded) and any(c.on_time for c in responded)
     assert Lesson.objects.count() == len(LESSONS)
+    # Some responses not upheld went to a stage-2 review by the other handler, one or more on to
+    # the Ombudsman: the escalation pages have something to show.
+    from waymark.oversight.models import ComplaintEscalation
+
+    reviews = ComplaintEscalation.objects.filter(stage="review").select_related("complaint")
+    assert counts["oversight_complaint_escalations"] == ComplaintEscalation.objects.count() >= 2
+    assert reviews and all(r.handler_id != r.complaint.handler_id for r in reviews)
+    assert ComplaintEscalation.objects.filter(stage="ombudsman").exists()
     # Overdue reviews are already tasks on their owners' queues.
     assert counts["oversight_overdue_review_tasks"] >= 1
     assert Task.objects.filter(task_type=rules.RISK_REVIEW_TASK_TYPE, status="open").exists()
