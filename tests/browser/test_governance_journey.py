@@ -2,7 +2,9 @@
 figures hub, records a complaint received through an MP (the error summary first, for a form sent
 empty), allocates it to a line manager (a task on their queue), and the line manager records the
 response within the 20-working-day target. axe-core on every page at 1280 px, and the complaint
-and the response form at 360 px with no sideways scroll."""
+and the response form at 360 px with no sideways scroll. Then the complainant asks for a stage-2
+review: recorded, allocated to someone other than the stage-1 handler, and answered on a phone;
+then the Ombudsman takes it up and finds."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ def gov_world(settings):
     for username, role, last in (
         ("gov.recorder", "assurance", "Recorder"),
         ("gov.handler", "line_manager", "Handler"),
+        ("gov.reviewer", "assurance", "Reviewer"),
     ):
         user = User.objects.create_user(
             username=username, password=PASSWORD, first_name="Sam", last_name=last
@@ -128,3 +131,89 @@ def test_record_allocate_and_respond_on_time(browser, live_server, gov_world):
     recorder.set_viewport_size({"width": 360, "height": 800})
     assert_accessible(recorder, "themes at 360px")
     _fits(recorder, 360)
+
+
+def test_a_review_and_the_ombudsman_after_the_response(browser, live_server, gov_world):
+    from waymark.core import clock
+    from waymark.oversight.models import ComplaintEscalation
+    from waymark.oversight.services import governance as services
+
+    with clock.frozen(START.replace(tzinfo=clock.LONDON)):
+        complaint = services.complaint_record(
+            actor=gov_world["gov.recorder"],
+            channel="letter",
+            received_on=START.date().replace(day=2),
+            complainant="Their representative",
+            summary="Reporting was moved to a centre two hours away.",
+            themes=["reporting"],
+        )
+        services.complaint_allocate(
+            actor=gov_world["gov.recorder"], complaint=complaint, handler=gov_world["gov.handler"]
+        )
+        services.complaint_respond(
+            actor=gov_world["gov.handler"],
+            complaint=complaint,
+            responded_on=START.date().replace(day=9),
+            outcome="not_upheld",
+            response="The nearer centre had closed.",
+        )
+    base = live_server.url
+    recorder = browser.new_context(
+        viewport={"width": 1280, "height": 900}, bypass_csp=True
+    ).new_page()
+    sign_in(recorder, base, "gov.recorder")
+    recorder.goto(base + f"/oversight/complaints/{complaint.pk}/")
+    recorder.get_by_role("link", name="Record a request for a stage 2 review").click()
+    recorder.get_by_role("button", name="Record the request").click()
+    assert "There is a problem" in recorder.content()
+    assert_accessible(recorder, "review request with errors")
+    assert not ComplaintEscalation.objects.exists()
+    _date(recorder, "requested_on", 16, 11, 2026)
+    recorder.fill("textarea[name=reason]", "The travel costs were never offered.")
+    recorder.get_by_role("button", name="Record the request").click()
+    recorder.wait_for_url(f"**/oversight/complaints/{complaint.pk}/")
+    assert "Stage 2 review" in recorder.content() and "14 December 2026" in recorder.content()
+    assert_accessible(recorder, "complaint with a review asked for")
+    recorder.get_by_role("link", name="Allocate the review").click()
+    handlers = recorder.locator("select[name=handler] option").all_inner_texts()
+    assert "Sam Handler" not in handlers  # the stage-1 handler is not offered
+    recorder.select_option("select[name=handler]", label="Sam Reviewer")
+    recorder.get_by_role("button", name="Allocate").click()
+    recorder.wait_for_url(f"**/oversight/complaints/{complaint.pk}/")
+
+    reviewer = browser.new_context(
+        viewport={"width": 360, "height": 800}, bypass_csp=True
+    ).new_page()
+    sign_in(reviewer, base, "gov.reviewer")
+    reviewer.goto(base + f"/oversight/complaints/{complaint.pk}/")
+    assert_accessible(reviewer, "complaint under review at 360px")
+    _fits(reviewer, 360)
+    reviewer.get_by_role("link", name="Record the review's response").click()
+    assert_accessible(reviewer, "review response form at 360px")
+    _fits(reviewer, 360)
+    _date(reviewer, "responded_on", 18, 11, 2026)
+    reviewer.check("input[name=outcome][value=partly_upheld]")
+    reviewer.fill("textarea[name=response]", "Travel costs should have been offered; they will be.")
+    reviewer.get_by_role("button", name="Record the response").click()
+    reviewer.wait_for_url(f"**/oversight/complaints/{complaint.pk}/")
+    assert "partly upheld" in reviewer.content()
+
+    recorder.reload()
+    recorder.get_by_role("link", name="Record that the Ombudsman has taken it up").click()
+    _date(recorder, "referred_on", 18, 11, 2026)
+    recorder.fill("input[name=reference]", "PHSO-000123")
+    recorder.get_by_role("button", name="Record the referral").click()
+    recorder.wait_for_url(f"**/oversight/complaints/{complaint.pk}/")
+    recorder.get_by_role("link", name="Record the Ombudsman's finding").click()
+    assert_accessible(recorder, "finding form")
+    _date(recorder, "decided_on", 18, 11, 2026)
+    recorder.check("input[name=outcome][value=not_upheld]")
+    recorder.fill("textarea[name=finding]", "The department's review put things right.")
+    recorder.get_by_role("button", name="Record the finding").click()
+    recorder.wait_for_url(f"**/oversight/complaints/{complaint.pk}/")
+    assert "PHSO-000123" in recorder.content()
+    recorder.set_viewport_size({"width": 360, "height": 800})
+    assert_accessible(recorder, "complaint after the Ombudsman at 360px")
+    _fits(recorder, 360)
+    stages = dict(ComplaintEscalation.objects.values_list("stage", "status"))
+    assert stages == {"review": "responded", "ombudsman": "decided"}
