@@ -45,13 +45,10 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
         "only the person whose work was reviewed may dispute it; the reader did none",
     ),
     "notifications/read/": (405, POST_ONLY),
-    "oversight/complaints/<int:pk>/review/allocate/": (
+    "oversight/complaints/from-correspondence/": (
         404,
-        "a stage-2 review exists only once the complainant asks for one (the complaint has none)",
-    ),
-    "oversight/complaints/<int:pk>/review/respond/": (
-        404,
-        "a stage-2 review exists only once the complainant asks for one (the complaint has none)",
+        "records a complaint from a correspondence item named by ?correspondence=; without one "
+        "there is nothing to record it from",
     ),
     "oversight/complaints/<int:pk>/ombudsman/finding/": (
         404,

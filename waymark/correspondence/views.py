@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core import clock
+from waymark.core.follow_ups import correspondence_follow_ups
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import requires
 from waymark.correspondence import selectors, services
@@ -129,6 +130,7 @@ def item_detail(request, pk):
         "attachments": item.attachments.select_related("document"),
         "task": selectors.task_for(item.task_id, item=item),
         "match_task": selectors.task_for(item.match_task_id, item=item),
+        "follow_ups": correspondence_follow_ups(request.user, item.pk),
     }
     if item.match_status == MatchStatus.MATCH_NEEDED and request.user.has_perm(
         "correspondence.match_correspondence"

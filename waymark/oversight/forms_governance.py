@@ -189,6 +189,8 @@ class ComplaintForm(GovUKForm):
         initial=rules.COMPLAINT_DEFAULT_NATION,
         widget=forms.RadioSelect,
     )
+    # Set when recorded from a correspondence item (``?correspondence=<id>``): kept, not shown.
+    correspondence_item = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
 class ComplaintAllocateForm(GovUKForm):

@@ -191,6 +191,10 @@ ACCEPT_RISKS = "oversight.accept_risks"
 VIEW_COMPLAINTS = "oversight.view_complaints"
 MANAGE_COMPLAINTS = "oversight.manage_complaints"
 ANALYSE_COMPLAINTS = "oversight.analyse_complaints"
+# Whoever reads correspondence may record a complaint that arrives in it (000 §5.93: complaints
+# went unrecognised in shared mailboxes); the complaints team allocates it. Granted at start-up to
+# every role holding correspondence's view permission (``registrations.register``).
+RECORD_COMPLAINTS = "oversight.record_complaints"
 VIEW_LESSONS = "oversight.view_lessons"
 MANAGE_LESSONS = "oversight.manage_lessons"
 

@@ -317,6 +317,25 @@ def register() -> None:
 
     for role_key, codenames in perms.ROLE_PERMISSIONS.items():
         register_role_permissions(role_key, set(codenames))
+    # A letter or email that is a complaint (000 §5.93: complaints went unrecognised) is
+    # recorded from the correspondence page by whoever reads it, its details carried over and the
+    # item kept linked; the complaints team allocates it.
+    from waymark.accounts.roles import ROLES
+    from waymark.core.follow_ups import CorrespondenceFollowUp, register_correspondence_follow_up
+    from waymark.oversight.rules import COMPLAINT_RESPONSE_WORKING_DAYS
+
+    for key, role in list(ROLES.items()):
+        if "correspondence.view_correspondenceitem" in role.permissions:
+            register_role_permissions(key, {perms.RECORD_COMPLAINTS})
+    register_correspondence_follow_up(
+        CorrespondenceFollowUp(
+            "Record it as a complaint",
+            "oversight:complaint-from-correspondence",
+            perms.RECORD_COMPLAINTS,
+            hint="The complaints process: a handler, and a response within "
+            f"{COMPLAINT_RESPONSE_WORKING_DAYS} working days",
+        )
+    )
     # In the figures hub with the other oversight pages: the bar holds at most eight entries.
     register_nav(
         NavItem(

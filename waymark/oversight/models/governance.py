@@ -89,6 +89,11 @@ class RiskRegister(models.Model):
             ("accept_risks", "Accept a risk for a time (not one's own)"),
             ("view_complaints", "See complaints"),
             ("manage_complaints", "Record, allocate and respond to complaints"),
+            (
+                "record_complaints",
+                "Record a complaint that arrives in correspondence one reads, for the complaints "
+                "team to allocate",
+            ),
             ("analyse_complaints", "See the complaint themes analysis"),
             ("view_lessons", "Read and search lessons learned"),
             ("manage_lessons", "Record lessons learned"),
@@ -308,6 +313,9 @@ class Complaint(models.Model):
     # The person Waymark holds a record of whom the complaint concerns, where known (by id, as the
     # other oversight tables name people; people's tables are never written).
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The correspondence item it was recorded from, if any (by id: correspondence's table is
+    # read through its selectors, never written); one complaint an item.
+    correspondence_item_id = models.BigIntegerField(null=True, blank=True, unique=True)
     summary = models.TextField()
     nation = models.CharField(max_length=30, default="england-and-wales")
     due_on = models.DateField(help_text="The response target: 20 working days from receipt")

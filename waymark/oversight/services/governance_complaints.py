@@ -61,6 +61,33 @@ def _person_for_reference(reference: str) -> int | None:
     return int(found)
 
 
+def _correspondence_item(actor: Actor, pk: int | None) -> int | None:
+    """The id of the correspondence item a complaint is recorded from, checked: one the actor
+    may read (read through correspondence's selector), not yet recorded as a complaint."""
+    if pk is None:
+        return None
+    from django.http import Http404
+
+    from waymark.correspondence.selectors import access_correspondence_item
+
+    try:
+        if actor is not None:
+            access_correspondence_item(actor, pk)
+    except Http404:
+        raise ValidationError(
+            {"correspondence_item": "No correspondence item you may read has this number"}
+        ) from None
+    existing = Complaint.objects.filter(correspondence_item_id=pk).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "correspondence_item": "This correspondence is recorded as complaint "
+                f"{existing.reference} already"
+            }
+        )
+    return int(pk)
+
+
 def complaint_record(
     *,
     actor: Actor,
@@ -71,10 +98,16 @@ def complaint_record(
     themes: list[str],
     person_reference: str = "",
     nation: str = rules.COMPLAINT_DEFAULT_NATION,
+    correspondence_item: int | None = None,
 ) -> Complaint:
     """Record a complaint received by any channel. Its response target is 20 working days from
-    receipt, counted with the platform's calendar (``rules.complaint_due_on``)."""
-    _require(actor, perms.MANAGE_COMPLAINTS, "record complaints")
+    receipt, counted with the platform's calendar (``rules.complaint_due_on``). Recorded from a
+    correspondence item (``correspondence_item``, its id), the item must be one the actor may
+    read and not already a complaint; the complaint keeps its id. The complaints team records
+    any complaint; whoever reads correspondence records one from an item (``RECORD_COMPLAINTS``)."""
+    if correspondence_item is None or actor is None or not actor.has_perm(perms.RECORD_COMPLAINTS):
+        _require(actor, perms.MANAGE_COMPLAINTS, "record complaints")
+    item_id = _correspondence_item(actor, correspondence_item)
     if channel not in ComplaintChannel.values:
         raise ValidationError({"channel": "Select how the complaint was received"})
     received_on = _not_future(received_on, "received_on", "the date the complaint was received")
@@ -96,6 +129,7 @@ def complaint_record(
             received_on=received_on,
             complainant=complainant,
             person_id=person_id,
+            correspondence_item_id=item_id,
             summary=summary,
             nation=nation,
             due_on=due_on,
@@ -120,6 +154,7 @@ def complaint_record(
                     "received_on": received_on.isoformat(),
                     "due_on": due_on.isoformat(),
                     "themes": themes,
+                    "correspondence_item": item_id,
                 }
             },
         )

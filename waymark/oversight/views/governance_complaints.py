@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from waymark.core import audit
+from waymark.core import audit, clock
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.oversight import forms_governance as f
@@ -22,13 +22,15 @@ from waymark.oversight import rules
 from waymark.oversight.models import (
     ComplaintStatus,
     ComplaintTheme,
-    EscalationStatus,
     LessonSource,
 )
 from waymark.oversight.selectors import governance as sel
 from waymark.oversight.services import governance as services
-from waymark.oversight.services import governance_escalations as escalations
 from waymark.oversight.views.governance import _form_page, _page, _people, _person
+from waymark.oversight.views.governance_escalations import escalation_actions
+from waymark.oversight.views.governance_escalations import (
+    urlpatterns as escalation_urlpatterns,
+)
 
 # ------------------------------------------------------------------------------------------------
 # Complaints
@@ -73,10 +75,57 @@ def complaints(request):
     )
 
 
+# How a correspondence item's channel arrives, as a complaint's channel.
+ITEM_CHANNELS = {"email": "email", "post": "letter", "upload": "letter", "api": "web_form"}
+
+
+def _correspondence_for(request):
+    """The correspondence item ``?correspondence=<id>`` (GET) or the form's hidden field (POST)
+    names, read with the user's own access (404 if they may not read it); None without one."""
+    raw = request.POST.get("correspondence_item") or request.GET.get("correspondence") or ""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such correspondence")
+    from waymark.correspondence.selectors import access_correspondence_item
+
+    return access_correspondence_item(request.user, int(raw))
+
+
+def _from_item(item) -> dict:
+    """The form's answers as the item gives them (the person if it was matched)."""
+    summary = item.subject.strip()
+    if item.body.strip():
+        summary = f"{summary}\n\n{item.body.strip()}" if summary else item.body.strip()
+    return {
+        "channel": ITEM_CHANNELS.get(item.channel, ""),
+        "received_on": item.received_at.astimezone(clock.LONDON).date(),
+        "complainant": item.sender[:200],
+        "person_reference": item.person.reference if item.person_id else "",
+        "summary": summary[: rules.TEXT_MAX_CHARS],
+        "correspondence_item": item.pk,
+    }
+
+
 @requires(perms.MANAGE_COMPLAINTS)
 @require_http_methods(["GET", "POST"])
 def complaint_new(request):
-    form = f.ComplaintForm(request.POST or None)
+    return _complaint_form(request, _correspondence_for(request))
+
+
+@requires(perms.RECORD_COMPLAINTS)
+@require_http_methods(["GET", "POST"])
+def complaint_from_correspondence(request):
+    """A complaint recorded by whoever reads the correspondence it arrived in (one item a
+    complaint); without an item to record it from, there is nothing to do here."""
+    item = _correspondence_for(request)
+    if item is None:
+        raise Http404("Open the correspondence item, then record it as a complaint")
+    return _complaint_form(request, item)
+
+
+def _complaint_form(request, item):
+    form = f.ComplaintForm(request.POST or None, initial=_from_item(item) if item else None)
     if request.method == "POST" and form.is_valid():
         try:
             complaint = services.complaint_record(actor=request.user, **form.cleaned_data)
@@ -88,6 +137,8 @@ def complaint_new(request):
                 f"Complaint {complaint.reference} recorded: respond by "
                 f"{complaint.due_on:%-d %B %Y}",
             )
+            if item is not None and not perms.may_view_complaint(request.user, complaint):
+                return redirect("correspondence:item", item.pk)  # recorded for the team
             return redirect("oversight:complaint", complaint.pk)
     return _form_page(
         request,
@@ -97,7 +148,13 @@ def complaint_new(request):
         back=reverse("oversight:complaints"),
         back_text="Back to complaints",
         intro=f"A complaint is answered within {rules.COMPLAINT_RESPONSE_WORKING_DAYS} working "
-        "days of the day it was received (weekends and bank holidays do not count).",
+        "days of the day it was received (weekends and bank holidays do not count)."
+        + (
+            f" Filled in from the correspondence from {item.sender} received "
+            f"{item.received_at:%-d %B %Y}: check each answer and choose the themes."
+            if item
+            else ""
+        ),
     )
 
 
@@ -119,210 +176,13 @@ def complaint(request, pk: int):
             "can_respond": perms.may_respond_complaint(request.user, c)
             and c.status == ComplaintStatus.ALLOCATED,
             "can_open_person": request.user.has_perm("people.view_person"),
+            "can_open_correspondence": request.user.has_perm(
+                "correspondence.view_correspondenceitem"
+            ),
             "target_days": rules.COMPLAINT_RESPONSE_WORKING_DAYS,
             "review_days": rules.COMPLAINT_REVIEW_WORKING_DAYS,
-            **_escalation_actions(request.user, row),
+            **escalation_actions(request.user, row),
         },
-    )
-
-
-def _escalation_actions(user, row) -> dict[str, bool]:
-    """Which next step of the complaint's escalation the user may take now."""
-    c, review, ombudsman = row.complaint, row.review, row.ombudsman
-    manages = user.has_perm(perms.MANAGE_COMPLAINTS)
-    return {
-        "can_request_review": manages and c.status == ComplaintStatus.RESPONDED and review is None,
-        "can_allocate_review": manages
-        and review is not None
-        and review.status in (EscalationStatus.REQUESTED, EscalationStatus.ALLOCATED),
-        "can_respond_review": review is not None
-        and review.status == EscalationStatus.ALLOCATED
-        and escalations.may_respond_review(user, review),
-        "can_refer": manages
-        and review is not None
-        and review.status == EscalationStatus.RESPONDED
-        and ombudsman is None,
-        "can_record_finding": manages
-        and ombudsman is not None
-        and ombudsman.status == EscalationStatus.WITH_OMBUDSMAN,
-    }
-
-
-def _escalation_page(request, row, form, *, title, submit, intro="", warning=""):
-    return _form_page(
-        request,
-        form,
-        title=title,
-        submit=submit,
-        back=reverse("oversight:complaint", args=[row.complaint.pk]),
-        back_text="Back to the complaint",
-        intro=intro,
-        warning=warning,
-    )
-
-
-def _saved(request, row, message: str):
-    messages.success(request, message)
-    return redirect("oversight:complaint", row.complaint.pk)
-
-
-@requires(perms.MANAGE_COMPLAINTS)
-@require_http_methods(["GET", "POST"])
-def complaint_review_request(request, pk: int):
-    row = sel.access_complaint(request.user, pk)
-    c = row.complaint
-    form = f.ComplaintReviewRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_review_request(actor=request.user, complaint=c, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _saved(request, row, f"Stage 2 review of {c.reference} recorded")
-    return _escalation_page(
-        request,
-        row,
-        form,
-        title=f"Stage 2 review of complaint {c.reference}",
-        submit="Record the request",
-        intro=f"The review is due {rules.COMPLAINT_REVIEW_WORKING_DAYS} working days after the "
-        "request, and must be by someone other than the stage-1 handler.",
-        warning=""
-        if c.status == ComplaintStatus.RESPONDED
-        else "A review follows the stage-1 response: record that first.",
-    )
-
-
-def _review_of(row):
-    if row.review is None:
-        raise Http404("No review of this complaint")
-    return row.review
-
-
-@requires(perms.MANAGE_COMPLAINTS)
-@require_http_methods(["GET", "POST"])
-def complaint_review_allocate(request, pk: int):
-    row = sel.access_complaint(request.user, pk)
-    review = _review_of(row)
-    stage1 = row.complaint.handler_id
-    form = f.ComplaintAllocateForm(
-        request.POST or None,
-        handlers=[h for h in sel.complaint_handler_choices() if h[0] != stage1],
-    )
-    if request.method == "POST" and form.is_valid():
-        handler = sel.complaint_handler_get(form.cleaned_data["handler"])
-        try:
-            if handler is None:
-                raise ValidationError(
-                    {"handler": "Select a member of staff who may see complaints"}
-                )
-            services.complaint_review_allocate(
-                actor=request.user, escalation=review, handler=handler
-            )
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _saved(request, row, f"Review of {row.complaint.reference} allocated")
-    return _escalation_page(
-        request,
-        row,
-        form,
-        title=f"Allocate the review of complaint {row.complaint.reference}",
-        submit="Allocate",
-        intro=f"The reviewer gets a task on their team's complaints queue, due "
-        f"{review.due_on:%-d %B %Y}. The stage-1 handler is not offered.",
-        warning=""
-        if review.status in (EscalationStatus.REQUESTED, EscalationStatus.ALLOCATED)
-        else "This review has been responded to.",
-    )
-
-
-@signed_in
-@require_http_methods(["GET", "POST"])
-def complaint_review_respond(request, pk: int):
-    row = sel.access_complaint(request.user, pk)
-    review = _review_of(row)
-    if not escalations.may_respond_review(request.user, review):
-        raise Http404("No such complaint")
-    form = f.ComplaintRespondForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_review_respond(
-                actor=request.user, escalation=review, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _saved(request, row, f"Review of {row.complaint.reference} recorded")
-    warning = ""
-    if review.status == EscalationStatus.RESPONDED:
-        warning = "This review has been responded to."
-    elif review.status == EscalationStatus.REQUESTED:
-        warning = "Allocate the review to a reviewer before recording its response."
-    return _escalation_page(
-        request,
-        row,
-        form,
-        title=f"Record the review's response to {row.complaint.reference}",
-        submit="Record the response",
-        intro=f"Asked for {review.requested_on:%-d %B %Y}; the target is "
-        f"{review.due_on:%-d %B %Y}.",
-        warning=warning,
-    )
-
-
-@requires(perms.MANAGE_COMPLAINTS)
-@require_http_methods(["GET", "POST"])
-def complaint_ombudsman_refer(request, pk: int):
-    row = sel.access_complaint(request.user, pk)
-    form = f.ComplaintOmbudsmanReferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_ombudsman_refer(
-                actor=request.user, complaint=row.complaint, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _saved(request, row, "The Ombudsman's referral is recorded")
-    return _escalation_page(
-        request,
-        row,
-        form,
-        title=f"The Ombudsman has taken up complaint {row.complaint.reference}",
-        submit="Record the referral",
-        intro="The Parliamentary and Health Service Ombudsman considers a complaint after the "
-        "department's own review.",
-    )
-
-
-@requires(perms.MANAGE_COMPLAINTS)
-@require_http_methods(["GET", "POST"])
-def complaint_ombudsman_decide(request, pk: int):
-    row = sel.access_complaint(request.user, pk)
-    if row.ombudsman is None:
-        raise Http404("The Ombudsman has not taken up this complaint")
-    form = f.ComplaintOmbudsmanDecideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_ombudsman_decide(
-                actor=request.user, escalation=row.ombudsman, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _saved(request, row, "The Ombudsman's finding is recorded")
-    return _escalation_page(
-        request,
-        row,
-        form,
-        title=f"The Ombudsman's finding on complaint {row.complaint.reference}",
-        submit="Record the finding",
-        intro=f"Reference {row.ombudsman.ombudsman_reference}, taken up "
-        f"{row.ombudsman.requested_on:%-d %B %Y}.",
-        warning=""
-        if row.ombudsman.status == EscalationStatus.WITH_OMBUDSMAN
-        else "The finding is recorded already.",
     )
 
 
@@ -479,35 +339,16 @@ def lesson(request, pk: int):
 urlpatterns = [
     path("complaints/", complaints, name="complaints"),
     path("complaints/new/", complaint_new, name="complaint-new"),
+    path(
+        "complaints/from-correspondence/",
+        complaint_from_correspondence,
+        name="complaint-from-correspondence",
+    ),
     path("complaints/themes/", complaint_themes, name="complaint-themes"),
     path("complaints/<int:pk>/", complaint, name="complaint"),
     path("complaints/<int:pk>/allocate/", complaint_allocate, name="complaint-allocate"),
     path("complaints/<int:pk>/respond/", complaint_respond, name="complaint-respond"),
-    path(
-        "complaints/<int:pk>/review/",
-        complaint_review_request,
-        name="complaint-review-request",
-    ),
-    path(
-        "complaints/<int:pk>/review/allocate/",
-        complaint_review_allocate,
-        name="complaint-review-allocate",
-    ),
-    path(
-        "complaints/<int:pk>/review/respond/",
-        complaint_review_respond,
-        name="complaint-review-respond",
-    ),
-    path(
-        "complaints/<int:pk>/ombudsman/",
-        complaint_ombudsman_refer,
-        name="complaint-ombudsman-refer",
-    ),
-    path(
-        "complaints/<int:pk>/ombudsman/finding/",
-        complaint_ombudsman_decide,
-        name="complaint-ombudsman-decide",
-    ),
+    *escalation_urlpatterns,
     path("lessons/", lessons, name="lessons"),
     path("lessons/new/", lesson_new, name="lesson-new"),
     path("lessons/<int:pk>/", lesson, name="lesson"),
