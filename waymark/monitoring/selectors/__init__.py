@@ -36,6 +36,7 @@ from waymark.monitoring.selectors.figures import (
     representations_by_outcome,
     reviews_figures,
     service_levels,
+    service_levels_by_month,
     supplier_measures,
     trail_figures,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "reviews_outstanding",
     "scarcity_rank",
     "service_levels",
+    "service_levels_by_month",
     "supplier_measures",
     "trail_figures",
 ]

@@ -269,6 +269,47 @@ def service_levels(period: Period) -> list[dict[str, Any]]:
     return rows
 
 
+def service_levels_by_month(period: Period) -> dict[str, Any]:
+    """Figure 12 as the inspection laid it out: each service level's rate in each month of the
+    period against its target, a month below it marked, and the average of the monthly rates
+    (the figure's "Average" column: the mean of the months that have figures, not the pooled
+    rate ``service_levels`` gives). A month without the supplier's figures is None."""
+    first = period.start.replace(day=1)
+    months: list[date] = []
+    month = first
+    while month < period.end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    cells: dict[tuple[str, date], tuple[int, int]] = {}
+    for measure, month_, met, total in ServiceFigure.objects.filter(
+        month__gte=first, month__lt=period.end
+    ).values_list("measure", "month", "met", "total"):
+        old = cells.get((measure, month_), (0, 0))
+        cells[(measure, month_)] = (old[0] + met, old[1] + total)
+    rows = []
+    for key, (label, target) in rules.SERVICE_LEVELS.items():
+        rates: list[Decimal | None] = []
+        for m in months:
+            met, total = cells.get((key, m), (0, 0))
+            rates.append(None if not total else Decimal(met) / Decimal(total))
+        known = [r for r in rates if r is not None]
+        average = sum(known, Decimal(0)) / len(known) if known else None
+        rows.append(
+            {
+                "measure": key,
+                "label": label,
+                "target": target,
+                "months": [
+                    {"month": m, "rate": r, "below": r is not None and r < target}
+                    for m, r in zip(months, rates, strict=True)
+                ],
+                "average": average,
+                "below_months": sum(1 for r in known if r < target),
+            }
+        )
+    return {"months": months, "rows": rows}
+
+
 def supplier_measures(period: Period) -> dict[str, Any]:
     """What Waymark measures itself (000 §5.68): order to fitting, slot confirmations, success rate."""
     orders = FittingOrder.objects.filter(

@@ -299,6 +299,7 @@ def supplier(request):
             "form": form,
             "period": period,
             "levels": selectors.service_levels(period),
+            "by_month": selectors.service_levels_by_month(period),
             "measures": selectors.supplier_measures(period),
             "can_log": request.user.has_perm(SUPPLIER),
         },
