@@ -18,6 +18,7 @@ from waymark.work import api as work_api
 app_name = "api"
 urlpatterns = [
     path("nrm/", include("waymark.nrm.api.urls")),
+    path("oversight/", include("waymark.oversight.api.urls")),
     path("persons/", people_api.PersonListView.as_view(), name="persons"),
     path("persons/<str:person>/", people_api.PersonDetailView.as_view(), name="person"),
     path(

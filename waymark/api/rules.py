@@ -16,6 +16,8 @@ SCOPES = (
     "nrm:read",
     # A first responder organisation's system sending NRM referrals, and reading those it sent.
     "nrm:refer",
+    # Reporting tools reading the recommendations tracker (oversight/api/tracker.py).
+    "oversight:read",
 )
 
 # Idempotency-Key values are opaque to us; a UUID is 36 characters. Longer keys are refused (400).

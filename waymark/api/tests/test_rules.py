@@ -19,6 +19,7 @@ def test_the_api_numbers_are_pinned():
         "linkage:match",
         "nrm:read",
         "nrm:refer",
+        "oversight:read",
     }
 
 

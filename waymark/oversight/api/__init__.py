@@ -1,1 +1,1 @@
-"""Oversight's API views (none yet: the tracker is read and written through its pages)."""
+"""Oversight's API views: the recommendations tracker, read-only (``tracker.py``)."""

@@ -1,0 +1,5 @@
+"""Oversight's API routes, included under ``/api/v1/oversight/`` in the ``api`` namespace."""
+
+from waymark.oversight.api import tracker
+
+urlpatterns = [*tracker.urlpatterns]
