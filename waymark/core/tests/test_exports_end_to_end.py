@@ -348,6 +348,9 @@ def _oversight_objectives(monkeypatch) -> tuple[str, list[int] | None]:
         username="objective-owner", password="a-long-test-password-123"
     )
     team = Team.objects.create(slug="crafted-objectives", name="Objectives team")
+    from waymark.oversight.services.objectives import priorities_seed
+
+    priorities_seed()  # the migration's rows, unless a transactional test flushed them
     priority = ServicePriority.objects.first()
     for value in CRAFTED:  # an objective, its measure and its closing note are typed by people
         Objective.objects.create(
