@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A risk's level and its target level share one set of choices: one enum, one name.
+    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "waymark.oversight.api.risks.LEVELS"},
 }
 
 TASKS = {

@@ -1,5 +1,5 @@
 """Oversight's API routes, included under ``/api/v1/oversight/`` in the ``api`` namespace."""
 
-from waymark.oversight.api import tracker
+from waymark.oversight.api import risks, tracker
 
-urlpatterns = [*tracker.urlpatterns]
+urlpatterns = [*tracker.urlpatterns, *risks.urlpatterns]
