@@ -11,7 +11,6 @@ on SQLite a fallback in which every word, lightly stemmed, must start a word of 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -28,7 +27,6 @@ from waymark.oversight.models import (
     ComplaintStage,
     ComplaintStatus,
     ComplaintTheme,
-    ComplaintThemeTag,
     EscalationStatus,
     RegisterKind,
     Risk,
@@ -350,22 +348,33 @@ def complaints_queryset(
     )
 
 
-def complaint_rows(complaints) -> list[ComplaintRow]:
-    """Rows for a page of complaints, with the themes and each person's Waymark reference."""
+def complaint_rows(complaints, user=None) -> list[ComplaintRow]:
+    """Rows for a page of complaints, with the themes and each person's Waymark reference (a
+    restricted record's only for ``user`` holding the restricted-person permission)."""
     items = list(complaints)
-    refs = person_references([c.person_id for c in items if c.person_id])
+    refs = person_references([c.person_id for c in items if c.person_id], user=user)
     today = clock.today()
     return [ComplaintRow(c, today, refs.get(c.person_id or 0, "")) for c in items]
 
 
-def person_references(ids) -> dict[int, str]:
-    """Waymark references of the people complaints concern (read from people, never written)."""
+RESTRICTED_REFERENCE = "Restricted record"
+
+
+def person_references(ids, user=None) -> dict[int, str]:
+    """Waymark references of the people complaints concern (read from people, never written).
+    Given ``user``, a restricted record's reference is withheld (``RESTRICTED_REFERENCE``) unless
+    they hold the restricted-person permission."""
     from waymark.people.models import Person
 
     ids = {int(i) for i in ids if i}
     if not ids:
         return {}
-    return dict(Person.objects.filter(pk__in=ids).values_list("pk", "reference"))
+    rows = Person.objects.filter(pk__in=ids).values_list("pk", "reference", "restricted_access")
+    sees_restricted = user is None or user.has_perm("people.view_restricted_person")
+    return {
+        pk: reference if sees_restricted or not restricted else RESTRICTED_REFERENCE
+        for pk, reference, restricted in rows
+    }
 
 
 def complaint_counts() -> dict[str, int]:
@@ -407,7 +416,7 @@ def access_complaint(user, pk: int) -> ComplaintRow:
     )
     if complaint is None or not perms.may_view_complaint(user, complaint):
         raise Http404("No such complaint")
-    refs = person_references([complaint.person_id] if complaint.person_id else [])
+    refs = person_references([complaint.person_id] if complaint.person_id else [], user=user)
     return ComplaintRow(complaint, clock.today(), refs.get(complaint.person_id or 0, ""))
 
 
@@ -451,89 +460,7 @@ def complaint_handlers() -> list[tuple[int, str]]:
     return [(u.pk, u.get_full_name() or u.username) for u in users]
 
 
-def _month_starts(today: date, months: int) -> list[date]:
-    first = today.replace(day=1)
-    out = []
-    for _ in range(months):
-        out.append(first)
-        first = (first - timedelta(days=1)).replace(day=1)
-    return list(reversed(out))
-
-
-@dataclass
-class ThemeAnalysis:
-    months: list[date]
-    themes: list[tuple[str, str]]
-    counts: dict[str, dict[date, int]]
-    totals: dict[str, int]
-    month_totals: dict[date, int]
-    responded: dict[str, int]
-    on_time: dict[str, int]
-    outcomes: dict[str, Counter]
-    month_responded: dict[date, int]
-    month_on_time: dict[date, int]
-    total: int
-
-    def rate(self, on_time: int, responded: int) -> str:
-        return f"{on_time / responded:.0%}" if responded else "No responses"
-
-
-def complaint_themes_analysis(months: int = rules.COMPLAINT_THEMES_MONTHS) -> ThemeAnalysis:
-    """Complaints received in the last ``months`` months by theme and month, each theme's
-    responses on time (within its 20-working-day target) and outcomes, and each month's on-time
-    rate. A complaint with two themes counts once in each theme, once in the month's total."""
-    today = clock.today()
-    starts = _month_starts(today, months)
-    since = starts[0]
-    tags = ComplaintThemeTag.objects.filter(complaint__received_on__gte=since).values(
-        "theme",
-        "complaint__received_on",
-        "complaint__responded_on",
-        "complaint__due_on",
-        "complaint__outcome",
-    )
-    counts: dict[str, dict[date, int]] = {
-        t: dict.fromkeys(starts, 0) for t in ComplaintTheme.values
-    }
-    responded: Counter = Counter()
-    on_time: Counter = Counter()
-    outcomes: dict[str, Counter] = {t: Counter() for t in ComplaintTheme.values}
-    for tag in tags:
-        month = tag["complaint__received_on"].replace(day=1)
-        counts[tag["theme"]][month] += 1
-        if tag["complaint__responded_on"] is not None:
-            responded[tag["theme"]] += 1
-            on_time[tag["theme"]] += tag["complaint__responded_on"] <= tag["complaint__due_on"]
-            outcomes[tag["theme"]][tag["complaint__outcome"]] += 1
-    month_totals = dict.fromkeys(starts, 0)
-    month_responded = dict.fromkeys(starts, 0)
-    month_on_time = dict.fromkeys(starts, 0)
-    complaints = Complaint.objects.filter(received_on__gte=since).values(
-        "received_on", "responded_on", "due_on"
-    )
-    total = 0
-    for c in complaints:
-        month = c["received_on"].replace(day=1)
-        month_totals[month] += 1
-        total += 1
-        if c["responded_on"] is not None:
-            month_responded[month] += 1
-            month_on_time[month] += c["responded_on"] <= c["due_on"]
-    return ThemeAnalysis(
-        months=starts,
-        themes=list(ComplaintTheme.choices),
-        counts=counts,
-        totals={t: sum(by_month.values()) for t, by_month in counts.items()},
-        month_totals=month_totals,
-        responded=dict(responded),
-        on_time=dict(on_time),
-        outcomes=outcomes,
-        month_responded=month_responded,
-        month_on_time=month_on_time,
-        total=total,
-    )
-
-
+# The themes analysis lives in its own module (the size limit); re-exported here.
 # Lessons live in their own module (the size limit); re-exported here.
 from waymark.oversight.selectors.governance_lessons import (  # noqa: E402, F401
     access_lesson,
@@ -542,4 +469,8 @@ from waymark.oversight.selectors.governance_lessons import (  # noqa: E402, F401
     lesson_search,
     lesson_search_vector,
     lessons_queryset,
+)
+from waymark.oversight.selectors.governance_themes import (  # noqa: E402, F401
+    ThemeAnalysis,
+    complaint_themes_analysis,
 )

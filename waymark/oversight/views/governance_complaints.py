@@ -52,7 +52,7 @@ def _complaint_filters(request) -> dict:
 def complaints(request):
     filters = _complaint_filters(request)
     page = _page(request, sel.complaints_queryset(**filters))
-    rows = sel.complaint_rows(page.object_list)
+    rows = sel.complaint_rows(page.object_list, request.user)
     audit.note_consulted(
         people=[r.complaint.person_id for r in rows if r.complaint.person_id],
         count=page.paginator.count,
@@ -175,7 +175,8 @@ def complaint(request, pk: int):
             and c.status != ComplaintStatus.RESPONDED,
             "can_respond": perms.may_respond_complaint(request.user, c)
             and c.status == ComplaintStatus.ALLOCATED,
-            "can_open_person": request.user.has_perm("people.view_person"),
+            "can_open_person": request.user.has_perm("people.view_person")
+            and row.person_reference != sel.RESTRICTED_REFERENCE,
             "can_open_correspondence": request.user.has_perm(
                 "correspondence.view_correspondenceitem"
             ),

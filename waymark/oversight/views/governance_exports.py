@@ -184,7 +184,7 @@ def _escalation_cells(row) -> list[Any]:
 def complaints_export(request):
     """The complaints the list's filters choose (all of them, not one page)."""
     filters = _complaint_filters(request)
-    rows_in = sel.complaint_rows(sel.complaints_queryset(**filters))
+    rows_in = sel.complaint_rows(sel.complaints_queryset(**filters), request.user)
     rows: list[list[Any]] = []
     for r in rows_in:
         c = r.complaint
