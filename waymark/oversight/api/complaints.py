@@ -22,16 +22,12 @@ from rest_framework.response import Response
 from waymark.api.views import WaymarkApiView, problems
 from waymark.core import audit
 from waymark.oversight import permissions as perms
+from waymark.oversight.api import SCOPE, staff_name
 from waymark.oversight.models import Complaint, ComplaintTheme
 from waymark.oversight.selectors import governance as sel
 
-SCOPE = "oversight:read"
 FILTERS = tuple(sel.COMPLAINT_FILTERS)
 STAGES = ("Stage 1", "Stage 2", "Ombudsman")
-
-
-def _name(user) -> str | None:
-    return (user.get_full_name() or user.username) if user else None
 
 
 class EscalationOutput(serializers.Serializer):
@@ -48,7 +44,7 @@ class EscalationOutput(serializers.Serializer):
     remedy = serializers.CharField()
 
     def get_handler(self, escalation) -> str | None:
-        return _name(escalation.handler)
+        return staff_name(escalation.handler)
 
 
 class ComplaintOutput(serializers.Serializer):
@@ -80,7 +76,7 @@ class ComplaintOutput(serializers.Serializer):
         return [t.theme for t in row.complaint.themes.all()]
 
     def get_handler(self, row) -> str | None:
-        return _name(row.complaint.handler)
+        return staff_name(row.complaint.handler)
 
     @extend_schema_field(EscalationOutput(many=True))
     def get_escalations(self, row) -> list[dict]:

@@ -19,16 +19,12 @@ from rest_framework import serializers
 from waymark.api.views import WaymarkApiView, problems
 from waymark.core.permissions import no_personal_data
 from waymark.oversight import permissions as perms
+from waymark.oversight.api import SCOPE, staff_name
 from waymark.oversight.models import RegisterKind, RiskRegister
 from waymark.oversight.selectors import governance as sel
 
-SCOPE = "oversight:read"
 LEVELS = tuple(sel.LEVEL_LABELS)
 STATUSES = ("open", "closed")
-
-
-def _name(user) -> str | None:
-    return (user.get_full_name() or user.username) if user else None
 
 
 class RegisterOutput(serializers.Serializer):
@@ -46,10 +42,10 @@ class RegisterOutput(serializers.Serializer):
     open_supplier_issues = serializers.IntegerField(source="open_issues")
 
     def get_owner(self, row) -> str | None:
-        return _name(row.register.owner)
+        return staff_name(row.register.owner)
 
     def get_contract_owner(self, row) -> str | None:
-        return _name(row.register.contract_owner)
+        return staff_name(row.register.contract_owner)
 
     def get_open_risks_by_level(self, row) -> dict[str, int]:
         return {level: row.by_level.get(level, 0) for level in LEVELS}
@@ -79,13 +75,13 @@ class RiskOutput(serializers.Serializer):
     accepted_by = serializers.SerializerMethodField()
 
     def get_owner(self, row) -> str | None:
-        return _name(row.risk.owner)
+        return staff_name(row.risk.owner)
 
     def get_accepted_until(self, row) -> str | None:
         return row.acceptance.expires_on.isoformat() if row.acceptance else None
 
     def get_accepted_by(self, row) -> str | None:
-        return _name(row.acceptance.accepted_by) if row.acceptance else None
+        return staff_name(row.acceptance.accepted_by) if row.acceptance else None
 
 
 class RiskQuery(serializers.Serializer):

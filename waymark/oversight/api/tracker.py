@@ -19,15 +19,11 @@ from rest_framework.response import Response
 from waymark.api.views import WaymarkApiView, problems
 from waymark.core.permissions import no_personal_data
 from waymark.oversight import permissions as perms
+from waymark.oversight.api import SCOPE, staff_name
 from waymark.oversight.models import Recommendation
 from waymark.oversight.selectors import tracker as sel
 
-SCOPE = "oversight:read"
 STATUSES = (sel.REC_NO_ACTIONS, sel.REC_OPEN, sel.REC_CLOSED)
-
-
-def _name(user) -> str | None:
-    return (user.get_full_name() or user.username) if user else None
 
 
 class ActionOutput(serializers.Serializer):
@@ -47,13 +43,13 @@ class ActionOutput(serializers.Serializer):
     closure_note = serializers.CharField(source="action.closure_note")
 
     def get_owner(self, row) -> str | None:
-        return _name(row.action.owner)
+        return staff_name(row.action.owner)
 
     def get_date_revisions(self, row) -> int:
         return len(row.revisions)
 
     def get_signed_off_by(self, row) -> str | None:
-        return _name(row.action.signed_off_by)
+        return staff_name(row.action.signed_off_by)
 
 
 class RecommendationOutput(serializers.Serializer):

@@ -16,12 +16,12 @@ from rest_framework.test import APIClient
 from waymark import testing
 from waymark.accounts.models import User
 from waymark.accounts.roles import ROLES
-from waymark.api import services as api_services
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.oversight import permissions as perms
 from waymark.oversight.selectors import governance as sel
 from waymark.oversight.services import governance as services
+from waymark.oversight.tests.api_clients import machine_client, session_client
 from waymark.people.models import Person
 from waymark.people.services import person_create
 
@@ -73,24 +73,10 @@ def complaints(assurance, line_manager, second_assurance, person):
     return first, second
 
 
-def _session(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def _machine(team, role: str, scopes: list[str]) -> APIClient:
-    user = testing.user_make(role, team, is_machine=True)
-    issued = api_services.credential_issue(actor=None, user=user, label="Complaints", scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
-    return client
-
-
 def test_the_complaints_as_the_page_lists_them_with_their_review(complaints, assurance, person):
     first, second = complaints
     with clock.frozen(NOW):
-        body = _session(assurance).get(URL).json()
+        body = session_client(assurance).get(URL).json()
         page_order = [r.complaint.pk for r in sel.complaint_rows(sel.complaints_queryset())]
     assert [r["id"] for r in body["results"]] == page_order
     row = next(r for r in body["results"] if r["id"] == first.pk)
@@ -106,7 +92,7 @@ def test_the_complaints_as_the_page_lists_them_with_their_review(complaints, ass
 
 def test_every_read_is_logged_naming_the_person(complaints, assurance, person):
     first, _second = complaints
-    client = _session(assurance)
+    client = session_client(assurance)
     before = AuditEvent.objects.filter(verb="personal_data.consulted").count()
     assert client.get(URL).status_code == 200
     assert client.get(f"{URL}{first.pk}/").status_code == 200
@@ -122,22 +108,22 @@ def test_a_restricted_record_s_reference_is_withheld(complaints, assurance, pers
     first, _second = complaints
     Person.objects.filter(pk=person.pk).update(restricted_access=True)
     assert not assurance.has_perm("people.view_restricted_person")
-    row = _session(assurance).get(f"{URL}{first.pk}/").json()
+    row = session_client(assurance).get(f"{URL}{first.pk}/").json()
     assert row["person_reference"] == sel.RESTRICTED_REFERENCE
-    listed = _session(assurance).get(URL).json()["results"]
+    listed = session_client(assurance).get(URL).json()["results"]
     assert person.reference not in str(listed)
     # Given the restricted-person permission, the same reader sees the reference.
     assurance.user_permissions.add(
         Permission.objects.get(content_type__app_label="people", codename="view_restricted_person")
     )
     reader = User.objects.get(pk=assurance.pk)  # a fresh permission cache
-    row = _session(reader).get(f"{URL}{first.pk}/").json()
+    row = session_client(reader).get(f"{URL}{first.pk}/").json()
     assert row["person_reference"] == person.reference
 
 
 def test_the_filters_match_the_page_and_bad_ones_are_problems(complaints, assurance):
     first, second = complaints
-    client = _session(assurance)
+    client = session_client(assurance)
     with clock.frozen(NOW):
         review = client.get(f"{URL}?status=review").json()["results"]
         to_allocate = client.get(f"{URL}?status=received").json()["results"]
@@ -156,7 +142,7 @@ def test_every_role(role_key, complaints, team):
     user = testing.user_make(role_key, team)
     first, _second = complaints
     for url in (URL, f"{URL}{first.pk}/"):
-        status = _session(user).get(url).status_code
+        status = session_client(user).get(url).status_code
         expected = 200 if user.has_perm(perms.VIEW_COMPLAINTS) else 403
         assert status == expected, (role_key, url, status)
 
@@ -166,11 +152,11 @@ def test_anonymous_and_machine_clients(complaints, team):
     one = f"{URL}{first.pk}/"
     assert APIClient().get(URL).status_code == 401
     assert APIClient().get(one).status_code == 401
-    reader = _machine(team, "assurance", ["oversight:read"])
+    reader = machine_client(team, "assurance", ["oversight:read"])
     assert reader.get(URL).status_code == 200 and reader.get(one).status_code == 200
-    assert _machine(team, "assurance", ["monitoring:read"]).get(one).status_code == 403
+    assert machine_client(team, "assurance", ["monitoring:read"]).get(one).status_code == 403
     # The scope alone is not enough: the client's role must see complaints.
-    assert _machine(team, "em_caseworker", ["oversight:read"]).get(one).status_code == 403
+    assert machine_client(team, "em_caseworker", ["oversight:read"]).get(one).status_code == 403
 
 
 def test_the_pages_withhold_it_too(complaints, assurance, person, client):

@@ -14,12 +14,12 @@ from rest_framework.test import APIClient
 
 from waymark import testing
 from waymark.accounts.roles import ROLES
-from waymark.api import services as api_services
 from waymark.core import clock
 from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.selectors import governance as sel
 from waymark.oversight.services import governance as services
+from waymark.oversight.tests.api_clients import machine_client, session_client
 
 URL = "/api/v1/oversight/risk-registers/"
 NOW = testing.NOW  # Wednesday 18 November 2026
@@ -73,23 +73,9 @@ def _risk(register, actor, owner, likelihood, impact, *, title, target=2):
     )
 
 
-def _session(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def _machine(team, role: str, scopes: list[str]) -> APIClient:
-    user = testing.user_make(role, team, is_machine=True)
-    issued = api_services.credential_issue(actor=None, user=user, label="Risk MI", scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
-    return client
-
-
 def test_the_registers_with_their_counts_as_on_the_page(register, assurance, service_delivery):
     with clock.frozen(NOW + timedelta(days=200)):  # every review is overdue by then
-        body = _session(assurance).get(URL).json()
+        body = session_client(assurance).get(URL).json()
         page_rows = sel.register_rows()
     assert body["count"] == len(page_rows) == 2
     joint = next(r for r in body["results"] if r["id"] == register.pk)
@@ -102,7 +88,7 @@ def test_the_registers_with_their_counts_as_on_the_page(register, assurance, ser
 
 def test_a_register_s_risks_highest_first_with_target_and_acceptance(register, assurance):
     with clock.frozen(NOW):
-        body = _session(assurance).get(f"{URL}{register.pk}/risks/").json()
+        body = session_client(assurance).get(f"{URL}{register.pk}/risks/").json()
     high, medium = body["results"]
     assert (high["title"], high["rating"], high["level"]) == ("Tags left faulty", 20, "high")
     assert (high["target_rating"], high["target_level"]) == (4, "low")
@@ -118,7 +104,7 @@ def medium_risk(register):
 
 
 def test_the_filters_match_the_page_and_bad_ones_are_problems(register, assurance):
-    client = _session(assurance)
+    client = session_client(assurance)
     with clock.frozen(NOW):
         high = client.get(f"{URL}{register.pk}/risks/?level=high").json()["results"]
         overdue_now = client.get(f"{URL}{register.pk}/risks/?overdue=true").json()["results"]
@@ -142,7 +128,7 @@ def test_the_filters_match_the_page_and_bad_ones_are_problems(register, assuranc
 def test_every_role(role_key, register, team):
     user = testing.user_make(role_key, team)
     for url in (URL, f"{URL}{register.pk}/risks/"):
-        status = _session(user).get(url).status_code
+        status = session_client(user).get(url).status_code
         assert status == (200 if user.has_perm(perms.VIEW_RISKS) else 403), (role_key, url, status)
 
 
@@ -150,8 +136,8 @@ def test_anonymous_and_machine_clients(register, team):
     url = f"{URL}{register.pk}/risks/"
     assert APIClient().get(URL).status_code == 401
     assert APIClient().get(url).status_code == 401
-    reader = _machine(team, "assurance", ["oversight:read"])
+    reader = machine_client(team, "assurance", ["oversight:read"])
     assert reader.get(URL).status_code == 200 and reader.get(url).status_code == 200
-    assert _machine(team, "assurance", ["monitoring:read"]).get(url).status_code == 403
+    assert machine_client(team, "assurance", ["monitoring:read"]).get(url).status_code == 403
     # The scope alone is not enough: the client's role must read the registers.
-    assert _machine(team, "em_caseworker", ["oversight:read"]).get(url).status_code == 403
+    assert machine_client(team, "em_caseworker", ["oversight:read"]).get(url).status_code == 403

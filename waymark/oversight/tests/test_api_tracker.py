@@ -10,26 +10,12 @@ from rest_framework.test import APIClient
 
 from waymark import testing
 from waymark.accounts.roles import ROLES
-from waymark.api import services as api_services
 from waymark.oversight import permissions as perms
 from waymark.oversight.models import Recommendation
 from waymark.oversight.selectors import tracker as sel
+from waymark.oversight.tests.api_clients import machine_client, session_client
 
 URL = "/api/v1/oversight/recommendations/"
-
-
-def _session(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def _machine(team, role: str, scopes: list[str]) -> APIClient:
-    user = testing.user_make(role, team, is_machine=True)
-    issued = api_services.credential_issue(actor=None, user=user, label="Reporting", scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
-    return client
 
 
 def _all(client, url=URL) -> list[dict]:
@@ -44,7 +30,7 @@ def _all(client, url=URL) -> list[dict]:
 
 
 def test_every_recommendation_of_the_seeds_with_its_actions(seeded, action, assurance):
-    client = _session(assurance)
+    client = session_client(assurance)
     rows = _all(client)
     assert len(rows) == Recommendation.objects.count() == len(sel.tracker_rows())
     assert {r["seed"] for r in rows} == {"000", "001", "002", "003", "004"}
@@ -59,7 +45,7 @@ def test_every_recommendation_of_the_seeds_with_its_actions(seeded, action, assu
 
 
 def test_the_filters_match_the_page_and_bad_ones_are_problems(seeded, action, assurance):
-    client = _session(assurance)
+    client = session_client(assurance)
     only = _all(client, f"{URL}?seed=002")
     assert only and {r["seed"] for r in only} == {"002"}
     assert len(only) == len(sel.tracker_rows(seed="002"))
@@ -77,13 +63,13 @@ def test_the_filters_match_the_page_and_bad_ones_are_problems(seeded, action, as
 @pytest.mark.parametrize("role_key", sorted(k for k in ROLES if k != "supplier"))
 def test_every_role(role_key, seeded, team):
     user = testing.user_make(role_key, team)
-    status = _session(user).get(URL).status_code
+    status = session_client(user).get(URL).status_code
     assert status == (200 if user.has_perm(perms.VIEW) else 403), (role_key, status)
 
 
 def test_anonymous_and_machine_clients(seeded, team):
     assert APIClient().get(URL).status_code == 401
-    assert _machine(team, "assurance", ["oversight:read"]).get(URL).status_code == 200
-    assert _machine(team, "assurance", ["monitoring:read"]).get(URL).status_code == 403
+    assert machine_client(team, "assurance", ["oversight:read"]).get(URL).status_code == 200
+    assert machine_client(team, "assurance", ["monitoring:read"]).get(URL).status_code == 403
     # The scope alone is not enough: the client's role must read the tracker.
-    assert _machine(team, "em_caseworker", ["oversight:read"]).get(URL).status_code == 403
+    assert machine_client(team, "em_caseworker", ["oversight:read"]).get(URL).status_code == 403
