@@ -379,30 +379,32 @@ CASEWORK_FIGURES: tuple[tuple[str, str, str | None, str, bool | None], ...] = (
     (
         "prep_finalised",
         "Case preparation finalised",
-        "Cases whose preparation for removal was finalised in the last eight weeks.",
+        "Cases whose preparation for removal was finalised in the period (on the casework figures "
+        "page: since records began).",
         "Case preparation records",
         None,
     ),
     (
         "prep_on_time",
         "Case preparation within 8 weeks",
-        "Of the cases whose preparation was finalised in the last eight weeks, those finalised "
-        "within eight weeks of starting.",
+        "Of the cases whose preparation was finalised in the period, those finalised within eight "
+        "weeks of starting.",
         "Case preparation records",
         True,
     ),
     (
         "further_decided",
         "Further submissions decided",
-        "Further submissions decided in the last eight weeks.",
+        "Further submissions decided in the period (on the casework figures page: since records "
+        "began).",
         "Further submissions",
         None,
     ),
     (
         "further_on_time",
         "Further submissions decided within 5 working days",
-        "Of the further submissions decided in the last eight weeks, those decided within five "
-        "working days of receipt.",
+        "Of the further submissions decided in the period, those decided by their decision due "
+        "date (five working days from receipt).",
         "Further submissions",
         True,
     ),
@@ -410,13 +412,21 @@ CASEWORK_FIGURES: tuple[tuple[str, str, str | None, str, bool | None], ...] = (
 
 
 def _metrics_register() -> None:
-    from waymark.casework import rules, selectors
-    from waymark.casework.selectors.figures_read_model import READ_MODEL
+    from waymark.casework import rules
+    from waymark.casework.selectors.figures_read_model import (
+        PERIOD_FIGURES,
+        READ_MODEL,
+        figure_value,
+    )
     from waymark.core.metrics import Metric, register_metric
     from waymark.core.read_models import read_model_as_of
 
     def figure(key: str):
-        return lambda team=None: selectors.mi_figures_summary()[key]
+        def compute(team=None, start=None, end=None) -> int:
+            team_id = team.pk if team is not None else None
+            return figure_value(key, team_id=team_id, start=start, end=end)
+
+        return compute
 
     for key, name, definition, population, higher in CASEWORK_FIGURES:
         register_metric(
@@ -432,5 +442,9 @@ def _metrics_register() -> None:
                 compute=figure(key),
                 pages=("casework:mi", "casework:mi-csv"),
                 as_of=lambda: read_model_as_of(READ_MODEL),
+                # Every figure counts the cases of the team owning the person (figure 1's team).
+                by_team=True,
+                by_period=key in PERIOD_FIGURES,
+                period="the whole record" if key in PERIOD_FIGURES else "now",
             )
         )

@@ -15,7 +15,7 @@ from waymark.casework.models import CaseworkFigureFact, GatekeepingDecision
 from waymark.casework.selectors.barriers import AGE_BANDS
 from waymark.casework.workflows import RemovalStatus
 from waymark.core import clock
-from waymark.core.read_models import read_model_as_of
+from waymark.core.read_models import MONTHLY, facts_sum, read_model_as_of
 
 READ_MODEL = "casework.figures"
 
@@ -26,6 +26,8 @@ Facts = dict[str, list[tuple[Any, Any, str, str, int]]]
 IN_FORCE = ("reporting_population", "flagged", "review_due_14", "review_overdue", "barrier")
 # Dated by day: the page reads the weeks it shows.
 BY_DAY = ("missed", "contact_step")
+# Dated by day, shown on the page since records began: it reads their monthly rows.
+SINCE_RECORDS_BEGAN = ("prep_done", "further_done")
 
 
 def facts_for_page(today: date, since: date) -> Facts:
@@ -37,10 +39,11 @@ def facts_for_page(today: date, since: date) -> Facts:
         | Q(measure="removal")
         | Q(measure__in=IN_FORCE, day__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
         | Q(measure__in=BY_DAY, day__gte=since)
+        | Q(measure__in=[m + MONTHLY for m in SINCE_RECORDS_BEGAN])
     ).values_list("measure", "day", "until", "k1", "k2", "n")
     facts: Facts = defaultdict(list)
     for measure, day, until, k1, k2, n in rows:
-        facts[measure].append((day, until, k1, k2, n))
+        facts[measure.removesuffix(MONTHLY)].append((day, until, k1, k2, n))
     return facts
 
 
@@ -183,7 +186,10 @@ def mi_dated_figures(facts: Facts | None = None, *, weeks: int = 8) -> dict[str,
     prep: list[int] = []
     for _d, days, _k2, n in _rows(facts, "prep_days"):
         prep += [int(days)] * n
-    further = {k1: n for _d, k1, _k2, n in _rows(facts, "further")}
+    further: Counter = Counter()
+    for _d, on_time, _k2, n in _rows(facts, "further_done"):
+        further["decided"] += n
+        further["on_time"] += n if on_time == "1" else 0
     reoffending: dict[tuple[str, str], int] = {
         (k1, k2): n for _d, k1, k2, n in _rows(facts, "reoffending")
     }
@@ -279,3 +285,40 @@ def mi_figures_summary() -> dict[str, Any]:
         "charters": [charter_summary(c) for c in Charter.objects.order_by("departs_on")],
         "as_of": as_of,
     }
+
+
+# The registry's casework figures (``core.metrics``, registered in ``registrations.py``) for one
+# team or a period: (the summary rows' measure, how they are read, the ``k1`` counted or None for
+# every row). "current": the undated rows; "today": the rows in force today; "period": the rows
+# dated in the period (since records began when none is given).
+REGISTRY_FIGURES: dict[str, tuple[str, str, str | None]] = {
+    "non_detained": ("non_detained", "current", None),
+    "absconders": ("absconders", "current", None),
+    "reporting_population": ("reporting_population", "today", None),
+    "flagged": ("flagged", "today", None),
+    "reviews_due_14": ("review_due_14", "today", None),
+    "reviews_overdue": ("review_overdue", "today", None),
+    "prep_finalised": ("prep_done", "period", None),
+    "prep_on_time": ("prep_done", "period", "1"),
+    "further_decided": ("further_done", "period", None),
+    "further_on_time": ("further_done", "period", "1"),
+}
+PERIOD_FIGURES = frozenset(k for k, (_m, how, _k1) in REGISTRY_FIGURES.items() if how == "period")
+
+
+def figure_value(
+    key: str, *, team_id: int | None = None, start: date | None = None, end: date | None = None
+) -> int:
+    """One of the casework figures page's headline figures, for everyone or the team owning the
+    person (``team_id``), and for the figures counted over days, the period ``start``..``end``
+    (both included). Read from the summary rows (rebuilt first when stale)."""
+    read_model_as_of(READ_MODEL)
+    measure, how, counted = REGISTRY_FIGURES[key]
+    if how == "current":
+        sums = facts_sum(CaseworkFigureFact, (measure,), current=True, team_id=team_id)
+    elif how == "today":
+        sums = facts_sum(CaseworkFigureFact, (measure,), at=clock.today(), team_id=team_id)
+    else:
+        after = end + timedelta(days=1) if end is not None else None
+        sums = facts_sum(CaseworkFigureFact, (measure,), start=start, end=after, team_id=team_id)
+    return sum(n for (_m, k1, _k2), n in sums.items() if counted is None or k1 == counted)

@@ -16,6 +16,11 @@ today" with a range query over a few rows rather than over the records:
   overlap of intervals): counted for the rebuild's date and the next one (a row each), which covers
   every date the rows can be read on, as they are never read more than 60 seconds old.
 
+The headline figures the metric registry shows (``registrations.py``) carry the team owning the
+person in ``team_id``, and finalised case preparations and decided further submissions are dated
+rows, so oversight's dashboards count them for one team and over a period
+(``selectors.figures_read_model.figure_value``).
+
 Only the charter table (a handful of charters, each its own summary) is still read live.
 """
 
@@ -25,7 +30,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Case as Cases
+from django.db.models import CharField, Count, DateField, F, Value, When
 from django.db.models.functions import ExtractYear, TruncDate
 
 from waymark.casework import rules
@@ -55,6 +61,7 @@ from waymark.core.read_models import facts_grouped, facts_replace
 from waymark.people.models import Person
 
 READ_MODEL = "casework.figures"
+TEAM = "person__owning_team_id"  # the team a figure's record counts for (figure 1's team)
 
 
 def figures_read_model_rebuild(as_of: datetime) -> int:
@@ -90,12 +97,14 @@ def figures_read_model_rebuild(as_of: datetime) -> int:
     return facts_replace(CaseworkFigureFact, rows)
 
 
-def _row(measure: str, n: int, *, day=None, until=None, k1: Any = "", k2: Any = "") -> dict:
+def _row(
+    measure: str, n: int, *, day=None, until=None, team=None, k1: Any = "", k2: Any = ""
+) -> dict:
     return {
         "measure": measure,
         "day": day,
         "until": until,
-        "team_id": None,
+        "team_id": team,
         "k1": "" if k1 is None else str(k1),
         "k2": "" if k2 is None else str(k2),
         "n": n,
@@ -111,13 +120,12 @@ def _dated_rows(today: date) -> list[dict]:
     """The figures that move with the date (see the module's docstring)."""
     rows: list[dict] = []
     for day in (today, today + timedelta(days=1)):
-        rows.append(
-            _row(
-                "reporting_population",
-                reporting_population(day).count(),
-                day=day,
-                until=day + timedelta(days=1),
-            )
+        rows += facts_grouped(
+            reporting_population(day),
+            measure="reporting_population",
+            day=Value(day, output_field=DateField()),
+            until=Value(day + timedelta(days=1), output_field=DateField()),
+            team=F(TEAM),
         )
     out_of_contact = cases_with_band(
         Case.objects.filter(
@@ -125,22 +133,28 @@ def _dated_rows(today: date) -> list[dict]:
         )
     ).order_by()
     # ``effective_band`` is the annotation cases_with_band adds; the stubs see only the model.
-    by_band = out_of_contact.values_list("out_of_contact_since", "effective_band")  # type: ignore[misc]
+    by_band = out_of_contact.values_list("out_of_contact_since", "effective_band", TEAM)  # type: ignore[misc]
     flagged = by_band.annotate(n=Count("pk"))
-    for since, band, n in flagged:
+    for since, band, team, n in flagged:
         day = since + timedelta(days=rules.absconder_limit_days(band))
-        rows.append(_row("flagged", n, day=day))
+        rows.append(_row("flagged", n, day=day, team=team))
     reviews = (
         CaseReview.objects.filter(completed_at__isnull=True)
         .order_by()
-        .values_list("due_on")
+        .values_list("due_on", TEAM)
         .annotate(n=Count("pk"))
     )
-    for due_on, n in reviews:
+    for due_on, team, n in reviews:
         rows.append(
-            _row("review_due_14", n, day=due_on - timedelta(days=14), until=due_on + timedelta(1))
+            _row(
+                "review_due_14",
+                n,
+                day=due_on - timedelta(days=14),
+                until=due_on + timedelta(1),
+                team=team,
+            )
         )
-        rows.append(_row("review_overdue", n, day=due_on + timedelta(days=1)))
+        rows.append(_row("review_overdue", n, day=due_on + timedelta(days=1), team=team))
     barriers = (
         Barrier.objects.filter(cleared_on__isnull=True)
         .order_by()
@@ -177,10 +191,10 @@ def _current_rows() -> list[dict]:
     """The figures that change only when records do."""
     open_cases = cases_with_band(Case.objects.filter(status=CaseStatus.OPEN))
     non_detained = open_cases.filter(detained=False)
-    rows = [
-        _row("non_detained", non_detained.count()),
-        _row("absconders", non_detained.filter(absconder_since__isnull=False).count()),
-    ]
+    rows = facts_grouped(non_detained, measure="non_detained", team=F(TEAM))
+    rows += facts_grouped(
+        non_detained.filter(absconder_since__isnull=False), measure="absconders", team=F(TEAM)
+    )
     consecutive = Counter(
         min(n, 5)
         for n in non_detained.filter(consecutive_missed__gt=0).values_list(
@@ -221,11 +235,29 @@ def _current_rows() -> list[dict]:
             )
         ),
     )
-    further = FurtherSubmission.objects.filter(decided_on__isnull=False)
+    # Finalised preparations and decided further submissions by day and team, ``k1`` 1 when
+    # on time: the registry's figures are counted over any period and team from these.
+    prep_done: Counter = Counter()
+    for started, finalised, team in CasePreparation.objects.filter(
+        finalised_on__isnull=False
+    ).values_list("started_on", "finalised_on", TEAM):
+        on_time = (finalised - started).days <= rules.CASE_PREP_TOTAL_WEEKS * 7  # days_taken
+        prep_done[(finalised, team, int(on_time))] += 1
     rows += [
-        _row("further", further.count(), k1="decided"),
-        _row("further", further.filter(decided_on__lte=F("decision_due_on")).count(), k1="on_time"),
+        _row("prep_done", n, day=day, team=team, k1=on_time)
+        for (day, team, on_time), n in prep_done.items()
     ]
+    rows += facts_grouped(
+        FurtherSubmission.objects.filter(decided_on__isnull=False),
+        measure="further_done",
+        day=F("decided_on"),
+        team=F(TEAM),
+        k1=Cases(
+            When(decided_on__lte=F("decision_due_on"), then=Value("1")),
+            default=Value("0"),
+            output_field=CharField(),
+        ),
+    )
     nd_people = non_detained.values("person")
     reoffended = Reoffence.objects.filter(person__in=nd_people).values("person").distinct()
     for nfa in (False, True):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from waymark.casework import rules, selectors
@@ -108,6 +109,115 @@ def test_every_figure_on_the_page_equals_the_live_figure(demo):
         "casework_charter",
         "casework_removaldirection",
     }, tables
+
+
+def _live_by_team(team_id, today) -> dict[str, int]:
+    """The registry's casework figures counted from the records for the team owning the person
+    (None: every person with no owning team), as ``mi_figures`` defines them."""
+    from waymark.casework.models import Case, CasePreparation, CaseReview, FurtherSubmission
+    from waymark.casework.selectors._common import _past_limit_q
+    from waymark.casework.selectors.access import cases_with_band
+    from waymark.casework.selectors.figures import reporting_population
+
+    mine = {"person__owning_team_id": team_id}
+    non_detained = Case.objects.filter(status="open", detained=False, **mine)
+    reviews = CaseReview.objects.filter(completed_at__isnull=True, **mine)
+    prep = [
+        p.days_taken for p in CasePreparation.objects.filter(finalised_on__isnull=False, **mine)
+    ]
+    further = FurtherSubmission.objects.filter(decided_on__isnull=False, **mine)
+    return {
+        "non_detained": non_detained.count(),
+        "absconders": non_detained.filter(absconder_since__isnull=False).count(),
+        "reporting_population": reporting_population(today).filter(**mine).count(),
+        "flagged": cases_with_band(
+            Case.objects.filter(
+                status="open",
+                out_of_contact_since__isnull=False,
+                absconder_since__isnull=True,
+                **mine,
+            )
+        )
+        .filter(_past_limit_q(today))
+        .count(),
+        "reviews_due_14": reviews.filter(
+            due_on__gte=today, due_on__lte=today + timedelta(days=14)
+        ).count(),
+        "reviews_overdue": reviews.filter(due_on__lt=today).count(),
+        "prep_finalised": len(prep),
+        "prep_on_time": sum(1 for d in prep if d <= rules.CASE_PREP_TOTAL_WEEKS * 7),
+        "further_decided": further.count(),
+        "further_on_time": further.filter(decided_on__lte=F("decision_due_on")).count(),
+    }
+
+
+def test_the_registry_figures_by_team_and_by_period_equal_the_records(demo):
+    """Issue 20 item 3: the casework figures registered in ``core.metrics`` are counted for one
+    team (the team owning the person) and, for those counted over days, for a period, from the
+    summary rows; each equals the same figure counted from the records, the teams add up to the
+    page's figure, and the unsplit value is the page's."""
+    from waymark.accounts.models import Team
+    from waymark.casework.models import Case, CasePreparation, FurtherSubmission
+    from waymark.casework.selectors.figures_read_model import PERIOD_FIGURES, REGISTRY_FIGURES
+    from waymark.core.metrics import metric
+
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+        today = clock.today()
+        page = selectors.mi_figures_summary()
+        figures = {key: metric(f"casework.{key}") for key in REGISTRY_FIGURES}
+        assert {k for k, m in figures.items() if m.by_period} == PERIOD_FIGURES
+        assert all(m.by_team for m in figures.values())
+        team_ids = set(Case.objects.values_list("person__owning_team_id", flat=True))
+        assert len(team_ids - {None}) >= 2
+        totals = dict.fromkeys(REGISTRY_FIGURES, 0)
+        for team_id in team_ids:
+            live = _live_by_team(team_id, today)
+            for key, value in live.items():
+                totals[key] += value
+            if team_id is None:
+                continue
+            team = Team.objects.get(pk=team_id)
+            for key, m in figures.items():
+                assert m.value(team) == live[key], (team.name, key)
+        for key, m in figures.items():
+            assert m.value() == page[key] == totals[key], key
+        assert page["prep_finalised"] > 0 and page["further_decided"] > 0
+        # A period: only what was finalised or decided in it, for everyone and for one team.
+        days = sorted(
+            set(
+                CasePreparation.objects.exclude(finalised_on=None).values_list(
+                    "finalised_on", flat=True
+                )
+            )
+            | set(
+                FurtherSubmission.objects.exclude(decided_on=None).values_list(
+                    "decided_on", flat=True
+                )
+            )
+        )
+        start, end = days[len(days) // 3], days[2 * len(days) // 3]
+        assert start < end
+        prep = CasePreparation.objects.filter(finalised_on__range=(start, end))
+        further = FurtherSubmission.objects.filter(decided_on__range=(start, end))
+        assert figures["prep_finalised"].value(start=start, end=end) == prep.count()
+        assert figures["further_decided"].value(start=start, end=end) == further.count()
+        assert (
+            figures["further_on_time"].value(start=start, end=end)
+            == further.filter(decided_on__lte=F("decision_due_on")).count()
+        )
+        on_time = [p for p in prep if p.days_taken <= rules.CASE_PREP_TOTAL_WEEKS * 7]
+        assert figures["prep_on_time"].value(start=start, end=end) == len(on_time)
+        busiest = max(
+            team_ids - {None}, key=lambda t: further.filter(person__owning_team_id=t).count()
+        )
+        team = Team.objects.get(pk=busiest)
+        assert (
+            figures["further_decided"].value(team, start=start, end=end)
+            == further.filter(person__owning_team_id=busiest).count()
+        )
+        # A figure counted now cannot be asked for a period (never its unsplit value).
+        assert figures["absconders"].value(start=start, end=end) is None
 
 
 @pytest.mark.parametrize("days", [1, 3, 16, 40, 120, 400])

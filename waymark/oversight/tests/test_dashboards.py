@@ -181,11 +181,11 @@ def test_the_team_filter_changes_the_numbers_and_a_figure_that_cannot_be_split_s
     assert _value(north_page, "nrm.referrals_received") == "5"
     assert _value(south_page, "nrm.referrals_received") == "12"
     assert f"for <strong>{north.name}</strong>" in north_page
-    casework = _get(client, "casework", team=north.slug).content.decode()
-    row = casework.split('id="figure-casework-absconders"')[1].split("</tr>")[0]
+    monitoring = _get(client, "monitoring", team=north.slug).content.decode()
+    row = monitoring.split('id="figure-monitoring-breach_tasks_open"')[1].split("</tr>")[0]
     assert "Not split by team" in row and "cannot be counted for one team" in row
     assert "For all teams: 0" in row
-    assert "No trend for Competent authority North" in casework
+    assert "No trend for Competent authority North" in monitoring
 
 
 def test_only_the_teams_the_user_may_see_are_offered(authorities, client, frozen):
@@ -295,7 +295,7 @@ def test_snapshots_are_taken_per_team_and_read_as_at_a_past_date(analyst, client
     assert {(r.team_id, r.value) for r in rows} >= {(None, 17), (north.pk, 5), (south.pk, 12)}
     # A figure that cannot be split by team has no team rows.
     assert not MetricSnapshot.objects.filter(
-        metric_key="casework.absconders", team__isnull=False
+        metric_key="monitoring.breach_tasks_open", team__isnull=False
     ).exists()
     client.force_login(analyst)
     with clock.frozen(NOW):
@@ -304,7 +304,7 @@ def test_snapshots_are_taken_per_team_and_read_as_at_a_past_date(analyst, client
         ).content.decode()
         row = page.split(metric("nrm.referrals_open").name)[1].split("</tr>")[0]
         assert "16 November 2026" in row and ">5<" in row
-        row = page.split(metric("casework.absconders").name)[1].split("</tr>")[0]
+        row = page.split(metric("monitoring.breach_tasks_open").name)[1].split("</tr>")[0]
         assert "Not split by team" in row
         everyone = client.get(
             reverse("oversight:metrics-as-at"), {"on": "2026-11-17"}

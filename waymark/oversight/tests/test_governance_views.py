@@ -383,6 +383,21 @@ def test_the_themes_page_counts_by_theme_and_month(world, analyst, client):
         html = client.get(reverse("oversight:complaint-themes")).content.decode()
     assert "Electronic monitoring equipment or supplier" in html
     assert "Nov 2026" in html and "No responses" in html
+    # Each table has its chart, described in words for those who cannot see it.
+    assert 'id="chart-complaint-themes-title"' in html
+    assert 'id="chart-complaint-months-title"' in html
+    assert (
+        "Of 1 complaint, the most (1) were about Electronic monitoring equipment or supplier; "
+        "a complaint with two themes counts under each." in html
+    )
+    assert "0 of the 1 were answered within 20 working days." in html
+
+
+def test_the_themes_page_without_complaints_says_so_and_draws_no_chart(analyst, client):
+    client.force_login(analyst)
+    html = client.get(reverse("oversight:complaint-themes")).content.decode()
+    assert "No complaints were received in this period." in html
+    assert "chart-complaint-themes" not in html
 
 
 def test_lessons_are_found_by_search_with_the_words_marked(world, client, team):

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from waymark.core import audit, clock
+from waymark.core import audit, charts, clock
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import no_personal_data, requires, signed_in
 from waymark.oversight import forms_governance as f
@@ -261,10 +261,58 @@ def complaint_themes(request):
         "oversight/governance/themes.html",
         {
             "a": analysis,
+            **_themes_charts(analysis),
             "target_days": rules.COMPLAINT_RESPONSE_WORKING_DAYS,
             "can_view": request.user.has_perm(perms.VIEW_COMPLAINTS),
         },
     )
+
+
+def _themes_charts(a) -> dict:
+    """The themes page's two charts (drawn on the server, decision 0014), each beside its table:
+    complaints by theme over the months shown, largest first, and each month's complaints
+    received against those answered within the target."""
+    if not a.total:
+        return {"theme_chart": None, "month_chart": None}
+    themes = sorted(
+        ((label, a.totals[key]) for key, label in a.themes if a.totals[key]),
+        key=lambda t: -t[1],
+    )
+    labels = [label for label, _n in themes]
+    counts = [n for _label, n in themes]
+    theme_chart = charts.bar_chart(
+        labels,
+        [("Complaints", counts)],
+        title=f"Complaints by theme, last {len(a.months)} months",
+        horizontal=True,
+        summary=charts.largest_sentence(
+            "complaints",
+            labels,
+            counts,
+            verb="were about",
+            singular="complaint",
+            then="a complaint with two themes counts under each",
+        ),
+        chart_id="chart-complaint-themes",
+    )
+    months = [charts.month_label(m, short=False) for m in a.months]
+    received = [a.month_totals[m] for m in a.months]
+    on_time = [a.month_on_time[m] for m in a.months]
+    month_chart = charts.line_chart(
+        charts.month_axis_labels(a.months),
+        [("Received", received), ("Answered on time", on_time)],
+        title="Complaints received and answered on time, by month received",
+        y_label="Complaints",
+        summary=charts.trend_sentence(
+            "complaints received",
+            months,
+            received,
+            then=f"{sum(on_time):,} of the {a.total:,} were answered within "
+            f"{rules.COMPLAINT_RESPONSE_WORKING_DAYS} working days",
+        ),
+        chart_id="chart-complaint-months",
+    )
+    return {"theme_chart": theme_chart, "month_chart": month_chart}
 
 
 # ------------------------------------------------------------------------------------------------
