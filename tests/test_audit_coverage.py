@@ -40,6 +40,7 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
     "oversight/qa/learning/<int:pk>/done/": (405, POST_ONLY),
     "oversight/objectives/<int:pk>/measure/": (405, POST_ONLY),
+    "oversight/training/<int:pk>/approve/": (405, POST_ONLY),
     "oversight/qa/reviews/<int:pk>/dispute/": (
         403,
         "only the person whose work was reviewed may dispute it; the reader did none",
@@ -189,6 +190,7 @@ PK_MODELS = {
     ("oversight", "issues"): "oversight.SupplierIssue",
     ("oversight", "complaints"): "oversight.Complaint",
     ("oversight", "lessons"): "oversight.Lesson",
+    ("oversight", "training"): "oversight.TrainingCourse",
     ("tasks", ""): "work.Task",
     # nrm decisions (issue 19, helper B)
     ("nrm", "decisions"): "nrm.Decision",

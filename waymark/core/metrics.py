@@ -70,21 +70,37 @@ class Metric:
     as_of: Callable[[], datetime] | None = None
     period: str = "now"  # "now", or the period the figure covers (the page's default period)
     by_period: bool = False  # compute(team=, start=, end=) counts over the days asked for
+    by_person: bool = False  # compute(team=, person=) counts one member of staff's share
 
-    def splits(self, *, team: bool = False, period: bool = False) -> bool:
-        """Whether the figure can be asked for one team and/or for a period of days."""
-        return (not team or self.by_team) and (not period or self.by_period)
+    def splits(self, *, team: bool = False, period: bool = False, person: bool = False) -> bool:
+        """Whether the figure can be asked for one team, a period of days and/or one person."""
+        return (
+            (not team or self.by_team)
+            and (not period or self.by_period)
+            and (not person or self.by_person)
+        )
 
-    def value(self, team: Any = None, *, start: date | None = None, end: date | None = None) -> Any:
+    def value(
+        self,
+        team: Any = None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        person: Any = None,
+    ) -> Any:
         """The value for everyone, or for ``team``, over its default period or (both given) the
-        days ``start`` to ``end`` included. None when the figure cannot be split that way."""
+        days ``start`` to ``end`` included, or (``person``) one member of staff's share (within
+        ``team`` when given). None when the figure cannot be split that way."""
         if (start is None) != (end is None):
             raise ValueError("Give both the start and the end of a period, or neither")
-        if not self.splits(team=team is not None, period=start is not None):
+        if not self.splits(
+            team=team is not None, period=start is not None, person=person is not None
+        ):
             return None
+        extra: dict[str, Any] = {"person": person} if person is not None else {}
         if start is not None:
-            return self.compute(team=team, start=start, end=end)
-        return self.compute(team=team)
+            return self.compute(team=team, start=start, end=end, **extra)
+        return self.compute(team=team, **extra)
 
     def value_as_of(self) -> datetime:
         return self.as_of() if self.as_of is not None else clock.now()
@@ -152,6 +168,7 @@ def _identity(metric: Metric) -> tuple:
         metric.pages,
         metric.period,
         metric.by_period,
+        metric.by_person,
     )
 
 

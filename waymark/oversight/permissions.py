@@ -48,6 +48,11 @@ OBJECTIVES_VIEW = "oversight.view_objectives"
 OBJECTIVES_MANAGE = "oversight.manage_objectives"
 OBJECTIVES_ANY_TEAM = "oversight.manage_any_team_objectives"
 TRAINING_NEEDS_VIEW = QA_VIEW  # training needs come from QA reviews: who sees those sees these
+# Training records (declared on ``TrainingCourse.Meta``): approving content is refused to its
+# author whatever their permissions (002 rec 2a: content "checked and approved").
+TRAINING_VIEW = "oversight.view_training"
+TRAINING_RECORD = "oversight.record_training"
+TRAINING_APPROVE = "oversight.approve_training"
 
 # No "senior manager" role exists in accounts.roles yet: the assurance team signs off (second
 # line), line managers and service delivery managers own and update actions, performance analysts
@@ -122,6 +127,14 @@ ROLE_PERMISSIONS["performance_analyst"] |= {
 }
 ROLE_PERMISSIONS["service_delivery"] |= {OBJECTIVES_VIEW}
 ROLE_PERMISSIONS["assurance"] |= {OBJECTIVES_VIEW}
+# --- training records (item 2) grants ---
+# The assurance team (the learning lead's second line) adds courses, approves content and records
+# sessions; line managers add courses and record their teams' sessions; analysts and service
+# delivery managers read.
+ROLE_PERMISSIONS["assurance"] |= {TRAINING_VIEW, TRAINING_RECORD, TRAINING_APPROVE}
+ROLE_PERMISSIONS["line_manager"] |= {TRAINING_VIEW, TRAINING_RECORD}
+ROLE_PERMISSIONS["performance_analyst"] |= {TRAINING_VIEW}
+ROLE_PERMISSIONS["service_delivery"] |= {TRAINING_VIEW}
 
 
 def _has(user: Any, perm: str) -> bool:

@@ -72,6 +72,11 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.complaint_ombudsman_referred": AuditAction.ALTERATION,
     "oversight.complaint_ombudsman_decided": AuditAction.ALTERATION,
     "oversight.lesson_recorded": AuditAction.COLLECTION,
+    # --- training records (item 2) ---
+    "oversight.training_course_added": AuditAction.COLLECTION,
+    "oversight.training_course_approved": AuditAction.ALTERATION,
+    "oversight.training_course_withdrawn": AuditAction.ALTERATION,
+    "oversight.training_session_recorded": AuditAction.COLLECTION,
 }
 
 
@@ -213,6 +218,26 @@ def _objectives_register() -> None:
         return objectives_demo_load(**options)
 
     register_demo_loader(DemoLoader("oversight_objectives", _load, order=93))
+    # Training records (item 2): beside training needs; the demo after competence's (its trainers
+    # are the demo's signed-off competence assessors).
+    register_nav(
+        NavItem(
+            "Training",
+            "oversight:training",
+            perms.TRAINING_VIEW,
+            90,
+            group="figures",
+            description="Training courses, their approved content and yearly review, sessions "
+            "and who completed them.",
+        )
+    )
+
+    def _load_training(**options):
+        from waymark.oversight.demo_training import training_demo_load
+
+        return training_demo_load(**options)
+
+    register_demo_loader(DemoLoader("oversight_training", _load_training, order=96))
 
 
 # --- governance: risks, supplier issues, complaints, lessons (item 6) ---

@@ -285,6 +285,12 @@ def objective_rag(*, actual: float, target: float, higher_is_better: bool) -> st
 # has TRAINING_NEEDS_MIN_FAILURES of them (one red or amber answer is already a signal).
 TRAINING_NEEDS_LOOKBACK_DAYS: int = _OVERRIDES.get("TRAINING_NEEDS_LOOKBACK_DAYS", 180)
 TRAINING_NEEDS_MIN_FAILURES: int = _OVERRIDES.get("TRAINING_NEEDS_MIN_FAILURES", 1)
+# Training records (002 rec 2a and the Home Office's response): a course's content is approved by
+# someone other than its author and reviewed every TRAINING_CONTENT_REVIEW_DAYS ("all training
+# packages are reviewed annually"); a session may be recorded up to TRAINING_SESSION_BACKDATE_DAYS
+# after it was delivered (a year's sessions typed up late), never before.
+TRAINING_CONTENT_REVIEW_DAYS: int = _OVERRIDES.get("TRAINING_CONTENT_REVIEW_DAYS", 365)
+TRAINING_SESSION_BACKDATE_DAYS: int = _OVERRIDES.get("TRAINING_SESSION_BACKDATE_DAYS", 366)
 # topic key -> (label, competence key or "")
 TRAINING_TOPICS: dict[str, tuple[str, str]] = {
     "decision_making": ("Decision making: weighing the relevant factors", ""),

@@ -13,6 +13,7 @@ from waymark.oversight.views import (
     qa,
     qa_admin,
     tracker,
+    training,
 )
 
 app_name = "oversight"
@@ -26,6 +27,7 @@ urlpatterns = [
     *competence.urlpatterns,
     # --- objectives, quality per person, training needs, competence withdrawal (item 2) ---
     *objectives.urlpatterns,
+    *training.urlpatterns,  # training records (item 2)
     # --- metrics (item 3) ---
     *metrics.urlpatterns,
     *dashboards.urlpatterns,

@@ -110,3 +110,17 @@ OBJECTIVE_TRANSITIONS = table(
     [(ObjectiveStatus.OPEN, [ObjectiveStatus.CLOSED]), (ObjectiveStatus.CLOSED, [])]
 )
 OBJECTIVE_WORKFLOW = Workflow(Objective, OBJECTIVE_TRANSITIONS, label="objective")
+
+# --- people and performance: training courses (item 2) ---
+# A course: draft -> approved (its content checked by someone other than its author; approving
+# again at the yearly review keeps it approved) -> withdrawn; a draft may be withdrawn too. A
+# withdrawn course is history: its sessions stay on people's records; a new course replaces it.
+from waymark.oversight.models import TrainingCourse, TrainingCourseStatus  # noqa: E402
+
+T = TrainingCourseStatus
+TRAINING_COURSE_TRANSITIONS = table(
+    [(T.DRAFT, [T.APPROVED, T.WITHDRAWN]), (T.APPROVED, [T.WITHDRAWN]), (T.WITHDRAWN, [])]
+)
+TRAINING_COURSE_WORKFLOW = Workflow(
+    TrainingCourse, TRAINING_COURSE_TRANSITIONS, label="training course"
+)

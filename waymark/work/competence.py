@@ -45,6 +45,22 @@ def competences_held(user, *, on=None) -> set[str]:
     )
 
 
+def competence_held_on(user, competence_key: str, day) -> bool:
+    """Whether ``user`` held ``competence_key`` on a past ``day`` (or today): signed off by the end
+    of that day, not yet expired on it, not withdrawn before the day ended. Unlike
+    ``competences_held``, which asks about the records as they stand, this dates the sign-off."""
+    from datetime import datetime, time, timedelta
+
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.LONDON)
+    return (
+        Competence.objects.filter(
+            holder=user, competence_key=competence_key, signed_off_at__lt=end, expires_on__gt=day
+        )
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end))
+        .exists()
+    )
+
+
 def competence_register(
     *,
     on=None,

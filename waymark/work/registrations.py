@@ -74,9 +74,13 @@ def _metrics_register() -> None:
     from waymark.work.models import ACTIVE_STATUSES, Task
 
     def counter(condition):
-        def compute(team=None):
+        def compute(team=None, person=None):
             tasks = Task.objects.filter(status__in=ACTIVE_STATUSES).filter(condition(clock.now()))
-            return (tasks.filter(queue__team=team) if team is not None else tasks).count()
+            if team is not None:
+                tasks = tasks.filter(queue__team=team)
+            if person is not None:  # the tasks assigned to them (a personal objective)
+                tasks = tasks.filter(assignee=person)
+            return tasks.count()
 
         return compute
 
@@ -123,6 +127,8 @@ def _metrics_register() -> None:
                 module="work",
                 compute=counter(condition),
                 by_team=True,
+                # Unallocated work has no one to count it for; the rest is split by assignee.
+                by_person=key != "tasks_unallocated",
                 pages=("work:backlog",),
             )
         )

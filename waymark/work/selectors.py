@@ -44,6 +44,7 @@ from waymark.work import rules
 # The competence reads (``waymark.work.competence``), re-exported so callers write
 # ``work.selectors.competence_register``.
 from waymark.work.competence import competence_gate as competence_gate
+from waymark.work.competence import competence_held_on as competence_held_on
 from waymark.work.competence import competence_refusal as competence_refusal
 from waymark.work.competence import competence_register as competence_register
 from waymark.work.competence import competence_team_summary as competence_team_summary

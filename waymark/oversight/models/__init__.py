@@ -27,3 +27,6 @@ from waymark.oversight.models.tracker import (  # noqa: F401
     Recommendation,
     Response,
 )
+
+# --- people and performance: training records (item 2) ----------------------------------------
+from waymark.oversight.models.training import *  # noqa: F403

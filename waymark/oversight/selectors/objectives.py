@@ -92,7 +92,10 @@ def objective_measure_text(objective: Objective) -> str:
         if objective.metric_key not in metrics():
             return f"{objective.metric_key} (no longer registered)"
         figure = metric(objective.metric_key)
-        scope = "the team's figure" if figure.by_team else "the whole service's figure"
+        if objective.person_id is not None and figure.by_person:
+            scope = "the person's own figure"
+        else:
+            scope = "the team's figure" if figure.by_team else "the whole service's figure"
         return f"{figure.name} ({scope})"
     return f"{objective.measure_label} (reported by the owner)"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from waymark.core import clock
@@ -94,6 +94,13 @@ class TrainingNeed:
     latest_review_id: int
     latest_at: datetime
     reasons: dict[str, int] = field(default_factory=dict)  # reason label -> count
+    # The last day the person completed a course on the topic (training records; per person only)
+    trained_on: date | None = None
+
+    @property
+    def trained_since(self) -> bool:
+        """Trained on the topic on or after the day of the latest failure that suggested it."""
+        return self.trained_on is not None and self.trained_on >= self.latest_at.date()
 
 
 @dataclass
@@ -168,4 +175,11 @@ def training_needs(
         )
         if needs:
             rows.append(TrainingNeedsRow(key, names[key], needs))
+    if by == "person" and rows:
+        from waymark.oversight.selectors.training import completed_topics
+
+        done = completed_topics([r.key for r in rows])
+        for row in rows:
+            for need in row.needs:
+                need.trained_on = done.get((row.key, need.topic))
     return sorted(rows, key=lambda r: (-sum(n.failures for n in r.needs), r.name))

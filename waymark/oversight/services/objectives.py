@@ -236,12 +236,18 @@ def _record(
 
 
 def objective_figure_value(objective: Objective) -> float | None:
-    """The registered figure's value now: the team's where the figure splits by team, else the
-    whole service's; None when it has nothing to count or the objective has no figure."""
+    """The registered figure's value now: for a personal objective the person's own share where
+    the figure splits by person (within the team where it also splits by team), else the team's
+    where it splits by team, else the whole service's; None when it has nothing to count or the
+    objective has no figure."""
     if not objective.metric_key or objective.metric_key not in metrics():
         return None
     figure = metric(objective.metric_key)
-    value = figure.value(objective.team) if figure.by_team else figure.value()
+    team = objective.team if figure.by_team else None
+    if objective.person_id is not None and figure.by_person:
+        value = figure.value(team, person=objective.person)
+    else:
+        value = figure.value(team)
     return None if value is None else float(value)
 
 

@@ -4,7 +4,7 @@ definition or reported by the owner; red/amber/green recorded once a month as hi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -198,3 +198,44 @@ def test_editing_to_another_team_is_refused_and_nothing_changes(manager, hub, ot
         )
     objective.refresh_from_db()
     assert objective.team == hub
+
+
+def test_a_personal_objective_on_a_figure_that_splits_by_person_reads_the_person_s_share(
+    manager, member, hub, other_team, priority
+):
+    """``work.tasks_overdue`` splits by team and by assignee: a personal objective is measured on
+    the person's own overdue tasks in the team's queues, a team objective on the team's, and the
+    page says whose figure it is."""
+    from waymark.core.metrics import metric
+    from waymark.oversight.selectors.objectives import objective_measure_text
+    from waymark.work.models import Queue, Task
+
+    assert metric("work.tasks_overdue").by_person
+    assert not metric("work.tasks_unallocated").by_person
+    queue = Queue.objects.create(slug="obj-q", name="Hub queue", team=hub)
+    elsewhere = Queue.objects.create(slug="obj-q2", name="Other queue", team=other_team)
+    now = clock.now()
+
+    def task(q, assignee):
+        Task.objects.create(
+            task_type="general", queue=q, title="T", created_at=now,
+            due_at=now - timedelta(days=1), assignee=assignee,
+        )  # fmt: skip
+
+    task(queue, member)
+    task(queue, member)
+    task(queue, manager)
+    task(elsewhere, member)  # another team's queue: not this team's objective
+    personal = services.objective_create(
+        actor=manager,
+        **objective_data(hub, priority, person=member, metric_key="work.tasks_overdue", target=0),
+    )
+    team = services.objective_create(
+        actor=manager, **objective_data(hub, priority, metric_key="work.tasks_overdue", target=0)
+    )
+    assert services.objective_figure_value(personal) == 2.0
+    assert services.objective_figure_value(team) == 3.0
+    assert "the person's own figure" in objective_measure_text(personal)
+    assert "the team's figure" in objective_measure_text(team)
+    # A figure that cannot be split by person gives None for one, never its team's value.
+    assert metric("work.tasks_unallocated").value(hub, person=member) is None
