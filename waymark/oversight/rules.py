@@ -480,6 +480,9 @@ COMPLAINT_QUEUE_KIND = "complaints"
 COMPLAINT_DUE_SOON_DAYS: int = _OVERRIDES.get("COMPLAINT_DUE_SOON_DAYS", 5)
 # The themes analysis covers this many months back from the current one (a year and the month).
 COMPLAINT_THEMES_MONTHS: int = _OVERRIDES.get("COMPLAINT_THEMES_MONTHS", 12)
+# An overdue risk review or tracker action whose task was completed by hand while the item is still
+# overdue gets a new task once the last one has been completed this many days.
+GOVERNANCE_CHASE_DAYS: int = _OVERRIDES.get("GOVERNANCE_CHASE_DAYS", 14)
 # Lists of complaints, risks and lessons are paged at this many rows.
 GOVERNANCE_PAGE_SIZE: int = _OVERRIDES.get("GOVERNANCE_PAGE_SIZE", 25)
 # Lesson search: at most this many results, PostgreSQL's text-search configuration.

@@ -123,6 +123,7 @@ class ObjectiveMeasurement(models.Model):
     class Source(models.TextChoices):
         METRIC = "metric", "The registered figure"
         OWNER = "owner", "Reported by the owner"
+        SNAPSHOT = "snapshot", "The figure's daily snapshot (the month's last)"
 
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="measurements")
     month = models.DateField(help_text="The first day of the month measured")

@@ -42,6 +42,26 @@ def _owner_task(
     return True
 
 
+def _current_key(base: str, today) -> str:
+    """The dedupe key an overdue item's task has today: ``base`` the first time. A task completed
+    by hand while its item stays overdue (the owner ticked it off without bringing the item up to
+    date) is followed by a new one (``base:again<N>``) once it has been completed for
+    ``rules.GOVERNANCE_CHASE_DAYS``: an overdue item is never left without work for long."""
+    from waymark.work import selectors as work_selectors
+    from waymark.work.models import ACTIVE_STATUSES
+
+    tasks = list(work_selectors.tasks_for(dedupe_scope=base, active=False))
+    if not tasks:
+        return base
+    latest = max(tasks, key=lambda t: t.pk)
+    if latest.status in ACTIVE_STATUSES or latest.completed_at is None:
+        return latest.dedupe_key
+    done_on = latest.completed_at.astimezone(clock.LONDON).date()
+    if (today - done_on).days >= rules.GOVERNANCE_CHASE_DAYS:
+        return f"{base}:again{len(tasks)}"
+    return latest.dedupe_key
+
+
 def _stale_close(prefix: str, task_type: str, current: set[str], outcome: str) -> int:
     """Complete the sweep's active tasks whose key is no longer due (the item was brought up to
     date, closed, or its date moved)."""
@@ -64,7 +84,8 @@ def risk_reviews_sweep() -> dict[str, int]:
     raised = no_team = 0
     overdue = Risk.objects.filter(status=RiskStatus.OPEN, next_review_on__lt=today)
     for risk in overdue.select_related("register", "owner").order_by("pk"):
-        key = f"{rules.RISK_REVIEW_TASK_TYPE}:{risk.pk}:{risk.next_review_on.isoformat()}"
+        base = f"{rules.RISK_REVIEW_TASK_TYPE}:{risk.pk}:{risk.next_review_on.isoformat()}"
+        key = _current_key(base, today)
         keys.add(key)
         made = _owner_task(
             task_type=rules.RISK_REVIEW_TASK_TYPE,
@@ -92,7 +113,8 @@ def actions_overdue_sweep() -> dict[str, int]:
     raised = no_team = 0
     overdue = Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=today)
     for action in overdue.select_related("recommendation", "owner").order_by("pk"):
-        key = f"{rules.ACTION_OVERDUE_TASK_TYPE}:{action.pk}:{action.due_on.isoformat()}"
+        base = f"{rules.ACTION_OVERDUE_TASK_TYPE}:{action.pk}:{action.due_on.isoformat()}"
+        key = _current_key(base, today)
         keys.add(key)
         rec = action.recommendation
         made = _owner_task(

@@ -12,7 +12,7 @@ Every refusal is a ``ValidationError`` naming the field, with nothing saved; eve
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,6 +25,7 @@ from waymark.core.metrics import metric, metrics
 from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import (
+    MetricSnapshot,
     Objective,
     ObjectiveMeasurement,
     ObjectiveOutcome,
@@ -180,7 +181,45 @@ def objective_create(*, actor, **data) -> Objective:
             target=objective,
             payload={"new": _snapshot(objective)},
         )
+        objective_backfill(actor=actor, objective=objective)
     return objective
+
+
+def objective_backfill(*, actor, objective: Objective) -> int:
+    """Fill the past months of the objective's period that have no measurement from the registered
+    figure's daily snapshots (``MetricSnapshot``: the last one taken in each month, the team's
+    where the figure splits by team), so an objective set part-way through a year shows its
+    history at once. A personal objective on a figure split by person has no snapshots of its own
+    and is not backfilled; neither is the current month (the sweep measures it). Returns the
+    months filled."""
+    if not objective.metric_key or objective.metric_key not in metrics():
+        return 0
+    figure = metric(objective.metric_key)
+    if objective.person_id is not None and figure.by_person:
+        return 0
+    this_month = clock.today().replace(day=1)
+    end = min(objective.period_end, this_month - timedelta(days=1))
+    if end < objective.period_start:
+        return 0
+    team = objective.team if figure.by_team else None
+    snapshots = MetricSnapshot.objects.filter(
+        metric_key=objective.metric_key,
+        team=team,
+        day__gte=objective.period_start,
+        day__lte=end,
+        value__isnull=False,
+    ).order_by("day")
+    last_of_month: dict[date, MetricSnapshot] = {}
+    for snap in snapshots:
+        last_of_month[snap.day.replace(day=1)] = snap  # ordered by day: the month's last wins
+    done = set(objective.measurements.values_list("month", flat=True))
+    filled = 0
+    for month, snap in sorted(last_of_month.items()):
+        if month in done or snap.value is None:
+            continue
+        _record(actor=actor, objective=objective, actual=snap.value, source="snapshot", on=snap.day)
+        filled += 1
+    return filled
 
 
 def objective_edit(*, actor, objective: Objective, **data) -> Objective:
@@ -426,8 +465,6 @@ def objective_carry_over(
     team, person, owner and measure, starting the day after this one ends, to ``period_end``
     with ``target``; this one is closed as carried over, with the reason. Allowed from
     ``rules.OBJECTIVE_CARRY_OVER_WINDOW_DAYS`` before its period ends. A manager of its team."""
-    from datetime import timedelta
-
     if not perms.may_manage_team_objectives(actor, objective.team_id):
         raise PermissionDenied("You can only carry over objectives for a team you manage")
     _refuse_closed(objective, "carried over", field="period_end")

@@ -276,6 +276,26 @@ def test_overdue_tracker_actions_become_one_open_task_each(action, line_manager,
     assert open_tasks.count() == 1
 
 
+def test_an_overdue_action_whose_task_was_ticked_off_by_hand_is_chased_again(action, line_manager):
+    """The owner completes the task without bringing the action up to date: nothing new for
+    GOVERNANCE_CHASE_DAYS, then one new task; its own completion starts the count again."""
+    from waymark.work import services as work
+
+    past_due = testing.NOW.replace(year=2027, month=1, day=5)  # action due 31 December 2026
+    with clock.frozen(past_due):
+        services.actions_overdue_sweep()
+        task = Task.objects.get(task_type=rules.ACTION_OVERDUE_TASK_TYPE)
+        work.task_complete(actor=line_manager, task=task, outcome="done")
+    for days, expected_open in ((1, 0), (13, 0), (14, 1), (20, 1)):
+        with clock.frozen(past_due + timedelta(days=days)):
+            services.actions_overdue_sweep()
+        opened = Task.objects.filter(task_type=rules.ACTION_OVERDUE_TASK_TYPE, status="open")
+        assert opened.count() == expected_open, days
+    again = opened.get()
+    assert again.dedupe_key.endswith(":again1") and again.assignee == line_manager
+    assert Task.objects.filter(task_type=rules.ACTION_OVERDUE_TASK_TYPE).count() == 2
+
+
 def test_the_supplier_issues_log(joint, service_delivery, line_manager):
     with clock.frozen(testing.NOW):
         issue = services.supplier_issue_raise(

@@ -77,6 +77,23 @@ def test_a_complaint_is_answered_within_20_working_days_of_receipt():
     assert rules.COMPLAINT_DUE_SOON_DAYS == 5
     assert rules.COMPLAINT_THEMES_MONTHS == 12
     assert rules.GOVERNANCE_PAGE_SIZE == 25
+    assert rules.GOVERNANCE_CHASE_DAYS == 14
+
+
+def test_training_record_numbers():
+    # 002 rec 2a and the response: "all training packages are reviewed annually".
+    assert rules.TRAINING_CONTENT_REVIEW_DAYS == 365
+    assert rules.TRAINING_SESSION_BACKDATE_DAYS == 366
+
+
+def test_the_training_course_state_machine():
+    from waymark.oversight.workflows import TRAINING_COURSE_TRANSITIONS as T
+
+    assert {str(k): {str(v) for v in vs} for k, vs in T.items()} == {
+        "draft": {"approved", "withdrawn"},
+        "approved": {"withdrawn"},
+        "withdrawn": set(),
+    }
 
 
 def test_governance_state_machines():

@@ -293,3 +293,20 @@ def test_the_training_needs_page_shows_a_need_met_by_training_after_the_failure(
     assert done == {(learners[0].pk, "recording"): NOW.date()}
     need.trained_on = done[(learners[0].pk, "recording")]
     assert need.trained_since
+
+
+def test_the_demo_adds_a_course_per_topic_with_one_draft_and_two_reviews_due_soon(team):
+    from waymark.oversight.demo_training import DRAFT_TOPIC, SOON_TOPICS, training_demo_load
+
+    testing.user_make("line_manager", team, username="line-manager")
+    testing.user_make("assurance", team, username="assurance")
+    counts = training_demo_load(anchor=NOW)
+    assert counts["courses"] == len(rules.TRAINING_TOPICS)
+    by_topic = {c.topic: c for c in TrainingCourse.objects.all()}
+    assert by_topic[DRAFT_TOPIC].status == TrainingCourseStatus.DRAFT
+    for topic in SOON_TOPICS:
+        assert by_topic[topic].review_due_on == NOW.date() + timedelta(days=15)
+    approved = [c for c in by_topic.values() if c.status == TrainingCourseStatus.APPROVED]
+    assert len(approved) == len(rules.TRAINING_TOPICS) - 1
+    assert all(c.approved_by.username == "assurance" for c in approved)
+    assert training_demo_load(anchor=NOW) == {"courses": len(rules.TRAINING_TOPICS)}  # once

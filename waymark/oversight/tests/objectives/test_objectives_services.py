@@ -239,3 +239,36 @@ def test_a_personal_objective_on_a_figure_that_splits_by_person_reads_the_person
     assert "the team's figure" in objective_measure_text(team)
     # A figure that cannot be split by person gives None for one, never its team's value.
     assert metric("work.tasks_unallocated").value(hub, person=member) is None
+
+
+def test_an_objective_set_part_way_through_its_period_gets_its_history_from_the_snapshots(
+    manager, hub, other_team, priority, figure
+):
+    """Each past month of the period takes the last daily snapshot of the team's figure in that
+    month; the current month is left to the sweep; another team's snapshots are not read."""
+    from waymark.oversight.models import MetricSnapshot
+
+    def snap(day, value, team=hub):
+        MetricSnapshot.objects.create(
+            metric_key="test.breaches", day=day, team=team, value=value, name="n",
+            definition="d", unit="count", module="oversight", as_of=clock.now(),
+            taken_at=clock.now(),
+        )  # fmt: skip
+
+    snap(date(2026, 3, 31), 1)  # before the period
+    snap(date(2026, 7, 10), 5)
+    snap(date(2026, 7, 28), 2)  # July's last
+    snap(date(2026, 8, 31), 0)
+    snap(date(2026, 9, 15), 7, team=other_team)
+    snap(date(2026, 11, 2), 9)  # this month: the sweep measures it
+    objective = services.objective_create(
+        actor=manager,
+        **objective_data(hub, priority, metric_key="test.breaches", target=0),
+    )
+    rows = list(objective.measurements.order_by("month"))
+    assert [(m.month, m.actual, m.rag, m.source) for m in rows] == [
+        (date(2026, 7, 1), 2.0, "red", "snapshot"),
+        (date(2026, 8, 1), 0.0, "green", "snapshot"),
+    ]
+    # Filled once: a second run finds every month measured.
+    assert services.objective_backfill(actor=manager, objective=objective) == 0
