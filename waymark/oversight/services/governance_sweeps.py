@@ -54,12 +54,13 @@ def _current_key(base: str, today) -> str:
     if not tasks:
         return base
     latest = max(tasks, key=lambda t: t.pk)
+    current = latest.dedupe_key or base
     if latest.status in ACTIVE_STATUSES or latest.completed_at is None:
-        return latest.dedupe_key
+        return current
     done_on = latest.completed_at.astimezone(clock.LONDON).date()
     if (today - done_on).days >= rules.GOVERNANCE_CHASE_DAYS:
         return f"{base}:again{len(tasks)}"
-    return latest.dedupe_key
+    return current
 
 
 def _stale_close(prefix: str, task_type: str, current: set[str], outcome: str) -> int:
