@@ -21,7 +21,11 @@ from waymark.core.types import Actor
 from waymark.oversight import permissions as perms
 from waymark.oversight import rules
 from waymark.oversight.models import AnswerKind, DisparityReview, DisparityReviewStatus
-from waymark.oversight.selectors.fairness import fairness_group_figure
+from waymark.oversight.selectors.fairness import (
+    DIMENSIONS,
+    fairness_group_figure,
+    may_see_protected,
+)
 from waymark.oversight.workflows import DISPARITY_REVIEW_WORKFLOW
 
 S = DisparityReviewStatus
@@ -52,6 +56,11 @@ def _snapshot(review: DisparityReview) -> dict:
     }
 
 
+def _dimension_protected(key: str) -> bool:
+    dimension = DIMENSIONS.get(key)
+    return bool(dimension is not None and dimension.protected)
+
+
 def disparity_review_open(
     *,
     actor: Actor,
@@ -69,6 +78,10 @@ def disparity_review_open(
     _require(actor, perms.MANAGE_DISPARITY_REVIEWS, "open explain-or-reform items")
     if owner is None or not owner.is_active or not owner.has_perm(perms.VIEW_FAIRNESS):
         raise ValidationError({"owner": "Choose an owner who can see the fairness figures"})
+    if _dimension_protected(dimension_key) and not may_see_protected(owner):
+        raise ValidationError(
+            {"owner": "Choose an owner who may see protected characteristics: this item names one"}
+        )
     today = clock.today()
     due_on = due_on or today + timedelta(days=rules.DISPARITY_REVIEW_DUE_DAYS)
     if due_on < today:
@@ -243,17 +256,21 @@ def disparity_review_return(
     return review
 
 
-def _sweep_owner():
+def _sweep_owner(*, protected: bool = False):
     """Who owns the items the sweep opens: the user named in ``rules.DISPARITY_SWEEP_OWNER``, or
     else the longest-standing active person who manages the items and belongs to a team (so the
-    item reaches a queue); None when there is nobody."""
+    item reaches a queue); for a protected characteristic's item, only someone who may see
+    protected characteristics. None when there is nobody."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
+
+    def fits(user) -> bool:
+        return not protected or may_see_protected(user)
 
     users = get_user_model().objects.filter(is_active=True, is_machine=False)
     if rules.DISPARITY_SWEEP_OWNER:
         named = users.filter(username=rules.DISPARITY_SWEEP_OWNER).first()
-        if named is not None and named.has_perm(perms.VIEW_FAIRNESS):
+        if named is not None and named.has_perm(perms.VIEW_FAIRNESS) and fits(named):
             return named
     candidates = (
         users.filter(teams__isnull=False)
@@ -270,18 +287,21 @@ def _sweep_owner():
         .distinct()
         .order_by("pk")
     )
-    return next((u for u in candidates if u.has_perm(perms.MANAGE_DISPARITY_REVIEWS)), None)
+    return next(
+        (u for u in candidates if u.has_perm(perms.MANAGE_DISPARITY_REVIEWS) and fits(u)), None
+    )
 
 
 def disparity_review_sweep() -> dict[str, int]:
     """The ``oversight.disparity_reviews`` sweep: recompute the flags of every decision point by
-    every dimension that is not a protected characteristic, over the default period
-    (``rules.FAIRNESS_DEFAULT_PERIOD_MONTHS``), and open an item, by the system, for each flagged
-    group that has no live item and none closed within ``rules.DISPARITY_SWEEP_QUIET_DAYS``.
-    Idempotent: the service allows one live item per decision point, dimension and group.
+    every dimension, over the default period (``rules.FAIRNESS_DEFAULT_PERIOD_MONTHS``), and open
+    an item, by the system, for each flagged group that has no live item and none closed within
+    ``rules.DISPARITY_SWEEP_QUIET_DAYS``. Idempotent: the service allows one live item per
+    decision point, dimension and group.
 
-    Protected characteristics are left to the people who may see them: an item the system opened
-    would show a protected group to an owner who perhaps may not."""
+    A protected characteristic's item goes only to an owner who may see protected
+    characteristics (none: counted as ``no_owner``, nothing opened); the sweep reads them from the
+    fairness read model, whose rebuild by the system is the audited read."""
     from waymark.oversight.selectors.fairness import (
         fairness_dimensions_of,
         fairness_points,
@@ -293,11 +313,10 @@ def disparity_review_sweep() -> dict[str, int]:
     start, end = period_for(months)
     quiet_since = clock.now() - timedelta(days=rules.DISPARITY_SWEEP_QUIET_DAYS)
     result = {"flagged": 0, "opened": 0, "already_live": 0, "recently_closed": 0, "no_owner": 0}
-    owner = _sweep_owner()
+    owners = {False: _sweep_owner(), True: _sweep_owner(protected=True)}
     for point in fairness_points():
         for dimension in fairness_dimensions_of(point):
-            if dimension.protected:
-                continue
+            owner = owners[bool(dimension.protected)]
             table = fairness_table(
                 actor=None,
                 point_key=point.key,

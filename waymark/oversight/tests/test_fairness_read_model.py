@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from waymark import testing
 from waymark.accounts.models import Team
@@ -357,16 +358,88 @@ def test_the_sweep_waits_the_quiet_days_after_an_item_is_closed(flagged_point, m
     assert DisparityReview.objects.exclude(status=DisparityReviewStatus.CLOSED).count() == 1
 
 
-def test_the_sweep_leaves_protected_characteristics_and_unflagged_groups_alone(
-    flagged_point, managers
-):
+def test_the_sweep_leaves_unflagged_groups_alone(flagged_point, managers):
     with clock.frozen(testing.NOW):
         svc.disparity_review_sweep()
     assert set(DisparityReview.objects.values_list("group", flat=True)) == {"Construction"}
-    # The only protected reads are the read model's rebuild, by the system, saying so.
+    # The sweep reads protected characteristics too (nothing flagged here): every read is by the
+    # system, audited, naming the decision point.
     reads = AuditEvent.objects.filter(verb="person.protected_characteristics_monitored")
     assert reads.exists()
-    assert all(e.actor_id is None and "read model" in e.purpose for e in reads)
+    assert all(e.actor_id is None and "Sweep decisions" in e.purpose for e in reads)
+
+
+@pytest.fixture
+def protected_point(monkeypatch, db):
+    """A point whose ethnicity breakdown flags Group B (20 of 30) against Group A (6 of 40)."""
+    from waymark.people import services as people_services
+
+    roles_sync()
+    team = Team.objects.get_or_create(slug="fair-prot", defaults={"name": "Protected"})[0]
+    rows: list[DecisionRow] = []
+    day = testing.NOW.date()
+    with clock.frozen(testing.NOW):
+        for group, n, yes in (("Group A", 40, 6), ("Group B", 30, 20)):
+            for i in range(n):
+                person = people_services.person_create(
+                    actor=None, given_names=f"P{i}", family_name=group, owning_team=team
+                )
+                people_services.protected_characteristics_record(
+                    actor=None, person=person, ethnicity=group
+                )
+                rows.append(DecisionRow(person.pk, team.pk, i < yes, day))
+    p = DecisionPoint(
+        "fairprot.point",
+        "Protected sweep decisions",
+        "fairprot",
+        "Outcome happened",
+        lambda start, end: [r for r in rows if start <= r.on <= end],
+    )
+    monkeypatch.setattr(core_fairness, "_POINTS", {p.key: p})
+    return p
+
+
+def test_the_sweep_opens_a_protected_disparity_only_for_an_owner_who_may_see_it(
+    protected_point, db
+):
+    """Issue 20 item 5: a flagged disparity by a protected characteristic opens an item like any
+    other, owned by someone holding the restricted permission; with nobody who may see protected
+    characteristics among those who manage items, nothing is opened and the sweep says so."""
+    from django.contrib.auth.models import Permission
+
+    team = Team.objects.get(slug="fair-prot")
+    manager = testing.user_make("assurance", team, last_name="NoProtected")
+    manager.user_permissions.add(
+        Permission.objects.get(
+            codename="manage_disparity_reviews", content_type__app_label="oversight"
+        )
+    )
+    manager = type(manager).objects.get(pk=manager.pk)  # fresh permission cache
+    assert not sel.may_see_protected(manager)
+    with clock.frozen(testing.NOW):
+        result = svc.disparity_review_sweep()
+    assert result["opened"] == 0 and result["no_owner"] >= 1
+    assert not DisparityReview.objects.exists()
+    analyst = testing.user_make("performance_analyst", team, last_name="Analyst")
+    with clock.frozen(testing.NOW):
+        result = svc.disparity_review_sweep()
+    item = DisparityReview.objects.get(dimension="ethnicity")
+    assert (item.group, item.reference_group, item.owner) == ("Group B", "Group A", analyst)
+    assert item.opened_by is None
+    # By hand, an owner who may not see protected characteristics is refused, nothing saved.
+    item.delete()
+    with clock.frozen(testing.NOW), pytest.raises(ValidationError) as refused:
+        svc.disparity_review_open(
+            actor=analyst,
+            point_key=protected_point.key,
+            dimension_key="ethnicity",
+            group="Group B",
+            start=testing.NOW.date() - timedelta(days=365),
+            end=testing.NOW.date(),
+            owner=manager,
+        )
+    assert "protected characteristics" in refused.value.message_dict["owner"][0]
+    assert not DisparityReview.objects.exists()
 
 
 def test_the_sweep_is_registered():
