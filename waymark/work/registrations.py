@@ -132,3 +132,87 @@ def _metrics_register() -> None:
                 pages=("work:backlog",),
             )
         )
+    _throughput_metrics_register()
+
+
+FINISHED_DAYS = 30  # the throughput figures' default period: the last 30 days, today included
+
+
+def _throughput_metrics_register() -> None:
+    """Throughput and timeliness (issue 20 item 2), the figures oversight's performance page shows
+    per person and team: counted over any period, for one team's queues and one person, so a
+    personal objective can be set on them."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import Count, F, Q
+
+    from waymark.core import clock
+    from waymark.core.metrics import Metric, register_metric
+    from waymark.work.models import Task, TaskStatus
+
+    def counts(team, person, start, end) -> dict[str, int]:
+        if start is None:
+            end = clock.today()
+            start = end - timedelta(days=FINISHED_DAYS - 1)
+        since = datetime.combine(start, time(0), tzinfo=clock.LONDON)
+        until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=clock.LONDON)
+        tasks = Task.objects.filter(
+            status=TaskStatus.DONE,
+            completed_at__gte=since,
+            completed_at__lt=until,
+            assignee__isnull=False,
+        )
+        if team is not None:
+            tasks = tasks.filter(queue__team=team)
+        if person is not None:
+            tasks = tasks.filter(assignee=person)
+        return tasks.aggregate(
+            done=Count("id"),
+            with_deadline=Count("id", filter=Q(due_at__isnull=False)),
+            on_time=Count("id", filter=Q(due_at__isnull=False, completed_at__lte=F("due_at"))),
+        )
+
+    def finished(team=None, person=None, start=None, end=None) -> int:
+        return counts(team, person, start, end)["done"]
+
+    def on_time_percent(team=None, person=None, start=None, end=None) -> float | None:
+        c = counts(team, person, start, end)
+        return round(100 * c["on_time"] / c["with_deadline"], 1) if c["with_deadline"] else None
+
+    period = f"the last {FINISHED_DAYS} days"
+    finished_population = "Tasks finished (done) in the work queues by the person assigned them"
+    for key, name, definition, unit, compute in (
+        (
+            "tasks_finished",
+            "Tasks finished",
+            "Tasks completed in the period by the person assigned them.",
+            "count",
+            finished,
+        ),
+        (
+            "tasks_finished_on_time_pct",
+            "Finished by their deadline (%)",
+            "Of the tasks completed in the period that had a deadline, the share completed by "
+            "it; tasks with no deadline are left out.",
+            "percent",
+            on_time_percent,
+        ),
+    ):
+        register_metric(
+            Metric(
+                key=f"work.{key}",
+                name=name,
+                definition=definition,
+                population=finished_population,
+                unit=unit,
+                higher_is_better=True,
+                owner=WORK_METRIC_OWNER,
+                module="work",
+                compute=compute,
+                by_team=True,
+                by_period=True,
+                by_person=True,
+                period=period,
+                pages=("oversight:performance",),
+            )
+        )

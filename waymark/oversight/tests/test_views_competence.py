@@ -254,3 +254,19 @@ def test_throughput_and_timeliness_per_person_and_team(trainer, decision_maker, 
     assert "Other team" not in cells and trainer.display_name not in cells
     # a period not offered falls back to the default, never an error
     assert client.get(reverse("oversight:performance") + "?days=9999").status_code == 200
+    # The same figures are registered (core.metrics), by team, person and period, so a personal
+    # objective can be set on them; the page lists their definitions.
+    from waymark.core.metrics import metric
+
+    finished, on_time = metric("work.tasks_finished"), metric("work.tasks_finished_on_time_pct")
+    assert finished.by_person and finished.by_period and finished.by_team
+    assert finished.value(person=decision_maker) == 3
+    assert finished.value(team, person=decision_maker) == 3
+    assert finished.value(other_team, person=decision_maker) == 0
+    assert on_time.value(person=decision_maker) == 50.0
+    assert on_time.value(other_team) == 100.0
+    today = clock.today()
+    assert finished.value(person=decision_maker, start=today - timedelta(days=50), end=today) == 4
+    assert finished.value(start=today, end=today) == 0  # nothing finished today
+    assert on_time.value(start=today, end=today) is None  # nothing to count
+    assert finished.definition in page and on_time.name in page
