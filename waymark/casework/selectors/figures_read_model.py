@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from waymark.casework import rules
 from waymark.casework.models import CaseworkFigureFact, GatekeepingDecision
@@ -31,19 +31,29 @@ SINCE_RECORDS_BEGAN = ("prep_done", "further_done")
 
 
 def facts_for_page(today: date, since: date) -> Facts:
-    """Every summary row the page reads, in one query, by measure: the undated rows and the
-    removals (dated by their planned day), the rows in force ``today``, and the daily rows from
-    ``since``."""
-    rows = CaseworkFigureFact.objects.filter(
-        Q(day__isnull=True)
-        | Q(measure="removal")
-        | Q(measure__in=IN_FORCE, day__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
-        | Q(measure__in=BY_DAY, day__gte=since)
-        | Q(measure__in=[m + MONTHLY for m in SINCE_RECORDS_BEGAN])
-    ).values_list("measure", "day", "until", "k1", "k2", "n")
+    """Every summary row the page reads, in two queries, by measure: the undated rows, the rows in
+    force ``today`` and the monthly rows of the figures shown since records began, added up in the
+    database by key (the page needs their totals, not one row per day and team); and, row by row,
+    the removals (dated by their planned day) and the daily rows from ``since``."""
+    summed = (
+        CaseworkFigureFact.objects.filter(
+            Q(day__isnull=True)
+            | Q(measure__in=IN_FORCE, day__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
+            | Q(measure__in=[m + MONTHLY for m in SINCE_RECORDS_BEGAN])
+        )
+        .order_by()
+        .values("measure", "k1", "k2")
+        .annotate(total=Sum("n"))
+        .values_list("measure", "k1", "k2", "total")
+    )
     facts: Facts = defaultdict(list)
-    for measure, day, until, k1, k2, n in rows:
-        facts[measure.removesuffix(MONTHLY)].append((day, until, k1, k2, n))
+    for measure, k1, k2, n in summed:
+        facts[measure.removesuffix(MONTHLY)].append((None, None, k1, k2, n))
+    dated = CaseworkFigureFact.objects.filter(
+        Q(measure="removal") | Q(measure__in=BY_DAY, day__gte=since)
+    ).values_list("measure", "day", "until", "k1", "k2", "n")
+    for measure, day, until, k1, k2, n in dated:
+        facts[measure].append((day, until, k1, k2, n))
     return facts
 
 
