@@ -44,6 +44,22 @@ _SETS: dict[str, tuple[_Rows, ...]] = {
             (("slug",),),
         ),
     ),
+    # waymark/work/migrations/0003_platform_queues.py: the records team's platform queues
+    # (correspondence to match, replies, ownership to decide)
+    "platform": (
+        _Rows("accounts.Team", {"slug": "records"}, (("slug",), ("name",))),
+        _Rows(
+            "work.Queue",
+            {
+                "slug__in": [
+                    "correspondence",
+                    "correspondence-match-needed",
+                    "ownership-to-decide",
+                ]
+            },
+            (("slug",),),
+        ),
+    ),
     # waymark/monitoring/migrations/0002_em_hub_queues_and_letters.py
     "monitoring": (
         _Rows("accounts.Team", {"slug": "em-hub"}, (("slug",), ("name",))),
@@ -112,6 +128,11 @@ def restore(name: str) -> None:
                 if row is not None:
                     break
             new_pk[label][old] = (row or model.objects.create(**values)).pk
+
+
+def platform() -> None:
+    """The platform's own queues and the records team that holds them (work migration 0003)."""
+    restore("platform")
 
 
 def casework() -> None:
