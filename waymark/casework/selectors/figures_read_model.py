@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from waymark.casework import rules
 from waymark.casework.models import CaseworkFigureFact, GatekeepingDecision
@@ -31,29 +31,24 @@ SINCE_RECORDS_BEGAN = ("prep_done", "further_done")
 
 
 def facts_for_page(today: date, since: date) -> Facts:
-    """Every summary row the page reads, in two queries, by measure: the undated rows, the rows in
-    force ``today`` and the monthly rows of the figures shown since records began, added up in the
-    database by key (the page needs their totals, not one row per day and team); and, row by row,
-    the removals (dated by their planned day) and the daily rows from ``since``."""
-    summed = (
+    """Every summary row the page reads, in one query, by measure: the undated rows and the
+    removals (dated by their planned day), the rows in force ``today``, the daily rows from
+    ``since`` and the monthly rows of the figures shown since records began. (The registry's team
+    figures have their own rows, ``<measure>_team``: the page reads the rows for everyone.)"""
+    rows = (
         CaseworkFigureFact.objects.filter(
             Q(day__isnull=True)
+            | Q(measure="removal")
             | Q(measure__in=IN_FORCE, day__lte=today) & (Q(until__isnull=True) | Q(until__gt=today))
+            | Q(measure__in=BY_DAY, day__gte=since)
             | Q(measure__in=[m + MONTHLY for m in SINCE_RECORDS_BEGAN])
         )
-        .order_by()
-        .values("measure", "k1", "k2")
-        .annotate(total=Sum("n"))
-        .values_list("measure", "k1", "k2", "total")
+        .exclude(measure__in=TEAM_MEASURES)
+        .values_list("measure", "day", "until", "k1", "k2", "n")
     )
     facts: Facts = defaultdict(list)
-    for measure, k1, k2, n in summed:
-        facts[measure.removesuffix(MONTHLY)].append((None, None, k1, k2, n))
-    dated = CaseworkFigureFact.objects.filter(
-        Q(measure="removal") | Q(measure__in=BY_DAY, day__gte=since)
-    ).values_list("measure", "day", "until", "k1", "k2", "n")
-    for measure, day, until, k1, k2, n in dated:
-        facts[measure].append((day, until, k1, k2, n))
+    for measure, day, until, k1, k2, n in rows:
+        facts[measure.removesuffix(MONTHLY)].append((day, until, k1, k2, n))
     return facts
 
 
@@ -302,17 +297,19 @@ def mi_figures_summary() -> dict[str, Any]:
 # every row). "current": the undated rows; "today": the rows in force today; "period": the rows
 # dated in the period (since records began when none is given).
 REGISTRY_FIGURES: dict[str, tuple[str, str, str | None]] = {
-    "non_detained": ("non_detained", "current", None),
-    "absconders": ("absconders", "current", None),
-    "reporting_population": ("reporting_population", "today", None),
-    "flagged": ("flagged", "today", None),
-    "reviews_due_14": ("review_due_14", "today", None),
-    "reviews_overdue": ("review_overdue", "today", None),
+    "non_detained": ("non_detained_team", "current", None),
+    "absconders": ("absconders_team", "current", None),
+    "reporting_population": ("reporting_population_team", "today", None),
+    "flagged": ("flagged_team", "today", None),
+    "reviews_due_14": ("review_due_14_team", "today", None),
+    "reviews_overdue": ("review_overdue_team", "today", None),
     "prep_finalised": ("prep_done", "period", None),
     "prep_on_time": ("prep_done", "period", "1"),
     "further_decided": ("further_done", "period", None),
     "further_on_time": ("further_done", "period", "1"),
 }
+# The registry's per-team rows of the figures counted now (the page reads the rows for everyone).
+TEAM_MEASURES = [m for m, how, _k1 in REGISTRY_FIGURES.values() if how != "period"]
 PERIOD_FIGURES = frozenset(k for k, (_m, how, _k1) in REGISTRY_FIGURES.items() if how == "period")
 
 

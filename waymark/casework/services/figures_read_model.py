@@ -111,6 +111,22 @@ def _row(
     }
 
 
+def _with_everyone(team_rows: list[dict]) -> list[dict]:
+    """Per-team rows renamed ``<measure>_team`` (the registry's team figures read them), and the
+    same counts added up for everyone under the measure's own name (what the page reads: one row
+    where it would otherwise read one a team)."""
+    everyone: Counter = Counter()
+    out = []
+    for row in team_rows:
+        out.append({**row, "measure": f"{row['measure']}_team"})
+        everyone[(row["measure"], row["day"], row["until"], row["k1"], row["k2"])] += row["n"]
+    out += [
+        _row(measure, n, day=day, until=until, k1=k1, k2=k2)
+        for (measure, day, until, k1, k2), n in everyone.items()
+    ]
+    return out
+
+
 def _distribution(measure: str, values) -> list[dict]:
     """A row per distinct value (``k1``) with how many records have it (for medians)."""
     return [_row(measure, n, k1=v) for v, n in Counter(v for v in values if v is not None).items()]
@@ -120,12 +136,14 @@ def _dated_rows(today: date) -> list[dict]:
     """The figures that move with the date (see the module's docstring)."""
     rows: list[dict] = []
     for day in (today, today + timedelta(days=1)):
-        rows += facts_grouped(
-            reporting_population(day),
-            measure="reporting_population",
-            day=Value(day, output_field=DateField()),
-            until=Value(day + timedelta(days=1), output_field=DateField()),
-            team=F(TEAM),
+        rows += _with_everyone(
+            facts_grouped(
+                reporting_population(day),
+                measure="reporting_population",
+                day=Value(day, output_field=DateField()),
+                until=Value(day + timedelta(days=1), output_field=DateField()),
+                team=F(TEAM),
+            )
         )
     out_of_contact = cases_with_band(
         Case.objects.filter(
@@ -134,27 +152,36 @@ def _dated_rows(today: date) -> list[dict]:
     ).order_by()
     # ``effective_band`` is the annotation cases_with_band adds; the stubs see only the model.
     by_band = out_of_contact.values_list("out_of_contact_since", "effective_band", TEAM)  # type: ignore[misc]
-    flagged = by_band.annotate(n=Count("pk"))
-    for since, band, team, n in flagged:
+    # The page reads one row a day for everyone; the registry's team figures read the same rows
+    # per team under ``<measure>_team`` (``_with_everyone``).
+    flagged: Counter = Counter()
+    for since, band, team, n in by_band.annotate(n=Count("pk")):
         day = since + timedelta(days=rules.absconder_limit_days(band))
-        rows.append(_row("flagged", n, day=day, team=team))
-    reviews = (
+        flagged[(day, None, team)] += n
+    reviews: Counter = Counter()
+    for due_on, team, n in (
         CaseReview.objects.filter(completed_at__isnull=True)
         .order_by()
         .values_list("due_on", TEAM)
         .annotate(n=Count("pk"))
-    )
-    for due_on, team, n in reviews:
-        rows.append(
-            _row(
-                "review_due_14",
-                n,
-                day=due_on - timedelta(days=14),
-                until=due_on + timedelta(1),
-                team=team,
-            )
+    ):
+        reviews[(due_on, team)] += n
+    due_14: Counter = Counter()
+    overdue: Counter = Counter()
+    for (due_on, team), n in reviews.items():
+        due_14[(due_on - timedelta(days=14), due_on + timedelta(1), team)] += n
+        overdue[(due_on + timedelta(days=1), None, team)] += n
+    for measure, counts in (
+        ("flagged", flagged),
+        ("review_due_14", due_14),
+        ("review_overdue", overdue),
+    ):
+        rows += _with_everyone(
+            [
+                _row(measure, n, day=day, until=until, team=team)
+                for (day, until, team), n in counts.items()
+            ]
         )
-        rows.append(_row("review_overdue", n, day=due_on + timedelta(days=1), team=team))
     barriers = (
         Barrier.objects.filter(cleared_on__isnull=True)
         .order_by()
@@ -191,9 +218,11 @@ def _current_rows() -> list[dict]:
     """The figures that change only when records do."""
     open_cases = cases_with_band(Case.objects.filter(status=CaseStatus.OPEN))
     non_detained = open_cases.filter(detained=False)
-    rows = facts_grouped(non_detained, measure="non_detained", team=F(TEAM))
-    rows += facts_grouped(
-        non_detained.filter(absconder_since__isnull=False), measure="absconders", team=F(TEAM)
+    rows = _with_everyone(facts_grouped(non_detained, measure="non_detained", team=F(TEAM)))
+    rows += _with_everyone(
+        facts_grouped(
+            non_detained.filter(absconder_since__isnull=False), measure="absconders", team=F(TEAM)
+        )
     )
     consecutive = Counter(
         min(n, 5)
