@@ -77,6 +77,7 @@ AUDIT_VERBS: dict[str, str] = {
     "oversight.training_course_approved": AuditAction.ALTERATION,
     "oversight.training_course_withdrawn": AuditAction.ALTERATION,
     "oversight.training_session_recorded": AuditAction.COLLECTION,
+    "oversight.training_records_exported": AuditAction.DISCLOSURE,
 }
 
 

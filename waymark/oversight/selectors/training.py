@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
@@ -98,3 +99,25 @@ def completed_topics(person_ids: list[int]) -> dict[tuple[int, str], date]:
         .annotate(last=Max("session__delivered_on"))
     )
     return {(pk, topic): last for pk, topic, last in rows}
+
+
+def training_records(*, status: str = "", topic: str = "") -> QuerySet[TrainingRecord]:
+    """Who completed which course, when and with which trainer (the export's rows), for the
+    courses the list's filters choose; latest first."""
+    records = TrainingRecord.objects.select_related(
+        "person", "session__course", "session__trainer"
+    ).order_by("-session__delivered_on", "session__course__title", "person__last_name", "pk")
+    if status:
+        records = records.filter(session__course__status=status)
+    if topic:
+        records = records.filter(session__course__topic=topic)
+    return records
+
+
+def person_training(person: Any) -> list[TrainingRecord]:
+    """What one member of staff completed, latest first (their own "My quality reviews" page)."""
+    return list(
+        TrainingRecord.objects.filter(person=person)
+        .select_related("session__course", "session__trainer")
+        .order_by("-session__delivered_on", "-pk")
+    )

@@ -310,3 +310,48 @@ def test_the_demo_adds_a_course_per_topic_with_one_draft_and_two_reviews_due_soo
     assert len(approved) == len(rules.TRAINING_TOPICS) - 1
     assert all(c.approved_by.username == "assurance" for c in approved)
     assert training_demo_load(anchor=NOW) == {"courses": len(rules.TRAINING_TOPICS)}  # once
+
+
+def test_the_records_export_lists_who_completed_what_and_is_one_disclosure(
+    client, course, line_manager, trainer, learners
+):
+    import csv
+    import io
+
+    with clock.frozen(NOW):
+        _record(course, line_manager, trainer, learners[:2])
+    client.force_login(line_manager)
+    url = reverse("oversight:training-records-export")
+    with clock.frozen(NOW):
+        page = client.get(reverse("oversight:training")).content.decode()
+        assert f"{url}?format=csv" in page
+        response = client.get(url, {"format": "csv", "topic": "recording"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["Delivered on", "Course", "Topic"]
+    people = sorted(r[5] for r in rows[1:] if r and r[0] == NOW.date().isoformat())
+    assert people == sorted(u.get_full_name() for u in learners[:2])
+    entry = AuditEvent.objects.get(verb="oversight.training_records_exported")
+    assert entry.action == "disclosure"
+    with clock.frozen(NOW):
+        none = client.get(url, {"format": "csv", "topic": "timeliness"})
+    body = b"".join(none.streaming_content).decode("utf-8-sig")
+    assert not any(NOW.date().isoformat() in line for line in body.splitlines())
+    xlsx = client.get(url, {"format": "xlsx"})
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
+
+
+def test_a_person_sees_the_training_they_completed(client, course, line_manager, trainer, learners):
+    with clock.frozen(NOW):
+        _record(course, line_manager, trainer, learners[:1])
+    client.force_login(learners[0])
+    page = client.get(reverse("oversight:qa-mine")).content.decode()
+    assert "Training completed" in page and "Record keeping" in page
+    client.force_login(learners[1])
+    page = client.get(reverse("oversight:qa-mine")).content.decode()
+    assert "No training is recorded for you yet." in page
+
+
+def test_someone_without_the_permission_cannot_export(client, learners):
+    client.force_login(learners[0])
+    assert client.get(reverse("oversight:training-records-export")).status_code == 403

@@ -393,10 +393,15 @@ def trends(request):
 
 def _my_training(user):
     from waymark.oversight.selectors.qa_people import training_needs
+    from waymark.oversight.selectors.training import person_training
     from waymark.work.registry import competence_label
 
     rows = training_needs(by="person", person_id=user.pk)
-    return {"needs": rows[0].needs if rows else [], "competence_label": competence_label}
+    return {
+        "needs": rows[0].needs if rows else [],
+        "competence_label": competence_label,
+        "completed": person_training(user),  # training records: the courses they completed
+    }
 
 
 @signed_in
