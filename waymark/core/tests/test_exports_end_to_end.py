@@ -369,6 +369,33 @@ def _oversight_objectives(monkeypatch) -> tuple[str, list[int] | None]:
     return reverse("oversight:objectives-export"), None
 
 
+def _oversight_training(monkeypatch) -> tuple[str, list[int] | None]:
+    from waymark.oversight.models import TrainingCourse, TrainingRecord, TrainingSession
+
+    author = User.objects.create_user(username="course-author", password="a-long-test-password-123")
+    learner = User.objects.create_user(
+        username="course-learner", password="a-long-test-password-123"
+    )
+    for value in CRAFTED:  # a course's title and a session's place are typed by people
+        course = TrainingCourse.objects.create(
+            topic="recording",
+            title=value,
+            status="approved",
+            created_by=author,
+            created_at=clock.now(),
+        )
+        session = TrainingSession.objects.create(
+            course=course,
+            trainer=author,
+            delivered_on=date(2026, 11, 2),
+            place=value,
+            recorded_by=author,
+            recorded_at=clock.now(),
+        )
+        TrainingRecord.objects.create(session=session, person=learner)
+    return reverse("oversight:training-records-export"), None
+
+
 def _oversight_complaints(monkeypatch) -> tuple[str, list[int] | None]:
     from waymark.oversight.models import Complaint
 
@@ -496,6 +523,7 @@ EXPORT_ROUTES: dict[str, Callable] = {
     "oversight:risk-register-export": _oversight_register,
     "oversight:complaints-export": _oversight_complaints,
     "oversight:objectives-export": _oversight_objectives,
+    "oversight:training-records-export": _oversight_training,
     "oversight:complaint-themes-export": _oversight_complaint_themes,
     "oversight:fairness-export": _oversight_fairness,
     "linkage:bulk-new-criminality": _linkage_new_criminality,
