@@ -291,6 +291,8 @@ TRAINING_NEEDS_MIN_FAILURES: int = _OVERRIDES.get("TRAINING_NEEDS_MIN_FAILURES",
 # after it was delivered (a year's sessions typed up late), never before.
 TRAINING_CONTENT_REVIEW_DAYS: int = _OVERRIDES.get("TRAINING_CONTENT_REVIEW_DAYS", 365)
 TRAINING_SESSION_BACKDATE_DAYS: int = _OVERRIDES.get("TRAINING_SESSION_BACKDATE_DAYS", 366)
+# A course's page lists its latest this many sessions (and says so when there may be more).
+TRAINING_SESSIONS_SHOWN: int = _OVERRIDES.get("TRAINING_SESSIONS_SHOWN", 50)
 # topic key -> (label, competence key or "")
 TRAINING_TOPICS: dict[str, tuple[str, str]] = {
     "decision_making": ("Decision making: weighing the relevant factors", ""),

@@ -135,9 +135,6 @@ def _metrics_register() -> None:
     _throughput_metrics_register()
 
 
-FINISHED_DAYS = 30  # the throughput figures' default period: the last 30 days, today included
-
-
 def _throughput_metrics_register() -> None:
     """Throughput and timeliness (issue 20 item 2), the figures oversight's performance page shows
     per person and team: counted over any period, for one team's queues and one person, so a
@@ -149,11 +146,12 @@ def _throughput_metrics_register() -> None:
     from waymark.core import clock
     from waymark.core.metrics import Metric, register_metric
     from waymark.work.models import Task, TaskStatus
+    from waymark.work.rules import THROUGHPUT_DEFAULT_DAYS
 
     def counts(team, person, start, end) -> dict[str, int]:
         if start is None:
             end = clock.today()
-            start = end - timedelta(days=FINISHED_DAYS - 1)
+            start = end - timedelta(days=THROUGHPUT_DEFAULT_DAYS - 1)
         since = datetime.combine(start, time(0), tzinfo=clock.LONDON)
         until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=clock.LONDON)
         tasks = Task.objects.filter(
@@ -179,7 +177,7 @@ def _throughput_metrics_register() -> None:
         c = counts(team, person, start, end)
         return round(100 * c["on_time"] / c["with_deadline"], 1) if c["with_deadline"] else None
 
-    period = f"the last {FINISHED_DAYS} days"
+    period = f"the last {THROUGHPUT_DEFAULT_DAYS} days"
     finished_population = "Tasks finished (done) in the work queues by the person assigned them"
     for key, name, definition, unit, compute in (
         (

@@ -32,6 +32,9 @@ GET_NEXT_ATTEMPTS = 5
 # A task is "at risk" when its deadline falls within this window: one working day's notice is
 # the least a team leader needs to move the work (brief platform §2 "see what is at risk").
 AT_RISK_WINDOW = timedelta(hours=24)
+# The throughput and timeliness figures' default period (metric registry): the last 30 days,
+# today included, as oversight's performance page defaults to.
+THROUGHPUT_DEFAULT_DAYS = 30
 
 # Age bands for the backlog, in calendar days since the task was created (brief platform §2
 # "counts by ... age band"). Calendar days rather than working days so that the database can band

@@ -20,8 +20,7 @@ from waymark.oversight.models import (
     TrainingSession,
 )
 
-# A course's page lists its latest this many sessions (it says so when there may be more).
-SESSIONS_SHOWN = 50
+SESSIONS_SHOWN = rules.TRAINING_SESSIONS_SHOWN
 
 
 def topic_label(topic: str) -> str:

@@ -84,6 +84,7 @@ def test_training_record_numbers():
     # 002 rec 2a and the response: "all training packages are reviewed annually".
     assert rules.TRAINING_CONTENT_REVIEW_DAYS == 365
     assert rules.TRAINING_SESSION_BACKDATE_DAYS == 366
+    assert rules.TRAINING_SESSIONS_SHOWN == 50
 
 
 def test_the_training_course_state_machine():

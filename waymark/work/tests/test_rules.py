@@ -20,6 +20,11 @@ def test_at_risk_window_is_24_hours():
     assert timedelta(hours=24) == rules.AT_RISK_WINDOW
 
 
+def test_throughput_figures_default_to_the_last_30_days():
+    # oversight's performance page defaults to 30 days too (oversight.rules.PERFORMANCE_PERIOD_DAYS)
+    assert rules.THROUGHPUT_DEFAULT_DAYS == 30
+
+
 def test_age_bands_are_pinned():
     assert [(low, high) for _key, _label, low, high in rules.AGE_BANDS] == [
         (0, 2),
