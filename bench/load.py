@@ -1,6 +1,6 @@
 """Waymark load test: gunicorn with production settings on loopback, driven by locust.
 
-    .venv/bin/python bench/load.py [--steps 5,10,20,40,80] [--step-seconds 40] [--workers 2]
+    .venv/bin/python bench/load.py [--steps 5,10,20,40,60,80,120,160] [--step-seconds 40] [--workers 2]
 
 1. Copies the x1 bench database (``<DATABASE_URL name>_x1``, made by ``bench/run.py --scales 1``)
    to ``<name>_load`` so the run's writes never touch the bench data.
@@ -243,7 +243,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--steps", default="5,10,20,40,80")
+    parser.add_argument("--steps", default="5,10,20,40,60,80,120,160")
     parser.add_argument("--step-seconds", type=int, default=40)
     parser.add_argument(
         "--workers", type=int, default=5, help="gunicorn sync workers (docs: 2 x cores + 1)"
