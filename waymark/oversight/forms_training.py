@@ -49,7 +49,10 @@ class WithdrawForm(GovUKForm):
 class SessionForm(GovUKForm):
     trainer = forms.TypedChoiceField(
         label="Trainer",
-        help_text="People who hold a signed-off trainer (competence assessor) competence today",
+        help_text=(
+            "People who held a signed-off trainer (competence assessor) competence in the last"
+            " year; they must have held it on the day of the session"
+        ),
         coerce=int,
         choices=(),
         error_messages={

@@ -61,6 +61,21 @@ def competence_held_on(user, competence_key: str, day) -> bool:
     )
 
 
+def competence_holders_since(competence_key: str, since) -> QuerySet[Competence]:
+    """Records of ``competence_key`` that counted on some day from ``since`` to today: signed off,
+    not expired before ``since``, not withdrawn before it. Who may be named for something done in
+    that window (a training session recorded late); whether they held it on the very day is
+    ``competence_held_on``'s question."""
+    from datetime import datetime, time
+
+    start = datetime.combine(since, time(0), tzinfo=clock.LONDON)
+    return (
+        Competence.objects.filter(competence_key=competence_key, expires_on__gt=since)
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=start))
+        .select_related("holder")
+    )
+
+
 def competence_register(
     *,
     on=None,

@@ -45,6 +45,7 @@ from waymark.work import rules
 # ``work.selectors.competence_register``.
 from waymark.work.competence import competence_gate as competence_gate
 from waymark.work.competence import competence_held_on as competence_held_on
+from waymark.work.competence import competence_holders_since as competence_holders_since
 from waymark.work.competence import competence_refusal as competence_refusal
 from waymark.work.competence import competence_register as competence_register
 from waymark.work.competence import competence_team_summary as competence_team_summary

@@ -355,3 +355,58 @@ def test_a_person_sees_the_training_they_completed(client, course, line_manager,
 def test_someone_without_the_permission_cannot_export(client, learners):
     client.force_login(learners[0])
     assert client.get(reverse("oversight:training-records-export")).status_code == 403
+
+
+def test_a_session_recorded_late_offers_a_trainer_whose_sign_off_has_since_lapsed(
+    client, course, line_manager, learners, team, second_assurance
+):
+    """The form offers whoever held the trainer competence within the backdating window, not only
+    today's holders: a session delivered while the sign-off stood is still recorded after it
+    lapsed. Someone whose sign-off lapsed before the window is not offered."""
+    lapsed = testing.user_make("line_manager", team, last_name="Lapsed")
+    long_gone = testing.user_make("line_manager", team, last_name="Longgone")
+    for user, signed, expires in (
+        (lapsed, NOW - timedelta(days=60), NOW.date() - timedelta(days=5)),
+        (
+            long_gone,
+            NOW - timedelta(days=rules.TRAINING_SESSION_BACKDATE_DAYS + 100),
+            NOW.date() - timedelta(days=rules.TRAINING_SESSION_BACKDATE_DAYS + 1),
+        ),
+    ):
+        with clock.frozen(signed):
+            work_services.competence_sign_off(
+                actor=None,
+                holder=user,
+                assessor=second_assurance,
+                competence_key=work_rules.COMPETENCE_ASSESSOR,
+                expires_on=expires,
+                evidence="Business embedded trainer course",
+            )
+    client.force_login(line_manager)
+    url = reverse("oversight:training-session-new", args=[course.pk])
+    day = NOW.date() - timedelta(days=20)  # while the lapsed trainer's sign-off stood
+    with clock.frozen(NOW):
+        form = client.get(url, {"team": team.pk}).content.decode()
+        start = form.index('name="trainer"')
+        trainers = form[start : form.index("</select>", start)]
+        assert "Lapsed" in trainers and "Longgone" not in trainers
+        done = client.post(
+            url,
+            {
+                "team": team.pk,
+                "trainer": lapsed.pk,
+                "delivered_on_0": day.day,
+                "delivered_on_1": day.month,
+                "delivered_on_2": day.year,
+                "completed_by": [learners[0].pk],
+            },
+        )
+    assert done.status_code == 302
+    session = TrainingSession.objects.get()
+    assert session.trainer_id == lapsed.pk and session.delivered_on == day
+    # On a day after the lapse the same trainer is refused, with the reason.
+    _refused(
+        lambda: _record(course, line_manager, lapsed, learners[1:], day=NOW.date() - timedelta(2)),
+        "trainer",
+        "did not hold a signed-off",
+    )

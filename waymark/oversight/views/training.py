@@ -5,6 +5,8 @@ are consultations (the platform's middleware logs them)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -201,7 +203,12 @@ def course_withdraw(request, pk: int):
 
 
 def _trainers() -> list[tuple[int, str]]:
-    records = work_selectors.competence_register(competence_key=work_rules.COMPETENCE_ASSESSOR)
+    """Everyone who held the trainer competence on some day a session may be recorded for (the
+    last ``TRAINING_SESSION_BACKDATE_DAYS``), not only today's holders: a session delivered in
+    March by a trainer whose sign-off lapsed in June is still recorded. The service checks the
+    day itself."""
+    since = clock.today() - timedelta(days=rules.TRAINING_SESSION_BACKDATE_DAYS)
+    records = work_selectors.competence_holders_since(work_rules.COMPETENCE_ASSESSOR, since)
     holders = {r.holder_id: _name(r.holder) for r in records if r.holder.is_active}
     return sorted(holders.items(), key=lambda h: h[1])
 
