@@ -120,6 +120,9 @@ class Task(models.Model):
             # and overdue per member) answered from the index alone, without reading the tasks
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_status_due"),
             models.Index(fields=["queue", "status", "due_at"]),
+            # the task types present in a queue, skipped through one type at a time
+            # (``selectors.queue_task_types``)
+            models.Index(fields=["queue", "task_type"], name="task_queue_type"),
             models.Index(fields=["person", "status"]),
         ]
         constraints = [

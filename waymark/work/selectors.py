@@ -160,6 +160,31 @@ def team_attention(user, now=None) -> list[dict[str, Any]]:
     ]
 
 
+# The task types present in one queue, read by skipping through the (queue, task_type) index one
+# type at a time (a "loose index scan"): a few probes instead of reading every task the queue ever
+# held (0.2 ms against 16-33 ms for SELECT DISTINCT over the 74,000 tasks of a queue at x10).
+_QUEUE_TASK_TYPES_SQL = """
+WITH RECURSIVE types(task_type) AS (
+    SELECT MIN(task_type) FROM {table} WHERE queue_id = %s
+    UNION ALL
+    SELECT (SELECT MIN(task_type) FROM {table} WHERE queue_id = %s AND task_type > types.task_type)
+    FROM types WHERE types.task_type IS NOT NULL
+)
+SELECT task_type FROM types WHERE task_type IS NOT NULL
+"""
+
+
+def queue_task_types(queue: Queue) -> list[str]:
+    """The task type keys of every task in ``queue``, open or closed, in key order (the queue
+    page's type filter offers these). The caller has already checked the user may see the queue."""
+    from django.db import connection
+
+    sql = _QUEUE_TASK_TYPES_SQL.format(table=connection.ops.quote_name(Task._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [queue.pk, queue.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def team_members(team: Team) -> QuerySet[User]:
     return User.objects.filter(teams=team, is_active=True, is_machine=False).order_by(
         "first_name", "last_name", "username"

@@ -110,3 +110,12 @@ def test_queue_totals_agree_with_the_backlog_figures_for_that_queue(db):
     assert totals == selectors.backlog_figures(user=user, queue=queue)["totals"]
     assert totals["total"] == 3
     assert selectors.queue_totals(user=user, queue=other)["total"] == 0  # not the user's queue
+
+
+def test_a_queues_task_types_are_every_type_it_holds_open_or_closed_and_no_other_queues(queue):
+    assert selectors.queue_task_types(queue) == []
+    task_row(queue=queue, task_type="general.follow_up")
+    task_row(queue=queue, task_type="general.follow_up")
+    task_row(queue=queue, task_type="general.enquiry", status=TaskStatus.DONE, completed_at=NOW)
+    task_row(queue=queue_make(team=queue.team), task_type="general.callback")
+    assert selectors.queue_task_types(queue) == ["general.enquiry", "general.follow_up"]

@@ -123,7 +123,7 @@ def _queue_tasks(request, queue):
     params = request.GET.copy()
     if "status" not in params:
         params.setlist("status", [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING])
-    type_keys = list(base.order_by().values_list("task_type", flat=True).distinct())
+    type_keys = selectors.queue_task_types(queue)
     members = list(selectors.team_members_with_workload(queue.team))
     task_filter = TaskFilter(
         params, queryset=base, user=request.user, type_keys=type_keys, members=members
