@@ -20,11 +20,11 @@ from waymark.work.tests.factories import MANAGER, task_row, user_make
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=LONDON)
-# Session, user, two permission reads, queue, types, members, count, totals, notifications, saved
-# filters, the rows, audit. No team check: the queue access_queue returned is one of the user's
+# Session, user, two permission reads, queue, types, members, totals, notifications, saved filters,
+# the rows, audit (with no filter chosen the pager's count is the totals' active count). No team check: the queue access_queue returned is one of the user's
 # teams'. No session save: a page within a minute of the last one does not write its session
 # (accounts.middleware.SessionTouchMiddleware).
-QUEUE_PAGE_MAX_QUERIES = 12
+QUEUE_PAGE_MAX_QUERIES = 11
 MY_WORK_MAX_QUERIES = 10
 
 
@@ -100,3 +100,23 @@ def test_my_work_queries_do_not_grow_with_the_rows(client, queue, team):
     assert "Many task 59" in page or "Many task 1" in page
     assert few == many
     assert many <= MY_WORK_MAX_QUERIES
+
+
+def test_the_pager_counts_the_filtered_list_and_reuses_the_totals_only_without_a_filter(
+    client, queue, team
+):
+    manager = user_make(*MANAGER, teams=[team], username="morgan")
+    client.force_login(manager)
+    for i in range(3):
+        task_row(queue=queue, title=f"Active {i}", due_at=NOW + timedelta(days=i))
+    for i in range(2):
+        task_row(queue=queue, title=f"Closed {i}", status=TaskStatus.DONE, completed_at=NOW)
+    url = reverse("work:queue", args=[queue.slug])
+    for query, expected in (
+        ("", "3 tasks"),
+        ("?sort=due", "3 tasks"),
+        ("?status=done", "2 tasks"),
+        ("?status=open&status=done", "5 tasks"),
+    ):
+        page = client.get(url + query).content.decode()
+        assert f"{expected}" in page, query

@@ -127,7 +127,10 @@ def queue_list(request):
 
 def _queue_page(request, queue, *, query_string: str, save_form, status: int = 200, **extra):
     """The queue page: its filtered tasks, filters in words, saved filters and who may do what."""
-    task_filter, page, sort, members, params = _queue_tasks(request, queue)
+    figures = selectors.queue_totals(user=request.user, queue=queue, accessed=True)
+    task_filter, page, sort, members, params = _queue_tasks(
+        request, queue, active_total=figures["total"]
+    )
     may_allocate = request.user.has_perm("work.allocate_tasks")
     # A queue that access_queue returned is one of the user's teams' unless they see every queue:
     # only then is membership a question for the database.
@@ -151,7 +154,7 @@ def _queue_page(request, queue, *, query_string: str, save_form, status: int = 2
         may_allocate=may_allocate,
         may_take=may_take,
         may_select=may_take or may_allocate,
-        figures=selectors.queue_totals(user=request.user, queue=queue, accessed=True),
+        figures=figures,
         **extra,
     )
     return render(request, "work/queue_detail.html", context, status=status)

@@ -115,7 +115,15 @@ def _my_work_tasks(request, now):
     return tasks, ""
 
 
-def _queue_tasks(request, queue):
+# Query parameters that choose a page or an order, not which tasks: with only these, the list is
+# the queue's active tasks, whose number the headline totals already counted.
+_NOT_FILTERS = frozenset({"page", "sort"})
+
+
+def _queue_tasks(request, queue, *, active_total: int | None = None):
+    """The queue's filtered, sorted page of tasks. ``active_total`` is the number of the queue's
+    active tasks when the caller has counted them (the page's totals): with no filter chosen the
+    list is exactly those, so the pager uses it instead of counting them again."""
     now = clock.now()
     base = selectors.with_age_and_deadline(
         selectors.task_visible_queryset(request.user).filter(queue=queue), now
@@ -138,7 +146,10 @@ def _queue_tasks(request, queue):
         .select_related(None)
         .select_related("assignee", "person")
     )
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(tasks, PAGE_SIZE)
+    if active_total is not None and set(request.GET) <= _NOT_FILTERS:
+        paginator.count = active_total  # a cached property: the instance's value is used
+    page = paginator.get_page(request.GET.get("page"))
     return task_filter, page, sort, members, params
 
 
