@@ -352,6 +352,11 @@ LOGGING = {
 WAYMARK_SERVICE_NAME = "Waymark"
 WAYMARK_DEFAULT_NATION = "england-and-wales"
 WAYMARK_FROZEN_TIME = os.environ.get("WAYMARK_FROZEN_TIME", "")  # ISO 8601; demos at a chosen time
+# Linkage figures a deployment may change (waymark/linkage/rules.py reads them here first).
+WAYMARK_LINKAGE: dict[str, object] = {}
+if _duckdb_memory := os.environ.get("WAYMARK_LINKAGE_DUCKDB_MEMORY_LIMIT", "").strip():
+    # DuckDB's memory in each of a linkage run's sessions, in DuckDB's units ("4GB").
+    WAYMARK_LINKAGE["DUCKDB_MEMORY_LIMIT"] = _duckdb_memory
 
 # The audit log's signed checkpoints (decision 0015; waymark/core/audit_checkpoints.py): where the
 # sequencer publishes them (append-only; in production a bucket with a retention lock mounted or

@@ -65,6 +65,8 @@ COLUMNS = [
     "surname_rare",
     "dob_given_rare",
     "dob_family_rare",
+    "given_swap_rare",
+    "family_swap_rare",
     "name_full",
     "phone",
 ]
@@ -358,6 +360,17 @@ BLOCKING_RULES: list[str] = [
     # (a common date such as 01/01/YYYY never forms a block).
     "l.dob_given_rare = r.dob_given_rare",
     "l.dob_family_rare = r.dob_family_rare",
+    # Names written in the other order (surname first, as on many Chinese, Hungarian or Somali
+    # documents) with a typing error in one of them, one date of birth missing, after a move
+    # (TOMAS KAZLAUSKAS / KAZLAUSKAS TOMKAS): one record's forename is the other's surname exactly
+    # and the other name's first two letters agree, only where at most
+    # ``rules.BLOCKING_RARE_NAME_MAX`` records share them (issue 18, blocking recall). Two letters,
+    # not one as in ``given_rare``: AHMED, ALI or HASSAN are forenames and surnames alike, and with
+    # one letter every AHMED A... met every A... AHMED (0.17 more comparisons a record with a tenth
+    # of the dates of birth missing; 0.01 with two letters). A rule each way round: either record
+    # of a pair may be its left one.
+    "l.given_swap_rare = r.family_swap_rare AND (l.dob IS NULL OR r.dob IS NULL)",
+    "l.family_swap_rare = r.given_swap_rare AND (l.dob IS NULL OR r.dob IS NULL)",
 ]
 # Training: blocks for expectation maximisation, in order (each leaves the comparisons whose columns
 # it does not use free to vary, and trains them). The first three are the generator-shaped file's;
@@ -494,6 +507,19 @@ def dob_family_key(record: dict[str, Any]) -> str | None:
     return f"{dob} {family[0]}" if dob and family else None
 
 
+def given_swap_key(record: dict[str, Any]) -> str | None:
+    """The forename and the surname's first two letters ("JUN ZH"): joined to another record's
+    ``family_swap_key``, it finds the names swapped with a typing error after the second letter."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{given} {family[:2]}" if given and family else None
+
+
+def family_swap_key(record: dict[str, Any]) -> str | None:
+    """The surname and the forename's first two letters ("ZHANG JU")."""
+    given, family = record.get("given_std"), record.get("family_std")
+    return f"{family} {given[:2]}" if given and family else None
+
+
 # The rare-name blocking columns and the key each is made of (kept only where at most
 # ``rules.BLOCKING_RARE_NAME_MAX`` records share it).
 RARE_KEYS = {
@@ -503,6 +529,8 @@ RARE_KEYS = {
     "surname_rare": lambda record: record.get("family_std") or None,
     "dob_given_rare": dob_given_key,
     "dob_family_rare": dob_family_key,
+    "given_swap_rare": given_swap_key,
+    "family_swap_rare": family_swap_key,
 }
 
 
@@ -907,19 +935,7 @@ class PairScore:
         return self._contributions or []
 
     def _explain(self, row: dict[str, Any], labels: dict[str, dict[int, str]]) -> None:
-        self._contributions = _contributions(row, labels)
-        if self.guard:
-            self._contributions.append(
-                {
-                    "field": "twins_guard",
-                    "description": "Twins guard",
-                    "label": self.guard,
-                    "bayes_factor": 1.0,
-                    "weight": 0.0,
-                    "left": "",
-                    "right": "",
-                }
-            )
+        self._contributions = _explained(row, labels, self.guard)
         self._source = None
 
     def swapped(self) -> PairScore:
@@ -937,19 +953,68 @@ class PairScore:
         return f"PairScore({self.id_l!r}, {self.id_r!r}, {self.match_probability:.4f})"
 
 
+# Rows of a scored table read into Python at a time when explaining many pairs: a national run
+# explains hundreds of thousands of links, and every row at once (each a dict of every column)
+# took gigabytes.
+CONTRIBUTIONS_CHUNK = 5_000
+
+
 def contributions_fill(scores: Iterable[PairScore]) -> None:
-    """Work out the contributions of many pairs with one Arrow read per scored table: reading
-    them one pair at a time (a slice each) took about a millisecond a pair, most of a linkage
-    run's writing of its links and review pairs (issue 18 item 8)."""
+    """Work out the contributions of many pairs with one Arrow read per scored table (in chunks
+    of ``CONTRIBUTIONS_CHUNK`` rows): reading them one pair at a time (a slice each) took about a
+    millisecond a pair, most of a linkage run's writing of its links and review pairs (issue 18
+    item 8)."""
     pending: dict[int, list[PairScore]] = defaultdict(list)
     for score in scores:
         if score._contributions is None and score._source is not None:
             pending[id(score._source[0])].append(score)
     for group in pending.values():
         table, _index, labels = group[0]._source  # type: ignore[misc]
-        rows = table.take([score._source[1] for score in group]).to_pylist()  # type: ignore[index]
-        for score, row in zip(group, rows, strict=True):
-            score._explain(row, labels)
+        for start in range(0, len(group), CONTRIBUTIONS_CHUNK):
+            chunk = group[start : start + CONTRIBUTIONS_CHUNK]
+            rows = table.take([score._source[1] for score in chunk]).to_pylist()  # type: ignore[index]
+            for score, row in zip(chunk, rows, strict=True):
+                score._explain(row, labels)
+
+
+def contributions_read(scores: Sequence[PairScore]) -> list[list[dict[str, Any]]]:
+    """Each pair's contributions (as ``PairScore.contributions``) without keeping them on the
+    pair: a run writing its links reads them a chunk at a time and lets each chunk go."""
+    out: list[list[dict[str, Any]] | None] = [None] * len(scores)
+    pending: dict[int, list[int]] = defaultdict(list)
+    for i, score in enumerate(scores):
+        if score._contributions is None and score._source is not None:
+            pending[id(score._source[0])].append(i)
+        else:
+            out[i] = score.contributions
+    for indexes in pending.values():
+        table, _index, labels = scores[indexes[0]]._source  # type: ignore[misc]
+        for start in range(0, len(indexes), CONTRIBUTIONS_CHUNK):
+            chunk = indexes[start : start + CONTRIBUTIONS_CHUNK]
+            rows = table.take([scores[i]._source[1] for i in chunk]).to_pylist()  # type: ignore[index]
+            for i, row in zip(chunk, rows, strict=True):
+                out[i] = _explained(row, labels, scores[i].guard)
+    return out  # type: ignore[return-value]
+
+
+def _explained(
+    row: dict[str, Any], labels: dict[str, dict[int, str]], guard: str
+) -> list[dict[str, Any]]:
+    """A pair's contributions from its scored row, with the twins guard's reason when it holds."""
+    out = _contributions(row, labels)
+    if guard:
+        out.append(
+            {
+                "field": "twins_guard",
+                "description": "Twins guard",
+                "label": guard,
+                "bayes_factor": 1.0,
+                "weight": 0.0,
+                "left": "",
+                "right": "",
+            }
+        )
+    return out
 
 
 def _contributions(
@@ -976,6 +1041,29 @@ def _contributions(
             }
         )
     return out
+
+
+_CONTRIBUTION_COLUMNS = frozenset(
+    column
+    for name, fields in COMPARISON_FIELDS.items()
+    for column in (
+        f"gamma_{name}",
+        f"mw_{name}",
+        f"mw_tf_adj_{name}",
+        *(f"{f}_{side}" for f in fields for side in "lr"),
+    )
+)
+
+
+def _scored_table(session: Session, frame) -> pa.Table:
+    """Splink's predictions with only the columns the scores read (the pair, its probability and
+    weight, the contributions and the twins guard's): about half of Splink's output, and a
+    national run's predictions taken into Arrow whole peaked at gigabytes above DuckDB's own."""
+    wanted = {"unique_id_l", "unique_id_r", "match_probability", "match_weight"}
+    wanted |= _CONTRIBUTION_COLUMNS
+    relation = session.con.sql(f"SELECT * FROM {frame.physical_name}")  # noqa: S608 - Splink's
+    columns = ", ".join(f'"{c}"' for c in relation.columns if c in wanted)
+    return session.con.sql(f"SELECT {columns} FROM {frame.physical_name}").to_arrow_table()  # noqa: S608
 
 
 def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -1005,6 +1093,9 @@ def _scores(frame, settings: dict[str, Any], *, with_contributions: bool = True)
     guarded = _guarded(table)
     # DuckDB returns rows in no set order (threads): sort, so that a run is repeatable.
     order = sorted(range(len(ids_l)), key=lambda i: (-probabilities[i], ids_l[i], ids_r[i]))
+    # The pairs keep only the columns their contributions are read from (about half of Splink's
+    # output), so the rest of the scored table is freed once read.
+    table = table.select([c for c in table.column_names if c in _CONTRIBUTION_COLUMNS])
     return [
         PairScore(
             ids_l[i],
@@ -1088,7 +1179,9 @@ def pairs_predict(
         frame = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
         )
-        return _scores(frame, settings, with_contributions=with_contributions)
+        return _scores(
+            _scored_table(session, frame), settings, with_contributions=with_contributions
+        )
     finally:
         if own:
             session.close()

@@ -94,6 +94,21 @@ TRAINING_M_FLOOR = 0.01
 # (one in a million: agreement by chance is rare, never impossible).
 TRAINING_U_FLOOR = 1e-6
 
+# The most memory DuckDB may take in each of a linkage run's sessions (training, scoring); beyond
+# it DuckDB spills to its temporary directory instead of growing. Unset, DuckDB takes up to 80% of
+# the machine's memory, and a national run (1M rows) peaked at 12.9 GB with the records, the scored
+# pairs and the writing besides (issue 18: at most 6 GB). ``WAYMARK_LINKAGE["DUCKDB_MEMORY_LIMIT"]``
+# (environment: WAYMARK_LINKAGE_DUCKDB_MEMORY_LIMIT) sets another, in DuckDB's units ("4GB").
+DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"
+# A run writes its people, their links and its records' people in chunks of this many, so the
+# Python objects of one chunk are held at a time, not those of a national run's every person.
+RUN_WRITE_CHUNK = 20_000
+
+
+def duckdb_memory_limit() -> str:
+    return str(_configured("DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT_DEFAULT))
+
+
 # A name (both names' sounds) shared by at most this many records of a file is a blocking key on its
 # own for records without a date of birth (engine.names_rare): the pairs it adds are at most this
 # many a record, and a commoner name needs a date of birth or an address besides to be compared.

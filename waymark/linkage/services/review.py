@@ -87,26 +87,39 @@ def _pairs_write(run, scores, found, decided, key, now) -> tuple[int, int, int]:
             if ca == cb or decided.get(k) == PairStatus.UNSURE:
                 continue
             review_best.setdefault((ca, cb), (k, s))
-    engine.contributions_fill([s for _k, s in auto_rows] + [s for _k, s in review_best.values()])
-    new_auto, updates = [], []
+    updates = []
+    fresh = []
     for k, s in auto_rows:
         if k in existing:
             updates.append((existing[k][0], s, PairStatus.AUTO))
         else:
-            new_auto.append(
+            fresh.append((k, s))
+    engine.contributions_fill(
+        [s for _pk, s, _status in updates] + [s for _k, s in review_best.values()]
+    )
+    # The new links a chunk at a time, their reasons read and let go with the chunk: a national
+    # run writes hundreds of thousands, and every link's reasons at once took gigabytes.
+    for start in range(0, len(fresh), rules.RUN_WRITE_CHUNK):
+        chunk = fresh[start : start + rules.RUN_WRITE_CHUNK]
+        reasons = engine.contributions_read([s for _k, s in chunk])
+        bulk_insert(
+            CandidatePair,
+            [
                 CandidatePair(
                     run=run,
                     record_l_id=k[0],
                     record_r_id=k[1],
                     match_probability=s.match_probability,
                     match_weight=s.match_weight,
-                    contributions=_compact(s.contributions),
+                    contributions=_compact(contributions),
                     status=PairStatus.AUTO,
                     created_at=now,
                     updated_at=now,
                 )
-            )
-    bulk_insert(CandidatePair, new_auto)
+                for (k, s), contributions in zip(chunk, reasons, strict=True)
+            ],
+        )
+        del reasons
     review_new = []
     for k, s in review_best.values():
         if k in existing:

@@ -17,9 +17,11 @@ is one transaction: a failed run changes no one.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -121,6 +123,20 @@ def _references_of(record: dict[str, Any]) -> list[tuple[str, str]]:
     return refs
 
 
+@contextlib.contextmanager
+def _duckdb(session: engine.Session | None) -> Iterator[engine.Session]:
+    """The caller's session, or a session of the run's own with DuckDB's memory limited
+    (``rules.duckdb_memory_limit``), closed (its tables freed) when the step is done."""
+    if session is not None:
+        yield session
+        return
+    own = engine.Session(memory_limit=rules.duckdb_memory_limit())
+    try:
+        yield own
+    finally:
+        own.close()
+
+
 def linkage_run_execute(
     run_id: int, *, truth: dict[str, Any] | None = None, session: engine.Session | None = None
 ) -> LinkageRun:
@@ -149,19 +165,21 @@ def linkage_run_execute(
 
         t = time.perf_counter()
         step("train")
-        model, training = engine.model_fit(
-            records,
-            session=session,
-            max_pairs=rules.TRAINING_MAX_PAIRS,
-            max_records=rules.TRAINING_MAX_RECORDS,
-        )
+        with _duckdb(session) as duck:
+            model, training = engine.model_fit(
+                records,
+                session=duck,
+                max_pairs=rules.TRAINING_MAX_PAIRS,
+                max_records=rules.TRAINING_MAX_RECORDS,
+            )
         timings["train"] = time.perf_counter() - t
 
         t = time.perf_counter()
         step("predict")
-        scores = engine.pairs_predict(
-            records, model, threshold=run.lower_threshold, session=session
-        )
+        with _duckdb(session) as duck:
+            scores = engine.pairs_predict(
+                records, model, threshold=run.lower_threshold, session=duck
+            )
         timings["predict"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -313,7 +331,6 @@ def _write_results(
 
     survivors: dict[int, int] = {}
     record_by_id = {r["unique_id"]: r for r in records}
-    new_specs: list[Mapping[str, Any]] = []
     new_members: list[list[str]] = []
     attach: dict[int, list[str]] = defaultdict(list)  # person id -> records to add
     merges: list[tuple[int, list[int], str]] = []
@@ -352,17 +369,26 @@ def _write_results(
         if index in owner_of:
             attach[owner_of[index]].extend(uids)
         else:
-            new_specs.append(_person_spec([record_by_id[u] for u in uids]))
             new_members.append(uids)
 
     from waymark.people.services import people_bulk_create, person_merge
 
-    created, _clashes = people_bulk_create(
-        actor=None, people=new_specs, source=f"Linkage run {run.pk}"
-    )
+    # A chunk of people at a time: their details and rows (names, references, timeline, audit)
+    # are Python objects until written, a national run's every person at once gigabytes.
     assignments: dict[int, list[int]] = defaultdict(list)
-    for person, uids in zip(created, new_members, strict=True):
-        assignments[person.pk].extend(int(u) for u in uids)
+    people_created = 0
+    for start in range(0, len(new_members), rules.RUN_WRITE_CHUNK):
+        chunk = new_members[start : start + rules.RUN_WRITE_CHUNK]
+        specs: list[Mapping[str, Any]] = [
+            _person_spec([record_by_id[u] for u in uids]) for uids in chunk
+        ]
+        created, _clashes = people_bulk_create(
+            actor=None, people=specs, source=f"Linkage run {run.pk}"
+        )
+        for person, uids in zip(created, chunk, strict=True):
+            assignments[person.pk].extend(int(u) for u in uids)
+        people_created += len(created)
+        del specs, created
     for person_id, uids in attach.items():
         if uids:
             assignments[person_id].extend(int(u) for u in uids)
@@ -399,14 +425,14 @@ def _write_results(
         "comparisons": len(scores),
         "pairs_auto": pairs_auto,
         "pairs_review": pairs_review,
-        "people_created": len(created),
+        "people_created": people_created,
         "people_updated": people_updated,
         "people_merged": merged,
         "review_tasks": review_tasks,
     }
 
 
-ASSIGN_CHUNK = 20_000
+ASSIGN_CHUNK = rules.RUN_WRITE_CHUNK
 
 
 def _records_assign(assignments: dict[int, list[int]], now) -> None:
@@ -420,11 +446,10 @@ def _records_assign(assignments: dict[int, list[int]], now) -> None:
                     person_id=person_id, updated_at=now
                 )
         return
-    pairs = [(pk, person_id) for person_id, pks in assignments.items() for pk in pks]
+    pairs = ((pk, person_id) for person_id, pks in assignments.items() for pk in pks)
     table = SourceRecord._meta.db_table
     with connection.cursor() as cursor:
-        for i in range(0, len(pairs), ASSIGN_CHUNK):
-            chunk = pairs[i : i + ASSIGN_CHUNK]
+        while chunk := list(itertools.islice(pairs, ASSIGN_CHUNK)):
             cursor.execute(
                 f"UPDATE {table} AS s SET person_id = v.person_id, updated_at = %s"  # noqa: S608
                 " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, person_id) WHERE s.id = v.id",

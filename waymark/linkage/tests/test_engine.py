@@ -130,3 +130,17 @@ def test_incremental_match_finds_the_same_person_with_the_same_model(generated, 
 def test_training_needs_two_records():
     with pytest.raises(engine.EngineError):
         engine.model_train([{"unique_id": "1"}])
+
+
+def test_contributions_read_in_chunks_are_the_pairs_own_and_are_not_kept(
+    generated, model, monkeypatch
+):
+    records, _ = generated
+    pairs = engine.pairs_predict(records, model, threshold=0.5)
+    assert len(pairs) > 10
+    monkeypatch.setattr(engine, "CONTRIBUTIONS_CHUNK", 3)
+    read = engine.contributions_read(pairs)
+    assert all(p._contributions is None for p in pairs)  # nothing kept on the pairs
+    engine.contributions_fill(pairs)
+    assert read == [p.contributions for p in pairs]
+    assert any(c["field"] == "twins_guard" for r in read for c in r) == any(p.guard for p in pairs)

@@ -290,12 +290,57 @@ def _phonetic(record):
             {"given_std": "GEORGI", "family_std": "IVANOV", "dob": "1981-07-23"},
             {"given_std": "GEORI", "family_std": "SMIRNOV", "dob": "1981-07-23"},
         ),
+        # names swapped with a typing error in one, one date of birth missing, a move (each
+        # record the left one in turn: a rule each way round)
+        (
+            {"given_std": "TOMAS", "family_std": "KAZLAUSKAS", "dob": "1997-12-29"},
+            {"given_std": "KAZLAUSKAS", "family_std": "TOMKAS", "postcode_std": "L12 4JY"},
+        ),
+        (
+            {"given_std": "KAZLAUSKAS", "family_std": "TOMKAS", "postcode_std": "L12 4JY"},
+            {"given_std": "TOMAS", "family_std": "KAZLAUSKAS", "dob": "1997-12-29"},
+        ),
     ],
 )
 def test_pairs_that_agree_on_no_address_are_still_compared(left, right):
     records = [_phonetic({"unique_id": "a", **left}), _phonetic({"unique_id": "b", **right})]
     result = engine.blocking_recall(records, {"a": "p", "b": "p"})
     assert result["compared"] == 1, (left, right)
+
+
+def test_names_swapped_with_a_typing_error_and_no_date_of_birth_reach_splink_and_the_matcher(
+    outside_model,
+):
+    """The swapped-name rules (one record's forename the other's surname, the other name's first
+    two letters the same, one date of birth missing) generate the pair in Splink's own blocking,
+    either record first, and the incremental matcher's lookup finds it."""
+    tomas = _phonetic(
+        _person("a", "TOMAS", family_std="KAZLAUSKAS", dob="1997-12-29", birth_year="1997")
+    )
+    swapped = _phonetic(
+        _person(
+            "b",
+            "KAZLAUSKAS",
+            family_std="TOMKAS",
+            dob=None,
+            birth_year=None,
+            postcode_std="L12 4JY",
+            address_number="210",
+            address_street="STATION STREET",
+            address_locality="LIVERPOOL",
+        )
+    )
+    for left, right in (
+        (tomas, swapped),
+        ({**swapped, "unique_id": "a"}, {**tomas, "unique_id": "b"}),
+    ):
+        assert engine.pairs_predict([left, right], outside_model, threshold=0.0), left
+    matcher = engine.Matcher(outside_model, [tomas, _phonetic(_person("other", "KATARZYNA"))])
+    try:
+        found = matcher.match({**swapped, "unique_id": "probe"}, limit=5)
+        assert [s.id_r for s in found] == ["a"]
+    finally:
+        matcher.close()
 
 
 def test_a_common_name_alone_is_never_a_block():

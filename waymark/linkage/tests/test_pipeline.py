@@ -102,3 +102,59 @@ def test_an_updated_file_updates_records_and_adds_new_cases_to_the_same_people(f
         ExternalReference.objects.get(reference_type="legacy_casework", value="99999999").person_id
         == sibling.person_id
     )
+
+
+def _outcome() -> tuple:
+    """Who was linked with whom and the pairs kept, whatever the keys the rows were given."""
+    from waymark.linkage.models import CandidatePair
+
+    groups: dict[int, set[int]] = {}
+    for pk, person_id in SourceRecord.objects.values_list("pk", "person_id"):
+        groups.setdefault(person_id, set()).add(pk)
+    # Rounded: DuckDB's parallel sums in training may differ in the last bits from run to run.
+    pairs = sorted(
+        (
+            p.record_l_id,
+            p.record_r_id,
+            p.status,
+            round(p.match_probability, 6),
+            str([{**c, "weight": round(c["weight"], 6)} for c in p.contributions]),
+        )
+        for p in CandidatePair.objects.all()
+    )
+    return sorted(sorted(g) for g in groups.values()), pairs, Person.objects.count()
+
+
+def test_a_run_writes_in_chunks_with_duckdb_limited_and_the_same_outcome(files, monkeypatch):
+    """A run's DuckDB sessions get the configured memory limit, and writing people and links a
+    chunk at a time (issue 18: a national run's peak memory) changes no one's outcome."""
+    from django.db import transaction
+
+    from waymark.linkage import engine, rules
+
+    limits = []
+    session_class = engine.Session
+
+    class Recording(session_class):
+        def __post_init__(self):
+            super().__post_init__()
+            limits.append(self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+
+    monkeypatch.setattr(engine, "Session", Recording)
+    manager = user_with_role("records_manager")
+    for kind, rows in files.items():
+        _import(manager, kind, f"{kind}.csv", _csv(rows))
+    outcomes = []
+    for chunk in (7, rules.RUN_WRITE_CHUNK):
+        monkeypatch.setattr(rules, "RUN_WRITE_CHUNK", chunk)
+        monkeypatch.setattr(engine, "CONTRIBUTIONS_CHUNK", chunk)
+        with transaction.atomic():
+            run = _link(manager)
+            assert run.pairs_auto > 7 and run.people_created > 7
+            outcomes.append(_outcome())
+            transaction.set_rollback(True)
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1] and all(contributions != "[]" for *_r, contributions in outcomes[0][1])
+    # Two sessions a run (training, scoring), each at the configured limit (DuckDB's own units).
+    assert len(limits) == 4
+    assert set(limits) == {"1.8 GiB"}  # 2GB, as DuckDB shows it

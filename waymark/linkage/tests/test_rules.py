@@ -104,16 +104,17 @@ def test_figure_3_of_seed_001(category, count):
     assert sum(generator.FIGURE3_COUNTS.values()) == 337
 
 
-def test_the_engine_trains_its_prior_at_70_percent_recall_on_twenty_three_blocking_rules():
+def test_the_engine_trains_its_prior_at_70_percent_recall_on_twenty_five_blocking_rules():
     from waymark.linkage import engine
 
     assert engine.PRIOR_RECALL == 0.7
-    assert len(engine.BLOCKING_RULES) == 23 and len(engine.TRAINING_BLOCKS) == 3
+    assert len(engine.BLOCKING_RULES) == 25 and len(engine.TRAINING_BLOCKS) == 3
     assert len(engine.TRAINING_BLOCKS_FALLBACK) == 7 and len(engine.PRIOR_RULES) == 2
-    # Thirteen of the rules need no date of birth or year (issue 18 item 3): nine never read it
-    # (the phone number among them), four (rare names) are for records where it is missing.
+    # Fifteen of the rules need no date of birth or year (issue 18 item 3): nine never read it
+    # (the phone number among them), six (rare names, two of them swapped) are for records where
+    # it is missing.
     assert sum("dob" not in r and "birth_year" not in r for r in engine.BLOCKING_RULES) == 9
-    assert sum("dob IS NULL" in r for r in engine.BLOCKING_RULES) == 4
+    assert sum("dob IS NULL" in r for r in engine.BLOCKING_RULES) == 6
     assert engine.PHONE_SUFFIX_DIGITS == 9
     assert engine.NAME_TF_WEIGHT == 0.5
     # No prior rule needs an identifier (issue 18 item 1).
@@ -134,3 +135,15 @@ def test_training_falls_back_to_a_prior_of_1_in_100000_and_keeps_every_level_pos
     assert rules.TRAINING_MAX_BLOCK_PAIRS == 20_000_000
     assert rules.TRAINING_M_FLOOR == 0.01
     assert rules.TRAINING_U_FLOOR == 1e-6
+
+
+def test_a_run_gives_duckdb_2_gb_a_session_and_writes_20000_at_a_time():
+    from waymark.linkage import engine
+
+    assert rules.DUCKDB_MEMORY_LIMIT_DEFAULT == "2GB"
+    assert rules.RUN_WRITE_CHUNK == 20_000
+    assert engine.CONTRIBUTIONS_CHUNK == 5_000
+    with override_settings(WAYMARK_LINKAGE={}):
+        assert rules.duckdb_memory_limit() == "2GB"
+    with override_settings(WAYMARK_LINKAGE={"DUCKDB_MEMORY_LIMIT": "4GB"}):
+        assert rules.duckdb_memory_limit() == "4GB"

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=LONDON)
 # Session, user, two permission reads, queue, types, members, totals, notifications, saved filters,
-# the rows, audit (with no filter chosen the pager's count is the totals' active count). No team check: the queue access_queue returned is one of the user's
-# teams'. No session save: a page within a minute of the last one does not write its session
+# the rows, audit (with no filter chosen the pager's count is the totals' active count). No team
+# check: the queue access_queue returned is one of the user's teams'. No session save: a page
+# within a minute of the last one does not write its session
 # (accounts.middleware.SessionTouchMiddleware).
 QUEUE_PAGE_MAX_QUERIES = 11
 MY_WORK_MAX_QUERIES = 10
