@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from waymark.accounts.models import Team, User
+from waymark.accounts.models import Team
 from waymark.core import clock
 
 # The restricted-record predicate is the people app's (``RESTRICTED_LABEL`` is re-exported for pages
@@ -54,6 +54,10 @@ from waymark.work.competence import competences_held as competences_held
 from waymark.work.competence import competent_assignee as competent_assignee
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.permissions import sees_every_queue
+from waymark.work.queue_reads import queue_task_types as queue_task_types
+from waymark.work.queue_reads import team_members as team_members
+from waymark.work.queue_reads import team_members_with_workload as team_members_with_workload
+from waymark.work.queue_reads import workload_label as workload_label
 from waymark.work.registry import competence_requirements, task_type_label
 
 
@@ -158,74 +162,6 @@ def team_attention(user, now=None) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
-
-
-# The task types present in one queue, read by skipping through the (queue, task_type) index one
-# type at a time (a "loose index scan"): a few probes instead of reading every task the queue ever
-# held (0.2 ms against 16-33 ms for SELECT DISTINCT over the 74,000 tasks of a queue at x10).
-_QUEUE_TASK_TYPES_SQL = """
-WITH RECURSIVE types(task_type) AS (
-    SELECT MIN(task_type) FROM {table} WHERE queue_id = %s
-    UNION ALL
-    SELECT (SELECT MIN(task_type) FROM {table} WHERE queue_id = %s AND task_type > types.task_type)
-    FROM types WHERE types.task_type IS NOT NULL
-)
-SELECT task_type FROM types WHERE task_type IS NOT NULL
-"""
-
-
-def queue_task_types(queue: Queue) -> list[str]:
-    """The task type keys of every task in ``queue``, open or closed, in key order (the queue
-    page's type filter offers these). The caller has already checked the user may see the queue."""
-    from django.db import connection
-
-    sql = _QUEUE_TASK_TYPES_SQL.format(table=connection.ops.quote_name(Task._meta.db_table))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [queue.pk, queue.pk])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def team_members(team: Team) -> QuerySet[User]:
-    return User.objects.filter(teams=team, is_active=True, is_machine=False).order_by(
-        "first_name", "last_name", "username"
-    )
-
-
-def team_members_with_workload(team: Team) -> QuerySet[User]:
-    """The team's members, each with ``active_count`` and ``overdue_count``: the work they hold
-    now in any queue, so whoever allocates sees who has room (one grouped query)."""
-    now = clock.now()
-    # A correlated count per member over their active tasks only (the (assignee, status) index),
-    # not a join of every task they ever held: at x10 a team of nine had held 61,000 tasks, and
-    # the join read them all (142 ms) to count the few thousand still active.
-    active = Task.objects.filter(assignee=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-
-    def counted(tasks) -> Coalesce:
-        return Coalesce(
-            Subquery(
-                tasks.order_by().values("assignee").annotate(n=Count("*")).values("n"),
-            ),
-            0,
-        )
-
-    return team_members(team).annotate(
-        active_count=counted(active),
-        overdue_count=counted(active.filter(due_at__lt=now)),
-    )
-
-
-def workload_label(member) -> str:
-    """'Ana Silva (12 active, 3 overdue)': a member as the allocation choice shows them."""
-    active = getattr(member, "active_count", None)
-    if active is None:
-        return member.display_name
-    overdue = getattr(member, "overdue_count", 0)
-    tasks = f"{active:,} active"
-    return (
-        f"{member.display_name} ({tasks}, {overdue:,} overdue)"
-        if overdue
-        else (f"{member.display_name} ({tasks})")
-    )
 
 
 def workload_teams(user) -> QuerySet[Team]:
