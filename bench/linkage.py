@@ -10,7 +10,11 @@
   standardised records with the same model; and how run time grows from 100k to 1M;
 - incremental: one record matched against a population of 1M, p50/p95, against the candidate
   lookup alone (the in-process index) and the DuckDB scan it replaced;
-- peak memory of each part's process (the 1M pipeline is the national-scale figure).
+- endpoint: ``POST /api/v1/linkage/match/`` against the population each pipeline run linked (its
+  database), p50/p95 with a machine client (issue 18's "the incremental match endpoint, with its
+  p95 at 1M");
+- peak memory of each part's process (the 1M pipeline is the national-scale figure), the
+  pipeline's per phase; its input files are generated in a process of their own.
 
 - matrix (issue 18 item 6): the evaluation matrix, each cell a shape the generator does not make by
   itself (identifiers removed, nationality removed, a tenth without a date of birth, non-UK
@@ -18,7 +22,7 @@
   shipped thresholds beside a plain Splink model configured and trained as Splink's own example;
 
 Usage: ``.venv/bin/python bench/linkage.py [--quick] [--rows 100000,1000000]
-[--parts matrix,accuracy,pipeline,incremental] [--matrix-rows 6000]``
+[--parts matrix,accuracy,pipeline,endpoint,incremental] [--matrix-rows 6000]``
 (``make bench`` runs it; ``LINK_BENCH_ARGS``). ``--quick`` uses 10k and 30k rows. Pipeline
 databases ``<DATABASE_URL name or waymark_bench>_link_<rows>`` are created afresh each run.
 """
@@ -26,6 +30,7 @@ databases ``<DATABASE_URL name or waymark_bench>_link_<rows>`` are created afres
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +52,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rows", default="100000,1000000")
-    parser.add_argument("--parts", default="matrix,accuracy,pipeline,incremental")
+    parser.add_argument("--parts", default="matrix,accuracy,pipeline,endpoint,incremental")
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument(
         "--matrix-rows",
@@ -71,6 +76,7 @@ def main(argv=None) -> int:
         )
 
     url_any = harness.db_url("link", "engine")
+    endpoints: list[tuple[int, dict]] = []
     if "matrix" in parts:
         m = run("matrix", url_any, rows=3000 if args.quick else args.matrix_rows)
         out(
@@ -166,10 +172,13 @@ def main(argv=None) -> int:
         )
         out("|---|---|---|---|---|---|---|---|---|---|---|---|")
         totals = {}
+        phases = []
         for rows in scales:
             url = harness.db_url("link", str(rows))
             harness.db_prepare(url, f"fresh-{time.time()}")
-            p = run("pipeline", url, rows=rows, rows_per_file=ROWS_PER_FILE)
+            with tempfile.TemporaryDirectory(prefix="waymark-link-bench-") as folder:
+                made = run("files", url, rows=rows, rows_per_file=ROWS_PER_FILE, dir=folder)
+                p = made if "error" in made else run("pipeline", url, rows=rows, dir=folder)
             if "error" in p:
                 out(f"| {rows:,} | {p['error']} |")
                 continue
@@ -181,11 +190,41 @@ def main(argv=None) -> int:
                 f"{p['accuracy']['pairwise']['f1']:.4f} | {p['people']:,} | "
                 f"{p['pipeline_peak_memory_mb']:,} | {p['peak_memory_mb']:,} |"
             )
+            peaks = ", ".join(f"{k} {v:,}" for k, v in p.get("phase_peaks_mb", {}).items())
+            phases.append(f"- {p['rows']:,} rows: {peaks}")
+            if "endpoint" in parts:
+                endpoints.append((rows, run("endpoint", url, probes=args.probes)))
+        if phases:
+            out("\nResident memory at its peak in each phase (MB; sampled every 0.2 s):")
+            for line in phases:
+                out(line)
         if len(totals) >= 2:
             (r1, t1), (r2, t2) = sorted(totals.items())[:2]
             out(
                 f"run time grows x{t2 / t1:.1f} for x{r2 / r1:.0f} the rows "
                 f"({r1:,} -> {r2:,}: {t1 / r1 * 1e6:.0f} -> {t2 / r2 * 1e6:.0f} microseconds a row)"
+            )
+
+    if endpoints:
+        out("\n## Incremental match through the endpoint (POST /api/v1/linkage/match/)")
+        out(
+            "A machine client with the linkage:match scope sends the names, date of birth and "
+            "postcode of records drawn from the population the pipeline linked, one a request; "
+            "each request is audited with its reason."
+        )
+        out(
+            "| input rows | linked records | probes | p50 ms | p95 ms | first request (builds the "
+            "matcher) s | statements a request | top candidate the same person |"
+        )
+        out("|---|---|---|---|---|---|---|---|")
+        for rows, e in endpoints:
+            if "error" in e:
+                out(f"| {rows:,} | {e['error']} |")
+                continue
+            out(
+                f"| {rows:,} | {e['population']:,} | {e['probes']} | {e['p50'] * 1000:.1f} | "
+                f"**{e['p95'] * 1000:.1f}** | {e['first_s']:.1f} | {e['statements_median']:.0f} | "
+                f"{e['top_is_same_person']:.1%} |"
             )
 
     if "incremental" in parts:

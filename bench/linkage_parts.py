@@ -115,31 +115,97 @@ def _csv_chunks(rows: list[dict], per_file: int) -> list[bytes]:
     return out
 
 
+def part_files(args: dict) -> None:
+    """Generate the pipeline's input files and truth into ``args["dir"]`` (its own process, so the
+    generator's gigabytes at 1M rows are not in the pipeline's peak memory: Python keeps freed
+    memory, and the pipeline's high-water mark would sit on top of it)."""
+    _setup()
+    from waymark.linkage import generator
+    from waymark.linkage.models import SourceKind
+
+    folder = Path(args["dir"])
+    folder.mkdir(parents=True, exist_ok=True)
+    gen = generator.generate(args["rows"], seed=args["seed"])
+    names = []
+    for kind in (SourceKind.LEGACY_CASE, SourceKind.CASEWORK, SourceKind.TRACKER):
+        for i, content in enumerate(_csv_chunks(gen.rows[kind], args["rows_per_file"])):
+            name = f"{kind}-{i}.csv"
+            (folder / name).write_bytes(content)
+            names.append([str(kind), name])
+    truth = {f"{kind}:{ref}": person for (kind, ref), person in gen.truth.items()}
+    (folder / "truth.json").write_text(json.dumps(truth))
+    (folder / "files.json").write_text(json.dumps(names))
+    _done({"files": len(names)})
+
+
+class _MemorySampler:
+    """The process's resident memory every 0.2 s, its peak kept per phase (the import, then each
+    step of the linkage run as the run itself names it)."""
+
+    def __init__(self):
+        import threading
+
+        self.phase = "start"
+        self.peaks: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _rss_mb(self) -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self._page // (1024 * 1024)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            self.sample()
+
+    def sample(self) -> None:
+        rss = self._rss_mb()
+        if rss > self.peaks.get(self.phase, 0):
+            self.peaks[self.phase] = rss
+
+    def enter(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def stop(self) -> dict[str, int]:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+        return dict(self.peaks)
+
+
 def part_pipeline(args: dict) -> None:
-    """Import the four files through the import services, link through the linkage service (train,
-    score, cluster, write people), then bare Splink predict + clustering on the same records."""
+    """Import the files ``part_files`` wrote through the import services, link through the linkage
+    service (train, score, cluster, write people), then bare Splink predict + clustering on the
+    same records. Peak memory is measured per phase."""
     _setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     from waymark.core import context
-    from waymark.linkage import engine, generator, import_services, importers, services
-    from waymark.linkage.models import SourceKind
+    from waymark.linkage import engine, import_services, importers, services
+    from waymark.linkage.services import runs as run_services
     from waymark.people.models import Person
 
-    # Only the files and the truth are kept: the generator's rows are let go before the import, so
-    # the peak memory measured is the pipeline's, not the generator's (at 1M rows, gigabytes).
-    gen = generator.generate(args["rows"], seed=args["seed"])
-    files = []
-    for kind in (SourceKind.LEGACY_CASE, SourceKind.CASEWORK, SourceKind.TRACKER):
-        for i, content in enumerate(_csv_chunks(gen.rows[kind], args["rows_per_file"])):
-            files.append((kind, f"{kind}-{i}.csv", content))
-    truth = {f"{kind}:{ref}": person for (kind, ref), person in gen.truth.items()}
-    del gen
+    sampler = _MemorySampler()
+    step_start = run_services.step_start
+
+    def step_start_sampled(*a, **kw):
+        sampler.enter(kw["key"])
+        return step_start(*a, **kw)
+
+    run_services.step_start = step_start_sampled
+    folder = Path(args["dir"])
+    truth = json.loads((folder / "truth.json").read_text())
+    sampler.enter("import")
     with context.acting("command"):
         began = time.perf_counter()
         rows_imported = 0
-        for kind, name, content in files:
+        for kind, name in json.loads((folder / "files.json").read_text()):
+            content = (folder / name).read_bytes()
             job = import_services.import_upload(
                 actor=None, source_kind=kind, label=name, file_name=name, content=content
             )
@@ -151,11 +217,12 @@ def part_pipeline(args: dict) -> None:
             job = import_services.import_execute(job.pk)
             assert job.status == "completed", job.failure_reason
             rows_imported += job.rows_read
+            del content, job
         import_s = time.perf_counter() - began
-        del files, content
         run = services.linkage_run_execute(services.linkage_run_start(actor=None).pk, truth=truth)
         assert run.status == "completed", run.failure_reason
     pipeline_peak = _peak_mb()  # before the bare run, whose DuckDB takes what it likes
+    sampler.enter("bare Splink")
     records = services.engine_records(services.linkable_records())
     began = time.perf_counter()
     bare = engine.splink_clusters(records, run.model, threshold=run.upper_threshold)
@@ -173,6 +240,80 @@ def part_pipeline(args: dict) -> None:
             "clusters": run.clusters,
             "total_s": import_s + run.timings["total"],
             "pipeline_peak_memory_mb": round(pipeline_peak),
+            "phase_peaks_mb": sampler.stop(),
+        }
+    )
+
+
+def part_endpoint(args: dict) -> None:
+    """``POST /api/v1/linkage/match/`` against the population the pipeline part linked (the same
+    database): a machine client with the ``linkage:match`` scope sends the details of records drawn
+    from the population, one a request; p50/p95 over ``probes``, the first request (which builds
+    the process's matcher) timed apart."""
+    _setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from waymark.accounts.services import roles_sync
+    from waymark.api import services as api_services
+    from waymark.linkage.models import SourceRecord
+    from waymark.testing.users import user_make
+
+    roles_sync()
+    from waymark.accounts.models import User
+
+    user = User.objects.filter(username="bench-intake-system").first() or user_make(
+        "records_manager", is_machine=True, username="bench-intake-system"
+    )
+    issued = api_services.credential_issue(
+        actor=None, user=user, label="Bench intake system", scopes=["linkage:match"]
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
+    rng = random.Random(args["seed"])
+    ids = list(SourceRecord.objects.filter(person__isnull=False).values_list("pk", flat=True))
+    probes = list(
+        SourceRecord.objects.filter(pk__in=rng.sample(ids, args["probes"] + 1)).select_related(
+            "person"
+        )
+    )
+
+    def details(record) -> dict:
+        body = {
+            "given_names": record.given_names,
+            "family_name": record.family_name,
+            "postcode": record.postcode,
+            "reason": "Benchmark: intake interview",
+        }
+        if record.date_of_birth:
+            body["date_of_birth"] = record.date_of_birth.isoformat()
+        return {k: v for k, v in body.items() if v}
+
+    began = time.perf_counter()
+    first = client.post("/api/v1/linkage/match/", details(probes[0]), format="json")
+    build_s = time.perf_counter() - began
+    assert first.status_code == 200, first.content
+    times, hits, statements = [], 0, []
+    for record in probes[1:]:
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = client.post("/api/v1/linkage/match/", details(record), format="json")
+            times.append(time.perf_counter() - began)
+        assert response.status_code == 200, response.content
+        statements.append(len(queries))
+        found = response.json()["candidates"]
+        hits += bool(found) and found[0]["person"] == record.person.reference
+    times.sort()
+    _done(
+        {
+            "population": len(ids),
+            "probes": len(times),
+            "first_s": build_s,
+            "p50": statistics.median(times),
+            "p95": times[int(0.95 * (len(times) - 1))],
+            "top_is_same_person": hits / len(times),
+            "statements_median": statistics.median(statements),
         }
     )
 
@@ -605,7 +746,9 @@ def part_matrix(args: dict) -> None:
 
 PARTS = {
     "accuracy": part_accuracy,
+    "files": part_files,
     "pipeline": part_pipeline,
+    "endpoint": part_endpoint,
     "incremental": part_incremental,
     "matrix": part_matrix,
 }

@@ -126,6 +126,10 @@ _matcher: dict[str, Any] = {"key": None, "matcher": None}
 
 
 def _matcher_key() -> tuple:
+    """What the process's matcher was built from: the latest completed run, the newest change to a
+    record and the newest record. Asked on every match, so each part is one index lookup (a
+    count of the records was a scan: 117 ms at 1M). Records are never deleted (their import
+    protects them), so the newest id stands for the count."""
     run = (
         LinkageRun.objects.filter(status=RunStatus.COMPLETED)
         .order_by("-finished_at", "-pk")
@@ -135,7 +139,8 @@ def _matcher_key() -> tuple:
     latest = (
         SourceRecord.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     )
-    return (run, latest, SourceRecord.objects.count())
+    newest = SourceRecord.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (run, latest, newest)
 
 
 def _matcher_invalidate() -> None:

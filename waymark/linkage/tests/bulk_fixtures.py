@@ -138,7 +138,7 @@ def legacy_records_bulk(
         rows.append(
             SourceRecord(
                 source_kind=kind,
-                source_ref=f"REF-{n}",
+                source_ref=f"REF-{n:07d}",  # padded: records sort in the order they were made
                 import_job=job,
                 person=person,
                 given_names=person.given_names,
