@@ -73,17 +73,37 @@ def person_visible_queryset(user) -> QuerySet[Person]:
 
 
 def access_person(user, person_id: int | str) -> Person:
-    """Fetch one person by primary key or Waymark reference, or 404 if missing or not visible."""
-    qs = person_visible_queryset(user)
+    """Fetch one person by primary key or Waymark reference, or 404 if missing or not visible.
+
+    The same answer as ``person_visible_queryset(user).get(...)``, asked more cheaply: the person
+    is read by key alone and the rules checked on the row, in the order that settles most views
+    (the user's own team owns the person); only a person owned elsewhere is checked against the
+    whole visibility query (work in the user's teams, the modules' rules). Building and compiling
+    that query was most of the person page's own time (about 2.8 ms of 3.7 ms)."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("people.view_person"):
+        raise Http404("No such person")
     lookup = (
         {"reference": person_id}
         if isinstance(person_id, str) and person_id.startswith("WM-")
         else {"pk": person_id}
     )
     try:
-        return qs.select_related("owning_team", "case_owner", "merged_into").get(**lookup)
+        person = Person.objects.select_related("owning_team", "case_owner", "merged_into").get(
+            **lookup
+        )
     except (Person.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such person") from exc
+    if person.restricted_access and not user.has_perm("people.view_restricted_person"):
+        raise Http404("No such person")
+    if user.has_perm("people.view_any_person"):
+        return person
+    if person.owning_team_id is not None and person.owning_team_id in set(
+        user.teams.values_list("pk", flat=True)
+    ):
+        return person
+    if not person_visible_queryset(user).filter(pk=person.pk).exists():
+        raise Http404("No such person")
+    return person
 
 
 def person_can_view(user, person: Person) -> bool:
