@@ -119,3 +119,18 @@ def test_a_queues_task_types_are_every_type_it_holds_open_or_closed_and_no_other
     task_row(queue=queue, task_type="general.enquiry", status=TaskStatus.DONE, completed_at=NOW)
     task_row(queue=queue_make(team=queue.team), task_type="general.callback")
     assert selectors.queue_task_types(queue) == ["general.enquiry", "general.follow_up"]
+
+
+def test_a_queues_task_types_stop_at_its_neighbours_in_the_index(queue):
+    """The types are read by stepping through the (queue, task_type) index: the queues on either
+    side of this one, whose types sort before and after its own, add nothing."""
+    middle = queue_make(team=queue.team)
+    last = queue_make(team=queue.team)
+    task_row(queue=queue, task_type="zzz.after_every_type")
+    task_row(queue=last, task_type="aaa.before_every_type")
+    assert selectors.queue_task_types(middle) == []
+    task_row(queue=middle, task_type="general.follow_up")
+    task_row(queue=middle, task_type="general.callback")
+    assert selectors.queue_task_types(middle) == ["general.callback", "general.follow_up"]
+    assert selectors.queue_task_types(queue) == ["zzz.after_every_type"]
+    assert selectors.queue_task_types(last) == ["aaa.before_every_type"]
