@@ -1,7 +1,7 @@
 """Writing an import's rows (``imports.import_execute``): streamed from the stored file, validated,
-and written in batches of ``rules.PROGRESS_EVERY_ROWS`` with ``bulk_create``/``bulk_update``,
-keyed by (source_kind, source_ref). The progress writer's second connection is explained in the
-``imports`` module docstring."""
+and written in batches of ``rules.PROGRESS_EVERY_ROWS`` (new records with ``core.bulk_insert``,
+changed ones with ``bulk_update``), keyed by (source_kind, source_ref). The progress writer's
+second connection is explained in the ``imports`` module docstring."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from waymark.core import clock
+from waymark.core.bulk_insert import bulk_insert
 from waymark.linkage import importers, rules
 from waymark.linkage.models import ImportJob, ImportRejection, ImportWarning, SourceRecord
 from waymark.linkage.services._progress import ProgressWriter
@@ -153,7 +154,9 @@ def _batch_write(job: ImportJob, batch: list[importers.RowResult], counts: _Coun
         else:
             counts.unchanged += 1
     if new:
-        SourceRecord.objects.bulk_create(new)
+        # COPY on PostgreSQL (the platform's bulk path): bulk_create's parameter preparation was
+        # half of an import's write time.
+        bulk_insert(SourceRecord, new)
         counts.created += len(new)
     if changed:
         SourceRecord.objects.bulk_update(changed, UPDATE_FIELDS)

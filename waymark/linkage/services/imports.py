@@ -18,10 +18,10 @@ Decisions:
   Everything after the upload that goes wrong is kept on the job as FAILED with its
   ``failure_reason`` and its rejected rows: that is the validation report.
 - ``import_execute`` writes every source record in ONE transaction: an import either completes or
-  leaves nothing but its report. Rows are streamed from the stored file and written with
-  ``bulk_create``/``bulk_update`` in batches of ``rules.PROGRESS_EVERY_ROWS``. A source record is
-  found by (source_kind, source_ref): new ones are created, ones whose ``content_hash`` differs are
-  updated, the rest are left alone (counted unchanged). ``SourceRecord.person`` stays empty:
+  leaves nothing but its report. Rows are streamed from the stored file and written in batches of
+  ``rules.PROGRESS_EVERY_ROWS``. A source record is found by (source_kind, source_ref): new ones
+  are created (``core.bulk_insert``: COPY on PostgreSQL), ones whose ``content_hash`` differs are
+  updated (``bulk_update``), the rest are left alone (counted unchanged). ``SourceRecord.person`` stays empty:
   linking is a later step.
 - Progress: on PostgreSQL, ``progress_done`` is written every ``rules.PROGRESS_EVERY_ROWS`` rows
   through a second, autocommit connection, so the progress page moves while the import's own
