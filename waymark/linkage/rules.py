@@ -99,7 +99,9 @@ TRAINING_U_FLOOR = 1e-6
 # the machine's memory, and a national run (1M rows) peaked at 12.9 GB with the records, the scored
 # pairs and the writing besides (issue 18: at most 6 GB). ``WAYMARK_LINKAGE["DUCKDB_MEMORY_LIMIT"]``
 # (environment: WAYMARK_LINKAGE_DUCKDB_MEMORY_LIMIT) sets another, in DuckDB's units ("4GB").
-DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"
+# Not lower: at 2 GB a national run's scoring failed "Out of Memory" in two runs of three (what it
+# holds while scoring cannot all be spilled); at 3 GB it completed.
+DUCKDB_MEMORY_LIMIT_DEFAULT = "3GB"
 # A run writes its people, their links and its records' people in chunks of this many, so the
 # Python objects of one chunk are held at a time, not those of a national run's every person.
 RUN_WRITE_CHUNK = 20_000

@@ -137,13 +137,13 @@ def test_training_falls_back_to_a_prior_of_1_in_100000_and_keeps_every_level_pos
     assert rules.TRAINING_U_FLOOR == 1e-6
 
 
-def test_a_run_gives_duckdb_2_gb_a_session_and_writes_20000_at_a_time():
+def test_a_run_gives_duckdb_3_gb_a_session_and_writes_20000_at_a_time():
     from waymark.linkage import engine
 
-    assert rules.DUCKDB_MEMORY_LIMIT_DEFAULT == "2GB"
+    assert rules.DUCKDB_MEMORY_LIMIT_DEFAULT == "3GB"
     assert rules.RUN_WRITE_CHUNK == 20_000
     assert engine.CONTRIBUTIONS_CHUNK == 5_000
     with override_settings(WAYMARK_LINKAGE={}):
-        assert rules.duckdb_memory_limit() == "2GB"
+        assert rules.duckdb_memory_limit() == "3GB"
     with override_settings(WAYMARK_LINKAGE={"DUCKDB_MEMORY_LIMIT": "4GB"}):
         assert rules.duckdb_memory_limit() == "4GB"
