@@ -61,6 +61,9 @@ READ_MODEL_MAX_AGE = timedelta(seconds=60)
 # How often ``manage.py read_models_refresh --loop`` rebuilds every read model: half the maximum
 # age, so a page normally finds them fresh and pays nothing for the rebuild.
 READ_MODEL_REFRESH_INTERVAL = timedelta(seconds=30)
+# The memory a read model's rebuild may group and sort in (PostgreSQL ``work_mem`` for that
+# transaction only): its GROUP BYs over a national table's rows then stay off the disk.
+READ_MODEL_WORK_MEM = "128MB"
 # ``core.bulk_insert``: fewer rows than this go in with one INSERT (one round trip, no key
 # reservation); from this many, with COPY on PostgreSQL.
 BULK_INSERT_COPY_FROM = 20

@@ -78,3 +78,23 @@ def test_the_background_refresh_rebuilds_those_thirty_seconds_old(counted):
     with clock.frozen(NOW + timedelta(seconds=30)):
         assert read_models.read_models_refresh_stale()["test.counted"] == 7
     assert len(counted) == 2
+
+
+def test_a_rebuild_groups_in_128_mb_on_postgresql():
+    """``SET LOCAL``: the setting ends with the rebuild's transaction."""
+    from django.db import connection, transaction
+
+    from waymark.core.models import ReadModelState
+
+    assert rules.READ_MODEL_WORK_MEM == "128MB"
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+    assert before != "128MB"
+    with transaction.atomic():
+        read_models.FactsWriter(ReadModelState)  # any table: the writer empties it
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            assert cursor.fetchone()[0] == "128MB"

@@ -98,3 +98,53 @@ def test_the_page_and_the_csv_state_the_as_of_time(demo, client):
         body = b"".join(client.get("/operations/measures.csv").streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][:3] == ["as_of", "Figures as of", ANCHOR.isoformat()]
+
+
+def test_counts_written_by_the_database_equal_those_grouped_in_python(demo):
+    """``FactsWriter.grouped`` (INSERT … SELECT … GROUP BY, the rows never in Python) writes the
+    rows ``facts_grouped`` returns, keys written alike: a boolean with none ('True', 'False', ''),
+    a number, a text and no key; and the monthly rows ``finish`` adds are the days' sums."""
+    from collections import Counter
+
+    from django.db.models import BooleanField, ExpressionWrapper, F, Q
+    from django.db.models.functions import TruncDate
+
+    from waymark.core.read_models import FactsWriter, facts_grouped, facts_replace
+    from waymark.operations.models import Encounter, VisitOfficer
+
+    late = ExpressionWrapper(Q(closed_at__gt=F("closure_due_at")), output_field=BooleanField())
+    specs = [
+        (Visit.objects.annotate(late=late), {"k1": F("late"), "k2": F("risk_rating")}),
+        (Encounter.objects.all(), {"k1": F("visit__team_id"), "k2": F("nationality")}),
+        (VisitOfficer.objects.all(), {}),
+    ]
+    day = {"day": TruncDate("visit__planned_start", tzinfo=clock.LONDON)}
+
+    def table():
+        fields = ("measure", "day", "until", "team_id", "k1", "k2", "n")
+        return Counter(MeasureFact.objects.values_list(*fields))
+
+    python_rows = []
+    for i, (qs, keys) in enumerate(specs):
+        dated = {"day": TruncDate("planned_start", tzinfo=clock.LONDON)} if i == 0 else day
+        team = F("team_id") if i == 0 else F("visit__team_id")
+        python_rows += facts_grouped(qs, measure=f"m{i}", team=team, **dated, **keys)
+    assert {r["k1"] for r in python_rows if r["measure"] == "m0"} >= {"True", "False", ""}
+    written = facts_replace(MeasureFact, python_rows)
+    expected = table()
+    writer = FactsWriter(MeasureFact)
+    for i, (qs, keys) in enumerate(specs):
+        dated = {"day": TruncDate("planned_start", tzinfo=clock.LONDON)} if i == 0 else day
+        team = F("team_id") if i == 0 else F("visit__team_id")
+        writer.grouped(qs, measure=f"m{i}", team=team, **dated, **keys)
+    assert writer.finish() == written == sum(expected.values())
+    assert table() == expected
+    monthly = Counter()
+    for r in python_rows:
+        monthly[(r["measure"], r["day"].replace(day=1), r["team_id"], r["k1"], r["k2"])] += r["n"]
+    got = {
+        (m.removesuffix("@month"), d, t, k1, k2): n
+        for (m, d, _u, t, k1, k2, n) in expected
+        if m.endswith("@month")
+    }
+    assert got == dict(monthly)
