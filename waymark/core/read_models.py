@@ -207,19 +207,36 @@ class FactsWriter:
     come to Python, which at x100 was most of a rebuild), ``rows`` writes rows built in Python
     (one COPY on PostgreSQL), ``finish`` adds each dated row up by month (``measure + MONTHLY``,
     dated the 1st, so a long period reads a dozen rows a key instead of one a day) and returns how
-    many rows the table holds."""
+    many rows the table holds.
+
+    On PostgreSQL the new rows are built in a temporary table and only the difference is written:
+    the rows no longer there are deleted and the new ones inserted. Deleting and rewriting every
+    row every 30 seconds left the table's dead rows to autovacuum faster than it could clear them:
+    at x100 (5.8 million rows) 25 million dead rows after a few rebuilds, 3.5 GB, and the
+    measures page twice as slow for reading past them."""
 
     def __init__(self, table: type[models.Model]):
         self.connection = connections[WRITE_ALIAS]
+        self.postgresql = self.connection.vendor == "postgresql"
         quote = self.connection.ops.quote_name
         self.name = quote(table._meta.db_table)
         self.columns = ", ".join(quote(c) for c in FACT_COLUMNS)
         self.written = 0
+        self.from_python: set[str] = set()  # measures written by ``rows``
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                # Room to group in memory: sorting a x100 table's rows on disk doubled a rebuild.
+            if self.postgresql:
+                # Room to group and compare in memory: sorting a x100 table's rows on disk
+                # doubled a rebuild.
                 cursor.execute(f"SET LOCAL work_mem = '{rules.READ_MODEL_WORK_MEM}'")
-            cursor.execute(f"DELETE FROM {self.name}")  # noqa: S608 - the table's own name
+                self.target = _NEW_FACTS
+                cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_NEW_FACTS}")
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {_NEW_FACTS} ON COMMIT DROP AS "  # noqa: S608 - names
+                    f"SELECT {self.columns} FROM {self.name} WITH NO DATA"
+                )
+            else:
+                self.target = self.name
+                cursor.execute(f"DELETE FROM {self.name}")  # noqa: S608 - the table's own name
 
     def grouped(self, queryset: models.QuerySet, *, measure: str, **keys) -> None:
         """What ``facts_grouped`` returns, written by the database itself."""
@@ -228,24 +245,26 @@ class FactsWriter:
 
         def cast(key: str, to: str) -> str:
             # PostgreSQL types a NULL parameter as text; SQLite would turn a date into a number.
-            return (
-                f'CAST(s."{key}" AS {to})'
-                if self.connection.vendor == "postgresql"
-                else f's."{key}"'
-            )
+            return f'CAST(s."{key}" AS {to})' if self.postgresql else f's."{key}"'
 
         text = {
             key: _as_text(f's."{key}"', query.annotations[key].output_field)
             for key in ("_k1", "_k2")
         }
+        # The day's rows, and their sums by month from the same result (so the monthly sums are
+        # made a measure at a time, not over the whole table at the end).
         statement = (
-            f"INSERT INTO {self.name} ({self.columns}) "  # noqa: S608 - names and compiled SQL
-            f"SELECT %s, {cast('_day', 'date')}, {cast('_until', 'date')}, "
+            f"INSERT INTO {self.target} ({self.columns}) "  # noqa: S608 - names and compiled SQL
+            f"WITH s AS MATERIALIZED ({sql}), d (m, day, until, team_id, k1, k2, n) AS ("
+            f"SELECT CAST(%s AS varchar), {cast('_day', 'date')}, {cast('_until', 'date')}, "
             f"{cast('_team', 'bigint')}, {text['_k1']}, {text['_k2']}, "
-            f'COALESCE(s."_n", 0) FROM ({sql}) s'
+            f'COALESCE(s."_n", 0) FROM s) '
+            "SELECT * FROM d UNION ALL "
+            f"SELECT m || %s, {self._month}, NULL, team_id, k1, k2, SUM(n) FROM d "
+            "WHERE day IS NOT NULL AND until IS NULL GROUP BY m, 2, team_id, k1, k2"
         )
         with self.connection.cursor() as cursor:
-            cursor.execute(statement, (measure, *params))
+            cursor.execute(statement, (*params, measure, MONTHLY))
             self.written += max(cursor.rowcount, 0)
 
     def rows(self, rows: list[dict]) -> None:
@@ -253,32 +272,75 @@ class FactsWriter:
             tuple(row.get(c, "" if c in ("k1", "k2") else None) for c in FACT_COLUMNS)
             for row in rows
         ]
+        self.from_python.update(row["measure"] for row in rows)
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                statement = f"COPY {self.name} ({self.columns}) FROM STDIN"
+            if self.postgresql:
+                statement = f"COPY {self.target} ({self.columns}) FROM STDIN"
                 with cursor.cursor.copy(statement) as copy:
                     for value in values:
                         copy.write_row(value)
             else:
                 marks = ", ".join(["%s"] * len(FACT_COLUMNS))
-                statement = f"INSERT INTO {self.name} ({self.columns}) VALUES ({marks})"  # noqa: S608
+                statement = f"INSERT INTO {self.target} ({self.columns}) VALUES ({marks})"  # noqa: S608
                 cursor.executemany(statement, values)
         self.written += len(values)
 
+    @property
+    def _month(self) -> str:
+        if self.postgresql:
+            return "CAST(date_trunc('month', day) AS date)"
+        return "date(day, 'start of month')"
+
     def finish(self) -> int:
-        if self.connection.vendor == "postgresql":
-            month = "CAST(date_trunc('month', day) AS date)"
-        else:
-            month = "date(day, 'start of month')"
-        statement = (
-            f"INSERT INTO {self.name} ({self.columns}) "  # noqa: S608 - names only
-            f"SELECT measure || %s, {month}, NULL, team_id, k1, k2, SUM(n) FROM {self.name} "
-            "WHERE day IS NOT NULL AND until IS NULL GROUP BY measure, 2, team_id, k1, k2"
-        )
+        """The monthly sums of the rows written by ``rows`` (``grouped`` wrote its own), then,
+        on PostgreSQL, the difference to the table."""
         with self.connection.cursor() as cursor:
-            cursor.execute(statement, [MONTHLY])
-            self.written += max(cursor.rowcount, 0)
+            if self.from_python:
+                measures = sorted(self.from_python)
+                marks = ", ".join(["%s"] * len(measures))
+                statement = (
+                    f"INSERT INTO {self.target} ({self.columns}) "  # noqa: S608 - names only
+                    f"SELECT measure || %s, {self._month}, NULL, team_id, k1, k2, SUM(n) "
+                    f"FROM {self.target} WHERE measure IN ({marks}) AND day IS NOT NULL "
+                    "AND until IS NULL GROUP BY measure, 2, team_id, k1, k2"
+                )
+                cursor.execute(statement, [MONTHLY, *measures])
+                self.written += max(cursor.rowcount, 0)
+            if self.postgresql:
+                self._write_difference(cursor)
         return self.written
+
+    def _write_difference(self, cursor) -> None:
+        """Delete the rows that are not among the new ones, insert the new ones that are not
+        there (a row is its seven values; a rebuild never writes two rows with the same keys)."""
+        cursor.execute(f"ANALYZE {_NEW_FACTS}")  # or the planner guesses a nested loop
+        same = " AND ".join(
+            f"COALESCE(t.{c}, {blank}) = COALESCE(f.{c}, {blank})"
+            for c, blank in (
+                ("measure", "''"),
+                ("day", "'-infinity'::date"),
+                ("until", "'-infinity'::date"),
+                ("team_id", "-1"),
+                ("k1", "''"),
+                ("k2", "''"),
+                ("n", "-1"),
+            )
+        )
+        # Seven keys make the planner overrate a hash join and sort both sides by their text
+        # instead (3.7 s against 0.7 s at x10): hashing is asked for, for these two statements.
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(
+            f"DELETE FROM {self.name} f WHERE NOT EXISTS "  # noqa: S608 - names only
+            f"(SELECT 1 FROM {_NEW_FACTS} t WHERE {same})"
+        )
+        cursor.execute(
+            f"INSERT INTO {self.name} ({self.columns}) SELECT {self.columns} "  # noqa: S608
+            f"FROM {_NEW_FACTS} t WHERE NOT EXISTS (SELECT 1 FROM {self.name} f WHERE {same})"
+        )
+        cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+
+
+_NEW_FACTS = "waymark_new_facts"  # FactsWriter's temporary table (PostgreSQL)
 
 
 def _as_text(column: str, field) -> str:
