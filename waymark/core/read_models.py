@@ -223,6 +223,7 @@ class FactsWriter:
         self.columns = ", ".join(quote(c) for c in FACT_COLUMNS)
         self.written = 0
         self.from_python: set[str] = set()  # measures written by ``rows``
+        self.measures: set[str] = set()  # every measure written
         with self.connection.cursor() as cursor:
             if self.postgresql:
                 # Room to group and compare in memory: sorting a x100 table's rows on disk
@@ -251,14 +252,16 @@ class FactsWriter:
             key: _as_text(f's."{key}"', query.annotations[key].output_field)
             for key in ("_k1", "_k2")
         }
-        # The day's rows, and their sums by month from the same result (so the monthly sums are
-        # made a measure at a time, not over the whole table at the end).
+        self._claim(measure)
+        # The day's rows, one per key as written (a missing key and an empty one are both ''),
+        # and their sums by month from the same result (so the monthly sums are made a measure
+        # at a time, not over the whole table at the end).
         statement = (
             f"INSERT INTO {self.target} ({self.columns}) "  # noqa: S608 - names and compiled SQL
             f"WITH s AS MATERIALIZED ({sql}), d (m, day, until, team_id, k1, k2, n) AS ("
             f"SELECT CAST(%s AS varchar), {cast('_day', 'date')}, {cast('_until', 'date')}, "
             f"{cast('_team', 'bigint')}, {text['_k1']}, {text['_k2']}, "
-            f'COALESCE(s."_n", 0) FROM s) '
+            f'SUM(COALESCE(s."_n", 0)) FROM s GROUP BY 1, 2, 3, 4, 5, 6) '
             "SELECT * FROM d UNION ALL "
             f"SELECT m || %s, {self._month}, NULL, team_id, k1, k2, SUM(n) FROM d "
             "WHERE day IS NOT NULL AND until IS NULL GROUP BY m, 2, team_id, k1, k2"
@@ -268,11 +271,15 @@ class FactsWriter:
             self.written += max(cursor.rowcount, 0)
 
     def rows(self, rows: list[dict]) -> None:
-        values = [
-            tuple(row.get(c, "" if c in ("k1", "k2") else None) for c in FACT_COLUMNS)
-            for row in rows
-        ]
-        self.from_python.update(row["measure"] for row in rows)
+        """Rows built in Python; two with the same keys are written as one, their ``n`` added."""
+        merged: dict[tuple, int] = {}
+        for row in rows:
+            key = tuple(row.get(c, "" if c in ("k1", "k2") else None) for c in FACT_COLUMNS[:-1])
+            merged[key] = merged.get(key, 0) + row["n"]
+        for measure in {key[0] for key in merged}:
+            self._claim(measure)
+        self.from_python.update(key[0] for key in merged)
+        values = [(*key, n) for key, n in merged.items()]
         with self.connection.cursor() as cursor:
             if self.postgresql:
                 statement = f"COPY {self.target} ({self.columns}) FROM STDIN"
@@ -284,6 +291,13 @@ class FactsWriter:
                 statement = f"INSERT INTO {self.target} ({self.columns}) VALUES ({marks})"  # noqa: S608
                 cursor.executemany(statement, values)
         self.written += len(values)
+
+    def _claim(self, measure: str) -> None:
+        """One call writes each measure, so no two rows share their keys: the difference written
+        on PostgreSQL compares whole rows, and would keep one of two equal ones."""
+        if measure in self.measures:
+            raise ValueError(f"Measure {measure!r} is already written in this rebuild")
+        self.measures.add(measure)
 
     @property
     def _month(self) -> str:

@@ -176,3 +176,44 @@ def test_a_rebuild_writes_only_what_changed_and_mends_what_was_altered(demo):
         read_model_refresh(READ_MODEL)
     assert Counter(MeasureFact.objects.values_list(*fields)) == rows
     assert sum(rows.values()) == len(rows)  # one row a key
+
+
+def test_no_two_summary_rows_share_their_keys(demo):
+    """The difference written on PostgreSQL compares whole rows, so a rebuild writes one row a
+    key: a missing key and an empty one (both written '') are one row with both counts, rows
+    built in Python with the same keys are added together, and a measure is written once."""
+    from collections import Counter
+
+    from django.db.models import Case, CharField, F, Sum, Value, When
+
+    from waymark.core.read_models import FactsWriter
+
+    assert Visit.objects.filter(status="closed").exists()
+    assert Visit.objects.exclude(status="closed").exists()
+    blank_or_missing = Case(
+        When(status="closed", then=Value("")), default=Value(None), output_field=CharField()
+    )
+    day = date(2026, 1, 2)
+    writer = FactsWriter(MeasureFact)
+    writer.grouped(Visit.objects.all(), measure="m", team=F("team_id"), k1=blank_or_missing)
+    writer.rows(
+        [
+            {"measure": "p", "day": day, "team_id": 1, "k1": "a", "n": 2},
+            {"measure": "p", "day": day, "team_id": 1, "k1": "a", "n": 3},
+        ]
+    )
+    with pytest.raises(ValueError, match="already written"):
+        writer.grouped(Visit.objects.all(), measure="m")
+    with pytest.raises(ValueError, match="already written"):
+        writer.rows([{"measure": "p", "day": day, "team_id": 2, "n": 1}])
+    writer.finish()
+    fields = ("measure", "day", "until", "team_id", "k1", "k2")
+    keys = Counter(MeasureFact.objects.values_list(*fields))
+    assert max(keys.values()) == 1
+    teams = Visit.objects.values("team").distinct().count()
+    assert MeasureFact.objects.filter(measure="m").count() == teams
+    assert MeasureFact.objects.filter(measure="m").aggregate(t=Sum("n"))["t"] == (
+        Visit.objects.count()
+    )
+    assert MeasureFact.objects.get(measure="p").n == 5
+    assert MeasureFact.objects.get(measure="p@month").n == 5
