@@ -154,7 +154,7 @@ def main(argv=None) -> int:
             else:
                 rows.append(
                     (
-                        f"casework figures page p95 (read model) vs DuckDB, {label}",
+                        f"casework figures page p95 (read model) vs DuckDB (every figure), {label}",
                         f"{f['cases']:,} cases; rebuild {f['refresh_seconds']:.2f} s, "
                         f"{f['refresh_rows']:,} rows; rows {f['rows_age_seconds']:.0f} s old; "
                         f"as-of shown {f['as_of_shown']}",

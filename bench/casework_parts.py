@@ -19,6 +19,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import casework_duck  # noqa: E402  bench/casework_duck.py
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -448,10 +449,13 @@ def part_sweep_setup_only() -> None:
     sql("UPDATE casework_reportingevent SET outcome = 'attended' WHERE due_on < %s", [TODAY])
 
 
+CHECKED_UP_TO = 1_000_000  # cases: above, the live figures (checked against DuckDB's) take minutes
+
+
 def part_figures(args: dict) -> dict:
     """The casework figures page on its read model (issue 17 item 4): the rebuild timed on its own,
-    the page's p95, the rows' age; DuckDB counting the same open cases by owning team and status
-    (figure 1's grouping) over an export of the same rows (the export is not timed)."""
+    the page's p95, the rows' age; DuckDB computing every figure the page shows over an export of
+    the same rows (``casework_duck``; the export is not timed)."""
     import duckdb
     from django.contrib.auth.models import Group
     from django.test import Client
@@ -481,30 +485,24 @@ def part_figures(args: dict) -> dict:
     result["page_p95_ms"] = p95(page) * 1000
     result["as_of_shown"] = f'data-as-of="{state.as_of.isoformat()}"' in text
     result["rows_age_seconds"] = time.perf_counter() - began
-    path = Path("/tmp/waymark-bench-cw-cases.csv")  # noqa: S108 - bench scratch file
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.status, c.detained, p.owning_team_id FROM casework_case c"
-            " JOIN people_person p ON p.id = c.person_id"
-        )
-        path.write_text(
-            "status,detained,team\n"
-            + "".join(f"{a},{b},{'' if t is None else t}\n" for a, b, t in cursor.fetchall())
-        )
     duck = duckdb.connect()
-    duck.execute("CREATE TABLE cases AS SELECT * FROM read_csv_auto(?)", [str(path)])
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        duck.execute(
-            "SELECT team, count(*) FILTER (WHERE NOT detained), count(*) FROM cases"
-            " WHERE status = 'open' GROUP BY team"
-        ).fetchall()
-        times.append(time.perf_counter() - t0)
+    casework_duck.load(connection, duck)
+    times = casework_duck.timed(duck, ANCHOR.astimezone(clock.LONDON).date(), n)
     result["duck_p95_ms"] = p95(times) * 1000
+    result["duck_figures"] = len(casework_duck.queries(ANCHOR.date()))
+    if result["cases"] <= CHECKED_UP_TO:
+        from waymark.casework.selectors.figures import mi_figures
+
+        with clock.frozen(ANCHOR):
+            live = mi_figures()  # the live definitions, once (not timed)
+        result["duck_disagrees"] = casework_duck.agreement(
+            duck, ANCHOR.astimezone(clock.LONDON).date(), live
+        )
+        assert not result["duck_disagrees"], result["duck_disagrees"]
     print(
         f"  figures: rebuild {result['refresh_seconds']:.2f} s ({state.rows} rows); page p50 "
-        f"{statistics.median(page) * 1000:.0f} ms; DuckDB p50 {statistics.median(times) * 1000:.1f} ms",
+        f"{statistics.median(page) * 1000:.0f} ms; DuckDB p50 {statistics.median(times) * 1000:.1f} ms"
+        f" ({result['duck_figures']} statements, every figure)",
         flush=True,
     )
     return result

@@ -2,9 +2,11 @@
 
 Django's ModelBackend, except that (1) a user's permissions, their own and their groups', are read
 in one statement instead of two (every signed-in page reads them: the navigation and the
-second-factor check ask), and (2) in production a published demo password never authenticates,
-whatever account holds it: an operator who copied demo users, or restored a demo database, must not
-open a production service with a password printed in the repository.
+second-factor check ask), and on PostgreSQL in the same statement as the signed-in user, with the
+header's unread count (one round trip where there were three), and (2) in production a published
+demo password never authenticates, whatever account holds it: an operator who copied demo users,
+or restored a demo database, must not open a production service with a password printed in the
+repository.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
 
 from waymark.accounts.rules import refuses_demo_password
@@ -27,6 +30,29 @@ class WaymarkModelBackend(ModelBackend):
             logger.warning("Sign-in with the published demo password refused for %r", username)
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The session's user; on PostgreSQL with their permissions and unread notifications
+        in the same statement, kept on the user for this request only (as ModelBackend keeps
+        permissions), so a withdrawn role or a read notification shows on the next page."""
+        from waymark.accounts.models import User
+
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        alias = router.db_for_read(User)
+        if connections[alias].vendor != "postgresql":
+            return super().get_user(pk)
+        user = next(iter(User.objects.db_manager(alias).raw(_user_sql(), [pk] * 4)), None)
+        if user is None:
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        if not user.is_superuser:
+            user._perm_cache = set(user.waymark_perms)
+        user._unread_count = user.waymark_unread
+        return user
 
     def get_all_permissions(self, user_obj, obj=None):
         """The same set as ModelBackend's (user permissions | group permissions, every
@@ -46,6 +72,25 @@ class WaymarkModelBackend(ModelBackend):
                     rows = cursor.fetchall()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
         return user_obj._perm_cache
+
+
+@functools.cache
+def _user_sql() -> str:
+    """A user's row, their permissions ('app_label.codename') and unread count (PostgreSQL)."""
+    from waymark.accounts.models import User
+    from waymark.core.notifications import unread_sql
+
+    q = connection.ops.quote_name
+    permissions = _permissions_sql().replace(
+        f"SELECT ct.{q('app_label')}, p.{q('codename')} ",
+        f"SELECT ct.{q('app_label')} || '.' || p.{q('codename')} ",
+        1,
+    )
+    table = q(User._meta.db_table)
+    return (
+        f"SELECT u.*, ARRAY({permissions}) AS waymark_perms, "  # noqa: S608 - names from models
+        f"({unread_sql()}) AS waymark_unread FROM {table} u WHERE u.{q('id')} = %s"
+    )  # the user's id four times: the permissions' two, the unread count's, the user's
 
 
 @functools.cache

@@ -30,6 +30,8 @@ def notify(*, user, text: str, url: str = "", kind: str) -> Notification | None:
         return None
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
+    if getattr(user, "_unread_count", None) is not None:
+        user._unread_count = None  # the count read with the user is no longer true
     return Notification.objects.create(
         user=user, text=text[:300], url=url[:300], kind=kind, created_at=clock.now()
     )
@@ -40,13 +42,17 @@ def unread_count(user) -> int:
     building of this COUNT cost more than the database's answer)."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    cached = getattr(user, "_unread_count", None)  # read with the user (accounts.backends)
+    if cached is not None:
+        return int(cached)
     with connections[router.db_for_read(Notification)].cursor() as cursor:
-        cursor.execute(_unread_sql(), [user.pk])
+        cursor.execute(unread_sql(), [user.pk])
         return int(cursor.fetchone()[0])
 
 
 @functools.cache
-def _unread_sql() -> str:
+def unread_sql() -> str:
+    """The unread count of the user whose id is the one parameter."""
     q = connection.ops.quote_name
     meta = Notification._meta
     return (
@@ -62,4 +68,6 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 def notifications_mark_read(user) -> int:
     """Mark every unread notification of ``user`` read; returns how many were."""
+    if getattr(user, "_unread_count", None) is not None:
+        user._unread_count = None  # the count read with the user is no longer true
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())

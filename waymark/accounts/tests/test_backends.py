@@ -79,3 +79,43 @@ def test_has_perm_answers_through_it(user):
     assert fresh.has_perm("core.view_auditevent")
     assert not fresh.has_perm("people.delete_person")
     assert not fresh.has_perm("people.view_person", obj=object())  # object permissions: not here
+
+
+def test_get_user_reads_the_user_their_permissions_and_unread_count_together(user):
+    """On PostgreSQL one statement answers the session's user, their permissions and the
+    header's unread count; elsewhere Django's reads. The same answers either way, and a
+    notification given or read in the request is not answered from the stale count."""
+    from waymark.core.notifications import notifications_mark_read, notify, unread_count
+
+    notify(user=user, text="One", kind="decision")
+    notify(user=user, text="Two", kind="decision")
+    with CaptureQueriesContext(connection) as queries:
+        got = WaymarkModelBackend().get_user(str(user.pk))
+        assert got is not None and got.pk == user.pk and got.username == "perm-reader"
+        perms = WaymarkModelBackend().get_all_permissions(got)
+        unread = unread_count(got)
+    assert perms == ModelBackend().get_all_permissions(_fresh(user))
+    assert unread == 2
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    notify(user=got, text="Three", kind="decision")
+    assert unread_count(got) == 3
+    notifications_mark_read(got)
+    assert unread_count(got) == 0
+
+
+def test_get_user_refuses_an_inactive_a_missing_or_a_malformed_id(user):
+    assert WaymarkModelBackend().get_user(str(user.pk + 1000)) is None
+    assert WaymarkModelBackend().get_user("not-a-number") is None
+    user.is_active = False
+    user.save()
+    assert WaymarkModelBackend().get_user(str(user.pk)) is None
+
+
+def test_get_user_of_a_superuser_leaves_their_permissions_to_the_usual_read(user):
+    user.is_superuser = True
+    user.save()
+    got = WaymarkModelBackend().get_user(str(user.pk))
+    assert got is not None
+    assert WaymarkModelBackend().get_all_permissions(got) == ModelBackend().get_all_permissions(
+        _fresh(user)
+    )

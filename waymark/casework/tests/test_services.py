@@ -575,3 +575,36 @@ def test_outcomes_by_nationality_compare_each_group_with_everyone(
     assert rows["Jamaica"]["people"] == 2 and rows["Jamaica"]["absconder_rate"] == 50.0
     assert rows["Jamaica"]["detention_accepted_rate"] == 100.0
     assert rows["All non-detained"]["people"] == 2
+
+
+def test_outcomes_by_nationality_count_the_first_recorded_and_only_non_detained(
+    frozen, owner, removals_officer, teams
+):
+    """Counted in the database (no list of every person's id sent back, which failed at x100):
+    a person with two nationalities counts under the first recorded, a person with none as
+    "Not recorded", and a detained person's case and detention request are left out."""
+    from waymark.people.models import PersonNationality
+
+    two = person_make(teams["owning"], owner, family_name="Two")
+    PersonNationality.objects.create(person=two, country="GHA")
+    stateless = person_make(teams["owning"], owner, family_name="None")
+    PersonNationality.objects.filter(person=stateless).delete()
+    detained = person_make(teams["owning"], owner, family_name="Held")
+    for person in (two, stateless, detained):
+        services.case_ensure(actor=owner, person=person)
+    for person, accept in ((stateless, False), (detained, True)):
+        request = services.detention_request(actor=owner, person=person, grounds="Absconded")
+        services.detention_decide(
+            actor=removals_officer,
+            request=request,
+            accept=accept,
+            rejection_reason="" if accept else "no_realistic_prospect",
+        )
+    Case.objects.filter(person=detained).update(detained=True)
+    rows = {r["country"]: r for r in selectors.mi_figures()["disparity"]}
+    assert rows["Jamaica"]["people"] == 1 and "Ghana" not in rows
+    assert rows["Not recorded"]["people"] == 1
+    assert rows["Not recorded"]["detention_requests"] == 1
+    assert rows["Not recorded"]["detention_accepted_rate"] == 0.0
+    assert rows["All non-detained"]["people"] == 2
+    assert rows["All non-detained"]["detention_requests"] == 1
