@@ -132,16 +132,34 @@ def read_model_as_of(name: str) -> datetime:
     return state.as_of
 
 
-def read_models_refresh_stale(*, older_than=None) -> dict[str, int | None]:
-    """Rebuild every read model whose rows are older than ``older_than`` (default: the refresh
-    interval); returns each rebuilt one's row count (None: another rebuild held it)."""
-    limit = older_than if older_than is not None else rules.READ_MODEL_REFRESH_INTERVAL
+def read_model_due(state: ReadModelState | None, now: datetime) -> bool:
+    """Whether the background refresh should rebuild now: its rows are
+    ``READ_MODEL_REFRESH_INTERVAL`` old, or, when the last rebuild took long, old enough that
+    waiting longer would let them pass ``READ_MODEL_MAX_AGE`` before the next rebuild lands
+    (``READ_MODEL_REFRESH_MARGIN`` to spare). A rebuild that takes half the maximum age or more
+    cannot keep rows younger than it however early it starts (the rows shown until a rebuild
+    lands are the previous rebuild's): such a read model is rebuilt back to back."""
+    if state is None:
+        return True
+    last = timedelta(milliseconds=state.refresh_ms or 0)
+    start_by = min(
+        rules.READ_MODEL_REFRESH_INTERVAL,
+        rules.READ_MODEL_MAX_AGE - last - rules.READ_MODEL_REFRESH_MARGIN,
+    )
+    return now - state.as_of >= max(start_by, timedelta(0))
+
+
+def read_models_refresh_stale(*, older_than=None, names=None) -> dict[str, int | None]:
+    """Rebuild every read model (or those in ``names``) that is due (``read_model_due``; or,
+    given ``older_than``, whose rows are at least that old); returns each rebuilt one's row count
+    (None: another rebuild held it)."""
     states = {s.name: s for s in ReadModelState.objects.using(WRITE_ALIAS).all()}
     now = clock.now()
     done: dict[str, int | None] = {}
-    for name in read_models():
+    for name in names if names is not None else read_models():
         state = states.get(name)
-        if state is None or now - state.as_of >= limit:
+        old_enough = older_than is not None and (state is None or now - state.as_of >= older_than)
+        if old_enough or (older_than is None and read_model_due(state, now)):
             fresh = read_model_refresh(name)
             done[name] = fresh.rows if fresh else None
     return done

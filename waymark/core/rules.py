@@ -61,6 +61,12 @@ READ_MODEL_MAX_AGE = timedelta(seconds=60)
 # How often ``manage.py read_models_refresh --loop`` rebuilds every read model: half the maximum
 # age, so a page normally finds them fresh and pays nothing for the rebuild.
 READ_MODEL_REFRESH_INTERVAL = timedelta(seconds=30)
+# A read model whose last rebuild took long starts its next one sooner: when its rows are
+# ``READ_MODEL_MAX_AGE - last rebuild - this margin`` old, so the new rows land before the old
+# ones pass the maximum age even if the rebuild takes a few seconds longer than last time.
+READ_MODEL_REFRESH_MARGIN = timedelta(seconds=5)
+# How often the refresh loop looks at each read model's age (one small read each time).
+READ_MODEL_REFRESH_POLL = timedelta(seconds=1)
 # The memory a read model's rebuild may group and sort in (PostgreSQL ``work_mem`` for that
 # transaction only): its GROUP BYs over a national table's rows then stay off the disk.
 READ_MODEL_WORK_MEM = "128MB"

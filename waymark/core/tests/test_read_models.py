@@ -1,5 +1,6 @@
 """The read-model mechanism (``core.read_models``): registration, rebuilding in one transaction with
-its as-of time, and the freshness rules (``rules.READ_MODEL_MAX_AGE``, ``READ_MODEL_REFRESH_INTERVAL``)."""
+its as-of time, and the freshness rules (``rules.READ_MODEL_MAX_AGE``, ``READ_MODEL_REFRESH_INTERVAL``,
+``READ_MODEL_REFRESH_MARGIN``, ``READ_MODEL_REFRESH_POLL``)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,88 @@ def test_the_background_refresh_rebuilds_those_thirty_seconds_old(counted):
     with clock.frozen(NOW + timedelta(seconds=30)):
         assert read_models.read_models_refresh_stale()["test.counted"] == 7
     assert len(counted) == 2
+
+
+def test_a_read_model_whose_rebuild_takes_long_starts_its_next_one_sooner(counted):
+    """Due at 30 s, or at 60 s - the last rebuild - 5 s when that is sooner: a rebuild of 40 s
+    starts again at 15 s, one of 55 s or more back to back."""
+    assert timedelta(seconds=5) == rules.READ_MODEL_REFRESH_MARGIN
+    assert read_models.read_model_due(None, NOW)  # never built
+    for took, due_at in ((0, 30), (25, 30), (40, 15), (55, 0), (70, 0)):
+        state = ReadModelState(name="test.counted", as_of=NOW, rows=1, refresh_ms=took * 1000)
+        if due_at:
+            assert not read_models.read_model_due(state, NOW + timedelta(seconds=due_at - 1))
+        assert read_models.read_model_due(state, NOW + timedelta(seconds=due_at)), took
+
+
+def test_the_refresh_loop_keeps_each_read_model_in_its_own_thread(counted, monkeypatch):
+    """``read_models_refresh --loop`` gives every read model its own loop, polling each second:
+    one read model's long rebuild never holds back another's."""
+    import threading
+
+    from django.db import connection
+
+    from waymark.core.management.commands import read_models_refresh as command
+
+    assert timedelta(seconds=1) == rules.READ_MODEL_REFRESH_POLL
+    stop = threading.Event()
+    rebuilt: list = []
+
+    def report(name, rows):
+        rebuilt.append((name, rows))
+        stop.set()
+
+    with clock.frozen(NOW):
+        command.refresh_loop(["test.counted"], stop, report)  # in this thread: stops when told
+    assert rebuilt == [("test.counted", 7)]
+    started: list = []
+    monkeypatch.setattr(
+        command.threading,
+        "Thread",
+        lambda target, args, name, daemon: started.append(name) or _Done(),
+    )
+    from django.core.management import call_command
+
+    call_command("read_models_refresh", "--loop")
+    if connection.vendor == "postgresql":
+        assert sorted(started) == sorted(read_models.read_models())
+    else:  # one writer at a time: one thread for them all
+        assert started == [",".join(read_models.read_models())]
+
+
+def test_a_failed_rebuild_does_not_end_the_refresh_loop(counted, monkeypatch, caplog):
+    import threading
+
+    from waymark.core.management.commands import read_models_refresh as command
+
+    stop = threading.Event()
+    calls: list = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("database gone")
+        stop.set()
+        return {}
+
+    monkeypatch.setattr(command, "read_models_refresh_stale", flaky)
+    monkeypatch.setattr(command.rules, "READ_MODEL_REFRESH_INTERVAL", timedelta(0))
+    command.refresh_loop(["test.counted"], stop)
+    assert len(calls) == 2
+    assert "Rebuilding test.counted failed" in caplog.text
+
+
+class _Done:
+    """A thread that has already finished (the command's loop then returns)."""
+
+    def start(self):
+        return None
+
+    def is_alive(self):
+        return False
+
+    def join(self, timeout=None):
+        return None
 
 
 def test_a_rebuild_groups_in_128_mb_on_postgresql():
