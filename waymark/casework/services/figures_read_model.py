@@ -132,7 +132,7 @@ def _case_rows(today: date) -> list[dict]:
         f"LEFT JOIN r ON r.pid = c.{pid} LEFT JOIN o ON o.pid = c.{pid} "
         f"WHERE c.{q('status')} = %s GROUP BY 1, 2, 3"
     )
-    params = [today, today, tomorrow, tomorrow, tomorrow, today, CaseStatus.OPEN.value]
+    params: list[Any] = [today, today, tomorrow, tomorrow, tomorrow, today, CaseStatus.OPEN.value]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchall()
