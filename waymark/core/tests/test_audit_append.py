@@ -1,0 +1,111 @@
+"""An append on PostgreSQL binds its values on a cursor kept for the connection
+(``core.audit._append``) unless Django is logging statements (the tests that count a page's
+statements). Both paths must store the same entry, follow a new connection, and fail as any Django
+statement fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from waymark.core import clock
+from waymark.core.audit import audit_record, audit_verify, content_hash
+from waymark.core.audit_sequencer import audit_seal_once
+from waymark.core.models import AuditAction, AuditEvent
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite appends through the ORM's save"
+    ),
+]
+
+COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "channel",
+    "action",
+    "verb",
+    "target_type",
+    "person_id",
+    "payload",
+    "recipient",
+    "purpose",
+    "request_id",
+)
+
+
+def _append(target_id: str = "1", **extra) -> AuditEvent:
+    return audit_record(
+        actor=None,
+        action=AuditAction.ALTERATION,
+        verb="test.changed",
+        target_type="test",
+        target_id=target_id,
+        person_id=7,
+        payload={"when": "2026-12-06", "n": 3, "text": "Ünïcode ✓", "nested": {"a": [1, None]}},
+        recipient="Police Scotland",
+        purpose="Safeguarding referral",
+        **extra,
+    )
+
+
+@pytest.mark.django_db
+def test_the_kept_cursor_stores_what_the_logged_path_stores():
+    with clock.frozen(datetime(2026, 12, 6, 9, 30, tzinfo=UTC)):
+        kept = _append("kept")
+        assert getattr(connection, "_waymark_append_cursor", None) is not None
+        with CaptureQueriesContext(connection) as logged_statements:
+            logged = _append("logged")
+    assert any("INSERT INTO" in q["sql"] for q in logged_statements.captured_queries)
+    stored = {e.target_id: e for e in AuditEvent.objects.filter(target_id__in=["kept", "logged"])}
+    assert stored["kept"].sequence == kept.sequence
+    assert stored["logged"].sequence == logged.sequence
+    for column in COLUMNS:
+        assert getattr(stored["kept"], column) == getattr(stored["logged"], column), column
+    for event in stored.values():
+        assert event.entry_hash == content_hash(event)  # the row as read back, as hashed
+    audit_seal_once()
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_cursor_follows_a_new_connection():
+    first = _append("before")
+    old_raw = connection.connection
+    connection.close()
+    second = _append("after")
+    assert connection.connection is not old_raw
+    assert connection._waymark_append_cursor[0] is connection.connection
+    assert second.sequence > first.sequence
+    assert AuditEvent.objects.filter(target_id__in=["before", "after"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_append_raises_djangos_error_and_leaves_nothing():
+    before = AuditEvent.objects.count()
+    with pytest.raises(DataError), transaction.atomic():  # django.db's error, not psycopg's
+        _append("x" * 65)  # target_id is 64 characters at most
+    assert AuditEvent.objects.count() == before
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic():
+            _append("y" * 65)
+        _append("fine")  # the savepoint rolled back: the outer transaction goes on
+    assert AuditEvent.objects.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_an_append_in_a_broken_transaction_is_refused_as_any_statement_is():
+    with transaction.atomic():
+        # No savepoint: the error loses the whole block.
+        with pytest.raises(DataError), transaction.atomic(savepoint=False):
+            _append("z" * 65)
+        with pytest.raises(TransactionManagementError):
+            _append("after the error")
+        with pytest.raises(TransactionManagementError):
+            AuditEvent.objects.count()  # the ORM's statements are refused the same way
+        transaction.set_rollback(True)
