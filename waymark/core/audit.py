@@ -22,6 +22,7 @@ from django.db import connections, router, transaction
 
 from waymark.core import clock, context
 from waymark.core.bulk_insert import bulk_insert
+from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditAction, AuditEvent
 
 CONSULTED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
@@ -259,36 +260,12 @@ def _insert(event: AuditEvent) -> None:
 
     values = [getattr(event, column) for column in _APPEND_COLUMNS]
     values[_APPEND_COLUMNS.index("payload")] = Jsonb(event.payload)
-    if connection.queries_logged or connection.execute_wrappers:
-        # Counted and wrapped like any other statement (tests pin pages' statement counts).
-        with connection.cursor() as cursor:
-            cursor.execute(_APPEND_SQL, values)
-            event.sequence = cursor.fetchone()[0]
-    else:
-        event.sequence = _append(connection, values)
-    event._state.adding = False
-    event._state.db = using
-
-
-def _append(connection, values: list) -> int:
-    """The INSERT on a cursor kept for the connection, binding its values on the server: Django's
-    cursor (made for each statement, its values quoted into the text in Python) cost 60 of an
-    append's 156 microseconds of CPU. Not prepared (``prepare=False``: no named statement, so it
-    is safe behind pgbouncer in transaction mode); errors are Django's, as from any cursor."""
-    import psycopg
-
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    raw = connection.connection
-    kept = getattr(connection, "_waymark_append_cursor", None)
-    if kept is None or kept[0] is not raw:
-        kept = (raw, psycopg.Cursor(raw))
-        connection._waymark_append_cursor = kept
-    with connection.wrap_database_errors:
-        row = kept[1].execute(_APPEND_SQL, values, prepare=False).fetchone()
+    row = fetch_one(connection, _APPEND_SQL, values)  # a cursor kept for the connection
     if row is None:  # INSERT ... RETURNING always gives its row
         raise RuntimeError("The audit append returned no sequence number")
-    return int(row[0])
+    event.sequence = row[0]
+    event._state.adding = False
+    event._state.db = using
 
 
 def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: int = 2000) -> int:

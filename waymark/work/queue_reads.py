@@ -1,9 +1,12 @@
 """Reads behind the queue page's filter and allocation list: the task types a queue holds and a
-team's members with the work they hold. Re-exported from ``waymark.work.selectors``."""
+team's members with the work they hold; the queues get next draws from. Re-exported from
+``waymark.work.selectors``."""
 
 from __future__ import annotations
 
-from django.db import connection
+import functools
+
+from django.db import connection, connections, router
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -87,3 +90,32 @@ def workload_label(member) -> str:
         if overdue
         else (f"{member.display_name} ({tasks})")
     )
+
+
+_MEMBER_STANDIN = -48_151_624
+
+
+@functools.cache
+def _member_queue_ids_statement() -> tuple[str, tuple, int]:
+    """The active queues of a user's teams, compiled once per process (compiling the queryset
+    cost more than running it, on every press of get next); the user's id goes at the index."""
+    ids = (
+        Queue.objects.filter(is_active=True, team__members=_MEMBER_STANDIN)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+    at = [i for i, value in enumerate(params) if value == _MEMBER_STANDIN]
+    if len(at) != 1:
+        raise RuntimeError("The queues statement did not compile as expected")
+    return sql, tuple(params), at[0]
+
+
+def member_queue_ids(user_id: int) -> tuple[int, ...]:
+    """The ids of the active queues of the user's teams, in id order (get next's scope)."""
+    sql, params, at = _member_queue_ids_statement()
+    values = list(params)
+    values[at] = user_id
+    with connections[router.db_for_read(Queue)].cursor() as cursor:
+        cursor.execute(sql, values)
+        return tuple(row[0] for row in cursor.fetchall())

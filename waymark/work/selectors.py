@@ -54,6 +54,7 @@ from waymark.work.competence import competences_held as competences_held
 from waymark.work.competence import competent_assignee as competent_assignee
 from waymark.work.models import ACTIVE_STATUSES, Queue, SavedFilter, Task, TaskStatus
 from waymark.work.permissions import sees_every_queue
+from waymark.work.queue_reads import member_queue_ids
 from waymark.work.queue_reads import queue_task_types as queue_task_types
 from waymark.work.queue_reads import team_members as team_members
 from waymark.work.queue_reads import team_members_with_workload as team_members_with_workload
@@ -342,7 +343,7 @@ def get_next_scope(*, user) -> GetNextScope:
     else:
         types = tuple(sorted(t.key for t in registered if may[t.take_permission]))
         refused = False
-    queue_ids = Queue.objects.filter(is_active=True, team__members=user).order_by("id")
+    queue_ids = member_queue_ids(user.pk)
     excluded = set(types) if refused else None
     allowed = None if refused else set(types)
     gates: dict[str, list[str]] = {}
@@ -353,7 +354,7 @@ def get_next_scope(*, user) -> GetNextScope:
             continue  # the user may not take the type anyway
         gates.setdefault(competence_key, []).append(type_key)
     return GetNextScope(
-        queue_ids=tuple(queue_ids.values_list("id", flat=True)),
+        queue_ids=queue_ids,
         types=types,
         types_refused=refused,
         hide_restricted=not sees_restricted(user),  # the rule ``without_withheld`` applies

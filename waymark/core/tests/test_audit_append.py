@@ -1,5 +1,5 @@
 """An append on PostgreSQL binds its values on a cursor kept for the connection
-(``core.audit._append``) unless Django is logging statements (the tests that count a page's
+(``core.kept_cursors.fetch_one``) unless Django is logging statements (the tests that count a page's
 statements). Both paths must store the same entry, follow a new connection, and fail as any Django
 statement fails."""
 
@@ -58,7 +58,7 @@ def _append(target_id: str = "1", **extra) -> AuditEvent:
 def test_the_kept_cursor_stores_what_the_logged_path_stores():
     with clock.frozen(datetime(2026, 12, 6, 9, 30, tzinfo=UTC)):
         kept = _append("kept")
-        assert getattr(connection, "_waymark_append_cursor", None) is not None
+        assert getattr(connection, "_waymark_kept_cursors", None) is not None
         with CaptureQueriesContext(connection) as logged_statements:
             logged = _append("logged")
     assert any("INSERT INTO" in q["sql"] for q in logged_statements.captured_queries)
@@ -80,7 +80,7 @@ def test_the_kept_cursor_follows_a_new_connection():
     connection.close()
     second = _append("after")
     assert connection.connection is not old_raw
-    assert connection._waymark_append_cursor[0] is connection.connection
+    assert connection._waymark_kept_cursors[0] is connection.connection
     assert second.sequence > first.sequence
     assert AuditEvent.objects.filter(target_id__in=["before", "after"]).count() == 2
 

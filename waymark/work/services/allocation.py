@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 
 from waymark.core import clock
+from waymark.core.kept_cursors import fetch_one, numbered
 from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.work.models import Task, TaskStatus
@@ -77,9 +79,12 @@ def _get_next_claim_postgresql(*, user) -> Task | None:
         values[index] = user.pk
     for index in day_at:
         values[index] = clock.today()
-    task = next(iter(Task.objects.raw(sql, (*values, user.pk, now, now))), None)
-    if task is None:
+    # On a cursor kept for the connection, its placeholders numbered once (kept_cursors: the
+    # statement is too long for psycopg's cache, so it was parsed on every press).
+    row = fetch_one(connection, sql, (*values, user.pk, now, now), sql_numbered=_numbered(sql))
+    if row is None:
         return None
+    task = _task_from_row(row)
     task.assignee = user
     old = {**_snapshot(task), "status": TaskStatus.OPEN, "assignee_id": None}
     _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
@@ -127,6 +132,31 @@ def _claim_statement(scope) -> tuple[str, tuple, tuple[int, ...], tuple[int, ...
 
 
 _TASK_FIELDS = Task._meta.concrete_fields
+_numbered = functools.lru_cache(maxsize=256)(numbered)
+
+
+def _task_from_row(row) -> Task:
+    """The claimed task from its returned row, each value through its field's converters (as the
+    ORM reads it: the deadline inputs' JSON, for one)."""
+    values = list(row)
+    for index, converters, column in _task_converters():
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return Task.from_db(connection.alias, _TASK_ATTNAMES, values)
+
+
+_TASK_ATTNAMES = [f.attname for f in _TASK_FIELDS]
+
+
+@functools.cache
+def _task_converters() -> list[tuple[int, list[Any], Any]]:
+    found: list[tuple[int, list[Any], Any]] = []
+    for index, field in enumerate(_TASK_FIELDS):
+        column = field.get_col(Task._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((index, converters, column))
+    return found
 
 
 def _give(*, actor: Actor, task: Task, assignee, verb: str, extra: dict | None = None) -> Task:

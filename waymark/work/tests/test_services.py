@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from waymark.core import clock
 from waymark.core.clock import LONDON
+from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditEvent
 from waymark.work import services
 from waymark.work.models import Task, TaskStatus
@@ -259,3 +260,33 @@ def test_get_next_on_postgresql_claims_in_one_statement_and_audits_the_change(qu
     assert entry.payload["old"]["assignee_id"] is None
     assert entry.payload["new"]["status"] == TaskStatus.IN_PROGRESS
     assert entry.payload["new"]["assignee_id"] == caseworker.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL claim")
+def test_get_next_on_the_kept_cursor_returns_the_task_as_the_orm_reads_it(
+    queue, caseworker, monkeypatch
+):
+    from waymark.work.services import allocation
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("sql_numbered"))
+        return fetch_one(*args, **kwargs)
+
+    monkeypatch.setattr(allocation, "fetch_one", spy)
+    wanted = task_row(queue=queue, priority=5, due_at=NOW + timedelta(days=1))
+    Task.objects.filter(pk=wanted.pk).update(deadline_inputs={"received_on": "2026-11-02", "n": 2})
+    assert not connection.queries_logged  # so the kept cursor, not Django's, runs the claim
+    taken = services.task_get_next(user=caseworker)
+    assert calls and calls[0] is not None and "$1" in calls[0]  # numbered once, bound on the server
+    stored = Task.objects.get(pk=wanted.pk)
+    for field in Task._meta.concrete_fields:
+        assert getattr(taken, field.attname) == getattr(stored, field.attname), field.name
+    assert taken.deadline_inputs == {"received_on": "2026-11-02", "n": 2}
+    assert taken.due_at.tzinfo is not None
+    assert (taken._state.adding, taken._state.db) == (False, "default")
+    assert AuditEvent.objects.filter(
+        verb="task.taken_with_get_next", target_id=str(wanted.pk)
+    ).exists()
