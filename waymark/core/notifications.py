@@ -30,8 +30,7 @@ def notify(*, user, text: str, url: str = "", kind: str) -> Notification | None:
         return None
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    if getattr(user, "_unread_count", None) is not None:
-        user._unread_count = None  # the count read with the user is no longer true
+    _unread_forget(user)
     return Notification.objects.create(
         user=user, text=text[:300], url=url[:300], kind=kind, created_at=clock.now()
     )
@@ -68,6 +67,11 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 def notifications_mark_read(user) -> int:
     """Mark every unread notification of ``user`` read; returns how many were."""
-    if getattr(user, "_unread_count", None) is not None:
-        user._unread_count = None  # the count read with the user is no longer true
+    _unread_forget(user)
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+
+
+def _unread_forget(user) -> None:
+    """Drop the unread count read with the user (``accounts.backends``): no longer true."""
+    if getattr(user, "_unread_count", None) is not None:
+        user._unread_count = None

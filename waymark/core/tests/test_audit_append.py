@@ -73,14 +73,17 @@ def test_the_kept_cursor_stores_what_the_logged_path_stores():
     assert audit_verify().ok
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_kept_cursor_follows_a_new_connection():
+    """Kept cursors belong to one psycopg connection: after a reconnection (the old one closed)
+    new ones are made. (Simulated: closing the connection inside the test's transaction would end
+    it, and a transactional test empties the tables other tests rely on.)"""
     first = _append("before")
-    old_raw = connection.connection
-    connection.close()
+    stale = connection._waymark_kept_cursors
+    connection._waymark_kept_cursors = (object(), *stale[1:])  # as if made on another connection
     second = _append("after")
-    assert connection.connection is not old_raw
     assert connection._waymark_kept_cursors[0] is connection.connection
+    assert connection._waymark_kept_cursors[1] is not stale[1]
     assert second.sequence > first.sequence
     assert AuditEvent.objects.filter(target_id__in=["before", "after"]).count() == 2
 
