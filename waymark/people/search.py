@@ -12,12 +12,19 @@ How fuzzy name search stays fast at 100,000 people and more, on SQLite and Postg
    side, in either order (so "SMITH John" finds John SMITH).
 3. The candidates are ranked in Python with Jaro-Winkler similarity; the best name per person
    counts, and results below ``rules.NAME_MATCH_MIN_SCORE`` are dropped.
+4. Whom the user may see is asked of the ranked people, best first, a batch at a time
+   (``_visible_in_order``), not of every candidate: checking each of a common name's thousands
+   of candidates against the visibility rule was most of a search at x10 (issue 17). Only when
+   there are more than ``rules.NAME_SEARCH_UNFILTERED_LIMIT`` candidates, or other criteria
+   narrow the search, are they read already filtered (the first
+   ``rules.NAME_SEARCH_CANDIDATE_LIMIT`` the user may see, in id order).
 
 Only active records the user may see are searched (``person_visible_queryset``).
 """
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +32,7 @@ from functools import reduce
 from operator import or_
 
 import jellyfish
+from django.db import connections
 from django.db.models import Q
 
 from waymark.people import rules
@@ -208,19 +216,41 @@ def person_search(
     if not words:
         return []
 
-    rows = PersonName.objects.filter(
-        _candidate_filter(words), person_id__in=base.values("pk")
-    ).values_list(
+    columns = (
         "person_id",
         "name_type",
         "given_names",
         "family_name",
         "given_normalised",
         "family_normalised",
-    )[: rules.NAME_SEARCH_CANDIDATE_LIMIT]
+    )
+    rows: list[tuple] = []
+    filtered_later = matched_on == "filters" and not (date_of_birth or nationality)
+    if filtered_later:
+        # Every name row the keys find, unfiltered and unordered (the planner answers it from the
+        # keys' indexes); in id order, so a person's equal-scoring names rank as the ORM's would.
+        cap = rules.NAME_SEARCH_UNFILTERED_LIMIT
+        found = _rows(
+            PersonName.objects.filter(_candidate_filter(words))
+            .order_by()
+            .values_list("id", *columns)[:cap]
+        )
+        if len(found) < cap:
+            rows = [row[1:] for row in sorted(found)]
+        else:
+            filtered_later = False  # more than that: read them filtered, as below
+    if not filtered_later:
+        rows = list(
+            PersonName.objects.filter(
+                _candidate_filter(words), person_id__in=base.values("pk")
+            ).values_list(*columns)[: rules.NAME_SEARCH_CANDIDATE_LIMIT]
+        )
     best: dict[int, tuple[float, str, str, bool]] = {}
+    scored: dict[tuple[str, str], tuple[float, bool]] = {}  # a common name's rows repeat names
     for person_id, name_type, given, family, given_norm, family_norm in rows:
-        score, swapped = _score(words, comma_split, given_norm, family_norm)
+        score, swapped = scored.get((given_norm, family_norm)) or scored.setdefault(
+            (given_norm, family_norm), _score(words, comma_split, given_norm, family_norm)
+        )
         kind = "name" if name_type == NameType.PRIMARY else "alias"
         if kind == "alias":
             score -= rules.NAME_MATCH_ALIAS_PENALTY
@@ -230,9 +260,7 @@ def person_search(
         if current is None or score > current[0]:
             best[person_id] = (score, kind, f"{given} {family.upper()}".strip(), swapped)
 
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][2].casefold(), item[0]))[
-        :limit
-    ]
+    ranked = _visible_in_order(base, best, limit) if filtered_later else _best_first(best, limit)
     loaded = {p.pk: p for p in _load(pid for pid, _ in ranked)}
     return [
         PersonSearchResult(
@@ -241,6 +269,42 @@ def person_search(
         for pid, (score, kind, name, swapped) in ranked
         if pid in loaded
     ]
+
+
+def _rows(values) -> list[tuple]:
+    """A ``values_list`` of plain columns, fetched on a cursor: the ORM's iteration cost more than
+    the statement for a common name's thousands of rows."""
+    sql, params = values.query.sql_with_params()
+    with connections[values.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _best_first(best: dict, n: int) -> list:
+    """The first ``n`` of ``best`` (person id -> (score, kind, name, swapped)): higher score, then
+    the matched name case-folded, then the person's id. Only a page's worth is sorted: a common
+    name has thousands of candidates above the minimum score."""
+
+    def key(item):
+        return (-item[1][0], item[1][2].casefold(), item[0])
+
+    if n >= len(best):
+        return sorted(best.items(), key=key)
+    return heapq.nsmallest(n, best.items(), key=key)
+
+
+def _visible_in_order(base, best: dict, limit: int) -> list:
+    """The first ``limit`` of ``best`` in rank order that ``base`` holds (the people the user may
+    see), asked a growing batch at a time: a few lookups by primary key each, where checking every
+    one of a common name's candidates was most of a search."""
+    kept: list = []
+    done, size = 0, max(2 * limit, rules.NAME_SEARCH_VISIBLE_BATCH)
+    while done < len(best) and len(kept) < limit:
+        batch = _best_first(best, done + size)[done:]
+        seen = set(base.filter(pk__in=[pid for pid, _ in batch]).values_list("pk", flat=True))
+        kept.extend(item for item in batch if item[0] in seen)
+        done, size = done + len(batch), size * 4
+    return kept[:limit]
 
 
 def _ids_born_on(day: date) -> list[int]:

@@ -15,6 +15,8 @@ def test_reference_and_name_search_numbers_are_pinned():
     assert rules.NAME_MATCH_FAMILY_WEIGHT == 0.6
     assert rules.NAME_MATCH_ALIAS_PENALTY == 0.02
     assert rules.NAME_SEARCH_CANDIDATE_LIMIT == 5000
+    assert rules.NAME_SEARCH_VISIBLE_BATCH == 100
+    assert rules.NAME_SEARCH_UNFILTERED_LIMIT == 20000
     assert rules.NAME_PREFIX_LENGTH == 3
 
 

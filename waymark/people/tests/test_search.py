@@ -127,3 +127,64 @@ def test_candidate_lookup_uses_indexes_not_a_table_scan():
             plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
         assert "SCAN people_personname" not in plan, plan
         assert "USING INDEX" in plan
+
+
+def _petrovs():
+    """A team's user and Petrovs of two teams: the best-scoring names belong to the other team."""
+    mine, theirs = make_team(), make_team()
+    user = make_user("people.view_person", teams=[mine])
+    for _ in range(4):
+        make_person(given_names="Ivan", family_name="Petrov", owning_team=theirs)
+    ours = [
+        make_person(given_names="Ivana", family_name="Petrova", owning_team=mine),
+        make_person(given_names="Ivan", family_name="Petrow", owning_team=mine),
+        make_person(given_names="Iven", family_name="Petrov", owning_team=mine),
+    ]
+    make_person(given_names="Ivan", family_name="Petrov", owning_team=mine, restricted_access=True)
+    return user, ours
+
+
+def test_the_visible_people_are_found_past_better_matches_the_user_may_not_see(monkeypatch):
+    """Whom the user may see is asked of the ranked people a batch at a time: with batches of
+    two and four better matches in another team, the user's own three are still all found, best
+    first, and no one else."""
+    from waymark.people import rules
+
+    user, ours = _petrovs()
+    monkeypatch.setattr(rules, "NAME_SEARCH_VISIBLE_BATCH", 1)
+    found = person_search(user=user, query="Ivan Petrov", limit=1)
+    assert len(found) == 1 and found[0].person in ours
+    everyone = person_search(user=user, query="Ivan Petrov", limit=10)
+    assert sorted(_refs(everyone)) == sorted(p.reference for p in ours)
+    assert _refs(everyone)[0] == found[0].person.reference
+
+
+def test_candidates_read_unfiltered_give_the_same_results_as_read_filtered(monkeypatch):
+    """Past ``NAME_SEARCH_UNFILTERED_LIMIT`` candidates they are read already filtered by what the
+    user may see (up to ``NAME_SEARCH_CANDIDATE_LIMIT``); below it they are filtered after
+    ranking. Both give the same people in the same order."""
+    from waymark.people import rules
+
+    user, _ours = _petrovs()
+    queries = ["Ivan Petrov", "Petrov", "PETROV, Ivan", "Iven"]
+    below = [_refs(person_search(user=user, query=q)) for q in queries]
+    assert all(below[:3])
+    # as many as there are name rows: the unfiltered read reaches its cap, so they are read filtered
+    monkeypatch.setattr(rules, "NAME_SEARCH_UNFILTERED_LIMIT", PersonName.objects.count())
+    assert [_refs(person_search(user=user, query=q)) for q in queries] == below
+    monkeypatch.setattr(rules, "NAME_SEARCH_CANDIDATE_LIMIT", 1)  # and that read is capped
+    assert [_refs(person_search(user=user, query=q)) for q in queries] != below
+
+
+def test_a_plain_name_search_reads_its_candidates_unordered_and_unfiltered(searcher):
+    """The planner answers the candidate read from the name keys' indexes only when it is neither
+    ordered (an ORDER BY id with a LIMIT walked the whole table in id order at x10) nor joined to
+    the visibility rule (checked for each of thousands of candidates)."""
+    from django.test.utils import CaptureQueriesContext
+
+    make_person(given_names="Ivan", family_name="Petrov")
+    with CaptureQueriesContext(connection) as ctx:
+        person_search(user=searcher, query="Petrov")
+    reads = [q["sql"] for q in ctx.captured_queries if "people_personname" in q["sql"]]
+    assert len(reads) == 1
+    assert "ORDER BY" not in reads[0] and 'people_person"' not in reads[0].split("FROM", 1)[1]
