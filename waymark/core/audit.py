@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connections, router, transaction
 
 from waymark.core import clock, context
-from waymark.core.bulk_insert import bulk_insert
+from waymark.core.bulk_insert import JsonText, bulk_insert_rows
 from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditAction, AuditEvent
 
@@ -156,6 +156,25 @@ def _json_safe(value: Any) -> Any:
     return _text_safe(json.loads(json.dumps(value, default=str)))
 
 
+def _json_safe_text(value: Any) -> tuple[Any, str]:
+    """``_json_safe(value)`` and its JSON text, from one ``dumps``: a text with neither a NUL
+    escape nor a lone surrogate needs no repair, so its ``loads`` is the answer without walking
+    every string (that walk was a third of ``audit_record_many``'s time)."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    if "\\u0000" not in text and (text.isascii() or _encodes(text)):
+        return json.loads(text), text
+    safe = _json_safe(value)
+    return safe, json.dumps(safe, ensure_ascii=False)
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def _text_safe(value: Any) -> Any:
     if isinstance(value, str):
         if value.isascii() and "\x00" not in value:
@@ -281,34 +300,50 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (acting.client_label or "system")
     with transaction.atomic(savepoint=False):
-        now = clock.now()
-        events = []
+        # One entry object hashes every entry in turn and the rows go in as tuples, each payload
+        # dumped once: an instance an entry and ``_json_safe`` were over half of the time here.
+        scratch = AuditEvent(
+            occurred_at=clock.now(),
+            actor=user,
+            actor_label=label,
+            channel=acting.channel,
+            request_id=acting.request_id,
+        )
+        rows = []
         for entry in entries:
             if entry["action"] not in _ACTIONS:
                 raise ValueError(f"Unknown audit action {entry['action']!r}")
             verb_check(entry["verb"], entry["action"])
             target_id = entry.get("target_id", "")
-            event = AuditEvent(
-                occurred_at=now,
-                actor=user,
-                actor_label=label,
-                channel=acting.channel,
-                action=entry["action"],
-                verb=entry["verb"],
-                target_type=entry.get("target_type", ""),
-                target_id=str(target_id) if target_id != "" else "",
-                person_id=entry.get("person_id"),
-                payload=_json_safe(entry.get("payload") or {}),
-                recipient=entry.get("recipient", ""),
-                purpose=entry.get("purpose", ""),
-                request_id=acting.request_id,
+            scratch.action, scratch.verb = entry["action"], entry["verb"]
+            scratch.target_type = entry.get("target_type", "")
+            scratch.target_id = str(target_id) if target_id != "" else ""
+            scratch.person_id = entry.get("person_id")
+            scratch.payload, text = _json_safe_text(entry.get("payload") or {})
+            scratch.recipient = entry.get("recipient", "")
+            scratch.purpose = entry.get("purpose", "")
+            rows.append(  # in the order of _APPEND_COLUMNS
+                (
+                    scratch.occurred_at,
+                    scratch.actor_id,
+                    label,
+                    acting.channel,
+                    scratch.action,
+                    scratch.verb,
+                    scratch.target_type,
+                    scratch.target_id,
+                    scratch.person_id,
+                    JsonText(text),
+                    scratch.recipient,
+                    scratch.purpose,
+                    acting.request_id,
+                    content_hash(scratch),
+                )
             )
-            event.entry_hash = content_hash(event)
-            events.append(event)
-        bulk_insert(AuditEvent, events, with_pk=False, batch_size=batch_size)
+        bulk_insert_rows(AuditEvent, _APPEND_COLUMNS, rows, batch_size=batch_size)
     for entry in entries:
         _mark_consulted(entry["action"])
-    return len(events)
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -1002,6 +1002,61 @@ def contributions_read(scores: Sequence[PairScore]) -> list[list[dict[str, Any]]
     return out  # type: ignore[return-value]
 
 
+def contributions_brief(scores: Sequence[PairScore]) -> list[list[tuple[str, str, str, float]]]:
+    """Each pair's contributions as (field, description, label, weight), the twins guard's last
+    when it holds: what a run keeps on its links. Read a column at a time from the level and
+    weight columns only (``contributions_read`` also reads and joins every compared value, and
+    makes a dict of each row and each contribution: a quarter of writing a run's links)."""
+    out: list[list[tuple[str, str, str, float]] | None] = [None] * len(scores)
+    pending: dict[int, list[int]] = defaultdict(list)
+    for i, score in enumerate(scores):
+        if score._contributions is None and score._source is not None:
+            pending[id(score._source[0])].append(i)
+        else:
+            out[i] = [
+                (c["field"], c["description"], c["label"], c["weight"]) for c in score.contributions
+            ]
+    for indexes in pending.values():
+        table, _index, labels = scores[indexes[0]]._source  # type: ignore[misc]
+        wanted = [
+            f"{prefix}_{name}"
+            for name in COMPARISON_FIELDS
+            for prefix in ("gamma", "mw", "mw_tf_adj")
+        ]
+        table = table.select([c for c in wanted if c in table.column_names])
+        for start in range(0, len(indexes), CONTRIBUTIONS_CHUNK):
+            chunk = indexes[start : start + CONTRIBUTIONS_CHUNK]
+            taken = table.take([scores[i]._source[1] for i in chunk])  # type: ignore[index]
+            columns = {c: taken.column(c).to_pylist() for c in taken.column_names}
+            absent = [None] * len(chunk)
+            per_field = [
+                (
+                    name,
+                    COMPARISON_LABELS[name],
+                    labels.get(name, {}),
+                    columns.get(f"gamma_{name}", absent),
+                    columns.get(f"mw_{name}", absent),
+                    columns.get(f"mw_tf_adj_{name}", absent),
+                )
+                for name in COMPARISON_FIELDS
+            ]
+            for j, i in enumerate(chunk):
+                items = [
+                    (
+                        name,
+                        description,
+                        levels.get(int(gammas[j]) if gammas[j] is not None else -1, ""),
+                        float(weights[j]) + float(adjustments[j] or 0.0),
+                    )
+                    for name, description, levels, gammas, weights, adjustments in per_field
+                    if weights[j] is not None
+                ]
+                if scores[i].guard:
+                    items.append(("twins_guard", "Twins guard", scores[i].guard, 0.0))
+                out[i] = items
+    return out  # type: ignore[return-value]
+
+
 def _explained(
     row: dict[str, Any], labels: dict[str, dict[int, str]], guard: str
 ) -> list[dict[str, Any]]:

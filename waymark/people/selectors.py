@@ -331,3 +331,22 @@ def people_monitoring_attribute_expression(attribute: str, person_field: str):
             Person.objects.filter(pk=person).values("vulnerability_assessment")[:1]
         )
     raise ValueError(f"Not a monitoring attribute: {attribute!r}")
+
+
+def references_held(reference_type: str, values: list[str]) -> list[tuple[str, int]]:
+    """(normalised value, person id) of the stored references of this type among ``values``
+    (normalised), for bulk writers checking thousands at once. On PostgreSQL the values go as one
+    array parameter: the ORM's ``IN`` compiled each value in turn, most of the check's time."""
+    if connection.vendor != "postgresql":
+        return list(
+            ExternalReference.objects.filter(
+                reference_type=reference_type, value_normalised__in=values
+            ).values_list("value_normalised", "person_id")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value_normalised, person_id FROM {ExternalReference._meta.db_table}"  # noqa: S608
+            " WHERE reference_type = %s AND value_normalised = ANY(%s)",
+            [reference_type, list(values)],
+        )
+        return cursor.fetchall()

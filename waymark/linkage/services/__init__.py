@@ -41,6 +41,7 @@ from waymark.linkage.services._common import (
     matcher_get,
 )
 from waymark.linkage.services._import_rows import RECORD_FIELDS, UPDATE_FIELDS
+from waymark.linkage.services._run_people import SEX, SOURCE_PREFERENCE, SOURCE_REFERENCE_TYPE
 from waymark.linkage.services.bulk import (
     DECISIONS,
     OWNERSHIP_QUEUE,
@@ -88,13 +89,7 @@ from waymark.linkage.services.review import (
     pair_decide,
     person_match,
 )
-from waymark.linkage.services.runs import (
-    SEX,
-    SOURCE_PREFERENCE,
-    SOURCE_REFERENCE_TYPE,
-    linkage_run_execute,
-    linkage_run_start,
-)
+from waymark.linkage.services.runs import linkage_run_execute, linkage_run_start
 
 __all__ = [
     "CANCELLABLE",

@@ -18,7 +18,7 @@ is one transaction: a failed run changes no one.
 from __future__ import annotations
 
 import contextlib
-import itertools
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -47,23 +47,22 @@ from waymark.linkage.permissions import REVIEW_LINKS, require
 from waymark.linkage.services._common import (
     _matcher_invalidate,
     _survivor,
+    _survivors_load,
     _user,
     engine_records,
     linkable_records,
 )
 from waymark.linkage.services._progress import step_spans, step_start
+from waymark.linkage.services._run_people import (
+    _person_spec,
+    _records_assign,
+    _references_attach,
+    _references_of,
+)
 from waymark.linkage.services.review import _pairs_write
 from waymark.linkage.workflows import RUN
-from waymark.people.models import ExternalReference, Person, ReferenceType, Sex
-
-# Which ExternalReference type each source's own reference is kept as on the person.
-SOURCE_REFERENCE_TYPE = {
-    SourceKind.LEGACY_CASE: ReferenceType.LEGACY_CASEWORK,
-    SourceKind.CASEWORK: ReferenceType.NEW_CASEWORK,
-}
-# The record a new person's details come from: the newest system first.
-SOURCE_PREFERENCE = [SourceKind.CASEWORK, SourceKind.LEGACY_CASE, SourceKind.TRACKER]
-SEX = {"M": Sex.MALE, "F": Sex.FEMALE}
+from waymark.people.models import Person
+from waymark.people.selectors import references_held
 
 _RUN_START_LOCK = 0x4C1_4B00  # advisory lock key: starting a linkage run
 
@@ -111,18 +110,6 @@ def _run_spans() -> dict[str, tuple[int, int]]:
     return step_spans(rules.RUN_STEPS, last.timings if last is not None else None)
 
 
-def _references_of(record: dict[str, Any]) -> list[tuple[str, str]]:
-    refs: list[tuple[str, str]] = []
-    if record["home_office_ref"]:
-        refs.append((ReferenceType.HOME_OFFICE, record["home_office_ref"]))
-    if record["pnc_id"]:
-        refs.append((ReferenceType.PNC, record["pnc_id"]))
-    kind_type = SOURCE_REFERENCE_TYPE.get(record["source_kind"])
-    if kind_type:
-        refs.append((kind_type, record["source_ref"]))
-    return refs
-
-
 @contextlib.contextmanager
 def _duckdb(session: engine.Session | None) -> Iterator[engine.Session]:
     """The caller's session, or a session of the run's own with DuckDB's memory limited
@@ -135,6 +122,18 @@ def _duckdb(session: engine.Session | None) -> Iterator[engine.Session]:
         yield own
     finally:
         own.close()
+
+
+@contextlib.contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the objects made before the write (the run's records and scores: millions at a
+    national run) out of the garbage collector's full passes while the write makes its rows:
+    each pass walked them all (a tenth of the write at 20,000 rows)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def linkage_run_execute(
@@ -184,7 +183,7 @@ def linkage_run_execute(
 
         t = time.perf_counter()
         step("write")
-        with transaction.atomic():
+        with _gc_frozen(), transaction.atomic():
             outcome = _write_results(run, records, scores)
         timings["write"] = time.perf_counter() - t
 
@@ -335,6 +334,7 @@ def _write_results(
     attach: dict[int, list[str]] = defaultdict(list)  # person id -> records to add
     merges: list[tuple[int, list[int], str]] = []
     unowned: list[list[str]] = []
+    _survivors_load((m[2] for m in meta.values()), survivors)
     for cluster_id, uids in members.items():
         people = sorted({_survivor(meta[u][2], survivors) for u in uids if meta[u][2]})
         if not people:
@@ -359,9 +359,7 @@ def _write_results(
         by_type[reference_type].append(value)
     for reference_type, values in by_type.items():
         for i in range(0, len(values), 900):
-            for value, person_id in ExternalReference.objects.filter(
-                reference_type=reference_type, value_normalised__in=values[i : i + 900]
-            ).values_list("value_normalised", "person_id"):
+            for value, person_id in references_held(reference_type, values[i : i + 900]):
                 owner_of.setdefault(
                     wanted[(reference_type, value)], _survivor(person_id, survivors)
                 )
@@ -429,107 +427,4 @@ def _write_results(
         "people_updated": people_updated,
         "people_merged": merged,
         "review_tasks": review_tasks,
-    }
-
-
-ASSIGN_CHUNK = rules.RUN_WRITE_CHUNK
-
-
-def _records_assign(assignments: dict[int, list[int]], now) -> None:
-    """Point each source record at its person. On PostgreSQL one ``UPDATE ... FROM unnest`` per
-    20,000 records (a national run assigns hundreds of thousands of people: one UPDATE each took
-    most of the 1M run's writing); elsewhere one UPDATE a person."""
-    if connection.vendor != "postgresql":
-        for person_id, pks in assignments.items():
-            for i in range(0, len(pks), 900):
-                SourceRecord.objects.filter(pk__in=pks[i : i + 900]).update(
-                    person_id=person_id, updated_at=now
-                )
-        return
-    pairs = ((pk, person_id) for person_id, pks in assignments.items() for pk in pks)
-    table = SourceRecord._meta.db_table
-    with connection.cursor() as cursor:
-        while chunk := list(itertools.islice(pairs, ASSIGN_CHUNK)):
-            cursor.execute(
-                f"UPDATE {table} AS s SET person_id = v.person_id, updated_at = %s"  # noqa: S608
-                " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, person_id) WHERE s.id = v.id",
-                [now, [pk for pk, _ in chunk], [person for _, person in chunk]],
-            )
-
-
-def _references_attach(
-    attach: dict[int, list[str]], record_by_id: dict[str, dict[str, Any]]
-) -> None:
-    """Records that joined an existing person bring their references with them (audited through
-    ``people.services.reference_add``); a reference another person already holds is left off, as
-    the pair of people is then for review."""
-    from waymark.people.services import reference_add
-
-    for person_id, uids in attach.items():
-        if not uids:
-            continue
-        held = {
-            (t, v)
-            for t, v in ExternalReference.objects.filter(person_id=person_id).values_list(
-                "reference_type", "value_normalised"
-            )
-        }
-        person = None
-        for uid in uids:
-            for reference_type, value in _references_of(record_by_id[uid]):
-                key = (reference_type, "".join(value.split()).upper())
-                if key in held:
-                    continue
-                held.add(key)
-                if ExternalReference.objects.filter(
-                    reference_type=reference_type, value_normalised=key[1]
-                ).exists():
-                    continue
-                person = person or Person.objects.get(pk=person_id)
-                reference_add(
-                    actor=None,
-                    person=person,
-                    reference_type=reference_type,
-                    value=value,
-                    source="Record linkage",
-                )
-
-
-def _person_spec(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """A new person's details from their records: the preferred source's record first; other
-    spellings as aliases; every date of birth, nationality and reference."""
-    ordered = sorted(
-        records,
-        key=lambda r: (
-            SOURCE_PREFERENCE.index(r["source_kind"])
-            if r["source_kind"] in SOURCE_PREFERENCE
-            else 9,
-            int(r["unique_id"]),
-        ),
-    )
-    lead = ordered[0]
-    names = []
-    for r in ordered:
-        name = ((r.get("given_std") or "").title(), (r.get("family_std") or "").title())
-        if name not in names:
-            names.append(name)
-    refs: list[tuple[str, str]] = []
-    for r in ordered:
-        for ref in _references_of(r):
-            if ref not in refs:
-                refs.append(ref)
-    dobs = [r["dob"] for r in ordered if r.get("dob")]
-    from datetime import date
-
-    return {
-        "given_names": names[0][0] or "Unknown",
-        "family_name": names[0][1] or "Unknown",
-        "date_of_birth": date.fromisoformat(dobs[0]) if dobs else None,
-        "dates_of_birth": [date.fromisoformat(d) for d in dict.fromkeys(dobs)],
-        "sex": SEX.get(lead.get("sex") or "", Sex.NOT_RECORDED),
-        "nationalities": list(
-            dict.fromkeys(r["nationality"] for r in ordered if r.get("nationality"))
-        ),
-        "references": refs,
-        "aliases": names[1:],
     }

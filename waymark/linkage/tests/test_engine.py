@@ -3,6 +3,8 @@ Spark, clustering, accuracy arithmetic and incremental matching (brief linkage.m
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlglot
 
@@ -141,6 +143,22 @@ def test_contributions_read_in_chunks_are_the_pairs_own_and_are_not_kept(
     monkeypatch.setattr(engine, "CONTRIBUTIONS_CHUNK", 3)
     read = engine.contributions_read(pairs)
     assert all(p._contributions is None for p in pairs)  # nothing kept on the pairs
+    brief = engine.contributions_brief(pairs)
+    assert all(p._contributions is None for p in pairs)
     engine.contributions_fill(pairs)
     assert read == [p.contributions for p in pairs]
     assert any(c["field"] == "twins_guard" for r in read for c in r) == any(p.guard for p in pairs)
+    # The brief reasons a run keeps on its links: the same, from the pairs' table or once read,
+    # and the JSON text made from them is what dumping them gives.
+    from waymark.linkage.services.review import _compact, _compact_text
+
+    compact = [_compact(r) for r in read]
+    assert brief == engine.contributions_brief(pairs)
+    assert [[dict(zip(_BRIEF, c, strict=True)) for c in b] for b in brief] == compact
+    heads: dict = {}
+    assert [_compact_text(b, heads) for b in brief] == [json.dumps(c) for c in compact]
+    odd = [("name", "Name", 'a "quoted" \\ label', w) for w in (-0.0, 1e-300, 3, 2.5e16)]
+    assert _compact_text(odd, heads) == json.dumps([dict(zip(_BRIEF, c, strict=True)) for c in odd])
+
+
+_BRIEF = ("field", "description", "label", "weight")

@@ -11,7 +11,7 @@ import pytest
 
 from waymark.linkage import generator, importers, services
 from waymark.linkage import services as import_services
-from waymark.linkage.models import SourceKind, SourceRecord
+from waymark.linkage.models import CandidatePair, SourceKind, SourceRecord
 from waymark.linkage.tests.linking_fixtures import user_with_role
 from waymark.people.models import ExternalReference, Person
 
@@ -67,9 +67,14 @@ def test_re_importing_the_same_files_creates_no_new_people(files):
     for kind, rows in files.items():
         job = _import(manager, kind, f"{kind}.csv", _csv(rows))
         assert job.rows_created == 0 and job.rows_unchanged == len(rows)
+    pairs = _outcome()[1]
     second = _link(manager)
     assert second.people_created == 0 and second.people_merged == 0
     assert Person.objects.count() == people
+    # Every pair kept again, as it was, now the second run's (one statement per status on
+    # PostgreSQL, one a pair elsewhere).
+    assert _outcome()[1] == pairs
+    assert set(CandidatePair.objects.values_list("run_id", flat=True)) == {second.pk}
     assert ExternalReference.objects.count() == references
     assert SourceRecord.objects.count() == records
 

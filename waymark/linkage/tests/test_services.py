@@ -283,3 +283,22 @@ def test_the_run_measures_its_accuracy_when_a_truth_is_known(population, manager
     run = services.linkage_run_execute(run.pk, truth=truth)
     assert run.accuracy["clusters"]["f1"] == pytest.approx(1.0)
     assert run.accuracy["pairwise"]["precision"] == pytest.approx(1.0)
+
+
+def test_survivors_read_at_once_are_those_followed_one_by_one():
+    """``_survivors_load`` (a run reads every record's person at once) answers as ``_survivor``
+    does a person at a time: along chains of merges, stopping at a loop or a missing person."""
+    from waymark.linkage.services._common import _survivor, _survivors_load
+    from waymark.people.models import RecordStatus
+    from waymark.people.services import person_create
+
+    ids = [person_create(actor=None, given_names=f"P{i}", family_name="Chain").pk for i in range(7)]
+    a, b, c, d, e, f, g = ids
+    for merged, into in ((a, b), (b, c), (d, e), (e, d), (f, f)):
+        Person.objects.filter(pk=merged).update(
+            record_status=RecordStatus.MERGED, merged_into_id=into
+        )
+    loaded: dict[int, int] = {}
+    _survivors_load([*ids, a, None], loaded)
+    assert loaded == {pk: _survivor(pk, {}) for pk in ids}
+    assert loaded[a] == c and loaded[g] == g

@@ -23,6 +23,7 @@ from waymark.people.services.identity import (
     date_of_birth_add,
     nationality_add,
     reference_add,
+    references_add_many,
 )
 from waymark.people.services.merge import person_merge, person_unmerge
 from waymark.people.services.notes import note_add, note_correct
@@ -82,6 +83,7 @@ __all__ = [
     "protected_characteristics_record",
     "protected_characteristics_view",
     "reference_add",
+    "references_add_many",
     "timeline_event_record",
     "timeline_events_bulk_record",
     "vulnerability_assessment_record",

@@ -63,29 +63,40 @@ def _pending_reference() -> str:
     return "PENDING-" + secrets.token_hex(6)
 
 
-def _reference_write(
-    *, person: Person, reference_type: str, value: str, source: str = ""
-) -> ExternalReference:
+def _reference_clean(reference_type: str, value: str) -> tuple[str, str]:
+    """The reference's value as written and its matching key, or why it cannot be written."""
     _choice(reference_type, ReferenceType, "reference_type", "type of reference")
     value = (value or "").strip()
     if not value:
         raise ValidationError({"value": "Enter the reference"})
-    normalised = reference_normalise(value)
+    return value, reference_normalise(value)
+
+
+def _reference_clash(*, person: Person, reference_type: str, value: str, holder_id: int):
+    label = ReferenceType(reference_type).label
+    if holder_id == person.pk:
+        return ValidationError({"value": f"{label} {value} is already recorded on this person"})
+    return ValidationError(
+        {
+            "value": f"{label} {value} is already recorded on another person's record. "
+            "Each reference of a type belongs to one person: check whether the records "
+            "are the same person and should be merged"
+        }
+    )
+
+
+def _reference_write(
+    *, person: Person, reference_type: str, value: str, source: str = ""
+) -> ExternalReference:
+    value, normalised = _reference_clean(reference_type, value)
     clash = (
         ExternalReference.objects.filter(reference_type=reference_type, value_normalised=normalised)
         .select_related("person")
         .first()
     )
     if clash is not None:
-        label = ReferenceType(reference_type).label
-        if clash.person_id == person.pk:
-            raise ValidationError({"value": f"{label} {value} is already recorded on this person"})
-        raise ValidationError(
-            {
-                "value": f"{label} {value} is already recorded on another person's record. "
-                "Each reference of a type belongs to one person: check whether the records "
-                "are the same person and should be merged"
-            }
+        raise _reference_clash(
+            person=person, reference_type=reference_type, value=value, holder_id=clash.person_id
         )
     return ExternalReference.objects.create(
         person=person,

@@ -8,6 +8,7 @@ instead of in a second UPDATE pass. Elsewhere (SQLite) ``bulk_create`` and one `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from waymark.core import clock
 from waymark.core.audit import audit_record_many
-from waymark.core.bulk_insert import bulk_insert, ids_reserve
+from waymark.core.bulk_insert import JsonText, bulk_insert, bulk_insert_rows, ids_reserve
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.people import rules
@@ -33,6 +34,7 @@ from waymark.people.models import (
     TimelineEvent,
 )
 from waymark.people.search import name_keys, normalise_name, reference_normalise
+from waymark.people.selectors import references_held
 from waymark.people.services._common import MODULE, _jsonable, _pending_reference, _require, _user
 
 
@@ -67,10 +69,9 @@ def people_bulk_create(
             for i in range(0, len(values), rules.REFERENCE_LOOKUP_CHUNK):
                 taken.update(
                     (t, v)
-                    for v in ExternalReference.objects.filter(
-                        reference_type=t,
-                        value_normalised__in=values[i : i + rules.REFERENCE_LOOKUP_CHUNK],
-                    ).values_list("value_normalised", flat=True)
+                    for v, _person in references_held(
+                        t, values[i : i + rules.REFERENCE_LOOKUP_CHUNK]
+                    )
                 )
         rows = []
         for spec in people:
@@ -111,32 +112,38 @@ def people_bulk_create(
             for person in created:
                 person.reference = rules.WAYMARK_REFERENCE_FORMAT % person.pk
             Person.objects.bulk_update(created, ["reference"], batch_size=batch_size)
-        names: list[PersonName] = []
-        dobs: list[PersonDateOfBirth] = []
-        nationalities: list[PersonNationality] = []
-        references: list[ExternalReference] = []
-        timeline: list[TimelineEvent] = []
+        # The details as tuples, not model instances (``core.bulk_insert.bulk_insert_rows``).
+        key_columns = tuple(name_keys(given_names="", family_name=""))
+        names: list[tuple[Any, ...]] = []
+        dobs: list[tuple[Any, ...]] = []
+        nationalities: list[tuple[Any, ...]] = []
+        references: list[tuple[Any, ...]] = []
+        timeline: list[tuple[Any, ...]] = []
         audits: list[dict[str, Any]] = []
+        detail = JsonText(json.dumps({"source": source}))
+        user_id = user.pk if user is not None else None
         for index, (person, spec) in enumerate(zip(created, people, strict=True)):
+            pk = person.pk
             for name_type, given, family in [
                 (NameType.PRIMARY, person.given_names, person.family_name),
                 *[(NameType.ALIAS, g, f) for g, f in spec.get("aliases", ())],
             ]:
+                found = name_keys(given_names=given, family_name=family)
                 names.append(
-                    PersonName(
-                        person=person,
-                        name_type=name_type,
-                        given_names=given,
-                        family_name=family,
-                        source=source if name_type == NameType.ALIAS else "",
-                        recorded_at=now,
-                        **name_keys(given_names=given, family_name=family),
+                    (
+                        pk,
+                        name_type,
+                        given,
+                        family,
+                        source if name_type == NameType.ALIAS else "",
+                        now,
+                        *(found[k] for k in key_columns),
                     )
                 )
             for day in dict.fromkeys(
                 d for d in [person.date_of_birth, *spec.get("dates_of_birth", ())] if d
             ):
-                dobs.append(PersonDateOfBirth(person=person, date_of_birth=day, source=source))
+                dobs.append((pk, day, source))
             codes = [
                 c
                 for c in dict.fromkeys(
@@ -144,9 +151,7 @@ def people_bulk_create(
                 )
                 if is_valid_country(c)
             ]
-            nationalities.extend(
-                PersonNationality(person=person, country=c, source=source) for c in codes
-            )
+            nationalities.extend((pk, c, source) for c in codes)
             written = []
             for reference_type, value in spec.get("references", ()):
                 key = (reference_type, reference_normalise(value))
@@ -155,28 +160,19 @@ def people_bulk_create(
                     continue
                 taken.add(key)
                 written.append([reference_type, value])
-                references.append(
-                    ExternalReference(
-                        person=person,
-                        reference_type=reference_type,
-                        value=value.strip(),
-                        value_normalised=key[1],
-                        source=source,
-                        recorded_at=now,
-                    )
-                )
+                references.append((pk, reference_type, value.strip(), key[1], source, now))
             timeline.append(
-                TimelineEvent(
-                    person=person,
-                    occurred_at=now,
-                    recorded_at=now,
-                    module=MODULE,
-                    event_type="person.created",
-                    summary=f"Record created: {person.full_name}"[:500],
-                    detail={"source": source},
-                    actor=user,
-                    related_type="people.person",
-                    related_id=str(person.pk),
+                (
+                    pk,
+                    now,
+                    now,
+                    MODULE,
+                    "person.created",
+                    f"Record created: {person.full_name}"[:500],
+                    detail,
+                    user_id,
+                    "people.person",
+                    str(pk),
                 )
             )
             audits.append(
@@ -184,8 +180,8 @@ def people_bulk_create(
                     "action": AuditAction.COLLECTION,
                     "verb": "person.created",
                     "target_type": "people.person",
-                    "target_id": person.pk,
-                    "person_id": person.pk,
+                    "target_id": pk,
+                    "person_id": pk,
                     "payload": {
                         "new": {
                             "reference": person.reference,
@@ -200,13 +196,51 @@ def people_bulk_create(
                     },
                 }
             )
-        for model, objs in (
-            (PersonName, names),
-            (PersonDateOfBirth, dobs),
-            (PersonNationality, nationalities),
-            (ExternalReference, references),
-            (TimelineEvent, timeline),
+        for model, columns, rows_of in (
+            (
+                PersonName,
+                (
+                    "person_id",
+                    "name_type",
+                    "given_names",
+                    "family_name",
+                    "source",
+                    "recorded_at",
+                    *key_columns,
+                ),
+                names,
+            ),
+            (PersonDateOfBirth, ("person_id", "date_of_birth", "source"), dobs),
+            (PersonNationality, ("person_id", "country", "source"), nationalities),
+            (
+                ExternalReference,
+                (
+                    "person_id",
+                    "reference_type",
+                    "value",
+                    "value_normalised",
+                    "source",
+                    "recorded_at",
+                ),
+                references,
+            ),
+            (
+                TimelineEvent,
+                (
+                    "person_id",
+                    "occurred_at",
+                    "recorded_at",
+                    "module",
+                    "event_type",
+                    "summary",
+                    "detail",
+                    "actor_id",
+                    "related_type",
+                    "related_id",
+                ),
+                timeline,
+            ),
         ):
-            bulk_insert(model, objs, batch_size=batch_size)  # type: ignore[arg-type]
+            bulk_insert_rows(model, columns, rows_of, batch_size=batch_size)
         audit_record_many(actor=actor, entries=audits)
     return created, clashes
