@@ -56,6 +56,12 @@ def axe_serious(page) -> list[str]:
     for attempt in range(3):
         page.wait_for_load_state("load")
         try:
+            # Let a rendering update run first: a viewport change just made reaches the page's
+            # ResizeObserver (which labels tables that now scroll) only at the next frame (CI run
+            # of 2026-12-06: a table at 360 px checked before it was labelled).
+            page.evaluate(
+                "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+            )
             page.add_script_tag(path=str(AXE))
             result = page.evaluate(
                 "async () => await axe.run(document, {resultTypes: ['violations']})"

@@ -202,6 +202,10 @@ export function labelScrollingTables (root = document) {
 }
 
 labelScrollingTables()
+// Text set in the web font is wider than the fallback it replaces: a table that fitted before the
+// font arrived may overflow after, without its box changing size (so no ResizeObserver call).
+if (document.fonts && document.fonts.ready) document.fonts.ready.then(() => labelScrollingTables())
+window.addEventListener('load', () => labelScrollingTables())
 let resizeTimer
 function labelSoon () {
   window.clearTimeout(resizeTimer)
