@@ -211,8 +211,8 @@ class SourceRecord(models.Model):
                 fields=["source_kind", "source_ref"], name="source_record_unique"
             ),
         ]
+        # person_id has its foreign key's index already.
         indexes = [
-            models.Index(fields=["person"]),
             models.Index(fields=["family_std", "date_of_birth"]),
             # The incremental matcher asks for the newest change on every match (is its
             # population still current?): without it, a scan of every record (193 ms at 1M).

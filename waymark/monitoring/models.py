@@ -273,8 +273,9 @@ class Breach(models.Model):
     event = models.OneToOneField(
         SupplierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="breach"
     )
+    # Indexed through Meta's (person, breach_type, started_at) only.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="em_breaches"
+        "people.Person", on_delete=models.PROTECT, related_name="em_breaches", db_index=False
     )
     condition = models.ForeignKey(
         Condition, null=True, blank=True, on_delete=models.PROTECT, related_name="breaches"

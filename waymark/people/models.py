@@ -61,7 +61,9 @@ class OwnershipState(models.TextChoices):
 
 
 class Person(models.Model):
-    reference = models.CharField(max_length=20, unique=True, help_text="WM-0001234, never reused")
+    # Unique through Meta's constraint, not unique=True, which on PostgreSQL adds a pattern-matching
+    # ("_like") index beside the unique one: no query matches a reference by prefix.
+    reference = models.CharField(max_length=20, help_text="WM-0001234, never reused")
     record_status = models.CharField(
         max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
@@ -113,14 +115,20 @@ class Person(models.Model):
         max_length=10, choices=OwnershipState.choices, default=OwnershipState.UNCLEAR
     )
     owning_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_people",
+        db_index=False,  # Meta's (owning_team, record_status) index leads with it
     )
     case_owner = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_people"
     )
 
-    # Search support: normalised forms kept in step by the services
-    search_name = models.CharField(max_length=400, blank=True, db_index=True)
+    # The normalised full name, kept in step by the services. Not indexed: no query selects on it
+    # (a name search reads PersonName's keys), and an index would cost every person written.
+    search_name = models.CharField(max_length=400, blank=True)
     restricted_access = models.BooleanField(
         default=False,
         help_text="Only users with the restricted-person permission may see this record",
@@ -143,6 +151,7 @@ class Person(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="person_reference_unique"),
             models.CheckConstraint(
                 condition=Q(ownership_state="unclear") | Q(owning_team__isnull=False),
                 name="person_owned_needs_team",
@@ -194,29 +203,31 @@ class PersonName(models.Model):
     # Normalised and phonetic keys for fuzzy search, kept in step by ``search.name_keys``.
     # Candidates are found by exact matches on these indexed columns (portable: no LIKE, no
     # database extension), then ranked in Python with Jaro-Winkler (waymark.people.search).
-    normalised = models.CharField(
-        max_length=400, db_index=True, help_text="given family, normalised"
-    )
+    normalised = models.CharField(max_length=400, help_text="given family, normalised")
     family_normalised = models.CharField(max_length=200, blank=True, default="")
     given_normalised = models.CharField(max_length=200, blank=True, default="")
-    family_key = models.CharField(
-        max_length=50, db_index=True, help_text="Metaphone of the family name"
-    )
-    given_key = models.CharField(
-        max_length=50, db_index=True, help_text="Metaphone of the first given name"
-    )
-    family_alt_key = models.CharField(
-        max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS"
-    )
-    given_alt_key = models.CharField(
-        max_length=50, db_index=True, blank=True, default="", help_text="NYSIIS"
-    )
-    family_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
-    given_prefix = models.CharField(max_length=3, db_index=True, blank=True, default="")
+    family_key = models.CharField(max_length=50, help_text="Metaphone of the family name")
+    given_key = models.CharField(max_length=50, help_text="Metaphone of the first given name")
+    family_alt_key = models.CharField(max_length=50, blank=True, default="", help_text="NYSIIS")
+    given_alt_key = models.CharField(max_length=50, blank=True, default="", help_text="NYSIIS")
+    family_prefix = models.CharField(max_length=3, blank=True, default="")
+    given_prefix = models.CharField(max_length=3, blank=True, default="")
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["pk"]
+        # Plain b-tree indexes for the keys' exact matches. Declared here, not with db_index, which
+        # on PostgreSQL adds a second, pattern-matching ("_like") index to each column that no
+        # query uses and every name written maintains.
+        indexes = [
+            models.Index(fields=["normalised"], name="name_normalised"),
+            models.Index(fields=["family_key"], name="name_family_key"),
+            models.Index(fields=["given_key"], name="name_given_key"),
+            models.Index(fields=["family_alt_key"], name="name_family_alt_key"),
+            models.Index(fields=["given_alt_key"], name="name_given_alt_key"),
+            models.Index(fields=["family_prefix"], name="name_family_prefix"),
+            models.Index(fields=["given_prefix"], name="name_given_prefix"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_names} {self.family_name.upper()}".strip()
@@ -275,7 +286,6 @@ class ExternalReference(models.Model):
     value = models.CharField(max_length=100)
     value_normalised = models.CharField(
         max_length=100,
-        db_index=True,
         default="",
         help_text="Upper case without spaces: for matching",
     )
@@ -293,6 +303,8 @@ class ExternalReference(models.Model):
                 name="external_reference_normalised_unique",
             ),
         ]
+        # A search by reference matches the value whatever its type (b-tree only: see PersonName).
+        indexes = [models.Index(fields=["value_normalised"], name="reference_value_normalised")]
 
     def __str__(self) -> str:
         return f"{self.get_reference_type_display()}: {self.value}"
@@ -554,7 +566,10 @@ class AppendOnlyModel(models.Model):
 class TimelineEvent(AppendOnlyModel):
     """One entry in a person's single chronological stream. Append-only."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="timeline")
+    # Indexed only through Meta's (person, ...) indexes: an event written maintains one index fewer.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="timeline", db_index=False
+    )
     occurred_at = models.DateTimeField(help_text="When it happened in the world")
     recorded_at = models.DateTimeField(help_text="When Waymark learned of it")
     module = models.CharField(

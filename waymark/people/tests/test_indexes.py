@@ -28,3 +28,81 @@ def test_the_restricted_people_are_read_from_their_partial_index():
     # As without_withheld asks: a subquery, so no ordering.
     plan = _plan(Person.objects.filter(restricted_access=True).order_by().values("pk"))
     assert "person_restricted" in plan, plan
+
+
+NAME_KEYS = (
+    "normalised",
+    "family_key",
+    "given_key",
+    "family_alt_key",
+    "given_alt_key",
+    "family_prefix",
+    "given_prefix",
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", NAME_KEYS)
+def test_each_name_key_the_search_matches_on_is_answered_by_its_own_index(key):
+    from waymark.people.models import PersonName
+
+    plan = _plan(PersonName.objects.filter(**{key: "SMITH"}).order_by().values("person_id"))
+    assert f"name_{key}" in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_reference_of_any_type_is_found_through_an_index():
+    from waymark.people.models import ExternalReference
+
+    plan = _plan(
+        ExternalReference.objects.filter(value_normalised="A1234567").order_by().values("pk")
+    )
+    assert "reference_value_normalised" in plan, plan
+
+
+HOT_TABLES = (
+    "people_person",
+    "people_personname",
+    "people_externalreference",
+    "people_timelineevent",
+    "work_task",
+    "monitoring_breach",
+    "linkage_sourcerecord",
+)
+
+
+@pytest.mark.django_db
+def test_the_tables_written_most_carry_no_index_that_no_query_can_use():
+    """No pattern-matching ("_like") index that no query uses, and no single-column index whose
+    column already leads a composite one: each is maintained on every row written (linkage writes
+    hundreds of thousands of names and tasks at once). The task's dedupe key keeps its pattern
+    index: ``work.selectors.tasks_for`` matches it by prefix."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pattern indexes and index definitions are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [list(HOT_TABLES)],
+        )
+        rows = cursor.fetchall()
+    pattern = sorted(
+        name
+        for _table, name, definition in rows
+        if "pattern_ops" in definition and name != "work_task_dedupe_key_7b489324_like"
+    )
+    assert pattern == [], pattern
+    columns: dict[str, list[tuple[str, ...]]] = {}
+    for table, _name, definition in rows:
+        if " WHERE " in definition:
+            continue
+        cols = tuple(
+            c.strip().split()[0] for c in definition.split("(", 1)[1].rsplit(")", 1)[0].split(",")
+        )
+        columns.setdefault(table, []).append(cols)
+    covered = sorted(
+        f"{table}.{cols[0]}"
+        for table, indexes in columns.items()
+        for cols in indexes
+        if len(cols) == 1 and any(len(other) > 1 and other[0] == cols[0] for other in indexes)
+    )
+    assert covered == [], covered
