@@ -22,6 +22,32 @@ from typing import Any
 def numbered(sql: str) -> str:
     """``sql`` with its ``%s`` placeholders written as PostgreSQL's ``$1``, ``$2`` … and ``%%`` as
     ``%`` (what Django's compiler writes), leaving quoted literals and identifiers alone."""
+    return _placeholders(sql)
+
+
+def placeholder_inlined(sql: str, index: int, literal: str) -> str:
+    """``sql`` (``%s`` placeholders) with its ``index``-th placeholder (from 0) replaced by
+    ``literal``, SQL text the caller vouches for: a constant a partial index's predicate names must
+    be in the statement's text for a plan made once (a prepared statement's generic plan) to use
+    that index. The caller drops the parameter at ``index``."""
+    return _placeholders(sql, inline_at=index, literal=literal)
+
+
+def sql_literal(value: Any) -> str:
+    """A constant as SQL text, for ``placeholder_inlined``: a string quoted (quotes doubled; the
+    connection's ``standard_conforming_strings`` is on, PostgreSQL's default since 9.1), an integer
+    or a boolean as written. Anything else is refused rather than guessed at."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"No literal for {type(value).__name__} values")
+
+
+def _placeholders(sql: str, *, inline_at: int = -1, literal: str = "") -> str:
+    keep = inline_at >= 0  # inlining one placeholder: keep the others as ``%s``
     out: list[str] = []
     number = 0
     i, n = 0, len(sql)
@@ -42,23 +68,39 @@ def numbered(sql: str) -> str:
         if char == "%":
             following = sql[i + 1 : i + 2]
             if following == "s":
+                if keep:
+                    out.append(literal if number == inline_at else "%s")
+                else:
+                    out.append(f"${number + 1}")
                 number += 1
-                out.append(f"${number}")
             elif following == "%":
-                out.append("%")
+                out.append("%%" if keep else "%")
             else:
                 raise ValueError(f"Unexpected placeholder %{following} in the statement")
             i += 2
             continue
         out.append(char)
         i += 1
+    if keep and inline_at >= number:
+        raise ValueError(f"The statement has {number} placeholders, none at {inline_at}")
     return "".join(out)
 
 
-def fetch_one(connection, sql: str, params, *, sql_numbered: str | None = None) -> Any:
+def fetch_one(
+    connection, sql: str, params, *, sql_numbered: str | None = None, prepared: bool = False
+) -> Any:
     """Run ``sql`` (``%s`` placeholders) with ``params`` and return its first row, or None.
     With ``sql_numbered`` (the same statement through ``numbered``), the kept cursor binds it
-    without reading the text for placeholders again (a ``RawCursor``)."""
+    without reading the text for placeholders again (a ``RawCursor``).
+
+    ``prepared``: run it as a named prepared statement of the connection (psycopg prepares it on
+    its first run and keeps it), so that PostgreSQL parses it once and, once its generic plan
+    costs no more than the plans it made for the values given, stops planning it. For a long
+    statement run on every press of a button (get next: its parsing and planning were three
+    quarters of the database's work a press). Django turns psycopg's automatic preparing off
+    (``prepare_threshold`` None, for connection poolers), which also ignores ``prepare=True``, so
+    the threshold is set for this one execution. Behind PgBouncer in transaction mode this needs
+    ``max_prepared_statements`` (PgBouncer 1.21 or later; docs/deployment.md)."""
     if (
         connection.vendor != "postgresql"
         or connection.queries_logged
@@ -77,6 +119,13 @@ def fetch_one(connection, sql: str, params, *, sql_numbered: str | None = None) 
         kept = (raw, psycopg.Cursor(raw), psycopg.RawCursor(raw))
         connection._waymark_kept_cursors = kept
     with connection.wrap_database_errors:
+        if prepared and sql_numbered is not None:
+            threshold = raw.prepare_threshold
+            raw.prepare_threshold = 0
+            try:
+                return kept[2].execute(sql_numbered, params, prepare=True).fetchone()
+            finally:
+                raw.prepare_threshold = threshold
         if sql_numbered is None:
             return kept[1].execute(sql, params, prepare=False).fetchone()
         return kept[2].execute(sql_numbered, params, prepare=False).fetchone()

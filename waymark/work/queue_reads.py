@@ -96,7 +96,7 @@ _MEMBER_STANDIN = -48_151_624
 
 
 @functools.cache
-def _member_queue_ids_statement() -> tuple[str, tuple, int]:
+def member_queue_ids_statement() -> tuple[str, tuple, int]:
     """The active queues of a user's teams, compiled once per process (compiling the queryset
     cost more than running it, on every press of get next); the user's id goes at the index."""
     ids = (
@@ -113,7 +113,7 @@ def _member_queue_ids_statement() -> tuple[str, tuple, int]:
 
 def member_queue_ids(user_id: int) -> tuple[int, ...]:
     """The ids of the active queues of the user's teams, in id order (get next's scope)."""
-    sql, params, at = _member_queue_ids_statement()
+    sql, params, at = member_queue_ids_statement()
     values = list(params)
     values[at] = user_id
     with connections[router.db_for_read(Queue)].cursor() as cursor:

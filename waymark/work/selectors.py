@@ -316,7 +316,8 @@ class GetNextScope:
     types left out) and whether restricted records are withheld from them. A pure value, so the
     statement built from it can be reused for everyone with the same scope."""
 
-    queue_ids: tuple[int, ...]
+    # None: not read here; get next's PostgreSQL statement reads the user's queues itself.
+    queue_ids: tuple[int, ...] | None
     types: tuple[str, ...]
     types_refused: bool
     hide_restricted: bool
@@ -327,10 +328,14 @@ class GetNextScope:
     @property
     def takes_nothing(self) -> bool:
         """No queue, or no type the user may take: nothing to select."""
-        return not self.queue_ids or (not self.types_refused and not self.types)
+        no_queue = self.queue_ids is not None and not self.queue_ids
+        return no_queue or (not self.types_refused and not self.types)
 
 
-def get_next_scope(*, user) -> GetNextScope:
+def get_next_scope(*, user, queues: bool = True) -> GetNextScope:
+    """What decides which tasks ``user`` may get next. With ``queues`` False the user's queues are
+    not read (``queue_ids`` None): everything else comes from permissions and the registries,
+    read without a query."""
     from waymark.work.registry import task_types
 
     registered = task_types()
@@ -343,7 +348,7 @@ def get_next_scope(*, user) -> GetNextScope:
     else:
         types = tuple(sorted(t.key for t in registered if may[t.take_permission]))
         refused = False
-    queue_ids = member_queue_ids(user.pk)
+    queue_ids = member_queue_ids(user.pk) if queues else None
     excluded = set(types) if refused else None
     allowed = None if refused else set(types)
     gates: dict[str, list[str]] = {}

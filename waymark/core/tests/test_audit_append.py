@@ -100,3 +100,67 @@ def test_an_append_in_a_broken_transaction_is_refused_as_any_statement_is():
         with pytest.raises(TransactionManagementError):
             AuditEvent.objects.count()  # the ORM's statements are refused the same way
         transaction.set_rollback(True)
+
+
+def _append_for_rows(rows: list[tuple[int, int | None]], payload: dict) -> list[int]:
+    """Run ``audit_append_for_row`` over a CTE of (id, person_id) rows, as a change would."""
+    from waymark.core.audit import audit_append_for_row
+
+    entry = audit_append_for_row(
+        actor=None,
+        action=AuditAction.ALTERATION,
+        verb="test.changed",
+        target_type="test.row",
+        source="changed",
+        payload=payload,
+    )
+    values = ", ".join("(%s::bigint, %s::bigint)" for _ in rows)
+    sql = f"WITH changed (id, person_id) AS (VALUES {values}), entry AS ({entry.sql}) SELECT sequence FROM entry"  # noqa: S608
+    params = [value for row in rows for value in row] + entry.params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [sequence for (sequence,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_an_entry_appended_from_a_row_is_the_entry_audit_record_would_append():
+    """Get next claims a task and records it in one statement: the database completes the entry's
+    canonical text from the row. The stored entry must hash as ``content_hash`` hashes it, for a
+    row with a person and one without, with text outside ASCII in the payload, and verify once
+    sealed; and it must hold what ``audit_record`` would have stored for that row."""
+    payload = {"old": {"status": "open"}, "new": {"status": "in_progress"}, "note": 'Zoë ✓ "q"'}
+    with clock.frozen(datetime(2026, 12, 6, 9, 30, 0, 0, tzinfo=UTC)):  # no microseconds
+        sequences = _append_for_rows([(41, 7), (42, None), (1234567890123, 9)], payload)
+        direct = audit_record(
+            actor=None,
+            action=AuditAction.ALTERATION,
+            verb="test.changed",
+            target_type="test.row",
+            target_id=41,
+            person_id=7,
+            payload=payload,
+        )
+    stored = {e.target_id: e for e in AuditEvent.objects.filter(sequence__in=sequences)}
+    assert sorted(stored) == ["1234567890123", "41", "42"]
+    assert (stored["41"].person_id, stored["42"].person_id) == (7, None)
+    for event in stored.values():
+        assert event.entry_hash == content_hash(event)
+    for column in _APPEND_COLUMNS:
+        assert getattr(stored["41"], column) == getattr(direct, column), column
+    audit_seal_once()
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_row_append_refuses_a_payload_holding_its_stand_ins():
+    from waymark.core.audit import _PERSON_STANDIN, audit_append_for_row
+
+    with pytest.raises(ValueError, match="stand-ins"):
+        audit_append_for_row(
+            actor=None,
+            action=AuditAction.ALTERATION,
+            verb="test.changed",
+            target_type="test.row",
+            source="changed",
+            payload={"n": _PERSON_STANDIN},
+        )

@@ -33,3 +33,50 @@ def test_a_statement_answers_the_same_on_the_kept_cursors_and_on_djangos():
     assert len(logged.captured_queries) == 1  # logged: Django's cursor ran it
     assert tuple(kept) == tuple(kept_numbered) == tuple(django) == (42, "a'b", 2)
     assert fetch_one(connection, "SELECT 1 WHERE %s", (False,)) is None
+
+
+def test_one_placeholder_is_inlined_and_the_others_kept():
+    from waymark.core.kept_cursors import placeholder_inlined
+
+    sql = "SELECT %s, 'a %s', %s, 5 %% 3, %s"
+    assert placeholder_inlined(sql, 1, "'open'") == "SELECT %s, 'a %s', 'open', 5 %% 3, %s"
+    assert placeholder_inlined(sql, 0, "qs.id") == "SELECT qs.id, 'a %s', %s, 5 %% 3, %s"
+    assert numbered(placeholder_inlined(sql, 2, "7")) == "SELECT $1, 'a %s', $2, 5 % 3, 7"
+    with pytest.raises(ValueError, match="none at 3"):
+        placeholder_inlined(sql, 3, "1")
+
+
+def test_constants_are_written_as_sql_literals_and_anything_else_refused():
+    from datetime import date
+
+    from psycopg.types.numeric import Int4
+
+    from waymark.core.kept_cursors import sql_literal
+
+    assert sql_literal("nrm.decide") == "'nrm.decide'"
+    assert sql_literal("it's") == "'it''s'"
+    assert sql_literal(Int4(1)) == "1" and sql_literal(-3) == "-3"
+    assert (sql_literal(True), sql_literal(False)) == ("TRUE", "FALSE")
+    for refused in (date(2026, 1, 1), None, 1.5, "nul\x00", ["a"]):
+        with pytest.raises(TypeError):
+            sql_literal(refused)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_a_prepared_statement_is_prepared_once_and_answers_as_unprepared():
+    sql = "SELECT %s::int * 2, %s::text"
+    for n in range(3):
+        assert fetch_one(connection, sql, (n, "x"), sql_numbered=numbered(sql), prepared=True) == (
+            n * 2,
+            "x",
+        )
+    assert connection.connection.prepare_threshold is None  # Django's: nothing else prepared
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", [numbered(sql)]
+        )
+        assert cursor.fetchone() == (1,)
+    assert fetch_one(connection, sql, (5, "y"), sql_numbered=numbered(sql)) == (10, "y")

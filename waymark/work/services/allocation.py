@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,7 +13,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from waymark.core import clock
-from waymark.core.kept_cursors import fetch_one, numbered
+from waymark.core.audit import audit_append_for_row, audit_appended, audit_record, row_append_sql
+from waymark.core.kept_cursors import fetch_one, numbered, placeholder_inlined, sql_literal
+from waymark.core.models import AuditAction
 from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.work.models import Task, TaskStatus
@@ -37,8 +41,7 @@ def task_get_next(*, user) -> Task | None:
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_machine", False):
         raise PermissionDenied
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            return _get_next_claim_postgresql(user=user)
+        return _get_next_claim_postgresql(user=user)
     for _attempt in range(GET_NEXT_ATTEMPTS):
         with transaction.atomic():
             task = get_next_candidates(user=user).first()
@@ -53,86 +56,179 @@ def task_get_next(*, user) -> Task | None:
             ).update(assignee=user, status=TaskStatus.IN_PROGRESS, allocated_at=now, started_at=now)
             if claimed != 1:
                 continue  # someone else claimed it between our read and our write: try again
-            old = _snapshot(task)
             TASK.move(task, TaskStatus.IN_PROGRESS)
             task.assignee, task.allocated_at, task.started_at = user, now, now
-            _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
+            audit_record(
+                actor=user,
+                action=AuditAction.ALTERATION,
+                verb="task.taken_with_get_next",
+                target=task,
+                person_id=task.person_id,
+                payload=_claim_change(user),
+            )
             return task
     return None
 
 
 def _get_next_claim_postgresql(*, user) -> Task | None:
-    """Select, lock and claim the first candidate in one statement: a CTE picks it ``FOR UPDATE
-    SKIP LOCKED``, the UPDATE starts it for ``user`` and returns the row; then its audit entry.
-    A row another transaction holds is skipped, and one that was claimed and committed since the
-    statement began fails the recheck PostgreSQL makes after locking, so an empty answer means
-    there is nothing left to take (no retry needed)."""
+    """Read the user's queues, select, lock, claim and record the first candidate in one
+    statement (``_claim_statement``), so one round trip a press. One statement is one
+    transaction, so the claim and its entry are written together or not at all, with or without
+    the caller's. A row another transaction holds is skipped, and one that was claimed and
+    committed since the statement began fails the recheck PostgreSQL makes after locking, so an
+    empty answer means there is nothing left to take (no retry needed)."""
     from waymark.work.selectors import get_next_scope
 
-    scope = get_next_scope(user=user)
+    scope = get_next_scope(user=user, queues=False)
     if scope.takes_nothing:
         return None
-    sql, params, holder_at, day_at = _claim_statement(scope)
+    claim = _claim_statement(scope)
     now = clock.now()
-    values = list(params)
-    for index in holder_at:  # the competence gate's holder and day, in the compiled statement
+    values = list(claim.params)
+    for index in claim.user_at:  # whose queues and competences, in the compiled statement
         values[index] = user.pk
-    for index in day_at:
+    for index in claim.day_at:
         values[index] = clock.today()
+    entry = audit_append_for_row(
+        actor=user,
+        action=AuditAction.ALTERATION,
+        verb="task.taken_with_get_next",
+        target_type=Task._meta.label_lower,
+        source="claimed",
+        payload=_claim_change(user),
+    )
     # On a cursor kept for the connection, its placeholders numbered once (kept_cursors: the
-    # statement is too long for psycopg's cache, so it was parsed on every press).
-    row = fetch_one(connection, sql, (*values, user.pk, now, now), sql_numbered=_numbered(sql))
+    # statement is too long for psycopg's cache, so it was parsed on every press), as a prepared
+    # statement: parsed once a connection, not on every press.
+    row = fetch_one(
+        connection,
+        claim.sql,
+        (*values, user.pk, now, now, *entry.params),
+        sql_numbered=claim.sql_numbered,
+        prepared=True,
+    )
     if row is None:
         return None
-    task = _task_from_row(row)
+    if row[-1] is None:  # the entry is written by the same statement as the claim
+        raise RuntimeError("Get next claimed a task without recording it")
+    audit_appended(AuditAction.ALTERATION)
+    task = _task_from_row(row[:-1])
     task.assignee = user
-    old = {**_snapshot(task), "status": TaskStatus.OPEN, "assignee_id": None}
-    _audit_change(actor=user, task=task, verb="task.taken_with_get_next", old=old)
     return task
 
 
+def _claim_change(user) -> dict[str, Any]:
+    """The audit payload of a claim: what it changes (the rest of the row is as it was)."""
+    return {
+        "old": {"status": TaskStatus.OPEN.value, "assignee_id": None},
+        "new": {"status": TaskStatus.IN_PROGRESS.value, "assignee_id": user.pk},
+    }
+
+
 # Stand-ins compiled into the statement where the competence gate names the user pressing and
-# today; ``_claim_statement`` records their positions and each press puts the real values there.
+# today, and where the user's queues are read; ``_claim_statement`` records their positions and
+# each press puts the real values there.
 _HOLDER_STANDIN = -48_151_623
 _DAY_STANDIN = date(1, 1, 2)
+_QUEUE_STANDIN = -48_151_625
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """The claiming statement for one get-next scope and its parameters, with stand-ins at
+    ``user_at`` (the user pressing: whose queues, whose competences) and ``day_at`` (today). The
+    assignee and the two times follow, then the audit entry's."""
+
+    sql: str
+    sql_numbered: str
+    params: tuple
+    user_at: tuple[int, ...]
+    day_at: tuple[int, ...]
 
 
 @functools.lru_cache(maxsize=256)
-def _claim_statement(scope) -> tuple[str, tuple, tuple[int, ...], tuple[int, ...]]:
-    """The claiming statement for one get-next scope, compiled once per process (building and
-    compiling the candidates' queryset costs more than running it), with the positions of the
-    competence gate's holder and day among its parameters. The assignee and the two times are its
-    last three parameters."""
+def _claim_statement(scope) -> _Claim:
+    """The claiming statement for one get-next scope (its queues not read: ``queue_ids`` None),
+    compiled once per process (building and compiling the candidates' queryset costs more than
+    running it).
+
+    ``qs``: the user's active queues. ``next``: for each queue, its most urgent candidate the user
+    may take, ``FOR UPDATE SKIP LOCKED`` on the ``task_get_next`` index (an index range in urgency
+    order, however many queues), then the most urgent of those. ``claimed``: the UPDATE starting
+    it, rechecking it is still open and unassigned. ``entry``: its audit entry
+    (``audit_append_for_row``). Reading the queues in the statement saves a round trip a press;
+    with several queues, the per-queue pick also saves sorting every open task of them."""
+    from waymark.work.queue_reads import _MEMBER_STANDIN, member_queue_ids_statement
     from waymark.work.selectors import get_next_candidates
 
+    if scope.queue_ids is not None:
+        raise ValueError("The claiming statement reads the user's queues itself")
     TASK.check(Task(status=TaskStatus.OPEN), TaskStatus.IN_PROGRESS)  # the workflow allows it
     pick = get_next_candidates(
-        user=None, scope=scope, holder_id=_HOLDER_STANDIN, on=_DAY_STANDIN
-    ).values("pk")[:1]
+        user=None,
+        scope=dataclasses.replace(scope, queue_ids=(_QUEUE_STANDIN,)),
+        holder_id=_HOLDER_STANDIN,
+        on=_DAY_STANDIN,
+    ).values("pk", "priority", "due_at")[:1]
     pick = pick.select_for_update(skip_locked=True)
     with transaction.atomic():  # FOR UPDATE compiles only inside a transaction
         pick_sql, pick_params = pick.query.get_compiler(connection=connection).as_sql()
+    # The queue comes from ``qs`` (the lateral join's outer row).
+    at = [i for i, value in enumerate(pick_params) if value == _QUEUE_STANDIN]
+    if len(at) != 1:
+        raise RuntimeError("The get-next statement did not compile as expected (its queue)")
+    pick_sql, pick_params = _constants_inlined(
+        placeholder_inlined(pick_sql, at[0], "qs.id"),
+        [*pick_params[: at[0]], *pick_params[at[0] + 1 :]],
+    )
+    queues_sql, queues_params, member_at = member_queue_ids_statement()
+    queues_sql, queues_params = _constants_inlined(queues_sql, list(queues_params), keep=member_at)
+    member_at = queues_params.index(_MEMBER_STANDIN)
     table = connection.ops.quote_name(Task._meta.db_table)
     columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in _TASK_FIELDS)
     # The two statuses are the workflow's own constants, written in; the assignee and the two
-    # times are the caller's parameters, after the candidates'.
+    # times are the caller's parameters, after the candidates'. The outer order is
+    # ``urgent_order``'s, as the candidates' own.
     sql = (
-        f"WITH next (id) AS ({pick_sql}) UPDATE {table} "  # noqa: S608 (compiled ORM SQL, table and column names, the status constants)
+        f"WITH qs (id) AS ({queues_sql}), "  # noqa: S608 (compiled ORM SQL, table and column names, the status constants)
+        f"next (id) AS (SELECT c.pk FROM qs CROSS JOIN LATERAL ({pick_sql}) c "
+        "ORDER BY c.priority DESC, c.due_at ASC NULLS LAST, c.pk ASC LIMIT 1), "
+        f"claimed AS (UPDATE {table} "
         f"SET status = '{TaskStatus.IN_PROGRESS.value}', assignee_id = %s, allocated_at = %s, "
         f"started_at = %s FROM next WHERE {table}.id = next.id "
         f"AND {table}.status = '{TaskStatus.OPEN.value}' AND {table}.assignee_id IS NULL "
-        f"RETURNING {columns}"
+        f"RETURNING {columns}), entry AS ({row_append_sql('claimed')}) "
+        "SELECT claimed.*, (SELECT sequence FROM entry) FROM claimed"
     )
-    holder_at = tuple(i for i, v in enumerate(pick_params) if v == _HOLDER_STANDIN)
-    day_at = tuple(i for i, v in enumerate(pick_params) if v == _DAY_STANDIN)
+    params = (*queues_params, *pick_params)
+    user_at = (member_at, *(i for i, v in enumerate(params) if v == _HOLDER_STANDIN))
+    day_at = tuple(i for i, v in enumerate(params) if v == _DAY_STANDIN)
     # one of each per competence gated in this scope, or the statement would check the wrong user
-    if not (len(holder_at) == len(day_at) == len(scope.gates)):
+    if not (len(user_at) - 1 == len(day_at) == len(scope.gates)):
         raise RuntimeError("The get-next statement's competence gate did not compile as expected")
-    return sql, tuple(pick_params), holder_at, day_at
+    return _Claim(
+        sql=sql, sql_numbered=numbered(sql), params=params, user_at=user_at, day_at=day_at
+    )
+
+
+def _constants_inlined(sql: str, params: list, keep: int = -1) -> tuple[str, list]:
+    """``sql`` with every parameter but the stand-ins (and the one at ``keep``) written into its
+    text: the scope's task types, competences and flags are the same on every press, and written
+    in, the statement's generic plan estimates them as a plan made for the values would, so
+    PostgreSQL can plan the prepared statement once instead of on every press. (The status the
+    ``task_get_next`` partial index is made on must be in the text for any plan made once to use
+    that index.) The values are the registries' and the workflow's constants."""
+    out = list(params)
+    for index in range(len(out) - 1, -1, -1):
+        value = out[index]
+        if index == keep or value in (_HOLDER_STANDIN, _DAY_STANDIN):
+            continue
+        sql = placeholder_inlined(sql, index, sql_literal(value))
+        del out[index]
+    return sql, out
 
 
 _TASK_FIELDS = Task._meta.concrete_fields
-_numbered = functools.lru_cache(maxsize=256)(numbered)
 
 
 def _task_from_row(row) -> Task:

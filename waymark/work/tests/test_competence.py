@@ -358,7 +358,7 @@ def test_the_gate_is_inside_get_next_s_one_claiming_statement(caseworker, gated_
         assert task_get_next(user=caseworker).title == "Open to all"
     claims = [q["sql"] for q in captured.captured_queries if "SKIP LOCKED" in q["sql"]]
     assert len(claims) == 1
-    assert claims[0].startswith("WITH next") and "work_competence" in claims[0]
+    assert claims[0].startswith("WITH qs") and "work_competence" in claims[0]
     assert not any(
         "work_competence" in q["sql"] and "SKIP LOCKED" not in q["sql"]
         for q in captured.captured_queries
@@ -379,3 +379,38 @@ def test_a_holder_cannot_withdraw_their_own_competence_even_with_the_permission(
     record.refresh_from_db()
     assert record.withdrawn_at is None
     assert not AuditEvent.objects.filter(verb="competence.withdrawn").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the prepared claiming statement is PostgreSQL's"
+)
+def test_get_next_runs_one_plan_made_once_and_the_gate_still_reads_today_s_records(
+    caseworker, gated_queue
+):
+    """Get next's statement is prepared once a connection and, once PostgreSQL has made its plan
+    for any values (the generic plan), planned no more: the scope's constants are in its text, the
+    user and the day are parameters. The gate must still be decided by the records as they are at
+    each press: a competence withdrawn after the plan was made is lacking at the next press."""
+    from django.db import connection as django_connection
+
+    record = _grant(caseworker)
+    for n in range(8):  # five plans for the values, then the generic one
+        task_row(queue=gated_queue, priority=0, title=f"Routine {n}")
+    assert task_get_next(user=caseworker).title == "Gated"
+    for _ in range(7):
+        assert task_get_next(user=caseworker).title.startswith(("Routine", "Open to all"))
+    with django_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%FOR UPDATE SKIP LOCKED%"],
+        )
+        ((generic, custom),) = cursor.fetchall()
+    assert generic >= 1 and custom <= 5
+    assert django_connection.connection.prepare_threshold is None  # Django's setting, restored
+    task_row(queue=gated_queue, task_type=GATED, priority=9, title="Gated again")
+    competence_withdraw(actor=None, competence=record, reason="Two red quality reviews")
+    taken = [task_get_next(user=caseworker) for _ in range(3)]
+    assert all(t is None or t.task_type != GATED for t in taken)
+    assert Task.objects.get(title="Gated again").assignee_id is None

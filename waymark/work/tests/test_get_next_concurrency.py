@@ -12,6 +12,8 @@ import pytest
 from django.db import connection, connections
 
 from waymark.core import clock
+from waymark.core.audit import audit_verify, content_hash
+from waymark.core.audit_sequencer import audit_seal_once
 from waymark.core.models import AuditEvent
 from waymark.work.models import Task, TaskStatus
 from waymark.work.tests.factories import CASEWORKER, queue_make, team_make, user_make
@@ -91,7 +93,12 @@ def test_get_next_8_processes_2000_tasks_each_allocated_once():
     rows = Task.objects.values_list("pk", "assignee_id", "status")
     assert all(status == TaskStatus.IN_PROGRESS for _, _, status in rows)
     assert all(pk in by_user[assignee_id] for pk, assignee_id, _ in rows)
-    assert AuditEvent.objects.filter(verb="task.taken_with_get_next").count() == TASKS
+    entries = AuditEvent.objects.filter(verb="task.taken_with_get_next")
+    assert entries.count() == TASKS
+    assert sorted(int(e.target_id) for e in entries) == sorted(claimed)
+    assert all(e.entry_hash == content_hash(e) for e in entries)
+    audit_seal_once()
+    assert audit_verify().ok
 
 
 def _sqlite_file_db() -> bool:

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from waymark.core import clock
+from waymark.core.audit import content_hash
 from waymark.core.clock import LONDON
 from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditEvent
@@ -109,6 +110,27 @@ def test_get_next_only_from_the_users_teams(queue, caseworker):
     mine = task_row(queue=queue, priority=1)
     assert services.task_get_next(user=caseworker).pk == mine.pk
     assert services.task_get_next(user=caseworker) is None
+
+
+def test_get_next_takes_the_most_urgent_across_all_the_users_active_queues(db):
+    """Several teams, so several queues: the most urgent task of them all, whichever queue it is
+    in (on PostgreSQL each queue's best candidate is picked on its own, then the best of those);
+    never from a queue that was closed."""
+    first, second, third = team_make(), team_make(), team_make()
+    user = user_make(*CASEWORKER, teams=[first, second, third])
+    queues = [queue_make(team=team) for team in (first, second, third)]
+    closed = queues[2]
+    closed.is_active = False
+    closed.save(update_fields=["is_active"])
+    task_row(queue=closed, priority=99)
+    a1 = task_row(queue=queues[0], priority=5, due_at=NOW + timedelta(days=2))
+    a2 = task_row(queue=queues[0], priority=1, due_at=NOW + timedelta(hours=1))
+    b1 = task_row(queue=queues[1], priority=5, due_at=NOW + timedelta(days=1))
+    b2 = task_row(queue=queues[1], priority=7, due_at=None)
+    b3 = task_row(queue=queues[1], priority=1, due_at=NOW + timedelta(hours=2))
+    order = [services.task_get_next(user=user) for _ in range(5)]
+    assert [t.pk for t in order] == [b2.pk, b1.pk, a1.pk, a2.pk, b3.pk]
+    assert services.task_get_next(user=user) is None
 
 
 def test_get_next_skips_assigned_and_closed_tasks(queue, caseworker, manager):
@@ -248,9 +270,11 @@ def test_get_next_on_postgresql_claims_in_one_statement_and_audits_the_change(qu
     wanted = task_row(queue=queue, priority=5, due_at=NOW + timedelta(days=1))
     with CaptureQueriesContext(connection) as queries:
         taken = services.task_get_next(user=caseworker)
-    on_tasks = [q["sql"] for q in queries.captured_queries if '"work_task"' in q["sql"]]
-    assert len(on_tasks) == 1  # select, lock, claim and return: one statement
-    assert on_tasks[0].startswith("WITH next") and "FOR UPDATE SKIP LOCKED" in on_tasks[0]
+    # the user's queues, select, lock, claim, record and return: one statement, one round trip
+    assert len(queries.captured_queries) == 1
+    claim = queries.captured_queries[0]["sql"]
+    assert claim.startswith("WITH qs") and "FOR UPDATE SKIP LOCKED" in claim
+    assert '"work_queue"' in claim and "INSERT INTO core_auditevent" in claim
     assert taken.pk == wanted.pk and taken.assignee == caseworker
     stored = Task.objects.get(pk=wanted.pk)
     assert (stored.status, stored.assignee_id) == (TaskStatus.IN_PROGRESS, caseworker.pk)
@@ -260,6 +284,8 @@ def test_get_next_on_postgresql_claims_in_one_statement_and_audits_the_change(qu
     assert entry.payload["old"]["assignee_id"] is None
     assert entry.payload["new"]["status"] == TaskStatus.IN_PROGRESS
     assert entry.payload["new"]["assignee_id"] == caseworker.pk
+    assert (entry.person_id, entry.actor_id) == (wanted.person_id, caseworker.pk)
+    assert entry.entry_hash == content_hash(entry)  # as audit_record would have hashed it
 
 
 @pytest.mark.postgres
