@@ -180,6 +180,11 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 # otherwise; with this set, migrate grants that role its rights and no more (it cannot change or
 # remove audit entries). Unset in development and on SQLite. docs/deployment.md "Database roles".
 WAYMARK_DB_APP_ROLE = os.environ.get("WAYMARK_DB_APP_ROLE", "")
+# Get next's claiming statement runs as a named prepared statement (planned once a connection).
+# Behind a transaction-mode pooler without prepared-statement support (PgBouncer before 1.21, or
+# ``max_prepared_statements`` unset) turn this off: the statement is then parsed and planned on
+# every press. docs/deployment.md "pgbouncer".
+WAYMARK_DB_PREPARED_STATEMENTS = env_bool("WAYMARK_DB_PREPARED_STATEMENTS", default=True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

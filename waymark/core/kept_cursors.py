@@ -100,7 +100,8 @@ def fetch_one(
     quarters of the database's work a press). Django turns psycopg's automatic preparing off
     (``prepare_threshold`` None, for connection poolers), which also ignores ``prepare=True``, so
     the threshold is set for this one execution. Behind PgBouncer in transaction mode this needs
-    ``max_prepared_statements`` (PgBouncer 1.21 or later; docs/deployment.md)."""
+    ``max_prepared_statements`` (PgBouncer 1.21 or later; docs/deployment.md); with
+    ``WAYMARK_DB_PREPARED_STATEMENTS`` off the statement runs unprepared."""
     if (
         connection.vendor != "postgresql"
         or connection.queries_logged
@@ -118,6 +119,10 @@ def fetch_one(
     if kept is None or kept[0] is not raw:
         kept = (raw, psycopg.Cursor(raw), psycopg.RawCursor(raw))
         connection._waymark_kept_cursors = kept
+    if prepared:
+        from django.conf import settings
+
+        prepared = settings.WAYMARK_DB_PREPARED_STATEMENTS
     with connection.wrap_database_errors:
         if prepared and sql_numbered is not None:
             threshold = raw.prepare_threshold

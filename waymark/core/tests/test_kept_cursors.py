@@ -80,3 +80,20 @@ def test_a_prepared_statement_is_prepared_once_and_answers_as_unprepared():
         )
         assert cursor.fetchone() == (1,)
     assert fetch_one(connection, sql, (5, "y"), sql_numbered=numbered(sql)) == (10, "y")
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_with_prepared_statements_off_nothing_is_prepared(settings):
+    """For a transaction-mode pooler without prepared-statement support."""
+    settings.WAYMARK_DB_PREPARED_STATEMENTS = False
+    sql = "SELECT %s::int * 3"
+    for n in range(3):
+        assert fetch_one(connection, sql, (n,), sql_numbered=numbered(sql), prepared=True) == (
+            n * 3,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", [numbered(sql)]
+        )
+        assert cursor.fetchone() == (0,)
