@@ -83,7 +83,9 @@ def test_a_prepared_statement_is_prepared_once_and_answers_as_unprepared():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
 def test_with_prepared_statements_off_nothing_is_prepared(settings):
     """For a transaction-mode pooler without prepared-statement support."""
     settings.WAYMARK_DB_PREPARED_STATEMENTS = False

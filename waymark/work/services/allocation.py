@@ -181,8 +181,10 @@ def _claim_statement(scope) -> _Claim:
         placeholder_inlined(pick_sql, at[0], "qs.id"),
         [*pick_params[: at[0]], *pick_params[at[0] + 1 :]],
     )
-    queues_sql, queues_params, member_at = member_queue_ids_statement()
-    queues_sql, queues_params = _constants_inlined(queues_sql, list(queues_params), keep=member_at)
+    queues_compiled, queues_compiled_params, member_at = member_queue_ids_statement()
+    queues_sql, queues_params = _constants_inlined(
+        queues_compiled, list(queues_compiled_params), keep=member_at
+    )
     member_at = queues_params.index(_MEMBER_STANDIN)
     table = connection.ops.quote_name(Task._meta.db_table)
     columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in _TASK_FIELDS)
