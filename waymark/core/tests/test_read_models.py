@@ -24,6 +24,19 @@ def counted(monkeypatch):
     return calls
 
 
+def test_the_state_a_page_reads_is_the_orms_row(counted):
+    """``read_model_as_of`` reads the state on a kept cursor on PostgreSQL: the same row, field by
+    field, as the ORM reads; nothing for a read model never built."""
+    assert read_models._state_read("test.counted") is None
+    with clock.frozen(NOW + timedelta(microseconds=123456)):
+        read_models.read_model_refresh("test.counted")
+    read = read_models._state_read("test.counted")
+    stored = ReadModelState.objects.get(name="test.counted")
+    for field in ReadModelState._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(stored, field.attname), field.name
+    assert read.as_of.tzinfo is not None and read._state.adding is False
+
+
 def test_a_second_definition_under_a_name_is_refused(counted):
     other = read_models.ReadModel("test.counted", "Other", lambda as_of: 0)
     with pytest.raises(ValueError, match="already registered"):
