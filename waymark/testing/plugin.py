@@ -135,6 +135,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def app_role() -> Iterator[str]:
+    """PostgreSQL: a login role granted what the application's database role is granted
+    (``core.audit_roles.database_roles_grant``; docs/deployment.md "Database roles"), for this
+    test database only (roles are the cluster's), dropped after. Tests connect as it, or
+    ``SET ROLE`` to it, to show what the application may and may not do."""
+    from django.db import connection
+    from psycopg import sql
+
+    from waymark.core.audit_roles import database_roles_grant
+
+    name = f"{connection.settings_dict['NAME']}_app"[:63]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    database_roles_grant(app_role=name)
+    yield name
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
 def frozen_at() -> datetime:
     """The moment ``frozen`` freezes the clock at; override it for another."""
     return NOW

@@ -8,7 +8,6 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
-from psycopg import sql
 
 from waymark.core.audit_roles import database_roles_grant, grant_after_migrate
 
@@ -23,21 +22,6 @@ INSERT = (
     "target_id, payload, recipient, purpose, request_id, entry_hash) VALUES (now(), 'app', 'web', "
     "'consultation', 'test.exported', '', '', '{}', '', '', '', 'x') RETURNING sequence"
 )
-
-
-@pytest.fixture
-def app_role():
-    """A login role for this test database only (roles are the cluster's), dropped after."""
-    name = f"{connection.settings_dict['NAME']}_app"[:63]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-    database_roles_grant(app_role=name)
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 def _connect_as(role: str) -> psycopg.Connection:

@@ -9,7 +9,6 @@ from django.db import connection
 from psycopg import sql
 
 from waymark.core.audit import audit_verify, content_hash
-from waymark.core.audit_roles import database_roles_grant
 from waymark.core.audit_sequencer import audit_seal_once
 from waymark.core.models import AuditEvent
 from waymark.work.models import TaskStatus
@@ -21,21 +20,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="roles are PostgreSQL's"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def app_role():
-    name = f"{connection.settings_dict['NAME']}_gn_app"[:63]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(name)))
-    database_roles_grant(app_role=name)
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute("RESET ROLE")
-        cursor.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 def test_get_next_claims_and_records_as_the_application_role(app_role):
