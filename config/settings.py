@@ -227,6 +227,8 @@ WAYMARK_OTP_REQUIRED = env_bool("WAYMARK_OTP_REQUIRED", default=True)
 if PRODUCTION and not WAYMARK_OTP_REQUIRED:
     raise ImproperlyConfigured("WAYMARK_OTP_REQUIRED cannot be turned off in production")
 
+# Django's database sessions; the read every request makes runs on a kept cursor on PostgreSQL.
+SESSION_ENGINE = "waymark.accounts.sessions"
 # Sessions end after 30 minutes idle; the MOJ timeout warning appears 2 minutes before. A request
 # pushes the expiry back at most once a minute (waymark.accounts.middleware.SessionTouchMiddleware),
 # so a page does not write its session row every time.

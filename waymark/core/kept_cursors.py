@@ -102,6 +102,15 @@ def fetch_one(
     the threshold is set for this one execution. Behind PgBouncer in transaction mode this needs
     ``max_prepared_statements`` (PgBouncer 1.21 or later; docs/deployment.md); with
     ``WAYMARK_DB_PREPARED_STATEMENTS`` off the statement runs unprepared."""
+    return _run(connection, sql, params, sql_numbered, prepared, all_rows=False)
+
+
+def fetch_all(connection, sql: str, params, *, sql_numbered: str | None = None) -> list:
+    """Run ``sql`` with ``params`` on the kept cursor, as ``fetch_one``, and return every row."""
+    return _run(connection, sql, params, sql_numbered, False, all_rows=True)
+
+
+def _run(connection, sql, params, sql_numbered, prepared, *, all_rows: bool):
     if (
         connection.vendor != "postgresql"
         or connection.queries_logged
@@ -109,7 +118,7 @@ def fetch_one(
     ):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return cursor.fetchall() if all_rows else cursor.fetchone()
     import psycopg
 
     connection.ensure_connection()
@@ -128,9 +137,11 @@ def fetch_one(
             threshold = raw.prepare_threshold
             raw.prepare_threshold = 0
             try:
-                return kept[2].execute(sql_numbered, params, prepare=True).fetchone()
+                cursor = kept[2].execute(sql_numbered, params, prepare=True)
             finally:
                 raw.prepare_threshold = threshold
-        if sql_numbered is None:
-            return kept[1].execute(sql, params, prepare=False).fetchone()
-        return kept[2].execute(sql_numbered, params, prepare=False).fetchone()
+        elif sql_numbered is None:
+            cursor = kept[1].execute(sql, params, prepare=False)
+        else:
+            cursor = kept[2].execute(sql_numbered, params, prepare=False)
+        return cursor.fetchall() if all_rows else cursor.fetchone()

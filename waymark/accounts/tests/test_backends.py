@@ -119,3 +119,25 @@ def test_get_user_of_a_superuser_leaves_their_permissions_to_the_usual_read(user
     assert WaymarkModelBackend().get_all_permissions(got) == ModelBackend().get_all_permissions(
         _fresh(user)
     )
+
+
+def test_get_user_answers_every_field_as_the_orm_reads_it_run_after_run(user):
+    """The statement is prepared on PostgreSQL (planned once, then its generic plan): the user it
+    answers is the ORM's, field by field, on the first run and after the plan is kept, and saves
+    as the ORM's user does."""
+    from waymark.core.notifications import notify, unread_count
+
+    notify(user=user, text="One", kind="decision")
+    orm = type(user).objects.get(pk=user.pk)
+    for _ in range(8):
+        got = WaymarkModelBackend().get_user(str(user.pk))
+        for field in type(user)._meta.concrete_fields:
+            assert getattr(got, field.attname) == getattr(orm, field.attname), field.name
+        assert not got._state.adding and got._state.db == "default"
+        assert WaymarkModelBackend().get_all_permissions(got) == ModelBackend().get_all_permissions(
+            _fresh(user)
+        )
+        assert unread_count(got) == 1
+    got.first_name = "Renamed"
+    got.save(update_fields=["first_name"])
+    assert type(user).objects.get(pk=user.pk).first_name == "Renamed"

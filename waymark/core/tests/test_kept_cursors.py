@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from waymark.core.kept_cursors import fetch_one, numbered
+from waymark.core.kept_cursors import fetch_all, fetch_one, numbered
 
 
 def test_placeholders_are_numbered_and_literals_left_alone():
@@ -33,6 +33,20 @@ def test_a_statement_answers_the_same_on_the_kept_cursors_and_on_djangos():
     assert len(logged.captured_queries) == 1  # logged: Django's cursor ran it
     assert tuple(kept) == tuple(kept_numbered) == tuple(django) == (42, "a'b", 2)
     assert fetch_one(connection, "SELECT 1 WHERE %s", (False,)) is None
+
+
+@pytest.mark.django_db
+def test_every_row_answers_the_same_on_the_kept_cursor_and_on_djangos():
+    sql = (
+        "SELECT n, CAST(%s AS TEXT) FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) v"
+        " WHERE n >= %s ORDER BY n"
+    )
+    kept = fetch_all(connection, sql, ("x", 2))
+    with CaptureQueriesContext(connection) as logged:
+        django = fetch_all(connection, sql, ("x", 2))
+    assert len(logged.captured_queries) == 1
+    assert [tuple(r) for r in kept] == [tuple(r) for r in django] == [(2, "x"), (3, "x")]
+    assert fetch_all(connection, sql, ("x", 9)) == []
 
 
 def test_one_placeholder_is_inlined_and_the_others_kept():

@@ -314,6 +314,31 @@ def _compare(group: GroupFigure, reference: GroupFigure) -> None:
     )
 
 
+_LIVE_SQL = (
+    'SELECT "id", "group", "status" FROM "oversight_disparityreview"'
+    ' WHERE "decision_point" = %s AND "dimension" = %s AND "status" <> %s'
+    ' ORDER BY "due_on", "id"'
+)
+_LIVE_FIELDS = ("id", "group", "status")
+
+
+def live_reviews(point_key: str, dimension_key: str) -> dict[str, DisparityReview]:
+    """The explain-or-reform items not closed for a decision point and dimension, by group (the
+    last due wins, as the model's ordering). Read on every view of the fairness page, so as one
+    fixed statement on the kept cursor (``core.kept_cursors``: 0.6 ms of ORM building against
+    0.12 ms); the items come back with only their id, group and status loaded (the rest is read
+    if asked for, as ``.only()``)."""
+    from django.db import connections, router
+
+    from waymark.core.kept_cursors import fetch_all
+
+    alias = router.db_for_read(DisparityReview)
+    rows = fetch_all(
+        connections[alias], _LIVE_SQL, (point_key, dimension_key, DisparityReviewStatus.CLOSED)
+    )
+    return {row[1]: DisparityReview.from_db(alias, _LIVE_FIELDS, tuple(row)) for row in rows}
+
+
 def fairness_table(
     *,
     actor,
@@ -383,12 +408,7 @@ def fairness_table(
         table.reference = reference
         for g in table.groups:
             _compare(g, reference)
-    live = {
-        r.group: r
-        for r in DisparityReview.objects.filter(
-            decision_point=point.key, dimension=dimension.key
-        ).exclude(status=DisparityReviewStatus.CLOSED)
-    }
+    live = live_reviews(point.key, dimension.key)
     for g in table.groups:
         g.review = live.get(g.key)
     return table

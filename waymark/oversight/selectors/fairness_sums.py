@@ -91,12 +91,11 @@ def _counts_from_read_model(
     many people the counts are about (``_resolve`` has checked the permission)."""
     totals, outcomes, people = _band_sums(as_of, point, dimension, months)
     if dimension.protected:
-        from waymark.people.services import protected_characteristic_expression
+        from waymark.people.services import protected_characteristics_consulted
 
-        protected_characteristic_expression(  # for its permission check and consultation entry
+        protected_characteristics_consulted(
             actor=actor,
             characteristic=dimension.key,
-            person_field="fairness_person_id",
             people_count=people,
             purpose=f"Equality monitoring of outcomes: {point.label}",
         )

@@ -507,3 +507,22 @@ def test_the_owner_answers_and_someone_else_accepts_or_sends_it_back(disparity, 
 def test_period_for_counts_back_whole_months():
     assert sel.period_for(12, today=date(2026, 12, 4)) == (date(2025, 12, 4), date(2026, 12, 4))
     assert sel.period_for(3, today=date(2026, 5, 31)) == (date(2026, 2, 28), date(2026, 5, 31))
+
+
+@pytest.mark.django_db
+def test_the_table_carries_each_groups_live_item_as_the_orm_reads_it_and_none_once_closed(
+    disparity, roles
+):
+    review = _open(disparity, roles.analyst, roles.dpo)
+    shown = by_key(table(disparity))["Construction"].review
+    orm = DisparityReview.objects.exclude(status=DisparityReviewStatus.CLOSED).get()
+    assert shown == orm and shown.status == orm.status == DisparityReviewStatus.OPEN
+    assert shown.get_status_display() == orm.get_status_display()
+    assert shown.owner_id == orm.owner_id and shown.due_on == orm.due_on  # deferred, then read
+    assert by_key(table(disparity))["Retail"].review is None
+    review = svc.disparity_review_answer(
+        actor=roles.dpo, review=review, answer_kind="explain", answer="Seasonal work."
+    )
+    assert by_key(table(disparity))["Construction"].review.status == "answered"
+    svc.disparity_review_close(actor=roles.analyst, review=review)
+    assert by_key(table(disparity))["Construction"].review is None

@@ -31,6 +31,7 @@ from waymark.people.services.ownership import ownership_change
 from waymark.people.services.protected import (
     PROTECTED_FIELDS,
     protected_characteristic_expression,
+    protected_characteristics_consulted,
     protected_characteristics_for_monitoring,
     protected_characteristics_record,
     protected_characteristics_view,
@@ -79,6 +80,7 @@ __all__ = [
     "person_update",
     "phone_add",
     "protected_characteristic_expression",
+    "protected_characteristics_consulted",
     "protected_characteristics_for_monitoring",
     "protected_characteristics_record",
     "protected_characteristics_view",

@@ -125,6 +125,22 @@ def protected_characteristic_expression(
     ``people_count`` is how many people the counts are about."""
     from django.db.models import OuterRef, Subquery
 
+    protected_characteristics_consulted(
+        actor=actor, characteristic=characteristic, people_count=people_count, purpose=purpose
+    )
+    return Subquery(
+        ProtectedCharacteristics.objects.filter(person_id=OuterRef(person_field)).values(
+            characteristic
+        )[:1]
+    )
+
+
+def protected_characteristics_consulted(
+    *, actor: Actor, characteristic: str, people_count: int, purpose: str
+) -> None:
+    """The permission check and consultation entry of a read of one protected characteristic
+    that has already been counted elsewhere (a read model's sums by group): the same entry as
+    ``protected_characteristic_expression`` writes, without building its query."""
     _require(actor, "people.view_protected_characteristics", "see protected characteristics")
     if characteristic not in PROTECTED_FIELDS:
         raise ValidationError(
@@ -139,9 +155,4 @@ def protected_characteristic_expression(
         verb="person.protected_characteristics_monitored",
         payload={"characteristic": characteristic, "people_count": people_count},
         purpose=purpose[:500],
-    )
-    return Subquery(
-        ProtectedCharacteristics.objects.filter(person_id=OuterRef(person_field)).values(
-            characteristic
-        )[:1]
     )

@@ -219,6 +219,33 @@ def test_owner_must_be_in_team(team):
         )
 
 
+def test_a_consultation_of_counted_protected_characteristics_is_checked_and_audited():
+    """The read-model path (counts already summed by group) checks and records as the
+    expression's path does: the permission, the field, a purpose, one consultation entry."""
+    verb = "person.protected_characteristics_monitored"
+    with pytest.raises(PermissionDenied):
+        services.protected_characteristics_consulted(
+            actor=make_user("people.view_person"),
+            characteristic="ethnicity",
+            people_count=3,
+            purpose="Equality monitoring",
+        )
+    reader = make_user("people.view_protected_characteristics")
+    for characteristic, purpose in (("shoe_size", "Equality monitoring"), ("ethnicity", "  ")):
+        with pytest.raises(ValidationError):
+            services.protected_characteristics_consulted(
+                actor=reader, characteristic=characteristic, people_count=3, purpose=purpose
+            )
+    assert not AuditEvent.objects.filter(verb=verb).exists()
+    services.protected_characteristics_consulted(
+        actor=reader, characteristic="ethnicity", people_count=3, purpose=" Equality monitoring "
+    )
+    entry = AuditEvent.objects.get(verb=verb)
+    assert entry.action == AuditAction.CONSULTATION and entry.actor == reader
+    assert entry.payload == {"characteristic": "ethnicity", "people_count": 3}
+    assert entry.purpose == "Equality monitoring"
+
+
 def test_protected_characteristics_view_logged_with_reason_and_refused_without_permission():
     person = make_person()
     recorder = make_user("people.change_protected_characteristics")
