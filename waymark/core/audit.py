@@ -190,6 +190,22 @@ def _text_safe(value: Any) -> Any:
     return value
 
 
+def _who(actor: Any, action: str, verb: str) -> tuple[Any, Any, str]:
+    """An append's checks (the action known, the verb named for it) and who it is by: the acting
+    context, the signed-in user or None, and the label (the user's name, else the machine client
+    of the context, else "system")."""
+    if action not in _ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    verb_check(verb, action)
+    return _by(actor)
+
+
+def _by(actor: Any) -> tuple[Any, Any, str]:
+    acting = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return acting, user, user.get_username() if user else (acting.client_label or "system")
+
+
 def audit_record(
     *,
     actor: Any,
@@ -208,15 +224,10 @@ def audit_record(
     ``actor`` is a user, or None for the system or a machine client (the acting context then names
     the client). ``target`` may be any model instance; its label and primary key are recorded.
     """
-    if action not in _ACTIONS:
-        raise ValueError(f"Unknown audit action {action!r}")
-    verb_check(verb, action)
-    acting = context.current()
+    acting, user, label = _who(actor, action, verb)
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    label = user.get_username() if user else (acting.client_label or "system")
     values = {
         "sequence": None,
         "occurred_at": clock.now(),
@@ -322,18 +333,14 @@ def audit_append_for_row(
     and the database completes from the row (integers, written alike by both; the text is ASCII, as
     ``canonical`` escapes everything else). The caller runs the statement; ``audit_appended`` then
     notes it as ``audit_record`` does."""
-    if action not in _ACTIONS:
-        raise ValueError(f"Unknown audit action {action!r}")
-    verb_check(verb, action)
-    acting = context.current()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    acting, user, label = _who(actor, action, verb)
     safe_payload = _json_safe(payload or {})
     # Only the attributes ``canonical`` and the parameters read: no model instance (a fifth of
     # the press's own CPU went on building two).
     event = SimpleNamespace(
         occurred_at=clock.now(),
         actor_id=user.pk if user else None,
-        actor_label=user.get_username() if user else (acting.client_label or "system"),
+        actor_label=label,
         channel=acting.channel,
         action=action,
         verb=verb,
@@ -406,9 +413,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], batch_size: 
     ``person_id``, ``payload``...)."""
     if not entries:
         return 0
-    acting = context.current()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    label = user.get_username() if user else (acting.client_label or "system")
+    acting, user, label = _by(actor)
     with transaction.atomic(savepoint=False):
         # One entry object hashes every entry in turn and the rows go in as tuples, each payload
         # dumped once: an instance an entry and ``_json_safe`` were over half of the time here.
