@@ -7,7 +7,8 @@ Rows (docs/benchmarks.md says what each measures):
   ``work.services.task_get_next`` against a bare psycopg SKIP LOCKED loop; double allocations.
 - person search p50/p95 per scale and engine against the same SQL run with a raw cursor.
 - person page and queue page p95 (Django test client, signed in) against a bare view running
-  the same SELECT statements.
+  the same SELECT statements; on PostgreSQL also against a bare view running each of them as a
+  prepared statement (planned once a connection, as the pages' own prepared statements are).
 
 Each (engine, scale) runs in its own subprocess with its own database (PostgreSQL
 ``<name>_x<scale>``, SQLite ``var/bench/waymark-x<scale>.sqlite3``), loaded once with
@@ -234,6 +235,17 @@ def report(results: list[dict], args, elapsed: float) -> str:
                         ratio(p["p95"], p["bare_p95"]),
                     )
                 )
+                if "bare_prepared_p95" in p:  # the stricter baseline: each statement planned once
+                    rows.append(
+                        (
+                            f"{label}, vs each statement prepared",
+                            engine,
+                            scale,
+                            fmt_ms(p["p95"]),
+                            fmt_ms(p["bare_prepared_p95"]),
+                            ratio(p["p95"], p["bare_prepared_p95"]),
+                        )
+                    )
     # Growth: how cost changes from the smallest to the largest scale, per engine.
     by = {(r["engine"], r["scale"]): r for r in results if "error" not in r}
     lo, hi = min(args.scale_list), max(args.scale_list)

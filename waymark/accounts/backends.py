@@ -33,9 +33,10 @@ class WaymarkModelBackend(ModelBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id):
-        """The session's user; on PostgreSQL with their permissions and unread notifications
-        in the same statement, kept on the user for this request only (as ModelBackend keeps
-        permissions), so a withdrawn role or a read notification shows on the next page.
+        """The session's user; on PostgreSQL with their permissions, unread notifications and
+        team ids (``User.team_ids``) in the same statement, kept on the user for this request
+        only (as ModelBackend keeps permissions), so a withdrawn role, a read notification or a
+        changed team shows on the next page.
 
         The statement runs on every signed-in request, so it is a prepared statement on the
         connection's kept cursor (``core.kept_cursors``): planning its subqueries was half of its
@@ -54,14 +55,14 @@ class WaymarkModelBackend(ModelBackend):
         row = fetch_one(
             connections[alias],
             _user_sql(),
-            [pk] * 4,
+            [pk] * 5,
             sql_numbered=_user_sql_numbered(),
             prepared=True,
         )
         if row is None:
             return None
-        user = User.from_db(alias, _user_columns(), row[:-2])
-        user.waymark_perms, user.waymark_unread = row[-2], row[-1]
+        user = User.from_db(alias, _user_columns(), row[:-3])
+        user.waymark_perms, user.waymark_unread, user._team_ids = row[-3], row[-2], row[-1]
         if not self.user_can_authenticate(user):
             return None
         if not user.is_superuser:
@@ -91,7 +92,8 @@ class WaymarkModelBackend(ModelBackend):
 
 @functools.cache
 def _user_sql() -> str:
-    """A user's row, their permissions ('app_label.codename') and unread count (PostgreSQL)."""
+    """A user's row, their permissions ('app_label.codename'), unread count and team ids
+    (PostgreSQL)."""
     from waymark.accounts.models import User
     from waymark.core.notifications import unread_sql
 
@@ -103,10 +105,16 @@ def _user_sql() -> str:
     )
     table = q(User._meta.db_table)
     columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    teams = User.teams.through._meta
+    team_ids = (
+        f"SELECT t.{q(teams.get_field('team').column)} FROM {q(teams.db_table)} t "  # noqa: S608
+        f"WHERE t.{q(teams.get_field('user').column)} = %s"
+    )
     return (
         f"SELECT {columns}, ARRAY({permissions}) AS waymark_perms, "  # noqa: S608 - names from models
-        f"({unread_sql()}) AS waymark_unread FROM {table} u WHERE u.{q('id')} = %s"
-    )  # the user's id four times: the permissions' two, the unread count's, the user's
+        f"({unread_sql()}) AS waymark_unread, ARRAY({team_ids}) AS waymark_team_ids "
+        f"FROM {table} u WHERE u.{q('id')} = %s"
+    )  # the user's id five times: the permissions' two, the unread count's, the teams', the user's
 
 
 @functools.cache

@@ -65,6 +65,15 @@ class User(AbstractUser):
     def grade_rank(self) -> int:
         return GRADE_ORDER.index(Grade(self.grade))
 
+    def team_ids(self) -> list[int]:
+        """The ids of the user's teams. For the signed-in user of a request on PostgreSQL they
+        came with the user's own read (``accounts.backends``) and are kept for that request only,
+        as its permissions are; otherwise they are read now."""
+        kept = getattr(self, "_team_ids", None)
+        if kept is not None:
+            return list(kept)
+        return list(self.teams.values_list("pk", flat=True))
+
     @property
     def primary_team(self) -> Team | None:
         return self.teams.order_by("pk").first()

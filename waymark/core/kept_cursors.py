@@ -105,9 +105,11 @@ def fetch_one(
     return _run(connection, sql, params, sql_numbered, prepared, all_rows=False)
 
 
-def fetch_all(connection, sql: str, params, *, sql_numbered: str | None = None) -> list:
+def fetch_all(
+    connection, sql: str, params, *, sql_numbered: str | None = None, prepared: bool = False
+) -> list:
     """Run ``sql`` with ``params`` on the kept cursor, as ``fetch_one``, and return every row."""
-    return _run(connection, sql, params, sql_numbered, False, all_rows=True)
+    return _run(connection, sql, params, sql_numbered, prepared, all_rows=True)
 
 
 def _run(connection, sql, params, sql_numbered, prepared, *, all_rows: bool):

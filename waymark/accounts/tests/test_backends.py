@@ -128,6 +128,11 @@ def test_get_user_answers_every_field_as_the_orm_reads_it_run_after_run(user):
     from waymark.core.notifications import notify, unread_count
 
     notify(user=user, text="One", kind="decision")
+    from waymark.accounts.models import Team
+
+    user.teams.add(
+        Team.objects.create(slug="t-one", name="One"), Team.objects.create(slug="t-two", name="Two")
+    )
     orm = type(user).objects.get(pk=user.pk)
     for _ in range(8):
         got = WaymarkModelBackend().get_user(str(user.pk))
@@ -138,6 +143,8 @@ def test_get_user_answers_every_field_as_the_orm_reads_it_run_after_run(user):
             _fresh(user)
         )
         assert unread_count(got) == 1
+        assert sorted(got.team_ids()) == sorted(user.teams.values_list("pk", flat=True))
+        assert len(got.team_ids()) == 2
     got.first_name = "Renamed"
     got.save(update_fields=["first_name"])
     assert type(user).objects.get(pk=user.pk).first_name == "Renamed"

@@ -94,8 +94,40 @@ def test_access_agrees_with_the_visibility_query_for_every_user_and_person():
     assert _sees(users["cleared caseworker in my team"], people["restricted, owned by my team"].pk)
 
 
-@pytest.mark.parametrize("key", ["abc", "", None, 10**12, "WM-NOPE", "12abc"])
+@pytest.mark.parametrize("key", ["abc", "", None, 10**12, 2**70, -1, "WM-NOPE", "12abc"])
 def test_a_key_that_names_nobody_is_404(key):
     user = make_user("people.view_person", "people.view_any_person")
     with pytest.raises(Http404):
         access_person(user, key)
+
+
+def test_the_person_and_what_the_page_names_of_them_are_read_as_the_orm_reads_them():
+    """On PostgreSQL the read is one statement written once (``_person_read``): the person, the
+    owning team, the case owner and the record merged into equal the ORM's select-related read,
+    field by field, by key and by reference, with and without each related row."""
+    from django.contrib.auth import get_user_model
+
+    team = make_team()
+    owner = make_user(teams=[team])
+    target = make_person(owning_team=team, family_name="Target")
+    person = make_person(owning_team=team, family_name="Merged")
+    Person.objects.filter(pk=person.pk).update(
+        case_owner=owner, merged_into=target, record_status="merged"
+    )
+    bare = make_person(owning_team=None, family_name="Alone")
+    user = make_user("people.view_person", "people.view_any_person")
+    related = {"owning_team": type(team), "case_owner": get_user_model(), "merged_into": Person}
+    for subject in (person, bare, target):
+        orm = Person.objects.select_related(*related).get(pk=subject.pk)
+        for key in (subject.pk, str(subject.pk), subject.reference):
+            got = access_person(user, key)
+            assert not got._state.adding
+            for field in Person._meta.concrete_fields:
+                assert getattr(got, field.attname) == getattr(orm, field.attname), field.name
+            for name, model in related.items():
+                assert Person._meta.get_field(name).is_cached(got), name  # no further query
+                mine, theirs = getattr(got, name), getattr(orm, name)
+                assert (mine is None) == (theirs is None), name
+                if theirs is not None:
+                    for field in model._meta.concrete_fields:
+                        assert getattr(mine, field.attname) == getattr(theirs, field.attname)

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -236,25 +236,9 @@ _TASK_FIELDS = Task._meta.concrete_fields
 def _task_from_row(row) -> Task:
     """The claimed task from its returned row, each value through its field's converters (as the
     ORM reads it: the deadline inputs' JSON, for one)."""
-    values = list(row)
-    for index, converters, column in _task_converters():
-        for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    return Task.from_db(connection.alias, _TASK_ATTNAMES, values)
+    from waymark.core import row_models
 
-
-_TASK_ATTNAMES = [f.attname for f in _TASK_FIELDS]
-
-
-@functools.cache
-def _task_converters() -> list[tuple[int, list[Any], Any]]:
-    found: list[tuple[int, list[Any], Any]] = []
-    for index, field in enumerate(_TASK_FIELDS):
-        column = field.get_col(Task._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if converters:
-            found.append((index, converters, column))
-    return found
+    return cast(Task, row_models.instance(Task, row, connection.alias))
 
 
 def _give(*, actor: Actor, task: Task, assignee, verb: str, extra: dict | None = None) -> Task:
