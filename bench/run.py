@@ -197,53 +197,28 @@ def report(results: list[dict], args, elapsed: float) -> str:
                         "must be 0",
                     )
                 )
-        for key, label in (("search", "person search"),):
-            s = res.get(key)
-            if s:
-                rows.append(
-                    (
-                        f"{label} p50",
-                        engine,
-                        scale,
-                        fmt_ms(s["p50"]),
-                        fmt_ms(s["bare_p50"]),
-                        ratio(s["p50"], s["bare_p50"]),
-                    )
-                )
-                rows.append(
-                    (
-                        f"{label} p95",
-                        engine,
-                        scale,
-                        fmt_ms(s["p95"]),
-                        fmt_ms(s["bare_p95"]),
-                        ratio(s["p95"], s["bare_p95"]),
-                    )
-                )
+
+        def timed(label: str, shown: str, mine: float, bare: float, at=(engine, scale)) -> tuple:
+            return (label, *at, shown, fmt_ms(bare), ratio(mine, bare))
+
+        s = res.get("search")
+        if s:
+            for q in ("p50", "p95"):
+                rows.append(timed(f"person search {q}", fmt_ms(s[q]), s[q], s[f"bare_{q}"]))
         for key, label in (("person_page", "person page p95"), ("queue_page", "queue page p95")):
             p = res.get(key)
             if p and "error" in p:
                 rows.append((label, engine, scale, p["error"], "", ""))
             elif p:
-                rows.append(
-                    (
-                        label,
-                        engine,
-                        scale,
-                        f"{fmt_ms(p['p95'])} ({p['queries']} queries)",
-                        fmt_ms(p["bare_p95"]),
-                        ratio(p["p95"], p["bare_p95"]),
-                    )
-                )
+                shown = f"{fmt_ms(p['p95'])} ({p['queries']} queries)"
+                rows.append(timed(label, shown, p["p95"], p["bare_p95"]))
                 if "bare_prepared_p95" in p:  # the stricter baseline: each statement planned once
                     rows.append(
-                        (
+                        timed(
                             f"{label}, vs each statement prepared",
-                            engine,
-                            scale,
                             fmt_ms(p["p95"]),
-                            fmt_ms(p["bare_prepared_p95"]),
-                            ratio(p["p95"], p["bare_prepared_p95"]),
+                            p["p95"],
+                            p["bare_prepared_p95"],
                         )
                     )
     # Growth: how cost changes from the smallest to the largest scale, per engine.
