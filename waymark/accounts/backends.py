@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import cast
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
 
 from waymark.accounts.rules import refuses_demo_password
+from waymark.core import row_models
 from waymark.core.kept_cursors import fetch_one, numbered
 
 logger = logging.getLogger("waymark.accounts")
@@ -61,7 +63,7 @@ class WaymarkModelBackend(ModelBackend):
         )
         if row is None:
             return None
-        user = User.from_db(alias, _user_columns(), row[:-3])
+        user = cast(User, row_models.instance(User, row[:-3], alias))
         user.waymark_perms, user.waymark_unread, user._team_ids = row[-3], row[-2], row[-1]
         if not self.user_can_authenticate(user):
             return None
@@ -104,7 +106,7 @@ def _user_sql() -> str:
         1,
     )
     table = q(User._meta.db_table)
-    columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    columns = row_models.columns_sql(User, "u")
     teams = User.teams.through._meta
     team_ids = (
         f"SELECT t.{q(teams.get_field('team').column)} FROM {q(teams.db_table)} t "  # noqa: S608
@@ -120,13 +122,6 @@ def _user_sql() -> str:
 @functools.cache
 def _user_sql_numbered() -> str:
     return numbered(_user_sql())
-
-
-@functools.cache
-def _user_columns() -> tuple[str, ...]:
-    from waymark.accounts.models import User
-
-    return tuple(f.attname for f in User._meta.concrete_fields)
 
 
 @functools.cache
