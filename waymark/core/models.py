@@ -212,12 +212,16 @@ class SavedView(models.Model):
 class ReadModelState(models.Model):
     """When a read model (``core.read_models``: an app's summary tables for a figures page) was
     last rebuilt. ``as_of`` is the moment its rows describe: taken before the rebuild's first
-    read, so the figures are at least as new as it. Written only by ``read_model_refresh``."""
+    read, so the figures are at least as new as it. Written only by ``read_model_refresh``.
+    ``full_as_of`` and ``full_ms`` are those of the last whole rebuild (a read model with an
+    ``update`` rewrites only what changed in between)."""
 
     name = models.CharField(max_length=100, primary_key=True)
     as_of = models.DateTimeField()
     refresh_ms = models.PositiveIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
+    full_as_of = models.DateTimeField(null=True)
+    full_ms = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.name} as of {self.as_of:%Y-%m-%d %H:%M:%S}"

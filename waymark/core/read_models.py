@@ -36,12 +36,19 @@ FIRST_BUILD_WAIT_STEPS = 600  # tenths of a second: a first build at x100 takes 
 
 @dataclass(frozen=True)
 class ReadModel:
-    """``rebuild(as_of)`` deletes and rewrites the app's own summary rows, returning how many."""
+    """``rebuild(as_of)`` rewrites the app's own summary rows, returning how many the table holds.
+
+    ``update(as_of)``, when given, rewrites only the rows the records changed since the last
+    rebuild or update touched (the app tracks its changes) and returns by how much the table's
+    row count changed, or None when a whole rebuild is the better way (it could not tell what
+    changed, or too much did). ``read_model_refresh`` calls it between whole rebuilds, which
+    still run every ``rules.READ_MODEL_FULL_REBUILD_EVERY``."""
 
     name: str
     label: str
     rebuild: Callable[[datetime], int]
     tables: tuple[type[models.Model], ...] = field(default=())
+    update: Callable[[datetime], int | None] | None = None
 
 
 _REGISTRY: dict[str, ReadModel] = {}
@@ -78,8 +85,12 @@ def _try_lock(name: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def read_model_refresh(name: str) -> ReadModelState | None:
-    """Rebuild one read model in one transaction; None if another rebuild of it is under way."""
+def read_model_refresh(name: str, *, full: bool = False) -> ReadModelState | None:
+    """Rebuild one read model in one transaction; None if another rebuild of it is under way.
+
+    A read model with an ``update`` has only what changed rewritten, unless it was never built,
+    its last whole rebuild is ``rules.READ_MODEL_FULL_REBUILD_EVERY`` old, ``update`` declines, or
+    ``full`` asks for a whole rebuild."""
     try:
         model = _REGISTRY[name]
     except KeyError:
@@ -89,16 +100,33 @@ def read_model_refresh(name: str) -> ReadModelState | None:
         if not _try_lock(name):
             return None
         as_of = clock.now()
-        rows = model.rebuild(as_of)
+        state = ReadModelState.objects.using(WRITE_ALIAS).filter(name=name).first()
+        rows = None
+        if not full and model.update is not None and not _full_due(state, as_of):
+            assert state is not None  # _full_due: a read model never built is rebuilt whole
+            changed = model.update(as_of)
+            if changed is not None:
+                rows = max(state.rows + changed, 0)
+        whole = rows is None
+        if whole:
+            rows = model.rebuild(as_of)
+        took = round(1000 * (time.perf_counter() - began))
+        defaults = {"as_of": as_of, "rows": rows, "refresh_ms": took}
+        if whole:
+            defaults.update(full_as_of=as_of, full_ms=took)
         state, _created = ReadModelState.objects.using(WRITE_ALIAS).update_or_create(
-            name=name,
-            defaults={
-                "as_of": as_of,
-                "rows": rows,
-                "refresh_ms": round(1000 * (time.perf_counter() - began)),
-            },
+            name=name, defaults=defaults
         )
     return state
+
+
+def _full_due(state: ReadModelState | None, now: datetime) -> bool:
+    """Whether a refresh at ``now`` must rebuild the whole read model."""
+    return (
+        state is None
+        or state.full_as_of is None
+        or now - state.full_as_of >= rules.READ_MODEL_FULL_REBUILD_EVERY
+    )
 
 
 def read_model_is_stale(state: ReadModelState | None) -> bool:
@@ -132,7 +160,7 @@ def read_model_as_of(name: str) -> datetime:
     return state.as_of
 
 
-_STATE_COLUMNS = ("name", "as_of", "refresh_ms", "rows")
+_STATE_COLUMNS = ("name", "as_of", "refresh_ms", "rows", "full_as_of", "full_ms")
 _STATE_SQL = (
     f"SELECT {', '.join(_STATE_COLUMNS)} FROM {ReadModelState._meta.db_table} WHERE name = %s"  # noqa: S608 (the model's table and columns)
 )
@@ -160,10 +188,12 @@ def read_model_due(state: ReadModelState | None, now: datetime) -> bool:
     waiting longer would let them pass ``READ_MODEL_MAX_AGE`` before the next rebuild lands
     (``READ_MODEL_REFRESH_MARGIN`` to spare). A rebuild that takes half the maximum age or more
     cannot keep rows younger than it however early it starts (the rows shown until a rebuild
-    lands are the previous rebuild's): such a read model is rebuilt back to back."""
+    lands are the previous rebuild's): such a read model is rebuilt back to back. When the next
+    refresh will be a whole rebuild (``_full_due``), the last whole rebuild's length counts."""
     if state is None:
         return True
-    last = timedelta(milliseconds=state.refresh_ms or 0)
+    took = state.full_ms if _full_due(state, now) else state.refresh_ms
+    last = timedelta(milliseconds=took or 0)
     start_by = min(
         rules.READ_MODEL_REFRESH_INTERVAL,
         rules.READ_MODEL_MAX_AGE - last - rules.READ_MODEL_REFRESH_MARGIN,
@@ -255,9 +285,24 @@ class FactsWriter:
     at x100 (5.8 million rows) 25 million dead rows after a few rebuilds, 3.5 GB, and the
     measures page twice as slow for reading past them."""
 
-    def __init__(self, table: type[models.Model]):
+    def __init__(
+        self,
+        table: type[models.Model],
+        *,
+        groups: str | None = None,
+        whole: frozenset[str] | set[str] = frozenset(),
+    ):
+        """``groups``, on PostgreSQL, names a temporary table of (``team_id``, ``day``) pairs: the
+        writer then rewrites only those groups' daily rows and their months' sums, for every
+        measure but those in ``whole``, which are rewritten entirely (their difference). The
+        querysets and rows given must then hold exactly those groups' records."""
         self.connection = connections[WRITE_ALIAS]
         self.postgresql = self.connection.vendor == "postgresql"
+        if groups is not None and not self.postgresql:
+            raise ValueError("A rewrite of some groups only is made on PostgreSQL")
+        self.groups = groups
+        self.whole = frozenset(whole)
+        self._rewritten = 0  # rows deleted and inserted by the last difference written
         quote = self.connection.ops.quote_name
         self.name = quote(table._meta.db_table)
         self.columns = ", ".join(quote(c) for c in FACT_COLUMNS)
@@ -302,13 +347,21 @@ class FactsWriter:
             f"SELECT CAST(%s AS varchar), {cast('_day', 'date')}, {cast('_until', 'date')}, "
             f"{cast('_team', 'bigint')}, {text['_k1']}, {text['_k2']}, "
             f'SUM(COALESCE(s."_n", 0)) FROM s GROUP BY 1, 2, 3, 4, 5, 6) '
-            "SELECT * FROM d UNION ALL "
-            f"SELECT m || %s, {self._month}, NULL, team_id, k1, k2, SUM(n) FROM d "
-            "WHERE day IS NOT NULL AND until IS NULL GROUP BY m, 2, team_id, k1, k2"
+            "SELECT * FROM d"
         )
+        arguments: tuple = (*params, measure)
+        if not self._some_groups(measure):  # a part's monthly sums are made from the table
+            statement += (
+                f" UNION ALL SELECT m || %s, {self._month}, NULL, team_id, k1, k2, SUM(n) FROM d "  # noqa: S608 - names only
+                "WHERE day IS NOT NULL AND until IS NULL GROUP BY m, 2, team_id, k1, k2"
+            )
+            arguments += (MONTHLY,)
         with self.connection.cursor() as cursor:
-            cursor.execute(statement, (*params, measure, MONTHLY))
+            cursor.execute(statement, arguments)
             self.written += max(cursor.rowcount, 0)
+
+    def _some_groups(self, measure: str) -> bool:
+        return self.groups is not None and measure not in self.whole
 
     def rows(self, rows: list[dict]) -> None:
         """Rows built in Python; two with the same keys are written as one, their ``n`` added."""
@@ -349,8 +402,9 @@ class FactsWriter:
         """The monthly sums of the rows written by ``rows`` (``grouped`` wrote its own), then,
         on PostgreSQL, the difference to the table."""
         with self.connection.cursor() as cursor:
-            if self.from_python:
-                measures = sorted(self.from_python)
+            monthly_here = {m for m in self.from_python if not self._some_groups(m)}
+            if monthly_here:
+                measures = sorted(monthly_here)
                 marks = ", ".join(["%s"] * len(measures))
                 statement = (
                     f"INSERT INTO {self.target} ({self.columns}) "  # noqa: S608 - names only
@@ -360,13 +414,66 @@ class FactsWriter:
                 )
                 cursor.execute(statement, [MONTHLY, *measures])
                 self.written += max(cursor.rowcount, 0)
+            if self.groups is not None:
+                return self._write_groups(cursor)
             if self.postgresql:
+                before = self.written
                 self._write_difference(cursor)
+                if self._rewritten >= rules.READ_MODEL_ANALYZE_AFTER * max(before, 1):
+                    cursor.execute(f"ANALYZE {self.name}")
         return self.written
 
-    def _write_difference(self, cursor) -> None:
+    def _write_groups(self, cursor) -> int:
+        """Rewrite the groups' daily rows and their months' sums for every measure written but
+        those in ``whole``, and the difference for those; returns by how much the table's row
+        count changed."""
+        parts = sorted(m for m in self.measures if m not in self.whole)
+        monthly = [m + MONTHLY for m in parts]
+        change = 0
+        cursor.execute(
+            f"DELETE FROM {self.name} f USING {self.groups} g "  # noqa: S608 - names only
+            "WHERE f.measure = ANY(%s) AND f.team_id = g.team_id AND f.day = g.day",
+            [parts],
+        )
+        change -= cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {self.name} ({self.columns}) SELECT {self.columns} "  # noqa: S608
+            f"FROM {_NEW_FACTS} WHERE measure = ANY(%s)",
+            [parts],
+        )
+        change += cursor.rowcount
+        # The months the groups fall in, summed again from the table's daily rows.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_MONTHS}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_MONTHS} ON COMMIT DROP AS "  # noqa: S608 - names only
+            "SELECT DISTINCT team_id, CAST(date_trunc('month', day) AS date) AS month "
+            f"FROM {self.groups}"
+        )
+        cursor.execute(
+            f"DELETE FROM {self.name} f USING {_MONTHS} g "  # noqa: S608 - names only
+            "WHERE f.measure = ANY(%s) AND f.team_id = g.team_id AND f.day = g.month",
+            [monthly],
+        )
+        change -= cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {self.name} ({self.columns}) "  # noqa: S608 - names only
+            "SELECT f.measure || %s, g.month, NULL, f.team_id, f.k1, f.k2, SUM(f.n) "
+            f"FROM {self.name} f JOIN {_MONTHS} g ON f.team_id = g.team_id "
+            "AND f.day >= g.month AND f.day < g.month + interval '1 month' "
+            "WHERE f.measure = ANY(%s) AND f.until IS NULL "
+            "GROUP BY f.measure, g.month, f.team_id, f.k1, f.k2",
+            [MONTHLY, parts],
+        )
+        change += cursor.rowcount
+        whole = sorted(self.whole & self.measures)
+        if whole:
+            change += self._write_difference(cursor, [*whole, *(m + MONTHLY for m in whole)])
+        return change
+
+    def _write_difference(self, cursor, measures: list[str] | None = None) -> int:
         """Delete the rows that are not among the new ones, insert the new ones that are not
-        there (a row is its seven values; a rebuild never writes two rows with the same keys)."""
+        there (a row is its seven values; a rebuild never writes two rows with the same keys);
+        only the rows of ``measures`` when given. Returns the change in the table's rows."""
         cursor.execute(f"ANALYZE {_NEW_FACTS}")  # or the planner guesses a nested loop
         same = " AND ".join(
             f"COALESCE(t.{c}, {blank}) = COALESCE(f.{c}, {blank})"
@@ -387,19 +494,31 @@ class FactsWriter:
         # (x100's first build ran 14 minutes before it was stopped).
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute("SET LOCAL enable_nestloop = off")
+        only: tuple[str, str, list] = ("", "", [])
+        if measures is not None:
+            only = (" AND f.measure = ANY(%s)", " AND t.measure = ANY(%s)", [measures])
         cursor.execute(
             f"DELETE FROM {self.name} f WHERE NOT EXISTS "  # noqa: S608 - names only
-            f"(SELECT 1 FROM {_NEW_FACTS} t WHERE {same})"
+            f"(SELECT 1 FROM {_NEW_FACTS} t WHERE {same}){only[0]}",
+            only[2],
         )
+        change = -cursor.rowcount
+        self._rewritten = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {self.name} ({self.columns}) SELECT {self.columns} "  # noqa: S608
             f"FROM {_NEW_FACTS} t WHERE NOT EXISTS (SELECT 1 FROM {self.name} f WHERE {same})"
+            f"{only[1]}",
+            only[2],
         )
+        change += cursor.rowcount
+        self._rewritten += cursor.rowcount
         cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
         cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        return change
 
 
 _NEW_FACTS = "waymark_new_facts"  # FactsWriter's temporary table (PostgreSQL)
+_MONTHS = "waymark_fact_months"  # the (team, month) pairs a rewrite of some groups touches
 
 
 def _as_text(column: str, field) -> str:

@@ -758,6 +758,20 @@ class ObjectiveMeasure(models.Model):
         return f"{self.measure_key} target {self.target}"
 
 
+class MeasureChange(models.Model):
+    """A (team, day) group whose measures' rows are out of date: written by PostgreSQL triggers on
+    the records the measures count (visits, encounters, officers, sanctions, safeguarding records,
+    incidents, debriefs, a premises' sector, a sector's name; migration 0004), taken and deleted
+    by the read model's update (``services.measures_read_model_update``), which recounts only
+    those groups. Not kept on SQLite, where every refresh rebuilds whole."""
+
+    team_id = models.BigIntegerField()
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"Measures of team {self.team_id} on {self.day} changed"
+
+
 class MeasureFact(FigureFactBase):
     """The measures page's summary rows (read model ``operations.measures``, rebuilt by
     ``services.measures_read_model_rebuild``; ``core.read_models``): dated by the visit's planned

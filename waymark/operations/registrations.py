@@ -102,7 +102,10 @@ def register() -> None:
 
     from waymark.core.read_models import ReadModel, register_read_model
     from waymark.operations.models import MeasureFact
-    from waymark.operations.services.measures_read_model import measures_read_model_rebuild
+    from waymark.operations.services.measures_read_model import (
+        measures_read_model_rebuild,
+        measures_read_model_update,
+    )
 
     register_read_model(
         ReadModel(
@@ -110,6 +113,7 @@ def register() -> None:
             "Measures of effort and effect",
             measures_read_model_rebuild,
             (MeasureFact,),
+            update=measures_read_model_update,
         )
     )
 

@@ -100,10 +100,87 @@ def test_a_read_model_whose_rebuild_takes_long_starts_its_next_one_sooner(counte
     assert timedelta(seconds=5) == rules.READ_MODEL_REFRESH_MARGIN
     assert read_models.read_model_due(None, NOW)  # never built
     for took, due_at in ((0, 30), (25, 30), (40, 15), (55, 0), (70, 0)):
-        state = ReadModelState(name="test.counted", as_of=NOW, rows=1, refresh_ms=took * 1000)
+        state = ReadModelState(
+            name="test.counted",
+            as_of=NOW,
+            rows=1,
+            refresh_ms=took * 1000,
+            full_as_of=NOW,
+            full_ms=took * 1000,
+        )
         if due_at:
             assert not read_models.read_model_due(state, NOW + timedelta(seconds=due_at - 1))
         assert read_models.read_model_due(state, NOW + timedelta(seconds=due_at)), took
+
+
+@pytest.fixture
+def updated(monkeypatch):
+    """A read model that can rewrite only what changed: its calls, and what its update returns."""
+    calls: list = []
+    answer = {"update": 2}
+
+    def rebuild(as_of):
+        calls.append(("rebuild", as_of))
+        return 10
+
+    def update(as_of):
+        calls.append(("update", as_of))
+        return answer["update"]
+
+    model = read_models.ReadModel("test.updated", "Updated", rebuild, update=update)
+    monkeypatch.setitem(read_models._REGISTRY, model.name, model)
+    return calls, answer
+
+
+def test_an_update_runs_between_whole_rebuilds_every_hour(updated):
+    """Never built: rebuilt whole; then only what changed (rows counted from the change), until
+    the last whole rebuild is ``READ_MODEL_FULL_REBUILD_EVERY`` old; ``full`` asks for one."""
+    calls, _answer = updated
+    assert timedelta(hours=1) == rules.READ_MODEL_FULL_REBUILD_EVERY
+    with clock.frozen(NOW):
+        state = read_models.read_model_refresh("test.updated")
+    assert (state.rows, state.full_as_of) == (10, NOW)
+    with clock.frozen(NOW + timedelta(seconds=30)):
+        state = read_models.read_model_refresh("test.updated")
+    assert (state.rows, state.as_of, state.full_as_of) == (12, NOW + timedelta(seconds=30), NOW)
+    with clock.frozen(NOW + timedelta(minutes=59, seconds=59)):
+        read_models.read_model_refresh("test.updated")
+    with clock.frozen(NOW + timedelta(hours=1)):
+        state = read_models.read_model_refresh("test.updated")
+    assert (state.rows, state.full_as_of) == (10, NOW + timedelta(hours=1))
+    with clock.frozen(NOW + timedelta(hours=1, seconds=1)):
+        read_models.read_model_refresh("test.updated", full=True)
+    assert [kind for kind, _at in calls] == ["rebuild", "update", "update", "rebuild", "rebuild"]
+
+
+def test_an_update_that_declines_is_a_whole_rebuild(updated):
+    calls, answer = updated
+    with clock.frozen(NOW):
+        read_models.read_model_refresh("test.updated")
+    answer["update"] = None
+    with clock.frozen(NOW + timedelta(seconds=30)):
+        state = read_models.read_model_refresh("test.updated")
+    assert [kind for kind, _at in calls] == ["rebuild", "update", "rebuild"]
+    assert (state.rows, state.full_as_of) == (10, NOW + timedelta(seconds=30))
+
+
+def test_the_refresh_before_a_whole_rebuild_starts_by_its_length(updated):
+    """Updates are due at 30 s; the refresh that will rebuild whole is due by the last whole
+    rebuild's length (a 46 s rebuild starts 9 s after the rows it replaces), so its rows land
+    inside the 60 seconds too."""
+    state = ReadModelState(
+        name="test.updated",
+        as_of=NOW,
+        rows=1,
+        refresh_ms=2_000,
+        full_as_of=NOW - timedelta(minutes=30),
+        full_ms=46_000,
+    )
+    assert not read_models.read_model_due(state, NOW + timedelta(seconds=29))
+    assert read_models.read_model_due(state, NOW + timedelta(seconds=30))
+    state.full_as_of = NOW - timedelta(hours=1)
+    assert not read_models.read_model_due(state, NOW + timedelta(seconds=8))
+    assert read_models.read_model_due(state, NOW + timedelta(seconds=9))
 
 
 def test_the_refresh_loop_keeps_each_read_model_in_its_own_thread(counted, monkeypatch):
@@ -194,3 +271,43 @@ def test_a_rebuild_groups_in_128_mb_on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SHOW work_mem")
             assert cursor.fetchone()[0] == "128MB"
+
+
+def test_a_whole_rebuild_that_rewrote_a_tenth_of_a_table_analyses_it():
+    """PostgreSQL: a first build (every row new) leaves the planner statistics for the page that
+    reads next; a rebuild that changed under a tenth of the rows leaves that to autovacuum."""
+    from django.db import connection
+
+    from waymark.operations.models import MeasureFact
+
+    assert rules.READ_MODEL_ANALYZE_AFTER == 0.1
+    if connection.vendor != "postgresql":
+        return
+    table = MeasureFact._meta.db_table
+
+    def analysed() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+            return cursor.fetchone()[0]
+
+    rows = [
+        {"measure": "m", "day": NOW.date() - timedelta(days=i), "team_id": 1, "k1": "a", "n": 1}
+        for i in range(100)
+    ]
+    writer = read_models.FactsWriter(MeasureFact)
+    writer.rows(rows)
+    writer.finish()
+    assert analysed() > 0
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM pg_statistic WHERE starelid = %s::regclass", [table])
+    assert analysed() == 0
+    # One day's count changed: its row and its month's sum replaced, 4 rows of about 104.
+    writer = read_models.FactsWriter(MeasureFact)
+    writer.rows([*rows[:-1], {**rows[-1], "n": 2}])
+    writer.finish()
+    assert analysed() == 0
+    # Ten days' counts changed: 20 daily rows and their months' sums replaced, over a tenth.
+    writer = read_models.FactsWriter(MeasureFact)
+    writer.rows([*rows[:-10], *({**row, "n": 5} for row in rows[-10:])])
+    writer.finish()
+    assert analysed() > 0

@@ -7,6 +7,13 @@ SUM over rows (``selectors.measures_read_model``). Definitions are those of
 distinct visits are additive because a visit has one day and one team; the offenders of the
 measure of effect are kept one row per person and day (a person met twice in a period is counted
 once when read), with the outcome criminal casework publishes for them at rebuild time.
+
+Between whole rebuilds (``core.read_models``: every ``READ_MODEL_FULL_REBUILD_EVERY``),
+``measures_read_model_update`` recounts only the (team, day) groups whose records changed: on
+PostgreSQL triggers note each changed group in ``MeasureChange`` (migration 0004). The offenders'
+rows depend on records of other modules (a person merged, a removal outcome published), which
+note nothing here, and the overdue visits on the clock: both are counted whole every time, and
+only their difference written.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Exists,
@@ -24,16 +32,19 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate
 
 from waymark.core.clock import LONDON
 from waymark.core.published import published
-from waymark.core.read_models import FactsWriter
+from waymark.core.read_models import WRITE_ALIAS, FactsWriter
+from waymark.operations import rules
 from waymark.operations.models import (
     CriticalIncident,
     Debrief,
     EmployerSanction,
     Encounter,
+    MeasureChange,
     MeasureFact,
     SafeguardingRecord,
     Visit,
@@ -43,6 +54,10 @@ from waymark.operations.models import (
 from waymark.operations.selectors.measures import UNDERTAKEN, _accepted_q, _joint_q
 
 READ_MODEL = "operations.measures"
+# Measures counted whole on every update (see the module's docstring).
+WHOLE = frozenset({"offender", "overdue_now"})
+_GROUPS = "waymark_measure_groups"  # temporary tables of an update
+_VISITS = "waymark_measure_visits"
 
 
 def _visits() -> QuerySet[Visit]:
@@ -56,18 +71,31 @@ def _visit_keys(prefix: str) -> dict[str, Any]:
     }
 
 
+def _in_scope(qs: QuerySet, scope: RawSQL | None, prefix: str) -> QuerySet:
+    """Only the records of the visits an update recounts (all of them when ``scope`` is None)."""
+    if scope is None:
+        return qs
+    return qs.filter(**{"pk__in" if prefix == "" else f"{prefix}id__in": scope})
+
+
 def _write_by_visit(
-    writer: FactsWriter, qs: QuerySet, measure: str, prefix: str = "visit__", **keys
+    writer: FactsWriter,
+    qs: QuerySet,
+    measure: str,
+    prefix: str = "visit__",
+    scope: RawSQL | None = None,
+    **keys,
 ) -> None:
     """Rows of a table hanging off a visit, dated and teamed by the visit, counted and written by
     the database (the rows never come to Python)."""
-    undertaken = qs.filter(**{f"{prefix}status__in": UNDERTAKEN})
+    undertaken = _in_scope(qs.filter(**{f"{prefix}status__in": UNDERTAKEN}), scope, prefix)
     writer.grouped(undertaken, measure=measure, **_visit_keys(prefix), **keys)
 
 
-def _offender_rows(writer: FactsWriter) -> list[dict[str, Any]]:
+def _offender_rows(writer: FactsWriter, scope: RawSQL | None) -> list[dict[str, Any]]:
     offenders = Encounter.objects.filter(visit__status__in=UNDERTAKEN, result="offender")
-    _write_by_visit(writer, offenders.filter(person__isnull=True), "offender_unlinked")
+    unlinked = offenders.filter(person__isnull=True)
+    _write_by_visit(writer, unlinked, "offender_unlinked", scope=scope)
     linked = (
         offenders.filter(person__isnull=False)
         .annotate(
@@ -96,8 +124,10 @@ def _offender_rows(writer: FactsWriter) -> list[dict[str, Any]]:
     ]
 
 
-def _closure_rows(writer: FactsWriter) -> list[dict[str, Any]]:
-    closed = _visits().filter(status=VisitStatus.CLOSED, closed_at__isnull=False)
+def _closure_rows(writer: FactsWriter, scope: RawSQL | None) -> list[dict[str, Any]]:
+    closed = _in_scope(
+        _visits().filter(status=VisitStatus.CLOSED, closed_at__isnull=False), scope, ""
+    )
     on_time = ExpressionWrapper(
         Q(closure_due_at__isnull=False, closed_at__lte=F("closure_due_at")),
         output_field=BooleanField(),
@@ -116,14 +146,11 @@ def _closure_rows(writer: FactsWriter) -> list[dict[str, Any]]:
     ]
 
 
-def measures_read_model_rebuild(as_of: datetime) -> int:
-    """Rewrite every summary row of the measures (in the caller's transaction:
-    ``core.read_models.read_model_refresh``). The counts are made and written by the database;
-    only the closure hours and the offenders' outcomes pass through Python."""
-    writer = FactsWriter(MeasureFact)
+def _write(writer: FactsWriter, as_of: datetime, scope: RawSQL | None) -> None:
+    """Every measure's rows; with ``scope``, of the visits it holds only (but ``WHOLE``)."""
 
     def by_visit(qs: QuerySet, measure: str, prefix: str = "visit__", **keys) -> None:
-        _write_by_visit(writer, qs, measure, prefix, **keys)
+        _write_by_visit(writer, qs, measure, prefix, scope, **keys)
 
     visits = _visits()
     by_visit(visits, "visit_rating", prefix="", k1=F("risk_rating"), k2=F("intended_power"))
@@ -148,5 +175,58 @@ def measures_read_model_rebuild(as_of: datetime) -> int:
         measure="overdue_now",
         team=F("team_id"),
     )
-    writer.rows(_closure_rows(writer) + _offender_rows(writer))
+    writer.rows(_closure_rows(writer, scope) + _offender_rows(writer, scope))
+
+
+def measures_read_model_rebuild(as_of: datetime) -> int:
+    """Rewrite every summary row of the measures (in the caller's transaction:
+    ``core.read_models.read_model_refresh``). The counts are made and written by the database;
+    only the closure hours and the offenders' outcomes pass through Python. The changes noted so
+    far are taken: this rebuild counts them."""
+    connection = connections[WRITE_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {MeasureChange._meta.db_table}")  # noqa: S608 - a name
+    writer = FactsWriter(MeasureFact)
+    _write(writer, as_of, None)
+    return writer.finish()
+
+
+def measures_read_model_update(as_of: datetime) -> int | None:
+    """Recount only the (team, day) groups whose records changed since the last rebuild or update
+    (``MeasureChange``), and the ``WHOLE`` measures; returns by how much the table's row count
+    changed, or None (a whole rebuild is wanted) on SQLite, which notes no changes, or past
+    ``rules.MEASURES_UPDATE_MAX_GROUPS`` groups.
+
+    The changes are taken (deleted) in this transaction: a change committed after it is left for
+    the next update, and one whose group is recounted here is counted whether it committed
+    before or after the take (each statement reads what has committed by then)."""
+    connection = connections[WRITE_ALIAS]
+    if connection.vendor != "postgresql":
+        return None
+    changes = MeasureChange._meta.db_table
+    with connection.cursor() as cursor:
+        for name in (_GROUPS, _VISITS):
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_GROUPS} (team_id bigint, day date) ON COMMIT DROP"
+        )
+        cursor.execute(
+            f"WITH taken AS (DELETE FROM {changes} RETURNING team_id, day) "  # noqa: S608 - names
+            f"INSERT INTO {_GROUPS} SELECT DISTINCT team_id, day FROM taken"
+        )
+        if cursor.rowcount > rules.MEASURES_UPDATE_MAX_GROUPS:
+            return None
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_VISITS} ON COMMIT DROP AS "  # noqa: S608 - names only
+            f"SELECT v.id FROM {Visit._meta.db_table} v JOIN {_GROUPS} g ON v.team_id = g.team_id "
+            "AND v.planned_start >= (CAST(g.day AS timestamp) AT TIME ZONE %s) "
+            "AND v.planned_start < (CAST(g.day + 1 AS timestamp) AT TIME ZONE %s)",
+            [str(LONDON), str(LONDON)],
+        )
+        cursor.execute(f"ANALYZE {_GROUPS}")
+        cursor.execute(f"ANALYZE {_VISITS}")
+    writer = FactsWriter(MeasureFact, groups=_GROUPS, whole=WHOLE)
+    visits = RawSQL(f"SELECT id FROM {_VISITS}", ())  # noqa: S608, S611 - a name only
+    _write(writer, as_of, visits)
     return writer.finish()

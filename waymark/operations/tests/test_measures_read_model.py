@@ -151,10 +151,11 @@ def test_counts_written_by_the_database_equal_those_grouped_in_python(demo):
 
 
 def test_a_rebuild_writes_only_what_changed_and_mends_what_was_altered(demo):
-    """On PostgreSQL a rebuild writes the difference (deleting every row and writing it again
-    every 30 seconds left millions of dead rows at x100): with nothing changed no row is
+    """On PostgreSQL a whole rebuild writes the difference (deleting every row and writing it
+    again every 30 seconds left millions of dead rows at x100): with nothing changed no row is
     rewritten (same ids); rows deleted, altered or added by hand are put back as the records
-    say, on either database."""
+    say, on either database (the whole rebuild every ``READ_MODEL_FULL_REBUILD_EVERY`` is the
+    safety net for what change tracking cannot see)."""
     from collections import Counter
 
     from django.db import connection
@@ -164,7 +165,7 @@ def test_a_rebuild_writes_only_what_changed_and_mends_what_was_altered(demo):
         read_model_refresh(READ_MODEL)
         rows = Counter(MeasureFact.objects.values_list(*fields))
         ids = set(MeasureFact.objects.values_list("pk", flat=True))
-        read_model_refresh(READ_MODEL)
+        read_model_refresh(READ_MODEL, full=True)
         if connection.vendor == "postgresql":
             assert set(MeasureFact.objects.values_list("pk", flat=True)) == ids
         first, second = MeasureFact.objects.order_by("pk")[:2]
@@ -173,7 +174,7 @@ def test_a_rebuild_writes_only_what_changed_and_mends_what_was_altered(demo):
         second.save()
         MeasureFact.objects.create(measure="visit_rating", day=date(2026, 1, 1), k1="x", n=9)
         assert Counter(MeasureFact.objects.values_list(*fields)) != rows
-        read_model_refresh(READ_MODEL)
+        read_model_refresh(READ_MODEL, full=True)
     assert Counter(MeasureFact.objects.values_list(*fields)) == rows
     assert sum(rows.values()) == len(rows)  # one row a key
 
@@ -217,3 +218,168 @@ def test_no_two_summary_rows_share_their_keys(demo):
     )
     assert MeasureFact.objects.get(measure="p").n == 5
     assert MeasureFact.objects.get(measure="p@month").n == 5
+
+
+FIELDS = ("measure", "day", "until", "team_id", "k1", "k2", "n")
+
+
+def _table():
+    from collections import Counter
+
+    return Counter(MeasureFact.objects.values_list(*FIELDS))
+
+
+def _change_every_kind_of_record() -> None:
+    """A change of each kind of record the measures count, made as the ORM's bulk updates and
+    deletes make them (no model signals): moved, edited, deleted, renamed."""
+    from waymark.operations.models import (
+        Debrief,
+        EmployerSanction,
+        Encounter,
+        Premises,
+        SafeguardingRecord,
+        Sector,
+        VisitOfficer,
+    )
+    from waymark.people.models import Person
+
+    undertaken = Visit.objects.filter(status__in=["deployed", "closed"]).order_by("pk")
+    first, second, third = undertaken[:3]
+    # A visit moved to another team and forty days later (another month): both groups change.
+    other_team = Visit.objects.exclude(team=first.team).values_list("team", flat=True).first()
+    Visit.objects.filter(pk=first.pk).update(
+        team_id=other_team, planned_start=first.planned_start + timedelta(days=40)
+    )
+    Visit.objects.filter(pk=second.pk).update(status="cancelled", risk_rating="high")
+    moved = Encounter.objects.filter(visit__in=undertaken).exclude(visit=third).first()
+    Encounter.objects.filter(pk=moved.pk).update(visit=third)
+    Encounter.objects.filter(visit__in=undertaken[10:30]).update(nationality="FRA")
+    EmployerSanction.objects.filter(pk__in=EmployerSanction.objects.values("pk")[:3]).delete()
+    SafeguardingRecord.objects.filter(
+        pk__in=SafeguardingRecord.objects.exclude(kind="nrm").values("pk")[:2]
+    ).update(kind="nrm")
+    Debrief.objects.filter(pk__in=Debrief.objects.values("pk")[:4]).update(
+        intelligence_accuracy="inaccurate"
+    )
+    VisitOfficer.objects.filter(pk__in=VisitOfficer.objects.values("pk")[:5]).update(
+        briefing_accepted_at=None
+    )
+    premises = Premises.objects.filter(visits__in=undertaken).first()
+    Premises.objects.filter(pk=premises.pk).update(
+        sector=Sector.objects.exclude(pk=premises.sector_id).first()
+    )
+    Sector.objects.filter(pk=Sector.objects.order_by("pk").first().pk).update(name="Renamed sector")
+    # Another module's record: an offender's person merged (counted whole on every update).
+    offender = Encounter.objects.filter(result="offender", person__isnull=False).first()
+    survivor = Person.objects.exclude(pk=offender.person_id).filter(merged_into=None).first()
+    Person.objects.filter(pk=offender.person_id).update(
+        merged_into=survivor, record_status="merged"
+    )
+
+
+def test_an_update_recounts_what_changed_as_a_whole_rebuild_would(demo):
+    """Between whole rebuilds a refresh recounts only the (team, day) groups whose records
+    changed (noted by triggers on PostgreSQL) and the measures counted whole; the table it leaves
+    is the one a whole rebuild writes, row for row, with its row count right. SQLite notes no
+    changes: every refresh there is a whole rebuild."""
+    from django.db import connection
+
+    from waymark.operations.models import MeasureChange
+
+    postgresql = connection.vendor == "postgresql"
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+    assert not MeasureChange.objects.exists()  # the whole rebuild took them
+    _change_every_kind_of_record()
+    if postgresql:
+        assert MeasureChange.objects.exists()
+    later = ANCHOR + timedelta(seconds=30)
+    with clock.frozen(later):
+        state = read_model_refresh(READ_MODEL)
+    assert state.full_as_of == (ANCHOR if postgresql else later)
+    assert not MeasureChange.objects.exists()
+    updated = _table()
+    assert state.rows == MeasureFact.objects.count()
+    with clock.frozen(later):
+        whole = read_model_refresh(READ_MODEL, full=True)
+    assert whole.full_as_of == later
+    assert _table() == updated
+    for period, team in _cases():
+        _assert_same(period, team)
+
+
+def test_past_the_limit_of_changed_groups_a_refresh_rebuilds_whole(demo):
+    """Past ``MEASURES_UPDATE_MAX_GROUPS`` (20,000) changed groups an update declines and the
+    refresh rebuilds whole (a bulk load, a sector renamed): counted on PostgreSQL."""
+    from django.db import connection
+
+    from waymark.operations import rules
+    from waymark.operations.models import MeasureChange
+    from waymark.operations.services.measures_read_model import measures_read_model_update
+
+    assert rules.MEASURES_UPDATE_MAX_GROUPS == 20_000
+    if connection.vendor != "postgresql":
+        assert measures_read_model_update(ANCHOR) is None
+        return
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+    team = Visit.objects.values_list("team", flat=True).first()
+    days = [date(1990, 1, 1) + timedelta(days=i) for i in range(20_000)]
+    MeasureChange.objects.bulk_create([MeasureChange(team_id=team, day=d) for d in days])
+    with clock.frozen(ANCHOR):
+        assert measures_read_model_update(ANCHOR) is not None  # 20,000: recounted
+    MeasureChange.objects.bulk_create(
+        [MeasureChange(team_id=team, day=d) for d in [*days, date(2050, 1, 1)]]
+    )
+    with clock.frozen(ANCHOR + timedelta(seconds=30)):
+        state = read_model_refresh(READ_MODEL)
+    assert state.full_as_of == ANCHOR + timedelta(seconds=30)
+    assert not MeasureChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_after_an_update_took_the_changes_waits_for_the_next(demo):
+    """A writer whose transaction is open while an update takes the noted changes and recounts
+    (PostgreSQL, real threads): its change is neither counted nor lost; the next update counts
+    it, and the table is again the one a whole rebuild writes."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from waymark.operations.models import Encounter, MeasureChange
+
+    if connection.vendor != "postgresql":
+        pytest.skip("changes are noted by PostgreSQL triggers; SQLite rebuilds whole")
+    with clock.frozen(ANCHOR):
+        read_model_refresh(READ_MODEL)
+    encounter = Encounter.objects.filter(visit__status__in=["deployed", "closed"]).first()
+    written, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                Encounter.objects.filter(pk=encounter.pk).update(nationality="ZZZ")
+                written.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(30)
+    later = ANCHOR + timedelta(seconds=30)
+    with clock.frozen(later):
+        state = read_model_refresh(READ_MODEL)  # the writer has not committed
+    assert state.full_as_of == ANCHOR  # an update
+    assert not MeasureFact.objects.filter(measure="encounter", k1="ZZZ").exists()
+    release.set()
+    assert done.wait(30)
+    thread.join()
+    assert MeasureChange.objects.exists()  # the writer's change, left for the next update
+    with clock.frozen(later + timedelta(seconds=30)):
+        read_model_refresh(READ_MODEL)
+        assert MeasureFact.objects.filter(measure="encounter", k1="ZZZ").exists()
+        updated = _table()
+        read_model_refresh(READ_MODEL, full=True)
+    assert _table() == updated

@@ -53,16 +53,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="", help="Only this read model (e.g. monitoring.figures)"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Rebuild whole even a read model that can rewrite only what changed",
+        )
 
-    def handle(self, *args, loop: bool, name: str, **options):
+    def handle(self, *args, loop: bool, name: str, full: bool = False, **options):
         if name and name not in read_models():
             self.stderr.write(f"No read model is called {name!r}: {', '.join(read_models())}")
             raise SystemExit(2)
         names = [name] if name else list(read_models())
+        if full and loop:
+            self.stderr.write("--full rebuilds once; the loop rebuilds whole on its own schedule")
+            raise SystemExit(2)
         if not loop:
             with context.acting("command"):
                 for each in names:
-                    state = read_model_refresh(each)
+                    state = read_model_refresh(each, full=full)
                     if state is None:
                         self.stdout.write(f"{each}: another rebuild is under way")
                     else:
