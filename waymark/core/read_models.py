@@ -545,11 +545,13 @@ def facts_sum(
     current: bool = False,
     team_id: int | None = None,
     by_month: bool = False,
+    by_team: bool = False,
 ) -> dict[tuple, int]:
     """SUM(n) by (measure, k1, k2) over the summary rows of ``measures``: dated in [start, end), or
     in force on day ``at`` (``day <= at < until``), or undated (``current``); for one team when
     given; by month as well (the key's first item) with ``by_month``. A period's whole months are
-    read from the monthly rows (``facts_replace``), its ragged ends from the daily ones."""
+    read from the monthly rows (``facts_replace``), its ragged ends from the daily ones. With
+    ``by_team`` the team is the key's first item (before the month)."""
     from django.db.models import Q, Sum
     from django.db.models.functions import TruncMonth
 
@@ -581,6 +583,8 @@ def facts_sum(
     if by_month:
         qs = qs.annotate(month=TruncMonth("day"))
         keys = ["month", *keys]
+    if by_team:
+        keys = ["team_id", *keys]
     result: dict[tuple, int] = {}
     for row in qs.order_by().values(*keys).annotate(total=Sum("n")):
         row["measure"] = row["measure"].removesuffix(MONTHLY)

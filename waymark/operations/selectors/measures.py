@@ -26,7 +26,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet
+from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from waymark.accounts.models import Team
@@ -87,10 +87,11 @@ def period_default() -> Period:
 
 
 def measure_teams() -> QuerySet[Team]:
-    """The teams the filter offers: every ICE team, and any other team that owns a visit."""
-    return Team.objects.filter(
-        Q(slug__startswith="ice-") | Q(pk__in=Visit.objects.values("team_id"))
-    ).order_by("name")
+    """The teams the filter offers: every ICE team, and any other team that owns a visit. (An
+    ``EXISTS`` a team, one index probe each: ``pk IN (visits' teams)`` hashed every visit, 205 ms
+    of the measures page at x100.)"""
+    owns = Visit.objects.filter(team_id=OuterRef("pk"))
+    return Team.objects.filter(Q(slug__startswith="ice-") | Exists(owns)).order_by("name")
 
 
 def visits_undertaken(period: Period, team: Team | None = None) -> QuerySet[Visit]:

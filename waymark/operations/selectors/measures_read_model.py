@@ -6,7 +6,6 @@ this to."""
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -125,15 +124,11 @@ def _by_rating(facts) -> list[dict[str, Any]]:
 
 
 def _by_team(period: Period, end, team_id: int | None) -> list[dict[str, Any]]:
-    from django.db.models import Sum
-
-    qs = MeasureFact.objects.filter(
-        measure="visit_rating", day__gte=period.start, day__lt=end
-    ).order_by()
-    if team_id is not None:
-        qs = qs.filter(team_id=team_id)
+    facts = facts_sum(
+        MeasureFact, ("visit_rating",), start=period.start, end=end, team_id=team_id, by_team=True
+    )
     by: dict[int, Counter] = {}
-    for pk, rating, n in qs.values_list("team_id", "k1").annotate(total=Sum("n")):
+    for (pk, _measure, rating, _power), n in facts.items():
         if n:
             by.setdefault(pk, Counter())[rating or NO_RATING] += n
     names = dict(Team.objects.filter(pk__in=list(by)).values_list("pk", "name"))
@@ -223,14 +218,31 @@ def _briefing(facts) -> dict[str, Any]:
     }
 
 
+def _weighted_median(pairs: list[tuple[float, int]]) -> float | None:
+    """``statistics.median`` of the values each repeated its count of times, without the list (a
+    national year is hundreds of thousands of closures)."""
+    total = sum(count for _value, count in pairs)
+    if not total:
+        return None
+    pairs.sort()
+    middle = [(total - 1) // 2, total // 2]  # the two middle positions (equal when odd)
+    found: list[float] = []
+    seen = 0
+    for value, count in pairs:
+        while middle and middle[0] < seen + count:
+            found.append(value)
+            middle.pop(0)
+        seen += count
+    return (found[0] + found[1]) / 2
+
+
 def _closure(facts, now) -> dict[str, Any]:
     closed = _by(facts, "closed")
     n = sum(closed.values())
     on_time = closed.get("True", 0)
-    hours = [
-        float(text) for text, count in _by(facts, "closure_hours").items() for _ in range(count)
-    ]
-    median = statistics.median(hours) if hours else None
+    median = _weighted_median(
+        [(float(text), count) for text, count in _by(facts, "closure_hours").items() if count]
+    )
     return {
         "closed": n,
         "median_hours": round(median, 1) if median is not None else None,
