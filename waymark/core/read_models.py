@@ -417,11 +417,20 @@ class FactsWriter:
             if self.groups is not None:
                 return self._write_groups(cursor)
             if self.postgresql:
-                before = self.written
                 self._write_difference(cursor)
-                if self._rewritten >= rules.READ_MODEL_ANALYZE_AFTER * max(before, 1):
+                if self._statistics_stale(cursor):
                     cursor.execute(f"ANALYZE {self.name}")
         return self.written
+
+    def _statistics_stale(self, cursor) -> bool:
+        """After a whole rebuild: whether it rewrote ``READ_MODEL_ANALYZE_AFTER`` of the rows, or
+        the planner's count of the table's rows is off by half or double (statistics made when the
+        table was empty, say after a bulk load and before the first build)."""
+        if self._rewritten >= rules.READ_MODEL_ANALYZE_AFTER * max(self.written, 1):
+            return True
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.name])
+        estimate = cursor.fetchone()[0]
+        return not (self.written / 2 <= estimate <= self.written * 2)
 
     def _write_groups(self, cursor) -> int:
         """Rewrite the groups' daily rows and their months' sums for every measure written but

@@ -275,7 +275,8 @@ def test_a_rebuild_groups_in_128_mb_on_postgresql():
 
 def test_a_whole_rebuild_that_rewrote_a_tenth_of_a_table_analyses_it():
     """PostgreSQL: a first build (every row new) leaves the planner statistics for the page that
-    reads next; a rebuild that changed under a tenth of the rows leaves that to autovacuum."""
+    reads next; a rebuild that changed under a tenth of the rows leaves that to autovacuum, unless
+    the planner's count of the table's rows is wrong."""
     from django.db import connection
 
     from waymark.operations.models import MeasureFact
@@ -307,6 +308,15 @@ def test_a_whole_rebuild_that_rewrote_a_tenth_of_a_table_analyses_it():
     writer.finish()
     assert analysed() == 0
     # Ten days' counts changed: 20 daily rows and their months' sums replaced, over a tenth.
+    writer = read_models.FactsWriter(MeasureFact)
+    writer.rows([*rows[:-10], *({**row, "n": 5} for row in rows[-10:])])
+    writer.finish()
+    assert analysed() > 0
+    # Statistics made when the table was empty (a bulk load's ANALYZE before the first build):
+    # nothing rewritten, but the planner's count of rows is wrong, so analysed again.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM pg_statistic WHERE starelid = %s::regclass", [table])
+        cursor.execute("UPDATE pg_class SET reltuples = 0 WHERE oid = %s::regclass", [table])
     writer = read_models.FactsWriter(MeasureFact)
     writer.rows([*rows[:-10], *({**row, "n": 5} for row in rows[-10:])])
     writer.finish()
