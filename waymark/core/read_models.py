@@ -432,19 +432,23 @@ class FactsWriter:
         estimate = cursor.fetchone()[0]
         return not (self.written / 2 <= estimate <= self.written * 2)
 
+    def _delete_in(self, cursor, groups: str, day: str, measures: list[str]) -> int:
+        """Delete the rows of ``measures`` dated by a (team, ``day``) pair of table ``groups``."""
+        cursor.execute(
+            f"DELETE FROM {self.name} f USING {groups} g "  # noqa: S608 - names only
+            f"WHERE f.measure = ANY(%s) AND f.team_id = g.team_id AND f.day = g.{day}",
+            [measures],
+        )
+        return cursor.rowcount
+
     def _write_groups(self, cursor) -> int:
         """Rewrite the groups' daily rows and their months' sums for every measure written but
         those in ``whole``, and the difference for those; returns by how much the table's row
         count changed."""
         parts = sorted(m for m in self.measures if m not in self.whole)
         monthly = [m + MONTHLY for m in parts]
-        change = 0
-        cursor.execute(
-            f"DELETE FROM {self.name} f USING {self.groups} g "  # noqa: S608 - names only
-            "WHERE f.measure = ANY(%s) AND f.team_id = g.team_id AND f.day = g.day",
-            [parts],
-        )
-        change -= cursor.rowcount
+        assert self.groups is not None
+        change = -self._delete_in(cursor, self.groups, "day", parts)
         cursor.execute(
             f"INSERT INTO {self.name} ({self.columns}) SELECT {self.columns} "  # noqa: S608
             f"FROM {_NEW_FACTS} WHERE measure = ANY(%s)",
@@ -458,12 +462,7 @@ class FactsWriter:
             "SELECT DISTINCT team_id, CAST(date_trunc('month', day) AS date) AS month "
             f"FROM {self.groups}"
         )
-        cursor.execute(
-            f"DELETE FROM {self.name} f USING {_MONTHS} g "  # noqa: S608 - names only
-            "WHERE f.measure = ANY(%s) AND f.team_id = g.team_id AND f.day = g.month",
-            [monthly],
-        )
-        change -= cursor.rowcount
+        change -= self._delete_in(cursor, _MONTHS, "month", monthly)
         cursor.execute(
             f"INSERT INTO {self.name} ({self.columns}) "  # noqa: S608 - names only
             "SELECT f.measure || %s, g.month, NULL, f.team_id, f.k1, f.k2, SUM(f.n) "
