@@ -424,13 +424,15 @@ class FactsWriter:
 
     def _statistics_stale(self, cursor) -> bool:
         """After a whole rebuild: whether it rewrote ``READ_MODEL_ANALYZE_AFTER`` of the rows, or
-        the planner's count of the table's rows is off by half or double (statistics made when the
-        table was empty, say after a bulk load and before the first build)."""
+        the planner's count of the table's rows is off by ``READ_MODEL_ROW_ESTIMATE_FACTOR`` either
+        way (statistics made when the table was empty, say after a bulk load and before the first
+        build)."""
         if self._rewritten >= rules.READ_MODEL_ANALYZE_AFTER * max(self.written, 1):
             return True
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.name])
         estimate = cursor.fetchone()[0]
-        return not (self.written / 2 <= estimate <= self.written * 2)
+        factor = rules.READ_MODEL_ROW_ESTIMATE_FACTOR
+        return not (self.written / factor <= estimate <= self.written * factor)
 
     def _delete_in(self, cursor, groups: str, day: str, measures: list[str]) -> int:
         """Delete the rows of ``measures`` dated by a (team, ``day``) pair of table ``groups``."""

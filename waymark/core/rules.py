@@ -80,6 +80,9 @@ READ_MODEL_WORK_MEM = "128MB"
 # rows for 140,000 and sorted them on disk: the measures page at x10 took 173 ms, 102 ms analysed),
 # and autovacuum comes later than the next page.
 READ_MODEL_ANALYZE_AFTER = 0.1
+# ... or when the planner's count of the table's rows is off by this factor either way (statistics
+# made when the table was empty: a bulk load analysed before the first build).
+READ_MODEL_ROW_ESTIMATE_FACTOR = 2
 # ``core.bulk_insert``: fewer rows than this go in with one INSERT (one round trip, no key
 # reservation); from this many, with COPY on PostgreSQL.
 BULK_INSERT_COPY_FROM = 20

@@ -282,6 +282,7 @@ def test_a_whole_rebuild_that_rewrote_a_tenth_of_a_table_analyses_it():
     from waymark.operations.models import MeasureFact
 
     assert rules.READ_MODEL_ANALYZE_AFTER == 0.1
+    assert rules.READ_MODEL_ROW_ESTIMATE_FACTOR == 2
     if connection.vendor != "postgresql":
         return
     table = MeasureFact._meta.db_table
@@ -321,3 +322,21 @@ def test_a_whole_rebuild_that_rewrote_a_tenth_of_a_table_analyses_it():
     writer.rows([*rows[:-10], *({**row, "n": 5} for row in rows[-10:])])
     writer.finish()
     assert analysed() > 0
+    # At the boundary: half or double the rows written is close enough; beyond either, analysed.
+    written = MeasureFact.objects.count()
+    same = [*rows[:-10], *({**row, "n": 5} for row in rows[-10:])]
+    for estimate, analyses in (
+        (written / 2, False),
+        (written / 2 - 1, True),
+        (written * 2, False),
+        (written * 2 + 1, True),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM pg_statistic WHERE starelid = %s::regclass", [table])
+            cursor.execute(
+                "UPDATE pg_class SET reltuples = %s WHERE oid = %s::regclass", [estimate, table]
+            )
+        writer = read_models.FactsWriter(MeasureFact)
+        writer.rows(same)
+        assert writer.finish() == written
+        assert (analysed() > 0) is analyses, estimate
