@@ -5,8 +5,10 @@ replays the phone's offline queue. The ``client_uuid`` the phone made is the ide
 first send answers 201, a repeat of the same entry answers 200 with the same body, and the same id
 for a different entry is refused (422). The batch answers 200 with one result per entry, each with
 the status a single send would have had, so the phone drops what was stored (201/200), keeps what
-it could not send, and shows the officer what was refused (4xx). The batch is one transaction with a
-savepoint for each entry: a refused entry is rolled back alone, never the others.
+it could not send, and shows the officer what was refused (4xx). The batch is one transaction in
+which a refused entry is rolled back alone, never the others (``field_entries_record``: a savepoint
+for each entry with typed rows, one for each run of notes and searches, written again one by one
+if the database refuses the run).
 
 ``data`` holds the entry form's fields for the entry type (``field_forms.ENTRY_FORMS``): the same
 validation as the page. Officers send from their signed-in session (the CSRF token in
@@ -216,7 +218,7 @@ class FieldEntryBatchView(WaymarkApiView):
                 answers.append(None)
             except Problem as problem:
                 answers.append(problem)
-        # One transaction for the batch, a savepoint for each entry (field_entries_record): a
+        # One transaction for the batch (field_entries_record): a
         # refused entry is rolled back alone and the others are stored.
         recorded = iter(field_entries_record(actor=request.user, entries=checked))
         results = []

@@ -28,6 +28,7 @@ from waymark.operations.models import (
 )
 from waymark.operations.services._field import (
     NOT_ASSIGNED,
+    Writer,
     _assignment_locked,
     _canonical,
     _check_time,
@@ -35,7 +36,11 @@ from waymark.operations.services._field import (
     _location,
     _may_record,
 )
-from waymark.operations.services.field_writers import ENTRY_HANDLERS
+from waymark.operations.services.field_writers import (
+    ENTRY_HANDLERS,
+    WITHOUT_TYPED_ROW,
+    no_typed_row,
+)
 
 
 def _replay(
@@ -118,16 +123,21 @@ def field_entry_record(
 
 
 def field_entries_record(*, actor, entries: list[dict[str, Any]]) -> list[Any]:
-    """Record a phone's offline queue in one transaction, each entry in its own savepoint, so a
-    refused entry is rolled back alone and the rest are stored. ``entries``: the keyword
-    arguments of ``field_entry_record`` (less ``actor``). Returns, in order, ``(entry, created)``
-    or the ``ValidationError`` / ``PermissionDenied`` that refused the entry.
+    """Record a phone's offline queue in one transaction so that a refused entry is rolled back
+    alone and the rest are stored. ``entries``: the keyword arguments of ``field_entry_record``
+    (less ``actor``). Returns, in order, ``(entry, created)`` or the ``ValidationError`` /
+    ``PermissionDenied`` that refused the entry.
 
     Once a batch, not once an entry: the officer's assignments are locked and read (with their
     visits), the stored ids looked up, the officer's last place written and the audit entries
-    appended; an entry costs its savepoint and its rows."""
+    appended. An entry with a typed row (an arrival, an encounter, a seizure …) is written in its
+    own savepoint, in order, since a later entry's checks read what it wrote. Consecutive entries
+    that write nothing but their own row (notes, searches: ``no_typed_row``) are checked one by one
+    and written together, one multi-row INSERT in one savepoint; only if the database refuses it
+    (an id stored meanwhile by another send) are they written again one savepoint each, so a
+    refusal still costs only its own entry."""
     _may_record(actor)
-    results: list[Any] = []
+    results: list[Any] = [None] * len(entries)
     with transaction.atomic():
         assignments = {
             a.visit_id: a
@@ -144,34 +154,73 @@ def field_entries_record(*, actor, entries: list[dict[str, Any]]) -> list[Any]:
                 continue
         stored = {e.client_uuid: e for e in FieldEntry.objects.filter(client_uuid__in=keys)}
         written: list[_Stored] = []
-        for values in entries:
+        pending: list[tuple[int, dict[str, Any], _Stored]] = []
+
+        def flush() -> None:
+            _pending_write(actor, pending, results, written)
+            for at, _, done in pending:  # what a later send of the same id is compared with
+                outcome = results[at]
+                if isinstance(outcome, tuple):
+                    stored[done.entry.client_uuid] = outcome[0]
+                else:
+                    stored.pop(done.entry.client_uuid, None)
+            pending.clear()
+
+        for at, values in enumerate(entries):
             values = {**ENTRY_DEFAULTS, **values, "data": dict(values.get("data") or {})}
             assignment = assignments.get(values["visit"].pk)
+            try:
+                key = _client_uuid(values["client_uuid"])
+            except ValidationError as exc:
+                results[at] = exc
+                continue
+            plain = values["entry_type"] in WITHOUT_TYPED_ROW
+            if not plain or any(done.entry.client_uuid == key for _, _, done in pending):
+                flush()  # in order; the same entry twice in one batch: the first stored first
+            if plain:
+                # Checks that read and write nothing: no savepoint until the run is written.
+                try:
+                    if assignment is None:
+                        raise PermissionDenied(NOT_ASSIGNED)
+                    prepared = _entry_prepared(
+                        actor=actor, assignment=assignment, existing=stored.get(key), **values
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    results[at] = exc
+                    continue
+                if isinstance(prepared[0], _Stored):
+                    done, write = prepared
+                    assert write is no_typed_row, values["entry_type"]
+                    pending.append((at, values, done))
+                    stored[key] = done.entry
+                else:
+                    results[at] = prepared
+                continue
             try:
                 with transaction.atomic():
                     if assignment is None:
                         raise PermissionDenied(NOT_ASSIGNED)
-                    key = _client_uuid(values["client_uuid"])
-                    done = _entry_record(
+                    recorded = _entry_record(
                         actor=actor, assignment=assignment, existing=stored.get(key), **values
                     )
             except IntegrityError:
                 try:
-                    results.append(_conflict(actor=actor, **values))
+                    results[at] = _conflict(actor=actor, **values)
                 except ValidationError as exc:
-                    results.append(exc)
+                    results[at] = exc
                 continue
             except (ValidationError, PermissionDenied) as exc:
                 if assignment is not None:
                     assignment.refresh_from_db()  # a writer may have changed it before refusing
-                results.append(exc)
+                results[at] = exc
                 continue
-            if isinstance(done, tuple):
-                results.append(done)
+            if isinstance(recorded, tuple):
+                results[at] = recorded
                 continue
-            stored[done.entry.client_uuid] = done.entry  # the same entry twice in one batch
-            written.append(done)
-            results.append((done.entry, True))
+            stored[key] = recorded.entry  # the same entry twice in one batch
+            written.append(recorded)
+            results[at] = (recorded.entry, True)
+        flush()
         _last_places_write(actor, written)
         audit_record_many(
             actor=actor,
@@ -185,6 +234,38 @@ def field_entries_record(*, actor, entries: list[dict[str, Any]]) -> list[Any]:
             ],
         )
     return results
+
+
+def _pending_write(
+    actor, pending: list[tuple[int, dict[str, Any], _Stored]], results: list[Any], written: list
+) -> None:
+    """Write a run of entries with no typed row: one INSERT in one savepoint, or, if the database
+    refuses it, each in its own savepoint (a refused one answered as ``field_entry_record``
+    answers it)."""
+    if not pending:
+        return
+    try:
+        with transaction.atomic():
+            FieldEntry.objects.bulk_create([done.entry for _, _, done in pending])
+    except IntegrityError:
+        for at, values, done in pending:
+            done.entry.pk = None
+            try:
+                with transaction.atomic():
+                    done.entry.save(force_insert=True)
+            except IntegrityError:
+                done.entry.pk = None
+                try:
+                    results[at] = _conflict(actor=actor, **values)
+                except ValidationError as exc:
+                    results[at] = exc
+                continue
+            written.append(done)
+            results[at] = (done.entry, True)
+        return
+    for at, _, done in pending:
+        written.append(done)
+        results[at] = (done.entry, True)
 
 
 def _conflict(*, actor, visit, entry_type, client_uuid, data, **_) -> tuple[FieldEntry, bool]:
@@ -232,7 +313,19 @@ def _last_places_write(actor, written: list[_Stored]) -> None:
         )
 
 
-def _entry_record(
+def _entry_record(*, actor, assignment: VisitOfficer, existing: FieldEntry | None, **values):
+    """Check and write one entry (inside its savepoint, the assignment locked): a replay's answer,
+    or the new entry with its audit entry still to append."""
+    prepared = _entry_prepared(actor=actor, assignment=assignment, existing=existing, **values)
+    if isinstance(prepared, tuple) and not isinstance(prepared[0], _Stored):
+        return prepared
+    done, write = prepared
+    done.entry.save(force_insert=True)
+    write(done.entry)
+    return done
+
+
+def _entry_prepared(
     *,
     actor,
     assignment: VisitOfficer,
@@ -246,9 +339,9 @@ def _entry_record(
     accuracy_m,
     sent_offline: bool,
     data: dict,
-) -> tuple[FieldEntry, bool] | _Stored:
-    """Check and write one entry (inside its savepoint, the assignment locked): a replay's answer,
-    or the new entry with its audit entry still to append."""
+) -> tuple[FieldEntry, bool] | tuple[_Stored, Writer]:
+    """Check one entry, writing nothing: a replay's answer ``(entry, False)``, or the new entry
+    (not yet saved) with its audit entry, and the writer of its typed rows."""
     key = _client_uuid(client_uuid)
     if entry_type not in ENTRY_HANDLERS:
         raise ValidationError({"entry_type": "Choose a type of entry from the list"})
@@ -270,7 +363,7 @@ def _entry_record(
     summary, write = ENTRY_HANDLERS[entry_type](
         actor=actor, visit=visit, assignment=assignment, data=data, recorded_at=recorded_at
     )
-    entry = FieldEntry.objects.create(
+    entry = FieldEntry(
         visit=visit,
         officer=actor,
         entry_type=entry_type,
@@ -284,11 +377,10 @@ def _entry_record(
         summary=summary[:300],
         payload=payload,
     )
-    typed = write(entry)
-    audit = {
+    audit: dict[str, Any] = {
         "action": AuditAction.COLLECTION,
         "verb": f"operations.entry.{entry_type}",
-        "person_id": typed.person_id if isinstance(typed, Encounter) else None,
+        "person_id": None,
         "payload": {
             "new": {
                 "visit": visit.reference,
@@ -303,4 +395,13 @@ def _entry_record(
             }
         },
     }
-    return _Stored(entry=entry, assignment=assignment, audit=audit)
+
+    def written(entry: FieldEntry) -> Any:
+        typed = write(entry)
+        if isinstance(typed, Encounter):
+            audit["person_id"] = typed.person_id
+        return typed
+
+    return _Stored(entry=entry, assignment=assignment, audit=audit), (
+        write if write is no_typed_row else written
+    )

@@ -43,6 +43,12 @@ from waymark.people import selectors as people_selectors
 from waymark.people import services as people_services
 
 
+def no_typed_row(entry: FieldEntry) -> None:
+    """The writer of an entry type with no typed row and no other write (a note, a search with
+    nothing seized): such entries of a batch are written together (``field_entries_record``)."""
+    return None
+
+
 def _arrival(*, actor, visit, assignment: VisitOfficer, data, recorded_at) -> tuple[str, Writer]:
     if assignment.on_site:
         raise ValidationError({"entry_type": "You are already marked as arrived"})
@@ -272,7 +278,7 @@ def _search(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer
     if not power:
         errors["search_power"] = "Enter the power used for the search"
     _raise(errors)
-    return f"Search of {searched}: nothing seized", lambda entry: None
+    return f"Search of {searched}: nothing seized", no_typed_row
 
 
 def _seizure(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]:
@@ -429,7 +435,7 @@ def _note(*, actor, visit, assignment, data, recorded_at) -> tuple[str, Writer]:
     text = _text(data, "text")
     if not text:
         raise ValidationError({"text": "Enter the note"})
-    return f"Note: {text[:200]}", lambda entry: None
+    return f"Note: {text[:200]}", no_typed_row
 
 
 ENTRY_HANDLERS: dict[str, Callable[..., tuple[str, Writer]]] = {
@@ -448,3 +454,7 @@ ENTRY_HANDLERS: dict[str, Callable[..., tuple[str, Writer]]] = {
     "note": _note,
 }
 assert set(ENTRY_HANDLERS) == set(rules.ENTRY_TYPES)
+
+# Entry types whose checks read nothing and write nothing, and whose writer is ``no_typed_row``:
+# a batch writes a run of them in one INSERT (``field_entries.field_entries_record``).
+WITHOUT_TYPED_ROW = frozenset({"note", "search"})

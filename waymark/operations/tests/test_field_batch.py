@@ -5,6 +5,7 @@ costs."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -175,31 +176,128 @@ def test_an_earlier_entry_sent_late_does_not_move_the_officer(
     assert (officer.last_latitude, officer.last_longitude) == (51.5, -0.07)
 
 
-def test_a_batch_costs_one_insert_an_entry_and_four_statements_a_batch(
-    frozen, visit_deployed, field_officer
-):
-    """The assignment lock, the stored-id lookup, the officer's last place and the audit entries
-    once a batch; each entry its INSERT (and its savepoint)."""
-    from waymark.operations.services.field_entries import field_entries_record
-
-    field_officer.has_perm("operations.record_field_entries")  # the request's permission cache
-    entries = [
+def _notes(visit, count: int) -> list[dict]:
+    return [
         {
-            "visit": visit_deployed,
+            "visit": visit,
             "entry_type": "note",
-            "client_uuid": body(visit_deployed)["client_uuid"],
-            "recorded_at": NOW - timedelta(minutes=20 - i),
+            "client_uuid": body(visit)["client_uuid"],
+            "recorded_at": NOW - timedelta(minutes=20) + timedelta(seconds=20 * i),
             "latitude": 51.5 + i / 100,
             "longitude": -0.07,
             "data": {"text": f"Note {i}"},
         }
-        for i in range(10)
+        for i in range(count)
     ]
-    with CaptureQueriesContext(connection) as queries:
-        results = field_entries_record(actor=field_officer, entries=entries)
-    assert [created for _, created in results] == [True] * 10
-    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 4 + 10, statements
-    assert AuditEvent.objects.filter(verb="operations.entry.note").count() == 10
+
+
+def test_a_run_of_notes_costs_five_statements_a_batch_whatever_its_length(
+    frozen, visit_deployed, field_officer
+):
+    """The assignment lock, the stored-id lookup, the notes in one INSERT (in one savepoint), the
+    officer's last place and the audit entries: the same five statements for 8 notes as for 16
+    (below ``BULK_INSERT_COPY_FROM``: the audit entries of 20 or more go by COPY, not captured here)."""
+    from waymark.operations.services.field_entries import field_entries_record
+
+    field_officer.has_perm("operations.record_field_entries")  # the request's permission cache
+    counted = []
+    for count in (8, 16):
+        entries = _notes(visit_deployed, count)
+        with CaptureQueriesContext(connection) as queries:
+            results = field_entries_record(actor=field_officer, entries=entries)
+        assert [created for _, created in results] == [True] * count
+        assert [entry.client_uuid for entry, _ in results] == [
+            uuid.UUID(str(e["client_uuid"])) for e in entries
+        ]
+        assert all(entry.pk for entry, _ in results)
+        sql = [q["sql"] for q in queries.captured_queries]
+        counted.append(
+            (
+                len([s for s in sql if "SAVEPOINT" not in s]),
+                len([s for s in sql if s.startswith("SAVEPOINT")]),
+            )
+        )
+    # Two savepoints: the batch's own (a savepoint under the test's transaction) and the run's.
+    assert counted == [(5, 2), (5, 2)], counted
+    assert AuditEvent.objects.filter(verb="operations.entry.note").count() == 24
     officer = m.VisitOfficer.objects.get(visit=visit_deployed, officer=field_officer)
-    assert officer.last_latitude == 51.59  # the newest entry's place
+    assert officer.last_latitude == 51.65  # the newest entry's place (the 16's last)
+    audited = [
+        int(target)
+        for target in AuditEvent.objects.filter(verb="operations.entry.note")
+        .order_by("sequence")
+        .values_list("target_id", flat=True)
+    ]
+    assert audited == sorted(audited)  # in the order the phone wrote them
+
+
+def test_a_run_the_database_refuses_is_written_again_one_savepoint_each(
+    frozen, visit_deployed, field_officer, monkeypatch
+):
+    """Another send stores a different entry under one of the run's ids after the batch looked
+    its ids up: the run's INSERT fails, each entry is written again in its own savepoint, only
+    that one is refused (as a single send would refuse it) and the rest are stored and audited."""
+    entries = _notes(visit_deployed, 6)
+    prepared = field_entries._entry_prepared
+    clash = entries[3]["client_uuid"]
+
+    def racing(**values):
+        outcome = prepared(**values)
+        if values["client_uuid"] == clash:
+            m.FieldEntry.objects.create(
+                visit=visit_deployed,
+                officer=field_officer,
+                entry_type="note",
+                client_uuid=clash,
+                recorded_at=NOW - timedelta(hours=1),
+                received_at=NOW,
+                summary="Note: another entry",
+                payload={"text": "Another entry"},
+            )
+        return outcome
+
+    monkeypatch.setattr(field_entries, "_entry_prepared", racing)
+    results = field_entries.field_entries_record(actor=field_officer, entries=entries)
+    assert [isinstance(r, tuple) and r[1] for r in results] == [True] * 3 + [False] + [True] * 2
+    assert isinstance(results[3], ValidationError)
+    assert "different entry" in str(results[3])
+    assert m.FieldEntry.objects.filter(visit=visit_deployed).count() == 6  # 5 + the other one
+    assert AuditEvent.objects.filter(verb="operations.entry.note").count() == 5
+
+
+def test_the_same_note_twice_in_one_batch_is_stored_once(frozen, visit_deployed, field_officer):
+    entries = _notes(visit_deployed, 3)
+    entries.insert(2, dict(entries[0]))
+    results = field_entries.field_entries_record(actor=field_officer, entries=entries)
+    assert [created for _, created in results] == [True, True, False, True]
+    assert results[2][0].pk == results[0][0].pk
+    assert m.FieldEntry.objects.filter(visit=visit_deployed).count() == 3
+
+
+def test_types_written_together_check_nothing_in_the_database_and_write_no_typed_row(
+    frozen, visit_deployed, field_officer
+):
+    """A batch writes notes and searches without a savepoint each: their checks must read and
+    write nothing and their writer must be ``no_typed_row``. Adding a type to the set that
+    writes a typed row, or that reads in its checks, fails here."""
+    from waymark.operations.services.field_writers import (
+        ENTRY_HANDLERS,
+        WITHOUT_TYPED_ROW,
+        no_typed_row,
+    )
+
+    assert {"note", "search"} == WITHOUT_TYPED_ROW
+    assignment = m.VisitOfficer.objects.select_related("visit__premises").get(
+        visit=visit_deployed, officer=field_officer
+    )
+    data = {"note": {"text": "A note"}, "search": {"searched": "Office", "search_power": "s25B"}}
+    for entry_type in WITHOUT_TYPED_ROW:
+        with CaptureQueriesContext(connection) as queries:
+            _, write = ENTRY_HANDLERS[entry_type](
+                actor=field_officer,
+                visit=assignment.visit,
+                assignment=assignment,
+                data=data[entry_type],
+                recorded_at=NOW,
+            )
+        assert write is no_typed_row and not queries.captured_queries, entry_type
