@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models
@@ -53,3 +54,64 @@ def _converters(model: type[models.Model], using: str) -> list[tuple[int, list[A
         if converters:
             found.append((index, converters, column))
     return found
+
+
+# ------------------------------------------------------------------------------------------------
+# A select-related read written once
+
+
+@dataclass(frozen=True)
+class Joined:
+    """``model`` with the forward foreign keys ``related`` (``"visit"``, ``"visit__premises"``:
+    each path's parent named before it) as one statement's select list and FROM clause: the model
+    as alias ``t``, each related table LEFT JOINed. ``instance`` builds from a row what
+    ``select_related(*related)`` would have built."""
+
+    model: type[models.Model]
+    related: tuple[str, ...]
+    select: str
+    tables: str
+    steps: tuple[tuple[str, str, Any, type[models.Model]], ...]  # (parent path, path, field, model)
+
+    def instance(self, row: Sequence[Any], using: str) -> models.Model:
+        at = width(self.model)
+        root = instance(self.model, row[:at], using)
+        made: dict[str, models.Model | None] = {"": root}
+        for parent_path, path, field, model in self.steps:
+            values = row[at : at + width(model)]
+            at += len(values)
+            pk_at = model._meta.concrete_fields.index(model._meta.pk)
+            related = None if values[pk_at] is None else instance(model, values, using)
+            parent = made[parent_path]
+            if parent is not None:
+                field.set_cached_value(parent, related)
+            made[path] = related
+        return root
+
+
+@functools.cache
+def joined(model: type[models.Model], related: tuple[str, ...]) -> Joined:
+    """The ``Joined`` read of ``model`` with ``related`` (cached: the text is built once)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    select = [columns_sql(model, "t")]
+    tables = [f"{q(model._meta.db_table)} t"]
+    aliases: dict[str, tuple[str, type[models.Model]]] = {"": ("t", model)}
+    steps = []
+    for n, path in enumerate(related):
+        parent_path, _, name = path.rpartition("__")
+        parent_alias, parent_model = aliases[parent_path]
+        field = parent_model._meta.get_field(name)
+        if not (field.many_to_one or field.one_to_one) or field.auto_created:
+            raise ValueError(f"{parent_model.__name__}.{name} is not a forward foreign key")
+        target = field.related_model
+        alias = f"r{n}"
+        aliases[path] = (alias, target)
+        select.append(columns_sql(target, alias))
+        tables.append(
+            f"LEFT JOIN {q(target._meta.db_table)} {alias} "
+            f"ON {alias}.{q(target._meta.pk.column)} = {parent_alias}.{q(field.column)}"
+        )
+        steps.append((parent_path, path, field, target))
+    return Joined(model, tuple(related), ", ".join(select), " ".join(tables), tuple(steps))

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import cast
 
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -27,17 +31,58 @@ from waymark.operations.models import (
     VisitStatus,
 )
 
+_FIELD_VISIT_RELATED = ("premises", "officer_in_charge", "team")
+
 
 def access_field_visit(user, pk: int) -> Visit:
-    """A visit the user is assigned to (the field pages), or 404."""
-    visit = (
-        Visit.objects.select_related("premises", "officer_in_charge", "team")
-        .filter(pk=pk, officers__officer=user)
-        .first()
-    )
+    """A visit the user is assigned to (the field pages, every field entry sent), or 404. On
+    PostgreSQL one statement written once (``core.row_models.joined``): the ORM compiled this
+    select-related read for every entry sent, about 2 ms of a 15 ms request."""
+    if connection.vendor != "postgresql":
+        visit = (
+            Visit.objects.select_related(*_FIELD_VISIT_RELATED)
+            .filter(pk=pk, officers__officer=user)
+            .first()
+        )
+    else:
+        visit = _field_visit_read(user, pk)
     if visit is None:
         raise Http404("No such visit")
     return visit
+
+
+def _field_visit_read(user, pk) -> Visit | None:
+    from waymark.core import row_models
+    from waymark.core.kept_cursors import fetch_one
+
+    try:
+        key = Visit._meta.pk.to_python(pk)
+    except ValidationError:
+        return None
+    if key is None or user.pk is None or not -(2**63) <= key < 2**63:
+        return None
+    read = row_models.joined(Visit, _FIELD_VISIT_RELATED)
+    sql, sql_numbered = _field_visit_sql()
+    # Prepared: five tables joined took PostgreSQL about 1.7 ms to plan, 0.3 ms to run.
+    row = fetch_one(connection, sql, (key, user.pk), sql_numbered=sql_numbered, prepared=True)
+    return None if row is None else cast(Visit, read.instance(row, connection.alias))
+
+
+@cache
+def _field_visit_sql() -> tuple[str, str]:
+    from waymark.core import row_models
+    from waymark.core.kept_cursors import numbered
+
+    read = row_models.joined(Visit, _FIELD_VISIT_RELATED)
+    q = connection.ops.quote_name
+    officers = VisitOfficer._meta
+    sql = (
+        f"SELECT {read.select} FROM {read.tables} WHERE t.{q(Visit._meta.pk.column)} = %s "  # noqa: S608 - names from models
+        f"AND EXISTS (SELECT 1 FROM {q(officers.db_table)} o WHERE "
+        f"o.{q(officers.get_field('visit').column)} = t.{q(Visit._meta.pk.column)} "
+        f"AND o.{q(officers.get_field('officer').column)} = %s)"
+    )
+    return sql, numbered(sql)
 
 
 def visits_visible(user) -> QuerySet[Visit]:

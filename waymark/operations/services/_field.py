@@ -7,9 +7,11 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from waymark.core import clock
 from waymark.operations import permissions as perms
@@ -131,15 +133,48 @@ def _assignment(*, actor, visit: Visit) -> VisitOfficer:
 def _assignment_locked(*, actor, visit: Visit) -> VisitOfficer:
     """The officer's assignment to the visit, locked for this transaction, with the visit and its
     premises read fresh in the same statement."""
-    assignment = (
-        VisitOfficer.objects.select_for_update(of=("self",))
-        .select_related("visit__premises")
-        .filter(visit_id=visit.pk, officer=actor)
-        .first()
-    )
+    if connection.vendor != "postgresql" or getattr(actor, "pk", None) is None:
+        assignment = (
+            VisitOfficer.objects.select_for_update(of=("self",))
+            .select_related("visit__premises")
+            .filter(visit_id=visit.pk, officer=actor)
+            .first()
+        )
+    else:
+        # One statement written once: the ORM compiled this locking read for every entry sent.
+        from waymark.core import row_models
+        from waymark.core.kept_cursors import fetch_one
+
+        read = row_models.joined(VisitOfficer, _ASSIGNMENT_RELATED)
+        sql, sql_numbered = _assignment_locked_sql()
+        row = fetch_one(
+            connection, sql, (visit.pk, actor.pk), sql_numbered=sql_numbered, prepared=True
+        )
+        assignment = (
+            None if row is None else cast(VisitOfficer, read.instance(row, connection.alias))
+        )
     if assignment is None:
         raise PermissionDenied(NOT_ASSIGNED)
-    return assignment
+    return cast(VisitOfficer, assignment)
+
+
+_ASSIGNMENT_RELATED = ("visit", "visit__premises")
+
+
+@cache
+def _assignment_locked_sql() -> tuple[str, str]:
+    from waymark.core import row_models
+    from waymark.core.kept_cursors import numbered
+
+    read = row_models.joined(VisitOfficer, _ASSIGNMENT_RELATED)
+    q = connection.ops.quote_name
+    meta = VisitOfficer._meta
+    sql = (
+        f"SELECT {read.select} FROM {read.tables} "  # noqa: S608 - names from models
+        f"WHERE t.{q(meta.get_field('visit').column)} = %s "
+        f"AND t.{q(meta.get_field('officer').column)} = %s FOR UPDATE OF t"
+    )
+    return sql, numbered(sql)
 
 
 def _check_time(*, visit: Visit, recorded_at: datetime) -> None:

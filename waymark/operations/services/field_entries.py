@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists
 
-from waymark.core import clock
+from waymark.core import clock, row_models
 from waymark.core.audit import audit_record, audit_record_many
+from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditAction
 from waymark.operations import workflows
 from waymark.operations.models import (
@@ -111,7 +113,7 @@ def field_entry_record(
             # of this entry that waited for it finds the first and is answered with it.
             assignment = _assignment_locked(actor=actor, visit=visit)
             key = _client_uuid(client_uuid)
-            existing = FieldEntry.objects.filter(client_uuid=key).first()
+            existing = _entry_by_uuid(key)
             done = _entry_record(actor=actor, assignment=assignment, existing=existing, **values)
             if isinstance(done, tuple):
                 return done
@@ -289,6 +291,37 @@ def _conflict(*, actor, visit, entry_type, client_uuid, data, **_) -> tuple[Fiel
     )
 
 
+_LAST_PLACE_SQL = """
+UPDATE operations_visitofficer SET last_latitude = %s, last_longitude = %s
+WHERE id = %s AND NOT EXISTS (
+    SELECT 1 FROM operations_fieldentry e
+    WHERE e.visit_id = %s AND e.officer_id = %s AND e.latitude IS NOT NULL
+      AND e.recorded_at > %s AND e.id <> %s
+)
+RETURNING id
+"""
+
+
+def _entry_by_uuid(key) -> FieldEntry | None:
+    """The entry stored under ``key``, or None (on PostgreSQL one statement written once)."""
+    if connection.vendor != "postgresql":
+        return FieldEntry.objects.filter(client_uuid=key).first()
+    row = fetch_one(connection, _entry_by_uuid_sql(), (key,))
+    return (
+        None
+        if row is None
+        else cast(FieldEntry, row_models.instance(FieldEntry, row, connection.alias))
+    )
+
+
+@cache
+def _entry_by_uuid_sql() -> str:
+    return (
+        f"SELECT {row_models.columns_sql(FieldEntry, 't')} FROM operations_fieldentry t "  # noqa: S608 - names from the model
+        "WHERE t.client_uuid = %s"
+    )
+
+
 def _last_places_write(actor, written: list[_Stored]) -> None:
     """The officer's last known place on each visit: the newest located entry written, unless an
     entry recorded later already gave one (one conditional UPDATE a visit)."""
@@ -302,6 +335,22 @@ def _last_places_write(actor, written: list[_Stored]) -> None:
             newest[done.assignment.pk] = done
     for assignment_pk, done in newest.items():
         entry = done.entry
+        if connection.vendor == "postgresql":
+            # One statement written once: the ORM compiled this UPDATE for every entry sent.
+            fetch_one(
+                connection,
+                _LAST_PLACE_SQL,
+                (
+                    entry.latitude,
+                    entry.longitude,
+                    assignment_pk,
+                    entry.visit_id,
+                    actor.pk,
+                    entry.recorded_at,
+                    entry.pk,
+                ),
+            )
+            continue
         later = FieldEntry.objects.filter(
             visit_id=entry.visit_id,
             officer=actor,
