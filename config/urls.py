@@ -42,6 +42,21 @@ urlpatterns = [
         ),
         name="health",
     ),
+    # For monitoring and alerting, not the load balancer: the background processes (the figures
+    # refresher, the job worker, the audit sequencer), whose stopping leaves the pages working.
+    path(
+        "health/background/",
+        login_not_required(
+            HealthCheckView.as_view(
+                checks=[
+                    "waymark.core.health.ReadModelsFresh",
+                    "waymark.core.health.TaskQueue",
+                    "waymark.core.health.AuditSealing",
+                ]
+            )
+        ),
+        name="health-background",
+    ),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -29,6 +29,7 @@ OPEN_WITHOUT_SECOND_FACTOR = frozenset(
         "accounts:two-factor",
         "accounts:keep-alive",
         "health",
+        "health-background",
         "accessibility",
         "cookies",
     }

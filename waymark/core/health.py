@@ -1,14 +1,31 @@
-"""Waymark's own health checks (``/health/``, django-health-check)."""
+"""Waymark's own health checks (django-health-check).
+
+``/health/`` (the load balancer's) runs ``AuditSealing`` beside the database and storage checks;
+``/health/background/`` (monitoring's, never the load balancer's) runs ``ReadModelsFresh``,
+``TaskQueue`` and ``AuditSealing``: the background processes, whose stopping must not take the app
+servers out of service (docs/deployment.md "Observability").
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 
+from django.db.models import Case, F, Q, When
+from django.db.models.functions import Greatest
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-from waymark.core import rules
+from waymark.core import clock, rules
 from waymark.core.audit_sequencer import audit_sealing_lag
+from waymark.core.models import ReadModelState
+from waymark.core.read_models import WRITE_ALIAS, read_models
+
+# Due READY tasks are counted up to this many (a LIMIT): past it the report says this many, and
+# the check never counts through a queue that has grown without bound.
+TASK_QUEUE_COUNT_CAP = 10_000
 
 
 @dataclasses.dataclass
@@ -33,4 +50,118 @@ class AuditSealing(HealthCheck):
                 f"Audit sealing lag {self.lag_seconds:.0f} s (target "
                 f"{rules.AUDIT_SEALING_LAG_TARGET.total_seconds():.0f} s, unhealthy past "
                 f"{rules.AUDIT_SEALING_LAG_ALARM.total_seconds():.0f} s): is audit_seal running?"
+            )
+
+
+def read_model_ages(now: datetime) -> dict[str, timedelta | None]:
+    """Each registered read model's age at ``now`` (``now - as_of`` of its rows, on the primary,
+    where the refresher writes), None for one never built."""
+    as_of = dict(ReadModelState.objects.using(WRITE_ALIAS).values_list("name", "as_of"))
+    return {name: (now - as_of[name] if name in as_of else None) for name in read_models()}
+
+
+@dataclasses.dataclass
+class ReadModelsFresh(HealthCheck):
+    """The figures refresher (``manage.py read_models_refresh --loop``): the age of the oldest
+    read model's rows (``ReadModelsFresh(oldest_seconds=12.3)``). It rebuilds them every
+    ``READ_MODEL_REFRESH_INTERVAL``; past ``READ_MODEL_REFRESHER_ALARM``, or with a read model
+    never built, the check fails. Only on ``/health/background/``: without the refresher a figures
+    page rebuilds stale rows itself (slower, never older), so the app servers stay in service. A
+    figures page visited often keeps its own read model young; the quiet ones show the stop."""
+
+    oldest_seconds: float | None = None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            ages = read_model_ages(clock.now())
+        finally:
+            connection.close()  # this runs in the check's own thread: leave no connection open
+        built = [age for age in ages.values() if age is not None]
+        self.oldest_seconds = round(max(built).total_seconds(), 1) if built else None
+        late = {
+            name: age
+            for name, age in ages.items()
+            if age is None or age > rules.READ_MODEL_REFRESHER_ALARM
+        }
+        if late:
+            named = ", ".join(
+                f"{name} never built" if age is None else f"{name} {age.total_seconds():.0f} s old"
+                for name, age in late.items()
+            )
+            raise ServiceUnavailable(
+                f"Read models not rebuilt within "
+                f"{rules.READ_MODEL_REFRESHER_ALARM.total_seconds():.0f} s: {named} (refreshed "
+                f"every {rules.READ_MODEL_REFRESH_INTERVAL.total_seconds():.0f} s; figures pages "
+                f"rebuild them as they read meanwhile): is read_models_refresh --loop running?"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskBacklog:
+    waiting: int  # due READY tasks, counted up to TASK_QUEUE_COUNT_CAP
+    oldest_wait: timedelta  # how long the longest-waiting of them has been due; 0 for none
+    oldest_queue: str | None  # its queue
+
+
+def task_queue_backlog(now: datetime) -> TaskBacklog:
+    """The job queue's due READY tasks at ``now``: those with no ``run_after`` (which the database
+    backend stores as its far-future sentinel, ``get_date_max()``; the column is not null) or one
+    at or before ``now``. A task is due from its enqueueing, or from its ``run_after`` if later."""
+    never = get_date_max()
+    due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+        Q(run_after=never) | Q(run_after__lte=now)
+    )
+    waiting = due.order_by()[:TASK_QUEUE_COUNT_CAP].count()
+    oldest = (
+        due.annotate(
+            due_since=Case(
+                When(run_after=never, then=F("enqueued_at")),
+                default=Greatest("enqueued_at", "run_after"),
+            )
+        )
+        .order_by("due_since")
+        .values("due_since", "queue_name")
+        .first()
+    )
+    if oldest is None:
+        return TaskBacklog(waiting=waiting, oldest_wait=timedelta(0), oldest_queue=None)
+    return TaskBacklog(
+        waiting=waiting,
+        oldest_wait=max(now - oldest["due_since"], timedelta(0)),
+        oldest_queue=oldest["queue_name"],
+    )
+
+
+@dataclasses.dataclass
+class TaskQueue(HealthCheck):
+    """The job worker (``manage.py db_worker``): how many READY tasks are due (``waiting``,
+    counted up to ``TASK_QUEUE_COUNT_CAP``) and how long the longest-waiting has been due
+    (``TaskQueue(waiting=3, oldest_wait_seconds=1.5)``). Past ``TASK_QUEUE_WAIT_ALARM`` the check
+    fails: no worker is taking that queue's tasks, or the workers are not keeping up."""
+
+    waiting: int | None = None
+    oldest_wait_seconds: float | None = None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            backlog = task_queue_backlog(clock.now())
+        finally:
+            connection.close()  # this runs in the check's own thread: leave no connection open
+        self.waiting = backlog.waiting
+        self.oldest_wait_seconds = round(backlog.oldest_wait.total_seconds(), 1)
+        if backlog.oldest_wait > rules.TASK_QUEUE_WAIT_ALARM:
+            count = (
+                f"{backlog.waiting}"
+                if backlog.waiting < TASK_QUEUE_COUNT_CAP
+                else f"{TASK_QUEUE_COUNT_CAP} or more"
+            )
+            raise ServiceUnavailable(
+                f"The oldest due task (queue {backlog.oldest_queue}) has waited "
+                f"{self.oldest_wait_seconds:.0f} s, {count} due (unhealthy past "
+                f"{rules.TASK_QUEUE_WAIT_ALARM.total_seconds():.0f} s): is db_worker running "
+                f"for that queue?"
             )

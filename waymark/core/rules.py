@@ -72,6 +72,8 @@ READ_MODEL_REFRESH_POLL = timedelta(seconds=1)
 # restored from a backup). Its due time then counts the whole rebuild's length, so the rows it
 # replaces stay under ``READ_MODEL_MAX_AGE``.
 READ_MODEL_FULL_REBUILD_EVERY = timedelta(hours=1)
+# /health/background/ alarm: well past the 60 s target plus the longest whole rebuild (50 s, x100).
+READ_MODEL_REFRESHER_ALARM = timedelta(minutes=5)
 # The memory a read model's rebuild may group and sort in (PostgreSQL ``work_mem`` for that
 # transaction only): its GROUP BYs over a national table's rows then stay off the disk.
 READ_MODEL_WORK_MEM = "128MB"
@@ -86,3 +88,6 @@ READ_MODEL_ROW_ESTIMATE_FACTOR = 2
 # ``core.bulk_insert``: fewer rows than this go in with one INSERT (one round trip, no key
 # reservation); from this many, with COPY on PostgreSQL.
 BULK_INSERT_COPY_FROM = 20
+
+# /health/background/ alarm: a worker claims a due task in seconds; this leaves room for long jobs.
+TASK_QUEUE_WAIT_ALARM = timedelta(minutes=10)

@@ -255,3 +255,16 @@ def test_unlocking_an_account_that_is_not_locked_says_so(client, person_user):
     )
     assert response.status_code == 200 and "is not locked" in response.content.decode()
     assert not AuditEvent.objects.filter(verb="account.unlocked").exists()
+
+
+@required
+@pytest.mark.django_db(transaction=True)  # the health checks read from threads of their own
+def test_both_health_checks_answer_a_session_without_the_code(client, staff):
+    """A monitor or an operator signed in with the password alone is answered by both health
+    endpoints (200 or 500: whether the processes are running), never sent to sign in."""
+    user, _ = staff
+    for path in ("/health/", "/health/background/"):
+        client.force_login(user)
+        response = client.get(path, {"format": "json"})
+        assert response.status_code in (200, 500), path
+        assert response["Content-Type"].startswith("application/json"), path

@@ -43,6 +43,15 @@ def test_the_health_check_fails_past_thirty_seconds_of_sealing_lag():
     assert rules.AUDIT_SEALING_LAG_ALARM > rules.AUDIT_SEALING_LAG_TARGET
 
 
+def test_the_background_health_check_fails_past_five_minutes_without_a_figures_refresh():
+    assert rules.READ_MODEL_REFRESHER_ALARM.total_seconds() == 5 * 60
+    assert rules.READ_MODEL_REFRESHER_ALARM > 2 * rules.READ_MODEL_MAX_AGE
+
+
+def test_the_background_health_check_fails_past_ten_minutes_of_a_due_task_waiting():
+    assert rules.TASK_QUEUE_WAIT_ALARM.total_seconds() == 10 * 60
+
+
 def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
     assert rules.AUDIT_SEAL_BATCH_SIZE == 5000
     assert rules.AUDIT_SEAL_MAX_BATCHES_PER_PASS == 20
