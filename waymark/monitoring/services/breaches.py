@@ -4,15 +4,17 @@ rule, mitigation, the escalation ladder and prosecution referrals."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from waymark.core import clock
+from waymark.core import clock, row_models
 from waymark.core.clock import LONDON
+from waymark.core.kept_cursors import fetch_one
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.monitoring import rules
@@ -68,22 +70,9 @@ def breach_ingest(
         errors["started_at"] = "A breach cannot start in the future"
     if errors:
         raise ValidationError(errors)
-    # The current condition and whether a breach since its fitting is stored: one query.
-    condition = (
-        Condition.objects.filter(person=person)
-        .exclude(status=ConditionStatus.CEASED)
-        .annotate(
-            breach_since_fitting=Exists(
-                Breach.objects.filter(person=person, started_at__gte=OuterRef("fitted_at"))
-            )
-        )
-        .order_by("-decided_at")
-        .first()
-    )
+    condition, breach_since_fitting = _condition_current(person)
     first_since_fitting = (
-        condition is not None
-        and condition.fitted_at is not None
-        and not condition.breach_since_fitting  # type: ignore[attr-defined]
+        condition is not None and condition.fitted_at is not None and not breach_since_fitting
     )
     is_battery = breach_type == rules.BATTERY
     breach = Breach.objects.create(
@@ -130,6 +119,52 @@ def breach_ingest(
     return breach
 
 
+def _condition_current(person: Person) -> tuple[Condition | None, bool]:
+    """The person's current condition (the newest decided that has not ceased) and whether a
+    breach since its fitting is stored: one query. On PostgreSQL a statement written once (every
+    ingested breach asks; the ORM compiled it each time)."""
+    if connection.vendor != "postgresql":
+        found = (
+            Condition.objects.filter(person=person)
+            .exclude(status=ConditionStatus.CEASED)
+            .annotate(
+                breach_since_fitting=Exists(
+                    Breach.objects.filter(person=person, started_at__gte=OuterRef("fitted_at"))
+                )
+            )
+            .order_by("-decided_at")
+            .first()
+        )
+        return found, bool(getattr(found, "breach_since_fitting", False))
+    row = fetch_one(connection, _condition_current_sql(), (person.pk, person.pk))
+    if row is None:
+        return None, False
+    condition = cast(Condition, row_models.instance(Condition, row[:-1], connection.alias))
+    return condition, bool(row[-1])
+
+
+@cache
+def _condition_current_sql() -> str:
+    return (
+        f"SELECT {row_models.columns_sql(Condition, 'c')}, EXISTS ("  # noqa: S608 - names from models
+        "SELECT 1 FROM monitoring_breach b WHERE b.person_id = %s AND b.started_at >= c.fitted_at"
+        f") FROM monitoring_condition c WHERE c.person_id = %s AND c.status <> "
+        f"'{ConditionStatus.CEASED.value}' ORDER BY c.decided_at DESC LIMIT 1"
+    )
+
+
+_ACTIONABLE_COUNT_SQL = f"""
+SELECT (
+    SELECT count(*) FROM monitoring_breach b
+    WHERE b.person_id = %s AND b.disposition = '{BreachDisposition.ACTIONABLE.value}'
+      AND NOT EXISTS (
+          SELECT 1 FROM monitoring_mitigation m
+          WHERE m.breach_id = b.id AND m.decision = '{MitigationDecision.ACCEPTED.value}'
+      )
+) + (SELECT count(*) FROM monitoring_accumulatedviolation v WHERE v.person_id = %s)
+"""  # noqa: S608 - constants from the models' choices
+
+
 def _task_create(**spec: Any):
     """``work.task_create`` for the system, through ``tasks_create_each``: the same task and
     audit entry, without the savepoint ``task_create`` wraps them in (two round trips an ingested
@@ -141,7 +176,10 @@ def _task_create(**spec: Any):
 def _actionable_count(person: Person) -> int:
     """Actionable breaches and accumulated violations so far, less any whose mitigation was accepted.
 
-    Both counts in one query (two scalar subqueries), as the ingest path calls this per breach."""
+    Both counts in one query (two scalar subqueries), as the ingest path calls this per breach;
+    on PostgreSQL a statement written once (the ORM compiled it for every breach)."""
+    if connection.vendor == "postgresql":
+        return int(fetch_one(connection, _ACTIONABLE_COUNT_SQL, (person.pk, person.pk))[0])
     breaches = (
         Breach.objects.filter(person=OuterRef("pk"), disposition=BreachDisposition.ACTIONABLE)
         .exclude(mitigations__decision=MitigationDecision.ACCEPTED)

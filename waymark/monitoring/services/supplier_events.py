@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -23,6 +23,7 @@ from waymark.monitoring.models import (
     SupplierEvent,
 )
 from waymark.monitoring.services.breaches import breach_ingest
+from waymark.people import selectors as people_selectors
 from waymark.people.models import Person
 
 
@@ -112,11 +113,12 @@ def _replay(event: SupplierEvent, sha: str) -> SupplierEvent:
 
 
 def person_by_reference(reference: str) -> Person:
-    person = Person.objects.filter(reference=reference).first()
+    """The person a supplier names, or a merged record's survivor (read with it: one statement)."""
+    person = people_selectors.person_by_reference(reference)
     if person is None:
         raise ValidationError({"person_reference": f"No person with the reference {reference!r}"})
     if person.merged_into_id:
-        person = Person.objects.get(pk=person.merged_into_id)
+        person = cast(Person, person.merged_into)
     return person
 
 
