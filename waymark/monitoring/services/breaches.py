@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from waymark.core import clock, row_models
 from waymark.core.clock import LONDON
-from waymark.core.kept_cursors import fetch_one
+from waymark.core.kept_cursors import fetch_all, fetch_one
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.monitoring import rules
@@ -228,21 +228,40 @@ def battery_evaluate(*, person: Person) -> AccumulatedViolation | None:
     """The accumulated battery rule (000 §5.16, note 20): uncounted, ended battery breaches are
     summed over a rolling window; when a window's sum reaches the threshold, one violation is raised
     and those breaches are counted (each breach is counted once)."""
-    pending = list(
-        Breach.objects.select_for_update()
-        .filter(
-            person=person,
-            breach_type=rules.BATTERY,
-            disposition=BreachDisposition.BATTERY_BELOW,
-            ended_at__isnull=False,
-        )
-        .order_by("started_at", "pk")
-    )
+    pending = _battery_pending_locked(person)
     raised = None
     spans = [(b.started_at, b.ended_at) for b in pending if b.ended_at is not None]  # all ended
     for first, last, total in rules.battery_violations(spans):
         raised = _violation_raise(person, pending[first : last + 1], total)
     return raised
+
+
+def _battery_pending_locked(person: Person) -> list[Breach]:
+    """The person's ended battery breaches not yet counted, locked, oldest first. On PostgreSQL
+    one statement written once (every battery breach ingested asks)."""
+    if connection.vendor != "postgresql":
+        return list(
+            Breach.objects.select_for_update()
+            .filter(
+                person=person,
+                breach_type=rules.BATTERY,
+                disposition=BreachDisposition.BATTERY_BELOW,
+                ended_at__isnull=False,
+            )
+            .order_by("started_at", "pk")
+        )
+    rows = fetch_all(connection, _battery_pending_sql(), (person.pk,))
+    return [cast(Breach, row_models.instance(Breach, row, connection.alias)) for row in rows]
+
+
+@cache
+def _battery_pending_sql() -> str:
+    return (
+        f"SELECT {row_models.columns_sql(Breach, 'b')} FROM monitoring_breach b "  # noqa: S608 - names and constants from the models
+        f"WHERE b.person_id = %s AND b.breach_type = '{rules.BATTERY}' "
+        f"AND b.disposition = '{BreachDisposition.BATTERY_BELOW.value}' "
+        "AND b.ended_at IS NOT NULL ORDER BY b.started_at, b.id FOR UPDATE"
+    )
 
 
 def _violation_raise(

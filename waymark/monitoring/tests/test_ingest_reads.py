@@ -163,3 +163,29 @@ def test_the_person_a_supplier_names_is_the_survivor_of_a_merge(frozen, casework
     assert _values(found) == _values(Person.objects.get(pk=survivor.pk))
     with pytest.raises(ValidationError, match="No person with the reference"):
         supplier_events.person_by_reference("NOT-A-REFERENCE")
+
+
+def test_the_pending_battery_breaches_are_the_orm_s_in_its_order(frozen, caseworker, hub):
+    person = em_person(hub, family_name="Battery")
+    fitted_make(caseworker, person, fitted_at=clock.now() - timedelta(days=3))
+    for hours in (30, 5, 20, 5):  # two starting at the same moment: ordered by id
+        _breach(person, breach_type=rules.BATTERY, hours_ago=hours)
+    _breach(person, hours_ago=2)  # not battery
+    m.Breach.objects.create(  # battery, not ended: not pending
+        person=person,
+        breach_type=rules.BATTERY,
+        started_at=clock.now() - timedelta(hours=1),
+        received_at=clock.now(),
+        disposition=m.BreachDisposition.BATTERY_BELOW,
+    )
+    got = breaches._battery_pending_locked(person)
+    want = list(
+        m.Breach.objects.filter(
+            person=person,
+            breach_type=rules.BATTERY,
+            disposition=m.BreachDisposition.BATTERY_BELOW,
+            ended_at__isnull=False,
+        ).order_by("started_at", "pk")
+    )
+    assert [_values(b) for b in got] == [_values(b) for b in want]
+    assert len(got) == 4
