@@ -85,6 +85,23 @@ def main(argv=None) -> int:
                 "must be 0",
             ),
         ]
+        if "floor_rate" in ingest:  # the same requests refused at the signature: the ceiling
+            rows += [
+                (
+                    "floor: the same requests refused at the signature (8 clients)",
+                    f"{sum(ingest['floor_statuses'].values()):,} requests, {ingest['floor_statuses']}",
+                    f"{ingest['floor_rate']:.0f}/s",
+                    f"{ingest['raw_rate']:.0f}/s",
+                    ratio(ingest["floor_rate"], ingest["raw_rate"]),
+                ),
+                (
+                    "floor p95 latency per request",
+                    "",
+                    f"{ingest['floor_p95_ms']:.1f} ms",
+                    f"{ingest['raw_p95_ms']:.2f} ms",
+                    ratio(ingest["floor_p95_ms"], ingest["raw_p95_ms"]),
+                ),
+            ]
     archive = {"error": "not run"}
     if "archive" in parts:
         archive_url = db_url("archive")
