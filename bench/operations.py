@@ -87,6 +87,24 @@ def entries_rows(e: dict, label: str) -> list[tuple]:
                 ratio(e["single_p95_ms"], e["single_base_p95_ms"]),
             ),
         ]
+        if "single_floor_rate" in e:  # the same requests refused at validation: the ceiling
+            floor = f"{e['single_n']} requests, answers {e['single_floor_statuses']}"
+            rows += [
+                (
+                    f"floor: requests refused at validation, {label}",
+                    floor,
+                    f"{e['single_floor_rate']:,.0f} requests/s",
+                    f"{e['single_base_rate']:,.0f} entries/s",
+                    ratio(e["single_floor_rate"], e["single_base_rate"]),
+                ),
+                (
+                    f"floor p95, {label}",
+                    floor,
+                    f"{e['single_floor_p95_ms']:.1f} ms",
+                    f"{e['single_base_p95_ms']:.2f} ms",
+                    ratio(e["single_floor_p95_ms"], e["single_base_p95_ms"]),
+                ),
+            ]
     if not e.get("batch_url"):
         rows.append(
             (f"offline replay batch, {label}", "", missing("api:operations-entries-batch"), "", "")

@@ -858,6 +858,26 @@ def part_entries(args: dict) -> dict:
             app_seconds = time.perf_counter() - began
             replay = client.post(single_url, payloads[0], content_type="application/json")
             stored = FieldEntry.objects.filter(visit=visit).count()
+            # The floor of one entry a request: as many requests, the same client and session,
+            # refused at the input's validation (400: nothing read past the session and the user,
+            # nothing written). No endpoint taking one entry a request can be faster.
+            floor_times = []
+            floor_statuses: dict[int, int] = {}
+            import logging
+
+            request_log = logging.getLogger("django.request")
+            request_log_level = request_log.level
+            request_log.setLevel(logging.ERROR)  # not a warning line for each refusal
+            began = time.perf_counter()
+            for _ in payloads:
+                t0 = time.perf_counter()
+                response = client.post(single_url, {}, content_type="application/json")
+                floor_times.append(time.perf_counter() - t0)
+                floor_statuses[response.status_code] = (
+                    floor_statuses.get(response.status_code, 0) + 1
+                )
+            floor_seconds = time.perf_counter() - began
+            request_log.setLevel(request_log_level)
             _clear_post_visit(visit.pk)
             # Baseline: the same rows, one plain INSERT each (autocommit), into the same table.
             raw = _raw_rows(payloads, officer.pk)
@@ -879,6 +899,9 @@ def part_entries(args: dict) -> dict:
                     "single_base_p95_ms": p95(base_times) * 1000,
                     "single_replay_status": replay.status_code,
                     "single_stored": stored,
+                    "single_floor_rate": n / floor_seconds,
+                    "single_floor_p95_ms": p95(floor_times) * 1000,
+                    "single_floor_statuses": floor_statuses,
                 }
             )
             print(
