@@ -4,17 +4,13 @@ rule, mitigation, the escalation ladder and prosecution referrals."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import transaction
 
-from waymark.core import clock, row_models
+from waymark.core import clock
 from waymark.core.clock import LONDON
-from waymark.core.kept_cursors import fetch_all, fetch_one
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.monitoring import rules
@@ -23,8 +19,6 @@ from waymark.monitoring.models import (
     AccumulatedViolation,
     Breach,
     BreachDisposition,
-    Condition,
-    ConditionStatus,
     LadderAction,
     Mitigation,
     MitigationDecision,
@@ -41,6 +35,11 @@ from waymark.monitoring.services._common import (
     _require,
     _required_text,
     _user,
+)
+from waymark.monitoring.services._ingest_reads import (
+    _actionable_count,
+    _battery_pending_locked,
+    _condition_current,
 )
 from waymark.monitoring.workflows import (
     REFERRAL,
@@ -119,91 +118,12 @@ def breach_ingest(
     return breach
 
 
-def _condition_current(person: Person) -> tuple[Condition | None, bool]:
-    """The person's current condition (the newest decided that has not ceased) and whether a
-    breach since its fitting is stored: one query. On PostgreSQL a statement written once (every
-    ingested breach asks; the ORM compiled it each time)."""
-    if connection.vendor != "postgresql":
-        found = (
-            Condition.objects.filter(person=person)
-            .exclude(status=ConditionStatus.CEASED)
-            .annotate(
-                breach_since_fitting=Exists(
-                    Breach.objects.filter(person=person, started_at__gte=OuterRef("fitted_at"))
-                )
-            )
-            .order_by("-decided_at")
-            .first()
-        )
-        return found, bool(getattr(found, "breach_since_fitting", False))
-    row = fetch_one(connection, _condition_current_sql(), (person.pk, person.pk))
-    if row is None:
-        return None, False
-    condition = cast(Condition, row_models.instance(Condition, row[:-1], connection.alias))
-    return condition, bool(row[-1])
-
-
-@cache
-def _condition_current_sql() -> str:
-    return (
-        f"SELECT {row_models.columns_sql(Condition, 'c')}, EXISTS ("  # noqa: S608 - names from models
-        "SELECT 1 FROM monitoring_breach b WHERE b.person_id = %s AND b.started_at >= c.fitted_at"
-        f") FROM monitoring_condition c WHERE c.person_id = %s AND c.status <> "
-        f"'{ConditionStatus.CEASED.value}' ORDER BY c.decided_at DESC LIMIT 1"
-    )
-
-
-_ACTIONABLE_COUNT_SQL = f"""
-SELECT (
-    SELECT count(*) FROM monitoring_breach b
-    WHERE b.person_id = %s AND b.disposition = '{BreachDisposition.ACTIONABLE.value}'
-      AND NOT EXISTS (
-          SELECT 1 FROM monitoring_mitigation m
-          WHERE m.breach_id = b.id AND m.decision = '{MitigationDecision.ACCEPTED.value}'
-      )
-) + (SELECT count(*) FROM monitoring_accumulatedviolation v WHERE v.person_id = %s)
-"""  # noqa: S608 - constants from the models' choices
-
-
 def _task_create(**spec: Any):
     """``work.task_create`` for the system, through ``tasks_create_each``: the same task and
     audit entry, without the savepoint ``task_create`` wraps them in (two round trips an ingested
     breach; the caller's transaction is all or none already). Only for a dedupe key no other
     writer can hold (one naming a row this transaction made)."""
     return work.tasks_create_each(actor=None, specs=[spec])[0]
-
-
-def _actionable_count(person: Person) -> int:
-    """Actionable breaches and accumulated violations so far, less any whose mitigation was accepted.
-
-    Both counts in one query (two scalar subqueries), as the ingest path calls this per breach;
-    on PostgreSQL a statement written once (the ORM compiled it for every breach)."""
-    if connection.vendor == "postgresql":
-        return int(fetch_one(connection, _ACTIONABLE_COUNT_SQL, (person.pk, person.pk))[0])
-    breaches = (
-        Breach.objects.filter(person=OuterRef("pk"), disposition=BreachDisposition.ACTIONABLE)
-        .exclude(mitigations__decision=MitigationDecision.ACCEPTED)
-        .order_by()
-        .values("person")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    violations = (
-        AccumulatedViolation.objects.filter(person=OuterRef("pk"))
-        .order_by()
-        .values("person")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    counts = (
-        Person._base_manager.filter(pk=person.pk)
-        .annotate(
-            b=Coalesce(Subquery(breaches), Value(0)), v=Coalesce(Subquery(violations), Value(0))
-        )
-        .values_list("b", "v")
-        .get()
-    )
-    return counts[0] + counts[1]
 
 
 def _breach_make_actionable(breach: Breach) -> None:
@@ -234,34 +154,6 @@ def battery_evaluate(*, person: Person) -> AccumulatedViolation | None:
     for first, last, total in rules.battery_violations(spans):
         raised = _violation_raise(person, pending[first : last + 1], total)
     return raised
-
-
-def _battery_pending_locked(person: Person) -> list[Breach]:
-    """The person's ended battery breaches not yet counted, locked, oldest first. On PostgreSQL
-    one statement written once (every battery breach ingested asks)."""
-    if connection.vendor != "postgresql":
-        return list(
-            Breach.objects.select_for_update()
-            .filter(
-                person=person,
-                breach_type=rules.BATTERY,
-                disposition=BreachDisposition.BATTERY_BELOW,
-                ended_at__isnull=False,
-            )
-            .order_by("started_at", "pk")
-        )
-    rows = fetch_all(connection, _battery_pending_sql(), (person.pk,))
-    return [cast(Breach, row_models.instance(Breach, row, connection.alias)) for row in rows]
-
-
-@cache
-def _battery_pending_sql() -> str:
-    return (
-        f"SELECT {row_models.columns_sql(Breach, 'b')} FROM monitoring_breach b "  # noqa: S608 - names and constants from the models
-        f"WHERE b.person_id = %s AND b.breach_type = '{rules.BATTERY}' "
-        f"AND b.disposition = '{BreachDisposition.BATTERY_BELOW.value}' "
-        "AND b.ended_at IS NOT NULL ORDER BY b.started_at, b.id FOR UPDATE"
-    )
 
 
 def _violation_raise(
