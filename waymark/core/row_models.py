@@ -73,6 +73,15 @@ class Joined:
     tables: str
     steps: tuple[tuple[str, str, Any, type[models.Model]], ...]  # (parent path, path, field, model)
 
+    def statement(self, where: str, tail: str = "") -> tuple[str, str]:
+        """``SELECT`` of this read ``WHERE where`` (``%s`` placeholders; the model is ``t``) and
+        ``tail`` (``FOR UPDATE OF t``, say): the text, and the text with its placeholders
+        numbered for ``kept_cursors.fetch_one(..., sql_numbered=..., prepared=True)``."""
+        from waymark.core.kept_cursors import numbered
+
+        sql = f"SELECT {self.select} FROM {self.tables} WHERE {where} {tail}".rstrip()  # noqa: S608 - the caller's text
+        return sql, numbered(sql)
+
     def instance(self, row: Sequence[Any], using: str) -> models.Model:
         at = width(self.model)
         root = instance(self.model, row[:at], using)

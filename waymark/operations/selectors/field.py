@@ -71,18 +71,14 @@ def _field_visit_read(user, pk) -> Visit | None:
 @cache
 def _field_visit_sql() -> tuple[str, str]:
     from waymark.core import row_models
-    from waymark.core.kept_cursors import numbered
 
-    read = row_models.joined(Visit, _FIELD_VISIT_RELATED)
     q = connection.ops.quote_name
-    officers = VisitOfficer._meta
-    sql = (
-        f"SELECT {read.select} FROM {read.tables} WHERE t.{q(Visit._meta.pk.column)} = %s "  # noqa: S608 - names from models
-        f"AND EXISTS (SELECT 1 FROM {q(officers.db_table)} o WHERE "
-        f"o.{q(officers.get_field('visit').column)} = t.{q(Visit._meta.pk.column)} "
+    pk, officers = q(Visit._meta.pk.column), VisitOfficer._meta
+    return row_models.joined(Visit, _FIELD_VISIT_RELATED).statement(
+        f"t.{pk} = %s AND EXISTS (SELECT 1 FROM {q(officers.db_table)} o WHERE "  # noqa: S608 - names from models
+        f"o.{q(officers.get_field('visit').column)} = t.{pk} "
         f"AND o.{q(officers.get_field('officer').column)} = %s)"
     )
-    return sql, numbered(sql)
 
 
 def visits_visible(user) -> QuerySet[Visit]:

@@ -164,17 +164,14 @@ _ASSIGNMENT_RELATED = ("visit", "visit__premises")
 @cache
 def _assignment_locked_sql() -> tuple[str, str]:
     from waymark.core import row_models
-    from waymark.core.kept_cursors import numbered
 
-    read = row_models.joined(VisitOfficer, _ASSIGNMENT_RELATED)
     q = connection.ops.quote_name
     meta = VisitOfficer._meta
-    sql = (
-        f"SELECT {read.select} FROM {read.tables} "  # noqa: S608 - names from models
-        f"WHERE t.{q(meta.get_field('visit').column)} = %s "
-        f"AND t.{q(meta.get_field('officer').column)} = %s FOR UPDATE OF t"
+    return row_models.joined(VisitOfficer, _ASSIGNMENT_RELATED).statement(
+        f"t.{q(meta.get_field('visit').column)} = %s "
+        f"AND t.{q(meta.get_field('officer').column)} = %s",
+        "FOR UPDATE OF t",
     )
-    return sql, numbered(sql)
 
 
 def _check_time(*, visit: Visit, recorded_at: datetime) -> None:

@@ -74,8 +74,7 @@ def _queue_by_slug(slug: str) -> Queue | None:
 def _queue_by_slug_sql() -> str:
     from waymark.core import row_models
 
-    read = row_models.joined(Queue, ("team",))
-    return f"SELECT {read.select} FROM {read.tables} WHERE t.slug = %s"  # noqa: S608 - names from models
+    return row_models.joined(Queue, ("team",)).statement("t.slug = %s")[0]
 
 
 def _check_may_give(*, actor: Actor, task: Task, assignee) -> None:
