@@ -23,10 +23,6 @@ from waymark.core.audit_sequencer import audit_sealing_lag
 from waymark.core.models import ReadModelState
 from waymark.core.read_models import WRITE_ALIAS, read_models
 
-# Due READY tasks are counted up to this many (a LIMIT): past it the report says this many, and
-# the check never counts through a queue that has grown without bound.
-TASK_QUEUE_COUNT_CAP = 10_000
-
 
 @dataclasses.dataclass
 class AuditSealing(HealthCheck):
@@ -100,7 +96,7 @@ class ReadModelsFresh(HealthCheck):
 
 @dataclasses.dataclass(frozen=True)
 class TaskBacklog:
-    waiting: int  # due READY tasks, counted up to TASK_QUEUE_COUNT_CAP
+    waiting: int  # due READY tasks, counted up to rules.TASK_QUEUE_COUNT_CAP
     oldest_wait: timedelta  # how long the longest-waiting of them has been due; 0 for none
     oldest_queue: str | None  # its queue
 
@@ -113,7 +109,7 @@ def task_queue_backlog(now: datetime) -> TaskBacklog:
     due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
         Q(run_after=never) | Q(run_after__lte=now)
     )
-    waiting = due.order_by()[:TASK_QUEUE_COUNT_CAP].count()
+    waiting = due.order_by()[: rules.TASK_QUEUE_COUNT_CAP].count()
     oldest = (
         due.annotate(
             due_since=Case(
@@ -137,7 +133,7 @@ def task_queue_backlog(now: datetime) -> TaskBacklog:
 @dataclasses.dataclass
 class TaskQueue(HealthCheck):
     """The job worker (``manage.py db_worker``): how many READY tasks are due (``waiting``,
-    counted up to ``TASK_QUEUE_COUNT_CAP``) and how long the longest-waiting has been due
+    counted up to ``rules.TASK_QUEUE_COUNT_CAP``) and how long the longest-waiting has been due
     (``TaskQueue(waiting=3, oldest_wait_seconds=1.5)``). Past ``TASK_QUEUE_WAIT_ALARM`` the check
     fails: no worker is taking that queue's tasks, or the workers are not keeping up."""
 
@@ -156,8 +152,8 @@ class TaskQueue(HealthCheck):
         if backlog.oldest_wait > rules.TASK_QUEUE_WAIT_ALARM:
             count = (
                 f"{backlog.waiting}"
-                if backlog.waiting < TASK_QUEUE_COUNT_CAP
-                else f"{TASK_QUEUE_COUNT_CAP} or more"
+                if backlog.waiting < rules.TASK_QUEUE_COUNT_CAP
+                else f"{rules.TASK_QUEUE_COUNT_CAP} or more"
             )
             raise ServiceUnavailable(
                 f"The oldest due task (queue {backlog.oldest_queue}) has waited "

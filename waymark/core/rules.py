@@ -91,3 +91,6 @@ BULK_INSERT_COPY_FROM = 20
 
 # /health/background/ alarm: a worker claims a due task in seconds; this leaves room for long jobs.
 TASK_QUEUE_WAIT_ALARM = timedelta(minutes=10)
+# /health/background/ counts due ready tasks up to this many (a LIMIT): past it the report says
+# "or more", and the check never counts through a queue that has grown without bound.
+TASK_QUEUE_COUNT_CAP = 10_000

@@ -175,7 +175,7 @@ def test_an_old_task_no_longer_ready_is_ignored(frozen, status):
 
 
 def test_the_count_of_waiting_tasks_stops_at_the_cap(frozen, monkeypatch):
-    monkeypatch.setattr(health, "TASK_QUEUE_COUNT_CAP", 2)
+    monkeypatch.setattr(rules, "TASK_QUEUE_COUNT_CAP", 2)
     for minutes in (30, 20, 15):
         _task(enqueued=frozen - timedelta(minutes=minutes))
     backlog = health.task_queue_backlog(frozen)
@@ -204,7 +204,7 @@ def test_a_task_due_twenty_minutes_ago_fails_naming_its_queue(frozen, monkeypatc
         "The oldest due task (queue default) has waited 1200 s, 2 due (unhealthy past 600 s): "
         "is db_worker running for that queue?"
     )
-    monkeypatch.setattr(health, "TASK_QUEUE_COUNT_CAP", 2)
+    monkeypatch.setattr(rules, "TASK_QUEUE_COUNT_CAP", 2)
     with pytest.raises(ServiceUnavailable, match="1200 s, 2 or more due"):
         _run(health.TaskQueue())
 

@@ -52,6 +52,10 @@ def test_the_background_health_check_fails_past_ten_minutes_of_a_due_task_waitin
     assert rules.TASK_QUEUE_WAIT_ALARM.total_seconds() == 10 * 60
 
 
+def test_the_background_health_check_counts_due_tasks_up_to_ten_thousand():
+    assert rules.TASK_QUEUE_COUNT_CAP == 10_000
+
+
 def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
     assert rules.AUDIT_SEAL_BATCH_SIZE == 5000
     assert rules.AUDIT_SEAL_MAX_BATCHES_PER_PASS == 20
