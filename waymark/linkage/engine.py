@@ -552,6 +552,21 @@ def names_rare(
     return [key if key and counts[key] <= most else None for key in keys]
 
 
+def records_table(records: Sequence[dict[str, Any]] | pa.Table) -> pa.Table:
+    """The records as the engine's Arrow table (the blocking keys computed): what every call taking
+    records builds first, so a caller making several calls on the same records builds it once."""
+    return _table(records)
+
+
+def records_among(table: pa.Table, ids: Iterable[str]) -> pa.Table:
+    """The rows of a ``records_table`` whose ``unique_id`` is one of ``ids`` (their blocking keys
+    as computed over the whole table)."""
+    import pyarrow.compute as pc
+
+    wanted = pa.array(list(ids), pa.string())
+    return table.filter(pc.is_in(table.column("unique_id"), value_set=wanted))
+
+
 def _table(records: Sequence[dict[str, Any]] | pa.Table) -> pa.Table:
     if isinstance(records, pa.Table):
         return records
@@ -1222,6 +1237,15 @@ def linked(score: PairScore, threshold: float) -> bool:
     return score.match_probability >= threshold and not score.guarded
 
 
+class Scores(list):
+    """The pairs ``pairs_predict`` kept, and ``compared``: how many pairs the blocking rules
+    compared (every pair scored, kept or not)."""
+
+    def __init__(self, scores: Iterable[PairScore] = (), *, compared: int = 0) -> None:
+        super().__init__(scores)
+        self.compared = compared
+
+
 def pairs_predict(
     records: Sequence[dict[str, Any]] | pa.Table,
     model: dict[str, Any],
@@ -1229,18 +1253,27 @@ def pairs_predict(
     threshold: float,
     session: Session | None = None,
     with_contributions: bool = True,
-) -> list[PairScore]:
-    """Score every blocked pair within ``records`` at or above ``threshold`` (dedupe)."""
+) -> Scores:
+    """Score every blocked pair within ``records`` at or above ``threshold`` (dedupe). ``records``
+    may be ``records_table(records)``, built once for several calls."""
     own = session is None
     session = session or Session()
     try:
         settings = _settings_from_model(model, "dedupe_only")
         linker = _linker(session, [_table(records)], settings)
+        # The blocked pairs first (predict then scores the same table from Splink's cache), so
+        # the run knows how many pairs its rules compared without enumerating them again.
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        compared = session.con.execute(
+            f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608 - Splink's own table
+        ).fetchone()[0]
         frame = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
         )
-        return _scores(
-            _scored_table(session, frame), settings, with_contributions=with_contributions
+        blocked.drop_table_from_database_and_remove_from_cache()
+        return Scores(
+            _scores(_scored_table(session, frame), settings, with_contributions=with_contributions),
+            compared=int(compared),
         )
     finally:
         if own:

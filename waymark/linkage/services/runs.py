@@ -175,10 +175,12 @@ def linkage_run_execute(
 
         t = time.perf_counter()
         step("predict")
+        # Built once: a run with a truth measures its blocking recall on the same table.
+        table = engine.records_table(records)
         with _duckdb(session) as duck:
-            scores = engine.pairs_predict(
-                records, model, threshold=run.lower_threshold, session=duck
-            )
+            scores = engine.pairs_predict(table, model, threshold=run.lower_threshold, session=duck)
+        if truth is None:
+            del table
         timings["predict"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -188,7 +190,7 @@ def linkage_run_execute(
         timings["write"] = time.perf_counter() - t
 
         if truth is not None:
-            run.accuracy = _measure(records, scores, outcome["clusters"], truth, run)
+            run.accuracy = _measure(table, scores, outcome["clusters"], truth, run)
         run.calibration = engine.calibration(
             scores,
             upper=run.upper_threshold,
@@ -268,7 +270,10 @@ def _truth_by_id(truth: dict[str, Any]) -> dict[str, Any]:
     return {uid: truth[refs[uid]] for uid in refs if refs[uid] in truth}
 
 
-def _measure(records, scores, found, truth, run) -> dict[str, Any]:
+def _measure(table, scores: engine.Scores, found, truth, run) -> dict[str, Any]:
+    """The run against a truth (generated data): pairwise and cluster accuracy, and blocking
+    recall over the records the truth knows. The comparisons a record are the pairs the run's
+    blocking compared (Splink's count), not enumerated again (18 s of a 340,000-record run)."""
     keyed = _truth_by_id(truth)
     ids = list(keyed)
     pairwise = engine.pairwise_accuracy(
@@ -282,8 +287,12 @@ def _measure(records, scores, found, truth, run) -> dict[str, Any]:
         ids=ids,
     )
     clustered = engine.clusters_accuracy({i: found[i] for i in ids}, keyed)
-    blocking = engine.blocking_recall([r for r in records if r["unique_id"] in keyed], keyed)
+    blocking = engine.blocking_recall(
+        engine.records_among(table, keyed), keyed, count_comparisons=False
+    )
     blocking.pop("missed")
+    blocking["comparisons"] = scores.compared
+    blocking["comparisons_per_record"] = scores.compared / table.num_rows if table.num_rows else 0.0
     return {
         "pairwise": pairwise,
         "clusters": clustered,

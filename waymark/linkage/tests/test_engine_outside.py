@@ -252,6 +252,27 @@ def test_blocking_recall_counts_the_true_pairs_a_rule_compares():
     assert all("c" in {left["unique_id"], right["unique_id"]} for left, right in result["missed"])
 
 
+def test_the_scores_count_every_pair_the_blocking_rules_compare(generated, outside_model):
+    """``pairs_predict`` keeps the pairs above its threshold but counts every pair its rules
+    compared (Splink's blocked pairs): the same number ``blocking_recall`` enumerates, which a
+    run's report now takes from the scores instead of enumerating again."""
+    records, truth = generated
+    table = engine.records_table(records)
+    scores = engine.pairs_predict(table, outside_model, threshold=0.99, with_contributions=False)
+    enumerated = engine.blocking_recall(table, truth)["comparisons"]
+    assert scores.compared == enumerated > len(scores) > 0
+
+
+def test_records_among_keeps_the_rows_asked_for_with_the_whole_files_keys(generated):
+    records, _truth = generated
+    table = engine.records_table(records)
+    wanted = [r["unique_id"] for r in records[::3]]
+    among = engine.records_among(table, wanted)
+    assert among.column("unique_id").to_pylist() == wanted
+    whole = {r["unique_id"]: r for r in table.to_pylist()}
+    assert all(whole[row["unique_id"]] == row for row in among.to_pylist())
+
+
 def _phonetic(record):
     from waymark.linkage import standardise
 
