@@ -520,8 +520,10 @@ def _kind_label(source_kind: str) -> str:
 
 @dataclass
 class RowResult:
-    """One row of the file: its values by header, and either its standardised record (with its
-    source reference and content hash) or every reason it was rejected."""
+    """One row of the file: either its standardised record (with its source reference and content
+    hash) or every reason it was rejected; and its values by header where the validation report
+    shows them (a rejected row, a row kept with warnings; empty for a clean row: making them for
+    every row of a national file was a seventh of its validation)."""
 
     row_number: int
     values: dict[str, Any]
@@ -572,6 +574,11 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _row_values(columns: list[tuple[int, str, str]], cells: list[Any]) -> dict[str, Any]:
+    """A row's cells by header, as the validation report keeps them."""
+    return {h: _json_value(cells[i] if i < len(cells) else None) for i, h, _ in columns}
+
+
 def content_hash(record: dict[str, Any]) -> str:
     """Of the standardised record: an unchanged row hashes the same on every import."""
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
@@ -593,7 +600,6 @@ def rows_validate(
     seen: dict[str, int] = {}
     width = len(headers)
     for row_number, cells in rows:
-        values = {h: _json_value(cells[i] if i < len(cells) else None) for i, h, _ in columns}
         reasons: list[dict[str, str]] = []
         extra_cells = [c for c in cells[width:] if not _blank(c)]
         if extra_cells:
@@ -663,12 +669,14 @@ def rows_validate(
                 {"field": exc.field, "column": header_of.get(exc.field, ""), "detail": str(exc)}
             )
         if reasons:
-            yield RowResult(row_number, values, source_ref=source_ref, reasons=reasons)
+            yield RowResult(
+                row_number, _row_values(columns, cells), source_ref=source_ref, reasons=reasons
+            )
             continue
         assert record is not None
         yield RowResult(
             row_number,
-            values,
+            _row_values(columns, cells) if warnings else {},
             source_ref=source_ref,
             record=record,
             content_hash=content_hash(record),

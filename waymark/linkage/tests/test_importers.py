@@ -36,6 +36,15 @@ def results(kind: str, name: str, content: bytes, mapping: dict | None = None):
     return list(im.rows_validate(kind, table.headers, mapping, table.rows()))
 
 
+def test_the_report_keeps_the_cells_of_rejected_and_warned_rows_only():
+    table = im.table_read("cid.csv", LEGACY.encode())
+    mapping = im.mapping_suggest("legacy_case", table.headers)
+    good, warned, bad = im.rows_validate("legacy_case", table.headers, mapping, table.rows())
+    assert good.values == {}  # a clean row is written, not reported
+    assert warned.values["DOB"] == "31/02/1985" and set(warned.values) == set(table.headers)
+    assert bad.rejected and set(bad.values) == set(table.headers)
+
+
 def test_a_legacy_extract_maps_itself_keeps_rows_with_warnings_and_rejects_the_unidentifiable():
     table = im.table_read("cid.csv", LEGACY.encode())
     mapping = im.mapping_suggest("legacy_case", table.headers)
