@@ -523,7 +523,7 @@ class RowResult:
     """One row of the file: either its standardised record (with its source reference and content
     hash) or every reason it was rejected; and its values by header where the validation report
     shows them (a rejected row, a row kept with warnings; empty for a clean row: making them for
-    every row of a national file was a seventh of its validation)."""
+    every row of a national file was a sixth of its validation)."""
 
     row_number: int
     values: dict[str, Any]
