@@ -261,7 +261,11 @@ class LinkageRun(JobProgress):
         "came from, each training block with its pairs, warnings, comparisons left untrained",
     )
     records = models.PositiveIntegerField(default=0)
-    comparisons = models.PositiveBigIntegerField(default=0, help_text="Pairs scored after blocking")
+    comparisons = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Pairs the blocking rules compared (each scored; only those at or above the lower "
+        "threshold are kept)",
+    )
     pairs_auto = models.PositiveIntegerField(default=0)
     pairs_review = models.PositiveIntegerField(default=0)
     clusters = models.PositiveIntegerField(default=0)

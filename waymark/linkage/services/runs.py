@@ -429,7 +429,9 @@ def _write_results(
     pairs_auto, pairs_review, review_tasks = _pairs_write(run, scores, found, decided, key, now)
     return {
         "clusters": found,
-        "comparisons": len(scores),
+        # Every pair the blocking rules compared (Splink's count), not only those kept (scored at
+        # or above the lower threshold): the run page's "Pairs compared after blocking".
+        "comparisons": getattr(scores, "compared", len(scores)),
         "pairs_auto": pairs_auto,
         "pairs_review": pairs_review,
         "people_created": people_created,
