@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+from django.db import connections
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Greatest
 from django_tasks_db.compat import TaskResultStatus
@@ -101,6 +102,48 @@ class TaskBacklog:
     oldest_queue: str | None  # its queue
 
 
+# When a due READY task became due: its enqueueing, or its ``run_after`` if later (the backend
+# stores "as soon as possible" as ``get_date_max()``). On PostgreSQL the expression is indexed
+# (core migration 0008) and the oldest due task read in the index's order, written exactly as the
+# index is so the planner matches it: the sentinel a literal, not a parameter.
+_NEVER_SQL = "'9999-01-01 00:00:00+00'::timestamptz"
+TASK_DUE_SINCE_INDEX = "core_task_due_since_idx"
+TASK_DUE_SINCE_SQL = (
+    f"CASE WHEN run_after = {_NEVER_SQL} THEN enqueued_at ELSE GREATEST(enqueued_at, run_after) END"
+)
+_OLDEST_DUE_SQL = (
+    f"SELECT {TASK_DUE_SINCE_SQL} AS due_since, queue_name "  # noqa: S608 - constants
+    "FROM django_tasks_database_dbtaskresult "
+    f"WHERE status = 'READY' AND (run_after = {_NEVER_SQL} OR run_after <= %s) "
+    f"ORDER BY {TASK_DUE_SINCE_SQL} LIMIT 1"
+)
+
+
+def _oldest_due(due, now: datetime) -> tuple[datetime, str] | None:
+    """The longest-waiting due task's (due since, queue). A row not yet due has ``run_after``
+    after ``now`` and so is due since after ``now``: in the index's order every due row comes
+    first, and the first row the filter keeps is the answer."""
+    connection = connections[due.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_OLDEST_DUE_SQL, [now])
+            row = cursor.fetchone()
+        return None if row is None else (row[0], row[1])
+    never = get_date_max()
+    oldest = (
+        due.annotate(
+            due_since=Case(
+                When(run_after=never, then=F("enqueued_at")),
+                default=Greatest("enqueued_at", "run_after"),
+            )
+        )
+        .order_by("due_since")
+        .values_list("due_since", "queue_name")
+        .first()
+    )
+    return None if oldest is None else (oldest[0], oldest[1])
+
+
 def task_queue_backlog(now: datetime) -> TaskBacklog:
     """The job queue's due READY tasks at ``now``: those with no ``run_after`` (which the database
     backend stores as its far-future sentinel, ``get_date_max()``; the column is not null) or one
@@ -110,23 +153,12 @@ def task_queue_backlog(now: datetime) -> TaskBacklog:
         Q(run_after=never) | Q(run_after__lte=now)
     )
     waiting = due.order_by()[: rules.TASK_QUEUE_COUNT_CAP].count()
-    oldest = (
-        due.annotate(
-            due_since=Case(
-                When(run_after=never, then=F("enqueued_at")),
-                default=Greatest("enqueued_at", "run_after"),
-            )
-        )
-        .order_by("due_since")
-        .values("due_since", "queue_name")
-        .first()
-    )
+    oldest = _oldest_due(due, now)
     if oldest is None:
         return TaskBacklog(waiting=waiting, oldest_wait=timedelta(0), oldest_queue=None)
+    due_since, queue = oldest
     return TaskBacklog(
-        waiting=waiting,
-        oldest_wait=max(now - oldest["due_since"], timedelta(0)),
-        oldest_queue=oldest["queue_name"],
+        waiting=waiting, oldest_wait=max(now - due_since, timedelta(0)), oldest_queue=queue
     )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import pytest
+from django.db import connection
 from django_tasks_db.models import DBTaskResult, get_date_max
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
@@ -166,6 +167,38 @@ def test_a_task_whose_run_after_is_in_the_future_is_not_waiting(frozen):
     assert health.task_queue_backlog(later) == health.TaskBacklog(
         1, timedelta(minutes=20), "default"
     )
+
+
+def test_a_run_after_before_the_enqueueing_waits_from_the_enqueueing(frozen):
+    _task(enqueued=frozen - timedelta(minutes=10), run_after=frozen - timedelta(hours=3))
+    _task(enqueued=frozen - timedelta(minutes=40), run_after=frozen - timedelta(minutes=30))
+    _task(enqueued=frozen - timedelta(minutes=25), queue="sweeps")
+    assert health.task_queue_backlog(frozen) == health.TaskBacklog(
+        3, timedelta(minutes=30), "default"
+    )
+
+
+def test_the_sql_s_as_soon_as_possible_is_the_backend_s():
+    """The indexed expression writes the backend's "no run_after" as a literal (the planner
+    matches an index only on the same constant): it must be ``get_date_max()``."""
+    assert datetime.fromisoformat(health._NEVER_SQL.split("'")[1]) == get_date_max()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's plan; SQLite uses the ORM's query"
+)
+def test_the_oldest_due_task_is_one_probe_of_its_index_not_a_sort_of_the_queue(frozen):
+    for minutes in range(0, 600, 7):
+        _task(enqueued=frozen - timedelta(minutes=minutes))
+        _task(
+            enqueued=frozen - timedelta(minutes=minutes + 1),
+            run_after=frozen + timedelta(minutes=minutes),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: plan as for a large one
+        cursor.execute("EXPLAIN " + health._OLDEST_DUE_SQL, [frozen])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert health.TASK_DUE_SINCE_INDEX in plan and "Sort" not in plan, plan
 
 
 @pytest.mark.parametrize("status", ["SUCCESSFUL", "FAILED", "RUNNING"])
