@@ -9,9 +9,11 @@ servers out of service (docs/deployment.md "Observability").
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Greatest
 from django_tasks_db.compat import TaskResultStatus
@@ -24,6 +26,17 @@ from waymark.core.audit_sequencer import audit_sealing_lag
 from waymark.core.models import ReadModelState
 from waymark.core.read_models import WRITE_ALIAS, read_models
 
+T = TypeVar("T")
+
+
+def _measured(measure: Callable[[], T]) -> T:
+    """What a check measures, read in the check's own thread: its connection is closed after,
+    so no check leaves one open."""
+    try:
+        return measure()
+    finally:
+        connection.close()
+
 
 @dataclasses.dataclass
 class AuditSealing(HealthCheck):
@@ -35,12 +48,7 @@ class AuditSealing(HealthCheck):
     lag_seconds: float | None = None
 
     def run(self) -> None:
-        from django.db import connection
-
-        try:
-            lag = audit_sealing_lag()
-        finally:
-            connection.close()  # this runs in the check's own thread: leave no connection open
+        lag = _measured(audit_sealing_lag)
         self.lag_seconds = round(lag.total_seconds(), 1)
         if lag > rules.AUDIT_SEALING_LAG_ALARM:
             raise ServiceUnavailable(
@@ -69,12 +77,7 @@ class ReadModelsFresh(HealthCheck):
     oldest_seconds: float | None = None
 
     def run(self) -> None:
-        from django.db import connection
-
-        try:
-            ages = read_model_ages(clock.now())
-        finally:
-            connection.close()  # this runs in the check's own thread: leave no connection open
+        ages = _measured(lambda: read_model_ages(clock.now()))
         built = [age for age in ages.values() if age is not None]
         self.oldest_seconds = round(max(built).total_seconds(), 1) if built else None
         late = {
@@ -123,9 +126,9 @@ def _oldest_due(due, now: datetime) -> tuple[datetime, str] | None:
     """The longest-waiting due task's (due since, queue). A row not yet due has ``run_after``
     after ``now`` and so is due since after ``now``: in the index's order every due row comes
     first, and the first row the filter keeps is the answer."""
-    connection = connections[due.db]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    database = connections[due.db]
+    if database.vendor == "postgresql":
+        with database.cursor() as cursor:
             cursor.execute(_OLDEST_DUE_SQL, [now])
             row = cursor.fetchone()
         return None if row is None else (row[0], row[1])
@@ -173,12 +176,7 @@ class TaskQueue(HealthCheck):
     oldest_wait_seconds: float | None = None
 
     def run(self) -> None:
-        from django.db import connection
-
-        try:
-            backlog = task_queue_backlog(clock.now())
-        finally:
-            connection.close()  # this runs in the check's own thread: leave no connection open
+        backlog = _measured(lambda: task_queue_backlog(clock.now()))
         self.waiting = backlog.waiting
         self.oldest_wait_seconds = round(backlog.oldest_wait.total_seconds(), 1)
         if backlog.oldest_wait > rules.TASK_QUEUE_WAIT_ALARM:
