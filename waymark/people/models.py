@@ -252,14 +252,25 @@ class PersonDateOfBirth(models.Model):
 
 
 class PersonNationality(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nationalities")
+    # No index of its own: "nationality_person_first" and the unique (person, country) both lead
+    # with the person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="nationalities", db_index=False
+    )
     country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3 code")
     source = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["pk"]
-        # Search by nationality reads the person ids from the index alone (an index-only scan).
-        indexes = [models.Index(fields=["country", "person"], name="nationality_country_person")]
+        indexes = [
+            # Search by nationality reads the person ids from the index alone (an index-only scan).
+            models.Index(fields=["country", "person"], name="nationality_country_person"),
+            # A person's first recorded nationality (the disparity figures' group, one subquery
+            # a person) in one probe. With the person's index alone, a table without statistics
+            # (a migration's bulk load, before autovacuum) was read along the primary key for
+            # each person: 2,000 people took 4.7 s at 300,000 rows, growing with the table.
+            models.Index(fields=["person", "id"], name="nationality_person_first"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "country"], name="nationality_once_per_person"

@@ -106,3 +106,28 @@ def test_the_tables_written_most_carry_no_index_that_no_query_can_use():
         if len(cols) == 1 and any(len(other) > 1 and other[0] == cols[0] for other in indexes)
     )
     assert covered == [], covered
+
+
+@pytest.mark.django_db
+def test_a_person_s_first_nationality_is_one_probe_of_its_index_not_a_walk_of_the_table():
+    """The disparity figures group people by their first recorded nationality, one subquery a
+    person (``people_monitoring_attribute_expression``). Rows written in this transaction have no
+    statistics, as after a migration's bulk load: the plan must still probe the person's rows in
+    id order, never walk the primary key filtering by person (which made the figures quadratic)."""
+    from waymark.people.models import PersonNationality
+    from waymark.people.selectors import people_monitoring_attribute_expression
+    from waymark.people.tests.factories import make_person
+
+    people = [make_person(given_names=f"Person {i}", nationalities=()) for i in range(20)]
+    PersonNationality.objects.bulk_create(
+        PersonNationality(person=person, country=f"X{code:02d}")
+        for person in people
+        for code in range(60)
+    )
+    first = people_monitoring_attribute_expression("nationality", "pk")
+    plan = _plan(Person.objects.annotate(nationality=first).values("pk", "nationality"))
+    if connection.vendor == "postgresql":
+        assert "nationality_person_first" in plan, plan
+        assert "people_personnationality_pkey" not in plan, plan
+    else:
+        assert "nationality_person_first" in plan or "nationality_once_per_person" in plan, plan
