@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from waymark.core.audit import audit_record, audit_record_many, content_hash
-from waymark.core.bulk_insert import JsonText, bulk_insert, bulk_insert_rows
+from waymark.core.bulk_insert import JsonText, bulk_insert, bulk_insert_rows, bulk_update_rows
 from waymark.core.models import AuditAction, AuditEvent
 from waymark.core.rules import BULK_INSERT_COPY_FROM
 from waymark.work.models import Task
@@ -53,6 +53,64 @@ def test_rows_are_written_as_the_same_instances_would_be(count):
     for prefix in "cd":
         stored = Task.objects.filter(dedupe_key__startswith=prefix)
         assert [t.deadline_inputs for t in stored] == [inputs] * count
+
+
+UPDATED = ("title", "queue_id", "deadline_inputs", "completed_at", "due_at")
+
+
+@pytest.mark.parametrize("count", [3, BULK_INSERT_COPY_FROM + 2])
+def test_rows_are_updated_as_bulk_update_updates_the_same_instances(count):
+    """Two sets of rows, the same changes: one through ``bulk_update``, one through
+    ``bulk_update_rows`` (a JSON value as an object and as text, a foreign key by its column, a
+    null), twice in one transaction (the staging table is dropped each time). Rows not named are
+    left alone."""
+    queue, other = queue_make(), queue_make()
+
+    def made(prefix: str) -> list[Task]:
+        rows = [
+            ("general.enquiry", queue.pk, f"Item {i}", WHEN, "", f"{prefix}{i}")
+            for i in range(count)
+        ]
+        bulk_insert_rows(Task, COLUMNS, rows)
+        return list(Task.objects.filter(dedupe_key__startswith=prefix).order_by("pk"))
+
+    by_orm, by_rows, untouched = made("a"), made("b"), made("c")
+    before = _stored([t.pk for t in untouched])
+    later = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+    for round_ in range(2):
+        changes = [
+            (
+                f"Changed {round_} {i}",
+                other.pk,
+                {"round": round_, "i": i},
+                None if i % 2 else later,
+                later,
+            )
+            for i in range(count)
+        ]
+        for task, change in zip(by_orm, changes, strict=True):
+            for name, value in zip(UPDATED, change, strict=True):
+                setattr(task, name, value)
+        Task.objects.bulk_update(
+            by_orm, ["title", "queue", "deadline_inputs", "completed_at", "due_at"]
+        )
+        rows = [
+            (
+                task.pk,
+                *change[:2],
+                JsonText(json.dumps(change[2])) if i % 2 else change[2],
+                *change[3:],
+            )
+            for i, (task, change) in enumerate(zip(by_rows, changes, strict=True))
+        ]
+        assert bulk_update_rows(Task, UPDATED, rows) == count
+        # Every column but the key and the dedupe key (which differ by design) stored alike.
+        assert _stored([t.pk for t in by_rows]) == _stored([t.pk for t in by_orm])
+        stored = Task.objects.filter(pk__in=[t.pk for t in by_rows]).order_by("pk")
+        assert [t.title for t in stored] == [c[0] for c in changes]
+        assert [t.deadline_inputs for t in stored] == [c[2] for c in changes]
+    assert _stored([t.pk for t in untouched]) == before
+    assert bulk_update_rows(Task, UPDATED, []) == 0
 
 
 @pytest.mark.parametrize("count", [2, BULK_INSERT_COPY_FROM + 2])

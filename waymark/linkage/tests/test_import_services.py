@@ -16,6 +16,7 @@ from waymark.accounts.models import User
 from waymark.accounts.roles import ROLES
 from waymark.accounts.services import roles_sync
 from waymark.core.models import AuditEvent
+from waymark.core.rules import BULK_INSERT_COPY_FROM
 from waymark.linkage import importers, rules
 from waymark.linkage.models import (
     ImportJob,
@@ -231,6 +232,35 @@ def test_reimporting_the_same_file_changes_nothing_and_a_changed_file_updates(ma
     record = SourceRecord.objects.get(source_ref="C1")
     assert record.postcode == "M1 1AE" and record.import_job == updated
     assert SourceRecord.objects.count() == 4
+
+
+def test_a_reimport_changing_many_records_updates_each_with_its_own_values(manager):
+    """More changed rows than the bulk path's COPY threshold (PostgreSQL stages them and joins
+    them on the key): each record takes its own row's values, the rest are left alone."""
+    count = BULK_INSERT_COPY_FROM + 5
+    rows = [
+        f"M{i},Q{i},,FAMILY{i},Given,01/02/19{60 + i % 30},F,GBR,SW1A 1AA,\n" for i in range(count)
+    ]
+    first = run(manager, legacy(*rows))
+    assert first.rows_created == count
+    changed = [
+        row.replace("SW1A 1AA", "M1 1AE").replace("Given", f"Renamed{chr(65 + i)}")
+        if i % 4
+        else row
+        for i, row in enumerate(rows)
+    ]
+    second = run(manager, legacy(*changed))
+    moved = sum(1 for i in range(count) if i % 4)
+    assert (second.rows_updated, second.rows_unchanged) == (moved, count - moved)
+    for i in range(count):
+        record = SourceRecord.objects.get(source_ref=f"M{i}")
+        if i % 4:
+            assert (record.postcode, record.given_names) == ("M1 1AE", f"Renamed{chr(65 + i)}")
+            assert record.given_std == f"RENAMED{chr(65 + i)}" and record.import_job == second
+        else:
+            assert (record.postcode, record.given_names) == ("SW1A 1AA", "Given")
+            assert record.import_job == first
+        assert record.family_name == f"FAMILY{i}"
 
 
 def test_wrong_columns_are_refused_at_mapping_and_fail_the_check(manager):
