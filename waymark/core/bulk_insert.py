@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Expression, Field, JSONField, Model
 
 from waymark.core.rules import BULK_INSERT_COPY_FROM
@@ -199,10 +199,11 @@ def bulk_update_rows(
     key = qn(meta.pk.column)
     names = ", ".join(qn(f.column) for f in fields)
     staged = qn(f"_wm_update_{meta.db_table}")
-    with connection.cursor() as cursor:
-        # The staging table takes the target's column types (no constraints, no rows); dropped
-        # at the end, so a transaction may update the same table again (and with the
-        # transaction, or the savepoint, if a statement fails).
+    # One transaction (a savepoint inside the caller's): the staging table is created, used and
+    # dropped on one server connection even behind a transaction-mode pool, so a transaction
+    # may update the same table again; a failed statement rolls it back with the rest.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # The staging table takes the target's column types: no constraints, no rows.
         cursor.execute(
             f"CREATE TEMPORARY TABLE {staged} AS SELECT {key}, {names} "  # noqa: S608 - names from the model
             f"FROM {qn(meta.db_table)} WITH NO DATA"
