@@ -125,13 +125,7 @@ def bulk_insert_rows(
     json_at = [i for i, name in enumerate(columns) if isinstance(meta.get_field(name), JSONField)]
     connection = _connection(model)
     if connection.vendor != "postgresql" or len(rows) < BULK_INSERT_COPY_FROM:
-        objs = []
-        for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            for i in json_at:
-                if isinstance(row[i], JsonText):
-                    values[columns[i]] = json.loads(row[i])
-            objs.append(model(**values))
+        objs = [model(**_values(columns, row, json_at)) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=batch_size)
         return len(objs)
     from psycopg.types.json import Jsonb
@@ -151,13 +145,8 @@ def bulk_insert_rows(
         cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({order}) FROM STDIN") as copy,
     ):
         for row in rows:
-            if json_at:
-                row = list(row)
-                for i in json_at:
-                    if row[i] is not None and not isinstance(row[i], JsonText):
-                        row[i] = Jsonb(row[i])
             made = tuple(_stored(f, f.get_default(), Jsonb) for f in each)
-            copy.write_row((*row, *tail, *made))
+            copy.write_row((*_copied(row, json_at, Jsonb), *tail, *made))
     return len(rows)
 
 
@@ -183,13 +172,7 @@ def bulk_update_rows(
     json_at = [i for i, f in enumerate(fields, start=1) if isinstance(f, JSONField)]
     connection = _connection(model)
     if connection.vendor != "postgresql" or len(rows) < BULK_INSERT_COPY_FROM:
-        objs = []
-        for row in rows:
-            values = dict(zip(columns, row[1:], strict=True))
-            for i in json_at:
-                if isinstance(row[i], JsonText):
-                    values[columns[i - 1]] = json.loads(row[i])
-            objs.append(model(pk=row[0], **values))
+        objs = [model(**_values(("pk", *columns), row, json_at)) for row in rows]
         names = [f.name for f in fields]
         model._default_manager.bulk_update(objs, names, batch_size=batch_size)
         return len(objs)
@@ -210,12 +193,7 @@ def bulk_update_rows(
         )
         with cursor.cursor.copy(f"COPY {staged} ({key}, {names}) FROM STDIN") as copy:
             for row in rows:
-                if json_at:
-                    row = list(row)
-                    for i in json_at:
-                        if row[i] is not None and not isinstance(row[i], JsonText):
-                            row[i] = Jsonb(row[i])
-                copy.write_row(row)
+                copy.write_row(_copied(row, json_at, Jsonb))
         assignments = ", ".join(f"{qn(f.column)} = s.{qn(f.column)}" for f in fields)
         cursor.execute(
             f"UPDATE {qn(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model
@@ -223,6 +201,26 @@ def bulk_update_rows(
         )
         cursor.execute(f"DROP TABLE {staged}")
     return len(rows)
+
+
+def _values(names: Sequence[str], row: Sequence[Any], json_at: list[int]) -> dict[str, Any]:
+    """A row as a model's keyword arguments, ``JsonText`` read back into its value."""
+    values = dict(zip(names, row, strict=True))
+    for i in json_at:
+        if isinstance(row[i], JsonText):
+            values[names[i]] = json.loads(row[i])
+    return values
+
+
+def _copied(row: Sequence[Any], json_at: list[int], dump: Callable[[Any], Any]) -> Sequence[Any]:
+    """A row as ``COPY`` sends it: a JSON value through ``dump``, ``JsonText`` as it is."""
+    if not json_at:
+        return row
+    sent = list(row)
+    for i in json_at:
+        if sent[i] is not None and not isinstance(sent[i], JsonText):
+            sent[i] = dump(sent[i])
+    return sent
 
 
 def _stored(field: Field, default: Any, dump: Callable[[Any], Any]) -> Any:
