@@ -102,6 +102,30 @@ def main(argv=None) -> int:
                     ratio(ingest["floor_p95_ms"], ingest["raw_p95_ms"]),
                 ),
             ]
+        for batch in ingest.get("batches", {}).values():  # decision 0017, option 2
+            rows += [
+                (
+                    f"breach ingest in batches of {batch['batch_size']}, HTTP (8 clients)",
+                    f"{batch['batch_events']:,} events, {batch['batch_statuses']}",
+                    f"{batch['batch_rate']:.0f}/s",
+                    f"{ingest['raw_rate']:.0f}/s",
+                    ratio(batch["batch_rate"], ingest["raw_rate"]),
+                ),
+                (
+                    f"batch of {batch['batch_size']}: p95 latency per request",
+                    f"{batch['batch_size']} events a request",
+                    f"{batch['batch_p95_ms']:.1f} ms",
+                    f"{ingest['raw_p95_ms']:.2f} ms",
+                    ratio(batch["batch_p95_ms"], ingest["raw_p95_ms"]),
+                ),
+                (
+                    f"batched events stored twice (a tenth of the batches of {batch['batch_size']} sent again)",
+                    str(batch["batch_again_statuses"]),
+                    str(batch["batch_doubles"]),
+                    "0",
+                    "must be 0",
+                ),
+            ]
     archive = {"error": "not run"}
     if "archive" in parts:
         archive_url = db_url("archive")

@@ -31,7 +31,13 @@ from django.db import connection  # noqa: E402
 from waymark.core import clock, context  # noqa: E402
 from waymark.demo.generator import demo_load  # noqa: E402
 from waymark.monitoring import rules  # noqa: E402
-from waymark.monitoring.models import Breach, Condition, ConditionStatus, SupplierClient  # noqa: E402
+from waymark.monitoring.models import (  # noqa: E402
+    Breach,
+    Condition,
+    ConditionStatus,
+    SupplierClient,
+    SupplierEvent,
+)
 from waymark.monitoring.signing import sign  # noqa: E402
 
 ANCHOR = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
@@ -211,6 +217,11 @@ def part_ingest(args: dict) -> dict:
         floor_latencies: list[float] = []
         floor_statuses: dict[int, int] = {}
         floor_seconds = eight_clients(signed=False, into=floor_latencies, counted=floor_statuses)
+        # A backlog in batches (decision 0017, option 2): of 100 events, and of the most allowed.
+        batch = {
+            size: _batches_send(port, _events(people, max(5 * n, 40 * size), rng), lock, size)
+            for size in (100, rules.SUPPLIER_BATCH_MAX)
+        }
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -269,6 +280,72 @@ def part_ingest(args: dict) -> dict:
         "floor_rate": len(sends) / floor_seconds,
         "floor_p95_ms": p95(floor_latencies) * 1000,
         "floor_statuses": floor_statuses,
+        "batches": batch,
+    }
+
+
+def _batches_send(port: int, rows: list[dict], lock: threading.Lock, size: int) -> dict:
+    """The same kind of events in batches of ``size`` through the batch endpoint, 8 clients;
+    then a tenth of the batches sent again (every event a repeat: answered, stored nowhere)."""
+    rows = [{**row, "event_id": f"batched-{size}-{row['event_id']}"} for row in rows]
+    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    again = batches[: max(1, len(batches) // 10)]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    def client(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for number, batch in chunk:
+            body = json.dumps(
+                {"events": [{"id": row["event_id"], **json.loads(_body(row))} for row in batch]}
+            ).encode()
+            batch_id = f"bench-batch-{number}-{uuid.uuid4().hex}"
+            ts = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                "Waymark-Client-Id": "bench",
+                "webhook-id": batch_id,
+                "webhook-timestamp": str(ts),
+                "webhook-signature": sign(SECRET, batch_id, ts, body),
+                "Idempotency-Key": batch_id,
+            }
+            began = time.perf_counter()
+            conn.request(
+                "POST", "/api/v1/monitoring/supplier/events/batch/", body=body, headers=headers
+            )
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            took = time.perf_counter() - began
+            with lock:
+                latencies.append(took)
+                for result in answer.get("results", [{"status": response.status}]):
+                    statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        conn.close()
+
+    def eight(items) -> float:
+        began = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(items[i::8],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - began
+
+    seconds = eight(list(enumerate(batches)))
+    first = dict(statuses)
+    statuses.clear()
+    eight(list(enumerate(again)))
+    print(f"  batches of {size}: {first}; sent again: {statuses}", flush=True)
+    ids = [row["event_id"] for row in rows]
+    stored = SupplierEvent.objects.filter(client_label="bench", event_id__in=ids).count()
+    return {
+        "batch_events": len(rows),
+        "batch_size": size,
+        "batch_rate": len(rows) / seconds,
+        "batch_p95_ms": p95(latencies[: len(batches)]) * 1000,
+        "batch_statuses": first,
+        "batch_again_statuses": dict(statuses),
+        "batch_doubles": Breach.objects.filter(event__event_id__in=ids).count() - stored,
     }
 
 

@@ -46,6 +46,11 @@ urlpatterns = [
         name="em-supplier-events",
     ),
     path(
+        "monitoring/supplier/events/batch/",
+        monitoring_supplier.SupplierEventBatchView.as_view(),
+        name="em-supplier-events-batch",
+    ),
+    path(
         "operations/notifications/<int:pk>/answer/",
         operations_partner.NotificationAnswerView.as_view(),
         name="operations-notification-answer",

@@ -43,6 +43,7 @@ AUDIT_VERBS: dict[str, str] = {
     "em.review_scheduled": AuditAction.COLLECTION,
     "em.review_signed_off": AuditAction.ALTERATION,
     "em.slot_answered": AuditAction.ALTERATION,
+    "em.supplier_batch_received": AuditAction.COLLECTION,
     "em.supplier_client_created": AuditAction.ALTERATION,
     "em.supplier_secret_rotated": AuditAction.ALTERATION,
     "em.trail_approved": AuditAction.ALTERATION,

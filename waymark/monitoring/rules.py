@@ -224,6 +224,9 @@ WEEKS_PER_REVIEW_INTERVAL = 13  # 3 months
 SECRET_ROTATION_OVERLAP = timedelta(days=7)
 # Standard Webhooks: the signed timestamp must be within 5 minutes of our clock.
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
+# The most breach.created events one batch may carry (decision 0017): a backlog's request stays
+# well under a few seconds and its transaction's locks short.
+SUPPLIER_BATCH_MAX = 500
 # A supplier client (and whether it may send events) is read once a process and kept this long:
 # a client deactivated, or a permission removed, in another process takes effect within it.
 SUPPLIER_CLIENT_CACHE_SECONDS = 30

@@ -24,7 +24,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from waymark.api.problems import Problem
+from waymark.api.problems import Problem, problem_body
 from waymark.api.rules import IDEMPOTENCY_KEY_MAX_LENGTH
 from waymark.api.schema import WaymarkAutoSchema
 from waymark.api.views import IDEMPOTENCY_KEY, problems
@@ -314,26 +314,7 @@ class SupplierEventView(APIView):
 
     def post(self, request):
         client: SupplierClient = request.auth
-        key = request.headers.get("Idempotency-Key", "").strip()  # as every other create reads it
-        if not key:
-            raise Problem(
-                400,
-                "Send an Idempotency-Key header with every event",
-                errors=[{"field": "Idempotency-Key", "detail": "Required"}],
-            )
-        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise Problem(
-                400,
-                f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
-                errors=[{"field": "Idempotency-Key", "detail": "Too long"}],
-            )
-        event_id = request.headers.get("webhook-id", "")
-        if len(event_id) > WEBHOOK_ID_MAX_LENGTH:
-            raise Problem(
-                400,
-                f"webhook-id may be at most {WEBHOOK_ID_MAX_LENGTH} characters",
-                errors=[{"field": "webhook-id", "detail": "Too long"}],
-            )
+        key, event_id = _headers_checked(request)
         envelope = EventEnvelope(data=request.data)
         envelope.is_valid(raise_exception=True)
         event_type = envelope.validated_data["type"]
@@ -385,6 +366,210 @@ class SupplierEventView(APIView):
         if created:
             return Response(event.response_body, status=201)
         return Response(event.response_body, status=200, headers={"Idempotent-Replayed": "true"})
+
+
+# ------------------------------------------------------------------------------------------------
+# A batch of events (decision 0017, option 2): for a backlog, one request, each event answered
+
+
+class SupplierBatchEntry(serializers.Serializer):
+    id = serializers.CharField(
+        max_length=WEBHOOK_ID_MAX_LENGTH, help_text="Your own event id (as webhook-id alone)"
+    )
+    type = serializers.ChoiceField(choices=["breach.created"])
+    data = BreachCreated()
+
+
+class SupplierBatch(serializers.Serializer):
+    events = SupplierBatchEntry(
+        many=True, help_text=f"1 to {rules.SUPPLIER_BATCH_MAX} events, in order"
+    )
+
+
+class SupplierBatchResult(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The event's place in the batch, from 0")
+    event_id = serializers.CharField(allow_null=True)
+    status = serializers.IntegerField(
+        help_text="201 stored; 200 stored before (the first answer); 400 not valid; 422 refused"
+    )
+    event = EventAccepted(allow_null=True, required=False)
+    problem = serializers.DictField(
+        allow_null=True, required=False, help_text="RFC 9457 problem details"
+    )
+
+
+class SupplierBatchAnswered(serializers.Serializer):
+    results = SupplierBatchResult(many=True)
+
+
+@extend_schema(
+    summary="Receive a batch of breach.created events from the monitoring supplier",
+    description=(
+        f"For a backlog: up to {rules.SUPPLIER_BATCH_MAX} `breach.created` events in one signed"
+        " request (`webhook-id` is the batch's id), applied in order with the same outcome as"
+        " one a request, each answered on its own: 201 stored, 200 stored before (by either"
+        " route: the first answer, never stored twice), 400 not valid or 422 refused (stored"
+        " nowhere). Other event types are sent one a request to `/events/`."
+    ),
+    request=SupplierBatch,
+    parameters=[
+        IDEMPOTENCY_KEY,
+        OpenApiParameter(
+            "Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
+        ),
+        OpenApiParameter(
+            "webhook-id",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            required=True,
+            description="Your id for this batch (each event carries its own id)",
+        ),
+        OpenApiParameter(
+            "webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
+        ),
+    ],
+    responses={200: SupplierBatchAnswered, **problems(400, 401, 403)},
+)
+class SupplierEventBatchView(SupplierEventView):
+    def post(self, request):
+        client: SupplierClient = request.auth
+        _key, batch_id = _headers_checked(request)
+        entries = request.data.get("events") if isinstance(request.data, dict) else None
+        if not isinstance(entries, list) or not 1 <= len(entries) <= rules.SUPPLIER_BATCH_MAX:
+            raise Problem(
+                400,
+                f'Send {{"events": [...]}} with 1 to {rules.SUPPLIER_BATCH_MAX} events',
+                errors=[
+                    {
+                        "field": "events",
+                        "detail": f"A list of 1 to {rules.SUPPLIER_BATCH_MAX} events is required",
+                    }
+                ],
+            )
+        checked: list[services.BatchEvent] = []
+        results: list[dict | None] = []
+        checker = BreachCreated()  # its fields built once for the batch, not once an event
+        for index, raw in enumerate(entries):
+            event, problem = _entry_checked(raw, checker)
+            if problem is not None:
+                results.append(
+                    {
+                        "index": index,
+                        "event_id": _sent_id(raw),
+                        "status": 400,
+                        "event": None,
+                        "problem": problem_body(
+                            400, "The event is not valid: see errors.", errors=problem
+                        ),
+                    }
+                )
+                continue
+            checked.append(event)  # type: ignore[arg-type]
+            results.append(None)
+        with context.acting("api", client_label=client.client_id):
+            answers = iter(
+                services.supplier_events_batch_receive(
+                    client_label=client.client_id, batch_id=batch_id, events=checked
+                )
+                if checked
+                else []
+            )
+        events = iter(checked)
+        for index, result in enumerate(results):
+            if result is not None:
+                continue
+            event, answer = next(events), next(answers)
+            results[index] = {
+                "index": index,
+                "event_id": event.event_id,
+                "status": answer.status,
+                "event": answer.answer,
+                "problem": None
+                if answer.status < 400
+                else problem_body(
+                    answer.status,
+                    answer.detail,
+                    errors=[
+                        {"field": f"data.{k}" if k != "id" else "id", "detail": v}
+                        for k, v in answer.errors.items()
+                    ],
+                ),
+            }
+        return Response({"results": results}, status=200)
+
+
+def _sent_id(raw) -> str | None:
+    """An invalid entry's id, to name it in the answer, if it sent one that is a string."""
+    sent = raw.get("id") if isinstance(raw, dict) else None
+    return sent if isinstance(sent, str) else None
+
+
+def _entry_checked(
+    raw, checker: BreachCreated
+) -> tuple[services.BatchEvent | None, list[dict[str, str]] | None]:
+    """One entry of a batch: the validated event, or the problem's errors (field by field).
+    ``checker`` validates each entry's data as ``BreachCreated(data=...)`` would (``run_validation``
+    is what a list serializer runs for each item)."""
+    if not isinstance(raw, dict):
+        return None, [{"field": "", "detail": "Each event is an object with id, type and data"}]
+    errors: list[dict[str, str]] = []
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not event_id.strip():
+        errors.append({"field": "id", "detail": "Required: your own id for the event"})
+    elif len(event_id) > WEBHOOK_ID_MAX_LENGTH:
+        errors.append({"field": "id", "detail": f"At most {WEBHOOK_ID_MAX_LENGTH} characters"})
+    kind = raw.get("type")
+    if kind != "breach.created":
+        errors.append(
+            {
+                "field": "type",
+                "detail": f"A batch carries breach.created events; send {kind!r} alone to /events/"
+                if isinstance(kind, str) and kind in EVENT_TYPES
+                else f"Unknown event type {kind!r}",
+            }
+        )
+    data = raw.get("data")
+    validated: dict = {}
+    try:
+        validated = dict(checker.run_validation(data if isinstance(data, dict) else {}))
+    except serializers.ValidationError as exc:
+        if isinstance(data, dict):
+            errors += [
+                {"field": f"data.{e['field']}" if e["field"] else "data", "detail": e["detail"]}
+                for e in _flat(exc.detail)
+            ]
+    if not isinstance(data, dict):
+        errors.append({"field": "data", "detail": "Required: the event's fields"})
+    if errors:
+        return None, errors
+    sent = {"type": kind, "data": data}
+    return services.BatchEvent(event_id=event_id, data=validated, sent=sent), None
+
+
+def _headers_checked(request) -> tuple[str, str]:
+    """The ``Idempotency-Key`` (required, as every other create reads it) and the ``webhook-id``;
+    a missing key or an over-long value is a 400 before anything is read."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise Problem(
+            400,
+            "Send an Idempotency-Key header with every event",
+            errors=[{"field": "Idempotency-Key", "detail": "Required"}],
+        )
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise Problem(
+            400,
+            f"Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters",
+            errors=[{"field": "Idempotency-Key", "detail": "Too long"}],
+        )
+    event_id = request.headers.get("webhook-id", "")
+    if len(event_id) > WEBHOOK_ID_MAX_LENGTH:
+        raise Problem(
+            400,
+            f"webhook-id may be at most {WEBHOOK_ID_MAX_LENGTH} characters",
+            errors=[{"field": "webhook-id", "detail": "Too long"}],
+        )
+    return key, event_id
 
 
 def _flat(errors, prefix: str = "") -> list[dict[str, str]]:

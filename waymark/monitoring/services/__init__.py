@@ -52,6 +52,11 @@ from waymark.monitoring.services.reviews import (
     review_sign_off,
     reviews_schedule,
 )
+from waymark.monitoring.services.supplier_batches import (
+    BatchAnswer,
+    BatchEvent,
+    supplier_events_batch_receive,
+)
 from waymark.monitoring.services.supplier_events import (
     EventConflict,
     breach_created_apply,
@@ -71,6 +76,8 @@ from waymark.monitoring.services.trail_data import (
 
 __all__ = [
     "MODULE",
+    "BatchAnswer",
+    "BatchEvent",
     "EventConflict",
     "OrderNotSent",
     "bail_grant_record",
@@ -115,6 +122,7 @@ __all__ = [
     "slot_answer",
     "slot_silence_flag",
     "supplier_event_receive",
+    "supplier_events_batch_receive",
     "trail_data_view",
     "trail_request_approve",
     "trail_request_close",

@@ -43,9 +43,8 @@ def breach_archive_replay(
     figures do."""
     try:
         with transaction.atomic():
-            stored, rejected, actionable, violations = replay_set_based(
-                rows=rows, client_label=client_label
-            )
+            replayed = replay_set_based(rows=rows, client_label=client_label)
+            stored, rejected = len(replayed.answers), len(replayed.refused)
             _replayed_audit(len(rows), stored, rejected, client_label)
     except IntegrityError:  # an event id stored concurrently: one by one settles each row
         return breach_archive_replay_one_by_one(rows=rows, client_label=client_label)
@@ -53,7 +52,7 @@ def breach_archive_replay(
         "stored": stored,
         "skipped": len(rows) - stored - rejected,
         "rejected": rejected,
-        "work_items": actionable + violations,
+        "work_items": replayed.actionable + replayed.violations,
     }
 
 

@@ -50,7 +50,7 @@ def row_body(row: dict[str, Any]) -> bytes:
 
 def write(
     breaches: list[_NewBreach], states: dict[int, _PersonState], client_label: str, now: datetime
-) -> None:
+) -> list[SupplierEvent]:
     """Write what the rules decided: the module's rows in bulk (``core.bulk_insert``: ``COPY`` on
     PostgreSQL), the platform's through its bulk services, in row order.
 
@@ -71,8 +71,8 @@ def write(
         SupplierEvent(
             event_id=b.row["event_id"],
             event_type=EVENT_TYPE,
-            body_sha256=hashlib.sha256(row_body(b.row)).hexdigest(),
-            payload={"archive": True},
+            body_sha256=hashlib.sha256(b.row.get("body") or row_body(b.row)).hexdigest(),
+            payload=b.row.get("payload") or {"archive": True},
             received_at=now,
             client_label=client_label,
         )
@@ -139,6 +139,7 @@ def write(
             for b, event in zip(breaches, events, strict=True)
         ],
     )
+    return events
 
 
 def _stored_counted(violations: list[_NewViolation]) -> None:

@@ -7,7 +7,8 @@ pending, an accepted explanation), receive the same archive: one set through
 battery runs that raise accumulated violations, actionable breaches of every priority and ladder
 step, a straight-to-prosecution tamper, first breaches after fitting, repeats, refused rows and an
 event id stored before. Every outcome is compared with ids and references taken out. Runs on
-SQLite and, with ``DATABASE_URL``, on PostgreSQL (where the rows are staged with ``COPY``)."""
+SQLite and, with ``DATABASE_URL``, on PostgreSQL (where the rows' keys are resolved in one
+statement and the rows written with ``COPY``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
+from waymark.core import clock
+from waymark.core.bulk_insert import bulk_insert_rows
 from waymark.core.models import AuditEvent
 from waymark.monitoring import services
 from waymark.monitoring.models import (
@@ -24,6 +28,7 @@ from waymark.monitoring.models import (
     LadderAction,
     SupplierEvent,
 )
+from waymark.monitoring.services import archive_replay
 from waymark.monitoring.services.archive import breach_archive_replay_one_by_one
 from waymark.monitoring.tests.conftest import NOW, em_person, fitted_make
 from waymark.people.models import TimelineEvent
@@ -243,3 +248,33 @@ def test_a_reference_longer_than_any_is_refused_not_an_error(frozen, caseworker,
     rows.append({**rows[0], "event_id": "long-x", "person_reference": "WM-" + "9" * 60})
     result = services.breach_archive_replay(rows=rows)
     assert result == {"stored": 1, "skipped": 0, "rejected": 1, "work_items": 0}
+
+
+ON_POSTGRES = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the plan is PostgreSQL's"
+)
+
+
+@ON_POSTGRES
+def test_the_rows_keys_are_probed_in_their_unique_indexes_on_a_table_without_statistics():
+    """Each batch asks which of its event ids are stored and whose references they name. Joined
+    from a temporary table (no statistics), PostgreSQL read every event the client ever sent for
+    each batch; the statement must probe the unique indexes, one entry a row, even on a table
+    filled in this transaction (as a migration's load leaves it)."""
+    now = clock.now()
+    bulk_insert_rows(
+        SupplierEvent,
+        ("event_id", "event_type", "body_sha256", "payload", "received_at", "client_label"),
+        [(f"old-{i}", "breach.created", "0" * 64, {}, now, "tagco") for i in range(5000)],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN " + archive_replay._RESOLVE_SQL,
+            [[f"new-{i}" for i in range(100)], [f"WM-{i:07d}" for i in range(100)], "tagco"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using supplier_event_once_per_client" in plan, plan
+    assert "Index Scan using person_reference_unique" in plan, plan
+    assert "Seq Scan on monitoring_supplierevent" not in plan, plan
+    assert "Heap Scan on monitoring_supplierevent" not in plan, plan
+    assert "Hash" not in plan, plan

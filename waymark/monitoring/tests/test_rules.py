@@ -210,3 +210,7 @@ def test_planning_assumptions_and_limits_are_pinned():
     )
     assert rules.slot_answer_silence() == timedelta(hours=24)
     assert rules.sos_fitting_target_hours() == 120
+
+
+def test_a_supplier_batch_carries_at_most_500_events():
+    assert rules.SUPPLIER_BATCH_MAX == 500
