@@ -277,14 +277,9 @@ HANDLERS = {
 # The view
 
 
-@extend_schema(
-    summary="Receive one event from the monitoring supplier",
-    description="Event types and their `data`: "
-    + "; ".join(
-        f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()
-    ),
-    request=EventEnvelope,
-    parameters=[
+def _signed_headers(webhook_id: str) -> list:
+    """The headers every supplier request sends (Standard Webhooks and the idempotency key)."""
+    return [
         IDEMPOTENCY_KEY,
         OpenApiParameter(
             "Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
@@ -294,12 +289,22 @@ HANDLERS = {
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
             required=True,
-            description="Your own event id: a repeat is answered with the first answer",
+            description=webhook_id,
         ),
         OpenApiParameter(
             "webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
         ),
-    ],
+    ]
+
+
+@extend_schema(
+    summary="Receive one event from the monitoring supplier",
+    description="Event types and their `data`: "
+    + "; ".join(
+        f"`{name}`: {', '.join(serializer().fields)}" for name, serializer in EVENT_TYPES.items()
+    ),
+    request=EventEnvelope,
+    parameters=_signed_headers("Your own event id: a repeat is answered with the first answer"),
     responses={201: EventAccepted, 200: EventAccepted, **problems(400, 401, 403, 422)},
 )
 class SupplierEventView(APIView):
@@ -412,22 +417,7 @@ class SupplierBatchAnswered(serializers.Serializer):
         " nowhere). Other event types are sent one a request to `/events/`."
     ),
     request=SupplierBatch,
-    parameters=[
-        IDEMPOTENCY_KEY,
-        OpenApiParameter(
-            "Waymark-Client-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True
-        ),
-        OpenApiParameter(
-            "webhook-id",
-            OpenApiTypes.STR,
-            OpenApiParameter.HEADER,
-            required=True,
-            description="Your id for this batch (each event carries its own id)",
-        ),
-        OpenApiParameter(
-            "webhook-timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
-        ),
-    ],
+    parameters=_signed_headers("Your id for this batch (each event carries its own id)"),
     responses={200: SupplierBatchAnswered, **problems(400, 401, 403)},
 )
 class SupplierEventBatchView(SupplierEventView):

@@ -10,9 +10,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connection
 from django.test import Client
 
+from tests.concurrency import run_at_once
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.monitoring import rules
@@ -316,31 +317,18 @@ def test_overlapping_batches_sent_at_once_store_each_event_once():
     # Each batch holds an overlapping window of the events, so batches race for the same ids.
     batches = [items[i * 5 : i * 5 + 15] for i in range(BATCHES)] * 2
     answers: dict[str, list[tuple[int, dict]]] = {}
-    errors: list[str] = []
     lock = threading.Lock()
-    connections.close_all()
 
     def worker(batch):
-        try:
-            with clock.frozen(NOW):
-                response = send_batch(Client(), {"events": batch})
-                assert response.status_code == 200, response.content
-                with lock:
-                    for result in response.json()["results"]:
-                        answers.setdefault(result["event_id"], []).append(
-                            (result["status"], result["event"])
-                        )
-        except Exception as exc:  # reported below: a thread must not die silently
-            errors.append(repr(exc))
-        finally:
-            connections.close_all()
+        response = send_batch(Client(), {"events": batch})
+        assert response.status_code == 200, response.content
+        with lock:
+            for result in response.json()["results"]:
+                answers.setdefault(result["event_id"], []).append(
+                    (result["status"], result["event"])
+                )
 
-    threads = [threading.Thread(target=worker, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_at_once([lambda b=batch: worker(b) for batch in batches], at=NOW) == []
     sent = {item["id"] for batch in batches for item in batch}
     assert set(SupplierEvent.objects.values_list("event_id", flat=True)) == sent
     assert Breach.objects.count() == len(sent)
