@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection
 from django.test import Client
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 
 from tests.concurrency import run_at_once
 from waymark.core import clock
@@ -337,3 +339,54 @@ def test_overlapping_batches_sent_at_once_store_each_event_once():
         assert statuses == [200] * (len(results) - 1) + [201], (event_id, statuses)
         first = next(body for status, body in results if status == 201)
         assert all(body == first for _, body in results)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@pytest.mark.django_db
+def test_any_entries_are_answered_one_by_one_and_never_a_server_error(
+    frozen, fitted, person, supplier
+):
+    """Seeded, bounded: entries of any shape (valid breaches, valid ones with one field replaced
+    by anything, and arbitrary JSON) get one answer each, in order, each 201, 200, 400 or 422."""
+    valid = st.builds(
+        lambda n, kind: entry(person, f"fz-{n}", breach_type=kind),
+        st.integers(0, 5),
+        st.sampled_from(["full_curfew", "battery", "location", "sneezing"]),
+    )
+
+    def spoiled(item: dict, where: str, value) -> dict:
+        if where in ("id", "type", "data"):
+            return {**item, where: value}
+        return {**item, "data": {**item["data"], where: value}}
+
+    broken = st.builds(
+        spoiled,
+        valid,
+        st.sampled_from(["id", "type", "data", "person_reference", "started_at", "ended_at"]),
+        JSON,
+    )
+    events = st.lists(st.one_of(valid, broken, JSON), min_size=1, max_size=6)
+
+    @seed(20261207)
+    @settings(
+        max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(batch=events)
+    def check(batch):
+        response = send_batch(Client(), {"events": batch})
+        assert response.status_code == 200, response.content
+        results = response.json()["results"]
+        assert [r["index"] for r in results] == list(range(len(batch)))
+        for result in results:
+            assert result["status"] in (200, 201, 400, 422), result
+            assert (result["event"] is None) == (result["status"] >= 400), result
+
+    check()
