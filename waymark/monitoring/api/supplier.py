@@ -341,14 +341,16 @@ class SupplierEventView(APIView):
 
         with context.acting("api", client_label=client.client_id):
             try:
-                event, created = services.supplier_event_receive(
-                    client_label=client.client_id,
-                    event_id=event_id,
-                    event_type=event_type,
-                    payload=request.data,
-                    body=request._request.body,
-                    idempotency_key=key,
-                    handler=handler,
+                event, created = services.once_more_if_deadlocked(
+                    lambda: services.supplier_event_receive(
+                        client_label=client.client_id,
+                        event_id=event_id,
+                        event_type=event_type,
+                        payload=request.data,
+                        body=request._request.body,
+                        idempotency_key=key,
+                        handler=handler,
+                    )
                 )
             except services.EventConflict as exc:
                 raise Problem(

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import QuerySet
 
 from waymark.core.audit import audit_record
@@ -22,6 +23,33 @@ if TYPE_CHECKING:
     from waymark.work.models import Task
 
 MODULE = "monitoring"
+
+
+def breaches_lock(person_ids) -> None:
+    """Hold, to the end of the transaction, each person's row locked against another breach
+    (PostgreSQL; one writer at a time on SQLite already). Everything that adds or ends a person's
+    breach takes it before reading the person's state, so two breaches for one person arriving at
+    once are applied one after the other: the second reads the first's breach and count. Without
+    it the second's locked read of the pending battery breaches could not see the first's new one
+    (a locked read re-checks the rows it waited for; it does not add rows committed meanwhile),
+    and an accumulation the two reached together was raised only when a third arrived; both
+    could be given the same ladder step.
+
+    A row lock (``FOR NO KEY UPDATE``: it does not block the breaches' own foreign keys, and a
+    caseworker's edit of the person waits at most for one ingest) rather than an advisory lock a
+    person: a batch of 5,000 people would hold 5,000 advisory locks in PostgreSQL's shared lock
+    table, sized by default for 64 a connection (6,400 at 100 connections), and a few such
+    batches at once would exhaust it. Taken in ascending id order, so batches never deadlock on
+    it."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({int(pk) for pk in person_ids})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM people_person WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids]
+        )
 
 
 def _user(actor: Actor) -> Any:

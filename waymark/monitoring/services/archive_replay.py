@@ -35,6 +35,7 @@ from waymark.monitoring.models import (
     MitigationDecision,
     SupplierEvent,
 )
+from waymark.monitoring.services._common import breaches_lock
 from waymark.monitoring.services.archive_writes import EVENT_TYPE, row_body, write
 from waymark.people.models import Person
 
@@ -203,7 +204,9 @@ def _stage_and_resolve(
 
 
 def _person_states(person_ids: set[int]) -> dict[int, _PersonState]:
-    """Everything the rules read about each person, in five queries for the whole batch."""
+    """Everything the rules read about each person, in five queries for the whole batch, after
+    taking each person's breach lock (``breaches_lock``: the same lock one-by-one ingestion takes)."""
+    breaches_lock(person_ids)
     people = Person.objects.in_bulk(person_ids)
     conditions: dict[int, Condition] = {}
     for condition in (

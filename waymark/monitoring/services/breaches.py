@@ -35,6 +35,7 @@ from waymark.monitoring.services._common import (
     _require,
     _required_text,
     _user,
+    breaches_lock,
 )
 from waymark.monitoring.services._ingest_reads import (
     _actionable_count,
@@ -69,6 +70,7 @@ def breach_ingest(
         errors["started_at"] = "A breach cannot start in the future"
     if errors:
         raise ValidationError(errors)
+    breaches_lock([person.pk])
     condition, breach_since_fitting = _condition_current(person)
     first_since_fitting = (
         condition is not None and condition.fitted_at is not None and not breach_since_fitting
@@ -207,6 +209,7 @@ def breach_end_record(*, breach: Breach, ended_at: datetime) -> Breach:
         raise ValidationError({"ended_at": "This breach already has an end time"})
     if ended_at < breach.started_at:
         raise ValidationError({"ended_at": "The end of a breach must not be before its start"})
+    breaches_lock([breach.person_id])
     breach.ended_at = ended_at
     breach.save(update_fields=["ended_at"])
     if breach.breach_type == rules.BATTERY:

@@ -28,12 +28,11 @@ from waymark.monitoring.services.archive_replay import EVENT_TYPE, replay_set_ba
 from waymark.monitoring.services.supplier_events import (
     EventConflict,
     breach_created_apply,
+    once_more_if_deadlocked,
+    retryable,
     same_event,
     supplier_event_receive,
 )
-
-# PostgreSQL's deadlock and serialisation failures: the batch is settled one by one instead.
-_RETRYABLE = {"40P01", "40001"}
 
 
 @dataclass
@@ -84,7 +83,7 @@ def supplier_events_batch_receive(
             answers = _set_based(client_label, unique)
             _batch_audit(client_label, batch_id, answers)
     except (IntegrityError, DatabaseError) as exc:
-        if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RETRYABLE:
+        if not isinstance(exc, IntegrityError) and not retryable(exc):
             raise
         # Each event in its own transaction, as if sent alone: one transaction for them all
         # would hold every person's locks to the end, and two batches settling at once deadlock.
@@ -142,12 +141,7 @@ def _one(client_label: str, event: BatchEvent) -> BatchAnswer:
         answer = breach_created_apply(stored, event.data)
         return {"event_id": stored.event_id, "event_type": EVENT_TYPE, **answer}
 
-    try:
-        return _one_receive(client_label, event, handler)
-    except DatabaseError as exc:
-        if _sqlstate(exc) not in _RETRYABLE:
-            raise
-    return _one_receive(client_label, event, handler)  # a deadlock with another event: once more
+    return once_more_if_deadlocked(lambda: _one_receive(client_label, event, handler))
 
 
 def _one_receive(client_label: str, event: BatchEvent, handler) -> BatchAnswer:
@@ -206,8 +200,3 @@ def _batch_audit(client_label: str, batch_id: str, answers: list[BatchAnswer]) -
         verb="em.supplier_batch_received",
         payload={"new": {"batch_id": batch_id, "client": client_label, **counts}},
     )
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    cause = exc.__cause__
-    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from waymark.core import clock
 from waymark.core.audit import audit_record
@@ -29,6 +29,31 @@ from waymark.people.models import Person
 
 class EventConflict(Exception):
     """The same event id arrived with a different body."""
+
+
+# PostgreSQL's deadlock and serialisation failures: the transaction was rolled back whole.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether the database rolled the transaction back only because of another one (a deadlock,
+    a serialisation failure): the same work tried again can succeed."""
+    cause = exc.__cause__
+    return (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) in (
+        RETRYABLE_SQLSTATES
+    )
+
+
+def once_more_if_deadlocked(work: Callable[[], Any]) -> Any:
+    """``work()`` (its own transaction), tried once more if the database chose it as a deadlock's
+    victim. An event and a batch naming the same event id and person at once take the event's key
+    and the person's breach lock in opposite orders; the second try finds the first's outcome."""
+    try:
+        return work()
+    except DatabaseError as exc:
+        if not retryable(exc):
+            raise
+    return work()
 
 
 def supplier_event_receive(
