@@ -82,7 +82,7 @@ def supplier_events_batch_receive(
         with transaction.atomic():
             answers = _set_based(client_label, unique)
             _batch_audit(client_label, batch_id, answers)
-    except (IntegrityError, DatabaseError) as exc:
+    except DatabaseError as exc:  # an IntegrityError is one
         if not isinstance(exc, IntegrityError) and not retryable(exc):
             raise
         # Each event in its own transaction, as if sent alone: one transaction for them all
