@@ -272,6 +272,12 @@ def mitigation_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Decided once: two managers deciding at once are taken one after the other (the
+        # person's breach lock, which the ladder and every incoming breach take too), and the
+        # second is told it is decided rather than overwriting the first decision.
+        breaches_lock([mitigation.breach.person_id])
+        if Mitigation.objects.filter(pk=mitigation.pk).exclude(decision="").exists():
+            raise ValidationError({"decision": "This explanation has already been decided"})
         mitigation.decision, mitigation.decision_reasons = decision, reasons
         mitigation.decided_by, mitigation.decided_at = actor, clock.now()
         mitigation.communicated_on, mitigation.communicated_by_method = communicated_on, method
@@ -336,14 +342,19 @@ def ladder_apply(*, actor: Actor, breach: Breach) -> LadderAction:
     from waymark.documents.services import letter_generate
 
     _require(actor, MANAGE_EM, "apply the escalation ladder")
-    if breach.disposition != BreachDisposition.ACTIONABLE or breach.ladder_step is None:
-        raise ValidationError("Only an actionable breach has a step on the ladder")
-    if LadderAction.objects.filter(breach=breach).exists():
-        raise ValidationError("The ladder has already been applied for this breach")
-    if breach.mitigations.filter(decision=MitigationDecision.ACCEPTED).exists():
-        raise ValidationError("The explanation for this breach was accepted: no further action")
-    step = rules.ESCALATION_LADDER[breach.ladder_step - 1]
     with transaction.atomic():
+        # Applied once: a second application at once (a double-submitted confirmation, two
+        # managers) waits for the first here and is refused below, not failed by the database;
+        # an explanation accepted meanwhile is seen.
+        breaches_lock([breach.person_id])
+        breach.refresh_from_db(fields=["disposition", "ladder_step"])
+        if breach.disposition != BreachDisposition.ACTIONABLE or breach.ladder_step is None:
+            raise ValidationError("Only an actionable breach has a step on the ladder")
+        if LadderAction.objects.filter(breach=breach).exists():
+            raise ValidationError("The ladder has already been applied for this breach")
+        if breach.mitigations.filter(decision=MitigationDecision.ACCEPTED).exists():
+            raise ValidationError("The explanation for this breach was accepted: no further action")
+        step = rules.ESCALATION_LADDER[breach.ladder_step - 1]
         letter = None
         if step.letter_template:
             template = (
