@@ -32,9 +32,11 @@ class GovUKForm(forms.Form):
             govuk_messages(field, name)
 
     def full_clean(self):
-        # Fields a form adds after __init__ (built from rules) get the GOV.UK messages too.
+        # Fields a form adds after __init__ (built from rules) get the GOV.UK messages too; the
+        # fields __init__ already gave them are not rewritten (half a small form's construction).
         for name, field in self.fields.items():
-            govuk_messages(field, name)
+            if not getattr(field, "_govuk_messages", False):
+                govuk_messages(field, name)
         super().full_clean()
 
 
@@ -84,6 +86,7 @@ def govuk_messages(field: forms.Field, name: str) -> None:
     else:
         replace("invalid", f"Enter {lower} in the correct format")
     field.validators = [_govuk_validator(v, label, lower) for v in field.validators]
+    field._govuk_messages = True  # type: ignore[attr-defined]
 
 
 _VALIDATOR_MESSAGES: dict[type, str] = {
