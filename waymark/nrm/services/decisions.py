@@ -156,6 +156,14 @@ def decision_draft(
     raise_errors(errors)
     assert guidance is not None  # refused above
     with transaction.atomic():
+        if reconsideration_of is None:
+            # Two drafts at once (a double-submitted form, two decision makers): lock the referral
+            # and look again, so that the second is refused instead of opening a second decision.
+            Referral.objects.select_for_update().filter(pk=referral.pk).exists()
+            if referral.decisions.filter(stage=stage, status__in=OPEN_DECISION).exists():
+                raise_errors(
+                    {"stage": "This referral already has a decision at this stage in progress"}
+                )
         decision = Decision.objects.create(
             referral=referral,
             stage=stage,
@@ -256,6 +264,12 @@ def sign_off_blockers(decision: Decision) -> list[str]:
     return reasons
 
 
+def _lock(decision: Decision) -> None:
+    """Lock the decision's row and read it again as committed (its checks are then made again)."""
+    Decision.objects.select_for_update().filter(pk=decision.pk).exists()
+    decision.refresh_from_db()
+
+
 def decision_sign_off(*, actor: Actor, decision: Decision) -> Decision:
     """Sign off a draft: a negative goes to a technical specialist's check, a positive is ready."""
     require(actor, perms.DECIDE, "sign off decisions")
@@ -270,6 +284,14 @@ def decision_sign_off(*, actor: Actor, decision: Decision) -> Decision:
         errors["safeguarding_level"] = " ".join(blockers)
     raise_errors(errors)
     with transaction.atomic():
+        # Read the decision again under its lock: a second sign-off at the same moment (a double
+        # submission) waits for the first and is refused, never a second check or audit entry.
+        _lock(decision)
+        if decision.status != DecisionStatus.DRAFT:
+            raise_errors({"decision": "Only a draft decision can be signed off"})
+        blockers = sign_off_blockers(decision)
+        if blockers:
+            raise_errors({"safeguarding_level": " ".join(blockers)})
         decision.signed_off_at = clock.now()
         if decision.positive:
             DECISION.move(decision, DecisionStatus.READY)

@@ -27,6 +27,52 @@ from waymark.nrm.services.decisions import served_positive_rg
 from waymark.nrm.workflows import DISQUALIFICATION
 
 RISK_LEVELS = {"low": "Low", "medium": "Medium", "high": "High"}
+UNDER_WAY = "A disqualification is already under way for this referral"
+
+
+def _lock(disqualification: Disqualification) -> None:
+    """Lock the disqualification's row and read it again as committed: two people taking a step
+    at the same moment take it one after the other, and the second is refused by the same check
+    (never a second audit entry, nor a stale row saved over the first's)."""
+    Disqualification.objects.select_for_update().filter(pk=disqualification.pk).exists()
+    disqualification.refresh_from_db()
+
+
+def _response_refusal(disqualification: Disqualification) -> str | None:
+    if disqualification.status == DisqualificationStatus.DECIDED:
+        return "This disqualification has been decided"
+    if disqualification.response_received_at is not None:
+        return "A response has already been recorded"
+    return None
+
+
+def _assess_refusal(disqualification: Disqualification) -> str | None:
+    if disqualification.status != DisqualificationStatus.MINDED_TO:
+        return "The re-trafficking risk has already been assessed"
+    return None
+
+
+def _decide_refusal(disqualification: Disqualification) -> str | None:
+    if disqualification.status == DisqualificationStatus.DECIDED:
+        return "This disqualification has already been decided"
+    if disqualification.status != DisqualificationStatus.ASSESSED:
+        return "Assess the risk of re-trafficking before deciding on disqualification"
+    if not rules.disqualification_decidable(
+        sent_on=disqualification.notice_sent_at.astimezone(clock.LONDON).date(),
+        on=clock.today(),
+        response_received=disqualification.response_received_at is not None,
+    ):
+        return (
+            "The person has until "
+            f"{govuk_date(disqualification.response_due_on)} to respond: decide after that "
+            "unless they respond sooner"
+        )
+    return None
+
+
+def _refuse(refusal: str | None) -> None:
+    if refusal:
+        raise_errors({"disqualification": refusal})
 
 
 def disqualification_notice_send(
@@ -49,11 +95,15 @@ def disqualification_notice_send(
             "has been served"
         )
     elif referral.disqualifications.exclude(status=DisqualificationStatus.DECIDED).exists():
-        errors["referral"] = "A disqualification is already under way for this referral"
+        errors["referral"] = UNDER_WAY
     raise_errors(errors)
     assert rg is not None  # refused above
     today = clock.today()
     with transaction.atomic():
+        # Two notices at once: the referral locked, the second finds the first and is refused.
+        Referral.objects.select_for_update().filter(pk=referral.pk).exists()
+        if referral.disqualifications.exclude(status=DisqualificationStatus.DECIDED).exists():
+            raise_errors({"referral": UNDER_WAY})
         item = Disqualification.objects.create(
             referral=referral,
             rg_decision=rg,
@@ -93,12 +143,13 @@ def disqualification_response_record(
     require_sees(actor, disqualification.referral)
     errors: dict[str, str] = {}
     response = text(errors, "response", response, "Enter the person's response")
-    if disqualification.status == DisqualificationStatus.DECIDED:
-        errors["disqualification"] = "This disqualification has been decided"
-    elif disqualification.response_received_at is not None:
-        errors["disqualification"] = "A response has already been recorded"
+    refusal = _response_refusal(disqualification)
+    if refusal:
+        errors["disqualification"] = refusal
     raise_errors(errors)
     with transaction.atomic():
+        _lock(disqualification)
+        _refuse(_response_refusal(disqualification))
         disqualification.response = response
         disqualification.response_received_at = clock.now()
         disqualification.save(update_fields=["response", "response_received_at"])
@@ -123,10 +174,13 @@ def disqualification_assess(
     if risk not in RISK_LEVELS:
         errors["risk"] = "Select the risk of re-trafficking"
     assessment = text(errors, "assessment", assessment, "Enter the re-trafficking risk assessment")
-    if disqualification.status != DisqualificationStatus.MINDED_TO:
-        errors["disqualification"] = "The re-trafficking risk has already been assessed"
+    refusal = _assess_refusal(disqualification)
+    if refusal:
+        errors["disqualification"] = refusal
     raise_errors(errors)
     with transaction.atomic():
+        _lock(disqualification)
+        _refuse(_assess_refusal(disqualification))
         DISQUALIFICATION.move(disqualification, DisqualificationStatus.ASSESSED)
         disqualification.retrafficking_risk = risk
         disqualification.retrafficking_assessment = assessment
@@ -153,24 +207,13 @@ def disqualification_decide(
     reasons = text(errors, "reasons", reasons, "Enter the reasons for the decision")
     if disqualified not in (True, False):
         errors["disqualified"] = "Select whether the person is disqualified"
-    if disqualification.status == DisqualificationStatus.DECIDED:
-        errors["disqualification"] = "This disqualification has already been decided"
-    elif disqualification.status != DisqualificationStatus.ASSESSED:
-        errors["disqualification"] = (
-            "Assess the risk of re-trafficking before deciding on disqualification"
-        )
-    elif not rules.disqualification_decidable(
-        sent_on=disqualification.notice_sent_at.astimezone(clock.LONDON).date(),
-        on=clock.today(),
-        response_received=disqualification.response_received_at is not None,
-    ):
-        errors["disqualification"] = (
-            "The person has until "
-            f"{govuk_date(disqualification.response_due_on)} to respond: decide after that "
-            "unless they respond sooner"
-        )
+    refusal = _decide_refusal(disqualification)
+    if refusal:
+        errors["disqualification"] = refusal
     raise_errors(errors)
     with transaction.atomic():
+        _lock(disqualification)
+        _refuse(_decide_refusal(disqualification))
         DISQUALIFICATION.move(disqualification, DisqualificationStatus.DECIDED)
         disqualification.disqualified = disqualified
         disqualification.reasons = reasons

@@ -34,6 +34,10 @@ from waymark.nrm.services.decisions import OPEN_DECISION, decision_draft, outcom
 from waymark.nrm.workflows import RECONSIDERATION, REFERRAL
 
 OFFERED_BY = "The competent authority (guidance superseded)"
+NOT_OFFERABLE = (
+    "Only a served negative decision made under superseded guidance, not yet "
+    "reconsidered, can be offered reconsideration"
+)
 
 
 def _reconsiderable(errors: dict, decision: Decision) -> None:
@@ -41,6 +45,12 @@ def _reconsiderable(errors: dict, decision: Decision) -> None:
         errors["decision"] = "Only a served negative decision can be reconsidered"
     elif decision.reconsiderations.filter(status=ReconsiderationStatus.REQUESTED).exists():
         errors["decision"] = "A reconsideration of this decision is already under way"
+
+
+def _lock_decision(decision: Decision) -> None:
+    """Lock the decision asked about: two requests (or offers) at once are made one after the
+    other, and the second, checking again, finds the first."""
+    Decision.objects.select_for_update().filter(pk=decision.pk).exists()
 
 
 def _open_work(*, actor: Actor, item: Reconsideration) -> None:
@@ -87,6 +97,10 @@ def reconsideration_request(
         )
     raise_errors(errors)
     with transaction.atomic():
+        _lock_decision(decision)
+        errors = {}
+        _reconsiderable(errors, decision)
+        raise_errors(errors)
         item = Reconsideration.objects.create(
             decision=decision,
             requester_type=requester_type,
@@ -117,12 +131,12 @@ def reconsideration_offer(*, actor: Actor, decision: Decision) -> Reconsideratio
     require_sees(actor, decision.referral)
     errors: dict[str, str] = {}
     if not superseded_negative_decisions().filter(pk=decision.pk).exists():
-        errors["decision"] = (
-            "Only a served negative decision made under superseded guidance, not yet "
-            "reconsidered, can be offered reconsideration"
-        )
+        errors["decision"] = NOT_OFFERABLE
     raise_errors(errors)
     with transaction.atomic():
+        _lock_decision(decision)
+        if not superseded_negative_decisions().filter(pk=decision.pk).exists():
+            raise_errors({"decision": NOT_OFFERABLE})
         item = Reconsideration.objects.create(
             decision=decision,
             requester_type="",
@@ -180,6 +194,12 @@ def reconsideration_decide(
         errors["reconsideration"] = "A decision at this stage is already in progress"
     raise_errors(errors)
     with transaction.atomic():
+        # Read the reconsideration again under its lock: a second decision at the same moment
+        # waits for the first and is refused, never overwrites it (or deadlocks with it).
+        Reconsideration.objects.select_for_update().filter(pk=reconsideration.pk).exists()
+        reconsideration.refresh_from_db()
+        if reconsideration.status != ReconsiderationStatus.REQUESTED:
+            raise_errors({"reconsideration": "This reconsideration has already been decided"})
         RECONSIDERATION.move(reconsideration, ReconsiderationStatus.DECIDED)
         reconsideration.upheld = upheld
         reconsideration.reasons = reasons

@@ -82,6 +82,16 @@ def quality_feedback_send(*, actor, assessment: QualityAssessment) -> QualityAss
     from waymark.core.notifications import notify
 
     with transaction.atomic():
+        # Read the assessment again under its lock: a second send at the same moment waits for
+        # the first and is refused (one notification, one audit entry).
+        QualityAssessment.objects.select_for_update().filter(pk=assessment.pk).exists()
+        assessment.refresh_from_db()
+        if assessment.point_of_contact_id is None:
+            raise ValidationError(
+                {"point_of_contact": "Name the referring team's single point of contact first"}
+            )
+        if assessment.feedback_sent_at is not None:
+            raise ValidationError("This feedback has already been sent")
         assessment.feedback_sent_at = clock.now()
         assessment.save(update_fields=["feedback_sent_at"])
         referral = assessment.referral

@@ -94,6 +94,12 @@ def safeguarding_advice_give(
         )
     raise_errors(errors)
     with transaction.atomic():
+        # Read the advice again under its lock: a second adviser (or a double submission) at the
+        # same moment waits for the first and is refused, never overwrites the advice given.
+        SafeguardingAdvice.objects.select_for_update().filter(pk=advice.pk).exists()
+        advice.refresh_from_db()
+        if advice.given_at is not None:
+            raise_errors({"advice": "This advice has already been given"})
         advice.adviser = actor
         advice.advice = advice_text
         advice.no_action_required = bool(no_action_required)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waymark.accounts.models import Team
 from waymark.core import clock, sampling
@@ -211,14 +211,24 @@ def trend_review_record(
         raise ValidationError(errors)
     figures = sel.quality_figures(quarter_start)
     with transaction.atomic():
-        review = TrendReview.objects.create(
-            quarter_start=quarter_start,
-            reviewed_by=actor,
-            reviewed_at=clock.now(),
-            figures=figures,
-            findings=findings,
-            actions=(actions or "").strip(),
-        )
+        try:
+            with transaction.atomic():
+                review = TrendReview.objects.create(
+                    quarter_start=quarter_start,
+                    reviewed_by=actor,
+                    reviewed_at=clock.now(),
+                    figures=figures,
+                    findings=findings,
+                    actions=(actions or "").strip(),
+                )
+        except IntegrityError:
+            # A review of the quarter recorded at the same moment (its quarter is unique): the
+            # insert waited for it, and this one is refused as if the check above had seen it.
+            if TrendReview.objects.filter(quarter_start=quarter_start).exists():
+                raise ValidationError(
+                    {"quarter_start": "This quarter has already been reviewed"}
+                ) from None
+            raise
         _audit(
             actor=actor,
             verb="nrm.trend_review_recorded",

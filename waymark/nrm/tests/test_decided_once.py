@@ -1,0 +1,383 @@
+"""The competent authority's "decide once" steps, when two people act at the same moment (a
+double-submitted form, two decision makers on one reconsideration). Each checked that the step was
+not yet done before its transaction, without a lock: both passed, the second overwrote the first
+(two audit entries each claiming the decision) or failed in the database (an error page). Now the
+second waits for the first, reads the row again under its lock and is refused with the reason.
+A pause after each writer's audit entry, before it commits, makes the overlap happen every time
+(PostgreSQL, real threads)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from tests.concurrency import run_at_once
+from waymark import testing
+from waymark.core import clock
+from waymark.core.models import AuditEvent, Notification
+from waymark.nrm import models as m
+from waymark.nrm import rules
+from waymark.nrm import services as s
+from waymark.nrm.services import (
+    decisions,
+    disqualification,
+    reconsideration,
+    referral_quality,
+    safeguarding,
+    sampling,
+)
+from waymark.nrm.tests._decision_helpers import draft, referral_make, served
+from waymark.nrm.tests.conftest import signed_off_decision_maker
+from waymark.testing import NOW
+
+PAUSE = 0.4  # seconds between a writer's audit entry and its commit
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+    ),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("frozen", "guidance_edition"),
+]
+
+
+def _paused(monkeypatch, module, name="record"):
+    """Sleep after ``module.<name>`` (the service's audit call), inside the writer's transaction."""
+    original = getattr(module, name)
+
+    def paused(*args, **kwargs):
+        found = original(*args, **kwargs)
+        time.sleep(PAUSE)
+        return found
+
+    monkeypatch.setattr(module, name, paused)
+
+
+def _refused_once(errors, message):
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("ValidationError(") and message in errors[0], errors
+
+
+def _audits(verb, target=None):
+    found = AuditEvent.objects.filter(verb=verb)
+    return found.filter(target_id=target.pk) if target is not None else found
+
+
+@pytest.fixture
+def referral(person, form_version, authority_team, first_responder):
+    return referral_make(
+        person=person, form_version=form_version, team=authority_team, referrer=first_responder
+    )
+
+
+@pytest.fixture
+def third_decision_maker(authority_team):
+    return signed_off_decision_maker(
+        testing.user_make("nrm_decision_maker", authority_team, last_name="Third")
+    )
+
+
+# Decisions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["positive", "negative"])
+def test_a_decision_signed_off_twice_at_once_is_signed_off_once(
+    monkeypatch, referral, decision_maker, outcome
+):
+    decision = draft(referral, decision_maker, outcome=outcome)
+    _paused(monkeypatch, decisions)
+
+    def sign_off():
+        s.decision_sign_off(actor=decision_maker, decision=m.Decision.objects.get(pk=decision.pk))
+
+    errors = run_at_once([sign_off, sign_off], at=NOW)
+    _refused_once(errors, "Only a draft decision can be signed off")
+    assert _audits("nrm.decision_signed_off", decision).count() == 1
+    assert m.SpecialistCheck.objects.filter(decision=decision).count() == (
+        0 if outcome == "positive" else 1
+    )
+
+
+def test_a_decision_served_twice_at_once_is_served_once(
+    monkeypatch, referral, decision_maker, nrm_manager
+):
+    decision = draft(referral, decision_maker)
+    s.decision_sign_off(actor=decision_maker, decision=decision)
+    _paused(monkeypatch, decisions)
+
+    def serve(actor, method):
+        def work():
+            s.decision_serve(
+                actor=actor, decision=m.Decision.objects.get(pk=decision.pk), method=method
+            )
+
+        return work
+
+    errors = run_at_once([serve(decision_maker, "post"), serve(nrm_manager, "email")], at=NOW)
+    _refused_once(errors, "already been served")
+    decision.refresh_from_db()
+    served_audit = _audits("nrm.decision_served", decision)
+    assert served_audit.count() == 1
+    assert served_audit.get().payload["new"]["method"] == decision.service_method
+
+
+def test_two_drafts_at_one_stage_at_once_make_one_decision(
+    monkeypatch, referral, decision_maker, second_decision_maker
+):
+    _paused(monkeypatch, decisions)
+    workers = [
+        lambda u=user: draft(referral, u) for user in (decision_maker, second_decision_maker)
+    ]
+    errors = run_at_once(workers, at=NOW)
+    _refused_once(errors, "already has a decision at this stage in progress")
+    assert m.Decision.objects.filter(referral=referral, stage="rg").count() == 1
+    assert _audits("nrm.decision_drafted").count() == 1
+
+
+# Reconsideration -------------------------------------------------------------------------------
+
+
+def _requested(referral, decision_maker, specialist, first_responder):
+    negative = served(referral, decision_maker, specialist, outcome="negative")
+    return negative, s.reconsideration_request(
+        actor=first_responder,
+        decision=negative,
+        requester_type="support_provider",
+        requester_name="Salvation Army",
+        grounds="New medical evidence",
+    )
+
+
+def test_a_reconsideration_decided_twice_at_once_is_decided_once(
+    monkeypatch,
+    referral,
+    decision_maker,
+    specialist,
+    first_responder,
+    second_decision_maker,
+    third_decision_maker,
+):
+    negative, item = _requested(referral, decision_maker, specialist, first_responder)
+    _paused(monkeypatch, reconsideration)
+
+    def decide(actor, upheld):
+        def work():
+            s.reconsideration_decide(
+                actor=actor,
+                reconsideration=m.Reconsideration.objects.get(pk=item.pk),
+                upheld=upheld,
+                reasons="Stands" if upheld else "The new evidence changes it",
+            )
+
+        return work
+
+    errors = run_at_once(
+        [decide(second_decision_maker, True), decide(third_decision_maker, False)], at=NOW
+    )
+    _refused_once(errors, "This reconsideration has already been decided")
+    item.refresh_from_db()
+    decided = _audits("nrm.reconsideration_decided", item)
+    assert decided.count() == 1
+    assert decided.get().payload["new"]["upheld"] == item.upheld
+    redrafts = m.Decision.objects.filter(reconsideration_of=negative)
+    assert redrafts.count() == (0 if item.upheld else 1)
+
+
+def test_a_reconsideration_asked_for_twice_at_once_is_recorded_once(
+    monkeypatch, referral, decision_maker, specialist, first_responder
+):
+    negative = served(referral, decision_maker, specialist, outcome="negative")
+    _paused(monkeypatch, reconsideration)
+
+    def ask():
+        s.reconsideration_request(
+            actor=first_responder,
+            decision=m.Decision.objects.get(pk=negative.pk),
+            requester_type="support_provider",
+            requester_name="Salvation Army",
+            grounds="New medical evidence",
+        )
+
+    errors = run_at_once([ask, ask], at=NOW)
+    _refused_once(errors, "A reconsideration of this decision is already under way")
+    assert m.Reconsideration.objects.filter(decision=negative).count() == 1
+    assert _audits("nrm.reconsideration_requested").count() == 1
+
+
+# Public order disqualification ----------------------------------------------------------------
+
+
+def _notice(referral, actor):
+    return s.disqualification_notice_send(
+        actor=actor,
+        referral=referral,
+        grounds="Convicted of a serious offence",
+        consequences_stated="No recovery support or leave as a victim",
+    )
+
+
+def test_a_minded_to_notice_sent_twice_at_once_is_sent_once(
+    monkeypatch, referral, decision_maker, second_decision_maker
+):
+    served(referral, decision_maker)
+    _paused(monkeypatch, disqualification)
+    workers = [
+        lambda u=user: _notice(m.Referral.objects.get(pk=referral.pk), u)
+        for user in (decision_maker, second_decision_maker)
+    ]
+    errors = run_at_once(workers, at=NOW)
+    _refused_once(errors, "A disqualification is already under way")
+    assert m.Disqualification.objects.filter(referral=referral).count() == 1
+    assert _audits("nrm.disqualification_notice_sent").count() == 1
+
+
+STEPS = {
+    "response": (
+        "nrm.disqualification_response_recorded",
+        "A response has already been recorded",
+        lambda actor, item, i: s.disqualification_response_record(
+            actor=actor, disqualification=item, response=f"Response {i}"
+        ),
+        "response",
+    ),
+    "assess": (
+        "nrm.disqualification_assessed",
+        "The re-trafficking risk has already been assessed",
+        lambda actor, item, i: s.disqualification_assess(
+            actor=actor,
+            disqualification=item,
+            risk=("low", "high")[i],
+            assessment=f"Assessment {i}",
+        ),
+        "retrafficking_risk",
+    ),
+    "decide": (
+        "nrm.disqualification_decided",
+        "This disqualification has already been decided",
+        lambda actor, item, i: s.disqualification_decide(
+            actor=actor, disqualification=item, disqualified=bool(i), reasons=f"Reasons {i}"
+        ),
+        "disqualified",
+    ),
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_disqualification_step_taken_twice_at_once_is_taken_once(
+    monkeypatch, referral, decision_maker, second_decision_maker, step
+):
+    served(referral, decision_maker)
+    item = _notice(referral, decision_maker)
+    if step == "decide":
+        s.disqualification_response_record(
+            actor=decision_maker, disqualification=item, response="I was coerced"
+        )
+        s.disqualification_assess(
+            actor=decision_maker, disqualification=item, risk="high", assessment="Known network"
+        )
+    verb, message, act, field = STEPS[step]
+    _paused(monkeypatch, disqualification)
+    workers = [
+        lambda i=i, u=user: act(u, m.Disqualification.objects.get(pk=item.pk), i)
+        for i, user in enumerate((decision_maker, second_decision_maker))
+    ]
+    errors = run_at_once(workers, at=NOW)
+    _refused_once(errors, message)
+    item.refresh_from_db()
+    audited = _audits(verb, item)
+    assert audited.count() == 1
+    if step != "response":
+        key = {"assess": "risk", "decide": "disqualified"}[step]
+        assert audited.get().payload["new"][key] == getattr(item, field)
+    # The winner's earlier steps are kept (no stale full-row save wiped the response).
+    if step == "decide":
+        assert item.response == "I was coerced" and item.retrafficking_risk == "high"
+
+
+# Safeguarding advice, referral feedback, trend review ------------------------------------------
+
+
+def test_safeguarding_advice_given_twice_at_once_is_given_once(
+    monkeypatch, referral, decision_maker, safeguarding_adviser, authority_team
+):
+    other = testing.user_make("nrm_safeguarding_adviser", authority_team, last_name="Second")
+    advice = draft(referral, decision_maker, level=1).safeguarding_advice.get()
+    _paused(monkeypatch, safeguarding)
+
+    def give(actor, text):
+        def work():
+            s.safeguarding_advice_give(
+                actor=actor,
+                advice=m.SafeguardingAdvice.objects.get(pk=advice.pk),
+                advice_text=text,
+                no_action_required=True,
+            )
+
+        return work
+
+    errors = run_at_once([give(safeguarding_adviser, "Signpost"), give(other, "Refer")], at=NOW)
+    _refused_once(errors, "This advice has already been given")
+    advice.refresh_from_db()
+    given = _audits("nrm.safeguarding_advice_given", advice)
+    assert given.count() == 1
+    assert given.get().actor_id == advice.adviser_id
+
+
+def test_referral_feedback_sent_twice_at_once_is_sent_once(
+    monkeypatch, referral, specialist, nrm_manager, first_responder
+):
+    assessment = s.referral_quality_assess(
+        actor=specialist,
+        referral=referral,
+        checklist=dict.fromkeys(rules.QUALITY_CHECKLIST, True),
+        feedback="Say when and where",
+        point_of_contact=first_responder,
+    )
+    _paused(monkeypatch, referral_quality, "audit")
+
+    def send(actor):
+        def work():
+            s.quality_feedback_send(
+                actor=actor, assessment=m.QualityAssessment.objects.get(pk=assessment.pk)
+            )
+
+        return work
+
+    errors = run_at_once([send(specialist), send(nrm_manager)], at=NOW)
+    _refused_once(errors, "This feedback has already been sent")
+    assert Notification.objects.filter(user=first_responder).count() == 1
+    assert _audits("nrm.quality_feedback_sent").count() == 1
+
+
+def test_a_quarter_reviewed_twice_at_once_is_reviewed_once(monkeypatch, nrm_manager, specialist):
+    _paused(monkeypatch, sampling, "_audit")
+    quarter = date(2026, 7, 1)
+    workers = [
+        lambda u=user: s.trend_review_record(actor=u, quarter_start=quarter, findings="Findings")
+        for user in (nrm_manager, specialist)
+    ]
+    errors = run_at_once(workers, at=NOW)
+    _refused_once(errors, "This quarter has already been reviewed")
+    assert m.TrendReview.objects.filter(quarter_start=quarter).count() == 1
+    assert _audits("nrm.trend_review_recorded").count() == 1
+
+
+def test_refusals_under_the_lock_still_refuse_alone(
+    referral, decision_maker, second_decision_maker, specialist, first_responder
+):
+    """The checks made again under the lock refuse as before when nothing is concurrent."""
+    from django.core.exceptions import ValidationError
+
+    _, item = _requested(referral, decision_maker, specialist, first_responder)
+    with clock.frozen(NOW):
+        s.reconsideration_decide(
+            actor=second_decision_maker, reconsideration=item, upheld=True, reasons="Stands"
+        )
+        with pytest.raises(ValidationError, match="already been decided"):
+            s.reconsideration_decide(
+                actor=second_decision_maker, reconsideration=item, upheld=True, reasons="Stands"
+            )
