@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from waymark.core import clock
@@ -63,27 +63,37 @@ def duty_to_notify_record(
         if existing is not None:
             return existing
     user = user_of(actor)
-    with transaction.atomic():
-        record = DutyToNotify.objects.create(
-            received_at=received_at or clock.now(),
-            referrer=user,
-            referrer_type=referrer_type,
-            referring_team=referring_team or (user.primary_team if user else None),
-            nationality=(nationality or "").strip().upper()[:3],
-            sex=(sex or "")[:10],
-            exploitation_types=exploitation,
-            control_methods=control,
-            where_exploited=(where_exploited or "").strip()[:200],
-            summary=(summary or "").strip(),
-            source_key=source_key or None,
+    try:
+        with transaction.atomic():
+            record = DutyToNotify.objects.create(
+                received_at=received_at or clock.now(),
+                referrer=user,
+                referrer_type=referrer_type,
+                referring_team=referring_team or (user.primary_team if user else None),
+                nationality=(nationality or "").strip().upper()[:3],
+                sex=(sex or "")[:10],
+                exploitation_types=exploitation,
+                control_methods=control,
+                where_exploited=(where_exploited or "").strip()[:200],
+                summary=(summary or "").strip(),
+                source_key=source_key or None,
+            )
+            audit(
+                actor=actor,
+                verb="nrm.duty_to_notify_recorded",
+                target=record,
+                referrer_type=referrer_type,
+                nationality=record.nationality,
+            )
+    except IntegrityError:
+        # The same source recorded at the same moment (a visit's entry sent twice at once): the
+        # insert waited for the other and is answered with it, as a later repeat is above.
+        existing = (
+            DutyToNotify.objects.filter(source_key=source_key).first() if source_key else None
         )
-        audit(
-            actor=actor,
-            verb="nrm.duty_to_notify_recorded",
-            target=record,
-            referrer_type=referrer_type,
-            nationality=record.nationality,
-        )
+        if existing is None:
+            raise
+        return existing
     return record
 
 

@@ -24,6 +24,7 @@ from waymark.nrm import services as s
 from waymark.nrm.services import (
     decisions,
     disqualification,
+    duty_to_notify,
     reconsideration,
     referral_quality,
     safeguarding,
@@ -364,6 +365,34 @@ def test_a_quarter_reviewed_twice_at_once_is_reviewed_once(monkeypatch, nrm_mana
     _refused_once(errors, "This quarter has already been reviewed")
     assert m.TrendReview.objects.filter(quarter_start=quarter).count() == 1
     assert _audits("nrm.trend_review_recorded").count() == 1
+
+
+def test_a_duty_to_notify_from_one_source_sent_twice_at_once_is_recorded_once(
+    monkeypatch, nrm_manager
+):
+    """The visit hook's record, idempotent on its source: the second insert waited for the first
+    and failed on the unique key (an error where the officer's entry was saved); now it is
+    answered with the first record."""
+    _paused(monkeypatch, duty_to_notify, "audit")
+    made = []
+
+    def record():
+        made.append(
+            s.duty_to_notify_record(
+                actor=None,
+                referrer_type="enforcement_officer",
+                exploitation_types=["not_specified"],
+                control_methods=["other"],
+                summary="Recorded on a visit",
+                source_key="operations.safeguarding:race",
+            ).pk
+        )
+
+    errors = run_at_once([record, record], at=NOW)
+    assert errors == []
+    assert m.DutyToNotify.objects.filter(source_key="operations.safeguarding:race").count() == 1
+    assert len(set(made)) == 1 and len(made) == 2
+    assert _audits("nrm.duty_to_notify_recorded").count() == 1
 
 
 def test_refusals_under_the_lock_still_refuse_alone(
