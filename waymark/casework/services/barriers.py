@@ -143,6 +143,13 @@ def barrier_clear(*, actor: Actor, barrier: Barrier, cleared_on: date | None, no
     _raise(errors)
     assert cleared_on is not None  # refused above when missing
     with transaction.atomic():
+        # Cleared once: a second clearing at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        already = Barrier.objects.select_for_update().get(pk=barrier.pk).cleared_on
+        if already:
+            raise ValidationError(
+                {"cleared_on": f"This barrier was already cleared on {already:%d %B %Y}"}
+            )
         barrier.cleared_on, barrier.cleared_by, barrier.cleared_note = (
             cleared_on,
             _user(actor),
@@ -341,6 +348,10 @@ def further_submission_decide(
         )
     today = clock.today()
     with transaction.atomic():
+        # Decided once: a second decision at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        if FurtherSubmission.objects.select_for_update().get(pk=submission.pk).decided_on:
+            raise ValidationError({"decision": "This submission was already decided"})
         submission.decision, submission.decided_on, submission.decided_by = (
             decision,
             today,

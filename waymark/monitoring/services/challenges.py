@@ -127,6 +127,10 @@ def challenge_respond(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Answered once: a second answer at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        if Challenge.objects.select_for_update().get(pk=challenge.pk).outcome:
+            raise ValidationError({"outcome": "This has already been answered"})
         challenge.outcome, challenge.outcome_reasons, challenge.responded_at = (
             outcome,
             reasons,

@@ -151,6 +151,10 @@ def exemption_withdraw(*, actor: Actor, exemption: Exemption, reason: str) -> Ex
     if exemption.withdrawn_at is not None:
         raise ValidationError("This exemption has already been withdrawn")
     with transaction.atomic():
+        # Withdrawn once: a second withdrawal at the same moment waits for the first (the row
+        # lock) and is refused rather than recording it again.
+        if Exemption.objects.select_for_update().get(pk=exemption.pk).withdrawn_at is not None:
+            raise ValidationError("This exemption has already been withdrawn")
         exemption.withdrawn_at = clock.now()
         exemption.withdrawn_reason = reason.strip()
         exemption.save(update_fields=["withdrawn_at", "withdrawn_reason"])

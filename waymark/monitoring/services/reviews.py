@@ -134,6 +134,10 @@ def review_decide(
         raise ValidationError(errors)
     needs_sign_off = outcome != ReviewOutcome.CONTINUE
     with transaction.atomic():
+        # Decided once: two people deciding at once are taken one after the other (the review's
+        # row lock) and the second is told it is decided rather than overwriting the first.
+        if Review.objects.select_for_update().get(pk=review.pk).status != ReviewStatus.DUE:
+            raise ValidationError({"outcome": "This review has already been decided"})
         for field, value in clean.items():
             setattr(review, field, value)
         review.outcome, review.decided_by, review.decided_at = outcome, actor, clock.now()
@@ -182,6 +186,11 @@ def review_sign_off(*, actor: Actor, review: Review, agree: bool, note: str = ""
     if not agree and not (note or "").strip():
         raise ValidationError({"note": "Say why you do not agree"})
     with transaction.atomic():
+        # Signed off once: a second sign-off at the same moment waits for the first (the review's
+        # row lock) and is refused rather than applying the outcome again.
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.status != ReviewStatus.AWAITING_SIGN_OFF:
+            raise ValidationError("This review is not awaiting sign-off")
         work.tasks_close_for(
             actor=actor,
             subject=review,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from waymark.core import clock
@@ -194,6 +194,8 @@ def notification_answer(
     now = clock.now()
     with transaction.atomic():
         form = NotificationForm.objects.select_for_update().get(pk=form.pk)
+        if form.returned_at is not None:  # answered meanwhile: the lock waited for it
+            raise ValidationError({"signed_by_name": "This form has already been answered"})
         form.returned_at, form.answered_by = now, _user(actor)
         form.signed_by_name, form.signed_by_rank = signed_by_name, signed_by_rank
         form.warning_markers, form.community_tensions = warning_markers, community_tensions

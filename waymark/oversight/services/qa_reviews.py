@@ -106,6 +106,12 @@ def review_record(
     score = rules.qa_score([(q.weight, r) for q, r, _, _ in cleaned])
     now = clock.now()
     with transaction.atomic():
+        # Reviewed once a line: a second review of the same work at the same moment (two
+        # reviewers, a double submission) waits for the first (the item's row lock) and is
+        # refused rather than failing on the one-review-a-line constraint.
+        SampleItem.objects.select_for_update().filter(pk=item.pk).exists()
+        if QAReview.objects.filter(item=item, line=line).exists():
+            raise ValidationError({"line": "This work already has a review at this line"})
         review = QAReview.objects.create(
             item=item,
             line=line,
@@ -215,6 +221,11 @@ def dispute_raise(*, actor, review: QAReview, grounds: str) -> QADispute:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Disputed once: a second dispute at the same moment waits for the first (the review's
+        # row lock) and is refused rather than failing on the one-dispute constraint.
+        QAReview.objects.select_for_update().get(pk=review.pk)
+        if QADispute.objects.filter(review=review).exists():
+            raise ValidationError({"grounds": "This review has already been disputed"})
         dispute = QADispute.objects.create(
             review=review, raised_by=actor, raised_at=clock.now(), grounds=grounds
         )

@@ -60,6 +60,10 @@ def flag_end(*, actor: Actor, flag: Flag, reason: str = "") -> Flag:
     if flag.ended_at is not None:
         raise ValidationError("This flag has already ended")
     with transaction.atomic():
+        # Ended once: a second ending at the same moment waits for the first (the row lock) and
+        # is refused rather than recording it again.
+        if Flag.objects.select_for_update().get(pk=flag.pk).ended_at is not None:
+            raise ValidationError("This flag has already ended")
         flag.ended_at = clock.now()
         flag.ended_by = _user(actor)
         flag.save(update_fields=["ended_at", "ended_by"])
