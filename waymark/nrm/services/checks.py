@@ -20,6 +20,7 @@ from waymark.nrm.services._dcommon import (
     require_sees,
     text,
 )
+from waymark.nrm.services.decisions import _lock
 from waymark.nrm.workflows import CHECK, DECISION
 
 
@@ -109,6 +110,15 @@ def check_disagree(*, actor: Actor, check: SpecialistCheck, reasons: str) -> Spe
     return check
 
 
+def _urgent_refusal(decision: Decision) -> str | None:
+    if decision.status != DecisionStatus.AWAITING_CHECK:
+        return "Urgent service is only for a decision awaiting its specialist check"
+    if decision.urgent_service_by_id is not None:
+        # The page offers it once (``selectors.decisions``): a second is a resubmission.
+        return "Urgent service has already been authorised for this decision"
+    return None
+
+
 def urgent_service_authorise(*, actor: Actor, decision: Decision, reason: str) -> Decision:
     """Let a negative decision awaiting its check be served now. The check stays pending and its
     task stays open until a specialist does it: it is never lost."""
@@ -118,10 +128,17 @@ def urgent_service_authorise(*, actor: Actor, decision: Decision, reason: str) -
     reason = text(
         errors, "reason", reason, "Enter why the decision must be served before its check"
     )
-    if decision.status != DecisionStatus.AWAITING_CHECK:
-        errors["decision"] = "Urgent service is only for a decision awaiting its specialist check"
+    refusal = _urgent_refusal(decision)
+    if refusal:
+        errors["decision"] = refusal
     raise_errors(errors)
     with transaction.atomic():
+        # Two managers (or a double submission) at once: the second waits for the first, reads
+        # the decision again and is refused, never a second audit entry over the first's reason.
+        _lock(decision)
+        refusal = _urgent_refusal(decision)
+        if refusal:
+            raise_errors({"decision": refusal})
         decision.urgent_service_by = actor
         decision.urgent_service_reason = reason
         decision.save(update_fields=["urgent_service_by", "urgent_service_reason"])

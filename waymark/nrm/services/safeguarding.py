@@ -164,14 +164,29 @@ def duty_call_log(
     return call
 
 
+NOT_OPEN = "Only an open call can be followed up"
+ALREADY_CLOSED = "This call is already closed"
+
+
+def _lock_call(call: DutyLineCall) -> None:
+    """Lock the call's row and read it again as committed: two people following up (or
+    debriefing) a call at the same moment act one after the other, and the second is refused by
+    the same check (never a second audit entry, nor a closed call saved back to followed up)."""
+    DutyLineCall.objects.select_for_update().filter(pk=call.pk).exists()
+    call.refresh_from_db()
+
+
 def duty_call_follow_up(*, actor: Actor, call: DutyLineCall, follow_up: str) -> DutyLineCall:
     require(actor, perms.ADVISE, "follow up duty-line calls")
     errors: dict[str, str] = {}
     follow_up = text(errors, "follow_up", follow_up, "Enter the follow-up")
     if call.status != DutyCallStatus.OPEN:
-        errors["call"] = "Only an open call can be followed up"
+        errors["call"] = NOT_OPEN
     raise_errors(errors)
     with transaction.atomic():
+        _lock_call(call)
+        if call.status != DutyCallStatus.OPEN:
+            raise_errors({"call": NOT_OPEN})
         DUTY_CALL.move(call, DutyCallStatus.FOLLOWED_UP)
         call.follow_up = follow_up
         call.followed_up_at = clock.now()
@@ -193,9 +208,12 @@ def duty_call_debrief(*, actor: Actor, call: DutyLineCall, debrief: str) -> Duty
     errors: dict[str, str] = {}
     debrief = text(errors, "debrief", debrief, "Enter the debrief")
     if call.status == DutyCallStatus.CLOSED:
-        errors["call"] = "This call is already closed"
+        errors["call"] = ALREADY_CLOSED
     raise_errors(errors)
     with transaction.atomic():
+        _lock_call(call)
+        if call.status == DutyCallStatus.CLOSED:
+            raise_errors({"call": ALREADY_CLOSED})
         DUTY_CALL.move(call, DutyCallStatus.CLOSED)
         call.debrief = debrief
         call.debriefed_at = clock.now()

@@ -58,6 +58,15 @@ def _authority_team(actor) -> Team:
     return team
 
 
+OVERLAP = "A dip sample already covers part of this period"
+
+
+def _overlapping(period_start: date, period_end: date) -> bool:
+    return SampleRound.objects.filter(
+        period_start__lte=period_end, period_end__gte=period_start
+    ).exists()
+
+
 def dip_sample_draw(*, actor, period_start: date, period_end: date) -> SampleRound:
     """Draw this period's dip sample of positive CG decisions served in it."""
     _require_checker(actor, "draw a dip sample")
@@ -67,10 +76,8 @@ def dip_sample_draw(*, actor, period_start: date, period_end: date) -> SampleRou
         raise ValidationError({"period_end": "The end of the period must not be before its start"})
     if period_end > clock.today():
         raise ValidationError({"period_end": "The period must have ended before it is sampled"})
-    if SampleRound.objects.filter(
-        period_start__lte=period_end, period_end__gte=period_start
-    ).exists():
-        raise ValidationError({"period_start": "A dip sample already covers part of this period"})
+    if _overlapping(period_start, period_end):
+        raise ValidationError({"period_start": OVERLAP})
     population = sel.positive_cg_served_ids(period_start, period_end)
     if not population:
         raise ValidationError(
@@ -81,6 +88,14 @@ def dip_sample_draw(*, actor, period_start: date, period_end: date) -> SampleRou
     drawn = sampling.draw(population, rate, seed)
     now = clock.now()
     with transaction.atomic():
+        # There is no round yet to lock: two draws at once (a double submission, two specialists)
+        # are made one after the other by locking the competent authority's team, and the second
+        # finds the first's round and is refused as the check above would have (a no-key lock:
+        # rows naming the team are still written meanwhile).
+        team = _authority_team(actor)
+        Team.objects.select_for_update(no_key=True).filter(pk=team.pk).exists()
+        if _overlapping(period_start, period_end):
+            raise ValidationError({"period_start": OVERLAP})
         sample_round = SampleRound.objects.create(
             drawn_at=now,
             drawn_by=_user(actor),
@@ -95,7 +110,6 @@ def dip_sample_draw(*, actor, period_start: date, period_end: date) -> SampleRou
         QualityRating.objects.bulk_create(
             [QualityRating(decision_id=pk, sample_round=sample_round) for pk in drawn]
         )
-        team = _authority_team(actor)
         queue = work.queue_for(team=team, kind="dip-sample", name=f"{team.name}: dip sample")
         decisions = Decision.objects.select_related("referral").in_bulk(drawn)
         for rating in sample_round.ratings.all():

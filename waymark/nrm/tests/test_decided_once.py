@@ -22,6 +22,7 @@ from waymark.nrm import models as m
 from waymark.nrm import rules
 from waymark.nrm import services as s
 from waymark.nrm.services import (
+    checks,
     decisions,
     disqualification,
     duty_to_notify,
@@ -410,3 +411,144 @@ def test_refusals_under_the_lock_still_refuse_alone(
             s.reconsideration_decide(
                 actor=second_decision_maker, reconsideration=item, upheld=True, reasons="Stands"
             )
+
+
+# Duty line, urgent service, dip sample ---------------------------------------------------------
+
+
+def _call(actor):
+    return s.duty_call_log(actor=actor, caller="Police", summary="Person missing from refuge")
+
+
+def test_a_duty_call_followed_up_twice_at_once_is_followed_up_once(
+    monkeypatch, safeguarding_adviser, authority_team
+):
+    other = testing.user_make("nrm_safeguarding_adviser", authority_team, last_name="Second")
+    with clock.frozen(NOW):
+        call = _call(safeguarding_adviser)
+    _paused(monkeypatch, safeguarding)
+    texts = {safeguarding_adviser.pk: "Found safe", other.pk: "Still missing"}
+
+    def follow_up(actor):
+        def work():
+            s.duty_call_follow_up(
+                actor=actor,
+                call=m.DutyLineCall.objects.get(pk=call.pk),
+                follow_up=texts[actor.pk],
+            )
+
+        return work
+
+    errors = run_at_once([follow_up(safeguarding_adviser), follow_up(other)], at=NOW)
+    _refused_once(errors, "Only an open call can be followed up")
+    call.refresh_from_db()
+    followed = _audits("nrm.duty_call_followed_up", call)
+    assert followed.count() == 1
+    assert call.status == m.DutyCallStatus.FOLLOWED_UP
+    assert call.follow_up == texts[followed.get().actor_id]
+
+
+def test_a_duty_call_debriefed_twice_at_once_is_closed_once(
+    monkeypatch, safeguarding_adviser, authority_team
+):
+    other = testing.user_make("nrm_safeguarding_adviser", authority_team, last_name="Second")
+    with clock.frozen(NOW):
+        call = _call(safeguarding_adviser)
+        s.duty_call_follow_up(actor=safeguarding_adviser, call=call, follow_up="Found safe")
+    _paused(monkeypatch, safeguarding)
+    texts = {safeguarding_adviser.pk: "Handled well", other.pk: "Escalate next time"}
+
+    def debrief(actor):
+        def work():
+            s.duty_call_debrief(
+                actor=actor, call=m.DutyLineCall.objects.get(pk=call.pk), debrief=texts[actor.pk]
+            )
+
+        return work
+
+    errors = run_at_once([debrief(safeguarding_adviser), debrief(other)], at=NOW)
+    _refused_once(errors, "This call is already closed")
+    call.refresh_from_db()
+    closed = _audits("nrm.duty_call_closed", call)
+    assert closed.count() == 1
+    assert call.status == m.DutyCallStatus.CLOSED
+    assert call.debrief == texts[closed.get().actor_id]
+    # The follow-up made before is kept (no stale full-row save over it).
+    assert call.follow_up == "Found safe"
+
+
+def test_urgent_service_authorised_twice_at_once_is_authorised_once(
+    monkeypatch, referral, decision_maker, nrm_manager, authority_team
+):
+    other = testing.user_make("nrm_manager", authority_team, last_name="Second")
+    decision = draft(referral, decision_maker, outcome="negative")
+    with clock.frozen(NOW):
+        s.decision_sign_off(actor=decision_maker, decision=decision)
+    _paused(monkeypatch, checks)
+    reasons = {nrm_manager.pk: "Removal directions set", other.pk: "Flight booked tomorrow"}
+
+    def authorise(actor):
+        def work():
+            s.urgent_service_authorise(
+                actor=actor,
+                decision=m.Decision.objects.get(pk=decision.pk),
+                reason=reasons[actor.pk],
+            )
+
+        return work
+
+    errors = run_at_once([authorise(nrm_manager), authorise(other)], at=NOW)
+    _refused_once(errors, "Urgent service has already been authorised for this decision")
+    decision.refresh_from_db()
+    authorised = _audits("nrm.urgent_service_authorised", decision)
+    assert authorised.count() == 1
+    assert authorised.get().actor_id == decision.urgent_service_by_id
+    assert decision.urgent_service_reason == reasons[decision.urgent_service_by_id]
+    assert decision.status == m.DecisionStatus.AWAITING_CHECK
+
+
+def test_urgent_service_authorised_again_alone_is_refused(referral, decision_maker, nrm_manager):
+    """The page offers it once; a second authorisation (a resubmitted form) is refused."""
+    from django.core.exceptions import ValidationError
+
+    decision = draft(referral, decision_maker, outcome="negative")
+    with clock.frozen(NOW):
+        s.decision_sign_off(actor=decision_maker, decision=decision)
+        s.urgent_service_authorise(actor=nrm_manager, decision=decision, reason="Removal")
+        with pytest.raises(ValidationError, match="already been authorised"):
+            s.urgent_service_authorise(
+                actor=nrm_manager,
+                decision=m.Decision.objects.get(pk=decision.pk),
+                reason="Again",
+            )
+    assert _audits("nrm.urgent_service_authorised", decision).count() == 1
+
+
+def test_overlapping_dip_samples_drawn_at_once_make_one_round(
+    monkeypatch, person, form_version, guidance_edition, decision_maker, specialist, nrm_manager
+):
+    from waymark.nrm.tests.quality_factories import served_positive_cgs
+    from waymark.work.models import Task
+
+    served_positive_cgs(
+        20, person, form_version, guidance_edition, decision_maker, on=date(2026, 10, 14)
+    )
+    _paused(monkeypatch, sampling, "_audit")
+    periods = {
+        specialist.pk: (date(2026, 10, 1), date(2026, 10, 31)),
+        nrm_manager.pk: (date(2026, 10, 10), date(2026, 10, 20)),
+    }
+
+    def draw(actor):
+        def work():
+            start, end = periods[actor.pk]
+            s.dip_sample_draw(actor=actor, period_start=start, period_end=end)
+
+        return work
+
+    errors = run_at_once([draw(specialist), draw(nrm_manager)], at=NOW)
+    _refused_once(errors, "A dip sample already covers part of this period")
+    sample_round = m.SampleRound.objects.get()
+    assert _audits("nrm.dip_sample_drawn").count() == 1
+    assert Task.objects.filter(task_type=sampling.RATE_TASK).count() == len(sample_round.drawn)
+    assert m.QualityRating.objects.count() == len(sample_round.drawn)
