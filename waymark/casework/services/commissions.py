@@ -3,6 +3,7 @@ event for something; the centre records the result and the owner is told (001 §
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from waymark.accounts.models import User
@@ -94,6 +95,15 @@ def commission_result_record(
         errors["result"] = f"This commission is already {commission.get_status_display().lower()}"
     _raise(errors)
     with transaction.atomic():
+        # Recorded once: a second result at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        if Commission.objects.select_for_update().get(pk=commission.pk).status != (
+            CommissionStatus.REQUESTED
+        ):
+            commission.refresh_from_db()
+            raise ValidationError(
+                {"result": f"This commission is already {commission.get_status_display().lower()}"}
+            )
         COMMISSION.move(commission, CommissionStatus.DONE if done else CommissionStatus.NOT_DONE)
         commission.result, commission.result_recorded_by, commission.result_recorded_at = (
             result,

@@ -54,6 +54,15 @@ def contact_step_record(
     _raise(errors)
     nc = step.non_compliance
     with transaction.atomic():
+        # Recorded once: a second record of the step at the same moment waits for the first (the
+        # row lock) and is refused rather than overwriting it.
+        already = ContactStep.objects.select_for_update().get(pk=step.pk).done_at
+        if already is not None:
+            raise ValidationError(
+                {
+                    "result": f"This step was already recorded on {already.astimezone(LONDON):%d %B %Y}"
+                }
+            )
         done_at = clock.now()
         step.done_at, step.done_by, step.result, step.contact_made = (
             done_at,
@@ -208,6 +217,13 @@ def trace_outcome_record(
             {"outcome": f"The outcome was already recorded ({referral.get_outcome_display()})"}
         )
     with transaction.atomic():
+        # Recorded once: a second outcome at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        if TraceReferral.objects.select_for_update().get(pk=referral.pk).outcome:
+            referral.refresh_from_db()
+            raise ValidationError(
+                {"outcome": f"The outcome was already recorded ({referral.get_outcome_display()})"}
+            )
         referral.outcome, referral.outcome_at, referral.outcome_note = (
             outcome,
             clock.now(),

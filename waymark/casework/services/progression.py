@@ -101,6 +101,10 @@ def case_review_complete(
     _raise(errors)
     today = clock.today()
     with transaction.atomic():
+        # Completed once: a second completion at the same moment waits for the first (the row
+        # lock) and is refused rather than failing in the database on the next review.
+        if CaseReview.objects.select_for_update().get(pk=review.pk).completed_at is not None:
+            raise ValidationError({"summary": "This review was already completed"})
         review.completed_at, review.completed_by = clock.now(), _user(actor)
         review.summary, review.next_action = summary, next_action
         review.save()
@@ -165,16 +169,21 @@ def case_preparation_initial_done(*, actor: Actor, prep: CasePreparation) -> Cas
     if prep.initial_done_on:
         raise ValidationError({"prep": "Initial preparation was already recorded"})
     done_on = clock.today()
-    prep.initial_done_on = done_on
-    prep.save(update_fields=["initial_done_on"])
-    _record(
-        actor=actor,
-        verb="casework.preparation_initial_done",
-        target=prep,
-        person=prep.person,
-        summary="Initial case preparation done"
-        + (" (late)" if done_on > prep.initial_due_on else ""),
-    )
+    with transaction.atomic():
+        # Recorded once: a second at the same moment waits for the first (the row lock) and is
+        # refused rather than recording it again.
+        if CasePreparation.objects.select_for_update().get(pk=prep.pk).initial_done_on:
+            raise ValidationError({"prep": "Initial preparation was already recorded"})
+        prep.initial_done_on = done_on
+        prep.save(update_fields=["initial_done_on"])
+        _record(
+            actor=actor,
+            verb="casework.preparation_initial_done",
+            target=prep,
+            person=prep.person,
+            summary="Initial case preparation done"
+            + (" (late)" if done_on > prep.initial_due_on else ""),
+        )
     return prep
 
 
@@ -192,16 +201,21 @@ def case_preparation_finalise(
         errors["senior"] = "Select a senior caseworker (HEO or above) other than the caseworker"
     _raise(errors)
     assert senior is not None  # refused above when missing
-    prep.finalised_on, prep.senior = clock.today(), senior
-    prep.save(update_fields=["finalised_on", "senior"])
-    _close_tasks(actor=actor, prefix=f"casework.preparation:{prep.pk}", outcome="finalised")
-    _record(
-        actor=actor,
-        verb="casework.preparation_finalised",
-        target=prep,
-        person=prep.person,
-        summary=f"Case preparation finalised with {senior.display_name} in {prep.days_taken} days "
-        f"(target {rules.CASE_PREP_TOTAL_WEEKS * 7})",
-        new={"days": prep.days_taken},
-    )
+    with transaction.atomic():
+        # Finalised once: a second at the same moment waits for the first (the row lock) and is
+        # refused rather than overwriting the senior caseworker.
+        if CasePreparation.objects.select_for_update().get(pk=prep.pk).finalised_on:
+            raise ValidationError({"senior": "This preparation was already finalised"})
+        prep.finalised_on, prep.senior = clock.today(), senior
+        prep.save(update_fields=["finalised_on", "senior"])
+        _close_tasks(actor=actor, prefix=f"casework.preparation:{prep.pk}", outcome="finalised")
+        _record(
+            actor=actor,
+            verb="casework.preparation_finalised",
+            target=prep,
+            person=prep.person,
+            summary=f"Case preparation finalised with {senior.display_name} in {prep.days_taken} "
+            f"days (target {rules.CASE_PREP_TOTAL_WEEKS * 7})",
+            new={"days": prep.days_taken},
+        )
     return prep

@@ -213,7 +213,11 @@ def referral_create(*, actor: Actor, person: Person, note: str = "") -> Referral
     return referral
 
 
-def _refuse_unless_awaiting(referral: Referral) -> None:
+def _refuse_unless_awaiting(referral: Referral, *, lock: bool = False) -> None:
+    if lock:
+        # Decided once: a second decision at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        referral.status = Referral.objects.select_for_update().get(pk=referral.pk).status
     if referral.status != ReferralStatus.AWAITING_CHECKS:
         raise ValidationError(
             {"referral": f"This referral was already {referral.get_status_display().lower()}"}
@@ -248,6 +252,7 @@ def referral_route(
         raise ValidationError({"owner": f"{owner.display_name} is not a member of {team.name}"})
     now = clock.now()
     with transaction.atomic():
+        _refuse_unless_awaiting(referral, lock=True)
         if (person.owning_team_id, person.case_owner_id) != (team.pk, getattr(owner, "pk", None)):
             ownership_change(
                 actor=actor,
@@ -299,6 +304,7 @@ def referral_not_accept(*, actor: Actor, referral: Referral, reason: str) -> Ref
     reason = _text(errors, "reason", reason, "Enter why the referral is not accepted")
     _raise(errors)
     with transaction.atomic():
+        _refuse_unless_awaiting(referral, lock=True)
         REFERRAL.move(referral, ReferralStatus.NOT_ACCEPTED)
         referral.not_accepted_reason = reason
         referral.routed_at, referral.routed_by = clock.now(), _user(actor)

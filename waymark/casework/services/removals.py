@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from waymark.accounts.models import User
@@ -187,6 +188,17 @@ def removal_outcome_record(
     _raise(errors)
     person = direction.person
     with transaction.atomic():
+        # Recorded once: a second outcome at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it and re-opening a second barrier.
+        status = RemovalDirection.objects.select_for_update().get(pk=direction.pk).status
+        if status != RemovalStatus.PLANNED:
+            direction.refresh_from_db()
+            raise ValidationError(
+                {
+                    "failure_reason": "The outcome was already recorded "
+                    f"({direction.get_status_display().lower()})"
+                }
+            )
         REMOVAL.move(direction, RemovalStatus.REMOVED if removed else RemovalStatus.FAILED)
         direction.failure_reason = "" if removed else failure_reason
         direction.outcome_note, direction.outcome_recorded_at = (note or "").strip(), clock.now()
@@ -294,6 +306,17 @@ def detention_decide(
         )
     _raise(errors)
     with transaction.atomic():
+        # Decided once: a second decision at the same moment waits for the first (the row lock)
+        # and is refused rather than overwriting it.
+        locked = DetentionRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.decision != GatekeepingDecision.PENDING:
+            request.refresh_from_db()
+            raise ValidationError(
+                {
+                    "decision": f"This request was already {request.get_decision_display().lower()}"
+                    + (f" by {request.decided_by.display_name}" if request.decided_by else "")
+                }
+            )
         request.decision = GatekeepingDecision.ACCEPTED if accept else GatekeepingDecision.REJECTED
         request.rejection_reason = "" if accept else rejection_reason
         request.decision_note, request.decided_by, request.decided_at = (

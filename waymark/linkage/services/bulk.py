@@ -336,9 +336,11 @@ def bulk_match_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # The decider is read after the lock, not joined to it: a row that waited for another
+        # decision is looked at again, but a joined decider is not (it would say "the system").
         match = (
             BulkCheckMatch.objects.select_for_update(of=("self",))
-            .select_related("check_run", "police_record", "decided_by", "task")
+            .select_related("check_run", "police_record", "task")
             .get(pk=match.pk)
         )
         if match.status != BulkMatchStatus.PENDING:

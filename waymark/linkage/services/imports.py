@@ -353,6 +353,13 @@ def import_confirm(*, actor: Actor, job: ImportJob, accept_valid_rows: bool) -> 
             f"This import is {job.get_status_display().lower()}: it cannot be started"
         )
     with transaction.atomic():
+        # Confirmed once: a second confirmation at the same moment waits for the first (the row
+        # lock) and is refused, as is one after a cancellation, rather than saving over either.
+        job.status = ImportJob.objects.select_for_update().get(pk=job.pk).status
+        if job.status != ImportStatus.VALIDATED:
+            raise ValidationError(
+                f"This import is {job.get_status_display().lower()}: it cannot be started"
+            )
         change = _status_change(job, ImportStatus.QUEUED)
         job.accept_valid_rows = bool(accept_valid_rows)
         job.progress_done = 0

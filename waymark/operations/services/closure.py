@@ -75,6 +75,13 @@ def debrief_submit(*, actor, visit: Visit, **sections) -> Debrief:
     _raise(errors)
     values["intelligence_accuracy"] = accuracy
     with transaction.atomic():
+        # The first debrief is created once: a second submission at the same moment waits for the
+        # first (the visit's row lock; there is no debrief row to lock yet) and revises it, rather
+        # than failing in the database; a visit closed meanwhile is seen.
+        if Visit.objects.select_for_update().get(pk=visit.pk).status != VisitStatus.DEPLOYED:
+            raise ValidationError(
+                "A debrief is submitted while the visit is deployed and not yet closed"
+            )
         existing = Debrief.objects.select_for_update().filter(visit=visit).first()
         now = clock.now()
         if existing is None:

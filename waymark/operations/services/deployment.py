@@ -104,7 +104,17 @@ def visit_officer_assign(*, actor, visit: Visit, officer, role: str = "") -> Vis
             {"officer": f"{officer.get_full_name() or officer.username} is already on this visit"}
         )
     with transaction.atomic():
+        # Assigned once: a second assignment of the officer at the same moment waits for the first
+        # (the visit's row lock) and is refused rather than auditing the assignment again.
+        visit = _locked(visit)
         _editable(visit)
+        if visit.officers.filter(officer=officer).exists():
+            raise ValidationError(
+                {
+                    "officer": f"{officer.get_full_name() or officer.username} is already on "
+                    "this visit"
+                }
+            )
         assignment = _assign(
             actor=actor, visit=visit, officer=officer, role=(role or "").strip()[:60]
         )
