@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import connections
+import pytest
+from django.db import connection, connections
 
 from waymark.core import clock
+
+PAUSE = 0.4  # seconds between a writer's audit entry and its commit (``pause_after``)
+
+# The marks of a test of two writers at once: PostgreSQL only (SQLite has one writer at a time),
+# each thread on its own connection, so the test's data must be committed.
+WRITERS_AT_ONCE = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def pause_after(monkeypatch, module, name: str, seconds: float = PAUSE) -> None:
+    """Sleep for ``seconds`` after ``module.<name>`` returns (a service's audit call), inside the
+    writer's transaction: two writers started together then overlap every time, so a check made
+    without a lock lets both through on every run, not now and then."""
+    original = getattr(module, name)
+
+    def paused(*args, **kwargs):
+        found = original(*args, **kwargs)
+        time.sleep(seconds)
+        return found
+
+    monkeypatch.setattr(module, name, paused)
 
 
 def run_at_once(workers: list[Callable[[], object]], *, at: datetime) -> list[str]:

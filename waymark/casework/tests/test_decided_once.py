@@ -7,13 +7,10 @@ overlap happen every time (PostgreSQL, real threads)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.casework import services
 from waymark.casework.models import Barrier, FurtherSubmission
 from waymark.casework.services import barriers
@@ -27,26 +24,13 @@ from waymark.casework.tests.conftest import (
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_record(monkeypatch):
-    record = barriers._record
-
-    def paused(**kwargs):
-        found = record(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(barriers, "_record", paused)
+    pause_after(monkeypatch, barriers, "_record")
 
 
 def _setting():

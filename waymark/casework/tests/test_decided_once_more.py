@@ -10,14 +10,12 @@ pause after each writer's audit entry, before it commits, makes the overlap happ
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.accounts.models import Grade
 from waymark.casework import services
 from waymark.casework.models import (
@@ -51,26 +49,13 @@ from waymark.casework.tests.conftest import (
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_record(monkeypatch, module):
-    record = module._record
-
-    def paused(**kwargs):
-        found = record(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(module, "_record", paused)
+    pause_after(monkeypatch, module, "_record")
 
 
 def _setting():

@@ -13,10 +13,9 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from tests.concurrency import run_at_once
+from tests.concurrency import PAUSE, WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.linkage import services as linkage_services
@@ -27,26 +26,13 @@ from waymark.linkage.tests.test_bulk_services import _run, world  # noqa: F401 (
 from waymark.linkage.tests.test_import_services import ROWS, legacy, upload, user_with_role
 from waymark.testing import NOW
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_audit(monkeypatch):
-    audit = imports.audit_record
-
-    def paused(**kwargs):
-        found = audit(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(imports, "audit_record", paused)
+    pause_after(monkeypatch, imports, "audit_record")
 
 
 def _checked():
@@ -143,14 +129,7 @@ def test_a_bulk_check_match_decided_twice_at_once_is_decided_once(
 ):
     match = _run(world).matches.get(person=world["unknown"])
     other = fx.user_with_role("records_manager")
-    audit = bulk.audit_record
-
-    def paused(**kwargs):
-        found = audit(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(bulk, "audit_record", paused)
+    pause_after(monkeypatch, bulk, "audit_record")
 
     def decide(actor, decision):
         def work():

@@ -8,14 +8,13 @@ commits, makes the overlap happen every time (PostgreSQL, real threads)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.documents.models import Document
@@ -30,26 +29,13 @@ from waymark.monitoring.tests.conftest import (
     fitted_make,
 )
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_record(monkeypatch):
-    record = breaches._record
-
-    def paused(**kwargs):
-        found = record(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(breaches, "_record", paused)
+    pause_after(monkeypatch, breaches, "_record")
 
 
 def _breach():

@@ -8,14 +8,12 @@ overlap happen every time (PostgreSQL, real threads)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.accounts.models import Grade
 from waymark.core import clock
 from waymark.core.models import AuditEvent
@@ -37,14 +35,8 @@ from waymark.monitoring.tests.conftest import (
     fitted_make,
 )
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 REASONS = {
@@ -56,14 +48,7 @@ REASONS = {
 
 
 def _paused_record(monkeypatch, module):
-    record = module._record
-
-    def paused(**kwargs):
-        found = record(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(module, "_record", paused)
+    pause_after(monkeypatch, module, "_record")
 
 
 def _setting():

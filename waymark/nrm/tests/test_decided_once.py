@@ -8,13 +8,11 @@ A pause after each writer's audit entry, before it commits, makes the overlap ha
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark import testing
 from waymark.core import clock
 from waymark.core.models import AuditEvent, Notification
@@ -35,28 +33,14 @@ from waymark.nrm.tests._decision_helpers import draft, referral_make, served
 from waymark.nrm.tests.conftest import signed_off_decision_maker
 from waymark.testing import NOW
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
     pytest.mark.usefixtures("frozen", "guidance_edition"),
 ]
 
 
 def _paused(monkeypatch, module, name="record"):
-    """Sleep after ``module.<name>`` (the service's audit call), inside the writer's transaction."""
-    original = getattr(module, name)
-
-    def paused(*args, **kwargs):
-        found = original(*args, **kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(module, name, paused)
+    pause_after(monkeypatch, module, name)
 
 
 def _refused_once(errors, message):

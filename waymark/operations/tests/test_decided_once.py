@@ -7,13 +7,10 @@ pause after each writer's audit entry, before it commits, makes the overlap happ
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.accounts.models import Team
 from waymark.accounts.services import roles_sync
 from waymark.core import clock
@@ -24,26 +21,13 @@ from waymark.operations.services import checks
 from waymark.operations.tests.conftest import NOW, premises_make, user_make, visit_make
 from waymark.testing import reference_data
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_audit(monkeypatch):
-    audit = checks._audit
-
-    def paused(**kwargs):
-        found = audit(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(checks, "_audit", paused)
+    pause_after(monkeypatch, checks, "_audit")
 
 
 def _sent_form():

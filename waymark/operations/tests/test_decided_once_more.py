@@ -9,13 +9,10 @@ before it commits, makes the overlap happen every time (PostgreSQL, real threads
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.accounts.models import Team
 from waymark.accounts.services import roles_sync
 from waymark.core import clock
@@ -32,14 +29,8 @@ from waymark.operations.tests.conftest import (
 )
 from waymark.testing import reference_data
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 DEBRIEF = {
@@ -49,14 +40,7 @@ DEBRIEF = {
 
 
 def _paused(monkeypatch, module, name):
-    original = getattr(module, name)
-
-    def paused(**kwargs):
-        found = original(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(module, name, paused)
+    pause_after(monkeypatch, module, name)
 
 
 def _world():

@@ -7,13 +7,10 @@ threads)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.core.models import AuditEvent
 from waymark.people import services
 from waymark.people.models import Flag
@@ -21,26 +18,13 @@ from waymark.people.services import flags
 from waymark.people.tests.factories import CASEWORKER_PERMS, make_person, make_team, make_user
 from waymark.testing import NOW
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
-
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_audit(monkeypatch):
-    audit = flags.audit_record
-
-    def paused(**kwargs):
-        found = audit(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(flags, "audit_record", paused)
+    pause_after(monkeypatch, flags, "audit_record")
 
 
 def _flag():

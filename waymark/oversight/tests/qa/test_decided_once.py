@@ -7,14 +7,12 @@ dispute already re-checks under a lock: two decisions at once are tested here to
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
-from tests.concurrency import run_at_once
+from tests.concurrency import WRITERS_AT_ONCE, pause_after, run_at_once
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.oversight.models import QADispute, QAReview
@@ -23,27 +21,15 @@ from waymark.oversight.services import qa_reviews
 from waymark.oversight.tests.qa.support import KIND, answers, fill
 from waymark.testing import NOW
 
-PAUSE = 0.4  # seconds between a writer's audit entry and its commit
 NOV = date(2026, 11, 1)
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (concurrent transactions)"
-    ),
-    pytest.mark.django_db(transaction=True),
+    *WRITERS_AT_ONCE,
 ]
 
 
 def _paused_audit(monkeypatch):
-    audit = qa_reviews._audit
-
-    def paused(**kwargs):
-        found = audit(**kwargs)
-        time.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(qa_reviews, "_audit", paused)
+    pause_after(monkeypatch, qa_reviews, "_audit")
 
 
 @pytest.fixture
