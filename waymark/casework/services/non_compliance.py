@@ -121,6 +121,17 @@ def absconder_declare(
     _raise(errors)
     today = clock.today()
     with transaction.atomic():
+        # Declared once: a second declaration at the same moment (or contact resuming) waits for
+        # the first (the row lock) and finds the non-compliance no longer open.
+        nc.status = NonCompliance.objects.select_for_update().get(pk=nc.pk).status
+        if nc.status != NonComplianceStatus.OPEN:
+            raise ValidationError(
+                {
+                    "whereabouts_unknown": "This person was already declared an absconder"
+                    if nc.status == NonComplianceStatus.ABSCONDER
+                    else "There is no open non-compliance for this person"
+                }
+            )
         declaration = AbsconderDeclaration.objects.create(
             person=person,
             non_compliance=nc,
@@ -159,18 +170,28 @@ def absconder_declare(
     return declaration
 
 
-def trace_refer(*, actor: Actor, declaration: AbsconderDeclaration) -> TraceReferral:
-    _require(actor, perms.MANAGE_CASEWORK, "refer absconders to trace and locate")
+def _refuse_unless_traceable(declaration: AbsconderDeclaration) -> None:
     if declaration.ended_at is not None:
         raise ValidationError({"declaration": "This person is no longer an absconder"})
     if TraceReferral.objects.filter(declaration=declaration, outcome="").exists():
         raise ValidationError({"declaration": "This absconder is already with trace and locate"})
+
+
+def trace_refer(*, actor: Actor, declaration: AbsconderDeclaration) -> TraceReferral:
+    _require(actor, perms.MANAGE_CASEWORK, "refer absconders to trace and locate")
+    _refuse_unless_traceable(declaration)
     person = declaration.person
     case = Case.objects.get(person=person)
     score, why = rules.trace_priority(
         harm_level=person.harm_level, band=case.band, removable=_removable(person)
     )
     with transaction.atomic():
+        # Referred once: a second referral at the same moment waits for the first (the
+        # declaration's lock) and is refused.
+        declaration.ended_at = (
+            AbsconderDeclaration.objects.select_for_update().get(pk=declaration.pk).ended_at
+        )
+        _refuse_unless_traceable(declaration)
         referral = TraceReferral.objects.create(
             person=person,
             declaration=declaration,

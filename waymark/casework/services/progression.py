@@ -29,6 +29,7 @@ from waymark.core import clock
 from waymark.core.clock import LONDON
 from waymark.core.types import Actor
 from waymark.people.models import Person
+from waymark.people.services import people_lock
 from waymark.work.selectors import tasks_for
 
 REVIEW_TASK_PREFIX = "casework.review:"
@@ -125,15 +126,23 @@ def case_review_complete(
     return review
 
 
+def _refuse_if_preparing(person: Person) -> None:
+    if CasePreparation.objects.filter(person=person, finalised_on__isnull=True).exists():
+        raise ValidationError({"caseworker": "This case is already being prepared"})
+
+
 def case_preparation_start(
     *, actor: User, person: Person, caseworker: User | None = None, started_on: date | None = None
 ) -> CasePreparation:
     _require(actor, perms.MANAGE_CASEWORK, "prepare cases")
     started_on = started_on or clock.today()
     caseworker = caseworker or actor
-    if CasePreparation.objects.filter(person=person, finalised_on__isnull=True).exists():
-        raise ValidationError({"caseworker": "This case is already being prepared"})
+    _refuse_if_preparing(person)
     with transaction.atomic():
+        # One preparation at a time: a second start at the same moment waits for the first (the
+        # person's lock) and is refused, rather than failing on the unique key.
+        people_lock([person.pk])
+        _refuse_if_preparing(person)
         prep = CasePreparation.objects.create(
             person=person,
             caseworker=caseworker,

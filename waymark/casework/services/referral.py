@@ -29,7 +29,7 @@ from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.people import services as people_services
 from waymark.people.models import Person
-from waymark.people.services import ownership_change
+from waymark.people.services import ownership_change, people_lock
 from waymark.work import services as work
 
 
@@ -176,12 +176,13 @@ def referral_create(*, actor: Actor, person: Person, note: str = "") -> Referral
                 "or a discretionary category"
             }
         )
-    if Referral.objects.filter(person=person, status=ReferralStatus.AWAITING_CHECKS).exists():
-        raise ValidationError(
-            {"person": "This person already has a referral awaiting intake checks"}
-        )
+    _refuse_if_referred(person)
     now = clock.now()
     with transaction.atomic():
+        # One open referral a person: a second referral at the same moment waits for the first
+        # (the person's lock) and is refused, rather than failing on the unique key.
+        people_lock([person.pk])
+        _refuse_if_referred(person)
         referral = Referral.objects.create(
             person=person,
             referred_at=now,
@@ -211,6 +212,13 @@ def referral_create(*, actor: Actor, person: Person, note: str = "") -> Referral
             dedupe_key=f"casework.referral:{referral.pk}",
         )
     return referral
+
+
+def _refuse_if_referred(person: Person) -> None:
+    if Referral.objects.filter(person=person, status=ReferralStatus.AWAITING_CHECKS).exists():
+        raise ValidationError(
+            {"person": "This person already has a referral awaiting intake checks"}
+        )
 
 
 def _refuse_unless_awaiting(referral: Referral, *, lock: bool = False) -> None:

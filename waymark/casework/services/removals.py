@@ -40,6 +40,7 @@ from waymark.core.audit import audit_record
 from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.people.models import Person
+from waymark.people.services import people_lock
 from waymark.work import services as work
 
 
@@ -83,6 +84,13 @@ def charter_create(
     return charter
 
 
+DIRECTIONS_PLANNED = "This person already has removal directions set; record their outcome first"
+
+
+def _directions_planned(person: Person) -> bool:
+    return RemovalDirection.objects.filter(person=person, status=RemovalStatus.PLANNED).exists()
+
+
 def removal_directions_set(
     *,
     actor: User,
@@ -110,10 +118,8 @@ def removal_directions_set(
         )
     if escorts < 0:
         errors["escorts"] = "Escorts cannot be negative"
-    if RemovalDirection.objects.filter(person=person, status=RemovalStatus.PLANNED).exists():
-        errors["route"] = (
-            "This person already has removal directions set; record their outcome first"
-        )
+    if _directions_planned(person):
+        errors["route"] = DIRECTIONS_PLANNED
     override_reason = (override_reason or "").strip()
     open_barriers = list(blocking_barriers(person))
     if open_barriers:
@@ -131,6 +137,11 @@ def removal_directions_set(
     _raise(errors)
     assert planned_for is not None  # refused above when missing
     with transaction.atomic():
+        # One set of directions at a time: a second at the same moment waits for the first (the
+        # person's lock) and is refused.
+        people_lock([person.pk])
+        if _directions_planned(person):
+            raise ValidationError({"route": DIRECTIONS_PLANNED})
         direction = RemovalDirection.objects.create(
             person=person,
             route=route,
@@ -245,16 +256,28 @@ def removal_outcome_record(
     return direction
 
 
+DETENTION_PENDING = "A request to detain this person is already awaiting a decision"
+
+
+def _detention_pending(person: Person) -> bool:
+    return DetentionRequest.objects.filter(
+        person=person, decision=GatekeepingDecision.PENDING
+    ).exists()
+
+
 def detention_request(*, actor: User, person: Person, grounds: str) -> DetentionRequest:
     _require(actor, perms.MANAGE_CASEWORK, "ask for detention")
     errors: dict[str, str] = {}
     grounds = _text(errors, "grounds", grounds, "Enter the grounds for detention")
-    if DetentionRequest.objects.filter(
-        person=person, decision=GatekeepingDecision.PENDING
-    ).exists():
-        errors["grounds"] = "A request to detain this person is already awaiting a decision"
+    if _detention_pending(person):
+        errors["grounds"] = DETENTION_PENDING
     _raise(errors)
     with transaction.atomic():
+        # One pending request a person: a second at the same moment waits for the first (the
+        # person's lock) and is refused.
+        people_lock([person.pk])
+        if _detention_pending(person):
+            raise ValidationError({"grounds": DETENTION_PENDING})
         request = DetentionRequest.objects.create(
             person=person, requested_by=actor, requested_at=clock.now(), grounds=grounds
         )

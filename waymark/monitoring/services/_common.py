@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import QuerySet
 
 from waymark.core.audit import audit_record
@@ -15,7 +14,7 @@ from waymark.core.models import AuditAction
 from waymark.core.types import Actor
 from waymark.monitoring.models import Condition, ConditionStatus
 from waymark.people.models import Person
-from waymark.people.services import timeline_event_record
+from waymark.people.services import people_lock, timeline_event_record
 from waymark.work import services as work
 from waymark.work.selectors import tasks_for
 
@@ -27,29 +26,14 @@ MODULE = "monitoring"
 
 def breaches_lock(person_ids) -> None:
     """Hold, to the end of the transaction, each person's row locked against another breach
-    (PostgreSQL; one writer at a time on SQLite already). Everything that adds or ends a person's
-    breach takes it before reading the person's state, so two breaches for one person arriving at
-    once are applied one after the other: the second reads the first's breach and count. Without
-    it the second's locked read of the pending battery breaches could not see the first's new one
-    (a locked read re-checks the rows it waited for; it does not add rows committed meanwhile),
-    and an accumulation the two reached together was raised only when a third arrived; both
-    could be given the same ladder step.
-
-    A row lock (``FOR NO KEY UPDATE``: it does not block the breaches' own foreign keys, and a
-    caseworker's edit of the person waits at most for one ingest) rather than an advisory lock a
-    person: a batch of 5,000 people would hold 5,000 advisory locks in PostgreSQL's shared lock
-    table, sized by default for 64 a connection (6,400 at 100 connections), and a few such
-    batches at once would exhaust it. Taken in ascending id order, so batches never deadlock on
-    it."""
-    if connection.vendor != "postgresql":
-        return
-    ids = sorted({int(pk) for pk in person_ids})
-    if not ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM people_person WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids]
-        )
+    (``people_lock``). Everything that adds or ends a person's breach takes it before reading the
+    person's state, so two breaches for one person arriving at once are applied one after the
+    other: the second reads the first's breach and count. Without it the second's locked read of
+    the pending battery breaches could not see the first's new one (a locked read re-checks the
+    rows it waited for; it does not add rows committed meanwhile), and an accumulation the two
+    reached together was raised only when a third arrived; both could be given the same ladder
+    step."""
+    people_lock(person_ids)
 
 
 def _user(actor: Actor) -> Any:

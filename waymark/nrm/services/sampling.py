@@ -78,24 +78,27 @@ def dip_sample_draw(*, actor, period_start: date, period_end: date) -> SampleRou
         raise ValidationError({"period_end": "The period must have ended before it is sampled"})
     if _overlapping(period_start, period_end):
         raise ValidationError({"period_start": OVERLAP})
-    population = sel.positive_cg_served_ids(period_start, period_end)
-    if not population:
-        raise ValidationError(
-            {"period_start": "No positive conclusive grounds decision was served in this period"}
-        )
-    rate, reason = sel.next_rate(before=period_start)
-    seed = sampling.new_seed()
-    drawn = sampling.draw(population, rate, seed)
     now = clock.now()
     with transaction.atomic():
         # There is no round yet to lock: two draws at once (a double submission, two specialists)
         # are made one after the other by locking the competent authority's team, and the second
         # finds the first's round and is refused as the check above would have (a no-key lock:
-        # rows naming the team are still written meanwhile).
+        # rows naming the team are still written meanwhile). The rate is read under the lock, so
+        # a round for an earlier period drawn at the same moment is counted in it.
         team = _authority_team(actor)
         Team.objects.select_for_update(no_key=True).filter(pk=team.pk).exists()
         if _overlapping(period_start, period_end):
             raise ValidationError({"period_start": OVERLAP})
+        population = sel.positive_cg_served_ids(period_start, period_end)
+        if not population:
+            raise ValidationError(
+                {
+                    "period_start": "No positive conclusive grounds decision was served in this period"
+                }
+            )
+        rate, reason = sel.next_rate(before=period_start)
+        seed = sampling.new_seed()
+        drawn = sampling.draw(population, rate, seed)
         sample_round = SampleRound.objects.create(
             drawn_at=now,
             drawn_by=_user(actor),

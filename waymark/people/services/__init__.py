@@ -25,6 +25,7 @@ from waymark.people.services.identity import (
     reference_add,
     references_add_many,
 )
+from waymark.people.services.locks import people_lock
 from waymark.people.services.merge import person_merge, person_unmerge
 from waymark.people.services.notes import note_add, note_correct
 from waymark.people.services.ownership import ownership_change
@@ -73,6 +74,7 @@ __all__ = [
     "note_correct",
     "ownership_change",
     "people_bulk_create",
+    "people_lock",
     "person_create",
     "person_merge",
     "person_record_view",
