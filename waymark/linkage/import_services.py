@@ -2,18 +2,17 @@
 ``tests/browser/test_linkage_journey.py``). The services are ``waymark.linkage.services.imports``."""
 
 from waymark.linkage.services._import_rows import RECORD_FIELDS, UPDATE_FIELDS
+from waymark.linkage.services.import_upload import file_too_large_message, import_upload
 from waymark.linkage.services.imports import (
     CANCELLABLE,
     FINISHED,
     PERMISSION,
     REMAPPABLE,
-    file_too_large_message,
     import_cancel,
     import_check,
     import_confirm,
     import_execute,
     import_map,
-    import_upload,
 )
 
 __all__ = [

@@ -60,17 +60,16 @@ from waymark.linkage.services.bulk_records import (
     person_unique_id,
     police_records,
 )
+from waymark.linkage.services.import_upload import file_too_large_message, import_upload
 from waymark.linkage.services.imports import (
     CANCELLABLE,
     FINISHED,
     REMAPPABLE,
-    file_too_large_message,
     import_cancel,
     import_check,
     import_confirm,
     import_execute,
     import_map,
-    import_upload,
 )
 from waymark.linkage.services.ownership import (
     OWNERSHIP_TASK_TYPE,

@@ -33,11 +33,11 @@ Decisions:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 
 from waymark.core import clock
@@ -46,9 +46,8 @@ from waymark.core.models import AuditAction
 from waymark.core.notifications import notify
 from waymark.core.types import Actor
 from waymark.linkage import importers, rules
-from waymark.linkage.models import ImportJob, ImportRejection, ImportStatus, SourceKind
-from waymark.linkage.permissions import IMPORT_RECORDS, may_import
-from waymark.linkage.services._common import _user
+from waymark.linkage.models import ImportJob, ImportRejection, ImportStatus
+from waymark.linkage.permissions import IMPORT_RECORDS
 from waymark.linkage.services._import_rows import (
     _Counts,
     _ProgressWriter,
@@ -58,6 +57,7 @@ from waymark.linkage.services._import_rows import (
     rejections_replace,
     warnings_replace,
 )
+from waymark.linkage.services.import_upload import _permission_check
 from waymark.linkage.workflows import IMPORT_JOB
 
 logger = logging.getLogger(__name__)
@@ -68,115 +68,58 @@ CANCELLABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.QUEUE
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
-def _permission_check(actor: Actor) -> None:
-    if not may_import(actor):
-        raise PermissionDenied("You may not import files")
-
-
-def _size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f}MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f}KB"
-    return f"{size} bytes"
-
-
-def file_too_large_message(size: int) -> str:
-    limit = rules.max_file_bytes()
-    return (
-        f"The selected file must be smaller than {_size_text(limit)} (it is {_size_text(size)}): "
-        "split it into smaller files"
-    )
-
-
 def _status_change(job: ImportJob, status: str) -> dict[str, dict[str, str]]:
     """Move the job through its workflow; the change as the audit payload's old and new."""
     old = IMPORT_JOB.move(job, status)
     return {"old": {"status": old}, "new": {"status": status}}
 
 
-# --- Upload -------------------------------------------------------------------------------------
-
-
-def import_upload(
-    *, actor: Actor, source_kind: str, label: str, file_name: str, content: bytes
-) -> ImportJob:
-    """Keep an uploaded file with its header row and a suggested mapping, or refuse it
-    (``ValidationError``; nothing is created)."""
-    _permission_check(actor)
-    errors: dict[str, str] = {}
-    if source_kind not in SourceKind.values:
-        errors["source_kind"] = "Select what kind of file this is"
-    label = (label or "").strip()
-    if not label:
-        errors["label"] = "Enter a name for this import, for example 'CID extract, November 2026'"
-    elif len(label) > 200:
-        errors["label"] = "The name must be 200 characters or fewer"
-    limit = rules.max_file_bytes()
-    table = None
-    if not content:
-        errors["file"] = "The selected file is empty"
-    elif len(content) > limit:
-        errors["file"] = file_too_large_message(len(content))
-    else:
-        try:
-            table = importers.table_read(file_name, content)
-        except importers.FileRefused as exc:
-            errors["file"] = str(exc)
-    if errors:
-        raise ValidationError(errors)
-    assert table is not None
-    job = ImportJob.objects.create(
-        source_kind=source_kind,
-        label=label,
-        file_name=file_name[:255],
-        file_format=table.file_format,
-        file_size=len(content),
-        file_sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        headers=table.headers,
-        column_mapping=importers.mapping_suggest(source_kind, table.headers),
-        status=ImportStatus.UPLOADED,
-        created_by=_user(actor),
-        created_at=clock.now(),
-    )
-    audit_record(
-        actor=actor,
-        action=AuditAction.COLLECTION,
-        verb="linkage.import_uploaded",
-        target=job,
-        payload={
-            "source_kind": source_kind,
-            "label": label,
-            "file_name": job.file_name,
-            "file_size": job.file_size,
-            "file_sha256": job.file_sha256,
-            "headers": job.headers,
-        },
-    )
-    return job
-
-
 # --- Mapping and the dry run ----------------------------------------------------------------------
+
+
+def _remappable_refuse(job: ImportJob, *, has_content: bool) -> None:
+    if job.status not in REMAPPABLE or job.started_at is not None or not has_content:
+        raise ValidationError(
+            f"This import is {job.get_status_display().lower()}: its columns can no "
+            "longer be changed"
+        )
+
+
+def _job_lock(job: ImportJob, *fields: str) -> bool:
+    """Lock the job's row (inside the caller's transaction) and copy ``fields`` from it onto
+    ``job``, whatever another writer committed since ``job`` was read; return whether the row
+    still holds its file. The file itself (``content``, up to ``rules.max_file_bytes()``) is not
+    read again."""
+    row = (
+        ImportJob.objects.select_for_update()
+        .filter(pk=job.pk)
+        .annotate(has_content=ExpressionWrapper(Q(content__isnull=False), BooleanField()))
+        .values(*fields, "has_content")
+        .get()
+    )
+    for name in fields:
+        setattr(job, name, row[name])
+    return bool(row["has_content"])
 
 
 def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """Save the column mapping (file header -> field, '' for a column not imported). A mapping with
     problems is refused with every problem listed; the job goes back to waiting for its check."""
     _permission_check(actor)
-    if job.status not in REMAPPABLE or job.started_at is not None or job.content is None:
-        raise ValidationError(
-            f"This import is {job.get_status_display().lower()}: its columns can no "
-            "longer be changed"
-        )
+    _remappable_refuse(job, has_content=job.content is not None)
     mapping = {h: (mapping.get(h) or "") for h in job.headers} | {
         h: f for h, f in mapping.items() if h not in job.headers
     }
     problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
     if problems:
         raise ValidationError(problems)
-    old = {"column_mapping": job.column_mapping, "status": job.status}
     with transaction.atomic():
+        # The row is locked and looked at again: a confirmation (queued) or a cancellation (its
+        # file discarded) made since the job was read, or at the same moment, is not undone by
+        # saving "uploaded" over it; the mapping is refused instead.
+        has_content = _job_lock(job, "status", "started_at", "column_mapping")
+        _remappable_refuse(job, has_content=has_content)
+        old = {"column_mapping": job.column_mapping, "status": job.status}
         job.column_mapping = mapping
         IMPORT_JOB.move(job, ImportStatus.UPLOADED)
         job.failure_reason = ""
@@ -247,18 +190,85 @@ def _fail(
     return job
 
 
-def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
-    """The dry run: read and standardise every row, keep every rejected row with its reasons.
-    VALIDATED when there is something to import, FAILED (with the reason) otherwise."""
-    _permission_check(actor)
-    if job.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATED):
+CHECKABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED)
+
+
+def _checkable_refuse(job: ImportJob) -> None:
+    if job.status not in CHECKABLE:
         raise ValidationError(
             f"This import is {job.get_status_display().lower()}: it cannot be checked again"
         )
-    mapping = job.column_mapping or importers.mapping_suggest(job.source_kind, job.headers)
+
+
+def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """The dry run: read and standardise every row, keep every rejected row with its reasons.
+    VALIDATED when there is something to import, FAILED (with the reason) otherwise.
+
+    The file is read without a lock (it may take a while); what was found is written in one
+    transaction that locks the job's row first and is refused (``ValidationError``, nothing
+    written) if the job was cancelled, confirmed or mapped again while the file was being read,
+    rather than saving a check over a cancellation, or a stale mapping and its results over the
+    new mapping."""
+    _permission_check(actor)
+    _checkable_refuse(job)
+    stored = job.column_mapping
+    mapping = stored or importers.mapping_suggest(job.source_kind, job.headers)
+    problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
+    rejected: list[importers.RowResult] = []
+    warned: list[importers.RowResult] = []
+    limit = rules.max_rows()
+    rows_read = 0
+    refused = ""
+    if not problems:
+        try:
+            table = _table(job)
+            for result in importers.rows_validate(
+                job.source_kind, job.headers, mapping, table.rows()
+            ):
+                rows_read += 1
+                if rows_read > limit:
+                    break
+                if result.rejected:
+                    rejected.append(result)
+                elif result.warnings:
+                    warned.append(result)
+        except importers.FileRefused as exc:
+            refused = str(exc)
+    with transaction.atomic():
+        _job_lock(job, "status", "column_mapping")
+        _checkable_refuse(job)
+        if job.column_mapping != stored:
+            raise ValidationError(
+                "The column mapping was changed while the file was being checked: check it again"
+            )
+        return _check_save(
+            job,
+            actor=actor,
+            mapping=mapping,
+            problems=problems,
+            refused=refused,
+            rows_read=rows_read,
+            rejected=rejected,
+            warned=warned,
+            limit=limit,
+        )
+
+
+def _check_save(
+    job: ImportJob,
+    *,
+    actor: Actor,
+    mapping: dict[str, str],
+    problems: list[str],
+    refused: str,
+    rows_read: int,
+    rejected: list[importers.RowResult],
+    warned: list[importers.RowResult],
+    limit: int,
+) -> ImportJob:
+    """What ``import_check`` found, saved on the job (its row locked by the caller)."""
     job.column_mapping = mapping
     job.rows_read = job.rows_rejected = 0
-    problems = importers.mapping_validate(job.source_kind, job.headers, mapping)
     if problems:
         job.rejections.all().delete()
         return _fail(
@@ -267,22 +277,10 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
             f"{job.get_source_kind_display().lower()}: " + "; ".join(problems),
             actor=actor,
         )
-    rejected: list[importers.RowResult] = []
-    warned: list[importers.RowResult] = []
-    limit = rules.max_rows()
-    try:
-        table = _table(job)
-        for result in importers.rows_validate(job.source_kind, job.headers, mapping, table.rows()):
-            job.rows_read += 1
-            if job.rows_read > limit:
-                break
-            if result.rejected:
-                rejected.append(result)
-            elif result.warnings:
-                warned.append(result)
-    except importers.FileRefused as exc:
+    job.rows_read = rows_read
+    if refused:
         job.rejections.all().delete()
-        return _fail(job, str(exc), actor=actor)
+        return _fail(job, refused, actor=actor)
     job.rows_rejected, job.rows_warned = len(rejected), len(warned)
     job.progress_total = job.rows_read
     rejections_replace(job, rejected)

@@ -105,6 +105,183 @@ def test_refusals_inside_the_lock_still_refuse_alone():
             )
 
 
+# Mapping and checking an import: ``import_map`` and ``import_check`` looked at the status only
+# before their transaction and saved the job from the stale copy, so a mapping landing after a
+# confirmation unqueued the import (its task still queued), one landing after a cancellation put
+# the cancelled import (its file discarded) back as uploaded, and a check whose file was being read
+# when the import was cancelled, or mapped again, saved "checked" over the cancellation, or the old
+# mapping and its results over the new one. Now both lock the job's row before writing and look
+# at it again: the later one is refused with the reason.
+
+
+def _remapped(job):
+    """A different mapping that is still valid: the owning unit is not imported."""
+    mapping = {**job.column_mapping, "OWNING_UNIT": ""}
+    assert mapping != job.column_mapping
+    return mapping
+
+
+def _uploaded():
+    managers = [user_with_role("records_manager"), user_with_role("records_manager")]
+    with clock.frozen(NOW):
+        job = upload(managers[0], legacy(*ROWS))
+    return job, managers
+
+
+def test_a_mapping_at_the_moment_of_a_confirmation_does_not_unqueue_it(monkeypatch):
+    job, managers = _checked()
+    _paused_audit(monkeypatch)
+
+    def confirm():
+        imports.import_confirm(
+            actor=managers[0], job=ImportJob.objects.get(pk=job.pk), accept_valid_rows=True
+        )
+
+    def remap():
+        seen = ImportJob.objects.get(pk=job.pk)  # still checked: the confirmation is uncommitted
+        time.sleep(PAUSE / 4)  # the confirmation takes the row first
+        imports.import_map(actor=managers[1], job=seen, mapping=_remapped(seen))
+
+    errors = run_at_once([confirm, remap], at=NOW)
+    assert len(errors) == 1, errors
+    assert (
+        errors[0].startswith("ValidationError(")
+        and "waiting to start: its columns can no" in errors[0]
+    )
+    mapping = job.column_mapping
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED and job.column_mapping == mapping
+    assert _verbs(job, "linkage.import_confirmed").count() == 1
+    assert not _verbs(job, "linkage.import_mapped").exists()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[job.pk]).count() == 1
+
+
+def test_a_mapping_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch):
+    job, managers = _uploaded()
+    _paused_audit(monkeypatch)
+
+    def cancel():
+        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
+
+    def remap():
+        seen = ImportJob.objects.get(pk=job.pk)  # still uploaded, its file held
+        time.sleep(PAUSE / 4)  # the cancellation takes the row first
+        imports.import_map(actor=managers[1], job=seen, mapping=_remapped(seen))
+
+    errors = run_at_once([cancel, remap], at=NOW)
+    assert len(errors) == 1, errors
+    assert (
+        errors[0].startswith("ValidationError(")
+        and "cancelled: nothing imported: its columns can no" in errors[0]
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED and job.content is None
+    assert _verbs(job, "linkage.import_cancelled").count() == 1
+    assert not _verbs(job, "linkage.import_mapped").exists()
+
+
+def test_a_check_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch):
+    job, managers = _uploaded()
+    _paused_audit(monkeypatch)
+
+    def cancel():
+        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
+
+    def check():
+        seen = ImportJob.objects.get(pk=job.pk)  # still uploaded, its file held
+        time.sleep(PAUSE / 4)  # the cancellation takes the row first
+        imports.import_check(actor=managers[1], job=seen)
+
+    errors = run_at_once([cancel, check], at=NOW)
+    assert len(errors) == 1, errors
+    assert (
+        errors[0].startswith("ValidationError(")
+        and "cancelled: nothing imported: it cannot be checked" in errors[0]
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED and job.content is None
+    assert job.rows_read == 0
+    assert _verbs(job, "linkage.import_cancelled").count() == 1
+    assert not _verbs(job, "linkage.import_checked").exists()
+    assert not job.rejections.exists() and not job.row_warnings.exists()
+
+
+def test_a_check_at_the_moment_of_a_new_mapping_does_not_save_the_old_one(monkeypatch):
+    job, managers = _checked()
+    _paused_audit(monkeypatch)
+    mapping = _remapped(job)
+
+    def remap():
+        imports.import_map(actor=managers[0], job=ImportJob.objects.get(pk=job.pk), mapping=mapping)
+
+    def check():
+        seen = ImportJob.objects.get(pk=job.pk)  # the old mapping: the new one is uncommitted
+        time.sleep(PAUSE / 4)  # the mapping takes the row first
+        imports.import_check(actor=managers[1], job=seen)
+
+    errors = run_at_once([remap, check], at=NOW)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("ValidationError(") and "mapping was changed" in errors[0]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED and job.column_mapping == mapping
+    assert job.rows_read == 0
+    assert _verbs(job, "linkage.import_mapped").count() == 1
+    assert _verbs(job, "linkage.import_checked").count() == 1  # by _checked, before the mapping
+
+
+def test_map_and_check_refuse_alone_what_changed_since_the_job_was_read(monkeypatch):
+    """The checks repeated inside the transaction refuse as before when nothing is concurrent: a
+    job read before it was cancelled (or mapped again) is not mapped or checked over it."""
+    job, managers = _uploaded()
+    stale = ImportJob.objects.get(pk=job.pk)
+    with clock.frozen(NOW):
+        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
+        with pytest.raises(
+            ValidationError,
+            match="cancelled: nothing imported: its columns can no longer be changed",
+        ):
+            imports.import_map(actor=managers[1], job=stale, mapping=_remapped(stale))
+        with pytest.raises(
+            ValidationError, match="cancelled: nothing imported: it cannot be checked again"
+        ):
+            imports.import_check(actor=managers[1], job=stale)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED and job.content is None
+
+    # Changed while its file is being read (between the opening check and the lock).
+    job, managers = _uploaded()
+    read = imports._table
+
+    def cancelled_while_read(seen):
+        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=seen.pk))
+        return read(seen)
+
+    monkeypatch.setattr(imports, "_table", cancelled_while_read)
+    with (
+        clock.frozen(NOW),
+        pytest.raises(ValidationError, match="cancelled: nothing imported: it cannot be checked"),
+    ):
+        imports.import_check(actor=managers[1], job=ImportJob.objects.get(pk=job.pk))
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.CANCELLED
+    assert not _verbs(job, "linkage.import_checked").exists()
+
+    job, managers = _uploaded()
+    mapping = _remapped(job)
+
+    def mapped_while_read(seen):
+        imports.import_map(
+            actor=managers[0], job=ImportJob.objects.get(pk=seen.pk), mapping=mapping
+        )
+        return read(seen)
+
+    monkeypatch.setattr(imports, "_table", mapped_while_read)
+    with clock.frozen(NOW), pytest.raises(ValidationError, match="mapping was changed"):
+        imports.import_check(actor=managers[1], job=ImportJob.objects.get(pk=job.pk))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED and job.column_mapping == mapping
+    assert not _verbs(job, "linkage.import_checked").exists()
+
+
 # A bulk-check match already locks its row and looks at its status again inside the transaction
 # (``bulk_match_decide``): this test verifies it; no change was needed.
 @pytest.fixture

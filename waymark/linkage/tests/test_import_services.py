@@ -26,6 +26,7 @@ from waymark.linkage.models import (
     SourceRecord,
 )
 from waymark.linkage.services import imports as s
+from waymark.linkage.services.import_upload import import_upload
 from waymark.people.models import Person
 
 _seq = itertools.count(1)
@@ -68,7 +69,7 @@ def manager(db) -> User:
 
 
 def upload(actor, content: bytes, *, kind: str = "legacy_case", name: str = "cid.csv") -> ImportJob:
-    return s.import_upload(
+    return import_upload(
         actor=actor, source_kind=kind, label="CID extract", file_name=name, content=content
     )
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from waymark.linkage.models import ImportJob, ImportStatus, SourceRecord
 from waymark.linkage.services import imports as s
+from waymark.linkage.views import imports as views_module
 
 from .test_import_services import (
     BAD_DATE,
@@ -160,6 +161,26 @@ def test_a_mapping_with_problems_is_refused_on_the_page(c, manager):
     page = response.content.decode()
     assert response.status_code == 400 and "No column is mapped to Reference in this source" in page
     assert ImportJob.objects.get().status == ImportStatus.UPLOADED
+
+
+def test_a_cancellation_between_the_mapping_and_its_check_is_shown_not_an_error_page(
+    c, manager, monkeypatch
+):
+    """Someone cancels the import after this mapping is saved and before its check writes: the
+    check is refused and the page says why (it was a 500 when the refusal was added)."""
+    job = upload(manager, legacy(*ROWS))
+    check = s.import_check
+
+    def cancelled_meanwhile(*, actor, job):
+        s.import_cancel(actor=manager, job=ImportJob.objects.get(pk=job.pk))
+        return check(actor=actor, job=job)
+
+    monkeypatch.setattr(views_module.services, "import_check", cancelled_meanwhile)
+    response = c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job))
+    page = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in page
+    assert "This import is cancelled: nothing imported: it cannot be checked again" in page
+    assert ImportJob.objects.get().status == ImportStatus.CANCELLED
 
 
 def test_a_failed_check_shows_its_reason_and_can_be_mapped_again(c, manager):

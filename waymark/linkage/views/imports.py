@@ -27,6 +27,11 @@ from waymark.linkage.forms.imports import (
 from waymark.linkage.models import ImportJob, ImportStatus
 from waymark.linkage.permissions import IMPORT_RECORDS as IMPORT
 from waymark.linkage.services import imports as services
+from waymark.linkage.services.import_upload import (
+    _size_text,
+    file_too_large_message,
+    import_upload,
+)
 
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 STATUS_TAGS = {
@@ -87,11 +92,11 @@ def import_new(request):
         upload = d["file"]
         job = None
         if upload.size > rules.max_file_bytes():  # refused before it is read into memory
-            form.add_error("file", services.file_too_large_message(upload.size))
+            form.add_error("file", file_too_large_message(upload.size))
         else:
             job = _run(
                 form,
-                lambda: services.import_upload(
+                lambda: import_upload(
                     actor=request.user,
                     source_kind=d["source_kind"],
                     label=d["label"],
@@ -104,7 +109,7 @@ def import_new(request):
                 request, f"{job.file_name} uploaded: check which field each column holds"
             )
             return redirect("linkage:import-map", job.pk)
-    form.fields["file"].help_text += f", up to {services._size_text(rules.max_file_bytes())}"
+    form.fields["file"].help_text += f", up to {_size_text(rules.max_file_bytes())}"
     fields = form_fields(form)
     for spec in fields:
         if spec["name"] == "source_kind":
@@ -151,8 +156,10 @@ def import_map(request, pk: int):
             form, lambda: services.import_map(actor=request.user, job=job, mapping=form.mapping())
         )
         if mapped is not None:
-            checked = services.import_check(actor=request.user, job=mapped)
-            return _next_step(checked)
+            # Refused (shown on this page) if a cancellation or another mapping landed between.
+            checked = _run(form, lambda: services.import_check(actor=request.user, job=mapped))
+            if checked is not None:
+                return _next_step(checked)
     return render(
         request,
         "linkage/imports/map.html",
