@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 from waymark.core import clock
 from waymark.core.types import Actor
@@ -89,20 +89,30 @@ def _reference_write(
     *, person: Person, reference_type: str, value: str, source: str = ""
 ) -> ExternalReference:
     value, normalised = _reference_clean(reference_type, value)
-    clash = (
-        ExternalReference.objects.filter(reference_type=reference_type, value_normalised=normalised)
-        .select_related("person")
-        .first()
+    held = ExternalReference.objects.filter(
+        reference_type=reference_type, value_normalised=normalised
     )
+    clash = held.values_list("person_id", flat=True).first()
     if clash is not None:
         raise _reference_clash(
-            person=person, reference_type=reference_type, value=value, holder_id=clash.person_id
+            person=person, reference_type=reference_type, value=value, holder_id=clash
         )
-    return ExternalReference.objects.create(
-        person=person,
-        reference_type=reference_type,
-        value=value,
-        value_normalised=normalised,
-        source=source,
-        recorded_at=clock.now(),
-    )
+    try:
+        with transaction.atomic():
+            return ExternalReference.objects.create(
+                person=person,
+                reference_type=reference_type,
+                value=value,
+                value_normalised=normalised,
+                source=source,
+                recorded_at=clock.now(),
+            )
+    except IntegrityError:
+        # Recorded at the same moment by someone else (the unique key waited for their commit):
+        # refused with who holds it, as the check above would have, not an error page.
+        clash = held.values_list("person_id", flat=True).first()
+        if clash is None:
+            raise
+        raise _reference_clash(
+            person=person, reference_type=reference_type, value=value, holder_id=clash
+        ) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waymark.core import clock
 from waymark.core.audit import audit_record_many
@@ -34,6 +34,7 @@ from waymark.people.services._common import (
     _require,
     _values,
 )
+from waymark.people.services.locks import people_lock
 from waymark.people.services.timeline import _added, timeline_events_bulk_record
 
 
@@ -74,6 +75,16 @@ def alias_add(
     return name
 
 
+def _refuse_if_dob_held(person: Person, date_of_birth: date) -> None:
+    if person.dates_of_birth.filter(date_of_birth=date_of_birth).exists():
+        raise ValidationError({"date_of_birth": "This date of birth is already recorded"})
+
+
+def _refuse_if_nationality_held(person: Person, code: str) -> None:
+    if person.nationalities.filter(country=code).exists():
+        raise ValidationError({"country": f"{country_name(code)} is already recorded"})
+
+
 def date_of_birth_add(
     *,
     actor: Actor,
@@ -86,9 +97,12 @@ def date_of_birth_add(
     _refuse_if_merged(person)
     if date_of_birth > clock.today():
         raise ValidationError({"date_of_birth": "Date of birth must be today or in the past"})
-    if person.dates_of_birth.filter(date_of_birth=date_of_birth).exists():
-        raise ValidationError({"date_of_birth": "This date of birth is already recorded"})
+    _refuse_if_dob_held(person, date_of_birth)
     with transaction.atomic():
+        # Recorded once: the same date added at the same moment by someone else waits for them
+        # (the person's lock) and is refused, rather than failing on the unique key.
+        people_lock([person.pk])
+        _refuse_if_dob_held(person, date_of_birth)
         row = PersonDateOfBirth.objects.create(
             person=person,
             date_of_birth=date_of_birth,
@@ -114,9 +128,10 @@ def nationality_add(
     code = (country or "").strip().upper()
     if not is_valid_country(code):
         raise ValidationError({"country": "Select a country (ISO 3166-1 alpha-3 code)"})
-    if person.nationalities.filter(country=code).exists():
-        raise ValidationError({"country": f"{country_name(code)} is already recorded"})
+    _refuse_if_nationality_held(person, code)
     with transaction.atomic():
+        people_lock([person.pk])  # as for dates of birth
+        _refuse_if_nationality_held(person, code)
         row = PersonNationality.objects.create(person=person, country=code, source=source.strip())
         _added(
             actor=actor,
@@ -190,7 +205,16 @@ def references_add_many(
             )
         )
     with transaction.atomic():
-        bulk_insert(ExternalReference, rows)
+        try:
+            with transaction.atomic():
+                bulk_insert(ExternalReference, rows)
+        except IntegrityError:
+            raise ValidationError(
+                {
+                    "value": "A reference among these was recorded on a person at the same "
+                    "moment: nothing was added. Try again to see which"
+                }
+            ) from None
         verb = "person.reference_added"
         audit_record_many(
             actor=actor,

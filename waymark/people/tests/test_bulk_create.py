@@ -164,3 +164,26 @@ def test_adding_many_references_refuses_them_all_as_adding_one_would(caseworker)
         with pytest.raises(ValidationError, match=message):
             references_add_many(actor=caseworker, additions=additions)
     assert ExternalReference.objects.count() == before
+
+
+def test_a_reference_stored_between_the_check_and_the_insert_refuses_them_all(
+    caseworker, monkeypatch
+):
+    """Stored by someone else after the look-up (simulated: the look-up misses it): the unique
+    key refuses the insert, answered as a refusal, not an error page, and nothing is added."""
+    from django.core.exceptions import ValidationError
+
+    from waymark.people.services import identity, references_add_many
+
+    person_create(
+        actor=caseworker, given_names="A", family_name="B", references=[("pnc", "2001/0000009A")]
+    )
+    other = person_create(actor=caseworker, given_names="C", family_name="D")
+    monkeypatch.setattr(identity, "references_held", lambda *_a: [])
+    before = ExternalReference.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="recorded on a person at the same moment"):
+        references_add_many(
+            actor=caseworker,
+            additions=[(other, "pnc", "X9", ""), (other, "pnc", "2001/0000009A", "")],
+        )
+    assert (ExternalReference.objects.count(), AuditEvent.objects.count()) == before
