@@ -16,6 +16,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from waymark.core.conflicts import is_unique_violation
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -28,7 +30,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     406: "Not acceptable",
-    409: "A request with this idempotency key is still being processed",
+    409: "The request conflicts with another one",
     415: "Unsupported media type",
     422: "The request breaks a rule",
     429: "Too many requests",
@@ -195,6 +197,15 @@ def problem_exception_handler(exc, context):
             errors=errors,
             problem_type=problem_type,
             headers=headers or None,
+        )
+    if is_unique_violation(exc):
+        logger.error("A unique key refused a write: answered 409", exc_info=exc)
+        return problem_response(
+            409,
+            "Someone else made the same change at the same moment: nothing was saved. Read the "
+            "record again before retrying.",
+            request=request,
+            problem_type="conflict",
         )
     logger.exception("Unhandled API error", exc_info=exc)
     return problem_response(500, "The error has been logged.", request=request)

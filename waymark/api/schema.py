@@ -44,7 +44,8 @@ WHEN = {
     403: "The role or the credential's scopes do not allow this, a session's CSRF token is missing or "
     "wrong, or the session has not proved its second factor.",
     404: "No such record, or one you may not see (the answer is the same); or no such page of results.",
-    409: "The first request with this Idempotency-Key is still being processed: retry later.",
+    409: "The first request with this Idempotency-Key is still being processed: retry later. "
+    "(Any write also answers 409 if another request made the same change at the same moment.)",
     422: "The request breaks a rule, or this Idempotency-Key was used for a different request.",
 }
 

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from waymark.core import notifications as notes
+from waymark.core.conflicts import is_unique_violation
 from waymark.core.navigation import group_entries
 from waymark.core.permissions import no_personal_data, public, signed_in
 from waymark.core.rules import NOTIFICATIONS_PAGE_SIZE, RETRY_AFTER_SECONDS
@@ -29,6 +30,8 @@ _API_DETAIL = {
     400: "The request is not valid.",
     403: "You may not do this.",
     404: "There is no such resource.",
+    409: "Someone else made the same change at the same moment: nothing was saved. Reload the "
+    "record and check it before trying again.",
     500: "The error has been logged.",
     503: "The service is unavailable for a moment (its database cannot be reached). Try again.",
 }
@@ -90,6 +93,9 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
         logger.error("Database unavailable: answered 503 for %s", request.path)
         return service_unavailable(request)
+    if is_unique_violation(sys.exc_info()[1]):
+        logger.error("A unique key refused a write at %s: answered 409", request.path)
+        return _error_page(request, "errors/409.html", 409)
     try:
         return _error_page(request, "errors/500.html", 500)
     except Exception:  # pragma: no cover - the fallback of last resort
