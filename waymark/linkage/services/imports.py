@@ -68,6 +68,22 @@ CANCELLABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED, ImportStatus.QUEUE
 FINISHED = (ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
+_STATE: dict[str, str] = {
+    ImportStatus.UPLOADED: "waiting for its columns to be mapped",
+    ImportStatus.VALIDATED: "checked and waiting to be confirmed",
+    ImportStatus.QUEUED: "waiting to start",
+    ImportStatus.RUNNING: "importing",
+    ImportStatus.COMPLETED: "completed",
+    ImportStatus.FAILED: "failed (nothing was imported)",
+    ImportStatus.CANCELLED: "cancelled (nothing was imported)",
+}
+
+
+def _state(job: ImportJob) -> str:
+    """The job's state in a sentence ("This import is …: it cannot be started")."""
+    return _STATE.get(job.status, job.get_status_display().lower())
+
+
 def _status_change(job: ImportJob, status: str) -> dict[str, dict[str, str]]:
     """Move the job through its workflow; the change as the audit payload's old and new."""
     old = IMPORT_JOB.move(job, status)
@@ -79,10 +95,7 @@ def _status_change(job: ImportJob, status: str) -> dict[str, dict[str, str]]:
 
 def _remappable_refuse(job: ImportJob, *, has_content: bool) -> None:
     if job.status not in REMAPPABLE or job.started_at is not None or not has_content:
-        raise ValidationError(
-            f"This import is {job.get_status_display().lower()}: its columns can no "
-            "longer be changed"
-        )
+        raise ValidationError(f"This import is {_state(job)}: its columns can no longer be changed")
 
 
 def _job_lock(job: ImportJob, *fields: str) -> bool:
@@ -195,9 +208,7 @@ CHECKABLE = (ImportStatus.UPLOADED, ImportStatus.VALIDATED)
 
 def _checkable_refuse(job: ImportJob) -> None:
     if job.status not in CHECKABLE:
-        raise ValidationError(
-            f"This import is {job.get_status_display().lower()}: it cannot be checked again"
-        )
+        raise ValidationError(f"This import is {_state(job)}: it cannot be checked again")
 
 
 def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
@@ -347,17 +358,13 @@ def import_confirm(*, actor: Actor, job: ImportJob, accept_valid_rows: bool) -> 
     rejected rows stay on the report; without it, any rejected row fails the whole import."""
     _permission_check(actor)
     if job.status != ImportStatus.VALIDATED:
-        raise ValidationError(
-            f"This import is {job.get_status_display().lower()}: it cannot be started"
-        )
+        raise ValidationError(f"This import is {_state(job)}: it cannot be started")
     with transaction.atomic():
         # Confirmed once: a second confirmation at the same moment waits for the first (the row
         # lock) and is refused, as is one after a cancellation, rather than saving over either.
         job.status = ImportJob.objects.select_for_update().get(pk=job.pk).status
         if job.status != ImportStatus.VALIDATED:
-            raise ValidationError(
-                f"This import is {job.get_status_display().lower()}: it cannot be started"
-            )
+            raise ValidationError(f"This import is {_state(job)}: it cannot be started")
         change = _status_change(job, ImportStatus.QUEUED)
         job.accept_valid_rows = bool(accept_valid_rows)
         job.progress_done = 0
@@ -383,9 +390,7 @@ def import_cancel(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Cancel an import that has not started: the file is discarded, nothing is imported."""
     _permission_check(actor)
     if job.status not in CANCELLABLE:
-        raise ValidationError(
-            f"This import is {job.get_status_display().lower()}: it cannot be cancelled"
-        )
+        raise ValidationError(f"This import is {_state(job)}: it cannot be cancelled")
     now = clock.now()
     with transaction.atomic():
         # Conditional: the task may have started it a moment ago.

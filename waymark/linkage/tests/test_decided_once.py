@@ -172,7 +172,7 @@ def test_a_mapping_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch)
     assert len(errors) == 1, errors
     assert (
         errors[0].startswith("ValidationError(")
-        and "cancelled: nothing imported: its columns can no" in errors[0]
+        and "cancelled (nothing was imported): its columns can no" in errors[0]
     )
     job.refresh_from_db()
     assert job.status == ImportStatus.CANCELLED and job.content is None
@@ -196,7 +196,7 @@ def test_a_check_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch):
     assert len(errors) == 1, errors
     assert (
         errors[0].startswith("ValidationError(")
-        and "cancelled: nothing imported: it cannot be checked" in errors[0]
+        and "cancelled (nothing was imported): it cannot be checked" in errors[0]
     )
     job.refresh_from_db()
     assert job.status == ImportStatus.CANCELLED and job.content is None
@@ -238,11 +238,11 @@ def test_map_and_check_refuse_alone_what_changed_since_the_job_was_read(monkeypa
         imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
         with pytest.raises(
             ValidationError,
-            match="cancelled: nothing imported: its columns can no longer be changed",
+            match=r"cancelled \(nothing was imported\): its columns can no longer be changed",
         ):
             imports.import_map(actor=managers[1], job=stale, mapping=_remapped(stale))
         with pytest.raises(
-            ValidationError, match="cancelled: nothing imported: it cannot be checked again"
+            ValidationError, match=r"cancelled \(nothing was imported\): it cannot be checked again"
         ):
             imports.import_check(actor=managers[1], job=stale)
     job.refresh_from_db()
@@ -259,7 +259,9 @@ def test_map_and_check_refuse_alone_what_changed_since_the_job_was_read(monkeypa
     monkeypatch.setattr(imports, "_table", cancelled_while_read)
     with (
         clock.frozen(NOW),
-        pytest.raises(ValidationError, match="cancelled: nothing imported: it cannot be checked"),
+        pytest.raises(
+            ValidationError, match=r"cancelled \(nothing was imported\): it cannot be checked"
+        ),
     ):
         imports.import_check(actor=managers[1], job=ImportJob.objects.get(pk=job.pk))
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.CANCELLED

@@ -179,7 +179,7 @@ def test_a_cancellation_between_the_mapping_and_its_check_is_shown_not_an_error_
     response = c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job))
     page = response.content.decode()
     assert response.status_code == 400 and "There is a problem" in page
-    assert "This import is cancelled: nothing imported: it cannot be checked again" in page
+    assert "This import is cancelled (nothing was imported): it cannot be checked again" in page
     assert ImportJob.objects.get().status == ImportStatus.CANCELLED
 
 
