@@ -41,10 +41,7 @@ def _caseworker_and_queue():
 
 
 def test_a_page_whose_write_a_unique_key_refused_answers_409_and_saves_nothing(monkeypatch, caplog):
-    user, queue = _caseworker_and_queue()
-    SavedFilter.objects.create(
-        user=user, name="Overdue", query_string="a=1", queue=queue, created_at=NOW
-    )
+    user, queue = _one_filter()
     monkeypatch.setattr(saved_filters, "SavedFilter", _SeesNothing(SavedFilter))
     client = Client(raise_request_exception=False)
     client.force_login(user)
@@ -60,46 +57,38 @@ def test_a_page_whose_write_a_unique_key_refused_answers_409_and_saves_nothing(m
     assert "A unique key refused a write" in caplog.text
 
 
-def test_other_integrity_errors_are_not_taken_for_a_race():
+def _refused(**values) -> IntegrityError:
+    """The error the database raises for this filter (the user already has one named so)."""
+    try:
+        with transaction.atomic():
+            SavedFilter.objects.create(query_string="b", created_at=NOW, **values)
+    except IntegrityError as exc:
+        return exc
+    raise AssertionError(f"the database accepted {values}")
+
+
+def _one_filter():
     user, queue = _caseworker_and_queue()
     SavedFilter.objects.create(
         user=user, name="Overdue", query_string="a=1", queue=queue, created_at=NOW
     )
-    try:
-        with transaction.atomic():
-            SavedFilter.objects.create(
-                user=user, name="Overdue", query_string="b", queue=queue, created_at=NOW
-            )
-    except IntegrityError as exc:
-        assert is_unique_violation(exc)
-    else:
-        pytest.fail("the unique key did not refuse the second filter")
-    try:
-        with transaction.atomic():
-            SavedFilter.objects.create(
-                user_id=None, name="No one", query_string="c", queue=queue, created_at=NOW
-            )
-    except IntegrityError as exc:
-        assert not is_unique_violation(exc)  # NOT NULL, not a race
-    else:
-        pytest.fail("the database accepted a filter without a user")
+    return user, queue
+
+
+def test_other_integrity_errors_are_not_taken_for_a_race():
+    user, queue = _one_filter()
+    assert is_unique_violation(_refused(user=user, name="Overdue", queue=queue))
+    assert not is_unique_violation(_refused(user_id=None, name="No one", queue=queue))  # NOT NULL
     assert not is_unique_violation(ValueError("UNIQUE constraint failed"))
 
 
 def test_the_api_answers_409_problem_details_for_the_same_refusal(caplog):
     from waymark.api.problems import problem_exception_handler
 
-    user, queue = _caseworker_and_queue()
-    SavedFilter.objects.create(
-        user=user, name="Overdue", query_string="a=1", queue=queue, created_at=NOW
+    user, queue = _one_filter()
+    response = problem_exception_handler(
+        _refused(user=user, name="Overdue", queue=queue), {"request": None}
     )
-    try:
-        with transaction.atomic():
-            SavedFilter.objects.create(
-                user=user, name="Overdue", query_string="b", queue=queue, created_at=NOW
-            )
-    except IntegrityError as exc:
-        response = problem_exception_handler(exc, {"request": None})
     assert response.status_code == 409
     assert response.data["type"].endswith("conflict")
     assert "at the same moment" in response.data["detail"]

@@ -128,6 +128,27 @@ def _uploaded():
     return job, managers
 
 
+def _second(job, act):
+    """Read the job while the other writer's change is uncommitted, let the other take the row
+    first, then ``act`` on that stale copy."""
+
+    def work():
+        seen = ImportJob.objects.get(pk=job.pk)
+        time.sleep(PAUSE / 4)
+        act(seen)
+
+    return work
+
+
+def _cancel(job, actor):
+    return lambda: imports.import_cancel(actor=actor, job=ImportJob.objects.get(pk=job.pk))
+
+
+def _refused(errors, words):
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("ValidationError(") and words in errors[0], errors
+
+
 def test_a_mapping_at_the_moment_of_a_confirmation_does_not_unqueue_it(monkeypatch):
     job, managers = _checked()
     _paused_audit(monkeypatch)
@@ -137,17 +158,11 @@ def test_a_mapping_at_the_moment_of_a_confirmation_does_not_unqueue_it(monkeypat
             actor=managers[0], job=ImportJob.objects.get(pk=job.pk), accept_valid_rows=True
         )
 
-    def remap():
-        seen = ImportJob.objects.get(pk=job.pk)  # still checked: the confirmation is uncommitted
-        time.sleep(PAUSE / 4)  # the confirmation takes the row first
+    def remap(seen):
         imports.import_map(actor=managers[1], job=seen, mapping=_remapped(seen))
 
-    errors = run_at_once([confirm, remap], at=NOW)
-    assert len(errors) == 1, errors
-    assert (
-        errors[0].startswith("ValidationError(")
-        and "waiting to start: its columns can no" in errors[0]
-    )
+    errors = run_at_once([confirm, _second(job, remap)], at=NOW)
+    _refused(errors, "waiting to start: its columns can no")
     mapping = job.column_mapping
     job.refresh_from_db()
     assert job.status == ImportStatus.QUEUED and job.column_mapping == mapping
@@ -160,20 +175,11 @@ def test_a_mapping_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch)
     job, managers = _uploaded()
     _paused_audit(monkeypatch)
 
-    def cancel():
-        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
-
-    def remap():
-        seen = ImportJob.objects.get(pk=job.pk)  # still uploaded, its file held
-        time.sleep(PAUSE / 4)  # the cancellation takes the row first
+    def remap(seen):
         imports.import_map(actor=managers[1], job=seen, mapping=_remapped(seen))
 
-    errors = run_at_once([cancel, remap], at=NOW)
-    assert len(errors) == 1, errors
-    assert (
-        errors[0].startswith("ValidationError(")
-        and "cancelled (nothing was imported): its columns can no" in errors[0]
-    )
+    errors = run_at_once([_cancel(job, managers[0]), _second(job, remap)], at=NOW)
+    _refused(errors, "cancelled (nothing was imported): its columns can no")
     job.refresh_from_db()
     assert job.status == ImportStatus.CANCELLED and job.content is None
     assert _verbs(job, "linkage.import_cancelled").count() == 1
@@ -184,20 +190,11 @@ def test_a_check_at_the_moment_of_a_cancellation_does_not_undo_it(monkeypatch):
     job, managers = _uploaded()
     _paused_audit(monkeypatch)
 
-    def cancel():
-        imports.import_cancel(actor=managers[0], job=ImportJob.objects.get(pk=job.pk))
-
-    def check():
-        seen = ImportJob.objects.get(pk=job.pk)  # still uploaded, its file held
-        time.sleep(PAUSE / 4)  # the cancellation takes the row first
+    def check(seen):
         imports.import_check(actor=managers[1], job=seen)
 
-    errors = run_at_once([cancel, check], at=NOW)
-    assert len(errors) == 1, errors
-    assert (
-        errors[0].startswith("ValidationError(")
-        and "cancelled (nothing was imported): it cannot be checked" in errors[0]
-    )
+    errors = run_at_once([_cancel(job, managers[0]), _second(job, check)], at=NOW)
+    _refused(errors, "cancelled (nothing was imported): it cannot be checked")
     job.refresh_from_db()
     assert job.status == ImportStatus.CANCELLED and job.content is None
     assert job.rows_read == 0
@@ -214,14 +211,11 @@ def test_a_check_at_the_moment_of_a_new_mapping_does_not_save_the_old_one(monkey
     def remap():
         imports.import_map(actor=managers[0], job=ImportJob.objects.get(pk=job.pk), mapping=mapping)
 
-    def check():
-        seen = ImportJob.objects.get(pk=job.pk)  # the old mapping: the new one is uncommitted
-        time.sleep(PAUSE / 4)  # the mapping takes the row first
+    def check(seen):  # seen with the old mapping
         imports.import_check(actor=managers[1], job=seen)
 
-    errors = run_at_once([remap, check], at=NOW)
-    assert len(errors) == 1, errors
-    assert errors[0].startswith("ValidationError(") and "mapping was changed" in errors[0]
+    errors = run_at_once([remap, _second(job, check)], at=NOW)
+    _refused(errors, "mapping was changed")
     job.refresh_from_db()
     assert job.status == ImportStatus.UPLOADED and job.column_mapping == mapping
     assert job.rows_read == 0
