@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from waymark.linkage import standardise
+from waymark.linkage import rules, standardise
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -198,6 +198,13 @@ def table_read(file_name: str, content: bytes) -> TableFile:
 
 
 def _text_decode(content: bytes) -> str:
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte order mark: Excel's
+        try:  # "Unicode Text" (tab-separated), the save that keeps every alphabet
+            return content.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FileRefused(
+                "The file's text could not be read: save it as CSV UTF-8 and upload it again"
+            ) from exc
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -210,16 +217,21 @@ def _text_decode(content: bytes) -> str:
         ) from exc
 
 
+DELIMITERS = ",;\t|"
+
+
 def _csv_read(content: bytes) -> TableFile:
     text = _text_decode(content)
     if "\x00" in text[:65536]:
         raise FileRefused(
             "The file is not a text CSV file: save it as CSV UTF-8 and upload it again"
         )
+    # The separator is read from the first line that has one (a title line above the header
+    # may have none).
+    lines = text[:65536].split("\n", rules.HEADER_SEARCH_ROWS + 1)[: rules.HEADER_SEARCH_ROWS + 1]
+    sample = next((line for line in lines if any(d in line for d in DELIMITERS)), lines[0])
     try:
-        dialect: Any = csv.Sniffer().sniff(
-            text[:65536].split("\n", 20)[0] if text else "", delimiters=",;\t|"
-        )
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
     except csv.Error:
         dialect = csv.excel
 
@@ -227,15 +239,12 @@ def _csv_read(content: bytes) -> TableFile:
         return enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
 
     try:
-        header_row: list[Any] | None = None
-        for number, cells in reader():
-            if any(str(c).strip() for c in cells):
-                header_row, header_number = cells, number
-                break
+        found = _header_find(reader())
     except csv.Error as exc:
         raise FileRefused(f"The CSV file could not be read: {exc}") from exc
-    if header_row is None:
+    if found is None:
         raise FileRefused("The selected file is empty")
+    header_row, header_number = found
     headers = headers_clean(header_row)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -271,13 +280,10 @@ def _xlsx_read(content: bytes) -> TableFile:
         finally:
             wb.close()
 
-    header_row, header_number = None, 0
-    for number, cells in sheet_rows():
-        if any(_blank(c) is False for c in cells):
-            header_row, header_number = cells, number
-            break
-    if header_row is None:
+    found = _header_find(sheet_rows())
+    if found is None:
         raise FileRefused("The first sheet of the workbook is empty")
+    header_row, header_number = found
     headers = headers_clean(header_row)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -287,6 +293,25 @@ def _xlsx_read(content: bytes) -> TableFile:
             yield number, cells
 
     return TableFile(XLSX, headers, rows)
+
+
+def _header_find(numbered: Iterator[tuple[int, list[Any]]]) -> tuple[list[Any], int] | None:
+    """The header row and its number: the first row with a value, unless it holds one value only
+    (a title) and a row with two or more follows within ``rules.HEADER_SEARCH_ROWS`` rows of it;
+    the one-value rows above that row are then titles, and it is the header. A file of one column
+    keeps its first row. ``None`` when every row is blank."""
+    first: tuple[list[Any], int] | None = None
+    for number, cells in numbered:
+        filled = sum(not _blank(c) for c in cells)
+        if not filled:
+            continue
+        if first is None:
+            first = (cells, number)
+        if filled >= 2:
+            return cells, number
+        if number - first[1] >= rules.HEADER_SEARCH_ROWS:
+            break
+    return first
 
 
 def _blank(value: Any) -> bool:

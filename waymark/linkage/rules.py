@@ -25,6 +25,10 @@ MAX_ROWS_DEFAULT = 1_000_000
 REPORT_PAGE_SIZE = 50
 # Progress is saved every this many rows, so the progress page moves without slowing the import.
 PROGRESS_EVERY_ROWS = 500
+# A spreadsheet's title lines above its header row ("CID extract, November 2026"; "Exported by …")
+# hold one value each: they are skipped when a row with two or more values follows within this
+# many rows of the first, which is then the header row.
+HEADER_SEARCH_ROWS = 20
 
 
 def max_file_bytes() -> int:

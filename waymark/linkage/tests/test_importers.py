@@ -79,6 +79,49 @@ def test_csv_in_utf8_with_or_without_bom_or_windows_1252(encoding):
     assert [cells for _, cells in table.rows()] == [["C1", "Müller", "José"]]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_utf16_with_its_byte_order_mark_is_read(encoding):
+    """Excel's "Unicode Text" save (tab-separated UTF-16) was refused as "not a text CSV file"."""
+    hasan, muhammad = "\u0627\u0644\u062d\u0633\u0646", "\u0645\u062d\u0645\u062f"
+    text = f"CASE_ID\tSURNAME\tFORENAMES\r\nC1\tMüller\tJosé\r\nC2\t{hasan}\t{muhammad}\r\n"
+    content = text.encode(encoding)
+    if encoding != "utf-16":  # the plain codec writes its own mark
+        content = ("\ufeff".encode(encoding)) + content
+    table = im.table_read("extract.txt", content)
+    assert table.headers == ["CASE_ID", "SURNAME", "FORENAMES"]
+    assert [cells for _, cells in table.rows()] == [
+        ["C1", "Müller", "José"],
+        ["C2", hasan, muhammad],
+    ]
+
+
+def test_title_lines_above_the_header_row_are_skipped():
+    """A title and an "exported by" line above the header (one value each) were taken for the
+    header; the rows keep their numbers in the file."""
+    csv_file = (
+        b"CID extract November 2026\nExported by A. Clerk\n\nCASE_ID;SURNAME;FORENAMES\n"
+        b"C1;Smith;John\n"
+    )
+    workbook = xlsx_bytes(
+        [["Police extract, November 2026"], [], ["PNC_ID", "SURNAME"], ["19/1X", "Smith"]]
+    )
+    for name, content, headers, first in [
+        ("x.csv", csv_file, ["CASE_ID", "SURNAME", "FORENAMES"], (5, ["C1", "Smith", "John"])),
+        ("x.xlsx", workbook, ["PNC_ID", "SURNAME"], (4, ["19/1X", "Smith"])),
+    ]:
+        table = im.table_read(name, content)
+        assert table.headers == headers
+        assert next(iter(table.rows())) == first
+
+
+def test_a_one_column_file_keeps_its_first_row_as_the_header():
+    table = im.table_read("x.csv", b"CASE_ID\nC1\nC2\n")
+    assert table.headers == ["CASE_ID"] and [n for n, _ in table.rows()] == [2, 3]
+    # A single value far above the first wider row is not a title: it stays the header.
+    far = b"CASE_ID\n" + b"".join(b"C%d\n" % i for i in range(25)) + b"C99,late\n"
+    assert im.table_read("x.csv", far).headers == ["CASE_ID"]
+
+
 def test_semicolon_separated_csv_and_blank_rows_are_skipped():
     table = im.table_read("x.csv", b"CASE_ID;SURNAME\n\nC1;Smith\n;\nC2;Jones\n")
     assert table.headers == ["CASE_ID", "SURNAME"]

@@ -49,6 +49,7 @@ def test_incremental_matching_looks_up_200_a_rule_and_scores_the_best_40():
 def test_page_sizes_progress_and_candidates():
     assert rules.REPORT_PAGE_SIZE == 50
     assert rules.PROGRESS_EVERY_ROWS == 500
+    assert rules.HEADER_SEARCH_ROWS == 20
     assert rules.INCREMENTAL_MAX_CANDIDATES == 5
     assert rules.TRAINING_MAX_PAIRS == 2_000_000
     assert rules.TRAINING_MAX_RECORDS == 250_000
