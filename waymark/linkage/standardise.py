@@ -540,7 +540,16 @@ _MONTHS = {
     "DECEMBER": 12,
 }
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# Year first with any separator (1990-05-17, 1990/05/17 as Chinese and Japanese records write it,
+# 1990.05.17): a four-digit first part is never a day, so this is not ambiguous.
+_DATE_ISO = re.compile(
+    r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+# "May 17, 1990" (the American long form): a month in words first is not ambiguous either.
+_DATE_WORDS_MONTH_FIRST = re.compile(r"^([A-Z]{3,9})\.? (\d{1,2})(?:ST|ND|RD|TH)?,? (\d{4})$")
+# A year alone ("1990"): only the year of birth is known. Not an Excel serial number (1990 would
+# be 12 June 1905), so it is refused as a date, with the reason, rather than read as one.
+_YEAR_ONLY = range(1800, 2101)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_WORDS = re.compile(r"^(\d{1,2})(?:ST|ND|RD|TH)?[ \-/]+([A-Z]{3,9})\.?[ \-/,]+(\d{4}|\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -548,7 +557,9 @@ _EARLIEST = date(1900, 1, 1)
 # A date before this year cannot be in the future of any plausible (even frozen) clock, so the
 # clock is only asked about later dates: it keeps a million-row import fast.
 _CLOCK_CHECK_FROM = date(1990, 1, 1)
-DATE_FORMATS_READ = "dd/mm/yyyy, d/m/yy, yyyy-mm-dd, yyyymmdd or '3 Mar 1985'"
+DATE_FORMATS_READ = (
+    "dd/mm/yyyy, d/m/yy, yyyy-mm-dd, yyyy/mm/dd, yyyymmdd, '3 Mar 1985' or 'Mar 3, 1985'"
+)
 
 
 def _today() -> date:
@@ -582,6 +593,8 @@ def date_parse(value: Any, *, day_first: bool = True, field: str = "date_of_birt
     elif isinstance(value, date):
         parsed = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value == int(value) and int(value) in _YEAR_ONLY:
+            raise StandardisationError(f"{label} '{int(value)}' is a year only", field=field)
         parsed = _excel_serial(value, label, field)
     else:
         text = str(value).strip()
@@ -617,7 +630,7 @@ def _real_date(year: int, month: int, day: int, text: str, label: str, field: st
 def _date_text(text: str, *, day_first: bool, label: str, field: str) -> date:
     match = _DATE_ISO.match(text)
     if match:
-        return _real_date(int(match[1]), int(match[2]), int(match[3]), text, label, field)
+        return _real_date(int(match[1]), int(match[3]), int(match[4]), text, label, field)
     match = _DATE_DMY.match(text)
     if match:
         first, second, year = int(match[1]), int(match[2]), match[3]
@@ -633,6 +646,11 @@ def _date_text(text: str, *, day_first: bool, label: str, field: str) -> date:
         year = match[3]
         full_year = int(year) if len(year) == 4 else _two_digit_year(int(year))
         return _real_date(full_year, _MONTHS[match[2]], int(match[1]), text, label, field)
+    match = _DATE_WORDS_MONTH_FIRST.match(upper)
+    if match and match[1] in _MONTHS:
+        return _real_date(int(match[3]), _MONTHS[match[1]], int(match[2]), text, label, field)
+    if text.isdigit() and int(text) in _YEAR_ONLY:
+        raise StandardisationError(f"{label} '{text}' is a year only", field=field)
     if text.isdigit() and len(text) <= 5:
         return _excel_serial(int(text), label, field)
     raise StandardisationError(
@@ -1004,6 +1022,35 @@ def postcode_is_uk(std: str) -> bool:
 POSTCODE_MAX_LENGTH = 20
 
 
+# What extracts write where there is no postcode: never compared as one (two records with "N/A"
+# would agree on it). NFA: no fixed abode.
+POSTCODE_NOT_GIVEN = frozenset(
+    {
+        "N/A",
+        "NA",
+        "N A",
+        "NONE",
+        "NIL",
+        "NFA",
+        "N F A",
+        "NO FIXED ABODE",
+        "UNKNOWN",
+        "NOT KNOWN",
+        "NK",
+        "N/K",
+        "TBC",
+        "TBA",
+        "-",
+        "--",
+        "?",
+        "0",
+        "XXX",
+        "ZZ99 3ZZ",
+        "ZZ993ZZ",
+    }
+)
+
+
 def postcode_as_written(value: Any) -> str:
     """A postcode of another country, kept as written but compared without case or extra spaces:
     " 75001  paris " -> "75001 PARIS"."""
@@ -1206,7 +1253,14 @@ def record_standardise_warned(
 
     postcode = ""
     raw_postcode = get("postcode")
-    if raw_postcode:
+    if raw_postcode and postcode_as_written(raw_postcode) in POSTCODE_NOT_GIVEN:
+        warnings.append(
+            {
+                "field": "postcode",
+                "detail": f"Postcode '{_text(raw_postcode).strip()}' says there is none: kept without one",
+            }
+        )
+    elif raw_postcode:
         try:
             postcode = postcode_clean(_text(raw_postcode))
         except StandardisationError as error:

@@ -133,6 +133,10 @@ def test_phonetic_is_the_metaphone_of_the_canonical_first_token():
         "3 April 1985",
         "03-Apr-85",
         "1985-04-03 00:00:00",
+        "1985/04/03",
+        "1985.04.03",
+        "Apr 3, 1985",
+        "April 3rd 1985",
         datetime(1985, 4, 3, 0, 0),
         date(1985, 4, 3),
         31140,
@@ -167,6 +171,11 @@ def test_date_parse_two_digit_years_pivot_on_this_year():
         ("31/12/2999", "Date of birth '31/12/2999' is in the future"),
         ("01/01/1850", "Date of birth '01/01/1850' is before 1900"),
         ("sometime in 1985", "Date of birth 'sometime in 1985' is not a date in a format we read"),
+        # A year alone was read as an Excel serial number: 1990 -> 12 June 1905.
+        ("1990", "Date of birth '1990' is a year only"),
+        (1990, "Date of birth '1990' is a year only"),
+        (1990.0, "Date of birth '1990' is a year only"),
+        ("1985/04-03", "Date of birth '1985/04-03' is not a date in a format we read"),
     ],
 )
 def test_date_parse_refuses_with_a_message_naming_the_field_and_value(value, message):
@@ -174,6 +183,24 @@ def test_date_parse_refuses_with_a_message_naming_the_field_and_value(value, mes
         date_parse(value)
     assert str(caught.value).startswith(message)
     assert caught.value.field == "date_of_birth"
+
+
+def test_a_postcode_that_says_there_is_none_is_kept_out_with_a_warning():
+    """'N/A', 'NFA' (no fixed abode) were kept as postcodes written so: two people with 'N/A'
+    agreed on their postcode."""
+    for written in ["N/A", " nfa ", "No fixed abode", "ZZ99 3ZZ", "unknown"]:
+        std, warnings = record_standardise_warned(
+            {"source_ref": "C1", "family_name": "Smith", "postcode": written}
+        )
+        assert std["postcode"] == std["postcode_std"] == ""
+        assert warnings == [
+            {
+                "field": "postcode",
+                "detail": f"Postcode '{written.strip()}' says there is none: kept without one",
+            }
+        ]
+    std, _ = record_standardise_warned({"source_ref": "C2", "family_name": "Li", "postcode": "NA1"})
+    assert std["postcode"] == "NA1"  # a real value that starts like one is kept
 
 
 def test_date_parse_names_the_field_it_reads():
