@@ -1166,6 +1166,45 @@ def _collapse(value: Any) -> str:
     return " ".join(text.split()) if text else ""
 
 
+# What extracts write where a name is not known (police and enforcement records of people not yet
+# identified): never compared as a name, or "UNKNOWN UNKNOWN" born on the same day would link.
+# "NA" is left out of the list: it is a Korean family name.
+NAME_NOT_GIVEN = frozenset(
+    {
+        "UNKNOWN",
+        "NOT KNOWN",
+        "NK",
+        "N/K",
+        "UNK",
+        "NFN",
+        "FNU",
+        "LNU",
+        "NO FORENAME",
+        "NO FORENAMES",
+        "NO SURNAME",
+        "NONE",
+        "N/A",
+        "PERSON UNKNOWN",
+        "UNKNOWN MALE",
+        "UNKNOWN FEMALE",
+        "UNKNOWN PERSON",
+    }
+)
+
+
+def _name_known(value: str, field: str, warnings: list[dict[str, str]]) -> str:
+    """``value``, or '' with a warning when it says the name is not known."""
+    if value and value.upper() in NAME_NOT_GIVEN:
+        warnings.append(
+            {
+                "field": field,
+                "detail": f"{FIELD_LABELS[field]} '{value}' says it is not known: kept without it",
+            }
+        )
+        return ""
+    return value
+
+
 def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> dict[str, Any]:
     """The SourceRecord fields for one row of mapped values (field -> value as read). Raises
     ``RowRejected`` with every problem of the row. ``source_kind``, when given, applies
@@ -1193,10 +1232,10 @@ def record_standardise_warned(
             }
         )
 
-    given = _collapse(get("given_names"))
-    family = _collapse(get("family_name"))
+    given = _name_known(_collapse(get("given_names")), "given_names", warnings)
+    family = _name_known(_collapse(get("family_name")), "family_name", warnings)
     if not given and not family:
-        full = _collapse(get("full_name"))
+        full = _name_known(_collapse(get("full_name")), "full_name", warnings)
         if full:
             given, family = full_name_split(full)
     given_std, middle_std = _given_split(given) if given else ("", "")
@@ -1208,11 +1247,12 @@ def record_standardise_warned(
     if not given_std and not family_std:
         field = "full_name" if "full_name" in mapped else "family_name"
         shown = _collapse(get(field)) or family or given
+        lacks = "is not a name" if shown.upper() in NAME_NOT_GIVEN else "has no letters"
         if home_office_ref or pnc_id:
             warnings.append(
                 {
                     "field": field,
-                    "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters: the row is kept "
+                    "detail": f"{FIELD_LABELS[field]} '{shown}' {lacks}: the row is kept "
                     "for its identifier",
                 }
             )
@@ -1220,7 +1260,7 @@ def record_standardise_warned(
             reasons.append(
                 {
                     "field": field,
-                    "detail": f"{FIELD_LABELS[field]} '{shown}' has no letters and the row has no "
+                    "detail": f"{FIELD_LABELS[field]} '{shown}' {lacks} and the row has no "
                     "identifier: every row needs a name or an identifier",
                 }
             )

@@ -203,6 +203,34 @@ def test_a_postcode_that_says_there_is_none_is_kept_out_with_a_warning():
     assert std["postcode"] == "NA1"  # a real value that starts like one is kept
 
 
+def test_a_name_that_says_it_is_not_known_is_not_a_name():
+    """'UNKNOWN UNKNOWN' born the same day were compared as names (and linked); 'N/K' became the
+    initial N."""
+    std, warnings = record_standardise_warned(
+        {"source_ref": "C1", "given_names": "N/K", "family_name": "Okafor"}
+    )
+    assert (std["given_names"], std["given_std"], std["family_std"]) == ("", "", "OKAFOR")
+    assert warnings == [
+        {
+            "field": "given_names",
+            "detail": "Given names 'N/K' says it is not known: kept without it",
+        }
+    ]
+    std, warnings = record_standardise_warned(
+        {"source_ref": "C2", "full_name": "Unknown Male", "pnc_id": "19/123456X"}
+    )
+    assert std["given_std"] == std["family_std"] == "" and std["pnc_id"]
+    assert [w["detail"] for w in warnings] == [
+        "Name 'Unknown Male' says it is not known: kept without it",
+        "Name 'Unknown Male' is not a name: the row is kept for its identifier",
+    ]
+    with pytest.raises(RowRejected, match="'UNKNOWN' is not a name and the row has no identifier"):
+        record_standardise_warned(
+            {"source_ref": "C3", "given_names": "UNKNOWN", "family_name": "UNKNOWN"}
+        )
+    assert record_standardise_warned({"source_ref": "C4", "family_name": "Na"})[0]["family_std"]
+
+
 def test_date_parse_names_the_field_it_reads():
     with pytest.raises(StandardisationError, match="Last conviction date '2019-02-30'"):
         date_parse("2019-02-30", field="last_conviction_date")
