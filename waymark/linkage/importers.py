@@ -1,8 +1,10 @@
 """Reading an uploaded file and checking its rows (brief linkage.md §1). Pure: no database.
 
-- ``table_read(file_name, content)`` reads a CSV (UTF-8, UTF-8 with a byte-order mark, or
-  Windows-1252 as a fallback; comma, semicolon, tab or pipe separated) or the first sheet of an
-  XLSX workbook into its header row and an iterator of its rows. A file it cannot read raises
+- ``table_read(file_name, content)`` reads a CSV (UTF-8, UTF-8 with a byte-order mark, UTF-16
+  with its mark, or Windows-1252 as a fallback; comma, semicolon, tab or pipe separated) or an
+  XLSX workbook's table (its first visible sheet with a row of two or more values: a cover or
+  notes sheet before the data is passed over) into its header row and an iterator of its rows.
+  Title lines above the header row are skipped (``_header_find``). A file it cannot read raises
   ``FileRefused`` with a sentence a user can act on.
 - ``SOURCE_FIELDS`` says which fields ("mapping targets") each source kind needs and accepts.
 - ``mapping_suggest`` proposes a mapping (file header -> field): the generator's own headers
@@ -12,8 +14,9 @@
   ``RowResult`` per row: the standardised record, or every reason the row is rejected. A source
   reference seen on an earlier row rejects the later row.
 
-Row numbers count the header as row 1, as a spreadsheet shows them. Rows with no value in any
-cell are not data and are skipped (they are not counted as read).
+Row numbers are the file's, as a spreadsheet shows them (the header is row 1 unless title lines
+stand above it). Rows with no value in any cell are not data and are skipped (they are not
+counted as read).
 """
 
 from __future__ import annotations
@@ -270,24 +273,39 @@ def _xlsx_read(content: bytes) -> TableFile:
                 "The Excel workbook could not be opened: save it again as .xlsx or .csv"
             ) from exc
 
-    def sheet_rows() -> Iterator[tuple[int, list[Any]]]:
+    def sheet_rows(index: int) -> Iterator[tuple[int, list[Any]]]:
         wb = workbook()
         try:
-            if not wb.worksheets:
-                return
-            for number, cells in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
+            sheet = wb.worksheets[index]
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(cells)
         finally:
             wb.close()
 
-    found = _header_find(sheet_rows())
-    if found is None:
-        raise FileRefused("The first sheet of the workbook is empty")
-    header_row, header_number = found
+    wb = workbook()
+    try:  # visible sheets first, in order; then hidden ones
+        order = sorted(
+            range(len(wb.worksheets)), key=lambda i: wb.worksheets[i].sheet_state != "visible"
+        )
+    finally:
+        wb.close()
+    chosen: tuple[int, tuple[list[Any], int]] | None = None
+    for index in order:
+        found = _header_find(sheet_rows(index))
+        if found is None:
+            continue
+        if chosen is None:
+            chosen = (index, found)  # a sheet of one column, if no sheet holds a table
+        if sum(not _blank(c) for c in found[0]) >= 2:
+            chosen = (index, found)
+            break
+    if chosen is None:
+        raise FileRefused("The workbook is empty: no sheet has a value in it")
+    index, (header_row, header_number) = chosen
     headers = headers_clean(header_row)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number, cells in sheet_rows():
+        for number, cells in sheet_rows(index):
             if number <= header_number or all(_blank(c) for c in cells):
                 continue
             yield number, cells

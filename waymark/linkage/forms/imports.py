@@ -38,7 +38,7 @@ class ImportUploadForm(GovUKForm):
     file = forms.FileField(
         label="Upload a file",
         help_text="A CSV file (.csv, or .txt saved from Excel as Unicode Text) or an Excel "
-        "workbook (.xlsx, first sheet), with a row of column names above the records",
+        "workbook (.xlsx: the first sheet with a table), with a row of column names above the records",
         error_messages={"required": "Select a file", "empty": "The selected file is empty"},
     )
 

@@ -290,9 +290,31 @@ def test_files_that_cannot_be_read_are_refused_with_a_reason(name, content, mess
         im.table_read(name, content)
 
 
-def test_an_empty_first_sheet_is_refused():
-    with pytest.raises(im.FileRefused, match="first sheet of the workbook is empty"):
+def test_an_empty_workbook_is_refused():
+    with pytest.raises(im.FileRefused, match="The workbook is empty: no sheet has a value in it"):
         im.table_read("x.xlsx", xlsx_bytes([]))
+
+
+def test_a_cover_sheet_before_the_table_is_passed_over():
+    """A notes sheet first ("Read me", one value a row) and the records on the second: the first
+    sheet was read, so its notes were taken for the header. A hidden sheet is read last."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Read me"
+    wb.active.append(["Police extract for the directorate"])
+    wb.active.append(["Do not forward"])
+    hidden = wb.create_sheet("Lookups")
+    hidden.append(["CODE", "MEANING"])
+    hidden.sheet_state = "hidden"
+    data = wb.create_sheet("Records")
+    data.append(["PNC_ID", "SURNAME"])
+    data.append(["19/1X", "Smith"])
+    out = io.BytesIO()
+    wb.save(out)
+    table = im.table_read("x.xlsx", out.getvalue())
+    assert table.headers == ["PNC_ID", "SURNAME"]
+    assert list(table.rows()) == [(2, ["19/1X", "Smith"])]
+    # With only notes, the notes sheet is still read (a one-column table).
+    assert im.table_read("x.xlsx", xlsx_bytes([["Notes"], ["More"]])).headers == ["Notes"]
 
 
 def test_cell_text():
