@@ -26,11 +26,11 @@ from waymark.casework.services import non_compliance, progression, referral, rem
 from waymark.casework.tests.conftest import (
     NOW,
     TODAY,
-    casework_reference_data,
     person_make,
     restriction_make,
     user_make,
 )
+from waymark.casework.tests.test_decided_once_more import _one_refused, _setting
 from waymark.core import clock
 from waymark.core.models import AuditEvent
 from waymark.work.models import Task
@@ -40,13 +40,6 @@ pytestmark = [
 ]
 
 
-def _setting():
-    teams = casework_reference_data()
-    owner = user_make("case_owner", teams["owning"])
-    other = user_make("case_owner", teams["owning"])
-    return teams, owner, other, person_make(teams["owning"], owner)
-
-
 def _twice(make, first, second, *, at=NOW):
     """Run ``make(first)`` and ``make(second)`` at once; return the errors."""
 
@@ -54,11 +47,6 @@ def _twice(make, first, second, *, at=NOW):
         return lambda: make(arg)
 
     return run_at_once([worker(first), worker(second)], at=at)
-
-
-def _one_refused(errors, words):
-    assert len(errors) == 1, errors
-    assert errors[0].startswith("ValidationError(") and words in errors[0], errors
 
 
 def _audited_once(verb, person):
