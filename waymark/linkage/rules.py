@@ -29,6 +29,12 @@ PROGRESS_EVERY_ROWS = 500
 # hold one value each: they are skipped when a row with two or more values follows within this
 # many rows of the first, which is then the header row.
 HEADER_SEARCH_ROWS = 20
+# A date before the first of January of this year is refused (a typing error: no one on a record
+# is that old).
+EARLIEST_YEAR = 1900
+# A cell holding only a whole number in this range (inclusive) is a year of birth alone ("1990"),
+# not an Excel serial number (1990 would be 12 June 1905): refused as a date, with the reason.
+YEAR_ONLY_FROM, YEAR_ONLY_TO = 1800, 2100
 
 
 def max_file_bytes() -> int:

@@ -19,6 +19,8 @@ from typing import Any
 
 import jellyfish
 
+from waymark.linkage import rules
+
 # --- Errors -----------------------------------------------------------------------------------------
 
 
@@ -192,6 +194,11 @@ TITLES = frozenset(
         "HAJJI",
         "ALHAJI",
     }
+)
+# The titles that are never a name, so a name field holding only these holds no name. The others
+# above are also family names (SHEIKH, HAJI, LORD): kept when they are the whole value.
+COURTESY_TITLES = frozenset(
+    {"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "PROFESSOR", "REV", "REVD", "SIR"}
 )
 # Letters NFKD does not decompose into a base letter and a mark.
 _SPECIAL_LETTERS = str.maketrans(
@@ -547,13 +554,12 @@ _DATE_ISO = re.compile(
 )
 # "May 17, 1990" (the American long form): a month in words first is not ambiguous either.
 _DATE_WORDS_MONTH_FIRST = re.compile(r"^([A-Z]{3,9})\.? (\d{1,2})(?:ST|ND|RD|TH)?,? (\d{4})$")
-# A year alone ("1990"): only the year of birth is known. Not an Excel serial number (1990 would
-# be 12 June 1905), so it is refused as a date, with the reason, rather than read as one.
-_YEAR_ONLY = range(1800, 2101)
+# A year alone ("1990"): only the year of birth is known (rules.YEAR_ONLY_FROM/TO).
+_YEAR_ONLY = range(rules.YEAR_ONLY_FROM, rules.YEAR_ONLY_TO + 1)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_WORDS = re.compile(r"^(\d{1,2})(?:ST|ND|RD|TH)?[ \-/]+([A-Z]{3,9})\.?[ \-/,]+(\d{4}|\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
-_EARLIEST = date(1900, 1, 1)
+_EARLIEST = date(rules.EARLIEST_YEAR, 1, 1)
 # A date before this year cannot be in the future of any plausible (even frozen) clock, so the
 # clock is only asked about later dates: it keeps a million-row import fast.
 _CLOCK_CHECK_FROM = date(1990, 1, 1)
@@ -584,7 +590,7 @@ def _two_digit_year(yy: int) -> int:
 def date_parse(value: Any, *, day_first: bool = True, field: str = "date_of_birth") -> date | None:
     """A date from a cell: '' or None -> None; ``date``/``datetime`` (openpyxl cells); Excel serial
     numbers; strings in dd/mm/yyyy, d/m/yy, yyyy-mm-dd, yyyymmdd or '3 Mar 1985'. A date that is
-    not real, unreadable, in the future or before 1900 raises ``StandardisationError``."""
+    not real, unreadable, in the future or before ``rules.EARLIEST_YEAR`` raises ``StandardisationError``."""
     label = FIELD_LABELS.get(field, field)
     if value is None:
         return None
@@ -602,7 +608,9 @@ def date_parse(value: Any, *, day_first: bool = True, field: str = "date_of_birt
             return None
         parsed = _date_text(text, day_first=day_first, label=label, field=field)
     if parsed < _EARLIEST:
-        raise StandardisationError(f"{label} '{_shown(value)}' is before 1900", field=field)
+        raise StandardisationError(
+            f"{label} '{_shown(value)}' is before {_EARLIEST.year}", field=field
+        )
     if parsed >= _CLOCK_CHECK_FROM and parsed > _today():
         raise StandardisationError(f"{label} '{_shown(value)}' is in the future", field=field)
     return parsed
@@ -1205,6 +1213,29 @@ def _name_known(value: str, field: str, warnings: list[dict[str, str]]) -> str:
     return value
 
 
+def _title_only(value: str, field: str, warnings: list[dict[str, str]]) -> str:
+    """``value``, or '' with a warning when it is only a title ("Mr", "Mrs."): a forename written
+    as "Mr" agreed with every other "Mr" and disagreed with the person's real forename, which the
+    twins guard reads as two different people."""
+    if _is_title(value):
+        warnings.append(
+            {
+                "field": field,
+                "detail": f"{FIELD_LABELS[field]} '{value}' is a title, not a name: "
+                "kept without it",
+            }
+        )
+        return ""
+    return value
+
+
+def _is_title(value: str) -> bool:
+    if not value or len(value) > 24:  # the longest run of titles ("Professor Sir") is shorter
+        return False
+    tokens = _NOT_LETTER.sub(" ", _ascii_fold(value).upper()).split()
+    return bool(tokens) and all(token in COURTESY_TITLES for token in tokens)
+
+
 def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> dict[str, Any]:
     """The SourceRecord fields for one row of mapped values (field -> value as read). Raises
     ``RowRejected`` with every problem of the row. ``source_kind``, when given, applies
@@ -1232,12 +1263,26 @@ def record_standardise_warned(
             }
         )
 
-    given = _name_known(_collapse(get("given_names")), "given_names", warnings)
-    family = _name_known(_collapse(get("family_name")), "family_name", warnings)
+    given = _title_only(
+        _name_known(_collapse(get("given_names")), "given_names", warnings), "given_names", warnings
+    )
+    family = _title_only(
+        _name_known(_collapse(get("family_name")), "family_name", warnings), "family_name", warnings
+    )
     if not given and not family:
         full = _name_known(_collapse(get("full_name")), "full_name", warnings)
         if full:
             given, family = full_name_split(full)
+            if _is_title(family):
+                given, family = "", _title_only(full, "full_name", warnings)
+            elif _is_title(given):
+                warnings.append(
+                    {
+                        "field": "full_name",
+                        "detail": f"Name '{full}' has a title but no forename: kept without one",
+                    }
+                )
+                given = ""
     given_std, middle_std = _given_split(given) if given else ("", "")
     family_std = _family_std(family) if family else ""
     pnc_raw = get("pnc_id")
@@ -1247,7 +1292,8 @@ def record_standardise_warned(
     if not given_std and not family_std:
         field = "full_name" if "full_name" in mapped else "family_name"
         shown = _collapse(get(field)) or family or given
-        lacks = "is not a name" if shown.upper() in NAME_NOT_GIVEN else "has no letters"
+        not_a_name = shown.upper() in NAME_NOT_GIVEN or _is_title(shown)
+        lacks = "is not a name" if not_a_name else "has no letters"
         if home_office_ref or pnc_id:
             warnings.append(
                 {

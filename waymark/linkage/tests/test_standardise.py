@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from waymark.linkage import generator, standardise
+from waymark.linkage import generator, rules, standardise
 from waymark.linkage.standardise import (
     RowRejected,
     StandardisationError,
@@ -229,6 +229,51 @@ def test_a_name_that_says_it_is_not_known_is_not_a_name():
             {"source_ref": "C3", "given_names": "UNKNOWN", "family_name": "UNKNOWN"}
         )
     assert record_standardise_warned({"source_ref": "C4", "family_name": "Na"})[0]["family_std"]
+
+
+def test_a_title_alone_is_not_a_forename():
+    """'Mr' in the forename column agreed with every other 'Mr SMITH' and disagreed with the
+    person's real forename (which the twins guard reads as two different people)."""
+    std, warnings = record_standardise_warned(
+        {"source_ref": "C1", "given_names": "Mr.", "family_name": "Smith"}
+    )
+    assert (std["given_names"], std["given_std"], std["family_std"]) == ("", "", "SMITH")
+    assert warnings == [
+        {
+            "field": "given_names",
+            "detail": "Given names 'Mr.' is a title, not a name: kept without it",
+        }
+    ]
+    std, warnings = record_standardise_warned({"source_ref": "C2", "full_name": "Mrs Okafor"})
+    assert (std["given_std"], std["family_std"]) == ("", "OKAFOR")
+    assert [w["detail"] for w in warnings] == [
+        "Name 'Mrs Okafor' has a title but no forename: kept without one"
+    ]
+    std, warnings = record_standardise_warned({"source_ref": "C3", "full_name": "Dr Jane DOE"})
+    assert (std["given_std"], std["family_std"], warnings) == ("JANE", "DOE", [])
+    with pytest.raises(RowRejected, match="'Mr' is not a name and the row has no identifier"):
+        record_standardise_warned({"source_ref": "C4", "given_names": "Mrs", "family_name": "Mr"})
+    # A surname that is also a title elsewhere in a name is kept: only a title alone is left out.
+    assert (
+        record_standardise_warned(
+            {"source_ref": "C5", "given_names": "Ahmed", "family_name": "Sheikh"}
+        )[0]["family_std"]
+        == "SHEIKH"
+    )
+
+
+def test_the_year_only_bounds_are_the_rules():
+    """A whole number from rules.YEAR_ONLY_FROM to YEAR_ONLY_TO is a year of birth alone; one
+    outside is read as an Excel serial number; a date before rules.EARLIEST_YEAR is refused."""
+    for year in (rules.YEAR_ONLY_FROM, rules.YEAR_ONLY_TO, str(rules.YEAR_ONLY_TO)):
+        with pytest.raises(StandardisationError, match="is a year only"):
+            date_parse(year)
+    assert date_parse(rules.YEAR_ONLY_FROM - 1) == date(1899, 12, 30) + timedelta(
+        days=rules.YEAR_ONLY_FROM - 1
+    )
+    assert date_parse(f"01/01/{rules.EARLIEST_YEAR}") == date(rules.EARLIEST_YEAR, 1, 1)
+    with pytest.raises(StandardisationError, match=f"is before {rules.EARLIEST_YEAR}"):
+        date_parse(f"31/12/{rules.EARLIEST_YEAR - 1}")
 
 
 def test_date_parse_names_the_field_it_reads():
