@@ -28,6 +28,7 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -229,14 +230,7 @@ def _csv_read(content: bytes) -> TableFile:
         raise FileRefused(
             "The file is not a text CSV file: save it as CSV UTF-8 and upload it again"
         )
-    # The separator is read from the first line that has one (a title line above the header
-    # may have none).
-    lines = text[:65536].split("\n", rules.HEADER_SEARCH_ROWS + 1)[: rules.HEADER_SEARCH_ROWS + 1]
-    sample = next((line for line in lines if any(d in line for d in DELIMITERS)), lines[0])
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _dialect(text)
 
     def reader() -> Iterator[tuple[int, list[Any]]]:
         return enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
@@ -260,6 +254,34 @@ def _csv_read(content: bytes) -> TableFile:
             raise FileRefused(f"The CSV file could not be read after row {number}: {exc}") from exc
 
     return TableFile(CSV, headers, rows)
+
+
+_QUOTED = re.compile(r'"[^"\n]*"')
+# Lines read to choose the separator: the title lines a header may have above it and some rows.
+_SNIFF_LINES = 50
+
+
+def _dialect(text: str) -> Any:
+    """The file's CSV dialect. The separator is the one the most lines hold the same number of
+    times (outside quotes): a title line above the header ("Extract, November 2026" over a
+    semicolon-separated table) has its own and is outvoted. The quoting is then sniffed from the
+    lines that hold that separator."""
+    lines = [line for line in text[:65536].split("\n")[:_SNIFF_LINES] if line.strip()]
+    best, agreeing = "", 0
+    for delimiter in DELIMITERS:
+        counts = Counter(_QUOTED.sub("", line).count(delimiter) for line in lines)
+        counts.pop(0, None)
+        if counts:
+            lines_agreeing = counts.most_common(1)[0][1]
+            if lines_agreeing > agreeing:
+                best, agreeing = delimiter, lines_agreeing
+    if not best:
+        return csv.excel
+    sample = "\n".join([line for line in lines if best in line][:10])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=best)
+    except csv.Error:
+        return type("Sniffed", (csv.excel,), {"delimiter": best})
 
 
 def _xlsx_read(content: bytes) -> TableFile:

@@ -114,6 +114,25 @@ def test_title_lines_above_the_header_row_are_skipped():
         assert next(iter(table.rows())) == first
 
 
+def test_a_title_with_another_separator_does_not_decide_the_files_separator():
+    """The separator was taken from the first line that had one: the title's comma over a
+    semicolon-separated table, so every row read as one value and nothing could be mapped."""
+    for title, separator in [
+        (b"Extract, November 2026", b";"),
+        (b"Exported by: A. Clerk | 30/11/2026", b","),
+        (b"CID; restricted", b"\t"),
+    ]:
+        content = title + b"\n" + separator.join([b"CASE_ID", b"SURNAME", b"FORENAMES"]) + b"\n"
+        content += separator.join([b"C1", b'"SMITH, John"', b"John"]) + b"\n"
+        content += separator.join([b"C2", b"Jones", b"Ann"]) + b"\n"
+        table = im.table_read("x.csv", content)
+        assert table.headers == ["CASE_ID", "SURNAME", "FORENAMES"], title
+        assert list(table.rows()) == [
+            (3, ["C1", "SMITH, John", "John"]),
+            (4, ["C2", "Jones", "Ann"]),
+        ], title
+
+
 def test_a_one_column_file_keeps_its_first_row_as_the_header():
     table = im.table_read("x.csv", b"CASE_ID\nC1\nC2\n")
     assert table.headers == ["CASE_ID"] and [n for n, _ in table.rows()] == [2, 3]
