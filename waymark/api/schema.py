@@ -44,19 +44,27 @@ WHEN = {
     403: "The role or the credential's scopes do not allow this, a session's CSRF token is missing or "
     "wrong, or the session has not proved its second factor.",
     404: "No such record, or one you may not see (the answer is the same); or no such page of results.",
-    409: "The first request with this Idempotency-Key is still being processed: retry later. "
-    "(Any write also answers 409 if another request made the same change at the same moment.)",
+    409: "Another request made the same change at the same moment: nothing was saved. Read the "
+    "record again before deciding whether to retry.",
     422: "The request breaks a rule, or this Idempotency-Key was used for a different request.",
 }
+IN_FLIGHT = (
+    "The first request with this Idempotency-Key is still being processed: retry later. Or "
+    "another request made the same change at the same moment: nothing was saved."
+)
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def problem_codes(operation: dict) -> set[int]:
+def problem_codes(operation: dict, method: str = "GET") -> set[int]:
     """The problems an operation can answer, from what it takes: every call can fail
     authentication (401) and authorisation (403); input can be invalid (400); a path names a
     record, and a page number a page, that may not exist (404); an idempotent create's key can
-    have been used for another request (422). A view that can find its key still in flight
-    (``idempotent_create``) declares 409 itself."""
+    have been used for another request (422); any write can meet another request making the same
+    change at the same moment (409, ``core.conflicts``), as can an idempotent create whose key is
+    still in flight."""
     codes = {401, 403}
+    if method.upper() in WRITES:
+        codes.add(409)
     parameters = operation.get("parameters", [])
     checked = [
         p
@@ -83,9 +91,11 @@ class WaymarkAutoSchema(AutoSchema):
         responses = operation["responses"]
         declared = {int(code) for code in responses if code.isdigit() and 400 <= int(code) < 500}
         problem = self.resolve_serializer(ProblemSerializer, "response").ref
-        for code in declared | problem_codes(operation):
+        for code in declared | problem_codes(operation, self.method):
+            # A view that can find its Idempotency-Key still in flight declares 409 itself.
+            when = IN_FLIGHT if code == 409 and code in declared else WHEN.get(code, "")
             response = {
-                "description": f"{TITLES.get(code, 'Error')}. {WHEN.get(code, '')}".strip(),
+                "description": f"{TITLES.get(code, 'Error')}. {when}".strip(),
                 "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
             }
             if code == 401:

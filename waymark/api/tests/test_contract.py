@@ -137,10 +137,20 @@ def test_every_operation_documents_its_problems_as_problem_json(schema):
     assert missing == []
 
 
-def test_the_creates_that_can_be_in_flight_document_409(schema):
-    in_flight = {
-        label for label, operation in _operations(schema) if "409" in operation["responses"]
-    }
+def test_every_write_documents_409_and_the_creates_that_can_be_in_flight_say_so(schema):
+    """Any write can meet another request making the same change at once (core.conflicts answers
+    409); an idempotent create can also find its key still in flight."""
+    writes, in_flight = set(), set()
+    for label, operation in _operations(schema):
+        conflict = operation["responses"].get("409")
+        assert (conflict is not None) == (label.split()[0] in {"POST", "PUT", "PATCH", "DELETE"}), (
+            label
+        )
+        if conflict:
+            writes.add(label)
+            if "still being processed" in conflict["description"]:
+                in_flight.add(label)
+    assert len(writes) > len(in_flight)
     assert in_flight == {
         "POST /api/v1/persons/",
         "POST /api/v1/tasks/",
