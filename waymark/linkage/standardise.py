@@ -546,6 +546,27 @@ _MONTHS = {
     "NOVEMBER": 11,
     "DECEMBER": 12,
 }
+# Month names as other countries' records write them (accents folded: MÄRZ is MARZ, AOÛT AOUT):
+# French, German, Spanish, Italian, Portuguese, Dutch and Romanian. None is another month's
+# English name or abbreviation.
+_MONTHS_ABROAD = {
+    1: "JANV JANVIER JANUAR JANNER ENE ENERO GEN GENNAIO JANEIRO JANUARI IAN IANUARIE",
+    2: "FEV FEVR FEVRIER FEBRUAR FEBRERO FEBBRAIO FEVEREIRO FEBRUARI FEBRUARIE",
+    3: "MARS MARZ MAERZ MARZO MARCO MAART MRT MARTIE",
+    4: "AVR AVRIL ABR ABRIL APRILE APRILIE",
+    5: "MAI MAYO MAG MAGGIO MAIO MEI",
+    6: "JUIN JUNI JUNIO GIU GIUGNO JUNHO IUN IUNIE",
+    7: "JUIL JUILLET JULI JULIO LUG LUGLIO JULHO IUL IULIE",
+    8: "AOUT AGO AGOSTO AUGUSTUS",
+    9: "SEPTEMBRE SETIEMBRE SEPTIEMBRE SET SETT SETTEMBRE SETEMBRO SEPTEMBRIE",
+    10: "OKT OKTOBER OCTOBRE OCTUBRE OTT OTTOBRE OUT OUTUBRO OCTOMBRIE",
+    11: "NOVEMBRE NOVIEMBRE NOVEMBRO NOIEMBRIE",
+    12: "DEZ DEZEMBER DECEMBRE DIC DICIEMBRE DICEMBRE DEZEMBRO DECEMBRIE",
+}
+for _month, _names in _MONTHS_ABROAD.items():
+    for _name in _names.split():
+        assert _MONTHS.setdefault(_name, _month) == _month, _name
+del _month, _names, _name
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 # Year first with any separator (1990-05-17, 1990/05/17 as Chinese and Japanese records write it,
 # 1990.05.17): a four-digit first part is never a day, so this is not ambiguous.
@@ -553,18 +574,23 @@ _DATE_ISO = re.compile(
     r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
 # "May 17, 1990" (the American long form): a month in words first is not ambiguous either.
-_DATE_WORDS_MONTH_FIRST = re.compile(r"^([A-Z]{3,9})\.? (\d{1,2})(?:ST|ND|RD|TH)?,? (\d{4})$")
+_DATE_WORDS_MONTH_FIRST = re.compile(r"^([A-Z]{3,10})\.? (\d{1,2})(?:ST|ND|RD|TH)?,? (\d{4})$")
 # A year alone ("1990"): only the year of birth is known (rules.YEAR_ONLY_FROM/TO).
 _YEAR_ONLY = range(rules.YEAR_ONLY_FROM, rules.YEAR_ONLY_TO + 1)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATE_WORDS = re.compile(r"^(\d{1,2})(?:ST|ND|RD|TH)?[ \-/]+([A-Z]{3,9})\.?[ \-/,]+(\d{4}|\d{2})$")
+_DATE_WORDS = re.compile(
+    r"^(\d{1,2})(?:ST|ND|RD|TH|ER)?\.?[ \-/]+([A-Z]{3,10})\.?[ \-/,]+(\d{4}|\d{2})$"
+)
+# "17 de mayo de 1990", "17 de maio de 1990": the joining word is left out before matching.
+_DATE_JOINING_WORDS = re.compile(r" (?:DE|DEL|DI) ")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _EARLIEST = date(rules.EARLIEST_YEAR, 1, 1)
 # A date before this year cannot be in the future of any plausible (even frozen) clock, so the
 # clock is only asked about later dates: it keeps a million-row import fast.
 _CLOCK_CHECK_FROM = date(1990, 1, 1)
 DATE_FORMATS_READ = (
-    "dd/mm/yyyy, d/m/yy, yyyy-mm-dd, yyyy/mm/dd, yyyymmdd, '3 Mar 1985' or 'Mar 3, 1985'"
+    "dd/mm/yyyy, d/m/yy, yyyy-mm-dd, yyyy/mm/dd, yyyymmdd, '3 Mar 1985' or 'Mar 3, 1985'; "
+    "months in words also in French, German, Spanish, Italian, Portuguese, Dutch or Romanian"
 )
 
 
@@ -648,7 +674,7 @@ def _date_text(text: str, *, day_first: bool, label: str, field: str) -> date:
     match = _DATE_COMPACT.match(text)
     if match:
         return _real_date(int(match[1]), int(match[2]), int(match[3]), text, label, field)
-    upper = text.upper()
+    upper = _DATE_JOINING_WORDS.sub(" ", _ascii_fold(text).upper())
     match = _DATE_WORDS.match(upper)
     if match and match[2] in _MONTHS:
         year = match[3]

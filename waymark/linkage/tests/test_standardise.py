@@ -148,6 +148,35 @@ def test_date_parse_reads_every_documented_format(value):
     assert date_parse(value) == date(1985, 4, 3)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "3 avril 1985",  # French
+        "3 avr. 1985",
+        "3. April 1985",  # German
+        "03-abr-85",  # Spanish
+        "3 de abril de 1985",  # and Portuguese
+        "3 aprile 1985",  # Italian
+        "3 april 1985",  # Dutch
+        "3 aprilie 1985",  # Romanian
+    ],
+)
+def test_date_parse_reads_month_names_other_countries_write(value):
+    """A French or Spanish police extract writes its months in its own language: '3 avril 1985'
+    was refused as not a date, so the date of birth was left out of every such record."""
+    assert date_parse(value) == date(1985, 4, 3)
+
+
+def test_month_names_abroad_keep_their_accents_and_months():
+    assert date_parse("1er août 1990") == date(1990, 8, 1)
+    assert date_parse("17. M\u00e4rz 1990") == date(1990, 3, 17)
+    assert date_parse("17 de Septiembre de 1990") == date(1990, 9, 17)
+    assert date_parse("17-okt-90") == date(1990, 10, 17)
+    assert date_parse("17 mai 1990") == date(1990, 5, 17)  # not March
+    with pytest.raises(StandardisationError, match="not a date in a format we read"):
+        date_parse("17 Smarch 1990")
+
+
 def test_date_parse_month_first_when_asked():
     assert date_parse("04/03/1985", day_first=False) == date(1985, 4, 3)
 
