@@ -650,15 +650,68 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+DATE_FIELDS = ("date_of_birth", "last_conviction_date")
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How a file writes its dates: ``day_first`` (31/12/1990, the default) unless some date can
+    only be read month first (12/31/1990) and none only day first. ``note`` says what was found
+    when it matters (the file is month first, or writes dates both ways), else ''."""
+
+    day_first: bool = True
+    note: str = ""
+
+
+def date_order(
+    headers: list[str], mapping: dict[str, str], rows: Iterable[tuple[int, list[Any]]]
+) -> DateOrder:
+    """The order of the file's day/month/year dates, from its mapped date columns' first
+    ``rules.DATE_ORDER_SAMPLE_ROWS`` rows. A spreadsheet saved on a machine set to US English
+    writes 12/31/1990: read day first, every date up to the 12th of its month was silently the
+    wrong date, and the rest were refused."""
+    columns = [
+        (i, header) for i, header in enumerate(headers) if mapping.get(header) in DATE_FIELDS
+    ]
+    found: dict[str, tuple[int, str, str]] = {}
+    if columns:
+        for count, (row_number, cells) in enumerate(rows, start=1):
+            for i, header in columns:
+                value = cells[i] if i < len(cells) else None
+                order = standardise.date_order_evidence(value)
+                if order and order not in found:
+                    found[order] = (row_number, header, str(value).strip())
+            if len(found) == 2 or count >= rules.DATE_ORDER_SAMPLE_ROWS:
+                break
+    day, month = found.get("day"), found.get("month")
+    if month and not day:
+        return DateOrder(
+            day_first=False,
+            note=f"Dates are read month first (12/31/1990): {month[1]} '{month[2]}' on row "
+            f"{month[0]} can only be read that way, and no date is written day first",
+        )
+    if month and day:
+        return DateOrder(
+            note=f"Dates are read day first (31/12/1990), but the file writes them both ways: "
+            f"{day[1]} '{day[2]}' on row {day[0]} is day first, {month[1]} '{month[2]}' on row "
+            f"{month[0]} month first. Rows whose date cannot be read day first have a warning; "
+            "check the others' dates before importing",
+        )
+    return DateOrder()
+
+
 def rows_validate(
     source_kind: str,
     headers: list[str],
     mapping: dict[str, str],
     rows: Iterable[tuple[int, list[Any]]],
+    *,
+    day_first: bool = True,
 ) -> Iterator[RowResult]:
     """Standardise each row; a rejected row carries every reason (``{"field", "column", "detail"}``).
 
-    A source reference already seen on an earlier row rejects the later row, naming both."""
+    A source reference already seen on an earlier row rejects the later row, naming both. Dates
+    are read day first unless ``day_first`` is False (the file's ``date_order``)."""
     columns = [(i, h, mapping.get(h, "")) for i, h in enumerate(headers)]
     header_of = {f: h for h, f in mapping.items() if f}
     ref_header = header_of.get("source_ref", "source_ref")
@@ -715,7 +768,7 @@ def rows_validate(
         warnings: list[dict[str, str]] = []
         try:
             record, warnings = standardise.record_standardise_warned(
-                mapped, source_kind=source_kind
+                mapped, source_kind=source_kind, day_first=day_first
             )
         except standardise.RowRejected as exc:
             for reason in exc.reasons:

@@ -84,6 +84,13 @@ class ImportJob(JobProgress):
         max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     failure_reason = models.TextField(blank=True)
+    dates_month_first = models.BooleanField(
+        default=False,
+        help_text="The check found the file writes its dates month first (12/31/1990)",
+    )
+    date_order_note = models.TextField(
+        blank=True, help_text="What the check found about the file's date order, when it matters"
+    )
     rows_read = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_warned = models.PositiveIntegerField(

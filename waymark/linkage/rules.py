@@ -35,6 +35,9 @@ EARLIEST_YEAR = 1900
 # A cell holding only a whole number in this range (inclusive) is a year of birth alone ("1990"),
 # not an Excel serial number (1990 would be 12 June 1905): refused as a date, with the reason.
 YEAR_ONLY_FROM, YEAR_ONLY_TO = 1800, 2100
+# Whether a file writes its dates day first (31/12/1990) or month first (12/31/1990) is read from
+# its first this many rows (a date after the 12th of its month says which, in most rows).
+DATE_ORDER_SAMPLE_ROWS = 10_000
 
 
 def max_file_bytes() -> int:

@@ -642,6 +642,23 @@ def date_parse(value: Any, *, day_first: bool = True, field: str = "date_of_birt
     return parsed
 
 
+def date_order_evidence(value: Any) -> str:
+    """Which order a written date can only be read in: "day" for 31/12/1990 (no 31st month),
+    "month" for 12/31/1990 (as a spreadsheet saved on a machine set to US English writes it), ""
+    when either order reads it (03/04/1990) or it is not a day/month/year date at all."""
+    if not isinstance(value, str):
+        return ""
+    match = _DATE_DMY.match(value.strip())
+    if not match:
+        return ""
+    first, second = int(match[1]), int(match[2])
+    if 12 < first <= 31 and 1 <= second <= 12:
+        return "day"
+    if 12 < second <= 31 and 1 <= first <= 12:
+        return "month"
+    return ""
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -1270,12 +1287,13 @@ def record_standardise(mapped: Mapping[str, Any], *, source_kind: str = "") -> d
 
 
 def record_standardise_warned(
-    mapped: Mapping[str, Any], *, source_kind: str = ""
+    mapped: Mapping[str, Any], *, source_kind: str = "", day_first: bool = True
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """``record_standardise`` with the row's warnings: a value that cannot be used (an impossible
     date of birth) is kept out of the record and named in a warning, and a postcode that is not a
     UK postcode is kept as written (issue 18 item 4). A row is rejected only when it cannot
-    identify anyone: no name and no identifier (or no source reference, which keys the row)."""
+    identify anyone: no name and no identifier (or no source reference, which keys the row).
+    ``day_first=False`` reads 03/04/1990 as 4 March (the file's order, ``importers.date_order``)."""
     reasons: list[dict[str, str]] = []
     warnings: list[dict[str, str]] = []
     get = mapped.get
@@ -1341,7 +1359,7 @@ def record_standardise_warned(
     raw_dob = get("date_of_birth")
     if raw_dob is not None and raw_dob != "":
         try:
-            dob = date_parse(raw_dob, field="date_of_birth")
+            dob = date_parse(raw_dob, day_first=day_first, field="date_of_birth")
         except StandardisationError as error:
             warnings.append(
                 {"field": "date_of_birth", "detail": f"{error.detail}: kept without a date"}
@@ -1412,7 +1430,7 @@ def record_standardise_warned(
                 extra[key] = ""
                 continue
             try:
-                parsed = date_parse(raw, field=key)
+                parsed = date_parse(raw, day_first=day_first, field=key)
                 extra[key] = parsed.isoformat() if parsed else ""
             except StandardisationError as error:
                 extra[key] = ""

@@ -207,7 +207,11 @@ def _records_write(job: ImportJob, counts: _Counts, progress: _ProgressWriter) -
     batch: list[importers.RowResult] = []
     every = max(1, rules.PROGRESS_EVERY_ROWS)
     for result in importers.rows_validate(
-        job.source_kind, job.headers, job.column_mapping, table.rows()
+        job.source_kind,
+        job.headers,
+        job.column_mapping,
+        table.rows(),
+        day_first=not job.dates_month_first,
     ):
         counts.read += 1
         counts.last_row = result.row_number

@@ -137,6 +137,7 @@ def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> Impo
         IMPORT_JOB.move(job, ImportStatus.UPLOADED)
         job.failure_reason = ""
         job.rows_read = job.rows_rejected = job.rows_warned = job.progress_total = 0
+        job.dates_month_first, job.date_order_note = False, ""  # the next check reads them again
         job.save(
             update_fields=[
                 "column_mapping",
@@ -146,6 +147,8 @@ def import_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> Impo
                 "rows_rejected",
                 "rows_warned",
                 "progress_total",
+                "dates_month_first",
+                "date_order_note",
             ]
         )
         job.rejections.all().delete()
@@ -230,11 +233,13 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
     limit = rules.max_rows()
     rows_read = 0
     refused = ""
+    order = importers.DateOrder()
     if not problems:
         try:
             table = _table(job)
+            order = importers.date_order(job.headers, mapping, table.rows())
             for result in importers.rows_validate(
-                job.source_kind, job.headers, mapping, table.rows()
+                job.source_kind, job.headers, mapping, table.rows(), day_first=order.day_first
             ):
                 rows_read += 1
                 if rows_read > limit:
@@ -262,6 +267,7 @@ def import_check(*, actor: Actor, job: ImportJob) -> ImportJob:
             rejected=rejected,
             warned=warned,
             limit=limit,
+            order=order,
         )
 
 
@@ -276,9 +282,11 @@ def _check_save(
     rejected: list[importers.RowResult],
     warned: list[importers.RowResult],
     limit: int,
+    order: importers.DateOrder,
 ) -> ImportJob:
     """What ``import_check`` found, saved on the job (its row locked by the caller)."""
     job.column_mapping = mapping
+    job.dates_month_first, job.date_order_note = not order.day_first, order.note
     job.rows_read = job.rows_rejected = 0
     if problems:
         job.rejections.all().delete()
@@ -327,6 +335,8 @@ def _check_save(
             "rows_rejected",
             "rows_warned",
             "progress_total",
+            "dates_month_first",
+            "date_order_note",
         ]
     )
     audit_record(
@@ -339,6 +349,7 @@ def _check_save(
             "rows_read": job.rows_read,
             "rows_rejected": job.rows_rejected,
             "rows_warned": job.rows_warned,
+            "dates_month_first": job.dates_month_first,
         },
     )
     return job

@@ -138,6 +138,26 @@ def test_the_whole_wizard_with_a_rejected_row(c, manager):
     )
 
 
+def test_a_file_with_us_dates_is_read_month_first_and_the_check_page_says_so(c, manager):
+    us_dates = legacy(
+        "C1,P1,,HADDAD,Amir,03/04/1990,M,SYR,,\n", "C2,P2,,OKAFOR,Chidi,12/25/1985,M,NGA,,\n"
+    )
+    post_file(c, us_dates)
+    job = ImportJob.objects.get()
+    c.post(reverse("linkage:import-map", args=[job.pk]), mapping_post(job))
+    page = c.get(reverse("linkage:import-check", args=[job.pk])).content.decode()
+    assert "Month first (12/31/1990)" in page and "Every row can be imported" in page
+    assert "DOB &#39;12/25/1985&#39; on row 3 can only be read that way" in page
+    c.post(reverse("linkage:import-check", args=[job.pk]), {})
+    s.import_execute(job.pk)
+    births = dict(SourceRecord.objects.values_list("source_ref", "date_of_birth"))
+    assert births == {"C1": date(1990, 3, 4), "C2": date(1985, 12, 25)}
+    assert (
+        "Month first (12/31/1990)"
+        in c.get(reverse("linkage:import-detail", args=[job.pk])).content.decode()
+    )
+
+
 def test_upload_errors_are_shown_in_the_error_summary(c, settings):
     response = c.post(reverse("linkage:import-new"), {"source_kind": "legacy_case", "label": "CID"})
     assert response.status_code == 400 and "Select a file" in response.content.decode()

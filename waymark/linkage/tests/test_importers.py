@@ -133,6 +133,37 @@ def test_a_title_with_another_separator_does_not_decide_the_files_separator():
         ], title
 
 
+def test_date_order_is_month_first_only_when_no_date_is_day_first():
+    """A spreadsheet saved on a machine set to US English writes 12/31/1990: read day first, 03/04
+    was silently 3 April, and every date after the 12th of its month was refused."""
+    mapping = {"CASE_ID": "source_ref", "DOB": "date_of_birth", "CONVICTED": "last_conviction_date"}
+    headers = ["CASE_ID", "DOB", "CONVICTED"]
+
+    def order(*rows):
+        return im.date_order(headers, mapping, enumerate(rows, start=2))
+
+    assert order(["C1", "03/04/1990", ""], ["C2", "05/06/1991", ""]) == im.DateOrder()
+    assert order(["C1", "25/12/1990", ""], ["C2", "01/02/1991", ""]) == im.DateOrder()
+    month_first = order(["C1", "03/04/1990", ""], ["C2", "", "12/25/2019"])
+    assert not month_first.day_first
+    assert month_first.note == (
+        "Dates are read month first (12/31/1990): CONVICTED '12/25/2019' on row 3 can only be "
+        "read that way, and no date is written day first"
+    )
+    both = order(["C1", "12/25/1990", ""], ["C2", "1990-01-01", ""], ["C3", "13/01/1985", ""])
+    assert both.day_first and "DOB '13/01/1985' on row 4 is day first" in both.note
+    assert "DOB '12/25/1990' on row 2 month first" in both.note
+    # Columns that are not mapped to a date are not read for it.
+    assert im.date_order(
+        ["CASE_ID", "NOTE"], {"CASE_ID": "source_ref"}, [(2, ["C1", "12/25/1990"])]
+    ) == (im.DateOrder())
+    rows = [(2, ["C1", "03/04/1990", "Smith"])]
+    named = {**mapping, "SURNAME": "family_name"}
+    headers = ["CASE_ID", "DOB", "SURNAME"]
+    validated = im.rows_validate("legacy_case", headers, named, rows, day_first=False)
+    assert next(validated).record["date_of_birth"] == date(1990, 3, 4)
+
+
 def test_a_one_column_file_keeps_its_first_row_as_the_header():
     table = im.table_read("x.csv", b"CASE_ID\nC1\nC2\n")
     assert table.headers == ["CASE_ID"] and [n for n, _ in table.rows()] == [2, 3]
