@@ -46,11 +46,15 @@ def intake(request):
         try:
             if kind == "eml" and eml_form.is_valid():
                 mailbox = Mailbox.objects.filter(pk=eml_form.cleaned_data["mailbox"]).first()
+                notes: list[str] = []
                 item, created = services.correspondence_register_eml(
                     actor=request.user,
                     raw=upload_read(eml_form.cleaned_data["file"]),
                     mailbox=mailbox,
+                    notes=notes,
                 )
+                if notes:
+                    messages.info(request, f"Please check: {'; '.join(notes)}")
                 return _registered(request, item, created)
             if kind == "post" and post_form.is_valid():
                 data = post_form.cleaned_data

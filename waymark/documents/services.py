@@ -11,6 +11,7 @@ fails. ``upload_read`` reads an uploaded file in chunks and stops as soon as it 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from typing import Any
 
@@ -101,6 +102,26 @@ def upload_read(upload, *, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
         if len(buffer) > limit:
             raise _too_large()
     return bytes(buffer)
+
+
+_FILE_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_KNOWN_EXTENSIONS = {ext for exts in ALLOWED_CONTENT_TYPES.values() for ext in exts}
+
+
+def file_name_clean(file_name: str, *, limit: int | None = None) -> str:
+    """The name a file is kept under (as data only: never part of a path): without control
+    characters (a NUL cannot be stored in PostgreSQL, a newline breaks a download's header), and
+    cut to ``limit`` characters keeping the extension, so a very long name still downloads as the
+    type it was checked as."""
+    limit = limit or Document._meta.get_field("original_name").max_length or len(file_name or "")
+    name = _FILE_NAME_CONTROL.sub("", file_name or "").strip()
+    if len(name) > limit:
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and f".{extension.lower()}" in _KNOWN_EXTENSIONS:
+            name = f"{stem[: limit - len(extension) - 1]}.{extension}"
+        else:
+            name = name[:limit]
+    return name
 
 
 def document_validate(*, file_name: str, content: bytes) -> str:
@@ -215,15 +236,24 @@ def document_store(
     source: str = "",
     title: str = "",
     related: Any = None,
+    refuse_same_file: bool = False,
 ) -> Document:
     """Validate and store one file. ``content_type`` as declared by the sender is not trusted: the
     stored type is the one the extension and the bytes agree on. ``person`` may be None only for
-    correspondence attachments waiting to be matched (see ``document_file``).
+    correspondence attachments waiting to be matched (see ``document_file``). The file name is
+    kept as ``file_name_clean`` gives it.
+
+    ``refuse_same_file`` (the upload page): the very same bytes already on the person's record are
+    refused with the document they are, so an upload sent twice (a double click, a second try
+    after a slow answer) is stored once. Checked again under the person's lock.
     """
     if document_type not in DocumentType.values:
         raise ValidationError({"document_type": "Select the type of document"})
+    file_name = file_name_clean(file_name)
     agreed = document_validate(file_name=file_name, content=content)
     with transaction.atomic():
+        if refuse_same_file and person is not None:
+            _same_file_refuse(person=person, content=content)
         return _document_write(
             actor=actor,
             person=person,
@@ -234,6 +264,22 @@ def document_store(
             source=source or DocumentSource.UPLOAD,
             title=title,
             related=related,
+        )
+
+
+def _same_file_refuse(*, person, content: bytes) -> None:
+    from waymark.people.services import people_lock
+
+    people_lock([person.pk])
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = Document.objects.filter(person=person, sha256=sha256).order_by("pk").first()
+    if existing is not None:
+        added = existing.uploaded_at.astimezone(clock.LONDON)
+        raise ValidationError(
+            {
+                "file": f"This file is already on the record as \u201c{existing.title}\u201d, "
+                f"added {added.day} {added:%B %Y at %H:%M}. It has not been added again"
+            }
         )
 
 

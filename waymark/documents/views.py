@@ -78,6 +78,7 @@ def document_upload(request, person_pk):
                 content_type=upload.content_type or "",
                 document_type=form.cleaned_data["document_type"],
                 title=form.cleaned_data["title"],
+                refuse_same_file=True,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)

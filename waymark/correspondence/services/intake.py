@@ -63,17 +63,28 @@ def _attachment_tuples(attachments: Iterable[Any]) -> list[tuple[str, bytes, str
     return result
 
 
+_TNEF_REFUSAL = (
+    "winmail.dat is Outlook's own packaging of the attachments (TNEF), which Waymark cannot "
+    "open: ask the sender to send the files again as ordinary attachments"
+)
+
+
 def _file_attachments(*, actor: Actor, item: CorrespondenceItem, attachments, person) -> None:
     from waymark.documents.models import DocumentSource, DocumentType
-    from waymark.documents.services import document_store
+    from waymark.documents.services import document_store, file_name_clean
 
-    for file_name, content, declared in attachments:
+    for original_name, content, declared in attachments:
+        file_name = file_name_clean(original_name) or "attachment"
         record = Attachment(
             item=item,
-            file_name=file_name[:255],
+            file_name=file_name,
             declared_content_type=declared[:120],
             size=len(content),
         )
+        if declared == "application/ms-tnef" or file_name.lower() == "winmail.dat":
+            record.refused_reason = _TNEF_REFUSAL
+            record.save()
+            continue
         try:
             with transaction.atomic():
                 record.document = document_store(
@@ -154,7 +165,8 @@ def correspondence_register(
         errors["channel"] = "Select how the correspondence arrived"
     if not sender:
         errors["sender"] = "Enter who sent the correspondence"
-    if not subject and not (body or "").strip():
+    attachment_list = _attachment_tuples(attachments)
+    if not subject and not (body or "").strip() and not attachment_list:
         errors["body"] = "Enter the subject or the text of the correspondence"
     if received_at is None:
         errors["received_at"] = "Enter when the correspondence was received"
@@ -162,7 +174,6 @@ def correspondence_register(
         errors["received_at"] = "The date received must be today or in the past"
     if errors:
         raise ValidationError(errors)
-    attachment_list = _attachment_tuples(attachments)
     address = address or (mailbox.address if mailbox else "")
     fingerprint = content_fingerprint(sender=sender, subject=subject, body=body)
 
@@ -303,27 +314,57 @@ def _item_create(
 
 
 def correspondence_register_eml(
-    *, actor: Actor, raw: bytes, mailbox: Mailbox | str | None = None, channel: str = Channel.EMAIL
+    *,
+    actor: Actor,
+    raw: bytes,
+    mailbox: Mailbox | str | None = None,
+    channel: str = Channel.EMAIL,
+    notes: list[str] | None = None,
 ) -> tuple[CorrespondenceItem, bool]:
-    """Parse an .eml file and register it. A file that is not an email raises ValidationError."""
+    """Parse an .eml file and register it. A file that is not an email raises ValidationError.
+
+    The received time is the message's date, or the date its mail server received it, passing
+    over one in the future (a sender's clock set wrong): the message is kept, not refused. With no
+    date Waymark can use, it is the time of the import. ``notes`` (a list, if given) gets a
+    sentence for each such choice and for each attachment refused, for the import report.
+    """
     try:
         parsed = eml_parse(raw)
     except EmlError as exc:
         raise ValidationError({"file": str(exc)}) from exc
+    notes = notes if notes is not None else []
     address = ""
     if isinstance(mailbox, str):
         address = mailbox.strip().lower()
         mailbox = Mailbox.objects.filter(address__iexact=address).first()
-    return correspondence_register(
+    now = clock.now()
+    usable = [(when, source) for when, source in parsed.dates if when <= now + rules.CLOCK_SKEW]
+    if usable:
+        received_at, source = usable[0]
+        if source != "Date header":
+            notes.append(f"received time taken from the {source}")
+    else:
+        received_at = now
+        notes.append("no date Waymark could use: received time recorded as the time of import")
+    if len(usable) < len(parsed.dates):
+        future = parsed.dates[0][0].astimezone(clock.LONDON)
+        notes.append(f"its date ({future:%d/%m/%Y %H:%M}) is in the future, so it was not used")
+    item, created = correspondence_register(
         actor=actor,
         channel=channel,
         sender=parsed.sender,
         recipients=parsed.recipients,
         subject=parsed.subject,
         body=parsed.body,
-        received_at=parsed.received_at or clock.now(),
+        received_at=received_at,
         message_id=parsed.message_id,
         attachments=parsed.attachments,
         mailbox=mailbox,
         address=address or (mailbox.address if mailbox else ""),
     )
+    if created:
+        notes.extend(
+            f"attachment {attachment.file_name} refused: {attachment.refused_reason}"
+            for attachment in item.attachments.exclude(refused_reason="")
+        )
+    return item, created

@@ -1,10 +1,20 @@
 """Register a folder (or list) of .eml files, e.g. an export of one of the old shared mailboxes.
 
 manage.py correspondence_import_eml exports/em-hub/ --mailbox em.hub@example.gov.uk
+
+Folders are searched with their subfolders for ``.eml`` files and ``.mbox`` files (many messages
+in one file, as Thunderbird, Apple Mail and Google Takeout export a mailbox); a file named on the
+command line is read as an mbox if it starts with an mbox "From " line. Every other file in a
+folder is listed as skipped, with why, so nothing is left out unseen. One message that cannot be
+registered is reported and the import goes on with the next.
 """
 
 from __future__ import annotations
 
+import logging
+import mailbox as mailboxes
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -14,44 +24,110 @@ from waymark.core import context
 from waymark.correspondence.models import MatchStatus
 from waymark.correspondence.services import correspondence_register_eml
 
+logger = logging.getLogger(__name__)
+
+_MBOX_FROM_LINE = re.compile(rb"^From \S+ ")
+_SKIPPED_QUIETLY = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+def _is_mbox(path: Path) -> bool:
+    if path.suffix.lower() == ".mbox" or path.name.lower() == "mbox":
+        return True
+    with path.open("rb") as handle:
+        return bool(_MBOX_FROM_LINE.match(handle.readline()))
+
+
+def _skip_reason(path: Path) -> str:
+    if path.suffix.lower() == ".msg":
+        return "an Outlook .msg file, not .eml: export the messages from Outlook as .eml or .mbox"
+    return "not an .eml or .mbox file"
+
+
+def _messages(path: Path) -> Iterator[tuple[str, bytes | None]]:
+    """(label, bytes) for each message in the file; bytes None when the file cannot be read."""
+    if not _is_mbox(path):
+        yield str(path), path.read_bytes()
+        return
+    box = mailboxes.mbox(path, create=False)
+    try:
+        for number, key in enumerate(box.keys(), start=1):
+            yield f"{path} message {number}", box.get_bytes(key)
+    finally:
+        box.close()
+
 
 class Command(BaseCommand):
-    help = "Register .eml files as correspondence; reports registered, duplicates and match needed."
+    help = (
+        "Register .eml (and .mbox) files as correspondence; reports registered, duplicates, "
+        "match needed, failed and skipped files."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help=".eml files or folders of them")
+        parser.add_argument("paths", nargs="+", help=".eml or .mbox files, or folders of them")
         parser.add_argument("--mailbox", required=True, help="The address the messages arrived at")
 
     def handle(self, *args, paths, mailbox, **options):
         files: list[Path] = []
+        skipped: list[tuple[Path, str]] = []
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
-                files.extend(
-                    sorted(p for p in path.rglob("*") if p.suffix.lower() == ".eml" and p.is_file())
-                )
+                for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                    if found.suffix.lower() in {".eml", ".mbox"} or found.name.lower() == "mbox":
+                        files.append(found)
+                    elif found.name.lower() not in _SKIPPED_QUIETLY:
+                        skipped.append((found, _skip_reason(found)))
             elif path.is_file():
                 files.append(path)
             else:
                 raise CommandError(f"No such file or folder: {path}")
-        counts = {"registered": 0, "duplicates": 0, "match_needed": 0, "failed": 0}
+        counts = {"messages": 0, "registered": 0, "duplicates": 0, "match_needed": 0, "failed": 0}
         with context.acting("command", client_label="correspondence_import_eml"):
             for path in files:
-                try:
-                    item, created = correspondence_register_eml(
-                        actor=None, raw=path.read_bytes(), mailbox=mailbox
-                    )
-                except ValidationError as exc:
-                    counts["failed"] += 1
-                    self.stderr.write(f"{path}: {'; '.join(exc.messages)}")
-                    continue
-                if not created:
-                    counts["duplicates"] += 1
-                    continue
-                counts["registered"] += 1
-                if item.match_status == MatchStatus.MATCH_NEEDED:
-                    counts["match_needed"] += 1
+                for label, raw_message in self._read(path, counts):
+                    self._register(label, raw_message, mailbox, counts)
+        for path, reason in skipped:
+            self.stderr.write(f"{path}: skipped, {reason}")
+        messages = f" ({counts['messages']} messages)" if counts["messages"] != len(files) else ""
         self.stdout.write(
-            f"{len(files)} files: {counts['registered']} registered, {counts['duplicates']} duplicates, "
+            f"{len(files)} files{messages}: "
+            f"{counts['registered']} registered, {counts['duplicates']} duplicates, "
             f"{counts['match_needed']} match needed, {counts['failed']} failed"
+            + (f"; {len(skipped)} other files skipped" if skipped else "")
         )
+
+    def _read(self, path: Path, counts) -> Iterator[tuple[str, bytes]]:
+        try:
+            yield from _messages(path)
+        except (OSError, mailboxes.Error) as exc:
+            counts["messages"] += 1
+            counts["failed"] += 1
+            self.stderr.write(f"{path}: could not be read ({exc})")
+
+    def _register(self, label: str, raw: bytes, mailbox: str, counts) -> None:
+        counts["messages"] += 1
+        notes: list[str] = []
+        try:
+            item, created = correspondence_register_eml(
+                actor=None, raw=raw, mailbox=mailbox, notes=notes
+            )
+        except ValidationError as exc:
+            counts["failed"] += 1
+            self.stderr.write(f"{label}: {'; '.join(exc.messages)}")
+            return
+        except Exception as exc:  # one bad message must not stop a mailbox's migration
+            logger.exception("correspondence_import_eml: a message could not be registered")
+            counts["failed"] += 1
+            self.stderr.write(
+                f"{label}: not registered, an unexpected error ({type(exc).__name__}); "
+                "the traceback is in the log"
+            )
+            return
+        for note in notes:
+            self.stderr.write(f"{label}: {note}")
+        if not created:
+            counts["duplicates"] += 1
+            return
+        counts["registered"] += 1
+        if item.match_status == MatchStatus.MATCH_NEEDED:
+            counts["match_needed"] += 1

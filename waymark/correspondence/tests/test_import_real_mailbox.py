@@ -1,0 +1,176 @@
+"""Importing a real shared mailbox export: every message registered or reported, the report
+honest about what was skipped and why, one bad message never stopping the rest."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from waymark.core import clock
+from waymark.correspondence.models import Attachment, CorrespondenceItem
+from waymark.correspondence.services import correspondence_register_eml
+from waymark.correspondence.tests.emails import eml
+from waymark.documents.models import Document
+from waymark.documents.tests.factories import PDF
+
+pytestmark = pytest.mark.django_db
+WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+NOW = WHEN + timedelta(hours=1)
+BOX = "em.hub@waymark.example"
+
+
+def _import(*paths, capsys):
+    with clock.frozen(NOW):
+        call_command("correspondence_import_eml", *map(str, paths), "--mailbox", BOX)
+    return capsys.readouterr()
+
+
+def test_a_date_in_the_future_keeps_the_message_and_says_so(caseworker):
+    raw = b"From: a@b.example\r\nSubject: Clock wrong\r\nDate: Mon, 2 Mar 2036 09:30:00 +0000\r\n\r\nx\r\n"
+    notes: list[str] = []
+    with clock.frozen(NOW):
+        item, created = correspondence_register_eml(
+            actor=caseworker, raw=raw, mailbox=BOX, notes=notes
+        )
+    assert created and item.received_at == NOW
+    assert any("in the future" in note for note in notes)
+
+
+def test_a_message_with_only_an_attachment_is_registered(caseworker):
+    raw = eml(subject="", body="", when=WHEN, attachments=[("scan.pdf", PDF, "application", "pdf")])
+    with clock.frozen(NOW):
+        item, created = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
+    assert created and item.attachments.get().document.original_name == "scan.pdf"
+
+
+def test_winmail_dat_is_refused_with_a_reason_the_reader_can_act_on(caseworker):
+    raw = eml(
+        when=WHEN, attachments=[("winmail.dat", b'x\x9f>"\x00\x00', "application", "ms-tnef")]
+    )
+    notes: list[str] = []
+    with clock.frozen(NOW):
+        item, _ = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX, notes=notes)
+    attachment = item.attachments.get()
+    assert attachment.document is None and "TNEF" in attachment.refused_reason
+    assert any("winmail.dat refused" in note for note in notes)
+
+
+def test_a_very_long_attachment_name_keeps_its_extension(caseworker):
+    name = "scan " + "x" * 300 + ".pdf"
+    raw = eml(when=WHEN, attachments=[(name, PDF, "application", "pdf")])
+    with clock.frozen(NOW):
+        item, _ = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
+    attachment = item.attachments.get()
+    assert attachment.file_name.endswith(".pdf") and len(attachment.file_name) == 255
+    assert attachment.document.original_name == attachment.file_name
+
+
+def test_a_mailbox_folder_with_subfolders_mbox_and_other_files(tmp_path, capsys):
+    (tmp_path / "2024" / "March").mkdir(parents=True)
+    (tmp_path / "a.eml").write_bytes(eml(when=WHEN, subject="A", message_id="<a@x>"))
+    (tmp_path / "2024" / "March" / "a-again.EML").write_bytes(
+        eml(when=WHEN, subject="A", message_id="<a@x>")
+    )
+    (tmp_path / "2024" / "bom.eml").write_bytes(
+        b"\xef\xbb\xbf"
+        + eml(when=WHEN, subject="BOM", message_id="<bom@x>").replace(b"\n", b"\r\n")
+    )
+    (tmp_path / "2024" / "archive.mbox").write_bytes(
+        b"From rep@smithlaw.example Mon Mar  2 09:30:00 2026\n"
+        + eml(when=WHEN, subject="M1", message_id="<m1@x>")
+        + b"\nFrom rep@smithlaw.example Mon Mar  2 09:31:00 2026\n"
+        + eml(when=WHEN, subject="M2", message_id="<m2@x>")
+        + b"\n"
+    )
+    (tmp_path / "outlook.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    (tmp_path / "notes.txt").write_bytes(b"a note")
+    (tmp_path / "empty.eml").write_bytes(b"")
+
+    out = _import(tmp_path, capsys=capsys)
+
+    assert sorted(CorrespondenceItem.objects.values_list("subject", flat=True)) == [
+        "A",
+        "BOM",
+        "M1",
+        "M2",
+    ]
+    assert (
+        "5 files (6 messages): 4 registered, 1 duplicates, 4 match needed, 1 failed; "
+        "2 other files skipped" in out.out
+    )
+    assert "outlook.msg: skipped, an Outlook .msg file" in out.err
+    assert "notes.txt: skipped, not an .eml or .mbox file" in out.err
+    assert "empty.eml: The file is empty" in out.err
+
+
+def test_an_mbox_file_named_on_the_command_line(tmp_path, capsys):
+    mbox = tmp_path / "Inbox"
+    mbox.write_bytes(
+        b"From MAILER-DAEMON Mon Mar  2 09:30:00 2026\n"
+        + eml(when=WHEN, subject="M1", message_id="<m1@x>")
+        + b"\nFrom MAILER-DAEMON Mon Mar  2 09:31:00 2026\n"
+        + eml(when=WHEN, subject="M2", message_id="<m2@x>")
+        + b"\n"
+    )
+    out = _import(mbox, capsys=capsys)
+    assert CorrespondenceItem.objects.count() == 2
+    assert "1 files (2 messages): 2 registered" in out.out
+
+
+def test_one_message_that_fails_unexpectedly_does_not_stop_the_import(
+    tmp_path, capsys, monkeypatch
+):
+    from django.db import DataError
+
+    from waymark.correspondence.management.commands import correspondence_import_eml as command
+
+    real = command.correspondence_register_eml
+
+    def register(*, raw, **kwargs):
+        if b"Broken" in raw:
+            raise DataError("A string literal cannot contain NUL (0x00) characters.")
+        return real(raw=raw, **kwargs)
+
+    monkeypatch.setattr(command, "correspondence_register_eml", register)
+    (tmp_path / "a.eml").write_bytes(eml(when=WHEN, subject="Broken", message_id="<a@x>"))
+    (tmp_path / "b.eml").write_bytes(eml(when=WHEN, subject="Fine", message_id="<b@x>"))
+    out = _import(tmp_path, capsys=capsys)
+    assert list(CorrespondenceItem.objects.values_list("subject", flat=True)) == ["Fine"]
+    assert "2 files: 1 registered, 0 duplicates, 1 match needed, 1 failed" in out.out
+    assert "a.eml: not registered, an unexpected error (DataError)" in out.err
+
+
+def test_the_report_says_which_dates_were_not_used(tmp_path, capsys):
+    (tmp_path / "nodate.eml").write_bytes(b"From: a@b.example\r\nSubject: No date\r\n\r\nx\r\n")
+    out = _import(tmp_path, capsys=capsys)
+    assert "nodate.eml: no date Waymark could use" in out.err
+    assert CorrespondenceItem.objects.get().received_at == NOW
+
+
+def test_the_intake_page_says_what_it_could_not_use(client, caseworker):
+    client.force_login(caseworker)
+    raw = b"From: a@b.example\r\nSubject: Clock wrong\r\nDate: Mon, 2 Mar 2036 09:30:00 +0000\r\n\r\nx\r\n"
+    with clock.frozen(NOW):
+        response = client.post(
+            "/correspondence/new/",
+            {"kind": "eml", "eml-file": SimpleUploadedFile("m.eml", raw, "message/rfc822")},
+            follow=True,
+        )
+    assert "is in the future, so it was not used" in response.content.decode()
+    assert Attachment.objects.count() == 0 and Document.objects.count() == 0
+
+
+def test_a_nul_in_the_body_or_an_attachment_name_is_stored_on_any_database(caseworker):
+    raw = (
+        b"From: a@b.example\r\nSubject: Nul\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="M"\r\n\r\n'
+        b"--M\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"YQBi\r\n--M\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''sc%00an.pdf\r\n\r\n"
+        b"JVBERi0xLjQKJSVFT0YK\r\n--M--\r\n"
+    )
+    with clock.frozen(NOW):
+        item, created = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
+    item.refresh_from_db()
+    assert created and item.body == "ab" and item.attachments.get().file_name == "scan.pdf"
