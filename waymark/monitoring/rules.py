@@ -117,6 +117,9 @@ BREACH_TYPES: list[tuple[str, str]] = [
     ("out_of_contact", "Out of contact"),
 ]
 BREACH_TYPE_LABELS = dict(BREACH_TYPES)
+# em_archive_replay applies an archive this many rows a transaction: a stopped run loses at most
+# one chunk's work, and rerunning it skips what was stored.
+ARCHIVE_REPLAY_CHUNK_ROWS = 5_000
 # 000 §5.14: after out-of-contact ≥ 7 days come strap tamper, full curfew missed and location.
 HIGH_PRIORITY_BREACH_TYPES = ("strap_tamper", "full_curfew", "location")
 PRIORITY_OUT_OF_CONTACT = 300

@@ -26,7 +26,11 @@ EVENT_TYPE = "breach.created"
 
 
 def breach_archive_replay(
-    *, rows: list[dict[str, Any]], client_label: str = "archive"
+    *,
+    rows: list[dict[str, Any]],
+    client_label: str = "archive",
+    actor: Any = None,
+    refusals: dict[int, dict[str, str]] | None = None,
 ) -> dict[str, int]:
     """Ingest many breach notifications at once, with the same outcome as one by one: each event id
     stored once (repeats skipped), battery breaches accumulated, the rest prioritised work.
@@ -40,14 +44,19 @@ def breach_archive_replay(
     those ``breach_archive_replay_one_by_one`` gives (tested against it). If another route stores
     one of the event ids meanwhile, the batch is rolled back and replayed one by one.
     ``work_items`` counts the actionable breaches and the accumulated violations raised, as the
-    figures do."""
+    figures do. ``actor`` (who ran the replay) is named in its audit entry; ``refusals``, if given,
+    gets why each refused row was refused, by its index in ``rows``."""
     try:
         with transaction.atomic():
             replayed = replay_set_based(rows=rows, client_label=client_label)
             stored, rejected = len(replayed.answers), len(replayed.refused)
-            _replayed_audit(len(rows), stored, rejected, client_label)
+            _replayed_audit(len(rows), stored, rejected, client_label, actor)
     except IntegrityError:  # an event id stored concurrently: one by one settles each row
-        return breach_archive_replay_one_by_one(rows=rows, client_label=client_label)
+        return breach_archive_replay_one_by_one(
+            rows=rows, client_label=client_label, actor=actor, refusals=refusals
+        )
+    if refusals is not None:
+        refusals.update(replayed.refused)
     return {
         "stored": stored,
         "skipped": len(rows) - stored - rejected,
@@ -56,9 +65,11 @@ def breach_archive_replay(
     }
 
 
-def _replayed_audit(total: int, stored: int, rejected: int, client_label: str) -> None:
+def _replayed_audit(
+    total: int, stored: int, rejected: int, client_label: str, actor: Any = None
+) -> None:
     audit_record(
-        actor=None,
+        actor=actor,
         action=AuditAction.COLLECTION,
         verb="em.archive_replayed",
         payload={
@@ -73,7 +84,11 @@ def _replayed_audit(total: int, stored: int, rejected: int, client_label: str) -
 
 
 def breach_archive_replay_one_by_one(
-    *, rows: list[dict[str, Any]], client_label: str = "archive"
+    *,
+    rows: list[dict[str, Any]],
+    client_label: str = "archive",
+    actor: Any = None,
+    refusals: dict[int, dict[str, str]] | None = None,
 ) -> dict[str, int]:
     """The reference path: each row through ``supplier_event_receive`` applying
     ``breach_created_apply``, as the supplier's API does, in order, in one transaction; a row the
@@ -88,13 +103,19 @@ def breach_archive_replay_one_by_one(
     with transaction.atomic():
         people = _people_of(rows)
         violations_before = AccumulatedViolation.objects.filter(person_id__in=people).count()
-        for row in rows:
+        for index, row in enumerate(rows):
             if row["event_id"] in seen:
                 continue
             try:
                 event, created = _row_receive(row, client_label)
-            except ValidationError:
+            except ValidationError as error:
                 rejected += 1
+                if refusals is not None:
+                    refusals[index] = (
+                        {k: "; ".join(v) for k, v in error.message_dict.items()}
+                        if hasattr(error, "error_dict")
+                        else {"": "; ".join(error.messages)}
+                    )
                 continue
             except EventConflict:  # the same event id arrived by another route meanwhile
                 seen.add(row["event_id"])
@@ -108,7 +129,7 @@ def breach_archive_replay_one_by_one(
         violations = (
             AccumulatedViolation.objects.filter(person_id__in=people).count() - violations_before
         )
-        _replayed_audit(len(rows), stored, rejected, client_label)
+        _replayed_audit(len(rows), stored, rejected, client_label, actor)
     return {
         "stored": stored,
         "skipped": len(rows) - stored - rejected,
