@@ -33,6 +33,7 @@ from typing import Any
 from waymark.core.clock import LONDON
 from waymark.monitoring import rules
 from waymark.monitoring.models import SupplierEvent
+from waymark.people.models import Person
 
 EVENT_TYPE = "breach.created"
 FIELDS = ("event_id", "person_reference", "breach_type", "started_at", "ended_at", "details")
@@ -49,10 +50,10 @@ ALIASES = {
     "ended": "ended_at",
     "notes": "details",
 }
-MAX_LENGTHS = {
+MAX_LENGTHS = {  # as the supplier's API takes them
     "event_id": SupplierEvent._meta.get_field("event_id").max_length or 100,
-    "person_reference": 20,
-    "details": 2000,
+    "person_reference": Person._meta.get_field("reference").max_length or 20,
+    "details": rules.BREACH_DETAILS_MAX_LENGTH,
 }
 _UK_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _TYPE_BY_LABEL = {label.casefold(): code for code, label in rules.BREACH_TYPES}

@@ -120,6 +120,8 @@ BREACH_TYPE_LABELS = dict(BREACH_TYPES)
 # em_archive_replay applies an archive this many rows a transaction: a stopped run loses at most
 # one chunk's work, and rerunning it skips what was stored.
 ARCHIVE_REPLAY_CHUNK_ROWS = 5_000
+# The supplier's free-text details of a breach are kept up to this many characters.
+BREACH_DETAILS_MAX_LENGTH = 2000
 # 000 §5.14: after out-of-contact ≥ 7 days come strap tamper, full curfew missed and location.
 HIGH_PRIORITY_BREACH_TYPES = ("strap_tamper", "full_curfew", "location")
 PRIORITY_OUT_OF_CONTACT = 300

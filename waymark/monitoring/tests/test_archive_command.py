@@ -151,8 +151,9 @@ def test_the_archive_is_applied_a_chunk_at_a_time(frozen, hub, manager, tmp_path
     assert AuditEvent.objects.filter(verb="em.archive_replayed").count() == 3
 
 
-def test_the_chunk_size_is_5000_rows():
+def test_the_chunk_size_is_5000_rows_and_details_2000_characters():
     assert rules.ARCHIVE_REPLAY_CHUNK_ROWS == 5_000
+    assert rules.BREACH_DETAILS_MAX_LENGTH == 2000
 
 
 def rules_london():
