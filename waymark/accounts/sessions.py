@@ -26,6 +26,12 @@ _SQL_NUMBERED = numbered(_SQL)
 
 
 class SessionStore(DatabaseSessionStore):
+    def _validate_session_key(self, key):
+        """Django's test (8 characters or more), and no NUL: a cookie may carry anything
+        (``"\\000"`` in a quoted cookie is a NUL once unquoted), and PostgreSQL refuses a NUL in
+        the key read below (a 500 on every page). Any other key simply matches no row."""
+        return super()._validate_session_key(key) and "\x00" not in key
+
     def _get_session_from_db(self):
         connection = connections[router.db_for_read(self.model)]
         if connection.vendor != "postgresql":

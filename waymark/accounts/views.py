@@ -40,8 +40,14 @@ PENDING_NEXT = "waymark_2fa_next"
 
 
 def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path or an address on this site: ``redirect`` would read anything else ("-1", "work")
+    # as the name of a URL to reverse, and a name that is none is a NoReverseMatch (a 500).
+    if (
+        candidate
+        and candidate.startswith(("/", "http://", "https://"))
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)

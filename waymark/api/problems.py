@@ -12,11 +12,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from waymark.core.conflicts import is_unique_violation
+from waymark.core.rules import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ TITLES = {
     422: "The request breaks a rule",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "The service is unavailable",
 }
 TYPES = {
     400: "invalid-request",
@@ -48,6 +51,7 @@ TYPES = {
     422: "rule-broken",
     429: "throttled",
     500: "server-error",
+    503: "unavailable",
 }
 
 
@@ -206,6 +210,16 @@ def problem_exception_handler(exc, context):
             "record again before retrying.",
             request=request,
             problem_type="conflict",
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database cannot be reached (core.views.DATABASE_UNAVAILABLE): a 503 to retry, as a
+        # request whose first query is outside DRF gets, not a 500 that pages someone about a bug.
+        logger.error("Database unavailable: answered 503 for %s", getattr(request, "path", ""))
+        return problem_response(
+            503,
+            "The service is unavailable for a moment (its database cannot be reached). Try again.",
+            request=request,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
         )
     logger.exception("Unhandled API error", exc_info=exc)
     return problem_response(500, "The error has been logged.", request=request)

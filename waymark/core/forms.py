@@ -173,7 +173,7 @@ class GovUKDateField(forms.MultiValueField):
             raise forms.ValidationError(f"{self.label_text} must include a {' and '.join(missing)}")
         try:
             value = date(int(year), int(month), int(day))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a 20-digit year
             raise forms.ValidationError(f"{self.label_text} must be a real date") from exc
         if len(year) != 4:
             raise forms.ValidationError("Year must include 4 numbers")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from waymark.core import notifications as notes
 from waymark.core.conflicts import is_unique_violation
+from waymark.core.middleware import InputRefused
 from waymark.core.navigation import group_entries
 from waymark.core.permissions import no_personal_data, public, signed_in
 from waymark.core.rules import NOTIFICATIONS_PAGE_SIZE, RETRY_AFTER_SECONDS
@@ -42,17 +43,20 @@ _API_DETAIL = {
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-def _error_page(request, template: str, status: int):
+def _error_page(request, template: str, status: int, reason: str = ""):
     if request.path.startswith("/api/"):  # API clients get problem details, never an HTML page
         from waymark.api.problems import problem_json_response
 
-        return problem_json_response(request, status, _API_DETAIL.get(status, "Error"))
-    return render(request, template, {"status": status}, status=status)
+        return problem_json_response(request, status, reason or _API_DETAIL.get(status, "Error"))
+    return render(request, template, {"status": status, "reason": reason}, status=status)
 
 
 @requires_csrf_token
 def bad_request(request, exception=None):
-    return _error_page(request, "errors/400.html", 400)
+    # Input refused before any view read it (core.middleware) says why; Django's own refusals
+    # (a suspicious header, too many fields) keep the general page.
+    reason = str(exception) if isinstance(exception, InputRefused) else ""
+    return _error_page(request, "errors/400.html", 400, reason)
 
 
 @requires_csrf_token

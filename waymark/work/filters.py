@@ -59,7 +59,7 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value == "me" and self.user is not None:
             return queryset.filter(assignee=self.user)
-        if value.isdigit():
+        if value.isdecimal():
             return queryset.filter(assignee_id=int(value))
         return queryset
 

@@ -126,7 +126,7 @@ def _day_asked(request) -> tuple[date, str]:
             return date(int(y), int(m), int(d)), ""
         if request.GET.get("day"):
             return date.fromisoformat(request.GET["day"]), ""
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year of 20 digits
         return clock.today(), "The date must be a real date"
     return clock.today(), ""
 

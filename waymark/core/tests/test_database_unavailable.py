@@ -65,3 +65,15 @@ def test_after_the_database_returns_pages_work_again():
     with _database_unreachable():
         assert client.get("/accounts/sign-in/").status_code == 503
     assert client.get("/accounts/sign-in/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_machine_client_without_a_session_gets_503_problem_details_too():
+    """A bearer credential and no session cookie: the first query is the credential's, inside the
+    API's own exception handler, which answered it as a 500."""
+    client = Client(raise_request_exception=False)
+    with _database_unreachable():
+        response = client.get("/api/v1/persons/", HTTP_AUTHORIZATION="Bearer wm_x.y")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["status"] == 503 and int(response["Retry-After"]) > 0

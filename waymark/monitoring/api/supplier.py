@@ -19,11 +19,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from waymark.api.parsers import JSONParser
 from waymark.api.problems import Problem, problem_body
 from waymark.api.rules import IDEMPOTENCY_KEY_MAX_LENGTH
 from waymark.api.schema import WaymarkAutoSchema
@@ -423,6 +423,10 @@ class SupplierBatchAnswered(serializers.Serializer):
     responses={200: SupplierBatchAnswered, **problems(400, 401, 403)},
 )
 class SupplierEventBatchView(SupplierEventView):
+    # Each event answered on its own: one holding a NUL is refused alone, never the whole backlog
+    # (core.middleware.checks_its_own_body).
+    waymark_checks_its_own_body = True
+
     def post(self, request):
         client: SupplierClient = request.auth
         _key, batch_id = _headers_checked(request)

@@ -212,5 +212,7 @@ def joint_log_entries() -> QuerySet[JointLogEntry]:
 def joint_log_entry_find(pk: str) -> JointLogEntry | None:
     """The entry a form names, or None: only a bigint is looked up, never a crafted value."""
     return (
-        JointLogEntry.objects.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) <= 18 else None
+        JointLogEntry.objects.filter(pk=int(pk)).first()
+        if pk.isdecimal() and len(pk) <= 18
+        else None
     )

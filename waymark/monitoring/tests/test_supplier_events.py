@@ -502,3 +502,26 @@ def test_a_client_is_read_again_once_its_cache_lifetime_is_over(
     later = monotonic() + rules.SUPPLIER_CLIENT_CACHE_SECONDS + 1
     monkeypatch.setattr(supplier_clients, "monotonic", lambda: later)
     assert send(client, breach_body(person), event_id="evt-c").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw, detail",
+    [
+        # a field the event's serializer ignores still reached the stored payload (jsonb refuses
+        # "\u0000": a 500 on PostgreSQL)
+        (None, "NUL character"),
+        # nested past Python's parser: a RecursionError, not a ValueError, so a 500 everywhere
+        (b'{"type": "breach.created", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested"),
+    ],
+)
+def test_a_signed_body_no_database_can_store_is_400_and_stores_nothing(
+    frozen, fitted, person, supplier, raw, detail
+):
+    if raw is None:
+        raw = json.dumps({**breach_body(person), "note": "tag\u0000co"}).encode()
+    response = send(Client(), raw)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
+    assert SupplierEvent.objects.count() == 0 and Breach.objects.count() == 0

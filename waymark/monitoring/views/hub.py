@@ -93,7 +93,7 @@ def joint_log(request):
             close = request.POST.get("close", "")
             entry = (
                 JointLogEntry.objects.filter(pk=int(close)).first()
-                if close.isdigit() and len(close) <= 18
+                if close.isdecimal() and len(close) <= 18
                 else None
             )  # a bigint, not a crafted value
             if entry is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
@@ -486,7 +486,8 @@ def quarter_bounds(label: str | None, today: date | None = None) -> tuple[date, 
     try:
         year_text, q_text = (label or "").split("-Q")
         year, quarter = int(year_text), int(q_text)
-        if not 1 <= quarter <= 4:
+        # a year whose quarters are all real dates (datetime's 1 to 9999, the next year's first day)
+        if not 1 <= quarter <= 4 or not MINYEAR <= year < MAXYEAR:
             raise ValueError
     except ValueError:
         quarter = (today.month - 1) // 3  # the last full quarter

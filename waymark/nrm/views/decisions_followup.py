@@ -303,8 +303,10 @@ def reconsideration(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def superseded(request):
     if request.method == "POST":
+        raw = request.POST.get("decision", "")
+        # a key, or 0 (no decision: a 404) for anything a form's button would never send
         item = _get(
-            Decision, int(request.POST.get("decision") or 0), request.user, lambda d: d.referral
+            Decision, int(raw) if raw.isdecimal() else 0, request.user, lambda d: d.referral
         )
         try:
             services.reconsideration_offer(actor=request.user, decision=item)

@@ -200,6 +200,9 @@ class FieldEntryBatchView(WaymarkApiView):
     required_perms = {"POST": [RECORD]}
     required_scope = {"POST": rules.FIELD_API_SCOPE}
     serializer_class = BatchOutput
+    # One result per entry: an entry holding a NUL is refused alone, never the phone's whole queue
+    # (core.middleware.checks_its_own_body).
+    waymark_checks_its_own_body = True
 
     @extend_schema(
         summary="Replay the phone's offline queue: one result per entry",

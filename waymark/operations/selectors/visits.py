@@ -71,7 +71,9 @@ def intelligence_visible_queryset(user) -> QuerySet[IntelligencePackage]:
     return IntelligencePackage.objects.filter(team__in=user.teams.all())
 
 
-def access_intelligence(user, pk: int) -> IntelligencePackage:
+def access_intelligence(user, pk: int | str) -> IntelligencePackage:
+    if not str(pk).isdecimal():  # ?intelligence= from a link: anything but a key names none
+        raise Http404("No such intelligence package")
     package = (
         intelligence_visible_queryset(user)
         .select_related("team", "premises", "premises__sector")

@@ -78,9 +78,9 @@ def _filters(request) -> dict:
     team = request.GET.get("team", "")
     return {
         "competence_key": key if key in keys else "",
-        "team_id": int(team) if team.isdigit() else None,
+        "team_id": int(team) if team.isdecimal() else None,
         "expiring_only": request.GET.get("expiring") == "1",
-        "holder_id": int(person) if (person := request.GET.get("person", "")).isdigit() else None,
+        "holder_id": int(person) if (person := request.GET.get("person", "")).isdecimal() else None,
     }
 
 
@@ -167,11 +167,11 @@ def performance(request):
     days_raw = request.GET.get("days", "")
     days = (
         int(days_raw)
-        if days_raw.isdigit() and int(days_raw) in rules.PERFORMANCE_PERIOD_DAYS
+        if days_raw.isdecimal() and int(days_raw) in rules.PERFORMANCE_PERIOD_DAYS
         else rules.PERFORMANCE_PERIOD_DAYS[0]
     )
     team_raw = request.GET.get("team", "")
-    team_id = int(team_raw) if team_raw.isdigit() else None
+    team_id = int(team_raw) if team_raw.isdecimal() else None
     until = clock.now()
     since = until - timedelta(days=days)
     return render(

@@ -115,7 +115,7 @@ def _query(request) -> dict:
     months_raw = request.GET.get("months", "")
     months = (
         int(months_raw)
-        if months_raw.isdigit() and int(months_raw) in rules.FAIRNESS_PERIOD_MONTHS
+        if months_raw.isdecimal() and int(months_raw) in rules.FAIRNESS_PERIOD_MONTHS
         else rules.FAIRNESS_DEFAULT_PERIOD_MONTHS
     )
     start, end = selectors.period_for(months)

@@ -44,7 +44,7 @@ def _complaint_filters(request) -> dict:
         "theme": request.GET.get("theme", "")
         if request.GET.get("theme", "") in ComplaintTheme.values
         else "",
-        "handler_id": int(handler) if handler.isdigit() else None,
+        "handler_id": int(handler) if handler.isdecimal() else None,
     }
 
 
@@ -85,7 +85,7 @@ def _correspondence_for(request):
     raw = request.POST.get("correspondence_item") or request.GET.get("correspondence") or ""
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise Http404("No such correspondence")
     from waymark.correspondence.selectors import access_correspondence_item
 

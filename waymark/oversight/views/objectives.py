@@ -41,7 +41,7 @@ from waymark.work.registry import competence_label
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return int(raw) if raw and raw.isdecimal() else None
 
 
 def _form_page(request, form, *, title, submit, back, back_text, intro="", status=None):

@@ -29,7 +29,7 @@ from waymark.oversight.services import qa as services
 
 def _weeks(request) -> int:
     raw = request.GET.get("weeks", "")
-    if raw.isdigit() and 1 <= int(raw) <= rules.QA_DETECTION_WEEKS_MAX:
+    if raw.isdecimal() and 1 <= int(raw) <= rules.QA_DETECTION_WEEKS_MAX:
         return int(raw)
     return rules.QA_DETECTION_WEEKS_DEFAULT
 

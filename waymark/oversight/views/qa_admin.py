@@ -271,7 +271,7 @@ def checklist_edit(request, kind_key: str):
     title = request.POST.get("title", "")
     action = request.POST.get("action", "save")
     verb, _colon, at = action.partition(":")
-    index = int(at) - 1 if at.isdigit() else -1
+    index = int(at) - 1 if at.isdecimal() else -1
     if verb in ("add", "remove", "up", "down"):
         if verb == "add":
             questions.append({"weight": 1})

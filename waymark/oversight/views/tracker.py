@@ -50,7 +50,7 @@ def _filters(request) -> dict:
         "status": request.GET.get("status", "")
         if request.GET.get("status", "") in selectors.REC_STATUS_LABELS
         else "",
-        "owner_id": int(owner) if owner.isdigit() else None,
+        "owner_id": int(owner) if owner.isdecimal() else None,
         "slipping_only": request.GET.get("slipping") == "1",
     }
 

@@ -31,7 +31,7 @@ from waymark.work import selectors as work_selectors
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return int(raw) if raw and raw.isdecimal() else None
 
 
 def _name(user) -> str:

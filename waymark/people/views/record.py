@@ -61,7 +61,7 @@ def _timeline_date(text: str) -> date | None:
             return date.fromisoformat(text)
         day, month, year = (int(part) for part in re.split(r"[\s/.]+", text))
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year of 20 digits
         return None
 
 
