@@ -46,7 +46,9 @@ class BreachCreated(serializers.Serializer):
     breach_type = serializers.ChoiceField(choices=rules.BREACH_TYPES)
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False, allow_null=True)
-    details = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    details = serializers.CharField(
+        required=False, allow_blank=True, max_length=rules.BREACH_DETAILS_MAX_LENGTH, default=""
+    )
 
     def validate(self, attrs):
         if attrs.get("ended_at") and attrs["ended_at"] < attrs["started_at"]:
