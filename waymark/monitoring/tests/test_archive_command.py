@@ -45,22 +45,24 @@ def test_a_csv_archive_is_replayed_and_its_refused_rows_named(frozen, hub, manag
         f"A4;{person.reference};loitering;{_when(timedelta(days=1))};;\n"
         f"A5;{person.reference};strap_tamper;yesterday;;\n"
         f"A1;{person.reference};Full curfew missed;{uk_time};;a repeat\n"
+        f"=HYPERLINK(1);WM-0000000;battery;{_when(timedelta(days=1))};;\n"
     ).encode()
     report = tmp_path / "refused.csv"
     out, err = _run(tmp_path, content, "--user", manager.username, "--report", str(report))
-    assert "6 rows: 2 stored, 1 skipped (already stored), 3 refused; 2 work items raised" in out
+    assert "7 rows: 2 stored, 1 skipped (already stored), 4 refused; 2 work items raised" in out
     assert Breach.objects.filter(person=person).count() == 2
     curfew = Breach.objects.get(breach_type="full_curfew")
     assert curfew.started_at == NOW - timedelta(days=2) and curfew.details == "from the archive"
     assert "line 4 (A3): person_reference: No person with the reference 'WM-0000000'" in err
     assert "line 5 (A4): breach_type: Unknown breach type 'loitering'" in err
     assert "line 6 (A5): started_at: started_at 'yesterday' is not a date and time" in err
-    with report.open(encoding="utf-8") as handle:
+    with report.open(encoding="utf-8-sig") as handle:  # Excel's mark, so it opens as UTF-8
         rows = list(csv.DictReader(handle))
     assert [(r["line"], r["event_id"], r["field"]) for r in rows] == [
         ("4", "A3", "person_reference"),
         ("5", "A4", "breach_type"),
         ("6", "A5", "started_at"),
+        ("8", "'=HYPERLINK(1)", "person_reference"),  # not a formula when opened
     ]
     replayed = AuditEvent.objects.get(verb="em.archive_replayed")
     assert replayed.actor_id == manager.pk

@@ -16,7 +16,6 @@ replays everything in one transaction and rolls it back: the counts, and nothing
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -24,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from waymark.core import context
+from waymark.core.exports import csv_file_write
 from waymark.monitoring import rules, services
 from waymark.monitoring.archive_file import ArchiveRefused, ArchiveRow, archive_read
 from waymark.monitoring.permissions import MANAGE_SUPPLIER
@@ -111,9 +111,12 @@ class Command(BaseCommand):
             reasons = "; ".join(f"{k}: {v}" if k else v for k, v in errors.items())
             self.stderr.write(f"line {entry.line} ({entry.event_id or 'no event id'}): {reasons}")
         if report:
-            with Path(report).open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["line", "event_id", "field", "reason"])
-                for entry, errors in refused:
-                    for name, reason in errors.items():
-                        writer.writerow([entry.line, entry.event_id, name, reason])
+            csv_file_write(
+                Path(report),
+                ["line", "event_id", "field", "reason"],
+                (
+                    [entry.line, entry.event_id, name, reason]
+                    for entry, errors in refused
+                    for name, reason in errors.items()
+                ),
+            )
