@@ -257,8 +257,6 @@ def _csv_read(content: bytes) -> TableFile:
 
 
 _QUOTED = re.compile(r'"[^"\n]*"')
-# Lines read to choose the separator: the title lines a header may have above it and some rows.
-_SNIFF_LINES = 50
 
 
 def _dialect(text: str) -> Any:
@@ -266,7 +264,9 @@ def _dialect(text: str) -> Any:
     times (outside quotes): a title line above the header ("Extract, November 2026" over a
     semicolon-separated table) has its own and is outvoted. The quoting is then sniffed from the
     lines that hold that separator."""
-    lines = [line for line in text[:65536].split("\n")[:_SNIFF_LINES] if line.strip()]
+    lines = [
+        line for line in text[:65536].split("\n")[: rules.SEPARATOR_SNIFF_LINES] if line.strip()
+    ]
     best, agreeing = "", 0
     for delimiter in DELIMITERS:
         counts = Counter(_QUOTED.sub("", line).count(delimiter) for line in lines)

@@ -29,6 +29,9 @@ PROGRESS_EVERY_ROWS = 500
 # hold one value each: they are skipped when a row with two or more values follows within this
 # many rows of the first, which is then the header row.
 HEADER_SEARCH_ROWS = 20
+# A CSV's separator is the one most of its first this many lines hold the same number of times (a
+# title line's own separator is outvoted by the header and the rows).
+SEPARATOR_SNIFF_LINES = 50
 # A date before the first of January of this year is refused (a typing error: no one on a record
 # is that old).
 EARLIEST_YEAR = 1900

@@ -52,6 +52,7 @@ def test_page_sizes_progress_and_candidates():
     assert rules.HEADER_SEARCH_ROWS == 20
     assert (rules.YEAR_ONLY_FROM, rules.YEAR_ONLY_TO, rules.EARLIEST_YEAR) == (1800, 2100, 1900)
     assert rules.DATE_ORDER_SAMPLE_ROWS == 10_000
+    assert rules.SEPARATOR_SNIFF_LINES == 50
     assert rules.INCREMENTAL_MAX_CANDIDATES == 5
     assert rules.TRAINING_MAX_PAIRS == 2_000_000
     assert rules.TRAINING_MAX_RECORDS == 250_000
