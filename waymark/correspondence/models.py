@@ -74,6 +74,9 @@ class Mailbox(models.Model):
 class CorrespondenceItem(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     sender = models.CharField(max_length=320)
+    sender_name = models.CharField(
+        max_length=200, blank=True, help_text="The name an email's sender is shown by, if any"
+    )
     recipients = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
@@ -135,7 +138,12 @@ class CorrespondenceItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject or f"Correspondence from {self.sender}"
+        return self.subject or f"Correspondence from {self.sender_shown}"
+
+    @property
+    def sender_shown(self) -> str:
+        """ "Amal Haddad <amal@example.org>" for an email with a name, else the sender as kept."""
+        return f"{self.sender_name} <{self.sender}>" if self.sender_name else self.sender
 
 
 class CorrespondenceCopy(models.Model):

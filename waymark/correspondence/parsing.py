@@ -52,6 +52,7 @@ class ParsedAttachment:
 @dataclass
 class ParsedEmail:
     sender: str
+    sender_name: str
     recipients: list[str]
     subject: str
     body: str
@@ -164,7 +165,8 @@ def _addresses(values: list[str]) -> list[str]:
     return [_clean(address).lower() for _name, address in getaddresses(values) if address]
 
 
-def _sender(message: Message) -> str:
+def _sender(message: Message) -> tuple[str, str]:
+    """The sender's address and the name their mail program shows ("" if none)."""
     for name in ("From", "Sender", "Reply-To", "Return-Path"):
         header = _header(message, name)
         if header is None:
@@ -172,9 +174,10 @@ def _sender(message: Message) -> str:
         addresses: tuple[Address, ...] = getattr(header, "addresses", ())
         for address in addresses:
             if address.addr_spec and address.addr_spec != "<>":
-                return _clean(address.addr_spec).lower()
+                shown = " ".join(_clean(address.display_name or "").split())
+                return _clean(address.addr_spec).lower(), shown
     text = _header_text(message, "From")  # no address, but something ("Undisclosed sender")
-    return text.lower()
+    return text.lower(), ""
 
 
 def _date_parse(text: str, *, zoneless_in_london: bool) -> datetime | None:
@@ -305,7 +308,7 @@ def eml_parse(raw: bytes) -> ParsedEmail:
             "The file is not an email message (.eml): it has none of the headers of an email "
             "(From, To, Subject, Date)"
         )
-    sender = _sender(message)
+    sender, sender_name = _sender(message)
     if not sender:
         raise EmlError("The email has no sender: it has no From address")
     dates = _dates(message)
@@ -342,6 +345,7 @@ def eml_parse(raw: bytes) -> ParsedEmail:
 
     return ParsedEmail(
         sender=sender,
+        sender_name=sender_name,
         recipients=_addresses([str(v) for key in ("To", "Cc") for v in message.get_all(key, [])]),
         subject=_header_text(message, "Subject"),
         body=_clean(body),

@@ -44,7 +44,10 @@ def correspondence_list(
         qs = qs.filter(channel=channel)
     if q:
         qs = qs.filter(
-            Q(subject__icontains=q) | Q(sender__icontains=q) | Q(person__reference__iexact=q)
+            Q(subject__icontains=q)
+            | Q(sender__icontains=q)
+            | Q(sender_name__icontains=q)
+            | Q(person__reference__iexact=q)
         )
     return qs
 

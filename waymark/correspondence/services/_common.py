@@ -28,7 +28,7 @@ def _task_create(
         title=title,
         person=person,
         subject=item,
-        description=f"From {item.sender}, received {item.received_at:%d/%m/%Y %H:%M}",
+        description=f"From {item.sender_shown}, received {item.received_at:%d/%m/%Y %H:%M}",
         start=item.received_at,
     )
 
@@ -55,7 +55,7 @@ def _timeline_received(*, actor: Actor, item: CorrespondenceItem) -> None:
         person=person,
         module="correspondence",
         event_type="correspondence.received",
-        summary=f"{item.get_category_display()} received from {item.sender}: {item.subject or '(no subject)'}",
+        summary=f"{item.get_category_display()} received from {item.sender_shown}: {item.subject or '(no subject)'}",
         occurred_at=item.received_at,
         actor=actor,
         related=item,

@@ -153,6 +153,7 @@ def correspondence_register(
     attachments: Iterable[Any] = (),
     mailbox: Mailbox | None = None,
     address: str = "",
+    sender_name: str = "",
 ) -> tuple[CorrespondenceItem, bool]:
     """Register one inbound message. Returns ``(item, created)``: ``created`` is False when the
     message is a copy of one already registered (same Message-ID, or same sender, subject and
@@ -212,6 +213,7 @@ def correspondence_register(
                     actor=actor,
                     channel=channel,
                     sender=sender,
+                    sender_name=" ".join((sender_name or "").split())[:200],
                     recipients=list(recipients or []),
                     subject=subject,
                     body=body or "",
@@ -235,6 +237,7 @@ def _item_create(
     actor: Actor,
     channel,
     sender,
+    sender_name,
     recipients,
     subject,
     body,
@@ -255,6 +258,7 @@ def _item_create(
     item = CorrespondenceItem.objects.create(
         channel=channel,
         sender=sender[:320],
+        sender_name=sender_name,
         recipients=[str(r) for r in recipients],
         subject=subject[:500],
         body=body,
@@ -353,6 +357,7 @@ def correspondence_register_eml(
         actor=actor,
         channel=channel,
         sender=parsed.sender,
+        sender_name=parsed.sender_name,
         recipients=parsed.recipients,
         subject=parsed.subject,
         body=parsed.body,

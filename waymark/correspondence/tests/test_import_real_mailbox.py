@@ -174,3 +174,32 @@ def test_a_nul_in_the_body_or_an_attachment_name_is_stored_on_any_database(casew
         item, created = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
     item.refresh_from_db()
     assert created and item.body == "ab" and item.attachments.get().file_name == "scan.pdf"
+
+
+def test_the_senders_name_is_kept_shown_and_searched_but_copies_still_match_by_address(
+    caseworker,
+):
+    """Only the address was kept: a caseworker read 'amal.h1987@example.org' where their mail
+    program showed 'Amal Haddad'. The name is not part of a copy's fingerprint: the same message
+    from the same address is one item whatever name the sender's program gave."""
+    from waymark.correspondence.selectors import correspondence_list
+
+    raw = (
+        "From: =?utf-8?B?QW1hbCBIYWRkYWQgKNij2YXZhCk=?= <Amal.H1987@example.org>\r\n"
+        "Subject: My reporting date\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\n\r\nPlease call.\r\n"
+    ).encode()
+    with clock.frozen(NOW):
+        item, created = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
+        again, copy = correspondence_register_eml(
+            actor=caseworker,
+            raw=raw.replace(b"=?utf-8?B?QW1hbCBIYWRkYWQgKNij2YXZhCk=?=", b"A. Haddad"),
+            mailbox=BOX,
+        )
+    assert created and not copy and again.pk == item.pk
+    item.refresh_from_db()
+    assert (item.sender, item.sender_name) == (
+        "amal.h1987@example.org",
+        "Amal Haddad (\u0623\u0645\u0644)",
+    )
+    assert item.sender_shown == "Amal Haddad (\u0623\u0645\u0644) <amal.h1987@example.org>"
+    assert list(correspondence_list(user=caseworker, q="haddad")) == [item]
