@@ -185,9 +185,9 @@ def test_the_senders_name_is_kept_shown_and_searched_but_copies_still_match_by_a
     from waymark.correspondence.selectors import correspondence_list
 
     raw = (
-        "From: =?utf-8?B?QW1hbCBIYWRkYWQgKNij2YXZhCk=?= <Amal.H1987@example.org>\r\n"
-        "Subject: My reporting date\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\n\r\nPlease call.\r\n"
-    ).encode()
+        b"From: =?utf-8?B?QW1hbCBIYWRkYWQgKNij2YXZhCk=?= <Amal.H1987@example.org>\r\n"
+        b"Subject: My reporting date\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\n\r\nPlease call.\r\n"
+    )
     with clock.frozen(NOW):
         item, created = correspondence_register_eml(actor=caseworker, raw=raw, mailbox=BOX)
         again, copy = correspondence_register_eml(
