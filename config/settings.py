@@ -370,7 +370,8 @@ if _duckdb_memory := os.environ.get("WAYMARK_LINKAGE_DUCKDB_MEMORY_LIMIT", "").s
 # sequencer publishes them (append-only; in production a bucket with a retention lock mounted or
 # synced here, docs/deployment.md), the name of this log in them, and the Ed25519 signing key
 # (PEM or base64 raw in WAYMARK_AUDIT_SIGNING_KEY, or a PEM file), never in the database. Outside
-# production, with no key set, one is made in var/audit-signing-key.pem.
+# production, with no key set, one is made in var/audit-signing-key.pem. The keyring
+# (WAYMARK_AUDIT_PUBLIC_KEY_FILE) holds every public key that has signed, old ones marked retired.
 WAYMARK_AUDIT_CHECKPOINT_DIR = os.environ.get("WAYMARK_AUDIT_CHECKPOINT_DIR", "")
 if not WAYMARK_AUDIT_CHECKPOINT_DIR:  # the development default; a configured store must exist
     WAYMARK_AUDIT_CHECKPOINT_DIR = str(VAR_DIR / "audit-checkpoints")

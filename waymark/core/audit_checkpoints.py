@@ -8,8 +8,14 @@ the database but without the signing key cannot make a checkpoint, nor remove on
 
 The private key comes from ``WAYMARK_AUDIT_SIGNING_KEY`` (PEM, or the 32-byte raw key in base64)
 or ``WAYMARK_AUDIT_SIGNING_KEY_FILE`` (a PEM file), never from the database. Outside production,
-with neither set, a key is made once in ``var/audit-signing-key.pem``. Verification uses
-``WAYMARK_AUDIT_PUBLIC_KEY_FILE`` if set, else the signing key's public half.
+with neither set, a key is made once in ``var/audit-signing-key.pem``.
+
+Verification trusts the keys in the **keyring**, ``WAYMARK_AUDIT_PUBLIC_KEY_FILE``: one or more PEM
+public keys, each optionally preceded (in the PEM's explanatory text, RFC 7468 §2) by a line
+``Retired-At: 2026-12-07T12:00:00+00:00``. A key is rotated by adding the new public key and
+marking the old one retired, never by removing it: the checkpoints it signed stay valid, and one
+it signed after its retirement is refused. Each checkpoint names its key (``key_id``). Without a
+keyring, the signing key's public half is the only key trusted.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import base64
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +40,22 @@ from waymark.core import clock
 
 class CheckpointStoreError(Exception):
     """The checkpoint store cannot be read or written."""
+
+
+class CheckpointRefused(Exception):
+    """A checkpoint file that is not to be trusted; the message completes "checkpoint file X ..."."""
+
+
+RETIRED_AT = "retired-at:"
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key checkpoints may be signed with, and when it stopped signing (if it has)."""
+
+    key_id: str
+    public: Ed25519PublicKey
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,16 +142,100 @@ def signing_key() -> Ed25519PrivateKey:
     return _load_private(generated.read_text())
 
 
-def verification_key() -> Ed25519PublicKey:
-    path = getattr(settings, "WAYMARK_AUDIT_PUBLIC_KEY_FILE", "") or os.environ.get(
+def keyring_file() -> str:
+    return getattr(settings, "WAYMARK_AUDIT_PUBLIC_KEY_FILE", "") or os.environ.get(
         "WAYMARK_AUDIT_PUBLIC_KEY_FILE", ""
     )
+
+
+def keyring_parse(text: str, *, source: str) -> dict[str, TrustedKey]:
+    """The keys of a keyring file (see the module's docstring), by key id. Anything that is not
+    a well-formed Ed25519 public key, or a ``Retired-At`` that is not a time with its offset, is
+    refused naming the line: a keyring read wrongly would call honest checkpoints forged."""
+    keys: dict[str, TrustedKey] = {}
+    retired_at: datetime | None = None
+    block: list[str] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if block is None:
+            if stripped.startswith("-----BEGIN"):
+                block = [stripped]
+            elif stripped.lower().startswith(RETIRED_AT):
+                value = stripped[len(RETIRED_AT) :].strip()
+                try:
+                    retired_at = datetime.fromisoformat(value)
+                except ValueError:
+                    retired_at = None
+                if retired_at is None or retired_at.tzinfo is None:
+                    raise ImproperlyConfigured(
+                        f"{source}, line {number}: Retired-At {value!r} is not a date and time "
+                        "with its offset, such as 2026-12-07T12:00:00+00:00"
+                    )
+            continue
+        block.append(stripped)
+        if not stripped.startswith("-----END"):
+            continue
+        try:
+            public = serialization.load_pem_public_key("\n".join(block).encode())
+        except ValueError:
+            public = None
+        if not isinstance(public, Ed25519PublicKey):
+            raise ImproperlyConfigured(
+                f"{source}, the key ending on line {number}: not an Ed25519 public key "
+                "(`openssl pkey -in key.pem -pubout` makes one; never give verifiers the private key)"
+            )
+        trusted = TrustedKey(key_id(public), public, retired_at)
+        if trusted.key_id in keys and keys[trusted.key_id].retired_at != retired_at:
+            raise ImproperlyConfigured(
+                f"{source}: key {trusted.key_id} is listed twice, with different retirements"
+            )
+        keys[trusted.key_id] = trusted
+        block, retired_at = None, None
+    if block is not None:
+        raise ImproperlyConfigured(f"{source}: the last key has no END line")
+    if not keys:
+        raise ImproperlyConfigured(f"{source} holds no public key")
+    return keys
+
+
+def verification_keys() -> dict[str, TrustedKey]:
+    """The keys checkpoints are checked with, by key id: the keyring if one is configured, else
+    the signing key's public half. Raises ``ImproperlyConfigured`` when there is neither (in
+    production the web tier is not given the signing key: it needs the keyring)."""
+    path = keyring_file()
     if path:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
-        if not isinstance(key, Ed25519PublicKey):
-            raise ImproperlyConfigured("The audit public key must be an Ed25519 public key")
-        return key
-    return signing_key().public_key()
+        try:
+            text = Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ImproperlyConfigured(
+                f"The audit keyring {path} cannot be read: {error}"
+            ) from error
+        return keyring_parse(text, source=path)
+    public = signing_key().public_key()
+    return {key_id(public): TrustedKey(key_id(public), public)}
+
+
+def signing_key_refusal(at: datetime | None = None) -> str:
+    """Why the sequencer must not sign with its key, or "" if it may: with a keyring configured,
+    the signing key must be in it and not retired, or every checkpoint it signs would fail
+    verification (a rotation half done)."""
+    if not keyring_file():
+        return ""
+    keys = verification_keys()
+    signing = key_id(signing_key().public_key())
+    trusted = keys.get(signing)
+    if trusted is None:
+        return (
+            f"The audit signing key (id {signing}) is not in the keyring {keyring_file()}: every "
+            "checkpoint it signs would fail verification. Add its public half "
+            "(`openssl pkey -in key.pem -pubout`) to the keyring first."
+        )
+    if trusted.retired_at is not None and trusted.retired_at <= (at or clock.now()):
+        return (
+            f"The audit signing key (id {signing}) was retired at {trusted.retired_at.isoformat()} "
+            f"in the keyring {keyring_file()}: sign with the new key."
+        )
+    return ""
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -183,37 +289,60 @@ def checkpoint_publish(*, batch: int, last_sequence: int, batch_hash: str) -> Ch
 
 
 @dataclass(frozen=True)
+class BadCheckpoint:
+    path: str
+    reason: str  # completes "checkpoint file <path> ..."
+
+
+@dataclass(frozen=True)
 class CheckpointRead:
-    """The checkpoints found in the store: the well-signed ones by batch, and the files that are
-    not (unreadable, or signed by another key)."""
+    """The checkpoints found in the store: the well-signed ones by batch; the files that are not
+    to be trusted (unreadable, signed by a key not in the keyring or after its retirement); and
+    pairs of well-signed checkpoints of one batch that disagree (the key used outside the
+    sequencer: RFC 9162 calls it a split view)."""
 
     present: bool
     by_batch: dict[int, Checkpoint]
-    bad: list[str]
+    bad: list[BadCheckpoint]
+    conflicts: list[tuple[Checkpoint, Checkpoint]] = field(default_factory=list)
 
 
 def checkpoints_read() -> CheckpointRead:
     root = store_dir() / origin()
     if not store_dir().is_dir():
         return CheckpointRead(False, {}, [])
-    public = verification_key()
+    keys = verification_keys()
     by_batch: dict[int, Checkpoint] = {}
-    bad: list[str] = []
+    bad: list[BadCheckpoint] = []
+    conflicts: list[tuple[Checkpoint, Checkpoint]] = []
     for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
         try:
-            checkpoint = _checkpoint_load(path, public)
-        except (ValueError, KeyError, TypeError, InvalidSignature, OSError):
-            bad.append(str(path))
+            checkpoint = _checkpoint_load(path, keys)
+        except CheckpointRefused as refused:
+            bad.append(BadCheckpoint(str(path), str(refused)))
             continue
-        if checkpoint.origin != origin():
-            bad.append(str(path))
-            continue
-        by_batch.setdefault(checkpoint.batch, checkpoint)
-    return CheckpointRead(True, by_batch, bad)
+        earlier = by_batch.setdefault(checkpoint.batch, checkpoint)
+        if (earlier.batch_hash, earlier.last_sequence) != (
+            checkpoint.batch_hash,
+            checkpoint.last_sequence,
+        ):
+            conflicts.append((earlier, checkpoint))
+    return CheckpointRead(True, by_batch, bad, conflicts)
 
 
-def _checkpoint_load(path: Path, public: Ed25519PublicKey) -> Checkpoint:
-    """One checkpoint file, its signature checked (raises if unreadable or not well signed)."""
+def _checkpoint_load(path: Path, keys: dict[str, TrustedKey]) -> Checkpoint:
+    """One checkpoint file, its signature checked with the key it names. Raises
+    ``CheckpointRefused`` saying why if it is unreadable, names another log, is signed by a key
+    not in the keyring, does not verify, or was signed after its key's retirement."""
+    try:
+        return _checkpoint_checked(path, keys)
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        raise CheckpointRefused(
+            f"is not a checkpoint signed by the audit key (unreadable: {error})"
+        ) from error
+
+
+def _checkpoint_checked(path: Path, keys: dict[str, TrustedKey]) -> Checkpoint:
     document: dict[str, Any] = json.loads(path.read_text())
     content = document["checkpoint"]
     checkpoint = Checkpoint(
@@ -226,7 +355,36 @@ def _checkpoint_load(path: Path, public: Ed25519PublicKey) -> Checkpoint:
         signature=document["signature"],
         path=str(path),
     )
-    public.verify(base64.b64decode(checkpoint.signature), checkpoint.body())
+    if checkpoint.origin != origin():
+        raise CheckpointRefused(
+            f"is a checkpoint of the log {checkpoint.origin!r}, not {origin()!r}"
+        )
+    signature = base64.b64decode(checkpoint.signature, validate=True)
+    if not checkpoint.key_id:  # not written by this code; any trusted key may have signed it
+        candidates = list(keys.values())
+    elif checkpoint.key_id in keys:
+        candidates = [keys[checkpoint.key_id]]
+    else:
+        raise CheckpointRefused(
+            f"is signed by key {checkpoint.key_id}, which is not in the audit keyring "
+            "(a key retired by removing it instead of marking it retired, or not ours)"
+        )
+    trusted = None
+    for candidate in candidates:
+        try:
+            candidate.public.verify(signature, checkpoint.body())
+        except InvalidSignature:
+            continue
+        trusted = candidate
+        break
+    if trusted is None:
+        raise CheckpointRefused("is not a checkpoint signed by the audit key (bad signature)")
+    published = datetime.fromisoformat(checkpoint.published_at)
+    if trusted.retired_at is not None and published > trusted.retired_at:
+        raise CheckpointRefused(
+            f"was signed by key {trusted.key_id} at {checkpoint.published_at}, after the key was "
+            f"retired at {trusted.retired_at.isoformat()}"
+        )
     return checkpoint
 
 
@@ -239,6 +397,8 @@ class LatestCheckpoint:
     present: bool
     checkpoint: Checkpoint | None
     bad: str = ""
+    bad_reason: str = ""
+    no_keys: str = ""  # why signatures cannot be checked here (no keyring, no signing key)
 
 
 def checkpoint_latest() -> LatestCheckpoint:
@@ -258,7 +418,11 @@ def checkpoint_latest() -> LatestCheckpoint:
     if not files:
         return LatestCheckpoint(True, None)
     try:
-        checkpoint = _checkpoint_load(files[0], verification_key())
-    except (ValueError, KeyError, TypeError, InvalidSignature, OSError):
-        return LatestCheckpoint(True, None, bad=str(files[0]))
+        keys = verification_keys()
+    except ImproperlyConfigured as error:
+        return LatestCheckpoint(True, None, no_keys=str(error))
+    try:
+        checkpoint = _checkpoint_load(files[0], keys)
+    except CheckpointRefused as refused:
+        return LatestCheckpoint(True, None, bad=str(files[0]), bad_reason=str(refused))
     return LatestCheckpoint(True, checkpoint)

@@ -8,11 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Max
 
 from waymark.core import rules
-from waymark.core.audit_checkpoints import LatestCheckpoint, checkpoint_latest, store_dir
+from waymark.core.audit_checkpoints import (
+    LatestCheckpoint,
+    TrustedKey,
+    checkpoint_latest,
+    keyring_file,
+    store_dir,
+    verification_keys,
+)
 from waymark.core.audit_partitions import audit_partitions_list, default_partition_entries
 from waymark.core.audit_sequencer import audit_sealing_lag
 from waymark.core.models import AuditBatch, AuditEvent
@@ -36,6 +44,9 @@ class SealingStatus:
     partitions: int  # PostgreSQL: monthly partitions (0 on SQLite)
     in_default_partition: int
     app_owns_audit_table: bool  # PostgreSQL: this connection's role owns the table (it should not)
+    keys: list[TrustedKey]  # the keys checkpoints are checked with (the keyring)
+    keyring: str  # its file, or "" when the signing key's public half is used
+    keys_problem: str  # why no key can be read here ("" if they can)
 
     @property
     def checkpoint_published_at(self) -> datetime | None:
@@ -56,6 +67,10 @@ def audit_sealing_status() -> SealingStatus:
     latest = checkpoint_latest()
     anchored = latest.checkpoint.last_sequence if latest.checkpoint else 0
     partitions = [p for p in audit_partitions_list() if p.bounds != "DEFAULT"]
+    try:
+        keys, keys_problem = list(verification_keys().values()), ""
+    except ImproperlyConfigured as error:
+        keys, keys_problem = [], str(error)
     return SealingStatus(
         sealed_through=sealed_through,
         waiting=min(waiting, WAITING_COUNTED_UP_TO),
@@ -70,6 +85,9 @@ def audit_sealing_status() -> SealingStatus:
         partitions=len(partitions),
         in_default_partition=default_partition_entries(),
         app_owns_audit_table=_connected_as_owner(),
+        keys=keys,
+        keyring=keyring_file(),
+        keys_problem=keys_problem,
     )
 
 

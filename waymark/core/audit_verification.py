@@ -8,7 +8,9 @@ one more was inserted), each matching its ``entry_hash`` (else altered), and tha
 root is the batch's ``tree_root`` (else altered and re-hashed, or reordered); and, where a signed
 checkpoint names the batch, that the checkpoint's ``batch_hash`` is the batch's (else the log was
 re-written by someone with full database rights, somewhere since the last checkpoint that held).
-Checkpoints naming batches the database no longer has mean a cut tail (or a truncation).
+Checkpoints naming batches the database no longer has mean a cut tail (or a truncation). A
+checkpoint file that is not to be trusted (a key not in the keyring, signed after its key's
+retirement) and two checkpoints of one batch that disagree are named too.
 A rolled-back transaction's sequence number is a gap the batch recorded, not a fault.
 """
 
@@ -125,8 +127,14 @@ def audit_verify(*, page: int = rules.AUDIT_VERIFY_PAGE) -> VerifyResult:
 
     try:
         if store.bad:
+            raise _Found(f"checkpoint file {store.bad[0].path} {store.bad[0].reason}")
+        if store.conflicts:
+            earlier, later = store.conflicts[0]
             raise _Found(
-                f"checkpoint file {store.bad[0]} is not a checkpoint signed by the audit key"
+                f"two signed checkpoints of batch {earlier.batch} disagree ({earlier.path}: "
+                f"entries through #{earlier.last_sequence}, batch hash {earlier.batch_hash[:16]}; "
+                f"{later.path}: #{later.last_sequence}, {later.batch_hash[:16]}): the signing key "
+                f"{later.key_id} was used outside the sequencer, so treat it as compromised"
             )
         stray = AuditEvent.objects.filter(sequence__lt=1).order_by("sequence").first()
         if stray is not None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import signal
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 from waymark.core import context, rules
+from waymark.core.audit_checkpoints import signing_key_refusal
 from waymark.core.audit_partitions import audit_partitions_ensure
 from waymark.core.audit_sequencer import AuditSequencer, audit_seal_once, sequencer_lock_wait
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        refusal = signing_key_refusal()
+        if refusal:  # a rotation half done: refuse now rather than sign what will not verify
+            raise CommandError(refusal)
         with context.acting("command"):
             if options["once"]:
                 result = audit_seal_once()

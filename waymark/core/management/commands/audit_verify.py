@@ -1,5 +1,6 @@
 """Verify the audit log up to the last signed checkpoint; name the first bad entry or range."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from waymark.core import context
@@ -17,7 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with context.acting("command"):
-            result = audit_verify()
+            try:
+                result = audit_verify()
+            except ImproperlyConfigured as error:  # no keyring, or one that cannot be read
+                raise CommandError(f"Cannot verify the audit log: {error}") from error
         if not result.ok:
             where = (
                 f"entry #{result.first_broken_sequence}"
