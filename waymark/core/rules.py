@@ -44,6 +44,9 @@ AUDIT_SEAL_BATCH_SIZE = 5000
 # Batches sealed in one pass (one transaction) before a checkpoint is published: a sequencer
 # catching up after a stop publishes at least every 100,000 entries.
 AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
+# The looping sequencer retries a database that went away after one interval, then twice as long
+# each time, up to this: back within 10 seconds of the database, well inside the lag's alarm.
+AUDIT_SEAL_RETRY_MAX = timedelta(seconds=10)
 # Entries read at a time when verifying.
 AUDIT_VERIFY_PAGE = 5000
 # PostgreSQL: the audit entries table has a partition a month (migration 0005). The sequencer keeps

@@ -17,3 +17,8 @@ def test_making_a_partition_waits_at_most_two_seconds_for_the_table_s_lock():
 def test_the_sequencer_looks_again_after_fifty_milliseconds():
     assert rules.AUDIT_SEAL_SETTLE.total_seconds() == 0.05
     assert rules.AUDIT_SEAL_SETTLE < rules.AUDIT_SEAL_INTERVAL
+
+
+def test_the_sequencer_retries_a_lost_database_at_most_ten_seconds_apart():
+    assert rules.AUDIT_SEAL_RETRY_MAX.total_seconds() == 10
+    assert rules.AUDIT_SEAL_RETRY_MAX < rules.AUDIT_SEALING_LAG_ALARM
