@@ -66,3 +66,29 @@ def test_scheduler_enqueues_the_sweep_job_and_the_worker_runs_it(queue, capsys):
     assert set(jobs.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert Task.objects.get(pk=overdue.pk).overdue_flagged_at is not None
     assert AuditEvent.objects.filter(verb="work.tasks_flagged_overdue").count() == 1
+
+
+def test_the_scheduler_waits_out_a_database_that_went_away(monkeypatch, capsys):
+    """A fail-over made ``enqueue`` raise and ended the scheduler: sweeps stopped for good."""
+    from types import SimpleNamespace
+
+    from django.db import OperationalError
+
+    from waymark.work.management.commands import scheduler
+
+    calls = {"n": 0}
+
+    def flaky_enqueue():
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OperationalError("the database system is shutting down")
+        return SimpleNamespace(id=f"job-{calls['n']}")
+
+    slept: list[float] = []
+    monkeypatch.setattr(scheduler, "sweeps_run", SimpleNamespace(enqueue=flaky_enqueue))
+    monkeypatch.setattr(scheduler.time, "sleep", slept.append)
+    call_command("scheduler", "--iterations", "2", "--interval", "300")
+    captured = capsys.readouterr()
+    assert captured.out.count("Enqueued sweeps job") == 2
+    assert "Could not enqueue the sweeps job, retrying in 10 s" in captured.err
+    assert slept == [300, scheduler.RETRY_SECONDS]  # after the first job; after the failure

@@ -1,10 +1,15 @@
+import contextlib
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connection
 
 from waymark.work.tasks import sweeps_run
 
 DEFAULT_INTERVAL_SECONDS = 300
+# A database that went away (a restart, a fail-over) is tried again this often; the scheduler
+# never ends on it (it did until 2026-12-07, so sweeps stopped until someone restarted it).
+RETRY_SECONDS = 10
 
 
 class Command(BaseCommand):
@@ -28,7 +33,16 @@ class Command(BaseCommand):
         count = 0
         try:
             while True:
-                result = sweeps_run.enqueue()
+                try:
+                    result = sweeps_run.enqueue()
+                except DatabaseError as error:
+                    self.stderr.write(
+                        f"Could not enqueue the sweeps job, retrying in {RETRY_SECONDS} s: {error}"
+                    )
+                    with contextlib.suppress(DatabaseError):
+                        connection.close()  # the next enqueue opens a new one
+                    time.sleep(min(interval, RETRY_SECONDS) if interval else RETRY_SECONDS)
+                    continue
                 count += 1
                 self.stdout.write(f"Enqueued sweeps job {result.id}")
                 if iterations and count >= iterations:
