@@ -481,6 +481,7 @@ class VerifyResult:
     batches: int = 0
     checkpoints: int = 0
     checkpoint_store: str = ""  # the store's directory; empty if it is missing
+    checked_from: int = 1  # the first entry read (after an incremental run's anchor)
 
     @property
     def ok(self) -> bool:

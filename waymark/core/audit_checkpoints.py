@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +307,24 @@ class CheckpointRead:
     conflicts: list[tuple[Checkpoint, Checkpoint]] = field(default_factory=list)
 
 
-def checkpoints_read() -> CheckpointRead:
+def _day_dirs(root: Path) -> list[tuple[date, Path]]:
+    """The store's day directories (``YYYY/MM/DD``), oldest first; anything else is ignored."""
+    days: list[tuple[date, Path]] = []
+    for path in root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
+        try:
+            day = date(int(path.parent.parent.name), int(path.parent.name), int(path.name))
+        except ValueError:
+            continue
+        if path.is_dir():
+            days.append((day, path))
+    return sorted(days)
+
+
+def checkpoints_read(since: datetime | None = None) -> CheckpointRead:
+    """Every checkpoint in the store, or with ``since`` only those published from that day on
+    and the newest one before it (the anchor an incremental verification starts from): the store
+    holds a checkpoint a sealing pass, about 86,000 a busy day, so reading every file for a
+    day's verification would grow with the log's age."""
     root = store_dir() / origin()
     if not store_dir().is_dir():
         return CheckpointRead(False, {}, [])
@@ -315,18 +332,36 @@ def checkpoints_read() -> CheckpointRead:
     by_batch: dict[int, Checkpoint] = {}
     bad: list[BadCheckpoint] = []
     conflicts: list[tuple[Checkpoint, Checkpoint]] = []
-    for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
-        try:
-            checkpoint = _checkpoint_load(path, keys)
-        except CheckpointRefused as refused:
-            bad.append(BadCheckpoint(str(path), str(refused)))
-            continue
-        earlier = by_batch.setdefault(checkpoint.batch, checkpoint)
-        if (earlier.batch_hash, earlier.last_sequence) != (
-            checkpoint.batch_hash,
-            checkpoint.last_sequence,
-        ):
-            conflicts.append((earlier, checkpoint))
+
+    def read(paths) -> bool:
+        found = False
+        for path in paths:
+            try:
+                checkpoint = _checkpoint_load(path, keys)
+            except CheckpointRefused as refused:
+                bad.append(BadCheckpoint(str(path), str(refused)))
+                continue
+            found = True
+            earlier = by_batch.setdefault(checkpoint.batch, checkpoint)
+            if (earlier.batch_hash, earlier.last_sequence) != (
+                checkpoint.batch_hash,
+                checkpoint.last_sequence,
+            ):
+                conflicts.append((earlier, checkpoint))
+        return found
+
+    if not root.is_dir():
+        return CheckpointRead(True, by_batch, bad, conflicts)
+    if since is None:
+        read(sorted(root.rglob("*.json")))
+        return CheckpointRead(True, by_batch, bad, conflicts)
+    days = _day_dirs(root)
+    first_day = since.astimezone(UTC).date()
+    for _, folder in reversed([d for d in days if d[0] < first_day]):
+        if read(sorted(folder.glob("*.json"))):  # the newest day before holding a checkpoint
+            break
+    for _, folder in (d for d in days if d[0] >= first_day):
+        read(sorted(folder.glob("*.json")))
     return CheckpointRead(True, by_batch, bad, conflicts)
 
 
