@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from waymark.core.forms import GovUKDateField, GovUKForm
+from waymark.correspondence import rules
 from waymark.correspondence.models import Category, Channel, Mailbox, MatchStatus
+from waymark.correspondence.parsing import size_shown
 
 
 def _mailbox_choices():
@@ -12,7 +14,12 @@ def _mailbox_choices():
 
 class EmlUploadForm(GovUKForm):
     file = forms.FileField(
-        label="Email file (.eml)", error_messages={"required": "Select an email file"}
+        label="Email file (.eml)",
+        help_text=(
+            "Save the email from your mail program as an .eml file, smaller than "
+            f"{size_shown(rules.MAX_EML_UPLOAD_BYTES)}. Attachments are kept."
+        ),
+        error_messages={"required": "Select an email file"},
     )
     mailbox = forms.TypedChoiceField(
         label="Mailbox it arrived at", coerce=int, required=False, empty_value=None
@@ -26,6 +33,10 @@ class EmlUploadForm(GovUKForm):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".eml"):
             raise forms.ValidationError("The selected file must be an email saved as .eml")
+        if upload.size > rules.MAX_EML_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The selected file must be smaller than {size_shown(rules.MAX_EML_UPLOAD_BYTES)}"
+            )
         return upload
 
 

@@ -22,6 +22,29 @@ DUPLICATE_WINDOW = timedelta(days=7)
 # clock running fast) before the date is refused as not yet happened.
 CLOCK_SKEW = timedelta(minutes=5)
 
+# Size caps on mail read into Waymark, so that one enormous message or upload cannot take the
+# memory of the server reading it (the email parser holds several copies of a message at once).
+# A shared mailbox's messages with several scanned PDFs reach 25-35 MB: that is the size of the
+# message as sent, base64 and all (each PDF is a third larger in the message than on disk), and
+# Exchange Online's default send and receive limits (35 and 36 MB) are of the same order. 50 MiB
+# takes all of those with room to spare; a message larger than that is almost certainly not
+# correspondence (a 500 MB body is a runaway export or an attack). Each file in a message is still
+# held to documents.rules.MAX_DOCUMENT_BYTES (20 MiB).
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one .eml, or one message in an .mbox
+
+# The largest file the intake page accepts: one .eml is one message, so the same as the message
+# cap (refused on the form, saying the limit, before anything is read).
+MAX_EML_UPLOAD_BYTES = MAX_MESSAGE_BYTES
+
+# A forwarded message inside a message (and a forward inside that...) has its text and files read
+# this many forwards deep; deeper ones are still kept whole as .eml attachments.
+FORWARDED_MESSAGE_DEPTH = 5
+
+# Reading a winmail.dat (tnefparse) copies the rest of the file for each of its parts, about a
+# second a GiB. A real one holds some 7 parts a file: 20 PDFs in a 35 MB winmail.dat cost about
+# 3 GiB; one built of a million tiny parts would cost hours. Above this it is refused as unreadable.
+WINMAIL_DAT_MAX_BYTES_COPIED = 8 * 1024 * 1024 * 1024
+
 # Response deadlines, as task types with named deadline rules (registered in registrations.py).
 # The general-enquiry standard (5 working days, 000 §5.85) is the platform's, in work.rules.
 PRE_ACTION_RESPONSE_DAYS = (

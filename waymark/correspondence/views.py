@@ -14,7 +14,7 @@ from waymark.core import clock
 from waymark.core.follow_ups import correspondence_follow_ups
 from waymark.core.forms import form_add_service_errors
 from waymark.core.permissions import requires
-from waymark.correspondence import selectors, services
+from waymark.correspondence import rules, selectors, services
 from waymark.correspondence.forms import (
     EmlUploadForm,
     ListFilterForm,
@@ -49,7 +49,9 @@ def intake(request):
                 notes: list[str] = []
                 item, created = services.correspondence_register_eml(
                     actor=request.user,
-                    raw=upload_read(eml_form.cleaned_data["file"]),
+                    raw=upload_read(
+                        eml_form.cleaned_data["file"], limit=rules.MAX_EML_UPLOAD_BYTES
+                    ),
                     mailbox=mailbox,
                     notes=notes,
                 )

@@ -28,7 +28,13 @@ from waymark.correspondence.models import (
     MatchMethod,
     MatchStatus,
 )
-from waymark.correspondence.parsing import EmlError, eml_parse
+from waymark.correspondence.parsing import (
+    EmlError,
+    WinmailError,
+    eml_parse,
+    winmail_dat_is,
+    winmail_dat_unpack,
+)
 from waymark.correspondence.services._common import (
     _reply_task_create,
     _task_create,
@@ -63,17 +69,38 @@ def _attachment_tuples(attachments: Iterable[Any]) -> list[tuple[str, bytes, str
     return result
 
 
-_TNEF_REFUSAL = (
-    "winmail.dat is Outlook's own packaging of the attachments (TNEF), which Waymark cannot "
-    "open: ask the sender to send the files again as ordinary attachments"
-)
+def _winmail_dat_refusal(why: str) -> str:
+    return (
+        f"winmail.dat is Outlook's packaging of the attachments (TNEF) and {why}: "
+        "ask the sender to send the files again as ordinary attachments"
+    )
+
+
+def _attachments_unpacked(
+    attachments: list[tuple[str, bytes, str]],
+) -> list[tuple[str, bytes, str, str]]:
+    """Each attachment as (name, content, declared type, why refused or ""), with an Outlook
+    winmail.dat (TNEF) replaced by the files packed inside it, which are then stored or refused
+    like any other attachment. A winmail.dat that cannot be opened is refused saying why."""
+    result = []
+    for name, content, declared in attachments:
+        if not winmail_dat_is(file_name=name, content_type=declared, content=content):
+            result.append((name, content, declared, ""))
+            continue
+        try:
+            files = winmail_dat_unpack(content)
+        except WinmailError as exc:
+            result.append((name, content, declared, _winmail_dat_refusal(str(exc))))
+            continue
+        result.extend((file.file_name, file.content, file.content_type, "") for file in files)
+    return result
 
 
 def _file_attachments(*, actor: Actor, item: CorrespondenceItem, attachments, person) -> None:
     from waymark.documents.models import DocumentSource, DocumentType
     from waymark.documents.services import document_store, file_name_clean
 
-    for original_name, content, declared in attachments:
+    for original_name, content, declared, refused_reason in attachments:
         file_name = file_name_clean(original_name) or "attachment"
         record = Attachment(
             item=item,
@@ -81,8 +108,8 @@ def _file_attachments(*, actor: Actor, item: CorrespondenceItem, attachments, pe
             declared_content_type=declared[:120],
             size=len(content),
         )
-        if declared == "application/ms-tnef" or file_name.lower() == "winmail.dat":
-            record.refused_reason = _TNEF_REFUSAL
+        if refused_reason:
+            record.refused_reason = refused_reason[:300]
             record.save()
             continue
         try:
@@ -178,6 +205,7 @@ def correspondence_register(
     address = address or (mailbox.address if mailbox else "")
     fingerprint = content_fingerprint(sender=sender, subject=subject, body=body)
 
+    files = _attachments_unpacked(attachment_list)  # a winmail.dat opened outside the transaction
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -220,7 +248,7 @@ def correspondence_register(
                     received_at=received_at,
                     message_id=message_id,
                     fingerprint=fingerprint,
-                    attachments=attachment_list,
+                    attachments=files,
                     mailbox=mailbox,
                     address=address,
                 ), True
@@ -325,7 +353,8 @@ def correspondence_register_eml(
     channel: str = Channel.EMAIL,
     notes: list[str] | None = None,
 ) -> tuple[CorrespondenceItem, bool]:
-    """Parse an .eml file and register it. A file that is not an email raises ValidationError.
+    """Parse an .eml file and register it. A file that is not an email, is larger than
+    ``rules.MAX_MESSAGE_BYTES``, or has nothing in it to register raises ValidationError.
 
     The received time is the message's date, or the date its mail server received it, passing
     over one in the future (a sender's clock set wrong): the message is kept, not refused. With no
@@ -336,7 +365,15 @@ def correspondence_register_eml(
         parsed = eml_parse(raw)
     except EmlError as exc:
         raise ValidationError({"file": str(exc)}) from exc
+    if not parsed.subject and not parsed.body.strip() and not parsed.attachments:
+        raise ValidationError(
+            {
+                "file": "The email has no subject, no text and no attachments: "
+                "there is nothing to register"
+            }
+        )
     notes = notes if notes is not None else []
+    notes.extend(parsed.notes)
     address = ""
     if isinstance(mailbox, str):
         address = mailbox.strip().lower()

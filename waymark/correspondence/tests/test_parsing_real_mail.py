@@ -180,3 +180,91 @@ def test_nul_characters_are_removed_and_a_multipart_without_its_boundary_keeps_i
     assert eml_parse(nul).body == "ab"  # PostgreSQL refuses NUL in text
     broken = HEAD + b'Content-Type: multipart/mixed; boundary="ZZ"\r\n\r\nThe whole text\r\n'
     assert eml_parse(broken).body == "The whole text"
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "note"),
+    [
+        # a charset no one knows, the text in fact UTF-8
+        (b"=?x-unknown?B?UsOpc3Vtw6k=?=", "R\u00e9sum\u00e9", "x-unknown"),
+        # Hebrew in logical order: the same bytes as ISO-8859-8, which Python knows
+        (b"=?iso-8859-8-i?Q?=F9=EC=E5=ED?=", "\u05e9\u05dc\u05d5\u05dd", None),
+        # says UTF-8, is Windows-1252
+        (b"=?utf-8?Q?caf=E9_=93ok=94?=", "caf\u00e9 \u201cok\u201d", "utf-8"),
+        # not a text charset at all, and base64 with its padding lost
+        (b"=?base64?B?Y2Fmw6k?=", "caf\u00e9", "base64"),
+    ],
+)
+def test_encoded_words_in_an_unknown_charset_are_read_best_effort_with_a_note(word, text, note):
+    raw = (
+        b"From: " + word + b" <jose@example.com>\r\nSubject: " + word + b" 1\r\n"
+        b"Date: Mon, 2 Mar 2026 09:30:00 +0000\r\n\r\nx\r\n"
+    )
+    parsed = eml_parse(raw)
+    assert (parsed.subject, parsed.sender_name, parsed.sender) == (
+        f"{text} 1",
+        text,
+        "jose@example.com",
+    )
+    if note is None:
+        assert parsed.notes == []
+    else:
+        assert [n.split(" header")[0] for n in parsed.notes] == ["the Subject", "the From"]
+        assert all(f"({note})" in n and "check that it reads correctly" in n for n in parsed.notes)
+
+
+def test_a_body_in_a_charset_that_is_not_text_is_read_not_raised():
+    assert eml_parse(_plain(b"base64", b"caf\xc3\xa9")).body == "caf\u00e9"
+    assert eml_parse(_plain(b"rot13", b"caf\xe9")).body == "caf\u00e9"
+
+
+def test_a_from_header_with_only_a_name_keeps_the_name_and_says_there_is_no_address():
+    for from_header in (b"From: Jo Smith\r\n", b'From: "Jo Smith" <>\r\n'):
+        parsed = eml_parse(from_header + b"Subject: s\r\n\r\nx\r\n")
+        assert (parsed.sender, parsed.sender_name) == ("Jo Smith", "")
+        assert parsed.notes == [
+            'the sender gave no email address, only "Jo Smith": there is none to reply to'
+        ]
+    # a name in From and an address in Reply-To: the address, shown with the name
+    parsed = eml_parse(
+        b"From: Jo Smith\r\nReply-To: jo@smithlaw.example\r\nSubject: s\r\n\r\nx\r\n"
+    )
+    assert (parsed.sender, parsed.sender_name, parsed.notes) == (
+        "jo@smithlaw.example",
+        "Jo Smith",
+        [],
+    )
+
+
+def test_a_message_that_is_only_a_forwarded_message_keeps_its_text_and_files():
+    raw = (
+        b"From: clerk@smithlaw.example\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n"
+        b"From: Jo Smith <jo@smithlaw.example>\r\nSubject: Representations WM-0001234\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nPlease see our client's representations.\r\n"
+        b"--B\r\nContent-Type: application/pdf; name=reps.pdf\r\n"
+        b"Content-Disposition: attachment; filename=reps.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + PDF_B64 + b"\r\n--B--\r\n"
+    )
+    parsed = eml_parse(raw)
+    assert parsed.body == (
+        "---------- Forwarded message ----------\n"
+        "From: Jo Smith <jo@smithlaw.example>\nSubject: Representations WM-0001234\n\n"
+        "Please see our client's representations."
+    )
+    assert [(a.file_name, a.content_type) for a in parsed.attachments] == [
+        ("Representations WM-0001234.eml", "message/rfc822"),
+        ("reps.pdf", "application/pdf"),
+    ]
+    assert parsed.attachments[1].content == PDF
+
+
+def test_a_message_larger_than_the_limit_is_refused_before_it_is_parsed(monkeypatch):
+    from waymark.correspondence import rules
+
+    monkeypatch.setattr(rules, "MAX_MESSAGE_BYTES", 1024 * 1024)
+    big = HEAD + b"\r\n" + b"x" * (2 * 1024 * 1024)
+    with pytest.raises(EmlError, match=r"The email is 2\.0 MB, larger than the 1 MB Waymark"):
+        eml_parse(big)
+    assert eml_parse(HEAD + b"\r\n" + b"x" * (1024 * 1024 - len(HEAD) - 2)).subject == "Enquiry"

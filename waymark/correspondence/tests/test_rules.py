@@ -37,3 +37,17 @@ def test_category_inference():
         "legal_representations"
     )
     assert rules.category_infer("When do I report?", "Please tell me") == "general_enquiry"
+
+
+def test_the_largest_message_and_upload_read():
+    # 25-35 MB messages (several scanned PDFs, base64 and all) with room to spare
+    assert rules.MAX_MESSAGE_BYTES == 50 * 1024 * 1024
+    assert rules.MAX_EML_UPLOAD_BYTES == 50 * 1024 * 1024
+
+
+def test_forwards_are_read_five_deep():
+    assert rules.FORWARDED_MESSAGE_DEPTH == 5
+
+
+def test_a_winmail_dat_may_cost_8_gib_of_copying_to_read():
+    assert rules.WINMAIL_DAT_MAX_BYTES_COPIED == 8 * 1024 * 1024 * 1024

@@ -7,12 +7,14 @@ in one file, as Thunderbird, Apple Mail and Google Takeout export a mailbox); a 
 command line is read as an mbox if it starts with an mbox "From " line. Every other file in a
 folder is listed as skipped, with why, so nothing is left out unseen. One message that cannot be
 registered is reported and the import goes on with the next.
+
+An mbox is read as a stream, one message in memory at a time; a message (or .eml file) larger than
+``rules.MAX_MESSAGE_BYTES`` is reported as failed, saying why, without being read into memory.
 """
 
 from __future__ import annotations
 
 import logging
-import mailbox as mailboxes
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from waymark.core import context
+from waymark.correspondence import rules
 from waymark.correspondence.models import MatchStatus
+from waymark.correspondence.parsing import mbox_messages, message_too_large
 from waymark.correspondence.services import correspondence_register_eml
 
 logger = logging.getLogger(__name__)
@@ -34,7 +38,7 @@ def _is_mbox(path: Path) -> bool:
     if path.suffix.lower() == ".mbox" or path.name.lower() == "mbox":
         return True
     with path.open("rb") as handle:
-        return bool(_MBOX_FROM_LINE.match(handle.readline()))
+        return bool(_MBOX_FROM_LINE.match(handle.readline(1024)))  # not a whole huge line
 
 
 def _skip_reason(path: Path) -> str:
@@ -43,17 +47,15 @@ def _skip_reason(path: Path) -> str:
     return "not an .eml or .mbox file"
 
 
-def _messages(path: Path) -> Iterator[tuple[str, bytes | None]]:
-    """(label, bytes) for each message in the file; bytes None when the file cannot be read."""
+def _messages(path: Path) -> Iterator[tuple[str, bytes | None, int]]:
+    """(label, bytes, size) for each message in the file; bytes None when it is too large."""
     if not _is_mbox(path):
-        yield str(path), path.read_bytes()
+        size = path.stat().st_size
+        yield str(path), path.read_bytes() if size <= rules.MAX_MESSAGE_BYTES else None, size
         return
-    box = mailboxes.mbox(path, create=False)
-    try:
-        for number, key in enumerate(box.keys(), start=1):
-            yield f"{path} message {number}", box.get_bytes(key)
-    finally:
-        box.close()
+    with path.open("rb") as handle:
+        for message in mbox_messages(handle, limit=rules.MAX_MESSAGE_BYTES):
+            yield f"{path} message {message.number}", message.raw, message.size
 
 
 class Command(BaseCommand):
@@ -84,8 +86,8 @@ class Command(BaseCommand):
         counts = {"messages": 0, "registered": 0, "duplicates": 0, "match_needed": 0, "failed": 0}
         with context.acting("command", client_label="correspondence_import_eml"):
             for path in files:
-                for label, raw_message in self._read(path, counts):
-                    self._register(label, raw_message, mailbox, counts)
+                for label, raw_message, size in self._read(path, counts):
+                    self._register(label, raw_message, size, mailbox, counts)
         for path, reason in skipped:
             self.stderr.write(f"{path}: skipped, {reason}")
         messages = f" ({counts['messages']} messages)" if counts["messages"] != len(files) else ""
@@ -96,16 +98,20 @@ class Command(BaseCommand):
             + (f"; {len(skipped)} other files skipped" if skipped else "")
         )
 
-    def _read(self, path: Path, counts) -> Iterator[tuple[str, bytes]]:
+    def _read(self, path: Path, counts) -> Iterator[tuple[str, bytes | None, int]]:
         try:
             yield from _messages(path)
-        except (OSError, mailboxes.Error) as exc:
+        except OSError as exc:
             counts["messages"] += 1
             counts["failed"] += 1
             self.stderr.write(f"{path}: could not be read ({exc})")
 
-    def _register(self, label: str, raw: bytes, mailbox: str, counts) -> None:
+    def _register(self, label: str, raw: bytes | None, size: int, mailbox: str, counts) -> None:
         counts["messages"] += 1
+        if raw is None:
+            counts["failed"] += 1
+            self.stderr.write(f"{label}: {message_too_large(size)}")
+            return
         notes: list[str] = []
         try:
             item, created = correspondence_register_eml(
