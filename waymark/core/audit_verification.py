@@ -16,14 +16,16 @@ A rolled-back transaction's sequence number is a gap the batch recorded, not a f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Max
 
 from waymark.core import audit_merkle, rules
-from waymark.core.audit import VerifyResult, canonical, content_hash
+from waymark.core.audit import VerifyResult, canonical
 from waymark.core.audit_checkpoints import checkpoints_read, store_dir
 from waymark.core.models import AuditBatch, AuditEvent
 
@@ -36,13 +38,35 @@ class _Found(Exception):
         self.span = span
 
 
-def _entries(first: int, last: int, page: int) -> Iterator[AuditEvent]:
+# What verification reads of an entry: its number, its hash and what ``canonical`` covers.
+_ENTRY_FIELDS = (
+    "sequence",
+    "entry_hash",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "channel",
+    "action",
+    "verb",
+    "target_type",
+    "target_id",
+    "person_id",
+    "payload",
+    "recipient",
+    "purpose",
+    "request_id",
+)
+
+
+def _entries(first: int, last: int, page: int) -> Iterator[Any]:
+    """The entries numbered ``first`` to ``last`` in order, as named rows (not model instances:
+    building those was a fifth of a verification's time)."""
     after = first - 1
     while True:
         rows = list(
-            AuditEvent.objects.filter(sequence__gt=after, sequence__lte=last).order_by("sequence")[
-                :page
-            ]
+            AuditEvent.objects.filter(sequence__gt=after, sequence__lte=last)
+            .order_by("sequence")
+            .values_list(*_ENTRY_FIELDS, named=True)[:page]
         )
         yield from rows
         if len(rows) < page:
@@ -69,12 +93,13 @@ def _batch_check(batch: AuditBatch, page: int) -> int:
                 f"{batch.number} (inserted)",
                 sequence=event.sequence,
             )
-        if content_hash(event) != event.entry_hash:
+        content = canonical(event)  # once: the entry's hash and its leaf both cover it
+        if hashlib.sha256(content.encode()).hexdigest() != event.entry_hash:  # content_hash
             raise _Found(
                 f"entry #{event.sequence}'s content does not match its hash (altered)",
                 sequence=event.sequence,
             )
-        leaves.append(audit_merkle.leaf_hash(event.sequence, canonical(event)))
+        leaves.append(audit_merkle.leaf_hash(event.sequence, content))
         pending = next(expected, None)
     if pending is not None:
         raise _Found(
@@ -120,7 +145,7 @@ def audit_verify(
     With ``since``, verify only what was sealed after the newest signed checkpoint published
     before it (the anchor): that batch's record must still hash to what the checkpoint signed,
     and the chain is checked onward from it, so a day's verification reads a day's entries, not
-    the log since it began (about 10^8 entries a year, some 13,000 verified a second here).
+    the log since it began (about 10^8 entries a year, some 30,000 verified a second here).
     Entries before the anchor are not read: a full verification, from time to time, covers them.
     Without a checkpoint before ``since`` it verifies from the start."""
     store = checkpoints_read(since)
