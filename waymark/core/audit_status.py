@@ -23,7 +23,8 @@ from waymark.core.audit_checkpoints import (
 )
 from waymark.core.audit_partitions import audit_partitions_list, default_partition_entries
 from waymark.core.audit_sequencer import audit_sealing_lag
-from waymark.core.models import AuditBatch, AuditEvent
+from waymark.core.audit_verification import audit_verification_latest
+from waymark.core.models import AuditBatch, AuditEvent, AuditVerificationRun
 
 RECENT_BATCHES = 10
 WAITING_COUNTED_UP_TO = 100_000  # past this the page says "more than"; a count costs a scan
@@ -47,6 +48,8 @@ class SealingStatus:
     keys: list[TrustedKey]  # the keys checkpoints are checked with (the keyring)
     keyring: str  # its file, or "" when the signing key's public half is used
     keys_problem: str  # why no key can be read here ("" if they can)
+    verified: AuditVerificationRun | None  # the newest audit_verify run
+    verified_whole: AuditVerificationRun | None  # the newest run over the whole log
 
     @property
     def checkpoint_published_at(self) -> datetime | None:
@@ -71,6 +74,7 @@ def audit_sealing_status() -> SealingStatus:
         keys, keys_problem = list(verification_keys().values()), ""
     except ImproperlyConfigured as error:
         keys, keys_problem = [], str(error)
+    verified, verified_whole = audit_verification_latest()
     return SealingStatus(
         sealed_through=sealed_through,
         waiting=min(waiting, WAITING_COUNTED_UP_TO),
@@ -88,6 +92,8 @@ def audit_sealing_status() -> SealingStatus:
         keys=keys,
         keyring=keyring_file(),
         keys_problem=keys_problem,
+        verified=verified,
+        verified_whole=verified_whole,
     )
 
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from django.db.models import Max
 
-from waymark.core import audit_merkle, rules
+from waymark.core import audit_merkle, clock, rules
 from waymark.core.audit import VerifyResult, canonical
 from waymark.core.audit_checkpoints import checkpoints_read, store_dir
-from waymark.core.models import AuditBatch, AuditEvent
+from waymark.core.models import AuditBatch, AuditEvent, AuditVerificationRun
 
 
 class _Found(Exception):
@@ -330,3 +330,30 @@ def inclusion_proof_verify(proof: InclusionProof, event: AuditEvent) -> bool:
 
 def sealed_through() -> int:
     return AuditBatch.objects.aggregate(top=Max("last_sequence"))["top"] or 0
+
+
+def audit_verification_record(
+    result: VerifyResult | None, *, since: datetime | None, started_at: datetime, problem: str = ""
+) -> AuditVerificationRun:
+    """Keep what one ``audit_verify`` run found (``result`` None: it could not run, ``problem``
+    says why)."""
+    unanchored = result.unanchored[0] if result is not None and result.unanchored else None
+    return AuditVerificationRun.objects.create(
+        started_at=started_at,
+        finished_at=clock.now(),
+        since=since,
+        ok=result is not None and result.ok,
+        problem=(result.problem if result is not None else problem)[:2000],
+        checked=result.checked if result is not None else 0,
+        checked_from=result.checked_from if result is not None else 1,
+        sealed_through=result.sealed_through if result is not None else 0,
+        anchored_through=result.anchored_through if result is not None else 0,
+        unanchored_from=unanchored[0] if unanchored else None,
+        unanchored_to=unanchored[1] if unanchored else None,
+    )
+
+
+def audit_verification_latest() -> tuple[AuditVerificationRun | None, AuditVerificationRun | None]:
+    """The newest verification run, and the newest of the whole log."""
+    runs = AuditVerificationRun.objects.order_by("-finished_at", "-id")
+    return runs.first(), runs.filter(since__isnull=True).first()

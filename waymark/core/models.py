@@ -155,6 +155,39 @@ class AuditBatch(models.Model):
         return f"Audit batch {self.number} (#{self.first_sequence}-#{self.last_sequence})"
 
 
+class AuditVerificationRun(models.Model):
+    """One run of ``manage.py audit_verify``: what it read and what it found. The sealing page's
+    "last verified" and the oversight evidence check "the audit log verifies" read these, so no
+    web request verifies the log itself (a whole run takes about an hour a year of national
+    volume, and needs the keyring)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(db_index=True)
+    since = models.DateTimeField(null=True, blank=True, help_text="None: the whole log")
+    ok = models.BooleanField()
+    problem = models.TextField(blank=True)
+    checked = models.BigIntegerField(default=0)
+    checked_from = models.BigIntegerField(default=1)
+    sealed_through = models.BigIntegerField(default=0)
+    anchored_through = models.BigIntegerField(default=0)
+    unanchored_from = models.BigIntegerField(null=True, blank=True)
+    unanchored_to = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Audit verification at {self.finished_at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'failed'}"
+
+    @property
+    def whole(self) -> bool:
+        return self.since is None
+
+    @property
+    def anchored(self) -> bool:
+        return self.unanchored_from is None
+
+
 class Notification(models.Model):
     """Something a person should know without looking for it: work given to them, a decision on
     what they asked for, a long job of theirs that finished. Written by ``core.notifications``

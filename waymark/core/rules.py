@@ -47,6 +47,11 @@ AUDIT_SEAL_MAX_BATCHES_PER_PASS = 20
 # The looping sequencer retries a database that went away after one interval, then twice as long
 # each time, up to this: back within 10 seconds of the database, well inside the lag's alarm.
 AUDIT_SEAL_RETRY_MAX = timedelta(seconds=10)
+# "The audit log verifies" (the sealing page, the oversight evidence check) means a verification
+# run passed within a day (the guide schedules `audit_verify --since` daily: 26 hours allows for a
+# late run) and a whole run passed within a month (scheduled monthly: 32 days).
+AUDIT_VERIFIED_WITHIN = timedelta(hours=26)
+AUDIT_WHOLE_VERIFIED_WITHIN = timedelta(days=32)
 # Entries read at a time when verifying.
 AUDIT_VERIFY_PAGE = 5000
 # PostgreSQL: the audit entries table has a partition a month (migration 0005). The sequencer keeps

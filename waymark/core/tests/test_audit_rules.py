@@ -22,3 +22,8 @@ def test_the_sequencer_looks_again_after_fifty_milliseconds():
 def test_the_sequencer_retries_a_lost_database_at_most_ten_seconds_apart():
     assert rules.AUDIT_SEAL_RETRY_MAX.total_seconds() == 10
     assert rules.AUDIT_SEAL_RETRY_MAX < rules.AUDIT_SEALING_LAG_ALARM
+
+
+def test_the_log_counts_as_verified_for_a_day_and_a_whole_run_for_a_month():
+    assert rules.AUDIT_VERIFIED_WITHIN.total_seconds() == 26 * 3600
+    assert rules.AUDIT_WHOLE_VERIFIED_WITHIN.days == 32

@@ -132,3 +132,24 @@ def test_only_the_anchor_day_and_later_are_read(monkeypatch):
     monkeypatch.setattr(audit_checkpoints, "_checkpoint_load", counting)
     audit_verify(since=DAY3)
     assert sorted(set(read)) == ["02", "03"]
+
+
+def test_each_run_is_kept_and_the_sealing_page_shows_the_last(client):
+    from waymark.core.models import AuditVerificationRun
+    from waymark.core.tests.test_audit_sealing_page import _member
+
+    _three_days()
+    client.force_login(_member("system_admin"))
+    assert "Never" in client.get("/audit/sealing/").content.decode()
+    call_command("audit_verify")
+    with audit_tampering.behind_the_back():
+        AuditEvent.objects.filter(
+            sequence=AuditEvent.objects.order_by("-sequence")[0].sequence
+        ).update(actor_label="x")
+    with pytest.raises(CommandError):
+        call_command("audit_verify", "--since", "2026-12-03")
+    whole, daily = AuditVerificationRun.objects.order_by("id")
+    assert whole.ok and whole.whole and whole.checked == 18
+    assert not daily.ok and not daily.whole and "altered" in daily.problem
+    page = client.get("/audit/sealing/").content.decode()
+    assert "Failed" in page and "altered" in page and "Whole log: passed" in page

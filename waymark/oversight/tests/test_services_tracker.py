@@ -218,8 +218,8 @@ def _publish_guidance(guidance_services, slug):
     )
 
 
-def test_the_audit_log_check_passes_on_a_log_that_verifies(seeded, assurance, line_manager):
-    action = services.action_add(
+def _audit_action(assurance, line_manager, seeded):
+    return services.action_add(
         actor=assurance,
         recommendation=seeded[("001", "7")],
         description="Assurance that staff comply with guidance",
@@ -227,10 +227,69 @@ def test_the_audit_log_check_passes_on_a_log_that_verifies(seeded, assurance, li
         due_on=date(2027, 1, 31),
         evidence_kind="audit_log_verified",
     )
-    closed = services.action_close(
+
+
+def _close(action, assurance):
+    return services.action_close(
         actor=assurance, action=action, outcome=ActionStatus.CLOSED, note="Verified"
     )
-    assert closed.evidence_result.startswith("The audit log verifies")
+
+
+def test_the_audit_log_check_passes_once_scheduled_verification_passed(
+    seeded, assurance, line_manager
+):
+    from django.core.management import call_command
+
+    from waymark.core.audit_sequencer import audit_seal_once
+
+    action = _audit_action(assurance, line_manager, seeded)
+    with pytest.raises(ValidationError, match="has not been verified yet"):
+        _close(action, assurance)
+    audit_seal_once()
+    call_command("audit_verify")
+    closed = _close(action, assurance)
+    assert closed.evidence_result.startswith("The audit log verifies: the whole log (")
+
+
+def test_the_audit_log_check_fails_on_a_failed_stale_or_partial_verification(
+    seeded, assurance, line_manager
+):
+    """No web request verifies the log (an hour a year of national volume, inside the action's
+    lock): the check reads what the scheduled runs found."""
+    from waymark.core import rules
+    from waymark.core.audit import VerifyResult
+    from waymark.core.audit_verification import audit_verification_record
+
+    action = _audit_action(assurance, line_manager, seeded)
+    now = clock.now()
+
+    def run(*, at, since=None, **found):
+        result = VerifyResult(checked=10, first_broken_sequence=None, problem="", **found)
+        with clock.frozen(at):
+            audit_verification_record(result, since=since, started_at=at)
+
+    run(at=now - rules.AUDIT_WHOLE_VERIFIED_WITHIN - timedelta(hours=1))  # a whole run, too old
+    run(at=now - timedelta(hours=1), since=now - timedelta(days=1))
+    with pytest.raises(ValidationError, match="No verification of the whole audit log passed"):
+        _close(action, assurance)
+    run(at=now - timedelta(hours=2))  # a whole run within the month
+    assert _close(action, assurance).evidence_result.startswith("The audit log verifies")
+
+    later = now + rules.AUDIT_VERIFIED_WITHIN + timedelta(hours=2)
+    reopened = _audit_action(assurance, line_manager, seeded)
+    with clock.frozen(later), pytest.raises(ValidationError, match="more than 26 hours ago"):
+        _close(reopened, assurance)
+    run(at=later, unanchored=((5, 9),))
+    with clock.frozen(later), pytest.raises(ValidationError, match="#5-#9 sealed but not anchored"):
+        _close(reopened, assurance)
+    with clock.frozen(later + timedelta(minutes=1)):
+        audit_verification_record(
+            VerifyResult(checked=3, first_broken_sequence=4, problem="entry #4 altered"),
+            since=None,
+            started_at=later,
+        )
+        with pytest.raises(ValidationError, match="failed: entry #4 altered"):
+            _close(reopened, assurance)
 
 
 def test_sign_off_needs_the_sign_off_permission(action, analyst, line_manager):

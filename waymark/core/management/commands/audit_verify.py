@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from waymark.core import context
+from waymark.core import clock, context
 from waymark.core.audit import audit_verify
+from waymark.core.audit_verification import audit_verification_record
 
 UNANCHORED_EXIT = 2
 
@@ -31,11 +32,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         since = _since(options.get("since"))
+        started_at = clock.now()
         with context.acting("command"):
             try:
                 result = audit_verify(since=since)
             except ImproperlyConfigured as error:  # no keyring, or one that cannot be read
+                audit_verification_record(
+                    None, since=since, started_at=started_at, problem=f"cannot verify: {error}"
+                )
                 raise CommandError(f"Cannot verify the audit log: {error}") from error
+            audit_verification_record(result, since=since, started_at=started_at)
         if not result.ok:
             where = (
                 f"entry #{result.first_broken_sequence}"
