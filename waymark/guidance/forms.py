@@ -18,6 +18,7 @@ class GuidanceReviseForm(GovUKForm):
     )
     body = forms.CharField(
         label="Guidance text",
+        max_length=rules.BODY_MAX_CHARS,
         widget=forms.Textarea,
         help_text="Separate paragraphs with a blank line; start a line with '- ' for a list",
         error_messages={"required": "Enter the guidance text"},

@@ -8,6 +8,12 @@ from waymark.guidance.permissions import PUBLISH_GUIDANCE
 # date and review date"). Publishers can set a different date on the page.
 REVIEW_INTERVAL_DAYS = 365
 
+# The longest a page's text may be. Guidance is short and read on a phone (the seeded pages run to
+# about 1,100 characters); without a limit a text of a couple of megabytes of distinct words
+# overflowed PostgreSQL's search vector (at most 1 MB, "string is too long for tsvector"), which
+# the search index computes on every write: the publish or revision failed.
+BODY_MAX_CHARS = 20_000
+
 # Search: how many results a page of results shows, and how long a snippet is (a phone screen's
 # worth, 003 §6.53-6.56: guidance must be findable on a phone in a few keystrokes).
 SEARCH_RESULTS_LIMIT = 25
@@ -31,6 +37,11 @@ MODULES = {
     "monitoring": "Monitoring",
     "platform": "Using Waymark",
 }
+
+# Web addresses the hub's own pages take (``urls.py``: ``/guidance/new/``, ``search/``, ``links/``).
+# A guidance page at one of them could never be opened (the hub's page answers instead), so
+# publishing refuses them; ``tests/test_hostile_input.py`` holds this list to ``urls.py``.
+RESERVED_SLUGS = frozenset({"new", "search", "links"})
 
 # The permission to publish (``waymark.guidance.permissions``), under its old name.
 PUBLISH_PERMISSION = PUBLISH_GUIDANCE

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from waymark.accounts.models import User
@@ -44,6 +44,8 @@ def _validate_text(*, title: str, summary: str, body: str, change_note: str) -> 
         errors["summary"] = "Summary must be 300 characters or fewer"
     if not body.strip():
         errors["body"] = "Enter the guidance text"
+    elif len(body) > rules.BODY_MAX_CHARS:
+        errors["body"] = f"Guidance text must be {rules.BODY_MAX_CHARS:,} characters or fewer"
     if not change_note.strip():
         errors["change_note"] = "Enter a change note saying what changed and why"
     elif len(change_note) > 300:
@@ -73,6 +75,10 @@ def _check_effective(effective_from: date | None, errors: dict[str, str]) -> Non
         errors["effective_from"] = "The date it comes into force must be today or in the future"
 
 
+_SLUG_TAKEN = "A guidance page with the web address {slug!r} already exists"
+_SLUG_RESERVED = "The web address {slug!r} is one of the guidance hub's own pages: choose another"
+
+
 def guidance_publish(
     *,
     actor: User,
@@ -99,12 +105,54 @@ def guidance_publish(
         errors["module"] = "Select the module the page belongs to"
     if not slug and "title" not in errors:
         errors["slug"] = "Enter a web address made of letters, numbers and hyphens"
+    elif slug in rules.RESERVED_SLUGS:
+        errors["slug"] = _SLUG_RESERVED.format(slug=slug)
     elif slug and GuidancePage.objects.filter(slug=slug).exists():
-        errors["slug"] = f"A guidance page with the web address {slug!r} already exists"
+        errors["slug"] = _SLUG_TAKEN.format(slug=slug)
     if step_key and GuidancePage.objects.filter(step_key=step_key).exists():
         errors["step_key"] = f"The step {step_key!r} already has a guidance page: revise that one"
     if errors:
         raise ValidationError(errors)
+    try:
+        return _page_write(
+            actor=actor,
+            slug=slug,
+            title=title,
+            module=module,
+            step_key=step_key,
+            summary=summary,
+            body=body,
+            owner_team=owner_team,
+            owner=owner,
+            review_due_on=review_due_on,
+            change_note=change_note,
+            draft=draft,
+            effective_from=effective_from,
+        )
+    except IntegrityError:
+        # The same address published at the same moment (a double-submitted form, two
+        # publishers): the check above passed for both and the unique index refused the second.
+        if GuidancePage.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": _SLUG_TAKEN.format(slug=slug)}) from None
+        raise
+
+
+def _page_write(
+    *,
+    actor: User,
+    slug: str,
+    title: str,
+    module: str,
+    step_key: str,
+    summary: str,
+    body: str,
+    owner_team: str,
+    owner: User | None,
+    review_due_on: date | None,
+    change_note: str,
+    draft: bool,
+    effective_from: date | None,
+) -> GuidancePage:
     now = clock.now()
     with transaction.atomic():
         page = GuidancePage.objects.create(
@@ -138,6 +186,18 @@ def guidance_publish(
     return page
 
 
+def _revision_refused(page: GuidancePage, *, title: str, summary: str, body: str) -> dict[str, str]:
+    """Why a revision of ``page`` as it stands is refused: withdrawn, or nothing changed."""
+    if page.state == ApprovalState.WITHDRAWN:
+        return {"body": "This page has been withdrawn: it cannot be revised"}
+    if (title.strip(), summary.strip(), body.strip()) == (page.title, page.summary, page.body):
+        return {
+            "body": "Nothing has changed: change the title, summary or text to publish a new "
+            "version"
+        }
+    return {}
+
+
 def guidance_revise(
     *,
     actor: User,
@@ -157,16 +217,8 @@ def guidance_revise(
     _check_publisher(actor)
     errors = _validate_text(title=title, summary=summary, body=body, change_note=change_note)
     _check_effective(effective_from, errors)
-    if page.state == ApprovalState.WITHDRAWN:
-        errors["body"] = "This page has been withdrawn: it cannot be revised"
-    if not errors and (title.strip(), summary.strip(), body.strip()) == (
-        page.title,
-        page.summary,
-        page.body,
-    ):
-        errors["body"] = (
-            "Nothing has changed: change the title, summary or text to publish a new version"
-        )
+    if not errors:
+        errors.update(_revision_refused(page, title=title, summary=summary, body=body))
     if errors:
         raise ValidationError(errors)
     now = clock.now()
@@ -182,6 +234,11 @@ def guidance_revise(
         )
     with transaction.atomic():
         page = GuidancePage.objects.select_for_update().get(pk=page.pk)
+        # Checked again under the lock: the same revision submitted twice at once (a double
+        # click, two publishers) both passed the check above, and made two identical versions.
+        refused = _revision_refused(page, title=title, summary=summary, body=body)
+        if refused:
+            raise ValidationError(refused)
         old = {"version": page.version, "title": page.title, "summary": page.summary}
         latest = page.versions.order_by("-version").values_list("version", flat=True).first()
         page.title, page.summary, page.body = title.strip(), summary.strip(), body.strip()
@@ -224,6 +281,22 @@ def _draft_write(
     now = clock.now()
     with transaction.atomic():
         page = GuidancePage.objects.select_for_update().get(pk=page.pk)
+        refused = _revision_refused(page, title=title, summary=summary, body=body)
+        waiting = (
+            page.versions.filter(
+                state=ApprovalState.DRAFT,
+                title=title.strip(),
+                summary=summary.strip(),
+                body=body.strip(),
+            )
+            .values_list("version", flat=True)
+            .first()
+        )
+        if waiting is not None:
+            # The same draft saved twice (a double-submitted form, at once or one after the other).
+            refused["body"] = f"This text is already waiting for approval as version {waiting}"
+        if refused:
+            raise ValidationError(refused)
         latest = page.versions.order_by("-version").values_list("version", flat=True).first()
         version = GuidanceVersion.objects.create(
             page=page,

@@ -25,3 +25,8 @@ def test_search_ranking_weights_are_pinned():
 
 def test_publishing_needs_the_publish_permission():
     assert rules.PUBLISH_PERMISSION == "guidance.publish_guidance"
+
+
+def test_the_text_limit_and_the_hub_s_own_addresses_are_pinned():
+    assert rules.BODY_MAX_CHARS == 20_000
+    assert sorted(rules.RESERVED_SLUGS) == ["links", "new", "search"]

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from waymark.core import clock
@@ -94,20 +94,29 @@ def register_create(
             raise ValidationError({"supplier": "Enter the supplier the register is held with"})
     else:
         contract_owner, supplier, contract = None, "", ""
+    name_taken = ValidationError({"name": "A register with this name exists already"})
     if RiskRegister.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": "A register with this name exists already"})
+        raise name_taken
     with transaction.atomic():
-        register = RiskRegister.objects.create(
-            name=name,
-            kind=kind,
-            description=description,
-            owner=owner,
-            contract_owner=contract_owner,
-            supplier=supplier,
-            contract=contract,
-            created_at=clock.now(),
-            created_by=_by(actor),
-        )
+        try:
+            with transaction.atomic():
+                register = RiskRegister.objects.create(
+                    name=name,
+                    kind=kind,
+                    description=description,
+                    owner=owner,
+                    contract_owner=contract_owner,
+                    supplier=supplier,
+                    contract=contract,
+                    created_at=clock.now(),
+                    created_by=_by(actor),
+                )
+        except IntegrityError:
+            # The same name added at the same moment (a double-submitted form): the check above
+            # passed for both and the unique index refused the second.
+            if RiskRegister.objects.filter(name=name).exists():
+                raise name_taken from None
+            raise
         audit_record(
             actor=actor,
             action=AuditAction.COLLECTION,
@@ -324,6 +333,10 @@ def risk_close(*, actor: Actor, risk: Risk, reason: str) -> Risk:
     reason = _text(reason, "reason", "why the risk is closed")
     with transaction.atomic():
         locked = Risk.objects.select_for_update().get(pk=risk.pk)
+        if locked.status == RiskStatus.CLOSED:
+            # The workflow lets a risk "move" to the state it is in; a second close (a
+            # double-submitted form) would rewrite the first's date and reason.
+            raise ValidationError({"reason": "This risk is closed already"})
         old = RISK_WORKFLOW.move(locked, RiskStatus.CLOSED)
         locked.closed_at, locked.closed_reason = clock.now(), reason
         locked.save(update_fields=["status", "closed_at", "closed_reason"])
@@ -344,6 +357,8 @@ def risk_reopen(*, actor: Actor, risk: Risk, reason: str) -> Risk:
     reason = _text(reason, "reason", "why the risk is reopened")
     with transaction.atomic():
         locked = Risk.objects.select_for_update().get(pk=risk.pk)
+        if locked.status == RiskStatus.OPEN:
+            raise ValidationError({"reason": "This risk is open already"})
         old = RISK_WORKFLOW.move(locked, RiskStatus.OPEN)
         locked.closed_at, locked.closed_reason = None, ""
         locked.next_review_on = clock.today()

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waymark.core import calendars, clock
 from waymark.core.audit import audit_record
@@ -123,19 +123,27 @@ def complaint_record(
     person_id = _person_for_reference(person_reference)
     due_on = rules.complaint_due_on(received_on, nation)
     with transaction.atomic():
-        complaint = Complaint.objects.create(
-            reference=f"new-{uuid.uuid4().hex[:16]}",
-            channel=channel,
-            received_on=received_on,
-            complainant=complainant,
-            person_id=person_id,
-            correspondence_item_id=item_id,
-            summary=summary,
-            nation=nation,
-            due_on=due_on,
-            recorded_at=clock.now(),
-            recorded_by=_by(actor),
-        )
+        try:
+            with transaction.atomic():
+                complaint = Complaint.objects.create(
+                    reference=f"new-{uuid.uuid4().hex[:16]}",
+                    channel=channel,
+                    received_on=received_on,
+                    complainant=complainant,
+                    person_id=person_id,
+                    correspondence_item_id=item_id,
+                    summary=summary,
+                    nation=nation,
+                    due_on=due_on,
+                    recorded_at=clock.now(),
+                    recorded_by=_by(actor),
+                )
+        except IntegrityError:
+            # The same item recorded at the same moment (a double-submitted form, two readers):
+            # the check above passed for both and the unique index refused the second.
+            if item_id is not None:
+                _correspondence_item(None, item_id)  # names the complaint now recorded
+            raise
         complaint.reference = f"CMP-{complaint.pk:06d}"
         complaint.save(update_fields=["reference"])
         ComplaintThemeTag.objects.bulk_create(

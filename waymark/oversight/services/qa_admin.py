@@ -69,7 +69,13 @@ def _clean_questions(questions: list[dict], taken: set[str], errors: dict[str, s
                 f"Question {i} uses the failure reason code {', '.join(duplicates)} more than once"
             )
         code = (q.get("code") or "").strip()[:40]
-        if code and code in codes_seen:
+        if not code.isprintable():
+            # The code travels in a hidden input: a NUL or another control character in it is
+            # tampering (PostgreSQL refuses a NUL outright), not something a reviewer typed.
+            errors[f"q{i}_text"] = errors.get(f"q{i}_text") or (
+                f"Question {i} was sent with a code that is not valid: reload the page"
+            )
+        elif code and code in codes_seen:
             errors[f"q{i}_text"] = errors.get(f"q{i}_text") or (
                 f"Question {i} repeats another question (code {code})"
             )

@@ -332,6 +332,8 @@ def learning_item_done(*, actor, item: LearningItem) -> LearningItem:
         raise PermissionDenied("Only the person a learning item is for may mark it done")
     with transaction.atomic():
         item = LearningItem.objects.select_for_update().get(pk=item.pk)
+        if item.status == "done":
+            raise ValidationError("This learning item is marked as done already")
         old = LEARNING_WORKFLOW.move(item, "done")
         item.save(update_fields=["status"])
         _audit(
