@@ -46,19 +46,28 @@ from waymark.oversight.workflows import (
 # Complaints
 
 
-def _person_for_reference(reference: str) -> int | None:
-    """The id of the person with this Waymark reference (read, never written)."""
-    from waymark.people.models import Person
+def _person_for_reference(actor: Actor, reference: str) -> int | None:
+    """The id of the person with this Waymark reference (read, never written). A record marked
+    restricted is answered as no one to an actor who may not see restricted records, with the
+    same words: the refusal said whether a restricted person's reference existed."""
+    from waymark.people.permissions import VIEW_RESTRICTED_PERSON
+    from waymark.people.selectors import person_by_reference
 
     reference = (reference or "").strip().upper()
     if not reference:
         return None
-    found = Person.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    found = person_by_reference(reference)
+    hidden = actor is None or not actor.has_perm(VIEW_RESTRICTED_PERSON)
+    if found is not None and found.restricted_access and hidden:
+        found = None
     if found is None:
         raise ValidationError(
-            {"person_reference": "No one has this Waymark reference: check it, or leave it blank"}
+            {
+                "person_reference": "No one you may record a complaint for has this Waymark "
+                "reference: check it, or leave it blank"
+            }
         )
-    return int(found)
+    return int(found.pk)
 
 
 def _correspondence_item(actor: Actor, pk: int | None) -> int | None:
@@ -120,7 +129,7 @@ def complaint_record(
         raise ValidationError({"themes": "Select themes from the list"})
     if nation not in calendars.NATIONS:
         raise ValidationError({"nation": "Select the nation whose bank holidays apply"})
-    person_id = _person_for_reference(person_reference)
+    person_id = _person_for_reference(actor, person_reference)
     due_on = rules.complaint_due_on(received_on, nation)
     with transaction.atomic():
         try:

@@ -168,3 +168,41 @@ def test_the_pages_withhold_it_too(complaints, assurance, person, client):
         assert page.status_code == 200
         assert person.reference not in page.content.decode()
         assert sel.RESTRICTED_REFERENCE in page.content.decode()
+
+
+def test_recording_a_complaint_never_says_whether_a_restricted_reference_exists(assurance, person):
+    """The refusal for a restricted person's reference read "No one has this Waymark reference"
+    only when no one had it: a complaints manager could probe which restricted records exist."""
+    from django.core.exceptions import ValidationError
+
+    def refusal(reference):
+        with clock.frozen(testing.NOW), pytest.raises(ValidationError) as error:
+            services.complaint_record(
+                actor=assurance,
+                channel="letter",
+                received_on=date(2026, 11, 18),
+                complainant="Their representative",
+                summary="The tag stopped charging",
+                themes=["delay"],
+                person_reference=reference,
+            )
+        return error.value.message_dict["person_reference"]
+
+    Person.objects.filter(pk=person.pk).update(restricted_access=True)
+    assert not assurance.has_perm("people.view_restricted_person")
+    assert refusal(person.reference) == refusal("WM-9999999")
+    assurance.user_permissions.add(
+        Permission.objects.get(content_type__app_label="people", codename="view_restricted_person")
+    )
+    reader = User.objects.get(pk=assurance.pk)
+    with clock.frozen(testing.NOW):
+        complaint = services.complaint_record(
+            actor=reader,
+            channel="letter",
+            received_on=date(2026, 11, 18),
+            complainant="Their representative",
+            summary="The tag stopped charging",
+            themes=["delay"],
+            person_reference=person.reference,
+        )
+    assert complaint.person_id == person.pk
