@@ -12,12 +12,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from waymark.core.conflicts import is_unique_violation
+from waymark.core.conflicts import is_database_unavailable, is_unique_violation
 from waymark.core.rules import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -211,8 +210,8 @@ def problem_exception_handler(exc, context):
             request=request,
             problem_type="conflict",
         )
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database cannot be reached (core.views.DATABASE_UNAVAILABLE): a 503 to retry, as a
+    if is_database_unavailable(exc):
+        # The database cannot be reached (core.conflicts.is_database_unavailable): a 503 to retry, as a
         # request whose first query is outside DRF gets, not a 500 that pages someone about a bug.
         logger.error("Database unavailable: answered 503 for %s", getattr(request, "path", ""))
         return problem_response(

@@ -10,7 +10,6 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +17,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from waymark.core import notifications as notes
-from waymark.core.conflicts import is_unique_violation
+from waymark.core.conflicts import is_database_unavailable, is_unique_violation
 from waymark.core.middleware import InputRefused
 from waymark.core.navigation import group_entries
 from waymark.core.permissions import no_personal_data, public, signed_in
@@ -39,8 +38,7 @@ _API_DETAIL = {
 
 # While the database cannot be reached (restarting, failing over) every request fails the same way:
 # that is 503 with a time to retry (``rules.RETRY_AFTER_SECONDS``), not a 500 that pages someone
-# about a bug.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# about a bug; which errors say so is ``core.conflicts.is_database_unavailable``.
 
 
 def _error_page(request, template: str, status: int, reason: str = ""):
@@ -94,7 +92,7 @@ def service_unavailable(request):
 @requires_csrf_token
 def server_error(request):
     """Keep this one simple: it must not fail itself."""
-    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    if is_database_unavailable(sys.exc_info()[1]):
         logger.error("Database unavailable: answered 503 for %s", request.path)
         return service_unavailable(request)
     if is_unique_violation(sys.exc_info()[1]):

@@ -77,3 +77,60 @@ def test_a_machine_client_without_a_session_gets_503_problem_details_too():
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/problem+json")
     assert response.json()["status"] == 503 and int(response["Retry-After"]) > 0
+
+
+class _Cause(Exception):
+    """Stands in for the psycopg error Django wraps: only its SQLSTATE is read."""
+
+    def __init__(self, sqlstate: str | None) -> None:
+        super().__init__(sqlstate or "")
+        self.sqlstate = sqlstate
+
+
+def _operational(sqlstate: str | None) -> OperationalError:
+    error = OperationalError("the database refused")
+    error.__cause__ = _Cause(sqlstate)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "unavailable"),
+    [
+        (None, True),  # no answer at all: connection refused, SQLite's file locked
+        ("08006", True),  # connection failure
+        ("57P01", True),  # the server shutting down
+        ("57014", True),  # a statement cancelled by its timeout
+        ("53300", True),  # too many connections
+        ("40P01", True),  # a deadlock: retry
+        ("55P03", True),  # a lock not had in time
+        ("54000", False),  # a value past a limit (a text too long for tsvector)
+        ("XX000", False),  # an internal error
+        ("58030", False),  # an I/O error on a file
+    ],
+)
+def test_only_errors_a_retry_can_cure_say_the_database_is_unavailable(sqlstate, unavailable):
+    from waymark.core.conflicts import is_database_unavailable
+
+    assert is_database_unavailable(_operational(sqlstate)) is unavailable
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/guidance/", "/api/v1/persons/"])
+def test_a_statement_past_a_limit_is_a_500_not_a_503_to_retry(path):
+    """A guidance text too long to index answered 503 with Retry-After, which no retry cures."""
+    from django.test import RequestFactory
+
+    from waymark.api.problems import problem_exception_handler
+    from waymark.core.views import server_error
+
+    request = RequestFactory().get(path)
+    for sqlstate, status in (("54000", 500), ("08006", 503)):
+        error = _operational(sqlstate)
+        try:
+            raise error
+        except OperationalError:
+            page = server_error(request)
+        assert page.status_code == status
+        assert ("Retry-After" in page) is (status == 503)
+        answered = problem_exception_handler(error, {"request": request})
+        assert answered.status_code == status
