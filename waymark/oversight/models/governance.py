@@ -23,6 +23,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 USER = settings.AUTH_USER_MODEL
 
@@ -83,6 +84,11 @@ class RiskRegister(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # The service refuses a name that differs only in case; two added at the same moment
+            # both passed that check, and "name" alone is unique case by case.
+            models.UniqueConstraint(Lower("name"), name="oversight_register_name_any_case"),
+        ]
         permissions = [
             ("view_risks", "See risk registers and the supplier issues log"),
             ("manage_risks", "Keep risk registers, review risks and log supplier issues"),

@@ -114,7 +114,7 @@ def register_create(
         except IntegrityError:
             # The same name added at the same moment (a double-submitted form): the check above
             # passed for both and the unique index refused the second.
-            if RiskRegister.objects.filter(name=name).exists():
+            if RiskRegister.objects.filter(name__iexact=name).exists():
                 raise name_taken from None
             raise
         audit_record(

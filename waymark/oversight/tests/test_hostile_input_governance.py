@@ -69,6 +69,19 @@ def test_a_register_name_added_twice_at_once_is_refused_on_the_form(assurance, c
     assert RiskRegister.objects.count() == 1
 
 
+def test_a_register_name_added_at_once_in_another_case_is_refused_on_the_form(assurance, client):
+    """The check is case-blind but the unique key was not: "Risk" and "risk" added at the same
+    moment were both saved."""
+    client.force_login(assurance)
+    url = reverse("oversight:risk-register-new")
+    assert client.post(url, _register_post(assurance)).status_code == 302
+    with _check_misses_once(RiskRegister, "exists"):
+        again = client.post(url, _register_post(assurance, name="DIRECTORATE Risk Register"))
+    assert again.status_code == 400
+    assert "A register with this name exists already" in again.content.decode()
+    assert RiskRegister.objects.count() == 1
+
+
 @pytest.fixture
 def item(db):
     reference_data.platform()  # the match queue (a data migration's row)
