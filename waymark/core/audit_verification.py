@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Max
 
 from waymark.core import audit_merkle, clock, rules
-from waymark.core.audit import VerifyResult, canonical
+from waymark.core.audit import _APPEND_COLUMNS, VerifyResult, canonical
 from waymark.core.audit_checkpoints import checkpoints_read, store_dir
 from waymark.core.models import AuditBatch, AuditEvent, AuditVerificationRun
 
@@ -38,24 +38,9 @@ class _Found(Exception):
         self.span = span
 
 
-# What verification reads of an entry: its number, its hash and what ``canonical`` covers.
-_ENTRY_FIELDS = (
-    "sequence",
-    "entry_hash",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "channel",
-    "action",
-    "verb",
-    "target_type",
-    "target_id",
-    "person_id",
-    "payload",
-    "recipient",
-    "purpose",
-    "request_id",
-)
+# What verification reads of an entry: its number and every column an append writes (what
+# ``canonical`` covers, and the entry's hash).
+_ENTRY_FIELDS = ("sequence", *_APPEND_COLUMNS)
 
 
 def _entries(first: int, last: int, page: int) -> Iterator[Any]:
