@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "waymark.core.middleware.PersonalDataMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: a page form's token is claimed once the CSRF check, sign-in and the second factor pass.
+    "waymark.core.submissions.OnceSubmissionMiddleware",
 ]
 
 # Module apps whose jinja2/ folders the template loader searches (docs/architecture.md).
@@ -124,7 +126,11 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "waymark.core.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "waymark.core.jinja2.environment",
+            # Every {{ csrf_input }} also writes a new form token (core.submissions).
+            "context_processors": ["waymark.core.submissions.form_inputs"],
+        },
     },
     {
         # Django admin and DRF's browsable pages use Django templates.

@@ -242,6 +242,35 @@ class SavedView(models.Model):
         return self.name
 
 
+class FormSubmission(models.Model):
+    """One sending of a page's form, so that the same form sent twice (a double click, a retry on a
+    slow network, the back button) is acted on once (``core.submissions``). The token is the one
+    the page put in the form when it was shown; ``location`` is where the first sending was sent
+    on (its redirect), and a second sending of the same token and values by the same person is
+    sent there.
+    A sending that did not redirect (the form had errors, the request failed) is deleted, so the
+    corrected form can be sent with the same token."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=rules.FORM_SUBMISSION_TOKEN_MAX_LENGTH)
+    path = models.CharField(max_length=300)
+    # SHA-256 of what the form held (its fields but the CSRF token): the same token sent with
+    # other values (the back button, a change, the button again) is acted on, not replayed.
+    digest = models.CharField(max_length=64)
+    location = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.token})"
+
+
 class ReadModelState(models.Model):
     """When a read model (``core.read_models``: an app's summary tables for a figures page) was
     last rebuilt. ``as_of`` is the moment its rows describe: taken before the rebuild's first

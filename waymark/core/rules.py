@@ -102,3 +102,21 @@ TASK_QUEUE_WAIT_ALARM = timedelta(minutes=10)
 # /health/background/ counts due ready tasks up to this many (a LIMIT): past it the report says
 # "or more", and the check never counts through a queue that has grown without bound.
 TASK_QUEUE_COUNT_CAP = 10_000
+
+# A page's form sent twice is acted on once (``core.submissions``). Each form shown carries a random
+# token this long at most (the one made is 22 characters).
+FORM_SUBMISSION_TOKEN_MAX_LENGTH = 64
+# A second sending that arrives while the first is still being saved waits for it this long (a
+# double click arrives within a second; a save takes well under one), then is sent where the
+# first went. Past it the person is told the form is still being saved.
+FORM_SUBMISSION_WAIT = timedelta(seconds=10)
+FORM_SUBMISSION_POLL = timedelta(milliseconds=100)
+# A first sending that has not finished after this long died with its worker (the web server's
+# timeout is 60 seconds): the next sending of its token is acted on.
+FORM_SUBMISSION_IN_FLIGHT_TIMEOUT = timedelta(seconds=90)
+# A form sent again this long after the first sending is acted on again: a double click or a
+# retry on a slow network comes within minutes; a page kept open for longer and its button pressed
+# on purpose is meant.
+FORM_SUBMISSION_REPLAY_FOR = timedelta(minutes=10)
+# The sweep deletes sendings older than this.
+FORM_SUBMISSION_KEPT = timedelta(days=1)

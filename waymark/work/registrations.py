@@ -54,6 +54,10 @@ def register() -> None:
         )
     )
     register_sweep("work.flag_overdue", overdue_flag)
+    # The platform's own housekeeping runs with work's sweeps (core cannot import work).
+    from waymark.core.submissions import submissions_expire
+
+    register_sweep("core.form_submissions_expire", submissions_expire)
     # --- metric definitions (issue 20 item 3) ---
     _metrics_register()
 

@@ -64,3 +64,15 @@ def test_audit_batches_hold_five_thousand_entries_twenty_to_a_pass():
 
 def test_bulk_inserts_copy_from_twenty_rows():
     assert rules.BULK_INSERT_COPY_FROM == 20
+
+
+def test_a_form_sent_twice_is_acted_on_once_within_ten_minutes():
+    from waymark.core.models import FormSubmission
+
+    assert rules.FORM_SUBMISSION_WAIT.total_seconds() == 10
+    assert rules.FORM_SUBMISSION_POLL.total_seconds() == 0.1
+    assert rules.FORM_SUBMISSION_IN_FLIGHT_TIMEOUT.total_seconds() == 90
+    assert rules.FORM_SUBMISSION_REPLAY_FOR.total_seconds() == 600
+    assert rules.FORM_SUBMISSION_KEPT.total_seconds() == 86400
+    assert rules.FORM_SUBMISSION_TOKEN_MAX_LENGTH == 64
+    assert FormSubmission._meta.get_field("token").max_length == 64

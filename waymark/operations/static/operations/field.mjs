@@ -87,7 +87,8 @@ export function formData (form) {
   }
   for (const el of inputs) {
     const name = el.name
-    if (name === 'csrfmiddlewaretoken' || name === 'client_uuid' || el.type === 'submit') continue
+    // The page's own tokens (CSRF, the form's one-sending token) are not the entry's data.
+    if (name === 'csrfmiddlewaretoken' || name === '_submission' || name === 'client_uuid' || el.type === 'submit') continue
     if (el.type === 'checkbox') {
       if (counts[name] > 1) {
         data[name] = data[name] || []
