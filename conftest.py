@@ -32,3 +32,30 @@ def _process_caches_cleared():
     process_caches.clear_all()
     yield
     process_caches.clear_all()
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flags = marker.kwargs if marker else {}
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(flags.get("transaction") or flags.get("reset_sequences")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Among the tests that commit (pytest-django runs them together, after the others), the
+    browser journeys and demo-data tests (a minute or more each) start first: started last, they
+    kept one pytest-xdist worker busy for minutes after the other had run out of tests. Only the
+    order within that group changes (a stable sort), so pytest-django's order stands."""
+    positions = [i for i, item in enumerate(items) if _transactional(item)]
+    if not positions:
+        return
+    first, last = positions[0], positions[-1] + 1
+    group = items[first:last]
+    if any(not _transactional(item) for item in group):
+        return  # not one contiguous group: leave the order alone
+    heavy = ("browser", "slow")
+    group.sort(key=lambda item: not any(item.get_closest_marker(m) for m in heavy))
+    items[first:last] = group
