@@ -81,10 +81,8 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
-def _too_large() -> ValidationError:
-    return ValidationError(
-        {"file": f"The selected file must be smaller than {_mib(MAX_DOCUMENT_BYTES)}"}
-    )
+def _too_large(limit: int = MAX_DOCUMENT_BYTES) -> ValidationError:
+    return ValidationError({"file": f"The selected file must be smaller than {_mib(limit)}"})
 
 
 def upload_read(upload, *, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
@@ -95,12 +93,12 @@ def upload_read(upload, *, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     """
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise _too_large()
+        raise _too_large(limit)
     buffer = bytearray()
     for chunk in upload.chunks(UPLOAD_CHUNK_BYTES):
         buffer += chunk
         if len(buffer) > limit:
-            raise _too_large()
+            raise _too_large(limit)
     return bytes(buffer)
 
 

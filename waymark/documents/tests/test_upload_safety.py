@@ -229,6 +229,19 @@ def test_an_upload_known_to_be_too_large_is_refused_without_reading_it():
     assert stream.bytes_read == 0
 
 
+def test_a_larger_limit_is_the_one_the_refusal_names():
+    """An email upload may be 50 MB (correspondence.rules.MAX_EML_UPLOAD_BYTES): a 60 MB one was
+    told to be smaller than 20 MB."""
+    from waymark.documents.services import upload_read
+
+    limit = 50 * 1024 * 1024
+    for size in (limit + 1, None):
+        stream = _EndlessPDF()
+        upload = UploadedFile(stream, name="big.eml", content_type="message/rfc822", size=size)
+        with pytest.raises(ValidationError, match="smaller than 50 MB"):
+            upload_read(upload, limit=limit)
+
+
 @pytest.mark.django_db
 def test_an_oversize_upload_page_shows_the_error_without_reading_the_file(
     client_in, settings, monkeypatch
