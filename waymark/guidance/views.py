@@ -103,6 +103,7 @@ def publish(request):
                 for k, v in rules.MODULES.items()
             ],
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -140,6 +141,7 @@ def revise(request, slug):
             "submit": "Publish new version",
             "page": found,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -181,6 +183,7 @@ def approve(request, slug, version):
             ),
             "state_label": ApprovalState(shown.state).label,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -214,6 +217,7 @@ def withdraw(request, slug):
             "shows that it was withdrawn and why. Its versions stay readable.",
             "state_label": ApprovalState(found.state).label,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -31,7 +31,7 @@ def test_the_author_approving_sees_an_error_summary_and_nothing_is_saved(client,
     client.force_login(publisher)
     response = client.post(f"/guidance/{page.slug}/1/approve/", {})
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "govuk-error-summary" in html and "someone other than its author" in html
     page.refresh_from_db()
     assert page.state == ApprovalState.UNCHECKED

@@ -135,7 +135,7 @@ def test_publisher_revises_through_the_form(client, publisher, seeded):
         reverse("guidance:revise", args=[page.slug]),
         {"title": page.title, "summary": page.summary, "body": "New", "change_note": ""},
     )
-    assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
+    assert bad.status_code == 400 and "There is a problem" in bad.content.decode()
     page.refresh_from_db()
     assert page.version == 1
     ok = client.post(
