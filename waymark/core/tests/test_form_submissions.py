@@ -21,19 +21,8 @@ from waymark.core import clock, rules, submissions
 from waymark.core.models import AuditEvent, FormSubmission
 from waymark.people.models import Person
 from waymark.people.tests.factories import CASEWORKER_PERMS, make_team, make_user
+from waymark.people.tests.test_create_edit import NEW  # the person the page adds
 
-NEW = {
-    "given_names": "Tomasz",
-    "family_name": "Nowak",
-    "date_of_birth_0": "3",
-    "date_of_birth_1": "7",
-    "date_of_birth_2": "1988",
-    "sex": "male",
-    "nationality": "POL",
-    "reference_type": "",
-    "reference_value": "",
-    "owning_team": "",
-}
 TOKEN = re.compile(r'name="_submission" value="([A-Za-z0-9_-]+)"')
 
 
