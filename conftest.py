@@ -43,12 +43,20 @@ def _transactional(item: pytest.Item) -> bool:
     )
 
 
+def _weight(item: pytest.Item) -> int:
+    if item.get_closest_marker("browser"):
+        return 2
+    return 0 if item.get_closest_marker("slow") else 1
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Among the tests that commit (pytest-django runs them together, after the others), the
-    browser journeys and demo-data tests (a minute or more each) start first: started last, they
-    kept one pytest-xdist worker busy for minutes after the other had run out of tests. Only the
-    order within that group changes (a stable sort), so pytest-django's order stands."""
+    demo-data tests (a minute or more each) start first, and the browser journeys stay last:
+    Playwright's synchronous API keeps an event loop running in the worker's thread from the first
+    journey on, and every later test whose view is async then fails ("You cannot use AsyncToSync in
+    the same thread as an async event loop"; CI run of 2026-12-07). Only the order within that
+    group changes (a stable sort), so pytest-django's order stands."""
     positions = [i for i, item in enumerate(items) if _transactional(item)]
     if not positions:
         return
@@ -56,6 +64,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     group = items[first:last]
     if any(not _transactional(item) for item in group):
         return  # not one contiguous group: leave the order alone
-    heavy = ("browser", "slow")
-    group.sort(key=lambda item: not any(item.get_closest_marker(m) for m in heavy))
+    group.sort(key=_weight)
     items[first:last] = group
