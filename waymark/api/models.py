@@ -61,6 +61,8 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "key"], name="api_idempotency_owner_key")
         ]
+        # The sweep deletes the records older than ``rules.IDEMPOTENCY_RECORD_KEPT``.
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_created")]
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"

@@ -1,5 +1,7 @@
 """The API's numbered rules, each in one place (tests/test_rules.py pins them)."""
 
+from datetime import timedelta
+
 SCOPES = (
     "persons:read",
     "persons:write",
@@ -26,6 +28,12 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 100
 # An in-flight record older than this is taken to belong to a request that died (a crashed
 # worker); a retry may then take it over instead of getting 409 for ever.
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
+
+# A create's first response is kept this long for a repeat of its Idempotency-Key, then deleted by
+# the ``api.idempotency_records_expire`` sweep (the table grew by a row a create, for ever). A
+# week covers a client that retries after a weekend's outage; the modules' own keys (a supplier's
+# event id, a field entry's client_uuid, a referral's source key) still refuse a later repeat.
+IDEMPOTENCY_RECORD_KEPT = timedelta(days=7)
 
 # Pagination: a page holds PAGE_SIZE results unless the client asks for up to MAX_PAGE_SIZE.
 PAGE_SIZE = 50

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from waymark.api import rules
-from waymark.api.models import ClientCredential
+from waymark.api.models import ClientCredential, IdempotencyRecord
 from waymark.api.selectors import secret_hash
 from waymark.core import clock
 from waymark.core.types import Actor
@@ -53,3 +53,10 @@ def credential_revoke(*, actor: Actor, credential: ClientCredential) -> ClientCr
 
 def credential_mark_used(*, credential: ClientCredential) -> None:
     ClientCredential.objects.filter(pk=credential.pk).update(last_used_at=clock.now())
+
+
+def idempotency_records_expire() -> int:
+    """Delete the Idempotency-Key records older than ``rules.IDEMPOTENCY_RECORD_KEPT`` (a sweep)."""
+    cutoff = clock.now() - rules.IDEMPOTENCY_RECORD_KEPT
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

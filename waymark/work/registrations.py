@@ -54,10 +54,13 @@ def register() -> None:
         )
     )
     register_sweep("work.flag_overdue", overdue_flag)
-    # The platform's own housekeeping runs with work's sweeps (core cannot import work).
+    # The platform's own housekeeping runs with work's sweeps (core and api do not import work).
     from waymark.core.submissions import submissions_expire
 
     register_sweep("core.form_submissions_expire", submissions_expire)
+    from waymark.api.services import idempotency_records_expire
+
+    register_sweep("api.idempotency_records_expire", idempotency_records_expire)
     # --- metric definitions (issue 20 item 3) ---
     _metrics_register()
 

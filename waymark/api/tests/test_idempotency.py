@@ -100,3 +100,20 @@ def test_concurrent_first_requests_with_one_key_create_one_person(world):
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
     assert Person.objects.filter(family_name="Okafor").count() == 1
+
+
+def test_records_older_than_a_week_are_deleted_by_the_sweep(api, world):
+    from datetime import timedelta
+
+    from waymark.api.services import idempotency_records_expire
+    from waymark.work.sweeps import sweeps
+
+    _post(api, BODY, "kept")
+    _post(api, {**BODY, "family_name": "Old"}, "old")
+    now = clock.now()
+    IdempotencyRecord.objects.filter(key="old").update(created_at=now - timedelta(days=8))
+    IdempotencyRecord.objects.filter(key="kept").update(created_at=now - timedelta(days=6))
+    with clock.frozen(now):
+        assert idempotency_records_expire() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["kept"]
+    assert sweeps()["api.idempotency_records_expire"] is idempotency_records_expire

@@ -4,6 +4,7 @@ from waymark.api import rules
 def test_the_api_numbers_are_pinned():
     assert rules.IDEMPOTENCY_KEY_MAX_LENGTH == 100
     assert rules.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS == 300
+    assert rules.IDEMPOTENCY_RECORD_KEPT.days == 7
     assert (rules.PAGE_SIZE, rules.MAX_PAGE_SIZE) == (50, 200)
     assert rules.MAX_ATTACHMENTS_PER_ITEM == 10
     assert rules.SECRET_BYTES == 32
