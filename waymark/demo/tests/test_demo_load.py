@@ -224,7 +224,8 @@ def test_command_prints_the_demo_users_table():
 def test_correspondence_examples_are_registered_through_the_service_with_a_duplicate():
     from waymark.correspondence.models import CorrespondenceItem
 
-    result = demo_load(scale=0.05, seed=2026, anchor=ANCHOR, correspondence=True)
+    # The examples are about the platform's own people: no module's demo is needed.
+    result = demo_load(scale=0.01, seed=2026, anchor=ANCHOR, correspondence=True, modules=())
     items = CorrespondenceItem.objects.all()
     assert (
         result.counts["correspondence"] == items.count() == 3
