@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.generics import GenericAPIView
 
 from waymark.api import rules
@@ -14,6 +15,7 @@ __all__ = [
     "CREATE_PROBLEMS",
     "IDEMPOTENCY_KEY",
     "READ_PROBLEMS",
+    "MethodCheckedFirst",
     "ProblemSerializer",
     "WaymarkApiView",
     "problems",
@@ -47,7 +49,20 @@ READ_PROBLEMS = problems(401, 403, 404)
 CREATE_PROBLEMS = problems(400, 401, 403, 409, 422)
 
 
-class WaymarkApiView(GenericAPIView):
+class MethodCheckedFirst:
+    """A method the resource does not have is 405 Method Not Allowed (with its ``Allow`` header)
+    for every caller, before authentication and the permission gate: the gate refuses a method
+    without declared permissions, and answered 403 as if the caller lacked a right it could never
+    have (an unsigned supplier request, 401). Which methods a resource has is in the schema."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class WaymarkApiView(MethodCheckedFirst, GenericAPIView):
     """Declare ``required_perms`` and ``required_scope`` per method; every view gets both gates."""
 
     permission_classes = [ScopedPermission]

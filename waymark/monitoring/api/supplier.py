@@ -27,7 +27,7 @@ from waymark.api.parsers import JSONParser
 from waymark.api.problems import Problem, problem_body
 from waymark.api.rules import IDEMPOTENCY_KEY_MAX_LENGTH
 from waymark.api.schema import WaymarkAutoSchema
-from waymark.api.views import IDEMPOTENCY_KEY, problems
+from waymark.api.views import IDEMPOTENCY_KEY, MethodCheckedFirst, problems
 from waymark.core import clock, context
 from waymark.core.permissions import public
 from waymark.monitoring import rules, services
@@ -309,7 +309,7 @@ def _signed_headers(webhook_id: str) -> list:
     parameters=_signed_headers("Your own event id: a repeat is answered with the first answer"),
     responses={201: EventAccepted, 200: EventAccepted, **problems(400, 401, 403, 422)},
 )
-class SupplierEventView(APIView):
+class SupplierEventView(MethodCheckedFirst, APIView):
     authentication_classes = [SupplierSignatureAuthentication]
     permission_classes = [SupplierPermission]
     parser_classes = [JSONParser]
