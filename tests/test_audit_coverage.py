@@ -274,6 +274,11 @@ def _url(route: str) -> str:
 @pytest.fixture
 def reader(db):
     """Everyone's data, and a user who holds every permission and belongs to every team."""
+    return reader_build()
+
+
+def reader_build():
+    """What ``reader`` gives (tests/test_page_content.py builds it once for its module)."""
     from waymark.demo.generator import demo_load
 
     demo_load(scale=0.01, anchor=ANCHOR)

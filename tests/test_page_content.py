@@ -7,7 +7,17 @@ import re
 
 import pytest
 
-from tests.test_audit_coverage import _routes, _url, reader  # noqa: F401  (the fixture)
+from tests.test_audit_coverage import _routes, _url, reader_build
+from waymark.testing.data import module_data
+
+
+@module_data
+def reader():
+    """The audit-coverage walk's reader and data, built once for this module's two tests."""
+    return reader_build()
+
+
+pytestmark = pytest.mark.django_db
 
 # "(000 §5.14)", "000 §5.60", "§5.14": a report paragraph, in any form.
 REPORT_REFERENCE = re.compile(r"§\s*\d|\b\d{3} §")
@@ -58,7 +68,7 @@ def _unformatted_numbers(text: str) -> list[str]:
 
 
 @pytest.mark.slow  # reads the demo data (demo_load)
-def test_no_page_shows_a_report_reference_or_an_unformatted_number(reader, client):  # noqa: F811
+def test_no_page_shows_a_report_reference_or_an_unformatted_number(reader, client):
     client.force_login(reader)
     found, unfilled = [], []
     pages = 0
@@ -99,7 +109,7 @@ _SUMMARY = re.compile(r'<div class="govuk-error-summary".*?</div>\s*</div>', re.
 
 
 @pytest.mark.slow  # reads the demo data (demo_load)
-def test_no_error_summary_shows_a_django_default_message(reader, client):  # noqa: F811
+def test_no_error_summary_shows_a_django_default_message(reader, client):
     """Every form on every page, sent with each text box far too long and every choice empty:
     the answer is never a server error, and its error summary speaks GOV.UK, not Django."""
     client.force_login(reader)
