@@ -35,7 +35,7 @@ _ARG = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 THIRD_PARTY_PREFIXES = ("django-admin/", "health/")
 
 POST_ONLY = "an action taken by POST; GET is refused"
-API_POST_ONLY = "an API action taken by POST; GET holds no permission or scope"
+API_POST_ONLY = "an API action taken by POST: GET is not a method it has"
 NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
     "work/get-next/": (405, POST_ONLY),
     "oversight/qa/learning/<int:pk>/done/": (405, POST_ONLY),
@@ -89,11 +89,11 @@ NOT_READ_BY_GET: dict[str, tuple[int, str]] = {
         "redirects to the import unless it awaits confirmation "
         "(the demo data holds no import at that step)",
     ),
-    "api/v1/tasks/<int:pk>/complete/": (403, API_POST_ONLY),
-    "api/v1/operations/notifications/<int:pk>/answer/": (403, API_POST_ONLY),
-    "api/v1/operations/entries/": (403, API_POST_ONLY),
-    "api/v1/operations/entries/batch/": (403, API_POST_ONLY),
-    "api/v1/linkage/match/": (403, API_POST_ONLY),
+    "api/v1/tasks/<int:pk>/complete/": (405, API_POST_ONLY),
+    "api/v1/operations/notifications/<int:pk>/answer/": (405, API_POST_ONLY),
+    "api/v1/operations/entries/": (405, API_POST_ONLY),
+    "api/v1/operations/entries/batch/": (405, API_POST_ONLY),
+    "api/v1/linkage/match/": (405, API_POST_ONLY),
 }
 # The field pages need the visit the reader is assigned to and in charge of (set up below).
 FIELD_VISIT = {"officers__officer__username": "coverage-reader"}
